@@ -1,0 +1,13 @@
+// Every UI string goes through t(): Russian by default, English switchable.
+import { en } from './en';
+import { ru } from './ru';
+
+export type Language = 'ru' | 'en';
+export type MessageKey = keyof typeof ru;
+
+const dictionaries: Record<Language, Record<MessageKey, string>> = { ru, en };
+
+/** Looks a key up and fills {name} placeholders. */
+export function translate(language: Language, key: MessageKey, values: Record<string, string | number> = {}): string {
+  return dictionaries[language][key].replace(/\{(\w+)\}/g, (_m, name: string) => String(values[name] ?? `{${name}}`));
+}
