@@ -1,20 +1,3 @@
-// The Signer: what every part that signs (CMS, the session, the agent, the CLI) depends on,
-// whether the key is on a PKCS#11 token or in a software key file. The private key never
-// leaves its holder: a Signer only returns signature values.
-
-/** Signature algorithms of DESIGN.md §5; the table stays open for GOST R 34.10-2012. */
-export type SignatureAlgorithm = 'RSA-PKCS1-SHA256' | 'ECDSA-P256-SHA256' | 'ECDSA-P384-SHA384';
-
-export interface Signer {
-  /** DER of the signer's X.509 certificate. */
-  readonly certificate: Buffer;
-  readonly algorithm: SignatureAlgorithm;
-  /** For prompts and logs: "token clerk-a (serial 1a2b…), Иванова Мария Петровна". */
-  readonly description: string;
-  /**
-   * Signs `data` (for CMS: the DER of the signed attributes) with the algorithm's hash.
-   * Returns the signature value as CMS carries it: PKCS#1 v1.5 bytes for RSA, a DER
-   * SEQUENCE { r, s } for ECDSA.
-   */
-  sign(data: Buffer): Promise<Buffer>;
-}
+// The Signer interface lives in src/crypto (the hub signs too and may import only src/crypto);
+// the token layer re-exports it under its historical path.
+export type { SignatureAlgorithm, Signer } from '../crypto/signer';

@@ -3,7 +3,7 @@
 // and the certificate sits on the token under the key's CKA_ID.
 import { X509Certificate, createHash, createPublicKey, verify } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as pkcs11js from 'pkcs11js';
+import pkcs11js from 'pkcs11js';
 import { createTestPki, samplePeople, type TestPki } from '../support/test-pki';
 import { softhsm } from '../support/system';
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import 'reflect-metadata'; // @peculiar/x509 resolves its services through tsyringe
 import * as x509 from '@peculiar/x509';
-import * as pkcs11js from 'pkcs11js';
+import pkcs11js from 'pkcs11js';
 import { findTokenSlot, loadPkcs11Module } from '../../src/token/pkcs11-module';
 import { softhsmModulePath } from './system';
 

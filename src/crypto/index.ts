@@ -1,0 +1,25 @@
+// The signature layer's public API (DESIGN.md §5); the hub and the client import from here.
+export { digestContent, type ContentSource, type DigestAlgorithm } from './digest';
+export {
+  buildChain,
+  certificateFingerprint,
+  CertificateError,
+  derToPem,
+  describeCertificate,
+  pemToDer,
+  readCertificates,
+  type CertificateIdentity,
+  type ChainResult,
+} from './certificates';
+export {
+  signDetached,
+  verifyDetached,
+  type SignOptions,
+  type VerificationProblem,
+  type VerificationProblemCode,
+  type VerificationResult,
+  type VerifyOptions,
+} from './cms';
+export { algorithms, algorithmForKey, algorithmSpec, type AlgorithmSpec } from './algorithms';
+export { KeySigner } from './key-signer';
+export type { SignatureAlgorithm, Signer } from './signer';

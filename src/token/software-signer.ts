@@ -1,0 +1,133 @@
+// The unattended agent's software key (DESIGN.md §2, mode `server`): a PKCS#12 (.pfx) file or
+// a PEM key and certificate. The password comes from the OS keychain by name, never from a file
+// or a command line. node-forge reads PKCS#12 only; signing is node:crypto's (KeySigner).
+import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import forge from 'node-forge';
+import { readCertificates } from '../crypto/certificates';
+import { KeySigner } from '../crypto/key-signer';
+import type { SecretStore } from '../settings/keychain';
+
+export type SoftwareKeyErrorCode = 'key-file-not-found' | 'password-missing' | 'password-incorrect' | 'key-invalid' | 'certificate-not-found';
+
+export class SoftwareKeyError extends Error {
+  constructor(
+    readonly code: SoftwareKeyErrorCode,
+    message: string,
+    readonly path: string,
+  ) {
+    super(message);
+    this.name = 'SoftwareKeyError';
+  }
+}
+
+export type SoftwareKeySource =
+  | { kind: 'pkcs12'; path: string; passwordName: string }
+  | { kind: 'pem'; keyPath: string; certificatePath: string; /** For an encrypted PEM key. */ passwordName?: string };
+
+async function readKeyFile(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    throw new SoftwareKeyError('key-file-not-found', `Cannot read the key file ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, path);
+  }
+}
+
+async function password(secrets: SecretStore, name: string, path: string): Promise<string> {
+  const value = await secrets.get(name);
+  if (value === undefined) {
+    throw new SoftwareKeyError('password-missing', `The password of ${path} is not in the OS keychain (secret "${name}"): store it with the profile's key settings`, path);
+  }
+  return value;
+}
+
+/**
+ * One password, two encodings: the PKCS#12 MAC and the old PBE schemes take it as BMPString
+ * (forge does that from the JS string), while PBES2/PBKDF2 (OpenSSL 3's default AES files)
+ * take its UTF-8 bytes, and forge would pass the JS string as "binary" and mangle a Cyrillic
+ * password. For the duration of this synchronous parse, PBKDF2 gets the UTF-8 form.
+ */
+function withUtf8Pbkdf2<T>(pfxPassword: string, parse: () => T): T {
+  const pkcs5 = forge.pkcs5 as { pbkdf2: (...args: unknown[]) => unknown };
+  const original = pkcs5.pbkdf2;
+  pkcs5.pbkdf2 = (password: unknown, ...rest: unknown[]) => original(password === pfxPassword ? forge.util.encodeUtf8(pfxPassword) : password, ...rest);
+  try {
+    return parse();
+  } finally {
+    pkcs5.pbkdf2 = original;
+  }
+}
+
+/** The private key and the matching certificate (among a chain) from PKCS#12 bytes. */
+export function parsePkcs12(bytes: Buffer, pfxPassword: string, path = 'the PKCS#12 file'): { privateKey: KeyObject; certificate: Buffer; chain: Buffer[] } {
+  let p12: forge.pkcs12.Pkcs12Pfx;
+  try {
+    p12 = withUtf8Pbkdf2(pfxPassword, () => forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(forge.util.createBuffer(bytes.toString('binary'))), pfxPassword));
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (/password|MAC could not be verified|decrypt/i.test(message)) {
+      throw new SoftwareKeyError('password-incorrect', `Wrong password for ${path}: the PKCS#12 file cannot be opened with the password stored in the keychain`, path);
+    }
+    throw new SoftwareKeyError('key-invalid', `${path} is not a readable PKCS#12 (.pfx) file: ${message}`, path);
+  }
+  const bags = p12.safeContents.flatMap((safe) => safe.safeBags);
+  const keys = bags
+    .filter((bag) => bag.type === forge.pki.oids.pkcs8ShroudedKeyBag || bag.type === forge.pki.oids.keyBag)
+    .map((bag) => {
+      // forge only models RSA keys; any other key type comes back as its PrivateKeyInfo ASN.1.
+      if (bag.key) return createPrivateKey(forge.pki.privateKeyToPem(bag.key));
+      return createPrivateKey({ key: Buffer.from(forge.asn1.toDer(bag.asn1!).getBytes(), 'binary'), format: 'der', type: 'pkcs8' });
+    });
+  const certificates = bags
+    .filter((bag) => bag.type === forge.pki.oids.certBag)
+    .map((bag) => Buffer.from(forge.asn1.toDer(bag.cert ? forge.pki.certificateToAsn1(bag.cert) : bag.asn1!).getBytes(), 'binary'));
+  if (keys.length === 0) throw new SoftwareKeyError('key-invalid', `${path} holds no private key`, path);
+  for (const privateKey of keys) {
+    const certificate = certificates.find((der) => new X509Certificate(der).checkPrivateKey(privateKey));
+    if (certificate) return { privateKey, certificate, chain: certificates.filter((c) => c !== certificate) };
+  }
+  throw new SoftwareKeyError('certificate-not-found', `${path} holds no certificate for its private key`, path);
+}
+
+export class SoftwareSigner extends KeySigner {
+  /** Other certificates the file carried (intermediate CAs). */
+  readonly chain: Buffer[];
+
+  private constructor(privateKey: KeyObject, certificate: Buffer, chain: Buffer[], source: string) {
+    super(privateKey, certificate, `software key ${source}`);
+    this.chain = chain;
+  }
+
+  static async load(source: SoftwareKeySource, secrets: SecretStore): Promise<SoftwareSigner> {
+    if (source.kind === 'pkcs12') {
+      const bytes = await readKeyFile(source.path);
+      const { privateKey, certificate, chain } = parsePkcs12(bytes, await password(secrets, source.passwordName, source.path), source.path);
+      return new SoftwareSigner(privateKey, certificate, chain, source.path);
+    }
+    const keyBytes = await readKeyFile(source.keyPath);
+    if (source.passwordName === undefined && /ENCRYPTED PRIVATE KEY|Proc-Type: 4,ENCRYPTED/.test(keyBytes.toString('latin1'))) {
+      throw new SoftwareKeyError('password-missing', `The key ${source.keyPath} is encrypted: name its password secret in the key settings`, source.keyPath);
+    }
+    const passphrase = source.passwordName === undefined ? undefined : await password(secrets, source.passwordName, source.keyPath);
+    let privateKey: KeyObject;
+    try {
+      privateKey = createPrivateKey({ key: keyBytes, format: 'pem', passphrase });
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      if (passphrase !== undefined && /bad decrypt|passphrase|password|DECODER routines::unsupported/i.test(message)) {
+        throw new SoftwareKeyError('password-incorrect', `The key ${source.keyPath} cannot be decrypted with the password stored in the keychain (wrong password)`, source.keyPath);
+      }
+      throw new SoftwareKeyError('key-invalid', `${source.keyPath} is not a readable PEM private key: ${message}`, source.keyPath);
+    }
+    const certificates = readCertificates(await readKeyFile(source.certificatePath));
+    const certificate = certificates.find((der) => {
+      try {
+        return new X509Certificate(der).checkPrivateKey(privateKey);
+      } catch {
+        return false;
+      }
+    });
+    if (!certificate) throw new SoftwareKeyError('certificate-not-found', `${source.certificatePath} holds no certificate for the key ${source.keyPath}`, source.certificatePath);
+    return new SoftwareSigner(privateKey, certificate, certificates.filter((c) => c !== certificate), source.keyPath);
+  }
+}
