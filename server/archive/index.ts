@@ -1,0 +1,5 @@
+// The hub's signed-data archive (DESIGN.md §6): the append-only Merkle log, its notifications.
+export * from './log';
+export * from './errors';
+export * from './events';
+export * from './notify';

@@ -1,0 +1,9 @@
+// The verifiable signed-data archive, as hub and client share it (DESIGN.md §6).
+export * from './merkle';
+export * from './entry';
+export * from './errors';
+export * from './tree-head';
+export * from './verify';
+export * from './monitor';
+export * from './usage';
+export * from './auditor';
