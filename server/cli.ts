@@ -1,33 +1,283 @@
-// edo-hub: the exchange hub's administration command line. Runs in: Node.
+// edo-hub: the exchange hub's service and administration command line. Runs in: Node.
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import pino from 'pino';
+import { certificateFingerprint, describeCertificate, readCertificates } from '../src/crypto/certificates';
+import { Inn, Kpp, OperatingMode } from '../src/protocol';
+import { hashPassword } from './auth/passwords';
+import { defaultMaxBlobSize, openHubData, type HubData } from './data-dir';
+import { createHub } from './hub';
+import type { SubscriberRecord } from './storage/storage';
+import { certificateSummary, ownSubscriberView, userView } from './views';
 
 const usage = `edo-hub — the EDO Clerk exchange hub (operator service and signed-data archive)
 
-Usage: edo-hub <command> [options]
+Usage: edo-hub <command> [options]        every command takes --data DIR and --json
 
 Commands:
-  help        this text
-  version     the program's version`;
+  serve --data DIR [--host 127.0.0.1] [--port 8480] [--max-blob-size BYTES] [--token-ttl SECONDS]
+                                   run the hub (port 0 picks a free port; the URL is printed)
+  org add --name NAME --inn INN [--kpp KPP] [--mode server|workstation|manual]
+                                   register an organization (subscriber); KPP is required for a 10-digit INN
+  org list                         the registered organizations
+  user add --org ID|INN (--cert FILE | --login LOGIN) [--name NAME]
+                                   register a user: a certificate holder, or a service user whose
+                                   password is read from stdin (both --cert and --login: either way)
+  user list [--org ID|INN]         the registered users
+  trust add CA.pem                 trust a CA (PEM, one or more certificates, or DER) for logins and signatures
+  trust list                       the trusted CAs
+  operator                         the operator's identity and certificate
+  help                             this text
+  version                          the program's version`;
+
+class UsageError extends Error {}
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
 
+type Options = NonNullable<ParseArgsConfig['options']>;
+const common: Options = { data: { type: 'string' }, json: { type: 'boolean' } };
+
+function parse(args: string[], options: Options, positionals = 0) {
+  const parsed = (() => {
+    try {
+      return parseArgs({ args, options: { ...common, ...options }, allowPositionals: positionals > 0, strict: true });
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  })();
+  if (parsed.positionals.length > positionals) throw new UsageError(`unexpected argument "${parsed.positionals[positionals]}"`);
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const data = values.data;
+  if (typeof data !== 'string') throw new UsageError('--data DIR is required (the hub data directory)');
+  const string = (name: string): string | undefined => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  const required = (name: string): string => {
+    const v = string(name);
+    if (v === undefined) throw new UsageError(`--${name} is required`);
+    return v;
+  };
+  return { data, json: values.json === true, string, required, positionals: parsed.positionals };
+}
+
+function integer(value: string | undefined, name: string, fallback: number, min = 0): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, not "${value}"`);
+  return n;
+}
+
+/** Prints a result: one JSON line with --json, else the human line. */
+function print(json: boolean, value: unknown, human: string): void {
+  console.log(json ? JSON.stringify(value) : human);
+}
+
+async function withData<T>(dir: string, fn: (data: HubData) => Promise<T>): Promise<T> {
+  const data = await openHubData(dir);
+  try {
+    return await fn(data);
+  } finally {
+    await data.storage.close();
+  }
+}
+
+async function findOrg(data: HubData, ref: string): Promise<SubscriberRecord> {
+  const byId = await data.storage.getSubscriber(ref);
+  if (byId) return byId;
+  const byInn = await data.storage.findSubscribersByInn(ref);
+  if (byInn.length === 1) return byInn[0]!;
+  if (byInn.length > 1) throw new UsageError(`several organizations have INN ${ref}; give the id: ${byInn.map((s) => s.id).join(', ')}`);
+  throw new UsageError(`no organization with id or INN "${ref}" (see: edo-hub org list)`);
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+async function serve(args: string[]): Promise<number> {
+  const o = parse(args, { host: { type: 'string' }, port: { type: 'string' }, 'max-blob-size': { type: 'string' }, 'token-ttl': { type: 'string' }, 'log-level': { type: 'string' } });
+  const port = integer(o.string('port'), 'port', 8480);
+  if (port > 65535) throw new UsageError('--port must be at most 65535');
+  const data = await openHubData(o.data, { maxBlobSize: integer(o.string('max-blob-size'), 'max-blob-size', defaultMaxBlobSize, 1) });
+  // Logs go to stderr: stdout carries the command's own output (the URL line).
+  const logger = pino({ level: o.string('log-level') ?? 'info', base: { service: 'edo-hub' } }, pino.destination(2));
+  const { app } = createHub({ ...data, version: version(), logger, tokenTtlSeconds: integer(o.string('token-ttl'), 'token-ttl', 3600, 1) });
+  let stopping: Promise<void> | undefined;
+  const stop = (signal: string) =>
+    (stopping ??= (async () => {
+      logger.info({ signal }, 'shutting down');
+      await app.close();
+      await data.storage.close();
+      logger.info('stopped');
+    })());
+  const closed = new Promise<void>((resolve) => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void stop(signal).then(resolve));
+  });
+  try {
+    await app.listen({ host: o.string('host') ?? '127.0.0.1', port });
+  } catch (e) {
+    await data.storage.close();
+    throw e;
+  }
+  const address = app.server.address();
+  const url = typeof address === 'object' && address ? `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}` : String(address);
+  print(o.json, { url, dataDir: data.dir, pid: process.pid, version: version() }, `edo-hub listening on ${url} (data: ${data.dir})`);
+  await closed;
+  return 0;
+}
+
+async function org(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === 'add') {
+    const o = parse(rest, { name: { type: 'string' }, inn: { type: 'string' }, kpp: { type: 'string' }, mode: { type: 'string' } });
+    const name = o.required('name').trim();
+    if (!name) throw new UsageError('--name must not be empty');
+    const inn = Inn.safeParse(o.required('inn'));
+    if (!inn.success) throw new UsageError(`--inn: ${inn.error.issues[0]!.message}`);
+    const kppValue = o.string('kpp');
+    const kpp = kppValue === undefined ? undefined : Kpp.safeParse(kppValue);
+    if (kpp && !kpp.success) throw new UsageError(`--kpp: ${kpp.error.issues[0]!.message}`);
+    if (inn.data.length === 10 && !kpp) throw new UsageError('--kpp is required for an organization with a 10-digit INN (FNS format 1.03 names it in every service document)');
+    const mode = OperatingMode.safeParse(o.string('mode') ?? 'workstation');
+    if (!mode.success) throw new UsageError(`--mode must be one of ${OperatingMode.options.join(', ')}`);
+    return withData(o.data, async (data) => {
+      // The subscriber id is its EDO participant id (ИдУчастЭДО): the operator's id, then a unique part.
+      const id = `${data.operator.identity.edoId}${randomUUID().replace(/-/g, '')}`;
+      const created = await data.storage.addSubscriber({ id, name, inn: inn.data, ...(kpp?.data ? { kpp: kpp.data } : {}), operatingMode: mode.data, at: new Date().toISOString() });
+      print(o.json, ownSubscriberView(created), `organization ${created.name} (INN ${created.inn}) registered: ${created.id}`);
+      return 0;
+    });
+  }
+  if (sub === 'list') {
+    const o = parse(rest, {});
+    return withData(o.data, async (data) => {
+      const all = await data.storage.listSubscribers(0, Number.MAX_SAFE_INTEGER);
+      print(o.json, all.map(ownSubscriberView), all.map((s) => `${s.id}  ${s.inn}  ${s.name}  (${s.operatingMode})`).join('\n') || 'no organizations');
+      return 0;
+    });
+  }
+  throw new UsageError('org add | org list');
+}
+
+async function user(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === 'add') {
+    const o = parse(rest, { org: { type: 'string' }, cert: { type: 'string' }, login: { type: 'string' }, name: { type: 'string' } });
+    const certFile = o.string('cert');
+    const login = o.string('login');
+    if (!certFile && !login) throw new UsageError('give --cert FILE (a certificate holder) or --login LOGIN (a service user; password on stdin)');
+    const certificate = certFile ? readCertificates(readFileSync(certFile))[0] : undefined;
+    if (certFile && !certificate) throw new UsageError(`no certificate in ${certFile}`);
+    const identity = certificate ? describeCertificate(certificate) : undefined;
+    const password = login ? await readStdin() : undefined;
+    if (login && !password) throw new UsageError('the password of a service user is read from stdin, and it is empty');
+    return withData(o.data, async (data) => {
+      const subscriber = await findOrg(data, o.required('org'));
+      if (identity?.orgInn && identity.orgInn !== subscriber.inn) {
+        throw new UsageError(`the certificate of ${identity.commonName} is issued for the organization with INN ${identity.orgInn}, not ${subscriber.name} (INN ${subscriber.inn})`);
+      }
+      if (certificate && (await data.storage.findUserByCertificate(certificateFingerprint(certificate)))) throw new UsageError('this certificate is already registered');
+      if (login && (await data.storage.findUserByLogin(login))) throw new UsageError(`the login "${login}" is taken`);
+      const created = await data.storage.addUser({
+        id: randomUUID(),
+        subscriberId: subscriber.id,
+        kind: login ? 'service' : 'person',
+        name: o.string('name') ?? identity?.commonName ?? login!,
+        ...(login ? { login, passwordHash: await hashPassword(password!) } : {}),
+        ...(certificate && identity ? { certificate: { der: certificate, summary: certificateSummary(identity) } } : {}),
+      });
+      print(o.json, userView(created), `user ${created.name} registered for ${subscriber.name}: ${created.id}`);
+      return 0;
+    });
+  }
+  if (sub === 'list') {
+    const o = parse(rest, { org: { type: 'string' } });
+    return withData(o.data, async (data) => {
+      const orgRef = o.string('org');
+      const users = await data.storage.listUsers(orgRef ? (await findOrg(data, orgRef)).id : undefined);
+      print(o.json, users.map(userView), users.map((u) => `${u.id}  ${u.kind}  ${u.name}${u.login ? `  login ${u.login}` : ''}`).join('\n') || 'no users');
+      return 0;
+    });
+  }
+  throw new UsageError('user add | user list');
+}
+
+async function trust(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === 'add') {
+    const o = parse(rest, {}, 1);
+    const file = o.positionals[0];
+    if (!file) throw new UsageError('trust add CA.pem: the CA certificate file is missing');
+    const certificates = readCertificates(readFileSync(file));
+    if (certificates.length === 0) throw new UsageError(`no certificate in ${file}`);
+    return withData(o.data, async (data) => {
+      const added = [];
+      for (const der of certificates) {
+        const identity = describeCertificate(der);
+        const fingerprint = certificateFingerprint(der);
+        const isNew = await data.storage.addTrustedCa({ fingerprint, der, subject: identity.subject, addedAt: new Date().toISOString() });
+        added.push({ fingerprint, subject: identity.subject, added: isNew });
+      }
+      print(o.json, added, added.map((a) => `${a.added ? 'trusted' : 'already trusted'}: ${a.subject} (${a.fingerprint})`).join('\n'));
+      return 0;
+    });
+  }
+  if (sub === 'list') {
+    const o = parse(rest, {});
+    return withData(o.data, async (data) => {
+      const all = (await data.storage.listTrustedCas()).map(({ fingerprint, subject, addedAt }) => ({ fingerprint, subject, addedAt }));
+      print(o.json, all, all.map((a) => `${a.fingerprint}  ${a.subject}`).join('\n') || 'no trusted CAs');
+      return 0;
+    });
+  }
+  throw new UsageError('trust add CA.pem | trust list');
+}
+
+async function operator(args: string[]): Promise<number> {
+  const o = parse(args, {});
+  return withData(o.data, async (data) => {
+    const { identity, certificate } = data.operator;
+    const shown = { ...identity, certificateFingerprint: certificateFingerprint(certificate), certificate: certificate.toString('base64') };
+    print(o.json, shown, `${identity.name}, INN ${identity.inn}, operator id ${identity.edoId}; certificate ${shown.certificateFingerprint}`);
+    return 0;
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const [command = 'help'] = argv;
-  switch (command) {
-    case 'help':
-    case '--help':
-      console.log(usage);
-      return 0;
-    case 'version':
-    case '--version':
-      console.log(version());
-      return 0;
-    default:
-      console.error(`edo-hub: unknown command "${command}"\n\n${usage}`);
-      return 1;
+  const [command = 'help', ...args] = argv;
+  try {
+    switch (command) {
+      case 'help':
+      case '--help':
+        console.log(usage);
+        return 0;
+      case 'version':
+      case '--version':
+        console.log(version());
+        return 0;
+      case 'serve':
+        return await serve(args);
+      case 'org':
+        return await org(args);
+      case 'user':
+        return await user(args);
+      case 'trust':
+        return await trust(args);
+      case 'operator':
+        return await operator(args);
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (e) {
+    const json = args.includes('--json');
+    const message = e instanceof UsageError ? e.message : (e as Error).message;
+    if (json) console.log(JSON.stringify({ error: e instanceof UsageError ? 'usage' : 'failed', message }));
+    console.error(`edo-hub: ${message}${e instanceof UsageError ? '\n\nRun "edo-hub help" for the commands.' : ''}`);
+    return e instanceof UsageError ? 2 : 1;
   }
 }
 

@@ -1,0 +1,171 @@
+// Hub throughput on loopback, each figure as a ratio to a bare Fastify route answering the same
+// number of requests in the same run (same process, same client, same concurrency):
+//   - documents posted per second (POST /v1/documents: CMS check over the blob, ПДОТПР built
+//     and signed by the operator key, one SQLite transaction with two events);
+//   - empty event polls per second (GET /v1/events with nothing after the cursor).
+// Run: npx tsx bench/hub/run.ts [--documents N] [--polls N] [--concurrency N]
+import { createHash, createPrivateKey, randomUUID, webcrypto } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
+import Fastify from 'fastify';
+import pino from 'pino';
+import { signDetached } from '../../src/crypto/cms';
+import { KeySigner } from '../../src/crypto/key-signer';
+import { hashPassword } from '../../server/auth/passwords';
+import { openHubData } from '../../server/data-dir';
+import { createHub } from '../../server/hub';
+import { certificateSummary } from '../../server/views';
+import { describeCertificate } from '../../src/crypto/certificates';
+
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+
+const { values } = parseArgs({ options: { documents: { type: 'string' }, polls: { type: 'string' }, concurrency: { type: 'string' }, rounds: { type: 'string' } } });
+const documents = Number(values.documents ?? 300);
+const polls = Number(values.polls ?? 3000);
+const concurrency = Number(values.concurrency ?? 8);
+// The machine is shared: hub and bare runs alternate, and the median of each is compared.
+const rounds = Number(values.rounds ?? 3);
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Alternates bare and hub runs `rounds` times; returns the median rate of each. */
+async function compare(hubRun: (round: number) => Promise<number>, bareRun: () => Promise<number>): Promise<{ hub: number; bare: number }> {
+  const hub: number[] = [];
+  const bare: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    bare.push(await bareRun());
+    hub.push(await hubRun(round));
+  }
+  return { hub: median(hub), bare: median(bare) };
+}
+
+/** Runs `count` requests with `concurrency` in flight; returns requests per second. */
+async function rate(count: number, request: (i: number) => Promise<Response>): Promise<number> {
+  let next = 0;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        const response = await request(i);
+        if (!response.ok) throw new Error(`request ${i} failed: ${response.status} ${await response.text()}`);
+        await response.arrayBuffer();
+      }
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return count / seconds;
+}
+
+/** A CA and a person certificate with a software key: the bench measures the hub, not a token. */
+async function softwareSigner(inn: string) {
+  const alg = { name: 'ECDSA', namedCurve: 'P-256' };
+  const ca = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const caCert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: '01',
+    name: 'CN=Bench CA',
+    notBefore: new Date(Date.now() - 3600_000),
+    notAfter: new Date(Date.now() + 24 * 3600_000),
+    keys: ca,
+    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+    extensions: [new x509.BasicConstraintsExtension(true, undefined, true)],
+  });
+  const person = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: '02',
+    subject: `CN=Bench Clerk, O=Bench, 1.2.643.100.4=${inn}`,
+    issuer: caCert.subject,
+    notBefore: new Date(Date.now() - 3600_000),
+    notAfter: new Date(Date.now() + 24 * 3600_000),
+    publicKey: person.publicKey,
+    signingKey: ca.privateKey,
+    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+  });
+  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', person.privateKey));
+  return { ca: Buffer.from(caCert.rawData), signer: new KeySigner(createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }), Buffer.from(cert.rawData)) };
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'edo-hub-bench-'));
+  const data = await openHubData(dir);
+  // Logged as in service (one line per request), into /dev/null.
+  const logger = pino({ level: 'info' }, pino.destination('/dev/null'));
+  const { app: hub } = createHub({ ...data, version: 'bench', logger });
+  const bare = Fastify({ logger: false });
+  bare.post('/bare', async () => ({ ok: true }));
+  bare.get('/bare', async () => ({ events: [], next: 0, hasMore: false }));
+  try {
+    const hubUrl = await hub.listen({ host: '127.0.0.1', port: 0 });
+    const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
+
+    // Two organizations, a service user each, a trusted CA, connected as contacts.
+    const a = await softwareSigner('7701234567');
+    const now = new Date().toISOString();
+    await data.storage.addTrustedCa({ fingerprint: createHash('sha256').update(a.ca).digest('hex'), der: a.ca, subject: 'CN=Bench CA', addedAt: now });
+    const orgA = await data.storage.addSubscriber({ id: `2EC${randomUUID().replace(/-/g, '')}`, name: 'ООО "Отправитель"', inn: '7701234567', kpp: '770101001', operatingMode: 'server', at: now });
+    const orgB = await data.storage.addSubscriber({ id: `2EC${randomUUID().replace(/-/g, '')}`, name: 'АО "Получатель"', inn: '7809876543', kpp: '780101001', operatingMode: 'server', at: now });
+    const passwordHash = await hashPassword('bench');
+    await data.storage.addUser({ id: randomUUID(), subscriberId: orgA.id, kind: 'service', name: 'a', login: 'a', passwordHash, certificate: { der: a.signer.certificate, summary: certificateSummary(describeCertificate(a.signer.certificate)) } });
+    await data.storage.addUser({ id: randomUUID(), subscriberId: orgB.id, kind: 'service', name: 'b', login: 'b', passwordHash });
+    const login = async (name: string) => {
+      const r = await fetch(`${hubUrl}/v1/auth/password`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login: name, password: 'bench' }) });
+      return ((await r.json()) as { accessToken: string }).accessToken;
+    };
+    const tokenA = await login('a');
+    const tokenB = await login('b');
+    const call = (token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+      fetch(`${hubUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    await (await call(tokenA, 'POST', '/v1/contacts', { subscriberId: orgB.id })).arrayBuffer();
+    await (await call(tokenB, 'POST', `/v1/contacts/${orgA.id}/accept`, {})).arrayBuffer();
+
+    // Documents: distinct 4 KiB files, uploaded and signed beforehand.
+    const bodies: Record<string, string>[] = [];
+    for (let i = 0; i < documents * rounds; i++) {
+      const content = Buffer.alloc(4096, i % 251);
+      content.writeUInt32BE(i, 0);
+      const sha256 = createHash('sha256').update(content).digest('hex');
+      await (await fetch(`${hubUrl}/v1/blobs/${sha256}`, { method: 'PUT', headers: { authorization: `Bearer ${tokenA}`, 'content-type': 'application/octet-stream' }, body: content })).arrayBuffer();
+      const signature = (await signDetached(content, a.signer)).toString('base64');
+      bodies.push({ recipientId: orgB.id, title: `Документ ${i}`, kind: 'letter', fileName: `doc-${i}.bin`, sha256, signature });
+    }
+    const posted = await compare(
+      (round) => rate(documents, (i) => call(tokenA, 'POST', '/v1/documents', bodies[round * documents + i], { 'idempotency-key': `bench-${round}-${i}-${randomUUID()}` })),
+      () => rate(documents, (i) => fetch(`${bareUrl}/bare`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${tokenA}`, 'idempotency-key': `bench-${i}` }, body: JSON.stringify(bodies[i]) })),
+    );
+
+    // Empty polls: B's cursor after everything it has.
+    const feed = (await (await call(tokenB, 'GET', '/v1/events?after=0&limit=500')).json()) as { next: number };
+    let cursor = feed.next;
+    for (let more = true; more; ) {
+      const page = (await (await call(tokenB, 'GET', `/v1/events?after=${cursor}&limit=500`)).json()) as { next: number; hasMore: boolean };
+      cursor = page.next;
+      more = page.hasMore;
+    }
+    const polled = await compare(
+      () => rate(polls, () => call(tokenB, 'GET', `/v1/events?after=${cursor}`)),
+      () => rate(polls, () => fetch(`${bareUrl}/bare?after=${cursor}`, { headers: { authorization: `Bearer ${tokenB}` } })),
+    );
+
+    const figure = (count: number, r: { hub: number; bare: number }) => ({ count, hubPerSecond: Math.round(r.hub), barePerSecond: Math.round(r.bare), ratio: +(r.hub / r.bare).toFixed(3) });
+    const figures = { concurrency, rounds, documents: figure(documents, posted), emptyPolls: figure(polls, polled) };
+    console.log(`hub bench on loopback, ${concurrency} requests in flight, median of ${rounds} alternating rounds`);
+    console.log(`  documents posted:  ${figures.documents.hubPerSecond}/s vs bare Fastify ${figures.documents.barePerSecond}/s  → ratio ${figures.documents.ratio} (${documents} requests each)`);
+    console.log(`  empty event polls: ${figures.emptyPolls.hubPerSecond}/s vs bare Fastify ${figures.emptyPolls.barePerSecond}/s  → ratio ${figures.emptyPolls.ratio} (${polls} requests each)`);
+    console.log(JSON.stringify(figures));
+  } finally {
+    await hub.close();
+    await bare.close();
+    await data.storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,145 @@
+// The HTTP layer between Fastify and the route handlers: every route of the protocol table is
+// registered from its spec, its params/query/headers/body parsed by the zod schemas, its caller
+// authenticated by bearer token, and every failure answered as {error, message, requestId}.
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import { errorCodes, routes, type ErrorCode, type RouteName, type RouteSpec } from '../src/protocol';
+import type { HubStorage, SubscriberRecord, UserRecord } from './storage/storage';
+
+export class HubError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly extra: { issues?: { path: string; message: string }[]; headers?: Record<string, string> } = {},
+  ) {
+    super(message);
+    this.name = 'HubError';
+  }
+
+  get status(): number {
+    return errorCodes[this.code];
+  }
+}
+
+export interface Caller {
+  user: UserRecord;
+  subscriber: SubscriberRecord;
+  tokenExpiresAt: string;
+}
+
+type Routes = typeof routes;
+type Parsed<R, K extends string> = R extends Record<K, infer S> ? (S extends z.ZodType ? z.output<S> : undefined) : undefined;
+
+export interface RouteInput<N extends RouteName> {
+  params: Parsed<Routes[N], 'params'>;
+  query: Parsed<Routes[N], 'query'>;
+  headers: Parsed<Routes[N], 'headers'>;
+  body: Parsed<Routes[N], 'body'>;
+  /** Present on every route with auth: true. */
+  caller: Routes[N]['auth'] extends true ? Caller : undefined;
+  req: FastifyRequest;
+  reply: FastifyReply;
+}
+
+/** A JSON answer, or 'sent' when the handler answered through `reply` itself (streams, HEAD). */
+export type RouteOutput = { status: number; body: unknown; headers?: Record<string, string> } | 'sent';
+
+export type RouteHandler<N extends RouteName> = (input: RouteInput<N>) => Promise<RouteOutput>;
+
+export const sha256Hex = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+
+function parse(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
+  if (!schema) return undefined;
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message }));
+  throw new HubError('invalid-request', `Invalid ${where}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { issues });
+}
+
+export interface HttpContext {
+  storage: HubStorage;
+  now: () => Date;
+  /** Checks what the hub answers against the protocol (catches a hub bug before a client does). */
+  validateResponses: boolean;
+}
+
+async function authenticate(ctx: HttpContext, req: FastifyRequest): Promise<Caller> {
+  const header = req.headers.authorization;
+  const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+  if (!token) throw new HubError('unauthorized', 'Authorization: Bearer <token> is required; log in at /v1/auth/*');
+  const record = await ctx.storage.findAccessToken(sha256Hex(token), ctx.now().toISOString());
+  if (!record) throw new HubError('unauthorized', 'The access token is unknown or expired; log in again');
+  const [user, subscriber] = await Promise.all([ctx.storage.getUser(record.userId), ctx.storage.getSubscriber(record.subscriberId)]);
+  if (!user || !subscriber) throw new HubError('unauthorized', 'The access token belongs to a user that no longer exists');
+  return { user, subscriber, tokenExpiresAt: record.expiresAt };
+}
+
+export function registerRoute<N extends RouteName>(app: FastifyInstance, ctx: HttpContext, name: N, handler: RouteHandler<N>, options: { bodyLimit?: number } = {}): void {
+  const spec: RouteSpec = routes[name];
+  const bodySchema = spec.body === 'binary' ? undefined : spec.body;
+  app.route({
+    method: spec.method,
+    url: spec.path,
+    ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
+    handler: async (req, reply) => {
+      const caller = spec.auth ? await authenticate(ctx, req) : undefined;
+      if (caller) req.log = req.log.child({ subscriber: caller.subscriber.id, user: caller.user.id });
+      if (spec.headers && 'idempotency-key' in spec.headers.shape && !req.headers['idempotency-key']) {
+        throw new HubError('idempotency-key-required', 'The Idempotency-Key header is required: a client-generated key, stored before the first attempt');
+      }
+      const input = {
+        params: parse(spec.params, req.params, 'params'),
+        query: parse(spec.query, req.query, 'query'),
+        headers: parse(spec.headers, req.headers, 'headers'),
+        body: parse(bodySchema, req.body, 'body'),
+        caller,
+        req,
+        reply,
+      } as RouteInput<N>;
+      const out = await handler(input);
+      if (out === 'sent') return reply;
+      const schema = spec.responses[out.status];
+      if (ctx.validateResponses && schema && typeof schema === 'object') {
+        const checked = schema.safeParse(out.body);
+        if (!checked.success) {
+          req.log.error({ issues: checked.error.issues }, `response of ${name} does not match the protocol`);
+          throw new HubError('internal', `The hub built an invalid answer for ${name}`);
+        }
+      }
+      if (out.headers) reply.headers(out.headers);
+      return reply.code(out.status).send(out.body);
+    },
+  });
+}
+
+/** Fastify's own errors (bad JSON, body too large, wrong media type) as protocol errors. */
+function fromFastifyError(error: { code?: string; statusCode?: number; message: string }): HubError {
+  if (error instanceof HubError) return error;
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new HubError('body-too-large', error.message);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new HubError('unsupported-media-type', error.message);
+  }
+  if (error.statusCode === 415) return new HubError('unsupported-media-type', error.message);
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return new HubError('invalid-request', error.message);
+  return new HubError('internal', 'The hub failed; the request id is in its log');
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error, req, reply) => {
+    const hubError = fromFastifyError(error as { code?: string; statusCode?: number; message: string });
+    if (hubError.code === 'internal') req.log.error({ err: error }, 'request failed');
+    if (hubError.extra.headers) reply.headers(hubError.extra.headers);
+    return reply.code(hubError.status).send({
+      error: hubError.code,
+      message: hubError.message,
+      requestId: String(req.id),
+      ...(hubError.extra.issues ? { issues: hubError.extra.issues } : {}),
+    });
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: 'not-found', message: `No route ${req.method} ${req.url.split('?')[0]}`, requestId: String(req.id) }),
+  );
+}

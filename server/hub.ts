@@ -1,0 +1,96 @@
+// The exchange hub as a Fastify application over its storage, blob files and operator key.
+// One structured log line per request, with its id; graceful close wakes every long poll.
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { BlobFiles } from './blobs';
+import { installErrorHandling, type HttpContext } from './http';
+import { EventNotifier } from './notifier';
+import type { Operator } from './operator';
+import { LoginThrottle } from './auth/throttle';
+import type { HubStorage } from './storage/storage';
+import { registerAuthRoutes } from './routes/auth';
+import { registerBlobRoutes } from './routes/blobs';
+import { registerDirectoryRoutes } from './routes/directory';
+import { registerDocumentRoutes } from './routes/documents';
+import { registerEventRoutes } from './routes/events';
+import { registerMetaRoutes } from './routes/meta';
+
+export interface HubOptions {
+  storage: HubStorage;
+  blobs: BlobFiles;
+  operator: Operator;
+  version: string;
+  logger: FastifyBaseLogger;
+  /** Bearer token life. Default 1 hour. */
+  tokenTtlSeconds?: number;
+  /** Challenge nonce life. Default 2 minutes. */
+  challengeTtlSeconds?: number;
+  /** Largest JSON body. Default 4 MiB (signatures and service-document XML travel in JSON). */
+  jsonBodyLimit?: number;
+  validateResponses?: boolean;
+  throttle?: LoginThrottle;
+  now?: () => Date;
+}
+
+export interface HubContext extends HttpContext {
+  blobs: BlobFiles;
+  operator: Operator;
+  notifier: EventNotifier;
+  throttle: LoginThrottle;
+  version: string;
+  tokenTtlMs: number;
+  challengeTtlMs: number;
+}
+
+export function createHub(options: HubOptions): { app: FastifyInstance; context: HubContext } {
+  const context: HubContext = {
+    storage: options.storage,
+    blobs: options.blobs,
+    operator: options.operator,
+    notifier: new EventNotifier(),
+    throttle: options.throttle ?? new LoginThrottle(),
+    version: options.version,
+    tokenTtlMs: (options.tokenTtlSeconds ?? 3600) * 1000,
+    challengeTtlMs: (options.challengeTtlSeconds ?? 120) * 1000,
+    now: options.now ?? (() => new Date()),
+    validateResponses: options.validateResponses ?? true,
+  };
+  const app = Fastify({
+    loggerInstance: options.logger,
+    // Fastify's two lines per request are replaced by one (onResponse below).
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+    },
+    bodyLimit: options.jsonBodyLimit ?? 4 * 1024 * 1024,
+    exposeHeadRoutes: false,
+    // Long polls are answered at close (the notifier wakes them); idle keep-alives are dropped.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+  // Blob uploads are streamed by their route, never buffered by a parser.
+  app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', String(req.id));
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.info({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+  });
+  // Before Fastify waits for in-flight requests: long polls answer now instead of holding the shutdown.
+  app.addHook('preClose', async () => context.notifier.close());
+  // Used-up challenges and expired tokens are dropped now and then, so the tables stay small.
+  const purge = setInterval(() => {
+    options.storage.purgeExpired(context.now().toISOString()).catch((err: unknown) => app.log.error({ err }, 'purging expired challenges and tokens failed'));
+  }, 10 * 60_000);
+  purge.unref();
+  app.addHook('onClose', async () => clearInterval(purge));
+  installErrorHandling(app);
+  registerMetaRoutes(app, context);
+  registerAuthRoutes(app, context);
+  registerDirectoryRoutes(app, context);
+  registerBlobRoutes(app, context);
+  registerDocumentRoutes(app, context);
+  registerEventRoutes(app, context);
+  return { app, context };
+}

@@ -1,0 +1,104 @@
+// Authentication: a signed single-use nonce for certificate holders, login/password for
+// service users; both end in a bearer token that expires. Failed attempts are slowed down.
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { certificateFingerprint } from '../../src/crypto/certificates';
+import { verifyDetached, type VerificationProblem } from '../../src/crypto/cms';
+import type { LoginResponse } from '../../src/protocol';
+import { verifyPassword } from '../auth/passwords';
+import type { HubContext } from '../hub';
+import { HubError, registerRoute, sha256Hex, type Caller } from '../http';
+import type { SubscriberRecord, UserRecord } from '../storage/storage';
+import { ownSubscriberView, userView } from '../views';
+
+export async function trustedRoots(ctx: HubContext): Promise<Buffer[]> {
+  return (await ctx.storage.listTrustedCas()).map((ca) => ca.der);
+}
+
+/** The protocol error for a failed CMS check: forged signatures first, then trust, then time. */
+export function signatureFailure(problems: VerificationProblem[]): { code: 'signature-invalid' | 'certificate-untrusted' | 'certificate-expired'; message: string } {
+  const has = (...codes: VerificationProblem['code'][]) => problems.some((p) => codes.includes(p.code));
+  const message = problems.map((p) => p.message).join('; ') || 'the signature does not verify';
+  if (has('malformed', 'digest-mismatch', 'bad-signature', 'unsupported-algorithm')) return { code: 'signature-invalid', message };
+  if (has('untrusted-chain', 'no-signer-certificate')) return { code: 'certificate-untrusted', message };
+  if (has('expired', 'not-yet-valid')) return { code: 'certificate-expired', message };
+  return { code: 'signature-invalid', message };
+}
+
+async function issueToken(ctx: HubContext, user: UserRecord, subscriber: SubscriberRecord): Promise<LoginResponse> {
+  const token = randomBytes(32).toString('base64url');
+  const expiresAt = new Date(ctx.now().getTime() + ctx.tokenTtlMs).toISOString();
+  await ctx.storage.createAccessToken(sha256Hex(token), { userId: user.id, subscriberId: subscriber.id, expiresAt });
+  return { accessToken: token, expiresAt, user: userView(user), subscriber: ownSubscriberView(subscriber) };
+}
+
+function meView({ user, subscriber }: Caller) {
+  return { user: userView(user), subscriber: ownSubscriberView(subscriber) };
+}
+
+/** Runs a login attempt under the throttle: refused while a wait is due; failures counted. */
+async function throttled<T>(ctx: HubContext, req: FastifyRequest, account: string | undefined, attempt: () => Promise<T>): Promise<T> {
+  const keys = { address: req.ip, ...(account ? { account } : {}) };
+  const wait = ctx.throttle.waitFor(keys);
+  if (wait > 0) {
+    const seconds = Math.ceil(wait / 1000);
+    throw new HubError('too-many-attempts', `Too many failed logins; try again in ${seconds} s`, { headers: { 'retry-after': String(seconds) } });
+  }
+  try {
+    const result = await attempt();
+    ctx.throttle.succeeded(keys);
+    return result;
+  } catch (e) {
+    if (e instanceof HubError && e.status === 401) ctx.throttle.failed(keys);
+    throw e;
+  }
+}
+
+export function registerAuthRoutes(app: FastifyInstance, ctx: HubContext): void {
+  registerRoute(app, ctx, 'challenge', async () => {
+    const id = randomUUID();
+    const nonce = randomBytes(32);
+    const expiresAt = new Date(ctx.now().getTime() + ctx.challengeTtlMs).toISOString();
+    await ctx.storage.createChallenge({ id, nonce, expiresAt });
+    return { status: 200, body: { challengeId: id, nonce: nonce.toString('base64'), expiresAt } };
+  });
+
+  registerRoute(app, ctx, 'loginWithCertificate', async ({ body, req }) =>
+    throttled(ctx, req, undefined, async () => {
+      const now = ctx.now();
+      // Used up before the signature is even looked at: a nonce never gets a second try.
+      const use = await ctx.storage.useChallenge(body.challengeId, now.toISOString());
+      if (use.kind !== 'ok') {
+        const why = { unknown: 'is unknown', expired: 'has expired', used: 'was already used' }[use.kind];
+        throw new HubError('challenge-invalid', `The challenge ${why}; request a new one at /v1/auth/challenge`);
+      }
+      const result = await verifyDetached(Buffer.from(body.signature, 'base64'), use.nonce, { trustedRoots: await trustedRoots(ctx), at: now });
+      if (!result.valid || !result.signer) {
+        const failure = signatureFailure(result.problems);
+        throw new HubError(failure.code, `Certificate login refused: ${failure.message}`);
+      }
+      const user = await ctx.storage.findUserByCertificate(certificateFingerprint(result.signer.certificate));
+      if (!user) throw new HubError('certificate-unknown', `The certificate of ${result.signer.commonName} (serial ${result.signer.serialNumber}) is not registered to any user of this hub`);
+      const subscriber = await ctx.storage.getSubscriber(user.subscriberId);
+      if (!subscriber) throw new HubError('certificate-unknown', 'The user of this certificate has no organization');
+      return { status: 200, body: await issueToken(ctx, user, subscriber) };
+    }),
+  );
+
+  registerRoute(app, ctx, 'loginWithPassword', async ({ body, req }) =>
+    throttled(ctx, req, `login:${body.login}`, async () => {
+      const user = await ctx.storage.findUserByLogin(body.login);
+      const ok = await verifyPassword(body.password, user?.passwordHash);
+      const subscriber = user && ok ? await ctx.storage.getSubscriber(user.subscriberId) : undefined;
+      if (!user || !subscriber) throw new HubError('login-failed', 'Wrong login or password');
+      return { status: 200, body: await issueToken(ctx, user, subscriber) };
+    }),
+  );
+
+  registerRoute(app, ctx, 'me', async ({ caller }) => ({ status: 200, body: { ...meView(caller), expiresAt: caller.tokenExpiresAt } }));
+
+  registerRoute(app, ctx, 'operator', async () => {
+    const { identity, certificate } = ctx.operator;
+    return { status: 200, body: { name: identity.name, inn: identity.inn, kpp: identity.kpp, edoId: identity.edoId, certificate: certificate.toString('base64') } };
+  });
+}

@@ -1,0 +1,233 @@
+// Documents between connected contacts: the hub checks the sender's signature over the blob,
+// the signer's membership of the sending organization and the certificate's validity, then
+// confirms the send date with its own signed ПДОТПР to both sides. Service documents (ИОП,
+// УОУ) from the recipient are checked against the format, their signature and their parent.
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { certificateFingerprint } from '../../src/crypto/certificates';
+import { signDetached, verifyDetached, type ContentSource, type VerificationResult } from '../../src/crypto/cms';
+import { buildSendConfirmation, FormatError, parseServiceDocument, type Participant, type ReferencedFile } from '../../src/formats';
+import type { DocumentStatus, ServiceDocument } from '../../src/protocol';
+import type { HubContext } from '../hub';
+import { HubError, registerRoute, sha256Hex, type RouteOutput } from '../http';
+import type { DocumentRecord, EventToAppend, IdempotencyScope, IdempotentResult, SubscriberRecord } from '../storage/storage';
+import { certificateSummary, documentView, partyOf } from '../views';
+import { trustedRoots } from './auth';
+
+/** A pending claim older than this was left by a crashed hub and may be taken over. */
+const staleClaimMs = 5 * 60_000;
+
+/**
+ * Runs `create` once per (subscriber, route, Idempotency-Key): a repeat gets the first answer,
+ * the same key with another body is a conflict, a repeat while the first still runs must wait.
+ * A failed attempt releases the key, so the client may correct its request and retry.
+ */
+async function idempotent(ctx: HubContext, scope: IdempotencyScope, body: unknown, create: (finish: (status: number, response: unknown) => IdempotentResult) => Promise<RouteOutput>): Promise<RouteOutput> {
+  const now = ctx.now();
+  const claim = await ctx.storage.claimIdempotencyKey(scope, sha256Hex(JSON.stringify(body)), now.toISOString(), new Date(now.getTime() - staleClaimMs).toISOString());
+  switch (claim.kind) {
+    case 'replay':
+      return { status: claim.status, body: claim.response, headers: { 'idempotent-replayed': 'true' } };
+    case 'conflict':
+      throw new HubError('idempotency-conflict', `The Idempotency-Key "${scope.key}" was already used with a different body`);
+    case 'in-progress':
+      throw new HubError('request-in-progress', `A request with the Idempotency-Key "${scope.key}" is still being processed; retry shortly`, { headers: { 'retry-after': '1' } });
+  }
+  try {
+    return await create((status, response) => ({ ...scope, status, response }));
+  } catch (e) {
+    await ctx.storage.releaseIdempotencyKey(scope);
+    throw e;
+  }
+}
+
+/** The subscriber as an EDO participant of the FNS formats (ИдУчастЭДО = subscriber id). */
+function participantOf(s: SubscriberRecord): Participant {
+  if (s.inn.length === 12 && !s.kpp) {
+    // A 12-digit INN without KPP is an individual entrepreneur, named "Surname Name Patronymic".
+    const [surname = s.name, name = '-', ...rest] = s.name.split(/\s+/);
+    return { id: s.id, person: { surname, name, ...(rest.length ? { patronymic: rest.join(' ') } : {}), inn: s.inn, entrepreneur: true } };
+  }
+  return { id: s.id, organization: { name: s.name, inn: s.inn, ...(s.kpp ? { kpp: s.kpp } : {}) } };
+}
+
+/** Verifies a signature and that its signer is a registered user of `subscriber`. */
+async function checkSignature(ctx: HubContext, signature: Buffer, content: ContentSource, subscriber: SubscriberRecord, what: string): Promise<NonNullable<VerificationResult['signer']>> {
+  const result = await verifyDetached(signature, content, { trustedRoots: await trustedRoots(ctx), at: ctx.now() });
+  if (!result.valid || !result.signer) {
+    throw new HubError('document-signature-invalid', `The signature of ${what} is not valid: ${result.problems.map((p) => p.message).join('; ') || 'it does not verify'}`);
+  }
+  const user = await ctx.storage.findUserByCertificate(certificateFingerprint(result.signer.certificate));
+  if (user?.subscriberId !== subscriber.id) {
+    throw new HubError('signer-not-member', `${result.signer.commonName} (certificate ${result.signer.serialNumber}) who signed ${what} is not a registered user of ${subscriber.name}`);
+  }
+  return result.signer;
+}
+
+/** The recipient fetched the document: the first time, the sender learns it (and both see the status). */
+export async function recordDelivery(ctx: HubContext, document: DocumentRecord): Promise<void> {
+  const at = ctx.now().toISOString();
+  const appended = await ctx.storage.markDelivered(document.id, at, (status) => [
+    { subscriberId: document.senderId, payload: { type: 'document.delivered', documentId: document.id, deliveredAt: at } },
+    ...(status === 'delivered' ? statusEvents(document, status) : []),
+  ]);
+  if (appended) ctx.notifier.notify(appended);
+}
+
+function statusEvents(document: DocumentRecord, status: DocumentStatus): EventToAppend[] {
+  return [document.senderId, document.recipientId].map((subscriberId) => ({ subscriberId, payload: { type: 'document.status-changed', documentId: document.id, status } }));
+}
+
+/** A document the caller sent or received; anything else does not exist for it. */
+async function partyDocument(ctx: HubContext, id: string, me: string): Promise<DocumentRecord> {
+  const document = await ctx.storage.getDocument(id);
+  if (!document || (document.senderId !== me && document.recipientId !== me)) throw new HubError('not-found', `No document ${id} sent or received by you`);
+  return document;
+}
+
+export function registerDocumentRoutes(app: FastifyInstance, ctx: HubContext): void {
+  const { storage } = ctx;
+
+  registerRoute(app, ctx, 'sendDocument', async ({ headers, body, caller }) => {
+    const me = caller.subscriber;
+    return idempotent(ctx, { subscriberId: me.id, scope: 'send-document', key: headers['idempotency-key'] }, body, async (finish) => {
+      const recipient = body.recipientId === me.id ? undefined : await storage.getSubscriber(body.recipientId);
+      if (!recipient) throw new HubError('not-found', body.recipientId === me.id ? 'A document cannot be sent to its own sender' : `No subscriber ${body.recipientId}`);
+      const contact = await storage.getContact(me.id, recipient.id);
+      if (contact?.state !== 'connected') throw new HubError('forbidden', `${recipient.name} is not a connected contact; documents flow only between connected contacts`);
+      const size = await storage.getBlobSize(body.sha256);
+      if (size === undefined || !(await storage.uploadedBy(body.sha256, me.id))) {
+        throw new HubError('blob-missing', `The blob ${body.sha256} was not uploaded by you; PUT /v1/blobs/${body.sha256} first`);
+      }
+      const signature = Buffer.from(body.signature, 'base64');
+      const signer = await checkSignature(ctx, signature, { path: ctx.blobs.pathOf(body.sha256) }, me, `"${body.fileName}"`);
+
+      const sentAt = ctx.now();
+      const { identity } = ctx.operator;
+      const confirmation = buildSendConfirmation({
+        operator: { name: identity.name, inn: identity.inn, id: identity.edoId },
+        sender: participantOf(me),
+        receiver: participantOf(recipient),
+        document: { fileName: body.fileName, signatures: [signature] },
+        signer: identity.signer,
+        sentAt,
+        now: sentAt,
+      });
+      const confirmationSignature = await signDetached(confirmation.xml, ctx.operator.signer, { signingTime: sentAt });
+      const id = randomUUID();
+      const record: DocumentRecord = {
+        id,
+        senderId: me.id,
+        recipientId: recipient.id,
+        sender: partyOf(me),
+        recipient: partyOf(recipient),
+        title: body.title,
+        kind: body.kind,
+        fileName: body.fileName,
+        blob: { sha256: body.sha256, size },
+        signature: body.signature,
+        signer: certificateSummary(signer),
+        needsReceipt: body.needsReceipt,
+        sentAt: sentAt.toISOString(),
+        status: 'sent',
+        confirmation: {
+          id: randomUUID(),
+          type: 'send-confirmation',
+          parentId: id,
+          fileName: confirmation.fileName,
+          xml: confirmation.xml.toString('base64'),
+          signature: confirmationSignature.toString('base64'),
+          issuedAt: sentAt.toISOString(),
+        },
+      };
+      const view = documentView(record, []);
+      const appended = await storage.recordDocument(
+        record,
+        [
+          { subscriberId: recipient.id, payload: { type: 'document.received', document: view } },
+          { subscriberId: me.id, payload: { type: 'document.sent', document: view } },
+        ],
+        finish(201, view),
+      );
+      ctx.notifier.notify(appended);
+      return { status: 201, body: view };
+    });
+  });
+
+  registerRoute(app, ctx, 'getDocument', async ({ params, caller }) => {
+    const me = caller.subscriber.id;
+    let document = await partyDocument(ctx, params.documentId, me);
+    if (document.recipientId === me && !document.deliveredAt) {
+      await recordDelivery(ctx, document);
+      document = await partyDocument(ctx, params.documentId, me);
+    }
+    return { status: 200, body: documentView(document, await storage.listServiceDocuments(document.id)) };
+  });
+
+  registerRoute(app, ctx, 'postServiceDocument', async ({ params, headers, body, caller }) => {
+    const me = caller.subscriber;
+    const document = await partyDocument(ctx, params.documentId, me.id);
+    if (document.recipientId !== me.id) throw new HubError('forbidden', 'Only the recipient of a document posts its receipt notice or clarification request');
+    const scope = { subscriberId: me.id, scope: `service-document:${document.id}`, key: headers['idempotency-key'] };
+    return idempotent(ctx, scope, body, async (finish) => {
+      const chain = await storage.listServiceDocuments(document.id);
+      const parentId = body.parentId ?? document.id;
+      const parent: ReferencedFile | undefined =
+        parentId === document.id
+          ? { name: document.fileName, signatures: [Buffer.from(document.signature, 'base64')] }
+          : parentId === document.confirmation.id
+            ? { name: document.confirmation.fileName, signatures: [Buffer.from(document.confirmation.signature, 'base64')] }
+            : undefined;
+      if (!parent) throw new HubError('service-document-invalid', `The parent ${parentId} is not the document or its operator confirmation`);
+      if (body.type === 'receipt' && chain.some((sd) => sd.type === 'receipt' && sd.parentId === parentId)) {
+        throw new HubError('conflict', `A receipt notice for ${parentId === document.id ? `"${document.fileName}"` : parent.name} was already posted`);
+      }
+      const xml = Buffer.from(body.xml, 'base64');
+      const expectedKind = body.type === 'receipt' ? 'receipt-notice' : 'clarification-request';
+      let parsed;
+      try {
+        parsed = parseServiceDocument(xml, body.fileName, { expectedKind });
+      } catch (e) {
+        if (e instanceof FormatError) throw new HubError('service-document-invalid', `${body.fileName}: ${e.message}`);
+        throw e;
+      }
+      const mismatch = (what: string) => new HubError('service-document-invalid', `${body.fileName}: ${what}`);
+      if (parsed.sender.id !== me.id) throw mismatch(`it is issued by participant ${parsed.sender.id}, not by you (${me.id})`);
+      if (parentId === document.id && parsed.receiver?.id !== document.senderId) {
+        throw mismatch(`it answers participant ${parsed.receiver?.id ?? 'the operator'}, but the document came from ${document.senderId}`);
+      }
+      if (parsed.referencedFile.name !== parent.name) throw mismatch(`it names the received file "${parsed.referencedFile.name}", not "${parent.name}"`);
+      if (!parent.signatures.some((s) => parsed.referencedFile.signatures.some((r) => r.equals(s)))) {
+        throw mismatch(`it does not carry the signature of "${parent.name}" as received`);
+      }
+      const signer = await checkSignature(ctx, Buffer.from(body.signature, 'base64'), xml, me, body.fileName);
+
+      const postedAt = ctx.now().toISOString();
+      const serviceDocument: ServiceDocument = {
+        id: randomUUID(),
+        documentId: document.id,
+        type: body.type,
+        parentId,
+        fromSubscriberId: me.id,
+        fileName: body.fileName,
+        xml: body.xml,
+        signature: body.signature,
+        signer: certificateSummary(signer),
+        postedAt,
+      };
+      // A clarification request outranks a receipt: the sender has something to correct.
+      const status: DocumentStatus = body.type === 'clarification' ? 'clarification-requested' : document.status === 'clarification-requested' ? document.status : 'receipt-confirmed';
+      const appended = await storage.recordServiceDocument(
+        serviceDocument,
+        status,
+        [
+          { subscriberId: document.senderId, payload: { type: 'service-document.received', documentId: document.id, serviceDocument } },
+          ...(status !== document.status ? statusEvents(document, status) : []),
+        ],
+        finish(201, serviceDocument),
+      );
+      ctx.notifier.notify(appended);
+      return { status: 201, body: serviceDocument };
+    });
+  });
+}

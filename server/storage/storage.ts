@@ -1,0 +1,168 @@
+// The hub's storage interface: whole operations of the exchange, each atomic, so routes never
+// see SQL and a PostgreSQL implementation can be added beside the embedded SQLite one. Every
+// operation that changes what a subscriber sees appends that subscriber's events in the same
+// transaction (per-subscriber sequence: gap-free, strictly ordered).
+import type { CertificateSummary, ContactState, Document, HubEvent, HubEventPayload, OperatingMode, ServiceDocument, Subscriber } from '../../src/protocol';
+
+export interface SubscriberRecord extends Subscriber {
+  operatingMode: OperatingMode;
+}
+
+export interface UserRecord {
+  id: string;
+  subscriberId: string;
+  kind: 'person' | 'service';
+  name: string;
+  login?: string;
+  /** scrypt$N$r$p$salt$hash (see server/auth/passwords.ts). */
+  passwordHash?: string;
+  certificate?: { der: Buffer; summary: CertificateSummary };
+}
+
+/** A relation between two subscribers, stored once per pair. */
+export interface ContactRecord {
+  /** The subscriber who sent the latest invitation. */
+  inviterId: string;
+  inviteeId: string;
+  state: 'invited' | 'connected' | 'rejected';
+  message?: string;
+  revision: number;
+  updatedAt: string;
+}
+
+export interface ContactChange {
+  inviterId: string;
+  inviteeId: string;
+  state: ContactRecord['state'];
+  message?: string;
+  at: string;
+  /** Events to append, built from the new revision (one per side). */
+  events: (saved: ContactRecord) => EventToAppend[];
+}
+
+export interface EventToAppend {
+  subscriberId: string;
+  payload: HubEventPayload;
+}
+
+/** Appended events, for waking up long polls after the commit. */
+export type AppendedEvents = { subscriberId: string; seq: number }[];
+
+export interface IdempotencyScope {
+  subscriberId: string;
+  /** The route: 'send-document', 'service-document:<documentId>'. */
+  scope: string;
+  key: string;
+}
+
+export type IdempotencyClaim =
+  | { kind: 'claimed' }
+  | { kind: 'replay'; status: number; response: unknown }
+  | { kind: 'conflict' }
+  | { kind: 'in-progress' };
+
+export interface IdempotentResult extends IdempotencyScope {
+  status: number;
+  response: unknown;
+}
+
+export interface DocumentRecord extends Omit<Document, 'serviceDocuments'> {
+  senderId: string;
+  recipientId: string;
+}
+
+export interface TrustedCa {
+  fingerprint: string;
+  der: Buffer;
+  subject: string;
+  addedAt: string;
+}
+
+export interface Challenge {
+  id: string;
+  nonce: Buffer;
+  expiresAt: string;
+}
+
+export type ChallengeUse = { kind: 'ok'; nonce: Buffer } | { kind: 'unknown' } | { kind: 'expired' } | { kind: 'used' };
+
+export interface AccessTokenRecord {
+  userId: string;
+  subscriberId: string;
+  expiresAt: string;
+}
+
+export interface HubStorage {
+  // ---- operator settings (key/value: the operator's identity, created at first start)
+  getSetting(key: string): Promise<string | undefined>;
+  setSetting(key: string, value: string): Promise<void>;
+
+  // ---- subscribers and users
+  addSubscriber(s: { id: string; name: string; inn: string; kpp?: string; operatingMode: OperatingMode; at: string }): Promise<SubscriberRecord>;
+  getSubscriber(id: string): Promise<SubscriberRecord | undefined>;
+  findSubscribersByInn(inn: string): Promise<SubscriberRecord[]>;
+  listSubscribers(after: number, limit: number): Promise<SubscriberRecord[]>;
+  searchSubscribers(query: string, limit: number): Promise<SubscriberRecord[]>;
+  addUser(u: UserRecord): Promise<UserRecord>;
+  getUser(id: string): Promise<UserRecord | undefined>;
+  listUsers(subscriberId?: string): Promise<UserRecord[]>;
+  findUserByLogin(login: string): Promise<UserRecord | undefined>;
+  findUserByCertificate(fingerprint: string): Promise<UserRecord | undefined>;
+
+  // ---- trust
+  addTrustedCa(ca: TrustedCa): Promise<boolean>;
+  listTrustedCas(): Promise<TrustedCa[]>;
+
+  // ---- authentication
+  createChallenge(c: Challenge): Promise<void>;
+  /** Marks the challenge used (once, atomically) and returns its nonce. */
+  useChallenge(id: string, now: string): Promise<ChallengeUse>;
+  createAccessToken(tokenHash: string, t: AccessTokenRecord): Promise<void>;
+  findAccessToken(tokenHash: string, now: string): Promise<AccessTokenRecord | undefined>;
+  /** Forgets challenges and tokens that can no longer be used. */
+  purgeExpired(now: string): Promise<{ challenges: number; tokens: number }>;
+
+  // ---- contacts
+  getContact(a: string, b: string): Promise<ContactRecord | undefined>;
+  saveContact(change: ContactChange): Promise<{ contact: ContactRecord; appended: AppendedEvents }>;
+  /** The relations of a subscriber changed after `after`, oldest change first. */
+  listContacts(subscriberId: string, after: number, limit: number): Promise<ContactRecord[]>;
+
+  // ---- blobs (metadata; the bytes are files, see server/blobs.ts)
+  recordBlob(sha256: string, size: number, uploaderId: string, at: string): Promise<void>;
+  getBlobSize(sha256: string): Promise<number | undefined>;
+  /** Uploaded by this subscriber, or referenced by a document it is party to. */
+  blobKnownTo(sha256: string, subscriberId: string): Promise<boolean>;
+  uploadedBy(sha256: string, subscriberId: string): Promise<boolean>;
+  /** Referenced by a document this subscriber sent or received; returns such a document's id. */
+  documentReferencingBlob(sha256: string, subscriberId: string): Promise<{ id: string; recipientId: string } | undefined>;
+
+  // ---- idempotency
+  claimIdempotencyKey(s: IdempotencyScope, bodyHash: string, now: string, staleBefore: string): Promise<IdempotencyClaim>;
+  releaseIdempotencyKey(s: IdempotencyScope): Promise<void>;
+
+  // ---- documents
+  /** Stores the document, its events and the idempotent result in one transaction. */
+  recordDocument(d: DocumentRecord, events: EventToAppend[], result: IdempotentResult): Promise<AppendedEvents>;
+  getDocument(id: string): Promise<DocumentRecord | undefined>;
+  listServiceDocuments(documentId: string): Promise<ServiceDocument[]>;
+  /** Stores the service document, the document's new status, the events and the result in one transaction. */
+  recordServiceDocument(sd: ServiceDocument, status: Document['status'], events: EventToAppend[], result: IdempotentResult): Promise<AppendedEvents>;
+  /**
+   * Records the recipient's first fetch. Returns undefined when it was recorded before;
+   * otherwise the events built by `events(newStatus)` are appended in the same transaction.
+   */
+  markDelivered(documentId: string, at: string, events: (status: Document['status']) => EventToAppend[]): Promise<AppendedEvents | undefined>;
+
+  // ---- events
+  listEvents(subscriberId: string, after: number, limit: number): Promise<HubEvent[]>;
+
+  close(): Promise<void>;
+}
+
+/** The other side of a contact relation and how `viewer` sees it. */
+export function contactStateFor(contact: ContactRecord, viewer: string): ContactState {
+  if (contact.state === 'connected') return 'connected';
+  if (contact.state === 'rejected') return 'rejected';
+  return contact.inviterId === viewer ? 'invited-by-me' : 'invites-me';
+}

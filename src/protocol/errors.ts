@@ -1,0 +1,67 @@
+// Every error the hub returns has one shape: {error, message, requestId}, with the HTTP status
+// that fits. `error` is a stable code the client can branch on; `message` names the problem.
+import { z } from 'zod';
+
+export const errorCodes = {
+  /** 400: body, parameters, query or headers do not match the schema; `issues` says where. */
+  'invalid-request': 400,
+  /** 400: the Idempotency-Key header is missing on a route that needs it. */
+  'idempotency-key-required': 400,
+  /** 401: no bearer token, or it is unknown or expired: authenticate again. */
+  unauthorized: 401,
+  /** 401: challenge unknown, expired or already used. */
+  'challenge-invalid': 401,
+  /** 401: the CMS over the nonce does not verify, or its certificate is not acceptable. */
+  'signature-invalid': 401,
+  /** 401: the certificate is valid but not registered to any user. */
+  'certificate-unknown': 401,
+  /** 401: the certificate is expired or not yet valid. */
+  'certificate-expired': 401,
+  /** 401: the certificate does not chain to a CA the operator trusts. */
+  'certificate-untrusted': 401,
+  /** 401: wrong login or password. */
+  'login-failed': 401,
+  /** 403: the action is not allowed for this subscriber (not a contact, not a party, ...). */
+  forbidden: 403,
+  /** 404: nothing with this id that this subscriber may see. */
+  'not-found': 404,
+  /** 409: the same Idempotency-Key was used with a different body. */
+  'idempotency-conflict': 409,
+  /** 409: a request with this Idempotency-Key is still being processed; retry after Retry-After. */
+  'request-in-progress': 409,
+  /** 409: the state does not allow it (contact already connected, receipt already posted, ...). */
+  conflict: 409,
+  /** 413: a JSON body is larger than the hub accepts. */
+  'body-too-large': 413,
+  /** 415: the body is not of the media type the route takes (JSON, or octet-stream for blobs). */
+  'unsupported-media-type': 415,
+  /** 413: the blob is larger than the hub's limit. */
+  'blob-too-large': 413,
+  /** 422: the uploaded bytes do not hash to the name they were PUT under. */
+  'blob-hash-mismatch': 422,
+  /** 422: a document references a blob the hub does not have. */
+  'blob-missing': 422,
+  /** 422: the document's or service document's signature does not verify over its content. */
+  'document-signature-invalid': 422,
+  /** 422: the signer's certificate is not registered to a user of the sending organization. */
+  'signer-not-member': 422,
+  /** 422: the service document's XML is not the expected FNS format, or does not match its parent. */
+  'service-document-invalid': 422,
+  /** 429: too many failed logins; wait Retry-After seconds. */
+  'too-many-attempts': 429,
+  /** 500: the hub failed; the requestId is in its log. */
+  internal: 500,
+  /** 503: the hub is shutting down. */
+  unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export const ErrorBody = z.object({
+  error: z.enum(Object.keys(errorCodes) as [ErrorCode, ...ErrorCode[]]),
+  message: z.string(),
+  requestId: z.string(),
+  /** For invalid-request: where each problem is (path) and what it is. */
+  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;

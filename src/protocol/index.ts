@@ -1,0 +1,9 @@
+// The exchange protocol v1 (DESIGN.md §4): zod schemas and inferred types shared by the hub
+// (server/) and its client (src/exchange). The route table in ./routes is the one source.
+export * from './common';
+export * from './errors';
+export * from './directory';
+export * from './documents';
+export * from './events';
+export * from './routes';
+export { buildOpenApi } from './openapi';

@@ -1,0 +1,221 @@
+// The route table of protocol v1: every route's method, path, auth, and the schemas of its
+// parameters, query, headers, body and answers. The hub validates with it and serves it as
+// OpenAPI; the client builds its calls and types from it.
+import { z } from 'zod';
+import { ErrorBody } from './errors';
+import {
+  CertificateLoginRequest,
+  ChallengeResponse,
+  Contact,
+  ContactsPage,
+  ContactsQuery,
+  HealthResponse,
+  InviteRequest,
+  LoginResponse,
+  MeResponse,
+  OperatorInfo,
+  PasswordLoginRequest,
+  Subscriber,
+  SubscriberParams,
+  SubscribersPage,
+  SubscribersQuery,
+} from './directory';
+import { BlobParams, BlobStored, Document, DocumentParams, IdempotentHeaders, PostServiceDocumentRequest, SendDocumentRequest, ServiceDocument } from './documents';
+import { EventsPage, EventsQuery } from './events';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'HEAD';
+
+export interface RouteSpec {
+  method: HttpMethod;
+  /** Fastify-style path: `/v1/documents/:documentId`. */
+  path: string;
+  summary: string;
+  /** false only for health, the OpenAPI document and the login routes. */
+  auth: boolean;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  headers?: z.ZodObject;
+  /** A JSON body's schema, or 'binary' for a streamed application/octet-stream body. */
+  body?: z.ZodType | 'binary';
+  /** Success answers by status: a JSON schema, 'binary' for a byte stream, null for no body. */
+  responses: Record<number, z.ZodType | 'binary' | null>;
+}
+
+const empty = z.object({}).strict();
+
+export const routes = {
+  health: { method: 'GET', path: '/v1/health', summary: 'Liveness of the hub', auth: false, responses: { 200: HealthResponse } },
+  openapi: { method: 'GET', path: '/v1/openapi.json', summary: 'This protocol as an OpenAPI 3.1 document', auth: false, responses: { 200: z.record(z.string(), z.unknown()) } },
+
+  challenge: {
+    method: 'POST',
+    path: '/v1/auth/challenge',
+    summary: 'A single-use nonce to sign for certificate login',
+    auth: false,
+    body: empty.optional(),
+    responses: { 200: ChallengeResponse },
+  },
+  loginWithCertificate: {
+    method: 'POST',
+    path: '/v1/auth/certificate',
+    summary: 'Log in with a detached CMS over the challenge nonce, made by a registered certificate',
+    auth: false,
+    body: CertificateLoginRequest,
+    responses: { 200: LoginResponse },
+  },
+  loginWithPassword: {
+    method: 'POST',
+    path: '/v1/auth/password',
+    summary: 'Log in as a service user with login and password',
+    auth: false,
+    body: PasswordLoginRequest,
+    responses: { 200: LoginResponse },
+  },
+  me: { method: 'GET', path: '/v1/me', summary: 'The user and organization of the bearer token', auth: true, responses: { 200: MeResponse } },
+  operator: {
+    method: 'GET',
+    path: '/v1/operator',
+    summary: "The operator's identity and signing certificate",
+    auth: true,
+    responses: { 200: OperatorInfo },
+  },
+
+  listSubscribers: {
+    method: 'GET',
+    path: '/v1/subscribers',
+    summary: 'The subscribers directory: change feed (after, limit) or search (query)',
+    auth: true,
+    query: SubscribersQuery,
+    responses: { 200: SubscribersPage },
+  },
+  getSubscriber: {
+    method: 'GET',
+    path: '/v1/subscribers/:subscriberId',
+    summary: 'One directory entry',
+    auth: true,
+    params: SubscriberParams,
+    responses: { 200: Subscriber },
+  },
+
+  listContacts: {
+    method: 'GET',
+    path: '/v1/contacts',
+    summary: "The caller's contacts as a change feed",
+    auth: true,
+    query: ContactsQuery,
+    responses: { 200: ContactsPage },
+  },
+  inviteContact: {
+    method: 'POST',
+    path: '/v1/contacts',
+    summary: 'Invite a subscriber to exchange documents (accepts when they invited us first)',
+    auth: true,
+    body: InviteRequest,
+    responses: { 200: Contact },
+  },
+  acceptContact: {
+    method: 'POST',
+    path: '/v1/contacts/:subscriberId/accept',
+    summary: "Accept a subscriber's invitation",
+    auth: true,
+    params: SubscriberParams,
+    body: empty.optional(),
+    responses: { 200: Contact },
+  },
+  rejectContact: {
+    method: 'POST',
+    path: '/v1/contacts/:subscriberId/reject',
+    summary: "Reject a subscriber's invitation, or end a connection",
+    auth: true,
+    params: SubscriberParams,
+    body: empty.optional(),
+    responses: { 200: Contact },
+  },
+
+  putBlob: {
+    method: 'PUT',
+    path: '/v1/blobs/:sha256',
+    summary: 'Upload content under its SHA-256 (streamed; hash checked while writing; size limited)',
+    auth: true,
+    params: BlobParams,
+    body: 'binary',
+    responses: { 200: BlobStored, 201: BlobStored },
+  },
+  headBlob: {
+    method: 'HEAD',
+    path: '/v1/blobs/:sha256',
+    summary: 'Whether the hub holds this blob for the caller (200 with Content-Length, or 404)',
+    auth: true,
+    params: BlobParams,
+    responses: { 200: null },
+  },
+  getBlob: {
+    method: 'GET',
+    path: '/v1/blobs/:sha256',
+    summary: 'Download a blob; only for a party to a document that references it',
+    auth: true,
+    params: BlobParams,
+    responses: { 200: 'binary' },
+  },
+
+  sendDocument: {
+    method: 'POST',
+    path: '/v1/documents',
+    summary: 'Send a signed document to a connected contact (Idempotency-Key required)',
+    auth: true,
+    headers: IdempotentHeaders,
+    body: SendDocumentRequest,
+    responses: { 201: Document },
+  },
+  getDocument: {
+    method: 'GET',
+    path: '/v1/documents/:documentId',
+    summary: 'A document the caller sent or received, with its status and chain of service documents',
+    auth: true,
+    params: DocumentParams,
+    responses: { 200: Document },
+  },
+  postServiceDocument: {
+    method: 'POST',
+    path: '/v1/documents/:documentId/service-documents',
+    summary: 'Post a signed receipt notice (ИОП) or clarification request (УОУ) on a received document (Idempotency-Key required)',
+    auth: true,
+    params: DocumentParams,
+    headers: IdempotentHeaders,
+    body: PostServiceDocumentRequest,
+    responses: { 201: ServiceDocument },
+  },
+
+  listEvents: {
+    method: 'GET',
+    path: '/v1/events',
+    summary: "The caller's event feed: ordered, gap-free, long poll with `wait`",
+    auth: true,
+    query: EventsQuery,
+    responses: { 200: EventsPage },
+  },
+} as const satisfies Record<string, RouteSpec>;
+
+export type RouteName = keyof typeof routes;
+type Routes = typeof routes;
+
+type SchemaOf<T> = T extends z.ZodType ? T : never;
+type JsonResponse<R> = R extends Record<number, infer V> ? SchemaOf<V> : never;
+
+/** What a route answers on success (the union of its JSON answers). */
+export type RouteResponse<N extends RouteName> = z.output<JsonResponse<Routes[N]['responses']>>;
+/** The JSON body a route takes, as the client writes it (defaults may be left out). */
+export type RouteBody<N extends RouteName> = Routes[N] extends { body: infer B } ? (B extends z.ZodType ? z.input<B> : never) : never;
+export type RouteParams<N extends RouteName> = Routes[N] extends { params: infer P } ? (P extends z.ZodType ? z.input<P> : never) : never;
+export type RouteQuery<N extends RouteName> = Routes[N] extends { query: infer Q } ? (Q extends z.ZodType ? z.input<Q> : never) : never;
+
+/** Fills a route's path parameters: routePath('getDocument', {documentId: 'd1'}) → '/v1/documents/d1'. */
+export function routePath(name: RouteName, params: Record<string, string> = {}): string {
+  return routes[name].path.replace(/:([A-Za-z0-9_]+)/g, (_, key: string) => {
+    const value = params[key];
+    if (value === undefined) throw new Error(`routePath(${name}): parameter "${key}" is missing`);
+    return encodeURIComponent(value);
+  });
+}
+
+export { ErrorBody };

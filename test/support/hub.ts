@@ -1,0 +1,188 @@
+// A real exchange hub for tests: `edo-hub serve` started as a child process on loopback (port
+// 0), with a temporary data directory, and its administration commands run the same way.
+//
+//   const hub = await startHub();                  // or startHub({ dataDir, args: ['--max-blob-size', '1024'] })
+//   await hub.admin(['trust', 'add', pki.caCertificateFile]);
+//   const org = await hub.admin(['org', 'add', '--name', 'ООО "Ромашка"', '--inn', '7701234567', '--kpp', '770101001']);
+//   await hub.admin(['user', 'add', '--org', org.id, '--cert', certFile]);
+//   await hub.admin(['user', 'add', '--org', org.id, '--login', 'agent'], { stdin: 'secret' });
+//   fetch(`${hub.url}/v1/health`);
+//   await hub.stop();                              // SIGTERM, waits for the exit; removes a temp data dir
+//
+// admin(args) appends `--data DIR --json` and returns the command's parsed JSON output; a
+// failing command rejects with its stderr. `hub.log()` is what the hub wrote to stderr so far
+// (pino JSON lines, one per request).
+//
+// For calling the hub without the real client: `new HubApi(hub.url)`, `api.call(method, path,
+// {json, body, headers})` → {status, headers, json, body}, and `loginWithSigner(hub.url, signer)`
+// (challenge → detached CMS over the nonce → POST /v1/auth/certificate) → {api, login}.
+// `registerOrganization(hub, {name, inn, kpp, certificatePems})` adds an organization and one
+// certificate user per PEM (the CA must be trusted with `trust add` for them to log in).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { signDetached } from '../../src/crypto/cms';
+import type { Signer } from '../../src/crypto/signer';
+import type { ChallengeResponse, LoginResponse, OwnSubscriber, User } from '../../src/protocol';
+
+const root = resolve(import.meta.dirname, '../..');
+const cli = join(root, 'server/cli.ts');
+const nodeArgs = ['--import', 'tsx', cli];
+
+export interface StartedHub {
+  url: string;
+  dataDir: string;
+  pid: number;
+  /** Runs `edo-hub ARGS --data DIR --json`; resolves to its JSON output. */
+  admin<T = any>(args: string[], options?: { stdin?: string }): Promise<T>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** The hub's stderr (structured log lines) so far. */
+  log(): string;
+  /** SIGTERM and wait for a graceful exit; resolves to the exit code. */
+  stop(): Promise<number | null>;
+  process: ChildProcess;
+}
+
+export interface StartHubOptions {
+  /** Reuse a data directory (kept at stop); default: a new temporary one (removed at stop). */
+  dataDir?: string;
+  /** More `serve` options: --max-blob-size, --token-ttl, --log-level. */
+  args?: string[];
+}
+
+export function runHubCommand(args: string[], options: { stdin?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [...nodeArgs, ...args], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+    child.stdin.end(options.stdin ?? '');
+  });
+}
+
+export async function startHub(options: StartHubOptions = {}): Promise<StartedHub> {
+  const ownDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'edo-hub-'));
+  const child = spawn(process.execPath, [...nodeArgs, 'serve', '--data', dataDir, '--port', '0', '--json', ...(options.args ?? [])], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+
+  const started = await new Promise<{ url: string; pid: number }>((resolveStart, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    const timer = setTimeout(() => reject(new Error(`edo-hub did not start within 30 s:\n${stderr}`)), 30_000);
+    lines.once('line', (line) => {
+      clearTimeout(timer);
+      try {
+        resolveStart(JSON.parse(line) as { url: string; pid: number });
+      } catch {
+        reject(new Error(`edo-hub printed "${line}" instead of its JSON line:\n${stderr}`));
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`edo-hub exited with ${code} before listening:\n${stderr}`));
+    });
+  });
+
+  let stopping: Promise<number | null> | undefined;
+  return {
+    url: started.url,
+    dataDir,
+    pid: started.pid,
+    process: child,
+    log: () => stderr,
+    async admin(args, adminOptions = {}) {
+      const result = await runHubCommand([...args, '--data', dataDir, '--json'], adminOptions);
+      if (result.code !== 0) throw new Error(`edo-hub ${args.join(' ')} failed (${result.code}): ${result.stderr.trim()}`);
+      return JSON.parse(result.stdout);
+    },
+    stop() {
+      stopping ??= (async () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        const code = await exited;
+        if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+        return code;
+      })();
+      return stopping;
+    },
+  };
+}
+
+export interface HubAnswer<T = any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  status: number;
+  headers: Headers;
+  /** The parsed JSON body (undefined when the body is not JSON). */
+  json: T;
+  /** The raw body. */
+  body: Buffer;
+}
+
+/** A thin fetch wrapper over the hub, for tests that look at statuses and error bodies. */
+export class HubApi {
+  constructor(
+    readonly url: string,
+    readonly token?: string,
+  ) {}
+
+  withToken(token: string): HubApi {
+    return new HubApi(this.url, token);
+  }
+
+  async call<T = any>( // eslint-disable-line @typescript-eslint/no-explicit-any
+    method: string,
+    path: string,
+    options: { json?: unknown; body?: Buffer | string | ReadableStream; headers?: Record<string, string> } = {},
+  ): Promise<HubAnswer<T>> {
+    const headers: Record<string, string> = { ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...options.headers };
+    let body: RequestInit['body'];
+    if (options.json !== undefined) {
+      headers['content-type'] ??= 'application/json';
+      body = JSON.stringify(options.json);
+    } else if (options.body !== undefined) {
+      headers['content-type'] ??= 'application/octet-stream';
+      body = options.body as RequestInit['body'];
+    }
+    const response = await fetch(`${this.url}${path}`, { method, headers, body, ...(body instanceof ReadableStream ? { duplex: 'half' } : {}) } as RequestInit);
+    const raw = Buffer.from(await response.arrayBuffer());
+    let json: T = undefined as T;
+    if (response.headers.get('content-type')?.includes('application/json') && raw.length > 0) json = JSON.parse(raw.toString('utf8')) as T;
+    return { status: response.status, headers: response.headers, json, body: raw };
+  }
+}
+
+/** Logs in by signing the hub's nonce with `signer` (a token key, or any Signer). */
+export async function loginWithSigner(url: string, signer: Signer): Promise<{ api: HubApi; login: LoginResponse }> {
+  const anonymous = new HubApi(url);
+  const challenge = await anonymous.call<ChallengeResponse>('POST', '/v1/auth/challenge', { json: {} });
+  if (challenge.status !== 200) throw new Error(`challenge failed: ${challenge.status} ${challenge.body.toString()}`);
+  const signature = await signDetached(Buffer.from(challenge.json.nonce, 'base64'), signer);
+  const answer = await anonymous.call<LoginResponse>('POST', '/v1/auth/certificate', {
+    json: { challengeId: challenge.json.challengeId, signature: signature.toString('base64') },
+  });
+  if (answer.status !== 200) throw new Error(`certificate login failed: ${answer.status} ${answer.body.toString()}`);
+  return { api: anonymous.withToken(answer.json.accessToken), login: answer.json };
+}
+
+/** Registers an organization and a certificate user for each PEM; returns both as the hub shows them. */
+export async function registerOrganization(
+  hub: StartedHub,
+  o: { name: string; inn: string; kpp?: string; mode?: 'server' | 'workstation' | 'manual'; certificatePems?: string[] },
+): Promise<{ org: OwnSubscriber; users: User[] }> {
+  const org = await hub.admin<OwnSubscriber>(['org', 'add', '--name', o.name, '--inn', o.inn, ...(o.kpp ? ['--kpp', o.kpp] : []), ...(o.mode ? ['--mode', o.mode] : [])]);
+  const users: User[] = [];
+  for (const pem of o.certificatePems ?? []) {
+    const file = join(mkdtempSync(join(tmpdir(), 'edo-hub-cert-')), 'user.pem');
+    writeFileSync(file, pem);
+    users.push(await hub.admin<User>(['user', 'add', '--org', org.id, '--cert', file]));
+    rmSync(file, { force: true });
+  }
+  return { org, users };
+}
