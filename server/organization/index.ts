@@ -1,0 +1,7 @@
+// Organization settings (DESIGN.md §6): the service over SQLite, its HTTP routes, and the
+// certificates it issues to information systems.
+export * from './service';
+export * from './routes';
+export * from './schema';
+export * from './certificates';
+export * from './login';

@@ -1,0 +1,163 @@
+// The HTTP routes of the organization settings and of the organization's view of the archive
+// (src/protocol/organization.ts), as a Fastify plugin: register it on the hub with the hub's
+// authentication (principalOf), the settings service and the archive log. Failures are thrown
+// as HubError and answered by the hub's error handler as {error, message, requestId}.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import { treeHeadToJson } from '../../src/archive/tree-head';
+import { organizationRoutes as routeTable, type NotArchivedEntry, type OrganizationRouteName, type OrganizationRouteSpec } from '../../src/protocol/organization';
+import { ArchiveNotFoundError } from '../archive/errors';
+import type { ArchiveLog } from '../archive/log';
+import { HubError } from '../http';
+import { OrganizationSettingsError, type Actor, type OrganizationSettingsService } from './service';
+
+/** The authenticated caller, as the hub's bearer authentication establishes it. */
+export interface Principal {
+  userId: string;
+  orgId: string;
+  subscriberId: string;
+}
+
+/** What the routes use of the archive log (server/archive's ArchiveLog fits). */
+export type ArchiveApi = Pick<ArchiveLog, 'usage' | 'treeHead' | 'inclusionProof' | 'consistencyProof' | 'entries' | 'entry' | 'original' | 'refused'>;
+
+export interface OrganizationRoutesDeps {
+  /** Authenticates the request (throws HubError 'unauthorized' when it cannot). */
+  principalOf: (request: FastifyRequest) => Principal | Promise<Principal>;
+  settings: OrganizationSettingsService;
+  archive: ArchiveApi;
+  /** Checks each answer against the protocol, as the hub does for its own routes. Default true. */
+  validateResponses?: boolean;
+}
+
+type Routes = typeof routeTable;
+type Parsed<R, K extends string> = R extends Record<K, infer S> ? (S extends z.ZodType ? z.output<S> : undefined) : undefined;
+
+interface Input<N extends OrganizationRouteName> {
+  params: Parsed<Routes[N], 'params'>;
+  query: Parsed<Routes[N], 'query'>;
+  body: Parsed<Routes[N], 'body'>;
+  actor: Actor;
+  reply: FastifyReply;
+}
+
+type Output = { status: number; body: unknown } | 'sent';
+
+function parse(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
+  if (!schema) return undefined;
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message }));
+  throw new HubError('invalid-request', `Invalid ${where}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { issues });
+}
+
+/** The library's errors as protocol errors; anything else is the hub's own failure. */
+function toHubError(error: unknown): unknown {
+  if (error instanceof OrganizationSettingsError) return new HubError(error.code, error.message);
+  if (error instanceof ArchiveNotFoundError) return new HubError('not-found', error.message);
+  // The archive log names a tree size or index out of range with a RangeError.
+  if (error instanceof RangeError) return new HubError('invalid-request', error.message);
+  return error;
+}
+
+export async function organizationRoutes(app: FastifyInstance, deps: OrganizationRoutesDeps): Promise<void> {
+  const validate = deps.validateResponses ?? true;
+  const route = <N extends OrganizationRouteName>(name: N, handler: (input: Input<N>) => Output | Promise<Output>): void => {
+    const spec: OrganizationRouteSpec = routeTable[name];
+    app.route({
+      method: spec.method,
+      url: spec.path,
+      handler: async (req, reply) => {
+        const principal = await deps.principalOf(req);
+        const input = {
+          params: parse(spec.params, req.params, 'params'),
+          query: parse(spec.query, req.query, 'query'),
+          body: parse(spec.body, req.body, 'body'),
+          actor: { orgId: principal.orgId, userId: principal.userId },
+          reply,
+        } as Input<N>;
+        let out: Output;
+        try {
+          out = await handler(input);
+        } catch (e) {
+          throw toHubError(e);
+        }
+        if (out === 'sent') return reply;
+        const schema = spec.responses[out.status];
+        if (validate && schema && typeof schema === 'object') {
+          const checked = schema.safeParse(out.body);
+          if (!checked.success) {
+            req.log.error({ issues: checked.error.issues }, `response of ${name} does not match the protocol`);
+            throw new HubError('internal', `The hub built an invalid answer for ${name}`);
+          }
+        }
+        return out.body === null ? reply.code(out.status).send() : reply.code(out.status).send(out.body);
+      },
+    });
+  };
+
+  const { settings, archive } = deps;
+
+  /** An entry of the caller's organization; another organization's entry does not exist for it. */
+  const ownEntry = (actor: Actor, index: number) => {
+    const entry = archive.entry(index);
+    if (!entry || entry.orgId !== actor.orgId) throw new HubError('not-found', `The organization has no archive entry ${index}`);
+    return entry;
+  };
+
+  route('getOrganizationSettings', ({ actor }) => ({ status: 200, body: settings.settings(actor) }));
+  route('patchOrganizationSettings', async ({ actor, body }) => ({ status: 200, body: await settings.updateSettings(actor, body) }));
+  route('getOrganizationAccess', ({ actor }) => ({ status: 200, body: settings.access(actor) }));
+  route('putOrganizationAccess', async ({ actor, body }) => ({ status: 200, body: await settings.setAccess(actor, body) }));
+  route('listInformationSystems', ({ actor }) => ({ status: 200, body: { informationSystems: settings.informationSystems(actor) } }));
+  route('addInformationSystem', async ({ actor, body }) => ({ status: 201, body: await settings.addInformationSystem(actor, body) }));
+  route('generateInformationSystem', async ({ actor, body }) => ({ status: 201, body: await settings.generateInformationSystem(actor, body) }));
+  route('revokeInformationSystem', ({ actor, params }) => ({ status: 200, body: settings.revokeInformationSystem(actor, params.informationSystemId) }));
+  route('addWebhook', ({ actor, body }) => ({ status: 201, body: settings.addWebhook(actor, body.url) }));
+  route('deleteWebhook', ({ actor, params }) => {
+    settings.removeWebhook(actor, params.webhookId);
+    return { status: 204, body: null };
+  });
+  route('listJournal', ({ actor, query }) => ({ status: 200, body: settings.journal(actor, query) }));
+
+  route('archiveUsage', ({ actor }) => ({ status: 200, body: archive.usage(actor.orgId) }));
+  route('archiveTreeHead', async () => ({ status: 200, body: treeHeadToJson(await archive.treeHead()) }));
+  route('archiveInclusionProof', ({ actor, query }) => {
+    ownEntry(actor, query.index);
+    return { status: 200, body: archive.inclusionProof(query.index, query.treeSize) };
+  });
+  route('archiveConsistencyProof', ({ query }) => ({ status: 200, body: archive.consistencyProof(query.from, query.to) }));
+  route('listArchiveEntries', ({ actor, query }) => {
+    const page = archive.entries(actor.orgId, { ...(query.after !== undefined ? { after: query.after } : {}), limit: query.limit });
+    return { status: 200, body: { entries: page.items, next: page.next } };
+  });
+  route('getArchiveEntry', ({ actor, params }) => ({ status: 200, body: ownEntry(actor, params.index) }));
+  route('getArchiveEntryData', async ({ actor, params, reply }) => {
+    ownEntry(actor, params.index);
+    const { entry, data } = archive.original(params.index);
+    await reply
+      .code(200)
+      .type('application/octet-stream')
+      .header('content-length', String(entry.size))
+      .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(entry.fileName)}`)
+      .send(data);
+    return 'sent' as const;
+  });
+  route('listNotArchived', ({ actor, query }) => {
+    const page = archive.refused(actor.orgId, { after: query.after, limit: query.limit });
+    const entries = page.items.map(
+      (r): NotArchivedEntry => ({
+        id: r.id,
+        userId: r.userId,
+        documentId: r.documentId,
+        kind: r.kind,
+        fileName: r.fileName,
+        blobSha256: r.blobSha256,
+        size: r.size,
+        refusedAt: r.refusedAt,
+        reason: r.reason,
+      }),
+    );
+    return { status: 200, body: { entries, next: page.next } };
+  });
+}

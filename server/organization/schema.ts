@@ -1,0 +1,72 @@
+// The tables of the organization settings, created beside the hub's own tables in the same
+// SQLite file or in another. Idempotent (IF NOT EXISTS) and independent of PRAGMA user_version,
+// which belongs to server/storage's migrations.
+import type Database from 'better-sqlite3';
+
+const schema = `
+CREATE TABLE IF NOT EXISTS org_settings (
+  org_id TEXT PRIMARY KEY,
+  plan TEXT NOT NULL,
+  operating_mode TEXT NOT NULL,
+  archiving_enabled INTEGER NOT NULL,
+  notify_email TEXT,
+  updated_at TEXT
+);
+CREATE TABLE IF NOT EXISTS org_archiving_users (
+  org_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  enabled INTEGER NOT NULL,
+  PRIMARY KEY (org_id, user_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS org_access (
+  org_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  -- JSON array of permissions, sorted
+  permissions TEXT NOT NULL,
+  PRIMARY KEY (org_id, user_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS org_information_systems (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  certificate BLOB NOT NULL,
+  fingerprint TEXT NOT NULL UNIQUE,
+  origin TEXT NOT NULL,
+  added_at TEXT NOT NULL,
+  added_by TEXT NOT NULL,
+  revoked_at TEXT,
+  revoked_by TEXT
+);
+CREATE INDEX IF NOT EXISTS org_information_systems_by_org ON org_information_systems (org_id, added_at);
+CREATE TABLE IF NOT EXISTS org_webhooks (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL,
+  url TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  UNIQUE (org_id, url)
+);
+CREATE TABLE IF NOT EXISTS org_journal (
+  org_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT,
+  old_value TEXT,
+  new_value TEXT,
+  outcome TEXT NOT NULL,
+  reason TEXT,
+  PRIMARY KEY (org_id, seq)
+) WITHOUT ROWID;
+-- The journal is evidence: it only grows.
+CREATE TRIGGER IF NOT EXISTS org_journal_no_update BEFORE UPDATE ON org_journal
+BEGIN SELECT RAISE(ABORT, 'org_journal is append-only: the settings journal is never changed'); END;
+CREATE TRIGGER IF NOT EXISTS org_journal_no_delete BEFORE DELETE ON org_journal
+BEGIN SELECT RAISE(ABORT, 'org_journal is append-only: the settings journal is never deleted'); END;
+`;
+
+/** Creates the organization-settings tables if they are missing; safe to run at every start. */
+export function migrateOrganizationSettings(db: Database.Database): void {
+  db.exec(schema);
+}
