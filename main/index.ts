@@ -1,65 +1,101 @@
-// Runs in: the Electron main process. A thin shell: the window, and the IPC handlers wired to
-// the core services of src/.
+// Runs in: the Electron main process. A thin shell: one instance, one window, the tray, the
+// OS events that wake the scheduler, and the handler registry wired to the core of src/.
 import { join } from 'node:path';
-import { app, BrowserWindow, ipcMain, session, type IpcMainInvokeEvent } from 'electron';
-import { invokeContract, type InvokeChannel } from '../src/ipc/contract';
+import { app, ipcMain, net, Notification, powerMonitor, session, shell } from 'electron';
+import { createClerkMain, type ClerkMain, type ClerkNotification } from './clerk-main';
+import { defaultProfileDir } from '../src/settings/profile-dir';
+import { createCoreServices } from './core-services';
+import type { Platform } from './handlers';
+import { registerIpc } from './ipc';
+import { hardenSession } from './security';
+import { ClerkTray } from './tray';
+import { createMainWindow, showWindow } from './window';
 
-const rendererUrl = process.env.ELECTRON_RENDERER_URL;
+export { secureWebPreferences } from './security';
 
-export function secureWebPreferences(preloadPath: string): Electron.WebPreferences {
-  return {
-    preload: preloadPath,
-    contextIsolation: true,
-    sandbox: true,
-    nodeIntegration: false,
-    nodeIntegrationInWorker: false,
-    webSecurity: true,
-    allowRunningInsecureContent: false,
-    spellcheck: false,
+/** Origins the app may open in the OS browser besides the exchange server's own. */
+const externalOrigins: readonly string[] = [];
+const startedAtLogin = process.argv.includes('--hidden');
+const networkPollMs = 15_000;
+
+async function start(): Promise<void> {
+  let quitting = false;
+  hardenSession(session.defaultSession);
+  const assets = join(app.getAppPath(), 'assets');
+  const platform: Platform = {
+    appInfo: () => ({ name: app.getName(), version: app.getVersion() }),
+    openExternal: (url) => shell.openExternal(url),
+    setStartAtLogin: (enabled) => app.setLoginItemSettings({ openAtLogin: enabled, args: ['--hidden'] }),
   };
-}
 
-function createWindow(): BrowserWindow {
-  const window = new BrowserWindow({
-    width: 1200,
-    height: 800,
-    show: false,
-    webPreferences: secureWebPreferences(join(import.meta.dirname, '../preload/index.cjs')),
+  // The tray is made after the services; state changes before that are shown when it appears.
+  const trayRef: { current?: ClerkTray } = {};
+  const window = createMainWindow({
+    preloadPath: join(import.meta.dirname, '../preload/index.cjs'),
+    rendererUrl: process.env.ELECTRON_RENDERER_URL,
+    rendererFile: join(import.meta.dirname, '../renderer/index.html'),
+    iconPath: join(assets, 'icon.svg'),
+    showOnReady: !startedAtLogin,
+    isQuitting: () => quitting,
+    // Links leave the app only for allowlisted https origins.
+    openExternal: (url) => void clerk.dispatch('app:openExternal', { url }),
   });
-  window.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
-  window.webContents.on('will-navigate', (event) => event.preventDefault());
-  window.once('ready-to-show', () => window.show());
-  if (rendererUrl) void window.loadURL(rendererUrl);
-  else void window.loadFile(join(import.meta.dirname, '../renderer/index.html'));
-  return window;
-}
 
-/** Only our own window's top frame may call main. */
-function fromOwnWindow(event: IpcMainInvokeEvent, window: BrowserWindow): boolean {
-  return event.sender === window.webContents && event.senderFrame === window.webContents.mainFrame;
-}
+  const notify = (n: ClerkNotification) => {
+    if (!Notification.isSupported()) return;
+    const notification = new Notification({ title: n.title, body: n.body });
+    notification.on('click', () => {
+      showWindow(window);
+      clerk.openView(n.view);
+    });
+    notification.show();
+  };
 
-const handlers: { [C in InvokeChannel]: () => unknown } = {
-  'app:info': () => ({ name: app.getName(), version: app.getVersion() }),
-};
+  // The profile the CLI uses too (EDO_CLERK_PROFILE, else the OS's per-user app data folder).
+  const services = await createCoreServices(defaultProfileDir());
+  const clerk: ClerkMain = await createClerkMain({
+    services,
+    platform,
+    externalOrigins,
+    notify,
+    onTrayState: (state) => trayRef.current?.setState(state),
+  });
+
+  registerIpc(ipcMain, window, clerk.dispatch, clerk.events);
+  const quit = () => {
+    quitting = true;
+    clerk.scheduler.stop();
+    app.quit();
+  };
+  const tray = new ClerkTray(
+    assets,
+    {
+      open: () => showWindow(window),
+      runNow: () => void clerk.scheduler.trigger('manual'),
+      setPaused: (paused) => void clerk.scheduler.setPaused(paused).then(() => trayRef.current?.refresh()),
+      quit,
+    },
+    () => ({ language: clerk.language(), paused: clerk.paused() }),
+  );
+  trayRef.current = tray;
+  tray.setState(clerk.trayState());
+  clerk.events.subscribe((event) => {
+    if (event === 'settings:changed' || event === 'session:changed') tray.refresh();
+  });
+
+  app.on('before-quit', () => {
+    quitting = true;
+  });
+  app.on('will-quit', () => services.close());
+  app.on('second-instance', () => showWindow(window));
+  powerMonitor.on('resume', () => clerk.resumed());
+  setInterval(() => clerk.setOnline(net.isOnline()), networkPollMs).unref();
+}
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
-  void app.whenReady().then(() => {
-    session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-    const window = createWindow();
-    for (const channel of Object.keys(invokeContract) as InvokeChannel[]) {
-      ipcMain.handle(channel, (event, args: unknown) => {
-        if (!fromOwnWindow(event, window)) throw new Error(`Refused ${channel}: not from the app's window`);
-        invokeContract[channel].args.parse(args);
-        return invokeContract[channel].result.parse(handlers[channel]());
-      });
-    }
-    app.on('second-instance', () => {
-      if (window.isMinimized()) window.restore();
-      window.show();
-      window.focus();
-    });
-  });
+  // The tray keeps the app alive with its window hidden; only Quit ends it.
+  app.on('window-all-closed', () => {});
+  void app.whenReady().then(start);
 }

@@ -1,18 +1,167 @@
-import { useState } from 'react';
-import { translate, type Language, type MessageKey } from './i18n';
+// Runs in: the renderer. The clerk's window: navigation, the session bar, the current view,
+// and the token prompt and document view above it.
+import { useEffect, useState, type JSX } from 'react';
+import type { View } from '../../src/ipc/contract';
+import { errorText, invoke } from './clerk';
+import { useFormat, useT } from './i18n/use-t';
+import { connectStore, useClerk } from './store';
+import { TokenChip, TokenPrompt } from './views/TokenPrompt';
+import { DocumentsView } from './views/DocumentsView';
+import { DocumentView } from './views/DocumentView';
+import { PendingView } from './views/PendingView';
+import { ContactsView } from './views/ContactsView';
+import { SessionLogView } from './views/SessionLogView';
+import { SettingsView } from './views/SettingsView';
+import type { MessageKey } from './i18n';
+
+const views: { view: View; label: MessageKey }[] = [
+  { view: 'inbox', label: 'nav.inbox' },
+  { view: 'outbox', label: 'nav.outbox' },
+  { view: 'pending', label: 'nav.pending' },
+  { view: 'contacts', label: 'nav.contacts' },
+  { view: 'log', label: 'nav.log' },
+  { view: 'settings', label: 'nav.settings' },
+];
+
+const screens: Record<View, () => JSX.Element> = {
+  inbox: () => <DocumentsView box="inbox" />,
+  outbox: () => <DocumentsView box="outbox" />,
+  pending: () => <PendingView />,
+  contacts: () => <ContactsView />,
+  log: () => <SessionLogView />,
+  settings: () => <SettingsView />,
+};
 
 export function App() {
-  const [language, setLanguage] = useState<Language>('ru');
-  const t = (key: MessageKey) => translate(language, key);
+  const t = useT();
+  const view = useClerk((s) => s.view);
+  const setView = useClerk((s) => s.setView);
+  const pendingCount = useClerk((s) => s.pendingCount);
+  const language = useClerk((s) => s.language);
+  const openDocumentId = useClerk((s) => s.openDocumentId);
+  const tokenPromptOpen = useClerk((s) => s.tokenPromptOpen);
+  const [failure, setFailure] = useState<string | null>(null);
+
+  useEffect(() => {
+    let unsubscribe: (() => void) | undefined;
+    connectStore().then(
+      (u) => (unsubscribe = u),
+      (e: unknown) => setFailure(errorText(e)),
+    );
+    return () => unsubscribe?.();
+  }, []);
+
+  useEffect(() => {
+    document.documentElement.lang = language;
+  }, [language]);
+
   return (
-    <main>
-      <header>
+    <div className="app">
+      <header className="topbar">
         <h1>{t('app.name')}</h1>
-        <p>{t('app.tagline')}</p>
-        <button type="button" onClick={() => setLanguage(language === 'ru' ? 'en' : 'ru')}>
+        <SessionBar />
+        <TokenChip />
+        <button
+          type="button"
+          className="link"
+          onClick={() => {
+            const next = language === 'ru' ? 'en' : 'ru';
+            useClerk.getState().setLanguage(next);
+            void invoke('settings:set', { language: next }).catch(() => {});
+          }}
+        >
           {t('lang.switch')}
         </button>
       </header>
-    </main>
+      <nav className="sidebar" aria-label={t('app.tagline')}>
+        {views.map((v) => (
+          <button key={v.view} type="button" aria-current={view === v.view ? 'page' : undefined} onClick={() => setView(v.view)}>
+            {t(v.label)}
+            {v.view === 'pending' && pendingCount > 0 && <span className="badge">{pendingCount}</span>}
+          </button>
+        ))}
+      </nav>
+      <main className="content">
+        <Notice />
+        <FirstStart />
+        {failure && <p role="alert" className="error">{t('common.error', { message: failure })}</p>}
+        {screens[view]()}
+      </main>
+      {openDocumentId && <DocumentView id={openDocumentId} />}
+      {tokenPromptOpen && <TokenPrompt />}
+    </div>
+  );
+}
+
+/** A profile without an exchange server can do nothing yet: say where to set it. */
+function FirstStart() {
+  const t = useT();
+  const settings = useClerk((s) => s.settings);
+  const view = useClerk((s) => s.view);
+  if (!settings || settings.serverUrl !== '' || view === 'settings') return null;
+  return (
+    <div role="status" className="notice">
+      <span>{t('firstStart.noServer')}</span>
+      <button type="button" className="link" onClick={() => useClerk.getState().setView('settings')}>
+        {t('firstStart.openSettings')}
+      </button>
+    </div>
+  );
+}
+
+function Notice() {
+  const notice = useClerk((s) => s.notice);
+  const t = useT();
+  if (!notice) return null;
+  return (
+    <div role={notice.kind === 'error' ? 'alert' : 'status'} className={`notice ${notice.kind}`}>
+      <span>{notice.text}</span>
+      <button type="button" className="link" onClick={() => useClerk.getState().setNotice(null)}>
+        {t('common.close')}
+      </button>
+    </div>
+  );
+}
+
+function SessionBar() {
+  const t = useT();
+  const f = useFormat();
+  const session = useClerk((s) => s.session);
+  const progress = useClerk((s) => s.progress);
+  const setNotice = useClerk((s) => s.setNotice);
+  if (!session) return <div className="session" />;
+  const run = async () => {
+    try {
+      const r = await invoke('session:run', undefined);
+      setNotice({ kind: 'info', text: t(r.started ? 'session.started' : r.reason === 'queued' ? 'session.queued' : 'session.alreadyRunning') });
+    } catch (e) {
+      setNotice({ kind: 'error', text: t('common.error', { message: errorText(e) }) });
+    }
+  };
+  const togglePause = async () => {
+    useClerk.getState().setSession(await invoke('session:pause', { paused: !session.paused }));
+  };
+  let text: string;
+  if (session.running && progress) text = t('session.running', { step: t(`step.${progress.step}`), percent: Math.round(progress.percent) });
+  else if (session.last) text = t('session.idle', { time: f.dateTime(session.last.finishedAt ?? session.last.startedAt), outcome: t(`outcome.${session.last.outcome}`) });
+  else text = t('session.never');
+  return (
+    <div className="session">
+      <div className="session-text" aria-live="polite">
+        <span>{text}</span>
+        {session.paused ? <small>{t('session.paused')}</small> : session.nextRunAt && <small>{t('session.next', { time: f.time(session.nextRunAt) })}</small>}
+      </div>
+      {session.running && (
+        <progress aria-label={t('session.progress')} max={100} value={progress?.percent ?? 0} />
+      )}
+      <button type="button" onClick={run} disabled={session.running}>
+        {t('session.run')}
+      </button>
+      {session.mode === 'workstation' && (
+        <button type="button" className="secondary" onClick={togglePause}>
+          {t(session.paused ? 'session.resume' : 'session.pause')}
+        </button>
+      )}
+    </div>
   );
 }

@@ -1,3 +1,4 @@
+// Runs in: the renderer (types only).
 import type { ClerkBridge } from '../../src/ipc/contract';
 
 declare global {

@@ -1,7 +1,41 @@
 // The single list of IPC channel and event names. Kept free of zod so the sandboxed preload
 // can check names without bundling the schemas. Runs in: main, preload, renderer.
-export const invokeChannels = ['app:info'] as const;
-export const eventNames = [] as const;
+export const invokeChannels = [
+  'app:info',
+  'app:openExternal',
+  'token:status',
+  'token:login',
+  'token:cancel',
+  'documents:list',
+  'documents:open',
+  'outbox:add',
+  'outbox:send',
+  'pending:list',
+  'pending:sign',
+  'contacts:list',
+  'contacts:invite',
+  'contacts:accept',
+  'contacts:reject',
+  'subscribers:search',
+  'session:state',
+  'session:run',
+  'session:pause',
+  'session:log',
+  'settings:get',
+  'settings:set',
+  'secrets:set',
+] as const;
+
+export const eventNames = [
+  'token:changed',
+  'session:changed',
+  'session:progress',
+  'documents:changed',
+  'pending:changed',
+  'contacts:changed',
+  'settings:changed',
+  'app:navigate',
+] as const;
 
 export type InvokeChannel = (typeof invokeChannels)[number];
 export type EventName = (typeof eventNames)[number];

@@ -6,26 +6,408 @@ import type { EventName, InvokeChannel } from './channels';
 
 export * from './channels';
 
+const isoDateTime = z.iso.datetime({ offset: true });
+/** A calendar day as the date inputs give it: YYYY-MM-DD. */
+const day = z.iso.date();
+const id = z.string().min(1).max(200);
+
 export const AppInfo = z.object({
   name: z.string(),
   version: z.string(),
 });
 export type AppInfo = z.infer<typeof AppInfo>;
 
+export const View = z.enum(['inbox', 'outbox', 'pending', 'contacts', 'log', 'settings']);
+export type View = z.infer<typeof View>;
+
+// ---- Token -------------------------------------------------------------------------------
+
+export const TokenInfo = z.object({
+  label: z.string(),
+  serial: z.string(),
+  model: z.string(),
+  /** A PIN-pad token logs in on its own keypad: no PIN field. */
+  pinPad: z.boolean(),
+});
+export type TokenInfo = z.infer<typeof TokenInfo>;
+
+export const CertificateOwner = z.object({
+  name: z.string(),
+  position: z.string().optional(),
+  organization: z.string(),
+  inn: z.string().optional(),
+  validTo: isoDateTime,
+});
+export type CertificateOwner = z.infer<typeof CertificateOwner>;
+
+export const TokenState = z.enum([
+  /** No PKCS#11 module could be loaded (the message names the path). */
+  'noModule',
+  'absent',
+  'present',
+  'loggedIn',
+  /** The clerk pressed Cancel: nothing asks again until the clerk asks. */
+  'cancelled',
+  'locked',
+]);
+export type TokenState = z.infer<typeof TokenState>;
+
+export const TokenStatus = z.object({
+  state: TokenState,
+  token: TokenInfo.optional(),
+  owner: CertificateOwner.optional(),
+  /** Tries left when the token reports a number; null when it only reports flags. */
+  triesLeft: z.number().int().nonnegative().nullable(),
+  pinFlags: z.object({ countLow: z.boolean(), finalTry: z.boolean(), locked: z.boolean() }),
+  /** A problem worth showing as it is (a module path that failed to load). */
+  message: z.string().optional(),
+});
+export type TokenStatus = z.infer<typeof TokenStatus>;
+
+export const TokenLoginArgs = z.object({ pin: z.string().max(64) });
+export const TokenLoginResult = z.object({
+  ok: z.boolean(),
+  error: z.enum(['wrongPin', 'locked', 'absent', 'cancelled']).optional(),
+  status: TokenStatus,
+});
+export type TokenLoginResult = z.infer<typeof TokenLoginResult>;
+
+// ---- Documents ---------------------------------------------------------------------------
+
+export const Box = z.enum(['inbox', 'outbox']);
+export type Box = z.infer<typeof Box>;
+
+/** One status per document, including where its service documents stand. */
+export const DocumentStatus = z.enum([
+  // outbox
+  'draft',
+  'signed',
+  'queued',
+  'sent',
+  'delivered',
+  'receiptReceived',
+  'clarificationRequested',
+  'failed',
+  // inbox
+  'received',
+  'receiptPending',
+  'receiptSent',
+  'clarificationSent',
+  'signatureInvalid',
+]);
+export type DocumentStatus = z.infer<typeof DocumentStatus>;
+
+export const Subscriber = z.object({
+  id,
+  name: z.string(),
+  inn: z.string(),
+  kpp: z.string().optional(),
+});
+export type Subscriber = z.infer<typeof Subscriber>;
+
+export const DocumentRow = z.object({
+  id,
+  box: Box,
+  title: z.string(),
+  fileName: z.string(),
+  counterparty: Subscriber,
+  status: DocumentStatus,
+  date: isoDateTime,
+  size: z.number().int().nonnegative(),
+});
+export type DocumentRow = z.infer<typeof DocumentRow>;
+
+export const DocumentQuery = z.object({
+  box: Box,
+  /** Free text over title, file name and counterparty. */
+  search: z.string().max(200).optional(),
+  counterpartyId: id.optional(),
+  status: DocumentStatus.optional(),
+  from: day.optional(),
+  to: day.optional(),
+  offset: z.number().int().nonnegative(),
+  limit: z.number().int().min(1).max(1000),
+});
+export type DocumentQuery = z.infer<typeof DocumentQuery>;
+
+export const DocumentPage = z.object({
+  total: z.number().int().nonnegative(),
+  offset: z.number().int().nonnegative(),
+  rows: z.array(DocumentRow),
+});
+export type DocumentPage = z.infer<typeof DocumentPage>;
+
+export const SignatureProblem = z.enum([
+  'digestMismatch',
+  'badSignature',
+  'untrustedChain',
+  'expiredAtSigning',
+  'notYetValidAtSigning',
+  'malformed',
+]);
+export type SignatureProblem = z.infer<typeof SignatureProblem>;
+
+export const SignatureCheck = z.object({
+  signer: z.string(),
+  position: z.string().optional(),
+  organization: z.string(),
+  inn: z.string().optional(),
+  certificateSerial: z.string(),
+  issuer: z.string(),
+  signedAt: isoDateTime.nullable(),
+  algorithm: z.string(),
+  valid: z.boolean(),
+  problems: z.array(SignatureProblem),
+});
+export type SignatureCheck = z.infer<typeof SignatureCheck>;
+
+export const ServiceDocumentType = z.enum(['sendConfirmation', 'receiptConfirmation', 'receipt', 'clarification']);
+export type ServiceDocumentType = z.infer<typeof ServiceDocumentType>;
+
+export const ServiceDocument = z.object({
+  id,
+  type: ServiceDocumentType,
+  direction: z.enum(['in', 'out']),
+  status: z.enum(['pending', 'signed', 'sent', 'received']),
+  date: isoDateTime.nullable(),
+  signer: z.string().optional(),
+  /** The free text of a clarification request. */
+  text: z.string().optional(),
+});
+export type ServiceDocument = z.infer<typeof ServiceDocument>;
+
+export const PreviewKind = z.enum(['pdf', 'image', 'xml', 'text', 'none']);
+export type PreviewKind = z.infer<typeof PreviewKind>;
+
+export const DocumentDetail = z.object({
+  document: DocumentRow,
+  mediaType: z.string(),
+  preview: z.object({
+    kind: PreviewKind,
+    /** Base64: travels the same way through Electron IPC and test bindings. Absent when too large. */
+    contentBase64: z.string().optional(),
+    tooLarge: z.boolean(),
+  }),
+  signatures: z.array(SignatureCheck),
+  serviceDocuments: z.array(ServiceDocument),
+});
+export type DocumentDetail = z.infer<typeof DocumentDetail>;
+
+// ---- Outbox and signing ------------------------------------------------------------------
+
+export const OutboxFile = z.object({
+  name: z.string().min(1).max(255),
+  contentBase64: z.string(),
+});
+
+export const OutboxAddArgs = z.object({
+  title: z.string().trim().min(1).max(500),
+  counterpartyId: id,
+  files: z.array(OutboxFile).min(1).max(100),
+});
+export type OutboxAddArgs = z.infer<typeof OutboxAddArgs>;
+
+export const SignFailure = z.enum(['tokenNeeded', 'tokenRemoved', 'pinLocked', 'certificateExpired', 'notFound', 'error']);
+export type SignFailure = z.infer<typeof SignFailure>;
+
+/** What became of the files handed to the outbox: each is signed and queued, or none is. */
+export const OutboxAddResult = z.object({
+  queued: z.array(id),
+  /** Why nothing was queued (the token is needed, its PIN is locked, ...). */
+  failed: z.object({ reason: SignFailure, message: z.string().optional() }).optional(),
+});
+export type OutboxAddResult = z.infer<typeof OutboxAddResult>;
+
+export const SignOutcome = z.object({
+  signed: z.array(id),
+  failed: z.array(z.object({ id, reason: SignFailure, message: z.string().optional() })),
+});
+export type SignOutcome = z.infer<typeof SignOutcome>;
+
+export const PendingReason = z.enum(['needsSignature', 'tokenNeeded', 'manualMode', 'signFailed']);
+export type PendingReason = z.infer<typeof PendingReason>;
+
+export const PendingItem = z.object({
+  id,
+  documentId: id,
+  documentTitle: z.string(),
+  counterparty: z.string(),
+  type: z.enum(['receipt', 'clarification']),
+  reason: PendingReason,
+  since: isoDateTime,
+});
+export type PendingItem = z.infer<typeof PendingItem>;
+
+export const PendingSignArgs = z.union([z.object({ ids: z.array(id).min(1) }), z.object({ all: z.literal(true) })]);
+export type PendingSignArgs = z.infer<typeof PendingSignArgs>;
+
+// ---- Contacts ----------------------------------------------------------------------------
+
+export const ContactState = z.enum(['connected', 'invitedByMe', 'invitesMe', 'rejected']);
+export type ContactState = z.infer<typeof ContactState>;
+
+export const Contact = z.object({
+  id,
+  subscriber: Subscriber,
+  state: ContactState,
+  since: isoDateTime,
+});
+export type Contact = z.infer<typeof Contact>;
+
+// ---- Exchange sessions -------------------------------------------------------------------
+
+export const OperatingMode = z.enum(['server', 'workstation', 'manual']);
+export type OperatingMode = z.infer<typeof OperatingMode>;
+
+export const SessionStep = z.enum(['authenticate', 'subscribers', 'contacts', 'send', 'receive', 'serviceDocuments', 'archive']);
+export type SessionStep = z.infer<typeof SessionStep>;
+
+export const SessionTrigger = z.enum(['manual', 'send', 'schedule', 'resume', 'online', 'tokenInserted']);
+export type SessionTrigger = z.infer<typeof SessionTrigger>;
+
+export const SessionProgress = z.object({
+  step: SessionStep,
+  done: z.number().int().nonnegative(),
+  total: z.number().int().nonnegative().nullable(),
+  /** The whole session, 0..100. */
+  percent: z.number().min(0).max(100),
+});
+export type SessionProgress = z.infer<typeof SessionProgress>;
+
+export const SessionOutcome = z.enum(['running', 'ok', 'needsClerk', 'failed']);
+export type SessionOutcome = z.infer<typeof SessionOutcome>;
+
+export const SessionSummary = z.object({
+  id,
+  trigger: SessionTrigger,
+  startedAt: isoDateTime,
+  finishedAt: isoDateTime.nullable(),
+  outcome: SessionOutcome,
+  received: z.number().int().nonnegative(),
+  sent: z.number().int().nonnegative(),
+  signed: z.number().int().nonnegative(),
+  /** Service documents still waiting for a signature after the session. */
+  pending: z.number().int().nonnegative(),
+  /** Why the session needs the clerk or failed, as the core said it. */
+  error: z.string().optional(),
+});
+export type SessionSummary = z.infer<typeof SessionSummary>;
+
+export const SessionLogEntry = z.object({
+  at: isoDateTime,
+  level: z.enum(['info', 'warn', 'error']),
+  step: SessionStep.nullable(),
+  message: z.string(),
+});
+export type SessionLogEntry = z.infer<typeof SessionLogEntry>;
+
+export const SessionRun = SessionSummary.extend({ entries: z.array(SessionLogEntry) });
+export type SessionRun = z.infer<typeof SessionRun>;
+
+export const SessionState = z.object({
+  running: z.boolean(),
+  paused: z.boolean(),
+  mode: OperatingMode,
+  progress: SessionProgress.nullable(),
+  last: SessionSummary.nullable(),
+  nextRunAt: isoDateTime.nullable(),
+});
+export type SessionState = z.infer<typeof SessionState>;
+
+export const SessionStart = z.object({
+  started: z.boolean(),
+  /** queued: the clerk's request runs right after the session that is running now. */
+  reason: z.enum(['alreadyRunning', 'queued']).optional(),
+});
+export type SessionStart = z.infer<typeof SessionStart>;
+
+// ---- Settings ----------------------------------------------------------------------------
+
+export const Language = z.enum(['ru', 'en']);
+export type Language = z.infer<typeof Language>;
+
+export const SecretName = z.enum(['servicePassword', 'tokenPin', 'pfxPassword']);
+export type SecretName = z.infer<typeof SecretName>;
+
+export const Settings = z.object({
+  serverUrl: z.string(),
+  /** The organization's setting, mirrored from the exchange service: shown, never edited here. */
+  mode: OperatingMode,
+  /** 0: no scheduled sessions. */
+  scheduleMinutes: z.number().int().min(0).max(1440),
+  tokenModules: z.array(z.string()),
+  language: Language,
+  startAtLogin: z.boolean(),
+  login: z.string(),
+  /** Which secrets the OS keychain holds (never their values). */
+  secrets: z.record(SecretName, z.boolean()),
+});
+export type Settings = z.infer<typeof Settings>;
+
+export const SettingsPatch = z
+  .object({
+    serverUrl: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]),
+    scheduleMinutes: z.number().int().min(0).max(1440),
+    tokenModules: z.array(z.string().trim().min(1)).max(20),
+    language: Language,
+    startAtLogin: z.boolean(),
+    login: z.string().max(200),
+  })
+  .partial()
+  .strict();
+export type SettingsPatch = z.infer<typeof SettingsPatch>;
+
+// ---- The channels ------------------------------------------------------------------------
+
+const none = z.void();
+const ok = z.object({ ok: z.literal(true) });
+
 /** invoke(channel, args) → result; one entry per channel, nothing else is answered. */
 export const invokeContract = {
-  'app:info': { args: z.void(), result: AppInfo },
+  'app:info': { args: none, result: AppInfo },
+  'app:openExternal': { args: z.object({ url: z.string().max(2000) }), result: z.object({ opened: z.boolean() }) },
+  'token:status': { args: none, result: TokenStatus },
+  'token:login': { args: TokenLoginArgs, result: TokenLoginResult },
+  'token:cancel': { args: none, result: TokenStatus },
+  'documents:list': { args: DocumentQuery, result: DocumentPage },
+  'documents:open': { args: z.object({ id }), result: DocumentDetail },
+  'outbox:add': { args: OutboxAddArgs, result: OutboxAddResult },
+  'outbox:send': { args: none, result: SessionStart },
+  'pending:list': { args: none, result: z.array(PendingItem) },
+  'pending:sign': { args: PendingSignArgs, result: SignOutcome },
+  'contacts:list': { args: none, result: z.array(Contact) },
+  'contacts:invite': { args: z.object({ subscriberId: id }), result: Contact },
+  'contacts:accept': { args: z.object({ contactId: id }), result: Contact },
+  'contacts:reject': { args: z.object({ contactId: id }), result: Contact },
+  'subscribers:search': { args: z.object({ query: z.string().trim().min(1).max(200) }), result: z.array(Subscriber) },
+  'session:state': { args: none, result: SessionState },
+  'session:run': { args: none, result: SessionStart },
+  'session:pause': { args: z.object({ paused: z.boolean() }), result: SessionState },
+  'session:log': { args: z.object({ limit: z.number().int().min(1).max(200) }), result: z.array(SessionRun) },
+  'settings:get': { args: none, result: Settings },
+  'settings:set': { args: SettingsPatch, result: Settings },
+  'secrets:set': { args: z.object({ name: SecretName, value: z.string().min(1).max(4096) }), result: ok },
 } as const satisfies Record<InvokeChannel, { args: z.ZodType; result: z.ZodType }>;
 
 /** Events main pushes to the renderer with on(event, callback): their payloads. */
-export const eventContract = {} as const satisfies Record<EventName, z.ZodType>;
+export const eventContract = {
+  'token:changed': TokenStatus,
+  'session:changed': SessionState,
+  'session:progress': SessionProgress,
+  'documents:changed': z.object({ box: Box }),
+  'pending:changed': z.object({ count: z.number().int().nonnegative() }),
+  'contacts:changed': z.object({}),
+  'settings:changed': Settings,
+  'app:navigate': z.object({ view: View }),
+} as const satisfies Record<EventName, z.ZodType>;
 
 export type InvokeArgs<C extends InvokeChannel> = z.input<(typeof invokeContract)[C]['args']>;
 export type InvokeResult<C extends InvokeChannel> = z.output<(typeof invokeContract)[C]['result']>;
+export type EventPayload<E extends EventName> = z.output<(typeof eventContract)[E]>;
 
 /** What the preload exposes as window.clerk; the renderer's only door to the world. */
 export interface ClerkBridge {
   invoke<C extends InvokeChannel>(channel: C, args: InvokeArgs<C>): Promise<InvokeResult<C>>;
   /** Subscribes to an event from main; returns the unsubscribe function. */
-  on<E extends EventName>(event: E, callback: (payload: z.output<(typeof eventContract)[E]>) => void): () => void;
+  on<E extends EventName>(event: E, callback: (payload: EventPayload<E>) => void): () => void;
 }

@@ -1,0 +1,167 @@
+// Runs in: the Electron main process (and, in end-to-end tests, the Playwright process). What
+// main does besides Electron's own plumbing: the handler registry, the scheduler and what
+// wakes it, notifications worth showing, and the tray's state. No electron import here, so it
+// runs unchanged under test.
+import type { Language, SessionSummary, TokenState, TokenStatus, View } from '../src/ipc/contract';
+import { createDispatcher, createHandlers, EventHub, sessionState, type Dispatch, type Platform } from './handlers';
+import { mainText } from './i18n';
+import { ExchangeScheduler, type Timers } from './scheduler';
+import type { ClerkServices, SessionReport } from './services';
+
+export type TrayState = 'idle' | 'exchanging' | 'attention' | 'offline' | 'error';
+
+export interface ClerkNotification {
+  kind: 'incoming' | 'pending' | 'token' | 'failed';
+  title: string;
+  body: string;
+  /** Where a click on the notification takes the clerk. */
+  view: View;
+}
+
+export interface ClerkMainDeps {
+  services: ClerkServices;
+  platform: Platform;
+  externalOrigins: readonly string[];
+  notify(notification: ClerkNotification): void;
+  onTrayState(state: TrayState): void;
+  timers?: Timers;
+  now?: () => Date;
+}
+
+export interface ClerkMain {
+  dispatch: Dispatch;
+  events: EventHub;
+  scheduler: ExchangeScheduler;
+  trayState(): TrayState;
+  language(): Language;
+  paused(): boolean;
+  /** The OS says the network went away or came back. */
+  setOnline(online: boolean): void;
+  /** The machine woke from sleep. */
+  resumed(): void;
+  openView(view: View): void;
+  stop(): Promise<void>;
+}
+
+const tokenAway: ReadonlySet<TokenState> = new Set(['absent', 'noModule']);
+
+export function trayStateOf(running: boolean, online: boolean, last: SessionSummary | null, pendingCount: number): TrayState {
+  if (running) return 'exchanging';
+  if (!online) return 'offline';
+  if (last?.outcome === 'failed') return 'error';
+  if (last?.outcome === 'needsClerk' || pendingCount > 0) return 'attention';
+  return 'idle';
+}
+
+export async function createClerkMain(deps: ClerkMainDeps): Promise<ClerkMain> {
+  const { services } = deps;
+  const events = new EventHub();
+  let online = true;
+  let language: Language = (await services.settings.get()).language;
+  let token: TokenStatus = await services.token.status();
+  let pendingCount = (await services.pending.list()).length;
+  // Each notice is shown once per change of what it is about, not after every background run.
+  let tokenNoticeShown = false;
+  let lastFailed = false;
+  let tray: TrayState | null = null;
+
+  const updateTray = () => {
+    const s = scheduler.state();
+    const next = trayStateOf(s.running, online, s.last, pendingCount);
+    if (next !== tray) deps.onTrayState((tray = next));
+  };
+
+  const notifyAbout = (report: SessionReport) => {
+    const t = (key: Parameters<typeof mainText>[1], values?: Record<string, string | number>) => mainText(language, key, values);
+    const { summary } = report;
+    if (report.receivedTitles.length > 0) {
+      deps.notify({
+        kind: 'incoming',
+        title: t('notify.incoming.title', { count: report.receivedTitles.length }),
+        body: report.receivedTitles.slice(0, 3).join('\n'),
+        view: 'inbox',
+      });
+    }
+    if (summary.pending > pendingCount) {
+      deps.notify({ kind: 'pending', title: t('notify.pending.title', { count: summary.pending }), body: t('notify.pending.body'), view: 'pending' });
+    }
+    if (report.tokenNeeded && !tokenNoticeShown && token.state !== 'cancelled') {
+      tokenNoticeShown = true;
+      deps.notify({ kind: 'token', title: t('notify.token.title'), body: t('notify.token.body'), view: 'pending' });
+    }
+    const failed = summary.outcome === 'failed';
+    if (failed && !lastFailed) deps.notify({ kind: 'failed', title: t('notify.failed.title'), body: summary.error ?? '', view: 'log' });
+    lastFailed = failed;
+  };
+
+  const scheduler: ExchangeScheduler = new ExchangeScheduler(
+    {
+      runSession: (trigger, onProgress) => services.sessions.run(trigger, onProgress),
+      mode: () => services.settings.mode(),
+      intervalMinutes: async () => (await services.settings.get()).scheduleMinutes,
+      onChange: () => {
+        updateTray();
+        void sessionState(services, scheduler).then((state) => events.emit('session:changed', state));
+      },
+      onProgress: (p) => events.emit('session:progress', p),
+      onReport: (report) => {
+        notifyAbout(report);
+        pendingCount = report.summary.pending;
+        events.emit('documents:changed', { box: 'inbox' });
+        events.emit('documents:changed', { box: 'outbox' });
+        events.emit('pending:changed', { count: pendingCount });
+        events.emit('contacts:changed', {});
+        updateTray();
+      },
+      timers: deps.timers,
+      now: deps.now,
+    },
+    await services.sessions.last(),
+  );
+
+  events.subscribe((event, payload) => {
+    if (event === 'settings:changed') language = (payload as { language: Language }).language;
+    if (event === 'pending:changed') {
+      pendingCount = (payload as { count: number }).count;
+      updateTray();
+    }
+  });
+
+  const unsubscribeToken = services.token.onChange((status) => {
+    const inserted = tokenAway.has(token.state) && !tokenAway.has(status.state);
+    if (status.state === 'loggedIn') tokenNoticeShown = false;
+    token = status;
+    events.emit('token:changed', status);
+    if (inserted) void scheduler.trigger('tokenInserted');
+  });
+
+  const dispatch = createDispatcher(createHandlers({ services, scheduler, platform: deps.platform, events, externalOrigins: deps.externalOrigins }));
+  await scheduler.rearm();
+  updateTray();
+
+  return {
+    dispatch,
+    events,
+    scheduler,
+    trayState: () => tray ?? 'idle',
+    language: () => language,
+    paused: () => scheduler.state().paused,
+    setOnline(next) {
+      const back = !online && next;
+      online = next;
+      updateTray();
+      if (back) void scheduler.trigger('online');
+    },
+    resumed() {
+      void scheduler.trigger('resume');
+    },
+    openView(view) {
+      events.emit('app:navigate', { view });
+    },
+    async stop() {
+      scheduler.stop();
+      unsubscribeToken();
+      await scheduler.idle();
+    },
+  };
+}

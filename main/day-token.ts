@@ -1,0 +1,154 @@
+// Runs in: the Electron main process. The clerk's token for the day (DESIGN.md §1, §7): the
+// watcher sees it come and go, the clerk logs in once, and every signature of the day (the
+// outbox, service documents, background sessions) uses that login. Nothing here ever asks for
+// or retries a PIN on its own: without a login, signing fails with "the clerk is needed".
+import type { Signer } from '../src/crypto/signer';
+import type { SignerSource } from '../src/exchange/session';
+import type { TokenLoginResult, TokenStatus } from '../src/ipc/contract';
+import { TokenError, type PinStatus } from '../src/token/errors';
+import { openToken, type TokenSession } from '../src/token/session';
+import type { TokenInfo } from '../src/token/tokens';
+import { TokenWatcher } from '../src/token/watcher';
+
+export interface DayTokenTarget {
+  modulePath: string;
+  /** Label or serial from the settings; any token when absent. */
+  token?: string;
+  keyId?: string;
+}
+
+type Owner = NonNullable<TokenStatus['owner']>;
+
+const noFlags = { countLow: false, finalTry: false, locked: false };
+
+export class DayToken {
+  private readonly watcher: TokenWatcher | undefined;
+  private session: TokenSession | undefined;
+  private signer: Signer | undefined;
+  private cancelled = false;
+  private lastFlags: PinStatus | undefined;
+  private readonly owners = new Map<string, Owner | undefined>();
+  private readonly listeners = new Set<(status: TokenStatus) => void>();
+
+  /** @param target undefined with `moduleProblem` when no PKCS#11 module could be found */
+  constructor(
+    private readonly target: DayTokenTarget | undefined,
+    private readonly moduleProblem?: string,
+    watcherOptions: { intervalMs?: number; settleMs?: number } = {},
+  ) {
+    if (!target) return;
+    this.watcher = new TokenWatcher({ modulePath: target.modulePath, ...watcherOptions });
+    this.watcher.on('inserted', () => this.changed());
+    this.watcher.on('removed', (token) => {
+      if (this.session?.info.serial === token.serial) this.logout();
+      this.changed();
+    });
+    this.watcher.start();
+  }
+
+  /** The token this profile uses, among those plugged in. */
+  private present(): TokenInfo | undefined {
+    const wanted = this.target?.token;
+    return this.watcher?.present.find((t) => !wanted || t.label === wanted || t.serial === wanted);
+  }
+
+  /** The certificate owner, read once per token (certificates are public objects). */
+  private owner(token: TokenInfo): Owner | undefined {
+    if (!this.owners.has(token.serial)) {
+      let owner: Owner | undefined;
+      let session: TokenSession | undefined;
+      try {
+        session = openToken({ modulePath: token.modulePath, token: token.serial });
+        const certificates = session.listCertificates();
+        const chosen = certificates.find((c) => (this.target?.keyId ? c.id === this.target.keyId : c.hasPrivateKey)) ?? certificates[0];
+        if (chosen) {
+          const i = chosen.identity;
+          owner = { name: i.commonName, position: i.position, organization: i.organization ?? '', inn: i.orgInn, validTo: i.notAfter.toISOString() };
+        }
+      } catch {
+        owner = undefined; // shown without an owner; login will say what is wrong
+      } finally {
+        session?.close();
+      }
+      this.owners.set(token.serial, owner);
+    }
+    return this.owners.get(token.serial);
+  }
+
+  status(): TokenStatus {
+    if (!this.target) return { state: 'noModule', triesLeft: null, pinFlags: noFlags, message: this.moduleProblem };
+    const token = this.present();
+    if (!token) return { state: this.cancelled ? 'cancelled' : 'absent', triesLeft: null, pinFlags: noFlags };
+    const flags = this.lastFlags ?? { countLow: token.flags.userPinCountLow, finalTry: token.flags.userPinFinalTry, locked: token.flags.userPinLocked, toBeChanged: false };
+    const loggedIn = this.session?.isLoggedIn === true && this.session.info.serial === token.serial;
+    const state = loggedIn ? 'loggedIn' : flags.locked ? 'locked' : this.cancelled ? 'cancelled' : 'present';
+    const owner = this.owner(token);
+    return {
+      state,
+      token: { label: token.label, serial: token.serial, model: token.model, pinPad: token.flags.protectedAuthPath },
+      ...(owner ? { owner } : {}),
+      // PKCS#11 tells only flags (count low, final try, locked), never a number.
+      triesLeft: null,
+      pinFlags: { countLow: flags.countLow, finalTry: flags.finalTry, locked: flags.locked },
+    };
+  }
+
+  async login(pin: string): Promise<TokenLoginResult> {
+    const token = this.present();
+    if (!token) return { ok: false, error: 'absent', status: this.status() };
+    this.logout();
+    const session = openToken({ modulePath: token.modulePath, token: token.serial });
+    try {
+      await session.login(token.flags.protectedAuthPath ? undefined : pin);
+      this.session = session;
+      this.signer = session.signer(this.target?.keyId);
+      this.cancelled = false;
+      this.lastFlags = undefined;
+      return { ok: true, status: this.changed() };
+    } catch (e) {
+      session.close();
+      if (!(e instanceof TokenError)) throw e;
+      if (e.pinStatus) this.lastFlags = e.pinStatus;
+      const error = e.code === 'pin-locked' ? 'locked' : e.code === 'token-not-present' || e.code === 'token-removed' ? 'absent' : e.code === 'pin-incorrect' || e.code === 'pin-required' ? 'wrongPin' : undefined;
+      if (!error) throw e;
+      return { ok: false, error, status: this.changed() };
+    }
+  }
+
+  cancel(): TokenStatus {
+    if (!(this.session?.isLoggedIn === true)) this.cancelled = true;
+    return this.changed();
+  }
+
+  onChange(listener: (status: TokenStatus) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The day's signer: the logged-in token, or a "PIN required" the session reports as needing the clerk. */
+  readonly signerSource: SignerSource = {
+    acquire: async () => {
+      if (this.signer && this.session?.isPresent()) return this.signer;
+      const token = this.present();
+      if (!token) throw new TokenError('token-not-present', 'Connect the token to sign');
+      throw new TokenError('pin-required', `Log in to token "${token.label}" (serial ${token.serial}) to sign`, { token: { label: token.label, serial: token.serial } });
+    },
+  };
+
+  close(): void {
+    this.watcher?.stop();
+    this.logout();
+  }
+
+  private logout(): void {
+    this.session?.close();
+    this.session = undefined;
+    this.signer = undefined;
+  }
+
+  private changed(): TokenStatus {
+    const status = this.status();
+    for (const l of this.listeners) l(status);
+    return status;
+  }
+}

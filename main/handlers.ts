@@ -1,0 +1,153 @@
+// Runs in: the Electron main process (and, in end-to-end tests, the Playwright process, which
+// calls this very registry through page bindings). One handler per contract channel; the
+// dispatcher validates every argument before a handler sees it and every result before the
+// renderer does.
+import { z } from 'zod';
+import {
+  eventContract,
+  invokeContract,
+  isInvokeChannel,
+  type AppInfo,
+  type EventName,
+  type EventPayload,
+  type InvokeChannel,
+  type InvokeResult,
+  type SessionStart,
+  type SessionState,
+} from '../src/ipc/contract';
+import type { ExchangeScheduler, TriggerResult } from './scheduler';
+import type { ClerkServices } from './services';
+
+/** The operating system's part, replaced in tests. */
+export interface Platform {
+  appInfo(): AppInfo;
+  openExternal(url: string): Promise<void>;
+  setStartAtLogin(enabled: boolean): void;
+}
+
+type Args<C extends InvokeChannel> = z.output<(typeof invokeContract)[C]['args']>;
+export type Handlers = { [C in InvokeChannel]: (args: Args<C>) => Promise<InvokeResult<C>> };
+
+export type EventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
+
+/** Events main pushes to the window; payloads are checked like results are. */
+export class EventHub {
+  private readonly listeners = new Set<EventListener>();
+
+  subscribe(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit<E extends EventName>(event: E, payload: EventPayload<E>): void {
+    const checked = eventContract[event].parse(payload) as EventPayload<E>;
+    for (const listener of this.listeners) listener(event, checked);
+  }
+}
+
+/** https only, and only to hosts the clerk's setup names (the exchange server, the vendor's help). */
+export function isAllowedExternal(url: string, allowedOrigins: readonly string[]): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  return parsed.protocol === 'https:' && allowedOrigins.includes(parsed.origin);
+}
+
+export interface HandlerDeps {
+  services: ClerkServices;
+  scheduler: ExchangeScheduler;
+  platform: Platform;
+  events: EventHub;
+  /** Fixed origins the app may open in the browser besides the exchange server's. */
+  externalOrigins: readonly string[];
+}
+
+export async function sessionState(services: ClerkServices, scheduler: ExchangeScheduler): Promise<SessionState> {
+  const s = scheduler.state();
+  return { ...s, mode: await services.settings.mode(), nextRunAt: s.nextRunAt?.toISOString() ?? null };
+}
+
+function sessionStart(r: TriggerResult): SessionStart {
+  if (r.started) return { started: true };
+  return { started: false, reason: r.reason === 'queued' ? 'queued' : 'alreadyRunning' };
+}
+
+export function createHandlers({ services, scheduler, platform, events, externalOrigins }: HandlerDeps): Handlers {
+  const s = services;
+  return {
+    'app:info': async () => platform.appInfo(),
+    'app:openExternal': async ({ url }) => {
+      const server = (await s.settings.get()).serverUrl;
+      const origins = [...externalOrigins, ...(server ? [new URL(server).origin] : [])];
+      if (!isAllowedExternal(url, origins)) return { opened: false };
+      await platform.openExternal(url);
+      return { opened: true };
+    },
+    'token:status': () => s.token.status(),
+    'token:login': ({ pin }) => s.token.login(pin),
+    'token:cancel': () => s.token.cancel(),
+    'documents:list': (query) => s.documents.list(query),
+    'documents:open': ({ id }) => s.documents.open(id),
+    'outbox:add': async (args) => {
+      const added = await s.outbox.add(args);
+      if (added.queued.length > 0) events.emit('documents:changed', { box: 'outbox' });
+      return added;
+    },
+    'outbox:send': async () => sessionStart(await scheduler.trigger('send')),
+    'pending:list': () => s.pending.list(),
+    'pending:sign': async (which) => {
+      const outcome = await s.pending.sign(which);
+      events.emit('pending:changed', { count: (await s.pending.list()).length });
+      events.emit('documents:changed', { box: 'inbox' });
+      return outcome;
+    },
+    'contacts:list': () => s.contacts.list(),
+    'contacts:invite': ({ subscriberId }) => s.contacts.invite(subscriberId),
+    'contacts:accept': ({ contactId }) => s.contacts.accept(contactId),
+    'contacts:reject': ({ contactId }) => s.contacts.reject(contactId),
+    'subscribers:search': ({ query }) => s.contacts.searchSubscribers(query),
+    'session:state': () => sessionState(s, scheduler),
+    'session:run': async () => sessionStart(await scheduler.trigger('manual')),
+    'session:pause': async ({ paused }) => {
+      await scheduler.setPaused(paused);
+      return sessionState(s, scheduler);
+    },
+    'session:log': ({ limit }) => s.sessions.log(limit),
+    'settings:get': () => s.settings.get(),
+    'settings:set': async (patch) => {
+      const settings = await s.settings.set(patch);
+      if (patch.startAtLogin !== undefined) platform.setStartAtLogin(patch.startAtLogin);
+      if (patch.scheduleMinutes !== undefined) await scheduler.rearm();
+      events.emit('settings:changed', settings);
+      return settings;
+    },
+    'secrets:set': async ({ name, value }) => {
+      await s.settings.setSecret(name, value);
+      events.emit('settings:changed', await s.settings.get());
+      return { ok: true as const };
+    },
+  };
+}
+
+export class InvalidMessageError extends Error {
+  override name = 'InvalidMessageError';
+}
+
+export type Dispatch = (channel: unknown, args: unknown) => Promise<unknown>;
+
+/** The one entry for every call from the renderer: unknown names and bad arguments are refused. */
+export function createDispatcher(handlers: Handlers): Dispatch {
+  return async (channel, args) => {
+    if (!isInvokeChannel(channel)) throw new InvalidMessageError(`Unknown channel: ${String(channel)}`);
+    const contract = invokeContract[channel];
+    const parsed = contract.args.safeParse(args);
+    if (!parsed.success) throw new InvalidMessageError(`Invalid arguments for ${channel}: ${z.prettifyError(parsed.error)}`);
+    const handler = handlers[channel] as (a: unknown) => Promise<unknown>;
+    const result = contract.result.safeParse(await handler(parsed.data));
+    if (!result.success) throw new Error(`The result of ${channel} broke the contract: ${z.prettifyError(result.error)}`);
+    return result.data;
+  };
+}

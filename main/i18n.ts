@@ -1,0 +1,49 @@
+// Runs in: the Electron main process. The few strings main shows itself (tray menu, tooltip,
+// notifications), in the clerk's language; the renderer has its own dictionaries.
+import type { Language } from '../src/ipc/contract';
+
+const ru = {
+  'tray.open': 'Открыть',
+  'tray.runNow': 'Провести сеанс обмена сейчас',
+  'tray.pause': 'Приостановить фоновый обмен',
+  'tray.resume': 'Возобновить фоновый обмен',
+  'tray.quit': 'Выход',
+  'tray.state.idle': 'EDO Clerk: всё в порядке',
+  'tray.state.exchanging': 'EDO Clerk: идёт сеанс обмена',
+  'tray.state.attention': 'EDO Clerk: нужно ваше участие',
+  'tray.state.offline': 'EDO Clerk: нет связи с сервером обмена',
+  'tray.state.error': 'EDO Clerk: сеанс обмена завершился ошибкой',
+  'notify.incoming.title': 'Новые входящие документы: {count}',
+  'notify.pending.title': 'Ждут подписи: {count}',
+  'notify.pending.body': 'Служебные документы ждут вашей подписи.',
+  'notify.token.title': 'Нужен токен',
+  'notify.token.body': 'Подключите токен и введите PIN, чтобы подписать документы.',
+  'notify.failed.title': 'Сеанс обмена не удался',
+};
+
+type Key = keyof typeof ru;
+
+const en: Record<Key, string> = {
+  'tray.open': 'Open',
+  'tray.runNow': 'Run exchange session now',
+  'tray.pause': 'Pause background exchange',
+  'tray.resume': 'Resume background exchange',
+  'tray.quit': 'Quit',
+  'tray.state.idle': 'EDO Clerk: all is well',
+  'tray.state.exchanging': 'EDO Clerk: exchange session running',
+  'tray.state.attention': 'EDO Clerk: needs your attention',
+  'tray.state.offline': 'EDO Clerk: the exchange server cannot be reached',
+  'tray.state.error': 'EDO Clerk: the exchange session failed',
+  'notify.incoming.title': 'New incoming documents: {count}',
+  'notify.pending.title': 'Waiting for your signature: {count}',
+  'notify.pending.body': 'Service documents are waiting for your signature.',
+  'notify.token.title': 'Token needed',
+  'notify.token.body': 'Connect your token and enter the PIN to sign documents.',
+  'notify.failed.title': 'The exchange session failed',
+};
+
+export type MainMessageKey = Key;
+
+export function mainText(language: Language, key: Key, values: Record<string, string | number> = {}): string {
+  return (language === 'en' ? en : ru)[key].replace(/\{(\w+)\}/g, (_m, name: string) => String(values[name] ?? `{${name}}`));
+}

@@ -1,0 +1,145 @@
+// The scheduler never runs two sessions at once, whoever asks; it runs on schedule only in
+// workstation mode and not while paused; the clerk's own requests are never lost.
+import { describe, expect, it } from 'vitest';
+import type { OperatingMode, SessionTrigger } from '../src/ipc/contract';
+import { ExchangeScheduler, type Timers } from './scheduler';
+import type { SessionReport } from './services';
+
+/** A session the test finishes by hand, counting how many run at once. */
+function harness(mode: OperatingMode = 'workstation') {
+  const runs: { trigger: SessionTrigger; finish: (fail?: Error) => void }[] = [];
+  let running = 0;
+  let maxRunning = 0;
+  const timers: { fn: () => void; ms: number; cleared: boolean }[] = [];
+  const fakeTimers: Timers = {
+    setTimeout: (fn, ms) => {
+      const t = { fn, ms, cleared: false };
+      timers.push(t);
+      return t;
+    },
+    clearTimeout: (t) => void ((t as { cleared: boolean }).cleared = true),
+  };
+  const reports: SessionReport[] = [];
+  const state = { mode };
+  const scheduler = new ExchangeScheduler({
+    runSession: (trigger) => {
+      running += 1;
+      maxRunning = Math.max(maxRunning, running);
+      return new Promise<SessionReport>((resolve, reject) => {
+        runs.push({
+          trigger,
+          finish: (fail) => {
+            running -= 1;
+            if (fail) reject(fail);
+            else
+              resolve({
+                summary: { id: `run-${runs.length}`, trigger, startedAt: '2026-11-22T09:00:00.000Z', finishedAt: '2026-11-22T09:01:00.000Z', outcome: 'ok', received: 0, sent: 0, signed: 0, pending: 0 },
+                receivedTitles: [],
+                tokenNeeded: false,
+              });
+          },
+        });
+      });
+    },
+    mode: async () => state.mode,
+    intervalMinutes: async () => 10,
+    onChange: () => {},
+    onProgress: () => {},
+    onReport: (r) => reports.push(r),
+    timers: fakeTimers,
+    now: () => new Date('2026-11-22T09:00:00.000Z'),
+  });
+  const settle = () => new Promise((ok) => setTimeout(ok, 0));
+  return { scheduler, runs, timers, reports, state, settle, maxRunning: () => maxRunning };
+}
+
+describe('exchange scheduler', () => {
+  it('never runs two sessions at once, whatever asks', async () => {
+    const h = harness();
+    expect(await h.scheduler.trigger('schedule')).toEqual({ started: true });
+    const during = await Promise.all(
+      (['resume', 'online', 'tokenInserted', 'schedule', 'manual', 'send', 'manual'] as const).map((t) => h.scheduler.trigger(t)),
+    );
+    expect(during.filter((r) => r.started)).toEqual([]);
+    expect(h.runs).toHaveLength(1);
+    h.runs[0]!.finish();
+    await h.settle();
+    // The clerk's requests during the run join one follow-up run.
+    expect(h.runs).toHaveLength(2);
+    expect(h.scheduler.state().running).toBe(true);
+    h.runs[1]!.finish();
+    await h.scheduler.idle();
+    expect(h.runs).toHaveLength(2);
+    expect(h.maxRunning()).toBe(1);
+    expect(h.scheduler.state().running).toBe(false);
+  });
+
+  it('drops background triggers during a run but queues the clerk’s', async () => {
+    const h = harness();
+    await h.scheduler.trigger('manual');
+    expect(await h.scheduler.trigger('resume')).toEqual({ started: false, reason: 'alreadyRunning' });
+    expect(await h.scheduler.trigger('send')).toEqual({ started: false, reason: 'queued' });
+    h.runs[0]!.finish();
+    await h.settle();
+    expect(h.runs.map((r) => r.trigger)).toEqual(['manual', 'send']);
+    h.runs[1]!.finish();
+    await h.scheduler.idle();
+  });
+
+  it('runs on schedule in workstation mode and arms the next run after each session', async () => {
+    const h = harness();
+    await h.scheduler.rearm();
+    expect(h.timers).toHaveLength(1);
+    expect(h.timers[0]!.ms).toBe(10 * 60_000);
+    expect(h.scheduler.state().nextRunAt?.toISOString()).toBe('2026-11-22T09:10:00.000Z');
+    h.timers[0]!.fn();
+    await h.settle();
+    expect(h.runs.map((r) => r.trigger)).toEqual(['schedule']);
+    h.runs[0]!.finish();
+    await h.scheduler.idle();
+    await h.settle();
+    // The fired timer and the next one, armed after the session.
+    expect(h.timers).toHaveLength(2);
+    expect(h.timers[1]!.cleared).toBe(false);
+  });
+
+  it('runs nothing by itself in server or manual mode; the clerk still can', async () => {
+    for (const mode of ['server', 'manual'] as const) {
+      const h = harness(mode);
+      await h.scheduler.rearm();
+      expect(h.timers).toHaveLength(0);
+      for (const t of ['schedule', 'resume', 'online', 'tokenInserted'] as const) expect(await h.scheduler.trigger(t)).toEqual({ started: false, reason: 'notWorkstation' });
+      expect(await h.scheduler.trigger('manual')).toEqual({ started: true });
+      h.runs[0]!.finish();
+      await h.scheduler.idle();
+    }
+  });
+
+  it('pause stops background runs and the timer; resume brings them back', async () => {
+    const h = harness();
+    await h.scheduler.rearm();
+    await h.scheduler.setPaused(true);
+    expect(h.timers[0]!.cleared).toBe(true);
+    expect(h.scheduler.state()).toMatchObject({ paused: true, nextRunAt: null });
+    expect(await h.scheduler.trigger('online')).toEqual({ started: false, reason: 'paused' });
+    expect(await h.scheduler.trigger('manual')).toEqual({ started: true });
+    h.runs[0]!.finish();
+    await h.scheduler.idle();
+    await h.scheduler.setPaused(false);
+    expect(h.scheduler.state().paused).toBe(false);
+    expect(h.timers.filter((t) => !t.cleared)).toHaveLength(1);
+  });
+
+  it('a session that throws ends as a failed session, and the next one can run', async () => {
+    const h = harness();
+    await h.scheduler.trigger('manual');
+    h.runs[0]!.finish(new Error('database is locked'));
+    await h.scheduler.idle();
+    expect(h.scheduler.state().last).toMatchObject({ outcome: 'failed', error: 'database is locked', trigger: 'manual' });
+    expect(h.reports).toHaveLength(1);
+    expect(await h.scheduler.trigger('manual')).toEqual({ started: true });
+    h.runs[1]!.finish();
+    await h.scheduler.idle();
+    expect(h.scheduler.state().last?.outcome).toBe('ok');
+  });
+});

@@ -1,0 +1,165 @@
+// Runs in: the Electron main process. When exchange sessions run: every N minutes in
+// workstation mode, on resume from sleep, when the network comes back, when the token is
+// inserted, and when the clerk asks. Never two at once: a trigger during a run either joins a
+// single follow-up run (the clerk's own requests) or is dropped (background ones: the running
+// session already does their work).
+import type { OperatingMode, SessionProgress, SessionSummary, SessionTrigger } from '../src/ipc/contract';
+import type { SessionReport } from './services';
+
+export type TriggerResult =
+  | { started: true }
+  | { started: false; reason: 'alreadyRunning' | 'queued' | 'paused' | 'notWorkstation' };
+
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface SchedulerDeps {
+  runSession(trigger: SessionTrigger, onProgress: (p: SessionProgress) => void): Promise<SessionReport>;
+  mode(): Promise<OperatingMode>;
+  intervalMinutes(): Promise<number>;
+  /** Called after every change of what SchedulerState shows. */
+  onChange(): void;
+  onProgress(progress: SessionProgress): void;
+  onReport(report: SessionReport): void;
+  now?: () => Date;
+  timers?: Timers;
+}
+
+export interface SchedulerState {
+  running: boolean;
+  paused: boolean;
+  progress: SessionProgress | null;
+  last: SessionSummary | null;
+  nextRunAt: Date | null;
+}
+
+const clerkTriggers: ReadonlySet<SessionTrigger> = new Set(['manual', 'send']);
+
+export class ExchangeScheduler {
+  private current: Promise<void> | null = null;
+  private followUp: SessionTrigger | null = null;
+  private paused = false;
+  private progress: SessionProgress | null = null;
+  private last: SessionSummary | null;
+  private timer: unknown = null;
+  private nextRunAt: Date | null = null;
+  private stopped = false;
+  private readonly timers: Timers;
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly deps: SchedulerDeps,
+    last: SessionSummary | null = null,
+  ) {
+    this.last = last;
+    this.timers = deps.timers ?? { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  state(): SchedulerState {
+    return { running: this.current !== null, paused: this.paused, progress: this.progress, last: this.last, nextRunAt: this.nextRunAt };
+  }
+
+  /** Asks for a session. The clerk's triggers run even when background exchange is paused. */
+  async trigger(trigger: SessionTrigger): Promise<TriggerResult> {
+    const byClerk = clerkTriggers.has(trigger);
+    if (!byClerk) {
+      if (this.paused || this.stopped) return { started: false, reason: 'paused' };
+      if ((await this.deps.mode()) !== 'workstation') return { started: false, reason: 'notWorkstation' };
+    }
+    if (this.current) {
+      if (!byClerk) return { started: false, reason: 'alreadyRunning' };
+      this.followUp = trigger;
+      return { started: false, reason: 'queued' };
+    }
+    this.current = this.runLoop(trigger);
+    this.deps.onChange();
+    return { started: true };
+  }
+
+  /** Resolves when no session is running (tests and Quit wait on it). */
+  async idle(): Promise<void> {
+    while (this.current) await this.current;
+  }
+
+  async setPaused(paused: boolean): Promise<void> {
+    this.paused = paused;
+    await this.rearm();
+  }
+
+  /** Arms the next scheduled run from now; call at start and after a settings change. */
+  async rearm(): Promise<void> {
+    if (this.timer !== null) this.timers.clearTimeout(this.timer);
+    this.timer = null;
+    this.nextRunAt = null;
+    const ms = !this.stopped && !this.paused && (await this.deps.mode()) === 'workstation' ? (await this.deps.intervalMinutes()) * 60_000 : 0;
+    // An interval of 0 minutes turns the schedule off.
+    if (ms > 0) {
+      this.nextRunAt = new Date(this.now().getTime() + ms);
+      this.timer = this.timers.setTimeout(() => {
+        this.timer = null;
+        void this.trigger('schedule').then((r) => {
+          // A scheduled run that could not start still has to schedule the one after it.
+          if (!r.started) void this.rearm();
+        });
+      }, ms);
+    }
+    this.deps.onChange();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== null) this.timers.clearTimeout(this.timer);
+    this.timer = null;
+    this.nextRunAt = null;
+  }
+
+  private async runLoop(first: SessionTrigger): Promise<void> {
+    let trigger: SessionTrigger | null = first;
+    while (trigger) {
+      await this.runOne(trigger);
+      trigger = this.followUp;
+      this.followUp = null;
+    }
+    this.current = null;
+    this.progress = null;
+    await this.rearm();
+  }
+
+  private async runOne(trigger: SessionTrigger): Promise<void> {
+    const startedAt = this.now().toISOString();
+    this.progress = { step: 'authenticate', done: 0, total: null, percent: 0 };
+    this.deps.onChange();
+    let report: SessionReport;
+    try {
+      report = await this.deps.runSession(trigger, (p) => {
+        this.progress = p;
+        this.deps.onProgress(p);
+      });
+    } catch (error) {
+      // A session that threw instead of reporting still ends as a failed session the clerk sees.
+      report = {
+        summary: {
+          id: `failed-${startedAt}`,
+          trigger,
+          startedAt,
+          finishedAt: this.now().toISOString(),
+          outcome: 'failed',
+          received: 0,
+          sent: 0,
+          signed: 0,
+          pending: this.last?.pending ?? 0,
+          error: error instanceof Error ? error.message : String(error),
+        },
+        receivedTitles: [],
+        tokenNeeded: false,
+      };
+    }
+    this.last = report.summary;
+    this.deps.onReport(report);
+    this.progress = null;
+    this.deps.onChange();
+  }
+}

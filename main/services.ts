@@ -1,0 +1,94 @@
+// Runs in: the Electron main process (and, in end-to-end tests, the Playwright process).
+// The narrow face of the core (src/) that main's handlers need. Main is a thin shell: it only
+// validates, routes and schedules; everything the clerk's work means lives behind this.
+import type {
+  Contact,
+  DocumentDetail,
+  DocumentPage,
+  DocumentQuery,
+  OperatingMode,
+  OutboxAddArgs,
+  OutboxAddResult,
+  PendingItem,
+  PendingSignArgs,
+  SecretName,
+  SessionProgress,
+  SessionRun,
+  SessionSummary,
+  SessionTrigger,
+  Settings,
+  SettingsPatch,
+  SignOutcome,
+  Subscriber,
+  TokenLoginResult,
+  TokenStatus,
+} from '../src/ipc/contract';
+
+export interface TokenService {
+  status(): Promise<TokenStatus>;
+  /** One login attempt; never repeated on its own after the token refused it. */
+  login(pin: string): Promise<TokenLoginResult>;
+  /** The clerk's Cancel: stays in force until the clerk logs in on purpose. */
+  cancel(): Promise<TokenStatus>;
+  /** Insertions, removals, logins; returns the unsubscribe function. */
+  onChange(listener: (status: TokenStatus) => void): () => void;
+}
+
+export interface DocumentService {
+  list(query: DocumentQuery): Promise<DocumentPage>;
+  /** The document, a preview of its content and its signatures checked now. */
+  open(id: string): Promise<DocumentDetail>;
+}
+
+export interface OutboxService {
+  /** Signs each file with the day's token and queues it; a failure queues nothing. */
+  add(args: OutboxAddArgs): Promise<OutboxAddResult>;
+}
+
+export interface PendingService {
+  list(): Promise<PendingItem[]>;
+  sign(which: PendingSignArgs): Promise<SignOutcome>;
+}
+
+export interface ContactService {
+  list(): Promise<Contact[]>;
+  invite(subscriberId: string): Promise<Contact>;
+  accept(contactId: string): Promise<Contact>;
+  reject(contactId: string): Promise<Contact>;
+  searchSubscribers(query: string): Promise<Subscriber[]>;
+}
+
+/** What one exchange session reports back, besides its summary. */
+export interface SessionReport {
+  summary: SessionSummary;
+  /** Titles of documents received in this session, for the notification. */
+  receivedTitles: string[];
+  /** The session stopped because the token is absent, not logged in or refused the PIN. */
+  tokenNeeded: boolean;
+}
+
+export interface SessionService {
+  /** Runs one exchange session; the core itself refuses a second one per profile. */
+  run(trigger: SessionTrigger, onProgress: (progress: SessionProgress) => void): Promise<SessionReport>;
+  log(limit: number): Promise<SessionRun[]>;
+  last(): Promise<SessionSummary | null>;
+}
+
+export interface SettingsService {
+  get(): Promise<Settings>;
+  set(patch: SettingsPatch): Promise<Settings>;
+  /** The organization's operating mode (DESIGN.md §2), as last mirrored from the service. */
+  mode(): Promise<OperatingMode>;
+  /** Stores a secret in the OS keychain only. */
+  setSecret(name: SecretName, value: string): Promise<void>;
+}
+
+export interface ClerkServices {
+  token: TokenService;
+  documents: DocumentService;
+  outbox: OutboxService;
+  pending: PendingService;
+  contacts: ContactService;
+  sessions: SessionService;
+  settings: SettingsService;
+}

@@ -1,0 +1,118 @@
+// The renderer in jsdom, with window.clerk bound straight to main's handler registry over
+// in-memory services (the same registry the Electron preload and the e2e bindings reach).
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createClerkMain, type ClerkMain } from '../../main/clerk-main';
+import type { EventName } from '../../src/ipc/contract';
+import { MemoryClerk, type MemoryOptions } from '../../test/e2e/support/memory-services';
+import { App } from './App';
+import { useClerk } from './store';
+
+let main: ClerkMain | undefined;
+
+async function mount(options: MemoryOptions = {}) {
+  const clerk = new MemoryClerk(options);
+  main = await createClerkMain({
+    services: clerk.services(),
+    platform: { appInfo: () => ({ name: 'EDO Clerk', version: '1' }), openExternal: async () => {}, setStartAtLogin: () => {} },
+    externalOrigins: [],
+    notify: () => {},
+    onTrayState: () => {},
+  });
+  const m = main;
+  const calls: { channel: string; args: unknown }[] = [];
+  window.clerk = {
+    invoke: ((channel: string, args: unknown) => {
+      calls.push({ channel, args });
+      return m.dispatch(channel, args);
+    }) as typeof window.clerk.invoke,
+    on: ((event: EventName, callback: (payload: unknown) => void) =>
+      m.events.subscribe((e, payload) => e === event && act(() => callback(payload)))) as typeof window.clerk.on,
+  };
+  render(<App />);
+  return { clerk, calls };
+}
+
+// jsdom lays nothing out: give the table's scroller the size of a real window.
+beforeAll(() => {
+  for (const [property, size] of [['clientHeight', 600], ['clientWidth', 1100], ['offsetHeight', 600], ['offsetWidth', 1100]] as const) {
+    const real = Object.getOwnPropertyDescriptor(HTMLElement.prototype, property) ?? Object.getOwnPropertyDescriptor(Element.prototype, property);
+    Object.defineProperty(HTMLElement.prototype, property, {
+      configurable: true,
+      get(this: HTMLElement) {
+        return this.classList.contains('scroller') ? size : (real?.get?.call(this) ?? 0);
+      },
+    });
+  }
+});
+
+afterEach(async () => {
+  cleanup();
+  await main?.stop();
+  useClerk.setState({ view: 'inbox', tokenPromptOpen: false, openDocumentId: null, notice: null, language: 'ru' });
+});
+
+describe('the clerk window', () => {
+  it('asks for the token at the start of the day, names it and its owner, counts tries, and Cancel closes it for good', async () => {
+    const { clerk } = await mount({ reportsTries: true });
+    const dialog = await screen.findByRole('dialog');
+    expect(within(dialog).getByText('Подключите токен')).toBeTruthy();
+    act(() => clerk.insertToken());
+    await within(dialog).findByText('Найден токен «Рутокен Иванова», серийный номер 0A1B2C3D');
+    expect(within(dialog).getByText('Сертификат: Иванова Мария Петровна')).toBeTruthy();
+    fireEvent.change(within(dialog).getByLabelText('PIN-код'), { target: { value: '1111' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Войти' }));
+    expect(await within(dialog).findByText('Неверный PIN.')).toBeTruthy();
+    expect(within(dialog).getByText('Осталось попыток: 9')).toBeTruthy();
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Отмена' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    expect(await screen.findByRole('button', { name: 'Токен: вход отменён' })).toBeTruthy();
+  });
+
+  it('shows a 100,000-row Inbox by asking for one page, and filters through main', { timeout: 30_000 }, async () => {
+    const { calls } = await mount({ generated: 100_000, tokenPresent: true });
+    fireEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Отмена' }));
+    const table = await screen.findByRole('table', { name: 'Входящие' });
+    await within(table).findByText('Письмо № 100000', {}, { timeout: 5000 });
+    expect(table.getAttribute('aria-rowcount')).toBe('100000');
+    // Only the rows in view exist in the page.
+    expect(within(table).getAllByRole('row').length).toBeLessThan(60);
+    const lists = calls.filter((c) => c.channel === 'documents:list' && (c.args as { box: string }).box === 'inbox');
+    expect(lists.map((c) => (c.args as { offset: number }).offset)).toEqual([0]);
+
+    fireEvent.change(screen.getByLabelText('Статус'), { target: { value: 'clarificationSent' } });
+    await within(table).findByText('Акт выполненных работ № 99995', {}, { timeout: 5000 });
+    expect(calls.at(-1)?.args).toMatchObject({ box: 'inbox', status: 'clarificationSent', offset: 0 });
+    expect(screen.getByText(/Найдено: 20\s000/)).toBeTruthy();
+  });
+
+  it('switches to English and back', async () => {
+    await mount({ mode: 'server' });
+    expect(await screen.findByRole('heading', { level: 1, name: 'EDO Clerk — делопроизводитель' })).toBeTruthy();
+    // In server mode the agent signs: no token prompt at the start of the day.
+    expect(screen.queryByRole('dialog')).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'English' }));
+    expect(await screen.findByRole('heading', { level: 1, name: 'EDO Clerk — document clerk' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Outbox' })).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Русский' }));
+    expect(await screen.findByRole('button', { name: 'Исходящие' })).toBeTruthy();
+  });
+
+  it('goes where main says (a notification click)', async () => {
+    await mount({ mode: 'server' });
+    await screen.findByRole('heading', { name: 'Входящие' });
+    act(() => main!.openView('pending'));
+    expect(await screen.findByRole('heading', { name: 'Служебные документы, которые ждут нашей подписи' })).toBeTruthy();
+  });
+});
+
+describe('first start', () => {
+  it('without an exchange server, points to Settings', async () => {
+    await mount({ mode: 'server' });
+    await screen.findByRole('heading', { name: 'Входящие' });
+    act(() => useClerk.getState().setSettings({ ...useClerk.getState().settings!, serverUrl: '' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Указать в настройках' }));
+    expect(await screen.findByRole('heading', { name: 'Настройки' })).toBeTruthy();
+    expect(screen.queryByText(/Сервер обмена ещё не указан/)).toBeNull();
+  });
+});

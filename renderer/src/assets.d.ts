@@ -1,0 +1,2 @@
+// Runs in: the renderer (types only). Stylesheets are bundled by Vite.
+declare module '*.css';

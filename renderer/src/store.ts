@@ -1,0 +1,90 @@
+// Runs in: the renderer. The app's state (zustand): what main last told us, and where the
+// clerk is. Views read it; main's events and the views' actions write it.
+import { create } from 'zustand';
+import type { Language, SessionProgress, SessionState, Settings, TokenStatus, View } from '../../src/ipc/contract';
+import { invoke, on } from './clerk';
+
+export interface ClerkState {
+  language: Language;
+  view: View;
+  token: TokenStatus | null;
+  /** The token prompt is open. It opens by itself once, at the start of the day. */
+  tokenPromptOpen: boolean;
+  session: SessionState | null;
+  progress: SessionProgress | null;
+  pendingCount: number;
+  settings: Settings | null;
+  /** The document open in the document view. */
+  openDocumentId: string | null;
+  /** Bumped per box when main says its documents changed: tables refetch. */
+  revision: { inbox: number; outbox: number; pending: number; contacts: number };
+  notice: { kind: 'info' | 'error'; text: string } | null;
+
+  setView(view: View): void;
+  setLanguage(language: Language): void;
+  openTokenPrompt(open: boolean): void;
+  openDocument(id: string | null): void;
+  setNotice(notice: ClerkState['notice']): void;
+  setToken(token: TokenStatus): void;
+  setSettings(settings: Settings): void;
+  setSession(session: SessionState): void;
+}
+
+export const useClerk = create<ClerkState>((set) => ({
+  language: 'ru',
+  view: 'inbox',
+  token: null,
+  tokenPromptOpen: false,
+  session: null,
+  progress: null,
+  pendingCount: 0,
+  settings: null,
+  openDocumentId: null,
+  revision: { inbox: 0, outbox: 0, pending: 0, contacts: 0 },
+  notice: null,
+
+  setView: (view) => set({ view, openDocumentId: null }),
+  setLanguage: (language) => set({ language }),
+  openTokenPrompt: (tokenPromptOpen) => set({ tokenPromptOpen }),
+  openDocument: (openDocumentId) => set({ openDocumentId }),
+  setNotice: (notice) => set({ notice }),
+  setToken: (token) => set({ token }),
+  setSettings: (settings) => set({ settings, language: settings.language }),
+  setSession: (session) => set({ session, progress: session.running ? (session.progress ?? null) : null }),
+}));
+
+const bump = (key: keyof ClerkState['revision']) => useClerk.setState((s) => ({ revision: { ...s.revision, [key]: s.revision[key] + 1 } }));
+
+/** The prompt asks at the start of the day only where the clerk's token signs (DESIGN.md §2). */
+function needsPromptAtStart(token: TokenStatus, settings: Settings): boolean {
+  return settings.mode !== 'server' && token.state !== 'loggedIn' && token.state !== 'cancelled';
+}
+
+/** Loads the first state from main and follows its events; returns the unsubscribe. */
+export async function connectStore(): Promise<() => void> {
+  const s = useClerk.getState();
+  const unsubscribe = [
+    on('token:changed', (token) => useClerk.getState().setToken(token)),
+    on('session:changed', (session) => useClerk.getState().setSession(session)),
+    on('session:progress', (progress) => useClerk.setState({ progress })),
+    on('documents:changed', ({ box }) => bump(box)),
+    on('pending:changed', ({ count }) => {
+      useClerk.setState({ pendingCount: count });
+      bump('pending');
+    }),
+    on('contacts:changed', () => bump('contacts')),
+    on('settings:changed', (settings) => useClerk.getState().setSettings(settings)),
+    on('app:navigate', ({ view }) => useClerk.getState().setView(view)),
+  ];
+  const [settings, token, session, pending] = await Promise.all([
+    invoke('settings:get', undefined),
+    invoke('token:status', undefined),
+    invoke('session:state', undefined),
+    invoke('pending:list', undefined),
+  ]);
+  s.setSettings(settings);
+  s.setToken(token);
+  s.setSession(session);
+  useClerk.setState({ pendingCount: pending.length, tokenPromptOpen: needsPromptAtStart(token, settings) });
+  return () => unsubscribe.forEach((u) => u());
+}

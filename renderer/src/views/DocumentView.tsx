@@ -1,0 +1,131 @@
+// Runs in: the renderer. One document: a preview of its content (PDF, image, XML, text), its
+// signatures with the verification results, and the chain of its service documents.
+import { useEffect, useMemo, useState } from 'react';
+import type { DocumentDetail, SignatureCheck } from '../../../src/ipc/contract';
+import { base64ToBytes, errorText, invoke } from '../clerk';
+import { useFormat, useT } from '../i18n/use-t';
+import { useClerk } from '../store';
+
+/** XML declares its encoding (FNS documents: windows-1251); text files are taken as UTF-8. */
+export function decodeText(bytes: Uint8Array): string {
+  const head = new TextDecoder('latin1').decode(bytes.subarray(0, 200));
+  const declared = /encoding=["']([\w-]+)["']/i.exec(head)?.[1];
+  try {
+    return new TextDecoder(declared ?? 'utf-8').decode(bytes);
+  } catch {
+    return new TextDecoder('utf-8').decode(bytes);
+  }
+}
+
+function Preview({ detail }: { detail: DocumentDetail }) {
+  const t = useT();
+  const { preview, mediaType } = detail;
+  const bytes = useMemo(() => (preview.contentBase64 ? base64ToBytes(preview.contentBase64) : null), [preview.contentBase64]);
+  const url = useMemo(() => (bytes && (preview.kind === 'pdf' || preview.kind === 'image') ? URL.createObjectURL(new Blob([bytes], { type: mediaType })) : null), [bytes, preview.kind, mediaType]);
+  useEffect(() => () => (url ? URL.revokeObjectURL(url) : undefined), [url]);
+
+  if (preview.tooLarge) return <p className="muted">{t('doc.tooLarge')}</p>;
+  if (!bytes || preview.kind === 'none') return <p className="muted">{t('doc.noPreview')}</p>;
+  // No sandbox attribute: Chromium shows no PDF in a sandboxed frame. The blob is typed
+  // application/pdf, so it opens in the PDF viewer, never as a page of our origin.
+  if (preview.kind === 'pdf' && url) return <iframe className="preview-pdf" title={detail.document.fileName} src={url} />;
+  if (preview.kind === 'image' && url) return <img className="preview-image" alt={detail.document.fileName} src={url} />;
+  return <pre className={`preview-text preview-${preview.kind}`}>{decodeText(bytes)}</pre>;
+}
+
+function Signature({ s }: { s: SignatureCheck }) {
+  const t = useT();
+  const f = useFormat();
+  return (
+    <li className={`signature ${s.valid ? 'valid' : 'invalid'}`}>
+      <p className="verdict">{s.valid ? `✓ ${t('doc.valid')}` : `✗ ${t('doc.invalid')}`}</p>
+      <p>{t('doc.signer', { name: s.signer })}{s.position ? `, ${s.position}` : ''}</p>
+      <p>
+        {s.organization}
+        {s.inn ? ` · ${t('doc.inn', { inn: s.inn })}` : ''}
+      </p>
+      {s.signedAt && <p>{t('doc.signedAt', { time: f.dateTime(s.signedAt) })}</p>}
+      <p className="muted">{t('doc.certificate', { serial: s.certificateSerial, issuer: s.issuer })}</p>
+      <p className="muted">{t('doc.algorithm', { algorithm: s.algorithm })}</p>
+      {s.problems.length > 0 && (
+        <ul className="problems">
+          {s.problems.map((p) => (
+            <li key={p}>{t(`problem.${p}`)}</li>
+          ))}
+        </ul>
+      )}
+    </li>
+  );
+}
+
+export function DocumentView({ id }: { id: string }) {
+  const t = useT();
+  const f = useFormat();
+  const [detail, setDetail] = useState<DocumentDetail | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const close = () => useClerk.getState().openDocument(null);
+
+  useEffect(() => {
+    setDetail(null);
+    invoke('documents:open', { id }).then(setDetail, (e: unknown) => setError(errorText(e)));
+  }, [id]);
+
+  return (
+    <div className="overlay" onKeyDown={(e) => e.key === 'Escape' && close()}>
+      <section role="dialog" aria-modal="true" aria-labelledby="doc-title" className="dialog document-view">
+        <div className="view-head">
+          <h2 id="doc-title">{detail?.document.title ?? t('doc.title')}</h2>
+          <button type="button" className="secondary" onClick={close} autoFocus>
+            {t('common.close')}
+          </button>
+        </div>
+        {error && <p role="alert" className="error">{t('common.error', { message: error })}</p>}
+        {!detail && !error && <p>{t('common.loading')}</p>}
+        {detail && (
+          <div className="document-body">
+            <div className="preview">
+              <p className="meta">
+                {detail.document.counterparty.name} · {f.dateTime(detail.document.date)} ·{' '}
+                <span className={`status status-${detail.document.status}`}>{t(`status.${detail.document.status}`)}</span>
+              </p>
+              <p className="meta">{t('doc.file', { name: detail.document.fileName, size: f.size(detail.document.size) })}</p>
+              <h3>{t('doc.preview')}</h3>
+              <Preview detail={detail} />
+            </div>
+            <aside>
+              <h3>{t('doc.signatures')}</h3>
+              {detail.signatures.length === 0 ? (
+                <p className="muted">{t('doc.noSignatures')}</p>
+              ) : (
+                <ul className="signatures">
+                  {detail.signatures.map((s, i) => (
+                    <Signature key={`${s.certificateSerial}-${i}`} s={s} />
+                  ))}
+                </ul>
+              )}
+              <h3>{t('doc.serviceDocuments')}</h3>
+              {detail.serviceDocuments.length === 0 ? (
+                <p className="muted">{t('doc.noServiceDocuments')}</p>
+              ) : (
+                <ol className="service-documents">
+                  {detail.serviceDocuments.map((d) => (
+                    <li key={d.id}>
+                      <strong>{t(`service.${d.type}`)}</strong>
+                      <span>
+                        {' '}
+                        · {t(`service.${d.direction}`)} · {t(`service.status.${d.status}`)}
+                        {d.date ? ` · ${f.dateTime(d.date)}` : ''}
+                      </span>
+                      {d.signer && <p className="muted">{d.signer}</p>}
+                      {d.text && <blockquote>{d.text}</blockquote>}
+                    </li>
+                  ))}
+                </ol>
+              )}
+            </aside>
+          </div>
+        )}
+      </section>
+    </div>
+  );
+}

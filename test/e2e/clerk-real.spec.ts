@@ -1,0 +1,199 @@
+// The clerk's day against the real thing (DESIGN.md §9): the built renderer in Chromium, its
+// window.clerk bound to main's handler registry over the core services of a real profile
+// (SQLite store, blob files, session engine), a real hub on loopback, and SoftHSM tokens. The
+// counterparty is another organization working through `edo-clerk` (the CLI) with its own token.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { createCoreServices, type CoreServices } from '../../main/core-services';
+import type { SecretStore } from '../../src/settings/keychain';
+import { startHub, type StartedHub } from '../support/hub';
+import { serveFolder, type StaticServer } from '../support/static-server';
+import { softhsm, systemPart } from '../support/system';
+import { chromiumPath } from './chromium';
+import { installClerk, type ClerkHarness } from './support/clerk-page';
+import { clerkHarness, testPki, type Org, type Pki } from './support/node-fixtures';
+
+const { createTestPki, samplePeople } = await testPki();
+const { clerk, expectExit, registerOrg } = await clerkHarness();
+
+const chromium = systemPart('Chromium', existsSync(chromiumPath), `no browser at ${chromiumPath}; install Debian's chromium or set EDO_CHROMIUM`);
+const hsm = softhsm();
+const shots = 'test-results/screenshots';
+
+/** Secrets of the test profile: in memory, so the test needs no OS keychain. */
+class MemorySecrets implements SecretStore {
+  private readonly values = new Map<string, string>();
+  async get(name: string) {
+    return this.values.get(name);
+  }
+  async set(name: string, value: string) {
+    this.values.set(name, value);
+  }
+  async delete(name: string) {
+    return this.values.delete(name);
+  }
+}
+
+test.describe('the clerk UI over the real core, hub and tokens', () => {
+  test.skip(!chromium.ok, chromium.reason);
+  test.skip(!hsm.ok, hsm.reason);
+  test.describe.configure({ mode: 'serial' });
+
+  const pinA = '1111';
+  const pinB = '2222';
+  const servicePassword = 'Romashka-service-1';
+  let pki: Pki;
+  let hub: StartedHub;
+  let server: StaticServer;
+  let dir: string;
+  let a: Org;
+  let b: Org;
+  let services: CoreServices;
+  let harness: ClerkHarness;
+  let page: Page;
+  const profA = () => join(dir, 'profile-a');
+  const profB = () => join(dir, 'profile-b');
+  const asB = (args: string[], stdin?: string) => clerk([...args, '--profile', profB(), '--json'], { stdin });
+
+  test.beforeAll(async ({ browser }) => {
+    test.setTimeout(240_000);
+    pki = await createTestPki([
+      { label: 'clerk-a', pin: pinA, keys: [{ algorithm: 'ECDSA-P256', person: samplePeople.ivanova }] },
+      { label: 'clerk-b', pin: pinB, keys: [{ algorithm: 'RSA-2048', person: samplePeople.petrov }] },
+    ]);
+    dir = mkdtempSync(join(tmpdir(), 'clerk-ui-real-'));
+    hub = await startHub();
+    await hub.admin(['trust', 'add', pki.caCertificateFile]);
+    a = await registerOrg(hub, dir, { name: samplePeople.ivanova.organization, inn: samplePeople.ivanova.orgInn, kpp: '770101001' }, pki.tokens[0]!.keys);
+    b = await registerOrg(hub, dir, { name: samplePeople.petrov.organization, inn: samplePeople.petrov.orgInn, kpp: '780901001' }, pki.tokens[1]!.keys);
+    // Our clerk's workplace logs in to the hub as the organization's service user (its password in
+    // the keychain) and signs with the token: sessions run before the token is logged in, and
+    // what needs a signature waits for it.
+    await hub.admin(['user', 'add', '--org', a.id, '--login', 'romashka-clerk'], { stdin: servicePassword });
+    const init = (profile: string, token: string, extra: string[] = []) =>
+      clerk(['profile', 'init', '--server', hub.url, '--trust', pki.caCertificateFile, '--module', pki.modulePath, '--token', token, ...extra, '--profile', profile, '--json']);
+    expectExit(await init(profA(), 'clerk-a', ['--login', 'romashka-clerk']), 0);
+    expectExit(await init(profB(), 'clerk-b'), 0);
+    // The counterparty is known to the hub and invites us.
+    expectExit(await asB(['session', '--pin-stdin'], pinB), 0);
+    expectExit(await asB(['contact', 'invite', a.inn, '--pin-stdin'], pinB), 0);
+
+    server = await serveFolder('out/renderer');
+    services = await createCoreServices(profA(), { secrets: new MemorySecrets(), tokenWatch: { intervalMs: 100, settleMs: 200 } });
+    await services.settings.setSecret('servicePassword', servicePassword);
+    page = await browser.newPage({ viewport: { width: 1360, height: 840 }, locale: 'ru-RU' });
+    harness = await installClerk(page, services);
+    await page.goto(server.url);
+  });
+
+  test.afterAll(async () => {
+    await harness?.stop();
+    services?.close();
+    await page?.close();
+    await server?.close();
+    await hub?.stop();
+    pki?.cleanup();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const dialog = () => page.getByRole('dialog');
+  const shot = async (name: string) => {
+    mkdirSync(shots, { recursive: true });
+    await page.screenshot({ path: `${shots}/${name}.png` });
+  };
+
+  test('day start: the token is seen with its owner; a wrong PIN is refused; Cancel stays cancelled', async () => {
+    await expect(dialog().getByText('Найден токен «clerk-a»')).toBeVisible({ timeout: 15_000 });
+    await expect(dialog().getByText('Сертификат: Иванова Мария Петровна')).toBeVisible();
+    await shot('real-token-pin');
+    await dialog().getByLabel('PIN-код').fill('9999');
+    await dialog().getByRole('button', { name: 'Войти' }).click();
+    await expect(dialog().getByRole('alert')).toHaveText('Неверный PIN.');
+    // SoftHSM counts no tries; a token that does sets CKF_USER_PIN_COUNT_LOW and the prompt says so.
+    if ((await services.token.status()).pinFlags.countLow) await expect(dialog().getByText('Был введён неверный PIN')).toBeVisible();
+    await shot('real-token-wrong-pin');
+    await dialog().getByRole('button', { name: 'Отмена' }).click();
+    await expect(dialog()).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Токен: вход отменён' })).toBeVisible();
+  });
+
+  test('a session without the token syncs the directory; the counterparty’s invitation is accepted', async () => {
+    await page.getByRole('button', { name: 'Провести сеанс обмена' }).click();
+    await expect(page.getByText(/Последний сеанс: .*успешно/)).toBeVisible({ timeout: 30_000 });
+    await page.getByRole('navigation').getByRole('button', { name: 'Контакты' }).click();
+    const row = page.getByRole('row').filter({ hasText: b.name });
+    await expect(row).toContainText('приглашает нас');
+    await row.getByRole('button', { name: 'Принять' }).click();
+    await expect(row).toContainText('подключён');
+    await shot('real-contacts');
+  });
+
+  test('an incoming document arrives with its verified signature; its receipt notice waits for the token and gets signed', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const file = join(dir, 'schet-77.txt');
+    writeFileSync(file, 'Счёт № 77 на сумму 12 000,00 руб.\n');
+    expectExit(await asB(['send', file, '--to', a.inn, '--title', 'Счёт № 77', '--pin-stdin'], pinB), 0);
+
+    await page.getByRole('navigation').getByRole('button', { name: 'Входящие' }).click();
+    await page.getByRole('button', { name: 'Провести сеанс обмена' }).click();
+    const row = page.getByRole('row').filter({ hasText: 'Счёт № 77' });
+    await expect(row).toContainText('Ждёт извещения о получении', { timeout: 30_000 });
+    await expect(row).toContainText(b.name);
+    await expect(page.getByRole('button', { name: /Ждут подписи\s*1/ })).toBeVisible();
+    await shot('real-inbox');
+
+    await row.click();
+    await expect(dialog().getByText('✓ Подпись действительна')).toBeVisible();
+    await expect(dialog().getByText(/Подписал: Петров/)).toBeVisible();
+    await expect(dialog().getByText('Счёт № 77 на сумму 12 000,00 руб.')).toBeVisible();
+    await expect(dialog().getByText('Подтверждение даты отправки (ПДОТПР)')).toBeVisible();
+    await shot('real-document-view');
+    await dialog().getByRole('button', { name: 'Закрыть' }).click();
+
+    await page.getByRole('navigation').getByRole('button', { name: /Ждут подписи/ }).click();
+    const pending = page.getByRole('row').filter({ hasText: 'Счёт № 77' });
+    await expect(pending).toContainText('Извещение о получении');
+    await shot('real-pending');
+    await page.getByRole('button', { name: 'Подписать все' }).click();
+    // The token is not logged in: nothing is signed, the prompt asks for it.
+    await expect(dialog().getByLabel('PIN-код')).toBeVisible();
+    await dialog().getByLabel('PIN-код').fill(pinA);
+    await dialog().getByRole('button', { name: 'Войти' }).click();
+    await expect(dialog()).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Токен: clerk-a' })).toBeVisible();
+    await page.getByRole('button', { name: 'Подписать все' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Подписано: 1, не удалось: 0' })).toBeVisible({ timeout: 30_000 });
+    await expect(page.getByText('Ничего не ждёт подписи')).toBeVisible();
+
+    await page.getByRole('navigation').getByRole('button', { name: 'Входящие' }).click();
+    await expect(row).toContainText('Извещение о получении отправлено');
+    expectExit(await asB(['session', '--pin-stdin'], pinB), 0);
+    const outboxB = expectExit(await asB(['outbox']), 0).json;
+    expect(outboxB.items[0]).toMatchObject({ title: 'Счёт № 77', status: 'receipt-received' });
+  });
+
+  test('a file added to the Outbox is signed on the token, sent now, and reaches the counterparty', async () => {
+    await page.getByRole('navigation').getByRole('button', { name: 'Исходящие' }).click();
+    await page.getByRole('button', { name: 'Добавить документы' }).click();
+    await page.getByTestId('outbox-files').setInputFiles({ name: 'akt-noyabr.txt', mimeType: 'text/plain', buffer: Buffer.from('Акт сверки за ноябрь\n') });
+    await dialog().getByLabel('Название документа').fill('Акт сверки за ноябрь');
+    await dialog().getByLabel('Получатель').selectOption({ label: `${b.name} · ${b.inn}` });
+    await dialog().getByRole('button', { name: 'Подписать и отправить сейчас' }).click();
+    const row = page.getByRole('row').filter({ hasText: 'Акт сверки за ноябрь' });
+    await expect(row).toContainText(/Отправлен|Доставлен/, { timeout: 30_000 });
+    await shot('real-outbox');
+
+    const received = expectExit(await asB(['session', '--pin-stdin'], pinB), 0).json;
+    expect(received.summary.documentsReceived).toBe(1);
+    const inboxB = expectExit(await asB(['inbox']), 0).json;
+    expect(inboxB.items[0]).toMatchObject({ title: 'Акт сверки за ноябрь', signatureState: 'valid', fileName: 'akt-noyabr.txt' });
+  });
+
+  test('the session log shows the real sessions', async () => {
+    await page.getByRole('navigation').getByRole('button', { name: 'Журнал обмена' }).click();
+    await expect(page.locator('.run').first()).toContainText('успешно');
+    await shot('real-session-log');
+  });
+});

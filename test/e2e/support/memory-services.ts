@@ -1,0 +1,388 @@
+// An in-memory ClerkServices for the UI suites and the UI benchmark, where the core's own
+// services are not wired yet: it keeps the same rules the UI relies on (a PIN with counted
+// tries, Cancel that sticks, signing only with a logged-in token, paging and filters over
+// any number of documents, sessions that report progress) so the UI is tested against them.
+import type {
+  Contact,
+  DocumentDetail,
+  DocumentQuery,
+  DocumentRow,
+  PendingItem,
+  SessionProgress,
+  SessionRun,
+  SessionStep,
+  SessionTrigger,
+  Settings,
+  SignOutcome,
+  Subscriber,
+  TokenStatus,
+} from '../../../src/ipc/contract';
+import type { ClerkServices, SessionReport } from '../../../main/services';
+
+export const ourOrg: Subscriber = { id: 'sub-romashka', name: 'ООО "Ромашка"', inn: '7701234567', kpp: '770101001' };
+export const counterparties: Subscriber[] = [
+  { id: 'sub-vasilek', name: 'АО "Василёк"', inn: '7802345678', kpp: '780201001' },
+  { id: 'sub-landysh', name: 'ООО "Ландыш"', inn: '5403456789' },
+  { id: 'sub-kolokolchik', name: 'ПАО "Колокольчик"', inn: '6604567890' },
+  { id: 'sub-oduvanchik', name: 'ИП Одуванчиков А. А.', inn: '500512345678' },
+];
+
+const titles = ['Счёт-фактура', 'Акт сверки', 'Договор поставки', 'Товарная накладная', 'Письмо', 'Дополнительное соглашение', 'Акт выполненных работ'];
+
+interface StoredDocument {
+  row: DocumentRow;
+  content: Buffer;
+  mediaType: string;
+  detail: Pick<DocumentDetail, 'signatures' | 'serviceDocuments'>;
+}
+
+const ivanova = { signer: 'Иванова Мария Петровна', position: 'Главный бухгалтер', organization: ourOrg.name, inn: ourOrg.inn };
+const petrov = { signer: 'Петров Сергей Иванович', position: 'Генеральный директор', organization: counterparties[0]!.name, inn: counterparties[0]!.inn };
+
+function signatureOf(who: typeof ivanova, at: string, valid = true) {
+  return {
+    ...who,
+    certificateSerial: '4A0F9C21D3',
+    issuer: 'Тестовый УЦ',
+    signedAt: at,
+    algorithm: 'ECDSA P-256, SHA-256',
+    valid,
+    problems: valid ? [] : (['digestMismatch'] as const).slice(),
+  };
+}
+
+export interface MemoryOptions {
+  /** Documents per box made up at start (the benchmark asks for 100,000). */
+  generated?: number;
+  pin?: string;
+  /** Tries the token reports as a number; null: it only reports flags, as most do. */
+  reportsTries?: boolean;
+  mode?: Settings['mode'];
+  tokenPresent?: boolean;
+  /** Milliseconds per session step, so a live progress bar can be seen. */
+  stepMs?: number;
+}
+
+export class MemoryClerk {
+  readonly documents: StoredDocument[] = [];
+  /** Newest first, as every list shows them; made again only after a document is added. */
+  private byDate: StoredDocument[] | null = null;
+  pending: PendingItem[] = [];
+  contacts: Contact[];
+  runs: SessionRun[] = [];
+  settingsValue: Settings;
+  private tokenState: TokenStatus;
+  private triesLeft = 10;
+  private tokenListeners = new Set<(s: TokenStatus) => void>();
+  private seq = 0;
+  /** Documents that arrive with the next session (the counterparty's sends). */
+  incoming: { title: string; fileName: string; content: string; from: Subscriber }[] = [];
+  sessionsRun = 0;
+  /** Set to make the next session fail with this message. */
+  failNext: string | null = null;
+
+  constructor(private readonly options: MemoryOptions = {}) {
+    this.settingsValue = {
+      serverUrl: 'https://edo.example.ru',
+      mode: options.mode ?? 'workstation',
+      scheduleMinutes: 15,
+      tokenModules: ['/usr/lib/softhsm/libsofthsm2.so'],
+      language: 'ru',
+      startAtLogin: true,
+      login: '',
+      secrets: { servicePassword: false, tokenPin: false, pfxPassword: false },
+    };
+    this.tokenState = this.status(options.tokenPresent ? 'present' : 'absent');
+    const since = '2026-11-02T09:00:00.000Z';
+    this.contacts = [
+      { id: 'c-1', subscriber: counterparties[0]!, state: 'connected', since },
+      { id: 'c-2', subscriber: counterparties[1]!, state: 'connected', since },
+      { id: 'c-3', subscriber: counterparties[2]!, state: 'invitesMe', since },
+      { id: 'c-4', subscriber: counterparties[3]!, state: 'invitedByMe', since },
+    ];
+    this.generate(options.generated ?? 0);
+  }
+
+  private nextId(prefix: string): string {
+    this.seq += 1;
+    return `${prefix}-${this.seq}`;
+  }
+
+  private status(state: TokenStatus['state']): TokenStatus {
+    const present = state !== 'absent' && state !== 'noModule';
+    const reports = this.options.reportsTries ?? false;
+    return {
+      state,
+      ...(present
+        ? {
+            token: { label: 'Рутокен Иванова', serial: '0A1B2C3D', model: 'SoftHSM v2', pinPad: false },
+            owner: { name: ivanova.signer, position: ivanova.position, organization: ivanova.organization, inn: ivanova.inn, validTo: '2027-11-22T00:00:00.000Z' },
+          }
+        : {}),
+      triesLeft: present && reports ? this.triesLeft : null,
+      pinFlags: { countLow: this.triesLeft < 10, finalTry: this.triesLeft === 1, locked: this.triesLeft === 0 },
+    };
+  }
+
+  private setToken(state: TokenStatus['state']): TokenStatus {
+    this.tokenState = this.status(state);
+    for (const l of this.tokenListeners) l(this.tokenState);
+    return this.tokenState;
+  }
+
+  insertToken(): void {
+    this.setToken(this.triesLeft === 0 ? 'locked' : 'present');
+  }
+
+  removeToken(): void {
+    this.setToken('absent');
+  }
+
+  private generate(count: number): void {
+    const start = Date.UTC(2024, 0, 1);
+    const inboxStatuses = ['received', 'receiptSent', 'receiptSent', 'receiptSent', 'clarificationSent'] as const;
+    const outboxStatuses = ['delivered', 'receiptReceived', 'receiptReceived', 'sent', 'clarificationRequested'] as const;
+    for (const box of ['inbox', 'outbox'] as const) {
+      for (let i = 0; i < count; i++) {
+        const who = counterparties[i % counterparties.length]!;
+        const title = `${titles[i % titles.length]} № ${i + 1}`;
+        this.byDate = null;
+        this.documents.push({
+          row: {
+            id: `${box}-g${i}`,
+            box,
+            title,
+            fileName: `${box === 'inbox' ? 'in' : 'out'}_${i + 1}.pdf`,
+            counterparty: who,
+            status: (box === 'inbox' ? inboxStatuses : outboxStatuses)[i % 5]!,
+            date: new Date(start + i * 600_000).toISOString(),
+            size: 20_000 + (i % 977) * 130,
+          },
+          content: Buffer.from(`${title}\n`),
+          mediaType: 'text/plain',
+          detail: { signatures: [], serviceDocuments: [] },
+        });
+      }
+    }
+  }
+
+  /** A document as the counterparty sent it, stored as received. */
+  addIncoming(title: string, fileName: string, content: string, from: Subscriber, at = new Date().toISOString()): string {
+    const id = this.nextId('in');
+    const mediaType = fileName.endsWith('.xml') ? 'application/xml' : fileName.endsWith('.pdf') ? 'application/pdf' : 'text/plain';
+    this.byDate = null;
+        this.documents.push({
+      row: { id, box: 'inbox', title, fileName, counterparty: from, status: 'receiptPending', date: at, size: Buffer.byteLength(content) },
+      content: Buffer.from(content),
+      mediaType,
+      detail: {
+        signatures: [signatureOf(petrov, at)],
+        serviceDocuments: [{ id: `${id}-pdotpr`, type: 'sendConfirmation', direction: 'in', status: 'received', date: at, signer: 'Оператор ЭДО' }],
+      },
+    });
+    this.pending.push({ id: `${id}-receipt`, documentId: id, documentTitle: title, counterparty: from.name, type: 'receipt', reason: 'needsSignature', since: at });
+    return id;
+  }
+
+  private signOne(id: string): SignOutcome['failed'][number] | null {
+    if (this.tokenState.state === 'locked') return { id, reason: 'pinLocked' };
+    if (this.tokenState.state !== 'loggedIn') return { id, reason: 'tokenNeeded' };
+    return null;
+  }
+
+  private sign(ids: string[], apply: (id: string) => boolean): SignOutcome {
+    const outcome: SignOutcome = { signed: [], failed: [] };
+    for (const id of ids) {
+      const failure = this.signOne(id);
+      if (failure) outcome.failed.push(failure);
+      else if (apply(id)) outcome.signed.push(id);
+      else outcome.failed.push({ id, reason: 'notFound' });
+    }
+    return outcome;
+  }
+
+  private find(id: string): StoredDocument {
+    const doc = this.documents.find((d) => d.row.id === id);
+    if (!doc) throw new Error(`No document ${id}`);
+    return doc;
+  }
+
+  services(): ClerkServices {
+    const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
+    return {
+      token: {
+        status: async () => this.tokenState,
+        login: async (pin) => {
+          const state = this.tokenState.state;
+          if (state === 'absent' || state === 'noModule') return { ok: false, error: 'absent', status: this.tokenState };
+          if (state === 'locked') return { ok: false, error: 'locked', status: this.tokenState };
+          if (pin === (this.options.pin ?? '12345678')) {
+            this.triesLeft = 10;
+            return { ok: true, status: this.setToken('loggedIn') };
+          }
+          this.triesLeft -= 1;
+          const status = this.setToken(this.triesLeft === 0 ? 'locked' : 'present');
+          return { ok: false, error: this.triesLeft === 0 ? 'locked' : 'wrongPin', status };
+        },
+        cancel: async () => this.setToken(this.tokenState.state === 'loggedIn' ? 'loggedIn' : 'cancelled'),
+        onChange: (listener) => {
+          this.tokenListeners.add(listener);
+          return () => this.tokenListeners.delete(listener);
+        },
+      },
+      documents: {
+        list: async (q: DocumentQuery) => {
+          const search = q.search?.toLocaleLowerCase('ru');
+          const from = q.from ? `${q.from}T00:00:00.000Z` : undefined;
+          const to = q.to ? `${q.to}T23:59:59.999Z` : undefined;
+          this.byDate ??= [...this.documents].sort((a, b) => (a.row.date < b.row.date ? 1 : a.row.date > b.row.date ? -1 : 0));
+          const rows = this.byDate
+            .filter(
+              ({ row }) =>
+                row.box === q.box &&
+                (!q.counterpartyId || row.counterparty.id === q.counterpartyId) &&
+                (!q.status || row.status === q.status) &&
+                (!from || row.date >= from) &&
+                (!to || row.date <= to) &&
+                (!search || `${row.title} ${row.fileName} ${row.counterparty.name} ${row.counterparty.inn}`.toLocaleLowerCase('ru').includes(search)),
+            )
+            .map((d) => d.row);
+          return { total: rows.length, offset: q.offset, rows: rows.slice(q.offset, q.offset + q.limit) };
+        },
+        open: async (id) => {
+          const doc = this.find(id);
+          const kind = doc.mediaType === 'application/pdf' ? 'pdf' : doc.mediaType.startsWith('image/') ? 'image' : doc.mediaType.endsWith('xml') ? 'xml' : 'text';
+          return { document: doc.row, mediaType: doc.mediaType, preview: { kind, contentBase64: doc.content.toString('base64'), tooLarge: false }, ...doc.detail };
+        },
+      },
+      outbox: {
+        add: async ({ title, counterpartyId, files }) => {
+          const to = this.contacts.find((c) => c.subscriber.id === counterpartyId && c.state === 'connected');
+          if (!to) throw new Error(`${counterpartyId} is not a connected contact`);
+          const failure = this.signOne('');
+          if (failure) return { queued: [], failed: { reason: failure.reason } };
+          const queued = files.map((file) => {
+            const id = this.nextId('out');
+            const content = Buffer.from(file.contentBase64, 'base64');
+            this.byDate = null;
+            this.documents.push({
+              row: { id, box: 'outbox', title: files.length > 1 ? `${title} (${file.name})` : title, fileName: file.name, counterparty: to.subscriber, status: 'queued', date: new Date().toISOString(), size: content.length },
+              content,
+              mediaType: file.name.endsWith('.pdf') ? 'application/pdf' : file.name.endsWith('.xml') ? 'application/xml' : 'text/plain',
+              detail: { signatures: [signatureOf(ivanova, new Date().toISOString())], serviceDocuments: [] },
+            });
+            return id;
+          });
+          return { queued };
+        },
+      },
+      pending: {
+        list: async () => [...this.pending],
+        sign: async (which) => {
+          const ids = 'all' in which ? this.pending.map((p) => p.id) : which.ids;
+          return this.sign(ids, (id) => {
+            const item = this.pending.find((p) => p.id === id);
+            if (!item) return false;
+            this.pending = this.pending.filter((p) => p !== item);
+            const doc = this.find(item.documentId);
+            doc.row.status = 'receiptSent';
+            doc.detail.serviceDocuments.push({ id: `${id}-sent`, type: 'receipt', direction: 'out', status: 'sent', date: new Date().toISOString(), signer: ivanova.signer });
+            return true;
+          });
+        },
+      },
+      contacts: {
+        list: async () => [...this.contacts],
+        invite: async (subscriberId) => {
+          const subscriber = [...counterparties, { id: 'sub-romashka-2', name: 'ООО "Ромашка-2"', inn: '7709876543' }].find((s) => s.id === subscriberId);
+          if (!subscriber) throw new Error(`No subscriber ${subscriberId}`);
+          const contact: Contact = { id: this.nextId('c'), subscriber, state: 'invitedByMe', since: new Date().toISOString() };
+          this.contacts.push(contact);
+          return contact;
+        },
+        accept: async (contactId) => this.setContact(contactId, 'connected'),
+        reject: async (contactId) => this.setContact(contactId, 'rejected'),
+        searchSubscribers: async (query) => {
+          const q = query.toLocaleLowerCase('ru');
+          return [...counterparties, ourOrg, { id: 'sub-romashka-2', name: 'ООО "Ромашка-2"', inn: '7709876543' }].filter((s) => `${s.name} ${s.inn}`.toLocaleLowerCase('ru').includes(q));
+        },
+      },
+      sessions: {
+        run: async (trigger: SessionTrigger, onProgress: (p: SessionProgress) => void): Promise<SessionReport> => {
+          this.sessionsRun += 1;
+          const startedAt = new Date().toISOString();
+          const entries: SessionRun['entries'] = [];
+          const steps: SessionStep[] = ['authenticate', 'subscribers', 'contacts', 'send', 'receive', 'serviceDocuments', 'archive'];
+          let sent = 0;
+          const received: string[] = [];
+          let signed = 0;
+          const failure = this.failNext;
+          this.failNext = null;
+          for (const [i, step] of steps.entries()) {
+            onProgress({ step, done: i, total: steps.length, percent: (i / steps.length) * 100 });
+            await sleep(this.options.stepMs ?? 0);
+            if (failure && step === 'authenticate') {
+              entries.push({ at: new Date().toISOString(), level: 'error', step, message: failure });
+              break;
+            }
+            if (step === 'send') {
+              for (const d of this.documents.filter((x) => x.row.box === 'outbox' && x.row.status === 'queued')) {
+                d.row.status = 'delivered';
+                d.detail.serviceDocuments.push({ id: `${d.row.id}-pdotpr`, type: 'sendConfirmation', direction: 'in', status: 'received', date: new Date().toISOString(), signer: 'Оператор ЭДО' });
+                sent += 1;
+              }
+              entries.push({ at: new Date().toISOString(), level: 'info', step, message: `Отправлено документов: ${sent}` });
+            }
+            if (step === 'receive') {
+              for (const m of this.incoming.splice(0)) {
+                this.addIncoming(m.title, m.fileName, m.content, m.from);
+                received.push(m.title);
+              }
+              entries.push({ at: new Date().toISOString(), level: 'info', step, message: `Получено документов: ${received.length}` });
+            }
+            if (step === 'serviceDocuments' && this.tokenState.state === 'loggedIn' && this.settingsValue.mode === 'workstation') {
+              const r = await this.services().pending.sign({ all: true }).catch(() => ({ signed: [] }));
+              signed = r.signed.length;
+            }
+          }
+          const tokenNeeded = !failure && this.pending.length > 0 && this.tokenState.state !== 'loggedIn';
+          const summary = {
+            id: this.nextId('run'),
+            trigger,
+            startedAt,
+            finishedAt: new Date().toISOString(),
+            outcome: failure ? ('failed' as const) : tokenNeeded ? ('needsClerk' as const) : ('ok' as const),
+            received: received.length,
+            sent,
+            signed,
+            pending: this.pending.length,
+            ...(failure ? { error: failure } : {}),
+          };
+          onProgress({ step: 'archive', done: steps.length, total: steps.length, percent: 100 });
+          this.runs.unshift({ ...summary, entries });
+          return { summary, receivedTitles: received, tokenNeeded };
+        },
+        log: async (limit) => this.runs.slice(0, limit),
+        last: async () => this.runs[0] ?? null,
+      },
+      settings: {
+        get: async () => structuredClone(this.settingsValue),
+        set: async (patch) => {
+          this.settingsValue = { ...this.settingsValue, ...patch };
+          return structuredClone(this.settingsValue);
+        },
+        mode: async () => this.settingsValue.mode,
+        setSecret: async (name) => {
+          this.settingsValue.secrets[name] = true;
+        },
+      },
+    };
+  }
+
+  private setContact(contactId: string, state: Contact['state']): Contact {
+    const contact = this.contacts.find((c) => c.id === contactId);
+    if (!contact) throw new Error(`No contact ${contactId}`);
+    contact.state = state;
+    return contact;
+  }
+}

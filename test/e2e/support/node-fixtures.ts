@@ -1,0 +1,46 @@
+// The Node test fixtures (the SoftHSM test PKI, the edo-clerk runner) for the e2e suites.
+// They are typed for Node alone: compiled under the e2e config, which also has the DOM
+// library, their webcrypto types clash. So they are loaded at run time by path, and only what
+// the suites use is typed here.
+import type { StartedHub } from '../../support/hub';
+
+export interface Person {
+  organization: string;
+  orgInn: string;
+}
+
+export interface Pki {
+  modulePath: string;
+  caCertificateFile: string;
+  tokens: { label: string; keys: unknown[] }[];
+  cleanup(): void;
+}
+
+export interface ClerkRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- the CLI's --json output, checked field by field
+}
+
+export interface Org {
+  id: string;
+  name: string;
+  inn: string;
+}
+
+interface TestPkiModule {
+  createTestPki(tokens: { label: string; pin?: string; keys: { algorithm: 'RSA-2048' | 'ECDSA-P256' | 'ECDSA-P384'; person: Person }[] }[]): Promise<Pki>;
+  samplePeople: { ivanova: Person; petrov: Person };
+}
+
+interface HarnessModule {
+  clerk(args: string[], options?: { stdin?: string }): Promise<ClerkRun>;
+  expectExit(run: ClerkRun, code: number): ClerkRun;
+  registerOrg(hub: StartedHub, dir: string, org: { name: string; inn: string; kpp: string; mode?: string }, keys: unknown[]): Promise<Org>;
+}
+
+const load = <T>(path: string): Promise<T> => import(new URL(path, import.meta.url).href) as Promise<T>;
+
+export const testPki = () => load<TestPkiModule>('../../support/test-pki.ts');
+export const clerkHarness = () => load<HarnessModule>('../../node/session-harness.ts');
