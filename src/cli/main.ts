@@ -1,35 +1,166 @@
 // edo-clerk: the clerk's command line. Runs in: Node (a terminal, a scheduled task, the agent).
 import { readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ClerkProfile } from '../exchange/profile';
+import { SessionBusyError } from '../exchange/lock';
+import { defaultProfileDir } from '../settings/profile-dir';
+import * as commands from './commands';
+import { CliError, makeOutput, type Output } from './output';
 
 const usage = `edo-clerk — EDO Clerk on the command line
 
 Usage: edo-clerk <command> [options]
 
 Commands:
-  help        this text
-  version     the program's version
+  profile init --server URL [--mode server|workstation|manual] [--login LOGIN --password-stdin]
+               [--token LABEL|SERIAL] [--module PATH] [--key-file FILE [--cert-file FILE] [--key-password-stdin]]
+               [--trust CA.pem]... [--schedule MINUTES]
+                                     create or update a profile
+  profile show                       settings and counts
+  token list [--module PATH]         tokens plugged in, their PIN state and certificates
+  token login [--keep]               check the PIN (and keep it in the OS keychain for background sessions)
+  sign FILE [--out FILE.sig]         detached CMS signature with the token
+  verify FILE FILE.sig [--trust CA.pem]...
+                                     check a signature against the profile's trusted roots (exit 1: not valid)
+  send FILE --to SUBSCRIBER [--title T] [--kind K] [--no-receipt] [--queue-only]
+                                     sign, put into the outbox, and run an exchange session
+  inbox | outbox [--search TEXT] [--counterparty ID] [--status S[,S]] [--from ISO] [--to ISO] [--limit N] [--offset N]
+  contacts                           the organizations we exchange with, and invitations
+  contact invite|accept|reject SUBSCRIBER [--message TEXT]
+                                     change a contact at the hub (SUBSCRIBER: id, INN or a part of the name)
+  pending                            service documents waiting for a signature
+  clarify DOCUMENT --text TEXT [--queue-only]
+                                     ask the sender to correct a received document (УОУ)
+  session [--background]             one exchange session: exit 0 done, 2 the clerk is needed (token or PIN), 1 error
+  agent [--interval SECONDS] [--once]
+                                     the unattended exchange agent (operating mode "server") with the profile's
+                                     software key, or a server token whose PIN was kept (token login --keep);
+                                     stops cleanly on SIGTERM
+  archive status | list | verify [--operator-cert CERT.pem]
+                                     the organization's signed-data archive at the hub, checked here
+  archive get N [--out DIR]          download archived entry N and its signatures
+  help | version
 
-Every command takes --profile DIR and --json.`;
+Every command takes --profile DIR (default: $EDO_CLERK_PROFILE or the app's profile) and --json.
+Token commands take --module PATH and --token LABEL|SERIAL (else the profile's), and ask for
+the PIN on the terminal, or read it from standard input with --pin-stdin.`;
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
 
+type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+const common: OptionSpec = { profile: { type: 'string' }, json: { type: 'boolean' } };
+const token: OptionSpec = { module: { type: 'string' }, token: { type: 'string' }, 'pin-stdin': { type: 'boolean' } };
+const listing: OptionSpec = {
+  search: { type: 'string' },
+  counterparty: { type: 'string' },
+  status: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  limit: { type: 'string' },
+  offset: { type: 'string' },
+};
+
+const archiveOptions: OptionSpec = { ...token, 'operator-cert': { type: 'string' } };
+
+type Handler = (profile: ClerkProfile, options: commands.Options, positional: string[], out: Output) => number | Promise<number>;
+
+interface Command {
+  options: OptionSpec;
+  /** Positional arguments allowed. */
+  positional?: number;
+  run: Handler;
+}
+
+const table: Record<string, Command> = {
+  'profile init': {
+    options: {
+      server: { type: 'string' },
+      mode: { type: 'string' },
+      login: { type: 'string' },
+      'certificate-login': { type: 'boolean' },
+      'password-stdin': { type: 'boolean' },
+      'key-file': { type: 'string' },
+      'cert-file': { type: 'string' },
+      'key-password-stdin': { type: 'boolean' },
+      module: { type: 'string' },
+      token: { type: 'string' },
+      trust: { type: 'string', multiple: true },
+      schedule: { type: 'string' },
+    },
+    run: (p, o, _a, out) => commands.profileInit(p, o, out),
+  },
+  'profile show': { options: {}, run: (p, o, _a, out) => commands.profileShow(p, o, out) },
+  'token list': { options: { module: { type: 'string' } }, run: (p, o, _a, out) => commands.tokenList(p, o, out) },
+  'token login': { options: { ...token, keep: { type: 'boolean' } }, run: (p, o, _a, out) => commands.tokenLogin(p, o, out) },
+  sign: { options: { ...token, out: { type: 'string' } }, positional: 1, run: commands.sign },
+  verify: { options: { trust: { type: 'string', multiple: true } }, positional: 2, run: commands.verify },
+  send: {
+    options: { ...token, to: { type: 'string' }, title: { type: 'string' }, kind: { type: 'string' }, 'no-receipt': { type: 'boolean' }, 'queue-only': { type: 'boolean' } },
+    positional: 1,
+    run: commands.send,
+  },
+  inbox: { options: listing, run: (p, o, _a, out) => commands.listDocuments('in')(p, o, out) },
+  outbox: { options: listing, run: (p, o, _a, out) => commands.listDocuments('out')(p, o, out) },
+  contacts: { options: {}, run: (p, o, _a, out) => commands.contacts(p, o, out) },
+  'contact invite': { options: { ...token, message: { type: 'string' } }, positional: 1, run: commands.contactAction('invite') },
+  'contact accept': { options: token, positional: 1, run: commands.contactAction('accept') },
+  'contact reject': { options: token, positional: 1, run: commands.contactAction('reject') },
+  pending: { options: {}, run: (p, o, _a, out) => commands.pending(p, o, out) },
+  clarify: { options: { ...token, text: { type: 'string' }, 'queue-only': { type: 'boolean' } }, positional: 1, run: commands.clarify },
+  session: { options: { ...token, background: { type: 'boolean' } }, run: (p, o, _a, out) => commands.session(p, o, out) },
+  agent: { options: { interval: { type: 'string' }, once: { type: 'boolean' } }, run: (p, o, _a, out) => commands.agent(p, o, out) },
+  // The archive commands load on use: the exchange commands never wait for (or break on) them.
+  'archive status': { options: archiveOptions, run: async (p, o, a, out) => (await import('./archive')).archiveStatus(p, o, a, out) },
+  'archive list': { options: archiveOptions, run: async (p, o, a, out) => (await import('./archive')).archiveList(p, o, a, out) },
+  'archive verify': { options: archiveOptions, run: async (p, o, a, out) => (await import('./archive')).archiveVerify(p, o, a, out) },
+  'archive get': { options: { ...archiveOptions, out: { type: 'string' } }, positional: 1, run: async (p, o, a, out) => (await import('./archive')).archiveGet(p, o, a, out) },
+};
+
 export async function main(argv: string[]): Promise<number> {
-  const [command = 'help'] = argv;
-  switch (command) {
-    case 'help':
-    case '--help':
-      console.log(usage);
-      return 0;
-    case 'version':
-    case '--version':
-      console.log(version());
-      return 0;
-    default:
-      console.error(`edo-clerk: unknown command "${command}"\n\n${usage}`);
-      return 1;
+  const [first = 'help', second] = argv;
+  if (first === 'help' || first === '--help' || first === '-h') {
+    console.log(usage);
+    return 0;
+  }
+  if (first === 'version' || first === '--version') {
+    console.log(version());
+    return 0;
+  }
+  const name = second !== undefined && table[`${first} ${second}`] ? `${first} ${second}` : first;
+  const command = table[name];
+  if (!command) {
+    console.error(`edo-clerk: unknown command "${argv.slice(0, 2).join(' ')}"\n\n${usage}`);
+    return 1;
+  }
+  const rest = argv.slice(name.split(' ').length);
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: rest, options: { ...common, ...command.options }, allowPositionals: true, strict: true });
+  } catch (e) {
+    console.error(`edo-clerk ${name}: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+  const options = parsed.values as commands.Options;
+  const out = makeOutput(options.json === true);
+  if (parsed.positionals.length > (command.positional ?? 0)) {
+    console.error(`edo-clerk ${name}: unexpected argument "${parsed.positionals[command.positional ?? 0]}"`);
+    return 1;
+  }
+  const profile = new ClerkProfile(typeof options.profile === 'string' ? options.profile : defaultProfileDir());
+  try {
+    return await command.run(profile, options, parsed.positionals, out);
+  } catch (e) {
+    const exitCode = e instanceof CliError ? e.exitCode : 1;
+    const code = e instanceof CliError ? e.code : e instanceof SessionBusyError ? 'session-busy' : (e as { code?: string }).code;
+    const message = e instanceof Error ? e.message : String(e);
+    if (out.json) process.stdout.write(`${JSON.stringify({ error: message, code, exitCode })}\n`);
+    else console.error(`edo-clerk ${name}: ${message}`);
+    return exitCode;
+  } finally {
+    profile.close();
   }
 }
 

@@ -1,0 +1,393 @@
+// The commands of edo-clerk. Each takes its parsed options and the output, and returns the
+// exit code: 0 done, 2 the clerk is needed (token or PIN), 1 an error.
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { signDetached, verifyDetached } from '../crypto/cms';
+import { describeCertificate } from '../crypto/certificates';
+import { resolveToken, secretNames, TokenSignerSource, type PinSource, type TokenChoice } from '../exchange/profile';
+import { clerkNeededBy, type SessionResult, type SignerSource } from '../exchange/session';
+import type { OperatingMode, ProfileSettingsInput } from '../settings/settings';
+import type { DocumentRow, DocumentStatus } from '../store';
+import { describePinStatus, TokenError } from '../token/errors';
+import { findInstalledModules } from '../token/module-paths';
+import { openToken, type TokenSession } from '../token/session';
+import { listTokens } from '../token/tokens';
+import type { ClerkProfile } from '../exchange/profile';
+import { CliError, table, type Output } from './output';
+import { readStdinLine, stdinPins, terminalPins } from './pin';
+
+export type Options = Record<string, string | boolean | string[] | undefined>;
+
+const str = (o: Options, name: string): string | undefined => (typeof o[name] === 'string' ? (o[name] as string) : undefined);
+const list = (o: Options, name: string): string[] => (Array.isArray(o[name]) ? (o[name] as string[]) : []);
+const flag = (o: Options, name: string): boolean => o[name] === true;
+
+function tokenChoice(o: Options): TokenChoice {
+  return { modulePath: str(o, 'module'), token: str(o, 'token') };
+}
+
+function pinsFor(o: Options, interactive = true): PinSource | undefined {
+  if (flag(o, 'pin-stdin')) return stdinPins();
+  return interactive ? terminalPins() : undefined;
+}
+
+/** A token the clerk must attend to (absent, PIN needed or refused) is exit 2; other failures (a missing module) exit 1. Both name the token or path. */
+function fromTokenError(e: unknown): never {
+  const needed = clerkNeededBy(e);
+  if (needed) {
+    const pin = needed.pinStatus ? describePinStatus(needed.pinStatus) : '';
+    throw new CliError(pin && !needed.message.includes(pin) ? `${needed.message} (${pin})` : needed.message, 2, needed.code);
+  }
+  if (e instanceof TokenError) throw new CliError(e.message, 1, e.code);
+  throw e;
+}
+
+function signerFor(profile: ClerkProfile, o: Options): SignerSource {
+  const choice = tokenChoice(o);
+  const source = profile.settingsFile.exists() ? profile.signerSource(pinsFor(o), choice) : new TokenSignerSource(resolveToken(undefined, choice), undefined, pinsFor(o));
+  if (!source) throw new CliError('No signer: give --token LABEL|SERIAL (and --module PATH), or set the token or key file in the profile');
+  return source;
+}
+
+// ---- profile
+
+export async function profileInit(profile: ClerkProfile, o: Options, out: Output): Promise<number> {
+  const server = str(o, 'server');
+  const existing = profile.settingsFile.exists() ? profile.settings : undefined;
+  if (!server && !existing) throw new CliError('profile init needs --server URL');
+  if (flag(o, 'password-stdin') && flag(o, 'key-password-stdin')) throw new CliError('Give one of --password-stdin and --key-password-stdin per call: standard input holds one secret');
+  const next: ProfileSettingsInput = { ...(existing ?? {}), serverUrl: server ?? existing!.serverUrl };
+  if (str(o, 'mode')) next.mode = str(o, 'mode') as OperatingMode;
+  if (str(o, 'login')) next.auth = { method: 'password', login: str(o, 'login')! };
+  if (flag(o, 'certificate-login')) next.auth = { method: 'certificate' };
+  if (str(o, 'schedule')) next.scheduleMinutes = Number(str(o, 'schedule'));
+  if (str(o, 'key-file')) {
+    next.signer = { kind: 'software', keyFile: resolve(str(o, 'key-file')!), ...(str(o, 'cert-file') ? { certificateFile: resolve(str(o, 'cert-file')!) } : {}), encrypted: flag(o, 'key-password-stdin') };
+  } else if (str(o, 'token') || str(o, 'module')) {
+    next.signer = { kind: 'token', ...(str(o, 'module') ? { modulePath: resolve(str(o, 'module')!) } : {}), ...(str(o, 'token') ? { token: str(o, 'token')! } : {}) };
+    if (str(o, 'token')) next.defaultToken = str(o, 'token');
+  }
+  const trust = list(o, 'trust');
+  if (trust.length) {
+    mkdirSync(join(profile.dir, 'trusted-roots'), { recursive: true });
+    const names = trust.map((file) => {
+      const name = join('trusted-roots', basename(file));
+      copyFileSync(file, join(profile.dir, name));
+      return name;
+    });
+    profile.trustedRoots(names.map((n) => join(profile.dir, n))); // a file that is not a certificate fails here, before saving
+    next.trustedRoots = [...new Set([...(existing?.trustedRoots ?? []), ...names])];
+  }
+  const saved = profile.settingsFile.write(next);
+  if (flag(o, 'password-stdin')) await profile.secrets.set(secretNames.servicePassword, await readStdinLine());
+  if (flag(o, 'key-password-stdin')) await profile.secrets.set(secretNames.keyPassword, await readStdinLine());
+  const database = profile.store.db.name; // created now, with its folders, not at the first session
+  out.result({ profile: profile.dir, database, settings: saved }, () => `Profile ${profile.dir} is ready (hub ${saved.serverUrl}, mode ${saved.mode}).`);
+  return 0;
+}
+
+export function profileShow(profile: ClerkProfile, _o: Options, out: Output): number {
+  const settings = profile.settings;
+  const store = profile.store;
+  const stats = {
+    inbox: store.listDocuments({ direction: 'in', limit: 1 }).total,
+    outbox: store.listDocuments({ direction: 'out', limit: 1 }).total,
+    pending: store.countPendingServiceDocuments(),
+    lastRun: store.runs(1)[0],
+  };
+  out.result({ profile: profile.dir, settings, ...stats }, () =>
+    [`Profile ${profile.dir}`, `hub ${settings.serverUrl}, mode ${settings.mode}`, `Inbox ${stats.inbox}, Outbox ${stats.outbox}, pending service documents ${stats.pending}`].join('\n'),
+  );
+  return 0;
+}
+
+// ---- tokens
+
+export function tokenList(profile: ClerkProfile, o: Options, out: Output): number {
+  const settings = profile.settingsFile.exists() ? profile.settings : undefined;
+  const modules = str(o, 'module') ? [str(o, 'module')!] : findInstalledModules(settings?.modulePaths ?? []).map((m) => m.path);
+  if (modules.length === 0) throw new CliError('No PKCS#11 module found on this machine: install the token driver or give --module PATH');
+  const tokens = modules.flatMap((modulePath) =>
+    listTokens(modulePath).map((t) => {
+      let certificates: { id: string; owner: string; organization?: string; notAfter: string; hasPrivateKey: boolean }[] = [];
+      let session: TokenSession | undefined;
+      try {
+        session = openToken({ modulePath, token: t.serial });
+        certificates = session.listCertificates().map((c) => ({
+          id: c.id,
+          owner: c.identity.commonName,
+          organization: c.identity.organization,
+          notAfter: c.identity.notAfter.toISOString(),
+          hasPrivateKey: c.hasPrivateKey,
+        }));
+      } catch {
+        // a token pulled out while we looked: listed without certificates
+      } finally {
+        session?.close();
+      }
+      return { modulePath, label: t.label, serial: t.serial, model: t.model, manufacturer: t.manufacturer, flags: t.flags, pin: describePinStatus({ countLow: t.flags.userPinCountLow, finalTry: t.flags.userPinFinalTry, locked: t.flags.userPinLocked, toBeChanged: t.flags.userPinToBeChanged }), certificates };
+    }),
+  );
+  out.result({ tokens }, () =>
+    tokens.length === 0
+      ? 'No tokens are plugged in.'
+      : tokens
+          .map((t) =>
+            [`${t.label} (serial ${t.serial}, ${t.model}) in ${t.modulePath}${t.flags.protectedAuthPath ? ', PIN pad' : ''}${t.pin ? ` — ${t.pin}` : ''}`, ...t.certificates.map((c) => `  ${c.id}  ${c.owner}${c.organization ? `, ${c.organization}` : ''}, valid to ${c.notAfter.slice(0, 10)}${c.hasPrivateKey ? '' : ' (no private key)'}`)].join('\n'),
+          )
+          .join('\n'),
+  );
+  return 0;
+}
+
+export async function tokenLogin(profile: ClerkProfile, o: Options, out: Output): Promise<number> {
+  const settings = profile.settingsFile.exists() ? profile.settings : undefined;
+  const target = resolveToken(settings, tokenChoice(o));
+  const given = pinsFor(o)!;
+  let typed: string | undefined;
+  const capture: PinSource = { pin: async (t) => (typed = await given.pin(t)) };
+  const source = new TokenSignerSource(target, flag(o, 'keep') ? undefined : profile.secrets, capture);
+  try {
+    const signer = await source.acquire();
+    const who = describeCertificate(signer.certificate);
+    if (flag(o, 'keep')) {
+      if (typed === undefined) throw new CliError('--keep needs a PIN typed or given with --pin-stdin');
+      await profile.secrets.set(secretNames.keptPin(source.token!.info.serial), typed);
+    }
+    out.result({ token: target.token, modulePath: target.modulePath, signer: signer.description, owner: who.commonName, algorithm: signer.algorithm, keptPin: flag(o, 'keep') }, () => `Logged in: ${signer.description} (${signer.algorithm})${flag(o, 'keep') ? '; the PIN is kept in the OS keychain for background sessions' : ''}.`);
+    return 0;
+  } catch (e) {
+    return fromTokenError(e);
+  } finally {
+    source.close();
+  }
+}
+
+// ---- signatures
+
+export async function sign(profile: ClerkProfile, o: Options, positional: string[], out: Output): Promise<number> {
+  const [file] = positional;
+  if (!file) throw new CliError('sign needs FILE');
+  const target = str(o, 'out') ?? `${file}.sig`;
+  const source = signerFor(profile, o);
+  try {
+    const signer = await source.acquire();
+    const cms = await signDetached({ path: file }, signer);
+    writeFileSync(target, cms);
+    out.result({ file, signature: target, signer: signer.description, algorithm: signer.algorithm }, () => `Signed ${file} → ${target} (${signer.description}).`);
+    return 0;
+  } catch (e) {
+    return fromTokenError(e);
+  } finally {
+    if (source instanceof TokenSignerSource) source.close();
+  }
+}
+
+export async function verify(profile: ClerkProfile, o: Options, positional: string[], out: Output): Promise<number> {
+  const [file, sig] = positional;
+  if (!file || !sig) throw new CliError('verify needs FILE FILE.sig');
+  const roots = profile.trustedRoots(list(o, 'trust'));
+  if (roots.length === 0) throw new CliError('No trusted roots: give --trust CA.pem or add trusted roots to the profile');
+  const { readFileSync } = await import('node:fs');
+  const result = await verifyDetached(readFileSync(sig), { path: file }, { trustedRoots: roots });
+  const value = {
+    valid: result.valid,
+    signer: result.signer && { commonName: result.signer.commonName, position: result.signer.position, organization: result.signer.organization, orgInn: result.signer.orgInn, serialNumber: result.signer.serialNumber },
+    signingTime: result.signingTime?.toISOString(),
+    algorithm: result.algorithm,
+    problems: result.problems,
+  };
+  out.result(value, () =>
+    result.valid
+      ? `Valid: signed by ${value.signer?.commonName}${value.signer?.organization ? `, ${value.signer.organization}` : ''} at ${value.signingTime ?? 'an unknown time'}.`
+      : `NOT valid: ${result.problems.map((p) => p.message).join('; ')}`,
+  );
+  return result.valid ? 0 : 1;
+}
+
+// ---- documents
+
+function docLine(d: DocumentRow): string[] {
+  return [String(d.id), (d.sentAt ?? d.createdAt).slice(0, 16).replace('T', ' '), d.counterpartyName || d.counterpartyId, d.title, d.status, d.signatureState === 'invalid' ? `SIGNATURE INVALID: ${d.signatureProblem ?? ''}` : ''];
+}
+
+export function listDocuments(direction: 'in' | 'out') {
+  return (profile: ClerkProfile, o: Options, out: Output): number => {
+    const statuses = str(o, 'status')?.split(',') as DocumentStatus[] | undefined;
+    const page = profile.store.listDocuments({
+      direction,
+      search: str(o, 'search'),
+      counterpartyId: str(o, 'counterparty'),
+      status: statuses,
+      from: str(o, 'from'),
+      to: str(o, 'to'),
+      limit: Number(str(o, 'limit') ?? 50),
+      offset: Number(str(o, 'offset') ?? 0),
+    });
+    out.result(page, () => (page.items.length === 0 ? (direction === 'in' ? 'The inbox is empty.' : 'The outbox is empty.') : `${table(page.items.map(docLine))}\n${page.items.length} of ${page.total}`));
+    return 0;
+  };
+}
+
+export function pending(profile: ClerkProfile, _o: Options, out: Output): number {
+  const items = profile.store.pendingServiceDocuments().map((p) => ({
+    id: p.id,
+    type: p.type,
+    status: p.status,
+    reason: p.pendingReason,
+    refused: p.refused,
+    document: { id: p.document.id, hubId: p.document.hubId, title: p.document.title, counterparty: p.document.counterpartyName, direction: p.document.direction },
+  }));
+  out.result({ pending: items }, () =>
+    items.length === 0 ? 'No service documents wait for a signature.' : table(items.map((p) => [String(p.id), p.type === 'receipt' ? 'receipt notice' : 'clarification request', p.document.title, p.document.counterparty, p.status === 'signed' ? 'signed, to send' : (p.reason ?? '')])),
+  );
+  return 0;
+}
+
+function exitOf(result: SessionResult): number {
+  return result.outcome === 'done' ? 0 : result.outcome === 'needs-clerk' ? 2 : 1;
+}
+
+function reportSession(result: SessionResult, out: Output): number {
+  const s = result.summary;
+  out.result(result, () =>
+    [
+      `Exchange session: ${result.outcome}${result.error ? ` — ${result.error}` : ''}${result.clerkNeeded ? ` — the clerk is needed: ${result.clerkNeeded.message}` : ''}`,
+      `sent ${s.documentsSent} document(s), received ${s.documentsReceived}${s.invalidSignatures ? ` (${s.invalidSignatures} with an invalid signature)` : ''}; service documents signed ${s.serviceDocumentsSigned}, sent ${s.serviceDocumentsSent}, received ${s.serviceDocumentsReceived}; pending ${s.pending}`,
+    ].join('\n'),
+  );
+  return exitOf(result);
+}
+
+export async function session(profile: ClerkProfile, o: Options, out: Output): Promise<number> {
+  const background = flag(o, 'background');
+  const result = await profile.runSession({
+    trigger: background ? 'schedule' : 'manual',
+    pins: pinsFor(o, !background),
+    tokenChoice: tokenChoice(o),
+    onProgress: (p) => out.progress(p),
+  });
+  return reportSession(result, out);
+}
+
+function findCounterparty(profile: ClerkProfile, to: string) {
+  const found = profile.store.findSubscribers(to);
+  const exact = found.filter((s) => s.id === to || s.inn === to);
+  const match = exact.length === 1 ? exact : found;
+  if (match.length === 0) throw new CliError(`No subscriber "${to}" in the directory: check the name or INN, or run "edo-clerk session" to update the directory`);
+  if (match.length > 1) throw new CliError(`"${to}" matches ${match.length} subscribers: ${match.slice(0, 5).map((s) => `${s.name} (INN ${s.inn}, id ${s.id})`).join('; ')}; give the INN or the id`);
+  return match[0]!;
+}
+
+export async function send(profile: ClerkProfile, o: Options, positional: string[], out: Output): Promise<number> {
+  const [file] = positional;
+  const to = str(o, 'to');
+  if (!file || !to) throw new CliError('send needs FILE and --to SUBSCRIBER');
+  const counterparty = findCounterparty(profile, to);
+  const pins = pinsFor(o);
+  const source = profile.signerSource(pins, tokenChoice(o));
+  if (!source) throw new CliError('No signer: set the token (or key file) in the profile, or give --token');
+  let queued: { documentId: number };
+  try {
+    const signer = await source.acquire();
+    const blob = await profile.store.blobs.writeFile(file);
+    const cms = await signDetached({ path: profile.store.blobs.pathOf(blob.hash) }, signer);
+    queued = profile.store.queueOutgoingDocument({
+      counterpartyId: counterparty.id,
+      counterpartyName: counterparty.name,
+      title: str(o, 'title') ?? basename(file),
+      kind: str(o, 'kind') ?? 'document',
+      fileName: basename(file),
+      blobHash: blob.hash,
+      size: blob.size,
+      needsReceipt: !flag(o, 'no-receipt'),
+      signature: { cms, valid: null, signer: signer.description, signingTime: new Date().toISOString() },
+    });
+  } catch (e) {
+    return fromTokenError(e);
+  } finally {
+    if (source instanceof TokenSignerSource) source.close();
+  }
+  out.info(`"${str(o, 'title') ?? basename(file)}" is signed and in the outbox for ${counterparty.name}.`);
+  if (flag(o, 'queue-only')) {
+    out.result({ queued: queued.documentId }, () => `Queued as document ${queued.documentId}; it goes at the next exchange session.`);
+    return 0;
+  }
+  const result = await profile.runSession({ trigger: 'manual', pins, tokenChoice: tokenChoice(o), onProgress: (p) => out.progress(p) });
+  const sent = profile.store.document(queued.documentId)!;
+  if (sent.status === 'rejected') throw new CliError(`The hub refused "${sent.title}": ${sent.statusReason ?? 'no reason given'}. It stays in the outbox as rejected.`, 1, 'rejected');
+  return reportSession(result, out);
+}
+
+export async function clarify(profile: ClerkProfile, o: Options, positional: string[], out: Output): Promise<number> {
+  const [ref] = positional;
+  const text = str(o, 'text');
+  if (!ref || !text) throw new CliError('clarify needs DOCUMENT (its number in the inbox, or its hub id) and --text TEXT');
+  const doc = (/^\d+$/.test(ref) ? profile.store.document(Number(ref)) : undefined) ?? profile.store.documentByHubId(ref);
+  if (!doc || doc.direction !== 'in') throw new CliError(`No received document "${ref}" in the inbox`);
+  const id = profile.store.requireServiceDocument(doc.id, 'clarification', 'waiting for a signature', text);
+  out.info(`Clarification request for "${doc.title}" is waiting for a signature.`);
+  if (flag(o, 'queue-only')) {
+    out.result({ serviceDocument: id }, () => `Queued as service document ${id}; it is signed and sent at the next exchange session.`);
+    return 0;
+  }
+  const result = await profile.runSession({ trigger: 'manual', pins: pinsFor(o), tokenChoice: tokenChoice(o), onProgress: (p) => out.progress(p) });
+  return reportSession(result, out);
+}
+
+export function contacts(profile: ClerkProfile, _o: Options, out: Output): number {
+  const items = profile.store.contacts().map((c) => ({ ...c, name: profile.store.subscriber(c.counterpartyId)?.name ?? c.counterpartyId, inn: profile.store.subscriber(c.counterpartyId)?.inn }));
+  out.result({ contacts: items }, () => (items.length === 0 ? 'No contacts yet.' : table(items.map((c) => [c.name, `INN ${c.inn ?? '?'}`, c.state]))));
+  return 0;
+}
+
+/** contact invite|accept|reject SUBSCRIBER: changes the relation at the hub; the next session mirrors it. */
+export function contactAction(action: 'invite' | 'accept' | 'reject') {
+  return async (profile: ClerkProfile, o: Options, positional: string[], out: Output): Promise<number> => {
+    const [who] = positional;
+    if (!who) throw new CliError(`contact ${action} needs SUBSCRIBER (id, INN or a part of the name)`);
+    const counterparty = findCounterparty(profile, who);
+    let hub: Awaited<ReturnType<ClerkProfile['connect']>>;
+    try {
+      hub = await profile.connect(pinsFor(o), tokenChoice(o));
+    } catch (e) {
+      return fromTokenError(e);
+    }
+    try {
+      const contact = action === 'invite' ? await hub.client.invite(counterparty.id, str(o, 'message')) : action === 'accept' ? await hub.client.accept(counterparty.id) : await hub.client.reject(counterparty.id);
+      profile.store.upsertContact({ id: contact.subscriber.id, counterpartyId: contact.subscriber.id, state: contact.state, data: contact });
+      out.result({ contact }, () => `${counterparty.name}: ${contact.state}`);
+      return 0;
+    } finally {
+      hub.close();
+    }
+  };
+}
+
+/** The unattended exchange agent (mode "server"): sessions in a loop until SIGTERM/SIGINT. */
+export async function agent(profile: ClerkProfile, o: Options, out: Output): Promise<number> {
+  const intervalMs = Number(str(o, 'interval') ?? 60) * 1000;
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  let last = 0;
+  try {
+    while (!stop.signal.aborted) {
+      const result = await profile.runSession({ trigger: 'agent', signal: stop.signal, onProgress: (p) => out.progress(p) });
+      if (out.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      else out.info(`session ${result.runId ?? ''}: ${result.outcome}${result.error ? ` — ${result.error}` : ''}${result.clerkNeeded ? ` — ${result.clerkNeeded.message}` : ''}`);
+      if (result.outcome === 'not-allowed') return 1;
+      last = exitOf(result);
+      if (flag(o, 'once')) break;
+      await new Promise<void>((r) => {
+        const timer = setTimeout(r, intervalMs);
+        stop.signal.addEventListener('abort', () => (clearTimeout(timer), r()), { once: true });
+      });
+    }
+    return stop.signal.aborted ? 0 : last;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}

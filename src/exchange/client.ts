@@ -1,0 +1,40 @@
+// The hub as the session engine sees it: an interface (so the engine is tested and reasoned
+// about apart from HTTP) with the protocol's own types.
+import type { Readable } from 'node:stream';
+import type {
+  Contact,
+  ContactsPage,
+  Document,
+  EventsPage,
+  LoginResponse,
+  OperatorInfo,
+  PostServiceDocumentRequest,
+  SendDocumentRequest,
+  ServiceDocument,
+  SubscribersPage,
+} from '../protocol';
+
+/** How the client proves who it is; called again when the hub answers 401. */
+export type Authenticator =
+  | { method: 'certificate'; signNonce: (nonce: Buffer) => Promise<Buffer> }
+  | { method: 'password'; login: string; password: string };
+
+export interface ExchangeClient {
+  /** Logs in and keeps the access token for every later call. */
+  authenticate(how: Authenticator): Promise<LoginResponse>;
+  operator(): Promise<OperatorInfo>;
+  subscribers(after: number, limit?: number): Promise<SubscribersPage>;
+  contacts(after: number, limit?: number): Promise<ContactsPage>;
+  /** Invites a subscriber to exchange documents (accepts, when they invited us first). */
+  invite(subscriberId: string, message?: string): Promise<Contact>;
+  accept(subscriberId: string): Promise<Contact>;
+  reject(subscriberId: string): Promise<Contact>;
+  hasBlob(sha256: string): Promise<boolean>;
+  putBlob(sha256: string, size: number, body: () => Readable): Promise<void>;
+  /** The blob's bytes as a stream (the caller checks the hash while storing). */
+  getBlob(sha256: string): Promise<Readable>;
+  sendDocument(idempotencyKey: string, request: SendDocumentRequest): Promise<Document>;
+  document(documentId: string): Promise<Document>;
+  postServiceDocument(documentId: string, idempotencyKey: string, request: PostServiceDocumentRequest): Promise<ServiceDocument>;
+  events(after: number, limit?: number, waitSeconds?: number): Promise<EventsPage>;
+}

@@ -1,0 +1,39 @@
+// Operating modes (DESIGN.md §2): the organization's policy decides who runs sessions and who
+// signs. Every entry point asks here before it runs a session.
+import type { OperatingMode } from '../settings/settings';
+
+/**
+ * agent: the unattended exchange agent on a server;
+ * schedule: the desktop app's background timer;
+ * manual: the clerk pressed "Run exchange session"/"Send", or ran `edo-clerk session`
+ * (also from a scheduled task: the clerk set that up on purpose, so it counts as on demand).
+ */
+export type SessionTrigger = 'agent' | 'schedule' | 'manual';
+
+export interface SessionPolicy {
+  allowed: boolean;
+  /** Why not, in the clerk's words. */
+  reason?: string;
+  /** Whether this run may sign service documents (if a signer is at hand). */
+  sign: boolean;
+  /** Whether this run may ask for a PIN (never in the background). */
+  interactive: boolean;
+}
+
+export function sessionPolicy(mode: OperatingMode, trigger: SessionTrigger): SessionPolicy {
+  switch (trigger) {
+    case 'agent':
+      return mode === 'server'
+        ? { allowed: true, sign: true, interactive: false }
+        : { allowed: false, sign: false, interactive: false, reason: `the organization's operating mode is "${mode}": the exchange agent runs only in "server" mode` };
+    case 'schedule':
+      return mode === 'workstation'
+        ? { allowed: true, sign: true, interactive: false }
+        : { allowed: false, sign: false, interactive: false, reason: `the organization's operating mode is "${mode}": background sessions run only in "workstation" mode` };
+    case 'manual':
+      // In server mode the agent signs with the organization's key; a clerk's run only exchanges.
+      return mode === 'server'
+        ? { allowed: true, sign: false, interactive: true, reason: 'the exchange agent signs service documents (operating mode "server")' }
+        : { allowed: true, sign: true, interactive: true };
+  }
+}

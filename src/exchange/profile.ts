@@ -1,0 +1,240 @@
+// A clerk's profile put together: its settings, its store, its keychain secrets, its trusted
+// roots, its signer and its hub client; and "run an exchange session" over all of them. The
+// CLI, the agent and the desktop app's main process all start sessions through here.
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { signDetached } from '../crypto/cms';
+import { readCertificates } from '../crypto/certificates';
+import type { Signer } from '../crypto/signer';
+import { OsKeychain, type SecretStore } from '../settings/keychain';
+import { keychainScope } from '../settings/profile-dir';
+import { ProfileSettingsFile, type ProfileSettings } from '../settings/settings';
+import { ClerkStore } from '../store';
+import { TokenError } from '../token/errors';
+import { findInstalledModules } from '../token/module-paths';
+import { openToken, type TokenSession } from '../token/session';
+import { SoftwareSigner } from '../token/software-signer';
+import type { LoginResponse } from '../protocol';
+import type { Authenticator, ExchangeClient } from './client';
+import { HttpExchangeClient } from './http-client';
+import type { SessionTrigger } from './policy';
+import { formatsServiceDocuments } from './service-documents';
+import { runExchangeSession, type SessionProgress, type SessionResult, type SignerSource } from './session';
+
+/** Secret names inside a profile's keychain scope. */
+export const secretNames = {
+  servicePassword: 'service-password',
+  keyPassword: 'key-password',
+  keptPin: (serial: string) => `pin/${serial}`,
+};
+
+export interface TokenChoice {
+  modulePath?: string;
+  token?: string;
+}
+
+export interface PinSource {
+  /** The PIN typed by the clerk or piped in; undefined: none given (a kept PIN may be used). */
+  pin(token: TokenSession): Promise<string | undefined>;
+}
+
+/** Resolves the module and token to use: the command line's choice, else the settings'. */
+export function resolveToken(settings: Pick<ProfileSettings, 'signer' | 'modulePaths' | 'defaultToken'> | undefined, choice: TokenChoice = {}): { modulePath: string; token?: string; keyId?: string } {
+  const fromSigner = settings?.signer?.kind === 'token' ? settings.signer : undefined;
+  const modulePath = choice.modulePath ?? fromSigner?.modulePath ?? findInstalledModules(settings?.modulePaths ?? [])[0]?.path;
+  if (!modulePath) throw new TokenError('module-not-found', 'No PKCS#11 module found: install the token driver or give --module PATH');
+  return { modulePath, token: choice.token ?? fromSigner?.token ?? settings?.defaultToken, keyId: fromSigner?.keyId };
+}
+
+/**
+ * The key on a token. The PIN comes from the clerk (prompt or --pin-stdin), else from the
+ * keychain if the clerk chose to keep it; a kept PIN the token refuses is deleted at once, so
+ * no background run ever tries it again.
+ */
+export class TokenSignerSource implements SignerSource {
+  private signer: Signer | undefined;
+  private session: TokenSession | undefined;
+
+  constructor(
+    private readonly target: { modulePath: string; token?: string; keyId?: string },
+    private readonly secrets: SecretStore | undefined,
+    private readonly pins: PinSource | undefined,
+  ) {}
+
+  async acquire(): Promise<Signer> {
+    if (this.signer && this.session?.isPresent()) return this.signer;
+    if (!this.target.token) throw new TokenError('token-not-present', 'No token chosen: give --token LABEL|SERIAL or set the default token in the settings');
+    const session = openToken({ modulePath: this.target.modulePath, token: this.target.token });
+    let kept = false;
+    try {
+      let pin = await this.pins?.pin(session);
+      if (pin === undefined && this.secrets && session.info.flags.loginRequired && !session.info.flags.protectedAuthPath) {
+        pin = await this.secrets.get(secretNames.keptPin(session.info.serial)).catch(() => undefined);
+        kept = pin !== undefined;
+      }
+      await session.login(pin);
+      this.signer = session.signer(this.target.keyId);
+      this.session = session;
+      return this.signer;
+    } catch (e) {
+      if (kept && e instanceof TokenError && (e.code === 'pin-incorrect' || e.code === 'pin-locked')) {
+        await this.secrets!.delete(secretNames.keptPin(session.info.serial)).catch(() => false);
+      }
+      session.close();
+      throw e;
+    }
+  }
+
+  /** The token in use after acquire(). */
+  get token(): TokenSession | undefined {
+    return this.session;
+  }
+
+  close(): void {
+    this.session?.close();
+    this.session = undefined;
+    this.signer = undefined;
+  }
+}
+
+export class SoftwareSignerSource implements SignerSource {
+  private signer: Signer | undefined;
+
+  constructor(
+    private readonly setting: Extract<NonNullable<ProfileSettings['signer']>, { kind: 'software' }>,
+    private readonly profileDir: string,
+    private readonly secrets: SecretStore,
+  ) {}
+
+  async acquire(): Promise<Signer> {
+    if (this.signer) return this.signer;
+    const keyFile = resolve(this.profileDir, this.setting.keyFile);
+    const pkcs12 = /\.(pfx|p12)$/i.test(keyFile);
+    this.signer = await SoftwareSigner.load(
+      pkcs12
+        ? { kind: 'pkcs12', path: keyFile, passwordName: secretNames.keyPassword }
+        : {
+            kind: 'pem',
+            keyPath: keyFile,
+            certificatePath: resolve(this.profileDir, this.setting.certificateFile ?? this.setting.keyFile),
+            ...(this.setting.encrypted ? { passwordName: secretNames.keyPassword } : {}),
+          },
+      this.secrets,
+    );
+    return this.signer;
+  }
+}
+
+export interface RunSessionOptions {
+  trigger: SessionTrigger;
+  onProgress?: (p: SessionProgress) => void;
+  signal?: AbortSignal;
+  pins?: PinSource;
+  tokenChoice?: TokenChoice;
+  client?: ExchangeClient;
+  /**
+   * A signer the caller keeps between sessions (the tray app keeps the token logged in all day);
+   * not closed here. Default: one made from the settings for this session and closed after it.
+   */
+  signer?: SignerSource;
+}
+
+export class ClerkProfile {
+  readonly settingsFile: ProfileSettingsFile;
+  readonly secrets: SecretStore;
+  private storeInstance: ClerkStore | undefined;
+
+  constructor(
+    readonly dir: string,
+    secrets?: SecretStore,
+  ) {
+    this.dir = resolve(dir);
+    this.settingsFile = new ProfileSettingsFile(this.dir);
+    this.secrets = secrets ?? new OsKeychain(keychainScope(this.dir));
+  }
+
+  get settings(): ProfileSettings {
+    return this.settingsFile.read();
+  }
+
+  /** The profile's database; a directory without settings is not a profile (a mistyped --profile must not grow one). */
+  get store(): ClerkStore {
+    if (!this.storeInstance) this.settingsFile.read();
+    this.storeInstance ??= ClerkStore.open(this.dir);
+    return this.storeInstance;
+  }
+
+  close(): void {
+    this.storeInstance?.close();
+    this.storeInstance = undefined;
+  }
+
+  /** DER certificates of the profile's trusted roots (plus extra PEM/DER files). */
+  trustedRoots(extraFiles: string[] = []): Buffer[] {
+    const files = [...(this.settingsFile.exists() ? this.settings.trustedRoots : []).map((f) => (isAbsolute(f) ? f : join(this.dir, f))), ...extraFiles];
+    return files.flatMap((f) => {
+      try {
+        return readCertificates(readFileSync(f));
+      } catch (e) {
+        throw new Error(`Cannot read the trusted root certificate file ${f}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      }
+    });
+  }
+
+  signerSource(pins?: PinSource, tokenChoice: TokenChoice = {}): SignerSource | undefined {
+    const settings = this.settings;
+    if (settings.signer?.kind === 'software' && !tokenChoice.modulePath && !tokenChoice.token) return new SoftwareSignerSource(settings.signer, this.dir, this.secrets);
+    if (!settings.signer && !settings.defaultToken && !tokenChoice.token) return undefined;
+    return new TokenSignerSource(resolveToken(settings, tokenChoice), this.secrets, pins);
+  }
+
+  authenticator(signer: SignerSource | undefined): () => Promise<Authenticator> {
+    const settings = this.settings;
+    return async () => {
+      if (settings.auth.method === 'password') {
+        const password = await this.secrets.get(secretNames.servicePassword);
+        if (password === undefined) {
+          throw Object.assign(new Error(`The service password of "${settings.auth.login}" is not in the OS keychain: run "edo-clerk profile init" with --password-stdin`), { code: 'password-missing' });
+        }
+        return { method: 'password', login: settings.auth.login, password };
+      }
+      if (!signer) throw new Error('Certificate login needs a signer: set a token or a key file in the profile (or log in with a service password)');
+      return { method: 'certificate', signNonce: async (nonce) => signDetached(nonce, await signer.acquire()) };
+    };
+  }
+
+  /** A hub client logged in as this profile, for calls outside a session (contacts). */
+  async connect(pins?: PinSource, tokenChoice: TokenChoice = {}): Promise<{ client: ExchangeClient; me: LoginResponse; close(): void }> {
+    const signer = this.signerSource(pins, tokenChoice);
+    const client = new HttpExchangeClient(this.settings.serverUrl);
+    try {
+      const me = await client.authenticate(await this.authenticator(signer)());
+      return { client, me, close: () => signer instanceof TokenSignerSource && signer.close() };
+    } catch (e) {
+      if (signer instanceof TokenSignerSource) signer.close();
+      throw e;
+    }
+  }
+
+  async runSession(options: RunSessionOptions): Promise<SessionResult> {
+    const settings = this.settings;
+    const signer = options.signer ?? this.signerSource(options.pins, options.tokenChoice);
+    try {
+      return await runExchangeSession({
+        store: this.store,
+        client: options.client ?? new HttpExchangeClient(settings.serverUrl),
+        trigger: options.trigger,
+        mode: settings.mode,
+        authenticator: this.authenticator(signer),
+        trustedRoots: this.trustedRoots(),
+        signer,
+        serviceDocuments: formatsServiceDocuments({ counterparty: (id) => this.store.subscriber(id) }),
+        onProgress: options.onProgress,
+        onModeChanged: (mode) => this.settingsFile.update({ mode }),
+        signal: options.signal,
+      });
+    } finally {
+      if (signer !== options.signer && signer instanceof TokenSignerSource) signer.close();
+    }
+  }
+}

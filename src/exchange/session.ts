@@ -1,0 +1,625 @@
+// The exchange session (сеанс обмена): authenticate, sync subscribers and contacts, send the
+// outbox, receive events and documents (verifying every signature), then sign and send the
+// service documents the flow requires. Exactly-once in effect: every POST carries an
+// idempotency key stored before its first attempt, and a cursor moves only in the transaction
+// that stores what it covers, so a run killed at any point and run again sends nothing twice
+// and loses nothing.
+import type { Document, LoginResponse, OperatorInfo, HubEvent, ServiceDocument as HubServiceDocument } from '../protocol';
+import type { Signer } from '../crypto/signer';
+import { signDetached, verifyDetached, type VerificationResult } from '../crypto/cms';
+import type { ClerkStore, DocumentRow, DocumentStatus, SignatureCheck } from '../store';
+import type { OperatingMode } from '../settings/settings';
+import type { Authenticator, ExchangeClient } from './client';
+import { HubError } from './http-client';
+import { acquireSessionLock } from './lock';
+import { sessionPolicy, type SessionTrigger } from './policy';
+
+export type SessionStep = 'authenticate' | 'subscribers' | 'contacts' | 'outbox' | 'events' | 'service-documents' | 'finish';
+
+export interface SessionProgress {
+  step: SessionStep;
+  done: number;
+  /** 0 when not known in advance (an event feed). */
+  total: number;
+  message: string;
+}
+
+/** Why the clerk is needed: the token, or its PIN. */
+export interface ClerkNeeded {
+  code: string;
+  message: string;
+  /** The token's PIN flags when it refused a PIN (tries low, final try, locked). */
+  pinStatus?: { countLow: boolean; finalTry: boolean; locked: boolean; toBeChanged: boolean };
+}
+
+/** Where the signing key comes from; may fail with a token error (absent, PIN refused, locked). */
+export interface SignerSource {
+  acquire(): Promise<Signer>;
+}
+
+/** A service document's file, built by src/formats. */
+export interface ServiceDocumentFile {
+  fileName: string;
+  xml: Buffer;
+}
+
+export interface ServiceDocumentContext {
+  document: DocumentRow;
+  /** DER CMS signatures of the received file. */
+  documentSignatures: Buffer[];
+  me: LoginResponse;
+  operator: OperatorInfo;
+  signerCertificate: Buffer;
+  now: Date;
+}
+
+export interface ServiceDocumentFactory {
+  receipt(ctx: ServiceDocumentContext): ServiceDocumentFile | Promise<ServiceDocumentFile>;
+  clarification(ctx: ServiceDocumentContext & { text: string }): ServiceDocumentFile | Promise<ServiceDocumentFile>;
+}
+
+export interface SessionDeps {
+  store: ClerkStore;
+  client: ExchangeClient;
+  trigger: SessionTrigger;
+  /** The organization's mode as mirrored in the profile; the hub's answer at login wins. */
+  mode: OperatingMode;
+  /** How to log in; certificate login acquires the signer. */
+  authenticator: () => Promise<Authenticator>;
+  /** DER certificates of the profile's trusted roots. */
+  trustedRoots: Buffer[];
+  signer?: SignerSource;
+  serviceDocuments: ServiceDocumentFactory;
+  onProgress?: (p: SessionProgress) => void;
+  /** The hub's mode differs from the mirror: the caller saves it. */
+  onModeChanged?: (mode: OperatingMode) => void;
+  /** Stops the run between items (the agent's SIGTERM). */
+  signal?: AbortSignal;
+  /** Events per page. */
+  pageSize?: number;
+}
+
+export type SessionOutcome = 'done' | 'needs-clerk' | 'error' | 'not-allowed' | 'interrupted';
+
+export interface SessionSummary {
+  subscribers: number;
+  contacts: number;
+  documentsSent: number;
+  documentsReceived: number;
+  invalidSignatures: number;
+  serviceDocumentsSigned: number;
+  serviceDocumentsSent: number;
+  serviceDocumentsReceived: number;
+  pending: number;
+  outboxFailed: number;
+}
+
+export interface SessionResult {
+  runId?: number;
+  outcome: SessionOutcome;
+  mode: OperatingMode;
+  summary: SessionSummary;
+  /** Set with outcome needs-clerk. */
+  clerkNeeded?: ClerkNeeded;
+  error?: string;
+}
+
+/** Token failures that only the clerk can fix; background runs stop signing on them and never retry a PIN. */
+const clerkCodes = new Set(['password-missing', 'password-incorrect', 'key-file-not-found', 'token-not-present', 'token-removed', 'pin-incorrect', 'pin-locked', 'pin-required', 'pin-cancelled', 'key-not-found', 'certificate-not-found']);
+
+export function clerkNeededBy(e: unknown): ClerkNeeded | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !clerkCodes.has(code)) return undefined;
+  const pinStatus = (e as { pinStatus?: ClerkNeeded['pinStatus'] }).pinStatus;
+  return { code, message: (e as Error).message, ...(pinStatus ? { pinStatus } : {}) };
+}
+
+class Interrupted extends Error {}
+
+/** Maps `items` with at most `limit` calls in flight; results in the items' order. */
+async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** Statuses only move forward: a replayed or late event never undoes a later one. */
+const statusRank: Record<DocumentStatus, number> = {
+  queued: 0,
+  rejected: 0,
+  sent: 1,
+  delivered: 2,
+  'receipt-received': 3,
+  'clarification-requested': 4,
+  received: 0,
+  'receipt-sent': 1,
+  'clarification-sent': 2,
+};
+
+function hubStatusToLocal(direction: 'in' | 'out', status: Document['status']): DocumentStatus {
+  if (direction === 'in') return status === 'clarification-requested' ? 'clarification-sent' : status === 'receipt-confirmed' ? 'receipt-sent' : 'received';
+  return status === 'receipt-confirmed' ? 'receipt-received' : status;
+}
+
+function checkOf(cms: Buffer, r: VerificationResult): SignatureCheck {
+  return {
+    cms,
+    valid: r.valid,
+    signer: r.signer ? [r.signer.commonName, r.signer.position, r.signer.organization].filter(Boolean).join(', ') : null,
+    signingTime: r.signingTime?.toISOString() ?? null,
+    problems: r.problems,
+  };
+}
+
+const emptySummary = (): SessionSummary => ({
+  subscribers: 0,
+  contacts: 0,
+  documentsSent: 0,
+  documentsReceived: 0,
+  invalidSignatures: 0,
+  serviceDocumentsSigned: 0,
+  serviceDocumentsSent: 0,
+  serviceDocumentsReceived: 0,
+  pending: 0,
+  outboxFailed: 0,
+});
+
+/** Runs one exchange session for the profile of `deps.store`, holding the profile's session lock. */
+export async function runExchangeSession(deps: SessionDeps): Promise<SessionResult> {
+  const policy = sessionPolicy(deps.mode, deps.trigger);
+  if (!policy.allowed) return { outcome: 'not-allowed', mode: deps.mode, summary: emptySummary(), error: policy.reason };
+  const lock = acquireSessionLock(deps.store.dir);
+  try {
+    return await new ExchangeSession(deps).run();
+  } finally {
+    lock.release();
+  }
+}
+
+class ExchangeSession {
+  private readonly store: ClerkStore;
+  private readonly client: ExchangeClient;
+  private readonly summary = emptySummary();
+  private runId = 0;
+  private mode: OperatingMode;
+  private me: LoginResponse | undefined;
+  private operatorInfo: Promise<OperatorInfo> | undefined;
+  private signer: Signer | undefined;
+  private clerkNeeded: ClerkNeeded | undefined;
+
+  constructor(private readonly deps: SessionDeps) {
+    this.store = deps.store;
+    this.client = deps.client;
+    this.mode = deps.mode;
+  }
+
+  private progress(step: SessionStep, done: number, total: number, message: string): void {
+    this.deps.onProgress?.({ step, done, total, message });
+  }
+
+  private log(level: 'info' | 'warn' | 'error', step: SessionStep, message: string): void {
+    this.store.log(this.runId, level, step, message);
+  }
+
+  private checkAbort(): void {
+    if (this.deps.signal?.aborted) throw new Interrupted('stopped on request');
+  }
+
+  async run(): Promise<SessionResult> {
+    this.runId = this.store.startRun(this.deps.trigger, this.mode);
+    let outcome: SessionOutcome = 'done';
+    let error: string | undefined;
+    try {
+      await this.authenticate();
+      const policy = sessionPolicy(this.mode, this.deps.trigger);
+      if (!policy.allowed) {
+        outcome = 'not-allowed';
+        error = policy.reason;
+      } else {
+        await this.syncSubscribers();
+        await this.syncContacts();
+        await this.sendOutbox();
+        await this.receiveEvents();
+        await this.makeServiceDocuments(policy.sign ? undefined : policy.reason);
+        await this.sendOutbox();
+        if (this.clerkNeeded) outcome = 'needs-clerk';
+      }
+    } catch (e) {
+      if (e instanceof Interrupted) {
+        outcome = 'interrupted';
+      } else if (clerkNeededBy(e)) {
+        outcome = 'needs-clerk';
+        this.clerkNeeded = clerkNeededBy(e);
+      } else {
+        outcome = 'error';
+        error = e instanceof Error ? e.message : String(e);
+        this.log('error', 'finish', error);
+      }
+    }
+    this.summary.pending = this.store.countPendingServiceDocuments();
+    const result: SessionResult = { runId: this.runId, outcome, mode: this.mode, summary: this.summary, clerkNeeded: this.clerkNeeded, error };
+    this.store.finishRun(this.runId, outcome === 'not-allowed' ? 'error' : outcome, { ...this.summary, clerkNeeded: this.clerkNeeded, error });
+    this.progress('finish', 1, 1, outcome === 'done' ? 'exchange session done' : `exchange session ended: ${outcome}${error ? `: ${error}` : ''}${this.clerkNeeded ? `: ${this.clerkNeeded.message}` : ''}`);
+    return result;
+  }
+
+  // ---- steps
+
+  private async authenticate(): Promise<void> {
+    this.progress('authenticate', 0, 1, 'logging in at the exchange hub');
+    this.me = await this.client.authenticate(await this.deps.authenticator());
+    const hubMode = this.me.subscriber.operatingMode;
+    if (hubMode !== this.mode) {
+      this.log('info', 'authenticate', `the organization's operating mode is now "${hubMode}" (was "${this.mode}")`);
+      this.mode = hubMode;
+      this.deps.onModeChanged?.(hubMode);
+    }
+    this.log('info', 'authenticate', `logged in as ${this.me.user.name} for ${this.me.subscriber.name}`);
+    this.progress('authenticate', 1, 1, `logged in as ${this.me.user.name} (${this.me.subscriber.name})`);
+  }
+
+  private async syncSubscribers(): Promise<void> {
+    let after = Number(this.store.cursor('subscribers') ?? 0);
+    for (;;) {
+      this.checkAbort();
+      const page = await this.client.subscribers(after);
+      this.store.transaction(() => {
+        for (const s of page.subscribers) this.store.upsertSubscriber({ id: s.id, name: s.name, inn: s.inn, kpp: s.kpp, data: s });
+        this.store.setCursor('subscribers', String(page.next));
+      });
+      this.summary.subscribers += page.subscribers.length;
+      after = page.next;
+      this.progress('subscribers', this.summary.subscribers, 0, `${this.summary.subscribers} subscribers updated`);
+      if (!page.hasMore) break;
+    }
+  }
+
+  private async syncContacts(): Promise<void> {
+    let after = Number(this.store.cursor('contacts') ?? 0);
+    for (;;) {
+      this.checkAbort();
+      const page = await this.client.contacts(after);
+      this.store.transaction(() => {
+        for (const c of page.contacts) this.store.upsertContact({ id: c.subscriber.id, counterpartyId: c.subscriber.id, state: c.state, data: c });
+        this.store.setCursor('contacts', String(page.next));
+      });
+      this.summary.contacts += page.contacts.length;
+      after = page.next;
+      this.progress('contacts', this.summary.contacts, 0, `${this.summary.contacts} contacts updated`);
+      if (!page.hasMore) break;
+    }
+  }
+
+  /** Sends the outbox, a few items at once; each carries its own idempotency key, so a retry or a replay after a crash changes nothing at the hub. */
+  private async sendOutbox(): Promise<void> {
+    const items = this.store.waitingOutbox();
+    let done = 0;
+    let failure: unknown;
+    this.progress('outbox', 0, items.length, items.length ? `sending ${items.length} item(s)` : 'the outbox is empty');
+    await mapConcurrently(items, 4, async (item) => {
+      if (failure !== undefined || this.deps.signal?.aborted) return;
+      try {
+        if (item.itemType === 'document') await this.sendDocument(item.id, item.itemId, item.idempotencyKey);
+        else await this.sendServiceDocument(item.id, item.itemId, item.idempotencyKey);
+      } catch (e) {
+        if (e instanceof HubError && e.status >= 400 && e.status < 500 && e.code !== 'request-in-progress' && e.code !== 'too-many-attempts' && e.status !== 401) {
+          // The hub refused this item for good: it stops, says why, and the rest goes on.
+          this.store.failOutbox(item.id, e.message);
+          this.summary.outboxFailed++;
+          this.log('warn', 'outbox', `not sent: ${e.message}`);
+        } else {
+          this.store.noteOutboxError(item.id, e instanceof Error ? e.message : String(e));
+          failure ??= e; // the hub is unreachable or failing: stop starting new sends
+          return;
+        }
+      }
+      this.progress('outbox', ++done, items.length, `sent ${done} of ${items.length}`);
+    });
+    if (failure !== undefined) throw failure;
+    this.checkAbort();
+  }
+
+  private async sendDocument(outboxId: number, documentId: number, key: string): Promise<void> {
+    const doc = this.store.document(documentId);
+    const signature = this.store.signatures(documentId)[0];
+    if (!doc || !signature) throw new Error(`outbox item ${outboxId} names document ${documentId}, which is not in the store`);
+    if (!(await this.client.hasBlob(doc.blobHash))) {
+      await this.client.putBlob(doc.blobHash, doc.size, () => this.store.blobs.stream(doc.blobHash));
+    }
+    const sent = await this.client.sendDocument(key, {
+      recipientId: doc.counterpartyId,
+      title: doc.title,
+      kind: doc.kind || 'document',
+      fileName: doc.fileName,
+      sha256: doc.blobHash,
+      signature: signature.cms.toString('base64'),
+      needsReceipt: doc.needsReceipt,
+    });
+    const confirmation = await this.storeConfirmationXml(sent);
+    this.store.transaction(() => {
+      this.store.completeDocumentSend(outboxId, documentId, { hubId: sent.id, sentAt: sent.sentAt });
+      this.recordConfirmation(documentId, sent, confirmation.check, confirmation.hash);
+    });
+    this.summary.documentsSent++;
+    this.log('info', 'outbox', `sent "${doc.title}" to ${doc.counterpartyName || doc.counterpartyId} (hub id ${sent.id})`);
+  }
+
+  private async sendServiceDocument(outboxId: number, serviceDocumentId: number, key: string): Promise<void> {
+    const sd = this.store.serviceDocument(serviceDocumentId);
+    const doc = sd && this.store.document(sd.documentId);
+    if (!sd || !doc?.hubId || !sd.xmlHash || !sd.signature || !sd.fileName) throw new Error(`outbox item ${outboxId} names service document ${serviceDocumentId}, which is not complete in the store`);
+    let posted: HubServiceDocument;
+    try {
+      posted = await this.client.postServiceDocument(doc.hubId, key, {
+        type: sd.type === 'receipt' ? 'receipt' : 'clarification',
+        fileName: sd.fileName,
+        xml: this.store.blobs.read(sd.xmlHash).toString('base64'),
+        signature: sd.signature.toString('base64'),
+      });
+    } catch (e) {
+      // A receipt notice is posted once per document: if another workplace of ours already did, ours is that one.
+      if (!(e instanceof HubError && e.code === 'conflict' && sd.type === 'receipt')) throw e;
+      const hubDoc = await this.client.document(doc.hubId);
+      const theirs = hubDoc.serviceDocuments.find((s) => s.type === 'receipt' && s.fromSubscriberId === this.me?.subscriber.id);
+      if (!theirs) throw e;
+      posted = theirs;
+    }
+    this.store.completeServiceDocumentSend(outboxId, serviceDocumentId, posted.id);
+    this.summary.serviceDocumentsSent++;
+    this.log('info', 'outbox', `sent ${sd.type} ${sd.fileName} for "${doc.title}"`);
+  }
+
+  private operator(): Promise<OperatorInfo> {
+    this.operatorInfo ??= this.client.operator();
+    return this.operatorInfo;
+  }
+
+  private async verify(cms: Buffer, content: Buffer | { path: string }, extraRoots: Buffer[] = []): Promise<VerificationResult> {
+    try {
+      return await verifyDetached(cms, content, { trustedRoots: [...this.deps.trustedRoots, ...extraRoots] });
+    } catch (e) {
+      return { valid: false, problems: [{ code: 'malformed', message: e instanceof Error ? e.message : String(e) }] };
+    }
+  }
+
+  /** The operator's confirmation of the send date (ПДОТПР), stored with its verified signature. */
+  private recordConfirmation(documentId: number, doc: Document, check: VerificationResult, xmlHash: string): void {
+    const c = doc.confirmation;
+    if (this.store.serviceDocumentByHubId(c.id)) return;
+    this.store.recordIncomingServiceDocument({
+      hubId: c.id,
+      documentId,
+      type: 'send-confirmation',
+      fileName: c.fileName,
+      xmlHash,
+      signature: Buffer.from(c.signature, 'base64'),
+      signatureState: check.valid ? 'valid' : 'invalid',
+      signatureProblem: check.valid ? null : check.problems.map((p) => p.message).join('; '),
+    });
+    if (doc.sentAt) this.store.setDocumentSentAt(documentId, doc.sentAt);
+  }
+
+  private async storeConfirmationXml(doc: Document): Promise<{ hash: string; check: VerificationResult }> {
+    const xml = Buffer.from(doc.confirmation.xml, 'base64');
+    const { hash } = await this.store.blobs.write(xml);
+    const operator = await this.operator();
+    const check = await this.verify(Buffer.from(doc.confirmation.signature, 'base64'), xml, [Buffer.from(operator.certificate, 'base64')]);
+    return { hash, check };
+  }
+
+  /**
+   * Pages of events: first the I/O of the whole page (blobs downloaded and verified, several at
+   * once), then one transaction that stores what the page carries and moves the cursor to the
+   * last event stored. A crash before the commit replays the page; nothing is half-stored.
+   */
+  private async receiveEvents(): Promise<void> {
+    let after = Number(this.store.cursor('events') ?? 0);
+    let handled = 0;
+    for (;;) {
+      this.checkAbort();
+      const page = await this.client.events(after, this.deps.pageSize ?? 200);
+      const prepared = await mapConcurrently(page.events, 4, (event) => this.prepareEvent(event));
+      let stored = 0;
+      this.store.transaction(() => {
+        for (const apply of prepared) {
+          if (!apply()) break;
+          stored++;
+        }
+        const last = stored > 0 ? page.events[stored - 1]!.seq : page.events.length === 0 && !page.hasMore ? page.next : after;
+        if (last > after) this.store.setCursor('events', String(last));
+      });
+      for (let i = 0; i < stored; i++) this.progress('events', ++handled, 0, `${handled} event(s) received`);
+      if (stored < page.events.length) {
+        this.log('warn', 'events', `event ${page.events[stored]!.seq} names a document our outbox has not recorded yet; the feed continues at the next session`);
+        return;
+      }
+      if (!page.hasMore) return;
+      after = page.next;
+    }
+  }
+
+  /** The I/O an event needs (outside any transaction); returns what stores it, false for "not yet". */
+  private async prepareEvent(event: HubEvent): Promise<() => boolean> {
+    const outboxUnsettled = () => this.store.waitingOutbox().some((i) => i.itemType === 'document');
+    switch (event.type) {
+      case 'document.received':
+      case 'document.sent': {
+        const direction = event.type === 'document.received' ? 'in' : 'out';
+        const doc = event.document;
+        const confirmation = await this.storeConfirmationXml(doc);
+        const fetchContent = !this.store.documentByHubId(doc.id) && !(direction === 'out' && outboxUnsettled());
+        let check: SignatureCheck | undefined;
+        if (fetchContent) {
+          if (!this.store.blobs.has(doc.blob.sha256)) await this.store.blobs.write(await this.client.getBlob(doc.blob.sha256), doc.blob.sha256);
+          const cms = Buffer.from(doc.signature, 'base64');
+          check = checkOf(cms, await this.verify(cms, { path: this.store.blobs.pathOf(doc.blob.sha256) }));
+        }
+        return () => {
+          const known = this.store.documentByHubId(doc.id);
+          if (known) {
+            this.recordConfirmation(known.id, doc, confirmation.check, confirmation.hash);
+            this.moveStatus(known, hubStatusToLocal(direction, doc.status));
+            return true;
+          }
+          if (!check) return false; // our own send, not yet recorded by the outbox
+          const counterparty = direction === 'in' ? doc.sender : doc.recipient;
+          const { documentId } = this.store.recordIncomingDocument({
+            hubId: doc.id,
+            direction,
+            counterpartyId: counterparty.subscriberId,
+            counterpartyName: counterparty.name,
+            title: doc.title,
+            kind: doc.kind,
+            fileName: doc.fileName,
+            blobHash: doc.blob.sha256,
+            size: doc.blob.size,
+            needsReceipt: doc.needsReceipt,
+            sentAt: doc.sentAt,
+            signatures: [check],
+          });
+          this.recordConfirmation(documentId, doc, confirmation.check, confirmation.hash);
+          if (direction === 'in') {
+            this.summary.documentsReceived++;
+            if (check.valid) {
+              this.log('info', 'events', `received "${doc.title}" from ${doc.sender.name}`);
+            } else {
+              this.summary.invalidSignatures++;
+              this.log('warn', 'events', `received "${doc.title}" from ${doc.sender.name} with a signature that does not verify: ${(check.problems ?? []).map((p) => p.message).join('; ')}`);
+            }
+          }
+          return true;
+        };
+      }
+      case 'document.delivered':
+      case 'document.status-changed':
+        return () => {
+          const known = this.store.documentByHubId(event.documentId);
+          if (!known) return !outboxUnsettled();
+          this.moveStatus(known, event.type === 'document.delivered' ? hubStatusToLocal(known.direction, 'delivered') : hubStatusToLocal(known.direction, event.status));
+          return true;
+        };
+      case 'service-document.received': {
+        const sd = event.serviceDocument;
+        const xml = Buffer.from(sd.xml, 'base64');
+        const { hash } = await this.store.blobs.write(xml);
+        const check = await this.verify(Buffer.from(sd.signature, 'base64'), xml);
+        return () => {
+          const known = this.store.documentByHubId(event.documentId);
+          if (!known) {
+            if (outboxUnsettled()) return false;
+            this.log('warn', 'events', `a ${sd.type} arrived for document ${event.documentId}, which this profile does not hold`);
+            return true;
+          }
+          if (!this.store.recordIncomingServiceDocument({
+            hubId: sd.id,
+            documentId: known.id,
+            type: sd.type,
+            fileName: sd.fileName,
+            xmlHash: hash,
+            signature: Buffer.from(sd.signature, 'base64'),
+            signatureState: check.valid ? 'valid' : 'invalid',
+            signatureProblem: check.valid ? null : check.problems.map((p) => p.message).join('; '),
+          }).created) return true;
+          if (known.direction === 'out') this.moveStatus(known, sd.type === 'receipt' ? 'receipt-received' : 'clarification-requested');
+          this.summary.serviceDocumentsReceived++;
+          this.log(check.valid ? 'info' : 'warn', 'events', `${sd.type === 'receipt' ? 'receipt notice' : 'clarification request'} received for "${known.title}"${check.valid ? '' : ' with a signature that does not verify'}`);
+          return true;
+        };
+      }
+      case 'contact.changed':
+        return () => {
+          const c = event.contact;
+          this.store.upsertContact({ id: c.subscriber.id, counterpartyId: c.subscriber.id, state: c.state, data: c });
+          return true;
+        };
+      case 'archive.refused':
+        // The exchange went on; the organization's administrator is told by the hub (quota, e-mail).
+        return () => {
+          this.log('warn', 'events', `not archived: ${event.fileName}: ${event.message}`);
+          return true;
+        };
+    }
+  }
+
+  private moveStatus(doc: DocumentRow, status: DocumentStatus): void {
+    if (statusRank[status] > statusRank[doc.status]) this.store.setDocumentStatus(doc.id, status);
+  }
+
+  /** Signs the service documents the flow requires, or leaves them pending with the reason. */
+  private async makeServiceDocuments(notAllowed: string | undefined): Promise<void> {
+    const pending = this.store.pendingServiceDocuments().filter((p) => p.status === 'pending' && p.refused === null);
+    if (pending.length === 0) return;
+    if (notAllowed || !this.deps.signer) {
+      const reason = notAllowed ?? 'no signing key is set up for this profile';
+      this.store.transaction(() => pending.forEach((p) => this.store.setPendingReason(p.id, reason)));
+      this.progress('service-documents', 0, pending.length, `${pending.length} service document(s) wait: ${reason}`);
+      return;
+    }
+    const signer = await this.acquireSigner();
+    if (!signer) {
+      this.store.transaction(() => pending.forEach((p) => this.store.setPendingReason(p.id, this.clerkNeeded!.message)));
+      this.progress('service-documents', 0, pending.length, `${pending.length} service document(s) wait: ${this.clerkNeeded!.message}`);
+      return;
+    }
+    const operator = await this.operator();
+    // Signed ones are committed in batches (each with its outbox key, before any attempt to send);
+    // a crash loses at most a batch of signatures, made again next time, never sent twice.
+    let batch: { id: number; fileName: string; xmlHash: string; signature: Buffer }[] = [];
+    const commit = () => {
+      const signed = batch;
+      batch = [];
+      this.store.transaction(() => signed.forEach((b) => this.store.markServiceDocumentSigned(b.id, b)));
+      this.summary.serviceDocumentsSigned += signed.length;
+    };
+    let done = 0;
+    try {
+      for (const p of pending) {
+        this.checkAbort();
+        const ctx: ServiceDocumentContext = {
+          document: p.document,
+          documentSignatures: this.store.signatures(p.documentId).map((s) => s.cms),
+          me: this.me!,
+          operator,
+          signerCertificate: signer.certificate,
+          now: new Date(),
+        };
+        const file = p.type === 'receipt' ? await this.deps.serviceDocuments.receipt(ctx) : await this.deps.serviceDocuments.clarification({ ...ctx, text: p.text ?? '' });
+        const [{ hash }, signature] = await Promise.all([this.store.blobs.write(file.xml), signDetached(file.xml, signer)]);
+        batch.push({ id: p.id, fileName: file.fileName, xmlHash: hash, signature });
+        if (batch.length >= 25) commit();
+        this.progress('service-documents', ++done, pending.length, `signed ${done} of ${pending.length}`);
+      }
+    } catch (e) {
+      const needed = clerkNeededBy(e);
+      if (!needed) throw e;
+      // The token went away or refused: stop signing, the rest waits for the clerk.
+      this.clerkNeeded = needed;
+      const rest = pending.slice(done);
+      this.store.transaction(() => rest.forEach((r) => this.store.setPendingReason(r.id, needed.message)));
+      this.log('warn', 'service-documents', `signing stopped: ${needed.message}`);
+    } finally {
+      commit();
+    }
+  }
+
+  private async acquireSigner(): Promise<Signer | undefined> {
+    if (this.signer) return this.signer;
+    try {
+      this.signer = await this.deps.signer!.acquire();
+      return this.signer;
+    } catch (e) {
+      const needed = clerkNeededBy(e);
+      if (!needed) throw e;
+      this.clerkNeeded = needed;
+      this.log('warn', 'service-documents', `cannot sign: ${needed.message}`);
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,3 @@
+export * from './blobs';
+export * from './store';
+export { migrate, migrations } from './migrations';

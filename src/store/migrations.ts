@@ -1,0 +1,162 @@
+// The local database's schema as a versioned list of migrations. PRAGMA user_version holds the
+// number applied; each migration runs in its own transaction, so an interrupted upgrade
+// leaves the previous version intact.
+import type Database from 'better-sqlite3';
+
+export const migrations: readonly string[] = [
+  // 1: the first schema
+  `
+  CREATE TABLE subscribers (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    inn TEXT,
+    kpp TEXT,
+    operator TEXT,
+    data TEXT NOT NULL DEFAULT '{}',
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX subscribers_inn ON subscribers(inn);
+  CREATE INDEX subscribers_name ON subscribers(name COLLATE NOCASE);
+
+  CREATE TABLE contacts (
+    id TEXT PRIMARY KEY,
+    counterparty_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    data TEXT NOT NULL DEFAULT '{}',
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX contacts_counterparty ON contacts(counterparty_id);
+
+  CREATE TABLE documents (
+    id INTEGER PRIMARY KEY,
+    hub_id TEXT UNIQUE,
+    direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+    status TEXT NOT NULL,
+    status_reason TEXT,
+    counterparty_id TEXT NOT NULL,
+    counterparty_name TEXT NOT NULL DEFAULT '',
+    title TEXT NOT NULL,
+    kind TEXT NOT NULL DEFAULT '',
+    file_name TEXT NOT NULL,
+    blob_hash TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    needs_receipt INTEGER NOT NULL DEFAULT 0,
+    signature_state TEXT NOT NULL DEFAULT 'unverified' CHECK (signature_state IN ('unverified', 'valid', 'invalid')),
+    signature_problem TEXT,
+    created_at TEXT NOT NULL,
+    sent_at TEXT,
+    received_at TEXT,
+    updated_at TEXT NOT NULL,
+    -- what Inbox and Outbox sort by: the send date once known, else the local creation
+    sort_at TEXT NOT NULL
+  );
+  CREATE INDEX documents_list ON documents(direction, sort_at DESC, id DESC);
+  CREATE INDEX documents_by_counterparty ON documents(direction, counterparty_id, sort_at DESC, id DESC);
+  CREATE INDEX documents_by_status ON documents(direction, status, sort_at DESC, id DESC);
+
+  -- Trigram search over title, file name and counterparty: LIKE '%x%' would scan 100,000 rows.
+  CREATE VIRTUAL TABLE documents_search USING fts5(
+    title, file_name, counterparty_name, content='documents', content_rowid='id', tokenize='trigram'
+  );
+  CREATE TRIGGER documents_search_insert AFTER INSERT ON documents BEGIN
+    INSERT INTO documents_search(rowid, title, file_name, counterparty_name) VALUES (new.id, new.title, new.file_name, new.counterparty_name);
+  END;
+  CREATE TRIGGER documents_search_delete AFTER DELETE ON documents BEGIN
+    INSERT INTO documents_search(documents_search, rowid, title, file_name, counterparty_name) VALUES ('delete', old.id, old.title, old.file_name, old.counterparty_name);
+  END;
+  CREATE TRIGGER documents_search_update AFTER UPDATE OF title, file_name, counterparty_name ON documents BEGIN
+    INSERT INTO documents_search(documents_search, rowid, title, file_name, counterparty_name) VALUES ('delete', old.id, old.title, old.file_name, old.counterparty_name);
+    INSERT INTO documents_search(rowid, title, file_name, counterparty_name) VALUES (new.id, new.title, new.file_name, new.counterparty_name);
+  END;
+
+  CREATE TABLE service_documents (
+    id INTEGER PRIMARY KEY,
+    hub_id TEXT UNIQUE,
+    document_id INTEGER NOT NULL REFERENCES documents(id),
+    parent_id INTEGER REFERENCES service_documents(id),
+    type TEXT NOT NULL,
+    direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+    status TEXT NOT NULL CHECK (status IN ('pending', 'signed', 'sent', 'received')),
+    pending_reason TEXT,
+    text TEXT,
+    file_name TEXT,
+    xml_hash TEXT,
+    signature BLOB,
+    signature_state TEXT NOT NULL DEFAULT 'unverified' CHECK (signature_state IN ('unverified', 'valid', 'invalid')),
+    signature_problem TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX service_documents_document ON service_documents(document_id);
+  CREATE INDEX service_documents_status ON service_documents(status, direction);
+  -- the flow requires one receipt notice from us per received document, never two
+  CREATE UNIQUE INDEX service_documents_one_receipt ON service_documents(document_id) WHERE direction = 'out' AND type = 'receipt';
+
+  CREATE TABLE signatures (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id),
+    cms BLOB NOT NULL,
+    signer TEXT,
+    signing_time TEXT,
+    valid INTEGER,
+    problems TEXT NOT NULL DEFAULT '[]',
+    verified_at TEXT
+  );
+  CREATE INDEX signatures_document ON signatures(document_id);
+
+  CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    item_type TEXT NOT NULL CHECK (item_type IN ('document', 'service-document')),
+    item_id INTEGER NOT NULL,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    state TEXT NOT NULL DEFAULT 'waiting' CHECK (state IN ('waiting', 'done', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    done_at TEXT,
+    UNIQUE (item_type, item_id)
+  );
+  CREATE INDEX outbox_waiting ON outbox(state, id);
+
+  CREATE TABLE cursors (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+
+  CREATE TABLE session_runs (
+    id INTEGER PRIMARY KEY,
+    trigger TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    outcome TEXT NOT NULL DEFAULT 'running',
+    summary TEXT NOT NULL DEFAULT '{}'
+  );
+
+  CREATE TABLE session_log (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES session_runs(id),
+    at TEXT NOT NULL,
+    level TEXT NOT NULL,
+    step TEXT NOT NULL,
+    message TEXT NOT NULL
+  );
+  CREATE INDEX session_log_run ON session_log(run_id, id);
+  `,
+];
+
+export function migrate(db: Database.Database): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > migrations.length) {
+    throw new Error(`The profile database has schema version ${current}, newer than this program knows (${migrations.length}). Update EDO Clerk.`);
+  }
+  for (let version = current; version < migrations.length; version++) {
+    db.transaction(() => {
+      db.exec(migrations[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+  return migrations.length;
+}

@@ -1,0 +1,186 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BlobHashMismatchError, ClerkStore, migrations } from '.';
+
+let dir: string;
+let store: ClerkStore;
+const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+const good = { cms: Buffer.from('cms'), valid: true, signer: 'Иванова Мария Петровна' };
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'clerk-store-'));
+  store = ClerkStore.open(dir);
+});
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function incoming(hubId: string, over: Partial<Parameters<ClerkStore['recordIncomingDocument']>[0]> = {}) {
+  return store.transaction(() =>
+    store.recordIncomingDocument({
+      hubId,
+      counterpartyId: 'sub-a',
+      counterpartyName: 'ООО "Ромашка"',
+      title: `Договор ${hubId}`,
+      fileName: `${hubId}.pdf`,
+      blobHash: sha(hubId),
+      size: 10,
+      needsReceipt: true,
+      sentAt: '2026-11-20T10:00:00.000Z',
+      signatures: [good],
+      ...over,
+    }),
+  );
+}
+
+describe('schema', () => {
+  it('migrates to the latest version once, in WAL mode, and refuses a newer database', () => {
+    expect(store.db.pragma('user_version', { simple: true })).toBe(migrations.length);
+    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    store.close();
+    store = ClerkStore.open(dir); // reopening applies nothing twice
+    expect(store.db.pragma('user_version', { simple: true })).toBe(migrations.length);
+    store.close();
+    const raw = new Database(join(dir, 'clerk.sqlite'));
+    raw.pragma(`user_version = ${migrations.length + 1}`);
+    raw.close();
+    expect(() => ClerkStore.open(dir)).toThrow(/newer than this program knows/);
+    const raw2 = new Database(join(dir, 'clerk.sqlite'));
+    raw2.pragma(`user_version = ${migrations.length}`);
+    raw2.close();
+    store = ClerkStore.open(dir);
+  });
+});
+
+describe('blobs', () => {
+  it('names a blob by its SHA-256 and keeps nothing when the content does not match', async () => {
+    const content = Buffer.from('Счёт №1');
+    const stored = await store.blobs.write(content);
+    expect(stored).toEqual({ hash: sha(content), size: content.length });
+    expect(store.blobs.read(stored.hash)).toEqual(content);
+    await expect(store.blobs.write(Buffer.from('other'), sha(content).replace(/^./, '0'))).rejects.toThrow(BlobHashMismatchError);
+    expect(readdirSync(join(dir, 'blobs', 'tmp'))).toEqual([]);
+  });
+});
+
+describe('outbox', () => {
+  it('stores the idempotency key with the document before any attempt, and closes the entry with the hub id', () => {
+    const { documentId, idempotencyKey } = store.queueOutgoingDocument({
+      counterpartyId: 'sub-b',
+      title: 'Акт',
+      fileName: 'act.pdf',
+      blobHash: sha('act'),
+      size: 3,
+      signature: { cms: Buffer.from('x'), valid: null },
+    });
+    const [item] = store.waitingOutbox();
+    expect(item).toMatchObject({ itemType: 'document', itemId: documentId, idempotencyKey, attempts: 0 });
+    store.noteOutboxError(item!.id, 'the hub cannot be reached');
+    expect(store.waitingOutbox()[0]).toMatchObject({ attempts: 1, lastError: 'the hub cannot be reached' });
+    store.completeDocumentSend(item!.id, documentId, { hubId: 'd-1', sentAt: '2026-11-21T09:00:00.000Z' });
+    expect(store.waitingOutbox()).toEqual([]);
+    expect(store.document(documentId)).toMatchObject({ hubId: 'd-1', status: 'sent', sentAt: '2026-11-21T09:00:00.000Z' });
+  });
+
+  it('a refused document stops with the reason and the rest goes on', () => {
+    const a = store.queueOutgoingDocument({ counterpartyId: 'x', title: 'A', fileName: 'a', blobHash: sha('a'), size: 1, signature: { cms: Buffer.from('x'), valid: null } });
+    store.queueOutgoingDocument({ counterpartyId: 'x', title: 'B', fileName: 'b', blobHash: sha('b'), size: 1, signature: { cms: Buffer.from('x'), valid: null } });
+    store.failOutbox(store.waitingOutbox()[0]!.id, 'not a contact');
+    expect(store.document(a.documentId)).toMatchObject({ status: 'rejected', statusReason: 'not a contact' });
+    expect(store.waitingOutbox()).toHaveLength(1);
+  });
+});
+
+describe('incoming documents and service documents', () => {
+  it('a replayed document changes nothing and requires one receipt notice', () => {
+    const first = incoming('d-1');
+    const again = incoming('d-1');
+    expect(first.created).toBe(true);
+    expect(again).toEqual({ documentId: first.documentId, created: false });
+    const pending = store.pendingServiceDocuments();
+    expect(pending).toHaveLength(1);
+    expect(pending[0]).toMatchObject({ type: 'receipt', direction: 'out', status: 'pending', documentId: first.documentId });
+    expect(store.requireServiceDocument(first.documentId, 'receipt', 'again')).toBe(pending[0]!.id);
+    expect(store.pendingServiceDocuments()).toHaveLength(1);
+  });
+
+  it('keeps a document whose signature does not verify, flagged with why, without a receipt notice', () => {
+    const { documentId } = incoming('d-bad', { signatures: [{ cms: Buffer.from('x'), valid: false, problems: [{ code: 'digest-mismatch', message: 'the content was changed after signing' }] }] });
+    expect(store.document(documentId)).toMatchObject({ signatureState: 'invalid', signatureProblem: 'the content was changed after signing' });
+    expect(store.signatures(documentId)[0]).toMatchObject({ valid: false, problems: [{ code: 'digest-mismatch' }] });
+    expect(store.pendingServiceDocuments()).toEqual([]);
+  });
+
+  it('a signed receipt notice gets its outbox entry in the same transaction; sending it marks the document', () => {
+    const { documentId } = incoming('d-2');
+    const [p] = store.pendingServiceDocuments();
+    const key = store.markServiceDocumentSigned(p!.id, { fileName: 'DP_IZVPOL_1.xml', xmlHash: sha('xml'), signature: Buffer.from('sig') });
+    const [item] = store.waitingOutbox();
+    expect(item).toMatchObject({ itemType: 'service-document', itemId: p!.id, idempotencyKey: key });
+    store.completeServiceDocumentSend(item!.id, p!.id, 'sd-1');
+    expect(store.serviceDocument(p!.id)).toMatchObject({ status: 'sent', hubId: 'sd-1' });
+    expect(store.document(documentId)!.status).toBe('receipt-sent');
+    expect(store.countPendingServiceDocuments()).toBe(0);
+  });
+});
+
+describe('Inbox and Outbox at 100,000 documents', () => {
+  it('searches, filters and pages through indexes', () => {
+    const insert = store.db.prepare(
+      `INSERT INTO documents(hub_id, direction, status, counterparty_id, counterparty_name, title, file_name, blob_hash, size, created_at, updated_at, sort_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
+    );
+    const base = Date.parse('2025-01-01T00:00:00Z');
+    store.transaction(() => {
+      for (let i = 0; i < 100_000; i++) {
+        const at = new Date(base + i * 60_000).toISOString();
+        insert.run(`h${i}`, i % 2 ? 'in' : 'out', i % 3 ? 'received' : 'receipt-sent', `sub-${i % 50}`, `Контрагент ${i % 50}`, `Счёт-фактура ${i}`, `invoice-${i}.pdf`, sha(String(i)), at, at, at);
+      }
+    });
+    const page1 = store.listDocuments({ direction: 'in', limit: 25 });
+    expect(page1.total).toBe(50_000);
+    expect(page1.items).toHaveLength(25);
+    expect(page1.items[0]!.hubId).toBe('h99999');
+    const page2 = store.listDocuments({ direction: 'in', limit: 25, offset: 25 });
+    expect(page2.items[0]!.hubId).toBe('h99949');
+
+    const found = store.listDocuments({ direction: 'in', search: 'invoice-77777' });
+    expect(found.items.map((d) => d.hubId)).toEqual(['h77777']);
+    const short = store.listDocuments({ direction: 'in', search: '7', limit: 1 });
+    expect(short.total).toBeGreaterThan(0);
+
+    const filtered = store.listDocuments({ direction: 'in', counterpartyId: 'sub-7', status: 'received', from: '2025-02-01T00:00:00.000Z', to: '2025-02-28T23:59:59.999Z', limit: 500 });
+    expect(filtered.items.length).toBeGreaterThan(0);
+    for (const d of filtered.items) {
+      expect(d).toMatchObject({ counterpartyId: 'sub-7', status: 'received', direction: 'in' });
+      expect(d.createdAt >= '2025-02-01' && d.createdAt <= '2025-02-29').toBe(true);
+    }
+
+    // The plans: no full scan of the documents table for the lists.
+    const plan = (sql: string, params: unknown[]) => (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join(' | ');
+    expect(plan('SELECT * FROM documents d WHERE d.direction = ? ORDER BY d.sort_at DESC, d.id DESC LIMIT 25', ['in'])).toMatch(/USING INDEX documents_list/);
+    expect(plan('SELECT * FROM documents d WHERE d.direction = ? AND d.counterparty_id = ? ORDER BY d.sort_at DESC, d.id DESC LIMIT 25', ['in', 'sub-7'])).toMatch(/USING INDEX documents_by_counterparty/);
+    expect(plan('SELECT * FROM documents d WHERE d.direction = ? AND d.status = ? ORDER BY d.sort_at DESC, d.id DESC LIMIT 25', ['in', 'received'])).toMatch(/USING INDEX documents_by_status/);
+    expect(existsSync(join(dir, 'clerk.sqlite-wal'))).toBe(true);
+  });
+});
+
+describe('a service document the hub refused', () => {
+  it('waits with the reason and is not re-signed on its own; signing it again replaces the refused entry', () => {
+    const { documentId } = incoming('d-r');
+    const [p] = store.pendingServiceDocuments();
+    store.markServiceDocumentSigned(p!.id, { fileName: 'DP_IZVPOL_1.xml', xmlHash: sha('x1'), signature: Buffer.from('s1') });
+    store.failOutbox(store.waitingOutbox()[0]!.id, 'the XML does not match its parent');
+    const [refused] = store.pendingServiceDocuments();
+    expect(refused).toMatchObject({ id: p!.id, status: 'pending', refused: 'the XML does not match its parent', documentId });
+    expect(refused!.pendingReason).toMatch(/hub refused it/);
+    const key = store.markServiceDocumentSigned(p!.id, { fileName: 'DP_IZVPOL_2.xml', xmlHash: sha('x2'), signature: Buffer.from('s2') });
+    expect(store.waitingOutbox()).toEqual([expect.objectContaining({ itemId: p!.id, idempotencyKey: key })]);
+    expect(store.pendingServiceDocuments()[0]).toMatchObject({ status: 'signed', refused: null });
+  });
+});

@@ -1,0 +1,671 @@
+// The client's local database: what the clerk sees (Inbox, Outbox, pending service documents)
+// and what makes a session exactly-once in effect (the outbox with its idempotency keys, the
+// cursors). One SQLite file per profile, WAL, opened by whichever process runs a session.
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { BlobStore } from './blobs';
+import { migrate } from './migrations';
+
+export type Direction = 'in' | 'out';
+export type SignatureState = 'unverified' | 'valid' | 'invalid';
+
+/** Outgoing: queued → sent → delivered → receipt-received (→ clarification-requested); or rejected. Incoming: received → receipt-sent (→ clarification-sent). */
+export type DocumentStatus =
+  | 'queued'
+  | 'sent'
+  | 'delivered'
+  | 'receipt-received'
+  | 'clarification-requested'
+  | 'rejected'
+  | 'received'
+  | 'receipt-sent'
+  | 'clarification-sent';
+
+export type ServiceDocumentType = 'receipt' | 'clarification' | 'send-confirmation' | 'receipt-confirmation';
+export type ServiceDocumentStatus = 'pending' | 'signed' | 'sent' | 'received';
+
+export interface Subscriber {
+  id: string;
+  name: string;
+  inn?: string | null;
+  kpp?: string | null;
+  operator?: string | null;
+}
+
+export interface Contact {
+  id: string;
+  counterpartyId: string;
+  state: string;
+}
+
+export interface DocumentRow {
+  id: number;
+  hubId: string | null;
+  direction: Direction;
+  status: DocumentStatus;
+  statusReason: string | null;
+  counterpartyId: string;
+  counterpartyName: string;
+  title: string;
+  kind: string;
+  fileName: string;
+  blobHash: string;
+  size: number;
+  needsReceipt: boolean;
+  signatureState: SignatureState;
+  signatureProblem: string | null;
+  createdAt: string;
+  sentAt: string | null;
+  receivedAt: string | null;
+  updatedAt: string;
+}
+
+export interface ServiceDocumentRow {
+  id: number;
+  hubId: string | null;
+  documentId: number;
+  parentId: number | null;
+  type: ServiceDocumentType;
+  direction: Direction;
+  status: ServiceDocumentStatus;
+  pendingReason: string | null;
+  text: string | null;
+  fileName: string | null;
+  xmlHash: string | null;
+  signature: Buffer | null;
+  signatureState: SignatureState;
+  signatureProblem: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface SignatureCheck {
+  cms: Buffer;
+  signer?: string | null;
+  signingTime?: string | null;
+  /** null: not verified (our own signature, made a moment ago) */
+  valid: boolean | null;
+  problems?: { code: string; message: string }[];
+}
+
+export interface OutboxItem {
+  id: number;
+  itemType: 'document' | 'service-document';
+  itemId: number;
+  idempotencyKey: string;
+  attempts: number;
+  lastError: string | null;
+}
+
+export interface DocumentQuery {
+  direction: Direction;
+  /** words from the title, file name or counterparty */
+  search?: string;
+  counterpartyId?: string;
+  status?: DocumentStatus | DocumentStatus[];
+  /** ISO date-times, inclusive bounds on the send date (or the local creation date before sending) */
+  from?: string;
+  to?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export type SessionOutcome = 'running' | 'done' | 'needs-clerk' | 'error' | 'interrupted';
+
+export interface SessionRunRow {
+  id: number;
+  trigger: string;
+  mode: string;
+  pid: number;
+  startedAt: string;
+  finishedAt: string | null;
+  outcome: SessionOutcome;
+  summary: Record<string, unknown>;
+}
+
+type Row = Record<string, unknown>;
+
+const now = () => new Date().toISOString();
+
+function toDocument(r: Row): DocumentRow {
+  return {
+    id: r.id as number,
+    hubId: r.hub_id as string | null,
+    direction: r.direction as Direction,
+    status: r.status as DocumentStatus,
+    statusReason: r.status_reason as string | null,
+    counterpartyId: r.counterparty_id as string,
+    counterpartyName: r.counterparty_name as string,
+    title: r.title as string,
+    kind: r.kind as string,
+    fileName: r.file_name as string,
+    blobHash: r.blob_hash as string,
+    size: r.size as number,
+    needsReceipt: r.needs_receipt === 1,
+    signatureState: r.signature_state as SignatureState,
+    signatureProblem: r.signature_problem as string | null,
+    createdAt: r.created_at as string,
+    sentAt: r.sent_at as string | null,
+    receivedAt: r.received_at as string | null,
+    updatedAt: r.updated_at as string,
+  };
+}
+
+function toServiceDocument(r: Row): ServiceDocumentRow {
+  return {
+    id: r.id as number,
+    hubId: r.hub_id as string | null,
+    documentId: r.document_id as number,
+    parentId: r.parent_id as number | null,
+    type: r.type as ServiceDocumentType,
+    direction: r.direction as Direction,
+    status: r.status as ServiceDocumentStatus,
+    pendingReason: r.pending_reason as string | null,
+    text: r.text as string | null,
+    fileName: r.file_name as string | null,
+    xmlHash: r.xml_hash as string | null,
+    signature: r.signature as Buffer | null,
+    signatureState: r.signature_state as SignatureState,
+    signatureProblem: r.signature_problem as string | null,
+    createdAt: r.created_at as string,
+    updatedAt: r.updated_at as string,
+  };
+}
+
+function toOutbox(r: Row): OutboxItem {
+  return {
+    id: r.id as number,
+    itemType: r.item_type as OutboxItem['itemType'],
+    itemId: r.item_id as number,
+    idempotencyKey: r.idempotency_key as string,
+    attempts: r.attempts as number,
+    lastError: r.last_error as string | null,
+  };
+}
+
+function signatureSummary(checks: SignatureCheck[]): { state: SignatureState; problem: string | null } {
+  if (checks.length === 0) return { state: 'invalid', problem: 'the document carries no signature' };
+  if (checks.some((c) => c.valid === false)) {
+    const problems = checks.flatMap((c) => (c.valid === false ? (c.problems ?? []).map((p) => p.message) : []));
+    return { state: 'invalid', problem: problems.join('; ') || 'the signature is not valid' };
+  }
+  return { state: checks.every((c) => c.valid === true) ? 'valid' : 'unverified', problem: null };
+}
+
+/** FTS5 trigram needs 3 characters; shorter words fall back to LIKE. Quotes make words literal. */
+function ftsQuery(search: string): string | undefined {
+  const words = search.split(/\s+/).filter((w) => w.length >= 3);
+  if (words.length === 0) return undefined;
+  return words.map((w) => `"${w.replaceAll('"', '""')}"`).join(' AND ');
+}
+
+export class ClerkStore {
+  readonly blobs: BlobStore;
+
+  private readonly statements = new Map<string, Database.Statement>();
+  /** Session log lines wait for the next commit: they land with the work they describe, without a flush of their own. */
+  private pendingLog: { runId: number; at: string; level: string; step: string; message: string }[] = [];
+
+  private constructor(
+    readonly db: Database.Database,
+    readonly dir: string,
+  ) {
+    this.blobs = new BlobStore(join(dir, 'blobs'));
+  }
+
+  /** Prepared once per SQL text: preparing costs more than running a small statement. */
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  /** Opens (creating and migrating if needed) the store of a profile directory. */
+  static open(profileDir: string): ClerkStore {
+    mkdirSync(profileDir, { recursive: true });
+    const db = new Database(join(profileDir, 'clerk.sqlite'));
+    db.pragma('journal_mode = WAL');
+    // FULL: a commit survives a power cut, which is what lets the cursor and the outbox vouch for what was stored.
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 10000');
+    migrate(db);
+    return new ClerkStore(db, profileDir);
+  }
+
+  close(): void {
+    if (this.pendingLog.length > 0) this.transaction(() => undefined);
+    this.db.close();
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db
+      .transaction(() => {
+        const result = fn();
+        this.flushLog();
+        return result;
+      })
+      .immediate();
+  }
+
+  private flushLog(): void {
+    const lines = this.pendingLog;
+    this.pendingLog = [];
+    for (const l of lines) this.sql('INSERT INTO session_log(run_id, at, level, step, message) VALUES (?, ?, ?, ?, ?)').run(l.runId, l.at, l.level, l.step, l.message);
+  }
+
+  // ---- cursors
+
+  cursor(name: string): string | undefined {
+    const r = this.sql('SELECT value FROM cursors WHERE name = ?').get(name) as { value: string } | undefined;
+    return r?.value;
+  }
+
+  setCursor(name: string, value: string): void {
+    this.sql('INSERT INTO cursors(name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
+      .run(name, value, now());
+  }
+
+  // ---- subscribers and contacts
+
+  upsertSubscriber(s: Subscriber & { data?: unknown }): void {
+    this.sql(
+        `INSERT INTO subscribers(id, name, inn, kpp, operator, data, updated_at) VALUES (@id, @name, @inn, @kpp, @operator, @data, @at)
+         ON CONFLICT(id) DO UPDATE SET name = excluded.name, inn = excluded.inn, kpp = excluded.kpp, operator = excluded.operator, data = excluded.data, updated_at = excluded.updated_at`,
+      )
+      .run({ id: s.id, name: s.name, inn: s.inn ?? null, kpp: s.kpp ?? null, operator: s.operator ?? null, data: JSON.stringify(s.data ?? {}), at: now() });
+  }
+
+  subscriber(id: string): Subscriber | undefined {
+    const r = this.sql('SELECT id, name, inn, kpp, operator FROM subscribers WHERE id = ?').get(id) as Subscriber | undefined;
+    return r;
+  }
+
+  /** By exact id or INN, else by a part of the name. */
+  findSubscribers(query: string, limit = 20): Subscriber[] {
+    return this.sql(
+        `SELECT id, name, inn, kpp, operator FROM subscribers
+         WHERE id = @q OR inn = @q OR name LIKE '%' || @q || '%' COLLATE NOCASE
+         ORDER BY (id = @q OR inn = @q) DESC, name LIMIT @limit`,
+      )
+      .all({ q: query, limit }) as Subscriber[];
+  }
+
+  upsertContact(c: Contact & { data?: unknown }): void {
+    this.sql(
+        `INSERT INTO contacts(id, counterparty_id, state, data, updated_at) VALUES (@id, @counterpartyId, @state, @data, @at)
+         ON CONFLICT(id) DO UPDATE SET counterparty_id = excluded.counterparty_id, state = excluded.state, data = excluded.data, updated_at = excluded.updated_at`,
+      )
+      .run({ id: c.id, counterpartyId: c.counterpartyId, state: c.state, data: JSON.stringify(c.data ?? {}), at: now() });
+  }
+
+  contacts(): Contact[] {
+    return this.sql('SELECT id, counterparty_id AS counterpartyId, state FROM contacts ORDER BY id').all() as Contact[];
+  }
+
+  // ---- documents
+
+  document(id: number): DocumentRow | undefined {
+    const r = this.sql('SELECT * FROM documents WHERE id = ?').get(id) as Row | undefined;
+    return r && toDocument(r);
+  }
+
+  documentByHubId(hubId: string): DocumentRow | undefined {
+    const r = this.sql('SELECT * FROM documents WHERE hub_id = ?').get(hubId) as Row | undefined;
+    return r && toDocument(r);
+  }
+
+  signatures(documentId: number): (SignatureCheck & { id: number })[] {
+    return (this.sql('SELECT * FROM signatures WHERE document_id = ? ORDER BY id').all(documentId) as Row[]).map((r) => ({
+      id: r.id as number,
+      cms: r.cms as Buffer,
+      signer: r.signer as string | null,
+      signingTime: r.signing_time as string | null,
+      valid: r.valid === null ? null : r.valid === 1,
+      problems: JSON.parse(r.problems as string) as { code: string; message: string }[],
+    }));
+  }
+
+  private insertSignature(documentId: number, s: SignatureCheck): void {
+    this.sql('INSERT INTO signatures(document_id, cms, signer, signing_time, valid, problems, verified_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(documentId, s.cms, s.signer ?? null, s.signingTime ?? null, s.valid === null ? null : s.valid ? 1 : 0, JSON.stringify(s.problems ?? []), s.valid === null ? null : now());
+  }
+
+  /**
+   * Puts a signed document into the outbox: the document, its signature and the outbox entry
+   * with its idempotency key are written together, before any attempt to send.
+   */
+  queueOutgoingDocument(input: {
+    counterpartyId: string;
+    counterpartyName?: string;
+    title: string;
+    kind?: string;
+    fileName: string;
+    blobHash: string;
+    size: number;
+    needsReceipt?: boolean;
+    signature: SignatureCheck;
+  }): { documentId: number; idempotencyKey: string } {
+    return this.transaction(() => {
+      const at = now();
+      const { lastInsertRowid } = this.sql(
+          `INSERT INTO documents(direction, status, counterparty_id, counterparty_name, title, kind, file_name, blob_hash, size, needs_receipt, signature_state, created_at, updated_at, sort_at)
+           VALUES ('out', 'queued', @counterpartyId, @counterpartyName, @title, @kind, @fileName, @blobHash, @size, @needsReceipt, @state, @at, @at, @at)`,
+        )
+        .run({
+          counterpartyId: input.counterpartyId,
+          counterpartyName: input.counterpartyName ?? this.subscriber(input.counterpartyId)?.name ?? '',
+          title: input.title,
+          kind: input.kind ?? '',
+          fileName: input.fileName,
+          blobHash: input.blobHash,
+          size: input.size,
+          needsReceipt: input.needsReceipt === false ? 0 : 1,
+          state: signatureSummary([input.signature]).state,
+          at,
+        });
+      const documentId = Number(lastInsertRowid);
+      this.insertSignature(documentId, input.signature);
+      const idempotencyKey = this.addToOutbox('document', documentId);
+      return { documentId, idempotencyKey };
+    });
+  }
+
+  private addToOutbox(itemType: OutboxItem['itemType'], itemId: number): string {
+    const key = randomUUID();
+    this.sql('INSERT INTO outbox(item_type, item_id, idempotency_key, created_at) VALUES (?, ?, ?, ?)').run(itemType, itemId, key, now());
+    return key;
+  }
+
+  waitingOutbox(): OutboxItem[] {
+    return (this.sql("SELECT * FROM outbox WHERE state = 'waiting' ORDER BY id").all() as Row[]).map(toOutbox);
+  }
+
+  /** An attempt that failed on the way (the item stays waiting). Attempts are counted with their outcome, not before: a crash mid-request leaves the count one short, nothing else. */
+  noteOutboxError(outboxId: number, error: string): void {
+    this.sql('UPDATE outbox SET last_error = ?, attempts = attempts + 1 WHERE id = ?').run(error, outboxId);
+  }
+
+  /** The hub accepted an outgoing document: record its id and close the outbox entry, together. */
+  completeDocumentSend(outboxId: number, documentId: number, hub: { hubId: string; sentAt?: string | null }): void {
+    this.transaction(() => {
+      const at = now();
+      this.sql(
+          `UPDATE documents SET hub_id = @hubId, status = CASE WHEN status = 'queued' THEN 'sent' ELSE status END,
+             sent_at = COALESCE(@sentAt, sent_at, @at), sort_at = COALESCE(@sentAt, sent_at, @at), updated_at = @at WHERE id = @id`,
+        )
+        .run({ hubId: hub.hubId, sentAt: hub.sentAt ?? null, at, id: documentId });
+      this.sql("UPDATE outbox SET state = 'done', done_at = ?, last_error = NULL, attempts = attempts + 1 WHERE id = ?").run(at, outboxId);
+    });
+  }
+
+  /** The hub refused for good (not a network failure): the entry stops, the item says why. */
+  failOutbox(outboxId: number, reason: string): void {
+    this.transaction(() => {
+      const item = this.sql('SELECT * FROM outbox WHERE id = ?').get(outboxId) as Row | undefined;
+      if (!item) return;
+      const at = now();
+      this.sql("UPDATE outbox SET state = 'failed', last_error = ?, done_at = ?, attempts = attempts + 1 WHERE id = ?").run(reason, at, outboxId);
+      if (item.item_type === 'document') {
+        this.sql("UPDATE documents SET status = 'rejected', status_reason = ?, updated_at = ? WHERE id = ?").run(reason, at, item.item_id);
+      } else {
+        this.sql("UPDATE service_documents SET status = 'pending', pending_reason = ?, updated_at = ? WHERE id = ?").run(`the hub refused it: ${reason}`, at, item.item_id);
+      }
+    });
+  }
+
+  /**
+   * Stores a document the hub told us about (received; or sent by another workplace of ours)
+   * with its verified signatures; a replayed event finds it by its hub id and changes nothing.
+   * A received document that needs a receipt gets its pending receipt notice here, in the
+   * caller's transaction; one whose signature does not verify gets none: the flow answers it
+   * with a clarification request, which the clerk decides on.
+   */
+  recordIncomingDocument(input: {
+    hubId: string;
+    direction?: Direction;
+    counterpartyId: string;
+    counterpartyName?: string;
+    title: string;
+    kind?: string;
+    fileName: string;
+    blobHash: string;
+    size: number;
+    needsReceipt: boolean;
+    sentAt?: string | null;
+    signatures: SignatureCheck[];
+  }): { documentId: number; created: boolean } {
+    const existing = this.documentByHubId(input.hubId);
+    if (existing) return { documentId: existing.id, created: false };
+    const at = now();
+    const direction = input.direction ?? 'in';
+    const summary = signatureSummary(input.signatures);
+    const { lastInsertRowid } = this.sql(
+        `INSERT INTO documents(hub_id, direction, status, counterparty_id, counterparty_name, title, kind, file_name, blob_hash, size, needs_receipt,
+           signature_state, signature_problem, created_at, sent_at, received_at, updated_at, sort_at)
+         VALUES (@hubId, @direction, @status, @counterpartyId, @counterpartyName, @title, @kind, @fileName, @blobHash, @size, @needsReceipt,
+           @state, @problem, @at, @sentAt, @at, @at, COALESCE(@sentAt, @at))`,
+      )
+      .run({
+        hubId: input.hubId,
+        direction,
+        status: direction === 'in' ? 'received' : 'sent',
+        counterpartyId: input.counterpartyId,
+        counterpartyName: input.counterpartyName ?? this.subscriber(input.counterpartyId)?.name ?? '',
+        title: input.title,
+        kind: input.kind ?? '',
+        fileName: input.fileName,
+        blobHash: input.blobHash,
+        size: input.size,
+        needsReceipt: input.needsReceipt ? 1 : 0,
+        state: summary.state,
+        problem: summary.problem,
+        at,
+        sentAt: input.sentAt ?? null,
+      });
+    const documentId = Number(lastInsertRowid);
+    for (const s of input.signatures) this.insertSignature(documentId, s);
+    if (direction === 'in' && input.needsReceipt) {
+      if (summary.state === 'invalid') this.setDocumentStatus(documentId, 'received', `the signature does not verify (${summary.problem}): a receipt notice is not due; send a clarification request`);
+      else this.requireServiceDocument(documentId, 'receipt', 'waiting for a signature');
+    }
+    return { documentId, created: true };
+  }
+
+  setDocumentStatus(documentId: number, status: DocumentStatus, reason: string | null = null): void {
+    this.sql('UPDATE documents SET status = ?, status_reason = ?, updated_at = ? WHERE id = ?').run(status, reason, now(), documentId);
+  }
+
+  /** Records the hub's send date (from its confirmation) for the lists' ordering. */
+  setDocumentSentAt(documentId: number, sentAt: string): void {
+    this.sql('UPDATE documents SET sent_at = ?, sort_at = ?, updated_at = ? WHERE id = ?').run(sentAt, sentAt, now(), documentId);
+  }
+
+  listDocuments(q: DocumentQuery): { items: DocumentRow[]; total: number } {
+    const where = ['d.direction = @direction'];
+    const params: Record<string, unknown> = { direction: q.direction, limit: q.limit ?? 50, offset: q.offset ?? 0 };
+    let from = 'documents d';
+    if (q.search?.trim()) {
+      const fts = ftsQuery(q.search.trim());
+      if (fts) {
+        from = 'documents_search s JOIN documents d ON d.id = s.rowid';
+        where.push('documents_search MATCH @fts');
+        params.fts = fts;
+      } else {
+        where.push("(d.title LIKE @like OR d.file_name LIKE @like OR d.counterparty_name LIKE @like)");
+        params.like = `%${q.search.trim()}%`;
+      }
+    }
+    if (q.counterpartyId) {
+      where.push('d.counterparty_id = @counterpartyId');
+      params.counterpartyId = q.counterpartyId;
+    }
+    if (q.status) {
+      const statuses = Array.isArray(q.status) ? q.status : [q.status];
+      where.push(`d.status IN (${statuses.map((_, i) => `@status${i}`).join(', ')})`);
+      statuses.forEach((s, i) => (params[`status${i}`] = s));
+    }
+    if (q.from) {
+      where.push('d.sort_at >= @from');
+      params.from = q.from;
+    }
+    if (q.to) {
+      where.push('d.sort_at <= @to');
+      params.to = q.to;
+    }
+    const sql = `FROM ${from} WHERE ${where.join(' AND ')}`;
+    const items = (this.sql(`SELECT d.* ${sql} ORDER BY d.sort_at DESC, d.id DESC LIMIT @limit OFFSET @offset`).all(params) as Row[]).map(toDocument);
+    const { total } = this.sql(`SELECT count(*) AS total ${sql}`).get(params) as { total: number };
+    return { items, total };
+  }
+
+  // ---- service documents
+
+  serviceDocument(id: number): ServiceDocumentRow | undefined {
+    const r = this.sql('SELECT * FROM service_documents WHERE id = ?').get(id) as Row | undefined;
+    return r && toServiceDocument(r);
+  }
+
+  serviceDocumentByHubId(hubId: string): ServiceDocumentRow | undefined {
+    const r = this.sql('SELECT * FROM service_documents WHERE hub_id = ?').get(hubId) as Row | undefined;
+    return r && toServiceDocument(r);
+  }
+
+  serviceDocumentsOf(documentId: number): ServiceDocumentRow[] {
+    return (this.sql('SELECT * FROM service_documents WHERE document_id = ? ORDER BY id').all(documentId) as Row[]).map(toServiceDocument);
+  }
+
+  /** A service document the flow requires from us; a receipt notice is required once per document. */
+  requireServiceDocument(documentId: number, type: 'receipt' | 'clarification', reason: string, text: string | null = null): number {
+    const at = now();
+    const r = this.sql(
+        `INSERT INTO service_documents(document_id, type, direction, status, pending_reason, text, created_at, updated_at)
+         VALUES (?, ?, 'out', 'pending', ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      )
+      .run(documentId, type, reason, text, at, at);
+    if (r.changes === 1) return Number(r.lastInsertRowid);
+    const existing = this.sql("SELECT id FROM service_documents WHERE document_id = ? AND type = ? AND direction = 'out'").get(documentId, type) as { id: number };
+    return existing.id;
+  }
+
+  /**
+   * What the flow still requires from us: to sign (pending) or to send (signed). `refused`
+   * holds the hub's reason when it refused an earlier signed version: sessions do not re-sign
+   * those on their own (the clerk looks first).
+   */
+  pendingServiceDocuments(limit = 10_000): (ServiceDocumentRow & { document: DocumentRow; refused: string | null })[] {
+    const rows = this.sql(
+        `SELECT sd.*, (SELECT o.last_error FROM outbox o WHERE o.item_type = 'service-document' AND o.item_id = sd.id AND o.state = 'failed') AS refused
+         FROM service_documents sd WHERE sd.direction = 'out' AND sd.status IN ('pending', 'signed') ORDER BY sd.id LIMIT ?`,
+      )
+      .all(limit) as Row[];
+    return rows.map((r) => {
+      const sd = toServiceDocument(r);
+      return { ...sd, document: this.document(sd.documentId)!, refused: r.refused as string | null };
+    });
+  }
+
+  countPendingServiceDocuments(): number {
+    return (this.sql("SELECT count(*) AS n FROM service_documents WHERE direction = 'out' AND status IN ('pending', 'signed')").get() as { n: number }).n;
+  }
+
+  setPendingReason(serviceDocumentId: number, reason: string): void {
+    this.sql("UPDATE service_documents SET pending_reason = ?, updated_at = ? WHERE id = ? AND status = 'pending'").run(reason, now(), serviceDocumentId);
+  }
+
+  /** The signed XML and its signature, and the outbox entry that will send them, in one transaction. */
+  markServiceDocumentSigned(serviceDocumentId: number, signed: { fileName: string; xmlHash: string; signature: Buffer }): string {
+    return this.transaction(() => {
+      // A version the hub refused was never processed there: the new one goes with a new key.
+      this.sql("DELETE FROM outbox WHERE item_type = 'service-document' AND item_id = ? AND state = 'failed'").run(serviceDocumentId);
+      this.sql("UPDATE service_documents SET status = 'signed', pending_reason = NULL, file_name = ?, xml_hash = ?, signature = ?, signature_state = 'valid', updated_at = ? WHERE id = ? AND status = 'pending'")
+        .run(signed.fileName, signed.xmlHash, signed.signature, now(), serviceDocumentId);
+      return this.addToOutbox('service-document', serviceDocumentId);
+    });
+  }
+
+  completeServiceDocumentSend(outboxId: number, serviceDocumentId: number, hubId: string): void {
+    this.transaction(() => {
+      const at = now();
+      this.sql("UPDATE service_documents SET status = 'sent', hub_id = ?, updated_at = ? WHERE id = ?").run(hubId, at, serviceDocumentId);
+      this.sql("UPDATE outbox SET state = 'done', done_at = ?, last_error = NULL, attempts = attempts + 1 WHERE id = ?").run(at, outboxId);
+      const sd = this.serviceDocument(serviceDocumentId)!;
+      const doc = this.document(sd.documentId)!;
+      if (doc.direction === 'in') this.setDocumentStatus(doc.id, sd.type === 'receipt' ? (doc.status === 'clarification-sent' ? doc.status : 'receipt-sent') : 'clarification-sent');
+    });
+  }
+
+  /** A service document from the counterparty or the operator; a replay finds it by hub id. */
+  recordIncomingServiceDocument(input: {
+    hubId: string;
+    documentId: number;
+    type: ServiceDocumentType;
+    parentId?: number | null;
+    text?: string | null;
+    fileName?: string | null;
+    xmlHash?: string | null;
+    signature?: Buffer | null;
+    signatureState: SignatureState;
+    signatureProblem?: string | null;
+  }): { id: number; created: boolean } {
+    const existing = this.serviceDocumentByHubId(input.hubId);
+    if (existing) return { id: existing.id, created: false };
+    const at = now();
+    const r = this.sql(
+        `INSERT INTO service_documents(hub_id, document_id, parent_id, type, direction, status, text, file_name, xml_hash, signature, signature_state, signature_problem, created_at, updated_at)
+         VALUES (@hubId, @documentId, @parentId, @type, 'in', 'received', @text, @fileName, @xmlHash, @signature, @state, @problem, @at, @at)`,
+      )
+      .run({
+        hubId: input.hubId,
+        documentId: input.documentId,
+        parentId: input.parentId ?? null,
+        type: input.type,
+        text: input.text ?? null,
+        fileName: input.fileName ?? null,
+        xmlHash: input.xmlHash ?? null,
+        signature: input.signature ?? null,
+        state: input.signatureState,
+        problem: input.signatureProblem ?? null,
+        at,
+      });
+    return { id: Number(r.lastInsertRowid), created: true };
+  }
+
+  // ---- session runs and their log
+
+  startRun(trigger: string, mode: string): number {
+    // A run still "running" belongs to a process that died (the lock guarantees one session at a time).
+    this.sql("UPDATE session_runs SET outcome = 'interrupted', finished_at = COALESCE(finished_at, ?) WHERE outcome = 'running'").run(now());
+    return Number(this.sql('INSERT INTO session_runs(trigger, mode, pid, started_at) VALUES (?, ?, ?, ?)').run(trigger, mode, process.pid, now()).lastInsertRowid);
+  }
+
+  log(runId: number, level: 'info' | 'warn' | 'error', step: string, message: string): void {
+    this.pendingLog.push({ runId, at: now(), level, step, message });
+  }
+
+  finishRun(runId: number, outcome: SessionOutcome, summary: Record<string, unknown>): void {
+    this.transaction(() => this.sql('UPDATE session_runs SET outcome = ?, summary = ?, finished_at = ? WHERE id = ?').run(outcome, JSON.stringify(summary), now(), runId));
+  }
+
+  runs(limit = 20): SessionRunRow[] {
+    return (this.sql('SELECT * FROM session_runs ORDER BY id DESC LIMIT ?').all(limit) as Row[]).map((r) => ({
+      id: r.id as number,
+      trigger: r.trigger as string,
+      mode: r.mode as string,
+      pid: r.pid as number,
+      startedAt: r.started_at as string,
+      finishedAt: r.finished_at as string | null,
+      outcome: r.outcome as SessionOutcome,
+      summary: JSON.parse(r.summary as string) as Record<string, unknown>,
+    }));
+  }
+
+  runLog(runId: number): { at: string; level: string; step: string; message: string }[] {
+    return this.sql('SELECT at, level, step, message FROM session_log WHERE run_id = ? ORDER BY id').all(runId) as { at: string; level: string; step: string; message: string }[];
+  }
+}

@@ -1,0 +1,244 @@
+// Two organizations, two SoftHSM tokens of one test PKI, the real hub, and `edo-clerk` as a
+// child process: the document flow of issue 4 end to end, and what happens when the token or
+// its PIN is not there. A third organization in mode "server" runs the unattended agent with
+// a software key.
+import { execFileSync } from 'node:child_process';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acquireSessionLock } from '../../src/exchange/lock';
+import { OsKeychain } from '../../src/settings/keychain';
+import { keychainScope } from '../../src/settings/profile-dir';
+import { ClerkStore } from '../../src/store';
+import { startHub, type StartedHub } from '../support/hub';
+import { keychain, softhsm } from '../support/system';
+import { createTestPki, samplePeople, type TestPki } from '../support/test-pki';
+import { clerk, expectExit, registerOrg, startClerk, type Org } from './session-harness';
+
+const hsm = softhsm();
+const kc = keychain();
+
+describe.skipIf(!hsm.ok)(`exchange between two organizations through the hub ${hsm.reason ?? ''}`, () => {
+  let pki: TestPki;
+  let hub: StartedHub;
+  let dir: string;
+  let a: Org;
+  let b: Org;
+  let c: Org;
+  const profA = () => join(dir, 'profile-a');
+  const profB = () => join(dir, 'profile-b');
+  const profC = () => join(dir, 'profile-c');
+  const pinA = '1111';
+  const pinB = '2222';
+  const run = (profile: string, args: string[], stdin?: string) => clerk([...args, '--profile', profile, '--json'], { stdin });
+  const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+  function newFile(name: string): { path: string; content: Buffer } {
+    const content = Buffer.concat([Buffer.from(`%PDF-1.7 ${name}\n`), randomBytes(20_000)]);
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    return { path, content };
+  }
+
+  /** Reads a profile's database after its CLI process ended. */
+  function withStore<T>(profile: string, fn: (s: ClerkStore) => T): T {
+    const store = ClerkStore.open(profile);
+    try {
+      return fn(store);
+    } finally {
+      store.close();
+    }
+  }
+
+  beforeAll(async () => {
+    pki = await createTestPki([
+      { label: 'clerk-a', pin: pinA, keys: [{ algorithm: 'RSA-2048', person: samplePeople.ivanova }] },
+      { label: 'clerk-b', pin: pinB, keys: [{ algorithm: 'ECDSA-P256', person: samplePeople.petrov }] },
+    ]);
+    dir = mkdtempSync(join(tmpdir(), 'clerk-exchange-'));
+    hub = await startHub();
+    await hub.admin(['trust', 'add', pki.caCertificateFile]);
+    a = await registerOrg(hub, dir, { name: samplePeople.ivanova.organization, inn: samplePeople.ivanova.orgInn, kpp: '770101001' }, pki.tokens[0]!.keys);
+    b = await registerOrg(hub, dir, { name: samplePeople.petrov.organization, inn: samplePeople.petrov.orgInn, kpp: '780901001' }, pki.tokens[1]!.keys);
+
+    // The third organization's agent signs with a software key (PEM) issued by the same CA.
+    const agentPerson = { ...samplePeople.petrov, surname: 'Сидорова', givenNames: 'Анна Павловна', position: 'Оператор обмена', organization: 'ПАО "Лютик"', orgInn: '5401234567', personInn: '540112345678' };
+    const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const certificate = await pki.issue(keys.publicKey, agentPerson);
+    writeFileSync(join(dir, 'agent-key.pem'), keys.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    writeFileSync(join(dir, 'agent-cert.pem'), certificate.toString('pem'));
+    c = await hub.admin<Org>(['org', 'add', '--name', agentPerson.organization, '--inn', agentPerson.orgInn, '--kpp', '540101001', '--mode', 'server']);
+    await hub.admin(['user', 'add', '--org', c.id, '--cert', join(dir, 'agent-cert.pem')]);
+
+    const init = (profile: string, extra: string[]) => run(profile, ['profile', 'init', '--server', hub.url, '--trust', pki.caCertificateFile, ...extra]);
+    expectExit(await init(profA(), ['--module', pki.modulePath, '--token', 'clerk-a']), 0);
+    expectExit(await init(profB(), ['--module', pki.modulePath, '--token', 'clerk-b']), 0);
+    expectExit(await init(profC(), ['--mode', 'server', '--key-file', join(dir, 'agent-key.pem'), '--cert-file', join(dir, 'agent-cert.pem')]), 0);
+  });
+
+  afterAll(async () => {
+    await hub?.stop();
+    pki?.cleanup();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('each clerk logs in with the token certificate, syncs the directory, and the two connect as contacts', async () => {
+    const sa = expectExit(await run(profA(), ['session', '--pin-stdin'], pinA), 0).json;
+    expect(sa).toMatchObject({ outcome: 'done', mode: 'workstation' });
+    expect(sa.summary.subscribers).toBeGreaterThanOrEqual(3);
+    expectExit(await run(profB(), ['session', '--pin-stdin'], pinB), 0);
+    expect(expectExit(await run(profA(), ['contact', 'invite', b.inn, '--pin-stdin'], pinA), 0).json.contact.state).toBe('invited-by-me');
+    expect(expectExit(await run(profB(), ['contact', 'accept', a.inn, '--pin-stdin'], pinB), 0).json.contact.state).toBe('connected');
+
+    // One session at a time per profile, whoever starts it: here the test process holds B's lock.
+    const lock = acquireSessionLock(profB());
+    try {
+      expect(expectExit(await run(profB(), ['session', '--pin-stdin'], pinB), 1).json).toMatchObject({ code: 'session-busy', error: expect.stringMatching(new RegExp(`process ${process.pid}`)) });
+    } finally {
+      lock.release();
+    }
+  });
+
+  let sentTitle = '';
+  it('A sends a signed document; B receives and verifies it and sends the receipt notice; A sees "receipt received"', async () => {
+    const file = newFile('dogovor-15.pdf');
+    sentTitle = 'Договор поставки №15';
+    const sent = expectExit(await run(profA(), ['send', file.path, '--to', b.inn, '--title', sentTitle, '--pin-stdin'], pinA), 0).json;
+    expect(sent.summary.documentsSent).toBe(1);
+
+    const received = expectExit(await run(profB(), ['session', '--pin-stdin'], pinB), 0).json;
+    expect(received.summary).toMatchObject({ documentsReceived: 1, invalidSignatures: 0, serviceDocumentsSigned: 1, serviceDocumentsSent: 1, pending: 0 });
+    const inbox = expectExit(await run(profB(), ['inbox']), 0).json;
+    expect(inbox.items[0]).toMatchObject({ title: sentTitle, direction: 'in', signatureState: 'valid', status: 'receipt-sent', counterpartyId: a.id, fileName: 'dogovor-15.pdf' });
+    expect(inbox.items[0].blobHash).toBe(sha(file.content));
+
+    // OpenSSL, an independent verifier, accepts B's receipt notice and its signature.
+    withStore(profB(), (s) => {
+      const [receipt] = s.serviceDocumentsOf(inbox.items[0].id).filter((d) => d.type === 'receipt');
+      expect(receipt).toMatchObject({ direction: 'out', status: 'sent' });
+      expect(receipt!.fileName).toMatch(/^DP_IZVPOL_.*\.xml$/);
+      writeFileSync(join(dir, 'iop.sig'), receipt!.signature!);
+      execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', join(dir, 'iop.sig'), '-content', s.blobs.pathOf(receipt!.xmlHash!), '-CAfile', pki.caCertificateFile, '-purpose', 'any', '-out', '/dev/null'], { stdio: 'pipe' });
+      // the operator's confirmation of the send date came with the document
+      expect(s.serviceDocumentsOf(inbox.items[0].id).some((d) => d.type === 'send-confirmation' && d.direction === 'in')).toBe(true);
+    });
+
+    expectExit(await run(profA(), ['session', '--pin-stdin'], pinA), 0);
+    const outbox = expectExit(await run(profA(), ['outbox']), 0).json;
+    expect(outbox.items[0]).toMatchObject({ title: sentTitle, status: 'receipt-received' });
+    withStore(profA(), (s) => {
+      const chain = s.serviceDocumentsOf(outbox.items[0].id);
+      expect(chain.find((d) => d.type === 'receipt')).toMatchObject({ direction: 'in', status: 'received', signatureState: 'valid' });
+      expect(chain.find((d) => d.type === 'send-confirmation')).toMatchObject({ signatureState: 'valid' });
+    });
+  });
+
+  it('B sends a clarification request; A sees it', async () => {
+    const inbox = expectExit(await run(profB(), ['inbox', '--search', 'поставки']), 0).json;
+    const clarified = expectExit(await run(profB(), ['clarify', String(inbox.items[0].id), '--text', 'Уточните сумму в пункте 3', '--pin-stdin'], pinB), 0).json;
+    expect(clarified.summary).toMatchObject({ serviceDocumentsSigned: 1, serviceDocumentsSent: 1, pending: 0 });
+    const a2 = expectExit(await run(profA(), ['session', '--pin-stdin'], pinA), 0).json;
+    expect(a2.summary.serviceDocumentsReceived).toBe(1);
+    const outbox = expectExit(await run(profA(), ['outbox', '--status', 'clarification-requested']), 0).json;
+    expect(outbox.items.map((d: { title: string }) => d.title)).toEqual([sentTitle]);
+    withStore(profA(), (s) => {
+      const clarification = s.serviceDocumentsOf(outbox.items[0].id).find((d) => d.type === 'clarification');
+      expect(clarification).toMatchObject({ direction: 'in', signatureState: 'valid' });
+      expect(clarification!.fileName).toMatch(/^DP_UVUTOCH_/);
+    });
+  });
+
+  it('mode "server": the agent receives and signs the receipt with its software key; other entry points honour the mode', async () => {
+    expectExit(await run(profC(), ['session']), 0);
+    expectExit(await run(profA(), ['session', '--pin-stdin'], pinA), 0);
+    // Not a contact yet: the hub refuses, the clerk is told why, the document stays as rejected.
+    const refused = expectExit(await run(profA(), ['send', newFile('pismo-0.pdf').path, '--to', c.inn, '--title', 'Письмо до приглашения', '--pin-stdin'], pinA), 1).json;
+    expect(refused).toMatchObject({ code: 'rejected', error: expect.stringMatching(/refused "Письмо до приглашения"/) });
+    expect(expectExit(await run(profA(), ['outbox', '--status', 'rejected']), 0).json.items.map((d: { title: string }) => d.title)).toEqual(['Письмо до приглашения']);
+    expectExit(await run(profA(), ['contact', 'invite', c.inn, '--pin-stdin'], pinA), 0);
+    expectExit(await run(profC(), ['contact', 'accept', a.inn]), 0);
+    const file = newFile('akt-7.pdf');
+    expectExit(await run(profA(), ['send', file.path, '--to', c.inn, '--title', 'Акт №7', '--pin-stdin'], pinA), 0);
+
+    // The clerk's own run in server mode exchanges but leaves signing to the agent.
+    const manual = expectExit(await run(profC(), ['session']), 0).json;
+    expect(manual.summary).toMatchObject({ documentsReceived: 1, serviceDocumentsSigned: 0, pending: 1 });
+    expect(expectExit(await run(profC(), ['pending']), 0).json.pending[0].reason).toMatch(/agent signs/);
+    // A background (workstation) schedule does not run in server mode; the agent does not run in workstation mode.
+    expect(expectExit(await run(profC(), ['session', '--background']), 1).json.outcome).toBe('not-allowed');
+    expect(JSON.parse(expectExit(await run(profB(), ['agent', '--once']), 1).stdout).error).toMatch(/only in "server" mode/);
+
+    const agent = startClerk(['agent', '--interval', '1', '--profile', profC(), '--json']);
+    let status = '';
+    for (let i = 0; i < 30 && status !== 'receipt-received'; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      expectExit(await run(profA(), ['session', '--pin-stdin'], pinA), 0);
+      status = expectExit(await run(profA(), ['outbox', '--search', 'Акт']), 0).json.items[0].status;
+    }
+    agent.child.kill('SIGTERM');
+    const stopped = await agent.done;
+    expect(status).toBe('receipt-received');
+    expect(stopped.code).toBe(0); // stopped cleanly on SIGTERM
+    const results = stopped.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(results.some((r) => r.summary.serviceDocumentsSent === 1)).toBe(true);
+    expect(expectExit(await run(profC(), ['pending']), 0).json.pending).toEqual([]);
+  });
+
+  describe.skipIf(!kc.ok)(`without the clerk's token or PIN (B logs in as a service user; its password in the keychain) ${kc.reason ?? ''}`, () => {
+    beforeAll(async () => {
+      await hub.admin(['user', 'add', '--org', b.id, '--login', 'vasilek-robot'], { stdin: 'robot-secret-1' });
+      expectExit(await run(profB(), ['profile', 'init', '--login', 'vasilek-robot', '--password-stdin'], 'robot-secret-1\n'), 0);
+    });
+
+    it('a wrong PIN stops signing and reports the PIN state; the session still receives everything', async () => {
+      expectExit(await run(profA(), ['send', newFile('schet-21.pdf').path, '--to', b.inn, '--title', 'Счёт №21', '--pin-stdin'], pinA), 0);
+      const wrong = expectExit(await run(profB(), ['session', '--pin-stdin'], '9999'), 2).json;
+      expect(wrong.outcome).toBe('needs-clerk');
+      expect(wrong.clerkNeeded.code).toBe('pin-incorrect');
+      expect(wrong.clerkNeeded.message).toMatch(/clerk-b/);
+      expect(wrong.clerkNeeded.pinStatus).toHaveProperty('locked', false);
+      expect(wrong.summary).toMatchObject({ documentsReceived: 1, serviceDocumentsSigned: 0, pending: 1 });
+      const pending = expectExit(await run(profB(), ['pending']), 0).json.pending;
+      expect(pending).toHaveLength(1);
+      expect(pending[0]).toMatchObject({ type: 'receipt', status: 'pending', document: { title: 'Счёт №21' } });
+      expect(pending[0].reason).toMatch(/refused the PIN/);
+
+      // A background run never asks for a PIN and never burns a try: it needs the clerk.
+      const background = expectExit(await run(profB(), ['session', '--background']), 2).json;
+      expect(background.clerkNeeded.code).toBe('pin-required');
+
+      // A kept PIN the token refuses is dropped at once: the next background run does not try it again.
+      const secrets = new OsKeychain(keychainScope(profB()));
+      const serial = pki.tokens[1]!.serial;
+      await secrets.set(`pin/${serial}`, '8888');
+      expect(expectExit(await run(profB(), ['session', '--background']), 2).json.clerkNeeded.code).toBe('pin-incorrect');
+      expect(await secrets.get(`pin/${serial}`)).toBeUndefined();
+
+      // The clerk logs in and keeps the PIN: the background session signs and sends the receipt.
+      expectExit(await run(profB(), ['token', 'login', '--keep', '--pin-stdin'], pinB), 0);
+      const signed = expectExit(await run(profB(), ['session', '--background']), 0).json;
+      expect(signed.summary).toMatchObject({ serviceDocumentsSigned: 1, serviceDocumentsSent: 1, pending: 0 });
+      await secrets.delete(`pin/${serial}`);
+    });
+
+    it("with B's token absent the receipt waits as pending and the session still receives everything", async () => {
+      expectExit(await run(profA(), ['send', newFile('nakladnaya-3.pdf').path, '--to', b.inn, '--title', 'Накладная №3', '--pin-stdin'], pinA), 0);
+      expectExit(await run(profA(), ['send', newFile('pismo-9.pdf').path, '--to', b.inn, '--title', 'Письмо №9', '--pin-stdin'], pinA), 0);
+      // The token is pulled out: SoftHSM drops it from its slots.
+      execFileSync('softhsm2-util', ['--delete-token', '--serial', pki.tokens[1]!.serial], { env: process.env, stdio: 'pipe' });
+      const absent = expectExit(await run(profB(), ['session', '--pin-stdin'], pinB), 2).json;
+      expect(absent.clerkNeeded.code).toBe('token-not-present');
+      expect(absent.summary).toMatchObject({ documentsReceived: 2, serviceDocumentsSigned: 0, pending: 2 });
+      const titles = expectExit(await run(profB(), ['inbox', '--limit', '2']), 0).json.items.map((d: { title: string }) => d.title);
+      expect(titles.sort()).toEqual(['Накладная №3', 'Письмо №9']);
+      const pending = expectExit(await run(profB(), ['pending']), 0).json.pending;
+      expect(pending.map((p: { reason: string }) => p.reason)).toEqual([expect.stringMatching(/not present/), expect.stringMatching(/not present/)]);
+      // The blobs arrived whole.
+      withStore(profB(), (s) => {
+        for (const p of pending) expect(sha(readFileSync(s.blobs.pathOf(s.document(p.document.id)!.blobHash)))).toBe(s.document(p.document.id)!.blobHash);
+      });
+    });
+  });
+});
