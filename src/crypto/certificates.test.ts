@@ -102,4 +102,76 @@ describe('chains through intermediate CAs', () => {
     const without = await verifyDetached(await signDetached(content, signer), content, { trustedRoots: [root!] });
     expect(without.problems.map((p) => p.code)).toEqual(['untrusted-chain']);
   });
+
+  it('remembers no verdict that other bytes could inherit: a damaged intermediate or another root still fails', async () => {
+    const content = Buffer.from('Акт сверки');
+    const signer = new KeySigner(createPrivateKey(readFileSync(file('leaf.key'))), leaf!);
+    const signature = await signDetached(content, signer, { certificates: [intermediate!] });
+    expect((await verifyDetached(signature, content, { trustedRoots: [root!] })).valid).toBe(true);
+    // The intermediate's own signature is its last bytes: damaged, it no longer links the leaf to the root.
+    const at = signature.indexOf(intermediate!) + intermediate!.length - 3;
+    const damaged = Buffer.from(signature);
+    damaged[at]! ^= 0x01;
+    expect((await verifyDetached(damaged, content, { trustedRoots: [root!] })).problems.map((p) => p.code)).toEqual(['untrusted-chain']);
+    expect((await verifyDetached(signature, content, { trustedRoots: [selfSignedCa('other-root')] })).problems.map((p) => p.code)).toEqual(['untrusted-chain']);
+    expect((await verifyDetached(signature, content, { trustedRoots: [root!] })).valid).toBe(true);
+  });
+
+  it('judges the certificate bytes received, not a decoder\'s repair of them, as OpenSSL does', async () => {
+    const content = Buffer.from('Акт приёмки');
+    writeFileSync(file('repair.txt'), content);
+    const signer = new KeySigner(createPrivateKey(readFileSync(file('leaf.key'))), leaf!);
+    const signature = await signDetached(content, signer, { certificates: [intermediate!] });
+    // The intermediate's basicConstraints "critical" BOOLEAN TRUE as BER 0xfe instead of DER 0xff:
+    // a decoder re-encoding it restores the signed bytes, but these are not what its CA signed.
+    const at = signature.indexOf(Buffer.from([0x01, 0x01, 0xff]), signature.indexOf(intermediate!));
+    const reencoded = Buffer.from(signature);
+    reencoded[at + 2] = 0xfe;
+    const result = await verifyDetached(reencoded, content, { trustedRoots: [root!] });
+    expect(result.problems.map((p) => p.code)).toEqual(['untrusted-chain']);
+    writeFileSync(file('repair.p7s'), reencoded);
+    expect(() => openssl(['cms', '-verify', '-binary', '-inform', 'DER', '-in', 'repair.p7s', '-content', 'repair.txt', '-CAfile', 'root.pem', '-purpose', 'any', '-out', '/dev/null'])).toThrow();
+  });
+
+  it('refuses an entry of the certificates set that is no certificate at all, rather than skip it', async () => {
+    const content = Buffer.from('Счёт');
+    const signer = new KeySigner(createPrivateKey(readFileSync(file('leaf.key'))), leaf!);
+    const signature = await signDetached(content, signer, { certificates: [intermediate!] });
+    const damaged = Buffer.from(signature);
+    damaged[signature.indexOf(intermediate!)] = 0x00; // its SEQUENCE tag
+    const result = await verifyDetached(damaged, content, { trustedRoots: [intermediate!] });
+    expect(result.problems.map((p) => p.code)).toEqual(['malformed']);
+  });
+
+  it('reads a certificate buffer that its owner changed in place afresh', () => {
+    const bytes = Buffer.from(leaf!);
+    expect(describeCertificate(bytes).commonName).toBe('Сидорова Анна Ивановна');
+    intermediate!.copy(bytes);
+    expect(describeCertificate(bytes.subarray(0, intermediate!.length)).commonName).toBe('УЦ ООО Такском');
+    expect(describeCertificate(leaf!).commonName).toBe('Сидорова Анна Ивановна');
+  });
+
+  it('finds the signer named by subjectKeyIdentifier (openssl cms -keyid)', async () => {
+    const content = Buffer.from('Письмо по ключу');
+    writeFileSync(file('keyid.txt'), content);
+    openssl(['cms', '-sign', '-binary', '-keyid', '-outform', 'DER', '-in', 'keyid.txt', '-signer', 'leaf.pem', '-inkey', 'leaf.key', '-certfile', 'inter.pem', '-md', 'sha256', '-out', 'keyid.p7s']);
+    const result = await verifyDetached(readFileSync(file('keyid.p7s')), content, { trustedRoots: [root!] });
+    expect(result.problems).toEqual([]);
+    expect(result.signer?.commonName).toBe('Сидорова Анна Ивановна');
+  });
+
+  it('reads a signingTime after 2049, written as GeneralizedTime', async () => {
+    const content = Buffer.from('Договор на 2051 год');
+    const signingTime = new Date('2051-03-04T05:06:07Z');
+    const signer = new KeySigner(createPrivateKey(readFileSync(file('leaf.key'))), leaf!);
+    const result = await verifyDetached(await signDetached(content, signer, { signingTime, certificates: [intermediate!] }), content, { trustedRoots: [root!] });
+    expect(result.signingTime).toEqual(signingTime);
+    expect(result.problems.map((p) => p.code)).toEqual(['expired', 'expired', 'expired']);
+  });
 });
+
+/** A fresh self-signed CA certificate made by OpenSSL under `name`. */
+function selfSignedCa(name: string): Buffer {
+  openssl(['req', '-utf8', '-x509', ...ec, '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '30', '-subj', `/CN=${name}`, '-extensions', 'ca', '-config', file('ext.cnf')]);
+  return pemToDer(readFileSync(file(`${name}.pem`), 'utf8'))[0]!;
+}

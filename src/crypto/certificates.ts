@@ -3,7 +3,7 @@
 import { X509Certificate, createHash } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate, type Name, type AttributeValue } from '@peculiar/asn1-x509';
-import { readElement } from './der';
+import { readChildren, readElement } from './der';
 
 export interface CertificateIdentity {
   commonName: string;
@@ -72,13 +72,15 @@ function nameText(name: Name): string {
     .join(', ');
 }
 
-export function describeCertificate(der: Buffer): CertificateIdentity {
-  let certificate: Certificate;
+function parseCertificate(der: Buffer): Certificate {
   try {
-    certificate = AsnConvert.parse(der, Certificate);
+    return AsnConvert.parse(der, Certificate);
   } catch (e) {
     throw new CertificateError(`Not an X.509 certificate (DER): ${e instanceof Error ? e.message : String(e)}`);
   }
+}
+
+function identityOf(certificate: Certificate, der: Buffer): CertificateIdentity {
   const tbs = certificate.tbsCertificate;
   const subject = nameAttributes(tbs.subject);
   const field = (oid: string) => subject.find((a) => a.type === oid)?.value;
@@ -95,8 +97,102 @@ export function describeCertificate(der: Buffer): CertificateIdentity {
     serialNumber: Buffer.from(tbs.serialNumber).toString('hex').replace(/^(00)+(?=.)/, ''),
     notBefore: tbs.validity.notBefore.getTime(),
     notAfter: tbs.validity.notAfter.getTime(),
-    certificate: Buffer.from(der),
+    certificate: der,
   };
+}
+
+export function describeCertificate(der: Buffer): CertificateIdentity {
+  return knownCertificate(der).identity();
+}
+
+/** The exact DER of the issuer Name and serialNumber INTEGER inside a certificate's TBSCertificate. */
+export function issuerAndSerial(certificate: Buffer): { issuer: Buffer; serial: Buffer } {
+  const [tbs] = readChildren(readElement(certificate).contents);
+  const fields = readChildren(tbs!.contents);
+  const offset = fields[0]!.tag === 0xa0 ? 1 : 0; // [0] version is optional (v1)
+  return { serial: fields[offset]!.encoded, issuer: fields[offset + 2]!.encoded };
+}
+
+/** Computes once; remembers the value or the error thrown, as the bytes behind it never change. */
+function once<T>(compute: () => T): () => T {
+  let outcome: { value: T } | { error: unknown } | undefined;
+  return () => {
+    if (!outcome) {
+      try {
+        outcome = { value: compute() };
+      } catch (error) {
+        outcome = { error };
+      }
+    }
+    if ('error' in outcome) throw outcome.error;
+    return outcome.value;
+  };
+}
+
+let nextCertificateId = 0;
+
+/**
+ * One certificate's bytes and what is read from them, each read on first use. The same few
+ * certificates (the signers', the trusted roots) arrive with every signature the hub or an
+ * exchange session checks: parsing them once saves most of the cost of a verification.
+ */
+export class KnownCertificate {
+  /** Distinct per cache entry: chain results are remembered under these. */
+  readonly id = nextCertificateId++;
+  /** A private copy: the caller may reuse its buffer. */
+  readonly der: Buffer;
+
+  constructor(der: Buffer) {
+    this.der = Buffer.from(der);
+  }
+
+  /** @peculiar/asn1-x509's view; throws a CertificateError naming the problem. */
+  readonly asn = once(() => parseCertificate(this.der));
+  /** node:crypto's view (OpenSSL); throws what OpenSSL says. */
+  readonly x509 = once(() => new X509Certificate(this.der));
+  readonly publicKey = once(() => this.x509().publicKey);
+  readonly sha256 = once(() => createHash('sha256').update(this.der).digest());
+  readonly issuerAndSerial = once(() => issuerAndSerial(this.der));
+  /** The key identifier of the subjectKeyIdentifier extension, if there is one. */
+  readonly subjectKeyIdentifier = once(() => {
+    const extension = this.asn().tbsCertificate.extensions?.find((e) => e.extnID === '2.5.29.14');
+    return extension ? readElement(Buffer.from(extension.extnValue.buffer)).contents : undefined;
+  });
+  private readonly identityValue = once(() => identityOf(this.asn(), this.der));
+
+  /** A fresh copy each time: callers own what they get. */
+  identity(): CertificateIdentity {
+    const identity = this.identityValue();
+    return { ...identity, notBefore: new Date(identity.notBefore), notAfter: new Date(identity.notAfter), certificate: Buffer.from(identity.certificate) };
+  }
+}
+
+/** A Map kept to its `limit` newest-used entries. */
+class BoundedCache<V> {
+  private readonly entries = new Map<string, V>();
+  constructor(private readonly limit: number) {}
+
+  get(key: string, create: () => V): V {
+    let value = this.entries.get(key);
+    if (value !== undefined) {
+      this.entries.delete(key);
+    } else {
+      value = create();
+      if (this.entries.size >= this.limit) this.entries.delete(this.entries.keys().next().value!);
+    }
+    this.entries.set(key, value);
+    return value;
+  }
+}
+
+// Keyed by the bytes themselves (not a hash of them): a lookup costs a copy, and no collision can mix certificates up.
+const knownCertificates = new BoundedCache<KnownCertificate>(256);
+/** Real certificates are a few KiB; bytes far larger are read each time rather than kept. */
+const largestKept = 64 * 1024;
+
+export function knownCertificate(der: Buffer): KnownCertificate {
+  if (der.length > largestKept) return new KnownCertificate(der);
+  return knownCertificates.get(der.toString('latin1'), () => new KnownCertificate(der));
 }
 
 export function pemToDer(pem: string): Buffer[] {
@@ -123,20 +219,34 @@ export type ChainResult = { ok: true; chain: X509Certificate[] } | { ok: false; 
 
 const maxChainLength = 8;
 
+const chainResults = new BoundedCache<ChainResult>(512);
+
 /**
  * The path from `leaf` to one of `trustedRoots` (leaf first, the trusted certificate last),
  * through `intermediates` (e.g. the CMS certificates set), each link checked by signature.
  * Validity periods are left to the caller: they are judged at the signing time, not now.
+ * The answer depends only on the certificates' bytes, so it is remembered for them.
  */
 export function buildChain(leaf: Buffer, intermediates: Buffer[], trustedRoots: Buffer[]): ChainResult {
-  const parse = (der: Buffer): X509Certificate | undefined => {
+  return chainOf(knownCertificate(leaf), intermediates.map(knownCertificate), trustedRoots.map(knownCertificate));
+}
+
+/** buildChain over certificates already looked up. */
+export function chainOf(leaf: KnownCertificate, intermediates: KnownCertificate[], trustedRoots: KnownCertificate[]): ChainResult {
+  const key = `${leaf.id}/${intermediates.map((c) => c.id).join(',')}/${trustedRoots.map((c) => c.id).join(',')}`;
+  const result = chainResults.get(key, () => findChain(leaf, intermediates, trustedRoots));
+  return result.ok ? { ok: true, chain: [...result.chain] } : { ...result };
+}
+
+function findChain(leafCertificate: KnownCertificate, intermediates: KnownCertificate[], trustedRoots: KnownCertificate[]): ChainResult {
+  const parse = (certificate: KnownCertificate): X509Certificate | undefined => {
     try {
-      return new X509Certificate(der);
+      return certificate.x509();
     } catch {
       return undefined;
     }
   };
-  const leafCert = parse(leaf);
+  const leafCert = parse(leafCertificate);
   if (!leafCert) return { ok: false, message: 'the signer certificate cannot be parsed' };
   const roots = trustedRoots.map(parse).filter((c): c is X509Certificate => c !== undefined);
   const isTrusted = (c: X509Certificate) => roots.some((r) => r.raw.equals(c.raw));
@@ -158,6 +268,6 @@ export function buildChain(leaf: Buffer, intermediates: Buffer[], trustedRoots: 
   };
   const chain = extend([leafCert]);
   if (chain) return { ok: true, chain };
-  const leafIdentity = describeCertificate(leaf);
+  const leafIdentity = leafCertificate.identity();
   return { ok: false, message: `no chain from "${leafIdentity.subject}" (issuer "${leafIdentity.issuer}") to a trusted root` };
 }

@@ -1,15 +1,15 @@
 // Detached CMS SignedData with CAdES-BES signed attributes (DESIGN.md §5): what a document,
 // a service document or an authentication nonce is signed with, and how a received signature
 // is checked. Built by hand with DER helpers so that the bytes signed are exactly the bytes
-// sent; parsed with @peculiar/asn1-cms; verified with node:crypto.
+// sent; read straight from the DER (signed-data.ts); verified with node:crypto.
 import { X509Certificate, createHash, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { ContentInfo, SignedData, type SignerInfo } from '@peculiar/asn1-cms';
-import { AlgorithmIdentifier, Certificate, Time } from '@peculiar/asn1-x509';
+import { AlgorithmIdentifier, Time } from '@peculiar/asn1-x509';
 import { algorithmForKey, algorithmForSignerInfo, algorithmSpec, oids, type AlgorithmSpec } from './algorithms';
-import { buildChain, describeCertificate, type CertificateIdentity } from './certificates';
+import { chainOf, describeCertificate, issuerAndSerial, knownCertificate, type CertificateIdentity, type KnownCertificate } from './certificates';
 import { objectIdentifier, octetString, readChildren, readElement, sequence, setOf, tlv } from './der';
 import { digestContent, type ContentSource } from './digest';
+import { attributeValue, Malformed, readSignedData, type ReceivedSignature, type ReceivedSignerInfo } from './signed-data';
 import type { SignatureAlgorithm, Signer } from './signer';
 
 export type { ContentSource } from './digest';
@@ -32,14 +32,6 @@ function encodeTime(date: Date): Buffer {
   const digits = iso.slice(0, 19).replace(/[-T:]/g, '');
   const year = date.getUTCFullYear();
   return year >= 1950 && year < 2050 ? tlv(0x17, Buffer.from(`${digits.slice(2)}Z`, 'ascii')) : tlv(0x18, Buffer.from(`${digits}Z`, 'ascii'));
-}
-
-/** The exact DER of the issuer Name and serialNumber INTEGER inside a certificate's TBSCertificate. */
-function issuerAndSerial(certificate: Buffer): { issuer: Buffer; serial: Buffer } {
-  const [tbs] = readChildren(readElement(certificate).contents);
-  const fields = readChildren(tbs!.contents);
-  const offset = fields[0]!.tag === 0xa0 ? 1 : 0; // [0] version is optional (v1)
-  return { serial: fields[offset]!.encoded, issuer: fields[offset + 2]!.encoded };
 }
 
 /** ESS SigningCertificateV2 (RFC 5035) with one ESSCertIDv2: SHA-256 (the default, so omitted) and IssuerSerial. */
@@ -123,83 +115,44 @@ export interface VerifyOptions {
   at?: Date;
 }
 
-class Malformed extends Error {}
-
-function attributeValue(signerInfo: SignerInfo, oid: string): Buffer | undefined {
-  const attr = signerInfo.signedAttrs?.find((a) => a.attrType === oid);
-  if (!attr) return undefined;
-  if (attr.attrValues.length !== 1) throw new Malformed(`signed attribute ${oid} must have exactly one value`);
-  return Buffer.from(attr.attrValues[0]!);
-}
-
-interface ParsedSignature {
-  signerInfo: SignerInfo;
-  signedAttributes: Buffer;
-  certificates: Buffer[];
-}
-
 /**
- * The signed attributes exactly as received, re-tagged as a SET OF (RFC 5652 5.4): the bytes
- * the signature covers. Read from the DER itself, as a decode/re-encode could change them.
+ * The signingTime attribute's date. DER's two forms (UTCTime YYMMDDHHMMSSZ, GeneralizedTime
+ * YYYYMMDDHHMMSSZ) are read directly; anything else goes to @peculiar/asn1-x509's Time.
  */
-function rawSignedAttributes(cms: Buffer): Buffer {
-  const [, explicit] = readChildren(readElement(cms).contents);
-  const signedData = readChildren(readElement(explicit!.contents).contents);
-  const [signerInfo] = readChildren(signedData[signedData.length - 1]!.contents);
-  const attributes = readChildren(signerInfo!.contents).find((e) => e.tag === 0xa0);
-  if (!attributes) throw new Malformed('the SignerInfo has no signed attributes (CAdES-BES requires them)');
-  return Buffer.concat([Buffer.from([0x31]), attributes.encoded.subarray(1)]);
-}
-
-function parseSignedData(cms: Buffer): ParsedSignature {
-  let signedData: SignedData;
-  try {
-    const contentInfo = AsnConvert.parse(cms, ContentInfo);
-    if (contentInfo.contentType !== oids.signedData) throw new Malformed(`content type ${contentInfo.contentType} is not SignedData`);
-    signedData = AsnConvert.parse(contentInfo.content, SignedData);
-  } catch (e) {
-    if (e instanceof Malformed) throw e;
-    throw new Malformed(`not a DER CMS SignedData: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  if (signedData.encapContentInfo.eContent) throw new Malformed('the signature carries its content: a detached signature is expected');
-  if (signedData.signerInfos.length !== 1) throw new Malformed(`exactly one SignerInfo is expected, found ${signedData.signerInfos.length}`);
-  const signerInfo = signedData.signerInfos[0]!;
-  if (!signerInfo.signedAttrs) throw new Malformed('the SignerInfo has no signed attributes (CAdES-BES requires them)');
-  const signedAttributes = rawSignedAttributes(cms);
-  const certificates = (signedData.certificates ?? [])
-    .filter((choice) => choice.certificate)
-    .map((choice) => Buffer.from(AsnConvert.serialize(choice.certificate!)));
-  return { signerInfo, signedAttributes, certificates };
-}
-
-/** The key identifier of a certificate's subjectKeyIdentifier extension, if it has one. */
-function subjectKeyIdentifier(der: Buffer): Buffer | undefined {
-  const extension = AsnConvert.parse(der, Certificate).tbsCertificate.extensions?.find((e) => e.extnID === '2.5.29.14');
-  return extension ? readElement(Buffer.from(extension.extnValue.buffer)).contents : undefined;
+function signingTimeOf(value: Buffer): Date {
+  const element = readElement(value);
+  const text = element.contents.toString('latin1');
+  const utc = element.tag === 0x17 && /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text);
+  const generalized = element.tag === 0x18 && /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text);
+  const digits = (utc || generalized || undefined)?.slice(1).map(Number);
+  if (!digits) return AsnConvert.parse(value, Time).getTime();
+  const [year, month, day, hour, minute, second] = digits as [number, number, number, number, number, number];
+  // RFC 5280 4.1.2.5.1: a UTCTime year YY >= 50 is 19YY.
+  return new Date(Date.UTC(utc ? (year >= 50 ? 1900 : 2000) + year : year, month - 1, day, hour, minute, second));
 }
 
 /** The certificate the SignerInfo's sid names; undefined when none matches or the sid is unreadable. */
-function findSignerCertificate(signerInfo: SignerInfo, certificates: Buffer[]): Buffer | undefined {
+function findSignerCertificate(signerInfo: ReceivedSignerInfo, certificates: KnownCertificate[]): KnownCertificate | undefined {
   const sid = signerInfo.sid;
-  return certificates.find((der) => {
+  for (const certificate of certificates) {
     try {
-      if (sid.issuerAndSerialNumber) {
-        const { issuer, serial } = issuerAndSerial(der);
-        const wanted = sid.issuerAndSerialNumber;
-        return readElement(serial).contents.equals(Buffer.from(wanted.serialNumber)) && issuer.equals(Buffer.from(AsnConvert.serialize(wanted.issuer)));
+      if ('issuer' in sid) {
+        const { issuer, serial } = certificate.issuerAndSerial();
+        if (readElement(serial).contents.equals(sid.serialNumber) && issuer.equals(sid.issuer)) return certificate;
+      } else if (certificate.subjectKeyIdentifier()?.equals(sid.subjectKeyIdentifier)) {
+        return certificate;
       }
-      const ski = sid.subjectKeyIdentifier && subjectKeyIdentifier(der);
-      return !!ski && ski.equals(Buffer.from(sid.subjectKeyIdentifier!.buffer));
     } catch {
-      return false;
+      // Unreadable: not the signer's.
     }
-  });
+  }
+  return undefined;
 }
 
 const essHashes: Record<string, string> = { [oids.sha256]: 'sha256', [oids.sha384]: 'sha384', '2.16.840.1.101.3.4.2.3': 'sha512' };
 
 /** CAdES binds the signer certificate by hash (signingCertificateV2); a mismatch is a substituted certificate. */
-function checkSigningCertificate(signerInfo: SignerInfo, certificate: Buffer): string | undefined {
+function checkSigningCertificate(signerInfo: ReceivedSignerInfo, certificate: KnownCertificate): string | undefined {
   const value = attributeValue(signerInfo, oids.signingCertificateV2);
   if (!value) return undefined;
   try {
@@ -213,7 +166,8 @@ function checkSigningCertificate(signerInfo: SignerInfo, certificate: Buffer): s
       if (!hash) return `The signingCertificateV2 attribute uses an unsupported hash ${oid}`;
     }
     const certHash = fields[0]!;
-    if (certHash.tag !== 0x04 || !certHash.contents.equals(createHash(hash).update(certificate).digest())) {
+    const expected = hash === 'sha256' ? certificate.sha256() : createHash(hash).update(certificate.der).digest();
+    if (certHash.tag !== 0x04 || !certHash.contents.equals(expected)) {
       return 'The signingCertificateV2 attribute names another certificate than the one included as the signer\'s';
     }
     return undefined;
@@ -237,18 +191,19 @@ function checkSignature(spec: AlgorithmSpec, key: KeyObject, data: Buffer, signa
  * content that cannot be read (a missing file).
  */
 export async function verifyDetached(cms: Buffer, content: ContentSource, options: VerifyOptions): Promise<VerificationResult> {
-  let parsed: ParsedSignature;
+  let parsed: ReceivedSignature;
   let signingTime: Date | undefined;
   let messageDigest: Buffer;
   try {
-    parsed = parseSignedData(cms);
+    // A private copy: what is read from it is used after the content is hashed, and the caller may reuse its buffer meanwhile.
+    parsed = readSignedData(Buffer.from(cms));
     const timeValue = attributeValue(parsed.signerInfo, oids.signingTime);
-    signingTime = timeValue ? AsnConvert.parse(timeValue, Time).getTime() : undefined;
+    signingTime = timeValue ? signingTimeOf(timeValue) : undefined;
     const digestValue = attributeValue(parsed.signerInfo, oids.messageDigest);
     if (!digestValue) throw new Malformed('the messageDigest signed attribute is missing');
     const digestElement = readElement(digestValue);
     if (digestElement.tag !== 0x04) throw new Malformed('the messageDigest signed attribute is not an OCTET STRING');
-    messageDigest = Buffer.from(digestElement.contents);
+    messageDigest = digestElement.contents;
     const contentType = attributeValue(parsed.signerInfo, oids.contentType);
     if (!contentType) throw new Malformed('the contentType signed attribute is missing');
   } catch (e) {
@@ -268,9 +223,9 @@ export async function verifyDetached(cms: Buffer, content: ContentSource, option
 class ContentUnreadable extends Error {}
 
 async function checkSignedData(
-  signerInfo: SignerInfo,
+  signerInfo: ReceivedSignerInfo,
   signedAttributes: Buffer,
-  certificates: Buffer[],
+  certificates: KnownCertificate[],
   content: ContentSource,
   options: VerifyOptions,
   messageDigest: Buffer,
@@ -287,17 +242,17 @@ async function checkSignedData(
   let signer: CertificateIdentity;
   let publicKey: KeyObject;
   try {
-    signer = describeCertificate(certificate);
-    publicKey = new X509Certificate(certificate).publicKey;
+    signer = certificate.identity();
+    publicKey = certificate.publicKey();
   } catch (e) {
     return { valid: false, signingTime, problems: [{ code: 'malformed', message: `Malformed signer certificate: ${e instanceof Error ? e.message : String(e)}` }] };
   }
   const who = `${signer.commonName} (serial ${signer.serialNumber})`;
-  const spec = algorithmForSignerInfo(publicKey, signerInfo.digestAlgorithm.algorithm, signerInfo.signatureAlgorithm.algorithm);
+  const spec = algorithmForSignerInfo(publicKey, signerInfo.digestAlgorithm, signerInfo.signatureAlgorithm);
   if (!spec) {
     problems.push({
       code: 'unsupported-algorithm',
-      message: `Unsupported signature algorithm: key ${publicKey.asymmetricKeyType}${publicKey.asymmetricKeyDetails?.namedCurve ? ' ' + publicKey.asymmetricKeyDetails.namedCurve : ''}, digest ${signerInfo.digestAlgorithm.algorithm}, signature ${signerInfo.signatureAlgorithm.algorithm}`,
+      message: `Unsupported signature algorithm: key ${publicKey.asymmetricKeyType}${publicKey.asymmetricKeyDetails?.namedCurve ? ' ' + publicKey.asymmetricKeyDetails.namedCurve : ''}, digest ${signerInfo.digestAlgorithm}, signature ${signerInfo.signatureAlgorithm}`,
     });
     return result({ signer });
   }
@@ -308,22 +263,23 @@ async function checkSignedData(
   if (!digest.equals(messageDigest)) {
     problems.push({ code: 'digest-mismatch', message: `The content does not match the signature: its ${spec.hash} digest differs from the signed one` });
   }
-  if (!checkSignature(spec, publicKey, signedAttributes, Buffer.from(signerInfo.signature.buffer))) {
+  if (!checkSignature(spec, publicKey, signedAttributes, signerInfo.signature)) {
     problems.push({ code: 'bad-signature', message: `The signature value does not verify with the key of ${who}` });
   }
   const essProblem = checkSigningCertificate(signerInfo, certificate);
   if (essProblem) problems.push({ code: 'bad-signature', message: essProblem });
 
-  const chain = buildChain(certificate, certificates, options.trustedRoots);
+  const chain = chainOf(certificate, certificates, options.trustedRoots.map(knownCertificate));
   if (!chain.ok) problems.push({ code: 'untrusted-chain', message: `The certificate of ${who} is not trusted: ${chain.message}` });
 
   const at = options.at ?? signingTime ?? new Date();
-  for (const cert of chain.ok ? chain.chain : [new X509Certificate(certificate)]) {
-    const name = cert.raw.equals(certificate) ? `of ${who}` : `"${describeCertificate(cert.raw).subject}" in its chain`;
+  // Named only when at fault: describing a CA certificate costs a parse.
+  const name = (cert: X509Certificate) => (cert.raw.equals(certificate.der) ? `of ${who}` : `"${describeCertificate(cert.raw).subject}" in its chain`);
+  for (const cert of chain.ok ? chain.chain : [certificate.x509()]) {
     if (at < cert.validFromDate) {
-      problems.push({ code: 'not-yet-valid', message: `The certificate ${name} is valid only from ${cert.validFromDate.toISOString()}; the signature is dated ${at.toISOString()}` });
+      problems.push({ code: 'not-yet-valid', message: `The certificate ${name(cert)} is valid only from ${cert.validFromDate.toISOString()}; the signature is dated ${at.toISOString()}` });
     } else if (at > cert.validToDate) {
-      problems.push({ code: 'expired', message: `The certificate ${name} expired on ${cert.validToDate.toISOString()}; the signature is dated ${at.toISOString()}` });
+      problems.push({ code: 'expired', message: `The certificate ${name(cert)} expired on ${cert.validToDate.toISOString()}; the signature is dated ${at.toISOString()}` });
     }
   }
   return result({ signer, algorithm: spec.name });

@@ -87,3 +87,23 @@ export function ecdsaRawToDer(raw: Buffer): Buffer {
   const half = raw.length / 2;
   return sequence(unsignedInteger(raw.subarray(0, half)), unsignedInteger(raw.subarray(half)));
 }
+
+/** The dotted form of an OBJECT IDENTIFIER element, as @peculiar/asn1-schema gives it. */
+export function readObjectIdentifier(element: DerElement): string {
+  const bytes = element.contents;
+  if (element.tag !== 0x06 || bytes.length === 0) throw new Error('an OBJECT IDENTIFIER is expected');
+  if (bytes[bytes.length - 1]! & 0x80) throw new Error('truncated OBJECT IDENTIFIER');
+  // Numbers while the arcs stay exact (they always do in practice), BigInt past that.
+  const arcs: (number | bigint)[] = [];
+  let arc: number | bigint = 0;
+  for (const byte of bytes) {
+    arc = typeof arc === 'number' && arc < 2 ** 45 ? arc * 128 + (byte & 0x7f) : (BigInt(arc) << 7n) | BigInt(byte & 0x7f);
+    if (byte & 0x80) continue;
+    arcs.push(arc);
+    arc = 0;
+  }
+  const head = arcs[0]!;
+  const first = head < 80 ? Math.floor(Number(head) / 40) : 2;
+  const second = typeof head === 'number' ? head - first * 40 : head - BigInt(first * 40);
+  return [first, second, ...arcs.slice(1)].join('.');
+}
