@@ -41,6 +41,18 @@ export class BlobFiles {
     return createReadStream(this.pathOf(sha256));
   }
 
+  /** The stored size, or undefined when there is no such blob (the archive's view of the store). */
+  async stat(sha256: string): Promise<{ size: number } | undefined> {
+    return stat(this.pathOf(sha256)).then(
+      (s) => ({ size: s.size }),
+      () => undefined,
+    );
+  }
+
+  open(sha256: string): Readable {
+    return this.read(sha256);
+  }
+
   /** Streams `input` to disk, checking its hash and size; nothing is kept unless both are right. */
   async write(sha256: string, input: Readable): Promise<BlobWriteResult> {
     const tmp = join(this.tmpDir, `${randomUUID()}.part`);

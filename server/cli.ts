@@ -4,9 +4,9 @@ import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import pino from 'pino';
 import { certificateFingerprint, describeCertificate, readCertificates } from '../src/crypto/certificates';
-import { Inn, Kpp, OperatingMode } from '../src/protocol';
+import { Inn, Kpp, OperatingMode, Permission } from '../src/protocol';
 import { hashPassword } from './auth/passwords';
-import { defaultMaxBlobSize, openHubData, type HubData } from './data-dir';
+import { defaultMaxBlobSize, openHubData, openOrganizationData, type HubData, type OrganizationData } from './data-dir';
 import { createHub } from './hub';
 import type { SubscriberRecord } from './storage/storage';
 import { certificateSummary, ownSubscriberView, userView } from './views';
@@ -17,14 +17,23 @@ Usage: edo-hub <command> [options]        every command takes --data DIR and --j
 
 Commands:
   serve --data DIR [--host 127.0.0.1] [--port 8480] [--max-blob-size BYTES] [--token-ttl SECONDS]
-                                   run the hub (port 0 picks a free port; the URL is printed)
+        [--smtp-host HOST --smtp-port PORT --smtp-from ADDRESS]
+                                   run the hub (port 0 picks a free port; the URL is printed);
+                                   archive notices go out by e-mail only with --smtp-host
   org add --name NAME --inn INN [--kpp KPP] [--mode server|workstation|manual]
                                    register an organization (subscriber); KPP is required for a 10-digit INN
   org list                         the registered organizations
   user add --org ID|INN (--cert FILE | --login LOGIN) [--name NAME]
                                    register a user: a certificate holder, or a service user whose
                                    password is read from stdin (both --cert and --login: either way)
-  user list [--org ID|INN]         the registered users
+  user list [--org ID|INN]         the registered users (the first user of an organization
+                                   administers its settings)
+  org grant --org ID|INN --user ID --permission P[,P]
+                                   give a user permissions in the organization settings
+                                   (${Permission.options.join(', ')})
+  archive quota --org ID|INN [--bytes N]
+                                   the organization's archive usage; with --bytes, set its quota
+  archive check                    recompute the whole archive and its signed tree heads
   trust add CA.pem                 trust a CA (PEM, one or more certificates, or DER) for logins and signatures
   trust list                       the trusted CAs
   operator                         the operator's identity and certificate
@@ -74,10 +83,16 @@ function print(json: boolean, value: unknown, human: string): void {
   console.log(json ? JSON.stringify(value) : human);
 }
 
-async function withData<T>(dir: string, fn: (data: HubData) => Promise<T>): Promise<T> {
+async function withData<T>(dir: string, fn: (data: HubData, org: OrganizationData) => Promise<T>): Promise<T> {
   const data = await openHubData(dir);
   try {
-    return await fn(data);
+    // A command does not wait out a failing webhook's minute of retries: one attempt each.
+    const org = openOrganizationData(data, { webhookRetryDelaysMs: [], onNotifyError: (e) => console.error(`edo-hub: ${e.message}`) });
+    try {
+      return await fn(data, org);
+    } finally {
+      await org.close();
+    }
   } finally {
     await data.storage.close();
   }
@@ -99,19 +114,48 @@ async function readStdin(): Promise<string> {
 }
 
 async function serve(args: string[]): Promise<number> {
-  const o = parse(args, { host: { type: 'string' }, port: { type: 'string' }, 'max-blob-size': { type: 'string' }, 'token-ttl': { type: 'string' }, 'log-level': { type: 'string' } });
+  const o = parse(args, {
+    host: { type: 'string' },
+    port: { type: 'string' },
+    'max-blob-size': { type: 'string' },
+    'token-ttl': { type: 'string' },
+    'log-level': { type: 'string' },
+    'smtp-host': { type: 'string' },
+    'smtp-port': { type: 'string' },
+    'smtp-from': { type: 'string' },
+  });
   const port = integer(o.string('port'), 'port', 8480);
   if (port > 65535) throw new UsageError('--port must be at most 65535');
-  const data = await openHubData(o.data, { maxBlobSize: integer(o.string('max-blob-size'), 'max-blob-size', defaultMaxBlobSize, 1) });
+  const smtpHost = o.string('smtp-host');
+  if (!smtpHost && (o.string('smtp-port') || o.string('smtp-from'))) throw new UsageError('--smtp-port and --smtp-from need --smtp-host');
+  const smtp = smtpHost
+    ? { host: smtpHost, port: integer(o.string('smtp-port'), 'smtp-port', 25, 1), from: o.string('smtp-from') ?? `"EDO hub archive" <archive@${smtpHost}>` }
+    : undefined;
   // Logs go to stderr: stdout carries the command's own output (the URL line).
   const logger = pino({ level: o.string('log-level') ?? 'info', base: { service: 'edo-hub' } }, pino.destination(2));
-  const { app } = createHub({ ...data, version: version(), logger, tokenTtlSeconds: integer(o.string('token-ttl'), 'token-ttl', 3600, 1) });
+  const data = await openHubData(o.data, { maxBlobSize: integer(o.string('max-blob-size'), 'max-blob-size', defaultMaxBlobSize, 1) });
+  let org: OrganizationData;
+  try {
+    org = openOrganizationData(data, {
+      ...(smtp ? { smtp } : {}),
+      onNotifyError: (err, event) => logger.error({ err, event: event.type, orgId: event.orgId }, 'an archive notice was not delivered'),
+    });
+  } catch (e) {
+    await data.storage.close();
+    throw e;
+  }
+  if (!smtp) logger.warn('archive e-mail notices are off: no --smtp-host given (webhooks still get every event)');
+  const { app } = createHub({ ...data, settings: org.settings, archive: org.archive, version: version(), logger, tokenTtlSeconds: integer(o.string('token-ttl'), 'token-ttl', 3600, 1) });
+  const closeData = async () => {
+    await org.close();
+    await data.storage.close();
+  };
   let stopping: Promise<void> | undefined;
   const stop = (signal: string) =>
     (stopping ??= (async () => {
       logger.info({ signal }, 'shutting down');
       await app.close();
-      await data.storage.close();
+      await closeData();
       logger.info('stopped');
     })());
   const closed = new Promise<void>((resolve) => {
@@ -120,7 +164,7 @@ async function serve(args: string[]): Promise<number> {
   try {
     await app.listen({ host: o.string('host') ?? '127.0.0.1', port });
   } catch (e) {
-    await data.storage.close();
+    await closeData();
     throw e;
   }
   const address = app.server.address();
@@ -144,23 +188,39 @@ async function org(args: string[]): Promise<number> {
     if (inn.data.length === 10 && !kpp) throw new UsageError('--kpp is required for an organization with a 10-digit INN (FNS format 1.03 names it in every service document)');
     const mode = OperatingMode.safeParse(o.string('mode') ?? 'workstation');
     if (!mode.success) throw new UsageError(`--mode must be one of ${OperatingMode.options.join(', ')}`);
-    return withData(o.data, async (data) => {
+    return withData(o.data, async (data, { settings }) => {
       // The subscriber id is its EDO participant id (ИдУчастЭДО): the operator's id, then a unique part.
       const id = `${data.operator.identity.edoId}${randomUUID().replace(/-/g, '')}`;
       const created = await data.storage.addSubscriber({ id, name, inn: inn.data, ...(kpp?.data ? { kpp: kpp.data } : {}), operatingMode: mode.data, at: new Date().toISOString() });
-      print(o.json, ownSubscriberView(created), `organization ${created.name} (INN ${created.inn}) registered: ${created.id}`);
+      // The settings hold the operating mode from now on; the administrator is the first user added.
+      settings.initializeOrganization(id, { administrators: [], operatingMode: mode.data });
+      print(o.json, ownSubscriberView(created, settings.operatingMode(id)), `organization ${created.name} (INN ${created.inn}) registered: ${created.id}`);
       return 0;
     });
   }
   if (sub === 'list') {
     const o = parse(rest, {});
-    return withData(o.data, async (data) => {
-      const all = await data.storage.listSubscribers(0, Number.MAX_SAFE_INTEGER);
-      print(o.json, all.map(ownSubscriberView), all.map((s) => `${s.id}  ${s.inn}  ${s.name}  (${s.operatingMode})`).join('\n') || 'no organizations');
+    return withData(o.data, async (data, { settings }) => {
+      const all = (await data.storage.listSubscribers(0, Number.MAX_SAFE_INTEGER)).map((s) => ownSubscriberView(s, settings.operatingMode(s.id)));
+      print(o.json, all, all.map((s) => `${s.id}  ${s.inn}  ${s.name}  (${s.operatingMode})`).join('\n') || 'no organizations');
       return 0;
     });
   }
-  throw new UsageError('org add | org list');
+  if (sub === 'grant') {
+    const o = parse(rest, { org: { type: 'string' }, user: { type: 'string' }, permission: { type: 'string' } });
+    const permissions = o.required('permission').split(',').map((p) => p.trim());
+    for (const p of permissions) if (!Permission.safeParse(p).success) throw new UsageError(`--permission: "${p}" is not one of ${Permission.options.join(', ')}`);
+    return withData(o.data, async (data, { settings }) => {
+      const subscriber = await findOrg(data, o.required('org'));
+      const target = await data.storage.getUser(o.required('user'));
+      if (target?.subscriberId !== subscriber.id) throw new UsageError(`no user ${o.required('user')} in ${subscriber.name} (see: edo-hub user list --org ${subscriber.id})`);
+      settings.grantAsOperator(subscriber.id, target.id, permissions as Permission[]);
+      const granted = { orgId: subscriber.id, userId: target.id, permissions: settings.permissionsOf(subscriber.id, target.id) };
+      print(o.json, granted, `${target.name} in ${subscriber.name}: ${granted.permissions.join(', ')}`);
+      return 0;
+    });
+  }
+  throw new UsageError('org add | org list | org grant');
 }
 
 async function user(args: string[]): Promise<number> {
@@ -175,8 +235,9 @@ async function user(args: string[]): Promise<number> {
     const identity = certificate ? describeCertificate(certificate) : undefined;
     const password = login ? await readStdin() : undefined;
     if (login && !password) throw new UsageError('the password of a service user is read from stdin, and it is empty');
-    return withData(o.data, async (data) => {
+    return withData(o.data, async (data, { settings }) => {
       const subscriber = await findOrg(data, o.required('org'));
+      const first = (await data.storage.listUsers(subscriber.id)).length === 0;
       if (identity?.orgInn && identity.orgInn !== subscriber.inn) {
         throw new UsageError(`the certificate of ${identity.commonName} is issued for the organization with INN ${identity.orgInn}, not ${subscriber.name} (INN ${subscriber.inn})`);
       }
@@ -190,6 +251,8 @@ async function user(args: string[]): Promise<number> {
         ...(login ? { login, passwordHash: await hashPassword(password!) } : {}),
         ...(certificate && identity ? { certificate: { der: certificate, summary: certificateSummary(identity) } } : {}),
       });
+      // The first user of an organization administers its settings (and gives others rights there).
+      if (first) settings.grantAsOperator(subscriber.id, created.id, ['change-organization-settings']);
       print(o.json, userView(created), `user ${created.name} registered for ${subscriber.name}: ${created.id}`);
       return 0;
     });
@@ -237,6 +300,30 @@ async function trust(args: string[]): Promise<number> {
   throw new UsageError('trust add CA.pem | trust list');
 }
 
+async function archive(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === 'quota') {
+    const o = parse(rest, { org: { type: 'string' }, bytes: { type: 'string' } });
+    const bytes = o.string('bytes');
+    return withData(o.data, async (data, { archive: log }) => {
+      const subscriber = await findOrg(data, o.required('org'));
+      const figures = bytes === undefined ? log.usage(subscriber.id) : log.setQuota(subscriber.id, integer(bytes, 'bytes', 0, 1));
+      print(o.json, { orgId: subscriber.id, ...figures }, `${subscriber.name}: ${figures.usage}`);
+      return 0;
+    });
+  }
+  if (sub === 'check') {
+    const o = parse(rest, {});
+    return withData(o.data, async (_data, { archive: log }) => {
+      const problems = log.checkIntegrity();
+      if (problems.length > 0) throw new Error(`THE ARCHIVE IS DAMAGED: ${problems.join('; ')}`);
+      print(o.json, { size: log.size(), problems }, `the archive of ${log.size()} entries is intact`);
+      return 0;
+    });
+  }
+  throw new UsageError('archive quota --org ID [--bytes N] | archive check');
+}
+
 async function operator(args: string[]): Promise<number> {
   const o = parse(args, {});
   return withData(o.data, async (data) => {
@@ -269,6 +356,8 @@ export async function main(argv: string[]): Promise<number> {
         return await trust(args);
       case 'operator':
         return await operator(args);
+      case 'archive':
+        return await archive(args);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

@@ -1,8 +1,15 @@
-// The hub's data directory: hub.sqlite (WAL), blobs/ (content-addressed files) and operator/
-// (the operator's key and certificate). Opened the same way by `serve` and by administration.
+// The hub's data directory: hub.sqlite (WAL), blobs/ (content-addressed files), operator/
+// (the operator's key and certificate) and archive.sqlite (the signed-data archive, apart so
+// that its append-only log is never touched by the exchange's migrations or clean-ups).
+// Opened the same way by `serve` and by administration.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { ArchiveLog } from './archive/log';
+import type { ArchiveEvent } from './archive/events';
+import { ArchiveMailer, ArchiveNotifier, WebhookDispatcher, type SmtpSettings } from './archive/notify';
 import { BlobFiles } from './blobs';
+import { OrganizationSettingsService } from './organization';
 import { openOperator, type Operator } from './operator';
 import { SqliteStorage } from './storage/sqlite';
 import type { HubStorage } from './storage/storage';
@@ -26,6 +33,74 @@ export async function openHubData(dir: string, options: { maxBlobSize?: number }
     return { dir: root, storage, blobs, operator };
   } catch (e) {
     await storage.close();
+    throw e;
+  }
+}
+
+export interface OrganizationData {
+  settings: OrganizationSettingsService;
+  archive: ArchiveLog;
+  webhooks: WebhookDispatcher;
+  notifier: ArchiveNotifier;
+  /** Waits for the notices under way, then closes the databases. */
+  close(): Promise<void>;
+}
+
+export interface OrganizationDataOptions {
+  /** Where archive e-mail goes out; without it no e-mail is sent (webhooks still are). */
+  smtp?: SmtpSettings;
+  /** A notice that could not be delivered (the archive and the exchange go on). */
+  onNotifyError?: (error: Error, event: ArchiveEvent) => void;
+  webhookRetryDelaysMs?: readonly number[];
+}
+
+function openDatabase(file: string): Database.Database {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // The exchange storage writes the same hub.sqlite through its own handle: wait, do not fail.
+  db.pragma('busy_timeout = 5000');
+  return db;
+}
+
+/** The organization settings (on hub.sqlite, beside the exchange's tables), the archive (archive.sqlite) and its notices. */
+export function openOrganizationData(data: HubData, options: OrganizationDataOptions = {}): OrganizationData {
+  const db = openDatabase(join(data.dir, 'hub.sqlite'));
+  const archiveDb = openDatabase(join(data.dir, 'archive.sqlite'));
+  try {
+    // The notifier needs the settings (recipients, webhooks) and the settings report to the
+    // notifier: the closure reaches it once both exist (nothing is reported while constructing).
+    const notify = (event: ArchiveEvent) => notifier.notify(event);
+    const settings = new OrganizationSettingsService({
+      db,
+      issuer: data.operator.signer,
+      isMember: async (orgId, userId) => (await data.storage.getUser(userId))?.subscriberId === orgId,
+      organizationOf: (orgId) => data.storage.getSubscriber(orgId),
+      onArchiveEvent: notify,
+    });
+    const webhooks = new WebhookDispatcher({ db, registry: settings, ...(options.webhookRetryDelaysMs ? { retryDelaysMs: options.webhookRetryDelaysMs } : {}) });
+    const mailer = options.smtp ? new ArchiveMailer(options.smtp) : undefined;
+    const notifier = new ArchiveNotifier({
+      ...(mailer ? { mailer } : {}),
+      webhooks,
+      recipients: settings.archiveRecipients(async (orgId) => (await data.storage.getSubscriber(orgId))?.name),
+      onError: options.onNotifyError ?? (() => undefined),
+    });
+    const archive = new ArchiveLog({ db: archiveDb, signer: data.operator.signer, blobs: data.blobs, onEvent: notify });
+    return {
+      settings,
+      archive,
+      webhooks,
+      notifier,
+      async close() {
+        await notifier.idle();
+        mailer?.close();
+        archiveDb.close();
+        db.close();
+      },
+    };
+  } catch (e) {
+    archiveDb.close();
+    db.close();
     throw e;
   }
 }

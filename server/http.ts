@@ -64,7 +64,8 @@ export interface HttpContext {
   validateResponses: boolean;
 }
 
-async function authenticate(ctx: HttpContext, req: FastifyRequest): Promise<Caller> {
+/** The caller of a request with a bearer token (HubError 'unauthorized' without a valid one). */
+export async function authenticate(ctx: HttpContext, req: FastifyRequest): Promise<Caller> {
   const header = req.headers.authorization;
   const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
   if (!token) throw new HubError('unauthorized', 'Authorization: Bearer <token> is required; log in at /v1/auth/*');

@@ -2,8 +2,10 @@
 // One structured log line per request, with its id; graceful close wakes every long poll.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import type { ArchiveLog } from './archive/log';
 import type { BlobFiles } from './blobs';
-import { installErrorHandling, type HttpContext } from './http';
+import { authenticate, installErrorHandling, type HttpContext } from './http';
+import { organizationRoutes, type OrganizationSettingsService } from './organization';
 import { EventNotifier } from './notifier';
 import type { Operator } from './operator';
 import { LoginThrottle } from './auth/throttle';
@@ -19,6 +21,10 @@ export interface HubOptions {
   storage: HubStorage;
   blobs: BlobFiles;
   operator: Operator;
+  /** The organizations' settings: operating mode, access, archiving switches, information systems. */
+  settings: OrganizationSettingsService;
+  /** The signed-data archive (its own SQLite file). */
+  archive: ArchiveLog;
   version: string;
   logger: FastifyBaseLogger;
   /** Bearer token life. Default 1 hour. */
@@ -35,6 +41,8 @@ export interface HubOptions {
 export interface HubContext extends HttpContext {
   blobs: BlobFiles;
   operator: Operator;
+  settings: OrganizationSettingsService;
+  archive: ArchiveLog;
   notifier: EventNotifier;
   throttle: LoginThrottle;
   version: string;
@@ -47,6 +55,8 @@ export function createHub(options: HubOptions): { app: FastifyInstance; context:
     storage: options.storage,
     blobs: options.blobs,
     operator: options.operator,
+    settings: options.settings,
+    archive: options.archive,
     notifier: new EventNotifier(),
     throttle: options.throttle ?? new LoginThrottle(),
     version: options.version,
@@ -92,5 +102,15 @@ export function createHub(options: HubOptions): { app: FastifyInstance; context:
   registerBlobRoutes(app, context);
   registerDocumentRoutes(app, context);
   registerEventRoutes(app, context);
+  void app.register(organizationRoutes, {
+    principalOf: async (req) => {
+      const { user, subscriber } = await authenticate(context, req);
+      req.log = req.log.child({ subscriber: subscriber.id, user: user.id });
+      return { userId: user.id, orgId: subscriber.id, subscriberId: subscriber.id };
+    },
+    settings: options.settings,
+    archive: options.archive,
+    validateResponses: context.validateResponses,
+  });
   return { app, context };
 }

@@ -1,7 +1,7 @@
 // Stored records as the protocol shows them: only the fields of the schema, nothing internal.
 import type { CertificateIdentity } from '../src/crypto/certificates';
 import { certificateFingerprint } from '../src/crypto/certificates';
-import type { CertificateSummary, Contact, Document, OwnSubscriber, Party, ServiceDocument, Subscriber, User } from '../src/protocol';
+import type { CertificateSummary, Contact, Document, OperatingMode, OwnSubscriber, Party, ServiceDocument, Subscriber, User } from '../src/protocol';
 import { contactStateFor, type ContactRecord, type DocumentRecord, type SubscriberRecord, type UserRecord } from './storage/storage';
 
 export function certificateSummary(id: CertificateIdentity): CertificateSummary {
@@ -32,7 +32,8 @@ export const subscriberView = (s: SubscriberRecord): Subscriber => ({
   updatedAt: s.updatedAt,
 });
 
-export const ownSubscriberView = (s: SubscriberRecord): OwnSubscriber => ({ ...subscriberView(s), operatingMode: s.operatingMode });
+/** Our own organization; its operating mode lives in the organization settings (DESIGN.md §6). */
+export const ownSubscriberView = (s: SubscriberRecord, operatingMode: OperatingMode): OwnSubscriber => ({ ...subscriberView(s), operatingMode });
 
 export const userView = (u: UserRecord): User => ({
   id: u.id,

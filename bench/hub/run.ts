@@ -16,7 +16,7 @@ import pino from 'pino';
 import { signDetached } from '../../src/crypto/cms';
 import { KeySigner } from '../../src/crypto/key-signer';
 import { hashPassword } from '../../server/auth/passwords';
-import { openHubData } from '../../server/data-dir';
+import { openHubData, openOrganizationData } from '../../server/data-dir';
 import { createHub } from '../../server/hub';
 import { certificateSummary } from '../../server/views';
 import { describeCertificate } from '../../src/crypto/certificates';
@@ -94,7 +94,8 @@ async function main() {
   const data = await openHubData(dir);
   // Logged as in service (one line per request), into /dev/null.
   const logger = pino({ level: 'info' }, pino.destination('/dev/null'));
-  const { app: hub } = createHub({ ...data, version: 'bench', logger });
+  const org = openOrganizationData(data);
+  const { app: hub } = createHub({ ...data, settings: org.settings, archive: org.archive, version: 'bench', logger });
   const bare = Fastify({ logger: false });
   bare.post('/bare', async () => ({ ok: true }));
   bare.get('/bare', async () => ({ events: [], next: 0, hasMore: false }));
@@ -163,6 +164,7 @@ async function main() {
   } finally {
     await hub.close();
     await bare.close();
+    await org.close();
     await data.storage.close();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -89,6 +89,7 @@ CREATE TABLE IF NOT EXISTS archive_entries (
   org_bytes_after INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS archive_entries_by_org ON archive_entries (org_id, idx);
+CREATE INDEX IF NOT EXISTS archive_entries_by_document ON archive_entries (document_id, idx);
 -- hashes of complete subtrees above the leaves: node (level, i) covers leaves [i·2^level, (i+1)·2^level)
 CREATE TABLE IF NOT EXISTS archive_nodes (
   level INTEGER NOT NULL,
@@ -222,6 +223,7 @@ export class ArchiveLog {
       insertNode: db.prepare<[number, number, Buffer]>('INSERT INTO archive_nodes (level, idx, hash) VALUES (?, ?, ?)'),
       entry: db.prepare<[number], EntryRow>('SELECT * FROM archive_entries WHERE idx = ?'),
       entriesOf: db.prepare<[string, number, number], EntryRow>('SELECT * FROM archive_entries WHERE org_id = ? AND idx > ? ORDER BY idx LIMIT ?'),
+      entriesOfDocument: db.prepare<[string, string], EntryRow>('SELECT * FROM archive_entries WHERE document_id = ? AND org_id = ? ORDER BY idx'),
       used: db.prepare<[string], { used: number }>('SELECT org_bytes_after AS used FROM archive_entries WHERE org_id = ? ORDER BY idx DESC LIMIT 1'),
       quota: db.prepare<[string], { quota_bytes: number | null; notified_percent: number }>(
         'SELECT quota_bytes, notified_percent FROM archive_quotas WHERE org_id = ?',
@@ -527,6 +529,11 @@ export class ArchiveLog {
     const limit = pageLimit(options.limit);
     const rows = this.sql.entriesOf.all(orgId, options.after ?? -1, limit);
     return { items: rows.map(entryFromRow), next: rows.length === limit ? rows[rows.length - 1]!.idx : null };
+  }
+
+  /** The organization's entries of one signed item (a document or service document id), oldest first. */
+  entriesOfDocument(orgId: string, documentId: string): ArchivedEntry[] {
+    return this.sql.entriesOfDocument.all(documentId, orgId).map(entryFromRow);
   }
 
   /** The organization's entries that did not fit the quota (cursor: refusal id). */

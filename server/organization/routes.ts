@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { treeHeadToJson } from '../../src/archive/tree-head';
 import { organizationRoutes as routeTable, type NotArchivedEntry, type OrganizationRouteName, type OrganizationRouteSpec } from '../../src/protocol/organization';
-import { ArchiveNotFoundError } from '../archive/errors';
+import { ArchiveNotFoundError, ArchiveStorageDamagedError } from '../archive/errors';
 import type { ArchiveLog } from '../archive/log';
 import { HubError } from '../http';
 import { OrganizationSettingsError, type Actor, type OrganizationSettingsService } from './service';
@@ -55,6 +55,8 @@ function parse(schema: z.ZodType | undefined, value: unknown, where: string): un
 function toHubError(error: unknown): unknown {
   if (error instanceof OrganizationSettingsError) return new HubError(error.code, error.message);
   if (error instanceof ArchiveNotFoundError) return new HubError('not-found', error.message);
+  // Said in words: a client auditing the archive must learn that the hub cannot prove it any more.
+  if (error instanceof ArchiveStorageDamagedError) return new HubError('internal', error.message);
   // The archive log names a tree size or index out of range with a RangeError.
   if (error instanceof RangeError) return new HubError('invalid-request', error.message);
   return error;

@@ -8,6 +8,7 @@ import type { LoginResponse } from '../../src/protocol';
 import { verifyPassword } from '../auth/passwords';
 import type { HubContext } from '../hub';
 import { HubError, registerRoute, sha256Hex, type Caller } from '../http';
+import { informationSystemUser } from '../organization';
 import type { SubscriberRecord, UserRecord } from '../storage/storage';
 import { ownSubscriberView, userView } from '../views';
 
@@ -29,11 +30,11 @@ async function issueToken(ctx: HubContext, user: UserRecord, subscriber: Subscri
   const token = randomBytes(32).toString('base64url');
   const expiresAt = new Date(ctx.now().getTime() + ctx.tokenTtlMs).toISOString();
   await ctx.storage.createAccessToken(sha256Hex(token), { userId: user.id, subscriberId: subscriber.id, expiresAt });
-  return { accessToken: token, expiresAt, user: userView(user), subscriber: ownSubscriberView(subscriber) };
+  return { accessToken: token, expiresAt, user: userView(user), subscriber: ownSubscriberView(subscriber, ctx.settings.operatingMode(subscriber.id)) };
 }
 
-function meView({ user, subscriber }: Caller) {
-  return { user: userView(user), subscriber: ownSubscriberView(subscriber) };
+function meView(ctx: HubContext, { user, subscriber }: Caller) {
+  return { user: userView(user), subscriber: ownSubscriberView(subscriber, ctx.settings.operatingMode(subscriber.id)) };
 }
 
 /** Runs a login attempt under the throttle: refused while a wait is due; failures counted. */
@@ -72,12 +73,15 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: HubContext): void 
         const why = { unknown: 'is unknown', expired: 'has expired', used: 'was already used' }[use.kind];
         throw new HubError('challenge-invalid', `The challenge ${why}; request a new one at /v1/auth/challenge`);
       }
-      const result = await verifyDetached(Buffer.from(body.signature, 'base64'), use.nonce, { trustedRoots: await trustedRoots(ctx), at: now });
+      // The operator certificate is a root for logins only: it issues the information systems' certificates.
+      const roots = [...(await trustedRoots(ctx)), ctx.operator.certificate];
+      const result = await verifyDetached(Buffer.from(body.signature, 'base64'), use.nonce, { trustedRoots: roots, at: now });
       if (!result.valid || !result.signer) {
         const failure = signatureFailure(result.problems);
         throw new HubError(failure.code, `Certificate login refused: ${failure.message}`);
       }
-      const user = await ctx.storage.findUserByCertificate(certificateFingerprint(result.signer.certificate));
+      const fingerprint = certificateFingerprint(result.signer.certificate);
+      const user = (await ctx.storage.findUserByCertificate(fingerprint)) ?? (await informationSystemUser(ctx.settings, ctx.storage, fingerprint));
       if (!user) throw new HubError('certificate-unknown', `The certificate of ${result.signer.commonName} (serial ${result.signer.serialNumber}) is not registered to any user of this hub`);
       const subscriber = await ctx.storage.getSubscriber(user.subscriberId);
       if (!subscriber) throw new HubError('certificate-unknown', 'The user of this certificate has no organization');
@@ -95,7 +99,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: HubContext): void 
     }),
   );
 
-  registerRoute(app, ctx, 'me', async ({ caller }) => ({ status: 200, body: { ...meView(caller), expiresAt: caller.tokenExpiresAt } }));
+  registerRoute(app, ctx, 'me', async ({ caller }) => ({ status: 200, body: { ...meView(ctx, caller), expiresAt: caller.tokenExpiresAt } }));
 
   registerRoute(app, ctx, 'operator', async () => {
     const { identity, certificate } = ctx.operator;

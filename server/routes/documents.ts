@@ -3,15 +3,17 @@
 // confirms the send date with its own signed ПДОТПР to both sides. Service documents (ИОП,
 // УОУ) from the recipient are checked against the format, their signature and their parent.
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import { Readable } from 'node:stream';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { certificateFingerprint } from '../../src/crypto/certificates';
 import { signDetached, verifyDetached, type ContentSource, type VerificationResult } from '../../src/crypto/cms';
 import { buildSendConfirmation, FormatError, parseServiceDocument, type Participant, type ReferencedFile } from '../../src/formats';
-import type { DocumentStatus, ServiceDocument } from '../../src/protocol';
+import type { ArchiveReceipt, Document, DocumentStatus, ServiceDocument } from '../../src/protocol';
 import type { HubContext } from '../hub';
 import { HubError, registerRoute, sha256Hex, type RouteOutput } from '../http';
-import type { DocumentRecord, EventToAppend, IdempotencyScope, IdempotentResult, SubscriberRecord } from '../storage/storage';
+import type { DocumentRecord, EventToAppend, IdempotencyScope, IdempotentResult, SubscriberRecord, UserRecord } from '../storage/storage';
 import { certificateSummary, documentView, partyOf } from '../views';
+import { archiveAccepted } from './archiving';
 import { trustedRoots } from './auth';
 
 /** A pending claim older than this was left by a crashed hub and may be taken over. */
@@ -51,8 +53,14 @@ function participantOf(s: SubscriberRecord): Participant {
   return { id: s.id, organization: { name: s.name, inn: s.inn, ...(s.kpp ? { kpp: s.kpp } : {}) } };
 }
 
-/** Verifies a signature and that its signer is a registered user of `subscriber`. */
-async function checkSignature(ctx: HubContext, signature: Buffer, content: ContentSource, subscriber: SubscriberRecord, what: string): Promise<NonNullable<VerificationResult['signer']>> {
+/** Verifies a signature and that its signer is a registered user of `subscriber`; returns the signer and that user. */
+async function checkSignature(
+  ctx: HubContext,
+  signature: Buffer,
+  content: ContentSource,
+  subscriber: SubscriberRecord,
+  what: string,
+): Promise<{ signer: NonNullable<VerificationResult['signer']>; user: UserRecord }> {
   const result = await verifyDetached(signature, content, { trustedRoots: await trustedRoots(ctx), at: ctx.now() });
   if (!result.valid || !result.signer) {
     throw new HubError('document-signature-invalid', `The signature of ${what} is not valid: ${result.problems.map((p) => p.message).join('; ') || 'it does not verify'}`);
@@ -61,7 +69,7 @@ async function checkSignature(ctx: HubContext, signature: Buffer, content: Conte
   if (user?.subscriberId !== subscriber.id) {
     throw new HubError('signer-not-member', `${result.signer.commonName} (certificate ${result.signer.serialNumber}) who signed ${what} is not a registered user of ${subscriber.name}`);
   }
-  return result.signer;
+  return { signer: result.signer, user };
 }
 
 /** The recipient fetched the document: the first time, the sender learns it (and both see the status). */
@@ -85,12 +93,31 @@ async function partyDocument(ctx: HubContext, id: string, me: string): Promise<D
   return document;
 }
 
+/** The item with the caller's archive receipt, when its organization archived it (another organization's archive stays unseen). */
+function withReceipt<T extends { id: string }>(ctx: HubContext, orgId: string, item: T): T & { archive?: ArchiveReceipt } {
+  const entry = ctx.archive.entriesOfDocument(orgId, item.id)[0];
+  return entry ? { ...item, archive: { index: entry.index, leafHash: entry.leafHash } } : item;
+}
+
+/** A service document travels as XML in JSON; the archive keeps originals in the blob store, so it is put there first. */
+async function archiveServiceDocument(ctx: HubContext, sd: ServiceDocument, xml: Buffer, signer: UserRecord, log: FastifyBaseLogger): Promise<void> {
+  if (!ctx.settings.archivingApplies(sd.fromSubscriberId, signer.id)) return;
+  const sha256 = sha256Hex(xml);
+  const stored = await ctx.blobs.write(sha256, Readable.from(xml));
+  if (stored.kind !== 'stored') {
+    log.error({ serviceDocumentId: sd.id, stored }, 'the service document could not be put into the blob store for archiving');
+    return;
+  }
+  const kind = sd.type === 'receipt' ? 'receipt-notice' : 'clarification-request';
+  await archiveAccepted(ctx, { orgId: sd.fromSubscriberId, userId: signer.id, documentId: sd.id, kind, fileName: sd.fileName, blobSha256: sha256, size: xml.length, signatures: [sd.signature] }, log);
+}
+
 export function registerDocumentRoutes(app: FastifyInstance, ctx: HubContext): void {
   const { storage } = ctx;
 
-  registerRoute(app, ctx, 'sendDocument', async ({ headers, body, caller }) => {
+  registerRoute(app, ctx, 'sendDocument', async ({ headers, body, caller, req }) => {
     const me = caller.subscriber;
-    return idempotent(ctx, { subscriberId: me.id, scope: 'send-document', key: headers['idempotency-key'] }, body, async (finish) => {
+    const out = await idempotent(ctx, { subscriberId: me.id, scope: 'send-document', key: headers['idempotency-key'] }, body, async (finish) => {
       const recipient = body.recipientId === me.id ? undefined : await storage.getSubscriber(body.recipientId);
       if (!recipient) throw new HubError('not-found', body.recipientId === me.id ? 'A document cannot be sent to its own sender' : `No subscriber ${body.recipientId}`);
       const contact = await storage.getContact(me.id, recipient.id);
@@ -100,7 +127,7 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: HubContext): v
         throw new HubError('blob-missing', `The blob ${body.sha256} was not uploaded by you; PUT /v1/blobs/${body.sha256} first`);
       }
       const signature = Buffer.from(body.signature, 'base64');
-      const signer = await checkSignature(ctx, signature, { path: ctx.blobs.pathOf(body.sha256) }, me, `"${body.fileName}"`);
+      const { signer, user: signerUser } = await checkSignature(ctx, signature, { path: ctx.blobs.pathOf(body.sha256) }, me, `"${body.fileName}"`);
 
       const sentAt = ctx.now();
       const { identity } = ctx.operator;
@@ -150,8 +177,15 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: HubContext): v
         finish(201, view),
       );
       ctx.notifier.notify(appended);
+      await archiveAccepted(
+        ctx,
+        { orgId: me.id, userId: signerUser.id, documentId: id, kind: 'document', fileName: body.fileName, blobSha256: body.sha256, size, signatures: [body.signature] },
+        req.log,
+      );
       return { status: 201, body: view };
     });
+    // Also on a replay: the receipt is looked up, not remembered with the first answer.
+    return out === 'sent' || out.status !== 201 ? out : { ...out, body: withReceipt(ctx, me.id, out.body as Document) };
   });
 
   registerRoute(app, ctx, 'getDocument', async ({ params, caller }) => {
@@ -161,15 +195,16 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: HubContext): v
       await recordDelivery(ctx, document);
       document = await partyDocument(ctx, params.documentId, me);
     }
-    return { status: 200, body: documentView(document, await storage.listServiceDocuments(document.id)) };
+    const serviceDocuments = (await storage.listServiceDocuments(document.id)).map((sd) => withReceipt(ctx, me, sd));
+    return { status: 200, body: withReceipt(ctx, me, documentView(document, serviceDocuments)) };
   });
 
-  registerRoute(app, ctx, 'postServiceDocument', async ({ params, headers, body, caller }) => {
+  registerRoute(app, ctx, 'postServiceDocument', async ({ params, headers, body, caller, req }) => {
     const me = caller.subscriber;
     const document = await partyDocument(ctx, params.documentId, me.id);
     if (document.recipientId !== me.id) throw new HubError('forbidden', 'Only the recipient of a document posts its receipt notice or clarification request');
     const scope = { subscriberId: me.id, scope: `service-document:${document.id}`, key: headers['idempotency-key'] };
-    return idempotent(ctx, scope, body, async (finish) => {
+    const out = await idempotent(ctx, scope, body, async (finish) => {
       const chain = await storage.listServiceDocuments(document.id);
       const parentId = body.parentId ?? document.id;
       const parent: ReferencedFile | undefined =
@@ -200,7 +235,7 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: HubContext): v
       if (!parent.signatures.some((s) => parsed.referencedFile.signatures.some((r) => r.equals(s)))) {
         throw mismatch(`it does not carry the signature of "${parent.name}" as received`);
       }
-      const signer = await checkSignature(ctx, Buffer.from(body.signature, 'base64'), xml, me, body.fileName);
+      const { signer, user: signerUser } = await checkSignature(ctx, Buffer.from(body.signature, 'base64'), xml, me, body.fileName);
 
       const postedAt = ctx.now().toISOString();
       const serviceDocument: ServiceDocument = {
@@ -227,7 +262,9 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: HubContext): v
         finish(201, serviceDocument),
       );
       ctx.notifier.notify(appended);
+      await archiveServiceDocument(ctx, serviceDocument, xml, signerUser, req.log);
       return { status: 201, body: serviceDocument };
     });
+    return out === 'sent' || out.status !== 201 ? out : { ...out, body: withReceipt(ctx, me.id, out.body as ServiceDocument) };
   });
 }

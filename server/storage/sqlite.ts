@@ -186,8 +186,12 @@ export class SqliteStorage implements HubStorage {
     return row.value;
   }
 
+  async appendEvents(events: EventToAppend[], at: string): Promise<AppendedEvents> {
+    return this.write(() => this.appendEventsInTransaction(events, at));
+  }
+
   /** Appends events; must run inside a write transaction. */
-  private appendEvents(events: EventToAppend[], at: string): AppendedEvents {
+  private appendEventsInTransaction(events: EventToAppend[], at: string): AppendedEvents {
     const bump = this.sql('UPDATE subscribers SET last_event_seq = last_event_seq + 1 WHERE id = ? RETURNING last_event_seq AS seq');
     const insert = this.sql('INSERT INTO events (subscriber_id, seq, type, payload, at) VALUES (?, ?, ?, ?, ?)');
     return events.map(({ subscriberId, payload }) => {
@@ -341,7 +345,7 @@ export class SqliteStorage implements HubStorage {
         )
         .run(low, high, change.inviterId, change.inviteeId, change.state, change.message ?? null, revision, change.at);
       const contact = toContact(this.sql('SELECT * FROM contacts WHERE low_id = ? AND high_id = ?').get(low, high) as ContactRow);
-      return { contact, appended: this.appendEvents(change.events(contact), change.at) };
+      return { contact, appended: this.appendEventsInTransaction(change.events(contact), change.at) };
     });
   }
 
@@ -403,7 +407,7 @@ export class SqliteStorage implements HubStorage {
       this.sql('INSERT INTO documents (id, sender_id, recipient_id, data, sha256, status) VALUES (?, ?, ?, ?, ?, ?)')
         .run(d.id, d.senderId, d.recipientId, JSON.stringify(d), d.blob.sha256, d.status);
       this.finishIdempotent(result);
-      return this.appendEvents(events, d.sentAt);
+      return this.appendEventsInTransaction(events, d.sentAt);
     });
   }
 
@@ -422,7 +426,7 @@ export class SqliteStorage implements HubStorage {
       this.sql('INSERT INTO service_documents (id, document_id, type, data, posted_at) VALUES (?, ?, ?, ?, ?)').run(sd.id, sd.documentId, sd.type, JSON.stringify(sd), sd.postedAt);
       this.sql('UPDATE documents SET status = ? WHERE id = ?').run(status, sd.documentId);
       this.finishIdempotent(result);
-      return this.appendEvents(events, sd.postedAt);
+      return this.appendEventsInTransaction(events, sd.postedAt);
     });
   }
 
@@ -431,7 +435,7 @@ export class SqliteStorage implements HubStorage {
       // Only the first fetch counts, and a later status (receipt) is never set back.
       const row = this.sql(`UPDATE documents SET delivered_at = ?, status = CASE status WHEN 'sent' THEN 'delivered' ELSE status END WHERE id = ? AND delivered_at IS NULL RETURNING status`)
         .get(at, documentId) as { status: Document['status'] } | undefined;
-      return row ? this.appendEvents(events(row.status), at) : undefined;
+      return row ? this.appendEventsInTransaction(events(row.status), at) : undefined;
     });
   }
 

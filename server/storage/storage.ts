@@ -155,6 +155,8 @@ export interface HubStorage {
   markDelivered(documentId: string, at: string, events: (status: Document['status']) => EventToAppend[]): Promise<AppendedEvents | undefined>;
 
   // ---- events
+  /** Appends events outside a document's transaction (the archive's notices, after the exchange committed). */
+  appendEvents(events: EventToAppend[], at: string): Promise<AppendedEvents>;
   listEvents(subscriberId: string, after: number, limit: number): Promise<HubEvent[]>;
 
   close(): Promise<void>;

@@ -4,6 +4,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ClerkProfile } from '../exchange/profile';
 import { SessionBusyError } from '../exchange/lock';
 import { defaultProfileDir } from '../settings/profile-dir';
+import { archiveGet, archiveList, archiveStatus, archiveVerify } from './archive';
 import * as commands from './commands';
 import { CliError, makeOutput, type Output } from './output';
 
@@ -112,11 +113,10 @@ const table: Record<string, Command> = {
   clarify: { options: { ...token, text: { type: 'string' }, 'queue-only': { type: 'boolean' } }, positional: 1, run: commands.clarify },
   session: { options: { ...token, background: { type: 'boolean' } }, run: (p, o, _a, out) => commands.session(p, o, out) },
   agent: { options: { interval: { type: 'string' }, once: { type: 'boolean' } }, run: (p, o, _a, out) => commands.agent(p, o, out) },
-  // The archive commands load on use: the exchange commands never wait for (or break on) them.
-  'archive status': { options: archiveOptions, run: async (p, o, a, out) => (await import('./archive')).archiveStatus(p, o, a, out) },
-  'archive list': { options: archiveOptions, run: async (p, o, a, out) => (await import('./archive')).archiveList(p, o, a, out) },
-  'archive verify': { options: archiveOptions, run: async (p, o, a, out) => (await import('./archive')).archiveVerify(p, o, a, out) },
-  'archive get': { options: { ...archiveOptions, out: { type: 'string' } }, positional: 1, run: async (p, o, a, out) => (await import('./archive')).archiveGet(p, o, a, out) },
+  'archive status': { options: archiveOptions, run: archiveStatus },
+  'archive list': { options: archiveOptions, run: archiveList },
+  'archive verify': { options: archiveOptions, run: archiveVerify },
+  'archive get': { options: { ...archiveOptions, out: { type: 'string' } }, positional: 1, run: archiveGet },
 };
 
 export async function main(argv: string[]): Promise<number> {

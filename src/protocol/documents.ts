@@ -51,6 +51,13 @@ export const OperatorConfirmation = z.object({
 });
 export type OperatorConfirmation = z.infer<typeof OperatorConfirmation>;
 
+/** Where the signed-data archive put a document: its entry index and RFC 9162 leaf hash (hex). */
+export const ArchiveReceipt = z.object({
+  index: z.number().int().min(0),
+  leafHash: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type ArchiveReceipt = z.infer<typeof ArchiveReceipt>;
+
 /** A signed service document in a document's chain. */
 export const ServiceDocument = z.object({
   id: Id,
@@ -65,6 +72,8 @@ export const ServiceDocument = z.object({
   signature: Base64,
   signer: CertificateSummary,
   postedAt: Timestamp,
+  /** In the answer to its POST, when the signer's organization archives it and it was archived. */
+  archive: ArchiveReceipt.optional(),
 });
 export type ServiceDocument = z.infer<typeof ServiceDocument>;
 
@@ -87,6 +96,8 @@ export const Document = z.object({
   confirmation: OperatorConfirmation,
   /** Receipt notices and clarification requests, oldest first. */
   serviceDocuments: z.array(ServiceDocument),
+  /** In the answer to POST /v1/documents, when the sender's organization archives it and it was archived. */
+  archive: ArchiveReceipt.optional(),
 });
 export type Document = z.infer<typeof Document>;
 

@@ -57,6 +57,24 @@ export const ContactChangedEvent = z.object({
   contact: Contact,
 });
 
+export const ArchiveRefusedEvent = z.object({
+  ...base,
+  /**
+   * A document our user signed was not archived (the organization's archive quota is used up).
+   * The exchange itself went on; the entry is listed by GET /v1/archive/not-archived.
+   */
+  type: z.literal('archive.refused'),
+  documentId: Id,
+  /** What was not archived: document, receipt-notice, clarification-request. */
+  kind: z.string(),
+  fileName: z.string(),
+  /** The user whose signature asked for archiving. */
+  userId: Id,
+  /** Its id in GET /v1/archive/not-archived. */
+  refusedId: z.number().int(),
+  message: z.string(),
+});
+
 export const HubEvent = z.discriminatedUnion('type', [
   DocumentReceivedEvent,
   DocumentSentEvent,
@@ -64,6 +82,7 @@ export const HubEvent = z.discriminatedUnion('type', [
   ServiceDocumentReceivedEvent,
   DocumentStatusChangedEvent,
   ContactChangedEvent,
+  ArchiveRefusedEvent,
 ]);
 export type HubEvent = z.infer<typeof HubEvent>;
 export type HubEventType = HubEvent['type'];

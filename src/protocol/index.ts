@@ -6,4 +6,5 @@ export * from './directory';
 export * from './documents';
 export * from './events';
 export * from './routes';
+export * from './organization';
 export { buildOpenApi } from './openapi';

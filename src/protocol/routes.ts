@@ -23,7 +23,7 @@ import {
 import { BlobParams, BlobStored, Document, DocumentParams, IdempotentHeaders, PostServiceDocumentRequest, SendDocumentRequest, ServiceDocument } from './documents';
 import { EventsPage, EventsQuery } from './events';
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'HEAD';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
 
 export interface RouteSpec {
   method: HttpMethod;
