@@ -6,6 +6,7 @@ import { SessionBusyError } from '../exchange/lock';
 import { defaultProfileDir } from '../settings/profile-dir';
 import { archiveGet, archiveList, archiveStatus, archiveVerify } from './archive';
 import * as commands from './commands';
+import { demo } from '../sandbox/cli';
 import { CliError, makeOutput, type Output } from './output';
 
 const usage = `edo-clerk — EDO Clerk on the command line
@@ -37,6 +38,8 @@ Commands:
                                      the unattended exchange agent (operating mode "server") with the profile's
                                      software key, or a server token whose PIN was kept (token login --keep);
                                      stops cleanly on SIGTERM
+  demo                               the local sandbox: an exchange hub and a demo counterparty on this
+                                     machine, in the foreground until Ctrl+C (a new profile, or one it made)
   archive status | list | verify [--operator-cert CERT.pem]
                                      the organization's signed-data archive at the hub, checked here
   archive get N [--out DIR]          download archived entry N and its signatures
@@ -113,6 +116,7 @@ const table: Record<string, Command> = {
   clarify: { options: { ...token, text: { type: 'string' }, 'queue-only': { type: 'boolean' } }, positional: 1, run: commands.clarify },
   session: { options: { ...token, background: { type: 'boolean' } }, run: (p, o, _a, out) => commands.session(p, o, out) },
   agent: { options: { interval: { type: 'string' }, once: { type: 'boolean' } }, run: (p, o, _a, out) => commands.agent(p, o, out) },
+  demo: { options: {}, run: demo },
   'archive status': { options: archiveOptions, run: archiveStatus },
   'archive list': { options: archiveOptions, run: archiveList },
   'archive verify': { options: archiveOptions, run: archiveVerify },

@@ -1,0 +1,283 @@
+// The local sandbox: a whole exchange on this machine, for trying EDO Clerk without any
+// infrastructure. Inside the clerk's profile (`<profile>/sandbox/`): an exchange hub run as a
+// child process on loopback, a demo CA, the clerk's demo organization with a software demo key,
+// and a demo counterparty organization whose agent answers on its own. Made once; every later
+// start reuses it all. Key files are encrypted PKCS#8; their passwords are only in the keychain.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { signDetached } from '../crypto/cms';
+import { HttpExchangeClient } from '../exchange/http-client';
+import { acquireSessionLock, SessionBusyError, type SessionLock } from '../exchange/lock';
+import { ClerkProfile, secretNames } from '../exchange/profile';
+import { OsKeychain, type SecretStore } from '../settings/keychain';
+import { keychainScope } from '../settings/profile-dir';
+import { ProfileSettingsFile, type ProfileSettingsInput } from '../settings/settings';
+import { SoftwareSigner } from '../token/software-signer';
+import { DemoCounterparty, defaultSchedule, realTimers, type CounterpartyEvent, type CounterpartySchedule, type Timers } from './demo-counterparty';
+import { createDemoPki, type DemoPerson } from './demo-pki';
+import { hubAdmin, startHubProcess, type HubCommand, type HubProcess } from './hub-process';
+
+export const demoClerk: DemoPerson = {
+  surname: 'Иванова',
+  givenNames: 'Мария Петровна',
+  position: 'Делопроизводитель',
+  organization: 'ООО "Ромашка (песочница)"',
+  orgInn: '7701234567',
+  personInn: '770112345678',
+  city: 'Москва',
+};
+
+export const demoCounterparty: DemoPerson = {
+  surname: 'Петров',
+  givenNames: 'Сергей Иванович',
+  position: 'Генеральный директор',
+  organization: 'АО "Демо-контрагент"',
+  orgInn: '7809876543',
+  personInn: '780198765432',
+  city: 'Санкт-Петербург',
+};
+
+const kpp = { clerk: '770101001', counterparty: '780901001' };
+
+const Org = z.object({ id: z.string(), name: z.string(), inn: z.string(), kpp: z.string().optional() });
+type Org = z.infer<typeof Org>;
+
+const SandboxState = z.object({
+  version: z.literal(1),
+  /** Where the hub answered last time; the clerk's profile points there while it is a sandbox profile. */
+  hubUrl: z.url(),
+  clerk: Org,
+  counterparty: Org,
+  createdAt: z.string(),
+});
+export type SandboxState = z.infer<typeof SandboxState>;
+
+/** The sandbox's files, inside the clerk's profile; key and certificate paths are relative to the profile that uses them. */
+export function sandboxPaths(profileDir: string) {
+  const dir = join(resolve(profileDir), 'sandbox');
+  return {
+    dir,
+    state: join(dir, 'sandbox.json'),
+    hubData: join(dir, 'hub'),
+    ca: join(dir, 'demo-ca.pem'),
+    counterpartyProfile: join(dir, 'counterparty'),
+    clerkKey: 'sandbox/clerk-key.pem',
+    clerkCertificate: 'sandbox/clerk-certificate.pem',
+    clerkCa: 'sandbox/demo-ca.pem',
+    counterpartyKey: 'key.pem',
+    counterpartyCertificate: 'certificate.pem',
+    counterpartyCa: '../demo-ca.pem',
+  };
+}
+
+export function readSandboxState(profileDir: string): SandboxState | undefined {
+  const file = sandboxPaths(profileDir).state;
+  if (!existsSync(file)) return undefined;
+  const parsed = SandboxState.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) throw new Error(`The sandbox state ${file} is not valid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+
+/**
+ * The profile was made by the sandbox and still uses it: the app starts the sandbox with it. A
+ * clerk who has since set a real exchange server in Settings is no longer in the sandbox.
+ */
+export function isSandboxProfile(profileDir: string): boolean {
+  const state = readSandboxState(profileDir);
+  if (!state) return false;
+  const settings = new ProfileSettingsFile(resolve(profileDir));
+  return !settings.exists() || settings.read().serverUrl === state.hubUrl;
+}
+
+export type SandboxEvent = CounterpartyEvent | { type: 'hub-stopped'; code: number | null; log: string };
+
+export interface SandboxOptions extends HubCommand {
+  profileDir: string;
+  schedule?: Partial<CounterpartySchedule>;
+  timers?: Timers;
+  onEvent?: (e: SandboxEvent) => void;
+  /** The secrets of a profile folder; default: its OS keychain scope. */
+  secretsFor?: (profileDir: string) => SecretStore;
+}
+
+export interface RunningSandbox {
+  url: string;
+  state: SandboxState;
+  /** True when this start made the sandbox. */
+  created: boolean;
+  hub: HubProcess;
+  counterparty: DemoCounterparty;
+  /** Stops the demo counterparty, then the hub; waits until the hub has exited. */
+  stop(): Promise<void>;
+}
+
+/** Another process (the app, or `edo-clerk demo`) runs this profile's sandbox now: its hub is the profile's server already. */
+export class SandboxBusyError extends Error {
+  constructor(
+    readonly pid: number,
+    readonly since: string,
+  ) {
+    super(`The sandbox of this profile is already running (process ${pid}, since ${since})`);
+    this.name = 'SandboxBusyError';
+  }
+}
+
+/** The name acquireSessionLock gives its file: one sandbox per profile, as one session per profile. */
+const lockFile = 'session.lock';
+
+function lockSandbox(dir: string): SessionLock {
+  mkdirSync(dir, { recursive: true });
+  try {
+    return acquireSessionLock(dir);
+  } catch (e) {
+    if (e instanceof SessionBusyError) throw new SandboxBusyError(e.pid, e.since);
+    throw e;
+  }
+}
+
+const osSecrets = (dir: string): SecretStore => new OsKeychain(keychainScope(dir));
+
+function certificateLogin(url: string, signer: SoftwareSigner): Promise<HttpExchangeClient> {
+  const client = new HttpExchangeClient(url);
+  return client.authenticate({ method: 'certificate', signNonce: (nonce) => signDetached(nonce, signer) }).then(() => client);
+}
+
+/** First start: the PKI, the keys (passwords into the keychain), both organizations and their users at the hub. Returns the organizations. */
+async function create(profileDir: string, options: SandboxOptions, secretsFor: (dir: string) => SecretStore): Promise<{ clerk: Org; counterparty: Org }> {
+  const paths = sandboxPaths(profileDir);
+  // A sandbox whose setup stopped half way is thrown away and made again: it holds only demo data (the lock stays).
+  for (const entry of readdirSync(paths.dir)) if (entry !== lockFile) rmSync(join(paths.dir, entry), { recursive: true, force: true });
+  mkdirSync(paths.counterpartyProfile, { recursive: true });
+  const passwords = { clerk: randomBytes(24).toString('base64url'), counterparty: randomBytes(24).toString('base64url') };
+  await secretsFor(resolve(profileDir)).set(secretNames.keyPassword, passwords.clerk);
+  await secretsFor(paths.counterpartyProfile).set(secretNames.keyPassword, passwords.counterparty);
+  const pki = await createDemoPki([
+    { person: demoClerk, password: passwords.clerk },
+    { person: demoCounterparty, password: passwords.counterparty },
+  ]);
+  const [clerkKey, counterpartyKey] = pki.keys as [(typeof pki.keys)[0], (typeof pki.keys)[0]];
+  writeFileSync(paths.ca, pki.caCertificatePem);
+  writeFileSync(join(profileDir, paths.clerkKey), clerkKey.keyPem, { mode: 0o600 });
+  writeFileSync(join(profileDir, paths.clerkCertificate), clerkKey.certificatePem);
+  writeFileSync(join(paths.counterpartyProfile, paths.counterpartyKey), counterpartyKey.keyPem, { mode: 0o600 });
+  writeFileSync(join(paths.counterpartyProfile, paths.counterpartyCertificate), counterpartyKey.certificatePem);
+
+  const admin = <T>(args: string[]) => hubAdmin<T>(paths.hubData, args, options);
+  await admin(['trust', 'add', paths.ca]);
+  const register = async (person: DemoPerson, orgKpp: string, mode: string, certificateFile: string): Promise<Org> => {
+    const org = Org.parse(await admin(['org', 'add', '--name', person.organization, '--inn', person.orgInn, '--kpp', orgKpp, '--mode', mode]));
+    await admin(['user', 'add', '--org', org.id, '--cert', certificateFile]);
+    return org;
+  };
+  return {
+    clerk: await register(demoClerk, kpp.clerk, 'workstation', join(profileDir, paths.clerkCertificate)),
+    counterparty: await register(demoCounterparty, kpp.counterparty, 'server', join(paths.counterpartyProfile, paths.counterpartyCertificate)),
+  };
+}
+
+/** The two organizations become contacts: the counterparty invites, the clerk accepts. */
+async function connect(profileDir: string, url: string, orgs: { clerk: Org; counterparty: Org }, secretsFor: (dir: string) => SecretStore): Promise<void> {
+  const paths = sandboxPaths(profileDir);
+  const load = (dir: string, key: string, certificate: string) =>
+    SoftwareSigner.load({ kind: 'pem', keyPath: join(dir, key), certificatePath: join(dir, certificate), passwordName: secretNames.keyPassword }, secretsFor(dir));
+  const counterparty = await certificateLogin(url, await load(paths.counterpartyProfile, paths.counterpartyKey, paths.counterpartyCertificate));
+  await counterparty.invite(orgs.clerk.id, 'Добрый день! Предлагаем обмениваться документами в песочнице EDO Clerk.');
+  const clerk = await certificateLogin(url, await load(resolve(profileDir), paths.clerkKey, paths.clerkCertificate));
+  await clerk.accept(orgs.counterparty.id);
+}
+
+/** The settings of both profiles, pointing at the hub's address of this start. */
+function configure(profileDir: string, state: SandboxState, previousUrl: string | undefined): void {
+  const paths = sandboxPaths(profileDir);
+  const common = { serverUrl: state.hubUrl, auth: { method: 'certificate' as const }, startAtLogin: false };
+  const counterparty: ProfileSettingsInput = {
+    ...common,
+    mode: 'server',
+    scheduleMinutes: 0,
+    signer: { kind: 'software', keyFile: paths.counterpartyKey, certificateFile: paths.counterpartyCertificate, encrypted: true },
+    trustedRoots: [paths.counterpartyCa],
+  };
+  new ProfileSettingsFile(paths.counterpartyProfile).write(counterparty);
+  const clerkSettings = new ProfileSettingsFile(resolve(profileDir));
+  if (!clerkSettings.exists()) {
+    clerkSettings.write({
+      ...common,
+      mode: 'workstation',
+      // Every minute, so the demo counterparty's documents and receipt notices show up soon.
+      scheduleMinutes: 1,
+      signer: { kind: 'software', keyFile: paths.clerkKey, certificateFile: paths.clerkCertificate, encrypted: true },
+      trustedRoots: [paths.clerkCa],
+    });
+  } else if (clerkSettings.read().serverUrl === previousUrl) {
+    clerkSettings.update({ serverUrl: state.hubUrl });
+  }
+}
+
+/**
+ * Starts the sandbox for the clerk's profile: makes it on the first start (a profile that
+ * already uses a real exchange server is refused), else reuses it; the hub listens on the
+ * port it had before when that port is still free.
+ */
+export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
+  const profileDir = resolve(options.profileDir);
+  const paths = sandboxPaths(profileDir);
+  const secretsFor = options.secretsFor ?? osSecrets;
+  const settings = new ProfileSettingsFile(profileDir);
+  const existing = readSandboxState(profileDir);
+  if (settings.exists() && !isSandboxProfile(profileDir)) {
+    throw new Error(`The profile ${profileDir} already uses the exchange server ${settings.read().serverUrl}: the sandbox needs a profile of its own (give another profile folder)`);
+  }
+  const lock = lockSandbox(paths.dir);
+  let hub: HubProcess | undefined;
+  try {
+    const orgs = existing ?? (await create(profileDir, options, secretsFor));
+    const previousPort = existing ? Number(new URL(existing.hubUrl).port) : 0;
+    try {
+      hub = await startHubProcess(paths.hubData, previousPort, options);
+    } catch (e) {
+      if (previousPort === 0) throw e;
+      hub = await startHubProcess(paths.hubData, 0, options); // the old port is taken now
+    }
+    const started = hub;
+    const state: SandboxState = existing ? { ...existing, hubUrl: hub.url } : { version: 1, hubUrl: hub.url, clerk: orgs.clerk, counterparty: orgs.counterparty, createdAt: new Date().toISOString() };
+    if (!existing) await connect(profileDir, hub.url, orgs, secretsFor);
+    writeFileSync(paths.state, `${JSON.stringify(state, null, 2)}\n`);
+    configure(profileDir, state, existing?.hubUrl);
+
+    const onEvent = options.onEvent ?? (() => {});
+    const counterparty = new DemoCounterparty(
+      new ClerkProfile(paths.counterpartyProfile, secretsFor(paths.counterpartyProfile)),
+      { from: state.counterparty, to: state.clerk },
+      { ...defaultSchedule, ...options.schedule },
+      options.timers ?? realTimers,
+      onEvent,
+    );
+    let stopping = false;
+    void started.exited.then((code) => {
+      if (!stopping) onEvent({ type: 'hub-stopped', code, log: started.log() });
+    });
+    counterparty.start();
+    return {
+      url: started.url,
+      state,
+      created: !existing,
+      hub: started,
+      counterparty,
+      async stop() {
+        stopping = true;
+        try {
+          await counterparty.stop();
+          await started.stop();
+        } finally {
+          lock.release();
+        }
+      },
+    };
+  } catch (e) {
+    await hub?.stop();
+    lock.release();
+    throw e;
+  }
+}
