@@ -51,6 +51,9 @@ interface CallOptions {
   raw?: boolean;
 }
 
+/** The hub's login nonce: 32 random bytes. */
+const nonceBytes = 32;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function retryable(e: unknown): boolean {
@@ -145,7 +148,12 @@ export class HttpExchangeClient implements ExchangeClient {
       result = (await this.json('loginWithPassword', { body: { login: how.login, password: how.password } })) as LoginResponse;
     } else {
       const challenge = (await this.json('challenge', { body: {} })) as { challengeId: string; nonce: string };
-      const signature = await how.signNonce(Buffer.from(challenge.nonce, 'base64'));
+      const nonce = Buffer.from(challenge.nonce, 'base64');
+      // The clerk's key signs only what is plainly a login nonce, never bytes of the hub's choosing (a document, a receipt).
+      if (nonce.length !== nonceBytes || nonce.toString('base64') !== challenge.nonce) {
+        throw new HubError(200, 'bad-answer', `POST /v1/auth/challenge: the login nonce must be exactly ${nonceBytes} bytes in base64, the hub sent ${nonce.length} bytes; not signing it`);
+      }
+      const signature = await how.signNonce(nonce);
       result = (await this.json('loginWithCertificate', { body: { challengeId: challenge.challengeId, signature: signature.toString('base64') } })) as LoginResponse;
     }
     this.accessToken = result.accessToken;

@@ -1,7 +1,7 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acquireSessionLock, SessionBusyError } from './lock';
 
@@ -9,25 +9,72 @@ let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'clerk-lock-'))));
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+const lockFile = () => join(dir, 'session.lock');
+const deadPid = () => Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+
 describe('the session lock', () => {
   it('lets one session run per profile and frees the profile on release', () => {
     const lock = acquireSessionLock(dir);
     expect(() => acquireSessionLock(dir)).toThrow(SessionBusyError);
     lock.release();
-    expect(existsSync(join(dir, 'session.lock'))).toBe(false);
+    expect(existsSync(lockFile())).toBe(false);
     acquireSessionLock(dir).release();
+    expect(readdirSync(dir)).toEqual([]); // no temporary or set-aside files left behind
   });
 
   it('refuses while another live process holds it, and takes over the lock of a dead one', () => {
-    writeFileSync(join(dir, 'session.lock'), JSON.stringify({ pid: process.ppid, since: new Date().toISOString() }));
+    writeFileSync(lockFile(), JSON.stringify({ pid: process.ppid, since: new Date().toISOString() }));
     expect(() => acquireSessionLock(dir)).toThrow(/already running.*process \d+/);
     // the same live pid, but written before this machine booted: another process's lock from before a reboot
-    writeFileSync(join(dir, 'session.lock'), JSON.stringify({ pid: process.ppid, since: '2000-01-01T00:00:00Z' }));
+    writeFileSync(lockFile(), JSON.stringify({ pid: process.ppid, since: '2000-01-01T00:00:00Z' }));
     acquireSessionLock(dir).release();
-    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
-    writeFileSync(join(dir, 'session.lock'), JSON.stringify({ pid: Number(dead.stdout), since: '2026-11-22T10:00:00Z' }));
+    writeFileSync(lockFile(), JSON.stringify({ pid: deadPid(), since: '2026-11-22T10:00:00Z' }));
     acquireSessionLock(dir).release();
-    writeFileSync(join(dir, 'session.lock'), '{"pid": 12'); // torn by a crash while written
-    acquireSessionLock(dir).release();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('takes an empty or torn lock for a live one while it is young, and for a stale one once old', () => {
+    for (const content of ['', '{"pid": 12']) {
+      writeFileSync(lockFile(), content);
+      expect(() => acquireSessionLock(dir)).toThrow(/is starting for this profile/);
+      const old = new Date(Date.now() - 60_000);
+      utimesSync(lockFile(), old, old); // left by a crash a minute ago
+      acquireSessionLock(dir).release();
+      expect(existsSync(lockFile())).toBe(false);
+    }
+  });
+
+  it('never lets two processes hold it at once, even when they all find the same stale lock', async () => {
+    // Each contender tries many times to take the lock, logs "+pid" when it holds it and "-pid" before releasing.
+    const log = join(dir, 'holders.log');
+    const script = `
+      import { appendFileSync } from 'node:fs';
+      import { acquireSessionLock } from ${JSON.stringify(resolve(import.meta.dirname, 'lock.ts'))};
+      let held = 0;
+      for (let i = 0; i < 300 && held < 5; i++) {
+        let lock;
+        try { lock = acquireSessionLock(${JSON.stringify(dir)}); } catch (e) { if (e.name !== 'SessionBusyError') throw e; continue; }
+        appendFileSync(${JSON.stringify(log)}, '+' + process.pid + '\\n');
+        held++;
+        appendFileSync(${JSON.stringify(log)}, '-' + process.pid + '\\n');
+        lock.release();
+      }`;
+    writeFileSync(join(dir, 'contender.mts'), script);
+    writeFileSync(lockFile(), JSON.stringify({ pid: deadPid(), since: new Date().toISOString() }));
+    const runs = Array.from({ length: 4 }, () =>
+      new Promise<{ code: number | null; stderr: string }>((done) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', join(dir, 'contender.mts')], { stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('close', (code) => done({ code, stderr }));
+      }),
+    );
+    for (const r of await Promise.all(runs)) expect(r.code, r.stderr).toBe(0);
+    const lines = readFileSync(log, 'utf8').trim().split('\n');
+    expect(lines.length).toBeGreaterThan(2);
+    for (let i = 0; i < lines.length; i += 2) {
+      // every "+pid" is followed by the same pid's "-pid": nobody took the lock while it was held
+      expect(lines[i + 1], lines.slice(Math.max(0, i - 2), i + 4).join(' ')).toBe(`-${lines[i]!.slice(1)}`);
+    }
   });
 });

@@ -19,6 +19,7 @@ import type { Authenticator, ExchangeClient } from './client';
 import { HttpExchangeClient } from './http-client';
 import type { SessionTrigger } from './policy';
 import { formatsServiceDocuments } from './service-documents';
+export { describeOperatorCertificate, pinOperatorCertificate, readOperatorPin, type OperatorPin } from './operator-pin';
 import { runExchangeSession, type SessionProgress, type SessionResult, type SignerSource } from './session';
 
 /** Secret names inside a profile's keychain scope. */
@@ -137,6 +138,11 @@ export interface RunSessionOptions {
    * not closed here. Default: one made from the settings for this session and closed after it.
    */
   signer?: SignerSource;
+  /**
+   * "Sign selected": service document ids (from store.pendingServiceDocuments()) to sign in
+   * this session, exactly these, ones the hub refused before included; no other is signed.
+   */
+  signOnly?: readonly number[];
 }
 
 export class ClerkProfile {
@@ -232,6 +238,7 @@ export class ClerkProfile {
         onProgress: options.onProgress,
         onModeChanged: (mode) => this.settingsFile.update({ mode }),
         signal: options.signal,
+        signOnly: options.signOnly,
       });
     } finally {
       if (signer !== options.signer && signer instanceof TokenSignerSource) signer.close();

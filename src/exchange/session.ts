@@ -10,8 +10,9 @@ import { signDetached, verifyDetached, type VerificationResult } from '../crypto
 import type { ClerkStore, DocumentRow, DocumentStatus, SignatureCheck } from '../store';
 import type { OperatingMode } from '../settings/settings';
 import type { Authenticator, ExchangeClient } from './client';
-import { HubError } from './http-client';
+import { HubError, HubUnreachableError } from './http-client';
 import { acquireSessionLock } from './lock';
+import { checkOperatorCertificate } from './operator-pin';
 import { sessionPolicy, type SessionTrigger } from './policy';
 
 export type SessionStep = 'authenticate' | 'subscribers' | 'contacts' | 'outbox' | 'events' | 'service-documents' | 'finish';
@@ -77,6 +78,12 @@ export interface SessionDeps {
   signal?: AbortSignal;
   /** Events per page. */
   pageSize?: number;
+  /**
+   * "Sign selected": the service documents (store ids) the clerk chose. The signing step signs
+   * exactly these (ones the hub refused earlier included) and leaves every other one waiting.
+   * Default: every pending one the hub has not refused.
+   */
+  signOnly?: readonly number[];
 }
 
 export type SessionOutcome = 'done' | 'needs-clerk' | 'error' | 'not-allowed' | 'interrupted';
@@ -115,6 +122,21 @@ export function clerkNeededBy(e: unknown): ClerkNeeded | undefined {
 }
 
 class Interrupted extends Error {}
+
+/** An outbox item that cannot even be attempted (its file or signature is missing here): it stops with the reason, the rest goes on. */
+class UnsendableItem extends Error {}
+
+/** Failures of the hub or the way to it as a whole (not of one item): no point starting more sends now. */
+function hubWide(e: unknown): boolean {
+  return e instanceof HubUnreachableError || (e instanceof HubError && (e.status === 401 || e.status === 502 || e.status === 503 || e.status === 504 || e.code === 'too-many-attempts'));
+}
+
+/** The hub refused the item itself, for good. */
+function refusedForGood(e: unknown): e is HubError {
+  return e instanceof HubError && e.status >= 400 && e.status < 500 && e.code !== 'request-in-progress' && e.code !== 'too-many-attempts' && e.status !== 401;
+}
+
+const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** Maps `items` with at most `limit` calls in flight; results in the items' order. */
 async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -190,9 +212,11 @@ class ExchangeSession {
   private runId = 0;
   private mode: OperatingMode;
   private me: LoginResponse | undefined;
-  private operatorInfo: Promise<OperatorInfo> | undefined;
+  private operatorInfo: Promise<OperatorInfo & { pinned: Buffer }> | undefined;
   private signer: Signer | undefined;
   private clerkNeeded: ClerkNeeded | undefined;
+  /** The hub presented an operator certificate other than the pinned one: reported as the session's error. */
+  private operatorChange: string | undefined;
 
   constructor(private readonly deps: SessionDeps) {
     this.store = deps.store;
@@ -223,12 +247,18 @@ class ExchangeSession {
         outcome = 'not-allowed';
         error = policy.reason;
       } else {
-        await this.syncSubscribers();
-        await this.syncContacts();
-        await this.sendOutbox();
+        await this.syncFeed('subscribers', (after) => this.client.subscribers(after).then((p) => ({ ...p, items: p.subscribers })), (s) =>
+          this.store.upsertSubscriber({ id: s.id, name: s.name, inn: s.inn, kpp: s.kpp, data: s }),
+        );
+        await this.syncFeed('contacts', (after) => this.client.contacts(after).then((p) => ({ ...p, items: p.contacts })), (c) =>
+          this.store.upsertContact({ id: c.subscriber.id, counterpartyId: c.subscriber.id, state: c.state, data: c }),
+        );
+        // An outbox that cannot be sent never keeps the inbox from arriving: its failure is reported after receiving.
+        const outboxFailure = await this.sendOutbox();
         await this.receiveEvents();
         await this.makeServiceDocuments(policy.sign ? undefined : policy.reason);
-        await this.sendOutbox();
+        const failure = (await this.sendOutbox()) ?? outboxFailure;
+        if (failure !== undefined) throw failure;
         if (this.clerkNeeded) outcome = 'needs-clerk';
       }
     } catch (e) {
@@ -239,9 +269,13 @@ class ExchangeSession {
         this.clerkNeeded = clerkNeededBy(e);
       } else {
         outcome = 'error';
-        error = e instanceof Error ? e.message : String(e);
+        error = messageOf(e);
         this.log('error', 'finish', error);
       }
+    }
+    if (this.operatorChange && outcome !== 'interrupted') {
+      outcome = 'error';
+      error = error ? `${this.operatorChange} Also: ${error}` : this.operatorChange;
     }
     this.summary.pending = this.store.countPendingServiceDocuments();
     const result: SessionResult = { runId: this.runId, outcome, mode: this.mode, summary: this.summary, clerkNeeded: this.clerkNeeded, error };
@@ -261,75 +295,76 @@ class ExchangeSession {
       this.mode = hubMode;
       this.deps.onModeChanged?.(hubMode);
     }
+    // Checked against the pin at every session, so a changed operator certificate is reported even on a quiet day.
+    await this.operator();
     this.log('info', 'authenticate', `logged in as ${this.me.user.name} for ${this.me.subscriber.name}`);
     this.progress('authenticate', 1, 1, `logged in as ${this.me.user.name} (${this.me.subscriber.name})`);
   }
 
-  private async syncSubscribers(): Promise<void> {
-    let after = Number(this.store.cursor('subscribers') ?? 0);
+  /** A directory feed (subscribers, contacts): pages after the stored cursor, each page stored with its cursor in one transaction. */
+  private async syncFeed<T>(
+    feed: 'subscribers' | 'contacts',
+    page: (after: number) => Promise<{ items: T[]; next: number; hasMore: boolean }>,
+    store: (item: T) => void,
+  ): Promise<void> {
+    let after = Number(this.store.cursor(feed) ?? 0);
     for (;;) {
       this.checkAbort();
-      const page = await this.client.subscribers(after);
+      const p = await page(after);
       this.store.transaction(() => {
-        for (const s of page.subscribers) this.store.upsertSubscriber({ id: s.id, name: s.name, inn: s.inn, kpp: s.kpp, data: s });
-        this.store.setCursor('subscribers', String(page.next));
+        p.items.forEach(store);
+        this.store.setCursor(feed, String(p.next));
       });
-      this.summary.subscribers += page.subscribers.length;
-      after = page.next;
-      this.progress('subscribers', this.summary.subscribers, 0, `${this.summary.subscribers} subscribers updated`);
-      if (!page.hasMore) break;
+      this.summary[feed] += p.items.length;
+      after = p.next;
+      this.progress(feed, this.summary[feed], 0, `${this.summary[feed]} ${feed} updated`);
+      if (!p.hasMore) break;
     }
   }
 
-  private async syncContacts(): Promise<void> {
-    let after = Number(this.store.cursor('contacts') ?? 0);
-    for (;;) {
-      this.checkAbort();
-      const page = await this.client.contacts(after);
-      this.store.transaction(() => {
-        for (const c of page.contacts) this.store.upsertContact({ id: c.subscriber.id, counterpartyId: c.subscriber.id, state: c.state, data: c });
-        this.store.setCursor('contacts', String(page.next));
-      });
-      this.summary.contacts += page.contacts.length;
-      after = page.next;
-      this.progress('contacts', this.summary.contacts, 0, `${this.summary.contacts} contacts updated`);
-      if (!page.hasMore) break;
-    }
-  }
-
-  /** Sends the outbox, a few items at once; each carries its own idempotency key, so a retry or a replay after a crash changes nothing at the hub. */
-  private async sendOutbox(): Promise<void> {
+  /**
+   * Sends the outbox, a few items at once; each carries its own idempotency key, so a retry or a
+   * replay after a crash changes nothing at the hub. An item the hub refuses, or that cannot be
+   * sent from here at all, stops with its reason; an item that failed on the way stays waiting
+   * (its error noted). Returns the first failure of the hub, for the caller to report.
+   */
+  private async sendOutbox(): Promise<unknown> {
     const items = this.store.waitingOutbox();
     let done = 0;
     let failure: unknown;
+    let stop = false;
     this.progress('outbox', 0, items.length, items.length ? `sending ${items.length} item(s)` : 'the outbox is empty');
     await mapConcurrently(items, 4, async (item) => {
-      if (failure !== undefined || this.deps.signal?.aborted) return;
+      if (stop || this.deps.signal?.aborted) return;
       try {
         if (item.itemType === 'document') await this.sendDocument(item.id, item.itemId, item.idempotencyKey);
         else await this.sendServiceDocument(item.id, item.itemId, item.idempotencyKey);
       } catch (e) {
-        if (e instanceof HubError && e.status >= 400 && e.status < 500 && e.code !== 'request-in-progress' && e.code !== 'too-many-attempts' && e.status !== 401) {
-          // The hub refused this item for good: it stops, says why, and the rest goes on.
-          this.store.failOutbox(item.id, e.message);
+        if (refusedForGood(e) || e instanceof UnsendableItem) {
+          // This item stops, says why, and the rest goes on.
+          this.store.failOutbox(item.id, e.message, !(e instanceof UnsendableItem));
           this.summary.outboxFailed++;
           this.log('warn', 'outbox', `not sent: ${e.message}`);
         } else {
-          this.store.noteOutboxError(item.id, e instanceof Error ? e.message : String(e));
-          failure ??= e; // the hub is unreachable or failing: stop starting new sends
+          // Failed on the way (the hub answered 5xx or "still in progress", or storing its answer failed): sent again later with the same key.
+          this.store.noteOutboxError(item.id, messageOf(e));
+          this.log('warn', 'outbox', `not sent yet: ${messageOf(e)}`);
+          failure ??= e;
+          if (hubWide(e)) stop = true; // the hub is unreachable or failing as a whole: start no more sends
           return;
         }
       }
       this.progress('outbox', ++done, items.length, `sent ${done} of ${items.length}`);
     });
-    if (failure !== undefined) throw failure;
     this.checkAbort();
+    return failure;
   }
 
   private async sendDocument(outboxId: number, documentId: number, key: string): Promise<void> {
     const doc = this.store.document(documentId);
     const signature = this.store.signatures(documentId)[0];
-    if (!doc || !signature) throw new Error(`outbox item ${outboxId} names document ${documentId}, which is not in the store`);
+    if (!doc || !signature) throw new UnsendableItem(`outbox item ${outboxId} names document ${documentId}, which is not in the store with its signature`);
+    if (!this.store.blobs.has(doc.blobHash)) throw new UnsendableItem(`the file of "${doc.title}" (${doc.fileName}, SHA-256 ${doc.blobHash}) is missing from the profile's blob store`);
     if (!(await this.client.hasBlob(doc.blobHash))) {
       await this.client.putBlob(doc.blobHash, doc.size, () => this.store.blobs.stream(doc.blobHash));
     }
@@ -354,7 +389,8 @@ class ExchangeSession {
   private async sendServiceDocument(outboxId: number, serviceDocumentId: number, key: string): Promise<void> {
     const sd = this.store.serviceDocument(serviceDocumentId);
     const doc = sd && this.store.document(sd.documentId);
-    if (!sd || !doc?.hubId || !sd.xmlHash || !sd.signature || !sd.fileName) throw new Error(`outbox item ${outboxId} names service document ${serviceDocumentId}, which is not complete in the store`);
+    if (!sd || !doc?.hubId || !sd.xmlHash || !sd.signature || !sd.fileName) throw new UnsendableItem(`outbox item ${outboxId} names service document ${serviceDocumentId}, which is not complete in the store`);
+    if (!this.store.blobs.has(sd.xmlHash)) throw new UnsendableItem(`the XML of ${sd.fileName} (SHA-256 ${sd.xmlHash}) is missing from the profile's blob store`);
     let posted: HubServiceDocument;
     try {
       posted = await this.client.postServiceDocument(doc.hubId, key, {
@@ -376,17 +412,28 @@ class ExchangeSession {
     this.log('info', 'outbox', `sent ${sd.type} ${sd.fileName} for "${doc.title}"`);
   }
 
-  private operator(): Promise<OperatorInfo> {
-    this.operatorInfo ??= this.client.operator();
+  /** The hub's operator information, its certificate checked against the profile's pin (pinned on first use). */
+  private operator(): Promise<OperatorInfo & { pinned: Buffer }> {
+    this.operatorInfo ??= this.client.operator().then((info) => {
+      const check = checkOperatorCertificate(this.store.dir, Buffer.from(info.certificate, 'base64'));
+      if (check.firstUse) this.log('info', 'authenticate', `the operator's certificate is pinned in this profile on first use`);
+      if (check.changed && !this.operatorChange) {
+        this.operatorChange = check.changed;
+        this.log('error', 'authenticate', check.changed);
+      }
+      return { ...info, pinned: check.pinned };
+    });
     return this.operatorInfo;
   }
 
-  private async verify(cms: Buffer, content: Buffer | { path: string }, extraRoots: Buffer[] = []): Promise<VerificationResult> {
-    try {
-      return await verifyDetached(cms, content, { trustedRoots: [...this.deps.trustedRoots, ...extraRoots] });
-    } catch (e) {
-      return { valid: false, problems: [{ code: 'malformed', message: e instanceof Error ? e.message : String(e) }] };
-    }
+  /**
+   * Verifies at `at`, the operator's time of the document (when it was sent), never at the
+   * signer's own claim: a backdated signingTime must not revive an expired certificate. Throws
+   * the I/O error of content that cannot be read (verifyDetached's only throw), so the event page
+   * is fetched again next time instead of being recorded as a bad signature.
+   */
+  private verify(cms: Buffer, content: Buffer | { path: string }, at: string, extraRoots: Buffer[] = []): Promise<VerificationResult> {
+    return verifyDetached(cms, content, { trustedRoots: [...this.deps.trustedRoots, ...extraRoots], at: new Date(at) });
   }
 
   /** The operator's confirmation of the send date (ПДОТПР), stored with its verified signature. */
@@ -406,11 +453,16 @@ class ExchangeSession {
     if (doc.sentAt) this.store.setDocumentSentAt(documentId, doc.sentAt);
   }
 
+  /** The confirmation verifies only as signed with the pinned operator certificate, whatever else the hub serves. */
   private async storeConfirmationXml(doc: Document): Promise<{ hash: string; check: VerificationResult }> {
     const xml = Buffer.from(doc.confirmation.xml, 'base64');
     const { hash } = await this.store.blobs.write(xml);
-    const operator = await this.operator();
-    const check = await this.verify(Buffer.from(doc.confirmation.signature, 'base64'), xml, [Buffer.from(operator.certificate, 'base64')]);
+    const { pinned } = await this.operator();
+    const check = await this.verify(Buffer.from(doc.confirmation.signature, 'base64'), xml, doc.sentAt, [pinned]);
+    if (check.signer && !check.signer.certificate.equals(pinned)) {
+      check.valid = false;
+      check.problems.push({ code: 'untrusted-chain', message: `The operator's confirmation is signed with a certificate other than the one pinned in this profile: ${check.signer.subject} (serial ${check.signer.serialNumber})` });
+    }
     return { hash, check };
   }
 
@@ -459,7 +511,7 @@ class ExchangeSession {
         if (fetchContent) {
           if (!this.store.blobs.has(doc.blob.sha256)) await this.store.blobs.write(await this.client.getBlob(doc.blob.sha256), doc.blob.sha256);
           const cms = Buffer.from(doc.signature, 'base64');
-          check = checkOf(cms, await this.verify(cms, { path: this.store.blobs.pathOf(doc.blob.sha256) }));
+          check = checkOf(cms, await this.verify(cms, { path: this.store.blobs.pathOf(doc.blob.sha256) }, doc.sentAt));
         }
         return () => {
           const known = this.store.documentByHubId(doc.id);
@@ -509,7 +561,7 @@ class ExchangeSession {
         const sd = event.serviceDocument;
         const xml = Buffer.from(sd.xml, 'base64');
         const { hash } = await this.store.blobs.write(xml);
-        const check = await this.verify(Buffer.from(sd.signature, 'base64'), xml);
+        const check = await this.verify(Buffer.from(sd.signature, 'base64'), xml, sd.postedAt);
         return () => {
           const known = this.store.documentByHubId(event.documentId);
           if (!known) {
@@ -552,9 +604,21 @@ class ExchangeSession {
     if (statusRank[status] > statusRank[doc.status]) this.store.setDocumentStatus(doc.id, status);
   }
 
+  /** What the clerk chose to sign ("Sign selected"), else every pending one the hub has not refused. */
+  private serviceDocumentsToSign() {
+    const pending = this.store.pendingServiceDocuments().filter((p) => p.status === 'pending');
+    if (!this.deps.signOnly) return pending.filter((p) => p.refused === null);
+    const chosen = new Set(this.deps.signOnly);
+    const found = pending.filter((p) => chosen.has(p.id));
+    const gone = [...chosen].filter((id) => !found.some((p) => p.id === id));
+    // Signed or sent meanwhile (another session), or not ours to sign: nothing to do for them.
+    if (gone.length) this.log('warn', 'service-documents', `not waiting for a signature, left as they are: service document(s) ${gone.join(', ')}`);
+    return found;
+  }
+
   /** Signs the service documents the flow requires, or leaves them pending with the reason. */
   private async makeServiceDocuments(notAllowed: string | undefined): Promise<void> {
-    const pending = this.store.pendingServiceDocuments().filter((p) => p.status === 'pending' && p.refused === null);
+    const pending = this.serviceDocumentsToSign();
     if (pending.length === 0) return;
     if (notAllowed || !this.deps.signer) {
       const reason = notAllowed ?? 'no signing key is set up for this profile';
@@ -575,26 +639,37 @@ class ExchangeSession {
     const commit = () => {
       const signed = batch;
       batch = [];
-      this.store.transaction(() => signed.forEach((b) => this.store.markServiceDocumentSigned(b.id, b)));
-      this.summary.serviceDocumentsSigned += signed.length;
+      // Counted only when the store took it (an item no longer pending gets no second outbox entry).
+      const marked = this.store.transaction(() => signed.filter((b) => this.store.markServiceDocumentSigned(b.id, b) !== undefined));
+      this.summary.serviceDocumentsSigned += marked.length;
     };
     let done = 0;
     try {
       for (const p of pending) {
         this.checkAbort();
-        const ctx: ServiceDocumentContext = {
-          document: p.document,
-          documentSignatures: this.store.signatures(p.documentId).map((s) => s.cms),
-          me: this.me!,
-          operator,
-          signerCertificate: signer.certificate,
-          now: new Date(),
-        };
-        const file = p.type === 'receipt' ? await this.deps.serviceDocuments.receipt(ctx) : await this.deps.serviceDocuments.clarification({ ...ctx, text: p.text ?? '' });
-        const [{ hash }, signature] = await Promise.all([this.store.blobs.write(file.xml), signDetached(file.xml, signer)]);
-        batch.push({ id: p.id, fileName: file.fileName, xmlHash: hash, signature });
+        const what = `${p.type === 'receipt' ? 'receipt notice' : 'clarification request'} for "${p.document.title}"`;
+        try {
+          const ctx: ServiceDocumentContext = {
+            document: p.document,
+            documentSignatures: this.store.signatures(p.documentId).map((s) => s.cms),
+            me: this.me!,
+            operator,
+            signerCertificate: signer.certificate,
+            now: new Date(),
+          };
+          const file = p.type === 'receipt' ? await this.deps.serviceDocuments.receipt(ctx) : await this.deps.serviceDocuments.clarification({ ...ctx, text: p.text ?? '' });
+          const [{ hash }, signature] = await Promise.all([this.store.blobs.write(file.xml), signDetached(file.xml, signer)]);
+          batch.push({ id: p.id, fileName: file.fileName, xmlHash: hash, signature });
+          this.progress('service-documents', ++done, pending.length, `signed ${done} of ${pending.length}`);
+        } catch (e) {
+          if (clerkNeededBy(e)) throw e;
+          // This one waits with its reason (tried again next session); the others are signed.
+          const reason = `cannot make the ${what}: ${messageOf(e)}`;
+          this.store.setPendingReason(p.id, reason);
+          this.log('warn', 'service-documents', reason);
+          this.progress('service-documents', ++done, pending.length, reason);
+        }
         if (batch.length >= 25) commit();
-        this.progress('service-documents', ++done, pending.length, `signed ${done} of ${pending.length}`);
       }
     } catch (e) {
       const needed = clerkNeededBy(e);

@@ -183,4 +183,15 @@ describe('a service document the hub refused', () => {
     expect(store.waitingOutbox()).toEqual([expect.objectContaining({ itemId: p!.id, idempotencyKey: key })]);
     expect(store.pendingServiceDocuments()[0]).toMatchObject({ status: 'signed', refused: null });
   });
+
+  it('marking one that is not pending (signed already, sent, or unknown) changes nothing and adds no outbox entry', () => {
+    incoming('d-s');
+    const [p] = store.pendingServiceDocuments();
+    const signed = { fileName: 'DP_IZVPOL_1.xml', xmlHash: sha('x1'), signature: Buffer.from('s1') };
+    const key = store.markServiceDocumentSigned(p!.id, signed);
+    expect(store.markServiceDocumentSigned(p!.id, { ...signed, fileName: 'DP_IZVPOL_2.xml' })).toBeUndefined();
+    expect(store.markServiceDocumentSigned(9999, signed)).toBeUndefined();
+    expect(store.waitingOutbox()).toEqual([expect.objectContaining({ itemId: p!.id, idempotencyKey: key })]);
+    expect(store.serviceDocument(p!.id)!.fileName).toBe('DP_IZVPOL_1.xml');
+  });
 });

@@ -404,8 +404,8 @@ export class ClerkStore {
     });
   }
 
-  /** The hub refused for good (not a network failure): the entry stops, the item says why. */
-  failOutbox(outboxId: number, reason: string): void {
+  /** The hub refused for good (not a network failure), or the item cannot be sent from here (`byHub` false): the entry stops, the item says why. */
+  failOutbox(outboxId: number, reason: string, byHub = true): void {
     this.transaction(() => {
       const item = this.sql('SELECT * FROM outbox WHERE id = ?').get(outboxId) as Row | undefined;
       if (!item) return;
@@ -414,7 +414,7 @@ export class ClerkStore {
       if (item.item_type === 'document') {
         this.sql("UPDATE documents SET status = 'rejected', status_reason = ?, updated_at = ? WHERE id = ?").run(reason, at, item.item_id);
       } else {
-        this.sql("UPDATE service_documents SET status = 'pending', pending_reason = ?, updated_at = ? WHERE id = ?").run(`the hub refused it: ${reason}`, at, item.item_id);
+        this.sql("UPDATE service_documents SET status = 'pending', pending_reason = ?, updated_at = ? WHERE id = ?").run(byHub ? `the hub refused it: ${reason}` : reason, at, item.item_id);
       }
     });
   }
@@ -578,13 +578,20 @@ export class ClerkStore {
     this.sql("UPDATE service_documents SET pending_reason = ?, updated_at = ? WHERE id = ? AND status = 'pending'").run(reason, now(), serviceDocumentId);
   }
 
-  /** The signed XML and its signature, and the outbox entry that will send them, in one transaction. */
-  markServiceDocumentSigned(serviceDocumentId: number, signed: { fileName: string; xmlHash: string; signature: Buffer }): string {
+  /**
+   * The signed XML and its signature, and the outbox entry that will send them, in one
+   * transaction. Undefined (and nothing changed) when the service document is not pending any
+   * more (signed or sent meanwhile) or does not exist: no second outbox entry, no orphan one.
+   */
+  markServiceDocumentSigned(serviceDocumentId: number, signed: { fileName: string; xmlHash: string; signature: Buffer }): string | undefined {
     return this.transaction(() => {
+      const { changes } = this.sql(
+          "UPDATE service_documents SET status = 'signed', pending_reason = NULL, file_name = ?, xml_hash = ?, signature = ?, signature_state = 'valid', updated_at = ? WHERE id = ? AND status = 'pending' AND direction = 'out'",
+        )
+        .run(signed.fileName, signed.xmlHash, signed.signature, now(), serviceDocumentId);
+      if (changes !== 1) return undefined;
       // A version the hub refused was never processed there: the new one goes with a new key.
       this.sql("DELETE FROM outbox WHERE item_type = 'service-document' AND item_id = ? AND state = 'failed'").run(serviceDocumentId);
-      this.sql("UPDATE service_documents SET status = 'signed', pending_reason = NULL, file_name = ?, xml_hash = ?, signature = ?, signature_state = 'valid', updated_at = ? WHERE id = ? AND status = 'pending'")
-        .run(signed.fileName, signed.xmlHash, signed.signature, now(), serviceDocumentId);
       return this.addToOutbox('service-document', serviceDocumentId);
     });
   }

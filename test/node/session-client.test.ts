@@ -1,6 +1,6 @@
 // The hub's HTTP client against the real hub: the protocol's answers, one re-login on 401,
 // retries with backoff on network failures, idempotent sends, and clear errors.
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -82,6 +82,24 @@ describe.skipIf(!hsm.ok)(`the hub's HTTP client ${hsm.reason ?? ''}`, () => {
     const chunks: Buffer[] = [];
     for await (const chunk of blob) chunks.push(chunk as Buffer);
     expect(Buffer.concat(chunks)).toEqual(content);
+  });
+
+  it('refuses to sign a login "nonce" that is not 32 bytes (bytes of the hub\'s choosing)', async () => {
+    for (const nonce of [Buffer.from('Договор поставки №15: оплата 1 000 000 ₽'), randomBytes(16)]) {
+      const client = new HttpExchangeClient(hub.url, {
+        fetch: async (input, init) => {
+          const res = await fetch(input, init);
+          if (!String(input).endsWith('/v1/auth/challenge')) return res;
+          const body = (await res.json()) as Record<string, unknown>;
+          return new Response(JSON.stringify({ ...body, nonce: nonce.toString('base64') }), { status: res.status, headers: { 'content-type': 'application/json' } });
+        },
+      });
+      let signed = 0;
+      const error = await client.authenticate({ method: 'certificate', signNonce: async (n) => (signed++, signDetached(n, signers[0]!)) }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(HubError);
+      expect((error as Error).message).toMatch(new RegExp(`exactly 32 bytes.*sent ${nonce.length} bytes`));
+      expect(signed).toBe(0);
+    }
   });
 
   it('retries a hub that cannot be reached with backoff, then says so, naming the URL', async () => {

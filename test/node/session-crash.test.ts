@@ -92,7 +92,6 @@ describe.skipIf(!hsm.ok)(`a session killed at any point and run again sends noth
   });
 
   it(`moves ${perSide} documents each way through sessions killed at many points`, async () => {
-    // Kill points: the n-th progress line of a run (each outbox item, event and signature prints one).
     // Kill points: the n-th progress line of a run (each outbox item, event and signature prints
     // one), and some n-th signature of the receipt-notice step, which comes last in a run.
     const signing = 'service-documents';
