@@ -1,3 +1,4 @@
+// Runs in: Node (vitest); no electron involved (clerk-main imports none).
 // What wakes the scheduler (token inserted, network back, resume from sleep), which
 // notifications the clerk gets and how often, and the tray's state.
 import { describe, expect, it } from 'vitest';
@@ -102,6 +103,58 @@ describe('clerk main', () => {
     const state = (await main.dispatch('session:state', undefined)) as { running: boolean; last: { outcome: string } };
     expect(state.running).toBe(false);
     expect(state.last.outcome).toBe('ok');
+    await main.stop();
+  });
+
+  it('signing pending documents runs its session through the scheduler: after the running one, shown like any other', async () => {
+    const clerk = new MemoryClerk();
+    const base = clerk.services();
+    let running = 0;
+    let overlapped = false;
+    const sessionsRun: string[] = [];
+    const main = await createClerkMain({
+      services: {
+        ...base,
+        sessions: {
+          ...base.sessions,
+          run: async (trigger, onProgress) => {
+            running += 1;
+            overlapped ||= running > 1;
+            sessionsRun.push(trigger);
+            await new Promise((ok) => setTimeout(ok, 5));
+            try {
+              return await base.sessions.run(trigger, onProgress);
+            } finally {
+              running -= 1;
+            }
+          },
+        },
+        // Like the core's: the signatures are made inside the session it is handed.
+        pending: {
+          ...base.pending,
+          sign: async (which, session) => {
+            await session!();
+            return base.pending.sign(which);
+          },
+        },
+      },
+      platform: { appInfo: () => ({ name: 'EDO Clerk', version: '1' }), openExternal: async () => {}, setStartAtLogin: () => {} },
+      externalOrigins: [],
+      notify: () => {},
+      onTrayState: () => {},
+    });
+    const runningSeen: boolean[] = [];
+    main.events.subscribe((event, payload) => {
+      if (event === 'session:changed') runningSeen.push((payload as { running: boolean }).running);
+    });
+    await main.dispatch('session:run', undefined);
+    await main.dispatch('pending:sign', { all: true });
+    // It waited for its own session, which ran after the one already running, never beside it.
+    expect(sessionsRun).toEqual(['manual', 'manual']);
+    expect(overlapped).toBe(false);
+    expect(running).toBe(0);
+    expect(main.scheduler.state()).toMatchObject({ running: false, last: { trigger: 'manual', outcome: 'ok' } });
+    expect(runningSeen).toContain(true);
     await main.stop();
   });
 });

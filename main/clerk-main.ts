@@ -96,7 +96,7 @@ export async function createClerkMain(deps: ClerkMainDeps): Promise<ClerkMain> {
 
   const scheduler: ExchangeScheduler = new ExchangeScheduler(
     {
-      runSession: (trigger, onProgress) => services.sessions.run(trigger, onProgress),
+      runSession: (trigger, onProgress, signOnly) => services.sessions.run(trigger, onProgress, signOnly),
       mode: () => services.settings.mode(),
       intervalMinutes: async () => (await services.settings.get()).scheduleMinutes,
       onChange: () => {

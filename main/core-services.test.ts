@@ -1,3 +1,4 @@
+// Runs in: Node (vitest), on real SoftHSM tokens; no electron involved.
 // ClerkServices over the real core for a fresh profile: the settings file and the keychain
 // (secrets never in the file), an unconfigured profile's empty lists, and the day's token on a
 // real SoftHSM token (seen by the watcher, its owner named, a wrong PIN refused and never

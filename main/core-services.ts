@@ -5,8 +5,9 @@
 import { basename } from 'node:path';
 import { signDetached, verifyDetached } from '../src/crypto/cms';
 import { HttpExchangeClient } from '../src/exchange/http-client';
-import { ClerkProfile, resolveToken, secretNames } from '../src/exchange/profile';
-import type { SessionStep as CoreStep } from '../src/exchange/session';
+import { describeCertificate } from '../src/crypto/certificates';
+import { ClerkProfile, resolveToken, secretNames, SoftwareSignerSource } from '../src/exchange/profile';
+import type { SessionStep as CoreStep, SignerSource } from '../src/exchange/session';
 import type {
   Contact,
   DocumentDetail,
@@ -24,12 +25,14 @@ import type {
   SettingsPatch,
   SignatureProblem,
   SignFailure,
+  TokenStatus,
 } from '../src/ipc/contract';
 import type { SecretStore } from '../src/settings/keychain';
 import type { ProfileSettingsInput } from '../src/settings/settings';
 import type { DocumentRow as StoredDocument, SessionOutcome as StoredOutcome, ClerkStore } from '../src/store';
 import { TokenError } from '../src/token/errors';
-import { DayToken } from './day-token';
+import { DayToken, type KeptPins } from './day-token';
+import { createArchiveServices } from './archive-services';
 import type { ClerkServices, SessionReport } from './services';
 
 const coreSteps: Record<CoreStep, SessionStep> = {
@@ -113,6 +116,10 @@ export async function createCoreServices(profileDir: string, options: CoreServic
   /** The store exists only in a configured profile; before that every list is empty. */
   const store = (): ClerkStore | undefined => (configured() ? profile.store : undefined);
 
+  const keptPins: KeptPins = {
+    get: (serial) => profile.secrets.get(secretNames.keptPin(serial)),
+    delete: async (serial) => void (await profile.secrets.delete(secretNames.keptPin(serial))),
+  };
   let token: DayToken;
   const tokenListeners = new Set<Parameters<ClerkServices['token']['onChange']>[0]>();
   const makeToken = () => {
@@ -123,11 +130,44 @@ export async function createCoreServices(profileDir: string, options: CoreServic
     } catch (e) {
       problem = e instanceof Error ? e.message : String(e);
     }
-    const t = new DayToken(target, problem, options.tokenWatch);
-    t.onChange((s) => tokenListeners.forEach((l) => l(s)));
+    const t = new DayToken(target, problem, options.tokenWatch, keptPins);
+    // With a software key in the settings, a token coming and going changes nothing.
+    t.onChange((s) => {
+      if (!softwareKey()) tokenListeners.forEach((l) => l(s));
+    });
     return t;
   };
   token = makeToken();
+
+  /**
+   * A software key in the settings (the local sandbox's demo key, a server's .pfx) signs without
+   * a token or a PIN: it stands in for the day's token everywhere.
+   */
+  let software: { keyFile: string; source: SoftwareSignerSource } | undefined;
+  const softwareKey = (): { keyFile: string; source: SoftwareSignerSource } | undefined => {
+    const setting = configured() ? profile.settings.signer : undefined;
+    if (setting?.kind !== 'software') return undefined;
+    if (software?.keyFile !== setting.keyFile) software = { keyFile: setting.keyFile, source: new SoftwareSignerSource(setting, profile.dir, profile.secrets) };
+    return software;
+  };
+  const signerSource = (): SignerSource => softwareKey()?.source ?? token.signerSource;
+  const tokenStatus = async (): Promise<TokenStatus> => {
+    const key = softwareKey();
+    if (!key) return token.status();
+    const noFlags = { countLow: false, finalTry: false, locked: false };
+    try {
+      const who = describeCertificate((await key.source.acquire()).certificate);
+      return {
+        state: 'loggedIn',
+        token: { label: basename(key.keyFile), serial: '', model: 'software key', pinPad: false },
+        owner: { name: who.commonName, position: who.position, organization: who.organization ?? '', inn: who.orgInn, validTo: who.notAfter.toISOString() },
+        triesLeft: null,
+        pinFlags: noFlags,
+      };
+    } catch (e) {
+      return { state: 'absent', triesLeft: null, pinFlags: noFlags, message: e instanceof Error ? e.message : String(e) };
+    }
+  };
 
   /** A kept PIN belongs to one token: the one plugged in now. */
   const secretKey = (name: SecretName): string | undefined => {
@@ -169,9 +209,24 @@ export async function createCoreServices(profileDir: string, options: CoreServic
   /** A hub client logged in with the day's token (or the service password). */
   const hub = async () => {
     const client = new HttpExchangeClient(profile.settings.serverUrl);
-    await client.authenticate(await profile.authenticator(token.signerSource)());
+    await client.authenticate(await profile.authenticator(signerSource())());
     return client;
   };
+
+  /** The archive and the organization settings reach the hub with the same login as the sessions. */
+  const archiveServices = createArchiveServices(profile.dir, async () => {
+    if (!configured()) throw new Error('Set the exchange server in Settings first');
+    const client = new HttpExchangeClient(profile.settings.serverUrl);
+    const me = await client.authenticate(await profile.authenticator(signerSource())());
+    return {
+      url: profile.settings.serverUrl,
+      accessToken: me.accessToken,
+      expiresAt: me.expiresAt,
+      userId: me.user.id,
+      userName: me.user.name,
+      operatorCertificate: async () => Buffer.from((await client.operator()).certificate, 'base64'),
+    };
+  });
 
   const contactAction = async (subscriberId: string, act: (c: HttpExchangeClient) => Promise<{ subscriber: { id: string }; state: string }>) => {
     const s = store();
@@ -206,12 +261,13 @@ export async function createCoreServices(profileDir: string, options: CoreServic
     };
   };
 
-  const runSession = async (trigger: SessionTrigger, onProgress: (p: SessionProgress) => void): Promise<SessionReport> => {
+  const runSession = async (trigger: SessionTrigger, onProgress: (p: SessionProgress) => void, signOnly?: number[]): Promise<SessionReport> => {
     if (!configured()) throw new Error('Set the exchange server in Settings first');
     const startedAt = new Date().toISOString();
     const result = await profile.runSession({
       trigger: trigger === 'manual' || trigger === 'send' ? 'manual' : 'schedule',
-      signer: token.signerSource,
+      signer: signerSource(),
+      signOnly,
       onProgress: (p) => {
         const index = stepOrder.indexOf(p.step);
         const within = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
@@ -256,8 +312,9 @@ export async function createCoreServices(profileDir: string, options: CoreServic
   };
 
   return {
+    ...archiveServices,
     token: {
-      status: async () => token.status(),
+      status: tokenStatus,
       login: (pin) => token.login(pin),
       cancel: async () => token.cancel(),
       onChange: (listener) => {
@@ -330,32 +387,43 @@ export async function createCoreServices(profileDir: string, options: CoreServic
       add: async ({ title, counterpartyId, files }) => {
         const s = store();
         if (!s) throw new Error('Set the exchange server in Settings first');
-        let signer;
+        // Every file is signed before any is queued: a token refusing half-way queues nothing, so
+        // the clerk's retry cannot send the first files twice.
+        const signAll = async () => {
+          const signer = await signerSource().acquire();
+          const signed = [];
+          for (const file of files) {
+            const content = Buffer.from(file.contentBase64, 'base64');
+            signed.push({ file, content, cms: await signDetached(content, signer), signer: signer.description, signingTime: new Date().toISOString() });
+          }
+          return signed;
+        };
+        let signed;
         try {
-          signer = await token.signerSource.acquire();
+          signed = await signAll();
         } catch (e) {
           const failure = signFailureOf(e);
           if (!failure) throw e;
           return { queued: [], failed: failure };
         }
+        const blobs: Awaited<ReturnType<typeof s.blobs.write>>[] = [];
+        for (const f of signed) blobs.push(await s.blobs.write(f.content));
         const counterparty = subscriberOf(s, counterpartyId);
-        const queued: string[] = [];
-        for (const file of files) {
-          const content = Buffer.from(file.contentBase64, 'base64');
-          const blob = await s.blobs.write(content);
-          const cms = await signDetached(content, signer);
-          const { documentId } = s.queueOutgoingDocument({
-            counterpartyId,
-            counterpartyName: counterparty.name,
-            title: files.length > 1 ? `${title} (${basename(file.name)})` : title,
-            kind: 'document',
-            fileName: basename(file.name),
-            blobHash: blob.hash,
-            size: blob.size,
-            signature: { cms, valid: null, signer: signer.description, signingTime: new Date().toISOString() },
-          });
-          queued.push(String(documentId));
-        }
+        const queued = s.transaction(() =>
+          signed.map((f, i) => {
+            const { documentId } = s.queueOutgoingDocument({
+              counterpartyId,
+              counterpartyName: counterparty.name,
+              title: files.length > 1 ? `${title} (${basename(f.file.name)})` : title,
+              kind: 'document',
+              fileName: basename(f.file.name),
+              blobHash: blobs[i]!.hash,
+              size: blobs[i]!.size,
+              signature: { cms: f.cms, valid: null, signer: f.signer, signingTime: f.signingTime },
+            });
+            return String(documentId);
+          }),
+        );
         return { queued };
       },
     },
@@ -378,20 +446,22 @@ export async function createCoreServices(profileDir: string, options: CoreServic
         });
       },
       // The core signs service documents inside an exchange session (it needs the operator's
-      // data for the ИОП): signing pending ones is a manual session with the day's token.
-      sign: async (which) => {
+      // data for the ИОП): signing pending ones is a manual session with the day's token, run by
+      // the scheduler (`session`) so that it never meets another session.
+      sign: async (which, session) => {
+        if (!session) throw new Error('Pending service documents are signed in an exchange session the scheduler runs: none was given');
         const s = store();
         if (!s) return { signed: [], failed: [] };
         const before = s.pendingServiceDocuments().map((p) => String(p.id));
         const wanted = 'all' in which ? before : which.ids;
         try {
-          await token.signerSource.acquire();
+          await signerSource().acquire();
         } catch (e) {
           const failure = signFailureOf(e);
           if (!failure) throw e;
           return { signed: [], failed: wanted.map((id) => ({ id, ...failure })) };
         }
-        await runSession('manual', () => {});
+        await session('all' in which ? undefined : which.ids.map(Number));
         const still = new Set(s.pendingServiceDocuments().filter((p) => p.status === 'pending').map((p) => String(p.id)));
         return {
           signed: wanted.filter((id) => before.includes(id) && !still.has(id)),
@@ -439,8 +509,11 @@ export async function createCoreServices(profileDir: string, options: CoreServic
           ...(patch.startAtLogin !== undefined ? { startAtLogin: patch.startAtLogin } : {}),
           ...(patch.login !== undefined ? { auth: patch.login ? { method: 'password' as const, login: patch.login } : { method: 'certificate' as const } } : {}),
         };
+        const before = configured() ? new URL(profile.settings.serverUrl).origin : undefined;
         if (configured()) profile.settingsFile.update(change);
         else profile.settingsFile.write(change as ProfileSettingsInput); // names the missing server URL when there is none
+        // The kept service password was the old server's: it never goes to another one.
+        if (before !== undefined && new URL(profile.settings.serverUrl).origin !== before) await profile.secrets.delete(secretNames.servicePassword);
         if (patch.tokenModules !== undefined) {
           // Other module paths: watch the token through them from now on.
           token.close();
@@ -449,7 +522,8 @@ export async function createCoreServices(profileDir: string, options: CoreServic
         }
         return settingsOf();
       },
-      mode: async () => (configured() ? profile.settings.mode : 'workstation'),
+      // Without a server nothing runs in the background (no "session failed" at a first start when a token is plugged in).
+      mode: async () => (configured() ? profile.settings.mode : 'manual'),
       setSecret: async (name, value) => {
         const key = secretKey(name);
         if (!key) throw new Error('Connect the token whose PIN is to be kept');

@@ -1,7 +1,10 @@
 // Runs in: the Electron main process. The clerk's token for the day (DESIGN.md §1, §7): the
 // watcher sees it come and go, the clerk logs in once, and every signature of the day (the
 // outbox, service documents, background sessions) uses that login. Nothing here ever asks for
-// or retries a PIN on its own: without a login, signing fails with "the clerk is needed".
+// or retries a PIN on its own: without a login, signing fails with "the clerk is needed". The
+// one exception is a PIN the clerk chose to keep in the keychain: it logs in once when the
+// token appears, and a refused one is deleted at once.
+import { createHash } from 'node:crypto';
 import type { Signer } from '../src/crypto/signer';
 import type { SignerSource } from '../src/exchange/session';
 import type { TokenLoginResult, TokenStatus } from '../src/ipc/contract';
@@ -17,7 +20,20 @@ export interface DayTokenTarget {
   keyId?: string;
 }
 
+/** PINs the clerk chose to keep in the keychain, one per token serial. */
+export interface KeptPins {
+  get(serial: string): Promise<string | undefined>;
+  delete(serial: string): Promise<void>;
+}
+
 type Owner = NonNullable<TokenStatus['owner']>;
+
+/**
+ * Kept PINs a token refused, as digests of serial and PIN, for the app's whole life (the
+ * settings may replace the DayToken): never tried again, even where deleting one failed.
+ */
+const refusedPins = new Set<string>();
+const refusalOf = (serial: string, pin: string) => createHash('sha256').update(`${serial}\n${pin}`).digest('hex');
 
 const noFlags = { countLow: false, finalTry: false, locked: false };
 
@@ -35,10 +51,18 @@ export class DayToken {
     private readonly target: DayTokenTarget | undefined,
     private readonly moduleProblem?: string,
     watcherOptions: { intervalMs?: number; settleMs?: number } = {},
+    private readonly keptPins?: KeptPins,
   ) {
     if (!target) return;
     this.watcher = new TokenWatcher({ modulePath: target.modulePath, ...watcherOptions });
-    this.watcher.on('inserted', () => this.changed());
+    // A kept PIN is tried before the token's arrival is announced, so the session its arrival
+    // starts finds it logged in; any failure leaves the clerk to log in, as without a kept PIN.
+    this.watcher.on('inserted', (token) => {
+      if (this.present()?.serial !== token.serial) return; // another token: the status shows none of it
+      void this.loginWithKeptPin(token)
+        .catch(() => undefined)
+        .finally(() => this.changed());
+    });
     this.watcher.on('removed', (token) => {
       if (this.session?.info.serial === token.serial) this.logout();
       this.changed();
@@ -113,6 +137,23 @@ export class DayToken {
       if (!error) throw e;
       return { ok: false, error, status: this.changed() };
     }
+  }
+
+  /**
+   * The day starts when the token appears: a kept PIN logs in with it once. A PIN the token
+   * refuses is deleted from the keychain at once and the clerk is asked (the status stays
+   * "present"). A token on its final try is left to the clerk: a stale kept PIN must not lock it.
+   */
+  private async loginWithKeptPin(token: TokenInfo): Promise<void> {
+    const ours = () => this.present()?.serial === token.serial && !this.cancelled && !this.session?.isLoggedIn;
+    if (!this.keptPins || !ours() || token.flags.protectedAuthPath || token.flags.userPinLocked || token.flags.userPinFinalTry) return;
+    const pin = await this.keptPins.get(token.serial);
+    // The clerk may have logged in or pressed Cancel meanwhile, or pulled the token out.
+    if (pin === undefined || refusedPins.has(refusalOf(token.serial, pin)) || !ours()) return;
+    const result = await this.login(pin);
+    if (result.ok || (result.error !== 'wrongPin' && result.error !== 'locked')) return;
+    refusedPins.add(refusalOf(token.serial, pin));
+    await this.keptPins.delete(token.serial);
   }
 
   cancel(): TokenStatus {

@@ -15,6 +15,8 @@ import {
   type SessionStart,
   type SessionState,
 } from '../src/ipc/contract';
+import { knownModulePaths } from '../src/token/module-paths';
+import { createArchiveHandlers } from './archive-handlers';
 import type { ExchangeScheduler, TriggerResult } from './scheduler';
 import type { ClerkServices } from './services';
 
@@ -23,6 +25,18 @@ export interface Platform {
   appInfo(): AppInfo;
   openExternal(url: string): Promise<void>;
   setStartAtLogin(enabled: boolean): void;
+  /**
+   * Starts the local sandbox for this profile (a hub child process and a demo counterparty) and
+   * sets the profile up for it; absent where the app cannot run one.
+   */
+  startSandbox?(): Promise<void>;
+  /**
+   * Asks the clerk, in main's own dialog, whether to load a token module from an unusual path;
+   * absent: only the vendors' usual paths are accepted.
+   */
+  confirmTokenModule?(path: string): Promise<boolean>;
+  /** Asks the clerk for a folder to save into (main's own dialog); undefined when the clerk cancels. */
+  chooseFolder?(): Promise<string | undefined>;
 }
 
 type Args<C extends InvokeChannel> = z.output<(typeof invokeContract)[C]['args']>;
@@ -54,6 +68,19 @@ export function isAllowedExternal(url: string, allowedOrigins: readonly string[]
     return false;
   }
   return parsed.protocol === 'https:' && allowedOrigins.includes(parsed.origin);
+}
+
+/**
+ * Main loads each token module path of the settings as a native library, so a path that is
+ * neither where a vendor installs its module nor in the settings already needs the clerk's
+ * confirmation in main's dialog: a compromised renderer alone cannot make main load a library.
+ */
+async function confirmNewModules(paths: readonly string[], saved: readonly string[], platform: Platform): Promise<void> {
+  const known = new Set(knownModulePaths().map((m) => m.path));
+  for (const path of paths) {
+    if (known.has(path) || saved.includes(path)) continue;
+    if (!(await platform.confirmTokenModule?.(path))) throw new Error(`The token module ${path} was not loaded: it is not where token vendors install theirs, and it was not confirmed`);
+  }
 }
 
 export interface HandlerDeps {
@@ -99,7 +126,7 @@ export function createHandlers({ services, scheduler, platform, events, external
     'outbox:send': async () => sessionStart(await scheduler.trigger('send')),
     'pending:list': () => s.pending.list(),
     'pending:sign': async (which) => {
-      const outcome = await s.pending.sign(which);
+      const outcome = await s.pending.sign(which, (signOnly) => scheduler.runForClerk('manual', signOnly));
       events.emit('pending:changed', { count: (await s.pending.list()).length });
       events.emit('documents:changed', { box: 'inbox' });
       return outcome;
@@ -118,6 +145,7 @@ export function createHandlers({ services, scheduler, platform, events, external
     'session:log': ({ limit }) => s.sessions.log(limit),
     'settings:get': () => s.settings.get(),
     'settings:set': async (patch) => {
+      if (patch.tokenModules) await confirmNewModules(patch.tokenModules, (await s.settings.get()).tokenModules, platform);
       const settings = await s.settings.set(patch);
       if (patch.startAtLogin !== undefined) platform.setStartAtLogin(patch.startAtLogin);
       if (patch.scheduleMinutes !== undefined) await scheduler.rearm();
@@ -129,6 +157,19 @@ export function createHandlers({ services, scheduler, platform, events, external
       events.emit('settings:changed', await s.settings.get());
       return { ok: true as const };
     },
+    'sandbox:start': async () => {
+      if (!platform.startSandbox) throw new Error('The local sandbox is not available in this build');
+      if ((await s.settings.get()).serverUrl) throw new Error('An exchange server is set already: the local sandbox is only for a first start');
+      await platform.startSandbox();
+      const settings = await s.settings.get();
+      events.emit('settings:changed', settings);
+      events.emit('token:changed', await s.token.status());
+      await scheduler.rearm();
+      // The first session fetches the directory and the new contact at once.
+      void scheduler.trigger('manual');
+      return settings;
+    },
+    ...createArchiveHandlers(s, platform),
   };
 }
 

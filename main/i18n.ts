@@ -1,5 +1,5 @@
 // Runs in: the Electron main process. The few strings main shows itself (tray menu, tooltip,
-// notifications), in the clerk's language; the renderer has its own dictionaries.
+// notifications, its dialogs), in the clerk's language; the renderer has its own dictionaries.
 import type { Language } from '../src/ipc/contract';
 
 const ru = {
@@ -19,6 +19,10 @@ const ru = {
   'notify.token.title': 'Нужен токен',
   'notify.token.body': 'Подключите токен и введите PIN, чтобы подписать документы.',
   'notify.failed.title': 'Сеанс обмена не удался',
+  'module.confirm.message': 'Загрузить модуль токена из необычного места?',
+  'module.confirm.detail': '{path}\n\nЭто не путь, куда производители токенов устанавливают свои модули. Программа загрузит этот файл и выполнит его код. Загружайте его, только если вы сами указали этот путь.',
+  'module.confirm.load': 'Загрузить',
+  'module.confirm.cancel': 'Отмена',
 };
 
 type Key = keyof typeof ru;
@@ -40,6 +44,10 @@ const en: Record<Key, string> = {
   'notify.token.title': 'Token needed',
   'notify.token.body': 'Connect your token and enter the PIN to sign documents.',
   'notify.failed.title': 'The exchange session failed',
+  'module.confirm.message': 'Load a token module from an unusual place?',
+  'module.confirm.detail': '{path}\n\nThis is not where token vendors install their modules. The app will load this file and run its code. Load it only if you entered this path yourself.',
+  'module.confirm.load': 'Load',
+  'module.confirm.cancel': 'Cancel',
 };
 
 export type MainMessageKey = Key;

@@ -1,3 +1,4 @@
+// Runs in: Node (vitest), with electron mocked.
 // The Electron entry point with the electron module replaced: what starts, close-to-tray versus
 // Quit, the tray's actions, and the OS events that wake the scheduler. The core services are
 // the in-memory ones (the real ones are exercised by test/e2e/clerk-real.spec.ts).
@@ -19,6 +20,9 @@ const fake = vi.hoisted(() => ({
   ipc: new Map<string, Handler>(),
   power: new Map<string, Handler>(),
   quit: { called: 0 },
+  /** How many IPC handlers there were when the window loaded its UI. */
+  loads: [] as number[],
+  dialog: { answer: 0, asked: [] as { parent: unknown; detail: string }[] },
 }));
 
 const memory = new MemoryClerk({ tokenPresent: true });
@@ -49,9 +53,11 @@ vi.mock('electron', () => {
       this.events.on(event, h);
     }
     loadFile() {
+      fake.loads.push(fake.ipc.size);
       return Promise.resolve();
     }
     loadURL() {
+      fake.loads.push(fake.ipc.size);
       return Promise.resolve();
     }
     isDestroyed() {
@@ -105,6 +111,12 @@ vi.mock('electron', () => {
     Tray,
     Menu: { buildFromTemplate: (items: unknown[]) => ({ items }) },
     nativeImage: { createFromPath: (path: string) => ({ path }) },
+    dialog: {
+      showMessageBox: async (parent: unknown, options: { detail: string }) => {
+        fake.dialog.asked.push({ parent, detail: options.detail });
+        return { response: fake.dialog.answer, checkboxChecked: false };
+      },
+    },
     ipcMain: { handle: (channel: string, h: Handler) => fake.ipc.set(channel, h), removeHandler: (c: string) => fake.ipc.delete(c) },
     net: { isOnline: () => true },
     Notification: class {
@@ -154,6 +166,10 @@ describe('the app', () => {
     expect(tray().image).toMatch(/assets\/tray\/idle\.png$/);
   });
 
+  it('loads the UI once, after every channel has its handler', () => {
+    expect(fake.loads).toEqual([invokeChannels.length]);
+  });
+
   it('runs a session from the tray, and on resume from sleep', async () => {
     click('Провести сеанс обмена сейчас');
     await vi.waitFor(() => expect(memory.runs).toHaveLength(1));
@@ -182,5 +198,47 @@ describe('the app', () => {
     click('Выход');
     expect(fake.quit.called).toBe(1);
     expect(closeWindow()).toBe(false);
+  });
+});
+
+describe('settings from the renderer', () => {
+  const invoke = (channel: string, args: unknown) => {
+    const w = fake.windows[0] as { webContents: { mainFrame: unknown } };
+    return fake.ipc.get(channel)!({ sender: w.webContents, senderFrame: w.webContents.mainFrame }, args);
+  };
+  const modules = async () => ((await memory.services().settings.get()).tokenModules);
+  const softhsm = '/usr/lib/softhsm/libsofthsm2.so';
+
+  it('a token module where vendors install theirs is taken without asking', async () => {
+    await invoke('settings:set', { tokenModules: [softhsm, '/usr/lib/librtpkcs11ecp.so'] });
+    expect(await modules()).toEqual([softhsm, '/usr/lib/librtpkcs11ecp.so']);
+    expect(fake.dialog.asked).toEqual([]);
+  });
+
+  it('any other module path is loaded only if the clerk confirms it in main’s own dialog', async () => {
+    fake.dialog.answer = 0; // Cancel
+    await expect(invoke('settings:set', { tokenModules: [softhsm, '/tmp/evil/libpkcs11.so'] })).rejects.toThrow('The token module /tmp/evil/libpkcs11.so was not loaded');
+    expect(fake.dialog.asked).toEqual([{ parent: window(), detail: expect.stringContaining('/tmp/evil/libpkcs11.so') }]);
+    expect(await modules()).toEqual([softhsm, '/usr/lib/librtpkcs11ecp.so']);
+
+    fake.dialog.answer = 1; // Load
+    await invoke('settings:set', { tokenModules: [softhsm, '/opt/vendor/libpkcs11.so'] });
+    expect(await modules()).toEqual([softhsm, '/opt/vendor/libpkcs11.so']);
+    // A path the settings hold already is not asked about again.
+    fake.dialog.answer = 0;
+    await invoke('settings:set', { tokenModules: ['/opt/vendor/libpkcs11.so'] });
+    expect(fake.dialog.asked).toHaveLength(2);
+  });
+
+  it('refuses a relative module path and a plain-http server elsewhere than this machine', async () => {
+    await expect(invoke('settings:set', { tokenModules: ['libpkcs11.so'] })).rejects.toThrow('A token module path must be absolute');
+    await expect(invoke('settings:set', { tokenModules: ['//fileserver/share/libpkcs11.so'] })).rejects.toThrow('A token module path must be absolute');
+    await expect(invoke('settings:set', { serverUrl: 'http://edo.example.ru' })).rejects.toThrow('must use https');
+    expect((await memory.services().settings.get()).serverUrl).toBe('https://edo.example.ru');
+    for (const local of ['http://127.0.0.1:8080', 'http://localhost:8080/', 'http://[::1]:8080', 'https://edo.example.ru']) {
+      await invoke('settings:set', { serverUrl: local });
+      expect((await memory.services().settings.get()).serverUrl).toBe(local);
+    }
+    expect(fake.dialog.asked).toHaveLength(2);
   });
 });

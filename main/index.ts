@@ -1,15 +1,17 @@
 // Runs in: the Electron main process. A thin shell: one instance, one window, the tray, the
 // OS events that wake the scheduler, and the handler registry wired to the core of src/.
 import { join } from 'node:path';
-import { app, ipcMain, net, Notification, powerMonitor, session, shell } from 'electron';
+import { app, dialog, ipcMain, net, Notification, powerMonitor, session, shell } from 'electron';
 import { createClerkMain, type ClerkMain, type ClerkNotification } from './clerk-main';
 import { defaultProfileDir } from '../src/settings/profile-dir';
 import { createCoreServices } from './core-services';
 import type { Platform } from './handlers';
 import { registerIpc } from './ipc';
+import { AppSandbox, wakesClerk } from './sandbox';
 import { hardenSession } from './security';
 import { ClerkTray } from './tray';
-import { createMainWindow, showWindow } from './window';
+import { mainText } from './i18n';
+import { createMainWindow, loadRenderer, showWindow } from './window';
 
 export { secureWebPreferences } from './security';
 
@@ -22,23 +24,54 @@ async function start(): Promise<void> {
   let quitting = false;
   hardenSession(session.defaultSession);
   const assets = join(app.getAppPath(), 'assets');
+  // The profile the CLI uses too (EDO_CLERK_PROFILE, else the OS's per-user app data folder).
+  const profileDir = defaultProfileDir();
+  const clerkRef: { current?: ClerkMain } = {};
+  const sandbox = new AppSandbox({
+    profileDir,
+    hubScript: join(app.getAppPath(), 'bin/edo-hub.js'),
+    onEvent: (event) => {
+      if (event.type === 'error' || event.type === 'hub-stopped') console.error(`local sandbox: ${event.type === 'error' ? event.message : `the hub stopped (exit ${event.code})`}`);
+      if (wakesClerk(event)) void clerkRef.current?.scheduler.trigger('schedule');
+    },
+  });
+  // A profile the sandbox made gets its hub back before the services read the server's address.
+  if (sandbox.inUse()) await sandbox.start().catch((e: unknown) => console.error(`local sandbox: ${e instanceof Error ? e.message : String(e)}`));
   const platform: Platform = {
     appInfo: () => ({ name: app.getName(), version: app.getVersion() }),
     openExternal: (url) => shell.openExternal(url),
     setStartAtLogin: (enabled) => app.setLoginItemSettings({ openAtLogin: enabled, args: ['--hidden'] }),
+    startSandbox: () => sandbox.start(),
+    confirmTokenModule: async (path) => {
+      const t = (key: Parameters<typeof mainText>[1]) => mainText(clerkRef.current?.language() ?? 'ru', key, { path });
+      const { response } = await dialog.showMessageBox(window, {
+        type: 'warning',
+        message: t('module.confirm.message'),
+        detail: t('module.confirm.detail'),
+        buttons: [t('module.confirm.cancel'), t('module.confirm.load')],
+        defaultId: 0,
+        cancelId: 0,
+        noLink: true,
+      });
+      return response === 1;
+    },
+    // An archived original and its signatures go only where the clerk points in this dialog.
+    chooseFolder: async () => {
+      const { canceled, filePaths } = await dialog.showOpenDialog(window, { properties: ['openDirectory', 'createDirectory'] });
+      return canceled ? undefined : filePaths[0];
+    },
   };
 
   // The tray is made after the services; state changes before that are shown when it appears.
   const trayRef: { current?: ClerkTray } = {};
+  // The window loads its UI only after IPC is registered (below).
   const window = createMainWindow({
     preloadPath: join(import.meta.dirname, '../preload/index.cjs'),
-    rendererUrl: process.env.ELECTRON_RENDERER_URL,
-    rendererFile: join(import.meta.dirname, '../renderer/index.html'),
     iconPath: join(assets, 'icon.svg'),
     showOnReady: !startedAtLogin,
     isQuitting: () => quitting,
     // Links leave the app only for allowlisted https origins.
-    openExternal: (url) => void clerk.dispatch('app:openExternal', { url }),
+    openExternal: (url) => void clerkRef.current?.dispatch('app:openExternal', { url }),
   });
 
   const notify = (n: ClerkNotification) => {
@@ -46,13 +79,12 @@ async function start(): Promise<void> {
     const notification = new Notification({ title: n.title, body: n.body });
     notification.on('click', () => {
       showWindow(window);
-      clerk.openView(n.view);
+      clerkRef.current?.openView(n.view);
     });
     notification.show();
   };
 
-  // The profile the CLI uses too (EDO_CLERK_PROFILE, else the OS's per-user app data folder).
-  const services = await createCoreServices(defaultProfileDir());
+  const services = await createCoreServices(profileDir);
   const clerk: ClerkMain = await createClerkMain({
     services,
     platform,
@@ -60,8 +92,11 @@ async function start(): Promise<void> {
     notify,
     onTrayState: (state) => trayRef.current?.setState(state),
   });
+  clerkRef.current = clerk;
 
   registerIpc(ipcMain, window, clerk.dispatch, clerk.events);
+  // Every channel answers now: the UI's first calls find their handlers.
+  loadRenderer(window, { rendererUrl: process.env.ELECTRON_RENDERER_URL, rendererFile: join(import.meta.dirname, '../renderer/index.html') });
   const quit = () => {
     quitting = true;
     clerk.scheduler.stop();
@@ -86,7 +121,15 @@ async function start(): Promise<void> {
   app.on('before-quit', () => {
     quitting = true;
   });
-  app.on('will-quit', () => services.close());
+  app.on('will-quit', (event) => {
+    // The sandbox's hub is stopped and waited for before the app ends (its watchdog ends it on a crash).
+    if (sandbox.isRunning()) {
+      event.preventDefault();
+      void sandbox.stop().finally(() => app.quit());
+      return;
+    }
+    services.close();
+  });
   app.on('second-instance', () => showWindow(window));
   powerMonitor.on('resume', () => clerk.resumed());
   setInterval(() => clerk.setOnline(net.isOnline()), networkPollMs).unref();

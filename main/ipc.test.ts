@@ -1,3 +1,4 @@
+// Runs in: Node (vitest), with electron mocked.
 // The IPC registry: one handler per contract channel and none else; a caller that is not our
 // window's top frame is refused; arguments and results are checked against the contract.
 import { describe, expect, it, vi } from 'vitest';

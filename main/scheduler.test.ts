@@ -1,13 +1,14 @@
+// Runs in: Node (vitest); no electron involved.
 // The scheduler never runs two sessions at once, whoever asks; it runs on schedule only in
 // workstation mode and not while paused; the clerk's own requests are never lost.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { OperatingMode, SessionTrigger } from '../src/ipc/contract';
 import { ExchangeScheduler, type Timers } from './scheduler';
 import type { SessionReport } from './services';
 
 /** A session the test finishes by hand, counting how many run at once. */
-function harness(mode: OperatingMode = 'workstation') {
-  const runs: { trigger: SessionTrigger; finish: (fail?: Error) => void }[] = [];
+function harness(mode: OperatingMode = 'workstation', onReport?: (r: SessionReport) => void) {
+  const runs: { trigger: SessionTrigger; signOnly?: number[]; finish: (fail?: Error) => void }[] = [];
   let running = 0;
   let maxRunning = 0;
   const timers: { fn: () => void; ms: number; cleared: boolean }[] = [];
@@ -22,12 +23,13 @@ function harness(mode: OperatingMode = 'workstation') {
   const reports: SessionReport[] = [];
   const state = { mode };
   const scheduler = new ExchangeScheduler({
-    runSession: (trigger) => {
+    runSession: (trigger, _onProgress, signOnly) => {
       running += 1;
       maxRunning = Math.max(maxRunning, running);
       return new Promise<SessionReport>((resolve, reject) => {
         runs.push({
           trigger,
+          signOnly,
           finish: (fail) => {
             running -= 1;
             if (fail) reject(fail);
@@ -45,7 +47,10 @@ function harness(mode: OperatingMode = 'workstation') {
     intervalMinutes: async () => 10,
     onChange: () => {},
     onProgress: () => {},
-    onReport: (r) => reports.push(r),
+    onReport: (r) => {
+      reports.push(r);
+      onReport?.(r);
+    },
     timers: fakeTimers,
     now: () => new Date('2026-11-22T09:00:00.000Z'),
   });
@@ -141,5 +146,75 @@ describe('exchange scheduler', () => {
     h.runs[1]!.finish();
     await h.scheduler.idle();
     expect(h.scheduler.state().last?.outcome).toBe('ok');
+  });
+
+  it('a listener that throws still ends the run: the scheduler re-arms and runs the next session', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    let throwOnce = true;
+    const h = harness('workstation', () => {
+      if (throwOnce) {
+        throwOnce = false;
+        throw new Error('tray is gone');
+      }
+    });
+    await h.scheduler.trigger('manual');
+    h.runs[0]!.finish();
+    await h.scheduler.idle();
+    expect(h.scheduler.state()).toMatchObject({ running: false, progress: null, nextRunAt: new Date('2026-11-22T09:10:00.000Z') });
+    expect(h.timers.filter((t) => !t.cleared)).toHaveLength(1);
+    expect(logged).toHaveBeenCalledWith(expect.stringContaining('tray is gone'));
+    expect(await h.scheduler.trigger('schedule')).toEqual({ started: true });
+    h.runs[1]!.finish();
+    await h.scheduler.idle();
+    expect(h.reports).toHaveLength(2);
+    logged.mockRestore();
+  });
+
+  it('the clerk’s awaited run joins the follow-up of a running session and ends with it', async () => {
+    const h = harness();
+    await h.scheduler.trigger('schedule');
+    let done = false;
+    const awaited = h.scheduler.runForClerk('manual').then(() => (done = true));
+    h.runs[0]!.finish();
+    await h.settle();
+    expect(h.runs.map((r) => r.trigger)).toEqual(['schedule', 'manual']);
+    expect(done).toBe(false);
+    h.runs[1]!.finish();
+    await awaited;
+    expect(h.maxRunning()).toBe(1);
+    expect(h.scheduler.state()).toMatchObject({ running: false, last: { trigger: 'manual' } });
+    // With nothing running, it starts a session of its own.
+    const alone = h.scheduler.runForClerk('manual');
+    await h.settle();
+    expect(h.runs).toHaveLength(3);
+    h.runs[2]!.finish();
+    await alone;
+    expect(h.scheduler.state().running).toBe(false);
+  });
+
+  it('signs exactly the clerk’s selection; selections joining one follow-up add up, and "all" wins', async () => {
+    const h = harness();
+    const first = h.scheduler.runForClerk('manual', [3]);
+    await h.settle();
+    expect(h.runs[0]).toMatchObject({ trigger: 'manual', signOnly: [3] });
+    const second = h.scheduler.runForClerk('manual', [5]);
+    const third = h.scheduler.runForClerk('manual', [7, 5]);
+    // The awaited runs end with the loop that holds them, the follow-up included.
+    h.runs[0]!.finish();
+    await h.settle();
+    expect(h.runs[1]!.signOnly).toEqual([5, 7]);
+    h.runs[1]!.finish();
+    await Promise.all([first, second, third]);
+    // A selection and a "sign all" in the same follow-up: everything is signed.
+    const busy = h.scheduler.runForClerk('manual', [1]);
+    await h.settle();
+    const selected = h.scheduler.runForClerk('manual', [2]);
+    const all = h.scheduler.runForClerk('manual');
+    h.runs[2]!.finish();
+    await h.settle();
+    expect(h.runs[3]!.signOnly).toBeUndefined();
+    h.runs[3]!.finish();
+    await Promise.all([busy, selected, all]);
+    expect(h.maxRunning()).toBe(1);
   });
 });

@@ -16,7 +16,7 @@ export interface Timers {
 }
 
 export interface SchedulerDeps {
-  runSession(trigger: SessionTrigger, onProgress: (p: SessionProgress) => void): Promise<SessionReport>;
+  runSession(trigger: SessionTrigger, onProgress: (p: SessionProgress) => void, signOnly?: number[]): Promise<SessionReport>;
   mode(): Promise<OperatingMode>;
   intervalMinutes(): Promise<number>;
   /** Called after every change of what SchedulerState shows. */
@@ -40,6 +40,8 @@ const clerkTriggers: ReadonlySet<SessionTrigger> = new Set(['manual', 'send']);
 export class ExchangeScheduler {
   private current: Promise<void> | null = null;
   private followUp: SessionTrigger | null = null;
+  /** The clerk's selection for the follow-up run; undefined signs every pending document. */
+  private followUpSignOnly: number[] | undefined;
   private paused = false;
   private progress: SessionProgress | null = null;
   private last: SessionSummary | null;
@@ -69,14 +71,35 @@ export class ExchangeScheduler {
       if (this.paused || this.stopped) return { started: false, reason: 'paused' };
       if ((await this.deps.mode()) !== 'workstation') return { started: false, reason: 'notWorkstation' };
     }
+    if (this.current && !byClerk) return { started: false, reason: 'alreadyRunning' };
+    return this.request(trigger).result;
+  }
+
+  /**
+   * The clerk's request, awaited: resolves when the session that does its work has ended (the
+   * one it starts, or the follow-up run it joins), never running beside another session.
+   */
+  async runForClerk(trigger: 'manual' | 'send', signOnly?: number[]): Promise<void> {
+    await this.request(trigger, signOnly).run;
+  }
+
+  /** Starts a run, or joins the follow-up run of the one running now; `run` ends with it. */
+  private request(trigger: SessionTrigger, signOnly?: number[]): { result: TriggerResult; run: Promise<void> } {
     if (this.current) {
-      if (!byClerk) return { started: false, reason: 'alreadyRunning' };
+      // Selections joining one follow-up run add up; a request without one signs everything.
+      const joined = this.followUp === null ? signOnly : this.followUpSignOnly && signOnly ? [...new Set([...this.followUpSignOnly, ...signOnly])] : undefined;
       this.followUp = trigger;
-      return { started: false, reason: 'queued' };
+      this.followUpSignOnly = joined;
+      return { result: { started: false, reason: 'queued' }, run: this.current };
     }
-    this.current = this.runLoop(trigger);
+    // The loop starts once it is recorded as the current run, so its end always clears it; what
+    // breaks inside it is logged, never left to reject unheard.
+    const run = Promise.resolve()
+      .then(() => this.runLoop(trigger, signOnly))
+      .catch((e: unknown) => console.error(`exchange scheduler: ${e instanceof Error ? e.message : String(e)}`));
+    this.current = run;
     this.deps.onChange();
-    return { started: true };
+    return { result: { started: true }, run };
   }
 
   /** Resolves when no session is running (tests and Quit wait on it). */
@@ -116,28 +139,41 @@ export class ExchangeScheduler {
     this.nextRunAt = null;
   }
 
-  private async runLoop(first: SessionTrigger): Promise<void> {
-    let trigger: SessionTrigger | null = first;
-    while (trigger) {
-      await this.runOne(trigger);
-      trigger = this.followUp;
+  private async runLoop(first: SessionTrigger, firstSignOnly?: number[]): Promise<void> {
+    try {
+      let trigger: SessionTrigger | null = first;
+      let signOnly = firstSignOnly;
+      while (trigger) {
+        await this.runOne(trigger, signOnly);
+        trigger = this.followUp;
+        signOnly = this.followUpSignOnly;
+        this.followUp = null;
+        this.followUpSignOnly = undefined;
+      }
+    } finally {
+      // Even when a listener threw: a scheduler stuck "running" would never run a session again.
+      this.current = null;
       this.followUp = null;
+      this.followUpSignOnly = undefined;
+      this.progress = null;
+      await this.rearm();
     }
-    this.current = null;
-    this.progress = null;
-    await this.rearm();
   }
 
-  private async runOne(trigger: SessionTrigger): Promise<void> {
+  private async runOne(trigger: SessionTrigger, signOnly?: number[]): Promise<void> {
     const startedAt = this.now().toISOString();
     this.progress = { step: 'authenticate', done: 0, total: null, percent: 0 };
     this.deps.onChange();
     let report: SessionReport;
     try {
-      report = await this.deps.runSession(trigger, (p) => {
-        this.progress = p;
-        this.deps.onProgress(p);
-      });
+      report = await this.deps.runSession(
+        trigger,
+        (p) => {
+          this.progress = p;
+          this.deps.onProgress(p);
+        },
+        signOnly,
+      );
     } catch (error) {
       // A session that threw instead of reporting still ends as a failed session the clerk sees.
       report = {

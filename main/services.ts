@@ -23,6 +23,7 @@ import type {
   TokenLoginResult,
   TokenStatus,
 } from '../src/ipc/contract';
+import type { ArchiveService, OrganizationService } from './archive-services';
 
 export interface TokenService {
   status(): Promise<TokenStatus>;
@@ -47,7 +48,12 @@ export interface OutboxService {
 
 export interface PendingService {
   list(): Promise<PendingItem[]>;
-  sign(which: PendingSignArgs): Promise<SignOutcome>;
+  /**
+   * Signs them. The core signs service documents only inside an exchange session, which
+   * `session` runs: main passes the scheduler's run for the clerk, so it never overlaps another
+   * session and the tray and progress show it. Services that sign without a session ignore it.
+   */
+  sign(which: PendingSignArgs, session?: (signOnly?: number[]) => Promise<void>): Promise<SignOutcome>;
 }
 
 export interface ContactService {
@@ -69,7 +75,8 @@ export interface SessionReport {
 
 export interface SessionService {
   /** Runs one exchange session; the core itself refuses a second one per profile. */
-  run(trigger: SessionTrigger, onProgress: (progress: SessionProgress) => void): Promise<SessionReport>;
+  /** `signOnly`: sign exactly these pending service documents (the clerk's selection), no others. */
+  run(trigger: SessionTrigger, onProgress: (progress: SessionProgress) => void, signOnly?: number[]): Promise<SessionReport>;
   log(limit: number): Promise<SessionRun[]>;
   last(): Promise<SessionSummary | null>;
 }
@@ -91,4 +98,8 @@ export interface ClerkServices {
   contacts: ContactService;
   sessions: SessionService;
   settings: SettingsService;
+  /** The organization's signed-data archive at the hub, verified here (DESIGN.md §6). */
+  archive: ArchiveService;
+  /** The organization's settings and their journal, for users with change-organization-settings. */
+  organization: OrganizationService;
 }

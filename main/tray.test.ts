@@ -1,3 +1,4 @@
+// Runs in: Node (vitest), with electron mocked.
 // The tray: its menu's actions, and an icon per state.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+// Runs in: Node (vitest), with electron mocked.
 // Main's window and session security, and close-to-tray versus Quit, with the electron module
 // replaced (its binary cannot be downloaded here).
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -41,13 +42,12 @@ class FakeWindow {
 
 vi.mock('electron', () => ({ BrowserWindow: FakeWindow }));
 
-const { createMainWindow } = await import('./window');
+const { createMainWindow, loadRenderer } = await import('./window');
 const { contentSecurityPolicy, hardenSession, secureWebPreferences } = await import('./security');
 
 function makeWindow(quitting: { value: boolean }, opened: string[] = []) {
   createMainWindow({
     preloadPath: '/app/out/preload/index.cjs',
-    rendererFile: '/app/out/renderer/index.html',
     iconPath: '/app/assets/icon.svg',
     showOnReady: true,
     isQuitting: () => quitting.value,
@@ -75,7 +75,15 @@ describe('main window', () => {
     });
     const window = makeWindow({ value: false });
     expect(window.options.webPreferences).toEqual(secureWebPreferences('/app/out/preload/index.cjs'));
+  });
+
+  it('loads the UI only when told (once main answers every channel): the built file, or the dev server', () => {
+    const window = makeWindow({ value: false });
+    expect(window.loaded).toBeUndefined();
+    loadRenderer(window as unknown as Parameters<typeof loadRenderer>[0], { rendererFile: '/app/out/renderer/index.html' });
     expect(window.loaded).toBe('/app/out/renderer/index.html');
+    loadRenderer(window as unknown as Parameters<typeof loadRenderer>[0], { rendererUrl: 'http://localhost:5173', rendererFile: '/app/out/renderer/index.html' });
+    expect(window.loaded).toBe('http://localhost:5173');
   });
 
   it('denies navigation, redirects, webviews and new windows; links go to openExternal only', () => {
@@ -107,7 +115,7 @@ describe('main window', () => {
   });
 
   it('starts hidden in the tray when launched at login', () => {
-    createMainWindow({ preloadPath: 'p', rendererFile: 'r', iconPath: 'i', showOnReady: false, isQuitting: () => false, openExternal: () => {} });
+    createMainWindow({ preloadPath: 'p', iconPath: 'i', showOnReady: false, isQuitting: () => false, openExternal: () => {} });
     expect(made[0]!.handlers.has('ready-to-show')).toBe(false);
   });
 });

@@ -5,9 +5,6 @@ import { lockNavigation, secureWebPreferences } from './security';
 
 export interface MainWindowOptions {
   preloadPath: string;
-  /** The dev server's URL, else the built index.html. */
-  rendererUrl?: string;
-  rendererFile: string;
   iconPath: string;
   /** False when started at login: the app lives in the tray until the clerk opens it. */
   showOnReady: boolean;
@@ -32,9 +29,19 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
     window.hide();
   });
   if (options.showOnReady) window.once('ready-to-show', () => window.show());
-  if (options.rendererUrl) void window.loadURL(options.rendererUrl);
-  else void window.loadFile(options.rendererFile);
   return window;
+}
+
+export interface RendererSource {
+  /** The dev server's URL, else the built index.html. */
+  rendererUrl?: string;
+  rendererFile: string;
+}
+
+/** Loads the UI: only once main answers every channel, or its first calls would find no handler. */
+export function loadRenderer(window: BrowserWindow, source: RendererSource): void {
+  if (source.rendererUrl) void window.loadURL(source.rendererUrl);
+  else void window.loadFile(source.rendererFile);
 }
 
 export function showWindow(window: BrowserWindow): void {

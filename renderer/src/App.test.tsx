@@ -1,8 +1,10 @@
+// Runs in: jsdom (vitest), as the renderer; main’s handlers run in the same process.
 // The renderer in jsdom, with window.clerk bound straight to main's handler registry over
 // in-memory services (the same registry the Electron preload and the e2e bindings reach).
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClerkMain, type ClerkMain } from '../../main/clerk-main';
+import type { Platform } from '../../main/handlers';
 import type { EventName } from '../../src/ipc/contract';
 import { MemoryClerk, type MemoryOptions } from '../../test/e2e/support/memory-services';
 import { App } from './App';
@@ -10,11 +12,11 @@ import { useClerk } from './store';
 
 let main: ClerkMain | undefined;
 
-async function mount(options: MemoryOptions = {}) {
+async function mount(options: MemoryOptions = {}, platform: Partial<Platform> = {}) {
   const clerk = new MemoryClerk(options);
   main = await createClerkMain({
     services: clerk.services(),
-    platform: { appInfo: () => ({ name: 'EDO Clerk', version: '1' }), openExternal: async () => {}, setStartAtLogin: () => {} },
+    platform: { appInfo: () => ({ name: 'EDO Clerk', version: '1' }), openExternal: async () => {}, setStartAtLogin: () => {}, ...platform },
     externalOrigins: [],
     notify: () => {},
     onTrayState: () => {},
@@ -114,5 +116,37 @@ describe('first start', () => {
     fireEvent.click(await screen.findByRole('button', { name: 'Указать в настройках' }));
     expect(await screen.findByRole('heading', { name: 'Настройки' })).toBeTruthy();
     expect(screen.queryByText(/Сервер обмена ещё не указан/)).toBeNull();
+  });
+
+  it('offers the local sandbox: main starts it, the settings follow, and the clerk is told what comes next', async () => {
+    let started = 0;
+    const { clerk } = await mount(
+      { mode: 'server' },
+      {
+        startSandbox: async () => {
+          started++;
+          await clerk.services().settings.set({ serverUrl: 'http://127.0.0.1:41999' });
+        },
+      },
+    );
+    await screen.findByRole('heading', { name: 'Входящие' });
+    await clerk.services().settings.set({ serverUrl: '' });
+    act(() => useClerk.getState().setSettings({ ...useClerk.getState().settings!, serverUrl: '' }));
+    expect(screen.getByText(/юридической силы не имеют/)).toBeTruthy();
+    fireEvent.click(await screen.findByRole('button', { name: 'Попробовать в локальной песочнице' }));
+    expect(await screen.findByText(/Песочница запущена/)).toBeTruthy();
+    expect(started).toBe(1);
+    expect(useClerk.getState().settings?.serverUrl).toBe('http://127.0.0.1:41999');
+    expect(screen.queryByText(/Сервер обмена ещё не указан/)).toBeNull();
+  });
+
+  it('says so when this build cannot run the sandbox', async () => {
+    const { clerk } = await mount({ mode: 'server' });
+    await screen.findByRole('heading', { name: 'Входящие' });
+    await clerk.services().settings.set({ serverUrl: '' });
+    act(() => useClerk.getState().setSettings({ ...useClerk.getState().settings!, serverUrl: '' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Попробовать в локальной песочнице' }));
+    expect(await screen.findByRole('alert')).toHaveProperty('textContent', expect.stringContaining('The local sandbox is not available in this build'));
+    expect(screen.getByText(/Сервер обмена ещё не указан/)).toBeTruthy();
   });
 });

@@ -12,6 +12,8 @@ import { PendingView } from './views/PendingView';
 import { ContactsView } from './views/ContactsView';
 import { SessionLogView } from './views/SessionLogView';
 import { SettingsView } from './views/SettingsView';
+import { ArchiveView } from './views/ArchiveView';
+import { OrganizationView } from './views/OrganizationView';
 import type { MessageKey } from './i18n';
 
 const views: { view: View; label: MessageKey }[] = [
@@ -20,6 +22,8 @@ const views: { view: View; label: MessageKey }[] = [
   { view: 'pending', label: 'nav.pending' },
   { view: 'contacts', label: 'nav.contacts' },
   { view: 'log', label: 'nav.log' },
+  { view: 'archive', label: 'nav.archive' },
+  { view: 'organization', label: 'nav.organization' },
   { view: 'settings', label: 'nav.settings' },
 ];
 
@@ -29,6 +33,8 @@ const screens: Record<View, () => JSX.Element> = {
   pending: () => <PendingView />,
   contacts: () => <ContactsView />,
   log: () => <SessionLogView />,
+  archive: () => <ArchiveView />,
+  organization: () => <OrganizationView />,
   settings: () => <SettingsView />,
 };
 
@@ -93,18 +99,38 @@ export function App() {
   );
 }
 
-/** A profile without an exchange server can do nothing yet: say where to set it. */
+/** A profile without an exchange server can do nothing yet: say where to set it, or offer the local sandbox. */
 function FirstStart() {
   const t = useT();
   const settings = useClerk((s) => s.settings);
   const view = useClerk((s) => s.view);
+  const [starting, setStarting] = useState(false);
   if (!settings || settings.serverUrl !== '' || view === 'settings') return null;
+  const trySandbox = async () => {
+    setStarting(true);
+    try {
+      useClerk.getState().setSettings(await invoke('sandbox:start', undefined));
+      useClerk.getState().setNotice({ kind: 'info', text: t('firstStart.sandboxStarted') });
+    } catch (e) {
+      useClerk.getState().setNotice({ kind: 'error', text: t('common.error', { message: errorText(e) }) });
+    } finally {
+      setStarting(false);
+    }
+  };
   return (
-    <div role="status" className="notice">
-      <span>{t('firstStart.noServer')}</span>
-      <button type="button" className="link" onClick={() => useClerk.getState().setView('settings')}>
-        {t('firstStart.openSettings')}
-      </button>
+    <div role="status" className="notice first-start">
+      <div>
+        <span>{t('firstStart.noServer')}</span>{' '}
+        <button type="button" className="link" onClick={() => useClerk.getState().setView('settings')}>
+          {t('firstStart.openSettings')}
+        </button>
+      </div>
+      <div className="sandbox-offer">
+        <button type="button" onClick={() => void trySandbox()} disabled={starting}>
+          {t(starting ? 'firstStart.sandboxStarting' : 'firstStart.sandbox')}
+        </button>
+        <small>{t('firstStart.sandboxHint')}</small>
+      </div>
     </div>
   );
 }

@@ -55,9 +55,9 @@ export const useClerk = create<ClerkState>((set) => ({
 
 const bump = (key: keyof ClerkState['revision']) => useClerk.setState((s) => ({ revision: { ...s.revision, [key]: s.revision[key] + 1 } }));
 
-/** The prompt asks at the start of the day only where the clerk's token signs (DESIGN.md §2). */
+/** The prompt asks at the start of the day only where the clerk's token signs (DESIGN.md §2), and once there is a server to sign for. */
 function needsPromptAtStart(token: TokenStatus, settings: Settings): boolean {
-  return settings.mode !== 'server' && token.state !== 'loggedIn' && token.state !== 'cancelled';
+  return settings.serverUrl !== '' && settings.mode !== 'server' && token.state !== 'loggedIn' && token.state !== 'cancelled';
 }
 
 /** Loads the first state from main and follows its events; returns the unsubscribe. */

@@ -44,38 +44,54 @@ export interface HttpArchiveSourceOptions {
   fetch?: typeof fetch;
 }
 
+export interface RouteCall {
+  params?: Record<string, string | number>;
+  query?: Record<string, string | number | undefined>;
+  /** Sent as JSON. */
+  body?: unknown;
+}
+
+/** One call of an organization or archive route with the bearer token; a refusal is an ArchiveHttpError with the hub's code and words. */
+export async function callOrganizationRoute(options: HttpArchiveSourceOptions, name: OrganizationRouteName, call: RouteCall = {}): Promise<Response> {
+  const route = organizationRoutes[name];
+  const params = call.params ?? {};
+  const path = route.path.replace(/:([A-Za-z0-9_]+)/g, (_, key: string) => encodeURIComponent(String(params[key])));
+  const search = new URLSearchParams(Object.entries(call.query ?? {}).flatMap(([k, v]): [string, string][] => (v === undefined ? [] : [[k, String(v)]])));
+  const url = `${options.url.replace(/\/$/, '')}${path}${search.size > 0 ? `?${search}` : ''}`;
+  const headers: Record<string, string> = { authorization: `Bearer ${options.token}` };
+  if (call.body !== undefined) headers['content-type'] = 'application/json';
+  const response = await (options.fetch ?? fetch)(url, { method: route.method, headers, ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}) });
+  if (!response.ok) {
+    const text = await response.text();
+    const body = ErrorBody.safeParse((() => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        return undefined;
+      }
+    })());
+    throw new ArchiveHttpError(response.status, body.success ? body.data.error : 'bad-answer', `${route.method} ${path}: ${body.success ? body.data.message : `HTTP ${response.status} ${text.slice(0, 200)}`}`);
+  }
+  return response;
+}
+
+/** The JSON answer of a route, checked against the protocol. */
+export async function organizationRouteJson<S extends z.ZodType>(options: HttpArchiveSourceOptions, schema: S, name: OrganizationRouteName, call?: RouteCall): Promise<z.output<S>> {
+  const response = await callOrganizationRoute(options, name, call);
+  const parsed = schema.safeParse(await response.json());
+  if (!parsed.success) throw new ArchiveHttpError(response.status, 'bad-answer', `the hub's answer to ${name} does not match the protocol: ${parsed.error.message}`);
+  return parsed.data;
+}
+
 export class HttpArchiveSource implements ArchiveSource {
-  private readonly fetch: typeof fetch;
+  constructor(private readonly options: HttpArchiveSourceOptions) {}
 
-  constructor(private readonly options: HttpArchiveSourceOptions) {
-    this.fetch = options.fetch ?? fetch;
+  private request(name: OrganizationRouteName, params: Record<string, string | number> = {}, query: Record<string, string | number | undefined> = {}): Promise<Response> {
+    return callOrganizationRoute(this.options, name, { params, query });
   }
 
-  private async request(name: OrganizationRouteName, params: Record<string, string | number> = {}, query: Record<string, string | number | undefined> = {}): Promise<Response> {
-    const route = organizationRoutes[name];
-    const path = route.path.replace(/:([A-Za-z0-9_]+)/g, (_, key: string) => encodeURIComponent(String(params[key])));
-    const search = new URLSearchParams(Object.entries(query).flatMap(([k, v]): [string, string][] => (v === undefined ? [] : [[k, String(v)]])));
-    const url = `${this.options.url.replace(/\/$/, '')}${path}${search.size > 0 ? `?${search}` : ''}`;
-    const response = await this.fetch(url, { method: route.method, headers: { authorization: `Bearer ${this.options.token}` } });
-    if (!response.ok) {
-      const text = await response.text();
-      const body = ErrorBody.safeParse((() => {
-        try {
-          return JSON.parse(text) as unknown;
-        } catch {
-          return undefined;
-        }
-      })());
-      throw new ArchiveHttpError(response.status, body.success ? body.data.error : 'bad-answer', `${route.method} ${path}: ${body.success ? body.data.message : `HTTP ${response.status} ${text.slice(0, 200)}`}`);
-    }
-    return response;
-  }
-
-  private async json<S extends z.ZodType>(schema: S, name: OrganizationRouteName, params?: Record<string, string | number>, query?: Record<string, string | number | undefined>): Promise<z.output<S>> {
-    const response = await this.request(name, params, query);
-    const parsed = schema.safeParse(await response.json());
-    if (!parsed.success) throw new ArchiveHttpError(response.status, 'bad-answer', `the hub's answer to ${name} does not match the protocol: ${parsed.error.message}`);
-    return parsed.data;
+  private json<S extends z.ZodType>(schema: S, name: OrganizationRouteName, params?: Record<string, string | number>, query?: Record<string, string | number | undefined>): Promise<z.output<S>> {
+    return organizationRouteJson(this.options, schema, name, { params, query });
   }
 
   async treeHead(): Promise<SignedTreeHead> {

@@ -3,15 +3,13 @@
 // certificate the tree heads must be signed with (pinned at first use, or given with
 // --operator-cert), the last signed tree head seen, and the leaf hash of every entry seen, so
 // a hub that rewrites, truncates or edits its archive is caught here and reported loudly.
-import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { derToPem, pemToDer, readCertificates } from '../crypto/certificates';
-import { ArchiveAuditor, type ArchiveReceipt, type AuditReport } from '../archive/auditor';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { readCertificates } from '../crypto/certificates';
 import type { ArchivedEntry } from '../archive/entry';
 import { ArchiveVerificationError } from '../archive/errors';
 import { HttpArchiveSource } from '../archive/http-source';
-import { JsonFileTreeHeadStore, TreeHeadMonitor } from '../archive/monitor';
+import { archiveStatusOf, pinnedOperatorCertificate, saveOriginal, verifyArchive, type VerifyOutcome } from '../archive/profile-archive';
 import { clerkNeededBy } from '../exchange/session';
 import type { ClerkProfile } from '../exchange/profile';
 import { TokenError } from '../token/errors';
@@ -19,57 +17,19 @@ import type { Options } from './commands';
 import { CliError, table, type Output } from './output';
 import { stdinPins, terminalPins } from './pin';
 
+export { archivePaths, ReceiptFile, verifyArchive, type VerifyOutcome } from '../archive/profile-archive';
+
 const str = (o: Options, name: string): string | undefined => (typeof o[name] === 'string' ? (o[name] as string) : undefined);
-
-/** Where the profile keeps its memory of the archive. */
-export function archivePaths(profileDir: string) {
-  const dir = join(profileDir, 'archive');
-  return { dir, treeHead: join(dir, 'tree-head.json'), receipts: join(dir, 'receipts.json'), operator: join(dir, 'operator.pem') };
-}
-
-/** The leaf hashes of the entries we have seen, by index: what an edited archive is compared with. */
-export class ReceiptFile {
-  constructor(readonly path: string) {}
-
-  load(): Map<number, string> {
-    if (!existsSync(this.path)) return new Map();
-    try {
-      const list = JSON.parse(readFileSync(this.path, 'utf8')) as ArchiveReceipt[];
-      return new Map(list.map((r) => [r.index, r.leafHash]));
-    } catch (e) {
-      throw new CliError(`The archive receipts in ${this.path} are unreadable; restore or delete the file deliberately (${(e as Error).message})`);
-    }
-  }
-
-  save(receipts: Map<number, string>): void {
-    mkdirSync(resolve(this.path, '..'), { recursive: true });
-    const temporary = `${this.path}.${process.pid}.tmp`;
-    const list = [...receipts].sort(([a], [b]) => a - b).map(([index, leafHash]) => ({ index, leafHash }));
-    writeFileSync(temporary, `${JSON.stringify(list, null, 1)}\n`);
-    renameSync(temporary, this.path);
-  }
-}
 
 /** The operator certificate tree heads are checked against: --operator-cert, else the pinned one, else the hub's (pinned now). */
 async function operatorCertificate(profileDir: string, o: Options, fromHub: () => Promise<Buffer>): Promise<Buffer> {
-  const pinned = archivePaths(profileDir).operator;
   const given = str(o, 'operator-cert');
+  let der: Buffer | undefined;
   if (given) {
-    const der = readCertificates(readFileSync(given))[0];
+    der = readCertificates(readFileSync(given))[0];
     if (!der) throw new CliError(`No certificate in ${given}`);
-    mkdirSync(archivePaths(profileDir).dir, { recursive: true });
-    writeFileSync(pinned, derToPem(der));
-    return der;
   }
-  if (existsSync(pinned)) {
-    const der = pemToDer(readFileSync(pinned, 'utf8'))[0];
-    if (!der) throw new CliError(`The pinned operator certificate ${pinned} is unreadable; restore it or give --operator-cert FILE`);
-    return der;
-  }
-  const der = await fromHub();
-  mkdirSync(archivePaths(profileDir).dir, { recursive: true });
-  writeFileSync(pinned, derToPem(der));
-  return der;
+  return pinnedOperatorCertificate(profileDir, fromHub, der);
 }
 
 /** What the commands need of the hub: the archive routes with our token, and the operator certificate it names. */
@@ -96,43 +56,6 @@ async function connect(profile: ClerkProfile, o: Options): Promise<ArchiveConnec
 
 export type Connect = (profile: ClerkProfile, o: Options) => Promise<ArchiveConnection>;
 
-export interface VerifyOutcome {
-  report: AuditReport;
-  /** Entries we had seen before that the hub no longer lists, or lists changed. */
-  failed: { index: number; problem: string; message: string }[];
-  newlySeen: number;
-}
-
-/**
- * The audit: the hub's tree head against the one remembered (consistency), then every entry of
- * ours, the ones the hub lists now and the ones we saw before, against that head. Throws
- * ArchiveVerificationError when the tree itself was rewritten or truncated.
- */
-export async function verifyArchive(source: HttpArchiveSource, profileDir: string, operatorCert: Buffer): Promise<VerifyOutcome> {
-  const paths = archivePaths(profileDir);
-  const monitor = new TreeHeadMonitor({ operatorCertificate: operatorCert, store: new JsonFileTreeHeadStore(paths.treeHead), consistencyProof: (a, b) => source.consistencyProof(a, b) });
-  const receiptFile = new ReceiptFile(paths.receipts);
-  const known = receiptFile.load();
-  const listed = new Map<number, string>();
-  for await (const entry of source.allEntries()) listed.set(entry.index, entry.leafHash);
-  // A listed entry we saw before is checked against the leaf hash we saw, not the one listed now.
-  const receipts = new Map([...listed, ...known]);
-  const report = await new ArchiveAuditor(source, monitor, operatorCert).audit([...receipts].sort(([a], [b]) => a - b).map(([index, leafHash]) => ({ index, leafHash })));
-  const failed = report.entries.flatMap((v) =>
-    v.verified ? [] : [{ index: v.index, problem: v.problem, message: v.message.startsWith('archive verification failed') ? v.message : `archive verification failed (${v.problem}): ${v.message}` }],
-  );
-  const verified = new Map(known);
-  let newlySeen = 0;
-  for (const v of report.entries) {
-    if (v.verified && !verified.has(v.index)) {
-      verified.set(v.index, v.entry.leafHash);
-      newlySeen++;
-    }
-  }
-  receiptFile.save(verified);
-  return { report, failed, newlySeen };
-}
-
 const entryRow = (e: ArchivedEntry) => [String(e.index), e.kind, e.fileName, `${e.size} B`, e.archivedAt];
 
 export function archiveCommands(connectTo: Connect = connect) {
@@ -148,22 +71,9 @@ export function archiveCommands(connectTo: Connect = connect) {
   /** archive status: usage, the last tree head seen, and whether the hub's current one extends it. */
   async function status(profile: ClerkProfile, o: Options, _a: string[], out: Output): Promise<number> {
     return withArchive(profile, o, async ({ source }, operatorCert) => {
-      const usage = await source.usage();
-      const notArchived = (await source.notArchived(0, 500)).entries.length;
-      const store = new JsonFileTreeHeadStore(archivePaths(profile.dir).treeHead);
-      const monitor = new TreeHeadMonitor({ operatorCertificate: await operatorCert(), store, consistencyProof: (a, b) => source.consistencyProof(a, b) });
-      let consistency: { ok: true } | { ok: false; problem: string; message: string };
-      let observed;
-      try {
-        observed = await monitor.observe(await source.treeHead());
-        consistency = { ok: true };
-      } catch (e) {
-        if (!(e instanceof ArchiveVerificationError)) throw e;
-        consistency = { ok: false, problem: e.problem, message: e.message };
-      }
-      const lastSeen = await store.load();
-      const head = lastSeen && { treeSize: lastSeen.treeSize, rootHash: lastSeen.rootHash.toString('hex'), signedAt: new Date(lastSeen.timestamp).toISOString() };
-      out.result({ usage, notArchived, lastTreeHead: head, previousTreeSize: observed?.previous?.treeSize ?? null, consistency }, () =>
+      const { usage, notArchived: refused, lastTreeHead: head, previousTreeSize, consistency } = await archiveStatusOf(source, profile.dir, await operatorCert());
+      const notArchived = refused.length;
+      out.result({ usage, notArchived, lastTreeHead: head, previousTreeSize, consistency }, () =>
         [
           `Archive: ${usage.usage}${notArchived > 0 ? `; ${notArchived} signed document(s) did not fit and are not archived` : ''}`,
           head ? `Last tree head seen: ${head.treeSize} entries, root ${head.rootHash}, signed ${head.signedAt}` : 'No tree head seen yet',
@@ -220,23 +130,14 @@ export function archiveCommands(connectTo: Connect = connect) {
     return withArchive(profile, o, async ({ source }) => {
       const entry = await source.entry(index);
       if (!entry) throw new CliError(`The organization has no archive entry ${index}`, 1, 'not-found');
-      const dir = resolve(str(o, 'out') ?? '.');
-      mkdirSync(dir, { recursive: true });
-      const file = join(dir, entry.fileName.replace(/[/\\\0]/g, '_'));
-      const partial = `${file}.part`;
+      let saved: { file: string; signatures: string[] };
       try {
-        await pipeline(await source.original(entry), createWriteStream(partial));
+        saved = await saveOriginal(source, entry, resolve(str(o, 'out') ?? '.'));
       } catch (e) {
-        rmSync(partial, { force: true });
         if (e instanceof ArchiveVerificationError) throw new CliError(`THE HUB'S ARCHIVE WAS ALTERED: ${e.message}`, 1, e.problem);
         throw e;
       }
-      renameSync(partial, file);
-      const signatures = entry.signatures.map((s, i) => {
-        const path = `${file}${entry.signatures.length > 1 ? `.${i + 1}` : ''}.sig`;
-        writeFileSync(path, Buffer.from(s, 'base64'));
-        return path;
-      });
+      const { file, signatures } = saved;
       out.result({ entry, file, signatures }, () => [`${file} (${entry.size} bytes, SHA-256 checked)`, ...signatures.map((s) => `${s} (detached CMS)`)].join('\n'));
       return 0;
     });

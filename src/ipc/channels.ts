@@ -24,6 +24,15 @@ export const invokeChannels = [
   'settings:get',
   'settings:set',
   'secrets:set',
+  'sandbox:start',
+  'archive:status',
+  'archive:list',
+  'archive:verify',
+  'archive:download',
+  'organization:get',
+  'organization:patch',
+  'organization:setAccess',
+  'organization:journal',
 ] as const;
 
 export const eventNames = [

@@ -2,9 +2,11 @@
 // zod schemas. Main validates every message against it; the renderer's types come from it.
 // Runs in: main (validation) and renderer (types only).
 import { z } from 'zod';
+import { archiveInvokeContract } from './archive-contract';
 import type { EventName, InvokeChannel } from './channels';
 
 export * from './channels';
+export * from './archive-contract';
 
 const isoDateTime = z.iso.datetime({ offset: true });
 /** A calendar day as the date inputs give it: YYYY-MM-DD. */
@@ -17,7 +19,7 @@ export const AppInfo = z.object({
 });
 export type AppInfo = z.infer<typeof AppInfo>;
 
-export const View = z.enum(['inbox', 'outbox', 'pending', 'contacts', 'log', 'settings']);
+export const View = z.enum(['inbox', 'outbox', 'pending', 'contacts', 'log', 'archive', 'organization', 'settings']);
 export type View = z.infer<typeof View>;
 
 // ---- Token -------------------------------------------------------------------------------
@@ -344,11 +346,34 @@ export const Settings = z.object({
 });
 export type Settings = z.infer<typeof Settings>;
 
+/** The only hosts a server URL may reach over plain http: this machine (the local sandbox's hub). */
+const loopbackHosts: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** https, or http to this machine: the service password never travels in clear over a network. */
+export function isSecureServerUrl(url: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  return parsed.protocol === 'https:' || (parsed.protocol === 'http:' && loopbackHosts.has(parsed.hostname));
+}
+
+/** /… or C:\…: a relative path, or a //server share, would load whatever library lies there. */
+export function isAbsoluteModulePath(path: string): boolean {
+  return (path.startsWith('/') && !path.startsWith('//')) || /^[A-Za-z]:[\\/]/.test(path);
+}
+
 export const SettingsPatch = z
   .object({
-    serverUrl: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]),
+    serverUrl: z.union([
+      z.literal(''),
+      z.url({ protocol: /^https?$/ }).refine(isSecureServerUrl, 'The server URL must use https (plain http only to this machine: 127.0.0.1, localhost, [::1])'),
+    ]),
     scheduleMinutes: z.number().int().min(0).max(1440),
-    tokenModules: z.array(z.string().trim().min(1)).max(20),
+    /** Each path is loaded as a native library by main: main also asks the clerk about unusual ones. */
+    tokenModules: z.array(z.string().trim().min(1).refine(isAbsoluteModulePath, 'A token module path must be absolute')).max(20),
     language: Language,
     startAtLogin: z.boolean(),
     login: z.string().max(200),
@@ -387,6 +412,9 @@ export const invokeContract = {
   'settings:get': { args: none, result: Settings },
   'settings:set': { args: SettingsPatch, result: Settings },
   'secrets:set': { args: z.object({ name: SecretName, value: z.string().min(1).max(4096) }), result: ok },
+  /** First start without a server: the local sandbox (a hub and a demo counterparty on this machine); the settings it made. */
+  'sandbox:start': { args: none, result: Settings },
+  ...archiveInvokeContract,
 } as const satisfies Record<InvokeChannel, { args: z.ZodType; result: z.ZodType }>;
 
 /** Events main pushes to the renderer with on(event, callback): their payloads. */

@@ -191,6 +191,41 @@ test.describe('the clerk UI over the real core, hub and tokens', () => {
     expect(inboxB.items[0]).toMatchObject({ title: 'Акт сверки за ноябрь', signatureState: 'valid', fileName: 'akt-noyabr.txt' });
   });
 
+  test('the organization switches archiving on over HTTP; a document signed here lands in the Archive view, verified', async () => {
+    // The operator gives our clerk's service user the right to the organization settings.
+    const users = await hub.admin<{ id: string; login?: string }[]>(['user', 'list', '--org', a.id]);
+    const clerkUser = users.find((u) => u.login === 'romashka-clerk')!;
+    await hub.admin(['org', 'grant', '--org', a.id, '--user', clerkUser.id, '--permission', 'change-organization-settings']);
+
+    await page.getByRole('navigation').getByRole('button', { name: 'Организация' }).click();
+    const archiving = page.getByLabel('Архивировать всё, что подписывают сотрудники организации');
+    await expect(archiving).not.toBeChecked();
+    await archiving.check();
+    await page.getByLabel('E-mail для уведомлений архива').fill('archive@romashka.ru');
+    await page.getByRole('button', { name: 'Сохранить', exact: true }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Настройки организации сохранены' })).toBeVisible({ timeout: 15_000 });
+    const journal = page.getByRole('table', { name: 'Журнал изменений' });
+    await expect(journal.getByRole('row').filter({ hasText: 'archiving.enabled' })).toContainText('false → true');
+    await expect(journal.getByRole('row').filter({ hasText: 'archiving.enabled' })).toContainText('romashka-clerk (вы)');
+    await shot('real-organization');
+
+    await page.getByRole('navigation').getByRole('button', { name: 'Исходящие' }).click();
+    await page.getByRole('button', { name: 'Добавить документы' }).click();
+    await page.getByTestId('outbox-files').setInputFiles({ name: 'dogovor-14.txt', mimeType: 'text/plain', buffer: Buffer.from('Договор № 14 поставки\n') });
+    await dialog().getByLabel('Название документа').fill('Договор № 14');
+    await dialog().getByLabel('Получатель').selectOption({ label: `${b.name} · ${b.inn}` });
+    await dialog().getByRole('button', { name: 'Подписать и отправить сейчас' }).click();
+    await expect(page.getByRole('row').filter({ hasText: 'Договор № 14' })).toContainText(/Отправлен|Доставлен/, { timeout: 30_000 });
+
+    await page.getByRole('navigation').getByRole('button', { name: 'Архив' }).click();
+    const entry = page.getByRole('row').filter({ hasText: 'dogovor-14.txt' });
+    await expect(entry).toContainText('✓ Проверен', { timeout: 15_000 });
+    await expect(entry).toContainText('Документ');
+    await expect(page.getByText(/^Использовано [\d,]+ МБ из 5 ГБ$/)).toBeVisible();
+    await expect(page.getByText(/^Все записи \(\d+\) проверены по подписанному оператором дереву \(записей в дереве: \d+\)\.$/)).toBeVisible();
+    await shot('real-archive');
+  });
+
   test('the session log shows the real sessions', async () => {
     await page.getByRole('navigation').getByRole('button', { name: 'Журнал обмена' }).click();
     await expect(page.locator('.run').first()).toContainText('успешно');

@@ -1,7 +1,9 @@
 // The clerk's day in the built renderer, in Debian's Chromium: window.clerk is bound to main's
 // handler registry running in this process (DESIGN.md §9). Screenshots of every view go to
 // test-results/screenshots/.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { serveFolder, type StaticServer } from '../support/static-server';
 import { systemPart } from '../support/system';
@@ -257,5 +259,62 @@ test.describe('the clerk UI', () => {
     await expect(page.getByRole('heading', { name: 'Settings' })).toBeVisible();
     await expect(page.getByRole('button', { name: 'Inbox' })).toBeVisible();
     await shot(page, 'settings-en');
+  });
+
+  test('the archive: usage against the quota, each entry verified (an altered one named), an original saved with its signatures', async ({ page }) => {
+    const folder = mkdtempSync(join(tmpdir(), 'clerk-ui-archive-'));
+    try {
+      errors = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+      await page.setViewportSize({ width: 1360, height: 840 });
+      const clerk = new MemoryClerk({ tokenPresent: true, mode: 'server' });
+      clerk.archive.tampered.add(2);
+      clerk.archive.notArchived.push({ fileName: 'Годовой отчёт 2025.pdf', size: 48 * 1024 ** 2, refusedAt: '2026-11-21T15:20:00.000Z', reason: 'the archive quota of 5 GB would be exceeded' });
+      harness = await installClerk(page, clerk.services(), { chooseFolder: async () => folder });
+      await page.goto(server.url);
+      await page.getByRole('navigation').getByRole('button', { name: 'Архив' }).click();
+      await expect(page.getByText('Использовано 209,59 МБ из 5 ГБ')).toBeVisible();
+      await expect(page.getByText('Не прошли проверку: 1 из 5. Архив на сервере изменён.')).toBeVisible();
+      const altered = page.getByRole('row').filter({ hasText: 'Счёт-фактура № 501.pdf' });
+      await expect(altered).toContainText('✗ Не прошёл проверку');
+      await expect(altered).toContainText('entry-changed');
+      await expect(page.getByRole('row').filter({ hasText: '✓ Проверен' })).toHaveCount(4);
+      await expect(page.getByText(/Годовой отчёт 2025\.pdf/)).toBeVisible();
+      await shot(page, 'archive');
+
+      await page.getByRole('button', { name: 'Скачать с подписями: Договор поставки № 12.pdf' }).click();
+      const file = join(folder, 'Договор поставки № 12.pdf');
+      await expect(page.getByRole('status').filter({ hasText: `Сохранено: ${file} и файлы подписей (2)` })).toBeVisible();
+      expect(readFileSync(file, 'utf8')).toBe('Договор поставки № 12.pdf\n');
+      expect(existsSync(`${file}.1.sig`) && existsSync(`${file}.2.sig`)).toBe(true);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  test('organization settings with the journal: switching archiving off is journaled old → new; without the right, a refusal', async ({ page }) => {
+    const clerk = await open(page, { tokenPresent: true, mode: 'server' });
+    await page.getByRole('navigation').getByRole('button', { name: 'Организация' }).click();
+    await expect(page.getByRole('heading', { name: 'Настройки организации' })).toBeVisible();
+    await page.getByLabel('Архивировать всё, что подписывают сотрудники организации').uncheck();
+    await page.getByLabel('Тариф').selectOption('premium');
+    await page.getByRole('button', { name: 'Сохранить', exact: true }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Настройки организации сохранены' })).toBeVisible();
+    expect(clerk.archive.settings).toMatchObject({ plan: 'premium', archiving: { enabled: false } });
+    const journal = page.getByRole('table', { name: 'Журнал изменений' });
+    await expect(journal.getByRole('row').filter({ hasText: 'archiving.enabled' }).first()).toContainText('true → false');
+    await expect(journal.getByRole('row').filter({ hasText: 'plan' })).toContainText('"standard" → "premium"');
+    await page.getByRole('button', { name: 'Закрыть' }).click();
+    await shot(page, 'organization');
+    await journal.scrollIntoViewIfNeeded();
+    await shot(page, 'organization-journal');
+
+    clerk.archive.allowed = false;
+    await page.getByRole('navigation').getByRole('button', { name: 'Архив' }).click();
+    await page.getByRole('navigation').getByRole('button', { name: 'Организация' }).click();
+    await expect(page.getByText(/доступны только пользователям с правом «менять настройки организации»/)).toBeVisible();
+    await expect(page.getByLabel('Тариф')).toHaveCount(0);
+    expect(clerk.archive.journal.at(-1)).toMatchObject({ action: 'settings.read', outcome: 'refused' });
   });
 });

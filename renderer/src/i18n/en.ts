@@ -1,4 +1,5 @@
 // Runs in: the renderer. English; typed by the Russian dictionary, so no key can be missing.
+import { archiveEn } from './archive-en';
 import type { ru } from './ru';
 
 export const en: Record<keyof typeof ru, string> = {
@@ -8,6 +9,10 @@ export const en: Record<keyof typeof ru, string> = {
 
   'firstStart.noServer': 'No exchange server is set yet: without it no documents go out or come in.',
   'firstStart.openSettings': 'Set it in Settings',
+  'firstStart.sandbox': 'Try it with a local sandbox',
+  'firstStart.sandboxHint': 'An exchange server and a demo counterparty start on this computer. Documents are signed with a demo key and have no legal force.',
+  'firstStart.sandboxStarting': 'Starting the sandbox…',
+  'firstStart.sandboxStarted': 'The sandbox is running. The demo counterparty sends its first document in a few seconds and signs receipt notices for your documents by itself.',
 
   'nav.inbox': 'Inbox',
   'nav.outbox': 'Outbox',
@@ -229,4 +234,5 @@ export const en: Record<keyof typeof ru, string> = {
   'settings.startAtLogin': 'Start when I sign in to the computer',
   'settings.lang.ru': 'Русский',
   'settings.lang.en': 'English',
+  ...archiveEn,
 };

@@ -1,3 +1,4 @@
+// Runs in: jsdom (vitest), as the renderer.
 import { describe, expect, it } from 'vitest';
 import { en } from './en';
 import { translate } from './index';

@@ -1,3 +1,4 @@
+// Runs in: the renderer (Chromium, sandboxed).
 // Every UI string goes through t(): Russian by default, English switchable.
 import { en } from './en';
 import { ru } from './ru';

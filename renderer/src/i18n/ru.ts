@@ -1,4 +1,6 @@
 // Runs in: the renderer. Russian: the default language of the clerk's UI.
+import { archiveRu } from './archive-ru';
+
 export const ru = {
   'app.name': 'EDO Clerk — делопроизводитель',
   'app.tagline': 'Обмен юридически значимыми электронными документами',
@@ -6,6 +8,10 @@ export const ru = {
 
   'firstStart.noServer': 'Сервер обмена ещё не указан: без него документы не уходят и не приходят.',
   'firstStart.openSettings': 'Указать в настройках',
+  'firstStart.sandbox': 'Попробовать в локальной песочнице',
+  'firstStart.sandboxHint': 'Сервер обмена и демо-контрагент запустятся на этом компьютере. Документы подписываются демонстрационным ключом и юридической силы не имеют.',
+  'firstStart.sandboxStarting': 'Запускаем песочницу…',
+  'firstStart.sandboxStarted': 'Песочница запущена. Демо-контрагент пришлёт первый документ через несколько секунд и сам подписывает извещения о получении ваших документов.',
 
   'nav.inbox': 'Входящие',
   'nav.outbox': 'Исходящие',
@@ -227,4 +233,5 @@ export const ru = {
   'settings.startAtLogin': 'Запускать при входе в систему',
   'settings.lang.ru': 'Русский',
   'settings.lang.en': 'English',
+  ...archiveRu,
 };

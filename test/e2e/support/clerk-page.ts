@@ -33,7 +33,8 @@ export interface ClerkHarness {
   stop(): Promise<void>;
 }
 
-export async function installClerk(page: Page, services: ClerkServices): Promise<ClerkHarness> {
+/** `platform` replaces parts of the test platform (a folder dialog that answers a temporary folder). */
+export async function installClerk(page: Page, services: ClerkServices, platformParts: Partial<Platform> = {}): Promise<ClerkHarness> {
   const notifications: ClerkNotification[] = [];
   const opened: string[] = [];
   const startAtLogin: boolean[] = [];
@@ -41,6 +42,7 @@ export async function installClerk(page: Page, services: ClerkServices): Promise
     appInfo: () => ({ name: 'EDO Clerk', version: '0.1.0' }),
     openExternal: async (url) => void opened.push(url),
     setStartAtLogin: (enabled) => void startAtLogin.push(enabled),
+    ...platformParts,
   };
   const main = await createClerkMain({ services, platform, externalOrigins: [], notify: (n) => notifications.push(n), onTrayState: () => {} });
 

@@ -18,6 +18,7 @@ import type {
   TokenStatus,
 } from '../../../src/ipc/contract';
 import type { ClerkServices, SessionReport } from '../../../main/services';
+import { MemoryArchive } from './memory-archive';
 
 export const ourOrg: Subscriber = { id: 'sub-romashka', name: 'ООО "Ромашка"', inn: '7701234567', kpp: '770101001' };
 export const counterparties: Subscriber[] = [
@@ -80,6 +81,8 @@ export class MemoryClerk {
   sessionsRun = 0;
   /** Set to make the next session fail with this message. */
   failNext: string | null = null;
+  /** The organization's archive and settings at the (imagined) hub. */
+  readonly archive = new MemoryArchive();
 
   constructor(private readonly options: MemoryOptions = {}) {
     this.settingsValue = {
@@ -376,6 +379,8 @@ export class MemoryClerk {
           this.settingsValue.secrets[name] = true;
         },
       },
+      archive: this.archive.archiveService(),
+      organization: this.archive.organizationService(),
     };
   }
 
