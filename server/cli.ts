@@ -145,6 +145,10 @@ async function serve(args: string[]): Promise<number> {
     throw e;
   }
   if (!smtp) logger.warn('archive e-mail notices are off: no --smtp-host given (webhooks still get every event)');
+  // A starting hub has no request under way: claims still pending were left by a stopped or crashed
+  // one, and their keys are free again (a running hub never takes over a claim, however old).
+  const abandoned = await data.storage.releasePendingClaims();
+  if (abandoned) logger.warn({ abandoned }, 'released idempotency claims left pending by the previous run');
   const { app } = createHub({ ...data, settings: org.settings, archive: org.archive, version: version(), logger, tokenTtlSeconds: integer(o.string('token-ttl'), 'token-ttl', 3600, 1) });
   const closeData = async () => {
     await org.close();

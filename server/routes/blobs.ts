@@ -1,10 +1,12 @@
 // Blobs: content-addressed uploads, and downloads only for parties to a document that
-// references the blob. A subscriber never learns whether a blob it has no right to exists.
+// references the blob. A subscriber never learns whether a blob it has no right to exists:
+// bytes that are already stored are still streamed and hash-checked, then the upload is
+// recorded as the caller's.
 import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { HubContext } from '../hub';
 import { HubError, registerRoute } from '../http';
-import { recordDelivery } from './documents';
+import { recordDelivery, referableBlobSize } from './documents';
 
 export function registerBlobRoutes(app: FastifyInstance, ctx: HubContext): void {
   const { storage, blobs } = ctx;
@@ -30,9 +32,10 @@ export function registerBlobRoutes(app: FastifyInstance, ctx: HubContext): void 
     return { status: alreadyMine ? 200 : 201, body: { sha256: params.sha256, size: result.size } };
   });
 
+  // "Present" only where a send may reference it; a received file is uploaded again before it is forwarded.
   registerRoute(app, ctx, 'headBlob', async ({ params, caller, reply }) => {
-    const size = await storage.getBlobSize(params.sha256);
-    if (size === undefined || !(await storage.blobKnownTo(params.sha256, caller.subscriber.id))) throw new HubError('not-found', `No blob ${params.sha256}`);
+    const size = await referableBlobSize(ctx, params.sha256, caller.subscriber.id);
+    if (size === undefined) throw new HubError('not-found', `No blob ${params.sha256} uploaded by you`);
     reply.code(200).header('content-length', String(size)).header('content-type', 'application/octet-stream').send();
     return 'sent';
   });

@@ -11,34 +11,36 @@ import { buildSendConfirmation, FormatError, parseServiceDocument, type Particip
 import type { ArchiveReceipt, Document, DocumentStatus, ServiceDocument } from '../../src/protocol';
 import type { HubContext } from '../hub';
 import { HubError, registerRoute, sha256Hex, type RouteOutput } from '../http';
-import type { DocumentRecord, EventToAppend, IdempotencyScope, IdempotentResult, SubscriberRecord, UserRecord } from '../storage/storage';
+import { IdempotencyClaimLost, type DocumentRecord, type EventToAppend, type IdempotencyScope, type IdempotentResult, type SubscriberRecord, type UserRecord } from '../storage/storage';
 import { certificateSummary, documentView, partyOf } from '../views';
 import { archiveAccepted } from './archiving';
 import { trustedRoots } from './auth';
 
-/** A pending claim older than this was left by a crashed hub and may be taken over. */
-const staleClaimMs = 5 * 60_000;
+const inProgress = (scope: IdempotencyScope) =>
+  new HubError('request-in-progress', `A request with the Idempotency-Key "${scope.key}" is still being processed; retry shortly`, { headers: { 'retry-after': '1' } });
 
 /**
  * Runs `create` once per (subscriber, route, Idempotency-Key): a repeat gets the first answer,
- * the same key with another body is a conflict, a repeat while the first still runs must wait.
- * A failed attempt releases the key, so the client may correct its request and retry.
+ * the same key with another body is a conflict, a repeat while the first still runs must wait
+ * (however long it runs: pending claims are cleared only when the hub starts). A failed attempt
+ * releases its claim, so the client may correct its request and retry.
  */
 async function idempotent(ctx: HubContext, scope: IdempotencyScope, body: unknown, create: (finish: (status: number, response: unknown) => IdempotentResult) => Promise<RouteOutput>): Promise<RouteOutput> {
-  const now = ctx.now();
-  const claim = await ctx.storage.claimIdempotencyKey(scope, sha256Hex(JSON.stringify(body)), now.toISOString(), new Date(now.getTime() - staleClaimMs).toISOString());
+  const claim = await ctx.storage.claimIdempotencyKey(scope, sha256Hex(JSON.stringify(body)), ctx.now().toISOString());
   switch (claim.kind) {
     case 'replay':
       return { status: claim.status, body: claim.response, headers: { 'idempotent-replayed': 'true' } };
     case 'conflict':
       throw new HubError('idempotency-conflict', `The Idempotency-Key "${scope.key}" was already used with a different body`);
     case 'in-progress':
-      throw new HubError('request-in-progress', `A request with the Idempotency-Key "${scope.key}" is still being processed; retry shortly`, { headers: { 'retry-after': '1' } });
+      throw inProgress(scope);
   }
   try {
-    return await create((status, response) => ({ ...scope, status, response }));
+    return await create((status, response) => ({ ...scope, claimId: claim.claimId, status, response }));
   } catch (e) {
-    await ctx.storage.releaseIdempotencyKey(scope);
+    await ctx.storage.releaseIdempotencyKey(scope, claim.claimId);
+    // Nothing was stored; whoever holds the key now answers a retry.
+    if (e instanceof IdempotencyClaimLost) throw inProgress(scope);
     throw e;
   }
 }
@@ -86,6 +88,16 @@ function statusEvents(document: DocumentRecord, status: DocumentStatus): EventTo
   return [document.senderId, document.recipientId].map((subscriberId) => ({ subscriberId, payload: { type: 'document.status-changed', documentId: document.id, status } }));
 }
 
+/**
+ * The size of a blob the caller may reference in a document it sends: one it uploaded itself.
+ * HEAD answers by the same rule, so a client that skips an upload after HEAD is never refused
+ * for it; a file received from someone else is uploaded again (knowing a hash proves nothing).
+ */
+export async function referableBlobSize(ctx: HubContext, sha256: string, subscriberId: string): Promise<number | undefined> {
+  const size = await ctx.storage.getBlobSize(sha256);
+  return size !== undefined && (await ctx.storage.uploadedBy(sha256, subscriberId)) ? size : undefined;
+}
+
 /** A document the caller sent or received; anything else does not exist for it. */
 async function partyDocument(ctx: HubContext, id: string, me: string): Promise<DocumentRecord> {
   const document = await ctx.storage.getDocument(id);
@@ -122,10 +134,8 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: HubContext): v
       if (!recipient) throw new HubError('not-found', body.recipientId === me.id ? 'A document cannot be sent to its own sender' : `No subscriber ${body.recipientId}`);
       const contact = await storage.getContact(me.id, recipient.id);
       if (contact?.state !== 'connected') throw new HubError('forbidden', `${recipient.name} is not a connected contact; documents flow only between connected contacts`);
-      const size = await storage.getBlobSize(body.sha256);
-      if (size === undefined || !(await storage.uploadedBy(body.sha256, me.id))) {
-        throw new HubError('blob-missing', `The blob ${body.sha256} was not uploaded by you; PUT /v1/blobs/${body.sha256} first`);
-      }
+      const size = await referableBlobSize(ctx, body.sha256, me.id);
+      if (size === undefined) throw new HubError('blob-missing', `The blob ${body.sha256} was not uploaded by you; PUT /v1/blobs/${body.sha256} first`);
       const signature = Buffer.from(body.signature, 'base64');
       const { signer, user: signerUser } = await checkSignature(ctx, signature, { path: ctx.blobs.pathOf(body.sha256) }, me, `"${body.fileName}"`);
 
@@ -205,7 +215,6 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: HubContext): v
     if (document.recipientId !== me.id) throw new HubError('forbidden', 'Only the recipient of a document posts its receipt notice or clarification request');
     const scope = { subscriberId: me.id, scope: `service-document:${document.id}`, key: headers['idempotency-key'] };
     const out = await idempotent(ctx, scope, body, async (finish) => {
-      const chain = await storage.listServiceDocuments(document.id);
       const parentId = body.parentId ?? document.id;
       const parent: ReferencedFile | undefined =
         parentId === document.id
@@ -214,9 +223,6 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: HubContext): v
             ? { name: document.confirmation.fileName, signatures: [Buffer.from(document.confirmation.signature, 'base64')] }
             : undefined;
       if (!parent) throw new HubError('service-document-invalid', `The parent ${parentId} is not the document or its operator confirmation`);
-      if (body.type === 'receipt' && chain.some((sd) => sd.type === 'receipt' && sd.parentId === parentId)) {
-        throw new HubError('conflict', `A receipt notice for ${parentId === document.id ? `"${document.fileName}"` : parent.name} was already posted`);
-      }
       const xml = Buffer.from(body.xml, 'base64');
       const expectedKind = body.type === 'receipt' ? 'receipt-notice' : 'clarification-request';
       let parsed;
@@ -252,7 +258,7 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: HubContext): v
       };
       // A clarification request outranks a receipt: the sender has something to correct.
       const status: DocumentStatus = body.type === 'clarification' ? 'clarification-requested' : document.status === 'clarification-requested' ? document.status : 'receipt-confirmed';
-      const appended = await storage.recordServiceDocument(
+      const recorded = await storage.recordServiceDocument(
         serviceDocument,
         status,
         [
@@ -261,7 +267,10 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: HubContext): v
         ],
         finish(201, serviceDocument),
       );
-      ctx.notifier.notify(appended);
+      if (recorded.kind === 'receipt-exists') {
+        throw new HubError('conflict', `A receipt notice for ${parentId === document.id ? `"${document.fileName}"` : parent.name} was already posted`);
+      }
+      ctx.notifier.notify(recorded.appended);
       await archiveServiceDocument(ctx, serviceDocument, xml, signerUser, req.log);
       return { status: 201, body: serviceDocument };
     });

@@ -1,13 +1,16 @@
 // The embedded storage on real SQLite files: migrations on reopen, single-use challenges,
-// idempotency claims, first delivery, and per-subscriber event sequences that stay gap-free
-// while two processes write to the same file at once.
+// idempotency claims (never taken over by age, cleared at a hub start), first delivery, one
+// receipt notice per parent, and per-subscriber event sequences that stay gap-free while two
+// processes write to the same file at once.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ServiceDocument } from '../../src/protocol';
 import { SqliteStorage } from './sqlite';
-import type { DocumentRecord } from './storage';
+import { IdempotencyClaimLost, type DocumentRecord } from './storage';
 
 let dir: string;
 let file: string;
@@ -67,32 +70,48 @@ describe('SqliteStorage', () => {
     await storage.close();
   });
 
-  it('claims an idempotency key once: in progress, then the stored result; another body conflicts; a stale claim is taken over', async () => {
+  it('claims an idempotency key once: in progress however old, then the stored result; another body conflicts', async () => {
     const storage = new SqliteStorage(file);
     const { a, b } = await twoSubscribers(storage);
     const scope = { subscriberId: a.id, scope: 'send-document', key: 'k-1-abcdef' };
-    const stale = '2026-11-22T09:55:00.000Z';
-    expect(await storage.claimIdempotencyKey(scope, 'h1', at, stale)).toEqual({ kind: 'claimed' });
-    expect(await storage.claimIdempotencyKey(scope, 'h1', at, stale)).toEqual({ kind: 'in-progress' });
-    expect(await storage.claimIdempotencyKey(scope, 'h2', at, stale)).toEqual({ kind: 'conflict' });
+    const claim = await storage.claimIdempotencyKey(scope, 'h1', at);
+    if (claim.kind !== 'claimed') throw new Error(`expected a claim, got ${claim.kind}`);
+    // A day later the first request may still be running: the claim is never taken over by age.
+    expect(await storage.claimIdempotencyKey(scope, 'h1', '2026-11-23T10:00:00.000Z')).toEqual({ kind: 'in-progress' });
+    expect(await storage.claimIdempotencyKey(scope, 'h2', at)).toEqual({ kind: 'conflict' });
     // The same key of another subscriber is another key.
-    expect(await storage.claimIdempotencyKey({ ...scope, subscriberId: b.id }, 'h2', at, stale)).toEqual({ kind: 'claimed' });
-    // A claim left by a crashed hub, older than the stale limit, is taken over.
-    expect(await storage.claimIdempotencyKey(scope, 'h1', '2026-11-22T10:10:00.000Z', '2026-11-22T10:05:00.000Z')).toEqual({ kind: 'claimed' });
+    expect((await storage.claimIdempotencyKey({ ...scope, subscriberId: b.id }, 'h2', at)).kind).toBe('claimed');
+    // Releasing under another claim's id leaves the claim alone.
+    await storage.releaseIdempotencyKey(scope, 'not-the-claim');
+    expect((await storage.claimIdempotencyKey(scope, 'h1', at)).kind).toBe('in-progress');
 
-    const document = {
-      id: 'doc-1',
-      senderId: a.id,
-      recipientId: b.id,
-      blob: { sha256: 'a'.repeat(64), size: 1 },
-      sentAt: at,
-      status: 'sent',
-    } as DocumentRecord;
-    await storage.recordDocument(document, [{ subscriberId: b.id, payload: { type: 'document.delivered', documentId: 'doc-1', deliveredAt: at } }], { ...scope, status: 201, response: { id: 'doc-1' } });
-    expect(await storage.claimIdempotencyKey(scope, 'h1', at, stale)).toEqual({ kind: 'replay', status: 201, response: { id: 'doc-1' } });
-    // Releasing never drops a finished result.
-    await storage.releaseIdempotencyKey(scope);
-    expect((await storage.claimIdempotencyKey(scope, 'h1', at, stale)).kind).toBe('replay');
+    const document = { id: 'doc-1', senderId: a.id, recipientId: b.id, blob: { sha256: 'a'.repeat(64), size: 1 }, sentAt: at, status: 'sent' } as DocumentRecord;
+    await storage.recordDocument(document, [{ subscriberId: b.id, payload: { type: 'document.delivered', documentId: 'doc-1', deliveredAt: at } }], { ...scope, claimId: claim.claimId, status: 201, response: { id: 'doc-1' } });
+    expect(await storage.claimIdempotencyKey(scope, 'h1', at)).toEqual({ kind: 'replay', status: 201, response: { id: 'doc-1' } });
+    // Releasing never drops a finished result, nor does a hub start.
+    await storage.releaseIdempotencyKey(scope, claim.claimId);
+    expect(await storage.releasePendingClaims()).toBe(1); // B's claim only
+    expect((await storage.claimIdempotencyKey(scope, 'h1', at)).kind).toBe('replay');
+    await storage.close();
+  });
+
+  it('stores nothing when a request finishes under a claim a hub start cleared, and lets the next claim win', async () => {
+    const storage = new SqliteStorage(file);
+    const { a, b } = await twoSubscribers(storage);
+    const scope = { subscriberId: a.id, scope: 'send-document', key: 'k-2-abcdef' };
+    const first = await storage.claimIdempotencyKey(scope, 'h1', at);
+    expect(await storage.releasePendingClaims()).toBe(1);
+    const second = await storage.claimIdempotencyKey(scope, 'h1', at);
+    if (first.kind !== 'claimed' || second.kind !== 'claimed') throw new Error('expected two claims');
+    const document = (id: string) => ({ id, senderId: a.id, recipientId: b.id, blob: { sha256: 'c'.repeat(64), size: 1 }, sentAt: at, status: 'sent' }) as DocumentRecord;
+    const events = [{ subscriberId: b.id, payload: { type: 'document.delivered' as const, documentId: 'x', deliveredAt: at } }];
+    await expect(storage.recordDocument(document('doc-late'), events, { ...scope, claimId: first.claimId, status: 201, response: { id: 'doc-late' } })).rejects.toBeInstanceOf(IdempotencyClaimLost);
+    expect(await storage.getDocument('doc-late')).toBeUndefined();
+    expect(await storage.listEvents(b.id, 0, 10)).toEqual([]);
+    // The late request's release does not free the key under the live claim.
+    await storage.releaseIdempotencyKey(scope, first.claimId);
+    await storage.recordDocument(document('doc-1'), events, { ...scope, claimId: second.claimId, status: 201, response: { id: 'doc-1' } });
+    expect(await storage.claimIdempotencyKey(scope, 'h1', at)).toEqual({ kind: 'replay', status: 201, response: { id: 'doc-1' } });
     await storage.close();
   });
 
@@ -100,19 +119,73 @@ describe('SqliteStorage', () => {
     const storage = new SqliteStorage(file);
     const { a, b } = await twoSubscribers(storage);
     const base = { senderId: a.id, recipientId: b.id, blob: { sha256: 'b'.repeat(64), size: 1 }, sentAt: at, status: 'sent' } as DocumentRecord;
-    const result = (key: string) => ({ subscriberId: a.id, scope: 's', key, status: 201, response: {} });
-    await storage.claimIdempotencyKey(result('k1'), 'h', at, at);
-    await storage.recordDocument({ ...base, id: 'd1' }, [], result('k1'));
+    const claimed = async (key: string) => {
+      const scope = { subscriberId: a.id, scope: 's', key };
+      const claim = await storage.claimIdempotencyKey(scope, 'h', at);
+      if (claim.kind !== 'claimed') throw new Error(`expected a claim, got ${claim.kind}`);
+      return { ...scope, claimId: claim.claimId, status: 201, response: {} };
+    };
+    await storage.recordDocument({ ...base, id: 'd1' }, [], await claimed('k1'));
     const events = (status: string) => [{ subscriberId: a.id, payload: { type: 'document.status-changed' as const, documentId: 'd1', status: status as 'delivered' } }];
     expect(await storage.markDelivered('d1', at, events)).toHaveLength(1);
     expect(await storage.markDelivered('d1', at, events)).toBeUndefined();
     expect((await storage.getDocument('d1'))?.status).toBe('delivered');
 
-    await storage.claimIdempotencyKey(result('k2'), 'h', at, at);
-    await storage.recordDocument({ ...base, id: 'd2', status: 'receipt-confirmed' }, [], result('k2'));
+    await storage.recordDocument({ ...base, id: 'd2', status: 'receipt-confirmed' }, [], await claimed('k2'));
     await storage.markDelivered('d2', at, () => []);
     expect(await storage.getDocument('d2')).toMatchObject({ status: 'receipt-confirmed', deliveredAt: at });
     await storage.close();
+  });
+
+  it('keeps one receipt notice per parent, checked in the write transaction; clarification requests are not limited', async () => {
+    const storage = new SqliteStorage(file);
+    const { a, b } = await twoSubscribers(storage);
+    const claimed = async (subscriberId: string, key: string) => {
+      const scope = { subscriberId, scope: 'service-document:d1', key };
+      const claim = await storage.claimIdempotencyKey(scope, 'h', at);
+      if (claim.kind !== 'claimed') throw new Error(`expected a claim, got ${claim.kind}`);
+      return { ...scope, claimId: claim.claimId, status: 201, response: {} };
+    };
+    await storage.recordDocument({ id: 'd1', senderId: a.id, recipientId: b.id, blob: { sha256: 'd'.repeat(64), size: 1 }, sentAt: at, status: 'sent' } as DocumentRecord, [], await claimed(a.id, 'send'));
+    const sd = (id: string, type: 'receipt' | 'clarification', parentId = 'd1') => ({ id, documentId: 'd1', type, parentId, postedAt: at }) as ServiceDocument;
+    const events = [{ subscriberId: a.id, payload: { type: 'document.status-changed' as const, documentId: 'd1', status: 'receipt-confirmed' as const } }];
+    const record = async (s: ServiceDocument, key: string) => (await storage.recordServiceDocument(s, 'receipt-confirmed', events, await claimed(b.id, key))).kind;
+
+    expect(await record(sd('r1', 'receipt'), 'k1')).toBe('recorded');
+    expect(await record(sd('r2', 'receipt'), 'k2')).toBe('receipt-exists');
+    // The operator's confirmation is another parent; clarification requests may repeat.
+    expect(await record(sd('r3', 'receipt', 'confirmation-1'), 'k3')).toBe('recorded');
+    expect(await record(sd('c1', 'clarification'), 'k4')).toBe('recorded');
+    expect(await record(sd('c2', 'clarification'), 'k5')).toBe('recorded');
+    expect((await storage.listServiceDocuments('d1')).map((x) => x.id)).toEqual(['r1', 'r3', 'c1', 'c2']);
+    // Refused: no events appended and the key left pending for the route to release.
+    expect(await storage.listEvents(a.id, 0, 10)).toHaveLength(4);
+    expect(await storage.releasePendingClaims()).toBe(1);
+    await storage.close();
+  });
+
+  it('migrates a database stored before one receipt per parent was enforced, keeping receipts stored twice', async () => {
+    const storage = new SqliteStorage(file);
+    const { a, b } = await twoSubscribers(storage);
+    await storage.close();
+    // Back to schema version 1, with the same receipt stored twice (as a race could).
+    const raw = new Database(file);
+    raw.exec(`DROP INDEX one_receipt_per_parent; ALTER TABLE service_documents DROP COLUMN receipt_of; ALTER TABLE idempotency DROP COLUMN claim_id; PRAGMA user_version = 1;`);
+    raw.prepare('INSERT INTO documents (id, sender_id, recipient_id, data, sha256, status) VALUES (?, ?, ?, ?, ?, ?)').run('d1', a.id, b.id, JSON.stringify({ id: 'd1' }), 'e'.repeat(64), 'receipt-confirmed');
+    const insert = raw.prepare('INSERT INTO service_documents (id, document_id, type, data, posted_at) VALUES (?, ?, ?, ?, ?)');
+    for (const id of ['r1', 'r2']) insert.run(id, 'd1', 'receipt', JSON.stringify({ id, documentId: 'd1', type: 'receipt', parentId: 'd1' }), at);
+    raw.prepare(`INSERT INTO idempotency (subscriber_id, scope, key, body_hash, state, created_at) VALUES (?, 'send-document', 'left', 'h', 'pending', ?)`).run(a.id, at);
+    raw.close();
+
+    const migrated = new SqliteStorage(file);
+    expect((await migrated.listServiceDocuments('d1')).map((x) => x.id)).toEqual(['r1', 'r2']);
+    expect(await migrated.releasePendingClaims()).toBe(1);
+    const scope = { subscriberId: b.id, scope: 'service-document:d1', key: 'k3' };
+    const claim = await migrated.claimIdempotencyKey(scope, 'h', at);
+    if (claim.kind !== 'claimed') throw new Error(`expected a claim, got ${claim.kind}`);
+    const third = { id: 'r3', documentId: 'd1', type: 'receipt', parentId: 'd1', postedAt: at } as ServiceDocument;
+    expect((await migrated.recordServiceDocument(third, 'receipt-confirmed', [], { ...scope, claimId: claim.claimId, status: 201, response: {} })).kind).toBe('receipt-exists');
+    await migrated.close();
   });
 
   it('numbers each subscriber\'s events 1, 2, 3, ... while two processes append at once', async () => {

@@ -1,23 +1,26 @@
 // The embedded storage: SQLite through better-sqlite3 in WAL mode (the server and `edo-hub`
 // administration commands may open the same file at once). Migrations are in code.
+import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { CertificateSummary, Document, HubEvent, ServiceDocument } from '../../src/protocol';
-import type {
-  AccessTokenRecord,
-  AppendedEvents,
-  ChallengeUse,
-  Challenge,
-  ContactChange,
-  ContactRecord,
-  DocumentRecord,
-  EventToAppend,
-  HubStorage,
-  IdempotencyClaim,
-  IdempotencyScope,
-  IdempotentResult,
-  SubscriberRecord,
-  TrustedCa,
-  UserRecord,
+import {
+  IdempotencyClaimLost,
+  type AccessTokenRecord,
+  type AppendedEvents,
+  type ChallengeUse,
+  type Challenge,
+  type ContactChange,
+  type ContactRecord,
+  type DocumentRecord,
+  type EventToAppend,
+  type HubStorage,
+  type IdempotencyClaim,
+  type IdempotencyScope,
+  type IdempotentResult,
+  type ServiceDocumentRecorded,
+  type SubscriberRecord,
+  type TrustedCa,
+  type UserRecord,
 } from './storage';
 
 const migrations: string[] = [
@@ -67,6 +70,16 @@ const migrations: string[] = [
     subscriber_id TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, payload TEXT NOT NULL, at TEXT NOT NULL,
     PRIMARY KEY (subscriber_id, seq)
   ) WITHOUT ROWID;
+  `,
+  `
+  -- A claim is finished or released only by the request that holds it.
+  ALTER TABLE idempotency ADD COLUMN claim_id TEXT;
+  -- The parent a receipt notice answers (NULL for a clarification request): one receipt per parent.
+  -- Receipts stored twice before this index existed are kept, the later ones with NULL.
+  ALTER TABLE service_documents ADD COLUMN receipt_of TEXT;
+  UPDATE service_documents SET receipt_of = json_extract(data, '$.parentId')
+    WHERE rowid IN (SELECT min(rowid) FROM service_documents WHERE type = 'receipt' GROUP BY document_id, json_extract(data, '$.parentId'));
+  CREATE UNIQUE INDEX one_receipt_per_parent ON service_documents(document_id, receipt_of);
   `,
 ];
 
@@ -202,9 +215,11 @@ export class SqliteStorage implements HubStorage {
     });
   }
 
+  /** Stores the result under the request's own claim; must run inside the write transaction it rolls back otherwise. */
   private finishIdempotent(r: IdempotentResult): void {
-    this.sql(`UPDATE idempotency SET state = 'done', status = ?, response = ? WHERE subscriber_id = ? AND scope = ? AND key = ?`)
-      .run(r.status, JSON.stringify(r.response), r.subscriberId, r.scope, r.key);
+    const finished = this.sql(`UPDATE idempotency SET state = 'done', status = ?, response = ? WHERE subscriber_id = ? AND scope = ? AND key = ? AND state = 'pending' AND claim_id = ?`)
+      .run(r.status, JSON.stringify(r.response), r.subscriberId, r.scope, r.key, r.claimId);
+    if (finished.changes !== 1) throw new IdempotencyClaimLost(r);
   }
 
   async getSetting(key: string) {
@@ -376,30 +391,28 @@ export class SqliteStorage implements HubStorage {
     return row;
   }
 
-  async blobKnownTo(sha256: string, subscriberId: string) {
-    return (await this.uploadedBy(sha256, subscriberId)) || (await this.documentReferencingBlob(sha256, subscriberId)) !== undefined;
-  }
-
-  async claimIdempotencyKey(s: IdempotencyScope, bodyHash: string, now: string, staleBefore: string): Promise<IdempotencyClaim> {
+  async claimIdempotencyKey(s: IdempotencyScope, bodyHash: string, now: string): Promise<IdempotencyClaim> {
     return this.write(() => {
-      const row = this.sql('SELECT body_hash, state, status, response, created_at FROM idempotency WHERE subscriber_id = ? AND scope = ? AND key = ?').get(s.subscriberId, s.scope, s.key) as
-        | { body_hash: string; state: string; status: number | null; response: string | null; created_at: string }
+      const row = this.sql('SELECT body_hash, state, status, response FROM idempotency WHERE subscriber_id = ? AND scope = ? AND key = ?').get(s.subscriberId, s.scope, s.key) as
+        | { body_hash: string; state: string; status: number | null; response: string | null }
         | undefined;
       if (row && row.body_hash !== bodyHash) return { kind: 'conflict' };
       if (row?.state === 'done') return { kind: 'replay', status: row.status!, response: JSON.parse(row.response!) as unknown };
-      // A pending claim older than staleBefore was left by a crashed process: take it over.
-      if (row && row.created_at > staleBefore) return { kind: 'in-progress' };
-      this.sql(
-          `INSERT INTO idempotency (subscriber_id, scope, key, body_hash, state, created_at) VALUES (?, ?, ?, ?, 'pending', ?)
-           ON CONFLICT DO UPDATE SET created_at = excluded.created_at`,
-        )
-        .run(s.subscriberId, s.scope, s.key, bodyHash, now);
-      return { kind: 'claimed' };
+      // However old, a pending claim may belong to a request still running: only a hub start clears it.
+      if (row) return { kind: 'in-progress' };
+      const claimId = randomUUID();
+      this.sql(`INSERT INTO idempotency (subscriber_id, scope, key, body_hash, state, claim_id, created_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)`)
+        .run(s.subscriberId, s.scope, s.key, bodyHash, claimId, now);
+      return { kind: 'claimed', claimId };
     });
   }
 
-  async releaseIdempotencyKey(s: IdempotencyScope) {
-    this.sql(`DELETE FROM idempotency WHERE subscriber_id = ? AND scope = ? AND key = ? AND state = 'pending'`).run(s.subscriberId, s.scope, s.key);
+  async releaseIdempotencyKey(s: IdempotencyScope, claimId: string) {
+    this.sql(`DELETE FROM idempotency WHERE subscriber_id = ? AND scope = ? AND key = ? AND state = 'pending' AND claim_id = ?`).run(s.subscriberId, s.scope, s.key, claimId);
+  }
+
+  async releasePendingClaims() {
+    return this.sql(`DELETE FROM idempotency WHERE state = 'pending'`).run().changes;
   }
 
   async recordDocument(d: DocumentRecord, events: EventToAppend[], result: IdempotentResult) {
@@ -421,12 +434,16 @@ export class SqliteStorage implements HubStorage {
     return rows.map((r) => JSON.parse(r.data) as ServiceDocument);
   }
 
-  async recordServiceDocument(sd: ServiceDocument, status: Document['status'], events: EventToAppend[], result: IdempotentResult) {
+  async recordServiceDocument(sd: ServiceDocument, status: Document['status'], events: EventToAppend[], result: IdempotentResult): Promise<ServiceDocumentRecorded> {
     return this.write(() => {
-      this.sql('INSERT INTO service_documents (id, document_id, type, data, posted_at) VALUES (?, ?, ?, ?, ?)').run(sd.id, sd.documentId, sd.type, JSON.stringify(sd), sd.postedAt);
+      const receiptOf = sd.type === 'receipt' ? sd.parentId : null;
+      // Checked in the transaction, so two receipts posted at once cannot both pass; the unique index backs it.
+      if (receiptOf && this.sql('SELECT 1 FROM service_documents WHERE document_id = ? AND receipt_of = ?').get(sd.documentId, receiptOf)) return { kind: 'receipt-exists' };
+      this.sql('INSERT INTO service_documents (id, document_id, type, data, posted_at, receipt_of) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(sd.id, sd.documentId, sd.type, JSON.stringify(sd), sd.postedAt, receiptOf);
       this.sql('UPDATE documents SET status = ? WHERE id = ?').run(status, sd.documentId);
       this.finishIdempotent(result);
-      return this.appendEventsInTransaction(events, sd.postedAt);
+      return { kind: 'recorded', appended: this.appendEventsInTransaction(events, sd.postedAt) };
     });
   }
 

@@ -56,15 +56,30 @@ export interface IdempotencyScope {
 }
 
 export type IdempotencyClaim =
-  | { kind: 'claimed' }
+  /** `claimId` names this claim: only its holder finishes or releases it. */
+  | { kind: 'claimed'; claimId: string }
   | { kind: 'replay'; status: number; response: unknown }
   | { kind: 'conflict' }
   | { kind: 'in-progress' };
 
 export interface IdempotentResult extends IdempotencyScope {
+  claimId: string;
   status: number;
   response: unknown;
 }
+
+/**
+ * Thrown (and the transaction rolled back) when a request finishes under a claim it no longer
+ * holds: the pending claims were cleared by a hub start, and another request may have run.
+ */
+export class IdempotencyClaimLost extends Error {
+  constructor(readonly scope: IdempotencyScope) {
+    super(`The claim on Idempotency-Key "${scope.key}" was cleared while the request ran`);
+  }
+}
+
+/** A receipt notice answers its parent (the document or the operator's confirmation) once. */
+export type ServiceDocumentRecorded = { kind: 'recorded'; appended: AppendedEvents } | { kind: 'receipt-exists' };
 
 export interface DocumentRecord extends Omit<Document, 'serviceDocuments'> {
   senderId: string;
@@ -131,23 +146,29 @@ export interface HubStorage {
   // ---- blobs (metadata; the bytes are files, see server/blobs.ts)
   recordBlob(sha256: string, size: number, uploaderId: string, at: string): Promise<void>;
   getBlobSize(sha256: string): Promise<number | undefined>;
-  /** Uploaded by this subscriber, or referenced by a document it is party to. */
-  blobKnownTo(sha256: string, subscriberId: string): Promise<boolean>;
+  /** Whether this subscriber uploaded the blob: the only way it may reference it in a document it sends. */
   uploadedBy(sha256: string, subscriberId: string): Promise<boolean>;
   /** Referenced by a document this subscriber sent or received; returns such a document's id. */
   documentReferencingBlob(sha256: string, subscriberId: string): Promise<{ id: string; recipientId: string } | undefined>;
 
   // ---- idempotency
-  claimIdempotencyKey(s: IdempotencyScope, bodyHash: string, now: string, staleBefore: string): Promise<IdempotencyClaim>;
-  releaseIdempotencyKey(s: IdempotencyScope): Promise<void>;
+  /** A pending claim is "in progress" however old it is: only a hub start clears it (releasePendingClaims). */
+  claimIdempotencyKey(s: IdempotencyScope, bodyHash: string, now: string): Promise<IdempotencyClaim>;
+  /** Drops the claim if it is still this one's and pending (a failed attempt: the client may correct and retry). */
+  releaseIdempotencyKey(s: IdempotencyScope, claimId: string): Promise<void>;
+  /** Drops every pending claim; only at hub start, when no request can be under way. Returns how many. */
+  releasePendingClaims(): Promise<number>;
 
   // ---- documents
-  /** Stores the document, its events and the idempotent result in one transaction. */
+  /** Stores the document, its events and the idempotent result in one transaction; IdempotencyClaimLost when the claim is gone. */
   recordDocument(d: DocumentRecord, events: EventToAppend[], result: IdempotentResult): Promise<AppendedEvents>;
   getDocument(id: string): Promise<DocumentRecord | undefined>;
   listServiceDocuments(documentId: string): Promise<ServiceDocument[]>;
-  /** Stores the service document, the document's new status, the events and the result in one transaction. */
-  recordServiceDocument(sd: ServiceDocument, status: Document['status'], events: EventToAppend[], result: IdempotentResult): Promise<AppendedEvents>;
+  /**
+   * Stores the service document, the document's new status, the events and the result in one
+   * transaction; stores nothing when it is a receipt notice and its parent already has one.
+   */
+  recordServiceDocument(sd: ServiceDocument, status: Document['status'], events: EventToAppend[], result: IdempotentResult): Promise<ServiceDocumentRecorded>;
   /**
    * Records the recipient's first fetch. Returns undefined when it was recorded before;
    * otherwise the events built by `events(newStatus)` are appended in the same transaction.

@@ -144,7 +144,7 @@ export const routes = {
   headBlob: {
     method: 'HEAD',
     path: '/v1/blobs/:sha256',
-    summary: 'Whether the hub holds this blob for the caller (200 with Content-Length, or 404)',
+    summary: 'Whether the caller uploaded this blob, so that a document it sends may reference it (200 with Content-Length, or 404: PUT it, even if it was received from someone)',
     auth: true,
     params: BlobParams,
     responses: { 200: null },

@@ -1,6 +1,7 @@
 // The exchange through a real hub: `edo-hub serve` as a child process on loopback, two
 // organizations whose clerks hold SoftHSM tokens of one test PKI, a document from A to B with
-// the operator's confirmation, B's signed receipt notice, and A seeing it all in its feed.
+// the operator's confirmation, B's signed receipt notice, and A seeing it all in its feed; and B
+// forwarding a file it received.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -231,6 +232,39 @@ describe.skipIf(!part.ok)(`the exchange hub: A sends, B receives and confirms re
     const text = parseServiceDocument(Buffer.from(posted.json.xml, 'base64'), posted.json.fileName).text;
     expect(text).toBe('Сумма в акте не совпадает с договором: просим исправить');
     expect((await apiA.call<Document>('GET', `/v1/documents/${sent.json.id}`)).json.status).toBe('clarification-requested');
+  });
+
+  it('lets B forward a file it received: HEAD says "upload it" until B has, then B sends the very same bytes back to A', async () => {
+    const content = Buffer.from('Спецификация № 3 к договору 17\n'.repeat(300));
+    const sha256 = createHash('sha256').update(content).digest('hex');
+    expect((await apiA.call('PUT', `/v1/blobs/${sha256}`, { body: content })).status).toBe(201);
+    const sent = await apiA.call<Document>('POST', '/v1/documents', {
+      headers: { 'idempotency-key': 'spec-3-first-send' },
+      json: { recipientId: orgB, title: 'Спецификация № 3', kind: 'contract', fileName: 'Спецификация 3.txt', sha256, signature: (await signDetached(content, signerA)).toString('base64') },
+    });
+    expect(sent.status, sent.body.toString()).toBe(201);
+    const received = await apiB.call('GET', `/v1/blobs/${sha256}`);
+    expect(received.body.equals(content)).toBe(true);
+
+    // B may download the blob, but it never uploaded it: HEAD and the send agree that it must.
+    expect((await apiB.call('HEAD', `/v1/blobs/${sha256}`)).status).toBe(404);
+    const signature = (await signDetached(received.body, signerB)).toString('base64');
+    const forward = { recipientId: orgA, title: 'Спецификация № 3 (подписана)', kind: 'contract', fileName: 'Спецификация 3.txt', sha256, signature };
+    const early = await apiB.call('POST', '/v1/documents', { headers: { 'idempotency-key': 'spec-3-forward-early' }, json: forward });
+    expect(early.status).toBe(422);
+    expect(early.json).toMatchObject({ error: 'blob-missing' });
+    // The hub already holds these bytes; B's upload is streamed and hash-checked all the same, and recorded as B's.
+    const put = await apiB.call('PUT', `/v1/blobs/${sha256}`, { body: received.body });
+    expect(put.status).toBe(201);
+    expect((await apiB.call('HEAD', `/v1/blobs/${sha256}`)).status).toBe(200);
+    expect((await apiB.call('PUT', `/v1/blobs/${sha256}`, { body: received.body })).status).toBe(200);
+
+    const forwarded = await apiB.call<Document>('POST', '/v1/documents', { headers: { 'idempotency-key': 'spec-3-forward' }, json: forward });
+    expect(forwarded.status, forwarded.body.toString()).toBe(201);
+    expect(forwarded.json).toMatchObject({ sender: { subscriberId: orgB }, recipient: { subscriberId: orgA }, blob: { sha256, size: content.length }, signer: { commonName: 'Петров Сергей Иванович' } });
+    const back = await apiA.call('GET', `/v1/blobs/${sha256}`);
+    expect(back.body.equals(content)).toBe(true);
+    expect((await verifyDetached(Buffer.from(signature, 'base64'), back.body, { trustedRoots: [Buffer.from(pki.caCertificate.rawData)] })).valid).toBe(true);
   });
 
   it('logs one structured line per request, with its request id', async () => {

@@ -359,6 +359,36 @@ describe.skipIf(!part.ok)(`the exchange hub refuses, and stores nothing ${part.r
       expectError(await post(apiB, 'sd-second-key', receipt(), signerB), 409, 'conflict', /already posted/);
       expect(stored()).toEqual(before);
     });
+
+    it('stores one receipt notice when several for one document arrive at the same time; the others are conflicts', async () => {
+      const bytes = Buffer.from('Счёт на оплату № 6\n'.repeat(100));
+      await upload(apiA, bytes);
+      const sent = await apiA.call<Document>('POST', '/v1/documents', { headers: { 'idempotency-key': 'invoice-6-send' }, json: sendBody(bytes, await signDetached(bytes, signerA), { fileName: 'Счёт 6.txt' }) });
+      expect(sent.status, sent.body.toString()).toBe(201);
+      const file = buildReceiptNotice({
+        sender: { id: orgB, organization: { name: samplePeople.petrov.organization, inn: samplePeople.petrov.orgInn, kpp: '780101001' } },
+        receiver: { id: orgA, organization: { name: samplePeople.ivanova.organization, inn: samplePeople.ivanova.orgInn, kpp: '770101001' } },
+        receivedAt: new Date(),
+        receivedFile: { name: 'Счёт 6.txt', signatures: [Buffer.from(sent.json.signature, 'base64')] },
+        signer: { surname: 'Петров', name: 'Сергей', patronymic: 'Иванович', position: samplePeople.petrov.position },
+      });
+      const json = { type: 'receipt', fileName: file.fileName, xml: b64(file.xml), signature: b64(await signDetached(file.xml, signerB)) };
+      // Posted at once under different Idempotency-Keys, as by two workstations of B.
+      const answers = await Promise.all(
+        ['a', 'b', 'c'].map((k) => apiB.call('POST', `/v1/documents/${sent.json.id}/service-documents`, { headers: { 'idempotency-key': `invoice-6-receipt-${k}` }, json })),
+      );
+      expect(answers.map((a) => a.status).sort()).toEqual([201, 409, 409]);
+      for (const a of answers.filter((x) => x.status === 409)) expectError(a, 409, 'conflict', /already posted/);
+      expect((await apiA.call<Document>('GET', `/v1/documents/${sent.json.id}`)).json.serviceDocuments.filter((sd) => sd.type === 'receipt')).toHaveLength(1);
+      expect((await eventsOf(apiA)).events.filter((e) => e.type === 'service-document.received' && e.documentId === sent.json.id)).toHaveLength(1);
+      // The refused keys were released: nothing of them is left pending.
+      const conn = db();
+      try {
+        expect(conn.prepare(`SELECT count(*) AS n FROM idempotency WHERE key LIKE 'invoice-6-receipt-%'`).get()).toEqual({ n: 1 });
+      } finally {
+        conn.close();
+      }
+    });
   });
 
   describe('isolation', () => {
