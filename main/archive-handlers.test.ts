@@ -1,3 +1,4 @@
+// Runs in: Node (vitest), with electron mocked.
 // The Archive and Organization settings channels through main's one registry: each has its
 // handler, bad arguments are refused by name before a handler sees them, a download goes only
 // to the folder main's dialog gave (a path from the renderer is refused), and only our

@@ -1,3 +1,4 @@
+// Runs in: Node (vitest), with electron mocked.
 // The Archive and Organization services of main against a real hub (`edo-hub serve` on
 // loopback) and SoftHSM tokens: the organization's administrator switches archiving on over
 // HTTP (journaled old → new), a signed document lands in the archive, the audit proves it in the

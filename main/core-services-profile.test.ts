@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type * as Cms from '../src/crypto/cms';
-import type { SecretStore } from '../src/settings/keychain';
 import { ProfileSettingsFile } from '../src/settings/settings';
 import { TokenError } from '../src/token/errors';
 import { createCoreServices, type CoreServices } from './core-services';
+import { MemorySecrets } from '../test/support/memory-secrets';
 
 /** Signatures fail from the n-th on (0: never), as a token pulled out mid-way makes them. */
 const failing = vi.hoisted(() => ({ fromCall: 0, calls: 0 }));
@@ -27,18 +27,6 @@ vi.mock('../src/crypto/cms', async (importOriginal) => {
   };
 });
 
-class MemorySecrets implements SecretStore {
-  readonly values = new Map<string, string>();
-  async get(name: string) {
-    return this.values.get(name);
-  }
-  async set(name: string, value: string) {
-    this.values.set(name, value);
-  }
-  async delete(name: string) {
-    return this.values.delete(name);
-  }
-}
 
 const file = (name: string, text: string) => ({ name, contentBase64: Buffer.from(text).toString('base64') });
 

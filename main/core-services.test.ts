@@ -8,25 +8,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SecretStore } from '../src/settings/keychain';
 import { softhsm } from '../test/support/system';
 import { createTestPki, samplePeople, type TestPki } from '../test/support/test-pki';
 import { createCoreServices, type CoreServices } from './core-services';
+import { MemorySecrets } from '../test/support/memory-secrets';
 
 const hsm = softhsm();
 
-class MemorySecrets implements SecretStore {
-  readonly values = new Map<string, string>();
-  async get(name: string) {
-    return this.values.get(name);
-  }
-  async set(name: string, value: string) {
-    this.values.set(name, value);
-  }
-  async delete(name: string) {
-    return this.values.delete(name);
-  }
-}
 
 describe.skipIf(!hsm.ok)(`core services of a profile ${hsm.reason}`, () => {
   let pki: TestPki;

@@ -4,22 +4,13 @@
 // read a real one. The CA's private key lives only in memory while the people are issued: no
 // one can issue more demo certificates later.
 import 'reflect-metadata'; // @peculiar/x509 resolves its services through tsyringe
-import { generateKeyPairSync, randomBytes, webcrypto, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
+import { qualifiedSubject, spkiOf, type CertificatePerson } from '../crypto/qualified-subject';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
-export interface DemoPerson {
-  surname: string;
-  givenNames: string;
-  position: string;
-  organization: string;
-  /** 10-digit INN of the organization. */
-  orgInn: string;
-  /** 12-digit INN of the person. */
-  personInn: string;
-  city: string;
-}
+export type DemoPerson = CertificatePerson & { city: string };
 
 export interface DemoKey {
   /** PKCS#8 PEM, encrypted with `password` (AES-256-CBC). */
@@ -27,31 +18,8 @@ export interface DemoKey {
   certificatePem: string;
 }
 
-const OID = { inn: '1.2.643.3.131.1.1', innLe: '1.2.643.100.4', surname: '2.5.4.4', givenName: '2.5.4.42', title: '2.5.4.12' };
 const day = 24 * 3600_000;
 const validYears = 10;
-
-function subjectOf(p: DemoPerson): x509.JsonNameParams {
-  // Explicit value types: plain strings are re-parsed by @peculiar/x509 and lose the quotes in "Ромашка".
-  const utf8 = (v: string) => [{ utf8String: v }];
-  const printable = (v: string) => [{ printableString: v }];
-  return [
-    { '2.5.4.6': printable('RU') },
-    { '2.5.4.7': utf8(p.city) },
-    { '2.5.4.10': utf8(p.organization) },
-    { [OID.title]: utf8(p.position) },
-    { [OID.surname]: utf8(p.surname) },
-    { [OID.givenName]: utf8(p.givenNames) },
-    { '2.5.4.3': utf8(`${p.surname} ${p.givenNames}`) },
-    { [OID.innLe]: printable(p.orgInn) },
-    { [OID.inn]: printable(p.personInn) },
-  ];
-}
-
-function spkiOf(key: KeyObject): ArrayBuffer {
-  const der = key.export({ type: 'spki', format: 'der' });
-  return der.buffer.slice(der.byteOffset, der.byteOffset + der.byteLength) as ArrayBuffer;
-}
 
 const serial = () => `01${randomBytes(8).toString('hex')}`;
 
@@ -77,7 +45,7 @@ export async function createDemoPki(people: { person: DemoPerson; password: stri
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const certificate = await x509.X509CertificateGenerator.create({
       serialNumber: serial(),
-      subject: new x509.Name(subjectOf(person)),
+      subject: qualifiedSubject(person),
       issuer: ca.subjectName,
       notBefore: new Date(now - day),
       notAfter: new Date(now + (validYears * 365 - 1) * day),

@@ -9,21 +9,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { keychain } from '../../test/support/system';
 import { signDetached, verifyDetached } from '../crypto/cms';
 import { pemToDer } from '../crypto/certificates';
-import { OsKeychain, type SecretStore } from '../settings/keychain';
+import { OsKeychain } from '../settings/keychain';
 import { SoftwareKeyError, SoftwareSigner } from './software-signer';
+import { MemorySecrets } from '../../test/support/memory-secrets';
 
-class MemorySecrets implements SecretStore {
-  private readonly values = new Map<string, string>();
-  async get(name: string) {
-    return this.values.get(name);
-  }
-  async set(name: string, value: string) {
-    this.values.set(name, value);
-  }
-  async delete(name: string) {
-    return this.values.delete(name);
-  }
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'edo-software-key-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

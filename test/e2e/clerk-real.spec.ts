@@ -7,13 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { createCoreServices, type CoreServices } from '../../main/core-services';
-import type { SecretStore } from '../../src/settings/keychain';
 import { startHub, type StartedHub } from '../support/hub';
 import { serveFolder, type StaticServer } from '../support/static-server';
 import { softhsm, systemPart } from '../support/system';
 import { chromiumPath } from './chromium';
 import { installClerk, type ClerkHarness } from './support/clerk-page';
 import { clerkHarness, testPki, type Org, type Pki } from './support/node-fixtures';
+import { MemorySecrets } from '../support/memory-secrets';
 
 const { createTestPki, samplePeople } = await testPki();
 const { clerk, expectExit, registerOrg } = await clerkHarness();
@@ -22,19 +22,6 @@ const chromium = systemPart('Chromium', existsSync(chromiumPath), `no browser at
 const hsm = softhsm();
 const shots = 'test-results/screenshots';
 
-/** Secrets of the test profile: in memory, so the test needs no OS keychain. */
-class MemorySecrets implements SecretStore {
-  private readonly values = new Map<string, string>();
-  async get(name: string) {
-    return this.values.get(name);
-  }
-  async set(name: string, value: string) {
-    this.values.set(name, value);
-  }
-  async delete(name: string) {
-    return this.values.delete(name);
-  }
-}
 
 test.describe('the clerk UI over the real core, hub and tokens', () => {
   test.skip(!chromium.ok, chromium.reason);

@@ -18,7 +18,8 @@ import { EventsPage, routes, type Document, type RouteName } from '../../src/pro
 import { openToken, type TokenSession } from '../../src/token/session';
 import { HubApi, loginWithSigner, registerOrganization, startHub, type HubAnswer, type StartedHub } from '../support/hub';
 import { softhsm } from '../support/system';
-import { createTestPki, samplePeople, subjectOf, type TestPerson, type TestPki } from '../support/test-pki';
+import { qualifiedSubject } from '../../src/crypto/qualified-subject';
+import { createTestPki, samplePeople, type TestPerson, type TestPki } from '../support/test-pki';
 
 const part = softhsm();
 
@@ -195,7 +196,7 @@ describe.skipIf(!part.ok)(`the exchange hub refuses, and stores nothing ${part.r
       x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
       const forged = await x509.X509CertificateGenerator.createSelfSigned({
         serialNumber: '0102030405',
-        name: new x509.Name(subjectOf(samplePeople.ivanova)),
+        name: qualifiedSubject(samplePeople.ivanova),
         notBefore: new Date(Date.now() - 3600_000),
         notAfter: new Date(Date.now() + 3600_000 * 24),
         keys,

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import 'reflect-metadata'; // @peculiar/x509 resolves its services through tsyringe
 import * as x509 from '@peculiar/x509';
 import pkcs11js from 'pkcs11js';
+import { qualifiedSubject, spkiOf, type CertificatePerson } from '../../src/crypto/qualified-subject';
 import { findTokenSlot, loadPkcs11Module } from '../../src/token/pkcs11-module';
 import { softhsmModulePath } from './system';
 
@@ -18,17 +19,7 @@ x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoPro
 export type KeyAlgorithm = 'RSA-2048' | 'ECDSA-P256' | 'ECDSA-P384';
 
 /** Who a certificate is issued to: a person acting for an organization, as in a qualified certificate. */
-export interface TestPerson {
-  surname: string;
-  givenNames: string;
-  position: string;
-  organization: string;
-  /** Organization's INN (ИНН ЮЛ, 10 digits) or, in Kazakhstan, its BIN (12 digits). */
-  orgInn: string;
-  /** The person's INN (12 digits). */
-  personInn: string;
-  city?: string;
-}
+export type TestPerson = CertificatePerson;
 
 export interface TestKeySpec {
   algorithm: KeyAlgorithm;
@@ -83,15 +74,6 @@ export interface TestTokenSpec {
   keys: TestKeySpec[];
 }
 
-const OID = {
-  inn: '1.2.643.3.131.1.1', // ИНН физического лица
-  innLe: '1.2.643.100.4', // ИНН юридического лица
-  ogrn: '1.2.643.100.1',
-  surname: '2.5.4.4',
-  givenName: '2.5.4.42',
-  title: '2.5.4.12',
-};
-
 const EC_PARAMS: Record<string, Buffer> = {
   // DER of the named-curve OIDs prime256v1 and secp384r1
   'ECDSA-P256': Buffer.from('06082a8648ce3d030107', 'hex'),
@@ -118,23 +100,6 @@ export const samplePeople = {
     city: 'Санкт-Петербург',
   },
 } satisfies Record<string, TestPerson>;
-
-export function subjectOf(person: TestPerson): x509.JsonNameParams {
-  // Values as explicit objects: plain strings are parsed by @peculiar/x509 and lose quotes.
-  const utf8 = (v: string) => [{ utf8String: v }];
-  const printable = (v: string) => [{ printableString: v }];
-  return [
-    { '2.5.4.6': printable('RU') },
-    ...(person.city ? [{ '2.5.4.7': utf8(person.city) }] : []),
-    { '2.5.4.10': utf8(person.organization) },
-    { [OID.title]: utf8(person.position) },
-    { [OID.surname]: utf8(person.surname) },
-    { [OID.givenName]: utf8(person.givenNames) },
-    { '2.5.4.3': utf8(`${person.surname} ${person.givenNames}`) },
-    { [OID.innLe]: printable(person.orgInn) },
-    { [OID.inn]: printable(person.personInn) },
-  ];
-}
 
 function b64url(b: Buffer): string {
   return b.toString('base64url');
@@ -202,12 +167,6 @@ function importCertificate(module: pkcs11js.PKCS11, session: pkcs11js.Handle, ce
   ]);
 }
 
-function keyObjectToSpki(key: KeyObject | ArrayBuffer): ArrayBuffer {
-  if (key instanceof ArrayBuffer) return key;
-  const der = key.export({ type: 'spki', format: 'der' });
-  return der.buffer.slice(der.byteOffset, der.byteOffset + der.byteLength) as ArrayBuffer;
-}
-
 const pad = (n: number) => String(n).padStart(2, '0');
 
 /**
@@ -252,11 +211,11 @@ export async function createTestPki(
   const issue: TestPki['issue'] = async (publicKey, person, validity = {}) =>
     x509.X509CertificateGenerator.create({
       serialNumber: '01' + randomBytes(8).toString('hex'),
-      subject: new x509.Name(subjectOf(person)),
+      subject: qualifiedSubject(person),
       issuer: caCertificate.subjectName,
       notBefore: validity.notBefore ?? new Date(Date.now() - 3600_000),
       notAfter: validity.notAfter ?? new Date(Date.now() + 365 * 24 * 3600_000),
-      publicKey: keyObjectToSpki(publicKey),
+      publicKey: publicKey instanceof ArrayBuffer ? publicKey : spkiOf(publicKey),
       signingKey: caKeys.privateKey,
       signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
       extensions: [

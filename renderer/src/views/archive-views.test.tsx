@@ -1,3 +1,4 @@
+// Runs in: the renderer (vitest with jsdom).
 // The Archive and Organization settings views in jsdom, with window.clerk bound straight to
 // main's handler registry over the in-memory services (as App.test.tsx does).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -1,0 +1,43 @@
+// The subject of a qualified certificate issued to a person acting for an organization (order
+// of the FSB No. 795): used where we issue certificates ourselves — the test PKI and the local
+// sandbox's demo keys.
+import 'reflect-metadata'; // @peculiar/x509 resolves its services through tsyringe
+import type { KeyObject } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
+
+export interface CertificatePerson {
+  surname: string;
+  givenNames: string;
+  position: string;
+  organization: string;
+  /** The organization's INN (ИНН ЮЛ, 10 digits) or, in Kazakhstan, its BIN (12 digits). */
+  orgInn: string;
+  /** The person's INN (12 digits). */
+  personInn: string;
+  city?: string;
+}
+
+const oid = { title: '2.5.4.12', surname: '2.5.4.4', givenName: '2.5.4.42', inn: '1.2.643.3.131.1.1', innLe: '1.2.643.100.4' };
+
+export function qualifiedSubject(person: CertificatePerson): x509.Name {
+  // Values as explicit objects: plain strings are re-parsed by @peculiar/x509 and lose quotes.
+  const utf8 = (v: string) => [{ utf8String: v }];
+  const printable = (v: string) => [{ printableString: v }];
+  return new x509.Name([
+    { '2.5.4.6': printable('RU') },
+    ...(person.city ? [{ '2.5.4.7': utf8(person.city) }] : []),
+    { '2.5.4.10': utf8(person.organization) },
+    { [oid.title]: utf8(person.position) },
+    { [oid.surname]: utf8(person.surname) },
+    { [oid.givenName]: utf8(person.givenNames) },
+    { '2.5.4.3': utf8(`${person.surname} ${person.givenNames}`) },
+    { [oid.innLe]: printable(person.orgInn) },
+    { [oid.inn]: printable(person.personInn) },
+  ]);
+}
+
+/** A public key as the SubjectPublicKeyInfo bytes @peculiar/x509 takes. */
+export function spkiOf(key: KeyObject): ArrayBuffer {
+  const der = key.export({ type: 'spki', format: 'der' });
+  return der.buffer.slice(der.byteOffset, der.byteOffset + der.byteLength) as ArrayBuffer;
+}
