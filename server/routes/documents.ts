@@ -88,6 +88,11 @@ function statusEvents(document: DocumentRecord, status: DocumentStatus): EventTo
   return [document.senderId, document.recipientId].map((subscriberId) => ({ subscriberId, payload: { type: 'document.status-changed', documentId: document.id, status } }));
 }
 
+/** The flow rule: a clarification request outranks a receipt notice, whichever came first (the sender has something to correct). */
+function statusAfterServiceDocument(before: DocumentStatus, type: ServiceDocument['type']): DocumentStatus {
+  return type === 'clarification' || before === 'clarification-requested' ? 'clarification-requested' : 'receipt-confirmed';
+}
+
 /**
  * The size of a blob the caller may reference in a document it sends: one it uploaded itself.
  * HEAD answers by the same rule, so a client that skips an upload after HEAD is never refused
@@ -256,15 +261,17 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: HubContext): v
         signer: certificateSummary(signer),
         postedAt,
       };
-      // A clarification request outranks a receipt: the sender has something to correct.
-      const status: DocumentStatus = body.type === 'clarification' ? 'clarification-requested' : document.status === 'clarification-requested' ? document.status : 'receipt-confirmed';
+      // The status read above may be stale by now (another service document posted at once): the
+      // storage works the new one out from the status as its write transaction reads it.
       const recorded = await storage.recordServiceDocument(
         serviceDocument,
-        status,
-        [
-          { subscriberId: document.senderId, payload: { type: 'service-document.received', documentId: document.id, serviceDocument } },
-          ...(status !== document.status ? statusEvents(document, status) : []),
-        ],
+        {
+          next: (before) => statusAfterServiceDocument(before, body.type),
+          events: (before, after) => [
+            { subscriberId: document.senderId, payload: { type: 'service-document.received', documentId: document.id, serviceDocument } },
+            ...(after !== before ? statusEvents(document, after) : []),
+          ],
+        },
         finish(201, serviceDocument),
       );
       if (recorded.kind === 'receipt-exists') {

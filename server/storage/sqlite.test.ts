@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ServiceDocument } from '../../src/protocol';
+import type { Document, ServiceDocument } from '../../src/protocol';
 import { SqliteStorage } from './sqlite';
-import { IdempotencyClaimLost, type DocumentRecord } from './storage';
+import { IdempotencyClaimLost, type DocumentRecord, type IdempotencyScope, type IdempotentResult } from './storage';
 
 let dir: string;
 let file: string;
@@ -26,6 +26,13 @@ async function twoSubscribers(storage: SqliteStorage) {
   const a = await storage.addSubscriber({ id: 'sub-a', name: 'A', inn: '7701234567', kpp: '770101001', operatingMode: 'server', at });
   const b = await storage.addSubscriber({ id: 'sub-b', name: 'B', inn: '7809876543', kpp: '780101001', operatingMode: 'manual', at });
   return { a, b };
+}
+
+/** Claims an Idempotency-Key as a route does; returns the result to finish the claim with. */
+async function claim(storage: SqliteStorage, scope: IdempotencyScope): Promise<IdempotentResult> {
+  const claimed = await storage.claimIdempotencyKey(scope, 'h', at);
+  if (claimed.kind !== 'claimed') throw new Error(`expected a claim, got ${claimed.kind}`);
+  return { ...scope, claimId: claimed.claimId, status: 201, response: {} };
 }
 
 describe('SqliteStorage', () => {
@@ -119,12 +126,7 @@ describe('SqliteStorage', () => {
     const storage = new SqliteStorage(file);
     const { a, b } = await twoSubscribers(storage);
     const base = { senderId: a.id, recipientId: b.id, blob: { sha256: 'b'.repeat(64), size: 1 }, sentAt: at, status: 'sent' } as DocumentRecord;
-    const claimed = async (key: string) => {
-      const scope = { subscriberId: a.id, scope: 's', key };
-      const claim = await storage.claimIdempotencyKey(scope, 'h', at);
-      if (claim.kind !== 'claimed') throw new Error(`expected a claim, got ${claim.kind}`);
-      return { ...scope, claimId: claim.claimId, status: 201, response: {} };
-    };
+    const claimed = (key: string) => claim(storage, { subscriberId: a.id, scope: 's', key });
     await storage.recordDocument({ ...base, id: 'd1' }, [], await claimed('k1'));
     const events = (status: string) => [{ subscriberId: a.id, payload: { type: 'document.status-changed' as const, documentId: 'd1', status: status as 'delivered' } }];
     expect(await storage.markDelivered('d1', at, events)).toHaveLength(1);
@@ -140,16 +142,11 @@ describe('SqliteStorage', () => {
   it('keeps one receipt notice per parent, checked in the write transaction; clarification requests are not limited', async () => {
     const storage = new SqliteStorage(file);
     const { a, b } = await twoSubscribers(storage);
-    const claimed = async (subscriberId: string, key: string) => {
-      const scope = { subscriberId, scope: 'service-document:d1', key };
-      const claim = await storage.claimIdempotencyKey(scope, 'h', at);
-      if (claim.kind !== 'claimed') throw new Error(`expected a claim, got ${claim.kind}`);
-      return { ...scope, claimId: claim.claimId, status: 201, response: {} };
-    };
+    const claimed = (subscriberId: string, key: string) => claim(storage, { subscriberId, scope: 'service-document:d1', key });
     await storage.recordDocument({ id: 'd1', senderId: a.id, recipientId: b.id, blob: { sha256: 'd'.repeat(64), size: 1 }, sentAt: at, status: 'sent' } as DocumentRecord, [], await claimed(a.id, 'send'));
     const sd = (id: string, type: 'receipt' | 'clarification', parentId = 'd1') => ({ id, documentId: 'd1', type, parentId, postedAt: at }) as ServiceDocument;
     const events = [{ subscriberId: a.id, payload: { type: 'document.status-changed' as const, documentId: 'd1', status: 'receipt-confirmed' as const } }];
-    const record = async (s: ServiceDocument, key: string) => (await storage.recordServiceDocument(s, 'receipt-confirmed', events, await claimed(b.id, key))).kind;
+    const record = async (s: ServiceDocument, key: string) => (await storage.recordServiceDocument(s, { next: () => 'receipt-confirmed', events: () => events }, await claimed(b.id, key))).kind;
 
     expect(await record(sd('r1', 'receipt'), 'k1')).toBe('recorded');
     expect(await record(sd('r2', 'receipt'), 'k2')).toBe('receipt-exists');
@@ -161,6 +158,30 @@ describe('SqliteStorage', () => {
     // Refused: no events appended and the key left pending for the route to release.
     expect(await storage.listEvents(a.id, 0, 10)).toHaveLength(4);
     expect(await storage.releasePendingClaims()).toBe(1);
+    await storage.close();
+  });
+
+  it('works a service document\'s status out from the status its write transaction reads, and builds the events from it', async () => {
+    const storage = new SqliteStorage(file);
+    const { a, b } = await twoSubscribers(storage);
+    const claimed = (subscriberId: string, key: string) => claim(storage, { subscriberId, scope: 'service-document:d1', key });
+    await storage.recordDocument({ id: 'd1', senderId: a.id, recipientId: b.id, blob: { sha256: 'd'.repeat(64), size: 1 }, sentAt: at, status: 'delivered' } as DocumentRecord, [], await claimed(a.id, 'send'));
+    const seen: [Document['status'], Document['status']][] = [];
+    const record = async (id: string, type: ServiceDocument['type'], next: (before: Document['status']) => Document['status']) =>
+      storage.recordServiceDocument({ id, documentId: 'd1', type, parentId: 'd1', postedAt: at } as ServiceDocument, {
+        next,
+        events: (before, after) => {
+          seen.push([before, after]);
+          return after === before ? [] : [{ subscriberId: a.id, payload: { type: 'document.status-changed', documentId: 'd1', status: after } }];
+        },
+      }, await claimed(b.id, id));
+
+    await record('c1', 'clarification', () => 'clarification-requested');
+    // The second sees the first's status however stale its caller's read was.
+    await record('r1', 'receipt', (before) => (before === 'clarification-requested' ? before : 'receipt-confirmed'));
+    expect(seen).toEqual([['delivered', 'clarification-requested'], ['clarification-requested', 'clarification-requested']]);
+    expect((await storage.getDocument('d1'))?.status).toBe('clarification-requested');
+    expect((await storage.listEvents(a.id, 0, 10)).map((e) => e.type === 'document.status-changed' && e.status)).toEqual(['clarification-requested']);
     await storage.close();
   });
 
@@ -184,7 +205,7 @@ describe('SqliteStorage', () => {
     const claim = await migrated.claimIdempotencyKey(scope, 'h', at);
     if (claim.kind !== 'claimed') throw new Error(`expected a claim, got ${claim.kind}`);
     const third = { id: 'r3', documentId: 'd1', type: 'receipt', parentId: 'd1', postedAt: at } as ServiceDocument;
-    expect((await migrated.recordServiceDocument(third, 'receipt-confirmed', [], { ...scope, claimId: claim.claimId, status: 201, response: {} })).kind).toBe('receipt-exists');
+    expect((await migrated.recordServiceDocument(third, { next: () => 'receipt-confirmed', events: () => [] }, { ...scope, claimId: claim.claimId, status: 201, response: {} })).kind).toBe('receipt-exists');
     await migrated.close();
   });
 

@@ -18,6 +18,7 @@ import {
   type IdempotencyScope,
   type IdempotentResult,
   type ServiceDocumentRecorded,
+  type ServiceDocumentStatusChange,
   type SubscriberRecord,
   type TrustedCa,
   type UserRecord,
@@ -434,16 +435,20 @@ export class SqliteStorage implements HubStorage {
     return rows.map((r) => JSON.parse(r.data) as ServiceDocument);
   }
 
-  async recordServiceDocument(sd: ServiceDocument, status: Document['status'], events: EventToAppend[], result: IdempotentResult): Promise<ServiceDocumentRecorded> {
+  async recordServiceDocument(sd: ServiceDocument, change: ServiceDocumentStatusChange, result: IdempotentResult): Promise<ServiceDocumentRecorded> {
     return this.write(() => {
       const receiptOf = sd.type === 'receipt' ? sd.parentId : null;
       // Checked in the transaction, so two receipts posted at once cannot both pass; the unique index backs it.
       if (receiptOf && this.sql('SELECT 1 FROM service_documents WHERE document_id = ? AND receipt_of = ?').get(sd.documentId, receiptOf)) return { kind: 'receipt-exists' };
+      // Read in the transaction: a service document recorded since the route read the document counts.
+      const row = this.sql('SELECT status FROM documents WHERE id = ?').get(sd.documentId) as { status: Document['status'] } | undefined;
+      if (!row) throw new Error(`service document for unknown document ${sd.documentId}`);
+      const status = change.next(row.status);
       this.sql('INSERT INTO service_documents (id, document_id, type, data, posted_at, receipt_of) VALUES (?, ?, ?, ?, ?, ?)')
         .run(sd.id, sd.documentId, sd.type, JSON.stringify(sd), sd.postedAt, receiptOf);
-      this.sql('UPDATE documents SET status = ? WHERE id = ?').run(status, sd.documentId);
+      if (status !== row.status) this.sql('UPDATE documents SET status = ? WHERE id = ?').run(status, sd.documentId);
       this.finishIdempotent(result);
-      return { kind: 'recorded', appended: this.appendEventsInTransaction(events, sd.postedAt) };
+      return { kind: 'recorded', appended: this.appendEventsInTransaction(change.events(row.status, status), sd.postedAt) };
     });
   }
 

@@ -81,6 +81,14 @@ export class IdempotencyClaimLost extends Error {
 /** A receipt notice answers its parent (the document or the operator's confirmation) once. */
 export type ServiceDocumentRecorded = { kind: 'recorded'; appended: AppendedEvents } | { kind: 'receipt-exists' };
 
+/** How a service document changes its document's status, applied inside the recording transaction. */
+export interface ServiceDocumentStatusChange {
+  /** The status after the service document, given the status before it. */
+  next: (before: Document['status']) => Document['status'];
+  /** Events to append, built from the status before and after. */
+  events: (before: Document['status'], after: Document['status']) => EventToAppend[];
+}
+
 export interface DocumentRecord extends Omit<Document, 'serviceDocuments'> {
   senderId: string;
   recipientId: string;
@@ -167,8 +175,10 @@ export interface HubStorage {
   /**
    * Stores the service document, the document's new status, the events and the result in one
    * transaction; stores nothing when it is a receipt notice and its parent already has one.
+   * The new status is worked out from the status as the transaction reads it, so service
+   * documents posted at once follow the flow rules whatever order they are recorded in.
    */
-  recordServiceDocument(sd: ServiceDocument, status: Document['status'], events: EventToAppend[], result: IdempotentResult): Promise<ServiceDocumentRecorded>;
+  recordServiceDocument(sd: ServiceDocument, change: ServiceDocumentStatusChange, result: IdempotentResult): Promise<ServiceDocumentRecorded>;
   /**
    * Records the recipient's first fetch. Returns undefined when it was recorded before;
    * otherwise the events built by `events(newStatus)` are appended in the same transaction.

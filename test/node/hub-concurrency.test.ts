@@ -2,7 +2,8 @@
 // directory, whose storage can hold a send or a service document just before it is recorded.
 // A repeated Idempotency-Key is "in progress" however old the claim; only a hub start frees the
 // key, and the held request then finds its claim gone and stores nothing (no duplicate
-// document). Two receipt notices that both passed every check are stored once.
+// document). Two receipt notices that both passed every check are stored once; a receipt notice
+// and a clarification request that overlap leave the status the flow gives, whatever the order.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,8 +12,8 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDetached } from '../../src/crypto/cms';
 import type { Signer } from '../../src/crypto/signer';
-import { buildReceiptNotice } from '../../src/formats';
-import type { Document } from '../../src/protocol';
+import { buildClarificationRequest, buildReceiptNotice } from '../../src/formats';
+import type { Document, DocumentStatus, ServiceDocument } from '../../src/protocol';
 import { openToken, type TokenSession } from '../../src/token/session';
 import { openHubData, openOrganizationData, type HubData, type OrganizationData } from '../../server/data-dir';
 import { createHub } from '../../server/hub';
@@ -152,6 +153,59 @@ describe.skipIf(!part.ok)(`overlapping requests to the hub ${part.reason}`, () =
     expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0);
   }
 
+  /** B's receipt notice or clarification request for a document A sent with `sent`, signed on B's token. */
+  async function serviceDocumentBody(type: ServiceDocument['type'], sent: { fileName: string; signature: string }) {
+    const common = {
+      sender: { id: orgB, organization: { name: samplePeople.petrov.organization, inn: samplePeople.petrov.orgInn, kpp: '780101001' } },
+      receiver: { id: orgA, organization: { name: samplePeople.ivanova.organization, inn: samplePeople.ivanova.orgInn, kpp: '770101001' } },
+      receivedAt: new Date(),
+      receivedFile: { name: sent.fileName, signatures: [Buffer.from(sent.signature, 'base64')] },
+      signer: { surname: 'Петров', name: 'Сергей', patronymic: 'Иванович', position: samplePeople.petrov.position },
+    };
+    const file = type === 'receipt' ? buildReceiptNotice(common) : buildClarificationRequest({ ...common, text: 'Сумма в счёте не совпадает с договором: просим исправить' });
+    return { type, fileName: file.fileName, xml: file.xml.toString('base64'), signature: (await signDetached(file.xml, signerB)).toString('base64') };
+  }
+
+  const postServiceDocument = (documentId: string, key: string, json: unknown) =>
+    apiB.call<ServiceDocument>('POST', `/v1/documents/${documentId}/service-documents`, { headers: { 'idempotency-key': key }, json });
+
+  /** The statuses the document was announced to have, in order, as `api`'s subscriber saw them. */
+  const announcedStatuses = async (api: HubApi, documentId: string) =>
+    (await api.call('GET', '/v1/events?after=0&limit=500')).json.events
+      .filter((e: { type: string; documentId?: string }) => e.type === 'document.status-changed' && e.documentId === documentId)
+      .map((e: { status: DocumentStatus }) => e.status);
+
+  /** A document A sent and B fetched (status "delivered"), with its send body. */
+  async function deliveredDocument(text: string, key: string) {
+    const body = await sendBody(text);
+    const sent = await send(apiA, key, body);
+    expect(sent.status, sent.body.toString()).toBe(201);
+    expect((await apiB.call<Document>('GET', `/v1/documents/${sent.json.id}`)).json.status).toBe('delivered');
+    return { id: sent.json.id, body };
+  }
+
+  /**
+   * Posts B's service documents so that each reads the document and passes every check before
+   * any is recorded, then records them in the order given, each answered before the next goes on.
+   */
+  async function postOverlapping(documentId: string, posts: { key: string; json: unknown }[]) {
+    const held: { release: () => void; answer: ReturnType<typeof postServiceDocument> }[] = [];
+    // One at a time into the hold, so the order of `held` is the order of `posts`.
+    for (const { key, json } of posts) {
+      const reached = storage.holdNext('recordServiceDocument');
+      const answer = postServiceDocument(documentId, key, json);
+      // A request refused by a check never reaches the hold: say so instead of waiting for ever.
+      const refused = answer.then((a) => Promise.reject(new Error(`${key} was answered ${a.status} before it was recorded: ${a.body.toString()}`)));
+      held.push({ release: await Promise.race([reached, refused]), answer });
+    }
+    const answers = [];
+    for (const { release, answer } of held) {
+      release();
+      answers.push(await answer);
+    }
+    return answers;
+  }
+
   const documentsSentWith = async (title: string) =>
     (await apiA.call('GET', '/v1/events?after=0&limit=500')).json.events.filter((e: { type: string; document?: Document }) => e.type === 'document.sent' && e.document?.title === title);
 
@@ -201,15 +255,8 @@ describe.skipIf(!part.ok)(`overlapping requests to the hub ${part.reason}`, () =
     const body = await sendBody('Счёт № 23\n');
     const sent = await send(apiA, 'invoice-23-key', body);
     expect(sent.status, sent.body.toString()).toBe(201);
-    const file = buildReceiptNotice({
-      sender: { id: orgB, organization: { name: samplePeople.petrov.organization, inn: samplePeople.petrov.orgInn, kpp: '780101001' } },
-      receiver: { id: orgA, organization: { name: samplePeople.ivanova.organization, inn: samplePeople.ivanova.orgInn, kpp: '770101001' } },
-      receivedAt: new Date(),
-      receivedFile: { name: body.fileName, signatures: [Buffer.from(body.signature, 'base64')] },
-      signer: { surname: 'Петров', name: 'Сергей', patronymic: 'Иванович', position: samplePeople.petrov.position },
-    });
-    const json = { type: 'receipt', fileName: file.fileName, xml: file.xml.toString('base64'), signature: (await signDetached(file.xml, signerB)).toString('base64') };
-    const post = (key: string) => apiB.call('POST', `/v1/documents/${sent.json.id}/service-documents`, { headers: { 'idempotency-key': key }, json });
+    const json = await serviceDocumentBody('receipt', body);
+    const post = (key: string) => postServiceDocument(sent.json.id, key, json);
     // Both wait at the storage, every check of the route behind them, before either is recorded.
     const held = [storage.holdNext('recordServiceDocument'), storage.holdNext('recordServiceDocument')];
     const answers = Promise.all([post('receipt-23-first'), post('receipt-23-second')]);
@@ -225,5 +272,39 @@ describe.skipIf(!part.ok)(`overlapping requests to the hub ${part.reason}`, () =
     const again = await post(first!.status === 409 ? 'receipt-23-first' : 'receipt-23-second');
     expect(again.status).toBe(409);
     expect(again.headers.get('idempotent-replayed')).toBeNull();
+  });
+
+  // A clarification request outranks a receipt notice whichever is recorded first; the status
+  // events follow what is stored, not what each request read before the other was recorded.
+  it.each([
+    { first: 'clarification', second: 'receipt', announced: ['clarification-requested'] },
+    { first: 'receipt', second: 'clarification', announced: ['receipt-confirmed', 'clarification-requested'] },
+  ] as const)('ends "clarification requested" when a $first and a $second posted at once are recorded in that order', async ({ first, second, announced }) => {
+    const { id, body } = await deliveredDocument(`Счёт № 24-${first}\n`, `invoice-24-${first}-key`);
+    const answers = await postOverlapping(id, [
+      { key: `${first}-24`, json: await serviceDocumentBody(first, body) },
+      { key: `${second}-24`, json: await serviceDocumentBody(second, body) },
+    ]);
+    for (const answer of answers) expect(answer.status, answer.body.toString()).toBe(201);
+    const document = (await apiA.call<Document>('GET', `/v1/documents/${id}`)).json;
+    expect(document.serviceDocuments.map((sd) => sd.type)).toEqual([first, second]);
+    expect(document.status).toBe('clarification-requested');
+    expect(await announcedStatuses(apiA, id)).toEqual(['delivered', ...announced]);
+    expect(await announcedStatuses(apiB, id)).toEqual(['delivered', ...announced]);
+  });
+
+  it('announces "clarification requested" once when two clarification requests posted at once are both recorded', async () => {
+    const { id, body } = await deliveredDocument('Счёт № 25\n', 'invoice-25-key');
+    const json = await serviceDocumentBody('clarification', body);
+    const answers = await postOverlapping(id, [
+      { key: 'clarification-25-first', json },
+      { key: 'clarification-25-second', json },
+    ]);
+    for (const answer of answers) expect(answer.status, answer.body.toString()).toBe(201);
+    const document = (await apiA.call<Document>('GET', `/v1/documents/${id}`)).json;
+    expect(document.serviceDocuments.map((sd) => sd.type)).toEqual(['clarification', 'clarification']);
+    expect(document.status).toBe('clarification-requested');
+    expect(await announcedStatuses(apiA, id)).toEqual(['delivered', 'clarification-requested']);
+    expect(await announcedStatuses(apiB, id)).toEqual(['delivered', 'clarification-requested']);
   });
 });
