@@ -349,9 +349,12 @@ export async function createCoreServices(profileDir: string, options: CoreServic
         const tooLarge = size > previewLimit;
         const content = { path: s.blobs.pathOf(d.blobHash) };
         const roots = profile.trustedRoots();
+        // As the session does: at the operator's send time, so a backdated signingTime cannot
+        // revive an expired certificate; a document not sent yet is judged now.
+        const at = d.sentAt ? new Date(d.sentAt) : new Date();
         const signatures = await Promise.all(
           s.signatures(d.id).map(async (stored) => {
-            const r = await verifyDetached(stored.cms, content, { trustedRoots: roots });
+            const r = await verifyDetached(stored.cms, content, { trustedRoots: roots, at });
             return {
               signer: r.signer?.commonName ?? stored.signer ?? '',
               position: r.signer?.position,
