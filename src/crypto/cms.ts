@@ -204,8 +204,6 @@ export async function verifyDetached(cms: Buffer, content: ContentSource, option
     const digestElement = readElement(digestValue);
     if (digestElement.tag !== 0x04) throw new Malformed('the messageDigest signed attribute is not an OCTET STRING');
     messageDigest = digestElement.contents;
-    const contentType = attributeValue(parsed.signerInfo, oids.contentType);
-    if (!contentType) throw new Malformed('the contentType signed attribute is missing');
   } catch (e) {
     return { valid: false, problems: [{ code: 'malformed', message: `Malformed signature: ${e instanceof Error ? e.message : String(e)}` }] };
   }

@@ -3,7 +3,7 @@
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { describe, expect, it } from 'vitest';
-import { objectIdentifier, readElement, readObjectIdentifier, sequence } from './der';
+import { objectIdentifier, readElement, readObjectIdentifier, sequence, tlv } from './der';
 
 describe('readObjectIdentifier', () => {
   it.each([
@@ -27,5 +27,22 @@ describe('readObjectIdentifier', () => {
   it('names what is wrong with no OID or a truncated one', () => {
     expect(() => readObjectIdentifier(readElement(Buffer.from([0x04, 0x01, 0x00])))).toThrow(/OBJECT IDENTIFIER is expected/);
     expect(() => readObjectIdentifier(readElement(Buffer.from([0x06, 0x02, 0x2a, 0x86])))).toThrow(/truncated OBJECT IDENTIFIER/);
+  });
+});
+
+describe('readElement', () => {
+  it('reads the one DER length form of each length, as derLength writes it', () => {
+    for (const length of [0, 0x7f, 0x80, 0xff, 0x100, 0x10000]) {
+      const element = readElement(tlv(0x04, Buffer.alloc(length)));
+      expect(element.contents.length).toBe(length);
+    }
+  });
+
+  it.each([
+    ['a long form for a short length', [0x04, 0x81, 0x01, 0x00], /non-minimal DER length encoding \(2 octets for length 1\)/],
+    ['a leading zero length octet', [0x04, 0x82, 0x00, 0x80, ...Array<number>(0x80).fill(0)], /non-minimal DER length encoding \(3 octets for length 128\)/],
+    ['an indefinite length', [0x30, 0x80, 0x00, 0x00], /indefinite-length encoding/],
+  ])('refuses %s', (_name, bytes, message) => {
+    expect(() => readElement(Buffer.from(bytes))).toThrow(message);
   });
 });

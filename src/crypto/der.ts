@@ -50,7 +50,7 @@ export interface DerElement {
   contents: Buffer;
 }
 
-/** Reads one TLV at `offset`; throws with a message naming the problem on truncated or indefinite input. */
+/** Reads one TLV at `offset`; throws with a message naming the problem on truncated, indefinite or non-minimal-length input. */
 export function readElement(buffer: Buffer, offset = 0): DerElement {
   if (offset + 2 > buffer.length) throw new Error('truncated DER element');
   const tag = buffer[offset]!;
@@ -63,6 +63,9 @@ export function readElement(buffer: Buffer, offset = 0): DerElement {
     if (count > 4 || offset + 2 + count > buffer.length) throw new Error('bad DER length');
     length = 0;
     for (let i = 0; i < count; i++) length = length * 256 + buffer[offset + 2 + i]!;
+    // DER (X.690 10.1) allows one length encoding: a BER-lenient reader would let the same
+    // signature travel in several byte forms.
+    if (length < 0x80 || buffer[offset + 2] === 0) throw new Error(`non-minimal DER length encoding (${count + 1} octets for length ${length})`);
     header += count;
   }
   const end = offset + header + length;

@@ -111,7 +111,10 @@ function readSignerInfo(element: DerElement): { signerInfo: ReceivedSignerInfo; 
 }
 
 function readStructure(cms: Buffer) {
-  const contentInfo = new Fields(readElement(cms), 0x30, 'ContentInfo');
+  const outer = readElement(cms);
+  // Anything after the ContentInfo would be a second byte form of the same signature.
+  if (outer.encoded.length !== cms.length) throw new Malformed(`${cms.length - outer.encoded.length} bytes follow the ContentInfo`);
+  const contentInfo = new Fields(outer, 0x30, 'ContentInfo');
   const contentType = readObjectIdentifier(contentInfo.next(0x06, 'contentType'));
   if (contentType !== oids.signedData) throw new Malformed(`content type ${contentType} is not SignedData`);
   const explicit = new Fields(contentInfo.next(0xa0, 'content'), 0xa0, 'content');
@@ -119,9 +122,11 @@ function readStructure(cms: Buffer) {
   explicit.end();
   contentInfo.end();
   signedData.next(0x02, 'version');
-  for (const algorithm of readChildren(signedData.next(0x31, 'digestAlgorithms').contents)) new Fields(algorithm, 0x30, 'digestAlgorithm').next(0x06, 'algorithm');
+  const digestAlgorithms = readChildren(signedData.next(0x31, 'digestAlgorithms').contents).map((algorithm) =>
+    readObjectIdentifier(new Fields(algorithm, 0x30, 'digestAlgorithm').next(0x06, 'algorithm')),
+  );
   const encapContentInfo = new Fields(signedData.next(0x30, 'encapContentInfo'), 0x30, 'encapContentInfo');
-  readObjectIdentifier(encapContentInfo.next(0x06, 'eContentType'));
+  const eContentType = readObjectIdentifier(encapContentInfo.next(0x06, 'eContentType'));
   const eContent = encapContentInfo.optional(0xa0);
   encapContentInfo.end();
   const certificateSet = signedData.optional(0xa0);
@@ -136,29 +141,63 @@ function readStructure(cms: Buffer) {
   const certificates = choices.filter((c) => c.tag === 0x30).map((c) => knownCertificate(c.encoded));
   // Each must be a certificate, as a full decode of the set would insist.
   for (const certificate of certificates) certificate.asn();
-  return { eContent, signerInfos, certificates };
+  return { digestAlgorithms, eContentType, eContent, signerInfos, certificates };
+}
+
+/** Attributes RFC 5652 11 and RFC 5035 5.4 allow only with exactly one value, by name for messages. */
+const singleValued = {
+  [oids.contentType]: 'contentType',
+  [oids.messageDigest]: 'messageDigest',
+  [oids.signingTime]: 'signingTime',
+  [oids.signingCertificateV2]: 'signingCertificateV2',
+} as const;
+
+const singleValuedName = (oid: string): string | undefined => (singleValued as Record<string, string>)[oid];
+const attributeName = (oid: string) => (singleValuedName(oid) ? `${singleValuedName(oid)} (${oid})` : oid);
+
+/**
+ * Each attribute type once (a second messageDigest would let one signature vouch for two
+ * contents), the single-valued ones with one value (both as OpenSSL insists for the RFC 5652
+ * ones), and the contentType naming the signed content's type (RFC 5652 11.1; OpenSSL 3 does
+ * not check that).
+ */
+function checkSignedAttributes(attributes: SignedAttribute[], eContentType: string): void {
+  const seen = new Set<string>();
+  for (const { type, values } of attributes) {
+    if (seen.has(type)) throw new Malformed(`the signed attribute ${attributeName(type)} appears more than once`);
+    seen.add(type);
+    if (singleValuedName(type) && values.length !== 1) throw new Malformed(`the signed attribute ${attributeName(type)} must have exactly one value, found ${values.length}`);
+  }
+  const contentType = attributes.find((a) => a.type === oids.contentType);
+  if (!contentType) throw new Malformed('the contentType signed attribute is missing');
+  const signedType = readObjectIdentifier(readElement(contentType.values[0]!));
+  if (signedType !== eContentType) throw new Malformed(`the contentType signed attribute ${signedType} differs from the eContentType ${eContentType}`);
 }
 
 /** The one SignerInfo and the certificates of a detached SignedData; throws Malformed naming what is wrong. */
 export function readSignedData(cms: Buffer): ReceivedSignature {
-  let structure: ReturnType<typeof readStructure>;
   try {
-    structure = readStructure(cms);
+    return readSignature(cms);
   } catch (e) {
     if (e instanceof Malformed) throw e;
     throw new Malformed(`not a DER CMS SignedData: ${e instanceof Error ? e.message : String(e)}`);
   }
+}
+
+function readSignature(cms: Buffer): ReceivedSignature {
+  const structure = readStructure(cms);
   if (structure.eContent) throw new Malformed('the signature carries its content: a detached signature is expected');
   if (structure.signerInfos.length !== 1) throw new Malformed(`exactly one SignerInfo is expected, found ${structure.signerInfos.length}`);
   const { signerInfo, attributes } = structure.signerInfos[0]!;
   if (!attributes) throw new Malformed('the SignerInfo has no signed attributes (CAdES-BES requires them)');
+  if (!structure.digestAlgorithms.includes(signerInfo.digestAlgorithm)) {
+    throw new Malformed(`the SignerInfo's digest algorithm ${signerInfo.digestAlgorithm} is not among the SignedData's digestAlgorithms (${structure.digestAlgorithms.join(', ') || 'none'})`);
+  }
+  checkSignedAttributes(signerInfo.signedAttrs!, structure.eContentType);
   return { signerInfo, signedAttributes: Buffer.concat([Buffer.from([0x31]), attributes.encoded.subarray(1)]), certificates: structure.certificates };
 }
 
-/** The DER of the one value of a signed attribute; undefined when the attribute is absent. */
-export function attributeValue(signerInfo: ReceivedSignerInfo, oid: string): Buffer | undefined {
-  const attr = signerInfo.signedAttrs?.find((a) => a.type === oid);
-  if (!attr) return undefined;
-  if (attr.values.length !== 1) throw new Malformed(`signed attribute ${oid} must have exactly one value`);
-  return attr.values[0]!;
+/** The DER of the one value of a single-valued signed attribute (readSignedData checked there is one); undefined when absent. */
+export function attributeValue(signerInfo: ReceivedSignerInfo, oid: keyof typeof singleValued): Buffer | undefined {
+  return signerInfo.signedAttrs?.find((a) => a.type === oid)?.values[0];
 }
