@@ -4,9 +4,9 @@ import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import pino from 'pino';
 import { certificateFingerprint, describeCertificate, readCertificates } from '../src/crypto/certificates';
-import { Inn, Kpp, OperatingMode, Permission } from '../src/protocol';
+import { Inn, Kpp, loginOrigin, OperatingMode, Permission } from '../src/protocol';
 import { hashPassword } from './auth/passwords';
-import { defaultMaxBlobSize, openHubData, openOrganizationData, type HubData, type OrganizationData } from './data-dir';
+import { defaultMaxBlobSize, lockForServing, openHubData, openOrganizationData, type HubData, type OrganizationData } from './data-dir';
 import { createHub } from './hub';
 import type { SubscriberRecord } from './storage/storage';
 import { certificateSummary, ownSubscriberView, userView } from './views';
@@ -17,9 +17,11 @@ Usage: edo-hub <command> [options]        every command takes --data DIR and --j
 
 Commands:
   serve --data DIR [--host 127.0.0.1] [--port 8480] [--max-blob-size BYTES] [--token-ttl SECONDS]
-        [--smtp-host HOST --smtp-port PORT --smtp-from ADDRESS]
+        [--public-origin URL] [--smtp-host HOST --smtp-port PORT --smtp-from ADDRESS]
                                    run the hub (port 0 picks a free port; the URL is printed);
-                                   archive notices go out by e-mail only with --smtp-host
+                                   one hub per data directory; certificate logins are signed
+                                   for its listening address, or for --public-origin (behind a
+                                   proxy); archive notices go out by e-mail only with --smtp-host
   org add --name NAME --inn INN [--kpp KPP] [--mode server|workstation|manual]
                                    register an organization (subscriber); KPP is required for a 10-digit INN
   org list                         the registered organizations
@@ -120,12 +122,21 @@ async function serve(args: string[]): Promise<number> {
     'max-blob-size': { type: 'string' },
     'token-ttl': { type: 'string' },
     'log-level': { type: 'string' },
+    'public-origin': { type: 'string' },
     'smtp-host': { type: 'string' },
     'smtp-port': { type: 'string' },
     'smtp-from': { type: 'string' },
   });
   const port = integer(o.string('port'), 'port', 8480);
   if (port > 65535) throw new UsageError('--port must be at most 65535');
+  const publicOrigin = o.string('public-origin');
+  if (publicOrigin !== undefined) {
+    try {
+      loginOrigin(publicOrigin);
+    } catch {
+      throw new UsageError(`--public-origin must be an http(s) URL such as https://hub.example, not "${publicOrigin}"`);
+    }
+  }
   const smtpHost = o.string('smtp-host');
   if (!smtpHost && (o.string('smtp-port') || o.string('smtp-from'))) throw new UsageError('--smtp-port and --smtp-from need --smtp-host');
   const smtp = smtpHost
@@ -133,7 +144,15 @@ async function serve(args: string[]): Promise<number> {
     : undefined;
   // Logs go to stderr: stdout carries the command's own output (the URL line).
   const logger = pino({ level: o.string('log-level') ?? 'info', base: { service: 'edo-hub' } }, pino.destination(2));
-  const data = await openHubData(o.data, { maxBlobSize: integer(o.string('max-blob-size'), 'max-blob-size', defaultMaxBlobSize, 1) });
+  // Before anything is opened: the pending claims released below may belong to a hub serving this directory now.
+  const unlock = lockForServing(o.data);
+  let data: HubData;
+  try {
+    data = await openHubData(o.data, { maxBlobSize: integer(o.string('max-blob-size'), 'max-blob-size', defaultMaxBlobSize, 1) });
+  } catch (e) {
+    unlock();
+    throw e;
+  }
   let org: OrganizationData;
   try {
     org = openOrganizationData(data, {
@@ -142,6 +161,7 @@ async function serve(args: string[]): Promise<number> {
     });
   } catch (e) {
     await data.storage.close();
+    unlock();
     throw e;
   }
   if (!smtp) logger.warn('archive e-mail notices are off: no --smtp-host given (webhooks still get every event)');
@@ -149,10 +169,13 @@ async function serve(args: string[]): Promise<number> {
   // one, and their keys are free again (a running hub never takes over a claim, however old).
   const abandoned = await data.storage.releasePendingClaims();
   if (abandoned) logger.warn({ abandoned }, 'released idempotency claims left pending by the previous run');
-  const { app } = createHub({ ...data, settings: org.settings, archive: org.archive, version: version(), logger, tokenTtlSeconds: integer(o.string('token-ttl'), 'token-ttl', 3600, 1) });
+  const { app } = createHub({ ...data, settings: org.settings, archive: org.archive, version: version(), logger, tokenTtlSeconds: integer(o.string('token-ttl'), 'token-ttl', 3600, 1),
+    ...(publicOrigin ? { publicOrigins: [publicOrigin] } : {}),
+  });
   const closeData = async () => {
     await org.close();
     await data.storage.close();
+    unlock();
   };
   let stopping: Promise<void> | undefined;
   const stop = (signal: string) =>
@@ -246,6 +269,10 @@ async function user(args: string[]): Promise<number> {
         throw new UsageError(`the certificate of ${identity.commonName} is issued for the organization with INN ${identity.orgInn}, not ${subscriber.name} (INN ${subscriber.inn})`);
       }
       if (certificate && (await data.storage.findUserByCertificate(certificateFingerprint(certificate)))) throw new UsageError('this certificate is already registered');
+      const system = certificate ? settings.informationSystemHolding(certificateFingerprint(certificate)) : undefined;
+      if (system) {
+        throw new UsageError(`this certificate is the information system "${system.name}" (${system.id}) of organization ${system.orgId}: a certificate logs in either as a user or as a system, not both`);
+      }
       if (login && (await data.storage.findUserByLogin(login))) throw new UsageError(`the login "${login}" is taken`);
       const created = await data.storage.addUser({
         id: randomUUID(),

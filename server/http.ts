@@ -62,6 +62,8 @@ export interface HttpContext {
   now: () => Date;
   /** Checks what the hub answers against the protocol (catches a hub bug before a client does). */
   validateResponses: boolean;
+  /** Why a user holding a valid token may no longer act (a revoked information system), if so. */
+  revokedReason?: (user: UserRecord) => string | undefined;
 }
 
 /** The caller of a request with a bearer token (HubError 'unauthorized' without a valid one). */
@@ -73,6 +75,8 @@ export async function authenticate(ctx: HttpContext, req: FastifyRequest): Promi
   if (!record) throw new HubError('unauthorized', 'The access token is unknown or expired; log in again');
   const [user, subscriber] = await Promise.all([ctx.storage.getUser(record.userId), ctx.storage.getSubscriber(record.subscriberId)]);
   if (!user || !subscriber) throw new HubError('unauthorized', 'The access token belongs to a user that no longer exists');
+  const revoked = ctx.revokedReason?.(user);
+  if (revoked) throw new HubError('unauthorized', revoked);
   return { user, subscriber, tokenExpiresAt: record.expiresAt };
 }
 

@@ -2,10 +2,11 @@
 // One structured log line per request, with its id; graceful close wakes every long poll.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { loginOrigin } from '../src/protocol';
 import type { ArchiveLog } from './archive/log';
 import type { BlobFiles } from './blobs';
 import { authenticate, installErrorHandling, type HttpContext } from './http';
-import { organizationRoutes, type OrganizationSettingsService } from './organization';
+import { organizationRoutes, revokedInformationSystem, type OrganizationSettingsService } from './organization';
 import { EventNotifier } from './notifier';
 import type { Operator } from './operator';
 import { LoginThrottle } from './auth/throttle';
@@ -36,6 +37,8 @@ export interface HubOptions {
   validateResponses?: boolean;
   throttle?: LoginThrottle;
   now?: () => Date;
+  /** Origins clients reach the hub at besides its listening address (a proxy's https://hub.example:443). */
+  publicOrigins?: string[];
 }
 
 export interface HubContext extends HttpContext {
@@ -48,6 +51,8 @@ export interface HubContext extends HttpContext {
   version: string;
   tokenTtlMs: number;
   challengeTtlMs: number;
+  /** Normalized by loginOrigin: what certificate logins may be signed for, besides the listening address. */
+  publicOrigins: string[];
 }
 
 export function createHub(options: HubOptions): { app: FastifyInstance; context: HubContext } {
@@ -64,6 +69,8 @@ export function createHub(options: HubOptions): { app: FastifyInstance; context:
     challengeTtlMs: (options.challengeTtlSeconds ?? 120) * 1000,
     now: options.now ?? (() => new Date()),
     validateResponses: options.validateResponses ?? true,
+    publicOrigins: (options.publicOrigins ?? []).map(loginOrigin),
+    revokedReason: (user) => revokedInformationSystem(options.settings, user),
   };
   const app = Fastify({
     loggerInstance: options.logger,

@@ -16,6 +16,7 @@ import { SqliteStorage } from '../storage/sqlite';
 import { issueInformationSystemCertificate, type CertificateIssuer } from './certificates';
 
 const root = mkdtempSync(join(tmpdir(), 'edo-org-certs-'));
+const romashka = { name: 'ООО "Ромашка"', inn: '7701234567' };
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function opensslVerify(caPem: string, leafDer: Buffer): string {
@@ -75,7 +76,7 @@ describe('information-system certificates', () => {
   it.each<OperatorKeyAlgorithm>(['RSA-2048', 'ECDSA-P384'])('are issued by a %s operator key made by OpenSSL', async (algorithm) => {
     const operator = createTestOperator(algorithm);
     const issuer = new KeySigner(createPrivateKey(operator.keyPem), operator.signer.certificate);
-    const issued = await issueInformationSystemCertificate({ name: 'ERP' }, issuer);
+    const issued = await issueInformationSystemCertificate({ name: 'ERP', organization: romashka }, issuer);
     await expectUsableInformationSystem(issuer, issued);
   });
 
@@ -83,8 +84,8 @@ describe('information-system certificates', () => {
     const operator = createTestOperator('ECDSA-P256');
     const issuer = new KeySigner(createPrivateKey(operator.keyPem), operator.signer.certificate);
     const operatorEnd = new X509Certificate(operator.signer.certificate).validToDate;
-    const issued = await issueInformationSystemCertificate({ name: 'ERP' }, issuer, { validityDays: 3650 });
+    const issued = await issueInformationSystemCertificate({ name: 'ERP', organization: romashka }, issuer, { validityDays: 3650 });
     expect(new X509Certificate(issued.certificate).validToDate.getTime()).toBeLessThanOrEqual(operatorEnd.getTime());
-    await expect(issueInformationSystemCertificate({ name: 'ERP' }, issuer, { now: new Date(operatorEnd.getTime() + 1000) })).rejects.toThrow(/operator certificate expired/);
+    await expect(issueInformationSystemCertificate({ name: 'ERP', organization: romashka }, issuer, { now: new Date(operatorEnd.getTime() + 1000) })).rejects.toThrow(/operator certificate expired/);
   });
 });

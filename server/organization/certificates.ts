@@ -17,8 +17,8 @@ export type CertificateIssuer = Pick<Signer, 'certificate' | 'algorithm' | 'sign
 export interface InformationSystemSubject {
   /** The system's name: the certificate's CN. */
   name: string;
-  /** The organization it acts for: O and INNLE (1.2.643.100.4) when known. */
-  organization?: { name: string; inn?: string };
+  /** The organization it acts for: O and INNLE (1.2.643.100.4), which the settings check on every system's certificate. */
+  organization: { name: string; inn: string };
 }
 
 export interface IssuedKeyPair {
@@ -31,13 +31,12 @@ const DAY_MS = 24 * 3600_000;
 const DER_NULL = new Uint8Array([0x05, 0x00]).buffer;
 
 function subjectName(subject: InformationSystemSubject): x509.Name {
-  const rdns: x509.JsonNameParams = [{ '2.5.4.6': [{ printableString: 'RU' }] }];
-  if (subject.organization) {
-    rdns.push({ '2.5.4.10': [{ utf8String: subject.organization.name }] });
-    if (subject.organization.inn) rdns.push({ '1.2.643.100.4': [{ printableString: subject.organization.inn }] });
-  }
-  rdns.push({ '2.5.4.3': [{ utf8String: subject.name }] });
-  return new x509.Name(rdns);
+  return new x509.Name([
+    { '2.5.4.6': [{ printableString: 'RU' }] },
+    { '2.5.4.10': [{ utf8String: subject.organization.name }] },
+    { '1.2.643.100.4': [{ printableString: subject.organization.inn }] },
+    { '2.5.4.3': [{ utf8String: subject.name }] },
+  ]);
 }
 
 /**

@@ -31,6 +31,7 @@ describe('information-system login', () => {
         db,
         issuer: operator.signer,
         organizationOf: async (orgId) => storage.getSubscriber(orgId),
+        isUserCertificate: async (fingerprint) => (await storage.findUserByCertificate(fingerprint)) !== undefined,
       });
       settings.initializeOrganization('romashka', { administrators: ['ivanova'] });
       const generated = await settings.generateInformationSystem({ orgId: 'romashka', userId: 'ivanova' }, { name: 'ERP' });

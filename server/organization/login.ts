@@ -2,12 +2,23 @@
 // challenge (with the operator certificate among the trusted roots, since generated
 // certificates are issued by it), an active information system's certificate logs in as a
 // service user of its organization. The user row is made at the first login, without the
-// certificate, so revoking the system in the settings is enough to stop its logins.
+// certificate, so revoking the system in the settings is enough to stop its logins; and the
+// hub asks at every request whether the system is still active, so its live tokens stop too.
 import type { HubStorage, UserRecord } from '../storage/storage';
 import type { OrganizationSettingsService } from './service';
 
+const userIdPrefix = 'is-';
+
 /** The hub user an information system logs in as: stable per system. */
-export const informationSystemUserId = (informationSystemId: string): string => `is-${informationSystemId}`;
+export const informationSystemUserId = (informationSystemId: string): string => `${userIdPrefix}${informationSystemId}`;
+
+/** Why this user may no longer act, if it is the service user of a revoked (or removed) information system. */
+export function revokedInformationSystem(settings: Pick<OrganizationSettingsService, 'informationSystemRevokedAt'>, user: UserRecord): string | undefined {
+  if (user.kind !== 'service' || !user.id.startsWith(userIdPrefix)) return undefined;
+  const revokedAt = settings.informationSystemRevokedAt(user.id.slice(userIdPrefix.length));
+  if (revokedAt === null) return undefined;
+  return `The information system ${user.name} was revoked${revokedAt ? ` on ${revokedAt}` : ''}: its tokens no longer work`;
+}
 
 /**
  * The user for a certificate fingerprint that belongs to an active (not revoked) information

@@ -64,6 +64,8 @@ beforeAll(async () => {
     db,
     issuer: new KeySigner(createPrivateKey(operator.keyPem), operator.signer.certificate),
     isMember: (orgId, userId) => ({ romashka: ['ivanova', 'clerk'], vasilek: ['petrov'] })[orgId]?.includes(userId) ?? false,
+    organizationOf: (orgId) => ({ romashka: { name: 'ООО "Ромашка"', inn: '7701234567' }, vasilek: { name: 'АО "Василёк"', inn: '7802345678' } })[orgId],
+    isUserCertificate: () => false,
   });
   settings.initializeOrganization('romashka', { administrators: ['ivanova'] });
   settings.initializeOrganization('vasilek', { administrators: ['petrov'] });

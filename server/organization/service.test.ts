@@ -15,6 +15,10 @@ import { issueInformationSystemCertificate } from './certificates';
 import { OrganizationSettingsError, OrganizationSettingsService, type Actor } from './service';
 
 const root = mkdtempSync(join(tmpdir(), 'edo-org-settings-'));
+const romashka = { name: 'ООО "Ромашка"', inn: '7701234567' };
+const vasilek = { name: 'АО "Василёк"', inn: '7802345678' };
+/** Certificates registered to users of the hub (an information system cannot take one). */
+const userCertificates = new Set<string>();
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const operator = createTestOperator();
 const issuer = new KeySigner(createPrivateKey(operator.keyPem), operator.signer.certificate);
@@ -42,7 +46,8 @@ function setup(file = join(root, `hub-${++counter}.sqlite`)) {
     issuer,
     onArchiveEvent: (e) => events.push(e),
     isMember: (orgId, userId) => members[orgId]?.includes(userId) ?? false,
-    organizationOf: (orgId) => (orgId === 'romashka' ? { name: 'ООО "Ромашка"', inn: '7701234567' } : undefined),
+    organizationOf: (orgId) => ({ romashka, vasilek })[orgId],
+    isUserCertificate: (fingerprint) => userCertificates.has(fingerprint),
   });
   if (fresh) {
     service.initializeOrganization('romashka', { administrators: ['ivanova'], operatingMode: 'workstation' });
@@ -235,11 +240,20 @@ describe('organization settings', () => {
     }
 
     // A certificate the organization brings.
-    const own = await issueInformationSystemCertificate({ name: 'ERP' }, issuer);
+    const own = await issueInformationSystemCertificate({ name: 'ERP', organization: romashka }, issuer);
     const added = await service.addInformationSystem(ivanova, { name: 'ERP', certificatePem: derToPem(own.certificate) });
     expect(added).toMatchObject({ name: 'ERP', origin: 'added', certificate: { fingerprint: certificateFingerprint(own.certificate) } });
-    const duplicate = await refusalOf(service.addInformationSystem(petrov, { name: 'ERP again', certificatePem: derToPem(own.certificate) }));
+    const duplicate = await refusalOf(service.addInformationSystem(ivanova, { name: 'ERP again', certificatePem: derToPem(own.certificate) }));
     expect(duplicate.code).toBe('conflict');
+    // Another organization cannot claim it: the certificate names Ромашка's INN (its logins would land in Василёк).
+    const claimed = await refusalOf(service.addInformationSystem(petrov, { name: 'Their ERP', certificatePem: derToPem(own.certificate) }));
+    expect(claimed).toMatchObject({ code: 'invalid-request', message: expect.stringMatching(/names the organization with INN 7701234567, not АО "Василёк" \(INN 7802345678\)/) });
+    expect(service.journal(petrov, { after: 0, limit: 100 }).entries.at(-1)).toMatchObject({ action: 'information-system.add', outcome: 'refused', reason: claimed.message });
+    // Nor take a certificate registered to a user of the hub.
+    const users = await issueInformationSystemCertificate({ name: 'Иванова', organization: romashka }, issuer);
+    userCertificates.add(certificateFingerprint(users.certificate));
+    const taken = await refusalOf(service.addInformationSystem(ivanova, { name: 'ERP', certificatePem: derToPem(users.certificate) }));
+    expect(taken).toMatchObject({ code: 'conflict', message: expect.stringMatching(/registered to a user of the hub/) });
     expect((await refusalOf(service.addInformationSystem(ivanova, { name: 'x', certificatePem: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----' }))).message).toMatch(
       /not a readable X\.509 certificate/,
     );
@@ -257,10 +271,13 @@ describe('organization settings', () => {
       ['information-system.add', 'applied'],
       ['information-system.add', 'refused'],
       ['information-system.add', 'refused'],
+      ['information-system.add', 'refused'],
+      ['information-system.add', 'refused'],
       ['information-system.revoke', 'applied'],
       ['information-system.revoke', 'refused'],
     ]);
-    expect(journal[4]).toMatchObject({ target: generated.informationSystem.id, oldValue: { revoked: false, fingerprint }, newValue: { revoked: true, fingerprint } });
+    expect(journal[3]).toMatchObject({ reason: taken.message });
+    expect(journal[6]).toMatchObject({ target: generated.informationSystem.id, oldValue: { revoked: false, fingerprint }, newValue: { revoked: true, fingerprint } });
   });
 
   it('registers webhooks with a secret shown once and kept out of the journal', () => {
@@ -323,6 +340,8 @@ describe('organization settings', () => {
     const service = new OrganizationSettingsService({
       db,
       issuer,
+      organizationOf: () => romashka,
+      isUserCertificate: () => false,
       // Another administrator (another process) takes ivanova's rights while her request is checking members.
       isMember: () => {
         db.prepare("UPDATE org_access SET permissions = '[]' WHERE user_id = 'ivanova'").run();

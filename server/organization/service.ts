@@ -53,8 +53,13 @@ export interface OrganizationSettingsOptions {
   onArchiveEvent?: ArchiveEventListener;
   /** Whether a user belongs to the organization (the hub's users); unchecked when absent. */
   isMember?: (orgId: string, userId: string) => boolean | Promise<boolean>;
-  /** The organization's name and INN for the subject of generated certificates. */
-  organizationOf?: (orgId: string) => { name: string; inn?: string } | undefined | Promise<{ name: string; inn?: string } | undefined>;
+  /**
+   * The organization's name and INN: generated certificates name them, and a certificate an
+   * organization brings must name its INN (INNLE), so no organization claims another's system.
+   */
+  organizationOf: (orgId: string) => { name: string; inn?: string } | undefined | Promise<{ name: string; inn?: string } | undefined>;
+  /** Whether a certificate (SHA-256 fingerprint) is registered to a user of the hub: it cannot be an information system's too. */
+  isUserCertificate: (fingerprint: string) => boolean | Promise<boolean>;
   /** Settings of an organization that never changed them. */
   defaults?: { plan?: SubscriptionPlan; operatingMode?: OperatingMode };
 }
@@ -180,6 +185,17 @@ export class OrganizationSettingsService implements WebhookRegistry {
     const row = this.db
       .prepare<[string], { id: string; org_id: string; name: string }>('SELECT id, org_id, name FROM org_information_systems WHERE fingerprint = ? AND revoked_at IS NULL')
       .get(fingerprint);
+    return row && { id: row.id, orgId: row.org_id, name: row.name };
+  }
+
+  /** When an information system was revoked: null while active, undefined when there is no such system. */
+  informationSystemRevokedAt(id: string): string | null | undefined {
+    return this.db.prepare<[string], { revoked_at: string | null }>('SELECT revoked_at FROM org_information_systems WHERE id = ?').get(id)?.revoked_at;
+  }
+
+  /** The information system (active or revoked) registered with this certificate, if any. */
+  informationSystemHolding(fingerprint: string): { id: string; orgId: string; name: string } | undefined {
+    const row = this.db.prepare<[string], { id: string; org_id: string; name: string }>('SELECT id, org_id, name FROM org_information_systems WHERE fingerprint = ?').get(fingerprint);
     return row && { id: row.id, orgId: row.org_id, name: row.name };
   }
 
@@ -323,13 +339,24 @@ export class OrganizationSettingsService implements WebhookRegistry {
     if (certificate.validToDate <= now) refuse(`the certificate expired on ${certificate.validToDate.toISOString()}`);
     if (certificate.validFromDate > now) refuse(`the certificate is valid only from ${certificate.validFromDate.toISOString()}`);
     if (!algorithmForKey(certificate.publicKey)) refuse(`the certificate's ${certificate.publicKey.asymmetricKeyType} key is not supported (RSA, ECDSA P-256/P-384 are)`);
+    // Any certificate chaining to a trusted root would log in: it must name this organization, or
+    // an administrator could claim another organization's system (its logins would land here).
+    const organization = await this.organizationWithInn(actor, 'information-system.add');
+    const named = describeCertificate(der).orgInn;
+    if (named !== organization.inn) {
+      refuse(`the certificate names ${named ? `the organization with INN ${named}` : 'no organization (no INNLE 1.2.643.100.4)'}, not ${organization.name} (INN ${organization.inn}): an information system's certificate must be issued to its organization`);
+    }
+    const fingerprint = certificateFingerprint(der);
+    if (await this.options.isUserCertificate(fingerprint)) {
+      this.refuse(actor, 'information-system.add', 'conflict', `This certificate (SHA-256 ${fingerprint}) is registered to a user of the hub: it cannot be an information system's too`);
+    }
     return this.registerInformationSystem(actor, 'information-system.add', request.name, der, 'added');
   }
 
   async generateInformationSystem(actor: Actor, request: { name: string }): Promise<GeneratedInformationSystem> {
     this.authorize(actor, 'information-system.generate');
-    const organization = await this.options.organizationOf?.(actor.orgId);
-    const issued = await issueInformationSystemCertificate({ name: request.name, ...(organization ? { organization } : {}) }, this.options.issuer, { now: this.clock() });
+    const organization = await this.organizationWithInn(actor, 'information-system.generate');
+    const issued = await issueInformationSystemCertificate({ name: request.name, organization }, this.options.issuer, { now: this.clock() });
     const informationSystem = this.registerInformationSystem(actor, 'information-system.generate', request.name, issued.certificate, 'generated');
     return {
       informationSystem,
@@ -376,6 +403,13 @@ export class OrganizationSettingsService implements WebhookRegistry {
   }
 
   // ---- inside
+
+  /** The actor's organization with its INN, which information-system certificates must name. */
+  private async organizationWithInn(actor: Actor, action: string): Promise<{ name: string; inn: string }> {
+    const organization = await this.options.organizationOf(actor.orgId);
+    if (!organization?.inn) this.refuse(actor, action, 'conflict', `The hub does not know the INN of organization ${actor.orgId}: its information-system certificates could not name it`);
+    return { name: organization.name, inn: organization.inn };
+  }
 
   /** Refuses (and journals the refusal of) an actor without change-organization-settings. */
   private authorize(actor: Actor, action: string, target?: string): void {

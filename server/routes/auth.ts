@@ -1,10 +1,11 @@
-// Authentication: a signed single-use nonce for certificate holders, login/password for
-// service users; both end in a bearer token that expires. Failed attempts are slowed down.
+// Authentication: a signed single-use nonce for certificate holders (the key signs the
+// protocol's loginSignedContent, bound to this hub's origin), login/password for service users;
+// both end in a bearer token that expires. Failed attempts are slowed down.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { certificateFingerprint } from '../../src/crypto/certificates';
 import { verifyDetached, type VerificationProblem } from '../../src/crypto/cms';
-import type { LoginResponse } from '../../src/protocol';
+import { loginOrigin, loginSignedContent, type LoginResponse } from '../../src/protocol';
 import { verifyPassword } from '../auth/passwords';
 import type { HubContext } from '../hub';
 import { HubError, registerRoute, sha256Hex, type Caller } from '../http';
@@ -31,6 +32,34 @@ async function issueToken(ctx: HubContext, user: UserRecord, subscriber: Subscri
   const expiresAt = new Date(ctx.now().getTime() + ctx.tokenTtlMs).toISOString();
   await ctx.storage.createAccessToken(sha256Hex(token), { userId: user.id, subscriberId: subscriber.id, expiresAt });
   return { accessToken: token, expiresAt, user: userView(user), subscriber: ownSubscriberView(subscriber, ctx.settings.operatingMode(subscriber.id)) };
+}
+
+const loopbackNames = new Set(['localhost', '127.0.0.1', '::1']);
+const bareAddress = (address: string) => address.replace(/^\[|\]$/g, '').replace(/^::ffff:(?=\d+\.)/, '');
+const isLoopback = (address: string) => address === '::1' || address.startsWith('127.');
+
+/**
+ * The origin the client reached this hub at (protocol and Host header), if it is one of the hub's
+ * own: a configured public origin, or the address and port the connection arrived at (the
+ * loopback names 127.0.0.1, localhost and [::1] standing for each other).
+ */
+export function ownOrigin(ctx: Pick<HubContext, 'publicOrigins'>, req: FastifyRequest): string {
+  const host = req.headers.host;
+  let origin: string;
+  try {
+    origin = loginOrigin(`${req.protocol}://${host}`);
+  } catch {
+    throw new HubError('invalid-request', `The Host header "${host ?? ''}" does not name a hub origin`);
+  }
+  if (ctx.publicOrigins.includes(origin)) return origin;
+  const hostname = bareAddress(new URL(origin).hostname);
+  const local = bareAddress(req.socket.localAddress ?? '');
+  const samePort = new URL(origin).port === String(req.socket.localPort);
+  if (samePort && (hostname === local || (isLoopback(local) && loopbackNames.has(hostname)))) return origin;
+  throw new HubError(
+    'invalid-request',
+    `This hub is not ${origin}: it signs logins only for its own origin (${ctx.publicOrigins.length ? ctx.publicOrigins.join(', ') : 'the address it listens on'}); behind a proxy, start it with --public-origin`,
+  );
 }
 
 function meView(ctx: HubContext, { user, subscriber }: Caller) {
@@ -66,6 +95,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: HubContext): void 
 
   registerRoute(app, ctx, 'loginWithCertificate', async ({ body, req }) =>
     throttled(ctx, req, undefined, async () => {
+      const origin = ownOrigin(ctx, req);
       const now = ctx.now();
       // Used up before the signature is even looked at: a nonce never gets a second try.
       const use = await ctx.storage.useChallenge(body.challengeId, now.toISOString());
@@ -75,8 +105,18 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: HubContext): void 
       }
       // The operator certificate is a root for logins only: it issues the information systems' certificates.
       const roots = [...(await trustedRoots(ctx)), ctx.operator.certificate];
-      const result = await verifyDetached(Buffer.from(body.signature, 'base64'), use.nonce, { trustedRoots: roots, at: now });
+      const signature = Buffer.from(body.signature, 'base64');
+      const content = Buffer.from(loginSignedContent({ origin, challengeId: body.challengeId, nonce: use.nonce.toString('base64') }));
+      const result = await verifyDetached(signature, content, { trustedRoots: roots, at: now });
       if (!result.valid || !result.signer) {
+        if (result.problems.some((p) => p.code === 'digest-mismatch')) {
+          // Only to name the mistake: a signature over the bare nonce is still refused.
+          const bare = await verifyDetached(signature, use.nonce, { trustedRoots: roots, at: now });
+          const what = bare.problems.some((p) => p.code === 'digest-mismatch')
+            ? `the signature is not over the login content for ${origin}`
+            : 'the signature is over the bare nonce (the login before protocol v1 content)';
+          throw new HubError('signature-invalid', `Certificate login refused: ${what}; sign loginSignedContent ("EDO Clerk login v1", the hub origin ${origin}, the challenge id, the nonce in base64)`);
+        }
         const failure = signatureFailure(result.problems);
         throw new HubError(failure.code, `Certificate login refused: ${failure.message}`);
       }

@@ -16,7 +16,8 @@ import type {
 
 /** How the client proves who it is; called again when the hub answers 401. */
 export type Authenticator =
-  | { method: 'certificate'; signNonce: (nonce: Buffer) => Promise<Buffer> }
+  /** Signs the login content (src/protocol loginSignedContent: context, hub origin, challenge, nonce) with the certificate's key. */
+  | { method: 'certificate'; signLogin: (content: Buffer) => Promise<Buffer> }
   | { method: 'password'; login: string; password: string };
 
 export interface ExchangeClient {

@@ -5,7 +5,7 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { z } from 'zod';
-import { ErrorBody, routePath, routes, type ErrorCode, type LoginResponse, type RouteName } from '../protocol';
+import { ErrorBody, loginSignedContent, routePath, routes, type ErrorCode, type LoginResponse, type RouteName } from '../protocol';
 import type { Authenticator, ExchangeClient } from './client';
 
 export class HubError extends Error {
@@ -153,7 +153,8 @@ export class HttpExchangeClient implements ExchangeClient {
       if (nonce.length !== nonceBytes || nonce.toString('base64') !== challenge.nonce) {
         throw new HubError(200, 'bad-answer', `POST /v1/auth/challenge: the login nonce must be exactly ${nonceBytes} bytes in base64, the hub sent ${nonce.length} bytes; not signing it`);
       }
-      const signature = await how.signNonce(nonce);
+      // The key signs content the client builds: bound to the hub it means to reach and to this challenge.
+      const signature = await how.signLogin(Buffer.from(loginSignedContent({ origin: this.baseUrl, challengeId: challenge.challengeId, nonce: challenge.nonce })));
       result = (await this.json('loginWithCertificate', { body: { challengeId: challenge.challengeId, signature: signature.toString('base64') } })) as LoginResponse;
     }
     this.accessToken = result.accessToken;

@@ -205,7 +205,7 @@ export class ClerkProfile {
         return { method: 'password', login: settings.auth.login, password };
       }
       if (!signer) throw new Error('Certificate login needs a signer: set a token or a key file in the profile (or log in with a service password)');
-      return { method: 'certificate', signNonce: async (nonce) => signDetached(nonce, await signer.acquire()) };
+      return { method: 'certificate', signLogin: async (content) => signDetached(content, await signer.acquire()) };
     };
   }
 

@@ -41,8 +41,8 @@ export type User = z.infer<typeof User>;
 export const ChallengeResponse = z.object({
   challengeId: Id,
   /**
-   * Random bytes, base64. The client signs the DECODED bytes with a detached CMS (CAdES-BES) on
-   * its token. Single use; dies at expiresAt.
+   * Random bytes, base64. The client signs loginSignedContent({origin, challengeId, nonce}) (this
+   * base64 text in it) with a detached CMS (CAdES-BES) on its token. Single use; dies at expiresAt.
    */
   nonce: Base64,
   expiresAt: Timestamp,
@@ -51,10 +51,32 @@ export type ChallengeResponse = z.infer<typeof ChallengeResponse>;
 
 export const CertificateLoginRequest = z.object({
   challengeId: Id,
-  /** Detached CMS SignedData (DER, base64) over the nonce bytes, carrying the signer's certificate. */
+  /** Detached CMS SignedData (DER, base64) over loginSignedContent(...), carrying the signer's certificate. */
   signature: Base64,
 });
 export type CertificateLoginRequest = z.infer<typeof CertificateLoginRequest>;
+
+/**
+ * The origin of a hub as it appears in the login content: scheme, host and always the port
+ * (`https://hub.example:443`), so that both sides write the same string for the same hub.
+ */
+export function loginOrigin(url: string | URL): string {
+  const u = new URL(url);
+  const port = u.port || { 'https:': '443', 'http:': '80' }[u.protocol];
+  if (!port) throw new Error(`${u.href}: a hub is reached over http or https, not ${u.protocol}`);
+  return `${u.protocol}//${u.hostname}:${port}`;
+}
+
+/**
+ * What the clerk's key signs at certificate login (a detached CMS over these bytes): the UTF-8 of
+ * `EDO Clerk login v1\n<hub origin>\n<challengeId>\n<nonce base64>`. The client builds it itself,
+ * so the hub never picks the bytes the key signs (they cannot be a document or a receipt), and the
+ * origin binds the signature to the hub the client meant: another server relaying the challenge
+ * gets a signature the real hub refuses.
+ */
+export function loginSignedContent(o: { origin: string; challengeId: string; nonce: string }): Uint8Array {
+  return new TextEncoder().encode(`EDO Clerk login v1\n${loginOrigin(o.origin)}\n${o.challengeId}\n${o.nonce}`);
+}
 
 export const PasswordLoginRequest = z.object({
   login: z.string().min(1).max(200),

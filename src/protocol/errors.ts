@@ -11,7 +11,7 @@ export const errorCodes = {
   unauthorized: 401,
   /** 401: challenge unknown, expired or already used. */
   'challenge-invalid': 401,
-  /** 401: the CMS over the nonce does not verify, or its certificate is not acceptable. */
+  /** 401: the CMS over the login content does not verify, or its certificate is not acceptable. */
   'signature-invalid': 401,
   /** 401: the certificate is valid but not registered to any user. */
   'certificate-unknown': 401,

@@ -1,9 +1,17 @@
 // The protocol's schemas and route table: what they accept, what they refuse, and the OpenAPI
 // document built from them.
 import { describe, expect, it } from 'vitest';
-import { Base64, buildOpenApi, EventsQuery, HubEvent, routePath, routes, SendDocumentRequest, Sha256, SubscribersQuery } from './index';
+import { Base64, buildOpenApi, EventsQuery, HubEvent, loginOrigin, loginSignedContent, routePath, routes, SendDocumentRequest, Sha256, SubscribersQuery } from './index';
 
 describe('protocol v1', () => {
+  it('builds the login content the clerk signs: a fixed label, the hub origin with its port, the challenge id and the nonce', () => {
+    const content = loginSignedContent({ origin: 'https://hub.example/edo/', challengeId: 'c-1', nonce: 'AAEC' });
+    expect(Buffer.from(content).toString('utf8')).toBe('EDO Clerk login v1\nhttps://hub.example:443\nc-1\nAAEC');
+    expect(loginOrigin('http://127.0.0.1:8480/v1')).toBe('http://127.0.0.1:8480');
+    expect(loginOrigin('http://[::1]:8480')).toBe('http://[::1]:8480');
+    expect(() => loginOrigin('ftp://hub.example')).toThrow(/http or https/);
+  });
+
   it('fills route paths, encoding parameters, and names a missing one', () => {
     expect(routePath('getDocument', { documentId: 'd 1/2' })).toBe('/v1/documents/d%201%2F2');
     expect(() => routePath('postServiceDocument')).toThrow(/documentId/);

@@ -58,7 +58,7 @@ export const routes = {
   loginWithCertificate: {
     method: 'POST',
     path: '/v1/auth/certificate',
-    summary: 'Log in with a detached CMS over the challenge nonce, made by a registered certificate',
+    summary: 'Log in with a detached CMS over loginSignedContent (origin, challenge id, nonce), made by a registered certificate',
     auth: false,
     body: CertificateLoginRequest,
     responses: { 200: LoginResponse },

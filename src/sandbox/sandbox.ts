@@ -141,7 +141,7 @@ const osSecrets = (dir: string): SecretStore => new OsKeychain(keychainScope(dir
 
 function certificateLogin(url: string, signer: SoftwareSigner): Promise<HttpExchangeClient> {
   const client = new HttpExchangeClient(url);
-  return client.authenticate({ method: 'certificate', signNonce: (nonce) => signDetached(nonce, signer) }).then(() => client);
+  return client.authenticate({ method: 'certificate', signLogin: (content) => signDetached(content, signer) }).then(() => client);
 }
 
 /** First start: the PKI, the keys (passwords into the keychain), both organizations and their users at the hub. Returns the organizations. */

@@ -5,6 +5,7 @@
 // subscriber that is party to nothing.
 import { createHash, createPrivateKey, webcrypto } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import 'reflect-metadata';
@@ -14,7 +15,7 @@ import { signDetached } from '../../src/crypto/cms';
 import { KeySigner } from '../../src/crypto/key-signer';
 import type { Signer } from '../../src/crypto/signer';
 import { buildReceiptNotice } from '../../src/formats';
-import { EventsPage, routes, type Document, type RouteName } from '../../src/protocol';
+import { EventsPage, loginOrigin, loginSignedContent, routes, type Document, type RouteName } from '../../src/protocol';
 import { openToken, type TokenSession } from '../../src/token/session';
 import { HubApi, loginWithSigner, registerOrganization, startHub, type HubAnswer, type StartedHub } from '../support/hub';
 import { softhsm } from '../support/system';
@@ -34,6 +35,20 @@ const sidorova: TestPerson = {
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const b64 = (b: Buffer) => b.toString('base64');
+
+/** POSTs JSON with a Host header of our choosing (fetch always sends the URL's). */
+function postWithHost(url: string, host: string, json: unknown): Promise<{ status: number; json: unknown }> {
+  return new Promise((resolvePost, reject) => {
+    const body = JSON.stringify(json);
+    const req = httpRequest(url, { method: 'POST', headers: { host, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolvePost({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 /** A signer that presents `certificate` but signs with another signer's key. */
 const presenting = (certificate: Buffer, keyHolder: Signer): Signer => ({
@@ -149,7 +164,7 @@ describe.skipIf(!part.ok)(`the exchange hub refuses, and stores nothing ${part.r
     it('refuses a nonce used twice: the second login with the same challenge and signature gets no token', async () => {
       const anonymous = new HubApi(hub.url);
       const challenge = (await anonymous.call('POST', '/v1/auth/challenge', { json: {} })).json;
-      const body = { challengeId: challenge.challengeId, signature: b64(await signDetached(Buffer.from(challenge.nonce, 'base64'), signerA)) };
+      const body = { challengeId: challenge.challengeId, signature: b64(await signDetached(Buffer.from(loginSignedContent({ origin: hub.url, ...challenge })), signerA)) };
       expect((await anonymous.call('POST', '/v1/auth/certificate', { json: body })).status).toBe(200);
       const before = stored();
       expectError(await anonymous.call('POST', '/v1/auth/certificate', { json: body }), 401, 'challenge-invalid', /already used/);
@@ -166,6 +181,36 @@ describe.skipIf(!part.ok)(`the exchange hub refuses, and stores nothing ${part.r
       });
       expectError(answer, 401, 'signature-invalid');
       expect(stored()).toEqual(before);
+    });
+
+    it('refuses a CMS over the bare nonce (the hub picks no bytes the key signs) and one over the login content for another origin', async () => {
+      const anonymous = new HubApi(hub.url);
+      const before = stored();
+      const bare = (await anonymous.call('POST', '/v1/auth/challenge', { json: {} })).json;
+      expectError(
+        await anonymous.call('POST', '/v1/auth/certificate', { json: { challengeId: bare.challengeId, signature: b64(await signDetached(Buffer.from(bare.nonce, 'base64'), signerA)) } }),
+        401,
+        'signature-invalid',
+        /over the bare nonce/,
+      );
+      const relayed = (await anonymous.call('POST', '/v1/auth/challenge', { json: {} })).json;
+      const forElsewhere = await signDetached(Buffer.from(loginSignedContent({ origin: 'https://evil.example', ...relayed })), signerA);
+      expectError(
+        await anonymous.call('POST', '/v1/auth/certificate', { json: { challengeId: relayed.challengeId, signature: b64(forElsewhere) } }),
+        401,
+        'signature-invalid',
+        new RegExp(`not over the login content for ${loginOrigin(hub.url).replace(/[.]/g, '\\.')}`),
+      );
+      // The loopback names stand for each other; a Host of another server is refused before any signature is looked at.
+      const port = new URL(hub.url).port;
+      expect((await loginWithSigner(`http://localhost:${port}`, signerA)).login.user.id).toBeDefined();
+      const foreignHost = (await anonymous.call('POST', '/v1/auth/challenge', { json: {} })).json;
+      const signedForForeign = await signDetached(Buffer.from(loginSignedContent({ origin: `http://hub.example:${port}`, ...foreignHost })), signerA);
+      // fetch sets Host itself: node:http sends the one a relaying server would.
+      const relayedAnswer = await postWithHost(`${hub.url}/v1/auth/certificate`, `hub.example:${port}`, { challengeId: foreignHost.challengeId, signature: b64(signedForForeign) });
+      expect(relayedAnswer.status).toBe(400);
+      expect(relayedAnswer.json).toMatchObject({ error: 'invalid-request', message: expect.stringMatching(/This hub is not http:\/\/hub\.example:\d+/) });
+      expect(stored().tokens).toBe(before.tokens + 1);
     });
 
     it('refuses an expired certificate, registered or not, for login and for signing a document', async () => {

@@ -23,7 +23,7 @@ describe.skipIf(!hsm.ok)(`the hub's HTTP client ${hsm.reason ?? ''}`, () => {
   let dir: string;
   const signers: KeySigner[] = [];
   const ids: string[] = [];
-  const login = (signer: KeySigner): Authenticator => ({ method: 'certificate', signNonce: (nonce) => signDetached(nonce, signer) });
+  const login = (signer: KeySigner): Authenticator => ({ method: 'certificate', signLogin: (content) => signDetached(content, signer) });
 
   beforeAll(async () => {
     // The PKI's CA only; the keys are software keys (this file is about HTTP, not tokens).
@@ -95,7 +95,7 @@ describe.skipIf(!hsm.ok)(`the hub's HTTP client ${hsm.reason ?? ''}`, () => {
         },
       });
       let signed = 0;
-      const error = await client.authenticate({ method: 'certificate', signNonce: async (n) => (signed++, signDetached(n, signers[0]!)) }).catch((e: unknown) => e);
+      const error = await client.authenticate({ method: 'certificate', signLogin: async (content) => (signed++, signDetached(content, signers[0]!)) }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(HubError);
       expect((error as Error).message).toMatch(new RegExp(`exactly 32 bytes.*sent ${nonce.length} bytes`));
       expect(signed).toBe(0);

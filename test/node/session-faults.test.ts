@@ -70,7 +70,7 @@ describe.skipIf(!hsm.ok)(`the exchange session meets faults ${hsm.reason ?? ''}`
       client: side.client,
       trigger: 'manual',
       mode: 'workstation',
-      authenticator: async () => ({ method: 'certificate', signNonce: (nonce) => signDetached(nonce, side.signer) }),
+      authenticator: async () => ({ method: 'certificate', signLogin: (content) => signDetached(content, side.signer) }),
       trustedRoots: [caDer],
       signer: { acquire: async () => side.signer },
       serviceDocuments: side.factory,

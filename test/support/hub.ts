@@ -15,7 +15,7 @@
 //
 // For calling the hub without the real client: `new HubApi(hub.url)`, `api.call(method, path,
 // {json, body, headers})` → {status, headers, json, body}, and `loginWithSigner(hub.url, signer)`
-// (challenge → detached CMS over the nonce → POST /v1/auth/certificate) → {api, login}.
+// (challenge → detached CMS over loginSignedContent → POST /v1/auth/certificate) → {api, login}.
 // `registerOrganization(hub, {name, inn, kpp, certificatePems})` adds an organization and one
 // certificate user per PEM (the CA must be trusted with `trust add` for them to log in).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -25,7 +25,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { signDetached } from '../../src/crypto/cms';
 import type { Signer } from '../../src/crypto/signer';
-import type { ChallengeResponse, LoginResponse, OwnSubscriber, User } from '../../src/protocol';
+import { loginSignedContent, type ChallengeResponse, type LoginResponse, type OwnSubscriber, type User } from '../../src/protocol';
 
 const root = resolve(import.meta.dirname, '../..');
 const cli = join(root, 'server/cli.ts');
@@ -158,12 +158,12 @@ export class HubApi {
   }
 }
 
-/** Logs in by signing the hub's nonce with `signer` (a token key, or any Signer). */
+/** Logs in by signing the login content for the hub's challenge with `signer` (a token key, or any Signer). */
 export async function loginWithSigner(url: string, signer: Signer): Promise<{ api: HubApi; login: LoginResponse }> {
   const anonymous = new HubApi(url);
   const challenge = await anonymous.call<ChallengeResponse>('POST', '/v1/auth/challenge', { json: {} });
   if (challenge.status !== 200) throw new Error(`challenge failed: ${challenge.status} ${challenge.body.toString()}`);
-  const signature = await signDetached(Buffer.from(challenge.json.nonce, 'base64'), signer);
+  const signature = await signDetached(Buffer.from(loginSignedContent({ origin: url, challengeId: challenge.json.challengeId, nonce: challenge.json.nonce })), signer);
   const answer = await anonymous.call<LoginResponse>('POST', '/v1/auth/certificate', {
     json: { challengeId: challenge.json.challengeId, signature: signature.toString('base64') },
   });
