@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryClerk } from '../test/e2e/support/memory-services';
+import { memoryHandlers } from '../test/support/memory-handlers';
 import { createClerkMain } from './clerk-main';
-import { createDispatcher, createHandlers, EventHub, type Platform } from './handlers';
+import { createDispatcher, type Platform } from './handlers';
 import { registerIpc } from './ipc';
-import { ExchangeScheduler } from './scheduler';
 
 vi.mock('electron', () => ({}));
 
@@ -22,17 +22,8 @@ afterEach(() => {
 
 function setUp(platformExtra: Partial<Platform> = {}) {
   const clerk = new MemoryClerk();
-  const services = clerk.services();
-  const scheduler = new ExchangeScheduler({
-    runSession: (t, p) => services.sessions.run(t, p),
-    mode: () => services.settings.mode(),
-    intervalMinutes: async () => 15,
-    onChange: () => {},
-    onProgress: () => {},
-    onReport: () => {},
-  });
   const platform: Platform = { appInfo: () => ({ name: 'EDO Clerk', version: '1' }), openExternal: async () => {}, setStartAtLogin: () => {}, ...platformExtra };
-  const handlers = createHandlers({ services, scheduler, platform, events: new EventHub(), externalOrigins: [] });
+  const handlers = memoryHandlers(clerk, { platform, externalOrigins: [] });
   return { clerk, handlers, dispatch: createDispatcher(handlers) };
 }
 

@@ -11,10 +11,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDetached, verifyDetached } from '../src/crypto/cms';
 import type { Signer } from '../src/crypto/signer';
-import { openToken, type TokenSession } from '../src/token/session';
-import { HubApi, loginWithSigner, registerOrganization, startHub, type StartedHub } from '../test/support/hub';
+import type { TokenSession } from '../src/token/session';
+import { HubApi, loginWithSigner, type StartedHub } from '../test/support/hub';
 import { softhsm } from '../test/support/system';
-import { createTestPki, samplePeople, type TestPki } from '../test/support/test-pki';
+import type { TestPki } from '../test/support/test-pki';
+import { startTwoOrganizations, tokenSigner } from '../test/support/token-hub';
 import { createArchiveServices, type HubLogin } from './archive-services';
 
 const part = softhsm();
@@ -33,14 +34,6 @@ describe.skipIf(!part.ok)(`main's archive and organization services over a real 
     dirs.push(dir);
     return dir;
   };
-
-  async function tokenSigner(label: string): Promise<Signer> {
-    const token = pki.tokens.find((t) => t.label === label)!;
-    const session = openToken({ modulePath: pki.modulePath, token: label });
-    sessions.push(session);
-    await session.login(token.pin);
-    return session.signer(token.keys[0]!.id.toString('hex'));
-  }
 
   /** What core-services does with the profile's authenticator: a login and the operator certificate. */
   const loginAs = (signer: Signer) => async (): Promise<HubLogin> => {
@@ -61,20 +54,14 @@ describe.skipIf(!part.ok)(`main's archive and organization services over a real 
   };
 
   beforeAll(async () => {
-    pki = await createTestPki([
-      { label: 'clerk-a', keys: [{ algorithm: 'ECDSA-P256', person: samplePeople.ivanova }] },
-      { label: 'clerk-b', keys: [{ algorithm: 'RSA-2048', person: samplePeople.petrov }] },
-    ]);
-    hub = await startHub();
-    await hub.admin(['trust', 'add', pki.caCertificateFile]);
-    const a = await registerOrganization(hub, { name: samplePeople.ivanova.organization, inn: samplePeople.ivanova.orgInn, kpp: '770101001', mode: 'workstation', certificatePems: [pki.tokens[0]!.keys[0]!.certificatePem] });
-    const b = await registerOrganization(hub, { name: samplePeople.petrov.organization, inn: samplePeople.petrov.orgInn, kpp: '780101001', certificatePems: [pki.tokens[1]!.keys[0]!.certificatePem] });
+    const { a, b, ...started } = await startTwoOrganizations({ a: 'workstation' });
+    ({ pki, hub } = started);
     orgB = b.org.id;
     // Added after Иванова (the organization's first user, its administrator): no right to the settings.
     await hub.admin(['user', 'add', '--org', a.org.id, '--login', 'romashka-clerk'], { stdin: 'clerk-password' });
-    signerA = await tokenSigner('clerk-a');
+    signerA = await tokenSigner(pki, sessions, 'clerk-a');
     apiA = (await loginWithSigner(hub.url, signerA)).api;
-    const apiB = (await loginWithSigner(hub.url, await tokenSigner('clerk-b'))).api;
+    const apiB = (await loginWithSigner(hub.url, await tokenSigner(pki, sessions, 'clerk-b'))).api;
     expect((await apiA.call('POST', '/v1/contacts', { json: { subscriberId: orgB } })).status).toBe(200);
     expect((await apiB.call('POST', `/v1/contacts/${a.org.id}/accept`, { json: {} })).json.state).toBe('connected');
   });

@@ -4,26 +4,17 @@
 import { describe, expect, it, vi } from 'vitest';
 import { invokeChannels, invokeContract } from '../src/ipc/contract';
 import { MemoryClerk } from '../test/e2e/support/memory-services';
+import { memoryHandlers } from '../test/support/memory-handlers';
 import { createClerkMain } from './clerk-main';
-import { createDispatcher, createHandlers, EventHub, isAllowedExternal, type Handlers, type Platform } from './handlers';
+import { createDispatcher, isAllowedExternal, type Handlers, type Platform } from './handlers';
 import { registerIpc } from './ipc';
-import { ExchangeScheduler } from './scheduler';
 
 vi.mock('electron', () => ({}));
 
 const platform: Platform = { appInfo: () => ({ name: 'EDO Clerk', version: '1.0.0' }), openExternal: vi.fn(async () => {}), setStartAtLogin: vi.fn() };
 
 function handlersFor(clerk = new MemoryClerk()): Handlers {
-  const services = clerk.services();
-  const scheduler = new ExchangeScheduler({
-    runSession: (t, p) => services.sessions.run(t, p),
-    mode: () => services.settings.mode(),
-    intervalMinutes: async () => 15,
-    onChange: () => {},
-    onProgress: () => {},
-    onReport: () => {},
-  });
-  return createHandlers({ services, scheduler, platform, events: new EventHub(), externalOrigins: ['https://help.edo-clerk.example'] });
+  return memoryHandlers(clerk, { platform, externalOrigins: ['https://help.edo-clerk.example'] });
 }
 
 describe('handler registry', () => {

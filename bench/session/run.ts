@@ -14,9 +14,9 @@ import { signDetached } from '../../src/crypto/cms';
 import { ClerkProfile, type PinSource } from '../../src/exchange/profile';
 import type { SessionResult } from '../../src/exchange/session';
 import { openToken } from '../../src/token/session';
-import { startHub, type StartedHub } from '../../test/support/hub';
+import { registerTokenOrganization, startHub, type StartedHub } from '../../test/support/hub';
 import { createTestPki, samplePeople, type KeyAlgorithm, type TestPerson, type TestPki } from '../../test/support/test-pki';
-import { registerOrg, type Org } from '../../test/node/session-harness';
+import type { Org } from '../../test/node/session-harness';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -115,8 +115,8 @@ try {
 
   for (const algorithm of algorithms) {
     const [ta, tb] = [pki.tokens.find((t) => t.label === `a-${algorithm}`)!, pki.tokens.find((t) => t.label === `b-${algorithm}`)!];
-    const aOrg = await registerOrg(hub, dir, { name: people[algorithm].a.organization, inn: people[algorithm].a.orgInn, kpp: '770101001' }, ta.keys);
-    const bOrg = await registerOrg(hub, dir, { name: people[algorithm].b.organization, inn: people[algorithm].b.orgInn, kpp: '780101001' }, tb.keys);
+    const aOrg = (await registerTokenOrganization(hub, ta, { kpp: '770101001' })).org;
+    const bOrg = (await registerTokenOrganization(hub, tb, { kpp: '780101001' })).org;
     const a = profileFor(`a-${algorithm}`, ta.label);
     const b = profileFor(`b-${algorithm}`, tb.label);
     await session(a);

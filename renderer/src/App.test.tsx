@@ -1,38 +1,16 @@
 // Runs in: jsdom (vitest), as the renderer; main’s handlers run in the same process.
 // The renderer in jsdom, with window.clerk bound straight to main's handler registry over
 // in-memory services (the same registry the Electron preload and the e2e bindings reach).
-import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createClerkMain, type ClerkMain } from '../../main/clerk-main';
 import type { Platform } from '../../main/handlers';
-import type { EventName } from '../../src/ipc/contract';
 import { MemoryClerk, type MemoryOptions } from '../../test/e2e/support/memory-services';
-import { App } from './App';
+import { mountApp, unmountApp } from '../../test/e2e/support/renderer-harness';
 import { useClerk } from './store';
-
-let main: ClerkMain | undefined;
 
 async function mount(options: MemoryOptions = {}, platform: Partial<Platform> = {}) {
   const clerk = new MemoryClerk(options);
-  main = await createClerkMain({
-    services: clerk.services(),
-    platform: { appInfo: () => ({ name: 'EDO Clerk', version: '1' }), openExternal: async () => {}, setStartAtLogin: () => {}, ...platform },
-    externalOrigins: [],
-    notify: () => {},
-    onTrayState: () => {},
-  });
-  const m = main;
-  const calls: { channel: string; args: unknown }[] = [];
-  window.clerk = {
-    invoke: ((channel: string, args: unknown) => {
-      calls.push({ channel, args });
-      return m.dispatch(channel, args);
-    }) as typeof window.clerk.invoke,
-    on: ((event: EventName, callback: (payload: unknown) => void) =>
-      m.events.subscribe((e, payload) => e === event && act(() => callback(payload)))) as typeof window.clerk.on,
-  };
-  render(<App />);
-  return { clerk, calls };
+  return { clerk, ...(await mountApp(clerk, platform)) };
 }
 
 // jsdom lays nothing out: give the table's scroller the size of a real window.
@@ -48,11 +26,7 @@ beforeAll(() => {
   }
 });
 
-afterEach(async () => {
-  cleanup();
-  await main?.stop();
-  useClerk.setState({ view: 'inbox', tokenPromptOpen: false, openDocumentId: null, notice: null, language: 'ru' });
-});
+afterEach(unmountApp);
 
 describe('the clerk window', () => {
   it('asks for the token at the start of the day, names it and its owner, counts tries, and Cancel closes it for good', async () => {
@@ -101,9 +75,9 @@ describe('the clerk window', () => {
   });
 
   it('goes where main says (a notification click)', async () => {
-    await mount({ mode: 'server' });
+    const { main } = await mount({ mode: 'server' });
     await screen.findByRole('heading', { name: 'Входящие' });
-    act(() => main!.openView('pending'));
+    act(() => main.openView('pending'));
     expect(await screen.findByRole('heading', { name: 'Служебные документы, которые ждут нашей подписи' })).toBeTruthy();
   });
 });

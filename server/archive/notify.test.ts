@@ -1,11 +1,10 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import Database from 'better-sqlite3';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestOperator } from '../../test/support/test-operator';
 import { MB } from '../../src/archive';
@@ -13,6 +12,7 @@ import type { ArchiveEvent } from './events';
 import { ArchiveLog } from './log';
 import { ArchiveMailer, ArchiveNotifier, WebhookDispatcher, webhookSignature, type WebhookEnvelope } from './notify';
 import { DirectoryBlobStore, sampleEntry } from '../../test/support/archive-blobs';
+import { startSmtpInbox, type SmtpInbox } from '../../test/support/smtp-inbox';
 
 const dir = mkdtempSync(join(tmpdir(), 'edo-archive-notify-'));
 const db = new Database(join(dir, 'hub.sqlite'));
@@ -23,38 +23,11 @@ afterAll(() => {
 
 // ---- a real SMTP server on loopback ----
 
-interface Received {
-  from: string;
-  to: string[];
-  raw: string;
-}
-const inbox: Received[] = [];
-let smtp: SMTPServer;
-let smtpPort: number;
-
+let smtp: SmtpInbox;
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, session, callback) {
-      text(stream).then(
-        (raw) => {
-          inbox.push({
-            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-            to: session.envelope.rcptTo.map((r) => r.address),
-            raw,
-          });
-          callback();
-        },
-        (e: Error) => callback(e),
-      );
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  smtpPort = ((smtp as unknown as { server: Server }).server.address() as AddressInfo).port;
+  smtp = await startSmtpInbox();
 });
-afterAll(() => new Promise<void>((resolve) => smtp.close(() => resolve())));
+afterAll(() => smtp.close());
 
 /** The subject and body of a received message, undoing MIME encoded-words and quoted-printable. */
 function readMessage(raw: string): { subject: string; body: string } {
@@ -102,20 +75,20 @@ const ORG_NAME = 'ООО "Ромашка"';
 
 describe('archive e-mail', () => {
   it('arrives at a real SMTP server when archiving is switched on and off', async () => {
-    const mailer = new ArchiveMailer({ host: '127.0.0.1', port: smtpPort, from: '"EDO hub" <archive@hub.test>' });
+    const mailer = new ArchiveMailer({ host: '127.0.0.1', port: smtp.port, from: '"EDO hub" <archive@hub.test>' });
     const errors: Error[] = [];
     const notifier = new ArchiveNotifier({
       mailer,
       recipients: { recipient: () => ({ orgName: ORG_NAME, email: 'clerk@romashka.test' }) },
       onError: (e) => errors.push(e),
     });
-    const before = inbox.length;
+    const before = smtp.letters.length;
     notifier.notify({ type: 'archive.switched', orgId: 'org-romashka', on: true, scope: 'organization', by: 'ivanova' });
     notifier.notify({ type: 'archive.switched', orgId: 'org-romashka', on: false, scope: 'user', userId: 'petrov', by: 'ivanova' });
     await notifier.idle();
     mailer.close();
     expect(errors).toEqual([]);
-    const letters = inbox.slice(before).map((m) => ({ ...m, ...readMessage(m.raw) }));
+    const letters = smtp.letters.slice(before).map((m) => ({ ...m, ...readMessage(m.raw) }));
     expect(letters.map((l) => [l.from, l.to, l.subject])).toEqual([
       ['archive@hub.test', ['clerk@romashka.test'], `Signed-data archive switched on: ${ORG_NAME}`],
       ['archive@hub.test', ['clerk@romashka.test'], `Signed-data archive switched off: ${ORG_NAME}`],
@@ -203,7 +176,7 @@ describe('archive webhooks', () => {
 describe('the archive notifies as it fills', () => {
   it('sends the 80% e-mail once and every event to the webhook', async () => {
     const hook = await receiver([]);
-    const mailer = new ArchiveMailer({ host: '127.0.0.1', port: smtpPort, from: 'archive@hub.test' });
+    const mailer = new ArchiveMailer({ host: '127.0.0.1', port: smtp.port, from: 'archive@hub.test' });
     const webhooks = new WebhookDispatcher({ db, registry: { endpoints: () => [{ url: hook.url, secret: SECRET }] }, retryDelaysMs: [] });
     const errors: Error[] = [];
     const notifier = new ArchiveNotifier({
@@ -214,14 +187,14 @@ describe('the archive notifies as it fills', () => {
     });
     const blobs = new DirectoryBlobStore(join(dir, 'blobs'));
     const log = new ArchiveLog({ db, signer: createTestOperator().signer, blobs, defaultQuotaBytes: 10 * MB, onEvent: (e) => notifier.notify(e) });
-    const before = inbox.length;
+    const before = smtp.letters.length;
     for (const size of [5, 4, 0.5]) await log.append(sampleEntry(blobs.put(Buffer.alloc(size * MB, 1 + size))));
     await notifier.idle();
     await hook.close();
     mailer.close();
 
     expect(errors).toEqual([]);
-    const letters = inbox.slice(before).map((m) => ({ to: m.to, ...readMessage(m.raw) }));
+    const letters = smtp.letters.slice(before).map((m) => ({ to: m.to, ...readMessage(m.raw) }));
     expect(letters).toHaveLength(1);
     expect(letters[0]!.to).toEqual(['archive-notices@romashka.test']);
     expect(letters[0]!.subject).toBe(`Signed-data archive at 80%: ${ORG_NAME}`);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { createCoreServices, type CoreServices } from '../../main/core-services';
-import { startHub, type StartedHub } from '../support/hub';
+import { registerTokenOrganization, startHub, type StartedHub } from '../support/hub';
 import { serveFolder, type StaticServer } from '../support/static-server';
 import { softhsm, systemPart } from '../support/system';
 import { chromiumPath } from './chromium';
@@ -16,7 +16,7 @@ import { clerkHarness, testPki, type Org, type Pki } from './support/node-fixtur
 import { MemorySecrets } from '../support/memory-secrets';
 
 const { createTestPki, samplePeople } = await testPki();
-const { clerk, expectExit, registerOrg } = await clerkHarness();
+const { clerk, expectExit } = await clerkHarness();
 
 const chromium = systemPart('Chromium', existsSync(chromiumPath), `no browser at ${chromiumPath}; install Debian's chromium or set EDO_CHROMIUM`);
 const hsm = softhsm();
@@ -53,8 +53,8 @@ test.describe('the clerk UI over the real core, hub and tokens', () => {
     dir = mkdtempSync(join(tmpdir(), 'clerk-ui-real-'));
     hub = await startHub();
     await hub.admin(['trust', 'add', pki.caCertificateFile]);
-    a = await registerOrg(hub, dir, { name: samplePeople.ivanova.organization, inn: samplePeople.ivanova.orgInn, kpp: '770101001' }, pki.tokens[0]!.keys);
-    b = await registerOrg(hub, dir, { name: samplePeople.petrov.organization, inn: samplePeople.petrov.orgInn, kpp: '780901001' }, pki.tokens[1]!.keys);
+    a = (await registerTokenOrganization(hub, pki.tokens[0]!, { kpp: '770101001' })).org;
+    b = (await registerTokenOrganization(hub, pki.tokens[1]!, { kpp: '780901001' })).org;
     // Our clerk's workplace logs in to the hub as the organization's service user (its password in
     // the keychain) and signs with the token: sessions run before the token is logged in, and
     // what needs a signature waits for it.

@@ -30,10 +30,11 @@ import { buildReceiptNotice } from '../../src/formats';
 import { EventsPage, JournalPage, NotArchivedPage, OrganizationSettings, type ArchiveEntriesPage, type Document, type ServiceDocument } from '../../src/protocol';
 import type { SecretStore } from '../../src/settings/keychain';
 import { secretNames } from '../../src/exchange/profile';
-import { openToken, type TokenSession } from '../../src/token/session';
-import { HubApi, loginWithSigner, registerOrganization, startHub, type StartedHub } from '../support/hub';
+import type { TokenSession } from '../../src/token/session';
+import { HubApi, loginWithSigner, type StartedHub } from '../support/hub';
 import { softhsm } from '../support/system';
-import { createTestPki, samplePeople, type TestPki } from '../support/test-pki';
+import { samplePeople, type TestPki } from '../support/test-pki';
+import { startTwoOrganizations, tokenSigner } from '../support/token-hub';
 
 const part = softhsm();
 
@@ -70,13 +71,6 @@ describe.skipIf(!part.ok)(`the signed-data archive at the hub, verified by the c
   let operatorCertificate: Buffer;
   const profiles: string[] = [];
   const sent: Document[] = [];
-
-  function tokenSigner(label: string): Promise<Signer> {
-    const token = pki.tokens.find((t) => t.label === label)!;
-    const session = openToken({ modulePath: pki.modulePath, token: label });
-    sessions.push(session);
-    return session.login(token.pin).then(() => session.signer(token.keys[0]!.id.toString('hex')));
-  }
 
   /** A clerk's profile folder; the archive commands reach the hub with A's token. */
   function profile(): ClerkProfile {
@@ -115,22 +109,16 @@ describe.skipIf(!part.ok)(`the signed-data archive at the hub, verified by the c
   }
 
   beforeAll(async () => {
-    pki = await createTestPki([
-      { label: 'clerk-a', keys: [{ algorithm: 'ECDSA-P256', person: samplePeople.ivanova }] },
-      { label: 'clerk-b', keys: [{ algorithm: 'RSA-2048', person: samplePeople.petrov }] },
-    ]);
-    hub = await startHub();
-    await hub.admin(['trust', 'add', pki.caCertificateFile]);
-    const a = await registerOrganization(hub, { name: samplePeople.ivanova.organization, inn: samplePeople.ivanova.orgInn, kpp: '770101001', mode: 'workstation', certificatePems: [pki.tokens[0]!.keys[0]!.certificatePem] });
-    const b = await registerOrganization(hub, { name: samplePeople.petrov.organization, inn: samplePeople.petrov.orgInn, kpp: '780101001', mode: 'server', certificatePems: [pki.tokens[1]!.keys[0]!.certificatePem] });
+    const { a, b, ...started } = await startTwoOrganizations({ a: 'workstation', b: 'server' });
+    ({ pki, hub } = started);
     orgA = a.org.id;
     orgB = b.org.id;
     ivanovaId = a.users[0]!.id;
     petrovId = b.users[0]!.id;
     // A second user of A, added after Иванова: no right to the organization settings.
     assistantId = (await hub.admin(['user', 'add', '--org', orgA, '--login', 'romashka-assistant'], { stdin: 'assistant-password' })).id;
-    signerA = await tokenSigner('clerk-a');
-    signerB = await tokenSigner('clerk-b');
+    signerA = await tokenSigner(pki, sessions, 'clerk-a');
+    signerB = await tokenSigner(pki, sessions, 'clerk-b');
     apiA = (await loginWithSigner(hub.url, signerA)).api;
     apiB = (await loginWithSigner(hub.url, signerB)).api;
     const assistantLogin = await new HubApi(hub.url).call('POST', '/v1/auth/password', { json: { login: 'romashka-assistant', password: 'assistant-password' } });

@@ -10,21 +10,16 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDetached } from '../../src/crypto/cms';
 import { RegisteredWebhook, type Document } from '../../src/protocol';
 import { openToken } from '../../src/token/session';
 import { HubApi, loginWithSigner, registerOrganization, startHub, type StartedHub } from '../support/hub';
+import { startSmtpInbox, type Letter, type SmtpInbox } from '../support/smtp-inbox';
 import { softhsm } from '../support/system';
 import { createTestPki, samplePeople } from '../support/test-pki';
 
 const part = softhsm();
-
-interface Letter {
-  to: string[];
-  raw: string;
-}
 
 interface Delivery {
   headers: IncomingMessage['headers'];
@@ -56,9 +51,9 @@ function letterText(raw: string): string {
 }
 
 describe('archive notices: e-mail through SMTP and signed webhooks, from the real hub', () => {
-  const inbox: Letter[] = [];
   const deliveries: Delivery[] = [];
-  let smtp: SMTPServer;
+  let smtp: SmtpInbox;
+  let inbox: Letter[];
   let receiver: Server;
   let receiverUrl: string;
   let hub: StartedHub;
@@ -68,22 +63,8 @@ describe('archive notices: e-mail through SMTP and signed webhooks, from the rea
   let orgId: string;
 
   beforeAll(async () => {
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS', 'AUTH'],
-      logger: false,
-      onData(stream, session, callback) {
-        bytes(stream).then(
-          (raw) => {
-            inbox.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: raw.toString('utf8') });
-            callback();
-          },
-          (e: Error) => callback(e),
-        );
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-    const smtpPort = ((smtp as unknown as { server: Server }).server.address() as AddressInfo).port;
+    smtp = await startSmtpInbox();
+    inbox = smtp.letters;
 
     // The receiver fails the first delivery of each event with 500, then accepts.
     receiver = createServer((req, res) => {
@@ -97,7 +78,7 @@ describe('archive notices: e-mail through SMTP and signed webhooks, from the rea
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/edo-events`;
 
-    hub = await startHub({ args: ['--smtp-host', '127.0.0.1', '--smtp-port', String(smtpPort), '--smtp-from', 'archive@hub.test'] });
+    hub = await startHub({ args: ['--smtp-host', '127.0.0.1', '--smtp-port', String(smtp.port), '--smtp-from', 'archive@hub.test'] });
     const { org } = await registerOrganization(hub, { name: 'ООО "Ромашка"', inn: '7701234567', kpp: '770101001' });
     orgId = org.id;
     // The first user of the organization administers its settings: here a service user with a password.
@@ -110,7 +91,7 @@ describe('archive notices: e-mail through SMTP and signed webhooks, from the rea
   afterAll(async () => {
     await hub?.stop();
     await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
-    await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+    await smtp?.close();
   });
 
   it('registers a webhook (its secret shown once) and the notice address', async () => {

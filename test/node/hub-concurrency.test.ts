@@ -14,13 +14,14 @@ import { signDetached } from '../../src/crypto/cms';
 import type { Signer } from '../../src/crypto/signer';
 import { buildClarificationRequest, buildReceiptNotice } from '../../src/formats';
 import type { Document, DocumentStatus, ServiceDocument } from '../../src/protocol';
-import { openToken, type TokenSession } from '../../src/token/session';
+import type { TokenSession } from '../../src/token/session';
 import { openHubData, openOrganizationData, type HubData, type OrganizationData } from '../../server/data-dir';
 import { createHub } from '../../server/hub';
 import { SqliteStorage } from '../../server/storage/sqlite';
-import { loginWithSigner, registerOrganization, startHub, type HubApi, type StartedHub } from '../support/hub';
+import { loginWithSigner, registerTokenOrganization, startHub, type HubApi, type StartedHub } from '../support/hub';
 import { softhsm } from '../support/system';
 import { createTestPki, samplePeople, type TestPki } from '../support/test-pki';
+import { tokenSigner } from '../support/token-hub';
 
 const part = softhsm();
 
@@ -83,12 +84,12 @@ describe.skipIf(!part.ok)(`overlapping requests to the hub ${part.reason}`, () =
     const setup = await startHub({ dataDir });
     try {
       await setup.admin(['trust', 'add', pki.caCertificateFile]);
-      const a = await registerOrganization(setup, { name: samplePeople.ivanova.organization, inn: samplePeople.ivanova.orgInn, kpp: '770101001', certificatePems: [pki.tokens[0]!.keys[0]!.certificatePem] });
-      const b = await registerOrganization(setup, { name: samplePeople.petrov.organization, inn: samplePeople.petrov.orgInn, kpp: '780101001', certificatePems: [pki.tokens[1]!.keys[0]!.certificatePem] });
+      const a = await registerTokenOrganization(setup, pki.tokens[0]!, { kpp: '770101001' });
+      const b = await registerTokenOrganization(setup, pki.tokens[1]!, { kpp: '780101001' });
       orgA = a.org.id;
       orgB = b.org.id;
-      signerA = await tokenSigner('clerk-a');
-      signerB = await tokenSigner('clerk-b');
+      signerA = await tokenSigner(pki, sessions, 'clerk-a');
+      signerB = await tokenSigner(pki, sessions, 'clerk-b');
       const setupA = (await loginWithSigner(setup.url, signerA)).api;
       const setupB = (await loginWithSigner(setup.url, signerB)).api;
       expect((await setupA.call('POST', '/v1/contacts', { json: { subscriberId: orgB } })).json.state).toBe('invited-by-me');
@@ -128,14 +129,6 @@ describe.skipIf(!part.ok)(`overlapping requests to the hub ${part.reason}`, () =
     pki?.cleanup();
     rmSync(dataDir, { recursive: true, force: true });
   });
-
-  async function tokenSigner(label: string): Promise<Signer> {
-    const token = pki.tokens.find((t) => t.label === label)!;
-    const session = openToken({ modulePath: pki.modulePath, token: label });
-    sessions.push(session);
-    await session.login(token.pin);
-    return session.signer(token.keys[0]!.id.toString('hex'));
-  }
 
   async function sendBody(text: string) {
     const content = Buffer.from(text.repeat(50));

@@ -11,10 +11,11 @@ import { signDetached, verifyDetached } from '../../src/crypto/cms';
 import type { Signer } from '../../src/crypto/signer';
 import { buildClarificationRequest, buildReceiptNotice, parseServiceDocument, type Participant } from '../../src/formats';
 import { EventsPage, routes, type Contact, type Document, type HubEvent, type OperatorInfo, type ServiceDocument } from '../../src/protocol';
-import { openToken, type TokenSession } from '../../src/token/session';
-import { HubApi, loginWithSigner, registerOrganization, startHub, type StartedHub } from '../support/hub';
+import type { TokenSession } from '../../src/token/session';
+import { HubApi, loginWithSigner, type StartedHub } from '../support/hub';
 import { softhsm } from '../support/system';
-import { createTestPki, samplePeople, type TestPki } from '../support/test-pki';
+import { samplePeople, type TestPki } from '../support/test-pki';
+import { startTwoOrganizations, tokenSigner } from '../support/token-hub';
 
 const part = softhsm();
 
@@ -29,13 +30,6 @@ describe.skipIf(!part.ok)(`the exchange hub: A sends, B receives and confirms re
   let apiA: HubApi;
   let apiB: HubApi;
 
-  function tokenSigner(label: string, keyIndex = 0): Promise<Signer> {
-    const token = pki.tokens.find((t) => t.label === label)!;
-    const session = openToken({ modulePath: pki.modulePath, token: label });
-    sessions.push(session);
-    return session.login(token.pin).then(() => session.signer(token.keys[keyIndex]!.id.toString('hex')));
-  }
-
   async function events(api: HubApi, after: number, wait = 0): Promise<EventsPage> {
     const answer = await api.call('GET', `/v1/events?after=${after}&wait=${wait}`);
     expect(answer.status).toBe(200);
@@ -43,18 +37,12 @@ describe.skipIf(!part.ok)(`the exchange hub: A sends, B receives and confirms re
   }
 
   beforeAll(async () => {
-    pki = await createTestPki([
-      { label: 'clerk-a', keys: [{ algorithm: 'ECDSA-P256', person: samplePeople.ivanova }] },
-      { label: 'clerk-b', keys: [{ algorithm: 'RSA-2048', person: samplePeople.petrov }] },
-    ]);
-    hub = await startHub();
-    await hub.admin(['trust', 'add', pki.caCertificateFile]);
-    const a = await registerOrganization(hub, { name: samplePeople.ivanova.organization, inn: samplePeople.ivanova.orgInn, kpp: '770101001', mode: 'workstation', certificatePems: [pki.tokens[0]!.keys[0]!.certificatePem] });
-    const b = await registerOrganization(hub, { name: samplePeople.petrov.organization, inn: samplePeople.petrov.orgInn, kpp: '780101001', mode: 'server', certificatePems: [pki.tokens[1]!.keys[0]!.certificatePem] });
+    const { a, b, ...started } = await startTwoOrganizations({ a: 'workstation', b: 'server' });
+    ({ pki, hub } = started);
     orgA = a.org.id;
     orgB = b.org.id;
-    signerA = await tokenSigner('clerk-a');
-    signerB = await tokenSigner('clerk-b');
+    signerA = await tokenSigner(pki, sessions, 'clerk-a');
+    signerB = await tokenSigner(pki, sessions, 'clerk-b');
   });
 
   afterAll(async () => {

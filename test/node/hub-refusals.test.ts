@@ -16,11 +16,12 @@ import { KeySigner } from '../../src/crypto/key-signer';
 import type { Signer } from '../../src/crypto/signer';
 import { buildReceiptNotice } from '../../src/formats';
 import { EventsPage, loginOrigin, loginSignedContent, routes, type Document, type RouteName } from '../../src/protocol';
-import { openToken, type TokenSession } from '../../src/token/session';
-import { HubApi, loginWithSigner, registerOrganization, startHub, type HubAnswer, type StartedHub } from '../support/hub';
+import type { TokenSession } from '../../src/token/session';
+import { HubApi, loginWithSigner, registerTokenOrganization, startHub, type HubAnswer, type StartedHub } from '../support/hub';
 import { softhsm } from '../support/system';
 import { qualifiedSubject } from '../../src/crypto/qualified-subject';
 import { createTestPki, samplePeople, type TestPerson, type TestPki } from '../support/test-pki';
+import { tokenSigner } from '../support/token-hub';
 
 const part = softhsm();
 
@@ -95,13 +96,6 @@ describe.skipIf(!part.ok)(`the exchange hub refuses, and stores nothing ${part.r
     contacts: count('contacts'),
   });
 
-  function tokenSigner(label: string): Promise<Signer> {
-    const token = pki.tokens.find((t) => t.label === label)!;
-    const session = openToken({ modulePath: pki.modulePath, token: label });
-    sessions.push(session);
-    return session.login(token.pin).then(() => session.signer(token.keys[0]!.id.toString('hex')));
-  }
-
   async function upload(api: HubApi, bytes: Buffer) {
     const put = await api.call('PUT', `/v1/blobs/${sha(bytes)}`, { body: bytes });
     expect([200, 201]).toContain(put.status);
@@ -130,17 +124,17 @@ describe.skipIf(!part.ok)(`the exchange hub refuses, and stores nothing ${part.r
     hub = await startHub();
     await hub.admin(['trust', 'add', pki.caCertificateFile]);
     const [a, b, c] = [
-      await registerOrganization(hub, { name: samplePeople.ivanova.organization, inn: samplePeople.ivanova.orgInn, kpp: '770101001', certificatePems: [pki.tokens[0]!.keys[0]!.certificatePem] }),
-      await registerOrganization(hub, { name: samplePeople.petrov.organization, inn: samplePeople.petrov.orgInn, kpp: '780101001', certificatePems: [pki.tokens[1]!.keys[0]!.certificatePem] }),
-      await registerOrganization(hub, { name: sidorova.organization, inn: sidorova.orgInn, kpp: '770301001', certificatePems: [pki.tokens[2]!.keys[0]!.certificatePem] }),
+      await registerTokenOrganization(hub, pki.tokens[0]!, { kpp: '770101001' }),
+      await registerTokenOrganization(hub, pki.tokens[1]!, { kpp: '780101001' }),
+      await registerTokenOrganization(hub, pki.tokens[2]!, { kpp: '770301001' }),
     ];
     orgA = a.org.id;
     orgB = b.org.id;
     orgC = c.org.id;
     await hub.admin(['user', 'add', '--org', orgA, '--login', 'romashka-agent'], { stdin: 'correct horse battery staple\n' });
-    signerA = await tokenSigner('clerk-a');
-    signerB = await tokenSigner('clerk-b');
-    signerC = await tokenSigner('clerk-c');
+    signerA = await tokenSigner(pki, sessions, 'clerk-a');
+    signerB = await tokenSigner(pki, sessions, 'clerk-b');
+    signerC = await tokenSigner(pki, sessions, 'clerk-c');
     apiA = (await loginWithSigner(hub.url, signerA)).api;
     apiB = (await loginWithSigner(hub.url, signerB)).api;
     apiC = (await loginWithSigner(hub.url, signerC)).api;

@@ -1,17 +1,14 @@
 // The hub's HTTP client against the real hub: the protocol's answers, one re-login on 401,
 // retries with backoff on network failures, idempotent sends, and clear errors.
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDetached } from '../../src/crypto/cms';
 import { KeySigner } from '../../src/crypto/key-signer';
 import type { Authenticator } from '../../src/exchange/client';
 import { HttpExchangeClient, HubError, HubUnreachableError } from '../../src/exchange/http-client';
-import { startHub, type StartedHub } from '../support/hub';
+import { registerOrganization, startHub, type StartedHub } from '../support/hub';
 import { softhsm } from '../support/system';
 import { createTestPki, samplePeople, type TestPki } from '../support/test-pki';
 
@@ -20,7 +17,6 @@ const hsm = softhsm();
 describe.skipIf(!hsm.ok)(`the hub's HTTP client ${hsm.reason ?? ''}`, () => {
   let pki: TestPki;
   let hub: StartedHub;
-  let dir: string;
   const signers: KeySigner[] = [];
   const ids: string[] = [];
   const login = (signer: KeySigner): Authenticator => ({ method: 'certificate', signLogin: (content) => signDetached(content, signer) });
@@ -28,16 +24,14 @@ describe.skipIf(!hsm.ok)(`the hub's HTTP client ${hsm.reason ?? ''}`, () => {
   beforeAll(async () => {
     // The PKI's CA only; the keys are software keys (this file is about HTTP, not tokens).
     pki = await createTestPki([{ label: 'unused', keys: [] }]);
-    dir = mkdtempSync(join(tmpdir(), 'clerk-client-'));
     hub = await startHub({ args: ['--token-ttl', '2'] });
     await hub.admin(['trust', 'add', pki.caCertificateFile]);
     for (const [i, person] of [samplePeople.ivanova, samplePeople.petrov].entries()) {
       const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-      const certificate = Buffer.from((await pki.issue(keys.publicKey, person)).rawData);
+      const issued = await pki.issue(keys.publicKey, person);
+      const certificate = Buffer.from(issued.rawData);
       signers.push(new KeySigner(keys.privateKey, certificate));
-      const org = await hub.admin<{ id: string }>(['org', 'add', '--name', person.organization, '--inn', person.orgInn, '--kpp', `77010100${i}`]);
-      writeFileSync(join(dir, `${i}.der`), certificate);
-      await hub.admin(['user', 'add', '--org', org.id, '--cert', join(dir, `${i}.der`)]);
+      const { org } = await registerOrganization(hub, { name: person.organization, inn: person.orgInn, kpp: `77010100${i}`, certificatePems: [issued.toString('pem')] });
       ids.push(org.id);
     }
   });
@@ -45,7 +39,6 @@ describe.skipIf(!hsm.ok)(`the hub's HTTP client ${hsm.reason ?? ''}`, () => {
   afterAll(async () => {
     await hub?.stop();
     pki?.cleanup();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('logs in with a signed nonce, sends idempotently, and logs in again once when the token expires', async () => {

@@ -12,10 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDetached } from '../../src/crypto/cms';
 import { ClerkStore } from '../../src/store';
 import { openToken } from '../../src/token/session';
-import { startHub, type StartedHub } from '../support/hub';
+import { registerTokenOrganization, startHub, type StartedHub } from '../support/hub';
 import { softhsm } from '../support/system';
 import { createTestPki, samplePeople, type TestPki } from '../support/test-pki';
-import { clerk, expectExit, registerOrg, type ClerkRun, type Org } from './session-harness';
+import { clerk, expectExit, type ClerkRun, type Org } from './session-harness';
 
 const hsm = softhsm();
 const perSide = Number(process.env.EDO_CRASH_DOCUMENTS ?? 200);
@@ -73,8 +73,8 @@ describe.skipIf(!hsm.ok)(`a session killed at any point and run again sends noth
     dir = mkdtempSync(join(tmpdir(), 'clerk-crash-'));
     hub = await startHub();
     await hub.admin(['trust', 'add', pki.caCertificateFile]);
-    a = await registerOrg(hub, dir, { name: samplePeople.ivanova.organization, inn: samplePeople.ivanova.orgInn, kpp: '770101001' }, pki.tokens[0]!.keys);
-    b = await registerOrg(hub, dir, { name: samplePeople.petrov.organization, inn: samplePeople.petrov.orgInn, kpp: '780901001' }, pki.tokens[1]!.keys);
+    a = (await registerTokenOrganization(hub, pki.tokens[0]!, { kpp: '770101001' })).org;
+    b = (await registerTokenOrganization(hub, pki.tokens[1]!, { kpp: '780901001' })).org;
     for (const [side, label] of [['a', 'clerk-a'], ['b', 'clerk-b']] as const) {
       expectExit(await clerk(['profile', 'init', '--server', hub.url, '--trust', pki.caCertificateFile, '--module', pki.modulePath, '--token', label, '--profile', prof(side), '--json']), 0);
       expectExit(await session(side), 0);

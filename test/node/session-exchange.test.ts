@@ -12,10 +12,10 @@ import { acquireSessionLock } from '../../src/exchange/lock';
 import { OsKeychain } from '../../src/settings/keychain';
 import { keychainScope } from '../../src/settings/profile-dir';
 import { ClerkStore } from '../../src/store';
-import { startHub, type StartedHub } from '../support/hub';
+import { registerOrganization, registerTokenOrganization, startHub, type StartedHub } from '../support/hub';
 import { keychain, softhsm } from '../support/system';
 import { createTestPki, samplePeople, type TestPki } from '../support/test-pki';
-import { clerk, expectExit, registerOrg, startClerk, type Org } from './session-harness';
+import { clerk, expectExit, startClerk, type Org } from './session-harness';
 
 const hsm = softhsm();
 const kc = keychain();
@@ -60,8 +60,8 @@ describe.skipIf(!hsm.ok)(`exchange between two organizations through the hub ${h
     dir = mkdtempSync(join(tmpdir(), 'clerk-exchange-'));
     hub = await startHub();
     await hub.admin(['trust', 'add', pki.caCertificateFile]);
-    a = await registerOrg(hub, dir, { name: samplePeople.ivanova.organization, inn: samplePeople.ivanova.orgInn, kpp: '770101001' }, pki.tokens[0]!.keys);
-    b = await registerOrg(hub, dir, { name: samplePeople.petrov.organization, inn: samplePeople.petrov.orgInn, kpp: '780901001' }, pki.tokens[1]!.keys);
+    a = (await registerTokenOrganization(hub, pki.tokens[0]!, { kpp: '770101001' })).org;
+    b = (await registerTokenOrganization(hub, pki.tokens[1]!, { kpp: '780901001' })).org;
 
     // The third organization's agent signs with a software key (PEM) issued by the same CA.
     const agentPerson = { ...samplePeople.petrov, surname: 'Сидорова', givenNames: 'Анна Павловна', position: 'Оператор обмена', organization: 'ПАО "Лютик"', orgInn: '5401234567', personInn: '540112345678' };
@@ -69,8 +69,7 @@ describe.skipIf(!hsm.ok)(`exchange between two organizations through the hub ${h
     const certificate = await pki.issue(keys.publicKey, agentPerson);
     writeFileSync(join(dir, 'agent-key.pem'), keys.privateKey.export({ type: 'pkcs8', format: 'pem' }));
     writeFileSync(join(dir, 'agent-cert.pem'), certificate.toString('pem'));
-    c = await hub.admin<Org>(['org', 'add', '--name', agentPerson.organization, '--inn', agentPerson.orgInn, '--kpp', '540101001', '--mode', 'server']);
-    await hub.admin(['user', 'add', '--org', c.id, '--cert', join(dir, 'agent-cert.pem')]);
+    c = (await registerOrganization(hub, { name: agentPerson.organization, inn: agentPerson.orgInn, kpp: '540101001', mode: 'server', certificatePems: [certificate.toString('pem')] })).org;
 
     const init = (profile: string, extra: string[]) => run(profile, ['profile', 'init', '--server', hub.url, '--trust', pki.caCertificateFile, ...extra]);
     expectExit(await init(profA(), ['--module', pki.modulePath, '--token', 'clerk-a']), 0);

@@ -5,7 +5,7 @@
 // The hub answers for real; where a fault needs a hub that misbehaves, a subclass of the real
 // client changes exactly that one answer.
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +17,7 @@ import { formatsServiceDocuments } from '../../src/exchange/service-documents';
 import { runExchangeSession, type SessionDeps, type ServiceDocumentFactory } from '../../src/exchange/session';
 import type { EventsPage, PostServiceDocumentRequest } from '../../src/protocol';
 import { ClerkStore } from '../../src/store';
-import { startHub, type StartedHub } from '../support/hub';
+import { registerOrganization, startHub, type StartedHub } from '../support/hub';
 import { softhsm } from '../support/system';
 import { createTestPki, samplePeople, type TestPki } from '../support/test-pki';
 
@@ -96,10 +96,9 @@ describe.skipIf(!hsm.ok)(`the exchange session meets faults ${hsm.reason ?? ''}`
     await hub.admin(['trust', 'add', pki.caCertificateFile]);
     for (const [i, person] of [samplePeople.ivanova, samplePeople.petrov].entries()) {
       const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-      const certificate = Buffer.from((await pki.issue(keys.publicKey, person)).rawData);
-      const org = await hub.admin<{ id: string }>(['org', 'add', '--name', person.organization, '--inn', person.orgInn, '--kpp', `77010100${i}`]);
-      writeFileSync(join(dir, `${i}.der`), certificate);
-      await hub.admin(['user', 'add', '--org', org.id, '--cert', join(dir, `${i}.der`)]);
+      const issued = await pki.issue(keys.publicKey, person);
+      const certificate = Buffer.from(issued.rawData);
+      const { org } = await registerOrganization(hub, { name: person.organization, inn: person.orgInn, kpp: `77010100${i}`, certificatePems: [issued.toString('pem')] });
       const profile = join(dir, `profile-${i}`);
       const store = ClerkStore.open(profile);
       sides.push({ dir: profile, store, signer: new KeySigner(keys.privateKey, certificate), client: new Client(hub.url, { retries: 1, backoffMs: 10 }), id: org.id, factory: formatsServiceDocuments({ counterparty: (id) => store.subscriber(id) }) });

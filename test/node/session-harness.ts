@@ -1,10 +1,8 @@
 // Shared by the session tests and the bench: `edo-clerk` run as a real child process (the way a
-// scheduled task or the agent runs it), and organizations registered on a real hub.
+// scheduled task or the agent runs it). Organizations are registered on the hub with
+// registerTokenOrganization (test/support/hub.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { StartedHub } from '../support/hub';
-import type { TestKey } from '../support/test-pki';
 
 const root = resolve(import.meta.dirname, '../..');
 const cli = join(root, 'src/cli/main.ts');
@@ -71,15 +69,4 @@ export interface Org {
   id: string;
   name: string;
   inn: string;
-}
-
-/** Registers an organization and its certificate holder(s) at the hub. */
-export async function registerOrg(hub: StartedHub, dir: string, org: { name: string; inn: string; kpp: string; mode?: string }, keys: TestKey[]): Promise<Org> {
-  const created = await hub.admin<Org>(['org', 'add', '--name', org.name, '--inn', org.inn, '--kpp', org.kpp, '--mode', org.mode ?? 'workstation']);
-  for (const key of keys) {
-    const file = join(dir, `${key.label}-${created.id}.pem`);
-    writeFileSync(file, key.certificatePem);
-    await hub.admin(['user', 'add', '--org', created.id, '--cert', file]);
-  }
-  return created;
 }

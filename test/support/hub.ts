@@ -17,7 +17,9 @@
 // {json, body, headers})` → {status, headers, json, body}, and `loginWithSigner(hub.url, signer)`
 // (challenge → detached CMS over loginSignedContent → POST /v1/auth/certificate) → {api, login}.
 // `registerOrganization(hub, {name, inn, kpp, certificatePems})` adds an organization and one
-// certificate user per PEM (the CA must be trusted with `trust add` for them to log in).
+// certificate user per PEM (the CA must be trusted with `trust add` for them to log in);
+// `registerTokenOrganization(hub, pki.tokens[0], {kpp, mode})` does it for the organization of
+// a test token's holder, with a certificate user for every key on the token.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -179,10 +181,26 @@ export async function registerOrganization(
   const org = await hub.admin<OwnSubscriber>(['org', 'add', '--name', o.name, '--inn', o.inn, ...(o.kpp ? ['--kpp', o.kpp] : []), ...(o.mode ? ['--mode', o.mode] : [])]);
   const users: User[] = [];
   for (const pem of o.certificatePems ?? []) {
-    const file = join(mkdtempSync(join(tmpdir(), 'edo-hub-cert-')), 'user.pem');
+    const dir = mkdtempSync(join(tmpdir(), 'edo-hub-cert-'));
+    const file = join(dir, 'user.pem');
     writeFileSync(file, pem);
     users.push(await hub.admin<User>(['user', 'add', '--org', org.id, '--cert', file]));
-    rmSync(file, { force: true });
+    rmSync(dir, { recursive: true, force: true });
   }
   return { org, users };
+}
+
+/** A test token as test-pki makes it, typed by what is used here (the e2e suites load test-pki untyped). */
+export interface HeldToken {
+  keys: { person: { organization: string; orgInn: string }; certificatePem: string }[];
+}
+
+/** Registers the organization of the token's holder (the person of its first key) and a certificate user for every key on the token. */
+export function registerTokenOrganization(
+  hub: StartedHub,
+  token: HeldToken,
+  o: { kpp: string; mode?: 'server' | 'workstation' | 'manual' },
+): Promise<{ org: OwnSubscriber; users: User[] }> {
+  const holder = token.keys[0]!.person;
+  return registerOrganization(hub, { name: holder.organization, inn: holder.orgInn, ...o, certificatePems: token.keys.map((k) => k.certificatePem) });
 }

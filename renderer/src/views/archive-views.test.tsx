@@ -1,51 +1,24 @@
 // Runs in: the renderer (vitest with jsdom).
 // The Archive and Organization settings views in jsdom, with window.clerk bound straight to
-// main's handler registry over the in-memory services (as App.test.tsx does).
+// main's handler registry over the in-memory services (test/e2e/support/renderer-harness.ts).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createClerkMain, type ClerkMain } from '../../../main/clerk-main';
 import type { Platform } from '../../../main/handlers';
-import type { EventName } from '../../../src/ipc/contract';
 import { MemoryClerk } from '../../../test/e2e/support/memory-services';
-import { App } from '../App';
-import { useClerk } from '../store';
-
-let main: ClerkMain | undefined;
+import { mountApp, unmountApp } from '../../../test/e2e/support/renderer-harness';
 
 async function mount(prepare: (clerk: MemoryClerk) => void = () => {}, platform: Partial<Platform> = {}) {
   const clerk = new MemoryClerk({ tokenPresent: true, mode: 'server' });
   prepare(clerk);
-  main = await createClerkMain({
-    services: clerk.services(),
-    platform: { appInfo: () => ({ name: 'EDO Clerk', version: '1' }), openExternal: async () => {}, setStartAtLogin: () => {}, ...platform },
-    externalOrigins: [],
-    notify: () => {},
-    onTrayState: () => {},
-  });
-  const m = main;
-  const calls: { channel: string; args: unknown }[] = [];
-  window.clerk = {
-    invoke: ((channel: string, args: unknown) => {
-      calls.push({ channel, args });
-      return m.dispatch(channel, args);
-    }) as typeof window.clerk.invoke,
-    on: ((event: EventName, callback: (payload: unknown) => void) =>
-      m.events.subscribe((e, payload) => e === event && act(() => callback(payload)))) as typeof window.clerk.on,
-  };
-  render(<App />);
-  return { clerk, calls };
+  return { clerk, ...(await mountApp(clerk, platform)) };
 }
 
 const nav = (name: string) => fireEvent.click(within(screen.getByRole('navigation')).getByRole('button', { name }));
 
-afterEach(async () => {
-  cleanup();
-  await main?.stop();
-  useClerk.setState({ view: 'inbox', tokenPromptOpen: false, openDocumentId: null, notice: null, language: 'ru' });
-});
+afterEach(unmountApp);
 
 describe('the Archive view', () => {
   it('shows "used X MB of Y GB", verifies every entry on opening, and names the one that failed', async () => {

@@ -2,7 +2,7 @@
 // They are typed for Node alone: compiled under the e2e config, which also has the DOM
 // library, their webcrypto types clash. So they are loaded at run time by path, and only what
 // the suites use is typed here.
-import type { StartedHub } from '../../support/hub';
+import type { HeldToken } from '../../support/hub';
 
 export interface Person {
   organization: string;
@@ -12,7 +12,7 @@ export interface Person {
 export interface Pki {
   modulePath: string;
   caCertificateFile: string;
-  tokens: { label: string; keys: unknown[] }[];
+  tokens: (HeldToken & { label: string })[];
   cleanup(): void;
 }
 
@@ -37,7 +37,6 @@ interface TestPkiModule {
 interface HarnessModule {
   clerk(args: string[], options?: { stdin?: string }): Promise<ClerkRun>;
   expectExit(run: ClerkRun, code: number): ClerkRun;
-  registerOrg(hub: StartedHub, dir: string, org: { name: string; inn: string; kpp: string; mode?: string }, keys: unknown[]): Promise<Org>;
 }
 
 const load = <T>(path: string): Promise<T> => import(new URL(path, import.meta.url).href) as Promise<T>;
