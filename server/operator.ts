@@ -2,7 +2,7 @@
 // directory: an ECDSA P-256 key (PKCS#8 PEM, readable by the hub's user only) and a self-signed
 // certificate. The hub signs its confirmations (ПДОТПР) with it; clients fetch the certificate
 // from GET /v1/operator to verify them.
-import { createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
+import { createPrivateKey, KeyObject, randomBytes, webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import 'reflect-metadata'; // @peculiar/x509 resolves its services through tsyringe
@@ -78,8 +78,7 @@ export async function openOperator(dataDir: string, storage: HubStorage): Promis
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation | x509.KeyUsageFlags.keyCertSign, true),
       ],
     });
-    const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
-    const keyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END PRIVATE KEY-----\n`;
+    const keyPem = KeyObject.from(keys.privateKey).export({ type: 'pkcs8', format: 'pem' });
     writeFileSync(keyFile, keyPem, { mode: 0o600 });
     writeFileSync(certFile, certificate.toString('pem') + '\n');
   }
