@@ -7,7 +7,6 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   ArchiveAuditor,
   archiveEntryLeafHash,
-  ArchiveVerificationError,
   EMPTY_TREE_HASH,
   formatArchiveUsage,
   hashesFromHex,
@@ -18,7 +17,6 @@ import {
   TreeHeadMonitor,
   verifyConsistency,
   verifyInclusion,
-  type ArchiveProblem,
   type ArchiveReceipt,
   type ArchiveSource,
 } from '../../src/archive';
@@ -27,6 +25,7 @@ import { ArchiveBlobError, ArchiveEntryInvalidError, ArchiveQuotaExceededError }
 import type { ArchiveEvent } from './events';
 import { ArchiveLog } from './log';
 import { DirectoryBlobStore, sampleEntry } from '../../test/support/archive-blobs';
+import { expectArchiveProblem } from '../../test/support/archive-problems';
 
 const root = mkdtempSync(join(tmpdir(), 'edo-archive-log-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -114,16 +113,6 @@ function rebuildTree(db: Database.Database): void {
 }
 
 const receiptOf = ({ index, leafHash: h }: { index: number; leafHash: string }): ArchiveReceipt => ({ index, leafHash: h });
-
-async function expectTreeProblem(promise: Promise<unknown>, problem: ArchiveProblem, message: RegExp) {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ArchiveVerificationError);
-  expect((error as ArchiveVerificationError).problem).toBe(problem);
-  expect((error as Error).message).toMatch(message);
-}
 
 describe('the archive log', () => {
   it('archives entries whose inclusion proofs verify against the signed tree head', async () => {
@@ -267,7 +256,7 @@ describe('a hub whose storage was edited by hand is caught by the client', () =>
       db.prepare('DELETE FROM archive_entries WHERE idx >= 6').run();
       db.prepare('DELETE FROM archive_nodes WHERE (idx + 1) * (1 << level) > 6').run();
     });
-    await expectTreeProblem(auditor.audit(receipts), 'truncated', /had 8 entries .* now claims 6/);
+    await expectArchiveProblem(auditor.audit(receipts), 'truncated', /had 8 entries .* now claims 6/);
   });
 
   it('a rewritten tree with the stored heads kept: no entry reaches the signed root any more', async () => {
@@ -291,9 +280,9 @@ describe('a hub whose storage was edited by hand is caught by the client', () =>
       rebuildTree(db);
       db.prepare('DELETE FROM archive_tree_heads').run();
     });
-    await expectTreeProblem(auditor.audit(receipts), 'root-mismatch', /two signed roots for 11 entries/);
+    await expectArchiveProblem(auditor.audit(receipts), 'root-mismatch', /two signed roots for 11 entries/);
     await archive('a later document');
-    await expectTreeProblem(auditor.audit(receipts), 'inconsistent', /tree of 12 entries does not extend the tree of 11 entries/);
+    await expectArchiveProblem(auditor.audit(receipts), 'inconsistent', /tree of 12 entries does not extend the tree of 11 entries/);
   });
 });
 

@@ -2,11 +2,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ArchiveVerificationError, type ArchiveProblem } from './errors';
+import type { ArchiveVerificationError } from './errors';
 import { consistencyPath, leafHash, rootFromLeafHashes } from './merkle';
 import { JsonFileTreeHeadStore, MemoryTreeHeadStore, TreeHeadMonitor, type TreeHeadStore } from './monitor';
 import { createTestOperator } from '../../test/support/test-operator';
 import { signTreeHead, type TreeHeadSigner } from './tree-head';
+import { expectArchiveProblem } from '../../test/support/archive-problems';
 
 const dir = mkdtempSync(join(tmpdir(), 'edo-monitor-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -38,16 +39,6 @@ function monitorOf(log: FakeLog, store: TreeHeadStore = new MemoryTreeHeadStore(
   return { monitor, alarms, store };
 }
 
-async function expectProblem(promise: Promise<unknown>, problem: ArchiveProblem, message: RegExp) {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ArchiveVerificationError);
-  expect((error as ArchiveVerificationError).problem).toBe(problem);
-  expect((error as Error).message).toMatch(message);
-}
-
 describe('TreeHeadMonitor', () => {
   it('accepts a growing honest log and remembers the newest head in a JSON file', async () => {
     const log = new FakeLog();
@@ -72,7 +63,7 @@ describe('TreeHeadMonitor', () => {
     log.append(20);
     await monitor.observe(await log.head());
     log.leaves.splice(15);
-    await expectProblem(monitor.observe(await log.head()), 'truncated', /had 20 entries .* now claims 15/);
+    await expectArchiveProblem(monitor.observe(await log.head()), 'truncated', /had 20 entries .* now claims 15/);
     expect((await store.load())?.treeSize).toBe(20);
     expect(alarms.map((a) => a.problem)).toEqual(['truncated']);
   });
@@ -83,9 +74,9 @@ describe('TreeHeadMonitor', () => {
     log.append(12);
     await monitor.observe(await log.head());
     log.leaves[4] = leafHash(Buffer.from('a rewritten document'));
-    await expectProblem(monitor.observe(await log.head()), 'root-mismatch', /two signed roots for 12 entries/);
+    await expectArchiveProblem(monitor.observe(await log.head()), 'root-mismatch', /two signed roots for 12 entries/);
     log.append(9);
-    await expectProblem(monitor.observe(await log.head()), 'inconsistent', /21 entries does not extend the tree of 12/);
+    await expectArchiveProblem(monitor.observe(await log.head()), 'inconsistent', /21 entries does not extend the tree of 12/);
     expect(alarms.map((a) => a.problem)).toEqual(['root-mismatch', 'inconsistent']);
   });
 
@@ -93,7 +84,7 @@ describe('TreeHeadMonitor', () => {
     const log = new FakeLog();
     const { monitor, store } = monitorOf(log);
     log.append(3);
-    await expectProblem(monitor.observe(await log.head(3, stranger.signer)), 'bad-signature', /not signed by the operator certificate/);
+    await expectArchiveProblem(monitor.observe(await log.head(3, stranger.signer)), 'bad-signature', /not signed by the operator certificate/);
     expect(await store.load()).toBeUndefined();
   });
 
