@@ -49,7 +49,8 @@ export type RouteHandler<N extends RouteName> = (input: RouteInput<N>) => Promis
 
 export const sha256Hex = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
-function parse(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
+/** Validates one part of a request (params, query, headers, body) against its schema. */
+export function parse(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
   if (!schema) return undefined;
   const result = schema.safeParse(value);
   if (result.success) return result.data;
@@ -80,6 +81,16 @@ export async function authenticate(ctx: HttpContext, req: FastifyRequest): Promi
   return { user, subscriber, tokenExpiresAt: record.expiresAt };
 }
 
+/** Checks an answer against the protocol's schema for its status: a hub bug is caught before a client sees it. */
+export function checkAnswer(schema: unknown, body: unknown, req: FastifyRequest, name: string): void {
+  if (!schema || typeof schema !== 'object') return;
+  const checked = (schema as z.ZodType).safeParse(body);
+  if (!checked.success) {
+    req.log.error({ issues: checked.error.issues }, `response of ${name} does not match the protocol`);
+    throw new HubError('internal', `The hub built an invalid answer for ${name}`);
+  }
+}
+
 export function registerRoute<N extends RouteName>(app: FastifyInstance, ctx: HttpContext, name: N, handler: RouteHandler<N>, options: { bodyLimit?: number } = {}): void {
   const spec: RouteSpec = routes[name];
   const bodySchema = spec.body === 'binary' ? undefined : spec.body;
@@ -104,14 +115,7 @@ export function registerRoute<N extends RouteName>(app: FastifyInstance, ctx: Ht
       } as RouteInput<N>;
       const out = await handler(input);
       if (out === 'sent') return reply;
-      const schema = spec.responses[out.status];
-      if (ctx.validateResponses && schema && typeof schema === 'object') {
-        const checked = schema.safeParse(out.body);
-        if (!checked.success) {
-          req.log.error({ issues: checked.error.issues }, `response of ${name} does not match the protocol`);
-          throw new HubError('internal', `The hub built an invalid answer for ${name}`);
-        }
-      }
+      if (ctx.validateResponses) checkAnswer(spec.responses[out.status], out.body, req, name);
       if (out.headers) reply.headers(out.headers);
       return reply.code(out.status).send(out.body);
     },

@@ -8,7 +8,7 @@ import { treeHeadToJson } from '../../src/archive/tree-head';
 import { organizationRoutes as routeTable, type NotArchivedEntry, type OrganizationRouteName, type OrganizationRouteSpec } from '../../src/protocol/organization';
 import { ArchiveNotFoundError, ArchiveStorageDamagedError } from '../archive/errors';
 import type { ArchiveLog } from '../archive/log';
-import { HubError } from '../http';
+import { checkAnswer, HubError, parse } from '../http';
 import { OrganizationSettingsError, type Actor, type OrganizationSettingsService } from './service';
 
 /** The authenticated caller, as the hub's bearer authentication establishes it. */
@@ -42,14 +42,6 @@ interface Input<N extends OrganizationRouteName> {
 }
 
 type Output = { status: number; body: unknown } | 'sent';
-
-function parse(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
-  if (!schema) return undefined;
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message }));
-  throw new HubError('invalid-request', `Invalid ${where}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { issues });
-}
 
 /** The library's errors as protocol errors; anything else is the hub's own failure. */
 function toHubError(error: unknown): unknown {
@@ -85,14 +77,7 @@ export async function organizationRoutes(app: FastifyInstance, deps: Organizatio
           throw toHubError(e);
         }
         if (out === 'sent') return reply;
-        const schema = spec.responses[out.status];
-        if (validate && schema && typeof schema === 'object') {
-          const checked = schema.safeParse(out.body);
-          if (!checked.success) {
-            req.log.error({ issues: checked.error.issues }, `response of ${name} does not match the protocol`);
-            throw new HubError('internal', `The hub built an invalid answer for ${name}`);
-          }
-        }
+        if (validate) checkAnswer(spec.responses[out.status], out.body, req, name);
         return out.body === null ? reply.code(out.status).send() : reply.code(out.status).send(out.body);
       },
     });
