@@ -58,11 +58,17 @@ export function parse(schema: z.ZodType | undefined, value: unknown, where: stri
   throw new HubError('invalid-request', `Invalid ${where}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { issues });
 }
 
-export interface HttpContext {
-  storage: HubStorage;
-  now: () => Date;
+/** What registerRoute needs: who a bearer token belongs to, and whether answers are checked. */
+export interface RouteContext {
   /** Checks what the hub answers against the protocol (catches a hub bug before a client does). */
   validateResponses: boolean;
+  /** The caller of a request with a bearer token (the hub's: authenticate below). */
+  callerOf(req: FastifyRequest): Promise<Caller>;
+}
+
+export interface HttpContext extends RouteContext {
+  storage: HubStorage;
+  now: () => Date;
   /** Why a user holding a valid token may no longer act (a revoked information system), if so. */
   revokedReason?: (user: UserRecord) => string | undefined;
 }
@@ -91,7 +97,7 @@ export function checkAnswer(schema: unknown, body: unknown, req: FastifyRequest,
   }
 }
 
-export function registerRoute<N extends RouteName>(app: FastifyInstance, ctx: HttpContext, name: N, handler: RouteHandler<N>, options: { bodyLimit?: number } = {}): void {
+export function registerRoute<N extends RouteName>(app: FastifyInstance, ctx: RouteContext, name: N, handler: RouteHandler<N>, options: { bodyLimit?: number } = {}): void {
   const spec: RouteSpec = routes[name];
   const bodySchema = spec.body === 'binary' ? undefined : spec.body;
   app.route({
@@ -99,7 +105,7 @@ export function registerRoute<N extends RouteName>(app: FastifyInstance, ctx: Ht
     url: spec.path,
     ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
     handler: async (req, reply) => {
-      const caller = spec.auth ? await authenticate(ctx, req) : undefined;
+      const caller = spec.auth ? await ctx.callerOf(req) : undefined;
       if (caller) req.log = req.log.child({ subscriber: caller.subscriber.id, user: caller.user.id });
       if (spec.headers && 'idempotency-key' in spec.headers.shape && !req.headers['idempotency-key']) {
         throw new HubError('idempotency-key-required', 'The Idempotency-Key header is required: a client-generated key, stored before the first attempt');

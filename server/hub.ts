@@ -6,7 +6,7 @@ import { loginOrigin } from '../src/protocol';
 import type { ArchiveLog } from './archive/log';
 import type { BlobFiles } from './blobs';
 import { authenticate, installErrorHandling, type HttpContext } from './http';
-import { organizationRoutes, revokedInformationSystem, type OrganizationSettingsService } from './organization';
+import { registerOrganizationRoutes, revokedInformationSystem, type OrganizationSettingsService } from './organization';
 import { EventNotifier } from './notifier';
 import type { Operator } from './operator';
 import { LoginThrottle } from './auth/throttle';
@@ -71,6 +71,7 @@ export function createHub(options: HubOptions): { app: FastifyInstance; context:
     validateResponses: options.validateResponses ?? true,
     publicOrigins: (options.publicOrigins ?? []).map(loginOrigin),
     revokedReason: (user) => revokedInformationSystem(options.settings, user),
+    callerOf: (req) => authenticate(context, req),
   };
   const app = Fastify({
     loggerInstance: options.logger,
@@ -109,15 +110,6 @@ export function createHub(options: HubOptions): { app: FastifyInstance; context:
   registerBlobRoutes(app, context);
   registerDocumentRoutes(app, context);
   registerEventRoutes(app, context);
-  void app.register(organizationRoutes, {
-    principalOf: async (req) => {
-      const { user, subscriber } = await authenticate(context, req);
-      req.log = req.log.child({ subscriber: subscriber.id, user: user.id });
-      return { userId: user.id, orgId: subscriber.id, subscriberId: subscriber.id };
-    },
-    settings: options.settings,
-    archive: options.archive,
-    validateResponses: context.validateResponses,
-  });
+  registerOrganizationRoutes(app, context, { settings: options.settings, archive: options.archive });
   return { app, context };
 }

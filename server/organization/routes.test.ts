@@ -30,8 +30,8 @@ import { DirectoryBlobStore, sampleEntry } from '../../test/support/archive-blob
 import { createTestOperator } from '../../test/support/test-operator';
 import { ArchiveQuotaExceededError } from '../archive/errors';
 import { ArchiveLog } from '../archive/log';
-import { HubError, installErrorHandling } from '../http';
-import { organizationRoutes } from './routes';
+import { HubError, installErrorHandling, type Caller } from '../http';
+import { registerOrganizationRoutes } from './routes';
 import { OrganizationSettingsService } from './service';
 
 const root = mkdtempSync(join(tmpdir(), 'edo-org-routes-'));
@@ -45,14 +45,15 @@ const documents = { romashka: Buffer.from('Договор поставки №17
 const indexes = { romashka: -1, vasilek: -1 };
 
 /**
- * Stands in for the hub's bearer authentication only until the plugin is wired into the hub:
- * the test names the caller in a header ("orgId/userId"); the hub will pass its Caller instead.
+ * Stands in for the hub's bearer authentication (these routes are tested apart from the hub's
+ * storage of users and tokens): the test names the caller in a header ("orgId/userId").
  */
-function testPrincipal(req: FastifyRequest) {
+async function testCaller(req: FastifyRequest): Promise<Caller> {
   const header = req.headers['x-test-principal'];
   if (typeof header !== 'string' || !header.includes('/')) throw new HubError('unauthorized', 'Authorization: Bearer <token> is required; log in at /v1/auth/*');
   const [orgId, userId] = header.split('/') as [string, string];
-  return { orgId, userId, subscriberId: orgId };
+  // The routes use the ids only; the records are the hub's storage's business.
+  return { user: { id: userId }, subscriber: { id: orgId }, tokenExpiresAt: '' } as Caller;
 }
 
 beforeAll(async () => {
@@ -80,7 +81,7 @@ beforeAll(async () => {
   // Closing must not wait out a keep-alive connection the test's fetch still holds (72 s by default).
   app = Fastify({ forceCloseConnections: true });
   installErrorHandling(app);
-  await app.register(organizationRoutes, { principalOf: testPrincipal, settings, archive: log });
+  registerOrganizationRoutes(app, { callerOf: testCaller, validateResponses: true }, { settings, archive: log });
   base = await app.listen({ host: '127.0.0.1', port: 0 });
 });
 

@@ -1,47 +1,23 @@
 // The HTTP routes of the organization settings and of the organization's view of the archive
-// (src/protocol/organization.ts), as a Fastify plugin: register it on the hub with the hub's
-// authentication (principalOf), the settings service and the archive log. Failures are thrown
-// as HubError and answered by the hub's error handler as {error, message, requestId}.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
+// (src/protocol/organization.ts, part of the protocol's one route table), registered like every
+// other route of the hub by registerRoute (server/http.ts) over the settings service and the
+// archive log. The libraries' failures are turned into HubError, answered by the hub's error
+// handler as {error, message, requestId}.
+import type { FastifyInstance } from 'fastify';
 import { treeHeadToJson } from '../../src/archive/tree-head';
-import { organizationRoutes as routeTable, type NotArchivedEntry, type OrganizationRouteName, type OrganizationRouteSpec } from '../../src/protocol/organization';
+import type { NotArchivedEntry, RouteName } from '../../src/protocol';
 import { ArchiveNotFoundError, ArchiveStorageDamagedError } from '../archive/errors';
 import type { ArchiveLog } from '../archive/log';
-import { checkAnswer, HubError, parse } from '../http';
+import { HubError, registerRoute, type RouteContext, type RouteInput, type RouteOutput } from '../http';
 import { OrganizationSettingsError, type Actor, type OrganizationSettingsService } from './service';
-
-/** The authenticated caller, as the hub's bearer authentication establishes it. */
-export interface Principal {
-  userId: string;
-  orgId: string;
-  subscriberId: string;
-}
 
 /** What the routes use of the archive log (server/archive's ArchiveLog fits). */
 export type ArchiveApi = Pick<ArchiveLog, 'usage' | 'treeHead' | 'inclusionProof' | 'consistencyProof' | 'entries' | 'entry' | 'original' | 'refused'>;
 
 export interface OrganizationRoutesDeps {
-  /** Authenticates the request (throws HubError 'unauthorized' when it cannot). */
-  principalOf: (request: FastifyRequest) => Principal | Promise<Principal>;
   settings: OrganizationSettingsService;
   archive: ArchiveApi;
-  /** Checks each answer against the protocol, as the hub does for its own routes. Default true. */
-  validateResponses?: boolean;
 }
-
-type Routes = typeof routeTable;
-type Parsed<R, K extends string> = R extends Record<K, infer S> ? (S extends z.ZodType ? z.output<S> : undefined) : undefined;
-
-interface Input<N extends OrganizationRouteName> {
-  params: Parsed<Routes[N], 'params'>;
-  query: Parsed<Routes[N], 'query'>;
-  body: Parsed<Routes[N], 'body'>;
-  actor: Actor;
-  reply: FastifyReply;
-}
-
-type Output = { status: number; body: unknown } | 'sent';
 
 /** The library's errors as protocol errors; anything else is the hub's own failure. */
 function toHubError(error: unknown): unknown {
@@ -54,34 +30,19 @@ function toHubError(error: unknown): unknown {
   return error;
 }
 
-export async function organizationRoutes(app: FastifyInstance, deps: OrganizationRoutesDeps): Promise<void> {
-  const validate = deps.validateResponses ?? true;
-  const route = <N extends OrganizationRouteName>(name: N, handler: (input: Input<N>) => Output | Promise<Output>): void => {
-    const spec: OrganizationRouteSpec = routeTable[name];
-    app.route({
-      method: spec.method,
-      url: spec.path,
-      handler: async (req, reply) => {
-        const principal = await deps.principalOf(req);
-        const input = {
-          params: parse(spec.params, req.params, 'params'),
-          query: parse(spec.query, req.query, 'query'),
-          body: parse(spec.body, req.body, 'body'),
-          actor: { orgId: principal.orgId, userId: principal.userId },
-          reply,
-        } as Input<N>;
-        let out: Output;
-        try {
-          out = await handler(input);
-        } catch (e) {
-          throw toHubError(e);
-        }
-        if (out === 'sent') return reply;
-        if (validate) checkAnswer(spec.responses[out.status], out.body, req, name);
-        return out.body === null ? reply.code(out.status).send() : reply.code(out.status).send(out.body);
-      },
+type Input<N extends RouteName> = RouteInput<N> & { actor: Actor };
+
+export function registerOrganizationRoutes(app: FastifyInstance, ctx: RouteContext, deps: OrganizationRoutesDeps): void {
+  const route = <N extends RouteName>(name: N, handler: (input: Input<N>) => RouteOutput | Promise<RouteOutput>): void =>
+    registerRoute(app, ctx, name, async (input) => {
+      // Every organization route has auth: true, so the caller is there.
+      const caller = input.caller!;
+      try {
+        return await handler({ ...input, actor: { orgId: caller.subscriber.id, userId: caller.user.id } });
+      } catch (e) {
+        throw toHubError(e);
+      }
     });
-  };
 
   const { settings, archive } = deps;
 

@@ -16,13 +16,14 @@ import {
   NotArchivedPage,
   organizationRoutes,
   SignedTreeHead as SignedTreeHeadSchema,
-  type OrganizationRouteName,
 } from '../protocol/organization';
 import type { ArchiveSource } from './auditor';
 import type { ArchivedEntry as Entry } from './entry';
 import { ArchiveVerificationError } from './errors';
 import { treeHeadFromJson, type SignedTreeHead } from './tree-head';
 import { hashesFromHex, type InclusionProofJson } from './verify';
+
+type OrganizationRouteName = keyof typeof organizationRoutes;
 
 /** The hub refused an archive call or answered something the protocol does not allow. */
 export class ArchiveHttpError extends Error {

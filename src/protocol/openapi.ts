@@ -1,7 +1,6 @@
 // The route table as an OpenAPI 3.1 document (served by the hub at /v1/openapi.json).
 import { z } from 'zod';
 import { ErrorBody } from './errors';
-import { organizationRoutes, type OrganizationRouteSpec } from './organization';
 import { routes, type RouteSpec } from './routes';
 
 type Json = Record<string, unknown>;
@@ -9,7 +8,7 @@ type Json = Record<string, unknown>;
 const inputSchema = (s: z.ZodType): Json => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) as Json;
 const outputSchema = (s: z.ZodType): Json => z.toJSONSchema(s, { io: 'output', unrepresentable: 'any' }) as Json;
 
-function parameters(route: RouteSpec | OrganizationRouteSpec): Json[] {
+function parameters(route: RouteSpec): Json[] {
   const out: Json[] = [];
   const add = (where: 'path' | 'query' | 'header', obj: z.ZodObject | undefined) => {
     if (!obj) return;
@@ -20,13 +19,13 @@ function parameters(route: RouteSpec | OrganizationRouteSpec): Json[] {
   };
   add('path', route.params);
   add('query', route.query);
-  if ('headers' in route) add('header', route.headers);
+  add('header', route.headers);
   return out;
 }
 
 export function buildOpenApi(version: string): Json {
   const paths: Record<string, Record<string, Json>> = {};
-  for (const [name, route] of Object.entries({ ...routes, ...organizationRoutes }) as [string, RouteSpec | OrganizationRouteSpec][]) {
+  for (const [name, route] of Object.entries(routes) as [string, RouteSpec][]) {
     const path = route.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
     const responses: Record<string, Json> = {};
     for (const [status, schema] of Object.entries(route.responses)) {

@@ -8,7 +8,7 @@ import { signedTreeHeadJsonSchema } from '../archive/tree-head';
 import { consistencyProofJsonSchema, inclusionProofJsonSchema } from '../archive/verify';
 import { CertificateSummary, Cursor, Id, PageLimit, Sha256, Timestamp } from './common';
 import { OperatingMode } from './directory';
-import type { HttpMethod } from './routes';
+import type { RouteSpec } from './routes';
 
 // ---- settings
 
@@ -241,19 +241,7 @@ export const NotArchivedPage = z.object({
 });
 export type NotArchivedPage = z.infer<typeof NotArchivedPage>;
 
-// ---- routes
-
-/** Like RouteSpec of ./routes, with the PATCH and DELETE these routes need. */
-export interface OrganizationRouteSpec {
-  method: HttpMethod | 'PATCH' | 'DELETE';
-  path: string;
-  summary: string;
-  auth: true;
-  params?: z.ZodObject;
-  query?: z.ZodObject;
-  body?: z.ZodType;
-  responses: Record<number, z.ZodType | 'binary' | null>;
-}
+// ---- routes (part of the one route table in ./routes)
 
 export const organizationRoutes = {
   getOrganizationSettings: {
@@ -300,6 +288,7 @@ export const organizationRoutes = {
     auth: true,
     body: AddInformationSystemRequest,
     responses: { 201: InformationSystem },
+    repeatable: false,
   },
   generateInformationSystem: {
     method: 'POST',
@@ -308,6 +297,7 @@ export const organizationRoutes = {
     auth: true,
     body: GenerateInformationSystemRequest,
     responses: { 201: GeneratedInformationSystem },
+    repeatable: false,
   },
   revokeInformationSystem: {
     method: 'DELETE',
@@ -324,6 +314,7 @@ export const organizationRoutes = {
     auth: true,
     body: AddWebhookRequest,
     responses: { 201: RegisteredWebhook },
+    repeatable: false,
   },
   deleteWebhook: {
     method: 'DELETE',
@@ -404,6 +395,4 @@ export const organizationRoutes = {
     query: NotArchivedQuery,
     responses: { 200: NotArchivedPage },
   },
-} as const satisfies Record<string, OrganizationRouteSpec>;
-
-export type OrganizationRouteName = keyof typeof organizationRoutes;
+} as const satisfies Record<string, RouteSpec>;

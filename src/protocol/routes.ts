@@ -1,6 +1,7 @@
 // The route table of protocol v1: every route's method, path, auth, and the schemas of its
-// parameters, query, headers, body and answers. The hub validates with it and serves it as
-// OpenAPI; the client builds its calls and types from it.
+// parameters, query, headers, body and answers, the exchange's here and the organization's
+// and archive's from ./organization. The hub registers and validates every route from it and
+// serves it as OpenAPI; the client builds its calls and types from it.
 import { z } from 'zod';
 import { ErrorBody } from './errors';
 import {
@@ -22,6 +23,7 @@ import {
 } from './directory';
 import { BlobParams, BlobStored, Document, DocumentParams, IdempotentHeaders, PostServiceDocumentRequest, SendDocumentRequest, ServiceDocument } from './documents';
 import { EventsPage, EventsQuery } from './events';
+import { organizationRoutes } from './organization';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
 
@@ -39,11 +41,16 @@ export interface RouteSpec {
   body?: z.ZodType | 'binary';
   /** Success answers by status: a JSON schema, 'binary' for a byte stream, null for no body. */
   responses: Record<number, z.ZodType | 'binary' | null>;
+  /**
+   * false: sending the request again after its answer was lost does not get that answer (the
+   * challenge is used up, a second key is made), so a client must not repeat it blindly.
+   */
+  repeatable?: false;
 }
 
 const empty = z.object({}).strict();
 
-export const routes = {
+const exchangeRoutes = {
   health: { method: 'GET', path: '/v1/health', summary: 'Liveness of the hub', auth: false, responses: { 200: HealthResponse } },
   openapi: { method: 'GET', path: '/v1/openapi.json', summary: 'This protocol as an OpenAPI 3.1 document', auth: false, responses: { 200: z.record(z.string(), z.unknown()) } },
 
@@ -62,6 +69,7 @@ export const routes = {
     auth: false,
     body: CertificateLoginRequest,
     responses: { 200: LoginResponse },
+    repeatable: false,
   },
   loginWithPassword: {
     method: 'POST',
@@ -195,6 +203,8 @@ export const routes = {
     responses: { 200: EventsPage },
   },
 } as const satisfies Record<string, RouteSpec>;
+
+export const routes = { ...exchangeRoutes, ...organizationRoutes } as const satisfies Record<string, RouteSpec>;
 
 export type RouteName = keyof typeof routes;
 type Routes = typeof routes;

@@ -479,6 +479,44 @@ describe.skipIf(!part.ok)(`the exchange hub refuses, and stores nothing ${part.r
           expect(mentionsAB(feed)).toBe(false);
           expect(feed.events.every((e) => e.type === 'contact.changed' && e.contact.subscriber.id === orgA)).toBe(true);
         },
+        // The organization and archive routes act on the caller's organization only (C's first user is its administrator).
+        getOrganizationSettings: async () => expect((await apiC.call('GET', '/v1/organization/settings')).json.orgId).toBe(orgC),
+        patchOrganizationSettings: async () => expect((await apiC.call('PATCH', '/v1/organization/settings', { json: { plan: 'basic' } })).json.orgId).toBe(orgC),
+        getOrganizationAccess: async () => {
+          const me = (await apiC.call('GET', '/v1/me')).json.user.id;
+          expect((await apiC.call('GET', '/v1/organization/access')).json.users.map((u: { userId: string }) => u.userId)).toEqual([me]);
+        },
+        putOrganizationAccess: async () => {
+          const table = (await apiC.call('GET', '/v1/organization/access')).json;
+          expect((await apiC.call('PUT', '/v1/organization/access', { json: table })).json).toEqual(table);
+        },
+        listInformationSystems: async () => expect((await apiC.call('GET', '/v1/organization/information-systems')).json.informationSystems).toEqual([]),
+        addInformationSystem: async () =>
+          expectError(await apiC.call('POST', '/v1/organization/information-systems', { json: { name: 'x', certificatePem: 'not a certificate' } }), 400, 'invalid-request'),
+        generateInformationSystem: async () => {
+          const generated = await apiC.call('POST', '/v1/organization/information-systems/generate', { json: { name: 'ИС Сидоровой' } });
+          expect(generated.status).toBe(201);
+          const listed = (await apiA.call('GET', '/v1/organization/information-systems')).json.informationSystems as { id: string }[];
+          expect(listed.map((s) => s.id)).not.toContain(generated.json.informationSystem.id);
+        },
+        revokeInformationSystem: async () => expectError(await apiC.call('DELETE', '/v1/organization/information-systems/no-such-system'), 404, 'not-found'),
+        addWebhook: async () => expectError(await apiC.call('POST', '/v1/organization/webhooks', { json: { url: 'not a url' } }), 400, 'invalid-request'),
+        deleteWebhook: async () => expectError(await apiC.call('DELETE', '/v1/organization/webhooks/no-such-webhook'), 404, 'not-found'),
+        listJournal: async () => {
+          const me = (await apiC.call('GET', '/v1/me')).json.user.id;
+          const journal = (await apiC.call('GET', '/v1/organization/journal?after=0&limit=100')).json.entries as { actor: string }[];
+          expect(journal.length).toBeGreaterThan(0);
+          expect(journal.every((e) => e.actor === me || e.actor === 'operator')).toBe(true);
+        },
+        archiveUsage: async () => expect((await apiC.call('GET', '/v1/archive/usage')).json.usedBytes).toBe(0),
+        // The tree head is the operator's over every organization's entries: hashes, nobody's data.
+        archiveTreeHead: async () => expect(mentionsAB((await apiC.call('GET', '/v1/archive/tree-head')).json)).toBe(false),
+        archiveInclusionProof: async () => expect([400, 404]).toContain((await apiC.call('GET', '/v1/archive/proofs/inclusion?index=0&treeSize=1')).status),
+        archiveConsistencyProof: async () => expect(mentionsAB((await apiC.call('GET', '/v1/archive/proofs/consistency?from=0&to=0')).json)).toBe(false),
+        listArchiveEntries: async () => expect((await apiC.call('GET', '/v1/archive/entries')).json.entries).toEqual([]),
+        getArchiveEntry: async () => expectError(await apiC.call('GET', '/v1/archive/entries/0'), 404, 'not-found'),
+        getArchiveEntryData: async () => expectError(await apiC.call('GET', '/v1/archive/entries/0/data'), 404, 'not-found'),
+        listNotArchived: async () => expect((await apiC.call('GET', '/v1/archive/not-archived')).json.entries).toEqual([]),
       };
       expect(Object.keys(checks).sort()).toEqual(Object.keys(routes).sort());
       for (const [name, check] of Object.entries(checks)) {
