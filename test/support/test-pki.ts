@@ -3,7 +3,7 @@
 // generates key pairs ON the tokens, issues certificates with realistic subjects for them and
 // imports each certificate onto its token under the key's CKA_ID.
 import { execFileSync } from 'node:child_process';
-import { createPublicKey, randomBytes, webcrypto, type KeyObject } from 'node:crypto';
+import { KeyObject, createPublicKey, generateKeyPairSync, randomBytes, webcrypto } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import * as x509 from '@peculiar/x509';
 import pkcs11js from 'pkcs11js';
 import { qualifiedSubject, spkiOf, type CertificatePerson } from '../../src/crypto/qualified-subject';
 import { findTokenSlot, loadPkcs11Module } from '../../src/token/pkcs11-module';
+import { startRevocationServices, type RevocationServices } from './revocation-services';
 import { softhsmModulePath } from './system';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
@@ -64,7 +65,18 @@ export interface TestPki {
   issue(publicKey: KeyObject | ArrayBuffer, person: TestPerson, validity?: { notBefore?: Date; notAfter?: Date }): Promise<x509.X509Certificate>;
   /** A PKCS#11 module handle initialised for this PKI's tokens (shared, do not finalise). */
   module: pkcs11js.PKCS11;
-  cleanup(): void;
+  /** With `revocation: true`: the OCSP responder and CRL server named in every certificate issued. */
+  revocation?: RevocationServices;
+  /** The CA's private key as a PKCS#8 PEM file (for `openssl ca`, `openssl ocsp`). */
+  caKeyFile: string;
+  /** Issues a certificate with extra extensions under any subject (responders, TSAs), with the software key it returns. */
+  issueService(subject: string, extensions: x509.Extension[]): Promise<{ certificate: x509.X509Certificate; certificateFile: string; keyFile: string; privateKey: KeyObject }>;
+  cleanup(): Promise<void>;
+}
+
+export interface TestPkiOptions {
+  /** Start OCSP and CRL services (OpenSSL on loopback) and name them in the AIA and CDP of every certificate. */
+  revocation?: boolean;
 }
 
 export interface TestTokenSpec {
@@ -177,6 +189,7 @@ export async function createTestPki(
   tokens: TestTokenSpec[] = [
     { label: 'clerk-a', keys: [{ algorithm: 'RSA-2048', person: samplePeople.ivanova }, { algorithm: 'ECDSA-P256', person: samplePeople.ivanova }] },
   ],
+  options: TestPkiOptions = {},
 ): Promise<TestPki> {
   const modulePath = softhsmModulePath;
   if (!modulePath) throw new Error('SoftHSM2 is not installed (libsofthsm2.so not found)');
@@ -208,10 +221,18 @@ export async function createTestPki(
   const caCertificateFile = join(dir, 'test-root-ca.pem');
   writeFileSync(caCertificateFile, caCertificatePem + '\n');
 
-  const issue: TestPki['issue'] = async (publicKey, person, validity = {}) =>
-    x509.X509CertificateGenerator.create({
+  const caKeyFile = join(dir, 'test-root-ca.key');
+  writeFileSync(caKeyFile, KeyObject.from(caKeys.privateKey).export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  let revocation: RevocationServices | undefined;
+  const create = async (
+    subject: string | x509.Name,
+    publicKey: KeyObject | ArrayBuffer,
+    extensions: x509.Extension[],
+    validity: { notBefore?: Date; notAfter?: Date } = {},
+  ) => {
+    const certificate = await x509.X509CertificateGenerator.create({
       serialNumber: '01' + randomBytes(8).toString('hex'),
-      subject: qualifiedSubject(person),
+      subject,
       issuer: caCertificate.subjectName,
       notBefore: validity.notBefore ?? new Date(Date.now() - 3600_000),
       notAfter: validity.notAfter ?? new Date(Date.now() + 365 * 24 * 3600_000),
@@ -220,11 +241,46 @@ export async function createTestPki(
       signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
       extensions: [
         new x509.BasicConstraintsExtension(false, undefined, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation, true),
-        new x509.ExtendedKeyUsageExtension(['1.3.6.1.5.5.7.3.2', '1.3.6.1.5.5.7.3.4']),
         await x509.AuthorityKeyIdentifierExtension.create(caCertificate, false),
+        ...(revocation
+          ? [new x509.AuthorityInfoAccessExtension({ ocsp: [revocation.ocspUrl] }), new x509.CRLDistributionPointsExtension([revocation.crlUrl])]
+          : []),
+        ...extensions,
       ],
     });
+    revocation?.register({ serialNumber: certificate.serialNumber, notAfter: certificate.notAfter });
+    return certificate;
+  };
+  const issueService: TestPki['issueService'] = async (subject, extensions) => {
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const certificate = await create(subject, publicKey, extensions);
+    const base = join(dir, `service-${certificate.serialNumber}`);
+    writeFileSync(`${base}.pem`, certificate.toString('pem') + '\n');
+    writeFileSync(`${base}.key`, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    return { certificate, certificateFile: `${base}.pem`, keyFile: `${base}.key`, privateKey };
+  };
+  if (options.revocation) {
+    const responder = await issueService('CN=EDO Clerk Test OCSP Responder', [
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.ExtendedKeyUsageExtension(['1.3.6.1.5.5.7.3.9'], true),
+    ]);
+    revocation = await startRevocationServices(dir, {
+      caCertificateFile,
+      caKeyFile,
+      responderCertificateFile: responder.certificateFile,
+      responderKeyFile: responder.keyFile,
+    });
+  }
+  const issue: TestPki['issue'] = async (publicKey, person, validity = {}) =>
+    create(
+      qualifiedSubject(person),
+      publicKey,
+      [
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation, true),
+        new x509.ExtendedKeyUsageExtension(['1.3.6.1.5.5.7.3.2', '1.3.6.1.5.5.7.3.4']),
+      ],
+      validity,
+    );
 
   const module = loadPkcs11Module(modulePath);
   const made: TestToken[] = [];
@@ -264,6 +320,7 @@ export async function createTestPki(
     }
   } catch (e) {
     module.C_Finalize();
+    await revocation?.close();
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }
@@ -278,7 +335,12 @@ export async function createTestPki(
     tokens: made,
     issue,
     module,
+    revocation,
+    caKeyFile,
+    issueService,
     cleanup() {
+      // Synchronous up to the servers' close, for callers that do not await it.
+      const closed = revocation?.close() ?? Promise.resolve();
       try {
         module.C_Finalize();
       } catch {
@@ -287,6 +349,7 @@ export async function createTestPki(
       if (previousConf === undefined) delete process.env.SOFTHSM2_CONF;
       else process.env.SOFTHSM2_CONF = previousConf;
       rmSync(dir, { recursive: true, force: true });
+      return closed;
     },
   };
 }
