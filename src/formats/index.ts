@@ -1,4 +1,5 @@
-// FNS service documents, format 1.03: build, read, and the schema files they follow.
+// FNS service documents, format 1.03, and the machine-readable power of attorney (EMCHD_1):
+// build, read, and the schema files they follow.
 
 export { FormatError } from './format-error';
 export type {
@@ -32,3 +33,27 @@ export {
   type ReceiptNoticeInput,
   type SendConfirmationInput,
 } from './service-documents';
+export {
+  buildPowerOfAttorney,
+  DEFAULT_POWER_CODES,
+  parsePowerOfAttorney,
+  POA_FILE_PREFIX,
+  POA_FORMAT_VERSION,
+  POA_MAX_BYTES,
+  POA_NAMESPACE,
+  POA_SCHEMA_FILE,
+  POWER_CLASSIFIER,
+  powerOfAttorneyFileId,
+  type KnownPowerCode,
+  type PoaOrganization,
+  type PoaPerson,
+  type PoaPower,
+  type PoaPrincipal,
+  type PoaPrincipalType,
+  type PoaRedelegation,
+  type PoaRepresentative,
+  type PoaRepresentativeType,
+  type PowerOfAttorney,
+  type PowerOfAttorneyFile,
+  type PowerOfAttorneyInput,
+} from './power-of-attorney';

@@ -1,7 +1,8 @@
-// The subset of XML Schema the FNS service documents use (sequence, choice, occurrence,
-// required attributes, string facets), written out once per format in service-documents.ts
-// from the published XSDs in ./xsd. The builders validate their own output with it before
-// writing, and the reader validates what it receives, so both name the exact place of a fault.
+// The subset of XML Schema the FNS formats use (sequence, choice, occurrence, required
+// attributes, string facets), written out once per format in service-documents.ts and
+// power-of-attorney.ts from the published XSDs in ./xsd. The builders validate their own
+// output with it before writing, and the reader validates what it receives, so both name the
+// exact place of a fault.
 
 import { FormatError } from './format-error';
 import type { XmlElement } from './xml';
@@ -15,6 +16,8 @@ export interface SimpleType {
   /** Anchored. */
   pattern?: RegExp;
   enumeration?: readonly string[];
+  /** What a pattern cannot say (a real calendar date, a range of dates). */
+  valid?: (value: string) => boolean;
 }
 
 export interface AttributeSpec {
@@ -27,14 +30,14 @@ export interface ElementSpec {
   minOccurs?: number;
   maxOccurs?: number;
   attributes?: Record<string, AttributeSpec>;
-  /** Element content: an ordered sequence, or exactly one of a choice. */
+  /** Element content: an ordered sequence, or exactly one of a choice (none, if every option has minOccurs 0). */
   sequence?: ElementSpec[];
   choice?: ElementSpec[];
   /** Simple content. */
   text?: SimpleType;
 }
 
-const xsdPattern = (source: string) => new RegExp(`^(?:${source})$`, 'u');
+export const xsdPattern = (source: string) => new RegExp(`^(?:${source})$`, 'u');
 
 /** Simple types of the 1.03 schemas (common part), with the XSD facets verbatim. */
 export const types = {
@@ -72,7 +75,8 @@ function checkValue(value: string, type: SimpleType, what: string, path: string)
     (type.minLength !== undefined && length < type.minLength) ||
     (type.maxLength !== undefined && length > type.maxLength) ||
     (type.pattern !== undefined && !type.pattern.test(value)) ||
-    (type.enumeration !== undefined && !type.enumeration.includes(value));
+    (type.enumeration !== undefined && !type.enumeration.includes(value)) ||
+    (type.valid !== undefined && !type.valid(value));
   if (bad) {
     const shown = value.length > 60 ? `${value.slice(0, 60)}…` : value;
     throw new FormatError(`${what} "${shown}" is not ${type.describe}`, path);
@@ -106,6 +110,7 @@ export function validateElement(el: XmlElement, spec: ElementSpec, parentPath = 
   if (spec.choice) {
     const [chosen, extra] = el.children;
     const names = spec.choice.map((c) => c.name).join(', ');
+    if (!chosen && spec.choice.every((c) => c.minOccurs === 0)) return;
     if (!chosen) throw new FormatError(`element ${el.name} must contain one of ${names}`, path);
     const option = spec.choice.find((c) => c.name === chosen.name);
     if (!option) throw new FormatError(`element ${el.name} must contain one of ${names}, not ${chosen.name}`, `${path}/${chosen.name}`);

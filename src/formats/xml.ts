@@ -1,7 +1,8 @@
-// A small, strict XML layer for the FNS service documents: an ordered element tree, a writer
-// that produces windows-1251 bytes (characters outside windows-1251 become character
-// references, so nothing is lost), and a reader that decodes per the XML declaration and
-// refuses what FNS formats never contain (DOCTYPE, other encodings, mixed content).
+// A small, strict XML layer for the FNS formats: an ordered element tree, a writer that
+// produces windows-1251 bytes for the service documents (characters outside windows-1251
+// become character references, so nothing is lost) or UTF-8 for the power of attorney, and a
+// reader that decodes per the XML declaration and refuses what FNS formats never contain
+// (DOCTYPE, other encodings, mixed content).
 
 import iconv from 'iconv-lite';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
@@ -17,6 +18,8 @@ export interface XmlElement {
 }
 
 export const FNS_ENCODING = 'windows-1251';
+/** The encodings FNS formats are written in: service documents windows-1251, the МЧД UTF-8. */
+export type XmlEncoding = typeof FNS_ENCODING | 'UTF-8';
 
 // Every character windows-1251 can carry; the rest is written as &#N; references.
 const WINDOWS_1251_CHARS = new Set(iconv.decode(Buffer.from(Array.from({ length: 256 }, (_, i) => i)), FNS_ENCODING));
@@ -28,7 +31,7 @@ function isXmlChar(cp: number): boolean {
   );
 }
 
-function escape(value: string, inAttribute: boolean, path: string): string {
+function escape(value: string, inAttribute: boolean, path: string, encoding: XmlEncoding): string {
   let out = '';
   for (const ch of value) {
     const cp = ch.codePointAt(0) ?? 0;
@@ -40,56 +43,75 @@ function escape(value: string, inAttribute: boolean, path: string): string {
     // Whitespace other than a space would be normalized away in an attribute, and a bare CR
     // in text would become LF: references keep them.
     else if (ch === '\r' || (inAttribute && (ch === '\n' || ch === '\t'))) out += `&#${cp};`;
-    else if (WINDOWS_1251_CHARS.has(ch) && ch !== '\ufffd') out += ch;
+    else if (encoding === 'UTF-8' || (WINDOWS_1251_CHARS.has(ch) && ch !== '\ufffd')) out += ch;
     else out += `&#${cp};`;
   }
   return out;
 }
 
-function writeElement(el: XmlElement, indent: string, path: string): string {
+function writeElement(el: XmlElement, indent: string, path: string, encoding: XmlEncoding): string {
   const here = path ? `${path}/${el.name}` : el.name;
-  const attrs = el.attributes.map(([k, v]) => ` ${k}="${escape(v, true, `${here}/@${k}`)}"`).join('');
+  const attrs = el.attributes.map(([k, v]) => ` ${k}="${escape(v, true, `${here}/@${k}`, encoding)}"`).join('');
   if (el.children.length > 0) {
-    const inner = el.children.map((c) => writeElement(c, `${indent}\t`, here)).join('');
+    const inner = el.children.map((c) => writeElement(c, `${indent}\t`, here, encoding)).join('');
     return `${indent}<${el.name}${attrs}>\n${inner}${indent}</${el.name}>\n`;
   }
-  if (el.text !== undefined && el.text !== '') return `${indent}<${el.name}${attrs}>${escape(el.text, false, here)}</${el.name}>\n`;
+  if (el.text !== undefined && el.text !== '') {
+    return `${indent}<${el.name}${attrs}>${escape(el.text, false, here, encoding)}</${el.name}>\n`;
+  }
   return `${indent}<${el.name}${attrs}/>\n`;
 }
 
-/** Serializes the tree as a windows-1251 document with its XML declaration. */
-export function writeXml(root: XmlElement): Buffer {
-  const text = `<?xml version="1.0" encoding="${FNS_ENCODING}"?>\n${writeElement(root, '', '')}`;
-  return iconv.encode(text, FNS_ENCODING);
+/** Serializes the tree with its XML declaration: windows-1251 unless told otherwise. */
+export function writeXml(root: XmlElement, encoding: XmlEncoding = FNS_ENCODING): Buffer {
+  const text = `<?xml version="1.0" encoding="${encoding}"?>\n${writeElement(root, '', '', encoding)}`;
+  return encoding === 'UTF-8' ? Buffer.from(text, 'utf8') : iconv.encode(text, FNS_ENCODING);
 }
 
 const DECLARATION = /^<\?xml\s[^?]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["'][^?]*\?>/;
 
-/** Decodes the bytes per their XML declaration, which must say windows-1251. */
-export function decodeFnsXml(bytes: Buffer): string {
-  const head = bytes.subarray(0, 200).toString('latin1');
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+/** Decodes the bytes per their XML declaration, which must name `encoding` (windows-1251 by default). */
+export function decodeFnsXml(bytes: Buffer, encoding: XmlEncoding = FNS_ENCODING): string {
+  const utf8 = encoding === 'UTF-8';
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  if (bom && !utf8) {
     throw new FormatError('the document starts with a UTF-8 byte order mark; FNS formats require windows-1251', 'encoding');
   }
+  const body = bom ? bytes.subarray(3) : bytes;
+  if ((body[0] === 0xff && body[1] === 0xfe) || (body[0] === 0xfe && body[1] === 0xff) || body[1] === 0x00) {
+    throw new FormatError(`the document is UTF-16; this format requires ${encoding}`, 'encoding');
+  }
+  const head = body.subarray(0, 200).toString('latin1');
   if (!head.startsWith('<?xml')) {
-    throw new FormatError('not an FNS XML document: it does not start with an XML declaration <?xml ... encoding="windows-1251"?>', 'encoding');
+    const message = `not an FNS XML document: it does not start with an XML declaration <?xml ... encoding="${encoding}"?>`;
+    throw new FormatError(message, 'encoding');
   }
   const declared = DECLARATION.exec(head)?.[1];
-  if (!declared) throw new FormatError('the XML declaration names no encoding; FNS formats require encoding="windows-1251"', 'encoding');
-  if (declared.toLowerCase() !== FNS_ENCODING) {
-    throw new FormatError(`the XML declaration says encoding="${declared}"; FNS formats require windows-1251`, 'encoding');
+  if (!declared) {
+    throw new FormatError(`the XML declaration names no encoding; this format requires encoding="${encoding}"`, 'encoding');
+  }
+  if (declared.toLowerCase() !== encoding.toLowerCase()) {
+    const message = `the XML declaration says encoding="${declared}"; this format requires ${encoding}`;
+    throw new FormatError(message, 'encoding');
+  }
+  if (utf8) {
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(body);
+    } catch {
+      throw new FormatError('the document declares UTF-8 but its bytes are not UTF-8 (windows-1251?)', 'encoding');
+    }
   }
   // windows-1251 Cyrillic is practically never valid UTF-8, so multi-byte UTF-8 here means
   // the writer encoded UTF-8 and only claimed windows-1251: the names would come out garbled.
-  if (bytes.some((b) => b >= 0x80)) {
+  if (body.some((b) => b >= 0x80)) {
     try {
-      new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+      new TextDecoder('utf-8', { fatal: true }).decode(body);
       throw new FormatError('the document declares windows-1251 but its bytes are UTF-8 (Cyrillic would be garbled)', 'encoding');
     } catch (e) {
       if (e instanceof FormatError) throw e;
     }
   }
-  return iconv.decode(bytes, FNS_ENCODING);
+  return iconv.decode(body, FNS_ENCODING);
 }
 
 const parser = new XMLParser({
@@ -143,14 +165,15 @@ function toElement(node: OrderedNode, path: string): XmlElement {
   return children.length > 0 ? { name, attributes, children } : { name, attributes, children, text };
 }
 
-/** Parses windows-1251 FNS XML into the element tree, or throws FormatError. */
-export function readXml(bytes: Buffer): XmlElement {
-  const text = decodeFnsXml(bytes);
+/** Parses FNS XML (windows-1251 unless told otherwise) into the element tree, or throws FormatError. */
+export function readXml(bytes: Buffer, encoding: XmlEncoding = FNS_ENCODING): XmlElement {
+  const text = decodeFnsXml(bytes, encoding);
+  // Before parsing anything: a DOCTYPE is where entity expansion ("XML bombs") would come from.
+  if (/<!DOCTYPE/i.test(text)) throw new FormatError('FNS documents carry no DOCTYPE; refusing it', 'xml');
   const valid = XMLValidator.validate(text);
   if (valid !== true) {
     throw new FormatError(`not well-formed XML: ${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`, 'xml');
   }
-  if (/<!DOCTYPE/i.test(text)) throw new FormatError('FNS documents carry no DOCTYPE; refusing it', 'xml');
   const nodes = (parser.parse(text) as OrderedNode[]).filter((n) => !('#text' in n && String(n['#text']).trim() === ''));
   const roots = nodes.filter((n) => !('#text' in n));
   if (roots.length !== 1 || roots.length !== nodes.length) throw new FormatError('an XML document must have exactly one root element', 'xml');
