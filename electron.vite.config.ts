@@ -28,7 +28,8 @@ export default defineConfig({
     plugins: [react()],
     build: {
       outDir: 'out/renderer',
-      rollupOptions: { input: { index: resolve('renderer/index.html') } },
+      // web.html: the same app for `edo-clerk web`, its window.clerk over a WebSocket.
+      rollupOptions: { input: { index: resolve('renderer/index.html'), web: resolve('renderer/web.html') } },
     },
   },
 });

@@ -36,6 +36,16 @@ export default tseslint.config(
     ),
   },
   {
+    // The web client is a second shell beside main/: it wires main's Electron-free parts (the
+    // handler registry, the services, the sandbox) to a browser, never Electron itself.
+    files: ['src/web/**/*.ts'],
+    rules: restrict(
+      'src/web/ is the browser shell: main\'s Electron-free modules only, no Electron, no React (DESIGN.md §3).',
+      ['electron', 'react', 'react-dom'],
+      [{ group: ['electron/*', '**/renderer/*', '**/server/*', '**/main/index', '**/main/window', '**/main/tray', '**/main/ipc', '**/main/preload'] }],
+    ),
+  },
+  {
     files: ['renderer/**/*.ts', 'renderer/**/*.tsx'],
     ignores: ['renderer/**/*.test.ts', 'renderer/**/*.test.tsx'],
     languageOptions: { globals: { ...globals.browser } },

@@ -7,6 +7,7 @@ import { defaultProfileDir } from '../settings/profile-dir';
 import { archiveGet, archiveList, archiveStatus, archiveVerify } from './archive';
 import * as commands from './commands';
 import { demo } from '../sandbox/cli';
+import { web } from '../web/cli';
 import { CliError, makeOutput, type Output } from './output';
 
 const usage = `edo-clerk — EDO Clerk on the command line
@@ -40,6 +41,9 @@ Commands:
                                      stops cleanly on SIGTERM
   demo                               the local sandbox: an exchange hub and a demo counterparty on this
                                      machine, in the foreground until Ctrl+C (a new profile, or one it made)
+  web [--port N] [--sandbox] [--open]
+                                     the app in a browser on this machine (127.0.0.1), until Ctrl+C; --sandbox:
+                                     a new profile gets the local sandbox at once; --open: the default browser
   archive status | list | verify [--operator-cert CERT.pem]
                                      the organization's signed-data archive at the hub, checked here
   archive get N [--out DIR]          download archived entry N and its signatures
@@ -117,6 +121,7 @@ const table: Record<string, Command> = {
   session: { options: { ...token, background: { type: 'boolean' } }, run: (p, o, _a, out) => commands.session(p, o, out) },
   agent: { options: { interval: { type: 'string' }, once: { type: 'boolean' } }, run: (p, o, _a, out) => commands.agent(p, o, out) },
   demo: { options: {}, run: demo },
+  web: { options: { port: { type: 'string' }, sandbox: { type: 'boolean' }, open: { type: 'boolean' } }, run: web },
   'archive status': { options: archiveOptions, run: archiveStatus },
   'archive list': { options: archiveOptions, run: archiveList },
   'archive verify': { options: archiveOptions, run: archiveVerify },

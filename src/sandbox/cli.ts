@@ -7,7 +7,7 @@ import { startSandbox, type SandboxEvent, type SandboxOptions } from './sandbox'
 type Options = Record<string, string | boolean | string[] | undefined>;
 
 /** Aborts on the first SIGINT or SIGTERM. */
-function terminationSignal(): AbortSignal {
+export function terminationSignal(): AbortSignal {
   const controller = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => controller.abort());
   return controller.signal;

@@ -1,0 +1,86 @@
+// `edo-clerk web`: the desktop app's own parts, with a browser tab for a window. The services,
+// the handler registry (main/clerk-main.ts → main/handlers.ts) and the sandbox are the ones
+// main/index.ts wires into Electron; only the platform differs: no tray, no start at login,
+// no folder dialog, notifications in the browser.
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createClerkMain } from '../../main/clerk-main';
+import { createCoreServices } from '../../main/core-services';
+import type { Platform } from '../../main/handlers';
+import { AppSandbox, wakesClerk } from '../../main/sandbox';
+import { contentSecurityPolicy } from '../../main/security';
+import { ProfileSettingsFile } from '../settings/settings';
+import { openInBrowser } from './open-browser';
+import { startWebServer, type WebServer } from './server';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+export const rendererDir = `${root}out/renderer`;
+
+export interface WebClientOptions {
+  profileDir: string;
+  port?: number;
+  /** A profile with no exchange server yet gets the local sandbox at once (what `npm start` does). */
+  sandboxOnFirstStart?: boolean;
+  /** Sandbox events and problems, one line each. */
+  log(line: string): void;
+}
+
+export interface RunningWebClient {
+  server: WebServer;
+  stop(): Promise<void>;
+}
+
+export async function startWebClient(options: WebClientOptions): Promise<RunningWebClient> {
+  if (!existsSync(`${rendererDir}/web.html`)) throw new Error(`The web client is not built (no ${rendererDir}/web.html): run npm run build first`);
+  const { profileDir, log } = options;
+  const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string };
+  const clerkRef: { current?: Awaited<ReturnType<typeof createClerkMain>> } = {};
+  const sandbox = new AppSandbox({
+    profileDir,
+    hubScript: `${root}bin/edo-hub.js`,
+    onEvent: (event) => {
+      if (event.type === 'error' || event.type === 'hub-stopped') log(`local sandbox: ${event.type === 'error' ? event.message : `the hub stopped (exit ${event.code})`}`);
+      if (wakesClerk(event)) void clerkRef.current?.scheduler.trigger('schedule');
+    },
+  });
+  const firstStart = !new ProfileSettingsFile(profileDir).exists();
+  if (sandbox.inUse() || (firstStart && options.sandboxOnFirstStart)) await sandbox.start();
+
+  const platform: Platform = {
+    appInfo: () => ({ name: 'EDO Clerk', version: pkg.version }),
+    // The browser runs on this machine: an allowlisted link opens in its default browser.
+    openExternal: async (url) => void openInBrowser(url),
+    // A desktop's parts: nothing starts a web client at login.
+    setStartAtLogin: () => {},
+    startSandbox: () => sandbox.start(),
+  };
+  const serverRef: { current?: WebServer } = {};
+  const services = await createCoreServices(profileDir);
+  const clerk = await createClerkMain({
+    services,
+    platform,
+    externalOrigins: [],
+    notify: (n) => serverRef.current?.notify({ title: n.title, body: n.body, view: n.view }),
+    onTrayState: () => {},
+  });
+  clerkRef.current = clerk;
+  let server: WebServer;
+  try {
+    server = await startWebServer({ rendererDir, dispatch: clerk.dispatch, events: clerk.events, contentSecurityPolicy, port: options.port });
+  } catch (e) {
+    await clerk.stop();
+    services.close();
+    await sandbox.stop();
+    throw e;
+  }
+  serverRef.current = server;
+  return {
+    server,
+    async stop() {
+      await server.close();
+      await clerk.stop();
+      services.close();
+      await sandbox.stop();
+    },
+  };
+}
