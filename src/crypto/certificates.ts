@@ -3,7 +3,11 @@
 import { X509Certificate, createHash } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate, type Name, type AttributeValue } from '@peculiar/asn1-x509';
-import { readChildren, readElement } from './der';
+import { isGostKey, publicKeyFromSpki } from './algorithms';
+import { readChildren, readElement, readObjectIdentifier } from './der';
+import { gostOids, spkiOfCertificate } from './gost-keys';
+import { gostVerify } from './gost3410';
+import { streebog } from './streebog';
 
 export interface CertificateIdentity {
   commonName: string;
@@ -150,9 +154,15 @@ export class KnownCertificate {
   readonly asn = once(() => parseCertificate(this.der));
   /** node:crypto's view (OpenSSL); throws what OpenSSL says. */
   readonly x509 = once(() => new X509Certificate(this.der));
-  readonly publicKey = once(() => this.x509().publicKey);
+  /** node:crypto's key for RSA and ECDSA, ours for GOST (which node:crypto cannot load). */
+  readonly publicKey = once(() => publicKeyFromSpki(spkiOfCertificate(this.der)));
   readonly sha256 = once(() => createHash('sha256').update(this.der).digest());
   readonly issuerAndSerial = once(() => issuerAndSerial(this.der));
+  /** The exact DER of the subject Name. */
+  readonly subjectName = once(() => {
+    const fields = readChildren(readChildren(readElement(this.der).contents)[0]!.contents);
+    return fields[(fields[0]!.tag === 0xa0 ? 1 : 0) + 4]!.encoded;
+  });
   /** The key identifier of the subjectKeyIdentifier extension, if there is one. */
   readonly subjectKeyIdentifier = once(() => {
     const extension = this.asn().tbsCertificate.extensions?.find((e) => e.extnID === '2.5.29.14');
@@ -165,6 +175,23 @@ export class KnownCertificate {
     const identity = this.identityValue();
     return { ...identity, notBefore: new Date(identity.notBefore), notAfter: new Date(identity.notAfter), certificate: Buffer.from(identity.certificate) };
   }
+}
+
+/**
+ * Whether `parent` signed `child`. node:crypto checks RSA and ECDSA; a GOST issuer's
+ * signature (s‖r over Streebog of the TBSCertificate, RFC 9215 §3) is checked here, with the
+ * issuer name matched byte for byte and the issuer required to be a CA, as OpenSSL would.
+ */
+function issuedBy(child: KnownCertificate, parent: KnownCertificate): boolean {
+  const parentKey = parent.publicKey();
+  if (!isGostKey(parentKey)) return child.x509().checkIssued(parent.x509()) && child.x509().verify(parentKey);
+  const [tbs, algorithm, signature] = readChildren(readElement(child.der).contents);
+  const oid = readObjectIdentifier(readChildren(algorithm!.contents)[0]!);
+  const bits = parentKey.curve.bits;
+  if (oid !== (bits === 256 ? gostOids.signWithDigest256 : gostOids.signWithDigest512)) return false;
+  if (!parent.x509().ca || !child.issuerAndSerial().issuer.equals(parent.subjectName())) return false;
+  if (signature!.tag !== 0x03 || signature!.contents[0] !== 0) return false;
+  return gostVerify(parentKey, streebog(bits, tbs!.encoded), signature!.contents.subarray(1));
 }
 
 /** A Map kept to its `limit` newest-used entries. */
@@ -239,35 +266,41 @@ export function chainOf(leaf: KnownCertificate, intermediates: KnownCertificate[
 }
 
 function findChain(leafCertificate: KnownCertificate, intermediates: KnownCertificate[], trustedRoots: KnownCertificate[]): ChainResult {
-  const parse = (certificate: KnownCertificate): X509Certificate | undefined => {
+  const parses = (certificate: KnownCertificate): boolean => {
     try {
-      return certificate.x509();
+      certificate.x509();
+      return true;
     } catch {
-      return undefined;
+      return false;
     }
   };
-  const leafCert = parse(leafCertificate);
-  if (!leafCert) return { ok: false, message: 'the signer certificate cannot be parsed' };
-  const roots = trustedRoots.map(parse).filter((c): c is X509Certificate => c !== undefined);
-  const isTrusted = (c: X509Certificate) => roots.some((r) => r.raw.equals(c.raw));
-  const others = intermediates.map(parse).filter((c): c is X509Certificate => c !== undefined && c.ca && !isTrusted(c));
+  if (!parses(leafCertificate)) return { ok: false, message: 'the signer certificate cannot be parsed' };
+  const roots = trustedRoots.filter(parses);
+  const isTrusted = (c: KnownCertificate) => roots.some((r) => r.der.equals(c.der));
+  const others = intermediates.filter((c) => parses(c) && c.x509().ca && !isTrusted(c));
   if (roots.length === 0) return { ok: false, message: 'no trusted root certificates are configured' };
 
-  const issuedBy = (child: X509Certificate, parent: X509Certificate) => child.checkIssued(parent) && child.verify(parent.publicKey);
-  const extend = (path: X509Certificate[]): X509Certificate[] | undefined => {
+  const signed = (child: KnownCertificate, parent: KnownCertificate) => {
+    try {
+      return issuedBy(child, parent);
+    } catch {
+      return false; // an unreadable key or signature issues nothing
+    }
+  };
+  const extend = (path: KnownCertificate[]): KnownCertificate[] | undefined => {
     const current = path[path.length - 1]!;
     if (isTrusted(current)) return path;
     if (path.length >= maxChainLength) return undefined;
-    for (const root of roots) if (issuedBy(current, root)) return [...path, root];
+    for (const root of roots) if (signed(current, root)) return [...path, root];
     for (const next of others) {
-      if (path.some((c) => c.raw.equals(next.raw)) || !issuedBy(current, next)) continue;
+      if (path.some((c) => c.der.equals(next.der)) || !signed(current, next)) continue;
       const found = extend([...path, next]);
       if (found) return found;
     }
     return undefined;
   };
-  const chain = extend([leafCert]);
-  if (chain) return { ok: true, chain };
+  const chain = extend([leafCertificate]);
+  if (chain) return { ok: true, chain: chain.map((c) => c.x509()) };
   const leafIdentity = leafCertificate.identity();
   return { ok: false, message: `no chain from "${leafIdentity.subject}" (issuer "${leafIdentity.issuer}") to a trusted root` };
 }

@@ -2,13 +2,25 @@
 // a service document or an authentication nonce is signed with, and how a received signature
 // is checked. Built by hand with DER helpers so that the bytes signed are exactly the bytes
 // sent; read straight from the DER (signed-data.ts); verified with node:crypto.
-import { X509Certificate, createHash, verify as verifySignature, type KeyObject } from 'node:crypto';
+import { createHash, verify as verifySignature, type X509Certificate } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier, Time } from '@peculiar/asn1-x509';
-import { algorithmForKey, algorithmForSignerInfo, algorithmSpec, oids, type AlgorithmSpec } from './algorithms';
+import {
+  algorithmForKey,
+  algorithmForSignerInfo,
+  algorithmSpec,
+  describeKey,
+  isGostKey,
+  isKazakhGostOid,
+  oids,
+  type AlgorithmSpec,
+  type PublicKey,
+} from './algorithms';
 import { chainOf, describeCertificate, issuerAndSerial, knownCertificate, type CertificateIdentity, type KnownCertificate } from './certificates';
 import { objectIdentifier, octetString, readChildren, readElement, sequence, setOf, tlv } from './der';
-import { digestContent, type ContentSource } from './digest';
+import { createDigest, digestContent, type ContentSource, type DigestAlgorithm } from './digest';
+import { keyAlgorithmOid, spkiOfCertificate } from './gost-keys';
+import { gostVerify } from './gost3410';
 import { attributeValue, Malformed, readSignedData, type ReceivedSignature, type ReceivedSignerInfo } from './signed-data';
 import type { SignatureAlgorithm, Signer } from './signer';
 
@@ -34,12 +46,24 @@ function encodeTime(date: Date): Buffer {
   return year >= 1950 && year < 2050 ? tlv(0x17, Buffer.from(`${digits.slice(2)}Z`, 'ascii')) : tlv(0x18, Buffer.from(`${digits}Z`, 'ascii'));
 }
 
-/** ESS SigningCertificateV2 (RFC 5035) with one ESSCertIDv2: SHA-256 (the default, so omitted) and IssuerSerial. */
-function signingCertificateV2(certificate: Buffer): Buffer {
+/**
+ * ESS SigningCertificateV2 (RFC 5035) with one ESSCertIDv2 and IssuerSerial: SHA-256 (the
+ * default, so omitted), or for GOST the signature's Streebog, named with NULL as OpenSSL's
+ * -cades writes it.
+ */
+function signingCertificateV2(certificate: Buffer, spec: AlgorithmSpec): Buffer {
   const { issuer, serial } = issuerAndSerial(certificate);
-  const certHash = createHash('sha256').update(certificate).digest();
+  const gost = spec.keyType === 'gost';
   const issuerSerial = sequence(sequence(tlv(0xa4, issuer)), serial);
-  return sequence(sequence(sequence(octetString(certHash), issuerSerial)));
+  const hashAlgorithm = gost ? [algorithmIdentifier(spec.digestOid, true)] : [];
+  return sequence(sequence(sequence(...hashAlgorithm, octetString(hashOf(gost ? spec.hash : 'sha256', certificate)), issuerSerial)));
+}
+
+function hashOf(hash: DigestAlgorithm | 'sha512', data: Buffer): Buffer {
+  if (hash === 'sha512') return createHash(hash).update(data).digest();
+  const digest = createDigest(hash);
+  digest.update(data);
+  return digest.digest();
 }
 
 export interface SignOptions {
@@ -53,7 +77,7 @@ export interface SignOptions {
 export async function signDetached(content: ContentSource, signer: Signer, options: SignOptions = {}): Promise<Buffer> {
   const spec = algorithmSpec(signer.algorithm);
   const certificate = signer.certificate;
-  const keySpec = algorithmForKey(new X509Certificate(certificate).publicKey);
+  const keySpec = algorithmForKey(spkiOfCertificate(certificate));
   if (keySpec?.name !== spec.name) {
     throw new Error(`The signer's certificate key does not fit its algorithm ${spec.name} (${signer.description})`);
   }
@@ -62,7 +86,7 @@ export async function signDetached(content: ContentSource, signer: Signer, optio
     attribute(oids.contentType, objectIdentifier(oids.data)),
     attribute(oids.signingTime, encodeTime(options.signingTime ?? new Date())),
     attribute(oids.messageDigest, octetString(digest)),
-    attribute(oids.signingCertificateV2, signingCertificateV2(certificate)),
+    attribute(oids.signingCertificateV2, signingCertificateV2(certificate, spec)),
   ]);
   // The signature covers the attributes as a SET (tag 0x31); the SignerInfo carries them as [0] IMPLICIT.
   const signature = await signer.sign(signedAttributes);
@@ -70,14 +94,14 @@ export async function signDetached(content: ContentSource, signer: Signer, optio
   const signerInfo = sequence(
     integerOne,
     sequence(issuer, serial),
-    algorithmIdentifier(spec.digestOid),
+    algorithmIdentifier(spec.digestOid, spec.digestNullParameters),
     Buffer.concat([Buffer.from([0xa0]), signedAttributes.subarray(1)]),
     algorithmIdentifier(spec.signatureOid, spec.nullParameters),
     octetString(signature),
   );
   const signedData = sequence(
     integerOne,
-    setOf([algorithmIdentifier(spec.digestOid)]),
+    setOf([algorithmIdentifier(spec.digestOid, spec.digestNullParameters)]),
     sequence(objectIdentifier(oids.data)),
     tlv(0xa0, certificate, ...(options.certificates ?? []).filter((c) => !c.equals(certificate))),
     setOf([signerInfo]),
@@ -149,7 +173,13 @@ function findSignerCertificate(signerInfo: ReceivedSignerInfo, certificates: Kno
   return undefined;
 }
 
-const essHashes: Record<string, string> = { [oids.sha256]: 'sha256', [oids.sha384]: 'sha384', '2.16.840.1.101.3.4.2.3': 'sha512' };
+const essHashes: Record<string, DigestAlgorithm | 'sha512'> = {
+  [oids.sha256]: 'sha256',
+  [oids.sha384]: 'sha384',
+  '2.16.840.1.101.3.4.2.3': 'sha512',
+  [oids.streebog256]: 'streebog256',
+  [oids.streebog512]: 'streebog512',
+};
 
 /** CAdES binds the signer certificate by hash (signingCertificateV2); a mismatch is a substituted certificate. */
 function checkSigningCertificate(signerInfo: ReceivedSignerInfo, certificate: KnownCertificate): string | undefined {
@@ -159,14 +189,14 @@ function checkSigningCertificate(signerInfo: ReceivedSignerInfo, certificate: Kn
     const [certs] = readChildren(readElement(value).contents);
     const [essCertId] = readChildren(certs!.contents);
     const fields = readChildren(essCertId!.contents);
-    let hash = 'sha256';
+    let hash: DigestAlgorithm | 'sha512' | undefined = 'sha256';
     if (fields[0]!.tag === 0x30) {
       const oid = AsnConvert.parse(fields.shift()!.encoded, AlgorithmIdentifier).algorithm;
-      hash = essHashes[oid] ?? '';
+      hash = essHashes[oid];
       if (!hash) return `The signingCertificateV2 attribute uses an unsupported hash ${oid}`;
     }
     const certHash = fields[0]!;
-    const expected = hash === 'sha256' ? certificate.sha256() : createHash(hash).update(certificate.der).digest();
+    const expected = hash === 'sha256' ? certificate.sha256() : hashOf(hash, certificate.der);
     if (certHash.tag !== 0x04 || !certHash.contents.equals(expected)) {
       return 'The signingCertificateV2 attribute names another certificate than the one included as the signer\'s';
     }
@@ -176,8 +206,19 @@ function checkSigningCertificate(signerInfo: ReceivedSignerInfo, certificate: Kn
   }
 }
 
-function checkSignature(spec: AlgorithmSpec, key: KeyObject, data: Buffer, signature: Buffer): boolean {
+/**
+ * Kazakhstan's GOST 34.10-2015 (NCA RK OIDs 1.2.398.3.10.1.1.2.*), by the key or the
+ * SignerInfo: its byte order is unproven against NCA's own software, so no answer may be
+ * "valid" until it is.
+ */
+function kazakhAlgorithm(signerInfo: ReceivedSignerInfo, certificate: KnownCertificate): string | undefined {
+  const oid = [keyAlgorithmOid(spkiOfCertificate(certificate.der)), signerInfo.signatureAlgorithm].find(isKazakhGostOid);
+  return oid ? `GOST 34.10-2015 of Kazakhstan (NCA RK, ${oid})` : undefined;
+}
+
+function checkSignature(spec: AlgorithmSpec, key: PublicKey, data: Buffer, signature: Buffer): boolean {
   try {
+    if (isGostKey(key)) return gostVerify(key, hashOf(spec.hash, data), signature);
     return verifySignature(spec.hash, data, key, signature);
   } catch {
     return false;
@@ -238,7 +279,12 @@ async function checkSignedData(
     return result();
   }
   let signer: CertificateIdentity;
-  let publicKey: KeyObject;
+  let publicKey: PublicKey;
+  const kazakh = kazakhAlgorithm(signerInfo, certificate);
+  if (kazakh) {
+    problems.push({ code: 'unsupported-algorithm', message: `The signature algorithm ${kazakh} is not supported yet` });
+    return result({ signer: certificate.identity() });
+  }
   try {
     signer = certificate.identity();
     publicKey = certificate.publicKey();
@@ -250,7 +296,7 @@ async function checkSignedData(
   if (!spec) {
     problems.push({
       code: 'unsupported-algorithm',
-      message: `Unsupported signature algorithm: key ${publicKey.asymmetricKeyType}${publicKey.asymmetricKeyDetails?.namedCurve ? ' ' + publicKey.asymmetricKeyDetails.namedCurve : ''}, digest ${signerInfo.digestAlgorithm}, signature ${signerInfo.signatureAlgorithm}`,
+      message: `Unsupported signature algorithm: key ${describeKey(publicKey)}, digest ${signerInfo.digestAlgorithm}, signature ${signerInfo.signatureAlgorithm}`,
     });
     return result({ signer });
   }

@@ -4,8 +4,8 @@
 // It lives in src/crypto so the hub (which may import only src/crypto) can sign too;
 // src/token/signer.ts re-exports it.
 
-/** Signature algorithms of DESIGN.md §5; the table in algorithms.ts stays open for GOST R 34.10-2012. */
-export type SignatureAlgorithm = 'RSA-PKCS1-SHA256' | 'ECDSA-P256-SHA256' | 'ECDSA-P384-SHA384';
+/** Signature algorithms of DESIGN.md §5 (the table in algorithms.ts). */
+export type SignatureAlgorithm = 'RSA-PKCS1-SHA256' | 'ECDSA-P256-SHA256' | 'ECDSA-P384-SHA384' | 'GOST2012-256' | 'GOST2012-512';
 
 export interface Signer {
   /** DER of the signer's X.509 certificate. */
@@ -16,7 +16,7 @@ export interface Signer {
   /**
    * Signs `data` (for CMS: the DER of the signed attributes) with the algorithm's hash.
    * Returns the signature value as CMS carries it: PKCS#1 v1.5 bytes for RSA, a DER
-   * SEQUENCE { r, s } for ECDSA.
+   * SEQUENCE { r, s } for ECDSA, s‖r (big-endian halves) for GOST R 34.10-2012.
    */
   sign(data: Buffer): Promise<Buffer>;
 }

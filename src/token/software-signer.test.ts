@@ -2,11 +2,11 @@
 // (the OS keychain when there is one), signatures OpenSSL accepts, wrong passwords named.
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { keychain } from '../../test/support/system';
+import { keychain, opensslGost } from '../../test/support/system';
 import { signDetached, verifyDetached } from '../crypto/cms';
 import { pemToDer } from '../crypto/certificates';
 import { OsKeychain } from '../settings/keychain';
@@ -133,6 +133,65 @@ describe('SoftwareSigner from PEM', () => {
     const b = makeKey('P-256', 'pem-b');
     const error = await loadError(SoftwareSigner.load({ kind: 'pem', keyPath: a.key, certificatePath: b.cert }, new MemorySecrets()));
     expect(error.code).toBe('certificate-not-found');
+  });
+});
+
+const gost = opensslGost();
+describe.skipIf(!gost.ok)(`SoftwareSigner with GOST R 34.10-2012 keys made by OpenSSL ${gost.reason}`, () => {
+  /** A GOST key and a self-signed certificate made by OpenSSL's GOST engine. */
+  function makeGostKey(bits: 256 | 512, name: string, encrypt: boolean): { key: string; cert: string } {
+    const key = join(dir, `${name}.key.pem`);
+    const cert = join(dir, `${name}.cert.pem`);
+    const cipher = encrypt ? ['-aes-256-cbc', '-pass', `pass:${password}`] : [];
+    openssl(['genpkey', '-engine', 'gost', '-algorithm', `gost2012_${bits}`, '-pkeyopt', 'paramset:A', ...cipher, '-out', key]);
+    const passin = encrypt ? ['-passin', `pass:${password}`] : [];
+    openssl(['req', '-engine', 'gost', '-utf8', '-x509', '-new', '-key', key, ...passin, `-md_gost12_${bits}`, '-days', '30', '-subj', `/CN=Агент ГОСТ ${name}/O=ООО Ромашка`,
+      '-out', cert]);
+    return { key, cert };
+  }
+  const gostCheck = async (signer: SoftwareSigner, cert: string) => {
+    const signature = await signDetached({ path: documentPath }, signer);
+    const sigFile = join(dir, `${randomUUID()}.p7s`);
+    writeFileSync(sigFile, signature);
+    openssl(['cms', '-verify', '-engine', 'gost', '-binary', '-inform', 'DER', '-in', sigFile, '-content', documentPath, '-CAfile', cert, '-purpose', 'any',
+      '-out', '/dev/null']);
+    expect((await verifyDetached(signature, document, { trustedRoots: pemToDer(readFileSync(cert, 'utf8')) })).problems).toEqual([]);
+  };
+
+  it.each([256, 512] as const)('loads a plain PKCS#8 %i-bit key and signs what OpenSSL accepts', async (bits) => {
+    const { key, cert } = makeGostKey(bits, `gost-plain-${bits}`, false);
+    const signer = await SoftwareSigner.load({ kind: 'pem', keyPath: key, certificatePath: cert }, new MemorySecrets());
+    expect(signer.algorithm).toBe(`GOST2012-${bits}`);
+    await gostCheck(signer, cert);
+  });
+
+  it.each([256, 512] as const)('decrypts an encrypted PKCS#8 %i-bit key (PBES2, AES-256), and names a wrong password', async (bits) => {
+    const { key, cert } = makeGostKey(bits, `gost-enc-${bits}`, true);
+    const secrets = new MemorySecrets();
+    await secrets.set('key-password', password);
+    await gostCheck(await SoftwareSigner.load({ kind: 'pem', keyPath: key, certificatePath: cert, passwordName: 'key-password' }, secrets), cert);
+    await secrets.set('key-password', 'wrong');
+    const wrong = await loadError(SoftwareSigner.load({ kind: 'pem', keyPath: key, certificatePath: cert, passwordName: 'key-password' }, secrets));
+    expect(wrong.code).toBe('password-incorrect');
+    expect(wrong.message).toContain(key);
+  });
+
+  it('refuses a GOST key with another key\'s certificate', async () => {
+    const a = makeGostKey(256, 'gost-a', false);
+    const b = makeGostKey(256, 'gost-b', false);
+    expect((await loadError(SoftwareSigner.load({ kind: 'pem', keyPath: a.key, certificatePath: b.cert }, new MemorySecrets()))).code).toBe('certificate-not-found');
+  });
+
+  it('names a CryptoPro key container as unreadable, the folder or one of its files', async () => {
+    const container = join(dir, 'ab12cd34.000');
+    mkdirSync(container);
+    for (const file of ['header.key', 'masks.key', 'masks2.key', 'name.key', 'primary.key', 'primary2.key']) writeFileSync(join(container, file), randomUUID());
+    for (const keyPath of [container, join(container, 'primary.key')]) {
+      const error = await loadError(SoftwareSigner.load({ kind: 'pem', keyPath, certificatePath: join(dir, 'none.pem') }, new MemorySecrets()));
+      expect(error.code).toBe('key-invalid');
+      expect(error.message).toContain(keyPath);
+      expect(error.message).toMatch(/CryptoPro key container/);
+    }
   });
 });
 

@@ -1,11 +1,15 @@
 // The unattended agent's software key (DESIGN.md §2, mode `server`): a PKCS#12 (.pfx) file or
 // a PEM key and certificate. The password comes from the OS keychain by name, never from a file
-// or a command line. node-forge reads PKCS#12 only; signing is node:crypto's (KeySigner).
-import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+// or a command line. node-forge reads PKCS#12 only; PEM keys (GOST ones too) are read by
+// src/crypto/private-keys.ts; signing is KeySigner's.
+import { createPrivateKey } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import forge from 'node-forge';
 import { readCertificates } from '../crypto/certificates';
-import { KeySigner } from '../crypto/key-signer';
+import { gostPrivateKeyFromPkcs8 } from '../crypto/gost-keys';
+import { KeySigner, keyFitsCertificate, type PrivateKey } from '../crypto/key-signer';
+import { cryptoProContainerFiles, KeyPasswordError, readPrivateKey } from '../crypto/private-keys';
 import type { SecretStore } from '../settings/keychain';
 
 export type SoftwareKeyErrorCode = 'key-file-not-found' | 'password-missing' | 'password-incorrect' | 'key-invalid' | 'certificate-not-found';
@@ -25,7 +29,24 @@ export type SoftwareKeySource =
   | { kind: 'pkcs12'; path: string; passwordName: string }
   | { kind: 'pem'; keyPath: string; certificatePath: string; /** For an encrypted PEM key. */ passwordName?: string };
 
+/** A CryptoPro container (the folder, or one of its files) is named as such: no open tool reads its masked keys. */
+async function refuseCryptoProContainer(path: string): Promise<void> {
+  const isDirectory = await stat(path).then((s) => s.isDirectory(), () => false);
+  const folder = isDirectory ? path : dirname(path);
+  const files = await readdir(folder).catch(() => [] as string[]);
+  const inContainer = cryptoProContainerFiles.every((f) => files.includes(f));
+  if (inContainer && (isDirectory || cryptoProContainerFiles.includes(basename(path)))) {
+    throw new SoftwareKeyError(
+      'key-invalid',
+      `${path} is a CryptoPro key container (${cryptoProContainerFiles.join(', ')}): its keys are stored in CryptoPro's ` +
+        'proprietary masked format, which EDO Clerk cannot read. Use the key on its token, or export it as a PKCS#8 PEM file',
+      path,
+    );
+  }
+}
+
 async function readKeyFile(path: string): Promise<Buffer> {
+  await refuseCryptoProContainer(path);
   try {
     return await readFile(path);
   } catch (e) {
@@ -59,7 +80,7 @@ function withUtf8Pbkdf2<T>(pfxPassword: string, parse: () => T): T {
 }
 
 /** The private key and the matching certificate (among a chain) from PKCS#12 bytes. */
-export function parsePkcs12(bytes: Buffer, pfxPassword: string, path = 'the PKCS#12 file'): { privateKey: KeyObject; certificate: Buffer; chain: Buffer[] } {
+export function parsePkcs12(bytes: Buffer, pfxPassword: string, path = 'the PKCS#12 file'): { privateKey: PrivateKey; certificate: Buffer; chain: Buffer[] } {
   let p12: forge.pkcs12.Pkcs12Pfx;
   try {
     p12 = withUtf8Pbkdf2(pfxPassword, () => forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(forge.util.createBuffer(bytes.toString('binary'))), pfxPassword));
@@ -76,14 +97,15 @@ export function parsePkcs12(bytes: Buffer, pfxPassword: string, path = 'the PKCS
     .map((bag) => {
       // forge only models RSA keys; any other key type comes back as its PrivateKeyInfo ASN.1.
       if (bag.key) return createPrivateKey(forge.pki.privateKeyToPem(bag.key));
-      return createPrivateKey({ key: Buffer.from(forge.asn1.toDer(bag.asn1!).getBytes(), 'binary'), format: 'der', type: 'pkcs8' });
+      const der = Buffer.from(forge.asn1.toDer(bag.asn1!).getBytes(), 'binary');
+      return gostPrivateKeyFromPkcs8(der) ?? createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
     });
   const certificates = bags
     .filter((bag) => bag.type === forge.pki.oids.certBag)
     .map((bag) => Buffer.from(forge.asn1.toDer(bag.cert ? forge.pki.certificateToAsn1(bag.cert) : bag.asn1!).getBytes(), 'binary'));
   if (keys.length === 0) throw new SoftwareKeyError('key-invalid', `${path} holds no private key`, path);
   for (const privateKey of keys) {
-    const certificate = certificates.find((der) => new X509Certificate(der).checkPrivateKey(privateKey));
+    const certificate = certificates.find((der) => keyFitsCertificate(privateKey, der));
     if (certificate) return { privateKey, certificate, chain: certificates.filter((c) => c !== certificate) };
   }
   throw new SoftwareKeyError('certificate-not-found', `${path} holds no certificate for its private key`, path);
@@ -93,7 +115,7 @@ export class SoftwareSigner extends KeySigner {
   /** Other certificates the file carried (intermediate CAs). */
   readonly chain: Buffer[];
 
-  private constructor(privateKey: KeyObject, certificate: Buffer, chain: Buffer[], source: string) {
+  private constructor(privateKey: PrivateKey, certificate: Buffer, chain: Buffer[], source: string) {
     super(privateKey, certificate, `software key ${source}`);
     this.chain = chain;
   }
@@ -109,24 +131,19 @@ export class SoftwareSigner extends KeySigner {
       throw new SoftwareKeyError('password-missing', `The key ${source.keyPath} is encrypted: name its password secret in the key settings`, source.keyPath);
     }
     const passphrase = source.passwordName === undefined ? undefined : await password(secrets, source.passwordName, source.keyPath);
-    let privateKey: KeyObject;
+    let privateKey: PrivateKey;
     try {
-      privateKey = createPrivateKey({ key: keyBytes, format: 'pem', passphrase });
+      privateKey = readPrivateKey(keyBytes, passphrase);
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
-      if (passphrase !== undefined && /bad decrypt|passphrase|password|DECODER routines::unsupported/i.test(message)) {
+      // node:crypto says "unsupported" when a wrong password yields garbage in an old PEM encryption.
+      if ((e instanceof KeyPasswordError && e.reason === 'incorrect') || (passphrase !== undefined && /DECODER routines::unsupported/i.test(message))) {
         throw new SoftwareKeyError('password-incorrect', `The key ${source.keyPath} cannot be decrypted with the password stored in the keychain (wrong password)`, source.keyPath);
       }
-      throw new SoftwareKeyError('key-invalid', `${source.keyPath} is not a readable PEM private key: ${message}`, source.keyPath);
+      throw new SoftwareKeyError('key-invalid', `${source.keyPath} is not a readable private key: ${message}`, source.keyPath);
     }
     const certificates = readCertificates(await readKeyFile(source.certificatePath));
-    const certificate = certificates.find((der) => {
-      try {
-        return new X509Certificate(der).checkPrivateKey(privateKey);
-      } catch {
-        return false;
-      }
-    });
+    const certificate = certificates.find((der) => keyFitsCertificate(privateKey, der));
     if (!certificate) throw new SoftwareKeyError('certificate-not-found', `${source.certificatePath} holds no certificate for the key ${source.keyPath}`, source.certificatePath);
     return new SoftwareSigner(privateKey, certificate, certificates.filter((c) => c !== certificate), source.keyPath);
   }

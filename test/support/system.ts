@@ -1,5 +1,6 @@
 // Tests that need a part of the system (SoftHSM, the OS keychain, Chromium) skip with a
 // reason where it is missing; under CI=true a missing part fails instead of skipping.
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 export interface SystemPart {
@@ -42,4 +43,15 @@ export function keychain(): SystemPart {
     process.platform !== 'linux' || !!process.env.DBUS_SESSION_BUS_ADDRESS,
     'no D-Bus session bus; run inside dbus-run-session with gnome-keyring unlocked (see .ci/run)',
   );
+}
+
+/** OpenSSL with Debian's GOST engine (libengine-gost-openssl): the independent judge of GOST signatures. */
+export function opensslGost(): SystemPart {
+  let present: boolean;
+  try {
+    present = execFileSync('openssl', ['engine', '-t', 'gost'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).includes('available');
+  } catch {
+    present = false;
+  }
+  return systemPart('OpenSSL with the GOST engine', present, 'install the libengine-gost-openssl package (`openssl engine -t gost` must say available)');
 }
