@@ -5,8 +5,9 @@
 // seen is shared by the app and the CLI of one profile.
 import { ArchiveVerificationError } from '../src/archive/errors';
 import type { ArchivedEntry } from '../src/archive/entry';
-import { ArchiveHttpError, HttpArchiveSource } from '../src/archive/http-source';
-import { HttpOrganizationClient } from '../src/archive/organization-client';
+import { HttpArchiveSource } from '../src/exchange/archive-client';
+import { HubError, type HttpExchangeClient } from '../src/exchange/http-client';
+import { HttpOrganizationClient } from '../src/exchange/organization-client';
 import { archivePaths, archiveStatusOf, pinnedOperatorCertificate, ReceiptFile, saveOriginal, verifyArchive } from '../src/archive/profile-archive';
 import type {
   ArchiveEntryRow,
@@ -39,19 +40,13 @@ export interface OrganizationService {
   journal(after: number, limit: number): Promise<OrganizationJournal>;
 }
 
-/** The profile logged in at the hub: its bearer token and who it is. */
+/** The profile logged in at the hub, and who it is. */
 export interface HubLogin {
-  url: string;
-  accessToken: string;
-  expiresAt: string;
+  /** Logged in as the profile; it logs in again by itself when the hub no longer takes its token. */
+  client: HttpExchangeClient;
   userId: string;
   userName: string;
-  /** The operator certificate as the hub names it (pinned at first use). */
-  operatorCertificate(): Promise<Buffer>;
 }
-
-/** A token this close to its end is not used for a new call. */
-const expiryMarginMs = 60_000;
 
 type Verdict = Pick<ArchiveEntryRow, 'verification' | 'problem' | 'message'>;
 
@@ -59,35 +54,23 @@ function rowOf(entry: ArchivedEntry, verdict: Verdict): ArchiveEntryRow {
   return { index: entry.index, kind: entry.kind, fileName: entry.fileName, size: entry.size, archivedAt: entry.archivedAt, signatures: entry.signatures.length, ...verdict };
 }
 
-const isRefusal = (e: unknown): e is ArchiveHttpError => e instanceof ArchiveHttpError && (e.status === 403 || e.code === 'forbidden');
+const isRefusal = (e: unknown): e is HubError => e instanceof HubError && (e.status === 403 || e.code === 'forbidden');
 
 const jsonText = (value: unknown): string | null => (value === undefined || value === null ? null : JSON.stringify(value));
 
 export function createArchiveServices(profileDir: string, login: () => Promise<HubLogin>): { archive: ArchiveService; organization: OrganizationService } {
   let current: Promise<HubLogin> | undefined;
-  const connection = async (): Promise<HubLogin> => {
+  /** One login for every call (the client renews it on 401); a failed login is tried again next time. */
+  const withHub = async <T>(call: (hub: HubLogin) => Promise<T>): Promise<T> => {
     current ??= login().catch((e: unknown) => {
       current = undefined;
       throw e;
     });
-    const hub = await current;
-    if (Date.parse(hub.expiresAt) - expiryMarginMs > Date.now()) return hub;
-    current = undefined;
-    return connection();
+    return call(await current);
   };
-  /** One call with the kept login; a 401 (the hub restarted, the token ended) logs in again once. */
-  const withHub = async <T>(call: (hub: HubLogin) => Promise<T>): Promise<T> => {
-    const hub = await connection();
-    try {
-      return await call(hub);
-    } catch (e) {
-      if (!(e instanceof ArchiveHttpError && e.status === 401)) throw e;
-      current = undefined;
-      return call(await connection());
-    }
-  };
-  const source = (hub: HubLogin) => new HttpArchiveSource({ url: hub.url, token: hub.accessToken });
-  const operatorCertificate = (hub: HubLogin) => pinnedOperatorCertificate(profileDir, () => hub.operatorCertificate());
+  const source = (hub: HubLogin) => new HttpArchiveSource(hub.client);
+  const operatorCertificate = (hub: HubLogin) =>
+    pinnedOperatorCertificate(profileDir, async () => Buffer.from((await hub.client.operator()).certificate, 'base64'));
 
   /** What the last audit in this process said; entries verified in earlier runs are in the receipts file. */
   const verdicts = new Map<number, Verdict>();
@@ -179,7 +162,7 @@ export function createArchiveServices(profileDir: string, login: () => Promise<H
   /** A change, then the settings as they are now; a refusal (journaled by the hub) is answered, not thrown. */
   const change = (act: (client: HttpOrganizationClient) => Promise<unknown>) =>
     withHub(async (hub) => {
-      const client = new HttpOrganizationClient({ url: hub.url, token: hub.accessToken });
+      const client = new HttpOrganizationClient(hub.client);
       try {
         await act(client);
       } catch (e) {
@@ -195,7 +178,7 @@ export function createArchiveServices(profileDir: string, login: () => Promise<H
     setAccess: ({ users }) => change((client) => client.setAccess({ users })),
     journal: (after, limit) =>
       withHub(async (hub) => {
-        const page = await new HttpOrganizationClient({ url: hub.url, token: hub.accessToken }).journal(after, limit);
+        const page = await new HttpOrganizationClient(hub.client).journal(after, limit);
         return {
           next: page.next,
           hasMore: page.hasMore,

@@ -218,14 +218,7 @@ export async function createCoreServices(profileDir: string, options: CoreServic
     if (!configured()) throw new Error('Set the exchange server in Settings first');
     const client = new HttpExchangeClient(profile.settings.serverUrl);
     const me = await client.authenticate(await profile.authenticator(signerSource())());
-    return {
-      url: profile.settings.serverUrl,
-      accessToken: me.accessToken,
-      expiresAt: me.expiresAt,
-      userId: me.user.id,
-      userName: me.user.name,
-      operatorCertificate: async () => Buffer.from((await client.operator()).certificate, 'base64'),
-    };
+    return { client, userId: me.user.id, userName: me.user.name };
   });
 
   const contactAction = async (subscriberId: string, act: (c: HttpExchangeClient) => Promise<{ subscriber: { id: string }; state: string }>) => {

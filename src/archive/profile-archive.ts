@@ -10,7 +10,7 @@ import type { ArchiveUsage, NotArchivedEntry } from '../protocol/organization';
 import { ArchiveAuditor, type ArchiveReceipt, type AuditReport } from './auditor';
 import type { ArchivedEntry } from './entry';
 import { ArchiveVerificationError, type ArchiveProblem } from './errors';
-import type { HttpArchiveSource } from './http-source';
+import type { HttpArchiveSource } from '../exchange/archive-client';
 import { JsonFileTreeHeadStore, TreeHeadMonitor } from './monitor';
 
 /** Where the profile keeps its memory of the archive. */

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { readCertificates } from '../crypto/certificates';
 import type { ArchivedEntry } from '../archive/entry';
 import { ArchiveVerificationError } from '../archive/errors';
-import { HttpArchiveSource } from '../archive/http-source';
+import { HttpArchiveSource } from '../exchange/archive-client';
 import { archiveStatusOf, pinnedOperatorCertificate, saveOriginal, verifyArchive, type VerifyOutcome } from '../archive/profile-archive';
 import { clerkNeededBy } from '../exchange/session';
 import type { ClerkProfile } from '../exchange/profile';
@@ -50,7 +50,7 @@ async function connect(profile: ClerkProfile, o: Options): Promise<ArchiveConnec
     if (e instanceof TokenError) throw new CliError(e.message, 1, e.code);
     throw e;
   }
-  const source = new HttpArchiveSource({ url: profile.settings.serverUrl, token: hub.me.accessToken });
+  const source = new HttpArchiveSource(hub.client);
   return { source, operatorCertificate: async () => Buffer.from((await hub.client.operator()).certificate, 'base64'), close: () => hub.close() };
 }
 

@@ -210,7 +210,7 @@ export class ClerkProfile {
   }
 
   /** A hub client logged in as this profile, for calls outside a session (contacts). */
-  async connect(pins?: PinSource, tokenChoice: TokenChoice = {}): Promise<{ client: ExchangeClient; me: LoginResponse; close(): void }> {
+  async connect(pins?: PinSource, tokenChoice: TokenChoice = {}): Promise<{ client: HttpExchangeClient; me: LoginResponse; close(): void }> {
     const signer = this.signerSource(pins, tokenChoice);
     const client = new HttpExchangeClient(this.settings.serverUrl);
     try {

@@ -15,7 +15,6 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArchiveLog } from '../../server/archive/log';
 import { BlobFiles } from '../../server/blobs';
-import { ArchiveHttpError, HttpArchiveSource } from '../../src/archive/http-source';
 import { treeHeadFromJson, verifyTreeHead } from '../../src/archive/tree-head';
 import { verifyArchivedEntry } from '../../src/archive/verify';
 import { archiveCommands, archiveList, archiveStatus, archiveVerify, type ArchiveConnection } from '../../src/cli/archive';
@@ -25,6 +24,8 @@ import { pemToDer } from '../../src/crypto/certificates';
 import { signDetached, verifyDetached } from '../../src/crypto/cms';
 import { KeySigner } from '../../src/crypto/key-signer';
 import type { Signer } from '../../src/crypto/signer';
+import { HttpArchiveSource } from '../../src/exchange/archive-client';
+import { HttpExchangeClient, HubError } from '../../src/exchange/http-client';
 import { ClerkProfile } from '../../src/exchange/profile';
 import { buildReceiptNotice } from '../../src/formats';
 import { EventsPage, JournalPage, NotArchivedPage, OrganizationSettings, type ArchiveEntriesPage, type Document, type ServiceDocument } from '../../src/protocol';
@@ -67,6 +68,9 @@ describe.skipIf(!part.ok)(`the signed-data archive at the hub, verified by the c
   let assistantId: string;
   let apiA: HubApi;
   let apiB: HubApi;
+  /** The hub client logged in as A's and B's clerks. */
+  let clientA: HttpExchangeClient;
+  let clientB: HttpExchangeClient;
   let apiAssistant: HubApi;
   let operatorCertificate: Buffer;
   const profiles: string[] = [];
@@ -81,7 +85,7 @@ describe.skipIf(!part.ok)(`the signed-data archive at the hub, verified by the c
 
   const commands = archiveCommands(
     async (): Promise<ArchiveConnection> => ({
-      source: new HttpArchiveSource({ url: hub.url, token: apiA.token! }),
+      source: new HttpArchiveSource(clientA),
       operatorCertificate: async () => Buffer.from((await apiA.call('GET', '/v1/operator')).json.certificate, 'base64'),
       close: () => undefined,
     }),
@@ -121,6 +125,10 @@ describe.skipIf(!part.ok)(`the signed-data archive at the hub, verified by the c
     signerB = await tokenSigner(pki, sessions, 'clerk-b');
     apiA = (await loginWithSigner(hub.url, signerA)).api;
     apiB = (await loginWithSigner(hub.url, signerB)).api;
+    clientA = new HttpExchangeClient(hub.url);
+    await clientA.authenticate({ method: 'certificate', signLogin: (content) => signDetached(content, signerA) });
+    clientB = new HttpExchangeClient(hub.url);
+    await clientB.authenticate({ method: 'certificate', signLogin: (content) => signDetached(content, signerB) });
     const assistantLogin = await new HubApi(hub.url).call('POST', '/v1/auth/password', { json: { login: 'romashka-assistant', password: 'assistant-password' } });
     expect(assistantLogin.status).toBe(200);
     apiAssistant = new HubApi(hub.url, assistantLogin.json.accessToken);
@@ -191,7 +199,7 @@ describe.skipIf(!part.ok)(`the signed-data archive at the hub, verified by the c
   });
 
   it("verifies the entry's inclusion proof against the operator-signed tree head, independently of the CLI", async () => {
-    const source = new HttpArchiveSource({ url: hub.url, token: apiA.token! });
+    const source = new HttpArchiveSource(clientA);
     const head = await source.treeHead();
     verifyTreeHead(head, operatorCertificate);
     const entry = (await source.entry(0))!;
@@ -225,7 +233,7 @@ describe.skipIf(!part.ok)(`the signed-data archive at the hub, verified by the c
     expect(posted.json.archive).toMatchObject({ index: 1 });
     const bEntries = (await apiB.call<ArchiveEntriesPage>('GET', '/v1/archive/entries')).json.entries;
     expect(bEntries).toMatchObject([{ index: 1, orgId: orgB, userId: petrovId, kind: 'receipt-notice', fileName: receipt.fileName }]);
-    const source = new HttpArchiveSource({ url: hub.url, token: apiB.token! });
+    const source = new HttpArchiveSource(clientB);
     const xml = Buffer.concat(await (await source.original(bEntries[0]!)).toArray());
     expect(xml.equals(receipt.xml)).toBe(true);
     expect((await verifyDetached(signature, xml, { trustedRoots: [Buffer.from(pki.caCertificate.rawData)] })).valid).toBe(true);
@@ -241,8 +249,8 @@ describe.skipIf(!part.ok)(`the signed-data archive at the hub, verified by the c
     }
     expect((await apiB.call('GET', '/v1/organization/settings')).json).toMatchObject({ orgId: orgB, archiving: { enabled: false } });
     expect((await apiB.call('GET', '/v1/organization/journal')).json.entries.some((e: { actor: string }) => e.actor === ivanovaId || e.actor === assistantId)).toBe(false);
-    const source = new HttpArchiveSource({ url: hub.url, token: apiB.token! });
-    await expect(source.original({ index: 0, fileName: 'x', blobSha256: sent[0]!.blob.sha256, size: sent[0]!.blob.size })).rejects.toBeInstanceOf(ArchiveHttpError);
+    const source = new HttpArchiveSource(clientB);
+    await expect(source.original({ index: 0, fileName: 'x', blobSha256: sent[0]!.blob.sha256, size: sent[0]!.blob.size })).rejects.toBeInstanceOf(HubError);
   });
 
   it('edo-clerk archive verify|status|list|get: all entries verify, the tree head is remembered, the original and its signature are written', async () => {
@@ -361,7 +369,7 @@ describe.skipIf(!part.ok)(`the signed-data archive at the hub, verified by the c
     });
 
     it('a changed byte in an archived original: get refuses to write it and says the hash differs', async () => {
-      const entry = (await new HttpArchiveSource({ url: hub.url, token: apiA.token! }).entry(3))!;
+      const entry = (await new HttpArchiveSource(clientA).entry(3))!;
       const blobs = new BlobFiles(join(hub.dataDir, 'blobs'), 1 << 30);
       const path = blobs.pathOf(entry.blobSha256);
       const bytes = readFileSync(path);
