@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import pino from 'pino';
-import { certificateFingerprint, describeCertificate, readCertificates } from '../src/crypto/certificates';
+import { certificateFingerprint, derToPem, describeCertificate, readCertificates } from '../src/crypto/certificates';
 import { Inn, Kpp, loginOrigin, OperatingMode, Permission } from '../src/protocol';
 import { hashPassword } from './auth/passwords';
 import { defaultMaxBlobSize, lockForServing, openHubData, openOrganizationData, type HubData, type OrganizationData } from './data-dir';
@@ -38,7 +38,7 @@ Commands:
   archive check                    recompute the whole archive and its signed tree heads
   trust add CA.pem                 trust a CA (PEM, one or more certificates, or DER) for logins and signatures
   trust list                       the trusted CAs
-  operator                         the operator's identity and certificate
+  operator                         the operator's identity; its and its TSA's certificates (PEM)
   help                             this text
   version                          the program's version`;
 
@@ -358,9 +358,16 @@ async function archive(args: string[]): Promise<number> {
 async function operator(args: string[]): Promise<number> {
   const o = parse(args, {});
   return withData(o.data, async (data) => {
-    const { identity, certificate } = data.operator;
-    const shown = { ...identity, certificateFingerprint: certificateFingerprint(certificate), certificate: certificate.toString('base64') };
-    print(o.json, shown, `${identity.name}, INN ${identity.inn}, operator id ${identity.edoId}; certificate ${shown.certificateFingerprint}`);
+    const { identity, certificate, tsa } = data.operator;
+    const shown = {
+      ...identity,
+      certificateFingerprint: certificateFingerprint(certificate),
+      certificate: certificate.toString('base64'),
+      tsaCertificate: tsa.certificate.toString('base64'),
+    };
+    // The PEMs are what a relying party trusts (openssl -CAfile) and checks time-stamps against.
+    const text = `${identity.name}, INN ${identity.inn}, operator id ${identity.edoId}; certificate ${shown.certificateFingerprint}`;
+    print(o.json, shown, `${text}\n${derToPem(certificate)}time-stamp authority (POST /v1/tsp), certificate ${certificateFingerprint(tsa.certificate)}\n${derToPem(tsa.certificate)}`.trimEnd());
     return 0;
   });
 }

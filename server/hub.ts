@@ -17,6 +17,7 @@ import { registerDirectoryRoutes } from './routes/directory';
 import { registerDocumentRoutes } from './routes/documents';
 import { registerEventRoutes } from './routes/events';
 import { registerMetaRoutes } from './routes/meta';
+import { registerTspRoutes } from './routes/tsp';
 
 export interface HubOptions {
   storage: HubStorage;
@@ -110,6 +111,7 @@ export function createHub(options: HubOptions): { app: FastifyInstance; context:
   registerBlobRoutes(app, context);
   registerDocumentRoutes(app, context);
   registerEventRoutes(app, context);
+  registerTspRoutes(app, context);
   registerOrganizationRoutes(app, context, { settings: options.settings, archive: options.archive });
   return { app, context };
 }

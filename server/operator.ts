@@ -11,6 +11,7 @@ import { KeySigner } from '../src/crypto/key-signer';
 import { pemToDer } from '../src/crypto/certificates';
 import type { Signer } from '../src/crypto/signer';
 import type { HubStorage } from './storage/storage';
+import { openHubTsa, type HubTsa } from './tsa';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -28,6 +29,8 @@ export interface Operator {
   identity: OperatorIdentity;
   certificate: Buffer;
   signer: Signer;
+  /** The operator's time-stamp authority, its certificate issued by the operator's. */
+  tsa: HubTsa;
 }
 
 /** The identity a new hub starts with (a demo operator); stored at first start, shown by `edo-hub operator`. */
@@ -85,5 +88,5 @@ export async function openOperator(dataDir: string, storage: HubStorage): Promis
   const der = pemToDer(readFileSync(certFile, 'utf8'))[0];
   if (!der) throw new Error(`No certificate in ${certFile}`);
   const signer = new KeySigner(createPrivateKey(readFileSync(keyFile)), der, `operator key (${dir})`);
-  return { identity, certificate: der, signer };
+  return { identity, certificate: der, signer, tsa: await openHubTsa(dir, signer, identity.name) };
 }

@@ -48,6 +48,24 @@ export async function issueInformationSystemCertificate(
   issuer: CertificateIssuer,
   options: { now?: Date; validityDays?: number } = {},
 ): Promise<IssuedKeyPair> {
+  return issueOperatorCertificate(
+    subjectName(subject),
+    [
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
+    ],
+    issuer,
+    options,
+  );
+}
+
+/** issueInformationSystemCertificate for any subject and purpose (`extensions`: key usages): the hub's TSA certificate too. */
+export async function issueOperatorCertificate(
+  name: x509.Name,
+  purpose: x509.Extension[],
+  issuer: CertificateIssuer,
+  options: { now?: Date; validityDays?: number } = {},
+): Promise<IssuedKeyPair> {
   const now = options.now ?? new Date();
   const issuerCertificate = AsnConvert.parse(issuer.certificate, Certificate);
   const issuerEnd = new X509Certificate(issuer.certificate).validToDate;
@@ -58,8 +76,7 @@ export async function issueInformationSystemCertificate(
   const spki = keys.publicKey.export({ type: 'spki', format: 'der' });
   const extensions = [
     new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation, true),
-    new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
+    ...purpose,
     await x509.SubjectKeyIdentifierExtension.create(spki),
     await x509.AuthorityKeyIdentifierExtension.create(new x509.X509Certificate(issuer.certificate).publicKey),
   ];
@@ -73,7 +90,7 @@ export async function issueInformationSystemCertificate(
     signature: signatureAlgorithm,
     issuer: issuerCertificate.tbsCertificate.subject,
     validity: new Validity({ notBefore: new Date(now.getTime() - 5 * 60_000), notAfter }),
-    subject: AsnConvert.parse(subjectName(subject).toArrayBuffer(), Name),
+    subject: AsnConvert.parse(name.toArrayBuffer(), Name),
     subjectPublicKeyInfo: AsnConvert.parse(spki, SubjectPublicKeyInfo),
     extensions: new Extensions(extensions.map((e) => AsnConvert.parse(e.rawData, Extension))),
   });

@@ -71,6 +71,8 @@ export interface SignOptions {
   signingTime?: Date;
   /** More certificates for the CMS certificates set (intermediate CAs), after the signer's. */
   certificates?: Buffer[];
+  /** Carry the content (a Buffer) inside, of this content type: a timestamp token's TSTInfo. */
+  encapsulate?: { contentType: string };
 }
 
 /** Signs `content` (hashed as a stream) into a DER ContentInfo holding a detached SignedData with one SignerInfo. */
@@ -83,7 +85,7 @@ export async function signDetached(content: ContentSource, signer: Signer, optio
   }
   const digest = await digestContent(content, spec.hash);
   const signedAttributes = setOf([
-    attribute(oids.contentType, objectIdentifier(oids.data)),
+    attribute(oids.contentType, objectIdentifier(options.encapsulate?.contentType ?? oids.data)),
     attribute(oids.signingTime, encodeTime(options.signingTime ?? new Date())),
     attribute(oids.messageDigest, octetString(digest)),
     attribute(oids.signingCertificateV2, signingCertificateV2(certificate, spec)),
@@ -102,11 +104,17 @@ export async function signDetached(content: ContentSource, signer: Signer, optio
   const signedData = sequence(
     integerOne,
     setOf([algorithmIdentifier(spec.digestOid, spec.digestNullParameters)]),
-    sequence(objectIdentifier(oids.data)),
+    encapContentInfo(content, options.encapsulate?.contentType),
     tlv(0xa0, certificate, ...(options.certificates ?? []).filter((c) => !c.equals(certificate))),
     setOf([signerInfo]),
   );
   return sequence(objectIdentifier(oids.signedData), tlv(0xa0, signedData));
+}
+
+function encapContentInfo(content: ContentSource, contentType: string | undefined): Buffer {
+  if (!contentType) return sequence(objectIdentifier(oids.data));
+  if (!Buffer.isBuffer(content)) throw new Error('Encapsulated content must be a Buffer');
+  return sequence(objectIdentifier(contentType), tlv(0xa0, octetString(content)));
 }
 
 export type VerificationProblemCode =
@@ -129,6 +137,8 @@ export interface VerificationResult {
   signer?: CertificateIdentity;
   signingTime?: Date;
   algorithm?: SignatureAlgorithm;
+  /** The signer's certificate path when it chains to a trusted root: signer first, root last (DER). */
+  chain?: Buffer[];
   problems: VerificationProblem[];
 }
 
@@ -232,12 +242,21 @@ function checkSignature(spec: AlgorithmSpec, key: PublicKey, data: Buffer, signa
  * content that cannot be read (a missing file).
  */
 export async function verifyDetached(cms: Buffer, content: ContentSource, options: VerifyOptions): Promise<VerificationResult> {
+  return verifySignedData(cms, content, options);
+}
+
+/** verifyDetached for a SignedData that carries its content (a timestamp token): the result names the content and its type. */
+export async function verifyEncapsulated(cms: Buffer, options: VerifyOptions): Promise<VerificationResult & { content?: Buffer; contentType?: string }> {
+  return verifySignedData(cms, undefined, options);
+}
+
+async function verifySignedData(cms: Buffer, detached: ContentSource | undefined, options: VerifyOptions): Promise<VerificationResult & { content?: Buffer; contentType?: string }> {
   let parsed: ReceivedSignature;
   let signingTime: Date | undefined;
   let messageDigest: Buffer;
   try {
     // A private copy: what is read from it is used after the content is hashed, and the caller may reuse its buffer meanwhile.
-    parsed = readSignedData(Buffer.from(cms));
+    parsed = readSignedData(Buffer.from(cms), detached === undefined);
     const timeValue = attributeValue(parsed.signerInfo, oids.signingTime);
     signingTime = timeValue ? signingTimeOf(timeValue) : undefined;
     const digestValue = attributeValue(parsed.signerInfo, oids.messageDigest);
@@ -249,8 +268,10 @@ export async function verifyDetached(cms: Buffer, content: ContentSource, option
     return { valid: false, problems: [{ code: 'malformed', message: `Malformed signature: ${e instanceof Error ? e.message : String(e)}` }] };
   }
   const { signerInfo, signedAttributes, certificates } = parsed;
+  const content = detached ?? parsed.content!;
   try {
-    return await checkSignedData(signerInfo, signedAttributes, certificates, content, options, messageDigest, signingTime);
+    const result = await checkSignedData(signerInfo, signedAttributes, certificates, content, options, messageDigest, signingTime);
+    return detached === undefined ? { ...result, content: parsed.content, contentType: parsed.eContentType } : result;
   } catch (e) {
     if (e instanceof ContentUnreadable) throw e.cause;
     // An oddity in a certificate or attribute that slipped past parsing: still a finding, not a crash.
@@ -326,5 +347,5 @@ async function checkSignedData(
       problems.push({ code: 'expired', message: `The certificate ${name(cert)} expired on ${cert.validToDate.toISOString()}; the signature is dated ${at.toISOString()}` });
     }
   }
-  return result({ signer, algorithm: spec.name });
+  return result({ signer, algorithm: spec.name, chain: chain.ok ? chain.chain.map((c) => c.raw) : undefined });
 }

@@ -14,6 +14,7 @@ export {
 export {
   signDetached,
   verifyDetached,
+  verifyEncapsulated,
   type SignOptions,
   type VerificationProblem,
   type VerificationProblemCode,

@@ -30,6 +30,11 @@ export interface ReceivedSignature {
   signedAttributes: Buffer;
   /** The certificates of the certificates set, each parsed (the same bytes once per process). */
   certificates: KnownCertificate[];
+  /** The unsigned attributes (CAdES-T, -C, -X Long): each Attribute's DER, as received. */
+  unsignedAttributes: Buffer[];
+  eContentType: string;
+  /** The encapsulated content (a timestamp token's TSTInfo); undefined for a detached signature. */
+  content?: Buffer;
 }
 
 const hex = (tag: number) => `0x${tag.toString(16).padStart(2, '0')}`;
@@ -76,7 +81,7 @@ function algorithmOid(fields: Fields, field: string): string {
   return readObjectIdentifier(new Fields(fields.next(0x30, field), 0x30, field).next(0x06, 'algorithm'));
 }
 
-function readSignerInfo(element: DerElement): { signerInfo: ReceivedSignerInfo; attributes?: DerElement } {
+function readSignerInfo(element: DerElement): { signerInfo: ReceivedSignerInfo; attributes?: DerElement; unsignedAttrs?: DerElement } {
   const fields = new Fields(element, 0x30, 'SignerInfo');
   fields.next(0x02, 'version');
   const sidElement = fields.any('sid');
@@ -96,7 +101,7 @@ function readSignerInfo(element: DerElement): { signerInfo: ReceivedSignerInfo; 
   const signature = fields.next(0x04, 'signature').contents;
   const unsignedAttrs = fields.optional(0xa1);
   fields.end();
-  // Not used here (CAdES-BES), but checked as a full decode would: rare, so the general decoder does it.
+  // Checked as a full decode would: rare, so the general decoder does it.
   if (unsignedAttrs) for (const attribute of readChildren(unsignedAttrs.contents)) AsnConvert.parse(attribute.encoded, Attribute);
   const signedAttrs = attributes
     ? readChildren(attributes.contents).map((attribute) => {
@@ -107,7 +112,7 @@ function readSignerInfo(element: DerElement): { signerInfo: ReceivedSignerInfo; 
         return { type, values };
       })
     : undefined;
-  return { signerInfo: { sid, digestAlgorithm, signatureAlgorithm, signedAttrs, signature }, attributes };
+  return { signerInfo: { sid, digestAlgorithm, signatureAlgorithm, signedAttrs, signature }, attributes, unsignedAttrs };
 }
 
 function readStructure(cms: Buffer) {
@@ -174,27 +179,40 @@ function checkSignedAttributes(attributes: SignedAttribute[], eContentType: stri
   if (signedType !== eContentType) throw new Malformed(`the contentType signed attribute ${signedType} differs from the eContentType ${eContentType}`);
 }
 
-/** The one SignerInfo and the certificates of a detached SignedData; throws Malformed naming what is wrong. */
-export function readSignedData(cms: Buffer): ReceivedSignature {
+/**
+ * The one SignerInfo and the certificates of a detached SignedData (or, `encapsulated`, of one
+ * carrying its content, as a timestamp token does); throws Malformed naming what is wrong.
+ */
+export function readSignedData(cms: Buffer, encapsulated = false): ReceivedSignature {
   try {
-    return readSignature(cms);
+    return readSignature(cms, encapsulated);
   } catch (e) {
     if (e instanceof Malformed) throw e;
     throw new Malformed(`not a DER CMS SignedData: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 
-function readSignature(cms: Buffer): ReceivedSignature {
+function readSignature(cms: Buffer, encapsulated: boolean): ReceivedSignature {
   const structure = readStructure(cms);
-  if (structure.eContent) throw new Malformed('the signature carries its content: a detached signature is expected');
+  if (structure.eContent && !encapsulated) throw new Malformed('the signature carries its content: a detached signature is expected');
+  if (!structure.eContent && encapsulated) throw new Malformed('the signature does not carry its content');
+  const content = structure.eContent && readElement(structure.eContent.contents);
+  if (content && (content.tag !== 0x04 || content.encoded.length !== structure.eContent!.contents.length)) throw new Malformed('the eContent is not one OCTET STRING');
   if (structure.signerInfos.length !== 1) throw new Malformed(`exactly one SignerInfo is expected, found ${structure.signerInfos.length}`);
-  const { signerInfo, attributes } = structure.signerInfos[0]!;
+  const { signerInfo, attributes, unsignedAttrs } = structure.signerInfos[0]!;
   if (!attributes) throw new Malformed('the SignerInfo has no signed attributes (CAdES-BES requires them)');
   if (!structure.digestAlgorithms.includes(signerInfo.digestAlgorithm)) {
     throw new Malformed(`the SignerInfo's digest algorithm ${signerInfo.digestAlgorithm} is not among the SignedData's digestAlgorithms (${structure.digestAlgorithms.join(', ') || 'none'})`);
   }
   checkSignedAttributes(signerInfo.signedAttrs!, structure.eContentType);
-  return { signerInfo, signedAttributes: Buffer.concat([Buffer.from([0x31]), attributes.encoded.subarray(1)]), certificates: structure.certificates };
+  return {
+    signerInfo,
+    signedAttributes: Buffer.concat([Buffer.from([0x31]), attributes.encoded.subarray(1)]),
+    certificates: structure.certificates,
+    unsignedAttributes: unsignedAttrs ? readChildren(unsignedAttrs.contents).map((a) => a.encoded) : [],
+    eContentType: structure.eContentType,
+    content: content?.contents,
+  };
 }
 
 /** The DER of the one value of a single-valued signed attribute (readSignedData checked there is one); undefined when absent. */

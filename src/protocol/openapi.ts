@@ -33,7 +33,7 @@ export function buildOpenApi(version: string): Json {
         schema === null
           ? { description: 'no body' }
           : schema === 'binary'
-            ? { description: 'the bytes', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } }
+            ? { description: 'the bytes', content: { [route.media?.response ?? 'application/octet-stream']: { schema: { type: 'string', format: 'binary' } } } }
             : { description: 'success', content: { 'application/json': { schema: outputSchema(schema) } } };
     }
     // Every failure has the one error shape; its `error` code lists what can go wrong.
@@ -46,7 +46,7 @@ export function buildOpenApi(version: string): Json {
       ...(route.auth ? {} : { security: [] }),
     };
     if (route.body === 'binary') {
-      operation.requestBody = { required: true, content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } };
+      operation.requestBody = { required: true, content: { [route.media?.request ?? 'application/octet-stream']: { schema: { type: 'string', format: 'binary' } } } };
     } else if (route.body) {
       operation.requestBody = { required: !route.body.safeParse(undefined).success, content: { 'application/json': { schema: inputSchema(route.body) } } };
     }

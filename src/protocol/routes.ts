@@ -39,6 +39,8 @@ export interface RouteSpec {
   headers?: z.ZodObject;
   /** A JSON body's schema, or 'binary' for a streamed application/octet-stream body. */
   body?: z.ZodType | 'binary';
+  /** The media types of a 'binary' body and answer when not application/octet-stream (RFC 3161's). */
+  media?: { request: string; response: string };
   /** Success answers by status: a JSON schema, 'binary' for a byte stream, null for no body. */
   responses: Record<number, z.ZodType | 'binary' | null>;
   /**
@@ -192,6 +194,16 @@ const exchangeRoutes = {
     headers: IdempotentHeaders,
     body: PostServiceDocumentRequest,
     responses: { 201: ServiceDocument },
+  },
+
+  timestamp: {
+    method: 'POST',
+    path: '/v1/tsp',
+    summary: "RFC 3161 time-stamp by the operator's TSA: a DER TimeStampReq in, a TimeStampResp out (the TSA certificate is issued by the operator's)",
+    auth: false,
+    body: 'binary',
+    media: { request: 'application/timestamp-query', response: 'application/timestamp-reply' },
+    responses: { 200: 'binary' },
   },
 
   listEvents: {

@@ -12,6 +12,7 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDetached } from '../../src/crypto/cms';
+import { timestampRequest } from '../../src/crypto/timestamp';
 import { KeySigner } from '../../src/crypto/key-signer';
 import type { Signer } from '../../src/crypto/signer';
 import { buildReceiptNotice } from '../../src/formats';
@@ -449,6 +450,12 @@ describe.skipIf(!part.ok)(`the exchange hub refuses, and stores nothing ${part.r
         loginWithPassword: async () => expectError(await apiC.call('POST', '/v1/auth/password', { json: { login: 'tretiy-guess', password: 'guess' } }), 401, 'login-failed'),
         me: async () => expect((await apiC.call('GET', '/v1/me')).json.subscriber.id).toBe(orgC),
         operator: async () => expect(mentionsAB((await apiC.call('GET', '/v1/operator')).json)).toBe(false),
+        // The operator's TSA stamps any digest: what it answers is about that digest only.
+        timestamp: async () => {
+          const answer = await apiC.call('POST', '/v1/tsp', { body: timestampRequest(Buffer.from('c')).der, headers: { 'content-type': 'application/timestamp-query' } });
+          expect(answer.headers.get('content-type')).toBe('application/timestamp-reply');
+          expect(mentionsAB(answer.body.toString('latin1'))).toBe(false);
+        },
         // The directory is for everyone (it is how counterparties are found): names and INNs, no settings.
         listSubscribers: async () => {
           const page = (await apiC.call('GET', '/v1/subscribers')).json;

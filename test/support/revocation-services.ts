@@ -1,12 +1,13 @@
 // The test CA's status services on loopback, answered by OpenSSL itself: an OCSP responder
 // (each POST handed to `openssl ocsp -index … -reqin - -respout -`; OpenSSL's own `-port`
 // binds every interface) and a CRL made by `openssl ca -gencrl` after each revocation.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, appendFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { RevocationReason } from '../../src/crypto/revocation';
+import { listen, run } from './loopback-service';
 
 export interface RevocationServices {
   ocspUrl: string;
@@ -34,38 +35,6 @@ export interface ResponderFiles {
 
 /** YYMMDDHHMMSSZ, as OpenSSL's index.txt writes times. */
 const indexTime = (d: Date) => d.toISOString().slice(2, 19).replace(/[-T:]/g, '') + 'Z';
-
-async function listen(handler: (req: IncomingMessage, body: Buffer) => Promise<{ type: string; body: Buffer }>, alive: () => boolean): Promise<Server> {
-  const server = createServer((req, res) => {
-    if (!alive()) {
-      req.socket.destroy();
-      return;
-    }
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      handler(req, Buffer.concat(chunks)).then(
-        (answer) => res.writeHead(200, { 'content-type': answer.type }).end(answer.body),
-        (e: unknown) => res.writeHead(500).end(String(e)),
-      );
-    });
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  return server;
-}
-
-function run(command: string, args: string[], input: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`${command} ${args[0]}: ${Buffer.concat(err).toString()}`))));
-    child.stdin.end(input);
-  });
-}
 
 export async function startRevocationServices(dir: string, files: ResponderFiles): Promise<RevocationServices> {
   const index = join(dir, 'index.txt');
