@@ -1,9 +1,8 @@
 // A CRL (RFC 5280 5) checked against the certificate's issuer: signed by it, naming it, and
 // what it says about one serial number.
-import { X509Certificate } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { CertificateList, CRLReason } from '@peculiar/asn1-x509';
-import { describeCertificate } from '../certificates';
+import { describeCertificate, knownCertificate } from '../certificates';
 import { readChildren, readElement } from '../der';
 import { sameSerial, type StatusFields } from './certificate-fields';
 import { readSignedObject, verifySignedObject } from './signed-object';
@@ -32,7 +31,7 @@ export function readCrl(der: Buffer, issuer: StatusFields): Crl | undefined {
   const fields = readChildren(readElement(signed.tbs).contents);
   const issuerName = fields[fields[0]!.tag === 0x02 ? 2 : 1]!;
   if (!issuerName.encoded.equals(issuer.subject)) return undefined;
-  if (!verifySignedObject(signed, new X509Certificate(issuer.der).publicKey)) throw new Error('the CRL signature does not verify with its issuer\'s key');
+  if (!verifySignedObject(signed, knownCertificate(issuer.der).publicKey())) throw new Error('the CRL signature does not verify with its issuer\'s key');
   const list = AsnConvert.parse(der, CertificateList).tbsCertList;
   const entries = list.revokedCertificates ?? [];
   return {

@@ -4,7 +4,7 @@
 import { X509Certificate, createHash, randomBytes } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { BasicOCSPResponse, OCSPResponse, OCSPResponseStatus, id_pkix_ocsp_basic, id_pkix_ocsp_nonce } from '@peculiar/asn1-ocsp';
-import { describeCertificate } from '../certificates';
+import { buildChain, describeCertificate, knownCertificate } from '../certificates';
 import { objectIdentifier, octetString, readChildren, readElement, sequence, tlv } from '../der';
 import { sameSerial, sha1, statusFields, type StatusFields } from './certificate-fields';
 import { readSignedObject, verifySignedObject } from './signed-object';
@@ -81,7 +81,6 @@ export function readOcspAnswer(basic: Buffer, certificate: StatusFields, issuer:
   if (!single) return undefined;
   const signed = readSignedObject(basic, 'BasicOCSPResponse');
   const responderId = readChildren(readElement(signed.tbs).contents).find((e) => e.tag === 0xa1 || e.tag === 0xa2)!;
-  const issuerCert = new X509Certificate(issuer.der);
   const candidates = [issuer.der, ...(parsed.certs ?? []).map((c) => Buffer.from(AsnConvert.serialize(c)))];
   const named = candidates.find((der) => {
     const key = readElement(responderId.contents);
@@ -89,17 +88,16 @@ export function readOcspAnswer(basic: Buffer, certificate: StatusFields, issuer:
     return responderId.tag === 0xa2 ? sha1(fields.publicKeyBits).equals(key.contents) : fields.subject.equals(key.encoded);
   });
   if (!named) throw new Error('the response is signed by a responder whose certificate is not included');
-  const signer = new X509Certificate(named);
   if (!named.equals(issuer.der)) {
-    if (!signer.checkIssued(issuerCert) || !signer.verify(issuerCert.publicKey)) {
-      throw new Error(`the responder "${describeCertificate(named).subject}" is not authorized by the certificate's issuer`);
-    }
-    if (!(signer.keyUsage ?? []).includes(idKpOcspSigning)) throw new Error(`the responder "${describeCertificate(named).subject}" lacks id-kp-OCSPSigning`);
-    if (data.producedAt < signer.validFromDate || data.producedAt > signer.validToDate) {
-      throw new Error(`the responder's certificate was not valid when the response was produced (${data.producedAt.toISOString()})`);
+    const who = `the responder "${describeCertificate(named).subject}"`;
+    if (!buildChain(named, [], [issuer.der]).ok) throw new Error(`${who} is not authorized by the certificate's issuer`);
+    const responder = new X509Certificate(named);
+    if (!(responder.keyUsage ?? []).includes(idKpOcspSigning)) throw new Error(`${who} lacks id-kp-OCSPSigning`);
+    if (data.producedAt < responder.validFromDate || data.producedAt > responder.validToDate) {
+      throw new Error(`${who}'s certificate was not valid when the response was produced (${data.producedAt.toISOString()})`);
     }
   }
-  if (!verifySignedObject(signed, signer.publicKey)) throw new Error('the response signature does not verify');
+  if (!verifySignedObject(signed, knownCertificate(named).publicKey())) throw new Error('the response signature does not verify');
   const nonceValue = data.responseExtensions?.find((e) => e.extnID === id_pkix_ocsp_nonce)?.extnValue.buffer;
   const nonceElement = nonceValue ? readElement(Buffer.from(nonceValue)) : undefined;
   const status = single.certStatus.revoked ? 'revoked' : single.certStatus.good !== undefined ? 'good' : 'unknown';

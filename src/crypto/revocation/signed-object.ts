@@ -1,7 +1,9 @@
 // The signature of an X.509-style signed object (CRL, OCSP response): TBS bytes, an algorithm,
 // a BIT STRING. Read from the DER as received, since the signature covers those exact bytes.
-import { verify, type KeyObject } from 'node:crypto';
-import { algorithms } from '../algorithms';
+import { verify } from 'node:crypto';
+import { algorithms, isGostKey, type PublicKey } from '../algorithms';
+import { gostVerify } from '../gost3410';
+import { streebog } from '../streebog';
 import { readChildren, readElement, readObjectIdentifier } from '../der';
 
 export interface SignedObject {
@@ -28,16 +30,20 @@ const extraHashes: Record<string, string> = {
   '1.2.840.10045.4.3.4': 'sha512',
 };
 
-/** Whether `key` made `signature` over `data` with the X.509 algorithm `oid`: the algorithm table decides the hash. */
-export function verifySignedObject(object: SignedObject, key: KeyObject): boolean {
-  const spec = algorithms.find(
-    (a) => a.signatureOid === object.signatureAlgorithm && a.keyType === key.asymmetricKeyType,
-  );
-  const hash = spec?.hash ?? extraHashes[object.signatureAlgorithm];
-  if (!hash) throw new Error(`unsupported signature algorithm ${object.signatureAlgorithm}`);
+/** Whether `key` made the object's signature: the algorithm table decides the hash; GOST as RFC 9215 signs certificates. */
+export function verifySignedObject(object: SignedObject, key: PublicKey): boolean {
   try {
+    if (isGostKey(key)) {
+      const spec = algorithms.find((a) => a.keyType === 'gost' && a.gostBits === key.curve.bits && a.certificateSignatureOid === object.signatureAlgorithm);
+      if (!spec) throw new Error(`unsupported signature algorithm ${object.signatureAlgorithm} for a GOST ${key.curve.bits} key`);
+      return gostVerify(key, streebog(key.curve.bits, object.tbs), object.signature);
+    }
+    const spec = algorithms.find((a) => a.certificateSignatureOid === object.signatureAlgorithm && a.keyType === key.asymmetricKeyType);
+    const hash = spec?.hash ?? extraHashes[object.signatureAlgorithm];
+    if (!hash) throw new Error(`unsupported signature algorithm ${object.signatureAlgorithm}`);
     return verify(hash, object.tbs, key, object.signature);
-  } catch {
+  } catch (e) {
+    if (e instanceof Error && e.message.startsWith('unsupported')) throw e;
     return false;
   }
 }
