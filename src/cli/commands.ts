@@ -2,6 +2,7 @@
 // exit code: 0 done, 2 the clerk is needed (token or PIN), 1 an error.
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { algorithmTitle } from '../crypto/algorithms';
 import { signDetached, verifyDetached } from '../crypto/cms';
 import { describeCertificate } from '../crypto/certificates';
 import { resolveToken, secretNames, TokenSignerSource, type PinSource, type TokenChoice } from '../exchange/profile';
@@ -174,12 +175,22 @@ export async function sign(profile: ClerkProfile, o: Options, positional: string
     const signer = await source.acquire();
     const cms = await signDetached({ path: file }, signer);
     writeFileSync(target, cms);
-    out.result({ file, signature: target, signer: signer.description, algorithm: signer.algorithm }, () => `Signed ${file} → ${target} (${signer.description}).`);
+    const title = algorithmTitle(signer.algorithm, profileLanguage(profile));
+    out.result({ file, signature: target, signer: signer.description, algorithm: signer.algorithm, algorithmTitle: title }, () => `Signed ${file} → ${target} (${signer.description}; ${title}).`);
     return 0;
   } catch (e) {
     return fromTokenError(e);
   } finally {
     if (source instanceof TokenSignerSource) source.close();
+  }
+}
+
+/** The profile's interface language for names shown to the clerk; Russian where the profile has no settings yet. */
+function profileLanguage(profile: ClerkProfile): 'ru' | 'en' | 'kk' {
+  try {
+    return profile.settings.language;
+  } catch {
+    return 'ru';
   }
 }
 
@@ -195,11 +206,12 @@ export async function verify(profile: ClerkProfile, o: Options, positional: stri
     signer: result.signer && { commonName: result.signer.commonName, position: result.signer.position, organization: result.signer.organization, orgInn: result.signer.orgInn, serialNumber: result.signer.serialNumber },
     signingTime: result.signingTime?.toISOString(),
     algorithm: result.algorithm,
+    algorithmTitle: result.algorithm && algorithmTitle(result.algorithm, profileLanguage(profile)),
     problems: result.problems,
   };
   out.result(value, () =>
     result.valid
-      ? `Valid: signed by ${value.signer?.commonName}${value.signer?.organization ? `, ${value.signer.organization}` : ''} at ${value.signingTime ?? 'an unknown time'}.`
+      ? `Valid: signed by ${value.signer?.commonName}${value.signer?.organization ? `, ${value.signer.organization}` : ''} at ${value.signingTime ?? 'an unknown time'} (${value.algorithmTitle}).`
       : `NOT valid: ${result.problems.map((p) => p.message).join('; ')}`,
   );
   return result.valid ? 0 : 1;

@@ -13,6 +13,8 @@ export const isGostKey = (key: PublicKey): key is GostPublicKey => 'curve' in ke
 
 export interface AlgorithmSpec {
   name: SignatureAlgorithm;
+  /** As a clerk reads it, per interface language (kk falls back to ru). */
+  title: { ru: string; en: string };
   hash: DigestAlgorithm;
   digestOid: string;
   /** GOST digestAlgorithm identifiers carry NULL parameters (as OpenSSL and Bouncy Castle write them); SHA-2 ones none. */
@@ -51,6 +53,7 @@ export const oids = {
 export const algorithms: readonly AlgorithmSpec[] = [
   {
     name: 'RSA-PKCS1-SHA256',
+    title: { ru: 'RSA, SHA-256', en: 'RSA, SHA-256' },
     hash: 'sha256',
     digestOid: oids.sha256,
     digestNullParameters: false,
@@ -62,6 +65,7 @@ export const algorithms: readonly AlgorithmSpec[] = [
   },
   {
     name: 'ECDSA-P256-SHA256',
+    title: { ru: 'ECDSA P-256, SHA-256', en: 'ECDSA P-256, SHA-256' },
     hash: 'sha256',
     digestOid: oids.sha256,
     digestNullParameters: false,
@@ -74,6 +78,7 @@ export const algorithms: readonly AlgorithmSpec[] = [
   },
   {
     name: 'ECDSA-P384-SHA384',
+    title: { ru: 'ECDSA P-384, SHA-384', en: 'ECDSA P-384, SHA-384' },
     hash: 'sha384',
     digestOid: oids.sha384,
     digestNullParameters: false,
@@ -88,6 +93,7 @@ export const algorithms: readonly AlgorithmSpec[] = [
   // the sign-with-digest OID is accepted too (Rutoken's samples hand it to Bouncy Castle).
   {
     name: 'GOST2012-256',
+    title: { ru: 'ГОСТ Р 34.10-2012, 256 бит', en: 'GOST R 34.10-2012, 256 bits' },
     hash: 'streebog256',
     digestOid: oids.streebog256,
     digestNullParameters: true,
@@ -100,6 +106,7 @@ export const algorithms: readonly AlgorithmSpec[] = [
   },
   {
     name: 'GOST2012-512',
+    title: { ru: 'ГОСТ Р 34.10-2012, 512 бит', en: 'GOST R 34.10-2012, 512 bits' },
     hash: 'streebog512',
     digestOid: oids.streebog512,
     digestNullParameters: true,
@@ -144,6 +151,12 @@ export function describeKey(key: PublicKey): string {
   if (isGostKey(key)) return `GOST R 34.10-2012 ${key.curve.bits} (${key.curve.name})`;
   const curve = key.asymmetricKeyDetails?.namedCurve;
   return `${key.asymmetricKeyType ?? 'unknown'}${curve ? ` ${curve}` : ''}`;
+}
+
+/** The algorithm's name in the interface language: "ГОСТ Р 34.10-2012, 256 бит". */
+export function algorithmTitle(name: SignatureAlgorithm, language: 'ru' | 'en' | 'kk' = 'ru'): string {
+  const spec = algorithmSpec(name);
+  return language === 'en' ? spec.title.en : spec.title.ru;
 }
 
 /** Kazakhstan's GOST 34.10-2015 (NCA RK): recognised by OID, never verified until its byte order is proven. */

@@ -9,13 +9,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { opensslGost } from '../../test/support/system';
-import { algorithmForSignerInfo, oids } from './algorithms';
+import { algorithmForSignerInfo, algorithmTitle, oids } from './algorithms';
+import { objectIdentifier, readChildren, readElement, tlv } from './der';
 import { pemToDer } from './certificates';
 import { signDetached, verifyDetached } from './cms';
 import { publicKeyOf } from './gost3410';
 import { isGostPrivateKey, KeySigner } from './key-signer';
 import { readPrivateKey } from './private-keys';
 import { readSignedData } from './signed-data';
+
+/** `der` re-encoded with every element equal to `from` replaced by `to`, the lengths around it fixed. */
+function replaceElement(der: Buffer, from: Buffer, to: Buffer): Buffer {
+  const element = readElement(der);
+  if (element.encoded.equals(from)) return to;
+  if (!(element.tag & 0x20)) return element.encoded;
+  return tlv(element.tag, ...readChildren(element.contents).map((child) => replaceElement(child.encoded, from, to)));
+}
 
 const gost = opensslGost();
 const openssl = (args: string[]) => execFileSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -132,6 +141,24 @@ describe.skipIf(!gost.ok)(`GOST R 34.10-2012 CMS against OpenSSL's GOST engine $
     expect(readSignedData(swapped).signerInfo.signatureAlgorithm).toBe(oids.signWithDigest256);
     expect(opensslVerify(swapped, pki.caFile).stderr).toContain('Verification successful');
     expect((await verifyDetached(swapped, document, { trustedRoots: [pki.ca] })).valid).toBe(true);
+  });
+
+  it('says plainly that Kazakhstan\'s GOST 34.10-2015 (NCA RK OIDs) is not supported yet, never valid', async () => {
+    const pki = opensslPki(256, 'A');
+    const cms = await signDetached(document, new KeySigner(readPrivateKey(readFileSync(pki.userKey)), pki.user));
+    for (const oid of ['1.2.398.3.10.1.1.2.3.1', '1.2.398.3.10.1.1.2.3.2']) {
+      const kazakh = replaceElement(cms, objectIdentifier(oids.key256), objectIdentifier(oid));
+      expect(readSignedData(kazakh).signerInfo.signatureAlgorithm).toBe(oid);
+      const result = await verifyDetached(kazakh, document, { trustedRoots: [pki.ca] });
+      expect(result.valid).toBe(false);
+      expect(result.problems).toEqual([{ code: 'unsupported-algorithm', message: `The signature algorithm GOST 34.10-2015 of Kazakhstan (NCA RK, ${oid}) is not supported yet` }]);
+    }
+  });
+
+  it('names the algorithms as a clerk reads them', () => {
+    expect(algorithmTitle('GOST2012-256')).toBe('ГОСТ Р 34.10-2012, 256 бит');
+    expect(algorithmTitle('GOST2012-512', 'kk')).toBe('ГОСТ Р 34.10-2012, 512 бит');
+    expect(algorithmTitle('GOST2012-256', 'en')).toBe('GOST R 34.10-2012, 256 bits');
   });
 
   it('does not take a GOST SignerInfo for a 512-bit key with the 256-bit OIDs', () => {

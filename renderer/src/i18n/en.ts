@@ -133,6 +133,11 @@ export const en: Record<keyof typeof ru, string> = {
   'doc.signedAt': 'Signing time: {time}',
   'doc.certificate': 'Certificate no. {serial}, issuer: {issuer}',
   'doc.algorithm': 'Algorithm: {algorithm}',
+  'algorithm.RSA-PKCS1-SHA256': 'RSA, SHA-256',
+  'algorithm.ECDSA-P256-SHA256': 'ECDSA P-256, SHA-256',
+  'algorithm.ECDSA-P384-SHA384': 'ECDSA P-384, SHA-384',
+  'algorithm.GOST2012-256': 'GOST R 34.10-2012, 256 bits',
+  'algorithm.GOST2012-512': 'GOST R 34.10-2012, 512 bits',
   'doc.serviceDocuments': 'Service documents',
   'doc.noServiceDocuments': 'No service documents',
 

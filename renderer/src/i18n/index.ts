@@ -8,6 +8,11 @@ export type MessageKey = keyof typeof ru;
 
 const dictionaries: Record<Language, Record<MessageKey, string>> = { ru, en };
 
+/** Whether a key built at run time (a signature algorithm from the main process, say) has a message. */
+export function isMessageKey(key: string): key is MessageKey {
+  return key in ru;
+}
+
 /** Looks a key up and fills {name} placeholders. */
 export function translate(language: Language, key: MessageKey, values: Record<string, string | number> = {}): string {
   return dictionaries[language][key].replace(/\{(\w+)\}/g, (_m, name: string) => String(values[name] ?? `{${name}}`));

@@ -132,6 +132,11 @@ export const ru = {
   'doc.signedAt': 'Время подписи: {time}',
   'doc.certificate': 'Сертификат № {serial}, издатель: {issuer}',
   'doc.algorithm': 'Алгоритм: {algorithm}',
+  'algorithm.RSA-PKCS1-SHA256': 'RSA, SHA-256',
+  'algorithm.ECDSA-P256-SHA256': 'ECDSA P-256, SHA-256',
+  'algorithm.ECDSA-P384-SHA384': 'ECDSA P-384, SHA-384',
+  'algorithm.GOST2012-256': 'ГОСТ Р 34.10-2012, 256 бит',
+  'algorithm.GOST2012-512': 'ГОСТ Р 34.10-2012, 512 бит',
   'doc.serviceDocuments': 'Служебные документы',
   'doc.noServiceDocuments': 'Служебных документов нет',
 

@@ -4,6 +4,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { DocumentDetail, SignatureCheck } from '../../../src/ipc/contract';
 import { base64ToBytes, errorText, invoke } from '../clerk';
 import { useFormat, useT } from '../i18n/use-t';
+import { isMessageKey } from '../i18n';
 import { useClerk } from '../store';
 
 /** XML declares its encoding (FNS documents: windows-1251); text files are taken as UTF-8. */
@@ -36,6 +37,9 @@ function Preview({ detail }: { detail: DocumentDetail }) {
 function Signature({ s }: { s: SignatureCheck }) {
   const t = useT();
   const f = useFormat();
+  // "ГОСТ Р 34.10-2012, 256 бит": the table's names are messages; an unknown name shows as it is.
+  const algorithmKey = `algorithm.${s.algorithm}`;
+  const algorithmName = isMessageKey(algorithmKey) ? t(algorithmKey) : s.algorithm;
   return (
     <li className={`signature ${s.valid ? 'valid' : 'invalid'}`}>
       <p className="verdict">{s.valid ? `✓ ${t('doc.valid')}` : `✗ ${t('doc.invalid')}`}</p>
@@ -46,7 +50,7 @@ function Signature({ s }: { s: SignatureCheck }) {
       </p>
       {s.signedAt && <p>{t('doc.signedAt', { time: f.dateTime(s.signedAt) })}</p>}
       <p className="muted">{t('doc.certificate', { serial: s.certificateSerial, issuer: s.issuer })}</p>
-      <p className="muted">{t('doc.algorithm', { algorithm: s.algorithm })}</p>
+      <p className="muted">{t('doc.algorithm', { algorithm: algorithmName })}</p>
       {s.problems.length > 0 && (
         <ul className="problems">
           {s.problems.map((p) => (
