@@ -1,0 +1,15 @@
+// Long-term CAdES (T, X Long Type 1): extension at acceptance, verification years later.
+export { cadesOids } from './attributes';
+export {
+  extendToLongTerm,
+  longTermVerdict,
+  signatureForm,
+  signatureTimeSource,
+  verifyLongTerm,
+  type ExtendOptions,
+  type ExtendResult,
+  type LongTermOptions,
+  type LongTermVerdict,
+  type LongTermVerification,
+  type SignatureForm,
+} from './long-term';
