@@ -5,6 +5,7 @@
 // Run: npx tsx bench/crypto/run.ts [--seconds S] [--rounds N] [--baseline DIR]
 // --baseline DIR also measures DIR/cms.ts (e.g. a copy of src/crypto from before a change,
 // next to a node_modules link) in the same run, for before/after figures.
+// Then GOST R 34.10-2012 and Streebog against OpenSSL's GOST engine (gost.ts).
 import { X509Certificate, createPrivateKey, sign, verify, webcrypto } from 'node:crypto';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,6 +13,7 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { signDetached, verifyDetached } from '../../src/crypto/cms';
 import { KeySigner } from '../../src/crypto/key-signer';
+import { benchGost } from './gost';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -110,7 +112,9 @@ async function main() {
   }
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exitCode = 1;
-});
+main()
+  .then(() => (values.baseline ? undefined : benchGost({ seconds, rounds })))
+  .catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
