@@ -33,7 +33,7 @@ function pinsFor(o: Options, interactive = true): PinSource | undefined {
 }
 
 /** A token the clerk must attend to (absent, PIN needed or refused) is exit 2; other failures (a missing module) exit 1. Both name the token or path. */
-function fromTokenError(e: unknown): never {
+export function fromTokenError(e: unknown): never {
   const needed = clerkNeededBy(e);
   if (needed) {
     const pin = needed.pinStatus ? describePinStatus(needed.pinStatus) : '';
@@ -43,7 +43,7 @@ function fromTokenError(e: unknown): never {
   throw e;
 }
 
-function signerFor(profile: ClerkProfile, o: Options): SignerSource {
+export function signerFor(profile: ClerkProfile, o: Options): SignerSource {
   const choice = tokenChoice(o);
   const source = profile.settingsFile.exists() ? profile.signerSource(pinsFor(o), choice) : new TokenSignerSource(resolveToken(undefined, choice), undefined, pinsFor(o));
   if (!source) throw new CliError('No signer: give --token LABEL|SERIAL (and --module PATH), or set the token or key file in the profile');

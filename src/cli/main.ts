@@ -6,6 +6,7 @@ import { SessionBusyError } from '../exchange/lock';
 import { defaultProfileDir } from '../settings/profile-dir';
 import { archiveGet, archiveList, archiveStatus, archiveVerify } from './archive';
 import * as commands from './commands';
+import { poaCreate } from './poa';
 import { demo } from '../sandbox/cli';
 import { web } from '../web/cli';
 import { CliError, makeOutput, type Output } from './output';
@@ -47,6 +48,10 @@ Commands:
   archive status | list | verify [--operator-cert CERT.pem]
                                      the organization's signed-data archive at the hub, checked here
   archive get N [--out DIR]          download archived entry N and its signatures
+  poa create --representative CERT.pem [--powers CODE[,CODE]] [--text TEXT] --valid-until YYYY-MM-DD
+             [--no-redelegation] --out DIR
+                                     the director issues a machine-readable power of attorney (МЧД) to the
+                                     employee's certificate: ON_EMCHD_<date>_<number>.xml and its .sig
   help | version
 
 Every command takes --profile DIR (default: $EDO_CLERK_PROFILE or the app's profile) and --json.
@@ -126,6 +131,18 @@ const table: Record<string, Command> = {
   'archive list': { options: archiveOptions, run: archiveList },
   'archive verify': { options: archiveOptions, run: archiveVerify },
   'archive get': { options: { ...archiveOptions, out: { type: 'string' } }, positional: 1, run: archiveGet },
+  'poa create': {
+    options: {
+      ...token,
+      representative: { type: 'string' },
+      powers: { type: 'string' },
+      text: { type: 'string' },
+      'valid-until': { type: 'string' },
+      'no-redelegation': { type: 'boolean' },
+      out: { type: 'string' },
+    },
+    run: poaCreate,
+  },
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -19,6 +19,10 @@ export interface CertificateIdentity {
   orgInn?: string;
   /** ИНН ФЛ (1.2.643.3.131.1.1). */
   personInn?: string;
+  /** ОГРН (1.2.643.100.1): in a certificate of a person acting for the organization without a power of attorney. */
+  ogrn?: string;
+  /** СНИЛС (1.2.643.100.3), 11 digits as the certificate carries it. */
+  snils?: string;
   /** "CN=..., O=..., ..." in the certificate's order. */
   subject: string;
   issuer: string;
@@ -96,6 +100,8 @@ function identityOf(certificate: Certificate, der: Buffer): CertificateIdentity 
     organization: field('2.5.4.10'),
     orgInn: field('1.2.643.100.4'),
     personInn: field('1.2.643.3.131.1.1'),
+    ogrn: field('1.2.643.100.1'),
+    snils: field('1.2.643.100.3'),
     subject: nameText(tbs.subject),
     issuer: nameText(tbs.issuer),
     serialNumber: Buffer.from(tbs.serialNumber).toString('hex').replace(/^(00)+(?=.)/, ''),

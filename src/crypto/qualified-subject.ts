@@ -14,15 +14,35 @@ export interface CertificatePerson {
   orgInn: string;
   /** The person's INN (12 digits). */
   personInn: string;
+  /** The organization's OGRN (13 digits): CAs write it in the certificate of the director. */
+  ogrn?: string;
   city?: string;
 }
 
-const oid = { title: '2.5.4.12', surname: '2.5.4.4', givenName: '2.5.4.42', inn: '1.2.643.3.131.1.1', innLe: '1.2.643.100.4' };
+/** A private person's qualified certificate (an employee signing under a power of attorney): no organization. */
+export interface PersonalCertificatePerson {
+  surname: string;
+  givenNames: string;
+  personInn: string;
+  /** 11 digits. */
+  snils: string;
+  city?: string;
+}
+
+const oid = {
+  title: '2.5.4.12',
+  surname: '2.5.4.4',
+  givenName: '2.5.4.42',
+  inn: '1.2.643.3.131.1.1',
+  innLe: '1.2.643.100.4',
+  ogrn: '1.2.643.100.1',
+  snils: '1.2.643.100.3',
+};
+// Values as explicit objects: plain strings are re-parsed by @peculiar/x509 and lose quotes.
+const utf8 = (v: string) => [{ utf8String: v }];
+const printable = (v: string) => [{ printableString: v }];
 
 export function qualifiedSubject(person: CertificatePerson): x509.Name {
-  // Values as explicit objects: plain strings are re-parsed by @peculiar/x509 and lose quotes.
-  const utf8 = (v: string) => [{ utf8String: v }];
-  const printable = (v: string) => [{ printableString: v }];
   return new x509.Name([
     { '2.5.4.6': printable('RU') },
     ...(person.city ? [{ '2.5.4.7': utf8(person.city) }] : []),
@@ -33,6 +53,19 @@ export function qualifiedSubject(person: CertificatePerson): x509.Name {
     { '2.5.4.3': utf8(`${person.surname} ${person.givenNames}`) },
     { [oid.innLe]: printable(person.orgInn) },
     { [oid.inn]: printable(person.personInn) },
+    ...(person.ogrn ? [{ [oid.ogrn]: printable(person.ogrn) }] : []),
+  ]);
+}
+
+export function personalSubject(person: PersonalCertificatePerson): x509.Name {
+  return new x509.Name([
+    { '2.5.4.6': printable('RU') },
+    ...(person.city ? [{ '2.5.4.7': utf8(person.city) }] : []),
+    { [oid.surname]: utf8(person.surname) },
+    { [oid.givenName]: utf8(person.givenNames) },
+    { '2.5.4.3': utf8(`${person.surname} ${person.givenNames}`) },
+    { [oid.inn]: printable(person.personInn) },
+    { [oid.snils]: printable(person.snils) },
   ]);
 }
 

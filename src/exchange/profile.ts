@@ -209,15 +209,23 @@ export class ClerkProfile {
     };
   }
 
-  /** A hub client logged in as this profile, for calls outside a session (contacts). */
-  async connect(pins?: PinSource, tokenChoice: TokenChoice = {}): Promise<{ client: HttpExchangeClient; me: LoginResponse; close(): void }> {
-    const signer = this.signerSource(pins, tokenChoice);
+  /**
+   * A hub client logged in as this profile, for calls outside a session (contacts). A signer
+   * the caller gives (to sign with it afterwards too) stays open; one made here is closed.
+   */
+  async connect(
+    pins?: PinSource,
+    tokenChoice: TokenChoice = {},
+    given?: SignerSource,
+  ): Promise<{ client: HttpExchangeClient; me: LoginResponse; close(): void }> {
+    const signer = given ?? this.signerSource(pins, tokenChoice);
+    const closeOwn = () => signer !== given && signer instanceof TokenSignerSource && signer.close();
     const client = new HttpExchangeClient(this.settings.serverUrl);
     try {
       const me = await client.authenticate(await this.authenticator(signer)());
-      return { client, me, close: () => signer instanceof TokenSignerSource && signer.close() };
+      return { client, me, close: closeOwn };
     } catch (e) {
-      if (signer instanceof TokenSignerSource) signer.close();
+      closeOwn();
       throw e;
     }
   }

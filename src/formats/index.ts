@@ -35,6 +35,10 @@ export {
 } from './service-documents';
 export {
   buildPowerOfAttorney,
+  certificateIsPerson,
+  formatSnils,
+  personOfCertificate,
+  type CertificateHolder,
   DEFAULT_POWER_CODES,
   parsePowerOfAttorney,
   POA_FILE_PREFIX,

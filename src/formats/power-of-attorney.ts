@@ -575,7 +575,7 @@ export interface PowerOfAttorneyInput {
   principal: {
     organization: PoaOrganization & { inn: string; kpp: string; ogrn: string };
     /** The director, acting without a power of attorney, who signs the МЧД. */
-    director: PoaPerson & { position: string };
+    director: PoaPerson;
   };
   /** The employee the powers are given to. */
   representative: PoaPerson;
@@ -620,6 +620,49 @@ const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
 /** The file id of an МЧД: ON_EMCHD_<YYYYMMDD of issue>_<НомДовер>. */
 export function powerOfAttorneyFileId(issuedOn: string, number: string): string {
   return `${POA_FILE_PREFIX}_${issuedOn.replaceAll('-', '')}_${number}`;
+}
+
+const defined = <T extends object>(o: T): T =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+
+/** What a certificate says about its holder (src/crypto's CertificateIdentity has these fields). */
+export interface CertificateHolder {
+  surname?: string;
+  /** "Имя Отчество", as the certificate's G attribute carries both. */
+  givenNames?: string;
+  position?: string;
+  personInn?: string;
+  /** 11 digits. */
+  snils?: string;
+}
+
+/** 11 digits as certificates carry a SNILS, written the way the МЧД format wants it: NNN-NNN-NNN NN. */
+export function formatSnils(digits: string): string {
+  const m = /^(\d{3})(\d{3})(\d{3})(\d{2})$/.exec(digits);
+  return m ? `${m[1]}-${m[2]}-${m[3]} ${m[4]}` : digits;
+}
+
+/** The person of a certificate as the МЧД names them. */
+export function personOfCertificate(holder: CertificateHolder, field: string): PoaPerson {
+  const [name, ...rest] = (holder.givenNames ?? '').trim().split(/\s+/);
+  if (!holder.surname || !name) throw new FormatError('the certificate names no surname and given name (SN, G)', field);
+  return defined({
+    surname: holder.surname,
+    name,
+    patronymic: rest.join(' ') || undefined,
+    inn: holder.personInn,
+    snils: holder.snils && formatSnils(holder.snils),
+    position: holder.position,
+  });
+}
+
+const digitsOnly = (v: string | undefined) => v?.replace(/\D/g, '');
+
+/** Whether the certificate's holder is this person of an МЧД: by INN, else by SNILS. */
+export function certificateIsPerson(holder: CertificateHolder, person: PoaPerson): boolean {
+  if (person.inn && holder.personInn) return person.inn === holder.personInn;
+  if (person.snils && holder.snils) return digitsOnly(person.snils) === digitsOnly(holder.snils);
+  return false;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -712,8 +755,6 @@ export function buildPowerOfAttorney(input: PowerOfAttorneyInput): PowerOfAttorn
 const attr = (e: XmlElement, name: string): string | undefined => e.attributes.find(([k]) => k === name)?.[1];
 const need = (e: XmlElement, name: string): string => attr(e, name) as string; // presence checked by validation
 const child = (e: XmlElement, name: string): XmlElement | undefined => e.children.find((c) => c.name === name);
-const defined = <T extends object>(o: T): T =>
-  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
 /** Namespace declarations are not attributes of the format: check them and take them off. */
 function stripNamespaces(e: XmlElement, path: string): XmlElement {

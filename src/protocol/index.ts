@@ -8,3 +8,4 @@ export * from './events';
 export * from './routes';
 export * from './organization';
 export { buildOpenApi } from './openapi';
+export * from './powers-of-attorney';

@@ -10,7 +10,13 @@ import { join } from 'node:path';
 import 'reflect-metadata'; // @peculiar/x509 resolves its services through tsyringe
 import * as x509 from '@peculiar/x509';
 import pkcs11js from 'pkcs11js';
-import { qualifiedSubject, spkiOf, type CertificatePerson } from '../../src/crypto/qualified-subject';
+import {
+  personalSubject,
+  qualifiedSubject,
+  spkiOf,
+  type CertificatePerson,
+  type PersonalCertificatePerson,
+} from '../../src/crypto/qualified-subject';
 import { findTokenSlot, loadPkcs11Module } from '../../src/token/pkcs11-module';
 import { startRevocationServices, type RevocationServices } from './revocation-services';
 import { softhsmModulePath } from './system';
@@ -62,7 +68,12 @@ export interface TestPki {
   caCertificateFile: string;
   tokens: TestToken[];
   /** Issues another certificate from the test CA (an expired one, a stranger's one, ...). */
-  issue(publicKey: KeyObject | ArrayBuffer, person: TestPerson, validity?: { notBefore?: Date; notAfter?: Date }): Promise<x509.X509Certificate>;
+  /** An organization's person (with its INN, INNLE) or a private person's certificate (INN and SNILS only). */
+  issue(
+    publicKey: KeyObject | ArrayBuffer,
+    person: TestPerson | PersonalCertificatePerson,
+    validity?: { notBefore?: Date; notAfter?: Date },
+  ): Promise<x509.X509Certificate>;
   /** A PKCS#11 module handle initialised for this PKI's tokens (shared, do not finalise). */
   module: pkcs11js.PKCS11;
   /** With `revocation: true`: the OCSP responder and CRL server named in every certificate issued. */
@@ -273,7 +284,7 @@ export async function createTestPki(
   }
   const issue: TestPki['issue'] = async (publicKey, person, validity = {}) =>
     create(
-      qualifiedSubject(person),
+      'orgInn' in person ? qualifiedSubject(person) : personalSubject(person),
       publicKey,
       [
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation, true),

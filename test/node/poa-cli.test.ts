@@ -1,0 +1,120 @@
+// `edo-clerk poa create` on the director's profile against a real hub: the МЧД validates against
+// the official XSD (xmllint), its detached CMS verifies with OpenSSL over the XML, it names the
+// employee of the personal certificate; a certificate that is not the director's signs nothing.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parsePowerOfAttorney, POA_SCHEMA_FILE } from '../../src/formats';
+import { registerTokenOrganization, startHub, type StartedHub } from '../support/hub';
+import { softhsm, systemPart } from '../support/system';
+import { createTestPki, type TestPki } from '../support/test-pki';
+import { clerk, expectExit } from './session-harness';
+
+const hsm = softhsm();
+const xmllint = systemPart('xmllint', spawnSync('xmllint', ['--version']).status === 0, 'install libxml2-utils');
+const schema = join(__dirname, '../../src/formats/xsd', POA_SCHEMA_FILE);
+
+const director = {
+  surname: 'Петров',
+  givenNames: 'Пётр Ильич',
+  position: 'Генеральный директор',
+  organization: 'ООО "Ромашка"',
+  orgInn: '7701234567',
+  personInn: '770100000011',
+  ogrn: '1027700000011',
+};
+const employee = { surname: 'Иванова', givenNames: 'Мария Петровна', personInn: '770200000022', snils: '12345678901' };
+
+describe.skipIf(!hsm.ok || !xmllint.ok)(`edo-clerk poa create ${hsm.reason ?? ''}${xmllint.reason}`, () => {
+  let pki: TestPki;
+  let hub: StartedHub;
+  let dir: string;
+  let employeePem: string;
+  const profile = () => join(dir, 'director');
+  const token = ['--module', '', '--token', '', '--pin-stdin'];
+
+  beforeAll(async () => {
+    pki = await createTestPki([
+      { label: 'director', keys: [{ algorithm: 'ECDSA-P256', person: director }] },
+      // The employee's organization-bound certificate, on a token of the same organization: not the director's.
+      { label: 'clerk', keys: [{ algorithm: 'ECDSA-P256', person: { ...director, surname: 'Сидоров', ogrn: '' } }] },
+    ]);
+    hub = await startHub();
+    await hub.admin(['trust', 'add', pki.caCertificateFile]);
+    const keys = [...pki.tokens[0]!.keys, ...pki.tokens[1]!.keys];
+    await registerTokenOrganization(hub, { keys }, { kpp: '770101001' });
+    dir = mkdtempSync(join(tmpdir(), 'poa-cli-'));
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    employeePem = (await pki.issue(publicKey, employee)).toString('pem');
+    writeFileSync(join(dir, 'employee.pem'), employeePem);
+    token[1] = pki.modulePath;
+    const init = ['profile', 'init', '--server', hub.url, '--trust', pki.caCertificateFile];
+    init.push('--module', pki.modulePath, '--token', 'director');
+    expectExit(await clerk([...init, '--profile', profile(), '--json']), 0);
+  });
+
+  afterAll(async () => {
+    await hub?.stop();
+    pki?.cleanup();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes an МЧД that validates against the XSD, signed by the director, naming the employee', async () => {
+    const out = join(dir, 'issued');
+    const args = ['poa', 'create', '--representative', join(dir, 'employee.pem'), '--valid-until', '2027-06-30'];
+    args.push('--no-redelegation');
+    token[3] = 'director';
+    const pin = { stdin: `${pki.tokens[0]!.pin}\n` };
+    const run = expectExit(await clerk([...args, '--out', out, ...token, '--profile', profile(), '--json'], pin), 0);
+    const result = run.json as { number: string; fileName: string; xml: string; signature: string };
+    expect(result.fileName).toMatch(new RegExp(`^ON_EMCHD_\\d{8}_${result.number}\\.xml$`));
+    const lint = spawnSync('xmllint', ['--noout', '--schema', schema, result.xml], { encoding: 'utf8' });
+    expect(lint.status, lint.stderr).toBe(0);
+    execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', result.signature,
+      '-content', result.xml,
+      '-CAfile', pki.caCertificateFile, '-purpose', 'any', '-out', '/dev/null'], { stdio: 'pipe' });
+
+    const poa = parsePowerOfAttorney(readFileSync(result.xml), result.fileName);
+    expect(poa.validUntil).toBe('2027-06-30');
+    expect(poa.redelegation).toBe('none');
+    expect(poa.statusService).toBe(`${hub.url}/v1/powers-of-attorney/${result.number}`);
+    expect(poa.principals[0]).toEqual({
+      type: 'organization',
+      organization: { name: 'ООО "Ромашка"', inn: '7701234567', kpp: '770101001', ogrn: '1027700000011' },
+      persons: [
+        { surname: 'Петров', name: 'Пётр', patronymic: 'Ильич', inn: '770100000011', position: 'Генеральный директор' },
+      ],
+    });
+    expect(poa.representatives).toEqual([
+      {
+        type: 'person',
+        person: {
+          surname: 'Иванова',
+          name: 'Мария',
+          patronymic: 'Петровна',
+          inn: '770200000022',
+          snils: '123-456-789 01',
+        },
+      },
+    ]);
+    expect(poa.powers.codes.map((c) => c.code)).toEqual(['BBDOCS_DOCS_DCSALL_SRCDOC_SOURCEDOCSGENERAL']);
+  });
+
+  it('refuses an unknown power code and a signer who is not the director, writing nothing', async () => {
+    const base = ['poa', 'create', '--representative', join(dir, 'employee.pem'), '--valid-until', '2027-06-30'];
+    const out = join(dir, 'refused');
+    token[3] = 'director';
+    const run = (extra: string[], pin: string) =>
+      clerk([...base, ...extra, '--out', out, ...token, '--profile', profile(), '--json'], { stdin: `${pin}\n` });
+    const unknown = expectExit(await run(['--powers', 'NO_SUCH_POWER'], pki.tokens[0]!.pin), 1);
+    const unknownPower = /"NO_SUCH_POWER" is not a power code/;
+    expect(unknown.json).toMatchObject({ code: 'unknown-power', error: expect.stringMatching(unknownPower) });
+    token[3] = 'clerk';
+    const notDirector = expectExit(await run([], pki.tokens[1]!.pin), 1);
+    expect(notDirector.json).toMatchObject({ code: 'not-director', error: expect.stringMatching(/names no OGRN/) });
+    expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
+  });
+});
