@@ -6,14 +6,18 @@ import pino from 'pino';
 import { certificateFingerprint, derToPem, describeCertificate, readCertificates } from '../src/crypto/certificates';
 import { Inn, Kpp, loginOrigin, OperatingMode, Permission } from '../src/protocol';
 import { hashPassword } from './auth/passwords';
-import { defaultMaxBlobSize, lockForServing, openHubData, openOrganizationData, type HubData, type OrganizationData } from './data-dir';
+import { closeHubData, defaultMaxBlobSize, lockForServing, openHubData, openOrganizationData, type HubData, type OrganizationData } from './data-dir';
 import { createHub } from './hub';
 import type { SubscriberRecord } from './storage/storage';
 import { certificateSummary, ownSubscriberView, userView } from './views';
 
 const usage = `edo-hub — the EDO Clerk exchange hub (operator service and signed-data archive)
 
-Usage: edo-hub <command> [options]        every command takes --data DIR and --json
+Usage: edo-hub <command> [options]        every command takes --data DIR, --database URL and --json
+
+  --data DIR       the hub's data directory (blobs; with SQLite also its database files)
+  --database URL   postgres://USER@HOST:PORT/DB: the hub's database on PostgreSQL, shared by
+                   several serve instances (default: EDO_HUB_DATABASE, else SQLite in --data)
 
 Commands:
   serve --data DIR [--host 127.0.0.1] [--port 8480] [--max-blob-size BYTES] [--token-ttl SECONDS]
@@ -21,7 +25,9 @@ Commands:
                                    run the hub (port 0 picks a free port; the URL is printed);
                                    one hub per data directory; certificate logins are signed
                                    for its listening address, or for --public-origin (behind a
-                                   proxy); archive notices go out by e-mail only with --smtp-host
+                                   proxy); archive notices go out by e-mail only with --smtp-host;
+                                   with --database, several instances may serve at once
+  migrate                          apply the database schema's missing migrations (serve does too)
   org add --name NAME --inn INN [--kpp KPP] [--mode server|workstation|manual]
                                    register an organization (subscriber); KPP is required for a 10-digit INN
   org list                         the registered organizations
@@ -50,7 +56,7 @@ function version(): string {
 }
 
 type Options = NonNullable<ParseArgsConfig['options']>;
-const common: Options = { data: { type: 'string' }, json: { type: 'boolean' } };
+const common: Options = { data: { type: 'string' }, database: { type: 'string' }, json: { type: 'boolean' } };
 
 function parse(args: string[], options: Options, positionals = 0) {
   const parsed = (() => {
@@ -70,7 +76,8 @@ function parse(args: string[], options: Options, positionals = 0) {
     if (v === undefined) throw new UsageError(`--${name} is required`);
     return v;
   };
-  return { data, json: values.json === true, string, required, positionals: parsed.positionals };
+  const database = string('database') ?? (process.env.EDO_HUB_DATABASE || undefined);
+  return { data, database, json: values.json === true, string, required, positionals: parsed.positionals };
 }
 
 function integer(value: string | undefined, name: string, fallback: number, min = 0): number {
@@ -85,8 +92,8 @@ function print(json: boolean, value: unknown, human: string): void {
   console.log(json ? JSON.stringify(value) : human);
 }
 
-async function withData<T>(dir: string, fn: (data: HubData, org: OrganizationData) => Promise<T>): Promise<T> {
-  const data = await openHubData(dir);
+async function withData<T>(o: { data: string; database: string | undefined }, fn: (data: HubData, org: OrganizationData) => Promise<T>): Promise<T> {
+  const data = await openHubData(o.data, { ...(o.database ? { databaseUrl: o.database } : {}) });
   try {
     // A command does not wait out a failing webhook's minute of retries: one attempt each.
     const org = openOrganizationData(data, { webhookRetryDelaysMs: [], onNotifyError: (e) => console.error(`edo-hub: ${e.message}`) });
@@ -96,7 +103,7 @@ async function withData<T>(dir: string, fn: (data: HubData, org: OrganizationDat
       await org.close();
     }
   } finally {
-    await data.storage.close();
+    await closeHubData(data);
   }
 }
 
@@ -144,11 +151,12 @@ async function serve(args: string[]): Promise<number> {
     : undefined;
   // Logs go to stderr: stdout carries the command's own output (the URL line).
   const logger = pino({ level: o.string('log-level') ?? 'info', base: { service: 'edo-hub' } }, pino.destination(2));
-  // Before anything is opened: the pending claims released below may belong to a hub serving this directory now.
-  const unlock = lockForServing(o.data);
+  // Before anything is opened: the pending claims released below may belong to a hub serving this
+  // directory now. With PostgreSQL many instances serving at once are the point: no lock.
+  const unlock = o.database ? () => undefined : lockForServing(o.data);
   let data: HubData;
   try {
-    data = await openHubData(o.data, { maxBlobSize: integer(o.string('max-blob-size'), 'max-blob-size', defaultMaxBlobSize, 1) });
+    data = await openHubData(o.data, { maxBlobSize: integer(o.string('max-blob-size'), 'max-blob-size', defaultMaxBlobSize, 1), ...(o.database ? { databaseUrl: o.database } : {}) });
   } catch (e) {
     unlock();
     throw e;
@@ -160,21 +168,22 @@ async function serve(args: string[]): Promise<number> {
       onNotifyError: (err, event) => logger.error({ err, event: event.type, orgId: event.orgId }, 'an archive notice was not delivered'),
     });
   } catch (e) {
-    await data.storage.close();
+    await closeHubData(data);
     unlock();
     throw e;
   }
   if (!smtp) logger.warn('archive e-mail notices are off: no --smtp-host given (webhooks still get every event)');
-  // A starting hub has no request under way: claims still pending were left by a stopped or crashed
-  // one, and their keys are free again (a running hub never takes over a claim, however old).
-  const abandoned = await data.storage.releasePendingClaims();
+  // A starting embedded hub has no request under way: claims still pending were left by a stopped
+  // or crashed one, and their keys are free again (a running hub never takes over a claim,
+  // however old). Instances on PostgreSQL never clear each other's claims.
+  const abandoned = o.database ? 0 : await data.storage.releasePendingClaims();
   if (abandoned) logger.warn({ abandoned }, 'released idempotency claims left pending by the previous run');
   const { app } = createHub({ ...data, settings: org.settings, archive: org.archive, version: version(), logger, tokenTtlSeconds: integer(o.string('token-ttl'), 'token-ttl', 3600, 1),
     ...(publicOrigin ? { publicOrigins: [publicOrigin] } : {}),
   });
   const closeData = async () => {
     await org.close();
-    await data.storage.close();
+    await closeHubData(data);
     unlock();
   };
   let stopping: Promise<void> | undefined;
@@ -215,20 +224,21 @@ async function org(args: string[]): Promise<number> {
     if (inn.data.length === 10 && !kpp) throw new UsageError('--kpp is required for an organization with a 10-digit INN (FNS format 1.03 names it in every service document)');
     const mode = OperatingMode.safeParse(o.string('mode') ?? 'workstation');
     if (!mode.success) throw new UsageError(`--mode must be one of ${OperatingMode.options.join(', ')}`);
-    return withData(o.data, async (data, { settings }) => {
+    return withData(o, async (data, { settings }) => {
       // The subscriber id is its EDO participant id (ИдУчастЭДО): the operator's id, then a unique part.
       const id = `${data.operator.identity.edoId}${randomUUID().replace(/-/g, '')}`;
       const created = await data.storage.addSubscriber({ id, name, inn: inn.data, ...(kpp?.data ? { kpp: kpp.data } : {}), operatingMode: mode.data, at: new Date().toISOString() });
       // The settings hold the operating mode from now on; the administrator is the first user added.
-      settings.initializeOrganization(id, { administrators: [], operatingMode: mode.data });
-      print(o.json, ownSubscriberView(created, settings.operatingMode(id)), `organization ${created.name} (INN ${created.inn}) registered: ${created.id}`);
+      await settings.initializeOrganization(id, { administrators: [], operatingMode: mode.data });
+      print(o.json, ownSubscriberView(created, await settings.operatingMode(id)), `organization ${created.name} (INN ${created.inn}) registered: ${created.id}`);
       return 0;
     });
   }
   if (sub === 'list') {
     const o = parse(rest, {});
-    return withData(o.data, async (data, { settings }) => {
-      const all = (await data.storage.listSubscribers(0, Number.MAX_SAFE_INTEGER)).map((s) => ownSubscriberView(s, settings.operatingMode(s.id)));
+    return withData(o, async (data, { settings }) => {
+      const all = [];
+      for (const s of await data.storage.listSubscribers(0, Number.MAX_SAFE_INTEGER)) all.push(ownSubscriberView(s, await settings.operatingMode(s.id)));
       print(o.json, all, all.map((s) => `${s.id}  ${s.inn}  ${s.name}  (${s.operatingMode})`).join('\n') || 'no organizations');
       return 0;
     });
@@ -237,12 +247,12 @@ async function org(args: string[]): Promise<number> {
     const o = parse(rest, { org: { type: 'string' }, user: { type: 'string' }, permission: { type: 'string' } });
     const permissions = o.required('permission').split(',').map((p) => p.trim());
     for (const p of permissions) if (!Permission.safeParse(p).success) throw new UsageError(`--permission: "${p}" is not one of ${Permission.options.join(', ')}`);
-    return withData(o.data, async (data, { settings }) => {
+    return withData(o, async (data, { settings }) => {
       const subscriber = await findOrg(data, o.required('org'));
       const target = await data.storage.getUser(o.required('user'));
       if (target?.subscriberId !== subscriber.id) throw new UsageError(`no user ${o.required('user')} in ${subscriber.name} (see: edo-hub user list --org ${subscriber.id})`);
-      settings.grantAsOperator(subscriber.id, target.id, permissions as Permission[]);
-      const granted = { orgId: subscriber.id, userId: target.id, permissions: settings.permissionsOf(subscriber.id, target.id) };
+      await settings.grantAsOperator(subscriber.id, target.id, permissions as Permission[]);
+      const granted = { orgId: subscriber.id, userId: target.id, permissions: await settings.permissionsOf(subscriber.id, target.id) };
       print(o.json, granted, `${target.name} in ${subscriber.name}: ${granted.permissions.join(', ')}`);
       return 0;
     });
@@ -262,14 +272,14 @@ async function user(args: string[]): Promise<number> {
     const identity = certificate ? describeCertificate(certificate) : undefined;
     const password = login ? await readStdin() : undefined;
     if (login && !password) throw new UsageError('the password of a service user is read from stdin, and it is empty');
-    return withData(o.data, async (data, { settings }) => {
+    return withData(o, async (data, { settings }) => {
       const subscriber = await findOrg(data, o.required('org'));
       const first = (await data.storage.listUsers(subscriber.id)).length === 0;
       if (identity?.orgInn && identity.orgInn !== subscriber.inn) {
         throw new UsageError(`the certificate of ${identity.commonName} is issued for the organization with INN ${identity.orgInn}, not ${subscriber.name} (INN ${subscriber.inn})`);
       }
       if (certificate && (await data.storage.findUserByCertificate(certificateFingerprint(certificate)))) throw new UsageError('this certificate is already registered');
-      const system = certificate ? settings.informationSystemHolding(certificateFingerprint(certificate)) : undefined;
+      const system = certificate ? await settings.informationSystemHolding(certificateFingerprint(certificate)) : undefined;
       if (system) {
         throw new UsageError(`this certificate is the information system "${system.name}" (${system.id}) of organization ${system.orgId}: a certificate logs in either as a user or as a system, not both`);
       }
@@ -283,14 +293,14 @@ async function user(args: string[]): Promise<number> {
         ...(certificate && identity ? { certificate: { der: certificate, summary: certificateSummary(identity) } } : {}),
       });
       // The first user of an organization administers its settings (and gives others rights there).
-      if (first) settings.grantAsOperator(subscriber.id, created.id, ['change-organization-settings']);
+      if (first) await settings.grantAsOperator(subscriber.id, created.id, ['change-organization-settings']);
       print(o.json, userView(created), `user ${created.name} registered for ${subscriber.name}: ${created.id}`);
       return 0;
     });
   }
   if (sub === 'list') {
     const o = parse(rest, { org: { type: 'string' } });
-    return withData(o.data, async (data) => {
+    return withData(o, async (data) => {
       const orgRef = o.string('org');
       const users = await data.storage.listUsers(orgRef ? (await findOrg(data, orgRef)).id : undefined);
       print(o.json, users.map(userView), users.map((u) => `${u.id}  ${u.kind}  ${u.name}${u.login ? `  login ${u.login}` : ''}`).join('\n') || 'no users');
@@ -308,7 +318,7 @@ async function trust(args: string[]): Promise<number> {
     if (!file) throw new UsageError('trust add CA.pem: the CA certificate file is missing');
     const certificates = readCertificates(readFileSync(file));
     if (certificates.length === 0) throw new UsageError(`no certificate in ${file}`);
-    return withData(o.data, async (data) => {
+    return withData(o, async (data) => {
       const added = [];
       for (const der of certificates) {
         const identity = describeCertificate(der);
@@ -322,7 +332,7 @@ async function trust(args: string[]): Promise<number> {
   }
   if (sub === 'list') {
     const o = parse(rest, {});
-    return withData(o.data, async (data) => {
+    return withData(o, async (data) => {
       const all = (await data.storage.listTrustedCas()).map(({ fingerprint, subject, addedAt }) => ({ fingerprint, subject, addedAt }));
       print(o.json, all, all.map((a) => `${a.fingerprint}  ${a.subject}`).join('\n') || 'no trusted CAs');
       return 0;
@@ -336,28 +346,38 @@ async function archive(args: string[]): Promise<number> {
   if (sub === 'quota') {
     const o = parse(rest, { org: { type: 'string' }, bytes: { type: 'string' } });
     const bytes = o.string('bytes');
-    return withData(o.data, async (data, { archive: log }) => {
+    return withData(o, async (data, { archive: log }) => {
       const subscriber = await findOrg(data, o.required('org'));
-      const figures = bytes === undefined ? log.usage(subscriber.id) : log.setQuota(subscriber.id, integer(bytes, 'bytes', 0, 1));
+      const figures = bytes === undefined ? await log.usage(subscriber.id) : await log.setQuota(subscriber.id, integer(bytes, 'bytes', 0, 1));
       print(o.json, { orgId: subscriber.id, ...figures }, `${subscriber.name}: ${figures.usage}`);
       return 0;
     });
   }
   if (sub === 'check') {
     const o = parse(rest, {});
-    return withData(o.data, async (_data, { archive: log }) => {
-      const problems = log.checkIntegrity();
+    return withData(o, async (_data, { archive: log }) => {
+      const problems = await log.checkIntegrity();
       if (problems.length > 0) throw new Error(`THE ARCHIVE IS DAMAGED: ${problems.join('; ')}`);
-      print(o.json, { size: log.size(), problems }, `the archive of ${log.size()} entries is intact`);
+      const size = await log.size();
+      print(o.json, { size, problems }, `the archive of ${size} entries is intact`);
       return 0;
     });
   }
   throw new UsageError('archive quota --org ID [--bytes N] | archive check');
 }
 
+async function migrateCommand(args: string[]): Promise<number> {
+  const o = parse(args, {});
+  return withData(o, async (data) => {
+    const where = data.databaseUrl ? 'the PostgreSQL database' : `the SQLite files in ${data.dir}`;
+    print(o.json, { applied: data.migrated }, data.migrated.length ? `applied to ${where}: ${data.migrated.join(', ')}` : `${where}: the schema is up to date`);
+    return 0;
+  });
+}
+
 async function operator(args: string[]): Promise<number> {
   const o = parse(args, {});
-  return withData(o.data, async (data) => {
+  return withData(o, async (data) => {
     const { identity, certificate, tsa } = data.operator;
     const shown = {
       ...identity,
@@ -396,6 +416,8 @@ export async function main(argv: string[]): Promise<number> {
         return await operator(args);
       case 'archive':
         return await archive(args);
+      case 'migrate':
+        return await migrateCommand(args);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

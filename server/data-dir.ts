@@ -1,40 +1,77 @@
-// The hub's data directory: hub.sqlite (WAL), blobs/ (content-addressed files), operator/
-// (the operator's key and certificate) and archive.sqlite (the signed-data archive, apart so
-// that its append-only log is never touched by the exchange's migrations or clean-ups).
-// Opened the same way by `serve` and by administration.
+// The hub's data: its database and its data directory. Embedded (the default): hub.sqlite
+// (WAL: the exchange, the organization settings, the webhook log), archive.sqlite (the
+// signed-data archive, apart so that its append-only log is never touched by the exchange's
+// clean-ups), operator/ (the operator's key and certificate) and blobs/. With `--database
+// postgres://…` every table is in that one database, the operator's key too (every instance
+// signs with the same one), and the directory keeps the blobs. Opened the same way by `serve`
+// and by administration; both apply the schema's missing migrations.
 import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
-import { ArchiveLog } from './archive/log';
+import { archiveSchema, ArchiveLog } from './archive/log';
 import type { ArchiveEvent } from './archive/events';
-import { ArchiveMailer, ArchiveNotifier, WebhookDispatcher, type SmtpSettings } from './archive/notify';
+import { ArchiveMailer, ArchiveNotifier, WebhookDispatcher, webhookSchema, type SmtpSettings } from './archive/notify';
 import { BlobFiles } from './blobs';
-import { OrganizationSettingsService } from './organization';
+import { OrganizationSettingsService, organizationSchema } from './organization';
 import { openOperator, type Operator } from './operator';
-import { SqliteStorage } from './storage/sqlite';
+import { exchangeSchema, SqlStorage } from './storage/sql-storage';
+import { isPostgresUrl, migrate, type SqlDatabase } from './storage/sql';
+import { SqliteDatabase } from './storage/sqlite-db';
 import type { HubStorage } from './storage/storage';
 
 export interface HubData {
   dir: string;
+  /** The PostgreSQL URL, or undefined for the embedded SQLite files. */
+  databaseUrl: string | undefined;
+  /** The exchange, organization settings and webhook log's database. */
+  db: SqlDatabase;
+  /** The archive's database (archive.sqlite; with PostgreSQL the same database as `db`). */
+  archiveDb: SqlDatabase;
   storage: HubStorage;
   blobs: BlobFiles;
   operator: Operator;
+  /** The migrations this opening applied, "component@version". */
+  migrated: string[];
 }
 
 export const defaultMaxBlobSize = 512 * 1024 * 1024;
 
-export async function openHubData(dir: string, options: { maxBlobSize?: number } = {}): Promise<HubData> {
+export interface HubDataOptions {
+  maxBlobSize?: number;
+  /** postgres://USER@HOST:PORT/DB; absent: the SQLite files in the data directory. */
+  databaseUrl?: string;
+}
+
+export async function openHubData(dir: string, options: HubDataOptions = {}): Promise<HubData> {
   const root = resolve(dir);
   mkdirSync(root, { recursive: true, mode: 0o700 });
-  const storage = new SqliteStorage(join(root, 'hub.sqlite'));
+  const { databaseUrl } = options;
+  if (databaseUrl !== undefined && !isPostgresUrl(databaseUrl)) {
+    throw new Error(`--database must be a postgres://USER@HOST:PORT/DB URL (without it the hub uses SQLite files in ${root}), got "${databaseUrl}"`);
+  }
+  // node-postgres is loaded only when used: administration commands on SQLite start faster.
+  const db: SqlDatabase = databaseUrl ? new (await import('./storage/postgres-db')).PostgresDatabase(databaseUrl) : new SqliteDatabase(join(root, 'hub.sqlite'));
+  let archiveDb: SqlDatabase | undefined;
   try {
+    const migrated = databaseUrl
+      ? await migrate(db, [exchangeSchema, organizationSchema, webhookSchema, archiveSchema])
+      : await migrate(db, [exchangeSchema, organizationSchema, webhookSchema]);
+    archiveDb = databaseUrl ? db : new SqliteDatabase(join(root, 'archive.sqlite'));
+    if (!databaseUrl) migrated.push(...(await migrate(archiveDb, [archiveSchema])));
+    const storage = new SqlStorage(db);
     const blobs = new BlobFiles(join(root, 'blobs'), options.maxBlobSize ?? defaultMaxBlobSize);
-    const operator = await openOperator(root, storage);
-    return { dir: root, storage, blobs, operator };
+    const operator = await openOperator(databaseUrl ? undefined : root, storage);
+    return { dir: root, databaseUrl, db, archiveDb, storage, blobs, operator, migrated };
   } catch (e) {
-    await storage.close();
+    if (archiveDb && archiveDb !== db) await archiveDb.close();
+    await db.close();
     throw e;
   }
+}
+
+/** Closes the hub's databases (after the organization data, whose notices may still write). */
+export async function closeHubData(data: HubData): Promise<void> {
+  if (data.archiveDb !== data.db) await data.archiveDb.close();
+  await data.db.close();
 }
 
 /** Whether a process with this id runs (EPERM: it does, under another user). */
@@ -116,7 +153,7 @@ export interface OrganizationData {
   archive: ArchiveLog;
   webhooks: WebhookDispatcher;
   notifier: ArchiveNotifier;
-  /** Waits for the notices under way, then closes the databases. */
+  /** Waits for the notices under way (the databases are closed with the hub data). */
   close(): Promise<void>;
 }
 
@@ -128,54 +165,37 @@ export interface OrganizationDataOptions {
   webhookRetryDelaysMs?: readonly number[];
 }
 
-function openDatabase(file: string): Database.Database {
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  // The exchange storage writes the same hub.sqlite through its own handle: wait, do not fail.
-  db.pragma('busy_timeout = 5000');
-  return db;
-}
-
-/** The organization settings (on hub.sqlite, beside the exchange's tables), the archive (archive.sqlite) and its notices. */
+/** The organization settings (beside the exchange's tables), the archive and its notices, on the hub data's databases. */
 export function openOrganizationData(data: HubData, options: OrganizationDataOptions = {}): OrganizationData {
-  const db = openDatabase(join(data.dir, 'hub.sqlite'));
-  const archiveDb = openDatabase(join(data.dir, 'archive.sqlite'));
-  try {
-    // The notifier needs the settings (recipients, webhooks) and the settings report to the
-    // notifier: the closure reaches it once both exist (nothing is reported while constructing).
-    const notify = (event: ArchiveEvent) => notifier.notify(event);
-    const settings = new OrganizationSettingsService({
-      db,
-      issuer: data.operator.signer,
-      isMember: async (orgId, userId) => (await data.storage.getUser(userId))?.subscriberId === orgId,
-      organizationOf: (orgId) => data.storage.getSubscriber(orgId),
-      isUserCertificate: async (fingerprint) => (await data.storage.findUserByCertificate(fingerprint)) !== undefined,
-      onArchiveEvent: notify,
-    });
-    const webhooks = new WebhookDispatcher({ db, registry: settings, ...(options.webhookRetryDelaysMs ? { retryDelaysMs: options.webhookRetryDelaysMs } : {}) });
-    const mailer = options.smtp ? new ArchiveMailer(options.smtp) : undefined;
-    const notifier = new ArchiveNotifier({
-      ...(mailer ? { mailer } : {}),
-      webhooks,
-      recipients: settings.archiveRecipients(async (orgId) => (await data.storage.getSubscriber(orgId))?.name),
-      onError: options.onNotifyError ?? (() => undefined),
-    });
-    const archive = new ArchiveLog({ db: archiveDb, signer: data.operator.signer, blobs: data.blobs, onEvent: notify });
-    return {
-      settings,
-      archive,
-      webhooks,
-      notifier,
-      async close() {
-        await notifier.idle();
-        mailer?.close();
-        archiveDb.close();
-        db.close();
-      },
-    };
-  } catch (e) {
-    archiveDb.close();
-    db.close();
-    throw e;
-  }
+  const { db, archiveDb } = data;
+  // The notifier needs the settings (recipients, webhooks) and the settings report to the
+  // notifier: the closure reaches it once both exist (nothing is reported while constructing).
+  const notify = (event: ArchiveEvent) => notifier.notify(event);
+  const settings = new OrganizationSettingsService({
+    db,
+    issuer: data.operator.signer,
+    isMember: async (orgId, userId) => (await data.storage.getUser(userId))?.subscriberId === orgId,
+    organizationOf: (orgId) => data.storage.getSubscriber(orgId),
+    isUserCertificate: async (fingerprint) => (await data.storage.findUserByCertificate(fingerprint)) !== undefined,
+    onArchiveEvent: notify,
+  });
+  const webhooks = new WebhookDispatcher({ db, registry: settings, ...(options.webhookRetryDelaysMs ? { retryDelaysMs: options.webhookRetryDelaysMs } : {}) });
+  const mailer = options.smtp ? new ArchiveMailer(options.smtp) : undefined;
+  const notifier = new ArchiveNotifier({
+    ...(mailer ? { mailer } : {}),
+    webhooks,
+    recipients: settings.archiveRecipients(async (orgId) => (await data.storage.getSubscriber(orgId))?.name),
+    onError: options.onNotifyError ?? (() => undefined),
+  });
+  const archive = new ArchiveLog({ db: archiveDb, signer: data.operator.signer, blobs: data.blobs, onEvent: notify });
+  return {
+    settings,
+    archive,
+    webhooks,
+    notifier,
+    async close() {
+      await notifier.idle();
+      mailer?.close();
+    },
+  };
 }

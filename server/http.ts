@@ -70,7 +70,7 @@ export interface HttpContext extends RouteContext {
   storage: HubStorage;
   now: () => Date;
   /** Why a user holding a valid token may no longer act (a revoked information system), if so. */
-  revokedReason?: (user: UserRecord) => string | undefined;
+  revokedReason?: (user: UserRecord) => Promise<string | undefined>;
 }
 
 /** The caller of a request with a bearer token (HubError 'unauthorized' without a valid one). */
@@ -82,7 +82,7 @@ export async function authenticate(ctx: HttpContext, req: FastifyRequest): Promi
   if (!record) throw new HubError('unauthorized', 'The access token is unknown or expired; log in again');
   const [user, subscriber] = await Promise.all([ctx.storage.getUser(record.userId), ctx.storage.getSubscriber(record.subscriberId)]);
   if (!user || !subscriber) throw new HubError('unauthorized', 'The access token belongs to a user that no longer exists');
-  const revoked = ctx.revokedReason?.(user);
+  const revoked = await ctx.revokedReason?.(user);
   if (revoked) throw new HubError('unauthorized', revoked);
   return { user, subscriber, tokenExpiresAt: record.expiresAt };
 }

@@ -1,6 +1,6 @@
-// The operator's own identity and signing key, created at the hub's first start in its data
-// directory: an ECDSA P-256 key (PKCS#8 PEM, readable by the hub's user only) and a self-signed
-// certificate. The hub signs its confirmations (ПДОТПР) with it; clients fetch the certificate
+// The operator's own identity and signing key, created at the hub's first start: an ECDSA P-256
+// key (PKCS#8 PEM) and a self-signed certificate, in the data directory (readable by the hub's
+// user only) or, for hub instances sharing a PostgreSQL database, in that database. The hub signs its confirmations (ПДОТПР) with it; clients fetch the certificate
 // from GET /v1/operator to verify them.
 import { createPrivateKey, KeyObject, randomBytes, webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -29,7 +29,6 @@ export interface Operator {
   identity: OperatorIdentity;
   certificate: Buffer;
   signer: Signer;
-  /** The operator's time-stamp authority, its certificate issued by the operator's. */
   tsa: HubTsa;
 }
 
@@ -53,40 +52,88 @@ export async function setOperatorIdentity(storage: HubStorage, identity: Operato
   await storage.setSetting(identityKey, JSON.stringify(identity));
 }
 
-/** Loads the operator's key and certificate, creating them (and the stored identity) on first start. */
-export async function openOperator(dataDir: string, storage: HubStorage): Promise<Operator> {
-  const dir = join(dataDir, 'operator');
-  const keyFile = join(dir, 'key.pem');
-  const certFile = join(dir, 'certificate.pem');
-  if (!(await storage.getSetting(identityKey))) await setOperatorIdentity(storage, defaultOperatorIdentity);
+/** A new operator key (PKCS#8 PEM) and its self-signed certificate (PEM). */
+async function createOperatorKey(identity: OperatorIdentity): Promise<{ keyPem: string; certificatePem: string }> {
+  const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const now = Date.now();
+  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: '01' + randomBytes(8).toString('hex'),
+    name: new x509.Name([
+      { '2.5.4.6': [{ printableString: 'RU' }] },
+      { '2.5.4.10': [{ utf8String: identity.name }] },
+      { '2.5.4.3': [{ utf8String: `${identity.name} (${identity.edoId})` }] },
+      { '1.2.643.100.4': [{ printableString: identity.inn }] },
+    ]),
+    notBefore: new Date(now - 3600_000),
+    notAfter: new Date(now + 10 * 365 * 24 * 3600_000),
+    keys,
+    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+    extensions: [
+      new x509.BasicConstraintsExtension(true, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation | x509.KeyUsageFlags.keyCertSign, true),
+    ],
+  });
+  const keyPem = KeyObject.from(keys.privateKey).export({ type: 'pkcs8', format: 'pem' }) as string;
+  return { keyPem, certificatePem: certificate.toString('pem') + '\n' };
+}
+
+/** A private key (PKCS#8 PEM) and its certificate (PEM). */
+export interface KeyPair {
+  keyPem: string;
+  certificatePem: string;
+}
+
+/** Where the hub keeps one of its keys: the operator folder (embedded hub) or the shared database. */
+export interface KeyPairStore {
+  /** For messages: where the pair is. */
+  where: string;
+  /** The stored pair; else `create`'s, stored (of instances starting at once, one pair wins for all). */
+  loadOrCreate(create: () => Promise<KeyPair>): Promise<KeyPair>;
+}
+
+/** key and certificate files in `dir` (readable by the hub's user only). */
+export function keyPairFiles(dir: string, keyFileName: string, certificateFileName: string): KeyPairStore {
+  const keyFile = join(dir, keyFileName);
+  const certFile = join(dir, certificateFileName);
+  return {
+    where: dir,
+    async loadOrCreate(create) {
+      if (!existsSync(keyFile) || !existsSync(certFile)) {
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        const created = await create();
+        writeFileSync(keyFile, created.keyPem, { mode: 0o600 });
+        writeFileSync(certFile, created.certificatePem);
+      }
+      return { keyPem: readFileSync(keyFile, 'utf8'), certificatePem: readFileSync(certFile, 'utf8') };
+    },
+  };
+}
+
+/** A setting of the hub database: every instance on it signs with the same key. */
+export function keyPairSetting(storage: HubStorage, key: string): KeyPairStore {
+  return {
+    where: `the hub database (${key})`,
+    async loadOrCreate(create) {
+      const stored = (await storage.getSetting(key)) ?? (await storage.initSetting(key, JSON.stringify(await create())));
+      return JSON.parse(stored) as KeyPair;
+    },
+  };
+}
+
+/**
+ * Loads the operator's key and certificate and the hub TSA's, creating them (and the stored
+ * identity) on first start: in the data directory's operator/ folder, or with no folder given
+ * in the database.
+ */
+export async function openOperator(dataDir: string | undefined, storage: HubStorage): Promise<Operator> {
+  await storage.initSetting(identityKey, JSON.stringify(defaultOperatorIdentity));
   const identity = await operatorIdentity(storage);
-  if (!existsSync(keyFile) || !existsSync(certFile)) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-    const now = Date.now();
-    const certificate = await x509.X509CertificateGenerator.createSelfSigned({
-      serialNumber: '01' + randomBytes(8).toString('hex'),
-      name: new x509.Name([
-        { '2.5.4.6': [{ printableString: 'RU' }] },
-        { '2.5.4.10': [{ utf8String: identity.name }] },
-        { '2.5.4.3': [{ utf8String: `${identity.name} (${identity.edoId})` }] },
-        { '1.2.643.100.4': [{ printableString: identity.inn }] },
-      ]),
-      notBefore: new Date(now - 3600_000),
-      notAfter: new Date(now + 10 * 365 * 24 * 3600_000),
-      keys,
-      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
-      extensions: [
-        new x509.BasicConstraintsExtension(true, undefined, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation | x509.KeyUsageFlags.keyCertSign, true),
-      ],
-    });
-    const keyPem = KeyObject.from(keys.privateKey).export({ type: 'pkcs8', format: 'pem' });
-    writeFileSync(keyFile, keyPem, { mode: 0o600 });
-    writeFileSync(certFile, certificate.toString('pem') + '\n');
-  }
-  const der = pemToDer(readFileSync(certFile, 'utf8'))[0];
-  if (!der) throw new Error(`No certificate in ${certFile}`);
-  const signer = new KeySigner(createPrivateKey(readFileSync(keyFile)), der, `operator key (${dir})`);
-  return { identity, certificate: der, signer, tsa: await openHubTsa(dir, signer, identity.name) };
+  const dir = dataDir === undefined ? undefined : join(dataDir, 'operator');
+  const store = dir ? keyPairFiles(dir, 'key.pem', 'certificate.pem') : keyPairSetting(storage, 'operator.key');
+  const { keyPem, certificatePem } = await store.loadOrCreate(() => createOperatorKey(identity));
+  const der = pemToDer(certificatePem)[0];
+  if (!der) throw new Error(`No operator certificate in ${store.where}`);
+  const signer = new KeySigner(createPrivateKey(keyPem), der, `operator key (${store.where})`);
+  const tsaStore = dir ? keyPairFiles(dir, 'tsa-key.pem', 'tsa-certificate.pem') : keyPairSetting(storage, 'tsa.key');
+  return { identity, certificate: der, signer, tsa: await openHubTsa(tsaStore, signer, identity.name) };
 }

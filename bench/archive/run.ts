@@ -7,11 +7,13 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { encodeArchiveEntry, hashesFromHex, leafHash, verifyConsistency, verifyInclusion, type ArchiveEntry } from '../../src/archive';
 import { createTestOperator } from '../../test/support/test-operator';
 import { ArchiveLog, type NewArchiveEntry } from '../../server/archive/log';
 import { DirectoryBlobStore } from '../../test/support/archive-blobs';
+import { archiveSchema } from '../../server/archive/log';
+import { migrate } from '../../server/storage/sql';
+import { SqliteDatabase } from '../../server/storage/sqlite-db';
 
 const maxArg = process.argv.indexOf('--max');
 const max = maxArg > 0 ? Number(process.argv[maxArg + 1]) : 1_000_000;
@@ -20,9 +22,8 @@ const BATCH = 10_000;
 const PROOFS = 2_000;
 
 const dir = mkdtempSync(join(tmpdir(), 'edo-archive-bench-'));
-const db = new Database(join(dir, 'hub.sqlite'));
-db.pragma('journal_mode = WAL');
-db.pragma('synchronous = NORMAL');
+const db = new SqliteDatabase(join(dir, 'hub.sqlite'));
+await migrate(db, [archiveSchema]);
 const blobs = new DirectoryBlobStore(join(dir, 'blobs'));
 // Every entry points at one stored blob: the log never reads blob contents, only checks them.
 const blob = blobs.put(randomBytes(64 * 1024));
@@ -51,12 +52,12 @@ function seconds(start: bigint): number {
  * Microseconds per call of fn: the best of five rounds over `count` calls, after a warm-up, so
  * that other processes on a shared machine disturb the figures less.
  */
-function perCall(count: number, fn: (i: number) => void): number {
-  for (let i = 0; i < Math.min(count, 500); i++) fn(i);
+async function perCall(count: number, fn: (i: number) => unknown): Promise<number> {
+  for (let i = 0; i < Math.min(count, 500); i++) await fn(i);
   let best = Infinity;
   for (let round = 0; round < 5; round++) {
     const start = process.hrtime.bigint();
-    for (let i = round; i < count; i += 5) fn(i);
+    for (let i = round; i < count; i += 5) await fn(i);
     best = Math.min(best, (seconds(start) * 1e6) / Math.ceil((count - round) / 5));
   }
   return best;
@@ -85,23 +86,23 @@ async function main(): Promise<void> {
     const appendsPerSecond = appended / seconds(appendStart);
     // Baseline: the SHA-256 leaf hash of the same entries' bytes, in this run, on this machine.
     const encoded = sample.map((e) => encodeArchiveEntry(e));
-    const hashUs = perCall(50_000, (i) => leafHash(encoded[i % encoded.length]!));
+    const hashUs = await perCall(50_000, (i) => leafHash(encoded[i % encoded.length]!));
     const hashesPerSecond = 1e6 / hashUs;
 
     const head = await log.treeHead();
     const indexes = Array.from({ length: PROOFS }, () => randomInt(size));
-    const leaves = indexes.map((i) => Buffer.from(log.entry(i)!.leafHash, 'hex'));
+    const leaves = await Promise.all(indexes.map(async (i) => Buffer.from((await log.entry(i))!.leafHash, 'hex')));
     const proofs: Buffer[][] = [];
-    const inclusionGenUs = perCall(PROOFS, (k) => (proofs[k] = hashesFromHex(log.inclusionProof(indexes[k]!, size).hashes)));
-    const inclusionVerifyUs = perCall(PROOFS, (k) => verifyInclusion(indexes[k]!, size, leaves[k]!, proofs[k]!, head.rootHash));
+    const inclusionGenUs = await perCall(PROOFS, async (k) => (proofs[k] = hashesFromHex((await log.inclusionProof(indexes[k]!, size)).hashes)));
+    const inclusionVerifyUs = await perCall(PROOFS, (k) => verifyInclusion(indexes[k]!, size, leaves[k]!, proofs[k]!, head.rootHash));
     const firsts = Array.from({ length: PROOFS }, () => 1 + randomInt(size - 1));
-    const oldRoots = firsts.map((m) => log.rootHash(m));
+    const oldRoots = await Promise.all(firsts.map((m) => log.rootHash(m)));
     const readsBefore = log.storedHashReads();
-    for (const k of indexes.keys()) log.inclusionProof(indexes[k]!, size);
+    for (const k of indexes.keys()) await log.inclusionProof(indexes[k]!, size);
     const inclusionReads = (log.storedHashReads() - readsBefore) / PROOFS;
     const consistency: Buffer[][] = [];
-    const consistencyGenUs = perCall(PROOFS, (k) => (consistency[k] = hashesFromHex(log.consistencyProof(firsts[k]!, size).hashes)));
-    const consistencyVerifyUs = perCall(PROOFS, (k) => verifyConsistency(firsts[k]!, size, consistency[k]!, oldRoots[k]!, head.rootHash));
+    const consistencyGenUs = await perCall(PROOFS, async (k) => (consistency[k] = hashesFromHex((await log.consistencyProof(firsts[k]!, size)).hashes)));
+    const consistencyVerifyUs = await perCall(PROOFS, (k) => verifyConsistency(firsts[k]!, size, consistency[k]!, oldRoots[k]!, head.rootHash));
     const pathLength = proofs.reduce((s, p) => s + p.length, 0) / PROOFS;
     const log2n = Math.log2(size);
 
@@ -139,6 +140,6 @@ columns: n | appends/s | leaf hashes/s (SHA-256 of the same entries' bytes) | ap
 try {
   await main();
 } finally {
-  db.close();
+  await db.close();
   rmSync(dir, { recursive: true, force: true });
 }

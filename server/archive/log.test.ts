@@ -2,8 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
-import Database from 'better-sqlite3';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   ArchiveAuditor,
   archiveEntryLeafHash,
@@ -20,10 +19,14 @@ import {
   type ArchiveReceipt,
   type ArchiveSource,
 } from '../../src/archive';
+import { backends, closeDatabases, type TestBackend } from '../../test/support/databases';
 import { createTestOperator } from '../../test/support/test-operator';
+import { PostgresDatabase } from '../storage/postgres-db';
+import type { Sql } from '../storage/sql';
+import { SqliteDatabase } from '../storage/sqlite-db';
 import { ArchiveBlobError, ArchiveEntryInvalidError, ArchiveQuotaExceededError } from './errors';
 import type { ArchiveEvent } from './events';
-import { ArchiveLog } from './log';
+import { archiveSchema, ArchiveLog } from './log';
 import { DirectoryBlobStore, sampleEntry } from '../../test/support/archive-blobs';
 import { expectArchiveProblem } from '../../test/support/archive-problems';
 
@@ -31,62 +34,55 @@ const root = mkdtempSync(join(tmpdir(), 'edo-archive-log-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const operator = createTestOperator();
 
-let opened: Database.Database[] = [];
-afterEach(() => {
-  for (const db of opened) db.close();
-  opened = [];
-});
-
-function open(file: string): Database.Database {
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  opened.push(db);
-  return db;
-}
-
+afterEach(closeDatabases);
+let backend: TestBackend;
 let counter = 0;
-function hub(options: { defaultQuotaBytes?: number } = {}) {
+async function hub(options: { defaultQuotaBytes?: number } = {}) {
   const dir = join(root, `hub-${++counter}`);
   const blobs = new DirectoryBlobStore(join(dir, 'blobs'));
-  const file = join(dir, 'hub.sqlite');
+  const db = await backend.open([archiveSchema], { dir: root });
+  const file = db.location;
   const events: ArchiveEvent[] = [];
-  const log = new ArchiveLog({ db: open(file), signer: operator.signer, blobs, onEvent: (e) => events.push(e), ...options });
+  const log = new ArchiveLog({ db, signer: operator.signer, blobs, onEvent: (e) => events.push(e), ...options });
   const archive = async (data: string | Buffer, overrides = {}) => log.append(sampleEntry(blobs.put(Buffer.from(data)), overrides));
   const source: ArchiveSource = {
     treeHead: () => log.treeHead(),
-    entry: async (i) => log.entry(i),
-    inclusionProof: async (i, size) => log.inclusionProof(i, size),
+    entry: async (i) => (await log.entry(i)),
+    inclusionProof: async (i, size) => (await log.inclusionProof(i, size)),
   };
   const monitor = new TreeHeadMonitor({
     operatorCertificate: operator.certificatePem,
     store: new JsonFileTreeHeadStore(join(dir, 'client', 'last-tree-head.json')),
-    consistencyProof: async (a, b) => hashesFromHex(log.consistencyProof(a, b).hashes),
+    consistencyProof: async (a, b) => hashesFromHex((await log.consistencyProof(a, b)).hashes),
   });
   const auditor = new ArchiveAuditor(source, monitor, operator.certificatePem);
-  return { dir, file, blobs, log, events, archive, auditor, monitor };
+  return { dir, db, file, blobs, log, events, archive, auditor, monitor };
 }
 
-/** The attacker: a second connection to the hub's file, with the append-only triggers dropped. */
-function tamper(file: string, edit: (db: Database.Database) => void): void {
-  const db = new Database(file);
+/**
+ * The attacker: a second connection to the hub's database, past the append-only triggers
+ * (SQLite: dropped; PostgreSQL: the superuser's replica mode, which fires no triggers).
+ */
+async function tamper(location: string, edit: (db: Sql) => Promise<unknown>): Promise<void> {
+  const db = location.startsWith('postgres') ? new PostgresDatabase(location) : new SqliteDatabase(location);
   try {
-    for (const { name } of db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'trigger'").all()) {
-      db.exec(`DROP TRIGGER "${name}"`);
-    }
-    db.transaction(() => edit(db))();
+    await db.transaction(async (tx) => {
+      if (db.dialect === 'postgres') await tx.exec('SET LOCAL session_replication_role = replica');
+      else for (const { name } of await tx.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'trigger'")) await tx.exec(`DROP TRIGGER "${name}"`);
+      await edit(tx);
+    });
   } finally {
-    db.close();
+    await db.close();
   }
 }
 
 /** The attacker who knows the format: recomputes every leaf hash and every stored subtree. */
-function rebuildTree(db: Database.Database): void {
+async function rebuildTree(db: Sql): Promise<void> {
   type Row = { idx: number; org_id: string; user_id: string; document_id: string; kind: string; file_name: string; blob_sha256: string; size: number; signatures: string; archived_at: string };
-  const rows = db.prepare<[], Row>('SELECT * FROM archive_entries ORDER BY idx').all();
-  db.exec('DELETE FROM archive_nodes');
-  const insertNode = db.prepare('INSERT INTO archive_nodes (level, idx, hash) VALUES (?, ?, ?)');
+  const rows = await db.all<Row>('SELECT * FROM archive_entries ORDER BY idx');
+  await db.exec('DELETE FROM archive_nodes');
   let level: Buffer[] = [];
-  rows.forEach((r, i) => {
+  for (const [i, r] of rows.entries()) {
     const hash = archiveEntryLeafHash({
       orgId: r.org_id,
       userId: r.user_id,
@@ -98,15 +94,15 @@ function rebuildTree(db: Database.Database): void {
       signatures: JSON.parse(r.signatures) as string[],
       archivedAt: r.archived_at,
     });
-    db.prepare('UPDATE archive_entries SET leaf_hash = ? WHERE idx = ?').run(hash, r.idx);
+    await db.run('UPDATE archive_entries SET leaf_hash = ? WHERE idx = ?', [hash, r.idx]);
     if (r.idx !== i) throw new Error('rebuildTree expects contiguous indexes');
     level.push(hash);
-  });
+  }
   for (let l = 1; level.length > 1; l++) {
     const up: Buffer[] = [];
     for (let i = 0; i + 1 < level.length; i += 2) {
       up.push(nodeHash(level[i]!, level[i + 1]!));
-      insertNode.run(l, i / 2, up[up.length - 1]);
+      await db.run('INSERT INTO archive_nodes (level, idx, hash) VALUES (?, ?, ?)', [l, i / 2, up[up.length - 1]!]);
     }
     level = up;
   }
@@ -114,9 +110,14 @@ function rebuildTree(db: Database.Database): void {
 
 const receiptOf = ({ index, leafHash: h }: { index: number; leafHash: string }): ArchiveReceipt => ({ index, leafHash: h });
 
-describe('the archive log', () => {
+describe.each(backends)('the archive log, on $name', (current) => {
+  beforeEach((context) => {
+    backend = current;
+    if (current.skip) context.skip(current.skip);
+  });
+
   it('archives entries whose inclusion proofs verify against the signed tree head', async () => {
-    const { log, archive, auditor, blobs } = hub();
+    const { log, archive, auditor, blobs } = await hub();
     const receipts = [];
     for (let i = 0; i < 13; i++) receipts.push(receiptOf(await archive(`document ${i}`, { userId: `user-${i % 3}` })));
     expect(receipts.map((r) => r.index)).toEqual([...Array(13).keys()]);
@@ -125,32 +126,32 @@ describe('the archive log', () => {
     expect(report.entries.every((v) => v.verified)).toBe(true);
 
     // The original data streams back from the blob store, byte for byte.
-    const { entry, data } = log.original(4);
+    const { entry, data } = (await log.original(4));
     expect((await buffer(data)).toString()).toBe('document 4');
     expect(entry.blobSha256).toBe(blobs.put(Buffer.from('document 4')).sha256);
   });
 
   it('builds the same roots and proofs as the RFC tree in memory, at every size', async () => {
-    const { log, archive } = hub();
+    const { log, archive } = await hub();
     const leaves: Buffer[] = [];
     for (let size = 1; size <= 40; size++) {
       const { leafHash: h } = await archive(`entry ${size}`);
       leaves.push(Buffer.from(h, 'hex'));
-      expect(log.rootHash().equals(rootFromLeafHashes(leaves))).toBe(true);
+      expect((await log.rootHash()).equals(rootFromLeafHashes(leaves))).toBe(true);
     }
     for (let size = 1; size <= 40; size++) {
       const rootOf = rootFromLeafHashes(leaves, 0, size);
-      for (let i = 0; i < size; i++) verifyInclusion(i, size, leaves[i]!, hashesFromHex(log.inclusionProof(i, size).hashes), rootOf);
+      for (let i = 0; i < size; i++) verifyInclusion(i, size, leaves[i]!, hashesFromHex((await log.inclusionProof(i, size)).hashes), rootOf);
       for (let first = 0; first <= size; first++) {
-        verifyConsistency(first, size, hashesFromHex(log.consistencyProof(first, size).hashes), rootFromLeafHashes(leaves, 0, first), rootOf);
+        verifyConsistency(first, size, hashesFromHex((await log.consistencyProof(first, size)).hashes), rootFromLeafHashes(leaves, 0, first), rootOf);
       }
     }
-    expect(() => log.inclusionProof(40, 40)).toThrow(/below the tree size 40/);
-    expect(() => log.consistencyProof(3, 41)).toThrow(/from 0 to 40/);
+    await expect(log.inclusionProof(40, 40)).rejects.toThrow(/below the tree size 40/);
+    await expect(log.consistencyProof(3, 41)).rejects.toThrow(/from 0 to 40/);
   });
 
   it('signs one tree head per size and keeps it', async () => {
-    const { log, archive } = hub();
+    const { log, archive } = await hub();
     const empty = await log.treeHead();
     expect(empty).toMatchObject({ treeSize: 0, rootHash: EMPTY_TREE_HASH });
     const receipt = await archive('a');
@@ -160,39 +161,43 @@ describe('the archive log', () => {
   });
 
   it('lists an organization’s entries with a cursor, and nothing of another organization', async () => {
-    const { log, archive } = hub();
+    const { log, archive } = await hub();
     for (let i = 0; i < 7; i++) await archive(`doc ${i}`, { orgId: i % 2 === 0 ? 'org-a' : 'org-b', fileName: `file-${i}.pdf` });
-    const first = log.entries('org-a', { limit: 3 });
+    const first = (await log.entries('org-a', { limit: 3 }));
     expect(first.items.map((e) => e.fileName)).toEqual(['file-0.pdf', 'file-2.pdf', 'file-4.pdf']);
-    const second = log.entries('org-a', { after: first.next!, limit: 3 });
+    const second = (await log.entries('org-a', { after: first.next!, limit: 3 }));
     expect(second.items.map((e) => e.fileName)).toEqual(['file-6.pdf']);
     expect(second.next).toBeNull();
-    expect(log.entries('org-c').items).toEqual([]);
-    expect(() => log.entries('org-a', { limit: 0 })).toThrow(/limit must be an integer from 1 to 1000/);
+    expect((await log.entries('org-c')).items).toEqual([]);
+    await expect(log.entries('org-a', { limit: 0 })).rejects.toThrow(/limit must be an integer from 1 to 1000/);
   });
 
   it('refuses an entry whose blob is missing or of another size, or that lacks signatures', async () => {
-    const { log, blobs } = hub();
+    const { log, blobs } = await hub();
     const blob = blobs.put(Buffer.from('real data'));
     await expect(log.append(sampleEntry({ sha256: 'ab'.repeat(32), size: 3 }))).rejects.toThrow(ArchiveBlobError);
     await expect(log.append(sampleEntry({ ...blob, size: blob.size + 1 }))).rejects.toThrow(/the entry says 10 bytes, blob .* has 9/);
     await expect(log.append(sampleEntry(blob, { signatures: [] }))).rejects.toThrow(ArchiveEntryInvalidError);
     await expect(log.append(sampleEntry(blob, { signatures: [] }))).rejects.toThrow(/at least one signature[\s\S]*at signatures/);
-    expect(log.size()).toBe(0);
+    expect((await log.size())).toBe(0);
   });
 });
 
-describe('append-only storage', () => {
+describe.each(backends)('append-only storage, on $name', (current) => {
+  beforeEach((context) => {
+    backend = current;
+    if (current.skip) context.skip(current.skip);
+  });
+
   it('refuses UPDATE and DELETE of archived rows even through the hub’s own connection', async () => {
-    const { log, archive, file } = hub();
+    const { log, archive, db } = await hub();
     await archive('kept forever');
     await archive('and this one too');
     await log.treeHead();
-    const db = open(file);
     for (const table of ['archive_entries', 'archive_nodes', 'archive_tree_heads']) {
-      expect(() => db.exec(`DELETE FROM ${table}`), table).toThrow(`${table} is append-only: archived data is never deleted`);
+      await expect(db.exec(`DELETE FROM ${table}`), table).rejects.toThrow(`${table} is append-only: archived data is never deleted`);
     }
-    expect(() => db.exec("UPDATE archive_entries SET file_name = 'x'")).toThrow(/append-only: archived data is never changed/);
+    await expect(db.exec("UPDATE archive_entries SET file_name = 'x'")).rejects.toThrow(/append-only: archived data is never changed/);
   });
 
   it('has no UPDATE or DELETE statement on archived tables in its source', () => {
@@ -203,9 +208,14 @@ describe('append-only storage', () => {
   });
 });
 
-describe('a hub whose storage was edited by hand is caught by the client', () => {
+describe.each(backends)('a hub whose storage was edited by hand is caught by the client, on $name', (current) => {
+  beforeEach((context) => {
+    backend = current;
+    if (current.skip) context.skip(current.skip);
+  });
+
   async function archived(count: number) {
-    const h = hub();
+    const h = await hub();
     const receipts: ArchiveReceipt[] = [];
     for (let i = 0; i < count; i++) receipts.push(receiptOf(await h.archive(`document ${i}`, { fileName: `act-${i}.pdf` })));
     // The client has seen the tree before the attack.
@@ -216,23 +226,23 @@ describe('a hub whose storage was edited by hand is caught by the client', () =>
 
   it('a changed byte in an entry: the entry no longer hashes to its leaf', async () => {
     const { file, auditor, receipts, log } = await archived(9);
-    expect(log.checkIntegrity()).toEqual([]);
-    tamper(file, (db) => db.prepare("UPDATE archive_entries SET file_name = 'act-5.pdF' WHERE idx = 5").run());
+    expect((await log.checkIntegrity())).toEqual([]);
+    await tamper(file, async (db) => await db.run("UPDATE archive_entries SET file_name = 'act-5.pdF' WHERE idx = 5"));
     const { entries } = await auditor.audit(receipts);
     expect(entries.filter((v) => !v.verified)).toEqual([
       { index: 5, verified: false, problem: 'entry-changed', message: expect.stringMatching(/entry 5 \(act-5.pdF\) hashes to [0-9a-f]{64} but the hub lists leaf hash/) },
     ]);
-    expect(log.checkIntegrity()).toEqual([expect.stringMatching(/^entry 5 \(act-5.pdF\) hashes to [0-9a-f]{64}, its stored leaf hash is/)]);
+    expect((await log.checkIntegrity())).toEqual([expect.stringMatching(/^entry 5 \(act-5.pdF\) hashes to [0-9a-f]{64}, its stored leaf hash is/)]);
   });
 
   it('a changed signature byte with its leaf hash recomputed: the proof no longer reaches the signed root', async () => {
     const { file, auditor, receipts, log } = await archived(9);
-    const entry = log.entry(2)!;
+    const entry = (await log.entry(2))!;
     const signature = Buffer.from(entry.signatures[0]!, 'base64');
     signature[100]! ^= 1;
     const forged = { ...entry, signatures: [signature.toString('base64')] };
-    tamper(file, (db) =>
-      db.prepare('UPDATE archive_entries SET signatures = ?, leaf_hash = ? WHERE idx = 2').run(JSON.stringify(forged.signatures), archiveEntryLeafHash(forged)),
+    await tamper(file, async (db) =>
+      await db.run('UPDATE archive_entries SET signatures = ?, leaf_hash = ? WHERE idx = 2', [JSON.stringify(forged.signatures), archiveEntryLeafHash(forged)]),
     );
     const { entries } = await auditor.audit(receipts);
     const verdict = entries.find((v) => !v.verified);
@@ -245,40 +255,40 @@ describe('a hub whose storage was edited by hand is caught by the client', () =>
 
   it('a removed row: the entry is missing, and removing the newest entries is a truncation', async () => {
     const { file, auditor, receipts, log } = await archived(8);
-    tamper(file, (db) => db.prepare('DELETE FROM archive_entries WHERE idx = 3').run());
-    expect(log.checkIntegrity()).toEqual(['entries 3..3 are missing', 'leaf 3 is missing']);
+    await tamper(file, async (db) => await db.run('DELETE FROM archive_entries WHERE idx = 3'));
+    expect((await log.checkIntegrity())).toEqual(['entries 3..3 are missing', 'leaf 3 is missing']);
     const { entries } = await auditor.audit(receipts.filter((r) => r.index !== 2));
     expect(entries.filter((v) => !v.verified)).toEqual([
       { index: 3, verified: false, problem: 'missing', message: expect.stringMatching(/no longer lists entry 3/) },
     ]);
 
-    tamper(file, (db) => {
-      db.prepare('DELETE FROM archive_entries WHERE idx >= 6').run();
-      db.prepare('DELETE FROM archive_nodes WHERE (idx + 1) * (1 << level) > 6').run();
+    await tamper(file, async (db) => {
+      await db.run('DELETE FROM archive_entries WHERE idx >= 6');
+      await db.run('DELETE FROM archive_nodes WHERE (idx + 1) * (1 << level) > 6');
     });
     await expectArchiveProblem(auditor.audit(receipts), 'truncated', /had 8 entries .* now claims 6/);
   });
 
   it('a rewritten tree with the stored heads kept: no entry reaches the signed root any more', async () => {
     const { file, auditor, receipts, log } = await archived(11);
-    tamper(file, (db) => {
-      db.prepare("UPDATE archive_entries SET file_name = 'act-7 (corrected).pdf' WHERE idx = 7").run();
-      rebuildTree(db);
+    await tamper(file, async (db) => {
+      await db.run("UPDATE archive_entries SET file_name = 'act-7 (corrected).pdf' WHERE idx = 7");
+      await rebuildTree(db);
     });
     const { entries } = await auditor.audit(receipts);
     expect(entries.map((v) => (v.verified ? 'ok' : v.problem))).toEqual([...Array(7).fill('not-included'), 'entry-changed', ...Array(3).fill('not-included')]);
     // Even trusting the hub's new leaf hash for entry 7, it is not in the tree the operator signed.
-    const blind = await auditor.audit([{ index: 7, leafHash: log.entry(7)!.leafHash }]);
+    const blind = await auditor.audit([{ index: 7, leafHash: (await log.entry(7))!.leafHash }]);
     expect(blind.entries[0]).toMatchObject({ verified: false, problem: 'not-included' });
-    expect(log.checkIntegrity()).toEqual(['the signed tree head of 11 entries does not match the stored entries']);
+    expect((await log.checkIntegrity())).toEqual(['the signed tree head of 11 entries does not match the stored entries']);
   });
 
   it('a rewritten tree re-signed by the hub: the client sees two roots for one size, then an inconsistent tree', async () => {
     const { file, auditor, receipts, archive } = await archived(11);
-    tamper(file, (db) => {
-      db.prepare("UPDATE archive_entries SET file_name = 'act-7 (corrected).pdf' WHERE idx = 7").run();
-      rebuildTree(db);
-      db.prepare('DELETE FROM archive_tree_heads').run();
+    await tamper(file, async (db) => {
+      await db.run("UPDATE archive_entries SET file_name = 'act-7 (corrected).pdf' WHERE idx = 7");
+      await rebuildTree(db);
+      await db.run('DELETE FROM archive_tree_heads');
     });
     await expectArchiveProblem(auditor.audit(receipts), 'root-mismatch', /two signed roots for 11 entries/);
     await archive('a later document');
@@ -286,7 +296,12 @@ describe('a hub whose storage was edited by hand is caught by the client', () =>
   });
 });
 
-describe('the quota', () => {
+describe.each(backends)('the quota, on $name', (current) => {
+  beforeEach((context) => {
+    backend = current;
+    if (current.skip) context.skip(current.skip);
+  });
+
   it('formats usage as "used X MB of Y GB"', () => {
     expect(formatArchiveUsage(Math.round(209.59 * MB), 5 * 1024 ** 3)).toBe('used 209.59 MB of 5 GB');
     expect(formatArchiveUsage(0, 5 * 1024 ** 3)).toBe('used 0 MB of 5 GB');
@@ -294,15 +309,15 @@ describe('the quota', () => {
   });
 
   it('defaults to 5 GB and counts bytes per organization', async () => {
-    const { log, archive } = hub();
+    const { log, archive } = await hub();
     await archive('x'.repeat(1000));
     await archive('y'.repeat(24), { orgId: 'org-other' });
-    expect(log.usage('org-romashka')).toEqual({ usedBytes: 1000, quotaBytes: 5 * 1024 ** 3, usage: 'used 0 MB of 5 GB' });
-    expect(log.usage('org-other').usedBytes).toBe(24);
+    expect((await log.usage('org-romashka'))).toEqual({ usedBytes: 1000, quotaBytes: 5 * 1024 ** 3, usage: 'used 0 MB of 5 GB' });
+    expect((await log.usage('org-other')).usedBytes).toBe(24);
   });
 
   it('notifies at 80% and 100% once per crossing, refuses what does not fit and lists it', async () => {
-    const { log, archive, events } = hub({ defaultQuotaBytes: 10 * MB });
+    const { log, archive, events } = await hub({ defaultQuotaBytes: 10 * MB });
     const megabytes = (n: number) => Buffer.alloc(n * MB, n);
     const thresholds = () => events.flatMap((e) => (e.type === 'archive.quota-threshold' ? [e.percent] : []));
     await archive(megabytes(7));
@@ -322,23 +337,23 @@ describe('the quota', () => {
     await expect(archive(megabytes(3))).rejects.toThrow(ArchiveQuotaExceededError);
     expect(thresholds()).toEqual([80, 100]);
 
-    const refused = log.refused('org-romashka');
+    const refused = (await log.refused('org-romashka'));
     expect(refused.items.map((r) => [r.fileName, r.size])).toEqual([
       ['too-big.pdf', 2 * MB],
       ['Договор поставки №17.pdf', 3 * MB],
     ]);
     expect(refused.items[0]!.reason).toMatch(/does not fit the archive quota/);
     expect(events.filter((e) => e.type === 'archive.entry-refused')).toHaveLength(2);
-    expect(log.size()).toBe(3);
-    expect(log.refused('org-other').items).toEqual([]);
+    expect((await log.size())).toBe(3);
+    expect((await log.refused('org-other')).items).toEqual([]);
 
     // Raising the quota re-arms the notices; the refused document fits now.
-    log.setQuota('org-romashka', 20 * MB);
+    (await log.setQuota('org-romashka', 20 * MB));
     await archive(megabytes(2), { fileName: 'too-big.pdf' });
     await archive(megabytes(5)); // 16 of 20 MB: 80% again
     expect(thresholds()).toEqual([80, 100, 80]);
     await archive(megabytes(4)); // exactly 20 MB: 100%
     expect(thresholds()).toEqual([80, 100, 80, 100]);
-    expect(log.usage('org-romashka')).toMatchObject({ usedBytes: 20 * MB, quotaBytes: 20 * MB });
+    expect((await log.usage('org-romashka'))).toMatchObject({ usedBytes: 20 * MB, quotaBytes: 20 * MB });
   });
 });

@@ -1,9 +1,10 @@
-// The hub's signed-data archive: an append-only RFC 9162 Merkle log over SQLite. Entries and
-// the hashes of complete subtrees are only ever inserted (no statement here updates or deletes
-// them, and triggers refuse it as a second wall), so proofs need O(log n) lookups at any size.
-// The archived bytes themselves stay in the hub's content-addressed blob store.
+// The hub's signed-data archive: an append-only RFC 9162 Merkle log over the hub's SQL layer
+// (SQLite or PostgreSQL). Entries and the hashes of complete subtrees are only ever inserted
+// (no statement here updates or deletes them, and triggers refuse it as a second wall), so
+// proofs need O(log n) lookups at any size. Appends take one lock (an advisory lock on
+// PostgreSQL), so hub instances sharing the database append to one log. The archived bytes
+// themselves stay in the hub's blob store.
 import type { Readable } from 'node:stream';
-import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import {
   archiveEntrySchema,
@@ -29,6 +30,7 @@ import {
   ArchiveVerificationError,
 } from '../../src/archive';
 import { ArchiveBlobError, ArchiveEntryInvalidError, ArchiveNotFoundError, ArchiveQuotaExceededError, ArchiveStorageDamagedError } from './errors';
+import type { SchemaComponent, Sql, SqlDatabase } from '../storage/sql';
 import type { ArchiveEvent, ArchiveEventListener, QuotaFigures } from './events';
 
 /** The hub's content-addressed blob store, as far as the archive needs it. */
@@ -60,7 +62,7 @@ export interface Page<T> {
 }
 
 export interface ArchiveLogOptions {
-  db: Database.Database;
+  db: SqlDatabase;
   /** The operator key that signs tree heads. */
   signer: TreeHeadSigner;
   blobs: ArchiveBlobStore;
@@ -72,7 +74,7 @@ export interface ArchiveLogOptions {
 
 const APPEND_ONLY_TABLES = ['archive_entries', 'archive_nodes', 'archive_tree_heads', 'archive_refused'] as const;
 
-const schema = `
+const sqliteSchema = `
 CREATE TABLE IF NOT EXISTS archive_entries (
   idx INTEGER PRIMARY KEY,
   org_id TEXT NOT NULL,
@@ -131,6 +133,48 @@ CREATE TRIGGER IF NOT EXISTS ${table}_no_delete BEFORE DELETE ON ${table}
 BEGIN SELECT RAISE(ABORT, '${table} is append-only: archived data is never deleted'); END;`,
 ).join('')}
 `;
+
+const postgresSchema = `
+CREATE TABLE archive_entries (
+  idx BIGINT PRIMARY KEY,
+  org_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  document_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  file_name TEXT NOT NULL,
+  blob_sha256 TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  signatures TEXT NOT NULL,
+  archived_at TEXT NOT NULL,
+  leaf_hash BYTEA NOT NULL,
+  org_bytes_after BIGINT NOT NULL
+);
+CREATE INDEX archive_entries_by_org ON archive_entries (org_id, idx);
+CREATE INDEX archive_entries_by_document ON archive_entries (document_id, idx);
+CREATE TABLE archive_nodes (level INTEGER NOT NULL, idx BIGINT NOT NULL, hash BYTEA NOT NULL, PRIMARY KEY (level, idx));
+CREATE TABLE archive_tree_heads (tree_size BIGINT PRIMARY KEY, root_hash BYTEA NOT NULL, timestamp BIGINT NOT NULL, signature BYTEA NOT NULL);
+CREATE TABLE archive_refused (
+  id BIGSERIAL PRIMARY KEY,
+  org_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  document_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  file_name TEXT NOT NULL,
+  blob_sha256 TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  signatures TEXT NOT NULL,
+  refused_at TEXT NOT NULL,
+  reason TEXT NOT NULL
+);
+CREATE INDEX archive_refused_by_org ON archive_refused (org_id, id);
+CREATE TABLE archive_quotas (org_id TEXT PRIMARY KEY, quota_bytes BIGINT, notified_percent INTEGER NOT NULL DEFAULT 0);
+CREATE FUNCTION archive_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION '% is append-only: archived data is never %', TG_TABLE_NAME, CASE TG_OP WHEN 'DELETE' THEN 'deleted' ELSE 'changed' END; END $$;
+${APPEND_ONLY_TABLES.map((table) => `CREATE TRIGGER ${table}_append_only BEFORE UPDATE OR DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION archive_append_only();`).join('\n')}
+`;
+
+/** The archive's tables: SQLite's first version is idempotent (files from before the runner had them). */
+export const archiveSchema: SchemaComponent = { name: 'archive', migrations: [{ sqlite: sqliteSchema, postgres: postgresSchema }] };
 
 interface EntryRow {
   idx: number;
@@ -194,13 +238,12 @@ function quotaLevel(usedBytes: number, quotaBytes: number): 0 | 80 | 100 {
 }
 
 export class ArchiveLog {
-  private readonly db: Database.Database;
+  private readonly db: SqlDatabase;
   private readonly signer: TreeHeadSigner;
   private readonly blobs: ArchiveBlobStore;
   private readonly clock: () => Date;
   private readonly defaultQuotaBytes: number;
   private readonly onEvent: ArchiveEventListener;
-  private readonly sql;
   private hashReads = 0;
 
   constructor(options: ArchiveLogOptions) {
@@ -210,42 +253,6 @@ export class ArchiveLog {
     this.clock = options.clock ?? (() => new Date());
     this.defaultQuotaBytes = options.defaultQuotaBytes ?? DEFAULT_ARCHIVE_QUOTA_BYTES;
     this.onEvent = options.onEvent ?? (() => undefined);
-    this.db.exec(schema);
-    const db = this.db;
-    this.sql = {
-      size: db.prepare<[], { size: number | null }>('SELECT MAX(idx) + 1 AS size FROM archive_entries'),
-      leaf: db.prepare<[number], { leaf_hash: Buffer }>('SELECT leaf_hash FROM archive_entries WHERE idx = ?'),
-      node: db.prepare<[number, number], { hash: Buffer }>('SELECT hash FROM archive_nodes WHERE level = ? AND idx = ?'),
-      insertEntry: db.prepare(
-        `INSERT INTO archive_entries (idx, org_id, user_id, document_id, kind, file_name, blob_sha256, size, signatures, archived_at, leaf_hash, org_bytes_after)
-         VALUES (@idx, @orgId, @userId, @documentId, @kind, @fileName, @blobSha256, @size, @signatures, @archivedAt, @leafHash, @orgBytesAfter)`,
-      ),
-      insertNode: db.prepare<[number, number, Buffer]>('INSERT INTO archive_nodes (level, idx, hash) VALUES (?, ?, ?)'),
-      entry: db.prepare<[number], EntryRow>('SELECT * FROM archive_entries WHERE idx = ?'),
-      entriesOf: db.prepare<[string, number, number], EntryRow>('SELECT * FROM archive_entries WHERE org_id = ? AND idx > ? ORDER BY idx LIMIT ?'),
-      entriesOfDocument: db.prepare<[string, string], EntryRow>('SELECT * FROM archive_entries WHERE document_id = ? AND org_id = ? ORDER BY idx'),
-      used: db.prepare<[string], { used: number }>('SELECT org_bytes_after AS used FROM archive_entries WHERE org_id = ? ORDER BY idx DESC LIMIT 1'),
-      quota: db.prepare<[string], { quota_bytes: number | null; notified_percent: number }>(
-        'SELECT quota_bytes, notified_percent FROM archive_quotas WHERE org_id = ?',
-      ),
-      setQuota: db.prepare<[string, number]>(
-        'INSERT INTO archive_quotas (org_id, quota_bytes) VALUES (?, ?) ON CONFLICT (org_id) DO UPDATE SET quota_bytes = excluded.quota_bytes',
-      ),
-      setNotified: db.prepare<[string, number]>(
-        'INSERT INTO archive_quotas (org_id, notified_percent) VALUES (?, ?) ON CONFLICT (org_id) DO UPDATE SET notified_percent = excluded.notified_percent',
-      ),
-      head: db.prepare<[number], { tree_size: number; root_hash: Buffer; timestamp: number; signature: Buffer }>(
-        'SELECT * FROM archive_tree_heads WHERE tree_size = ?',
-      ),
-      insertHead: db.prepare<[number, Buffer, number, Buffer]>(
-        'INSERT OR IGNORE INTO archive_tree_heads (tree_size, root_hash, timestamp, signature) VALUES (?, ?, ?, ?)',
-      ),
-      insertRefused: db.prepare(
-        `INSERT INTO archive_refused (org_id, user_id, document_id, kind, file_name, blob_sha256, size, signatures, refused_at, reason)
-         VALUES (@orgId, @userId, @documentId, @kind, @fileName, @blobSha256, @size, @signatures, @refusedAt, @reason)`,
-      ),
-      refusedOf: db.prepare<[string, number, number], RefusedRow>('SELECT * FROM archive_refused WHERE org_id = ? AND id > ? ORDER BY id LIMIT ?'),
-    };
   }
 
   /** DER of the certificate whose key signs the tree heads (clients pin it; this is for display and setup). */
@@ -259,8 +266,8 @@ export class ArchiveLog {
   }
 
   /** The number of entries: the size of the current tree. */
-  size(): number {
-    return this.sql.size.get()?.size ?? 0;
+  async size(q: Sql = this.db): Promise<number> {
+    return (await q.get<{ size: number | null }>('SELECT MAX(idx) + 1 AS size FROM archive_entries'))?.size ?? 0;
   }
 
   /**
@@ -286,20 +293,22 @@ export class ArchiveLog {
       await this.checkBlob(e);
       checked.add(`${e.blobSha256}:${e.size}`);
     }
-    const { receipts, refusals, events } = this.db.transaction(() => {
+    const { receipts, refusals, events } = await this.db.transaction(async (tx) => {
+      // One log whichever instance appends: the size is read and grown under the archive's lock.
+      await tx.lock('archive');
       const batch = this.newBatch();
       const out = { receipts: [] as AppendReceipt[], refusals: [] as ArchiveQuotaExceededError[], events: batch.events };
-      let size = this.size();
+      let size = await this.size(tx);
       for (const e of valid) {
-        const refusal = this.admit(e, batch);
+        const refusal = await this.admit(tx, e, batch);
         if (refusal) {
           out.refusals.push(refusal);
           continue;
         }
-        out.receipts.push(this.insert(size++, e, batch));
+        out.receipts.push(await this.insert(tx, size++, e, batch));
       }
       return out;
-    })();
+    });
     for (const event of events) this.onEvent(event);
     if (refusals.length > 0) throw refusals[0]!;
     return receipts;
@@ -326,33 +335,31 @@ export class ArchiveLog {
   }
 
   /** An organization's quota state, read once per transaction and kept current in it. */
-  private orgState(batch: Batch, orgId: string): OrgState {
+  private async orgState(q: Sql, batch: Batch, orgId: string): Promise<OrgState> {
     let state = batch.orgs.get(orgId);
     if (!state) {
-      const { usedBytes, quotaBytes } = this.figures(orgId);
-      state = { usedBytes, quotaBytes, notified: this.sql.quota.get(orgId)?.notified_percent ?? 0 };
+      const { usedBytes, quotaBytes } = await this.figures(orgId, q);
+      state = { usedBytes, quotaBytes, notified: (await this.quotaRow(q, orgId))?.notified_percent ?? 0 };
       batch.orgs.set(orgId, state);
     }
     return state;
   }
 
   /** Inside the transaction: checks the quota; a refusal is recorded and returned. */
-  private admit(e: ArchiveEntry, batch: Batch): ArchiveQuotaExceededError | undefined {
-    const state = this.orgState(batch, e.orgId);
+  private async admit(tx: Sql, e: ArchiveEntry, batch: Batch): Promise<ArchiveQuotaExceededError | undefined> {
+    const state = await this.orgState(tx, batch, e.orgId);
     const { usedBytes, quotaBytes } = state;
     if (usedBytes + e.size <= quotaBytes) return undefined;
     const usage = formatArchiveUsage(usedBytes, quotaBytes);
     const reason = `does not fit the archive quota (${usage}; the document is ${formatMegabytes(e.size)})`;
-    const { lastInsertRowid } = this.sql.insertRefused.run({
-      ...e,
-      signatures: JSON.stringify(e.signatures),
-      refusedAt: e.archivedAt,
-      reason,
-    });
-    const refusedId = Number(lastInsertRowid);
+    const { id: refusedId } = (await tx.get<{ id: number }>(
+      `INSERT INTO archive_refused (org_id, user_id, document_id, kind, file_name, blob_sha256, size, signatures, refused_at, reason)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      [e.orgId, e.userId, e.documentId, e.kind, e.fileName, e.blobSha256, e.size, JSON.stringify(e.signatures), e.archivedAt, reason],
+    ))!;
     batch.events.push({ type: 'archive.entry-refused', orgId: e.orgId, refusedId, documentId: e.documentId, kind: e.kind, fileName: e.fileName, size: e.size, usedBytes, quotaBytes, usage });
     // A refusal means the archive is full for this organization: the 100% notice, once.
-    this.crossThresholds(e.orgId, state, 100, batch.events);
+    await this.crossThresholds(tx, e.orgId, state, 100, batch.events);
     return new ArchiveQuotaExceededError(
       `${e.fileName} was not archived: it ${reason}. It is listed among the organization's entries that did not fit; raise the quota to archive more.`,
       e.orgId,
@@ -362,18 +369,22 @@ export class ArchiveLog {
     );
   }
 
-  private insert(index: number, e: ArchiveEntry, batch: Batch): AppendReceipt {
+  private async insert(tx: Sql, index: number, e: ArchiveEntry, batch: Batch): Promise<AppendReceipt> {
     const leaf = validEntryLeafHash(e);
-    const state = this.orgState(batch, e.orgId);
+    const state = await this.orgState(tx, batch, e.orgId);
     state.usedBytes += e.size;
-    this.sql.insertEntry.run({ ...e, idx: index, signatures: JSON.stringify(e.signatures), leafHash: leaf, orgBytesAfter: state.usedBytes });
+    await tx.run(
+      `INSERT INTO archive_entries (idx, org_id, user_id, document_id, kind, file_name, blob_sha256, size, signatures, archived_at, leaf_hash, org_bytes_after)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [index, e.orgId, e.userId, e.documentId, e.kind, e.fileName, e.blobSha256, e.size, JSON.stringify(e.signatures), e.archivedAt, leaf, state.usedBytes],
+    );
     batch.nodes.set(`0:${index}`, leaf);
     // Complete every subtree this leaf closes: at most log2(n) inserts, one on average. The left
     // siblings were mostly written in this same batch, so they come from its memory.
     let hash = leaf;
     for (let level = 0, i = index; i % 2 === 1; level++, i = Math.floor(i / 2)) {
-      hash = nodeHash(batch.nodes.get(`${level}:${i - 1}`) ?? this.completeSubtree(level, i - 1), hash);
-      this.sql.insertNode.run(level + 1, Math.floor(i / 2), hash);
+      hash = nodeHash(batch.nodes.get(`${level}:${i - 1}`) ?? (await this.completeSubtree(level, i - 1, tx)), hash);
+      await tx.run('INSERT INTO archive_nodes (level, idx, hash) VALUES (?, ?, ?)', [level + 1, Math.floor(i / 2), hash]);
       batch.nodes.set(`${level + 1}:${Math.floor(i / 2)}`, hash);
     }
     const { usedBytes, quotaBytes } = state;
@@ -389,36 +400,60 @@ export class ArchiveLog {
       quotaBytes,
       usage: formatArchiveUsage(usedBytes, quotaBytes),
     });
-    this.crossThresholds(e.orgId, state, quotaLevel(usedBytes, quotaBytes), batch.events);
+    await this.crossThresholds(tx, e.orgId, state, quotaLevel(usedBytes, quotaBytes), batch.events);
     return { index, leafHash: leaf.toString('hex'), entry: { ...e, index, leafHash: leaf.toString('hex') } };
   }
 
   /** Emits each threshold above the last one notified, up to `level`; remembers the level. */
-  private crossThresholds(orgId: string, state: OrgState, level: 0 | 80 | 100, events: ArchiveEvent[]): void {
+  private async crossThresholds(q: Sql, orgId: string, state: OrgState, level: 0 | 80 | 100, events: ArchiveEvent[]): Promise<void> {
     if (level <= state.notified) return;
     const figures = { usedBytes: state.usedBytes, quotaBytes: state.quotaBytes, usage: formatArchiveUsage(state.usedBytes, state.quotaBytes) };
     for (const percent of [80, 100] as const) {
       if (percent > state.notified && percent <= level) events.push({ type: 'archive.quota-threshold', orgId, percent, ...figures });
     }
     state.notified = level;
-    this.sql.setNotified.run(orgId, level);
+    await this.setNotified(q, orgId, level);
+  }
+
+  private setNotified(q: Sql, orgId: string, level: number): Promise<number> {
+    return q.run('INSERT INTO archive_quotas (org_id, notified_percent) VALUES (?, ?) ON CONFLICT (org_id) DO UPDATE SET notified_percent = excluded.notified_percent', [orgId, level]);
+  }
+
+  private quotaRow(q: Sql, orgId: string) {
+    return q.get<{ quota_bytes: number | null; notified_percent: number }>('SELECT quota_bytes, notified_percent FROM archive_quotas WHERE org_id = ?', [orgId]);
   }
 
   /** Node (level, i): a leaf at level 0, a stored complete subtree above. */
-  private completeSubtree(level: number, i: number): Buffer {
+  private async completeSubtree(level: number, i: number, q: Sql = this.db): Promise<Buffer> {
     this.hashReads++;
-    const row = level === 0 ? this.sql.leaf.get(i)?.leaf_hash : this.sql.node.get(level, i)?.hash;
+    const row =
+      level === 0
+        ? (await q.get<{ hash: Buffer }>('SELECT leaf_hash AS hash FROM archive_entries WHERE idx = ?', [i]))?.hash
+        : (await q.get<{ hash: Buffer }>('SELECT hash FROM archive_nodes WHERE level = ? AND idx = ?', [level, i]))?.hash;
     if (!row) throw new ArchiveStorageDamagedError(`archive storage is damaged: ${level === 0 ? `leaf ${i}` : `subtree node (${level}, ${i})`} is missing`);
     return row;
   }
 
-  /** MTH(D[start:end]) from stored complete subtrees; memoized per proof. */
-  private subtreeHasher(): (start: number, end: number) => Buffer {
+  /**
+   * Runs a proof computation (sync, over MTH(D[start:end])) on stored complete subtrees. Which
+   * subtrees a proof needs depends on the sizes only, not on the hashes: a first run with
+   * placeholder hashes lists them, they are read (O(log n)), and the second run uses them.
+   */
+  private async withSubtrees<T>(compute: (hashOf: (start: number, end: number) => Buffer) => T): Promise<T> {
+    const needed = new Map<string, [number, number]>();
+    compute(this.subtreeHasher((level, i) => (needed.set(`${level}:${i}`, [level, i]), EMPTY_TREE_HASH)));
+    const loaded = new Map<string, Buffer>();
+    for (const [key, [level, i]] of needed) loaded.set(key, await this.completeSubtree(level, i));
+    return compute(this.subtreeHasher((level, i) => loaded.get(`${level}:${i}`)!));
+  }
+
+  /** MTH(D[start:end]) from complete subtrees; memoized per proof. */
+  private subtreeHasher(complete: (level: number, i: number) => Buffer): (start: number, end: number) => Buffer {
     const memo = new Map<string, Buffer>();
     const hashOf = (start: number, end: number): Buffer => {
       const n = end - start;
       if (n === 0) return EMPTY_TREE_HASH;
-      if (isPowerOfTwo(n) && start % n === 0) return this.completeSubtree(Math.log2(n), start / n);
+      if (isPowerOfTwo(n) && start % n === 0) return complete(Math.log2(n), start / n);
       const key = `${start}:${end}`;
       let hash = memo.get(key);
       if (!hash) {
@@ -431,27 +466,35 @@ export class ArchiveLog {
     return hashOf;
   }
 
-  private checkTreeSize(treeSize: number): void {
-    const size = this.size();
+  private async checkTreeSize(treeSize: number): Promise<void> {
+    const size = await this.size();
     if (!Number.isInteger(treeSize) || treeSize < 0 || treeSize > size) {
       throw new RangeError(`tree size must be an integer from 0 to ${size} (the archive's size), got ${treeSize}`);
     }
   }
 
-  rootHash(treeSize = this.size()): Buffer {
-    this.checkTreeSize(treeSize);
-    return this.subtreeHasher()(0, treeSize);
+  async rootHash(treeSize?: number): Promise<Buffer> {
+    const size = treeSize ?? (await this.size());
+    await this.checkTreeSize(size);
+    return this.withSubtrees((hashOf) => hashOf(0, size));
   }
 
   /** The signed head of the current tree; one signature per tree size, kept. */
   async treeHead(): Promise<SignedTreeHead> {
-    const treeSize = this.size();
-    const stored = this.sql.head.get(treeSize);
+    type HeadRow = { tree_size: number; root_hash: Buffer; timestamp: number; signature: Buffer };
+    const head = () => this.db.get<HeadRow>('SELECT * FROM archive_tree_heads WHERE tree_size = ?', [treeSize]);
+    const treeSize = await this.size();
+    const stored = await head();
     if (stored) return { treeSize, rootHash: stored.root_hash, timestamp: stored.timestamp, signature: stored.signature };
-    const signed = await signTreeHead({ treeSize, rootHash: this.rootHash(treeSize), timestamp: this.clock().getTime() }, this.signer);
-    this.sql.insertHead.run(signed.treeSize, signed.rootHash, signed.timestamp, signed.signature);
-    // A concurrent call may have stored its own signature for this size first: serve that one.
-    const kept = this.sql.head.get(treeSize)!;
+    const signed = await signTreeHead({ treeSize, rootHash: await this.rootHash(treeSize), timestamp: this.clock().getTime() }, this.signer);
+    await this.db.run('INSERT INTO archive_tree_heads (tree_size, root_hash, timestamp, signature) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', [
+      signed.treeSize,
+      signed.rootHash,
+      signed.timestamp,
+      signed.signature,
+    ]);
+    // A concurrent call (on any instance) may have stored its own signature for this size first: serve that one.
+    const kept = (await head())!;
     return { treeSize, rootHash: kept.root_hash, timestamp: kept.timestamp, signature: kept.signature };
   }
 
@@ -459,12 +502,12 @@ export class ArchiveLog {
    * The hub's own audit (`edo-hub archive check`): recomputes every leaf and stored subtree and
    * checks every stored tree head. O(n); returns what is wrong, at most `limit` findings.
    */
-  checkIntegrity(limit = 100): string[] {
+  async checkIntegrity(limit = 100): Promise<string[]> {
     const problems: string[] = [];
     const report = (problem: string) => problems.length < limit && problems.push(problem);
-    const size = this.size();
+    const size = await this.size();
     let expected = 0;
-    for (const row of this.db.prepare<[], EntryRow>('SELECT * FROM archive_entries ORDER BY idx').iterate()) {
+    for (const row of await this.db.all<EntryRow>('SELECT * FROM archive_entries ORDER BY idx')) {
       if (row.idx !== expected) report(`entries ${expected}..${row.idx - 1} are missing`);
       expected = row.idx + 1;
       const entry = entryFromRow(row);
@@ -476,8 +519,8 @@ export class ArchiveLog {
     for (let level = 1; 2 ** level <= size; level++) {
       for (let i = 0; (i + 1) * 2 ** level <= size; i++) {
         try {
-          const stored = this.completeSubtree(level, i);
-          const computed = nodeHash(this.completeSubtree(level - 1, 2 * i), this.completeSubtree(level - 1, 2 * i + 1));
+          const stored = await this.completeSubtree(level, i);
+          const computed = nodeHash(await this.completeSubtree(level - 1, 2 * i), await this.completeSubtree(level - 1, 2 * i + 1));
           if (!computed.equals(stored)) report(`subtree node (${level}, ${i}) does not match its children`);
         } catch (e) {
           if (!(e instanceof ArchiveStorageDamagedError)) throw e;
@@ -486,7 +529,7 @@ export class ArchiveLog {
       }
     }
     type HeadRow = { tree_size: number; root_hash: Buffer; timestamp: number; signature: Buffer };
-    for (const h of this.db.prepare<[], HeadRow>('SELECT * FROM archive_tree_heads ORDER BY tree_size').iterate()) {
+    for (const h of await this.db.all<HeadRow>('SELECT * FROM archive_tree_heads ORDER BY tree_size')) {
       const head = { treeSize: h.tree_size, rootHash: h.root_hash, timestamp: h.timestamp, signature: h.signature };
       if (head.treeSize > size) {
         report(`a tree head was signed for ${head.treeSize} entries, the archive has ${size}`);
@@ -494,7 +537,7 @@ export class ArchiveLog {
       }
       try {
         verifyTreeHead(head, this.signer.certificate);
-        if (!this.rootHash(head.treeSize).equals(head.rootHash)) report(`the signed tree head of ${head.treeSize} entries does not match the stored entries`);
+        if (!(await this.rootHash(head.treeSize)).equals(head.rootHash)) report(`the signed tree head of ${head.treeSize} entries does not match the stored entries`);
       } catch (e) {
         if (!(e instanceof ArchiveVerificationError || e instanceof ArchiveStorageDamagedError)) throw e;
         report(`tree head of ${head.treeSize} entries: ${e.message}`);
@@ -503,43 +546,43 @@ export class ArchiveLog {
     return problems;
   }
 
-  inclusionProof(index: number, treeSize: number): InclusionProofJson {
-    this.checkTreeSize(treeSize);
+  async inclusionProof(index: number, treeSize: number): Promise<InclusionProofJson> {
+    await this.checkTreeSize(treeSize);
     if (!Number.isInteger(index) || index < 0 || index >= treeSize) {
       throw new RangeError(`entry index must be an integer below the tree size ${treeSize}, got ${index}`);
     }
-    return { leafIndex: index, treeSize, hashes: hashesToHex(inclusionPath(index, treeSize, this.subtreeHasher())) };
+    return { leafIndex: index, treeSize, hashes: hashesToHex(await this.withSubtrees((hashOf) => inclusionPath(index, treeSize, hashOf))) };
   }
 
-  consistencyProof(first: number, second: number): ConsistencyProofJson {
-    this.checkTreeSize(second);
+  async consistencyProof(first: number, second: number): Promise<ConsistencyProofJson> {
+    await this.checkTreeSize(second);
     if (!Number.isInteger(first) || first < 0 || first > second) {
       throw new RangeError(`first tree size must be an integer from 0 to ${second}, got ${first}`);
     }
-    return { first, second, hashes: hashesToHex(consistencyPath(first, second, this.subtreeHasher())) };
+    return { first, second, hashes: hashesToHex(await this.withSubtrees((hashOf) => consistencyPath(first, second, hashOf))) };
   }
 
-  entry(index: number): ArchivedEntry | undefined {
-    const row = this.sql.entry.get(index);
+  async entry(index: number): Promise<ArchivedEntry | undefined> {
+    const row = await this.db.get<EntryRow>('SELECT * FROM archive_entries WHERE idx = ?', [index]);
     return row && entryFromRow(row);
   }
 
   /** The organization's entries in log order, after the cursor (an entry index). */
-  entries(orgId: string, options: { after?: number; limit?: number } = {}): Page<ArchivedEntry> {
+  async entries(orgId: string, options: { after?: number; limit?: number } = {}): Promise<Page<ArchivedEntry>> {
     const limit = pageLimit(options.limit);
-    const rows = this.sql.entriesOf.all(orgId, options.after ?? -1, limit);
+    const rows = await this.db.all<EntryRow>('SELECT * FROM archive_entries WHERE org_id = ? AND idx > ? ORDER BY idx LIMIT ?', [orgId, options.after ?? -1, limit]);
     return { items: rows.map(entryFromRow), next: rows.length === limit ? rows[rows.length - 1]!.idx : null };
   }
 
   /** The organization's entries of one signed item (a document or service document id), oldest first. */
-  entriesOfDocument(orgId: string, documentId: string): ArchivedEntry[] {
-    return this.sql.entriesOfDocument.all(documentId, orgId).map(entryFromRow);
+  async entriesOfDocument(orgId: string, documentId: string): Promise<ArchivedEntry[]> {
+    return (await this.db.all<EntryRow>('SELECT * FROM archive_entries WHERE document_id = ? AND org_id = ? ORDER BY idx', [documentId, orgId])).map(entryFromRow);
   }
 
   /** The organization's entries that did not fit the quota (cursor: refusal id). */
-  refused(orgId: string, options: { after?: number; limit?: number } = {}): Page<RefusedEntry> {
+  async refused(orgId: string, options: { after?: number; limit?: number } = {}): Promise<Page<RefusedEntry>> {
     const limit = pageLimit(options.limit);
-    const rows = this.sql.refusedOf.all(orgId, options.after ?? 0, limit);
+    const rows = await this.db.all<RefusedRow>('SELECT * FROM archive_refused WHERE org_id = ? AND id > ? ORDER BY id LIMIT ?', [orgId, options.after ?? 0, limit]);
     const items = rows.map(
       (r): RefusedEntry => ({
         id: r.id,
@@ -559,19 +602,19 @@ export class ArchiveLog {
   }
 
   /** The original data of an entry, streamed from the blob store; its signatures are in the entry. */
-  original(index: number): { entry: ArchivedEntry; data: Readable } {
-    const entry = this.entry(index);
+  async original(index: number): Promise<{ entry: ArchivedEntry; data: Readable }> {
+    const entry = await this.entry(index);
     if (!entry) throw new ArchiveNotFoundError(`archive entry ${index} does not exist`);
     return { entry, data: this.blobs.open(entry.blobSha256) };
   }
 
-  private figures(orgId: string): QuotaFigures {
-    const usedBytes = this.sql.used.get(orgId)?.used ?? 0;
-    const quotaBytes = this.sql.quota.get(orgId)?.quota_bytes ?? this.defaultQuotaBytes;
+  private async figures(orgId: string, q: Sql = this.db): Promise<QuotaFigures> {
+    const usedBytes = (await q.get<{ used: number }>('SELECT org_bytes_after AS used FROM archive_entries WHERE org_id = ? ORDER BY idx DESC LIMIT 1', [orgId]))?.used ?? 0;
+    const quotaBytes = (await this.quotaRow(q, orgId))?.quota_bytes ?? this.defaultQuotaBytes;
     return { usedBytes, quotaBytes, usage: formatArchiveUsage(usedBytes, quotaBytes) };
   }
 
-  usage(orgId: string): QuotaFigures {
+  usage(orgId: string): Promise<QuotaFigures> {
     return this.figures(orgId);
   }
 
@@ -579,17 +622,18 @@ export class ArchiveLog {
    * Sets the organization's quota. Raising it below a threshold re-arms that threshold's
    * notice; lowering it past one notifies now.
    */
-  setQuota(orgId: string, quotaBytes: number): QuotaFigures {
+  async setQuota(orgId: string, quotaBytes: number): Promise<QuotaFigures> {
     if (!Number.isSafeInteger(quotaBytes) || quotaBytes <= 0) throw new RangeError(`quota must be a positive number of bytes, got ${quotaBytes}`);
     const batch = this.newBatch();
-    const figures = this.db.transaction(() => {
-      this.sql.setQuota.run(orgId, quotaBytes);
-      const state = this.orgState(batch, orgId);
+    const figures = await this.db.transaction(async (tx) => {
+      await tx.lock('archive');
+      await tx.run('INSERT INTO archive_quotas (org_id, quota_bytes) VALUES (?, ?) ON CONFLICT (org_id) DO UPDATE SET quota_bytes = excluded.quota_bytes', [orgId, quotaBytes]);
+      const state = await this.orgState(tx, batch, orgId);
       const level = quotaLevel(state.usedBytes, state.quotaBytes);
-      if (level < state.notified) this.sql.setNotified.run(orgId, level);
-      else this.crossThresholds(orgId, state, level, batch.events);
-      return this.figures(orgId);
-    })();
+      if (level < state.notified) await this.setNotified(tx, orgId, level);
+      else await this.crossThresholds(tx, orgId, state, level, batch.events);
+      return this.figures(orgId, tx);
+    });
     for (const event of batch.events) this.onEvent(event);
     return figures;
   }

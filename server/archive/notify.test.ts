@@ -4,20 +4,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestOperator } from '../../test/support/test-operator';
 import { MB } from '../../src/archive';
 import type { ArchiveEvent } from './events';
-import { ArchiveLog } from './log';
-import { ArchiveMailer, ArchiveNotifier, WebhookDispatcher, webhookSignature, type WebhookEnvelope } from './notify';
+import { archiveSchema, ArchiveLog } from './log';
+import { ArchiveMailer, ArchiveNotifier, WebhookDispatcher, webhookSchema, webhookSignature, type WebhookEnvelope } from './notify';
 import { DirectoryBlobStore, sampleEntry } from '../../test/support/archive-blobs';
 import { startSmtpInbox, type SmtpInbox } from '../../test/support/smtp-inbox';
+import { migrate } from '../storage/sql';
+import { SqliteDatabase } from '../storage/sqlite-db';
 
 const dir = mkdtempSync(join(tmpdir(), 'edo-archive-notify-'));
-const db = new Database(join(dir, 'hub.sqlite'));
-afterAll(() => {
-  db.close();
+const db = new SqliteDatabase(join(dir, 'hub.sqlite'));
+beforeAll(() => migrate(db, [webhookSchema, archiveSchema]));
+afterAll(async () => {
+  await db.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -136,12 +138,12 @@ describe('archive webhooks', () => {
     // A receiver checking with another secret would refuse it.
     expect(webhookSignature(hook.hits[0]!.body, 'another secret')).not.toBe(hook.hits[0]!.headers['x-edo-signature']);
 
-    const log = dispatcher.deliveries('org-romashka').filter((d) => d.eventId === envelope.id);
+    const log = (await dispatcher.deliveries('org-romashka')).filter((d) => d.eventId === envelope.id);
     expect(log.map((d) => [d.attempt, d.status, d.error, d.delivered])).toEqual([
       [1, 500, 'HTTP 500 Internal Server Error', false],
       [2, 200, null, true],
     ]);
-    expect(dispatcher.deliveries('org-other')).toEqual([]);
+    expect(await dispatcher.deliveries('org-other')).toEqual([]);
   });
 
   it('gives up after the last retry when nobody answers, and at once on a 404, logging every attempt', async () => {
@@ -162,7 +164,7 @@ describe('archive webhooks', () => {
       { url: dead.url, delivered: false, attempts: 4 },
     ]);
     expect(slept).toEqual([1, 2, 4]);
-    const log = dispatcher.deliveries('org-vasilek');
+    const log = await dispatcher.deliveries('org-vasilek');
     expect(log.filter((d) => d.url === dead.url).map((d) => [d.attempt, d.status])).toEqual([
       [1, null],
       [2, null],

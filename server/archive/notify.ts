@@ -2,8 +2,8 @@
 // off, 80% and 100% of the quota) and webhooks (every event, signed with the organization's
 // secret, retried with exponential backoff, each attempt in a delivery log).
 import { createHmac, randomUUID } from 'node:crypto';
-import type Database from 'better-sqlite3';
 import nodemailer from 'nodemailer';
+import type { SchemaComponent, SqlDatabase } from '../storage/sql';
 import type { ArchiveEvent } from './events';
 
 // ---- e-mail -------------------------------------------------------------------------------
@@ -129,7 +129,7 @@ export interface DeliveryOutcome {
 }
 
 export interface WebhookDispatcherOptions {
-  db: Database.Database;
+  db: SqlDatabase;
   registry: WebhookRegistry;
   /** Waits before the 2nd, 3rd… attempt; the attempts are one more than its length. */
   retryDelaysMs?: readonly number[];
@@ -138,7 +138,12 @@ export interface WebhookDispatcherOptions {
   clock?: () => Date;
 }
 
-const deliverySchema = `
+/** The webhook delivery log (on the hub's database, migrated with the other components). */
+export const webhookSchema: SchemaComponent = {
+  name: 'webhooks',
+  migrations: [
+    {
+      sqlite: `
 CREATE TABLE IF NOT EXISTS webhook_deliveries (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   event_id TEXT NOT NULL,
@@ -152,7 +157,25 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
   delivered INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS webhook_deliveries_by_org ON webhook_deliveries (org_id, id);
-`;
+`,
+      postgres: `
+CREATE TABLE webhook_deliveries (
+  id BIGSERIAL PRIMARY KEY,
+  event_id TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  org_id TEXT NOT NULL,
+  url TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  status INTEGER,
+  error TEXT,
+  at TEXT NOT NULL,
+  delivered INTEGER NOT NULL
+);
+CREATE INDEX webhook_deliveries_by_org ON webhook_deliveries (org_id, id);
+`,
+    },
+  ],
+};
 
 /** 1 s, 2 s, 4 s … 32 s: seven attempts over about a minute. */
 export const DEFAULT_RETRY_DELAYS_MS = [1000, 2000, 4000, 8000, 16000, 32000];
@@ -166,22 +189,12 @@ export class WebhookDispatcher {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly timeoutMs: number;
   private readonly clock: () => Date;
-  private readonly insertAttempt;
-  private readonly selectAttempts;
 
   constructor(private readonly options: WebhookDispatcherOptions) {
     this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.clock = options.clock ?? (() => new Date());
-    options.db.exec(deliverySchema);
-    this.insertAttempt = options.db.prepare(
-      `INSERT INTO webhook_deliveries (event_id, event_type, org_id, url, attempt, status, error, at, delivered)
-       VALUES (@eventId, @eventType, @orgId, @url, @attempt, @status, @error, @at, @delivered)`,
-    );
-    this.selectAttempts = options.db.prepare<[string, number], Record<string, unknown>>(
-      'SELECT * FROM webhook_deliveries WHERE org_id = ? AND id > ? ORDER BY id LIMIT 1000',
-    );
   }
 
   /** Sends the event to every endpoint of the organization; resolves when each has succeeded or given up. */
@@ -224,17 +237,10 @@ export class WebhookDispatcher {
         error = cause ? `${(e as Error).message}: ${cause.message}` : (e as Error).message;
       }
       const delivered = error === null;
-      this.insertAttempt.run({
-        eventId: envelope.id,
-        eventType: envelope.type,
-        orgId: envelope.orgId,
-        url: endpoint.url,
-        attempt,
-        status,
-        error,
-        at: this.clock().toISOString(),
-        delivered: delivered ? 1 : 0,
-      });
+      await this.options.db.run(
+        `INSERT INTO webhook_deliveries (event_id, event_type, org_id, url, attempt, status, error, at, delivered) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [envelope.id, envelope.type, envelope.orgId, endpoint.url, attempt, status, error, this.clock().toISOString(), delivered ? 1 : 0],
+      );
       if (delivered) return { url: endpoint.url, delivered, attempts: attempt };
       if ((status !== null && !retryable(status)) || attempt === attempts) return { url: endpoint.url, delivered: false, attempts: attempt };
       await this.sleep(this.retryDelaysMs[attempt - 1]!);
@@ -243,8 +249,9 @@ export class WebhookDispatcher {
   }
 
   /** The delivery log of an organization, oldest first, after an attempt id. */
-  deliveries(orgId: string, after = 0): DeliveryAttempt[] {
-    return this.selectAttempts.all(orgId, after).map((r) => ({
+  async deliveries(orgId: string, after = 0): Promise<DeliveryAttempt[]> {
+    const rows = await this.options.db.all<Record<string, unknown>>('SELECT * FROM webhook_deliveries WHERE org_id = ? AND id > ? ORDER BY id LIMIT 1000', [orgId, after]);
+    return rows.map((r) => ({
       id: r.id as number,
       eventId: r.event_id as string,
       eventType: r.event_type as string,

@@ -11,8 +11,8 @@ import { derToPem, describeCertificate } from '../../src/crypto/certificates';
 import { signDetached, verifyDetached } from '../../src/crypto/cms';
 import { KeySigner } from '../../src/crypto/key-signer';
 import { createTestOperator, type OperatorKeyAlgorithm } from '../../test/support/test-operator';
-import { openOperator } from '../operator';
-import { SqliteStorage } from '../storage/sqlite';
+import { closeHubData, openHubData } from '../data-dir';
+import { backends, closeDatabases, freshPostgresDatabase } from '../../test/support/databases';
 import { issueInformationSystemCertificate, type CertificateIssuer } from './certificates';
 
 const root = mkdtempSync(join(tmpdir(), 'edo-org-certs-'));
@@ -56,11 +56,17 @@ async function expectUsableInformationSystem(issuer: CertificateIssuer, issued: 
 }
 
 describe('information-system certificates', () => {
-  it("are issued by the hub's own operator key (created by openOperator) and chain to its certificate", async () => {
+  it.each(backends)("are issued by the hub's own operator key (created at its first start, on $name) and chain to its certificate", async (backend) => {
+    if (backend.skip) return expect.soft(backend.skip).toBe('') as never;
     const dataDir = mkdtempSync(join(root, 'hub-'));
-    const storage = new SqliteStorage(join(dataDir, 'hub.sqlite'));
+    const databaseUrl = backend.name === 'postgres' ? await freshPostgresDatabase() : undefined;
+    const data = await openHubData(dataDir, databaseUrl ? { databaseUrl } : {});
     try {
-      const operator = await openOperator(dataDir, storage);
+      const { operator } = data;
+      // Another instance on the same data signs with the same key.
+      const again = await openHubData(mkdtempSync(join(root, 'hub-')), databaseUrl ? { databaseUrl } : {});
+      if (databaseUrl) expect(again.operator.certificate.equals(operator.certificate)).toBe(true);
+      await closeHubData(again);
       const issued = await issueInformationSystemCertificate({ name: '1С:Бухгалтерия', organization: { name: 'ООО "Ромашка"', inn: '7701234567' } }, operator.signer);
       await expectUsableInformationSystem(operator.signer, issued);
       const who = describeCertificate(issued.certificate);
@@ -69,7 +75,8 @@ describe('information-system certificates', () => {
       expect(who.orgInn).toBe('7701234567');
       expect(who.issuer).toBe(describeCertificate(operator.certificate).subject);
     } finally {
-      await storage.close();
+      await closeHubData(data);
+      await closeDatabases();
     }
   });
 

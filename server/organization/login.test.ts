@@ -1,17 +1,15 @@
 // An information system's certificate login, with the hub's real storage and operator key on
-// one SQLite file shared with the settings tables: the steps of POST /v1/auth/certificate
+// the hub's database shared with the settings tables: the steps of POST /v1/auth/certificate
 // (verify the CMS over the nonce, look the certificate up) up to a stored access token.
 import { createPrivateKey, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { certificateFingerprint, pemToDer } from '../../src/crypto/certificates';
 import { signDetached, verifyDetached } from '../../src/crypto/cms';
 import { KeySigner } from '../../src/crypto/key-signer';
-import { openOperator } from '../operator';
-import { SqliteStorage } from '../storage/sqlite';
+import { closeHubData, openHubData } from '../data-dir';
 import { informationSystemUser, informationSystemUserId } from './login';
 import { OrganizationSettingsService } from './service';
 
@@ -20,11 +18,9 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('information-system login', () => {
   it('logs a generated certificate in as a service user of its organization until it is revoked', async () => {
-    const file = join(root, 'hub.sqlite');
-    let storage = new SqliteStorage(file);
-    const db = new Database(file);
+    let data = await openHubData(root);
     try {
-      const operator = await openOperator(root, storage);
+      const { storage, operator, db } = data;
       await storage.addSubscriber({ id: 'romashka', name: 'ООО "Ромашка"', inn: '7701234567', operatingMode: 'server', at: new Date().toISOString() });
       await storage.addUser({ id: 'ivanova', subscriberId: 'romashka', kind: 'person', name: 'Иванова Мария Петровна' });
       const settings = new OrganizationSettingsService({
@@ -33,7 +29,7 @@ describe('information-system login', () => {
         organizationOf: async (orgId) => storage.getSubscriber(orgId),
         isUserCertificate: async (fingerprint) => (await storage.findUserByCertificate(fingerprint)) !== undefined,
       });
-      settings.initializeOrganization('romashka', { administrators: ['ivanova'] });
+      await settings.initializeOrganization('romashka', { administrators: ['ivanova'] });
       const generated = await settings.generateInformationSystem({ orgId: 'romashka', userId: 'ivanova' }, { name: 'ERP' });
       expect(generated.informationSystem.certificate).toMatchObject({ commonName: 'ERP', organization: 'ООО "Ромашка"', orgInn: '7701234567' });
 
@@ -55,16 +51,15 @@ describe('information-system login', () => {
       await storage.createAccessToken('f'.repeat(64), { userId: user!.id, subscriberId: user!.subscriberId, expiresAt: new Date(Date.now() + 60_000).toISOString() });
       expect(await storage.findAccessToken('f'.repeat(64), new Date().toISOString())).toMatchObject({ userId: user!.id, subscriberId: 'romashka' });
 
-      settings.revokeInformationSystem({ orgId: 'romashka', userId: 'ivanova' }, generated.informationSystem.id);
+      await settings.revokeInformationSystem({ orgId: 'romashka', userId: 'ivanova' }, generated.informationSystem.id);
       expect(await login()).toBeUndefined();
 
       // The hub's own migrations still open the file that now holds the settings tables too.
-      await storage.close();
-      storage = new SqliteStorage(file);
-      expect(await storage.getUser(user!.id)).toEqual(user);
+      await closeHubData(data);
+      data = await openHubData(root);
+      expect(await data.storage.getUser(user!.id)).toEqual(user);
     } finally {
-      db.close();
-      await storage.close();
+      await closeHubData(data);
     }
   });
 });

@@ -13,9 +13,9 @@ const userIdPrefix = 'is-';
 export const informationSystemUserId = (informationSystemId: string): string => `${userIdPrefix}${informationSystemId}`;
 
 /** Why this user may no longer act, if it is the service user of a revoked (or removed) information system. */
-export function revokedInformationSystem(settings: Pick<OrganizationSettingsService, 'informationSystemRevokedAt'>, user: UserRecord): string | undefined {
+export async function revokedInformationSystem(settings: Pick<OrganizationSettingsService, 'informationSystemRevokedAt'>, user: UserRecord): Promise<string | undefined> {
   if (user.kind !== 'service' || !user.id.startsWith(userIdPrefix)) return undefined;
-  const revokedAt = settings.informationSystemRevokedAt(user.id.slice(userIdPrefix.length));
+  const revokedAt = await settings.informationSystemRevokedAt(user.id.slice(userIdPrefix.length));
   if (revokedAt === null) return undefined;
   return `The information system ${user.name} was revoked${revokedAt ? ` on ${revokedAt}` : ''}: its tokens no longer work`;
 }
@@ -29,7 +29,7 @@ export async function informationSystemUser(
   storage: Pick<HubStorage, 'getUser' | 'addUser'>,
   fingerprint: string,
 ): Promise<UserRecord | undefined> {
-  const system = settings.informationSystemByCertificate(fingerprint);
+  const system = await settings.informationSystemByCertificate(fingerprint);
   if (!system) return undefined;
   const id = informationSystemUserId(system.id);
   const existing = await storage.getUser(id);

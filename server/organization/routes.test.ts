@@ -5,7 +5,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import Database from 'better-sqlite3';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArchiveVerificationError, hashesFromHex, treeHeadFromJson, verifyArchivedEntry, verifyTreeHeadConsistency } from '../../src/archive';
@@ -29,15 +28,18 @@ import {
 import { DirectoryBlobStore, sampleEntry } from '../../test/support/archive-blobs';
 import { createTestOperator } from '../../test/support/test-operator';
 import { ArchiveQuotaExceededError } from '../archive/errors';
-import { ArchiveLog } from '../archive/log';
+import { archiveSchema, ArchiveLog } from '../archive/log';
 import { HubError, installErrorHandling, type Caller } from '../http';
+import { migrate } from '../storage/sql';
+import { SqliteDatabase } from '../storage/sqlite-db';
 import { registerOrganizationRoutes } from './routes';
+import { organizationSchema } from './schema';
 import { OrganizationSettingsService } from './service';
 
 const root = mkdtempSync(join(tmpdir(), 'edo-org-routes-'));
 const operator = createTestOperator();
 let app: FastifyInstance;
-let db: Database.Database;
+let db: SqliteDatabase;
 let log: ArchiveLog;
 let blobs: DirectoryBlobStore;
 let base: string;
@@ -57,8 +59,8 @@ async function testCaller(req: FastifyRequest): Promise<Caller> {
 }
 
 beforeAll(async () => {
-  db = new Database(join(root, 'hub.sqlite'));
-  db.pragma('journal_mode = WAL');
+  db = new SqliteDatabase(join(root, 'hub.sqlite'));
+  await migrate(db, [organizationSchema, archiveSchema]);
   blobs = new DirectoryBlobStore(join(root, 'blobs'));
   log = new ArchiveLog({ db, signer: operator.signer, blobs });
   const settings = new OrganizationSettingsService({
@@ -68,14 +70,14 @@ beforeAll(async () => {
     organizationOf: (orgId) => ({ romashka: { name: 'ООО "Ромашка"', inn: '7701234567' }, vasilek: { name: 'АО "Василёк"', inn: '7802345678' } })[orgId],
     isUserCertificate: () => false,
   });
-  settings.initializeOrganization('romashka', { administrators: ['ivanova'] });
-  settings.initializeOrganization('vasilek', { administrators: ['petrov'] });
+  await settings.initializeOrganization('romashka', { administrators: ['ivanova'] });
+  await settings.initializeOrganization('vasilek', { administrators: ['petrov'] });
 
   indexes.romashka = (await log.append(sampleEntry(blobs.put(documents.romashka), { orgId: 'romashka', userId: 'ivanova', fileName: 'Договор №17.pdf' }))).index;
   indexes.vasilek = (await log.append(sampleEntry(blobs.put(documents.vasilek), { orgId: 'vasilek', userId: 'petrov' }))).index;
   await log.append(sampleEntry(blobs.put(Buffer.from('second romashka document')), { orgId: 'romashka', userId: 'ivanova' }));
   // A quota the next document does not fit: it is refused and must be listed as not archived.
-  log.setQuota('romashka', 100);
+  await log.setQuota('romashka', 100);
   await expect(log.append(sampleEntry(blobs.put(Buffer.alloc(200, 7)), { orgId: 'romashka', userId: 'ivanova', fileName: 'big.pdf' }))).rejects.toBeInstanceOf(ArchiveQuotaExceededError);
 
   // Closing must not wait out a keep-alive connection the test's fetch still holds (72 s by default).
@@ -87,7 +89,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close();
-  db?.close();
+  await db?.close();
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -255,7 +257,7 @@ describe('archive routes', () => {
     expect(Buffer.from(await data.arrayBuffer()).equals(documents.romashka)).toBe(true);
 
     const consistency = ConsistencyProof.parse((await call(clerk, 'GET', `/v1/archive/proofs/consistency?from=1&to=${head.treeSize}`)).json);
-    const firstHead = { treeSize: 1, rootHash: log.rootHash(1), timestamp: 0, signature: Buffer.alloc(0) };
+    const firstHead = { treeSize: 1, rootHash: await log.rootHash(1), timestamp: 0, signature: Buffer.alloc(0) };
     expect(() => verifyTreeHeadConsistency(firstHead, head, hashesFromHex(consistency.hashes))).not.toThrow();
   });
 

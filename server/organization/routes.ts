@@ -47,42 +47,42 @@ export function registerOrganizationRoutes(app: FastifyInstance, ctx: RouteConte
   const { settings, archive } = deps;
 
   /** An entry of the caller's organization; another organization's entry does not exist for it. */
-  const ownEntry = (actor: Actor, index: number) => {
-    const entry = archive.entry(index);
+  const ownEntry = async (actor: Actor, index: number) => {
+    const entry = await archive.entry(index);
     if (!entry || entry.orgId !== actor.orgId) throw new HubError('not-found', `The organization has no archive entry ${index}`);
     return entry;
   };
 
-  route('getOrganizationSettings', ({ actor }) => ({ status: 200, body: settings.settings(actor) }));
+  route('getOrganizationSettings', async ({ actor }) => ({ status: 200, body: await settings.settings(actor) }));
   route('patchOrganizationSettings', async ({ actor, body }) => ({ status: 200, body: await settings.updateSettings(actor, body) }));
-  route('getOrganizationAccess', ({ actor }) => ({ status: 200, body: settings.access(actor) }));
+  route('getOrganizationAccess', async ({ actor }) => ({ status: 200, body: await settings.access(actor) }));
   route('putOrganizationAccess', async ({ actor, body }) => ({ status: 200, body: await settings.setAccess(actor, body) }));
-  route('listInformationSystems', ({ actor }) => ({ status: 200, body: { informationSystems: settings.informationSystems(actor) } }));
+  route('listInformationSystems', async ({ actor }) => ({ status: 200, body: { informationSystems: await settings.informationSystems(actor) } }));
   route('addInformationSystem', async ({ actor, body }) => ({ status: 201, body: await settings.addInformationSystem(actor, body) }));
   route('generateInformationSystem', async ({ actor, body }) => ({ status: 201, body: await settings.generateInformationSystem(actor, body) }));
-  route('revokeInformationSystem', ({ actor, params }) => ({ status: 200, body: settings.revokeInformationSystem(actor, params.informationSystemId) }));
-  route('addWebhook', ({ actor, body }) => ({ status: 201, body: settings.addWebhook(actor, body.url) }));
-  route('deleteWebhook', ({ actor, params }) => {
-    settings.removeWebhook(actor, params.webhookId);
+  route('revokeInformationSystem', async ({ actor, params }) => ({ status: 200, body: await settings.revokeInformationSystem(actor, params.informationSystemId) }));
+  route('addWebhook', async ({ actor, body }) => ({ status: 201, body: await settings.addWebhook(actor, body.url) }));
+  route('deleteWebhook', async ({ actor, params }) => {
+    await settings.removeWebhook(actor, params.webhookId);
     return { status: 204, body: null };
   });
-  route('listJournal', ({ actor, query }) => ({ status: 200, body: settings.journal(actor, query) }));
+  route('listJournal', async ({ actor, query }) => ({ status: 200, body: await settings.journal(actor, query) }));
 
-  route('archiveUsage', ({ actor }) => ({ status: 200, body: archive.usage(actor.orgId) }));
+  route('archiveUsage', async ({ actor }) => ({ status: 200, body: await archive.usage(actor.orgId) }));
   route('archiveTreeHead', async () => ({ status: 200, body: treeHeadToJson(await archive.treeHead()) }));
-  route('archiveInclusionProof', ({ actor, query }) => {
-    ownEntry(actor, query.index);
-    return { status: 200, body: archive.inclusionProof(query.index, query.treeSize) };
+  route('archiveInclusionProof', async ({ actor, query }) => {
+    await ownEntry(actor, query.index);
+    return { status: 200, body: await archive.inclusionProof(query.index, query.treeSize) };
   });
-  route('archiveConsistencyProof', ({ query }) => ({ status: 200, body: archive.consistencyProof(query.from, query.to) }));
-  route('listArchiveEntries', ({ actor, query }) => {
-    const page = archive.entries(actor.orgId, { ...(query.after !== undefined ? { after: query.after } : {}), limit: query.limit });
+  route('archiveConsistencyProof', async ({ query }) => ({ status: 200, body: await archive.consistencyProof(query.from, query.to) }));
+  route('listArchiveEntries', async ({ actor, query }) => {
+    const page = await archive.entries(actor.orgId, { ...(query.after !== undefined ? { after: query.after } : {}), limit: query.limit });
     return { status: 200, body: { entries: page.items, next: page.next } };
   });
-  route('getArchiveEntry', ({ actor, params }) => ({ status: 200, body: ownEntry(actor, params.index) }));
+  route('getArchiveEntry', async ({ actor, params }) => ({ status: 200, body: await ownEntry(actor, params.index) }));
   route('getArchiveEntryData', async ({ actor, params, reply }) => {
-    ownEntry(actor, params.index);
-    const { entry, data } = archive.original(params.index);
+    await ownEntry(actor, params.index);
+    const { entry, data } = await archive.original(params.index);
     await reply
       .code(200)
       .type('application/octet-stream')
@@ -91,8 +91,8 @@ export function registerOrganizationRoutes(app: FastifyInstance, ctx: RouteConte
       .send(data);
     return 'sent' as const;
   });
-  route('listNotArchived', ({ actor, query }) => {
-    const page = archive.refused(actor.orgId, { after: query.after, limit: query.limit });
+  route('listNotArchived', async ({ actor, query }) => {
+    const page = await archive.refused(actor.orgId, { after: query.after, limit: query.limit });
     const entries = page.items.map(
       (r): NotArchivedEntry => ({
         id: r.id,

@@ -1,17 +1,18 @@
-// The organization-settings service over real SQLite files: every change journaled old → new
+// The organization-settings service on both backends (real SQLite files, a real PostgreSQL): every change journaled old → new
 // in its transaction, refusals journaled, organizations isolated, information systems and
 // webhooks registered, and the switches the hub enforces.
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { certificateFingerprint, derToPem } from '../../src/crypto/certificates';
 import { KeySigner } from '../../src/crypto/key-signer';
+import { backends, closeDatabases, type TestBackend } from '../../test/support/databases';
 import { createTestOperator } from '../../test/support/test-operator';
 import type { ArchiveEvent } from '../archive/events';
 import { issueInformationSystemCertificate } from './certificates';
+import { organizationSchema } from './schema';
 import { OrganizationSettingsError, OrganizationSettingsService, type Actor } from './service';
 
 const root = mkdtempSync(join(tmpdir(), 'edo-org-settings-'));
@@ -23,23 +24,18 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const operator = createTestOperator();
 const issuer = new KeySigner(createPrivateKey(operator.keyPem), operator.signer.certificate);
 
-let opened: Database.Database[] = [];
-afterEach(() => {
-  for (const db of opened) db.close();
-  opened = [];
-});
+afterEach(closeDatabases);
+let backend: TestBackend;
 
 const members: Record<string, string[]> = {
   romashka: ['ivanova', 'sidorov', 'clerk'],
   vasilek: ['petrov'],
 };
 
-let counter = 0;
-function setup(file = join(root, `hub-${++counter}.sqlite`)) {
-  const fresh = !existsSync(file);
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  opened.push(db);
+/** A service on a new database (its organizations set up), or on the database at `reopen`. */
+async function setup(reopen?: string) {
+  const db = await backend.open([organizationSchema], { dir: root, ...(reopen ? { reopen } : {}) });
+  const file = db.location;
   const events: ArchiveEvent[] = [];
   const service = new OrganizationSettingsService({
     db,
@@ -49,9 +45,9 @@ function setup(file = join(root, `hub-${++counter}.sqlite`)) {
     organizationOf: (orgId) => ({ romashka, vasilek })[orgId],
     isUserCertificate: (fingerprint) => userCertificates.has(fingerprint),
   });
-  if (fresh) {
-    service.initializeOrganization('romashka', { administrators: ['ivanova'], operatingMode: 'workstation' });
-    service.initializeOrganization('vasilek', { administrators: ['petrov'] });
+  if (!reopen) {
+    (await service.initializeOrganization('romashka', { administrators: ['ivanova'], operatingMode: 'workstation' }));
+    (await service.initializeOrganization('vasilek', { administrators: ['petrov'] }));
   }
   return { file, db, service, events };
 }
@@ -59,16 +55,6 @@ function setup(file = join(root, `hub-${++counter}.sqlite`)) {
 const ivanova: Actor = { orgId: 'romashka', userId: 'ivanova' };
 const clerk: Actor = { orgId: 'romashka', userId: 'clerk' };
 const petrov: Actor = { orgId: 'vasilek', userId: 'petrov' };
-
-function refusal(fn: () => unknown): OrganizationSettingsError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof OrganizationSettingsError) return e;
-    throw e;
-  }
-  throw new Error('expected a refusal');
-}
 
 async function refusalOf(promise: Promise<unknown>): Promise<OrganizationSettingsError> {
   const e = await promise.then(
@@ -79,10 +65,15 @@ async function refusalOf(promise: Promise<unknown>): Promise<OrganizationSetting
   throw e ?? new Error('expected a refusal');
 }
 
-describe('organization settings', () => {
+describe.each(backends)('organization settings on $name', (current) => {
+  beforeEach((context) => {
+    backend = current;
+    if (current.skip) context.skip(current.skip);
+  });
+
   it('journals each change with who, when, old → new, and keeps it after a restart', async () => {
-    const { file, service, events } = setup();
-    const before = service.settings(ivanova);
+    const { file, service, events } = await setup();
+    const before = (await service.settings(ivanova));
     expect(before).toMatchObject({ orgId: 'romashka', plan: 'basic', operatingMode: 'workstation', archiving: { enabled: false, notifyEmail: null, perUser: {} } });
 
     const after = await service.updateSettings(ivanova, {
@@ -96,7 +87,7 @@ describe('organization settings', () => {
     // Setting the same value again changes nothing and journals nothing.
     await service.updateSettings(ivanova, { plan: 'premium' });
 
-    const journal = service.journal(ivanova, { after: 0, limit: 100 }).entries.filter((e) => e.actor === 'ivanova');
+    const journal = (await service.journal(ivanova, { after: 0, limit: 100 })).entries.filter((e) => e.actor === 'ivanova');
     expect(journal.map(({ action, target, oldValue, newValue, outcome }) => ({ action, target, oldValue, newValue, outcome }))).toEqual([
       { action: 'plan', target: undefined, oldValue: 'basic', newValue: 'premium', outcome: 'applied' },
       { action: 'operatingMode', target: undefined, oldValue: 'workstation', newValue: 'server', outcome: 'applied' },
@@ -111,40 +102,40 @@ describe('organization settings', () => {
     ]);
 
     // The operator's setup of the organization is in the journal too.
-    const all = service.journal(ivanova, { after: 0, limit: 100 }).entries;
+    const all = (await service.journal(ivanova, { after: 0, limit: 100 })).entries;
     expect(all[0]).toMatchObject({ seq: 1, actor: 'operator', action: 'operatingMode', oldValue: 'server', newValue: 'workstation' });
     expect(all.map((e) => e.seq)).toEqual(all.map((_, i) => i + 1));
 
-    const reopened = setup(file).service;
-    expect(refusal(() => reopened.initializeOrganization('romashka', { administrators: ['clerk'] })).code).toBe('conflict');
-    expect(reopened.hasPermission('romashka', 'clerk', 'change-organization-settings')).toBe(false);
-    expect(reopened.settings(ivanova)).toEqual(after);
-    expect(reopened.journal(ivanova, { after: 0, limit: 100 }).entries.slice(0, all.length)).toEqual(all);
-    reopened.grantAsOperator('romashka', 'clerk', ['read-restricted']);
-    expect(reopened.permissionsOf('romashka', 'clerk')).toEqual(['read-restricted']);
-    expect(reopened.journal(ivanova, { after: all.length, limit: 100 }).entries).toMatchObject([
+    const reopened = (await setup(file)).service;
+    expect((await refusalOf(reopened.initializeOrganization('romashka', { administrators: ['clerk'] }))).code).toBe('conflict');
+    expect((await reopened.hasPermission('romashka', 'clerk', 'change-organization-settings'))).toBe(false);
+    expect((await reopened.settings(ivanova))).toEqual(after);
+    expect((await reopened.journal(ivanova, { after: 0, limit: 100 })).entries.slice(0, all.length)).toEqual(all);
+    (await reopened.grantAsOperator('romashka', 'clerk', ['read-restricted']));
+    expect((await reopened.permissionsOf('romashka', 'clerk'))).toEqual(['read-restricted']);
+    expect((await reopened.journal(ivanova, { after: all.length, limit: 100 })).entries).toMatchObject([
       { actor: 'operator', action: 'initialize', outcome: 'refused' },
       { actor: 'operator', action: 'access', target: 'clerk', oldValue: [], newValue: ['read-restricted'], outcome: 'applied' },
     ]);
-    expect(reopened.operatingMode('romashka')).toBe('server');
-    expect(reopened.notifyEmail('romashka')).toBe('archive@romashka.example');
+    expect((await reopened.operatingMode('romashka'))).toBe('server');
+    expect((await reopened.notifyEmail('romashka'))).toBe('archive@romashka.example');
   });
 
   it('refuses a user without change-organization-settings, reading or changing, and journals each attempt', async () => {
-    const { service } = setup();
-    const read = refusal(() => service.settings(clerk));
+    const { service } = await setup();
+    const read = (await refusalOf(service.settings(clerk)));
     expect(read.code).toBe('forbidden');
     expect(read.message).toMatch(/clerk does not have the permission change-organization-settings: settings\.read refused/);
     const change = await refusalOf(service.updateSettings(clerk, { plan: 'premium' }));
     expect(change.code).toBe('forbidden');
-    expect(refusal(() => service.journal(clerk, { after: 0, limit: 10 })).code).toBe('forbidden');
-    expect(refusal(() => service.addWebhook(clerk, 'https://example.org/hook')).code).toBe('forbidden');
+    expect((await refusalOf(service.journal(clerk, { after: 0, limit: 10 }))).code).toBe('forbidden');
+    expect((await refusalOf(service.addWebhook(clerk, 'https://example.org/hook'))).code).toBe('forbidden');
     expect((await refusalOf(service.generateInformationSystem(clerk, { name: 'ERP' }))).code).toBe('forbidden');
     expect((await refusalOf(service.setAccess(clerk, { users: [{ userId: 'clerk', permissions: ['change-organization-settings'] }] }))).code).toBe('forbidden');
 
-    expect(service.settings(ivanova).plan).toBe('basic');
-    expect(service.hasPermission('romashka', 'clerk', 'change-organization-settings')).toBe(false);
-    const refused = service.journal(ivanova, { after: 0, limit: 100 }).entries.filter((e) => e.outcome === 'refused');
+    expect((await service.settings(ivanova)).plan).toBe('basic');
+    expect((await service.hasPermission('romashka', 'clerk', 'change-organization-settings'))).toBe(false);
+    const refused = (await service.journal(ivanova, { after: 0, limit: 100 })).entries.filter((e) => e.outcome === 'refused');
     expect(refused.map((e) => [e.actor, e.action])).toEqual([
       ['clerk', 'settings.read'],
       ['clerk', 'settings.change'],
@@ -157,36 +148,36 @@ describe('organization settings', () => {
   });
 
   it('lets another organization see nothing of ours, and change nothing of ours', async () => {
-    const { service } = setup();
+    const { service } = await setup();
     await service.updateSettings(ivanova, { plan: 'premium', archiving: { enabled: true } });
-    const hook = service.addWebhook(ivanova, 'https://romashka.example/hook');
+    const hook = (await service.addWebhook(ivanova, 'https://romashka.example/hook'));
     const generated = await service.generateInformationSystem(ivanova, { name: '1С' });
 
-    expect(service.settings(petrov)).toMatchObject({ orgId: 'vasilek', plan: 'basic', archiving: { enabled: false }, webhooks: [] });
-    expect(service.informationSystems(petrov)).toEqual([]);
-    expect(service.access(petrov)).toEqual({ users: [{ userId: 'petrov', permissions: ['change-organization-settings'] }] });
-    const theirJournal = service.journal(petrov, { after: 0, limit: 100 }).entries;
+    expect((await service.settings(petrov))).toMatchObject({ orgId: 'vasilek', plan: 'basic', archiving: { enabled: false }, webhooks: [] });
+    expect((await service.informationSystems(petrov))).toEqual([]);
+    expect((await service.access(petrov))).toEqual({ users: [{ userId: 'petrov', permissions: ['change-organization-settings'] }] });
+    const theirJournal = (await service.journal(petrov, { after: 0, limit: 100 })).entries;
     expect(theirJournal.every((e) => e.actor === 'operator' || e.actor === 'petrov')).toBe(true);
     expect(JSON.stringify(theirJournal)).not.toContain('romashka');
-    expect(service.endpoints('vasilek')).toEqual([]);
+    expect((await service.endpoints('vasilek'))).toEqual([]);
 
     // Ids of our webhook and information system mean nothing to them.
-    expect(refusal(() => service.removeWebhook(petrov, hook.id)).code).toBe('not-found');
-    expect(refusal(() => service.revokeInformationSystem(petrov, generated.informationSystem.id)).code).toBe('not-found');
+    expect((await refusalOf(service.removeWebhook(petrov, hook.id))).code).toBe('not-found');
+    expect((await refusalOf(service.revokeInformationSystem(petrov, generated.informationSystem.id))).code).toBe('not-found');
     // Our user is not theirs to grant rights to, nor to switch archiving for.
     expect((await refusalOf(service.setAccess(petrov, { users: [{ userId: 'petrov', permissions: ['change-organization-settings'] }, { userId: 'ivanova', permissions: ['read-restricted'] }] }))).message).toBe(
       'User ivanova is not a user of this organization',
     );
     expect((await refusalOf(service.updateSettings(petrov, { archiving: { perUser: { ivanova: true } } }))).code).toBe('invalid-request');
     // An administrator of theirs is not an administrator of ours.
-    expect(refusal(() => service.settings({ orgId: 'romashka', userId: 'petrov' })).code).toBe('forbidden');
+    expect((await refusalOf(service.settings({ orgId: 'romashka', userId: 'petrov' }))).code).toBe('forbidden');
 
-    expect(service.endpoints('romashka')).toEqual([{ url: 'https://romashka.example/hook', secret: hook.secret }]);
-    expect(service.informationSystems(ivanova)).toHaveLength(1);
+    expect((await service.endpoints('romashka'))).toEqual([{ url: 'https://romashka.example/hook', secret: hook.secret }]);
+    expect((await service.informationSystems(ivanova))).toHaveLength(1);
   });
 
   it('replaces the access table, journals each user, and never leaves the organization without an administrator', async () => {
-    const { service } = setup();
+    const { service } = await setup();
     const table = await service.setAccess(ivanova, {
       users: [
         { userId: 'ivanova', permissions: ['change-organization-settings', 'read-restricted'] },
@@ -197,18 +188,18 @@ describe('organization settings', () => {
       { userId: 'clerk', permissions: ['list-restricted', 'read-restricted'] },
       { userId: 'ivanova', permissions: ['change-organization-settings', 'read-restricted'] },
     ]);
-    expect(service.hasPermission('romashka', 'clerk', 'read-restricted')).toBe(true);
-    expect(service.hasPermission('vasilek', 'clerk', 'read-restricted')).toBe(false);
+    expect((await service.hasPermission('romashka', 'clerk', 'read-restricted'))).toBe(true);
+    expect((await service.hasPermission('vasilek', 'clerk', 'read-restricted'))).toBe(false);
 
     const lockout = await refusalOf(service.setAccess(ivanova, { users: [{ userId: 'clerk', permissions: ['read-restricted'] }] }));
     expect(lockout.code).toBe('conflict');
     expect(lockout.message).toMatch(/Nobody would keep the permission change-organization-settings/);
-    expect(service.access(ivanova)).toEqual(table);
+    expect((await service.access(ivanova))).toEqual(table);
 
     // Hand over administration: ivanova's row goes, sidorov's comes.
     await service.setAccess(ivanova, { users: [{ userId: 'sidorov', permissions: ['change-organization-settings'] }, { userId: 'clerk', permissions: ['read-restricted'] }] });
-    expect(refusal(() => service.access(ivanova)).code).toBe('forbidden');
-    const journal = service.journal({ orgId: 'romashka', userId: 'sidorov' }, { after: 0, limit: 100 }).entries.filter((e) => e.action.startsWith('access'));
+    expect((await refusalOf(service.access(ivanova))).code).toBe('forbidden');
+    const journal = (await service.journal({ orgId: 'romashka', userId: 'sidorov' }, { after: 0, limit: 100 })).entries.filter((e) => e.action.startsWith('access'));
     expect(journal.map(({ actor, action, target, oldValue, newValue, outcome }) => ({ actor, action, target, oldValue, newValue, outcome }))).toEqual([
       { actor: 'operator', action: 'access', target: 'ivanova', oldValue: [], newValue: ['change-organization-settings'], outcome: 'applied' },
       { actor: 'ivanova', action: 'access', target: 'clerk', oldValue: [], newValue: ['list-restricted', 'read-restricted'], outcome: 'applied' },
@@ -222,7 +213,7 @@ describe('organization settings', () => {
   });
 
   it('registers, lists and revokes information systems; a revoked certificate no longer logs in', async () => {
-    const { service } = setup();
+    const { service, db } = await setup();
     const generated = await service.generateInformationSystem(ivanova, { name: '1С:Бухгалтерия' });
     expect(generated.informationSystem).toMatchObject({ name: '1С:Бухгалтерия', origin: 'generated', addedBy: 'ivanova' });
     expect(generated.informationSystem.certificate.organization).toBe('ООО "Ромашка"');
@@ -230,13 +221,12 @@ describe('organization settings', () => {
     expect(new X509Certificate(der).checkPrivateKey(createPrivateKey(generated.privateKeyPem))).toBe(true);
     expect(generated.issuerCertificatePem).toBe(derToPem(operator.signer.certificate));
     const fingerprint = certificateFingerprint(der);
-    expect(service.informationSystemByCertificate(fingerprint)).toEqual({ id: generated.informationSystem.id, orgId: 'romashka', name: '1С:Бухгалтерия' });
+    expect((await service.informationSystemByCertificate(fingerprint))).toEqual({ id: generated.informationSystem.id, orgId: 'romashka', name: '1С:Бухгалтерия' });
 
     // The private key is handed out once: neither the tables nor the journal hold it.
     const keyBody = generated.privateKeyPem.split('\n')[1]!;
-    const db = opened.at(-1)!;
     for (const table of ['org_information_systems', 'org_journal']) {
-      expect(JSON.stringify(db.prepare(`SELECT * FROM ${table}`).all())).not.toContain(keyBody);
+      expect(JSON.stringify(await db.all(`SELECT * FROM ${table}`))).not.toContain(keyBody);
     }
 
     // A certificate the organization brings.
@@ -248,7 +238,7 @@ describe('organization settings', () => {
     // Another organization cannot claim it: the certificate names Ромашка's INN (its logins would land in Василёк).
     const claimed = await refusalOf(service.addInformationSystem(petrov, { name: 'Their ERP', certificatePem: derToPem(own.certificate) }));
     expect(claimed).toMatchObject({ code: 'invalid-request', message: expect.stringMatching(/names the organization with INN 7701234567, not АО "Василёк" \(INN 7802345678\)/) });
-    expect(service.journal(petrov, { after: 0, limit: 100 }).entries.at(-1)).toMatchObject({ action: 'information-system.add', outcome: 'refused', reason: claimed.message });
+    expect((await service.journal(petrov, { after: 0, limit: 100 })).entries.at(-1)).toMatchObject({ action: 'information-system.add', outcome: 'refused', reason: claimed.message });
     // Nor take a certificate registered to a user of the hub.
     const users = await issueInformationSystemCertificate({ name: 'Иванова', organization: romashka }, issuer);
     userCertificates.add(certificateFingerprint(users.certificate));
@@ -259,13 +249,13 @@ describe('organization settings', () => {
     );
     expect((await refusalOf(service.addInformationSystem(ivanova, { name: 'x', certificatePem: 'no pem' }))).message).toMatch(/exactly one certificate, it holds 0/);
 
-    expect(service.informationSystems(ivanova).map((s) => s.name)).toEqual(['1С:Бухгалтерия', 'ERP']);
-    const revoked = service.revokeInformationSystem(ivanova, generated.informationSystem.id);
+    expect((await service.informationSystems(ivanova)).map((s) => s.name)).toEqual(['1С:Бухгалтерия', 'ERP']);
+    const revoked = (await service.revokeInformationSystem(ivanova, generated.informationSystem.id));
     expect(revoked.revokedAt).toBeDefined();
-    expect(service.informationSystemByCertificate(fingerprint)).toBeUndefined();
-    expect(refusal(() => service.revokeInformationSystem(ivanova, generated.informationSystem.id)).code).toBe('conflict');
+    expect((await service.informationSystemByCertificate(fingerprint))).toBeUndefined();
+    expect((await refusalOf(service.revokeInformationSystem(ivanova, generated.informationSystem.id))).code).toBe('conflict');
 
-    const journal = service.journal(ivanova, { after: 0, limit: 100 }).entries.filter((e) => e.action.startsWith('information-system'));
+    const journal = (await service.journal(ivanova, { after: 0, limit: 100 })).entries.filter((e) => e.action.startsWith('information-system'));
     expect(journal.map((e) => [e.action, e.outcome])).toEqual([
       ['information-system.generate', 'applied'],
       ['information-system.add', 'applied'],
@@ -280,38 +270,38 @@ describe('organization settings', () => {
     expect(journal[6]).toMatchObject({ target: generated.informationSystem.id, oldValue: { revoked: false, fingerprint }, newValue: { revoked: true, fingerprint } });
   });
 
-  it('registers webhooks with a secret shown once and kept out of the journal', () => {
-    const { service } = setup();
-    const hook = service.addWebhook(ivanova, 'https://romashka.example/edo');
+  it('registers webhooks with a secret shown once and kept out of the journal', async () => {
+    const { service } = await setup();
+    const hook = (await service.addWebhook(ivanova, 'https://romashka.example/edo'));
     expect(hook.secret.length).toBeGreaterThanOrEqual(32);
-    expect(service.settings(ivanova).webhooks).toEqual([{ id: hook.id, url: hook.url, createdAt: hook.createdAt }]);
-    expect(refusal(() => service.addWebhook(ivanova, 'https://romashka.example/edo')).code).toBe('conflict');
-    const second = service.addWebhook(ivanova, 'http://127.0.0.1:9/edo');
+    expect((await service.settings(ivanova)).webhooks).toEqual([{ id: hook.id, url: hook.url, createdAt: hook.createdAt }]);
+    expect((await refusalOf(service.addWebhook(ivanova, 'https://romashka.example/edo'))).code).toBe('conflict');
+    const second = (await service.addWebhook(ivanova, 'http://127.0.0.1:9/edo'));
     expect(second.secret).not.toBe(hook.secret);
-    service.removeWebhook(ivanova, hook.id);
-    expect(service.endpoints('romashka')).toEqual([{ url: 'http://127.0.0.1:9/edo', secret: second.secret }]);
+    (await service.removeWebhook(ivanova, hook.id));
+    expect((await service.endpoints('romashka'))).toEqual([{ url: 'http://127.0.0.1:9/edo', secret: second.secret }]);
 
-    const journal = service.journal(ivanova, { after: 0, limit: 100 }).entries.filter((e) => e.action.startsWith('webhook'));
+    const journal = (await service.journal(ivanova, { after: 0, limit: 100 })).entries.filter((e) => e.action.startsWith('webhook'));
     expect(journal.map(({ action, target, oldValue, newValue, outcome }) => ({ action, target, oldValue, newValue, outcome }))).toEqual([
       { action: 'webhook.add', target: hook.id, oldValue: null, newValue: { url: 'https://romashka.example/edo' }, outcome: 'applied' },
       { action: 'webhook.add', target: undefined, oldValue: null, newValue: null, outcome: 'refused' },
       { action: 'webhook.add', target: second.id, oldValue: null, newValue: { url: 'http://127.0.0.1:9/edo' }, outcome: 'applied' },
       { action: 'webhook.remove', target: hook.id, oldValue: { url: 'https://romashka.example/edo' }, newValue: null, outcome: 'applied' },
     ]);
-    expect(JSON.stringify(service.journal(ivanova, { after: 0, limit: 100 }))).not.toContain(hook.secret);
+    expect(JSON.stringify((await service.journal(ivanova, { after: 0, limit: 100 })))).not.toContain(hook.secret);
   });
 
   it('answers whether a signature is archived: per organization or per user', async () => {
-    const { service, events } = setup();
-    expect(service.archivingApplies('romashka', 'sidorov')).toBe(false);
+    const { service, events } = await setup();
+    expect((await service.archivingApplies('romashka', 'sidorov'))).toBe(false);
     await service.updateSettings(ivanova, { archiving: { perUser: { sidorov: true } } });
-    expect(service.archivingApplies('romashka', 'sidorov')).toBe(true);
-    expect(service.archivingApplies('romashka', 'clerk')).toBe(false);
-    expect(service.archivingApplies('vasilek', 'sidorov')).toBe(false);
+    expect((await service.archivingApplies('romashka', 'sidorov'))).toBe(true);
+    expect((await service.archivingApplies('romashka', 'clerk'))).toBe(false);
+    expect((await service.archivingApplies('vasilek', 'sidorov'))).toBe(false);
     await service.updateSettings(ivanova, { archiving: { enabled: true } });
-    expect(service.archivingApplies('romashka', 'clerk')).toBe(true);
+    expect((await service.archivingApplies('romashka', 'clerk'))).toBe(true);
     await service.updateSettings(ivanova, { archiving: { enabled: false, perUser: { sidorov: false } } });
-    expect(service.archivingApplies('romashka', 'sidorov')).toBe(false);
+    expect((await service.archivingApplies('romashka', 'sidorov'))).toBe(false);
     expect(events.map((e) => e.type === 'archive.switched' && [e.scope, e.on, e.userId ?? null])).toEqual([
       ['user', true, 'sidorov'],
       ['organization', true, null],
@@ -321,43 +311,41 @@ describe('organization settings', () => {
   });
 
   it('pages the journal with a cursor, and its rows can be neither changed nor deleted', async () => {
-    const { service, db } = setup();
+    const { service, db } = await setup();
     for (const plan of ['standard', 'premium', 'basic', 'standard'] as const) await service.updateSettings(ivanova, { plan });
-    const first = service.journal(ivanova, { after: 0, limit: 2 });
+    const first = (await service.journal(ivanova, { after: 0, limit: 2 }));
     expect(first.hasMore).toBe(true);
-    const second = service.journal(ivanova, { after: first.next, limit: 100 });
+    const second = (await service.journal(ivanova, { after: first.next, limit: 100 }));
     expect(second.hasMore).toBe(false);
-    expect([...first.entries, ...second.entries].map((e) => e.seq)).toEqual(service.journal(ivanova, { after: 0, limit: 100 }).entries.map((e) => e.seq));
-    expect(service.journal(ivanova, { after: second.next, limit: 10 })).toEqual({ entries: [], next: second.next, hasMore: false });
-    expect(() => db.prepare("UPDATE org_journal SET new_value = '\"premium\"'").run()).toThrow(/append-only/);
-    expect(() => db.prepare('DELETE FROM org_journal').run()).toThrow(/append-only/);
+    expect([...first.entries, ...second.entries].map((e) => e.seq)).toEqual((await service.journal(ivanova, { after: 0, limit: 100 })).entries.map((e) => e.seq));
+    expect((await service.journal(ivanova, { after: second.next, limit: 10 }))).toEqual({ entries: [], next: second.next, hasMore: false });
+    await expect(db.run("UPDATE org_journal SET new_value = '\"premium\"'")).rejects.toThrow(/append-only/);
+    await expect(db.run('DELETE FROM org_journal')).rejects.toThrow(/append-only/);
   });
 
   it('checks the permission again inside the transaction: taken away during a change, the change is refused', async () => {
-    const file = join(root, `hub-${++counter}.sqlite`);
-    const db = new Database(file);
-    opened.push(db);
+    const db = await backend.open([organizationSchema], { dir: root });
     const service = new OrganizationSettingsService({
       db,
       issuer,
       organizationOf: () => romashka,
       isUserCertificate: () => false,
       // Another administrator (another process) takes ivanova's rights while her request is checking members.
-      isMember: () => {
-        db.prepare("UPDATE org_access SET permissions = '[]' WHERE user_id = 'ivanova'").run();
+      isMember: async () => {
+        await db.run("UPDATE org_access SET permissions = '[]' WHERE user_id = 'ivanova'");
         return true;
       },
     });
-    service.initializeOrganization('romashka', { administrators: ['ivanova', 'sidorov'] });
+    (await service.initializeOrganization('romashka', { administrators: ['ivanova', 'sidorov'] }));
     const refused = await refusalOf(service.setAccess(ivanova, { users: [{ userId: 'ivanova', permissions: ['change-organization-settings', 'read-restricted'] }] }));
     expect(refused.code).toBe('forbidden');
-    expect(service.permissionsOf('romashka', 'ivanova')).toEqual([]);
-    const last = service.journal({ orgId: 'romashka', userId: 'sidorov' }, { after: 0, limit: 100 }).entries.at(-1);
+    expect((await service.permissionsOf('romashka', 'ivanova'))).toEqual([]);
+    const last = (await service.journal({ orgId: 'romashka', userId: 'sidorov' }, { after: 0, limit: 100 })).entries.at(-1);
     expect(last).toMatchObject({ actor: 'ivanova', action: 'access.change', outcome: 'refused' });
   });
 
   it('tells the archive notifier where to write: the notice address and the name of the organization', async () => {
-    const { service } = setup();
+    const { service } = await setup();
     const recipients = service.archiveRecipients(async (orgId) => ({ romashka: 'ООО "Ромашка"', vasilek: 'АО "Василёк"' })[orgId]);
     expect(await recipients.recipient('romashka')).toEqual({ orgName: 'ООО "Ромашка"' });
     await service.updateSettings(ivanova, { archiving: { notifyEmail: 'archive@romashka.example' } });
@@ -369,7 +357,7 @@ describe('organization settings', () => {
   });
 
   it('rejects a settings patch that names nothing or a wrong value, naming the problem', async () => {
-    const { service } = setup();
+    const { service } = await setup();
     expect((await refusalOf(service.updateSettings(ivanova, {}))).message).toMatch(/name at least one setting/);
     expect((await refusalOf(service.updateSettings(ivanova, { operatingMode: 'cloud' as 'server' }))).message).toMatch(/operatingMode/);
   });

@@ -3,7 +3,6 @@
 // actor's permissions and journaled (who, when, what, old → new) in the same transaction;
 // refused attempts are journaled too. Every query is scoped by the actor's organization.
 import { randomBytes, randomUUID, X509Certificate } from 'node:crypto';
-import type Database from 'better-sqlite3';
 import { algorithmForKey } from '../../src/crypto/algorithms';
 import { certificateFingerprint, derToPem, describeCertificate, pemToDer } from '../../src/crypto/certificates';
 import type {
@@ -25,7 +24,7 @@ import type { ArchiveEventListener } from '../archive/events';
 import type { ArchiveRecipients, WebhookEndpoint, WebhookRegistry } from '../archive/notify';
 import { certificateSummary } from '../views';
 import { issueInformationSystemCertificate, type CertificateIssuer } from './certificates';
-import { migrateOrganizationSettings } from './schema';
+import type { Sql, SqlDatabase, SqlTransaction } from '../storage/sql';
 
 /** Who acts: a user of an organization (from the bearer token), or the operator's administration. */
 export interface Actor {
@@ -45,7 +44,7 @@ export class OrganizationSettingsError extends Error {
 }
 
 export interface OrganizationSettingsOptions {
-  db: Database.Database;
+  db: SqlDatabase;
   /** The operator key and certificate that issue generated information-system certificates. */
   issuer: CertificateIssuer;
   clock?: () => Date;
@@ -123,7 +122,7 @@ const informationSystemView = (r: InformationSystemRow): InformationSystem => ({
 });
 
 export class OrganizationSettingsService implements WebhookRegistry {
-  private readonly db: Database.Database;
+  private readonly db: SqlDatabase;
   private readonly clock: () => Date;
   private readonly onArchiveEvent: ArchiveEventListener;
   private readonly defaults: { plan: SubscriptionPlan; operatingMode: OperatingMode };
@@ -133,34 +132,33 @@ export class OrganizationSettingsService implements WebhookRegistry {
     this.clock = options.clock ?? (() => new Date());
     this.onArchiveEvent = options.onArchiveEvent ?? (() => undefined);
     this.defaults = { plan: options.defaults?.plan ?? 'basic', operatingMode: options.defaults?.operatingMode ?? 'server' };
-    migrateOrganizationSettings(this.db);
   }
 
   // ---- for the hub's enforcement (no actor: the hub asks about a request it already authenticated)
 
-  permissionsOf(orgId: string, userId: string): Permission[] {
-    const row = this.db.prepare<[string, string], { permissions: string }>('SELECT permissions FROM org_access WHERE org_id = ? AND user_id = ?').get(orgId, userId);
+  async permissionsOf(orgId: string, userId: string, q: Sql = this.db): Promise<Permission[]> {
+    const row = await q.get<{ permissions: string }>('SELECT permissions FROM org_access WHERE org_id = ? AND user_id = ?', [orgId, userId]);
     return row ? (JSON.parse(row.permissions) as Permission[]) : [];
   }
 
-  hasPermission(orgId: string, userId: string, permission: Permission): boolean {
-    return this.permissionsOf(orgId, userId).includes(permission);
+  async hasPermission(orgId: string, userId: string, permission: Permission, q: Sql = this.db): Promise<boolean> {
+    return (await this.permissionsOf(orgId, userId, q)).includes(permission);
   }
 
-  operatingMode(orgId: string): OperatingMode {
-    return (this.settingsRow(orgId)?.operating_mode as OperatingMode | undefined) ?? this.defaults.operatingMode;
+  async operatingMode(orgId: string): Promise<OperatingMode> {
+    return ((await this.settingsRow(this.db, orgId))?.operating_mode as OperatingMode | undefined) ?? this.defaults.operatingMode;
   }
 
   /** Whether what this user signs is archived: the organization's switch or the user's own. */
-  archivingApplies(orgId: string, userId: string): boolean {
-    if (this.settingsRow(orgId)?.archiving_enabled === 1) return true;
-    const row = this.db.prepare<[string, string], { enabled: number }>('SELECT enabled FROM org_archiving_users WHERE org_id = ? AND user_id = ?').get(orgId, userId);
+  async archivingApplies(orgId: string, userId: string): Promise<boolean> {
+    if ((await this.settingsRow(this.db, orgId))?.archiving_enabled === 1) return true;
+    const row = await this.db.get<{ enabled: number }>('SELECT enabled FROM org_archiving_users WHERE org_id = ? AND user_id = ?', [orgId, userId]);
     return row?.enabled === 1;
   }
 
   /** Where the organization's archive notices go, if it set an address. */
-  notifyEmail(orgId: string): string | undefined {
-    return this.settingsRow(orgId)?.notify_email ?? undefined;
+  async notifyEmail(orgId: string): Promise<string | undefined> {
+    return (await this.settingsRow(this.db, orgId))?.notify_email ?? undefined;
   }
 
   /** server/archive's ArchiveRecipients: the organization's name (the hub knows it) and its notice address. */
@@ -169,33 +167,31 @@ export class OrganizationSettingsService implements WebhookRegistry {
       recipient: async (orgId) => {
         const name = await orgName(orgId);
         if (name === undefined) return undefined;
-        const email = this.notifyEmail(orgId);
+        const email = await this.notifyEmail(orgId);
         return { orgName: name, ...(email ? { email } : {}) };
       },
     };
   }
 
   /** The webhooks of the organization with their secrets (server/archive's WebhookDispatcher reads these). */
-  endpoints(orgId: string): WebhookEndpoint[] {
-    return this.db.prepare<[string], WebhookEndpoint>('SELECT url, secret FROM org_webhooks WHERE org_id = ? ORDER BY created_at, id').all(orgId);
+  endpoints(orgId: string): Promise<WebhookEndpoint[]> {
+    return this.db.all<WebhookEndpoint>('SELECT url, secret FROM org_webhooks WHERE org_id = ? ORDER BY created_at, id', [orgId]);
   }
 
   /** For certificate login: the active (not revoked) information system holding this certificate. */
-  informationSystemByCertificate(fingerprint: string): { id: string; orgId: string; name: string } | undefined {
-    const row = this.db
-      .prepare<[string], { id: string; org_id: string; name: string }>('SELECT id, org_id, name FROM org_information_systems WHERE fingerprint = ? AND revoked_at IS NULL')
-      .get(fingerprint);
+  async informationSystemByCertificate(fingerprint: string): Promise<{ id: string; orgId: string; name: string } | undefined> {
+    const row = await this.db.get<{ id: string; org_id: string; name: string }>('SELECT id, org_id, name FROM org_information_systems WHERE fingerprint = ? AND revoked_at IS NULL', [fingerprint]);
     return row && { id: row.id, orgId: row.org_id, name: row.name };
   }
 
   /** When an information system was revoked: null while active, undefined when there is no such system. */
-  informationSystemRevokedAt(id: string): string | null | undefined {
-    return this.db.prepare<[string], { revoked_at: string | null }>('SELECT revoked_at FROM org_information_systems WHERE id = ?').get(id)?.revoked_at;
+  async informationSystemRevokedAt(id: string): Promise<string | null | undefined> {
+    return (await this.db.get<{ revoked_at: string | null }>('SELECT revoked_at FROM org_information_systems WHERE id = ?', [id]))?.revoked_at;
   }
 
   /** The information system (active or revoked) registered with this certificate, if any. */
-  informationSystemHolding(fingerprint: string): { id: string; orgId: string; name: string } | undefined {
-    const row = this.db.prepare<[string], { id: string; org_id: string; name: string }>('SELECT id, org_id, name FROM org_information_systems WHERE fingerprint = ?').get(fingerprint);
+  async informationSystemHolding(fingerprint: string): Promise<{ id: string; orgId: string; name: string } | undefined> {
+    const row = await this.db.get<{ id: string; org_id: string; name: string }>('SELECT id, org_id, name FROM org_information_systems WHERE fingerprint = ?', [fingerprint]);
     return row && { id: row.id, orgId: row.org_id, name: row.name };
   }
 
@@ -205,54 +201,50 @@ export class OrganizationSettingsService implements WebhookRegistry {
    * Sets up a new organization: who administers its settings, and its first operating mode and
    * plan, once. Journaled as done by the operator.
    */
-  initializeOrganization(orgId: string, setup: { administrators: string[]; operatingMode?: OperatingMode; plan?: SubscriptionPlan }): void {
+  async initializeOrganization(orgId: string, setup: { administrators: string[]; operatingMode?: OperatingMode; plan?: SubscriptionPlan }): Promise<void> {
     const actor = { orgId, userId: OPERATOR_ACTOR };
-    this.applyChange(actor, 'initialize', () => {
-      if (this.settingsRow(orgId) || this.accessTable(orgId).users.length > 0) {
+    await this.applyChange(actor, 'initialize', async (tx) => {
+      if ((await this.settingsRow(tx, orgId)) || (await this.accessTable(tx, orgId)).users.length > 0) {
         throw new OrganizationSettingsError('conflict', `Organization ${orgId} has its settings already; change them through the settings API`);
       }
       const changes: Change[] = [];
-      changes.push(...this.writeSettings(orgId, { ...(setup.operatingMode ? { operatingMode: setup.operatingMode } : {}), ...(setup.plan ? { plan: setup.plan } : {}) }));
+      changes.push(...(await this.writeSettings(tx, orgId, { ...(setup.operatingMode ? { operatingMode: setup.operatingMode } : {}), ...(setup.plan ? { plan: setup.plan } : {}) })));
       for (const userId of setup.administrators) {
-        changes.push(...this.writeAccess(orgId, userId, [], [ADMIN]));
+        changes.push(...(await this.writeAccess(tx, orgId, userId, [], [ADMIN])));
       }
       return { result: undefined, changes };
     }, undefined, 'operator');
   }
 
   /** The operator gives a user permissions (e.g. a new administrator when the last one left the company). */
-  grantAsOperator(orgId: string, userId: string, permissions: Permission[]): void {
-    this.applyChange({ orgId, userId: OPERATOR_ACTOR }, 'access.grant', () => {
-      const old = this.permissionsOf(orgId, userId);
-      return { result: undefined, changes: this.writeAccess(orgId, userId, old, sortedPermissions([...old, ...permissions])) };
+  async grantAsOperator(orgId: string, userId: string, permissions: Permission[]): Promise<void> {
+    await this.applyChange({ orgId, userId: OPERATOR_ACTOR }, 'access.grant', async (tx) => {
+      const old = await this.permissionsOf(orgId, userId, tx);
+      return { result: undefined, changes: await this.writeAccess(tx, orgId, userId, old, sortedPermissions([...old, ...permissions])) };
     }, userId, 'operator');
   }
 
   // ---- what an administrator of the organization reads
 
-  settings(actor: Actor): OrganizationSettings {
-    this.authorize(actor, 'settings.read');
+  async settings(actor: Actor): Promise<OrganizationSettings> {
+    await this.authorize(actor, 'settings.read');
     return this.settingsView(actor.orgId);
   }
 
-  access(actor: Actor): AccessTable {
-    this.authorize(actor, 'access.read');
-    return this.accessTable(actor.orgId);
+  async access(actor: Actor): Promise<AccessTable> {
+    await this.authorize(actor, 'access.read');
+    return this.accessTable(this.db, actor.orgId);
   }
 
-  informationSystems(actor: Actor): InformationSystem[] {
-    this.authorize(actor, 'information-systems.read');
-    return this.db
-      .prepare<[string], InformationSystemRow>('SELECT * FROM org_information_systems WHERE org_id = ? ORDER BY added_at, id')
-      .all(actor.orgId)
-      .map(informationSystemView);
+  async informationSystems(actor: Actor): Promise<InformationSystem[]> {
+    await this.authorize(actor, 'information-systems.read');
+    const rows = await this.db.all<InformationSystemRow>('SELECT * FROM org_information_systems WHERE org_id = ? ORDER BY added_at, id', [actor.orgId]);
+    return rows.map(informationSystemView);
   }
 
-  journal(actor: Actor, page: { after: number; limit: number }): JournalPage {
-    this.authorize(actor, 'journal.read');
-    const rows = this.db
-      .prepare<[string, number, number], JournalRow>('SELECT * FROM org_journal WHERE org_id = ? AND seq > ? ORDER BY seq LIMIT ?')
-      .all(actor.orgId, page.after, page.limit + 1);
+  async journal(actor: Actor, page: { after: number; limit: number }): Promise<JournalPage> {
+    await this.authorize(actor, 'journal.read');
+    const rows = await this.db.all<JournalRow>('SELECT * FROM org_journal WHERE org_id = ? AND seq > ? ORDER BY seq LIMIT ?', [actor.orgId, page.after, page.limit + 1]);
     const entries = rows.slice(0, page.limit).map(
       (r): JournalEntry => ({
         seq: r.seq,
@@ -272,24 +264,26 @@ export class OrganizationSettingsService implements WebhookRegistry {
   // ---- what an administrator of the organization changes
 
   async updateSettings(actor: Actor, patch: SettingsPatch): Promise<OrganizationSettings> {
-    this.authorize(actor, 'settings.change');
+    await this.authorize(actor, 'settings.change');
     const parsed = SettingsPatchSchema.safeParse(patch);
     if (!parsed.success) throw new OrganizationSettingsError('invalid-request', `Invalid settings: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`);
     const p = parsed.data;
     await this.requireMembers(actor, Object.keys(p.archiving?.perUser ?? {}), 'settings.change');
-    const events = this.applyChange(actor, 'settings.change', () => {
-      const changes = this.writeSettings(actor.orgId, {
+    const events = await this.applyChange(actor, 'settings.change', async (tx) => {
+      const changes = await this.writeSettings(tx, actor.orgId, {
         ...(p.plan ? { plan: p.plan } : {}),
         ...(p.operatingMode ? { operatingMode: p.operatingMode } : {}),
         ...(p.archiving?.enabled !== undefined ? { archivingEnabled: p.archiving.enabled } : {}),
         ...(p.archiving?.notifyEmail !== undefined ? { notifyEmail: p.archiving.notifyEmail } : {}),
       });
       for (const [userId, enabled] of Object.entries(p.archiving?.perUser ?? {})) {
-        const old = this.db.prepare<[string, string], { enabled: number }>('SELECT enabled FROM org_archiving_users WHERE org_id = ? AND user_id = ?').get(actor.orgId, userId);
+        const old = await tx.get<{ enabled: number }>('SELECT enabled FROM org_archiving_users WHERE org_id = ? AND user_id = ?', [actor.orgId, userId]);
         if ((old?.enabled === 1) === enabled) continue;
-        this.db
-          .prepare('INSERT INTO org_archiving_users (org_id, user_id, enabled) VALUES (?, ?, ?) ON CONFLICT (org_id, user_id) DO UPDATE SET enabled = excluded.enabled')
-          .run(actor.orgId, userId, enabled ? 1 : 0);
+        await tx.run('INSERT INTO org_archiving_users (org_id, user_id, enabled) VALUES (?, ?, ?) ON CONFLICT (org_id, user_id) DO UPDATE SET enabled = excluded.enabled', [
+          actor.orgId,
+          userId,
+          enabled ? 1 : 0,
+        ]);
         changes.push({ action: 'archiving.perUser', target: userId, oldValue: old?.enabled === 1, newValue: enabled });
       }
       return { result: changes, changes };
@@ -306,58 +300,58 @@ export class OrganizationSettingsService implements WebhookRegistry {
 
   /** Replaces the access table; refuses a table that leaves nobody able to change the settings. */
   async setAccess(actor: Actor, table: AccessTable): Promise<AccessTable> {
-    this.authorize(actor, 'access.change');
+    await this.authorize(actor, 'access.change');
     await this.requireMembers(actor, table.users.map((u) => u.userId), 'access.change');
-    this.applyChange(actor, 'access.change', () => {
+    await this.applyChange(actor, 'access.change', async (tx) => {
       if (!table.users.some((u) => u.permissions.includes(ADMIN))) {
         throw new OrganizationSettingsError('conflict', `Nobody would keep the permission ${ADMIN}: give it to at least one user, or the organization could never change its settings again`);
       }
       const wanted = new Map(table.users.map((u) => [u.userId, sortedPermissions(u.permissions)]));
-      const current = new Map(this.accessTable(actor.orgId).users.map((u) => [u.userId, u.permissions]));
+      const current = new Map((await this.accessTable(tx, actor.orgId)).users.map((u) => [u.userId, u.permissions]));
       const changes: Change[] = [];
       for (const userId of [...new Set([...current.keys(), ...wanted.keys()])].sort()) {
-        changes.push(...this.writeAccess(actor.orgId, userId, current.get(userId) ?? [], wanted.get(userId) ?? []));
+        changes.push(...(await this.writeAccess(tx, actor.orgId, userId, current.get(userId) ?? [], wanted.get(userId) ?? [])));
       }
       return { result: undefined, changes };
     });
-    return this.accessTable(actor.orgId);
+    return this.accessTable(this.db, actor.orgId);
   }
 
   async addInformationSystem(actor: Actor, request: { name: string; certificatePem: string }): Promise<InformationSystem> {
-    this.authorize(actor, 'information-system.add');
+    await this.authorize(actor, 'information-system.add');
     const ders = pemToDer(request.certificatePem);
-    const refuse = (message: string): never => this.refuse(actor, 'information-system.add', 'invalid-request', message);
-    if (ders.length !== 1) refuse(`certificatePem must hold exactly one certificate, it holds ${ders.length}`);
+    const refusal = (message: string) => this.refusal(actor, 'information-system.add', 'invalid-request', message);
+    if (ders.length !== 1) throw await refusal(`certificatePem must hold exactly one certificate, it holds ${ders.length}`);
     const der = ders[0]!;
     let certificate: X509Certificate;
     try {
       certificate = new X509Certificate(der);
     } catch (e) {
-      return refuse(`certificatePem is not a readable X.509 certificate: ${(e as Error).message}`);
+      throw await refusal(`certificatePem is not a readable X.509 certificate: ${(e as Error).message}`);
     }
     const now = this.clock();
-    if (certificate.validToDate <= now) refuse(`the certificate expired on ${certificate.validToDate.toISOString()}`);
-    if (certificate.validFromDate > now) refuse(`the certificate is valid only from ${certificate.validFromDate.toISOString()}`);
-    if (!algorithmForKey(certificate.publicKey)) refuse(`the certificate's ${certificate.publicKey.asymmetricKeyType} key is not supported (RSA, ECDSA P-256/P-384 are)`);
+    if (certificate.validToDate <= now) throw await refusal(`the certificate expired on ${certificate.validToDate.toISOString()}`);
+    if (certificate.validFromDate > now) throw await refusal(`the certificate is valid only from ${certificate.validFromDate.toISOString()}`);
+    if (!algorithmForKey(certificate.publicKey)) throw await refusal(`the certificate's ${certificate.publicKey.asymmetricKeyType} key is not supported (RSA, ECDSA P-256/P-384 are)`);
     // Any certificate chaining to a trusted root would log in: it must name this organization, or
     // an administrator could claim another organization's system (its logins would land here).
     const organization = await this.organizationWithInn(actor, 'information-system.add');
     const named = describeCertificate(der).orgInn;
     if (named !== organization.inn) {
-      refuse(`the certificate names ${named ? `the organization with INN ${named}` : 'no organization (no INNLE 1.2.643.100.4)'}, not ${organization.name} (INN ${organization.inn}): an information system's certificate must be issued to its organization`);
+      throw await refusal(`the certificate names ${named ? `the organization with INN ${named}` : 'no organization (no INNLE 1.2.643.100.4)'}, not ${organization.name} (INN ${organization.inn}): an information system's certificate must be issued to its organization`);
     }
     const fingerprint = certificateFingerprint(der);
     if (await this.options.isUserCertificate(fingerprint)) {
-      this.refuse(actor, 'information-system.add', 'conflict', `This certificate (SHA-256 ${fingerprint}) is registered to a user of the hub: it cannot be an information system's too`);
+      throw await this.refusal(actor, 'information-system.add', 'conflict', `This certificate (SHA-256 ${fingerprint}) is registered to a user of the hub: it cannot be an information system's too`);
     }
     return this.registerInformationSystem(actor, 'information-system.add', request.name, der, 'added');
   }
 
   async generateInformationSystem(actor: Actor, request: { name: string }): Promise<GeneratedInformationSystem> {
-    this.authorize(actor, 'information-system.generate');
+    await this.authorize(actor, 'information-system.generate');
     const organization = await this.organizationWithInn(actor, 'information-system.generate');
     const issued = await issueInformationSystemCertificate({ name: request.name, organization }, this.options.issuer, { now: this.clock() });
-    const informationSystem = this.registerInformationSystem(actor, 'information-system.generate', request.name, issued.certificate, 'generated');
+    const informationSystem = await this.registerInformationSystem(actor, 'information-system.generate', request.name, issued.certificate, 'generated');
     return {
       informationSystem,
       privateKeyPem: issued.privateKeyPem,
@@ -366,38 +360,38 @@ export class OrganizationSettingsService implements WebhookRegistry {
     };
   }
 
-  revokeInformationSystem(actor: Actor, id: string): InformationSystem {
-    this.authorize(actor, 'information-system.revoke', id);
-    return this.applyChange(actor, 'information-system.revoke', () => {
-      const row = this.informationSystemRow(actor.orgId, id);
+  async revokeInformationSystem(actor: Actor, id: string): Promise<InformationSystem> {
+    await this.authorize(actor, 'information-system.revoke', id);
+    return this.applyChange(actor, 'information-system.revoke', async (tx) => {
+      const row = await this.informationSystemRow(tx, actor.orgId, id);
       if (row.revoked_at) throw new OrganizationSettingsError('conflict', `Information system ${id} (${row.name}) was revoked on ${row.revoked_at}`);
       const at = this.clock().toISOString();
-      this.db.prepare('UPDATE org_information_systems SET revoked_at = ?, revoked_by = ? WHERE id = ?').run(at, actor.userId, id);
+      await tx.run('UPDATE org_information_systems SET revoked_at = ?, revoked_by = ? WHERE id = ?', [at, actor.userId, id]);
       const summary = { name: row.name, fingerprint: certificateFingerprint(row.certificate) };
       return { result: informationSystemView({ ...row, revoked_at: at }), changes: [{ action: 'information-system.revoke', target: id, oldValue: { ...summary, revoked: false }, newValue: { ...summary, revoked: true } }] };
     }, id);
   }
 
-  addWebhook(actor: Actor, url: string): RegisteredWebhook {
-    this.authorize(actor, 'webhook.add');
-    return this.applyChange(actor, 'webhook.add', () => {
-      if (this.db.prepare('SELECT 1 FROM org_webhooks WHERE org_id = ? AND url = ?').get(actor.orgId, url)) {
+  async addWebhook(actor: Actor, url: string): Promise<RegisteredWebhook> {
+    await this.authorize(actor, 'webhook.add');
+    return this.applyChange(actor, 'webhook.add', async (tx) => {
+      if (await tx.get('SELECT 1 AS one FROM org_webhooks WHERE org_id = ? AND url = ?', [actor.orgId, url])) {
         throw new OrganizationSettingsError('conflict', `The webhook ${url} is registered already; remove it first to get a new secret`);
       }
       const webhook = { id: randomUUID(), url, createdAt: this.clock().toISOString() };
       const secret = randomBytes(32).toString('base64url');
-      this.db.prepare('INSERT INTO org_webhooks (id, org_id, url, secret, created_at) VALUES (?, ?, ?, ?, ?)').run(webhook.id, actor.orgId, url, secret, webhook.createdAt);
+      await tx.run('INSERT INTO org_webhooks (id, org_id, url, secret, created_at) VALUES (?, ?, ?, ?, ?)', [webhook.id, actor.orgId, url, secret, webhook.createdAt]);
       // The secret never enters the journal: the journal is readable by every administrator, forever.
       return { result: { ...webhook, secret }, changes: [{ action: 'webhook.add', target: webhook.id, oldValue: null, newValue: { url } }] };
     });
   }
 
-  removeWebhook(actor: Actor, id: string): void {
-    this.authorize(actor, 'webhook.remove', id);
-    this.applyChange(actor, 'webhook.remove', () => {
-      const row = this.db.prepare<[string, string], { url: string }>('SELECT url FROM org_webhooks WHERE org_id = ? AND id = ?').get(actor.orgId, id);
+  async removeWebhook(actor: Actor, id: string): Promise<void> {
+    await this.authorize(actor, 'webhook.remove', id);
+    await this.applyChange(actor, 'webhook.remove', async (tx) => {
+      const row = await tx.get<{ url: string }>('SELECT url FROM org_webhooks WHERE org_id = ? AND id = ?', [actor.orgId, id]);
       if (!row) throw new OrganizationSettingsError('not-found', `The organization has no webhook ${id}`);
-      this.db.prepare('DELETE FROM org_webhooks WHERE org_id = ? AND id = ?').run(actor.orgId, id);
+      await tx.run('DELETE FROM org_webhooks WHERE org_id = ? AND id = ?', [actor.orgId, id]);
       return { result: undefined, changes: [{ action: 'webhook.remove', target: id, oldValue: { url: row.url }, newValue: null }] };
     }, id);
   }
@@ -407,19 +401,20 @@ export class OrganizationSettingsService implements WebhookRegistry {
   /** The actor's organization with its INN, which information-system certificates must name. */
   private async organizationWithInn(actor: Actor, action: string): Promise<{ name: string; inn: string }> {
     const organization = await this.options.organizationOf(actor.orgId);
-    if (!organization?.inn) this.refuse(actor, action, 'conflict', `The hub does not know the INN of organization ${actor.orgId}: its information-system certificates could not name it`);
+    if (!organization?.inn) throw await this.refusal(actor, action, 'conflict', `The hub does not know the INN of organization ${actor.orgId}: its information-system certificates could not name it`);
     return { name: organization.name, inn: organization.inn };
   }
 
   /** Refuses (and journals the refusal of) an actor without change-organization-settings. */
-  private authorize(actor: Actor, action: string, target?: string): void {
-    if (this.hasPermission(actor.orgId, actor.userId, ADMIN)) return;
-    this.refuse(actor, action, 'forbidden', `User ${actor.userId} does not have the permission ${ADMIN}: ${action} refused (the attempt is journaled)`, target);
+  private async authorize(actor: Actor, action: string, target?: string): Promise<void> {
+    if (await this.hasPermission(actor.orgId, actor.userId, ADMIN)) return;
+    throw await this.refusal(actor, action, 'forbidden', `User ${actor.userId} does not have the permission ${ADMIN}: ${action} refused (the attempt is journaled)`, target);
   }
 
-  private refuse(actor: Actor, action: string, code: OrganizationSettingsError['code'], message: string, target?: string): never {
-    this.db.transaction(() => this.appendJournal(actor, { action, target, oldValue: undefined, newValue: undefined }, 'refused', message)).immediate();
-    throw new OrganizationSettingsError(code, message);
+  /** Journals a refused attempt; returns the error to throw. */
+  private async refusal(actor: Actor, action: string, code: OrganizationSettingsError['code'], message: string, target?: string): Promise<OrganizationSettingsError> {
+    await this.db.transaction((tx) => this.appendJournal(tx, actor, { action, target, oldValue: undefined, newValue: undefined }, 'refused', message));
+    return new OrganizationSettingsError(code, message);
   }
 
   /**
@@ -428,67 +423,75 @@ export class OrganizationSettingsService implements WebhookRegistry {
    * awaited something). A change refused on its merits (conflict, not found) is journaled as
    * refused after the rollback.
    */
-  private applyChange<T>(actor: Actor, action: string, change: () => { result: T; changes: Change[] }, target?: string, by: 'user' | 'operator' = 'user'): T {
+  private async applyChange<T>(
+    actor: Actor,
+    action: string,
+    change: (tx: SqlTransaction) => Promise<{ result: T; changes: Change[] }>,
+    target?: string,
+    by: 'user' | 'operator' = 'user',
+  ): Promise<T> {
     try {
-      return this.db
-        .transaction(() => {
-          if (by === 'user' && !this.hasPermission(actor.orgId, actor.userId, ADMIN)) {
-            throw new OrganizationSettingsError('forbidden', `User ${actor.userId} does not have the permission ${ADMIN} (any more): ${action} refused (the attempt is journaled)`);
-          }
-          const { result, changes } = change();
-          for (const c of changes) this.appendJournal(actor, c, 'applied');
-          if (changes.length > 0) this.touchSettings(actor.orgId);
-          return result;
-        })
-        .immediate();
+      return await this.db.transaction(async (tx) => {
+        // One organization's changes take turns on every instance (its journal's numbering, its rows).
+        await tx.lock(`organization:${actor.orgId}`);
+        if (by === 'user' && !(await this.hasPermission(actor.orgId, actor.userId, ADMIN, tx))) {
+          throw new OrganizationSettingsError('forbidden', `User ${actor.userId} does not have the permission ${ADMIN} (any more): ${action} refused (the attempt is journaled)`);
+        }
+        const { result, changes } = await change(tx);
+        for (const c of changes) await this.appendJournal(tx, actor, c, 'applied');
+        if (changes.length > 0) await this.touchSettings(tx, actor.orgId);
+        return result;
+      });
     } catch (e) {
-      if (e instanceof OrganizationSettingsError) this.refuse(actor, action, e.code, e.message, target);
+      if (e instanceof OrganizationSettingsError) throw await this.refusal(actor, action, e.code, e.message, target);
       throw e;
     }
   }
 
-  private appendJournal(actor: Actor, c: Change, outcome: 'applied' | 'refused', reason?: string): void {
-    const seq =
-      (this.db.prepare<[string], { seq: number | null }>('SELECT MAX(seq) AS seq FROM org_journal WHERE org_id = ?').get(actor.orgId)?.seq ?? 0) + 1;
-    this.db
-      .prepare(
-        `INSERT INTO org_journal (org_id, seq, at, actor, action, target, old_value, new_value, outcome, reason)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(actor.orgId, seq, this.clock().toISOString(), actor.userId, c.action, c.target ?? null, json(c.oldValue), json(c.newValue), outcome, reason ?? null);
+  private async appendJournal(tx: SqlTransaction, actor: Actor, c: Change, outcome: 'applied' | 'refused', reason?: string): Promise<void> {
+    await tx.lock(`organization:${actor.orgId}`);
+    const seq = ((await tx.get<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM org_journal WHERE org_id = ?', [actor.orgId]))?.seq ?? 0) + 1;
+    await tx.run(
+      `INSERT INTO org_journal (org_id, seq, at, actor, action, target, old_value, new_value, outcome, reason)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [actor.orgId, seq, this.clock().toISOString(), actor.userId, c.action, c.target ?? null, json(c.oldValue), json(c.newValue), outcome, reason ?? null],
+    );
   }
 
   private async requireMembers(actor: Actor, userIds: string[], action: string): Promise<void> {
     if (!this.options.isMember) return;
     for (const userId of userIds) {
       if (!(await this.options.isMember(actor.orgId, userId))) {
-        this.refuse(actor, action, 'invalid-request', `User ${userId} is not a user of this organization`, userId);
+        throw await this.refusal(actor, action, 'invalid-request', `User ${userId} is not a user of this organization`, userId);
       }
     }
   }
 
-  private settingsRow(orgId: string): SettingsRow | undefined {
-    return this.db.prepare<[string], SettingsRow>('SELECT * FROM org_settings WHERE org_id = ?').get(orgId);
+  private settingsRow(q: Sql, orgId: string): Promise<SettingsRow | undefined> {
+    return q.get<SettingsRow>('SELECT * FROM org_settings WHERE org_id = ?', [orgId]);
   }
 
-  private ensureSettingsRow(orgId: string): SettingsRow {
-    this.db
-      .prepare('INSERT OR IGNORE INTO org_settings (org_id, plan, operating_mode, archiving_enabled, notify_email, updated_at) VALUES (?, ?, ?, 0, NULL, NULL)')
-      .run(orgId, this.defaults.plan, this.defaults.operatingMode);
-    return this.settingsRow(orgId)!;
+  private async ensureSettingsRow(q: Sql, orgId: string): Promise<SettingsRow> {
+    await q.run('INSERT INTO org_settings (org_id, plan, operating_mode, archiving_enabled, notify_email, updated_at) VALUES (?, ?, ?, 0, NULL, NULL) ON CONFLICT DO NOTHING', [
+      orgId,
+      this.defaults.plan,
+      this.defaults.operatingMode,
+    ]);
+    return (await this.settingsRow(q, orgId))!;
   }
 
-  private touchSettings(orgId: string): void {
-    this.ensureSettingsRow(orgId);
-    this.db.prepare('UPDATE org_settings SET updated_at = ? WHERE org_id = ?').run(this.clock().toISOString(), orgId);
+  private async touchSettings(q: Sql, orgId: string): Promise<void> {
+    await this.ensureSettingsRow(q, orgId);
+    await q.run('UPDATE org_settings SET updated_at = ? WHERE org_id = ?', [this.clock().toISOString(), orgId]);
   }
 
   /** Writes the scalar settings that differ; returns one journal line per changed setting. */
-  private writeSettings(
+  private async writeSettings(
+    q: Sql,
     orgId: string,
     next: { plan?: SubscriptionPlan; operatingMode?: OperatingMode; archivingEnabled?: boolean; notifyEmail?: string | null },
-  ): Change[] {
-    const row = this.ensureSettingsRow(orgId);
+  ): Promise<Change[]> {
+    const row = await this.ensureSettingsRow(q, orgId);
     const fields = [
       { action: 'plan', column: 'plan', old: row.plan, value: next.plan },
       { action: 'operatingMode', column: 'operating_mode', old: row.operating_mode, value: next.operatingMode },
@@ -499,39 +502,42 @@ export class OrganizationSettingsService implements WebhookRegistry {
     for (const f of fields) {
       if (f.value === undefined || sameValue(f.old, f.value)) continue;
       const stored = typeof f.value === 'boolean' ? Number(f.value) : f.value;
-      this.db.prepare(`UPDATE org_settings SET ${f.column} = ? WHERE org_id = ?`).run(stored, orgId);
+      await q.run(`UPDATE org_settings SET ${f.column} = ? WHERE org_id = ?`, [stored, orgId]);
       changes.push({ action: f.action, oldValue: f.old, newValue: f.value });
     }
     return changes;
   }
 
-  private writeAccess(orgId: string, userId: string, old: Permission[], next: Permission[]): Change[] {
+  private async writeAccess(q: Sql, orgId: string, userId: string, old: Permission[], next: Permission[]): Promise<Change[]> {
     if (sameValue(old, next)) return [];
-    if (next.length === 0) this.db.prepare('DELETE FROM org_access WHERE org_id = ? AND user_id = ?').run(orgId, userId);
+    if (next.length === 0) await q.run('DELETE FROM org_access WHERE org_id = ? AND user_id = ?', [orgId, userId]);
     else {
-      this.db
-        .prepare('INSERT INTO org_access (org_id, user_id, permissions) VALUES (?, ?, ?) ON CONFLICT (org_id, user_id) DO UPDATE SET permissions = excluded.permissions')
-        .run(orgId, userId, JSON.stringify(next));
+      await q.run('INSERT INTO org_access (org_id, user_id, permissions) VALUES (?, ?, ?) ON CONFLICT (org_id, user_id) DO UPDATE SET permissions = excluded.permissions', [
+        orgId,
+        userId,
+        JSON.stringify(next),
+      ]);
     }
     return [{ action: 'access', target: userId, oldValue: old, newValue: next }];
   }
 
-  private accessTable(orgId: string): AccessTable {
-    const rows = this.db.prepare<[string], { user_id: string; permissions: string }>('SELECT user_id, permissions FROM org_access WHERE org_id = ? ORDER BY user_id').all(orgId);
+  private async accessTable(q: Sql, orgId: string): Promise<AccessTable> {
+    const rows = await q.all<{ user_id: string; permissions: string }>('SELECT user_id, permissions FROM org_access WHERE org_id = ? ORDER BY user_id', [orgId]);
     return { users: rows.map((r): UserAccess => ({ userId: r.user_id, permissions: JSON.parse(r.permissions) as Permission[] })) };
   }
 
-  private settingsView(orgId: string): OrganizationSettings {
-    const row = this.settingsRow(orgId);
+  private async settingsView(orgId: string): Promise<OrganizationSettings> {
+    const row = await this.settingsRow(this.db, orgId);
     const perUser = Object.fromEntries(
-      this.db
-        .prepare<[string], { user_id: string; enabled: number }>('SELECT user_id, enabled FROM org_archiving_users WHERE org_id = ? ORDER BY user_id')
-        .all(orgId)
-        .map((r) => [r.user_id, r.enabled === 1]),
+      (await this.db.all<{ user_id: string; enabled: number }>('SELECT user_id, enabled FROM org_archiving_users WHERE org_id = ? ORDER BY user_id', [orgId])).map((r) => [
+        r.user_id,
+        r.enabled === 1,
+      ]),
     );
-    const webhooks = this.db
-      .prepare<[string], { id: string; url: string; createdAt: string }>('SELECT id, url, created_at AS createdAt FROM org_webhooks WHERE org_id = ? ORDER BY created_at, id')
-      .all(orgId);
+    const webhooks = await this.db.all<{ id: string; url: string; createdAt: string }>(
+      'SELECT id, url, created_at AS "createdAt" FROM org_webhooks WHERE org_id = ? ORDER BY created_at, id',
+      [orgId],
+    );
     return {
       orgId,
       plan: (row?.plan as SubscriptionPlan | undefined) ?? this.defaults.plan,
@@ -542,22 +548,29 @@ export class OrganizationSettingsService implements WebhookRegistry {
     };
   }
 
-  private informationSystemRow(orgId: string, id: string): InformationSystemRow {
-    const row = this.db.prepare<[string, string], InformationSystemRow>('SELECT * FROM org_information_systems WHERE org_id = ? AND id = ?').get(orgId, id);
+  private async informationSystemRow(q: Sql, orgId: string, id: string): Promise<InformationSystemRow> {
+    const row = await q.get<InformationSystemRow>('SELECT * FROM org_information_systems WHERE org_id = ? AND id = ?', [orgId, id]);
     if (!row) throw new OrganizationSettingsError('not-found', `The organization has no information system ${id}`);
     return row;
   }
 
-  private registerInformationSystem(actor: Actor, action: string, name: string, der: Buffer, origin: InformationSystem['origin']): InformationSystem {
-    return this.applyChange(actor, action, () => {
+  private registerInformationSystem(actor: Actor, action: string, name: string, der: Buffer, origin: InformationSystem['origin']): Promise<InformationSystem> {
+    return this.applyChange(actor, action, async (tx) => {
       const fingerprint = certificateFingerprint(der);
-      if (this.db.prepare('SELECT 1 FROM org_information_systems WHERE fingerprint = ?').get(fingerprint)) {
+      if (await tx.get('SELECT 1 AS one FROM org_information_systems WHERE fingerprint = ?', [fingerprint])) {
         throw new OrganizationSettingsError('conflict', `This certificate (SHA-256 ${fingerprint}) is registered already`);
       }
       const row: InformationSystemRow = { id: randomUUID(), org_id: actor.orgId, name, certificate: der, origin, added_at: this.clock().toISOString(), added_by: actor.userId, revoked_at: null };
-      this.db
-        .prepare('INSERT INTO org_information_systems (id, org_id, name, certificate, fingerprint, origin, added_at, added_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(row.id, row.org_id, row.name, der, fingerprint, origin, row.added_at, row.added_by);
+      await tx.run('INSERT INTO org_information_systems (id, org_id, name, certificate, fingerprint, origin, added_at, added_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+        row.id,
+        row.org_id,
+        row.name,
+        der,
+        fingerprint,
+        origin,
+        row.added_at,
+        row.added_by,
+      ]);
       const view = informationSystemView(row);
       return { result: view, changes: [{ action, target: row.id, oldValue: null, newValue: { name, origin, fingerprint, subject: view.certificate.subject, notAfter: view.certificate.notAfter } }] };
     });

@@ -9,7 +9,7 @@ import type { HubContext } from '../hub';
 
 /** Archives one signed item if archiving applies to its signer (its receipt is then found by document id). */
 export async function archiveAccepted(ctx: HubContext, item: NewArchiveEntry, log: FastifyBaseLogger): Promise<void> {
-  if (!ctx.settings.archivingApplies(item.orgId, item.userId)) return;
+  if (!(await ctx.settings.archivingApplies(item.orgId, item.userId))) return;
   try {
     await ctx.archive.append(item);
   } catch (e) {

@@ -31,7 +31,7 @@ async function issueToken(ctx: HubContext, user: UserRecord, subscriber: Subscri
   const token = randomBytes(32).toString('base64url');
   const expiresAt = new Date(ctx.now().getTime() + ctx.tokenTtlMs).toISOString();
   await ctx.storage.createAccessToken(sha256Hex(token), { userId: user.id, subscriberId: subscriber.id, expiresAt });
-  return { accessToken: token, expiresAt, user: userView(user), subscriber: ownSubscriberView(subscriber, ctx.settings.operatingMode(subscriber.id)) };
+  return { accessToken: token, expiresAt, user: userView(user), subscriber: ownSubscriberView(subscriber, await ctx.settings.operatingMode(subscriber.id)) };
 }
 
 const loopbackNames = new Set(['localhost', '127.0.0.1', '::1']);
@@ -62,8 +62,8 @@ export function ownOrigin(ctx: Pick<HubContext, 'publicOrigins'>, req: FastifyRe
   );
 }
 
-function meView(ctx: HubContext, { user, subscriber }: Caller) {
-  return { user: userView(user), subscriber: ownSubscriberView(subscriber, ctx.settings.operatingMode(subscriber.id)) };
+async function meView(ctx: HubContext, { user, subscriber }: Caller) {
+  return { user: userView(user), subscriber: ownSubscriberView(subscriber, await ctx.settings.operatingMode(subscriber.id)) };
 }
 
 /** Runs a login attempt under the throttle: refused while a wait is due; failures counted. */
@@ -139,7 +139,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: HubContext): void 
     }),
   );
 
-  registerRoute(app, ctx, 'me', async ({ caller }) => ({ status: 200, body: { ...meView(ctx, caller), expiresAt: caller.tokenExpiresAt } }));
+  registerRoute(app, ctx, 'me', async ({ caller }) => ({ status: 200, body: { ...(await meView(ctx, caller)), expiresAt: caller.tokenExpiresAt } }));
 
   registerRoute(app, ctx, 'operator', async () => {
     const { identity, certificate } = ctx.operator;

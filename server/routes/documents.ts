@@ -111,14 +111,14 @@ async function partyDocument(ctx: HubContext, id: string, me: string): Promise<D
 }
 
 /** The item with the caller's archive receipt, when its organization archived it (another organization's archive stays unseen). */
-function withReceipt<T extends { id: string }>(ctx: HubContext, orgId: string, item: T): T & { archive?: ArchiveReceipt } {
-  const entry = ctx.archive.entriesOfDocument(orgId, item.id)[0];
+async function withReceipt<T extends { id: string }>(ctx: HubContext, orgId: string, item: T): Promise<T & { archive?: ArchiveReceipt }> {
+  const entry = (await ctx.archive.entriesOfDocument(orgId, item.id))[0];
   return entry ? { ...item, archive: { index: entry.index, leafHash: entry.leafHash } } : item;
 }
 
 /** A service document travels as XML in JSON; the archive keeps originals in the blob store, so it is put there first. */
 async function archiveServiceDocument(ctx: HubContext, sd: ServiceDocument, xml: Buffer, signer: UserRecord, log: FastifyBaseLogger): Promise<void> {
-  if (!ctx.settings.archivingApplies(sd.fromSubscriberId, signer.id)) return;
+  if (!(await ctx.settings.archivingApplies(sd.fromSubscriberId, signer.id))) return;
   const sha256 = sha256Hex(xml);
   const stored = await ctx.blobs.write(sha256, Readable.from(xml));
   if (stored.kind !== 'stored') {
@@ -200,7 +200,7 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: HubContext): v
       return { status: 201, body: view };
     });
     // Also on a replay: the receipt is looked up, not remembered with the first answer.
-    return out === 'sent' || out.status !== 201 ? out : { ...out, body: withReceipt(ctx, me.id, out.body as Document) };
+    return out === 'sent' || out.status !== 201 ? out : { ...out, body: await withReceipt(ctx, me.id, out.body as Document) };
   });
 
   registerRoute(app, ctx, 'getDocument', async ({ params, caller }) => {
@@ -210,8 +210,8 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: HubContext): v
       await recordDelivery(ctx, document);
       document = await partyDocument(ctx, params.documentId, me);
     }
-    const serviceDocuments = (await storage.listServiceDocuments(document.id)).map((sd) => withReceipt(ctx, me, sd));
-    return { status: 200, body: withReceipt(ctx, me, documentView(document, serviceDocuments)) };
+    const serviceDocuments = await Promise.all((await storage.listServiceDocuments(document.id)).map((sd) => withReceipt(ctx, me, sd)));
+    return { status: 200, body: await withReceipt(ctx, me, documentView(document, serviceDocuments)) };
   });
 
   registerRoute(app, ctx, 'postServiceDocument', async ({ params, headers, body, caller, req }) => {
@@ -281,6 +281,6 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: HubContext): v
       await archiveServiceDocument(ctx, serviceDocument, xml, signerUser, req.log);
       return { status: 201, body: serviceDocument };
     });
-    return out === 'sent' || out.status !== 201 ? out : { ...out, body: withReceipt(ctx, me.id, out.body as ServiceDocument) };
+    return out === 'sent' || out.status !== 201 ? out : { ...out, body: await withReceipt(ctx, me.id, out.body as ServiceDocument) };
   });
 }

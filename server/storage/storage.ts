@@ -119,6 +119,8 @@ export interface HubStorage {
   // ---- operator settings (key/value: the operator's identity, created at first start)
   getSetting(key: string): Promise<string | undefined>;
   setSetting(key: string, value: string): Promise<void>;
+  /** Stores the value unless the key has one; returns the stored value (of several instances starting at once, one wins). */
+  initSetting(key: string, value: string): Promise<string>;
 
   // ---- subscribers and users
   addSubscriber(s: { id: string; name: string; inn: string; kpp?: string; operatingMode: OperatingMode; at: string }): Promise<SubscriberRecord>;

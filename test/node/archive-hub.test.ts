@@ -12,6 +12,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { SqliteDatabase } from '../../server/storage/sqlite-db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArchiveLog } from '../../server/archive/log';
 import { BlobFiles } from '../../server/blobs';
@@ -431,7 +432,9 @@ describe.skipIf(!part.ok)(`the signed-data archive at the hub, verified by the c
         db.exec(`DELETE FROM ${table}`);
       }
       const keyPem = readFileSync(join(hub.dataDir, 'operator', 'key.pem'));
-      const forger = new ArchiveLog({ db, signer: new KeySigner(createPrivateKey(keyPem), operatorCertificate), blobs: new BlobFiles(join(hub.dataDir, 'blobs'), 1 << 30) });
+      db.close();
+      const forgerDb = new SqliteDatabase(join(hub.dataDir, 'archive.sqlite'));
+      const forger = new ArchiveLog({ db: forgerDb, signer: new KeySigner(createPrivateKey(keyPem), operatorCertificate), blobs: new BlobFiles(join(hub.dataDir, 'blobs'), 1 << 30) });
       await forger.appendMany(
         entries.map((e, i) => ({
           orgId: e.org_id,
@@ -444,7 +447,7 @@ describe.skipIf(!part.ok)(`the signed-data archive at the hub, verified by the c
           signatures: JSON.parse(e.signatures) as string[],
         })),
       );
-      db.close();
+      await forgerDb.close();
 
       const rewritten = await runCommand(commands.verify, clerk);
       expect(rewritten.code).toBe(1);

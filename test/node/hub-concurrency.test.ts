@@ -15,9 +15,9 @@ import type { Signer } from '../../src/crypto/signer';
 import { buildClarificationRequest, buildReceiptNotice } from '../../src/formats';
 import type { Document, DocumentStatus, ServiceDocument } from '../../src/protocol';
 import type { TokenSession } from '../../src/token/session';
-import { openHubData, openOrganizationData, type HubData, type OrganizationData } from '../../server/data-dir';
+import { closeHubData, openHubData, openOrganizationData, type HubData, type OrganizationData } from '../../server/data-dir';
 import { createHub } from '../../server/hub';
-import { SqliteStorage } from '../../server/storage/sqlite';
+import { SqlStorage } from '../../server/storage/sql-storage';
 import { loginWithSigner, registerTokenOrganization, startHub, type HubApi, type StartedHub } from '../support/hub';
 import { softhsm } from '../support/system';
 import { createTestPki, samplePeople, type TestPki } from '../support/test-pki';
@@ -28,7 +28,7 @@ const part = softhsm();
 type Recording = 'recordDocument' | 'recordServiceDocument';
 
 /** The hub's own storage, except that a recording can be held just before it is made. */
-class HoldingStorage extends SqliteStorage {
+class HoldingStorage extends SqlStorage {
   private readonly holds: { method: Recording; reached: () => void; released: Promise<void> }[] = [];
 
   /** The next call of `method` not held yet waits; resolves once it waits, with the function that lets it go on. */
@@ -46,12 +46,12 @@ class HoldingStorage extends SqliteStorage {
     await hold!.released;
   }
 
-  override async recordDocument(...args: Parameters<SqliteStorage['recordDocument']>) {
+  override async recordDocument(...args: Parameters<SqlStorage['recordDocument']>) {
     await this.pass('recordDocument');
     return super.recordDocument(...args);
   }
 
-  override async recordServiceDocument(...args: Parameters<SqliteStorage['recordServiceDocument']>) {
+  override async recordServiceDocument(...args: Parameters<SqlStorage['recordServiceDocument']>) {
     await this.pass('recordServiceDocument');
     return super.recordServiceDocument(...args);
   }
@@ -99,7 +99,7 @@ describe.skipIf(!part.ok)(`overlapping requests to the hub ${part.reason}`, () =
     }
 
     data = await openHubData(dataDir);
-    storage = new HoldingStorage(join(dataDir, 'hub.sqlite'));
+    storage = new HoldingStorage(data.db);
     const held = { ...data, storage };
     org = openOrganizationData(held);
     ({ app } = createHub({
@@ -123,8 +123,7 @@ describe.skipIf(!part.ok)(`overlapping requests to the hub ${part.reason}`, () =
     await restarted?.stop();
     await app?.close();
     await org?.close();
-    await storage?.close();
-    await data?.storage.close();
+    if (data) await closeHubData(data);
     for (const s of sessions) s.close();
     pki?.cleanup();
     rmSync(dataDir, { recursive: true, force: true });

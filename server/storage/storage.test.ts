@@ -1,15 +1,16 @@
-// The embedded storage on real SQLite files: migrations on reopen, single-use challenges,
-// idempotency claims (never taken over by age, cleared at a hub start), first delivery, one
-// receipt notice per parent, and per-subscriber event sequences that stay gap-free while two
-// processes write to the same file at once.
+// The exchange's storage on both backends, real SQLite files and a real PostgreSQL: migrations
+// on reopen, single-use challenges, idempotency claims (never taken over by age, cleared at a
+// hub start), first delivery, one receipt notice per parent, and per-subscriber event sequences
+// that stay gap-free while two processes write to the same database at once.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { backends, closeDatabases } from '../../test/support/databases';
 import type { Document, ServiceDocument } from '../../src/protocol';
-import { SqliteStorage } from './sqlite';
+import { exchangeSchema, SqlStorage } from './sql-storage';
 import { IdempotencyClaimLost, type DocumentRecord, type IdempotencyScope, type IdempotentResult } from './storage';
 
 let dir: string;
@@ -20,27 +21,42 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'edo-hub-storage-'));
   file = join(dir, 'hub.sqlite');
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(async () => {
+  await closeDatabases();
+  rmSync(dir, { recursive: true, force: true });
+});
 
-async function twoSubscribers(storage: SqliteStorage) {
+async function twoSubscribers(storage: SqlStorage) {
   const a = await storage.addSubscriber({ id: 'sub-a', name: 'A', inn: '7701234567', kpp: '770101001', operatingMode: 'server', at });
   const b = await storage.addSubscriber({ id: 'sub-b', name: 'B', inn: '7809876543', kpp: '780101001', operatingMode: 'manual', at });
   return { a, b };
 }
 
 /** Claims an Idempotency-Key as a route does; returns the result to finish the claim with. */
-async function claim(storage: SqliteStorage, scope: IdempotencyScope): Promise<IdempotentResult> {
+async function claim(storage: SqlStorage, scope: IdempotencyScope): Promise<IdempotentResult> {
   const claimed = await storage.claimIdempotencyKey(scope, 'h', at);
   if (claimed.kind !== 'claimed') throw new Error(`expected a claim, got ${claimed.kind}`);
   return { ...scope, claimId: claimed.claimId, status: 201, response: {} };
 }
 
-describe('SqliteStorage', () => {
+describe.each(backends)('SqlStorage on $name', (backend) => {
+  /** The storage on this backend; `again` reopens the database the last call opened. */
+  let location: string | undefined;
+  const openStorage = async (again = false) => {
+    const db = await backend.open([exchangeSchema], { dir, ...(again && location ? { reopen: location } : {}) });
+    location = db.location;
+    return new SqlStorage(db);
+  };
+  beforeEach((context) => {
+    location = undefined;
+    if (backend.skip) context.skip(backend.skip);
+  });
+
   it('keeps its data and schema across reopening', async () => {
-    const first = new SqliteStorage(file);
+    const first = await openStorage();
     await twoSubscribers(first);
     await first.close();
-    const again = new SqliteStorage(file);
+    const again = await openStorage(true);
     expect((await again.listSubscribers(0, 10)).map((s) => [s.id, s.revision, s.operatingMode])).toEqual([
       ['sub-a', 1, 'server'],
       ['sub-b', 2, 'manual'],
@@ -49,7 +65,7 @@ describe('SqliteStorage', () => {
   });
 
   it('searches names case-insensitively in Cyrillic, INNs by prefix, and takes % and _ literally', async () => {
-    const storage = new SqliteStorage(file);
+    const storage = await openStorage();
     await storage.addSubscriber({ id: 's1', name: 'АО "Василёк"', inn: '7809876543', kpp: '780101001', operatingMode: 'server', at });
     await storage.addSubscriber({ id: 's2', name: 'ООО "100% Ромашка"', inn: '7701234567', kpp: '770101001', operatingMode: 'server', at });
     const ids = async (q: string) => (await storage.searchSubscribers(q, 10)).map((s) => s.id);
@@ -63,7 +79,7 @@ describe('SqliteStorage', () => {
   });
 
   it('gives a challenge once, and not after it expired', async () => {
-    const storage = new SqliteStorage(file);
+    const storage = await openStorage();
     await storage.createChallenge({ id: 'c1', nonce: Buffer.from('n'), expiresAt: '2026-11-22T10:02:00.000Z' });
     await storage.createChallenge({ id: 'c2', nonce: Buffer.from('n'), expiresAt: '2026-11-22T09:59:00.000Z' });
     expect((await storage.useChallenge('c1', at)).kind).toBe('ok');
@@ -78,7 +94,7 @@ describe('SqliteStorage', () => {
   });
 
   it('claims an idempotency key once: in progress however old, then the stored result; another body conflicts', async () => {
-    const storage = new SqliteStorage(file);
+    const storage = await openStorage();
     const { a, b } = await twoSubscribers(storage);
     const scope = { subscriberId: a.id, scope: 'send-document', key: 'k-1-abcdef' };
     const claim = await storage.claimIdempotencyKey(scope, 'h1', at);
@@ -103,7 +119,7 @@ describe('SqliteStorage', () => {
   });
 
   it('stores nothing when a request finishes under a claim a hub start cleared, and lets the next claim win', async () => {
-    const storage = new SqliteStorage(file);
+    const storage = await openStorage();
     const { a, b } = await twoSubscribers(storage);
     const scope = { subscriberId: a.id, scope: 'send-document', key: 'k-2-abcdef' };
     const first = await storage.claimIdempotencyKey(scope, 'h1', at);
@@ -123,7 +139,7 @@ describe('SqliteStorage', () => {
   });
 
   it('records the first delivery only, and never sets a later status back', async () => {
-    const storage = new SqliteStorage(file);
+    const storage = await openStorage();
     const { a, b } = await twoSubscribers(storage);
     const base = { senderId: a.id, recipientId: b.id, blob: { sha256: 'b'.repeat(64), size: 1 }, sentAt: at, status: 'sent' } as DocumentRecord;
     const claimed = (key: string) => claim(storage, { subscriberId: a.id, scope: 's', key });
@@ -140,7 +156,7 @@ describe('SqliteStorage', () => {
   });
 
   it('keeps one receipt notice per parent, checked in the write transaction; clarification requests are not limited', async () => {
-    const storage = new SqliteStorage(file);
+    const storage = await openStorage();
     const { a, b } = await twoSubscribers(storage);
     const claimed = (subscriberId: string, key: string) => claim(storage, { subscriberId, scope: 'service-document:d1', key });
     await storage.recordDocument({ id: 'd1', senderId: a.id, recipientId: b.id, blob: { sha256: 'd'.repeat(64), size: 1 }, sentAt: at, status: 'sent' } as DocumentRecord, [], await claimed(a.id, 'send'));
@@ -162,7 +178,7 @@ describe('SqliteStorage', () => {
   });
 
   it('works a service document\'s status out from the status its write transaction reads, and builds the events from it', async () => {
-    const storage = new SqliteStorage(file);
+    const storage = await openStorage();
     const { a, b } = await twoSubscribers(storage);
     const claimed = (subscriberId: string, key: string) => claim(storage, { subscriberId, scope: 'service-document:d1', key });
     await storage.recordDocument({ id: 'd1', senderId: a.id, recipientId: b.id, blob: { sha256: 'd'.repeat(64), size: 1 }, sentAt: at, status: 'delivered' } as DocumentRecord, [], await claimed(a.id, 'send'));
@@ -185,20 +201,20 @@ describe('SqliteStorage', () => {
     await storage.close();
   });
 
-  it('migrates a database stored before one receipt per parent was enforced, keeping receipts stored twice', async () => {
-    const storage = new SqliteStorage(file);
+  it.skipIf(backend.name !== 'sqlite')('migrates a database stored before one receipt per parent was enforced, keeping receipts stored twice', async () => {
+    const storage = await openStorage();
     const { a, b } = await twoSubscribers(storage);
     await storage.close();
     // Back to schema version 1, with the same receipt stored twice (as a race could).
     const raw = new Database(file);
-    raw.exec(`DROP INDEX one_receipt_per_parent; ALTER TABLE service_documents DROP COLUMN receipt_of; ALTER TABLE idempotency DROP COLUMN claim_id; PRAGMA user_version = 1;`);
+    raw.exec(`DROP TABLE schema_migrations; DROP INDEX one_receipt_per_parent; ALTER TABLE service_documents DROP COLUMN receipt_of; ALTER TABLE idempotency DROP COLUMN claim_id; PRAGMA user_version = 1;`);
     raw.prepare('INSERT INTO documents (id, sender_id, recipient_id, data, sha256, status) VALUES (?, ?, ?, ?, ?, ?)').run('d1', a.id, b.id, JSON.stringify({ id: 'd1' }), 'e'.repeat(64), 'receipt-confirmed');
     const insert = raw.prepare('INSERT INTO service_documents (id, document_id, type, data, posted_at) VALUES (?, ?, ?, ?, ?)');
     for (const id of ['r1', 'r2']) insert.run(id, 'd1', 'receipt', JSON.stringify({ id, documentId: 'd1', type: 'receipt', parentId: 'd1' }), at);
     raw.prepare(`INSERT INTO idempotency (subscriber_id, scope, key, body_hash, state, created_at) VALUES (?, 'send-document', 'left', 'h', 'pending', ?)`).run(a.id, at);
     raw.close();
 
-    const migrated = new SqliteStorage(file);
+    const migrated = await openStorage(true);
     expect((await migrated.listServiceDocuments('d1')).map((x) => x.id)).toEqual(['r1', 'r2']);
     expect(await migrated.releasePendingClaims()).toBe(1);
     const scope = { subscriberId: b.id, scope: 'service-document:d1', key: 'k3' };
@@ -210,15 +226,16 @@ describe('SqliteStorage', () => {
   });
 
   it('numbers each subscriber\'s events 1, 2, 3, ... while two processes append at once', async () => {
-    const storage = new SqliteStorage(file);
+    const storage = await openStorage();
     const { a, b } = await twoSubscribers(storage);
     const perWriter = 500;
     // A writer process: flips the A–B relation `perWriter` times; each change is two events.
     const script = join(dir, 'writer.mts');
     writeFileSync(
       script,
-      `import { SqliteStorage } from ${JSON.stringify(resolve(import.meta.dirname, 'sqlite.ts'))};
-       const storage = new SqliteStorage(${JSON.stringify(file)});
+      `import { SqlStorage } from ${JSON.stringify(resolve(import.meta.dirname, 'sql-storage.ts'))};
+       import { ${backend.name === 'sqlite' ? 'SqliteDatabase as Db' : 'PostgresDatabase as Db'} } from ${JSON.stringify(resolve(import.meta.dirname, backend.name === 'sqlite' ? 'sqlite-db.ts' : 'postgres-db.ts'))};
+       const storage = new SqlStorage(new Db(${JSON.stringify(location)}));
        for (let i = 0; i < ${perWriter}; i++) {
          await storage.saveContact({ inviterId: 'sub-a', inviteeId: 'sub-b', state: i % 2 ? 'connected' : 'invited', at: new Date().toISOString(),
            events: (c) => ['sub-a', 'sub-b'].map((subscriberId) => ({ subscriberId, payload: { type: 'contact.changed', contact: { subscriber: { id: 'x', name: 'x', inn: '7701234567' }, state: 'connected', revision: c.revision, updatedAt: c.updatedAt } } })) });
