@@ -6,6 +6,7 @@ import pino from 'pino';
 import { certificateFingerprint, derToPem, describeCertificate, readCertificates } from '../src/crypto/certificates';
 import { Inn, Kpp, loginOrigin, OperatingMode, Permission } from '../src/protocol';
 import { hashPassword } from './auth/passwords';
+import { operatorKeyKinds, type OperatorKeyKind } from './operator';
 import { closeHubData, defaultMaxBlobSize, lockForServing, openHubData, openOrganizationData, type HubData, type OrganizationData } from './data-dir';
 import { createHub } from './hub';
 import type { SubscriberRecord } from './storage/storage';
@@ -22,11 +23,13 @@ Usage: edo-hub <command> [options]        every command takes --data DIR, --data
 Commands:
   serve --data DIR [--host 127.0.0.1] [--port 8480] [--max-blob-size BYTES] [--token-ttl SECONDS]
         [--public-origin URL] [--smtp-host HOST --smtp-port PORT --smtp-from ADDRESS]
+        [--operator-key ecdsa-p256|gost2012-256]
                                    run the hub (port 0 picks a free port; the URL is printed);
                                    one hub per data directory; certificate logins are signed
                                    for its listening address, or for --public-origin (behind a
                                    proxy); archive notices go out by e-mail only with --smtp-host;
-                                   with --database, several instances may serve at once
+                                   with --database, several instances may serve at once; the
+                                   operator key's kind (default ecdsa-p256) is fixed at first start
   migrate                          apply the database schema's missing migrations (serve does too)
   org add --name NAME --inn INN [--kpp KPP] [--mode server|workstation|manual]
                                    register an organization (subscriber); KPP is required for a 10-digit INN
@@ -133,7 +136,12 @@ async function serve(args: string[]): Promise<number> {
     'smtp-host': { type: 'string' },
     'smtp-port': { type: 'string' },
     'smtp-from': { type: 'string' },
+    'operator-key': { type: 'string' },
   });
+  const operatorKey = o.string('operator-key');
+  if (operatorKey !== undefined && !(operatorKeyKinds as readonly string[]).includes(operatorKey)) {
+    throw new UsageError(`--operator-key must be ${operatorKeyKinds.join(' or ')}, not "${operatorKey}"`);
+  }
   const port = integer(o.string('port'), 'port', 8480);
   if (port > 65535) throw new UsageError('--port must be at most 65535');
   const publicOrigin = o.string('public-origin');
@@ -156,7 +164,11 @@ async function serve(args: string[]): Promise<number> {
   const unlock = o.database ? () => undefined : lockForServing(o.data);
   let data: HubData;
   try {
-    data = await openHubData(o.data, { maxBlobSize: integer(o.string('max-blob-size'), 'max-blob-size', defaultMaxBlobSize, 1), ...(o.database ? { databaseUrl: o.database } : {}) });
+    data = await openHubData(o.data, {
+      maxBlobSize: integer(o.string('max-blob-size'), 'max-blob-size', defaultMaxBlobSize, 1),
+      ...(o.database ? { databaseUrl: o.database } : {}),
+      ...(operatorKey ? { operatorKey: operatorKey as OperatorKeyKind } : {}),
+    });
   } catch (e) {
     unlock();
     throw e;

@@ -12,7 +12,7 @@ import type { ArchiveEvent } from './archive/events';
 import { ArchiveMailer, ArchiveNotifier, WebhookDispatcher, webhookSchema, type SmtpSettings } from './archive/notify';
 import { BlobFiles } from './blobs';
 import { OrganizationSettingsService, organizationSchema } from './organization';
-import { openOperator, type Operator } from './operator';
+import { openOperator, type Operator, type OperatorKeyKind } from './operator';
 import { exchangeSchema, SqlStorage } from './storage/sql-storage';
 import { isPostgresUrl, migrate, type SqlDatabase } from './storage/sql';
 import { SqliteDatabase } from './storage/sqlite-db';
@@ -39,6 +39,8 @@ export interface HubDataOptions {
   maxBlobSize?: number;
   /** postgres://USER@HOST:PORT/DB; absent: the SQLite files in the data directory. */
   databaseUrl?: string;
+  /** The operator key's kind at first start (`--operator-key`); later starts keep theirs. */
+  operatorKey?: OperatorKeyKind;
 }
 
 export async function openHubData(dir: string, options: HubDataOptions = {}): Promise<HubData> {
@@ -59,7 +61,7 @@ export async function openHubData(dir: string, options: HubDataOptions = {}): Pr
     if (!databaseUrl) migrated.push(...(await migrate(archiveDb, [archiveSchema])));
     const storage = new SqlStorage(db);
     const blobs = new BlobFiles(join(root, 'blobs'), options.maxBlobSize ?? defaultMaxBlobSize);
-    const operator = await openOperator(databaseUrl ? undefined : root, storage);
+    const operator = await openOperator(databaseUrl ? undefined : root, storage, options.operatorKey);
     return { dir: root, databaseUrl, db, archiveDb, storage, blobs, operator, migrated };
   } catch (e) {
     if (archiveDb && archiveDb !== db) await archiveDb.close();

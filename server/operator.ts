@@ -1,14 +1,19 @@
 // The operator's own identity and signing key, created at the hub's first start: an ECDSA P-256
-// key (PKCS#8 PEM) and a self-signed certificate, in the data directory (readable by the hub's
+// or GOST R 34.10-2012 256-bit key (PKCS#8 PEM; the kind chosen then stays) and a self-signed certificate, in the data directory (readable by the hub's
 // user only) or, for hub instances sharing a PostgreSQL database, in that database. The hub signs its confirmations (ПДОТПР) with it; clients fetch the certificate
 // from GET /v1/operator to verify them.
-import { createPrivateKey, KeyObject, randomBytes, webcrypto } from 'node:crypto';
+import { KeyObject, randomBytes, webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import 'reflect-metadata'; // @peculiar/x509 resolves its services through tsyringe
 import * as x509 from '@peculiar/x509';
-import { KeySigner } from '../src/crypto/key-signer';
-import { pemToDer } from '../src/crypto/certificates';
+import { KeySigner, isGostPrivateKey } from '../src/crypto/key-signer';
+import { derToPem, pemToDer } from '../src/crypto/certificates';
+import { encodeGostPkcs8, encodeGostSpki } from '../src/crypto/gost-keys';
+import { generatePrivateKey, gostCurve, gostSign, publicKeyOf } from '../src/crypto/gost3410';
+import { signCertificate } from '../src/crypto/issue-certificate';
+import { readPrivateKey } from '../src/crypto/private-keys';
+import { streebog } from '../src/crypto/streebog';
 import type { Signer } from '../src/crypto/signer';
 import type { HubStorage } from './storage/storage';
 import { openHubTsa, type HubTsa } from './tsa';
@@ -52,26 +57,55 @@ export async function setOperatorIdentity(storage: HubStorage, identity: Operato
   await storage.setSetting(identityKey, JSON.stringify(identity));
 }
 
-/** A new operator key (PKCS#8 PEM) and its self-signed certificate (PEM). */
-async function createOperatorKey(identity: OperatorIdentity): Promise<{ keyPem: string; certificatePem: string }> {
-  const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+/** The operator key kinds `edo-hub serve --operator-key` offers. */
+export const operatorKeyKinds = ['ecdsa-p256', 'gost2012-256'] as const;
+export type OperatorKeyKind = (typeof operatorKeyKinds)[number];
+
+/** A GOST operator key (CryptoPro A, the set most tools read) and its certificate, signed by our own GOST code. */
+async function createGostOperatorKey(name: x509.Name, extensions: x509.Extension[], notBefore: Date, notAfter: Date): Promise<KeyPair> {
+  const key = generatePrivateKey(gostCurve('1.2.643.2.2.35.1')!);
+  const subject = Buffer.from(name.toArrayBuffer());
+  const certificate = await signCertificate(
+    {
+      serial: Buffer.concat([Buffer.from([0x01]), randomBytes(8)]),
+      issuer: subject,
+      subject,
+      notBefore,
+      notAfter,
+      spki: encodeGostSpki(publicKeyOf(key)),
+      extensions: extensions.map((e) => Buffer.from(e.rawData)),
+    },
+    { algorithm: 'GOST2012-256', sign: async (tbs) => gostSign(key, streebog(256, tbs)) },
+  );
+  const base64 = encodeGostPkcs8(key).toString('base64').match(/.{1,64}/g)!.join('\n');
+  return { keyPem: `-----BEGIN PRIVATE KEY-----\n${base64}\n-----END PRIVATE KEY-----\n`, certificatePem: derToPem(certificate) };
+}
+
+/** A new operator key (PKCS#8 PEM) of `kind` and its self-signed certificate (PEM). */
+async function createOperatorKey(identity: OperatorIdentity, kind: OperatorKeyKind): Promise<{ keyPem: string; certificatePem: string }> {
   const now = Date.now();
+  const name = new x509.Name([
+    { '2.5.4.6': [{ printableString: 'RU' }] },
+    { '2.5.4.10': [{ utf8String: identity.name }] },
+    { '2.5.4.3': [{ utf8String: `${identity.name} (${identity.edoId})` }] },
+    { '1.2.643.100.4': [{ printableString: identity.inn }] },
+  ]);
+  const notBefore = new Date(now - 3600_000);
+  const notAfter = new Date(now + 10 * 365 * 24 * 3600_000);
+  const extensions = [
+    new x509.BasicConstraintsExtension(true, undefined, true),
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation | x509.KeyUsageFlags.keyCertSign, true),
+  ];
+  if (kind === 'gost2012-256') return createGostOperatorKey(name, extensions, notBefore, notAfter);
+  const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: '01' + randomBytes(8).toString('hex'),
-    name: new x509.Name([
-      { '2.5.4.6': [{ printableString: 'RU' }] },
-      { '2.5.4.10': [{ utf8String: identity.name }] },
-      { '2.5.4.3': [{ utf8String: `${identity.name} (${identity.edoId})` }] },
-      { '1.2.643.100.4': [{ printableString: identity.inn }] },
-    ]),
-    notBefore: new Date(now - 3600_000),
-    notAfter: new Date(now + 10 * 365 * 24 * 3600_000),
+    name,
+    notBefore,
+    notAfter,
     keys,
     signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
-    extensions: [
-      new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation | x509.KeyUsageFlags.keyCertSign, true),
-    ],
+    extensions,
   });
   const keyPem = KeyObject.from(keys.privateKey).export({ type: 'pkcs8', format: 'pem' }) as string;
   return { keyPem, certificatePem: certificate.toString('pem') + '\n' };
@@ -123,17 +157,23 @@ export function keyPairSetting(storage: HubStorage, key: string): KeyPairStore {
 /**
  * Loads the operator's key and certificate and the hub TSA's, creating them (and the stored
  * identity) on first start: in the data directory's operator/ folder, or with no folder given
- * in the database.
+ * in the database. The key is of `keyKind` (default ECDSA P-256) when first made; later a
+ * different `keyKind` is refused rather than ignored, as clients pinned the certificate.
  */
-export async function openOperator(dataDir: string | undefined, storage: HubStorage): Promise<Operator> {
+export async function openOperator(dataDir: string | undefined, storage: HubStorage, keyKind?: OperatorKeyKind): Promise<Operator> {
   await storage.initSetting(identityKey, JSON.stringify(defaultOperatorIdentity));
   const identity = await operatorIdentity(storage);
   const dir = dataDir === undefined ? undefined : join(dataDir, 'operator');
   const store = dir ? keyPairFiles(dir, 'key.pem', 'certificate.pem') : keyPairSetting(storage, 'operator.key');
-  const { keyPem, certificatePem } = await store.loadOrCreate(() => createOperatorKey(identity));
+  const { keyPem, certificatePem } = await store.loadOrCreate(() => createOperatorKey(identity, keyKind ?? 'ecdsa-p256'));
   const der = pemToDer(certificatePem)[0];
   if (!der) throw new Error(`No operator certificate in ${store.where}`);
-  const signer = new KeySigner(createPrivateKey(keyPem), der, `operator key (${store.where})`);
+  const privateKey = readPrivateKey(Buffer.from(keyPem));
+  const existing: OperatorKeyKind = isGostPrivateKey(privateKey) ? 'gost2012-256' : 'ecdsa-p256';
+  if (keyKind !== undefined && keyKind !== existing) {
+    throw new Error(`The operator key in ${store.where} is ${existing}, made at the hub's first start; it stays so (--operator-key ${keyKind} refused)`);
+  }
+  const signer = new KeySigner(privateKey, der, `operator key (${store.where})`);
   const tsaStore = dir ? keyPairFiles(dir, 'tsa-key.pem', 'tsa-certificate.pem') : keyPairSetting(storage, 'tsa.key');
   return { identity, certificate: der, signer, tsa: await openHubTsa(tsaStore, signer, identity.name) };
 }

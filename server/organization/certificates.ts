@@ -81,7 +81,8 @@ export async function issueOperatorCertificate(
     await x509.AuthorityKeyIdentifierExtension.create(new x509.X509Certificate(issuer.certificate).publicKey),
   ];
   const spec = algorithmSpec(issuer.algorithm);
-  const signatureAlgorithm = new AlgorithmIdentifier({ algorithm: spec.signatureOid, ...(spec.nullParameters ? { parameters: DER_NULL } : {}) });
+  // A certificate's OID (sign-with-digest for GOST, RFC 9215), NULL parameters for RSA only.
+  const signatureAlgorithm = new AlgorithmIdentifier({ algorithm: spec.certificateSignatureOid, ...(spec.keyType === 'rsa' ? { parameters: DER_NULL } : {}) });
   const serial = randomBytes(16);
   serial[0] = (serial[0]! & 0x7f) | 0x01; // positive and without a leading zero byte
   const tbs = new TBSCertificate({

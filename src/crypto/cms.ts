@@ -38,8 +38,8 @@ function attribute(oid: string, value: Buffer): Buffer {
   return sequence(objectIdentifier(oid), setOf([value]));
 }
 
-/** UTCTime until 2049, GeneralizedTime after (RFC 5652 11.3), whole seconds. */
-function encodeTime(date: Date): Buffer {
+/** UTCTime until 2049, GeneralizedTime after (RFC 5652 11.3, RFC 5280 4.1.2.5), whole seconds. */
+export function encodeTime(date: Date): Buffer {
   const iso = date.toISOString(); // 2026-11-22T16:48:31.123Z
   const digits = iso.slice(0, 19).replace(/[-T:]/g, '');
   const year = date.getUTCFullYear();

@@ -1,0 +1,47 @@
+// A certificate signed through a Signer, whatever its algorithm: what the hub needs to make its
+// own operator certificate with a GOST R 34.10-2012 key, which neither node:crypto nor
+// @peculiar/x509 (WebCrypto) can sign with.
+import { algorithmSpec } from './algorithms';
+import { encodeTime } from './cms';
+import { objectIdentifier, sequence, tlv, unsignedInteger } from './der';
+import type { Signer } from './signer';
+
+export interface CertificateFields {
+  /** Positive, big-endian. */
+  serial: Buffer;
+  /** DER Names. */
+  issuer: Buffer;
+  subject: Buffer;
+  notBefore: Date;
+  notAfter: Date;
+  /** DER SubjectPublicKeyInfo. */
+  spki: Buffer;
+  /** DER Extension elements. */
+  extensions: Buffer[];
+}
+
+/**
+ * The AlgorithmIdentifier of a certificate signed with `algorithm`: NULL parameters for RSA
+ * (RFC 4055), none for ECDSA (RFC 5758) and GOST (RFC 9215 §3, as its examples are).
+ */
+export function certificateSignatureAlgorithm(algorithm: Signer['algorithm']): Buffer {
+  const spec = algorithmSpec(algorithm);
+  return sequence(objectIdentifier(spec.certificateSignatureOid), ...(spec.keyType === 'rsa' ? [Buffer.from([0x05, 0x00])] : []));
+}
+
+/** An X.509 v3 certificate (DER) with `fields`, signed by `issuer`. */
+export async function signCertificate(fields: CertificateFields, issuer: Pick<Signer, 'algorithm' | 'sign'>): Promise<Buffer> {
+  const algorithm = certificateSignatureAlgorithm(issuer.algorithm);
+  const tbs = sequence(
+    tlv(0xa0, Buffer.from([0x02, 0x01, 0x02])),
+    unsignedInteger(fields.serial),
+    algorithm,
+    fields.issuer,
+    sequence(encodeTime(fields.notBefore), encodeTime(fields.notAfter)),
+    fields.subject,
+    fields.spki,
+    ...(fields.extensions.length > 0 ? [tlv(0xa3, sequence(...fields.extensions))] : []),
+  );
+  const signature = await issuer.sign(tbs);
+  return sequence(tbs, algorithm, tlv(0x03, Buffer.from([0]), signature));
+}
