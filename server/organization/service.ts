@@ -4,6 +4,7 @@
 // refused attempts are journaled too. Every query is scoped by the actor's organization.
 import { randomBytes, randomUUID, X509Certificate } from 'node:crypto';
 import { algorithmForKey } from '../../src/crypto/algorithms';
+import { spkiOfCertificate } from '../../src/crypto/gost-keys';
 import { certificateFingerprint, derToPem, describeCertificate, pemToDer } from '../../src/crypto/certificates';
 import type {
   AccessTable,
@@ -332,7 +333,14 @@ export class OrganizationSettingsService implements WebhookRegistry {
     const now = this.clock();
     if (certificate.validToDate <= now) throw await refusal(`the certificate expired on ${certificate.validToDate.toISOString()}`);
     if (certificate.validFromDate > now) throw await refusal(`the certificate is valid only from ${certificate.validFromDate.toISOString()}`);
-    if (!algorithmForKey(certificate.publicKey)) throw await refusal(`the certificate's ${certificate.publicKey.asymmetricKeyType} key is not supported (RSA, ECDSA P-256/P-384 are)`);
+    // From the SPKI bytes: node:crypto cannot load a GOST key, which the table supports.
+    let supported: boolean;
+    try {
+      supported = algorithmForKey(spkiOfCertificate(der)) !== undefined;
+    } catch {
+      supported = false;
+    }
+    if (!supported) throw await refusal('the certificate\'s key is not supported (RSA, ECDSA P-256/P-384, GOST R 34.10-2012 256/512 are)');
     // Any certificate chaining to a trusted root would log in: it must name this organization, or
     // an administrator could claim another organization's system (its logins would land here).
     const organization = await this.organizationWithInn(actor, 'information-system.add');
