@@ -3,6 +3,7 @@
 // notifications the clerk gets and how often, and the tray's state.
 import { describe, expect, it } from 'vitest';
 import { counterparties, MemoryClerk } from '../test/e2e/support/memory-services';
+import type { SessionOutcome } from '../src/vocabulary';
 import { createClerkMain, trayStateOf, type ClerkNotification, type TrayState } from './clerk-main';
 
 async function start(clerk = new MemoryClerk()) {
@@ -28,7 +29,7 @@ describe('clerk main', () => {
     };
     clerk.insertToken();
     await settled();
-    expect(clerk.runs.map((r) => r.trigger)).toEqual(['tokenInserted']);
+    expect(clerk.runs.map((r) => r.trigger)).toEqual(['token-inserted']);
     // Removing it or logging in is not an insertion.
     clerk.removeToken();
     await settled();
@@ -41,7 +42,7 @@ describe('clerk main', () => {
     main.resumed();
     await settled();
     // The log lists the newest first.
-    expect(clerk.runs.map((r) => r.trigger)).toEqual(['resume', 'online', 'tokenInserted']);
+    expect(clerk.runs.map((r) => r.trigger)).toEqual(['resume', 'online', 'token-inserted']);
     await main.stop();
   });
 
@@ -83,12 +84,12 @@ describe('clerk main', () => {
   });
 
   it('derives the tray state: exchanging, offline, error, needs attention, idle', () => {
-    const last = (outcome: 'ok' | 'failed' | 'needsClerk') => ({ id: 'r', trigger: 'manual' as const, startedAt: '2026-11-22T09:00:00Z', finishedAt: null, outcome, received: 0, sent: 0, signed: 0, pending: 0 });
-    expect(trayStateOf(true, false, last('failed'), 3)).toBe('exchanging');
-    expect(trayStateOf(false, false, last('ok'), 0)).toBe('offline');
-    expect(trayStateOf(false, true, last('failed'), 0)).toBe('error');
-    expect(trayStateOf(false, true, last('needsClerk'), 0)).toBe('attention');
-    expect(trayStateOf(false, true, last('ok'), 2)).toBe('attention');
+    const last = (outcome: SessionOutcome) => ({ id: 1, trigger: 'manual' as const, startedAt: '2026-11-22T09:00:00Z', finishedAt: null, outcome, received: 0, sent: 0, signed: 0, pending: 0, clerkNeeded: null });
+    expect(trayStateOf(true, false, last('error'), 3)).toBe('exchanging');
+    expect(trayStateOf(false, false, last('done'), 0)).toBe('offline');
+    expect(trayStateOf(false, true, last('error'), 0)).toBe('error');
+    expect(trayStateOf(false, true, last('needs-clerk'), 0)).toBe('attention');
+    expect(trayStateOf(false, true, last('done'), 2)).toBe('attention');
     expect(trayStateOf(false, true, null, 0)).toBe('idle');
   });
 
@@ -102,7 +103,7 @@ describe('clerk main', () => {
     expect(seen.filter((e) => e === 'session:changed').length).toBeGreaterThanOrEqual(2);
     const state = (await main.dispatch('session:state', undefined)) as { running: boolean; last: { outcome: string } };
     expect(state.running).toBe(false);
-    expect(state.last.outcome).toBe('ok');
+    expect(state.last.outcome).toBe('done');
     await main.stop();
   });
 
@@ -153,7 +154,7 @@ describe('clerk main', () => {
     expect(sessionsRun).toEqual(['manual', 'manual']);
     expect(overlapped).toBe(false);
     expect(running).toBe(0);
-    expect(main.scheduler.state()).toMatchObject({ running: false, last: { trigger: 'manual', outcome: 'ok' } });
+    expect(main.scheduler.state()).toMatchObject({ running: false, last: { trigger: 'manual', outcome: 'done' } });
     expect(runningSeen).toContain(true);
     await main.stop();
   });

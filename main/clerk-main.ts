@@ -2,7 +2,7 @@
 // main does besides Electron's own plumbing: the handler registry, the scheduler and what
 // wakes it, notifications worth showing, and the tray's state. No electron import here, so it
 // runs unchanged under test.
-import type { Language, SessionSummary, TokenState, TokenStatus, View } from '../src/ipc/contract';
+import { failedOutcomes, isTokenReason, type Language, type SessionSummary, type TokenState, type TokenStatus, type View } from '../src/ipc/contract';
 import { createDispatcher, createHandlers, EventHub, sessionState, type Dispatch, type Platform } from './handlers';
 import { mainText } from './i18n';
 import { ExchangeScheduler, type Timers } from './scheduler';
@@ -48,8 +48,8 @@ const tokenAway: ReadonlySet<TokenState> = new Set(['absent', 'noModule']);
 export function trayStateOf(running: boolean, online: boolean, last: SessionSummary | null, pendingCount: number): TrayState {
   if (running) return 'exchanging';
   if (!online) return 'offline';
-  if (last?.outcome === 'failed') return 'error';
-  if (last?.outcome === 'needsClerk' || pendingCount > 0) return 'attention';
+  if (last && failedOutcomes.has(last.outcome)) return 'error';
+  if (last?.outcome === 'needs-clerk' || pendingCount > 0) return 'attention';
   return 'idle';
 }
 
@@ -85,11 +85,12 @@ export async function createClerkMain(deps: ClerkMainDeps): Promise<ClerkMain> {
     if (summary.pending > pendingCount) {
       deps.notify({ kind: 'pending', title: t('notify.pending.title', { count: summary.pending }), body: t('notify.pending.body'), view: 'pending' });
     }
-    if (report.tokenNeeded && !tokenNoticeShown && token.state !== 'cancelled') {
+    const tokenNeeded = summary.clerkNeeded !== null && isTokenReason(summary.clerkNeeded);
+    if (tokenNeeded && !tokenNoticeShown && token.state !== 'cancelled') {
       tokenNoticeShown = true;
       deps.notify({ kind: 'token', title: t('notify.token.title'), body: t('notify.token.body'), view: 'pending' });
     }
-    const failed = summary.outcome === 'failed';
+    const failed = failedOutcomes.has(summary.outcome);
     if (failed && !lastFailed) deps.notify({ kind: 'failed', title: t('notify.failed.title'), body: summary.error ?? '', view: 'log' });
     lastFailed = failed;
   };
@@ -107,8 +108,8 @@ export async function createClerkMain(deps: ClerkMainDeps): Promise<ClerkMain> {
       onReport: (report) => {
         notifyAbout(report);
         pendingCount = report.summary.pending;
-        events.emit('documents:changed', { box: 'inbox' });
-        events.emit('documents:changed', { box: 'outbox' });
+        events.emit('documents:changed', { direction: 'in' });
+        events.emit('documents:changed', { direction: 'out' });
         events.emit('pending:changed', { count: pendingCount });
         events.emit('contacts:changed', {});
         updateTray();
@@ -132,7 +133,7 @@ export async function createClerkMain(deps: ClerkMainDeps): Promise<ClerkMain> {
     if (status.state === 'loggedIn') tokenNoticeShown = false;
     token = status;
     events.emit('token:changed', status);
-    if (inserted) void scheduler.trigger('tokenInserted');
+    if (inserted) void scheduler.trigger('token-inserted');
   });
 
   const dispatch = createDispatcher(createHandlers({ services, scheduler, platform: deps.platform, events, externalOrigins: deps.externalOrigins }));

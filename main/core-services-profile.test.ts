@@ -53,23 +53,23 @@ describe('core services of a profile with a software key', () => {
     failing.fromCall = 2;
     expect(await services.outbox.add({ title: 'Письма', counterpartyId: 'sub-x', files })).toEqual({
       queued: [],
-      failed: { reason: 'tokenRemoved', message: expect.stringContaining('was removed') },
+      failed: { reason: 'token-removed', message: expect.stringContaining('was removed') },
     });
-    expect((await services.documents.list({ box: 'outbox', offset: 0, limit: 50 })).total).toBe(0);
+    expect((await services.documents.list({ direction: 'out', offset: 0, limit: 50 })).total).toBe(0);
 
     failing.fromCall = 0;
     const { queued, failed } = await services.outbox.add({ title: 'Письма', counterpartyId: 'sub-x', files });
     expect(failed).toBeUndefined();
     expect(queued).toHaveLength(3);
-    const rows = (await services.documents.list({ box: 'outbox', offset: 0, limit: 50 })).rows;
+    const rows = (await services.documents.list({ direction: 'out', offset: 0, limit: 50 })).rows;
     expect(rows.map((r) => r.title).sort()).toEqual(['Письма (a.txt)', 'Письма (b.txt)', 'Письма (c.txt)']);
     expect(rows.every((r) => r.status === 'queued')).toBe(true);
     expect((await services.documents.open(queued[0]!)).signatures).toHaveLength(1);
   });
 
   it('signs pending service documents in the session it is given, never one of its own', async () => {
-    const session = vi.fn(async () => {});
-    expect(await services.pending.sign({ ids: ['41'] }, session)).toEqual({ signed: [], failed: [{ id: '41', reason: 'notFound' }] });
+    const session = vi.fn(async () => undefined);
+    expect(await services.pending.sign({ ids: [41] }, session)).toEqual({ signed: [], failed: [{ id: 41, reason: 'not-pending' }] });
     expect(session).toHaveBeenCalledTimes(1);
     expect(await services.sessions.log(10)).toEqual([]);
     await expect(services.pending.sign({ all: true })).rejects.toThrow('signed in an exchange session the scheduler runs');

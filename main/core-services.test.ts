@@ -37,7 +37,7 @@ describe.skipIf(!hsm.ok)(`core services of a profile ${hsm.reason}`, () => {
 
   it('a fresh profile has defaults and empty lists until the exchange server is set', async () => {
     expect(await services.settings.get()).toMatchObject({ serverUrl: '', mode: 'workstation', scheduleMinutes: 15, language: 'ru' });
-    expect(await services.documents.list({ box: 'inbox', offset: 0, limit: 50 })).toEqual({ total: 0, offset: 0, rows: [] });
+    expect(await services.documents.list({ direction: 'in', offset: 0, limit: 50 })).toEqual({ total: 0, offset: 0, rows: [] });
     expect(await services.pending.list()).toEqual([]);
     expect(await services.sessions.log(10)).toEqual([]);
     await expect(services.settings.set({ language: 'en' })).rejects.toThrow(/serverUrl/);
@@ -62,7 +62,7 @@ describe.skipIf(!hsm.ok)(`core services of a profile ${hsm.reason}`, () => {
     expect(status.owner).toMatchObject({ name: 'Иванова Мария Петровна', position: samplePeople.ivanova.position, organization: samplePeople.ivanova.organization, inn: samplePeople.ivanova.orgInn });
 
     const refused = await services.outbox.add({ title: 'Письмо', counterpartyId: 'sub-x', files: [{ name: 'a.txt', contentBase64: Buffer.from('a').toString('base64') }] });
-    expect(refused).toEqual({ queued: [], failed: { reason: 'tokenNeeded', message: expect.stringContaining('clerk-day') } });
+    expect(refused).toEqual({ queued: [], failed: { reason: 'pin-required', message: expect.stringContaining('clerk-day') } });
 
     expect(await services.token.login('0000')).toMatchObject({ ok: false, error: 'wrongPin', status: { state: 'present' } });
     // The same wrong PIN again does not reach the token (tries are not burnt).

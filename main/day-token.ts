@@ -100,9 +100,9 @@ export class DayToken {
   }
 
   status(): TokenStatus {
-    if (!this.target) return { state: 'noModule', triesLeft: null, pinFlags: noFlags, message: this.moduleProblem };
+    if (!this.target) return { state: 'noModule', pinFlags: noFlags, message: this.moduleProblem };
     const token = this.present();
-    if (!token) return { state: this.cancelled ? 'cancelled' : 'absent', triesLeft: null, pinFlags: noFlags };
+    if (!token) return { state: this.cancelled ? 'cancelled' : 'absent', pinFlags: noFlags };
     const flags = this.lastFlags ?? { countLow: token.flags.userPinCountLow, finalTry: token.flags.userPinFinalTry, locked: token.flags.userPinLocked, toBeChanged: false };
     const loggedIn = this.session?.isLoggedIn === true && this.session.info.serial === token.serial;
     const state = loggedIn ? 'loggedIn' : flags.locked ? 'locked' : this.cancelled ? 'cancelled' : 'present';
@@ -112,7 +112,6 @@ export class DayToken {
       token: { label: token.label, serial: token.serial, model: token.model, pinPad: token.flags.protectedAuthPath },
       ...(owner ? { owner } : {}),
       // PKCS#11 tells only flags (count low, final try, locked), never a number.
-      triesLeft: null,
       pinFlags: { countLow: flags.countLow, finalTry: flags.finalTry, locked: flags.locked },
     };
   }

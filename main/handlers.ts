@@ -120,7 +120,7 @@ export function createHandlers({ services, scheduler, platform, events, external
     'documents:open': ({ id }) => s.documents.open(id),
     'outbox:add': async (args) => {
       const added = await s.outbox.add(args);
-      if (added.queued.length > 0) events.emit('documents:changed', { box: 'outbox' });
+      if (added.queued.length > 0) events.emit('documents:changed', { direction: 'out' });
       return added;
     },
     'outbox:send': async () => sessionStart(await scheduler.trigger('send')),
@@ -128,7 +128,7 @@ export function createHandlers({ services, scheduler, platform, events, external
     'pending:sign': async (which) => {
       const outcome = await s.pending.sign(which, (signOnly) => scheduler.runForClerk('manual', signOnly));
       events.emit('pending:changed', { count: (await s.pending.list()).length });
-      events.emit('documents:changed', { box: 'inbox' });
+      events.emit('documents:changed', { direction: 'in' });
       return outcome;
     },
     'contacts:list': () => s.contacts.list(),

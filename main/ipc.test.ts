@@ -28,11 +28,11 @@ describe('handler registry', () => {
     const spy = vi.spyOn(handlers, 'documents:list');
     const dispatch = createDispatcher(handlers);
     await expect(dispatch('fs:read', { path: '/etc/passwd' })).rejects.toThrow('Unknown channel: fs:read');
-    await expect(dispatch('documents:list', { box: 'trash', offset: 0, limit: 10 })).rejects.toThrow(/Invalid arguments for documents:list:[\s\S]*box/);
-    await expect(dispatch('documents:list', { box: 'inbox', offset: -1, limit: 10 })).rejects.toThrow(/offset/);
+    await expect(dispatch('documents:list', { direction: 'trash', offset: 0, limit: 10 })).rejects.toThrow(/Invalid arguments for documents:list:[\s\S]*direction/);
+    await expect(dispatch('documents:list', { direction: 'in', offset: -1, limit: 10 })).rejects.toThrow(/offset/);
     await expect(dispatch('settings:set', { mode: 'server' })).rejects.toThrow(/Invalid arguments for settings:set/);
     expect(spy).not.toHaveBeenCalled();
-    await expect(dispatch('documents:list', { box: 'inbox', offset: 0, limit: 10 })).resolves.toEqual({ total: 0, offset: 0, rows: [] });
+    await expect(dispatch('documents:list', { direction: 'in', offset: 0, limit: 10 })).resolves.toEqual({ total: 0, offset: 0, rows: [] });
   });
 
   it('refuses a result that breaks the contract', async () => {

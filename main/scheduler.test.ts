@@ -35,9 +35,9 @@ function harness(mode: OperatingMode = 'workstation', onReport?: (r: SessionRepo
             if (fail) reject(fail);
             else
               resolve({
-                summary: { id: `run-${runs.length}`, trigger, startedAt: '2026-11-22T09:00:00.000Z', finishedAt: '2026-11-22T09:01:00.000Z', outcome: 'ok', received: 0, sent: 0, signed: 0, pending: 0 },
+                summary: { id: runs.length, trigger, startedAt: '2026-11-22T09:00:00.000Z', finishedAt: '2026-11-22T09:01:00.000Z', outcome: 'done', received: 0, sent: 0, signed: 0, pending: 0, clerkNeeded: null },
+                items: { received: [], sent: [], signed: [], serviceDocumentsSent: [], notSigned: [], refused: [] },
                 receivedTitles: [],
-                tokenNeeded: false,
               });
           },
         });
@@ -63,7 +63,7 @@ describe('exchange scheduler', () => {
     const h = harness();
     expect(await h.scheduler.trigger('schedule')).toEqual({ started: true });
     const during = await Promise.all(
-      (['resume', 'online', 'tokenInserted', 'schedule', 'manual', 'send', 'manual'] as const).map((t) => h.scheduler.trigger(t)),
+      (['resume', 'online', 'token-inserted', 'schedule', 'manual', 'send', 'manual'] as const).map((t) => h.scheduler.trigger(t)),
     );
     expect(during.filter((r) => r.started)).toEqual([]);
     expect(h.runs).toHaveLength(1);
@@ -113,7 +113,7 @@ describe('exchange scheduler', () => {
       const h = harness(mode);
       await h.scheduler.rearm();
       expect(h.timers).toHaveLength(0);
-      for (const t of ['schedule', 'resume', 'online', 'tokenInserted'] as const) expect(await h.scheduler.trigger(t)).toEqual({ started: false, reason: 'notWorkstation' });
+      for (const t of ['schedule', 'resume', 'online', 'token-inserted'] as const) expect(await h.scheduler.trigger(t)).toEqual({ started: false, reason: 'notWorkstation' });
       expect(await h.scheduler.trigger('manual')).toEqual({ started: true });
       h.runs[0]!.finish();
       await h.scheduler.idle();
@@ -140,12 +140,12 @@ describe('exchange scheduler', () => {
     await h.scheduler.trigger('manual');
     h.runs[0]!.finish(new Error('database is locked'));
     await h.scheduler.idle();
-    expect(h.scheduler.state().last).toMatchObject({ outcome: 'failed', error: 'database is locked', trigger: 'manual' });
+    expect(h.scheduler.state().last).toMatchObject({ outcome: 'error', error: 'database is locked', trigger: 'manual' });
     expect(h.reports).toHaveLength(1);
     expect(await h.scheduler.trigger('manual')).toEqual({ started: true });
     h.runs[1]!.finish();
     await h.scheduler.idle();
-    expect(h.scheduler.state().last?.outcome).toBe('ok');
+    expect(h.scheduler.state().last?.outcome).toBe('done');
   });
 
   it('a listener that throws still ends the run: the scheduler re-arms and runs the next session', async () => {

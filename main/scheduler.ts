@@ -45,6 +45,8 @@ export class ExchangeScheduler {
   private paused = false;
   private progress: SessionProgress | null = null;
   private last: SessionSummary | null;
+  /** The last run's report: the clerk's request reads what its run did from it. */
+  private lastReport: SessionReport | undefined;
   private timer: unknown = null;
   private nextRunAt: Date | null = null;
   private stopped = false;
@@ -79,8 +81,9 @@ export class ExchangeScheduler {
    * The clerk's request, awaited: resolves when the session that does its work has ended (the
    * one it starts, or the follow-up run it joins), never running beside another session.
    */
-  async runForClerk(trigger: 'manual' | 'send', signOnly?: number[]): Promise<void> {
+  async runForClerk(trigger: 'manual' | 'send', signOnly?: number[]): Promise<SessionReport | undefined> {
     await this.request(trigger, signOnly).run;
+    return this.lastReport;
   }
 
   /** Starts a run, or joins the follow-up run of the one running now; `run` ends with it. */
@@ -178,22 +181,24 @@ export class ExchangeScheduler {
       // A session that threw instead of reporting still ends as a failed session the clerk sees.
       report = {
         summary: {
-          id: `failed-${startedAt}`,
+          id: null,
           trigger,
           startedAt,
           finishedAt: this.now().toISOString(),
-          outcome: 'failed',
+          outcome: 'error',
           received: 0,
           sent: 0,
           signed: 0,
           pending: this.last?.pending ?? 0,
+          clerkNeeded: null,
           error: error instanceof Error ? error.message : String(error),
         },
+        items: { received: [], sent: [], signed: [], serviceDocumentsSent: [], notSigned: [], refused: [] },
         receivedTitles: [],
-        tokenNeeded: false,
       };
     }
     this.last = report.summary;
+    this.lastReport = report;
     this.deps.onReport(report);
     this.progress = null;
     this.deps.onChange();

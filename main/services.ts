@@ -23,6 +23,7 @@ import type {
   TokenLoginResult,
   TokenStatus,
 } from '../src/ipc/contract';
+import type { SessionItems } from '../src/exchange/session';
 import type { ArchiveService, OrganizationService } from './archive-services';
 
 export interface TokenService {
@@ -38,7 +39,7 @@ export interface TokenService {
 export interface DocumentService {
   list(query: DocumentQuery): Promise<DocumentPage>;
   /** The document, a preview of its content and its signatures checked now. */
-  open(id: string): Promise<DocumentDetail>;
+  open(id: number): Promise<DocumentDetail>;
 }
 
 export interface OutboxService {
@@ -53,7 +54,7 @@ export interface PendingService {
    * `session` runs: main passes the scheduler's run for the clerk, so it never overlaps another
    * session and the tray and progress show it. Services that sign without a session ignore it.
    */
-  sign(which: PendingSignArgs, session?: (signOnly?: number[]) => Promise<void>): Promise<SignOutcome>;
+  sign(which: PendingSignArgs, session?: (signOnly?: number[]) => Promise<SessionReport | undefined>): Promise<SignOutcome>;
 }
 
 export interface ContactService {
@@ -64,18 +65,16 @@ export interface ContactService {
   searchSubscribers(query: string): Promise<Subscriber[]>;
 }
 
-/** What one exchange session reports back, besides its summary. */
+/** What one exchange session reports back: its summary, and what it did item by item. */
 export interface SessionReport {
   summary: SessionSummary;
+  items: SessionItems;
   /** Titles of documents received in this session, for the notification. */
   receivedTitles: string[];
-  /** The session stopped because the token is absent, not logged in or refused the PIN. */
-  tokenNeeded: boolean;
 }
 
 export interface SessionService {
-  /** Runs one exchange session; the core itself refuses a second one per profile. */
-  /** `signOnly`: sign exactly these pending service documents (the clerk's selection), no others. */
+  /** Runs one exchange session; the core itself refuses a second one per profile. `signOnly`: sign exactly these pending service documents (the clerk's selection), no others. */
   run(trigger: SessionTrigger, onProgress: (progress: SessionProgress) => void, signOnly?: number[]): Promise<SessionReport>;
   log(limit: number): Promise<SessionRun[]>;
   last(): Promise<SessionSummary | null>;

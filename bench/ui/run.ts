@@ -42,10 +42,10 @@ async function measure(browser: Browser, url: string, clerk: MemoryClerk): Promi
 
     // Filter: from the clerk's choice of a status to the frame showing the filtered count and first row.
     const filter = (await page.evaluate(`(async () => {
-      const select = [...document.querySelectorAll('select')].find((s) => s.querySelector('option[value="clarificationSent"]'));
+      const select = [...document.querySelectorAll('select')].find((s) => s.querySelector('option[value="clarification-sent"]'));
       const start = performance.now();
       const setValue = Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value').set;
-      setValue.call(select, 'clarificationSent');
+      setValue.call(select, 'clarification-sent');
       select.dispatchEvent(new Event('change', { bubbles: true }));
       await ${frameWhen('[role="table"][aria-busy="false"] [role="row"][aria-rowindex="2"], [role="table"][aria-busy="false"] .empty', full ? 'Уточнение отправлено' : '.')};
       return performance.now() - start;

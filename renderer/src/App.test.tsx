@@ -29,8 +29,8 @@ beforeAll(() => {
 afterEach(unmountApp);
 
 describe('the clerk window', () => {
-  it('asks for the token at the start of the day, names it and its owner, counts tries, and Cancel closes it for good', async () => {
-    const { clerk } = await mount({ reportsTries: true });
+  it('asks for the token at the start of the day, names it and its owner, warns of a wrong PIN, and Cancel closes it for good', async () => {
+    const { clerk } = await mount();
     const dialog = await screen.findByRole('dialog');
     expect(within(dialog).getByText('Подключите токен')).toBeTruthy();
     act(() => clerk.insertToken());
@@ -39,7 +39,7 @@ describe('the clerk window', () => {
     fireEvent.change(within(dialog).getByLabelText('PIN-код'), { target: { value: '1111' } });
     fireEvent.click(within(dialog).getByRole('button', { name: 'Войти' }));
     expect(await within(dialog).findByText('Неверный PIN.')).toBeTruthy();
-    expect(within(dialog).getByText('Осталось попыток: 9')).toBeTruthy();
+    expect(within(dialog).getByText('Был введён неверный PIN: попыток осталось немного.')).toBeTruthy();
     fireEvent.click(within(dialog).getByRole('button', { name: 'Отмена' }));
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
     expect(await screen.findByRole('button', { name: 'Токен: вход отменён' })).toBeTruthy();
@@ -53,12 +53,12 @@ describe('the clerk window', () => {
     expect(table.getAttribute('aria-rowcount')).toBe('100000');
     // Only the rows in view exist in the page.
     expect(within(table).getAllByRole('row').length).toBeLessThan(60);
-    const lists = calls.filter((c) => c.channel === 'documents:list' && (c.args as { box: string }).box === 'inbox');
+    const lists = calls.filter((c) => c.channel === 'documents:list' && (c.args as { direction: string }).direction === 'in');
     expect(lists.map((c) => (c.args as { offset: number }).offset)).toEqual([0]);
 
-    fireEvent.change(screen.getByLabelText('Статус'), { target: { value: 'clarificationSent' } });
+    fireEvent.change(screen.getByLabelText('Статус'), { target: { value: 'clarification-sent' } });
     await within(table).findByText('Акт выполненных работ № 99995', {}, { timeout: 5000 });
-    expect(calls.at(-1)?.args).toMatchObject({ box: 'inbox', status: 'clarificationSent', offset: 0 });
+    expect(calls.at(-1)?.args).toMatchObject({ direction: 'in', status: 'clarification-sent', offset: 0 });
     expect(screen.getByText(/Найдено: 20\s000/)).toBeTruthy();
   });
 

@@ -28,8 +28,8 @@ const views: { view: View; label: MessageKey }[] = [
 ];
 
 const screens: Record<View, () => JSX.Element> = {
-  inbox: () => <DocumentsView box="inbox" />,
-  outbox: () => <DocumentsView box="outbox" />,
+  inbox: () => <DocumentsView direction="in" />,
+  outbox: () => <DocumentsView direction="out" />,
   pending: () => <PendingView />,
   contacts: () => <ContactsView />,
   log: () => <SessionLogView />,
@@ -93,7 +93,7 @@ export function App() {
         {failure && <p role="alert" className="error">{t('common.error', { message: failure })}</p>}
         {screens[view]()}
       </main>
-      {openDocumentId && <DocumentView id={openDocumentId} />}
+      {openDocumentId !== null && <DocumentView id={openDocumentId} />}
       {tokenPromptOpen && <TokenPrompt />}
     </div>
   );

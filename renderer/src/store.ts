@@ -15,15 +15,15 @@ export interface ClerkState {
   pendingCount: number;
   settings: Settings | null;
   /** The document open in the document view. */
-  openDocumentId: string | null;
-  /** Bumped per box when main says its documents changed: tables refetch. */
-  revision: { inbox: number; outbox: number; pending: number; contacts: number };
+  openDocumentId: number | null;
+  /** Bumped per direction of documents (and per list) when main says it changed: tables refetch. */
+  revision: { in: number; out: number; pending: number; contacts: number };
   notice: { kind: 'info' | 'error'; text: string } | null;
 
   setView(view: View): void;
   setLanguage(language: Language): void;
   openTokenPrompt(open: boolean): void;
-  openDocument(id: string | null): void;
+  openDocument(id: number | null): void;
   setNotice(notice: ClerkState['notice']): void;
   setToken(token: TokenStatus): void;
   setSettings(settings: Settings): void;
@@ -40,7 +40,7 @@ export const useClerk = create<ClerkState>((set) => ({
   pendingCount: 0,
   settings: null,
   openDocumentId: null,
-  revision: { inbox: 0, outbox: 0, pending: 0, contacts: 0 },
+  revision: { in: 0, out: 0, pending: 0, contacts: 0 },
   notice: null,
 
   setView: (view) => set({ view, openDocumentId: null }),
@@ -67,7 +67,7 @@ export async function connectStore(): Promise<() => void> {
     on('token:changed', (token) => useClerk.getState().setToken(token)),
     on('session:changed', (session) => useClerk.getState().setSession(session)),
     on('session:progress', (progress) => useClerk.setState({ progress })),
-    on('documents:changed', ({ box }) => bump(box)),
+    on('documents:changed', ({ direction }) => bump(direction)),
     on('pending:changed', ({ count }) => {
       useClerk.setState({ pendingCount: count });
       bump('pending');

@@ -7,13 +7,15 @@ import { signDetached, verifyDetached } from '../crypto/cms';
 import { describeCertificate } from '../crypto/certificates';
 import { resolveToken, secretNames, TokenSignerSource, type PinSource, type TokenChoice } from '../exchange/profile';
 import { clerkNeededBy, type SessionResult, type SignerSource } from '../exchange/session';
-import type { OperatingMode, ProfileSettingsInput } from '../settings/settings';
-import type { DocumentRow, DocumentStatus } from '../store';
+import type { ProfileSettingsInput } from '../settings/settings';
+import { ListStatus, type OperatingMode } from '../vocabulary';
+import type { DocumentRow } from '../store';
 import { describePinStatus, TokenError } from '../token/errors';
 import { findInstalledModules } from '../token/module-paths';
 import { openToken, type TokenSession } from '../token/session';
 import { listTokens } from '../token/tokens';
 import type { ClerkProfile } from '../exchange/profile';
+import { queueOutgoing } from '../workplace/outbox';
 import { CliError, table, type Output } from './output';
 import { readStdinLine, stdinPins, terminalPins } from './pin';
 
@@ -220,12 +222,18 @@ export async function verify(profile: ClerkProfile, o: Options, positional: stri
 // ---- documents
 
 function docLine(d: DocumentRow): string[] {
-  return [String(d.id), (d.sentAt ?? d.createdAt).slice(0, 16).replace('T', ' '), d.counterpartyName || d.counterpartyId, d.title, d.status, d.signatureState === 'invalid' ? `SIGNATURE INVALID: ${d.signatureProblem ?? ''}` : ''];
+  return [String(d.id), (d.sentAt ?? d.createdAt).slice(0, 16).replace('T', ' '), d.counterpartyName || d.counterpartyId, d.title, d.listStatus, d.signatureState === 'invalid' ? `SIGNATURE INVALID: ${d.signatureProblem ?? ''}` : ''];
+}
+
+function statusOption(s: string): ListStatus {
+  const parsed = ListStatus.safeParse(s.trim());
+  if (!parsed.success) throw new CliError(`--status ${s} is not a document status: use one of ${ListStatus.options.join(', ')}`);
+  return parsed.data;
 }
 
 export function listDocuments(direction: 'in' | 'out') {
   return (profile: ClerkProfile, o: Options, out: Output): number => {
-    const statuses = str(o, 'status')?.split(',') as DocumentStatus[] | undefined;
+    const statuses = str(o, 'status')?.split(',').map((s) => statusOption(s));
     const page = profile.store.listDocuments({
       direction,
       search: str(o, 'search'),
@@ -246,12 +254,13 @@ export function pending(profile: ClerkProfile, _o: Options, out: Output): number
     id: p.id,
     type: p.type,
     status: p.status,
-    reason: p.pendingReason,
+    reason: p.pendingCode,
+    message: p.pendingReason,
     refused: p.refused,
     document: { id: p.document.id, hubId: p.document.hubId, title: p.document.title, counterparty: p.document.counterpartyName, direction: p.document.direction },
   }));
   out.result({ pending: items }, () =>
-    items.length === 0 ? 'No service documents wait for a signature.' : table(items.map((p) => [String(p.id), p.type === 'receipt' ? 'receipt notice' : 'clarification request', p.document.title, p.document.counterparty, p.status === 'signed' ? 'signed, to send' : (p.reason ?? '')])),
+    items.length === 0 ? 'No service documents wait for a signature.' : table(items.map((p) => [String(p.id), p.type === 'receipt' ? 'receipt notice' : 'clarification request', p.document.title, p.document.counterparty, p.status === 'signed' ? 'signed, to send' : (p.message ?? p.reason ?? '')])),
   );
   return 0;
 }
@@ -301,20 +310,14 @@ export async function send(profile: ClerkProfile, o: Options, positional: string
   if (!source) throw new CliError('No signer: set the token (or key file) in the profile, or give --token');
   let queued: { documentId: number };
   try {
-    const signer = await source.acquire();
-    const blob = await profile.store.blobs.writeFile(file);
-    const cms = await signDetached({ path: profile.store.blobs.pathOf(blob.hash) }, signer);
-    queued = profile.store.queueOutgoingDocument({
-      counterpartyId: counterparty.id,
-      counterpartyName: counterparty.name,
+    const [documentId] = await queueOutgoing(profile.store, source, {
       title: str(o, 'title') ?? basename(file),
+      counterpartyId: counterparty.id,
       kind: str(o, 'kind') ?? 'document',
-      fileName: basename(file),
-      blobHash: blob.hash,
-      size: blob.size,
       needsReceipt: !flag(o, 'no-receipt'),
-      signature: { cms, valid: null, signer: signer.description, signingTime: new Date().toISOString() },
+      files: [{ name: file, content: { path: file } }],
     });
+    queued = { documentId: documentId! };
   } catch (e) {
     return fromTokenError(e);
   } finally {
@@ -337,7 +340,7 @@ export async function clarify(profile: ClerkProfile, o: Options, positional: str
   if (!ref || !text) throw new CliError('clarify needs DOCUMENT (its number in the inbox, or its hub id) and --text TEXT');
   const doc = (/^\d+$/.test(ref) ? profile.store.document(Number(ref)) : undefined) ?? profile.store.documentByHubId(ref);
   if (!doc || doc.direction !== 'in') throw new CliError(`No received document "${ref}" in the inbox`);
-  const id = profile.store.requireServiceDocument(doc.id, 'clarification', 'waiting for a signature', text);
+  const id = profile.store.requireServiceDocument(doc.id, 'clarification', text);
   out.info(`Clarification request for "${doc.title}" is waiting for a signature.`);
   if (flag(o, 'queue-only')) {
     out.result({ serviceDocument: id }, () => `Queued as service document ${id}; it is signed and sent at the next exchange session.`);
@@ -367,7 +370,7 @@ export function contactAction(action: 'invite' | 'accept' | 'reject') {
     }
     try {
       const contact = action === 'invite' ? await hub.client.invite(counterparty.id, str(o, 'message')) : action === 'accept' ? await hub.client.accept(counterparty.id) : await hub.client.reject(counterparty.id);
-      profile.store.upsertContact({ id: contact.subscriber.id, counterpartyId: contact.subscriber.id, state: contact.state, data: contact });
+      profile.store.recordContact(contact);
       out.result({ contact }, () => `${counterparty.name}: ${contact.state}`);
       return 0;
     } finally {

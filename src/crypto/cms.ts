@@ -23,6 +23,7 @@ import { keyAlgorithmOid, spkiOfCertificate } from './gost-keys';
 import { gostVerify } from './gost3410';
 import { attributeValue, Malformed, readSignedData, type ReceivedSignature, type ReceivedSignerInfo } from './signed-data';
 import type { SignatureAlgorithm, Signer } from './signer';
+import type { SignatureProblem } from '../vocabulary';
 
 export type { ContentSource } from './digest';
 export type { SignatureAlgorithm, Signer } from './signer';
@@ -117,15 +118,8 @@ function encapContentInfo(content: ContentSource, contentType: string | undefine
   return sequence(objectIdentifier(contentType), tlv(0xa0, octetString(content)));
 }
 
-export type VerificationProblemCode =
-  | 'malformed'
-  | 'digest-mismatch'
-  | 'bad-signature'
-  | 'no-signer-certificate'
-  | 'untrusted-chain'
-  | 'expired'
-  | 'not-yet-valid'
-  | 'unsupported-algorithm';
+/** The codes are the clerk's vocabulary (src/vocabulary): the store keeps them, the UI labels them. */
+export type VerificationProblemCode = SignatureProblem;
 
 export interface VerificationProblem {
   code: VerificationProblemCode;

@@ -1,14 +1,6 @@
 // Operating modes (DESIGN.md §2): the organization's policy decides who runs sessions and who
 // signs. Every entry point asks here before it runs a session.
-import type { OperatingMode } from '../settings/settings';
-
-/**
- * agent: the unattended exchange agent on a server;
- * schedule: the desktop app's background timer;
- * manual: the clerk pressed "Run exchange session"/"Send", or ran `edo-clerk session`
- * (also from a scheduled task: the clerk set that up on purpose, so it counts as on demand).
- */
-export type SessionTrigger = 'agent' | 'schedule' | 'manual';
+import type { OperatingMode, SessionTrigger } from '../vocabulary';
 
 export interface SessionPolicy {
   allowed: boolean;
@@ -20,8 +12,19 @@ export interface SessionPolicy {
   interactive: boolean;
 }
 
+/**
+ * agent: the unattended exchange agent on a server; on demand: the clerk pressed "Run exchange
+ * session"/"Send", or ran `edo-clerk session` (also from a scheduled task: the clerk set that up
+ * on purpose); background: the desktop app's own reasons (its timer, waking up, the network or
+ * the token coming back).
+ */
+function kindOf(trigger: SessionTrigger): 'agent' | 'schedule' | 'manual' {
+  if (trigger === 'agent') return 'agent';
+  return trigger === 'manual' || trigger === 'send' ? 'manual' : 'schedule';
+}
+
 export function sessionPolicy(mode: OperatingMode, trigger: SessionTrigger): SessionPolicy {
-  switch (trigger) {
+  switch (kindOf(trigger)) {
     case 'agent':
       return mode === 'server'
         ? { allowed: true, sign: true, interactive: false }

@@ -17,7 +17,7 @@ import { SoftwareSigner } from '../token/software-signer';
 import type { LoginResponse } from '../protocol';
 import type { Authenticator, ExchangeClient } from './client';
 import { HttpExchangeClient } from './http-client';
-import type { SessionTrigger } from './policy';
+import type { SessionTrigger } from '../vocabulary';
 import { formatsServiceDocuments } from './service-documents';
 export { describeOperatorCertificate, pinOperatorCertificate, readOperatorPin, type OperatorPin } from './operator-pin';
 import { runExchangeSession, type SessionProgress, type SessionResult, type SignerSource } from './session';

@@ -7,15 +7,22 @@
 import type { Document, LoginResponse, OperatorInfo, HubEvent, ServiceDocument as HubServiceDocument } from '../protocol';
 import type { Signer } from '../crypto/signer';
 import { signDetached, verifyDetached, type VerificationResult } from '../crypto/cms';
-import type { ClerkStore, DocumentRow, DocumentStatus, SignatureCheck } from '../store';
-import type { OperatingMode } from '../settings/settings';
+import type { ClerkStore, DocumentRow, SignatureCheck } from '../store';
+import {
+  ClerkNeededReason,
+  type DocumentStatus,
+  type LogLevel,
+  type OperatingMode,
+  type PendingReason,
+  type SessionOutcome,
+  type SessionStep,
+  type SessionTrigger,
+} from '../vocabulary';
 import type { Authenticator, ExchangeClient } from './client';
 import { HubError, HubUnreachableError } from './http-client';
 import { acquireSessionLock } from './lock';
 import { checkOperatorCertificate } from './operator-pin';
-import { sessionPolicy, type SessionTrigger } from './policy';
-
-export type SessionStep = 'authenticate' | 'subscribers' | 'contacts' | 'outbox' | 'events' | 'service-documents' | 'finish';
+import { sessionPolicy } from './policy';
 
 export interface SessionProgress {
   step: SessionStep;
@@ -27,7 +34,7 @@ export interface SessionProgress {
 
 /** Why the clerk is needed: the token, or its PIN. */
 export interface ClerkNeeded {
-  code: string;
+  code: ClerkNeededReason;
   message: string;
   /** The token's PIN flags when it refused a PIN (tries low, final try, locked). */
   pinStatus?: { countLow: boolean; finalTry: boolean; locked: boolean; toBeChanged: boolean };
@@ -86,8 +93,6 @@ export interface SessionDeps {
   signOnly?: readonly number[];
 }
 
-export type SessionOutcome = 'done' | 'needs-clerk' | 'error' | 'not-allowed' | 'interrupted';
-
 export interface SessionSummary {
   subscribers: number;
   contacts: number;
@@ -101,22 +106,38 @@ export interface SessionSummary {
   outboxFailed: number;
 }
 
+/** What a session did, item by item (store ids), so nobody compares lists before and after. */
+export interface SessionItems {
+  /** Documents received. */
+  received: number[];
+  /** Our documents the hub accepted. */
+  sent: number[];
+  /** Service documents signed (and queued to send). */
+  signed: number[];
+  /** Service documents the hub accepted. */
+  serviceDocumentsSent: number[];
+  /** Service documents of ours this session meant to sign and left waiting, with why. */
+  notSigned: { id: number; reason: PendingReason; message?: string }[];
+  /** Outbox items that stopped for good: the hub refused them (its error code) or they cannot be sent ("unsendable"). */
+  refused: { itemType: 'document' | 'service-document'; id: number; refusal: string; message: string }[];
+}
+
 export interface SessionResult {
   runId?: number;
-  outcome: SessionOutcome;
+  outcome: Exclude<SessionOutcome, 'running'>;
   mode: OperatingMode;
   summary: SessionSummary;
+  items: SessionItems;
   /** Set with outcome needs-clerk. */
   clerkNeeded?: ClerkNeeded;
   error?: string;
 }
 
 /** Token failures that only the clerk can fix; background runs stop signing on them and never retry a PIN. */
-const clerkCodes = new Set(['password-missing', 'password-incorrect', 'key-file-not-found', 'token-not-present', 'token-removed', 'pin-incorrect', 'pin-locked', 'pin-required', 'pin-cancelled', 'key-not-found', 'certificate-not-found']);
-
 export function clerkNeededBy(e: unknown): ClerkNeeded | undefined {
-  const code = (e as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string' || !clerkCodes.has(code)) return undefined;
+  const parsed = ClerkNeededReason.safeParse((e as { code?: unknown } | null)?.code);
+  if (!parsed.success) return undefined;
+  const code = parsed.data;
   const pinStatus = (e as { pinStatus?: ClerkNeeded['pinStatus'] }).pinStatus;
   return { code, message: (e as Error).message, ...(pinStatus ? { pinStatus } : {}) };
 }
@@ -158,16 +179,17 @@ const statusRank: Record<DocumentStatus, number> = {
   rejected: 0,
   sent: 1,
   delivered: 2,
-  'receipt-received': 3,
+  'receipt-confirmed': 3,
   'clarification-requested': 4,
   received: 0,
   'receipt-sent': 1,
   'clarification-sent': 2,
 };
 
-function hubStatusToLocal(direction: 'in' | 'out', status: Document['status']): DocumentStatus {
-  if (direction === 'in') return status === 'clarification-requested' ? 'clarification-sent' : status === 'receipt-confirmed' ? 'receipt-sent' : 'received';
-  return status === 'receipt-confirmed' ? 'receipt-received' : status;
+/** Our side of the hub's status: an outgoing document has it as it is; a received one has our answer's. */
+function localStatus(direction: 'in' | 'out', status: Document['status']): DocumentStatus {
+  if (direction === 'out') return status;
+  return status === 'clarification-requested' ? 'clarification-sent' : status === 'receipt-confirmed' ? 'receipt-sent' : 'received';
 }
 
 function checkOf(cms: Buffer, r: VerificationResult): SignatureCheck {
@@ -193,10 +215,12 @@ const emptySummary = (): SessionSummary => ({
   outboxFailed: 0,
 });
 
+const noItems = (): SessionItems => ({ received: [], sent: [], signed: [], serviceDocumentsSent: [], notSigned: [], refused: [] });
+
 /** Runs one exchange session for the profile of `deps.store`, holding the profile's session lock. */
 export async function runExchangeSession(deps: SessionDeps): Promise<SessionResult> {
   const policy = sessionPolicy(deps.mode, deps.trigger);
-  if (!policy.allowed) return { outcome: 'not-allowed', mode: deps.mode, summary: emptySummary(), error: policy.reason };
+  if (!policy.allowed) return { outcome: 'not-allowed', mode: deps.mode, summary: emptySummary(), items: noItems(), error: policy.reason };
   const lock = acquireSessionLock(deps.store.dir);
   try {
     return await new ExchangeSession(deps).run();
@@ -209,6 +233,7 @@ class ExchangeSession {
   private readonly store: ClerkStore;
   private readonly client: ExchangeClient;
   private readonly summary = emptySummary();
+  private readonly items = noItems();
   private runId = 0;
   private mode: OperatingMode;
   private me: LoginResponse | undefined;
@@ -228,7 +253,7 @@ class ExchangeSession {
     this.deps.onProgress?.({ step, done, total, message });
   }
 
-  private log(level: 'info' | 'warn' | 'error', step: SessionStep, message: string): void {
+  private log(level: LogLevel, step: SessionStep, message: string): void {
     this.store.log(this.runId, level, step, message);
   }
 
@@ -238,7 +263,7 @@ class ExchangeSession {
 
   async run(): Promise<SessionResult> {
     this.runId = this.store.startRun(this.deps.trigger, this.mode);
-    let outcome: SessionOutcome = 'done';
+    let outcome: SessionResult['outcome'] = 'done';
     let error: string | undefined;
     try {
       await this.authenticate();
@@ -250,13 +275,11 @@ class ExchangeSession {
         await this.syncFeed('subscribers', (after) => this.client.subscribers(after).then((p) => ({ ...p, items: p.subscribers })), (s) =>
           this.store.upsertSubscriber({ id: s.id, name: s.name, inn: s.inn, kpp: s.kpp, data: s }),
         );
-        await this.syncFeed('contacts', (after) => this.client.contacts(after).then((p) => ({ ...p, items: p.contacts })), (c) =>
-          this.store.upsertContact({ id: c.subscriber.id, counterpartyId: c.subscriber.id, state: c.state, data: c }),
-        );
+        await this.syncFeed('contacts', (after) => this.client.contacts(after).then((p) => ({ ...p, items: p.contacts })), (c) => void this.store.recordContact(c));
         // An outbox that cannot be sent never keeps the inbox from arriving: its failure is reported after receiving.
         const outboxFailure = await this.sendOutbox();
         await this.receiveEvents();
-        await this.makeServiceDocuments(policy.sign ? undefined : policy.reason);
+        await this.makeServiceDocuments(policy.sign);
         const failure = (await this.sendOutbox()) ?? outboxFailure;
         if (failure !== undefined) throw failure;
         if (this.clerkNeeded) outcome = 'needs-clerk';
@@ -278,8 +301,8 @@ class ExchangeSession {
       error = error ? `${this.operatorChange} Also: ${error}` : this.operatorChange;
     }
     this.summary.pending = this.store.countPendingServiceDocuments();
-    const result: SessionResult = { runId: this.runId, outcome, mode: this.mode, summary: this.summary, clerkNeeded: this.clerkNeeded, error };
-    this.store.finishRun(this.runId, outcome === 'not-allowed' ? 'error' : outcome, { ...this.summary, clerkNeeded: this.clerkNeeded, error });
+    const result: SessionResult = { runId: this.runId, outcome, mode: this.mode, summary: this.summary, items: this.items, clerkNeeded: this.clerkNeeded, error };
+    this.store.finishRun(this.runId, outcome, { ...this.summary, clerkNeeded: this.clerkNeeded, error });
     this.progress('finish', 1, 1, outcome === 'done' ? 'exchange session done' : `exchange session ended: ${outcome}${error ? `: ${error}` : ''}${this.clerkNeeded ? `: ${this.clerkNeeded.message}` : ''}`);
     return result;
   }
@@ -342,7 +365,9 @@ class ExchangeSession {
       } catch (e) {
         if (refusedForGood(e) || e instanceof UnsendableItem) {
           // This item stops, says why, and the rest goes on.
-          this.store.failOutbox(item.id, e.message, !(e instanceof UnsendableItem));
+          const refusal = e instanceof UnsendableItem ? 'unsendable' : e.code;
+          this.store.failOutbox(item.id, refusal, e.message);
+          this.items.refused.push({ itemType: item.itemType, id: item.itemId, refusal, message: e.message });
           this.summary.outboxFailed++;
           this.log('warn', 'outbox', `not sent: ${e.message}`);
         } else {
@@ -383,6 +408,7 @@ class ExchangeSession {
       this.recordConfirmation(documentId, sent, confirmation.check, confirmation.hash);
     });
     this.summary.documentsSent++;
+    this.items.sent.push(documentId);
     this.log('info', 'outbox', `sent "${doc.title}" to ${doc.counterpartyName || doc.counterpartyId} (hub id ${sent.id})`);
   }
 
@@ -409,6 +435,7 @@ class ExchangeSession {
     }
     this.store.completeServiceDocumentSend(outboxId, serviceDocumentId, posted.id);
     this.summary.serviceDocumentsSent++;
+    this.items.serviceDocumentsSent.push(serviceDocumentId);
     this.log('info', 'outbox', `sent ${sd.type} ${sd.fileName} for "${doc.title}"`);
   }
 
@@ -517,7 +544,7 @@ class ExchangeSession {
           const known = this.store.documentByHubId(doc.id);
           if (known) {
             this.recordConfirmation(known.id, doc, confirmation.check, confirmation.hash);
-            this.moveStatus(known, hubStatusToLocal(direction, doc.status));
+            this.moveStatus(known, localStatus(direction, doc.status));
             return true;
           }
           if (!check) return false; // our own send, not yet recorded by the outbox
@@ -539,6 +566,7 @@ class ExchangeSession {
           this.recordConfirmation(documentId, doc, confirmation.check, confirmation.hash);
           if (direction === 'in') {
             this.summary.documentsReceived++;
+            this.items.received.push(documentId);
             if (check.valid) {
               this.log('info', 'events', `received "${doc.title}" from ${doc.sender.name}`);
             } else {
@@ -554,7 +582,7 @@ class ExchangeSession {
         return () => {
           const known = this.store.documentByHubId(event.documentId);
           if (!known) return !outboxUnsettled();
-          this.moveStatus(known, event.type === 'document.delivered' ? hubStatusToLocal(known.direction, 'delivered') : hubStatusToLocal(known.direction, event.status));
+          this.moveStatus(known, event.type === 'document.delivered' ? localStatus(known.direction, 'delivered') : localStatus(known.direction, event.status));
           return true;
         };
       case 'service-document.received': {
@@ -579,7 +607,7 @@ class ExchangeSession {
             signatureState: check.valid ? 'valid' : 'invalid',
             signatureProblem: check.valid ? null : check.problems.map((p) => p.message).join('; '),
           }).created) return true;
-          if (known.direction === 'out') this.moveStatus(known, sd.type === 'receipt' ? 'receipt-received' : 'clarification-requested');
+          if (known.direction === 'out') this.moveStatus(known, sd.type === 'receipt' ? 'receipt-confirmed' : 'clarification-requested');
           this.summary.serviceDocumentsReceived++;
           this.log(check.valid ? 'info' : 'warn', 'events', `${sd.type === 'receipt' ? 'receipt notice' : 'clarification request'} received for "${known.title}"${check.valid ? '' : ' with a signature that does not verify'}`);
           return true;
@@ -587,8 +615,7 @@ class ExchangeSession {
       }
       case 'contact.changed':
         return () => {
-          const c = event.contact;
-          this.store.upsertContact({ id: c.subscriber.id, counterpartyId: c.subscriber.id, state: c.state, data: c });
+          this.store.recordContact(event.contact);
           return true;
         };
       case 'archive.refused':
@@ -616,20 +643,29 @@ class ExchangeSession {
     return found;
   }
 
-  /** Signs the service documents the flow requires, or leaves them pending with the reason. */
-  private async makeServiceDocuments(notAllowed: string | undefined): Promise<void> {
+  /** These wait, with why: stored beside them and listed in the session's result. */
+  private leavePending(ids: readonly number[], reason: PendingReason, message?: string): void {
+    this.store.transaction(() => ids.forEach((id) => this.store.setPendingReason(id, reason, message ?? null)));
+    for (const id of ids) this.items.notSigned.push({ id, reason, ...(message ? { message } : {}) });
+  }
+
+  /** Signs the service documents the flow requires (unless the operating mode leaves it to the agent), or leaves them pending with the reason. */
+  private async makeServiceDocuments(maySign: boolean): Promise<void> {
     const pending = this.serviceDocumentsToSign();
     if (pending.length === 0) return;
-    if (notAllowed || !this.deps.signer) {
-      const reason = notAllowed ?? 'no signing key is set up for this profile';
-      this.store.transaction(() => pending.forEach((p) => this.store.setPendingReason(p.id, reason)));
-      this.progress('service-documents', 0, pending.length, `${pending.length} service document(s) wait: ${reason}`);
+    if (!maySign || !this.deps.signer) {
+      const [reason, words]: [PendingReason, string] = !maySign
+        ? ['agent-signs', 'the exchange agent signs service documents (operating mode "server")']
+        : ['no-signing-key', 'no signing key is set up for this profile'];
+      this.leavePending(pending.map((p) => p.id), reason, words);
+      this.progress('service-documents', 0, pending.length, `${pending.length} service document(s) wait: ${words}`);
       return;
     }
     const signer = await this.acquireSigner();
     if (!signer) {
-      this.store.transaction(() => pending.forEach((p) => this.store.setPendingReason(p.id, this.clerkNeeded!.message)));
-      this.progress('service-documents', 0, pending.length, `${pending.length} service document(s) wait: ${this.clerkNeeded!.message}`);
+      const needed = this.clerkNeeded!;
+      this.leavePending(pending.map((p) => p.id), needed.code, needed.message);
+      this.progress('service-documents', 0, pending.length, `${pending.length} service document(s) wait: ${needed.message}`);
       return;
     }
     const operator = await this.operator();
@@ -642,6 +678,7 @@ class ExchangeSession {
       // Counted only when the store took it (an item no longer pending gets no second outbox entry).
       const marked = this.store.transaction(() => signed.filter((b) => this.store.markServiceDocumentSigned(b.id, b) !== undefined));
       this.summary.serviceDocumentsSigned += marked.length;
+      this.items.signed.push(...marked.map((b) => b.id));
     };
     let done = 0;
     try {
@@ -665,7 +702,7 @@ class ExchangeSession {
           if (clerkNeededBy(e)) throw e;
           // This one waits with its reason (tried again next session); the others are signed.
           const reason = `cannot make the ${what}: ${messageOf(e)}`;
-          this.store.setPendingReason(p.id, reason);
+          this.leavePending([p.id], 'cannot-make', reason);
           this.log('warn', 'service-documents', reason);
           this.progress('service-documents', ++done, pending.length, reason);
         }
@@ -676,8 +713,7 @@ class ExchangeSession {
       if (!needed) throw e;
       // The token went away or refused: stop signing, the rest waits for the clerk.
       this.clerkNeeded = needed;
-      const rest = pending.slice(done);
-      this.store.transaction(() => rest.forEach((r) => this.store.setPendingReason(r.id, needed.message)));
+      this.leavePending(pending.slice(done).map((r) => r.id), needed.code, needed.message);
       this.log('warn', 'service-documents', `signing stopped: ${needed.message}`);
     } finally {
       commit();

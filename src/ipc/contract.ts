@@ -2,11 +2,30 @@
 // zod schemas. Main validates every message against it; the renderer's types come from it.
 // Runs in: main (validation) and renderer (types only).
 import { z } from 'zod';
+import { ServiceDocumentType as HubServiceDocumentType } from '../protocol/documents';
+import {
+  ClerkNeededReason,
+  ContactState,
+  Direction,
+  ListStatus,
+  LocalId,
+  LogLevel,
+  OperatingMode,
+  PendingReason,
+  ServiceDocumentStatus,
+  ServiceDocumentType,
+  SessionOutcome,
+  SessionStep,
+  SessionTrigger,
+  SignatureProblem,
+} from '../vocabulary';
 import { archiveInvokeContract } from './archive-contract';
 import type { EventName, InvokeChannel } from './channels';
 
 export * from './channels';
 export * from './archive-contract';
+// The renderer takes the vocabulary from here (it imports nothing else of src/).
+export * from '../vocabulary';
 
 const isoDateTime = z.iso.datetime({ offset: true });
 /** A calendar day as the date inputs give it: YYYY-MM-DD. */
@@ -58,8 +77,7 @@ export const TokenStatus = z.object({
   state: TokenState,
   token: TokenInfo.optional(),
   owner: CertificateOwner.optional(),
-  /** Tries left when the token reports a number; null when it only reports flags. */
-  triesLeft: z.number().int().nonnegative().nullable(),
+  /** PKCS#11 reports no count of tries left, only these flags. */
   pinFlags: z.object({ countLow: z.boolean(), finalTry: z.boolean(), locked: z.boolean() }),
   /** A problem worth showing as it is (a module path that failed to load). */
   message: z.string().optional(),
@@ -76,29 +94,6 @@ export type TokenLoginResult = z.infer<typeof TokenLoginResult>;
 
 // ---- Documents ---------------------------------------------------------------------------
 
-export const Box = z.enum(['inbox', 'outbox']);
-export type Box = z.infer<typeof Box>;
-
-/** One status per document, including where its service documents stand. */
-export const DocumentStatus = z.enum([
-  // outbox
-  'draft',
-  'signed',
-  'queued',
-  'sent',
-  'delivered',
-  'receiptReceived',
-  'clarificationRequested',
-  'failed',
-  // inbox
-  'received',
-  'receiptPending',
-  'receiptSent',
-  'clarificationSent',
-  'signatureInvalid',
-]);
-export type DocumentStatus = z.infer<typeof DocumentStatus>;
-
 export const Subscriber = z.object({
   id,
   name: z.string(),
@@ -108,23 +103,23 @@ export const Subscriber = z.object({
 export type Subscriber = z.infer<typeof Subscriber>;
 
 export const DocumentRow = z.object({
-  id,
-  box: Box,
+  id: LocalId,
+  direction: Direction,
   title: z.string(),
   fileName: z.string(),
   counterparty: Subscriber,
-  status: DocumentStatus,
+  status: ListStatus,
   date: isoDateTime,
   size: z.number().int().nonnegative(),
 });
 export type DocumentRow = z.infer<typeof DocumentRow>;
 
 export const DocumentQuery = z.object({
-  box: Box,
+  direction: Direction,
   /** Free text over title, file name and counterparty. */
   search: z.string().max(200).optional(),
   counterpartyId: id.optional(),
-  status: DocumentStatus.optional(),
+  status: ListStatus.optional(),
   from: day.optional(),
   to: day.optional(),
   offset: z.number().int().nonnegative(),
@@ -138,16 +133,6 @@ export const DocumentPage = z.object({
   rows: z.array(DocumentRow),
 });
 export type DocumentPage = z.infer<typeof DocumentPage>;
-
-export const SignatureProblem = z.enum([
-  'digestMismatch',
-  'badSignature',
-  'untrustedChain',
-  'expiredAtSigning',
-  'notYetValidAtSigning',
-  'malformed',
-]);
-export type SignatureProblem = z.infer<typeof SignatureProblem>;
 
 export const SignatureCheck = z.object({
   signer: z.string(),
@@ -163,14 +148,11 @@ export const SignatureCheck = z.object({
 });
 export type SignatureCheck = z.infer<typeof SignatureCheck>;
 
-export const ServiceDocumentType = z.enum(['sendConfirmation', 'receiptConfirmation', 'receipt', 'clarification']);
-export type ServiceDocumentType = z.infer<typeof ServiceDocumentType>;
-
 export const ServiceDocument = z.object({
-  id,
+  id: LocalId,
   type: ServiceDocumentType,
-  direction: z.enum(['in', 'out']),
-  status: z.enum(['pending', 'signed', 'sent', 'received']),
+  direction: Direction,
+  status: ServiceDocumentStatus,
   date: isoDateTime.nullable(),
   signer: z.string().optional(),
   /** The free text of a clarification request. */
@@ -209,63 +191,52 @@ export const OutboxAddArgs = z.object({
 });
 export type OutboxAddArgs = z.infer<typeof OutboxAddArgs>;
 
-export const SignFailure = z.enum(['tokenNeeded', 'tokenRemoved', 'pinLocked', 'certificateExpired', 'notFound', 'error']);
-export type SignFailure = z.infer<typeof SignFailure>;
-
 /** What became of the files handed to the outbox: each is signed and queued, or none is. */
 export const OutboxAddResult = z.object({
-  queued: z.array(id),
-  /** Why nothing was queued (the token is needed, its PIN is locked, ...). */
-  failed: z.object({ reason: SignFailure, message: z.string().optional() }).optional(),
+  queued: z.array(LocalId),
+  /** Why nothing was queued: the token or key needs the clerk. */
+  failed: z.object({ reason: ClerkNeededReason, message: z.string().optional() }).optional(),
 });
 export type OutboxAddResult = z.infer<typeof OutboxAddResult>;
 
+/** Why a service document the clerk chose was not signed: it waits (and why), or is not waiting at all. */
+export const SignFailure = z.enum([...PendingReason.options, 'not-pending']);
+export type SignFailure = z.infer<typeof SignFailure>;
+
 export const SignOutcome = z.object({
-  signed: z.array(id),
-  failed: z.array(z.object({ id, reason: SignFailure, message: z.string().optional() })),
+  signed: z.array(LocalId),
+  failed: z.array(z.object({ id: LocalId, reason: SignFailure, message: z.string().optional() })),
 });
 export type SignOutcome = z.infer<typeof SignOutcome>;
 
-export const PendingReason = z.enum(['needsSignature', 'tokenNeeded', 'manualMode', 'signFailed']);
-export type PendingReason = z.infer<typeof PendingReason>;
-
 export const PendingItem = z.object({
-  id,
-  documentId: id,
+  id: LocalId,
+  documentId: LocalId,
   documentTitle: z.string(),
   counterparty: z.string(),
-  type: z.enum(['receipt', 'clarification']),
+  type: HubServiceDocumentType,
   reason: PendingReason,
+  /** The reason in the core's words (a hub's refusal, a file that could not be made). */
+  message: z.string().optional(),
   since: isoDateTime,
 });
 export type PendingItem = z.infer<typeof PendingItem>;
 
-export const PendingSignArgs = z.union([z.object({ ids: z.array(id).min(1) }), z.object({ all: z.literal(true) })]);
+export const PendingSignArgs = z.union([z.object({ ids: z.array(LocalId).min(1) }), z.object({ all: z.literal(true) })]);
 export type PendingSignArgs = z.infer<typeof PendingSignArgs>;
 
 // ---- Contacts ----------------------------------------------------------------------------
-
-export const ContactState = z.enum(['connected', 'invitedByMe', 'invitesMe', 'rejected']);
-export type ContactState = z.infer<typeof ContactState>;
 
 export const Contact = z.object({
   id,
   subscriber: Subscriber,
   state: ContactState,
+  /** When the relation last changed, as the hub said. */
   since: isoDateTime,
 });
 export type Contact = z.infer<typeof Contact>;
 
 // ---- Exchange sessions -------------------------------------------------------------------
-
-export const OperatingMode = z.enum(['server', 'workstation', 'manual']);
-export type OperatingMode = z.infer<typeof OperatingMode>;
-
-export const SessionStep = z.enum(['authenticate', 'subscribers', 'contacts', 'send', 'receive', 'serviceDocuments', 'archive']);
-export type SessionStep = z.infer<typeof SessionStep>;
-
-export const SessionTrigger = z.enum(['manual', 'send', 'schedule', 'resume', 'online', 'tokenInserted']);
-export type SessionTrigger = z.infer<typeof SessionTrigger>;
 
 export const SessionProgress = z.object({
   step: SessionStep,
@@ -276,11 +247,9 @@ export const SessionProgress = z.object({
 });
 export type SessionProgress = z.infer<typeof SessionProgress>;
 
-export const SessionOutcome = z.enum(['running', 'ok', 'needsClerk', 'failed']);
-export type SessionOutcome = z.infer<typeof SessionOutcome>;
-
 export const SessionSummary = z.object({
-  id,
+  /** The store's run; null for a run the operating mode refused before it started. */
+  id: LocalId.nullable(),
   trigger: SessionTrigger,
   startedAt: isoDateTime,
   finishedAt: isoDateTime.nullable(),
@@ -290,6 +259,8 @@ export const SessionSummary = z.object({
   signed: z.number().int().nonnegative(),
   /** Service documents still waiting for a signature after the session. */
   pending: z.number().int().nonnegative(),
+  /** Why the session needs the clerk. */
+  clerkNeeded: ClerkNeededReason.nullable(),
   /** Why the session needs the clerk or failed, as the core said it. */
   error: z.string().optional(),
 });
@@ -297,8 +268,8 @@ export type SessionSummary = z.infer<typeof SessionSummary>;
 
 export const SessionLogEntry = z.object({
   at: isoDateTime,
-  level: z.enum(['info', 'warn', 'error']),
-  step: SessionStep.nullable(),
+  level: LogLevel,
+  step: SessionStep,
   message: z.string(),
 });
 export type SessionLogEntry = z.infer<typeof SessionLogEntry>;
@@ -395,7 +366,7 @@ export const invokeContract = {
   'token:login': { args: TokenLoginArgs, result: TokenLoginResult },
   'token:cancel': { args: none, result: TokenStatus },
   'documents:list': { args: DocumentQuery, result: DocumentPage },
-  'documents:open': { args: z.object({ id }), result: DocumentDetail },
+  'documents:open': { args: z.object({ id: LocalId }), result: DocumentDetail },
   'outbox:add': { args: OutboxAddArgs, result: OutboxAddResult },
   'outbox:send': { args: none, result: SessionStart },
   'pending:list': { args: none, result: z.array(PendingItem) },
@@ -422,7 +393,7 @@ export const eventContract = {
   'token:changed': TokenStatus,
   'session:changed': SessionState,
   'session:progress': SessionProgress,
-  'documents:changed': z.object({ box: Box }),
+  'documents:changed': z.object({ direction: Direction }),
   'pending:changed': z.object({ count: z.number().int().nonnegative() }),
   'contacts:changed': z.object({}),
   'settings:changed': Settings,

@@ -6,9 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Conf from 'conf';
 import { z } from 'zod';
-
-export const OperatingMode = z.enum(['server', 'workstation', 'manual']);
-export type OperatingMode = z.infer<typeof OperatingMode>;
+import { OperatingMode } from '../vocabulary';
 
 /** Which key signs: a PKCS#11 token (the clerk's, or a server token), or a software key file for the agent. */
 export const SignerSetting = z.discriminatedUnion('kind', [

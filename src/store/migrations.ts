@@ -145,6 +145,21 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX session_log_run ON session_log(run_id, id);
   `,
+  // 2: one vocabulary (src/vocabulary): an outgoing document's receipt is the hub's
+  // "receipt-confirmed".
+  // Reasons the UI acts on become codes beside their words: why a service document waits
+  // (PendingReason), why an outbox item stopped (the hub's error code, or "unsendable"). Rows
+  // from before keep their words; a refused one is taken as refused by the hub.
+  `
+  UPDATE documents SET status = 'receipt-confirmed' WHERE status = 'receipt-received';
+  ALTER TABLE outbox ADD COLUMN refusal TEXT;
+  UPDATE outbox SET refusal = 'refused' WHERE state = 'failed';
+  ALTER TABLE service_documents ADD COLUMN pending_code TEXT;
+  UPDATE service_documents SET pending_code = CASE
+    WHEN id IN (SELECT item_id FROM outbox WHERE item_type = 'service-document' AND state = 'failed') THEN 'refused-by-hub'
+    ELSE 'awaiting-signature' END
+  WHERE status = 'pending';
+  `,
 ];
 
 export function migrate(db: Database.Database): number {

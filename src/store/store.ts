@@ -5,26 +5,24 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import type {
+  ContactState,
+  Direction,
+  DocumentStatus,
+  ListStatus,
+  LogLevel,
+  PendingReason,
+  SessionOutcome,
+  SessionStep,
+  SessionTrigger,
+  ServiceDocumentStatus,
+  ServiceDocumentType,
+  SignatureProblem,
+  SignatureState,
+} from '../vocabulary';
+import type { Contact as HubContact } from '../protocol/directory';
 import { BlobStore } from './blobs';
 import { migrate } from './migrations';
-
-export type Direction = 'in' | 'out';
-export type SignatureState = 'unverified' | 'valid' | 'invalid';
-
-/** Outgoing: queued → sent → delivered → receipt-received (→ clarification-requested); or rejected. Incoming: received → receipt-sent (→ clarification-sent). */
-export type DocumentStatus =
-  | 'queued'
-  | 'sent'
-  | 'delivered'
-  | 'receipt-received'
-  | 'clarification-requested'
-  | 'rejected'
-  | 'received'
-  | 'receipt-sent'
-  | 'clarification-sent';
-
-export type ServiceDocumentType = 'receipt' | 'clarification' | 'send-confirmation' | 'receipt-confirmation';
-export type ServiceDocumentStatus = 'pending' | 'signed' | 'sent' | 'received';
 
 export interface Subscriber {
   id: string;
@@ -37,7 +35,9 @@ export interface Subscriber {
 export interface Contact {
   id: string;
   counterpartyId: string;
-  state: string;
+  state: ContactState;
+  /** When the relation last changed, as the hub said. */
+  updatedAt: string;
 }
 
 export interface DocumentRow {
@@ -45,6 +45,8 @@ export interface DocumentRow {
   hubId: string | null;
   direction: Direction;
   status: DocumentStatus;
+  /** The status the lists show (see ListStatus), computed by the query. */
+  listStatus: ListStatus;
   statusReason: string | null;
   counterpartyId: string;
   counterpartyName: string;
@@ -70,6 +72,8 @@ export interface ServiceDocumentRow {
   type: ServiceDocumentType;
   direction: Direction;
   status: ServiceDocumentStatus;
+  /** Why it waits (ours, pending); `pendingReason` says it in words for the log and the CLI. */
+  pendingCode: PendingReason | null;
   pendingReason: string | null;
   text: string | null;
   fileName: string | null;
@@ -87,7 +91,7 @@ export interface SignatureCheck {
   signingTime?: string | null;
   /** null: not verified (our own signature, made a moment ago) */
   valid: boolean | null;
-  problems?: { code: string; message: string }[];
+  problems?: { code: SignatureProblem; message: string }[];
 }
 
 export interface OutboxItem {
@@ -97,6 +101,8 @@ export interface OutboxItem {
   idempotencyKey: string;
   attempts: number;
   lastError: string | null;
+  /** Why it stopped for good: the hub's error code, or "unsendable" (it cannot be sent from here). */
+  refusal: string | null;
 }
 
 export interface DocumentQuery {
@@ -104,7 +110,7 @@ export interface DocumentQuery {
   /** words from the title, file name or counterparty */
   search?: string;
   counterpartyId?: string;
-  status?: DocumentStatus | DocumentStatus[];
+  status?: ListStatus | readonly ListStatus[];
   /** ISO date-times, inclusive bounds on the send date (or the local creation date before sending) */
   from?: string;
   to?: string;
@@ -112,11 +118,9 @@ export interface DocumentQuery {
   offset?: number;
 }
 
-export type SessionOutcome = 'running' | 'done' | 'needs-clerk' | 'error' | 'interrupted';
-
 export interface SessionRunRow {
   id: number;
-  trigger: string;
+  trigger: SessionTrigger;
   mode: string;
   pid: number;
   startedAt: string;
@@ -127,6 +131,14 @@ export interface SessionRunRow {
 
 type Row = Record<string, unknown>;
 
+export interface LogLine {
+  runId: number;
+  at: string;
+  level: LogLevel;
+  step: SessionStep;
+  message: string;
+}
+
 const now = () => new Date().toISOString();
 
 function toDocument(r: Row): DocumentRow {
@@ -135,6 +147,7 @@ function toDocument(r: Row): DocumentRow {
     hubId: r.hub_id as string | null,
     direction: r.direction as Direction,
     status: r.status as DocumentStatus,
+    listStatus: r.list_status as ListStatus,
     statusReason: r.status_reason as string | null,
     counterpartyId: r.counterparty_id as string,
     counterpartyName: r.counterparty_name as string,
@@ -162,6 +175,7 @@ function toServiceDocument(r: Row): ServiceDocumentRow {
     type: r.type as ServiceDocumentType,
     direction: r.direction as Direction,
     status: r.status as ServiceDocumentStatus,
+    pendingCode: r.pending_code as PendingReason | null,
     pendingReason: r.pending_reason as string | null,
     text: r.text as string | null,
     fileName: r.file_name as string | null,
@@ -174,6 +188,19 @@ function toServiceDocument(r: Row): ServiceDocumentRow {
   };
 }
 
+function toRun(r: Row): SessionRunRow {
+  return {
+    id: r.id as number,
+    trigger: r.trigger as SessionTrigger,
+    mode: r.mode as string,
+    pid: r.pid as number,
+    startedAt: r.started_at as string,
+    finishedAt: r.finished_at as string | null,
+    outcome: r.outcome as SessionOutcome,
+    summary: JSON.parse(r.summary as string) as Record<string, unknown>,
+  };
+}
+
 function toOutbox(r: Row): OutboxItem {
   return {
     id: r.id as number,
@@ -182,6 +209,7 @@ function toOutbox(r: Row): OutboxItem {
     idempotencyKey: r.idempotency_key as string,
     attempts: r.attempts as number,
     lastError: r.last_error as string | null,
+    refusal: r.refusal as string | null,
   };
 }
 
@@ -201,12 +229,24 @@ function ftsQuery(search: string): string | undefined {
   return words.map((w) => `"${w.replaceAll('"', '""')}"`).join(' AND ');
 }
 
+/**
+ * The list status of `d` (a row of documents): a received document whose signature does not
+ * verify, or whose receipt notice still waits, shows that; every other one its stored status.
+ * The receipt's lookup uses the partial unique index of our receipt notices.
+ */
+export const listStatusSql = `CASE
+  WHEN d.direction = 'in' AND d.signature_state = 'invalid' THEN 'signature-invalid'
+  WHEN d.status = 'received' AND EXISTS (SELECT 1 FROM service_documents r
+    WHERE r.document_id = d.id AND r.direction = 'out' AND r.type = 'receipt' AND r.status IN ('pending', 'signed')) THEN 'receipt-pending'
+  ELSE d.status END`;
+const documentColumns = `d.*, ${listStatusSql} AS list_status`;
+
 export class ClerkStore {
   readonly blobs: BlobStore;
 
   private readonly statements = new Map<string, Database.Statement>();
   /** Session log lines wait for the next commit: they land with the work they describe, without a flush of their own. */
-  private pendingLog: { runId: number; at: string; level: string; step: string; message: string }[] = [];
+  private pendingLog: LogLine[] = [];
 
   private constructor(
     readonly db: Database.Database,
@@ -301,22 +341,33 @@ export class ClerkStore {
         `INSERT INTO contacts(id, counterparty_id, state, data, updated_at) VALUES (@id, @counterpartyId, @state, @data, @at)
          ON CONFLICT(id) DO UPDATE SET counterparty_id = excluded.counterparty_id, state = excluded.state, data = excluded.data, updated_at = excluded.updated_at`,
       )
-      .run({ id: c.id, counterpartyId: c.counterpartyId, state: c.state, data: JSON.stringify(c.data ?? {}), at: now() });
+      .run({ id: c.id, counterpartyId: c.counterpartyId, state: c.state, data: JSON.stringify(c.data ?? {}), at: c.updatedAt });
+  }
+
+  /** A contact as the hub reports it (a session's feed, or the answer to an invitation); keyed by the other subscriber. */
+  recordContact(c: HubContact): Contact {
+    const contact = { id: c.subscriber.id, counterpartyId: c.subscriber.id, state: c.state, updatedAt: c.updatedAt };
+    this.upsertContact({ ...contact, data: c });
+    return contact;
+  }
+
+  contact(id: string): Contact | undefined {
+    return this.sql('SELECT id, counterparty_id AS counterpartyId, state, updated_at AS updatedAt FROM contacts WHERE id = ?').get(id) as Contact | undefined;
   }
 
   contacts(): Contact[] {
-    return this.sql('SELECT id, counterparty_id AS counterpartyId, state FROM contacts ORDER BY id').all() as Contact[];
+    return this.sql('SELECT id, counterparty_id AS counterpartyId, state, updated_at AS updatedAt FROM contacts ORDER BY id').all() as Contact[];
   }
 
   // ---- documents
 
   document(id: number): DocumentRow | undefined {
-    const r = this.sql('SELECT * FROM documents WHERE id = ?').get(id) as Row | undefined;
+    const r = this.sql(`SELECT ${documentColumns} FROM documents d WHERE d.id = ?`).get(id) as Row | undefined;
     return r && toDocument(r);
   }
 
   documentByHubId(hubId: string): DocumentRow | undefined {
-    const r = this.sql('SELECT * FROM documents WHERE hub_id = ?').get(hubId) as Row | undefined;
+    const r = this.sql(`SELECT ${documentColumns} FROM documents d WHERE d.hub_id = ?`).get(hubId) as Row | undefined;
     return r && toDocument(r);
   }
 
@@ -327,7 +378,7 @@ export class ClerkStore {
       signer: r.signer as string | null,
       signingTime: r.signing_time as string | null,
       valid: r.valid === null ? null : r.valid === 1,
-      problems: JSON.parse(r.problems as string) as { code: string; message: string }[],
+      problems: JSON.parse(r.problems as string) as { code: SignatureProblem; message: string }[],
     }));
   }
 
@@ -404,17 +455,21 @@ export class ClerkStore {
     });
   }
 
-  /** The hub refused for good (not a network failure), or the item cannot be sent from here (`byHub` false): the entry stops, the item says why. */
-  failOutbox(outboxId: number, reason: string, byHub = true): void {
+  /**
+   * The hub refused for good (not a network failure; `refusal` is its error code), or the item
+   * cannot be sent from here (`refusal` "unsendable"): the entry stops, the item says why.
+   */
+  failOutbox(outboxId: number, refusal: string, reason: string): void {
     this.transaction(() => {
       const item = this.sql('SELECT * FROM outbox WHERE id = ?').get(outboxId) as Row | undefined;
       if (!item) return;
       const at = now();
-      this.sql("UPDATE outbox SET state = 'failed', last_error = ?, done_at = ?, attempts = attempts + 1 WHERE id = ?").run(reason, at, outboxId);
+      this.sql("UPDATE outbox SET state = 'failed', refusal = ?, last_error = ?, done_at = ?, attempts = attempts + 1 WHERE id = ?").run(refusal, reason, at, outboxId);
       if (item.item_type === 'document') {
         this.sql("UPDATE documents SET status = 'rejected', status_reason = ?, updated_at = ? WHERE id = ?").run(reason, at, item.item_id);
       } else {
-        this.sql("UPDATE service_documents SET status = 'pending', pending_reason = ?, updated_at = ? WHERE id = ?").run(byHub ? `the hub refused it: ${reason}` : reason, at, item.item_id);
+        const code: PendingReason = refusal === 'unsendable' ? 'unsendable' : 'refused-by-hub';
+        this.sql("UPDATE service_documents SET status = 'pending', pending_code = ?, pending_reason = ?, updated_at = ? WHERE id = ?").run(code, reason, at, item.item_id);
       }
     });
   }
@@ -472,7 +527,7 @@ export class ClerkStore {
     for (const s of input.signatures) this.insertSignature(documentId, s);
     if (direction === 'in' && input.needsReceipt) {
       if (summary.state === 'invalid') this.setDocumentStatus(documentId, 'received', `the signature does not verify (${summary.problem}): a receipt notice is not due; send a clarification request`);
-      else this.requireServiceDocument(documentId, 'receipt', 'waiting for a signature');
+      else this.requireServiceDocument(documentId, 'receipt');
     }
     return { documentId, created: true };
   }
@@ -506,9 +561,16 @@ export class ClerkStore {
       params.counterpartyId = q.counterpartyId;
     }
     if (q.status) {
-      const statuses = Array.isArray(q.status) ? q.status : [q.status];
-      where.push(`d.status IN (${statuses.map((_, i) => `@status${i}`).join(', ')})`);
+      const statuses: readonly ListStatus[] = typeof q.status === 'string' ? [q.status] : q.status;
+      where.push(`(${listStatusSql}) IN (${statuses.map((_, i) => `@status${i}`).join(', ')})`);
       statuses.forEach((s, i) => (params[`status${i}`] = s));
+      // What the list status derives from, as plain columns the indexes serve: a receipt
+      // pending is a received document; an invalid signature is flagged on the row.
+      if (!statuses.includes('signature-invalid')) {
+        const stored = [...new Set(statuses.map((s) => (s === 'receipt-pending' ? 'received' : s)))];
+        where.push(`d.status IN (${stored.map((_, i) => `@stored${i}`).join(', ')})`);
+        stored.forEach((s, i) => (params[`stored${i}`] = s));
+      } else if (statuses.length === 1) where.push("d.signature_state = 'invalid'");
     }
     if (q.from) {
       where.push('d.sort_at >= @from');
@@ -519,7 +581,7 @@ export class ClerkStore {
       params.to = q.to;
     }
     const sql = `FROM ${from} WHERE ${where.join(' AND ')}`;
-    const items = (this.sql(`SELECT d.* ${sql} ORDER BY d.sort_at DESC, d.id DESC LIMIT @limit OFFSET @offset`).all(params) as Row[]).map(toDocument);
+    const items = (this.sql(`SELECT ${documentColumns} ${sql} ORDER BY d.sort_at DESC, d.id DESC LIMIT @limit OFFSET @offset`).all(params) as Row[]).map(toDocument);
     const { total } = this.sql(`SELECT count(*) AS total ${sql}`).get(params) as { total: number };
     return { items, total };
   }
@@ -540,14 +602,14 @@ export class ClerkStore {
     return (this.sql('SELECT * FROM service_documents WHERE document_id = ? ORDER BY id').all(documentId) as Row[]).map(toServiceDocument);
   }
 
-  /** A service document the flow requires from us; a receipt notice is required once per document. */
-  requireServiceDocument(documentId: number, type: 'receipt' | 'clarification', reason: string, text: string | null = null): number {
+  /** A service document the flow requires from us, awaiting a signature; a receipt notice is required once per document. */
+  requireServiceDocument(documentId: number, type: 'receipt' | 'clarification', text: string | null = null): number {
     const at = now();
     const r = this.sql(
-        `INSERT INTO service_documents(document_id, type, direction, status, pending_reason, text, created_at, updated_at)
-         VALUES (?, ?, 'out', 'pending', ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+        `INSERT INTO service_documents(document_id, type, direction, status, pending_code, text, created_at, updated_at)
+         VALUES (?, ?, 'out', 'pending', 'awaiting-signature', ?, ?, ?) ON CONFLICT DO NOTHING`,
       )
-      .run(documentId, type, reason, text, at, at);
+      .run(documentId, type, text, at, at);
     if (r.changes === 1) return Number(r.lastInsertRowid);
     const existing = this.sql("SELECT id FROM service_documents WHERE document_id = ? AND type = ? AND direction = 'out'").get(documentId, type) as { id: number };
     return existing.id;
@@ -555,12 +617,12 @@ export class ClerkStore {
 
   /**
    * What the flow still requires from us: to sign (pending) or to send (signed). `refused`
-   * holds the hub's reason when it refused an earlier signed version: sessions do not re-sign
-   * those on their own (the clerk looks first).
+   * holds the refusal code when the hub refused an earlier signed version (or it could not be
+   * sent): sessions do not re-sign those on their own (the clerk looks first).
    */
   pendingServiceDocuments(limit = 10_000): (ServiceDocumentRow & { document: DocumentRow; refused: string | null })[] {
     const rows = this.sql(
-        `SELECT sd.*, (SELECT o.last_error FROM outbox o WHERE o.item_type = 'service-document' AND o.item_id = sd.id AND o.state = 'failed') AS refused
+        `SELECT sd.*, (SELECT o.refusal FROM outbox o WHERE o.item_type = 'service-document' AND o.item_id = sd.id AND o.state = 'failed') AS refused
          FROM service_documents sd WHERE sd.direction = 'out' AND sd.status IN ('pending', 'signed') ORDER BY sd.id LIMIT ?`,
       )
       .all(limit) as Row[];
@@ -574,8 +636,9 @@ export class ClerkStore {
     return (this.sql("SELECT count(*) AS n FROM service_documents WHERE direction = 'out' AND status IN ('pending', 'signed')").get() as { n: number }).n;
   }
 
-  setPendingReason(serviceDocumentId: number, reason: string): void {
-    this.sql("UPDATE service_documents SET pending_reason = ?, updated_at = ? WHERE id = ? AND status = 'pending'").run(reason, now(), serviceDocumentId);
+  /** Why it still waits: the code the UI acts on, and the words (null when the code says it all). */
+  setPendingReason(serviceDocumentId: number, code: PendingReason, reason: string | null = null): void {
+    this.sql("UPDATE service_documents SET pending_code = ?, pending_reason = ?, updated_at = ? WHERE id = ? AND status = 'pending'").run(code, reason, now(), serviceDocumentId);
   }
 
   /**
@@ -586,7 +649,7 @@ export class ClerkStore {
   markServiceDocumentSigned(serviceDocumentId: number, signed: { fileName: string; xmlHash: string; signature: Buffer }): string | undefined {
     return this.transaction(() => {
       const { changes } = this.sql(
-          "UPDATE service_documents SET status = 'signed', pending_reason = NULL, file_name = ?, xml_hash = ?, signature = ?, signature_state = 'valid', updated_at = ? WHERE id = ? AND status = 'pending' AND direction = 'out'",
+          "UPDATE service_documents SET status = 'signed', pending_code = NULL, pending_reason = NULL, file_name = ?, xml_hash = ?, signature = ?, signature_state = 'valid', updated_at = ? WHERE id = ? AND status = 'pending' AND direction = 'out'",
         )
         .run(signed.fileName, signed.xmlHash, signed.signature, now(), serviceDocumentId);
       if (changes !== 1) return undefined;
@@ -645,13 +708,13 @@ export class ClerkStore {
 
   // ---- session runs and their log
 
-  startRun(trigger: string, mode: string): number {
+  startRun(trigger: SessionTrigger, mode: string): number {
     // A run still "running" belongs to a process that died (the lock guarantees one session at a time).
     this.sql("UPDATE session_runs SET outcome = 'interrupted', finished_at = COALESCE(finished_at, ?) WHERE outcome = 'running'").run(now());
     return Number(this.sql('INSERT INTO session_runs(trigger, mode, pid, started_at) VALUES (?, ?, ?, ?)').run(trigger, mode, process.pid, now()).lastInsertRowid);
   }
 
-  log(runId: number, level: 'info' | 'warn' | 'error', step: string, message: string): void {
+  log(runId: number, level: LogLevel, step: SessionStep, message: string): void {
     this.pendingLog.push({ runId, at: now(), level, step, message });
   }
 
@@ -660,19 +723,15 @@ export class ClerkStore {
   }
 
   runs(limit = 20): SessionRunRow[] {
-    return (this.sql('SELECT * FROM session_runs ORDER BY id DESC LIMIT ?').all(limit) as Row[]).map((r) => ({
-      id: r.id as number,
-      trigger: r.trigger as string,
-      mode: r.mode as string,
-      pid: r.pid as number,
-      startedAt: r.started_at as string,
-      finishedAt: r.finished_at as string | null,
-      outcome: r.outcome as SessionOutcome,
-      summary: JSON.parse(r.summary as string) as Record<string, unknown>,
-    }));
+    return (this.sql('SELECT * FROM session_runs ORDER BY id DESC LIMIT ?').all(limit) as Row[]).map(toRun);
   }
 
-  runLog(runId: number): { at: string; level: string; step: string; message: string }[] {
-    return this.sql('SELECT at, level, step, message FROM session_log WHERE run_id = ? ORDER BY id').all(runId) as { at: string; level: string; step: string; message: string }[];
+  run(id: number): SessionRunRow | undefined {
+    const r = this.sql('SELECT * FROM session_runs WHERE id = ?').get(id) as Row | undefined;
+    return r && toRun(r);
+  }
+
+  runLog(runId: number): Omit<LogLine, 'runId'>[] {
+    return this.sql('SELECT at, level, step, message FROM session_log WHERE run_id = ? ORDER BY id').all(runId) as Omit<LogLine, 'runId'>[];
   }
 }

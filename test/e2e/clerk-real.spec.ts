@@ -158,7 +158,7 @@ test.describe('the clerk UI over the real core, hub and tokens', () => {
     await expect(row).toContainText('Извещение о получении отправлено');
     expectExit(await asB(['session', '--pin-stdin'], pinB), 0);
     const outboxB = expectExit(await asB(['outbox']), 0).json;
-    expect(outboxB.items[0]).toMatchObject({ title: 'Счёт № 77', status: 'receipt-received' });
+    expect(outboxB.items[0]).toMatchObject({ title: 'Счёт № 77', status: 'receipt-confirmed' });
   });
 
   test('a file added to the Outbox is signed on the token, sent now, and reaches the counterparty', async () => {

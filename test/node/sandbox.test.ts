@@ -148,7 +148,7 @@ describe.skipIf(!kc.ok)(`the local sandbox ${kc.reason ?? ''}`, () => {
     const theirs = await eventually("the receipt notice in the demo counterparty's store", () =>
       counterpartyStore((s) => {
         const doc = s.documentByHubId(received.hubId!);
-        return doc?.status === 'receipt-received' ? s.serviceDocumentsOf(doc.id).find((sd) => sd.type === 'receipt') : undefined;
+        return doc?.status === 'receipt-confirmed' ? s.serviceDocumentsOf(doc.id).find((sd) => sd.type === 'receipt') : undefined;
       }),
     );
     expect(theirs.signatureState).toBe('valid');
@@ -174,7 +174,7 @@ describe.skipIf(!kc.ok)(`the local sandbox ${kc.reason ?? ''}`, () => {
       return clerk.store.serviceDocumentsOf(documentId).find((s) => s.type === 'receipt' && s.direction === 'in');
     });
     expect(receipt.signatureState).toBe('valid');
-    expect(clerk.store.document(documentId)!.status).toBe('receipt-received');
+    expect(clerk.store.document(documentId)!.status).toBe('receipt-confirmed');
     expect(events.filter((e) => e.type === 'error')).toEqual([]);
   }, 120_000);
 
@@ -300,7 +300,7 @@ describe.skipIf(!kc.ok)(`the local sandbox in the desktop app ${kc.reason ?? ''}
     const incoming = await eventually('the demo document in the Inbox, its receipt notice sent', async () => {
       await call('session:run', undefined);
       await main.scheduler.idle();
-      return (await call('documents:list', { box: 'inbox', offset: 0, limit: 10 })).rows.find((r) => r.status === 'receiptSent');
+      return (await call('documents:list', { direction: 'in', offset: 0, limit: 10 })).rows.find((r) => r.status === 'receipt-sent');
     });
     expect(incoming.counterparty.name).toBe('АО "Демо-контрагент"');
     const opened = await call('documents:open', { id: incoming.id });
@@ -309,11 +309,11 @@ describe.skipIf(!kc.ok)(`the local sandbox in the desktop app ${kc.reason ?? ''}
 
     const counterpartyId = readSandboxState(profileDir)!.counterparty.id;
     const added = await call('outbox:add', { title: 'Договор поставки', counterpartyId, files: [{ name: 'contract.txt', contentBase64: Buffer.from('Договор поставки № 7\n').toString('base64') }] });
-    expect(added).toEqual({ queued: [expect.any(String)] });
+    expect(added).toEqual({ queued: [expect.any(Number)] });
     const answered = await eventually("the demo counterparty's receipt notice for the clerk's document", async () => {
       await call('outbox:send', undefined);
       await main.scheduler.idle();
-      return (await call('documents:list', { box: 'outbox', offset: 0, limit: 10 })).rows.find((r) => r.id === added.queued[0] && r.status === 'receiptReceived');
+      return (await call('documents:list', { direction: 'out', offset: 0, limit: 10 })).rows.find((r) => r.id === added.queued[0] && r.status === 'receipt-confirmed');
     });
     expect((await call('documents:open', { id: answered.id })).serviceDocuments).toContainEqual(expect.objectContaining({ type: 'receipt', direction: 'in' }));
     expect(await call('pending:list', undefined)).toEqual([]);

@@ -125,7 +125,7 @@ describe.skipIf(!hsm.ok)(`a session killed at any point and run again sends noth
         const incoming = store.listDocuments({ direction: 'in', limit: 10_000 });
         expect(out.total).toBe(perSide);
         expect(new Set(out.items.map((d) => d.hubId)).size).toBe(perSide);
-        expect(out.items.every((d) => d.hubId !== null && d.status === 'receipt-received')).toBe(true);
+        expect(out.items.every((d) => d.hubId !== null && d.status === 'receipt-confirmed')).toBe(true);
         expect(store.waitingOutbox()).toEqual([]);
         // every document of the other side arrived once, whole, with a valid signature
         expect(incoming.total).toBe(perSide);

@@ -126,7 +126,7 @@ describe.skipIf(!hsm.ok)(`exchange between two organizations through the hub ${h
 
     expectExit(await run(profA(), ['session', '--pin-stdin'], pinA), 0);
     const outbox = expectExit(await run(profA(), ['outbox']), 0).json;
-    expect(outbox.items[0]).toMatchObject({ title: sentTitle, status: 'receipt-received' });
+    expect(outbox.items[0]).toMatchObject({ title: sentTitle, status: 'receipt-confirmed' });
     withStore(profA(), (s) => {
       const chain = s.serviceDocumentsOf(outbox.items[0].id);
       expect(chain.find((d) => d.type === 'receipt')).toMatchObject({ direction: 'in', status: 'received', signatureState: 'valid' });
@@ -164,21 +164,21 @@ describe.skipIf(!hsm.ok)(`exchange between two organizations through the hub ${h
     // The clerk's own run in server mode exchanges but leaves signing to the agent.
     const manual = expectExit(await run(profC(), ['session']), 0).json;
     expect(manual.summary).toMatchObject({ documentsReceived: 1, serviceDocumentsSigned: 0, pending: 1 });
-    expect(expectExit(await run(profC(), ['pending']), 0).json.pending[0].reason).toMatch(/agent signs/);
+    expect(expectExit(await run(profC(), ['pending']), 0).json.pending[0]).toMatchObject({ reason: 'agent-signs', message: expect.stringMatching(/agent signs/) });
     // A background (workstation) schedule does not run in server mode; the agent does not run in workstation mode.
     expect(expectExit(await run(profC(), ['session', '--background']), 1).json.outcome).toBe('not-allowed');
     expect(JSON.parse(expectExit(await run(profB(), ['agent', '--once']), 1).stdout).error).toMatch(/only in "server" mode/);
 
     const agent = startClerk(['agent', '--interval', '1', '--profile', profC(), '--json']);
     let status = '';
-    for (let i = 0; i < 30 && status !== 'receipt-received'; i++) {
+    for (let i = 0; i < 30 && status !== 'receipt-confirmed'; i++) {
       await new Promise((r) => setTimeout(r, 1000));
       expectExit(await run(profA(), ['session', '--pin-stdin'], pinA), 0);
       status = expectExit(await run(profA(), ['outbox', '--search', 'Акт']), 0).json.items[0].status;
     }
     agent.child.kill('SIGTERM');
     const stopped = await agent.done;
-    expect(status).toBe('receipt-received');
+    expect(status).toBe('receipt-confirmed');
     expect(stopped.code).toBe(0); // stopped cleanly on SIGTERM
     const results = stopped.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(results.some((r) => r.summary.serviceDocumentsSent === 1)).toBe(true);
@@ -202,7 +202,7 @@ describe.skipIf(!hsm.ok)(`exchange between two organizations through the hub ${h
       const pending = expectExit(await run(profB(), ['pending']), 0).json.pending;
       expect(pending).toHaveLength(1);
       expect(pending[0]).toMatchObject({ type: 'receipt', status: 'pending', document: { title: 'Счёт №21' } });
-      expect(pending[0].reason).toMatch(/refused the PIN/);
+      expect(pending[0]).toMatchObject({ reason: 'pin-incorrect', message: expect.stringMatching(/refused the PIN/) });
 
       // A background run never asks for a PIN and never burns a try: it needs the clerk.
       const background = expectExit(await run(profB(), ['session', '--background']), 2).json;
@@ -233,7 +233,8 @@ describe.skipIf(!hsm.ok)(`exchange between two organizations through the hub ${h
       const titles = expectExit(await run(profB(), ['inbox', '--limit', '2']), 0).json.items.map((d: { title: string }) => d.title);
       expect(titles.sort()).toEqual(['Накладная №3', 'Письмо №9']);
       const pending = expectExit(await run(profB(), ['pending']), 0).json.pending;
-      expect(pending.map((p: { reason: string }) => p.reason)).toEqual([expect.stringMatching(/not present/), expect.stringMatching(/not present/)]);
+      const waiting = { reason: 'token-not-present', message: expect.stringMatching(/not present/) };
+      expect(pending).toEqual([expect.objectContaining(waiting), expect.objectContaining(waiting)]);
       // The blobs arrived whole.
       withStore(profB(), (s) => {
         for (const p of pending) expect(sha(readFileSync(s.blobs.pathOf(s.document(p.document.id)!.blobHash)))).toBe(s.document(p.document.id)!.blobHash);

@@ -229,7 +229,9 @@ describe.skipIf(!hsm.ok)(`the exchange session meets faults ${hsm.reason ?? ''}`
     expect(result).toMatchObject({ outcome: 'done', summary: { documentsReceived: 2, serviceDocumentsSigned: 1, serviceDocumentsSent: 1, pending: 1 } });
     const [waiting] = b().store.pendingServiceDocuments();
     expect(waiting).toMatchObject({ status: 'pending', document: { title: 'Не собирается' } });
-    expect(waiting!.pendingReason).toMatch(/cannot make the receipt notice for "Не собирается": the counterparty has no INN/);
+    expect(waiting).toMatchObject({ pendingCode: 'cannot-make', pendingReason: expect.stringMatching(/cannot make the receipt notice for "Не собирается": the counterparty has no INN/) });
+    // The session's result names it with its reason: nothing compares lists before and after.
+    expect(result.items.notSigned).toEqual([{ id: waiting!.id, reason: 'cannot-make', message: waiting!.pendingReason }]);
     expect(inbox(b(), 'Собирается')!.status).toBe('receipt-sent');
   });
 
@@ -244,11 +246,12 @@ describe.skipIf(!hsm.ok)(`the exchange session meets faults ${hsm.reason ?? ''}`
       expect(await session(b(), { signOnly: [] })).toMatchObject({ outcome: 'done', summary: { serviceDocumentsSigned: 0 } });
       const refusedRun = await session(b(), { signOnly: b().store.pendingServiceDocuments().filter((p) => !holds.includes(p.id)).map((p) => p.id) });
       expect(refusedRun.summary).toMatchObject({ serviceDocumentsSigned: 1, serviceDocumentsSent: 0, outboxFailed: 1 });
+      expect(refusedRun.items.refused).toEqual([expect.objectContaining({ itemType: 'service-document', refusal: 'service-document-invalid' })]);
     } finally {
       b().client.postServiceDocumentHook = undefined;
     }
     const refused = b().store.pendingServiceDocuments().find((p) => p.document.title === 'Отклонённое извещение')!;
-    expect(refused.refused).toMatch(/does not match its parent/);
+    expect(refused).toMatchObject({ refused: 'service-document-invalid', pendingCode: 'refused-by-hub', pendingReason: expect.stringMatching(/does not match its parent/) });
     // A plain session does not sign a refused one again on its own (it signs the other, now buildable).
     expect(await session(b())).toMatchObject({ summary: { serviceDocumentsSigned: 1, serviceDocumentsSent: 1 } });
     expect(b().store.pendingServiceDocuments().map((p) => p.id)).toEqual([refused.id]);

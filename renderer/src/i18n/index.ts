@@ -1,9 +1,10 @@
 // Runs in: the renderer (Chromium, sandboxed).
 // Every UI string goes through t(): Russian by default, English switchable.
+import type { Language } from '../../../src/ipc/contract';
 import { en } from './en';
 import { ru } from './ru';
 
-export type Language = 'ru' | 'en';
+export type { Language };
 export type MessageKey = keyof typeof ru;
 
 const dictionaries: Record<Language, Record<MessageKey, string>> = { ru, en };

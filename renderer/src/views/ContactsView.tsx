@@ -50,7 +50,7 @@ export function ContactsView() {
                   <span className={`contact-${c.state}`}>{t(`contacts.state.${c.state}`)}</span>
                 </td>
                 <td>
-                  {c.state === 'invitesMe' && (
+                  {c.state === 'invites-me' && (
                     <div className="actions">
                       <button type="button" onClick={() => act(invoke('contacts:accept', { contactId: c.id }))}>
                         {t('contacts.accept')}

@@ -62,7 +62,7 @@ function Signature({ s }: { s: SignatureCheck }) {
   );
 }
 
-export function DocumentView({ id }: { id: string }) {
+export function DocumentView({ id }: { id: number }) {
   const t = useT();
   const f = useFormat();
   const [detail, setDetail] = useState<DocumentDetail | null>(null);

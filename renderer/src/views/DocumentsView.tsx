@@ -3,7 +3,7 @@
 // screen does.
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
-import type { Box, Contact, DocumentQuery, DocumentRow, DocumentStatus } from '../../../src/ipc/contract';
+import { listStatusesOf, type Contact, type Direction, type DocumentQuery, type DocumentRow, type ListStatus } from '../../../src/ipc/contract';
 import { errorText, invoke } from '../clerk';
 import { useFormat, useT } from '../i18n/use-t';
 import { useClerk } from '../store';
@@ -12,15 +12,10 @@ import { OutboxAdd } from './OutboxAdd';
 export const rowHeight = 36;
 const pageSize = 100;
 
-export const statusesOf: Record<Box, DocumentStatus[]> = {
-  inbox: ['received', 'receiptPending', 'receiptSent', 'clarificationSent', 'signatureInvalid'],
-  outbox: ['draft', 'signed', 'queued', 'sent', 'delivered', 'receiptReceived', 'clarificationRequested', 'failed'],
-};
-
 export type Filters = Pick<DocumentQuery, 'search' | 'counterpartyId' | 'status' | 'from' | 'to'>;
 
 /** Pages of one query, fetched on demand; a new query or a change in main starts afresh. */
-export function usePagedDocuments(box: Box, filters: Filters, revision: number) {
+export function usePagedDocuments(direction: Direction, filters: Filters, revision: number) {
   const [total, setTotal] = useState<number | null>(null);
   const [pages, setPages] = useState<Map<number, DocumentRow[]>>(new Map());
   const [error, setError] = useState<string | null>(null);
@@ -34,7 +29,7 @@ export function usePagedDocuments(box: Box, filters: Filters, revision: number) 
     if (requested.current.has(page)) return;
     requested.current.add(page);
     const mine = generation.current;
-    invoke('documents:list', { box, ...filters, offset: page * pageSize, limit: pageSize }).then(
+    invoke('documents:list', { direction, ...filters, offset: page * pageSize, limit: pageSize }).then(
       (result) => {
         if (mine !== generation.current) return;
         setTotal(result.total);
@@ -51,7 +46,7 @@ export function usePagedDocuments(box: Box, filters: Filters, revision: number) 
     setPages(new Map());
     setError(null);
     load(0);
-  }, [box, key]);
+  }, [direction, key]);
 
   return {
     total,
@@ -84,10 +79,10 @@ function Filter({ caption, children }: { caption: string; children: (id: string)
   );
 }
 
-export function DocumentsView({ box }: { box: Box }) {
+export function DocumentsView({ direction }: { direction: Direction }) {
   const t = useT();
   const f = useFormat();
-  const revision = useClerk((s) => s.revision[box]);
+  const revision = useClerk((s) => s.revision[direction]);
   const contactsRevision = useClerk((s) => s.revision.contacts);
   const [search, setSearch] = useState('');
   const [filters, setFilters] = useState<Omit<Filters, 'search'>>({});
@@ -95,7 +90,7 @@ export function DocumentsView({ box }: { box: Box }) {
   const [adding, setAdding] = useState(false);
   const debouncedSearch = useDebounced(search, 250);
   const query = useMemo<Filters>(() => ({ ...filters, ...(debouncedSearch.trim() ? { search: debouncedSearch.trim() } : {}) }), [filters, debouncedSearch]);
-  const docs = usePagedDocuments(box, query, revision);
+  const docs = usePagedDocuments(direction, query, revision);
 
   useEffect(() => {
     invoke('contacts:list', undefined).then(setContacts, () => setContacts([]));
@@ -105,10 +100,10 @@ export function DocumentsView({ box }: { box: Box }) {
     setFilters((f) => Object.fromEntries(Object.entries({ ...f, ...patch }).filter(([, v]) => v !== undefined && v !== '')));
 
   return (
-    <section className="documents" aria-labelledby={`${box}-title`}>
+    <section className="documents" aria-labelledby={`${direction}-title`}>
       <div className="view-head">
-        <h2 id={`${box}-title`}>{t(box === 'inbox' ? 'nav.inbox' : 'nav.outbox')}</h2>
-        {box === 'outbox' && (
+        <h2 id={`${direction}-title`}>{t(direction === 'in' ? 'nav.inbox' : 'nav.outbox')}</h2>
+        {direction === 'out' && (
           <button type="button" onClick={() => setAdding(true)}>
             {t('docs.add')}
           </button>
@@ -130,9 +125,9 @@ export function DocumentsView({ box }: { box: Box }) {
         </Filter>
         <Filter caption={t('docs.status')}>
           {(id) => (
-            <select id={id} value={filters.status ?? ''} onChange={(e) => set({ status: (e.target.value || undefined) as DocumentStatus | undefined })}>
+            <select id={id} value={filters.status ?? ''} onChange={(e) => set({ status: (e.target.value || undefined) as ListStatus | undefined })}>
               <option value="">{t('docs.any')}</option>
-              {statusesOf[box].map((s) => (
+              {listStatusesOf[direction].map((s) => (
                 <option key={s} value={s}>
                   {t(`status.${s}`)}
                 </option>
@@ -161,13 +156,13 @@ export function DocumentsView({ box }: { box: Box }) {
         </span>
       </div>
       {docs.error && <p role="alert" className="error">{t('common.error', { message: docs.error })}</p>}
-      <DocumentTable box={box} docs={docs} />
+      <DocumentTable direction={direction} docs={docs} />
       {adding && <OutboxAdd contacts={contacts} onClose={() => setAdding(false)} />}
     </section>
   );
 }
 
-function DocumentTable({ box, docs }: { box: Box; docs: ReturnType<typeof usePagedDocuments> }) {
+function DocumentTable({ direction, docs }: { direction: Direction; docs: ReturnType<typeof usePagedDocuments> }) {
   const t = useT();
   const f = useFormat();
   const openDocument = useClerk((s) => s.openDocument);
@@ -186,7 +181,7 @@ function DocumentTable({ box, docs }: { box: Box; docs: ReturnType<typeof usePag
   }, [first, last, docs]);
 
   return (
-    <div className="table" role="table" aria-label={t(box === 'inbox' ? 'nav.inbox' : 'nav.outbox')} aria-rowcount={docs.total ?? 0} aria-busy={docs.busy}>
+    <div className="table" role="table" aria-label={t(direction === 'in' ? 'nav.inbox' : 'nav.outbox')} aria-rowcount={docs.total ?? 0} aria-busy={docs.busy}>
       <div className="row head" role="row">
         {(['date', 'counterparty', 'title', 'file', 'status'] as const).map((c) => (
           <span key={c} role="columnheader" className={`col-${c}`}>

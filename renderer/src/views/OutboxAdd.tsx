@@ -1,7 +1,7 @@
 // Runs in: the renderer. Adding to the outbox: drop or pick files, choose the counterparty
 // from the connected contacts, sign on the token, and send now or with the next session.
 import { useState, type DragEvent, type FormEvent } from 'react';
-import type { Contact } from '../../../src/ipc/contract';
+import { isTokenReason, type Contact } from '../../../src/ipc/contract';
 import { errorText, fileToBase64, invoke } from '../clerk';
 import { useFormat, useT } from '../i18n/use-t';
 import { useClerk } from '../store';
@@ -38,8 +38,8 @@ export function OutboxAdd({ contacts, onClose }: { contacts: Contact[]; onClose:
       const result = await invoke('outbox:add', { title, counterpartyId, files: payload });
       if (result.failed) {
         // Nothing was queued: the dialog stays open with the files, and the token is asked for.
-        setError(t('outbox.add.notSigned', { count: files.length, reason: t(`sign.${result.failed.reason}`) }));
-        if (result.failed.reason === 'tokenNeeded') useClerk.getState().openTokenPrompt(true);
+        setError(t('outbox.add.notSigned', { count: files.length, reason: t(`reason.${result.failed.reason}`) }));
+        if (isTokenReason(result.failed.reason)) useClerk.getState().openTokenPrompt(true);
         return;
       }
       const lines = [t('outbox.add.added', { count: result.queued.length })];

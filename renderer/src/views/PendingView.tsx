@@ -1,7 +1,7 @@
 // Runs in: the renderer. What the document flow still needs from us: service documents to
 // sign, why each waits, with Sign selected and Sign all.
 import { useEffect, useState } from 'react';
-import type { PendingItem, PendingSignArgs } from '../../../src/ipc/contract';
+import { isTokenReason, type PendingItem, type PendingSignArgs } from '../../../src/ipc/contract';
 import { errorText, invoke } from '../clerk';
 import { useFormat, useT } from '../i18n/use-t';
 import { useClerk } from '../store';
@@ -12,7 +12,7 @@ export function PendingView() {
   const revision = useClerk((s) => s.revision.pending);
   const setNotice = useClerk((s) => s.setNotice);
   const [items, setItems] = useState<PendingItem[] | null>(null);
-  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [selected, setSelected] = useState<Set<number>>(new Set());
   const [busy, setBusy] = useState(false);
 
   const reload = () =>
@@ -35,9 +35,9 @@ export function PendingView() {
       const failure = outcome.failed[0];
       setNotice({
         kind: failure ? 'error' : 'info',
-        text: t('pending.done', { signed: outcome.signed.length, failed: outcome.failed.length }) + (failure ? ` (${t(`sign.${failure.reason}`)})` : ''),
+        text: t('pending.done', { signed: outcome.signed.length, failed: outcome.failed.length }) + (failure ? ` (${t(`reason.${failure.reason}`)})` : ''),
       });
-      if (failure?.reason === 'tokenNeeded') useClerk.getState().openTokenPrompt(true);
+      if (failure && isTokenReason(failure.reason)) useClerk.getState().openTokenPrompt(true);
       await reload();
     } catch (e) {
       setNotice({ kind: 'error', text: t('common.error', { message: errorText(e) }) });
@@ -46,7 +46,7 @@ export function PendingView() {
     }
   };
 
-  const toggle = (id: string) =>
+  const toggle = (id: number) =>
     setSelected((s) => {
       const next = new Set(s);
       if (!next.delete(id)) next.add(id);
@@ -100,7 +100,7 @@ export function PendingView() {
                 </td>
                 <td>{item.counterparty}</td>
                 <td>{t(`pending.type.${item.type}`)}</td>
-                <td>{t(`pending.reason.${item.reason}`)}</td>
+                <td>{t(`reason.${item.reason}`)}</td>
                 <td>{f.dateTime(item.since)}</td>
               </tr>
             ))}

@@ -8,7 +8,6 @@ import { useFormat, useT, type T } from '../i18n/use-t';
 import { useClerk } from '../store';
 
 function TriesLeft({ token, t }: { token: TokenStatus; t: T }) {
-  if (token.triesLeft !== null) return <p className="warning">{t('token.triesLeft', { count: token.triesLeft })}</p>;
   if (token.pinFlags.finalTry) return <p className="warning">{t('token.finalTry')}</p>;
   if (token.pinFlags.countLow) return <p className="warning">{t('token.countLow')}</p>;
   return null;

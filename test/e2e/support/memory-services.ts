@@ -10,13 +10,13 @@ import type {
   PendingItem,
   SessionProgress,
   SessionRun,
-  SessionStep,
   SessionTrigger,
   Settings,
   SignOutcome,
   Subscriber,
   TokenStatus,
 } from '../../../src/ipc/contract';
+import { SessionStep } from '../../../src/ipc/contract';
 import type { ClerkServices, SessionReport } from '../../../main/services';
 import { MemoryArchive } from './memory-archive';
 
@@ -48,7 +48,7 @@ function signatureOf(who: typeof ivanova, at: string, valid = true) {
     signedAt: at,
     algorithm: 'ECDSA P-256, SHA-256',
     valid,
-    problems: valid ? [] : (['digestMismatch'] as const).slice(),
+    problems: valid ? [] : (['digest-mismatch'] as const).slice(),
   };
 }
 
@@ -56,8 +56,6 @@ export interface MemoryOptions {
   /** Documents per box made up at start (the benchmark asks for 100,000). */
   generated?: number;
   pin?: string;
-  /** Tries the token reports as a number; null: it only reports flags, as most do. */
-  reportsTries?: boolean;
   mode?: Settings['mode'];
   tokenPresent?: boolean;
   /** Milliseconds per session step, so a live progress bar can be seen. */
@@ -98,22 +96,22 @@ export class MemoryClerk {
     this.tokenState = this.status(options.tokenPresent ? 'present' : 'absent');
     const since = '2026-11-02T09:00:00.000Z';
     this.contacts = [
-      { id: 'c-1', subscriber: counterparties[0]!, state: 'connected', since },
-      { id: 'c-2', subscriber: counterparties[1]!, state: 'connected', since },
-      { id: 'c-3', subscriber: counterparties[2]!, state: 'invitesMe', since },
-      { id: 'c-4', subscriber: counterparties[3]!, state: 'invitedByMe', since },
+      { id: counterparties[0]!.id, subscriber: counterparties[0]!, state: 'connected', since },
+      { id: counterparties[1]!.id, subscriber: counterparties[1]!, state: 'connected', since },
+      { id: counterparties[2]!.id, subscriber: counterparties[2]!, state: 'invites-me', since },
+      { id: counterparties[3]!.id, subscriber: counterparties[3]!, state: 'invited-by-me', since },
     ];
     this.generate(options.generated ?? 0);
   }
 
-  private nextId(prefix: string): string {
+  /** Ids as the store gives them: one sequence for documents, service documents and runs. */
+  private nextId(): number {
     this.seq += 1;
-    return `${prefix}-${this.seq}`;
+    return this.seq;
   }
 
   private status(state: TokenStatus['state']): TokenStatus {
     const present = state !== 'absent' && state !== 'noModule';
-    const reports = this.options.reportsTries ?? false;
     return {
       state,
       ...(present
@@ -122,7 +120,6 @@ export class MemoryClerk {
             owner: { name: ivanova.signer, position: ivanova.position, organization: ivanova.organization, inn: ivanova.inn, validTo: '2027-11-22T00:00:00.000Z' },
           }
         : {}),
-      triesLeft: present && reports ? this.triesLeft : null,
       pinFlags: { countLow: this.triesLeft < 10, finalTry: this.triesLeft === 1, locked: this.triesLeft === 0 },
     };
   }
@@ -143,21 +140,21 @@ export class MemoryClerk {
 
   private generate(count: number): void {
     const start = Date.UTC(2024, 0, 1);
-    const inboxStatuses = ['received', 'receiptSent', 'receiptSent', 'receiptSent', 'clarificationSent'] as const;
-    const outboxStatuses = ['delivered', 'receiptReceived', 'receiptReceived', 'sent', 'clarificationRequested'] as const;
-    for (const box of ['inbox', 'outbox'] as const) {
+    const inboxStatuses = ['received', 'receipt-sent', 'receipt-sent', 'receipt-sent', 'clarification-sent'] as const;
+    const outboxStatuses = ['delivered', 'receipt-confirmed', 'receipt-confirmed', 'sent', 'clarification-requested'] as const;
+    for (const direction of ['in', 'out'] as const) {
       for (let i = 0; i < count; i++) {
         const who = counterparties[i % counterparties.length]!;
         const title = `${titles[i % titles.length]} № ${i + 1}`;
         this.byDate = null;
         this.documents.push({
           row: {
-            id: `${box}-g${i}`,
-            box,
+            id: this.nextId(),
+            direction,
             title,
-            fileName: `${box === 'inbox' ? 'in' : 'out'}_${i + 1}.pdf`,
+            fileName: `${direction}_${i + 1}.pdf`,
             counterparty: who,
-            status: (box === 'inbox' ? inboxStatuses : outboxStatuses)[i % 5]!,
+            status: (direction === 'in' ? inboxStatuses : outboxStatuses)[i % 5]!,
             date: new Date(start + i * 600_000).toISOString(),
             size: 20_000 + (i % 977) * 130,
           },
@@ -170,41 +167,42 @@ export class MemoryClerk {
   }
 
   /** A document as the counterparty sent it, stored as received. */
-  addIncoming(title: string, fileName: string, content: string, from: Subscriber, at = new Date().toISOString()): string {
-    const id = this.nextId('in');
+  addIncoming(title: string, fileName: string, content: string, from: Subscriber, at = new Date().toISOString()): number {
+    const id = this.nextId();
     const mediaType = fileName.endsWith('.xml') ? 'application/xml' : fileName.endsWith('.pdf') ? 'application/pdf' : 'text/plain';
     this.byDate = null;
         this.documents.push({
-      row: { id, box: 'inbox', title, fileName, counterparty: from, status: 'receiptPending', date: at, size: Buffer.byteLength(content) },
+      row: { id, direction: 'in', title, fileName, counterparty: from, status: 'receipt-pending', date: at, size: Buffer.byteLength(content) },
       content: Buffer.from(content),
       mediaType,
       detail: {
         signatures: [signatureOf(petrov, at)],
-        serviceDocuments: [{ id: `${id}-pdotpr`, type: 'sendConfirmation', direction: 'in', status: 'received', date: at, signer: 'Оператор ЭДО' }],
+        serviceDocuments: [{ id: this.nextId(), type: 'send-confirmation', direction: 'in', status: 'received', date: at, signer: 'Оператор ЭДО' }],
       },
     });
-    this.pending.push({ id: `${id}-receipt`, documentId: id, documentTitle: title, counterparty: from.name, type: 'receipt', reason: 'needsSignature', since: at });
+    this.pending.push({ id: this.nextId(), documentId: id, documentTitle: title, counterparty: from.name, type: 'receipt', reason: 'awaiting-signature', since: at });
     return id;
   }
 
-  private signOne(id: string): SignOutcome['failed'][number] | null {
-    if (this.tokenState.state === 'locked') return { id, reason: 'pinLocked' };
-    if (this.tokenState.state !== 'loggedIn') return { id, reason: 'tokenNeeded' };
+  private signOne(id: number): SignOutcome['failed'][number] | null {
+    if (this.tokenState.state === 'locked') return { id, reason: 'pin-locked' };
+    if (this.tokenState.state === 'absent' || this.tokenState.state === 'noModule') return { id, reason: 'token-not-present' };
+    if (this.tokenState.state !== 'loggedIn') return { id, reason: 'pin-required' };
     return null;
   }
 
-  private sign(ids: string[], apply: (id: string) => boolean): SignOutcome {
+  private sign(ids: number[], apply: (id: number) => boolean): SignOutcome {
     const outcome: SignOutcome = { signed: [], failed: [] };
     for (const id of ids) {
       const failure = this.signOne(id);
       if (failure) outcome.failed.push(failure);
       else if (apply(id)) outcome.signed.push(id);
-      else outcome.failed.push({ id, reason: 'notFound' });
+      else outcome.failed.push({ id, reason: 'not-pending' });
     }
     return outcome;
   }
 
-  private find(id: string): StoredDocument {
+  private find(id: number): StoredDocument {
     const doc = this.documents.find((d) => d.row.id === id);
     if (!doc) throw new Error(`No document ${id}`);
     return doc;
@@ -242,7 +240,7 @@ export class MemoryClerk {
           const rows = this.byDate
             .filter(
               ({ row }) =>
-                row.box === q.box &&
+                row.direction === q.direction &&
                 (!q.counterpartyId || row.counterparty.id === q.counterpartyId) &&
                 (!q.status || row.status === q.status) &&
                 (!from || row.date >= from) &&
@@ -262,14 +260,14 @@ export class MemoryClerk {
         add: async ({ title, counterpartyId, files }) => {
           const to = this.contacts.find((c) => c.subscriber.id === counterpartyId && c.state === 'connected');
           if (!to) throw new Error(`${counterpartyId} is not a connected contact`);
-          const failure = this.signOne('');
-          if (failure) return { queued: [], failed: { reason: failure.reason } };
+          const failure = this.signOne(0);
+          if (failure) return { queued: [], failed: { reason: failure.reason === 'pin-locked' ? 'pin-locked' : failure.reason === 'pin-required' ? 'pin-required' : 'token-not-present' } };
           const queued = files.map((file) => {
-            const id = this.nextId('out');
+            const id = this.nextId();
             const content = Buffer.from(file.contentBase64, 'base64');
             this.byDate = null;
             this.documents.push({
-              row: { id, box: 'outbox', title: files.length > 1 ? `${title} (${file.name})` : title, fileName: file.name, counterparty: to.subscriber, status: 'queued', date: new Date().toISOString(), size: content.length },
+              row: { id, direction: 'out', title: files.length > 1 ? `${title} (${file.name})` : title, fileName: file.name, counterparty: to.subscriber, status: 'queued', date: new Date().toISOString(), size: content.length },
               content,
               mediaType: file.name.endsWith('.pdf') ? 'application/pdf' : file.name.endsWith('.xml') ? 'application/xml' : 'text/plain',
               detail: { signatures: [signatureOf(ivanova, new Date().toISOString())], serviceDocuments: [] },
@@ -288,8 +286,8 @@ export class MemoryClerk {
             if (!item) return false;
             this.pending = this.pending.filter((p) => p !== item);
             const doc = this.find(item.documentId);
-            doc.row.status = 'receiptSent';
-            doc.detail.serviceDocuments.push({ id: `${id}-sent`, type: 'receipt', direction: 'out', status: 'sent', date: new Date().toISOString(), signer: ivanova.signer });
+            doc.row.status = 'receipt-sent';
+            doc.detail.serviceDocuments.push({ id, type: 'receipt', direction: 'out', status: 'sent', date: new Date().toISOString(), signer: ivanova.signer });
             return true;
           });
         },
@@ -299,7 +297,7 @@ export class MemoryClerk {
         invite: async (subscriberId) => {
           const subscriber = [...counterparties, { id: 'sub-romashka-2', name: 'ООО "Ромашка-2"', inn: '7709876543' }].find((s) => s.id === subscriberId);
           if (!subscriber) throw new Error(`No subscriber ${subscriberId}`);
-          const contact: Contact = { id: this.nextId('c'), subscriber, state: 'invitedByMe', since: new Date().toISOString() };
+          const contact: Contact = { id: subscriber.id, subscriber, state: 'invited-by-me', since: new Date().toISOString() };
           this.contacts.push(contact);
           return contact;
         },
@@ -315,10 +313,9 @@ export class MemoryClerk {
           this.sessionsRun += 1;
           const startedAt = new Date().toISOString();
           const entries: SessionRun['entries'] = [];
-          const steps: SessionStep[] = ['authenticate', 'subscribers', 'contacts', 'send', 'receive', 'serviceDocuments', 'archive'];
-          let sent = 0;
-          const received: string[] = [];
-          let signed = 0;
+          const steps = SessionStep.options;
+          const items: SessionReport['items'] = { received: [], sent: [], signed: [], serviceDocumentsSent: [], notSigned: [], refused: [] };
+          const receivedTitles: string[] = [];
           const failure = this.failNext;
           this.failNext = null;
           for (const [i, step] of steps.entries()) {
@@ -328,42 +325,43 @@ export class MemoryClerk {
               entries.push({ at: new Date().toISOString(), level: 'error', step, message: failure });
               break;
             }
-            if (step === 'send') {
-              for (const d of this.documents.filter((x) => x.row.box === 'outbox' && x.row.status === 'queued')) {
+            if (step === 'outbox') {
+              for (const d of this.documents.filter((x) => x.row.direction === 'out' && x.row.status === 'queued')) {
                 d.row.status = 'delivered';
-                d.detail.serviceDocuments.push({ id: `${d.row.id}-pdotpr`, type: 'sendConfirmation', direction: 'in', status: 'received', date: new Date().toISOString(), signer: 'Оператор ЭДО' });
-                sent += 1;
+                d.detail.serviceDocuments.push({ id: this.nextId(), type: 'send-confirmation', direction: 'in', status: 'received', date: new Date().toISOString(), signer: 'Оператор ЭДО' });
+                items.sent.push(d.row.id);
               }
-              entries.push({ at: new Date().toISOString(), level: 'info', step, message: `Отправлено документов: ${sent}` });
+              entries.push({ at: new Date().toISOString(), level: 'info', step, message: `Отправлено документов: ${items.sent.length}` });
             }
-            if (step === 'receive') {
+            if (step === 'events') {
               for (const m of this.incoming.splice(0)) {
-                this.addIncoming(m.title, m.fileName, m.content, m.from);
-                received.push(m.title);
+                items.received.push(this.addIncoming(m.title, m.fileName, m.content, m.from));
+                receivedTitles.push(m.title);
               }
-              entries.push({ at: new Date().toISOString(), level: 'info', step, message: `Получено документов: ${received.length}` });
+              entries.push({ at: new Date().toISOString(), level: 'info', step, message: `Получено документов: ${items.received.length}` });
             }
-            if (step === 'serviceDocuments' && this.tokenState.state === 'loggedIn' && this.settingsValue.mode === 'workstation') {
+            if (step === 'service-documents' && this.tokenState.state === 'loggedIn' && this.settingsValue.mode === 'workstation') {
               const r = await this.services().pending.sign({ all: true }).catch(() => ({ signed: [] }));
-              signed = r.signed.length;
+              items.signed.push(...r.signed);
             }
           }
-          const tokenNeeded = !failure && this.pending.length > 0 && this.tokenState.state !== 'loggedIn';
+          const clerkNeeded = !failure && this.pending.length > 0 && this.tokenState.state !== 'loggedIn' ? ('pin-required' as const) : null;
           const summary = {
-            id: this.nextId('run'),
+            id: this.nextId(),
             trigger,
             startedAt,
             finishedAt: new Date().toISOString(),
-            outcome: failure ? ('failed' as const) : tokenNeeded ? ('needsClerk' as const) : ('ok' as const),
-            received: received.length,
-            sent,
-            signed,
+            outcome: failure ? ('error' as const) : clerkNeeded ? ('needs-clerk' as const) : ('done' as const),
+            received: items.received.length,
+            sent: items.sent.length,
+            signed: items.signed.length,
             pending: this.pending.length,
+            clerkNeeded,
             ...(failure ? { error: failure } : {}),
           };
-          onProgress({ step: 'archive', done: steps.length, total: steps.length, percent: 100 });
+          onProgress({ step: 'finish', done: steps.length, total: steps.length, percent: 100 });
           this.runs.unshift({ ...summary, entries });
-          return { summary, receivedTitles: received, tokenNeeded };
+          return { summary, items, receivedTitles };
         },
         log: async (limit) => this.runs.slice(0, limit),
         last: async () => this.runs[0] ?? null,

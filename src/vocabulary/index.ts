@@ -1,0 +1,135 @@
+// The clerk's vocabulary, once: every status, step, outcome, reason and mode the store keeps,
+// the session reports, the IPC contract carries and the renderer labels (its i18n keys are
+// these values). The ideas the hub shares come from src/protocol as they are. Pure zod, no
+// Node: the renderer's bundle takes it through src/ipc.
+import { z } from 'zod';
+import { ContactState, OperatingMode } from '../protocol/directory';
+import { DocumentStatus as HubDocumentStatus, ServiceDocumentType as HubServiceDocumentType } from '../protocol/documents';
+
+export { ContactState, OperatingMode };
+
+/** A document we sent (out) or received (in). */
+export const Direction = z.enum(['in', 'out']);
+export type Direction = z.infer<typeof Direction>;
+
+/**
+ * Where a document stands, as the store keeps it. Outgoing: queued → the hub's statuses (sent,
+ * delivered, receipt-confirmed, clarification-requested), or rejected by the hub. Incoming:
+ * received → receipt-sent (→ clarification-sent).
+ */
+export const DocumentStatus = z.enum([
+  'queued',
+  'rejected',
+  ...HubDocumentStatus.options,
+  'received',
+  'receipt-sent',
+  'clarification-sent',
+]);
+export type DocumentStatus = z.infer<typeof DocumentStatus>;
+
+/**
+ * A document's status as the lists show and filter it: the stored one, or, for a received
+ * document, what its service documents say (its signature does not verify; its receipt notice
+ * waits). The store's query computes it, so filters, counts and pages agree.
+ */
+export const ListStatus = z.enum([...DocumentStatus.options, 'receipt-pending', 'signature-invalid']);
+export type ListStatus = z.infer<typeof ListStatus>;
+
+/** The statuses a list of each direction can show: the order of its filter. */
+export const listStatusesOf: Record<Direction, readonly ListStatus[]> = {
+  in: ['received', 'receipt-pending', 'receipt-sent', 'clarification-sent', 'signature-invalid'],
+  out: ['queued', 'sent', 'delivered', 'receipt-confirmed', 'clarification-requested', 'rejected'],
+};
+
+/** What a signature check found wrong (the codes of src/crypto's verification). */
+export const SignatureProblem = z.enum([
+  'malformed',
+  'digest-mismatch',
+  'bad-signature',
+  'no-signer-certificate',
+  'untrusted-chain',
+  'expired',
+  'not-yet-valid',
+  'unsupported-algorithm',
+]);
+export type SignatureProblem = z.infer<typeof SignatureProblem>;
+
+export const SignatureState = z.enum(['unverified', 'valid', 'invalid']);
+export type SignatureState = z.infer<typeof SignatureState>;
+
+/** The hub's service documents plus the operator's confirmation of the send date (ПДОТПР). */
+export const ServiceDocumentType = z.enum([...HubServiceDocumentType.options, 'send-confirmation']);
+export type ServiceDocumentType = z.infer<typeof ServiceDocumentType>;
+
+/** Ours: pending (to sign) → signed (to send) → sent; theirs: received. */
+export const ServiceDocumentStatus = z.enum(['pending', 'signed', 'sent', 'received']);
+export type ServiceDocumentStatus = z.infer<typeof ServiceDocumentStatus>;
+
+/** The steps of an exchange session, in their order. */
+export const SessionStep = z.enum(['authenticate', 'subscribers', 'contacts', 'outbox', 'events', 'service-documents', 'finish']);
+export type SessionStep = z.infer<typeof SessionStep>;
+
+/**
+ * Why a session runs. agent: the unattended agent on a server; manual and send: the clerk asked
+ * (a button, `edo-clerk session`); the rest are the desktop's background reasons.
+ */
+export const SessionTrigger = z.enum(['manual', 'send', 'schedule', 'resume', 'online', 'token-inserted', 'agent']);
+export type SessionTrigger = z.infer<typeof SessionTrigger>;
+
+/** running (or its process died: interrupted), done, needs the clerk, failed, or refused by the operating mode. */
+export const SessionOutcome = z.enum(['running', 'done', 'needs-clerk', 'error', 'not-allowed', 'interrupted']);
+export type SessionOutcome = z.infer<typeof SessionOutcome>;
+
+export const LogLevel = z.enum(['info', 'warn', 'error']);
+export type LogLevel = z.infer<typeof LogLevel>;
+
+/** Ids the local store gives documents, service documents and session runs. */
+export const LocalId = z.number().int().positive();
+export type LocalId = z.infer<typeof LocalId>;
+
+/**
+ * Why the clerk is needed: the signing key or the login cannot be used without them (the codes
+ * of src/token's errors and the software key's). Background runs stop signing on these and
+ * never retry a PIN.
+ */
+export const ClerkNeededReason = z.enum([
+  'password-missing',
+  'password-incorrect',
+  'key-file-not-found',
+  'token-not-present',
+  'token-removed',
+  'pin-incorrect',
+  'pin-locked',
+  'pin-required',
+  'pin-cancelled',
+  'key-not-found',
+  'certificate-not-found',
+]);
+export type ClerkNeededReason = z.infer<typeof ClerkNeededReason>;
+
+/** The reasons the clerk answers at the token (plug it in, log in): the app opens its prompt. */
+const tokenReasons: ReadonlySet<string> = new Set<ClerkNeededReason>(['token-not-present', 'token-removed', 'pin-incorrect', 'pin-locked', 'pin-required', 'pin-cancelled']);
+
+export function isTokenReason(reason: string): boolean {
+  return tokenReasons.has(reason);
+}
+
+/**
+ * Why a service document of ours waits, stored beside it: for a signature (nothing wrong), for
+ * the agent (operating mode "server" signs there), for a signing key this profile lacks, for
+ * the clerk (a ClerkNeededReason), because its file could not be made, because the hub refused
+ * the signed one, or because it cannot be sent from here.
+ */
+export const PendingReason = z.enum([
+  'awaiting-signature',
+  'agent-signs',
+  'no-signing-key',
+  'cannot-make',
+  'refused-by-hub',
+  'unsendable',
+  ...ClerkNeededReason.options,
+]);
+export type PendingReason = z.infer<typeof PendingReason>;
+
+/** The outcomes the clerk sees as a failed session. */
+export const failedOutcomes: ReadonlySet<SessionOutcome> = new Set(['error', 'interrupted', 'not-allowed']);

@@ -1,0 +1,93 @@
+// Inbox and Outbox as the clerk sees them: pages of documents (the store's query computes the
+// list status, so filters, counts and pages agree), and one document opened with its preview,
+// its signatures checked now and its service documents.
+import { verifyDetached } from '../crypto/cms';
+import type { DocumentDetail, DocumentPage, DocumentQuery, DocumentRow, Subscriber } from '../ipc/contract';
+import type { ClerkStore, DocumentRow as StoredDocument } from '../store';
+
+/** Largest file shown in the document view; bigger ones are opened from the archive instead. */
+const previewLimit = 20 * 1024 * 1024;
+
+export function subscriberOf(store: ClerkStore, id: string, name?: string): Subscriber {
+  const found = store.subscriber(id);
+  return { id, name: found?.name ?? name ?? id, inn: found?.inn ?? '', ...(found?.kpp ? { kpp: found.kpp } : {}) };
+}
+
+export function rowOf(store: ClerkStore, d: StoredDocument): DocumentRow {
+  return {
+    id: d.id,
+    direction: d.direction,
+    title: d.title,
+    fileName: d.fileName,
+    counterparty: subscriberOf(store, d.counterpartyId, d.counterpartyName),
+    status: d.listStatus,
+    date: d.sentAt ?? d.receivedAt ?? d.createdAt,
+    size: d.size,
+  };
+}
+
+export function listDocuments(store: ClerkStore, q: DocumentQuery): DocumentPage {
+  const page = store.listDocuments({
+    direction: q.direction,
+    search: q.search,
+    counterpartyId: q.counterpartyId,
+    status: q.status,
+    from: q.from ? `${q.from}T00:00:00.000Z` : undefined,
+    to: q.to ? `${q.to}T23:59:59.999Z` : undefined,
+    limit: q.limit,
+    offset: q.offset,
+  });
+  return { total: page.total, offset: q.offset, rows: page.items.map((d) => rowOf(store, d)) };
+}
+
+function previewKind(fileName: string): { kind: DocumentDetail['preview']['kind']; mediaType: string } {
+  const ext = fileName.toLowerCase().split('.').pop() ?? '';
+  if (ext === 'pdf') return { kind: 'pdf', mediaType: 'application/pdf' };
+  if (['png', 'jpg', 'jpeg', 'gif', 'webp'].includes(ext)) return { kind: 'image', mediaType: `image/${ext === 'jpg' ? 'jpeg' : ext}` };
+  if (ext === 'xml') return { kind: 'xml', mediaType: 'application/xml' };
+  if (['txt', 'csv', 'json'].includes(ext)) return { kind: 'text', mediaType: 'text/plain' };
+  return { kind: 'none', mediaType: 'application/octet-stream' };
+}
+
+export async function openDocument(store: ClerkStore, id: number, trustedRoots: Buffer[]): Promise<DocumentDetail> {
+  const d = store.document(id);
+  if (!d) throw new Error(`No document ${id}`);
+  const { kind, mediaType } = previewKind(d.fileName);
+  const size = store.blobs.has(d.blobHash) ? store.blobs.size(d.blobHash) : 0;
+  const tooLarge = size > previewLimit;
+  const content = { path: store.blobs.pathOf(d.blobHash) };
+  // As the session does: at the operator's send time, so a backdated signingTime cannot
+  // revive an expired certificate; a document not sent yet is judged now.
+  const at = d.sentAt ? new Date(d.sentAt) : new Date();
+  const signatures = await Promise.all(
+    store.signatures(d.id).map(async (stored) => {
+      const r = await verifyDetached(stored.cms, content, { trustedRoots, at });
+      return {
+        signer: r.signer?.commonName ?? stored.signer ?? '',
+        position: r.signer?.position,
+        organization: r.signer?.organization ?? '',
+        inn: r.signer?.orgInn,
+        certificateSerial: r.signer?.serialNumber ?? '',
+        issuer: r.signer?.issuer ?? '',
+        signedAt: r.signingTime?.toISOString() ?? stored.signingTime ?? null,
+        algorithm: r.algorithm ?? '',
+        valid: r.valid,
+        problems: [...new Set(r.problems.map((p) => p.code))],
+      };
+    }),
+  );
+  return {
+    document: rowOf(store, d),
+    mediaType,
+    preview: { kind, tooLarge, ...(kind !== 'none' && !tooLarge && size > 0 ? { contentBase64: store.blobs.read(d.blobHash).toString('base64') } : {}) },
+    signatures,
+    serviceDocuments: store.serviceDocumentsOf(d.id).map((sd) => ({
+      id: sd.id,
+      type: sd.type,
+      direction: sd.direction,
+      status: sd.status,
+      date: sd.updatedAt,
+      ...(sd.text ? { text: sd.text } : {}),
+    })),
+  };
+}

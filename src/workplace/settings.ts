@@ -1,0 +1,52 @@
+// The profile's settings as the clerk's Settings view shows and changes them. Secrets are only
+// named here (whether the keychain holds them), never read.
+import type { Settings, SettingsPatch } from '../ipc/contract';
+import type { ProfileSettings, ProfileSettingsFile, ProfileSettingsInput } from '../settings/settings';
+
+/** A profile with no settings yet: nothing is set up, nothing runs in the background. */
+const unconfigured: Omit<Settings, 'secrets'> = {
+  serverUrl: '',
+  mode: 'workstation',
+  scheduleMinutes: 15,
+  tokenModules: [],
+  language: 'ru',
+  startAtLogin: true,
+  login: '',
+};
+
+export function settingsOf(p: ProfileSettings | undefined, secrets: Settings['secrets']): Settings {
+  if (!p) return { ...unconfigured, secrets };
+  return {
+    serverUrl: p.serverUrl,
+    mode: p.mode,
+    scheduleMinutes: p.scheduleMinutes,
+    tokenModules: p.modulePaths,
+    language: p.language === 'en' ? 'en' : 'ru',
+    startAtLogin: p.startAtLogin,
+    login: p.auth.method === 'password' ? p.auth.login : '',
+    secrets,
+  };
+}
+
+/**
+ * Writes the clerk's change; the first one creates the profile's settings (and names the
+ * missing server URL when there is none). Returns whether the server's origin changed: the
+ * kept service password was the old server's and must not go to another one.
+ */
+export function applySettings(file: ProfileSettingsFile, patch: SettingsPatch): { serverChanged: boolean } {
+  const change: Partial<ProfileSettingsInput> = {
+    ...(patch.serverUrl !== undefined ? { serverUrl: patch.serverUrl } : {}),
+    ...(patch.scheduleMinutes !== undefined ? { scheduleMinutes: patch.scheduleMinutes } : {}),
+    ...(patch.tokenModules !== undefined ? { modulePaths: patch.tokenModules } : {}),
+    ...(patch.language !== undefined ? { language: patch.language } : {}),
+    ...(patch.startAtLogin !== undefined ? { startAtLogin: patch.startAtLogin } : {}),
+    ...(patch.login !== undefined ? { auth: patch.login ? { method: 'password' as const, login: patch.login } : { method: 'certificate' as const } } : {}),
+  };
+  if (!file.exists()) {
+    file.write(change as ProfileSettingsInput);
+    return { serverChanged: false };
+  }
+  const before = new URL(file.read().serverUrl).origin;
+  file.update(change);
+  return { serverChanged: new URL(file.read().serverUrl).origin !== before };
+}
