@@ -146,7 +146,7 @@ test.describe('the clerk UI', () => {
     await shot(page, 'pending');
     await page.getByRole('button', { name: 'Подписать все' }).click();
     // Not logged in: nothing is signed, and the prompt asks for the token.
-    await expect(page.getByRole('alert').filter({ hasText: 'Подписано: 0, не удалось: 1 (нужен токен)' })).toBeVisible();
+    await expect(page.getByRole('alert').filter({ hasText: 'Подписано: 0, не удалось: 1 (нужно войти в токен)' })).toBeVisible();
     await logIn(page);
     await page.getByRole('checkbox', { name: 'Выбрать Счёт-фактура № 42' }).check();
     await page.getByRole('button', { name: 'Подписать выбранные (1)' }).click();
