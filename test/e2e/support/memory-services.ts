@@ -236,7 +236,8 @@ export class MemoryClerk {
           const search = q.search?.toLocaleLowerCase('ru');
           const from = q.from ? `${q.from}T00:00:00.000Z` : undefined;
           const to = q.to ? `${q.to}T23:59:59.999Z` : undefined;
-          this.byDate ??= [...this.documents].sort((a, b) => (a.row.date < b.row.date ? 1 : a.row.date > b.row.date ? -1 : 0));
+          // Newest first, the later id first on the same instant: the store's order.
+          this.byDate ??= [...this.documents].sort((a, b) => (a.row.date < b.row.date ? 1 : a.row.date > b.row.date ? -1 : b.row.id - a.row.id));
           const rows = this.byDate
             .filter(
               ({ row }) =>
