@@ -5,7 +5,7 @@
 import { failedOutcomes, isTokenReason, type Language, type SessionSummary, type TokenState, type TokenStatus, type View } from '../src/ipc/contract';
 import { createDispatcher, createHandlers, EventHub, sessionState, type Dispatch, type Platform } from './handlers';
 import { mainText } from './i18n';
-import { ExchangeScheduler, type Timers } from './scheduler';
+import { ExchangeScheduler, type Timers } from '../src/exchange/scheduler';
 import type { ClerkServices, SessionReport } from './services';
 
 export type TrayState = 'idle' | 'exchanging' | 'attention' | 'offline' | 'error';

@@ -17,7 +17,7 @@ import {
 } from '../src/ipc/contract';
 import { knownModulePaths } from '../src/token/module-paths';
 import { createArchiveHandlers } from './archive-handlers';
-import type { ExchangeScheduler, TriggerResult } from './scheduler';
+import type { ExchangeScheduler, TriggerResult } from '../src/exchange/scheduler';
 import type { ClerkServices } from './services';
 
 /** The operating system's part, replaced in tests. */

@@ -23,7 +23,8 @@ import type {
   TokenLoginResult,
   TokenStatus,
 } from '../src/ipc/contract';
-import type { SessionItems } from '../src/exchange/session';
+import type { SessionReport } from '../src/workplace/sessions';
+export type { SessionReport };
 import type { ArchiveService, OrganizationService } from './archive-services';
 
 export interface TokenService {
@@ -65,13 +66,6 @@ export interface ContactService {
   searchSubscribers(query: string): Promise<Subscriber[]>;
 }
 
-/** What one exchange session reports back: its summary, and what it did item by item. */
-export interface SessionReport {
-  summary: SessionSummary;
-  items: SessionItems;
-  /** Titles of documents received in this session, for the notification. */
-  receivedTitles: string[];
-}
 
 export interface SessionService {
   /** Runs one exchange session; the core itself refuses a second one per profile. `signOnly`: sign exactly these pending service documents (the clerk's selection), no others. */

@@ -23,6 +23,11 @@ function kindOf(trigger: SessionTrigger): 'agent' | 'schedule' | 'manual' {
   return trigger === 'manual' || trigger === 'send' ? 'manual' : 'schedule';
 }
 
+/** The clerk asked for this run (it runs even while background exchange is paused). */
+export function onDemand(trigger: SessionTrigger): boolean {
+  return kindOf(trigger) === 'manual';
+}
+
 export function sessionPolicy(mode: OperatingMode, trigger: SessionTrigger): SessionPolicy {
   switch (kindOf(trigger)) {
     case 'agent':

@@ -1,9 +1,17 @@
 // Exchange sessions as the clerk's log shows them: each run's summary (from what the session
 // stored when it finished) and its log lines.
 import type { SessionProgress, SessionRun, SessionSummary } from '../ipc/contract';
-import type { ClerkNeeded, SessionProgress as CoreProgress, SessionResult, SessionSummary as SessionCounts } from '../exchange/session';
+import type { ClerkNeeded, SessionItems, SessionProgress as CoreProgress, SessionResult, SessionSummary as SessionCounts } from '../exchange/session';
 import type { ClerkStore, SessionRunRow } from '../store';
 import { SessionStep, type SessionTrigger } from '../vocabulary';
+
+/** What one exchange session reports back to the app: its summary, and what it did item by item. */
+export interface SessionReport {
+  summary: SessionSummary;
+  items: SessionItems;
+  /** Titles of documents received in this session, for the notification. */
+  receivedTitles: string[];
+}
 
 /** What a finished session stores as its summary (src/exchange/session's run()). */
 type StoredSummary = Partial<SessionCounts> & { clerkNeeded?: ClerkNeeded; error?: string };

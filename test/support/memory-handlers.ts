@@ -2,7 +2,7 @@
 // test/e2e/support/memory-services.ts, or the real ones over a profile), for the tests that call
 // handlers directly. Its scheduler is never started: a test runs sessions by invoking the channels.
 import { createHandlers, EventHub, type Handlers, type Platform } from '../../main/handlers';
-import { ExchangeScheduler } from '../../main/scheduler';
+import { ExchangeScheduler } from '../../src/exchange/scheduler';
 import type { ClerkServices } from '../../main/services';
 import type { MemoryClerk } from '../e2e/support/memory-services';
 

@@ -1,10 +1,13 @@
-// Runs in: the Electron main process. When exchange sessions run: every N minutes in
+// Runs in: the Electron main process (plain Node: no Electron here), beside the operating
+// modes' policy (./policy) it answers to. When exchange sessions run: every N minutes in
 // workstation mode, on resume from sleep, when the network comes back, when the token is
 // inserted, and when the clerk asks. Never two at once: a trigger during a run either joins a
 // single follow-up run (the clerk's own requests) or is dropped (background ones: the running
 // session already does their work).
-import type { OperatingMode, SessionProgress, SessionSummary, SessionTrigger } from '../src/ipc/contract';
-import type { SessionReport } from './services';
+import type { SessionProgress, SessionSummary } from '../ipc/contract';
+import type { OperatingMode, SessionTrigger } from '../vocabulary';
+import type { SessionReport } from '../workplace/sessions';
+import { onDemand } from './policy';
 
 export type TriggerResult =
   | { started: true }
@@ -34,8 +37,6 @@ export interface SchedulerState {
   last: SessionSummary | null;
   nextRunAt: Date | null;
 }
-
-const clerkTriggers: ReadonlySet<SessionTrigger> = new Set(['manual', 'send']);
 
 export class ExchangeScheduler {
   private current: Promise<void> | null = null;
@@ -68,7 +69,7 @@ export class ExchangeScheduler {
 
   /** Asks for a session. The clerk's triggers run even when background exchange is paused. */
   async trigger(trigger: SessionTrigger): Promise<TriggerResult> {
-    const byClerk = clerkTriggers.has(trigger);
+    const byClerk = onDemand(trigger);
     if (!byClerk) {
       if (this.paused || this.stopped) return { started: false, reason: 'paused' };
       if ((await this.deps.mode()) !== 'workstation') return { started: false, reason: 'notWorkstation' };

@@ -2,9 +2,9 @@
 // The scheduler never runs two sessions at once, whoever asks; it runs on schedule only in
 // workstation mode and not while paused; the clerk's own requests are never lost.
 import { describe, expect, it, vi } from 'vitest';
-import type { OperatingMode, SessionTrigger } from '../src/ipc/contract';
+import type { OperatingMode, SessionTrigger } from '../vocabulary';
+import type { SessionReport } from '../workplace/sessions';
 import { ExchangeScheduler, type Timers } from './scheduler';
-import type { SessionReport } from './services';
 
 /** A session the test finishes by hand, counting how many run at once. */
 function harness(mode: OperatingMode = 'workstation', onReport?: (r: SessionReport) => void) {
