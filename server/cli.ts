@@ -24,12 +24,14 @@ Commands:
   serve --data DIR [--host 127.0.0.1] [--port 8480] [--max-blob-size BYTES] [--token-ttl SECONDS]
         [--public-origin URL] [--smtp-host HOST --smtp-port PORT --smtp-from ADDRESS]
         [--operator-key ecdsa-p256|gost2012-256]
+        [--crl-folder DIR] [--ocsp-proxy URL]
                                    run the hub (port 0 picks a free port; the URL is printed);
                                    one hub per data directory; certificate logins are signed
                                    for its listening address, or for --public-origin (behind a
                                    proxy); archive notices go out by e-mail only with --smtp-host;
                                    with --database, several instances may serve at once; the
-                                   operator key's kind (default ecdsa-p256) is fixed at first start
+                                   operator key's kind (default ecdsa-p256) is fixed at first start;
+                                   certificate status from a CRL folder or an OCSP proxy on closed networks
   migrate                          apply the database schema's missing migrations (serve does too)
   org add --name NAME --inn INN [--kpp KPP] [--mode server|workstation|manual]
                                    register an organization (subscriber); KPP is required for a 10-digit INN
@@ -137,6 +139,8 @@ async function serve(args: string[]): Promise<number> {
     'smtp-port': { type: 'string' },
     'smtp-from': { type: 'string' },
     'operator-key': { type: 'string' },
+    'crl-folder': { type: 'string' },
+    'ocsp-proxy': { type: 'string' },
   });
   const operatorKey = o.string('operator-key');
   if (operatorKey !== undefined && !(operatorKeyKinds as readonly string[]).includes(operatorKey)) {
@@ -192,6 +196,7 @@ async function serve(args: string[]): Promise<number> {
   if (abandoned) logger.warn({ abandoned }, 'released idempotency claims left pending by the previous run');
   const { app } = createHub({ ...data, settings: org.settings, archive: org.archive, version: version(), logger, tokenTtlSeconds: integer(o.string('token-ttl'), 'token-ttl', 3600, 1),
     ...(publicOrigin ? { publicOrigins: [publicOrigin] } : {}),
+    revocation: { crlFolder: o.string('crl-folder'), ocspProxy: o.string('ocsp-proxy') },
   });
   const closeData = async () => {
     await org.close();

@@ -2,6 +2,7 @@
 // One structured log line per request, with its id; graceful close wakes every long poll.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { RevocationChecker, type RevocationSettings } from '../src/crypto/revocation';
 import { loginOrigin } from '../src/protocol';
 import type { ArchiveLog } from './archive/log';
 import type { BlobFiles } from './blobs';
@@ -40,6 +41,10 @@ export interface HubOptions {
   now?: () => Date;
   /** Origins clients reach the hub at besides its listening address (a proxy's https://hub.example:443). */
   publicOrigins?: string[];
+  /** Where certificate status comes from (a CRL folder, an OCSP proxy) for closed networks. */
+  revocation?: RevocationSettings;
+  /** Accepted signatures extended to CAdES-T / X Long Type 1 (default true; off only to measure it). */
+  longTermSignatures?: boolean;
 }
 
 export interface HubContext extends HttpContext {
@@ -54,6 +59,9 @@ export interface HubContext extends HttpContext {
   challengeTtlMs: number;
   /** Normalized by loginOrigin: what certificate logins may be signed for, besides the listening address. */
   publicOrigins: string[];
+  /** One per hub: its CRL cache is shared by every acceptance. */
+  revocation: RevocationChecker;
+  longTermSignatures: boolean;
 }
 
 export function createHub(options: HubOptions): { app: FastifyInstance; context: HubContext } {
@@ -71,6 +79,8 @@ export function createHub(options: HubOptions): { app: FastifyInstance; context:
     now: options.now ?? (() => new Date()),
     validateResponses: options.validateResponses ?? true,
     publicOrigins: (options.publicOrigins ?? []).map(loginOrigin),
+    revocation: new RevocationChecker(options.revocation),
+    longTermSignatures: options.longTermSignatures ?? true,
     revokedReason: (user) => revokedInformationSystem(options.settings, user),
     callerOf: (req) => authenticate(context, req),
   };

@@ -2,10 +2,12 @@
 // the signer's membership of the sending organization and the certificate's validity, then
 // confirms the send date with its own signed ПДОТПР to both sides. Service documents (ИОП,
 // УОУ) from the recipient are checked against the format, their signature and their parent.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { extendToLongTerm } from '../../src/crypto/cades';
 import { certificateFingerprint } from '../../src/crypto/certificates';
+import { readSignedData } from '../../src/crypto/signed-data';
 import { signDetached, verifyDetached, type ContentSource, type VerificationResult } from '../../src/crypto/cms';
 import { buildSendConfirmation, FormatError, parseServiceDocument, type Participant, type ReferencedFile } from '../../src/formats';
 import type { ArchiveReceipt, Document, DocumentStatus, ServiceDocument } from '../../src/protocol';
@@ -62,7 +64,7 @@ async function checkSignature(
   content: ContentSource,
   subscriber: SubscriberRecord,
   what: string,
-): Promise<{ signer: NonNullable<VerificationResult['signer']>; user: UserRecord }> {
+): Promise<{ signer: NonNullable<VerificationResult['signer']>; user: UserRecord; chain: Buffer[] }> {
   const result = await verifyDetached(signature, content, { trustedRoots: await trustedRoots(ctx), at: ctx.now() });
   if (!result.valid || !result.signer) {
     throw new HubError('document-signature-invalid', `The signature of ${what} is not valid: ${result.problems.map((p) => p.message).join('; ') || 'it does not verify'}`);
@@ -71,7 +73,51 @@ async function checkSignature(
   if (user?.subscriberId !== subscriber.id) {
     throw new HubError('signer-not-member', `${result.signer.commonName} (certificate ${result.signer.serialNumber}) who signed ${what} is not a registered user of ${subscriber.name}`);
   }
-  return { signer: result.signer, user };
+  return { signer: result.signer, user, chain: result.chain ?? [] };
+}
+
+const sha256Oid = '2.16.840.1.101.3.4.2.1';
+
+/** The same signature, whatever unsigned attributes (time-stamps, evidence) the hub added: same signed attributes, same value. */
+function sameSignature(a: Buffer, b: Buffer): boolean {
+  if (a.equals(b)) return true;
+  try {
+    const [x, y] = [readSignedData(a), readSignedData(b)];
+    return x.signedAttributes.equals(y.signedAttributes) && x.signerInfo.signature.equals(y.signerInfo.signature);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The accepted signature as the hub stores and delivers it: stamped by the operator's TSA
+ * (CAdES-T) and, with every certificate's status good at that time, CAdES-X Long Type 1. A
+ * signer revoked by then is refused; a status that cannot be established leaves CAdES-T,
+ * logged, for the recipients' sessions to check again.
+ */
+async function longTermSignature(ctx: HubContext, signature: Buffer, chain: Buffer[], what: string, log: FastifyBaseLogger): Promise<Buffer> {
+  if (!ctx.longTermSignatures) return signature;
+  const { authority } = ctx.operator.tsa;
+  const result = await extendToLongTerm(signature, chain, {
+    timestamp: async (data) => authority.stamp(createHash('sha256').update(data).digest(), sha256Oid),
+    revocation: ctx.revocation,
+    trustedRoots: await trustedRoots(ctx),
+    tsaRoots: [ctx.operator.certificate],
+  }).catch((e: unknown) => {
+    throw new HubError('document-signature-invalid', `The signature of ${what} cannot be time-stamped: ${e instanceof Error ? e.message : String(e)}`);
+  });
+  const revoked = result.status.certificates.find((c) => c.status === 'revoked');
+  if (revoked) {
+    throw new HubError(
+      'signer-certificate-revoked',
+      `The certificate "${revoked.subject}" (serial ${revoked.serialNumber}) in the signature of ${what} was revoked on ` +
+        `${revoked.revocation!.at.toISOString()} (${revoked.revocation!.reason}, by ${revoked.evidence!.by}), before the signature's time ${result.time.toISOString()}`,
+    );
+  }
+  if (result.status.status === 'unknown') {
+    log.warn({ problems: result.status.certificates.flatMap((c) => c.problems) }, `the certificate status of ${what} could not be established: kept as CAdES-T`);
+  }
+  return result.cms;
 }
 
 /** The recipient fetched the document: the first time, the sender learns it (and both see the status). */
@@ -141,8 +187,10 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: HubContext): v
       if (contact?.state !== 'connected') throw new HubError('forbidden', `${recipient.name} is not a connected contact; documents flow only between connected contacts`);
       const size = await referableBlobSize(ctx, body.sha256, me.id);
       if (size === undefined) throw new HubError('blob-missing', `The blob ${body.sha256} was not uploaded by you; PUT /v1/blobs/${body.sha256} first`);
-      const signature = Buffer.from(body.signature, 'base64');
-      const { signer, user: signerUser } = await checkSignature(ctx, signature, { path: ctx.blobs.pathOf(body.sha256) }, me, `"${body.fileName}"`);
+      const received = Buffer.from(body.signature, 'base64');
+      const checked = await checkSignature(ctx, received, { path: ctx.blobs.pathOf(body.sha256) }, me, `"${body.fileName}"`);
+      const { signer, user: signerUser } = checked;
+      const signature = await longTermSignature(ctx, received, checked.chain, `"${body.fileName}"`, req.log);
 
       const sentAt = ctx.now();
       const { identity } = ctx.operator;
@@ -150,7 +198,8 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: HubContext): v
         operator: { name: identity.name, inn: identity.inn, id: identity.edoId },
         sender: participantOf(me),
         receiver: participantOf(recipient),
-        document: { fileName: body.fileName, signatures: [signature] },
+        // The signature as the sender sent it: what its own records hold.
+        document: { fileName: body.fileName, signatures: [received] },
         signer: identity.signer,
         sentAt,
         now: sentAt,
@@ -167,7 +216,7 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: HubContext): v
         kind: body.kind,
         fileName: body.fileName,
         blob: { sha256: body.sha256, size },
-        signature: body.signature,
+        signature: signature.toString('base64'),
         signer: certificateSummary(signer),
         needsReceipt: body.needsReceipt,
         sentAt: sentAt.toISOString(),
@@ -194,7 +243,7 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: HubContext): v
       ctx.notifier.notify(appended);
       await archiveAccepted(
         ctx,
-        { orgId: me.id, userId: signerUser.id, documentId: id, kind: 'document', fileName: body.fileName, blobSha256: body.sha256, size, signatures: [body.signature] },
+        { orgId: me.id, userId: signerUser.id, documentId: id, kind: 'document', fileName: body.fileName, blobSha256: body.sha256, size, signatures: [record.signature] },
         req.log,
       );
       return { status: 201, body: view };
@@ -243,10 +292,12 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: HubContext): v
         throw mismatch(`it answers participant ${parsed.receiver?.id ?? 'the operator'}, but the document came from ${document.senderId}`);
       }
       if (parsed.referencedFile.name !== parent.name) throw mismatch(`it names the received file "${parsed.referencedFile.name}", not "${parent.name}"`);
-      if (!parent.signatures.some((s) => parsed.referencedFile.signatures.some((r) => r.equals(s)))) {
+      if (!parent.signatures.some((s) => parsed.referencedFile.signatures.some((r) => sameSignature(r, s)))) {
         throw mismatch(`it does not carry the signature of "${parent.name}" as received`);
       }
-      const { signer, user: signerUser } = await checkSignature(ctx, Buffer.from(body.signature, 'base64'), xml, me, body.fileName);
+      const checked = await checkSignature(ctx, Buffer.from(body.signature, 'base64'), xml, me, body.fileName);
+      const { signer, user: signerUser } = checked;
+      const signature = await longTermSignature(ctx, Buffer.from(body.signature, 'base64'), checked.chain, body.fileName, req.log);
 
       const postedAt = ctx.now().toISOString();
       const serviceDocument: ServiceDocument = {
@@ -257,7 +308,7 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: HubContext): v
         fromSubscriberId: me.id,
         fileName: body.fileName,
         xml: body.xml,
-        signature: body.signature,
+        signature: signature.toString('base64'),
         signer: certificateSummary(signer),
         postedAt,
       };

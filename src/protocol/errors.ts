@@ -43,6 +43,8 @@ export const errorCodes = {
   'blob-missing': 422,
   /** 422: the document's or service document's signature does not verify over its content. */
   'document-signature-invalid': 422,
+  /** 422: a certificate of the signature's chain was revoked before the signature's trusted time. */
+  'signer-certificate-revoked': 422,
   /** 422: the signer's certificate is not registered to a user of the sending organization. */
   'signer-not-member': 422,
   /** 422: the service document's XML is not the expected FNS format, or does not match its parent. */

@@ -1,0 +1,131 @@
+// Every signature the hub accepts leaves it as CAdES-X Long Type 1: stamped by the operator's
+// TSA, with the status evidence of OpenSSL's OCSP responder; the recipient gets it, OpenSSL
+// verifies it, and offline years later it is still valid. A revoked signer is refused.
+// Runs in: node (vitest), a real hub child process, the test PKI's OpenSSL OCSP/CRL on loopback.
+import { execFileSync } from 'node:child_process';
+import { createHash, generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyLongTerm } from '../../src/crypto/cades';
+import { signDetached } from '../../src/crypto/cms';
+import { KeySigner } from '../../src/crypto/key-signer';
+import { RevocationChecker } from '../../src/crypto/revocation';
+import type { Document, OperatorInfo, ServiceDocument } from '../../src/protocol';
+import { buildReceiptNotice } from '../../src/formats';
+import { loginWithSigner, registerOrganization, startHub, type HubApi, type StartedHub } from '../support/hub';
+import { createTestPki, samplePeople, type TestPerson, type TestPki } from '../support/test-pki';
+
+let pki: TestPki;
+let hub: StartedHub;
+let root: Buffer;
+let operatorCertificate: Buffer;
+const parties: Record<'a' | 'b', { api: HubApi; signer: KeySigner; org: string }> = {} as never;
+const dir = mkdtempSync(join(tmpdir(), 'edo-hub-ltv-'));
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const years = (n: number) => new Date(Date.now() + n * 365 * 24 * 3600_000);
+
+async function party(person: TestPerson, kpp: string) {
+  const keys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const certificate = await pki.issue(keys.publicKey, person);
+  const { org } = await registerOrganization(hub, { name: person.organization, inn: person.orgInn, kpp, certificatePems: [certificate.toString('pem')] });
+  const signer = new KeySigner(keys.privateKey, Buffer.from(certificate.rawData));
+  return { api: (await loginWithSigner(hub.url, signer)).api, signer, org: org.id };
+}
+
+async function send(from: { api: HubApi; signer: KeySigner }, to: string, title: string, signer = from.signer) {
+  const content = Buffer.from(`${title}\n`.repeat(40));
+  await from.api.call('PUT', `/v1/blobs/${sha(content)}`, { body: content });
+  const signature = await signDetached(content, signer);
+  const answer = await from.api.call<Document>('POST', '/v1/documents', {
+    headers: { 'idempotency-key': `send-${sha(Buffer.from(title)).slice(0, 16)}` },
+    json: { recipientId: to, title, kind: 'invoice', fileName: `${title}.txt`, sha256: sha(content), signature: signature.toString('base64') },
+  });
+  return { answer, content, signature };
+}
+
+beforeAll(async () => {
+  pki = await createTestPki([], { revocation: true });
+  root = Buffer.from(pki.caCertificate.rawData);
+  hub = await startHub();
+  await hub.admin(['trust', 'add', pki.caCertificateFile]);
+  parties.a = await party(samplePeople.ivanova, '770101001');
+  parties.b = await party(samplePeople.petrov, '780101001');
+  await parties.a.api.call('POST', '/v1/contacts', { json: { subscriberId: parties.b.org } });
+  await parties.b.api.call('POST', `/v1/contacts/${parties.a.org}/accept`, { json: {} });
+  const operator = await parties.a.api.call<OperatorInfo>('GET', '/v1/operator');
+  operatorCertificate = Buffer.from(operator.json.certificate, 'base64');
+}, 240_000);
+afterAll(async () => {
+  await hub?.stop();
+  await pki?.cleanup();
+});
+
+describe('the hub extends what it accepts', () => {
+  it('the recipient gets CAdES-X Long Type 1 over the unchanged signature; OpenSSL verifies it; offline years later it is valid', async () => {
+    const { answer, content, signature } = await send(parties.a, parties.b.org, 'Счёт 101');
+    expect(answer.status, answer.body.toString()).toBe(201);
+    const received = await parties.b.api.call<Document>('GET', `/v1/documents/${answer.json.id}`);
+    const extended = Buffer.from(received.json.signature, 'base64');
+    expect(extended.length).toBeGreaterThan(signature.length);
+
+    writeFileSync(join(dir, 'doc.txt'), content);
+    writeFileSync(join(dir, 'doc.p7s'), extended);
+    const opensslVerify = (extra: string[] = []) =>
+      execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', join(dir, 'doc.p7s'), '-content', join(dir, 'doc.txt'), '-CAfile', pki.caCertificateFile, '-purpose', 'any', '-out', '/dev/null', ...extra], { stdio: 'pipe' });
+    expect(() => opensslVerify()).not.toThrow();
+    expect(() => opensslVerify(['-attime', String(Math.floor(years(5).getTime() / 1000))])).toThrow(/certificate has expired/);
+
+    const later = await verifyLongTerm(extended, content, { trustedRoots: [root], tsaRoots: [operatorCertificate], now: years(5), revocation: new RevocationChecker({ offline: true }) });
+    expect(later).toMatchObject({ verdict: 'valid', form: 'CAdES-X-L1', timeSource: 'timestamp' });
+    expect(later.timestamp!.tsa.commonName).toMatch(/TSA$/);
+    expect(later.status!.certificates[0]!.evidence).toMatchObject({ source: 'ocsp', from: 'embedded' });
+  });
+
+  it('a receipt notice is extended too, and references the extended document signature the recipient got', async () => {
+    const { answer } = await send(parties.a, parties.b.org, 'Счёт 102');
+    const received = await parties.b.api.call<Document>('GET', `/v1/documents/${answer.json.id}`);
+    const file = buildReceiptNotice({
+      sender: { id: parties.b.org, organization: { name: samplePeople.petrov.organization, inn: samplePeople.petrov.orgInn, kpp: '780101001' } },
+      receiver: { id: parties.a.org, organization: { name: samplePeople.ivanova.organization, inn: samplePeople.ivanova.orgInn, kpp: '770101001' } },
+      receivedAt: new Date(),
+      receivedFile: { name: 'Счёт 102.txt', signatures: [Buffer.from(received.json.signature, 'base64')] },
+      signer: { surname: 'Петров', name: 'Сергей', patronymic: 'Иванович', position: samplePeople.petrov.position },
+    });
+    const posted = await parties.b.api.call<ServiceDocument>('POST', `/v1/documents/${answer.json.id}/service-documents`, {
+      headers: { 'idempotency-key': 'receipt-102' },
+      json: { type: 'receipt', fileName: file.fileName, xml: file.xml.toString('base64'), signature: (await signDetached(file.xml, parties.b.signer)).toString('base64') },
+    });
+    expect(posted.status, posted.body.toString()).toBe(201);
+    const verdict = await verifyLongTerm(Buffer.from(posted.json.signature, 'base64'), file.xml, { trustedRoots: [root], tsaRoots: [operatorCertificate], revocation: new RevocationChecker({ offline: true }) });
+    expect(verdict).toMatchObject({ verdict: 'valid', form: 'CAdES-X-L1' });
+  });
+
+  it('refuses the document of a signer whose certificate is revoked, naming the revocation', async () => {
+    const keys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const certificate = await pki.issue(keys.publicKey, samplePeople.ivanova);
+    writeFileSync(join(dir, 'second.pem'), certificate.toString('pem'));
+    await hub.admin(['user', 'add', '--org', parties.a.org, '--cert', join(dir, 'second.pem')]);
+    pki.revocation!.revoke(new X509Certificate(Buffer.from(certificate.rawData)).serialNumber, 'keyCompromise', new Date(Date.now() - 60_000));
+    const { answer } = await send(parties.a, parties.b.org, 'Счёт 103', new KeySigner(keys.privateKey, Buffer.from(certificate.rawData)));
+    expect(answer.status).toBe(422);
+    expect(answer.json).toMatchObject({ error: 'signer-certificate-revoked' });
+    expect((answer.json as unknown as { message: string }).message).toMatch(/was revoked on .*keyCompromise, by CN=EDO Clerk Test OCSP Responder/);
+  });
+
+  it('with the responders down, keeps the document as CAdES-T: undetermined offline, valid once they are back', async () => {
+    pki.revocation!.setAvailable(false);
+    let sent;
+    try {
+      sent = await send(parties.a, parties.b.org, 'Счёт 104');
+    } finally {
+      pki.revocation!.setAvailable(true);
+    }
+    expect(sent.answer.status, sent.answer.body.toString()).toBe(201);
+    const signature = Buffer.from((await parties.b.api.call<Document>('GET', `/v1/documents/${sent.answer.json.id}`)).json.signature, 'base64');
+    const options = { trustedRoots: [root], tsaRoots: [operatorCertificate] };
+    expect(await verifyLongTerm(signature, sent.content, { ...options, revocation: new RevocationChecker({ offline: true }) })).toMatchObject({ verdict: 'undetermined', form: 'CAdES-T' });
+    expect(await verifyLongTerm(signature, sent.content, { ...options, revocation: new RevocationChecker() })).toMatchObject({ verdict: 'valid', timeSource: 'timestamp' });
+  });
+});
