@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// Installed entry point of the clerk's CLI: runs the TypeScript sources through tsx.
-import { register } from 'tsx/esm/api';
+// Installed entry point of the clerk's CLI: the built JavaScript of src/cli.
+import { runBuilt } from './built.js';
 
-register();
-await import('../src/cli/main.ts');
+await runBuilt('edo-clerk', '../out/cli/edo-clerk.js');

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// Installed entry point of the exchange hub's administration CLI.
-import { register } from 'tsx/esm/api';
+// Installed entry point of the exchange hub and its administration CLI: the built JavaScript of server/.
+import { runBuilt } from './built.js';
 
-register();
-await import('../server/cli.ts');
+await runBuilt('edo-hub', '../out/hub/edo-hub.js');

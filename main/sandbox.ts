@@ -6,8 +6,8 @@ import { isSandboxProfile, SandboxBusyError, startSandbox, type RunningSandbox, 
 
 export interface AppSandboxOptions {
   profileDir: string;
-  /** bin/edo-hub.js inside the app; the hub runs as a child of this binary in Node mode. */
-  hubScript: string;
+  /** bin/edo-hub.js inside the app (the hub runs as a child of this binary in Node mode); default: see src/sandbox/hub-process.ts. */
+  hubScript?: string;
   onEvent(event: SandboxEvent): void;
   /** Test timings of the demo counterparty. */
   schedule?: SandboxOptions['schedule'];

@@ -1,6 +1,6 @@
 // edo-hub: the exchange hub's service and administration command line. Runs in: Node.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import pino from 'pino';
 import { certificateFingerprint, derToPem, describeCertificate, readCertificates } from '../src/crypto/certificates';
@@ -56,7 +56,9 @@ Commands:
 class UsageError extends Error {}
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  // package.json is one folder up from server/cli.ts, two from the built out/hub/edo-hub.js.
+  const file = ['../package.json', '../../package.json'].map((p) => new URL(p, import.meta.url)).find((u) => existsSync(u))!;
+  const pkg = JSON.parse(readFileSync(file, 'utf8')) as { version: string };
   return pkg.version;
 }
 

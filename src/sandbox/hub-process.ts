@@ -2,11 +2,11 @@
 // hub's code), on loopback, with its data inside the clerk's profile. In Electron the child is
 // the app's own binary in Node mode (ELECTRON_RUN_AS_NODE=1).
 import { spawn } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
 export interface HubCommand {
-  /** bin/edo-hub.js of this installation; default: the one beside this source tree. */
+  /** bin/edo-hub.js of this installation; default: the hub beside this code (see command). */
   hubScript?: string;
   /** The Node (or Electron) binary; default: this process's. */
   execPath?: string;
@@ -22,12 +22,17 @@ const startTimeoutMs = 60_000;
  */
 const watchdog = `data:text/javascript,${encodeURIComponent("process.stdin.on('end',()=>process.kill(process.pid,'SIGTERM'));process.stdin.on('error',()=>{});process.stdin.resume();process.stdin.unref?.();")}`;
 
-function command(c: HubCommand): { execPath: string; script: string; cwd: string; env: NodeJS.ProcessEnv } {
-  const script = resolve(c.hubScript ?? resolve(import.meta.dirname, '../../bin/edo-hub.js'));
+/** This code runs from the checkout's TypeScript (tsx, vitest), not from a build in out/. */
+const fromSources = import.meta.url.endsWith('.ts');
+
+/** Node's arguments before the hub's own: from the sources, the hub's sources through tsx; built, bin/edo-hub.js. */
+function command(c: HubCommand): { execPath: string; script: string[]; cwd: string; env: NodeJS.ProcessEnv } {
+  const root = resolve(import.meta.dirname, '../..');
+  const script = c.hubScript ? [resolve(c.hubScript)] : fromSources ? ['--import', 'tsx', join(root, 'server/cli.ts')] : [join(root, 'bin/edo-hub.js')];
   return {
     execPath: c.execPath ?? process.execPath,
     script,
-    cwd: resolve(dirname(script), '..'),
+    cwd: c.hubScript ? resolve(dirname(c.hubScript), '..') : root,
     env: { ...process.env, ...(process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {}) },
   };
 }
@@ -41,12 +46,12 @@ function keepTail(text: string, more: string): string {
 export function hubAdmin<T>(dataDir: string, args: string[], c: HubCommand = {}, stdin = ''): Promise<T> {
   const cmd = command(c);
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd.execPath, [cmd.script, ...args, '--data', dataDir, '--json'], { cwd: cmd.cwd, env: cmd.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd.execPath, [...cmd.script, ...args, '--data', dataDir, '--json'], { cwd: cmd.cwd, env: cmd.env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr = keepTail(stderr, d.toString())));
-    child.on('error', (e) => reject(new Error(`Cannot run the sandbox hub (${cmd.execPath} ${cmd.script}): ${e.message}`)));
+    child.on('error', (e) => reject(new Error(`Cannot run the sandbox hub (${cmd.execPath} ${cmd.script.join(' ')}): ${e.message}`)));
     child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`edo-hub ${args.join(' ')} failed (exit ${code}): ${stderr.trim() || stdout.trim()}`));
       try {
@@ -76,7 +81,7 @@ export async function startHubProcess(dataDir: string, port: number, c: HubComma
   const cmd = command(c);
   const child = spawn(
     cmd.execPath,
-    ['--import', watchdog, cmd.script, 'serve', '--data', dataDir, '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', '--json'],
+    ['--import', watchdog, ...cmd.script, 'serve', '--data', dataDir, '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', '--json'],
     { cwd: cmd.cwd, env: cmd.env, stdio: ['pipe', 'pipe', 'pipe'] },
   );
   let stderr = '';
@@ -90,7 +95,7 @@ export async function startHubProcess(dataDir: string, port: number, c: HubComma
     }, startTimeoutMs);
     child.once('error', (e) => {
       clearTimeout(timer);
-      reject(new Error(`Cannot run the sandbox hub (${cmd.execPath} ${cmd.script}): ${e.message}`));
+      reject(new Error(`Cannot run the sandbox hub (${cmd.execPath} ${cmd.script.join(' ')}): ${e.message}`));
     });
     lines.once('line', (line) => {
       clearTimeout(timer);

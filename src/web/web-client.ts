@@ -37,7 +37,6 @@ export async function startWebClient(options: WebClientOptions): Promise<Running
   const clerkRef: { current?: Awaited<ReturnType<typeof createClerkMain>> } = {};
   const sandbox = new AppSandbox({
     profileDir,
-    hubScript: `${root}bin/edo-hub.js`,
     onEvent: (event) => {
       if (event.type === 'error' || event.type === 'hub-stopped') log(`local sandbox: ${event.type === 'error' ? event.message : `the hub stopped (exit ${event.code})`}`);
       if (wakesClerk(event)) void clerkRef.current?.scheduler.trigger('schedule');

@@ -262,7 +262,6 @@ describe.skipIf(!kc.ok)(`the local sandbox in the desktop app ${kc.reason ?? ''}
     const clerkRef: { current?: ClerkMain } = {};
     appSandbox = new AppSandbox({
       profileDir,
-      hubScript: join(import.meta.dirname, '../../bin/edo-hub.js'),
       schedule: { firstDocumentMs: 200, documentEveryMs: 0, sessionEveryMs: 500 },
       onEvent: (e) => {
         if (wakesClerk(e)) void clerkRef.current?.scheduler.trigger('schedule');
