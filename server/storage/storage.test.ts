@@ -14,12 +14,10 @@ import { exchangeSchema, SqlStorage } from './sql-storage';
 import { IdempotencyClaimLost, type DocumentRecord, type IdempotencyScope, type IdempotentResult } from './storage';
 
 let dir: string;
-let file: string;
 const at = '2026-11-22T10:00:00.000Z';
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'edo-hub-storage-'));
-  file = join(dir, 'hub.sqlite');
 });
 afterEach(async () => {
   await closeDatabases();
@@ -206,7 +204,7 @@ describe.each(backends)('SqlStorage on $name', (backend) => {
     const { a, b } = await twoSubscribers(storage);
     await storage.close();
     // Back to schema version 1, with the same receipt stored twice (as a race could).
-    const raw = new Database(file);
+    const raw = new Database(location as string);
     raw.exec(`DROP TABLE schema_migrations; DROP INDEX one_receipt_per_parent; ALTER TABLE service_documents DROP COLUMN receipt_of; ALTER TABLE idempotency DROP COLUMN claim_id; PRAGMA user_version = 1;`);
     raw.prepare('INSERT INTO documents (id, sender_id, recipient_id, data, sha256, status) VALUES (?, ?, ?, ?, ?, ?)').run('d1', a.id, b.id, JSON.stringify({ id: 'd1' }), 'e'.repeat(64), 'receipt-confirmed');
     const insert = raw.prepare('INSERT INTO service_documents (id, document_id, type, data, posted_at) VALUES (?, ?, ?, ?, ?)');
