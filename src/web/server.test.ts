@@ -118,10 +118,10 @@ describe('the web client server', () => {
       return messages.find((m) => (m as { id?: number }).id === id);
     };
     ws.send(JSON.stringify({ id: 1, channel: 'fs:read', args: { path: '/etc/passwd' } }));
-    ws.send(JSON.stringify({ id: 2, channel: 'documents:list', args: { box: 'trash', offset: 0, limit: 10 } }));
-    ws.send(JSON.stringify({ id: 3, channel: 'documents:list', args: { box: 'inbox', offset: 0, limit: 10 } }));
+    ws.send(JSON.stringify({ id: 2, channel: 'documents:list', args: { direction: 'trash', offset: 0, limit: 10 } }));
+    ws.send(JSON.stringify({ id: 3, channel: 'documents:list', args: { direction: 'in', offset: 0, limit: 10 } }));
     expect(await answerTo(1)).toEqual({ id: 1, error: { name: 'InvalidMessageError', message: 'Unknown channel: fs:read' } });
-    expect(await answerTo(2)).toMatchObject({ id: 2, error: { name: 'InvalidMessageError', message: expect.stringMatching(/^Invalid arguments for documents:list:[\s\S]*box/) } });
+    expect(await answerTo(2)).toMatchObject({ id: 2, error: { name: 'InvalidMessageError', message: expect.stringMatching(/^Invalid arguments for documents:list:[\s\S]*direction/) } });
     expect(await answerTo(3)).toEqual({ id: 3, result: { total: 0, offset: 0, rows: [] } });
     clerk.openView('archive');
     await expect.poll(() => messages).toContainEqual({ event: 'app:navigate', payload: { view: 'archive' } });
