@@ -5,12 +5,13 @@
 // SameSite=Strict cookie, and a Host or Origin that is not this server's own (DNS rebinding, a
 // page of another site) is refused before anything else.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { EventName } from '../ipc/channels';
+import { staticFile } from './static-files';
 
 export type WebDispatch = (channel: unknown, args: unknown) => Promise<unknown>;
 
@@ -47,16 +48,6 @@ export interface WebServer {
 const cookieName = 'edo-clerk-session';
 /** A whole outbox of files travels as base64 in one message. */
 const maxMessageBytes = 256 * 1024 * 1024;
-const types: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.json': 'application/json',
-};
 
 /** Messages from the page: one call each; the answer carries its id. */
 interface Call {
@@ -113,18 +104,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const isLogin = (req: IncomingMessage) => new URL(req.url ?? '/', origin).searchParams.has('secret');
 
   const serveFile = (res: ServerResponse, path: string) => {
-    let file: string;
-    let size: number;
-    try {
-      file = normalize(join(rendererDir, path === '/' ? 'web.html' : decodeURIComponent(path)));
-      const stat = statSync(file);
-      if (!file.startsWith(rendererDir + sep) || !stat.isFile()) return refuse(res, 404, 'Not found');
-      size = stat.size;
-    } catch {
-      return refuse(res, 404, 'Not found');
-    }
-    res.writeHead(200, { ...baseHeaders, 'Content-Type': types[extname(file)] ?? 'application/octet-stream', 'Content-Length': size });
-    createReadStream(file).pipe(res);
+    const found = staticFile(rendererDir, path, 'web.html');
+    if (!found) return refuse(res, 404, 'Not found');
+    res.writeHead(200, { ...baseHeaders, 'Content-Type': found.contentType, 'Content-Length': found.size });
+    createReadStream(found.file).pipe(res);
   };
 
   const server = createServer((req, res) => {
