@@ -1,4 +1,4 @@
-// Lint, and the process boundaries of DESIGN.md §3 as rules: a boundary crossed fails `npm test`.
+// Lint, and the process boundaries of docs/architecture.md §2 as rules: a boundary crossed fails `npm test`.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
@@ -30,7 +30,7 @@ export default tseslint.config(
   {
     files: ['src/**/*.ts'],
     rules: restrict(
-      'src/ is the core: plain TypeScript on Node, no Electron, no React, no UI or hub code (DESIGN.md §3).',
+      'src/ is the core: plain TypeScript on Node, no Electron, no React, no UI or hub code (docs/architecture.md §2).',
       ['electron', 'react', 'react-dom', 'zustand', 'electron-store'],
       [{ group: ['electron/*', 'react/*', 'react-dom/*', '**/main/*', '**/renderer/*', '**/server/*'] }],
     ),
@@ -40,7 +40,7 @@ export default tseslint.config(
     // handler registry, the services, the sandbox) to a browser, never Electron itself.
     files: ['src/web/**/*.ts'],
     rules: restrict(
-      'src/web/ is the browser shell: main\'s Electron-free modules only, no Electron, no React (DESIGN.md §3).',
+      'src/web/ is the browser shell: main\'s Electron-free modules only, no Electron, no React (docs/architecture.md §2).',
       ['electron', 'react', 'react-dom'],
       [{ group: ['electron/*', '**/renderer/*', '**/server/*', '**/main/index', '**/main/window', '**/main/tray', '**/main/ipc', '**/main/preload'] }],
     ),
@@ -50,7 +50,7 @@ export default tseslint.config(
     ignores: ['renderer/**/*.test.ts', 'renderer/**/*.test.tsx'],
     languageOptions: { globals: { ...globals.browser } },
     rules: restrict(
-      'renderer/ reaches the world only through window.clerk: no Node, no Electron, only the IPC contract from src/ipc (DESIGN.md §3).',
+      'renderer/ reaches the world only through window.clerk: no Node, no Electron, only the IPC contract from src/ipc (docs/architecture.md §2).',
       ['electron', ...nodeBuiltins],
       [{ group: ['node:*', 'electron/*', '**/main/*', '**/server/*', '**/src/*', '!**/src/ipc', '!**/src/ipc/*'] }],
     ),
@@ -58,7 +58,7 @@ export default tseslint.config(
   {
     files: ['server/**/*.ts'],
     rules: restrict(
-      'server/ shares only src/protocol, src/crypto, src/formats and src/archive with the client (DESIGN.md §3).',
+      'server/ shares only src/protocol, src/crypto, src/formats and src/archive with the client (docs/architecture.md §2).',
       ['electron', 'react', 'react-dom'],
       [
         {
@@ -81,7 +81,7 @@ export default tseslint.config(
   },
   {
     files: ['main/**/*.ts'],
-    rules: restrict('main/ is the Electron shell: the UI lives in renderer/ (DESIGN.md §3).', ['react', 'react-dom'], [
+    rules: restrict('main/ is the Electron shell: the UI lives in renderer/ (docs/architecture.md §2).', ['react', 'react-dom'], [
       { group: ['**/renderer/*', '**/server/*'] },
     ]),
   },

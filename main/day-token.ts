@@ -1,4 +1,4 @@
-// Runs in: the Electron main process. The clerk's token for the day (DESIGN.md §1, §7): the
+// Runs in: the Electron main process. The clerk's token for the day (docs/architecture.md §1, §7): the
 // watcher sees it come and go, the clerk logs in once, and every signature of the day (the
 // outbox, service documents, background sessions) uses that login. Nothing here ever asks for
 // or retries a PIN on its own: without a login, signing fails with "the clerk is needed". The

@@ -77,7 +77,7 @@ export interface SessionService {
 export interface SettingsService {
   get(): Promise<Settings>;
   set(patch: SettingsPatch): Promise<Settings>;
-  /** The organization's operating mode (DESIGN.md §2), as last mirrored from the service. */
+  /** The organization's operating mode (docs/architecture.md §1), as last mirrored from the service. */
   mode(): Promise<OperatingMode>;
   /** Stores a secret in the OS keychain only. */
   setSecret(name: SecretName, value: string): Promise<void>;
@@ -91,7 +91,7 @@ export interface ClerkServices {
   contacts: ContactService;
   sessions: SessionService;
   settings: SettingsService;
-  /** The organization's signed-data archive at the hub, verified here (DESIGN.md §6). */
+  /** The organization's signed-data archive at the hub, verified here (docs/architecture.md §11). */
   archive: ArchiveService;
   /** The organization's settings and their journal, for users with change-organization-settings. */
   organization: OrganizationService;

@@ -32,7 +32,7 @@ export const subscriberView = (s: SubscriberRecord): Subscriber => ({
   updatedAt: s.updatedAt,
 });
 
-/** Our own organization; its operating mode lives in the organization settings (DESIGN.md §6). */
+/** Our own organization; its operating mode lives in the organization settings (docs/architecture.md §11). */
 export const ownSubscriberView = (s: SubscriberRecord, operatingMode: OperatingMode): OwnSubscriber => ({ ...subscriberView(s), operatingMode });
 
 export const userView = (u: UserRecord): User => ({

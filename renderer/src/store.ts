@@ -55,7 +55,7 @@ export const useClerk = create<ClerkState>((set) => ({
 
 const bump = (key: keyof ClerkState['revision']) => useClerk.setState((s) => ({ revision: { ...s.revision, [key]: s.revision[key] + 1 } }));
 
-/** The prompt asks at the start of the day only where the clerk's token signs (DESIGN.md §2), and once there is a server to sign for. */
+/** The prompt asks at the start of the day only where the clerk's token signs (docs/architecture.md §1), and once there is a server to sign for. */
 function needsPromptAtStart(token: TokenStatus, settings: Settings): boolean {
   return settings.serverUrl !== '' && settings.mode !== 'server' && token.state !== 'loggedIn' && token.state !== 'cancelled';
 }

@@ -1,4 +1,4 @@
-// The hub's signed-data archive (DESIGN.md §6): the append-only Merkle log, its notifications.
+// The hub's signed-data archive (docs/architecture.md §11): the append-only Merkle log, its notifications.
 export * from './log';
 export * from './errors';
 export * from './events';

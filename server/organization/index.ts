@@ -1,4 +1,4 @@
-// Organization settings (DESIGN.md §6): the service over SQLite, its HTTP routes, and the
+// Organization settings (docs/architecture.md §11): the service over SQLite, its HTTP routes, and the
 // certificates it issues to information systems.
 export * from './service';
 export * from './routes';

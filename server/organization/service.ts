@@ -1,4 +1,4 @@
-// The organization's settings (DESIGN.md §6): plan, operating mode, archiving switches, access
+// The organization's settings (docs/architecture.md §11): plan, operating mode, archiving switches, access
 // control, information-system certificates and webhooks, each change checked against the
 // actor's permissions and journaled (who, when, what, old → new) in the same transaction;
 // refused attempts are journaled too. Every query is scoped by the actor's organization.

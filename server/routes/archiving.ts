@@ -1,4 +1,4 @@
-// Archiving what the exchange accepted (DESIGN.md §6): after a document or service document is
+// Archiving what the exchange accepted (docs/architecture.md §11): after a document or service document is
 // committed, it goes into the signed-data archive when the signer's organization or the signer
 // archives. The exchange never waits on the archive's verdict: a quota refusal becomes a notice
 // in the sender's feed (and the entry is listed as not archived), any other failure a log line.

@@ -1,4 +1,4 @@
-// The verifiable signed-data archive, as hub and client share it (DESIGN.md §6).
+// The verifiable signed-data archive, as hub and client share it (docs/architecture.md §11).
 export * from './merkle';
 export * from './entry';
 export * from './errors';

@@ -1,5 +1,5 @@
 // edo-clerk archive status|list|verify|get ID: the organization's signed-data archive at the
-// hub, checked by the client (DESIGN.md §6). The profile keeps, in archive/, the operator
+// hub, checked by the client (docs/architecture.md §11). The profile keeps, in archive/, the operator
 // certificate the tree heads must be signed with (pinned at first use, or given with
 // --operator-cert), the last signed tree head seen, and the leaf hash of every entry seen, so
 // a hub that rewrites, truncates or edits its archive is caught here and reported loudly.

@@ -1,4 +1,4 @@
-// Detached CMS SignedData with CAdES-BES signed attributes (DESIGN.md §5): what a document,
+// Detached CMS SignedData with CAdES-BES signed attributes (docs/architecture.md §7): what a document,
 // a service document or an authentication nonce is signed with, and how a received signature
 // is checked. Built by hand with DER helpers so that the bytes signed are exactly the bytes
 // sent; read straight from the DER (signed-data.ts); verified with node:crypto.

@@ -1,4 +1,4 @@
-// The signature layer's public API (DESIGN.md §5); the hub and the client import from here.
+// The signature layer's public API (docs/architecture.md §7); the hub and the client import from here.
 export { digestContent, type ContentSource, type DigestAlgorithm } from './digest';
 export {
   buildChain,

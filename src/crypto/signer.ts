@@ -4,7 +4,7 @@
 // It lives in src/crypto so the hub (which may import only src/crypto) can sign too;
 // src/token/signer.ts re-exports it.
 
-/** Signature algorithms of DESIGN.md §5 (the table in algorithms.ts). */
+/** Signature algorithms of docs/architecture.md §7 (the table in algorithms.ts). */
 export type SignatureAlgorithm = 'RSA-PKCS1-SHA256' | 'ECDSA-P256-SHA256' | 'ECDSA-P384-SHA384' | 'GOST2012-256' | 'GOST2012-512';
 
 export interface Signer {

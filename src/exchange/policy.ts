@@ -1,4 +1,4 @@
-// Operating modes (DESIGN.md §2): the organization's policy decides who runs sessions and who
+// Operating modes (docs/architecture.md §1): the organization's policy decides who runs sessions and who
 // signs. Every entry point asks here before it runs a session.
 import type { OperatingMode, SessionTrigger } from '../vocabulary';
 

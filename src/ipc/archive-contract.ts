@@ -1,4 +1,4 @@
-// The contract of the Archive and Organization settings views (DESIGN.md §6, issue 6): what
+// The contract of the Archive and Organization settings views (docs/architecture.md §11): what
 // main answers about the organization's signed-data archive at the hub and its settings.
 // Runs in: main (validation) and renderer (types only).
 import { z } from 'zod';

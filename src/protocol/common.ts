@@ -1,4 +1,4 @@
-// Building blocks of the exchange protocol (DESIGN.md §4) shared by the hub and its client.
+// Building blocks of the exchange protocol (docs/architecture.md §3) shared by the hub and its client.
 import { z } from 'zod';
 
 /** Lower-case hex SHA-256: the name of a blob. */

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { Base64, CertificateSummary, Cursor, Id, Inn, Kpp, PageLimit, Timestamp } from './common';
 
-/** The organization's policy on who runs sessions and signs service documents (DESIGN.md §2). */
+/** The organization's policy on who runs sessions and signs service documents (docs/architecture.md §1). */
 export const OperatingMode = z.enum(['server', 'workstation', 'manual']);
 export type OperatingMode = z.infer<typeof OperatingMode>;
 

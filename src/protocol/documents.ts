@@ -1,5 +1,5 @@
 // Blobs, documents, the operator's confirmations and the service documents of the FNS flow
-// (DESIGN.md §4, §5).
+// (docs/architecture.md §3, §7).
 import { z } from 'zod';
 import { Base64, CertificateSummary, Id, IdempotencyKey, Inn, Kpp, Sha256, Timestamp } from './common';
 

@@ -1,4 +1,4 @@
-// The exchange protocol v1 (DESIGN.md §4): zod schemas and inferred types shared by the hub
+// The exchange protocol v1 (docs/architecture.md §3): zod schemas and inferred types shared by the hub
 // (server/) and its client (src/exchange). The route table in ./routes is the one source.
 export * from './common';
 export * from './errors';

@@ -54,7 +54,7 @@ export function buildOpenApi(version: string): Json {
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'EDO Clerk exchange hub', version, description: 'Protocol v1 between the clerk and the exchange operator (DESIGN.md §4).' },
+    info: { title: 'EDO Clerk exchange hub', version, description: 'Protocol v1 between the clerk and the exchange operator (docs/architecture.md §3).' },
     paths,
     components: {
       schemas: { Error: outputSchema(ErrorBody) },

@@ -1,5 +1,5 @@
 // Organization settings and the signed-data archive as the organization reaches them
-// (DESIGN.md §6, issue 6): plan, operating mode, archiving switches, access control,
+// (docs/architecture.md §11): plan, operating mode, archiving switches, access control,
 // information-system certificates, webhooks, the settings journal; archive usage, signed tree
 // heads, proofs, the organization's own entries and their original bytes.
 import { z } from 'zod';

@@ -1,4 +1,4 @@
-// The token layer's public API (DESIGN.md §7).
+// The token layer's public API (docs/architecture.md §7).
 export { TokenError, describePinStatus, tokenName, type PinStatus, type TokenErrorCode, type TokenRef } from './errors';
 export { findInstalledModules, knownModulePaths, type ModuleCandidate, type TokenVendor } from './module-paths';
 export { TokenModuleError, findTokenSlot, loadPkcs11Module, sharedPkcs11Module, trimPadded } from './pkcs11-module';

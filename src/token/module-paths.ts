@@ -1,4 +1,4 @@
-// Where token vendors install their PKCS#11 modules, per OS (DESIGN.md §7). Settings may add
+// Where token vendors install their PKCS#11 modules, per OS (docs/architecture.md §7). Settings may add
 // paths; the first existing file wins in the UI's module picker.
 import { existsSync } from 'node:fs';
 

@@ -87,7 +87,7 @@ describe('loading a PKCS#11 module', () => {
 });
 
 describe('known module paths', () => {
-  it('lists every vendor of DESIGN.md §7 on each OS', () => {
+  it('lists every vendor of docs/architecture.md §7 on each OS', () => {
     for (const platform of ['linux', 'darwin', 'win32'] as const) {
       const vendors = new Set(knownModulePaths(platform).map((c) => c.vendor));
       for (const vendor of ['SoftHSM', 'Rutoken', 'JaCarta', 'Kaztoken', 'SafeNet eToken', 'OpenSC']) expect(vendors, `${platform} ${vendor}`).toContain(vendor);

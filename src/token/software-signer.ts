@@ -1,4 +1,4 @@
-// The unattended agent's software key (DESIGN.md §2, mode `server`): a PKCS#12 (.pfx) file or
+// The unattended agent's software key (docs/architecture.md §1, mode `server`): a PKCS#12 (.pfx) file or
 // a PEM key and certificate. The password comes from the OS keychain by name, never from a file
 // or a command line. node-forge reads PKCS#12 only; PEM keys (GOST ones too) are read by
 // src/crypto/private-keys.ts; signing is KeySigner's.

@@ -1,6 +1,6 @@
 // Notices tokens being plugged in and pulled out by polling the slot list: SoftHSM and several
 // vendor modules have no usable C_WaitForSlotEvent, and polling a few slots is cheap. A new
-// token is reported only after it has stayed for the settle time (DESIGN.md §7: a freshly
+// token is reported only after it has stayed for the settle time (docs/architecture.md §7: a freshly
 // inserted token is not ready for a second or so).
 import { EventEmitter } from 'node:events';
 import { listTokens, type TokenInfo } from './tokens';

@@ -1,4 +1,4 @@
-// The clerk's day against the real thing (DESIGN.md §9): the built renderer in Chromium, its
+// The clerk's day against the real thing (docs/architecture.md §10): the built renderer in Chromium, its
 // window.clerk bound to main's handler registry over the core services of a real profile
 // (SQLite store, blob files, session engine), a real hub on loopback, and SoftHSM tokens. The
 // counterparty is another organization working through `edo-clerk` (the CLI) with its own token.

@@ -1,5 +1,5 @@
 // The clerk's day in the built renderer, in Debian's Chromium: window.clerk is bound to main's
-// handler registry running in this process (DESIGN.md §9). Screenshots of every view go to
+// handler registry running in this process (docs/architecture.md §10). Screenshots of every view go to
 // test-results/screenshots/.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,4 +1,4 @@
-// The process boundaries of DESIGN.md §3 are lint rules: crossing one is a lint error, so
+// The process boundaries of docs/architecture.md §2 are lint rules: crossing one is a lint error, so
 // `npm test` fails. Each case lints a line as if it stood in that folder.
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
