@@ -199,7 +199,8 @@ describe.each(backends)('SqlStorage on $name', (backend) => {
     await storage.close();
   });
 
-  it.skipIf(backend.name !== 'sqlite')('migrates a database stored before one receipt per parent was enforced, keeping receipts stored twice', async () => {
+  it('migrates a database stored before one receipt per parent was enforced, keeping receipts stored twice', async (context) => {
+    if (backend.name !== 'sqlite') context.skip('databases from before that schema exist only as SQLite files');
     const storage = await openStorage();
     const { a, b } = await twoSubscribers(storage);
     await storage.close();
