@@ -43,7 +43,7 @@ export interface ClerkMain {
   stop(): Promise<void>;
 }
 
-const tokenAway: ReadonlySet<TokenState> = new Set(['absent', 'noModule']);
+const tokenAway: ReadonlySet<TokenState> = new Set(['absent', 'no-module']);
 
 export function trayStateOf(running: boolean, online: boolean, last: SessionSummary | null, pendingCount: number): TrayState {
   if (running) return 'exchanging';
@@ -130,7 +130,7 @@ export async function createClerkMain(deps: ClerkMainDeps): Promise<ClerkMain> {
 
   const unsubscribeToken = services.token.onChange((status) => {
     const inserted = tokenAway.has(token.state) && !tokenAway.has(status.state);
-    if (status.state === 'loggedIn') tokenNoticeShown = false;
+    if (status.state === 'logged-in') tokenNoticeShown = false;
     token = status;
     events.emit('token:changed', status);
     if (inserted) void scheduler.trigger('token-inserted');

@@ -45,8 +45,8 @@ describe.skipIf(!hsm.ok)(`core services of a profile ${hsm.reason}`, () => {
   });
 
   it('keeps settings in the profile file and secrets only in the keychain', async () => {
-    const saved = await services.settings.set({ serverUrl: 'https://edo.example.ru', scheduleMinutes: 30, login: 'romashka', tokenModules: [pki.modulePath], startAtLogin: false });
-    expect(saved).toMatchObject({ serverUrl: 'https://edo.example.ru', scheduleMinutes: 30, login: 'romashka', tokenModules: [pki.modulePath], startAtLogin: false, mode: 'workstation' });
+    const saved = await services.settings.set({ serverUrl: 'https://edo.example.ru', scheduleMinutes: 30, login: 'romashka', modulePaths: [pki.modulePath], startAtLogin: false });
+    expect(saved).toMatchObject({ serverUrl: 'https://edo.example.ru', scheduleMinutes: 30, login: 'romashka', modulePaths: [pki.modulePath], startAtLogin: false, mode: 'workstation' });
     await services.settings.setSecret('servicePassword', 'Sekret-42');
     expect((await services.settings.get()).secrets.servicePassword).toBe(true);
     expect(secrets.values.get('service-password')).toBe('Sekret-42');
@@ -64,9 +64,9 @@ describe.skipIf(!hsm.ok)(`core services of a profile ${hsm.reason}`, () => {
     const refused = await services.outbox.add({ title: 'Письмо', counterpartyId: 'sub-x', files: [{ name: 'a.txt', contentBase64: Buffer.from('a').toString('base64') }] });
     expect(refused).toEqual({ queued: [], failed: { reason: 'pin-required', message: expect.stringContaining('clerk-day') } });
 
-    expect(await services.token.login('0000')).toMatchObject({ ok: false, error: 'wrongPin', status: { state: 'present' } });
+    expect(await services.token.login('0000')).toMatchObject({ ok: false, error: 'pin-incorrect', status: { state: 'present' } });
     // The same wrong PIN again does not reach the token (tries are not burnt).
-    expect(await services.token.login('0000')).toMatchObject({ ok: false, error: 'wrongPin' });
+    expect(await services.token.login('0000')).toMatchObject({ ok: false, error: 'pin-incorrect' });
   });
 
   it('Cancel stays until the clerk logs in on purpose; then the day’s token signs', async () => {
@@ -74,10 +74,10 @@ describe.skipIf(!hsm.ok)(`core services of a profile ${hsm.reason}`, () => {
     expect((await services.token.status()).state).toBe('cancelled');
     const seen: string[] = [];
     const off = services.token.onChange((s) => seen.push(s.state));
-    expect(await services.token.login(pin)).toMatchObject({ ok: true, status: { state: 'loggedIn' } });
+    expect(await services.token.login(pin)).toMatchObject({ ok: true, status: { state: 'logged-in' } });
     off();
-    expect(seen).toEqual(['loggedIn']);
+    expect(seen).toEqual(['logged-in']);
     // Cancel after login changes nothing: the token stays logged in for the day.
-    expect((await services.token.cancel()).state).toBe('loggedIn');
+    expect((await services.token.cancel()).state).toBe('logged-in');
   });
 });

@@ -86,7 +86,7 @@ export async function createCoreServices(profileDir: string, options: CoreServic
     try {
       const who = describeCertificate((await key.source.acquire()).certificate);
       return {
-        state: 'loggedIn',
+        state: 'logged-in',
         token: { label: basename(key.keyFile), serial: '', model: 'software key', pinPad: false },
         owner: { name: who.commonName, position: who.position, organization: who.organization ?? '', inn: who.orgInn, validTo: who.notAfter.toISOString() },
         pinFlags: noFlags,
@@ -218,7 +218,7 @@ export async function createCoreServices(profileDir: string, options: CoreServic
       set: async function (patch) {
         const { serverChanged } = applySettings(profile.settingsFile, patch);
         if (serverChanged) await profile.secrets.delete(secretNames.servicePassword);
-        if (patch.tokenModules !== undefined) {
+        if (patch.modulePaths !== undefined) {
           // Other module paths: watch the token through them from now on.
           token.close();
           token = makeToken();

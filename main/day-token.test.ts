@@ -50,9 +50,9 @@ describe.skipIf(!hsm.ok)(`the day's token with a kept PIN ${hsm.reason}`, () => 
     const token = dayToken('kept-right', kept.store);
     const heard: string[] = [];
     token.onChange((s) => heard.push(s.state));
-    await expect.poll(() => token.status().state).toBe('loggedIn');
+    await expect.poll(() => token.status().state).toBe('logged-in');
     // Its arrival is announced logged in already: the session it starts needs no clerk.
-    expect(heard[0]).toBe('loggedIn');
+    expect(heard[0]).toBe('logged-in');
     const signer = await token.signerSource.acquire();
     expect(signer.certificate.length).toBeGreaterThan(0);
     expect(kept.reads).toEqual([serialOf('kept-right')]);
@@ -75,6 +75,6 @@ describe.skipIf(!hsm.ok)(`the day's token with a kept PIN ${hsm.reason}`, () => 
     expect(kept.pins.get(serial)).toBe('9999');
     expect(again.status().state).toBe('present');
     // The clerk's own login still works.
-    expect(await again.login('2222')).toMatchObject({ ok: true, status: { state: 'loggedIn' } });
+    expect(await again.login('2222')).toMatchObject({ ok: true, status: { state: 'logged-in' } });
   });
 });

@@ -9,9 +9,11 @@ import type { Signer } from '../src/crypto/signer';
 import type { SignerSource } from '../src/exchange/session';
 import type { TokenLoginResult, TokenStatus } from '../src/ipc/contract';
 import { TokenError, type PinStatus } from '../src/token/errors';
+import { mayTryKeptPin, refusesKeptPin } from '../src/token/kept-pin';
 import { openToken, type TokenSession } from '../src/token/session';
 import type { TokenInfo } from '../src/token/tokens';
 import { TokenWatcher } from '../src/token/watcher';
+import { TokenLoginProblem } from '../src/vocabulary';
 
 export interface DayTokenTarget {
   modulePath: string;
@@ -100,12 +102,12 @@ export class DayToken {
   }
 
   status(): TokenStatus {
-    if (!this.target) return { state: 'noModule', pinFlags: noFlags, message: this.moduleProblem };
+    if (!this.target) return { state: 'no-module', pinFlags: noFlags, message: this.moduleProblem };
     const token = this.present();
     if (!token) return { state: this.cancelled ? 'cancelled' : 'absent', pinFlags: noFlags };
     const flags = this.lastFlags ?? { countLow: token.flags.userPinCountLow, finalTry: token.flags.userPinFinalTry, locked: token.flags.userPinLocked, toBeChanged: false };
     const loggedIn = this.session?.isLoggedIn === true && this.session.info.serial === token.serial;
-    const state = loggedIn ? 'loggedIn' : flags.locked ? 'locked' : this.cancelled ? 'cancelled' : 'present';
+    const state = loggedIn ? 'logged-in' : flags.locked ? 'locked' : this.cancelled ? 'cancelled' : 'present';
     const owner = this.owner(token);
     return {
       state,
@@ -118,7 +120,7 @@ export class DayToken {
 
   async login(pin: string): Promise<TokenLoginResult> {
     const token = this.present();
-    if (!token) return { ok: false, error: 'absent', status: this.status() };
+    if (!token) return { ok: false, error: 'token-not-present', status: this.status() };
     this.logout();
     const session = openToken({ modulePath: token.modulePath, token: token.serial });
     try {
@@ -132,9 +134,9 @@ export class DayToken {
       session.close();
       if (!(e instanceof TokenError)) throw e;
       if (e.pinStatus) this.lastFlags = e.pinStatus;
-      const error = e.code === 'pin-locked' ? 'locked' : e.code === 'token-not-present' || e.code === 'token-removed' ? 'absent' : e.code === 'pin-incorrect' || e.code === 'pin-required' ? 'wrongPin' : undefined;
-      if (!error) throw e;
-      return { ok: false, error, status: this.changed() };
+      const problem = TokenLoginProblem.safeParse(e.code);
+      if (!problem.success) throw e;
+      return { ok: false, error: problem.data, status: this.changed() };
     }
   }
 
@@ -145,12 +147,12 @@ export class DayToken {
    */
   private async loginWithKeptPin(token: TokenInfo): Promise<void> {
     const ours = () => this.present()?.serial === token.serial && !this.cancelled && !this.session?.isLoggedIn;
-    if (!this.keptPins || !ours() || token.flags.protectedAuthPath || token.flags.userPinLocked || token.flags.userPinFinalTry) return;
+    if (!this.keptPins || !ours() || !mayTryKeptPin(token.flags)) return;
     const pin = await this.keptPins.get(token.serial);
     // The clerk may have logged in or pressed Cancel meanwhile, or pulled the token out.
     if (pin === undefined || refusedPins.has(refusalOf(token.serial, pin)) || !ours()) return;
     const result = await this.login(pin);
-    if (result.ok || (result.error !== 'wrongPin' && result.error !== 'locked')) return;
+    if (result.ok || !refusesKeptPin(result.error)) return;
     refusedPins.add(refusalOf(token.serial, pin));
     await this.keptPins.delete(token.serial);
   }

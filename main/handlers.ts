@@ -145,7 +145,7 @@ export function createHandlers({ services, scheduler, platform, events, external
     'session:log': ({ limit }) => s.sessions.log(limit),
     'settings:get': () => s.settings.get(),
     'settings:set': async (patch) => {
-      if (patch.tokenModules) await confirmNewModules(patch.tokenModules, (await s.settings.get()).tokenModules, platform);
+      if (patch.modulePaths) await confirmNewModules(patch.modulePaths, (await s.settings.get()).modulePaths, platform);
       const settings = await s.settings.set(patch);
       if (patch.startAtLogin !== undefined) platform.setStartAtLogin(patch.startAtLogin);
       if (patch.scheduleMinutes !== undefined) await scheduler.rearm();

@@ -206,33 +206,33 @@ describe('settings from the renderer', () => {
     const w = fake.windows[0] as { webContents: { mainFrame: unknown } };
     return fake.ipc.get(channel)!({ sender: w.webContents, senderFrame: w.webContents.mainFrame }, args);
   };
-  const modules = async () => ((await memory.services().settings.get()).tokenModules);
+  const modules = async () => ((await memory.services().settings.get()).modulePaths);
   const softhsm = '/usr/lib/softhsm/libsofthsm2.so';
 
   it('a token module where vendors install theirs is taken without asking', async () => {
-    await invoke('settings:set', { tokenModules: [softhsm, '/usr/lib/librtpkcs11ecp.so'] });
+    await invoke('settings:set', { modulePaths: [softhsm, '/usr/lib/librtpkcs11ecp.so'] });
     expect(await modules()).toEqual([softhsm, '/usr/lib/librtpkcs11ecp.so']);
     expect(fake.dialog.asked).toEqual([]);
   });
 
   it('any other module path is loaded only if the clerk confirms it in main’s own dialog', async () => {
     fake.dialog.answer = 0; // Cancel
-    await expect(invoke('settings:set', { tokenModules: [softhsm, '/tmp/evil/libpkcs11.so'] })).rejects.toThrow('The token module /tmp/evil/libpkcs11.so was not loaded');
+    await expect(invoke('settings:set', { modulePaths: [softhsm, '/tmp/evil/libpkcs11.so'] })).rejects.toThrow('The token module /tmp/evil/libpkcs11.so was not loaded');
     expect(fake.dialog.asked).toEqual([{ parent: window(), detail: expect.stringContaining('/tmp/evil/libpkcs11.so') }]);
     expect(await modules()).toEqual([softhsm, '/usr/lib/librtpkcs11ecp.so']);
 
     fake.dialog.answer = 1; // Load
-    await invoke('settings:set', { tokenModules: [softhsm, '/opt/vendor/libpkcs11.so'] });
+    await invoke('settings:set', { modulePaths: [softhsm, '/opt/vendor/libpkcs11.so'] });
     expect(await modules()).toEqual([softhsm, '/opt/vendor/libpkcs11.so']);
     // A path the settings hold already is not asked about again.
     fake.dialog.answer = 0;
-    await invoke('settings:set', { tokenModules: ['/opt/vendor/libpkcs11.so'] });
+    await invoke('settings:set', { modulePaths: ['/opt/vendor/libpkcs11.so'] });
     expect(fake.dialog.asked).toHaveLength(2);
   });
 
   it('refuses a relative module path and a plain-http server elsewhere than this machine', async () => {
-    await expect(invoke('settings:set', { tokenModules: ['libpkcs11.so'] })).rejects.toThrow('A token module path must be absolute');
-    await expect(invoke('settings:set', { tokenModules: ['//fileserver/share/libpkcs11.so'] })).rejects.toThrow('A token module path must be absolute');
+    await expect(invoke('settings:set', { modulePaths: ['libpkcs11.so'] })).rejects.toThrow('A token module path must be absolute');
+    await expect(invoke('settings:set', { modulePaths: ['//fileserver/share/libpkcs11.so'] })).rejects.toThrow('A token module path must be absolute');
     await expect(invoke('settings:set', { serverUrl: 'http://edo.example.ru' })).rejects.toThrow('must use https');
     expect((await memory.services().settings.get()).serverUrl).toBe('https://edo.example.ru');
     for (const local of ['http://127.0.0.1:8080', 'http://localhost:8080/', 'http://[::1]:8080', 'https://edo.example.ru']) {

@@ -57,7 +57,7 @@ const bump = (key: keyof ClerkState['revision']) => useClerk.setState((s) => ({ 
 
 /** The prompt asks at the start of the day only where the clerk's token signs (docs/architecture.md §1), and once there is a server to sign for. */
 function needsPromptAtStart(token: TokenStatus, settings: Settings): boolean {
-  return settings.serverUrl !== '' && settings.mode !== 'server' && token.state !== 'loggedIn' && token.state !== 'cancelled';
+  return settings.serverUrl !== '' && settings.mode !== 'server' && token.state !== 'logged-in' && token.state !== 'cancelled';
 }
 
 /** Loads the first state from main and follows its events; returns the unsubscribe. */

@@ -11,6 +11,7 @@ import { keychainScope } from '../settings/profile-dir';
 import { ProfileSettingsFile, type ProfileSettings } from '../settings/settings';
 import { ClerkStore } from '../store';
 import { TokenError } from '../token/errors';
+import { mayTryKeptPin, refusesKeptPin } from '../token/kept-pin';
 import { findInstalledModules } from '../token/module-paths';
 import { openToken, type TokenSession } from '../token/session';
 import { SoftwareSigner } from '../token/software-signer';
@@ -69,7 +70,7 @@ export class TokenSignerSource implements SignerSource {
     let kept = false;
     try {
       let pin = await this.pins?.pin(session);
-      if (pin === undefined && this.secrets && session.info.flags.loginRequired && !session.info.flags.protectedAuthPath) {
+      if (pin === undefined && this.secrets && mayTryKeptPin(session.info.flags)) {
         pin = await this.secrets.get(secretNames.keptPin(session.info.serial)).catch(() => undefined);
         kept = pin !== undefined;
       }
@@ -78,7 +79,7 @@ export class TokenSignerSource implements SignerSource {
       this.session = session;
       return this.signer;
     } catch (e) {
-      if (kept && e instanceof TokenError && (e.code === 'pin-incorrect' || e.code === 'pin-locked')) {
+      if (kept && e instanceof TokenError && refusesKeptPin(e.code)) {
         await this.secrets!.delete(secretNames.keptPin(session.info.serial)).catch(() => false);
       }
       session.close();

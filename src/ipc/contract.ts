@@ -18,6 +18,7 @@ import {
   SessionStep,
   SessionTrigger,
   SignatureProblem,
+  TokenLoginProblem,
 } from '../vocabulary';
 import { archiveInvokeContract } from './archive-contract';
 import type { EventName, InvokeChannel } from './channels';
@@ -63,10 +64,10 @@ export type CertificateOwner = z.infer<typeof CertificateOwner>;
 
 export const TokenState = z.enum([
   /** No PKCS#11 module could be loaded (the message names the path). */
-  'noModule',
+  'no-module',
   'absent',
   'present',
-  'loggedIn',
+  'logged-in',
   /** The clerk pressed Cancel: nothing asks again until the clerk asks. */
   'cancelled',
   'locked',
@@ -87,7 +88,7 @@ export type TokenStatus = z.infer<typeof TokenStatus>;
 export const TokenLoginArgs = z.object({ pin: z.string().max(64) });
 export const TokenLoginResult = z.object({
   ok: z.boolean(),
-  error: z.enum(['wrongPin', 'locked', 'absent', 'cancelled']).optional(),
+  error: TokenLoginProblem.optional(),
   status: TokenStatus,
 });
 export type TokenLoginResult = z.infer<typeof TokenLoginResult>;
@@ -308,7 +309,7 @@ export const Settings = z.object({
   mode: OperatingMode,
   /** 0: no scheduled sessions. */
   scheduleMinutes: z.number().int().min(0).max(1440),
-  tokenModules: z.array(z.string()),
+  modulePaths: z.array(z.string()),
   language: Language,
   startAtLogin: z.boolean(),
   login: z.string(),
@@ -344,7 +345,7 @@ export const SettingsPatch = z
     ]),
     scheduleMinutes: z.number().int().min(0).max(1440),
     /** Each path is loaded as a native library by main: main also asks the clerk about unusual ones. */
-    tokenModules: z.array(z.string().trim().min(1).refine(isAbsoluteModulePath, 'A token module path must be absolute')).max(20),
+    modulePaths: z.array(z.string().trim().min(1).refine(isAbsoluteModulePath, 'A token module path must be absolute')).max(20),
     language: Language,
     startAtLogin: z.boolean(),
     login: z.string().max(200),

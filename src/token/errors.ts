@@ -3,19 +3,9 @@
 // Default import: pkcs11js is CommonJS, and under Node's ESM loader (the CLI via tsx) a namespace
 // import sees only PKCS11, not the CK* constants.
 import pkcs11js from 'pkcs11js';
+import type { TokenProblem } from '../vocabulary';
 
-export type TokenErrorCode =
-  | 'module-not-found'
-  | 'module-wrong-architecture'
-  | 'module-failed'
-  | 'token-not-present'
-  | 'token-removed'
-  | 'pin-incorrect'
-  | 'pin-locked'
-  | 'pin-required'
-  | 'key-not-found'
-  | 'certificate-not-found'
-  | 'token-failed';
+export type TokenErrorCode = TokenProblem;
 
 /** The user PIN flags a token reports (PKCS#11 CKF_USER_PIN_*). */
 export interface PinStatus {

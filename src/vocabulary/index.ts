@@ -87,6 +87,22 @@ export type LogLevel = z.infer<typeof LogLevel>;
 export const LocalId = z.number().int().positive();
 export type LocalId = z.infer<typeof LocalId>;
 
+/** What went wrong at a PKCS#11 token or its module (src/token's TokenError codes). */
+export const TokenProblem = z.enum([
+  'module-not-found',
+  'module-wrong-architecture',
+  'module-failed',
+  'token-not-present',
+  'token-removed',
+  'pin-incorrect',
+  'pin-locked',
+  'pin-required',
+  'key-not-found',
+  'certificate-not-found',
+  'token-failed',
+]);
+export type TokenProblem = z.infer<typeof TokenProblem>;
+
 /**
  * Why the clerk is needed: the signing key or the login cannot be used without them (the codes
  * of src/token's errors and the software key's). Background runs stop signing on these and
@@ -96,19 +112,17 @@ export const ClerkNeededReason = z.enum([
   'password-missing',
   'password-incorrect',
   'key-file-not-found',
-  'token-not-present',
-  'token-removed',
-  'pin-incorrect',
-  'pin-locked',
-  'pin-required',
+  ...TokenProblem.extract(['token-not-present', 'token-removed', 'pin-incorrect', 'pin-locked', 'pin-required', 'key-not-found', 'certificate-not-found']).options,
   'pin-cancelled',
-  'key-not-found',
-  'certificate-not-found',
 ]);
 export type ClerkNeededReason = z.infer<typeof ClerkNeededReason>;
 
 /** The reasons the clerk answers at the token (plug it in, log in): the app opens its prompt. */
 const tokenReasons: ReadonlySet<string> = new Set<ClerkNeededReason>(['token-not-present', 'token-removed', 'pin-incorrect', 'pin-locked', 'pin-required', 'pin-cancelled']);
+
+/** Why a PIN typed at the token prompt did not log in: the token's own codes, shown as they are. */
+export const TokenLoginProblem = TokenProblem.extract(['token-not-present', 'token-removed', 'pin-incorrect', 'pin-locked', 'pin-required']);
+export type TokenLoginProblem = z.infer<typeof TokenLoginProblem>;
 
 export function isTokenReason(reason: string): boolean {
   return tokenReasons.has(reason);

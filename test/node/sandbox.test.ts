@@ -294,7 +294,7 @@ describe.skipIf(!kc.ok)(`the local sandbox in the desktop app ${kc.reason ?? ''}
     expect(appSandbox.inUse()).toBe(true);
     await expect(call('sandbox:start', undefined)).rejects.toThrow(/only for a first start/);
     const token = await call('token:status', undefined);
-    expect(token).toMatchObject({ state: 'loggedIn', token: { label: 'clerk-key.pem' }, owner: { name: 'Иванова Мария Петровна', organization: 'ООО "Ромашка (песочница)"' } });
+    expect(token).toMatchObject({ state: 'logged-in', token: { label: 'clerk-key.pem' }, owner: { name: 'Иванова Мария Петровна', organization: 'ООО "Ромашка (песочница)"' } });
 
     const incoming = await eventually('the demo document in the Inbox, its receipt notice sent', async () => {
       await call('session:run', undefined);

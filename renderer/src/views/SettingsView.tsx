@@ -18,7 +18,7 @@ export function SettingsView() {
 
   useEffect(() => {
     setForm(settings);
-    setModules(settings?.tokenModules.join('\n') ?? '');
+    setModules(settings?.modulePaths.join('\n') ?? '');
   }, [settings]);
 
   if (!form) return <p>{t('common.loading')}</p>;
@@ -30,7 +30,7 @@ export function SettingsView() {
       const saved = await invoke('settings:set', {
         serverUrl: form.serverUrl.trim(),
         scheduleMinutes: form.scheduleMinutes,
-        tokenModules: modules.split('\n').map((m) => m.trim()).filter(Boolean),
+        modulePaths: modules.split('\n').map((m) => m.trim()).filter(Boolean),
         login: form.login,
         language: form.language,
         startAtLogin: form.startAtLogin,

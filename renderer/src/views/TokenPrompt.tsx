@@ -28,7 +28,7 @@ export function TokenPrompt() {
   }, [token?.state]);
   useEffect(() => {
     // Quiet once logged in: the prompt closes by itself a moment after saying so.
-    if (token?.state !== 'loggedIn') return;
+    if (token?.state !== 'logged-in') return;
     const timer = setTimeout(close, 1500);
     return () => clearTimeout(timer);
   }, [token?.state]);
@@ -50,7 +50,7 @@ export function TokenPrompt() {
       const result: TokenLoginResult = await invoke('token:login', { pin });
       useClerk.getState().setToken(result.status);
       setPin('');
-      if (!result.ok) setError(t(result.error === 'locked' ? 'token.locked' : result.error === 'absent' ? 'token.absentNow' : 'token.wrongPin'));
+      if (!result.ok) setError(t(`token-problem.${result.error ?? 'pin-incorrect'}`));
     } catch (e) {
       setError(t('common.error', { message: errorText(e) }));
     } finally {
@@ -62,7 +62,7 @@ export function TokenPrompt() {
     <div className="overlay">
       <section role="dialog" aria-modal="true" aria-labelledby="token-title" className="dialog token-prompt">
         <h2 id="token-title">{t('token.title')}</h2>
-        {token.state === 'noModule' && <p role="alert" className="error">{t('token.noModule', { message: token.message ?? '' })}</p>}
+        {token.state === 'no-module' && <p role="alert" className="error">{t('token.noModule', { message: token.message ?? '' })}</p>}
         {waiting && (
           <>
             <p className="big">{t('token.connect')}</p>
@@ -84,8 +84,8 @@ export function TokenPrompt() {
             )}
           </div>
         )}
-        {token.state === 'locked' && <p role="alert" className="error">{t('token.locked')}</p>}
-        {token.state === 'loggedIn' && <p role="status" className="ok">{t('token.ready')}</p>}
+        {token.state === 'locked' && <p role="alert" className="error">{t('token-problem.pin-locked')}</p>}
+        {token.state === 'logged-in' && <p role="status" className="ok">{t('token.ready')}</p>}
         {asking && (
           <form onSubmit={login}>
             {token.token?.pinPad ? (
@@ -125,7 +125,7 @@ export function TokenChip() {
   const t = useT();
   const token = useClerk((s) => s.token);
   if (!token) return null;
-  const text = token.state === 'loggedIn' ? t('token.chip.loggedIn', { label: token.token?.label ?? '' }) : t(`token.chip.${token.state}`);
+  const text = token.state === 'logged-in' ? t('token.chip.logged-in', { label: token.token?.label ?? '' }) : t(`token.chip.${token.state}`);
   return (
     <button type="button" className={`chip token-${token.state}`} onClick={() => useClerk.getState().openTokenPrompt(true)}>
       {text}

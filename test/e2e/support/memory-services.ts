@@ -87,7 +87,7 @@ export class MemoryClerk {
       serverUrl: 'https://edo.example.ru',
       mode: options.mode ?? 'workstation',
       scheduleMinutes: 15,
-      tokenModules: ['/usr/lib/softhsm/libsofthsm2.so'],
+      modulePaths: ['/usr/lib/softhsm/libsofthsm2.so'],
       language: 'ru',
       startAtLogin: true,
       login: '',
@@ -111,7 +111,7 @@ export class MemoryClerk {
   }
 
   private status(state: TokenStatus['state']): TokenStatus {
-    const present = state !== 'absent' && state !== 'noModule';
+    const present = state !== 'absent' && state !== 'no-module';
     return {
       state,
       ...(present
@@ -186,8 +186,8 @@ export class MemoryClerk {
 
   private signOne(id: number): SignOutcome['failed'][number] | null {
     if (this.tokenState.state === 'locked') return { id, reason: 'pin-locked' };
-    if (this.tokenState.state === 'absent' || this.tokenState.state === 'noModule') return { id, reason: 'token-not-present' };
-    if (this.tokenState.state !== 'loggedIn') return { id, reason: 'pin-required' };
+    if (this.tokenState.state === 'absent' || this.tokenState.state === 'no-module') return { id, reason: 'token-not-present' };
+    if (this.tokenState.state !== 'logged-in') return { id, reason: 'pin-required' };
     return null;
   }
 
@@ -215,17 +215,17 @@ export class MemoryClerk {
         status: async () => this.tokenState,
         login: async (pin) => {
           const state = this.tokenState.state;
-          if (state === 'absent' || state === 'noModule') return { ok: false, error: 'absent', status: this.tokenState };
-          if (state === 'locked') return { ok: false, error: 'locked', status: this.tokenState };
+          if (state === 'absent' || state === 'no-module') return { ok: false, error: 'token-not-present', status: this.tokenState };
+          if (state === 'locked') return { ok: false, error: 'pin-locked', status: this.tokenState };
           if (pin === (this.options.pin ?? '12345678')) {
             this.triesLeft = 10;
-            return { ok: true, status: this.setToken('loggedIn') };
+            return { ok: true, status: this.setToken('logged-in') };
           }
           this.triesLeft -= 1;
           const status = this.setToken(this.triesLeft === 0 ? 'locked' : 'present');
-          return { ok: false, error: this.triesLeft === 0 ? 'locked' : 'wrongPin', status };
+          return { ok: false, error: this.triesLeft === 0 ? 'pin-locked' : 'pin-incorrect', status };
         },
-        cancel: async () => this.setToken(this.tokenState.state === 'loggedIn' ? 'loggedIn' : 'cancelled'),
+        cancel: async () => this.setToken(this.tokenState.state === 'logged-in' ? 'logged-in' : 'cancelled'),
         onChange: (listener) => {
           this.tokenListeners.add(listener);
           return () => this.tokenListeners.delete(listener);
@@ -341,12 +341,12 @@ export class MemoryClerk {
               }
               entries.push({ at: new Date().toISOString(), level: 'info', step, message: `Получено документов: ${items.received.length}` });
             }
-            if (step === 'service-documents' && this.tokenState.state === 'loggedIn' && this.settingsValue.mode === 'workstation') {
+            if (step === 'service-documents' && this.tokenState.state === 'logged-in' && this.settingsValue.mode === 'workstation') {
               const r = await this.services().pending.sign({ all: true }).catch(() => ({ signed: [] }));
               items.signed.push(...r.signed);
             }
           }
-          const clerkNeeded = !failure && this.pending.length > 0 && this.tokenState.state !== 'loggedIn' ? ('pin-required' as const) : null;
+          const clerkNeeded = !failure && this.pending.length > 0 && this.tokenState.state !== 'logged-in' ? ('pin-required' as const) : null;
           const summary = {
             id: this.nextId(),
             trigger,
