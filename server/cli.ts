@@ -1,6 +1,7 @@
 // edo-hub: the exchange hub's service and administration command line. Runs in: Node.
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import pino from 'pino';
 import { certificateFingerprint, derToPem, describeCertificate, readCertificates } from '../src/crypto/certificates';
@@ -9,6 +10,8 @@ import { hashPassword } from './auth/passwords';
 import { operatorKeyKinds, type OperatorKeyKind } from './operator';
 import { closeHubData, defaultMaxBlobSize, lockForServing, openHubData, openOrganizationData, type HubData, type OrganizationData } from './data-dir';
 import { createHub } from './hub';
+import { OPERATOR_ACTOR } from './organization';
+import { PowerOfAttorneyError, recordView, type StoredPowerOfAttorney } from './powers-of-attorney/registry';
 import type { SubscriberRecord } from './storage/storage';
 import { certificateSummary, ownSubscriberView, userView } from './views';
 
@@ -47,6 +50,11 @@ Commands:
   archive quota --org ID|INN [--bytes N]
                                    the organization's archive usage; with --bytes, set its quota
   archive check                    recompute the whole archive and its signed tree heads
+  poa list --org ID|INN            the organization's powers of attorney (МЧД) with their statuses now
+  poa show --org ID|INN NUMBER [--out DIR]
+                                   one МЧД; with --out, its XML and the director's signature (.sig) as registered
+  poa revoke --org ID|INN NUMBER --reason TEXT
+                                   revoke an МЧД early on the principal's written request (journaled)
   trust add CA.pem                 trust a CA (PEM, one or more certificates, or DER) for logins and signatures
   trust list                       the trusted CAs
   operator                         the operator's identity; its and its TSA's certificates (PEM)
@@ -385,6 +393,62 @@ async function archive(args: string[]): Promise<number> {
   throw new UsageError('archive quota --org ID [--bytes N] | archive check');
 }
 
+/** One line of `poa list`: number, status, term, representative, powers. */
+const poaLine = (p: StoredPowerOfAttorney, now: Date) => {
+  const v = recordView(p, now);
+  return `${v.number}  ${v.status}  ${v.issuedOn}..${v.validUntil}  ${v.representative.name}  ${v.powers.join(',') || '(text only)'}`;
+};
+
+async function poa(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === 'list') {
+    const o = parse(rest, { org: { type: 'string' } });
+    return withData(o, async (data) => {
+      const subscriber = await findOrg(data, o.required('org'));
+      const now = new Date();
+      const all = await data.powersOfAttorney.list(subscriber.id);
+      print(o.json, all.map((p) => recordView(p, now)), all.map((p) => poaLine(p, now)).join('\n') || `${subscriber.name} has no registered МЧД`);
+      return 0;
+    });
+  }
+  if (sub === 'show' || sub === 'revoke') {
+    const o = parse(rest, { org: { type: 'string' }, out: { type: 'string' }, reason: { type: 'string' } }, 1);
+    const number = o.positionals[0];
+    if (!number) throw new UsageError(`poa ${sub}: the МЧД's number (НомДовер) is missing`);
+    return withData(o, async (data) => {
+      const subscriber = await findOrg(data, o.required('org'));
+      const now = new Date();
+      if (sub === 'revoke') {
+        const reason = o.required('reason').trim();
+        if (!reason) throw new UsageError('--reason must not be empty: the journal keeps why');
+        try {
+          const revoked = await data.powersOfAttorney.revoke(subscriber.id, number, { actor: OPERATOR_ACTOR, reason, at: now.toISOString() });
+          print(o.json, recordView(revoked, now), `revoked: ${poaLine(revoked, now)}`);
+          return 0;
+        } catch (e) {
+          if (e instanceof PowerOfAttorneyError) throw new UsageError(e.message);
+          throw e;
+        }
+      }
+      const found = await data.powersOfAttorney.get(subscriber.id, number);
+      if (!found) throw new UsageError(`${subscriber.name} has no МЧД ${number} (see: edo-hub poa list --org ${subscriber.id})`);
+      const out = o.string('out');
+      const files = out ? { xml: join(out, found.fileName), signature: join(out, `${found.fileName}.sig`) } : undefined;
+      if (files) {
+        mkdirSync(out!, { recursive: true });
+        writeFileSync(files.xml, found.xml);
+        writeFileSync(files.signature, found.signature);
+      }
+      const journal = (await data.powersOfAttorney.journalOf(subscriber.id)).filter((j) => j.number === found.number);
+      const shown = { ...recordView(found, now), journal, ...(files ? { files } : {}) };
+      const history = journal.map((j) => `  ${j.at}  ${j.action} by ${j.actor}${j.reason ? `: ${j.reason}` : ''}`).join('\n');
+      print(o.json, shown, `${poaLine(found, now)}\nsigned by ${found.signedBy}, file ${found.fileName}\n${history}`);
+      return 0;
+    });
+  }
+  throw new UsageError('poa list --org ID | poa show --org ID NUMBER | poa revoke --org ID NUMBER --reason TEXT');
+}
+
 async function migrateCommand(args: string[]): Promise<number> {
   const o = parse(args, {});
   return withData(o, async (data) => {
@@ -435,6 +499,8 @@ export async function main(argv: string[]): Promise<number> {
         return await operator(args);
       case 'archive':
         return await archive(args);
+      case 'poa':
+        return await poa(args);
       case 'migrate':
         return await migrateCommand(args);
       default:

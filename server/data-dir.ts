@@ -12,6 +12,7 @@ import type { ArchiveEvent } from './archive/events';
 import { ArchiveMailer, ArchiveNotifier, WebhookDispatcher, webhookSchema, type SmtpSettings } from './archive/notify';
 import { BlobFiles } from './blobs';
 import { OrganizationSettingsService, organizationSchema } from './organization';
+import { PowerOfAttorneyRegistry, powerOfAttorneySchema } from './powers-of-attorney/registry';
 import { openOperator, type Operator, type OperatorKeyKind } from './operator';
 import { exchangeSchema, SqlStorage } from './storage/sql-storage';
 import { isPostgresUrl, migrate, type SqlDatabase } from './storage/sql';
@@ -27,6 +28,8 @@ export interface HubData {
   /** The archive's database (archive.sqlite; with PostgreSQL the same database as `db`). */
   archiveDb: SqlDatabase;
   storage: HubStorage;
+  /** The organizations' powers of attorney (in `db`). */
+  powersOfAttorney: PowerOfAttorneyRegistry;
   blobs: BlobFiles;
   operator: Operator;
   /** The migrations this opening applied, "component@version". */
@@ -55,14 +58,14 @@ export async function openHubData(dir: string, options: HubDataOptions = {}): Pr
   let archiveDb: SqlDatabase | undefined;
   try {
     const migrated = databaseUrl
-      ? await migrate(db, [exchangeSchema, organizationSchema, webhookSchema, archiveSchema])
-      : await migrate(db, [exchangeSchema, organizationSchema, webhookSchema]);
+      ? await migrate(db, [exchangeSchema, organizationSchema, webhookSchema, powerOfAttorneySchema, archiveSchema])
+      : await migrate(db, [exchangeSchema, organizationSchema, webhookSchema, powerOfAttorneySchema]);
     archiveDb = databaseUrl ? db : new SqliteDatabase(join(root, 'archive.sqlite'));
     if (!databaseUrl) migrated.push(...(await migrate(archiveDb, [archiveSchema])));
     const storage = new SqlStorage(db);
     const blobs = new BlobFiles(join(root, 'blobs'), options.maxBlobSize ?? defaultMaxBlobSize);
     const operator = await openOperator(databaseUrl ? undefined : root, storage, options.operatorKey);
-    return { dir: root, databaseUrl, db, archiveDb, storage, blobs, operator, migrated };
+    return { dir: root, databaseUrl, db, archiveDb, storage, powersOfAttorney: new PowerOfAttorneyRegistry(db), blobs, operator, migrated };
   } catch (e) {
     if (archiveDb && archiveDb !== db) await archiveDb.close();
     await db.close();

@@ -19,6 +19,9 @@ import { registerDocumentRoutes } from './routes/documents';
 import { registerEventRoutes } from './routes/events';
 import { registerMetaRoutes } from './routes/meta';
 import { registerTspRoutes } from './routes/tsp';
+import { registerPowerOfAttorneyRoutes } from './routes/powers-of-attorney';
+import { DEFAULT_REQUIRED_POWERS, type SigningDeps } from './powers-of-attorney/checks';
+import type { PowerOfAttorneyRegistry } from './powers-of-attorney/registry';
 
 export interface HubOptions {
   storage: HubStorage;
@@ -28,6 +31,8 @@ export interface HubOptions {
   settings: OrganizationSettingsService;
   /** The signed-data archive (its own SQLite file). */
   archive: ArchiveLog;
+  /** The organizations' registry of powers of attorney (МЧД). */
+  powersOfAttorney: PowerOfAttorneyRegistry;
   version: string;
   logger: FastifyBaseLogger;
   /** Bearer token life. Default 1 hour. */
@@ -52,6 +57,9 @@ export interface HubContext extends HttpContext {
   operator: Operator;
   settings: OrganizationSettingsService;
   archive: ArchiveLog;
+  powersOfAttorney: PowerOfAttorneyRegistry;
+  /** What a signature under an МЧД is checked against: the registry and the organization's required powers. */
+  signingUnderPowerOfAttorney: SigningDeps;
   notifier: EventNotifier;
   throttle: LoginThrottle;
   version: string;
@@ -71,6 +79,8 @@ export function createHub(options: HubOptions): { app: FastifyInstance; context:
     operator: options.operator,
     settings: options.settings,
     archive: options.archive,
+    powersOfAttorney: options.powersOfAttorney,
+    signingUnderPowerOfAttorney: { registry: options.powersOfAttorney, requiredPowers: async (_orgId, action) => DEFAULT_REQUIRED_POWERS[action] },
     notifier: new EventNotifier(),
     throttle: options.throttle ?? new LoginThrottle(),
     version: options.version,
@@ -122,6 +132,7 @@ export function createHub(options: HubOptions): { app: FastifyInstance; context:
   registerDocumentRoutes(app, context);
   registerEventRoutes(app, context);
   registerTspRoutes(app, context);
+  registerPowerOfAttorneyRoutes(app, context);
   registerOrganizationRoutes(app, context, { settings: options.settings, archive: options.archive });
   return { app, context };
 }

@@ -8,7 +8,7 @@ import type { Signer } from '../crypto/signer';
 import {
   buildPowerOfAttorney,
   DEFAULT_POWER_CODES,
-  MOSCOW_UTC_OFFSET_MINUTES,
+  moscowDate,
   personOfCertificate,
   POWER_CLASSIFIER,
   type KnownPowerCode,
@@ -42,11 +42,6 @@ export class PowerOfAttorneyIssueError extends Error {
     super(message);
     this.name = 'PowerOfAttorneyIssueError';
   }
-}
-
-/** Today's date in Moscow, YYYY-MM-DD: the date an МЧД states. */
-export function moscowDate(now: Date): string {
-  return new Date(now.getTime() + MOSCOW_UTC_OFFSET_MINUTES * 60_000).toISOString().slice(0, 10);
 }
 
 function knownPowers(codes: string[]): { code: string; name: string }[] {

@@ -46,6 +46,7 @@ export {
   POA_MAX_BYTES,
   POA_NAMESPACE,
   POA_SCHEMA_FILE,
+  moscowDate,
   POWER_CLASSIFIER,
   powerOfAttorneyFileId,
   type KnownPowerCode,

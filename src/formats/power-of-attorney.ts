@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { FormatError } from './format-error';
 import { types, validateElement, xsdPattern, type AttributeSpec, type ElementSpec, type SimpleType } from './schema';
 import { readXml, writeXml, type XmlElement } from './xml';
+import { MOSCOW_UTC_OFFSET_MINUTES } from './service-documents';
 
 export const POA_NAMESPACE = 'urn://x-artefacts/EMCHD_1';
 export const POA_FORMAT_VERSION = 'EMCHD_1';
@@ -616,6 +617,11 @@ const REDELEGATION_CODES: PoaRedelegation[] = ['none', 'once', 'onward'];
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/** The date in Moscow, YYYY-MM-DD: the calendar an МЧД's dates are in. */
+export function moscowDate(at: Date): string {
+  return new Date(at.getTime() + MOSCOW_UTC_OFFSET_MINUTES * 60_000).toISOString().slice(0, 10);
+}
 
 /** The file id of an МЧД: ON_EMCHD_<YYYYMMDD of issue>_<НомДовер>. */
 export function powerOfAttorneyFileId(issuedOn: string, number: string): string {

@@ -49,6 +49,32 @@ export const errorCodes = {
   'signer-not-member': 422,
   /** 422: the service document's XML is not the expected FNS format, or does not match its parent. */
   'service-document-invalid': 422,
+  /** 422: the МЧД file is not of format EMCHD_1 (the message names the field). */
+  'poa-format-invalid': 422,
+  /** 422: the МЧД's principal is not the caller's organization (INN, KPP, OGRN). */
+  'poa-principal-mismatch': 422,
+  /** 422: the detached CMS over the МЧД does not verify, or its certificate is not acceptable. */
+  'poa-signature-invalid': 422,
+  /** 422: the МЧД is signed by someone who does not act for the principal without a power of attorney. */
+  'poa-signer-not-director': 422,
+  /** 422: the МЧД's dates do not hold (signed outside its term). */
+  'poa-dates-invalid': 422,
+  /** 422: the МЧД's representative is no user of the organization (by the INN or SNILS of a certificate). */
+  'poa-representative-unknown': 422,
+  /** 409: an МЧД with this number is registered already. */
+  'poa-exists': 409,
+  /** 422: a signature with a personal certificate came without the МЧД it is made under. */
+  'poa-required': 422,
+  /** 422: the МЧД the signature names is not registered for that principal. */
+  'poa-unknown': 422,
+  /** 422: the МЧД is not in force at the signing time (not begun, or its term is over). */
+  'poa-not-in-force': 422,
+  /** 422: the principal revoked the МЧД before the signing time. */
+  'poa-revoked': 422,
+  /** 422: the МЧД names another representative than the signer's certificate. */
+  'poa-other-person': 422,
+  /** 422: the МЧД grants none of the powers the action needs (an organization setting). */
+  'poa-power-missing': 422,
   /** 429: too many failed logins; wait Retry-After seconds. */
   'too-many-attempts': 429,
   /** 500: the hub failed; the requestId is in its log. */

@@ -24,6 +24,7 @@ import {
 import { BlobParams, BlobStored, Document, DocumentParams, IdempotentHeaders, PostServiceDocumentRequest, SendDocumentRequest, ServiceDocument } from './documents';
 import { EventsPage, EventsQuery } from './events';
 import { organizationRoutes } from './organization';
+import { powerOfAttorneyRoutes } from './powers-of-attorney';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
 
@@ -216,7 +217,7 @@ const exchangeRoutes = {
   },
 } as const satisfies Record<string, RouteSpec>;
 
-export const routes = { ...exchangeRoutes, ...organizationRoutes } as const satisfies Record<string, RouteSpec>;
+export const routes = { ...exchangeRoutes, ...organizationRoutes, ...powerOfAttorneyRoutes } as const satisfies Record<string, RouteSpec>;
 
 export type RouteName = keyof typeof routes;
 type Routes = typeof routes;

@@ -3,7 +3,7 @@
 // malformed body, a repeated or conflicting Idempotency-Key, service documents that do not fit
 // their parent, repeated failed logins, an expired token; and a walk over every route as a
 // subscriber that is party to nothing.
-import { createHash, createPrivateKey, webcrypto } from 'node:crypto';
+import { createHash, createPrivateKey, randomUUID, webcrypto } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
@@ -524,6 +524,18 @@ describe.skipIf(!part.ok)(`the exchange hub refuses, and stores nothing ${part.r
         getArchiveEntry: async () => expectError(await apiC.call('GET', '/v1/archive/entries/0'), 404, 'not-found'),
         getArchiveEntryData: async () => expectError(await apiC.call('GET', '/v1/archive/entries/0/data'), 404, 'not-found'),
         listNotArchived: async () => expect((await apiC.call('GET', '/v1/archive/not-archived')).json.entries).toEqual([]),
+        // The registry of powers of attorney is the caller's organization's only.
+        registerPowerOfAttorney: async () =>
+          expectError(await apiC.call('POST', '/v1/powers-of-attorney', { json: { fileName: 'x.xml', xml: 'AAAA', signature: 'AAAA' } }), 422, 'poa-format-invalid'),
+        listPowersOfAttorney: async () => expect((await apiC.call('GET', '/v1/powers-of-attorney')).json.powersOfAttorney).toEqual([]),
+        checkPowerOfAttorney: async () => {
+          const reference = { number: randomUUID(), principalInn: samplePeople.ivanova.orgInn };
+          const answer = await apiC.call('POST', '/v1/powers-of-attorney/check', { json: { reference, certificate: b64(signerC.certificate), action: 'send-document' } });
+          // C's certificate names C: it needs no МЧД, and learns nothing of A's.
+          expect(answer.json).toEqual({ ok: true });
+        },
+        getPowerOfAttorney: async () => expectError(await apiC.call('GET', `/v1/powers-of-attorney/${randomUUID()}`), 404, 'not-found'),
+        revokePowerOfAttorney: async () => expectError(await apiC.call('POST', `/v1/powers-of-attorney/${randomUUID()}/revoke`, { json: { reason: 'x' } }), 404, 'not-found'),
       };
       expect(Object.keys(checks).sort()).toEqual(Object.keys(routes).sort());
       for (const [name, check] of Object.entries(checks)) {
