@@ -1,4 +1,4 @@
-// FNS service documents, format 1.03, and the machine-readable power of attorney (EMCHD_1):
+// FNS service documents, format 1.03, the annulment proposal (DP_PRANNUL 1.02), and the machine-readable power of attorney (EMCHD_1):
 // build, read, and the schema files they follow.
 
 export { FormatError } from './format-error';
@@ -62,3 +62,12 @@ export {
   type PowerOfAttorneyFile,
   type PowerOfAttorneyInput,
 } from './power-of-attorney';
+export {
+  ANNULMENT_FILE_PREFIX,
+  ANNULMENT_FORMAT_VERSION,
+  ANNULMENT_SCHEMA_FILE,
+  buildAnnulmentProposal,
+  parseAnnulmentProposal,
+  type AnnulmentProposal,
+  type AnnulmentProposalInput,
+} from './annulment-proposal';

@@ -37,20 +37,20 @@ export const SERVICE_DOCUMENT_FORMATS = {
 // ---------------------------------------------------------------------------------------------
 // Element specs, transcribed from the XSDs (element order, occurrence, attribute facets).
 
-const req = (type: SimpleType): AttributeSpec => ({ type, required: true });
-const opt = (type: SimpleType): AttributeSpec => ({ type });
-const text = types.string;
+export const req = (type: SimpleType): AttributeSpec => ({ type, required: true });
+export const opt = (type: SimpleType): AttributeSpec => ({ type });
+export const text = types.string;
 const fixedLength = (length: number): SimpleType => ({ describe: `text of exactly ${length} characters`, length });
 const digitCode = (values: readonly string[], describe: string) => types.oneOf(values, describe);
 
-const fioSpec = (minOccurs = 1): ElementSpec => ({
+export const fioSpec = (minOccurs = 1): ElementSpec => ({
   name: 'ФИО',
   minOccurs,
   attributes: { Фамилия: req(text(1, 60)), Имя: req(text(1, 60)), Отчество: opt(text(1, 60)) },
 });
 const operatorAttributes = { НаимОрг: req(text(1, 1000)), ИННЮЛ: req(types.innOrganization), ИдОперЭДО: req(types.operatorId) };
 const operatorSpec: ElementSpec = { name: 'ОперЭДО', attributes: operatorAttributes };
-const participantChoice: ElementSpec[] = [
+export const participantChoice: ElementSpec[] = [
   { name: 'ЮЛ', attributes: { НаимОрг: req(text(1, 1000)), ИННЮЛ: req(types.innOrganization), КПП: req(types.kpp) } },
   { name: 'ИП', attributes: { ИННФЛ: req(types.innPerson) }, sequence: [fioSpec()] },
   { name: 'ФЛ', attributes: { ИННФЛ: req(types.innPerson) }, sequence: [fioSpec()] },
@@ -194,27 +194,27 @@ function fnsToIsoDate(fns: string): string {
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const ID_IN_NAME = '[A-Za-z0-9@.-]{3,46}';
 
-/** The FNS file id: PREFIX_recipientId_senderId_YYYYMMDD_GUID. */
-function makeFileId(kind: ServiceDocumentKind, recipientId: string, senderId: string, now: Date, offset: number, id: string | undefined): string {
+/** The FNS file id: PREFIX_recipientId_senderId_YYYYMMDD_GUID (also the annulment proposal's, ./annulment-proposal.ts). */
+export function makeFileId(prefix: string, recipientId: string, senderId: string, now: Date, offset: number, id: string | undefined): string {
   const guid = id ?? randomUUID();
   if (!GUID.test(guid)) throw new FormatError(`"${guid}" is not a GUID`, 'id');
-  return `${SERVICE_DOCUMENT_FORMATS[kind].prefix}_${recipientId}_${senderId}_${compactDate(now, offset, 'now')}_${guid}`;
+  return `${prefix}_${recipientId}_${senderId}_${compactDate(now, offset, 'now')}_${guid}`;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Building.
 
-const el = (name: string, attributes: Record<string, string | undefined> = {}, children: XmlElement[] = [], content?: string): XmlElement => ({
+export const el = (name: string, attributes: Record<string, string | undefined> = {}, children: XmlElement[] = [], content?: string): XmlElement => ({
   name,
   attributes: Object.entries(attributes).filter((e): e is [string, string] => e[1] !== undefined),
   children,
   ...(content !== undefined ? { text: content } : {}),
 });
 
-const fioElement = (p: { surname: string; name: string; patronymic?: string | undefined }) =>
+export const fioElement = (p: { surname: string; name: string; patronymic?: string | undefined }) =>
   el('ФИО', { Фамилия: p.surname, Имя: p.name, Отчество: p.patronymic || undefined });
 
-function participantElement(name: string, p: Participant, field: string): XmlElement {
+export function participantElement(name: string, p: Participant, field: string): XmlElement {
   const parts = [p.organization, p.person, p.foreign].filter((x) => x !== undefined);
   if (parts.length !== 1) throw new FormatError('a participant needs exactly one of organization, person, foreign', field);
   let inner: XmlElement;
@@ -276,7 +276,7 @@ function participantSignerElement(s: SignerOfDocument, storageAttribute: string,
   return el('Подписант', { СтатПодп: s.authority && AUTHORITY_CODES[s.authority], Должн: s.position || undefined }, children);
 }
 
-const fileInfoElement = (element: string, signature: string, nameAttribute: string, file: ReferencedFile, field: string) => {
+export const fileInfoElement = (element: string, signature: string, nameAttribute: string, file: ReferencedFile, field: string) => {
   if (file.signatures.length === 0) throw new FormatError('the file needs at least one signature', `${field}.signatures`);
   return el(
     element,
@@ -366,7 +366,7 @@ export function buildReceiptNotice(input: ReceiptNoticeInput): ServiceDocumentFi
   } else {
     throw new FormatError('a receipt notice needs the sender of the received document (receiver) or the operator', 'receiver');
   }
-  const fileId = makeFileId('receipt-notice', addresseeId, input.sender.id, input.now ?? new Date(), offset, input.id);
+  const fileId = makeFileId(SERVICE_DOCUMENT_FORMATS['receipt-notice'].prefix, addresseeId, input.sender.id, input.now ?? new Date(), offset, input.id);
   return finish('receipt-notice', fileId, input.programVersion, [
     participantElement('УчастЭДО', input.sender, 'sender'),
     el('СвИзвПолуч', { ДатаПол: fnsDate(input.receivedAt, offset, 'receivedAt'), ВремяПол: fnsTime(input.receivedAt, offset, 'receivedAt') }, [
@@ -385,7 +385,7 @@ export function buildClarificationRequest(input: ClarificationRequestInput): Ser
       'receivedFile.signatures',
     );
   }
-  const fileId = makeFileId('clarification-request', input.receiver.id, input.sender.id, input.now ?? new Date(), offset, input.id);
+  const fileId = makeFileId(SERVICE_DOCUMENT_FORMATS['clarification-request'].prefix, input.receiver.id, input.sender.id, input.now ?? new Date(), offset, input.id);
   return finish('clarification-request', fileId, input.programVersion, [
     participantElement('УчастЭДО', input.sender, 'sender'),
     el('СвУведУточ', { ДатаПол: fnsDate(input.receivedAt, offset, 'receivedAt'), ВремяПол: fnsTime(input.receivedAt, offset, 'receivedAt') }, [
@@ -404,7 +404,7 @@ function buildOperatorConfirmation(
   names: { file: string; signature: string; nameAttribute: string; date: string; time: string },
 ): ServiceDocumentFile {
   const offset = input.utcOffsetMinutes ?? MOSCOW_UTC_OFFSET_MINUTES;
-  const fileId = makeFileId(kind, input.addresseeId ?? input.sender.id, input.operator.id, input.now ?? new Date(), offset, input.id);
+  const fileId = makeFileId(SERVICE_DOCUMENT_FORMATS[kind].prefix, input.addresseeId ?? input.sender.id, input.operator.id, input.now ?? new Date(), offset, input.id);
   const body = [
     operatorElement(input.operator),
     el('СведПодтв', { [names.date]: fnsDate(at, offset, 'date'), [names.time]: fnsTime(at, offset, 'date') }, [
@@ -437,17 +437,17 @@ export function buildReceiptConfirmation(input: ReceiptConfirmationInput): Servi
 // ---------------------------------------------------------------------------------------------
 // Reading.
 
-const attr = (e: XmlElement, name: string): string | undefined => e.attributes.find(([k]) => k === name)?.[1];
-const need = (e: XmlElement, name: string): string => attr(e, name) as string; // presence checked by validation
-const child = (e: XmlElement, name: string): XmlElement | undefined => e.children.find((c) => c.name === name);
-const only = (e: XmlElement, name: string): XmlElement => child(e, name) as XmlElement;
+export const attr = (e: XmlElement, name: string): string | undefined => e.attributes.find(([k]) => k === name)?.[1];
+export const need = (e: XmlElement, name: string): string => attr(e, name) as string; // presence checked by validation
+export const child = (e: XmlElement, name: string): XmlElement | undefined => e.children.find((c) => c.name === name);
+export const only = (e: XmlElement, name: string): XmlElement => child(e, name) as XmlElement;
 
-const readFio = (e: XmlElement) => {
+export const readFio = (e: XmlElement) => {
   const patronymic = attr(e, 'Отчество');
   return { surname: need(e, 'Фамилия'), name: need(e, 'Имя'), ...(patronymic !== undefined ? { patronymic } : {}) };
 };
 
-function readParticipant(e: XmlElement): { participant?: Participant; operator?: Operator } {
+export function readParticipant(e: XmlElement): { participant?: Participant; operator?: Operator } {
   const id = need(e, 'ИдУчастЭДО');
   const inner = e.children[0] as XmlElement;
   switch (inner.name) {
@@ -518,7 +518,7 @@ function readParticipantSigner(e: XmlElement, storageAttribute: string, principa
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-function readFileInfo(e: XmlElement, signature: string, nameAttribute: string, path: string): ReferencedFile {
+export function readFileInfo(e: XmlElement, signature: string, nameAttribute: string, path: string): ReferencedFile {
   const signatures = e.children
     .filter((c) => c.name === signature)
     .map((c, i) => {
@@ -552,8 +552,7 @@ function kindOf(root: XmlElement): ServiceDocumentKind {
   return kind;
 }
 
-function checkFileId(kind: ServiceDocumentKind, fileId: string, recipientId: string, senderId: string, fileName: string | undefined): void {
-  const { prefix } = SERVICE_DOCUMENT_FORMATS[kind];
+export function checkFileId(prefix: string, fileId: string, recipientId: string, senderId: string, fileName: string | undefined): void {
   const m = new RegExp(`^${prefix}_(${ID_IN_NAME})_(${ID_IN_NAME})_(\\d{8})_([0-9a-fA-F-]{36})$`).exec(fileId);
   if (!m || !GUID.test(m[4] as string)) {
     throw new FormatError(`ИдФайл "${fileId}" does not follow ${prefix}_<recipient id>_<sender id>_<YYYYMMDD>_<GUID>`, 'Файл/@ИдФайл');
@@ -593,7 +592,7 @@ export function parseServiceDocument(xml: Buffer, fileName?: string, options: Pa
     const info = only(doc, kind === 'receipt-notice' ? 'СвИзвПолуч' : 'СвУведУточ');
     const path = `Файл/Документ/${info.name}`;
     const [storage, principal] = kind === 'receipt-notice' ? ['ИдСистХран', 'СвДовер'] : ['СвСистХран', 'СвИдДовер'];
-    checkFileId(kind, fileId, from.participant?.id ?? (from.operator as Operator).id, sender.id, fileName);
+    checkFileId(SERVICE_DOCUMENT_FORMATS[kind].prefix, fileId, from.participant?.id ?? (from.operator as Operator).id, sender.id, fileName);
     return {
       ...common,
       sender,
@@ -613,7 +612,7 @@ export function parseServiceDocument(xml: Buffer, fileName?: string, options: Pa
   const sent = kind === 'send-confirmation';
   // The confirmation may be addressed to either side of the exchange.
   const addressee = /^[^_]+_[^_]+_([^_]+)_/.exec(fileId)?.[1];
-  checkFileId(kind, fileId, addressee === receiver.id ? receiver.id : sender.id, operator.id, fileName);
+  checkFileId(SERVICE_DOCUMENT_FORMATS[kind].prefix, fileId, addressee === receiver.id ? receiver.id : sender.id, operator.id, fileName);
   const signer = child(doc, 'Подписант');
   return {
     ...common,
