@@ -6,8 +6,8 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { signDetached } from '../crypto/cms';
 import { readCertificates } from '../crypto/certificates';
 import type { Signer } from '../crypto/signer';
-import { OsKeychain, type SecretStore } from '../settings/keychain';
-import { keychainScope } from '../settings/profile-dir';
+import type { SecretStore } from '../settings/keychain';
+import { ProfileSecrets } from '../settings/secret-stores';
 import { ProfileSettingsFile, type ProfileSettings } from '../settings/settings';
 import { ClerkStore } from '../store';
 import { TokenError } from '../token/errors';
@@ -157,7 +157,7 @@ export class ClerkProfile {
   ) {
     this.dir = resolve(dir);
     this.settingsFile = new ProfileSettingsFile(this.dir);
-    this.secrets = secrets ?? new OsKeychain(keychainScope(this.dir));
+    this.secrets = secrets ?? new ProfileSecrets(this.dir, this.settingsFile);
   }
 
   get settings(): ProfileSettings {

@@ -55,7 +55,11 @@ export async function demo(profile: ClerkProfile, o: Options, _positional: strin
         `The local sandbox is running: exchange hub ${running.url}`,
         `  you:              ${running.state.clerk.name} (INN ${running.state.clerk.inn}), a software demo key`,
         `  the counterparty: ${running.state.counterparty.name} (INN ${running.state.counterparty.inn}) sends documents now and then and signs receipt notices by itself`,
-        running.created ? `  made in ${profile.dir}/sandbox (key passwords are in the OS keychain)` : `  reused from ${profile.dir}/sandbox`,
+        `  ${running.created ? 'made in' : 'reused from'} ${profile.dir}/sandbox (${
+          running.state.secrets === 'demo-file'
+            ? 'no OS keychain runs here: the demo key passwords are in a 0600 demo-only file there'
+            : 'the demo key passwords are in the OS keychain'
+        })`,
         '',
         'Try, in another terminal:',
         '  # receive its documents; sign and send their receipt notices with your demo key',

@@ -2,7 +2,8 @@
 // infrastructure. Inside the clerk's profile (`<profile>/sandbox/`): an exchange hub run as a
 // child process on loopback, a demo CA, the clerk's demo organization with a software demo key,
 // and a demo counterparty organization whose agent answers on its own. Made once; every later
-// start reuses it all. Key files are encrypted PKCS#8; their passwords are only in the keychain.
+// start reuses it all. Key files are encrypted PKCS#8; their passwords are in the keychain, or,
+// where no OS keychain runs, in a 0600 demo-only file in the sandbox folder.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -11,7 +12,8 @@ import { signDetached } from '../crypto/cms';
 import { HttpExchangeClient } from '../exchange/http-client';
 import { acquireSessionLock, SessionBusyError, type SessionLock } from '../exchange/lock';
 import { ClerkProfile, secretNames } from '../exchange/profile';
-import { OsKeychain, type SecretStore } from '../settings/keychain';
+import { KeychainUnavailableError, OsKeychain, type SecretStore } from '../settings/keychain';
+import { DemoSecretsFile } from '../settings/secret-stores';
 import { keychainScope } from '../settings/profile-dir';
 import { ProfileSettingsFile, type ProfileSettingsInput } from '../settings/settings';
 import { SoftwareSigner } from '../token/software-signer';
@@ -51,6 +53,8 @@ const SandboxState = z.object({
   clerk: Org,
   counterparty: Org,
   createdAt: z.string(),
+  /** Where the demo key passwords are: the OS keychain, or (none running at creation) the sandbox's demo file. */
+  secrets: z.enum(['os-keychain', 'demo-file']).default('os-keychain'),
 });
 export type SandboxState = z.infer<typeof SandboxState>;
 
@@ -69,6 +73,8 @@ export function sandboxPaths(profileDir: string) {
     counterpartyKey: 'key.pem',
     counterpartyCertificate: 'certificate.pem',
     counterpartyCa: '../demo-ca.pem',
+    clerkDemoSecrets: 'sandbox/demo-secrets.json',
+    counterpartyDemoSecrets: 'demo-secrets.json',
   };
 }
 
@@ -137,7 +143,31 @@ function lockSandbox(dir: string): SessionLock {
   }
 }
 
-const osSecrets = (dir: string): SecretStore => new OsKeychain(keychainScope(dir));
+type SecretsKind = SandboxState['secrets'];
+type SecretsFor = (dir: string) => SecretStore;
+
+/**
+ * Whether the OS keychain keeps a secret; where it cannot the sandbox keeps its demo passwords in
+ * a file. A write, not a read: without a Secret Service a read may answer "none" and a write fail.
+ */
+async function keychainAnswers(profileDir: string): Promise<boolean> {
+  const keychain = new OsKeychain(keychainScope(profileDir));
+  try {
+    await keychain.set('sandbox-probe', 'probe');
+    await keychain.delete('sandbox-probe');
+    return true;
+  } catch (e) {
+    if (e instanceof KeychainUnavailableError) return false;
+    throw e;
+  }
+}
+
+/** Each sandbox profile's secrets, before and after its settings exist. */
+function sandboxSecrets(profileDir: string, kind: SecretsKind): SecretsFor {
+  const paths = sandboxPaths(profileDir);
+  if (kind === 'os-keychain') return (dir) => new OsKeychain(keychainScope(dir));
+  return (dir) => new DemoSecretsFile(dir === resolve(profileDir) ? join(dir, paths.clerkDemoSecrets) : join(dir, paths.counterpartyDemoSecrets));
+}
 
 function certificateLogin(url: string, signer: SoftwareSigner): Promise<HttpExchangeClient> {
   const client = new HttpExchangeClient(url);
@@ -145,7 +175,7 @@ function certificateLogin(url: string, signer: SoftwareSigner): Promise<HttpExch
 }
 
 /** First start: the PKI, the keys (passwords into the keychain), both organizations and their users at the hub. Returns the organizations. */
-async function create(profileDir: string, options: SandboxOptions, secretsFor: (dir: string) => SecretStore): Promise<{ clerk: Org; counterparty: Org }> {
+async function create(profileDir: string, options: SandboxOptions, secretsFor: SecretsFor): Promise<{ clerk: Org; counterparty: Org }> {
   const paths = sandboxPaths(profileDir);
   // A sandbox whose setup stopped half way is thrown away and made again: it holds only demo data (the lock stays).
   for (const entry of readdirSync(paths.dir)) if (entry !== lockFile) rmSync(join(paths.dir, entry), { recursive: true, force: true });
@@ -178,7 +208,7 @@ async function create(profileDir: string, options: SandboxOptions, secretsFor: (
 }
 
 /** The two organizations become contacts: the counterparty invites, the clerk accepts. */
-async function connect(profileDir: string, url: string, orgs: { clerk: Org; counterparty: Org }, secretsFor: (dir: string) => SecretStore): Promise<void> {
+async function connect(profileDir: string, url: string, orgs: { clerk: Org; counterparty: Org }, secretsFor: SecretsFor): Promise<void> {
   const paths = sandboxPaths(profileDir);
   const load = (dir: string, key: string, certificate: string) =>
     SoftwareSigner.load({ kind: 'pem', keyPath: join(dir, key), certificatePath: join(dir, certificate), passwordName: secretNames.keyPassword }, secretsFor(dir));
@@ -192,8 +222,10 @@ async function connect(profileDir: string, url: string, orgs: { clerk: Org; coun
 function configure(profileDir: string, state: SandboxState, previousUrl: string | undefined): void {
   const paths = sandboxPaths(profileDir);
   const common = { serverUrl: state.hubUrl, auth: { method: 'certificate' as const }, startAtLogin: false };
+  const demoFile = (file: string) => (state.secrets === 'demo-file' ? { demoSecretsFile: file } : {});
   const counterparty: ProfileSettingsInput = {
     ...common,
+    ...demoFile(paths.counterpartyDemoSecrets),
     mode: 'server',
     scheduleMinutes: 0,
     signer: { kind: 'software', keyFile: paths.counterpartyKey, certificateFile: paths.counterpartyCertificate, encrypted: true },
@@ -209,6 +241,7 @@ function configure(profileDir: string, state: SandboxState, previousUrl: string 
       scheduleMinutes: 1,
       signer: { kind: 'software', keyFile: paths.clerkKey, certificateFile: paths.clerkCertificate, encrypted: true },
       trustedRoots: [paths.clerkCa],
+      ...demoFile(paths.clerkDemoSecrets),
     });
   } else if (clerkSettings.read().serverUrl === previousUrl) {
     clerkSettings.update({ serverUrl: state.hubUrl });
@@ -223,7 +256,6 @@ function configure(profileDir: string, state: SandboxState, previousUrl: string 
 export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
   const profileDir = resolve(options.profileDir);
   const paths = sandboxPaths(profileDir);
-  const secretsFor = options.secretsFor ?? osSecrets;
   const settings = new ProfileSettingsFile(profileDir);
   const existing = readSandboxState(profileDir);
   if (settings.exists() && !isSandboxProfile(profileDir)) {
@@ -232,6 +264,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const lock = lockSandbox(paths.dir);
   let hub: HubProcess | undefined;
   try {
+    const secretsKind: SecretsKind = existing?.secrets ?? (options.secretsFor || (await keychainAnswers(profileDir)) ? 'os-keychain' : 'demo-file');
+    const secretsFor = options.secretsFor ?? sandboxSecrets(profileDir, secretsKind);
     const orgs = existing ?? (await create(profileDir, options, secretsFor));
     const previousPort = existing ? Number(new URL(existing.hubUrl).port) : 0;
     try {
@@ -241,7 +275,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       hub = await startHubProcess(paths.hubData, 0, options); // the old port is taken now
     }
     const started = hub;
-    const state: SandboxState = existing ? { ...existing, hubUrl: hub.url } : { version: 1, hubUrl: hub.url, clerk: orgs.clerk, counterparty: orgs.counterparty, createdAt: new Date().toISOString() };
+    const state: SandboxState = existing ? { ...existing, hubUrl: hub.url } : { version: 1, hubUrl: hub.url, clerk: orgs.clerk, counterparty: orgs.counterparty, createdAt: new Date().toISOString(), secrets: secretsKind };
     if (!existing) await connect(profileDir, hub.url, orgs, secretsFor);
     writeFileSync(paths.state, `${JSON.stringify(state, null, 2)}\n`);
     configure(profileDir, state, existing?.hubUrl);

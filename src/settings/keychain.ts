@@ -14,7 +14,9 @@ export class KeychainUnavailableError extends Error {
   constructor(cause: unknown) {
     super(
       `The OS keychain is not available: ${cause instanceof Error ? cause.message : String(cause)}. ` +
-        'On Linux a Secret Service (gnome-keyring or KeePassXC) must be running and unlocked.',
+        'On Linux start a Secret Service and unlock it (gnome-keyring: `gnome-keyring-daemon --start --components=secrets` ' +
+        'in your D-Bus session, or KeePassXC with its Secret Service integration on); an agent run as a systemd service ' +
+        'reads its secrets from systemd credentials instead (deploy/systemd/edo-clerk-agent.service).',
     );
     this.name = 'KeychainUnavailableError';
   }

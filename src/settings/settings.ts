@@ -50,6 +50,11 @@ export const ProfileSettings = z.object({
   startAtLogin: z.boolean().default(true),
   /** PEM files of trusted root certificates (the accredited CAs); relative paths are inside the profile. */
   trustedRoots: z.array(z.string().min(1)).default([]),
+  /**
+   * Only a local sandbox's profile on a machine with no OS keychain: the file (relative to the
+   * profile) holding its throwaway demo passwords (src/settings/secret-stores.ts).
+   */
+  demoSecretsFile: z.string().min(1).optional(),
 });
 export type ProfileSettings = z.infer<typeof ProfileSettings>;
 export type ProfileSettingsInput = z.input<typeof ProfileSettings>;

@@ -18,12 +18,14 @@ export interface ClerkRun {
 
 export interface ClerkOptions {
   stdin?: string;
+  /** The child's environment (default: this process's). */
+  env?: NodeJS.ProcessEnv;
   /** Called with each stderr line (progress); return true to SIGKILL the process right there. */
   killWhen?: (line: string, index: number) => boolean;
 }
 
 export function startClerk(args: string[], options: ClerkOptions = {}): { child: ChildProcess; done: Promise<ClerkRun> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   let lines = 0;
