@@ -3,12 +3,15 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { algorithmTitle } from '../crypto/algorithms';
-import { signDetached, verifyDetached } from '../crypto/cms';
+import { statusLineOf, verifyLongTerm } from '../crypto/cades';
+import { signDetached } from '../crypto/cms';
 import { describeCertificate } from '../crypto/certificates';
+import { RevocationChecker } from '../crypto/revocation';
 import { resolveToken, secretNames, TokenSignerSource, type PinSource, type TokenChoice } from '../exchange/profile';
 import { clerkNeededBy, type SessionResult, type SignerSource } from '../exchange/session';
 import type { ProfileSettingsInput } from '../settings/settings';
 import { ListStatus, type OperatingMode } from '../vocabulary';
+import { signatureStatusText } from '../vocabulary/signature-status';
 import type { DocumentRow } from '../store';
 import { describePinStatus, TokenError } from '../token/errors';
 import { findInstalledModules } from '../token/module-paths';
@@ -196,27 +199,59 @@ function profileLanguage(profile: ClerkProfile): 'ru' | 'en' | 'kk' {
   }
 }
 
+/** Exit codes of verify: 0 valid, 1 not valid (revoked included), 3 the status could not be determined. */
+const verdictExit = { valid: 0, invalid: 1, undetermined: 3 } as const;
+
+/**
+ * verify FILE SIG: the signature judged at its trusted time (its time-stamp's, else --at, else
+ * now) with the status evidence it carries, then OCSP/CRL unless offline (architecture.md §7).
+ */
 export async function verify(profile: ClerkProfile, o: Options, positional: string[], out: Output): Promise<number> {
   const [file, sig] = positional;
   if (!file || !sig) throw new CliError('verify needs FILE FILE.sig');
   const roots = profile.trustedRoots(list(o, 'trust'));
   if (roots.length === 0) throw new CliError('No trusted roots: give --trust CA.pem or add trusted roots to the profile');
+  const at = str(o, 'at');
+  if (at !== undefined && Number.isNaN(Date.parse(at))) throw new CliError(`--at ${at} is not an ISO date and time (for example 2031-12-02T10:15:00Z)`);
+  const revocation = new RevocationChecker(profile.revocationSettings({ offline: flag(o, 'offline') || undefined }));
   const { readFileSync } = await import('node:fs');
-  const result = await verifyDetached(readFileSync(sig), { path: file }, { trustedRoots: roots });
+  const result = await verifyLongTerm(readFileSync(sig), { path: file }, {
+    trustedRoots: roots,
+    tsaRoots: profile.timestampRoots(),
+    now: at ? new Date(at) : undefined,
+    revocation,
+  });
+  const language = profileLanguage(profile);
+  const line = statusLineOf(result);
+  const signer = result.signature.signer;
   const value = {
-    valid: result.valid,
-    signer: result.signer && { commonName: result.signer.commonName, position: result.signer.position, organization: result.signer.organization, orgInn: result.signer.orgInn, serialNumber: result.signer.serialNumber },
-    signingTime: result.signingTime?.toISOString(),
-    algorithm: result.algorithm,
-    algorithmTitle: result.algorithm && algorithmTitle(result.algorithm, profileLanguage(profile)),
-    problems: result.problems,
+    valid: result.verdict === 'valid',
+    verdict: result.verdict,
+    form: result.form,
+    signer: signer && { commonName: signer.commonName, position: signer.position, organization: signer.organization, orgInn: signer.orgInn, serialNumber: signer.serialNumber },
+    signingTime: result.signature.signingTime?.toISOString(),
+    algorithm: result.signature.algorithm,
+    algorithmTitle: result.signature.algorithm && algorithmTitle(result.signature.algorithm, language),
+    time: line.time,
+    timeSource: line.timeSource,
+    timestamp: result.timestamp && { time: result.timestamp.genTime.toISOString(), tsa: result.timestamp.tsa.subject, policy: result.timestamp.policy },
+    certificates: (result.status?.certificates ?? []).map((c) => ({
+      subject: c.subject,
+      serialNumber: c.serialNumber,
+      status: c.status,
+      source: c.evidence?.source,
+      by: c.evidence?.by,
+      from: c.evidence?.from,
+      producedAt: c.evidence?.producedAt.toISOString(),
+      revocation: c.revocation && { at: c.revocation.at.toISOString(), reason: c.revocation.reason },
+      problems: c.problems,
+    })),
+    statusLine: line,
+    text: signatureStatusText(line, language),
+    problems: result.signature.problems,
   };
-  out.result(value, () =>
-    result.valid
-      ? `Valid: signed by ${value.signer?.commonName}${value.signer?.organization ? `, ${value.signer.organization}` : ''} at ${value.signingTime ?? 'an unknown time'} (${value.algorithmTitle}).`
-      : `NOT valid: ${result.problems.map((p) => p.message).join('; ')}`,
-  );
-  return result.valid ? 0 : 1;
+  out.result(value, () => [`${signer?.commonName ?? '?'}${signer?.organization ? `, ${signer.organization}` : ''} (${value.algorithmTitle ?? '?'}, ${result.form})`, value.text].join('\n'));
+  return verdictExit[result.verdict];
 }
 
 // ---- documents

@@ -24,8 +24,10 @@ Commands:
   token list [--module PATH]         tokens plugged in, their PIN state and certificates
   token login [--keep]               check the PIN (and keep it in the OS keychain for background sessions)
   sign FILE [--out FILE.sig]         detached CMS signature with the token
-  verify FILE FILE.sig [--trust CA.pem]...
-                                     check a signature against the profile's trusted roots (exit 1: not valid)
+  verify FILE FILE.sig [--trust CA.pem]... [--at ISO] [--offline]
+                                     check a signature at its time-stamp's time (else --at, else now) with the
+                                     certificate status it carries, then OCSP/CRL unless offline: exit 0 valid,
+                                     1 not valid (revoked included), 3 the status could not be determined
   send FILE --to SUBSCRIBER [--title T] [--kind K] [--no-receipt] [--queue-only]
                                      sign, put into the outbox, and run an exchange session
   inbox | outbox [--search TEXT] [--counterparty ID] [--status S[,S]] [--from ISO] [--to ISO] [--limit N] [--offset N]
@@ -109,7 +111,7 @@ const table: Record<string, Command> = {
   'token list': { options: { module: { type: 'string' } }, run: (p, o, _a, out) => commands.tokenList(p, o, out) },
   'token login': { options: { ...token, keep: { type: 'boolean' } }, run: (p, o, _a, out) => commands.tokenLogin(p, o, out) },
   sign: { options: { ...token, out: { type: 'string' } }, positional: 1, run: commands.sign },
-  verify: { options: { trust: { type: 'string', multiple: true } }, positional: 2, run: commands.verify },
+  verify: { options: { trust: { type: 'string', multiple: true }, at: { type: 'string' }, offline: { type: 'boolean' } }, positional: 2, run: commands.verify },
   send: {
     options: { ...token, to: { type: 'string' }, title: { type: 'string' }, kind: { type: 'string' }, 'no-receipt': { type: 'boolean' }, 'queue-only': { type: 'boolean' } },
     positional: 1,

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { signDetached } from '../crypto/cms';
 import { readCertificates } from '../crypto/certificates';
+import type { RevocationSettings } from '../crypto/revocation';
 import type { Signer } from '../crypto/signer';
 import type { SecretStore } from '../settings/keychain';
 import { ProfileSecrets } from '../settings/secret-stores';
@@ -18,6 +19,7 @@ import { SoftwareSigner } from '../token/software-signer';
 import type { LoginResponse } from '../protocol';
 import type { Authenticator, ExchangeClient } from './client';
 import { HttpExchangeClient } from './http-client';
+import { readOperatorPin } from './operator-pin';
 import type { SessionTrigger } from '../vocabulary';
 import { formatsServiceDocuments } from './service-documents';
 export { describeOperatorCertificate, pinOperatorCertificate, readOperatorPin, type OperatorPin } from './operator-pin';
@@ -186,6 +188,19 @@ export class ClerkProfile {
         throw new Error(`Cannot read the trusted root certificate file ${f}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
       }
     });
+  }
+
+  /** The profile's certificate-status settings (§7), with `overrides` from a command line on top. */
+  revocationSettings(overrides: RevocationSettings = {}): RevocationSettings {
+    const checks = this.settingsFile.exists() ? this.settings.signatureChecks : { offline: false };
+    const crlFolder = checks.crlFolder && (isAbsolute(checks.crlFolder) ? checks.crlFolder : join(this.dir, checks.crlFolder));
+    return { crlFolder, ocspProxy: checks.ocspProxy, offline: checks.offline, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
+  }
+
+  /** Roots a signature-time-stamp may chain to: the pinned operator certificate (the hub's TSA is issued by it). */
+  timestampRoots(): Buffer[] {
+    const pin = readOperatorPin(this.dir);
+    return pin ? [Buffer.from(pin.certificate, 'base64')] : [];
   }
 
   signerSource(pins?: PinSource, tokenChoice: TokenChoice = {}): SignerSource | undefined {

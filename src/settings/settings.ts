@@ -55,6 +55,19 @@ export const ProfileSettings = z.object({
    * profile) holding its throwaway demo passwords (src/settings/secret-stores.ts).
    */
   demoSecretsFile: z.string().min(1).optional(),
+  /**
+   * Certificate status and time-stamps in closed networks (architecture.md §7): a TSA URL for
+   * our own signatures before sending (none: the hub stamps them at acceptance), a folder of
+   * CRLs, an OCSP proxy, and offline mode (only the evidence the signature carries).
+   */
+  signatureChecks: z
+    .object({
+      tsaUrl: z.url({ protocol: /^https?$/ }).optional(),
+      crlFolder: z.string().min(1).optional(),
+      ocspProxy: z.url({ protocol: /^https?$/ }).optional(),
+      offline: z.boolean().default(false),
+    })
+    .default({ offline: false }),
 });
 export type ProfileSettings = z.infer<typeof ProfileSettings>;
 export type ProfileSettingsInput = z.input<typeof ProfileSettings>;

@@ -21,7 +21,8 @@ describe.skipIf(!hsm.ok || !hasTools)(`edo-clerk token list, sign and verify ${h
   const tool = (...args: string[]) => execFileSync('pkcs11-tool', ['--module', pki.modulePath, '--token-label', 'tool-made', ...args], { stdio: 'pipe', env: process.env });
 
   beforeAll(async () => {
-    pki = await createTestPki([{ label: 'clerk-a', keys: [{ algorithm: 'RSA-2048', person: samplePeople.ivanova }] }]);
+    // With status services: verify says valid only once OCSP says the certificate is good (§7).
+    pki = await createTestPki([{ label: 'clerk-a', keys: [{ algorithm: 'RSA-2048', person: samplePeople.ivanova }] }], { revocation: true });
     dir = mkdtempSync(join(tmpdir(), 'clerk-sign-'));
     execFileSync('softhsm2-util', ['--init-token', '--free', '--label', 'tool-made', '--pin', pin, '--so-pin', '87654321'], { stdio: 'pipe', env: process.env });
     tool('--login', '--pin', pin, '--keypairgen', '--key-type', 'EC:prime256v1', '--id', 'a1b2', '--label', 'signing key');

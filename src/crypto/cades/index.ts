@@ -2,9 +2,7 @@
 export { cadesOids } from './attributes';
 export {
   extendToLongTerm,
-  longTermVerdict,
   signatureForm,
-  signatureTimeSource,
   verifyLongTerm,
   type ExtendOptions,
   type ExtendResult,
@@ -13,3 +11,4 @@ export {
   type LongTermVerification,
   type SignatureForm,
 } from './long-term';
+export { statusLineOf } from './status-line';

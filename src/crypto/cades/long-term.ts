@@ -3,6 +3,7 @@
 // what the signature carries: the trusted time of its time-stamp and the status evidence
 // recorded then, so that it still verifies after every certificate in it has expired.
 import { z } from 'zod';
+import type { LongTermVerdict, SignatureTimeSource } from '../../vocabulary/signature-status';
 import { verifyDetached, type VerificationResult } from '../cms';
 import type { ContentSource } from '../digest';
 import { sequence } from '../der';
@@ -25,11 +26,8 @@ import {
 export const signatureForm = z.enum(['CAdES-BES', 'CAdES-T', 'CAdES-X-L1']);
 export type SignatureForm = z.infer<typeof signatureForm>;
 
-/** valid; invalid (revoked included); undetermined: the status could not be established. */
-export const longTermVerdict = z.enum(['valid', 'invalid', 'undetermined']);
-export type LongTermVerdict = z.infer<typeof longTermVerdict>;
-
-export const signatureTimeSource = z.enum(['timestamp', 'given', 'verification']);
+// The verdict's codes are the clerk's vocabulary (src/vocabulary/signature-status.ts), defined once.
+export type { LongTermVerdict };
 
 export interface ExtendOptions {
   /** A TimeStampToken over `data` (the hub's TSA, or any RFC 3161 service). */
@@ -120,7 +118,7 @@ export interface LongTermVerification {
   signature: VerificationResult;
   /** The time the signature was judged at, and where that time comes from. */
   time: Date;
-  timeSource: z.infer<typeof signatureTimeSource>;
+  timeSource: SignatureTimeSource;
   timestamp?: VerifiedTimestamp;
   status?: ChainStatus;
   problems: string[];
