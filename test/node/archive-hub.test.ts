@@ -33,6 +33,7 @@ import { EventsPage, JournalPage, NotArchivedPage, OrganizationSettings, type Ar
 import type { SecretStore } from '../../src/settings/keychain';
 import { secretNames } from '../../src/exchange/profile';
 import type { TokenSession } from '../../src/token/session';
+import { backends, closeDatabases } from '../support/databases';
 import { HubApi, loginWithSigner, type StartedHub } from '../support/hub';
 import { softhsm } from '../support/system';
 import { samplePeople, type TestPki } from '../support/test-pki';
@@ -56,7 +57,7 @@ async function runCommand(run: (profile: ClerkProfile, o: Options, positional: s
   }
 }
 
-describe.skipIf(!part.ok)(`the signed-data archive at the hub, verified by the client ${part.reason}`, () => {
+describe.skipIf(!part.ok).each(backends)(`the signed-data archive at the hub on $name, verified by the client ${part.reason}`, (backend) => {
   let pki: TestPki;
   let hub: StartedHub;
   const sessions: TokenSession[] = [];
@@ -117,7 +118,7 @@ describe.skipIf(!part.ok)(`the signed-data archive at the hub, verified by the c
   }
 
   beforeAll(async () => {
-    const { a, b, ...started } = await startTwoOrganizations({ a: 'workstation', b: 'server' });
+    const { a, b, ...started } = await startTwoOrganizations({ a: 'workstation', b: 'server' }, { backend });
     ({ pki, hub } = started);
     orgA = a.org.id;
     orgB = b.org.id;
@@ -138,8 +139,8 @@ describe.skipIf(!part.ok)(`the signed-data archive at the hub, verified by the c
     apiAssistant = new HubApi(hub.url, assistantLogin.json.accessToken);
     expect((await apiA.call('POST', '/v1/contacts', { json: { subscriberId: orgB } })).status).toBe(200);
     expect((await apiB.call('POST', `/v1/contacts/${orgA}/accept`, { json: {} })).json.state).toBe('connected');
-    // The operator certificate straight from the hub's data directory: what a clerk would be configured with.
-    operatorCertificate = pemToDer(readFileSync(join(hub.dataDir, 'operator', 'certificate.pem'), 'utf8'))[0]!;
+    // The operator certificate as the operator hands it out (`edo-hub operator`): what a clerk would be configured with.
+    operatorCertificate = Buffer.from((await hub.admin<{ certificate: string }>(['operator'])).certificate, 'base64');
   });
 
   afterAll(async () => {
@@ -147,6 +148,7 @@ describe.skipIf(!part.ok)(`the signed-data archive at the hub, verified by the c
     await hub?.stop();
     pki?.cleanup();
     for (const dir of profiles) rmSync(dir, { recursive: true, force: true });
+    await closeDatabases();
   });
 
   it('answers the operating mode from the organization settings, and lists the settings routes in the OpenAPI document', async () => {
@@ -326,7 +328,9 @@ describe.skipIf(!part.ok)(`the signed-data archive at the hub, verified by the c
     await hub.admin(['archive', 'quota', '--org', orgA, '--bytes', String(5 * 1024 ** 3)]);
   });
 
-  describe('after the hub archive file is edited by hand', () => {
+  // An intruder with disk access edits archive.sqlite; on PostgreSQL the same log is checked by
+  // the suites above, and the hand edits would be another dialect's SQL proving the same client checks.
+  describe.skipIf(backend.name !== 'sqlite')('after the hub archive file is edited by hand', () => {
     let clerk: ClerkProfile;
     let early: ClerkProfile;
 

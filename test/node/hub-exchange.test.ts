@@ -12,6 +12,7 @@ import type { Signer } from '../../src/crypto/signer';
 import { buildClarificationRequest, buildReceiptNotice, parseServiceDocument, type Participant } from '../../src/formats';
 import { EventsPage, routes, type Contact, type Document, type HubEvent, type OperatorInfo, type ServiceDocument } from '../../src/protocol';
 import type { TokenSession } from '../../src/token/session';
+import { backends, closeDatabases } from '../support/databases';
 import { HubApi, loginWithSigner, type StartedHub } from '../support/hub';
 import { softhsm } from '../support/system';
 import { samplePeople, type TestPki } from '../support/test-pki';
@@ -19,7 +20,7 @@ import { startTwoOrganizations, tokenSigner } from '../support/token-hub';
 
 const part = softhsm();
 
-describe.skipIf(!part.ok)(`the exchange hub: A sends, B receives and confirms receipt ${part.reason}`, () => {
+describe.skipIf(!part.ok).each(backends)(`the exchange hub on $name: A sends, B receives and confirms receipt ${part.reason}`, (backend) => {
   let pki: TestPki;
   let hub: StartedHub;
   const sessions: TokenSession[] = [];
@@ -37,7 +38,7 @@ describe.skipIf(!part.ok)(`the exchange hub: A sends, B receives and confirms re
   }
 
   beforeAll(async () => {
-    const { a, b, ...started } = await startTwoOrganizations({ a: 'workstation', b: 'server' });
+    const { a, b, ...started } = await startTwoOrganizations({ a: 'workstation', b: 'server' }, { backend });
     ({ pki, hub } = started);
     orgA = a.org.id;
     orgB = b.org.id;
@@ -49,6 +50,7 @@ describe.skipIf(!part.ok)(`the exchange hub: A sends, B receives and confirms re
     for (const s of sessions) s.close();
     await hub?.stop();
     pki?.cleanup();
+    await closeDatabases();
   });
 
   it('serves health and the OpenAPI document of every protocol route without a token', async () => {

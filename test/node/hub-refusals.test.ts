@@ -7,7 +7,6 @@ import { createHash, createPrivateKey, randomUUID, webcrypto } from 'node:crypto
 import { existsSync, readdirSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +17,7 @@ import type { Signer } from '../../src/crypto/signer';
 import { buildReceiptNotice } from '../../src/formats';
 import { EventsPage, loginOrigin, loginSignedContent, routes, type Document, type RouteName } from '../../src/protocol';
 import type { TokenSession } from '../../src/token/session';
+import { backends, closeDatabases } from '../support/databases';
 import { HubApi, loginWithSigner, registerTokenOrganization, startHub, type HubAnswer, type StartedHub } from '../support/hub';
 import { softhsm } from '../support/system';
 import { qualifiedSubject } from '../../src/crypto/qualified-subject';
@@ -60,7 +60,7 @@ const presenting = (certificate: Buffer, keyHolder: Signer): Signer => ({
   sign: (data) => keyHolder.sign(data),
 });
 
-describe.skipIf(!part.ok)(`the exchange hub refuses, and stores nothing ${part.reason}`, () => {
+describe.skipIf(!part.ok).each(backends)(`the exchange hub on $name refuses, and stores nothing ${part.reason}`, (backend) => {
   let pki: TestPki;
   let hub: StartedHub;
   const sessions: TokenSession[] = [];
@@ -77,24 +77,16 @@ describe.skipIf(!part.ok)(`the exchange hub refuses, and stores nothing ${part.r
   let document: Document;
   let content: Buffer;
 
-  const db = () => new Database(join(hub.dataDir, 'hub.sqlite'), { readonly: true, fileMustExist: true });
-  function count(table: string): number {
-    const conn = db();
-    try {
-      return (conn.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-    } finally {
-      conn.close();
-    }
-  }
+  const count = async (table: string, where = '') => Number((await hub.query<{ n: number }>(`SELECT count(*) AS n FROM ${table} ${where}`))[0]!.n);
   /** Everything a refusal must leave as it was. */
-  const stored = () => ({
-    documents: count('documents'),
-    serviceDocuments: count('service_documents'),
-    events: count('events'),
-    blobs: count('blobs'),
-    tokens: count('access_tokens'),
-    idempotency: count('idempotency'),
-    contacts: count('contacts'),
+  const stored = async () => ({
+    documents: await count('documents'),
+    serviceDocuments: await count('service_documents'),
+    events: await count('events'),
+    blobs: await count('blobs'),
+    tokens: await count('access_tokens'),
+    idempotency: await count('idempotency'),
+    contacts: await count('contacts'),
   });
 
   async function upload(api: HubApi, bytes: Buffer) {
@@ -122,7 +114,7 @@ describe.skipIf(!part.ok)(`the exchange hub refuses, and stores nothing ${part.r
       { label: 'clerk-b', keys: [{ algorithm: 'RSA-2048', person: samplePeople.petrov }] },
       { label: 'clerk-c', keys: [{ algorithm: 'ECDSA-P256', person: sidorova }] },
     ]);
-    hub = await startHub();
+    hub = await startHub({ backend });
     await hub.admin(['trust', 'add', pki.caCertificateFile]);
     const [a, b, c] = [
       await registerTokenOrganization(hub, pki.tokens[0]!, { kpp: '770101001' }),
@@ -153,6 +145,7 @@ describe.skipIf(!part.ok)(`the exchange hub refuses, and stores nothing ${part.r
     for (const s of sessions) s.close();
     await hub?.stop();
     pki?.cleanup();
+    await closeDatabases();
   });
 
   describe('authentication', () => {
@@ -161,26 +154,26 @@ describe.skipIf(!part.ok)(`the exchange hub refuses, and stores nothing ${part.r
       const challenge = (await anonymous.call('POST', '/v1/auth/challenge', { json: {} })).json;
       const body = { challengeId: challenge.challengeId, signature: b64(await signDetached(Buffer.from(loginSignedContent({ origin: hub.url, ...challenge })), signerA)) };
       expect((await anonymous.call('POST', '/v1/auth/certificate', { json: body })).status).toBe(200);
-      const before = stored();
+      const before = await stored();
       expectError(await anonymous.call('POST', '/v1/auth/certificate', { json: body }), 401, 'challenge-invalid', /already used/);
       expectError(await anonymous.call('POST', '/v1/auth/certificate', { json: { ...body, challengeId: 'no-such-challenge' } }), 401, 'challenge-invalid', /unknown/);
-      expect(stored()).toEqual(before);
+      expect(await stored()).toEqual(before);
     });
 
     it('refuses a signature over another nonce than the challenge gave', async () => {
       const anonymous = new HubApi(hub.url);
       const challenge = (await anonymous.call('POST', '/v1/auth/challenge', { json: {} })).json;
-      const before = stored();
+      const before = await stored();
       const answer = await anonymous.call('POST', '/v1/auth/certificate', {
         json: { challengeId: challenge.challengeId, signature: b64(await signDetached(Buffer.from('another nonce'), signerA)) },
       });
       expectError(answer, 401, 'signature-invalid');
-      expect(stored()).toEqual(before);
+      expect(await stored()).toEqual(before);
     });
 
     it('refuses a CMS over the bare nonce (the hub picks no bytes the key signs) and one over the login content for another origin', async () => {
       const anonymous = new HubApi(hub.url);
-      const before = stored();
+      const before = await stored();
       const bare = (await anonymous.call('POST', '/v1/auth/challenge', { json: {} })).json;
       expectError(
         await anonymous.call('POST', '/v1/auth/certificate', { json: { challengeId: bare.challengeId, signature: b64(await signDetached(Buffer.from(bare.nonce, 'base64'), signerA)) } }),
@@ -205,7 +198,7 @@ describe.skipIf(!part.ok)(`the exchange hub refuses, and stores nothing ${part.r
       const relayedAnswer = await postWithHost(`${hub.url}/v1/auth/certificate`, `hub.example:${port}`, { challengeId: foreignHost.challengeId, signature: b64(signedForForeign) });
       expect(relayedAnswer.status).toBe(400);
       expect(relayedAnswer.json).toMatchObject({ error: 'invalid-request', message: expect.stringMatching(/This hub is not http:\/\/hub\.example:\d+/) });
-      expect(stored().tokens).toBe(before.tokens + 1);
+      expect((await stored()).tokens).toBe(before.tokens + 1);
     });
 
     it('refuses an expired certificate, registered or not, for login and for signing a document', async () => {
@@ -213,22 +206,22 @@ describe.skipIf(!part.ok)(`the exchange hub refuses, and stores nothing ${part.r
       const year = 365 * 24 * 3600_000;
       const expired = await pki.issue(tokenKey.publicKey, samplePeople.ivanova, { notBefore: new Date(Date.now() - 2 * year), notAfter: new Date(Date.now() - year) });
       const expiredSigner = presenting(Buffer.from(expired.rawData), signerA);
-      const before = stored();
+      const before = await stored();
       const login = await loginWithSigner(hub.url, expiredSigner).catch((e: Error) => e);
       expect(String(login)).toMatch(/401.*certificate-expired/);
 
       await upload(apiA, content);
       const answer = await apiA.call('POST', '/v1/documents', { headers: { 'idempotency-key': 'expired-signed-1' }, json: sendBody(content, await signDetached(content, expiredSigner)) });
       expectError(answer, 422, 'document-signature-invalid', /expired/i);
-      expect(stored()).toEqual(before);
+      expect(await stored()).toEqual(before);
     });
 
     it('refuses a valid certificate of the trusted CA that is registered to nobody', async () => {
       const stranger = await pki.issue(pki.tokens[0]!.keys[0]!.publicKey, { ...samplePeople.ivanova, surname: 'Незнакомова', personInn: '770100000001' });
-      const before = stored();
+      const before = await stored();
       const login = await loginWithSigner(hub.url, presenting(Buffer.from(stranger.rawData), signerA)).catch((e: Error) => e);
       expect(String(login)).toMatch(/401.*certificate-unknown.*Незнакомова/);
-      expect(stored()).toEqual(before);
+      expect(await stored()).toEqual(before);
     });
 
     it('refuses a forged certificate (same subject, not issued by a trusted CA) and a registered certificate presented with another key', async () => {
@@ -244,7 +237,7 @@ describe.skipIf(!part.ok)(`the exchange hub refuses, and stores nothing ${part.r
       });
       const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
       const forger = new KeySigner(createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }), Buffer.from(forged.rawData));
-      const before = stored();
+      const before = await stored();
       expect(String(await loginWithSigner(hub.url, forger).catch((e: Error) => e))).toMatch(/401.*certificate-untrusted/);
       // Ivanova's real, registered certificate, but the signature made with the forger's key.
       const impostor = presenting(Buffer.from(pki.tokens[0]!.keys[0]!.certificate.rawData), forger);
@@ -252,26 +245,26 @@ describe.skipIf(!part.ok)(`the exchange hub refuses, and stores nothing ${part.r
       // The forged certificate signing a document is refused as well.
       const answer = await apiA.call('POST', '/v1/documents', { headers: { 'idempotency-key': 'forged-signed-1' }, json: sendBody(content, await signDetached(content, forger)) });
       expectError(answer, 422, 'document-signature-invalid');
-      expect(stored()).toEqual(before);
+      expect(await stored()).toEqual(before);
     });
 
     it('refuses a document signed by a user of another organization', async () => {
-      const before = stored();
+      const before = await stored();
       const answer = await apiA.call('POST', '/v1/documents', { headers: { 'idempotency-key': 'signed-by-b-1' }, json: sendBody(content, await signDetached(content, signerB)) });
       expectError(answer, 422, 'signer-not-member', /Петров.*not a registered user of ООО "Ромашка"/);
-      expect(stored()).toEqual(before);
+      expect(await stored()).toEqual(before);
     });
 
     it('slows down repeated failed password logins, even for the right password', async () => {
       const anonymous = new HubApi(hub.url);
       const login = (password: string) => anonymous.call('POST', '/v1/auth/password', { json: { login: 'romashka-agent', password } });
-      const before = stored();
+      const before = await stored();
       const first = [await login('wrong 1'), await login('wrong 2'), await login('wrong 3')];
       for (const answer of first) expectError(answer, 401, 'login-failed');
       const blocked = await login('correct horse battery staple');
       expectError(blocked, 429, 'too-many-attempts');
       expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect(stored()).toEqual(before);
+      expect(await stored()).toEqual(before);
     });
 
     it('asks for a bearer token on every route but health, OpenAPI and login', async () => {
@@ -288,13 +281,13 @@ describe.skipIf(!part.ok)(`the exchange hub refuses, and stores nothing ${part.r
   describe('blobs', () => {
     it('refuses bytes that do not hash to the name they were sent under, and keeps no file', async () => {
       const claimed = sha(Buffer.from('what the client meant'));
-      const before = stored();
+      const before = await stored();
       const answer = await apiA.call('PUT', `/v1/blobs/${claimed}`, { body: Buffer.from('what actually arrived') });
       expectError(answer, 422, 'blob-hash-mismatch', new RegExp(sha(Buffer.from('what actually arrived'))));
       expect(existsSync(join(hub.dataDir, 'blobs', claimed.slice(0, 2), claimed))).toBe(false);
       expect(readdirSync(join(hub.dataDir, 'blobs', 'tmp'))).toEqual([]);
       expect((await apiA.call('HEAD', `/v1/blobs/${claimed}`)).status).toBe(404);
-      expect(stored()).toEqual(before);
+      expect(await stored()).toEqual(before);
     });
 
     it('cannot overwrite a stored blob with other bytes', async () => {
@@ -312,7 +305,7 @@ describe.skipIf(!part.ok)(`the exchange hub refuses, and stores nothing ${part.r
 
   describe('bodies and idempotency', () => {
     it('refuses malformed bodies with the field named, and stores nothing', async () => {
-      const before = stored();
+      const before = await stored();
       const badJson = await apiA.call('POST', '/v1/documents', { headers: { 'idempotency-key': 'malformed-1', 'content-type': 'application/json' }, body: '{"recipientId": ' });
       expectError(badJson, 400, 'invalid-request', /JSON/);
       const missing = await apiA.call('POST', '/v1/documents', { headers: { 'idempotency-key': 'malformed-2' }, json: { recipientId: orgB, title: '', sha256: 'xyz' } });
@@ -327,14 +320,14 @@ describe.skipIf(!part.ok)(`the exchange hub refuses, and stores nothing ${part.r
       expect((await apiA.call('HEAD', '/v1/blobs/not-a-hash')).status).toBe(400);
       expectError(await apiA.call('GET', '/v1/blobs/not-a-hash'), 400, 'invalid-request', /params\.sha256/);
       expectError(await apiA.call('GET', '/v1/no-such-route'), 404, 'not-found');
-      expect(stored()).toEqual(before);
+      expect(await stored()).toEqual(before);
     });
 
     it('answers a repeated Idempotency-Key with the first result, and the same key with another body with 409', async () => {
       const bytes = Buffer.from('Акт сверки\n'.repeat(50));
       await upload(apiA, bytes);
       const body = sendBody(bytes, await signDetached(bytes, signerA), { title: 'Акт сверки' });
-      const before = stored();
+      const before = await stored();
       const first = await apiA.call<Document>('POST', '/v1/documents', { headers: { 'idempotency-key': 'act-1-key' }, json: body });
       expect(first.status, first.body.toString()).toBe(201);
       const repeat = await apiA.call<Document>('POST', '/v1/documents', { headers: { 'idempotency-key': 'act-1-key' }, json: body });
@@ -343,7 +336,7 @@ describe.skipIf(!part.ok)(`the exchange hub refuses, and stores nothing ${part.r
       expect(repeat.json).toEqual(first.json);
       const conflict = await apiA.call('POST', '/v1/documents', { headers: { 'idempotency-key': 'act-1-key' }, json: { ...body, title: 'Акт сверки (исправленный)' } });
       expectError(conflict, 409, 'idempotency-conflict', /act-1-key/);
-      const after = stored();
+      const after = await stored();
       expect(after.documents).toBe(before.documents + 1);
       expect(after.events).toBe(before.events + 2); // document.received for B, document.sent for A: once
       expect((await eventsOf(apiB)).events.filter((e) => e.type === 'document.received' && e.document.title === 'Акт сверки')).toHaveLength(1);
@@ -353,7 +346,7 @@ describe.skipIf(!part.ok)(`the exchange hub refuses, and stores nothing ${part.r
       const bytes = Buffer.from('Письмо о сверке\n'.repeat(40));
       await upload(apiA, bytes);
       const body = sendBody(bytes, await signDetached(bytes, signerA), { title: 'Письмо о сверке' });
-      const before = stored();
+      const before = await stored();
       const answers = await Promise.all([1, 2, 3].map(() => apiA.call('POST', '/v1/documents', { headers: { 'idempotency-key': 'letter-concurrent' }, json: body })));
       for (const a of answers) {
         // Either the first result (201, perhaps replayed) or "still in progress, retry" (409 with Retry-After).
@@ -361,7 +354,7 @@ describe.skipIf(!part.ok)(`the exchange hub refuses, and stores nothing ${part.r
         else expect(a.status).toBe(201);
       }
       expect(new Set(answers.filter((a) => a.status === 201).map((a) => a.json.id)).size).toBe(1);
-      expect(stored().documents).toBe(before.documents + 1);
+      expect((await stored()).documents).toBe(before.documents + 1);
     });
   });
 
@@ -382,7 +375,7 @@ describe.skipIf(!part.ok)(`the exchange hub refuses, and stores nothing ${part.r
     }
 
     it('refuses receipts that are not the format, name another file or signature, come from the sender, or are signed by an outsider', async () => {
-      const before = stored();
+      const before = await stored();
       const garbage = { fileName: 'DP_IZVPOL_x.xml', xml: Buffer.from('<?xml version="1.0" encoding="windows-1251"?><Файл/>', 'latin1') };
       expectError(await post(apiB, 'sd-garbage', garbage, signerB), 422, 'service-document-invalid');
       expectError(await post(apiB, 'sd-other-file', receipt({ fileName: 'Другой файл.txt' }), signerB), 422, 'service-document-invalid', /Другой файл/);
@@ -390,15 +383,15 @@ describe.skipIf(!part.ok)(`the exchange hub refuses, and stores nothing ${part.r
       expectError(await post(apiB, 'sd-wrong-type', receipt(), signerB, 'clarification'), 422, 'service-document-invalid');
       expectError(await post(apiB, 'sd-signed-by-c', receipt(), signerC), 422, 'signer-not-member');
       expectError(await post(apiA, 'sd-from-sender', receipt(), signerA), 403, 'forbidden');
-      expect(stored()).toEqual(before);
+      expect(await stored()).toEqual(before);
     });
 
     it('accepts one receipt notice per document; a second is a conflict', async () => {
       const good = await post(apiB, 'sd-good-key', receipt(), signerB);
       expect(good.status, good.body.toString()).toBe(201);
-      const before = stored();
+      const before = await stored();
       expectError(await post(apiB, 'sd-second-key', receipt(), signerB), 409, 'conflict', /already posted/);
-      expect(stored()).toEqual(before);
+      expect(await stored()).toEqual(before);
     });
 
     it('stores one receipt notice when several for one document arrive at the same time; the others are conflicts', async () => {
@@ -423,12 +416,7 @@ describe.skipIf(!part.ok)(`the exchange hub refuses, and stores nothing ${part.r
       expect((await apiA.call<Document>('GET', `/v1/documents/${sent.json.id}`)).json.serviceDocuments.filter((sd) => sd.type === 'receipt')).toHaveLength(1);
       expect((await eventsOf(apiA)).events.filter((e) => e.type === 'service-document.received' && e.documentId === sent.json.id)).toHaveLength(1);
       // The refused keys were released: nothing of them is left pending.
-      const conn = db();
-      try {
-        expect(conn.prepare(`SELECT count(*) AS n FROM idempotency WHERE key LIKE 'invoice-6-receipt-%'`).get()).toEqual({ n: 1 });
-      } finally {
-        conn.close();
-      }
+      expect(await count('idempotency', "WHERE key LIKE 'invoice-6-receipt-%'")).toBe(1);
     });
   });
 

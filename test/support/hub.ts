@@ -13,6 +13,10 @@
 // failing command rejects with its stderr. `hub.log()` is what the hub wrote to stderr so far
 // (pino JSON lines, one per request).
 //
+// On PostgreSQL: `startHub({ backend })` with a backend of test/support/databases.ts (a fresh
+// database; the admin commands get the same --database), or `{ databaseUrl }` to reopen one.
+// `hub.query(sql, params)` reads the hub's database on either backend, for tests that count rows.
+//
 // For calling the hub without the real client: `new HubApi(hub.url)`, `api.call(method, path,
 // {json, body, headers})` → {status, headers, json, body}, and `loginWithSigner(hub.url, signer)`
 // (challenge → detached CMS over loginSignedContent → POST /v1/auth/certificate) → {api, login}.
@@ -28,6 +32,10 @@ import { createInterface } from 'node:readline';
 import { signDetached } from '../../src/crypto/cms';
 import type { Signer } from '../../src/crypto/signer';
 import { loginSignedContent, type ChallengeResponse, type LoginResponse, type OwnSubscriber, type User } from '../../src/protocol';
+import { PostgresDatabase } from '../../server/storage/postgres-db';
+import type { SqlDatabase, SqlValue } from '../../server/storage/sql';
+import { SqliteDatabase } from '../../server/storage/sqlite-db';
+import type { TestBackend } from './databases';
 
 const root = resolve(import.meta.dirname, '../..');
 const cli = join(root, 'server/cli.ts');
@@ -36,11 +44,15 @@ const nodeArgs = ['--import', 'tsx', cli];
 export interface StartedHub {
   url: string;
   dataDir: string;
+  /** The PostgreSQL database it serves, or undefined for SQLite files in dataDir. */
+  databaseUrl: string | undefined;
   pid: number;
   /** Runs `edo-hub ARGS --data DIR --json`; resolves to its JSON output. */
   admin<T = any>(args: string[], options?: { stdin?: string }): Promise<T>; // eslint-disable-line @typescript-eslint/no-explicit-any
   /** The hub's stderr (structured log lines) so far. */
   log(): string;
+  /** Runs one SQL statement on the hub's database (hub.sqlite or its PostgreSQL database). */
+  query<T>(text: string, params?: readonly SqlValue[]): Promise<T[]>;
   /** SIGTERM and wait for a graceful exit; resolves to the exit code. */
   stop(): Promise<number | null>;
   process: ChildProcess;
@@ -51,6 +63,15 @@ export interface StartHubOptions {
   dataDir?: string;
   /** More `serve` options: --max-blob-size, --token-ttl, --log-level. */
   args?: string[];
+  /** The storage backend; default SQLite in the data directory. */
+  backend?: TestBackend;
+  /** A PostgreSQL database to serve (another instance's, or a restarted hub's). */
+  databaseUrl?: string;
+}
+
+/** Opens the hub's database the way the hub does, for a test's look at its rows. */
+export function openHubDatabase(hub: Pick<StartedHub, 'dataDir' | 'databaseUrl'>): SqlDatabase {
+  return hub.databaseUrl ? new PostgresDatabase(hub.databaseUrl, { max: 1 }) : new SqliteDatabase(join(hub.dataDir, 'hub.sqlite'));
 }
 
 export function runHubCommand(args: string[], options: { stdin?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -69,7 +90,9 @@ export function runHubCommand(args: string[], options: { stdin?: string } = {}):
 export async function startHub(options: StartHubOptions = {}): Promise<StartedHub> {
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'edo-hub-'));
-  const child = spawn(process.execPath, [...nodeArgs, 'serve', '--data', dataDir, '--port', '0', '--json', ...(options.args ?? [])], {
+  const databaseArgs = options.databaseUrl ? ['--database', options.databaseUrl] : ((await options.backend?.serveArgs()) ?? []);
+  const databaseUrl = databaseArgs[1];
+  const child = spawn(process.execPath, [...nodeArgs, 'serve', '--data', dataDir, '--port', '0', '--json', ...databaseArgs, ...(options.args ?? [])], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -98,11 +121,20 @@ export async function startHub(options: StartHubOptions = {}): Promise<StartedHu
   return {
     url: started.url,
     dataDir,
+    databaseUrl,
     pid: started.pid,
     process: child,
     log: () => stderr,
+    async query<T>(text: string, params?: readonly SqlValue[]) {
+      const db = openHubDatabase({ dataDir, databaseUrl });
+      try {
+        return await db.all<T>(text, params);
+      } finally {
+        await db.close();
+      }
+    },
     async admin(args, adminOptions = {}) {
-      const result = await runHubCommand([...args, '--data', dataDir, '--json'], adminOptions);
+      const result = await runHubCommand([...args, '--data', dataDir, ...databaseArgs, '--json'], adminOptions);
       if (result.code !== 0) throw new Error(`edo-hub ${args.join(' ')} failed (${result.code}): ${result.stderr.trim()}`);
       return JSON.parse(result.stdout);
     },

@@ -6,7 +6,7 @@
 import type { Signer } from '../../src/crypto/signer';
 import type { OwnSubscriber, User } from '../../src/protocol';
 import { openToken, type TokenSession } from '../../src/token/session';
-import { registerTokenOrganization, startHub, type StartedHub } from './hub';
+import { registerTokenOrganization, startHub, type StartedHub, type StartHubOptions } from './hub';
 import { createTestPki, samplePeople, type TestPki } from './test-pki';
 
 /** Logs in to the token `label` with its PIN and gives the signer of its (first) key; the session goes to `sessions` for the caller to close. */
@@ -25,9 +25,9 @@ type OperatingMode = 'server' | 'workstation' | 'manual';
  * A new hub that trusts a new test PKI, with two organizations whose first (administrator) user
  * is their token's holder: a, ООО "Ромашка" (Иванова, token clerk-a, ECDSA-P256, KPP 770101001);
  * b, АО "Василёк" (Петров, token clerk-b, RSA-2048, KPP 780101001). The caller stops the hub and
- * cleans up the PKI.
+ * cleans up the PKI. `hubOptions` pick the backend (startHub).
  */
-export async function startTwoOrganizations(modes: { a?: OperatingMode; b?: OperatingMode } = {}): Promise<{
+export async function startTwoOrganizations(modes: { a?: OperatingMode; b?: OperatingMode } = {}, hubOptions: StartHubOptions = {}): Promise<{
   pki: TestPki;
   hub: StartedHub;
   a: { org: OwnSubscriber; users: User[] };
@@ -39,7 +39,7 @@ export async function startTwoOrganizations(modes: { a?: OperatingMode; b?: Oper
   ]);
   let hub: StartedHub | undefined;
   try {
-    hub = await startHub();
+    hub = await startHub(hubOptions);
     await hub.admin(['trust', 'add', pki.caCertificateFile]);
     const a = await registerTokenOrganization(hub, pki.tokens[0]!, { kpp: '770101001', mode: modes.a });
     const b = await registerTokenOrganization(hub, pki.tokens[1]!, { kpp: '780101001', mode: modes.b });
