@@ -11,8 +11,13 @@ import { TimestampAuthority } from '../src/crypto/timestamp';
 import type { KeyPairStore } from './operator';
 import { issueOperatorCertificate } from './organization/certificates';
 
-/** The policy the hub's tokens are issued under (an operator with its own OID arc sets its own here). */
-export const hubTsaPolicy = '1.2.3.4.1';
+/**
+ * The policy the hub's tokens are issued under (TSTInfo.policy, RFC 3161 2.4.2): an OID under
+ * the UUID arc 2.25 (ITU-T X.667 / RFC 4122 §4: an OID anyone may mint without registration,
+ * here from the random UUID 5235bb29-1943-4fea-86b6-230b4d47aae8), named "EDO Clerk hub TSA
+ * policy v1" in docs/architecture.md §7. An operator with its own registered arc sets its own.
+ */
+export const hubTsaPolicy = '2.25.109275683454634494058276466120853007080';
 
 export interface HubTsa {
   authority: TimestampAuthority;

@@ -8,6 +8,9 @@ import * as x509 from '@peculiar/x509';
 import { listen, run } from './loopback-service';
 import type { TestPki } from './test-pki';
 
+/** The test TSA's policy: a UUID OID (2.25, X.667) of its own, not the hub's. */
+export const testTsaPolicy = '2.25.233850879050922769962527642655308682917';
+
 export interface OpensslTsa {
   url: string;
   certificate: Buffer;
@@ -25,7 +28,7 @@ export async function startOpensslTsa(pki: TestPki): Promise<OpensslTsa> {
   writeFileSync(
     config,
     `[tsa]\ndefault_tsa = test\n[test]\nserial = ${join(dir, 'serial')}\ncrypto_device = builtin\nsigner_cert = ${tsa.certificateFile}\n` +
-      `certs = ${pki.caCertificateFile}\nsigner_key = ${tsa.keyFile}\nsigner_digest = sha256\ndefault_policy = 1.2.3.4.1\n` +
+      `certs = ${pki.caCertificateFile}\nsigner_key = ${tsa.keyFile}\nsigner_digest = sha256\ndefault_policy = ${testTsaPolicy}\n` +
       `digests = sha256,sha384,sha512\naccuracy = secs:1\nordering = no\ntsa_name = yes\ness_cert_id_alg = sha256\n`,
   );
   let count = 0;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import 'reflect-metadata'; // @peculiar/x509 resolves its services through tsyringe
 import * as x509 from '@peculiar/x509';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testTsaPolicy } from '../../../test/support/openssl-tsa';
 import { createTestPki, samplePeople, type TestPki } from '../../../test/support/test-pki';
 import { signDetached, verifyDetached } from '../cms';
 import { KeySigner } from '../key-signer';
@@ -47,7 +48,7 @@ beforeAll(async () => {
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
     new x509.ExtendedKeyUsageExtension(['1.3.6.1.5.5.7.3.8'], true),
   ]);
-  const authority = new TimestampAuthority({ signer: new KeySigner(tsa.privateKey, Buffer.from(tsa.certificate.rawData)), policy: '1.2.3.4.1' });
+  const authority = new TimestampAuthority({ signer: new KeySigner(tsa.privateKey, Buffer.from(tsa.certificate.rawData)), policy: testTsaPolicy });
   options = {
     timestamp: (data) => authority.stamp(createHash('sha256').update(data).digest(), '2.16.840.1.101.3.4.2.1'),
     revocation: new RevocationChecker(),

@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { MessageImprint, PKIStatus, TimeStampReq, TimeStampResp, TSTInfo } from '@peculiar/asn1-tsp';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
-import { readChildren, readElement } from '../der';
+import { readChildren, readElement, readObjectIdentifier } from '../der';
 
 export const tstInfoContentType = '1.2.840.113549.1.9.16.1.4';
 export const timestampingPurpose = '1.3.6.1.5.5.7.3.8';
@@ -56,7 +56,8 @@ export function readTstInfo(der: Buffer): TimestampFacts {
   const info = AsnConvert.parse(der, TSTInfo);
   return {
     genTime: info.genTime,
-    policy: info.policy,
+    // Ours, not asn1js's: it prints arcs past 2^53 (a UUID OID under 2.25, the hub's policy) as hex.
+    policy: readObjectIdentifier(readChildren(readElement(der).contents)[1]!),
     serialNumber: Buffer.from(info.serialNumber).toString('hex').replace(/^(00)+(?=.)/, ''),
     hashOid: info.messageImprint.hashAlgorithm.algorithm,
     imprint: Buffer.from(info.messageImprint.hashedMessage.buffer),
