@@ -6,13 +6,13 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import pino from 'pino';
 import { certificateFingerprint, derToPem, describeCertificate, readCertificates } from '../src/crypto/certificates';
 import { Inn, Kpp, loginOrigin, OperatingMode, Permission } from '../src/protocol';
-import { hashPassword } from './auth/passwords';
+import { hashPassword, minimumServicePasswordLength } from './auth/passwords';
 import { operatorKeyKinds, type OperatorKeyKind } from './operator';
 import { closeHubData, defaultMaxBlobSize, lockForServing, openHubData, openOrganizationData, type HubData, type OrganizationData } from './data-dir';
 import { createHub } from './hub';
 import { OPERATOR_ACTOR } from './organization';
 import { PowerOfAttorneyError, recordView, type StoredPowerOfAttorney } from './powers-of-attorney/registry';
-import type { SubscriberRecord } from './storage/storage';
+import type { SubscriberRecord, UserRecord } from './storage/storage';
 import { certificateSummary, ownSubscriberView, userView } from './views';
 
 const usage = `edo-hub — the EDO Clerk exchange hub (operator service and signed-data archive)
@@ -252,6 +252,9 @@ async function org(args: string[]): Promise<number> {
     const mode = OperatingMode.safeParse(o.string('mode') ?? 'workstation');
     if (!mode.success) throw new UsageError(`--mode must be one of ${OperatingMode.options.join(', ')}`);
     return withData(o, async (data, { settings }) => {
+      // INN and KPP name one organization (a branch has its own KPP): a second registration is a mistake.
+      const same = (await data.storage.findSubscribersByInn(inn.data)).find((s) => (s.kpp ?? '') === (kpp?.data ?? ''));
+      if (same) throw new UsageError(`an organization with INN ${inn.data}${kpp?.data ? ` and KPP ${kpp.data}` : ''} is already registered: ${same.name} (${same.id})`);
       // The subscriber id is its EDO participant id (ИдУчастЭДО): the operator's id, then a unique part.
       const id = `${data.operator.identity.edoId}${randomUUID().replace(/-/g, '')}`;
       const created = await data.storage.addSubscriber({ id, name, inn: inn.data, ...(kpp?.data ? { kpp: kpp.data } : {}), operatingMode: mode.data, at: new Date().toISOString() });
@@ -299,6 +302,10 @@ async function user(args: string[]): Promise<number> {
     const identity = certificate ? describeCertificate(certificate) : undefined;
     const password = login ? await readStdin() : undefined;
     if (login && !password) throw new UsageError('the password of a service user is read from stdin, and it is empty');
+    // A service user logs in unattended from a server: its password is its only secret.
+    if (login && [...password!].length < minimumServicePasswordLength) {
+      throw new UsageError(`the password of a service user must be at least ${minimumServicePasswordLength} characters long (this one has ${[...password!].length})`);
+    }
     return withData(o, async (data, { settings }) => {
       const subscriber = await findOrg(data, o.required('org'));
       const first = (await data.storage.listUsers(subscriber.id)).length === 0;
@@ -330,7 +337,14 @@ async function user(args: string[]): Promise<number> {
     return withData(o, async (data) => {
       const orgRef = o.string('org');
       const users = await data.storage.listUsers(orgRef ? (await findOrg(data, orgRef)).id : undefined);
-      print(o.json, users.map(userView), users.map((u) => `${u.id}  ${u.kind}  ${u.name}${u.login ? `  login ${u.login}` : ''}`).join('\n') || 'no users');
+      const orgs = new Map<string, SubscriberRecord | undefined>();
+      for (const u of users) if (!orgs.has(u.subscriberId)) orgs.set(u.subscriberId, await data.storage.getSubscriber(u.subscriberId));
+      const orgOf = (u: UserRecord) => orgs.get(u.subscriberId);
+      print(
+        o.json,
+        users.map((u) => ({ ...userView(u), organization: { id: u.subscriberId, name: orgOf(u)?.name, inn: orgOf(u)?.inn } })),
+        users.map((u) => `${u.id}  ${u.kind}  ${u.name}${u.login ? `  login ${u.login}` : ''}  ${orgOf(u)?.name ?? u.subscriberId} (INN ${orgOf(u)?.inn ?? '?'})`).join('\n') || 'no users',
+      );
       return 0;
     });
   }

@@ -142,18 +142,30 @@ function fromFastifyError(error: { code?: string; statusCode?: number; message: 
   return new HubError('internal', 'The hub failed; the request id is in its log');
 }
 
-export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((error, req, reply) => {
-    const hubError = fromFastifyError(error as { code?: string; statusCode?: number; message: string });
-    if (hubError.code === 'internal') req.log.error({ err: error }, 'request failed');
-    if (hubError.extra.headers) reply.headers(hubError.extra.headers);
-    return reply.code(hubError.status).send({
-      error: hubError.code,
-      message: hubError.message,
-      requestId: String(req.id),
-      ...(hubError.extra.issues ? { issues: hubError.extra.issues } : {}),
-    });
+/** Every error in the hub's one shape (src/protocol/errors.ts). */
+function sendHubError(error: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const hubError = fromFastifyError(error as { code?: string; statusCode?: number; message: string });
+  if (hubError.code === 'internal') req.log.error({ err: error }, 'request failed');
+  if (hubError.extra.headers) reply.headers(hubError.extra.headers);
+  return reply.code(hubError.status).send({
+    error: hubError.code,
+    message: hubError.message,
+    requestId: String(req.id),
+    ...(hubError.extra.issues ? { issues: hubError.extra.issues } : {}),
   });
+}
+
+/**
+ * Fastify's router answers a bad or over-long URL before any route or error handler runs; given
+ * as Fastify's `frameworkErrors` option, these get the hub's shape too.
+ */
+export function frameworkErrors(error: { code?: string; message: string }, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendHubError(new HubError('uri-too-long', 'A path parameter is longer than any id the hub gives'), req, reply);
+  return sendHubError(new HubError('invalid-request', error.message), req, reply);
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error, req, reply) => sendHubError(error, req, reply));
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send({ error: 'not-found', message: `No route ${req.method} ${req.url.split('?')[0]}`, requestId: String(req.id) }),
   );

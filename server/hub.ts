@@ -6,7 +6,7 @@ import { RevocationChecker, type RevocationSettings } from '../src/crypto/revoca
 import { loginOrigin } from '../src/protocol';
 import type { ArchiveLog } from './archive/log';
 import type { BlobFiles } from './blobs';
-import { authenticate, installErrorHandling, type HttpContext } from './http';
+import { authenticate, frameworkErrors, installErrorHandling, type HttpContext } from './http';
 import { registerOrganizationRoutes, revokedInformationSystem, type OrganizationSettingsService } from './organization';
 import { EventNotifier } from './notifier';
 import type { Operator } from './operator';
@@ -107,6 +107,7 @@ export function createHub(options: HubOptions): { app: FastifyInstance; context:
     // Long polls are answered at close (the notifier wakes them); idle keep-alives are dropped.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    frameworkErrors,
   });
   // Blob uploads are streamed by their route, never buffered by a parser.
   app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));

@@ -1,6 +1,9 @@
 // Service users' passwords: scrypt with a random salt per password, compared in constant time.
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
+/** A service user's password is typed once into a server's credentials, so length costs nobody. */
+export const minimumServicePasswordLength = 12;
+
 const params = { N: 16384, r: 8, p: 1 };
 const keyLength = 32;
 

@@ -31,6 +31,8 @@ export const errorCodes = {
   'request-in-progress': 409,
   /** 409: the state does not allow it (contact already connected, receipt already posted, ...). */
   conflict: 409,
+  /** 414: a path parameter is longer than any id the hub gives (a mistyped or hostile URL). */
+  'uri-too-long': 414,
   /** 413: a JSON body is larger than the hub accepts. */
   'body-too-large': 413,
   /** 415: the body is not of the media type the route takes (JSON, or octet-stream for blobs). */

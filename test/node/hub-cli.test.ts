@@ -25,13 +25,16 @@ describe('edo-hub administration', () => {
     expect(created.id.startsWith(operator.edoId)).toBe(true);
     expect(operator.certificateFingerprint).toMatch(/^[0-9a-f]{64}$/);
 
-    const user = await hub(['user', 'add', '--org', '7701234567', '--login', 'romashka-agent', '--name', 'Агент обмена'], 'secret\n');
+    const user = await hub(['user', 'add', '--org', '7701234567', '--login', 'romashka-agent', '--name', 'Агент обмена'], 'agent-secret-password\n');
     expect(user.code, user.stderr).toBe(0);
     expect(JSON.parse(user.stdout)).toMatchObject({ kind: 'service', login: 'romashka-agent', name: 'Агент обмена', subscriberId: created.id });
-    expect(user.stdout).not.toContain('secret');
-    expect(JSON.parse((await hub(['user', 'list'])).stdout)).toHaveLength(1);
+    expect(user.stdout).not.toContain('agent-secret-password');
+    const users = JSON.parse((await hub(['user', 'list'])).stdout);
+    expect(users).toEqual([expect.objectContaining({ login: 'romashka-agent', organization: { id: created.id, name: 'ООО "Ромашка"', inn: '7701234567' } })]);
+    const listed = await runHubCommand(['user', 'list', '--data', dir]);
+    expect(listed.stdout).toMatch(/romashka-agent {2}ООО "Ромашка" \(INN 7701234567\)/);
     expect(JSON.parse((await hub(['org', 'list'])).stdout).map((o: { id: string }) => o.id)).toEqual([created.id]);
-  });
+  }, 180_000);
 
   it('refuses bad input with a message naming the problem, and stores nothing', async () => {
     const cases: [string[], RegExp, string?][] = [
@@ -39,9 +42,11 @@ describe('edo-hub administration', () => {
       [['org', 'add', '--name', 'X', '--inn', '7701111111'], /--kpp is required/],
       [['org', 'add', '--name', 'X', '--inn', '7701111111', '--kpp', '7701'], /--kpp: a KPP/],
       [['org', 'add', '--name', 'X', '--inn', '7701111111', '--kpp', '770101001', '--mode', 'cloud'], /--mode must be one of server, workstation, manual/],
-      [['user', 'add', '--org', 'nobody', '--login', 'x'], /no organization with id or INN "nobody"/, 'pw'],
+      [['user', 'add', '--org', 'nobody', '--login', 'x'], /no organization with id or INN "nobody"/, 'long-enough-password'],
       [['user', 'add', '--org', '7701234567'], /give --cert FILE .* or --login/],
-      [['user', 'add', '--org', '7701234567', '--login', 'romashka-agent'], /login "romashka-agent" is taken/, 'pw'],
+      [['user', 'add', '--org', '7701234567', '--login', 'romashka-agent'], /login "romashka-agent" is taken/, 'long-enough-password'],
+      [['user', 'add', '--org', '7701234567', '--login', 'short-password'], /at least 12 characters long \(this one has 11\)/, 'eleven-char'],
+      [['org', 'add', '--name', 'ООО "Ромашка-2"', '--inn', '7701234567', '--kpp', '770101001'], /INN 7701234567 and KPP 770101001 is already registered: ООО "Ромашка"/],
       [['user', 'add', '--org', '7701234567', '--login', 'empty-password'], /password .* is empty/, ''],
       [['trust', 'add', join(dir, 'missing.pem')], /ENOENT|no such file/],
       [['org', 'add', '--name', 'X', '--bogus'], /Unknown option '--bogus'/],
@@ -59,7 +64,7 @@ describe('edo-hub administration', () => {
     }
     const after = (await hub(['org', 'list'])).stdout + (await hub(['user', 'list'])).stdout + (await hub(['trust', 'list'])).stdout;
     expect(after).toBe(before);
-  });
+  }, 240_000); // 14 hub processes at once: minutes on a loaded machine
 
   it('names a missing data directory option and an unknown command', async () => {
     const noData = await runHubCommand(['org', 'list']);

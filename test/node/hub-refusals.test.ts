@@ -320,6 +320,9 @@ describe.skipIf(!part.ok).each(backends)(`the exchange hub on $name refuses, and
       expect((await apiA.call('HEAD', '/v1/blobs/not-a-hash')).status).toBe(400);
       expectError(await apiA.call('GET', '/v1/blobs/not-a-hash'), 400, 'invalid-request', /params\.sha256/);
       expectError(await apiA.call('GET', '/v1/no-such-route'), 404, 'not-found');
+      // The router's own refusals come in the hub's shape too, with a request id.
+      expectError(await apiA.call('GET', `/v1/documents/${'x'.repeat(500)}`), 414, 'uri-too-long');
+      expectError(await apiA.call('GET', '/v1/documents/%E0%A4%A'), 400, 'invalid-request', /not a valid url component/);
       expect(await stored()).toEqual(before);
     });
 
