@@ -20,7 +20,7 @@ import { registerEventRoutes } from './routes/events';
 import { registerMetaRoutes } from './routes/meta';
 import { registerTspRoutes } from './routes/tsp';
 import { registerPowerOfAttorneyRoutes } from './routes/powers-of-attorney';
-import { DEFAULT_REQUIRED_POWERS, type SigningDeps } from './powers-of-attorney/checks';
+import type { SigningDeps } from './powers-of-attorney/checks';
 import type { PowerOfAttorneyRegistry } from './powers-of-attorney/registry';
 
 export interface HubOptions {
@@ -80,7 +80,7 @@ export function createHub(options: HubOptions): { app: FastifyInstance; context:
     settings: options.settings,
     archive: options.archive,
     powersOfAttorney: options.powersOfAttorney,
-    signingUnderPowerOfAttorney: { registry: options.powersOfAttorney, requiredPowers: async (_orgId, action) => DEFAULT_REQUIRED_POWERS[action] },
+    signingUnderPowerOfAttorney: { registry: options.powersOfAttorney, requiredPowers: (orgId, action) => options.settings.requiredPowers(orgId, action) },
     notifier: new EventNotifier(),
     throttle: options.throttle ?? new LoginThrottle(),
     version: options.version,

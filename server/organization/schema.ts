@@ -1,7 +1,7 @@
 // The tables of the organization settings, beside the exchange's tables in the hub's database,
 // migrated by server/storage's runner. SQLite's first version is idempotent (IF NOT EXISTS):
 // files from before the runner had these tables already.
-import type { SchemaComponent } from '../storage/sql';
+import { both, type SchemaComponent } from '../storage/sql';
 
 const sqlite = `
 CREATE TABLE IF NOT EXISTS org_settings (
@@ -117,4 +117,7 @@ BEGIN RAISE EXCEPTION 'org_journal is append-only: the settings journal is never
 CREATE TRIGGER org_journal_append_only BEFORE UPDATE OR DELETE ON org_journal FOR EACH ROW EXECUTE FUNCTION org_journal_append_only();
 `;
 
-export const organizationSchema: SchemaComponent = { name: 'organization', migrations: [{ sqlite, postgres }] };
+// JSON of the required powers of an МЧД per signing action; NULL: the protocol's defaults.
+const requiredPowers = both('ALTER TABLE org_settings ADD COLUMN required_powers TEXT;');
+
+export const organizationSchema: SchemaComponent = { name: 'organization', migrations: [{ sqlite, postgres }, requiredPowers] };

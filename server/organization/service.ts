@@ -21,6 +21,7 @@ import type {
 } from '../../src/protocol/organization';
 import { SettingsPatch as SettingsPatchSchema } from '../../src/protocol/organization';
 import type { OperatingMode } from '../../src/protocol/directory';
+import { DEFAULT_REQUIRED_POWERS, type RequiredPowers, type SigningAction } from '../../src/protocol/powers-of-attorney';
 import type { ArchiveEventListener } from '../archive/events';
 import type { ArchiveRecipients, WebhookEndpoint, WebhookRegistry } from '../archive/notify';
 import { certificateSummary } from '../views';
@@ -74,6 +75,7 @@ interface SettingsRow {
   operating_mode: string;
   archiving_enabled: number;
   notify_email: string | null;
+  required_powers: string | null;
   updated_at: string | null;
 }
 
@@ -148,6 +150,11 @@ export class OrganizationSettingsService implements WebhookRegistry {
 
   async operatingMode(orgId: string): Promise<OperatingMode> {
     return ((await this.settingsRow(this.db, orgId))?.operating_mode as OperatingMode | undefined) ?? this.defaults.operatingMode;
+  }
+
+  /** The power codes of an МЧД, any one of which grants the action in this organization. */
+  async requiredPowers(orgId: string, action: SigningAction): Promise<readonly string[]> {
+    return this.requiredPowersOf(await this.settingsRow(this.db, orgId))[action];
   }
 
   /** Whether what this user signs is archived: the organization's switch or the user's own. */
@@ -276,6 +283,7 @@ export class OrganizationSettingsService implements WebhookRegistry {
         ...(p.operatingMode ? { operatingMode: p.operatingMode } : {}),
         ...(p.archiving?.enabled !== undefined ? { archivingEnabled: p.archiving.enabled } : {}),
         ...(p.archiving?.notifyEmail !== undefined ? { notifyEmail: p.archiving.notifyEmail } : {}),
+        ...(p.requiredPowers ? { requiredPowers: p.requiredPowers } : {}),
       });
       for (const [userId, enabled] of Object.entries(p.archiving?.perUser ?? {})) {
         const old = await tx.get<{ enabled: number }>('SELECT enabled FROM org_archiving_users WHERE org_id = ? AND user_id = ?', [actor.orgId, userId]);
@@ -497,19 +505,21 @@ export class OrganizationSettingsService implements WebhookRegistry {
   private async writeSettings(
     q: Sql,
     orgId: string,
-    next: { plan?: SubscriptionPlan; operatingMode?: OperatingMode; archivingEnabled?: boolean; notifyEmail?: string | null },
+    next: { plan?: SubscriptionPlan; operatingMode?: OperatingMode; archivingEnabled?: boolean; notifyEmail?: string | null; requiredPowers?: Partial<RequiredPowers> },
   ): Promise<Change[]> {
     const row = await this.ensureSettingsRow(q, orgId);
+    const powers = this.requiredPowersOf(row);
     const fields = [
       { action: 'plan', column: 'plan', old: row.plan, value: next.plan },
       { action: 'operatingMode', column: 'operating_mode', old: row.operating_mode, value: next.operatingMode },
       { action: 'archiving.enabled', column: 'archiving_enabled', old: row.archiving_enabled === 1, value: next.archivingEnabled },
       { action: 'archiving.notifyEmail', column: 'notify_email', old: row.notify_email, value: next.notifyEmail },
+      { action: 'requiredPowers', column: 'required_powers', old: powers, value: next.requiredPowers && { ...powers, ...next.requiredPowers } },
     ] as const;
     const changes: Change[] = [];
     for (const f of fields) {
       if (f.value === undefined || sameValue(f.old, f.value)) continue;
-      const stored = typeof f.value === 'boolean' ? Number(f.value) : f.value;
+      const stored = typeof f.value === 'boolean' ? Number(f.value) : typeof f.value === 'object' && f.value !== null ? JSON.stringify(f.value) : f.value;
       await q.run(`UPDATE org_settings SET ${f.column} = ? WHERE org_id = ?`, [stored, orgId]);
       changes.push({ action: f.action, oldValue: f.old, newValue: f.value });
     }
@@ -552,8 +562,13 @@ export class OrganizationSettingsService implements WebhookRegistry {
       operatingMode: (row?.operating_mode as OperatingMode | undefined) ?? this.defaults.operatingMode,
       archiving: { enabled: row?.archiving_enabled === 1, notifyEmail: row?.notify_email ?? null, perUser },
       webhooks,
+      requiredPowers: this.requiredPowersOf(row),
       updatedAt: row?.updated_at ?? null,
     };
+  }
+
+  private requiredPowersOf(row: SettingsRow | undefined): RequiredPowers {
+    return row?.required_powers ? { ...DEFAULT_REQUIRED_POWERS, ...(JSON.parse(row.required_powers) as Partial<RequiredPowers>) } : DEFAULT_REQUIRED_POWERS;
   }
 
   private async informationSystemRow(q: Sql, orgId: string, id: string): Promise<InformationSystemRow> {

@@ -12,12 +12,6 @@ import type { PowerOfAttorneyReference, SignedUnderPowerOfAttorney, SigningActio
 import type { SubscriberRecord, UserRecord } from '../storage/storage';
 import { PowerOfAttorneyError, statusAt, type PowerOfAttorneyRegistry, type StoredPowerOfAttorney } from './registry';
 
-/** Which power codes grant an action when the organization has not set its own: the classifier's general one (legal.md §1.7). */
-export const DEFAULT_REQUIRED_POWERS: Record<SigningAction, readonly string[]> = {
-  'send-document': ['BBDOCS_DOCS_DCSALL_SRCDOC_SOURCEDOCSGENERAL', 'BBDOCS_DOCS_DCSALL_SRCDOC_SOURCEDOCS5'],
-  'sign-service-document': ['BBDOCS_DOCS_DCSALL_SRCDOC_SOURCEDOCSGENERAL'],
-};
-
 const refuse = (code: ConstructorParameters<typeof PowerOfAttorneyError>[0], message: string) => new PowerOfAttorneyError(code, message);
 
 const personName = (p: { surname: string; name: string; patronymic?: string }) => [p.surname, p.name, p.patronymic].filter(Boolean).join(' ');

@@ -10,7 +10,9 @@ import { certificateFingerprint } from '../../src/crypto/certificates';
 import { readSignedData } from '../../src/crypto/signed-data';
 import { signDetached, verifyDetached, type ContentSource, type VerificationResult } from '../../src/crypto/cms';
 import { buildSendConfirmation, FormatError, parseServiceDocument, type Participant, type ReferencedFile } from '../../src/formats';
-import type { ArchiveReceipt, Document, DocumentStatus, ServiceDocument } from '../../src/protocol';
+import type { ArchiveReceipt, Document, DocumentStatus, PowerOfAttorneyReference, ServiceDocument, SignedUnderPowerOfAttorney, SigningAction } from '../../src/protocol';
+import { checkRepresentative } from '../powers-of-attorney/checks';
+import { PowerOfAttorneyError } from '../powers-of-attorney/registry';
 import type { HubContext } from '../hub';
 import { HubError, registerRoute, sha256Hex, type RouteOutput } from '../http';
 import { IdempotencyClaimLost, type DocumentRecord, type EventToAppend, type IdempotencyScope, type IdempotentResult, type SubscriberRecord, type UserRecord } from '../storage/storage';
@@ -57,14 +59,26 @@ function participantOf(s: SubscriberRecord): Participant {
   return { id: s.id, organization: { name: s.name, inn: s.inn, ...(s.kpp ? { kpp: s.kpp } : {}) } };
 }
 
-/** Verifies a signature and that its signer is a registered user of `subscriber`; returns the signer and that user. */
-async function checkSignature(
+/** What a signature is for, and the МЧД it says it is made under. */
+export interface SignatureAuthority {
+  action: SigningAction;
+  powerOfAttorney: PowerOfAttorneyReference | undefined;
+}
+
+/**
+ * The one acceptance path of every signature the hub takes (documents, service documents): it
+ * verifies the signature, that its signer is a registered user of `subscriber`, and, for a
+ * personal certificate, the МЧД it is made under at this moment (§7). Returns the signer, that
+ * user and the МЧД found.
+ */
+export async function checkSignature(
   ctx: HubContext,
   signature: Buffer,
   content: ContentSource,
   subscriber: SubscriberRecord,
   what: string,
-): Promise<{ signer: NonNullable<VerificationResult['signer']>; user: UserRecord; chain: Buffer[] }> {
+  authority: SignatureAuthority,
+): Promise<{ signer: NonNullable<VerificationResult['signer']>; user: UserRecord; chain: Buffer[]; powerOfAttorney?: SignedUnderPowerOfAttorney }> {
   const result = await verifyDetached(signature, content, { trustedRoots: await trustedRoots(ctx), at: ctx.now() });
   if (!result.valid || !result.signer) {
     throw new HubError('document-signature-invalid', `The signature of ${what} is not valid: ${result.problems.map((p) => p.message).join('; ') || 'it does not verify'}`);
@@ -73,7 +87,14 @@ async function checkSignature(
   if (user?.subscriberId !== subscriber.id) {
     throw new HubError('signer-not-member', `${result.signer.commonName} (certificate ${result.signer.serialNumber}) who signed ${what} is not a registered user of ${subscriber.name}`);
   }
-  return { signer: result.signer, user, chain: result.chain ?? [] };
+  let powerOfAttorney: SignedUnderPowerOfAttorney | undefined;
+  try {
+    powerOfAttorney = await checkRepresentative(ctx.signingUnderPowerOfAttorney, result.signer, subscriber, authority.powerOfAttorney, authority.action, ctx.now());
+  } catch (e) {
+    if (e instanceof PowerOfAttorneyError) throw new HubError(e.code, `${what}: ${e.message}`);
+    throw e;
+  }
+  return { signer: result.signer, user, chain: result.chain ?? [], ...(powerOfAttorney ? { powerOfAttorney } : {}) };
 }
 
 const sha256Oid = '2.16.840.1.101.3.4.2.1';
@@ -188,7 +209,8 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: HubContext): v
       const size = await referableBlobSize(ctx, body.sha256, me.id);
       if (size === undefined) throw new HubError('blob-missing', `The blob ${body.sha256} was not uploaded by you; PUT /v1/blobs/${body.sha256} first`);
       const received = Buffer.from(body.signature, 'base64');
-      const checked = await checkSignature(ctx, received, { path: ctx.blobs.pathOf(body.sha256) }, me, `"${body.fileName}"`);
+      const authority = { action: 'send-document' as const, powerOfAttorney: body.powerOfAttorney };
+      const checked = await checkSignature(ctx, received, { path: ctx.blobs.pathOf(body.sha256) }, me, `"${body.fileName}"`, authority);
       const { signer, user: signerUser } = checked;
       const signature = await longTermSignature(ctx, received, checked.chain, `"${body.fileName}"`, req.log);
 
@@ -218,6 +240,7 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: HubContext): v
         blob: { sha256: body.sha256, size },
         signature: signature.toString('base64'),
         signer: certificateSummary(signer),
+        ...(checked.powerOfAttorney ? { signerPowerOfAttorney: checked.powerOfAttorney } : {}),
         needsReceipt: body.needsReceipt,
         sentAt: sentAt.toISOString(),
         status: 'sent',
@@ -295,7 +318,8 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: HubContext): v
       if (!parent.signatures.some((s) => parsed.referencedFile.signatures.some((r) => sameSignature(r, s)))) {
         throw mismatch(`it does not carry the signature of "${parent.name}" as received`);
       }
-      const checked = await checkSignature(ctx, Buffer.from(body.signature, 'base64'), xml, me, body.fileName);
+      const authority = { action: 'sign-service-document' as const, powerOfAttorney: body.powerOfAttorney };
+      const checked = await checkSignature(ctx, Buffer.from(body.signature, 'base64'), xml, me, body.fileName, authority);
       const { signer, user: signerUser } = checked;
       const signature = await longTermSignature(ctx, Buffer.from(body.signature, 'base64'), checked.chain, body.fileName, req.log);
 
@@ -310,6 +334,7 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: HubContext): v
         xml: body.xml,
         signature: signature.toString('base64'),
         signer: certificateSummary(signer),
+        ...(checked.powerOfAttorney ? { signerPowerOfAttorney: checked.powerOfAttorney } : {}),
         postedAt,
       };
       // The status read above may be stale by now (another service document posted at once): the

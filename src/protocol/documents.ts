@@ -2,6 +2,7 @@
 // (docs/architecture.md §3, §7).
 import { z } from 'zod';
 import { Base64, CertificateSummary, Id, IdempotencyKey, Inn, Kpp, Sha256, Timestamp } from './common';
+import { PowerOfAttorneyReference, SignedUnderPowerOfAttorney } from './powers-of-attorney';
 
 // ---- blobs
 
@@ -71,6 +72,8 @@ export const ServiceDocument = z.object({
   xml: Base64,
   signature: Base64,
   signer: CertificateSummary,
+  /** The МЧД the signer signed under (a personal certificate), as the hub found it at the signing time. */
+  signerPowerOfAttorney: SignedUnderPowerOfAttorney.optional(),
   postedAt: Timestamp,
   /** In the answer to its POST, when the signer's organization archives it and it was archived. */
   archive: ArchiveReceipt.optional(),
@@ -88,6 +91,8 @@ export const Document = z.object({
   /** The sender's detached CMS over the blob's bytes, base64. */
   signature: Base64,
   signer: CertificateSummary,
+  /** The МЧД the signer signed under (a personal certificate), as the hub found it at the signing time. */
+  signerPowerOfAttorney: SignedUnderPowerOfAttorney.optional(),
   /** Whether the recipient is asked for a receipt notice (ИОП). */
   needsReceipt: z.boolean(),
   sentAt: Timestamp,
@@ -124,6 +129,8 @@ export const SendDocumentRequest = z.object({
   /** Detached CMS (DER, base64) over the blob's bytes, by a certificate of a user of the sending organization. */
   signature: Base64,
   needsReceipt: z.boolean().default(true),
+  /** Required when the signature is made with a personal certificate: the МЧД it is made under. */
+  powerOfAttorney: PowerOfAttorneyReference.optional(),
 });
 export type SendDocumentRequest = z.input<typeof SendDocumentRequest>;
 
@@ -138,5 +145,7 @@ export const PostServiceDocumentRequest = z.object({
   signature: Base64,
   /** What it answers; defaults to the document. */
   parentId: Id.optional(),
+  /** Required when the signature is made with a personal certificate: the МЧД it is made under. */
+  powerOfAttorney: PowerOfAttorneyReference.optional(),
 });
 export type PostServiceDocumentRequest = z.input<typeof PostServiceDocumentRequest>;

@@ -8,6 +8,7 @@ import { signedTreeHeadJsonSchema } from '../archive/tree-head';
 import { consistencyProofJsonSchema, inclusionProofJsonSchema } from '../archive/verify';
 import { CertificateSummary, Cursor, Id, PageLimit, Sha256, Timestamp } from './common';
 import { OperatingMode } from './directory';
+import { RequiredPowers } from './powers-of-attorney';
 import type { RouteSpec } from './routes';
 
 // ---- settings
@@ -42,6 +43,8 @@ export const OrganizationSettings = z.object({
   operatingMode: OperatingMode,
   archiving: ArchivingSettings,
   webhooks: z.array(Webhook),
+  /** Which power codes of an МЧД grant sending documents and signing service documents. */
+  requiredPowers: RequiredPowers,
   /** When a setting last changed; null while the organization has the defaults. */
   updatedAt: Timestamp.nullable(),
 });
@@ -64,6 +67,8 @@ export const SettingsPatch = z
       })
       .strict()
       .optional(),
+    /** Replaces the codes of the actions named. */
+    requiredPowers: RequiredPowers.partial().strict().optional(),
   })
   .strict()
   .refine((p) => Object.keys(p).length > 0, 'name at least one setting to change');

@@ -1,9 +1,8 @@
 // Machine-readable powers of attorney (МЧД) at the hub, the registry an operator keeps for its
 // organizations (docs/architecture.md §7): the statuses, the record the hub answers with, the
-// reference a representative's signature carries, and the routes (part of the one route table).
+// reference a representative's signature carries; their routes are in ./routes.
 import { z } from 'zod';
 import { Base64, Id, Inn, Timestamp } from './common';
-import type { RouteSpec } from './routes';
 
 /**
  * created: registered, its term not begun; active: in force; expired: its term is over;
@@ -26,6 +25,23 @@ export const powerOfAttorneyPath = (number: string) => `/v1/powers-of-attorney/$
  */
 export const SigningAction = z.enum(['send-document', 'sign-service-document']);
 export type SigningAction = z.infer<typeof SigningAction>;
+
+/** Power codes (КодПолн), any one of which grants an action: an organization setting. */
+export const RequiredPowers = z.object({
+  'send-document': z.array(z.string().min(6).max(255)).min(1),
+  'sign-service-document': z.array(z.string().min(6).max(255)).min(1),
+});
+export type RequiredPowers = z.infer<typeof RequiredPowers>;
+
+/**
+ * Until the organization sets its own: the classifier's general power for accounting documents
+ * for both, and the one for УПД and waybills for sending too (legal.md §1.7: the classifier has
+ * no code for ИОП and УОУ alone).
+ */
+export const DEFAULT_REQUIRED_POWERS: RequiredPowers = {
+  'send-document': ['BBDOCS_DOCS_DCSALL_SRCDOC_SOURCEDOCSGENERAL', 'BBDOCS_DOCS_DCSALL_SRCDOC_SOURCEDOCS5'],
+  'sign-service-document': ['BBDOCS_DOCS_DCSALL_SRCDOC_SOURCEDOCSGENERAL'],
+};
 
 /**
  * The МЧД a signature made with a personal certificate is made under (Diadoc's
@@ -102,48 +118,3 @@ export const PrevalidatePowerOfAttorneyResult = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(false), error: z.string(), message: z.string() }),
 ]);
 export type PrevalidatePowerOfAttorneyResult = z.infer<typeof PrevalidatePowerOfAttorneyResult>;
-
-// ---- routes (part of the one route table in ./routes)
-
-export const powerOfAttorneyRoutes = {
-  registerPowerOfAttorney: {
-    method: 'POST',
-    path: '/v1/powers-of-attorney',
-    summary: "Register an МЧД of the caller's organization: the XML and the director's detached CMS, checked (format, principal, director's signature, dates, representative)",
-    auth: true,
-    body: RegisterPowerOfAttorneyRequest,
-    responses: { 201: PowerOfAttorneyRecord },
-  },
-  listPowersOfAttorney: {
-    method: 'GET',
-    path: '/v1/powers-of-attorney',
-    summary: "The caller's organization's МЧД, with their statuses now",
-    auth: true,
-    responses: { 200: PowerOfAttorneyList },
-  },
-  checkPowerOfAttorney: {
-    method: 'POST',
-    path: '/v1/powers-of-attorney/check',
-    summary: 'Pre-check before signing: whether a signature by this certificate under this МЧД would be accepted now, and if not the refusal',
-    auth: true,
-    body: PrevalidatePowerOfAttorneyRequest,
-    responses: { 200: PrevalidatePowerOfAttorneyResult },
-  },
-  getPowerOfAttorney: {
-    method: 'GET',
-    path: '/v1/powers-of-attorney/:number',
-    summary: "One МЧД of the caller's organization with its status and files",
-    auth: true,
-    params: PowerOfAttorneyParams,
-    responses: { 200: PowerOfAttorneyFiles },
-  },
-  revokePowerOfAttorney: {
-    method: 'POST',
-    path: '/v1/powers-of-attorney/:number/revoke',
-    summary: 'Revoke an МЧД early, by the principal (its director, or a settings administrator); journaled',
-    auth: true,
-    params: PowerOfAttorneyParams,
-    body: RevokePowerOfAttorneyRequest,
-    responses: { 200: PowerOfAttorneyRecord },
-  },
-} as const satisfies Record<string, RouteSpec>;

@@ -24,7 +24,16 @@ import {
 import { BlobParams, BlobStored, Document, DocumentParams, IdempotentHeaders, PostServiceDocumentRequest, SendDocumentRequest, ServiceDocument } from './documents';
 import { EventsPage, EventsQuery } from './events';
 import { organizationRoutes } from './organization';
-import { powerOfAttorneyRoutes } from './powers-of-attorney';
+import {
+  PowerOfAttorneyFiles,
+  PowerOfAttorneyList,
+  PowerOfAttorneyParams,
+  PowerOfAttorneyRecord,
+  PrevalidatePowerOfAttorneyRequest,
+  PrevalidatePowerOfAttorneyResult,
+  RegisterPowerOfAttorneyRequest,
+  RevokePowerOfAttorneyRequest,
+} from './powers-of-attorney';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
 
@@ -214,6 +223,50 @@ const exchangeRoutes = {
     auth: true,
     query: EventsQuery,
     responses: { 200: EventsPage },
+  },
+} as const satisfies Record<string, RouteSpec>;
+
+/** The organization's registry of powers of attorney (МЧД), docs/architecture.md §7. */
+export const powerOfAttorneyRoutes = {
+  registerPowerOfAttorney: {
+    method: 'POST',
+    path: '/v1/powers-of-attorney',
+    summary: "Register an МЧД of the caller's organization: the XML and the director's detached CMS, checked (format, principal, director's signature, dates, representative)",
+    auth: true,
+    body: RegisterPowerOfAttorneyRequest,
+    responses: { 201: PowerOfAttorneyRecord },
+  },
+  listPowersOfAttorney: {
+    method: 'GET',
+    path: '/v1/powers-of-attorney',
+    summary: "The caller's organization's МЧД, with their statuses now",
+    auth: true,
+    responses: { 200: PowerOfAttorneyList },
+  },
+  checkPowerOfAttorney: {
+    method: 'POST',
+    path: '/v1/powers-of-attorney/check',
+    summary: 'Pre-check before signing: whether a signature by this certificate under this МЧД would be accepted now, and if not the refusal',
+    auth: true,
+    body: PrevalidatePowerOfAttorneyRequest,
+    responses: { 200: PrevalidatePowerOfAttorneyResult },
+  },
+  getPowerOfAttorney: {
+    method: 'GET',
+    path: '/v1/powers-of-attorney/:number',
+    summary: "One МЧД of the caller's organization with its status and files",
+    auth: true,
+    params: PowerOfAttorneyParams,
+    responses: { 200: PowerOfAttorneyFiles },
+  },
+  revokePowerOfAttorney: {
+    method: 'POST',
+    path: '/v1/powers-of-attorney/:number/revoke',
+    summary: 'Revoke an МЧД early, by the principal (its director, or a settings administrator); journaled',
+    auth: true,
+    params: PowerOfAttorneyParams,
+    body: RevokePowerOfAttorneyRequest,
+    responses: { 200: PowerOfAttorneyRecord },
   },
 } as const satisfies Record<string, RouteSpec>;
 

@@ -2,19 +2,24 @@
 // (as `edo-clerk poa create` issues it) validates against the official XSD and is registered;
 // every registration check refuses with its own code and message and stores nothing; the
 // principal revokes, journaled; `edo-hub poa list|show|revoke` administer the same registry.
+// Then the employee signs with a personal certificate under it: sends a document and signs a
+// receipt notice; without an МЧД, with an expired, revoked, another person's, one without the
+// power, or one the director did not sign, each signature is refused with its own message and
+// nothing is stored (the counterparty sees no document, the Idempotency-Key stays free).
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import { signDetached } from '../../src/crypto/cms';
 import { KeySigner } from '../../src/crypto/key-signer';
 import type { PersonalCertificatePerson } from '../../src/crypto/qualified-subject';
 import { issuePowerOfAttorney } from '../../src/exchange/power-of-attorney';
-import { buildPowerOfAttorney, personOfCertificate, POA_SCHEMA_FILE, type PowerOfAttorneyFile } from '../../src/formats';
+import { buildPowerOfAttorney, buildReceiptNotice, personOfCertificate, POA_SCHEMA_FILE, type PowerOfAttorneyFile } from '../../src/formats';
 import { describeCertificate } from '../../src/crypto/certificates';
-import type { PowerOfAttorneyRecord } from '../../src/protocol';
+import type { Document, EventsPage, PowerOfAttorneyRecord, ServiceDocument } from '../../src/protocol';
 import type { HubApi} from '../support/hub';
 import { loginWithSigner, registerOrganization, startHub, type HubAnswer, type StartedHub } from '../support/hub';
 import { softhsm, systemPart } from '../support/system';
@@ -37,6 +42,16 @@ const director: TestPerson = {
 /** A colleague whose certificate names the organization, but who is not the director of the МЧД. */
 const deputy: TestPerson = { ...director, surname: 'Сидоров', givenNames: 'Сидор Сидорович', position: 'Заместитель', personInn: '770100000033' };
 const employee: PersonalCertificatePerson = { surname: 'Иванова', givenNames: 'Мария Петровна', personInn: '770200000022', snils: '12345678901' };
+const colleague: PersonalCertificatePerson = { surname: 'Смирнова', givenNames: 'Анна Ивановна', personInn: '770200000055', snils: '11122233344' };
+const counterparty: TestPerson = {
+  surname: 'Орлов',
+  givenNames: 'Олег Петрович',
+  position: 'Директор',
+  organization: 'ООО "Василёк"',
+  orgInn: '7809876543',
+  personInn: '780100000011',
+  ogrn: '1027800000011',
+};
 const stranger: PersonalCertificatePerson = { surname: 'Кузнецов', givenNames: 'Олег Олегович', personInn: '770200000044', snils: '10987654321' };
 
 const b64 = (b: Buffer) => b.toString('base64');
@@ -51,9 +66,11 @@ describe.skipIf(!hsm.ok || !xmllint.ok)(`the hub's registry of powers of attorne
   let hub: StartedHub;
   let dir: string;
   let orgId: string;
-  const signers: Record<'director' | 'deputy' | 'employee' | 'stranger', KeySigner> = {} as never;
+  const signers: Record<'director' | 'deputy' | 'employee' | 'colleague' | 'stranger' | 'counterparty', KeySigner> = {} as never;
   let apiDirector: HubApi;
   let apiEmployee: HubApi;
+  let apiCounterparty: HubApi;
+  let counterpartyId: string;
 
   const softwareSigner = async (person: TestPerson | PersonalCertificatePerson) => {
     const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
@@ -62,9 +79,9 @@ describe.skipIf(!hsm.ok || !xmllint.ok)(`the hub's registry of powers of attorne
   const pem = (s: KeySigner) => `-----BEGIN CERTIFICATE-----\n${b64(s.certificate)}\n-----END CERTIFICATE-----\n`;
 
   /** The МЧД as `edo-clerk poa create` issues it: to `to`, signed by `by`. */
-  const issue = (to: KeySigner, extra: { powerCodes?: string[]; powerText?: string; by?: KeySigner; validUntil?: string } = {}) =>
+  const issue = (to: KeySigner, extra: { powerCodes?: string[]; powerText?: string; validUntil?: string } = {}) =>
     issuePowerOfAttorney({
-      director: extra.by ?? signers.director,
+      director: signers.director,
       representativeCertificate: to.certificate,
       organization,
       powerCodes: extra.powerCodes ?? [],
@@ -99,10 +116,18 @@ describe.skipIf(!hsm.ok || !xmllint.ok)(`the hub's registry of powers of attorne
     signers.deputy = await softwareSigner(deputy);
     signers.employee = await softwareSigner(employee);
     signers.stranger = await softwareSigner(stranger);
-    const registered = await registerOrganization(hub, { ...organization, certificatePems: [pem(signers.director), pem(signers.deputy), pem(signers.employee)] });
+    signers.colleague = await softwareSigner(colleague);
+    signers.counterparty = await softwareSigner(counterparty);
+    const pems = [signers.director, signers.deputy, signers.employee, signers.colleague].map(pem);
+    const registered = await registerOrganization(hub, { ...organization, certificatePems: pems });
     orgId = registered.org.id;
+    const other = await registerOrganization(hub, { name: counterparty.organization, inn: counterparty.orgInn, kpp: '780101001', certificatePems: [pem(signers.counterparty)] });
+    counterpartyId = other.org.id;
     apiDirector = (await loginWithSigner(hub.url, signers.director)).api;
     apiEmployee = (await loginWithSigner(hub.url, signers.employee)).api;
+    apiCounterparty = (await loginWithSigner(hub.url, signers.counterparty)).api;
+    expect((await apiDirector.call('POST', '/v1/contacts', { json: { subscriberId: counterpartyId } })).status).toBe(200);
+    expect((await apiCounterparty.call('POST', `/v1/contacts/${orgId}/accept`, { json: {} })).json.state).toBe('connected');
   });
 
   afterAll(async () => {
@@ -199,5 +224,119 @@ describe.skipIf(!hsm.ok || !xmllint.ok)(`the hub's registry of powers of attorne
     expect(byOperator).toMatchObject({ number: second.number, status: 'revoked' });
     const again = await hub.admin(['poa', 'show', '--org', orgId, second.number]);
     expect(again.journal.at(-1)).toMatchObject({ action: 'revoke', actor: 'operator', reason: 'письмо директора от 01.12' });
+  });
+
+  describe('signing as a representative', () => {
+    const content = Buffer.from('Акт сверки № 7\n'.repeat(50));
+    const sha = createHash('sha256').update(content).digest('hex');
+    let poaNumber: string;
+    let keys = 0;
+
+    const send = async (api: HubApi, signer: KeySigner, powerOfAttorney?: { number: string; principalInn: string }) =>
+      api.call<Document>('POST', '/v1/documents', {
+        headers: { 'idempotency-key': `send-under-poa-${++keys}` },
+        json: { recipientId: counterpartyId, title: 'Акт сверки № 7', kind: 'act', fileName: 'Акт 7.txt', sha256: sha, signature: b64(await signDetached(content, signer)), ...(powerOfAttorney ? { powerOfAttorney } : {}) },
+      });
+    const received = async () => (await apiCounterparty.call<EventsPage>('GET', '/v1/events?after=0&limit=500')).json.events.filter((e) => e.type === 'document.received');
+    const ref = (number: string) => ({ number, principalInn: organization.inn });
+    const registered = async (file: { fileName: string; xml: Buffer; signature: Buffer }) => {
+      const answer = await register(apiDirector, file);
+      expect(answer.status, answer.body.toString()).toBe(201);
+      return answer.json.number;
+    };
+
+    beforeAll(async () => {
+      expect([200, 201]).toContain((await apiEmployee.call('PUT', `/v1/blobs/${sha}`, { body: content })).status);
+      poaNumber = await registered(await issue(signers.employee));
+    });
+
+    it('lets the employee send a document under the МЧД; the recipient sees the МЧД and its status at the signing time', async () => {
+      const sent = await send(apiEmployee, signers.employee, ref(poaNumber));
+      expect(sent.status, sent.body.toString()).toBe(201);
+      expect(sent.json.signerPowerOfAttorney).toMatchObject({ number: poaNumber, principalInn: organization.inn, status: 'active', power: 'BBDOCS_DOCS_DCSALL_SRCDOC_SOURCEDOCSGENERAL', validUntil: '2099-12-31' });
+      const seen = await apiCounterparty.call<Document>('GET', `/v1/documents/${sent.json.id}`);
+      expect(seen.json.signerPowerOfAttorney).toEqual(sent.json.signerPowerOfAttorney);
+      // The director needs none, and is not asked for one.
+      const byDirector = await send(apiDirector, signers.director);
+      expect(byDirector.status, byDirector.body.toString()).toBe(201);
+      expect(byDirector.json.signerPowerOfAttorney).toBeUndefined();
+    });
+
+    it('lets the employee sign a receipt notice under the МЧД', async () => {
+      const bytes = Buffer.from('Счёт № 8');
+      const bsha = createHash('sha256').update(bytes).digest('hex');
+      expect([200, 201]).toContain((await apiCounterparty.call('PUT', `/v1/blobs/${bsha}`, { body: bytes })).status);
+      const incoming = await apiCounterparty.call<Document>('POST', '/v1/documents', {
+        headers: { 'idempotency-key': 'counterparty-invoice-8' },
+        json: { recipientId: orgId, title: 'Счёт № 8', kind: 'invoice', fileName: 'Счёт 8.txt', sha256: bsha, signature: b64(await signDetached(bytes, signers.counterparty)) },
+      });
+      expect(incoming.status, incoming.body.toString()).toBe(201);
+      const notice = buildReceiptNotice({
+        sender: { id: orgId, organization },
+        receiver: { id: counterpartyId, organization: { name: counterparty.organization, inn: counterparty.orgInn, kpp: '780101001' } },
+        receivedAt: new Date(),
+        receivedFile: { name: 'Счёт 8.txt', signatures: [Buffer.from(incoming.json.signature, 'base64')] },
+        signer: { surname: 'Иванова', name: 'Мария', patronymic: 'Петровна', position: 'Бухгалтер' },
+      });
+      const post = async (key: string, powerOfAttorney?: { number: string; principalInn: string }) =>
+        apiEmployee.call<ServiceDocument>('POST', `/v1/documents/${incoming.json.id}/service-documents`, {
+          headers: { 'idempotency-key': key },
+          json: { type: 'receipt', fileName: notice.fileName, xml: b64(notice.xml), signature: b64(await signDetached(notice.xml, signers.employee)), ...(powerOfAttorney ? { powerOfAttorney } : {}) },
+        });
+      expectError(await post('receipt-8-a'), 422, 'poa-required', /personal certificate/);
+      const posted = await post('receipt-8-a', ref(poaNumber));
+      expect(posted.status, posted.body.toString()).toBe(201);
+      expect(posted.json.signerPowerOfAttorney).toMatchObject({ number: poaNumber, status: 'active' });
+      const chain = (await apiCounterparty.call<Document>('GET', `/v1/documents/${incoming.json.id}`)).json.serviceDocuments;
+      expect(chain.map((sd) => sd.signerPowerOfAttorney?.number)).toEqual([poaNumber]);
+    });
+
+    it('refuses each signature under a wrong МЧД with its own message, storing nothing', async () => {
+      const old = build({ issuedOn: '2024-01-01', validUntil: '2024-12-31' });
+      const expired = await registered({ ...old, signature: await signDetached(old.xml, signers.director, { signingTime: new Date('2024-06-01T09:00:00Z') }) });
+      const revoked = await registered(await issue(signers.employee));
+      expect((await apiDirector.call('POST', `/v1/powers-of-attorney/${revoked}/revoke`, { json: { reason: 'отозвана' } })).status).toBe(200);
+      const colleagues = await registered(await issue(signers.colleague));
+      const powerless = await registered(await issue(signers.employee, { powerCodes: ['BBDOCS_CNTRCT_SRVC_SRVCWRK_CNTRCTSRVC15'] }));
+      const textOnly = await registered(await issue(signers.employee, { powerText: 'подписывать любые документы' }));
+      // The employee signs an МЧД to themself: a personal certificate does not act for the organization.
+      const unsigned = await issue(signers.employee);
+      const selfSigned = { ...unsigned, signature: await signDetached(unsigned.xml, signers.employee) };
+      expectError(await register(apiDirector, selfSigned), 422, 'poa-signer-not-director', /personal certificate/);
+
+      const before = await received();
+      const cases: [string, { number: string; principalInn: string } | undefined, string, RegExp][] = [
+        ['without an МЧД', undefined, 'poa-required', /signs with a personal certificate, which does not name ООО "Ромашка" \(no INNLE 7701234567\)/],
+        ['expired', ref(expired), 'poa-not-in-force', /not in force on \d{4}-\d{2}-\d{2}: its term \(2024-01-01 to 2024-12-31\) is over/],
+        ['revoked', ref(revoked), 'poa-revoked', /was revoked on .* \(отозвана\)/],
+        ["another person's", ref(colleagues), 'poa-other-person', /issued to Смирнова Анна Ивановна .* not to Иванова Мария Петровна/],
+        ['without the power', ref(powerless), 'poa-power-missing', /does not grant send-document: .* requires BBDOCS_DOCS_DCSALL_SRCDOC_SOURCEDOCSGENERAL.*; it grants BBDOCS_CNTRCT_SRVC_SRVCWRK_CNTRCTSRVC15/],
+        ['with powers only in text', ref(textOnly), 'poa-power-missing', /only in free text, which is never enough/],
+        ['not signed by the director (never registered)', ref(selfSigned.number), 'poa-unknown', /No МЧД .* is registered at the hub/],
+        ["another principal's", { number: poaNumber, principalInn: '7709876543' }, 'poa-unknown', /principal INN 7709876543/],
+      ];
+      for (const [what, reference, code, message] of cases) {
+        const answer = await send(apiEmployee, signers.employee, reference);
+        expect(answer.status, `${what}: ${answer.body.toString()}`).toBe(422);
+        expect(answer.json, what).toMatchObject({ error: code, message: expect.stringMatching(message) });
+      }
+      expect(await received()).toEqual(before);
+    });
+
+    it('takes the powers each action needs from the organization settings', async () => {
+      const settings = await apiDirector.call('GET', '/v1/organization/settings');
+      expect(settings.json.requiredPowers['sign-service-document']).toEqual(['BBDOCS_DOCS_DCSALL_SRCDOC_SOURCEDOCSGENERAL']);
+      const patch = (codes: string[]) => apiDirector.call('PATCH', '/v1/organization/settings', { json: { requiredPowers: { 'send-document': codes } } });
+      expect((await patch(['BBDOCS_CNTRCT_SRVC_SRVCWRK_CNTRCTSRVC15'])).json.requiredPowers['send-document']).toEqual(['BBDOCS_CNTRCT_SRVC_SRVCWRK_CNTRCTSRVC15']);
+      const check = (action: string) =>
+        apiEmployee.call('POST', '/v1/powers-of-attorney/check', { json: { reference: ref(poaNumber), certificate: b64(signers.employee.certificate), action } });
+      expect((await check('send-document')).json).toMatchObject({ ok: false, error: 'poa-power-missing', message: expect.stringMatching(/requires BBDOCS_CNTRCT_SRVC_SRVCWRK_CNTRCTSRVC15/) });
+      expectError(await send(apiEmployee, signers.employee, ref(poaNumber)), 422, 'poa-power-missing', /requires BBDOCS_CNTRCT_SRVC_SRVCWRK_CNTRCTSRVC15/);
+      expect((await check('sign-service-document')).json).toMatchObject({ ok: true, powerOfAttorney: { number: poaNumber } });
+      await patch(['BBDOCS_DOCS_DCSALL_SRCDOC_SOURCEDOCSGENERAL']);
+      expect((await check('send-document')).json).toMatchObject({ ok: true, powerOfAttorney: { number: poaNumber, status: 'active' } });
+      const journal = (await apiDirector.call('GET', '/v1/organization/journal?after=0&limit=100')).json.entries as { action: string }[];
+      expect(journal.filter((e) => e.action === 'requiredPowers')).toHaveLength(2);
+    });
   });
 });
