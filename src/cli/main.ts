@@ -9,7 +9,13 @@ import * as commands from './commands';
 import { poaCreate } from './poa';
 import { demo } from '../sandbox/cli';
 import { web } from '../web/cli';
+import { commandHelp } from './help';
 import { CliError, makeOutput, type Output } from './output';
+
+const commonOptions = `Every command takes --profile DIR (default: $EDO_CLERK_PROFILE or the app's profile) and --json;
+edo-clerk help COMMAND or edo-clerk COMMAND --help shows one command.
+Token commands take --module PATH and --token LABEL|SERIAL (else the profile's), and ask for
+the PIN on the terminal, or read it from standard input with --pin-stdin.`;
 
 const usage = `edo-clerk — EDO Clerk on the command line
 
@@ -56,9 +62,9 @@ Commands:
                                      employee's certificate: ON_EMCHD_<date>_<number>.xml and its .sig
   help | version
 
-Every command takes --profile DIR (default: $EDO_CLERK_PROFILE or the app's profile) and --json.
-Token commands take --module PATH and --token LABEL|SERIAL (else the profile's), and ask for
-the PIN on the terminal, or read it from standard input with --pin-stdin.`;
+${commonOptions}`;
+
+
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -149,8 +155,19 @@ const table: Record<string, Command> = {
 
 export async function main(argv: string[]): Promise<number> {
   const [first = 'help', second] = argv;
-  if (first === 'help' || first === '--help' || first === '-h') {
+  const asked = first === 'help' ? argv.slice(1) : argv.includes('--help') || argv.includes('-h') ? argv.filter((a) => !a.startsWith('-')).slice(0, 2) : undefined;
+  if (first === '--help' || first === '-h' || (asked && asked.length === 0)) {
     console.log(usage);
+    return 0;
+  }
+  if (asked) {
+    // "help archive get", "archive get --help"; a second word that is no subcommand is an argument.
+    const help = commandHelp(usage, asked.join(' '), commonOptions) ?? commandHelp(usage, asked[0]!, commonOptions);
+    if (!help) {
+      console.error(`edo-clerk: unknown command "${asked.join(' ')}"\n\n${usage}`);
+      return 1;
+    }
+    console.log(help);
     return 0;
   }
   if (first === 'version' || first === '--version') {
