@@ -19,6 +19,7 @@ import { registerDocumentRoutes } from './routes/documents';
 import { registerEventRoutes } from './routes/events';
 import { registerMetaRoutes } from './routes/meta';
 import { registerTspRoutes } from './routes/tsp';
+import { registerWorkflowRoutes } from './routes/workflow';
 import { registerPowerOfAttorneyRoutes } from './routes/powers-of-attorney';
 import type { SigningDeps } from './powers-of-attorney/checks';
 import type { PowerOfAttorneyRegistry } from './powers-of-attorney/registry';
@@ -131,6 +132,7 @@ export function createHub(options: HubOptions): { app: FastifyInstance; context:
   registerDirectoryRoutes(app, context);
   registerBlobRoutes(app, context);
   registerDocumentRoutes(app, context);
+  registerWorkflowRoutes(app, context);
   registerEventRoutes(app, context);
   registerTspRoutes(app, context);
   registerPowerOfAttorneyRoutes(app, context);

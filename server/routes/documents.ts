@@ -29,7 +29,7 @@ const inProgress = (scope: IdempotencyScope) =>
  * (however long it runs: pending claims are cleared only when the hub starts). A failed attempt
  * releases its claim, so the client may correct its request and retry.
  */
-async function idempotent(ctx: HubContext, scope: IdempotencyScope, body: unknown, create: (finish: (status: number, response: unknown) => IdempotentResult) => Promise<RouteOutput>): Promise<RouteOutput> {
+export async function idempotent(ctx: HubContext, scope: IdempotencyScope, body: unknown, create: (finish: (status: number, response: unknown) => IdempotentResult) => Promise<RouteOutput>): Promise<RouteOutput> {
   const claim = await ctx.storage.claimIdempotencyKey(scope, sha256Hex(JSON.stringify(body)), ctx.now().toISOString());
   switch (claim.kind) {
     case 'replay':
@@ -50,7 +50,7 @@ async function idempotent(ctx: HubContext, scope: IdempotencyScope, body: unknow
 }
 
 /** The subscriber as an EDO participant of the FNS formats (ИдУчастЭДО = subscriber id). */
-function participantOf(s: SubscriberRecord): Participant {
+export function participantOf(s: SubscriberRecord): Participant {
   if (s.inn.length === 12 && !s.kpp) {
     // A 12-digit INN without KPP is an individual entrepreneur, named "Surname Name Patronymic".
     const [surname = s.name, name = '-', ...rest] = s.name.split(/\s+/);
@@ -100,7 +100,7 @@ export async function checkSignature(
 const sha256Oid = '2.16.840.1.101.3.4.2.1';
 
 /** The same signature, whatever unsigned attributes (time-stamps, evidence) the hub added: same signed attributes, same value. */
-function sameSignature(a: Buffer, b: Buffer): boolean {
+export function sameSignature(a: Buffer, b: Buffer): boolean {
   if (a.equals(b)) return true;
   try {
     const [x, y] = [readSignedData(a), readSignedData(b)];
@@ -116,7 +116,7 @@ function sameSignature(a: Buffer, b: Buffer): boolean {
  * signer revoked by then is refused; a status that cannot be established leaves CAdES-T,
  * logged, for the recipients' sessions to check again.
  */
-async function longTermSignature(ctx: HubContext, signature: Buffer, chain: Buffer[], what: string, log: FastifyBaseLogger): Promise<Buffer> {
+export async function longTermSignature(ctx: HubContext, signature: Buffer, chain: Buffer[], what: string, log: FastifyBaseLogger): Promise<Buffer> {
   if (!ctx.longTermSignatures) return signature;
   const { authority } = ctx.operator.tsa;
   const result = await extendToLongTerm(signature, chain, {
@@ -171,20 +171,20 @@ export async function referableBlobSize(ctx: HubContext, sha256: string, subscri
 }
 
 /** A document the caller sent or received; anything else does not exist for it. */
-async function partyDocument(ctx: HubContext, id: string, me: string): Promise<DocumentRecord> {
+export async function partyDocument(ctx: HubContext, id: string, me: string): Promise<DocumentRecord> {
   const document = await ctx.storage.getDocument(id);
   if (!document || (document.senderId !== me && document.recipientId !== me)) throw new HubError('not-found', `No document ${id} sent or received by you`);
   return document;
 }
 
 /** The item with the caller's archive receipt, when its organization archived it (another organization's archive stays unseen). */
-async function withReceipt<T extends { id: string }>(ctx: HubContext, orgId: string, item: T): Promise<T & { archive?: ArchiveReceipt }> {
+export async function withReceipt<T extends { id: string }>(ctx: HubContext, orgId: string, item: T): Promise<T & { archive?: ArchiveReceipt }> {
   const entry = (await ctx.archive.entriesOfDocument(orgId, item.id))[0];
   return entry ? { ...item, archive: { index: entry.index, leafHash: entry.leafHash } } : item;
 }
 
 /** A service document travels as XML in JSON; the archive keeps originals in the blob store, so it is put there first. */
-async function archiveServiceDocument(ctx: HubContext, sd: ServiceDocument, xml: Buffer, signer: UserRecord, log: FastifyBaseLogger): Promise<void> {
+export async function archiveServiceDocument(ctx: HubContext, sd: ServiceDocument, xml: Buffer, signer: UserRecord, log: FastifyBaseLogger): Promise<void> {
   if (!(await ctx.settings.archivingApplies(sd.fromSubscriberId, signer.id))) return;
   const sha256 = sha256Hex(xml);
   const stored = await ctx.blobs.write(sha256, Readable.from(xml));
@@ -192,8 +192,39 @@ async function archiveServiceDocument(ctx: HubContext, sd: ServiceDocument, xml:
     log.error({ serviceDocumentId: sd.id, stored }, 'the service document could not be put into the blob store for archiving');
     return;
   }
-  const kind = sd.type === 'receipt' ? 'receipt-notice' : 'clarification-request';
+  const kind = sd.type === 'receipt' ? 'receipt-notice' : sd.type === 'clarification' ? 'clarification-request' : sd.type;
   await archiveAccepted(ctx, { orgId: sd.fromSubscriberId, userId: signer.id, documentId: sd.id, kind, fileName: sd.fileName, blobSha256: sha256, size: xml.length, signatures: [sd.signature] }, log);
+}
+
+/** An FNS XML file as read, or the format's complaint as the hub's service-document-invalid. */
+export function readAnswer<T>(read: () => T, fileName: string): T {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof FormatError) throw new HubError('service-document-invalid', `${fileName}: ${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * A service document answers its parent: issued by the poster, addressed to the parent's other
+ * side (when `addressee` is given), naming the parent's file and carrying its signature as received.
+ */
+export function checkAnswer(
+  parsed: { sender: Participant; receiver?: Participant | undefined; referencedFile: ReferencedFile },
+  fileName: string,
+  expected: { issuer: string; addressee: string | undefined; parent: ReferencedFile },
+): void {
+  const mismatch = (what: string) => new HubError('service-document-invalid', `${fileName}: ${what}`);
+  const { parent } = expected;
+  if (parsed.sender.id !== expected.issuer) throw mismatch(`it is issued by participant ${parsed.sender.id}, not by you (${expected.issuer})`);
+  if (expected.addressee !== undefined && parsed.receiver?.id !== expected.addressee) {
+    throw mismatch(`it answers participant ${parsed.receiver?.id ?? 'the operator'}, but the file came from ${expected.addressee}`);
+  }
+  if (parsed.referencedFile.name !== parent.name) throw mismatch(`it names the received file "${parsed.referencedFile.name}", not "${parent.name}"`);
+  if (!parent.signatures.some((s) => parsed.referencedFile.signatures.some((r) => sameSignature(r, s)))) {
+    throw mismatch(`it does not carry the signature of "${parent.name}" as received`);
+  }
 }
 
 export function registerDocumentRoutes(app: FastifyInstance, ctx: HubContext): void {
@@ -242,6 +273,8 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: HubContext): v
         signer: certificateSummary(signer),
         ...(checked.powerOfAttorney ? { signerPowerOfAttorney: checked.powerOfAttorney } : {}),
         needsReceipt: body.needsReceipt,
+        signatureRequested: body.signatureRequested,
+        ...(body.signatureRequested ? { signatureState: 'signature-requested' as const } : {}),
         sentAt: sentAt.toISOString(),
         status: 'sent',
         confirmation: {
@@ -302,22 +335,8 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: HubContext): v
       if (!parent) throw new HubError('service-document-invalid', `The parent ${parentId} is not the document or its operator confirmation`);
       const xml = Buffer.from(body.xml, 'base64');
       const expectedKind = body.type === 'receipt' ? 'receipt-notice' : 'clarification-request';
-      let parsed;
-      try {
-        parsed = parseServiceDocument(xml, body.fileName, { expectedKind });
-      } catch (e) {
-        if (e instanceof FormatError) throw new HubError('service-document-invalid', `${body.fileName}: ${e.message}`);
-        throw e;
-      }
-      const mismatch = (what: string) => new HubError('service-document-invalid', `${body.fileName}: ${what}`);
-      if (parsed.sender.id !== me.id) throw mismatch(`it is issued by participant ${parsed.sender.id}, not by you (${me.id})`);
-      if (parentId === document.id && parsed.receiver?.id !== document.senderId) {
-        throw mismatch(`it answers participant ${parsed.receiver?.id ?? 'the operator'}, but the document came from ${document.senderId}`);
-      }
-      if (parsed.referencedFile.name !== parent.name) throw mismatch(`it names the received file "${parsed.referencedFile.name}", not "${parent.name}"`);
-      if (!parent.signatures.some((s) => parsed.referencedFile.signatures.some((r) => sameSignature(r, s)))) {
-        throw mismatch(`it does not carry the signature of "${parent.name}" as received`);
-      }
+      const parsed = readAnswer(() => parseServiceDocument(xml, body.fileName, { expectedKind }), body.fileName);
+      checkAnswer(parsed, body.fileName, { issuer: me.id, addressee: parentId === document.id ? document.senderId : undefined, parent });
       const authority = { action: 'sign-service-document' as const, powerOfAttorney: body.powerOfAttorney };
       const checked = await checkSignature(ctx, Buffer.from(body.signature, 'base64'), xml, me, body.fileName, authority);
       const { signer, user: signerUser } = checked;

@@ -3,7 +3,7 @@
 // bumped with UPDATE … RETURNING, which locks the subscriber's row until the commit, so
 // concurrent writers on any instance append gap-free.
 import { randomUUID } from 'node:crypto';
-import type { CertificateSummary, Document, HubEvent, ServiceDocument } from '../../src/protocol';
+import { workflowTransition, type CertificateSummary, type Document, type DocumentWorkflow, type HubEvent, type ServiceDocument } from '../../src/protocol';
 import {
   IdempotencyClaimLost,
   type AccessTokenRecord,
@@ -20,11 +20,14 @@ import {
   type IdempotentResult,
   type ServiceDocumentRecorded,
   type ServiceDocumentStatusChange,
+  type StoredWorkflow,
   type SubscriberRecord,
   type TrustedCa,
   type UserRecord,
+  type WorkflowStepRecord,
+  type WorkflowStepRecorded,
 } from './storage';
-import type { SchemaComponent, Sql, SqlDatabase } from './sql';
+import { both, type SchemaComponent, type Sql, type SqlDatabase } from './sql';
 
 /** The exchange's tables. PostgreSQL starts at the schema SQLite reached in two steps. */
 export const exchangeSchema: SchemaComponent = {
@@ -144,6 +147,14 @@ export const exchangeSchema: SchemaComponent = {
   `,
       postgres: '',
     },
+    // The document's own workflow (docs/architecture.md §5a): the recipient's signature and the annulment.
+    both(`
+  ALTER TABLE documents ADD COLUMN signature_state TEXT;
+  ALTER TABLE documents ADD COLUMN recipient_signature TEXT;
+  ALTER TABLE documents ADD COLUMN annulment_state TEXT;
+  ALTER TABLE documents ADD COLUMN annulment_proposal_id TEXT;
+  ALTER TABLE documents ADD COLUMN annulment_proposed_by TEXT;
+  `),
   ],
   // Files from before the runner kept the exchange's version in PRAGMA user_version.
   adopt: async (db) => (db.dialect === 'sqlite' ? ((await db.get<{ user_version: number }>('PRAGMA user_version'))?.user_version ?? 0) : 0),
@@ -176,11 +187,23 @@ interface ContactRow {
   revision: number;
   updated_at: string;
 }
-interface DocumentRow {
+interface WorkflowRow {
+  signature_state: string | null;
+  recipient_signature: string | null;
+  annulment_state: string | null;
+}
+interface DocumentRow extends WorkflowRow {
   data: string;
   status: string;
   delivered_at: string | null;
 }
+const documentColumns = 'data, status, delivered_at, signature_state, recipient_signature, annulment_state';
+
+const toWorkflow = (r: WorkflowRow): DocumentWorkflow => ({
+  ...(r.signature_state ? { signatureState: r.signature_state as DocumentWorkflow['signatureState'] } : {}),
+  ...(r.recipient_signature ? { recipientSignature: JSON.parse(r.recipient_signature) as DocumentWorkflow['recipientSignature'] } : {}),
+  ...(r.annulment_state ? { annulmentState: r.annulment_state as DocumentWorkflow['annulmentState'] } : {}),
+});
 
 const toSubscriber = (r: SubscriberRow): SubscriberRecord => ({
   id: r.id,
@@ -213,7 +236,14 @@ const toContact = (r: ContactRow): ContactRecord => ({
 
 const toDocument = (r: DocumentRow): DocumentRecord => {
   const d = JSON.parse(r.data) as DocumentRecord;
-  return { ...d, status: r.status as Document['status'], ...(r.delivered_at ? { deliveredAt: r.delivered_at } : {}) };
+  return {
+    ...d,
+    // Documents stored before the workflow existed were sent without a signature request.
+    signatureRequested: d.signatureRequested ?? false,
+    status: r.status as Document['status'],
+    ...(r.delivered_at ? { deliveredAt: r.delivered_at } : {}),
+    ...toWorkflow(r),
+  };
 };
 
 const pair = (a: string, b: string) => (a < b ? [a, b] : [b, a]) as [string, string];
@@ -483,13 +513,14 @@ export class SqlStorage implements HubStorage {
 
   async recordDocument(d: DocumentRecord, events: EventToAppend[], result: IdempotentResult) {
     return this.db.transaction(async (tx) => {
-      await tx.run('INSERT INTO documents (id, sender_id, recipient_id, data, sha256, status) VALUES (?, ?, ?, ?, ?, ?)', [
+      await tx.run('INSERT INTO documents (id, sender_id, recipient_id, data, sha256, status, signature_state) VALUES (?, ?, ?, ?, ?, ?, ?)', [
         d.id,
         d.senderId,
         d.recipientId,
         JSON.stringify(d),
         d.blob.sha256,
         d.status,
+        d.signatureState ?? null,
       ]);
       await this.finishIdempotent(tx, result);
       return this.appendEventsIn(tx, events, d.sentAt);
@@ -497,8 +528,71 @@ export class SqlStorage implements HubStorage {
   }
 
   async getDocument(id: string) {
-    const row = await this.db.get<DocumentRow>('SELECT data, status, delivered_at FROM documents WHERE id = ?', [id]);
+    const row = await this.db.get<DocumentRow>(`SELECT ${documentColumns} FROM documents WHERE id = ?`, [id]);
     return row && toDocument(row);
+  }
+
+  async getWorkflow(documentId: string): Promise<StoredWorkflow | undefined> {
+    const row = await this.db.get<WorkflowRow & { annulment_proposal_id: string | null; annulment_proposed_by: string | null }>(
+      'SELECT signature_state, recipient_signature, annulment_state, annulment_proposal_id, annulment_proposed_by FROM documents WHERE id = ?',
+      [documentId],
+    );
+    if (!row) return undefined;
+    return {
+      workflow: toWorkflow(row),
+      ...(row.annulment_proposal_id ? { annulmentProposalId: row.annulment_proposal_id } : {}),
+      ...(row.annulment_proposed_by ? { annulmentProposedBy: row.annulment_proposed_by } : {}),
+    };
+  }
+
+  async recordWorkflowStep(step: WorkflowStepRecord, result: (workflow: DocumentWorkflow) => IdempotentResult): Promise<WorkflowStepRecorded> {
+    return this.db.transaction(async (tx) => {
+      // The document's row is locked first (FOR UPDATE on PostgreSQL; SQLite's write lock is
+      // whole-file), so two steps on one document are judged one after the other.
+      const row = await tx.get<WorkflowRow & { sender_id: string; annulment_proposal_id: string | null; annulment_proposed_by: string | null }>(
+        `SELECT sender_id, signature_state, recipient_signature, annulment_state, annulment_proposal_id, annulment_proposed_by FROM documents WHERE id = ?${
+          tx.dialect === 'postgres' ? ' FOR UPDATE' : ''
+        }`,
+        [step.documentId],
+      );
+      if (!row) throw new Error(`workflow step for unknown document ${step.documentId}`);
+      const sideOf = (id: string) => (id === row.sender_id ? 'sender' : 'recipient');
+      const verdict = workflowTransition(step.step, {
+        workflow: toWorkflow(row),
+        actor: sideOf(step.actorId),
+        ...(row.annulment_proposed_by ? { annulmentProposedBy: sideOf(row.annulment_proposed_by) } : {}),
+      });
+      if (!verdict.ok) return { kind: 'refused', error: verdict.error, message: verdict.message };
+      if (step.proposalId !== undefined && step.proposalId !== row.annulment_proposal_id) {
+        return { kind: 'refused', error: 'annulment-not-pending', message: `The annulment proposal ${step.proposalId} is not the one waiting for an answer` };
+      }
+      const { workflow } = verdict;
+      const proposed = step.step === 'propose-annulment' && step.serviceDocument;
+      await tx.run(
+        'UPDATE documents SET signature_state = ?, recipient_signature = ?, annulment_state = ?, annulment_proposal_id = ?, annulment_proposed_by = ? WHERE id = ?',
+        [
+          workflow.signatureState ?? null,
+          step.recipientSignature ? JSON.stringify(step.recipientSignature) : row.recipient_signature,
+          workflow.annulmentState ?? null,
+          proposed ? proposed.id : row.annulment_proposal_id,
+          proposed ? step.actorId : row.annulment_proposed_by,
+          step.documentId,
+        ],
+      );
+      const recorded: DocumentWorkflow = step.recipientSignature ? { ...workflow, recipientSignature: step.recipientSignature } : workflow;
+      const sd = step.serviceDocument;
+      if (sd) {
+        await tx.run('INSERT INTO service_documents (id, document_id, type, data, posted_at, receipt_of) VALUES (?, ?, ?, ?, ?, NULL)', [
+          sd.id,
+          sd.documentId,
+          sd.type,
+          JSON.stringify(sd),
+          sd.postedAt,
+        ]);
+      }
+      await this.finishIdempotent(tx, result(recorded));
+      return { kind: 'recorded', workflow: recorded, appended: await this.appendEventsIn(tx, step.events(recorded), step.at) };
+    });
   }
 
   async listServiceDocuments(documentId: string) {

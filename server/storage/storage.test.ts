@@ -1,6 +1,6 @@
 // The exchange's storage on both backends, real SQLite files and a real PostgreSQL: migrations
 // on reopen, single-use challenges, idempotency claims (never taken over by age, cleared at a
-// hub start), first delivery, one receipt notice per parent, and per-subscriber event sequences
+// hub start), first delivery, one receipt notice per parent, the document workflow's steps, and per-subscriber event sequences
 // that stay gap-free while two processes write to the same database at once.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { backends, closeDatabases } from '../../test/support/databases';
-import type { Document, ServiceDocument } from '../../src/protocol';
+import type { Document, DocumentWorkflow, ServiceDocument } from '../../src/protocol';
 import { exchangeSchema, SqlStorage } from './sql-storage';
 import { IdempotencyClaimLost, type DocumentRecord, type IdempotencyScope, type IdempotentResult } from './storage';
 
@@ -199,6 +199,35 @@ describe.each(backends)('SqlStorage on $name', (backend) => {
     await storage.close();
   });
 
+  it('judges each workflow step by the state its write transaction reads; a refused step stores nothing, not even the result', async () => {
+    const storage = await openStorage();
+    const { a, b } = await twoSubscribers(storage);
+    const base = { senderId: a.id, recipientId: b.id, blob: { sha256: 'e'.repeat(64), size: 1 }, sentAt: at, status: 'sent' } as DocumentRecord;
+    await storage.recordDocument({ ...base, id: 'd1', signatureRequested: true, signatureState: 'signature-requested' }, [], await claim(storage, { subscriberId: a.id, scope: 's', key: 'send' }));
+    const recipientSignature = { signature: 'AAAA', signer: { fingerprint: 'f'.repeat(64) } as Document['signer'], signedAt: at };
+    const events = (workflow: DocumentWorkflow) => [{ subscriberId: a.id, payload: { type: 'document.workflow-changed' as const, documentId: 'd1', workflow } }];
+    const step = async (actorId: string, stepName: 'sign' | 'propose-annulment' | 'accept-annulment', key: string, extra: object = {}) => {
+      const result = await claim(storage, { subscriberId: actorId, scope: `workflow:d1:${stepName}`, key });
+      return storage.recordWorkflowStep({ documentId: 'd1', step: stepName, actorId, at, events, ...extra }, () => result);
+    };
+
+    expect(await step(a.id, 'sign', 'k0')).toMatchObject({ kind: 'refused', error: 'not-your-turn' });
+    expect(await step(b.id, 'sign', 'k1', { recipientSignature })).toMatchObject({ kind: 'recorded', workflow: { signatureState: 'signed-by-both', recipientSignature } });
+    expect(await step(b.id, 'sign', 'k2', { recipientSignature })).toMatchObject({ kind: 'refused', error: 'document-already-signed' });
+    const proposal = { id: 'p1', documentId: 'd1', type: 'annulment-proposal', parentId: 'd1', postedAt: at } as ServiceDocument;
+    expect(await step(b.id, 'propose-annulment', 'k3', { serviceDocument: proposal })).toMatchObject({ kind: 'recorded' });
+    expect(await storage.getWorkflow('d1')).toMatchObject({ annulmentProposalId: 'p1', annulmentProposedBy: b.id, workflow: { annulmentState: 'annulment-proposed' } });
+    expect(await step(b.id, 'accept-annulment', 'k4', { proposalId: 'p1' })).toMatchObject({ kind: 'refused', error: 'not-your-turn' });
+    expect(await step(a.id, 'accept-annulment', 'k5', { proposalId: 'other' })).toMatchObject({ kind: 'refused', error: 'annulment-not-pending' });
+    expect(await step(a.id, 'accept-annulment', 'k6', { proposalId: 'p1' })).toMatchObject({ kind: 'recorded', workflow: { annulmentState: 'annulled' } });
+    expect(await storage.getDocument('d1')).toMatchObject({ signatureState: 'signed-by-both', annulmentState: 'annulled', recipientSignature });
+    expect((await storage.listServiceDocuments('d1')).map((x) => x.id)).toEqual(['p1']);
+    expect(await storage.listEvents(a.id, 0, 10)).toHaveLength(3);
+    // The refused steps left their claims pending, for the route to release.
+    expect(await storage.releasePendingClaims()).toBe(4);
+    await storage.close();
+  });
+
   it('migrates a database stored before one receipt per parent was enforced, keeping receipts stored twice', async (context) => {
     if (backend.name !== 'sqlite') context.skip('databases from before that schema exist only as SQLite files');
     const storage = await openStorage();
@@ -207,6 +236,8 @@ describe.each(backends)('SqlStorage on $name', (backend) => {
     // Back to schema version 1, with the same receipt stored twice (as a race could).
     const raw = new Database(location as string);
     raw.exec(`DROP TABLE schema_migrations; DROP INDEX one_receipt_per_parent; ALTER TABLE service_documents DROP COLUMN receipt_of; ALTER TABLE idempotency DROP COLUMN claim_id; PRAGMA user_version = 1;`);
+    // ... and without the later migrations' workflow columns.
+    for (const column of ['signature_state', 'recipient_signature', 'annulment_state', 'annulment_proposal_id', 'annulment_proposed_by']) raw.exec(`ALTER TABLE documents DROP COLUMN ${column}`);
     raw.prepare('INSERT INTO documents (id, sender_id, recipient_id, data, sha256, status) VALUES (?, ?, ?, ?, ?, ?)').run('d1', a.id, b.id, JSON.stringify({ id: 'd1' }), 'e'.repeat(64), 'receipt-confirmed');
     const insert = raw.prepare('INSERT INTO service_documents (id, document_id, type, data, posted_at) VALUES (?, ?, ?, ?, ?)');
     for (const id of ['r1', 'r2']) insert.run(id, 'd1', 'receipt', JSON.stringify({ id, documentId: 'd1', type: 'receipt', parentId: 'd1' }), at);

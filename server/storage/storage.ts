@@ -2,7 +2,20 @@
 // see SQL and a PostgreSQL implementation can be added beside the embedded SQLite one. Every
 // operation that changes what a subscriber sees appends that subscriber's events in the same
 // transaction (per-subscriber sequence: gap-free, strictly ordered).
-import type { CertificateSummary, ContactState, Document, HubEvent, HubEventPayload, OperatingMode, ServiceDocument, Subscriber } from '../../src/protocol';
+import type {
+  CertificateSummary,
+  ContactState,
+  Document,
+  DocumentWorkflow,
+  ErrorCode,
+  HubEvent,
+  HubEventPayload,
+  OperatingMode,
+  RecipientSignature,
+  ServiceDocument,
+  Subscriber,
+  WorkflowStep,
+} from '../../src/protocol';
 
 export interface SubscriberRecord extends Subscriber {
   operatingMode: OperatingMode;
@@ -87,6 +100,33 @@ export interface ServiceDocumentStatusChange {
   next: (before: Document['status']) => Document['status'];
   /** Events to append, built from the status before and after. */
   events: (before: Document['status'], after: Document['status']) => EventToAppend[];
+}
+
+/** One step of a document's own workflow (docs/architecture.md §5a), recorded whole or not at all. */
+export interface WorkflowStepRecord {
+  documentId: string;
+  step: WorkflowStep;
+  /** The subscriber taking the step: the document's sender or recipient. */
+  actorId: string;
+  /** The service document the step adds (a refusal, a proposal, an acceptance, a rejection); none for the recipient's signature. */
+  serviceDocument?: ServiceDocument;
+  recipientSignature?: RecipientSignature;
+  /** An answer names the proposal it answers: it must be the one waiting. */
+  proposalId?: string;
+  at: string;
+  /** Events to append, built from the workflow after the step. */
+  events: (workflow: DocumentWorkflow) => EventToAppend[];
+}
+
+export type WorkflowStepRecorded =
+  | { kind: 'recorded'; workflow: DocumentWorkflow; appended: AppendedEvents }
+  | { kind: 'refused'; error: ErrorCode; message: string };
+
+/** The document's workflow as stored, with who proposed the annulment that waits (or was answered last). */
+export interface StoredWorkflow {
+  workflow: DocumentWorkflow;
+  annulmentProposalId?: string;
+  annulmentProposedBy?: string;
 }
 
 export interface DocumentRecord extends Omit<Document, 'serviceDocuments'> {
@@ -186,6 +226,15 @@ export interface HubStorage {
    * otherwise the events built by `events(newStatus)` are appended in the same transaction.
    */
   markDelivered(documentId: string, at: string, events: (status: Document['status']) => EventToAppend[]): Promise<AppendedEvents | undefined>;
+
+  // ---- the document's own workflow
+  getWorkflow(documentId: string): Promise<StoredWorkflow | undefined>;
+  /**
+   * Judges the step by the workflow as the write transaction reads it (workflowTransition of
+   * src/protocol), and only when allowed stores the new workflow, the step's service document,
+   * the events and the idempotent result (built from the new workflow), in that one transaction. A refused step stores nothing.
+   */
+  recordWorkflowStep(step: WorkflowStepRecord, result: (workflow: DocumentWorkflow) => IdempotentResult): Promise<WorkflowStepRecorded>;
 
   // ---- events
   /** Appends events outside a document's transaction (the archive's notices, after the exchange committed). */

@@ -19,6 +19,8 @@ import { openToken, type TokenSession } from '../token/session';
 import { listTokens } from '../token/tokens';
 import type { ClerkProfile } from '../exchange/profile';
 import { queueOutgoing } from '../workplace/outbox';
+import { acceptAnnulment, proposeAnnulment, refuseSignature, rejectAnnulment, signDocument, WorkflowError } from '../workplace/workflow';
+import type { WorkflowStep } from '../vocabulary';
 import { CliError, table, type Output } from './output';
 import { readStdinLine, stdinPins, terminalPins } from './pin';
 
@@ -350,6 +352,7 @@ export async function send(profile: ClerkProfile, o: Options, positional: string
       counterpartyId: counterparty.id,
       kind: str(o, 'kind') ?? 'document',
       needsReceipt: !flag(o, 'no-receipt'),
+      signatureRequested: flag(o, 'request-signature'),
       files: [{ name: file, content: { path: file } }],
     });
     queued = { documentId: documentId! };
@@ -373,8 +376,8 @@ export async function clarify(profile: ClerkProfile, o: Options, positional: str
   const [ref] = positional;
   const text = str(o, 'text');
   if (!ref || !text) throw new CliError('clarify needs DOCUMENT (its number in the inbox, or its hub id) and --text TEXT');
-  const doc = (/^\d+$/.test(ref) ? profile.store.document(Number(ref)) : undefined) ?? profile.store.documentByHubId(ref);
-  if (!doc || doc.direction !== 'in') throw new CliError(`No received document "${ref}" in the inbox`);
+  const doc = documentRef(profile, ref, 'clarify');
+  if (doc.direction !== 'in') throw new CliError(`No received document "${ref}" in the inbox`);
   const id = profile.store.requireServiceDocument(doc.id, 'clarification', text);
   out.info(`Clarification request for "${doc.title}" is waiting for a signature.`);
   if (flag(o, 'queue-only')) {
@@ -383,6 +386,77 @@ export async function clarify(profile: ClerkProfile, o: Options, positional: str
   }
   const result = await profile.runSession({ trigger: 'manual', pins: pinsFor(o), tokenChoice: tokenChoice(o), onProgress: (p) => out.progress(p) });
   return reportSession(result, out);
+}
+
+/** A document by its number in the inbox or outbox, or its hub id. */
+function documentRef(profile: ClerkProfile, ref: string | undefined, command: string): DocumentRow {
+  if (!ref) throw new CliError(`${command} needs DOCUMENT (its number in the inbox or outbox, or its hub id)`);
+  const doc = (/^\d+$/.test(ref) ? profile.store.document(Number(ref)) : undefined) ?? profile.store.documentByHubId(ref);
+  if (!doc) throw new CliError(`No document "${ref}" in this profile`);
+  return doc;
+}
+
+const workflowActs = {
+  sign: (store, source, doc) => signDocument(store, source, doc.id),
+  'refuse-signature': (store, source, doc, reason) => refuseSignature(store, source, doc.id, reason),
+  'propose-annulment': (store, source, doc, reason) => proposeAnnulment(store, source, doc.id, reason),
+  'accept-annulment': (store, source, doc) => acceptAnnulment(store, source, doc.id),
+  'reject-annulment': (store, source, doc, reason) => rejectAnnulment(store, source, doc.id, reason),
+} satisfies Record<WorkflowStep, (store: ClerkProfile['store'], source: SignerSource, doc: DocumentRow, reason?: string) => Promise<unknown>>;
+
+/**
+ * sign-document, refuse, annul, annulment accept|reject (docs/architecture.md §5a): the clerk's
+ * own act, signed now with the clerk's token or key, then posted by an exchange session.
+ */
+export function workflowCommand(step: WorkflowStep, command: string) {
+  return async (profile: ClerkProfile, o: Options, positional: string[], out: Output): Promise<number> => {
+    const doc = documentRef(profile, positional[0], command);
+    const pins = pinsFor(o);
+    const source = profile.signerSource(pins, tokenChoice(o));
+    if (!source) throw new CliError('No signer: set the token (or key file) in the profile, or give --token');
+    let queued: Awaited<ReturnType<(typeof workflowActs)[WorkflowStep]>>;
+    try {
+      queued = await workflowActs[step](profile.store, source, doc, str(o, 'reason'));
+    } catch (e) {
+      if (e instanceof WorkflowError) throw new CliError(e.message, 1, e.code);
+      return fromTokenError(e);
+    } finally {
+      if (source instanceof TokenSignerSource) source.close();
+    }
+    out.info(`${command} "${doc.title}": signed, waiting to be posted.`);
+    const state = () => {
+      const now = profile.store.document(doc.id)!;
+      const step = profile.store.workflowStep(queued.id)!;
+      return { document: { id: now.id, hubId: now.hubId, title: now.title, signatureState: now.recipientSignatureState, annulmentState: now.annulmentState }, step: { id: step.id, step: step.step, state: step.state, refusal: step.refusal, error: step.lastError } };
+    };
+    if (flag(o, 'queue-only')) {
+      out.result(state(), () => `Queued as workflow step ${queued.id}; it is posted at the next exchange session.`);
+      return 0;
+    }
+    const result = await profile.runSession({ trigger: 'manual', pins, tokenChoice: tokenChoice(o), onProgress: (p) => out.progress(p) });
+    const after = state();
+    if (after.step.state === 'failed') throw new CliError(`The hub refused ${command} on "${doc.title}": ${after.step.error ?? after.step.refusal}`, 1, after.step.refusal ?? 'refused');
+    out.result({ ...after, session: { outcome: result.outcome, error: result.error } }, () =>
+      [`${command} "${doc.title}": ${after.step.state === 'done' ? 'accepted by the hub' : `not posted yet (${after.step.error ?? result.error ?? result.outcome})`}`, `signature: ${after.document.signatureState ?? 'not requested'}; annulment: ${after.document.annulmentState ?? 'none'}`].join('\n'),
+    );
+    return after.step.state === 'done' ? 0 : exitOf(result);
+  };
+}
+
+/** What waits for the clerk's own signature or answer (never signed by "Sign all" or the agent). */
+export function awaiting(profile: ClerkProfile, _o: Options, out: Output): number {
+  const { signature, annulment } = profile.store.awaitingOurAnswer();
+  const line = (d: DocumentRow) => ({ id: d.id, hubId: d.hubId, title: d.title, counterparty: d.counterpartyName || d.counterpartyId });
+  const value = { signatureRequested: signature.map(line), annulmentProposed: annulment.map(line) };
+  out.result(value, () =>
+    [
+      `Documents waiting for your signature: ${value.signatureRequested.length}`,
+      ...value.signatureRequested.map((d) => `  ${d.id}  ${d.title} — ${d.counterparty}`),
+      `Annulment proposals waiting for your answer: ${value.annulmentProposed.length}`,
+      ...value.annulmentProposed.map((d) => `  ${d.id}  ${d.title} — ${d.counterparty}`),
+    ].join('\n'),
+  );
+  return 0;
 }
 
 export function contacts(profile: ClerkProfile, _o: Options, out: Output): number {

@@ -34,8 +34,9 @@ Commands:
                                      check a signature at its time-stamp's time (else --at, else now) with the
                                      certificate status it carries, then OCSP/CRL unless offline: exit 0 valid,
                                      1 not valid (revoked included), 3 the status could not be determined
-  send FILE --to SUBSCRIBER [--title T] [--kind K] [--no-receipt] [--queue-only]
+  send FILE --to SUBSCRIBER [--title T] [--kind K] [--no-receipt] [--request-signature] [--queue-only]
                                      sign, put into the outbox, and run an exchange session
+                                     (--request-signature: the recipient is asked to sign it too)
   inbox | outbox [--search TEXT] [--counterparty ID] [--status S[,S]] [--from ISO] [--to ISO] [--limit N] [--offset N]
   contacts                           the organizations we exchange with, and invitations
   contact invite|accept|reject SUBSCRIBER [--message TEXT]
@@ -43,6 +44,15 @@ Commands:
   pending                            service documents waiting for a signature
   clarify DOCUMENT --text TEXT [--queue-only]
                                      ask the sender to correct a received document (УОУ)
+  awaiting                           documents waiting for your signature, annulment proposals waiting for your answer
+  sign-document DOCUMENT [--queue-only]
+                                     sign a received document its sender asked you to sign (the same content)
+  refuse DOCUMENT --reason TEXT [--queue-only]
+                                     refuse to sign it, stating why (a signed УОУ)
+  annul DOCUMENT --reason TEXT [--queue-only]
+                                     propose to annul a document (a signed ПРА, DP_PRANNUL 1.02)
+  annulment accept|reject DOCUMENT [--reason TEXT] [--queue-only]
+                                     answer the other side's proposal: sign it, or reject it stating why
   session [--background]             one exchange session: exit 0 done, 2 the clerk is needed (token or PIN), 1 error
   agent [--interval SECONDS] [--once]
                                      the unattended exchange agent (operating mode "server") with the profile's
@@ -119,7 +129,15 @@ const table: Record<string, Command> = {
   sign: { options: { ...token, out: { type: 'string' } }, positional: 1, run: commands.sign },
   verify: { options: { trust: { type: 'string', multiple: true }, at: { type: 'string' }, offline: { type: 'boolean' } }, positional: 2, run: commands.verify },
   send: {
-    options: { ...token, to: { type: 'string' }, title: { type: 'string' }, kind: { type: 'string' }, 'no-receipt': { type: 'boolean' }, 'queue-only': { type: 'boolean' } },
+    options: {
+      ...token,
+      to: { type: 'string' },
+      title: { type: 'string' },
+      kind: { type: 'string' },
+      'no-receipt': { type: 'boolean' },
+      'request-signature': { type: 'boolean' },
+      'queue-only': { type: 'boolean' },
+    },
     positional: 1,
     run: commands.send,
   },
@@ -131,6 +149,16 @@ const table: Record<string, Command> = {
   'contact reject': { options: token, positional: 1, run: commands.contactAction('reject') },
   pending: { options: {}, run: (p, o, _a, out) => commands.pending(p, o, out) },
   clarify: { options: { ...token, text: { type: 'string' }, 'queue-only': { type: 'boolean' } }, positional: 1, run: commands.clarify },
+  awaiting: { options: {}, run: (p, o, _a, out) => commands.awaiting(p, o, out) },
+  'sign-document': { options: { ...token, 'queue-only': { type: 'boolean' } }, positional: 1, run: commands.workflowCommand('sign', 'sign-document') },
+  refuse: { options: { ...token, reason: { type: 'string' }, 'queue-only': { type: 'boolean' } }, positional: 1, run: commands.workflowCommand('refuse-signature', 'refuse') },
+  annul: { options: { ...token, reason: { type: 'string' }, 'queue-only': { type: 'boolean' } }, positional: 1, run: commands.workflowCommand('propose-annulment', 'annul') },
+  'annulment accept': { options: { ...token, 'queue-only': { type: 'boolean' } }, positional: 1, run: commands.workflowCommand('accept-annulment', 'annulment accept') },
+  'annulment reject': {
+    options: { ...token, reason: { type: 'string' }, 'queue-only': { type: 'boolean' } },
+    positional: 1,
+    run: commands.workflowCommand('reject-annulment', 'annulment reject'),
+  },
   session: { options: { ...token, background: { type: 'boolean' } }, run: (p, o, _a, out) => commands.session(p, o, out) },
   agent: { options: { interval: { type: 'string' }, once: { type: 'boolean' } }, run: (p, o, _a, out) => commands.agent(p, o, out) },
   demo: { options: {}, run: demo },

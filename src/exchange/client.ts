@@ -12,6 +12,8 @@ import type {
   SendDocumentRequest,
   ServiceDocument,
   SubscribersPage,
+  WorkflowStep,
+  WorkflowStepResult,
 } from '../protocol';
 
 /** How the client proves who it is; called again when the hub answers 401. */
@@ -38,4 +40,6 @@ export interface ExchangeClient {
   document(documentId: string): Promise<Document>;
   postServiceDocument(documentId: string, idempotencyKey: string, request: PostServiceDocumentRequest): Promise<ServiceDocument>;
   events(after: number, limit?: number, waitSeconds?: number): Promise<EventsPage>;
+  /** Posts one step of a document's own workflow (docs/architecture.md §5a); answers are numbered by proposalId. */
+  workflowStep(step: WorkflowStep, target: { documentId: string; proposalId?: string | undefined }, idempotencyKey: string, body: Record<string, string>): Promise<WorkflowStepResult>;
 }

@@ -19,6 +19,8 @@ import {
   type RouteParams,
   type RouteQuery,
   type RouteSpec,
+  type WorkflowStep,
+  type WorkflowStepResult,
 } from '../protocol';
 import type { Authenticator, ExchangeClient } from './client';
 
@@ -334,5 +336,25 @@ export class HttpExchangeClient implements ExchangeClient, HubCalls {
 
   events(after: number, limit = 200, waitSeconds = 0) {
     return this.call('listEvents', { query: { after, limit, wait: waitSeconds } });
+  }
+
+  workflowStep(step: WorkflowStep, target: { documentId: string; proposalId?: string | undefined }, idempotencyKey: string, body: Record<string, string>): Promise<WorkflowStepResult> {
+    const { documentId, proposalId } = target;
+    const answer = (name: 'acceptAnnulment' | 'rejectAnnulment') => {
+      if (!proposalId) throw new Error(`${step} needs the proposal it answers`);
+      return this.call(name, { params: { documentId, proposalId }, idempotencyKey, body: body as never });
+    };
+    switch (step) {
+      case 'sign':
+        return this.call('signDocument', { params: { documentId }, idempotencyKey, body: body as never });
+      case 'refuse-signature':
+        return this.call('refuseSignature', { params: { documentId }, idempotencyKey, body: body as never });
+      case 'propose-annulment':
+        return this.call('proposeAnnulment', { params: { documentId }, idempotencyKey, body: body as never });
+      case 'accept-annulment':
+        return answer('acceptAnnulment');
+      case 'reject-annulment':
+        return answer('rejectAnnulment');
+    }
   }
 }

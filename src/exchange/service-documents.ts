@@ -20,7 +20,8 @@ export function participantOf(s: { id: string; name: string; inn?: string | null
   return { id: s.id, organization: { name: s.name, inn, ...(s.kpp ? { kpp: s.kpp } : {}) } };
 }
 
-function signerOf(certificate: Buffer): SignerOfDocument {
+/** Who signs, as the FNS XML names them: read from the signer's certificate. */
+export function signerOf(certificate: Buffer): SignerOfDocument {
   const who = describeCertificate(certificate);
   const [name = who.givenNames ?? who.commonName, ...rest] = (who.givenNames ?? '').split(/\s+/).filter(Boolean);
   const surname = who.surname ?? who.commonName.split(/\s+/)[0] ?? who.commonName;

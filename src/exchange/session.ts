@@ -4,7 +4,7 @@
 // idempotency key stored before its first attempt, and a cursor moves only in the transaction
 // that stores what it covers, so a run killed at any point and run again sends nothing twice
 // and loses nothing.
-import type { Document, LoginResponse, OperatorInfo, HubEvent, ServiceDocument as HubServiceDocument } from '../protocol';
+import type { Document, DocumentWorkflow, LoginResponse, OperatorInfo, HubEvent, ServiceDocument as HubServiceDocument } from '../protocol';
 import type { Signer } from '../crypto/signer';
 import { signDetached, verifyDetached, type VerificationResult } from '../crypto/cms';
 import type { ClerkStore, DocumentRow, SignatureCheck } from '../store';
@@ -104,6 +104,8 @@ export interface SessionSummary {
   serviceDocumentsReceived: number;
   pending: number;
   outboxFailed: number;
+  /** The clerk's workflow steps the hub accepted (docs/architecture.md §5a). */
+  workflowSteps: number;
 }
 
 /** What a session did, item by item (store ids), so nobody compares lists before and after. */
@@ -119,7 +121,7 @@ export interface SessionItems {
   /** Service documents of ours this session meant to sign and left waiting, with why. */
   notSigned: { id: number; reason: PendingReason; message?: string }[];
   /** Outbox items that stopped for good: the hub refused them (its error code) or they cannot be sent ("unsendable"). */
-  refused: { itemType: 'document' | 'service-document'; id: number; refusal: string; message: string }[];
+  refused: { itemType: 'document' | 'service-document' | 'workflow-step'; id: number; refusal: string; message: string }[];
 }
 
 export interface SessionResult {
@@ -213,6 +215,7 @@ const emptySummary = (): SessionSummary => ({
   serviceDocumentsReceived: 0,
   pending: 0,
   outboxFailed: 0,
+  workflowSteps: 0,
 });
 
 const noItems = (): SessionItems => ({ received: [], sent: [], signed: [], serviceDocumentsSent: [], notSigned: [], refused: [] });
@@ -312,6 +315,8 @@ class ExchangeSession {
   private async authenticate(): Promise<void> {
     this.progress('authenticate', 0, 1, 'logging in at the exchange hub');
     this.me = await this.client.authenticate(await this.deps.authenticator());
+    // The workflow's XML names our organization as one side, built outside a session (src/workplace/workflow.ts).
+    this.store.setCursor('own-subscriber', this.me.subscriber.id);
     const hubMode = this.me.subscriber.operatingMode;
     if (hubMode !== this.mode) {
       this.log('info', 'authenticate', `the organization's operating mode is now "${hubMode}" (was "${this.mode}")`);
@@ -382,7 +387,96 @@ class ExchangeSession {
       this.progress('outbox', ++done, items.length, `sent ${done} of ${items.length}`);
     });
     this.checkAbort();
+    if (!stop) failure ??= await this.postWorkflowSteps();
     return failure;
+  }
+
+  /**
+   * Posts the workflow steps the clerk signed (docs/architecture.md §5a), one at a time, each
+   * with the key and body stored before its first attempt; the hub's answer is applied as its
+   * event would be. A refused step stops with the hub's code, for the clerk to see.
+   */
+  private async postWorkflowSteps(): Promise<unknown> {
+    for (const step of this.store.waitingWorkflowSteps()) {
+      this.checkAbort();
+      const doc = this.store.document(step.documentId);
+      try {
+        if (!doc?.hubId) throw new UnsendableItem(`workflow step ${step.id} names document ${step.documentId}, which the hub has not accepted`);
+        const answer = await this.client.workflowStep(step.step, { documentId: doc.hubId, proposalId: step.proposalHubId ?? undefined }, step.idempotencyKey, step.body);
+        const apply = await this.prepareWorkflowEvent(doc.hubId, answer.workflow, answer.serviceDocument, () => false);
+        this.store.transaction(() => {
+          apply();
+          this.store.noteWorkflowStep(step.id, { state: 'done' });
+        });
+        this.summary.workflowSteps++;
+        this.log('info', 'outbox', `${step.step} posted for "${doc.title}"`);
+      } catch (e) {
+        if (refusedForGood(e) || e instanceof UnsendableItem) {
+          const refusal = e instanceof UnsendableItem ? 'unsendable' : e.code;
+          this.store.noteWorkflowStep(step.id, { state: 'failed', refusal, error: e.message });
+          this.items.refused.push({ itemType: 'workflow-step', id: step.id, refusal, message: e.message });
+          this.log('warn', 'outbox', `${step.step} not posted: ${e.message}`);
+        } else {
+          this.store.noteWorkflowStep(step.id, { state: 'waiting', error: messageOf(e) });
+          this.log('warn', 'outbox', `${step.step} not posted yet: ${messageOf(e)}`);
+          return e;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * The I/O of a workflow change (its service document's XML stored and verified, the
+   * recipient's signature verified over the document's bytes when we hold them), and what stores it.
+   */
+  private async prepareWorkflowEvent(documentHubId: string, workflow: DocumentWorkflow, sd: HubServiceDocument | undefined, notYet: () => boolean): Promise<() => boolean> {
+    let stored: { hash: string; valid: boolean; problem: string | null } | undefined;
+    if (sd) {
+      const xml = Buffer.from(sd.xml, 'base64');
+      const { hash } = await this.store.blobs.write(xml);
+      const check = await this.verify(Buffer.from(sd.signature, 'base64'), xml, sd.postedAt);
+      stored = { hash, valid: check.valid, problem: check.valid ? null : check.problems.map((p) => p.message).join('; ') };
+    }
+    const before = this.store.documentByHubId(documentHubId);
+    let recipientValid = true;
+    if (workflow.recipientSignature && before && this.store.blobs.has(before.blobHash)) {
+      const { signature, signedAt } = workflow.recipientSignature;
+      recipientValid = (await this.verify(Buffer.from(signature, 'base64'), { path: this.store.blobs.pathOf(before.blobHash) }, signedAt)).valid;
+    }
+    return () => {
+      const known = this.store.documentByHubId(documentHubId);
+      if (!known) {
+        if (notYet()) return false;
+        this.log('warn', 'events', `a workflow change arrived for document ${documentHubId}, which this profile does not hold`);
+        return true;
+      }
+      const ours = sd?.fromSubscriberId === this.me?.subscriber.id;
+      const proposal = sd?.type === 'annulment-proposal' ? { hubId: sd.id, ours } : undefined;
+      this.store.applyWorkflow(known.id, workflow, proposal);
+      if (!recipientValid) this.store.markRecipientSignatureInvalid(known.id);
+      if (sd && stored) {
+        const parent = sd.parentId === documentHubId ? null : (this.store.serviceDocumentByHubId(sd.parentId)?.id ?? null);
+        const created = this.store.recordIncomingServiceDocument({
+          hubId: sd.id,
+          documentId: known.id,
+          type: sd.type,
+          parentId: parent,
+          text: sd.reason ?? null,
+          fileName: sd.fileName,
+          xmlHash: stored.hash,
+          signature: Buffer.from(sd.signature, 'base64'),
+          signatureState: stored.valid ? 'valid' : 'invalid',
+          signatureProblem: stored.problem,
+          direction: ours ? 'out' : 'in',
+        }).created;
+        if (created && !ours) {
+          this.summary.serviceDocumentsReceived++;
+          this.log(stored.valid ? 'info' : 'warn', 'events', `${sd.type} received for "${known.title}"${sd.reason ? `: ${sd.reason}` : ''}${stored.valid ? '' : ' with a signature that does not verify'}`);
+        }
+      }
+      return true;
+    };
   }
 
   private async sendDocument(outboxId: number, documentId: number, key: string): Promise<void> {
@@ -401,6 +495,7 @@ class ExchangeSession {
       sha256: doc.blobHash,
       signature: signature.cms.toString('base64'),
       needsReceipt: doc.needsReceipt,
+      signatureRequested: doc.signatureRequested,
     });
     const confirmation = await this.storeConfirmationXml(sent);
     this.store.transaction(() => {
@@ -545,6 +640,7 @@ class ExchangeSession {
           if (known) {
             this.recordConfirmation(known.id, doc, confirmation.check, confirmation.hash);
             this.moveStatus(known, localStatus(direction, doc.status));
+            this.store.applyWorkflow(known.id, doc);
             return true;
           }
           if (!check) return false; // our own send, not yet recorded by the outbox
@@ -564,6 +660,7 @@ class ExchangeSession {
             signatures: [check],
           });
           this.recordConfirmation(documentId, doc, confirmation.check, confirmation.hash);
+          this.store.applyWorkflow(documentId, doc);
           if (direction === 'in') {
             this.summary.documentsReceived++;
             this.items.received.push(documentId);
@@ -613,6 +710,8 @@ class ExchangeSession {
           return true;
         };
       }
+      case 'document.workflow-changed':
+        return this.prepareWorkflowEvent(event.documentId, event.workflow, event.serviceDocument, outboxUnsettled);
       case 'contact.changed':
         return () => {
           this.store.recordContact(event.contact);

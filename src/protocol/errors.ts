@@ -31,6 +31,20 @@ export const errorCodes = {
   'request-in-progress': 409,
   /** 409: the state does not allow it (contact already connected, receipt already posted, ...). */
   conflict: 409,
+  /** 409: the document was sent without a request for the recipient's signature. */
+  'signature-not-requested': 409,
+  /** 409: the recipient already signed the document (a second signature, or refusing a signed one). */
+  'document-already-signed': 409,
+  /** 409: the recipient already refused to sign the document. */
+  'signature-already-refused': 409,
+  /** 409: the document is annulled: nothing more is signed, refused or proposed on it. */
+  'document-annulled': 409,
+  /** 409: an annulment proposal on the document waits for its answer. */
+  'annulment-pending': 409,
+  /** 409: the annulment proposal answered is not the one waiting for an answer. */
+  'annulment-not-pending': 409,
+  /** 403: a side answering its own annulment proposal, or the sender signing or refusing its own document. */
+  'not-your-turn': 403,
   /** 414: a path parameter is longer than any id the hub gives (a mistyped or hostile URL). */
   'uri-too-long': 414,
   /** 413: a JSON body is larger than the hub accepts. */

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { Cursor, Id, PageLimit, Timestamp } from './common';
 import { Contact } from './directory';
-import { Document, DocumentStatus, ServiceDocument } from './documents';
+import { Document, DocumentStatus, DocumentWorkflow, ServiceDocument } from './documents';
 
 const base = {
   /** Position in this subscriber's feed: 1, 2, 3, ... */
@@ -50,6 +50,19 @@ export const DocumentStatusChangedEvent = z.object({
   status: DocumentStatus,
 });
 
+export const DocumentWorkflowChangedEvent = z.object({
+  ...base,
+  /**
+   * The document's own workflow moved (docs/architecture.md §5a): the recipient signed or refused,
+   * an annulment was proposed, accepted or rejected. Sent to both sides, with the workflow whole
+   * and the service document of the step (none for the recipient's signature).
+   */
+  type: z.literal('document.workflow-changed'),
+  documentId: Id,
+  workflow: DocumentWorkflow,
+  serviceDocument: ServiceDocument.optional(),
+});
+
 export const ContactChangedEvent = z.object({
   ...base,
   /** A contact relation changed (invite, accept, reject), as we see it. */
@@ -81,6 +94,7 @@ export const HubEvent = z.discriminatedUnion('type', [
   DocumentDeliveredEvent,
   ServiceDocumentReceivedEvent,
   DocumentStatusChangedEvent,
+  DocumentWorkflowChangedEvent,
   ContactChangedEvent,
   ArchiveRefusedEvent,
 ]);

@@ -9,3 +9,4 @@ export * from './routes';
 export * from './organization';
 export { buildOpenApi } from './openapi';
 export * from './powers-of-attorney';
+export * from './workflow';

@@ -21,7 +21,23 @@ import {
   SubscribersPage,
   SubscribersQuery,
 } from './directory';
-import { BlobParams, BlobStored, Document, DocumentParams, IdempotentHeaders, PostServiceDocumentRequest, SendDocumentRequest, ServiceDocument } from './documents';
+import {
+  AnnulmentAcceptanceRequest,
+  AnnulmentProposalParams,
+  AnnulmentProposalRequest,
+  AnnulmentRejectionRequest,
+  BlobParams,
+  BlobStored,
+  Document,
+  DocumentParams,
+  IdempotentHeaders,
+  PostServiceDocumentRequest,
+  RecipientSignatureRequest,
+  SendDocumentRequest,
+  ServiceDocument,
+  SignatureRefusalRequest,
+  WorkflowStepResult,
+} from './documents';
 import { EventsPage, EventsQuery } from './events';
 import { organizationRoutes } from './organization';
 import {
@@ -204,6 +220,58 @@ const exchangeRoutes = {
     headers: IdempotentHeaders,
     body: PostServiceDocumentRequest,
     responses: { 201: ServiceDocument },
+  },
+
+  // The document's own workflow (docs/architecture.md §5a): each step is idempotent and sent to both sides.
+  signDocument: {
+    method: 'POST',
+    path: '/v1/documents/:documentId/recipient-signature',
+    summary: "The recipient's signature over the same content, on a document sent with a signature request (Idempotency-Key required)",
+    auth: true,
+    params: DocumentParams,
+    headers: IdempotentHeaders,
+    body: RecipientSignatureRequest,
+    responses: { 201: WorkflowStepResult },
+  },
+  refuseSignature: {
+    method: 'POST',
+    path: '/v1/documents/:documentId/signature-refusal',
+    summary: 'The recipient refuses to sign: a signed УОУ stating the reason (Idempotency-Key required)',
+    auth: true,
+    params: DocumentParams,
+    headers: IdempotentHeaders,
+    body: SignatureRefusalRequest,
+    responses: { 201: WorkflowStepResult },
+  },
+  proposeAnnulment: {
+    method: 'POST',
+    path: '/v1/documents/:documentId/annulment-proposals',
+    summary: 'Either side proposes to annul the document: a signed ПРА (DP_PRANNUL 1.02) stating the reason (Idempotency-Key required)',
+    auth: true,
+    params: DocumentParams,
+    headers: IdempotentHeaders,
+    body: AnnulmentProposalRequest,
+    responses: { 201: WorkflowStepResult },
+  },
+  acceptAnnulment: {
+    method: 'POST',
+    path: '/v1/documents/:documentId/annulment-proposals/:proposalId/acceptance',
+    summary: "The other side signs the ПРА: the document is annulled on both sides and in the archive (Idempotency-Key required)",
+    auth: true,
+    params: AnnulmentProposalParams,
+    headers: IdempotentHeaders,
+    body: AnnulmentAcceptanceRequest,
+    responses: { 201: WorkflowStepResult },
+  },
+  rejectAnnulment: {
+    method: 'POST',
+    path: '/v1/documents/:documentId/annulment-proposals/:proposalId/rejection',
+    summary: 'The other side rejects the ПРА: a signed УОУ over it stating why (Idempotency-Key required)',
+    auth: true,
+    params: AnnulmentProposalParams,
+    headers: IdempotentHeaders,
+    body: AnnulmentRejectionRequest,
+    responses: { 201: WorkflowStepResult },
   },
 
   timestamp: {

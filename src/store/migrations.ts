@@ -160,6 +160,32 @@ export const migrations: readonly string[] = [
     ELSE 'awaiting-signature' END
   WHERE status = 'pending';
   `,
+  // 3: the document's own workflow (docs/architecture.md §5a): the recipient's signature and the
+  // annulment as the hub last said, and the clerk's signed steps waiting to be posted (each with
+  // its idempotency key and body stored before the first attempt, like the outbox's items).
+  `
+  ALTER TABLE documents ADD COLUMN signature_requested INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE documents ADD COLUMN recipient_signature_state TEXT;
+  ALTER TABLE documents ADD COLUMN recipient_signature BLOB;
+  ALTER TABLE documents ADD COLUMN annulment_state TEXT;
+  ALTER TABLE documents ADD COLUMN annulment_proposal_hub_id TEXT;
+  ALTER TABLE documents ADD COLUMN annulment_proposed_by_us INTEGER;
+  CREATE TABLE workflow_steps (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id),
+    step TEXT NOT NULL,
+    proposal_hub_id TEXT,
+    body TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    state TEXT NOT NULL DEFAULT 'waiting' CHECK (state IN ('waiting', 'done', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    refusal TEXT,
+    created_at TEXT NOT NULL,
+    done_at TEXT
+  );
+  CREATE INDEX workflow_steps_waiting ON workflow_steps(state, document_id);
+  `,
 ];
 
 export function migrate(db: Database.Database): number {

@@ -6,12 +6,14 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type {
+  AnnulmentState,
   ContactState,
   Direction,
   DocumentStatus,
   ListStatus,
   LogLevel,
   PendingReason,
+  RecipientSignatureState,
   SessionOutcome,
   SessionStep,
   SessionTrigger,
@@ -19,7 +21,9 @@ import type {
   ServiceDocumentType,
   SignatureProblem,
   SignatureState,
+  WorkflowStep,
 } from '../vocabulary';
+import type { DocumentWorkflow } from '../protocol/documents';
 import type { Contact as HubContact } from '../protocol/directory';
 import { BlobStore } from './blobs';
 import { migrate } from './migrations';
@@ -58,6 +62,14 @@ export interface DocumentRow {
   needsReceipt: boolean;
   signatureState: SignatureState;
   signatureProblem: string | null;
+  /** The document's own workflow (docs/architecture.md §5a), as the hub last said it. */
+  signatureRequested: boolean;
+  recipientSignatureState: RecipientSignatureState | null;
+  recipientSignature: Buffer | null;
+  annulmentState: AnnulmentState | null;
+  annulmentProposalHubId: string | null;
+  /** Whether the annulment proposal waiting (or answered last) is ours. */
+  annulmentProposedByUs: boolean | null;
   createdAt: string;
   sentAt: string | null;
   receivedAt: string | null;
@@ -83,6 +95,22 @@ export interface ServiceDocumentRow {
   signatureProblem: string | null;
   createdAt: string;
   updatedAt: string;
+}
+
+/** A workflow step the clerk signed, waiting to be posted with its key (or posted, or refused for good). */
+export interface WorkflowStepRow {
+  id: number;
+  documentId: number;
+  step: WorkflowStep;
+  proposalHubId: string | null;
+  /** The route's JSON body, exactly as first posted. */
+  body: Record<string, string>;
+  idempotencyKey: string;
+  state: 'waiting' | 'done' | 'failed';
+  attempts: number;
+  lastError: string | null;
+  refusal: string | null;
+  createdAt: string;
 }
 
 export interface SignatureCheck {
@@ -159,10 +187,32 @@ function toDocument(r: Row): DocumentRow {
     needsReceipt: r.needs_receipt === 1,
     signatureState: r.signature_state as SignatureState,
     signatureProblem: r.signature_problem as string | null,
+    signatureRequested: r.signature_requested === 1,
+    recipientSignatureState: r.recipient_signature_state as RecipientSignatureState | null,
+    recipientSignature: r.recipient_signature as Buffer | null,
+    annulmentState: r.annulment_state as AnnulmentState | null,
+    annulmentProposalHubId: r.annulment_proposal_hub_id as string | null,
+    annulmentProposedByUs: r.annulment_proposed_by_us === null || r.annulment_proposed_by_us === undefined ? null : r.annulment_proposed_by_us === 1,
     createdAt: r.created_at as string,
     sentAt: r.sent_at as string | null,
     receivedAt: r.received_at as string | null,
     updatedAt: r.updated_at as string,
+  };
+}
+
+function toWorkflowStep(r: Row): WorkflowStepRow {
+  return {
+    id: r.id as number,
+    documentId: r.document_id as number,
+    step: r.step as WorkflowStep,
+    proposalHubId: r.proposal_hub_id as string | null,
+    body: JSON.parse(r.body as string) as Record<string, string>,
+    idempotencyKey: r.idempotency_key as string,
+    state: r.state as WorkflowStepRow['state'],
+    attempts: r.attempts as number,
+    lastError: r.last_error as string | null,
+    refusal: r.refusal as string | null,
+    createdAt: r.created_at as string,
   };
 }
 
@@ -400,13 +450,14 @@ export class ClerkStore {
     blobHash: string;
     size: number;
     needsReceipt?: boolean;
+    signatureRequested?: boolean;
     signature: SignatureCheck;
   }): { documentId: number; idempotencyKey: string } {
     return this.transaction(() => {
       const at = now();
       const { lastInsertRowid } = this.sql(
-          `INSERT INTO documents(direction, status, counterparty_id, counterparty_name, title, kind, file_name, blob_hash, size, needs_receipt, signature_state, created_at, updated_at, sort_at)
-           VALUES ('out', 'queued', @counterpartyId, @counterpartyName, @title, @kind, @fileName, @blobHash, @size, @needsReceipt, @state, @at, @at, @at)`,
+          `INSERT INTO documents(direction, status, counterparty_id, counterparty_name, title, kind, file_name, blob_hash, size, needs_receipt, signature_requested, signature_state, created_at, updated_at, sort_at)
+           VALUES ('out', 'queued', @counterpartyId, @counterpartyName, @title, @kind, @fileName, @blobHash, @size, @needsReceipt, @signatureRequested, @state, @at, @at, @at)`,
         )
         .run({
           counterpartyId: input.counterpartyId,
@@ -417,6 +468,7 @@ export class ClerkStore {
           blobHash: input.blobHash,
           size: input.size,
           needsReceipt: input.needsReceipt === false ? 0 : 1,
+          signatureRequested: input.signatureRequested ? 1 : 0,
           state: signatureSummary([input.signature]).state,
           at,
         });
@@ -682,16 +734,20 @@ export class ClerkStore {
     signature?: Buffer | null;
     signatureState: SignatureState;
     signatureProblem?: string | null;
+    /** out: one of ours the hub tells us about (a workflow step posted by this or another workplace). */
+    direction?: Direction;
   }): { id: number; created: boolean } {
     const existing = this.serviceDocumentByHubId(input.hubId);
     if (existing) return { id: existing.id, created: false };
     const at = now();
     const r = this.sql(
         `INSERT INTO service_documents(hub_id, document_id, parent_id, type, direction, status, text, file_name, xml_hash, signature, signature_state, signature_problem, created_at, updated_at)
-         VALUES (@hubId, @documentId, @parentId, @type, 'in', 'received', @text, @fileName, @xmlHash, @signature, @state, @problem, @at, @at)`,
+         VALUES (@hubId, @documentId, @parentId, @type, @direction, @status, @text, @fileName, @xmlHash, @signature, @state, @problem, @at, @at)`,
       )
       .run({
         hubId: input.hubId,
+        direction: input.direction ?? 'in',
+        status: input.direction === 'out' ? 'sent' : 'received',
         documentId: input.documentId,
         parentId: input.parentId ?? null,
         type: input.type,
@@ -704,6 +760,90 @@ export class ClerkStore {
         at,
       });
     return { id: Number(r.lastInsertRowid), created: true };
+  }
+
+  // ---- the document's own workflow (docs/architecture.md §5a)
+
+  /** The profile's own organization (the login's), which the workflow's XML names as one side. */
+  ownSubscriberId(): string | undefined {
+    return this.cursor('own-subscriber');
+  }
+
+  /**
+   * The workflow as the hub said it (a document event, a workflow event, the answer to our
+   * step): states replaced whole, the recipient's signature kept once given. The proposal a
+   * new annulment state belongs to is recorded with it, and whose it is.
+   */
+  applyWorkflow(documentId: number, w: DocumentWorkflow & { signatureRequested?: boolean }, proposal?: { hubId: string; ours: boolean }): void {
+    this.sql(
+        `UPDATE documents SET signature_requested = MAX(signature_requested, @requested), recipient_signature_state = COALESCE(@signatureState, recipient_signature_state),
+           recipient_signature = COALESCE(@recipientSignature, recipient_signature), annulment_state = COALESCE(@annulmentState, annulment_state),
+           annulment_proposal_hub_id = COALESCE(@proposalHubId, annulment_proposal_hub_id), annulment_proposed_by_us = COALESCE(@proposedByUs, annulment_proposed_by_us),
+           updated_at = @at WHERE id = @id`,
+      )
+      .run({
+        requested: w.signatureRequested || w.signatureState ? 1 : 0,
+        signatureState: w.signatureState ?? null,
+        recipientSignature: w.recipientSignature ? Buffer.from(w.recipientSignature.signature, 'base64') : null,
+        annulmentState: w.annulmentState ?? null,
+        proposalHubId: proposal?.hubId ?? null,
+        proposedByUs: proposal ? (proposal.ours ? 1 : 0) : null,
+        at: now(),
+        id: documentId,
+      });
+  }
+
+  /** Our own verification failed the recipient's signature the hub accepted. */
+  markRecipientSignatureInvalid(documentId: number): void {
+    this.sql("UPDATE documents SET recipient_signature_state = 'recipient-signature-invalid', updated_at = ? WHERE id = ?").run(now(), documentId);
+  }
+
+  /** A step the clerk signed, stored with its body and key before its first attempt. */
+  queueWorkflowStep(input: { documentId: number; step: WorkflowStep; proposalHubId?: string | null; body: Record<string, string> }): WorkflowStepRow {
+    const r = this.sql('INSERT INTO workflow_steps(document_id, step, proposal_hub_id, body, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+      input.documentId,
+      input.step,
+      input.proposalHubId ?? null,
+      JSON.stringify(input.body),
+      randomUUID(),
+      now(),
+    );
+    return this.workflowStep(Number(r.lastInsertRowid))!;
+  }
+
+  workflowStep(id: number): WorkflowStepRow | undefined {
+    const r = this.sql('SELECT * FROM workflow_steps WHERE id = ?').get(id) as Row | undefined;
+    return r && toWorkflowStep(r);
+  }
+
+  waitingWorkflowSteps(): WorkflowStepRow[] {
+    return (this.sql("SELECT * FROM workflow_steps WHERE state = 'waiting' ORDER BY id").all() as Row[]).map(toWorkflowStep);
+  }
+
+  workflowStepsOf(documentId: number): WorkflowStepRow[] {
+    return (this.sql('SELECT * FROM workflow_steps WHERE document_id = ? ORDER BY id').all(documentId) as Row[]).map(toWorkflowStep);
+  }
+
+  /** An attempt failed on the way (it stays waiting), the hub refused it for good, or it was posted. */
+  noteWorkflowStep(id: number, outcome: { state: 'waiting'; error: string } | { state: 'failed'; refusal: string; error: string } | { state: 'done' }): void {
+    const at = now();
+    if (outcome.state === 'waiting') this.sql('UPDATE workflow_steps SET last_error = ?, attempts = attempts + 1 WHERE id = ?').run(outcome.error, id);
+    else if (outcome.state === 'failed') this.sql("UPDATE workflow_steps SET state = 'failed', refusal = ?, last_error = ?, attempts = attempts + 1, done_at = ? WHERE id = ?").run(outcome.refusal, outcome.error, at, id);
+    else this.sql("UPDATE workflow_steps SET state = 'done', last_error = NULL, attempts = attempts + 1, done_at = ? WHERE id = ?").run(at, id);
+  }
+
+  /**
+   * What waits for the clerk's own signature or answer, in every mode (never "Sign all", never
+   * the agent): received documents whose signature is requested, and the other side's annulment
+   * proposals; a step already signed and waiting to be posted takes its document off the list.
+   */
+  awaitingOurAnswer(): { signature: DocumentRow[]; annulment: DocumentRow[] } {
+    const notQueued = "NOT EXISTS (SELECT 1 FROM workflow_steps w WHERE w.document_id = d.id AND w.state = 'waiting')";
+    const rows = (where: string) => (this.sql(`SELECT ${documentColumns} FROM documents d WHERE ${where} AND ${notQueued} ORDER BY d.id`).all() as Row[]).map(toDocument);
+    return {
+      signature: rows("d.direction = 'in' AND d.recipient_signature_state = 'signature-requested' AND COALESCE(d.annulment_state, '') NOT IN ('annulment-proposed', 'annulled')"),
+      annulment: rows("d.annulment_state = 'annulment-proposed' AND d.annulment_proposed_by_us = 0"),
+    };
   }
 
   // ---- session runs and their log

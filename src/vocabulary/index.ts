@@ -4,9 +4,13 @@
 // Node: the renderer's bundle takes it through src/ipc.
 import { z } from 'zod';
 import { ContactState, OperatingMode } from '../protocol/directory';
-import { DocumentStatus as HubDocumentStatus, ServiceDocumentType as HubServiceDocumentType } from '../protocol/documents';
+import { AnnulmentState, DocumentStatus as HubDocumentStatus, RecipientSignatureState, ServiceDocumentType as HubServiceDocumentType } from '../protocol/documents';
+import { WorkflowStep } from '../protocol/workflow';
 
 export { ContactState, OperatingMode };
+
+/** The document's own workflow (docs/architecture.md §5a): the hub's states and steps, as they are. */
+export { AnnulmentState, RecipientSignatureState, WorkflowStep };
 
 /** A document we sent (out) or received (in). */
 export const Direction = z.enum(['in', 'out']);

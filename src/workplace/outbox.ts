@@ -16,6 +16,8 @@ export interface OutgoingDocuments {
   counterpartyId: string;
   kind?: string;
   needsReceipt?: boolean;
+  /** Ask the recipient to sign it too (docs/architecture.md §5a). */
+  signatureRequested?: boolean;
   files: readonly OutgoingFile[];
 }
 
@@ -47,6 +49,7 @@ export async function queueOutgoing(store: ClerkStore, signer: SignerSource, out
           blobHash: f.blob.hash,
           size: f.blob.size,
           needsReceipt: out.needsReceipt,
+          signatureRequested: out.signatureRequested,
           signature: { cms: f.cms, valid: null, signer: key.description, signingTime: f.signingTime },
         }).documentId,
     ),

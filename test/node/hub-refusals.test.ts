@@ -472,6 +472,20 @@ describe.skipIf(!part.ok).each(backends)(`the exchange hub on $name refuses, and
           const answer = await apiC.call('POST', `${docPath}/service-documents`, { headers: { 'idempotency-key': 'c-receipt-key' }, json: { type: 'receipt', fileName: 'x.xml', xml: 'AAAA', signature: 'AAAA' } });
           expectError(answer, 404, 'not-found');
         },
+        // The document's own workflow: C, party to nothing, finds no document to sign, refuse or annul.
+        signDocument: async () => expectError(await apiC.call('POST', `${docPath}/recipient-signature`, { headers: { 'idempotency-key': 'c-sign-key' }, json: { signature: 'AAAA' } }), 404, 'not-found'),
+        refuseSignature: async () =>
+          expectError(await apiC.call('POST', `${docPath}/signature-refusal`, { headers: { 'idempotency-key': 'c-refuse-key' }, json: { fileName: 'x.xml', xml: 'AAAA', signature: 'AAAA' } }), 404, 'not-found'),
+        proposeAnnulment: async () =>
+          expectError(await apiC.call('POST', `${docPath}/annulment-proposals`, { headers: { 'idempotency-key': 'c-annul-key' }, json: { fileName: 'x.xml', xml: 'AAAA', signature: 'AAAA' } }), 404, 'not-found'),
+        acceptAnnulment: async () =>
+          expectError(await apiC.call('POST', `${docPath}/annulment-proposals/p1/acceptance`, { headers: { 'idempotency-key': 'c-accept-key' }, json: { signature: 'AAAA' } }), 404, 'not-found'),
+        rejectAnnulment: async () =>
+          expectError(
+            await apiC.call('POST', `${docPath}/annulment-proposals/p1/rejection`, { headers: { 'idempotency-key': 'c-reject-key' }, json: { fileName: 'x.xml', xml: 'AAAA', signature: 'AAAA' } }),
+            404,
+            'not-found',
+          ),
         listEvents: async () => {
           const feed = await eventsOf(apiC);
           expect(mentionsAB(feed)).toBe(false);
