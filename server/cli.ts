@@ -7,6 +7,10 @@ import pino from 'pino';
 import { certificateFingerprint, derToPem, describeCertificate, readCertificates } from '../src/crypto/certificates';
 import { Inn, Kpp, loginOrigin, OperatingMode, Permission } from '../src/protocol';
 import { hashPassword, minimumServicePasswordLength } from './auth/passwords';
+import { defaultThrottle, LoginThrottle, SqlThrottleCounters } from './auth/throttle';
+import type { EventNotifier } from './notifier';
+import type { PostgresDatabase } from './storage/postgres-db';
+import { EVENTS_CHANNEL } from './storage/sql-storage';
 import { operatorKeyKinds, type OperatorKeyKind } from './operator';
 import { closeHubData, defaultMaxBlobSize, lockForServing, openHubData, openOrganizationData, type HubData, type OrganizationData } from './data-dir';
 import { createHub } from './hub';
@@ -204,11 +208,15 @@ async function serve(args: string[]): Promise<number> {
   // however old). Instances on PostgreSQL never clear each other's claims.
   const abandoned = o.database ? 0 : await data.storage.releasePendingClaims();
   if (abandoned) logger.warn({ abandoned }, 'released idempotency claims left pending by the previous run');
-  const { app } = createHub({ ...data, settings: org.settings, archive: org.archive, version: version(), logger, tokenTtlSeconds: integer(o.string('token-ttl'), 'token-ttl', 3600, 1),
+  const { app, context } = createHub({ ...data, settings: org.settings, archive: org.archive, version: version(), logger, tokenTtlSeconds: integer(o.string('token-ttl'), 'token-ttl', 3600, 1),
     ...(publicOrigin ? { publicOrigins: [publicOrigin] } : {}),
     revocation: { crlFolder: o.string('crl-folder'), ocspProxy: o.string('ocsp-proxy') },
+    // Every instance on the database counts the same failed logins.
+    ...(o.database ? { throttle: new LoginThrottle(defaultThrottle, Date.now, new SqlThrottleCounters(data.db)) } : {}),
   });
+  const instances = o.database ? await joinInstances(data, context.notifier, logger) : undefined;
   const closeData = async () => {
+    await instances?.leave();
     await org.close();
     await closeHubData(data);
     unlock();
@@ -235,6 +243,34 @@ async function serve(args: string[]): Promise<number> {
   print(o.json, { url, dataDir: data.dir, pid: process.pid, version: version() }, `edo-hub listening on ${url} (data: ${data.dir})`);
   await closed;
   return 0;
+}
+
+/** How often an instance on PostgreSQL says it lives, and after how long without that it counts as dead. */
+const HEARTBEAT_MS = 5000;
+const INSTANCE_LEASE_MS = 30_000;
+
+/**
+ * Several instances on one PostgreSQL (docs/architecture.md §8): long polls woken by every
+ * instance's events (LISTEN), and a heartbeat that keeps this instance's idempotency claims and
+ * frees a killed instance's once its lease lapsed.
+ */
+async function joinInstances(data: HubData, notifier: EventNotifier, logger: pino.Logger): Promise<{ leave(): Promise<void> }> {
+  const db = data.db as PostgresDatabase;
+  const beat = async () => {
+    const freed = await data.storage.heartbeat(new Date().toISOString(), INSTANCE_LEASE_MS);
+    if (freed) logger.warn({ freed }, 'released idempotency claims of an instance that stopped answering');
+  };
+  await beat();
+  const timer = setInterval(() => beat().catch((err: unknown) => logger.error({ err }, 'the instance heartbeat failed')), HEARTBEAT_MS);
+  timer.unref();
+  const unlisten = await db.listen(EVENTS_CHANNEL, (subscriberId) => notifier.wake([subscriberId]), () => notifier.wakeAll());
+  return {
+    async leave() {
+      clearInterval(timer);
+      await unlisten();
+      await data.storage.leave();
+    },
+  };
 }
 
 async function org(args: string[]): Promise<number> {

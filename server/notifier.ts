@@ -1,5 +1,7 @@
 // Wakes the long polls of GET /v1/events when a subscriber's feed grows. The feed itself is in
-// storage; this only says "look again", so a missed wake-up costs at most one poll's wait.
+// storage; this only says "look again", so a missed wake-up costs at most one poll's wait. With
+// several instances on PostgreSQL, each instance's listener wakes its polls for events any
+// instance committed (LISTEN/NOTIFY, server/storage/sql-storage.ts; docs/architecture.md §8).
 import type { AppendedEvents } from './storage/storage';
 
 export class EventNotifier {
@@ -35,10 +37,20 @@ export class EventNotifier {
   }
 
   notify(appended: AppendedEvents): void {
-    for (const subscriberId of new Set(appended.map((a) => a.subscriberId))) {
+    this.wake(appended.map((a) => a.subscriberId));
+  }
+
+  /** The subscribers' feeds grew (here or on another instance). */
+  wake(subscriberIds: Iterable<string>): void {
+    for (const subscriberId of new Set(subscriberIds)) {
       this.versions.set(subscriberId, this.version(subscriberId) + 1);
       for (const wake of [...(this.waiting.get(subscriberId) ?? [])]) wake();
     }
+  }
+
+  /** Notifications may have been missed (the listener reconnected): every poll looks again. */
+  wakeAll(): void {
+    this.wake([...this.waiting.keys()]);
   }
 
   /** At shutdown: answer every long poll now. */

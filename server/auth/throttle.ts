@@ -1,12 +1,8 @@
 // Slows down repeated failed logins: after a few failures for the same login (or certificate)
 // or from the same address, the next attempt must wait, doubling each time up to a cap.
-// In memory: one hub process owns its counters; a restart forgives.
-
-interface Entry {
-  failures: number;
-  blockedUntil: number;
-  lastFailure: number;
-}
+// The counters are in memory for the embedded hub (one process; a restart forgives) and in the
+// database with PostgreSQL, so that every instance counts the same failures (docs/architecture.md §8).
+import type { Sql } from '../storage/sql';
 
 export interface ThrottleOptions {
   /** Failures allowed before the first wait, per key kind. */
@@ -24,42 +20,91 @@ export const defaultThrottle: ThrottleOptions = {
   forgetAfterMs: 15 * 60_000,
 };
 
-export class LoginThrottle {
-  private readonly entries = new Map<string, Entry>();
+/** Where the failures are counted: each call atomic. Times are milliseconds since the epoch. */
+export interface ThrottleCounters {
+  /** The wait a key is blocked until (0: none), forgetting it when idle since before `forgetBefore`. */
+  blockedUntil(key: string, forgetBefore: number): Promise<number>;
+  /** Counts a failure (restarting the count after an idle spell); `block` gives the wait's end from the count. */
+  failed(key: string, now: number, forgetBefore: number, block: (failures: number) => number): Promise<void>;
+  clear(key: string): Promise<void>;
+}
 
+export class MemoryThrottleCounters implements ThrottleCounters {
+  private readonly entries = new Map<string, { failures: number; blockedUntil: number; lastFailure: number }>();
+
+  async blockedUntil(key: string, forgetBefore: number) {
+    const entry = this.entries.get(key);
+    if (entry && entry.lastFailure < forgetBefore) this.entries.delete(key);
+    return entry && entry.lastFailure >= forgetBefore ? entry.blockedUntil : 0;
+  }
+
+  async failed(key: string, now: number, forgetBefore: number, block: (failures: number) => number) {
+    const entry = this.entries.get(key);
+    const failures = entry && entry.lastFailure >= forgetBefore ? entry.failures + 1 : 1;
+    this.entries.set(key, { failures, lastFailure: now, blockedUntil: Math.max(entry?.blockedUntil ?? 0, block(failures)) });
+  }
+
+  async clear(key: string) {
+    this.entries.delete(key);
+  }
+}
+
+/** The counters in the login_failures table (the exchange's schema), shared by every instance on the database. */
+export class SqlThrottleCounters implements ThrottleCounters {
+  constructor(private readonly db: Sql & { transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> }) {}
+
+  async blockedUntil(key: string, forgetBefore: number) {
+    const row = await this.db.get<{ blocked_until: number }>('SELECT blocked_until FROM login_failures WHERE key = ? AND last_failure >= ?', [key, forgetBefore]);
+    return row ? Number(row.blocked_until) : 0;
+  }
+
+  async failed(key: string, now: number, forgetBefore: number, block: (failures: number) => number) {
+    await this.db.transaction(async (tx) => {
+      // One statement counts: failures at once on two instances both count.
+      const row = await tx.get<{ failures: number; blocked_until: number }>(
+        `INSERT INTO login_failures (key, failures, blocked_until, last_failure) VALUES (?, 1, 0, ?)
+         ON CONFLICT (key) DO UPDATE SET failures = CASE WHEN login_failures.last_failure < ? THEN 1 ELSE login_failures.failures + 1 END,
+           last_failure = excluded.last_failure
+         RETURNING failures, blocked_until`,
+        [key, now, forgetBefore],
+      );
+      const until = Math.max(Number(row!.blocked_until), block(Number(row!.failures)));
+      await tx.run('UPDATE login_failures SET blocked_until = ? WHERE key = ?', [until, key]);
+    });
+  }
+
+  async clear(key: string) {
+    await this.db.run('DELETE FROM login_failures WHERE key = ?', [key]);
+  }
+}
+
+export class LoginThrottle {
   constructor(
     private readonly options: ThrottleOptions = defaultThrottle,
     private readonly now: () => number = Date.now,
+    private readonly counters: ThrottleCounters = new MemoryThrottleCounters(),
   ) {}
 
   /** Milliseconds to wait before another attempt for these keys (0: go ahead). */
-  waitFor(keys: { account?: string; address: string }): number {
+  async waitFor(keys: { account?: string; address: string }): Promise<number> {
     const now = this.now();
     let wait = 0;
-    for (const key of this.keysOf(keys)) {
-      const entry = this.entries.get(key);
-      if (entry && now - entry.lastFailure > this.options.forgetAfterMs) this.entries.delete(key);
-      else if (entry) wait = Math.max(wait, entry.blockedUntil - now);
-    }
+    for (const key of this.keysOf(keys)) wait = Math.max(wait, (await this.counters.blockedUntil(key, now - this.options.forgetAfterMs)) - now);
     return wait;
   }
 
-  failed(keys: { account?: string; address: string }): void {
+  async failed(keys: { account?: string; address: string }): Promise<void> {
     const now = this.now();
     for (const key of this.keysOf(keys)) {
-      const entry = this.entries.get(key) ?? { failures: 0, blockedUntil: 0, lastFailure: now };
-      entry.failures++;
-      entry.lastFailure = now;
       const free = key.startsWith('address:') ? this.options.freeFailures.address : this.options.freeFailures.account;
-      if (entry.failures >= free) {
-        entry.blockedUntil = now + Math.min(this.options.maxWaitMs, this.options.firstWaitMs * 2 ** (entry.failures - free));
-      }
-      this.entries.set(key, entry);
+      await this.counters.failed(key, now, now - this.options.forgetAfterMs, (failures) =>
+        failures >= free ? now + Math.min(this.options.maxWaitMs, this.options.firstWaitMs * 2 ** (failures - free)) : 0,
+      );
     }
   }
 
-  succeeded(keys: { account?: string }): void {
-    if (keys.account) this.entries.delete(`account:${keys.account}`);
+  async succeeded(keys: { account?: string }): Promise<void> {
+    if (keys.account) await this.counters.clear(`account:${keys.account}`);
   }
 
   private keysOf(keys: { account?: string; address: string }): string[] {

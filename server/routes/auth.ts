@@ -69,17 +69,17 @@ async function meView(ctx: HubContext, { user, subscriber }: Caller) {
 /** Runs a login attempt under the throttle: refused while a wait is due; failures counted. */
 async function throttled<T>(ctx: HubContext, req: FastifyRequest, account: string | undefined, attempt: () => Promise<T>): Promise<T> {
   const keys = { address: req.ip, ...(account ? { account } : {}) };
-  const wait = ctx.throttle.waitFor(keys);
+  const wait = await ctx.throttle.waitFor(keys);
   if (wait > 0) {
     const seconds = Math.ceil(wait / 1000);
     throw new HubError('too-many-attempts', `Too many failed logins; try again in ${seconds} s`, { headers: { 'retry-after': String(seconds) } });
   }
   try {
     const result = await attempt();
-    ctx.throttle.succeeded(keys);
+    await ctx.throttle.succeeded(keys);
     return result;
   } catch (e) {
-    if (e instanceof HubError && e.status === 401) ctx.throttle.failed(keys);
+    if (e instanceof HubError && e.status === 401) await ctx.throttle.failed(keys);
     throw e;
   }
 }

@@ -89,9 +89,46 @@ export class PostgresDatabase implements SqlDatabase {
     }
   }
 
-  /** A connection of its own (LISTEN needs one that stays). */
-  connect(): Promise<pg.PoolClient> {
-    return this.pool.connect();
+  /**
+   * LISTENs on `channel` on a connection of its own, calling `onMessage` with each payload. A
+   * lost connection is made again; `onReconnect` is called then, since notifications sent
+   * meanwhile are gone. Resolves to the stop.
+   */
+  async listen(channel: string, onMessage: (payload: string) => void, onReconnect: () => void): Promise<() => Promise<void>> {
+    let client: pg.Client | undefined;
+    let stopped = false;
+    let retry: NodeJS.Timeout | undefined;
+    const reconnect = () => {
+      if (stopped) return;
+      retry = setTimeout(() => connect().then(onReconnect, reconnect), 1000);
+    };
+    const connect = async (): Promise<void> => {
+      const next = new pg.Client({ connectionString: this.url });
+      next.on('notification', (n) => n.channel === channel && onMessage(n.payload ?? ''));
+      const lost = () => {
+        void next.end().catch(() => undefined);
+        if (client !== next) return;
+        client = undefined;
+        reconnect();
+      };
+      next.on('error', lost);
+      next.on('end', lost);
+      try {
+        await next.connect();
+        await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      } catch (e) {
+        await next.end().catch(() => undefined);
+        throw e;
+      }
+      if (stopped) await next.end();
+      else client = next;
+    };
+    await connect();
+    return async () => {
+      stopped = true;
+      clearTimeout(retry);
+      await client?.end().catch(() => undefined);
+    };
   }
 
   async close(): Promise<void> {

@@ -155,6 +155,21 @@ export const exchangeSchema: SchemaComponent = {
   ALTER TABLE documents ADD COLUMN annulment_proposal_id TEXT;
   ALTER TABLE documents ADD COLUMN annulment_proposed_by TEXT;
   `),
+    {
+      // Several instances on one database (docs/architecture.md §8): each pending claim names the
+      // instance holding it, and an instance whose heartbeat stopped has its claims freed; the
+      // login throttle's failures are shared by every instance.
+      sqlite: `
+  ALTER TABLE idempotency ADD COLUMN instance_id TEXT;
+  CREATE TABLE hub_instances (id TEXT PRIMARY KEY, started_at TEXT NOT NULL, heartbeat_at TEXT NOT NULL);
+  CREATE TABLE login_failures (key TEXT PRIMARY KEY, failures INTEGER NOT NULL, blocked_until INTEGER NOT NULL, last_failure INTEGER NOT NULL);
+  `,
+      postgres: `
+  ALTER TABLE idempotency ADD COLUMN instance_id TEXT;
+  CREATE TABLE hub_instances (id TEXT PRIMARY KEY, started_at TEXT NOT NULL, heartbeat_at TEXT NOT NULL);
+  CREATE TABLE login_failures (key TEXT PRIMARY KEY, failures INTEGER NOT NULL, blocked_until BIGINT NOT NULL, last_failure BIGINT NOT NULL);
+  `,
+    },
   ],
   // Files from before the runner kept the exchange's version in PRAGMA user_version.
   adopt: async (db) => (db.dialect === 'sqlite' ? ((await db.get<{ user_version: number }>('PRAGMA user_version'))?.user_version ?? 0) : 0),
@@ -248,12 +263,21 @@ const toDocument = (r: DocumentRow): DocumentRecord => {
 
 const pair = (a: string, b: string) => (a < b ? [a, b] : [b, a]) as [string, string];
 
+/** The channel PostgreSQL announces a subscriber's new events on (payload: the subscriber id), to every instance. */
+export const EVENTS_CHANNEL = 'edo_hub_events';
+
 export class SqlStorage implements HubStorage {
   /** SQLite's rowid; PostgreSQL's ord column. */
   private readonly insertionOrder: string;
+  /** This process's name on its pending claims (a new one per start). */
+  readonly instanceId: string;
 
-  constructor(readonly db: SqlDatabase) {
+  constructor(
+    readonly db: SqlDatabase,
+    options: { instanceId?: string } = {},
+  ) {
     this.insertionOrder = db.dialect === 'sqlite' ? 'rowid' : 'ord';
+    this.instanceId = options.instanceId ?? randomUUID();
   }
 
   private async next(q: Sql, counter: string): Promise<number> {
@@ -276,6 +300,10 @@ export class SqlStorage implements HubStorage {
       if (!row) throw new Error(`event for unknown subscriber ${subscriberId}`);
       await q.run('INSERT INTO events (subscriber_id, seq, type, payload, at) VALUES (?, ?, ?, ?, ?)', [subscriberId, row.seq, payload.type, JSON.stringify(payload), at]);
       appended.push({ subscriberId, seq: row.seq });
+    }
+    // Delivered at the commit to every instance's listener (server/notifier.ts), which wakes its long polls.
+    if (q.dialect === 'postgres') {
+      for (const subscriberId of new Set(ordered.map((e) => e.subscriberId))) await q.get('SELECT pg_notify(?, ?)', [EVENTS_CHANNEL, subscriberId]);
     }
     return appended;
   }
@@ -483,8 +511,8 @@ export class SqlStorage implements HubStorage {
       // Inserted or not in one statement: of two instances claiming at once, one inserts and the other waits for its commit.
       const claimId = randomUUID();
       const inserted = await tx.run(
-        `INSERT INTO idempotency (subscriber_id, scope, key, body_hash, state, claim_id, created_at) VALUES (?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT DO NOTHING`,
-        [s.subscriberId, s.scope, s.key, bodyHash, claimId, now],
+        `INSERT INTO idempotency (subscriber_id, scope, key, body_hash, state, claim_id, instance_id, created_at) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT DO NOTHING`,
+        [s.subscriberId, s.scope, s.key, bodyHash, claimId, this.instanceId, now],
       );
       if (inserted === 1) return { kind: 'claimed', claimId };
       const row = (await tx.get<{ body_hash: string; state: string; status: number | null; response: string | null }>(
@@ -493,7 +521,8 @@ export class SqlStorage implements HubStorage {
       ))!;
       if (row.body_hash !== bodyHash) return { kind: 'conflict' };
       if (row.state === 'done') return { kind: 'replay', status: row.status!, response: JSON.parse(row.response!) as unknown };
-      // However old, a pending claim may belong to a request still running: only a hub start clears it.
+      // However old, a pending claim may belong to a request still running: only a hub start
+      // (SQLite) or its instance's lapsed heartbeat (several instances) clears it.
       return { kind: 'in-progress' };
     });
   }
@@ -509,6 +538,28 @@ export class SqlStorage implements HubStorage {
 
   async releasePendingClaims() {
     return this.db.run(`DELETE FROM idempotency WHERE state = 'pending'`);
+  }
+
+  async heartbeat(now: string, leaseMs: number) {
+    const lapsed = new Date(Date.parse(now) - leaseMs).toISOString();
+    return this.db.transaction(async (tx) => {
+      await tx.run('INSERT INTO hub_instances (id, started_at, heartbeat_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at', [
+        this.instanceId,
+        now,
+        now,
+      ]);
+      // A claim of no instance was left by a hub from before instances were named.
+      const freed = await tx.run(
+        `DELETE FROM idempotency WHERE state = 'pending' AND (instance_id IN (SELECT id FROM hub_instances WHERE heartbeat_at < ?) OR (instance_id IS NULL AND created_at < ?))`,
+        [lapsed, lapsed],
+      );
+      await tx.run('DELETE FROM hub_instances WHERE heartbeat_at < ?', [lapsed]);
+      return freed;
+    });
+  }
+
+  async leave() {
+    await this.db.run('DELETE FROM hub_instances WHERE id = ?', [this.instanceId]);
   }
 
   async recordDocument(d: DocumentRecord, events: EventToAppend[], result: IdempotentResult) {

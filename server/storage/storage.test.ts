@@ -136,6 +136,29 @@ describe.each(backends)('SqlStorage on $name', (backend) => {
     await storage.close();
   });
 
+  it('frees only the pending claims of an instance whose heartbeat lapsed, never a live one\'s', async () => {
+    const live = await openStorage();
+    const { a } = await twoSubscribers(live);
+    // A second instance on the same database (on SQLite: a second handle to the file).
+    const killed = new SqlStorage((await backend.open([exchangeSchema], { dir, reopen: location! })), { instanceId: 'killed' });
+    const lease = 30_000;
+    const later = (ms: number) => new Date(Date.parse(at) + ms).toISOString();
+    await live.heartbeat(at, lease);
+    await killed.heartbeat(at, lease);
+    const scope = (key: string) => ({ subscriberId: a.id, scope: 'send-document', key });
+    expect((await live.claimIdempotencyKey(scope('live-1'), 'h', at)).kind).toBe('claimed');
+    expect((await killed.claimIdempotencyKey(scope('killed-1'), 'h', at)).kind).toBe('claimed');
+    // Both alive: nothing is freed, each key stays in progress for the other instance.
+    await killed.heartbeat(later(10_000), lease);
+    expect(await live.heartbeat(later(10_000), lease)).toBe(0);
+    expect((await live.claimIdempotencyKey(scope('killed-1'), 'h', later(10_000))).kind).toBe('in-progress');
+    // "killed" beats no more; once its lease lapsed the live instance frees its claim only.
+    expect(await live.heartbeat(later(10_000 + lease + 1), lease)).toBe(1);
+    expect((await live.claimIdempotencyKey(scope('killed-1'), 'h', later(50_000))).kind).toBe('claimed');
+    expect((await killed.claimIdempotencyKey(scope('live-1'), 'h', later(50_000))).kind).toBe('in-progress');
+    await live.close();
+  });
+
   it('records the first delivery only, and never sets a later status back', async () => {
     const storage = await openStorage();
     const { a, b } = await twoSubscribers(storage);
@@ -235,7 +258,7 @@ describe.each(backends)('SqlStorage on $name', (backend) => {
     await storage.close();
     // Back to schema version 1, with the same receipt stored twice (as a race could).
     const raw = new Database(location as string);
-    raw.exec(`DROP TABLE schema_migrations; DROP INDEX one_receipt_per_parent; ALTER TABLE service_documents DROP COLUMN receipt_of; ALTER TABLE idempotency DROP COLUMN claim_id; PRAGMA user_version = 1;`);
+    raw.exec(`DROP TABLE schema_migrations; DROP INDEX one_receipt_per_parent; ALTER TABLE service_documents DROP COLUMN receipt_of; ALTER TABLE idempotency DROP COLUMN claim_id; ALTER TABLE idempotency DROP COLUMN instance_id; DROP TABLE hub_instances; DROP TABLE login_failures; PRAGMA user_version = 1;`);
     // ... and without the later migrations' workflow columns.
     for (const column of ['signature_state', 'recipient_signature', 'annulment_state', 'annulment_proposal_id', 'annulment_proposed_by']) raw.exec(`ALTER TABLE documents DROP COLUMN ${column}`);
     raw.prepare('INSERT INTO documents (id, sender_id, recipient_id, data, sha256, status) VALUES (?, ?, ?, ?, ?, ?)').run('d1', a.id, b.id, JSON.stringify({ id: 'd1' }), 'e'.repeat(64), 'receipt-confirmed');

@@ -202,12 +202,23 @@ export interface HubStorage {
   documentReferencingBlob(sha256: string, subscriberId: string): Promise<{ id: string; recipientId: string } | undefined>;
 
   // ---- idempotency
-  /** A pending claim is "in progress" however old it is: only a hub start clears it (releasePendingClaims). */
+  /**
+   * A pending claim is "in progress" however old it is: only a hub start clears it
+   * (releasePendingClaims, SQLite), or its instance's lapsed heartbeat (several instances).
+   */
   claimIdempotencyKey(s: IdempotencyScope, bodyHash: string, now: string): Promise<IdempotencyClaim>;
   /** Drops the claim if it is still this one's and pending (a failed attempt: the client may correct and retry). */
   releaseIdempotencyKey(s: IdempotencyScope, claimId: string): Promise<void>;
   /** Drops every pending claim; only at hub start, when no request can be under way. Returns how many. */
   releasePendingClaims(): Promise<number>;
+  /**
+   * For several instances on one database: records that this instance lives at `now`, and frees
+   * the pending claims of instances whose last heartbeat is older than `leaseMs` (killed ones).
+   * Returns how many claims were freed.
+   */
+  heartbeat(now: string, leaseMs: number): Promise<number>;
+  /** At a graceful stop: this instance no longer heartbeats. */
+  leave(): Promise<void>;
 
   // ---- documents
   /** Stores the document, its events and the idempotent result in one transaction; IdempotencyClaimLost when the claim is gone. */
