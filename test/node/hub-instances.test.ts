@@ -3,7 +3,9 @@
 // through the other (LISTEN/NOTIFY); one Idempotency-Key posted 8 times at once over both makes
 // one document; 8 concurrent senders over both keep every subscriber's events gap-free; a
 // challenge is used once whichever instance it is presented to; failed logins on either instance
-// count together. The instances share the blob folder (it stands for a shared volume).
+// count together; and when instance two is killed with SIGKILL mid-run, the clerk's retries at
+// instance one send every document once (the killed instance's claims freed when its lease
+// lapses). The instances share the blob folder (it stands for a shared volume).
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -140,4 +142,36 @@ describe.skipIf(!part.ok || postgres.skip !== undefined)(`two hub instances on o
     expect(blocked.status).toBe(429);
     expect(blocked.json.error).toBe('too-many-attempts');
   });
+  // Last: instance two does not come back.
+  it('sends every document once when instance two is killed mid-run and the clerk retries against instance one', async () => {
+    const bodies = await Promise.all(Array.from({ length: 6 }, (_, i) => documentBody(aOne, `Накладная ${i}`)));
+    const key = (i: number) => `killed-run-${i}`;
+    // Half go to instance two at once, and it is killed while they are under way.
+    const inFlight = bodies.map((body, i) => send(i % 2 ? aTwo : aOne, key(i), body).catch((e: Error) => e));
+    // Killed as soon as the requests hold their claims (pending in the database).
+    const pendingAtTwo = async () =>
+      Number((await one.query<{ n: number }>("SELECT count(*) AS n FROM idempotency WHERE state = 'pending' AND key LIKE 'killed-run-%'"))[0]!.n);
+    for (let i = 0; i < 500 && (await pendingAtTwo()) === 0; i++);
+    two.process.kill('SIGKILL');
+    await Promise.all(inFlight);
+    // The clerk retries each key at instance one until it has the answer; a claim the killed
+    // instance held is in progress until its lease lapses, then the retry runs it.
+    const ids: string[] = [];
+    for (const [i, body] of bodies.entries()) {
+      let answer = await send(aOne, key(i), body);
+      while (answer.status === 409 && (answer.json as unknown as { error: string }).error === 'request-in-progress') {
+        await new Promise((r) => setTimeout(r, 1000));
+        answer = await send(aOne, key(i), body);
+      }
+      expect(answer.status, answer.body.toString()).toBe(201);
+      ids.push(answer.json.id);
+    }
+    expect(new Set(ids).size).toBe(6);
+    const feedB = await eventsOf(new HubApi(one.url, bTwo.token));
+    expectGapFree(feedB);
+    const received = feedB.events.flatMap((e) => (e.type === 'document.received' ? [e.document.id] : []));
+    for (const id of ids) expect(received.filter((r) => r === id)).toHaveLength(1);
+    const rows = await one.query<{ n: number }>("SELECT count(*) AS n FROM documents WHERE data LIKE '%Накладная%'");
+    expect(Number(rows[0]!.n)).toBe(6);
+  }, 120_000);
 });
