@@ -5,7 +5,7 @@
 // challenge is used once whichever instance it is presented to; failed logins on either instance
 // count together; and when instance two is killed with SIGKILL mid-run, the clerk's retries at
 // instance one send every document once (the killed instance's claims freed when its lease
-// lapses). The instances share the blob folder (it stands for a shared volume).
+// lapses), and B confirms each with one receipt notice, posted twice. The instances share the blob folder (it stands for a shared volume).
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,12 +13,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDetached } from '../../src/crypto/cms';
 import type { Signer } from '../../src/crypto/signer';
+import { buildReceiptNotice } from '../../src/formats';
 import { EventsPage, loginSignedContent, type Document } from '../../src/protocol';
 import type { TokenSession } from '../../src/token/session';
 import { backends, closeDatabases } from '../support/databases';
 import { HubApi, loginWithSigner, startHub, type HubAnswer, type StartedHub } from '../support/hub';
 import { softhsm } from '../support/system';
-import type { TestPki } from '../support/test-pki';
+import { samplePeople, type TestPki } from '../support/test-pki';
 import { startTwoOrganizations, tokenSigner } from '../support/token-hub';
 
 const part = softhsm();
@@ -32,6 +33,7 @@ describe.skipIf(!part.ok || postgres.skip !== undefined)(`two hub instances on o
   let two: StartedHub;
   const sessions: TokenSession[] = [];
   let signerA: Signer;
+  let signerB: Signer;
   let orgA: string;
   let orgB: string;
   /** A's clerk on instance one and on instance two; B's on instance two. */
@@ -66,7 +68,7 @@ describe.skipIf(!part.ok || postgres.skip !== undefined)(`two hub instances on o
     orgA = a.org.id;
     orgB = b.org.id;
     signerA = await tokenSigner(pki, sessions, 'clerk-a');
-    const signerB = await tokenSigner(pki, sessions, 'clerk-b');
+    signerB = await tokenSigner(pki, sessions, 'clerk-b');
     aOne = (await loginWithSigner(one.url, signerA)).api;
     aTwo = (await loginWithSigner(two.url, signerA)).api;
     bTwo = (await loginWithSigner(two.url, signerB)).api;
@@ -143,9 +145,10 @@ describe.skipIf(!part.ok || postgres.skip !== undefined)(`two hub instances on o
     expect(blocked.json.error).toBe('too-many-attempts');
   });
   // Last: instance two does not come back.
-  it('sends every document once when instance two is killed mid-run and the clerk retries against instance one', async () => {
+  it('sends every document and receipt once when instance two is killed mid-run and the clerks retry against instance one', async () => {
     const bodies = await Promise.all(Array.from({ length: 6 }, (_, i) => documentBody(aOne, `Накладная ${i}`)));
     const key = (i: number) => `killed-run-${i}`;
+    const bOne = new HubApi(one.url, bTwo.token);
     // Half go to instance two at once, and it is killed while they are under way.
     const inFlight = bodies.map((body, i) => send(i % 2 ? aTwo : aOne, key(i), body).catch((e: Error) => e));
     // Killed as soon as the requests hold their claims (pending in the database).
@@ -156,18 +159,38 @@ describe.skipIf(!part.ok || postgres.skip !== undefined)(`two hub instances on o
     await Promise.all(inFlight);
     // The clerk retries each key at instance one until it has the answer; a claim the killed
     // instance held is in progress until its lease lapses, then the retry runs it.
-    const ids: string[] = [];
-    for (const [i, body] of bodies.entries()) {
-      let answer = await send(aOne, key(i), body);
-      while (answer.status === 409 && (answer.json as unknown as { error: string }).error === 'request-in-progress') {
+    const retried = async (post: () => Promise<HubAnswer>) => {
+      let answer = await post();
+      while (answer.status === 409 && (answer.json as { error: string }).error === 'request-in-progress') {
         await new Promise((r) => setTimeout(r, 1000));
-        answer = await send(aOne, key(i), body);
+        answer = await post();
       }
       expect(answer.status, answer.body.toString()).toBe(201);
-      ids.push(answer.json.id);
+      return answer;
+    };
+    const documents: Document[] = [];
+    for (const [i, body] of bodies.entries()) documents.push((await retried(() => send(aOne, key(i), body))).json as Document);
+    const ids = documents.map((d) => d.id);
+    // B confirms each receipt at instance one, each notice posted twice (a retry after a lost answer).
+    for (const d of documents) {
+      const file = buildReceiptNotice({
+        sender: { id: orgB, organization: { name: samplePeople.petrov.organization, inn: samplePeople.petrov.orgInn, kpp: '780101001' } },
+        receiver: { id: orgA, organization: { name: samplePeople.ivanova.organization, inn: samplePeople.ivanova.orgInn, kpp: '770101001' } },
+        receivedAt: new Date(),
+        receivedFile: { name: d.fileName, signatures: [Buffer.from(d.signature, 'base64')] },
+        signer: { surname: 'Петров', name: 'Сергей', patronymic: 'Иванович', position: samplePeople.petrov.position },
+      });
+      const json = { type: 'receipt', fileName: file.fileName, xml: file.xml.toString('base64'), signature: (await signDetached(file.xml, signerB)).toString('base64') };
+      const post = () => bOne.call('POST', `/v1/documents/${d.id}/service-documents`, { headers: { 'idempotency-key': `killed-run-receipt-${d.id}` }, json });
+      const first = await retried(post);
+      expect((await retried(post)).json.id).toBe(first.json.id);
     }
+    const receipts = await one.query<{ document_id: string }>("SELECT document_id FROM service_documents WHERE type = 'receipt'");
+    for (const id of ids) expect(receipts.filter((r) => r.document_id === id)).toHaveLength(1);
+    const receiptEvents = (await eventsOf(aOne)).events.flatMap((e) => (e.type === 'service-document.received' && e.serviceDocument.type === 'receipt' ? [e.documentId] : []));
+    for (const id of ids) expect(receiptEvents.filter((r) => r === id)).toHaveLength(1);
     expect(new Set(ids).size).toBe(6);
-    const feedB = await eventsOf(new HubApi(one.url, bTwo.token));
+    const feedB = await eventsOf(bOne);
     expectGapFree(feedB);
     const received = feedB.events.flatMap((e) => (e.type === 'document.received' ? [e.document.id] : []));
     for (const id of ids) expect(received.filter((r) => r === id)).toHaveLength(1);
