@@ -1,0 +1,141 @@
+// The evidence package checked offline (docs/architecture.md §7): the manifest and its
+// signature, every part's SHA-256, every signature with the evidence it embeds (timestamp,
+// revocation values) at its trusted time, the service documents against their XSDs
+// (src/formats), and the archive entry's inclusion proof against the operator-signed tree head.
+// A verdict per part; the package holds only when every part does.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { unzipSync } from 'fflate';
+import { archivedEntrySchema } from '../archive/entry';
+import { ArchiveVerificationError } from '../archive/errors';
+import { treeHeadFromJson } from '../archive/tree-head';
+import { inclusionProofJsonSchema, verifyArchivedEntry } from '../archive/verify';
+import { verifyDetached } from '../crypto/cms';
+import { readCertificates } from '../crypto/certificates';
+import { parseServiceDocument } from '../formats';
+import { analyzeSignature } from './analyze';
+import { manifestPath, manifestSchema, manifestSignaturePath, type Manifest, type ManifestPart } from './package';
+
+export interface PartVerdict {
+  path: string;
+  ok: boolean;
+  message: string;
+}
+
+export interface PackageVerdict {
+  ok: boolean;
+  parts: PartVerdict[];
+  manifest?: Manifest;
+}
+
+export interface VerifyPackageOptions {
+  /** The day of verification (default now): the time that counts for a signature without a timestamp of its own. */
+  at?: Date;
+  /** Roots to judge signers' certificates by; default the package's own (named in the verdict). */
+  trustedRoots?: Buffer[];
+  /** The operator certificate to judge confirmations and tree heads by; default the package's. */
+  operatorCertificate?: Buffer;
+}
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+export async function verifyEvidencePackage(zip: Buffer | string, options: VerifyPackageOptions = {}): Promise<PackageVerdict> {
+  const verdicts: PartVerdict[] = [];
+  const pass = (path: string, text: string) => verdicts.push({ path, ok: true, message: text });
+  const fail = (path: string, text: string) => verdicts.push({ path, ok: false, message: text });
+  let files: Record<string, Uint8Array>;
+  try {
+    files = unzipSync(new Uint8Array(typeof zip === 'string' ? readFileSync(zip) : zip));
+  } catch (e) {
+    fail('(zip)', `not a readable ZIP: ${message(e)}`);
+    return { ok: false, parts: verdicts };
+  }
+  const bytesOf = (path: string) => Buffer.from(files[path]!);
+
+  let manifest: Manifest;
+  try {
+    if (!files[manifestPath]) throw new Error('the package has no manifest.json');
+    manifest = manifestSchema.parse(JSON.parse(bytesOf(manifestPath).toString('utf8')));
+  } catch (e) {
+    fail(manifestPath, `unreadable: ${message(e)}`);
+    return { ok: false, parts: verdicts };
+  }
+
+  // What the package brings, and what the verifier was given instead.
+  const of = (role: ManifestPart['role']) => manifest.parts.filter((p) => p.role === role && files[p.path]);
+  const packagedRoots = of('trusted-root').flatMap((p) => readCertificates(bytesOf(p.path)));
+  const trustedRoots = options.trustedRoots ?? packagedRoots;
+  const packagedOperator = of('operator-certificate').flatMap((p) => readCertificates(bytesOf(p.path)))[0];
+  const operatorCertificate = options.operatorCertificate ?? packagedOperator;
+
+  if (files[manifestSignaturePath]) {
+    const check = await verifyDetached(bytesOf(manifestSignaturePath), bytesOf(manifestPath), { trustedRoots, at: new Date(manifest.createdAt) });
+    if (check.valid) pass(manifestPath, `signed by ${check.signer?.commonName ?? '?'}${check.signer?.organization ? `, ${check.signer.organization}` : ''}`);
+    else fail(manifestPath, `its signature (${manifestSignaturePath}) does not verify: ${check.problems.map((p) => p.message).join('; ')}`);
+  } else {
+    pass(manifestPath, 'not signed (made by a profile without a signer); its digests are checked');
+  }
+
+  const listed = new Set([manifestPath, manifestSignaturePath, ...manifest.parts.map((p) => p.path)]);
+  for (const path of Object.keys(files)) if (!listed.has(path) && !path.endsWith('/')) fail(path, 'in the ZIP but not in the manifest');
+
+  const intact = new Set<string>();
+  for (const part of manifest.parts) {
+    const bytes = files[part.path];
+    if (!bytes) fail(part.path, 'listed in the manifest but missing from the ZIP');
+    else if (sha256(bytes) !== part.sha256 || bytes.length !== part.size) fail(part.path, `SHA-256 ${sha256(bytes)} (${bytes.length} bytes) differs from the manifest's ${part.sha256} (${part.size} bytes)`);
+    else intact.add(part.path);
+  }
+  const original = manifest.parts.find((p) => p.role === 'original');
+  if (original && original.sha256 !== manifest.document.sha256) fail(original.path, `the manifest lists the document as SHA-256 ${manifest.document.sha256}, its original part as ${original.sha256}`);
+
+  if (!operatorCertificate) fail('certificates/operator.pem', 'no operator certificate: confirmations and the tree head cannot be checked');
+  for (const part of manifest.parts) {
+    if (!intact.has(part.path)) continue;
+    const bytes = bytesOf(part.path);
+    try {
+      if (part.role === 'signature') {
+        const target = part.signs && manifest.parts.find((p) => p.path === part.signs);
+        if (!target || !files[target.path]) {
+          fail(part.path, `signs "${part.signs ?? ''}", which is not in the package`);
+          continue;
+        }
+        const facts = await analyzeSignature(bytes, bytesOf(target.path), { trustedRoots, operatorCertificate: operatorCertificate ?? Buffer.alloc(0), at: part.at ? new Date(part.at) : undefined, now: options.at });
+        const who = facts.signer ? `${facts.signer.commonName}${facts.signer.organization ? `, ${facts.signer.organization}` : ''}` : 'unknown signer';
+        const when = facts.timestamp ? `timestamp ${facts.timestamp.at.toISOString()}` : `at ${part.at ?? 'the verification time'}`;
+        if (facts.verdict === 'valid') pass(part.path, `${facts.form} by ${who} over ${target.path}, ${when}, certificate ${facts.status ?? 'good'}`);
+        else fail(part.path, `${facts.verdict}: ${facts.problems.join('; ') || 'the signature does not hold'}`);
+      } else if (part.role === 'service-document' || part.role === 'operator-confirmation') {
+        const parsed = parseServiceDocument(bytes, part.path.split('/').pop());
+        pass(part.path, `${parsed.kind} ${parsed.fileId} follows its XSD (format ${parsed.formatVersion})`);
+      } else if (part.role === 'inclusion-proof') {
+        pass(part.path, verifyArchive(manifest, files, operatorCertificate));
+      } else if (part.role === 'archive-entry') {
+        const entry = archivedEntrySchema.parse(JSON.parse(bytes.toString('utf8')));
+        if (entry.blobSha256 !== manifest.document.sha256) fail(part.path, `archives SHA-256 ${entry.blobSha256}, not the document's ${manifest.document.sha256}`);
+        else pass(part.path, `entry ${entry.index} archives the original (${entry.size} bytes)`);
+      } else {
+        pass(part.path, 'digest matches');
+      }
+    } catch (e) {
+      fail(e instanceof ArchiveVerificationError && e.problem === 'bad-signature' ? 'archive/tree-head.json' : part.path, message(e));
+    }
+  }
+  if (trustedRoots === packagedRoots) pass('certificates/roots', `signers judged by the package's own roots: ${packagedRoots.map((r) => sha256(r)).join(', ') || 'none'} (compare them with the CA's published ones, or give --trust)`);
+  return { ok: verdicts.every((v) => v.ok), parts: verdicts, manifest };
+}
+
+/** The archive entry in the tree the operator signed; throws naming what broke. */
+function verifyArchive(manifest: Manifest, files: Record<string, Uint8Array>, operatorCertificate: Buffer | undefined): string {
+  const json = (role: ManifestPart['role']) => {
+    const part = manifest.parts.find((p) => p.role === role);
+    if (!part || !files[part.path]) throw new Error(`the package has no ${role}`);
+    return JSON.parse(Buffer.from(files[part.path]!).toString('utf8')) as unknown;
+  };
+  if (!operatorCertificate) throw new Error('no operator certificate to check the tree head with');
+  const entry = archivedEntrySchema.parse(json('archive-entry'));
+  const head = treeHeadFromJson(json('tree-head'));
+  verifyArchivedEntry(entry, inclusionProofJsonSchema.parse(json('inclusion-proof')), head, { operatorCertificate });
+  return `entry ${entry.index} is in the operator-signed tree of ${head.treeSize} entries (root ${head.rootHash.toString('hex')})`;
+}
