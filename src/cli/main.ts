@@ -6,6 +6,7 @@ import { SessionBusyError } from '../exchange/lock';
 import { defaultProfileDir } from '../settings/profile-dir';
 import { archiveGet, archiveList, archiveStatus, archiveVerify } from './archive';
 import * as commands from './commands';
+import { card, evidence, verifyEvidence } from './evidence';
 import { poaCreate } from './poa';
 import { demo } from '../sandbox/cli';
 import { web } from '../web/cli';
@@ -66,6 +67,17 @@ Commands:
   archive status | list | verify [--operator-cert CERT.pem]
                                      the organization's signed-data archive at the hub, checked here
   archive get N [--out DIR]          download archived entry N and its signatures
+  card DOCUMENT --out FILE.pdf [--lang ru|en]
+                                     the document card: its facts, a stamp per signature, the service
+                                     documents, the archive entry, a QR code on each page (DOCUMENT: its
+                                     number in the inbox or outbox, or its hub id)
+  evidence DOCUMENT --out FILE.zip [--lang ru|en]
+                                     the evidence package: the original, the signatures as extended CMS,
+                                     the service documents, the archive proof, the certificates, the card,
+                                     and a manifest signed with the profile's token or key
+  verify-evidence FILE.zip [--at ISO] [--trust CA.pem]... [--operator-cert CERT.pem]
+                                     check an evidence package offline, a verdict per part (exit 1: a part
+                                     fails, named)
   poa create --representative CERT.pem [--powers CODE[,CODE]] [--text TEXT] --valid-until YYYY-MM-DD
              [--no-redelegation] --out DIR
                                      the director issues a machine-readable power of attorney (МЧД) to the
@@ -167,6 +179,13 @@ const table: Record<string, Command> = {
   'archive list': { options: archiveOptions, run: archiveList },
   'archive verify': { options: archiveOptions, run: archiveVerify },
   'archive get': { options: { ...archiveOptions, out: { type: 'string' } }, positional: 1, run: archiveGet },
+  card: { options: { ...token, out: { type: 'string' }, lang: { type: 'string' } }, positional: 1, run: card },
+  evidence: { options: { ...token, out: { type: 'string' }, lang: { type: 'string' } }, positional: 1, run: evidence },
+  'verify-evidence': {
+    options: { at: { type: 'string' }, trust: { type: 'string', multiple: true }, 'operator-cert': { type: 'string' }, lang: { type: 'string' } },
+    positional: 1,
+    run: verifyEvidence,
+  },
   'poa create': {
     options: {
       ...token,
