@@ -1,12 +1,11 @@
 // edo-clerk card | evidence | verify-evidence (docs/architecture.md §7): the document card (PDF)
 // and the evidence package (ZIP) of one document, made from the profile's store and the hub,
 // and the package checked offline, a verdict per part.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { readCertificates } from '../crypto/certificates';
-import { HttpArchiveSource } from '../exchange/archive-client';
 import type { ClerkProfile } from '../exchange/profile';
 import { TokenSignerSource } from '../exchange/profile';
-import { buildCard, collectEvidence, EvidenceError, evidenceLanguage, evidenceText, verifyEvidencePackage, writeEvidencePackage, type Evidence } from '../evidence';
+import { EvidenceError, evidenceLanguage, evidenceText, saveEvidence, verifyEvidencePackage, type EvidenceFileKind } from '../evidence';
 import type { Signer } from '../crypto/signer';
 import { fromTokenError, signerFor, type Options } from './commands';
 import { CliError, type Output } from './output';
@@ -22,10 +21,11 @@ function language(profile: ClerkProfile, o: Options) {
   }
 }
 
-/** Logs in as the profile (its signer stays open to sign the manifest), and gathers the document's evidence. */
-async function gather(profile: ClerkProfile, o: Options, ref: string | undefined, use: (evidence: Evidence, signer: Signer) => Promise<number>): Promise<number> {
+/** Logs in as the profile (its signer stays open to sign the manifest), and writes the card or the package. */
+async function make(profile: ClerkProfile, o: Options, ref: string | undefined, kind: EvidenceFileKind, out: Output): Promise<number> {
   if (!ref) throw new CliError('Name the DOCUMENT: its number from "edo-clerk inbox" or "outbox", or its hub id');
-  if (!str(o, 'out')) throw new CliError('Give --out FILE');
+  const file = str(o, 'out');
+  if (!file) throw new CliError('Give --out FILE');
   const source = signerFor(profile, o);
   try {
     let signer: Signer;
@@ -37,8 +37,11 @@ async function gather(profile: ClerkProfile, o: Options, ref: string | undefined
       return fromTokenError(e);
     }
     try {
-      const evidence = await collectEvidence(profile.store, ref, { client: hub.client, archive: new HttpArchiveSource(hub.client) }, profile.trustedRoots());
-      return await use(evidence, signer);
+      const made = await saveEvidence(profile.store, ref, kind, file, { client: hub.client, trustedRoots: profile.trustedRoots(), language: language(profile, o), signer });
+      out.result({ file, ...made }, () =>
+        kind === 'card' ? `${file}: the card of "${made.document.title}" (${made.bytes} bytes)` : `${file}: the evidence package of "${made.document.title}", ${made.manifest!.parts.length} parts and the signed manifest`,
+      );
+      return 0;
     } catch (e) {
       if (e instanceof EvidenceError) throw new CliError(e.message, 1, e.code);
       throw e;
@@ -50,23 +53,8 @@ async function gather(profile: ClerkProfile, o: Options, ref: string | undefined
   }
 }
 
-export async function card(profile: ClerkProfile, o: Options, positional: string[], out: Output): Promise<number> {
-  return gather(profile, o, positional[0], async (evidence) => {
-    const pdf = await buildCard(evidence, { language: language(profile, o) });
-    writeFileSync(str(o, 'out')!, pdf);
-    out.result({ file: str(o, 'out'), bytes: pdf.length, document: evidence.document }, () => `${str(o, 'out')}: the card of "${evidence.document.title}" (${pdf.length} bytes)`);
-    return 0;
-  });
-}
-
-export async function evidence(profile: ClerkProfile, o: Options, positional: string[], out: Output): Promise<number> {
-  return gather(profile, o, positional[0], async (evidence, signer) => {
-    const pdf = await buildCard(evidence, { language: language(profile, o) });
-    const manifest = await writeEvidencePackage(evidence, pdf, str(o, 'out')!, signer);
-    out.result({ file: str(o, 'out'), manifest }, () => `${str(o, 'out')}: the evidence package of "${evidence.document.title}", ${manifest.parts.length + 2} parts`);
-    return 0;
-  });
-}
+export const card = (profile: ClerkProfile, o: Options, positional: string[], out: Output) => make(profile, o, positional[0], 'card', out);
+export const evidence = (profile: ClerkProfile, o: Options, positional: string[], out: Output) => make(profile, o, positional[0], 'package', out);
 
 export async function verifyEvidence(profile: ClerkProfile, o: Options, positional: string[], out: Output): Promise<number> {
   const [file] = positional;

@@ -5,3 +5,4 @@ export { collectEvidence, EvidenceError, findDocument, verificationReference, ty
 export { evidenceLanguage, evidenceText, type EvidenceLanguage } from './i18n';
 export { manifestSchema, writeEvidencePackage, type Manifest } from './package';
 export { verifyEvidencePackage, type PackageVerdict, type PartVerdict } from './verify';
+export { evidenceFileName, saveEvidence, type EvidenceFileKind } from './save';

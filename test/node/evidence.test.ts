@@ -94,7 +94,7 @@ describe.skipIf(!hsm.ok || !tools.ok || !kc.ok)(`the card and the evidence packa
     expectExit(await run(profA(), ['send', join(dir, 'dogovor-42.pdf'), '--to', started.b.org.inn, '--title', title, '--pin-stdin'], pinA), 0);
     expectExit(await run(profB(), ['session', '--pin-stdin'], pinB), 0); // receives it, signs and sends the receipt notice
     expectExit(await run(profA(), ['session', '--pin-stdin'], pinA), 0); // the receipt notice arrives
-  });
+  }, 400_000); // eight CLI processes on a shared machine
 
   afterAll(async () => {
     for (const s of sessions) s.close();
