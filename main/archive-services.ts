@@ -51,7 +51,7 @@ export interface HubLogin {
 type Verdict = Pick<ArchiveEntryRow, 'verification' | 'problem' | 'message'>;
 
 function rowOf(entry: ArchivedEntry, verdict: Verdict): ArchiveEntryRow {
-  return { index: entry.index, kind: entry.kind, fileName: entry.fileName, size: entry.size, archivedAt: entry.archivedAt, signatures: entry.signatures.length, ...verdict };
+  return { index: entry.index, kind: entry.kind, fileName: entry.fileName, documentId: entry.documentId, size: entry.size, archivedAt: entry.archivedAt, signatures: entry.signatures.length, ...verdict };
 }
 
 const isRefusal = (e: unknown): e is HubError => e instanceof HubError && (e.status === 403 || e.code === 'forbidden');

@@ -18,6 +18,7 @@ import { contactOf } from '../src/workplace/contacts';
 import { applySettings, settingsOf } from '../src/workplace/settings';
 import { DayToken, type KeptPins } from './day-token';
 import { createArchiveServices } from './archive-services';
+import { evidenceFileName, evidenceLanguage, saveEvidence } from '../src/evidence';
 import type { ClerkServices, SessionReport } from './services';
 
 export interface CoreServicesOptions {
@@ -140,6 +141,15 @@ export async function createCoreServices(profileDir: string, options: CoreServic
 
   return {
     ...archiveServices,
+    evidence: {
+      suggestedName: (document, kind) => evidenceFileName(needStore(), document, kind),
+      // The day's login; its signer (the token: the key stays there) signs the package's manifest.
+      write: async (document, kind, file) => {
+        const { client } = await hub();
+        const signer = await signerSource().acquire();
+        await saveEvidence(needStore(), document, kind, file, { client, trustedRoots: profile.trustedRoots(), language: evidenceLanguage(profile.settings.language), signer });
+      },
+    },
     token: {
       status: tokenStatus,
       login: (pin) => token.login(pin),

@@ -17,6 +17,7 @@ import {
 } from '../src/ipc/contract';
 import { knownModulePaths } from '../src/token/module-paths';
 import { createArchiveHandlers } from './archive-handlers';
+import { createEvidenceHandlers } from './evidence-handlers';
 import type { ExchangeScheduler, TriggerResult } from '../src/exchange/scheduler';
 import type { ClerkServices } from './services';
 
@@ -37,6 +38,8 @@ export interface Platform {
   confirmTokenModule?(path: string): Promise<boolean>;
   /** Asks the clerk for a folder to save into (main's own dialog); undefined when the clerk cancels. */
   chooseFolder?(): Promise<string | undefined>;
+  /** Asks the clerk where to save a file (main's own save dialog), proposing `name`; undefined when the clerk cancels. */
+  chooseSaveFile?(name: string): Promise<string | undefined>;
 }
 
 type Args<C extends InvokeChannel> = z.output<(typeof invokeContract)[C]['args']>;
@@ -170,6 +173,7 @@ export function createHandlers({ services, scheduler, platform, events, external
       return settings;
     },
     ...createArchiveHandlers(s, platform),
+    ...createEvidenceHandlers(s, platform),
   };
 }
 

@@ -60,6 +60,11 @@ async function start(): Promise<void> {
       const { canceled, filePaths } = await dialog.showOpenDialog(window, { properties: ['openDirectory', 'createDirectory'] });
       return canceled ? undefined : filePaths[0];
     },
+    // The card and the evidence package go only where the clerk points in this dialog.
+    chooseSaveFile: async (name) => {
+      const { canceled, filePath } = await dialog.showSaveDialog(window, { defaultPath: name });
+      return canceled || !filePath ? undefined : filePath;
+    },
   };
 
   // The tray is made after the services; state changes before that are shown when it appears.

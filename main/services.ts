@@ -26,6 +26,7 @@ import type {
 import type { SessionReport } from '../src/workplace/sessions';
 export type { SessionReport };
 import type { ArchiveService, OrganizationService } from './archive-services';
+import type { EvidenceKind } from '../src/ipc/contract';
 
 export interface TokenService {
   status(): Promise<TokenStatus>;
@@ -95,4 +96,13 @@ export interface ClerkServices {
   archive: ArchiveService;
   /** The organization's settings and their journal, for users with change-organization-settings. */
   organization: OrganizationService;
+  /** The card and the evidence package of a document (docs/architecture.md §7); absent where the services have no hub (the UI double). */
+  evidence?: EvidenceService;
+}
+
+export interface EvidenceService {
+  /** The PDF card or the ZIP package of `document` (its local number or hub id), written to `file`. */
+  write(document: string, kind: EvidenceKind, file: string): Promise<void>;
+  /** The file name the save dialog proposes. */
+  suggestedName(document: string, kind: EvidenceKind): string;
 }

@@ -17,6 +17,8 @@ export const ArchiveEntryRow = z.object({
   /** document | receipt-notice | clarification-request | ... as the hub archived it. */
   kind: z.string(),
   fileName: z.string(),
+  /** The hub's id of the archived document (its card and evidence package are made from it). */
+  documentId: z.string().optional(),
   size: count,
   /** null for an entry seen before that the hub no longer lists. */
   archivedAt: isoDateTime.nullable(),

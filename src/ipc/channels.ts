@@ -33,6 +33,7 @@ export const invokeChannels = [
   'organization:patch',
   'organization:setAccess',
   'organization:journal',
+  'evidence:save',
 ] as const;
 
 export const eventNames = [

@@ -21,10 +21,12 @@ import {
   TokenLoginProblem,
 } from '../vocabulary';
 import { archiveInvokeContract } from './archive-contract';
+import { evidenceInvokeContract } from './evidence-contract';
 import type { EventName, InvokeChannel } from './channels';
 
 export * from './channels';
 export * from './archive-contract';
+export * from './evidence-contract';
 // The renderer takes the vocabulary from here (it imports nothing else of src/).
 export * from '../vocabulary';
 
@@ -387,6 +389,7 @@ export const invokeContract = {
   /** First start without a server: the local sandbox (a hub and a demo counterparty on this machine); the settings it made. */
   'sandbox:start': { args: none, result: Settings },
   ...archiveInvokeContract,
+  ...evidenceInvokeContract,
 } as const satisfies Record<InvokeChannel, { args: z.ZodType; result: z.ZodType }>;
 
 /** Events main pushes to the renderer with on(event, callback): their payloads. */

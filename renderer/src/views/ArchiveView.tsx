@@ -8,6 +8,7 @@ import { errorText, invoke } from '../clerk';
 import type { MessageKey } from '../i18n';
 import { useFormat, useT } from '../i18n/use-t';
 import { useClerk } from '../store';
+import { EvidenceButtons } from './EvidenceButtons';
 
 const kinds: Record<string, MessageKey> = {
   document: 'archive.kind.document',
@@ -150,6 +151,7 @@ export function ArchiveView() {
                       {t('archive.download')}
                     </button>
                   )}
+                  {row.archivedAt && row.kind === 'document' && row.documentId && <EvidenceButtons document={row.documentId} name={row.fileName} />}
                 </td>
               </tr>
             ))}

@@ -4,6 +4,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { DocumentDetail, SignatureCheck } from '../../../src/ipc/contract';
 import { base64ToBytes, errorText, invoke } from '../clerk';
 import { useFormat, useT } from '../i18n/use-t';
+import { EvidenceButtons } from './EvidenceButtons';
 import { isMessageKey } from '../i18n';
 import { useClerk } from '../store';
 
@@ -93,6 +94,7 @@ export function DocumentView({ id }: { id: number }) {
                 <span className={`status status-${detail.document.status}`}>{t(`status.${detail.document.status}`)}</span>
               </p>
               <p className="meta">{t('doc.file', { name: detail.document.fileName, size: f.size(detail.document.size) })}</p>
+              <EvidenceButtons document={String(detail.document.id)} name={detail.document.title} />
               <h3>{t('doc.preview')}</h3>
               <Preview detail={detail} />
             </div>
