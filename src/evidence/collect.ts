@@ -11,11 +11,11 @@ import { digestContent } from '../crypto/digest';
 import type { HttpArchiveSource } from '../exchange/archive-client';
 import type { HttpExchangeClient } from '../exchange/http-client';
 import { readOperatorPin } from '../exchange/operator-pin';
-import type { Party } from '../protocol';
+import type { Party, ServiceDocumentType } from '../protocol';
 import type { ClerkStore } from '../store';
 
 /** The service documents of a chain, in the protocol's words plus the operator's confirmation. */
-export type EvidenceServiceType = 'send-confirmation' | 'receipt' | 'clarification';
+export type EvidenceServiceType = 'send-confirmation' | ServiceDocumentType;
 
 export interface EvidenceServiceDocument {
   type: EvidenceServiceType;
