@@ -340,6 +340,11 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: HubContext): v
       const authority = { action: 'sign-service-document' as const, powerOfAttorney: body.powerOfAttorney };
       const checked = await checkSignature(ctx, Buffer.from(body.signature, 'base64'), xml, me, body.fileName, authority);
       const { signer, user: signerUser } = checked;
+      // Signed under an МЧД, the document must say so (СтатПодп 2, СвДоверЭл with that number, §7).
+      const stated = parsed.signer?.powerOfAttorney;
+      if (checked.powerOfAttorney && (parsed.signer?.authority !== 'electronic-poa' || stated?.kind !== 'electronic' || stated.number.toLowerCase() !== checked.powerOfAttorney.number)) {
+        throw new HubError('service-document-invalid', `${body.fileName}: it is signed under the МЧД ${checked.powerOfAttorney.number}, but its Подписант does not say so (СтатПодп 2 with СвДоверЭл НомДовер ${checked.powerOfAttorney.number})`);
+      }
       const signature = await longTermSignature(ctx, Buffer.from(body.signature, 'base64'), checked.chain, body.fileName, req.log);
 
       const postedAt = ctx.now().toISOString();

@@ -17,7 +17,7 @@ import { signDetached } from '../../src/crypto/cms';
 import { KeySigner } from '../../src/crypto/key-signer';
 import type { PersonalCertificatePerson } from '../../src/crypto/qualified-subject';
 import { issuePowerOfAttorney } from '../../src/exchange/power-of-attorney';
-import { buildPowerOfAttorney, buildReceiptNotice, personOfCertificate, POA_SCHEMA_FILE, type PowerOfAttorneyFile } from '../../src/formats';
+import { buildPowerOfAttorney, buildReceiptNotice, parseServiceDocument, personOfCertificate, POA_SCHEMA_FILE, type PowerOfAttorneyFile } from '../../src/formats';
 import { describeCertificate } from '../../src/crypto/certificates';
 import type { Document, EventsPage, PowerOfAttorneyRecord, ServiceDocument } from '../../src/protocol';
 import type { HubApi} from '../support/hub';
@@ -271,19 +271,31 @@ describe.skipIf(!hsm.ok || !xmllint.ok)(`the hub's registry of powers of attorne
         json: { recipientId: orgId, title: 'Счёт № 8', kind: 'invoice', fileName: 'Счёт 8.txt', sha256: bsha, signature: b64(await signDetached(bytes, signers.counterparty)) },
       });
       expect(incoming.status, incoming.body.toString()).toBe(201);
-      const notice = buildReceiptNotice({
-        sender: { id: orgId, organization },
-        receiver: { id: counterpartyId, organization: { name: counterparty.organization, inn: counterparty.orgInn, kpp: '780101001' } },
-        receivedAt: new Date(),
-        receivedFile: { name: 'Счёт 8.txt', signatures: [Buffer.from(incoming.json.signature, 'base64')] },
-        signer: { surname: 'Иванова', name: 'Мария', patronymic: 'Петровна', position: 'Бухгалтер' },
-      });
-      const post = async (key: string, powerOfAttorney?: { number: string; principalInn: string }) =>
+      const employeeSigner = { surname: 'Иванова', name: 'Мария', patronymic: 'Петровна', position: 'Бухгалтер' };
+      const noticeBy = (signer: Parameters<typeof buildReceiptNotice>[0]['signer']) =>
+        buildReceiptNotice({
+          sender: { id: orgId, organization },
+          receiver: { id: counterpartyId, organization: { name: counterparty.organization, inn: counterparty.orgInn, kpp: '780101001' } },
+          receivedAt: new Date(),
+          receivedFile: { name: 'Счёт 8.txt', signatures: [Buffer.from(incoming.json.signature, 'base64')] },
+          signer,
+        });
+      // СтатПодп 2 and СвДоверЭл presented by reference to the hub that keeps the МЧД (ИдСистХран).
+      const issuedOn = (await apiDirector.call<PowerOfAttorneyRecord>('GET', `/v1/powers-of-attorney/${poaNumber}`)).json.issuedOn;
+      const notice = noticeBy({ ...employeeSigner, authority: 'electronic-poa', powerOfAttorney: { kind: 'electronic', number: poaNumber, issuedOn, storage: hub.url } });
+      const noticeFile = join(dir, notice.fileName);
+      writeFileSync(noticeFile, notice.xml);
+      const lint = spawnSync('xmllint', ['--noout', '--schema', join(__dirname, '../../src/formats/xsd/DP_IZVPOL_1_982_00_01_03_01.xsd'), noticeFile], { encoding: 'utf8' });
+      expect(lint.status, lint.stderr).toBe(0);
+      expect(parseServiceDocument(notice.xml, notice.fileName).signer).toMatchObject({ authority: 'electronic-poa', powerOfAttorney: { number: poaNumber, storage: hub.url } });
+      const post = async (key: string, powerOfAttorney?: { number: string; principalInn: string }, file = notice) =>
         apiEmployee.call<ServiceDocument>('POST', `/v1/documents/${incoming.json.id}/service-documents`, {
           headers: { 'idempotency-key': key },
-          json: { type: 'receipt', fileName: notice.fileName, xml: b64(notice.xml), signature: b64(await signDetached(notice.xml, signers.employee)), ...(powerOfAttorney ? { powerOfAttorney } : {}) },
+          json: { type: 'receipt', fileName: file.fileName, xml: b64(file.xml), signature: b64(await signDetached(file.xml, signers.employee)), ...(powerOfAttorney ? { powerOfAttorney } : {}) },
         });
       expectError(await post('receipt-8-a'), 422, 'poa-required', /personal certificate/);
+      const asEmployee = noticeBy({ ...employeeSigner, authority: 'employee' });
+      expectError(await post('receipt-8-a', ref(poaNumber), asEmployee), 422, 'service-document-invalid', new RegExp(`signed under the МЧД ${poaNumber}, but its Подписант does not say so`));
       const posted = await post('receipt-8-a', ref(poaNumber));
       expect(posted.status, posted.body.toString()).toBe(201);
       expect(posted.json.signerPowerOfAttorney).toMatchObject({ number: poaNumber, status: 'active' });
