@@ -34,10 +34,11 @@ function suite(title, command, args, reportFile, count, skipped, env) {
     console.log(`--- ${title}: no report written (exit ${ok ? 0 : 'non-zero'})`);
     return;
   }
-  const c = count(JSON.parse(readFileSync(reportFile, 'utf8')));
+  const report = JSON.parse(readFileSync(reportFile, 'utf8'));
+  const c = count(report);
   if (!ok && c.failed === 0) c.failed = 1; // the runner failed outside any test (a crash, an error in a hook)
   for (const k of Object.keys(totals)) totals[k] += c[k];
-  skippedTests.push(...skipped(JSON.parse(readFileSync(reportFile, 'utf8'))).map((t) => `${title} ${t}`));
+  skippedTests.push(...skipped(report).map((t) => `${title} ${t}`));
   console.log(`--- ${title}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`);
 }
 
