@@ -9,11 +9,10 @@ import 'reflect-metadata'; // @peculiar/x509 resolves its services through tsyri
 import * as x509 from '@peculiar/x509';
 import { KeySigner, isGostPrivateKey } from '../src/crypto/key-signer';
 import { derToPem, pemToDer } from '../src/crypto/certificates';
-import { encodeGostPkcs8, encodeGostSpki } from '../src/crypto/gost-keys';
-import { generatePrivateKey, gostCurve, gostSign, publicKeyOf } from '../src/crypto/gost3410';
-import { signCertificate } from '../src/crypto/issue-certificate';
+import { encodeGostPkcs8Pem, encodeGostSpki } from '../src/crypto/gost-keys';
+import { generatePrivateKey, gostCurve, publicKeyOf } from '../src/crypto/gost3410';
+import { gostCertificateSigner, signCertificate } from '../src/crypto/issue-certificate';
 import { readPrivateKey } from '../src/crypto/private-keys';
-import { streebog } from '../src/crypto/streebog';
 import type { Signer } from '../src/crypto/signer';
 import type { HubStorage } from './storage/storage';
 import { openHubTsa, type HubTsa } from './tsa';
@@ -75,10 +74,9 @@ async function createGostOperatorKey(name: x509.Name, extensions: x509.Extension
       spki: encodeGostSpki(publicKeyOf(key)),
       extensions: extensions.map((e) => Buffer.from(e.rawData)),
     },
-    { algorithm: 'GOST2012-256', sign: async (tbs) => gostSign(key, streebog(256, tbs)) },
+    gostCertificateSigner(key),
   );
-  const base64 = encodeGostPkcs8(key).toString('base64').match(/.{1,64}/g)!.join('\n');
-  return { keyPem: `-----BEGIN PRIVATE KEY-----\n${base64}\n-----END PRIVATE KEY-----\n`, certificatePem: derToPem(certificate) };
+  return { keyPem: encodeGostPkcs8Pem(key), certificatePem: derToPem(certificate) };
 }
 
 /** A new operator key (PKCS#8 PEM) of `kind` and its self-signed certificate (PEM). */

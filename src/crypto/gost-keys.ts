@@ -98,6 +98,12 @@ export function encodeGostPkcs8(key: GostPrivateKey): Buffer {
   return sequence(Buffer.from([0x02, 0x01, 0x00]), gostKeyAlgorithm(key.curve), octetString(raw));
 }
 
+/** The key as OpenSSL writes it unencrypted: PKCS#8 in a PEM "PRIVATE KEY" block. */
+export function encodeGostPkcs8Pem(key: GostPrivateKey): string {
+  const base64 = encodeGostPkcs8(key).toString('base64').match(/.{1,64}/g)!.join('\n');
+  return `-----BEGIN PRIVATE KEY-----\n${base64}\n-----END PRIVATE KEY-----\n`;
+}
+
 /** The SubjectPublicKeyInfo (DER) inside a certificate's TBSCertificate. */
 export function spkiOfCertificate(certificate: Buffer): Buffer {
   const [tbs] = readChildren(readElement(certificate).contents);

@@ -4,7 +4,9 @@
 import { algorithmSpec } from './algorithms';
 import { encodeTime } from './cms';
 import { objectIdentifier, sequence, tlv, unsignedInteger } from './der';
+import { gostSign, type GostPrivateKey } from './gost3410';
 import type { Signer } from './signer';
+import { streebog } from './streebog';
 
 export interface CertificateFields {
   /** Positive, big-endian. */
@@ -44,4 +46,9 @@ export async function signCertificate(fields: CertificateFields, issuer: Pick<Si
   );
   const signature = await issuer.sign(tbs);
   return sequence(tbs, algorithm, tlv(0x03, Buffer.from([0]), signature));
+}
+
+/** A GOST private key as a certificate issuer: Streebog of its size over the TBS, signed. */
+export function gostCertificateSigner(key: GostPrivateKey): Pick<Signer, 'algorithm' | 'sign'> {
+  return { algorithm: key.curve.bits === 256 ? 'GOST2012-256' : 'GOST2012-512', sign: async (tbs) => gostSign(key, streebog(key.curve.bits, tbs)) };
 }

@@ -4,6 +4,7 @@
 import 'reflect-metadata'; // @peculiar/x509 resolves its services through tsyringe
 import type { KeyObject } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
+import { sequence, tlv } from './der';
 
 export interface CertificatePerson {
   surname: string;
@@ -16,6 +17,8 @@ export interface CertificatePerson {
   personInn: string;
   /** The organization's OGRN (13 digits): CAs write it in the certificate of the director. */
   ogrn?: string;
+  /** The person's SNILS (11 digits): the FNS CA writes it in the director's certificate too. */
+  snils?: string;
   city?: string;
 }
 
@@ -54,6 +57,7 @@ export function qualifiedSubject(person: CertificatePerson): x509.Name {
     { [oid.innLe]: printable(person.orgInn) },
     { [oid.inn]: printable(person.personInn) },
     ...(person.ogrn ? [{ [oid.ogrn]: printable(person.ogrn) }] : []),
+    ...(person.snils ? [{ [oid.snils]: printable(person.snils) }] : []),
   ]);
 }
 
@@ -67,6 +71,23 @@ export function personalSubject(person: PersonalCertificatePerson): x509.Name {
     { [oid.inn]: printable(person.personInn) },
     { [oid.snils]: printable(person.snils) },
   ]);
+}
+
+/**
+ * subjectSignTool (1.2.643.100.111) and issuerSignTool (1.2.643.100.112), which a qualified
+ * certificate must carry (order 795 §3): the signer's and the CA's certified tools, here named
+ * for what they are — test and demo software, certified by no one.
+ */
+export function signToolExtensions(subjectTool: string, issuer: { signTool: string; caTool: string; signToolCertificate: string; caToolCertificate: string }): x509.Extension[] {
+  const utf8String = (v: string) => tlv(0x0c, Buffer.from(v, 'utf8'));
+  return [
+    new x509.Extension('1.2.643.100.111', false, utf8String(subjectTool)),
+    new x509.Extension(
+      '1.2.643.100.112',
+      false,
+      sequence(utf8String(issuer.signTool), utf8String(issuer.caTool), utf8String(issuer.signToolCertificate), utf8String(issuer.caToolCertificate)),
+    ),
+  ];
 }
 
 /** A public key as the SubjectPublicKeyInfo bytes @peculiar/x509 takes. */
