@@ -2,16 +2,15 @@
 // certificates made only by OpenSSL (a CA and a user, 256 and 512 bit, CryptoPro and tc26
 // parameter sets, the Edwards ones included), our signatures pass `openssl cms -verify`, and
 // OpenSSL's `cms -sign` (with and without -cades) passes verifyDetached; a changed byte fails both.
-import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { opensslGostPki, opensslGostSign, opensslGostVerify, type OpensslGostPki } from '../../test/support/openssl-gost';
 import { opensslGost } from '../../test/support/system';
 import { algorithmForSignerInfo, algorithmTitle, oids } from './algorithms';
 import { objectIdentifier, readChildren, readElement, tlv } from './der';
-import { pemToDer } from './certificates';
 import { signDetached, verifyDetached } from './cms';
 import { publicKeyOf } from './gost3410';
 import { isGostPrivateKey, KeySigner } from './key-signer';
@@ -27,7 +26,6 @@ function replaceElement(der: Buffer, from: Buffer, to: Buffer): Buffer {
 }
 
 const gost = opensslGost();
-const openssl = (args: string[]) => execFileSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 const cases = [
   { bits: 256, paramset: 'A', name: 'CryptoPro A' },
@@ -49,34 +47,16 @@ describe.skipIf(!gost.ok)(`GOST R 34.10-2012 CMS against OpenSSL's GOST engine $
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** A CA and a user key and certificate, made by OpenSSL alone. */
-  function opensslPki(bits: 256 | 512, paramset: string) {
-    const prefix = `${bits}-${paramset}-${randomBytes(3).toString('hex')}`;
-    const at = (name: string) => join(dir, `${prefix}-${name}`);
-    const md = `-md_gost12_${bits}`;
-    const algorithm = ['-engine', 'gost', '-algorithm', `gost2012_${bits}`, '-pkeyopt', `paramset:${paramset}`];
-    openssl(['genpkey', ...algorithm, '-out', at('ca.key')]);
-    openssl(['req', '-engine', 'gost', '-x509', '-new', '-key', at('ca.key'), md, '-subj', `/CN=Тестовый УЦ ГОСТ ${bits}/O=EDO Clerk`, '-utf8', '-days', '30',
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', at('ca.crt')]);
-    openssl(['genpkey', ...algorithm, '-out', at('user.key')]);
-    openssl(['req', '-engine', 'gost', '-new', '-key', at('user.key'), md, '-subj', `/CN=Иванова Мария Петровна/O=ООО Ромашка`, '-utf8', '-out', at('user.csr')]);
-    writeFileSync(at('user.ext'), 'keyUsage=critical,digitalSignature,nonRepudiation\n');
-    openssl(['x509', '-engine', 'gost', '-req', '-in', at('user.csr'), '-CA', at('ca.crt'), '-CAkey', at('ca.key'), '-CAcreateserial', md, '-days', '30',
-      '-extfile', at('user.ext'), '-out', at('user.crt')]);
-    const ca = pemToDer(readFileSync(at('ca.crt'), 'utf8'))[0]!;
-    const user = pemToDer(readFileSync(at('user.crt'), 'utf8'))[0]!;
-    return { ca, user, caFile: at('ca.crt'), userCert: at('user.crt'), userKey: at('user.key') };
-  }
+  const opensslPki = (bits: 256 | 512, paramset: string) => opensslGostPki(dir, bits, paramset);
 
   function opensslVerify(cms: Buffer, caFile: string, content = documentPath) {
     const file = join(dir, `${randomBytes(4).toString('hex')}.p7s`);
     writeFileSync(file, cms);
-    return spawnSync('openssl', ['cms', '-verify', '-engine', 'gost', '-binary', '-inform', 'DER', '-in', file, '-content', content, '-CAfile', caFile,
-      '-purpose', 'any', '-out', '/dev/null'], { encoding: 'utf8' });
+    return opensslGostVerify(file, content, caFile);
   }
 
   describe.each(cases)('$bits bit, $name', ({ bits, paramset }) => {
-    let pki: ReturnType<typeof opensslPki>;
+    let pki: OpensslGostPki;
     beforeAll(() => {
       pki = opensslPki(bits, paramset);
     });
@@ -114,10 +94,7 @@ describe.skipIf(!gost.ok)(`GOST R 34.10-2012 CMS against OpenSSL's GOST engine $
     });
 
     it.each([false, true])('OpenSSL\'s cms -sign (cades: %s) passes verifyDetached; a changed byte fails it', async (cades) => {
-      const out = join(dir, `openssl-${bits}-${paramset}-${cades}.p7s`);
-      openssl(['cms', '-sign', '-engine', 'gost', '-binary', '-md', `md_gost12_${bits}`, ...(cades ? ['-cades'] : []), '-in', documentPath,
-        '-signer', pki.userCert, '-inkey', pki.userKey, '-outform', 'DER', '-out', out]);
-      const cms = readFileSync(out);
+      const cms = opensslGostSign(pki, documentPath, join(dir, `openssl-${bits}-${paramset}-${cades}.p7s`), { cades });
       const result = await verifyDetached(cms, { path: documentPath }, { trustedRoots: [pki.ca] });
       expect(result.problems).toEqual([]);
       expect(result.valid).toBe(true);
