@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import pino from 'pino';
 import { certificateFingerprint, derToPem, describeCertificate, readCertificates } from '../src/crypto/certificates';
-import { Inn, Kpp, loginOrigin, OperatingMode, Permission } from '../src/protocol';
+import { EnteredInn, Kpp, loginOrigin, OperatingMode, Permission } from '../src/protocol';
 import { hashPassword, minimumServicePasswordLength } from './auth/passwords';
 import { defaultThrottle, LoginThrottle, SqlThrottleCounters } from './auth/throttle';
 import type { EventNotifier } from './notifier';
@@ -279,7 +279,7 @@ async function org(args: string[]): Promise<number> {
     const o = parse(rest, { name: { type: 'string' }, inn: { type: 'string' }, kpp: { type: 'string' }, mode: { type: 'string' } });
     const name = o.required('name').trim();
     if (!name) throw new UsageError('--name must not be empty');
-    const inn = Inn.safeParse(o.required('inn'));
+    const inn = EnteredInn.safeParse(o.required('inn'));
     if (!inn.success) throw new UsageError(`--inn: ${inn.error.issues[0]!.message}`);
     const kppValue = o.string('kpp');
     const kpp = kppValue === undefined ? undefined : Kpp.safeParse(kppValue);

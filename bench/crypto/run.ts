@@ -52,7 +52,7 @@ async function setUp() {
     const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
     const cert = await x509.X509CertificateGenerator.create({
       serialNumber,
-      subject: 'CN=Иванова Мария Петровна, SN=Иванова, G=Мария Петровна, 2.5.4.12=Делопроизводитель, O=ООО "Ромашка", 1.2.643.100.4=7701234567, 1.2.643.3.131.1.1=770112345678',
+      subject: 'CN=Иванова Мария Петровна, SN=Иванова, G=Мария Петровна, 2.5.4.12=Делопроизводитель, O=ООО "Ромашка", 1.2.643.100.4=7701234560, 1.2.643.3.131.1.1=770112345695',
       issuer: caCert.subject,
       notBefore: new Date(Date.now() - day),
       notAfter: new Date(Date.now() + 10 * day),

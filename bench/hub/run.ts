@@ -104,11 +104,11 @@ async function main() {
     const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
 
     // Two organizations, a service user each, a trusted CA, connected as contacts.
-    const a = await softwareSigner('7701234567');
+    const a = await softwareSigner('7701234560');
     const now = new Date().toISOString();
     await data.storage.addTrustedCa({ fingerprint: createHash('sha256').update(a.ca).digest('hex'), der: a.ca, subject: 'CN=Bench CA', addedAt: now });
-    const orgA = await data.storage.addSubscriber({ id: `2EC${randomUUID().replace(/-/g, '')}`, name: 'ООО "Отправитель"', inn: '7701234567', kpp: '770101001', operatingMode: 'server', at: now });
-    const orgB = await data.storage.addSubscriber({ id: `2EC${randomUUID().replace(/-/g, '')}`, name: 'АО "Получатель"', inn: '7809876543', kpp: '780101001', operatingMode: 'server', at: now });
+    const orgA = await data.storage.addSubscriber({ id: `2EC${randomUUID().replace(/-/g, '')}`, name: 'ООО "Отправитель"', inn: '7701234560', kpp: '770101001', operatingMode: 'server', at: now });
+    const orgB = await data.storage.addSubscriber({ id: `2EC${randomUUID().replace(/-/g, '')}`, name: 'АО "Получатель"', inn: '7809876549', kpp: '780101001', operatingMode: 'server', at: now });
     const passwordHash = await hashPassword('bench');
     await data.storage.addUser({ id: randomUUID(), subscriberId: orgA.id, kind: 'service', name: 'a', login: 'a', passwordHash, certificate: { der: a.signer.certificate, summary: certificateSummary(describeCertificate(a.signer.certificate)) } });
     await data.storage.addUser({ id: randomUUID(), subscriberId: orgB.id, kind: 'service', name: 'b', login: 'b', passwordHash });

@@ -33,8 +33,8 @@ function person(base: TestPerson, suffix: string, inn: string): TestPerson {
 }
 
 const people = {
-  'RSA-2048': { a: person(samplePeople.ivanova, 'RSA', '7701000011'), b: person(samplePeople.petrov, 'RSA', '7801000012') },
-  'ECDSA-P256': { a: person(samplePeople.ivanova, 'EC', '7701000023'), b: person(samplePeople.petrov, 'EC', '7801000024') },
+  'RSA-2048': { a: person(samplePeople.ivanova, 'RSA', '7701000019'), b: person(samplePeople.petrov, 'RSA', '7801000012') },
+  'ECDSA-P256': { a: person(samplePeople.ivanova, 'EC', '7701000026'), b: person(samplePeople.petrov, 'EC', '7801000020') },
 } as const;
 
 const dir = mkdtempSync(join(tmpdir(), 'edo-session-bench-'));

@@ -16,7 +16,7 @@ import { backends, closeDatabases, freshPostgresDatabase } from '../../test/supp
 import { issueInformationSystemCertificate, type CertificateIssuer } from './certificates';
 
 const root = mkdtempSync(join(tmpdir(), 'edo-org-certs-'));
-const romashka = { name: 'ООО "Ромашка"', inn: '7701234567' };
+const romashka = { name: 'ООО "Ромашка"', inn: '7701234560' };
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function opensslVerify(caPem: string, leafDer: Buffer): string {
@@ -67,12 +67,12 @@ describe('information-system certificates', () => {
       const again = await openHubData(mkdtempSync(join(root, 'hub-')), databaseUrl ? { databaseUrl } : {});
       if (databaseUrl) expect(again.operator.certificate.equals(operator.certificate)).toBe(true);
       await closeHubData(again);
-      const issued = await issueInformationSystemCertificate({ name: '1С:Бухгалтерия', organization: { name: 'ООО "Ромашка"', inn: '7701234567' } }, operator.signer);
+      const issued = await issueInformationSystemCertificate({ name: '1С:Бухгалтерия', organization: { name: 'ООО "Ромашка"', inn: '7701234560' } }, operator.signer);
       await expectUsableInformationSystem(operator.signer, issued);
       const who = describeCertificate(issued.certificate);
       expect(who.commonName).toBe('1С:Бухгалтерия');
       expect(who.organization).toBe('ООО "Ромашка"');
-      expect(who.orgInn).toBe('7701234567');
+      expect(who.orgInn).toBe('7701234560');
       expect(who.issuer).toBe(describeCertificate(operator.certificate).subject);
     } finally {
       await closeHubData(data);

@@ -21,7 +21,7 @@ describe('information-system login', () => {
     let data = await openHubData(root);
     try {
       const { storage, operator, db } = data;
-      await storage.addSubscriber({ id: 'romashka', name: 'ООО "Ромашка"', inn: '7701234567', operatingMode: 'server', at: new Date().toISOString() });
+      await storage.addSubscriber({ id: 'romashka', name: 'ООО "Ромашка"', inn: '7701234560', operatingMode: 'server', at: new Date().toISOString() });
       await storage.addUser({ id: 'ivanova', subscriberId: 'romashka', kind: 'person', name: 'Иванова Мария Петровна' });
       const settings = new OrganizationSettingsService({
         db,
@@ -31,7 +31,7 @@ describe('information-system login', () => {
       });
       await settings.initializeOrganization('romashka', { administrators: ['ivanova'] });
       const generated = await settings.generateInformationSystem({ orgId: 'romashka', userId: 'ivanova' }, { name: 'ERP' });
-      expect(generated.informationSystem.certificate).toMatchObject({ commonName: 'ERP', organization: 'ООО "Ромашка"', orgInn: '7701234567' });
+      expect(generated.informationSystem.certificate).toMatchObject({ commonName: 'ERP', organization: 'ООО "Ромашка"', orgInn: '7701234560' });
 
       // The system signs the challenge nonce with the key it was given.
       const certificate = pemToDer(generated.certificatePem)[0]!;

@@ -67,7 +67,7 @@ beforeAll(async () => {
     db,
     issuer: new KeySigner(createPrivateKey(operator.keyPem), operator.signer.certificate),
     isMember: (orgId, userId) => ({ romashka: ['ivanova', 'clerk'], vasilek: ['petrov'] })[orgId]?.includes(userId) ?? false,
-    organizationOf: (orgId) => ({ romashka: { name: 'ООО "Ромашка"', inn: '7701234567' }, vasilek: { name: 'АО "Василёк"', inn: '7802345678' } })[orgId],
+    organizationOf: (orgId) => ({ romashka: { name: 'ООО "Ромашка"', inn: '7701234560' }, vasilek: { name: 'АО "Василёк"', inn: '7802345676' } })[orgId],
     isUserCertificate: () => false,
   });
   await settings.initializeOrganization('romashka', { administrators: ['ivanova'] });

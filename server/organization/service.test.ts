@@ -16,8 +16,8 @@ import { organizationSchema } from './schema';
 import { OrganizationSettingsError, OrganizationSettingsService, type Actor } from './service';
 
 const root = mkdtempSync(join(tmpdir(), 'edo-org-settings-'));
-const romashka = { name: 'ООО "Ромашка"', inn: '7701234567' };
-const vasilek = { name: 'АО "Василёк"', inn: '7802345678' };
+const romashka = { name: 'ООО "Ромашка"', inn: '7701234560' };
+const vasilek = { name: 'АО "Василёк"', inn: '7802345676' };
 /** Certificates registered to users of the hub (an information system cannot take one). */
 const userCertificates = new Set<string>();
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -237,7 +237,7 @@ describe.each(backends)('organization settings on $name', (current) => {
     expect(duplicate.code).toBe('conflict');
     // Another organization cannot claim it: the certificate names Ромашка's INN (its logins would land in Василёк).
     const claimed = await refusalOf(service.addInformationSystem(petrov, { name: 'Their ERP', certificatePem: derToPem(own.certificate) }));
-    expect(claimed).toMatchObject({ code: 'invalid-request', message: expect.stringMatching(/names the organization with INN 7701234567, not АО "Василёк" \(INN 7802345678\)/) });
+    expect(claimed).toMatchObject({ code: 'invalid-request', message: expect.stringMatching(/names the organization with INN 7701234560, not АО "Василёк" \(INN 7802345676\)/) });
     expect((await service.journal(petrov, { after: 0, limit: 100 })).entries.at(-1)).toMatchObject({ action: 'information-system.add', outcome: 'refused', reason: claimed.message });
     // Nor take a certificate registered to a user of the hub.
     const users = await issueInformationSystemCertificate({ name: 'Иванова', organization: romashka }, issuer);

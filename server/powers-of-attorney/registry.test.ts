@@ -20,11 +20,11 @@ afterEach(async () => {
 const poa = (number: string, orgId = 'org-a') => ({
   number,
   orgId,
-  principalInn: '7701234567',
+  principalInn: '7701234560',
   fileName: `ON_EMCHD_20261201_${number}.xml`,
   xml: Buffer.from('<Доверенность/>\u0000\u00ff'),
   signature: Buffer.from([0x30, 0x80, 0x00, 0xff]),
-  representative: { name: 'Иванова Мария Петровна', inn: '770200000022' },
+  representative: { name: 'Иванова Мария Петровна', inn: '770200000065' },
   powers: ['BBDOCS_DOCS_DCSALL_SRCDOC_SOURCEDOCSGENERAL'],
   issuedOn: '2026-12-01',
   validUntil: '2026-12-31',
@@ -39,10 +39,10 @@ describe.each(backends)('PowerOfAttorneyRegistry on $name', (backend) => {
   it.skipIf(backend.skip)('keeps the files as registered, one registration per number, found by number and principal INN', async () => {
     const registry = new PowerOfAttorneyRegistry(await backend.open([powerOfAttorneySchema], { dir }));
     await registry.register(poa(numberA));
-    const found = await registry.find('7701234567', numberA.toUpperCase());
+    const found = await registry.find('7701234560', numberA.toUpperCase());
     expect(found?.xml.equals(poa(numberA).xml)).toBe(true);
     expect(found?.signature.equals(poa(numberA).signature)).toBe(true);
-    expect(await registry.find('7709876543', numberA)).toBeUndefined();
+    expect(await registry.find('7709876545', numberA)).toBeUndefined();
     expect(await registry.get('org-b', numberA)).toBeUndefined();
     await expect(registry.register(poa(numberA, 'org-b'))).rejects.toMatchObject({ code: 'poa-exists', message: expect.stringMatching(/for another principal/) });
     expect((await registry.list('org-a')).map((p) => p.number)).toEqual([numberA]);

@@ -25,8 +25,8 @@ afterEach(async () => {
 });
 
 async function twoSubscribers(storage: SqlStorage) {
-  const a = await storage.addSubscriber({ id: 'sub-a', name: 'A', inn: '7701234567', kpp: '770101001', operatingMode: 'server', at });
-  const b = await storage.addSubscriber({ id: 'sub-b', name: 'B', inn: '7809876543', kpp: '780101001', operatingMode: 'manual', at });
+  const a = await storage.addSubscriber({ id: 'sub-a', name: 'A', inn: '7701234560', kpp: '770101001', operatingMode: 'server', at });
+  const b = await storage.addSubscriber({ id: 'sub-b', name: 'B', inn: '7809876549', kpp: '780101001', operatingMode: 'manual', at });
   return { a, b };
 }
 
@@ -64,8 +64,8 @@ describe.each(backends)('SqlStorage on $name', (backend) => {
 
   it('searches names case-insensitively in Cyrillic, INNs by prefix, and takes % and _ literally', async () => {
     const storage = await openStorage();
-    await storage.addSubscriber({ id: 's1', name: 'АО "Василёк"', inn: '7809876543', kpp: '780101001', operatingMode: 'server', at });
-    await storage.addSubscriber({ id: 's2', name: 'ООО "100% Ромашка"', inn: '7701234567', kpp: '770101001', operatingMode: 'server', at });
+    await storage.addSubscriber({ id: 's1', name: 'АО "Василёк"', inn: '7809876549', kpp: '780101001', operatingMode: 'server', at });
+    await storage.addSubscriber({ id: 's2', name: 'ООО "100% Ромашка"', inn: '7701234560', kpp: '770101001', operatingMode: 'server', at });
     const ids = async (q: string) => (await storage.searchSubscribers(q, 10)).map((s) => s.id);
     expect(await ids('ВАСИЛЁК')).toEqual(['s1']);
     expect(await ids('780987')).toEqual(['s1']);
@@ -291,7 +291,7 @@ describe.each(backends)('SqlStorage on $name', (backend) => {
        const storage = new SqlStorage(new Db(${JSON.stringify(location)}));
        for (let i = 0; i < ${perWriter}; i++) {
          await storage.saveContact({ inviterId: 'sub-a', inviteeId: 'sub-b', state: i % 2 ? 'connected' : 'invited', at: new Date().toISOString(),
-           events: (c) => ['sub-a', 'sub-b'].map((subscriberId) => ({ subscriberId, payload: { type: 'contact.changed', contact: { subscriber: { id: 'x', name: 'x', inn: '7701234567' }, state: 'connected', revision: c.revision, updatedAt: c.updatedAt } } })) });
+           events: (c) => ['sub-a', 'sub-b'].map((subscriberId) => ({ subscriberId, payload: { type: 'contact.changed', contact: { subscriber: { id: 'x', name: 'x', inn: '7701234560' }, state: 'connected', revision: c.revision, updatedAt: c.updatedAt } } })) });
          await new Promise((r) => setImmediate(r));
        }
        await storage.close();`,

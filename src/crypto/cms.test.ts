@@ -96,7 +96,7 @@ describe.skipIf(!part.ok)(`detached CMS (CAdES-BES) ${part.reason}`, () => {
     expect(result.valid).toBe(true);
     expect(result.algorithm).toBe(signatureAlgorithm);
     expect(result.signingTime).toEqual(signingTime);
-    expect(result.signer).toMatchObject({ commonName: 'Иванова Мария Петровна', surname: 'Иванова', organization: 'ООО "Ромашка"', orgInn: '7701234567', personInn: '770112345678', position: 'Делопроизводитель' });
+    expect(result.signer).toMatchObject({ commonName: 'Иванова Мария Петровна', surname: 'Иванова', organization: 'ООО "Ромашка"', orgInn: '7701234560', personInn: '770112345695', position: 'Делопроизводитель' });
   });
 
   function writeTemp(bytes: Buffer): string {
@@ -120,7 +120,7 @@ describe.skipIf(!part.ok)(`detached CMS (CAdES-BES) ${part.reason}`, () => {
     expect(result.problems).toEqual([]);
     expect(result.valid).toBe(true);
     expect(result.signer?.commonName).toBe('Петров Сергей Иванович');
-    expect(result.signer?.orgInn).toBe('7809876543');
+    expect(result.signer?.orgInn).toBe('7809876549');
   });
 
   it('reports a signature without its signer certificate as no-signer-certificate', async () => {

@@ -8,6 +8,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { FormatError } from './format-error';
+import { isOgrn } from './tax-numbers';
 import { types, validateElement, xsdPattern, type AttributeSpec, type ElementSpec, type SimpleType } from './schema';
 import { readXml, writeXml, type XmlElement } from './xml';
 import { MOSCOW_UTC_OFFSET_MINUTES } from './service-documents';
@@ -76,8 +77,8 @@ const snils: SimpleType = {
   // The XSD's two patterns (either may match), with its "\\-" written "-" for a Unicode RegExp.
   pattern: xsdPattern('[0-9]{3}-[0-9]{3}-[0-9]{3}-[0-9]{2}|[0-9]{3}-[0-9]{3}-[0-9]{3} [0-9]{2}'),
 };
-const ogrn = digits(13, 'an OGRN of 13 digits');
-const ogrnip = digits(15, 'an OGRNIP of 15 digits');
+const ogrn: SimpleType = { ...digits(13, 'an OGRN of 13 digits with matching check digit'), valid: isOgrn };
+const ogrnip: SimpleType = { ...digits(15, 'an OGRNIP of 15 digits with matching check digit'), valid: isOgrn };
 const taxOffice = digits(4, 'a tax office code of 4 digits');
 const region = digits(2, 'a region code of 2 digits');
 const personalDocumentCode = digits(2, 'an identity document code of 2 digits');

@@ -5,6 +5,7 @@
 // exact place of a fault.
 
 import { FormatError } from './format-error';
+import { isRussianInn } from './tax-numbers';
 import type { XmlElement } from './xml';
 
 export interface SimpleType {
@@ -58,8 +59,8 @@ export const types = {
     length: 8,
     pattern: xsdPattern('([0-1]{1}[0-9]{1}|2[0-3]{1})\\.([0-5]{1}[0-9]{1})\\.([0-5]{1}[0-9]{1})'),
   },
-  innOrganization: { describe: 'an organization INN of 10 digits', length: 10, pattern: xsdPattern('([0-9]{1}[1-9]{1}|[1-9]{1}[0-9]{1})[0-9]{8}') },
-  innPerson: { describe: 'a person INN of 12 digits', length: 12, pattern: xsdPattern('([0-9]{1}[1-9]{1}|[1-9]{1}[0-9]{1})[0-9]{10}') },
+  innOrganization: { describe: 'an organization INN of 10 digits with matching check digit', length: 10, pattern: xsdPattern('([0-9]{1}[1-9]{1}|[1-9]{1}[0-9]{1})[0-9]{8}'), valid: isRussianInn },
+  innPerson: { describe: 'a person INN of 12 digits with matching check digits', length: 12, pattern: xsdPattern('([0-9]{1}[1-9]{1}|[1-9]{1}[0-9]{1})[0-9]{10}'), valid: isRussianInn },
   kpp: { describe: 'a KPP of 9 characters', length: 9, pattern: xsdPattern('([0-9]{1}[1-9]{1}|[1-9]{1}[0-9]{1})([0-9]{2})([0-9A-Z]{2})([0-9]{3})') },
   country: { describe: 'an OKSM country code of 3 digits', length: 3, pattern: xsdPattern('[0-9]{3}') },
   participantId: { describe: 'an EDO participant id of 4–46 characters [A-Za-z0-9@.-]', minLength: 4, maxLength: 46, pattern: xsdPattern('[A-Za-z0-9@.-]{4,46}') },

@@ -35,19 +35,19 @@ function validateWithXsd(kind: ServiceDocumentKind, file: ServiceDocumentFile): 
 }
 
 const romashka: Participant = {
-  id: '2AL-7701234567-770101001',
-  organization: { name: 'ООО "Ромашка" & Co <Север>', inn: '7701234567', kpp: '770101001' },
+  id: '2AL-7701234560-770101001',
+  organization: { name: 'ООО "Ромашка" & Co <Север>', inn: '7701234560', kpp: '770101001' },
 };
 const vasilek: Participant = {
-  id: '2AL-7702345678-770201001',
-  organization: { name: 'АО «Василёк» — №1', inn: '7702345678', kpp: '770201001' },
+  id: '2AL-7702345672-770201001',
+  organization: { name: 'АО «Василёк» — №1', inn: '7702345672', kpp: '770201001' },
 };
 const entrepreneur: Participant = {
   id: '2AL-500100732259',
   person: { surname: 'Петров', name: 'Пётр', patronymic: 'Ильич', inn: '500100732259', entrepreneur: true },
 };
 const foreigner: Participant = { id: '2AL-FOREIGN-1', foreign: { status: 'organization', name: 'Acme GmbH', country: '276', taxCode: 'DE123456789' } };
-const hub: Operator = { name: 'ООО "Хаб ЭДО"', inn: '7703456789', id: '2AL' };
+const hub: Operator = { name: 'ООО "Хаб ЭДО"', inn: '7703456784', id: '2AL' };
 const ivanova: SignerOfDocument = { surname: 'Иванова', name: 'Мария', patronymic: 'Петровна', position: 'Делопроизводитель', authority: 'employee' };
 const signatures = [Buffer.from('30820a0b0c0d', 'hex'), Buffer.from('second signature, DER in real life')];
 const receivedAt = new Date('2026-11-22T07:08:09Z'); // 10.08.09 Moscow time
@@ -340,7 +340,7 @@ describe('malformed input gives a FormatError naming the problem', () => {
     ['elements out of order', () => edit(file, (t) => t.replace(/(<УчастЭДО[\s\S]*?<\/УчастЭДО>)(\s*)(<СвИзвПолуч[\s\S]*?<\/СвИзвПолуч>)/, '$3$2$1')), /УчастЭДО is missing in Документ \(found СвИзвПолуч/, 'Файл/Документ/УчастЭДО'],
     ['an unexpected element', () => edit(file, (t) => t.replace('</Документ>', '<Лишний/></Документ>')), /unexpected element Лишний/, 'Файл/Документ/Лишний'],
     ['an unknown attribute', () => edit(file, (t) => t.replace('КНД="1115110"', 'КНД="1115110" Цвет="синий"')), /no attribute Цвет/, 'Файл/Документ/@Цвет'],
-    ['a bad INN', () => edit(file, (t) => t.replace('ИННЮЛ="7701234567"', 'ИННЮЛ="77012345"')), /ИННЮЛ "77012345" is not an organization INN/, 'Файл/Документ/ОтпрДок/ЮЛ/@ИННЮЛ'],
+    ['a bad INN', () => edit(file, (t) => t.replace('ИННЮЛ="7701234560"', 'ИННЮЛ="77012345"')), /ИННЮЛ "77012345" is not an organization INN/, 'Файл/Документ/ОтпрДок/ЮЛ/@ИННЮЛ'],
     ['a signature that is not base64', () => edit(file, (t) => t.replace(/<ЭППолФайл>[^<]*<\/ЭППолФайл>/, '<ЭППолФайл>не base64!</ЭППолФайл>')), /signature 1 is not base64/, 'Файл/Документ/СвИзвПолуч/СведПолФайл/ЭППолФайл'],
     ['СтатПодп 2 without the power of attorney', () => edit(file, (t) => t.replace('СтатПодп="1"', 'СтатПодп="2"')), /СтатПодп 2 requires СвДоверЭл/, 'Файл/Документ/Подписант/СвДоверЭл'],
     ['a DOCTYPE', () => edit(file, (t) => t.replace('?>\n', '?>\n<!DOCTYPE Файл [<!ENTITY x "y">]>\n')), /DOCTYPE/, 'xml'],
@@ -371,7 +371,7 @@ describe('malformed input gives a FormatError naming the problem', () => {
 describe('builders refuse what the format cannot carry', () => {
   const base = { receiver: romashka, receivedAt, receivedFile: { name: 'a', signatures }, signer: ivanova, now };
   it.each([
-    ['an organization without KPP', () => buildReceiptNotice({ ...base, sender: { id: 'ABCD', organization: { name: 'ООО', inn: '7701234567' } } }), 'sender.organization.kpp'],
+    ['an organization without KPP', () => buildReceiptNotice({ ...base, sender: { id: 'ABCD', organization: { name: 'ООО', inn: '7701234560' } } }), 'sender.organization.kpp'],
     ['a person without INN', () => buildReceiptNotice({ ...base, sender: { id: 'ABCD', person: { surname: 'А', name: 'Б' } } }), 'sender.person.inn'],
     ['a participant that is nobody', () => buildReceiptNotice({ ...base, sender: { id: 'ABCD' } }), 'sender'],
     ['a participant id with bad characters', () => buildReceiptNotice({ ...base, sender: { ...vasilek, id: 'Ид_1' } }), 'Файл/Документ/УчастЭДО/@ИдУчастЭДО'],

@@ -1,5 +1,6 @@
 // Building blocks of the exchange protocol (docs/architecture.md §3) shared by the hub and its client.
 import { z } from 'zod';
+import { isKazakhBin, isRussianInn } from '../formats/tax-numbers';
 
 /** Lower-case hex SHA-256: the name of a blob. */
 export const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in lower-case hex (64 characters)');
@@ -15,9 +16,20 @@ export const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an identifier (lett
 
 export const Timestamp = z.iso.datetime({ offset: true });
 
-/** INN of an organization (10 digits), of a person (12 digits), or a Kazakh BIN (12 digits). */
+/**
+ * INN of an organization (10 digits), of a person (12 digits), or a Kazakh BIN (12 digits), as the
+ * protocol carries it. Its check digits are checked where a number is typed in (`EnteredInn`), so
+ * records made before that check stay readable.
+ */
 export const Inn = z.string().regex(/^(\d{10}|\d{12})$/, 'an INN or BIN: 10 or 12 digits');
-export const Kpp = z.string().regex(/^\d{9}$/, 'a KPP: 9 digits');
+export const EnteredInn = Inn.refine(
+  (v) => isRussianInn(v) || isKazakhBin(v),
+  'an INN or BIN whose check digits do not match (a mistyped digit?)',
+);
+/** KPP as the FNS schemas define it: not starting with 00, positions 5–6 digits or capital Latin letters. */
+export const Kpp = z
+  .string()
+  .regex(/^([0-9][1-9]|[1-9][0-9])[0-9]{2}[0-9A-Z]{2}[0-9]{3}$/, 'a KPP: 9 characters, NNNNXXNNN (X a digit or A–Z)');
 
 /**
  * Feed cursor: everything with a revision/sequence greater than `after` comes next. Integers,

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { demoDocument } from './demo-documents';
 
 const parties = {
-  from: { name: 'АО "Демо-контрагент" & сыновья <1>', inn: '7809876543', kpp: '780901001' },
-  to: { name: 'ООО "Ромашка (песочница)"', inn: '7701234567' },
+  from: { name: 'АО "Демо-контрагент" & сыновья <1>', inn: '7809876549', kpp: '780901001' },
+  to: { name: 'ООО "Ромашка (песочница)"', inn: '7701234560' },
 };
 const at = new Date(2026, 10, 22, 10, 30);
 
@@ -21,7 +21,7 @@ describe('the demo documents', () => {
   it('make a well-formed invoice whatever the names hold, with totals that add up', () => {
     const xml = demoDocument(4, parties, at).content.toString('utf8');
     expect(XMLValidator.validate(xml)).toBe(true);
-    expect(xml).toContain('<Поставщик ИНН="7809876543" КПП="780901001">АО "Демо-контрагент" &amp; сыновья &lt;1&gt;</Поставщик>');
+    expect(xml).toContain('<Поставщик ИНН="7809876549" КПП="780901001">АО "Демо-контрагент" &amp; сыновья &lt;1&gt;</Поставщик>');
     const sums = [...xml.matchAll(/ Сумма="(\d+\.\d\d)"\/>/g)].map((m) => Math.round(Number(m[1]) * 100));
     const total = Math.round(Number(/<Итого Сумма="(\d+\.\d\d)"/.exec(xml)![1]) * 100);
     expect(sums.reduce((a, b) => a + b, 0)).toBe(total);

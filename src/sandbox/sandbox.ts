@@ -26,8 +26,8 @@ export const demoClerk: DemoPerson = {
   givenNames: 'Мария Петровна',
   position: 'Делопроизводитель',
   organization: 'ООО "Ромашка (песочница)"',
-  orgInn: '7701234567',
-  personInn: '770112345678',
+  orgInn: '7701234560',
+  personInn: '770112345695',
   city: 'Москва',
 };
 
@@ -36,8 +36,8 @@ export const demoCounterparty: DemoPerson = {
   givenNames: 'Сергей Иванович',
   position: 'Генеральный директор',
   organization: 'АО "Демо-контрагент"',
-  orgInn: '7809876543',
-  personInn: '780198765432',
+  orgInn: '7809876549',
+  personInn: '780198765455',
   city: 'Санкт-Петербург',
 };
 

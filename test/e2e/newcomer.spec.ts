@@ -134,7 +134,7 @@ test.describe('npm start without the Electron binary: the app in the browser', (
     await page.getByRole('button', { name: 'Добавить документы' }).click();
     await page.getByTestId('outbox-files').setInputFiles({ name: 'akt.txt', mimeType: 'text/plain', buffer: Buffer.from('Акт сверки за декабрь\n') });
     await dialog().getByLabel('Название документа').fill('Акт сверки за декабрь');
-    await dialog().getByLabel('Получатель').selectOption({ label: 'АО "Демо-контрагент" · 7809876543' });
+    await dialog().getByLabel('Получатель').selectOption({ label: 'АО "Демо-контрагент" · 7809876549' });
     await dialog().getByRole('button', { name: 'Подписать и отправить сейчас' }).click();
     const row = page.getByRole('row').filter({ hasText: 'Акт сверки за декабрь' });
     await expect(row).toContainText(/Отправлен|Доставлен/, { timeout: 90_000 });

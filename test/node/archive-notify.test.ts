@@ -79,7 +79,7 @@ describe('archive notices: e-mail through SMTP and signed webhooks, from the rea
     receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/edo-events`;
 
     hub = await startHub({ args: ['--smtp-host', '127.0.0.1', '--smtp-port', String(smtp.port), '--smtp-from', 'archive@hub.test'] });
-    const { org } = await registerOrganization(hub, { name: 'ООО "Ромашка"', inn: '7701234567', kpp: '770101001' });
+    const { org } = await registerOrganization(hub, { name: 'ООО "Ромашка"', inn: '7701234560', kpp: '770101001' });
     orgId = org.id;
     // The first user of the organization administers its settings: here a service user with a password.
     adminId = (await hub.admin(['user', 'add', '--org', org.id, '--login', 'romashka-admin'], { stdin: 'admin-password' })).id;
@@ -149,7 +149,7 @@ describe('archive notices: e-mail through SMTP and signed webhooks, from the rea
         const signer = await session.signer(pki.tokens[0]!.keys[0]!.id.toString('hex'));
         const clerk = (await loginWithSigner(hub.url, signer)).api;
         // The recipient: another organization whose service user accepts the invitation.
-        const { org: other } = await registerOrganization(hub, { name: 'АО "Василёк"', inn: '7809876543', kpp: '780101001' });
+        const { org: other } = await registerOrganization(hub, { name: 'АО "Василёк"', inn: '7809876549', kpp: '780101001' });
         await hub.admin(['user', 'add', '--org', other.id, '--login', 'vasilek-agent'], { stdin: 'agent-password' });
         const otherApi = new HubApi(hub.url, (await new HubApi(hub.url).call('POST', '/v1/auth/password', { json: { login: 'vasilek-agent', password: 'agent-password' } })).json.accessToken);
         expect((await clerk.call('POST', '/v1/contacts', { json: { subscriberId: other.id } })).status).toBe(200);

@@ -110,7 +110,7 @@ describe.skipIf(!part.ok)(`information systems at the hub ${part.reason}`, () =>
     expect(second.code).toBe(1);
     expect(second.stderr).toContain(`served by a running hub (pid ${hub.pid})`);
     expect(readFileSync(join(hub.dataDir, 'serve.lock'), 'utf8').trim()).toBe(String(hub.pid));
-    expect((await hub.admin<{ name: string }>(['org', 'add', '--name', 'ООО "Третья"', '--inn', '7703333333', '--kpp', '770301001'])).name).toBe('ООО "Третья"');
+    expect((await hub.admin<{ name: string }>(['org', 'add', '--name', 'ООО "Третья"', '--inn', '7703333334', '--kpp', '770301001'])).name).toBe('ООО "Третья"');
 
     // A hub that died without releasing its lock (SIGKILL) leaves a stale one: the next serve takes it.
     const dir = mkdtempSync(join(tmpdir(), 'edo-hub-lock-'));

@@ -29,30 +29,30 @@ const hsm = softhsm();
 const xmllint = systemPart('xmllint', spawnSync('xmllint', ['--version']).status === 0, 'install libxml2-utils');
 const schema = join(__dirname, '../../src/formats/xsd', POA_SCHEMA_FILE);
 
-const organization = { name: 'ООО "Ромашка"', inn: '7701234567', kpp: '770101001' };
+const organization = { name: 'ООО "Ромашка"', inn: '7701234560', kpp: '770101001' };
 const director: TestPerson = {
   surname: 'Петров',
   givenNames: 'Пётр Ильич',
   position: 'Генеральный директор',
   organization: organization.name,
   orgInn: organization.inn,
-  personInn: '770100000011',
-  ogrn: '1027700000011',
+  personInn: '770100000142',
+  ogrn: '1027700000019',
 };
 /** A colleague whose certificate names the organization, but who is not the director of the МЧД. */
-const deputy: TestPerson = { ...director, surname: 'Сидоров', givenNames: 'Сидор Сидорович', position: 'Заместитель', personInn: '770100000033' };
-const employee: PersonalCertificatePerson = { surname: 'Иванова', givenNames: 'Мария Петровна', personInn: '770200000022', snils: '12345678901' };
-const colleague: PersonalCertificatePerson = { surname: 'Смирнова', givenNames: 'Анна Ивановна', personInn: '770200000055', snils: '11122233344' };
+const deputy: TestPerson = { ...director, surname: 'Сидоров', givenNames: 'Сидор Сидорович', position: 'Заместитель', personInn: '770100000216' };
+const employee: PersonalCertificatePerson = { surname: 'Иванова', givenNames: 'Мария Петровна', personInn: '770200000065', snils: '12345678901' };
+const colleague: PersonalCertificatePerson = { surname: 'Смирнова', givenNames: 'Анна Ивановна', personInn: '770200000202', snils: '11122233344' };
 const counterparty: TestPerson = {
   surname: 'Орлов',
   givenNames: 'Олег Петрович',
   position: 'Директор',
   organization: 'ООО "Василёк"',
-  orgInn: '7809876543',
-  personInn: '780100000011',
-  ogrn: '1027800000011',
+  orgInn: '7809876549',
+  personInn: '780100000090',
+  ogrn: '1027800000018',
 };
-const stranger: PersonalCertificatePerson = { surname: 'Кузнецов', givenNames: 'Олег Олегович', personInn: '770200000044', snils: '10987654321' };
+const stranger: PersonalCertificatePerson = { surname: 'Кузнецов', givenNames: 'Олег Олегович', personInn: '770200000139', snils: '10987654321' };
 
 const b64 = (b: Buffer) => b.toString('base64');
 
@@ -169,13 +169,13 @@ describe.skipIf(!hsm.ok || !xmllint.ok)(`the hub's registry of powers of attorne
       ['format', { ...good, xml: Buffer.from(good.xml.toString('utf8').replace(/ НомДовер="[^"]+"/, '')) }, 'poa-format-invalid', /НомДовер/],
       ['file name', { ...good, fileName: 'ON_EMCHD_20990101_x.xml' }, 'poa-format-invalid', /does not match ИдФайл/],
       ['principal INN', await (async () => {
-        const other = build({ issuedOn: '2026-01-01', validUntil: '2099-12-31', inn: '7709876543' });
+        const other = build({ issuedOn: '2026-01-01', validUntil: '2099-12-31', inn: '7709876545' });
         return { ...other, signature: await signDetached(other.xml, signers.director) };
-      })(), 'poa-principal-mismatch', /principal's INN is 7709876543, not ООО "Ромашка"'s 7701234567/],
+      })(), 'poa-principal-mismatch', /principal's INN is 7709876545, not ООО "Ромашка"'s 7701234560/],
       ['principal OGRN', await (async () => {
-        const other = build({ issuedOn: '2026-01-01', validUntil: '2099-12-31', ogrn: '1027700000099' });
+        const other = build({ issuedOn: '2026-01-01', validUntil: '2099-12-31', ogrn: '1027700000096' });
         return { ...other, signature: await signDetached(other.xml, signers.director) };
-      })(), 'poa-principal-mismatch', /OGRN is 1027700000099, the director's certificate names 1027700000011/],
+      })(), 'poa-principal-mismatch', /OGRN is 1027700000096, the director's certificate names 1027700000019/],
       ['signature over other bytes', { ...good, signature: await signDetached(Buffer.from('other bytes'), signers.director) }, 'poa-signature-invalid', /is not valid/],
       ['signed by a personal certificate', { ...good, signature: await signDetached(good.xml, signers.employee) }, 'poa-signer-not-director', /personal certificate/],
       ['signed by another person of the organization', { ...good, signature: await signDetached(good.xml, signers.deputy) }, 'poa-signer-not-director', /Сидоров Сидор Сидорович signed .* names Петров Пётр Ильич/],
@@ -183,7 +183,7 @@ describe.skipIf(!hsm.ok || !xmllint.ok)(`the hub's registry of powers of attorne
         const old = build({ issuedOn: '2024-01-01', validUntil: '2024-12-31' });
         return { ...old, signature: await signDetached(old.xml, signers.director) };
       })(), 'poa-dates-invalid', /after its term ended \(СрокДейст 2024-12-31\)/],
-      ['representative not a user', await issue(signers.stranger), 'poa-representative-unknown', /Кузнецов Олег Олегович \(INN 770200000044, SNILS 109-876-543 21\), who holds no certificate of a user/],
+      ['representative not a user', await issue(signers.stranger), 'poa-representative-unknown', /Кузнецов Олег Олегович \(INN 770200000139, SNILS 109-876-543 21\), who holds no certificate of a user/],
     ];
     for (const [what, file, code, message] of cases) {
       const answer = await register(apiDirector, file);
@@ -318,14 +318,14 @@ describe.skipIf(!hsm.ok || !xmllint.ok)(`the hub's registry of powers of attorne
 
       const before = await received();
       const cases: [string, { number: string; principalInn: string } | undefined, string, RegExp][] = [
-        ['without an МЧД', undefined, 'poa-required', /signs with a personal certificate, which does not name ООО "Ромашка" \(no INNLE 7701234567\)/],
+        ['without an МЧД', undefined, 'poa-required', /signs with a personal certificate, which does not name ООО "Ромашка" \(no INNLE 7701234560\)/],
         ['expired', ref(expired), 'poa-not-in-force', /not in force on \d{4}-\d{2}-\d{2}: its term \(2024-01-01 to 2024-12-31\) is over/],
         ['revoked', ref(revoked), 'poa-revoked', /was revoked on .* \(отозвана\)/],
         ["another person's", ref(colleagues), 'poa-other-person', /issued to Смирнова Анна Ивановна .* not to Иванова Мария Петровна/],
         ['without the power', ref(powerless), 'poa-power-missing', /does not grant send-document: .* requires BBDOCS_DOCS_DCSALL_SRCDOC_SOURCEDOCSGENERAL.*; it grants BBDOCS_CNTRCT_SRVC_SRVCWRK_CNTRCTSRVC15/],
         ['with powers only in text', ref(textOnly), 'poa-power-missing', /only in free text, which is never enough/],
         ['not signed by the director (never registered)', ref(selfSigned.number), 'poa-unknown', /No МЧД .* is registered at the hub/],
-        ["another principal's", { number: poaNumber, principalInn: '7709876543' }, 'poa-unknown', /principal INN 7709876543/],
+        ["another principal's", { number: poaNumber, principalInn: '7709876545' }, 'poa-unknown', /principal INN 7709876545/],
       ];
       for (const [what, reference, code, message] of cases) {
         const answer = await send(apiEmployee, signers.employee, reference);

@@ -31,8 +31,8 @@ const sidorova: TestPerson = {
   givenNames: 'Анна Викторовна',
   position: 'Бухгалтер',
   organization: 'ООО "Третий лишний"',
-  orgInn: '7703333333',
-  personInn: '770333333333',
+  orgInn: '7703333334',
+  personInn: '770333333306',
 };
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -217,7 +217,7 @@ describe.skipIf(!part.ok).each(backends)(`the exchange hub on $name refuses, and
     });
 
     it('refuses a valid certificate of the trusted CA that is registered to nobody', async () => {
-      const stranger = await pki.issue(pki.tokens[0]!.keys[0]!.publicKey, { ...samplePeople.ivanova, surname: 'Незнакомова', personInn: '770100000001' });
+      const stranger = await pki.issue(pki.tokens[0]!.keys[0]!.publicKey, { ...samplePeople.ivanova, surname: 'Незнакомова', personInn: '770100000079' });
       const before = await stored();
       const login = await loginWithSigner(hub.url, presenting(Buffer.from(stranger.rawData), signerA)).catch((e: Error) => e);
       expect(String(login)).toMatch(/401.*certificate-unknown.*Незнакомова/);
@@ -570,8 +570,8 @@ describe.skipIf(!part.ok)(`a hub with small limits ${part.reason}`, () => {
 
   beforeAll(async () => {
     hub = await startHub({ args: ['--max-blob-size', '1024', '--token-ttl', '1'] });
-    await hub.admin(['org', 'add', '--name', 'ООО "Малый"', '--inn', '7701111111', '--kpp', '770101001']);
-    await hub.admin(['user', 'add', '--org', '7701111111', '--login', 'small-agent'], { stdin: 'small secret' });
+    await hub.admin(['org', 'add', '--name', 'ООО "Малый"', '--inn', '7701111110', '--kpp', '770101001']);
+    await hub.admin(['user', 'add', '--org', '7701111110', '--login', 'small-agent'], { stdin: 'small secret' });
     const login = await new HubApi(hub.url).call('POST', '/v1/auth/password', { json: { login: 'small-agent', password: 'small secret' } });
     expect(login.status).toBe(200);
     api = new HubApi(hub.url, login.json.accessToken);

@@ -22,11 +22,11 @@ const director = {
   givenNames: 'Пётр Ильич',
   position: 'Генеральный директор',
   organization: 'ООО "Ромашка"',
-  orgInn: '7701234567',
-  personInn: '770100000011',
-  ogrn: '1027700000011',
+  orgInn: '7701234560',
+  personInn: '770100000142',
+  ogrn: '1027700000019',
 };
-const employee = { surname: 'Иванова', givenNames: 'Мария Петровна', personInn: '770200000022', snils: '12345678901' };
+const employee = { surname: 'Иванова', givenNames: 'Мария Петровна', personInn: '770200000065', snils: '12345678901' };
 
 describe.skipIf(!hsm.ok || !xmllint.ok)(`edo-clerk poa create ${hsm.reason ?? ''}${xmllint.reason}`, () => {
   let pki: TestPki;
@@ -83,9 +83,9 @@ describe.skipIf(!hsm.ok || !xmllint.ok)(`edo-clerk poa create ${hsm.reason ?? ''
     expect(poa.statusService).toBe(`${hub.url}/v1/powers-of-attorney/${result.number}`);
     expect(poa.principals[0]).toEqual({
       type: 'organization',
-      organization: { name: 'ООО "Ромашка"', inn: '7701234567', kpp: '770101001', ogrn: '1027700000011' },
+      organization: { name: 'ООО "Ромашка"', inn: '7701234560', kpp: '770101001', ogrn: '1027700000019' },
       persons: [
-        { surname: 'Петров', name: 'Пётр', patronymic: 'Ильич', inn: '770100000011', position: 'Генеральный директор' },
+        { surname: 'Петров', name: 'Пётр', patronymic: 'Ильич', inn: '770100000142', position: 'Генеральный директор' },
       ],
     });
     expect(poa.representatives).toEqual([
@@ -95,7 +95,7 @@ describe.skipIf(!hsm.ok || !xmllint.ok)(`edo-clerk poa create ${hsm.reason ?? ''
           surname: 'Иванова',
           name: 'Мария',
           patronymic: 'Петровна',
-          inn: '770200000022',
+          inn: '770200000065',
           snils: '123-456-789 01',
         },
       },

@@ -64,7 +64,7 @@ describe.skipIf(!hsm.ok)(`exchange between two organizations through the hub ${h
     b = (await registerTokenOrganization(hub, pki.tokens[1]!, { kpp: '780901001' })).org;
 
     // The third organization's agent signs with a software key (PEM) issued by the same CA.
-    const agentPerson = { ...samplePeople.petrov, surname: 'Сидорова', givenNames: 'Анна Павловна', position: 'Оператор обмена', organization: 'ПАО "Лютик"', orgInn: '5401234567', personInn: '540112345678' };
+    const agentPerson = { ...samplePeople.petrov, surname: 'Сидорова', givenNames: 'Анна Павловна', position: 'Оператор обмена', organization: 'ПАО "Лютик"', orgInn: '5401234566', personInn: '540112345605' };
     const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const certificate = await pki.issue(keys.publicKey, agentPerson);
     writeFileSync(join(dir, 'agent-key.pem'), keys.privateKey.export({ type: 'pkcs8', format: 'pem' }));

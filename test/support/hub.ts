@@ -3,7 +3,7 @@
 //
 //   const hub = await startHub();                  // or startHub({ dataDir, args: ['--max-blob-size', '1024'] })
 //   await hub.admin(['trust', 'add', pki.caCertificateFile]);
-//   const org = await hub.admin(['org', 'add', '--name', 'ООО "Ромашка"', '--inn', '7701234567', '--kpp', '770101001']);
+//   const org = await hub.admin(['org', 'add', '--name', 'ООО "Ромашка"', '--inn', '7701234560', '--kpp', '770101001']);
 //   await hub.admin(['user', 'add', '--org', org.id, '--cert', certFile]);
 //   await hub.admin(['user', 'add', '--org', org.id, '--login', 'agent'], { stdin: 'secret' });
 //   fetch(`${hub.url}/v1/health`);

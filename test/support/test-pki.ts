@@ -109,8 +109,8 @@ export const samplePeople = {
     givenNames: 'Мария Петровна',
     position: 'Делопроизводитель',
     organization: 'ООО "Ромашка"',
-    orgInn: '7701234567',
-    personInn: '770112345678',
+    orgInn: '7701234560',
+    personInn: '770112345695',
     city: 'Москва',
   },
   petrov: {
@@ -118,8 +118,8 @@ export const samplePeople = {
     givenNames: 'Сергей Иванович',
     position: 'Генеральный директор',
     organization: 'АО "Василёк"',
-    orgInn: '7809876543',
-    personInn: '780198765432',
+    orgInn: '7809876549',
+    personInn: '780198765455',
     city: 'Санкт-Петербург',
   },
 } satisfies Record<string, TestPerson>;

@@ -20,12 +20,12 @@ import { SessionStep } from '../../../src/ipc/contract';
 import type { ClerkServices, SessionReport } from '../../../main/services';
 import { MemoryArchive } from './memory-archive';
 
-export const ourOrg: Subscriber = { id: 'sub-romashka', name: 'ООО "Ромашка"', inn: '7701234567', kpp: '770101001' };
+export const ourOrg: Subscriber = { id: 'sub-romashka', name: 'ООО "Ромашка"', inn: '7701234560', kpp: '770101001' };
 export const counterparties: Subscriber[] = [
-  { id: 'sub-vasilek', name: 'АО "Василёк"', inn: '7802345678', kpp: '780201001' },
-  { id: 'sub-landysh', name: 'ООО "Ландыш"', inn: '5403456789' },
+  { id: 'sub-vasilek', name: 'АО "Василёк"', inn: '7802345676', kpp: '780201001' },
+  { id: 'sub-landysh', name: 'ООО "Ландыш"', inn: '5403456780' },
   { id: 'sub-kolokolchik', name: 'ПАО "Колокольчик"', inn: '6604567890' },
-  { id: 'sub-oduvanchik', name: 'ИП Одуванчиков А. А.', inn: '500512345678' },
+  { id: 'sub-oduvanchik', name: 'ИП Одуванчиков А. А.', inn: '500512345604' },
 ];
 
 const titles = ['Счёт-фактура', 'Акт сверки', 'Договор поставки', 'Товарная накладная', 'Письмо', 'Дополнительное соглашение', 'Акт выполненных работ'];
@@ -296,7 +296,7 @@ export class MemoryClerk {
       contacts: {
         list: async () => [...this.contacts],
         invite: async (subscriberId) => {
-          const subscriber = [...counterparties, { id: 'sub-romashka-2', name: 'ООО "Ромашка-2"', inn: '7709876543' }].find((s) => s.id === subscriberId);
+          const subscriber = [...counterparties, { id: 'sub-romashka-2', name: 'ООО "Ромашка-2"', inn: '7709876545' }].find((s) => s.id === subscriberId);
           if (!subscriber) throw new Error(`No subscriber ${subscriberId}`);
           const contact: Contact = { id: subscriber.id, subscriber, state: 'invited-by-me', since: new Date().toISOString() };
           this.contacts.push(contact);
@@ -306,7 +306,7 @@ export class MemoryClerk {
         reject: async (contactId) => this.setContact(contactId, 'rejected'),
         searchSubscribers: async (query) => {
           const q = query.toLocaleLowerCase('ru');
-          return [...counterparties, ourOrg, { id: 'sub-romashka-2', name: 'ООО "Ромашка-2"', inn: '7709876543' }].filter((s) => `${s.name} ${s.inn}`.toLocaleLowerCase('ru').includes(q));
+          return [...counterparties, ourOrg, { id: 'sub-romashka-2', name: 'ООО "Ромашка-2"', inn: '7709876545' }].filter((s) => `${s.name} ${s.inn}`.toLocaleLowerCase('ru').includes(q));
         },
       },
       sessions: {
