@@ -1,8 +1,9 @@
 // Signed tree heads: the operator's signed statement "the archive has N entries and this root".
 // Clients verify the signature against the operator certificate they were configured with,
 // never against a certificate the hub sends along with the head.
-import { X509Certificate, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
+import { algorithmTitle, certificateKey, verifyWithKey } from '../crypto/algorithms';
+import { readCertificates } from '../crypto/certificates';
 import type { Signer } from '../crypto/signer';
 import { HASH_SIZE } from './merkle';
 import { ArchiveVerificationError } from './errors';
@@ -15,13 +16,13 @@ export interface TreeHead {
 }
 
 export interface SignedTreeHead extends TreeHead {
-  /** PKCS#1 v1.5 for RSA, DER SEQUENCE { r, s } for ECDSA: what a Signer returns. */
+  /** What the operator's Signer returns: PKCS#1 v1.5 for RSA, DER SEQUENCE { r, s } for ECDSA, s‖r for GOST. */
   signature: Buffer;
 }
 
 /**
  * What signs tree heads: the operator key (the hub's operator Signer fits). `sign` hashes
- * `data` itself with the key's hash (SHA-256, SHA-384 for P-384).
+ * `data` itself with the key's hash (SHA-256, SHA-384 for P-384, Streebog for GOST).
  */
 export type TreeHeadSigner = Pick<Signer, 'certificate' | 'sign'>;
 
@@ -40,27 +41,18 @@ export async function signTreeHead(head: TreeHead, signer: TreeHeadSigner): Prom
   return { ...head, signature: await signer.sign(treeHeadSignedData(head)) };
 }
 
-/** The hash a key signs with, as src/token's algorithms pair them. */
-function hashFor(key: KeyObject): string {
-  const type = key.asymmetricKeyType;
-  if (type === 'rsa') return 'sha256';
-  if (type === 'ec') {
-    const curve = key.asymmetricKeyDetails?.namedCurve;
-    if (curve === 'prime256v1') return 'sha256';
-    if (curve === 'secp384r1') return 'sha384';
-    throw new Error(`operator certificate has an EC key on curve ${curve ?? 'unknown'}; P-256 and P-384 are supported`);
-  }
-  throw new Error(`operator certificate has a ${type ?? 'unknown'} key; RSA and ECDSA are supported`);
-}
-
-/** Throws ArchiveVerificationError('bad-signature') unless the operator key signed this head. */
+/**
+ * Throws ArchiveVerificationError('bad-signature') unless the operator key signed this head;
+ * the algorithm table decides the hash and the check, as for every other signature.
+ */
 export function verifyTreeHead(head: SignedTreeHead, operatorCertificate: Buffer | string): void {
-  const key = new X509Certificate(operatorCertificate).publicKey;
-  const ok = verifySignature(hashFor(key), treeHeadSignedData(head), { key, dsaEncoding: 'der' }, head.signature);
-  if (!ok) {
+  const [der] = readCertificates(Buffer.from(operatorCertificate));
+  if (!der) throw new Error('the operator certificate holds no certificate');
+  const { key, spec } = certificateKey(der, 'the operator certificate');
+  if (!verifyWithKey(spec, key, treeHeadSignedData(head), head.signature)) {
     throw new ArchiveVerificationError(
       'bad-signature',
-      `tree head of ${head.treeSize} entries (root ${head.rootHash.toString('hex')}) is not signed by the operator certificate`,
+      `tree head of ${head.treeSize} entries (root ${head.rootHash.toString('hex')}) is not signed by the operator certificate (${algorithmTitle(spec.name, 'en')})`,
     );
   }
 }

@@ -1,9 +1,9 @@
 // The signature algorithm table: which key, hash and OIDs make each algorithm, for signing,
 // verifying and naming. RSA and ECDSA are node:crypto's; GOST R 34.10-2012 is ours (gost3410.ts).
-import { createPublicKey, type KeyObject } from 'node:crypto';
-import type { DigestAlgorithm } from './digest';
-import { gostOids, gostPublicKeyFromSpki, kazakhGostArc } from './gost-keys';
-import type { GostPublicKey } from './gost3410';
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { createDigest, type DigestAlgorithm } from './digest';
+import { gostOids, gostPublicKeyFromSpki, kazakhGostArc, spkiOfCertificate } from './gost-keys';
+import { gostVerify, type GostPublicKey } from './gost3410';
 import type { SignatureAlgorithm } from './signer';
 
 /** A signer's public key: node:crypto's for RSA and ECDSA, ours for GOST. */
@@ -139,6 +139,29 @@ export function publicKeyFromSpki(spki: Buffer): PublicKey {
 export function algorithmForKey(key: PublicKey | Buffer): AlgorithmSpec | undefined {
   const publicKey = Buffer.isBuffer(key) ? publicKeyFromSpki(key) : key;
   return algorithms.find((spec) => keyMatches(spec, publicKey));
+}
+
+/** The public key of a certificate (DER) and the algorithm it signs with; throws naming an unsupported key. */
+export function certificateKey(certificate: Buffer, what: string): { key: PublicKey; spec: AlgorithmSpec } {
+  const key = publicKeyFromSpki(spkiOfCertificate(certificate));
+  const spec = algorithmForKey(key);
+  if (!spec) throw new Error(`${what} has an unsupported key: ${describeKey(key)}`);
+  return { key, spec };
+}
+
+/**
+ * Whether `signature` (as a Signer returns it: PKCS#1, DER SEQUENCE { r, s }, GOST s‖r) is
+ * `key`'s over `data`, hashed with the algorithm's hash. Unreadable signatures are false.
+ */
+export function verifyWithKey(spec: AlgorithmSpec, key: PublicKey, data: Buffer, signature: Buffer): boolean {
+  try {
+    if (!isGostKey(key)) return verify(spec.hash, data, key, signature);
+    const digest = createDigest(spec.hash);
+    digest.update(data);
+    return gostVerify(key, digest.digest(), signature);
+  } catch {
+    return false;
+  }
 }
 
 /** The algorithm a received SignerInfo uses, from the signer's key, its digest and signature OIDs. */

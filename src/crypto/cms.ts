@@ -2,7 +2,7 @@
 // a service document or an authentication nonce is signed with, and how a received signature
 // is checked. Built by hand with DER helpers so that the bytes signed are exactly the bytes
 // sent; read straight from the DER (signed-data.ts); verified with node:crypto.
-import { createHash, verify as verifySignature, type X509Certificate } from 'node:crypto';
+import { createHash, type X509Certificate } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier, Time } from '@peculiar/asn1-x509';
 import {
@@ -10,9 +10,9 @@ import {
   algorithmForSignerInfo,
   algorithmSpec,
   describeKey,
-  isGostKey,
   isKazakhGostOid,
   oids,
+  verifyWithKey,
   type AlgorithmSpec,
   type PublicKey,
 } from './algorithms';
@@ -20,7 +20,6 @@ import { chainOf, describeCertificate, issuerAndSerial, knownCertificate, type C
 import { objectIdentifier, octetString, readChildren, readElement, sequence, setOf, tlv } from './der';
 import { createDigest, digestContent, type ContentSource, type DigestAlgorithm } from './digest';
 import { keyAlgorithmOid, spkiOfCertificate } from './gost-keys';
-import { gostVerify } from './gost3410';
 import { attributeValue, Malformed, readSignedData, type ReceivedSignature, type ReceivedSignerInfo } from './signed-data';
 import type { SignatureAlgorithm, Signer } from './signer';
 import type { SignatureProblem } from '../vocabulary';
@@ -220,15 +219,6 @@ function kazakhAlgorithm(signerInfo: ReceivedSignerInfo, certificate: KnownCerti
   return oid ? `GOST 34.10-2015 of Kazakhstan (NCA RK, ${oid})` : undefined;
 }
 
-function checkSignature(spec: AlgorithmSpec, key: PublicKey, data: Buffer, signature: Buffer): boolean {
-  try {
-    if (isGostKey(key)) return gostVerify(key, hashOf(spec.hash, data), signature);
-    return verifySignature(spec.hash, data, key, signature);
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Checks a detached CMS signature over `content`: the message digest, the signature, the
  * chain to `trustedRoots`, and the certificates' validity at the signing time. Never throws
@@ -322,7 +312,7 @@ async function checkSignedData(
   if (!digest.equals(messageDigest)) {
     problems.push({ code: 'digest-mismatch', message: `The content does not match the signature: its ${spec.hash} digest differs from the signed one` });
   }
-  if (!checkSignature(spec, publicKey, signedAttributes, signerInfo.signature)) {
+  if (!verifyWithKey(spec, publicKey, signedAttributes, signerInfo.signature)) {
     problems.push({ code: 'bad-signature', message: `The signature value does not verify with the key of ${who}` });
   }
   const essProblem = checkSigningCertificate(signerInfo, certificate);

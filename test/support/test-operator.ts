@@ -2,13 +2,15 @@
 // and self-signed certificate made by OpenSSL, the independent tool, and a software signer
 // over it. Production hubs get their operator Signer from src/token.
 import { execFileSync } from 'node:child_process';
-import { createPrivateKey, sign, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TreeHeadSigner } from '../../src/archive/tree-head';
+import { pemToDer } from '../../src/crypto/certificates';
+import { KeySigner } from '../../src/crypto/key-signer';
+import { readPrivateKey } from '../../src/crypto/private-keys';
 
-export type OperatorKeyAlgorithm = 'ECDSA-P256' | 'ECDSA-P384' | 'RSA-2048';
+export type OperatorKeyAlgorithm = 'ECDSA-P256' | 'ECDSA-P384' | 'RSA-2048' | 'GOST2012-256';
 
 export interface TestOperator {
   signer: TreeHeadSigner;
@@ -21,6 +23,8 @@ const keyOptions: Record<OperatorKeyAlgorithm, string[]> = {
   'ECDSA-P256': ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'],
   'ECDSA-P384': ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-384'],
   'RSA-2048': ['-newkey', 'rsa:2048'],
+  // OpenSSL's GOST engine (Debian's libengine-gost-openssl), CryptoPro A like the hub's own GOST key.
+  'GOST2012-256': ['-engine', 'gost', '-newkey', 'gost2012_256', '-pkeyopt', 'paramset:A'],
 };
 
 export function createTestOperator(algorithm: OperatorKeyAlgorithm = 'ECDSA-P256', commonName = 'EDO test operator'): TestOperator {
@@ -35,16 +39,7 @@ export function createTestOperator(algorithm: OperatorKeyAlgorithm = 'ECDSA-P256
     );
     const keyPem = readFileSync(keyFile, 'utf8');
     const certificatePem = readFileSync(certFile, 'utf8');
-    const key = createPrivateKey(keyPem);
-    const hash = algorithm === 'ECDSA-P384' ? 'sha384' : 'sha256';
-    return {
-      keyPem,
-      certificatePem,
-      signer: {
-        certificate: new X509Certificate(certificatePem).raw,
-        sign: async (data) => sign(hash, data, { key, dsaEncoding: 'der' }),
-      },
-    };
+    return { keyPem, certificatePem, signer: new KeySigner(readPrivateKey(Buffer.from(keyPem)), pemToDer(certificatePem)[0]!, commonName) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
