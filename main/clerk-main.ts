@@ -2,7 +2,7 @@
 // main does besides Electron's own plumbing: the handler registry, the scheduler and what
 // wakes it, notifications worth showing, and the tray's state. No electron import here, so it
 // runs unchanged under test.
-import { failedOutcomes, isTokenReason, type Language, type SessionSummary, type TokenState, type TokenStatus, type View } from '../src/ipc/contract';
+import { failedOutcomes, isTokenReason, type Awaiting, type Language, type SessionSummary, type TokenState, type TokenStatus, type View } from '../src/ipc/contract';
 import { createDispatcher, createHandlers, EventHub, sessionState, type Dispatch, type Platform } from './handlers';
 import { mainText } from './i18n';
 import { ExchangeScheduler, type Timers } from '../src/exchange/scheduler';
@@ -11,7 +11,7 @@ import type { ClerkServices, SessionReport } from './services';
 export type TrayState = 'idle' | 'exchanging' | 'attention' | 'offline' | 'error';
 
 export interface ClerkNotification {
-  kind: 'incoming' | 'pending' | 'token' | 'failed';
+  kind: 'incoming' | 'pending' | 'awaiting' | 'token' | 'failed';
   title: string;
   body: string;
   /** Where a click on the notification takes the clerk. */
@@ -60,6 +60,7 @@ export async function createClerkMain(deps: ClerkMainDeps): Promise<ClerkMain> {
   let language: Language = (await services.settings.get()).language;
   let token: TokenStatus = await services.token.status();
   let pendingCount = (await services.pending.list()).length;
+  let awaiting = await services.workflow.awaiting();
   // Each notice is shown once per change of what it is about, not after every background run.
   let tokenNoticeShown = false;
   let lastFailed = false;
@@ -69,6 +70,16 @@ export async function createClerkMain(deps: ClerkMainDeps): Promise<ClerkMain> {
     const s = scheduler.state();
     const next = trayStateOf(s.running, online, s.last, pendingCount);
     if (next !== tray) deps.onTrayState((tray = next));
+  };
+
+  /** What awaits the clerk's own signature or answer after a session: only what is new is told, and the sidebar's count follows. */
+  const followAwaiting = (now: Awaiting) => {
+    for (const what of ['signature', 'annulment'] as const) {
+      const titles = now[what].filter((n) => !awaiting[what].some((o) => o.documentId === n.documentId)).map((n) => n.title);
+      if (titles.length > 0) deps.notify({ kind: 'awaiting', title: mainText(language, `notify.awaiting.${what}.title`, { count: titles.length }), body: titles.slice(0, 3).join('\n'), view: 'pending' });
+    }
+    awaiting = now;
+    events.emit('awaiting:changed', { count: now.signature.length + now.annulment.length });
   };
 
   const notifyAbout = (report: SessionReport) => {
@@ -85,6 +96,7 @@ export async function createClerkMain(deps: ClerkMainDeps): Promise<ClerkMain> {
     if (summary.pending > pendingCount) {
       deps.notify({ kind: 'pending', title: t('notify.pending.title', { count: summary.pending }), body: t('notify.pending.body'), view: 'pending' });
     }
+
     const tokenNeeded = summary.clerkNeeded !== null && isTokenReason(summary.clerkNeeded);
     if (tokenNeeded && !tokenNoticeShown && token.state !== 'cancelled') {
       tokenNoticeShown = true;
@@ -107,6 +119,8 @@ export async function createClerkMain(deps: ClerkMainDeps): Promise<ClerkMain> {
       onProgress: (p) => events.emit('session:progress', p),
       onReport: (report) => {
         notifyAbout(report);
+        // A profile closed meanwhile (the app quitting) has nothing to count.
+        services.workflow.awaiting().then(followAwaiting, () => {});
         pendingCount = report.summary.pending;
         events.emit('documents:changed', { direction: 'in' });
         events.emit('documents:changed', { direction: 'out' });

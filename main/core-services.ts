@@ -6,12 +6,13 @@ import { describeCertificate } from '../src/crypto/certificates';
 import { HttpExchangeClient } from '../src/exchange/http-client';
 import { ClerkProfile, resolveToken, secretNames, SoftwareSignerSource } from '../src/exchange/profile';
 import { clerkNeededBy, type SignerSource } from '../src/exchange/session';
-import type { SecretName, SessionProgress, SessionTrigger, TokenStatus } from '../src/ipc/contract';
+import type { ClerkNeededReason, SecretName, SessionProgress, SessionTrigger, TokenStatus } from '../src/ipc/contract';
 import type { Contact as HubContact } from '../src/protocol/directory';
 import type { SecretStore } from '../src/settings/keychain';
 import type { ClerkStore } from '../src/store';
 import { listDocuments, openDocument, subscriberOf } from '../src/workplace/documents';
 import { queueOutgoing } from '../src/workplace/outbox';
+import { awaitingOf, takeWorkflowStep } from '../src/workplace/workflow';
 import { pendingItems, signOutcomeOf } from '../src/workplace/pending';
 import { lastSession, progressOf, sessionLog, summaryOfResult } from '../src/workplace/sessions';
 import { contactOf } from '../src/workplace/contacts';
@@ -30,6 +31,17 @@ export interface CoreServicesOptions {
 
 export interface CoreServices extends ClerkServices {
   close(): void;
+}
+
+/** Runs a signing act; a token or key that needs the clerk comes back as the reason (nothing signed), anything else is thrown. */
+async function tokenFailure<T extends object>(act: () => Promise<T>): Promise<T | { failed: { reason: ClerkNeededReason; message: string } }> {
+  try {
+    return await act();
+  } catch (e) {
+    const needed = clerkNeededBy(e);
+    if (!needed) throw e;
+    return { failed: { reason: needed.code, message: needed.message } };
+  }
 }
 
 const notConfigured = () => new Error('Set the exchange server in Settings first');
@@ -167,16 +179,27 @@ export async function createCoreServices(profileDir: string, options: CoreServic
       open: async (id) => openDocument(needStore(), id, profile.trustedRoots()),
     },
     outbox: {
-      add: async ({ title, counterpartyId, files }) => {
+      add: async ({ title, counterpartyId, files, signatureRequested }) => {
         const s = needStore();
-        try {
-          const queued = await queueOutgoing(s, signerSource(), { title, counterpartyId, files: files.map((f) => ({ name: f.name, content: Buffer.from(f.contentBase64, 'base64') })) });
+        const failed = await tokenFailure(async () => {
+          const queued = await queueOutgoing(s, signerSource(), { title, counterpartyId, signatureRequested, files: files.map((f) => ({ name: f.name, content: Buffer.from(f.contentBase64, 'base64') })) });
           return { queued };
-        } catch (e) {
-          const needed = clerkNeededBy(e);
-          if (!needed) throw e;
-          return { queued: [], failed: { reason: needed.code, message: needed.message } };
-        }
+        });
+        return 'failed' in failed ? { queued: [], ...failed } : failed;
+      },
+    },
+    workflow: {
+      step: async ({ documentId, step, reason }) => {
+        const s = needStore();
+        const done = await tokenFailure(async () => {
+          await takeWorkflowStep(s, signerSource(), documentId, step, reason);
+          return { queued: true };
+        });
+        return 'failed' in done ? { queued: false, ...done } : done;
+      },
+      awaiting: async () => {
+        const s = store();
+        return s ? awaitingOf(s) : { signature: [], annulment: [] };
       },
     },
     pending: {

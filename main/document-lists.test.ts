@@ -12,7 +12,7 @@ import type { DocumentPage, DocumentQuery, Direction, ListStatus } from '../src/
 import { listStatusesOf } from '../src/vocabulary';
 import { ProfileSettingsFile } from '../src/settings/settings';
 import { ClerkStore } from '../src/store';
-import { counterparties, MemoryClerk } from '../test/e2e/support/memory-services';
+import { counterparties, MemoryClerk, noWorkflow } from '../test/e2e/support/memory-services';
 import { handlersOver } from '../test/support/memory-handlers';
 import { MemorySecrets } from '../test/support/memory-secrets';
 import { createCoreServices, type CoreServices } from './core-services';
@@ -78,7 +78,7 @@ beforeAll(async () => {
   const clerk = new MemoryClerk();
   for (const direction of ['in', 'out'] as const) {
     const { rows } = (await real('documents:list', all(direction))) as DocumentPage;
-    for (const row of rows.reverse()) clerk.documents.push({ row, content: Buffer.from(row.title), mediaType: 'text/plain', detail: { signatures: [], serviceDocuments: [] } });
+    for (const row of rows.reverse()) clerk.documents.push({ row, content: Buffer.from(row.title), mediaType: 'text/plain', detail: { signatures: [], serviceDocuments: [] }, workflow: noWorkflow() });
   }
   memory = createDispatcher(handlersOver(clerk.services(), { platform, externalOrigins: [] }));
 });

@@ -26,7 +26,7 @@ import type {
 import type { SessionReport } from '../src/workplace/sessions';
 export type { SessionReport };
 import type { ArchiveService, OrganizationService } from './archive-services';
-import type { EvidenceKind } from '../src/ipc/contract';
+import type { Awaiting, EvidenceKind, WorkflowStepArgs, WorkflowStepOutcome } from '../src/ipc/contract';
 
 export interface TokenService {
   status(): Promise<TokenStatus>;
@@ -96,6 +96,8 @@ export interface ClerkServices {
   archive: ArchiveService;
   /** The organization's settings and their journal, for users with change-organization-settings. */
   organization: OrganizationService;
+  /** The document's own workflow: the clerk's steps and what awaits them (docs/architecture.md §5a). */
+  workflow: WorkflowService;
   /** The card and the evidence package of a document (docs/architecture.md §7); absent where the services have no hub (the UI double). */
   evidence?: EvidenceService;
 }
@@ -105,4 +107,10 @@ export interface EvidenceService {
   write(document: string, kind: EvidenceKind, file: string): Promise<void>;
   /** The file name the save dialog proposes. */
   suggestedName(document: string, kind: EvidenceKind): string;
+}
+
+export interface WorkflowService {
+  /** Signs the step with the day's token (or the profile's key) and stores it for the next session; a token problem signs nothing. */
+  step(args: WorkflowStepArgs): Promise<WorkflowStepOutcome>;
+  awaiting(): Promise<Awaiting>;
 }

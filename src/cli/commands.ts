@@ -12,14 +12,14 @@ import { clerkNeededBy, type SessionResult, type SignerSource } from '../exchang
 import type { ProfileSettingsInput } from '../settings/settings';
 import { ListStatus, type OperatingMode } from '../vocabulary';
 import { signatureStatusText } from '../vocabulary/signature-status';
-import type { DocumentRow } from '../store';
+import type { DocumentRow, WorkflowStepRow } from '../store';
 import { describePinStatus, TokenError } from '../token/errors';
 import { findInstalledModules } from '../token/module-paths';
 import { openToken, type TokenSession } from '../token/session';
 import { listTokens } from '../token/tokens';
 import type { ClerkProfile } from '../exchange/profile';
 import { queueOutgoing } from '../workplace/outbox';
-import { acceptAnnulment, proposeAnnulment, refuseSignature, rejectAnnulment, signDocument, WorkflowError } from '../workplace/workflow';
+import { takeWorkflowStep, WorkflowError } from '../workplace/workflow';
 import type { WorkflowStep } from '../vocabulary';
 import { CliError, table, type Output } from './output';
 import { readStdinLine, stdinPins, terminalPins } from './pin';
@@ -396,14 +396,6 @@ function documentRef(profile: ClerkProfile, ref: string | undefined, command: st
   return doc;
 }
 
-const workflowActs = {
-  sign: (store, source, doc) => signDocument(store, source, doc.id),
-  'refuse-signature': (store, source, doc, reason) => refuseSignature(store, source, doc.id, reason),
-  'propose-annulment': (store, source, doc, reason) => proposeAnnulment(store, source, doc.id, reason),
-  'accept-annulment': (store, source, doc) => acceptAnnulment(store, source, doc.id),
-  'reject-annulment': (store, source, doc, reason) => rejectAnnulment(store, source, doc.id, reason),
-} satisfies Record<WorkflowStep, (store: ClerkProfile['store'], source: SignerSource, doc: DocumentRow, reason?: string) => Promise<unknown>>;
-
 /**
  * sign-document, refuse, annul, annulment accept|reject (docs/architecture.md §5a): the clerk's
  * own act, signed now with the clerk's token or key, then posted by an exchange session.
@@ -414,9 +406,9 @@ export function workflowCommand(step: WorkflowStep, command: string) {
     const pins = pinsFor(o);
     const source = profile.signerSource(pins, tokenChoice(o));
     if (!source) throw new CliError('No signer: set the token (or key file) in the profile, or give --token');
-    let queued: Awaited<ReturnType<(typeof workflowActs)[WorkflowStep]>>;
+    let queued: WorkflowStepRow;
     try {
-      queued = await workflowActs[step](profile.store, source, doc, str(o, 'reason'));
+      queued = await takeWorkflowStep(profile.store, source, doc.id, step, str(o, 'reason'));
     } catch (e) {
       if (e instanceof WorkflowError) throw new CliError(e.message, 1, e.code);
       return fromTokenError(e);

@@ -34,6 +34,8 @@ export const invokeChannels = [
   'organization:setAccess',
   'organization:journal',
   'evidence:save',
+  'workflow:step',
+  'workflow:awaiting',
 ] as const;
 
 export const eventNames = [
@@ -42,6 +44,7 @@ export const eventNames = [
   'session:progress',
   'documents:changed',
   'pending:changed',
+  'awaiting:changed',
   'contacts:changed',
   'settings:changed',
   'app:navigate',

@@ -22,11 +22,13 @@ import {
 } from '../vocabulary';
 import { archiveInvokeContract } from './archive-contract';
 import { evidenceInvokeContract } from './evidence-contract';
+import { DocumentWorkflowView, workflowInvokeContract } from './workflow-contract';
 import type { EventName, InvokeChannel } from './channels';
 
 export * from './channels';
 export * from './archive-contract';
 export * from './evidence-contract';
+export * from './workflow-contract';
 // The renderer takes the vocabulary from here (it imports nothing else of src/).
 export * from '../vocabulary';
 
@@ -158,7 +160,7 @@ export const ServiceDocument = z.object({
   status: ServiceDocumentStatus,
   date: isoDateTime.nullable(),
   signer: z.string().optional(),
-  /** The free text of a clarification request. */
+  /** The free text of a clarification request, a signature refusal, an annulment proposal or its rejection. */
   text: z.string().optional(),
 });
 export type ServiceDocument = z.infer<typeof ServiceDocument>;
@@ -177,6 +179,7 @@ export const DocumentDetail = z.object({
   }),
   signatures: z.array(SignatureCheck),
   serviceDocuments: z.array(ServiceDocument),
+  workflow: DocumentWorkflowView,
 });
 export type DocumentDetail = z.infer<typeof DocumentDetail>;
 
@@ -191,6 +194,8 @@ export const OutboxAddArgs = z.object({
   title: z.string().trim().min(1).max(500),
   counterpartyId: id,
   files: z.array(OutboxFile).min(1).max(100),
+  /** Ask the recipient to sign the document too (docs/architecture.md §5a). */
+  signatureRequested: z.boolean().optional(),
 });
 export type OutboxAddArgs = z.infer<typeof OutboxAddArgs>;
 
@@ -390,6 +395,7 @@ export const invokeContract = {
   'sandbox:start': { args: none, result: Settings },
   ...archiveInvokeContract,
   ...evidenceInvokeContract,
+  ...workflowInvokeContract,
 } as const satisfies Record<InvokeChannel, { args: z.ZodType; result: z.ZodType }>;
 
 /** Events main pushes to the renderer with on(event, callback): their payloads. */
@@ -399,6 +405,8 @@ export const eventContract = {
   'session:progress': SessionProgress,
   'documents:changed': z.object({ direction: Direction }),
   'pending:changed': z.object({ count: z.number().int().nonnegative() }),
+  /** Documents and annulment proposals waiting for the clerk's own signature or answer. */
+  'awaiting:changed': z.object({ count: z.number().int().nonnegative() }),
   'contacts:changed': z.object({}),
   'settings:changed': Settings,
   'app:navigate': z.object({ view: View }),

@@ -9,6 +9,13 @@ import type { ErrorCode } from './errors';
 export const WorkflowStep = z.enum(['sign', 'refuse-signature', 'propose-annulment', 'accept-annulment', 'reject-annulment']);
 export type WorkflowStep = z.infer<typeof WorkflowStep>;
 
+const reasoned: ReadonlySet<WorkflowStep> = new Set<WorkflowStep>(['refuse-signature', 'propose-annulment', 'reject-annulment']);
+
+/** A refusal, an annulment proposal and a rejection state their reason; a signature does not. */
+export function stepNeedsReason(step: WorkflowStep): boolean {
+  return reasoned.has(step);
+}
+
 /** What the step is judged on: the workflow as stored, who takes the step, and who proposed the pending annulment. */
 export interface WorkflowFacts {
   workflow: DocumentWorkflow;

@@ -5,12 +5,12 @@
 import { z } from 'zod';
 import { ContactState, OperatingMode } from '../protocol/directory';
 import { AnnulmentState, DocumentStatus as HubDocumentStatus, RecipientSignatureState, ServiceDocumentType as HubServiceDocumentType } from '../protocol/documents';
-import { WorkflowStep } from '../protocol/workflow';
+import { stepNeedsReason, WorkflowStep } from '../protocol/workflow';
 
 export { ContactState, OperatingMode };
 
 /** The document's own workflow (docs/architecture.md §5a): the hub's states and steps, as they are. */
-export { AnnulmentState, RecipientSignatureState, WorkflowStep };
+export { AnnulmentState, RecipientSignatureState, stepNeedsReason, WorkflowStep };
 
 /** A document we sent (out) or received (in). */
 export const Direction = z.enum(['in', 'out']);

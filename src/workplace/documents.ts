@@ -4,6 +4,7 @@
 import { verifyDetached } from '../crypto/cms';
 import type { DocumentDetail, DocumentPage, DocumentQuery, DocumentRow, Subscriber } from '../ipc/contract';
 import type { ClerkStore, DocumentRow as StoredDocument } from '../store';
+import { workflowOf } from './workflow';
 
 /** Largest file shown in the document view; bigger ones are opened from the archive instead. */
 const previewLimit = 20 * 1024 * 1024;
@@ -59,8 +60,10 @@ export async function openDocument(store: ClerkStore, id: number, trustedRoots: 
   // As the session does: at the operator's send time, so a backdated signingTime cannot
   // revive an expired certificate; a document not sent yet is judged now.
   const at = d.sentAt ? new Date(d.sentAt) : new Date();
+  // The sender's signature, then the recipient's over the same bytes once given (docs/architecture.md §5a).
+  const stored = [...store.signatures(d.id), ...(d.recipientSignature ? [{ cms: d.recipientSignature, signer: null, signingTime: null }] : [])];
   const signatures = await Promise.all(
-    store.signatures(d.id).map(async (stored) => {
+    stored.map(async (stored) => {
       const r = await verifyDetached(stored.cms, content, { trustedRoots, at });
       return {
         signer: r.signer?.commonName ?? stored.signer ?? '',
@@ -89,5 +92,6 @@ export async function openDocument(store: ClerkStore, id: number, trustedRoots: 
       date: sd.updatedAt,
       ...(sd.text ? { text: sd.text } : {}),
     })),
+    workflow: workflowOf(store, d),
   };
 }

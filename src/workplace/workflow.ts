@@ -5,9 +5,10 @@
 import { signDetached } from '../crypto/cms';
 import type { Signer } from '../crypto/signer';
 import { buildAnnulmentProposal, buildClarificationRequest } from '../formats';
-import { workflowTransition, type WorkflowStep } from '../protocol/workflow';
+import { WorkflowStep, workflowTransition, type WorkflowFacts } from '../protocol/workflow';
 import { participantOf, signerOf } from '../exchange/service-documents';
 import type { SignerSource } from '../exchange/session';
+import type { Awaiting, DocumentWorkflowView } from '../ipc/contract';
 import type { ClerkStore, DocumentRow, WorkflowStepRow } from '../store';
 
 export class WorkflowError extends Error {
@@ -27,20 +28,55 @@ function documentOf(store: ClerkStore, documentId: number): DocumentRow {
   return doc;
 }
 
-/** The same judgement the hub makes (src/protocol/workflow.ts), on what the profile last heard; a step already waiting counts. */
-function judge(store: ClerkStore, doc: DocumentRow, step: WorkflowStep): void {
-  if (store.workflowStepsOf(doc.id).some((w) => w.state === 'waiting')) {
-    throw new WorkflowError('step-waiting', `A signed step on "${doc.title}" waits to be posted: run a session first`);
-  }
-  const verdict = workflowTransition(step, {
+/** The stored fields the workflow is judged on. */
+export type WorkflowFields = Pick<DocumentRow, 'direction' | 'signatureRequested' | 'recipientSignatureState' | 'annulmentState' | 'annulmentProposedByUs'>;
+
+/** What the hub judges a step on (src/protocol/workflow.ts), as the profile last heard it. */
+export function factsOf(doc: WorkflowFields): WorkflowFacts {
+  return {
     workflow: {
       ...(doc.recipientSignatureState ? { signatureState: doc.recipientSignatureState } : {}),
       ...(doc.annulmentState ? { annulmentState: doc.annulmentState } : {}),
     },
     actor: doc.direction === 'in' ? 'recipient' : 'sender',
     ...(doc.annulmentProposedByUs !== null ? { annulmentProposedBy: doc.annulmentProposedByUs === (doc.direction === 'out') ? 'sender' : 'recipient' } : {}),
-  });
+  };
+}
+
+const waitingStep = (store: ClerkStore, doc: DocumentRow) => store.workflowStepsOf(doc.id).find((w) => w.state === 'waiting');
+
+/** The same judgement the hub makes, on what the profile last heard; a step already waiting counts. */
+function judge(store: ClerkStore, doc: DocumentRow, step: WorkflowStep): void {
+  if (waitingStep(store, doc)) throw new WorkflowError('step-waiting', `A signed step on "${doc.title}" waits to be posted: run a session first`);
+  const verdict = workflowTransition(step, factsOf(doc));
   if (!verdict.ok) throw new WorkflowError(verdict.error, `"${doc.title}": ${verdict.message}`);
+}
+
+/**
+ * The workflow as the document view shows it: its states and the steps the clerk may take now,
+ * none before the hub accepted the document and none while a signed step waits to be posted.
+ */
+export function workflowView(doc: WorkflowFields, accepted: boolean, waiting: WorkflowStep | null): DocumentWorkflowView {
+  const facts = factsOf(doc);
+  return {
+    signatureRequested: doc.signatureRequested,
+    signatureState: doc.recipientSignatureState,
+    annulmentState: doc.annulmentState,
+    annulmentProposedByUs: doc.annulmentProposedByUs,
+    allowed: accepted && !waiting ? WorkflowStep.options.filter((step) => workflowTransition(step, facts).ok) : [],
+    waiting,
+  };
+}
+
+export function workflowOf(store: ClerkStore, doc: DocumentRow): DocumentWorkflowView {
+  return workflowView(doc, doc.hubId !== null, waitingStep(store, doc)?.step ?? null);
+}
+
+/** What waits for the clerk's own signature or answer (src/store's awaitingOurAnswer), as the desktop lists it. */
+export function awaitingOf(store: ClerkStore): Awaiting {
+  const { signature, annulment } = store.awaitingOurAnswer();
+  const item = (d: DocumentRow) => ({ documentId: d.id, title: d.title, counterparty: d.counterpartyName || d.counterpartyId });
+  return { signature: signature.map(item), annulment: annulment.map(item) };
 }
 
 /** Both sides as the FNS XML names them: us (the login's organization) and the counterparty. */
@@ -135,4 +171,17 @@ export async function rejectAnnulment(store: ClerkStore, source: SignerSource, d
       signedXml(signer, buildClarificationRequest({ sender: me, receiver: them, receivedAt: new Date(proposal.createdAt), receivedFile: { name: proposal.fileName, signatures: [proposal.signature] }, signer: signerOf(signer.certificate), text })),
     proposal.hubId,
   );
+}
+
+const acts = {
+  sign: (store, source, id) => signDocument(store, source, id),
+  'refuse-signature': refuseSignature,
+  'propose-annulment': proposeAnnulment,
+  'accept-annulment': (store, source, id) => acceptAnnulment(store, source, id),
+  'reject-annulment': rejectAnnulment,
+} satisfies Record<WorkflowStep, (store: ClerkStore, source: SignerSource, documentId: number, reason?: string) => Promise<WorkflowStepRow>>;
+
+/** One of the clerk's steps by its name (the CLI's commands, the desktop's buttons). */
+export function takeWorkflowStep(store: ClerkStore, source: SignerSource, documentId: number, step: WorkflowStep, reason?: string): Promise<WorkflowStepRow> {
+  return acts[step](store, source, documentId, reason);
 }

@@ -19,6 +19,8 @@ import type {
 import { SessionStep } from '../../../src/ipc/contract';
 import type { ClerkServices, SessionReport } from '../../../main/services';
 import { MemoryArchive } from './memory-archive';
+import { workflowTransition, type WorkflowStep } from '../../../src/protocol/workflow';
+import { factsOf, workflowView, type WorkflowFields } from '../../../src/workplace/workflow';
 
 export const ourOrg: Subscriber = { id: 'sub-romashka', name: 'ООО "Ромашка"', inn: '7701234560', kpp: '770101001' };
 export const counterparties: Subscriber[] = [
@@ -35,7 +37,17 @@ interface StoredDocument {
   content: Buffer;
   mediaType: string;
   detail: Pick<DocumentDetail, 'signatures' | 'serviceDocuments'>;
+  /** The document's own workflow, judged by the one transition function as the core does. */
+  workflow: Omit<WorkflowFields, 'direction'> & { waiting: { step: WorkflowStep; reason?: string } | null };
 }
+
+export const noWorkflow = (signatureRequested = false): StoredDocument['workflow'] => ({
+  signatureRequested,
+  recipientSignatureState: signatureRequested ? 'signature-requested' : null,
+  annulmentState: null,
+  annulmentProposedByUs: null,
+  waiting: null,
+});
 
 const ivanova = { signer: 'Иванова Мария Петровна', position: 'Главный бухгалтер', organization: ourOrg.name, inn: ourOrg.inn };
 const petrov = { signer: 'Петров Сергей Иванович', position: 'Генеральный директор', organization: counterparties[0]!.name, inn: counterparties[0]!.inn };
@@ -75,7 +87,7 @@ export class MemoryClerk {
   private tokenListeners = new Set<(s: TokenStatus) => void>();
   private seq = 0;
   /** Documents that arrive with the next session (the counterparty's sends). */
-  incoming: { title: string; fileName: string; content: string; from: Subscriber }[] = [];
+  incoming: { title: string; fileName: string; content: string; from: Subscriber; signatureRequested?: boolean }[] = [];
   sessionsRun = 0;
   /** Set to make the next session fail with this message. */
   failNext: string | null = null;
@@ -161,13 +173,14 @@ export class MemoryClerk {
           content: Buffer.from(`${title}\n`),
           mediaType: 'text/plain',
           detail: { signatures: [], serviceDocuments: [] },
+          workflow: noWorkflow(),
         });
       }
     }
   }
 
   /** A document as the counterparty sent it, stored as received. */
-  addIncoming(title: string, fileName: string, content: string, from: Subscriber, at = new Date().toISOString()): number {
+  addIncoming(title: string, fileName: string, content: string, from: Subscriber, at = new Date().toISOString(), signatureRequested = false): number {
     const id = this.nextId();
     const mediaType = fileName.endsWith('.xml') ? 'application/xml' : fileName.endsWith('.pdf') ? 'application/pdf' : 'text/plain';
     this.byDate = null;
@@ -179,6 +192,7 @@ export class MemoryClerk {
         signatures: [signatureOf(petrov, at)],
         serviceDocuments: [{ id: this.nextId(), type: 'send-confirmation', direction: 'in', status: 'received', date: at, signer: 'Оператор ЭДО' }],
       },
+      workflow: noWorkflow(signatureRequested),
     });
     this.pending.push({ id: this.nextId(), documentId: id, documentTitle: title, counterparty: from.name, type: 'receipt', reason: 'awaiting-signature', since: at });
     return id;
@@ -200,6 +214,49 @@ export class MemoryClerk {
       else outcome.failed.push({ id, reason: 'not-pending' });
     }
     return outcome;
+  }
+
+  /** The counterparty proposes annulling document `id`: it arrives with the next session's events, as the hub's would. */
+  proposeAnnulmentByCounterparty(id: number, reason: string): void {
+    this.counterpartySteps.push({ id, reason });
+  }
+
+  private readonly counterpartySteps: { id: number; reason: string }[] = [];
+
+  private awaiting() {
+    const item = (d: StoredDocument) => ({ documentId: d.row.id, title: d.row.title, counterparty: d.row.counterparty.name });
+    const free = this.documents.filter((d) => !d.workflow.waiting);
+    return {
+      signature: free.filter((d) => d.row.direction === 'in' && d.workflow.recipientSignatureState === 'signature-requested' && d.workflow.annulmentState !== 'annulment-proposed' && d.workflow.annulmentState !== 'annulled').map(item),
+      annulment: free.filter((d) => d.workflow.annulmentState === 'annulment-proposed' && d.workflow.annulmentProposedByUs === false).map(item),
+    };
+  }
+
+  private verdict(d: StoredDocument, step: WorkflowStep) {
+    return workflowTransition(step, factsOf({ direction: d.row.direction, ...d.workflow }));
+  }
+
+  /** The session posts the clerk's steps and hears the counterparty's, as the hub would answer them. */
+  private exchangeWorkflow(): void {
+    for (const d of this.documents) {
+      const waiting = d.workflow.waiting;
+      if (!waiting) continue;
+      const verdict = this.verdict(d, waiting.step);
+      d.workflow.waiting = null;
+      if (!verdict.ok) continue;
+      d.workflow.recipientSignatureState = verdict.workflow.signatureState ?? null;
+      d.workflow.annulmentState = verdict.workflow.annulmentState ?? null;
+      if (waiting.step === 'propose-annulment') d.workflow.annulmentProposedByUs = true;
+      if (waiting.step === 'sign') d.detail.signatures.push(signatureOf(ivanova, new Date().toISOString()));
+      const type = ({ sign: null, 'refuse-signature': 'signature-refusal', 'propose-annulment': 'annulment-proposal', 'accept-annulment': 'annulment-acceptance', 'reject-annulment': 'annulment-rejection' } as const)[waiting.step];
+      if (type) d.detail.serviceDocuments.push({ id: this.nextId(), type, direction: 'out', status: 'sent', date: new Date().toISOString(), signer: ivanova.signer, ...(waiting.reason ? { text: waiting.reason } : {}) });
+    }
+    for (const { id, reason } of this.counterpartySteps.splice(0)) {
+      const d = this.find(id);
+      d.workflow.annulmentState = 'annulment-proposed';
+      d.workflow.annulmentProposedByUs = false;
+      d.detail.serviceDocuments.push({ id: this.nextId(), type: 'annulment-proposal', direction: 'in', status: 'received', date: new Date().toISOString(), signer: petrov.signer, text: reason });
+    }
   }
 
   private find(id: number): StoredDocument {
@@ -254,11 +311,12 @@ export class MemoryClerk {
         open: async (id) => {
           const doc = this.find(id);
           const kind = doc.mediaType === 'application/pdf' ? 'pdf' : doc.mediaType.startsWith('image/') ? 'image' : doc.mediaType.endsWith('xml') ? 'xml' : 'text';
-          return { document: doc.row, mediaType: doc.mediaType, preview: { kind, contentBase64: doc.content.toString('base64'), tooLarge: false }, ...doc.detail };
+          const workflow = workflowView({ direction: doc.row.direction, ...doc.workflow }, doc.row.status !== 'queued', doc.workflow.waiting?.step ?? null);
+          return { document: doc.row, mediaType: doc.mediaType, preview: { kind, contentBase64: doc.content.toString('base64'), tooLarge: false }, ...doc.detail, workflow };
         },
       },
       outbox: {
-        add: async ({ title, counterpartyId, files }) => {
+        add: async ({ title, counterpartyId, files, signatureRequested }) => {
           const to = this.contacts.find((c) => c.subscriber.id === counterpartyId && c.state === 'connected');
           if (!to) throw new Error(`${counterpartyId} is not a connected contact`);
           const failure = this.signOne(0);
@@ -272,11 +330,25 @@ export class MemoryClerk {
               content,
               mediaType: file.name.endsWith('.pdf') ? 'application/pdf' : file.name.endsWith('.xml') ? 'application/xml' : 'text/plain',
               detail: { signatures: [signatureOf(ivanova, new Date().toISOString())], serviceDocuments: [] },
+              workflow: noWorkflow(signatureRequested),
             });
             return id;
           });
           return { queued };
         },
+      },
+      workflow: {
+        step: async ({ documentId, step, reason }) => {
+          const failure = this.signOne(0);
+          if (failure) return { queued: false, failed: { reason: failure.reason === 'pin-locked' ? 'pin-locked' : failure.reason === 'pin-required' ? 'pin-required' : 'token-not-present' } };
+          const doc = this.find(documentId);
+          if (doc.workflow.waiting) throw new Error(`A signed step on "${doc.row.title}" waits to be posted: run a session first`);
+          const verdict = this.verdict(doc, step);
+          if (!verdict.ok) throw new Error(`"${doc.row.title}": ${verdict.message}`);
+          doc.workflow.waiting = { step, ...(reason ? { reason } : {}) };
+          return { queued: true };
+        },
+        awaiting: async () => this.awaiting(),
       },
       pending: {
         list: async () => [...this.pending],
@@ -335,8 +407,9 @@ export class MemoryClerk {
               entries.push({ at: new Date().toISOString(), level: 'info', step, message: `Отправлено документов: ${items.sent.length}` });
             }
             if (step === 'events') {
+              this.exchangeWorkflow();
               for (const m of this.incoming.splice(0)) {
-                items.received.push(this.addIncoming(m.title, m.fileName, m.content, m.from));
+                items.received.push(this.addIncoming(m.title, m.fileName, m.content, m.from, undefined, m.signatureRequested));
                 receivedTitles.push(m.title);
               }
               entries.push({ at: new Date().toISOString(), level: 'info', step, message: `Получено документов: ${items.received.length}` });
