@@ -43,6 +43,7 @@ export function App() {
   const view = useClerk((s) => s.view);
   const setView = useClerk((s) => s.setView);
   const pendingCount = useClerk((s) => s.pendingCount);
+  const awaitingCount = useClerk((s) => s.awaitingCount);
   const language = useClerk((s) => s.language);
   const openDocumentId = useClerk((s) => s.openDocumentId);
   const tokenPromptOpen = useClerk((s) => s.tokenPromptOpen);
@@ -84,6 +85,11 @@ export function App() {
           <button key={v.view} type="button" aria-current={view === v.view ? 'page' : undefined} onClick={() => setView(v.view)}>
             {t(v.label)}
             {v.view === 'pending' && pendingCount > 0 && <span className="badge">{pendingCount}</span>}
+            {v.view === 'pending' && awaitingCount > 0 && (
+              <span className="badge awaiting" title={t('awaiting.badge', { count: awaitingCount })} data-testid="awaiting-count">
+                {awaitingCount}
+              </span>
+            )}
           </button>
         ))}
       </nav>

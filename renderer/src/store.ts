@@ -13,6 +13,8 @@ export interface ClerkState {
   session: SessionState | null;
   progress: SessionProgress | null;
   pendingCount: number;
+  /** Documents and annulment proposals waiting for the clerk's own signature or answer. */
+  awaitingCount: number;
   settings: Settings | null;
   /** The document open in the document view. */
   openDocumentId: number | null;
@@ -38,6 +40,7 @@ export const useClerk = create<ClerkState>((set) => ({
   session: null,
   progress: null,
   pendingCount: 0,
+  awaitingCount: 0,
   settings: null,
   openDocumentId: null,
   revision: { in: 0, out: 0, pending: 0, contacts: 0 },
@@ -72,19 +75,24 @@ export async function connectStore(): Promise<() => void> {
       useClerk.setState({ pendingCount: count });
       bump('pending');
     }),
+    on('awaiting:changed', ({ count }) => {
+      useClerk.setState({ awaitingCount: count });
+      bump('pending');
+    }),
     on('contacts:changed', () => bump('contacts')),
     on('settings:changed', (settings) => useClerk.getState().setSettings(settings)),
     on('app:navigate', ({ view }) => useClerk.getState().setView(view)),
   ];
-  const [settings, token, session, pending] = await Promise.all([
+  const [settings, token, session, pending, awaiting] = await Promise.all([
     invoke('settings:get', undefined),
     invoke('token:status', undefined),
     invoke('session:state', undefined),
     invoke('pending:list', undefined),
+    invoke('workflow:awaiting', undefined),
   ]);
   s.setSettings(settings);
   s.setToken(token);
   s.setSession(session);
-  useClerk.setState({ pendingCount: pending.length, tokenPromptOpen: needsPromptAtStart(token, settings) });
+  useClerk.setState({ pendingCount: pending.length, awaitingCount: awaiting.signature.length + awaiting.annulment.length, tokenPromptOpen: needsPromptAtStart(token, settings) });
   return () => unsubscribe.forEach((u) => u());
 }

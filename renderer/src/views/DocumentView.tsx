@@ -5,6 +5,7 @@ import type { DocumentDetail, SignatureCheck } from '../../../src/ipc/contract';
 import { base64ToBytes, errorText, invoke } from '../clerk';
 import { useFormat, useT } from '../i18n/use-t';
 import { EvidenceButtons } from './EvidenceButtons';
+import { WorkflowPanel } from './WorkflowPanel';
 import { isMessageKey } from '../i18n';
 import { useClerk } from '../store';
 
@@ -69,11 +70,13 @@ export function DocumentView({ id }: { id: number }) {
   const [detail, setDetail] = useState<DocumentDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
   const close = () => useClerk.getState().openDocument(null);
+  // A session changes the workflow's state under an open document: it is read again.
+  const revision = useClerk((s) => s.revision.in + s.revision.out);
 
+  useEffect(() => setDetail(null), [id]);
   useEffect(() => {
-    setDetail(null);
     invoke('documents:open', { id }).then(setDetail, (e: unknown) => setError(errorText(e)));
-  }, [id]);
+  }, [id, revision]);
 
   return (
     <div className="overlay" onKeyDown={(e) => e.key === 'Escape' && close()}>
@@ -94,6 +97,7 @@ export function DocumentView({ id }: { id: number }) {
                 <span className={`status status-${detail.document.status}`}>{t(`status.${detail.document.status}`)}</span>
               </p>
               <p className="meta">{t('doc.file', { name: detail.document.fileName, size: f.size(detail.document.size) })}</p>
+              <WorkflowPanel documentId={detail.document.id} title={detail.document.title} workflow={detail.workflow} />
               <EvidenceButtons document={String(detail.document.id)} name={detail.document.title} />
               <h3>{t('doc.preview')}</h3>
               <Preview detail={detail} />

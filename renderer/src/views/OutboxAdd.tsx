@@ -13,6 +13,7 @@ export function OutboxAdd({ contacts, onClose }: { contacts: Contact[]; onClose:
   const [files, setFiles] = useState<File[]>([]);
   const [title, setTitle] = useState('');
   const [counterpartyId, setCounterpartyId] = useState('');
+  const [signatureRequested, setSignatureRequested] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [dragging, setDragging] = useState(false);
@@ -35,7 +36,7 @@ export function OutboxAdd({ contacts, onClose }: { contacts: Contact[]; onClose:
     setError(null);
     try {
       const payload = await Promise.all(files.map(async (file) => ({ name: file.name, contentBase64: await fileToBase64(file) })));
-      const result = await invoke('outbox:add', { title, counterpartyId, files: payload });
+      const result = await invoke('outbox:add', { title, counterpartyId, files: payload, signatureRequested });
       if (result.failed) {
         // Nothing was queued: the dialog stays open with the files, and the token is asked for.
         setError(t('outbox.add.notSigned', { count: files.length, reason: t(`reason.${result.failed.reason}`) }));
@@ -102,6 +103,10 @@ export function OutboxAdd({ contacts, onClose }: { contacts: Contact[]; onClose:
               </option>
             ))}
           </select>
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={signatureRequested} onChange={(e) => setSignatureRequested(e.target.checked)} />
+          {t('outbox.add.requestSignature')}
         </label>
         {connected.length === 0 && <p className="warning">{t('outbox.add.noContacts')}</p>}
         {error && <p role="alert" className="error">{error}</p>}

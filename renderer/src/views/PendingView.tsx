@@ -1,10 +1,46 @@
-// Runs in: the renderer. What the document flow still needs from us: service documents to
-// sign, why each waits, with Sign selected and Sign all.
+// Runs in: the renderer. What the document flow still needs from us: documents and annulment
+// proposals waiting for the clerk's own answer (opened one by one: "Sign all" never signs them),
+// then service documents to sign, why each waits, with Sign selected and Sign all.
 import { useEffect, useState } from 'react';
-import { isTokenReason, type PendingItem, type PendingSignArgs } from '../../../src/ipc/contract';
+import { isTokenReason, type Awaiting, type PendingItem, type PendingSignArgs } from '../../../src/ipc/contract';
 import { errorText, invoke } from '../clerk';
 import { useFormat, useT } from '../i18n/use-t';
 import { useClerk } from '../store';
+
+/** Each is the clerk's explicit act in the document view (docs/architecture.md §5a). */
+function AwaitingList() {
+  const t = useT();
+  const revision = useClerk((s) => s.revision.pending);
+  const [awaiting, setAwaiting] = useState<Awaiting | null>(null);
+  useEffect(() => {
+    invoke('workflow:awaiting', undefined).then((a) => {
+      setAwaiting(a);
+      useClerk.setState({ awaitingCount: a.signature.length + a.annulment.length });
+    }, () => setAwaiting(null));
+  }, [revision]);
+  const rows = awaiting ? [...awaiting.signature.map((a) => ({ ...a, what: 'awaiting.signature' as const })), ...awaiting.annulment.map((a) => ({ ...a, what: 'awaiting.annulment' as const }))] : [];
+  if (rows.length === 0) return null;
+  return (
+    <section aria-labelledby="awaiting-title">
+      <h2 id="awaiting-title">{t('awaiting.title')}</h2>
+      <table className="plain" aria-labelledby="awaiting-title">
+        <tbody>
+          {rows.map((a) => (
+            <tr key={`${a.what}-${a.documentId}`}>
+              <td>
+                <button type="button" className="link" onClick={() => useClerk.getState().openDocument(a.documentId)}>
+                  {a.title}
+                </button>
+              </td>
+              <td>{a.counterparty}</td>
+              <td>{t(a.what)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
 
 export function PendingView() {
   const t = useT();
@@ -54,6 +90,8 @@ export function PendingView() {
     });
 
   return (
+    <>
+    <AwaitingList />
     <section aria-labelledby="pending-title">
       <div className="view-head">
         <h2 id="pending-title">{t('pending.title')}</h2>
@@ -108,5 +146,6 @@ export function PendingView() {
         </table>
       )}
     </section>
+    </>
   );
 }

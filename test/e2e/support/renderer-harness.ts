@@ -43,5 +43,5 @@ export async function mountApp(clerk: MemoryClerk, platform: Partial<Platform> =
 export async function unmountApp(): Promise<void> {
   cleanup();
   await main?.stop();
-  useClerk.setState({ view: 'inbox', tokenPromptOpen: false, openDocumentId: null, notice: null, language: 'ru' });
+  useClerk.setState({ view: 'inbox', tokenPromptOpen: false, openDocumentId: null, notice: null, language: 'ru', awaitingCount: 0 });
 }
