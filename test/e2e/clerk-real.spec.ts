@@ -213,6 +213,84 @@ test.describe('the clerk UI over the real core, hub and tokens', () => {
     await shot('real-archive');
   });
 
+  test('the document workflow: the counterparty asks for a signature and the clerk signs it; the clerk asks for one and gets it; an annulment proposed to us is rejected with a reason', async () => {
+    test.setTimeout(240_000);
+    const { writeFileSync } = await import('node:fs');
+    const file = join(dir, 'dogovor-21.txt');
+    writeFileSync(file, 'Договор № 21 поставки\n');
+    expectExit(await asB(['send', file, '--to', a.inn, '--title', 'Договор № 21', '--request-signature', '--pin-stdin'], pinB), 0);
+
+    await page.getByRole('button', { name: 'Провести сеанс обмена' }).click();
+    const pendingNav = page.getByRole('navigation').getByRole('button', { name: /Ждут подписи/ });
+    await expect(pendingNav.getByTestId('awaiting-count')).toHaveText('1', { timeout: 30_000 });
+    await expect.poll(() => harness.notifications.filter((n) => n.kind === 'awaiting').map((n) => [n.title, n.body])).toEqual([['Контрагент просит подписать: 1', 'Договор № 21']]);
+    await pendingNav.click();
+    const awaiting = page.getByRole('table', { name: 'Ждут вашей подписи или ответа' });
+    await expect(awaiting.getByRole('row')).toHaveText([/Договор № 21.*Контрагент просит подписать/]);
+    await awaiting.getByRole('button', { name: 'Договор № 21' }).click();
+    const view = page.getByRole('dialog', { name: 'Договор № 21' });
+    const state = view.getByLabel('Состояние документооборота');
+    await expect(state).toHaveText('Запрошена подпись получателя');
+    await expect(view.getByRole('button', { name: 'Отказать в подписи' })).toBeVisible();
+    await shot('real-workflow-sign-requested');
+    // The token is logged in since the receipt notice: the recipient's signature is made on it now.
+    await view.getByRole('button', { name: 'Подписать документ' }).click();
+    await expect(state).toHaveText('Подписан обеими сторонами', { timeout: 30_000 });
+    await expect(view.getByText('✓ Подпись действительна')).toHaveCount(2);
+    await expect(view.getByText(/Подписал: Иванова/)).toBeVisible();
+    await expect(view.getByRole('button', { name: 'Подписать документ' })).toHaveCount(0);
+    await expect(pendingNav.getByTestId('awaiting-count')).toHaveCount(0);
+    await shot('real-workflow-signed');
+    await view.getByRole('button', { name: 'Закрыть' }).click();
+    expectExit(await asB(['session', '--pin-stdin'], pinB), 0);
+    const outboxB = expectExit(await asB(['outbox', '--search', 'Договор № 21']), 0).json;
+    const ours = outboxB.items.find((d: { title: string }) => d.title === 'Договор № 21');
+    expect(ours).toMatchObject({ recipientSignatureState: 'signed-by-both' });
+
+    // Our Outbox asks the counterparty to sign; its clerk signs with the CLI.
+    await page.getByRole('navigation').getByRole('button', { name: 'Исходящие' }).click();
+    await page.getByRole('button', { name: 'Добавить документы' }).click();
+    await page.getByTestId('outbox-files').setInputFiles({ name: 'dopsogl-3.txt', mimeType: 'text/plain', buffer: Buffer.from('Дополнительное соглашение № 3\n') });
+    const add = page.getByRole('dialog', { name: 'Новые исходящие документы' });
+    await add.getByLabel('Название документа').fill('Доп. соглашение № 3');
+    await add.getByLabel('Получатель').selectOption({ label: `${b.name} · ${b.inn}` });
+    await add.getByLabel('Запросить подпись получателя').check();
+    await add.getByRole('button', { name: 'Подписать и отправить сейчас' }).click();
+    const row = page.getByRole('row').filter({ hasText: 'Доп. соглашение № 3' });
+    await expect(row).toContainText(/Отправлен|Доставлен/, { timeout: 30_000 });
+    expectExit(await asB(['session', '--pin-stdin'], pinB), 0);
+    const awaitingB = expectExit(await asB(['awaiting']), 0).json;
+    const toSign = awaitingB.signatureRequested.find((d: { title: string }) => d.title === 'Доп. соглашение № 3');
+    expectExit(await asB(['sign-document', String(toSign.id), '--pin-stdin'], pinB), 0);
+    await page.getByRole('button', { name: 'Провести сеанс обмена' }).click();
+    await expect(page.getByText(/Последний сеанс: .*успешно/)).toBeVisible({ timeout: 30_000 });
+    await row.click();
+    const sent = page.getByRole('dialog', { name: 'Доп. соглашение № 3' });
+    await expect(sent.getByLabel('Состояние документооборота')).toHaveText('Подписан обеими сторонами', { timeout: 30_000 });
+    await expect(sent.getByText(/Подписал: Петров/)).toBeVisible();
+    await sent.getByRole('button', { name: 'Закрыть' }).click();
+
+    // The counterparty proposes annulling the contract we signed; we reject it, saying why.
+    expectExit(await asB(['annul', String(ours.id), '--reason', 'Отправлен по ошибке', '--pin-stdin'], pinB), 0);
+    await page.getByRole('button', { name: 'Провести сеанс обмена' }).click();
+    await expect(pendingNav.getByTestId('awaiting-count')).toHaveText('1', { timeout: 30_000 });
+    await expect.poll(() => harness.notifications.filter((n) => n.kind === 'awaiting').map((n) => n.title)).toContain('Контрагент предлагает аннулировать: 1');
+    await pendingNav.click();
+    await awaiting.getByRole('button', { name: 'Договор № 21' }).click();
+    await expect(state).toHaveText('Подписан обеими сторонами · Предложено аннулирование (предлагает контрагент)');
+    await expect(view.getByText('Отправлен по ошибке')).toBeVisible();
+    await view.getByRole('button', { name: 'Отказать в аннулировании' }).click();
+    const reason = page.getByRole('dialog', { name: 'Отказать в аннулировании' });
+    await reason.getByLabel('Причина').fill('Договор исполняется');
+    await reason.getByRole('button', { name: 'Подписать и отправить' }).click();
+    await expect(state).toHaveText('Подписан обеими сторонами · В аннулировании отказано', { timeout: 30_000 });
+    await shot('real-workflow-annulment-rejected');
+    await view.getByRole('button', { name: 'Закрыть' }).click();
+    expectExit(await asB(['session', '--pin-stdin'], pinB), 0);
+    const afterB = expectExit(await asB(['outbox', '--search', 'Договор № 21']), 0).json;
+    expect(afterB.items.find((d: { title: string }) => d.title === 'Договор № 21')).toMatchObject({ recipientSignatureState: 'signed-by-both', annulmentState: 'annulment-rejected' });
+  });
+
   test('the session log shows the real sessions', async () => {
     await page.getByRole('navigation').getByRole('button', { name: 'Журнал обмена' }).click();
     await expect(page.locator('.run').first()).toContainText('успешно');
