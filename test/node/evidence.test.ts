@@ -18,7 +18,7 @@ import { loginWithSigner, registerTokenOrganization, startHub, type StartedHub }
 import { keychain, softhsm, systemPart } from '../support/system';
 import { createTestPki, samplePeople, type TestPki } from '../support/test-pki';
 import { tokenSigner } from '../support/token-hub';
-import { clerk, expectExit } from './session-harness';
+import { expectExit, inProfile as run } from './session-harness';
 
 const root = resolve(import.meta.dirname, '../..');
 const tool = (name: string) => {
@@ -47,7 +47,6 @@ describe.skipIf(!hsm.ok || !tools.ok || !kc.ok)(`the card and the evidence packa
   const title = 'Договор поставки № 42';
   const profA = () => join(dir, 'profile-a');
   const profB = () => join(dir, 'profile-b');
-  const run = (profile: string, args: string[], stdin?: string) => clerk([...args, '--profile', profile, '--json'], { stdin });
 
   /** A two-page PDF in Russian: the original whose pages the card keeps. */
   async function pdfOriginal(): Promise<Buffer> {

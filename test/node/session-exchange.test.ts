@@ -15,7 +15,7 @@ import { ClerkStore } from '../../src/store';
 import { registerOrganization, registerTokenOrganization, startHub, type StartedHub } from '../support/hub';
 import { keychain, softhsm } from '../support/system';
 import { createTestPki, samplePeople, type TestPki } from '../support/test-pki';
-import { clerk, expectExit, startClerk, type Org } from './session-harness';
+import { expectExit, inProfile as run, startClerk, type Org } from './session-harness';
 
 const hsm = softhsm();
 const kc = keychain();
@@ -32,7 +32,6 @@ describe.skipIf(!hsm.ok)(`exchange between two organizations through the hub ${h
   const profC = () => join(dir, 'profile-c');
   const pinA = '1111';
   const pinB = '2222';
-  const run = (profile: string, args: string[], stdin?: string) => clerk([...args, '--profile', profile, '--json'], { stdin });
   const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
   function newFile(name: string): { path: string; content: Buffer } {

@@ -61,6 +61,11 @@ export function clerk(args: string[], options: ClerkOptions = {}): Promise<Clerk
   return startClerk(args, options).done;
 }
 
+/** `edo-clerk ARGS --profile PROFILE --json`: a clerk's command in its own profile. */
+export function inProfile(profile: string, args: string[], stdin?: string): Promise<ClerkRun> {
+  return clerk([...args, '--profile', profile, '--json'], { stdin });
+}
+
 /** Fails with everything the CLI said when it did not exit as expected. */
 export function expectExit(run: ClerkRun, code: number): ClerkRun {
   if (run.code !== code) throw new Error(`edo-clerk exited with ${run.code}${run.signal ? ` (${run.signal})` : ''}, expected ${code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);

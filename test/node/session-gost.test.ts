@@ -1,0 +1,119 @@
+// GOST R 34.10-2012 end to end: two organizations whose directors hold GOST certificates of the
+// GOST test PKI (ООО "Берёзка" 256 bits, АО "Клён" 512 bits) exchange a document and its receipt
+// notice through the real hub started with a GOST operator key (`--operator-key gost2012-256`),
+// `edo-clerk` as a child process with the software keys (profile init --key-file: SoftHSM has no
+// GOST). OpenSSL with the GOST engine judges the document's signature, the receipt notice's (ИОП)
+// and the operator's confirmation of the send date (ПДОТПР). The hub also takes a GOST
+// certificate as an organization's information system.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { derToPem } from '../../src/crypto/certificates';
+import type { CertificatePerson } from '../../src/crypto/qualified-subject';
+import { ClerkStore } from '../../src/store';
+import { createGostTestPki, gostCurveOids, gostKpps, gostPeople, type GostTestPki, type GostTestUser } from '../support/gost-pki';
+import { loginWithSigner, registerOrganization, startHub, type StartedHub } from '../support/hub';
+import { opensslGostVerify } from '../support/openssl-gost';
+import { opensslGost } from '../support/system';
+import { expectExit, inProfile as run, type Org } from './session-harness';
+
+const gost = opensslGost();
+
+describe.skipIf(!gost.ok)(`two organizations with GOST certificates exchange through a hub with a GOST operator key ${gost.reason}`, () => {
+  let pki: GostTestPki;
+  let hub: StartedHub;
+  let dir: string;
+  let directorA: GostTestUser;
+  let directorB: GostTestUser;
+  let a: Org;
+  let b: Org;
+  let operatorFile: string;
+  const profA = () => join(dir, 'profile-a');
+  const profB = () => join(dir, 'profile-b');
+
+  beforeAll(async () => {
+    pki = await createGostTestPki();
+    directorA = await pki.issue(gostPeople.berezkaDirector);
+    directorB = await pki.issue(gostPeople.klenDirector, { curve: gostCurveOids.tc26A512 });
+    dir = mkdtempSync(join(tmpdir(), 'clerk-gost-exchange-'));
+    hub = await startHub({ args: ['--operator-key', 'gost2012-256'] });
+    await hub.admin(['trust', 'add', pki.caCertificateFile]);
+    const register = async (person: CertificatePerson, director: GostTestUser, kpp: string) =>
+      (await registerOrganization(hub, { name: person.organization, inn: person.orgInn, kpp, certificatePems: [director.certificatePem] })).org;
+    a = await register(gostPeople.berezkaDirector, directorA, gostKpps.berezka);
+    b = await register(gostPeople.klenDirector, directorB, gostKpps.klen);
+    operatorFile = join(dir, 'operator.pem');
+    writeFileSync(operatorFile, derToPem(Buffer.from((await hub.admin<{ certificate: string }>(['operator'])).certificate, 'base64')));
+    for (const [profile, director] of [[profA(), directorA], [profB(), directorB]] as const) {
+      expectExit(await run(profile, ['profile', 'init', '--server', hub.url, '--trust', pki.caCertificateFile, '--key-file', director.keyFile, '--cert-file', director.certificateFile]), 0);
+    }
+  });
+
+  afterAll(async () => {
+    await hub?.stop();
+    pki?.cleanup();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("the operator's certificate is GOST R 34.10-2012, 256 bits", () => {
+    expect(execFileSync('openssl', ['x509', '-engine', 'gost', '-in', operatorFile, '-noout', '-text'], { encoding: 'utf8', stdio: 'pipe' })).toContain(
+      'Signature Algorithm: GOST R 34.10-2012 with GOST R 34.11-2012 (256 bit)',
+    );
+  });
+
+  it('A sends a GOST-signed document, B receives it and returns a GOST-signed receipt notice; OpenSSL verifies the document, the ИОП and the ПДОТПР', async () => {
+    expectExit(await run(profA(), ['session']), 0);
+    expectExit(await run(profB(), ['session']), 0);
+    expectExit(await run(profA(), ['contact', 'invite', b.inn]), 0);
+    expect(expectExit(await run(profB(), ['contact', 'accept', a.inn]), 0).json.contact.state).toBe('connected');
+
+    const file = join(dir, 'dogovor-31.pdf');
+    writeFileSync(file, Buffer.concat([Buffer.from('%PDF-1.7 Договор поставки №31\n'), randomBytes(20_000)]));
+    const sent = expectExit(await run(profA(), ['send', file, '--to', b.inn, '--title', 'Договор поставки №31']), 0).json;
+    expect(sent.summary.documentsSent).toBe(1);
+
+    const received = expectExit(await run(profB(), ['session']), 0).json;
+    expect(received.summary).toMatchObject({ documentsReceived: 1, invalidSignatures: 0, serviceDocumentsSigned: 1, serviceDocumentsSent: 1, pending: 0 });
+    const [item] = expectExit(await run(profB(), ['inbox']), 0).json.items;
+    expect(item).toMatchObject({ title: 'Договор поставки №31', signatureState: 'valid', status: 'receipt-sent', counterpartyId: a.id });
+
+    const judged = (cms: Buffer, content: string, caFile: string) => {
+      const sig = join(dir, `${randomBytes(4).toString('hex')}.p7s`);
+      writeFileSync(sig, cms);
+      return opensslGostVerify(sig, content, caFile).stderr;
+    };
+    const store = ClerkStore.open(profB());
+    try {
+      const document = store.document(item.id)!;
+      const [signature] = store.signatures(item.id);
+      expect(judged(signature!.cms, store.blobs.pathOf(document.blobHash), pki.caCertificateFile)).toContain('Verification successful');
+      const chain = store.serviceDocumentsOf(item.id);
+      const receipt = chain.find((d) => d.type === 'receipt' && d.direction === 'out')!;
+      expect(receipt.fileName).toMatch(/^DP_IZVPOL_.*\.xml$/);
+      expect(judged(receipt.signature!, store.blobs.pathOf(receipt.xmlHash!), pki.caCertificateFile)).toContain('Verification successful');
+      const confirmation = chain.find((d) => d.type === 'send-confirmation' && d.direction === 'in')!;
+      expect(confirmation).toMatchObject({ signatureState: 'valid' });
+      expect(judged(confirmation.signature!, store.blobs.pathOf(confirmation.xmlHash!), operatorFile)).toContain('Verification successful');
+      // The operator signed it, not the clerks' CA.
+      expect(judged(confirmation.signature!, store.blobs.pathOf(confirmation.xmlHash!), pki.caCertificateFile)).not.toContain('Verification successful');
+    } finally {
+      store.close();
+    }
+
+    expectExit(await run(profA(), ['session']), 0);
+    expect(expectExit(await run(profA(), ['outbox']), 0).json.items[0]).toMatchObject({ title: 'Договор поставки №31', status: 'receipt-confirmed' });
+  });
+
+  it("takes a GOST certificate as the organization's information system, which logs in with it", async () => {
+    const admin = (await loginWithSigner(hub.url, directorA.signer)).api;
+    const system = await pki.issue({ ...gostPeople.berezkaDirector, surname: 'Информационная система', givenNames: '1С:Бухгалтерия', position: 'Информационная система' });
+    const added = await admin.call('POST', '/v1/organization/information-systems', { json: { name: '1С:Бухгалтерия', certificatePem: system.certificatePem } });
+    expect(added.status).toBe(201);
+    expect(added.json).toMatchObject({ certificate: { orgInn: gostPeople.berezkaDirector.orgInn } });
+    const { login } = await loginWithSigner(hub.url, system.signer);
+    expect(login.subscriber.id).toBe(a.id);
+  });
+});
