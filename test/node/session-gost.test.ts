@@ -4,15 +4,18 @@
 // `edo-clerk` as a child process with the software keys (profile init --key-file: SoftHSM has no
 // GOST). OpenSSL with the GOST engine judges the document's signature, the receipt notice's (ИОП)
 // and the operator's confirmation of the send date (ПДОТПР). The hub also takes a GOST
-// certificate as an organization's information system.
+// certificate as an organization's information system, and an employee's personal GOST
+// certificate under the director's МЧД registered at the hub (refused without one).
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { derToPem } from '../../src/crypto/certificates';
+import { signDetached } from '../../src/crypto/cms';
 import type { CertificatePerson } from '../../src/crypto/qualified-subject';
+import { issuePowerOfAttorney } from '../../src/exchange/power-of-attorney';
 import { ClerkStore } from '../../src/store';
 import { createGostTestPki, gostCurveOids, gostKpps, gostPeople, type GostTestPki, type GostTestUser } from '../support/gost-pki';
 import { loginWithSigner, registerOrganization, startHub, type StartedHub } from '../support/hub';
@@ -115,5 +118,41 @@ describe.skipIf(!gost.ok)(`two organizations with GOST certificates exchange thr
     expect(added.json).toMatchObject({ certificate: { orgInn: gostPeople.berezkaDirector.orgInn } });
     const { login } = await loginWithSigner(hub.url, system.signer);
     expect(login.subscriber.id).toBe(a.id);
+  });
+
+  it("an employee's personal GOST certificate signs under the director's registered МЧД; without one the hub refuses (poa-required)", async () => {
+    const employee = await pki.issue(gostPeople.berezkaEmployee);
+    await hub.admin(['user', 'add', '--org', a.id, '--cert', employee.certificateFile]);
+    const director = (await loginWithSigner(hub.url, directorA.signer)).api;
+    const api = (await loginWithSigner(hub.url, employee.signer)).api;
+    const b64 = (bytes: Buffer) => bytes.toString('base64');
+    const poa = await issuePowerOfAttorney({
+      director: directorA.signer,
+      representativeCertificate: employee.certificate,
+      organization: { name: gostPeople.berezkaDirector.organization, inn: a.inn, kpp: gostKpps.berezka },
+      powerCodes: [],
+      validUntil: '2099-12-31',
+      redelegation: false,
+      statusService: (number) => `${hub.url}/v1/powers-of-attorney/${number}`,
+    });
+    const registered = await director.call('POST', '/v1/powers-of-attorney', { json: { fileName: poa.fileName, xml: b64(poa.xml), signature: b64(poa.signature) } });
+    expect(registered.status, registered.body.toString()).toBe(201);
+    expect(registered.json).toMatchObject({ status: 'active', signedBy: 'Соколова Елена Викторовна', representative: { inn: gostPeople.berezkaEmployee.personInn } });
+
+    const content = Buffer.from('Акт сверки № 9\n'.repeat(50));
+    const sha256 = createHash('sha256').update(content).digest('hex');
+    expect([200, 201]).toContain((await api.call('PUT', `/v1/blobs/${sha256}`, { body: content })).status);
+    const signature = b64(await signDetached(content, employee.signer));
+    const send = (key: string, powerOfAttorney?: { number: string; principalInn: string }) =>
+      api.call('POST', '/v1/documents', {
+        headers: { 'idempotency-key': key },
+        json: { recipientId: b.id, title: 'Акт сверки № 9', kind: 'act', fileName: 'akt-9.txt', sha256, signature, ...(powerOfAttorney ? { powerOfAttorney } : {}) },
+      });
+    const refused = await send('gost-employee-1');
+    expect(refused.status, refused.body.toString()).toBe(422);
+    expect(refused.json).toMatchObject({ error: 'poa-required', message: expect.stringMatching(/personal certificate/) });
+    const sent = await send('gost-employee-2', { number: poa.number, principalInn: a.inn });
+    expect(sent.status, sent.body.toString()).toBe(201);
+    expect(sent.json.signerPowerOfAttorney).toMatchObject({ number: poa.number, principalInn: a.inn, status: 'active' });
   });
 });
