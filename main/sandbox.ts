@@ -16,7 +16,7 @@ export interface AppSandboxOptions {
 /** Whether the clerk's own sessions should run now: the demo counterparty sent something. */
 export function wakesClerk(event: SandboxEvent): boolean {
   if (event.type === 'document-sent') return true;
-  return event.type === 'session' && event.result.summary.serviceDocumentsSent > 0;
+  return event.type === 'session' && (event.result.summary.serviceDocumentsSent > 0 || event.result.summary.workflowSteps > 0);
 }
 
 export class AppSandbox {

@@ -17,6 +17,8 @@ function describeEvent(e: SandboxEvent): string | undefined {
   switch (e.type) {
     case 'document-sent':
       return `the demo counterparty sent "${e.title}"`;
+    case 'workflow-step':
+      return `the demo counterparty ${e.step === 'sign' ? 'signed' : 'accepted the annulment of'} "${e.title}"`;
     case 'error':
       return `the demo counterparty: ${e.message}`;
     case 'hub-stopped':

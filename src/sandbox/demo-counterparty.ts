@@ -1,10 +1,13 @@
 // The sandbox's demo counterparty: an organization in operating mode "server" whose exchange
 // agent runs inside the sandbox. Now and then it sends the clerk a signed document, and it
 // runs its own exchange sessions regularly, so the receipt notices the clerk's documents need
-// are signed and sent back without anyone at its end.
+// are signed and sent back without anyone at its end. It also plays the person at its end for
+// the document's own workflow (docs/architecture.md §5a), which no agent does for real: it signs
+// what the clerk sends with a signature request, and accepts the clerk's annulment proposals.
 import { signDetached } from '../crypto/cms';
 import type { ClerkProfile } from '../exchange/profile';
 import type { SessionResult, SignerSource } from '../exchange/session';
+import { acceptAnnulment, signDocument } from '../workplace/workflow';
 import { demoDocument, type DemoParties } from './demo-documents';
 
 export interface Timers {
@@ -31,6 +34,7 @@ export const defaultSchedule: CounterpartySchedule = { firstDocumentMs: 5_000, d
 export type CounterpartyEvent =
   | { type: 'document-sent'; title: string }
   | { type: 'session'; result: SessionResult }
+  | { type: 'workflow-step'; step: 'sign' | 'accept-annulment'; title: string }
   | { type: 'error'; message: string };
 
 export class DemoCounterparty {
@@ -100,10 +104,32 @@ export class DemoCounterparty {
   }
 
   private async session(): Promise<SessionResult> {
+    let result = await this.agentSession();
+    // What the session brought that waits for a person's signature or answer is answered, and posted at once.
+    if (result.outcome === 'done' && (await this.answerWorkflow())) result = await this.agentSession();
+    return result;
+  }
+
+  private async agentSession(): Promise<SessionResult> {
     const result = await this.profile.runSession({ trigger: 'agent', signer: this.signer() });
     this.onEvent({ type: 'session', result });
     if (result.outcome !== 'done') this.onEvent({ type: 'error', message: `the demo counterparty's exchange session ended: ${result.outcome}${result.error ? `: ${result.error}` : ''}` });
     return result;
+  }
+
+  /** Signs each document sent for its signature and accepts each annulment proposal; how many it answered. */
+  private async answerWorkflow(): Promise<number> {
+    const store = this.profile.store;
+    const { signature, annulment } = store.awaitingOurAnswer();
+    for (const doc of signature) {
+      await signDocument(store, this.signer(), doc.id);
+      this.onEvent({ type: 'workflow-step', step: 'sign', title: doc.title });
+    }
+    for (const doc of annulment) {
+      await acceptAnnulment(store, this.signer(), doc.id);
+      this.onEvent({ type: 'workflow-step', step: 'accept-annulment', title: doc.title });
+    }
+    return signature.length + annulment.length;
   }
 
   private serially<T>(work: () => Promise<T>): Promise<T> {

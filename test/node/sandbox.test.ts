@@ -24,6 +24,8 @@ import { createCoreServices, type CoreServices } from '../../main/core-services'
 import { AppSandbox, wakesClerk } from '../../main/sandbox';
 import type { InvokeArgs, InvokeChannel, InvokeResult } from '../../src/ipc/contract';
 import { keychain } from '../support/system';
+import { queueOutgoing } from '../../src/workplace/outbox';
+import { takeWorkflowStep } from '../../src/workplace/workflow';
 
 const kc = keychain();
 const waitLimitMs = 90_000;
@@ -177,6 +179,39 @@ describe.skipIf(!kc.ok)(`the local sandbox ${kc.reason ?? ''}`, () => {
     expect(clerk.store.document(documentId)!.status).toBe('receipt-confirmed');
     expect(events.filter((e) => e.type === 'error')).toEqual([]);
   }, 120_000);
+
+  it("signs a document the clerk sends with a signature request, and accepts the clerk's annulment proposal", async () => {
+    const state = readSandboxState(profileDir)!;
+    const [documentId] = await queueOutgoing(clerk.store, clerk.signerSource()!, {
+      title: 'Договор оказания услуг № 7',
+      counterpartyId: state.counterparty.id,
+      signatureRequested: true,
+      files: [{ name: 'dogovor-7.txt', content: Buffer.from('Договор оказания услуг № 7\n', 'utf8') }],
+    });
+    expect((await clerk.runSession({ trigger: 'manual' })).summary.documentsSent).toBe(1);
+    const signed = await eventually("the demo counterparty's signature", async () => {
+      await clerk.runSession({ trigger: 'manual' });
+      const doc = clerk.store.document(documentId!)!;
+      return doc.recipientSignatureState === 'signed-by-both' ? doc : undefined;
+    });
+    // OpenSSL, independently: the counterparty's signature is over the very bytes we sent.
+    const sig = join(dir, 'recipient.sig');
+    writeFileSync(sig, signed.recipientSignature!);
+    execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', sig, '-content', clerk.store.blobs.pathOf(signed.blobHash), '-CAfile', sandboxPaths(profileDir).ca, '-purpose', 'any', '-out', '/dev/null'], { stdio: 'pipe' });
+
+    await takeWorkflowStep(clerk.store, clerk.signerSource()!, documentId!, 'propose-annulment', 'Условия договора изменились');
+    await clerk.runSession({ trigger: 'manual' });
+    await eventually('the annulment accepted', async () => {
+      await clerk.runSession({ trigger: 'manual' });
+      return clerk.store.document(documentId!)!.annulmentState === 'annulled' ? true : undefined;
+    });
+    expect(counterpartyStore((s) => s.documentByHubId(signed.hubId!)?.annulmentState)).toBe('annulled');
+    expect(events.filter((e) => e.type === 'workflow-step').map((e) => e.type === 'workflow-step' && [e.step, e.title])).toEqual([
+      ['sign', 'Договор оказания услуг № 7'],
+      ['accept-annulment', 'Договор оказания услуг № 7'],
+    ]);
+    expect(events.filter((e) => e.type === 'error')).toEqual([]);
+  }, 180_000);
 
   it('stops its hub: no child process is left', async () => {
     const pid = sandbox!.hub.pid;
