@@ -1,10 +1,12 @@
 // A certificate signed through a Signer, whatever its algorithm: what the hub needs to make its
 // own operator certificate with a GOST R 34.10-2012 key, which neither node:crypto nor
 // @peculiar/x509 (WebCrypto) can sign with.
+import { createHash, randomBytes } from 'node:crypto';
 import { algorithmSpec } from './algorithms';
 import { encodeTime } from './cms';
-import { objectIdentifier, sequence, tlv, unsignedInteger } from './der';
-import { gostSign, type GostPrivateKey } from './gost3410';
+import { objectIdentifier, octetString, readChildren, readElement, sequence, tlv, unsignedInteger } from './der';
+import { encodeGostSpki } from './gost-keys';
+import { generatePrivateKey, gostSign, publicKeyOf, type GostCurve, type GostPrivateKey } from './gost3410';
 import type { Signer } from './signer';
 import { streebog } from './streebog';
 
@@ -51,4 +53,56 @@ export async function signCertificate(fields: CertificateFields, issuer: Pick<Si
 /** A GOST private key as a certificate issuer: Streebog of its size over the TBS, signed. */
 export function gostCertificateSigner(key: GostPrivateKey): Pick<Signer, 'algorithm' | 'sign'> {
   return { algorithm: key.curve.bits === 256 ? 'GOST2012-256' : 'GOST2012-512', sign: async (tbs) => gostSign(key, streebog(key.curve.bits, tbs)) };
+}
+
+/** SHA-1 of the subjectPublicKey bits (RFC 5280 §4.2.1.2, method 1). */
+export function keyIdentifier(spki: Buffer): Buffer {
+  const [, bits] = readChildren(readElement(spki).contents);
+  return createHash('sha1').update(bits!.contents.subarray(1)).digest();
+}
+
+const extension = (oid: string, value: Buffer) => sequence(objectIdentifier(oid), octetString(value));
+
+export interface GostAuthority {
+  key: GostPrivateKey;
+  /** DER. */
+  certificate: Buffer;
+  /** The DER Name it issues under. */
+  name: Buffer;
+  /** A certificate for `spki` with the subjectKeyIdentifier and authorityKeyIdentifier added to `extensions`. */
+  issue(fields: Omit<CertificateFields, 'issuer' | 'serial'>): Promise<Buffer>;
+}
+
+const serial = () => Buffer.concat([Buffer.from([0x01]), randomBytes(8)]);
+
+/**
+ * A self-signed GOST R 34.10-2012 CA on `curve` (its own key, made here) that issues through
+ * our GOST code: for the sandbox's demo PKI and the tests' GOST PKI, where no WebCrypto can sign.
+ * `fields.extensions` are the CA's own, beside its subjectKeyIdentifier.
+ */
+export async function createGostAuthority(curve: GostCurve, fields: Omit<CertificateFields, 'issuer' | 'serial' | 'spki'>): Promise<GostAuthority> {
+  const key = generatePrivateKey(curve);
+  const spki = encodeGostSpki(publicKeyOf(key));
+  const keyId = keyIdentifier(spki);
+  const signer = gostCertificateSigner(key);
+  const name = fields.subject;
+  const certificate = await signCertificate(
+    { ...fields, serial: serial(), issuer: name, spki, extensions: [...fields.extensions, extension('2.5.29.14', octetString(keyId))] },
+    signer,
+  );
+  return {
+    key,
+    certificate,
+    name,
+    issue: (issued) =>
+      signCertificate(
+        {
+          ...issued,
+          serial: serial(),
+          issuer: name,
+          extensions: [...issued.extensions, extension('2.5.29.14', octetString(keyIdentifier(issued.spki))), extension('2.5.29.35', sequence(tlv(0x80, keyId)))],
+        },
+        signer,
+      ),
+  };
 }

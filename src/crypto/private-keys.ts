@@ -2,8 +2,8 @@
 // R 34.10-2012 PKCS#8 key (what `openssl genpkey -algorithm gost2012_256` writes) it cannot
 // load, so its PrivateKeyInfo is read here (gost-keys.ts), and for an encrypted one the PBES2
 // envelope (PBKDF2 with HMAC-SHA-2, AES-CBC: what OpenSSL 3 writes) is opened here first.
-import { createDecipheriv, createPrivateKey, pbkdf2Sync } from 'node:crypto';
-import { readChildren, readElement, readObjectIdentifier, type DerElement } from './der';
+import { createCipheriv, createDecipheriv, createPrivateKey, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { objectIdentifier, octetString, readChildren, readElement, readObjectIdentifier, sequence, unsignedInteger, type DerElement } from './der';
 import { gostPrivateKeyFromPkcs8 } from './gost-keys';
 import type { PrivateKey } from './key-signer';
 
@@ -60,6 +60,28 @@ function decryptPbes2(der: Buffer, password: string): Buffer | undefined {
   } catch {
     throw new KeyPasswordError('incorrect', 'the key cannot be decrypted with this password (wrong password)');
   }
+}
+
+const derNull = Buffer.from([0x05, 0x00]);
+const pemLines = (der: Buffer) => der.toString('base64').match(/.{1,64}/g)!.join('\n');
+
+/**
+ * A PKCS#8 PrivateKeyInfo (DER) as an "ENCRYPTED PRIVATE KEY" PEM: PBES2 with PBKDF2-HMAC-SHA-256
+ * and AES-256-CBC, what `openssl pkcs8 -topk8 -v2 aes-256-cbc` writes; for the GOST keys that
+ * node:crypto cannot export encrypted itself.
+ */
+export function encryptPkcs8Pem(privateKeyInfo: Buffer, password: string, iterations = 2048): string {
+  const salt = randomBytes(16);
+  const iv = randomBytes(16);
+  const key = pbkdf2Sync(Buffer.from(password, 'utf8'), salt, iterations, 32, 'sha256');
+  const cipher = createCipheriv('aes-256-cbc', key, iv);
+  const encrypted = Buffer.concat([cipher.update(privateKeyInfo), cipher.final()]);
+  const iterationCount = Buffer.alloc(4);
+  iterationCount.writeUInt32BE(iterations);
+  const kdf = sequence(objectIdentifier(pbkdf2), sequence(octetString(salt), unsignedInteger(iterationCount), sequence(objectIdentifier('1.2.840.113549.2.9'), derNull)));
+  const scheme = sequence(objectIdentifier('2.16.840.1.101.3.4.1.42'), octetString(iv));
+  const der = sequence(sequence(objectIdentifier(pbes2), sequence(kdf, scheme)), octetString(encrypted));
+  return `-----BEGIN ENCRYPTED PRIVATE KEY-----\n${pemLines(der)}\n-----END ENCRYPTED PRIVATE KEY-----\n`;
 }
 
 /**

@@ -1,5 +1,6 @@
 // `edo-clerk demo [--profile DIR]`: the local sandbox in the foreground, until Ctrl+C. It prints
 // the hub's address and what to try next; the clerk's own sessions are the usual commands.
+import { algorithmTitle } from '../crypto/algorithms';
 import type { ClerkProfile } from '../exchange/profile';
 import type { Output } from '../cli/output';
 import { startSandbox, type SandboxEvent, type SandboxOptions } from './sandbox';
@@ -50,12 +51,15 @@ export async function demo(profile: ClerkProfile, o: Options, _positional: strin
     },
   });
   const p = `--profile ${quote(profile.dir)}`;
+  const algorithm = algorithmTitle(running.algorithm, profile.settings.language);
+  const gost = running.algorithm.startsWith('GOST');
   out.result(
-    { url: running.url, profile: profile.dir, created: running.created, clerk: running.state.clerk, counterparty: running.state.counterparty },
+    { url: running.url, profile: profile.dir, created: running.created, clerk: running.state.clerk, counterparty: running.state.counterparty, algorithm: running.algorithm, algorithmTitle: algorithm },
     () =>
       [
         `The local sandbox is running: exchange hub ${running.url}`,
-        `  you:              ${running.state.clerk.name} (INN ${running.state.clerk.inn}), a software demo key`,
+        `  you:              ${running.state.clerk.name} (INN ${running.state.clerk.inn}), a software demo key (${algorithm})`,
+        ...(gost ? [] : ['  this sandbox was made before it used GOST R 34.10-2012 and keeps its ECDSA demo keys; a new profile folder gets GOST ones']),
         `  the counterparty: ${running.state.counterparty.name} (INN ${running.state.counterparty.inn}) sends documents now and then and signs receipt notices by itself`,
         `  ${running.created ? 'made in' : 'reused from'} ${profile.dir}/sandbox (${
           running.state.secrets === 'demo-file'

@@ -1,66 +1,76 @@
-// The sandbox's demo PKI: a throwaway root CA made once, and a certificate for each demo
-// person with the subject a Russian qualified certificate carries (O, title, SN, G, CN, INN of
-// the organization and of the person), so the hub and the service documents read it as they
-// read a real one. The CA's private key lives only in memory while the people are issued: no
-// one can issue more demo certificates later.
+// The sandbox's demo PKI, GOST R 34.10-2012 (256 bits, CryptoPro A) as a Russian clerk's is: a
+// throwaway root CA made once, and a certificate for each demo person with the subject of a
+// qualified certificate issued to an organization's director (O, title, SN, G, CN, INNLE, INN,
+// OGRN, SNILS) and the subjectSignTool/issuerSignTool extensions, so the hub, the service
+// documents and OpenSSL's GOST engine read it as they read a real one. Signed by our own GOST
+// code (src/crypto/issue-certificate.ts): WebCrypto has no GOST. The CA's private key lives only
+// in memory while the people are issued: no one can issue more demo certificates later.
 import 'reflect-metadata'; // @peculiar/x509 resolves its services through tsyringe
-import { generateKeyPairSync, randomBytes, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
-import { qualifiedSubject, spkiOf, type CertificatePerson } from '../crypto/qualified-subject';
+import { derToPem } from '../crypto/certificates';
+import { encodeGostPkcs8, encodeGostSpki } from '../crypto/gost-keys';
+import { generatePrivateKey, gostCurve, publicKeyOf } from '../crypto/gost3410';
+import { createGostAuthority } from '../crypto/issue-certificate';
+import { encryptPkcs8Pem } from '../crypto/private-keys';
+import { qualifiedSubject, signToolExtensions, type CertificatePerson } from '../crypto/qualified-subject';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-
-export type DemoPerson = CertificatePerson & { city: string };
+export type DemoPerson = CertificatePerson & { city: string; ogrn: string; snils: string };
 
 export interface DemoKey {
-  /** PKCS#8 PEM, encrypted with `password` (AES-256-CBC). */
+  /** PKCS#8 PEM, encrypted with `password` (PBES2, AES-256-CBC). */
   keyPem: string;
   certificatePem: string;
 }
 
 const day = 24 * 3600_000;
 const validYears = 10;
+/** CryptoPro A: the 256-bit set most Russian CAs and tools use. */
+const curve = gostCurve('1.2.643.2.2.35.1')!;
+const der = (e: x509.Extension) => Buffer.from(e.rawData);
+const notCertified = 'Не сертифицировано: только для песочницы';
+const [subjectSignTool, issuerSignTool] = signToolExtensions('"EDO Clerk" (демонстрационное средство электронной подписи, не сертифицировано)', {
+  signTool: '"EDO Clerk" (демонстрационное СКЗИ)',
+  caTool: 'Демонстрационный УЦ EDO Clerk',
+  signToolCertificate: notCertified,
+  caToolCertificate: notCertified,
+}).map(der) as [Buffer, Buffer];
 
-const serial = () => `01${randomBytes(8).toString('hex')}`;
-
-/** A demo root CA and one ECDSA P-256 key with its certificate per person. */
+/** A demo root CA and one GOST R 34.10-2012 256-bit key with its certificate per person. */
 export async function createDemoPki(people: { person: DemoPerson; password: string }[]): Promise<{ caCertificatePem: string; keys: DemoKey[] }> {
-  const caKeys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const now = Date.now();
-  const ca = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial(),
-    name: 'C=RU, O=Демонстрационный УЦ EDO Clerk (песочница), CN=EDO Clerk Sandbox Root CA',
+  const ca = await createGostAuthority(curve, {
+    subject: Buffer.from(
+      new x509.Name([
+        { '2.5.4.6': [{ printableString: 'RU' }] },
+        { '2.5.4.10': [{ utf8String: 'Демонстрационный УЦ EDO Clerk (песочница)' }] },
+        { '2.5.4.3': [{ utf8String: 'EDO Clerk Sandbox Root CA' }] },
+      ]).toArrayBuffer(),
+    ),
     notBefore: new Date(now - day),
     notAfter: new Date(now + validYears * 365 * day),
-    keys: caKeys,
-    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
     extensions: [
-      new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
+      der(new x509.BasicConstraintsExtension(true, undefined, true)),
+      der(new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true)),
+      subjectSignTool,
     ],
   });
   const keys: DemoKey[] = [];
   for (const { person, password } of people) {
-    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const certificate = await x509.X509CertificateGenerator.create({
-      serialNumber: serial(),
-      subject: qualifiedSubject(person),
-      issuer: ca.subjectName,
+    const privateKey = generatePrivateKey(curve);
+    const certificate = await ca.issue({
+      subject: Buffer.from(qualifiedSubject(person).toArrayBuffer()),
       notBefore: new Date(now - day),
       notAfter: new Date(now + (validYears * 365 - 1) * day),
-      publicKey: spkiOf(publicKey),
-      signingKey: caKeys.privateKey,
-      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+      spki: encodeGostSpki(publicKeyOf(privateKey)),
       extensions: [
-        new x509.BasicConstraintsExtension(false, undefined, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation, true),
-        new x509.ExtendedKeyUsageExtension(['1.3.6.1.5.5.7.3.2', '1.3.6.1.5.5.7.3.4']),
-        await x509.AuthorityKeyIdentifierExtension.create(ca, false),
+        der(new x509.BasicConstraintsExtension(false, undefined, true)),
+        der(new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation, true)),
+        der(new x509.ExtendedKeyUsageExtension(['1.3.6.1.5.5.7.3.2', '1.3.6.1.5.5.7.3.4'])),
+        subjectSignTool,
+        issuerSignTool,
       ],
     });
-    const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: password }) as string;
-    keys.push({ keyPem, certificatePem: `${certificate.toString('pem')}\n` });
+    keys.push({ keyPem: encryptPkcs8Pem(encodeGostPkcs8(privateKey), password), certificatePem: derToPem(certificate) });
   }
-  return { caCertificatePem: `${ca.toString('pem')}\n`, keys };
+  return { caCertificatePem: derToPem(ca.certificate), keys };
 }

@@ -76,12 +76,12 @@ export interface HubProcess {
   log(): string;
 }
 
-/** Starts `edo-hub serve` on 127.0.0.1:`port` (0: a free port) and waits for its URL line. */
-export async function startHubProcess(dataDir: string, port: number, c: HubCommand = {}): Promise<HubProcess> {
+/** Starts `edo-hub serve` on 127.0.0.1:`port` (0: a free port) with `serveArgs` (--operator-key) and waits for its URL line. */
+export async function startHubProcess(dataDir: string, port: number, c: HubCommand = {}, serveArgs: string[] = []): Promise<HubProcess> {
   const cmd = command(c);
   const child = spawn(
     cmd.execPath,
-    ['--import', watchdog, ...cmd.script, 'serve', '--data', dataDir, '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', '--json'],
+    ['--import', watchdog, ...cmd.script, 'serve', '--data', dataDir, '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', '--json', ...serveArgs],
     { cwd: cmd.cwd, env: cmd.env, stdio: ['pipe', 'pipe', 'pipe'] },
   );
   let stderr = '';

@@ -1,14 +1,19 @@
 // The local sandbox: a whole exchange on this machine, for trying EDO Clerk without any
 // infrastructure. Inside the clerk's profile (`<profile>/sandbox/`): an exchange hub run as a
 // child process on loopback, a demo CA, the clerk's demo organization with a software demo key,
-// and a demo counterparty organization whose agent answers on its own. Made once; every later
+// and a demo counterparty organization whose agent answers on its own. Keys, CA and the hub's
+// operator key are GOST R 34.10-2012 256-bit, as a Russian clerk's are (a sandbox made before
+// keeps its ECDSA keys, which work as they did). Made once; every later
 // start reuses it all. Key files are encrypted PKCS#8; their passwords are in the keychain, or,
 // where no OS keychain runs, in a 0600 demo-only file in the sandbox folder.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { signDetached } from '../crypto/cms';
+import { algorithmForKey } from '../crypto/algorithms';
+import { readCertificates } from '../crypto/certificates';
+import { signDetached, type SignatureAlgorithm } from '../crypto/cms';
+import { spkiOfCertificate } from '../crypto/gost-keys';
 import { HttpExchangeClient } from '../exchange/http-client';
 import { acquireSessionLock, SessionBusyError, type SessionLock } from '../exchange/lock';
 import { ClerkProfile, secretNames } from '../exchange/profile';
@@ -27,7 +32,9 @@ export const demoClerk: DemoPerson = {
   position: 'Делопроизводитель',
   organization: 'ООО "Ромашка (песочница)"',
   orgInn: '7701234560',
+  ogrn: '1027701234560',
   personInn: '770112345695',
+  snils: '13579246894',
   city: 'Москва',
 };
 
@@ -37,7 +44,9 @@ export const demoCounterparty: DemoPerson = {
   position: 'Генеральный директор',
   organization: 'АО "Демо-контрагент"',
   orgInn: '7809876549',
+  ogrn: '1027809876544',
   personInn: '780198765455',
+  snils: '24681357994',
   city: 'Санкт-Петербург',
 };
 
@@ -113,6 +122,8 @@ export interface RunningSandbox {
   state: SandboxState;
   /** True when this start made the sandbox. */
   created: boolean;
+  /** The demo keys' algorithm: GOST R 34.10-2012 256 since the sandbox made GOST keys; ECDSA P-256 in a sandbox made before. */
+  algorithm: SignatureAlgorithm;
   hub: HubProcess;
   counterparty: DemoCounterparty;
   /** Stops the demo counterparty, then the hub; waits until the hub has exited. */
@@ -174,8 +185,8 @@ function certificateLogin(url: string, signer: SoftwareSigner): Promise<HttpExch
   return client.authenticate({ method: 'certificate', signLogin: (content) => signDetached(content, signer) }).then(() => client);
 }
 
-/** First start: the PKI, the keys (passwords into the keychain), both organizations and their users at the hub. Returns the organizations. */
-async function create(profileDir: string, options: SandboxOptions, secretsFor: SecretsFor): Promise<{ clerk: Org; counterparty: Org }> {
+/** First start, before the hub runs: the PKI and the keys (passwords into the keychain). */
+async function createKeys(profileDir: string, secretsFor: SecretsFor): Promise<void> {
   const paths = sandboxPaths(profileDir);
   // A sandbox whose setup stopped half way is thrown away and made again: it holds only demo data (the lock stays).
   for (const entry of readdirSync(paths.dir)) if (entry !== lockFile) rmSync(join(paths.dir, entry), { recursive: true, force: true });
@@ -193,17 +204,21 @@ async function create(profileDir: string, options: SandboxOptions, secretsFor: S
   writeFileSync(join(profileDir, paths.clerkCertificate), clerkKey.certificatePem);
   writeFileSync(join(paths.counterpartyProfile, paths.counterpartyKey), counterpartyKey.keyPem, { mode: 0o600 });
   writeFileSync(join(paths.counterpartyProfile, paths.counterpartyCertificate), counterpartyKey.certificatePem);
+}
 
+/** First start, once the hub runs (its operator key made GOST by `serve`): both organizations and their users. */
+async function register(profileDir: string, options: SandboxOptions): Promise<{ clerk: Org; counterparty: Org }> {
+  const paths = sandboxPaths(profileDir);
   const admin = <T>(args: string[]) => hubAdmin<T>(paths.hubData, args, options);
   await admin(['trust', 'add', paths.ca]);
-  const register = async (person: DemoPerson, orgKpp: string, mode: string, certificateFile: string): Promise<Org> => {
+  const add = async (person: DemoPerson, orgKpp: string, mode: string, certificateFile: string): Promise<Org> => {
     const org = Org.parse(await admin(['org', 'add', '--name', person.organization, '--inn', person.orgInn, '--kpp', orgKpp, '--mode', mode]));
     await admin(['user', 'add', '--org', org.id, '--cert', certificateFile]);
     return org;
   };
   return {
-    clerk: await register(demoClerk, kpp.clerk, 'workstation', join(profileDir, paths.clerkCertificate)),
-    counterparty: await register(demoCounterparty, kpp.counterparty, 'server', join(paths.counterpartyProfile, paths.counterpartyCertificate)),
+    clerk: await add(demoClerk, kpp.clerk, 'workstation', join(profileDir, paths.clerkCertificate)),
+    counterparty: await add(demoCounterparty, kpp.counterparty, 'server', join(paths.counterpartyProfile, paths.counterpartyCertificate)),
   };
 }
 
@@ -266,19 +281,24 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   try {
     const secretsKind: SecretsKind = existing?.secrets ?? (options.secretsFor || (await keychainAnswers(profileDir)) ? 'os-keychain' : 'demo-file');
     const secretsFor = options.secretsFor ?? sandboxSecrets(profileDir, secretsKind);
-    const orgs = existing ?? (await create(profileDir, options, secretsFor));
+    if (!existing) await createKeys(profileDir, secretsFor);
     const previousPort = existing ? Number(new URL(existing.hubUrl).port) : 0;
+    // The operator key's kind is the hub's from its first start: a sandbox made before GOST keeps its ECDSA one.
+    const serveArgs = existing ? [] : ['--operator-key', 'gost2012-256'];
     try {
-      hub = await startHubProcess(paths.hubData, previousPort, options);
+      hub = await startHubProcess(paths.hubData, previousPort, options, serveArgs);
     } catch (e) {
       if (previousPort === 0) throw e;
       hub = await startHubProcess(paths.hubData, 0, options); // the old port is taken now
     }
     const started = hub;
+    const orgs = existing ?? (await register(profileDir, options));
     const state: SandboxState = existing ? { ...existing, hubUrl: hub.url } : { version: 1, hubUrl: hub.url, clerk: orgs.clerk, counterparty: orgs.counterparty, createdAt: new Date().toISOString(), secrets: secretsKind };
     if (!existing) await connect(profileDir, hub.url, orgs, secretsFor);
     writeFileSync(paths.state, `${JSON.stringify(state, null, 2)}\n`);
     configure(profileDir, state, existing?.hubUrl);
+    const [clerkCertificate] = readCertificates(readFileSync(join(profileDir, paths.clerkCertificate)));
+    const algorithm = algorithmForKey(spkiOfCertificate(clerkCertificate!))!.name;
 
     const onEvent = options.onEvent ?? (() => {});
     const counterparty = new DemoCounterparty(
@@ -297,6 +317,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       url: started.url,
       state,
       created: !existing,
+      algorithm,
       hub: started,
       counterparty,
       async stop() {

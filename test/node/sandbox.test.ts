@@ -1,7 +1,8 @@
 // The local sandbox (issue 5): a real hub child process inside a temporary profile, real
 // SQLite stores, real keychain secrets. The clerk's side runs ordinary exchange sessions
-// through its profile; the demo counterparty answers on its own timers. OpenSSL checks the
-// demo counterparty's signature independently.
+// through its profile; the demo counterparty answers on its own timers. OpenSSL with its GOST
+// engine checks independently that the demo PKI, the demo counterparty's signature and the
+// operator's confirmation are GOST R 34.10-2012 256-bit and valid.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,11 +24,14 @@ import { createClerkMain, type ClerkMain } from '../../main/clerk-main';
 import { createCoreServices, type CoreServices } from '../../main/core-services';
 import { AppSandbox, wakesClerk } from '../../main/sandbox';
 import type { InvokeArgs, InvokeChannel, InvokeResult } from '../../src/ipc/contract';
-import { keychain } from '../support/system';
+import { keychain, opensslGost } from '../support/system';
 import { queueOutgoing } from '../../src/workplace/outbox';
 import { takeWorkflowStep } from '../../src/workplace/workflow';
 
 const kc = keychain();
+const gost = opensslGost();
+/** `openssl COMMAND -engine gost ARGS`, its output; throws with what OpenSSL said when it fails. */
+const openssl = (command: string, ...args: string[]) => execFileSync('openssl', [command, '-engine', 'gost', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const waitLimitMs = 90_000;
 
 /** Polls `probe` until it returns a value; fails naming `what` after the bounded wait. */
@@ -50,7 +54,7 @@ function alive(pid: number): boolean {
   }
 }
 
-describe.skipIf(!kc.ok)(`the local sandbox ${kc.reason ?? ''}`, () => {
+describe.skipIf(!kc.ok || !gost.ok)(`the local sandbox ${kc.reason ?? ''}${gost.reason}`, () => {
   let dir: string;
   let profileDir: string;
   let sandbox: RunningSandbox | undefined;
@@ -105,6 +109,17 @@ describe.skipIf(!kc.ok)(`the local sandbox ${kc.reason ?? ''}`, () => {
     expect(readFileSync(keyFile, 'utf8')).toMatch(/^-----BEGIN ENCRYPTED PRIVATE KEY-----/);
     const password = await clerk.secrets.get(secretNames.keyPassword);
     expect(password).toMatch(/^[\w-]{32}$/);
+    // GOST R 34.10-2012 256 throughout, with a qualified certificate's subject, as OpenSSL's GOST engine reads it.
+    expect(openssl('pkey', '-in', keyFile, '-passin', `pass:${password}`, '-noout', '-text')).toMatch(/^Private key: [0-9A-F]{64}$/m);
+    const certificateFile = join(profileDir, 'sandbox/clerk-certificate.pem');
+    const certificate = openssl('x509', '-in', certificateFile, '-noout', '-text', '-nameopt', 'utf8,sep_multiline');
+    expect(certificate).toContain('Public Key Algorithm: GOST R 34.10-2012 with 256 bit modulus');
+    expect(certificate).toContain('Signature Algorithm: GOST R 34.10-2012 with GOST R 34.11-2012 (256 bit)');
+    // OpenSSL names INNLE (1.2.643.100.4) by its OID only.
+    for (const field of ['INN=770112345695', '1.2.643.100.4=7701234560', 'OGRN=1027701234560', 'SNILS=13579246894', 'SN=Иванова', 'title=Делопроизводитель']) expect(certificate).toContain(field);
+    expect(certificate).toMatch(/Signing Tool of Subject:\s+"EDO Clerk"/);
+    expect(certificate).toMatch(/Signing Tool of Issuer:/);
+    expect(openssl('verify', '-CAfile', sandboxPaths(profileDir).ca, certificateFile)).toContain(`${certificateFile}: OK`);
     // The password appears in no file of the profile.
     const files = execFileSync('find', [profileDir, '-type', 'f'], { encoding: 'utf8' }).trim().split('\n');
     for (const f of files) expect(readFileSync(f).includes(Buffer.from(password!)), f).toBe(false);
@@ -134,7 +149,17 @@ describe.skipIf(!kc.ok)(`the local sandbox ${kc.reason ?? ''}`, () => {
     writeFileSync(sig, signature!.cms);
     const content = clerk.store.blobs.pathOf(received.blobHash);
     expect(readFileSync(content, 'utf8')).toContain('<СчётНаОплату Номер="1"');
-    execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', sig, '-content', content, '-CAfile', sandboxPaths(profileDir).ca, '-purpose', 'any', '-out', '/dev/null'], { stdio: 'pipe' });
+    openssl('cms', '-verify', '-binary', '-inform', 'DER', '-in', sig, '-content', content, '-CAfile', sandboxPaths(profileDir).ca, '-purpose', 'any', '-out', '/dev/null');
+    expect(openssl('cms', '-cmsout', '-print', '-inform', 'DER', '-in', sig)).toMatch(/signatureAlgorithm: \n\s+algorithm: GOST R 34.10-2012 with 256 bit modulus \(1\.2\.643\.7\.1\.1\.1\.1\)/);
+
+    // The hub's confirmation of the send date (ПДОТПР), signed with its GOST operator key.
+    const confirmation = clerk.store.serviceDocumentsOf(received.id).find((s) => s.type === 'send-confirmation')!;
+    expect(confirmation.signatureState).toBe('valid');
+    const operatorCertificate = join(sandboxPaths(profileDir).hubData, 'operator', 'certificate.pem');
+    expect(openssl('x509', '-in', operatorCertificate, '-noout', '-text')).toContain('Public Key Algorithm: GOST R 34.10-2012 with 256 bit modulus');
+    const confirmationSig = join(dir, 'confirmation.sig');
+    writeFileSync(confirmationSig, confirmation.signature!);
+    openssl('cms', '-verify', '-binary', '-inform', 'DER', '-in', confirmationSig, '-content', clerk.store.blobs.pathOf(confirmation.xmlHash!), '-CAfile', operatorCertificate, '-purpose', 'any', '-out', '/dev/null');
   }, 120_000);
 
   it("signs the clerk's receipt notice, sends it, and the demo counterparty receives it", async () => {
@@ -197,7 +222,7 @@ describe.skipIf(!kc.ok)(`the local sandbox ${kc.reason ?? ''}`, () => {
     // OpenSSL, independently: the counterparty's signature is over the very bytes we sent.
     const sig = join(dir, 'recipient.sig');
     writeFileSync(sig, signed.recipientSignature!);
-    execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', sig, '-content', clerk.store.blobs.pathOf(signed.blobHash), '-CAfile', sandboxPaths(profileDir).ca, '-purpose', 'any', '-out', '/dev/null'], { stdio: 'pipe' });
+    openssl('cms', '-verify', '-binary', '-inform', 'DER', '-in', sig, '-content', clerk.store.blobs.pathOf(signed.blobHash), '-CAfile', sandboxPaths(profileDir).ca, '-purpose', 'any', '-out', '/dev/null');
 
     await takeWorkflowStep(clerk.store, clerk.signerSource()!, documentId!, 'propose-annulment', 'Условия договора изменились');
     await clerk.runSession({ trigger: 'manual' });
@@ -267,6 +292,8 @@ describe.skipIf(!kc.ok)(`the local sandbox ${kc.reason ?? ''}`, () => {
     expect((await fetch(`${shown.url}/v1/health`)).status).toBe(200);
     const text = lines.join('\n');
     expect(text).toContain(`The local sandbox is running: exchange hub ${shown.url}`);
+    expect(text).toContain('a software demo key (ГОСТ Р 34.10-2012, 256 бит)');
+    expect(text).not.toContain('ECDSA');
     expect(text).toContain(`edo-clerk send FILE --to ${shown.counterparty.inn} --profile ${profileDir}`);
     stop.abort();
     expect(await done).toBe(0);
@@ -338,7 +365,7 @@ describe.skipIf(!kc.ok)(`the local sandbox in the desktop app ${kc.reason ?? ''}
     });
     expect(incoming.counterparty.name).toBe('АО "Демо-контрагент"');
     const opened = await call('documents:open', { id: incoming.id });
-    expect(opened.signatures).toMatchObject([{ signer: 'Петров Сергей Иванович', valid: true, problems: [] }]);
+    expect(opened.signatures).toMatchObject([{ signer: 'Петров Сергей Иванович', algorithm: 'GOST2012-256', valid: true, problems: [] }]);
     expect(opened.preview.kind).toBe('xml');
 
     const counterpartyId = readSandboxState(profileDir)!.counterparty.id;
