@@ -259,7 +259,8 @@ export async function verify(profile: ClerkProfile, o: Options, positional: stri
 // ---- documents
 
 function docLine(d: DocumentRow): string[] {
-  return [String(d.id), (d.sentAt ?? d.createdAt).slice(0, 16).replace('T', ' '), d.counterpartyName || d.counterpartyId, d.title, d.listStatus, d.signatureState === 'invalid' ? `SIGNATURE INVALID: ${d.signatureProblem ?? ''}` : ''];
+  const note = d.signatureState === 'invalid' ? `SIGNATURE INVALID: ${d.signatureProblem ?? ''}` : d.status === 'rejected' ? `REFUSED: ${d.statusReason ?? ''}` : '';
+  return [String(d.id), (d.sentAt ?? d.createdAt).slice(0, 16).replace('T', ' '), d.counterpartyName || d.counterpartyId, d.title, d.listStatus, note];
 }
 
 function statusOption(s: string): ListStatus {
@@ -368,8 +369,42 @@ export async function send(profile: ClerkProfile, o: Options, positional: string
   }
   const result = await profile.runSession({ trigger: 'manual', pins, tokenChoice: tokenChoice(o), onProgress: (p) => out.progress(p) });
   const sent = profile.store.document(queued.documentId)!;
-  if (sent.status === 'rejected') throw new CliError(`The hub refused "${sent.title}": ${sent.statusReason ?? 'no reason given'}. It stays in the outbox as rejected.`, 1, 'rejected');
+  if (sent.status === 'rejected') throw refusedByHub(sent);
   return reportSession(result, out);
+}
+
+const refusedByHub = (d: DocumentRow) =>
+  new CliError(
+    `The hub refused "${d.title}": ${d.statusReason ?? 'no reason given'}. It stays in the outbox: "edo-clerk outbox retry ${d.id}" sends it again once the cause is put right, "edo-clerk outbox remove ${d.id}" takes it out.`,
+    1,
+    'rejected',
+  );
+
+/**
+ * outbox retry|remove DOCUMENT: the clerk's answer to a document the hub refused (its reason is
+ * in the outbox list): send it again as it is, once the cause is put right, or take it out.
+ */
+export function refusedDocumentCommand(action: 'retry' | 'remove') {
+  return async (profile: ClerkProfile, o: Options, positional: string[], out: Output): Promise<number> => {
+    const doc = documentRef(profile, positional[0], `outbox ${action}`);
+    const done = action === 'retry' ? profile.store.retryRefusedDocument(doc.id) : profile.store.removeRefusedDocument(doc.id);
+    if (!done) {
+      const what = action === 'retry' ? 'sent again' : 'removed';
+      throw new CliError(`Document ${doc.id} ("${doc.title}") is not one the hub refused (its status: ${doc.listStatus}); only a refused outgoing document can be ${what}`, 1, 'not-refused');
+    }
+    if (action === 'remove') {
+      out.result({ removed: doc.id }, () => `"${doc.title}" is removed from the outbox; it was never accepted by the hub.`);
+      return 0;
+    }
+    if (flag(o, 'queue-only')) {
+      out.result({ queued: doc.id }, () => `"${doc.title}" is back in the outbox; it goes at the next exchange session.`);
+      return 0;
+    }
+    const result = await profile.runSession({ trigger: 'manual', pins: pinsFor(o), tokenChoice: tokenChoice(o), onProgress: (p) => out.progress(p) });
+    const again = profile.store.document(doc.id)!;
+    if (again.status === 'rejected') throw refusedByHub(again);
+    return reportSession(result, out);
+  };
 }
 
 export async function clarify(profile: ClerkProfile, o: Options, positional: string[], out: Output): Promise<number> {

@@ -39,6 +39,9 @@ Commands:
                                      sign, put into the outbox, and run an exchange session
                                      (--request-signature: the recipient is asked to sign it too)
   inbox | outbox [--search TEXT] [--counterparty ID] [--status S[,S]] [--from ISO] [--to ISO] [--limit N] [--offset N]
+  outbox retry|remove DOCUMENT [--queue-only]
+                                     a document the hub refused (the outbox says why): send it again once the
+                                     cause is put right, or take it out of the outbox
   contacts                           the organizations we exchange with, and invitations
   contact invite|accept|reject SUBSCRIBER [--message TEXT]
                                      change a contact at the hub (SUBSCRIBER: id, INN or a part of the name)
@@ -155,6 +158,8 @@ const table: Record<string, Command> = {
   },
   inbox: { options: listing, run: (p, o, _a, out) => commands.listDocuments('in')(p, o, out) },
   outbox: { options: listing, run: (p, o, _a, out) => commands.listDocuments('out')(p, o, out) },
+  'outbox retry': { options: { ...token, 'queue-only': { type: 'boolean' } }, positional: 1, run: commands.refusedDocumentCommand('retry') },
+  'outbox remove': { options: {}, positional: 1, run: commands.refusedDocumentCommand('remove') },
   contacts: { options: {}, run: (p, o, _a, out) => commands.contacts(p, o, out) },
   'contact invite': { options: { ...token, message: { type: 'string' } }, positional: 1, run: commands.contactAction('invite') },
   'contact accept': { options: token, positional: 1, run: commands.contactAction('accept') },

@@ -94,6 +94,28 @@ describe('outbox', () => {
     expect(store.document(a.documentId)).toMatchObject({ status: 'rejected', statusReason: 'not a contact' });
     expect(store.waitingOutbox()).toHaveLength(1);
   });
+
+  it('the clerk sends a refused document again with the same key, or removes it; an accepted one neither', () => {
+    const doc = (title: string) => store.queueOutgoingDocument({ counterpartyId: 'x', title, fileName: title, blobHash: sha(title), size: 1, signature: { cms: Buffer.from('x'), valid: null } });
+    const [retried, removed, accepted] = [doc('retried'), doc('removed'), doc('accepted')];
+    const entry = (id: number) => store.waitingOutbox().find((o) => o.itemId === id)!;
+    store.completeDocumentSend(entry(accepted.documentId).id, accepted.documentId, { hubId: 'd-9' });
+    store.failOutbox(entry(retried.documentId).id, 'forbidden', 'not a contact');
+    store.failOutbox(entry(removed.documentId).id, 'forbidden', 'not a contact');
+
+    expect(store.retryRefusedDocument(retried.documentId)).toBe(true);
+    expect(store.document(retried.documentId)).toMatchObject({ status: 'queued', statusReason: null });
+    expect(entry(retried.documentId)).toMatchObject({ idempotencyKey: retried.idempotencyKey, refusal: null, lastError: null });
+    expect(store.retryRefusedDocument(retried.documentId)).toBe(false); // waiting again, not refused
+
+    expect(store.removeRefusedDocument(removed.documentId)).toBe(true);
+    expect(store.document(removed.documentId)).toBeUndefined();
+    expect(store.listDocuments({ direction: 'out', search: 'removed' }).total).toBe(0);
+    expect(store.removeRefusedDocument(removed.documentId)).toBe(false);
+
+    for (const act of [store.retryRefusedDocument, store.removeRefusedDocument]) expect(act.call(store, accepted.documentId)).toBe(false);
+    expect(store.document(accepted.documentId)).toMatchObject({ status: 'sent', hubId: 'd-9' });
+  });
 });
 
 describe('incoming documents and service documents', () => {

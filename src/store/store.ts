@@ -527,6 +527,44 @@ export class ClerkStore {
   }
 
   /**
+   * The clerk's answer to a document the hub refused: send it again as it is, once the cause is
+   * put right (the contact accepted, the hub's settings changed), or take it out of the outbox.
+   * Only a refused document qualifies; one the hub accepted is the counterparty's as much as
+   * ours. The hub released the refused attempt's idempotency key, so the same key serves the retry.
+   * Returns false when `documentId` is not a refused outgoing document.
+   */
+  retryRefusedDocument(documentId: number): boolean {
+    return this.transaction(() => {
+      const entry = this.refusedOutboxEntry(documentId);
+      if (!entry) return false;
+      const at = now();
+      this.sql("UPDATE outbox SET state = 'waiting', refusal = NULL, last_error = NULL, done_at = NULL WHERE id = ?").run(entry.id);
+      this.sql("UPDATE documents SET status = 'queued', status_reason = NULL, updated_at = ? WHERE id = ?").run(at, documentId);
+      return true;
+    });
+  }
+
+  /** See retryRefusedDocument. The file stays among the content-addressed blobs, which other documents may share. */
+  removeRefusedDocument(documentId: number): boolean {
+    return this.transaction(() => {
+      const entry = this.refusedOutboxEntry(documentId);
+      if (!entry) return false;
+      this.sql("DELETE FROM outbox WHERE item_type = 'document' AND item_id = ?").run(documentId);
+      // A document the hub never accepted has no service documents or workflow steps yet; its signature goes with it.
+      this.sql('DELETE FROM signatures WHERE document_id = ?').run(documentId);
+      this.sql('DELETE FROM documents WHERE id = ?').run(documentId);
+      return true;
+    });
+  }
+
+  private refusedOutboxEntry(documentId: number): Row | undefined {
+    return this.sql(
+      `SELECT o.* FROM outbox o JOIN documents d ON d.id = o.item_id
+       WHERE o.item_type = 'document' AND o.item_id = ? AND o.state = 'failed' AND d.direction = 'out' AND d.status = 'rejected'`,
+    ).get(documentId) as Row | undefined;
+  }
+
+  /**
    * Stores a document the hub told us about (received; or sent by another workplace of ours)
    * with its verified signatures; a replayed event finds it by its hub id and changes nothing.
    * A received document that needs a receipt gets its pending receipt notice here, in the

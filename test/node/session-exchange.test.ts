@@ -182,6 +182,15 @@ describe.skipIf(!hsm.ok)(`exchange between two organizations through the hub ${h
     const results = stopped.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(results.some((r) => r.summary.serviceDocumentsSent === 1)).toBe(true);
     expect(expectExit(await run(profC(), ['pending']), 0).json.pending).toEqual([]);
+
+    // The letter refused before the invitation: its cause is put right now, so the clerk sends it again as it is.
+    const letter = expectExit(await run(profA(), ['outbox', '--status', 'rejected']), 0).json.items[0];
+    expect(letter).toMatchObject({ title: 'Письмо до приглашения', statusReason: expect.stringMatching(/contact/i) });
+    expect((await clerk(['outbox', '--status', 'rejected', '--profile', profA()])).stdout).toMatch(/REFUSED: /);
+    expectExit(await run(profA(), ['outbox', 'retry', String(letter.id), '--pin-stdin'], pinA), 0);
+    expect(expectExit(await run(profA(), ['outbox', '--search', 'приглашения']), 0).json.items[0]).toMatchObject({ status: 'sent', hubId: expect.any(String) });
+    // Accepted by the hub, it is no longer the clerk's alone to retry or remove.
+    expect(expectExit(await run(profA(), ['outbox', 'remove', String(letter.id)]), 1).json).toMatchObject({ code: 'not-refused' });
   });
 
   describe.skipIf(!kc.ok)(`without the clerk's token or PIN (B logs in as a service user; its password in the keychain) ${kc.reason ?? ''}`, () => {
