@@ -116,7 +116,8 @@ export function tokenList(profile: ClerkProfile, o: Options, out: Output): numbe
   const modules = str(o, 'module') ? [str(o, 'module')!] : findInstalledModules(settings?.modulePaths ?? []).map((m) => m.path);
   if (modules.length === 0) throw new CliError('No PKCS#11 module found on this machine: install the token driver or give --module PATH');
   const tokens = modules.flatMap((modulePath) =>
-    listTokens(modulePath).map((t) => {
+    // A slot with a blank token (SoftHSM's free slot, a token never initialized) holds nothing to sign with.
+    listTokens(modulePath).filter((t) => t.flags.tokenInitialized).map((t) => {
       let certificates: { id: string; owner: string; organization?: string; notAfter: string; hasPrivateKey: boolean }[] = [];
       let session: TokenSession | undefined;
       try {

@@ -1,6 +1,6 @@
 // Where token vendors install their PKCS#11 modules, per OS (docs/architecture.md §7). Settings may add
 // paths; the first existing file wins in the UI's module picker.
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 
 export type TokenVendor = 'SoftHSM' | 'Rutoken' | 'JaCarta' | 'Kaztoken' | 'SafeNet eToken' | 'OpenSC' | 'settings';
 
@@ -61,10 +61,14 @@ export function knownModulePaths(platform: NodeJS.Platform = process.platform): 
 /** The modules that exist on this machine: the settings' paths first, then the known ones. */
 export function findInstalledModules(extraPaths: string[] = [], platform: NodeJS.Platform = process.platform): ModuleCandidate[] {
   const candidates = [...extraPaths.map((path) => ({ vendor: 'settings' as const, path })), ...knownModulePaths(platform)];
+  // One module under two names (Debian's /usr/lib/softhsm link to the multiarch file) is one
+  // module: loading it twice would list each of its tokens twice.
   const seen = new Set<string>();
   return candidates.filter((c) => {
-    if (seen.has(c.path) || !existsSync(c.path)) return false;
-    seen.add(c.path);
+    if (!existsSync(c.path)) return false;
+    const real = realpathSync(c.path);
+    if (seen.has(real)) return false;
+    seen.add(real);
     return true;
   });
 }

@@ -1,6 +1,6 @@
 // Loading PKCS#11 modules: each way a module path can be wrong gives a TokenError naming the
 // path and saying what to do, not dlopen's stack trace. And the vendor path table.
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -102,5 +102,10 @@ describe('known module paths', () => {
     expect(found[0]).toEqual({ vendor: 'settings', path: custom });
     expect(found.map((c) => c.path)).not.toContain(join(dir, 'absent.so'));
     expect(found.some((c) => c.vendor === 'SoftHSM' || c.path === softhsmModulePath)).toBe(true);
+    // A link to a module found under its own name too is the same module, found once.
+    const link = join(dir, 'link-module.so');
+    symlinkSync(custom, link);
+    expect(findInstalledModules([custom, link]).filter((c) => c.path === custom || c.path === link)).toEqual([{ vendor: 'settings', path: custom }]);
+    expect(new Set(found.map((c) => realpathSync(c.path))).size).toBe(found.length);
   });
 });

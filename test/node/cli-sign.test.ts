@@ -42,7 +42,11 @@ describe.skipIf(!hsm.ok || !hasTools)(`edo-clerk token list, sign and verify ${h
     const listed = expectExit(await clerk(['token', 'list', '--module', pki.modulePath, '--json', '--profile', join(dir, 'none')]), 0).json;
     const made = listed.tokens.find((t: { label: string }) => t.label === 'tool-made');
     expect(made.certificates).toEqual([expect.objectContaining({ id: 'a1b2', owner: 'Петров Сергей Иванович', organization: 'АО "Василёк"', hasPrivateKey: true })]);
-    expect(listed.tokens.map((t: { label: string }) => t.label)).toContain('clerk-a');
+    const labels = listed.tokens.map((t: { label: string }) => t.label);
+    expect(labels).toContain('clerk-a');
+    // Each token once, and not SoftHSM's blank free slot.
+    expect(new Set(labels).size).toBe(labels.length);
+    expect(listed.tokens.every((t: { label: string; flags: { tokenInitialized: boolean } }) => t.label && t.flags.tokenInitialized)).toBe(true);
   });
 
   it('signs with the tool-made token; OpenSSL and edo-clerk verify; a changed file fails', async () => {
