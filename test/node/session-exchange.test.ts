@@ -15,7 +15,7 @@ import { ClerkStore } from '../../src/store';
 import { registerOrganization, registerTokenOrganization, startHub, type StartedHub } from '../support/hub';
 import { keychain, softhsm } from '../support/system';
 import { createTestPki, samplePeople, type TestPki } from '../support/test-pki';
-import { expectExit, inProfile as run, startClerk, type Org } from './session-harness';
+import { clerk, expectExit, inProfile as run, startClerk, type Org } from './session-harness';
 
 const hsm = softhsm();
 const kc = keychain();
