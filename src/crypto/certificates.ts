@@ -238,10 +238,15 @@ export function derToPem(der: Buffer): string {
   return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
 }
 
-/** Certificates from a file's bytes: PEM (one or many) or a single DER certificate. */
+/**
+ * Certificates from a file's bytes: PEM (one or many) or a single DER certificate. Bytes that are
+ * neither throw a CertificateError here, where the file is named, not later as a failed chain.
+ */
 export function readCertificates(bytes: Buffer): Buffer[] {
   const text = bytes.toString('latin1');
-  return text.includes('-----BEGIN CERTIFICATE-----') ? pemToDer(text) : [bytes];
+  const certificates = text.includes('-----BEGIN CERTIFICATE-----') ? pemToDer(text) : [bytes];
+  for (const der of certificates) knownCertificate(der).asn();
+  return certificates;
 }
 
 export function certificateFingerprint(der: Buffer, hash: 'sha256' | 'sha1' = 'sha256'): string {

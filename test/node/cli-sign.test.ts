@@ -55,6 +55,12 @@ describe.skipIf(!hsm.ok || !hasTools)(`edo-clerk token list, sign and verify ${h
     expect(signed).toMatchObject({ signature: `${file}.sig`, algorithm: 'ECDSA-P256-SHA256' });
     execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', `${file}.sig`, '-content', file, '-CAfile', pki.caCertificateFile, '-purpose', 'any', '-out', '/dev/null'], { stdio: 'pipe' });
 
+    const notCertificate = join(dir, 'not-a-certificate.pem');
+    writeFileSync(notCertificate, 'this is no certificate');
+    const refused = await clerk(['verify', file, `${file}.sig`, '--trust', notCertificate, '--profile', join(dir, 'none')]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/Cannot read the trusted root certificate file .*not-a-certificate\.pem: Not an X\.509 certificate/);
+
     const ok = expectExit(await clerk(['verify', file, `${file}.sig`, '--trust', pki.caCertificateFile, '--json', '--profile', join(dir, 'none')]), 0).json;
     expect(ok).toMatchObject({ valid: true, signer: { commonName: 'Петров Сергей Иванович', orgInn: samplePeople.petrov.orgInn }, problems: [] });
 
