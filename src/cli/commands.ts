@@ -21,14 +21,11 @@ import type { ClerkProfile } from '../exchange/profile';
 import { queueOutgoing } from '../workplace/outbox';
 import { takeWorkflowStep, WorkflowError } from '../workplace/workflow';
 import type { WorkflowStep } from '../vocabulary';
+import { flag, integer, isoDate, list, str, type Options } from './options';
 import { CliError, table, type Output } from './output';
 import { readStdinLine, stdinPins, terminalPins } from './pin';
 
-export type Options = Record<string, string | boolean | string[] | undefined>;
-
-const str = (o: Options, name: string): string | undefined => (typeof o[name] === 'string' ? (o[name] as string) : undefined);
-const list = (o: Options, name: string): string[] => (Array.isArray(o[name]) ? (o[name] as string[]) : []);
-const flag = (o: Options, name: string): boolean => o[name] === true;
+export type { Options } from './options';
 
 function tokenChoice(o: Options): TokenChoice {
   return { modulePath: str(o, 'module'), token: str(o, 'token') };
@@ -68,7 +65,8 @@ export async function profileInit(profile: ClerkProfile, o: Options, out: Output
   if (str(o, 'mode')) next.mode = str(o, 'mode') as OperatingMode;
   if (str(o, 'login')) next.auth = { method: 'password', login: str(o, 'login')! };
   if (flag(o, 'certificate-login')) next.auth = { method: 'certificate' };
-  if (str(o, 'schedule')) next.scheduleMinutes = Number(str(o, 'schedule'));
+  const schedule = integer(o, 'schedule', { min: 0, max: 24 * 60 });
+  if (schedule !== undefined) next.scheduleMinutes = schedule;
   if (str(o, 'key-file')) {
     next.signer = { kind: 'software', keyFile: resolve(str(o, 'key-file')!), ...(str(o, 'cert-file') ? { certificateFile: resolve(str(o, 'cert-file')!) } : {}), encrypted: flag(o, 'key-password-stdin') };
   } else if (str(o, 'token') || str(o, 'module')) {
@@ -214,8 +212,7 @@ export async function verify(profile: ClerkProfile, o: Options, positional: stri
   if (!file || !sig) throw new CliError('verify needs FILE FILE.sig');
   const roots = profile.trustedRoots(list(o, 'trust'));
   if (roots.length === 0) throw new CliError('No trusted roots: give --trust CA.pem or add trusted roots to the profile');
-  const at = str(o, 'at');
-  if (at !== undefined && Number.isNaN(Date.parse(at))) throw new CliError(`--at ${at} is not an ISO date and time (for example 2031-12-02T10:15:00Z)`);
+  const at = isoDate(o, 'at');
   const revocation = new RevocationChecker(profile.revocationSettings({ offline: flag(o, 'offline') || undefined }));
   const { readFileSync } = await import('node:fs');
   const result = await verifyLongTerm(readFileSync(sig), { path: file }, {
@@ -278,10 +275,10 @@ export function listDocuments(direction: 'in' | 'out') {
       search: str(o, 'search'),
       counterpartyId: str(o, 'counterparty'),
       status: statuses,
-      from: str(o, 'from'),
-      to: str(o, 'to'),
-      limit: Number(str(o, 'limit') ?? 50),
-      offset: Number(str(o, 'offset') ?? 0),
+      from: isoDate(o, 'from'),
+      to: isoDate(o, 'to'),
+      limit: integer(o, 'limit', { min: 1, max: 10_000 }, 50),
+      offset: integer(o, 'offset', { min: 0, max: Number.MAX_SAFE_INTEGER }, 0),
     });
     out.result(page, () => (page.items.length === 0 ? (direction === 'in' ? 'The inbox is empty.' : 'The outbox is empty.') : `${table(page.items.map(docLine))}\n${page.items.length} of ${page.total}`));
     return 0;
@@ -518,7 +515,7 @@ export function contactAction(action: 'invite' | 'accept' | 'reject') {
 
 /** The unattended exchange agent (mode "server"): sessions in a loop until SIGTERM/SIGINT. */
 export async function agent(profile: ClerkProfile, o: Options, out: Output): Promise<number> {
-  const intervalMs = Number(str(o, 'interval') ?? 60) * 1000;
+  const intervalMs = integer(o, 'interval', { min: 1, max: 24 * 3600 }, 60) * 1000;
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.on('SIGTERM', onSignal);

@@ -7,10 +7,10 @@ import type { ClerkProfile } from '../exchange/profile';
 import { TokenSignerSource } from '../exchange/profile';
 import { EvidenceError, evidenceLanguage, evidenceText, saveEvidence, verifyEvidencePackage, type EvidenceFileKind } from '../evidence';
 import type { Signer } from '../crypto/signer';
-import { fromTokenError, signerFor, type Options } from './commands';
+import { fromTokenError, signerFor } from './commands';
+import { isoDate, str, type Options } from './options';
 import { CliError, type Output } from './output';
 
-const str = (o: Options, name: string): string | undefined => (typeof o[name] === 'string' ? (o[name] as string) : undefined);
 
 function language(profile: ClerkProfile, o: Options) {
   if (str(o, 'lang')) return evidenceLanguage(str(o, 'lang'));
@@ -59,8 +59,7 @@ export const evidence = (profile: ClerkProfile, o: Options, positional: string[]
 export async function verifyEvidence(profile: ClerkProfile, o: Options, positional: string[], out: Output): Promise<number> {
   const [file] = positional;
   if (!file) throw new CliError('verify-evidence needs FILE.zip');
-  const at = str(o, 'at');
-  if (at !== undefined && Number.isNaN(Date.parse(at))) throw new CliError(`--at ${at} is not an ISO date-time`);
+  const at = isoDate(o, 'at');
   const trust = Array.isArray(o.trust) ? (o.trust as string[]) : [];
   const operator = str(o, 'operator-cert');
   const verdict = await verifyEvidencePackage(file, {
