@@ -4,24 +4,23 @@
 // organization) — and the signing-tool extensions. No PKCS#11 token with GOST exists here
 // (SoftHSM has none), so keys are PKCS#8 PEM files, as `openssl genpkey -algorithm gost2012_256`
 // writes them, for `profile init --key-file`. Certificates are signed by our own GOST code
-// (src/crypto/issue-certificate.ts); the tests read them back with OpenSSL's GOST engine.
+// (createGostAuthority, src/crypto/issue-certificate.ts, as the sandbox's); the tests read them back with OpenSSL's GOST engine.
 //
 //   const pki = await createGostTestPki();
 //   const director = await pki.issue(gostPeople.berezkaDirector);             // 256, CryptoPro A
 //   const employee = await pki.issue(gostPeople.berezkaEmployee, { curve: gostCurveOids.tc26A512 });
 //   director.keyFile, director.certificateFile, director.signer (a KeySigner), pki.caCertificateFile
 //   pki.cleanup();
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import 'reflect-metadata'; // @peculiar/x509 resolves its services through tsyringe
 import * as x509 from '@peculiar/x509';
 import { derToPem } from '../../src/crypto/certificates';
-import { readChildren, readElement } from '../../src/crypto/der';
 import { encodeGostPkcs8Pem, encodeGostSpki } from '../../src/crypto/gost-keys';
 import { generatePrivateKey, gostCurve, publicKeyOf, type GostPrivateKey } from '../../src/crypto/gost3410';
-import { gostCertificateSigner, signCertificate } from '../../src/crypto/issue-certificate';
+import { createGostAuthority } from '../../src/crypto/issue-certificate';
 import { KeySigner } from '../../src/crypto/key-signer';
 import { personalSubject, qualifiedSubject, signToolExtensions, type CertificatePerson, type PersonalCertificatePerson } from '../../src/crypto/qualified-subject';
 
@@ -93,82 +92,57 @@ export interface GostTestPki {
 }
 
 const day = 24 * 3600_000;
-const serial = () => Buffer.concat([Buffer.from([0x01]), randomBytes(8)]);
 const der = (e: x509.Extension) => Buffer.from(e.rawData);
-const tools = signToolExtensions('"EDO Clerk" (тестовое средство электронной подписи, не сертифицировано)', {
+const notCertified = 'Не сертифицировано: только для тестов';
+const [subjectSignTool, issuerSignTool] = signToolExtensions('"EDO Clerk" (тестовое средство электронной подписи, не сертифицировано)', {
   signTool: '"EDO Clerk" (тестовое СКЗИ)',
   caTool: 'Тестовый УЦ EDO Clerk',
-  signToolCertificate: 'Не сертифицировано: только для тестов',
-  caToolCertificate: 'Не сертифицировано: только для тестов',
-});
-
-/** SHA-1 of the subjectPublicKey bits (RFC 5280 §4.2.1.2, method 1), as hex. */
-function keyIdentifier(spki: Buffer): string {
-  const [, bits] = readChildren(readElement(spki).contents);
-  return createHash('sha1').update(bits!.contents.subarray(1)).digest('hex');
-}
+  signToolCertificate: notCertified,
+  caToolCertificate: notCertified,
+}).map(der) as [Buffer, Buffer];
 
 export async function createGostTestPki(): Promise<GostTestPki> {
   const dir = mkdtempSync(join(tmpdir(), 'edo-gost-pki-'));
   const now = Date.now();
-  const caKey = generatePrivateKey(gostCurve(gostCurveOids.cryptoProA)!);
-  const caSpki = encodeGostSpki(publicKeyOf(caKey));
-  const caName = Buffer.from(
-    new x509.Name([
-      { '2.5.4.6': [{ printableString: 'RU' }] },
-      { '2.5.4.10': [{ utf8String: 'Тестовый удостоверяющий центр EDO Clerk' }] },
-      { '2.5.4.3': [{ utf8String: 'EDO Clerk Test GOST CA' }] },
-    ]).toArrayBuffer(),
-  );
-  const caKeyId = keyIdentifier(caSpki);
-  const caSigner = gostCertificateSigner(caKey);
-  const caCertificate = await signCertificate(
-    {
-      serial: serial(),
-      issuer: caName,
-      subject: caName,
-      notBefore: new Date(now - day),
-      notAfter: new Date(now + 10 * 365 * day),
-      spki: caSpki,
-      extensions: [
-        new x509.BasicConstraintsExtension(true, undefined, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-        new x509.SubjectKeyIdentifierExtension(caKeyId),
-        tools[0]!,
-      ].map(der),
-    },
-    caSigner,
-  );
-  const caCertificatePem = derToPem(caCertificate);
+  const ca = await createGostAuthority(gostCurve(gostCurveOids.cryptoProA)!, {
+    subject: Buffer.from(
+      new x509.Name([
+        { '2.5.4.6': [{ printableString: 'RU' }] },
+        { '2.5.4.10': [{ utf8String: 'Тестовый удостоверяющий центр EDO Clerk' }] },
+        { '2.5.4.3': [{ utf8String: 'EDO Clerk Test GOST CA' }] },
+      ]).toArrayBuffer(),
+    ),
+    notBefore: new Date(now - day),
+    notAfter: new Date(now + 10 * 365 * day),
+    extensions: [
+      der(new x509.BasicConstraintsExtension(true, undefined, true)),
+      der(new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true)),
+      subjectSignTool,
+    ],
+  });
+  const caCertificatePem = derToPem(ca.certificate);
   const caCertificateFile = join(dir, 'gost-ca.pem');
   const caKeyFile = join(dir, 'gost-ca.key');
   writeFileSync(caCertificateFile, caCertificatePem);
-  writeFileSync(caKeyFile, encodeGostPkcs8Pem(caKey), { mode: 0o600 });
+  writeFileSync(caKeyFile, encodeGostPkcs8Pem(ca.key), { mode: 0o600 });
 
   const issue: GostTestPki['issue'] = async (person, options = {}) => {
     const curve = gostCurve(options.curve ?? gostCurveOids.cryptoProA);
     if (!curve) throw new Error(`No GOST parameter set ${options.curve}`);
     const privateKey = generatePrivateKey(curve);
-    const spki = encodeGostSpki(publicKeyOf(privateKey));
     const subject = 'orgInn' in person ? qualifiedSubject(person) : personalSubject(person);
-    const certificate = await signCertificate(
-      {
-        serial: serial(),
-        issuer: caName,
-        subject: Buffer.from(subject.toArrayBuffer()),
-        notBefore: options.notBefore ?? new Date(Date.now() - 3600_000),
-        notAfter: options.notAfter ?? new Date(Date.now() + 365 * day),
-        spki,
-        extensions: [
-          new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation, true),
-          new x509.ExtendedKeyUsageExtension(['1.3.6.1.5.5.7.3.2', '1.3.6.1.5.5.7.3.4']),
-          new x509.SubjectKeyIdentifierExtension(keyIdentifier(spki)),
-          new x509.AuthorityKeyIdentifierExtension(caKeyId),
-          ...tools,
-        ].map(der),
-      },
-      caSigner,
-    );
+    const certificate = await ca.issue({
+      subject: Buffer.from(subject.toArrayBuffer()),
+      notBefore: options.notBefore ?? new Date(Date.now() - 3600_000),
+      notAfter: options.notAfter ?? new Date(Date.now() + 365 * day),
+      spki: encodeGostSpki(publicKeyOf(privateKey)),
+      extensions: [
+        der(new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation, true)),
+        der(new x509.ExtendedKeyUsageExtension(['1.3.6.1.5.5.7.3.2', '1.3.6.1.5.5.7.3.4'])),
+        subjectSignTool,
+        issuerSignTool,
+      ],
+    });
     const base = join(dir, `${person.surname}-${curve.bits}-${randomBytes(4).toString('hex')}`);
     const certificatePem = derToPem(certificate);
     writeFileSync(`${base}.pem`, certificatePem);
@@ -178,7 +152,7 @@ export async function createGostTestPki(): Promise<GostTestPki> {
 
   return {
     dir,
-    caCertificate,
+    caCertificate: ca.certificate,
     caCertificatePem,
     caCertificateFile,
     caKeyFile,
