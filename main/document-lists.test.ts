@@ -1,7 +1,7 @@
 // Runs in: Node (vitest); no electron involved. The Inbox and Outbox lists through main's
 // handler registry over the REAL services (a profile's SQLite store behind createCoreServices):
 // each status filter returns exactly its documents, with the right total and pages; the derived
-// statuses ("receipt pending", "signature invalid") come from the store's query. The same table
+// statuses ("receipt pending", "signature invalid", "signature unchecked") come from the store's query. The same table
 // then runs against the UI's in-memory double holding the same rows, so the double cannot drift.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -34,10 +34,15 @@ function seed(store: ClerkStore, f: Fixture, i: number): void {
   const sentAt = `2026-11-${f.day}T10:00:${String(i % 60).padStart(2, '0')}.000Z`;
   const base = { counterpartyId: f.counterparty.id, counterpartyName: f.counterparty.name, title: f.title, fileName: `${i}.pdf`, blobHash: sha(f.title), size: 10 };
   if (f.direction === 'in') {
-    const valid = f.status !== 'signature-invalid';
-    const signature = { cms: Buffer.from('cms'), valid, problems: valid ? [] : [{ code: 'digest-mismatch' as const, message: 'the content changed' }] };
+    const valid = f.status === 'signature-invalid' ? false : f.status === 'signature-unchecked' ? null : true;
+    const signature = {
+      cms: Buffer.from('cms'),
+      valid,
+      verdict: valid === null ? ('undetermined' as const) : undefined,
+      problems: valid === false ? [{ code: 'digest-mismatch' as const, message: 'the content changed' }] : [],
+    };
     const { documentId } = store.transaction(() =>
-      store.recordIncomingDocument({ ...base, hubId: `h-${i}`, needsReceipt: f.status !== 'received', sentAt, signatures: [signature] }),
+      store.recordIncomingDocument({ ...base, hubId: `h-${i}`, needsReceipt: f.status !== 'received' && f.status !== 'signature-unchecked', sentAt, signatures: [signature] }),
     );
     if (f.status === 'receipt-sent' || f.status === 'clarification-sent') {
       const receipt = store.serviceDocumentsOf(documentId).find((s) => s.type === 'receipt')!;
@@ -53,7 +58,7 @@ function seed(store: ClerkStore, f: Fixture, i: number): void {
   const item = store.waitingOutbox().find((o) => o.itemType === 'document' && o.itemId === documentId)!;
   if (f.status === 'rejected') return store.failOutbox(item.id, 'forbidden', 'the recipient is not a contact');
   store.completeDocumentSend(item.id, documentId, { hubId: `h-${i}`, sentAt });
-  if (f.status !== 'sent') store.setDocumentStatus(documentId, f.status as Exclude<ListStatus, 'receipt-pending' | 'signature-invalid'>);
+  if (f.status !== 'sent') store.setDocumentStatus(documentId, f.status as Exclude<ListStatus, 'receipt-pending' | 'signature-invalid' | 'signature-unchecked'>);
 }
 
 const titlesOf = (page: DocumentPage) => page.rows.map((r) => r.title).sort();

@@ -50,6 +50,14 @@ export async function signCertificate(fields: CertificateFields, issuer: Pick<Si
   return sequence(tbs, algorithm, tlv(0x03, Buffer.from([0]), signature));
 }
 
+/** An empty CRL (v2, DER) of the CA named `issuerName`, signed by it: a CA that revokes nothing between the two times. */
+export async function signEmptyCrl(issuerName: Buffer, thisUpdate: Date, nextUpdate: Date, issuer: Pick<Signer, 'algorithm' | 'sign'>): Promise<Buffer> {
+  const algorithm = certificateSignatureAlgorithm(issuer.algorithm);
+  const tbs = sequence(Buffer.from([0x02, 0x01, 0x01]), algorithm, issuerName, encodeTime(thisUpdate), encodeTime(nextUpdate));
+  const signature = await issuer.sign(tbs);
+  return sequence(tbs, algorithm, tlv(0x03, Buffer.from([0]), signature));
+}
+
 /** A GOST private key as a certificate issuer: Streebog of its size over the TBS, signed. */
 export function gostCertificateSigner(key: GostPrivateKey): Pick<Signer, 'algorithm' | 'sign'> {
   return { algorithm: key.curve.bits === 256 ? 'GOST2012-256' : 'GOST2012-512', sign: async (tbs) => gostSign(key, streebog(key.curve.bits, tbs)) };

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { signDetached } from '../crypto/cms';
 import { readCertificates } from '../crypto/certificates';
-import type { RevocationSettings } from '../crypto/revocation';
+import { RevocationChecker, type RevocationSettings } from '../crypto/revocation';
 import type { Signer } from '../crypto/signer';
 import type { SecretStore } from '../settings/keychain';
 import { ProfileSecrets } from '../settings/secret-stores';
@@ -257,6 +257,7 @@ export class ClerkProfile {
         mode: settings.mode,
         authenticator: this.authenticator(signer),
         trustedRoots: this.trustedRoots(),
+        revocation: new RevocationChecker(this.revocationSettings()),
         signer,
         serviceDocuments: formatsServiceDocuments({ counterparty: (id) => this.store.subscriber(id) }),
         onProgress: options.onProgress,

@@ -6,8 +6,11 @@
 // and loses nothing.
 import type { Document, DocumentWorkflow, LoginResponse, OperatorInfo, HubEvent, ServiceDocument as HubServiceDocument } from '../protocol';
 import type { Signer } from '../crypto/signer';
+import { statusLineOf, verifyLongTerm, type LongTermVerification } from '../crypto/cades';
 import { signDetached, verifyDetached, type VerificationResult } from '../crypto/cms';
+import { RevocationChecker } from '../crypto/revocation';
 import type { ClerkStore, DocumentRow, SignatureCheck } from '../store';
+import { signatureStatusText } from '../vocabulary/signature-status';
 import {
   ClerkNeededReason,
   type DocumentStatus,
@@ -76,6 +79,12 @@ export interface SessionDeps {
   authenticator: () => Promise<Authenticator>;
   /** DER certificates of the profile's trusted roots. */
   trustedRoots: Buffer[];
+  /**
+   * Certificate status for received documents' signatures (the profile's signatureChecks: CRL
+   * folder, OCSP proxy, offline), after the evidence a signature carries. Default: the
+   * certificates' own OCSP responders and CRLs.
+   */
+  revocation?: RevocationChecker;
   signer?: SignerSource;
   serviceDocuments: ServiceDocumentFactory;
   onProgress?: (p: SessionProgress) => void;
@@ -99,6 +108,10 @@ export interface SessionSummary {
   documentsSent: number;
   documentsReceived: number;
   invalidSignatures: number;
+  /** Received signatures whose certificate status could not be established: kept, flagged, checked again next session. */
+  uncheckedSignatures: number;
+  /** Signatures checked again this session whose verdict is now determined. */
+  signaturesResolved: number;
   serviceDocumentsSigned: number;
   serviceDocumentsSent: number;
   serviceDocumentsReceived: number;
@@ -194,13 +207,26 @@ function localStatus(direction: 'in' | 'out', status: Document['status']): Docum
   return status === 'clarification-requested' ? 'clarification-sent' : status === 'receipt-confirmed' ? 'receipt-sent' : 'received';
 }
 
-function checkOf(cms: Buffer, r: VerificationResult): SignatureCheck {
+/**
+ * A long-term verification as the store keeps it: undetermined is neither valid nor invalid
+ * (valid null), and a signature that verifies but whose signer was revoked by its time, or
+ * whose time-stamp does not verify, is invalid with that problem's code.
+ */
+function checkOf(cms: Buffer, v: LongTermVerification): SignatureCheck {
+  const r = v.signature;
+  const statusLine = statusLineOf(v);
+  const problems = [...r.problems];
+  if (r.valid && v.verdict === 'invalid') {
+    problems.push(v.status?.status === 'revoked' ? { code: 'certificate-revoked', message: signatureStatusText(statusLine, 'en') } : { code: 'timestamp-invalid', message: v.problems.join('; ') });
+  }
   return {
     cms,
-    valid: r.valid,
+    valid: v.verdict === 'undetermined' ? null : v.verdict === 'valid',
+    verdict: v.verdict,
+    statusLine,
     signer: r.signer ? [r.signer.commonName, r.signer.position, r.signer.organization].filter(Boolean).join(', ') : null,
     signingTime: r.signingTime?.toISOString() ?? null,
-    problems: r.problems,
+    problems,
   };
 }
 
@@ -210,6 +236,8 @@ const emptySummary = (): SessionSummary => ({
   documentsSent: 0,
   documentsReceived: 0,
   invalidSignatures: 0,
+  uncheckedSignatures: 0,
+  signaturesResolved: 0,
   serviceDocumentsSigned: 0,
   serviceDocumentsSent: 0,
   serviceDocumentsReceived: 0,
@@ -246,10 +274,13 @@ class ExchangeSession {
   /** The hub presented an operator certificate other than the pinned one: reported as the session's error. */
   private operatorChange: string | undefined;
 
+  private readonly revocation: RevocationChecker;
+
   constructor(private readonly deps: SessionDeps) {
     this.store = deps.store;
     this.client = deps.client;
     this.mode = deps.mode;
+    this.revocation = deps.revocation ?? new RevocationChecker();
   }
 
   private progress(step: SessionStep, done: number, total: number, message: string): void {
@@ -282,6 +313,7 @@ class ExchangeSession {
         // An outbox that cannot be sent never keeps the inbox from arriving: its failure is reported after receiving.
         const outboxFailure = await this.sendOutbox();
         await this.receiveEvents();
+        await this.recheckSignatures();
         await this.makeServiceDocuments(policy.sign);
         const failure = (await this.sendOutbox()) ?? outboxFailure;
         if (failure !== undefined) throw failure;
@@ -558,6 +590,45 @@ class ExchangeSession {
     return verifyDetached(cms, content, { trustedRoots: [...this.deps.trustedRoots, ...extraRoots], at: new Date(at) });
   }
 
+  /**
+   * A received document's signature judged for the long term (docs/architecture.md §7): at its
+   * time-stamp's time (the hub's TSA, trusted through the pinned operator certificate), else the
+   * operator's send time; the certificate status from the evidence the signature carries first,
+   * then the profile's CRL folder, OCSP proxy or the certificates' own services (none offline).
+   * Throws only when the content cannot be read, as `verify` does.
+   */
+  private async verifyDocumentSignature(cms: Buffer, content: { path: string }, sentAt: string): Promise<SignatureCheck> {
+    const { pinned } = await this.operator();
+    const verification = await verifyLongTerm(cms, content, { trustedRoots: this.deps.trustedRoots, tsaRoots: [pinned], at: new Date(sentAt), revocation: this.revocation });
+    return checkOf(cms, verification);
+  }
+
+  /**
+   * The recheck step: every received signature whose verdict was undetermined (a responder
+   * down, a CRL stale) is judged again; once determined, valid or invalid, it stays so. Still
+   * undetermined: it stays flagged for the next session, with when it was tried.
+   */
+  private async recheckSignatures(): Promise<void> {
+    // The ones this session just received were judged a moment ago.
+    const waiting = this.store.undeterminedSignatures().filter((s) => !this.items.received.includes(s.documentId));
+    if (waiting.length === 0) return;
+    let done = 0;
+    this.progress('recheck', 0, waiting.length, `checking ${waiting.length} signature(s) again`);
+    for (const s of waiting) {
+      this.checkAbort();
+      if (!this.store.blobs.has(s.blobHash)) continue;
+      const check = await this.verifyDocumentSignature(s.cms, { path: this.store.blobs.pathOf(s.blobHash) }, s.sentAt ?? new Date().toISOString());
+      this.store.recordRecheck(s.id, check);
+      if (check.verdict !== 'undetermined') {
+        this.summary.signaturesResolved++;
+        this.log(check.valid ? 'info' : 'warn', 'recheck', `the signature of "${s.title}" is now ${check.verdict}: ${signatureStatusText(check.statusLine!, 'en')}`);
+      } else {
+        this.summary.uncheckedSignatures++;
+      }
+      this.progress('recheck', ++done, waiting.length, `checked ${done} of ${waiting.length}`);
+    }
+  }
+
   /** The operator's confirmation of the send date (ПДОТПР), stored with its verified signature. */
   private recordConfirmation(documentId: number, doc: Document, check: VerificationResult, xmlHash: string): void {
     const c = doc.confirmation;
@@ -632,8 +703,7 @@ class ExchangeSession {
         let check: SignatureCheck | undefined;
         if (fetchContent) {
           if (!this.store.blobs.has(doc.blob.sha256)) await this.store.blobs.write(await this.client.getBlob(doc.blob.sha256), doc.blob.sha256);
-          const cms = Buffer.from(doc.signature, 'base64');
-          check = checkOf(cms, await this.verify(cms, { path: this.store.blobs.pathOf(doc.blob.sha256) }, doc.sentAt));
+          check = await this.verifyDocumentSignature(Buffer.from(doc.signature, 'base64'), { path: this.store.blobs.pathOf(doc.blob.sha256) }, doc.sentAt);
         }
         return () => {
           const known = this.store.documentByHubId(doc.id);
@@ -666,6 +736,9 @@ class ExchangeSession {
             this.items.received.push(documentId);
             if (check.valid) {
               this.log('info', 'events', `received "${doc.title}" from ${doc.sender.name}`);
+            } else if (check.verdict === 'undetermined') {
+              this.summary.uncheckedSignatures++;
+              this.log('warn', 'events', `received "${doc.title}" from ${doc.sender.name}; ${signatureStatusText(check.statusLine!, 'en')}: kept and checked again next session`);
             } else {
               this.summary.invalidSignatures++;
               this.log('warn', 'events', `received "${doc.title}" from ${doc.sender.name} with a signature that does not verify: ${(check.problems ?? []).map((p) => p.message).join('; ')}`);

@@ -20,6 +20,7 @@ import {
   SignatureProblem,
   TokenLoginProblem,
 } from '../vocabulary';
+import { LongTermVerdict, SignatureStatusLine } from '../vocabulary/signature-status';
 import { archiveInvokeContract } from './archive-contract';
 import { evidenceInvokeContract } from './evidence-contract';
 import { DocumentWorkflowView, workflowInvokeContract } from './workflow-contract';
@@ -31,6 +32,7 @@ export * from './evidence-contract';
 export * from './workflow-contract';
 // The renderer takes the vocabulary from here (it imports nothing else of src/).
 export * from '../vocabulary';
+export { LongTermVerdict, SignatureStatusLine, signatureStatusText } from '../vocabulary/signature-status';
 
 const isoDateTime = z.iso.datetime({ offset: true });
 /** A calendar day as the date inputs give it: YYYY-MM-DD. */
@@ -150,6 +152,13 @@ export const SignatureCheck = z.object({
   algorithm: z.string(),
   valid: z.boolean(),
   problems: z.array(SignatureProblem),
+  /**
+   * A received signature's long-term verdict (undetermined: the certificate status could not be
+   * established yet; the next session checks again), its status line and when it was last checked.
+   */
+  verdict: LongTermVerdict.optional(),
+  statusLine: SignatureStatusLine.optional(),
+  checkedAt: isoDateTime.optional(),
 });
 export type SignatureCheck = z.infer<typeof SignatureCheck>;
 

@@ -4,13 +4,16 @@
 // OGRN, SNILS) and the subjectSignTool/issuerSignTool extensions, so the hub, the service
 // documents and OpenSSL's GOST engine read it as they read a real one. Signed by our own GOST
 // code (src/crypto/issue-certificate.ts): WebCrypto has no GOST. The CA's private key lives only
-// in memory while the people are issued: no one can issue more demo certificates later.
+// in memory while the people are issued: no one can issue more demo certificates later, and the
+// CA's one CRL (empty, for the certificates' whole life) is signed then too, so the clerk's
+// certificate-status check has its answer offline (the profiles' CRL folder) instead of "could
+// not be checked" for every demo signature.
 import 'reflect-metadata'; // @peculiar/x509 resolves its services through tsyringe
 import * as x509 from '@peculiar/x509';
 import { derToPem } from '../crypto/certificates';
 import { encodeGostPkcs8, encodeGostSpki } from '../crypto/gost-keys';
 import { generatePrivateKey, gostCurve, publicKeyOf } from '../crypto/gost3410';
-import { createGostAuthority } from '../crypto/issue-certificate';
+import { createGostAuthority, gostCertificateSigner, signEmptyCrl } from '../crypto/issue-certificate';
 import { encryptPkcs8Pem } from '../crypto/private-keys';
 import { qualifiedSubject, signToolExtensions, type CertificatePerson } from '../crypto/qualified-subject';
 
@@ -36,7 +39,7 @@ const [subjectSignTool, issuerSignTool] = signToolExtensions('"EDO Clerk" (де�
 }).map(der) as [Buffer, Buffer];
 
 /** A demo root CA and one GOST R 34.10-2012 256-bit key with its certificate per person. */
-export async function createDemoPki(people: { person: DemoPerson; password: string }[]): Promise<{ caCertificatePem: string; keys: DemoKey[] }> {
+export async function createDemoPki(people: { person: DemoPerson; password: string }[]): Promise<{ caCertificatePem: string; crl: Buffer; keys: DemoKey[] }> {
   const now = Date.now();
   const ca = await createGostAuthority(curve, {
     subject: Buffer.from(
@@ -72,5 +75,6 @@ export async function createDemoPki(people: { person: DemoPerson; password: stri
     });
     keys.push({ keyPem: encryptPkcs8Pem(encodeGostPkcs8(privateKey), password), certificatePem: derToPem(certificate) });
   }
-  return { caCertificatePem: derToPem(ca.certificate), keys };
+  const crl = await signEmptyCrl(ca.name, new Date(now - day), new Date(now + validYears * 365 * day), gostCertificateSigner(ca.key));
+  return { caCertificatePem: derToPem(ca.certificate), crl, keys };
 }

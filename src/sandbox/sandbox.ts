@@ -75,13 +75,16 @@ export function sandboxPaths(profileDir: string) {
     state: join(dir, 'sandbox.json'),
     hubData: join(dir, 'hub'),
     ca: join(dir, 'demo-ca.pem'),
+    crlFolder: join(dir, 'crl'),
     counterpartyProfile: join(dir, 'counterparty'),
     clerkKey: 'sandbox/clerk-key.pem',
     clerkCertificate: 'sandbox/clerk-certificate.pem',
     clerkCa: 'sandbox/demo-ca.pem',
+    clerkCrlFolder: 'sandbox/crl',
     counterpartyKey: 'key.pem',
     counterpartyCertificate: 'certificate.pem',
     counterpartyCa: '../demo-ca.pem',
+    counterpartyCrlFolder: '../crl',
     clerkDemoSecrets: 'sandbox/demo-secrets.json',
     counterpartyDemoSecrets: 'demo-secrets.json',
   };
@@ -200,6 +203,8 @@ async function createKeys(profileDir: string, secretsFor: SecretsFor): Promise<v
   ]);
   const [clerkKey, counterpartyKey] = pki.keys as [(typeof pki.keys)[0], (typeof pki.keys)[0]];
   writeFileSync(paths.ca, pki.caCertificatePem);
+  mkdirSync(paths.crlFolder);
+  writeFileSync(join(paths.crlFolder, 'demo-ca.crl'), pki.crl);
   writeFileSync(join(profileDir, paths.clerkKey), clerkKey.keyPem, { mode: 0o600 });
   writeFileSync(join(profileDir, paths.clerkCertificate), clerkKey.certificatePem);
   writeFileSync(join(paths.counterpartyProfile, paths.counterpartyKey), counterpartyKey.keyPem, { mode: 0o600 });
@@ -245,6 +250,7 @@ function configure(profileDir: string, state: SandboxState, previousUrl: string 
     scheduleMinutes: 0,
     signer: { kind: 'software', keyFile: paths.counterpartyKey, certificateFile: paths.counterpartyCertificate, encrypted: true },
     trustedRoots: [paths.counterpartyCa],
+    signatureChecks: { crlFolder: paths.counterpartyCrlFolder, offline: false },
   };
   new ProfileSettingsFile(paths.counterpartyProfile).write(counterparty);
   const clerkSettings = new ProfileSettingsFile(resolve(profileDir));
@@ -256,6 +262,7 @@ function configure(profileDir: string, state: SandboxState, previousUrl: string 
       scheduleMinutes: 1,
       signer: { kind: 'software', keyFile: paths.clerkKey, certificateFile: paths.clerkCertificate, encrypted: true },
       trustedRoots: [paths.clerkCa],
+      signatureChecks: { crlFolder: paths.clerkCrlFolder, offline: false },
       ...demoFile(paths.clerkDemoSecrets),
     });
   } else if (clerkSettings.read().serverUrl === previousUrl) {

@@ -186,6 +186,16 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX workflow_steps_waiting ON workflow_steps(state, document_id);
   `,
+  // 4: each received signature's long-term verdict (docs/architecture.md §7): valid, invalid or
+  // undetermined (never "valid"; the session's recheck step asks again until it is determined),
+  // and its status line (SignatureStatusLine as JSON: the certificate status, the time it holds
+  // for, the evidence that says so, by whom and from where, the time-stamp's TSA). verified_at
+  // is when it was last checked. Rows from before keep NULL: judged without certificate status.
+  `
+  ALTER TABLE signatures ADD COLUMN verdict TEXT CHECK (verdict IN ('valid', 'invalid', 'undetermined'));
+  ALTER TABLE signatures ADD COLUMN status_line TEXT;
+  CREATE INDEX signatures_undetermined ON signatures(document_id) WHERE verdict = 'undetermined';
+  `,
 ];
 
 export function migrate(db: Database.Database): number {

@@ -138,6 +138,30 @@ describe('incoming documents and service documents', () => {
     expect(store.pendingServiceDocuments()).toEqual([]);
   });
 
+  it('an undetermined signature: kept, listed as signature-unchecked with its receipt notice due, until a recheck determines it', () => {
+    const unknownLine = { verdict: 'undetermined' as const, certificateStatus: 'unknown' as const, time: '2026-12-02T10:15:00.000Z', timeSource: 'timestamp' as const, problem: 'OCSP: connection refused' };
+    const undetermined = { cms: Buffer.from('x'), valid: null, verdict: 'undetermined' as const, statusLine: unknownLine };
+    const kept = incoming('d-unknown', { signatures: [undetermined] });
+    const revoked = incoming('d-unknown-2', { signatures: [undetermined] });
+    const listed = (id: number) => store.document(id)!.listStatus;
+    expect([listed(kept.documentId), listed(revoked.documentId)]).toEqual(['signature-unchecked', 'signature-unchecked']);
+    expect(store.listDocuments({ direction: 'in', status: 'signature-unchecked' }).total).toBe(2);
+    expect(store.pendingServiceDocuments().map((p) => p.documentId)).toEqual([kept.documentId, revoked.documentId]);
+    const [first, second] = store.undeterminedSignatures();
+
+    const good = { ...unknownLine, verdict: 'valid' as const, certificateStatus: 'good' as const, source: 'ocsp' as const, by: 'CN=Responder', problem: undefined };
+    store.recordRecheck(first!.id, { cms: first!.cms, valid: true, verdict: 'valid', statusLine: good });
+    expect(store.document(kept.documentId)).toMatchObject({ signatureState: 'valid', listStatus: 'receipt-pending' });
+    expect(store.signatures(kept.documentId)[0]).toMatchObject({ verdict: 'valid', statusLine: { certificateStatus: 'good', by: 'CN=Responder' }, verifiedAt: expect.any(String) });
+
+    const line = { ...unknownLine, verdict: 'invalid' as const, certificateStatus: 'revoked' as const, revokedAt: '2026-12-01T00:00:00.000Z' };
+    store.recordRecheck(second!.id, { cms: second!.cms, valid: false, verdict: 'invalid', statusLine: line, problems: [{ code: 'certificate-revoked', message: 'revoked before signing' }] });
+    // Invalid: the receipt notice not yet signed is withdrawn, as on arrival; a clarification request is what is due.
+    expect(store.document(revoked.documentId)).toMatchObject({ signatureState: 'invalid', listStatus: 'signature-invalid', statusReason: expect.stringMatching(/send a clarification request/) });
+    expect(store.pendingServiceDocuments().map((p) => p.documentId)).toEqual([kept.documentId]);
+    expect(store.undeterminedSignatures()).toEqual([]);
+  });
+
   it('a signed receipt notice gets its outbox entry in the same transaction; sending it marks the document', () => {
     const { documentId } = incoming('d-2');
     const [p] = store.pendingServiceDocuments();
@@ -155,8 +179,8 @@ describe('Inbox and Outbox at 100,000 documents', () => {
   // Inserting 100,000 rows with their trigram index takes tens of seconds on a busy machine.
   it('searches, filters and pages through indexes', { timeout: 180_000 }, () => {
     const insert = store.db.prepare(
-      `INSERT INTO documents(hub_id, direction, status, counterparty_id, counterparty_name, title, file_name, blob_hash, size, created_at, updated_at, sort_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
+      `INSERT INTO documents(hub_id, direction, status, counterparty_id, counterparty_name, title, file_name, blob_hash, size, signature_state, created_at, updated_at, sort_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, 'valid', ?, ?, ?)`,
     );
     const base = Date.parse('2025-01-01T00:00:00Z');
     store.transaction(() => {

@@ -23,6 +23,7 @@ import type {
   SignatureState,
   WorkflowStep,
 } from '../vocabulary';
+import { SignatureStatusLine, type LongTermVerdict } from '../vocabulary/signature-status';
 import type { DocumentWorkflow } from '../protocol/documents';
 import type { Contact as HubContact } from '../protocol/directory';
 import { BlobStore } from './blobs';
@@ -117,9 +118,26 @@ export interface SignatureCheck {
   cms: Buffer;
   signer?: string | null;
   signingTime?: string | null;
-  /** null: not verified (our own signature, made a moment ago) */
+  /** null: not verified (our own signature, made a moment ago), or its long-term verdict is undetermined */
   valid: boolean | null;
   problems?: { code: SignatureProblem; message: string }[];
+  /** A received signature's long-term verdict and its status line (docs/architecture.md §7); absent for our own. */
+  verdict?: LongTermVerdict | null;
+  statusLine?: SignatureStatusLine | null;
+}
+
+/** A stored signature, with when it was last checked. */
+export type StoredSignature = SignatureCheck & { id: number; verifiedAt: string | null };
+
+/** A received signature whose verdict is still undetermined, with what its next check needs. */
+export interface UndeterminedSignature {
+  id: number;
+  documentId: number;
+  cms: Buffer;
+  blobHash: string;
+  /** The operator's send time: the time that counts when the signature carries no time-stamp. */
+  sentAt: string | null;
+  title: string;
 }
 
 export interface OutboxItem {
@@ -272,6 +290,8 @@ function signatureSummary(checks: SignatureCheck[]): { state: SignatureState; pr
   return { state: checks.every((c) => c.valid === true) ? 'valid' : 'unverified', problem: null };
 }
 
+const invalidReason = (problem: string | null) => `the signature does not verify (${problem}): a receipt notice is not due; send a clarification request`;
+
 /** FTS5 trigram needs 3 characters; shorter words fall back to LIKE. Quotes make words literal. */
 function ftsQuery(search: string): string | undefined {
   const words = search.split(/\s+/).filter((w) => w.length >= 3);
@@ -281,15 +301,20 @@ function ftsQuery(search: string): string | undefined {
 
 /**
  * The list status of `d` (a row of documents): a received document whose signature does not
- * verify, or whose receipt notice still waits, shows that; every other one its stored status.
+ * verify, or whose signature's verdict is still undetermined (the session checks it again), or
+ * whose receipt notice still waits, shows that; every other one its stored status.
  * The receipt's lookup uses the partial unique index of our receipt notices.
  */
 export const listStatusSql = `CASE
   WHEN d.direction = 'in' AND d.signature_state = 'invalid' THEN 'signature-invalid'
+  WHEN d.direction = 'in' AND d.signature_state = 'unverified' THEN 'signature-unchecked'
   WHEN d.status = 'received' AND EXISTS (SELECT 1 FROM service_documents r
     WHERE r.document_id = d.id AND r.direction = 'out' AND r.type = 'receipt' AND r.status IN ('pending', 'signed')) THEN 'receipt-pending'
   ELSE d.status END`;
 const documentColumns = `d.*, ${listStatusSql} AS list_status`;
+
+/** The list statuses a received document's signature state gives (listStatusSql's first branches). */
+const signatureStateOf: Partial<Record<ListStatus, SignatureState>> = { 'signature-invalid': 'invalid', 'signature-unchecked': 'unverified' };
 
 export class ClerkStore {
   readonly blobs: BlobStore;
@@ -421,7 +446,7 @@ export class ClerkStore {
     return r && toDocument(r);
   }
 
-  signatures(documentId: number): (SignatureCheck & { id: number })[] {
+  signatures(documentId: number): StoredSignature[] {
     return (this.sql('SELECT * FROM signatures WHERE document_id = ? ORDER BY id').all(documentId) as Row[]).map((r) => ({
       id: r.id as number,
       cms: r.cms as Buffer,
@@ -429,12 +454,62 @@ export class ClerkStore {
       signingTime: r.signing_time as string | null,
       valid: r.valid === null ? null : r.valid === 1,
       problems: JSON.parse(r.problems as string) as { code: SignatureProblem; message: string }[],
+      verdict: r.verdict as LongTermVerdict | null,
+      statusLine: r.status_line === null ? null : SignatureStatusLine.parse(JSON.parse(r.status_line as string)),
+      verifiedAt: r.verified_at as string | null,
     }));
   }
 
   private insertSignature(documentId: number, s: SignatureCheck): void {
-    this.sql('INSERT INTO signatures(document_id, cms, signer, signing_time, valid, problems, verified_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(documentId, s.cms, s.signer ?? null, s.signingTime ?? null, s.valid === null ? null : s.valid ? 1 : 0, JSON.stringify(s.problems ?? []), s.valid === null ? null : now());
+    this.sql('INSERT INTO signatures(document_id, cms, signer, signing_time, valid, problems, verdict, status_line, verified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+      documentId,
+      s.cms,
+      s.signer ?? null,
+      s.signingTime ?? null,
+      s.valid === null ? null : s.valid ? 1 : 0,
+      JSON.stringify(s.problems ?? []),
+      s.verdict ?? null,
+      s.statusLine ? JSON.stringify(s.statusLine) : null,
+      s.valid === null && !s.verdict ? null : now(),
+    );
+  }
+
+  /** Received signatures whose verdict is still undetermined, oldest first: the session's recheck step. */
+  undeterminedSignatures(limit = 1000): UndeterminedSignature[] {
+    return this.sql(
+        `SELECT s.id, s.document_id AS documentId, s.cms, d.blob_hash AS blobHash, d.sent_at AS sentAt, d.title
+         FROM signatures s JOIN documents d ON d.id = s.document_id WHERE s.verdict = 'undetermined' ORDER BY s.id LIMIT ?`,
+      )
+      .all(limit) as UndeterminedSignature[];
+  }
+
+  /**
+   * A signature checked again (the recheck step): its verdict and status line replace the old
+   * ones, and its document's signature state follows. Once it is found invalid, a receipt notice
+   * still waiting for its signature is withdrawn (none is due; the flow answers with a
+   * clarification request), as when a signature fails on arrival; one already signed or sent stands.
+   */
+  recordRecheck(signatureId: number, check: SignatureCheck): void {
+    this.transaction(() => {
+      const { document_id: documentId } = this.sql('SELECT document_id FROM signatures WHERE id = ?').get(signatureId) as { document_id: number };
+      this.sql('UPDATE signatures SET valid = ?, problems = ?, verdict = ?, status_line = ?, verified_at = ? WHERE id = ?').run(
+        check.valid === null ? null : check.valid ? 1 : 0,
+        JSON.stringify(check.problems ?? []),
+        check.verdict ?? null,
+        check.statusLine ? JSON.stringify(check.statusLine) : null,
+        now(),
+        signatureId,
+      );
+      const summary = signatureSummary(this.signatures(documentId));
+      this.sql('UPDATE documents SET signature_state = ?, signature_problem = ?, updated_at = ? WHERE id = ?').run(summary.state, summary.problem, now(), documentId);
+      if (summary.state !== 'invalid') return;
+      const withdrawn = this.sql(
+          `DELETE FROM service_documents WHERE document_id = ? AND direction = 'out' AND type = 'receipt' AND status = 'pending'
+           AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.item_type = 'service-document' AND o.item_id = service_documents.id)`,
+        )
+        .run(documentId).changes;
+      if (withdrawn) this.sql('UPDATE documents SET status_reason = ? WHERE id = ?').run(invalidReason(summary.problem), documentId);
+    });
   }
 
   /**
@@ -616,7 +691,11 @@ export class ClerkStore {
     const documentId = Number(lastInsertRowid);
     for (const s of input.signatures) this.insertSignature(documentId, s);
     if (direction === 'in' && input.needsReceipt) {
-      if (summary.state === 'invalid') this.setDocumentStatus(documentId, 'received', `the signature does not verify (${summary.problem}): a receipt notice is not due; send a clarification request`);
+      // An undetermined signature gets its receipt notice as a valid one does: the ИОП confirms
+      // that the file and its signature were received (and when), not that the signature is
+      // valid, and holding it back over a responder's outage would stall the sender's proof of
+      // delivery. Found invalid later (recordRecheck), a notice not signed yet is withdrawn.
+      if (summary.state === 'invalid') this.setDocumentStatus(documentId, 'received', invalidReason(summary.problem));
       else this.requireServiceDocument(documentId, 'receipt');
     }
     return { documentId, created: true };
@@ -655,12 +734,16 @@ export class ClerkStore {
       where.push(`(${listStatusSql}) IN (${statuses.map((_, i) => `@status${i}`).join(', ')})`);
       statuses.forEach((s, i) => (params[`status${i}`] = s));
       // What the list status derives from, as plain columns the indexes serve: a receipt
-      // pending is a received document; an invalid signature is flagged on the row.
-      if (!statuses.includes('signature-invalid')) {
+      // pending is a received document; a signature invalid or unchecked is flagged on the row.
+      const bySignature = statuses.flatMap((s) => signatureStateOf[s] ?? []);
+      if (bySignature.length === 0) {
         const stored = [...new Set(statuses.map((s) => (s === 'receipt-pending' ? 'received' : s)))];
         where.push(`d.status IN (${stored.map((_, i) => `@stored${i}`).join(', ')})`);
         stored.forEach((s, i) => (params[`stored${i}`] = s));
-      } else if (statuses.length === 1) where.push("d.signature_state = 'invalid'");
+      } else if (bySignature.length === statuses.length) {
+        where.push(`d.signature_state IN (${bySignature.map((_, i) => `@signature${i}`).join(', ')})`);
+        bySignature.forEach((s, i) => (params[`signature${i}`] = s));
+      }
     }
     if (q.from) {
       where.push('d.sort_at >= @from');

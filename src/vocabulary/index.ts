@@ -33,19 +33,25 @@ export type DocumentStatus = z.infer<typeof DocumentStatus>;
 
 /**
  * A document's status as the lists show and filter it: the stored one, or, for a received
- * document, what its service documents say (its signature does not verify; its receipt notice
- * waits). The store's query computes it, so filters, counts and pages agree.
+ * document, what its signature or service documents say (its signature does not verify; its
+ * signer's certificate status could not be established yet, so it is checked again by later
+ * sessions; its receipt notice waits). The store's query computes it, so filters, counts and
+ * pages agree.
  */
-export const ListStatus = z.enum([...DocumentStatus.options, 'receipt-pending', 'signature-invalid']);
+export const ListStatus = z.enum([...DocumentStatus.options, 'receipt-pending', 'signature-invalid', 'signature-unchecked']);
 export type ListStatus = z.infer<typeof ListStatus>;
 
 /** The statuses a list of each direction can show: the order of its filter. */
 export const listStatusesOf: Record<Direction, readonly ListStatus[]> = {
-  in: ['received', 'receipt-pending', 'receipt-sent', 'clarification-sent', 'signature-invalid'],
+  in: ['received', 'receipt-pending', 'receipt-sent', 'clarification-sent', 'signature-invalid', 'signature-unchecked'],
   out: ['queued', 'sent', 'delivered', 'receipt-confirmed', 'clarification-requested', 'rejected'],
 };
 
-/** What a signature check found wrong (the codes of src/crypto's verification). */
+/**
+ * What a signature check found wrong: the codes of src/crypto's verification, and of the
+ * long-term one (the signer's certificate revoked at or before the signature's trusted time; a
+ * time-stamp in it that does not verify).
+ */
 export const SignatureProblem = z.enum([
   'malformed',
   'digest-mismatch',
@@ -55,9 +61,17 @@ export const SignatureProblem = z.enum([
   'expired',
   'not-yet-valid',
   'unsupported-algorithm',
+  'certificate-revoked',
+  'timestamp-invalid',
 ]);
 export type SignatureProblem = z.infer<typeof SignatureProblem>;
 
+/**
+ * A document's (or service document's) signatures as a whole. unverified: our own, made a
+ * moment ago, or a received one whose long-term verdict is "undetermined" (a certificate's
+ * status could not be established: responder down, CRL stale), which is never "valid" and is
+ * checked again by the session's recheck step until it is determined.
+ */
 export const SignatureState = z.enum(['unverified', 'valid', 'invalid']);
 export type SignatureState = z.infer<typeof SignatureState>;
 
@@ -70,7 +84,7 @@ export const ServiceDocumentStatus = z.enum(['pending', 'signed', 'sent', 'recei
 export type ServiceDocumentStatus = z.infer<typeof ServiceDocumentStatus>;
 
 /** The steps of an exchange session, in their order. */
-export const SessionStep = z.enum(['authenticate', 'subscribers', 'contacts', 'outbox', 'events', 'service-documents', 'finish']);
+export const SessionStep = z.enum(['authenticate', 'subscribers', 'contacts', 'outbox', 'events', 'recheck', 'service-documents', 'finish']);
 export type SessionStep = z.infer<typeof SessionStep>;
 
 /**

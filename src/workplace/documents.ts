@@ -5,6 +5,7 @@ import { verifyDetached } from '../crypto/cms';
 import type { DocumentDetail, DocumentPage, DocumentQuery, DocumentRow, Subscriber } from '../ipc/contract';
 import type { ClerkStore, DocumentRow as StoredDocument } from '../store';
 import { workflowOf } from './workflow';
+import { signatureStatusText } from '../vocabulary/signature-status';
 
 /** Largest file shown in the document view; bigger ones are opened from the archive instead. */
 const previewLimit = 20 * 1024 * 1024;
@@ -25,6 +26,21 @@ export function rowOf(store: ClerkStore, d: StoredDocument): DocumentRow {
     date: d.sentAt ?? d.receivedAt ?? d.createdAt,
     size: d.size,
   };
+}
+
+/**
+ * Each stored signature of a document with its long-term verdict as the clerk reads it
+ * (docs/architecture.md §7): the status line's facts, its words, and when it was last checked.
+ * Our own signatures, and ones stored before certificate status was checked, have no line.
+ */
+export function signatureEvidence(store: ClerkStore, documentId: number, language: 'ru' | 'en' | 'kk') {
+  return store.signatures(documentId).map((s) => ({
+    signer: s.signer ?? null,
+    verdict: s.verdict ?? null,
+    checkedAt: s.verifiedAt,
+    statusLine: s.statusLine ?? null,
+    text: s.statusLine ? signatureStatusText(s.statusLine, language) : null,
+  }));
 }
 
 export function listDocuments(store: ClerkStore, q: DocumentQuery): DocumentPage {
@@ -61,10 +77,14 @@ export async function openDocument(store: ClerkStore, id: number, trustedRoots: 
   // revive an expired certificate; a document not sent yet is judged now.
   const at = d.sentAt ? new Date(d.sentAt) : new Date();
   // The sender's signature, then the recipient's over the same bytes once given (docs/architecture.md §5a).
-  const stored = [...store.signatures(d.id), ...(d.recipientSignature ? [{ cms: d.recipientSignature, signer: null, signingTime: null }] : [])];
+  const recipient = d.recipientSignature ? [{ cms: d.recipientSignature, signer: null, signingTime: null, problems: [], verdict: null, statusLine: null, verifiedAt: null }] : [];
+  const stored = [...store.signatures(d.id), ...recipient];
   const signatures = await Promise.all(
     stored.map(async (stored) => {
       const r = await verifyDetached(stored.cms, content, { trustedRoots, at });
+      // A received signature's verdict is the session's long-term one (certificate status at its
+      // trusted time, checked again while undetermined); the check here is the bytes and the chain.
+      const verdict = stored.verdict ?? undefined;
       return {
         signer: r.signer?.commonName ?? stored.signer ?? '',
         position: r.signer?.position,
@@ -74,8 +94,11 @@ export async function openDocument(store: ClerkStore, id: number, trustedRoots: 
         issuer: r.signer?.issuer ?? '',
         signedAt: r.signingTime?.toISOString() ?? stored.signingTime ?? null,
         algorithm: r.algorithm ?? '',
-        valid: r.valid,
-        problems: [...new Set(r.problems.map((p) => p.code))],
+        valid: r.valid && (verdict === undefined || verdict === 'valid'),
+        problems: [...new Set([...r.problems, ...(stored.problems ?? [])].map((p) => p.code))],
+        ...(verdict ? { verdict } : {}),
+        ...(stored.statusLine ? { statusLine: stored.statusLine } : {}),
+        ...(stored.verdict && stored.verifiedAt ? { checkedAt: stored.verifiedAt } : {}),
       };
     }),
   );

@@ -23,7 +23,7 @@ describe.skipIf(!hsm.ok)(`the hub's HTTP client ${hsm.reason ?? ''}`, () => {
 
   beforeAll(async () => {
     // The PKI's CA only; the keys are software keys (this file is about HTTP, not tokens).
-    pki = await createTestPki([{ label: 'unused', keys: [] }]);
+    pki = await createTestPki([{ label: 'unused', keys: [] }], { revocation: true });
     hub = await startHub({ args: ['--token-ttl', '2'] });
     await hub.admin(['trust', 'add', pki.caCertificateFile]);
     for (const [i, person] of [samplePeople.ivanova, samplePeople.petrov].entries()) {

@@ -69,7 +69,7 @@ describe.skipIf(!hsm.ok)(`a session killed at any point and run again sends noth
     pki = await createTestPki([
       { label: 'clerk-a', pin: pin.a, keys: [{ algorithm: 'ECDSA-P256', person: samplePeople.ivanova }] },
       { label: 'clerk-b', pin: pin.b, keys: [{ algorithm: 'ECDSA-P256', person: samplePeople.petrov }] },
-    ]);
+    ], { revocation: true });
     dir = mkdtempSync(join(tmpdir(), 'clerk-crash-'));
     hub = await startHub();
     await hub.admin(['trust', 'add', pki.caCertificateFile]);

@@ -3,7 +3,7 @@
 // its PIN is not there. A third organization in mode "server" runs the unattended agent with
 // a software key.
 import { execFileSync } from 'node:child_process';
-import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,7 +55,7 @@ describe.skipIf(!hsm.ok)(`exchange between two organizations through the hub ${h
     pki = await createTestPki([
       { label: 'clerk-a', pin: pinA, keys: [{ algorithm: 'RSA-2048', person: samplePeople.ivanova }] },
       { label: 'clerk-b', pin: pinB, keys: [{ algorithm: 'ECDSA-P256', person: samplePeople.petrov }] },
-    ]);
+    ], { revocation: true });
     dir = mkdtempSync(join(tmpdir(), 'clerk-exchange-'));
     hub = await startHub();
     await hub.admin(['trust', 'add', pki.caCertificateFile]);
@@ -148,6 +148,33 @@ describe.skipIf(!hsm.ok)(`exchange between two organizations through the hub ${h
     });
   });
 
+  it("the test PKI's status services down: B keeps the document, flagged signature-unchecked, receipt sent; back up, B's next session finds it valid", async () => {
+    const file = newFile('schet-40.pdf');
+    const inboxItem = async () => expectExit(await run(profB(), ['inbox', '--search', 'Счёт №40']), 0).json.items[0];
+    pki.revocation!.setAvailable(false);
+    try {
+      expectExit(await run(profA(), ['send', file.path, '--to', b.inn, '--title', 'Счёт №40', '--pin-stdin'], pinA), 0);
+      const down = expectExit(await run(profB(), ['session', '--pin-stdin'], pinB), 0).json;
+      // The receipt notice confirms receipt, not validity: it is signed and sent all the same.
+      expect(down.summary).toMatchObject({ documentsReceived: 1, uncheckedSignatures: 1, invalidSignatures: 0, serviceDocumentsSent: 1 });
+      const flagged = await inboxItem();
+      expect(flagged).toMatchObject({ listStatus: 'signature-unchecked', signatureState: 'unverified', status: 'receipt-sent', blobHash: sha(file.content) });
+      expect(flagged.signatures).toMatchObject([{ verdict: 'undetermined', statusLine: { certificateStatus: 'unknown', timeSource: 'timestamp' } }]);
+      expect(flagged.signatures[0].text).toMatch(/^Не удалось проверить статус сертификата на \d\d\.\d\d\.\d{4} \d\d:\d\d UTC: .*OCSP http:\/\/127\.0\.0\.1/);
+      expect(expectExit(await run(profB(), ['inbox', '--status', 'signature-unchecked']), 0).json.total).toBe(1);
+      // Still down: the recheck step tries again and leaves it flagged.
+      expect(expectExit(await run(profB(), ['session', '--pin-stdin'], pinB), 0).json.summary).toMatchObject({ uncheckedSignatures: 1, signaturesResolved: 0 });
+    } finally {
+      pki.revocation!.setAvailable(true);
+    }
+    expect(expectExit(await run(profB(), ['session', '--pin-stdin'], pinB), 0).json.summary).toMatchObject({ signaturesResolved: 1, uncheckedSignatures: 0 });
+    const resolved = await inboxItem();
+    expect(resolved).toMatchObject({ listStatus: 'receipt-sent', signatureState: 'valid' });
+    expect(resolved.signatures[0]).toMatchObject({ verdict: 'valid', statusLine: { certificateStatus: 'good', source: 'ocsp', by: 'CN=EDO Clerk Test OCSP Responder', from: pki.revocation!.ocspUrl } });
+    expect(resolved.signatures[0].text).toMatch(/^Сертификат действовал и не был отозван на .* \(OCSP CN=EDO Clerk Test OCSP Responder, http:\/\/127\.0\.0\.1/);
+    expect(expectExit(await run(profB(), ['inbox', '--status', 'signature-unchecked']), 0).json.total).toBe(0);
+  });
+
   it('mode "server": the agent receives and signs the receipt with its software key; other entry points honour the mode', async () => {
     expectExit(await run(profC(), ['session']), 0);
     expectExit(await run(profA(), ['session', '--pin-stdin'], pinA), 0);
@@ -191,6 +218,19 @@ describe.skipIf(!hsm.ok)(`exchange between two organizations through the hub ${h
     expect(expectExit(await run(profA(), ['outbox', '--search', 'приглашения']), 0).json.items[0]).toMatchObject({ status: 'sent', hubId: expect.any(String) });
     // Accepted by the hub, it is no longer the clerk's alone to retry or remove.
     expect(expectExit(await run(profA(), ['outbox', 'remove', String(letter.id)]), 1).json).toMatchObject({ code: 'not-refused' });
+  });
+
+  it("a signer revoked after the hub accepted the document: still valid for the recipient, on the OCSP answer the hub embedded", async () => {
+    const file = newFile('akt-8.pdf');
+    expectExit(await run(profC(), ['send', file.path, '--to', a.inn, '--title', 'Акт №8']), 0);
+    const serial = new X509Certificate(readFileSync(join(dir, 'agent-cert.pem'))).serialNumber;
+    await new Promise((ok) => setTimeout(ok, 1100)); // OpenSSL's CA database keeps revocation times in seconds
+    pki.revocation!.revoke(serial, 'keyCompromise');
+    expect(expectExit(await run(profA(), ['session', '--pin-stdin'], pinA), 0).json.summary).toMatchObject({ documentsReceived: 1, invalidSignatures: 0, uncheckedSignatures: 0 });
+    const [received] = expectExit(await run(profA(), ['inbox', '--search', 'akt-8']), 0).json.items;
+    expect(received).toMatchObject({ title: 'Акт №8', signatureState: 'valid', listStatus: 'receipt-sent' });
+    expect(received.signatures[0]).toMatchObject({ verdict: 'valid', statusLine: { certificateStatus: 'good', timeSource: 'timestamp', source: 'ocsp', from: 'embedded' } });
+    expect(received.signatures[0].text).toMatch(/^Сертификат действовал и не был отозван на .* \(OCSP CN=EDO Clerk Test OCSP Responder, embedded, .*штампом времени/);
   });
 
   describe.skipIf(!kc.ok)(`without the clerk's token or PIN (B logs in as a service user; its password in the keychain) ${kc.reason ?? ''}`, () => {

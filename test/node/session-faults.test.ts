@@ -89,7 +89,7 @@ describe.skipIf(!hsm.ok)(`the exchange session meets faults ${hsm.reason ?? ''}`
   const inbox = (side: Side, title: string) => side.store.listDocuments({ direction: 'in', search: title }).items.find((d) => d.title === title);
 
   beforeAll(async () => {
-    pki = await createTestPki([{ label: 'unused', keys: [] }]);
+    pki = await createTestPki([{ label: 'unused', keys: [] }], { revocation: true });
     caDer = Buffer.from(pki.caCertificatePem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
     dir = mkdtempSync(join(tmpdir(), 'clerk-faults-'));
     hub = await startHub();

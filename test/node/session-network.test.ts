@@ -62,7 +62,7 @@ describe.skipIf(!hsm.ok)(`the exchange over a network that breaks answers ${hsm.
       .filter((r) => r.method === method && r.url.split('?')[0] === path);
 
   beforeAll(async () => {
-    pki = await createTestPki([{ label: 'unused', keys: [] }]);
+    pki = await createTestPki([{ label: 'unused', keys: [] }], { revocation: true });
     caDer = Buffer.from(pki.caCertificatePem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
     dir = mkdtempSync(join(tmpdir(), 'clerk-network-'));
     proxy = await startFaultProxy();

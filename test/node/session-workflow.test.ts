@@ -61,7 +61,7 @@ describe.skipIf(!hsm.ok)(`the document workflow between two clerks through the h
     pki = await createTestPki([
       { label: 'clerk-a', pin: pinA, keys: [{ algorithm: 'RSA-2048', person: samplePeople.ivanova }] },
       { label: 'clerk-b', pin: pinB, keys: [{ algorithm: 'ECDSA-P256', person: samplePeople.petrov }] },
-    ]);
+    ], { revocation: true });
     dir = mkdtempSync(join(tmpdir(), 'clerk-workflow-'));
     hub = await startHub();
     await hub.admin(['trust', 'add', pki.caCertificateFile]);

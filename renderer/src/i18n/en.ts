@@ -47,6 +47,7 @@ export const en: Record<keyof typeof ru, string> = {
   'step.contacts': 'contacts',
   'step.outbox': 'sending the outbox',
   'step.events': 'receiving documents',
+  'step.recheck': 'checking signatures again',
   'step.service-documents': 'service documents',
   'step.finish': 'finishing',
 
@@ -120,6 +121,7 @@ export const en: Record<keyof typeof ru, string> = {
   'status.receipt-sent': 'Receipt notice sent',
   'status.clarification-sent': 'Clarification sent',
   'status.signature-invalid': 'Signature invalid',
+  'status.signature-unchecked': 'Signature not checked yet',
 
   'doc.title': 'Document',
   'doc.file': 'File: {name}, {size}',
@@ -130,6 +132,8 @@ export const en: Record<keyof typeof ru, string> = {
   'doc.noSignatures': 'No signatures',
   'doc.valid': 'Signature valid',
   'doc.invalid': 'Signature invalid',
+  'doc.undetermined': 'The certificate status is not established yet: the next session checks again',
+  'doc.checkedAt': 'Checked {time}',
   'doc.signer': 'Signed by: {name}',
   'doc.inn': 'INN {inn}',
   'doc.signedAt': 'Signing time: {time}',
@@ -176,6 +180,8 @@ export const en: Record<keyof typeof ru, string> = {
   'problem.malformed': 'the signature is damaged',
   'problem.no-signer-certificate': "the signature does not include its signer's certificate",
   'problem.unsupported-algorithm': 'the signature algorithm is not supported',
+  'problem.certificate-revoked': 'the certificate was revoked before the signature',
+  'problem.timestamp-invalid': 'the time-stamp in the signature does not verify',
 
   'service.send-confirmation': 'Confirmation of send date (PDOTPR)',
   'service.receipt': 'Receipt notice (IOP)',

@@ -46,6 +46,7 @@ export const ru = {
   'step.contacts': 'контакты',
   'step.outbox': 'отправка исходящих',
   'step.events': 'получение документов',
+  'step.recheck': 'повторная проверка подписей',
   'step.service-documents': 'служебные документы',
   'step.finish': 'завершение',
 
@@ -119,6 +120,7 @@ export const ru = {
   'status.receipt-sent': 'Извещение о получении отправлено',
   'status.clarification-sent': 'Уточнение отправлено',
   'status.signature-invalid': 'Подпись недействительна',
+  'status.signature-unchecked': 'Подпись не проверена',
 
   'doc.title': 'Документ',
   'doc.file': 'Файл: {name}, {size}',
@@ -129,6 +131,8 @@ export const ru = {
   'doc.noSignatures': 'Подписей нет',
   'doc.valid': 'Подпись действительна',
   'doc.invalid': 'Подпись недействительна',
+  'doc.undetermined': 'Статус сертификата пока не установлен: проверка повторится при следующем сеансе',
+  'doc.checkedAt': 'Проверено {time}',
   'doc.signer': 'Подписал: {name}',
   'doc.inn': 'ИНН {inn}',
   'doc.signedAt': 'Время подписи: {time}',
@@ -175,6 +179,8 @@ export const ru = {
   'problem.malformed': 'подпись повреждена',
   'problem.no-signer-certificate': 'в подписи нет сертификата подписанта',
   'problem.unsupported-algorithm': 'алгоритм подписи не поддерживается',
+  'problem.certificate-revoked': 'сертификат отозван до момента подписи',
+  'problem.timestamp-invalid': 'штамп времени в подписи не проходит проверку',
 
   'service.send-confirmation': 'Подтверждение даты отправки (ПДОТПР)',
   'service.receipt': 'Извещение о получении (ИОП)',
