@@ -8,7 +8,8 @@ import { describeCertificate } from '../../src/crypto/certificates';
 import type { HubContext } from '../hub';
 import { HubError, registerRoute } from '../http';
 import { actsWithoutPowerOfAttorney, checkRegistration, checkRepresentative } from '../powers-of-attorney/checks';
-import { PowerOfAttorneyError, recordView } from '../powers-of-attorney/registry';
+import { PowerOfAttorneyError, recordView, type StoredPowerOfAttorney } from '../powers-of-attorney/registry';
+import { partyDocument } from './documents';
 import { trustedRoots } from './auth';
 
 const asHubError = (e: unknown): unknown => (e instanceof PowerOfAttorneyError ? new HubError(e.code, e.message) : e);
@@ -41,10 +42,23 @@ export function registerPowerOfAttorneyRoutes(app: FastifyInstance, ctx: HubCont
     return { status: 200, body: { powersOfAttorney: (await registry.list(caller.subscriber.id)).map((p) => recordView(p, now)) } };
   });
 
+  const withFiles = (poa: StoredPowerOfAttorney) => ({ ...recordView(poa, ctx.now()), xml: poa.xml.toString('base64'), signature: poa.signature.toString('base64') });
+
   registerRoute(app, ctx, 'getPowerOfAttorney', async ({ params, caller }) => {
     const poa = await registry.get(caller.subscriber.id, params.number);
     if (!poa) throw new HubError('not-found', `Your organization has no МЧД ${params.number}`);
-    return { status: 200, body: { ...recordView(poa, ctx.now()), xml: poa.xml.toString('base64'), signature: poa.signature.toString('base64') } };
+    return { status: 200, body: withFiles(poa) };
+  });
+
+  // Either party of a document may read the МЧД a signature of its chain was made under, and no other.
+  registerRoute(app, ctx, 'getDocumentPowerOfAttorney', async ({ params, caller }) => {
+    const document = await partyDocument(ctx, params.documentId, caller.subscriber.id);
+    const serviceDocuments = await ctx.storage.listServiceDocuments(document.id);
+    const number = params.number.toLowerCase();
+    const named = [document.signerPowerOfAttorney, document.recipientSignature?.signerPowerOfAttorney, ...serviceDocuments.map((sd) => sd.signerPowerOfAttorney)].find((p) => p?.number === number);
+    const poa = named && (await registry.find(named.principalInn, named.number));
+    if (!poa) throw new HubError('not-found', `No signature of document ${document.id} was made under an МЧД ${params.number}`);
+    return { status: 200, body: withFiles(poa) };
   });
 
   registerRoute(app, ctx, 'revokePowerOfAttorney', async ({ params, body, caller }) => {

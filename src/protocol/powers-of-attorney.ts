@@ -3,6 +3,7 @@
 // reference a representative's signature carries; their routes are in ./routes.
 import { z } from 'zod';
 import { Base64, Id, Inn, Timestamp } from './common';
+import { ErrorBody } from './errors';
 
 /**
  * created: registered, its term not begun; active: in force; expired: its term is over;
@@ -53,6 +54,14 @@ export const PowerOfAttorneyReference = z.object({
 });
 export type PowerOfAttorneyReference = z.infer<typeof PowerOfAttorneyReference>;
 
+/**
+ * Why a signature made under an МЧД (or one that needs it) is refused: the hub's error codes of
+ * src/protocol/errors.ts, the same for its refusal at acceptance, its pre-check and the client's
+ * own refusal before signing (docs/architecture.md §7).
+ */
+export const PowerOfAttorneyRefusal = ErrorBody.shape.error.extract(['poa-required', 'poa-unknown', 'poa-not-in-force', 'poa-revoked', 'poa-other-person', 'poa-power-missing']);
+export type PowerOfAttorneyRefusal = z.infer<typeof PowerOfAttorneyRefusal>;
+
 /** The МЧД a signature was accepted under, as the hub found it at the signing time. */
 export const SignedUnderPowerOfAttorney = PowerOfAttorneyReference.extend({
   issuedOn: z.iso.date(),
@@ -101,6 +110,8 @@ export const PowerOfAttorneyFiles = PowerOfAttorneyRecord.extend({ xml: Base64, 
 export type PowerOfAttorneyFiles = z.infer<typeof PowerOfAttorneyFiles>;
 
 export const PowerOfAttorneyParams = z.object({ number: PowerOfAttorneyNumber });
+/** GET /v1/documents/{documentId}/powers-of-attorney/{number}: an МЧД a signature of the document's chain was made under. */
+export const DocumentPowerOfAttorneyParams = z.object({ documentId: Id, number: PowerOfAttorneyNumber });
 export const RevokePowerOfAttorneyRequest = z.object({ reason: z.string().trim().min(1).max(1000) });
 export const PowerOfAttorneyList = z.object({ powersOfAttorney: z.array(PowerOfAttorneyRecord) });
 
@@ -115,6 +126,6 @@ export const PrevalidatePowerOfAttorneyResult = z.discriminatedUnion('ok', [
   /** Without powerOfAttorney: the certificate acts for the organization without one (it names it: INNLE). */
   z.object({ ok: z.literal(true), powerOfAttorney: SignedUnderPowerOfAttorney.optional() }),
   /** `error` is the code the hub would refuse the signature with. */
-  z.object({ ok: z.literal(false), error: z.string(), message: z.string() }),
+  z.object({ ok: z.literal(false), error: PowerOfAttorneyRefusal, message: z.string() }),
 ]);
 export type PrevalidatePowerOfAttorneyResult = z.infer<typeof PrevalidatePowerOfAttorneyResult>;

@@ -41,6 +41,7 @@ import {
 import { EventsPage, EventsQuery } from './events';
 import { organizationRoutes } from './organization';
 import {
+  DocumentPowerOfAttorneyParams,
   PowerOfAttorneyFiles,
   PowerOfAttorneyList,
   PowerOfAttorneyParams,
@@ -325,6 +326,14 @@ export const powerOfAttorneyRoutes = {
     summary: "One МЧД of the caller's organization with its status and files",
     auth: true,
     params: PowerOfAttorneyParams,
+    responses: { 200: PowerOfAttorneyFiles },
+  },
+  getDocumentPowerOfAttorney: {
+    method: 'GET',
+    path: '/v1/documents/:documentId/powers-of-attorney/:number',
+    summary: "An МЧД a signature of the document's chain was made under, with its files, for either party: what proves the representative's authority beside the document",
+    auth: true,
+    params: DocumentPowerOfAttorneyParams,
     responses: { 200: PowerOfAttorneyFiles },
   },
   revokePowerOfAttorney: {

@@ -540,6 +540,8 @@ describe.skipIf(!part.ok).each(backends)(`the exchange hub on $name refuses, and
           expect(answer.json).toEqual({ ok: true });
         },
         getPowerOfAttorney: async () => expectError(await apiC.call('GET', `/v1/powers-of-attorney/${randomUUID()}`), 404, 'not-found'),
+        // A document's МЧД is for its parties: to C, A and B's document does not exist.
+        getDocumentPowerOfAttorney: async () => expectError(await apiC.call('GET', `${docPath}/powers-of-attorney/${randomUUID()}`), 404, 'not-found'),
         revokePowerOfAttorney: async () => expectError(await apiC.call('POST', `/v1/powers-of-attorney/${randomUUID()}/revoke`, { json: { reason: 'x' } }), 404, 'not-found'),
       };
       expect(Object.keys(checks).sort()).toEqual(Object.keys(routes).sort());
