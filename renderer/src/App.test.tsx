@@ -62,6 +62,19 @@ describe('the clerk window', () => {
     expect(screen.getByText(/Найдено: 20\s000/)).toBeTruthy();
   });
 
+  it("shows each signature's certificate status line in the document view, in Russian and in English", async () => {
+    const { clerk } = await mount({ tokenPresent: true });
+    fireEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Отмена' }));
+    clerk.addIncoming('Счёт № 41', 'schet-41.txt', 'Счёт', clerk.documents[0]?.row.counterparty ?? { id: 's', name: 'ООО', inn: '7707083893' }, '2026-12-02T10:15:00.000Z');
+    fireEvent.click(await screen.findByRole('button', { name: 'Провести сеанс обмена' }));
+    fireEvent.click(await screen.findByText('Счёт № 41', {}, { timeout: 5000 }));
+    const view = await screen.findByRole('dialog');
+    expect(await within(view).findByText(/^Сертификат действовал и не был отозван на 02\.12\.2026 10:15 UTC \(OCSP CN=УЦ ОЦСП, embedded, 02\.12\.2026 10:15 UTC\); время подписи подтверждено штампом времени CN=TSA оператора$/)).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'English' }));
+    expect(await within(view).findByText(/^The certificate was valid and not revoked at 02\.12\.2026 10:15 UTC \(OCSP CN=УЦ ОЦСП, embedded/)).toBeTruthy();
+    expect(within(view).getByText(/^Checked /)).toBeTruthy();
+  });
+
   it('switches to English and back', async () => {
     await mount({ mode: 'server' });
     expect(await screen.findByRole('heading', { level: 1, name: 'EDO Clerk — делопроизводитель' })).toBeTruthy();

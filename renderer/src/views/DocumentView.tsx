@@ -1,7 +1,7 @@
 // Runs in: the renderer. One document: a preview of its content (PDF, image, XML, text), its
 // signatures with the verification results, and the chain of its service documents.
 import { useEffect, useMemo, useState } from 'react';
-import type { DocumentDetail, SignatureCheck } from '../../../src/ipc/contract';
+import { signatureStatusText, type DocumentDetail, type SignatureCheck } from '../../../src/ipc/contract';
 import { base64ToBytes, errorText, invoke } from '../clerk';
 import { useFormat, useT } from '../i18n/use-t';
 import { EvidenceButtons } from './EvidenceButtons';
@@ -38,13 +38,16 @@ function Preview({ detail }: { detail: DocumentDetail }) {
 
 function Signature({ s }: { s: SignatureCheck }) {
   const t = useT();
+  const language = useClerk((state) => state.language);
   const f = useFormat();
   // "ГОСТ Р 34.10-2012, 256 бит": the table's names are messages; an unknown name shows as it is.
   const algorithmKey = `algorithm.${s.algorithm}`;
   const algorithmName = isMessageKey(algorithmKey) ? t(algorithmKey) : s.algorithm;
   return (
-    <li className={`signature ${s.valid ? 'valid' : 'invalid'}`}>
-      <p className="verdict">{s.valid ? `✓ ${t('doc.valid')}` : `✗ ${t('doc.invalid')}`}</p>
+    <li className={`signature ${s.verdict === 'undetermined' ? 'undetermined' : s.valid ? 'valid' : 'invalid'}`}>
+      <p className="verdict">{s.verdict === 'undetermined' ? `? ${t('doc.undetermined')}` : s.valid ? `✓ ${t('doc.valid')}` : `✗ ${t('doc.invalid')}`}</p>
+      {s.statusLine && <p className="status-line">{signatureStatusText(s.statusLine, language)}</p>}
+      {s.checkedAt && <p className="muted">{t('doc.checkedAt', { time: f.dateTime(s.checkedAt) })}</p>}
       <p>{t('doc.signer', { name: s.signer })}{s.position ? `, ${s.position}` : ''}</p>
       <p>
         {s.organization}

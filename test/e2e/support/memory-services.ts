@@ -61,6 +61,14 @@ function signatureOf(who: typeof ivanova, at: string, valid = true) {
     algorithm: 'ECDSA P-256, SHA-256',
     valid,
     problems: valid ? [] : (['digest-mismatch'] as const).slice(),
+    // The session's long-term verdict, on the OCSP answer the hub embedded (docs/architecture.md §7).
+    ...(valid
+      ? {
+          verdict: 'valid' as const,
+          statusLine: { verdict: 'valid' as const, certificateStatus: 'good' as const, time: at, timeSource: 'timestamp' as const, source: 'ocsp' as const, by: 'CN=УЦ ОЦСП', from: 'embedded', producedAt: at, tsa: 'CN=TSA оператора' },
+          checkedAt: at,
+        }
+      : {}),
   };
 }
 
