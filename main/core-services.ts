@@ -13,6 +13,7 @@ import type { ClerkStore } from '../src/store';
 import { listDocuments, openDocument, subscriberOf } from '../src/workplace/documents';
 import { queueOutgoing } from '../src/workplace/outbox';
 import { awaitingOf, takeWorkflowStep } from '../src/workplace/workflow';
+import { PowerOfAttorneyRefused } from '../src/exchange/representative';
 import { pendingItems, signOutcomeOf } from '../src/workplace/pending';
 import { lastSession, progressOf, sessionLog, summaryOfResult } from '../src/workplace/sessions';
 import { contactOf } from '../src/workplace/contacts';
@@ -182,8 +183,15 @@ export async function createCoreServices(profileDir: string, options: CoreServic
       add: async ({ title, counterpartyId, files, signatureRequested }) => {
         const s = needStore();
         const failed = await tokenFailure(async () => {
-          const queued = await queueOutgoing(s, signerSource(), { title, counterpartyId, signatureRequested, files: files.map((f) => ({ name: f.name, content: Buffer.from(f.contentBase64, 'base64') })) });
-          return { queued };
+          const source = signerSource();
+          const outgoing = { title, counterpartyId, signatureRequested, files: files.map((f) => ({ name: f.name, content: Buffer.from(f.contentBase64, 'base64') })) };
+          try {
+            return { queued: await queueOutgoing(s, source, outgoing, profile.representativeCheck(source)) };
+          } catch (e) {
+            // The МЧД does not let the clerk sign: nothing signed, the reason is the hub's code.
+            if (e instanceof PowerOfAttorneyRefused) return { failed: { reason: e.code, message: e.message } };
+            throw e;
+          }
         });
         return 'failed' in failed ? { queued: [], ...failed } : failed;
       },

@@ -20,6 +20,8 @@ import { listTokens } from '../token/tokens';
 import type { ClerkProfile } from '../exchange/profile';
 import { signatureEvidence } from '../workplace/documents';
 import { queueOutgoing } from '../workplace/outbox';
+import { PowerOfAttorneyRefused } from '../exchange/representative';
+import { powerOfAttorneyText } from '../vocabulary/power-of-attorney';
 import { takeWorkflowStep, WorkflowError } from '../workplace/workflow';
 import type { WorkflowStep } from '../vocabulary';
 import { flag, integer, isoDate, list, str, type Options } from './options';
@@ -193,7 +195,7 @@ export async function sign(profile: ClerkProfile, o: Options, positional: string
 }
 
 /** The profile's interface language for names shown to the clerk; Russian where the profile has no settings yet. */
-function profileLanguage(profile: ClerkProfile): 'ru' | 'en' | 'kk' {
+export function profileLanguage(profile: ClerkProfile): 'ru' | 'en' | 'kk' {
   try {
     return profile.settings.language;
   } catch {
@@ -357,9 +359,10 @@ export async function send(profile: ClerkProfile, o: Options, positional: string
       needsReceipt: !flag(o, 'no-receipt'),
       signatureRequested: flag(o, 'request-signature'),
       files: [{ name: file, content: { path: file } }],
-    });
+    }, profile.representativeCheck(source, pins, tokenChoice(o)));
     queued = { documentId: documentId! };
   } catch (e) {
+    if (e instanceof PowerOfAttorneyRefused) throw new CliError(`${e.message}. ${powerOfAttorneyText('nothingSigned', {}, profileLanguage(profile))}`, 1, e.code);
     return fromTokenError(e);
   } finally {
     if (source instanceof TokenSignerSource) source.close();

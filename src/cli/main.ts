@@ -7,7 +7,7 @@ import { defaultProfileDir } from '../settings/profile-dir';
 import { archiveGet, archiveList, archiveStatus, archiveVerify } from './archive';
 import * as commands from './commands';
 import { card, evidence, verifyEvidence } from './evidence';
-import { poaCreate } from './poa';
+import { poaCreate, poaUse } from './poa';
 import { demo } from '../sandbox/cli';
 import { web } from '../web/cli';
 import { commandHelp } from './help';
@@ -85,6 +85,10 @@ Commands:
              [--no-redelegation] --out DIR
                                      the director issues a machine-readable power of attorney (МЧД) to the
                                      employee's certificate: ON_EMCHD_<date>_<number>.xml and its .sig
+  poa use FILE.xml [--signature FILE.sig] [--cert CERT.pem]
+                                     sign under this МЧД with the profile's personal certificate (or --cert's):
+                                     registered at the hub, checked for sending and for service documents, kept
+                                     in the profile; every later signature by that certificate carries it
   help | version
 
 ${commonOptions}`;
@@ -203,6 +207,7 @@ const table: Record<string, Command> = {
     },
     run: poaCreate,
   },
+  'poa use': { options: { ...token, signature: { type: 'string' }, cert: { type: 'string' } }, positional: 1, run: poaUse },
 };
 
 export async function main(argv: string[]): Promise<number> {

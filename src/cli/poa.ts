@@ -1,14 +1,18 @@
 // edo-clerk poa create: the director issues a machine-readable power of attorney (МЧД) to an
 // employee's personal certificate, signed with the director's key of this profile; the files
-// go to --out for registration at the hub.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { readCertificates } from '../crypto/certificates';
+// go to --out. edo-clerk poa use: the employee's profile attaches it to their certificate,
+// registered at the hub (docs/architecture.md §7).
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { describeCertificate, readCertificates } from '../crypto/certificates';
+import { HubError, type HttpExchangeClient } from '../exchange/http-client';
 import { issuePowerOfAttorney, PowerOfAttorneyIssueError } from '../exchange/power-of-attorney';
 import { TokenSignerSource, type ClerkProfile } from '../exchange/profile';
-import { FormatError } from '../formats';
-import { powerOfAttorneyPath } from '../protocol';
-import { fromTokenError, signerFor, type Options } from './commands';
+import { certificateSha256 } from '../exchange/representative';
+import { certificateIsPerson, FormatError, parsePowerOfAttorney, type PowerOfAttorney } from '../formats';
+import { powerOfAttorneyPath, SigningAction, type PowerOfAttorneyRecord } from '../protocol';
+import { powerOfAttorneyText } from '../vocabulary/power-of-attorney';
+import { fromTokenError, profileLanguage, signerFor, type Options } from './commands';
 import { CliError, type Output } from './output';
 
 const str = (o: Options, name: string): string | undefined =>
@@ -54,6 +58,87 @@ export async function poaCreate(profile: ClerkProfile, o: Options, _args: string
   } catch (e) {
     if (e instanceof PowerOfAttorneyIssueError) throw new CliError(e.message, 1, e.code);
     if (e instanceof FormatError) throw new CliError(e.message, 1, 'format');
+    return fromTokenError(e);
+  } finally {
+    if (source instanceof TokenSignerSource) source.close();
+  }
+}
+
+/** The МЧД's record at the hub: registered now, or registered before with these very bytes. */
+async function registered(client: HttpExchangeClient, fileName: string, xml: Buffer, signature: Buffer, number: string): Promise<PowerOfAttorneyRecord> {
+  try {
+    return await client.call('registerPowerOfAttorney', { body: { fileName, xml: xml.toString('base64'), signature: signature.toString('base64') } });
+  } catch (e) {
+    if (!(e instanceof HubError && e.code === 'poa-exists')) throw e;
+    const { xml: kept, signature: _signature, ...record } = await client.call('getPowerOfAttorney', { params: { number } });
+    if (!Buffer.from(kept, 'base64').equals(xml)) throw new CliError(`The hub holds another file under the МЧД number ${number}; ${fileName} is not the one registered`, 1, 'poa-exists');
+    return record;
+  }
+}
+
+const personName = (p: { surname: string; name: string; patronymic?: string }) => [p.surname, p.name, p.patronymic].filter(Boolean).join(' ');
+
+function readPowerOfAttorney(file: string, o: Options): { fileName: string; xml: Buffer; signature: Buffer; poa: PowerOfAttorney } {
+  const fileName = basename(file);
+  const signatureFile = str(o, 'signature') ?? `${file}.sig`;
+  if (!existsSync(file)) throw new CliError(`No МЧД file ${file}`);
+  if (!existsSync(signatureFile)) throw new CliError(`No signature of the МЧД at ${signatureFile}: the director's detached signature goes beside the XML (or give --signature FILE)`);
+  const xml = readFileSync(file);
+  try {
+    return { fileName, xml, signature: readFileSync(signatureFile), poa: parsePowerOfAttorney(xml, fileName) };
+  } catch (e) {
+    if (e instanceof FormatError) throw new CliError(`${fileName} is not an МЧД of format EMCHD_1: ${e.message}`, 1, 'poa-format-invalid');
+    throw e;
+  }
+}
+
+/**
+ * poa use FILE.xml [--signature FILE.sig] [--cert CERT.pem]: the МЧД the profile's personal
+ * certificate (or --cert's) signs under from now on. Read strictly, it must name that
+ * certificate's holder; it is registered at the hub (one registered before must be this very
+ * file), checked there for each act, and kept with its signature in the profile's store.
+ */
+export async function poaUse(profile: ClerkProfile, o: Options, [file]: string[], out: Output): Promise<number> {
+  if (!file) throw new CliError('poa use needs FILE.xml: the МЧД, with the director\'s signature FILE.xml.sig beside it');
+  const { fileName, xml, signature, poa } = readPowerOfAttorney(file, o);
+  const language = profileLanguage(profile);
+  const source = signerFor(profile, o);
+  try {
+    const hub = await profile.connect(undefined, {}, source);
+    try {
+      const certFile = str(o, 'cert');
+      const certificate = certFile ? readCertificates(readFileSync(certFile))[0] : (await source.acquire()).certificate;
+      if (!certificate) throw new CliError(`No certificate in ${certFile}`);
+      const holder = describeCertificate(certificate);
+      if (!poa.representatives.some((r) => r.person && certificateIsPerson(holder, r.person))) {
+        const names = poa.representatives.map((r) => (r.person ? personName(r.person) : r.type)).join(', ');
+        throw new CliError(`${fileName} is issued to ${names}, not to ${holder.commonName}, whose certificate it would be used with`, 1, 'poa-other-person');
+      }
+      const record = await registered(hub.client, fileName, xml, signature, poa.number.toLowerCase());
+      const reference = { number: record.number, principalInn: record.principalInn };
+      const checks = await Promise.all(
+        SigningAction.options.map(async (action) => ({ action, ...(await hub.client.checkPowerOfAttorney({ reference, certificate: certificate.toString('base64'), action })) })),
+      );
+      const [x, sig] = await Promise.all([profile.store.blobs.write(xml), profile.store.blobs.write(signature)]);
+      profile.store.keepPowerOfAttorney({ ...reference, fileName, xmlHash: x.hash, signatureHash: sig.hash, record });
+      const entry = { certificateSha256: certificateSha256(certificate), ...reference, issuedOn: record.issuedOn, validUntil: record.validUntil, fileName };
+      const others = profile.settings.powersOfAttorney.filter((p) => p.certificateSha256 !== entry.certificateSha256);
+      profile.settingsFile.update({ powersOfAttorney: [...others, entry] });
+      const facts = { signer: holder.commonName, organization: hub.me.subscriber.name, ...entry };
+      out.result({ ...entry, status: record.status, powers: record.powers, checks }, () =>
+        [
+          powerOfAttorneyText('attached', facts, language),
+          ...checks.map((c) =>
+            c.ok ? powerOfAttorneyText('grants', { ...facts, action: c.action }, language) : powerOfAttorneyText('refused', { ...facts, action: c.action, reason: powerOfAttorneyText(c.error, { ...facts, action: c.action }, language) }, language),
+          ),
+        ].join('\n'),
+      );
+      return 0;
+    } finally {
+      hub.close();
+    }
+  } catch (e) {
+    if (e instanceof HubError && e.code.startsWith('poa-')) throw new CliError(e.message, 1, e.code);
     return fromTokenError(e);
   } finally {
     if (source instanceof TokenSignerSource) source.close();

@@ -9,8 +9,12 @@ import type {
   LoginResponse,
   OperatorInfo,
   PostServiceDocumentRequest,
+  PowerOfAttorneyFiles,
+  PowerOfAttorneyReference,
+  PrevalidatePowerOfAttorneyResult,
   SendDocumentRequest,
   ServiceDocument,
+  SigningAction,
   SubscribersPage,
   WorkflowStep,
   WorkflowStepResult,
@@ -42,4 +46,8 @@ export interface ExchangeClient {
   events(after: number, limit?: number, waitSeconds?: number): Promise<EventsPage>;
   /** Posts one step of a document's own workflow (docs/architecture.md §5a); answers are numbered by proposalId. */
   workflowStep(step: WorkflowStep, target: { documentId: string; proposalId?: string | undefined }, idempotencyKey: string, body: Record<string, string>): Promise<WorkflowStepResult>;
+  /** Whether a signature by this certificate under this МЧД would be accepted now (docs/architecture.md §7). */
+  checkPowerOfAttorney(request: { reference: PowerOfAttorneyReference; certificate: string; action: SigningAction }): Promise<PrevalidatePowerOfAttorneyResult>;
+  /** The files of an МЧД a signature of the document's chain was made under. */
+  documentPowerOfAttorney(documentId: string, number: string): Promise<PowerOfAttorneyFiles>;
 }

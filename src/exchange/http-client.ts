@@ -338,6 +338,14 @@ export class HttpExchangeClient implements ExchangeClient, HubCalls {
     return this.call('listEvents', { query: { after, limit, wait: waitSeconds } });
   }
 
+  checkPowerOfAttorney(request: Parameters<ExchangeClient['checkPowerOfAttorney']>[0]) {
+    return this.call('checkPowerOfAttorney', { body: request });
+  }
+
+  documentPowerOfAttorney(documentId: string, number: string) {
+    return this.call('getDocumentPowerOfAttorney', { params: { documentId, number } });
+  }
+
   workflowStep(step: WorkflowStep, target: { documentId: string; proposalId?: string | undefined }, idempotencyKey: string, body: Record<string, string>): Promise<WorkflowStepResult> {
     const { documentId, proposalId } = target;
     const answer = (name: 'acceptAnnulment' | 'rejectAnnulment') => {

@@ -16,7 +16,9 @@ import { mayTryKeptPin, refusesKeptPin } from '../token/kept-pin';
 import { findInstalledModules } from '../token/module-paths';
 import { openToken, type TokenSession } from '../token/session';
 import { SoftwareSigner } from '../token/software-signer';
-import type { LoginResponse } from '../protocol';
+import type { LoginResponse, SigningAction } from '../protocol';
+import { describeCertificate } from '../crypto/certificates';
+import { powerOfAttorneyFor, type RepresentativeDeps, type SigningUnderPowerOfAttorney } from './representative';
 import type { Authenticator, ExchangeClient } from './client';
 import { HttpExchangeClient } from './http-client';
 import { readOperatorPin } from './operator-pin';
@@ -246,6 +248,34 @@ export class ClerkProfile {
     }
   }
 
+  /** What signing under the profile's МЧД needs besides the hub: the МЧД per certificate, where they are kept, the clerk's language. */
+  representative(): Omit<RepresentativeDeps, 'organization' | 'check'> {
+    const settings = this.settings;
+    return { powersOfAttorney: settings.powersOfAttorney, storage: settings.serverUrl.replace(/\/+$/, ''), language: settings.language };
+  }
+
+  /**
+   * The МЧД check before signing outside a session (the outbox, src/workplace/outbox.ts): a
+   * certificate that names the profile's organization needs none and no hub; a personal one is
+   * checked at the hub, logged in with `signer` (kept open for the signing that follows). Before
+   * the profile's first session it does not know its organization: nothing is checked, and the
+   * hub judges the signature at acceptance with the same codes (the outbox item keeps its code).
+   */
+  representativeCheck(signer: SignerSource, pins?: PinSource, tokenChoice: TokenChoice = {}): (certificate: Buffer, action: SigningAction) => Promise<SigningUnderPowerOfAttorney | undefined> {
+    return async (certificate, action) => {
+      const ownId = this.store.ownSubscriberId();
+      const own = ownId ? this.store.subscriber(ownId) : undefined;
+      if (!own?.inn || describeCertificate(certificate).orgInn === own.inn) return undefined;
+      const hub = await this.connect(pins, tokenChoice, signer);
+      try {
+        const check = (request: Parameters<RepresentativeDeps['check']>[0]) => hub.client.checkPowerOfAttorney(request);
+        return await powerOfAttorneyFor({ ...this.representative(), organization: hub.me.subscriber, check }, certificate, action);
+      } finally {
+        hub.close();
+      }
+    };
+  }
+
   async runSession(options: RunSessionOptions): Promise<SessionResult> {
     const settings = this.settings;
     const signer = options.signer ?? this.signerSource(options.pins, options.tokenChoice);
@@ -259,6 +289,7 @@ export class ClerkProfile {
         trustedRoots: this.trustedRoots(),
         revocation: new RevocationChecker(this.revocationSettings()),
         signer,
+        representative: this.representative(),
         serviceDocuments: formatsServiceDocuments({ counterparty: (id) => this.store.subscriber(id) }),
         onProgress: options.onProgress,
         onModeChanged: (mode) => this.settingsFile.update({ mode }),

@@ -4,6 +4,7 @@
 import { describeCertificate } from '../crypto/certificates';
 import { buildClarificationRequest, buildReceiptNotice, type Participant, type SignerOfDocument } from '../formats';
 import type { Subscriber } from '../store';
+import { underPowerOfAttorney } from './representative';
 import type { ServiceDocumentContext, ServiceDocumentFactory, ServiceDocumentFile } from './session';
 
 /**
@@ -38,7 +39,7 @@ export function formatsServiceDocuments(options: { counterparty: (subscriberId: 
       receiver: participantOf(counterparty),
       receivedAt: new Date(doc.receivedAt ?? doc.createdAt),
       receivedFile: { name: doc.fileName, signatures: ctx.documentSignatures },
-      signer: signerOf(ctx.signerCertificate),
+      signer: underPowerOfAttorney(signerOf(ctx.signerCertificate), ctx.powerOfAttorney),
     };
   };
   return {

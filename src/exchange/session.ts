@@ -4,7 +4,7 @@
 // idempotency key stored before its first attempt, and a cursor moves only in the transaction
 // that stores what it covers, so a run killed at any point and run again sends nothing twice
 // and loses nothing.
-import type { Document, DocumentWorkflow, LoginResponse, OperatorInfo, HubEvent, ServiceDocument as HubServiceDocument } from '../protocol';
+import type { Document, DocumentWorkflow, LoginResponse, OperatorInfo, HubEvent, ServiceDocument as HubServiceDocument, SignedUnderPowerOfAttorney, SigningAction } from '../protocol';
 import type { Signer } from '../crypto/signer';
 import { statusLineOf, verifyLongTerm, type LongTermVerification } from '../crypto/cades';
 import { signDetached, verifyDetached, type VerificationResult } from '../crypto/cms';
@@ -26,6 +26,7 @@ import { HubError, HubUnreachableError } from './http-client';
 import { acquireSessionLock } from './lock';
 import { checkOperatorCertificate } from './operator-pin';
 import { sessionPolicy } from './policy';
+import { powerOfAttorneyFor, PowerOfAttorneyRefused, type RepresentativeDeps, type SigningUnderPowerOfAttorney } from './representative';
 
 export interface SessionProgress {
   step: SessionStep;
@@ -61,6 +62,8 @@ export interface ServiceDocumentContext {
   me: LoginResponse;
   operator: OperatorInfo;
   signerCertificate: Buffer;
+  /** The МЧД the signer signs under (a personal certificate), checked at the hub before signing. */
+  powerOfAttorney?: SigningUnderPowerOfAttorney;
   now: Date;
 }
 
@@ -86,6 +89,8 @@ export interface SessionDeps {
    */
   revocation?: RevocationChecker;
   signer?: SignerSource;
+  /** The profile's МЧД per personal certificate, where it is kept (the hub) and the clerk's language; none: every personal certificate is refused. */
+  representative?: Omit<RepresentativeDeps, 'organization' | 'check'>;
   serviceDocuments: ServiceDocumentFactory;
   onProgress?: (p: SessionProgress) => void;
   /** The hub's mode differs from the mirror: the caller saves it. */
@@ -171,6 +176,9 @@ function hubWide(e: unknown): boolean {
 function refusedForGood(e: unknown): e is HubError {
   return e instanceof HubError && e.status >= 400 && e.status < 500 && e.code !== 'request-in-progress' && e.code !== 'too-many-attempts' && e.status !== 401;
 }
+
+/** The reference a signature under an МЧД is sent with: its number and the principal's INN. */
+const referenceOf = (poa: SignedUnderPowerOfAttorney) => ({ number: poa.number, principalInn: poa.principalInn });
 
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -528,10 +536,11 @@ class ExchangeSession {
       signature: signature.cms.toString('base64'),
       needsReceipt: doc.needsReceipt,
       signatureRequested: doc.signatureRequested,
+      ...(doc.signerPowerOfAttorney ? { powerOfAttorney: referenceOf(doc.signerPowerOfAttorney) } : {}),
     });
     const confirmation = await this.storeConfirmationXml(sent);
     this.store.transaction(() => {
-      this.store.completeDocumentSend(outboxId, documentId, { hubId: sent.id, sentAt: sent.sentAt });
+      this.store.completeDocumentSend(outboxId, documentId, { hubId: sent.id, sentAt: sent.sentAt, ...(sent.signerPowerOfAttorney ? { signerPowerOfAttorney: sent.signerPowerOfAttorney } : {}) });
       this.recordConfirmation(documentId, sent, confirmation.check, confirmation.hash);
     });
     this.summary.documentsSent++;
@@ -551,6 +560,7 @@ class ExchangeSession {
         fileName: sd.fileName,
         xml: this.store.blobs.read(sd.xmlHash).toString('base64'),
         signature: sd.signature.toString('base64'),
+        ...(sd.signerPowerOfAttorney ? { powerOfAttorney: referenceOf(sd.signerPowerOfAttorney) } : {}),
       });
     } catch (e) {
       // A receipt notice is posted once per document: if another workplace of ours already did, ours is that one.
@@ -704,6 +714,7 @@ class ExchangeSession {
         if (fetchContent) {
           if (!this.store.blobs.has(doc.blob.sha256)) await this.store.blobs.write(await this.client.getBlob(doc.blob.sha256), doc.blob.sha256);
           check = await this.verifyDocumentSignature(Buffer.from(doc.signature, 'base64'), { path: this.store.blobs.pathOf(doc.blob.sha256) }, doc.sentAt);
+          await this.keepPowerOfAttorney(doc.id, doc.signerPowerOfAttorney);
         }
         return () => {
           const known = this.store.documentByHubId(doc.id);
@@ -728,6 +739,7 @@ class ExchangeSession {
             needsReceipt: doc.needsReceipt,
             sentAt: doc.sentAt,
             signatures: [check],
+            ...(doc.signerPowerOfAttorney ? { signerPowerOfAttorney: doc.signerPowerOfAttorney } : {}),
           });
           this.recordConfirmation(documentId, doc, confirmation.check, confirmation.hash);
           this.store.applyWorkflow(documentId, doc);
@@ -760,6 +772,7 @@ class ExchangeSession {
         const xml = Buffer.from(sd.xml, 'base64');
         const { hash } = await this.store.blobs.write(xml);
         const check = await this.verify(Buffer.from(sd.signature, 'base64'), xml, sd.postedAt);
+        await this.keepPowerOfAttorney(event.documentId, sd.signerPowerOfAttorney);
         return () => {
           const known = this.store.documentByHubId(event.documentId);
           if (!known) {
@@ -776,6 +789,7 @@ class ExchangeSession {
             signature: Buffer.from(sd.signature, 'base64'),
             signatureState: check.valid ? 'valid' : 'invalid',
             signatureProblem: check.valid ? null : check.problems.map((p) => p.message).join('; '),
+            ...(sd.signerPowerOfAttorney ? { signerPowerOfAttorney: sd.signerPowerOfAttorney } : {}),
           }).created) return true;
           if (known.direction === 'out') this.moveStatus(known, sd.type === 'receipt' ? 'receipt-confirmed' : 'clarification-requested');
           this.summary.serviceDocumentsReceived++;
@@ -840,10 +854,21 @@ class ExchangeSession {
       this.progress('service-documents', 0, pending.length, `${pending.length} service document(s) wait: ${needed.message}`);
       return;
     }
+    let poa: SigningUnderPowerOfAttorney | undefined;
+    try {
+      poa = await this.powerOfAttorney(signer.certificate, 'sign-service-document');
+    } catch (e) {
+      if (!(e instanceof PowerOfAttorneyRefused)) throw e;
+      // Refused before anything is signed: every one waits with the hub's code, for the clerk to attach a valid МЧД.
+      this.leavePending(pending.map((p) => p.id), e.code, e.message);
+      this.log('warn', 'service-documents', `not signed: ${e.message}${e.hubMessage ? ` (the hub: ${e.hubMessage})` : ''}`);
+      this.progress('service-documents', 0, pending.length, `${pending.length} service document(s) wait: ${e.message}`);
+      return;
+    }
     const operator = await this.operator();
     // Signed ones are committed in batches (each with its outbox key, before any attempt to send);
     // a crash loses at most a batch of signatures, made again next time, never sent twice.
-    let batch: { id: number; fileName: string; xmlHash: string; signature: Buffer }[] = [];
+    let batch: { id: number; fileName: string; xmlHash: string; signature: Buffer; signerPowerOfAttorney?: SignedUnderPowerOfAttorney }[] = [];
     const commit = () => {
       const signed = batch;
       batch = [];
@@ -864,11 +889,12 @@ class ExchangeSession {
             me: this.me!,
             operator,
             signerCertificate: signer.certificate,
+            ...(poa ? { powerOfAttorney: poa } : {}),
             now: new Date(),
           };
           const file = p.type === 'receipt' ? await this.deps.serviceDocuments.receipt(ctx) : await this.deps.serviceDocuments.clarification({ ...ctx, text: p.text ?? '' });
           const [{ hash }, signature] = await Promise.all([this.store.blobs.write(file.xml), signDetached(file.xml, signer)]);
-          batch.push({ id: p.id, fileName: file.fileName, xmlHash: hash, signature });
+          batch.push({ id: p.id, fileName: file.fileName, xmlHash: hash, signature, ...(poa ? { signerPowerOfAttorney: poa.checked } : {}) });
           this.progress('service-documents', ++done, pending.length, `signed ${done} of ${pending.length}`);
         } catch (e) {
           if (clerkNeededBy(e)) throw e;
@@ -890,6 +916,20 @@ class ExchangeSession {
     } finally {
       commit();
     }
+  }
+
+  /** The МЧД a signature by `certificate` is made under, checked at the hub now (src/exchange/representative.ts). */
+  private powerOfAttorney(certificate: Buffer, action: SigningAction): Promise<SigningUnderPowerOfAttorney | undefined> {
+    const given = this.deps.representative ?? { powersOfAttorney: [], storage: '', language: 'ru' as const };
+    return powerOfAttorneyFor({ ...given, organization: this.me!.subscriber, check: (request) => this.client.checkPowerOfAttorney(request) }, certificate, action);
+  }
+
+  /** Keeps the files of the МЧД a received signature was made under, fetched once from the hub (the archive proves the authority with them). */
+  private async keepPowerOfAttorney(documentHubId: string, poa: SignedUnderPowerOfAttorney | undefined): Promise<void> {
+    if (!poa || this.store.powerOfAttorney(poa.principalInn, poa.number)) return;
+    const { xml, signature, ...record } = await this.client.documentPowerOfAttorney(documentHubId, poa.number);
+    const [x, sig] = await Promise.all([this.store.blobs.write(Buffer.from(xml, 'base64')), this.store.blobs.write(Buffer.from(signature, 'base64'))]);
+    this.store.keepPowerOfAttorney({ principalInn: record.principalInn, number: record.number, fileName: record.fileName, xmlHash: x.hash, signatureHash: sig.hash, record });
   }
 
   private async acquireSigner(): Promise<Signer | undefined> {

@@ -11,6 +11,7 @@ import {
   LocalId,
   LogLevel,
   OperatingMode,
+  PowerOfAttorneyRefusal,
   PendingReason,
   ServiceDocumentStatus,
   ServiceDocumentType,
@@ -211,8 +212,8 @@ export type OutboxAddArgs = z.infer<typeof OutboxAddArgs>;
 /** What became of the files handed to the outbox: each is signed and queued, or none is. */
 export const OutboxAddResult = z.object({
   queued: z.array(LocalId),
-  /** Why nothing was queued: the token or key needs the clerk. */
-  failed: z.object({ reason: ClerkNeededReason, message: z.string().optional() }).optional(),
+  /** Why nothing was queued: the token or its PIN is needed, or the signer's МЧД does not let them sign. */
+  failed: z.object({ reason: z.enum([...ClerkNeededReason.options, ...PowerOfAttorneyRefusal.options]), message: z.string().optional() }).optional(),
 });
 export type OutboxAddResult = z.infer<typeof OutboxAddResult>;
 

@@ -6,6 +6,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Conf from 'conf';
 import { z } from 'zod';
+import { Inn, Sha256 } from '../protocol/common';
+import { PowerOfAttorneyNumber } from '../protocol/powers-of-attorney';
 import { OperatingMode } from '../vocabulary';
 
 /** Which key signs: a PKCS#11 token (the clerk's, or a server token), or a software key file for the agent. */
@@ -31,6 +33,21 @@ export const SignerSetting = z.discriminatedUnion('kind', [
 ]);
 export type SignerSetting = z.infer<typeof SignerSetting>;
 
+/**
+ * The МЧД a personal signing certificate signs under (docs/architecture.md §7), attached by
+ * `edo-clerk poa use`: registered at the hub, its files kept in the profile's store.
+ */
+export const PowerOfAttorneySetting = z.object({
+  /** SHA-256 (hex) of the signing certificate's DER. */
+  certificateSha256: Sha256,
+  number: PowerOfAttorneyNumber,
+  principalInn: Inn,
+  issuedOn: z.iso.date(),
+  validUntil: z.iso.date(),
+  fileName: z.string().min(1),
+});
+export type PowerOfAttorneySetting = z.infer<typeof PowerOfAttorneySetting>;
+
 export const ProfileSettings = z.object({
   serverUrl: z.url({ protocol: /^https?$/ }),
   /** The organization's operating mode as last seen at the hub (the hub's setting wins). */
@@ -46,6 +63,8 @@ export const ProfileSettings = z.object({
   /** The token to use by default: label or serial. */
   defaultToken: z.string().min(1).optional(),
   signer: SignerSetting.optional(),
+  /** The МЧД each personal certificate signs under; a certificate that names the organization needs none. */
+  powersOfAttorney: z.array(PowerOfAttorneySetting).default([]),
   language: z.enum(['ru', 'en', 'kk']).default('ru'),
   startAtLogin: z.boolean().default(true),
   /** PEM files of trusted root certificates (the accredited CAs); relative paths are inside the profile. */

@@ -196,6 +196,24 @@ export const migrations: readonly string[] = [
   ALTER TABLE signatures ADD COLUMN status_line TEXT;
   CREATE INDEX signatures_undetermined ON signatures(document_id) WHERE verdict = 'undetermined';
   `,
+  // 5: signatures made under a machine-readable power of attorney (docs/architecture.md §7): the
+  // МЧД a document's or service document's signer signed under (JSON: the hub's account at the
+  // signing time, or the pre-check's for ours), and each МЧД's files as registered at the hub
+  // (the XML and the principal's signature, in the blob store), kept as long as the documents.
+  `
+  ALTER TABLE documents ADD COLUMN signer_power_of_attorney TEXT;
+  ALTER TABLE service_documents ADD COLUMN signer_power_of_attorney TEXT;
+  CREATE TABLE powers_of_attorney (
+    principal_inn TEXT NOT NULL,
+    number TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    xml_hash TEXT NOT NULL,
+    signature_hash TEXT NOT NULL,
+    record TEXT NOT NULL,
+    stored_at TEXT NOT NULL,
+    PRIMARY KEY (principal_inn, number)
+  );
+  `,
 ];
 
 export function migrate(db: Database.Database): number {

@@ -25,6 +25,7 @@ import type {
 } from '../vocabulary';
 import { SignatureStatusLine, type LongTermVerdict } from '../vocabulary/signature-status';
 import type { DocumentWorkflow } from '../protocol/documents';
+import type { PowerOfAttorneyRecord, SignedUnderPowerOfAttorney } from '../protocol/powers-of-attorney';
 import type { Contact as HubContact } from '../protocol/directory';
 import { BlobStore } from './blobs';
 import { migrate } from './migrations';
@@ -71,6 +72,8 @@ export interface DocumentRow {
   annulmentProposalHubId: string | null;
   /** Whether the annulment proposal waiting (or answered last) is ours. */
   annulmentProposedByUs: boolean | null;
+  /** The МЧД its signer (the sender) signed under: the hub's account at the signing time; null: none needed. */
+  signerPowerOfAttorney: SignedUnderPowerOfAttorney | null;
   createdAt: string;
   sentAt: string | null;
   receivedAt: string | null;
@@ -94,9 +97,24 @@ export interface ServiceDocumentRow {
   signature: Buffer | null;
   signatureState: SignatureState;
   signatureProblem: string | null;
+  /** The МЧД its signer signed under (see DocumentRow). */
+  signerPowerOfAttorney: SignedUnderPowerOfAttorney | null;
   createdAt: string;
   updatedAt: string;
 }
+
+/** An МЧД a signature in this profile was made under, its files in the blob store as the hub keeps them. */
+export interface StoredPowerOfAttorney {
+  principalInn: string;
+  number: string;
+  fileName: string;
+  xmlHash: string;
+  signatureHash: string;
+  record: PowerOfAttorneyRecord;
+  storedAt: string;
+}
+
+const jsonOrNull = <T>(v: unknown): T | null => (typeof v === 'string' ? (JSON.parse(v) as T) : null);
 
 /** A workflow step the clerk signed, waiting to be posted with its key (or posted, or refused for good). */
 export interface WorkflowStepRow {
@@ -211,6 +229,7 @@ function toDocument(r: Row): DocumentRow {
     annulmentState: r.annulment_state as AnnulmentState | null,
     annulmentProposalHubId: r.annulment_proposal_hub_id as string | null,
     annulmentProposedByUs: r.annulment_proposed_by_us === null || r.annulment_proposed_by_us === undefined ? null : r.annulment_proposed_by_us === 1,
+    signerPowerOfAttorney: jsonOrNull(r.signer_power_of_attorney),
     createdAt: r.created_at as string,
     sentAt: r.sent_at as string | null,
     receivedAt: r.received_at as string | null,
@@ -251,6 +270,7 @@ function toServiceDocument(r: Row): ServiceDocumentRow {
     signature: r.signature as Buffer | null,
     signatureState: r.signature_state as SignatureState,
     signatureProblem: r.signature_problem as string | null,
+    signerPowerOfAttorney: jsonOrNull(r.signer_power_of_attorney),
     createdAt: r.created_at as string,
     updatedAt: r.updated_at as string,
   };
@@ -527,12 +547,14 @@ export class ClerkStore {
     needsReceipt?: boolean;
     signatureRequested?: boolean;
     signature: SignatureCheck;
+    /** The МЧД the signature is made under (a personal certificate), as the pre-check found it. */
+    signerPowerOfAttorney?: SignedUnderPowerOfAttorney;
   }): { documentId: number; idempotencyKey: string } {
     return this.transaction(() => {
       const at = now();
       const { lastInsertRowid } = this.sql(
-          `INSERT INTO documents(direction, status, counterparty_id, counterparty_name, title, kind, file_name, blob_hash, size, needs_receipt, signature_requested, signature_state, created_at, updated_at, sort_at)
-           VALUES ('out', 'queued', @counterpartyId, @counterpartyName, @title, @kind, @fileName, @blobHash, @size, @needsReceipt, @signatureRequested, @state, @at, @at, @at)`,
+          `INSERT INTO documents(direction, status, counterparty_id, counterparty_name, title, kind, file_name, blob_hash, size, needs_receipt, signature_requested, signature_state, signer_power_of_attorney, created_at, updated_at, sort_at)
+           VALUES ('out', 'queued', @counterpartyId, @counterpartyName, @title, @kind, @fileName, @blobHash, @size, @needsReceipt, @signatureRequested, @state, @poa, @at, @at, @at)`,
         )
         .run({
           counterpartyId: input.counterpartyId,
@@ -545,6 +567,7 @@ export class ClerkStore {
           needsReceipt: input.needsReceipt === false ? 0 : 1,
           signatureRequested: input.signatureRequested ? 1 : 0,
           state: signatureSummary([input.signature]).state,
+          poa: input.signerPowerOfAttorney ? JSON.stringify(input.signerPowerOfAttorney) : null,
           at,
         });
       const documentId = Number(lastInsertRowid);
@@ -570,14 +593,14 @@ export class ClerkStore {
   }
 
   /** The hub accepted an outgoing document: record its id and close the outbox entry, together. */
-  completeDocumentSend(outboxId: number, documentId: number, hub: { hubId: string; sentAt?: string | null }): void {
+  completeDocumentSend(outboxId: number, documentId: number, hub: { hubId: string; sentAt?: string | null; signerPowerOfAttorney?: SignedUnderPowerOfAttorney }): void {
     this.transaction(() => {
       const at = now();
       this.sql(
           `UPDATE documents SET hub_id = @hubId, status = CASE WHEN status = 'queued' THEN 'sent' ELSE status END,
-             sent_at = COALESCE(@sentAt, sent_at, @at), sort_at = COALESCE(@sentAt, sent_at, @at), updated_at = @at WHERE id = @id`,
+             sent_at = COALESCE(@sentAt, sent_at, @at), sort_at = COALESCE(@sentAt, sent_at, @at), signer_power_of_attorney = COALESCE(@poa, signer_power_of_attorney), updated_at = @at WHERE id = @id`,
         )
-        .run({ hubId: hub.hubId, sentAt: hub.sentAt ?? null, at, id: documentId });
+        .run({ hubId: hub.hubId, sentAt: hub.sentAt ?? null, poa: hub.signerPowerOfAttorney ? JSON.stringify(hub.signerPowerOfAttorney) : null, at, id: documentId });
       this.sql("UPDATE outbox SET state = 'done', done_at = ?, last_error = NULL, attempts = attempts + 1 WHERE id = ?").run(at, outboxId);
     });
   }
@@ -659,6 +682,8 @@ export class ClerkStore {
     needsReceipt: boolean;
     sentAt?: string | null;
     signatures: SignatureCheck[];
+    /** The МЧД the sender's signer signed under, as the hub found it. */
+    signerPowerOfAttorney?: SignedUnderPowerOfAttorney;
   }): { documentId: number; created: boolean } {
     const existing = this.documentByHubId(input.hubId);
     if (existing) return { documentId: existing.id, created: false };
@@ -667,9 +692,9 @@ export class ClerkStore {
     const summary = signatureSummary(input.signatures);
     const { lastInsertRowid } = this.sql(
         `INSERT INTO documents(hub_id, direction, status, counterparty_id, counterparty_name, title, kind, file_name, blob_hash, size, needs_receipt,
-           signature_state, signature_problem, created_at, sent_at, received_at, updated_at, sort_at)
+           signature_state, signature_problem, signer_power_of_attorney, created_at, sent_at, received_at, updated_at, sort_at)
          VALUES (@hubId, @direction, @status, @counterpartyId, @counterpartyName, @title, @kind, @fileName, @blobHash, @size, @needsReceipt,
-           @state, @problem, @at, @sentAt, @at, @at, COALESCE(@sentAt, @at))`,
+           @state, @problem, @poa, @at, @sentAt, @at, @at, COALESCE(@sentAt, @at))`,
       )
       .run({
         hubId: input.hubId,
@@ -685,6 +710,7 @@ export class ClerkStore {
         needsReceipt: input.needsReceipt ? 1 : 0,
         state: summary.state,
         problem: summary.problem,
+        poa: input.signerPowerOfAttorney ? JSON.stringify(input.signerPowerOfAttorney) : null,
         at,
         sentAt: input.sentAt ?? null,
       });
@@ -819,12 +845,12 @@ export class ClerkStore {
    * transaction. Undefined (and nothing changed) when the service document is not pending any
    * more (signed or sent meanwhile) or does not exist: no second outbox entry, no orphan one.
    */
-  markServiceDocumentSigned(serviceDocumentId: number, signed: { fileName: string; xmlHash: string; signature: Buffer }): string | undefined {
+  markServiceDocumentSigned(serviceDocumentId: number, signed: { fileName: string; xmlHash: string; signature: Buffer; signerPowerOfAttorney?: SignedUnderPowerOfAttorney }): string | undefined {
     return this.transaction(() => {
       const { changes } = this.sql(
-          "UPDATE service_documents SET status = 'signed', pending_code = NULL, pending_reason = NULL, file_name = ?, xml_hash = ?, signature = ?, signature_state = 'valid', updated_at = ? WHERE id = ? AND status = 'pending' AND direction = 'out'",
+          "UPDATE service_documents SET status = 'signed', pending_code = NULL, pending_reason = NULL, file_name = ?, xml_hash = ?, signature = ?, signature_state = 'valid', signer_power_of_attorney = ?, updated_at = ? WHERE id = ? AND status = 'pending' AND direction = 'out'",
         )
-        .run(signed.fileName, signed.xmlHash, signed.signature, now(), serviceDocumentId);
+        .run(signed.fileName, signed.xmlHash, signed.signature, signed.signerPowerOfAttorney ? JSON.stringify(signed.signerPowerOfAttorney) : null, now(), serviceDocumentId);
       if (changes !== 1) return undefined;
       // A version the hub refused was never processed there: the new one goes with a new key.
       this.sql("DELETE FROM outbox WHERE item_type = 'service-document' AND item_id = ? AND state = 'failed'").run(serviceDocumentId);
@@ -857,13 +883,15 @@ export class ClerkStore {
     signatureProblem?: string | null;
     /** out: one of ours the hub tells us about (a workflow step posted by this or another workplace). */
     direction?: Direction;
+    /** The МЧД its signer signed under, as the hub found it. */
+    signerPowerOfAttorney?: SignedUnderPowerOfAttorney;
   }): { id: number; created: boolean } {
     const existing = this.serviceDocumentByHubId(input.hubId);
     if (existing) return { id: existing.id, created: false };
     const at = now();
     const r = this.sql(
-        `INSERT INTO service_documents(hub_id, document_id, parent_id, type, direction, status, text, file_name, xml_hash, signature, signature_state, signature_problem, created_at, updated_at)
-         VALUES (@hubId, @documentId, @parentId, @type, @direction, @status, @text, @fileName, @xmlHash, @signature, @state, @problem, @at, @at)`,
+        `INSERT INTO service_documents(hub_id, document_id, parent_id, type, direction, status, text, file_name, xml_hash, signature, signature_state, signature_problem, signer_power_of_attorney, created_at, updated_at)
+         VALUES (@hubId, @documentId, @parentId, @type, @direction, @status, @text, @fileName, @xmlHash, @signature, @state, @problem, @poa, @at, @at)`,
       )
       .run({
         hubId: input.hubId,
@@ -878,9 +906,35 @@ export class ClerkStore {
         signature: input.signature ?? null,
         state: input.signatureState,
         problem: input.signatureProblem ?? null,
+        poa: input.signerPowerOfAttorney ? JSON.stringify(input.signerPowerOfAttorney) : null,
         at,
       });
     return { id: Number(r.lastInsertRowid), created: true };
+  }
+
+  // ---- powers of attorney (docs/architecture.md §7)
+
+  /** Keeps an МЧД's files (already in the blob store) and the hub's record of it; the first kept stays, as registered files never change. */
+  keepPowerOfAttorney(p: Omit<StoredPowerOfAttorney, 'storedAt'>): void {
+    this.sql(
+      `INSERT INTO powers_of_attorney(principal_inn, number, file_name, xml_hash, signature_hash, record, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT DO NOTHING`,
+    ).run(p.principalInn, p.number.toLowerCase(), p.fileName, p.xmlHash, p.signatureHash, JSON.stringify(p.record), now());
+  }
+
+  powerOfAttorney(principalInn: string, number: string): StoredPowerOfAttorney | undefined {
+    const r = this.sql('SELECT * FROM powers_of_attorney WHERE principal_inn = ? AND number = ?').get(principalInn, number.toLowerCase()) as Row | undefined;
+    return (
+      r && {
+        principalInn: r.principal_inn as string,
+        number: r.number as string,
+        fileName: r.file_name as string,
+        xmlHash: r.xml_hash as string,
+        signatureHash: r.signature_hash as string,
+        record: JSON.parse(r.record as string) as PowerOfAttorneyRecord,
+        storedAt: r.stored_at as string,
+      }
+    );
   }
 
   // ---- the document's own workflow (docs/architecture.md §5a)

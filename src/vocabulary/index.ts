@@ -6,11 +6,15 @@ import { z } from 'zod';
 import { ContactState, OperatingMode } from '../protocol/directory';
 import { AnnulmentState, DocumentStatus as HubDocumentStatus, RecipientSignatureState, ServiceDocumentType as HubServiceDocumentType } from '../protocol/documents';
 import { stepNeedsReason, WorkflowStep } from '../protocol/workflow';
+import { PowerOfAttorneyRefusal } from '../protocol/powers-of-attorney';
 
 export { ContactState, OperatingMode };
 
 /** The document's own workflow (docs/architecture.md §5a): the hub's states and steps, as they are. */
 export { AnnulmentState, RecipientSignatureState, stepNeedsReason, WorkflowStep };
+
+/** Why a signature under an МЧД is refused: the hub's codes, also the client's own before signing (§7). */
+export { PowerOfAttorneyRefusal };
 
 /** A document we sent (out) or received (in). */
 export const Direction = z.enum(['in', 'out']);
@@ -150,7 +154,8 @@ export function isTokenReason(reason: string): boolean {
  * Why a service document of ours waits, stored beside it: for a signature (nothing wrong), for
  * the agent (operating mode "server" signs there), for a signing key this profile lacks, for
  * the clerk (a ClerkNeededReason), because its file could not be made, because the hub refused
- * the signed one, or because it cannot be sent from here.
+ * the signed one, because it cannot be sent from here, or because the signer's МЧД does not let
+ * them sign it (a PowerOfAttorneyRefusal, found before signing).
  */
 export const PendingReason = z.enum([
   'awaiting-signature',
@@ -160,6 +165,7 @@ export const PendingReason = z.enum([
   'refused-by-hub',
   'unsendable',
   ...ClerkNeededReason.options,
+  ...PowerOfAttorneyRefusal.options,
 ]);
 export type PendingReason = z.infer<typeof PendingReason>;
 

@@ -2,7 +2,9 @@
 // the desktop's "Add documents" both come here.
 import { basename } from 'node:path';
 import { signDetached } from '../crypto/cms';
+import type { SigningUnderPowerOfAttorney } from '../exchange/representative';
 import type { SignerSource } from '../exchange/session';
+import type { SigningAction } from '../protocol';
 import type { ClerkStore } from '../store';
 
 /** A file to send: its bytes (the desktop), or a file on disk (the CLI). */
@@ -21,15 +23,21 @@ export interface OutgoingDocuments {
   files: readonly OutgoingFile[];
 }
 
+/** The МЧД check before signing (ClerkProfile.representativeCheck): refuses with PowerOfAttorneyRefused. */
+export type RepresentativeCheck = (certificate: Buffer, action: SigningAction) => Promise<SigningUnderPowerOfAttorney | undefined>;
+
 /**
  * Stores the files, signs every one of them with `signer`, then queues them all in one
  * transaction, each its own document (titled "title (file)" when there are several). A token
  * refusing half-way queues nothing, so the clerk's retry cannot send the first files twice; the
  * files stored meanwhile are content-addressed and reused by it. The signature covers exactly
- * the bytes stored, even for a file on disk that changes. Returns the new documents' ids.
+ * the bytes stored, even for a file on disk that changes. A personal certificate's МЧД is
+ * checked at the hub first (`representative`): refused, nothing is signed or queued. Returns the
+ * new documents' ids.
  */
-export async function queueOutgoing(store: ClerkStore, signer: SignerSource, out: OutgoingDocuments): Promise<number[]> {
+export async function queueOutgoing(store: ClerkStore, signer: SignerSource, out: OutgoingDocuments, representative: RepresentativeCheck): Promise<number[]> {
   const key = await signer.acquire();
+  const poa = await representative(key.certificate, 'send-document');
   const signed: { name: string; blob: { hash: string; size: number }; cms: Buffer; signingTime: string }[] = [];
   for (const file of out.files) {
     const blob = Buffer.isBuffer(file.content) ? await store.blobs.write(file.content) : await store.blobs.writeFile(file.content.path);
@@ -51,6 +59,7 @@ export async function queueOutgoing(store: ClerkStore, signer: SignerSource, out
           needsReceipt: out.needsReceipt,
           signatureRequested: out.signatureRequested,
           signature: { cms: f.cms, valid: null, signer: key.description, signingTime: f.signingTime },
+          ...(poa ? { signerPowerOfAttorney: poa.checked } : {}),
         }).documentId,
     ),
   );

@@ -118,7 +118,7 @@ describe.skipIf(!hsm.ok || !tools.ok || !kc.ok)(`the card and the evidence packa
     expect(text(cardFile, '-f', '1', '-l', '1')).toContain('ДОКУМЕНТ ПОДПИСАН ЭЛЕКТРОННОЙ ПОДПИСЬЮ');
 
     const card = text(cardFile, '-f', '3').replace(/\s+/g, ' ');
-    const ivanova = pki.tokens[0]!.keys[0]!.person;
+    const ivanova = samplePeople.ivanova; // the person of clerk-a's key
     const certificate = execFileSync('openssl', ['x509', '-noout', '-serial'], { input: pki.tokens[0]!.keys[0]!.certificatePem, encoding: 'utf8' });
     const serial = certificate.trim().split('=')[1]!.toLowerCase().replace(/^0+/, '');
     for (const expected of [

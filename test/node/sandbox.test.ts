@@ -207,12 +207,14 @@ describe.skipIf(!kc.ok || !gost.ok)(`the local sandbox ${kc.reason ?? ''}${gost.
 
   it("signs a document the clerk sends with a signature request, and accepts the clerk's annulment proposal", async () => {
     const state = readSandboxState(profileDir)!;
-    const [documentId] = await queueOutgoing(clerk.store, clerk.signerSource()!, {
+    const source = clerk.signerSource()!;
+    const outgoing = {
       title: 'Договор оказания услуг № 7',
       counterpartyId: state.counterparty.id,
       signatureRequested: true,
       files: [{ name: 'dogovor-7.txt', content: Buffer.from('Договор оказания услуг № 7\n', 'utf8') }],
-    });
+    };
+    const [documentId] = await queueOutgoing(clerk.store, source, outgoing, clerk.representativeCheck(source));
     expect((await clerk.runSession({ trigger: 'manual' })).summary.documentsSent).toBe(1);
     const signed = await eventually("the demo counterparty's signature", async () => {
       await clerk.runSession({ trigger: 'manual' });

@@ -1,8 +1,14 @@
 // Shared by the session tests and the bench: `edo-clerk` run as a real child process (the way a
 // scheduled task or the agent runs it). Organizations are registered on the hub with
-// registerTokenOrganization (test/support/hub.ts).
+// registerTokenOrganization (test/support/hub.ts); twoClerks() is the two-organization setup
+// the session suites share.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { ClerkStore } from '../../src/store';
+import { registerOrganization, registerTokenOrganization, startHub, type StartedHub } from '../support/hub';
+import { createTestPki, samplePeople, type TestKeySpec, type TestPki } from '../support/test-pki';
 
 const root = resolve(import.meta.dirname, '../..');
 const cli = join(root, 'src/cli/main.ts');
@@ -76,4 +82,94 @@ export interface Org {
   id: string;
   name: string;
   inn: string;
+}
+
+/** Two clerks of two organizations on SoftHSM tokens of one test PKI, through the real hub, connected as contacts. */
+export interface TwoClerks {
+  pki: TestPki;
+  hub: StartedHub;
+  dir: string;
+  a: Org;
+  b: Org;
+  profA: string;
+  profB: string;
+  pinA: string;
+  pinB: string;
+  /** `edo-clerk ARGS --json` as A or B, the token's PIN on standard input. */
+  runA(args: string[]): Promise<ClerkRun>;
+  runB(args: string[]): Promise<ClerkRun>;
+  /** `edo-clerk ARGS --json` on a profile, no PIN (lists, the store). */
+  read(args: string[], profile: string): Promise<ClerkRun>;
+  /** Reads a profile's database after its CLI process ended. */
+  withStore<T>(profile: string, fn: (s: ClerkStore) => T): T;
+  stop(): Promise<void>;
+}
+
+export interface TwoClerksOptions {
+  /** The temporary folder's prefix. */
+  prefix: string;
+  /** A's token key; default Иванова of ООО "Ромашка" (RSA), as B's is Петров of АО "Василёк" (ECDSA). */
+  aKey?: TestKeySpec;
+  /** A registered as this organization with these certificates besides its token's; default: the token holder's. */
+  aOrganization?: { name: string; inn: string; certificatePems: string[] };
+}
+
+/**
+ * The setup the session suites share: the PKI with the tokens clerk-a (PIN 1111) and clerk-b
+ * (PIN 2222), the hub trusting its CA, A and B registered, each profile on its token, a first
+ * session each, and A's invitation accepted by B.
+ */
+export async function twoClerks(o: TwoClerksOptions): Promise<TwoClerks> {
+  const pinA = '1111';
+  const pinB = '2222';
+  const pki = await createTestPki([
+    { label: 'clerk-a', pin: pinA, keys: [o.aKey ?? { algorithm: 'RSA-2048', person: samplePeople.ivanova }] },
+    { label: 'clerk-b', pin: pinB, keys: [{ algorithm: 'ECDSA-P256', person: samplePeople.petrov }] },
+  ]);
+  const dir = mkdtempSync(join(tmpdir(), o.prefix));
+  const hub = await startHub();
+  const profA = join(dir, 'profile-a');
+  const profB = join(dir, 'profile-b');
+  const read = (args: string[], profile: string) => clerk([...args, '--profile', profile, '--json']);
+  const clerks: TwoClerks = {
+    pki,
+    hub,
+    dir,
+    a: undefined as unknown as Org,
+    b: undefined as unknown as Org,
+    profA,
+    profB,
+    pinA,
+    pinB,
+    runA: (args) => clerk([...args, '--profile', profA, '--json', '--pin-stdin'], { stdin: pinA }),
+    runB: (args) => clerk([...args, '--profile', profB, '--json', '--pin-stdin'], { stdin: pinB }),
+    read,
+    withStore(profile, fn) {
+      const store = ClerkStore.open(profile);
+      try {
+        return fn(store);
+      } finally {
+        store.close();
+      }
+    },
+    async stop() {
+      await hub.stop();
+      pki.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await hub.admin(['trust', 'add', pki.caCertificateFile]);
+  const tokenA = pki.tokens[0]!;
+  clerks.a = o.aOrganization
+    ? (await registerOrganization(hub, { ...o.aOrganization, kpp: '770101001', certificatePems: [...o.aOrganization.certificatePems, ...tokenA.keys.map((k) => k.certificatePem)] })).org
+    : (await registerTokenOrganization(hub, tokenA, { kpp: '770101001' })).org;
+  clerks.b = (await registerTokenOrganization(hub, pki.tokens[1]!, { kpp: '780901001' })).org;
+  for (const [profile, token] of [[profA, 'clerk-a'], [profB, 'clerk-b']] as const) {
+    expectExit(await read(['profile', 'init', '--server', hub.url, '--trust', pki.caCertificateFile, '--module', pki.modulePath, '--token', token], profile), 0);
+  }
+  expectExit(await clerks.runA(['session']), 0);
+  expectExit(await clerks.runB(['session']), 0);
+  expectExit(await clerks.runA(['contact', 'invite', clerks.b.inn]), 0);
+  expectExit(await clerks.runB(['contact', 'accept', clerks.a.inn]), 0);
+  return clerks;
 }

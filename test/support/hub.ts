@@ -224,7 +224,8 @@ export async function registerOrganization(
 
 /** A test token as test-pki makes it, typed by what is used here (the e2e suites load test-pki untyped). */
 export interface HeldToken {
-  keys: { person: { organization: string; orgInn: string }; certificatePem: string }[];
+  /** A personal certificate's holder names no organization. */
+  keys: { person: { surname: string; organization?: string; orgInn?: string }; certificatePem: string }[];
 }
 
 /** Registers the organization of the token's holder (the person of its first key) and a certificate user for every key on the token. */
@@ -234,5 +235,6 @@ export function registerTokenOrganization(
   o: { kpp: string; mode?: 'server' | 'workstation' | 'manual' },
 ): Promise<{ org: OwnSubscriber; users: User[] }> {
   const holder = token.keys[0]!.person;
+  if (!holder.organization || !holder.orgInn) throw new Error('The token\'s first key is a personal certificate, which names no organization: use registerOrganization');
   return registerOrganization(hub, { name: holder.organization, inn: holder.orgInn, ...o, certificatePems: token.keys.map((k) => k.certificatePem) });
 }

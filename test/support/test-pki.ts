@@ -30,7 +30,8 @@ export type TestPerson = CertificatePerson;
 
 export interface TestKeySpec {
   algorithm: KeyAlgorithm;
-  person: TestPerson;
+  /** An organization's person, or a private person (an employee signing under an МЧД). */
+  person: TestPerson | PersonalCertificatePerson;
   /** Certificate validity; default: from an hour ago for a year. */
   notBefore?: Date;
   notAfter?: Date;
@@ -38,7 +39,7 @@ export interface TestKeySpec {
 
 export interface TestKey {
   algorithm: KeyAlgorithm;
-  person: TestPerson;
+  person: TestPerson | PersonalCertificatePerson;
   /** CKA_ID shared by the private key, the public key and the certificate. */
   id: Buffer;
   label: string;

@@ -228,6 +228,12 @@ export const en: Record<keyof typeof ru, string> = {
   'reason.pin-cancelled': 'token sign-in cancelled',
   'reason.key-not-found': 'no key on the token',
   'reason.certificate-not-found': 'no certificate on the token',
+  'reason.poa-required': 'a personal certificate needs a machine-readable power of attorney (МЧД)',
+  'reason.poa-unknown': 'the МЧД is not registered at the exchange hub',
+  'reason.poa-not-in-force': 'the МЧД is not in force today',
+  'reason.poa-revoked': 'the МЧД is revoked',
+  'reason.poa-other-person': 'the МЧД is issued to another person',
+  'reason.poa-power-missing': 'the МЧД does not grant the power needed',
   'reason.not-pending': 'no longer waiting for a signature',
 
   'pending.title': 'Service documents waiting for our signature',

@@ -227,6 +227,12 @@ export const ru = {
   'reason.pin-cancelled': 'вход в токен отменён',
   'reason.key-not-found': 'на токене нет ключа',
   'reason.certificate-not-found': 'на токене нет сертификата',
+  'reason.poa-required': 'нужна машиночитаемая доверенность (МЧД) для личного сертификата',
+  'reason.poa-unknown': 'МЧД не зарегистрирована на сервере обмена',
+  'reason.poa-not-in-force': 'МЧД не действует на сегодня',
+  'reason.poa-revoked': 'МЧД отозвана',
+  'reason.poa-other-person': 'МЧД выдана другому человеку',
+  'reason.poa-power-missing': 'МЧД не даёт нужного полномочия',
   'reason.not-pending': 'уже не ждёт подписи',
 
   'pending.title': 'Служебные документы, которые ждут нашей подписи',
