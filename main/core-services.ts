@@ -186,7 +186,7 @@ export async function createCoreServices(profileDir: string, options: CoreServic
           const source = signerSource();
           const outgoing = { title, counterpartyId, signatureRequested, files: files.map((f) => ({ name: f.name, content: Buffer.from(f.contentBase64, 'base64') })) };
           try {
-            return { queued: await queueOutgoing(s, source, outgoing, profile.representativeCheck(source)) };
+            return { queued: await queueOutgoing(s, source, outgoing, profile.representativeCheck(source), profile.stampOwnSignature()) };
           } catch (e) {
             // The МЧД does not let the clerk sign: nothing signed, the reason is the hub's code.
             if (e instanceof PowerOfAttorneyRefused) return { failed: { reason: e.code, message: e.message } };

@@ -76,6 +76,14 @@ export async function profileInit(profile: ClerkProfile, o: Options, out: Output
     next.signer = { kind: 'token', ...(str(o, 'module') ? { modulePath: resolve(str(o, 'module')!) } : {}), ...(str(o, 'token') ? { token: str(o, 'token')! } : {}) };
     if (str(o, 'token')) next.defaultToken = str(o, 'token');
   }
+  // Certificate status and time-stamps (docs/architecture.md §7); each option changes only its own setting.
+  const checks = { ...(existing?.signatureChecks ?? { offline: false }) };
+  if (str(o, 'tsa-url')) checks.tsaUrl = str(o, 'tsa-url');
+  if (str(o, 'crl-folder')) checks.crlFolder = resolve(str(o, 'crl-folder')!);
+  if (str(o, 'ocsp-proxy')) checks.ocspProxy = str(o, 'ocsp-proxy');
+  if (flag(o, 'offline-checks')) checks.offline = true;
+  if (flag(o, 'online-checks')) checks.offline = false;
+  next.signatureChecks = checks;
   const trust = list(o, 'trust');
   if (trust.length) {
     mkdirSync(join(profile.dir, 'trusted-roots'), { recursive: true });
@@ -359,7 +367,7 @@ export async function send(profile: ClerkProfile, o: Options, positional: string
       needsReceipt: !flag(o, 'no-receipt'),
       signatureRequested: flag(o, 'request-signature'),
       files: [{ name: file, content: { path: file } }],
-    }, profile.representativeCheck(source, pins, tokenChoice(o)));
+    }, profile.representativeCheck(source, pins, tokenChoice(o)), profile.stampOwnSignature((problem) => out.info(problem)));
     queued = { documentId: documentId! };
   } catch (e) {
     if (e instanceof PowerOfAttorneyRefused) throw new CliError(`${e.message}. ${powerOfAttorneyText('nothingSigned', {}, profileLanguage(profile))}`, 1, e.code);

@@ -26,7 +26,9 @@ Commands:
   profile init --server URL [--mode server|workstation|manual] [--login LOGIN --password-stdin]
                [--token LABEL|SERIAL] [--module PATH] [--key-file FILE [--cert-file FILE] [--key-password-stdin]]
                [--trust CA.pem]... [--schedule MINUTES]
-                                     create or update a profile
+               [--tsa-url URL] [--crl-folder DIR] [--ocsp-proxy URL] [--offline-checks | --online-checks]
+                                     create or update a profile (the last four: time-stamps of our own
+                                     signatures, and certificate status in closed networks)
   profile show                       settings and counts
   token list [--module PATH]         tokens plugged in, their PIN state and certificates
   token login [--keep]               check the PIN (and keep it in the OS keychain for background sessions)
@@ -139,6 +141,11 @@ const table: Record<string, Command> = {
       token: { type: 'string' },
       trust: { type: 'string', multiple: true },
       schedule: { type: 'string' },
+      'tsa-url': { type: 'string' },
+      'crl-folder': { type: 'string' },
+      'ocsp-proxy': { type: 'string' },
+      'offline-checks': { type: 'boolean' },
+      'online-checks': { type: 'boolean' },
     },
     run: (p, o, _a, out) => commands.profileInit(p, o, out),
   },

@@ -3,7 +3,9 @@
 // CLI, the agent and the desktop app's main process all start sessions through here.
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { addSignatureTimestamp } from '../crypto/cades';
 import { signDetached } from '../crypto/cms';
+import { requestTimestamp } from '../crypto/timestamp';
 import { readCertificates } from '../crypto/certificates';
 import { RevocationChecker, type RevocationSettings } from '../crypto/revocation';
 import type { Signer } from '../crypto/signer';
@@ -203,6 +205,24 @@ export class ClerkProfile {
   timestampRoots(): Buffer[] {
     const pin = readOperatorPin(this.dir);
     return pin ? [Buffer.from(pin.certificate, 'base64')] : [];
+  }
+
+  /**
+   * Our own signature made CAdES-T before it is sent: a signature-time-stamp from the profile's
+   * `signatureChecks.tsaUrl`, else the hub's own RFC 3161 service (/v1/tsp), checked against the
+   * trusted roots and the pinned operator certificate. A TSA that cannot be reached, or whose
+   * token does not verify, leaves the CAdES-BES as it is (the hub stamps it at acceptance), with
+   * `onProblem` told why.
+   */
+  stampOwnSignature(onProblem: (message: string) => void = () => {}): (cms: Buffer) => Promise<Buffer> {
+    const settings = this.settings;
+    const url = settings.signatureChecks.tsaUrl ?? new URL('/v1/tsp', settings.serverUrl).toString();
+    const roots = [...this.trustedRoots(), ...this.timestampRoots()];
+    return (cms) =>
+      addSignatureTimestamp(cms, (data) => requestTimestamp(url, data), roots).catch((e: unknown) => {
+        onProblem(`not time-stamped by ${url}, sent as CAdES-BES (the hub stamps it): ${e instanceof Error ? e.message : String(e)}`);
+        return cms;
+      });
   }
 
   signerSource(pins?: PinSource, tokenChoice: TokenChoice = {}): SignerSource | undefined {

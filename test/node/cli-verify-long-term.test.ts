@@ -6,7 +6,7 @@
 // Runs in: node (vitest), the test PKI with revocation, OpenSSL's TSA, edo-clerk as a child process.
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,5 +135,26 @@ describe('edo-clerk verify, long-term', () => {
       pki.revocation!.setAvailable(true);
     }
     expect(expectExit((await verify(cadesT.cms)).run, 0).json.verdict).toBe('valid');
+  });
+
+  it("a closed network: the profile's CRL folder and offline mode (set by profile init) decide with the services down", async () => {
+    const { cms, chain } = await signed();
+    const cadesT = await extendToLongTerm(cms, chain, { timestamp: (data) => requestTimestamp(tsa.url, data), revocation: new RevocationChecker({ offline: true }), trustedRoots: [root], tsaRoots: [] });
+    const profile = join(dir, 'closed');
+    const folder = join(dir, 'crls');
+    mkdirSync(folder);
+    copyFileSync(pki.revocation!.crlFile, join(folder, 'ca.crl'));
+    const init = expectExit(await clerk(['profile', 'init', '--server', 'https://hub.invalid', '--crl-folder', folder, '--offline-checks', '--profile', profile, '--json']), 0).json;
+    expect(init.settings.signatureChecks).toEqual({ crlFolder: folder, offline: true });
+    pki.revocation!.setAvailable(false);
+    try {
+      const sig = join(dir, 'closed.p7s');
+      writeFileSync(sig, cadesT.cms);
+      const result = expectExit(await clerk(['verify', contentFile, sig, '--trust', pki.caCertificateFile, '--json', '--profile', profile]), 0).json;
+      expect(result.certificates[0]).toMatchObject({ status: 'good', source: 'crl', from: join(folder, 'ca.crl') });
+    } finally {
+      pki.revocation!.setAvailable(true);
+    }
+    expect(expectExit(await clerk(['profile', 'init', '--online-checks', '--profile', profile, '--json']), 0).json.settings.signatureChecks).toEqual({ crlFolder: folder, offline: false });
   });
 });

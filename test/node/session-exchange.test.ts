@@ -8,7 +8,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cadesOids } from '../../src/crypto/cades';
+import { readAttribute } from '../../src/crypto/cades/attributes';
+import { readSignedData } from '../../src/crypto/signed-data';
 import { acquireSessionLock } from '../../src/exchange/lock';
+import { readOperatorPin } from '../../src/exchange/operator-pin';
 import { OsKeychain } from '../../src/settings/keychain';
 import { keychainScope } from '../../src/settings/profile-dir';
 import { ClerkStore } from '../../src/store';
@@ -74,7 +78,8 @@ describe.skipIf(!hsm.ok)(`exchange between two organizations through the hub ${h
     expectExit(await init(profA(), ['--module', pki.modulePath, '--token', 'clerk-a']), 0);
     expectExit(await init(profB(), ['--module', pki.modulePath, '--token', 'clerk-b']), 0);
     expectExit(await init(profC(), ['--mode', 'server', '--key-file', join(dir, 'agent-key.pem'), '--cert-file', join(dir, 'agent-cert.pem')]), 0);
-  });
+    // Three CLI processes and the PKI's OpenSSL status services: on a loaded machine more than the default two minutes.
+  }, 300_000);
 
   afterAll(async () => {
     await hub?.stop();
@@ -126,6 +131,18 @@ describe.skipIf(!hsm.ok)(`exchange between two organizations through the hub ${h
     expectExit(await run(profA(), ['session', '--pin-stdin'], pinA), 0);
     const outbox = expectExit(await run(profA(), ['outbox']), 0).json;
     expect(outbox.items[0]).toMatchObject({ title: sentTitle, status: 'receipt-confirmed' });
+    // A stamped its own signature with the hub's RFC 3161 service before sending (CAdES-T); OpenSSL verifies the token.
+    withStore(profA(), (s) => {
+      const { signerInfo, unsignedAttributes } = readSignedData(s.signatures(outbox.items[0].id)[0]!.cms);
+      const stamp = unsignedAttributes.map(readAttribute).find((x) => x.type === cadesOids.signatureTimeStamp);
+      expect(stamp).toBeDefined();
+      writeFileSync(join(dir, 'own-stamp.tst'), stamp!.value);
+      writeFileSync(join(dir, 'operator.der'), Buffer.from(readOperatorPin(profA())!.certificate, 'base64'));
+      execFileSync('openssl', ['x509', '-inform', 'DER', '-in', join(dir, 'operator.der'), '-out', join(dir, 'operator.pem')]);
+      const digest = createHash('sha256').update(signerInfo.signature).digest('hex');
+      const verified = execFileSync('openssl', ['ts', '-verify', '-token_in', '-in', join(dir, 'own-stamp.tst'), '-digest', digest, '-CAfile', join(dir, 'operator.pem')], { encoding: 'utf8' });
+      expect(verified).toMatch(/Verification: OK/);
+    });
     withStore(profA(), (s) => {
       const chain = s.serviceDocumentsOf(outbox.items[0].id);
       expect(chain.find((d) => d.type === 'receipt')).toMatchObject({ direction: 'in', status: 'received', signatureState: 'valid' });

@@ -1,6 +1,7 @@
 // Long-term CAdES (T, X Long Type 1): extension at acceptance, verification years later.
 export { cadesOids } from './attributes';
 export {
+  addSignatureTimestamp,
   extendToLongTerm,
   signatureForm,
   verifyLongTerm,

@@ -101,6 +101,19 @@ export async function extendToLongTerm(cms: Buffer, chain: Buffer[], options: Ex
   return { cms: withUnsignedAttributes(cms, attributes), form: 'CAdES-X-L1', time: timestamp.genTime, timestamp, status };
 }
 
+/**
+ * CAdES-T of our own fresh CAdES-BES before it is sent: a signature-time-stamp over the
+ * signature value from any RFC 3161 service, kept only when it verifies against `tsaRoots`.
+ * A signature already stamped is returned as it is.
+ */
+export async function addSignatureTimestamp(cms: Buffer, timestamp: (data: Buffer) => Promise<Buffer>, tsaRoots: Buffer[]): Promise<Buffer> {
+  const { signerInfo, unsignedAttributes } = readSignedData(cms);
+  if (unsignedAttributes.some((a) => readAttribute(a).type === cadesOids.signatureTimeStamp)) return cms;
+  const token = await timestamp(signerInfo.signature);
+  await checkedTimestamp(token, signerInfo.signature, tsaRoots, 'signature-time-stamp');
+  return withUnsignedAttributes(cms, [...unsignedAttributes, attribute(cadesOids.signatureTimeStamp, token)]);
+}
+
 export interface LongTermOptions {
   trustedRoots: Buffer[];
   /** Roots of the time-stamp authorities trusted (the operator's certificate). */
