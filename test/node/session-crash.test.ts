@@ -2,7 +2,10 @@
 // sessions that move hundreds of documents both ways (sending, receiving, signing receipt
 // notices, sending them), then run again until everything settles. Every document must arrive
 // once and only once, and every required receipt notice must be sent once — counted in both
-// clerks' stores and in the hub's own database.
+// clerks' stores and in the hub's own database. The document's own workflow is in the mix
+// (docs/architecture.md §5a): some of A's documents ask for B's signature and B signs each as it
+// arrives; A proposes annulling others and B accepts; the killed sessions post these steps, and
+// every one is made once.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDetached } from '../../src/crypto/cms';
 import { ClerkStore } from '../../src/store';
 import { openToken } from '../../src/token/session';
+import { acceptAnnulment, proposeAnnulment, signDocument } from '../../src/workplace/workflow';
 import { registerTokenOrganization, startHub, type StartedHub } from '../support/hub';
 import { softhsm } from '../support/system';
 import { createTestPki, samplePeople, type TestPki } from '../support/test-pki';
@@ -19,6 +23,10 @@ import { clerk, expectExit, type ClerkRun, type Org } from './session-harness';
 
 const hsm = softhsm();
 const perSide = Number(process.env.EDO_CRASH_DOCUMENTS ?? 200);
+/** A's first documents ask for B's signature; the next ones A proposes to annul. */
+const toSign = Math.min(12, Math.floor(perSide / 4));
+const toAnnul = toSign;
+const annulled = (i: number) => i >= toSign && i < toSign + toAnnul;
 
 describe.skipIf(!hsm.ok)(`a session killed at any point and run again sends nothing twice and loses nothing ${hsm.reason ?? ''}`, () => {
   let pki: TestPki;
@@ -46,23 +54,47 @@ describe.skipIf(!hsm.ok)(`a session killed at any point and run again sends noth
     });
   };
 
-  /** Signs and queues documents the way `send --queue-only` does, in this process (faster than N CLI runs). */
-  async function queueDocuments(side: 'a' | 'b', to: Org): Promise<void> {
+  /** `work` with the side's store and its token's signer, in this process between sessions, as the clerk's own act is. */
+  async function withSide(side: 'a' | 'b', work: (store: ClerkStore, signer: ReturnType<ReturnType<typeof openToken>['signer']>) => Promise<void>): Promise<void> {
     const token = openToken({ modulePath: pki.modulePath, token: side === 'a' ? 'clerk-a' : 'clerk-b' });
     await token.login(pin[side]);
-    const signer = token.signer();
     const store = ClerkStore.open(prof(side));
     try {
-      for (let i = 0; i < perSide; i++) {
-        const content = Buffer.concat([Buffer.from(`Документ ${side.toUpperCase()}-${i}\n`), randomBytes(2_000 + i)]);
-        const blob = await store.blobs.write(content);
-        const cms = await signDetached(content, signer);
-        store.queueOutgoingDocument({ counterpartyId: to.id, counterpartyName: to.name, title: `${side.toUpperCase()}-${i}`, kind: 'letter', fileName: `${side}-${i}.txt`, blobHash: blob.hash, size: blob.size, signature: { cms, valid: null } });
-      }
+      await work(store, token.signer());
     } finally {
       store.close();
       token.close();
     }
+  }
+
+  /** The clerks' workflow steps on what their stores heard so far: B signs what asks for it and accepts proposals; A proposes annulling its documents the hub has. */
+  const takeWorkflowSteps = async () => {
+    await withSide('b', async (store, signer) => {
+      const source = { acquire: async () => signer };
+      const { signature, annulment } = store.awaitingOurAnswer();
+      for (const d of signature) await signDocument(store, source, d.id);
+      for (const d of annulment) await acceptAnnulment(store, source, d.id);
+    });
+    await withSide('a', async (store, signer) => {
+      const source = { acquire: async () => signer };
+      for (const d of store.listDocuments({ direction: 'out', limit: 10_000 }).items) {
+        const i = Number(d.title.slice(2));
+        if (annulled(i) && d.hubId && d.annulmentState === null && store.workflowStepsOf(d.id).length === 0) await proposeAnnulment(store, source, d.id, `Отправлен по ошибке: ${d.title}`);
+      }
+    });
+  };
+
+  /** Signs and queues documents the way `send --queue-only` does, in this process (faster than N CLI runs). */
+  async function queueDocuments(side: 'a' | 'b', to: Org): Promise<void> {
+    await withSide(side, async (store, signer) => {
+      for (let i = 0; i < perSide; i++) {
+        const content = Buffer.concat([Buffer.from(`Документ ${side.toUpperCase()}-${i}\n`), randomBytes(2_000 + i)]);
+        const blob = await store.blobs.write(content);
+        const cms = await signDetached(content, signer);
+        const signatureRequested = side === 'a' && i < toSign;
+        store.queueOutgoingDocument({ counterpartyId: to.id, counterpartyName: to.name, title: `${side.toUpperCase()}-${i}`, kind: 'letter', fileName: `${side}-${i}.txt`, blobHash: blob.hash, size: blob.size, signatureRequested, signature: { cms, valid: null } });
+      }
+    });
   }
 
   beforeAll(async () => {
@@ -104,6 +136,8 @@ describe.skipIf(!hsm.ok)(`a session killed at any point and run again sends noth
         kills.push({ side, at: `${at.step ?? 'line'} ${at.n}`, signal: run.signal, step: lastStep });
         if (run.signal === null) expect([0, 2], `${run.stderr}`).toContain(run.code);
       }
+      // Steps signed now are posted (or killed while posted) by the next runs.
+      await takeWorkflowSteps();
     }
     const killed = kills.filter((k) => k.signal === 'SIGKILL');
     expect(killed.length).toBeGreaterThanOrEqual(16); // most runs were really killed mid-way...
@@ -111,9 +145,10 @@ describe.skipIf(!hsm.ok)(`a session killed at any point and run again sends noth
 
     // Then let both sides settle: sessions until a round changes nothing.
     for (let round = 0; round < 8; round++) {
+      await takeWorkflowSteps();
       const ra = expectExit(await session('a'), 0).json;
       const rb = expectExit(await session('b'), 0).json;
-      const moved = [ra, rb].reduce((n, r) => n + r.summary.documentsSent + r.summary.documentsReceived + r.summary.serviceDocumentsSent + r.summary.serviceDocumentsReceived, 0);
+      const moved = [ra, rb].reduce((n, r) => n + r.summary.documentsSent + r.summary.documentsReceived + r.summary.serviceDocumentsSent + r.summary.serviceDocumentsReceived + r.summary.workflowSteps, 0);
       if (moved === 0 && round > 0) break;
     }
 
@@ -142,6 +177,16 @@ describe.skipIf(!hsm.ok)(`a session killed at any point and run again sends noth
         ]);
         expect(store.countPendingServiceDocuments()).toBe(0);
         expect(store.runs(100).some((r) => r.outcome === 'interrupted')).toBe(true);
+        // Every workflow step posted once and accepted: a second one would have been refused (failed) by the hub.
+        const steps = store.db.prepare('SELECT step, state, count(*) AS n FROM workflow_steps GROUP BY step, state ORDER BY step').all();
+        expect(steps).toEqual(side === 'a' ? [{ step: 'propose-annulment', state: 'done', n: toAnnul }] : [
+          { step: 'accept-annulment', state: 'done', n: toAnnul },
+          { step: 'sign', state: 'done', n: toSign },
+        ]);
+        const mine = side === 'a' ? out.items : incoming.items;
+        const theirs = (d: (typeof mine)[number]) => Number(d.title.slice(2));
+        expect(mine.filter((d) => d.recipientSignatureState === 'signed-by-both').map(theirs).sort((x, y) => x - y)).toEqual(Array.from({ length: toSign }, (_, i) => i));
+        expect(mine.filter((d) => d.annulmentState === 'annulled').map(theirs).sort((x, y) => x - y)).toEqual(Array.from({ length: toAnnul }, (_, i) => toSign + i));
       } finally {
         store.close();
       }
@@ -154,6 +199,15 @@ describe.skipIf(!hsm.ok)(`a session killed at any point and run again sends noth
       expect(Object.fromEntries(docs.map((d) => [d.sender, d.n]))).toEqual({ [a.id]: perSide, [b.id]: perSide });
       const receipts = hubDb.prepare("SELECT count(*) AS n, count(DISTINCT document_id) AS docs FROM service_documents WHERE type = 'receipt'").get();
       expect(receipts).toEqual({ n: 2 * perSide, docs: 2 * perSide });
+      const workflow = hubDb.prepare("SELECT type, count(*) AS n, count(DISTINCT document_id) AS docs FROM service_documents WHERE type LIKE 'annulment-%' GROUP BY type ORDER BY type").all();
+      expect(workflow).toEqual([
+        { type: 'annulment-acceptance', n: toAnnul, docs: toAnnul },
+        { type: 'annulment-proposal', n: toAnnul, docs: toAnnul },
+      ]);
+      expect(hubDb.prepare('SELECT signature_state AS state, annulment_state AS annulment, count(*) AS n FROM documents WHERE signature_state IS NOT NULL OR annulment_state IS NOT NULL GROUP BY 1, 2 ORDER BY 1').all()).toEqual([
+        { state: null, annulment: 'annulled', n: toAnnul },
+        { state: 'signed-by-both', annulment: null, n: toSign },
+      ]);
     } finally {
       hubDb.close();
     }
