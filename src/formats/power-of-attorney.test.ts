@@ -501,6 +501,24 @@ describe('malformed МЧД files are refused with a message naming the problem',
       'other.xml',
     ],
     ['larger than the limit', () => Buffer.concat([file.xml, Buffer.alloc(POA_MAX_BYTES)]), /refused above/, 'size'],
+    [
+      'a required attribute missing (СрокДейст)',
+      () => edit(file.xml, (t) => t.replace(' СрокДейст="2027-11-30"', '')),
+      /required attribute СрокДейст of СвДов is missing/,
+      `${DOVER}/СвДов/@СрокДейст`,
+    ],
+    [
+      "the principal's INN of another pattern",
+      () => edit(file.xml, (t) => t.replace('ИННЮЛ="7701234567"', 'ИННЮЛ="770123456"')),
+      /ИННЮЛ "770123456" is not an organization INN of 10 digits/,
+      `${DOVER}/СвДоверит/Доверит/РосОргДовер/СвРосОрг/@ИННЮЛ`,
+    ],
+    [
+      'a SNILS without its separators',
+      () => edit(file.xml, (t) => t.replace('СНИЛС="123-456-789 01"', 'СНИЛС="12345678901"')),
+      /СНИЛС "12345678901" is not a SNILS NNN-NNN-NNN NN/,
+      `${DOVER}/СвУпПред/Пред/СведФизЛ/@СНИЛС`,
+    ],
   ];
   it.each(cases)('%s', (_, make, message, field, name) => {
     let error: unknown;
@@ -512,6 +530,14 @@ describe('malformed МЧД files are refused with a message naming the problem',
     expect(error).toBeInstanceOf(FormatError);
     expect((error as FormatError).message).toMatch(message);
     expect((error as FormatError).field).toBe(field);
+  });
+
+  // Where the XSD decides (a well-formed UTF-8 file of the right root), xmllint refuses them too.
+  const xsdJudged = ['wrong root', 'a required attribute missing (СрокДейст)', "the principal's INN of another pattern", 'a SNILS without its separators'];
+  it.skipIf(!xmllint.ok).each(cases.filter(([name]) => xsdJudged.includes(name)))('xmllint with the official XSD refuses it too: %s', (_, make) => {
+    const r = validateWithXsd(file.fileName, make());
+    expect(r.ok, r.output).toBe(false);
+    expect(r.output).toMatch(/fails to validate/);
   });
 
   it('a UTF-8 byte order mark is fine', () => {
