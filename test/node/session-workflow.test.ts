@@ -74,7 +74,7 @@ describe.skipIf(!hsm.ok)(`the document workflow between two clerks through the h
     expectExit(await runB(['session']), 0);
     expectExit(await runA(['contact', 'invite', b.inn]), 0);
     expectExit(await runB(['contact', 'accept', a.inn]), 0);
-  });
+  }, 300_000); // CLI processes and the PKI's OpenSSL status services: more than two minutes on a loaded machine
 
   afterAll(async () => {
     await hub?.stop();
