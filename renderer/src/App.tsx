@@ -14,6 +14,7 @@ import { SessionLogView } from './views/SessionLogView';
 import { SettingsView } from './views/SettingsView';
 import { ArchiveView } from './views/ArchiveView';
 import { OrganizationView } from './views/OrganizationView';
+import { StaffBar } from './views/StaffLogin';
 import type { MessageKey } from './i18n';
 
 const views: { view: View; label: MessageKey }[] = [
@@ -26,6 +27,9 @@ const views: { view: View; label: MessageKey }[] = [
   { view: 'organization', label: 'nav.organization' },
   { view: 'settings', label: 'nav.settings' },
 ];
+
+/** What the agent's staff see: the read views (docs/architecture.md §6). */
+const staffViews: ReadonlySet<View> = new Set(['inbox', 'outbox', 'archive']);
 
 const screens: Record<View, () => JSX.Element> = {
   inbox: () => <DocumentsView direction="in" />,
@@ -47,6 +51,7 @@ export function App() {
   const language = useClerk((s) => s.language);
   const openDocumentId = useClerk((s) => s.openDocumentId);
   const tokenPromptOpen = useClerk((s) => s.tokenPromptOpen);
+  const staff = useClerk((s) => s.staff);
   const [failure, setFailure] = useState<string | null>(null);
 
   useEffect(() => {
@@ -66,22 +71,23 @@ export function App() {
     <div className="app">
       <header className="topbar">
         <h1>{t('app.name')}</h1>
-        <SessionBar />
-        <TokenChip />
+        {staff ? <StaffBar user={staff} /> : <SessionBar />}
+        {!staff && <TokenChip />}
         <button
           type="button"
           className="link"
           onClick={() => {
             const next = language === 'ru' ? 'en' : 'ru';
             useClerk.getState().setLanguage(next);
-            void invoke('settings:set', { language: next }).catch(() => {});
+            // The agent's settings are not the staff's to change: their choice lasts for the page.
+            if (!staff) void invoke('settings:set', { language: next }).catch(() => {});
           }}
         >
           {t('lang.switch')}
         </button>
       </header>
       <nav className="sidebar" aria-label={t('app.tagline')}>
-        {views.map((v) => (
+        {views.filter((v) => !staff || staffViews.has(v.view)).map((v) => (
           <button key={v.view} type="button" aria-current={view === v.view ? 'page' : undefined} onClick={() => setView(v.view)}>
             {t(v.label)}
             {v.view === 'pending' && pendingCount > 0 && <span className="badge">{pendingCount}</span>}
@@ -95,12 +101,12 @@ export function App() {
       </nav>
       <main className="content">
         <Notice />
-        <FirstStart />
+        {!staff && <FirstStart />}
         {failure && <p role="alert" className="error">{t('common.error', { message: failure })}</p>}
-        {screens[view]()}
+        {(!staff || staffViews.has(view)) && screens[view]()}
       </main>
       {openDocumentId !== null && <DocumentView id={openDocumentId} />}
-      {tokenPromptOpen && <TokenPrompt />}
+      {tokenPromptOpen && !staff && <TokenPrompt />}
     </div>
   );
 }

@@ -1,12 +1,5 @@
 // Runs in: the renderer. Mounts the app.
-import { StrictMode } from 'react';
-import { createRoot } from 'react-dom/client';
 import { App } from './App';
-import './styles.css';
-import './archive.css';
+import { mount } from './mount';
 
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-);
+mount(<App />);

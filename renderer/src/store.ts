@@ -2,6 +2,7 @@
 // clerk is. Views read it; main's events and the views' actions write it.
 import { create } from 'zustand';
 import type { Language, SessionProgress, SessionState, Settings, TokenStatus, View } from '../../src/ipc/contract';
+import type { StaffUser } from '../../src/ipc/staff-contract';
 import { invoke, on } from './clerk';
 
 export interface ClerkState {
@@ -21,6 +22,8 @@ export interface ClerkState {
   /** Bumped per direction of documents (and per list) when main says it changed: tables refetch. */
   revision: { in: number; out: number; pending: number; contacts: number };
   notice: { kind: 'info' | 'error'; text: string } | null;
+  /** A staff user of the agent's web client: read views only, no token, no sessions of their own. */
+  staff: StaffUser | null;
 
   setView(view: View): void;
   setLanguage(language: Language): void;
@@ -45,6 +48,7 @@ export const useClerk = create<ClerkState>((set) => ({
   openDocumentId: null,
   revision: { in: 0, out: 0, pending: 0, contacts: 0 },
   notice: null,
+  staff: null,
 
   setView: (view) => set({ view, openDocumentId: null }),
   setLanguage: (language) => set({ language }),
@@ -83,6 +87,11 @@ export async function connectStore(): Promise<() => void> {
     on('settings:changed', (settings) => useClerk.getState().setSettings(settings)),
     on('app:navigate', ({ view }) => useClerk.getState().setView(view)),
   ];
+  if (s.staff) {
+    // The agent signs and runs its sessions itself: the staff's page reads only.
+    s.setSettings(await invoke('settings:get', undefined));
+    return () => unsubscribe.forEach((u) => u());
+  }
   const [settings, token, session, pending, awaiting] = await Promise.all([
     invoke('settings:get', undefined),
     invoke('token:status', undefined),

@@ -2,7 +2,8 @@
 // preload. The same window.clerk (invoke/on) over one WebSocket to the web client's server,
 // which dispatches to the desktop's handler registry; names are checked against the contract's
 // list first, as the preload does. Notifications the desktop shows through the OS come as the
-// browser's, where the clerk allowed them.
+// browser's, where the clerk allowed them. A staff session that ends (expired, logged out)
+// closes the socket with its own code: the page reloads to the login form.
 import { isEventName, isInvokeChannel } from '../../src/ipc/channels';
 import type { ClerkBridge, View } from '../../src/ipc/contract';
 
@@ -16,6 +17,8 @@ interface Answer {
 }
 
 const reconnectMs = 1000;
+/** The server's sessionEndedCode (src/web/server.ts). */
+const sessionEndedCode = 4401;
 const listeners = new Map<string, Set<(payload: never) => void>>();
 const calls = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
 let nextId = 1;
@@ -37,7 +40,8 @@ function connect(): void {
     } else if (a.event !== undefined) emit(a.event, a.payload);
     else if (a.notice) showNotice(a.notice);
   });
-  socket.addEventListener('close', () => {
+  socket.addEventListener('close', (closed) => {
+    if (closed.code === sessionEndedCode) return location.reload();
     for (const call of calls.values()) call.reject(new Error('The connection to edo-clerk web was lost; reload the page once it runs again'));
     calls.clear();
     setTimeout(connect, reconnectMs);
@@ -76,5 +80,8 @@ const bridge: ClerkBridge = {
   },
 };
 
-connect();
-Object.defineProperty(window, 'clerk', { value: Object.freeze(bridge) });
+/** Connects to the server and gives the page its window.clerk; once, before the app mounts. */
+export function connectBridge(): void {
+  connect();
+  Object.defineProperty(window, 'clerk', { value: Object.freeze(bridge) });
+}

@@ -25,6 +25,9 @@ import { powerOfAttorneyText } from '../vocabulary/power-of-attorney';
 import { takeWorkflowStep, WorkflowError } from '../workplace/workflow';
 import type { WorkflowStep } from '../vocabulary';
 import { flag, integer, isoDate, list, str, type Options } from './options';
+import { staffWebListen } from '../web/cli';
+import { startStaffWeb } from '../web/staff';
+import type { RunningWebClient } from '../web/web-client';
 import { CliError, table, type Output } from './output';
 import { readStdinLine, stdinPins, terminalPins } from './pin';
 
@@ -528,15 +531,23 @@ export function contactAction(action: 'invite' | 'accept' | 'reject') {
   };
 }
 
-/** The unattended exchange agent (mode "server"): sessions in a loop until SIGTERM/SIGINT. */
+/** The unattended exchange agent (mode "server"): sessions in a loop until SIGTERM/SIGINT; with --web, the staff's web client too. */
 export async function agent(profile: ClerkProfile, o: Options, out: Output): Promise<number> {
   const intervalMs = integer(o, 'interval', { min: 1, max: 24 * 3600 }, 60) * 1000;
+  const listen = staffWebListen(o);
+  if (listen && profile.settings.mode !== 'server') throw new CliError(`--web serves the staff of an agent in operating mode "server"; this profile is in "${profile.settings.mode}"`);
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   let last = 0;
+  let staffWeb: RunningWebClient | undefined;
   try {
+    if (listen) {
+      staffWeb = await startStaffWeb({ profile, ...listen });
+      if (out.json) process.stdout.write(`${JSON.stringify({ staffWeb: staffWeb.server.url })}\n`);
+      else out.info(`The staff web client: ${staffWeb.server.url}`);
+    }
     while (!stop.signal.aborted) {
       const result = await profile.runSession({ trigger: 'agent', signal: stop.signal, onProgress: (p) => out.progress(p) });
       if (out.json) process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -551,6 +562,7 @@ export async function agent(profile: ClerkProfile, o: Options, out: Output): Pro
     }
     return stop.signal.aborted ? 0 : last;
   } finally {
+    await staffWeb?.stop();
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
   }

@@ -60,10 +60,12 @@ Commands:
   annulment accept|reject DOCUMENT [--reason TEXT] [--queue-only]
                                      answer the other side's proposal: sign it, or reject it stating why
   session [--background]             one exchange session: exit 0 done, 2 the clerk is needed (token or PIN), 1 error
-  agent [--interval SECONDS] [--once]
+  agent [--interval SECONDS] [--once] [--web HOST:PORT --tls-cert FILE --tls-key FILE]
                                      the unattended exchange agent (operating mode "server") with the profile's
                                      software key, or a server token whose PIN was kept (token login --keep);
-                                     stops cleanly on SIGTERM
+                                     stops cleanly on SIGTERM; --web: the organization's staff read Inbox,
+                                     Outbox and the archive in a browser, logging in with their hub login and
+                                     password (HTTPS with the PEM certificate and key; required off loopback)
   demo                               the local sandbox: an exchange hub and a demo counterparty on this
                                      machine, in the foreground until Ctrl+C (a new profile, or one it made)
   web [--port N] [--sandbox] [--open]
@@ -188,7 +190,7 @@ const table: Record<string, Command> = {
     run: commands.workflowCommand('reject-annulment', 'annulment reject'),
   },
   session: { options: { ...token, background: { type: 'boolean' } }, run: (p, o, _a, out) => commands.session(p, o, out) },
-  agent: { options: { interval: { type: 'string' }, once: { type: 'boolean' } }, run: (p, o, _a, out) => commands.agent(p, o, out) },
+  agent: { options: { interval: { type: 'string' }, once: { type: 'boolean' }, web: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' } }, run: (p, o, _a, out) => commands.agent(p, o, out) },
   demo: { options: {}, run: demo },
   web: { options: { port: { type: 'string' }, sandbox: { type: 'boolean' }, open: { type: 'boolean' } }, run: web },
   'archive status': { options: archiveOptions, run: archiveStatus },

@@ -171,3 +171,11 @@ export type PendingReason = z.infer<typeof PendingReason>;
 
 /** The outcomes the clerk sees as a failed session. */
 export const failedOutcomes: ReadonlySet<SessionOutcome> = new Set(['error', 'interrupted', 'not-allowed']);
+
+/**
+ * Why the agent's staff web client refused a login: the hub's own codes as they are (a wrong
+ * login or password, too many failures), or the agent's (a user of another organization, the
+ * hub out of reach, a malformed request).
+ */
+export const StaffLoginProblem = z.enum(['login-failed', 'too-many-attempts', 'other-organization', 'hub-unreachable', 'invalid-request']);
+export type StaffLoginProblem = z.infer<typeof StaffLoginProblem>;

@@ -15,6 +15,30 @@ function portOf(value: Options[string]): number {
   return port;
 }
 
+const loopback = (host: string) => host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+/** `agent --web HOST:PORT [--tls-cert FILE --tls-key FILE]`: where the staff web client listens; undefined without --web. */
+export function staffWebListen(o: Options): { host: string; port: number; tls?: { certFile: string; keyFile: string } } | undefined {
+  const web = o.web;
+  const cert = o['tls-cert'];
+  const key = o['tls-key'];
+  if (web === undefined) {
+    if (cert !== undefined || key !== undefined) throw new CliError('--tls-cert and --tls-key go with --web HOST:PORT');
+    return undefined;
+  }
+  const found = typeof web === 'string' ? /^(?:\[([0-9a-fA-F:]+)\]|([^:[\]]+)):(\d+)$/.exec(web) : null;
+  if (!found) throw new CliError(`--web must be HOST:PORT (0.0.0.0:8443, [::]:8443, 127.0.0.1:8080), not "${String(web)}"`);
+  const host = (found[1] ?? found[2])!;
+  const port = found[3] === '0' ? 0 : portOf(found[3]);
+  if ((cert === undefined) !== (key === undefined)) throw new CliError('--tls-cert FILE and --tls-key FILE go together');
+  if (cert === undefined) {
+    if (!loopback(host)) throw new CliError(`--web ${web} serves the staff off this machine: HTTPS is required there, give --tls-cert FILE and --tls-key FILE (PEM)`);
+    return { host, port };
+  }
+  if (typeof cert !== 'string' || typeof key !== 'string') throw new CliError('--tls-cert and --tls-key take one file each');
+  return { host, port, tls: { certFile: cert, keyFile: key } };
+}
+
 /** The command's handler, as the command table calls it; `stop` ends it (default: Ctrl+C or SIGTERM). */
 export async function web(profile: ClerkProfile, o: Options, _positional: string[], out: Output, stop: AbortSignal = terminationSignal()): Promise<number> {
   const port = portOf(o.port);

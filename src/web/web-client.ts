@@ -4,17 +4,23 @@
 // no folder dialog, notifications in the browser.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createClerkMain } from '../../main/clerk-main';
-import { createCoreServices } from '../../main/core-services';
+import { createClerkMain, type ClerkMain } from '../../main/clerk-main';
+import { createCoreServices, type CoreServices } from '../../main/core-services';
 import type { Platform } from '../../main/handlers';
 import { AppSandbox, wakesClerk } from '../../main/sandbox';
 import { contentSecurityPolicy } from '../../main/security';
 import { ProfileSettingsFile } from '../settings/settings';
 import { openInBrowser } from './open-browser';
-import { startWebServer, type WebServer } from './server';
+import { startWebServer, type WebServer, type WebServerOptions } from './server';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 export const rendererDir = `${root}out/renderer`;
+
+/** The app's name and version, as the desktop's About shows them. */
+export function appInfo() {
+  const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string };
+  return { name: 'EDO Clerk', version: pkg.version };
+}
 
 export interface WebClientOptions {
   profileDir: string;
@@ -30,10 +36,14 @@ export interface RunningWebClient {
   stop(): Promise<void>;
 }
 
-export async function startWebClient(options: WebClientOptions): Promise<RunningWebClient> {
+/** The built renderer is there (npm run build), else a clear error. */
+export function needBuiltRenderer(): void {
   if (!existsSync(`${rendererDir}/web.html`)) throw new Error(`The web client is not built (no ${rendererDir}/web.html): run npm run build first`);
+}
+
+export async function startWebClient(options: WebClientOptions): Promise<RunningWebClient> {
+  needBuiltRenderer();
   const { profileDir, log } = options;
-  const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string };
   const clerkRef: { current?: Awaited<ReturnType<typeof createClerkMain>> } = {};
   const sandbox = new AppSandbox({
     profileDir,
@@ -46,7 +56,7 @@ export async function startWebClient(options: WebClientOptions): Promise<Running
   if (sandbox.inUse() || (firstStart && options.sandboxOnFirstStart)) await sandbox.start();
 
   const platform: Platform = {
-    appInfo: () => ({ name: 'EDO Clerk', version: pkg.version }),
+    appInfo,
     // The browser runs on this machine: an allowlisted link opens in its default browser.
     openExternal: async (url) => void openInBrowser(url),
     // A desktop's parts: nothing starts a web client at login.
@@ -63,23 +73,35 @@ export async function startWebClient(options: WebClientOptions): Promise<Running
     onTrayState: () => {},
   });
   clerkRef.current = clerk;
-  let server: WebServer;
-  try {
-    server = await startWebServer({ rendererDir, dispatch: clerk.dispatch, events: clerk.events, contentSecurityPolicy, port: options.port });
-  } catch (e) {
+  const running = await serveClerk(services, clerk, { dispatch: clerk.dispatch, port: options.port }, () => sandbox.stop());
+  serverRef.current = running.server;
+  return running;
+}
+
+/** Serves a clerk's registry; a server that does not start, or stops, stops the clerk, its services and then `after`. */
+export async function serveClerk(
+  services: CoreServices,
+  clerk: ClerkMain,
+  options: Omit<WebServerOptions, 'rendererDir' | 'events' | 'contentSecurityPolicy'>,
+  after: () => Promise<void> = async () => {},
+): Promise<RunningWebClient> {
+  const stopClerk = async () => {
     await clerk.stop();
     services.close();
-    await sandbox.stop();
+    await after();
+  };
+  let server: WebServer;
+  try {
+    server = await startWebServer({ rendererDir, events: clerk.events, contentSecurityPolicy, ...options });
+  } catch (e) {
+    await stopClerk();
     throw e;
   }
-  serverRef.current = server;
   return {
     server,
     async stop() {
       await server.close();
-      await clerk.stop();
-      services.close();
-      await sandbox.stop();
+      await stopClerk();
     },
   };
 }

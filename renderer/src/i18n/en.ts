@@ -1,5 +1,6 @@
 // Runs in: the renderer. English; typed by the Russian dictionary, so no key can be missing.
 import { archiveEn } from './archive-en';
+import { staffEn } from './staff-en';
 import type { ru } from './ru';
 
 export const en: Record<keyof typeof ru, string> = {
@@ -296,4 +297,5 @@ export const en: Record<keyof typeof ru, string> = {
   'settings.lang.ru': 'Русский',
   'settings.lang.en': 'English',
   ...archiveEn,
+  ...staffEn,
 };

@@ -1,5 +1,6 @@
 // Runs in: the renderer. Russian: the default language of the clerk's UI.
 import { archiveRu } from './archive-ru';
+import { staffRu } from './staff-ru';
 
 export const ru = {
   'app.name': 'EDO Clerk — делопроизводитель',
@@ -295,4 +296,5 @@ export const ru = {
   'settings.lang.ru': 'Русский',
   'settings.lang.en': 'English',
   ...archiveRu,
+  ...staffRu,
 };

@@ -84,6 +84,8 @@ export function DocumentsView({ direction }: { direction: Direction }) {
   const f = useFormat();
   const revision = useClerk((s) => s.revision[direction]);
   const contactsRevision = useClerk((s) => s.revision.contacts);
+  // The agent's staff read; adding to the Outbox is the agent's clerk's.
+  const staff = useClerk((s) => s.staff);
   const [search, setSearch] = useState('');
   const [filters, setFilters] = useState<Omit<Filters, 'search'>>({});
   const [contacts, setContacts] = useState<Contact[]>([]);
@@ -103,7 +105,7 @@ export function DocumentsView({ direction }: { direction: Direction }) {
     <section className="documents" aria-labelledby={`${direction}-title`}>
       <div className="view-head">
         <h2 id={`${direction}-title`}>{t(direction === 'in' ? 'nav.inbox' : 'nav.outbox')}</h2>
-        {direction === 'out' && (
+        {direction === 'out' && !staff && (
           <button type="button" onClick={() => setAdding(true)}>
             {t('docs.add')}
           </button>
