@@ -61,7 +61,13 @@ const OTHER_NUMBER = '0b8a3c1e-1111-4e0b-9d3c-2f6a8e1b9c02';
 const BOMB = `<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;">]>
 <Доверенность>&lol3;</Доверенность>`;
-const edit = (xml: Buffer, change: (t: string) => string) => Buffer.from(change(xml.toString('utf8')), 'utf8');
+// An edit that changes nothing would make its refusal case pass for the wrong reason.
+const edit = (xml: Buffer, change: (t: string) => string) => {
+  const before = xml.toString('utf8');
+  const after = change(before);
+  if (after === before) throw new Error('the edit changed nothing: the fixture no longer holds what it replaces');
+  return Buffer.from(after, 'utf8');
+};
 
 // Every optional part the builder never writes, so the reader's transcription of the XSD is
 // exercised where xmllint is the judge: addresses, identity documents, restrictions, an
@@ -509,7 +515,7 @@ describe('malformed МЧД files are refused with a message naming the problem',
     ],
     [
       "the principal's INN of another pattern",
-      () => edit(file.xml, (t) => t.replace('ИННЮЛ="7701234567"', 'ИННЮЛ="770123456"')),
+      () => edit(file.xml, (t) => t.replace('ИННЮЛ="7701234560"', 'ИННЮЛ="770123456"')),
       /ИННЮЛ "770123456" is not an organization INN of 10 digits/,
       `${DOVER}/СвДоверит/Доверит/РосОргДовер/СвРосОрг/@ИННЮЛ`,
     ],

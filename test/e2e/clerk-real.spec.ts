@@ -49,7 +49,7 @@ test.describe('the clerk UI over the real core, hub and tokens', () => {
     pki = await createTestPki([
       { label: 'clerk-a', pin: pinA, keys: [{ algorithm: 'ECDSA-P256', person: samplePeople.ivanova }] },
       { label: 'clerk-b', pin: pinB, keys: [{ algorithm: 'RSA-2048', person: samplePeople.petrov }] },
-    ]);
+    ], { revocation: true }); // a signature whose status is known arrives verified
     dir = mkdtempSync(join(tmpdir(), 'clerk-ui-real-'));
     hub = await startHub();
     await hub.admin(['trust', 'add', pki.caCertificateFile]);

@@ -42,7 +42,7 @@ describe.skipIf(!gost.ok)(`two organizations with GOST certificates exchange thr
     directorA = await pki.issue(gostPeople.berezkaDirector);
     directorB = await pki.issue(gostPeople.klenDirector, { curve: gostCurveOids.tc26A512 });
     dir = mkdtempSync(join(tmpdir(), 'clerk-gost-exchange-'));
-    hub = await startHub({ args: ['--operator-key', 'gost2012-256'] });
+    hub = await startHub({ args: ['--operator-key', 'gost2012-256', '--crl-folder', pki.crlFolder] });
     await hub.admin(['trust', 'add', pki.caCertificateFile]);
     const register = async (person: CertificatePerson, director: GostTestUser, kpp: string) =>
       (await registerOrganization(hub, { name: person.organization, inn: person.orgInn, kpp, certificatePems: [director.certificatePem] })).org;

@@ -117,7 +117,8 @@ export interface TwoClerksOptions {
 /**
  * The setup the session suites share: the PKI with the tokens clerk-a (PIN 1111) and clerk-b
  * (PIN 2222), the hub trusting its CA, A and B registered, each profile on its token, a first
- * session each, and A's invitation accepted by B.
+ * session each, and A's invitation accepted by B. The CA's OCSP responder and CRL answer for every
+ * certificate, so a signature's status is known and a document arrives verified.
  */
 export async function twoClerks(o: TwoClerksOptions): Promise<TwoClerks> {
   const pinA = '1111';
@@ -125,7 +126,7 @@ export async function twoClerks(o: TwoClerksOptions): Promise<TwoClerks> {
   const pki = await createTestPki([
     { label: 'clerk-a', pin: pinA, keys: [o.aKey ?? { algorithm: 'RSA-2048', person: samplePeople.ivanova }] },
     { label: 'clerk-b', pin: pinB, keys: [{ algorithm: 'ECDSA-P256', person: samplePeople.petrov }] },
-  ]);
+  ], { revocation: true });
   const dir = mkdtempSync(join(tmpdir(), o.prefix));
   const hub = await startHub();
   const profA = join(dir, 'profile-a');

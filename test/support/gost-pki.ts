@@ -10,9 +10,10 @@
 //   const director = await pki.issue(gostPeople.berezkaDirector);             // 256, CryptoPro A
 //   const employee = await pki.issue(gostPeople.berezkaEmployee, { curve: gostCurveOids.tc26A512 });
 //   director.keyFile, director.certificateFile, director.signer (a KeySigner), pki.caCertificateFile
+//   startHub({ args: ['--crl-folder', pki.crlFolder] });  // the CA's CRL: statuses are known
 //   pki.cleanup();
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import 'reflect-metadata'; // @peculiar/x509 resolves its services through tsyringe
@@ -20,7 +21,7 @@ import * as x509 from '@peculiar/x509';
 import { derToPem } from '../../src/crypto/certificates';
 import { encodeGostPkcs8Pem, encodeGostSpki } from '../../src/crypto/gost-keys';
 import { generatePrivateKey, gostCurve, publicKeyOf, type GostPrivateKey } from '../../src/crypto/gost3410';
-import { createGostAuthority } from '../../src/crypto/issue-certificate';
+import { createGostAuthority, gostCertificateSigner, signEmptyCrl } from '../../src/crypto/issue-certificate';
 import { KeySigner } from '../../src/crypto/key-signer';
 import { personalSubject, qualifiedSubject, signToolExtensions, type CertificatePerson, type PersonalCertificatePerson } from '../../src/crypto/qualified-subject';
 
@@ -86,6 +87,11 @@ export interface GostTestPki {
   caCertificateFile: string;
   /** The CA's key (PKCS#8 PEM), for `openssl ca -engine gost`. */
   caKeyFile: string;
+  /**
+   * A folder holding the CA's CRL (nothing revoked, a week long) for `--crl-folder`: without a
+   * status the long-term check leaves a signature unverified, as it must.
+   */
+  crlFolder: string;
   /** A key on `curve` (default CryptoPro A, 256 bits) and its certificate issued by the CA. */
   issue(person: CertificatePerson | PersonalCertificatePerson, options?: { curve?: string; notBefore?: Date; notAfter?: Date }): Promise<GostTestUser>;
   cleanup(): void;
@@ -125,6 +131,9 @@ export async function createGostTestPki(): Promise<GostTestPki> {
   const caKeyFile = join(dir, 'gost-ca.key');
   writeFileSync(caCertificateFile, caCertificatePem);
   writeFileSync(caKeyFile, encodeGostPkcs8Pem(ca.key), { mode: 0o600 });
+  const crlFolder = join(dir, 'crl');
+  mkdirSync(crlFolder);
+  writeFileSync(join(crlFolder, 'gost-ca.crl'), await signEmptyCrl(ca.name, new Date(now - day), new Date(now + 7 * day), gostCertificateSigner(ca.key)));
 
   const issue: GostTestPki['issue'] = async (person, options = {}) => {
     const curve = gostCurve(options.curve ?? gostCurveOids.cryptoProA);
@@ -156,6 +165,7 @@ export async function createGostTestPki(): Promise<GostTestPki> {
     caCertificatePem,
     caCertificateFile,
     caKeyFile,
+    crlFolder,
     issue,
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
