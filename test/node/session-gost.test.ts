@@ -2,11 +2,12 @@
 // GOST test PKI (ООО "Берёзка" 256 bits, АО "Клён" 512 bits) exchange a document and its receipt
 // notice through the real hub started with a GOST operator key (`--operator-key gost2012-256`),
 // `edo-clerk` as a child process with the software keys (profile init --key-file: SoftHSM has no
-// GOST). OpenSSL with the GOST engine judges the document's signature, the receipt notice's (ИОП)
+// GOST). OpenSSL with the GOST engine judges the document's signature, the receipt notice's (ИОП),
+// the clarification request's (УОУ, also checked against its official XSD)
 // and the operator's confirmation of the send date (ПДОТПР). The hub also takes a GOST
 // certificate as an organization's information system, and an employee's personal GOST
 // certificate under the director's МЧД registered at the hub (refused without one).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -108,6 +109,38 @@ describe.skipIf(!gost.ok)(`two organizations with GOST certificates exchange thr
 
     expectExit(await run(profA(), ['session']), 0);
     expect(expectExit(await run(profA(), ['outbox']), 0).json.items[0]).toMatchObject({ title: 'Договор поставки №31', status: 'receipt-confirmed' });
+  });
+
+  it("B's clarification request (УОУ) is signed in GOST 512; A receives it, and OpenSSL and the official XSD accept it", async () => {
+    const file = join(dir, 'schet-32.txt');
+    writeFileSync(file, 'Счёт № 32 на оплату\n'.repeat(40));
+    expectExit(await run(profA(), ['send', file, '--to', b.inn, '--title', 'Счёт № 32']), 0);
+    expectExit(await run(profB(), ['session']), 0);
+    const [item] = expectExit(await run(profB(), ['inbox', '--search', 'Счёт № 32']), 0).json.items;
+    const clarified = expectExit(await run(profB(), ['clarify', String(item.id), '--text', 'Уточните сумму в пункте 2']), 0).json;
+    expect(clarified.summary).toMatchObject({ serviceDocumentsSigned: 1, serviceDocumentsSent: 1, pending: 0 });
+
+    expect(expectExit(await run(profA(), ['session']), 0).json.summary.serviceDocumentsReceived).toBeGreaterThanOrEqual(1);
+    const outbox = expectExit(await run(profA(), ['outbox', '--status', 'clarification-requested']), 0).json;
+    expect(outbox.items.map((d: { title: string }) => d.title)).toEqual(['Счёт № 32']);
+    const store = ClerkStore.open(profA());
+    try {
+      const clarification = store.serviceDocumentsOf(outbox.items[0].id).find((d) => d.type === 'clarification')!;
+      expect(clarification).toMatchObject({ direction: 'in', signatureState: 'valid' });
+      expect(clarification.fileName).toMatch(/^DP_UVUTOCH_.*\.xml$/);
+      const xml = store.blobs.pathOf(clarification.xmlHash!);
+      const sig = join(dir, 'uvutoch.p7s');
+      writeFileSync(sig, clarification.signature!);
+      expect(opensslGostVerify(sig, xml, pki.caCertificateFile).stderr).toContain('Verification successful');
+      // B's director signs with a 512-bit key: the signer's certificate in the CMS says so.
+      const signer = execFileSync('openssl', ['cms', '-engine', 'gost', '-cmsout', '-print', '-inform', 'DER', '-in', sig], { encoding: 'utf8', stdio: 'pipe' });
+      expect(signer).toMatch(/1\.2\.643\.7\.1\.1\.2\.3|GOST R 34\.11-2012 with 512 bit hash/);
+      const schema = join(__dirname, '../../src/formats/xsd', 'DP_UVUTOCH_1_985_00_01_03_01.xsd');
+      const lint = spawnSync('xmllint', ['--noout', '--schema', schema, xml], { encoding: 'utf8' });
+      expect(lint.status, lint.stderr).toBe(0);
+    } finally {
+      store.close();
+    }
   });
 
   it("takes a GOST certificate as the organization's information system, which logs in with it", async () => {
