@@ -3,6 +3,7 @@
 import { algorithmTitle } from '../crypto/algorithms';
 import type { ClerkProfile } from '../exchange/profile';
 import type { Output } from '../cli/output';
+import type { CounterpartyAnswer } from './demo-counterparty';
 import { startSandbox, type SandboxEvent, type SandboxOptions } from './sandbox';
 
 type Options = Record<string, string | boolean | string[] | undefined>;
@@ -14,12 +15,14 @@ export function terminationSignal(): AbortSignal {
   return controller.signal;
 }
 
+const answered: Record<CounterpartyAnswer, string> = { sign: 'signed', 'refuse-signature': 'refused to sign', 'accept-annulment': 'accepted the annulment of' };
+
 function describeEvent(e: SandboxEvent): string | undefined {
   switch (e.type) {
     case 'document-sent':
       return `the demo counterparty sent "${e.title}"`;
     case 'workflow-step':
-      return `the demo counterparty ${e.step === 'sign' ? 'signed' : 'accepted the annulment of'} "${e.title}"`;
+      return `the demo counterparty ${answered[e.step]} "${e.title}"`;
     case 'error':
       return `the demo counterparty: ${e.message}`;
     case 'hub-stopped':

@@ -3,11 +3,13 @@
 // runs its own exchange sessions regularly, so the receipt notices the clerk's documents need
 // are signed and sent back without anyone at its end. It also plays the person at its end for
 // the document's own workflow (docs/architecture.md §5a), which no agent does for real: it signs
-// what the clerk sends with a signature request, and accepts the clerk's annulment proposals.
+// what the clerk sends with a signature request, refusing every third with a reason, accepts the
+// clerk's annulment proposals, and asks for the clerk's signature on its reconciliation statements.
 import { signDetached } from '../crypto/cms';
 import type { ClerkProfile } from '../exchange/profile';
+import type { WorkflowStep } from '../vocabulary';
 import type { SessionResult, SignerSource } from '../exchange/session';
-import { acceptAnnulment, signDocument } from '../workplace/workflow';
+import { acceptAnnulment, refuseSignature, signDocument } from '../workplace/workflow';
 import { demoDocument, type DemoParties } from './demo-documents';
 
 export interface Timers {
@@ -31,17 +33,29 @@ export interface CounterpartySchedule {
 
 export const defaultSchedule: CounterpartySchedule = { firstDocumentMs: 5_000, documentEveryMs: 4 * 60_000, sessionEveryMs: 10_000 };
 
+/** The steps the demo counterparty takes by itself, as the person at its end would. */
+export type CounterpartyAnswer = Extract<WorkflowStep, 'sign' | 'refuse-signature' | 'accept-annulment'>;
+
 export type CounterpartyEvent =
   | { type: 'document-sent'; title: string }
   | { type: 'session'; result: SessionResult }
-  | { type: 'workflow-step'; step: 'sign' | 'accept-annulment'; title: string }
+  | { type: 'workflow-step'; step: CounterpartyAnswer; title: string }
   | { type: 'error'; message: string };
+
+/** What the demo counterparty writes when it refuses to sign: the reasons a real one gives. */
+const refusalReasons = [
+  'Сумма в пункте 3 не совпадает с нашими данными',
+  'Не указаны реквизиты договора',
+  'Документ подписан не уполномоченным лицом',
+];
 
 export class DemoCounterparty {
   private readonly handles = new Set<unknown>();
   private queue: Promise<unknown> = Promise.resolve();
   private stopped = false;
   private signerSource: SignerSource | undefined;
+  /** Signature requests answered since the start: every third is refused, so a newcomer sees a refusal too. */
+  private signatureRequestsAnswered = 0;
 
   constructor(
     private readonly profile: ClerkProfile,
@@ -75,6 +89,7 @@ export class DemoCounterparty {
         blobHash: blob.hash,
         size: blob.size,
         needsReceipt: true,
+        signatureRequested: doc.signatureRequested,
         signature: { cms, valid: null, signer: signer.description, signingTime: new Date().toISOString() },
       });
       await this.session();
@@ -117,13 +132,15 @@ export class DemoCounterparty {
     return result;
   }
 
-  /** Signs each document sent for its signature and accepts each annulment proposal; how many it answered. */
+  /** Signs (or, every third, refuses) each document sent for its signature and accepts each annulment proposal; how many it answered. */
   private async answerWorkflow(): Promise<number> {
     const store = this.profile.store;
     const { signature, annulment } = store.awaitingOurAnswer();
     for (const doc of signature) {
-      await signDocument(store, this.signer(), doc.id);
-      this.onEvent({ type: 'workflow-step', step: 'sign', title: doc.title });
+      const refuse = ++this.signatureRequestsAnswered % 3 === 0;
+      if (refuse) await refuseSignature(store, this.signer(), doc.id, refusalReasons[(this.signatureRequestsAnswered / 3) % refusalReasons.length]);
+      else await signDocument(store, this.signer(), doc.id);
+      this.onEvent({ type: 'workflow-step', step: refuse ? 'refuse-signature' : 'sign', title: doc.title });
     }
     for (const doc of annulment) {
       await acceptAnnulment(store, this.signer(), doc.id);

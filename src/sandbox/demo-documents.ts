@@ -4,6 +4,8 @@ export interface DemoDocument {
   title: string;
   fileName: string;
   content: Buffer;
+  /** A reconciliation statement is signed by both sides: it goes with a request for the clerk's signature. */
+  signatureRequested: boolean;
 }
 
 export interface DemoParties {
@@ -38,7 +40,7 @@ ${lines.map((l, i) => `    <Строка Номер="${i + 1}" Наименов�
   <Назначение>Оплата по счёту № ${n} от ${ruDate(at)}. Демонстрационный документ песочницы EDO Clerk.</Назначение>
 </СчётНаОплату>
 `;
-  return { title: `Счёт на оплату № ${n} от ${ruDate(at)}`, fileName: `invoice-${n}.xml`, content: Buffer.from(xml, 'utf8') };
+  return { title: `Счёт на оплату № ${n} от ${ruDate(at)}`, fileName: `invoice-${n}.xml`, content: Buffer.from(xml, 'utf8'), signatureRequested: false };
 }
 
 function letter(n: number, p: DemoParties, at: Date): DemoDocument {
@@ -61,7 +63,7 @@ ${p.to.name}
 отдел документационного обеспечения
 ${p.from.name}
 `;
-  return { title: `Письмо исх. № ${n} от ${ruDate(at)}`, fileName: `letter-${n}.txt`, content: Buffer.from(text, 'utf8') };
+  return { title: `Письмо исх. № ${n} от ${ruDate(at)}`, fileName: `letter-${n}.txt`, content: Buffer.from(text, 'utf8'), signatureRequested: false };
 }
 
 function reconciliation(n: number, p: DemoParties, at: Date): DemoDocument {
@@ -74,7 +76,7 @@ function reconciliation(n: number, p: DemoParties, at: Date): DemoDocument {
 Дата;Документ;Дебет;Кредит
 ${rows.join('\n')}
 `;
-  return { title: `Акт сверки № ${n} от ${ruDate(at)}`, fileName: `reconciliation-${n}.csv`, content: Buffer.from(csv, 'utf8') };
+  return { title: `Акт сверки № ${n} от ${ruDate(at)}`, fileName: `reconciliation-${n}.csv`, content: Buffer.from(csv, 'utf8'), signatureRequested: true };
 }
 
 const kinds = [invoice, letter, reconciliation];

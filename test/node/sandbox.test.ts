@@ -240,6 +240,43 @@ describe.skipIf(!kc.ok || !gost.ok)(`the local sandbox ${kc.reason ?? ''}${gost.
     expect(events.filter((e) => e.type === 'error')).toEqual([]);
   }, 180_000);
 
+  it('refuses every third signature request with a reason, and asks for the clerk\'s signature on its reconciliation statement', async () => {
+    const state = readSandboxState(profileDir)!;
+    const source = clerk.signerSource()!;
+    const ask = async (n: number) => {
+      const outgoing = { title: `Акт оказанных услуг № ${n}`, counterpartyId: state.counterparty.id, signatureRequested: true, files: [{ name: `akt-${n}.txt`, content: Buffer.from(`Акт № ${n}\n`, 'utf8') }] };
+      const [id] = await queueOutgoing(clerk.store, source, outgoing, clerk.representativeCheck(source));
+      return id!;
+    };
+    // The annulled contract above was the first answer; these are the second and the third.
+    const [second, third] = [await ask(2), await ask(3)];
+    const answered = await eventually('both answered', async () => {
+      await clerk.runSession({ trigger: 'manual' });
+      const docs = [second, third].map((id) => clerk.store.document(id)!);
+      return docs.every((d) => d.recipientSignatureState !== 'signature-requested') ? docs : undefined;
+    });
+    expect(answered.map((d) => d.recipientSignatureState)).toEqual(['signed-by-both', 'signature-refused']);
+    const refusal = clerk.store.serviceDocumentsOf(third).find((d) => d.type === 'signature-refusal')!;
+    expect(refusal).toMatchObject({ direction: 'in', signatureState: 'valid', text: 'Не указаны реквизиты договора' });
+
+    // Its documents 2 and 3: a letter, then a reconciliation statement, which waits for the clerk's signature.
+    await sandbox!.counterparty.sendDocument();
+    await sandbox!.counterparty.sendDocument();
+    const reconciliation = await eventually('the reconciliation statement', async () => {
+      await clerk.runSession({ trigger: 'manual' });
+      return clerk.store.awaitingOurAnswer().signature.find((d) => d.title.startsWith('Акт сверки № 3'));
+    });
+    expect(reconciliation).toMatchObject({ direction: 'in', signatureRequested: true, recipientSignatureState: 'signature-requested', signatureState: 'valid' });
+    expect(clerk.store.awaitingOurAnswer().signature.map((d) => d.title)).toEqual([reconciliation.title]);
+    await takeWorkflowStep(clerk.store, source, reconciliation.id, 'sign');
+    await clerk.runSession({ trigger: 'manual' });
+    await eventually('signed by both at the counterparty', () =>
+      counterpartyStore((s) => (s.documentByHubId(reconciliation.hubId!)?.recipientSignatureState === 'signed-by-both' ? true : undefined)),
+    );
+    expect(events.filter((e) => e.type === 'workflow-step').map((e) => e.type === 'workflow-step' && e.step)).toEqual(['sign', 'accept-annulment', 'sign', 'refuse-signature']);
+    expect(events.filter((e) => e.type === 'error')).toEqual([]);
+  }, 240_000);
+
   it('stops its hub: no child process is left', async () => {
     const pid = sandbox!.hub.pid;
     expect(alive(pid)).toBe(true);
