@@ -13,13 +13,11 @@ import { archiveStatusOf, pinnedOperatorCertificate, saveOriginal, verifyArchive
 import { clerkNeededBy } from '../exchange/session';
 import type { ClerkProfile } from '../exchange/profile';
 import { TokenError } from '../token/errors';
-import type { Options } from './commands';
+import { flag, str, type Options } from './options';
 import { CliError, table, type Output } from './output';
 import { stdinPins, terminalPins } from './pin';
 
 export { archivePaths, ReceiptFile, verifyArchive, type VerifyOutcome } from '../archive/profile-archive';
-
-const str = (o: Options, name: string): string | undefined => (typeof o[name] === 'string' ? (o[name] as string) : undefined);
 
 /** The operator certificate tree heads are checked against: --operator-cert, else the pinned one, else the hub's (pinned now). */
 async function operatorCertificate(profileDir: string, o: Options, fromHub: () => Promise<Buffer>): Promise<Buffer> {
@@ -43,7 +41,7 @@ export interface ArchiveConnection {
 async function connect(profile: ClerkProfile, o: Options): Promise<ArchiveConnection> {
   let hub: Awaited<ReturnType<ClerkProfile['connect']>>;
   try {
-    hub = await profile.connect(o['pin-stdin'] === true ? stdinPins() : terminalPins(), { modulePath: str(o, 'module'), token: str(o, 'token') });
+    hub = await profile.connect(flag(o, 'pin-stdin') ? stdinPins() : terminalPins(), { modulePath: str(o, 'module'), token: str(o, 'token') });
   } catch (e) {
     const needed = clerkNeededBy(e);
     if (needed) throw new CliError(needed.message, 2, needed.code);

@@ -8,7 +8,7 @@ import { TokenSignerSource } from '../exchange/profile';
 import { EvidenceError, evidenceLanguage, evidenceText, saveEvidence, verifyEvidencePackage, type EvidenceFileKind } from '../evidence';
 import type { Signer } from '../crypto/signer';
 import { fromTokenError, signerFor } from './commands';
-import { isoDate, str, type Options } from './options';
+import { isoDate, list, str, type Options } from './options';
 import { CliError, type Output } from './output';
 
 
@@ -60,7 +60,7 @@ export async function verifyEvidence(profile: ClerkProfile, o: Options, position
   const [file] = positional;
   if (!file) throw new CliError('verify-evidence needs FILE.zip');
   const at = isoDate(o, 'at');
-  const trust = Array.isArray(o.trust) ? (o.trust as string[]) : [];
+  const trust = list(o, 'trust');
   const operator = str(o, 'operator-cert');
   const verdict = await verifyEvidencePackage(file, {
     at: at ? new Date(at) : undefined,

@@ -12,11 +12,9 @@ import { certificateSha256 } from '../exchange/representative';
 import { certificateIsPerson, FormatError, parsePowerOfAttorney, type PowerOfAttorney } from '../formats';
 import { powerOfAttorneyPath, SigningAction, type PowerOfAttorneyRecord } from '../protocol';
 import { powerOfAttorneyText } from '../vocabulary/power-of-attorney';
-import { fromTokenError, profileLanguage, signerFor, type Options } from './commands';
+import { fromTokenError, profileLanguage, signerFor } from './commands';
+import { flag, str, type Options } from './options';
 import { CliError, type Output } from './output';
-
-const str = (o: Options, name: string): string | undefined =>
-  typeof o[name] === 'string' ? (o[name] as string) : undefined;
 
 export async function poaCreate(profile: ClerkProfile, o: Options, _args: string[], out: Output): Promise<number> {
   const representativeFile = str(o, 'representative');
@@ -42,7 +40,7 @@ export async function poaCreate(profile: ClerkProfile, o: Options, _args: string
       powerCodes,
       ...(str(o, 'text') ? { powerText: str(o, 'text') } : {}),
       validUntil,
-      redelegation: o['no-redelegation'] !== true,
+      redelegation: !flag(o, 'no-redelegation'),
       statusService: (number) => `${serverUrl}${powerOfAttorneyPath(number)}`,
     });
     const dir = resolve(outDir);

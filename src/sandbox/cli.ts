@@ -2,11 +2,11 @@
 // the hub's address and what to try next; the clerk's own sessions are the usual commands.
 import { algorithmTitle } from '../crypto/algorithms';
 import type { ClerkProfile } from '../exchange/profile';
+import type { Options } from '../cli/options';
 import type { Output } from '../cli/output';
 import type { CounterpartyAnswer } from './demo-counterparty';
 import { startSandbox, type SandboxEvent, type SandboxOptions } from './sandbox';
 
-type Options = Record<string, string | boolean | string[] | undefined>;
 
 /** Aborts on the first SIGINT or SIGTERM. */
 export function terminationSignal(): AbortSignal {

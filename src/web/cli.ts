@@ -1,17 +1,17 @@
 // `edo-clerk web [--profile DIR] [--port N] [--sandbox] [--open]`: the local web client in the
 // foreground until Ctrl+C. It prints the address to open (with this start's secret).
 import type { ClerkProfile } from '../exchange/profile';
+import { flag, str, type Options } from '../cli/options';
 import { CliError, type Output } from '../cli/output';
 import { terminationSignal } from '../sandbox/cli';
 import { openInBrowser } from './open-browser';
 import { startWebClient, type RunningWebClient } from './web-client';
 
-type Options = Record<string, string | boolean | string[] | undefined>;
 
-function portOf(value: Options[string]): number {
+function portOf(value: string | undefined): number {
   if (value === undefined) return 0;
   const port = Number(value);
-  if (typeof value !== 'string' || !/^\d+$/.test(value) || port < 1 || port > 65535) throw new CliError(`--port must be a port number from 1 to 65535, not "${String(value)}"`);
+  if (!/^\d+$/.test(value) || port < 1 || port > 65535) throw new CliError(`--port must be a port number from 1 to 65535, not "${value}"`);
   return port;
 }
 
@@ -19,15 +19,15 @@ const loopback = (host: string) => host === 'localhost' || host === '::1' || /^1
 
 /** `agent --web HOST:PORT [--tls-cert FILE --tls-key FILE]`: where the staff web client listens; undefined without --web. */
 export function staffWebListen(o: Options): { host: string; port: number; tls?: { certFile: string; keyFile: string } } | undefined {
-  const web = o.web;
-  const cert = o['tls-cert'];
-  const key = o['tls-key'];
+  const web = str(o, 'web');
+  const cert = str(o, 'tls-cert');
+  const key = str(o, 'tls-key');
   if (web === undefined) {
     if (cert !== undefined || key !== undefined) throw new CliError('--tls-cert and --tls-key go with --web HOST:PORT');
     return undefined;
   }
-  const found = typeof web === 'string' ? /^(?:\[([0-9a-fA-F:]+)\]|([^:[\]]+)):(\d+)$/.exec(web) : null;
-  if (!found) throw new CliError(`--web must be HOST:PORT (0.0.0.0:8443, [::]:8443, 127.0.0.1:8080), not "${String(web)}"`);
+  const found = /^(?:\[([0-9a-fA-F:]+)\]|([^:[\]]+)):(\d+)$/.exec(web);
+  if (!found) throw new CliError(`--web must be HOST:PORT (0.0.0.0:8443, [::]:8443, 127.0.0.1:8080), not "${web}"`);
   const host = (found[1] ?? found[2])!;
   const port = found[3] === '0' ? 0 : portOf(found[3]);
   if ((cert === undefined) !== (key === undefined)) throw new CliError('--tls-cert FILE and --tls-key FILE go together');
@@ -35,16 +35,15 @@ export function staffWebListen(o: Options): { host: string; port: number; tls?: 
     if (!loopback(host)) throw new CliError(`--web ${web} serves the staff off this machine: HTTPS is required there, give --tls-cert FILE and --tls-key FILE (PEM)`);
     return { host, port };
   }
-  if (typeof cert !== 'string' || typeof key !== 'string') throw new CliError('--tls-cert and --tls-key take one file each');
-  return { host, port, tls: { certFile: cert, keyFile: key } };
+  return { host, port, tls: { certFile: cert, keyFile: key! } };
 }
 
 /** The command's handler, as the command table calls it; `stop` ends it (default: Ctrl+C or SIGTERM). */
 export async function web(profile: ClerkProfile, o: Options, _positional: string[], out: Output, stop: AbortSignal = terminationSignal()): Promise<number> {
-  const port = portOf(o.port);
-  const running: RunningWebClient = await startWebClient({ profileDir: profile.dir, port, sandboxOnFirstStart: o.sandbox === true, log: (line) => out.info(line) });
+  const port = portOf(str(o, 'port'));
+  const running: RunningWebClient = await startWebClient({ profileDir: profile.dir, port, sandboxOnFirstStart: flag(o, 'sandbox'), log: (line) => out.info(line) });
   const { url } = running.server;
-  const opened = o.open === true && (await openInBrowser(url));
+  const opened = flag(o, 'open') && (await openInBrowser(url));
   out.result({ url, profile: profile.dir }, () =>
     [`EDO Clerk in the browser: ${url}`, opened ? '  (opened in the default browser)' : '  open it in a browser on this machine', 'Ctrl+C stops it.'].join('\n'),
   );
