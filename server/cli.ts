@@ -1,6 +1,7 @@
 // edo-hub: the exchange hub's service and administration command line. Runs in: Node.
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import pino from 'pino';
@@ -29,13 +30,14 @@ Usage: edo-hub <command> [options]        every command takes --data DIR, --data
 
 Commands:
   serve --data DIR [--host 127.0.0.1] [--port 8480] [--max-blob-size BYTES] [--token-ttl SECONDS]
-        [--public-origin URL] [--smtp-host HOST --smtp-port PORT --smtp-from ADDRESS]
+        [--public-origin URL] [--trust-proxy ADDRESS[,ADDRESS…]] [--smtp-host HOST --smtp-port PORT --smtp-from ADDRESS]
         [--operator-key ecdsa-p256|gost2012-256]
         [--crl-folder DIR] [--ocsp-proxy URL]
                                    run the hub (port 0 picks a free port; the URL is printed);
                                    one hub per data directory; certificate logins are signed
                                    for its listening address, or for --public-origin (behind a
-                                   proxy); archive notices go out by e-mail only with --smtp-host;
+                                   proxy); X-Forwarded-For, -Proto and -Host are believed only from
+                                   the --trust-proxy addresses or CIDR ranges; archive notices go out by e-mail only with --smtp-host;
                                    with --database, several instances may serve at once; the
                                    operator key's kind (default ecdsa-p256) is fixed at first start;
                                    certificate status from a CRL folder or an OCSP proxy on closed networks
@@ -106,6 +108,24 @@ function integer(value: string | undefined, name: string, fallback: number, min 
   return n;
 }
 
+/** --trust-proxy: IP addresses and CIDR ranges (10.0.0.0/8, ::1), comma-separated. */
+function proxyAddresses(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const items = value.split(',').map((item) => item.trim());
+  for (const item of items) {
+    const [address = '', prefix, ...rest] = item.split('/');
+    const family = isIP(address);
+    const bits = family === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+    if (family === 0 || !prefixOk || rest.length > 0) {
+      throw new UsageError(
+        `--trust-proxy takes the proxies' IP addresses or CIDR ranges, comma-separated (127.0.0.1,10.0.0.0/8), not "${item}"`,
+      );
+    }
+  }
+  return items;
+}
+
 /** Prints a result: one JSON line with --json, else the human line. */
 function print(json: boolean, value: unknown, human: string): void {
   console.log(json ? JSON.stringify(value) : human);
@@ -149,6 +169,7 @@ async function serve(args: string[]): Promise<number> {
     'token-ttl': { type: 'string' },
     'log-level': { type: 'string' },
     'public-origin': { type: 'string' },
+    'trust-proxy': { type: 'string' },
     'smtp-host': { type: 'string' },
     'smtp-port': { type: 'string' },
     'smtp-from': { type: 'string' },
@@ -170,6 +191,7 @@ async function serve(args: string[]): Promise<number> {
       throw new UsageError(`--public-origin must be an http(s) URL such as https://hub.example, not "${publicOrigin}"`);
     }
   }
+  const trustProxy = proxyAddresses(o.string('trust-proxy'));
   const smtpHost = o.string('smtp-host');
   if (!smtpHost && (o.string('smtp-port') || o.string('smtp-from'))) throw new UsageError('--smtp-port and --smtp-from need --smtp-host');
   const smtp = smtpHost
@@ -210,6 +232,7 @@ async function serve(args: string[]): Promise<number> {
   if (abandoned) logger.warn({ abandoned }, 'released idempotency claims left pending by the previous run');
   const { app, context } = createHub({ ...data, settings: org.settings, archive: org.archive, version: version(), logger, tokenTtlSeconds: integer(o.string('token-ttl'), 'token-ttl', 3600, 1),
     ...(publicOrigin ? { publicOrigins: [publicOrigin] } : {}),
+    ...(trustProxy ? { trustProxy } : {}),
     revocation: { crlFolder: o.string('crl-folder'), ocspProxy: o.string('ocsp-proxy') },
     // Every instance on the database counts the same failed logins.
     ...(o.database ? { throttle: new LoginThrottle(defaultThrottle, Date.now, new SqlThrottleCounters(data.db)) } : {}),

@@ -47,6 +47,11 @@ export interface HubOptions {
   now?: () => Date;
   /** Origins clients reach the hub at besides its listening address (a proxy's https://hub.example:443). */
   publicOrigins?: string[];
+  /**
+   * The proxies (addresses or CIDR ranges) whose X-Forwarded-For, -Proto and -Host are believed,
+   * so the throttle and the log see the client's address; from anyone else those headers are ignored.
+   */
+  trustProxy?: string[];
   /** Where certificate status comes from (a CRL folder, an OCSP proxy) for closed networks. */
   revocation?: RevocationSettings;
   /** Accepted signatures extended to CAdES-T / X Long Type 1 (default true; off only to measure it). */
@@ -104,6 +109,7 @@ export function createHub(options: HubOptions): { app: FastifyInstance; context:
       return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
     },
     bodyLimit: options.jsonBodyLimit ?? 4 * 1024 * 1024,
+    trustProxy: options.trustProxy?.length ? options.trustProxy : false,
     exposeHeadRoutes: false,
     // Long polls are answered at close (the notifier wakes them); idle keep-alives are dropped.
     forceCloseConnections: 'idle',
@@ -116,7 +122,7 @@ export function createHub(options: HubOptions): { app: FastifyInstance; context:
     reply.header('x-request-id', String(req.id));
   });
   app.addHook('onResponse', async (req, reply) => {
-    req.log.info({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+    req.log.info({ method: req.method, url: req.url, address: req.ip, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
   });
   // Before Fastify waits for in-flight requests: long polls answer now instead of holding the shutdown.
   app.addHook('preClose', async () => context.notifier.close());

@@ -39,17 +39,17 @@ const bareAddress = (address: string) => address.replace(/^\[|\]$/g, '').replace
 const isLoopback = (address: string) => address === '::1' || address.startsWith('127.');
 
 /**
- * The origin the client reached this hub at (protocol and Host header), if it is one of the hub's
- * own: a configured public origin, or the address and port the connection arrived at (the
+ * The origin the client reached this hub at (protocol and Host header, or a trusted proxy's
+ * X-Forwarded-Proto and -Host), if it is one of the hub's own: a configured public origin, or the address and port the connection arrived at (the
  * loopback names 127.0.0.1, localhost and [::1] standing for each other).
  */
 export function ownOrigin(ctx: Pick<HubContext, 'publicOrigins'>, req: FastifyRequest): string {
-  const host = req.headers.host;
+  const host = req.host;
   let origin: string;
   try {
     origin = loginOrigin(`${req.protocol}://${host}`);
   } catch {
-    throw new HubError('invalid-request', `The Host header "${host ?? ''}" does not name a hub origin`);
+    throw new HubError('invalid-request', `The Host header "${host}" does not name a hub origin`);
   }
   if (ctx.publicOrigins.includes(origin)) return origin;
   const hostname = bareAddress(new URL(origin).hostname);
