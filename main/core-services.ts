@@ -17,7 +17,7 @@ import { PowerOfAttorneyRefused } from '../src/exchange/representative';
 import { pendingItems, signOutcomeOf } from '../src/workplace/pending';
 import { lastSession, progressOf, sessionLog, summaryOfResult } from '../src/workplace/sessions';
 import { contactOf } from '../src/workplace/contacts';
-import { applySettings, settingsOf } from '../src/workplace/settings';
+import { applySettings, notConfigured, settingsOf } from '../src/workplace/settings';
 import { DayToken, type KeptPins } from './day-token';
 import { createArchiveServices } from './archive-services';
 import { evidenceFileName, evidenceLanguage, saveEvidence } from '../src/evidence';
@@ -45,7 +45,6 @@ async function tokenFailure<T extends object>(act: () => Promise<T>): Promise<T 
   }
 }
 
-const notConfigured = () => new Error('Set the exchange server in Settings first');
 const noFlags = { countLow: false, finalTry: false, locked: false };
 
 export async function createCoreServices(profileDir: string, options: CoreServicesOptions = {}): Promise<CoreServices> {

@@ -3,6 +3,9 @@
 import type { Settings, SettingsPatch } from '../ipc/contract';
 import type { ProfileSettings, ProfileSettingsFile, ProfileSettingsInput } from '../settings/settings';
 
+/** What every act that needs the hub or the store says in a profile with no settings yet. */
+export const notConfigured = () => new Error('Set the exchange server in Settings first');
+
 /** A profile with no settings yet: nothing is set up, nothing runs in the background. */
 const unconfigured: Omit<Settings, 'secrets'> = {
   serverUrl: '',
