@@ -3,6 +3,7 @@
 // and the clerk's workflows of src/workplace. Only wiring lives here.
 import { basename } from 'node:path';
 import { describeCertificate } from '../src/crypto/certificates';
+import { RevocationChecker } from '../src/crypto/revocation';
 import { HttpExchangeClient } from '../src/exchange/http-client';
 import { ClerkProfile, resolveToken, secretNames, SoftwareSignerSource } from '../src/exchange/profile';
 import { clerkNeededBy, type SignerSource } from '../src/exchange/session';
@@ -159,7 +160,9 @@ export async function createCoreServices(profileDir: string, options: CoreServic
       write: async (document, kind, file) => {
         const { client } = await hub();
         const signer = await signerSource().acquire();
-        await saveEvidence(needStore(), document, kind, file, { client, trustedRoots: profile.trustedRoots(), language: evidenceLanguage(profile.settings.language), signer });
+        const revocation = new RevocationChecker(profile.revocationSettings());
+        const language = evidenceLanguage(profile.settings.language);
+        await saveEvidence(needStore(), document, kind, file, { client, trustedRoots: profile.trustedRoots(), language, signer, revocation });
       },
     },
     token: {

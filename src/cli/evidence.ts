@@ -3,6 +3,7 @@
 // and the package checked offline, a verdict per part.
 import { readFileSync } from 'node:fs';
 import { readCertificates } from '../crypto/certificates';
+import { RevocationChecker } from '../crypto/revocation';
 import type { ClerkProfile } from '../exchange/profile';
 import { TokenSignerSource } from '../exchange/profile';
 import { EvidenceError, evidenceLanguage, evidenceText, saveEvidence, verifyEvidencePackage, type EvidenceFileKind } from '../evidence';
@@ -37,7 +38,9 @@ async function make(profile: ClerkProfile, o: Options, ref: string | undefined, 
       return fromTokenError(e);
     }
     try {
-      const made = await saveEvidence(profile.store, ref, kind, file, { client: hub.client, trustedRoots: profile.trustedRoots(), language: language(profile, o), signer });
+      const revocation = new RevocationChecker(profile.revocationSettings());
+      const options = { client: hub.client, trustedRoots: profile.trustedRoots(), language: language(profile, o), signer, revocation };
+      const made = await saveEvidence(profile.store, ref, kind, file, options);
       out.result({ file, ...made }, () =>
         kind === 'card' ? `${file}: the card of "${made.document.title}" (${made.bytes} bytes)` : `${file}: the evidence package of "${made.document.title}", ${made.manifest!.parts.length} parts and the signed manifest`,
       );

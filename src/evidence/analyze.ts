@@ -4,7 +4,7 @@
 import { verifyLongTerm, type LongTermVerdict, type SignatureForm } from '../crypto/cades';
 import type { CertificateIdentity } from '../crypto/certificates';
 import type { ContentSource } from '../crypto/digest';
-import { RevocationChecker, type CertificateStatusName } from '../crypto/revocation';
+import { RevocationChecker, type CertificateStatusName, type EmbeddedEvidence, type StatusEvidence } from '../crypto/revocation';
 
 export interface SignatureFacts {
   verdict: LongTermVerdict;
@@ -14,6 +14,8 @@ export interface SignatureFacts {
   timestamp?: { at: Date; tsa: string; chain: Buffer[] };
   /** The signer's certificate status at the time that counts, from the embedded evidence. */
   status?: CertificateStatusName;
+  /** The evidence each certificate's status was decided on (leaf first), where one was found. */
+  statusEvidence: StatusEvidence[];
   problems: string[];
 }
 
@@ -25,6 +27,15 @@ export interface AnalyzeOptions {
   at?: Date;
   /** The day of verification. */
   now?: Date;
+  /** Status evidence kept beside the signature (the package's), besides what it carries. */
+  evidence?: EmbeddedEvidence;
+  /** Where the status is asked when the evidence is not enough; default none (offline). */
+  revocation?: RevocationChecker;
+}
+
+/** Status evidence kept beside a signature (OCSP answers and CRLs, DER), as the revocation check takes it. */
+export function evidenceBeside(items: { source: string; der: Buffer }[]): EmbeddedEvidence {
+  return { ocsp: items.filter((e) => e.source === 'ocsp').map((e) => e.der), crls: items.filter((e) => e.source === 'crl').map((e) => e.der) };
 }
 
 export async function analyzeSignature(cms: Buffer, content: ContentSource, o: AnalyzeOptions): Promise<SignatureFacts> {
@@ -33,7 +44,8 @@ export async function analyzeSignature(cms: Buffer, content: ContentSource, o: A
     tsaRoots: [o.operatorCertificate],
     at: o.at,
     now: o.now,
-    revocation: new RevocationChecker({ offline: true }),
+    revocation: o.revocation ?? new RevocationChecker({ offline: true }),
+    evidence: o.evidence,
   });
   return {
     verdict: check.verdict,
@@ -42,6 +54,7 @@ export async function analyzeSignature(cms: Buffer, content: ContentSource, o: A
     signingTime: check.signature.signingTime,
     timestamp: check.timestamp && { at: check.timestamp.genTime, tsa: check.timestamp.tsa.commonName || check.timestamp.tsa.subject, chain: check.timestamp.chain },
     status: check.status?.certificates[0]?.status ?? check.status?.status,
+    statusEvidence: check.status?.certificates.flatMap((c) => (c.evidence ? [c.evidence] : [])) ?? [],
     problems: [...check.problems, ...check.signature.problems.map((p) => p.message), ...(check.status?.certificates.flatMap((c) => c.problems) ?? [])],
   };
 }

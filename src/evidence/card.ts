@@ -7,10 +7,11 @@ import { readFileSync } from 'node:fs';
 import fontkit from '@pdf-lib/fontkit';
 import { PDFDocument, PageSizes, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
 import QRCode from 'qrcode';
-import { parseServiceDocument } from '../formats';
-import { analyzeSignature, type SignatureFacts } from './analyze';
-import { verificationReference, type Evidence, type EvidenceServiceDocument } from './collect';
-import { evidenceText, evidenceTime, type EvidenceKey, type EvidenceLanguage } from './i18n';
+import { parsePowerOfAttorney, parseServiceDocument } from '../formats';
+import type { SignedUnderPowerOfAttorney } from '../protocol/powers-of-attorney';
+import { analyzeSignature, evidenceBeside, type SignatureFacts } from './analyze';
+import { verificationReference, type Evidence, type EvidencePowerOfAttorney, type EvidenceServiceDocument } from './collect';
+import { evidenceDate, evidenceText, evidenceTime, type EvidenceKey, type EvidenceLanguage } from './i18n';
 
 const fontsFolder = new URL('../../assets/fonts/', import.meta.url);
 
@@ -170,6 +171,33 @@ function stampRows(facts: SignatureFacts, l: EvidenceLanguage, poa?: string): [s
   ];
 }
 
+/** The principal and the representative of an МЧД in words: from its XML, else the hub's record. */
+function poaParties(p: EvidencePowerOfAttorney): { principal: string; representative: string } {
+  const r = p.record.representative;
+  const representative = [r.name, r.inn && `ИНН ${r.inn}`, r.snils && `СНИЛС ${r.snils}`].filter(Boolean).join(', ');
+  let name: string | undefined;
+  try {
+    name = parsePowerOfAttorney(p.xml, p.record.fileName).principals[0]?.organization?.name;
+  } catch {
+    name = undefined; // the verifier names an МЧД that does not follow its schema
+  }
+  return { principal: [name, `ИНН ${p.record.principalInn}`].filter(Boolean).join(', '), representative };
+}
+
+/** The stamp's МЧД row: the МЧД a signature was made under, as the hub accounted for it at the signing time. */
+function poaLine(used: SignedUnderPowerOfAttorney | undefined, evidence: Evidence, l: EvidenceLanguage): string | undefined {
+  if (!used) return undefined;
+  const kept = evidence.powersOfAttorney.find((p) => p.record.number.toLowerCase() === used.number.toLowerCase() && p.record.principalInn === used.principalInn);
+  const parties = kept ? poaParties(kept) : { principal: `ИНН ${used.principalInn}`, representative: evidenceText(l, 'none') };
+  return evidenceText(l, 'card.poa.line', {
+    number: used.number,
+    ...parties,
+    from: evidenceDate(used.issuedOn, l),
+    to: evidenceDate(used.validUntil, l),
+    status: evidenceText(l, `poaStatus.${used.status}`),
+  });
+}
+
 /** МЧД number and principal where the service document names one (СвДовер / СвИдДовер). */
 function powerOfAttorneyOf(sd: EvidenceServiceDocument): string | undefined {
   try {
@@ -204,8 +232,14 @@ export async function buildCard(evidence: Evidence, options: CardOptions = {}): 
   const reference = verificationReference(d);
   const analyze = (cms: Buffer, content: Buffer, at: string) =>
     analyzeSignature(cms, content, { trustedRoots: evidence.trustedRoots, operatorCertificate: evidence.operatorCertificate, at: new Date(at) });
-  const signatures = await Promise.all(evidence.signatures.map((cms) => analyze(cms, evidence.original, d.sentAt)));
+  const signatures = await Promise.all(evidence.signatures.map((s) => analyze(s.cms, evidence.original, d.sentAt)));
   const services = await Promise.all(evidence.serviceDocuments.map(async (sd) => ({ sd, facts: await analyze(sd.signature, sd.xml, sd.at) })));
+  const powers = await Promise.all(
+    evidence.powersOfAttorney.map(async (p) => {
+      const o = { trustedRoots: evidence.trustedRoots, operatorCertificate: evidence.operatorCertificate, at: new Date(p.record.registeredAt), evidence: evidenceBeside(p.statusEvidence) };
+      return { p, facts: await analyzeSignature(p.signature, p.xml, o) };
+    }),
+  );
 
   const original = await openOriginal(evidence.original);
   const pdf = original ?? (await PDFDocument.create());
@@ -227,7 +261,7 @@ export async function buildCard(evidence: Evidence, options: CardOptions = {}): 
   w.field(t('card.sender'), party(d.sender));
   w.field(t('card.recipient'), party(d.recipient));
   w.field(t('card.sentAt'), evidenceTime(d.sentAt, l));
-  for (const facts of signatures) w.stamp(t('card.stamp.heading'), stampRows(facts, l));
+  for (const [i, facts] of signatures.entries()) w.stamp(t('card.stamp.heading'), stampRows(facts, l, poaLine(evidence.signatures[i]!.powerOfAttorney, evidence, l)));
 
   w.heading(t('card.services'));
   for (const { sd, facts } of services) {
@@ -235,9 +269,22 @@ export async function buildCard(evidence: Evidence, options: CardOptions = {}): 
     w.field(t(`kind.${sd.type}`), sd.fileName);
     w.field(t('card.stamp.signer'), [person.name, person.position !== t('none') ? person.position : '', person.organization].filter(Boolean).join(', '), 12);
     w.field(t('card.stamp.signingTime'), `${evidenceTime(facts.signingTime ?? sd.at, l)}${facts.timestamp ? `; ${t('card.stamp.timestamp')}: ${evidenceTime(facts.timestamp.at, l)}` : ''}`, 12);
-    const poa = powerOfAttorneyOf(sd);
+    const poa = poaLine(sd.powerOfAttorney, evidence, l) ?? powerOfAttorneyOf(sd);
     if (poa) w.field(t('card.stamp.poa'), poa, 12);
     w.field(t('card.stamp.verdict'), t(`verdict.${facts.verdict}`), 12);
+  }
+
+  if (powers.length) w.heading(t('card.poa.heading'));
+  for (const { p, facts } of powers) {
+    const parties = poaParties(p);
+    w.field(t('card.poa.number'), p.record.number);
+    w.field(t('card.poa.principal'), parties.principal, 12);
+    w.field(t('card.poa.representative'), parties.representative, 12);
+    w.field(t('card.poa.term'), t('card.poa.termRange', { from: evidenceDate(p.record.issuedOn, l), to: evidenceDate(p.record.validUntil, l) }), 12);
+    w.field(t('card.poa.status'), t('card.poa.statusLine', { status: t(`poaStatus.${p.record.status}`), at: evidenceTime(p.recordAt, l) }), 12);
+    w.field(t('card.poa.powers'), [...p.record.powers, p.record.powersText].filter(Boolean).join('; ') || t('none'), 12);
+    const signer = who(facts, t('none'));
+    w.field(t('card.poa.signature'), `${[signer.name, signer.position !== t('none') ? signer.position : ''].filter(Boolean).join(', ')}: ${t(`verdict.${facts.verdict}`)}`, 12);
   }
 
   w.heading(t('card.archive'));

@@ -2,17 +2,21 @@
 // (docs/architecture.md §7, §11): the original from the profile's blob store, and from the hub
 // the signatures as it keeps them (CAdES-X Long Type 1), the operator's confirmation, the
 // service documents of the chain, and, where the organization archives, the archive entry with
-// its inclusion proof and the operator-signed tree head.
+// its inclusion proof and the operator-signed tree head; and the МЧД every signature of the
+// chain was made under, its files as the profile keeps them (else as the hub gives them).
 import { createHash } from 'node:crypto';
 import type { ArchivedEntry } from '../archive/entry';
 import { treeHeadToJson, type SignedTreeHeadJson } from '../archive/tree-head';
 import type { InclusionProofJson } from '../archive/verify';
 import { digestContent } from '../crypto/digest';
+import type { RevocationChecker, StatusEvidence } from '../crypto/revocation';
 import type { HttpArchiveSource } from '../exchange/archive-client';
 import type { HttpExchangeClient } from '../exchange/http-client';
 import { readOperatorPin } from '../exchange/operator-pin';
 import type { Party, ServiceDocumentType } from '../protocol';
+import type { PowerOfAttorneyRecord, SignedUnderPowerOfAttorney } from '../protocol/powers-of-attorney';
 import type { ClerkStore } from '../store';
+import { analyzeSignature } from './analyze';
 
 /** The service documents of a chain, in the protocol's words plus the operator's confirmation. */
 export type EvidenceServiceType = 'send-confirmation' | ServiceDocumentType;
@@ -26,6 +30,31 @@ export interface EvidenceServiceDocument {
   signature: Buffer;
   /** When the hub took it (or issued it). */
   at: string;
+  /** The МЧД its signer signed under, as the hub accounted for it. */
+  powerOfAttorney?: SignedUnderPowerOfAttorney;
+}
+
+/** A signature over the original, as the hub keeps it (extended CMS). */
+export interface EvidenceSignature {
+  cms: Buffer;
+  /** The МЧД its signer signed under, as the hub accounted for it. */
+  powerOfAttorney?: SignedUnderPowerOfAttorney;
+}
+
+/** An МЧД a signature of the chain was made under, with its files as registered at the hub. */
+export interface EvidencePowerOfAttorney {
+  record: PowerOfAttorneyRecord;
+  /** When the hub gave the record (its status is the one of that moment). */
+  recordAt: string;
+  /** The МЧД XML (EMCHD_1, UTF-8). */
+  xml: Buffer;
+  /** The principal's detached CMS over `xml` (a CAdES-BES: it carries no status evidence of its own). */
+  signature: Buffer;
+  /**
+   * The principal's certificate status when the hub registered the МЧД, asked when the package is
+   * made (a later answer covers an earlier time: revocations are permanent), so it verifies offline.
+   */
+  statusEvidence: Pick<StatusEvidence, 'source' | 'der'>[];
 }
 
 export interface EvidenceArchive {
@@ -50,9 +79,9 @@ export interface DocumentFacts {
 export interface Evidence {
   document: DocumentFacts;
   original: Buffer;
-  /** Each signature over the original as the hub keeps it (extended CMS). */
-  signatures: Buffer[];
+  signatures: EvidenceSignature[];
   serviceDocuments: EvidenceServiceDocument[];
+  powersOfAttorney: EvidencePowerOfAttorney[];
   archive?: EvidenceArchive;
   /** The operator certificate pinned in the profile (it signs confirmations, tree heads and the TSA's certificate). */
   operatorCertificate: Buffer;
@@ -87,7 +116,7 @@ export interface HubAccess {
   archive: HttpArchiveSource;
 }
 
-export async function collectEvidence(store: ClerkStore, ref: string, hub: HubAccess, trustedRoots: Buffer[]): Promise<Evidence> {
+export async function collectEvidence(store: ClerkStore, ref: string, hub: HubAccess, trustedRoots: Buffer[], revocation: RevocationChecker): Promise<Evidence> {
   const local = findDocument(store, ref);
   if (!local.hubId) throw new EvidenceError(`"${local.title}" has not been sent through the hub yet: it has no operator confirmation to prove`, 'not-sent');
   if (!store.blobs.has(local.blobHash)) throw new EvidenceError(`The file of "${local.title}" (SHA-256 ${local.blobHash}) is missing from the profile's blob store`, 'missing-original');
@@ -101,8 +130,27 @@ export async function collectEvidence(store: ClerkStore, ref: string, hub: HubAc
   const c = doc.confirmation;
   const serviceDocuments: EvidenceServiceDocument[] = [
     { type: 'send-confirmation', fileName: c.fileName, xml: Buffer.from(c.xml, 'base64'), signature: Buffer.from(c.signature, 'base64'), at: c.issuedAt },
-    ...doc.serviceDocuments.map((s) => ({ type: s.type, fileName: s.fileName, xml: Buffer.from(s.xml, 'base64'), signature: Buffer.from(s.signature, 'base64'), at: s.postedAt })),
+    ...doc.serviceDocuments.map((s) => ({
+      type: s.type,
+      fileName: s.fileName,
+      xml: Buffer.from(s.xml, 'base64'),
+      signature: Buffer.from(s.signature, 'base64'),
+      at: s.postedAt,
+      ...(s.signerPowerOfAttorney ? { powerOfAttorney: s.signerPowerOfAttorney } : {}),
+    })),
   ];
+  const signatures: EvidenceSignature[] = [
+    { cms: Buffer.from(doc.signature, 'base64'), ...(doc.signerPowerOfAttorney ? { powerOfAttorney: doc.signerPowerOfAttorney } : {}) },
+  ];
+
+  const powersOfAttorney: EvidencePowerOfAttorney[] = [];
+  for (const used of [...signatures, ...serviceDocuments].flatMap((s) => (s.powerOfAttorney ? [s.powerOfAttorney] : []))) {
+    const number = used.number.toLowerCase();
+    if (powersOfAttorney.some((p) => p.record.number.toLowerCase() === number && p.record.principalInn === used.principalInn)) continue;
+    const files = await powerOfAttorneyFiles(store, hub.client, doc.id, used);
+    const facts = await analyzeSignature(files.signature, files.xml, { trustedRoots, operatorCertificate, at: new Date(files.record.registeredAt), revocation });
+    powersOfAttorney.push({ ...files, statusEvidence: facts.statusEvidence.map(({ source, der }) => ({ source, der })) });
+  }
 
   let archive: EvidenceArchive | undefined;
   if (doc.archive) {
@@ -126,10 +174,21 @@ export async function collectEvidence(store: ClerkStore, ref: string, hub: HubAc
       sentAt: doc.sentAt,
     },
     original,
-    signatures: [Buffer.from(doc.signature, 'base64')],
+    signatures,
     serviceDocuments,
+    powersOfAttorney,
     archive,
     operatorCertificate,
     trustedRoots,
   };
+}
+
+/** The МЧД's files as the profile keeps them (its own, or fetched once by the session), else as the hub gives them to a party of the document. */
+async function powerOfAttorneyFiles(store: ClerkStore, client: HttpExchangeClient, documentHubId: string, used: SignedUnderPowerOfAttorney) {
+  const kept = store.powerOfAttorney(used.principalInn, used.number);
+  if (kept && store.blobs.has(kept.xmlHash) && store.blobs.has(kept.signatureHash)) {
+    return { record: kept.record, recordAt: kept.storedAt, xml: store.blobs.read(kept.xmlHash), signature: store.blobs.read(kept.signatureHash) };
+  }
+  const { xml, signature, ...record } = await client.documentPowerOfAttorney(documentHubId, used.number);
+  return { record, recordAt: new Date().toISOString(), xml: Buffer.from(xml, 'base64'), signature: Buffer.from(signature, 'base64') };
 }

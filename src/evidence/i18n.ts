@@ -30,6 +30,21 @@ const ru = {
   'card.stamp.poa': 'МЧД',
   'card.stamp.verdict': 'Проверка подписи',
   'card.services': 'Служебные документы',
+  'card.poa.heading': 'Машиночитаемые доверенности (МЧД)',
+  'card.poa.number': 'Номер МЧД',
+  'card.poa.principal': 'Доверитель',
+  'card.poa.representative': 'Представитель',
+  'card.poa.term': 'Срок действия',
+  'card.poa.termRange': 'с {from} по {to}',
+  'card.poa.status': 'Статус',
+  'card.poa.statusLine': '{status} (по данным оператора на {at})',
+  'card.poa.powers': 'Полномочия',
+  'card.poa.signature': 'Подпись доверителя',
+  'card.poa.line': '№ {number}; доверитель: {principal}; представитель: {representative}; срок: с {from} по {to}; статус при подписании: {status}',
+  'poaStatus.created': 'выдана, срок не начался',
+  'poaStatus.active': 'действует',
+  'poaStatus.expired': 'срок истёк',
+  'poaStatus.revoked': 'отозвана',
   'card.archive': 'Архив подписанных документов',
   'card.archive.entry': 'Запись № {index}, хеш листа {leaf}',
   'card.archive.head': 'Дерево: {size} записей, корень {root}, подписано оператором {at}',
@@ -88,6 +103,21 @@ const en: Record<Key, string> = {
   'card.stamp.poa': 'Power of attorney',
   'card.stamp.verdict': 'Signature check',
   'card.services': 'Service documents',
+  'card.poa.heading': 'Machine-readable powers of attorney (МЧД)',
+  'card.poa.number': 'МЧД number',
+  'card.poa.principal': 'Principal',
+  'card.poa.representative': 'Representative',
+  'card.poa.term': 'Term',
+  'card.poa.termRange': 'from {from} to {to}',
+  'card.poa.status': 'Status',
+  'card.poa.statusLine': '{status} (as the operator said on {at})',
+  'card.poa.powers': 'Powers',
+  'card.poa.signature': "Principal's signature",
+  'card.poa.line': 'No. {number}; principal: {principal}; representative: {representative}; term: {from} to {to}; status at signing: {status}',
+  'poaStatus.created': 'issued, its term not begun',
+  'poaStatus.active': 'in force',
+  'poaStatus.expired': 'expired',
+  'poaStatus.revoked': 'revoked',
   'card.archive': 'Signed-data archive',
   'card.archive.entry': 'Entry {index}, leaf hash {leaf}',
   'card.archive.head': 'Tree: {size} entries, root {root}, signed by the operator {at}',
@@ -122,6 +152,12 @@ export function evidenceLanguage(language: string | undefined): EvidenceLanguage
 
 export function evidenceText(language: EvidenceLanguage, key: Key, values: Record<string, string | number> = {}): string {
   return (language === 'en' ? en : ru)[key].replace(/\{(\w+)\}/g, (_m, name: string) => String(values[name] ?? `{${name}}`));
+}
+
+/** A calendar date (YYYY-MM-DD, an МЧД's term) as a clerk writes it. */
+export function evidenceDate(iso: string, language: EvidenceLanguage): string {
+  const [y, m, d] = iso.split('-');
+  return language === 'en' ? iso : `${d}.${m}.${y}`;
 }
 
 /** Dates as a clerk reads them: Moscow time (the FNS documents' time), with the zone named. */

@@ -12,12 +12,15 @@ import { derToPem } from '../crypto/certificates';
 import type { Signer } from '../crypto/signer';
 import { analyzeSignature } from './analyze';
 import { verificationReference, type Evidence } from './collect';
+import type { SignedUnderPowerOfAttorney } from '../protocol/powers-of-attorney';
 
 export const partRole = z.enum([
   'original',
   'signature',
   'service-document',
   'operator-confirmation',
+  'power-of-attorney',
+  'status-evidence',
   'archive-entry',
   'inclusion-proof',
   'tree-head',
@@ -35,8 +38,12 @@ export const manifestPart = z.object({
   size: z.number().int().nonnegative(),
   /** A signature: the part it signs. */
   signs: z.string().optional(),
-  /** A service document or confirmation: its type. */
+  /** A service document or confirmation: its type; status evidence: ocsp or crl. */
   type: z.string().optional(),
+  /** A signature made under an МЧД: the МЧД's part. */
+  powerOfAttorney: z.string().optional(),
+  /** Status evidence: the signature whose certificates it speaks for (kept beside it, not in it). */
+  evidenceFor: z.string().optional(),
   /** When the signature counts without a timestamp of its own (the operator's time). */
   at: z.iso.datetime({ offset: true }).optional(),
 });
@@ -66,6 +73,7 @@ export const manifestSignaturePath = 'manifest.json.sig';
 
 const safe = (name: string) => name.replace(/[/\\\0]/g, '_');
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const poaKey = (p: { principalInn: string; number: string }) => `${p.principalInn}/${p.number.toLowerCase()}`;
 
 /** The files of the package, each with its manifest entry, in the order written. */
 export async function packageParts(evidence: Evidence, card: Buffer): Promise<{ part: ManifestPart; bytes: Buffer }[]> {
@@ -76,17 +84,26 @@ export async function packageParts(evidence: Evidence, card: Buffer): Promise<{ 
   };
   const d = evidence.document;
   const original = add(`original/${safe(d.fileName)}`, 'original', evidence.original);
-  evidence.signatures.forEach((cms, i) => add(`signatures/${safe(d.fileName)}.${i + 1}.p7s`, 'signature', cms, { signs: original, at: d.sentAt }));
+  // Each МЧД once, however many signatures were made under it; its principal's signature with the status evidence beside it.
+  const poaPaths = new Map<string, string>();
+  for (const p of evidence.powersOfAttorney) {
+    const xml = add(`powers-of-attorney/${safe(p.record.fileName)}`, 'power-of-attorney', p.xml);
+    const sig = add(`${xml}.sig`, 'signature', p.signature, { signs: xml, at: p.record.registeredAt });
+    p.statusEvidence.forEach((e, i) => add(`${sig}.status-${i + 1}.${e.source}`, 'status-evidence', e.der, { type: e.source, evidenceFor: sig }));
+    poaPaths.set(poaKey(p.record), xml);
+  }
+  const under = (poa: SignedUnderPowerOfAttorney | undefined) => (poa ? { powerOfAttorney: poaPaths.get(poaKey(poa)) } : {});
+  evidence.signatures.forEach((s, i) => add(`signatures/${safe(d.fileName)}.${i + 1}.p7s`, 'signature', s.cms, { signs: original, at: d.sentAt, ...under(s.powerOfAttorney) }));
   const tsa = new Map<string, Buffer>();
-  for (const cms of evidence.signatures) {
-    const facts = await analyzeSignature(cms, evidence.original, { trustedRoots: evidence.trustedRoots, operatorCertificate: evidence.operatorCertificate, at: new Date(d.sentAt) });
+  for (const s of evidence.signatures) {
+    const facts = await analyzeSignature(s.cms, evidence.original, { trustedRoots: evidence.trustedRoots, operatorCertificate: evidence.operatorCertificate, at: new Date(d.sentAt) });
     if (facts.timestamp?.chain[0]) tsa.set(sha256(facts.timestamp.chain[0]), facts.timestamp.chain[0]);
   }
   for (const sd of evidence.serviceDocuments) {
     const folder = sd.type === 'send-confirmation' ? 'operator-confirmations' : 'service-documents';
     const role = sd.type === 'send-confirmation' ? 'operator-confirmation' : 'service-document';
     const xml = add(`${folder}/${safe(sd.fileName)}`, role, sd.xml, { type: sd.type });
-    add(`${folder}/${safe(sd.fileName)}.sig`, 'signature', sd.signature, { signs: xml, at: sd.at });
+    add(`${folder}/${safe(sd.fileName)}.sig`, 'signature', sd.signature, { signs: xml, at: sd.at, ...under(sd.powerOfAttorney) });
   }
   if (evidence.archive) {
     const json = (v: unknown) => Buffer.from(`${JSON.stringify(v, null, 2)}\n`);

@@ -1,6 +1,7 @@
 // One way to make either file, for the CLI and the desktop alike: gather the evidence, draw the
 // card, and write the card or the whole package (its manifest signed by `signer`, when given).
 import { writeFileSync } from 'node:fs';
+import { RevocationChecker } from '../crypto/revocation';
 import type { Signer } from '../crypto/signer';
 import { HttpArchiveSource } from '../exchange/archive-client';
 import type { HttpExchangeClient } from '../exchange/http-client';
@@ -17,10 +18,13 @@ export interface SaveEvidenceOptions {
   trustedRoots: Buffer[];
   language: EvidenceLanguage;
   signer?: Signer;
+  /** Where an МЧД's principal certificate status is asked (the profile's signatureChecks); default its own OCSP and CRL. */
+  revocation?: RevocationChecker;
 }
 
 export async function saveEvidence(store: ClerkStore, ref: string, kind: EvidenceFileKind, file: string, o: SaveEvidenceOptions): Promise<{ document: DocumentFacts; bytes?: number; manifest?: Manifest }> {
-  const evidence = await collectEvidence(store, ref, { client: o.client, archive: new HttpArchiveSource(o.client) }, o.trustedRoots);
+  const hub = { client: o.client, archive: new HttpArchiveSource(o.client) };
+  const evidence = await collectEvidence(store, ref, hub, o.trustedRoots, o.revocation ?? new RevocationChecker());
   const card = await buildCard(evidence, { language: o.language });
   if (kind === 'card') {
     writeFileSync(file, card);

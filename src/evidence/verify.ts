@@ -1,7 +1,9 @@
 // The evidence package checked offline (docs/architecture.md §7): the manifest and its
 // signature, every part's SHA-256, every signature with the evidence it embeds (timestamp,
 // revocation values) at its trusted time, the service documents against their XSDs
-// (src/formats), and the archive entry's inclusion proof against the operator-signed tree head.
+// (src/formats), each МЧД against its XSD and its principal's signature (with the status evidence
+// kept beside it), a signature made under an МЧД against the МЧД's representative and term, and
+// the archive entry's inclusion proof against the operator-signed tree head.
 // A verdict per part; the package holds only when every part does.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -12,8 +14,8 @@ import { treeHeadFromJson } from '../archive/tree-head';
 import { inclusionProofJsonSchema, verifyArchivedEntry } from '../archive/verify';
 import { verifyDetached } from '../crypto/cms';
 import { readCertificates } from '../crypto/certificates';
-import { parseServiceDocument } from '../formats';
-import { analyzeSignature } from './analyze';
+import { certificateIsPerson, moscowDate, parsePowerOfAttorney, parseServiceDocument } from '../formats';
+import { analyzeSignature, evidenceBeside, type SignatureFacts } from './analyze';
 import { manifestPath, manifestSchema, manifestSignaturePath, type Manifest, type ManifestPart } from './package';
 
 export interface PartVerdict {
@@ -101,14 +103,25 @@ export async function verifyEvidencePackage(zip: Buffer | string, options: Verif
           fail(part.path, `signs "${part.signs ?? ''}", which is not in the package`);
           continue;
         }
-        const facts = await analyzeSignature(bytes, bytesOf(target.path), { trustedRoots, operatorCertificate: operatorCertificate ?? Buffer.alloc(0), at: part.at ? new Date(part.at) : undefined, now: options.at });
+        const beside = manifest.parts.filter((p) => p.role === 'status-evidence' && p.evidenceFor === part.path && intact.has(p.path));
+        const evidence = evidenceBeside(beside.map((p) => ({ source: p.type ?? '', der: bytesOf(p.path) })));
+        const at = part.at ? new Date(part.at) : undefined;
+        const facts = await analyzeSignature(bytes, bytesOf(target.path), { trustedRoots, operatorCertificate: operatorCertificate ?? Buffer.alloc(0), at, now: options.at, evidence });
         const who = facts.signer ? `${facts.signer.commonName}${facts.signer.organization ? `, ${facts.signer.organization}` : ''}` : 'unknown signer';
         const when = facts.timestamp ? `timestamp ${facts.timestamp.at.toISOString()}` : `at ${part.at ?? 'the verification time'}`;
-        if (facts.verdict === 'valid') pass(part.path, `${facts.form} by ${who} over ${target.path}, ${when}, certificate ${facts.status ?? 'good'}`);
-        else fail(part.path, `${facts.verdict}: ${facts.problems.join('; ') || 'the signature does not hold'}`);
+        if (facts.verdict !== 'valid') {
+          fail(part.path, `${facts.verdict}: ${facts.problems.join('; ') || 'the signature does not hold'}`);
+          continue;
+        }
+        const poa = part.powerOfAttorney ? ` under ${underPowerOfAttorney(part, facts, intact, bytesOf)}` : '';
+        pass(part.path, `${facts.form} by ${who} over ${target.path}, ${when}, certificate ${facts.status ?? 'good'}${poa}`);
       } else if (part.role === 'service-document' || part.role === 'operator-confirmation') {
         const parsed = parseServiceDocument(bytes, part.path.split('/').pop());
         pass(part.path, `${parsed.kind} ${parsed.fileId} follows its XSD (format ${parsed.formatVersion})`);
+      } else if (part.role === 'power-of-attorney') {
+        const poa = parsePowerOfAttorney(bytes, part.path.split('/').pop());
+        const to = poa.representatives.map((r) => (r.person ? `${r.person.surname} ${r.person.name}` : r.type)).join(', ');
+        pass(part.path, `МЧД ${poa.number} follows its XSD (EMCHD_1), issued to ${to}, ${poa.issuedOn} to ${poa.validUntil}`);
       } else if (part.role === 'inclusion-proof') {
         pass(part.path, verifyArchive(manifest, files, operatorCertificate));
       } else if (part.role === 'archive-entry') {
@@ -124,6 +137,19 @@ export async function verifyEvidencePackage(zip: Buffer | string, options: Verif
   }
   if (trustedRoots === packagedRoots) pass('certificates/roots', `signers judged by the package's own roots: ${packagedRoots.map((r) => sha256(r)).join(', ') || 'none'} (compare them with the CA's published ones, or give --trust)`);
   return { ok: verdicts.every((v) => v.ok), parts: verdicts, manifest };
+}
+
+/** The МЧД a valid signature names holds for its signer on its signing day; throws naming what does not. */
+function underPowerOfAttorney(part: ManifestPart, facts: SignatureFacts, intact: Set<string>, bytesOf: (path: string) => Buffer): string {
+  const path = part.powerOfAttorney!;
+  if (!intact.has(path)) throw new Error(`made under the МЧД ${path}, which is missing from the package or changed`);
+  const poa = parsePowerOfAttorney(bytesOf(path), path.split('/').pop());
+  if (!facts.signer || !poa.representatives.some((r) => r.person && certificateIsPerson(facts.signer!, r.person))) {
+    throw new Error(`made under the МЧД ${poa.number}, which is not issued to the signer ${facts.signer?.commonName ?? '?'}`);
+  }
+  const day = moscowDate(facts.timestamp?.at ?? (part.at ? new Date(part.at) : new Date()));
+  if (day < poa.issuedOn || day > poa.validUntil) throw new Error(`made on ${day}, outside the term of the МЧД ${poa.number} (${poa.issuedOn} to ${poa.validUntil})`);
+  return `the МЧД ${poa.number} (${path}), issued to the signer, in force on ${day}`;
 }
 
 /** The archive entry in the tree the operator signed; throws naming what broke. */

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ClerkStore } from '../../src/store';
 import { registerOrganization, registerTokenOrganization, startHub, type StartedHub } from '../support/hub';
-import { createTestPki, samplePeople, type TestKeySpec, type TestPki } from '../support/test-pki';
+import type { PersonalCertificatePerson } from '../../src/crypto/qualified-subject';
+import { createTestPki, samplePeople, type TestKeySpec, type TestPerson, type TestPki } from '../support/test-pki';
 
 const root = resolve(import.meta.dirname, '../..');
 const cli = join(root, 'src/cli/main.ts');
@@ -71,6 +72,22 @@ export function clerk(args: string[], options: ClerkOptions = {}): Promise<Clerk
 export function inProfile(profile: string, args: string[], stdin?: string): Promise<ClerkRun> {
   return clerk([...args, '--profile', profile, '--json'], { stdin });
 }
+
+/**
+ * A's people when A signs under an МЧД (the representative suites): the organization, its director
+ * (whose certificate names it: INNLE, OGRN) and the employee holding a personal certificate.
+ */
+export const poaOrganization = { name: 'ООО "Ромашка"', inn: '7701234560', kpp: '770101001' };
+export const poaDirector: TestPerson = {
+  surname: 'Сергеева',
+  givenNames: 'Ольга Николаевна',
+  position: 'Генеральный директор',
+  organization: poaOrganization.name,
+  orgInn: poaOrganization.inn,
+  personInn: '770100000079',
+  ogrn: '1027700000019',
+};
+export const poaEmployee: PersonalCertificatePerson = { surname: 'Иванова', givenNames: 'Мария Петровна', personInn: '770200000065', snils: '11223344595' };
 
 /** Fails with everything the CLI said when it did not exit as expected. */
 export function expectExit(run: ClerkRun, code: number): ClerkRun {

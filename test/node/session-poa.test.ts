@@ -17,24 +17,15 @@ import type { PersonalCertificatePerson } from '../../src/crypto/qualified-subje
 import { issuePowerOfAttorney } from '../../src/exchange/power-of-attorney';
 import { buildPowerOfAttorney, parseServiceDocument, personOfCertificate, POA_SCHEMA_FILE } from '../../src/formats';
 import { softhsm, systemPart } from '../support/system';
-import type { TestPerson } from '../support/test-pki';
-import { expectExit, twoClerks, type TwoClerks } from './session-harness';
+import { expectExit, poaDirector, poaEmployee, poaOrganization, twoClerks, type TwoClerks } from './session-harness';
 
 const hsm = softhsm();
 const xmllint = systemPart('xmllint', spawnSync('xmllint', ['--version']).status === 0, 'install libxml2-utils');
 const xsd = (file: string) => join(__dirname, '../../src/formats/xsd', file);
 
-const organization = { name: 'ООО "Ромашка"', inn: '7701234560', kpp: '770101001' };
-const director: TestPerson = {
-  surname: 'Сергеева',
-  givenNames: 'Ольга Николаевна',
-  position: 'Генеральный директор',
-  organization: organization.name,
-  orgInn: organization.inn,
-  personInn: '770100000079',
-  ogrn: '1027700000019',
-};
-const employee: PersonalCertificatePerson = { surname: 'Иванова', givenNames: 'Мария Петровна', personInn: '770200000065', snils: '11223344595' };
+const organization = poaOrganization;
+const director = poaDirector;
+const employee = poaEmployee;
 const colleague: PersonalCertificatePerson = { surname: 'Смирнова', givenNames: 'Анна Ивановна', personInn: '770300000051', snils: '22334455639' };
 
 // Each case runs several CLI processes (tsx start-up each): the time they may take on a loaded machine.

@@ -7,7 +7,7 @@ import type { LongTermVerdict, SignatureTimeSource } from '../../vocabulary/sign
 import { verifyDetached, type VerificationResult } from '../cms';
 import type { ContentSource } from '../digest';
 import { sequence } from '../der';
-import type { ChainStatus, RevocationChecker } from '../revocation';
+import type { ChainStatus, EmbeddedEvidence, RevocationChecker } from '../revocation';
 import { readSignedData } from '../signed-data';
 import { verifyTimestampToken, type VerifiedTimestamp } from '../timestamp';
 import {
@@ -123,6 +123,11 @@ export interface LongTermOptions {
   /** The day of verification (default now): the time that counts without time-stamp or `at`. */
   now?: Date;
   revocation: RevocationChecker;
+  /**
+   * Status evidence kept beside the signature rather than in it (an evidence package's, gathered
+   * for a CAdES-BES such as an МЧД's), tried after the signature's own revocation values.
+   */
+  evidence?: EmbeddedEvidence;
 }
 
 export interface LongTermVerification {
@@ -177,6 +182,9 @@ export async function verifyLongTerm(cms: Buffer, content: ContentSource, option
     if (!check.ok) return problems.push(`The CAdES-C-time-stamp does not verify: ${check.problem}`), result('invalid');
   }
   const values = valueOf(cadesOids.revocationValues);
-  const status = await options.revocation.checkChain(signature.chain, time, values ? readRevocationValues(values) : undefined);
+  const carried = values ? readRevocationValues(values) : { ocsp: [], crls: [] };
+  const beside = options.evidence ?? { ocsp: [], crls: [] };
+  const embedded = { ocsp: [...carried.ocsp, ...beside.ocsp], crls: [...carried.crls, ...beside.crls] };
+  const status = await options.revocation.checkChain(signature.chain, time, embedded);
   return result(status.status === 'good' ? 'valid' : status.status === 'revoked' ? 'invalid' : 'undetermined', status);
 }

@@ -1,0 +1,136 @@
+// The evidence package of a document signed under an МЧД (issue 12 with issues 11 and 13): A's
+// employee signs with a personal certificate under the director's registered МЧД, through the
+// real hub, `edo-clerk` as a child process. Each side's package carries the МЧД's XML and the
+// director's signature (with its certificate's status beside it); OpenSSL verifies that
+// signature, xmllint accepts the XML with the official XSD, the card names the МЧД, and
+// verify-evidence checks the МЧД and that the document's signature was made under it.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { unzipSync, zipSync } from 'fflate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KeySigner } from '../../src/crypto/key-signer';
+import { issuePowerOfAttorney } from '../../src/exchange/power-of-attorney';
+import { POA_SCHEMA_FILE } from '../../src/formats';
+import { softhsm, systemPart } from '../support/system';
+import { expectExit, poaDirector, poaEmployee, poaOrganization, twoClerks, type TwoClerks } from './session-harness';
+
+const root = resolve(import.meta.dirname, '../..');
+const hsm = softhsm();
+const tools = systemPart('xmllint, unzip and pdftotext', ['xmllint', 'unzip', 'pdftotext'].every((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0), 'install libxml2-utils unzip poppler-utils');
+
+const organization = poaOrganization;
+const director = poaDirector;
+const employee = poaEmployee;
+
+interface Part {
+  path: string;
+  role: string;
+  signs?: string;
+  powerOfAttorney?: string;
+  type?: string;
+}
+
+describe.skipIf(!hsm.ok || !tools.ok)(`the evidence package of a document signed under an МЧД ${hsm.reason ?? ''}${tools.reason}`, { timeout: 300_000 }, () => {
+  let t: TwoClerks;
+  let number = '';
+  let hubId = '';
+
+  const openssl = (sig: string, content: string) =>
+    execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', sig, '-content', content, '-CAfile', t.pki.caCertificateFile, '-purpose', 'any', '-out', '/dev/null'], { stdio: 'pipe' });
+  const lint = (schema: string, file: string) => {
+    const run = spawnSync('xmllint', ['--noout', '--schema', join(root, 'src/formats/xsd', schema), file], { encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+  };
+  /** Makes the package as A or B, unpacks it; returns the folder and the manifest's parts. */
+  async function evidenceOf(side: 'a' | 'b') {
+    const zip = join(t.dir, `evidence-${side}.zip`);
+    expectExit(await (side === 'a' ? t.runA : t.runB)(['evidence', hubId, '--out', zip]), 0);
+    const out = join(t.dir, `unpacked-${side}`);
+    execFileSync('unzip', ['-q', '-o', zip, '-d', out]);
+    const parts = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).parts as Part[];
+    return { zip, out, parts };
+  }
+
+  beforeAll(async () => {
+    t = await twoClerks({
+      prefix: 'clerk-evidence-poa-',
+      aKey: { algorithm: 'ECDSA-P256', person: employee },
+      aOrganization: { name: organization.name, inn: organization.inn, certificatePems: [] },
+    });
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const certificate = await t.pki.issue(publicKey, director);
+    const pem = join(t.dir, 'director.pem');
+    writeFileSync(pem, certificate.toString('pem'));
+    await t.hub.admin(['user', 'add', '--org', t.a.id, '--cert', pem]);
+    const mchd = await issuePowerOfAttorney({
+      director: new KeySigner(privateKey, Buffer.from(certificate.rawData)),
+      representativeCertificate: Buffer.from(t.pki.tokens[0]!.keys[0]!.certificate.rawData),
+      organization,
+      powerCodes: [],
+      validUntil: '2099-12-31',
+      redelegation: false,
+      statusService: (n) => `${t.hub.url}/v1/powers-of-attorney/${n}`,
+    });
+    const file = join(t.dir, mchd.fileName);
+    writeFileSync(file, mchd.xml);
+    writeFileSync(`${file}.sig`, mchd.signature);
+    number = expectExit(await t.runA(['poa', 'use', file]), 0).json.number;
+
+    const akt = join(t.dir, 'akt-7.txt');
+    writeFileSync(akt, Buffer.concat([Buffer.from('Акт № 7\n'), randomBytes(4000)]));
+    expectExit(await t.runA(['send', akt, '--to', t.b.inn, '--title', 'Акт № 7']), 0);
+    expectExit(await t.runB(['session']), 0); // receives it (and the МЧД's files), sends its receipt notice
+    expectExit(await t.runA(['session']), 0);
+    hubId = t.withStore(t.profA, (s) => s.listDocuments({ direction: 'out', limit: 1 }).items[0]!.hubId!);
+  }, 400_000);
+
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('each side packs the МЧД and the director\'s signature; OpenSSL and xmllint accept them, the card names the МЧД, verify-evidence holds', async () => {
+    for (const side of ['a', 'b'] as const) {
+      const { zip, out, parts } = await evidenceOf(side);
+      const poa = parts.find((p) => p.role === 'power-of-attorney')!;
+      expect(poa.path).toMatch(new RegExp(`^powers-of-attorney/ON_EMCHD_\\d{8}_${number}\\.xml$`, 'i'));
+      lint(POA_SCHEMA_FILE, join(out, poa.path));
+      const signature = parts.find((p) => p.role === 'signature' && p.signs === poa.path)!;
+      openssl(join(out, signature.path), join(out, poa.path));
+      expect(parts.filter((p) => p.role === 'status-evidence').length).toBeGreaterThanOrEqual(1);
+      // The document's signature names the МЧД it was made under.
+      const original = parts.find((p) => p.role === 'original')!;
+      const documentSignature = parts.find((p) => p.role === 'signature' && p.signs === original.path)!;
+      expect(documentSignature.powerOfAttorney).toBe(poa.path);
+      openssl(join(out, documentSignature.path), join(out, original.path));
+
+      const card = execFileSync('pdftotext', ['-layout', join(out, 'card.pdf'), '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+      for (const expected of ['Машиночитаемые доверенности (МЧД)', `Номер МЧД: ${number}`, 'Доверитель: ООО "Ромашка", ИНН 7701234560', 'Представитель: Иванова Мария Петровна', 'по 31.12.2099', 'Статус: действует', 'Подпись доверителя: Сергеева Ольга Николаевна', 'подпись верна']) {
+        expect(card, side).toContain(expected);
+      }
+      expect(card.replace(/\s/g, '')).toContain(`МЧД:№${number};доверитель:ООО"Ромашка",ИНН7701234560;представитель:ИвановаМарияПетровна`);
+
+      const verdict = expectExit(await t.read(['verify-evidence', zip], side === 'a' ? t.profA : t.profB), 0).json;
+      expect(verdict.parts.find((p: { path: string }) => p.path === poa.path).message).toMatch(/follows its XSD/);
+      expect(verdict.parts.find((p: { path: string }) => p.path === signature.path).message).toMatch(/Сергеева/);
+      expect(verdict.parts.find((p: { path: string }) => p.path === documentSignature.path).message).toContain(`under the МЧД ${number}`);
+    }
+  });
+
+  it('one changed byte in the МЧД or its signature fails verify-evidence, naming the part', async () => {
+    const { zip, parts } = await evidenceOf('b');
+    const files = unzipSync(new Uint8Array(readFileSync(zip)));
+    const poa = parts.find((p) => p.role === 'power-of-attorney')!.path;
+    for (const path of [poa, `${poa}.sig`]) {
+      const changed = Uint8Array.from(files[path]!);
+      const at = Math.floor(changed.length / 2);
+      changed[at] = changed[at]! ^ 0x01;
+      const tampered = join(t.dir, `tampered-${path.endsWith('.sig') ? 'sig' : 'xml'}.zip`);
+      writeFileSync(tampered, zipSync({ ...files, [path]: changed }));
+      const run = await t.read(['verify-evidence', tampered], t.profB);
+      expect(run.code, path).toBe(1);
+      expect(run.json.failed, path).toContain(path);
+    }
+  });
+});
