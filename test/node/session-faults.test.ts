@@ -5,21 +5,18 @@
 // The hub answers for real; where a fault needs a hub that misbehaves, a subclass of the real
 // client changes exactly that one answer.
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDetached } from '../../src/crypto/cms';
 import { KeySigner } from '../../src/crypto/key-signer';
 import { HttpExchangeClient, HubError } from '../../src/exchange/http-client';
 import { operatorPinFileName, pinOperatorCertificate, readOperatorPin } from '../../src/exchange/operator-pin';
-import { formatsServiceDocuments } from '../../src/exchange/service-documents';
-import { runExchangeSession, type SessionDeps, type ServiceDocumentFactory } from '../../src/exchange/session';
+import type { SessionDeps } from '../../src/exchange/session';
 import type { EventsPage, PostServiceDocumentRequest } from '../../src/protocol';
-import { ClerkStore } from '../../src/store';
-import { registerOrganization, startHub, type StartedHub } from '../support/hub';
 import { softhsm } from '../support/system';
-import { createTestPki, samplePeople, type TestPki } from '../support/test-pki';
+import { samplePeople, type TestPki } from '../support/test-pki';
+import { inProcessExchange, type InProcessClerk, type InProcessExchange } from './session-in-process';
 
 const hsm = softhsm();
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -46,36 +43,15 @@ class Client extends HttpExchangeClient {
   }
 }
 
-interface Side {
-  dir: string;
-  store: ClerkStore;
-  signer: KeySigner;
-  client: Client;
-  id: string;
-  factory: ServiceDocumentFactory;
-}
+type Side = InProcessClerk<Client>;
 
 describe.skipIf(!hsm.ok)(`the exchange session meets faults ${hsm.reason ?? ''}`, () => {
   let pki: TestPki;
-  let hub: StartedHub;
-  let dir: string;
-  let caDer: Buffer;
-  const sides: Side[] = [];
-  const a = () => sides[0]!;
-  const b = () => sides[1]!;
+  let world: InProcessExchange<Client>;
+  const a = () => world.a;
+  const b = () => world.b;
 
-  const session = (side: Side, extra: Partial<SessionDeps> = {}) =>
-    runExchangeSession({
-      store: side.store,
-      client: side.client,
-      trigger: 'manual',
-      mode: 'workstation',
-      authenticator: async () => ({ method: 'certificate', signLogin: (content) => signDetached(content, side.signer) }),
-      trustedRoots: [caDer],
-      signer: { acquire: async () => side.signer },
-      serviceDocuments: side.factory,
-      ...extra,
-    });
+  const session = (side: Side, extra: Partial<SessionDeps> = {}) => side.session(extra);
 
   /** Signs and queues a document from `from` to `to`; its file stays in the sender's blob store. */
   async function queue(from: Side, to: Side, title: string): Promise<{ documentId: number; content: Buffer }> {
@@ -89,31 +65,11 @@ describe.skipIf(!hsm.ok)(`the exchange session meets faults ${hsm.reason ?? ''}`
   const inbox = (side: Side, title: string) => side.store.listDocuments({ direction: 'in', search: title }).items.find((d) => d.title === title);
 
   beforeAll(async () => {
-    pki = await createTestPki([{ label: 'unused', keys: [] }], { revocation: true });
-    caDer = Buffer.from(pki.caCertificatePem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
-    dir = mkdtempSync(join(tmpdir(), 'clerk-faults-'));
-    hub = await startHub();
-    await hub.admin(['trust', 'add', pki.caCertificateFile]);
-    for (const [i, person] of [samplePeople.ivanova, samplePeople.petrov].entries()) {
-      const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-      const issued = await pki.issue(keys.publicKey, person);
-      const certificate = Buffer.from(issued.rawData);
-      const { org } = await registerOrganization(hub, { name: person.organization, inn: person.orgInn, kpp: `77010100${i}`, certificatePems: [issued.toString('pem')] });
-      const profile = join(dir, `profile-${i}`);
-      const store = ClerkStore.open(profile);
-      sides.push({ dir: profile, store, signer: new KeySigner(keys.privateKey, certificate), client: new Client(hub.url, { retries: 1, backoffMs: 10 }), id: org.id, factory: formatsServiceDocuments({ counterparty: (id) => store.subscriber(id) }) });
-    }
-    for (const side of sides) expect(await session(side)).toMatchObject({ outcome: 'done' });
-    await a().client.invite(b().id);
-    await b().client.accept(a().id);
+    world = await inProcessExchange('clerk-faults-', (url) => new Client(url, { retries: 1, backoffMs: 10 }));
+    pki = world.pki;
   }, 120_000);
 
-  afterAll(async () => {
-    for (const side of sides) side.store.close();
-    await hub?.stop();
-    pki?.cleanup();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => world?.stop());
 
   it('pins the operator certificate on first use; a changed one is an error naming it, and confirmations it signs are invalid', async () => {
     expect(readOperatorPin(a().dir)).toBeDefined();
