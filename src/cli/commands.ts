@@ -18,7 +18,7 @@ import { findInstalledModules } from '../token/module-paths';
 import { openToken, type TokenSession } from '../token/session';
 import { listTokens } from '../token/tokens';
 import type { ClerkProfile } from '../exchange/profile';
-import { signatureEvidence } from '../workplace/documents';
+import { serviceDocumentEvidence, signatureEvidence } from '../workplace/documents';
 import { queueOutgoing } from '../workplace/outbox';
 import { PowerOfAttorneyRefused } from '../exchange/representative';
 import { powerOfAttorneyText } from '../vocabulary/power-of-attorney';
@@ -294,9 +294,12 @@ export function listDocuments(direction: 'in' | 'out') {
       limit: integer(o, 'limit', { min: 1, max: 10_000 }, 50),
       offset: integer(o, 'offset', { min: 0, max: Number.MAX_SAFE_INTEGER }, 0),
     });
-    // JSON carries each signature's verdict and evidence (the status line the document view shows).
+    // JSON carries each signature's verdict and evidence (the status line the document view shows), the service documents' too.
     const language = profileLanguage(profile);
-    const value = { ...page, items: page.items.map((d) => ({ ...d, signatures: signatureEvidence(profile.store, d.id, language) })) };
+    const value = {
+      ...page,
+      items: page.items.map((d) => ({ ...d, signatures: signatureEvidence(profile.store, d.id, language), serviceDocuments: serviceDocumentEvidence(profile.store, d.id, language) })),
+    };
     out.result(value, () => (page.items.length === 0 ? (direction === 'in' ? 'The inbox is empty.' : 'The outbox is empty.') : `${table(page.items.map(docLine))}\n${page.items.length} of ${page.total}`));
     return 0;
   };

@@ -7,7 +7,8 @@
 import type { Document, DocumentWorkflow, LoginResponse, OperatorInfo, HubEvent, ServiceDocument as HubServiceDocument, SignedUnderPowerOfAttorney, SigningAction } from '../protocol';
 import type { Signer } from '../crypto/signer';
 import { statusLineOf, verifyLongTerm, type LongTermVerification } from '../crypto/cades';
-import { signDetached, verifyDetached, type VerificationResult } from '../crypto/cms';
+import { signDetached } from '../crypto/cms';
+import type { ContentSource } from '../crypto/digest';
 import { RevocationChecker } from '../crypto/revocation';
 import type { ClerkStore, DocumentRow, SignatureCheck } from '../store';
 import { signatureStatusText } from '../vocabulary/signature-status';
@@ -283,6 +284,8 @@ class ExchangeSession {
   private operatorChange: string | undefined;
 
   private readonly revocation: RevocationChecker;
+  /** Service documents stored this session (store ids): judged a moment ago, not checked again by the recheck step. */
+  private readonly receivedServiceDocuments = new Set<number>();
 
   constructor(private readonly deps: SessionDeps) {
     this.store = deps.store;
@@ -471,18 +474,17 @@ class ExchangeSession {
    * recipient's signature verified over the document's bytes when we hold them), and what stores it.
    */
   private async prepareWorkflowEvent(documentHubId: string, workflow: DocumentWorkflow, sd: HubServiceDocument | undefined, notYet: () => boolean): Promise<() => boolean> {
-    let stored: { hash: string; valid: boolean; problem: string | null } | undefined;
+    let stored: { hash: string; check: SignatureCheck } | undefined;
     if (sd) {
       const xml = Buffer.from(sd.xml, 'base64');
       const { hash } = await this.store.blobs.write(xml);
-      const check = await this.verify(Buffer.from(sd.signature, 'base64'), xml, sd.postedAt);
-      stored = { hash, valid: check.valid, problem: check.valid ? null : check.problems.map((p) => p.message).join('; ') };
+      stored = { hash, check: await this.verifySignature(Buffer.from(sd.signature, 'base64'), xml, sd.postedAt) };
     }
     const before = this.store.documentByHubId(documentHubId);
     let recipientValid = true;
     if (workflow.recipientSignature && before && this.store.blobs.has(before.blobHash)) {
       const { signature, signedAt } = workflow.recipientSignature;
-      recipientValid = (await this.verify(Buffer.from(signature, 'base64'), { path: this.store.blobs.pathOf(before.blobHash) }, signedAt)).valid;
+      recipientValid = (await this.verifySignature(Buffer.from(signature, 'base64'), { path: this.store.blobs.pathOf(before.blobHash) }, signedAt)).valid !== false;
     }
     return () => {
       const known = this.store.documentByHubId(documentHubId);
@@ -497,7 +499,7 @@ class ExchangeSession {
       if (!recipientValid) this.store.markRecipientSignatureInvalid(known.id);
       if (sd && stored) {
         const parent = sd.parentId === documentHubId ? null : (this.store.serviceDocumentByHubId(sd.parentId)?.id ?? null);
-        const created = this.store.recordIncomingServiceDocument({
+        const recorded = this.store.recordIncomingServiceDocument({
           hubId: sd.id,
           documentId: known.id,
           type: sd.type,
@@ -506,13 +508,14 @@ class ExchangeSession {
           fileName: sd.fileName,
           xmlHash: stored.hash,
           signature: Buffer.from(sd.signature, 'base64'),
-          signatureState: stored.valid ? 'valid' : 'invalid',
-          signatureProblem: stored.problem,
+          check: stored.check,
+          postedAt: sd.postedAt,
           direction: ours ? 'out' : 'in',
-        }).created;
-        if (created && !ours) {
+        });
+        if (recorded.created) this.receivedServiceDocuments.add(recorded.id);
+        if (recorded.created && !ours) {
           this.summary.serviceDocumentsReceived++;
-          this.log(stored.valid ? 'info' : 'warn', 'events', `${sd.type} received for "${known.title}"${sd.reason ? `: ${sd.reason}` : ''}${stored.valid ? '' : ' with a signature that does not verify'}`);
+          this.logServiceDocument(`${sd.type} received for "${known.title}"${sd.reason ? `: ${sd.reason}` : ''}`, stored.check);
         }
       }
       return true;
@@ -591,26 +594,34 @@ class ExchangeSession {
   }
 
   /**
-   * Verifies at `at`, the operator's time of the document (when it was sent), never at the
-   * signer's own claim: a backdated signingTime must not revive an expired certificate. Throws
-   * the I/O error of content that cannot be read (verifyDetached's only throw), so the event page
-   * is fetched again next time instead of being recorded as a bad signature.
+   * A received signature judged for the long term (docs/architecture.md §7), a document's or a
+   * service document's alike: at its time-stamp's time (the hub's TSA, trusted through the pinned
+   * operator certificate), else `at`, the operator's time of it (when it was sent or posted),
+   * never the signer's own claim, so a backdated signingTime cannot revive an expired
+   * certificate; the certificate status from the evidence the signature carries first, then the
+   * profile's CRL folder, OCSP proxy or the certificates' own services (none offline). Throws
+   * only when the content cannot be read, so the event page is fetched again next time instead
+   * of being recorded as a bad signature.
    */
-  private verify(cms: Buffer, content: Buffer | { path: string }, at: string, extraRoots: Buffer[] = []): Promise<VerificationResult> {
-    return verifyDetached(cms, content, { trustedRoots: [...this.deps.trustedRoots, ...extraRoots], at: new Date(at) });
+  private async verifySignature(cms: Buffer, content: ContentSource, at: string): Promise<SignatureCheck> {
+    return checkOf(cms, await this.verifyLongTerm(cms, content, at));
   }
 
-  /**
-   * A received document's signature judged for the long term (docs/architecture.md §7): at its
-   * time-stamp's time (the hub's TSA, trusted through the pinned operator certificate), else the
-   * operator's send time; the certificate status from the evidence the signature carries first,
-   * then the profile's CRL folder, OCSP proxy or the certificates' own services (none offline).
-   * Throws only when the content cannot be read, as `verify` does.
-   */
-  private async verifyDocumentSignature(cms: Buffer, content: { path: string }, sentAt: string): Promise<SignatureCheck> {
+  private async verifyLongTerm(cms: Buffer, content: ContentSource, at: string, extraRoots: Buffer[] = []): Promise<LongTermVerification> {
     const { pinned } = await this.operator();
-    const verification = await verifyLongTerm(cms, content, { trustedRoots: this.deps.trustedRoots, tsaRoots: [pinned], at: new Date(sentAt), revocation: this.revocation });
-    return checkOf(cms, verification);
+    return verifyLongTerm(cms, content, { trustedRoots: [...this.deps.trustedRoots, ...extraRoots], tsaRoots: [pinned], at: new Date(at), revocation: this.revocation });
+  }
+
+  /** A received service document logged with its verdict; an undetermined one counts as unchecked, as a document's does. */
+  private logServiceDocument(what: string, check: SignatureCheck): void {
+    if (check.valid) {
+      this.log('info', 'events', what);
+    } else if (check.verdict === 'undetermined') {
+      this.summary.uncheckedSignatures++;
+      this.log('warn', 'events', `${what}; ${signatureStatusText(check.statusLine!, 'en')}: kept and checked again next session`);
+    } else {
+      this.log('warn', 'events', `${what} with a signature that does not verify: ${(check.problems ?? []).map((p) => p.message).join('; ')}`);
+    }
   }
 
   /**
@@ -621,52 +632,77 @@ class ExchangeSession {
   private async recheckSignatures(): Promise<void> {
     // The ones this session just received were judged a moment ago.
     const waiting = this.store.undeterminedSignatures().filter((s) => !this.items.received.includes(s.documentId));
-    if (waiting.length === 0) return;
+    const serviceDocuments = this.store.undeterminedServiceDocuments().filter((sd) => !this.receivedServiceDocuments.has(sd.id));
+    const total = waiting.length + serviceDocuments.length;
+    if (total === 0) return;
     let done = 0;
-    this.progress('recheck', 0, waiting.length, `checking ${waiting.length} signature(s) again`);
+    this.progress('recheck', 0, total, `checking ${total} signature(s) again`);
+    const resolved = (what: string, check: SignatureCheck) => {
+      if (check.verdict === 'undetermined') {
+        this.summary.uncheckedSignatures++;
+      } else {
+        this.summary.signaturesResolved++;
+        this.log(check.valid ? 'info' : 'warn', 'recheck', `the signature of ${what} is now ${check.verdict}: ${signatureStatusText(check.statusLine!, 'en')}`);
+      }
+    };
     for (const s of waiting) {
       this.checkAbort();
       if (!this.store.blobs.has(s.blobHash)) continue;
-      const check = await this.verifyDocumentSignature(s.cms, { path: this.store.blobs.pathOf(s.blobHash) }, s.sentAt ?? new Date().toISOString());
+      const check = await this.verifySignature(s.cms, { path: this.store.blobs.pathOf(s.blobHash) }, s.sentAt ?? new Date().toISOString());
       this.store.recordRecheck(s.id, check);
-      if (check.verdict !== 'undetermined') {
-        this.summary.signaturesResolved++;
-        this.log(check.valid ? 'info' : 'warn', 'recheck', `the signature of "${s.title}" is now ${check.verdict}: ${signatureStatusText(check.statusLine!, 'en')}`);
-      } else {
-        this.summary.uncheckedSignatures++;
-      }
-      this.progress('recheck', ++done, waiting.length, `checked ${done} of ${waiting.length}`);
+      resolved(`"${s.title}"`, check);
+      this.progress('recheck', ++done, total, `checked ${done} of ${total}`);
+    }
+    for (const sd of serviceDocuments) {
+      this.checkAbort();
+      if (!this.store.blobs.has(sd.xmlHash)) continue;
+      const xml = this.store.blobs.read(sd.xmlHash);
+      const at = sd.postedAt ?? new Date().toISOString();
+      const check = sd.type === 'send-confirmation' ? await this.checkConfirmation(sd.signature, xml, at) : await this.verifySignature(sd.signature, xml, at);
+      this.store.recordServiceDocumentRecheck(sd.id, check);
+      resolved(`the ${sd.type} of "${this.store.document(sd.documentId)?.title ?? sd.documentId}"`, check);
+      this.progress('recheck', ++done, total, `checked ${done} of ${total}`);
     }
   }
 
   /** The operator's confirmation of the send date (ПДОТПР), stored with its verified signature. */
-  private recordConfirmation(documentId: number, doc: Document, check: VerificationResult, xmlHash: string): void {
+  private recordConfirmation(documentId: number, doc: Document, check: SignatureCheck, xmlHash: string): void {
     const c = doc.confirmation;
     if (this.store.serviceDocumentByHubId(c.id)) return;
-    this.store.recordIncomingServiceDocument({
+    const { id } = this.store.recordIncomingServiceDocument({
       hubId: c.id,
       documentId,
       type: 'send-confirmation',
       fileName: c.fileName,
       xmlHash,
       signature: Buffer.from(c.signature, 'base64'),
-      signatureState: check.valid ? 'valid' : 'invalid',
-      signatureProblem: check.valid ? null : check.problems.map((p) => p.message).join('; '),
+      check,
+      postedAt: doc.sentAt,
     });
+    this.receivedServiceDocuments.add(id);
     if (doc.sentAt) this.store.setDocumentSentAt(documentId, doc.sentAt);
   }
 
-  /** The confirmation verifies only as signed with the pinned operator certificate, whatever else the hub serves. */
-  private async storeConfirmationXml(doc: Document): Promise<{ hash: string; check: VerificationResult }> {
+  private async storeConfirmationXml(doc: Document): Promise<{ hash: string; check: SignatureCheck }> {
     const xml = Buffer.from(doc.confirmation.xml, 'base64');
     const { hash } = await this.store.blobs.write(xml);
+    return { hash, check: await this.checkConfirmation(Buffer.from(doc.confirmation.signature, 'base64'), xml, doc.sentAt) };
+  }
+
+  /** The confirmation verifies only as signed with the pinned operator certificate, whatever else the hub serves. */
+  private async checkConfirmation(cms: Buffer, xml: Buffer, at: string): Promise<SignatureCheck> {
     const { pinned } = await this.operator();
-    const check = await this.verify(Buffer.from(doc.confirmation.signature, 'base64'), xml, doc.sentAt, [pinned]);
-    if (check.signer && !check.signer.certificate.equals(pinned)) {
+    const verification = await this.verifyLongTerm(cms, xml, at, [pinned]);
+    const check = checkOf(cms, verification);
+    const signer = verification.signature.signer;
+    if (signer && !signer.certificate.equals(pinned)) {
+      const message = `The operator's confirmation is signed with a certificate other than the one pinned in this profile: ${signer.subject} (serial ${signer.serialNumber})`;
       check.valid = false;
-      check.problems.push({ code: 'untrusted-chain', message: `The operator's confirmation is signed with a certificate other than the one pinned in this profile: ${check.signer.subject} (serial ${check.signer.serialNumber})` });
+      check.verdict = 'invalid';
+      check.problems = [...(check.problems ?? []), { code: 'untrusted-chain', message }];
+      check.statusLine = { ...check.statusLine!, verdict: 'invalid', problem: message };
     }
-    return { hash, check };
+    return check;
   }
 
   /**
@@ -713,7 +749,7 @@ class ExchangeSession {
         let check: SignatureCheck | undefined;
         if (fetchContent) {
           if (!this.store.blobs.has(doc.blob.sha256)) await this.store.blobs.write(await this.client.getBlob(doc.blob.sha256), doc.blob.sha256);
-          check = await this.verifyDocumentSignature(Buffer.from(doc.signature, 'base64'), { path: this.store.blobs.pathOf(doc.blob.sha256) }, doc.sentAt);
+          check = await this.verifySignature(Buffer.from(doc.signature, 'base64'), { path: this.store.blobs.pathOf(doc.blob.sha256) }, doc.sentAt);
           await this.keepPowerOfAttorney(doc.id, doc.signerPowerOfAttorney);
         }
         return () => {
@@ -771,7 +807,7 @@ class ExchangeSession {
         const sd = event.serviceDocument;
         const xml = Buffer.from(sd.xml, 'base64');
         const { hash } = await this.store.blobs.write(xml);
-        const check = await this.verify(Buffer.from(sd.signature, 'base64'), xml, sd.postedAt);
+        const check = await this.verifySignature(Buffer.from(sd.signature, 'base64'), xml, sd.postedAt);
         await this.keepPowerOfAttorney(event.documentId, sd.signerPowerOfAttorney);
         return () => {
           const known = this.store.documentByHubId(event.documentId);
@@ -780,20 +816,22 @@ class ExchangeSession {
             this.log('warn', 'events', `a ${sd.type} arrived for document ${event.documentId}, which this profile does not hold`);
             return true;
           }
-          if (!this.store.recordIncomingServiceDocument({
+          const recorded = this.store.recordIncomingServiceDocument({
             hubId: sd.id,
             documentId: known.id,
             type: sd.type,
             fileName: sd.fileName,
             xmlHash: hash,
             signature: Buffer.from(sd.signature, 'base64'),
-            signatureState: check.valid ? 'valid' : 'invalid',
-            signatureProblem: check.valid ? null : check.problems.map((p) => p.message).join('; '),
+            check,
+            postedAt: sd.postedAt,
             ...(sd.signerPowerOfAttorney ? { signerPowerOfAttorney: sd.signerPowerOfAttorney } : {}),
-          }).created) return true;
+          });
+          if (!recorded.created) return true;
+          this.receivedServiceDocuments.add(recorded.id);
           if (known.direction === 'out') this.moveStatus(known, sd.type === 'receipt' ? 'receipt-confirmed' : 'clarification-requested');
           this.summary.serviceDocumentsReceived++;
-          this.log(check.valid ? 'info' : 'warn', 'events', `${sd.type === 'receipt' ? 'receipt notice' : 'clarification request'} received for "${known.title}"${check.valid ? '' : ' with a signature that does not verify'}`);
+          this.logServiceDocument(`${sd.type === 'receipt' ? 'receipt notice' : 'clarification request'} received for "${known.title}"`, check);
           return true;
         };
       }

@@ -214,6 +214,19 @@ export const migrations: readonly string[] = [
     PRIMARY KEY (principal_inn, number)
   );
   `,
+  // 6: a received service document's signature judged the long-term way, as a document's is
+  // (docs/architecture.md §5): its problems as codes beside the words (JSON, as
+  // signatures.problems), its status line, when it was last checked, and the hub's time of its
+  // posting (the time that counts when it carries no time-stamp). signature_state 'unverified'
+  // with a status line: undetermined, checked again by the session's recheck step. Rows from
+  // before keep NULL: judged without certificate status.
+  `
+  ALTER TABLE service_documents ADD COLUMN signature_problems TEXT;
+  ALTER TABLE service_documents ADD COLUMN status_line TEXT;
+  ALTER TABLE service_documents ADD COLUMN verified_at TEXT;
+  ALTER TABLE service_documents ADD COLUMN posted_at TEXT;
+  CREATE INDEX service_documents_undetermined ON service_documents(id) WHERE signature_state = 'unverified' AND status_line IS NOT NULL;
+  `,
 ];
 
 export function migrate(db: Database.Database): number {

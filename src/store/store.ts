@@ -97,10 +97,31 @@ export interface ServiceDocumentRow {
   signature: Buffer | null;
   signatureState: SignatureState;
   signatureProblem: string | null;
+  /** A received one's signature problems as codes (certificate-revoked, ...); empty when valid or judged before codes were kept. */
+  signatureProblems: { code: SignatureProblem; message: string }[];
+  /** A received one's long-term status line (docs/architecture.md §7); null for our own and for rows from before. */
+  statusLine: SignatureStatusLine | null;
+  /** When its signature was last checked. */
+  verifiedAt: string | null;
+  /** The hub's time of its posting: the time that counts when its signature carries no time-stamp. */
+  postedAt: string | null;
   /** The МЧД its signer signed under (see DocumentRow). */
   signerPowerOfAttorney: SignedUnderPowerOfAttorney | null;
   createdAt: string;
   updatedAt: string;
+}
+
+/** A received service document's signature as the session judged it: a long-term verdict (valid null: undetermined). */
+export type ServiceSignatureCheck = Pick<SignatureCheck, 'valid' | 'problems' | 'statusLine'>;
+
+/** A received service document whose signature's verdict is still undetermined: the session's recheck step. */
+export interface UndeterminedServiceDocument {
+  id: number;
+  documentId: number;
+  type: ServiceDocumentType;
+  signature: Buffer;
+  xmlHash: string;
+  postedAt: string | null;
 }
 
 /** An МЧД a signature in this profile was made under, its files in the blob store as the hub keeps them. */
@@ -270,9 +291,24 @@ function toServiceDocument(r: Row): ServiceDocumentRow {
     signature: r.signature as Buffer | null,
     signatureState: r.signature_state as SignatureState,
     signatureProblem: r.signature_problem as string | null,
+    signatureProblems: jsonOrNull<{ code: SignatureProblem; message: string }[]>(r.signature_problems) ?? [],
+    statusLine: r.status_line === null ? null : SignatureStatusLine.parse(JSON.parse(r.status_line as string)),
+    verifiedAt: r.verified_at as string | null,
+    postedAt: r.posted_at as string | null,
     signerPowerOfAttorney: jsonOrNull(r.signer_power_of_attorney),
     createdAt: r.created_at as string,
     updatedAt: r.updated_at as string,
+  };
+}
+
+/** The service_documents columns of a signature check: undetermined is "unverified", never "valid". */
+function serviceSignatureColumns(check: ServiceSignatureCheck) {
+  const problems = check.valid === false ? (check.problems ?? []) : [];
+  return {
+    state: (check.valid === null ? 'unverified' : check.valid ? 'valid' : 'invalid') satisfies SignatureState,
+    problem: check.valid === false ? problems.map((p) => p.message).join('; ') || 'the signature is not valid' : null,
+    problems: JSON.stringify(problems),
+    statusLine: check.statusLine ? JSON.stringify(check.statusLine) : null,
   };
 }
 
@@ -879,8 +915,9 @@ export class ClerkStore {
     fileName?: string | null;
     xmlHash?: string | null;
     signature?: Buffer | null;
-    signatureState: SignatureState;
-    signatureProblem?: string | null;
+    check: ServiceSignatureCheck;
+    /** The hub's time of its posting. */
+    postedAt?: string | null;
     /** out: one of ours the hub tells us about (a workflow step posted by this or another workplace). */
     direction?: Direction;
     /** The МЧД its signer signed under, as the hub found it. */
@@ -890,8 +927,10 @@ export class ClerkStore {
     if (existing) return { id: existing.id, created: false };
     const at = now();
     const r = this.sql(
-        `INSERT INTO service_documents(hub_id, document_id, parent_id, type, direction, status, text, file_name, xml_hash, signature, signature_state, signature_problem, signer_power_of_attorney, created_at, updated_at)
-         VALUES (@hubId, @documentId, @parentId, @type, @direction, @status, @text, @fileName, @xmlHash, @signature, @state, @problem, @poa, @at, @at)`,
+        `INSERT INTO service_documents(hub_id, document_id, parent_id, type, direction, status, text, file_name, xml_hash, signature, signature_state, signature_problem,
+           signature_problems, status_line, verified_at, posted_at, signer_power_of_attorney, created_at, updated_at)
+         VALUES (@hubId, @documentId, @parentId, @type, @direction, @status, @text, @fileName, @xmlHash, @signature, @state, @problem,
+           @problems, @statusLine, @at, @postedAt, @poa, @at, @at)`,
       )
       .run({
         hubId: input.hubId,
@@ -904,12 +943,35 @@ export class ClerkStore {
         fileName: input.fileName ?? null,
         xmlHash: input.xmlHash ?? null,
         signature: input.signature ?? null,
-        state: input.signatureState,
-        problem: input.signatureProblem ?? null,
+        ...serviceSignatureColumns(input.check),
+        postedAt: input.postedAt ?? null,
         poa: input.signerPowerOfAttorney ? JSON.stringify(input.signerPowerOfAttorney) : null,
         at,
       });
     return { id: Number(r.lastInsertRowid), created: true };
+  }
+
+  /** Received service documents whose signature's verdict is still undetermined, oldest first. */
+  undeterminedServiceDocuments(limit = 1000): UndeterminedServiceDocument[] {
+    return this.sql(
+        `SELECT id, document_id AS documentId, type, signature, xml_hash AS xmlHash, posted_at AS postedAt FROM service_documents
+         WHERE signature_state = 'unverified' AND status_line IS NOT NULL AND signature IS NOT NULL AND xml_hash IS NOT NULL ORDER BY id LIMIT ?`,
+      )
+      .all(limit) as UndeterminedServiceDocument[];
+  }
+
+  /** A received service document's signature checked again: its verdict, codes and status line replace the old ones. */
+  recordServiceDocumentRecheck(id: number, check: ServiceSignatureCheck): void {
+    const c = serviceSignatureColumns(check);
+    this.sql('UPDATE service_documents SET signature_state = ?, signature_problem = ?, signature_problems = ?, status_line = ?, verified_at = ?, updated_at = ? WHERE id = ?').run(
+      c.state,
+      c.problem,
+      c.problems,
+      c.statusLine,
+      now(),
+      now(),
+      id,
+    );
   }
 
   // ---- powers of attorney (docs/architecture.md §7)

@@ -43,6 +43,25 @@ export function signatureEvidence(store: ClerkStore, documentId: number, languag
   }));
 }
 
+/**
+ * The service documents of a document with their signatures' verdicts (a received one's is
+ * long-term, as a document's: undetermined until its certificate status is known), the codes of
+ * what failed and the status line in the clerk's language.
+ */
+export function serviceDocumentEvidence(store: ClerkStore, documentId: number, language: 'ru' | 'en' | 'kk') {
+  return store.serviceDocumentsOf(documentId).map((sd) => ({
+    id: sd.id,
+    type: sd.type,
+    direction: sd.direction,
+    status: sd.status,
+    signatureState: sd.signatureState,
+    problems: sd.signatureProblems.map((p) => p.code),
+    checkedAt: sd.verifiedAt,
+    statusLine: sd.statusLine,
+    text: sd.statusLine ? signatureStatusText(sd.statusLine, language) : null,
+  }));
+}
+
 export function listDocuments(store: ClerkStore, q: DocumentQuery): DocumentPage {
   const page = store.listDocuments({
     direction: q.direction,
