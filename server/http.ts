@@ -1,7 +1,9 @@
 // The HTTP layer between Fastify and the route handlers: every route of the protocol table is
 // registered from its spec, its params/query/headers/body parsed by the zod schemas, its caller
 // authenticated by bearer token, and every failure answered as {error, message, requestId}.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { errorCodes, routes, type ErrorCode, type RouteName, type RouteSpec } from '../src/protocol';
@@ -162,6 +164,39 @@ function sendHubError(error: unknown, req: FastifyRequest, reply: FastifyReply):
 export function frameworkErrors(error: { code?: string; message: string }, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendHubError(new HubError('uri-too-long', 'A path parameter is longer than any id the hub gives'), req, reply);
   return sendHubError(new HubError('invalid-request', error.message), req, reply);
+}
+
+/**
+ * A request Node's HTTP parser refuses (headers over its limit, a request not in time, a
+ * malformed one) never becomes a request: Node emits 'clientError' on the server, and Fastify
+ * hands it to its `clientErrorHandler` option, this one. It answers on the socket in the hub's
+ * shape, with a fresh request id that the log line names too, and closes the connection.
+ */
+export function clientErrorHandler(this: FastifyInstance, error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return; // nobody is left to answer
+  const refusal =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? new HubError('headers-too-large', 'The request headers are larger than the hub reads; send fewer or shorter ones')
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new HubError('request-timeout', 'The request did not arrive whole in time')
+        : new HubError('invalid-request', 'The request is not well-formed HTTP');
+  const requestId = randomUUID();
+  this.log.info({ err: error, requestId, status: refusal.status }, 'request refused by the HTTP parser');
+  if (socket.writable) {
+    const body = JSON.stringify({ error: refusal.code, message: refusal.message, requestId });
+    socket.write(
+      [
+        `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}`,
+        'Content-Type: application/json; charset=utf-8',
+        `Content-Length: ${Buffer.byteLength(body)}`,
+        `x-request-id: ${requestId}`,
+        'Connection: close',
+        '',
+        body,
+      ].join('\r\n'),
+    );
+  }
+  socket.destroy(error);
 }
 
 export function installErrorHandling(app: FastifyInstance): void {

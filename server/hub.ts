@@ -6,7 +6,7 @@ import { RevocationChecker, type RevocationSettings } from '../src/crypto/revoca
 import { loginOrigin } from '../src/protocol';
 import type { ArchiveLog } from './archive/log';
 import type { BlobFiles } from './blobs';
-import { authenticate, frameworkErrors, installErrorHandling, type HttpContext } from './http';
+import { authenticate, clientErrorHandler, frameworkErrors, installErrorHandling, type HttpContext } from './http';
 import { registerOrganizationRoutes, revokedInformationSystem, type OrganizationSettingsService } from './organization';
 import { EventNotifier } from './notifier';
 import type { Operator } from './operator';
@@ -115,6 +115,7 @@ export function createHub(options: HubOptions): { app: FastifyInstance; context:
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     frameworkErrors,
+    clientErrorHandler,
   });
   // Blob uploads are streamed by their route, never buffered by a parser.
   app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));

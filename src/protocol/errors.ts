@@ -47,6 +47,10 @@ export const errorCodes = {
   'not-your-turn': 403,
   /** 414: a path parameter is longer than any id the hub gives (a mistyped or hostile URL). */
   'uri-too-long': 414,
+  /** 431: the request's headers are larger than the hub's HTTP server reads (Node's limit, 16 KiB by default). */
+  'headers-too-large': 431,
+  /** 408: the request did not arrive whole within the HTTP server's time. */
+  'request-timeout': 408,
   /** 413: a JSON body is larger than the hub accepts. */
   'body-too-large': 413,
   /** 415: the body is not of the media type the route takes (JSON, or octet-stream for blobs). */

@@ -1,8 +1,8 @@
 // What the hub refuses, and that a refusal stores nothing: a nonce used twice, expired, unknown
 // and forged certificates, a blob whose bytes do not match its name, an oversized blob, a
 // malformed body, a repeated or conflicting Idempotency-Key, service documents that do not fit
-// their parent, repeated failed logins, an expired token; and a walk over every route as a
-// subscriber that is party to nothing.
+// their parent, repeated failed logins, an expired token, headers too large for the HTTP server;
+// and a walk over every route as a subscriber that is party to nothing.
 import { createHash, createPrivateKey, randomUUID, webcrypto } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
@@ -605,6 +605,25 @@ describe.skipIf(!part.ok)(`a hub with small limits ${part.reason}`, () => {
     const small = Buffer.alloc(1024, 1);
     expect((await api.call('PUT', `/v1/blobs/${sha(small)}`, { body: small })).status).toBe(201);
     expect(blobFiles()).toHaveLength(1);
+  });
+
+  it('answers headers larger than its HTTP server reads in the hub’s shape, with a request id', async () => {
+    // Node's parser refuses them (16 KiB by default) before Fastify sees a request.
+    const answer = await new Promise<{ status: number; requestIdHeader: unknown; json: unknown }>((resolveAnswer, reject) => {
+      const req = httpRequest(`${hub.url}/v1/health`, { headers: { 'x-padding': 'a'.repeat(20 * 1024) } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolveAnswer({ status: res.statusCode ?? 0, requestIdHeader: res.headers['x-request-id'], json: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(answer.status).toBe(431);
+    expect(answer.json).toEqual({ error: 'headers-too-large', message: expect.stringMatching(/headers are larger/), requestId: answer.requestIdHeader });
+    expect(answer.requestIdHeader).toMatch(/^[0-9a-f-]{36}$/);
+    expect(hub.log()).toContain(`"requestId":"${answer.requestIdHeader as string}"`);
+    // The hub goes on answering.
+    expect((await new HubApi(hub.url).call('GET', '/v1/health')).status).toBe(200);
   });
 
   it('expires bearer tokens', async () => {
