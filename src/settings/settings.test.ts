@@ -2,19 +2,19 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ProfileSettingsFile, SettingsError, settingsConfigName } from './settings';
+import { ProfileSettingsFile, SettingsError } from './settings';
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'clerk-settings-'))));
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('profile settings', () => {
-  it('are written as settings.json in the profile (the file electron-store reads) with defaults filled in', () => {
+  it('are written as settings.json in the profile with defaults filled in', () => {
     const file = new ProfileSettingsFile(dir);
     expect(file.exists()).toBe(false);
     expect(() => file.read()).toThrow(/profile init/);
     file.write({ serverUrl: 'http://127.0.0.1:8080', signer: { kind: 'token', token: 'clerk-a' } });
-    expect(file.path).toBe(join(dir, `${settingsConfigName}.json`));
+    expect(file.path).toBe(join(dir, 'settings.json'));
     const raw = JSON.parse(readFileSync(file.path, 'utf8'));
     expect(raw).toMatchObject({ serverUrl: 'http://127.0.0.1:8080', mode: 'workstation', scheduleMinutes: 15, auth: { method: 'certificate' }, language: 'ru' });
     expect(new ProfileSettingsFile(dir).update({ mode: 'server' }).mode).toBe('server');

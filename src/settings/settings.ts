@@ -1,5 +1,6 @@
-// Profile settings: one JSON file in the profile directory, written through `conf` here and read
-// by electron-store (the same engine, configName 'settings') in the app. Validated with zod on
+// Profile settings: one JSON file in the profile directory, read and written through `conf` by the
+// CLI, the agent and the app alike (electron-store would only add app.getPath, and a profile lives
+// where the clerk puts it, so the app uses this class too). Validated with zod on
 // every read and write, so a hand-edited file with a mistake is an error naming the field.
 // Secrets never live here: passwords and kept PINs go to the OS keychain (./keychain).
 import { existsSync } from 'node:fs';
@@ -91,8 +92,8 @@ export const ProfileSettings = z.object({
 export type ProfileSettings = z.infer<typeof ProfileSettings>;
 export type ProfileSettingsInput = z.input<typeof ProfileSettings>;
 
-/** The configName electron-store must use to read the same file. */
-export const settingsConfigName = 'settings';
+/** settings.json */
+const settingsConfigName = 'settings';
 
 export class SettingsError extends Error {
   constructor(
