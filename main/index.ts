@@ -13,8 +13,6 @@ import { ClerkTray } from './tray';
 import { mainText } from './i18n';
 import { createMainWindow, loadRenderer, showWindow } from './window';
 
-export { secureWebPreferences } from './security';
-
 /** Origins the app may open in the OS browser besides the exchange server's own. */
 const externalOrigins: readonly string[] = [];
 const startedAtLogin = process.argv.includes('--hidden');
@@ -39,7 +37,8 @@ async function start(): Promise<void> {
   if (sandbox.inUse()) await sandbox.start().catch((e: unknown) => console.error(`local sandbox: ${e instanceof Error ? e.message : String(e)}`));
   const platform: Platform = {
     appInfo: () => ({ name: app.getName(), version: app.getVersion() }),
-    openExternal: (url) => shell.openExternal(url),
+    // Only 'app:openExternal' calls this, after its allowlist (main/handlers.ts).
+    openExternal: (url) => shell.openExternal(url), // eng-disable OPEN_EXTERNAL_JS_CHECK
     setStartAtLogin: (enabled) => app.setLoginItemSettings({ openAtLogin: enabled, args: ['--hidden'] }),
     startSandbox: () => sandbox.start(),
     confirmTokenModule: async (path) => {

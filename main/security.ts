@@ -4,23 +4,8 @@ import type { BrowserWindow, Session } from 'electron';
 
 /** The same policy as renderer/index.html's meta tag, also sent as a header (dev server). */
 export const contentSecurityPolicy =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
   "object-src 'none'; frame-src blob:; base-uri 'none'; form-action 'none'";
-
-export function secureWebPreferences(preloadPath: string): Electron.WebPreferences {
-  return {
-    preload: preloadPath,
-    contextIsolation: true,
-    sandbox: true,
-    nodeIntegration: false,
-    nodeIntegrationInWorker: false,
-    nodeIntegrationInSubFrames: false,
-    webSecurity: true,
-    allowRunningInsecureContent: false,
-    webviewTag: false,
-    spellcheck: false,
-  };
-}
 
 export function hardenSession(session: Session): void {
   session.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));

@@ -1,7 +1,7 @@
 // Runs in: the Electron main process. The clerk's one window: closing it hides it to the
 // tray (exchange goes on); only Quit ends the app.
 import { BrowserWindow } from 'electron';
-import { lockNavigation, secureWebPreferences } from './security';
+import { lockNavigation } from './security';
 
 export interface MainWindowOptions {
   preloadPath: string;
@@ -20,7 +20,23 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
     minHeight: 600,
     show: false,
     icon: options.iconPath,
-    webPreferences: secureWebPreferences(options.preloadPath),
+    // Written out here, not built elsewhere, so a reviewer and a scanner (electronegativity) see
+    // them where the window is made: an isolated, sandboxed renderer without Node or webviews.
+    webPreferences: {
+      // The preload exposes only the IPC contract's channels through contextBridge (main/preload.ts).
+      preload: options.preloadPath, // eng-disable PRELOAD_JS_CHECK
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      spellcheck: false,
+      // A middle click would open a link as a new window, bypassing the click handlers.
+      disableBlinkFeatures: 'Auxclick',
+    },
   });
   lockNavigation(window, options.openExternal);
   window.on('close', (event) => {
