@@ -14,7 +14,7 @@ import type { PostgresDatabase } from './storage/postgres-db';
 import { EVENTS_CHANNEL } from './storage/sql-storage';
 import { operatorKeyKinds, type OperatorKeyKind } from './operator';
 import { closeHubData, defaultMaxBlobSize, lockForServing, openHubData, openOrganizationData, type HubData, type OrganizationData } from './data-dir';
-import { createHub } from './hub';
+import { createHub, defaultOcspCacheSeconds } from './hub';
 import { OPERATOR_ACTOR } from './organization';
 import { PowerOfAttorneyError, recordView, type StoredPowerOfAttorney } from './powers-of-attorney/registry';
 import type { SubscriberRecord, UserRecord } from './storage/storage';
@@ -32,7 +32,7 @@ Commands:
   serve --data DIR [--host 127.0.0.1] [--port 8480] [--max-blob-size BYTES] [--token-ttl SECONDS]
         [--public-origin URL] [--trust-proxy ADDRESS[,ADDRESS…]] [--smtp-host HOST --smtp-port PORT --smtp-from ADDRESS]
         [--operator-key ecdsa-p256|gost2012-256]
-        [--crl-folder DIR] [--ocsp-proxy URL]
+        [--crl-folder DIR] [--ocsp-proxy URL] [--ocsp-cache SECONDS]
                                    run the hub (port 0 picks a free port; the URL is printed);
                                    one hub per data directory; certificate logins are signed
                                    for its listening address, or for --public-origin (behind a
@@ -40,7 +40,9 @@ Commands:
                                    the --trust-proxy addresses or CIDR ranges; archive notices go out by e-mail only with --smtp-host;
                                    with --database, several instances may serve at once; the
                                    operator key's kind (default ecdsa-p256) is fixed at first start;
-                                   certificate status from a CRL folder or an OCSP proxy on closed networks
+                                   certificate status from a CRL folder or an OCSP proxy on closed networks;
+                                   an OCSP answer is reused until its nextUpdate, --ocsp-cache seconds
+                                   at most (default 3600; 0: every acceptance asks)
   migrate                          apply the database schema's missing migrations (serve does too)
   org add --name NAME --inn INN [--kpp KPP] [--mode server|workstation|manual]
                                    register an organization (subscriber); KPP is required for a 10-digit INN
@@ -176,6 +178,7 @@ async function serve(args: string[]): Promise<number> {
     'operator-key': { type: 'string' },
     'crl-folder': { type: 'string' },
     'ocsp-proxy': { type: 'string' },
+    'ocsp-cache': { type: 'string' },
   });
   const operatorKey = o.string('operator-key');
   if (operatorKey !== undefined && !(operatorKeyKinds as readonly string[]).includes(operatorKey)) {
@@ -233,7 +236,11 @@ async function serve(args: string[]): Promise<number> {
   const { app, context } = createHub({ ...data, settings: org.settings, archive: org.archive, version: version(), logger, tokenTtlSeconds: integer(o.string('token-ttl'), 'token-ttl', 3600, 1),
     ...(publicOrigin ? { publicOrigins: [publicOrigin] } : {}),
     ...(trustProxy ? { trustProxy } : {}),
-    revocation: { crlFolder: o.string('crl-folder'), ocspProxy: o.string('ocsp-proxy') },
+    revocation: {
+      crlFolder: o.string('crl-folder'),
+      ocspProxy: o.string('ocsp-proxy'),
+      ocspCacheSeconds: integer(o.string('ocsp-cache'), 'ocsp-cache', defaultOcspCacheSeconds),
+    },
     // Every instance on the database counts the same failed logins.
     ...(o.database ? { throttle: new LoginThrottle(defaultThrottle, Date.now, new SqlThrottleCounters(data.db)) } : {}),
   });

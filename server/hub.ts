@@ -58,6 +58,9 @@ export interface HubOptions {
   longTermSignatures?: boolean;
 }
 
+/** The hub reuses an OCSP answer until its nextUpdate, an hour at most (`edo-hub serve --ocsp-cache`). */
+export const defaultOcspCacheSeconds = 3600;
+
 export interface HubContext extends HttpContext {
   blobs: BlobFiles;
   operator: Operator;
@@ -95,7 +98,8 @@ export function createHub(options: HubOptions): { app: FastifyInstance; context:
     now: options.now ?? (() => new Date()),
     validateResponses: options.validateResponses ?? true,
     publicOrigins: (options.publicOrigins ?? []).map(loginOrigin),
-    revocation: new RevocationChecker(options.revocation),
+    // A burst of one signer's documents asks the responder once (RevocationSettings.ocspCacheSeconds).
+    revocation: new RevocationChecker({ ...options.revocation, ocspCacheSeconds: options.revocation?.ocspCacheSeconds ?? defaultOcspCacheSeconds }),
     longTermSignatures: options.longTermSignatures ?? true,
     revokedReason: (user) => revokedInformationSystem(options.settings, user),
     callerOf: (req) => authenticate(context, req),

@@ -34,6 +34,17 @@ async function party(person: TestPerson, kpp: string) {
   return { api: (await loginWithSigner(hub.url, signer)).api, signer, org: org.id };
 }
 
+/** Another certificate of Иванова's, registered as a user of A's organization: one whose status the hub has not asked yet. */
+async function newSigner(name: string): Promise<KeySigner> {
+  const keys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const certificate = await pki.issue(keys.publicKey, samplePeople.ivanova);
+  writeFileSync(join(dir, `${name}.pem`), certificate.toString('pem'));
+  await hub.admin(['user', 'add', '--org', parties.a.org, '--cert', join(dir, `${name}.pem`)]);
+  return new KeySigner(keys.privateKey, Buffer.from(certificate.rawData));
+}
+
+const serialOf = (signer: KeySigner) => new X509Certificate(signer.certificate).serialNumber;
+
 async function send(from: { api: HubApi; signer: KeySigner }, to: string, title: string, signer = from.signer) {
   const content = Buffer.from(`${title}\n`.repeat(40));
   await from.api.call('PUT', `/v1/blobs/${sha(content)}`, { body: content });
@@ -103,22 +114,21 @@ describe('the hub extends what it accepts', () => {
   });
 
   it('refuses the document of a signer whose certificate is revoked, naming the revocation', async () => {
-    const keys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-    const certificate = await pki.issue(keys.publicKey, samplePeople.ivanova);
-    writeFileSync(join(dir, 'second.pem'), certificate.toString('pem'));
-    await hub.admin(['user', 'add', '--org', parties.a.org, '--cert', join(dir, 'second.pem')]);
-    pki.revocation!.revoke(new X509Certificate(Buffer.from(certificate.rawData)).serialNumber, 'keyCompromise', new Date(Date.now() - 60_000));
-    const { answer } = await send(parties.a, parties.b.org, 'Счёт 103', new KeySigner(keys.privateKey, Buffer.from(certificate.rawData)));
+    const revoked = await newSigner('second');
+    pki.revocation!.revoke(serialOf(revoked), 'keyCompromise', new Date(Date.now() - 60_000));
+    const { answer } = await send(parties.a, parties.b.org, 'Счёт 103', revoked);
     expect(answer.status).toBe(422);
     expect(answer.json).toMatchObject({ error: 'signer-certificate-revoked' });
     expect((answer.json as unknown as { message: string }).message).toMatch(/was revoked on .*keyCompromise, by CN=EDO Clerk Test OCSP Responder/);
   });
 
   it('with the responders down, keeps the document as CAdES-T: undetermined offline, valid once they are back', async () => {
+    // A signer the hub has no OCSP answer for yet (it keeps one until its nextUpdate).
+    const signer = await newSigner('third');
     pki.revocation!.setAvailable(false);
     let sent;
     try {
-      sent = await send(parties.a, parties.b.org, 'Счёт 104');
+      sent = await send(parties.a, parties.b.org, 'Счёт 104', signer);
     } finally {
       pki.revocation!.setAvailable(true);
     }
@@ -127,5 +137,23 @@ describe('the hub extends what it accepts', () => {
     const options = { trustedRoots: [root], tsaRoots: [operatorCertificate] };
     expect(await verifyLongTerm(signature, sent.content, { ...options, revocation: new RevocationChecker({ offline: true }) })).toMatchObject({ verdict: 'undetermined', form: 'CAdES-T' });
     expect(await verifyLongTerm(signature, sent.content, { ...options, revocation: new RevocationChecker() })).toMatchObject({ verdict: 'valid', timeSource: 'timestamp' });
+  });
+
+  it("a burst of one signer's documents asks the responder once, each carrying the answer; a revoked signer's answer is kept too", async () => {
+    const signer = await newSigner('burst');
+    const before = pki.revocation!.requests.ocsp;
+    const burst = await Promise.all(Array.from({ length: 6 }, (_, i) => send(parties.a, parties.b.org, `Счёт 2${i}`, signer)));
+    expect(burst.map((b) => b.answer.status)).toEqual(Array(6).fill(201));
+    expect(pki.revocation!.requests.ocsp).toBe(before + 1);
+    for (const { answer, content } of burst) {
+      const verdict = await verifyLongTerm(Buffer.from(answer.json.signature, 'base64'), content, { trustedRoots: [root], tsaRoots: [operatorCertificate], revocation: new RevocationChecker({ offline: true }) });
+      expect(verdict).toMatchObject({ verdict: 'valid', form: 'CAdES-X-L1' });
+    }
+
+    const revoked = await newSigner('burst-revoked');
+    pki.revocation!.revoke(serialOf(revoked), 'keyCompromise', new Date(Date.now() - 60_000));
+    const refused = [await send(parties.a, parties.b.org, 'Счёт 301', revoked), await send(parties.a, parties.b.org, 'Счёт 302', revoked)];
+    expect(refused.map((r) => [r.answer.status, (r.answer.json as unknown as { error: string }).error])).toEqual(Array(2).fill([422, 'signer-certificate-revoked']));
+    expect(pki.revocation!.requests.ocsp).toBe(before + 2);
   });
 });

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeCertificate } from '../certificates';
 import { crlDer, readCrl, type Crl } from './crl';
-import { statusFields, type StatusFields } from './certificate-fields';
+import { sha1, statusFields, type StatusFields } from './certificate-fields';
 import { basicResponseOf, ocspRequest, readOcspAnswer, type OcspAnswer } from './ocsp';
 import type { CertificateStatusName, RevocationReason, RevocationSource } from './vocabulary';
 
@@ -57,6 +57,12 @@ export interface RevocationSettings {
   offline?: boolean;
   /** Per request; default 5 s. */
   timeoutMs?: number;
+  /**
+   * The longest an OCSP answer (good or revoked) is reused for the same certificate, never past
+   * its nextUpdate (one without nextUpdate: a minute at most), so a burst of one signer's
+   * documents asks the responder once. Absent or 0: every check asks (a clerk's session).
+   */
+  ocspCacheSeconds?: number;
 }
 
 export interface EmbeddedEvidence {
@@ -68,6 +74,11 @@ export interface EmbeddedEvidence {
 /** Clock skew allowed between us, responders and TSAs. */
 const skewMs = 5 * 60_000;
 
+/** How long an OCSP answer that names no nextUpdate may be reused (ocspCacheSeconds caps it further). */
+const withoutNextUpdateMs = 60_000;
+/** Cached OCSP answers kept at most; the expired go first, then the oldest. */
+const ocspCacheLimit = 10_000;
+
 /** Evidence speaks for `at` when issued after it (a status then, revocations being permanent), or when `at` falls before its nextUpdate. */
 function covers(evidence: { thisUpdate: Date; nextUpdate?: Date }, at: Date): boolean {
   return evidence.thisUpdate.getTime() >= at.getTime() - skewMs || (evidence.nextUpdate !== undefined && at <= evidence.nextUpdate);
@@ -78,6 +89,8 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 export class RevocationChecker {
   /** By URL, with the issuer certificate it was checked against. */
   private readonly crlCache = new Map<string, { crl: Crl; issuer: Buffer }>();
+  /** By responder URL, issuer (name and key) and serial: the answer, or the request in flight, and until when it is reused. */
+  private readonly ocspCache = new Map<string, { answer: Promise<OcspAnswer>; until: number }>();
 
   constructor(readonly settings: RevocationSettings = {}) {}
 
@@ -160,7 +173,7 @@ export class RevocationChecker {
     const ocspUrls = this.settings.ocspProxy ? [this.settings.ocspProxy] : certificate.ocspUrls;
     for (const url of ocspUrls) {
       try {
-        const answer = await this.askOcsp(url, certificate, issuer);
+        const answer = await this.cachedOcsp(url, certificate, issuer);
         if (!covers(answer, at)) {
           problems.push(`OCSP ${url}: the answer of ${answer.thisUpdate.toISOString()} does not cover ${at.toISOString()}`);
           continue;
@@ -202,6 +215,42 @@ export class RevocationChecker {
     });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     return Buffer.from(await response.arrayBuffer());
+  }
+
+  /**
+   * askOcsp, through the cache when ocspCacheSeconds is set: concurrent checks of one certificate
+   * share one request; a failed request is not kept, so the next check asks again.
+   */
+  private cachedOcsp(url: string, certificate: StatusFields, issuer: StatusFields): Promise<OcspAnswer> {
+    const keepMs = (this.settings.ocspCacheSeconds ?? 0) * 1000;
+    if (keepMs <= 0) return this.askOcsp(url, certificate, issuer);
+    const key = [url, sha1(issuer.subject).toString('hex'), sha1(issuer.publicKeyBits).toString('hex'), certificate.serial.toString('hex')].join(' ');
+    const cached = this.ocspCache.get(key);
+    if (cached && cached.until > Date.now()) return cached.answer;
+    const entry = { answer: this.askOcsp(url, certificate, issuer), until: Number.POSITIVE_INFINITY };
+    this.ocspCache.delete(key);
+    this.ocspCache.set(key, entry);
+    this.pruneOcspCache();
+    entry.answer.then(
+      (answer) => {
+        const fetched = Date.now();
+        entry.until = Math.min(fetched + keepMs, answer.nextUpdate?.getTime() ?? fetched + withoutNextUpdateMs);
+      },
+      () => {
+        if (this.ocspCache.get(key) === entry) this.ocspCache.delete(key);
+      },
+    );
+    return entry.answer;
+  }
+
+  private pruneOcspCache(): void {
+    if (this.ocspCache.size <= ocspCacheLimit) return;
+    const now = Date.now();
+    for (const [key, entry] of this.ocspCache) if (entry.until <= now) this.ocspCache.delete(key);
+    for (const key of this.ocspCache.keys()) {
+      if (this.ocspCache.size <= ocspCacheLimit) break;
+      this.ocspCache.delete(key);
+    }
   }
 
   private async askOcsp(url: string, certificate: StatusFields, issuer: StatusFields): Promise<OcspAnswer> {

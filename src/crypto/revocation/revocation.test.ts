@@ -60,6 +60,57 @@ describe('OCSP', () => {
   });
 });
 
+describe('the OCSP cache (ocspCacheSeconds, the hub\'s)', () => {
+  it('a burst of checks of one certificate asks once, concurrent ones included; another certificate asks for itself', async () => {
+    const leaf = await newCertificate();
+    const other = await newCertificate();
+    const checker = new RevocationChecker({ ocspCacheSeconds: 600 });
+    const before = services().requests.ocsp;
+    const burst = await Promise.all(Array.from({ length: 5 }, () => checker.checkChain([leaf, root], new Date())));
+    expect(burst.map((s) => s.status)).toEqual(Array(5).fill('good'));
+    expect((await checker.checkChain([leaf, root], new Date())).certificates[0]).toMatchObject({ status: 'good', evidence: { source: 'ocsp', from: services().ocspUrl } });
+    expect(services().requests.ocsp).toBe(before + 1);
+    await checker.checkChain([other, root], new Date());
+    expect(services().requests.ocsp).toBe(before + 2);
+    // Without the setting (a clerk's session) every check asks.
+    const uncached = new RevocationChecker();
+    await uncached.checkChain([leaf, root], new Date());
+    await uncached.checkChain([leaf, root], new Date());
+    expect(services().requests.ocsp).toBe(before + 4);
+  });
+
+  it('a revoked answer is reused too; a responder that fails is asked again next time', async () => {
+    const revoked = await newCertificate();
+    services().revoke(serialOf(revoked), 'keyCompromise', new Date(Date.now() - 60_000));
+    const checker = new RevocationChecker({ ocspCacheSeconds: 600 });
+    const before = services().requests.ocsp;
+    for (let i = 0; i < 3; i++) expect((await checker.checkChain([revoked, root], new Date())).certificates[0]).toMatchObject({ status: 'revoked', evidence: { source: 'ocsp' } });
+    expect(services().requests.ocsp).toBe(before + 1);
+
+    const leaf = await newCertificate();
+    services().setAvailable(false);
+    try {
+      expect((await checker.checkChain([leaf, root], new Date())).status).toBe('unknown');
+    } finally {
+      services().setAvailable(true);
+    }
+    expect((await checker.checkChain([leaf, root], new Date())).certificates[0]).toMatchObject({ status: 'good', evidence: { source: 'ocsp' } });
+  });
+
+  it('an answer is not reused past ocspCacheSeconds', async () => {
+    const leaf = await newCertificate();
+    // OpenSSL's responder here says nextUpdate ten minutes on: the one-second limit comes first.
+    const checker = new RevocationChecker({ ocspCacheSeconds: 1 });
+    const before = services().requests.ocsp;
+    await checker.checkChain([leaf, root], new Date());
+    await checker.checkChain([leaf, root], new Date());
+    expect(services().requests.ocsp).toBe(before + 1);
+    await new Promise((ok) => setTimeout(ok, 1100));
+    await checker.checkChain([leaf, root], new Date());
+    expect(services().requests.ocsp).toBe(before + 2);
+  });
+});
+
 describe('CRL', () => {
   it('with the responder unreachable, the CDP CRL answers, fetched once until its nextUpdate', async () => {
     const good = await newCertificate();
