@@ -5,7 +5,8 @@
 // Run: npx tsx bench/crypto/run.ts [--seconds S] [--rounds N] [--baseline DIR]
 // --baseline DIR also measures DIR/cms.ts (e.g. a copy of src/crypto from before a change,
 // next to a node_modules link) in the same run, for before/after figures.
-// Then GOST R 34.10-2012 and Streebog against OpenSSL's GOST engine (gost.ts).
+// Then GOST R 34.10-2012 and Streebog against OpenSSL's GOST engine (gost.ts), and verification
+// with certificate status against bare verification (revocation.ts).
 import { X509Certificate, createPrivateKey, sign, verify, webcrypto } from 'node:crypto';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,6 +15,8 @@ import * as x509 from '@peculiar/x509';
 import { signDetached, verifyDetached } from '../../src/crypto/cms';
 import { KeySigner } from '../../src/crypto/key-signer';
 import { benchGost } from './gost';
+import { median, rate } from './measure';
+import { benchRevocation } from './revocation';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -21,18 +24,8 @@ const { values } = parseArgs({ options: { seconds: { type: 'string' }, rounds: {
 const seconds = Number(values.seconds ?? 1);
 // The machine is shared: implementations alternate, and the median of each is compared.
 const rounds = Number(values.rounds ?? 3);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 type Verify = typeof verifyDetached;
-
-/** Calls `run` in a loop for `seconds`; returns calls per second. */
-async function rate(run: (i: number) => unknown): Promise<number> {
-  const until = process.hrtime.bigint() + BigInt(Math.round(seconds * 1e9));
-  let count = 0;
-  const started = process.hrtime.bigint();
-  while (process.hrtime.bigint() < until) await run(count++);
-  return count / (Number(process.hrtime.bigint() - started) / 1e9);
-}
 
 const day = 24 * 3600_000;
 const ecdsa = { name: 'ECDSA', namedCurve: 'P-256' };
@@ -98,9 +91,9 @@ async function main() {
     const rates: Record<string, number[]> = { limit: [] };
     for (const [label] of implementations) rates[label] = [];
     for (let round = 0; round < rounds; round++) {
-      rates.limit!.push(await rate(() => verify('sha256', data, publicKey, signature)));
+      rates.limit!.push(await rate(seconds, () => verify('sha256', data, publicKey, signature)));
       for (const [label, check] of implementations) {
-        rates[label]!.push(await rate((i) => check(signatures[i % signatures.length]!, documents[i % documents.length]!, { trustedRoots: [Buffer.from(root)] })));
+        rates[label]!.push(await rate(seconds, (i) => check(signatures[i % signatures.length]!, documents[i % documents.length]!, { trustedRoots: [Buffer.from(root)] })));
       }
     }
     const limit = median(rates.limit!);
@@ -114,6 +107,7 @@ async function main() {
 
 main()
   .then(() => (values.baseline ? undefined : benchGost({ seconds, rounds })))
+  .then(() => (values.baseline ? undefined : benchRevocation({ seconds, rounds })))
   .catch((e: unknown) => {
     console.error(e);
     process.exitCode = 1;
