@@ -1,16 +1,20 @@
 // Hub throughput on loopback, each figure as a ratio to a bare Fastify route answering the same
 // number of requests in the same run (same process, same client, same concurrency):
-//   - documents posted per second (POST /v1/documents: CMS check over the blob, ПДОТПР built
-//     and signed by the operator key, one SQLite transaction with two events);
-//   - empty event polls per second (GET /v1/events with nothing after the cursor).
+//   - documents posted per second (POST /v1/documents: CMS check over the blob, the signature
+//     time-stamped by the operator's TSA and extended to CAdES-X Long Type 1 with OCSP from
+//     OpenSSL's responder on loopback (the signer's certificate is the test PKI's, SoftHSM),
+//     ПДОТПР built and signed by the operator key, one SQLite transaction with two events);
+//   - empty event polls per second (GET /v1/events with nothing after the cursor);
+// and the same documents posted with extension on against off (HubOptions.longTermSignatures
+// false, a switch for this bench only; `edo-hub serve` always extends), over the same data:
+// with the hub's OCSP cache, and with every document asking the responder (ocspCacheSeconds 0).
 // Run: npx tsx bench/hub/run.ts [--documents N] [--polls N] [--concurrency N]
-import { createHash, createPrivateKey, randomUUID, webcrypto } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
 import Fastify from 'fastify';
 import pino from 'pino';
 import { signDetached } from '../../src/crypto/cms';
@@ -19,9 +23,11 @@ import { hashPassword } from '../../server/auth/passwords';
 import { openHubData, openOrganizationData } from '../../server/data-dir';
 import { createHub } from '../../server/hub';
 import { certificateSummary } from '../../server/views';
+import { verifyLongTerm } from '../../src/crypto/cades';
 import { describeCertificate } from '../../src/crypto/certificates';
+import { RevocationChecker } from '../../src/crypto/revocation';
+import { createTestPki, samplePeople } from '../../test/support/test-pki';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 const { values } = parseArgs({ options: { documents: { type: 'string' }, polls: { type: 'string' }, concurrency: { type: 'string' }, rounds: { type: 'string' } } });
 const documents = Number(values.documents ?? 300);
@@ -61,32 +67,11 @@ async function rate(count: number, request: (i: number) => Promise<Response>): P
   return count / seconds;
 }
 
-/** A CA and a person certificate with a software key: the bench measures the hub, not a token. */
-async function softwareSigner(inn: string) {
-  const alg = { name: 'ECDSA', namedCurve: 'P-256' };
-  const ca = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-  const caCert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: '01',
-    name: 'CN=Bench CA',
-    notBefore: new Date(Date.now() - 3600_000),
-    notAfter: new Date(Date.now() + 24 * 3600_000),
-    keys: ca,
-    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
-    extensions: [new x509.BasicConstraintsExtension(true, undefined, true)],
-  });
-  const person = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: '02',
-    subject: `CN=Bench Clerk, O=Bench, 1.2.643.100.4=${inn}`,
-    issuer: caCert.subject,
-    notBefore: new Date(Date.now() - 3600_000),
-    notAfter: new Date(Date.now() + 24 * 3600_000),
-    publicKey: person.publicKey,
-    signingKey: ca.privateKey,
-    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
-  });
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', person.privateKey));
-  return { ca: Buffer.from(caCert.rawData), signer: new KeySigner(createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }), Buffer.from(cert.rawData)) };
+/** A person certificate of the test CA (AIA: its OCSP responder) with a software key: the bench measures the hub, not a token. */
+async function pkiSigner(pki: Awaited<ReturnType<typeof createTestPki>>) {
+  const keys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const certificate = await pki.issue(keys.publicKey, samplePeople.ivanova);
+  return { ca: Buffer.from(pki.caCertificate.rawData), signer: new KeySigner(keys.privateKey, Buffer.from(certificate.rawData)) };
 }
 
 async function main() {
@@ -95,18 +80,25 @@ async function main() {
   // Logged as in service (one line per request), into /dev/null.
   const logger = pino({ level: 'info' }, pino.destination('/dev/null'));
   const org = openOrganizationData(data);
-  const { app: hub } = createHub({ ...data, settings: org.settings, archive: org.archive, version: 'bench', logger });
+  const hubOf = (options: Partial<Parameters<typeof createHub>[0]> = {}) => createHub({ ...data, settings: org.settings, archive: org.archive, version: 'bench', logger, ...options }).app;
+  // Over the same data: only how each accepts a signature differs.
+  const hub = hubOf({ longTermSignatures: false });
+  const extending = hubOf();
+  const uncached = hubOf({ revocation: { ocspCacheSeconds: 0 } });
+  const pki = await createTestPki([], { revocation: true });
   const bare = Fastify({ logger: false });
   bare.post('/bare', async () => ({ ok: true }));
   bare.get('/bare', async () => ({ events: [], next: 0, hasMore: false }));
   try {
     const hubUrl = await hub.listen({ host: '127.0.0.1', port: 0 });
+    const extendingUrl = await extending.listen({ host: '127.0.0.1', port: 0 });
+    const uncachedUrl = await uncached.listen({ host: '127.0.0.1', port: 0 });
     const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
 
     // Two organizations, a service user each, a trusted CA, connected as contacts.
-    const a = await softwareSigner('7701234560');
+    const a = await pkiSigner(pki);
     const now = new Date().toISOString();
-    await data.storage.addTrustedCa({ fingerprint: createHash('sha256').update(a.ca).digest('hex'), der: a.ca, subject: 'CN=Bench CA', addedAt: now });
+    await data.storage.addTrustedCa({ fingerprint: createHash('sha256').update(a.ca).digest('hex'), der: a.ca, subject: 'CN=EDO Clerk Test Root CA', addedAt: now });
     const orgA = await data.storage.addSubscriber({ id: `2EC${randomUUID().replace(/-/g, '')}`, name: 'ООО "Отправитель"', inn: '7701234560', kpp: '770101001', operatingMode: 'server', at: now });
     const orgB = await data.storage.addSubscriber({ id: `2EC${randomUUID().replace(/-/g, '')}`, name: 'АО "Получатель"', inn: '7809876549', kpp: '780101001', operatingMode: 'server', at: now });
     const passwordHash = await hashPassword('bench');
@@ -118,8 +110,8 @@ async function main() {
     };
     const tokenA = await login('a');
     const tokenB = await login('b');
-    const call = (token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
-      fetch(`${hubUrl}${path}`, {
+    const call = (token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}, url = hubUrl) =>
+      fetch(`${url}${path}`, {
         method,
         headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -129,18 +121,43 @@ async function main() {
 
     // Documents: distinct 4 KiB files, uploaded and signed beforehand.
     const bodies: Record<string, string>[] = [];
-    for (let i = 0; i < documents * rounds; i++) {
+    const contents: Buffer[] = [];
+    for (let i = 0; i < documents * rounds * 5 + 1; i++) {
       const content = Buffer.alloc(4096, i % 251);
       content.writeUInt32BE(i, 0);
       const sha256 = createHash('sha256').update(content).digest('hex');
       await (await fetch(`${hubUrl}/v1/blobs/${sha256}`, { method: 'PUT', headers: { authorization: `Bearer ${tokenA}`, 'content-type': 'application/octet-stream' }, body: content })).arrayBuffer();
       const signature = (await signDetached(content, a.signer)).toString('base64');
+      contents.push(content);
       bodies.push({ recipientId: orgB.id, title: `Документ ${i}`, kind: 'letter', fileName: `doc-${i}.bin`, sha256, signature });
     }
+    // Each posting takes fresh documents: the hub accepts a blob's document once per key, and a key once.
+    let used = 0;
+    const post = (url: string) => () => {
+      const first = used;
+      used += documents;
+      return rate(documents, (i) => call(tokenA, 'POST', '/v1/documents', bodies[first + i], { 'idempotency-key': `bench-${first + i}-${randomUUID()}` }, url));
+    };
     const posted = await compare(
-      (round) => rate(documents, (i) => call(tokenA, 'POST', '/v1/documents', bodies[round * documents + i], { 'idempotency-key': `bench-${round}-${i}-${randomUUID()}` })),
+      post(extendingUrl),
       () => rate(documents, (i) => fetch(`${bareUrl}/bare`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${tokenA}`, 'idempotency-key': `bench-${i}` }, body: JSON.stringify(bodies[i]) })),
     );
+    // The extending hub's answer is CAdES-X Long Type 1, its evidence enough offline: the figure below measures that.
+    const proofIndex = used++;
+    const proof = bodies[proofIndex]!;
+    const accepted = (await (await call(tokenA, 'POST', '/v1/documents', proof, { 'idempotency-key': `bench-proof-${randomUUID()}` }, extendingUrl)).json()) as { signature: string };
+    const judged = await verifyLongTerm(Buffer.from(accepted.signature, 'base64'), contents[proofIndex]!, {
+      trustedRoots: [a.ca],
+      tsaRoots: [Buffer.from(((await (await call(tokenA, 'GET', '/v1/operator')).json()) as { certificate: string }).certificate, 'base64')],
+      revocation: new RevocationChecker({ offline: true }),
+    });
+    if (judged.form !== 'CAdES-X-L1' || judged.verdict !== 'valid') throw new Error(`the extending hub answered ${judged.form}, ${judged.verdict}: ${judged.problems.join('; ')}`);
+    const asked = pki.revocation!.requests.ocsp;
+    const extended = await compare(post(extendingUrl), post(hubUrl));
+    const askedCached = pki.revocation!.requests.ocsp - asked;
+    const extendedUncached = await compare(post(uncachedUrl), post(hubUrl));
+    const askedUncached = pki.revocation!.requests.ocsp - asked - askedCached;
+
 
     // Empty polls: B's cursor after everything it has.
     const feed = (await (await call(tokenB, 'GET', '/v1/events?after=0&limit=500')).json()) as { next: number };
@@ -156,13 +173,27 @@ async function main() {
     );
 
     const figure = (count: number, r: { hub: number; bare: number }) => ({ count, hubPerSecond: Math.round(r.hub), barePerSecond: Math.round(r.bare), ratio: +(r.hub / r.bare).toFixed(3) });
-    const figures = { concurrency, rounds, documents: figure(documents, posted), emptyPolls: figure(polls, polled) };
+    const figures = {
+      concurrency,
+      rounds,
+      documents: figure(documents, posted),
+      emptyPolls: figure(polls, polled),
+      extendedVsOff: { ...figure(documents, extended), ocspRequests: askedCached },
+      extendedUncachedVsOff: { ...figure(documents, extendedUncached), ocspRequests: askedUncached },
+    };
     console.log(`hub bench on loopback, ${concurrency} requests in flight, median of ${rounds} alternating rounds`);
     console.log(`  documents posted:  ${figures.documents.hubPerSecond}/s vs bare Fastify ${figures.documents.barePerSecond}/s  → ratio ${figures.documents.ratio} (${documents} requests each)`);
     console.log(`  empty event polls: ${figures.emptyPolls.hubPerSecond}/s vs bare Fastify ${figures.emptyPolls.barePerSecond}/s  → ratio ${figures.emptyPolls.ratio} (${polls} requests each)`);
+    const onOff = (name: string, f: typeof figures.extendedVsOff) =>
+      console.log(`  ${name}: ${f.hubPerSecond}/s vs extension off ${f.barePerSecond}/s  → ratio ${f.ratio} (${f.ocspRequests} OCSP requests for ${documents * rounds} documents)`);
+    onOff('documents, time-stamped and extended to CAdES-X L1, OCSP cached   ', figures.extendedVsOff);
+    onOff('documents, time-stamped and extended, OCSP asked for each document', figures.extendedUncachedVsOff);
     console.log(JSON.stringify(figures));
   } finally {
     await hub.close();
+    await extending.close();
+    await uncached.close();
+    await pki.cleanup();
     await bare.close();
     await org.close();
     await data.storage.close();
