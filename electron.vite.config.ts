@@ -8,7 +8,8 @@ export default defineConfig({
     plugins: [externalizeDepsPlugin()],
     build: {
       outDir: 'out/main',
-      rollupOptions: { input: { index: resolve('main/index.ts') } },
+      // session-host: the exchange session's own process (src/host), forked by main with utilityProcess.
+      rollupOptions: { input: { index: resolve('main/index.ts'), 'session-host': resolve('src/host/child.ts') } },
     },
   },
   preload: {

@@ -1,62 +1,49 @@
 // Runs in: the Electron main process. ClerkServices over the core of src/ for one profile
 // folder: its settings, store and keychain, the day's token (or the profile's software key),
-// and the clerk's workflows of src/workplace. Only wiring lives here.
-import { basename } from 'node:path';
-import { describeCertificate } from '../src/crypto/certificates';
+// and the clerk's workflows of src/workplace. Only wiring lives here. The exchange session and
+// the store's reads run in the session host (src/host, docs/architecture.md §8), which asks
+// back here for each signature.
 import { RevocationChecker } from '../src/crypto/revocation';
 import { HttpExchangeClient } from '../src/exchange/http-client';
 import { ClerkProfile, resolveToken, secretNames, SoftwareSignerSource } from '../src/exchange/profile';
-import { clerkNeededBy, type SignerSource } from '../src/exchange/session';
-import type { ClerkNeededReason, SecretName, SessionProgress, SessionTrigger, TokenStatus } from '../src/ipc/contract';
+import type { SignerSource } from '../src/exchange/session';
+import { SessionHostClient, type StartHost } from '../src/host/client';
+import { forkNodeHost } from '../src/host/node-host';
+import type { SecretName, TokenStatus } from '../src/ipc/contract';
 import type { Contact as HubContact } from '../src/protocol/directory';
 import type { SecretStore } from '../src/settings/keychain';
 import type { ClerkStore } from '../src/store';
-import { listDocuments, openDocument, subscriberOf } from '../src/workplace/documents';
 import { queueOutgoing } from '../src/workplace/outbox';
-import { awaitingOf, takeWorkflowStep } from '../src/workplace/workflow';
+import { takeWorkflowStep } from '../src/workplace/workflow';
 import { PowerOfAttorneyRefused } from '../src/exchange/representative';
-import { pendingItems, signOutcomeOf } from '../src/workplace/pending';
-import { lastSession, progressOf, sessionLog, summaryOfResult } from '../src/workplace/sessions';
+import { softwareKeyStatus, tokenFailure } from '../src/workplace/signing';
 import { contactOf } from '../src/workplace/contacts';
 import { applySettings, notConfigured, settingsOf } from '../src/workplace/settings';
 import { DayToken, type KeptPins } from './day-token';
 import { createArchiveServices } from './archive-services';
 import { evidenceFileName, evidenceLanguage, saveEvidence } from '../src/evidence';
-import type { ClerkServices, SessionReport } from './services';
+import type { ClerkServices } from './services';
 
 export interface CoreServicesOptions {
   /** The keychain to use (tests pass their own); default: the OS keychain of the profile. */
   secrets?: SecretStore;
   /** Token watcher timing; default: the watcher's own (1 s poll, 1 s settle). */
   tokenWatch?: { intervalMs?: number; settleMs?: number };
+  /** How the session host is started: Electron's utilityProcess in the app (main/session-host.ts); default a Node child process. */
+  startHost?: StartHost;
 }
 
 export interface CoreServices extends ClerkServices {
   close(): void;
 }
 
-/** Runs a signing act; a token or key that needs the clerk comes back as the reason (nothing signed), anything else is thrown. */
-async function tokenFailure<T extends object>(act: () => Promise<T>): Promise<T | { failed: { reason: ClerkNeededReason; message: string } }> {
-  try {
-    return await act();
-  } catch (e) {
-    const needed = clerkNeededBy(e);
-    if (!needed) throw e;
-    return { failed: { reason: needed.code, message: needed.message } };
-  }
-}
-
-const noFlags = { countLow: false, finalTry: false, locked: false };
-
 export async function createCoreServices(profileDir: string, options: CoreServicesOptions = {}): Promise<CoreServices> {
   const profile = new ClerkProfile(profileDir, options.secrets);
   const configured = () => profile.settingsFile.exists();
-  /** The store exists only in a configured profile; before that every list is empty. */
-  const store = (): ClerkStore | undefined => (configured() ? profile.store : undefined);
+  /** The store exists only in a configured profile. */
   const needStore = (): ClerkStore => {
-    const s = store();
-    if (!s) throw notConfigured();
-    return s;
+    if (!configured()) throw notConfigured();
+    return profile.store;
   };
 
   const keptPins: KeptPins = {
@@ -96,18 +83,7 @@ export async function createCoreServices(profileDir: string, options: CoreServic
   const signerSource = (): SignerSource => softwareKey()?.source ?? token.signerSource;
   const tokenStatus = async (): Promise<TokenStatus> => {
     const key = softwareKey();
-    if (!key) return token.status();
-    try {
-      const who = describeCertificate((await key.source.acquire()).certificate);
-      return {
-        state: 'logged-in',
-        token: { label: basename(key.keyFile), serial: '', model: 'software key', pinPad: false },
-        owner: { name: who.commonName, position: who.position, organization: who.organization ?? '', inn: who.orgInn, validTo: who.notAfter.toISOString() },
-        pinFlags: noFlags,
-      };
-    } catch (e) {
-      return { state: 'absent', pinFlags: noFlags, message: e instanceof Error ? e.message : String(e) };
-    }
+    return key ? softwareKeyStatus(key.keyFile, key.source) : token.status();
   };
 
   /** A kept PIN belongs to one token: the one plugged in now. */
@@ -140,17 +116,10 @@ export async function createCoreServices(profileDir: string, options: CoreServic
     return contactOf(s, s.recordContact(await act((await hub()).client)));
   };
 
-  const runSession = async (trigger: SessionTrigger, onProgress: (p: SessionProgress) => void, signOnly?: number[]): Promise<SessionReport> => {
-    if (!configured()) throw notConfigured();
-    const startedAt = new Date().toISOString();
-    const result = await profile.runSession({ trigger, signer: signerSource(), signOnly, onProgress: (p) => onProgress(progressOf(p)) });
-    const s = profile.store;
-    return {
-      summary: summaryOfResult(s, trigger, startedAt, result),
-      items: result.items,
-      receivedTitles: result.items.received.map((id) => s.document(id)?.title ?? ''),
-    };
-  };
+  const host = new SessionHostClient(profile.dir, options.startHost ?? forkNodeHost, {
+    signer: signerSource,
+    servicePassword: () => profile.secrets.get(secretNames.servicePassword),
+  });
 
   return {
     ...archiveServices,
@@ -175,11 +144,8 @@ export async function createCoreServices(profileDir: string, options: CoreServic
       },
     },
     documents: {
-      list: async (q) => {
-        const s = store();
-        return s ? listDocuments(s, q) : { total: 0, offset: q.offset, rows: [] };
-      },
-      open: async (id) => openDocument(needStore(), id, profile.trustedRoots()),
+      list: (q) => host.read('documents:list', q),
+      open: (id) => host.read('documents:open', { id }),
     },
     outbox: {
       add: async ({ title, counterpartyId, files, signatureRequested }) => {
@@ -207,51 +173,31 @@ export async function createCoreServices(profileDir: string, options: CoreServic
         });
         return 'failed' in done ? { queued: false, ...done } : done;
       },
-      awaiting: async () => {
-        const s = store();
-        return s ? awaitingOf(s) : { signature: [], annulment: [] };
-      },
+      awaiting: () => host.read('workflow:awaiting', undefined),
     },
     pending: {
-      list: async () => {
-        const s = store();
-        return s ? pendingItems(s) : [];
-      },
+      list: () => host.read('pending:list', undefined),
       // The core signs service documents inside an exchange session (it needs the operator's
       // data for the ИОП): signing pending ones is a manual session with the day's token, run by
       // the scheduler (`session`) so that it never meets another session.
       sign: async (which, session) => {
         if (!session) throw new Error('Pending service documents are signed in an exchange session the scheduler runs: none was given');
-        const s = store();
-        if (!s) return { signed: [], failed: [] };
-        const wanted = 'all' in which ? pendingItems(s).map((p) => p.id) : which.ids;
+        const wanted = 'all' in which ? (await host.read('pending:list', undefined)).map((p) => p.id) : which.ids;
         const report = await session('all' in which ? undefined : which.ids);
-        return signOutcomeOf(s, wanted, report?.items);
+        return host.signOutcome(wanted, report?.items);
       },
     },
     contacts: {
-      list: async () => {
-        const s = store();
-        return s ? s.contacts().map((c) => contactOf(s, c)) : [];
-      },
+      list: () => host.read('contacts:list', undefined),
       invite: (subscriberId) => contactAction((c) => c.invite(subscriberId)),
       accept: (contactId) => contactAction((c) => c.accept(contactId)),
       reject: (contactId) => contactAction((c) => c.reject(contactId)),
-      searchSubscribers: async (query) => {
-        const s = store();
-        return s ? s.findSubscribers(query, 50).map((f) => subscriberOf(s, f.id, f.name)) : [];
-      },
+      searchSubscribers: (query) => host.read('subscribers:search', { query }),
     },
     sessions: {
-      run: runSession,
-      log: async (limit) => {
-        const s = store();
-        return s ? sessionLog(s, limit) : [];
-      },
-      last: async () => {
-        const s = store();
-        return s ? lastSession(s) : null;
-      },
+      run: (trigger, onProgress, signOnly) => host.runSession(trigger, onProgress, signOnly),
+      log: (limit) => host.read('session:log', { limit }),
+      last: () => host.lastSession(),
     },
     settings: {
       get: async () => {
@@ -278,6 +224,7 @@ export async function createCoreServices(profileDir: string, options: CoreServic
       },
     },
     close() {
+      host.close();
       token.close();
       profile.close();
     },

@@ -5,6 +5,7 @@ import { app, dialog, ipcMain, net, Notification, powerMonitor, session, shell }
 import { createClerkMain, type ClerkMain, type ClerkNotification } from './clerk-main';
 import { defaultProfileDir } from '../src/settings/profile-dir';
 import { createCoreServices } from './core-services';
+import { forkUtilityHost } from './session-host';
 import type { Platform } from './handlers';
 import { registerIpc } from './ipc';
 import { AppSandbox, wakesClerk } from './sandbox';
@@ -88,7 +89,7 @@ async function start(): Promise<void> {
     notification.show();
   };
 
-  const services = await createCoreServices(profileDir);
+  const services = await createCoreServices(profileDir, { startHost: forkUtilityHost });
   const clerk: ClerkMain = await createClerkMain({
     services,
     platform,

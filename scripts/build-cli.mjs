@@ -4,15 +4,16 @@
 // pkcs11js, better-sqlite3, @napi-rs/keyring, among them) to be imported from node_modules.
 import { build } from 'vite';
 
+// out/cli/session-host.js: the session host `edo-clerk web` forks (src/host/node-host.ts).
 const programs = [
-  { entry: 'src/cli/main.ts', outDir: 'out/cli', file: 'edo-clerk.js' },
-  { entry: 'server/cli.ts', outDir: 'out/hub', file: 'edo-hub.js' },
+  { input: { 'edo-clerk': 'src/cli/main.ts', 'session-host': 'src/host/child.ts' }, outDir: 'out/cli' },
+  { input: { 'edo-hub': 'server/cli.ts' }, outDir: 'out/hub' },
 ];
 
 for (const p of programs) {
   await build({
     configFile: false,
     logLevel: 'warn',
-    build: { ssr: p.entry, outDir: p.outDir, emptyOutDir: true, target: 'node22', rollupOptions: { output: { entryFileNames: p.file } } },
+    build: { ssr: true, outDir: p.outDir, emptyOutDir: true, target: 'node22', rollupOptions: { input: p.input, output: { entryFileNames: '[name].js' } } },
   });
 }

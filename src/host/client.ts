@@ -6,9 +6,8 @@
 // Runs in: the Electron main process (and `edo-clerk web`, the tests).
 import type { z } from 'zod';
 import type { Signer } from '../crypto/signer';
-import type { SignerSource } from '../exchange/session';
-import type { invokeContract} from '../ipc/contract';
-import { type SessionProgress, type SessionSummary, type SessionTrigger } from '../ipc/contract';
+import type { SessionItems, SignerSource } from '../exchange/session';
+import type { invokeContract, SessionProgress, SessionSummary, SessionTrigger, SignOutcome } from '../ipc/contract';
 import type { SessionReport } from '../workplace/sessions';
 import { errorInfoOf, errorOf, FromHost, problemOf, resultSchema } from './contract';
 import type { CallResult, HostCall, HostRequest, ReadChannel, ToHost } from './contract';
@@ -84,6 +83,10 @@ export class SessionHostClient {
 
   lastSession(): Promise<SessionSummary | null> {
     return this.request({ type: 'last-session' }) as Promise<SessionSummary | null>;
+  }
+
+  signOutcome(wanted: number[], items: SessionItems | undefined): Promise<SignOutcome> {
+    return this.request({ type: 'sign-outcome', wanted, ...(items ? { items } : {}) }) as Promise<SignOutcome>;
   }
 
   close(): void {

@@ -5,7 +5,7 @@
 // Runs in: main (client.ts) and the session host (serve.ts).
 import { z } from 'zod';
 import type { SessionItems } from '../exchange/session';
-import { invokeContract, SessionProgress, SessionSummary } from '../ipc/contract';
+import { invokeContract, SessionProgress, SessionSummary, SignOutcome } from '../ipc/contract';
 import type { SignatureAlgorithm } from '../crypto/signer';
 import { LocalId, PendingReason, SessionTrigger } from '../vocabulary';
 
@@ -28,8 +28,15 @@ export type ReadChannel = (typeof readChannels)[number];
 export const HostRequest = z.discriminatedUnion('type', [
   /** One exchange session; `signOnly`: exactly these pending service documents are signed. */
   z.object({ type: z.literal('run-session'), trigger: SessionTrigger, signOnly: z.array(LocalId).optional() }),
-  z.object({ type: z.literal('read'), channel: z.enum(readChannels), args: z.unknown() }),
+  // JSON drops an undefined property: the channels that take no arguments send none.
+  z.object({ type: z.literal('read'), channel: z.enum(readChannels), args: z.unknown().optional() }),
   z.object({ type: z.literal('last-session') }),
+  /** What became of the pending service documents the clerk chose, after the session that signed them. */
+  z.object({
+    type: z.literal('sign-outcome'),
+    wanted: z.array(LocalId),
+    items: z.lazy(() => SessionItemsSchema).optional(),
+  }),
 ]);
 export type HostRequest = z.infer<typeof HostRequest>;
 
@@ -60,6 +67,7 @@ export const SessionReportSchema = z.object({
 export function resultSchema(request: HostRequest): z.ZodType {
   if (request.type === 'run-session') return SessionReportSchema;
   if (request.type === 'last-session') return SessionSummary.nullable();
+  if (request.type === 'sign-outcome') return SignOutcome;
   return invokeContract[request.channel].result;
 }
 

@@ -12,7 +12,7 @@ import type { SecretStore } from '../settings/keychain';
 import type { ClerkStore } from '../store';
 import { contactOf } from '../workplace/contacts';
 import { listDocuments, openDocument, subscriberOf } from '../workplace/documents';
-import { pendingItems } from '../workplace/pending';
+import { pendingItems, signOutcomeOf } from '../workplace/pending';
 import { lastSession, progressOf, sessionLog, summaryOfResult } from '../workplace/sessions';
 import { notConfigured } from '../workplace/settings';
 import { awaitingOf } from '../workplace/workflow';
@@ -40,6 +40,8 @@ function claimedId(raw: unknown): number | undefined {
 }
 
 const lastOf = (s: ClerkStore | undefined) => (s ? lastSession(s) : null);
+const outcomeOf = (s: ClerkStore | undefined, r: Extract<HostRequest, { type: 'sign-outcome' }>) =>
+  s ? signOutcomeOf(s, r.wanted, r.items) : { signed: [], failed: [] };
 
 /** A read's arguments outside its channel's schema: refused like any message outside the contract. */
 class RefusedArguments extends Error {}
@@ -151,7 +153,9 @@ export function serveHost(profileDir: string, port: HostPort): void {
           ? await runSession(id, request)
           : request.type === 'last-session'
             ? lastOf(store())
-            : await read(request.channel, request.args);
+            : request.type === 'sign-outcome'
+              ? outcomeOf(store(), request)
+              : await read(request.channel, request.args);
       // What leaves the host is checked as strictly as what comes in.
       port.send({ kind: 'result', id, result: resultSchema(request).parse(result) });
     } catch (e) {

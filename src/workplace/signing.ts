@@ -1,0 +1,44 @@
+// The clerk's own signing acts (the outbox, a workflow step) as the desktop reports them: a token
+// or key that needs the clerk is the act's reason, never an exception; and a software key (the
+// local sandbox's demo key, a server's .pfx) shown as the day's token, logged in for good.
+import { basename } from 'node:path';
+import { describeCertificate } from '../crypto/certificates';
+import { clerkNeededBy, type SignerSource } from '../exchange/session';
+import type { ClerkNeededReason, TokenStatus } from '../ipc/contract';
+
+/** PIN flags of a signer that has no PIN. */
+export const noPinFlags = { countLow: false, finalTry: false, locked: false };
+
+type NeedsClerk = { failed: { reason: ClerkNeededReason; message: string } };
+
+/** Runs a signing act; a token or key needing the clerk comes back as the reason (nothing signed), else it throws. */
+export async function tokenFailure<T extends object>(act: () => Promise<T>): Promise<T | NeedsClerk> {
+  try {
+    return await act();
+  } catch (e) {
+    const needed = clerkNeededBy(e);
+    if (!needed) throw e;
+    return { failed: { reason: needed.code, message: needed.message } };
+  }
+}
+
+/** The token view of a software key: logged in while its key loads, absent (with why) when it does not. */
+export async function softwareKeyStatus(keyFile: string, source: SignerSource): Promise<TokenStatus> {
+  try {
+    const who = describeCertificate((await source.acquire()).certificate);
+    return {
+      state: 'logged-in',
+      token: { label: basename(keyFile), serial: '', model: 'software key', pinPad: false },
+      owner: {
+        name: who.commonName,
+        position: who.position,
+        organization: who.organization ?? '',
+        inn: who.orgInn,
+        validTo: who.notAfter.toISOString(),
+      },
+      pinFlags: noPinFlags,
+    };
+  } catch (e) {
+    return { state: 'absent', pinFlags: noPinFlags, message: e instanceof Error ? e.message : String(e) };
+  }
+}
