@@ -38,10 +38,10 @@ export interface ArchiveConnection {
 }
 
 /** Logs in as the profile (token PIN, key file or service password) and opens the archive routes. */
-async function connect(profile: ClerkProfile, o: Options): Promise<ArchiveConnection> {
+async function connect(profile: ClerkProfile, o: Options, out: Output): Promise<ArchiveConnection> {
   let hub: Awaited<ReturnType<ClerkProfile['connect']>>;
   try {
-    hub = await profile.connect(flag(o, 'pin-stdin') ? stdinPins() : terminalPins(), { modulePath: str(o, 'module'), token: str(o, 'token') });
+    hub = await profile.connect(flag(o, 'pin-stdin') ? stdinPins() : terminalPins(out.language), { modulePath: str(o, 'module'), token: str(o, 'token') });
   } catch (e) {
     const needed = clerkNeededBy(e);
     if (needed) throw new CliError(needed.message, 2, needed.code);
@@ -52,13 +52,13 @@ async function connect(profile: ClerkProfile, o: Options): Promise<ArchiveConnec
   return { source, operatorCertificate: async () => Buffer.from((await hub.client.operator()).certificate, 'base64'), close: () => hub.close() };
 }
 
-export type Connect = (profile: ClerkProfile, o: Options) => Promise<ArchiveConnection>;
+export type Connect = (profile: ClerkProfile, o: Options, out: Output) => Promise<ArchiveConnection>;
 
 const entryRow = (e: ArchivedEntry) => [String(e.index), e.kind, e.fileName, `${e.size} B`, e.archivedAt];
 
 export function archiveCommands(connectTo: Connect = connect) {
-  async function withArchive<T>(profile: ClerkProfile, o: Options, fn: (c: ArchiveConnection, operatorCert: () => Promise<Buffer>) => Promise<T>): Promise<T> {
-    const c = await connectTo(profile, o);
+  async function withArchive<T>(profile: ClerkProfile, o: Options, out: Output, fn: (c: ArchiveConnection, operatorCert: () => Promise<Buffer>) => Promise<T>): Promise<T> {
+    const c = await connectTo(profile, o, out);
     try {
       return await fn(c, () => operatorCertificate(profile.dir, o, c.operatorCertificate));
     } finally {
@@ -68,7 +68,7 @@ export function archiveCommands(connectTo: Connect = connect) {
 
   /** archive status: usage, the last tree head seen, and whether the hub's current one extends it. */
   async function status(profile: ClerkProfile, o: Options, _a: string[], out: Output): Promise<number> {
-    return withArchive(profile, o, async ({ source }, operatorCert) => {
+    return withArchive(profile, o, out, async ({ source }, operatorCert) => {
       const { usage, notArchived: refused, lastTreeHead: head, previousTreeSize, consistency } = await archiveStatusOf(source, profile.dir, await operatorCert());
       const notArchived = refused.length;
       out.result({ usage, notArchived, lastTreeHead: head, previousTreeSize, consistency }, () =>
@@ -85,7 +85,7 @@ export function archiveCommands(connectTo: Connect = connect) {
 
   /** archive list: our archived entries, and those that did not fit the quota. */
   async function list(profile: ClerkProfile, o: Options, _a: string[], out: Output): Promise<number> {
-    return withArchive(profile, o, async ({ source }) => {
+    return withArchive(profile, o, out, async ({ source }) => {
       const entries: ArchivedEntry[] = [];
       for await (const e of source.allEntries()) entries.push(e);
       const notArchived = (await source.notArchived(0, 500)).entries;
@@ -101,7 +101,7 @@ export function archiveCommands(connectTo: Connect = connect) {
 
   /** archive verify: exit 0 when every entry is in the signed tree and the tree only grew; exit 1 naming what broke. */
   async function verify(profile: ClerkProfile, o: Options, _a: string[], out: Output): Promise<number> {
-    return withArchive(profile, o, async ({ source }, operatorCert) => {
+    return withArchive(profile, o, out, async ({ source }, operatorCert) => {
       let outcome: VerifyOutcome;
       try {
         outcome = await verifyArchive(source, profile.dir, await operatorCert());
@@ -125,7 +125,7 @@ export function archiveCommands(connectTo: Connect = connect) {
   async function get(profile: ClerkProfile, o: Options, positional: string[], out: Output): Promise<number> {
     const index = Number(positional[0]);
     if (positional[0] === undefined || !Number.isInteger(index) || index < 0) throw new CliError(`archive get needs the entry number (see "edo-clerk archive list"), not "${positional[0] ?? ''}"`);
-    return withArchive(profile, o, async ({ source }) => {
+    return withArchive(profile, o, out, async ({ source }) => {
       const entry = await source.entry(index);
       if (!entry) throw new CliError(`The organization has no archive entry ${index}`, 1, 'not-found');
       let saved: { file: string; signatures: string[] };

@@ -28,6 +28,7 @@ import { flag, integer, isoDate, list, str, type Options } from './options';
 import { staffWebListen } from '../web/cli';
 import { startStaffWeb } from '../web/staff';
 import type { RunningWebClient } from '../web/web-client';
+import { localDate, localTime, words } from './i18n';
 import { CliError, table, type Output } from './output';
 import { readStdinLine, stdinPins, terminalPins } from './pin';
 
@@ -37,9 +38,9 @@ function tokenChoice(o: Options): TokenChoice {
   return { modulePath: str(o, 'module'), token: str(o, 'token') };
 }
 
-function pinsFor(o: Options, interactive = true): PinSource | undefined {
+function pinsFor(o: Options, out: Output, interactive = true): PinSource | undefined {
   if (flag(o, 'pin-stdin')) return stdinPins();
-  return interactive ? terminalPins() : undefined;
+  return interactive ? terminalPins(out.language) : undefined;
 }
 
 /** A token the clerk must attend to (absent, PIN needed or refused) is exit 2; other failures (a missing module) exit 1. Both name the token or path. */
@@ -53,10 +54,10 @@ export function fromTokenError(e: unknown): never {
   throw e;
 }
 
-export function signerFor(profile: ClerkProfile, o: Options): SignerSource {
+export function signerFor(profile: ClerkProfile, o: Options, out: Output): SignerSource {
   const choice = tokenChoice(o);
-  const source = profile.settingsFile.exists() ? profile.signerSource(pinsFor(o), choice) : new TokenSignerSource(resolveToken(undefined, choice), undefined, pinsFor(o));
-  if (!source) throw new CliError('No signer: give --token LABEL|SERIAL (and --module PATH), or set the token or key file in the profile');
+  const source = profile.settingsFile.exists() ? profile.signerSource(pinsFor(o, out), choice) : new TokenSignerSource(resolveToken(undefined, choice), undefined, pinsFor(o, out));
+  if (!source) throw new CliError(words('no.signer'));
   return source;
 }
 
@@ -65,8 +66,8 @@ export function signerFor(profile: ClerkProfile, o: Options): SignerSource {
 export async function profileInit(profile: ClerkProfile, o: Options, out: Output): Promise<number> {
   const server = str(o, 'server');
   const existing = profile.settingsFile.exists() ? profile.settings : undefined;
-  if (!server && !existing) throw new CliError('profile init needs --server URL');
-  if (flag(o, 'password-stdin') && flag(o, 'key-password-stdin')) throw new CliError('Give one of --password-stdin and --key-password-stdin per call: standard input holds one secret');
+  if (!server && !existing) throw new CliError(words('needs.server'));
+  if (flag(o, 'password-stdin') && flag(o, 'key-password-stdin')) throw new CliError(words('option.conflict.stdin'));
   const next: ProfileSettingsInput = { ...(existing ?? {}), serverUrl: server ?? existing!.serverUrl };
   if (str(o, 'mode')) next.mode = str(o, 'mode') as OperatingMode;
   if (str(o, 'login')) next.auth = { method: 'password', login: str(o, 'login')! };
@@ -102,7 +103,7 @@ export async function profileInit(profile: ClerkProfile, o: Options, out: Output
   if (flag(o, 'password-stdin')) await profile.secrets.set(secretNames.servicePassword, await readStdinLine());
   if (flag(o, 'key-password-stdin')) await profile.secrets.set(secretNames.keyPassword, await readStdinLine());
   const database = profile.store.db.name; // created now, with its folders, not at the first session
-  out.result({ profile: profile.dir, database, settings: saved }, () => `Profile ${profile.dir} is ready (hub ${saved.serverUrl}, mode ${saved.mode}).`);
+  out.result({ profile: profile.dir, database, settings: saved }, () => out.t('profile.ready', { dir: profile.dir, server: saved.serverUrl, mode: saved.mode }));
   return 0;
 }
 
@@ -116,7 +117,11 @@ export function profileShow(profile: ClerkProfile, _o: Options, out: Output): nu
     lastRun: store.runs(1)[0],
   };
   out.result({ profile: profile.dir, settings, ...stats }, () =>
-    [`Profile ${profile.dir}`, `hub ${settings.serverUrl}, mode ${settings.mode}`, `Inbox ${stats.inbox}, Outbox ${stats.outbox}, pending service documents ${stats.pending}`].join('\n'),
+    [
+      out.t('profile.title', { dir: profile.dir }),
+      out.t('profile.hub', { server: settings.serverUrl, mode: settings.mode }),
+      out.t('profile.counts', { inbox: stats.inbox, outbox: stats.outbox, pending: stats.pending }),
+    ].join('\n'),
   );
   return 0;
 }
@@ -126,7 +131,7 @@ export function profileShow(profile: ClerkProfile, _o: Options, out: Output): nu
 export function tokenList(profile: ClerkProfile, o: Options, out: Output): number {
   const settings = profile.settingsFile.exists() ? profile.settings : undefined;
   const modules = str(o, 'module') ? [str(o, 'module')!] : findInstalledModules(settings?.modulePaths ?? []).map((m) => m.path);
-  if (modules.length === 0) throw new CliError('No PKCS#11 module found on this machine: install the token driver or give --module PATH');
+  if (modules.length === 0) throw new CliError(words('no.modules'));
   const tokens = modules.flatMap((modulePath) =>
     // A slot with a blank token (SoftHSM's free slot, a token never initialized) holds nothing to sign with.
     listTokens(modulePath).filter((t) => t.flags.tokenInitialized).map((t) => {
@@ -151,10 +156,16 @@ export function tokenList(profile: ClerkProfile, o: Options, out: Output): numbe
   );
   out.result({ tokens }, () =>
     tokens.length === 0
-      ? 'No tokens are plugged in.'
+      ? out.t('tokens.none')
       : tokens
           .map((t) =>
-            [`${t.label} (serial ${t.serial}, ${t.model}) in ${t.modulePath}${t.flags.protectedAuthPath ? ', PIN pad' : ''}${t.pin ? ` — ${t.pin}` : ''}`, ...t.certificates.map((c) => `  ${c.id}  ${c.owner}${c.organization ? `, ${c.organization}` : ''}, valid to ${c.notAfter.slice(0, 10)}${c.hasPrivateKey ? '' : ' (no private key)'}`)].join('\n'),
+            [
+              `${out.t('tokens.line', { label: t.label, serial: t.serial, model: t.model, module: t.modulePath })}${t.flags.protectedAuthPath ? out.t('tokens.pinPad') : ''}${t.pin ? ` — ${t.pin}` : ''}`,
+              ...t.certificates.map(
+                (c) =>
+                  `${out.t('tokens.certificate', { id: c.id, owner: c.owner, organization: c.organization ? `, ${c.organization}` : '', notAfter: localDate(c.notAfter, out.language) })}${c.hasPrivateKey ? '' : out.t('tokens.noKey')}`,
+              ),
+            ].join('\n'),
           )
           .join('\n'),
   );
@@ -164,7 +175,7 @@ export function tokenList(profile: ClerkProfile, o: Options, out: Output): numbe
 export async function tokenLogin(profile: ClerkProfile, o: Options, out: Output): Promise<number> {
   const settings = profile.settingsFile.exists() ? profile.settings : undefined;
   const target = resolveToken(settings, tokenChoice(o));
-  const given = pinsFor(o)!;
+  const given = pinsFor(o, out)!;
   let typed: string | undefined;
   const capture: PinSource = { pin: async (t) => (typed = await given.pin(t)) };
   const source = new TokenSignerSource(target, flag(o, 'keep') ? undefined : profile.secrets, capture);
@@ -172,10 +183,10 @@ export async function tokenLogin(profile: ClerkProfile, o: Options, out: Output)
     const signer = await source.acquire();
     const who = describeCertificate(signer.certificate);
     if (flag(o, 'keep')) {
-      if (typed === undefined) throw new CliError('--keep needs a PIN typed or given with --pin-stdin');
+      if (typed === undefined) throw new CliError(words('option.keep'));
       await profile.secrets.set(secretNames.keptPin(source.token!.info.serial), typed);
     }
-    out.result({ token: target.token, modulePath: target.modulePath, signer: signer.description, owner: who.commonName, algorithm: signer.algorithm, keptPin: flag(o, 'keep') }, () => `Logged in: ${signer.description} (${signer.algorithm})${flag(o, 'keep') ? '; the PIN is kept in the OS keychain for background sessions' : ''}.`);
+    out.result({ token: target.token, modulePath: target.modulePath, signer: signer.description, owner: who.commonName, algorithm: signer.algorithm, keptPin: flag(o, 'keep') }, () => out.t(flag(o, 'keep') ? 'login.kept' : 'login.done', { signer: signer.description, algorithm: signer.algorithm }));
     return 0;
   } catch (e) {
     return fromTokenError(e);
@@ -188,15 +199,15 @@ export async function tokenLogin(profile: ClerkProfile, o: Options, out: Output)
 
 export async function sign(profile: ClerkProfile, o: Options, positional: string[], out: Output): Promise<number> {
   const [file] = positional;
-  if (!file) throw new CliError('sign needs FILE');
+  if (!file) throw new CliError(words('needs.sign'));
   const target = str(o, 'out') ?? `${file}.sig`;
-  const source = signerFor(profile, o);
+  const source = signerFor(profile, o, out);
   try {
     const signer = await source.acquire();
     const cms = await signDetached({ path: file }, signer);
     writeFileSync(target, cms);
-    const title = algorithmTitle(signer.algorithm, profileLanguage(profile));
-    out.result({ file, signature: target, signer: signer.description, algorithm: signer.algorithm, algorithmTitle: title }, () => `Signed ${file} → ${target} (${signer.description}; ${title}).`);
+    const title = algorithmTitle(signer.algorithm, out.language);
+    out.result({ file, signature: target, signer: signer.description, algorithm: signer.algorithm, algorithmTitle: title }, () => out.t('signed.file', { file, signature: target, signer: signer.description, algorithm: title }));
     return 0;
   } catch (e) {
     return fromTokenError(e);
@@ -223,9 +234,9 @@ const verdictExit = { valid: 0, invalid: 1, undetermined: 3 } as const;
  */
 export async function verify(profile: ClerkProfile, o: Options, positional: string[], out: Output): Promise<number> {
   const [file, sig] = positional;
-  if (!file || !sig) throw new CliError('verify needs FILE FILE.sig');
+  if (!file || !sig) throw new CliError(words('needs.verify'));
   const roots = profile.trustedRoots(list(o, 'trust'));
-  if (roots.length === 0) throw new CliError('No trusted roots: give --trust CA.pem or add trusted roots to the profile');
+  if (roots.length === 0) throw new CliError(words('no.roots'));
   const at = isoDate(o, 'at');
   const revocation = new RevocationChecker(profile.revocationSettings({ offline: flag(o, 'offline') || undefined }));
   const { readFileSync } = await import('node:fs');
@@ -235,7 +246,7 @@ export async function verify(profile: ClerkProfile, o: Options, positional: stri
     now: at ? new Date(at) : undefined,
     revocation,
   });
-  const language = profileLanguage(profile);
+  const language = out.language;
   const line = statusLineOf(result);
   const signer = result.signature.signer;
   const value = {
@@ -270,14 +281,20 @@ export async function verify(profile: ClerkProfile, o: Options, positional: stri
 
 // ---- documents
 
-function docLine(d: DocumentRow): string[] {
-  const note = d.signatureState === 'invalid' ? `SIGNATURE INVALID: ${d.signatureProblem ?? ''}` : d.status === 'rejected' ? `REFUSED: ${d.statusReason ?? ''}` : '';
-  return [String(d.id), (d.sentAt ?? d.createdAt).slice(0, 16).replace('T', ' '), d.counterpartyName || d.counterpartyId, d.title, d.listStatus, note];
+/** A list row as the clerk reads it: the time local (TZ) with its zone. */
+function docLine(d: DocumentRow, out: Output): string[] {
+  const note =
+    d.signatureState === 'invalid'
+      ? out.t('list.signatureInvalid', { problem: d.signatureProblem ?? '' })
+      : d.status === 'rejected'
+        ? out.t('list.refused', { reason: d.statusReason ?? '' })
+        : '';
+  return [String(d.id), localTime(d.sentAt ?? d.createdAt, out.language), d.counterpartyName || d.counterpartyId, d.title, d.listStatus, note];
 }
 
 function statusOption(s: string): ListStatus {
   const parsed = ListStatus.safeParse(s.trim());
-  if (!parsed.success) throw new CliError(`--status ${s} is not a document status: use one of ${ListStatus.options.join(', ')}`);
+  if (!parsed.success) throw new CliError(words('option.status', { value: s, statuses: ListStatus.options.join(', ') }));
   return parsed.data;
 }
 
@@ -295,12 +312,16 @@ export function listDocuments(direction: 'in' | 'out') {
       offset: integer(o, 'offset', { min: 0, max: Number.MAX_SAFE_INTEGER }, 0),
     });
     // JSON carries each signature's verdict and evidence (the status line the document view shows), the service documents' too.
-    const language = profileLanguage(profile);
+    const language = out.language;
     const value = {
       ...page,
       items: page.items.map((d) => ({ ...d, signatures: signatureEvidence(profile.store, d.id, language), serviceDocuments: serviceDocumentEvidence(profile.store, d.id, language) })),
     };
-    out.result(value, () => (page.items.length === 0 ? (direction === 'in' ? 'The inbox is empty.' : 'The outbox is empty.') : `${table(page.items.map(docLine))}\n${page.items.length} of ${page.total}`));
+    out.result(value, () =>
+      page.items.length === 0
+        ? out.t(direction === 'in' ? 'list.inboxEmpty' : 'list.outboxEmpty')
+        : `${table(page.items.map((d) => docLine(d, out)))}\n${out.t('list.count', { shown: page.items.length, total: page.total })}`,
+    );
     return 0;
   };
 }
@@ -316,7 +337,17 @@ export function pending(profile: ClerkProfile, _o: Options, out: Output): number
     document: { id: p.document.id, hubId: p.document.hubId, title: p.document.title, counterparty: p.document.counterpartyName, direction: p.document.direction },
   }));
   out.result({ pending: items }, () =>
-    items.length === 0 ? 'No service documents wait for a signature.' : table(items.map((p) => [String(p.id), p.type === 'receipt' ? 'receipt notice' : 'clarification request', p.document.title, p.document.counterparty, p.status === 'signed' ? 'signed, to send' : (p.message ?? p.reason ?? '')])),
+    items.length === 0
+      ? out.t('pending.none')
+      : table(
+          items.map((p) => [
+            String(p.id),
+            out.t(p.type === 'receipt' ? 'pending.receipt' : 'pending.clarification'),
+            p.document.title,
+            p.document.counterparty,
+            p.status === 'signed' ? out.t('pending.signed') : (p.message ?? p.reason ?? ''),
+          ]),
+        ),
   );
   return 0;
 }
@@ -325,12 +356,29 @@ function exitOf(result: SessionResult): number {
   return result.outcome === 'done' ? 0 : result.outcome === 'needs-clerk' ? 2 : 1;
 }
 
+/** A session's outcome in the clerk's words, with its error and what the clerk must do. */
+function sessionWords(result: SessionResult, out: Output) {
+  return {
+    outcome: out.t(`outcome.${result.outcome}`),
+    error: result.error ? ` — ${result.error}` : '',
+    clerk: result.clerkNeeded ? out.t('session.clerk', { message: result.clerkNeeded.message }) : '',
+  };
+}
+
 function reportSession(result: SessionResult, out: Output): number {
   const s = result.summary;
   out.result(result, () =>
     [
-      `Exchange session: ${result.outcome}${result.error ? ` — ${result.error}` : ''}${result.clerkNeeded ? ` — the clerk is needed: ${result.clerkNeeded.message}` : ''}`,
-      `sent ${s.documentsSent} document(s), received ${s.documentsReceived}${s.invalidSignatures ? ` (${s.invalidSignatures} with an invalid signature)` : ''}; service documents signed ${s.serviceDocumentsSigned}, sent ${s.serviceDocumentsSent}, received ${s.serviceDocumentsReceived}; pending ${s.pending}`,
+      out.t('session.line', sessionWords(result, out)),
+      out.t('session.summary', {
+        sent: s.documentsSent,
+        received: s.documentsReceived,
+        invalid: s.invalidSignatures ? out.t('session.invalid', { count: s.invalidSignatures }) : '',
+        serviceSigned: s.serviceDocumentsSigned,
+        serviceSent: s.serviceDocumentsSent,
+        serviceReceived: s.serviceDocumentsReceived,
+        pending: s.pending,
+      }),
     ].join('\n'),
   );
   return exitOf(result);
@@ -340,30 +388,33 @@ export async function session(profile: ClerkProfile, o: Options, out: Output): P
   const background = flag(o, 'background');
   const result = await profile.runSession({
     trigger: background ? 'schedule' : 'manual',
-    pins: pinsFor(o, !background),
+    pins: pinsFor(o, out, !background),
     tokenChoice: tokenChoice(o),
     onProgress: (p) => out.progress(p),
   });
   return reportSession(result, out);
 }
 
-function findCounterparty(profile: ClerkProfile, to: string) {
+function findCounterparty(profile: ClerkProfile, to: string, out: Output) {
   const found = profile.store.findSubscribers(to);
   const exact = found.filter((s) => s.id === to || s.inn === to);
   const match = exact.length === 1 ? exact : found;
-  if (match.length === 0) throw new CliError(`No subscriber "${to}" in the directory: check the name or INN, or run "edo-clerk session" to update the directory`);
-  if (match.length > 1) throw new CliError(`"${to}" matches ${match.length} subscribers: ${match.slice(0, 5).map((s) => `${s.name} (INN ${s.inn}, id ${s.id})`).join('; ')}; give the INN or the id`);
+  if (match.length === 0) throw new CliError(words('subscriber.none', { to }));
+  if (match.length > 1) {
+    const list = match.slice(0, 5).map((s) => out.t('subscriber.item', { name: s.name, inn: s.inn ?? '?', id: s.id }));
+    throw new CliError(out.t('subscriber.many', { to, count: match.length, list: list.join('; ') }));
+  }
   return match[0]!;
 }
 
 export async function send(profile: ClerkProfile, o: Options, positional: string[], out: Output): Promise<number> {
   const [file] = positional;
   const to = str(o, 'to');
-  if (!file || !to) throw new CliError('send needs FILE and --to SUBSCRIBER');
-  const counterparty = findCounterparty(profile, to);
-  const pins = pinsFor(o);
+  if (!file || !to) throw new CliError(words('needs.send'));
+  const counterparty = findCounterparty(profile, to, out);
+  const pins = pinsFor(o, out);
   const source = profile.signerSource(pins, tokenChoice(o));
-  if (!source) throw new CliError('No signer: set the token (or key file) in the profile, or give --token');
+  if (!source) throw new CliError(words('no.signer'));
   let queued: { documentId: number };
   try {
     const [documentId] = await queueOutgoing(profile.store, source, {
@@ -376,28 +427,24 @@ export async function send(profile: ClerkProfile, o: Options, positional: string
     }, profile.representativeCheck(source, pins, tokenChoice(o)), profile.stampOwnSignature((problem) => out.info(problem)));
     queued = { documentId: documentId! };
   } catch (e) {
-    if (e instanceof PowerOfAttorneyRefused) throw new CliError(`${e.message}. ${powerOfAttorneyText('nothingSigned', {}, profileLanguage(profile))}`, 1, e.code);
+    if (e instanceof PowerOfAttorneyRefused) throw new CliError(`${e.message}. ${powerOfAttorneyText('nothingSigned', {}, out.language)}`, 1, e.code);
     return fromTokenError(e);
   } finally {
     if (source instanceof TokenSignerSource) source.close();
   }
-  out.info(`"${str(o, 'title') ?? basename(file)}" is signed and in the outbox for ${counterparty.name}.`);
+  out.info(out.t('send.queued', { title: str(o, 'title') ?? basename(file), counterparty: counterparty.name }));
   if (flag(o, 'queue-only')) {
-    out.result({ queued: queued.documentId }, () => `Queued as document ${queued.documentId}; it goes at the next exchange session.`);
+    out.result({ queued: queued.documentId }, () => out.t('send.queuedAs', { id: queued.documentId }));
     return 0;
   }
   const result = await profile.runSession({ trigger: 'manual', pins, tokenChoice: tokenChoice(o), onProgress: (p) => out.progress(p) });
   const sent = profile.store.document(queued.documentId)!;
-  if (sent.status === 'rejected') throw refusedByHub(sent);
+  if (sent.status === 'rejected') throw refusedByHub(sent, out);
   return reportSession(result, out);
 }
 
-const refusedByHub = (d: DocumentRow) =>
-  new CliError(
-    `The hub refused "${d.title}": ${d.statusReason ?? 'no reason given'}. It stays in the outbox: "edo-clerk outbox retry ${d.id}" sends it again once the cause is put right, "edo-clerk outbox remove ${d.id}" takes it out.`,
-    1,
-    'rejected',
-  );
+const refusedByHub = (d: DocumentRow, out: Output) =>
+  new CliError(out.t('send.refused', { title: d.title, reason: d.statusReason ?? out.t('send.noReason'), id: d.id }), 1, 'rejected');
 
 /**
  * outbox retry|remove DOCUMENT: the clerk's answer to a document the hub refused (its reason is
@@ -408,20 +455,20 @@ export function refusedDocumentCommand(action: 'retry' | 'remove') {
     const doc = documentRef(profile, positional[0], `outbox ${action}`);
     const done = action === 'retry' ? profile.store.retryRefusedDocument(doc.id) : profile.store.removeRefusedDocument(doc.id);
     if (!done) {
-      const what = action === 'retry' ? 'sent again' : 'removed';
-      throw new CliError(`Document ${doc.id} ("${doc.title}") is not one the hub refused (its status: ${doc.listStatus}); only a refused outgoing document can be ${what}`, 1, 'not-refused');
+      const what = out.t(action === 'retry' ? 'refused.what.retry' : 'refused.what.remove');
+      throw new CliError(out.t('refused.not', { id: doc.id, title: doc.title, status: doc.listStatus, what }), 1, 'not-refused');
     }
     if (action === 'remove') {
-      out.result({ removed: doc.id }, () => `"${doc.title}" is removed from the outbox; it was never accepted by the hub.`);
+      out.result({ removed: doc.id }, () => out.t('refused.removed', { title: doc.title }));
       return 0;
     }
     if (flag(o, 'queue-only')) {
-      out.result({ queued: doc.id }, () => `"${doc.title}" is back in the outbox; it goes at the next exchange session.`);
+      out.result({ queued: doc.id }, () => out.t('refused.back', { title: doc.title }));
       return 0;
     }
-    const result = await profile.runSession({ trigger: 'manual', pins: pinsFor(o), tokenChoice: tokenChoice(o), onProgress: (p) => out.progress(p) });
+    const result = await profile.runSession({ trigger: 'manual', pins: pinsFor(o, out), tokenChoice: tokenChoice(o), onProgress: (p) => out.progress(p) });
     const again = profile.store.document(doc.id)!;
-    if (again.status === 'rejected') throw refusedByHub(again);
+    if (again.status === 'rejected') throw refusedByHub(again, out);
     return reportSession(result, out);
   };
 }
@@ -429,24 +476,24 @@ export function refusedDocumentCommand(action: 'retry' | 'remove') {
 export async function clarify(profile: ClerkProfile, o: Options, positional: string[], out: Output): Promise<number> {
   const [ref] = positional;
   const text = str(o, 'text');
-  if (!ref || !text) throw new CliError('clarify needs DOCUMENT (its number in the inbox, or its hub id) and --text TEXT');
+  if (!ref || !text) throw new CliError(words('needs.clarify'));
   const doc = documentRef(profile, ref, 'clarify');
-  if (doc.direction !== 'in') throw new CliError(`No received document "${ref}" in the inbox`);
+  if (doc.direction !== 'in') throw new CliError(words('no.received', { ref }));
   const id = profile.store.requireServiceDocument(doc.id, 'clarification', text);
-  out.info(`Clarification request for "${doc.title}" is waiting for a signature.`);
+  out.info(out.t('clarify.waiting', { title: doc.title }));
   if (flag(o, 'queue-only')) {
-    out.result({ serviceDocument: id }, () => `Queued as service document ${id}; it is signed and sent at the next exchange session.`);
+    out.result({ serviceDocument: id }, () => out.t('clarify.queued', { id }));
     return 0;
   }
-  const result = await profile.runSession({ trigger: 'manual', pins: pinsFor(o), tokenChoice: tokenChoice(o), onProgress: (p) => out.progress(p) });
+  const result = await profile.runSession({ trigger: 'manual', pins: pinsFor(o, out), tokenChoice: tokenChoice(o), onProgress: (p) => out.progress(p) });
   return reportSession(result, out);
 }
 
 /** A document by its number in the inbox or outbox, or its hub id. */
 function documentRef(profile: ClerkProfile, ref: string | undefined, command: string): DocumentRow {
-  if (!ref) throw new CliError(`${command} needs DOCUMENT (its number in the inbox or outbox, or its hub id)`);
+  if (!ref) throw new CliError(words('needs.document', { command }));
   const doc = (/^\d+$/.test(ref) ? profile.store.document(Number(ref)) : undefined) ?? profile.store.documentByHubId(ref);
-  if (!doc) throw new CliError(`No document "${ref}" in this profile`);
+  if (!doc) throw new CliError(words('no.document', { ref }));
   return doc;
 }
 
@@ -457,9 +504,9 @@ function documentRef(profile: ClerkProfile, ref: string | undefined, command: st
 export function workflowCommand(step: WorkflowStep, command: string) {
   return async (profile: ClerkProfile, o: Options, positional: string[], out: Output): Promise<number> => {
     const doc = documentRef(profile, positional[0], command);
-    const pins = pinsFor(o);
+    const pins = pinsFor(o, out);
     const source = profile.signerSource(pins, tokenChoice(o));
-    if (!source) throw new CliError('No signer: set the token (or key file) in the profile, or give --token');
+    if (!source) throw new CliError(words('no.signer'));
     let queued: WorkflowStepRow;
     try {
       queued = await takeWorkflowStep(profile.store, source, doc.id, step, str(o, 'reason'));
@@ -469,21 +516,29 @@ export function workflowCommand(step: WorkflowStep, command: string) {
     } finally {
       if (source instanceof TokenSignerSource) source.close();
     }
-    out.info(`${command} "${doc.title}": signed, waiting to be posted.`);
+    out.info(out.t('workflow.signed', { command, title: doc.title }));
     const state = () => {
       const now = profile.store.document(doc.id)!;
       const step = profile.store.workflowStep(queued.id)!;
       return { document: { id: now.id, hubId: now.hubId, title: now.title, signatureState: now.recipientSignatureState, annulmentState: now.annulmentState }, step: { id: step.id, step: step.step, state: step.state, refusal: step.refusal, error: step.lastError } };
     };
     if (flag(o, 'queue-only')) {
-      out.result(state(), () => `Queued as workflow step ${queued.id}; it is posted at the next exchange session.`);
+      out.result(state(), () => out.t('workflow.queued', { id: queued.id }));
       return 0;
     }
     const result = await profile.runSession({ trigger: 'manual', pins, tokenChoice: tokenChoice(o), onProgress: (p) => out.progress(p) });
     const after = state();
-    if (after.step.state === 'failed') throw new CliError(`The hub refused ${command} on "${doc.title}": ${after.step.error ?? after.step.refusal}`, 1, after.step.refusal ?? 'refused');
+    if (after.step.state === 'failed') throw new CliError(out.t('workflow.refused', { command, title: doc.title, reason: after.step.error ?? after.step.refusal ?? '' }), 1, after.step.refusal ?? 'refused');
     out.result({ ...after, session: { outcome: result.outcome, error: result.error } }, () =>
-      [`${command} "${doc.title}": ${after.step.state === 'done' ? 'accepted by the hub' : `not posted yet (${after.step.error ?? result.error ?? result.outcome})`}`, `signature: ${after.document.signatureState ?? 'not requested'}; annulment: ${after.document.annulmentState ?? 'none'}`].join('\n'),
+      [
+        after.step.state === 'done'
+          ? out.t('workflow.accepted', { command, title: doc.title })
+          : out.t('workflow.notPosted', { command, title: doc.title, reason: after.step.error ?? result.error ?? out.t(`outcome.${result.outcome}`) }),
+        out.t('workflow.state', {
+          signature: after.document.signatureState ?? out.t('workflow.notRequested'),
+          annulment: after.document.annulmentState ?? out.t('workflow.none'),
+        }),
+      ].join('\n'),
     );
     return after.step.state === 'done' ? 0 : exitOf(result);
   };
@@ -496,9 +551,9 @@ export function awaiting(profile: ClerkProfile, _o: Options, out: Output): numbe
   const value = { signatureRequested: signature.map(line), annulmentProposed: annulment.map(line) };
   out.result(value, () =>
     [
-      `Documents waiting for your signature: ${value.signatureRequested.length}`,
+      out.t('awaiting.signature', { count: value.signatureRequested.length }),
       ...value.signatureRequested.map((d) => `  ${d.id}  ${d.title} — ${d.counterparty}`),
-      `Annulment proposals waiting for your answer: ${value.annulmentProposed.length}`,
+      out.t('awaiting.annulment', { count: value.annulmentProposed.length }),
       ...value.annulmentProposed.map((d) => `  ${d.id}  ${d.title} — ${d.counterparty}`),
     ].join('\n'),
   );
@@ -507,7 +562,7 @@ export function awaiting(profile: ClerkProfile, _o: Options, out: Output): numbe
 
 export function contacts(profile: ClerkProfile, _o: Options, out: Output): number {
   const items = profile.store.contacts().map((c) => ({ ...c, name: profile.store.subscriber(c.counterpartyId)?.name ?? c.counterpartyId, inn: profile.store.subscriber(c.counterpartyId)?.inn }));
-  out.result({ contacts: items }, () => (items.length === 0 ? 'No contacts yet.' : table(items.map((c) => [c.name, `INN ${c.inn ?? '?'}`, c.state]))));
+  out.result({ contacts: items }, () => (items.length === 0 ? out.t('contacts.none') : table(items.map((c) => [c.name, out.t('contacts.inn', { inn: c.inn ?? '?' }), c.state]))));
   return 0;
 }
 
@@ -515,11 +570,11 @@ export function contacts(profile: ClerkProfile, _o: Options, out: Output): numbe
 export function contactAction(action: 'invite' | 'accept' | 'reject') {
   return async (profile: ClerkProfile, o: Options, positional: string[], out: Output): Promise<number> => {
     const [who] = positional;
-    if (!who) throw new CliError(`contact ${action} needs SUBSCRIBER (id, INN or a part of the name)`);
-    const counterparty = findCounterparty(profile, who);
+    if (!who) throw new CliError(words('needs.subscriber', { action }));
+    const counterparty = findCounterparty(profile, who, out);
     let hub: Awaited<ReturnType<ClerkProfile['connect']>>;
     try {
-      hub = await profile.connect(pinsFor(o), tokenChoice(o));
+      hub = await profile.connect(pinsFor(o, out), tokenChoice(o));
     } catch (e) {
       return fromTokenError(e);
     }
@@ -538,7 +593,7 @@ export function contactAction(action: 'invite' | 'accept' | 'reject') {
 export async function agent(profile: ClerkProfile, o: Options, out: Output): Promise<number> {
   const intervalMs = integer(o, 'interval', { min: 1, max: 24 * 3600 }, 60) * 1000;
   const listen = staffWebListen(o);
-  if (listen && profile.settings.mode !== 'server') throw new CliError(`--web serves the staff of an agent in operating mode "server"; this profile is in "${profile.settings.mode}"`);
+  if (listen && profile.settings.mode !== 'server') throw new CliError(words('agent.notServer', { mode: profile.settings.mode }));
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.on('SIGTERM', onSignal);
@@ -549,12 +604,12 @@ export async function agent(profile: ClerkProfile, o: Options, out: Output): Pro
     if (listen) {
       staffWeb = await startStaffWeb({ profile, ...listen });
       if (out.json) process.stdout.write(`${JSON.stringify({ staffWeb: staffWeb.server.url })}\n`);
-      else out.info(`The staff web client: ${staffWeb.server.url}`);
+      else out.info(out.t('agent.web', { url: staffWeb.server.url }));
     }
     while (!stop.signal.aborted) {
       const result = await profile.runSession({ trigger: 'agent', signal: stop.signal, onProgress: (p) => out.progress(p) });
       if (out.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-      else out.info(`session ${result.runId ?? ''}: ${result.outcome}${result.error ? ` — ${result.error}` : ''}${result.clerkNeeded ? ` — ${result.clerkNeeded.message}` : ''}`);
+      else out.info(out.t('agent.session', { run: result.runId ?? '', ...sessionWords(result, out) }));
       if (result.outcome === 'not-allowed') return 1;
       last = exitOf(result);
       if (flag(o, 'once')) break;

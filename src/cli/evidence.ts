@@ -27,7 +27,7 @@ async function make(profile: ClerkProfile, o: Options, ref: string | undefined, 
   if (!ref) throw new CliError('Name the DOCUMENT: its number from "edo-clerk inbox" or "outbox", or its hub id');
   const file = str(o, 'out');
   if (!file) throw new CliError('Give --out FILE');
-  const source = signerFor(profile, o);
+  const source = signerFor(profile, o, out);
   try {
     let signer: Signer;
     let hub: Awaited<ReturnType<ClerkProfile['connect']>>;

@@ -11,9 +11,13 @@ import { poaCreate, poaUse } from './poa';
 import { demo } from '../sandbox/cli';
 import { web } from '../web/cli';
 import { commandHelp } from './help';
+import { str } from './options';
+import { cliLanguage, cliText, LanguageError, type CliLanguage } from './i18n';
 import { CliError, makeOutput, type Output } from './output';
 
-const commonOptions = `Every command takes --profile DIR (default: $EDO_CLERK_PROFILE or the app's profile) and --json;
+const commonOptions = `Every command takes --profile DIR (default: $EDO_CLERK_PROFILE or the app's profile), --json and
+--lang ru|en (default: the locale's language from LC_ALL, LC_MESSAGES or LANG, else the profile's,
+else Russian; times are shown in the machine's time zone, TZ, and --json keeps them ISO in UTC);
 edo-clerk help COMMAND or edo-clerk COMMAND --help shows one command.
 Token commands take --module PATH and --token LABEL|SERIAL (else the profile's), and ask for
 the PIN on the terminal, or read it from standard input with --pin-stdin.`;
@@ -105,7 +109,7 @@ function version(): string {
 }
 
 type OptionSpec = NonNullable<ParseArgsConfig['options']>;
-const common: OptionSpec = { profile: { type: 'string' }, json: { type: 'boolean' } };
+const common: OptionSpec = { profile: { type: 'string' }, json: { type: 'boolean' }, lang: { type: 'string' } };
 const token: OptionSpec = { module: { type: 'string' }, token: { type: 'string' }, 'pin-stdin': { type: 'boolean' } };
 const listing: OptionSpec = {
   search: { type: 'string' },
@@ -197,10 +201,10 @@ const table: Record<string, Command> = {
   'archive list': { options: archiveOptions, run: archiveList },
   'archive verify': { options: archiveOptions, run: archiveVerify },
   'archive get': { options: { ...archiveOptions, out: { type: 'string' } }, positional: 1, run: archiveGet },
-  card: { options: { ...token, out: { type: 'string' }, lang: { type: 'string' } }, positional: 1, run: card },
-  evidence: { options: { ...token, out: { type: 'string' }, lang: { type: 'string' } }, positional: 1, run: evidence },
+  card: { options: { ...token, out: { type: 'string' } }, positional: 1, run: card },
+  evidence: { options: { ...token, out: { type: 'string' } }, positional: 1, run: evidence },
   'verify-evidence': {
-    options: { at: { type: 'string' }, trust: { type: 'string', multiple: true }, 'operator-cert': { type: 'string' }, lang: { type: 'string' } },
+    options: { at: { type: 'string' }, trust: { type: 'string', multiple: true }, 'operator-cert': { type: 'string' } },
     positional: 1,
     run: verifyEvidence,
   },
@@ -219,9 +223,21 @@ const table: Record<string, Command> = {
   'poa use': { options: { ...token, signature: { type: 'string' }, cert: { type: 'string' } }, positional: 1, run: poaUse },
 };
 
+/** The language before the command's options are parsed (an unknown command, a bad option): --lang as given, else the locale's. */
+function earlyLanguage(argv: string[]): CliLanguage {
+  const at = argv.findIndex((a) => a === '--lang' || a.startsWith('--lang='));
+  const given = at < 0 ? undefined : argv[at]!.includes('=') ? argv[at]!.slice('--lang='.length) : argv[at + 1];
+  try {
+    return cliLanguage(given, process.env);
+  } catch {
+    return cliLanguage(undefined, process.env);
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [first = 'help', second] = argv;
   const asked = first === 'help' ? argv.slice(1) : argv.includes('--help') || argv.includes('-h') ? argv.filter((a) => !a.startsWith('-')).slice(0, 2) : undefined;
+  const unknown = (command: string) => `edo-clerk: ${cliText(earlyLanguage(argv), 'command.unknown', { command })}\n\n${usage}`;
   if (first === '--help' || first === '-h' || (asked && asked.length === 0)) {
     console.log(usage);
     return 0;
@@ -230,7 +246,7 @@ export async function main(argv: string[]): Promise<number> {
     // "help archive get", "archive get --help"; a second word that is no subcommand is an argument.
     const help = commandHelp(usage, asked.join(' '), commonOptions) ?? commandHelp(usage, asked[0]!, commonOptions);
     if (!help) {
-      console.error(`edo-clerk: unknown command "${asked.join(' ')}"\n\n${usage}`);
+      console.error(unknown(asked.join(' ')));
       return 1;
     }
     console.log(help);
@@ -243,7 +259,7 @@ export async function main(argv: string[]): Promise<number> {
   const name = second !== undefined && table[`${first} ${second}`] ? `${first} ${second}` : first;
   const command = table[name];
   if (!command) {
-    console.error(`edo-clerk: unknown command "${argv.slice(0, 2).join(' ')}"\n\n${usage}`);
+    console.error(unknown(argv.slice(0, 2).join(' ')));
     return 1;
   }
   const rest = argv.slice(name.split(' ').length);
@@ -251,22 +267,33 @@ export async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: rest, options: { ...common, ...command.options }, allowPositionals: true, strict: true });
   } catch (e) {
+    // node:util's own words ("Unknown option '--x'"), named by the command.
     console.error(`edo-clerk ${name}: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   }
   const options = parsed.values as commands.Options;
-  const out = makeOutput(options.json === true);
-  if (parsed.positionals.length > (command.positional ?? 0)) {
-    console.error(`edo-clerk ${name}: unexpected argument "${parsed.positionals[command.positional ?? 0]}"`);
+  const profile = new ClerkProfile(typeof options.profile === 'string' ? options.profile : defaultProfileDir());
+  let language: CliLanguage;
+  try {
+    language = cliLanguage(str(options, 'lang'), process.env, commands.profileLanguage(profile));
+  } catch (e) {
+    profile.close();
+    if (!(e instanceof LanguageError)) throw e;
+    console.error(`edo-clerk ${name}: ${e.message}`);
     return 1;
   }
-  const profile = new ClerkProfile(typeof options.profile === 'string' ? options.profile : defaultProfileDir());
+  const out = makeOutput(options.json === true, language);
+  if (parsed.positionals.length > (command.positional ?? 0)) {
+    profile.close();
+    console.error(`edo-clerk ${name}: ${out.t('argument.unexpected', { value: parsed.positionals[command.positional ?? 0]! })}`);
+    return 1;
+  }
   try {
     return await command.run(profile, options, parsed.positionals, out);
   } catch (e) {
     const exitCode = e instanceof CliError ? e.exitCode : 1;
     const code = e instanceof CliError ? e.code : e instanceof SessionBusyError ? 'session-busy' : (e as { code?: string }).code;
-    const message = e instanceof Error ? e.message : String(e);
+    const message = e instanceof CliError ? e.text(language) : e instanceof Error ? e.message : String(e);
     if (out.json) process.stdout.write(`${JSON.stringify({ error: message, code, exitCode })}\n`);
     else console.error(`edo-clerk ${name}: ${message}`);
     return exitCode;

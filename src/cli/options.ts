@@ -1,5 +1,6 @@
 // Reading edo-clerk's parsed options. A value that is given but wrong stops the command with a
 // message naming the option and what it takes, instead of reaching SQL or a loop as NaN.
+import { words } from './i18n';
 import { CliError } from './output';
 
 export type Options = Record<string, string | boolean | string[] | undefined>;
@@ -15,7 +16,7 @@ export function integer(o: Options, name: string, { min, max }: { min: number; m
   const value = str(o, name);
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || n < min || n > max) throw new CliError(`--${name} must be a whole number from ${min} to ${max}, not "${value}"`);
+  if (!/^\d+$/.test(value.trim()) || n < min || n > max) throw new CliError(words('option.integer', { name, min, max, value }));
   return n;
 }
 
@@ -24,7 +25,7 @@ export function isoDate(o: Options, name: string): string | undefined {
   const value = str(o, name);
   if (value === undefined) return undefined;
   if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(value) || Number.isNaN(Date.parse(value))) {
-    throw new CliError(`--${name} must be an ISO date or date and time (2026-12-02 or 2026-12-02T10:15:00+03:00), not "${value}"`);
+    throw new CliError(words('option.date', { name, value }));
   }
   return value;
 }

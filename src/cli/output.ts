@@ -1,28 +1,42 @@
 // How a command answers: a JSON document on stdout with --json, else lines for a person.
-// Progress goes to stderr, so stdout stays one parseable answer.
+// Progress goes to stderr, so stdout stays one parseable answer. Words go through ./i18n.
 import type { SessionProgress } from '../exchange/session';
+import { cliText, type CliKey, type CliLanguage, type CliValues, type CliWords } from './i18n';
 
+/** A command's failure: its words are shown in the command's language (a message made elsewhere, as it came). */
 export class CliError extends Error {
+  readonly words?: CliWords;
+
   constructor(
-    message: string,
+    message: string | CliWords,
     readonly exitCode = 1,
     readonly code?: string,
   ) {
-    super(message);
+    super(typeof message === 'string' ? message : cliText('en', message.key, message.values));
+    if (typeof message !== 'string') this.words = message;
     this.name = 'CliError';
+  }
+
+  text(language: CliLanguage): string {
+    return this.words ? cliText(language, this.words.key, this.words.values) : this.message;
   }
 }
 
 export interface Output {
   json: boolean;
+  language: CliLanguage;
+  /** The command's words in its language. */
+  t(key: CliKey, values?: CliValues): string;
   result(value: unknown, human: () => string): void;
   progress(p: SessionProgress): void;
   info(message: string): void;
 }
 
-export function makeOutput(json: boolean): Output {
+export function makeOutput(json: boolean, language: CliLanguage = 'ru'): Output {
   return {
     json,
+    language,
+    t: (key, values) => cliText(language, key, values),
     result(value, human) {
       process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
     },

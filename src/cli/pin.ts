@@ -4,6 +4,7 @@
 import type { PinSource } from '../exchange/profile';
 import { describePinStatus } from '../token/errors';
 import type { TokenSession } from '../token/session';
+import { cliText, type CliLanguage } from './i18n';
 
 export async function readStdinLine(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -51,14 +52,14 @@ export function stdinPins(): PinSource {
   };
 }
 
-/** Asks on the terminal when there is one; else gives no PIN (a kept one may serve). */
-export function terminalPins(): PinSource {
+/** Asks on the terminal when there is one, in the command's language; else gives no PIN (a kept one may serve). */
+export function terminalPins(language: CliLanguage): PinSource {
   return {
     async pin(token: TokenSession) {
       if (!process.stdin.isTTY || !token.info.flags.loginRequired || token.info.flags.protectedAuthPath) return undefined;
       const owner = token.listCertificates().find((c) => c.hasPrivateKey)?.identity.commonName;
       const status = describePinStatus(token.pinStatus());
-      return askHidden(`PIN of ${token.name}${owner ? ` (${owner})` : ''}${status ? ` — ${status}` : ''}: `);
+      return askHidden(cliText(language, 'pin.prompt', { token: token.name, owner: owner ? ` (${owner})` : '', status: status ? ` — ${status}` : '' }));
     },
   };
 }

@@ -26,7 +26,7 @@ export async function poaCreate(profile: ClerkProfile, o: Options, _args: string
   const representativeCertificate = readCertificates(readFileSync(representativeFile))[0];
   if (!representativeCertificate) throw new CliError(`No certificate in ${representativeFile}`);
   const powerCodes = (str(o, 'powers') ?? '').split(',').map((c) => c.trim()).filter(Boolean);
-  const source = signerFor(profile, o);
+  const source = signerFor(profile, o, out);
   try {
     const hub = await profile.connect(undefined, {}, source);
     hub.close();
@@ -100,7 +100,7 @@ export async function poaUse(profile: ClerkProfile, o: Options, [file]: string[]
   if (!file) throw new CliError('poa use needs FILE.xml: the МЧД, with the director\'s signature FILE.xml.sig beside it');
   const { fileName, xml, signature, poa } = readPowerOfAttorney(file, o);
   const language = profileLanguage(profile);
-  const source = signerFor(profile, o);
+  const source = signerFor(profile, o, out);
   try {
     const hub = await profile.connect(undefined, {}, source);
     try {

@@ -20,7 +20,7 @@ import { treeHeadFromJson, verifyTreeHead } from '../../src/archive/tree-head';
 import { verifyArchivedEntry } from '../../src/archive/verify';
 import { archiveCommands, archiveList, archiveStatus, archiveVerify, type ArchiveConnection } from '../../src/cli/archive';
 import type { Options } from '../../src/cli/commands';
-import { CliError, type Output } from '../../src/cli/output';
+import { CliError, makeOutput, type Output } from '../../src/cli/output';
 import { pemToDer } from '../../src/crypto/certificates';
 import { signDetached, verifyDetached } from '../../src/crypto/cms';
 import { KeySigner } from '../../src/crypto/key-signer';
@@ -47,7 +47,7 @@ const noSecrets: SecretStore = { get: async () => undefined, set: async () => un
 /** What a command printed with --json, and its exit code or the CliError it failed with. */
 async function runCommand(run: (profile: ClerkProfile, o: Options, positional: string[], out: Output) => Promise<number>, profile: ClerkProfile, positional: string[] = [], options: Options = {}) {
   let printed: unknown;
-  const out: Output = { json: true, result: (value) => (printed = value), progress: () => undefined, info: () => undefined };
+  const out: Output = { ...makeOutput(true, 'en'), result: (value) => (printed = value), progress: () => undefined, info: () => undefined };
   try {
     const code = await run(profile, { json: true, ...options }, positional, out);
     return { code, printed, error: undefined as CliError | undefined };

@@ -15,7 +15,7 @@ describe('edo-clerk per-command help', () => {
   }, 120_000);
 
   it('refuses an unknown command, naming it', async () => {
-    const run = await clerk(['help', 'sendd']);
+    const run = await clerk(['help', 'sendd'], { env: { ...process.env, LC_ALL: 'en_US.UTF-8' } });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('edo-clerk: unknown command "sendd"');
   }, 60_000);

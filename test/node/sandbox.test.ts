@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDetached } from '../../src/crypto/cms';
 import { ClerkProfile } from '../../src/exchange/profile';
-import type { Output } from '../../src/cli/output';
+import { makeOutput, type Output } from '../../src/cli/output';
 import { demo } from '../../src/sandbox/cli';
 import { hubAdmin } from '../../src/sandbox/hub-process';
 import { readSandboxState, SandboxBusyError, sandboxPaths, startSandbox, type RunningSandbox, type SandboxEvent } from '../../src/sandbox/sandbox';
@@ -316,7 +316,7 @@ describe.skipIf(!kc.ok || !gost.ok)(`the local sandbox ${kc.reason ?? ''}${gost.
     const lines: string[] = [];
     let answer: { url: string; created: boolean; counterparty: { inn: string } } | undefined;
     const out: Output = {
-      json: false,
+      ...makeOutput(false, 'en'),
       result: (value, human) => {
         answer = value as typeof answer;
         lines.push(human());

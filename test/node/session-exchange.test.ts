@@ -198,7 +198,7 @@ describe.skipIf(!hsm.ok)(`exchange between two organizations through the hub ${h
     expectExit(await run(profA(), ['session', '--pin-stdin'], pinA), 0);
     // Not a contact yet: the hub refuses, the clerk is told why, the document stays as rejected.
     const refused = expectExit(await run(profA(), ['send', newFile('pismo-0.pdf').path, '--to', c.inn, '--title', 'Письмо до приглашения', '--pin-stdin'], pinA), 1).json;
-    expect(refused).toMatchObject({ code: 'rejected', error: expect.stringMatching(/refused "Письмо до приглашения"/) });
+    expect(refused).toMatchObject({ code: 'rejected', error: expect.stringMatching(/Сервер обмена отклонил «Письмо до приглашения»/) });
     expect(expectExit(await run(profA(), ['outbox', '--status', 'rejected']), 0).json.items.map((d: { title: string }) => d.title)).toEqual(['Письмо до приглашения']);
     expectExit(await run(profA(), ['contact', 'invite', c.inn, '--pin-stdin'], pinA), 0);
     expectExit(await run(profC(), ['contact', 'accept', a.inn]), 0);
@@ -231,7 +231,7 @@ describe.skipIf(!hsm.ok)(`exchange between two organizations through the hub ${h
     // The letter refused before the invitation: its cause is put right now, so the clerk sends it again as it is.
     const letter = expectExit(await run(profA(), ['outbox', '--status', 'rejected']), 0).json.items[0];
     expect(letter).toMatchObject({ title: 'Письмо до приглашения', statusReason: expect.stringMatching(/contact/i) });
-    expect((await clerk(['outbox', '--status', 'rejected', '--profile', profA()])).stdout).toMatch(/REFUSED: /);
+    expect((await clerk(['outbox', '--status', 'rejected', '--profile', profA(), '--lang', 'en'])).stdout).toMatch(/REFUSED: /);
     expectExit(await run(profA(), ['outbox', 'retry', String(letter.id), '--pin-stdin'], pinA), 0);
     expect(expectExit(await run(profA(), ['outbox', '--search', 'приглашения']), 0).json.items[0]).toMatchObject({ status: 'sent', hubId: expect.any(String) });
     // Accepted by the hub, it is no longer the clerk's alone to retry or remove.

@@ -97,7 +97,7 @@ export async function startStaffAgent(): Promise<StaffAgent> {
     const keyFile = join(dir, 'tls-key.pem');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=edo-clerk agent', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'pipe' });
 
-    agent = startClerk(['agent', '--profile', agentProfile, '--interval', '3600', '--web', '127.0.0.1:0', '--tls-cert', certFile, '--tls-key', keyFile]);
+    agent = startClerk(['agent', '--profile', agentProfile, '--lang', 'en', '--interval', '3600', '--web', '127.0.0.1:0', '--tls-cert', certFile, '--tls-key', keyFile]);
     let stderr = '';
     agent.child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     // The web client starts first, then the agent's first session receives the document and signs its receipt.

@@ -1,0 +1,235 @@
+// The words edo-clerk says to a person: Russian by default, English with `--lang en` or an
+// English locale (LC_ALL, LC_MESSAGES, LANG, in POSIX order), else the profile's language. One
+// dictionary per language, as main/i18n.ts and src/evidence/i18n.ts keep theirs, so a key missing
+// in English fails the typecheck. Times are shown in the machine's time zone (TZ) with the zone
+// named; --json keeps ISO 8601 in UTC for programs.
+import type { Language } from '../ipc/contract';
+
+/** The languages of the app's UI are the CLI's. */
+export type CliLanguage = Language;
+
+const ru = {
+  'lang.invalid': '--lang: язык ru или en, а не «{value}»',
+  'command.unknown': 'неизвестная команда «{command}»',
+  'argument.unexpected': 'лишний аргумент «{value}»',
+  'option.integer': '--{name}: целое число от {min} до {max}, а не «{value}»',
+  'option.date': '--{name}: дата или дата и время по ISO 8601 (2026-12-02 или 2026-12-02T10:15:00+03:00), а не «{value}»',
+  'option.status': '--status {value}: нет такого статуса документа; возможны: {statuses}',
+  'option.conflict.stdin': 'Укажите одно из --password-stdin и --key-password-stdin за раз: на стандартном входе один секрет',
+  'option.keep': '--keep требует PIN: введите его или передайте через --pin-stdin',
+  'needs.server': 'Для profile init нужен --server URL',
+  'needs.sign': 'Для sign нужен ФАЙЛ',
+  'needs.verify': 'Для verify нужны ФАЙЛ и ФАЙЛ.sig',
+  'needs.send': 'Для send нужны ФАЙЛ и --to АБОНЕНТ',
+  'needs.clarify': 'Для clarify нужны ДОКУМЕНТ (его номер во входящих или id у оператора) и --text ТЕКСТ',
+  'needs.document': 'Для {command} нужен ДОКУМЕНТ (его номер во входящих или исходящих, или id у оператора)',
+  'needs.subscriber': 'Для contact {action} нужен АБОНЕНТ (id, ИНН или часть названия)',
+  'no.signer': 'Нечем подписать: укажите --token МЕТКА|СЕРИЙНЫЙ_НОМЕР (и --module ПУТЬ) или токен либо файл ключа в профиле',
+  'no.roots': 'Нет доверенных корневых сертификатов: укажите --trust CA.pem или добавьте их в профиль',
+  'no.modules': 'На этой машине не найден модуль PKCS#11: установите драйвер токена или укажите --module ПУТЬ',
+  'no.document': 'В этом профиле нет документа «{ref}»',
+  'no.received': 'Во входящих нет полученного документа «{ref}»',
+  'subscriber.none': 'В справочнике нет абонента «{to}»: проверьте название или ИНН либо обновите справочник командой «edo-clerk session»',
+  'subscriber.many': '«{to}» подходит к {count} абонентам: {list}; укажите ИНН или id',
+  'subscriber.item': '{name} (ИНН {inn}, id {id})',
+  'profile.ready': 'Профиль {dir} готов (сервер обмена {server}, режим {mode}).',
+  'profile.title': 'Профиль {dir}',
+  'profile.hub': 'сервер обмена {server}, режим {mode}',
+  'profile.counts': 'Входящих {inbox}, исходящих {outbox}, служебных документов ждут подписи: {pending}',
+  'tokens.none': 'Токены не подключены.',
+  'tokens.line': '{label} (серийный номер {serial}, {model}) в {module}',
+  'tokens.pinPad': ', PIN-пад',
+  'tokens.certificate': '  {id}  {owner}{organization}, действителен до {notAfter}',
+  'tokens.noKey': ' (нет закрытого ключа)',
+  'login.done': 'Вход выполнен: {signer} ({algorithm}).',
+  'login.kept': 'Вход выполнен: {signer} ({algorithm}); PIN сохранён в хранилище ОС для фоновых сеансов.',
+  'signed.file': 'Подписан {file} → {signature} ({signer}; {algorithm}).',
+  'list.inboxEmpty': 'Входящих нет.',
+  'list.outboxEmpty': 'Исходящих нет.',
+  'list.count': '{shown} из {total}',
+  'list.signatureInvalid': 'ПОДПИСЬ НЕДЕЙСТВИТЕЛЬНА: {problem}',
+  'list.refused': 'ОТКЛОНЁН: {reason}',
+  'pending.none': 'Служебных документов, ждущих подписи, нет.',
+  'pending.receipt': 'извещение о получении',
+  'pending.clarification': 'уведомление об уточнении',
+  'pending.signed': 'подписан, ждёт отправки',
+  'session.line': 'Сеанс обмена: {outcome}{error}{clerk}',
+  'session.clerk': ' — нужен сотрудник: {message}',
+  'session.summary':
+    'отправлено документов: {sent}, получено: {received}{invalid}; служебных документов подписано: {serviceSigned}, отправлено: {serviceSent}, получено: {serviceReceived}; ждут: {pending}',
+  'session.invalid': ' (с недействительной подписью: {count})',
+  'outcome.done': 'завершён',
+  'outcome.needs-clerk': 'нужен сотрудник',
+  'outcome.error': 'ошибка',
+  'outcome.not-allowed': 'не разрешён в этом режиме',
+  'outcome.interrupted': 'прерван',
+  'send.queued': '«{title}» подписан и помещён в исходящие для {counterparty}.',
+  'send.queuedAs': 'Поставлен в очередь как документ {id}; уйдёт при следующем сеансе обмена.',
+  'send.refused':
+    'Сервер обмена отклонил «{title}»: {reason}. Документ остаётся в исходящих: «edo-clerk outbox retry {id}» отправит его снова, когда причина будет устранена, «edo-clerk outbox remove {id}» уберёт его.',
+  'send.noReason': 'причина не указана',
+  'refused.not': 'Документ {id} («{title}») не отклонён сервером обмена (его статус: {status}); только отклонённый исходящий документ можно {what}',
+  'refused.what.retry': 'отправить снова',
+  'refused.what.remove': 'убрать',
+  'refused.removed': '«{title}» убран из исходящих; сервер обмена его так и не принял.',
+  'refused.back': '«{title}» снова в исходящих; уйдёт при следующем сеансе обмена.',
+  'clarify.waiting': 'Уведомление об уточнении к «{title}» ждёт подписи.',
+  'clarify.queued': 'Поставлено в очередь как служебный документ {id}; будет подписано и отправлено при следующем сеансе обмена.',
+  'workflow.signed': '{command} «{title}»: подписано, ждёт отправки.',
+  'workflow.queued': 'Поставлено в очередь как шаг {id}; уйдёт при следующем сеансе обмена.',
+  'workflow.refused': 'Сервер обмена отклонил {command} для «{title}»: {reason}',
+  'workflow.accepted': '{command} «{title}»: принято сервером обмена',
+  'workflow.notPosted': '{command} «{title}»: ещё не отправлено ({reason})',
+  'workflow.state': 'подпись получателя: {signature}; аннулирование: {annulment}',
+  'workflow.notRequested': 'не запрошена',
+  'workflow.none': 'нет',
+  'awaiting.signature': 'Документов ждут вашей подписи: {count}',
+  'awaiting.annulment': 'Предложений об аннулировании ждут вашего ответа: {count}',
+  'contacts.none': 'Контактов пока нет.',
+  'contacts.inn': 'ИНН {inn}',
+  'agent.web': 'Веб-клиент для сотрудников: {url}',
+  'agent.session': 'сеанс {run}: {outcome}{error}{clerk}',
+  'agent.notServer': '--web обслуживает сотрудников агента в режиме «server»; этот профиль в режиме «{mode}»',
+  'pin.prompt': 'PIN токена {token}{owner}{status}: ',
+} as const;
+
+export type CliKey = keyof typeof ru;
+
+const en: Record<CliKey, string> = {
+  'lang.invalid': '--lang must be ru or en, not "{value}"',
+  'command.unknown': 'unknown command "{command}"',
+  'argument.unexpected': 'unexpected argument "{value}"',
+  'option.integer': '--{name} must be a whole number from {min} to {max}, not "{value}"',
+  'option.date': '--{name} must be an ISO date or date and time (2026-12-02 or 2026-12-02T10:15:00+03:00), not "{value}"',
+  'option.status': '--status {value} is not a document status: use one of {statuses}',
+  'option.conflict.stdin': 'Give one of --password-stdin and --key-password-stdin per call: standard input holds one secret',
+  'option.keep': '--keep needs a PIN typed or given with --pin-stdin',
+  'needs.server': 'profile init needs --server URL',
+  'needs.sign': 'sign needs FILE',
+  'needs.verify': 'verify needs FILE FILE.sig',
+  'needs.send': 'send needs FILE and --to SUBSCRIBER',
+  'needs.clarify': 'clarify needs DOCUMENT (its number in the inbox, or its hub id) and --text TEXT',
+  'needs.document': '{command} needs DOCUMENT (its number in the inbox or outbox, or its hub id)',
+  'needs.subscriber': 'contact {action} needs SUBSCRIBER (id, INN or a part of the name)',
+  'no.signer': 'No signer: give --token LABEL|SERIAL (and --module PATH), or set the token or key file in the profile',
+  'no.roots': 'No trusted roots: give --trust CA.pem or add trusted roots to the profile',
+  'no.modules': 'No PKCS#11 module found on this machine: install the token driver or give --module PATH',
+  'no.document': 'No document "{ref}" in this profile',
+  'no.received': 'No received document "{ref}" in the inbox',
+  'subscriber.none': 'No subscriber "{to}" in the directory: check the name or INN, or run "edo-clerk session" to update the directory',
+  'subscriber.many': '"{to}" matches {count} subscribers: {list}; give the INN or the id',
+  'subscriber.item': '{name} (INN {inn}, id {id})',
+  'profile.ready': 'Profile {dir} is ready (hub {server}, mode {mode}).',
+  'profile.title': 'Profile {dir}',
+  'profile.hub': 'hub {server}, mode {mode}',
+  'profile.counts': 'Inbox {inbox}, Outbox {outbox}, pending service documents {pending}',
+  'tokens.none': 'No tokens are plugged in.',
+  'tokens.line': '{label} (serial {serial}, {model}) in {module}',
+  'tokens.pinPad': ', PIN pad',
+  'tokens.certificate': '  {id}  {owner}{organization}, valid to {notAfter}',
+  'tokens.noKey': ' (no private key)',
+  'login.done': 'Logged in: {signer} ({algorithm}).',
+  'login.kept': 'Logged in: {signer} ({algorithm}); the PIN is kept in the OS keychain for background sessions.',
+  'signed.file': 'Signed {file} → {signature} ({signer}; {algorithm}).',
+  'list.inboxEmpty': 'The inbox is empty.',
+  'list.outboxEmpty': 'The outbox is empty.',
+  'list.count': '{shown} of {total}',
+  'list.signatureInvalid': 'SIGNATURE INVALID: {problem}',
+  'list.refused': 'REFUSED: {reason}',
+  'pending.none': 'No service documents wait for a signature.',
+  'pending.receipt': 'receipt notice',
+  'pending.clarification': 'clarification request',
+  'pending.signed': 'signed, to send',
+  'session.line': 'Exchange session: {outcome}{error}{clerk}',
+  'session.clerk': ' — the clerk is needed: {message}',
+  'session.summary':
+    'sent {sent} document(s), received {received}{invalid}; service documents signed {serviceSigned}, sent {serviceSent}, received {serviceReceived}; pending {pending}',
+  'session.invalid': ' ({count} with an invalid signature)',
+  'outcome.done': 'done',
+  'outcome.needs-clerk': 'the clerk is needed',
+  'outcome.error': 'error',
+  'outcome.not-allowed': 'not allowed in this mode',
+  'outcome.interrupted': 'interrupted',
+  'send.queued': '"{title}" is signed and in the outbox for {counterparty}.',
+  'send.queuedAs': 'Queued as document {id}; it goes at the next exchange session.',
+  'send.refused':
+    'The hub refused "{title}": {reason}. It stays in the outbox: "edo-clerk outbox retry {id}" sends it again once the cause is put right, "edo-clerk outbox remove {id}" takes it out.',
+  'send.noReason': 'no reason given',
+  'refused.not': 'Document {id} ("{title}") is not one the hub refused (its status: {status}); only a refused outgoing document can be {what}',
+  'refused.what.retry': 'sent again',
+  'refused.what.remove': 'removed',
+  'refused.removed': '"{title}" is removed from the outbox; it was never accepted by the hub.',
+  'refused.back': '"{title}" is back in the outbox; it goes at the next exchange session.',
+  'clarify.waiting': 'Clarification request for "{title}" is waiting for a signature.',
+  'clarify.queued': 'Queued as service document {id}; it is signed and sent at the next exchange session.',
+  'workflow.signed': '{command} "{title}": signed, waiting to be posted.',
+  'workflow.queued': 'Queued as workflow step {id}; it is posted at the next exchange session.',
+  'workflow.refused': 'The hub refused {command} on "{title}": {reason}',
+  'workflow.accepted': '{command} "{title}": accepted by the hub',
+  'workflow.notPosted': '{command} "{title}": not posted yet ({reason})',
+  'workflow.state': 'signature: {signature}; annulment: {annulment}',
+  'workflow.notRequested': 'not requested',
+  'workflow.none': 'none',
+  'awaiting.signature': 'Documents waiting for your signature: {count}',
+  'awaiting.annulment': 'Annulment proposals waiting for your answer: {count}',
+  'contacts.none': 'No contacts yet.',
+  'contacts.inn': 'INN {inn}',
+  'agent.web': 'The staff web client: {url}',
+  'agent.session': 'session {run}: {outcome}{error}{clerk}',
+  'agent.notServer': '--web serves the staff of an agent in operating mode "server"; this profile is in "{mode}"',
+  'pin.prompt': 'PIN of {token}{owner}{status}: ',
+};
+
+export type CliValues = Record<string, string | number>;
+
+/** A message to show later in the language the command runs in (CliError carries one). */
+export interface CliWords {
+  key: CliKey;
+  values: CliValues;
+}
+
+export const words = (key: CliKey, values: CliValues = {}): CliWords => ({ key, values });
+
+export function cliText(language: CliLanguage, key: CliKey, values: CliValues = {}): string {
+  return (language === 'en' ? en : ru)[key].replace(/\{(\w+)\}/g, (_m, name: string) => String(values[name] ?? `{${name}}`));
+}
+
+/** "en_US.UTF-8" → en, "ru_RU.UTF-8" → ru; "C", "POSIX" and others name no language of ours. */
+function localeLanguage(locale: string | undefined): CliLanguage | undefined {
+  const found = /^(ru|en)(?:[_.@-]|$)/i.exec(locale ?? '');
+  return found ? (found[1]!.toLowerCase() as CliLanguage) : undefined;
+}
+
+/**
+ * The language a command speaks: --lang, else the first locale variable that is set (LC_ALL,
+ * LC_MESSAGES, LANG, as POSIX looks them up) when it names Russian or English, else the
+ * profile's language, else Russian. An unknown --lang is refused (in the language found without it).
+ */
+export function cliLanguage(given: string | undefined, env: NodeJS.ProcessEnv, profileLanguage?: string): CliLanguage {
+  const fallback = localeLanguage(env.LC_ALL || env.LC_MESSAGES || env.LANG) ?? (profileLanguage === 'en' ? 'en' : 'ru');
+  if (given === undefined) return fallback;
+  const chosen = given === 'ru' || given === 'en' ? given : undefined;
+  if (!chosen) throw new LanguageError(cliText(fallback, 'lang.invalid', { value: given }));
+  return chosen;
+}
+
+export class LanguageError extends Error {}
+
+/** A moment as the clerk reads it: the machine's local time (TZ) with its zone, "03.12.2026, 12:16 GMT+3". */
+export function localTime(date: Date | string, language: CliLanguage): string {
+  const d = typeof date === 'string' ? new Date(date) : date;
+  return new Intl.DateTimeFormat(language === 'en' ? 'en-GB' : 'ru-RU', {
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZoneName: 'short',
+  }).format(d);
+}
+
+/** A date alone (a certificate's end of validity), in the local calendar. */
+export function localDate(date: Date | string, language: CliLanguage): string {
+  const d = typeof date === 'string' ? new Date(date) : date;
+  return new Intl.DateTimeFormat(language === 'en' ? 'en-GB' : 'ru-RU', { year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+}

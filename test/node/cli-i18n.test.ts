@@ -1,0 +1,86 @@
+// The CLI speaks the clerk's language: Russian by default, English with --lang en or an English
+// locale (LC_ALL before LANG), and shows times in the machine's time zone with the zone named,
+// while --json keeps ISO 8601 in UTC. The real CLI, run as a clerk runs it, with TZ=Europe/Moscow.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClerkStore } from '../../src/store';
+import { clerk, expectExit } from './session-harness';
+
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+const moscow = { ...process.env, TZ: 'Europe/Moscow', LC_ALL: '', LC_MESSAGES: '' };
+const russian = { ...moscow, LANG: 'ru_RU.UTF-8' };
+const english = { ...moscow, LANG: 'en_US.UTF-8' };
+
+describe('the CLI in the clerk’s language and time zone', () => {
+  let dir: string;
+  let profile: string;
+  const run = (args: string[], env: NodeJS.ProcessEnv) => clerk([...args, '--profile', profile], { env });
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'clerk-i18n-'));
+    profile = join(dir, 'profile');
+    const made = expectExit(await run(['profile', 'init', '--server', 'http://127.0.0.1:9', '--mode', 'manual'], russian), 0);
+    expect(made.stdout).toBe(`Профиль ${profile} готов (сервер обмена http://127.0.0.1:9, режим manual).\n`);
+    // A received document sent at 10:00 UTC (13:00 in Moscow), and an outgoing one the hub refused.
+    const store = ClerkStore.open(profile);
+    try {
+      store.transaction(() =>
+        store.recordIncomingDocument({
+          hubId: 'd-1',
+          counterpartyId: 'sub-a',
+          counterpartyName: 'ООО "Ромашка"',
+          title: 'Договор поставки',
+          fileName: 'dogovor.pdf',
+          blobHash: sha('dogovor'),
+          size: 10,
+          needsReceipt: true,
+          sentAt: '2026-11-20T10:00:00.000Z',
+          signatures: [{ cms: Buffer.from('cms'), valid: true, signer: 'Иванова Мария Петровна' }],
+        }),
+      );
+      store.queueOutgoingDocument({ counterpartyId: 'sub-a', title: 'Акт сверки', fileName: 'akt.pdf', blobHash: sha('akt'), size: 3, signature: { cms: Buffer.from('x'), valid: null } });
+      store.failOutbox(store.waitingOutbox()[0]!.id, 'forbidden', 'not a contact');
+    } finally {
+      store.close();
+    }
+  }, 60_000);
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('lists the inbox in Russian by default, the time in Moscow time with its zone', async () => {
+    const ru = expectExit(await run(['inbox'], russian), 0).stdout;
+    expect(ru).toMatch(/^1 +20\.11\.2026, 13:00 GMT\+3 +ООО "Ромашка" +Договор поставки/m);
+    expect(ru).toContain('1 из 1');
+    // The C locale names no language: Russian still.
+    expect(expectExit(await run(['inbox'], { ...moscow, LANG: 'C.UTF-8' }), 0).stdout).toContain('1 из 1');
+  }, 60_000);
+
+  it('speaks English under an English locale, LC_ALL before LANG, and --lang before both', async () => {
+    const en = expectExit(await run(['inbox'], english), 0).stdout;
+    expect(en).toMatch(/^1 +20\/11\/2026, 13:00 GMT\+3 +ООО "Ромашка" +Договор поставки/m);
+    expect(en).toContain('1 of 1');
+    expect(expectExit(await run(['inbox'], { ...russian, LC_ALL: 'en_GB.UTF-8' }), 0).stdout).toContain('1 of 1');
+    expect(expectExit(await run(['outbox', '--lang', 'ru'], english), 0).stdout).toMatch(/Акт сверки .*ОТКЛОНЁН: not a contact/);
+    expect(expectExit(await run(['outbox', '--lang', 'en'], russian), 0).stdout).toMatch(/Акт сверки .*REFUSED: not a contact/);
+  }, 60_000);
+
+  it('keeps ISO times in UTC in --json, for programs', async () => {
+    const listed = expectExit(await run(['inbox', '--json'], russian), 0).json;
+    expect(listed.items[0].sentAt).toBe('2026-11-20T10:00:00.000Z');
+  }, 60_000);
+
+  it('names a wrong option, a wrong language and an unknown command in the clerk’s language', async () => {
+    const ru = expectExit(await run(['inbox', '--limit', 'много'], russian), 1);
+    expect(ru.stderr).toBe('edo-clerk inbox: --limit: целое число от 1 до 10000, а не «много»\n');
+    const en = expectExit(await run(['inbox', '--limit', 'many'], english), 1);
+    expect(en.stderr).toBe('edo-clerk inbox: --limit must be a whole number from 1 to 10000, not "many"\n');
+    const json = expectExit(await run(['inbox', '--from', 'вчера', '--json'], russian), 1).json;
+    expect(json.error).toBe('--from: дата или дата и время по ISO 8601 (2026-12-02 или 2026-12-02T10:15:00+03:00), а не «вчера»');
+    expect(expectExit(await run(['inbox', '--lang', 'de'], russian), 1).stderr).toBe('edo-clerk inbox: --lang: язык ru или en, а не «de»\n');
+    expect(expectExit(await clerk(['sendd'], { env: russian }), 1).stderr).toMatch(/^edo-clerk: неизвестная команда «sendd»/);
+    expect(expectExit(await clerk(['sendd'], { env: english }), 1).stderr).toMatch(/^edo-clerk: unknown command "sendd"/);
+  }, 60_000);
+});
