@@ -10,7 +10,7 @@ import QRCode from 'qrcode';
 import { parsePowerOfAttorney, parseServiceDocument } from '../formats';
 import type { SignedUnderPowerOfAttorney } from '../protocol/powers-of-attorney';
 import { analyzeSignature, evidenceBeside, type SignatureFacts } from './analyze';
-import { verificationReference, type Evidence, type EvidencePowerOfAttorney, type EvidenceServiceDocument } from './collect';
+import { verificationReference, type Evidence, type EvidencePowerOfAttorney, type EvidenceServiceDocument, type EvidenceSignature } from './collect';
 import { evidenceDate, evidenceText, evidenceTime, type EvidenceKey, type EvidenceLanguage } from './i18n';
 
 const fontsFolder = new URL('../../assets/fonts/', import.meta.url);
@@ -150,12 +150,13 @@ function party(p: Evidence['document']['sender']): string {
 }
 
 /** The stamp rows of one signature, as the card and the stamps on a PDF original's pages show them. */
-function stampRows(facts: SignatureFacts, l: EvidenceLanguage, poa?: string): [string, string][] {
+function stampRows(facts: SignatureFacts, l: EvidenceLanguage, poa?: string, side?: EvidenceSignature['by']): [string, string][] {
   const t = (k: EvidenceKey, v?: Record<string, string | number>) => evidenceText(l, k, v);
   const none = t('none');
   const person = who(facts, none);
   const s = facts.signer;
   return [
+    ...(side ? [[t('card.stamp.side'), t(`side.${side}`)] as [string, string]] : []),
     [t('card.stamp.signer'), person.name],
     [t('card.stamp.position'), person.position],
     [t('card.stamp.organization'), person.organization],
@@ -232,7 +233,7 @@ export async function buildCard(evidence: Evidence, options: CardOptions = {}): 
   const reference = verificationReference(d);
   const analyze = (cms: Buffer, content: Buffer, at: string) =>
     analyzeSignature(cms, content, { trustedRoots: evidence.trustedRoots, operatorCertificate: evidence.operatorCertificate, at: new Date(at) });
-  const signatures = await Promise.all(evidence.signatures.map((s) => analyze(s.cms, evidence.original, d.sentAt)));
+  const signatures = await Promise.all(evidence.signatures.map((s) => analyze(s.cms, evidence.original, s.at)));
   const services = await Promise.all(evidence.serviceDocuments.map(async (sd) => ({ sd, facts: await analyze(sd.signature, sd.xml, sd.at) })));
   const powers = await Promise.all(
     evidence.powersOfAttorney.map(async (p) => {
@@ -261,7 +262,12 @@ export async function buildCard(evidence: Evidence, options: CardOptions = {}): 
   w.field(t('card.sender'), party(d.sender));
   w.field(t('card.recipient'), party(d.recipient));
   w.field(t('card.sentAt'), evidenceTime(d.sentAt, l));
-  for (const [i, facts] of signatures.entries()) w.stamp(t('card.stamp.heading'), stampRows(facts, l, poaLine(evidence.signatures[i]!.powerOfAttorney, evidence, l)));
+  if (d.signatureState) w.field(t('card.workflow.signature'), t(`signatureState.${d.signatureState}`));
+  if (d.annulmentState) w.field(t('card.workflow.annulment'), t(`annulmentState.${d.annulmentState}`));
+  for (const [i, facts] of signatures.entries()) {
+    const s = evidence.signatures[i]!;
+    w.stamp(t('card.stamp.heading'), stampRows(facts, l, poaLine(s.powerOfAttorney, evidence, l), s.by));
+  }
 
   w.heading(t('card.services'));
   for (const { sd, facts } of services) {

@@ -13,7 +13,7 @@ import type { RevocationChecker, StatusEvidence } from '../crypto/revocation';
 import type { HttpArchiveSource } from '../exchange/archive-client';
 import type { HttpExchangeClient } from '../exchange/http-client';
 import { readOperatorPin } from '../exchange/operator-pin';
-import type { Party, ServiceDocumentType } from '../protocol';
+import type { AnnulmentState, Party, RecipientSignatureState, ServiceDocumentType } from '../protocol';
 import type { PowerOfAttorneyRecord, SignedUnderPowerOfAttorney } from '../protocol/powers-of-attorney';
 import type { ClerkStore } from '../store';
 import { analyzeSignature } from './analyze';
@@ -37,6 +37,10 @@ export interface EvidenceServiceDocument {
 /** A signature over the original, as the hub keeps it (extended CMS). */
 export interface EvidenceSignature {
   cms: Buffer;
+  /** The sender's, or the recipient's countersignature (docs/architecture.md §5a). */
+  by: 'sender' | 'recipient';
+  /** When the hub accepted it: the time that counts without a timestamp of its own. */
+  at: string;
   /** The МЧД its signer signed under, as the hub accounted for it. */
   powerOfAttorney?: SignedUnderPowerOfAttorney;
 }
@@ -74,6 +78,9 @@ export interface DocumentFacts {
   sender: Party;
   recipient: Party;
   sentAt: string;
+  /** The document's own workflow as the hub says it (docs/architecture.md §5a). */
+  signatureState?: RecipientSignatureState;
+  annulmentState?: AnnulmentState;
 }
 
 export interface Evidence {
@@ -139,8 +146,12 @@ export async function collectEvidence(store: ClerkStore, ref: string, hub: HubAc
       ...(s.signerPowerOfAttorney ? { powerOfAttorney: s.signerPowerOfAttorney } : {}),
     })),
   ];
+  const countersignature = doc.recipientSignature;
   const signatures: EvidenceSignature[] = [
-    { cms: Buffer.from(doc.signature, 'base64'), ...(doc.signerPowerOfAttorney ? { powerOfAttorney: doc.signerPowerOfAttorney } : {}) },
+    { cms: Buffer.from(doc.signature, 'base64'), by: 'sender', at: doc.sentAt, ...(doc.signerPowerOfAttorney ? { powerOfAttorney: doc.signerPowerOfAttorney } : {}) },
+    ...(countersignature
+      ? [{ cms: Buffer.from(countersignature.signature, 'base64'), by: 'recipient' as const, at: countersignature.signedAt, ...(countersignature.signerPowerOfAttorney ? { powerOfAttorney: countersignature.signerPowerOfAttorney } : {}) }]
+      : []),
   ];
 
   const powersOfAttorney: EvidencePowerOfAttorney[] = [];
@@ -172,6 +183,8 @@ export async function collectEvidence(store: ClerkStore, ref: string, hub: HubAc
       sender: doc.sender,
       recipient: doc.recipient,
       sentAt: doc.sentAt,
+      ...(doc.signatureState ? { signatureState: doc.signatureState } : {}),
+      ...(doc.annulmentState ? { annulmentState: doc.annulmentState } : {}),
     },
     original,
     signatures,

@@ -12,6 +12,7 @@ import { derToPem } from '../crypto/certificates';
 import type { Signer } from '../crypto/signer';
 import { analyzeSignature } from './analyze';
 import { verificationReference, type Evidence } from './collect';
+import { AnnulmentState, RecipientSignatureState } from '../protocol/documents';
 import type { SignedUnderPowerOfAttorney } from '../protocol/powers-of-attorney';
 
 export const partRole = z.enum([
@@ -38,7 +39,7 @@ export const manifestPart = z.object({
   size: z.number().int().nonnegative(),
   /** A signature: the part it signs. */
   signs: z.string().optional(),
-  /** A service document or confirmation: its type; status evidence: ocsp or crl. */
+  /** A service document or confirmation: its type; a signature: whose (sender, recipient) or which step's; status evidence: ocsp or crl. */
   type: z.string().optional(),
   /** A signature made under an МЧД: the МЧД's part. */
   powerOfAttorney: z.string().optional(),
@@ -63,6 +64,8 @@ export const manifestSchema = z.object({
     sentAt: z.string(),
     sender: z.object({ name: z.string(), inn: z.string() }).loose(),
     recipient: z.object({ name: z.string(), inn: z.string() }).loose(),
+    signatureState: RecipientSignatureState.optional(),
+    annulmentState: AnnulmentState.optional(),
   }),
   parts: z.array(manifestPart).min(1),
 });
@@ -93,17 +96,21 @@ export async function packageParts(evidence: Evidence, card: Buffer): Promise<{ 
     poaPaths.set(poaKey(p.record), xml);
   }
   const under = (poa: SignedUnderPowerOfAttorney | undefined) => (poa ? { powerOfAttorney: poaPaths.get(poaKey(poa)) } : {});
-  evidence.signatures.forEach((s, i) => add(`signatures/${safe(d.fileName)}.${i + 1}.p7s`, 'signature', s.cms, { signs: original, at: d.sentAt, ...under(s.powerOfAttorney) }));
+  evidence.signatures.forEach((s, i) => add(`signatures/${safe(d.fileName)}.${i + 1}.p7s`, 'signature', s.cms, { signs: original, at: s.at, type: s.by, ...under(s.powerOfAttorney) }));
   const tsa = new Map<string, Buffer>();
   for (const s of evidence.signatures) {
-    const facts = await analyzeSignature(s.cms, evidence.original, { trustedRoots: evidence.trustedRoots, operatorCertificate: evidence.operatorCertificate, at: new Date(d.sentAt) });
+    const facts = await analyzeSignature(s.cms, evidence.original, { trustedRoots: evidence.trustedRoots, operatorCertificate: evidence.operatorCertificate, at: new Date(s.at) });
     if (facts.timestamp?.chain[0]) tsa.set(sha256(facts.timestamp.chain[0]), facts.timestamp.chain[0]);
   }
   for (const sd of evidence.serviceDocuments) {
     const folder = sd.type === 'send-confirmation' ? 'operator-confirmations' : 'service-documents';
     const role = sd.type === 'send-confirmation' ? 'operator-confirmation' : 'service-document';
-    const xml = add(`${folder}/${safe(sd.fileName)}`, role, sd.xml, { type: sd.type });
-    add(`${folder}/${safe(sd.fileName)}.sig`, 'signature', sd.signature, { signs: xml, at: sd.at, ...under(sd.powerOfAttorney) });
+    // An annulment's acceptance signs the proposal's very bytes: the XML once, a signature each.
+    const path = `${folder}/${safe(sd.fileName)}`;
+    const same = parts.find((p) => p.part.path === path);
+    if (same && !same.bytes.equals(sd.xml)) throw new Error(`two different service documents are named ${sd.fileName}`);
+    const xml = same ? path : add(path, role, sd.xml, { type: sd.type });
+    add(same ? `${xml}.${sd.type}.sig` : `${xml}.sig`, 'signature', sd.signature, { signs: xml, at: sd.at, type: sd.type, ...under(sd.powerOfAttorney) });
   }
   if (evidence.archive) {
     const json = (v: unknown) => Buffer.from(`${JSON.stringify(v, null, 2)}\n`);
@@ -124,7 +131,19 @@ export function manifestOf(evidence: Evidence, parts: ManifestPart[], createdAt 
     format: 'edo-clerk-evidence/1',
     createdAt: createdAt.toISOString(),
     reference: verificationReference(d),
-    document: { hubId: d.hubId, title: d.title, fileName: d.fileName, size: d.size, sha256: d.sha256, streebog256: d.streebog256, sentAt: d.sentAt, sender: d.sender, recipient: d.recipient },
+    document: {
+      hubId: d.hubId,
+      title: d.title,
+      fileName: d.fileName,
+      size: d.size,
+      sha256: d.sha256,
+      streebog256: d.streebog256,
+      sentAt: d.sentAt,
+      sender: d.sender,
+      recipient: d.recipient,
+      signatureState: d.signatureState,
+      annulmentState: d.annulmentState,
+    },
     parts,
   };
 }

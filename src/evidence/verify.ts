@@ -14,7 +14,7 @@ import { treeHeadFromJson } from '../archive/tree-head';
 import { inclusionProofJsonSchema, verifyArchivedEntry } from '../archive/verify';
 import { verifyDetached } from '../crypto/cms';
 import { readCertificates } from '../crypto/certificates';
-import { certificateIsPerson, moscowDate, parsePowerOfAttorney, parseServiceDocument } from '../formats';
+import { ANNULMENT_FILE_PREFIX, certificateIsPerson, moscowDate, parseAnnulmentProposal, parsePowerOfAttorney, parseServiceDocument } from '../formats';
 import { analyzeSignature, evidenceBeside, type SignatureFacts } from './analyze';
 import { manifestPath, manifestSchema, manifestSignaturePath, type Manifest, type ManifestPart } from './package';
 
@@ -93,6 +93,7 @@ export async function verifyEvidencePackage(zip: Buffer | string, options: Verif
   if (original && original.sha256 !== manifest.document.sha256) fail(original.path, `the manifest lists the document as SHA-256 ${manifest.document.sha256}, its original part as ${original.sha256}`);
 
   if (!operatorCertificate) fail('certificates/operator.pem', 'no operator certificate: confirmations and the tree head cannot be checked');
+  const valid: ManifestPart[] = [];
   for (const part of manifest.parts) {
     if (!intact.has(part.path)) continue;
     const bytes = bytesOf(part.path);
@@ -115,9 +116,16 @@ export async function verifyEvidencePackage(zip: Buffer | string, options: Verif
         }
         const poa = part.powerOfAttorney ? ` under ${underPowerOfAttorney(part, facts, intact, bytesOf)}` : '';
         pass(part.path, `${facts.form} by ${who} over ${target.path}, ${when}, certificate ${facts.status ?? 'good'}${poa}`);
+        valid.push(part);
       } else if (part.role === 'service-document' || part.role === 'operator-confirmation') {
-        const parsed = parseServiceDocument(bytes, part.path.split('/').pop());
-        pass(part.path, `${parsed.kind} ${parsed.fileId} follows its XSD (format ${parsed.formatVersion})`);
+        const name = part.path.split('/').pop()!;
+        if (name.startsWith(`${ANNULMENT_FILE_PREFIX}_`)) {
+          const parsed = parseAnnulmentProposal(bytes, name);
+          pass(part.path, `annulment proposal ${parsed.fileId} follows its XSD (format ${parsed.formatVersion}), annulling ${parsed.annulledFile.name}`);
+        } else {
+          const parsed = parseServiceDocument(bytes, name);
+          pass(part.path, `${parsed.kind} ${parsed.fileId} follows its XSD (format ${parsed.formatVersion})`);
+        }
       } else if (part.role === 'power-of-attorney') {
         const poa = parsePowerOfAttorney(bytes, part.path.split('/').pop());
         const to = poa.representatives.map((r) => (r.person ? `${r.person.surname} ${r.person.name}` : r.type)).join(', ');
@@ -135,8 +143,33 @@ export async function verifyEvidencePackage(zip: Buffer | string, options: Verif
       fail(e instanceof ArchiveVerificationError && e.problem === 'bad-signature' ? 'archive/tree-head.json' : part.path, message(e));
     }
   }
+  const workflow = workflowClaims(manifest, valid);
+  if (workflow) (workflow.ok ? pass : fail)('(workflow)', workflow.message);
   if (trustedRoots === packagedRoots) pass('certificates/roots', `signers judged by the package's own roots: ${packagedRoots.map((r) => sha256(r)).join(', ') || 'none'} (compare them with the CA's published ones, or give --trust)`);
   return { ok: verdicts.every((v) => v.ok), parts: verdicts, manifest };
+}
+
+/**
+ * What the manifest says of the document's workflow, against the signatures that hold: signed by
+ * both needs the recipient's valid signature over the original; annulled, the proposal's and the
+ * acceptance's valid signatures over one ПРА (docs/architecture.md §5a).
+ */
+function workflowClaims(manifest: Manifest, valid: ManifestPart[]): { ok: boolean; message: string } | undefined {
+  const d = manifest.document;
+  if (d.signatureState !== 'signed-by-both' && d.annulmentState !== 'annulled') return undefined;
+  const original = manifest.parts.find((p) => p.role === 'original')?.path;
+  const held: string[] = [];
+  const missing: string[] = [];
+  if (d.signatureState === 'signed-by-both') {
+    const countersigned = valid.some((p) => p.signs === original && p.type === 'recipient');
+    (countersigned ? held : missing).push("signed by both: the recipient's signature over the original");
+  }
+  if (d.annulmentState === 'annulled') {
+    const proposals = valid.filter((p) => p.type === 'annulment-proposal').map((p) => p.signs);
+    const accepted = valid.some((p) => p.type === 'annulment-acceptance' && proposals.includes(p.signs));
+    (accepted ? held : missing).push('annulled: the proposal signed by one side and accepted by the other over the same ПРА');
+  }
+  return missing.length ? { ok: false, message: `the manifest says ${missing.join('; ')}, which the package does not hold` } : { ok: true, message: held.join('; ') };
 }
 
 /** The МЧД a valid signature names holds for its signer on its signing day; throws naming what does not. */

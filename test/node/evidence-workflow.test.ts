@@ -3,10 +3,13 @@
 // real hub, `edo-clerk` as a child process. Each side's package carries the МЧД's XML and the
 // director's signature (with its certificate's status beside it); OpenSSL verifies that
 // signature, xmllint accepts the XML with the official XSD, the card names the МЧД, and
-// verify-evidence checks the МЧД and that the document's signature was made under it.
+// verify-evidence checks the МЧД and that the document's signature was made under it. B
+// countersigns the document: both signatures over the original are packed, OpenSSL verifies every
+// signature and xmllint every XML with its official XSD, the card says "signed by both", and
+// verify-evidence holds it (the annulment's parts are in evidence.test.ts).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { unzipSync, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,8 +40,12 @@ describe.skipIf(!hsm.ok || !tools.ok)(`the evidence package of a document signed
   let number = '';
   let hubId = '';
 
-  const openssl = (sig: string, content: string) =>
-    execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', sig, '-content', content, '-CAfile', t.pki.caCertificateFile, '-purpose', 'any', '-out', '/dev/null'], { stdio: 'pipe' });
+  /** openssl cms -verify, the CA's and the package's operator certificate trusted (the operator signs its confirmations). */
+  const openssl = (sig: string, content: string, out: string) => {
+    const cas = join(out, 'cas.pem');
+    writeFileSync(cas, readFileSync(t.pki.caCertificateFile, 'utf8') + readFileSync(join(out, 'certificates', 'operator.pem'), 'utf8'));
+    execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', sig, '-content', content, '-CAfile', cas, '-purpose', 'any', '-out', '/dev/null'], { stdio: 'pipe' });
+  };
   const lint = (schema: string, file: string) => {
     const run = spawnSync('xmllint', ['--noout', '--schema', join(root, 'src/formats/xsd', schema), file], { encoding: 'utf8' });
     expect(run.status, run.stderr).toBe(0);
@@ -80,10 +87,13 @@ describe.skipIf(!hsm.ok || !tools.ok)(`the evidence package of a document signed
 
     const akt = join(t.dir, 'akt-7.txt');
     writeFileSync(akt, Buffer.concat([Buffer.from('Акт № 7\n'), randomBytes(4000)]));
-    expectExit(await t.runA(['send', akt, '--to', t.b.inn, '--title', 'Акт № 7']), 0);
+    expectExit(await t.runA(['send', akt, '--to', t.b.inn, '--title', 'Акт № 7', '--request-signature']), 0);
     expectExit(await t.runB(['session']), 0); // receives it (and the МЧД's files), sends its receipt notice
-    expectExit(await t.runA(['session']), 0);
     hubId = t.withStore(t.profA, (s) => s.listDocuments({ direction: 'out', limit: 1 }).items[0]!.hubId!);
+    const inB = String(t.withStore(t.profB, (s) => s.documentByHubId(hubId)!.id));
+    // The document's own workflow: B countersigns what A's employee signed under the МЧД.
+    expectExit(await t.runB(['sign-document', inB]), 0);
+    expectExit(await t.runA(['session']), 0);
   }, 400_000);
 
   afterAll(async () => {
@@ -97,13 +107,13 @@ describe.skipIf(!hsm.ok || !tools.ok)(`the evidence package of a document signed
       expect(poa.path).toMatch(new RegExp(`^powers-of-attorney/ON_EMCHD_\\d{8}_${number}\\.xml$`, 'i'));
       lint(POA_SCHEMA_FILE, join(out, poa.path));
       const signature = parts.find((p) => p.role === 'signature' && p.signs === poa.path)!;
-      openssl(join(out, signature.path), join(out, poa.path));
+      openssl(join(out, signature.path), join(out, poa.path), out);
       expect(parts.filter((p) => p.role === 'status-evidence').length).toBeGreaterThanOrEqual(1);
       // The document's signature names the МЧД it was made under.
       const original = parts.find((p) => p.role === 'original')!;
       const documentSignature = parts.find((p) => p.role === 'signature' && p.signs === original.path)!;
       expect(documentSignature.powerOfAttorney).toBe(poa.path);
-      openssl(join(out, documentSignature.path), join(out, original.path));
+      openssl(join(out, documentSignature.path), join(out, original.path), out);
 
       const card = execFileSync('pdftotext', ['-layout', join(out, 'card.pdf'), '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
       for (const expected of ['Машиночитаемые доверенности (МЧД)', `Номер МЧД: ${number}`, 'Доверитель: ООО "Ромашка", ИНН 7701234560', 'Представитель: Иванова Мария Петровна', 'по 31.12.2099', 'Статус: действует', 'Подпись доверителя: Сергеева Ольга Николаевна', 'подпись верна']) {
@@ -118,6 +128,24 @@ describe.skipIf(!hsm.ok || !tools.ok)(`the evidence package of a document signed
     }
   });
 
+  it('the countersignature is packed: OpenSSL verifies every signature, xmllint every XML, the card says signed by both', async () => {
+    const xsds = readdirSync(join(root, 'src/formats/xsd')).filter((f) => f.endsWith('.xsd'));
+    for (const side of ['a', 'b'] as const) {
+      const { zip, out, parts } = await evidenceOf(side);
+      const original = parts.find((p) => p.role === 'original')!;
+      expect(parts.filter((p) => p.role === 'signature' && p.signs === original.path).map((p) => p.type)).toEqual(['sender', 'recipient']);
+      for (const s of parts.filter((p) => p.role === 'signature')) openssl(join(out, s.path), join(out, s.signs!), out);
+      for (const x of parts.filter((p) => p.role === 'service-document' || p.role === 'operator-confirmation')) {
+        const prefix = /^(DP_[A-Z]+)_/.exec(x.path.split('/').pop()!)![1];
+        lint(xsds.find((f) => f.startsWith(`${prefix}_`))!, join(out, x.path));
+      }
+      const card = execFileSync('pdftotext', ['-layout', join(out, 'card.pdf'), '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+      for (const expected of ['Подпись получателя: Подписан обеими сторонами', 'Сторона: отправитель', 'Сторона: получатель', 'Владелец: Петров']) expect(card, side).toContain(expected);
+      const verdict = expectExit(await t.read(['verify-evidence', zip], side === 'a' ? t.profA : t.profB), 0).json;
+      expect(verdict.parts.find((p: { path: string }) => p.path === '(workflow)').message).toMatch(/signed by both/);
+    }
+  });
+
   it('one changed byte in the МЧД or its signature fails verify-evidence, naming the part', async () => {
     const { zip, parts } = await evidenceOf('b');
     const files = unzipSync(new Uint8Array(readFileSync(zip)));
@@ -126,7 +154,7 @@ describe.skipIf(!hsm.ok || !tools.ok)(`the evidence package of a document signed
       const changed = Uint8Array.from(files[path]!);
       const at = Math.floor(changed.length / 2);
       changed[at] = changed[at]! ^ 0x01;
-      const tampered = join(t.dir, `tampered-${path.endsWith('.sig') ? 'sig' : 'xml'}.zip`);
+      const tampered = join(t.dir, `tampered-${path.replace(/\W/g, '_')}.zip`);
       writeFileSync(tampered, zipSync({ ...files, [path]: changed }));
       const run = await t.read(['verify-evidence', tampered], t.profB);
       expect(run.code, path).toBe(1);

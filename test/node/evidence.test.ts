@@ -2,7 +2,8 @@
 // the real hub by two clerks on SoftHSM tokens (`edo-clerk` as a child process), judged by
 // independent tools: pdfinfo and pdftotext (poppler), zbarimg on a pdftoppm render, unzip -t,
 // openssl cms -verify, xmllint --schema with the official XSDs; then one changed byte in each
-// kind of part fails verify-evidence, naming the part.
+// kind of part fails verify-evidence, naming the part. An annulled document's package carries the
+// annulment proposal (ПРА, DP_PRANNUL) with the proposer's and the acceptor's signatures over it.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,8 @@ import { unzipSync, zipSync } from 'fflate';
 import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Signer } from '../../src/crypto/signer';
+import { ANNULMENT_SCHEMA_FILE } from '../../src/formats';
+import { ClerkStore } from '../../src/store';
 import type { TokenSession } from '../../src/token/session';
 import { loginWithSigner, registerTokenOrganization, startHub, type StartedHub } from '../support/hub';
 import { keychain, softhsm, systemPart } from '../support/system';
@@ -44,6 +47,7 @@ describe.skipIf(!hsm.ok || !tools.ok || !kc.ok)(`the card and the evidence packa
   let pinA: string;
   let pinB: string;
   let original: Buffer;
+  let innB = '';
   const title = 'Договор поставки № 42';
   const profA = () => join(dir, 'profile-a');
   const profB = () => join(dir, 'profile-b');
@@ -90,6 +94,7 @@ describe.skipIf(!hsm.ok || !tools.ok || !kc.ok)(`the card and the evidence packa
     expectExit(await run(profA(), ['session', '--pin-stdin'], pinA), 0); // the directory, for --to
     original = await pdfOriginal();
     writeFileSync(join(dir, 'dogovor-42.pdf'), original);
+    innB = started.b.org.inn;
     expectExit(await run(profA(), ['send', join(dir, 'dogovor-42.pdf'), '--to', started.b.org.inn, '--title', title, '--pin-stdin'], pinA), 0);
     expectExit(await run(profB(), ['session', '--pin-stdin'], pinB), 0); // receives it, signs and sends the receipt notice
     expectExit(await run(profA(), ['session', '--pin-stdin'], pinA), 0); // the receipt notice arrives
@@ -209,5 +214,59 @@ describe.skipIf(!hsm.ok || !tools.ok || !kc.ok)(`the card and the evidence packa
       expect(result.json.ok).toBe(false);
       expect(result.json.failed, path).toContain(path);
     }
+  });
+
+  it('packs an annulled document: the ПРА and both signatures over it, OpenSSL and xmllint accept them, the card says annulled', async () => {
+    const file = join(dir, 'schet-9.txt');
+    writeFileSync(file, `Счёт № 9\n${'0123456789'.repeat(300)}`);
+    expectExit(await run(profA(), ['send', file, '--to', innB, '--title', 'Счёт № 9', '--pin-stdin'], pinA), 0);
+    expectExit(await run(profB(), ['session', '--pin-stdin'], pinB), 0);
+    const local = (profile: string, direction: 'in' | 'out') => {
+      const store = ClerkStore.open(profile);
+      try {
+        const doc = store.listDocuments({ direction, search: 'Счёт № 9', limit: 1 }).items[0]!;
+        return { id: String(doc.id), hubId: doc.hubId! };
+      } finally {
+        store.close();
+      }
+    };
+    const { id, hubId: annulled } = local(profA(), 'out');
+    expectExit(await run(profA(), ['annul', id, '--reason', 'Выставлен по ошибке', '--pin-stdin'], pinA), 0);
+    expectExit(await run(profB(), ['session', '--pin-stdin'], pinB), 0);
+    expectExit(await run(profB(), ['annulment', 'accept', local(profB(), 'in').id, '--pin-stdin'], pinB), 0);
+    expectExit(await run(profA(), ['session', '--pin-stdin'], pinA), 0);
+
+    const zip = join(dir, 'annulled.zip');
+    expectExit(await run(profA(), ['evidence', annulled, '--out', zip, '--pin-stdin'], pinA), 0);
+    const out = join(dir, 'annulled');
+    execFileSync('unzip', ['-q', zip, '-d', out]);
+    const parts = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).parts as { path: string; role: string; signs?: string; type?: string }[];
+    const proposal = parts.find((p) => p.role === 'service-document' && p.type === 'annulment-proposal')!;
+    expect(proposal.path).toMatch(/^service-documents\/DP_PRANNUL_/);
+    execFileSync('xmllint', ['--noout', '--schema', join(root, 'src/formats/xsd', ANNULMENT_SCHEMA_FILE), join(out, proposal.path)], { stdio: 'pipe' });
+    const over = parts.filter((p) => p.role === 'signature' && p.signs === proposal.path);
+    expect(over.map((p) => p.type)).toEqual(['annulment-proposal', 'annulment-acceptance']);
+    const cas = join(dir, 'cas-annulled.pem');
+    writeFileSync(cas, readFileSync(pki.caCertificateFile, 'utf8') + readFileSync(join(out, 'certificates', 'operator.pem'), 'utf8'));
+    for (const s of parts.filter((p) => p.role === 'signature')) {
+      execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', join(out, s.path), '-content', join(out, s.signs!), '-CAfile', cas, '-purpose', 'any', '-out', '/dev/null'], { stdio: 'pipe' });
+    }
+    const card = text(join(out, 'card.pdf')).replace(/\s+/g, ' ');
+    for (const expected of ['Аннулирование: Аннулирован', 'Предложение об аннулировании (ПРА)', 'Согласие на аннулирование']) expect(card).toContain(expected);
+
+    const verdict = expectExit(await run(profA(), ['verify-evidence', zip]), 0).json;
+    expect(verdict.parts.find((p: { path: string }) => p.path === proposal.path).message).toMatch(/annulment proposal .* follows its XSD \(format 1\.02\)/);
+    expect(verdict.parts.find((p: { path: string }) => p.path === '(workflow)').message).toMatch(/annulled/);
+
+    // One changed byte in the ПРА is named.
+    const files = unzipSync(new Uint8Array(readFileSync(zip)));
+    const changed = Uint8Array.from(files[proposal.path]!);
+    const at = Math.floor(changed.length / 2);
+    changed[at] = changed[at]! ^ 0x01;
+    const tampered = join(dir, 'annulled-tampered.zip');
+    writeFileSync(tampered, zipSync({ ...files, [proposal.path]: changed }));
+    const result = await run(profA(), ['verify-evidence', tampered]);
+    expect(result.code).toBe(1);
+    expect(result.json.failed).toContain(proposal.path);
   });
 });
