@@ -91,6 +91,11 @@ const ru = {
   'agent.session': 'сеанс {run}: {outcome}{error}{clerk}',
   'agent.notServer': '--web обслуживает сотрудников агента в режиме «server»; этот профиль в режиме «{mode}»',
   'pin.prompt': 'PIN токена {token}{owner}{status}: ',
+  'web.port': '--port: номер порта от 1 до 65535, а не «{value}»',
+  'web.tlsWithoutWeb': '--tls-cert и --tls-key указываются вместе с --web ХОСТ:ПОРТ',
+  'web.listen': '--web: ХОСТ:ПОРТ (0.0.0.0:8443, [::]:8443, 127.0.0.1:8080), а не «{value}»',
+  'web.tlsPair': '--tls-cert ФАЙЛ и --tls-key ФАЙЛ указываются вместе',
+  'web.httpsRequired': '--web {value} открывает веб-клиент сотрудникам за пределами этой машины: там нужен HTTPS, укажите --tls-cert ФАЙЛ и --tls-key ФАЙЛ (PEM)',
 } as const;
 
 export type CliKey = keyof typeof ru;
@@ -178,6 +183,11 @@ const en: Record<CliKey, string> = {
   'agent.session': 'session {run}: {outcome}{error}{clerk}',
   'agent.notServer': '--web serves the staff of an agent in operating mode "server"; this profile is in "{mode}"',
   'pin.prompt': 'PIN of {token}{owner}{status}: ',
+  'web.port': '--port must be a port number from 1 to 65535, not "{value}"',
+  'web.tlsWithoutWeb': '--tls-cert and --tls-key go with --web HOST:PORT',
+  'web.listen': '--web must be HOST:PORT (0.0.0.0:8443, [::]:8443, 127.0.0.1:8080), not "{value}"',
+  'web.tlsPair': '--tls-cert FILE and --tls-key FILE go together',
+  'web.httpsRequired': '--web {value} serves the staff off this machine: HTTPS is required there, give --tls-cert FILE and --tls-key FILE (PEM)',
 };
 
 export type CliValues = Record<string, string | number>;

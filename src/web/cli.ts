@@ -2,6 +2,7 @@
 // foreground until Ctrl+C. It prints the address to open (with this start's secret).
 import type { ClerkProfile } from '../exchange/profile';
 import { flag, str, type Options } from '../cli/options';
+import { words } from '../cli/i18n';
 import { CliError, type Output } from '../cli/output';
 import { terminationSignal } from '../sandbox/cli';
 import { openInBrowser } from './open-browser';
@@ -11,7 +12,7 @@ import { startWebClient, type RunningWebClient } from './web-client';
 function portOf(value: string | undefined): number {
   if (value === undefined) return 0;
   const port = Number(value);
-  if (!/^\d+$/.test(value) || port < 1 || port > 65535) throw new CliError(`--port must be a port number from 1 to 65535, not "${value}"`);
+  if (!/^\d+$/.test(value) || port < 1 || port > 65535) throw new CliError(words('web.port', { value }));
   return port;
 }
 
@@ -23,16 +24,16 @@ export function staffWebListen(o: Options): { host: string; port: number; tls?: 
   const cert = str(o, 'tls-cert');
   const key = str(o, 'tls-key');
   if (web === undefined) {
-    if (cert !== undefined || key !== undefined) throw new CliError('--tls-cert and --tls-key go with --web HOST:PORT');
+    if (cert !== undefined || key !== undefined) throw new CliError(words('web.tlsWithoutWeb'));
     return undefined;
   }
   const found = /^(?:\[([0-9a-fA-F:]+)\]|([^:[\]]+)):(\d+)$/.exec(web);
-  if (!found) throw new CliError(`--web must be HOST:PORT (0.0.0.0:8443, [::]:8443, 127.0.0.1:8080), not "${web}"`);
+  if (!found) throw new CliError(words('web.listen', { value: web }));
   const host = (found[1] ?? found[2])!;
   const port = found[3] === '0' ? 0 : portOf(found[3]);
-  if ((cert === undefined) !== (key === undefined)) throw new CliError('--tls-cert FILE and --tls-key FILE go together');
+  if ((cert === undefined) !== (key === undefined)) throw new CliError(words('web.tlsPair'));
   if (cert === undefined) {
-    if (!loopback(host)) throw new CliError(`--web ${web} serves the staff off this machine: HTTPS is required there, give --tls-cert FILE and --tls-key FILE (PEM)`);
+    if (!loopback(host)) throw new CliError(words('web.httpsRequired', { value: web }));
     return { host, port };
   }
   return { host, port, tls: { certFile: cert, keyFile: key! } };

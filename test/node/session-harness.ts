@@ -25,14 +25,15 @@ export interface ClerkRun {
 
 export interface ClerkOptions {
   stdin?: string;
-  /** The child's environment (default: this process's). */
+  /** The child's environment (default: this process's, its locale pinned to C so the CLI speaks its default, Russian). */
   env?: NodeJS.ProcessEnv;
   /** Called with each stderr line (progress); return true to SIGKILL the process right there. */
   killWhen?: (line: string, index: number) => boolean;
 }
 
 export function startClerk(args: string[], options: ClerkOptions = {}): { child: ChildProcess; done: Promise<ClerkRun> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const env = options.env ?? { ...process.env, LC_ALL: 'C.UTF-8' };
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   let lines = 0;

@@ -84,10 +84,13 @@ describe.skipIf(!hsm.ok)(`the agent's web client for its organization's staff ${
   });
 
   it('will not serve off this machine without TLS, and says what to give', async () => {
+    // In Russian by default (the C locale names no language), in English when asked.
     const refused = await clerk(['agent', '--profile', profAgent(), '--web', '0.0.0.0:8443']);
     expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toContain('HTTPS is required there, give --tls-cert FILE and --tls-key FILE');
-    const halfTls = await clerk(['agent', '--profile', profAgent(), '--web', '0.0.0.0:8443', '--tls-cert', setup.certFile]);
+    expect(refused.stderr).toContain('там нужен HTTPS, укажите --tls-cert ФАЙЛ и --tls-key ФАЙЛ (PEM)');
+    const english = await clerk(['agent', '--profile', profAgent(), '--web', '0.0.0.0:8443', '--lang', 'en']);
+    expect(english.stderr).toContain('HTTPS is required there, give --tls-cert FILE and --tls-key FILE');
+    const halfTls = await clerk(['agent', '--profile', profAgent(), '--web', '0.0.0.0:8443', '--tls-cert', setup.certFile, '--lang', 'en']);
     expect(halfTls.stderr).toContain('--tls-cert FILE and --tls-key FILE go together');
   });
 
