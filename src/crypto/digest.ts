@@ -1,10 +1,12 @@
-// Hashing of document content. Documents can be hundreds of megabytes: a file is read as a
-// stream, chunk by chunk, never loaded whole.
+// Hashing of document content. Documents can be hundreds of megabytes: a file is read chunk by
+// chunk into one buffer used again (no garbage for the collector to fall behind on), never
+// loaded whole; a stream chunk by chunk.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { Streebog } from './streebog';
 
-export type ContentSource = Buffer | { path: string } | NodeJS.ReadableStream;
+/** The content: bytes, a file (or `length` bytes of it from `start`: a stored ZIP entry), or a stream. */
+export type ContentSource = Buffer | { path: string; start?: number; length?: number } | NodeJS.ReadableStream;
 export type DigestAlgorithm = 'sha256' | 'sha384' | 'streebog256' | 'streebog512';
 
 /** node:crypto's Hash, or our Streebog where node:crypto (BoringSSL in Electron) has none. */
@@ -25,7 +27,22 @@ export async function digestContent(content: ContentSource, hash: DigestAlgorith
     digest.update(content);
     return digest.digest();
   }
-  const stream = isReadable(content) ? content : createReadStream(content.path);
-  for await (const chunk of stream) digest.update(chunk as Buffer | string);
+  if (isReadable(content)) {
+    for await (const chunk of content) digest.update(chunk as Buffer | string);
+    return digest.digest();
+  }
+  const file = await open(content.path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(1024 * 1024);
+    const end = content.length === undefined ? Infinity : (content.start ?? 0) + content.length;
+    for (let at = content.start ?? 0; at < end; ) {
+      const { bytesRead } = await file.read(buffer, 0, Math.min(buffer.length, end - at), at);
+      if (bytesRead === 0) break;
+      digest.update(buffer.subarray(0, bytesRead));
+      at += bytesRead;
+    }
+  } finally {
+    await file.close();
+  }
   return digest.digest();
 }

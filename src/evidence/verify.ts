@@ -6,8 +6,9 @@
 // the archive entry's inclusion proof against the operator-signed tree head.
 // A verdict per part; the package holds only when every part does.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { unzipSync } from 'fflate';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { archivedEntrySchema } from '../archive/entry';
 import { ArchiveVerificationError } from '../archive/errors';
 import { treeHeadFromJson } from '../archive/tree-head';
@@ -15,7 +16,9 @@ import { inclusionProofJsonSchema, verifyArchivedEntry } from '../archive/verify
 import { verifyDetached } from '../crypto/cms';
 import { readCertificates } from '../crypto/certificates';
 import { ANNULMENT_FILE_PREFIX, certificateIsPerson, moscowDate, parseAnnulmentProposal, parsePowerOfAttorney, parseServiceDocument } from '../formats';
+import { digestContent, type ContentSource } from '../crypto/digest';
 import { analyzeSignature, evidenceBeside, type SignatureFacts } from './analyze';
+import { ZipReader } from './zip-reader';
 import { manifestPath, manifestSchema, manifestSignaturePath, type Manifest, type ManifestPart } from './package';
 
 export interface PartVerdict {
@@ -42,36 +45,117 @@ export interface VerifyPackageOptions {
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
+/** Parts up to this size are kept in memory once read (XML, JSON, certificates, signatures); larger ones are streamed each time. */
+const keptBytes = 16 * 1024 * 1024;
+
+/**
+ * Checks a package (a file, or its bytes) without holding it: the ZIP is read through a file
+ * handle, each part streamed through SHA-256 once; only parts up to `keptBytes` stay in memory,
+ * and a larger one (the original) is streamed again into its signatures' checks.
+ */
 export async function verifyEvidencePackage(zip: Buffer | string, options: VerifyPackageOptions = {}): Promise<PackageVerdict> {
-  const verdicts: PartVerdict[] = [];
-  const pass = (path: string, text: string) => verdicts.push({ path, ok: true, message: text });
-  const fail = (path: string, text: string) => verdicts.push({ path, ok: false, message: text });
-  let files: Record<string, Uint8Array>;
+  if (typeof zip === 'string') return verifyPackageFile(zip, options);
+  const dir = mkdtempSync(join(tmpdir(), 'edo-evidence-'));
   try {
-    files = unzipSync(new Uint8Array(typeof zip === 'string' ? readFileSync(zip) : zip));
+    writeFileSync(join(dir, 'package.zip'), zip);
+    return await verifyPackageFile(join(dir, 'package.zip'), options);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function verifyPackageFile(file: string, options: VerifyPackageOptions): Promise<PackageVerdict> {
+  const verdicts: PartVerdict[] = [];
+  const fail = (path: string, text: string) => verdicts.push({ path, ok: false, message: text });
+  let reader: ZipReader;
+  try {
+    reader = await ZipReader.open(file);
   } catch (e) {
     fail('(zip)', `not a readable ZIP: ${message(e)}`);
     return { ok: false, parts: verdicts };
   }
-  const bytesOf = (path: string) => Buffer.from(files[path]!);
+  try {
+    return await verifyParts(reader, options, verdicts);
+  } catch (e) {
+    fail('(zip)', `not a readable ZIP: ${message(e)}`);
+    return { ok: false, parts: verdicts };
+  } finally {
+    await reader.close();
+  }
+}
+
+async function verifyParts(reader: ZipReader, options: VerifyPackageOptions, verdicts: PartVerdict[]): Promise<PackageVerdict> {
+  const pass = (path: string, text: string) => verdicts.push({ path, ok: true, message: text });
+  const fail = (path: string, text: string) => verdicts.push({ path, ok: false, message: text });
+  const has = (path: string) => reader.entries.has(path);
+  /** Reads a part whole, never past `limit` bytes (a part larger than it says is cut there, and then its digest differs). */
+  const readPart = async (path: string, limit: number, digest?: ReturnType<typeof createHash>) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of await reader.stream(reader.entries.get(path)!)) {
+      const b = chunk as Buffer;
+      size += b.length;
+      digest?.update(b);
+      if (size <= limit) chunks.push(b);
+      else if (!digest) throw new Error(`${path} is larger than ${limit} bytes`);
+      else chunks.length = 0;
+    }
+    return { bytes: size <= limit ? Buffer.concat(chunks) : undefined, size };
+  };
+  const kept = new Map<string, Buffer>();
+  const bytesOf = (path: string) => {
+    const bytes = kept.get(path);
+    if (!bytes) throw new Error(`${path} is too large to be read whole`);
+    return bytes;
+  };
+  /** A large stored part (the original) as a range of the package file, read through one buffer used again. */
+  const rangeOf = async (path: string) => {
+    const entry = reader.entries.get(path)!;
+    return entry.method === 0 ? { path: reader.file, start: await reader.dataStart(entry), length: entry.compressedSize } : undefined;
+  };
+  /** What a signature is checked over: the kept bytes, else the part's range of the file, else a fresh stream of it. */
+  const contentOf = async (path: string): Promise<ContentSource> => kept.get(path) ?? (await rangeOf(path)) ?? (await reader.stream(reader.entries.get(path)!));
 
   let manifest: Manifest;
   try {
-    if (!files[manifestPath]) throw new Error('the package has no manifest.json');
-    manifest = manifestSchema.parse(JSON.parse(bytesOf(manifestPath).toString('utf8')));
+    if (!has(manifestPath)) throw new Error('the package has no manifest.json');
+    const read = await readPart(manifestPath, keptBytes);
+    kept.set(manifestPath, read.bytes!);
+    manifest = manifestSchema.parse(JSON.parse(read.bytes!.toString('utf8')));
   } catch (e) {
     fail(manifestPath, `unreadable: ${message(e)}`);
     return { ok: false, parts: verdicts };
   }
+  if (has(manifestSignaturePath)) kept.set(manifestSignaturePath, (await readPart(manifestSignaturePath, keptBytes)).bytes!);
+
+  // Every part through SHA-256 once; the small ones kept for their checks.
+  const intact = new Set<string>();
+  for (const part of manifest.parts) {
+    if (!has(part.path)) {
+      fail(part.path, 'listed in the manifest but missing from the ZIP');
+      continue;
+    }
+    // A part larger than kept (the original) is only hashed: none of it is held.
+    const range = part.size > keptBytes ? await rangeOf(part.path) : undefined;
+    const digest = createHash('sha256');
+    const read = range ? { size: range.length, bytes: undefined } : await readPart(part.path, part.size <= keptBytes ? part.size : 0, digest);
+    const hex = range ? (await digestContent(range)).toString('hex') : digest.digest('hex');
+    if (hex !== part.sha256 || read.size !== part.size) {
+      fail(part.path, `SHA-256 ${hex} (${read.size} bytes) differs from the manifest's ${part.sha256} (${part.size} bytes)`);
+      continue;
+    }
+    if (read.bytes) kept.set(part.path, read.bytes);
+    intact.add(part.path);
+  }
 
   // What the package brings, and what the verifier was given instead.
-  const of = (role: ManifestPart['role']) => manifest.parts.filter((p) => p.role === role && files[p.path]);
+  const of = (role: ManifestPart['role']) => manifest.parts.filter((p) => p.role === role && kept.has(p.path));
   const packagedRoots = of('trusted-root').flatMap((p) => readCertificates(bytesOf(p.path)));
   const trustedRoots = options.trustedRoots ?? packagedRoots;
   const packagedOperator = of('operator-certificate').flatMap((p) => readCertificates(bytesOf(p.path)))[0];
   const operatorCertificate = options.operatorCertificate ?? packagedOperator;
 
-  if (files[manifestSignaturePath]) {
+  if (kept.has(manifestSignaturePath)) {
     const check = await verifyDetached(bytesOf(manifestSignaturePath), bytesOf(manifestPath), { trustedRoots, at: new Date(manifest.createdAt) });
     if (check.valid) pass(manifestPath, `signed by ${check.signer?.commonName ?? '?'}${check.signer?.organization ? `, ${check.signer.organization}` : ''}`);
     else fail(manifestPath, `its signature (${manifestSignaturePath}) does not verify: ${check.problems.map((p) => p.message).join('; ')}`);
@@ -80,15 +164,7 @@ export async function verifyEvidencePackage(zip: Buffer | string, options: Verif
   }
 
   const listed = new Set([manifestPath, manifestSignaturePath, ...manifest.parts.map((p) => p.path)]);
-  for (const path of Object.keys(files)) if (!listed.has(path) && !path.endsWith('/')) fail(path, 'in the ZIP but not in the manifest');
-
-  const intact = new Set<string>();
-  for (const part of manifest.parts) {
-    const bytes = files[part.path];
-    if (!bytes) fail(part.path, 'listed in the manifest but missing from the ZIP');
-    else if (sha256(bytes) !== part.sha256 || bytes.length !== part.size) fail(part.path, `SHA-256 ${sha256(bytes)} (${bytes.length} bytes) differs from the manifest's ${part.sha256} (${part.size} bytes)`);
-    else intact.add(part.path);
-  }
+  for (const path of reader.entries.keys()) if (!listed.has(path) && !path.endsWith('/')) fail(path, 'in the ZIP but not in the manifest');
   const original = manifest.parts.find((p) => p.role === 'original');
   if (original && original.sha256 !== manifest.document.sha256) fail(original.path, `the manifest lists the document as SHA-256 ${manifest.document.sha256}, its original part as ${original.sha256}`);
 
@@ -96,18 +172,18 @@ export async function verifyEvidencePackage(zip: Buffer | string, options: Verif
   const valid: ManifestPart[] = [];
   for (const part of manifest.parts) {
     if (!intact.has(part.path)) continue;
-    const bytes = bytesOf(part.path);
     try {
+      const bytes = part.role === 'original' || part.role === 'card' ? Buffer.alloc(0) : bytesOf(part.path);
       if (part.role === 'signature') {
         const target = part.signs && manifest.parts.find((p) => p.path === part.signs);
-        if (!target || !files[target.path]) {
+        if (!target || !has(target.path)) {
           fail(part.path, `signs "${part.signs ?? ''}", which is not in the package`);
           continue;
         }
         const beside = manifest.parts.filter((p) => p.role === 'status-evidence' && p.evidenceFor === part.path && intact.has(p.path));
         const evidence = evidenceBeside(beside.map((p) => ({ source: p.type ?? '', der: bytesOf(p.path) })));
         const at = part.at ? new Date(part.at) : undefined;
-        const facts = await analyzeSignature(bytes, bytesOf(target.path), { trustedRoots, operatorCertificate: operatorCertificate ?? Buffer.alloc(0), at, now: options.at, evidence });
+        const facts = await analyzeSignature(bytes, await contentOf(target.path), { trustedRoots, operatorCertificate: operatorCertificate ?? Buffer.alloc(0), at, now: options.at, evidence });
         const who = facts.signer ? `${facts.signer.commonName}${facts.signer.organization ? `, ${facts.signer.organization}` : ''}` : 'unknown signer';
         const when = facts.timestamp ? `timestamp ${facts.timestamp.at.toISOString()}` : `at ${part.at ?? 'the verification time'}`;
         if (facts.verdict !== 'valid') {
@@ -131,7 +207,7 @@ export async function verifyEvidencePackage(zip: Buffer | string, options: Verif
         const to = poa.representatives.map((r) => (r.person ? `${r.person.surname} ${r.person.name}` : r.type)).join(', ');
         pass(part.path, `МЧД ${poa.number} follows its XSD (EMCHD_1), issued to ${to}, ${poa.issuedOn} to ${poa.validUntil}`);
       } else if (part.role === 'inclusion-proof') {
-        pass(part.path, verifyArchive(manifest, files, operatorCertificate));
+        pass(part.path, verifyArchive(manifest, bytesOf, operatorCertificate));
       } else if (part.role === 'archive-entry') {
         const entry = archivedEntrySchema.parse(JSON.parse(bytes.toString('utf8')));
         if (entry.blobSha256 !== manifest.document.sha256) fail(part.path, `archives SHA-256 ${entry.blobSha256}, not the document's ${manifest.document.sha256}`);
@@ -186,11 +262,11 @@ function underPowerOfAttorney(part: ManifestPart, facts: SignatureFacts, intact:
 }
 
 /** The archive entry in the tree the operator signed; throws naming what broke. */
-function verifyArchive(manifest: Manifest, files: Record<string, Uint8Array>, operatorCertificate: Buffer | undefined): string {
+function verifyArchive(manifest: Manifest, bytesOf: (path: string) => Buffer, operatorCertificate: Buffer | undefined): string {
   const json = (role: ManifestPart['role']) => {
     const part = manifest.parts.find((p) => p.role === role);
-    if (!part || !files[part.path]) throw new Error(`the package has no ${role}`);
-    return JSON.parse(Buffer.from(files[part.path]!).toString('utf8')) as unknown;
+    if (!part) throw new Error(`the package has no ${role}`);
+    return JSON.parse(bytesOf(part.path).toString('utf8')) as unknown;
   };
   if (!operatorCertificate) throw new Error('no operator certificate to check the tree head with');
   const entry = archivedEntrySchema.parse(json('archive-entry'));
