@@ -10,6 +10,7 @@ import { EvidenceError, evidenceLanguage, evidenceText, saveEvidence, verifyEvid
 import type { Signer } from '../crypto/signer';
 import { fromTokenError, signerFor } from './commands';
 import { isoDate, list, str, type Options } from './options';
+import { words } from './i18n';
 import { CliError, type Output } from './output';
 
 
@@ -24,9 +25,9 @@ function language(profile: ClerkProfile, o: Options) {
 
 /** Logs in as the profile (its signer stays open to sign the manifest), and writes the card or the package. */
 async function make(profile: ClerkProfile, o: Options, ref: string | undefined, kind: EvidenceFileKind, out: Output): Promise<number> {
-  if (!ref) throw new CliError('Name the DOCUMENT: its number from "edo-clerk inbox" or "outbox", or its hub id');
+  if (!ref) throw new CliError(words('evidence.needsDocument'));
   const file = str(o, 'out');
-  if (!file) throw new CliError('Give --out FILE');
+  if (!file) throw new CliError(words('evidence.needsOut'));
   const source = signerFor(profile, o, out);
   try {
     let signer: Signer;
@@ -42,7 +43,9 @@ async function make(profile: ClerkProfile, o: Options, ref: string | undefined, 
       const options = { client: hub.client, trustedRoots: profile.trustedRoots(), language: language(profile, o), signer, revocation };
       const made = await saveEvidence(profile.store, ref, kind, file, options);
       out.result({ file, ...made }, () =>
-        kind === 'card' ? `${file}: the card of "${made.document.title}" (${made.bytes} bytes)` : `${file}: the evidence package of "${made.document.title}", ${made.manifest!.parts.length} parts and the signed manifest`,
+        kind === 'card'
+          ? out.t('evidence.card', { file, title: made.document.title, bytes: made.bytes ?? '?' })
+          : out.t('evidence.package', { file, title: made.document.title, parts: made.manifest!.parts.length }),
       );
       return 0;
     } catch (e) {
@@ -61,7 +64,7 @@ export const evidence = (profile: ClerkProfile, o: Options, positional: string[]
 
 export async function verifyEvidence(profile: ClerkProfile, o: Options, positional: string[], out: Output): Promise<number> {
   const [file] = positional;
-  if (!file) throw new CliError('verify-evidence needs FILE.zip');
+  if (!file) throw new CliError(words('evidence.needsFile'));
   const at = isoDate(o, 'at');
   const trust = list(o, 'trust');
   const operator = str(o, 'operator-cert');

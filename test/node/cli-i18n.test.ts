@@ -80,6 +80,8 @@ describe('the CLI in the clerk’s language and time zone', () => {
     const json = expectExit(await run(['inbox', '--from', 'вчера', '--json'], russian), 1).json;
     expect(json.error).toBe('--from: дата или дата и время по ISO 8601 (2026-12-02 или 2026-12-02T10:15:00+03:00), а не «вчера»');
     expect(expectExit(await run(['inbox', '--lang', 'de'], russian), 1).stderr).toBe('edo-clerk inbox: --lang: язык ru или en, а не «de»\n');
+    expect(expectExit(await run(['card', '1'], russian), 1).stderr).toBe('edo-clerk card: Укажите --out ФАЙЛ\n');
+    expect(expectExit(await run(['evidence'], english), 1).stderr).toBe('edo-clerk evidence: Name the DOCUMENT: its number from "edo-clerk inbox" or "outbox", or its hub id\n');
     expect(expectExit(await clerk(['sendd'], { env: russian }), 1).stderr).toMatch(/^edo-clerk: неизвестная команда «sendd»/);
     expect(expectExit(await clerk(['sendd'], { env: english }), 1).stderr).toMatch(/^edo-clerk: unknown command "sendd"/);
   }, 60_000);
