@@ -74,10 +74,17 @@ export async function verifyEvidence(profile: ClerkProfile, o: Options, position
     operatorCertificate: operator ? readCertificates(readFileSync(operator))[0] : undefined,
   });
   const l = language(profile, o);
-  const failed = verdict.parts.filter((p) => !p.ok).map((p) => p.path);
-  const summary = verdict.ok ? evidenceText(l, 'verify.all') : evidenceText(l, 'verify.some', { parts: failed.join(', ') });
-  out.result({ ok: verdict.ok, failed, parts: verdict.parts, message: summary }, () =>
-    [...verdict.parts.map((p) => `${evidenceText(l, p.ok ? 'verify.ok' : 'verify.failed')}  ${p.path}: ${p.message}`), summary].join('\n'),
+  const failed = verdict.parts.filter((p) => !p.ok && !p.undetermined).map((p) => p.path);
+  const undetermined = verdict.parts.filter((p) => p.undetermined).map((p) => p.path);
+  const summary = {
+    valid: () => evidenceText(l, 'verify.all'),
+    invalid: () => evidenceText(l, 'verify.some', { parts: failed.join(', ') }),
+    undetermined: () => evidenceText(l, 'verify.undetermined', { parts: undetermined.join(', ') }),
+  }[verdict.verdict]();
+  const label = (p: (typeof verdict.parts)[number]) => evidenceText(l, p.ok ? 'verify.ok' : p.undetermined ? 'verify.undeterminedPart' : 'verify.failed');
+  out.result({ ok: verdict.ok, verdict: verdict.verdict, failed, undetermined, parts: verdict.parts, message: summary }, () =>
+    [...verdict.parts.map((p) => `${label(p)}  ${p.path}: ${p.message}`), summary].join('\n'),
   );
-  return verdict.ok ? 0 : 1;
+  // As edo-clerk verify: 3 when a status could not be determined, which is neither valid nor invalid.
+  return { valid: 0, invalid: 1, undetermined: 3 }[verdict.verdict];
 }

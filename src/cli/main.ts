@@ -84,11 +84,12 @@ Commands:
                                      number in the inbox or outbox, or its hub id)
   evidence DOCUMENT --out FILE.zip [--lang ru|en]
                                      the evidence package: the original, the signatures as extended CMS,
-                                     the service documents, the archive proof, the certificates, the card,
-                                     and a manifest signed with the profile's token or key
+                                     the service documents, the МЧД files, the archive proof, the
+                                     certificates, the card, and a manifest signed with the profile's token
+                                     or key
   verify-evidence FILE.zip [--at ISO] [--trust CA.pem]... [--operator-cert CERT.pem]
                                      check an evidence package offline, a verdict per part (exit 1: a part
-                                     fails, named)
+                                     fails, named; 3: a certificate status could not be determined)
   poa create --representative CERT.pem [--powers CODE[,CODE]] [--text TEXT] --valid-until YYYY-MM-DD
              [--no-redelegation] --out DIR
                                      the director issues a machine-readable power of attorney (МЧД) to the

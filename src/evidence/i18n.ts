@@ -82,6 +82,8 @@ const ru = {
   'verify.failed': 'НЕ ВЕРНО',
   'verify.all': 'Пакет доказательств проверен: все части верны.',
   'verify.some': 'Пакет доказательств НЕ прошёл проверку: {parts}',
+  'verify.undeterminedPart': 'НЕ УСТАНОВЛЕНО',
+  'verify.undetermined': 'Пакет доказательств: статус сертификата не удалось установить ({parts}); остальные части верны.',
 };
 
 type Key = keyof typeof ru;
@@ -167,6 +169,8 @@ const en: Record<Key, string> = {
   'verify.failed': 'FAILED',
   'verify.all': 'Evidence package verified: every part holds.',
   'verify.some': 'The evidence package FAILED verification: {parts}',
+  'verify.undeterminedPart': 'UNDETERMINED',
+  'verify.undetermined': 'The evidence package: the certificate status could not be determined ({parts}); every other part holds.',
 };
 
 /** kk (and anything else) falls back to Russian, as algorithmTitle does. */

@@ -18,6 +18,7 @@ import { readCertificates } from '../crypto/certificates';
 import { ANNULMENT_FILE_PREFIX, certificateIsPerson, moscowDate, parseAnnulmentProposal, parsePowerOfAttorney, parseServiceDocument } from '../formats';
 import { digestContent, type ContentSource } from '../crypto/digest';
 import { analyzeSignature, evidenceBeside, type SignatureFacts } from './analyze';
+import type { LongTermVerdict } from '../vocabulary/signature-status';
 import { ZipReader } from './zip-reader';
 import { manifestPath, manifestSchema, manifestSignaturePath, type Manifest, type ManifestPart } from './package';
 
@@ -25,10 +26,14 @@ export interface PartVerdict {
   path: string;
   ok: boolean;
   message: string;
+  /** Not ok because a certificate's status could not be determined from what the package holds (not shown invalid either). */
+  undetermined?: true;
 }
 
 export interface PackageVerdict {
   ok: boolean;
+  /** valid: every part holds; invalid: some part fails; undetermined: none fails, but some status could not be determined. */
+  verdict: LongTermVerdict;
   parts: PartVerdict[];
   manifest?: Manifest;
 }
@@ -43,6 +48,10 @@ export interface VerifyPackageOptions {
 }
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const overall = (parts: PartVerdict[]): { ok: boolean; verdict: LongTermVerdict } => {
+  const verdict = parts.some((p) => !p.ok && !p.undetermined) ? 'invalid' : parts.some((p) => p.undetermined) ? 'undetermined' : 'valid';
+  return { ok: verdict === 'valid', verdict };
+};
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** Parts up to this size are kept in memory once read (XML, JSON, certificates, signatures); larger ones are streamed each time. */
@@ -72,13 +81,13 @@ async function verifyPackageFile(file: string, options: VerifyPackageOptions): P
     reader = await ZipReader.open(file);
   } catch (e) {
     fail('(zip)', `not a readable ZIP: ${message(e)}`);
-    return { ok: false, parts: verdicts };
+    return { ...overall(verdicts), parts: verdicts };
   }
   try {
     return await verifyParts(reader, options, verdicts);
   } catch (e) {
     fail('(zip)', `not a readable ZIP: ${message(e)}`);
-    return { ok: false, parts: verdicts };
+    return { ...overall(verdicts), parts: verdicts };
   } finally {
     await reader.close();
   }
@@ -124,7 +133,7 @@ async function verifyParts(reader: ZipReader, options: VerifyPackageOptions, ver
     manifest = manifestSchema.parse(JSON.parse(read.bytes!.toString('utf8')));
   } catch (e) {
     fail(manifestPath, `unreadable: ${message(e)}`);
-    return { ok: false, parts: verdicts };
+    return { ...overall(verdicts), parts: verdicts };
   }
   if (has(manifestSignaturePath)) kept.set(manifestSignaturePath, (await readPart(manifestSignaturePath, keptBytes)).bytes!);
 
@@ -186,6 +195,10 @@ async function verifyParts(reader: ZipReader, options: VerifyPackageOptions, ver
         const facts = await analyzeSignature(bytes, await contentOf(target.path), { trustedRoots, operatorCertificate: operatorCertificate ?? Buffer.alloc(0), at, now: options.at, evidence });
         const who = facts.signer ? `${facts.signer.commonName}${facts.signer.organization ? `, ${facts.signer.organization}` : ''}` : 'unknown signer';
         const when = facts.timestamp ? `timestamp ${facts.timestamp.at.toISOString()}` : `at ${part.at ?? 'the verification time'}`;
+        if (facts.verdict === 'undetermined') {
+          verdicts.push({ path: part.path, ok: false, undetermined: true, message: `status could not be determined: ${facts.problems.join('; ')}` });
+          continue;
+        }
         if (facts.verdict !== 'valid') {
           fail(part.path, `${facts.verdict}: ${facts.problems.join('; ') || 'the signature does not hold'}`);
           continue;
@@ -222,7 +235,7 @@ async function verifyParts(reader: ZipReader, options: VerifyPackageOptions, ver
   const workflow = workflowClaims(manifest, valid);
   if (workflow) (workflow.ok ? pass : fail)('(workflow)', workflow.message);
   if (trustedRoots === packagedRoots) pass('certificates/roots', `signers judged by the package's own roots: ${packagedRoots.map((r) => sha256(r)).join(', ') || 'none'} (compare them with the CA's published ones, or give --trust)`);
-  return { ok: verdicts.every((v) => v.ok), parts: verdicts, manifest };
+  return { ...overall(verdicts), parts: verdicts, manifest };
 }
 
 /**

@@ -161,4 +161,22 @@ describe.skipIf(!hsm.ok || !tools.ok)(`the evidence package of a document signed
       expect(run.json.failed, path).toContain(path);
     }
   });
+
+  it('without the status evidence beside the director\'s signature its status cannot be determined: a distinct verdict, exit 3', async () => {
+    const { zip, parts } = await evidenceOf('b');
+    const files = unzipSync(new Uint8Array(readFileSync(zip)));
+    const manifest = JSON.parse(Buffer.from(files['manifest.json']!).toString('utf8'));
+    const dropped = parts.filter((p) => p.role === 'status-evidence').map((p) => p.path);
+    const signature = `${parts.find((p) => p.role === 'power-of-attorney')!.path}.sig`;
+    // As a package made without them would be: the manifest lists the rest, and is unsigned.
+    const kept = Object.fromEntries(Object.entries(files).filter(([path]) => !dropped.includes(path) && path !== 'manifest.json.sig'));
+    kept['manifest.json'] = Buffer.from(JSON.stringify({ ...manifest, parts: manifest.parts.filter((p: Part) => !dropped.includes(p.path)) }));
+    const stripped = join(t.dir, 'no-status-evidence.zip');
+    writeFileSync(stripped, zipSync(kept));
+    const run = await t.read(['verify-evidence', stripped], t.profB);
+    expect(run.code, run.stdout).toBe(3);
+    expect(run.json).toMatchObject({ ok: false, verdict: 'undetermined', failed: [], undetermined: [signature] });
+    expect(run.json.message).toMatch(/статус сертификата не удалось установить/);
+    expect(run.json.parts.find((p: { path: string }) => p.path === signature).message).toMatch(/^status could not be determined/);
+  });
 });
