@@ -1,5 +1,7 @@
 // The words of the card and of the verifier's verdicts (docs/architecture.md §7): Russian by
 // default, English available, one dictionary as main/i18n.ts keeps main's own strings.
+import { workflowStateWords } from '../vocabulary/workflow-words';
+
 export type EvidenceLanguage = 'ru' | 'en';
 
 const ru = {
@@ -21,13 +23,7 @@ const ru = {
   'side.recipient': 'получатель',
   'card.workflow.signature': 'Подпись получателя',
   'card.workflow.annulment': 'Аннулирование',
-  'signatureState.signature-requested': 'Запрошена подпись получателя',
-  'signatureState.signed-by-both': 'Подписан обеими сторонами',
-  'signatureState.signature-refused': 'Получатель отказал в подписи',
-  'signatureState.recipient-signature-invalid': 'Подпись получателя недействительна',
-  'annulmentState.annulment-proposed': 'Предложено аннулирование',
-  'annulmentState.annulled': 'Аннулирован',
-  'annulmentState.annulment-rejected': 'В аннулировании отказано',
+  ...workflowStateWords.ru,
   'card.stamp.signer': 'Владелец',
   'card.stamp.position': 'Должность',
   'card.stamp.organization': 'Организация',
@@ -108,13 +104,7 @@ const en: Record<Key, string> = {
   'side.recipient': 'recipient',
   'card.workflow.signature': "Recipient's signature",
   'card.workflow.annulment': 'Annulment',
-  'signatureState.signature-requested': "Recipient's signature requested",
-  'signatureState.signed-by-both': 'Signed by both sides',
-  'signatureState.signature-refused': 'The recipient refused to sign',
-  'signatureState.recipient-signature-invalid': "The recipient's signature is not valid",
-  'annulmentState.annulment-proposed': 'Annulment proposed',
-  'annulmentState.annulled': 'Annulled',
-  'annulmentState.annulment-rejected': 'Annulment rejected',
+  ...workflowStateWords.en,
   'card.stamp.signer': 'Signer',
   'card.stamp.position': 'Position',
   'card.stamp.organization': 'Organization',

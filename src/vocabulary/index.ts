@@ -179,3 +179,6 @@ export const failedOutcomes: ReadonlySet<SessionOutcome> = new Set(['error', 'in
  */
 export const StaffLoginProblem = z.enum(['login-failed', 'too-many-attempts', 'other-organization', 'hub-unreachable', 'invalid-request']);
 export type StaffLoginProblem = z.infer<typeof StaffLoginProblem>;
+
+/** The workflow's states in words (ru, en), for the desktop and the card alike. */
+export { workflowStateWords } from './workflow-words';

@@ -1,4 +1,5 @@
 // Runs in: the renderer. English; typed by the Russian dictionary, so no key can be missing.
+import { workflowStateWords } from '../../../src/ipc/contract';
 import { archiveEn } from './archive-en';
 import { staffEn } from './staff-en';
 import type { ru } from './ru';
@@ -145,13 +146,7 @@ export const en: Record<keyof typeof ru, string> = {
   'algorithm.ECDSA-P384-SHA384': 'ECDSA P-384, SHA-384',
   'algorithm.GOST2012-256': 'GOST R 34.10-2012, 256 bits',
   'algorithm.GOST2012-512': 'GOST R 34.10-2012, 512 bits',
-  'signatureState.signature-requested': "Recipient's signature requested",
-  'signatureState.signed-by-both': 'Signed by both sides',
-  'signatureState.signature-refused': 'The recipient refused to sign',
-  'signatureState.recipient-signature-invalid': "The recipient's signature is invalid",
-  'annulmentState.annulment-proposed': 'Annulment proposed',
-  'annulmentState.annulled': 'Annulled',
-  'annulmentState.annulment-rejected': 'Annulment rejected',
+  ...workflowStateWords.en,
   'workflowStep.sign': 'Sign the document',
   'workflowStep.refuse-signature': 'Refuse to sign',
   'workflowStep.propose-annulment': 'Propose annulment',

@@ -1,4 +1,5 @@
 // Runs in: the renderer. Russian: the default language of the clerk's UI.
+import { workflowStateWords } from '../../../src/ipc/contract';
 import { archiveRu } from './archive-ru';
 import { staffRu } from './staff-ru';
 
@@ -144,13 +145,7 @@ export const ru = {
   'algorithm.ECDSA-P384-SHA384': 'ECDSA P-384, SHA-384',
   'algorithm.GOST2012-256': 'ГОСТ Р 34.10-2012, 256 бит',
   'algorithm.GOST2012-512': 'ГОСТ Р 34.10-2012, 512 бит',
-  'signatureState.signature-requested': 'Запрошена подпись получателя',
-  'signatureState.signed-by-both': 'Подписан обеими сторонами',
-  'signatureState.signature-refused': 'Получатель отказал в подписи',
-  'signatureState.recipient-signature-invalid': 'Подпись получателя недействительна',
-  'annulmentState.annulment-proposed': 'Предложено аннулирование',
-  'annulmentState.annulled': 'Аннулирован',
-  'annulmentState.annulment-rejected': 'В аннулировании отказано',
+  ...workflowStateWords.ru,
   'workflowStep.sign': 'Подписать документ',
   'workflowStep.refuse-signature': 'Отказать в подписи',
   'workflowStep.propose-annulment': 'Предложить аннулировать',
