@@ -3,6 +3,8 @@ import { commandHelp } from './help';
 
 const usage = `edo-clerk — EDO Clerk on the command line
 
+Usage: edo-clerk <command> [options]
+
 Commands:
   token list [--module PATH]         tokens plugged in
   send FILE --to SUBSCRIBER [--title T]

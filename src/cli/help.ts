@@ -34,5 +34,7 @@ export function commandHelp(usage: string, command: string, trailer: string): st
     return heads.includes(head!) && sub.every((w) => words.includes(w));
   });
   if (!blocks.length) return undefined;
-  return `Usage: edo-clerk\n${blocks.map((b) => b.join('\n')).join('\n')}\n\n${trailer}`;
+  // The usage's own heading word, in its language ("Usage: edo-clerk", "Использование: edo-clerk").
+  const heading = /^(\S+: edo-clerk) /m.exec(usage)?.[1] ?? 'edo-clerk';
+  return `${heading}\n${blocks.map((b) => b.join('\n')).join('\n')}\n\n${trailer}`;
 }

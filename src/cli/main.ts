@@ -12,95 +12,10 @@ import { demo } from '../sandbox/cli';
 import { web } from '../web/cli';
 import { commandHelp } from './help';
 import { str } from './options';
+import { commonOptions, usage } from './usage';
 import { cliLanguage, cliText, LanguageError, type CliLanguage } from './i18n';
 import { CliError, makeOutput, type Output } from './output';
 
-const commonOptions = `Every command takes --profile DIR (default: $EDO_CLERK_PROFILE or the app's profile), --json and
---lang ru|en (default: the locale's language from LC_ALL, LC_MESSAGES or LANG, else the profile's,
-else Russian; times are shown in the machine's time zone, TZ, and --json keeps them ISO in UTC);
-edo-clerk help COMMAND or edo-clerk COMMAND --help shows one command.
-Token commands take --module PATH and --token LABEL|SERIAL (else the profile's), and ask for
-the PIN on the terminal, or read it from standard input with --pin-stdin.`;
-
-const usage = `edo-clerk — EDO Clerk on the command line
-
-Usage: edo-clerk <command> [options]
-
-Commands:
-  profile init --server URL [--mode server|workstation|manual] [--login LOGIN --password-stdin]
-               [--token LABEL|SERIAL] [--module PATH] [--key-file FILE [--cert-file FILE] [--key-password-stdin]]
-               [--trust CA.pem]... [--schedule MINUTES]
-               [--tsa-url URL] [--crl-folder DIR] [--ocsp-proxy URL] [--offline-checks | --online-checks]
-                                     create or update a profile (the last four: time-stamps of our own
-                                     signatures, and certificate status in closed networks)
-  profile show                       settings and counts
-  token list [--module PATH]         tokens plugged in, their PIN state and certificates
-  token login [--keep]               check the PIN (and keep it in the OS keychain for background sessions)
-  sign FILE [--out FILE.sig]         detached CMS signature with the token
-  verify FILE FILE.sig [--trust CA.pem]... [--at ISO] [--offline]
-                                     check a signature at its time-stamp's time (else --at, else now) with the
-                                     certificate status it carries, then OCSP/CRL unless offline: exit 0 valid,
-                                     1 not valid (revoked included), 3 the status could not be determined
-  send FILE --to SUBSCRIBER [--title T] [--kind K] [--no-receipt] [--request-signature] [--queue-only]
-                                     sign, put into the outbox, and run an exchange session
-                                     (--request-signature: the recipient is asked to sign it too)
-  inbox | outbox [--search TEXT] [--counterparty ID] [--status S[,S]] [--from ISO] [--to ISO] [--limit N] [--offset N]
-  outbox retry|remove DOCUMENT [--queue-only]
-                                     a document the hub refused (the outbox says why): send it again once the
-                                     cause is put right, or take it out of the outbox
-  contacts                           the organizations we exchange with, and invitations
-  contact invite|accept|reject SUBSCRIBER [--message TEXT]
-                                     change a contact at the hub (SUBSCRIBER: id, INN or a part of the name)
-  pending                            service documents waiting for a signature
-  clarify DOCUMENT --text TEXT [--queue-only]
-                                     ask the sender to correct a received document (УОУ)
-  awaiting                           documents waiting for your signature, annulment proposals waiting for your answer
-  sign-document DOCUMENT [--queue-only]
-                                     sign a received document its sender asked you to sign (the same content)
-  refuse DOCUMENT --reason TEXT [--queue-only]
-                                     refuse to sign it, stating why (a signed УОУ)
-  annul DOCUMENT --reason TEXT [--queue-only]
-                                     propose to annul a document (a signed ПРА, DP_PRANNUL 1.02)
-  annulment accept|reject DOCUMENT [--reason TEXT] [--queue-only]
-                                     answer the other side's proposal: sign it, or reject it stating why
-  session [--background]             one exchange session: exit 0 done, 2 the clerk is needed (token or PIN), 1 error
-  agent [--interval SECONDS] [--once] [--web HOST:PORT --tls-cert FILE --tls-key FILE]
-                                     the unattended exchange agent (operating mode "server") with the profile's
-                                     software key, or a server token whose PIN was kept (token login --keep);
-                                     stops cleanly on SIGTERM; --web: the organization's staff read Inbox,
-                                     Outbox and the archive in a browser, logging in with their hub login and
-                                     password (HTTPS with the PEM certificate and key; required off loopback)
-  demo                               the local sandbox: an exchange hub and a demo counterparty on this
-                                     machine, in the foreground until Ctrl+C (a new profile, or one it made)
-  web [--port N] [--sandbox] [--open]
-                                     the app in a browser on this machine (127.0.0.1), until Ctrl+C; --sandbox:
-                                     a new profile gets the local sandbox at once; --open: the default browser
-  archive status | list | verify [--operator-cert CERT.pem]
-                                     the organization's signed-data archive at the hub, checked here
-  archive get N [--out DIR]          download archived entry N and its signatures
-  card DOCUMENT --out FILE.pdf [--lang ru|en]
-                                     the document card: its facts, a stamp per signature, the service
-                                     documents, the archive entry, a QR code on each page (DOCUMENT: its
-                                     number in the inbox or outbox, or its hub id)
-  evidence DOCUMENT --out FILE.zip [--lang ru|en]
-                                     the evidence package: the original, the signatures as extended CMS,
-                                     the service documents, the МЧД files, the archive proof, the
-                                     certificates, the card, and a manifest signed with the profile's token
-                                     or key
-  verify-evidence FILE.zip [--at ISO] [--trust CA.pem]... [--operator-cert CERT.pem]
-                                     check an evidence package offline, a verdict per part (exit 1: a part
-                                     fails, named; 3: a certificate status could not be determined)
-  poa create --representative CERT.pem [--powers CODE[,CODE]] [--text TEXT] --valid-until YYYY-MM-DD
-             [--no-redelegation] --out DIR
-                                     the director issues a machine-readable power of attorney (МЧД) to the
-                                     employee's certificate: ON_EMCHD_<date>_<number>.xml and its .sig
-  poa use FILE.xml [--signature FILE.sig] [--cert CERT.pem]
-                                     sign under this МЧД with the profile's personal certificate (or --cert's):
-                                     registered at the hub, checked for sending and for service documents, kept
-                                     in the profile; every later signature by that certificate carries it
-  help | version
-
-${commonOptions}`;
 
 
 
@@ -238,14 +153,15 @@ function earlyLanguage(argv: string[]): CliLanguage {
 export async function main(argv: string[]): Promise<number> {
   const [first = 'help', second] = argv;
   const asked = first === 'help' ? argv.slice(1) : argv.includes('--help') || argv.includes('-h') ? argv.filter((a) => !a.startsWith('-')).slice(0, 2) : undefined;
-  const unknown = (command: string) => `edo-clerk: ${cliText(earlyLanguage(argv), 'command.unknown', { command })}\n\n${usage}`;
+  const early = earlyLanguage(argv);
+  const unknown = (command: string) => `edo-clerk: ${cliText(early, 'command.unknown', { command })}\n\n${usage(early)}`;
   if (first === '--help' || first === '-h' || (asked && asked.length === 0)) {
-    console.log(usage);
+    console.log(usage(early));
     return 0;
   }
   if (asked) {
     // "help archive get", "archive get --help"; a second word that is no subcommand is an argument.
-    const help = commandHelp(usage, asked.join(' '), commonOptions) ?? commandHelp(usage, asked[0]!, commonOptions);
+    const help = commandHelp(usage(early), asked.join(' '), commonOptions(early)) ?? commandHelp(usage(early), asked[0]!, commonOptions(early));
     if (!help) {
       console.error(unknown(asked.join(' ')));
       return 1;

@@ -13,7 +13,8 @@ const root = resolve(import.meta.dirname, '../..');
 const noTypeScript = `data:text/javascript,${encodeURIComponent(
   "import{registerHooks}from'node:module';registerHooks({resolve(s,c,next){const r=next(s,c);if(/\\.[cm]?ts$|\\/tsx\\//.test(r.url))throw new Error('TypeScript loaded at run time: '+r.url);return r}});",
 )}`;
-const plainNode = (program: string, args: string[]) => spawnSync(process.execPath, ['--import', noTypeScript, join(root, 'bin', program), ...args], { cwd: tmpdir(), encoding: 'utf8' });
+const plainNode = (program: string, args: string[]) =>
+  spawnSync(process.execPath, ['--import', noTypeScript, join(root, 'bin', program), ...args], { cwd: tmpdir(), encoding: 'utf8', env: { ...process.env, LC_ALL: 'C.UTF-8' } });
 
 describe('the installed edo-clerk and edo-hub', () => {
   beforeAll(() => {
@@ -22,7 +23,7 @@ describe('the installed edo-clerk and edo-hub', () => {
   }, 120_000);
 
   it.each([
-    ['edo-clerk.js', /edo-clerk — EDO Clerk on the command line/],
+    ['edo-clerk.js', /edo-clerk — EDO Clerk в командной строке/],
     ['edo-hub.js', /edo-hub — the EDO Clerk exchange hub/],
   ])('%s help runs the build with plain Node', (program, heading) => {
     const run = plainNode(program, ['help']);
