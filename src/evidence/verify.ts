@@ -178,7 +178,7 @@ async function verifyParts(reader: ZipReader, options: VerifyPackageOptions, ver
   if (original && original.sha256 !== manifest.document.sha256) fail(original.path, `the manifest lists the document as SHA-256 ${manifest.document.sha256}, its original part as ${original.sha256}`);
 
   if (!operatorCertificate) fail('certificates/operator.pem', 'no operator certificate: confirmations and the tree head cannot be checked');
-  const valid: ManifestPart[] = [];
+  const valid: ValidSignature[] = [];
   for (const part of manifest.parts) {
     if (!intact.has(part.path)) continue;
     try {
@@ -203,9 +203,9 @@ async function verifyParts(reader: ZipReader, options: VerifyPackageOptions, ver
           fail(part.path, `${facts.verdict}: ${facts.problems.join('; ') || 'the signature does not hold'}`);
           continue;
         }
-        const poa = part.powerOfAttorney ? ` under ${underPowerOfAttorney(part, facts, intact, bytesOf)}` : '';
-        pass(part.path, `${facts.form} by ${who} over ${target.path}, ${when}, certificate ${facts.status ?? 'good'}${poa}`);
-        valid.push(part);
+        const poa = part.powerOfAttorney ? underPowerOfAttorney(part, facts, intact, bytesOf) : undefined;
+        pass(part.path, `${facts.form} by ${who} over ${target.path}, ${when}, certificate ${facts.status ?? 'good'}${poa ? ` under ${poa.text}` : ''}`);
+        valid.push({ part, forInn: poa ? poa.principalInn : facts.signer?.orgInn });
       } else if (part.role === 'service-document' || part.role === 'operator-confirmation') {
         const name = part.path.split('/').pop()!;
         if (name.startsWith(`${ANNULMENT_FILE_PREFIX}_`)) {
@@ -243,26 +243,35 @@ async function verifyParts(reader: ZipReader, options: VerifyPackageOptions, ver
  * both needs the recipient's valid signature over the original; annulled, the proposal's and the
  * acceptance's valid signatures over one ПРА (docs/architecture.md §5a).
  */
-function workflowClaims(manifest: Manifest, valid: ManifestPart[]): { ok: boolean; message: string } | undefined {
+/** A signature that holds, and the organization it acts for: its certificate's (INNLE), else its МЧД's principal's. */
+interface ValidSignature {
+  part: ManifestPart;
+  forInn?: string;
+}
+
+function workflowClaims(manifest: Manifest, valid: ValidSignature[]): { ok: boolean; message: string } | undefined {
   const d = manifest.document;
   if (d.signatureState !== 'signed-by-both' && d.annulmentState !== 'annulled') return undefined;
   const original = manifest.parts.find((p) => p.role === 'original')?.path;
   const held: string[] = [];
   const missing: string[] = [];
   if (d.signatureState === 'signed-by-both') {
-    const countersigned = valid.some((p) => p.signs === original && p.type === 'recipient');
-    (countersigned ? held : missing).push("signed by both: the recipient's signature over the original");
+    const countersigned = valid.some((v) => v.part.signs === original && v.part.type === 'recipient' && v.forInn === d.recipient.inn);
+    (countersigned ? held : missing).push(`signed by both: the recipient's (INN ${d.recipient.inn}) signature over the original`);
   }
   if (d.annulmentState === 'annulled') {
-    const proposals = valid.filter((p) => p.type === 'annulment-proposal').map((p) => p.signs);
-    const accepted = valid.some((p) => p.type === 'annulment-acceptance' && proposals.includes(p.signs));
+    const sides = [d.sender.inn, d.recipient.inn];
+    const proposals = valid.filter((v) => v.part.type === 'annulment-proposal' && sides.includes(v.forInn ?? ''));
+    const accepted = valid.some(
+      (v) => v.part.type === 'annulment-acceptance' && sides.includes(v.forInn ?? '') && proposals.some((p) => p.part.signs === v.part.signs && p.forInn !== v.forInn),
+    );
     (accepted ? held : missing).push('annulled: the proposal signed by one side and accepted by the other over the same ПРА');
   }
   return missing.length ? { ok: false, message: `the manifest says ${missing.join('; ')}, which the package does not hold` } : { ok: true, message: held.join('; ') };
 }
 
 /** The МЧД a valid signature names holds for its signer on its signing day; throws naming what does not. */
-function underPowerOfAttorney(part: ManifestPart, facts: SignatureFacts, intact: Set<string>, bytesOf: (path: string) => Buffer): string {
+function underPowerOfAttorney(part: ManifestPart, facts: SignatureFacts, intact: Set<string>, bytesOf: (path: string) => Buffer): { text: string; principalInn?: string } {
   const path = part.powerOfAttorney!;
   if (!intact.has(path)) throw new Error(`made under the МЧД ${path}, which is missing from the package or changed`);
   const poa = parsePowerOfAttorney(bytesOf(path), path.split('/').pop());
@@ -271,7 +280,7 @@ function underPowerOfAttorney(part: ManifestPart, facts: SignatureFacts, intact:
   }
   const day = moscowDate(facts.timestamp?.at ?? (part.at ? new Date(part.at) : new Date()));
   if (day < poa.issuedOn || day > poa.validUntil) throw new Error(`made on ${day}, outside the term of the МЧД ${poa.number} (${poa.issuedOn} to ${poa.validUntil})`);
-  return `the МЧД ${poa.number} (${path}), issued to the signer, in force on ${day}`;
+  return { text: `the МЧД ${poa.number} (${path}), issued to the signer, in force on ${day}`, principalInn: poa.principals[0]?.organization?.inn };
 }
 
 /** The archive entry in the tree the operator signed; throws naming what broke. */

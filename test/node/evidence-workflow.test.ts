@@ -179,4 +179,18 @@ describe.skipIf(!hsm.ok || !tools.ok)(`the evidence package of a document signed
     expect(run.json.message).toMatch(/статус сертификата не удалось установить/);
     expect(run.json.parts.find((p: { path: string }) => p.path === signature).message).toMatch(/^status could not be determined/);
   });
+
+  it('a countersignature by anyone but the recipient does not make the package signed by both', async () => {
+    const { zip } = await evidenceOf('a');
+    const files = unzipSync(new Uint8Array(readFileSync(zip)));
+    const manifest = JSON.parse(Buffer.from(files['manifest.json']!).toString('utf8'));
+    // The manifest names another recipient (unsigned, as an altered package would be): B's signature no longer counts.
+    const altered = { ...manifest, document: { ...manifest.document, recipient: { ...manifest.document.recipient, inn: '7707083893' } } };
+    const { 'manifest.json.sig': _signature, ...rest } = files;
+    const file = join(t.dir, 'other-recipient.zip');
+    writeFileSync(file, zipSync({ ...rest, 'manifest.json': Buffer.from(JSON.stringify(altered)) }));
+    const run = await t.read(['verify-evidence', file], t.profA);
+    expect(run.code).toBe(1);
+    expect(run.json.failed).toEqual(['(workflow)']);
+  });
 });
