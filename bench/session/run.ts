@@ -17,6 +17,7 @@ import { openToken } from '../../src/token/session';
 import { registerTokenOrganization, startHub, type StartedHub } from '../../test/support/hub';
 import { createTestPki, samplePeople, type KeyAlgorithm, type TestPerson, type TestPki } from '../../test/support/test-pki';
 import type { Org } from '../../test/node/session-harness';
+import { connectContacts } from '../contacts';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -121,13 +122,7 @@ try {
     const b = profileFor(`b-${algorithm}`, tb.label);
     await session(a);
     await session(b);
-    const connect = async (from: ClerkProfile, to: Org, accept: boolean) => {
-      const hubSide = await from.connect(pins);
-      await (accept ? hubSide.client.accept(to.id) : hubSide.client.invite(to.id));
-      hubSide.close();
-    };
-    await connect(a, bOrg, false);
-    await connect(b, aOrg, true);
+    await connectContacts(a, aOrg, b, bOrg, pins);
     await queue(a, ta.label, bOrg, documents, true, 20_000);
     await session(a); // sends them
     const received = await session(b); // receive, verify, sign and send the receipts
