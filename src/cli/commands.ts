@@ -10,7 +10,7 @@ import { RevocationChecker } from '../crypto/revocation';
 import { resolveToken, secretNames, TokenSignerSource, type PinSource, type TokenChoice } from '../exchange/profile';
 import { clerkNeededBy, type SessionResult, type SignerSource } from '../exchange/session';
 import type { ProfileSettingsInput } from '../settings/settings';
-import { ListStatus, type OperatingMode } from '../vocabulary';
+import { ListStatus, listStatusWords, workflowStateWords, type OperatingMode } from '../vocabulary';
 import { signatureStatusText } from '../vocabulary/signature-status';
 import type { DocumentRow, WorkflowStepRow } from '../store';
 import { describePinStatus, TokenError } from '../token/errors';
@@ -289,7 +289,8 @@ function docLine(d: DocumentRow, out: Output): string[] {
       : d.status === 'rejected'
         ? out.t('list.refused', { reason: d.statusReason ?? '' })
         : '';
-  return [String(d.id), localTime(d.sentAt ?? d.createdAt, out.language), d.counterpartyName || d.counterpartyId, d.title, d.listStatus, note];
+  const status = listStatusWords[out.language][`status.${d.listStatus}`];
+  return [String(d.id), localTime(d.sentAt ?? d.createdAt, out.language), d.counterpartyName || d.counterpartyId, d.title, status, note];
 }
 
 function statusOption(s: string): ListStatus {
@@ -535,8 +536,8 @@ export function workflowCommand(step: WorkflowStep, command: string) {
           ? out.t('workflow.accepted', { command, title: doc.title })
           : out.t('workflow.notPosted', { command, title: doc.title, reason: after.step.error ?? result.error ?? out.t(`outcome.${result.outcome}`) }),
         out.t('workflow.state', {
-          signature: after.document.signatureState ?? out.t('workflow.notRequested'),
-          annulment: after.document.annulmentState ?? out.t('workflow.none'),
+          signature: after.document.signatureState ? workflowStateWords[out.language][`signatureState.${after.document.signatureState}`] : out.t('workflow.notRequested'),
+          annulment: after.document.annulmentState ? workflowStateWords[out.language][`annulmentState.${after.document.annulmentState}`] : out.t('workflow.none'),
         }),
       ].join('\n'),
     );

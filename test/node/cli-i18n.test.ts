@@ -52,7 +52,7 @@ describe('the CLI in the clerk’s language and time zone', () => {
 
   it('lists the inbox in Russian by default, the time in Moscow time with its zone', async () => {
     const ru = expectExit(await run(['inbox'], russian), 0).stdout;
-    expect(ru).toMatch(/^1 +20\.11\.2026, 13:00 GMT\+3 +ООО "Ромашка" +Договор поставки/m);
+    expect(ru).toMatch(/^1 +20\.11\.2026, 13:00 GMT\+3 +ООО "Ромашка" +Договор поставки +Ждёт извещения о получении/m);
     expect(ru).toContain('1 из 1');
     // The C locale names no language: Russian still.
     expect(expectExit(await run(['inbox'], { ...moscow, LANG: 'C.UTF-8' }), 0).stdout).toContain('1 из 1');
@@ -60,11 +60,11 @@ describe('the CLI in the clerk’s language and time zone', () => {
 
   it('speaks English under an English locale, LC_ALL before LANG, and --lang before both', async () => {
     const en = expectExit(await run(['inbox'], english), 0).stdout;
-    expect(en).toMatch(/^1 +20\/11\/2026, 13:00 GMT\+3 +ООО "Ромашка" +Договор поставки/m);
+    expect(en).toMatch(/^1 +20\/11\/2026, 13:00 GMT\+3 +ООО "Ромашка" +Договор поставки +Receipt notice pending/m);
     expect(en).toContain('1 of 1');
     expect(expectExit(await run(['inbox'], { ...russian, LC_ALL: 'en_GB.UTF-8' }), 0).stdout).toContain('1 of 1');
-    expect(expectExit(await run(['outbox', '--lang', 'ru'], english), 0).stdout).toMatch(/Акт сверки .*ОТКЛОНЁН: not a contact/);
-    expect(expectExit(await run(['outbox', '--lang', 'en'], russian), 0).stdout).toMatch(/Акт сверки .*REFUSED: not a contact/);
+    expect(expectExit(await run(['outbox', '--lang', 'ru'], english), 0).stdout).toMatch(/Акт сверки +Отклонён сервером обмена +ОТКЛОНЁН: not a contact/);
+    expect(expectExit(await run(['outbox', '--lang', 'en'], russian), 0).stdout).toMatch(/Акт сверки +Refused by the exchange server +REFUSED: not a contact/);
   }, 60_000);
 
   it('keeps ISO times in UTC in --json, for programs', async () => {

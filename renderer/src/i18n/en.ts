@@ -1,5 +1,5 @@
 // Runs in: the renderer. English; typed by the Russian dictionary, so no key can be missing.
-import { workflowStateWords } from '../../../src/ipc/contract';
+import { listStatusWords, workflowStateWords } from '../../../src/ipc/contract';
 import { archiveEn } from './archive-en';
 import { staffEn } from './staff-en';
 import type { ru } from './ru';
@@ -112,18 +112,7 @@ export const en: Record<keyof typeof ru, string> = {
   'docs.col.status': 'Status',
   'docs.add': 'Add documents',
 
-  'status.queued': 'Waiting to be sent',
-  'status.sent': 'Sent',
-  'status.delivered': 'Delivered',
-  'status.receipt-confirmed': 'Receipt notice received',
-  'status.clarification-requested': 'Clarification requested',
-  'status.rejected': 'Refused by the exchange server',
-  'status.received': 'Received',
-  'status.receipt-pending': 'Receipt notice pending',
-  'status.receipt-sent': 'Receipt notice sent',
-  'status.clarification-sent': 'Clarification sent',
-  'status.signature-invalid': 'Signature invalid',
-  'status.signature-unchecked': 'Signature not checked yet',
+  ...listStatusWords.en,
 
   'doc.title': 'Document',
   'doc.file': 'File: {name}, {size}',

@@ -1,5 +1,5 @@
 // Runs in: the renderer. Russian: the default language of the clerk's UI.
-import { workflowStateWords } from '../../../src/ipc/contract';
+import { listStatusWords, workflowStateWords } from '../../../src/ipc/contract';
 import { archiveRu } from './archive-ru';
 import { staffRu } from './staff-ru';
 
@@ -111,18 +111,7 @@ export const ru = {
   'docs.col.status': 'Статус',
   'docs.add': 'Добавить документы',
 
-  'status.queued': 'Ждёт отправки',
-  'status.sent': 'Отправлен',
-  'status.delivered': 'Доставлен',
-  'status.receipt-confirmed': 'Получено извещение о получении',
-  'status.clarification-requested': 'Запрошено уточнение',
-  'status.rejected': 'Отклонён сервером обмена',
-  'status.received': 'Получен',
-  'status.receipt-pending': 'Ждёт извещения о получении',
-  'status.receipt-sent': 'Извещение о получении отправлено',
-  'status.clarification-sent': 'Уточнение отправлено',
-  'status.signature-invalid': 'Подпись недействительна',
-  'status.signature-unchecked': 'Подпись не проверена',
+  ...listStatusWords.ru,
 
   'doc.title': 'Документ',
   'doc.file': 'Файл: {name}, {size}',
