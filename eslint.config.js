@@ -40,9 +40,22 @@ export default tseslint.config(
     // handler registry, the services, the sandbox) to a browser, never Electron itself.
     files: ['src/web/**/*.ts'],
     rules: restrict(
-      'src/web/ is the browser shell: main\'s Electron-free modules only, no Electron, no React (docs/architecture.md §2).',
+      "src/web/ is the browser shell: main's Electron-free modules only, no Electron, no React (docs/architecture.md §2).",
       ['electron', 'react', 'react-dom'],
-      [{ group: ['electron/*', '**/renderer/*', '**/server/*', '**/main/index', '**/main/window', '**/main/tray', '**/main/ipc', '**/main/preload'] }],
+      [
+        {
+          group: [
+            'electron/*',
+            '**/renderer/*',
+            '**/server/*',
+            '**/main/index',
+            '**/main/window',
+            '**/main/tray',
+            '**/main/ipc',
+            '**/main/preload',
+          ],
+        },
+      ],
     ),
   },
   {
@@ -81,8 +94,10 @@ export default tseslint.config(
   },
   {
     files: ['main/**/*.ts'],
-    rules: restrict('main/ is the Electron shell: the UI lives in renderer/ (docs/architecture.md §2).', ['react', 'react-dom'], [
-      { group: ['**/renderer/*', '**/server/*'] },
-    ]),
+    rules: restrict(
+      'main/ is the Electron shell: the UI lives in renderer/ (docs/architecture.md §2).',
+      ['react', 'react-dom'],
+      [{ group: ['**/renderer/*', '**/server/*'] }],
+    ),
   },
 );

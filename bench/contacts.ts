@@ -3,7 +3,13 @@
 import type { ClerkProfile, PinSource } from '../src/exchange/profile';
 import type { Org } from '../test/node/session-harness';
 
-export async function connectContacts(a: ClerkProfile, aOrg: Org, b: ClerkProfile, bOrg: Org, pins: PinSource): Promise<void> {
+export async function connectContacts(
+  a: ClerkProfile,
+  aOrg: Org,
+  b: ClerkProfile,
+  bOrg: Org,
+  pins: PinSource,
+): Promise<void> {
   const connect = async (from: ClerkProfile, to: Org, accept: boolean) => {
     const hubSide = await from.connect(pins);
     await (accept ? hubSide.client.accept(to.id) : hubSide.client.invite(to.id));

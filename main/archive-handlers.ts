@@ -5,9 +5,20 @@
 import type { Handlers, Platform } from './handlers';
 import type { ClerkServices } from './services';
 
-type ArchiveChannel = 'archive:status' | 'archive:list' | 'archive:verify' | 'archive:download' | 'organization:get' | 'organization:patch' | 'organization:setAccess' | 'organization:journal';
+type ArchiveChannel =
+  | 'archive:status'
+  | 'archive:list'
+  | 'archive:verify'
+  | 'archive:download'
+  | 'organization:get'
+  | 'organization:patch'
+  | 'organization:setAccess'
+  | 'organization:journal';
 
-export function createArchiveHandlers(services: Pick<ClerkServices, 'archive' | 'organization'>, platform: Platform): Pick<Handlers, ArchiveChannel> {
+export function createArchiveHandlers(
+  services: Pick<ClerkServices, 'archive' | 'organization'>,
+  platform: Platform,
+): Pick<Handlers, ArchiveChannel> {
   const { archive, organization } = services;
   return {
     'archive:status': () => archive.status(),

@@ -43,8 +43,10 @@ describe.skipIf(!part.ok)(`main's archive and organization services over a real 
     const me = await client.authenticate(how);
     return { client, userId: me.user.id, userName: me.user.name };
   };
-  const loginAs = (signer: Signer) => () => loginWith({ method: 'certificate', signLogin: (content) => signDetached(content, signer) });
-  const loginWithPassword = (login: string, password: string) => () => loginWith({ method: 'password', login, password });
+  const loginAs = (signer: Signer) => () =>
+    loginWith({ method: 'certificate', signLogin: (content) => signDetached(content, signer) });
+  const loginWithPassword = (login: string, password: string) => () =>
+    loginWith({ method: 'password', login, password });
 
   beforeAll(async () => {
     const { a, b, ...started } = await startTwoOrganizations({ a: 'workstation' });
@@ -73,14 +75,29 @@ describe.skipIf(!part.ok)(`main's archive and organization services over a real 
     const before = await organization.get();
     expect(before).toMatchObject({ allowed: true, settings: { archiving: { enabled: false, notifyEmail: null } } });
     const after = await organization.patch({ archiving: { enabled: true, notifyEmail: 'archive@romashka.ru' } });
-    expect(after).toMatchObject({ allowed: true, settings: { archiving: { enabled: true, notifyEmail: 'archive@romashka.ru' } } });
+    expect(after).toMatchObject({
+      allowed: true,
+      settings: { archiving: { enabled: true, notifyEmail: 'archive@romashka.ru' } },
+    });
     if (!after.allowed) throw new Error('refused');
     expect(after.settings.access).toEqual([{ userId: after.me, permissions: ['change-organization-settings'] }]);
     const journal = await organization.journal(0, 100);
     expect(journal.entries).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ actor: after.me, action: 'archiving.enabled', oldValue: 'false', newValue: 'true', outcome: 'applied' }),
-        expect.objectContaining({ actor: after.me, action: 'archiving.notifyEmail', oldValue: null, newValue: '"archive@romashka.ru"', outcome: 'applied' }),
+        expect.objectContaining({
+          actor: after.me,
+          action: 'archiving.enabled',
+          oldValue: 'false',
+          newValue: 'true',
+          outcome: 'applied',
+        }),
+        expect.objectContaining({
+          actor: after.me,
+          action: 'archiving.notifyEmail',
+          oldValue: null,
+          newValue: '"archive@romashka.ru"',
+          outcome: 'applied',
+        }),
       ]),
     );
 
@@ -90,37 +107,68 @@ describe.skipIf(!part.ok)(`main's archive and organization services over a real 
     const signature = await signDetached(content, signerA);
     const sent = await apiA.call('POST', '/v1/documents', {
       headers: { 'idempotency-key': `doc-${sha256}` },
-      json: { recipientId: orgB, title: 'Договор № 12', kind: 'contract', fileName: 'Договор 12.txt', sha256, signature: signature.toString('base64') },
+      json: {
+        recipientId: orgB,
+        title: 'Договор № 12',
+        kind: 'contract',
+        fileName: 'Договор 12.txt',
+        sha256,
+        signature: signature.toString('base64'),
+      },
     });
     expect(sent.status, sent.body.toString()).toBe(201);
 
     const listed = await archive.list();
-    expect(listed).toEqual([expect.objectContaining({ fileName: 'Договор 12.txt', kind: 'document', size: content.length, signatures: 1, verification: 'unchecked' })]);
+    expect(listed).toEqual([
+      expect.objectContaining({
+        fileName: 'Договор 12.txt',
+        kind: 'document',
+        size: content.length,
+        signatures: 1,
+        verification: 'unchecked',
+      }),
+    ]);
     const audit = await archive.verify();
     expect(audit.tree).toEqual({ ok: true });
     expect(audit.treeSize).toBeGreaterThanOrEqual(1);
     expect(audit.entries.map((e) => e.verification)).toEqual(['verified']);
     // A later list (and a new process of the same profile: the receipts file) remembers it.
     expect((await archive.list()).map((e) => e.verification)).toEqual(['verified']);
-    expect((await createArchiveServices(profile, loginAs(signerA)).archive.list()).map((e) => e.verification)).toEqual(['verified']);
+    expect((await createArchiveServices(profile, loginAs(signerA)).archive.list()).map((e) => e.verification)).toEqual([
+      'verified',
+    ]);
 
     const status = await archive.status();
-    expect(status).toMatchObject({ usedBytes: content.length, quotaBytes: 5 * 1024 ** 3, notArchived: [], consistency: { ok: true }, lastTreeHead: { treeSize: audit.treeSize } });
+    expect(status).toMatchObject({
+      usedBytes: content.length,
+      quotaBytes: 5 * 1024 ** 3,
+      notArchived: [],
+      consistency: { ok: true },
+      lastTreeHead: { treeSize: audit.treeSize },
+    });
 
     const out = folder('clerk-download-');
     const saved = await archive.download(listed[0]!.index, out);
     expect(saved).toEqual({ file: join(out, 'Договор 12.txt'), signatures: [join(out, 'Договор 12.txt.sig')] });
     const file = readFileSync(saved.file);
     expect(file.equals(content)).toBe(true);
-    const check = await verifyDetached(readFileSync(saved.signatures[0]!), file, { trustedRoots: [Buffer.from(pki.caCertificate.rawData)] });
+    const check = await verifyDetached(readFileSync(saved.signatures[0]!), file, {
+      trustedRoots: [Buffer.from(pki.caCertificate.rawData)],
+    });
     expect(check.valid).toBe(true);
     await expect(archive.download(999, out)).rejects.toThrow('The organization has no archive entry 999');
   });
 
   it('a user without change-organization-settings gets the refusal, and the hub journals the attempt; the archive is still theirs to see', async () => {
-    const clerk = createArchiveServices(folder('clerk-profile-'), loginWithPassword('romashka-clerk', 'clerk-password'));
+    const clerk = createArchiveServices(
+      folder('clerk-profile-'),
+      loginWithPassword('romashka-clerk', 'clerk-password'),
+    );
     const refused = await clerk.organization.get();
-    expect(refused).toEqual({ allowed: false, message: expect.stringMatching(/does not have the permission change-organization-settings/) });
+    expect(refused).toEqual({
+      allowed: false,
+      message: expect.stringMatching(/does not have the permission change-organization-settings/),
+    });
     await expect(clerk.organization.patch({ plan: 'premium' })).resolves.toMatchObject({ allowed: false });
 
     const admin = createArchiveServices(folder('clerk-profile-'), loginAs(signerA));
@@ -150,7 +198,10 @@ describe.skipIf(!part.ok)(`main's archive and organization services over a real 
           return fetch(input, { ...init, headers });
         },
       });
-      const me = await client.authenticate({ method: 'certificate', signLogin: (content) => (logins++, signDetached(content, signerA)) });
+      const me = await client.authenticate({
+        method: 'certificate',
+        signLogin: (content) => (logins++, signDetached(content, signerA)),
+      });
       return { client, userId: me.user.id, userName: me.user.name };
     });
     expect((await services.archive.status()).consistency).toEqual({ ok: true });

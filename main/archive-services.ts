@@ -8,7 +8,14 @@ import type { ArchivedEntry } from '../src/archive/entry';
 import { HttpArchiveSource } from '../src/exchange/archive-client';
 import { HubError, type HttpExchangeClient } from '../src/exchange/http-client';
 import { HttpOrganizationClient } from '../src/exchange/organization-client';
-import { archivePaths, archiveStatusOf, pinnedOperatorCertificate, ReceiptFile, saveOriginal, verifyArchive } from '../src/archive/profile-archive';
+import {
+  archivePaths,
+  archiveStatusOf,
+  pinnedOperatorCertificate,
+  ReceiptFile,
+  saveOriginal,
+  verifyArchive,
+} from '../src/archive/profile-archive';
 import type {
   ArchiveEntryRow,
   ArchiveOverview,
@@ -51,14 +58,27 @@ export interface HubLogin {
 type Verdict = Pick<ArchiveEntryRow, 'verification' | 'problem' | 'message'>;
 
 function rowOf(entry: ArchivedEntry, verdict: Verdict): ArchiveEntryRow {
-  return { index: entry.index, kind: entry.kind, fileName: entry.fileName, documentId: entry.documentId, size: entry.size, archivedAt: entry.archivedAt, signatures: entry.signatures.length, ...verdict };
+  return {
+    index: entry.index,
+    kind: entry.kind,
+    fileName: entry.fileName,
+    documentId: entry.documentId,
+    size: entry.size,
+    archivedAt: entry.archivedAt,
+    signatures: entry.signatures.length,
+    ...verdict,
+  };
 }
 
 const isRefusal = (e: unknown): e is HubError => e instanceof HubError && (e.status === 403 || e.code === 'forbidden');
 
-const jsonText = (value: unknown): string | null => (value === undefined || value === null ? null : JSON.stringify(value));
+const jsonText = (value: unknown): string | null =>
+  value === undefined || value === null ? null : JSON.stringify(value);
 
-export function createArchiveServices(profileDir: string, login: () => Promise<HubLogin>): { archive: ArchiveService; organization: OrganizationService } {
+export function createArchiveServices(
+  profileDir: string,
+  login: () => Promise<HubLogin>,
+): { archive: ArchiveService; organization: OrganizationService } {
   let current: Promise<HubLogin> | undefined;
   /** One login for every call (the client renews it on 401); a failed login is tried again next time. */
   const withHub = async <T>(call: (hub: HubLogin) => Promise<T>): Promise<T> => {
@@ -75,7 +95,11 @@ export function createArchiveServices(profileDir: string, login: () => Promise<H
   /** What the last audit in this process said; entries verified in earlier runs are in the receipts file. */
   const verdicts = new Map<number, Verdict>();
   const verdictOf = (entry: ArchivedEntry, receipts: Map<number, string>): Verdict =>
-    verdicts.get(entry.index) ?? { verification: (receipts.get(entry.index) === entry.leafHash ? 'verified' : 'unchecked') satisfies EntryVerification };
+    verdicts.get(entry.index) ?? {
+      verification: (receipts.get(entry.index) === entry.leafHash
+        ? 'verified'
+        : 'unchecked') satisfies EntryVerification,
+    };
 
   const listRows = async (hub: HubLogin): Promise<ArchiveEntryRow[]> => {
     const receipts = new ReceiptFile(archivePaths(profileDir).receipts).load();
@@ -91,8 +115,15 @@ export function createArchiveServices(profileDir: string, login: () => Promise<H
         return {
           usedBytes: s.usage.usedBytes,
           quotaBytes: s.usage.quotaBytes,
-          notArchived: s.notArchived.map((n) => ({ fileName: n.fileName, size: n.size, refusedAt: n.refusedAt, reason: n.reason })),
-          lastTreeHead: s.lastTreeHead ? { treeSize: s.lastTreeHead.treeSize, signedAt: s.lastTreeHead.signedAt } : null,
+          notArchived: s.notArchived.map((n) => ({
+            fileName: n.fileName,
+            size: n.size,
+            refusedAt: n.refusedAt,
+            reason: n.reason,
+          })),
+          lastTreeHead: s.lastTreeHead
+            ? { treeSize: s.lastTreeHead.treeSize, signedAt: s.lastTreeHead.signedAt }
+            : null,
           consistency: s.consistency,
         };
       }),
@@ -107,15 +138,28 @@ export function createArchiveServices(profileDir: string, login: () => Promise<H
           if (!(e instanceof ArchiveVerificationError)) throw e;
           verdicts.clear();
           const tree = { ok: false, problem: e.problem, message: e.message };
-          return { treeSize: 0, tree, entries: (await listRows(hub)).map((r) => ({ ...r, verification: 'failed' as const, problem: e.problem, message: e.message })) };
+          return {
+            treeSize: 0,
+            tree,
+            entries: (await listRows(hub)).map((r) => ({
+              ...r,
+              verification: 'failed' as const,
+              problem: e.problem,
+              message: e.message,
+            })),
+          };
         }
         const listed = new Map<number, ArchivedEntry>();
         for await (const entry of source(hub).allEntries()) listed.set(entry.index, entry);
         const entries = outcome.report.entries.map((v): ArchiveEntryRow => {
-          const verdict: Verdict = v.verified ? { verification: 'verified' } : { verification: 'failed', problem: v.problem, message: v.message };
+          const verdict: Verdict = v.verified
+            ? { verification: 'verified' }
+            : { verification: 'failed', problem: v.problem, message: v.message };
           verdicts.set(v.index, verdict);
           const entry = v.verified ? v.entry : listed.get(v.index);
-          return entry ? rowOf(entry, verdict) : { index: v.index, kind: 'missing', fileName: '', size: 0, archivedAt: null, signatures: 0, ...verdict };
+          return entry
+            ? rowOf(entry, verdict)
+            : { index: v.index, kind: 'missing', fileName: '', size: 0, archivedAt: null, signatures: 0, ...verdict };
         });
         return { treeSize: outcome.report.head.treeSize, tree: { ok: true }, entries };
       }),
@@ -182,19 +226,17 @@ export function createArchiveServices(profileDir: string, login: () => Promise<H
         return {
           next: page.next,
           hasMore: page.hasMore,
-          entries: page.entries.map(
-            (e): JournalRow => ({
-              seq: e.seq,
-              at: e.at,
-              actor: e.actor,
-              action: e.action,
-              ...(e.target !== undefined ? { target: e.target } : {}),
-              oldValue: jsonText(e.oldValue),
-              newValue: jsonText(e.newValue),
-              outcome: e.outcome,
-              ...(e.reason !== undefined ? { reason: e.reason } : {}),
-            }),
-          ),
+          entries: page.entries.map((e): JournalRow => ({
+            seq: e.seq,
+            at: e.at,
+            actor: e.actor,
+            action: e.action,
+            ...(e.target !== undefined ? { target: e.target } : {}),
+            oldValue: jsonText(e.oldValue),
+            newValue: jsonText(e.newValue),
+            outcome: e.outcome,
+            ...(e.reason !== undefined ? { reason: e.reason } : {}),
+          })),
         };
       }),
   };

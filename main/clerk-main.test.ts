@@ -11,7 +11,11 @@ async function start(clerk = new MemoryClerk()) {
   const trayStates: TrayState[] = [];
   const main = await createClerkMain({
     services: clerk.services(),
-    platform: { appInfo: () => ({ name: 'EDO Clerk', version: '1' }), openExternal: async () => {}, setStartAtLogin: () => {} },
+    platform: {
+      appInfo: () => ({ name: 'EDO Clerk', version: '1' }),
+      openExternal: async () => {},
+      setStartAtLogin: () => {},
+    },
     externalOrigins: [],
     notify: (n) => notifications.push(n),
     onTrayState: (s) => trayStates.push(s),
@@ -75,7 +79,9 @@ describe('clerk main', () => {
     clerk.failNext = 'connect ECONNREFUSED';
     await main.dispatch('session:run', undefined);
     await main.scheduler.idle();
-    expect(notifications).toEqual([{ kind: 'failed', title: 'The exchange session failed', body: 'connect ECONNREFUSED', view: 'log' }]);
+    expect(notifications).toEqual([
+      { kind: 'failed', title: 'The exchange session failed', body: 'connect ECONNREFUSED', view: 'log' },
+    ]);
     expect(trayStates).toEqual(['idle', 'exchanging', 'error', 'exchanging', 'error']);
     await main.dispatch('session:run', undefined);
     await main.scheduler.idle();
@@ -84,7 +90,18 @@ describe('clerk main', () => {
   });
 
   it('derives the tray state: exchanging, offline, error, needs attention, idle', () => {
-    const last = (outcome: SessionOutcome) => ({ id: 1, trigger: 'manual' as const, startedAt: '2026-11-22T09:00:00Z', finishedAt: null, outcome, received: 0, sent: 0, signed: 0, pending: 0, clerkNeeded: null });
+    const last = (outcome: SessionOutcome) => ({
+      id: 1,
+      trigger: 'manual' as const,
+      startedAt: '2026-11-22T09:00:00Z',
+      finishedAt: null,
+      outcome,
+      received: 0,
+      sent: 0,
+      signed: 0,
+      pending: 0,
+      clerkNeeded: null,
+    });
     expect(trayStateOf(true, false, last('error'), 3)).toBe('exchanging');
     expect(trayStateOf(false, false, last('done'), 0)).toBe('offline');
     expect(trayStateOf(false, true, last('error'), 0)).toBe('error');
@@ -139,7 +156,11 @@ describe('clerk main', () => {
           },
         },
       },
-      platform: { appInfo: () => ({ name: 'EDO Clerk', version: '1' }), openExternal: async () => {}, setStartAtLogin: () => {} },
+      platform: {
+        appInfo: () => ({ name: 'EDO Clerk', version: '1' }),
+        openExternal: async () => {},
+        setStartAtLogin: () => {},
+      },
       externalOrigins: [],
       notify: () => {},
       onTrayState: () => {},

@@ -2,7 +2,16 @@
 // main does besides Electron's own plumbing: the handler registry, the scheduler and what
 // wakes it, notifications worth showing, and the tray's state. No electron import here, so it
 // runs unchanged under test.
-import { failedOutcomes, isTokenReason, type Awaiting, type Language, type SessionSummary, type TokenState, type TokenStatus, type View } from '../src/ipc/contract';
+import {
+  failedOutcomes,
+  isTokenReason,
+  type Awaiting,
+  type Language,
+  type SessionSummary,
+  type TokenState,
+  type TokenStatus,
+  type View,
+} from '../src/ipc/contract';
 import { createDispatcher, createHandlers, EventHub, sessionState, type Dispatch, type Platform } from './handlers';
 import { mainText } from './i18n';
 import { ExchangeScheduler, type Timers } from '../src/exchange/scheduler';
@@ -45,7 +54,12 @@ export interface ClerkMain {
 
 const tokenAway: ReadonlySet<TokenState> = new Set(['absent', 'no-module']);
 
-export function trayStateOf(running: boolean, online: boolean, last: SessionSummary | null, pendingCount: number): TrayState {
+export function trayStateOf(
+  running: boolean,
+  online: boolean,
+  last: SessionSummary | null,
+  pendingCount: number,
+): TrayState {
   if (running) return 'exchanging';
   if (!online) return 'offline';
   if (last && failedOutcomes.has(last.outcome)) return 'error';
@@ -75,15 +89,24 @@ export async function createClerkMain(deps: ClerkMainDeps): Promise<ClerkMain> {
   /** What awaits the clerk's own signature or answer after a session: only what is new is told, and the sidebar's count follows. */
   const followAwaiting = (now: Awaiting) => {
     for (const what of ['signature', 'annulment'] as const) {
-      const titles = now[what].filter((n) => !awaiting[what].some((o) => o.documentId === n.documentId)).map((n) => n.title);
-      if (titles.length > 0) deps.notify({ kind: 'awaiting', title: mainText(language, `notify.awaiting.${what}.title`, { count: titles.length }), body: titles.slice(0, 3).join('\n'), view: 'pending' });
+      const titles = now[what]
+        .filter((n) => !awaiting[what].some((o) => o.documentId === n.documentId))
+        .map((n) => n.title);
+      if (titles.length > 0)
+        deps.notify({
+          kind: 'awaiting',
+          title: mainText(language, `notify.awaiting.${what}.title`, { count: titles.length }),
+          body: titles.slice(0, 3).join('\n'),
+          view: 'pending',
+        });
     }
     awaiting = now;
     events.emit('awaiting:changed', { count: now.signature.length + now.annulment.length });
   };
 
   const notifyAbout = (report: SessionReport) => {
-    const t = (key: Parameters<typeof mainText>[1], values?: Record<string, string | number>) => mainText(language, key, values);
+    const t = (key: Parameters<typeof mainText>[1], values?: Record<string, string | number>) =>
+      mainText(language, key, values);
     const { summary } = report;
     if (report.receivedTitles.length > 0) {
       deps.notify({
@@ -94,7 +117,12 @@ export async function createClerkMain(deps: ClerkMainDeps): Promise<ClerkMain> {
       });
     }
     if (summary.pending > pendingCount) {
-      deps.notify({ kind: 'pending', title: t('notify.pending.title', { count: summary.pending }), body: t('notify.pending.body'), view: 'pending' });
+      deps.notify({
+        kind: 'pending',
+        title: t('notify.pending.title', { count: summary.pending }),
+        body: t('notify.pending.body'),
+        view: 'pending',
+      });
     }
 
     const tokenNeeded = summary.clerkNeeded !== null && isTokenReason(summary.clerkNeeded);
@@ -103,7 +131,8 @@ export async function createClerkMain(deps: ClerkMainDeps): Promise<ClerkMain> {
       deps.notify({ kind: 'token', title: t('notify.token.title'), body: t('notify.token.body'), view: 'pending' });
     }
     const failed = failedOutcomes.has(summary.outcome);
-    if (failed && !lastFailed) deps.notify({ kind: 'failed', title: t('notify.failed.title'), body: summary.error ?? '', view: 'log' });
+    if (failed && !lastFailed)
+      deps.notify({ kind: 'failed', title: t('notify.failed.title'), body: summary.error ?? '', view: 'log' });
     lastFailed = failed;
   };
 
@@ -150,7 +179,9 @@ export async function createClerkMain(deps: ClerkMainDeps): Promise<ClerkMain> {
     if (inserted) void scheduler.trigger('token-inserted');
   });
 
-  const dispatch = createDispatcher(createHandlers({ services, scheduler, platform: deps.platform, events, externalOrigins: deps.externalOrigins }));
+  const dispatch = createDispatcher(
+    createHandlers({ services, scheduler, platform: deps.platform, events, externalOrigins: deps.externalOrigins }),
+  );
   await scheduler.rearm();
   updateTray();
 

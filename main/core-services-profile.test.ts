@@ -21,12 +21,12 @@ vi.mock('../src/crypto/cms', async (importOriginal) => {
     ...real,
     signDetached: async (...args: Parameters<typeof real.signDetached>) => {
       failing.calls += 1;
-      if (failing.fromCall > 0 && failing.calls >= failing.fromCall) throw new TokenError('token-removed', 'Token "clerk" was removed: cannot sign with it');
+      if (failing.fromCall > 0 && failing.calls >= failing.fromCall)
+        throw new TokenError('token-removed', 'Token "clerk" was removed: cannot sign with it');
       return real.signDetached(...args);
     },
   };
 });
-
 
 const file = (name: string, text: string) => ({ name, contentBase64: Buffer.from(text).toString('base64') });
 
@@ -37,8 +37,32 @@ describe('core services of a profile with a software key', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'clerk-core-profile-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=Иванова Мария Петровна', '-days', '30', '-utf8'], { stdio: 'pipe' });
-    new ProfileSettingsFile(dir).write({ serverUrl: 'https://edo.example.ru', signer: { kind: 'software', keyFile: 'key.pem', certificateFile: 'cert.pem' } });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-subj',
+        '/CN=Иванова Мария Петровна',
+        '-days',
+        '30',
+        '-utf8',
+      ],
+      { stdio: 'pipe' },
+    );
+    new ProfileSettingsFile(dir).write({
+      serverUrl: 'https://edo.example.ru',
+      signer: { kind: 'software', keyFile: 'key.pem', certificateFile: 'cert.pem' },
+    });
     services = await createCoreServices(dir, { secrets, tokenWatch: { intervalMs: 60_000, settleMs: 60_000 } });
   });
 
@@ -69,10 +93,15 @@ describe('core services of a profile with a software key', () => {
 
   it('signs pending service documents in the session it is given, never one of its own', async () => {
     const session = vi.fn(async () => undefined);
-    expect(await services.pending.sign({ ids: [41] }, session)).toEqual({ signed: [], failed: [{ id: 41, reason: 'not-pending' }] });
+    expect(await services.pending.sign({ ids: [41] }, session)).toEqual({
+      signed: [],
+      failed: [{ id: 41, reason: 'not-pending' }],
+    });
     expect(session).toHaveBeenCalledTimes(1);
     expect(await services.sessions.log(10)).toEqual([]);
-    await expect(services.pending.sign({ all: true })).rejects.toThrow('signed in an exchange session the scheduler runs');
+    await expect(services.pending.sign({ all: true })).rejects.toThrow(
+      'signed in an exchange session the scheduler runs',
+    );
   });
 
   it('forgets the kept service password when the server moves to another origin', async () => {

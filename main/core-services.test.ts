@@ -15,7 +15,6 @@ import { MemorySecrets } from '../test/support/memory-secrets';
 
 const hsm = softhsm();
 
-
 describe.skipIf(!hsm.ok)(`core services of a profile ${hsm.reason}`, () => {
   let pki: TestPki;
   let dir: string;
@@ -24,7 +23,9 @@ describe.skipIf(!hsm.ok)(`core services of a profile ${hsm.reason}`, () => {
   const pin = '4321';
 
   beforeAll(async () => {
-    pki = await createTestPki([{ label: 'clerk-day', pin, keys: [{ algorithm: 'ECDSA-P256', person: samplePeople.ivanova }] }]);
+    pki = await createTestPki([
+      { label: 'clerk-day', pin, keys: [{ algorithm: 'ECDSA-P256', person: samplePeople.ivanova }] },
+    ]);
     dir = mkdtempSync(join(tmpdir(), 'clerk-core-services-'));
     services = await createCoreServices(dir, { secrets, tokenWatch: { intervalMs: 50, settleMs: 100 } });
   });
@@ -36,22 +37,49 @@ describe.skipIf(!hsm.ok)(`core services of a profile ${hsm.reason}`, () => {
   });
 
   it('a fresh profile has defaults and empty lists until the exchange server is set', async () => {
-    expect(await services.settings.get()).toMatchObject({ serverUrl: '', mode: 'workstation', scheduleMinutes: 15, language: 'ru' });
-    expect(await services.documents.list({ direction: 'in', offset: 0, limit: 50 })).toEqual({ total: 0, offset: 0, rows: [] });
+    expect(await services.settings.get()).toMatchObject({
+      serverUrl: '',
+      mode: 'workstation',
+      scheduleMinutes: 15,
+      language: 'ru',
+    });
+    expect(await services.documents.list({ direction: 'in', offset: 0, limit: 50 })).toEqual({
+      total: 0,
+      offset: 0,
+      rows: [],
+    });
     expect(await services.pending.list()).toEqual([]);
     expect(await services.sessions.log(10)).toEqual([]);
     await expect(services.settings.set({ language: 'en' })).rejects.toThrow(/serverUrl/);
-    await expect(services.sessions.run('manual', () => {})).rejects.toThrow('Set the exchange server in Settings first');
+    await expect(services.sessions.run('manual', () => {})).rejects.toThrow(
+      'Set the exchange server in Settings first',
+    );
   });
 
   it('keeps settings in the profile file and secrets only in the keychain', async () => {
-    const saved = await services.settings.set({ serverUrl: 'https://edo.example.ru', scheduleMinutes: 30, login: 'romashka', modulePaths: [pki.modulePath], startAtLogin: false });
-    expect(saved).toMatchObject({ serverUrl: 'https://edo.example.ru', scheduleMinutes: 30, login: 'romashka', modulePaths: [pki.modulePath], startAtLogin: false, mode: 'workstation' });
+    const saved = await services.settings.set({
+      serverUrl: 'https://edo.example.ru',
+      scheduleMinutes: 30,
+      login: 'romashka',
+      modulePaths: [pki.modulePath],
+      startAtLogin: false,
+    });
+    expect(saved).toMatchObject({
+      serverUrl: 'https://edo.example.ru',
+      scheduleMinutes: 30,
+      login: 'romashka',
+      modulePaths: [pki.modulePath],
+      startAtLogin: false,
+      mode: 'workstation',
+    });
     await services.settings.setSecret('servicePassword', 'Sekret-42');
     expect((await services.settings.get()).secrets.servicePassword).toBe(true);
     expect(secrets.values.get('service-password')).toBe('Sekret-42');
     const file = readFileSync(join(dir, 'settings.json'), 'utf8');
-    expect(JSON.parse(file)).toMatchObject({ serverUrl: 'https://edo.example.ru', auth: { method: 'password', login: 'romashka' } });
+    expect(JSON.parse(file)).toMatchObject({
+      serverUrl: 'https://edo.example.ru',
+      auth: { method: 'password', login: 'romashka' },
+    });
     expect(file).not.toContain('Sekret-42');
   });
 
@@ -59,12 +87,28 @@ describe.skipIf(!hsm.ok)(`core services of a profile ${hsm.reason}`, () => {
     await expect.poll(async () => (await services.token.status()).state).toBe('present');
     const status = await services.token.status();
     expect(status.token).toMatchObject({ label: 'clerk-day', pinPad: false });
-    expect(status.owner).toMatchObject({ name: 'Иванова Мария Петровна', position: samplePeople.ivanova.position, organization: samplePeople.ivanova.organization, inn: samplePeople.ivanova.orgInn });
+    expect(status.owner).toMatchObject({
+      name: 'Иванова Мария Петровна',
+      position: samplePeople.ivanova.position,
+      organization: samplePeople.ivanova.organization,
+      inn: samplePeople.ivanova.orgInn,
+    });
 
-    const refused = await services.outbox.add({ title: 'Письмо', counterpartyId: 'sub-x', files: [{ name: 'a.txt', contentBase64: Buffer.from('a').toString('base64') }] });
-    expect(refused).toEqual({ queued: [], failed: { reason: 'pin-required', message: expect.stringContaining('clerk-day') } });
+    const refused = await services.outbox.add({
+      title: 'Письмо',
+      counterpartyId: 'sub-x',
+      files: [{ name: 'a.txt', contentBase64: Buffer.from('a').toString('base64') }],
+    });
+    expect(refused).toEqual({
+      queued: [],
+      failed: { reason: 'pin-required', message: expect.stringContaining('clerk-day') },
+    });
 
-    expect(await services.token.login('0000')).toMatchObject({ ok: false, error: 'pin-incorrect', status: { state: 'present' } });
+    expect(await services.token.login('0000')).toMatchObject({
+      ok: false,
+      error: 'pin-incorrect',
+      status: { state: 'present' },
+    });
     // The same wrong PIN again does not reach the token (tries are not burnt).
     expect(await services.token.login('0000')).toMatchObject({ ok: false, error: 'pin-incorrect' });
   });

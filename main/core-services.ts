@@ -77,7 +77,8 @@ export async function createCoreServices(profileDir: string, options: CoreServic
   const softwareKey = () => {
     const setting = configured() ? profile.settings.signer : undefined;
     if (setting?.kind !== 'software') return undefined;
-    if (software?.keyFile !== setting.keyFile) software = { keyFile: setting.keyFile, source: new SoftwareSignerSource(setting, profile.dir, profile.secrets) };
+    if (software?.keyFile !== setting.keyFile)
+      software = { keyFile: setting.keyFile, source: new SoftwareSignerSource(setting, profile.dir, profile.secrets) };
     return software;
   };
   const signerSource = (): SignerSource => softwareKey()?.source ?? token.signerSource;
@@ -131,7 +132,13 @@ export async function createCoreServices(profileDir: string, options: CoreServic
         const signer = await signerSource().acquire();
         const revocation = new RevocationChecker(profile.revocationSettings());
         const language = evidenceLanguage(profile.settings.language);
-        await saveEvidence(needStore(), document, kind, file, { client, trustedRoots: profile.trustedRoots(), language, signer, revocation });
+        await saveEvidence(needStore(), document, kind, file, {
+          client,
+          trustedRoots: profile.trustedRoots(),
+          language,
+          signer,
+          revocation,
+        });
       },
     },
     token: {
@@ -152,9 +159,22 @@ export async function createCoreServices(profileDir: string, options: CoreServic
         const s = needStore();
         const failed = await tokenFailure(async () => {
           const source = signerSource();
-          const outgoing = { title, counterpartyId, signatureRequested, files: files.map((f) => ({ name: f.name, content: Buffer.from(f.contentBase64, 'base64') })) };
+          const outgoing = {
+            title,
+            counterpartyId,
+            signatureRequested,
+            files: files.map((f) => ({ name: f.name, content: Buffer.from(f.contentBase64, 'base64') })),
+          };
           try {
-            return { queued: await queueOutgoing(s, source, outgoing, profile.representativeCheck(source), profile.stampOwnSignature()) };
+            return {
+              queued: await queueOutgoing(
+                s,
+                source,
+                outgoing,
+                profile.representativeCheck(source),
+                profile.stampOwnSignature(),
+              ),
+            };
           } catch (e) {
             // The МЧД does not let the clerk sign: nothing signed, the reason is the hub's code.
             if (e instanceof PowerOfAttorneyRefused) return { failed: { reason: e.code, message: e.message } };
@@ -181,7 +201,10 @@ export async function createCoreServices(profileDir: string, options: CoreServic
       // data for the ИОП): signing pending ones is a manual session with the day's token, run by
       // the scheduler (`session`) so that it never meets another session.
       sign: async (which, session) => {
-        if (!session) throw new Error('Pending service documents are signed in an exchange session the scheduler runs: none was given');
+        if (!session)
+          throw new Error(
+            'Pending service documents are signed in an exchange session the scheduler runs: none was given',
+          );
         const wanted = 'all' in which ? (await host.read('pending:list', undefined)).map((p) => p.id) : which.ids;
         const report = await session('all' in which ? undefined : which.ids);
         return host.signOutcome(wanted, report?.items);
@@ -201,7 +224,11 @@ export async function createCoreServices(profileDir: string, options: CoreServic
     },
     settings: {
       get: async () => {
-        const secrets = { servicePassword: await hasSecret('servicePassword'), tokenPin: await hasSecret('tokenPin'), pfxPassword: await hasSecret('pfxPassword') };
+        const secrets = {
+          servicePassword: await hasSecret('servicePassword'),
+          tokenPin: await hasSecret('tokenPin'),
+          pfxPassword: await hasSecret('pfxPassword'),
+        };
         return settingsOf(configured() ? profile.settings : undefined, secrets);
       },
       set: async function (patch) {

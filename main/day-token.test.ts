@@ -26,7 +26,12 @@ describe.skipIf(!hsm.ok)(`the day's token with a kept PIN ${hsm.reason}`, () => 
   let pki: TestPki;
   const made: DayToken[] = [];
   const dayToken = (label: string, kept: KeptPins) => {
-    const t = new DayToken({ modulePath: pki.modulePath, token: label }, undefined, { intervalMs: 30, settleMs: 60 }, kept);
+    const t = new DayToken(
+      { modulePath: pki.modulePath, token: label },
+      undefined,
+      { intervalMs: 30, settleMs: 60 },
+      kept,
+    );
     made.push(t);
     return t;
   };

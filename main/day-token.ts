@@ -86,10 +86,18 @@ export class DayToken {
       try {
         session = openToken({ modulePath: token.modulePath, token: token.serial });
         const certificates = session.listCertificates();
-        const chosen = certificates.find((c) => (this.target?.keyId ? c.id === this.target.keyId : c.hasPrivateKey)) ?? certificates[0];
+        const chosen =
+          certificates.find((c) => (this.target?.keyId ? c.id === this.target.keyId : c.hasPrivateKey)) ??
+          certificates[0];
         if (chosen) {
           const i = chosen.identity;
-          owner = { name: i.commonName, position: i.position, organization: i.organization ?? '', inn: i.orgInn, validTo: i.notAfter.toISOString() };
+          owner = {
+            name: i.commonName,
+            position: i.position,
+            organization: i.organization ?? '',
+            inn: i.orgInn,
+            validTo: i.notAfter.toISOString(),
+          };
         }
       } catch {
         owner = undefined; // shown without an owner; login will say what is wrong
@@ -105,7 +113,12 @@ export class DayToken {
     if (!this.target) return { state: 'no-module', pinFlags: noFlags, message: this.moduleProblem };
     const token = this.present();
     if (!token) return { state: this.cancelled ? 'cancelled' : 'absent', pinFlags: noFlags };
-    const flags = this.lastFlags ?? { countLow: token.flags.userPinCountLow, finalTry: token.flags.userPinFinalTry, locked: token.flags.userPinLocked, toBeChanged: false };
+    const flags = this.lastFlags ?? {
+      countLow: token.flags.userPinCountLow,
+      finalTry: token.flags.userPinFinalTry,
+      locked: token.flags.userPinLocked,
+      toBeChanged: false,
+    };
     const loggedIn = this.session?.isLoggedIn === true && this.session.info.serial === token.serial;
     const state = loggedIn ? 'logged-in' : flags.locked ? 'locked' : this.cancelled ? 'cancelled' : 'present';
     const owner = this.owner(token);
@@ -173,7 +186,9 @@ export class DayToken {
       if (this.signer && this.session?.isPresent()) return this.signer;
       const token = this.present();
       if (!token) throw new TokenError('token-not-present', 'Connect the token to sign');
-      throw new TokenError('pin-required', `Log in to token "${token.label}" (serial ${token.serial}) to sign`, { token: { label: token.label, serial: token.serial } });
+      throw new TokenError('pin-required', `Log in to token "${token.label}" (serial ${token.serial}) to sign`, {
+        token: { label: token.label, serial: token.serial },
+      });
     },
   };
 

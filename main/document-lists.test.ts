@@ -18,13 +18,23 @@ import { MemorySecrets } from '../test/support/memory-secrets';
 import { createCoreServices, type CoreServices } from './core-services';
 import { createDispatcher, type Dispatch, type Platform } from './handlers';
 
-const platform: Platform = { appInfo: () => ({ name: 'EDO Clerk', version: '1.0.0' }), openExternal: async () => {}, setStartAtLogin: () => {} };
+const platform: Platform = {
+  appInfo: () => ({ name: 'EDO Clerk', version: '1.0.0' }),
+  openExternal: async () => {},
+  setStartAtLogin: () => {},
+};
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** Three documents in every status a list shows, from different counterparties and days. */
 const fixtures = (['in', 'out'] as const).flatMap((direction) =>
   listStatusesOf[direction].flatMap((status) =>
-    [0, 1, 2].map((n) => ({ direction, status, title: `${status} ${n}`, counterparty: counterparties[n]!, day: 10 + n })),
+    [0, 1, 2].map((n) => ({
+      direction,
+      status,
+      title: `${status} ${n}`,
+      counterparty: counterparties[n]!,
+      day: 10 + n,
+    })),
   ),
 );
 type Fixture = (typeof fixtures)[number];
@@ -32,7 +42,14 @@ type Fixture = (typeof fixtures)[number];
 /** Brings one document to its status the way the session does, through the store's own operations. */
 function seed(store: ClerkStore, f: Fixture, i: number): void {
   const sentAt = `2026-11-${f.day}T10:00:${String(i % 60).padStart(2, '0')}.000Z`;
-  const base = { counterpartyId: f.counterparty.id, counterpartyName: f.counterparty.name, title: f.title, fileName: `${i}.pdf`, blobHash: sha(f.title), size: 10 };
+  const base = {
+    counterpartyId: f.counterparty.id,
+    counterpartyName: f.counterparty.name,
+    title: f.title,
+    fileName: `${i}.pdf`,
+    blobHash: sha(f.title),
+    size: 10,
+  };
   if (f.direction === 'in') {
     const valid = f.status === 'signature-invalid' ? false : f.status === 'signature-unchecked' ? null : true;
     const signature = {
@@ -42,11 +59,21 @@ function seed(store: ClerkStore, f: Fixture, i: number): void {
       problems: valid === false ? [{ code: 'digest-mismatch' as const, message: 'the content changed' }] : [],
     };
     const { documentId } = store.transaction(() =>
-      store.recordIncomingDocument({ ...base, hubId: `h-${i}`, needsReceipt: f.status !== 'received' && f.status !== 'signature-unchecked', sentAt, signatures: [signature] }),
+      store.recordIncomingDocument({
+        ...base,
+        hubId: `h-${i}`,
+        needsReceipt: f.status !== 'received' && f.status !== 'signature-unchecked',
+        sentAt,
+        signatures: [signature],
+      }),
     );
     if (f.status === 'receipt-sent' || f.status === 'clarification-sent') {
       const receipt = store.serviceDocumentsOf(documentId).find((s) => s.type === 'receipt')!;
-      store.markServiceDocumentSigned(receipt.id, { fileName: `DP_IZVPOL_${i}.xml`, xmlHash: sha(`x${i}`), signature: Buffer.from('s') });
+      store.markServiceDocumentSigned(receipt.id, {
+        fileName: `DP_IZVPOL_${i}.xml`,
+        xmlHash: sha(`x${i}`),
+        signature: Buffer.from('s'),
+      });
       const item = store.waitingOutbox().find((o) => o.itemType === 'service-document' && o.itemId === receipt.id)!;
       store.completeServiceDocumentSend(item.id, receipt.id, `sd-${i}`);
       if (f.status === 'clarification-sent') store.setDocumentStatus(documentId, 'clarification-sent');
@@ -58,7 +85,11 @@ function seed(store: ClerkStore, f: Fixture, i: number): void {
   const item = store.waitingOutbox().find((o) => o.itemType === 'document' && o.itemId === documentId)!;
   if (f.status === 'rejected') return store.failOutbox(item.id, 'forbidden', 'the recipient is not a contact');
   store.completeDocumentSend(item.id, documentId, { hubId: `h-${i}`, sentAt });
-  if (f.status !== 'sent') store.setDocumentStatus(documentId, f.status as Exclude<ListStatus, 'receipt-pending' | 'signature-invalid' | 'signature-unchecked'>);
+  if (f.status !== 'sent')
+    store.setDocumentStatus(
+      documentId,
+      f.status as Exclude<ListStatus, 'receipt-pending' | 'signature-invalid' | 'signature-unchecked'>,
+    );
 }
 
 const titlesOf = (page: DocumentPage) => page.rows.map((r) => r.title).sort();
@@ -76,14 +107,24 @@ beforeAll(async () => {
   for (const c of counterparties) store.upsertSubscriber({ id: c.id, name: c.name, inn: c.inn });
   fixtures.forEach((f, i) => seed(store, f, i));
   store.close();
-  services = await createCoreServices(dir, { secrets: new MemorySecrets(), tokenWatch: { intervalMs: 60_000, settleMs: 60_000 } });
+  services = await createCoreServices(dir, {
+    secrets: new MemorySecrets(),
+    tokenWatch: { intervalMs: 60_000, settleMs: 60_000 },
+  });
   real = createDispatcher(handlersOver(services, { platform, externalOrigins: [] }));
 
   // The double holds the very rows the real services list, in their order.
   const clerk = new MemoryClerk();
   for (const direction of ['in', 'out'] as const) {
     const { rows } = (await real('documents:list', all(direction))) as DocumentPage;
-    for (const row of rows.reverse()) clerk.documents.push({ row, content: Buffer.from(row.title), mediaType: 'text/plain', detail: { signatures: [], serviceDocuments: [] }, workflow: noWorkflow() });
+    for (const row of rows.reverse())
+      clerk.documents.push({
+        row,
+        content: Buffer.from(row.title),
+        mediaType: 'text/plain',
+        detail: { signatures: [], serviceDocuments: [] },
+        workflow: noWorkflow(),
+      });
   }
   memory = createDispatcher(handlersOver(clerk.services(), { platform, externalOrigins: [] }));
 });
@@ -97,23 +138,41 @@ afterAll(() => {
 const queries: [string, DocumentQuery][] = [
   ...(['in', 'out'] as const).flatMap((direction) => [
     [`${direction}: everything`, all(direction)] as [string, DocumentQuery],
-    ...listStatusesOf[direction].map((status): [string, DocumentQuery] => [`${direction}: ${status}`, { ...all(direction), status }]),
-    ...listStatusesOf[direction].map((status): [string, DocumentQuery] => [`${direction}: ${status}, second page of one`, { direction, status, offset: 1, limit: 1 }]),
-    [`${direction}: one counterparty`, { ...all(direction), counterpartyId: counterparties[1]!.id }] as [string, DocumentQuery],
+    ...listStatusesOf[direction].map((status): [string, DocumentQuery] => [
+      `${direction}: ${status}`,
+      { ...all(direction), status },
+    ]),
+    ...listStatusesOf[direction].map((status): [string, DocumentQuery] => [
+      `${direction}: ${status}, second page of one`,
+      { direction, status, offset: 1, limit: 1 },
+    ]),
+    [`${direction}: one counterparty`, { ...all(direction), counterpartyId: counterparties[1]!.id }] as [
+      string,
+      DocumentQuery,
+    ],
   ]),
-  ['in: a status of one counterparty', { ...all('in'), status: 'receipt-pending', counterpartyId: counterparties[2]!.id }],
+  [
+    'in: a status of one counterparty',
+    { ...all('in'), status: 'receipt-pending', counterpartyId: counterparties[2]!.id },
+  ],
   ['in: sent on one day', { ...all('in'), from: '2026-11-11', to: '2026-11-11' }],
   ['out: searched by title', { ...all('out'), search: 'rejected' }],
 ];
 
 describe('the Inbox and Outbox on the real services', () => {
-  it.each((['in', 'out'] as const).flatMap((d) => listStatusesOf[d].map((s) => [d, s] as const)))('%s: the filter "%s" returns exactly its documents', async (direction, status) => {
-    const page = (await real('documents:list', { ...all(direction), status })) as DocumentPage;
-    const expected = fixtures.filter((f) => f.direction === direction && f.status === status).map((f) => f.title).sort();
-    expect(titlesOf(page)).toEqual(expected);
-    expect(page.total).toBe(expected.length);
-    expect(page.rows.every((r) => r.status === status && r.direction === direction)).toBe(true);
-  });
+  it.each((['in', 'out'] as const).flatMap((d) => listStatusesOf[d].map((s) => [d, s] as const)))(
+    '%s: the filter "%s" returns exactly its documents',
+    async (direction, status) => {
+      const page = (await real('documents:list', { ...all(direction), status })) as DocumentPage;
+      const expected = fixtures
+        .filter((f) => f.direction === direction && f.status === status)
+        .map((f) => f.title)
+        .sort();
+      expect(titlesOf(page)).toEqual(expected);
+      expect(page.total).toBe(expected.length);
+      expect(page.rows.every((r) => r.status === status && r.direction === direction)).toBe(true);
+    },
+  );
 
   it('counts every document of a direction once, in exactly one status', async () => {
     for (const direction of ['in', 'out'] as const) {
@@ -123,9 +182,14 @@ describe('the Inbox and Outbox on the real services', () => {
     }
   });
 
-  it('pages a filter: a page of one is the filter\'s second document, the total the filter\'s', async () => {
+  it("pages a filter: a page of one is the filter's second document, the total the filter's", async () => {
     const whole = (await real('documents:list', { ...all('in'), status: 'receipt-pending' })) as DocumentPage;
-    const second = (await real('documents:list', { direction: 'in', status: 'receipt-pending', offset: 1, limit: 1 })) as DocumentPage;
+    const second = (await real('documents:list', {
+      direction: 'in',
+      status: 'receipt-pending',
+      offset: 1,
+      limit: 1,
+    })) as DocumentPage;
     expect(second).toEqual({ total: 3, offset: 1, rows: [whole.rows[1]] });
   });
 });

@@ -4,11 +4,15 @@
 import type { Handlers, Platform } from './handlers';
 import type { ClerkServices } from './services';
 
-export function createEvidenceHandlers(services: Pick<ClerkServices, 'evidence'>, platform: Platform): Pick<Handlers, 'evidence:save'> {
+export function createEvidenceHandlers(
+  services: Pick<ClerkServices, 'evidence'>,
+  platform: Platform,
+): Pick<Handlers, 'evidence:save'> {
   return {
     'evidence:save': async ({ document, kind }) => {
       const { evidence } = services;
-      if (!evidence || !platform.chooseSaveFile) throw new Error('Saving the card and the evidence package is not available in this build');
+      if (!evidence || !platform.chooseSaveFile)
+        throw new Error('Saving the card and the evidence package is not available in this build');
       const file = await platform.chooseSaveFile(evidence.suggestedName(document, kind));
       if (file === undefined) return { saved: false };
       await evidence.write(document, kind, file);

@@ -79,11 +79,18 @@ export function isAllowedExternal(url: string, allowedOrigins: readonly string[]
  * neither where a vendor installs its module nor in the settings already needs the clerk's
  * confirmation in main's dialog: a compromised renderer alone cannot make main load a library.
  */
-async function confirmNewModules(paths: readonly string[], saved: readonly string[], platform: Platform): Promise<void> {
+async function confirmNewModules(
+  paths: readonly string[],
+  saved: readonly string[],
+  platform: Platform,
+): Promise<void> {
   const known = new Set(knownModulePaths().map((m) => m.path));
   for (const path of paths) {
     if (known.has(path) || saved.includes(path)) continue;
-    if (!(await platform.confirmTokenModule?.(path))) throw new Error(`The token module ${path} was not loaded: it is not where token vendors install theirs, and it was not confirmed`);
+    if (!(await platform.confirmTokenModule?.(path)))
+      throw new Error(
+        `The token module ${path} was not loaded: it is not where token vendors install theirs, and it was not confirmed`,
+      );
   }
 }
 
@@ -163,7 +170,8 @@ export function createHandlers({ services, scheduler, platform, events, external
     },
     'sandbox:start': async () => {
       if (!platform.startSandbox) throw new Error('The local sandbox is not available in this build');
-      if ((await s.settings.get()).serverUrl) throw new Error('An exchange server is set already: the local sandbox is only for a first start');
+      if ((await s.settings.get()).serverUrl)
+        throw new Error('An exchange server is set already: the local sandbox is only for a first start');
       await platform.startSandbox();
       const settings = await s.settings.get();
       events.emit('settings:changed', settings);
@@ -191,10 +199,12 @@ export function createDispatcher(handlers: Handlers): Dispatch {
     if (!isInvokeChannel(channel)) throw new InvalidMessageError(`Unknown channel: ${String(channel)}`);
     const contract = invokeContract[channel];
     const parsed = contract.args.safeParse(args);
-    if (!parsed.success) throw new InvalidMessageError(`Invalid arguments for ${channel}: ${z.prettifyError(parsed.error)}`);
+    if (!parsed.success)
+      throw new InvalidMessageError(`Invalid arguments for ${channel}: ${z.prettifyError(parsed.error)}`);
     const handler = handlers[channel] as (a: unknown) => Promise<unknown>;
     const result = contract.result.safeParse(await handler(parsed.data));
-    if (!result.success) throw new Error(`The result of ${channel} broke the contract: ${z.prettifyError(result.error)}`);
+    if (!result.success)
+      throw new Error(`The result of ${channel} broke the contract: ${z.prettifyError(result.error)}`);
     return result.data;
   };
 }

@@ -22,7 +22,8 @@ const ru = {
   'notify.token.body': 'Подключите токен и введите PIN, чтобы подписать документы.',
   'notify.failed.title': 'Сеанс обмена не удался',
   'module.confirm.message': 'Загрузить модуль токена из необычного места?',
-  'module.confirm.detail': '{path}\n\nЭто не путь, куда производители токенов устанавливают свои модули. Программа загрузит этот файл и выполнит его код. Загружайте его, только если вы сами указали этот путь.',
+  'module.confirm.detail':
+    '{path}\n\nЭто не путь, куда производители токенов устанавливают свои модули. Программа загрузит этот файл и выполнит его код. Загружайте его, только если вы сами указали этот путь.',
   'module.confirm.load': 'Загрузить',
   'module.confirm.cancel': 'Отмена',
 };
@@ -49,7 +50,8 @@ const en: Record<Key, string> = {
   'notify.token.body': 'Connect your token and enter the PIN to sign documents.',
   'notify.failed.title': 'The exchange session failed',
   'module.confirm.message': 'Load a token module from an unusual place?',
-  'module.confirm.detail': '{path}\n\nThis is not where token vendors install their modules. The app will load this file and run its code. Load it only if you entered this path yourself.',
+  'module.confirm.detail':
+    '{path}\n\nThis is not where token vendors install their modules. The app will load this file and run its code. Load it only if you entered this path yourself.',
   'module.confirm.load': 'Load',
   'module.confirm.cancel': 'Cancel',
 };
@@ -57,5 +59,7 @@ const en: Record<Key, string> = {
 export type MainMessageKey = Key;
 
 export function mainText(language: Language, key: Key, values: Record<string, string | number> = {}): string {
-  return (language === 'en' ? en : ru)[key].replace(/\{(\w+)\}/g, (_m, name: string) => String(values[name] ?? `{${name}}`));
+  return (language === 'en' ? en : ru)[key].replace(/\{(\w+)\}/g, (_m, name: string) =>
+    String(values[name] ?? `{${name}}`),
+  );
 }

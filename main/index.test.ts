@@ -117,7 +117,10 @@ vi.mock('electron', () => {
         return { response: fake.dialog.answer, checkboxChecked: false };
       },
     },
-    ipcMain: { handle: (channel: string, h: Handler) => fake.ipc.set(channel, h), removeHandler: (c: string) => fake.ipc.delete(c) },
+    ipcMain: {
+      handle: (channel: string, h: Handler) => fake.ipc.set(channel, h),
+      removeHandler: (c: string) => fake.ipc.delete(c),
+    },
     net: { isOnline: () => true },
     Notification: class {
       static isSupported() {
@@ -126,7 +129,11 @@ vi.mock('electron', () => {
     },
     powerMonitor: { on: (event: string, h: Handler) => fake.power.set(event, h) },
     session: {
-      defaultSession: { setPermissionRequestHandler: () => {}, setPermissionCheckHandler: () => {}, webRequest: { onHeadersReceived: () => {} } },
+      defaultSession: {
+        setPermissionRequestHandler: () => {},
+        setPermissionCheckHandler: () => {},
+        webRequest: { onHeadersReceived: () => {} },
+      },
     },
     shell: { openExternal: vi.fn() },
   };
@@ -146,9 +153,12 @@ const window = () => fake.windows[0] as FakeWindow;
 const tray = () => fake.trays[0] as FakeTray;
 const click = (label: string) => tray().menu.find((i) => i.label === label)!.click!();
 const closeWindow = () => {
-  const event = { prevented: false, preventDefault() {
-    this.prevented = true;
-  } };
+  const event = {
+    prevented: false,
+    preventDefault() {
+      this.prevented = true;
+    },
+  };
   window().events.handlers.get('close')!(event);
   return event.prevented;
 };
@@ -161,7 +171,11 @@ beforeAll(async () => {
 describe('the app', () => {
   it('starts one secure window, a handler per contract channel, and the tray', () => {
     expect(fake.windows).toHaveLength(1);
-    expect(window().options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false });
+    expect(window().options.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+    });
     expect([...fake.ipc.keys()].sort()).toEqual([...invokeChannels].sort());
     expect(tray().image).toMatch(/assets\/tray\/idle\.png$/);
   });
@@ -206,7 +220,7 @@ describe('settings from the renderer', () => {
     const w = fake.windows[0] as { webContents: { mainFrame: unknown } };
     return fake.ipc.get(channel)!({ sender: w.webContents, senderFrame: w.webContents.mainFrame }, args);
   };
-  const modules = async () => ((await memory.services().settings.get()).modulePaths);
+  const modules = async () => (await memory.services().settings.get()).modulePaths;
   const softhsm = '/usr/lib/softhsm/libsofthsm2.so';
 
   it('a token module where vendors install theirs is taken without asking', async () => {
@@ -217,8 +231,12 @@ describe('settings from the renderer', () => {
 
   it('any other module path is loaded only if the clerk confirms it in main’s own dialog', async () => {
     fake.dialog.answer = 0; // Cancel
-    await expect(invoke('settings:set', { modulePaths: [softhsm, '/tmp/evil/libpkcs11.so'] })).rejects.toThrow('The token module /tmp/evil/libpkcs11.so was not loaded');
-    expect(fake.dialog.asked).toEqual([{ parent: window(), detail: expect.stringContaining('/tmp/evil/libpkcs11.so') }]);
+    await expect(invoke('settings:set', { modulePaths: [softhsm, '/tmp/evil/libpkcs11.so'] })).rejects.toThrow(
+      'The token module /tmp/evil/libpkcs11.so was not loaded',
+    );
+    expect(fake.dialog.asked).toEqual([
+      { parent: window(), detail: expect.stringContaining('/tmp/evil/libpkcs11.so') },
+    ]);
     expect(await modules()).toEqual([softhsm, '/usr/lib/librtpkcs11ecp.so']);
 
     fake.dialog.answer = 1; // Load
@@ -231,11 +249,20 @@ describe('settings from the renderer', () => {
   });
 
   it('refuses a relative module path and a plain-http server elsewhere than this machine', async () => {
-    await expect(invoke('settings:set', { modulePaths: ['libpkcs11.so'] })).rejects.toThrow('A token module path must be absolute');
-    await expect(invoke('settings:set', { modulePaths: ['//fileserver/share/libpkcs11.so'] })).rejects.toThrow('A token module path must be absolute');
+    await expect(invoke('settings:set', { modulePaths: ['libpkcs11.so'] })).rejects.toThrow(
+      'A token module path must be absolute',
+    );
+    await expect(invoke('settings:set', { modulePaths: ['//fileserver/share/libpkcs11.so'] })).rejects.toThrow(
+      'A token module path must be absolute',
+    );
     await expect(invoke('settings:set', { serverUrl: 'http://edo.example.ru' })).rejects.toThrow('must use https');
     expect((await memory.services().settings.get()).serverUrl).toBe('https://edo.example.ru');
-    for (const local of ['http://127.0.0.1:8080', 'http://localhost:8080/', 'http://[::1]:8080', 'https://edo.example.ru']) {
+    for (const local of [
+      'http://127.0.0.1:8080',
+      'http://localhost:8080/',
+      'http://[::1]:8080',
+      'https://edo.example.ru',
+    ]) {
       await invoke('settings:set', { serverUrl: local });
       expect((await memory.services().settings.get()).serverUrl).toBe(local);
     }

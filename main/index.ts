@@ -30,12 +30,18 @@ async function start(): Promise<void> {
     profileDir,
     hubScript: join(app.getAppPath(), 'bin/edo-hub.js'),
     onEvent: (event) => {
-      if (event.type === 'error' || event.type === 'hub-stopped') console.error(`local sandbox: ${event.type === 'error' ? event.message : `the hub stopped (exit ${event.code})`}`);
+      if (event.type === 'error' || event.type === 'hub-stopped')
+        console.error(
+          `local sandbox: ${event.type === 'error' ? event.message : `the hub stopped (exit ${event.code})`}`,
+        );
       if (wakesClerk(event)) void clerkRef.current?.scheduler.trigger('schedule');
     },
   });
   // A profile the sandbox made gets its hub back before the services read the server's address.
-  if (sandbox.inUse()) await sandbox.start().catch((e: unknown) => console.error(`local sandbox: ${e instanceof Error ? e.message : String(e)}`));
+  if (sandbox.inUse())
+    await sandbox
+      .start()
+      .catch((e: unknown) => console.error(`local sandbox: ${e instanceof Error ? e.message : String(e)}`));
   const platform: Platform = {
     appInfo: () => ({ name: app.getName(), version: app.getVersion() }),
     // Only 'app:openExternal' calls this, after its allowlist (main/handlers.ts).
@@ -57,7 +63,9 @@ async function start(): Promise<void> {
     },
     // An archived original and its signatures go only where the clerk points in this dialog.
     chooseFolder: async () => {
-      const { canceled, filePaths } = await dialog.showOpenDialog(window, { properties: ['openDirectory', 'createDirectory'] });
+      const { canceled, filePaths } = await dialog.showOpenDialog(window, {
+        properties: ['openDirectory', 'createDirectory'],
+      });
       return canceled ? undefined : filePaths[0];
     },
     // The card and the evidence package go only where the clerk points in this dialog.
@@ -101,7 +109,10 @@ async function start(): Promise<void> {
 
   registerIpc(ipcMain, window, clerk.dispatch, clerk.events);
   // Every channel answers now: the UI's first calls find their handlers.
-  loadRenderer(window, { rendererUrl: process.env.ELECTRON_RENDERER_URL, rendererFile: join(import.meta.dirname, '../renderer/index.html') });
+  loadRenderer(window, {
+    rendererUrl: process.env.ELECTRON_RENDERER_URL,
+    rendererFile: join(import.meta.dirname, '../renderer/index.html'),
+  });
   const quit = () => {
     quitting = true;
     clerk.scheduler.stop();

@@ -7,7 +7,9 @@ import type { Dispatch, EventHub } from './handlers';
 
 /** Only our own window's top frame may call main: not a subframe, not another webContents. */
 export function fromOwnWindow(event: IpcMainInvokeEvent, window: BrowserWindow): boolean {
-  return !window.isDestroyed() && event.sender === window.webContents && event.senderFrame === window.webContents.mainFrame;
+  return (
+    !window.isDestroyed() && event.sender === window.webContents && event.senderFrame === window.webContents.mainFrame
+  );
 }
 
 export function registerIpc(ipcMain: IpcMain, window: BrowserWindow, dispatch: Dispatch, events: EventHub): () => void {

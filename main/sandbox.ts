@@ -2,7 +2,14 @@
 // when the clerk picks "Try it with a local sandbox" on a first start, and on every later start
 // of a profile the sandbox made; stopped when the app quits. No electron import: the caller
 // gives the paths.
-import { isSandboxProfile, SandboxBusyError, startSandbox, type RunningSandbox, type SandboxEvent, type SandboxOptions } from '../src/sandbox/sandbox';
+import {
+  isSandboxProfile,
+  SandboxBusyError,
+  startSandbox,
+  type RunningSandbox,
+  type SandboxEvent,
+  type SandboxOptions,
+} from '../src/sandbox/sandbox';
 
 export interface AppSandboxOptions {
   profileDir: string;
@@ -16,7 +23,10 @@ export interface AppSandboxOptions {
 /** Whether the clerk's own sessions should run now: the demo counterparty sent something. */
 export function wakesClerk(event: SandboxEvent): boolean {
   if (event.type === 'document-sent') return true;
-  return event.type === 'session' && (event.result.summary.serviceDocumentsSent > 0 || event.result.summary.workflowSteps > 0);
+  return (
+    event.type === 'session' &&
+    (event.result.summary.serviceDocumentsSent > 0 || event.result.summary.workflowSteps > 0)
+  );
 }
 
 export class AppSandbox {
@@ -45,7 +55,12 @@ export class AppSandbox {
 
   /** Starts it once; when `edo-clerk demo` runs this profile's sandbox already, the app uses that one. */
   start(): Promise<void> {
-    this.starting ??= startSandbox({ profileDir: this.options.profileDir, hubScript: this.options.hubScript, onEvent: this.options.onEvent, schedule: this.options.schedule }).then(
+    this.starting ??= startSandbox({
+      profileDir: this.options.profileDir,
+      hubScript: this.options.hubScript,
+      onEvent: this.options.onEvent,
+      schedule: this.options.schedule,
+    }).then(
       (running) => {
         this.running = running;
       },

@@ -56,7 +56,10 @@ export interface PendingService {
    * `session` runs: main passes the scheduler's run for the clerk, so it never overlaps another
    * session and the tray and progress show it. Services that sign without a session ignore it.
    */
-  sign(which: PendingSignArgs, session?: (signOnly?: number[]) => Promise<SessionReport | undefined>): Promise<SignOutcome>;
+  sign(
+    which: PendingSignArgs,
+    session?: (signOnly?: number[]) => Promise<SessionReport | undefined>,
+  ): Promise<SignOutcome>;
 }
 
 export interface ContactService {
@@ -67,10 +70,13 @@ export interface ContactService {
   searchSubscribers(query: string): Promise<Subscriber[]>;
 }
 
-
 export interface SessionService {
   /** Runs one exchange session; the core itself refuses a second one per profile. `signOnly`: sign exactly these pending service documents (the clerk's selection), no others. */
-  run(trigger: SessionTrigger, onProgress: (progress: SessionProgress) => void, signOnly?: number[]): Promise<SessionReport>;
+  run(
+    trigger: SessionTrigger,
+    onProgress: (progress: SessionProgress) => void,
+    signOnly?: number[],
+  ): Promise<SessionReport>;
   log(limit: number): Promise<SessionRun[]>;
   last(): Promise<SessionSummary | null>;
 }

@@ -6,7 +6,12 @@ import type { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { describe, expect, it, vi, type Mock } from 'vitest';
 
-type Forked = { modulePath: string; args: string[]; options: unknown; child: EventEmitter & { postMessage: Mock; kill: Mock } };
+type Forked = {
+  modulePath: string;
+  args: string[];
+  options: unknown;
+  child: EventEmitter & { postMessage: Mock; kill: Mock };
+};
 const forked = vi.hoisted(() => [] as Forked[]);
 vi.mock('electron', async () => {
   const { EventEmitter: Emitter } = await import('node:events');

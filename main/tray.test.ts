@@ -60,7 +60,12 @@ describe('tray', () => {
 
   it('menu: Open, Run exchange session now, Pause, Quit each do their action', () => {
     const { fake, actions } = makeTray();
-    expect(fake.menu.filter((i) => i.label).map((i) => i.label)).toEqual(['Открыть', 'Провести сеанс обмена сейчас', 'Приостановить фоновый обмен', 'Выход']);
+    expect(fake.menu.filter((i) => i.label).map((i) => i.label)).toEqual([
+      'Открыть',
+      'Провести сеанс обмена сейчас',
+      'Приостановить фоновый обмен',
+      'Выход',
+    ]);
     click(fake, 'Открыть');
     expect(actions.open).toHaveBeenCalledOnce();
     click(fake, 'Провести сеанс обмена сейчас');
@@ -80,7 +85,12 @@ describe('tray', () => {
     tray.refresh();
     click(fake, 'Resume background exchange');
     expect(actions.setPaused).toHaveBeenCalledWith(false);
-    expect(fake.menu.filter((i) => i.label).map((i) => i.label)).toEqual(['Open', 'Run exchange session now', 'Resume background exchange', 'Quit']);
+    expect(fake.menu.filter((i) => i.label).map((i) => i.label)).toEqual([
+      'Open',
+      'Run exchange session now',
+      'Resume background exchange',
+      'Quit',
+    ]);
   });
 
   it('shows the state in its icon and tooltip', () => {

@@ -13,7 +13,11 @@ export interface TrayActions {
   quit(): void;
 }
 
-export function trayMenuTemplate(language: Language, paused: boolean, actions: TrayActions): MenuItemConstructorOptions[] {
+export function trayMenuTemplate(
+  language: Language,
+  paused: boolean,
+  actions: TrayActions,
+): MenuItemConstructorOptions[] {
   const t = (key: Parameters<typeof mainText>[1]) => mainText(language, key);
   return [
     { id: 'open', label: t('tray.open'), click: () => actions.open() },

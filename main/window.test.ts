@@ -81,9 +81,14 @@ describe('main window', () => {
   it('loads the UI only when told (once main answers every channel): the built file, or the dev server', () => {
     const window = makeWindow({ value: false });
     expect(window.loaded).toBeUndefined();
-    loadRenderer(window as unknown as Parameters<typeof loadRenderer>[0], { rendererFile: '/app/out/renderer/index.html' });
+    loadRenderer(window as unknown as Parameters<typeof loadRenderer>[0], {
+      rendererFile: '/app/out/renderer/index.html',
+    });
     expect(window.loaded).toBe('/app/out/renderer/index.html');
-    loadRenderer(window as unknown as Parameters<typeof loadRenderer>[0], { rendererUrl: 'http://localhost:5173', rendererFile: '/app/out/renderer/index.html' });
+    loadRenderer(window as unknown as Parameters<typeof loadRenderer>[0], {
+      rendererUrl: 'http://localhost:5173',
+      rendererFile: '/app/out/renderer/index.html',
+    });
     expect(window.loaded).toBe('http://localhost:5173');
   });
 
@@ -116,7 +121,13 @@ describe('main window', () => {
   });
 
   it('starts hidden in the tray when launched at login', () => {
-    createMainWindow({ preloadPath: 'p', iconPath: 'i', showOnReady: false, isQuitting: () => false, openExternal: () => {} });
+    createMainWindow({
+      preloadPath: 'p',
+      iconPath: 'i',
+      showOnReady: false,
+      isQuitting: () => false,
+      openExternal: () => {},
+    });
     expect(made[0]!.handlers.has('ready-to-show')).toBe(false);
   });
 });
@@ -137,7 +148,9 @@ describe('session', () => {
     expect(check!({}, 'notifications')).toBe(false);
     const done = vi.fn();
     headers!({ responseHeaders: { 'x-a': ['1'] } }, done);
-    expect(done).toHaveBeenCalledWith({ responseHeaders: { 'x-a': ['1'], 'Content-Security-Policy': [contentSecurityPolicy] } });
+    expect(done).toHaveBeenCalledWith({
+      responseHeaders: { 'x-a': ['1'], 'Content-Security-Policy': [contentSecurityPolicy] },
+    });
     expect(contentSecurityPolicy).toContain("script-src 'self'");
     expect(contentSecurityPolicy).toContain("object-src 'none'");
     expect(contentSecurityPolicy).not.toContain('unsafe-eval');

@@ -12,7 +12,11 @@ async function start() {
   const notifications: ClerkNotification[] = [];
   const main = await createClerkMain({
     services: clerk.services(),
-    platform: { appInfo: () => ({ name: 'EDO Clerk', version: '1' }), openExternal: async () => {}, setStartAtLogin: () => {} },
+    platform: {
+      appInfo: () => ({ name: 'EDO Clerk', version: '1' }),
+      openExternal: async () => {},
+      setStartAtLogin: () => {},
+    },
     externalOrigins: [],
     notify: (n) => notifications.push(n),
     onTrayState: () => {},
@@ -32,17 +36,33 @@ async function start() {
 describe('workflow channels', () => {
   it('a received document with a signature request is counted and told once; the clerk signs it with the token and a session posts it', async () => {
     const { clerk, main, notifications, counts, session } = await start();
-    clerk.incoming.push({ title: 'Договор № 5', fileName: 'd.txt', content: 'Договор', from: counterparties[0]!, signatureRequested: true });
+    clerk.incoming.push({
+      title: 'Договор № 5',
+      fileName: 'd.txt',
+      content: 'Договор',
+      from: counterparties[0]!,
+      signatureRequested: true,
+    });
     await session();
-    expect(notifications.filter((n) => n.kind === 'awaiting').map((n) => [n.title, n.body, n.view])).toEqual([['Контрагент просит подписать: 1', 'Договор № 5', 'pending']]);
+    expect(notifications.filter((n) => n.kind === 'awaiting').map((n) => [n.title, n.body, n.view])).toEqual([
+      ['Контрагент просит подписать: 1', 'Договор № 5', 'pending'],
+    ]);
     expect(counts.at(-1)).toBe(1);
-    const awaiting = (await main.dispatch('workflow:awaiting', undefined)) as { signature: { documentId: number; title: string }[] };
+    const awaiting = (await main.dispatch('workflow:awaiting', undefined)) as {
+      signature: { documentId: number; title: string }[];
+    };
     expect(awaiting.signature.map((a) => a.title)).toEqual(['Договор № 5']);
     const documentId = awaiting.signature[0]!.documentId;
-    expect(((await main.dispatch('documents:open', { id: documentId })) as { workflow: { allowed: string[] } }).workflow.allowed).toEqual(['sign', 'refuse-signature', 'propose-annulment']);
+    expect(
+      ((await main.dispatch('documents:open', { id: documentId })) as { workflow: { allowed: string[] } }).workflow
+        .allowed,
+    ).toEqual(['sign', 'refuse-signature', 'propose-annulment']);
 
     // The token is not logged in: nothing is signed, the clerk is asked for it.
-    expect(await main.dispatch('workflow:step', { documentId, step: 'sign' })).toEqual({ queued: false, failed: { reason: 'pin-required' } });
+    expect(await main.dispatch('workflow:step', { documentId, step: 'sign' })).toEqual({
+      queued: false,
+      failed: { reason: 'pin-required' },
+    });
     await main.dispatch('token:login', { pin: '12345678' });
     const runsBefore = clerk.runs.length;
     expect(await main.dispatch('workflow:step', { documentId, step: 'sign' })).toEqual({ queued: true });
@@ -51,7 +71,9 @@ describe('workflow channels', () => {
     await main.scheduler.idle();
     expect(clerk.runs.length).toBe(runsBefore + 1);
     expect(clerk.runs[0]!.trigger).toBe('send');
-    const after = (await main.dispatch('documents:open', { id: documentId })) as { workflow: { signatureState: string; allowed: string[] } };
+    const after = (await main.dispatch('documents:open', { id: documentId })) as {
+      workflow: { signatureState: string; allowed: string[] };
+    };
     expect(after.workflow).toMatchObject({ signatureState: 'signed-by-both', allowed: ['propose-annulment'] });
     await session();
     expect(notifications.filter((n) => n.kind === 'awaiting')).toHaveLength(1);
@@ -63,22 +85,35 @@ describe('workflow channels', () => {
     await main.dispatch('token:login', { pin: '12345678' });
     clerk.incoming.push({ title: 'Акт № 9', fileName: 'a.txt', content: 'Акт', from: counterparties[1]! });
     await session();
-    const documentId = ((await main.dispatch('documents:list', { direction: 'in', offset: 0, limit: 10 })) as { rows: { id: number }[] }).rows[0]!.id;
+    const documentId = (
+      (await main.dispatch('documents:list', { direction: 'in', offset: 0, limit: 10 })) as { rows: { id: number }[] }
+    ).rows[0]!.id;
     for (const step of ['refuse-signature', 'propose-annulment', 'reject-annulment'] as const) {
-      await expect(main.dispatch('workflow:step', { documentId, step })).rejects.toThrow(/Invalid arguments for workflow:step[\s\S]*reason/);
+      await expect(main.dispatch('workflow:step', { documentId, step })).rejects.toThrow(
+        /Invalid arguments for workflow:step[\s\S]*reason/,
+      );
       await expect(main.dispatch('workflow:step', { documentId, step, reason: '   ' })).rejects.toThrow(/reason/);
     }
     await expect(main.dispatch('workflow:step', { documentId, step: 'delete' })).rejects.toThrow(/Invalid arguments/);
     // Sent without a signature request: there is nothing to sign.
-    await expect(main.dispatch('workflow:step', { documentId, step: 'sign' })).rejects.toThrow(/without a request for the recipient's signature/);
+    await expect(main.dispatch('workflow:step', { documentId, step: 'sign' })).rejects.toThrow(
+      /without a request for the recipient's signature/,
+    );
 
     clerk.proposeAnnulmentByCounterparty(documentId, 'Отправлен по ошибке');
     await session();
-    const proposed = (await main.dispatch('documents:open', { id: documentId })) as { workflow: { annulmentState: string; allowed: string[] } };
-    expect(proposed.workflow).toMatchObject({ annulmentState: 'annulment-proposed', allowed: ['accept-annulment', 'reject-annulment'] });
+    const proposed = (await main.dispatch('documents:open', { id: documentId })) as {
+      workflow: { annulmentState: string; allowed: string[] };
+    };
+    expect(proposed.workflow).toMatchObject({
+      annulmentState: 'annulment-proposed',
+      allowed: ['accept-annulment', 'reject-annulment'],
+    });
     expect(await main.dispatch('workflow:step', { documentId, step: 'accept-annulment' })).toEqual({ queued: true });
     await main.scheduler.idle();
-    expect(((await main.dispatch('documents:open', { id: documentId })) as { workflow: unknown }).workflow).toMatchObject({ annulmentState: 'annulled', allowed: [] });
+    expect(
+      ((await main.dispatch('documents:open', { id: documentId })) as { workflow: unknown }).workflow,
+    ).toMatchObject({ annulmentState: 'annulled', allowed: [] });
     await main.stop();
   });
 });

@@ -10,7 +10,11 @@ export const awaitingCount = async (services: Pick<ClerkServices, 'workflow'>): 
   return signature.length + annulment.length;
 };
 
-export function createWorkflowHandlers(services: Pick<ClerkServices, 'workflow'>, scheduler: ExchangeScheduler, events: EventHub): Pick<Handlers, 'workflow:step' | 'workflow:awaiting'> {
+export function createWorkflowHandlers(
+  services: Pick<ClerkServices, 'workflow'>,
+  scheduler: ExchangeScheduler,
+  events: EventHub,
+): Pick<Handlers, 'workflow:step' | 'workflow:awaiting'> {
   return {
     'workflow:step': async (args) => {
       const outcome = await services.workflow.step(args);

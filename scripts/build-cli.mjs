@@ -14,6 +14,12 @@ for (const p of programs) {
   await build({
     configFile: false,
     logLevel: 'warn',
-    build: { ssr: true, outDir: p.outDir, emptyOutDir: true, target: 'node22', rollupOptions: { input: p.input, output: { entryFileNames: '[name].js' } } },
+    build: {
+      ssr: true,
+      outDir: p.outDir,
+      emptyOutDir: true,
+      target: 'node22',
+      rollupOptions: { input: p.input, output: { entryFileNames: '[name].js' } },
+    },
   });
 }

@@ -11,8 +11,12 @@ if (tooOld) {
   // Node's own builds, as the npm registry carries them (what .ci/run uses too).
   var build = 'node-' + (process.platform === 'win32' ? 'win' : process.platform) + '-' + process.arch + '@24';
   var line =
-    'EDO Clerk needs Node.js 24 (this is Node ' + process.version + '); from the npm registry: ' +
-    'npm install -g --prefix ~/.local ' + build + ' && export PATH=~/.local/bin:$PATH';
+    'EDO Clerk needs Node.js 24 (this is Node ' +
+    process.version +
+    '); from the npm registry: ' +
+    'npm install -g --prefix ~/.local ' +
+    build +
+    ' && export PATH=~/.local/bin:$PATH';
   // npm runs the project's preinstall after the dependencies' own install scripts: what they
   // built is for this Node and would crash under Node 24, so it goes.
   if (process.env.npm_lifecycle_event === 'preinstall') {

@@ -90,7 +90,8 @@ if (built) {
   console.log('--- playwright: not run, the build failed');
 }
 
-if (skippedTests.length) console.log(`\nSkipped (${skippedTests.length}):\n${skippedTests.map((t) => `  ${t}`).join('\n')}`);
+if (skippedTests.length)
+  console.log(`\nSkipped (${skippedTests.length}):\n${skippedTests.map((t) => `  ${t}`).join('\n')}`);
 const line = `${totals.passed} passed, ${totals.failed} failed` + (totals.skipped ? `, ${totals.skipped} skipped` : '');
 console.log(`\n${line}`);
 process.exit(totals.failed === 0 ? 0 : 1);

@@ -13,7 +13,15 @@ import type { EventNotifier } from './notifier';
 import type { PostgresDatabase } from './storage/postgres-db';
 import { EVENTS_CHANNEL } from './storage/sql-storage';
 import { operatorKeyKinds, type OperatorKeyKind } from './operator';
-import { closeHubData, defaultMaxBlobSize, lockForServing, openHubData, openOrganizationData, type HubData, type OrganizationData } from './data-dir';
+import {
+  closeHubData,
+  defaultMaxBlobSize,
+  lockForServing,
+  openHubData,
+  openOrganizationData,
+  type HubData,
+  type OrganizationData,
+} from './data-dir';
 import { createHub, defaultOcspCacheSeconds } from './hub';
 import { OPERATOR_ACTOR } from './organization';
 import { PowerOfAttorneyError, recordView, type StoredPowerOfAttorney } from './powers-of-attorney/registry';
@@ -73,7 +81,9 @@ class UsageError extends Error {}
 
 function version(): string {
   // package.json is one folder up from server/cli.ts, two from the built out/hub/edo-hub.js.
-  const file = ['../package.json', '../../package.json'].map((p) => new URL(p, import.meta.url)).find((u) => existsSync(u))!;
+  const file = ['../package.json', '../../package.json']
+    .map((p) => new URL(p, import.meta.url))
+    .find((u) => existsSync(u))!;
   const pkg = JSON.parse(readFileSync(file, 'utf8')) as { version: string };
   return pkg.version;
 }
@@ -89,11 +99,13 @@ function parse(args: string[], options: Options, positionals = 0) {
       throw new UsageError((e as Error).message);
     }
   })();
-  if (parsed.positionals.length > positionals) throw new UsageError(`unexpected argument "${parsed.positionals[positionals]}"`);
+  if (parsed.positionals.length > positionals)
+    throw new UsageError(`unexpected argument "${parsed.positionals[positionals]}"`);
   const values = parsed.values as Record<string, string | boolean | undefined>;
   const data = values.data;
   if (typeof data !== 'string') throw new UsageError('--data DIR is required (the hub data directory)');
-  const string = (name: string): string | undefined => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  const string = (name: string): string | undefined =>
+    typeof values[name] === 'string' ? (values[name] as string) : undefined;
   const required = (name: string): string => {
     const v = string(name);
     if (v === undefined) throw new UsageError(`--${name} is required`);
@@ -133,11 +145,17 @@ function print(json: boolean, value: unknown, human: string): void {
   console.log(json ? JSON.stringify(value) : human);
 }
 
-async function withData<T>(o: { data: string; database: string | undefined }, fn: (data: HubData, org: OrganizationData) => Promise<T>): Promise<T> {
+async function withData<T>(
+  o: { data: string; database: string | undefined },
+  fn: (data: HubData, org: OrganizationData) => Promise<T>,
+): Promise<T> {
   const data = await openHubData(o.data, { ...(o.database ? { databaseUrl: o.database } : {}) });
   try {
     // A command does not wait out a failing webhook's minute of retries: one attempt each.
-    const org = openOrganizationData(data, { webhookRetryDelaysMs: [], onNotifyError: (e) => console.error(`edo-hub: ${e.message}`) });
+    const org = openOrganizationData(data, {
+      webhookRetryDelaysMs: [],
+      onNotifyError: (e) => console.error(`edo-hub: ${e.message}`),
+    });
     try {
       return await fn(data, org);
     } finally {
@@ -153,14 +171,17 @@ async function findOrg(data: HubData, ref: string): Promise<SubscriberRecord> {
   if (byId) return byId;
   const byInn = await data.storage.findSubscribersByInn(ref);
   if (byInn.length === 1) return byInn[0]!;
-  if (byInn.length > 1) throw new UsageError(`several organizations have INN ${ref}; give the id: ${byInn.map((s) => s.id).join(', ')}`);
+  if (byInn.length > 1)
+    throw new UsageError(`several organizations have INN ${ref}; give the id: ${byInn.map((s) => s.id).join(', ')}`);
   throw new UsageError(`no organization with id or INN "${ref}" (see: edo-hub org list)`);
 }
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 async function serve(args: string[]): Promise<number> {
@@ -196,9 +217,14 @@ async function serve(args: string[]): Promise<number> {
   }
   const trustProxy = proxyAddresses(o.string('trust-proxy'));
   const smtpHost = o.string('smtp-host');
-  if (!smtpHost && (o.string('smtp-port') || o.string('smtp-from'))) throw new UsageError('--smtp-port and --smtp-from need --smtp-host');
+  if (!smtpHost && (o.string('smtp-port') || o.string('smtp-from')))
+    throw new UsageError('--smtp-port and --smtp-from need --smtp-host');
   const smtp = smtpHost
-    ? { host: smtpHost, port: integer(o.string('smtp-port'), 'smtp-port', 25, 1), from: o.string('smtp-from') ?? `"EDO hub archive" <archive@${smtpHost}>` }
+    ? {
+        host: smtpHost,
+        port: integer(o.string('smtp-port'), 'smtp-port', 25, 1),
+        from: o.string('smtp-from') ?? `"EDO hub archive" <archive@${smtpHost}>`,
+      }
     : undefined;
   // Logs go to stderr: stdout carries the command's own output (the URL line).
   const logger = pino({ level: o.string('log-level') ?? 'info', base: { service: 'edo-hub' } }, pino.destination(2));
@@ -220,7 +246,8 @@ async function serve(args: string[]): Promise<number> {
   try {
     org = openOrganizationData(data, {
       ...(smtp ? { smtp } : {}),
-      onNotifyError: (err, event) => logger.error({ err, event: event.type, orgId: event.orgId }, 'an archive notice was not delivered'),
+      onNotifyError: (err, event) =>
+        logger.error({ err, event: event.type, orgId: event.orgId }, 'an archive notice was not delivered'),
     });
   } catch (e) {
     await closeHubData(data);
@@ -233,7 +260,13 @@ async function serve(args: string[]): Promise<number> {
   // however old). Instances on PostgreSQL never clear each other's claims.
   const abandoned = o.database ? 0 : await data.storage.releasePendingClaims();
   if (abandoned) logger.warn({ abandoned }, 'released idempotency claims left pending by the previous run');
-  const { app, context } = createHub({ ...data, settings: org.settings, archive: org.archive, version: version(), logger, tokenTtlSeconds: integer(o.string('token-ttl'), 'token-ttl', 3600, 1),
+  const { app, context } = createHub({
+    ...data,
+    settings: org.settings,
+    archive: org.archive,
+    version: version(),
+    logger,
+    tokenTtlSeconds: integer(o.string('token-ttl'), 'token-ttl', 3600, 1),
     ...(publicOrigin ? { publicOrigins: [publicOrigin] } : {}),
     ...(trustProxy ? { trustProxy } : {}),
     revocation: {
@@ -269,8 +302,15 @@ async function serve(args: string[]): Promise<number> {
     throw e;
   }
   const address = app.server.address();
-  const url = typeof address === 'object' && address ? `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}` : String(address);
-  print(o.json, { url, dataDir: data.dir, pid: process.pid, version: version() }, `edo-hub listening on ${url} (data: ${data.dir})`);
+  const url =
+    typeof address === 'object' && address
+      ? `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
+      : String(address);
+  print(
+    o.json,
+    { url, dataDir: data.dir, pid: process.pid, version: version() },
+    `edo-hub listening on ${url} (data: ${data.dir})`,
+  );
   await closed;
   return 0;
 }
@@ -284,16 +324,27 @@ const INSTANCE_LEASE_MS = 30_000;
  * instance's events (LISTEN), and a heartbeat that keeps this instance's idempotency claims and
  * frees a killed instance's once its lease lapsed.
  */
-async function joinInstances(data: HubData, notifier: EventNotifier, logger: pino.Logger): Promise<{ leave(): Promise<void> }> {
+async function joinInstances(
+  data: HubData,
+  notifier: EventNotifier,
+  logger: pino.Logger,
+): Promise<{ leave(): Promise<void> }> {
   const db = data.db as PostgresDatabase;
   const beat = async () => {
     const freed = await data.storage.heartbeat(new Date().toISOString(), INSTANCE_LEASE_MS);
     if (freed) logger.warn({ freed }, 'released idempotency claims of an instance that stopped answering');
   };
   await beat();
-  const timer = setInterval(() => beat().catch((err: unknown) => logger.error({ err }, 'the instance heartbeat failed')), HEARTBEAT_MS);
+  const timer = setInterval(
+    () => beat().catch((err: unknown) => logger.error({ err }, 'the instance heartbeat failed')),
+    HEARTBEAT_MS,
+  );
   timer.unref();
-  const unlisten = await db.listen(EVENTS_CHANNEL, (subscriberId) => notifier.wake([subscriberId]), () => notifier.wakeAll());
+  const unlisten = await db.listen(
+    EVENTS_CHANNEL,
+    (subscriberId) => notifier.wake([subscriberId]),
+    () => notifier.wakeAll(),
+  );
   return {
     async leave() {
       clearInterval(timer);
@@ -306,7 +357,12 @@ async function joinInstances(data: HubData, notifier: EventNotifier, logger: pin
 async function org(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === 'add') {
-    const o = parse(rest, { name: { type: 'string' }, inn: { type: 'string' }, kpp: { type: 'string' }, mode: { type: 'string' } });
+    const o = parse(rest, {
+      name: { type: 'string' },
+      inn: { type: 'string' },
+      kpp: { type: 'string' },
+      mode: { type: 'string' },
+    });
     const name = o.required('name').trim();
     if (!name) throw new UsageError('--name must not be empty');
     const inn = EnteredInn.safeParse(o.required('inn'));
@@ -314,19 +370,36 @@ async function org(args: string[]): Promise<number> {
     const kppValue = o.string('kpp');
     const kpp = kppValue === undefined ? undefined : Kpp.safeParse(kppValue);
     if (kpp && !kpp.success) throw new UsageError(`--kpp: ${kpp.error.issues[0]!.message}`);
-    if (inn.data.length === 10 && !kpp) throw new UsageError('--kpp is required for an organization with a 10-digit INN (FNS format 1.03 names it in every service document)');
+    if (inn.data.length === 10 && !kpp)
+      throw new UsageError(
+        '--kpp is required for an organization with a 10-digit INN (FNS format 1.03 names it in every service document)',
+      );
     const mode = OperatingMode.safeParse(o.string('mode') ?? 'workstation');
     if (!mode.success) throw new UsageError(`--mode must be one of ${OperatingMode.options.join(', ')}`);
     return withData(o, async (data, { settings }) => {
       // INN and KPP name one organization (a branch has its own KPP): a second registration is a mistake.
       const same = (await data.storage.findSubscribersByInn(inn.data)).find((s) => (s.kpp ?? '') === (kpp?.data ?? ''));
-      if (same) throw new UsageError(`an organization with INN ${inn.data}${kpp?.data ? ` and KPP ${kpp.data}` : ''} is already registered: ${same.name} (${same.id})`);
+      if (same)
+        throw new UsageError(
+          `an organization with INN ${inn.data}${kpp?.data ? ` and KPP ${kpp.data}` : ''} is already registered: ${same.name} (${same.id})`,
+        );
       // The subscriber id is its EDO participant id (ИдУчастЭДО): the operator's id, then a unique part.
       const id = `${data.operator.identity.edoId}${randomUUID().replace(/-/g, '')}`;
-      const created = await data.storage.addSubscriber({ id, name, inn: inn.data, ...(kpp?.data ? { kpp: kpp.data } : {}), operatingMode: mode.data, at: new Date().toISOString() });
+      const created = await data.storage.addSubscriber({
+        id,
+        name,
+        inn: inn.data,
+        ...(kpp?.data ? { kpp: kpp.data } : {}),
+        operatingMode: mode.data,
+        at: new Date().toISOString(),
+      });
       // The settings hold the operating mode from now on; the administrator is the first user added.
       await settings.initializeOrganization(id, { administrators: [], operatingMode: mode.data });
-      print(o.json, ownSubscriberView(created, await settings.operatingMode(id)), `organization ${created.name} (INN ${created.inn}) registered: ${created.id}`);
+      print(
+        o.json,
+        ownSubscriberView(created, await settings.operatingMode(id)),
+        `organization ${created.name} (INN ${created.inn}) registered: ${created.id}`,
+      );
       return 0;
     });
   }
@@ -334,21 +407,38 @@ async function org(args: string[]): Promise<number> {
     const o = parse(rest, {});
     return withData(o, async (data, { settings }) => {
       const all = [];
-      for (const s of await data.storage.listSubscribers(0, Number.MAX_SAFE_INTEGER)) all.push(ownSubscriberView(s, await settings.operatingMode(s.id)));
-      print(o.json, all, all.map((s) => `${s.id}  ${s.inn}  ${s.name}  (${s.operatingMode})`).join('\n') || 'no organizations');
+      for (const s of await data.storage.listSubscribers(0, Number.MAX_SAFE_INTEGER))
+        all.push(ownSubscriberView(s, await settings.operatingMode(s.id)));
+      print(
+        o.json,
+        all,
+        all.map((s) => `${s.id}  ${s.inn}  ${s.name}  (${s.operatingMode})`).join('\n') || 'no organizations',
+      );
       return 0;
     });
   }
   if (sub === 'grant') {
     const o = parse(rest, { org: { type: 'string' }, user: { type: 'string' }, permission: { type: 'string' } });
-    const permissions = o.required('permission').split(',').map((p) => p.trim());
-    for (const p of permissions) if (!Permission.safeParse(p).success) throw new UsageError(`--permission: "${p}" is not one of ${Permission.options.join(', ')}`);
+    const permissions = o
+      .required('permission')
+      .split(',')
+      .map((p) => p.trim());
+    for (const p of permissions)
+      if (!Permission.safeParse(p).success)
+        throw new UsageError(`--permission: "${p}" is not one of ${Permission.options.join(', ')}`);
     return withData(o, async (data, { settings }) => {
       const subscriber = await findOrg(data, o.required('org'));
       const target = await data.storage.getUser(o.required('user'));
-      if (target?.subscriberId !== subscriber.id) throw new UsageError(`no user ${o.required('user')} in ${subscriber.name} (see: edo-hub user list --org ${subscriber.id})`);
+      if (target?.subscriberId !== subscriber.id)
+        throw new UsageError(
+          `no user ${o.required('user')} in ${subscriber.name} (see: edo-hub user list --org ${subscriber.id})`,
+        );
       await settings.grantAsOperator(subscriber.id, target.id, permissions as Permission[]);
-      const granted = { orgId: subscriber.id, userId: target.id, permissions: await settings.permissionsOf(subscriber.id, target.id) };
+      const granted = {
+        orgId: subscriber.id,
+        userId: target.id,
+        permissions: await settings.permissionsOf(subscriber.id, target.id),
+      };
       print(o.json, granted, `${target.name} in ${subscriber.name}: ${granted.permissions.join(', ')}`);
       return 0;
     });
@@ -359,10 +449,18 @@ async function org(args: string[]): Promise<number> {
 async function user(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === 'add') {
-    const o = parse(rest, { org: { type: 'string' }, cert: { type: 'string' }, login: { type: 'string' }, name: { type: 'string' } });
+    const o = parse(rest, {
+      org: { type: 'string' },
+      cert: { type: 'string' },
+      login: { type: 'string' },
+      name: { type: 'string' },
+    });
     const certFile = o.string('cert');
     const login = o.string('login');
-    if (!certFile && !login) throw new UsageError('give --cert FILE (a certificate holder) or --login LOGIN (a service user; password on stdin)');
+    if (!certFile && !login)
+      throw new UsageError(
+        'give --cert FILE (a certificate holder) or --login LOGIN (a service user; password on stdin)',
+      );
     const certificate = certFile ? readCertificates(readFileSync(certFile))[0] : undefined;
     if (certFile && !certificate) throw new UsageError(`no certificate in ${certFile}`);
     const identity = certificate ? describeCertificate(certificate) : undefined;
@@ -370,18 +468,27 @@ async function user(args: string[]): Promise<number> {
     if (login && !password) throw new UsageError('the password of a service user is read from stdin, and it is empty');
     // A service user logs in unattended from a server: its password is its only secret.
     if (login && [...password!].length < minimumServicePasswordLength) {
-      throw new UsageError(`the password of a service user must be at least ${minimumServicePasswordLength} characters long (this one has ${[...password!].length})`);
+      throw new UsageError(
+        `the password of a service user must be at least ${minimumServicePasswordLength} characters long (this one has ${[...password!].length})`,
+      );
     }
     return withData(o, async (data, { settings }) => {
       const subscriber = await findOrg(data, o.required('org'));
       const first = (await data.storage.listUsers(subscriber.id)).length === 0;
       if (identity?.orgInn && identity.orgInn !== subscriber.inn) {
-        throw new UsageError(`the certificate of ${identity.commonName} is issued for the organization with INN ${identity.orgInn}, not ${subscriber.name} (INN ${subscriber.inn})`);
+        throw new UsageError(
+          `the certificate of ${identity.commonName} is issued for the organization with INN ${identity.orgInn}, not ${subscriber.name} (INN ${subscriber.inn})`,
+        );
       }
-      if (certificate && (await data.storage.findUserByCertificate(certificateFingerprint(certificate)))) throw new UsageError('this certificate is already registered');
-      const system = certificate ? await settings.informationSystemHolding(certificateFingerprint(certificate)) : undefined;
+      if (certificate && (await data.storage.findUserByCertificate(certificateFingerprint(certificate))))
+        throw new UsageError('this certificate is already registered');
+      const system = certificate
+        ? await settings.informationSystemHolding(certificateFingerprint(certificate))
+        : undefined;
       if (system) {
-        throw new UsageError(`this certificate is the information system "${system.name}" (${system.id}) of organization ${system.orgId}: a certificate logs in either as a user or as a system, not both`);
+        throw new UsageError(
+          `this certificate is the information system "${system.name}" (${system.id}) of organization ${system.orgId}: a certificate logs in either as a user or as a system, not both`,
+        );
       }
       if (login && (await data.storage.findUserByLogin(login))) throw new UsageError(`the login "${login}" is taken`);
       const created = await data.storage.addUser({
@@ -390,7 +497,9 @@ async function user(args: string[]): Promise<number> {
         kind: login ? 'service' : 'person',
         name: o.string('name') ?? identity?.commonName ?? login!,
         ...(login ? { login, passwordHash: await hashPassword(password!) } : {}),
-        ...(certificate && identity ? { certificate: { der: certificate, summary: certificateSummary(identity) } } : {}),
+        ...(certificate && identity
+          ? { certificate: { der: certificate, summary: certificateSummary(identity) } }
+          : {}),
       });
       // The first user of an organization administers its settings (and gives others rights there).
       if (first) await settings.grantAsOperator(subscriber.id, created.id, ['change-organization-settings']);
@@ -404,12 +513,21 @@ async function user(args: string[]): Promise<number> {
       const orgRef = o.string('org');
       const users = await data.storage.listUsers(orgRef ? (await findOrg(data, orgRef)).id : undefined);
       const orgs = new Map<string, SubscriberRecord | undefined>();
-      for (const u of users) if (!orgs.has(u.subscriberId)) orgs.set(u.subscriberId, await data.storage.getSubscriber(u.subscriberId));
+      for (const u of users)
+        if (!orgs.has(u.subscriberId)) orgs.set(u.subscriberId, await data.storage.getSubscriber(u.subscriberId));
       const orgOf = (u: UserRecord) => orgs.get(u.subscriberId);
       print(
         o.json,
-        users.map((u) => ({ ...userView(u), organization: { id: u.subscriberId, name: orgOf(u)?.name, inn: orgOf(u)?.inn } })),
-        users.map((u) => `${u.id}  ${u.kind}  ${u.name}${u.login ? `  login ${u.login}` : ''}  ${orgOf(u)?.name ?? u.subscriberId} (INN ${orgOf(u)?.inn ?? '?'})`).join('\n') || 'no users',
+        users.map((u) => ({
+          ...userView(u),
+          organization: { id: u.subscriberId, name: orgOf(u)?.name, inn: orgOf(u)?.inn },
+        })),
+        users
+          .map(
+            (u) =>
+              `${u.id}  ${u.kind}  ${u.name}${u.login ? `  login ${u.login}` : ''}  ${orgOf(u)?.name ?? u.subscriberId} (INN ${orgOf(u)?.inn ?? '?'})`,
+          )
+          .join('\n') || 'no users',
       );
       return 0;
     });
@@ -430,17 +548,30 @@ async function trust(args: string[]): Promise<number> {
       for (const der of certificates) {
         const identity = describeCertificate(der);
         const fingerprint = certificateFingerprint(der);
-        const isNew = await data.storage.addTrustedCa({ fingerprint, der, subject: identity.subject, addedAt: new Date().toISOString() });
+        const isNew = await data.storage.addTrustedCa({
+          fingerprint,
+          der,
+          subject: identity.subject,
+          addedAt: new Date().toISOString(),
+        });
         added.push({ fingerprint, subject: identity.subject, added: isNew });
       }
-      print(o.json, added, added.map((a) => `${a.added ? 'trusted' : 'already trusted'}: ${a.subject} (${a.fingerprint})`).join('\n'));
+      print(
+        o.json,
+        added,
+        added.map((a) => `${a.added ? 'trusted' : 'already trusted'}: ${a.subject} (${a.fingerprint})`).join('\n'),
+      );
       return 0;
     });
   }
   if (sub === 'list') {
     const o = parse(rest, {});
     return withData(o, async (data) => {
-      const all = (await data.storage.listTrustedCas()).map(({ fingerprint, subject, addedAt }) => ({ fingerprint, subject, addedAt }));
+      const all = (await data.storage.listTrustedCas()).map(({ fingerprint, subject, addedAt }) => ({
+        fingerprint,
+        subject,
+        addedAt,
+      }));
       print(o.json, all, all.map((a) => `${a.fingerprint}  ${a.subject}`).join('\n') || 'no trusted CAs');
       return 0;
     });
@@ -455,7 +586,10 @@ async function archive(args: string[]): Promise<number> {
     const bytes = o.string('bytes');
     return withData(o, async (data, { archive: log }) => {
       const subscriber = await findOrg(data, o.required('org'));
-      const figures = bytes === undefined ? await log.usage(subscriber.id) : await log.setQuota(subscriber.id, integer(bytes, 'bytes', 0, 1));
+      const figures =
+        bytes === undefined
+          ? await log.usage(subscriber.id)
+          : await log.setQuota(subscriber.id, integer(bytes, 'bytes', 0, 1));
       print(o.json, { orgId: subscriber.id, ...figures }, `${subscriber.name}: ${figures.usage}`);
       return 0;
     });
@@ -487,7 +621,11 @@ async function poa(args: string[]): Promise<number> {
       const subscriber = await findOrg(data, o.required('org'));
       const now = new Date();
       const all = await data.powersOfAttorney.list(subscriber.id);
-      print(o.json, all.map((p) => recordView(p, now)), all.map((p) => poaLine(p, now)).join('\n') || `${subscriber.name} has no registered МЧД`);
+      print(
+        o.json,
+        all.map((p) => recordView(p, now)),
+        all.map((p) => poaLine(p, now)).join('\n') || `${subscriber.name} has no registered МЧД`,
+      );
       return 0;
     });
   }
@@ -502,7 +640,11 @@ async function poa(args: string[]): Promise<number> {
         const reason = o.required('reason').trim();
         if (!reason) throw new UsageError('--reason must not be empty: the journal keeps why');
         try {
-          const revoked = await data.powersOfAttorney.revoke(subscriber.id, number, { actor: OPERATOR_ACTOR, reason, at: now.toISOString() });
+          const revoked = await data.powersOfAttorney.revoke(subscriber.id, number, {
+            actor: OPERATOR_ACTOR,
+            reason,
+            at: now.toISOString(),
+          });
           print(o.json, recordView(revoked, now), `revoked: ${poaLine(revoked, now)}`);
           return 0;
         } catch (e) {
@@ -511,7 +653,8 @@ async function poa(args: string[]): Promise<number> {
         }
       }
       const found = await data.powersOfAttorney.get(subscriber.id, number);
-      if (!found) throw new UsageError(`${subscriber.name} has no МЧД ${number} (see: edo-hub poa list --org ${subscriber.id})`);
+      if (!found)
+        throw new UsageError(`${subscriber.name} has no МЧД ${number} (see: edo-hub poa list --org ${subscriber.id})`);
       const out = o.string('out');
       const files = out ? { xml: join(out, found.fileName), signature: join(out, `${found.fileName}.sig`) } : undefined;
       if (files) {
@@ -521,7 +664,9 @@ async function poa(args: string[]): Promise<number> {
       }
       const journal = (await data.powersOfAttorney.journalOf(subscriber.id)).filter((j) => j.number === found.number);
       const shown = { ...recordView(found, now), journal, ...(files ? { files } : {}) };
-      const history = journal.map((j) => `  ${j.at}  ${j.action} by ${j.actor}${j.reason ? `: ${j.reason}` : ''}`).join('\n');
+      const history = journal
+        .map((j) => `  ${j.at}  ${j.action} by ${j.actor}${j.reason ? `: ${j.reason}` : ''}`)
+        .join('\n');
       print(o.json, shown, `${poaLine(found, now)}\nsigned by ${found.signedBy}, file ${found.fileName}\n${history}`);
       return 0;
     });
@@ -533,7 +678,11 @@ async function migrateCommand(args: string[]): Promise<number> {
   const o = parse(args, {});
   return withData(o, async (data) => {
     const where = data.databaseUrl ? 'the PostgreSQL database' : `the SQLite files in ${data.dir}`;
-    print(o.json, { applied: data.migrated }, data.migrated.length ? `applied to ${where}: ${data.migrated.join(', ')}` : `${where}: the schema is up to date`);
+    print(
+      o.json,
+      { applied: data.migrated },
+      data.migrated.length ? `applied to ${where}: ${data.migrated.join(', ')}` : `${where}: the schema is up to date`,
+    );
     return 0;
   });
 }
@@ -550,7 +699,11 @@ async function operator(args: string[]): Promise<number> {
     };
     // The PEMs are what a relying party trusts (openssl -CAfile) and checks time-stamps against.
     const text = `${identity.name}, INN ${identity.inn}, operator id ${identity.edoId}; certificate ${shown.certificateFingerprint}`;
-    print(o.json, shown, `${text}\n${derToPem(certificate)}time-stamp authority (POST /v1/tsp), certificate ${certificateFingerprint(tsa.certificate)}\n${derToPem(tsa.certificate)}`.trimEnd());
+    print(
+      o.json,
+      shown,
+      `${text}\n${derToPem(certificate)}time-stamp authority (POST /v1/tsp), certificate ${certificateFingerprint(tsa.certificate)}\n${derToPem(tsa.certificate)}`.trimEnd(),
+    );
     return 0;
   });
 }

@@ -51,10 +51,14 @@ export async function openHubData(dir: string, options: HubDataOptions = {}): Pr
   mkdirSync(root, { recursive: true, mode: 0o700 });
   const { databaseUrl } = options;
   if (databaseUrl !== undefined && !isPostgresUrl(databaseUrl)) {
-    throw new Error(`--database must be a postgres://USER@HOST:PORT/DB URL (without it the hub uses SQLite files in ${root}), got "${databaseUrl}"`);
+    throw new Error(
+      `--database must be a postgres://USER@HOST:PORT/DB URL (without it the hub uses SQLite files in ${root}), got "${databaseUrl}"`,
+    );
   }
   // node-postgres is loaded only when used: administration commands on SQLite start faster.
-  const db: SqlDatabase = databaseUrl ? new (await import('./storage/postgres-db')).PostgresDatabase(databaseUrl) : new SqliteDatabase(join(root, 'hub.sqlite'));
+  const db: SqlDatabase = databaseUrl
+    ? new (await import('./storage/postgres-db')).PostgresDatabase(databaseUrl)
+    : new SqliteDatabase(join(root, 'hub.sqlite'));
   let archiveDb: SqlDatabase | undefined;
   try {
     const migrated = databaseUrl
@@ -65,7 +69,17 @@ export async function openHubData(dir: string, options: HubDataOptions = {}): Pr
     const storage = new SqlStorage(db);
     const blobs = new BlobFiles(join(root, 'blobs'), options.maxBlobSize ?? defaultMaxBlobSize);
     const operator = await openOperator(databaseUrl ? undefined : root, storage, options.operatorKey);
-    return { dir: root, databaseUrl, db, archiveDb, storage, powersOfAttorney: new PowerOfAttorneyRegistry(db), blobs, operator, migrated };
+    return {
+      dir: root,
+      databaseUrl,
+      db,
+      archiveDb,
+      storage,
+      powersOfAttorney: new PowerOfAttorneyRegistry(db),
+      blobs,
+      operator,
+      migrated,
+    };
   } catch (e) {
     if (archiveDb && archiveDb !== db) await archiveDb.close();
     await db.close();
@@ -125,7 +139,9 @@ export function lockForServing(dir: string): () => void {
       }
       const pid = Number(held);
       if (held !== undefined && Number.isInteger(pid) && pid > 0 && processRuns(pid)) {
-        throw new Error(`the data directory ${root} is served by a running hub (pid ${pid}): stop it first (administration commands work meanwhile); if pid ${pid} is not a hub, remove ${file}`);
+        throw new Error(
+          `the data directory ${root} is served by a running hub (pid ${pid}): stop it first (administration commands work meanwhile); if pid ${pid} is not a hub, remove ${file}`,
+        );
       }
       if (held !== undefined) {
         try {
@@ -184,7 +200,11 @@ export function openOrganizationData(data: HubData, options: OrganizationDataOpt
     isUserCertificate: async (fingerprint) => (await data.storage.findUserByCertificate(fingerprint)) !== undefined,
     onArchiveEvent: notify,
   });
-  const webhooks = new WebhookDispatcher({ db, registry: settings, ...(options.webhookRetryDelaysMs ? { retryDelaysMs: options.webhookRetryDelaysMs } : {}) });
+  const webhooks = new WebhookDispatcher({
+    db,
+    registry: settings,
+    ...(options.webhookRetryDelaysMs ? { retryDelaysMs: options.webhookRetryDelaysMs } : {}),
+  });
   const mailer = options.smtp ? new ArchiveMailer(options.smtp) : undefined;
   const notifier = new ArchiveNotifier({
     ...(mailer ? { mailer } : {}),

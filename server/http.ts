@@ -31,7 +31,8 @@ export interface Caller {
 }
 
 type Routes = typeof routes;
-type Parsed<R, K extends string> = R extends Record<K, infer S> ? (S extends z.ZodType ? z.output<S> : undefined) : undefined;
+type Parsed<R, K extends string> =
+  R extends Record<K, infer S> ? (S extends z.ZodType ? z.output<S> : undefined) : undefined;
 
 export interface RouteInput<N extends RouteName> {
   params: Parsed<Routes[N], 'params'>;
@@ -56,8 +57,15 @@ export function parse(schema: z.ZodType | undefined, value: unknown, where: stri
   if (!schema) return undefined;
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message }));
-  throw new HubError('invalid-request', `Invalid ${where}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { issues });
+  const issues = result.error.issues.map((i) => ({
+    path: [where, ...i.path.map(String)].join('.'),
+    message: i.message,
+  }));
+  throw new HubError(
+    'invalid-request',
+    `Invalid ${where}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+    { issues },
+  );
 }
 
 /** What registerRoute needs: who a bearer token belongs to, and whether answers are checked. */
@@ -82,8 +90,12 @@ export async function authenticate(ctx: HttpContext, req: FastifyRequest): Promi
   if (!token) throw new HubError('unauthorized', 'Authorization: Bearer <token> is required; log in at /v1/auth/*');
   const record = await ctx.storage.findAccessToken(sha256Hex(token), ctx.now().toISOString());
   if (!record) throw new HubError('unauthorized', 'The access token is unknown or expired; log in again');
-  const [user, subscriber] = await Promise.all([ctx.storage.getUser(record.userId), ctx.storage.getSubscriber(record.subscriberId)]);
-  if (!user || !subscriber) throw new HubError('unauthorized', 'The access token belongs to a user that no longer exists');
+  const [user, subscriber] = await Promise.all([
+    ctx.storage.getUser(record.userId),
+    ctx.storage.getSubscriber(record.subscriberId),
+  ]);
+  if (!user || !subscriber)
+    throw new HubError('unauthorized', 'The access token belongs to a user that no longer exists');
   const revoked = await ctx.revokedReason?.(user);
   if (revoked) throw new HubError('unauthorized', revoked);
   return { user, subscriber, tokenExpiresAt: record.expiresAt };
@@ -99,7 +111,13 @@ export function checkAnswer(schema: unknown, body: unknown, req: FastifyRequest,
   }
 }
 
-export function registerRoute<N extends RouteName>(app: FastifyInstance, ctx: RouteContext, name: N, handler: RouteHandler<N>, options: { bodyLimit?: number } = {}): void {
+export function registerRoute<N extends RouteName>(
+  app: FastifyInstance,
+  ctx: RouteContext,
+  name: N,
+  handler: RouteHandler<N>,
+  options: { bodyLimit?: number } = {},
+): void {
   const spec: RouteSpec = routes[name];
   const bodySchema = spec.body === 'binary' ? undefined : spec.body;
   app.route({
@@ -110,7 +128,10 @@ export function registerRoute<N extends RouteName>(app: FastifyInstance, ctx: Ro
       const caller = spec.auth ? await ctx.callerOf(req) : undefined;
       if (caller) req.log = req.log.child({ subscriber: caller.subscriber.id, user: caller.user.id });
       if (spec.headers && 'idempotency-key' in spec.headers.shape && !req.headers['idempotency-key']) {
-        throw new HubError('idempotency-key-required', 'The Idempotency-Key header is required: a client-generated key, stored before the first attempt');
+        throw new HubError(
+          'idempotency-key-required',
+          'The Idempotency-Key header is required: a client-generated key, stored before the first attempt',
+        );
       }
       const input = {
         params: parse(spec.params, req.params, 'params'),
@@ -140,7 +161,8 @@ function fromFastifyError(error: { code?: string; statusCode?: number; message: 
       return new HubError('unsupported-media-type', error.message);
   }
   if (error.statusCode === 415) return new HubError('unsupported-media-type', error.message);
-  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return new HubError('invalid-request', error.message);
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500)
+    return new HubError('invalid-request', error.message);
   return new HubError('internal', 'The hub failed; the request id is in its log');
 }
 
@@ -161,8 +183,17 @@ function sendHubError(error: unknown, req: FastifyRequest, reply: FastifyReply):
  * Fastify's router answers a bad or over-long URL before any route or error handler runs; given
  * as Fastify's `frameworkErrors` option, these get the hub's shape too.
  */
-export function frameworkErrors(error: { code?: string; message: string }, req: FastifyRequest, reply: FastifyReply): FastifyReply {
-  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendHubError(new HubError('uri-too-long', 'A path parameter is longer than any id the hub gives'), req, reply);
+export function frameworkErrors(
+  error: { code?: string; message: string },
+  req: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH')
+    return sendHubError(
+      new HubError('uri-too-long', 'A path parameter is longer than any id the hub gives'),
+      req,
+      reply,
+    );
   return sendHubError(new HubError('invalid-request', error.message), req, reply);
 }
 
@@ -176,7 +207,10 @@ export function clientErrorHandler(this: FastifyInstance, error: Error & { code?
   if (error.code === 'ECONNRESET' || socket.destroyed) return; // nobody is left to answer
   const refusal =
     error.code === 'HPE_HEADER_OVERFLOW'
-      ? new HubError('headers-too-large', 'The request headers are larger than the hub reads; send fewer or shorter ones')
+      ? new HubError(
+          'headers-too-large',
+          'The request headers are larger than the hub reads; send fewer or shorter ones',
+        )
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? new HubError('request-timeout', 'The request did not arrive whole in time')
         : new HubError('invalid-request', 'The request is not well-formed HTTP');
@@ -202,6 +236,10 @@ export function clientErrorHandler(this: FastifyInstance, error: Error & { code?
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error, req, reply) => sendHubError(error, req, reply));
   app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({ error: 'not-found', message: `No route ${req.method} ${req.url.split('?')[0]}`, requestId: String(req.id) }),
+    reply.code(404).send({
+      error: 'not-found',
+      message: `No route ${req.method} ${req.url.split('?')[0]}`,
+      requestId: String(req.id),
+    }),
   );
 }

@@ -89,7 +89,10 @@ export function createHub(options: HubOptions): { app: FastifyInstance; context:
     settings: options.settings,
     archive: options.archive,
     powersOfAttorney: options.powersOfAttorney,
-    signingUnderPowerOfAttorney: { registry: options.powersOfAttorney, requiredPowers: (orgId, action) => options.settings.requiredPowers(orgId, action) },
+    signingUnderPowerOfAttorney: {
+      registry: options.powersOfAttorney,
+      requiredPowers: (orgId, action) => options.settings.requiredPowers(orgId, action),
+    },
     notifier: new EventNotifier(),
     throttle: options.throttle ?? new LoginThrottle(),
     version: options.version,
@@ -99,7 +102,10 @@ export function createHub(options: HubOptions): { app: FastifyInstance; context:
     validateResponses: options.validateResponses ?? true,
     publicOrigins: (options.publicOrigins ?? []).map(loginOrigin),
     // A burst of one signer's documents asks the responder once (RevocationSettings.ocspCacheSeconds).
-    revocation: new RevocationChecker({ ...options.revocation, ocspCacheSeconds: options.revocation?.ocspCacheSeconds ?? defaultOcspCacheSeconds }),
+    revocation: new RevocationChecker({
+      ...options.revocation,
+      ocspCacheSeconds: options.revocation?.ocspCacheSeconds ?? defaultOcspCacheSeconds,
+    }),
     longTermSignatures: options.longTermSignatures ?? true,
     revokedReason: (user) => revokedInformationSystem(options.settings, user),
     callerOf: (req) => authenticate(context, req),
@@ -127,13 +133,24 @@ export function createHub(options: HubOptions): { app: FastifyInstance; context:
     reply.header('x-request-id', String(req.id));
   });
   app.addHook('onResponse', async (req, reply) => {
-    req.log.info({ method: req.method, url: req.url, address: req.ip, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+    req.log.info(
+      {
+        method: req.method,
+        url: req.url,
+        address: req.ip,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request',
+    );
   });
   // Before Fastify waits for in-flight requests: long polls answer now instead of holding the shutdown.
   app.addHook('preClose', async () => context.notifier.close());
   // Used-up challenges and expired tokens are dropped now and then, so the tables stay small.
   const purge = setInterval(() => {
-    options.storage.purgeExpired(context.now().toISOString()).catch((err: unknown) => app.log.error({ err }, 'purging expired challenges and tokens failed'));
+    options.storage
+      .purgeExpired(context.now().toISOString())
+      .catch((err: unknown) => app.log.error({ err }, 'purging expired challenges and tokens failed'));
   }, 10 * 60_000);
   purge.unref();
   app.addHook('onClose', async () => clearInterval(purge));

@@ -19,7 +19,8 @@ export class EventNotifier {
    * `ms`, on `signal`, or at shutdown.
    */
   wait(subscriberId: string, sinceVersion: number, ms: number, signal?: AbortSignal): Promise<void> {
-    if (this.closed || ms <= 0 || signal?.aborted || this.version(subscriberId) !== sinceVersion) return Promise.resolve();
+    if (this.closed || ms <= 0 || signal?.aborted || this.version(subscriberId) !== sinceVersion)
+      return Promise.resolve();
     return new Promise((resolve) => {
       const set = this.waiting.get(subscriberId) ?? new Set();
       this.waiting.set(subscriberId, set);

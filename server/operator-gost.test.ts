@@ -26,7 +26,11 @@ describe.skipIf(!gost.ok)(`a GOST operator key ${gost.reason}`, () => {
       writeFileSync(caFile, derToPem(operator.certificate));
       const tsaFile = join(root, 'tsa.pem');
       writeFileSync(tsaFile, derToPem(operator.tsa.certificate));
-      const verified = spawnSync('openssl', ['verify', '-engine', 'gost', '-check_ss_sig', '-CAfile', caFile, caFile, tsaFile], { encoding: 'utf8' });
+      const verified = spawnSync(
+        'openssl',
+        ['verify', '-engine', 'gost', '-check_ss_sig', '-CAfile', caFile, caFile, tsaFile],
+        { encoding: 'utf8' },
+      );
       expect(verified.stdout).toContain(`${caFile}: OK`);
       expect(verified.stdout).toContain(`${tsaFile}: OK`);
       expect(buildChain(operator.tsa.certificate, [], [operator.certificate]).ok).toBe(true);
@@ -36,11 +40,31 @@ describe.skipIf(!gost.ok)(`a GOST operator key ${gost.reason}`, () => {
       const content = join(root, 'confirmation.xml');
       writeFileSync(content, confirmation);
       writeFileSync(join(root, 'confirmation.p7s'), cms);
-      const judged = execFileSync('openssl', ['cms', '-verify', '-engine', 'gost', '-binary', '-inform', 'DER', '-in', join(root, 'confirmation.p7s'), '-content', content,
-        '-CAfile', caFile, '-purpose', 'any', '-out', '/dev/null'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      const judged = execFileSync(
+        'openssl',
+        [
+          'cms',
+          '-verify',
+          '-engine',
+          'gost',
+          '-binary',
+          '-inform',
+          'DER',
+          '-in',
+          join(root, 'confirmation.p7s'),
+          '-content',
+          content,
+          '-CAfile',
+          caFile,
+          '-purpose',
+          'any',
+          '-out',
+          '/dev/null',
+        ],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       expect(judged).toBe('');
       expect((await verifyDetached(cms, confirmation, { trustedRoots: [operator.certificate] })).valid).toBe(true);
-
     } finally {
       await closeHubData(data);
     }
@@ -50,6 +74,8 @@ describe.skipIf(!gost.ok)(`a GOST operator key ${gost.reason}`, () => {
     } finally {
       await closeHubData(again);
     }
-    await expect(openHubData(root, { operatorKey: 'ecdsa-p256' })).rejects.toThrow(/is gost2012-256, made at the hub's first start/);
+    await expect(openHubData(root, { operatorKey: 'ecdsa-p256' })).rejects.toThrow(
+      /is gost2012-256, made at the hub's first start/,
+    );
   });
 });

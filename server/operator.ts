@@ -42,7 +42,12 @@ export const defaultOperatorIdentity: OperatorIdentity = {
   inn: '7700000009',
   kpp: '770001001',
   edoId: '2EC',
-  signer: { surname: 'Операторов', name: 'Олег', patronymic: 'Олегович', position: 'Уполномоченное лицо оператора ЭДО' },
+  signer: {
+    surname: 'Операторов',
+    name: 'Олег',
+    patronymic: 'Олегович',
+    position: 'Уполномоченное лицо оператора ЭДО',
+  },
 };
 
 const identityKey = 'operator.identity';
@@ -61,7 +66,12 @@ export const operatorKeyKinds = ['ecdsa-p256', 'gost2012-256'] as const;
 export type OperatorKeyKind = (typeof operatorKeyKinds)[number];
 
 /** A GOST operator key (CryptoPro A, the set most tools read) and its certificate, signed by our own GOST code. */
-async function createGostOperatorKey(name: x509.Name, extensions: x509.Extension[], notBefore: Date, notAfter: Date): Promise<KeyPair> {
+async function createGostOperatorKey(
+  name: x509.Name,
+  extensions: x509.Extension[],
+  notBefore: Date,
+  notAfter: Date,
+): Promise<KeyPair> {
   const key = generatePrivateKey(gostCurve('1.2.643.2.2.35.1')!);
   const subject = Buffer.from(name.toArrayBuffer());
   const certificate = await signCertificate(
@@ -80,7 +90,10 @@ async function createGostOperatorKey(name: x509.Name, extensions: x509.Extension
 }
 
 /** A new operator key (PKCS#8 PEM) of `kind` and its self-signed certificate (PEM). */
-async function createOperatorKey(identity: OperatorIdentity, kind: OperatorKeyKind): Promise<{ keyPem: string; certificatePem: string }> {
+async function createOperatorKey(
+  identity: OperatorIdentity,
+  kind: OperatorKeyKind,
+): Promise<{ keyPem: string; certificatePem: string }> {
   const now = Date.now();
   const name = new x509.Name([
     { '2.5.4.6': [{ printableString: 'RU' }] },
@@ -92,10 +105,16 @@ async function createOperatorKey(identity: OperatorIdentity, kind: OperatorKeyKi
   const notAfter = new Date(now + 10 * 365 * 24 * 3600_000);
   const extensions = [
     new x509.BasicConstraintsExtension(true, undefined, true),
-    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation | x509.KeyUsageFlags.keyCertSign, true),
+    new x509.KeyUsagesExtension(
+      x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation | x509.KeyUsageFlags.keyCertSign,
+      true,
+    ),
   ];
   if (kind === 'gost2012-256') return createGostOperatorKey(name, extensions, notBefore, notAfter);
-  const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: '01' + randomBytes(8).toString('hex'),
     name,
@@ -146,7 +165,8 @@ export function keyPairSetting(storage: HubStorage, key: string): KeyPairStore {
   return {
     where: `the hub database (${key})`,
     async loadOrCreate(create) {
-      const stored = (await storage.getSetting(key)) ?? (await storage.initSetting(key, JSON.stringify(await create())));
+      const stored =
+        (await storage.getSetting(key)) ?? (await storage.initSetting(key, JSON.stringify(await create())));
       return JSON.parse(stored) as KeyPair;
     },
   };
@@ -158,18 +178,26 @@ export function keyPairSetting(storage: HubStorage, key: string): KeyPairStore {
  * in the database. The key is of `keyKind` (default ECDSA P-256) when first made; later a
  * different `keyKind` is refused rather than ignored, as clients pinned the certificate.
  */
-export async function openOperator(dataDir: string | undefined, storage: HubStorage, keyKind?: OperatorKeyKind): Promise<Operator> {
+export async function openOperator(
+  dataDir: string | undefined,
+  storage: HubStorage,
+  keyKind?: OperatorKeyKind,
+): Promise<Operator> {
   await storage.initSetting(identityKey, JSON.stringify(defaultOperatorIdentity));
   const identity = await operatorIdentity(storage);
   const dir = dataDir === undefined ? undefined : join(dataDir, 'operator');
   const store = dir ? keyPairFiles(dir, 'key.pem', 'certificate.pem') : keyPairSetting(storage, 'operator.key');
-  const { keyPem, certificatePem } = await store.loadOrCreate(() => createOperatorKey(identity, keyKind ?? 'ecdsa-p256'));
+  const { keyPem, certificatePem } = await store.loadOrCreate(() =>
+    createOperatorKey(identity, keyKind ?? 'ecdsa-p256'),
+  );
   const der = pemToDer(certificatePem)[0];
   if (!der) throw new Error(`No operator certificate in ${store.where}`);
   const privateKey = readPrivateKey(Buffer.from(keyPem));
   const existing: OperatorKeyKind = isGostPrivateKey(privateKey) ? 'gost2012-256' : 'ecdsa-p256';
   if (keyKind !== undefined && keyKind !== existing) {
-    throw new Error(`The operator key in ${store.where} is ${existing}, made at the hub's first start; it stays so (--operator-key ${keyKind} refused)`);
+    throw new Error(
+      `The operator key in ${store.where} is ${existing}, made at the hub's first start; it stays so (--operator-key ${keyKind} refused)`,
+    );
   }
   const signer = new KeySigner(privateKey, der, `operator key (${store.where})`);
   const tsaStore = dir ? keyPairFiles(dir, 'tsa-key.pem', 'tsa-certificate.pem') : keyPairSetting(storage, 'tsa.key');

@@ -28,8 +28,14 @@ export interface HubTsa {
 export async function openHubTsa(keys: KeyPairStore, operator: Signer, operatorName: string): Promise<HubTsa> {
   const { keyPem, certificatePem } = await keys.loadOrCreate(async () => {
     const issued = await issueOperatorCertificate(
-      new x509.Name([{ '2.5.4.6': [{ printableString: 'RU' }] }, { '2.5.4.3': [{ utf8String: `${operatorName} TSA` }] }]),
-      [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true), new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.timeStamping], true)],
+      new x509.Name([
+        { '2.5.4.6': [{ printableString: 'RU' }] },
+        { '2.5.4.3': [{ utf8String: `${operatorName} TSA` }] },
+      ]),
+      [
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.timeStamping], true),
+      ],
       operator,
       { validityDays: 10 * 365 },
     );
@@ -38,5 +44,8 @@ export async function openHubTsa(keys: KeyPairStore, operator: Signer, operatorN
   const certificate = pemToDer(certificatePem)[0];
   if (!certificate) throw new Error(`No TSA certificate in ${keys.where}`);
   const signer = new KeySigner(createPrivateKey(keyPem), certificate, `hub TSA key (${keys.where})`);
-  return { authority: new TimestampAuthority({ signer, chain: [operator.certificate], policy: hubTsaPolicy }), certificate };
+  return {
+    authority: new TimestampAuthority({ signer, chain: [operator.certificate], policy: hubTsaPolicy }),
+    certificate,
+  };
 }

@@ -1,8 +1,24 @@
 // Stored records as the protocol shows them: only the fields of the schema, nothing internal.
 import type { CertificateIdentity } from '../src/crypto/certificates';
 import { certificateFingerprint } from '../src/crypto/certificates';
-import type { CertificateSummary, Contact, Document, OperatingMode, OwnSubscriber, Party, ServiceDocument, Subscriber, User } from '../src/protocol';
-import { contactStateFor, type ContactRecord, type DocumentRecord, type SubscriberRecord, type UserRecord } from './storage/storage';
+import type {
+  CertificateSummary,
+  Contact,
+  Document,
+  OperatingMode,
+  OwnSubscriber,
+  Party,
+  ServiceDocument,
+  Subscriber,
+  User,
+} from '../src/protocol';
+import {
+  contactStateFor,
+  type ContactRecord,
+  type DocumentRecord,
+  type SubscriberRecord,
+  type UserRecord,
+} from './storage/storage';
 
 export function certificateSummary(id: CertificateIdentity): CertificateSummary {
   const optional = <K extends keyof CertificateIdentity>(key: K) => (id[key] ? { [key]: id[key] } : {});
@@ -33,7 +49,10 @@ export const subscriberView = (s: SubscriberRecord): Subscriber => ({
 });
 
 /** Our own organization; its operating mode lives in the organization settings (docs/architecture.md §11). */
-export const ownSubscriberView = (s: SubscriberRecord, operatingMode: OperatingMode): OwnSubscriber => ({ ...subscriberView(s), operatingMode });
+export const ownSubscriberView = (s: SubscriberRecord, operatingMode: OperatingMode): OwnSubscriber => ({
+  ...subscriberView(s),
+  operatingMode,
+});
 
 export const userView = (u: UserRecord): User => ({
   id: u.id,
@@ -44,7 +63,12 @@ export const userView = (u: UserRecord): User => ({
   ...(u.certificate ? { certificate: u.certificate.summary } : {}),
 });
 
-export const partyOf = (s: SubscriberRecord): Party => ({ subscriberId: s.id, name: s.name, inn: s.inn, ...(s.kpp ? { kpp: s.kpp } : {}) });
+export const partyOf = (s: SubscriberRecord): Party => ({
+  subscriberId: s.id,
+  name: s.name,
+  inn: s.inn,
+  ...(s.kpp ? { kpp: s.kpp } : {}),
+});
 
 export function contactView(c: ContactRecord, viewer: string, other: SubscriberRecord): Contact {
   return {

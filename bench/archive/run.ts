@@ -7,7 +7,14 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeArchiveEntry, hashesFromHex, leafHash, verifyConsistency, verifyInclusion, type ArchiveEntry } from '../../src/archive';
+import {
+  encodeArchiveEntry,
+  hashesFromHex,
+  leafHash,
+  verifyConsistency,
+  verifyInclusion,
+  type ArchiveEntry,
+} from '../../src/archive';
 import { createTestOperator } from '../../test/support/test-operator';
 import { ArchiveLog, type NewArchiveEntry } from '../../server/archive/log';
 import { DirectoryBlobStore } from '../../test/support/archive-blobs';
@@ -67,7 +74,9 @@ const fmt = (x: number, digits = 1) => x.toFixed(digits).padStart(9);
 
 async function main(): Promise<void> {
   const t0 = process.hrtime.bigint();
-  console.log(`archive bench: RFC 9162 Merkle log over SQLite (WAL), batches of ${BATCH} appends per transaction, ${PROOFS} proofs per size`);
+  console.log(
+    `archive bench: RFC 9162 Merkle log over SQLite (WAL), batches of ${BATCH} appends per transaction, ${PROOFS} proofs per size`,
+  );
   console.log(`data in ${dir}\n`);
   const rows: string[] = [];
   let size = 0;
@@ -93,16 +102,26 @@ async function main(): Promise<void> {
     const indexes = Array.from({ length: PROOFS }, () => randomInt(size));
     const leaves = await Promise.all(indexes.map(async (i) => Buffer.from((await log.entry(i))!.leafHash, 'hex')));
     const proofs: Buffer[][] = [];
-    const inclusionGenUs = await perCall(PROOFS, async (k) => (proofs[k] = hashesFromHex((await log.inclusionProof(indexes[k]!, size)).hashes)));
-    const inclusionVerifyUs = await perCall(PROOFS, (k) => verifyInclusion(indexes[k]!, size, leaves[k]!, proofs[k]!, head.rootHash));
+    const inclusionGenUs = await perCall(
+      PROOFS,
+      async (k) => (proofs[k] = hashesFromHex((await log.inclusionProof(indexes[k]!, size)).hashes)),
+    );
+    const inclusionVerifyUs = await perCall(PROOFS, (k) =>
+      verifyInclusion(indexes[k]!, size, leaves[k]!, proofs[k]!, head.rootHash),
+    );
     const firsts = Array.from({ length: PROOFS }, () => 1 + randomInt(size - 1));
     const oldRoots = await Promise.all(firsts.map((m) => log.rootHash(m)));
     const readsBefore = log.storedHashReads();
     for (const k of indexes.keys()) await log.inclusionProof(indexes[k]!, size);
     const inclusionReads = (log.storedHashReads() - readsBefore) / PROOFS;
     const consistency: Buffer[][] = [];
-    const consistencyGenUs = await perCall(PROOFS, async (k) => (consistency[k] = hashesFromHex((await log.consistencyProof(firsts[k]!, size)).hashes)));
-    const consistencyVerifyUs = await perCall(PROOFS, (k) => verifyConsistency(firsts[k]!, size, consistency[k]!, oldRoots[k]!, head.rootHash));
+    const consistencyGenUs = await perCall(
+      PROOFS,
+      async (k) => (consistency[k] = hashesFromHex((await log.consistencyProof(firsts[k]!, size)).hashes)),
+    );
+    const consistencyVerifyUs = await perCall(PROOFS, (k) =>
+      verifyConsistency(firsts[k]!, size, consistency[k]!, oldRoots[k]!, head.rootHash),
+    );
     const pathLength = proofs.reduce((s, p) => s + p.length, 0) / PROOFS;
     const log2n = Math.log2(size);
 
@@ -124,14 +143,31 @@ async function main(): Promise<void> {
         fmt(inclusionVerifyUs / hashUs / log2n, 2),
       ].join(' '),
     );
-    console.log(`${size} entries: done at ${seconds(t0).toFixed(1)} s, database ${(statSync(join(dir, 'hub.sqlite')).size / 1024 ** 2).toFixed(0)} MB`);
+    console.log(
+      `${size} entries: done at ${seconds(t0).toFixed(1)} s, database ${(statSync(join(dir, 'hub.sqlite')).size / 1024 ** 2).toFixed(0)} MB`,
+    );
   }
   console.log(`
 columns: n | appends/s | leaf hashes/s (SHA-256 of the same entries' bytes) | appends/hashes |
   mean inclusion path length | stored hashes read per inclusion proof | µs: inclusion proof generate, verify; consistency proof generate, verify |
   inclusion generate and verify in units of one entry hash | the same per log2(n) (flat = grows like log n)`);
   console.log(
-    ['        n', 'appends/s', ' hashes/s', 'app/hash', ' path len', '    reads', ' incl gen', ' incl ver', ' cons gen', ' cons ver', ' gen/hash', ' ver/hash', 'gen/h/lgn', 'ver/h/lgn'].join(' '),
+    [
+      '        n',
+      'appends/s',
+      ' hashes/s',
+      'app/hash',
+      ' path len',
+      '    reads',
+      ' incl gen',
+      ' incl ver',
+      ' cons gen',
+      ' cons ver',
+      ' gen/hash',
+      ' ver/hash',
+      'gen/h/lgn',
+      'ver/h/lgn',
+    ].join(' '),
   );
   for (const row of rows) console.log(row);
   console.log(`\ntotal ${seconds(t0).toFixed(1)} s`);

@@ -44,16 +44,38 @@ function opensslRates(keyFile: string, bits: number, dataHex: string): { sign: n
     if (!c.verify(md, data, pub, s)) throw new Error('OpenSSL rejects its own signature');
     const verify = rate(() => c.verify(md, data, pub, s));
     console.log(JSON.stringify({ sign, verify }));`;
-  return JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as { sign: number; verify: number };
+  return JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as {
+    sign: number;
+    verify: number;
+  };
 }
 
 function signatures(dir: string): void {
-  console.log(`GOST R 34.10-2012 per second, median of ${rounds} rounds of ${seconds} s, over 300 bytes (a signed-attributes size),`);
+  console.log(
+    `GOST R 34.10-2012 per second, median of ${rounds} rounds of ${seconds} s, over 300 bytes (a signed-attributes size),`,
+  );
   console.log('Streebog included; limit = OpenSSL 3 with the GOST engine, same key, same data, same run');
   const data = randomBytes(300);
-  for (const { bits, paramset } of [{ bits: 256, paramset: 'A' }, { bits: 512, paramset: 'A' }] as const) {
+  for (const { bits, paramset } of [
+    { bits: 256, paramset: 'A' },
+    { bits: 512, paramset: 'A' },
+  ] as const) {
     const keyFile = join(dir, `bench-${bits}.key`);
-    execFileSync('openssl', ['genpkey', '-engine', 'gost', '-algorithm', `gost2012_${bits}`, '-pkeyopt', `paramset:${paramset}`, '-out', keyFile], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'genpkey',
+        '-engine',
+        'gost',
+        '-algorithm',
+        `gost2012_${bits}`,
+        '-pkeyopt',
+        `paramset:${paramset}`,
+        '-out',
+        keyFile,
+      ],
+      { stdio: 'ignore' },
+    );
     const key = readPrivateKey(readFileSync(keyFile));
     if (!isGostPrivateKey(key)) throw new Error('not a GOST key');
     const publicKey = publicKeyOf(key);
@@ -81,7 +103,9 @@ function signatures(dir: string): void {
       theirs.verify.push(openssl.verify);
     }
     const line = (what: string, r: number, limit: number) =>
-      console.log(`  ${what.padEnd(34)} ${r.toFixed(0).padStart(6)}/s  OpenSSL ${limit.toFixed(0).padStart(6)}/s  ratio ${(r / limit).toFixed(3)}`);
+      console.log(
+        `  ${what.padEnd(34)} ${r.toFixed(0).padStart(6)}/s  OpenSSL ${limit.toFixed(0).padStart(6)}/s  ratio ${(r / limit).toFixed(3)}`,
+      );
     console.log(`\n${bits} bit (${key.curve.name}):`);
     line('sign', median(ours.sign), median(theirs.sign));
     line('verify, a signer seen before', median(ours.verify), median(theirs.verify));
@@ -109,8 +133,12 @@ function hashing(dir: string): void {
     theirs.push(64 / (Number(process.hrtime.bigint() - started) / 1e9));
     if (out.stdout.split(' ')[0] !== digest) throw new Error('Streebog disagrees with openssl dgst');
   }
-  console.log(`\nStreebog-256 over 64 MiB in memory, median of ${rounds}; limit = openssl dgst -md_gost12_256 on the same bytes (from a file)`);
-  console.log(`  ours ${median(ours).toFixed(1)} MiB/s  openssl ${median(theirs).toFixed(1)} MiB/s  ratio ${(median(ours) / median(theirs)).toFixed(3)}`);
+  console.log(
+    `\nStreebog-256 over 64 MiB in memory, median of ${rounds}; limit = openssl dgst -md_gost12_256 on the same bytes (from a file)`,
+  );
+  console.log(
+    `  ours ${median(ours).toFixed(1)} MiB/s  openssl ${median(theirs).toFixed(1)} MiB/s  ratio ${(median(ours) / median(theirs)).toFixed(3)}`,
+  );
 }
 
 async function memory(dir: string): Promise<void> {
@@ -127,7 +155,9 @@ async function memory(dir: string): Promise<void> {
   peak = Math.max(peak, process.memoryUsage.rss());
   const growth = (peak - before) / 2 ** 20;
   const took = Number(process.hrtime.bigint() - started) / 1e9;
-  console.log(`\nStreebog-256 of a ${gib} GiB file as a stream: ${took.toFixed(1)} s, RSS growth ${growth.toFixed(1)} MiB; limit 64 MiB, ratio ${(growth / 64).toFixed(3)}`);
+  console.log(
+    `\nStreebog-256 of a ${gib} GiB file as a stream: ${took.toFixed(1)} s, RSS growth ${growth.toFixed(1)} MiB; limit 64 MiB, ratio ${(growth / 64).toFixed(3)}`,
+  );
 }
 
 export async function benchGost(options: { seconds?: number; rounds?: number; gib?: number } = {}): Promise<void> {
@@ -145,10 +175,14 @@ export async function benchGost(options: { seconds?: number; rounds?: number; gi
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { seconds: { type: 'string' }, rounds: { type: 'string' }, gib: { type: 'string' } } });
-  const number = (v: string | undefined) => (v === undefined ? undefined : Number(v));
-  benchGost({ seconds: number(values.seconds), rounds: number(values.rounds), gib: number(values.gib) }).catch((e: unknown) => {
-    console.error(e);
-    process.exitCode = 1;
+  const { values } = parseArgs({
+    options: { seconds: { type: 'string' }, rounds: { type: 'string' }, gib: { type: 'string' } },
   });
+  const number = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  benchGost({ seconds: number(values.seconds), rounds: number(values.rounds), gib: number(values.gib) }).catch(
+    (e: unknown) => {
+      console.error(e);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -30,9 +30,18 @@ export async function benchRevocation(options: { seconds?: number; rounds?: numb
     const services = pki.revocation!;
     const root = Buffer.from(pki.caCertificate.rawData);
     const withOcsp = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-    const ocspSigner = new KeySigner(withOcsp.privateKey, Buffer.from((await pki.issue(withOcsp.publicKey, samplePeople.ivanova)).rawData));
+    const ocspSigner = new KeySigner(
+      withOcsp.privateKey,
+      Buffer.from((await pki.issue(withOcsp.publicKey, samplePeople.ivanova)).rawData),
+    );
     // The same CA's key signs a leaf whose only status source is the CDP.
-    const caKey = await webcrypto.subtle.importKey('pkcs8', createPrivateKey(readFileSync(pki.caKeyFile)).export({ type: 'pkcs8', format: 'der' }), { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
+    const caKey = await webcrypto.subtle.importKey(
+      'pkcs8',
+      createPrivateKey(readFileSync(pki.caKeyFile)).export({ type: 'pkcs8', format: 'der' }),
+      { name: 'ECDSA', namedCurve: 'P-256' },
+      false,
+      ['sign'],
+    );
     const crlKeys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const crlCertificate = await x509.X509CertificateGenerator.create({
       serialNumber: '02' + randomBytes(8).toString('hex'),
@@ -43,17 +52,28 @@ export async function benchRevocation(options: { seconds?: number; rounds?: numb
       publicKey: crlKeys.publicKey.export({ type: 'spki', format: 'der' }),
       signingKey: caKey,
       signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
-      extensions: [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true), new x509.CRLDistributionPointsExtension([services.crlUrl])],
+      extensions: [
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+        new x509.CRLDistributionPointsExtension([services.crlUrl]),
+      ],
     });
     const crlSigner = new KeySigner(crlKeys.privateKey, Buffer.from(crlCertificate.rawData));
 
-    const documents = Array.from({ length: 16 }, (_, i) => Buffer.from(`Счёт-фактура № ${i} от 22.11.2026\n`.repeat(40)));
+    const documents = Array.from({ length: 16 }, (_, i) =>
+      Buffer.from(`Счёт-фактура № ${i} от 22.11.2026\n`.repeat(40)),
+    );
     const signed = async (signer: KeySigner) => Promise.all(documents.map((d) => signDetached(d, signer)));
     const ocspSignatures = await signed(ocspSigner);
     const crlSignatures = await signed(crlSigner);
     const longTerm = (signatures: Buffer[], checker: () => RevocationChecker) => async (i: number) => {
-      const v = await verifyLongTerm(signatures[i % signatures.length]!, documents[i % documents.length]!, { trustedRoots: [root], revocation: checker() });
-      if (v.verdict !== 'valid') throw new Error(`not valid: ${v.problems.join('; ')} ${JSON.stringify(v.status?.certificates.map((c) => c.problems))}`);
+      const v = await verifyLongTerm(signatures[i % signatures.length]!, documents[i % documents.length]!, {
+        trustedRoots: [root],
+        revocation: checker(),
+      });
+      if (v.verdict !== 'valid')
+        throw new Error(
+          `not valid: ${v.problems.join('; ')} ${JSON.stringify(v.status?.certificates.map((c) => c.problems))}`,
+        );
     };
     const hubChecker = new RevocationChecker({ ocspCacheSeconds: 3600 });
     const crlChecker = new RevocationChecker();
@@ -64,7 +84,9 @@ export async function benchRevocation(options: { seconds?: number; rounds?: numb
       ['CRL, cached', longTerm(crlSignatures, () => crlChecker)],
     ];
     const bare = async (i: number) => {
-      const r = await verifyDetached(ocspSignatures[i % ocspSignatures.length]!, documents[i % documents.length]!, { trustedRoots: [root] });
+      const r = await verifyDetached(ocspSignatures[i % ocspSignatures.length]!, documents[i % documents.length]!, {
+        trustedRoots: [root],
+      });
       if (!r.valid) throw new Error('the bare check fails');
     };
     for (const [, run] of cases) await run(0); // warm: the caches filled, every path proven valid
@@ -79,11 +101,15 @@ export async function benchRevocation(options: { seconds?: number; rounds?: numb
       }
     }
     const limit = median(rates.limit!);
-    console.log(`\nverifyLongTerm with certificate status per second, median of ${rounds} rounds of ${seconds} s; limit = verifyDetached (no status) in the same rounds`);
+    console.log(
+      `\nverifyLongTerm with certificate status per second, median of ${rounds} rounds of ${seconds} s; limit = verifyDetached (no status) in the same rounds`,
+    );
     console.log(`  limit            ${limit.toFixed(0).padStart(6)}/s (${(1e6 / limit).toFixed(0).padStart(6)} µs)`);
     for (const [label] of cases) {
       const r = median(rates[label]!);
-      console.log(`  ${label.padEnd(16)} ${r.toFixed(0).padStart(6)}/s (${(1e6 / r).toFixed(0).padStart(6)} µs)  ratio to limit ${(r / limit).toFixed(3)}  (${asked[label]} requests)`);
+      console.log(
+        `  ${label.padEnd(16)} ${r.toFixed(0).padStart(6)}/s (${(1e6 / r).toFixed(0).padStart(6)} µs)  ratio to limit ${(r / limit).toFixed(3)}  (${asked[label]} requests)`,
+      );
     }
   } finally {
     await pki.cleanup();
@@ -92,7 +118,10 @@ export async function benchRevocation(options: { seconds?: number; rounds?: numb
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({ options: { seconds: { type: 'string' }, rounds: { type: 'string' } } });
-  benchRevocation({ seconds: values.seconds === undefined ? undefined : Number(values.seconds), rounds: values.rounds === undefined ? undefined : Number(values.rounds) }).catch((e: unknown) => {
+  benchRevocation({
+    seconds: values.seconds === undefined ? undefined : Number(values.seconds),
+    rounds: values.rounds === undefined ? undefined : Number(values.rounds),
+  }).catch((e: unknown) => {
     console.error(e);
     process.exitCode = 1;
   });

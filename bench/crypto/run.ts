@@ -20,7 +20,9 @@ import { benchRevocation } from './revocation';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
-const { values } = parseArgs({ options: { seconds: { type: 'string' }, rounds: { type: 'string' }, baseline: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { seconds: { type: 'string' }, rounds: { type: 'string' }, baseline: { type: 'string' } },
+});
 const seconds = Number(values.seconds ?? 1);
 // The machine is shared: implementations alternate, and the median of each is compared.
 const rounds = Number(values.rounds ?? 3);
@@ -45,7 +47,8 @@ async function setUp() {
     const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
     const cert = await x509.X509CertificateGenerator.create({
       serialNumber,
-      subject: 'CN=Иванова Мария Петровна, SN=Иванова, G=Мария Петровна, 2.5.4.12=Делопроизводитель, O=ООО "Ромашка", 1.2.643.100.4=7701234560, 1.2.643.3.131.1.1=770112345695',
+      subject:
+        'CN=Иванова Мария Петровна, SN=Иванова, G=Мария Петровна, 2.5.4.12=Делопроизводитель, O=ООО "Ромашка", 1.2.643.100.4=7701234560, 1.2.643.3.131.1.1=770112345695',
       issuer: caCert.subject,
       notBefore: new Date(Date.now() - day),
       notAfter: new Date(Date.now() + 10 * day),
@@ -60,7 +63,12 @@ async function setUp() {
   return {
     root: Buffer.from(caCert.rawData),
     signers: {
-      'RSA-2048': await leaf('02', { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }),
+      'RSA-2048': await leaf('02', {
+        name: 'RSASSA-PKCS1-v1_5',
+        modulusLength: 2048,
+        publicExponent: new Uint8Array([1, 0, 1]),
+        hash: 'SHA-256',
+      }),
       'ECDSA P-256': await leaf('03', ecdsa),
     },
   };
@@ -73,15 +81,21 @@ async function main() {
     const baseline = (await import(resolve(values.baseline, 'cms.ts'))) as { verifyDetached: Verify };
     implementations.unshift(['baseline', baseline.verifyDetached]);
   }
-  console.log(`verifyDetached per second, median of ${rounds} rounds of ${seconds} s; limit = raw crypto.verify with the same key`);
+  console.log(
+    `verifyDetached per second, median of ${rounds} rounds of ${seconds} s; limit = raw crypto.verify with the same key`,
+  );
   for (const [name, { signer, privateKey }] of Object.entries(signers)) {
-    const documents = Array.from({ length: 64 }, (_, i) => Buffer.from(`Счёт-фактура № ${i} от 22.11.2026\n`.repeat(40)));
+    const documents = Array.from({ length: 64 }, (_, i) =>
+      Buffer.from(`Счёт-фактура № ${i} от 22.11.2026\n`.repeat(40)),
+    );
     const signatures = await Promise.all(documents.map((d) => signDetached(d, signer)));
     for (const [label, check] of implementations) {
       const result = await check(signatures[0]!, documents[0]!, { trustedRoots: [root] });
-      if (!result.valid) throw new Error(`${label} rejects a good ${name} signature: ${JSON.stringify(result.problems)}`);
+      if (!result.valid)
+        throw new Error(`${label} rejects a good ${name} signature: ${JSON.stringify(result.problems)}`);
       const forged = await check(signatures[0]!, documents[1]!, { trustedRoots: [Buffer.from(root)] });
-      if (forged.problems.map((p) => p.code).join() !== 'digest-mismatch') throw new Error(`${label} does not report a digest mismatch: ${JSON.stringify(forged.problems)}`);
+      if (forged.problems.map((p) => p.code).join() !== 'digest-mismatch')
+        throw new Error(`${label} does not report a digest mismatch: ${JSON.stringify(forged.problems)}`);
     }
     // The limit: what the signed attributes' size of data costs to verify with this key.
     const data = Buffer.alloc(250, 1);
@@ -93,14 +107,22 @@ async function main() {
     for (let round = 0; round < rounds; round++) {
       rates.limit!.push(await rate(seconds, () => verify('sha256', data, publicKey, signature)));
       for (const [label, check] of implementations) {
-        rates[label]!.push(await rate(seconds, (i) => check(signatures[i % signatures.length]!, documents[i % documents.length]!, { trustedRoots: [Buffer.from(root)] })));
+        rates[label]!.push(
+          await rate(seconds, (i) =>
+            check(signatures[i % signatures.length]!, documents[i % documents.length]!, {
+              trustedRoots: [Buffer.from(root)],
+            }),
+          ),
+        );
       }
     }
     const limit = median(rates.limit!);
     console.log(`\n${name}: limit ${limit.toFixed(0)}/s (${(1e6 / limit).toFixed(0)} µs)`);
     for (const [label] of implementations) {
       const r = median(rates[label]!);
-      console.log(`  ${label.padEnd(9)} ${r.toFixed(0).padStart(6)}/s (${(1e6 / r).toFixed(0).padStart(5)} µs)  ratio to limit ${(r / limit).toFixed(3)}`);
+      console.log(
+        `  ${label.padEnd(9)} ${r.toFixed(0).padStart(6)}/s (${(1e6 / r).toFixed(0).padStart(5)} µs)  ratio to limit ${(r / limit).toFixed(3)}`,
+      );
     }
   }
 }

@@ -47,7 +47,14 @@ try {
   const now = new Date().toISOString();
   const parts: ManifestPart[] = [
     { path: 'original/original.bin', role: 'original', sha256, size },
-    { path: 'signatures/original.bin.1.p7s', role: 'signature', sha256: hex(signature), size: signature.length, signs: 'original/original.bin', at: now },
+    {
+      path: 'signatures/original.bin.1.p7s',
+      role: 'signature',
+      sha256: hex(signature),
+      size: signature.length,
+      signs: 'original/original.bin',
+      at: now,
+    },
     { path: 'certificates/operator.pem', role: 'operator-certificate', sha256: hex(pem), size: pem.length },
     { path: 'certificates/roots/root-1.pem', role: 'trusted-root', sha256: hex(pem), size: pem.length },
   ];
@@ -55,7 +62,17 @@ try {
     format: 'edo-clerk-evidence/1',
     createdAt: now,
     reference: `edo-clerk:verify?document=1&sha256=${sha256}`,
-    document: { hubId: '1', title: 'bench', fileName: 'original.bin', size, sha256, streebog256: '', sentAt: now, sender: { name: 'A', inn: '7701234560' }, recipient: { name: 'B', inn: '7809876543' } },
+    document: {
+      hubId: '1',
+      title: 'bench',
+      fileName: 'original.bin',
+      size,
+      sha256,
+      streebog256: '',
+      sentAt: now,
+      sender: { name: 'A', inn: '7701234560' },
+      recipient: { name: 'B', inn: '7809876543' },
+    },
     parts,
   };
 
@@ -67,7 +84,8 @@ try {
   });
   const original = new ZipPassThrough(parts[0]!.path);
   zip.add(original);
-  for await (const chunk of createReadStream(originalFile, { highWaterMark: 1024 * 1024 })) original.push(chunk as Buffer);
+  for await (const chunk of createReadStream(originalFile, { highWaterMark: 1024 * 1024 }))
+    original.push(chunk as Buffer);
   original.push(new Uint8Array(0), true);
   for (const [path, bytes] of [
     [parts[1]!.path, signature],
@@ -83,12 +101,26 @@ try {
   closeSync(out);
   rmSync(originalFile);
 
-  const child = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'verify-child.ts'), zipFile], { encoding: 'utf8' });
+  const child = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'verify-child.ts'), zipFile],
+    { encoding: 'utf8' },
+  );
   if (child.status !== 0) throw new Error(`the verifier failed: ${child.stderr}`);
-  const r = JSON.parse(child.stdout) as { ok: boolean; failed: string[]; baselineMib: number; peakMib: number; seconds: number };
+  const r = JSON.parse(child.stdout) as {
+    ok: boolean;
+    failed: string[];
+    baselineMib: number;
+    peakMib: number;
+    seconds: number;
+  };
   const growth = r.peakMib - r.baselineMib;
-  console.log(`verify-evidence of a package with a ${mib} MiB original: ${r.ok ? 'holds' : `FAILS (${r.failed.join(', ')})`}, ${r.seconds.toFixed(1)} s`);
-  console.log(`RSS ${r.baselineMib.toFixed(0)} MiB after loading, peak ${r.peakMib.toFixed(0)} MiB: growth ${growth.toFixed(1)} MiB`);
+  console.log(
+    `verify-evidence of a package with a ${mib} MiB original: ${r.ok ? 'holds' : `FAILS (${r.failed.join(', ')})`}, ${r.seconds.toFixed(1)} s`,
+  );
+  console.log(
+    `RSS ${r.baselineMib.toFixed(0)} MiB after loading, peak ${r.peakMib.toFixed(0)} MiB: growth ${growth.toFixed(1)} MiB`,
+  );
   console.log(`growth / limit ${limitMib} MiB = ${(growth / limitMib).toFixed(3)} (must stay below 1)`);
   if (!r.ok || growth >= limitMib) process.exitCode = 1;
 } finally {

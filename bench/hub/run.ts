@@ -28,8 +28,14 @@ import { describeCertificate } from '../../src/crypto/certificates';
 import { RevocationChecker } from '../../src/crypto/revocation';
 import { createTestPki, samplePeople } from '../../test/support/test-pki';
 
-
-const { values } = parseArgs({ options: { documents: { type: 'string' }, polls: { type: 'string' }, concurrency: { type: 'string' }, rounds: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    documents: { type: 'string' },
+    polls: { type: 'string' },
+    concurrency: { type: 'string' },
+    rounds: { type: 'string' },
+  },
+});
 const documents = Number(values.documents ?? 300);
 const polls = Number(values.polls ?? 3000);
 const concurrency = Number(values.concurrency ?? 8);
@@ -39,7 +45,10 @@ const rounds = Number(values.rounds ?? 3);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Alternates bare and hub runs `rounds` times; returns the median rate of each. */
-async function compare(hubRun: (round: number) => Promise<number>, bareRun: () => Promise<number>): Promise<{ hub: number; bare: number }> {
+async function compare(
+  hubRun: (round: number) => Promise<number>,
+  bareRun: () => Promise<number>,
+): Promise<{ hub: number; bare: number }> {
   const hub: number[] = [];
   const bare: number[] = [];
   for (let round = 0; round < rounds; round++) {
@@ -71,7 +80,10 @@ async function rate(count: number, request: (i: number) => Promise<Response>): P
 async function pkiSigner(pki: Awaited<ReturnType<typeof createTestPki>>) {
   const keys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const certificate = await pki.issue(keys.publicKey, samplePeople.ivanova);
-  return { ca: Buffer.from(pki.caCertificate.rawData), signer: new KeySigner(keys.privateKey, Buffer.from(certificate.rawData)) };
+  return {
+    ca: Buffer.from(pki.caCertificate.rawData),
+    signer: new KeySigner(keys.privateKey, Buffer.from(certificate.rawData)),
+  };
 }
 
 async function main() {
@@ -80,7 +92,8 @@ async function main() {
   // Logged as in service (one line per request), into /dev/null.
   const logger = pino({ level: 'info' }, pino.destination('/dev/null'));
   const org = openOrganizationData(data);
-  const hubOf = (options: Partial<Parameters<typeof createHub>[0]> = {}) => createHub({ ...data, settings: org.settings, archive: org.archive, version: 'bench', logger, ...options }).app;
+  const hubOf = (options: Partial<Parameters<typeof createHub>[0]> = {}) =>
+    createHub({ ...data, settings: org.settings, archive: org.archive, version: 'bench', logger, ...options }).app;
   // Over the same data: only how each accepts a signature differs.
   const hub = hubOf({ longTermSignatures: false });
   const extending = hubOf();
@@ -98,22 +111,74 @@ async function main() {
     // Two organizations, a service user each, a trusted CA, connected as contacts.
     const a = await pkiSigner(pki);
     const now = new Date().toISOString();
-    await data.storage.addTrustedCa({ fingerprint: createHash('sha256').update(a.ca).digest('hex'), der: a.ca, subject: 'CN=EDO Clerk Test Root CA', addedAt: now });
-    const orgA = await data.storage.addSubscriber({ id: `2EC${randomUUID().replace(/-/g, '')}`, name: 'ООО "Отправитель"', inn: '7701234560', kpp: '770101001', operatingMode: 'server', at: now });
-    const orgB = await data.storage.addSubscriber({ id: `2EC${randomUUID().replace(/-/g, '')}`, name: 'АО "Получатель"', inn: '7809876549', kpp: '780101001', operatingMode: 'server', at: now });
+    await data.storage.addTrustedCa({
+      fingerprint: createHash('sha256').update(a.ca).digest('hex'),
+      der: a.ca,
+      subject: 'CN=EDO Clerk Test Root CA',
+      addedAt: now,
+    });
+    const orgA = await data.storage.addSubscriber({
+      id: `2EC${randomUUID().replace(/-/g, '')}`,
+      name: 'ООО "Отправитель"',
+      inn: '7701234560',
+      kpp: '770101001',
+      operatingMode: 'server',
+      at: now,
+    });
+    const orgB = await data.storage.addSubscriber({
+      id: `2EC${randomUUID().replace(/-/g, '')}`,
+      name: 'АО "Получатель"',
+      inn: '7809876549',
+      kpp: '780101001',
+      operatingMode: 'server',
+      at: now,
+    });
     const passwordHash = await hashPassword('bench');
-    await data.storage.addUser({ id: randomUUID(), subscriberId: orgA.id, kind: 'service', name: 'a', login: 'a', passwordHash, certificate: { der: a.signer.certificate, summary: certificateSummary(describeCertificate(a.signer.certificate)) } });
-    await data.storage.addUser({ id: randomUUID(), subscriberId: orgB.id, kind: 'service', name: 'b', login: 'b', passwordHash });
+    await data.storage.addUser({
+      id: randomUUID(),
+      subscriberId: orgA.id,
+      kind: 'service',
+      name: 'a',
+      login: 'a',
+      passwordHash,
+      certificate: {
+        der: a.signer.certificate,
+        summary: certificateSummary(describeCertificate(a.signer.certificate)),
+      },
+    });
+    await data.storage.addUser({
+      id: randomUUID(),
+      subscriberId: orgB.id,
+      kind: 'service',
+      name: 'b',
+      login: 'b',
+      passwordHash,
+    });
     const login = async (name: string) => {
-      const r = await fetch(`${hubUrl}/v1/auth/password`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login: name, password: 'bench' }) });
+      const r = await fetch(`${hubUrl}/v1/auth/password`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ login: name, password: 'bench' }),
+      });
       return ((await r.json()) as { accessToken: string }).accessToken;
     };
     const tokenA = await login('a');
     const tokenB = await login('b');
-    const call = (token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}, url = hubUrl) =>
+    const call = (
+      token: string,
+      method: string,
+      path: string,
+      body?: unknown,
+      headers: Record<string, string> = {},
+      url = hubUrl,
+    ) =>
       fetch(`${url}${path}`, {
         method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...headers,
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     await (await call(tokenA, 'POST', '/v1/contacts', { subscriberId: orgB.id })).arrayBuffer();
@@ -126,53 +191,107 @@ async function main() {
       const content = Buffer.alloc(4096, i % 251);
       content.writeUInt32BE(i, 0);
       const sha256 = createHash('sha256').update(content).digest('hex');
-      await (await fetch(`${hubUrl}/v1/blobs/${sha256}`, { method: 'PUT', headers: { authorization: `Bearer ${tokenA}`, 'content-type': 'application/octet-stream' }, body: content })).arrayBuffer();
+      await (
+        await fetch(`${hubUrl}/v1/blobs/${sha256}`, {
+          method: 'PUT',
+          headers: { authorization: `Bearer ${tokenA}`, 'content-type': 'application/octet-stream' },
+          body: content,
+        })
+      ).arrayBuffer();
       const signature = (await signDetached(content, a.signer)).toString('base64');
       contents.push(content);
-      bodies.push({ recipientId: orgB.id, title: `Документ ${i}`, kind: 'letter', fileName: `doc-${i}.bin`, sha256, signature });
+      bodies.push({
+        recipientId: orgB.id,
+        title: `Документ ${i}`,
+        kind: 'letter',
+        fileName: `doc-${i}.bin`,
+        sha256,
+        signature,
+      });
     }
     // Each posting takes fresh documents: the hub accepts a blob's document once per key, and a key once.
     let used = 0;
     const post = (url: string) => () => {
       const first = used;
       used += documents;
-      return rate(documents, (i) => call(tokenA, 'POST', '/v1/documents', bodies[first + i], { 'idempotency-key': `bench-${first + i}-${randomUUID()}` }, url));
+      return rate(documents, (i) =>
+        call(
+          tokenA,
+          'POST',
+          '/v1/documents',
+          bodies[first + i],
+          { 'idempotency-key': `bench-${first + i}-${randomUUID()}` },
+          url,
+        ),
+      );
     };
-    const posted = await compare(
-      post(extendingUrl),
-      () => rate(documents, (i) => fetch(`${bareUrl}/bare`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${tokenA}`, 'idempotency-key': `bench-${i}` }, body: JSON.stringify(bodies[i]) })),
+    const posted = await compare(post(extendingUrl), () =>
+      rate(documents, (i) =>
+        fetch(`${bareUrl}/bare`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${tokenA}`,
+            'idempotency-key': `bench-${i}`,
+          },
+          body: JSON.stringify(bodies[i]),
+        }),
+      ),
     );
     // The extending hub's answer is CAdES-X Long Type 1, its evidence enough offline: the figure below measures that.
     const proofIndex = used++;
     const proof = bodies[proofIndex]!;
-    const accepted = (await (await call(tokenA, 'POST', '/v1/documents', proof, { 'idempotency-key': `bench-proof-${randomUUID()}` }, extendingUrl)).json()) as { signature: string };
+    const accepted = (await (
+      await call(
+        tokenA,
+        'POST',
+        '/v1/documents',
+        proof,
+        { 'idempotency-key': `bench-proof-${randomUUID()}` },
+        extendingUrl,
+      )
+    ).json()) as { signature: string };
     const judged = await verifyLongTerm(Buffer.from(accepted.signature, 'base64'), contents[proofIndex]!, {
       trustedRoots: [a.ca],
-      tsaRoots: [Buffer.from(((await (await call(tokenA, 'GET', '/v1/operator')).json()) as { certificate: string }).certificate, 'base64')],
+      tsaRoots: [
+        Buffer.from(
+          ((await (await call(tokenA, 'GET', '/v1/operator')).json()) as { certificate: string }).certificate,
+          'base64',
+        ),
+      ],
       revocation: new RevocationChecker({ offline: true }),
     });
-    if (judged.form !== 'CAdES-X-L1' || judged.verdict !== 'valid') throw new Error(`the extending hub answered ${judged.form}, ${judged.verdict}: ${judged.problems.join('; ')}`);
+    if (judged.form !== 'CAdES-X-L1' || judged.verdict !== 'valid')
+      throw new Error(`the extending hub answered ${judged.form}, ${judged.verdict}: ${judged.problems.join('; ')}`);
     const asked = pki.revocation!.requests.ocsp;
     const extended = await compare(post(extendingUrl), post(hubUrl));
     const askedCached = pki.revocation!.requests.ocsp - asked;
     const extendedUncached = await compare(post(uncachedUrl), post(hubUrl));
     const askedUncached = pki.revocation!.requests.ocsp - asked - askedCached;
 
-
     // Empty polls: B's cursor after everything it has.
     const feed = (await (await call(tokenB, 'GET', '/v1/events?after=0&limit=500')).json()) as { next: number };
     let cursor = feed.next;
-    for (let more = true; more; ) {
-      const page = (await (await call(tokenB, 'GET', `/v1/events?after=${cursor}&limit=500`)).json()) as { next: number; hasMore: boolean };
+    for (let more = true; more;) {
+      const page = (await (await call(tokenB, 'GET', `/v1/events?after=${cursor}&limit=500`)).json()) as {
+        next: number;
+        hasMore: boolean;
+      };
       cursor = page.next;
       more = page.hasMore;
     }
     const polled = await compare(
       () => rate(polls, () => call(tokenB, 'GET', `/v1/events?after=${cursor}`)),
-      () => rate(polls, () => fetch(`${bareUrl}/bare?after=${cursor}`, { headers: { authorization: `Bearer ${tokenB}` } })),
+      () =>
+        rate(polls, () => fetch(`${bareUrl}/bare?after=${cursor}`, { headers: { authorization: `Bearer ${tokenB}` } })),
     );
 
-    const figure = (count: number, r: { hub: number; bare: number }) => ({ count, hubPerSecond: Math.round(r.hub), barePerSecond: Math.round(r.bare), ratio: +(r.hub / r.bare).toFixed(3) });
+    const figure = (count: number, r: { hub: number; bare: number }) => ({
+      count,
+      hubPerSecond: Math.round(r.hub),
+      barePerSecond: Math.round(r.bare),
+      ratio: +(r.hub / r.bare).toFixed(3),
+    });
     const figures = {
       concurrency,
       rounds,
@@ -182,10 +301,16 @@ async function main() {
       extendedUncachedVsOff: { ...figure(documents, extendedUncached), ocspRequests: askedUncached },
     };
     console.log(`hub bench on loopback, ${concurrency} requests in flight, median of ${rounds} alternating rounds`);
-    console.log(`  documents posted:  ${figures.documents.hubPerSecond}/s vs bare Fastify ${figures.documents.barePerSecond}/s  → ratio ${figures.documents.ratio} (${documents} requests each)`);
-    console.log(`  empty event polls: ${figures.emptyPolls.hubPerSecond}/s vs bare Fastify ${figures.emptyPolls.barePerSecond}/s  → ratio ${figures.emptyPolls.ratio} (${polls} requests each)`);
+    console.log(
+      `  documents posted:  ${figures.documents.hubPerSecond}/s vs bare Fastify ${figures.documents.barePerSecond}/s  → ratio ${figures.documents.ratio} (${documents} requests each)`,
+    );
+    console.log(
+      `  empty event polls: ${figures.emptyPolls.hubPerSecond}/s vs bare Fastify ${figures.emptyPolls.barePerSecond}/s  → ratio ${figures.emptyPolls.ratio} (${polls} requests each)`,
+    );
     const onOff = (name: string, f: typeof figures.extendedVsOff) =>
-      console.log(`  ${name}: ${f.hubPerSecond}/s vs extension off ${f.barePerSecond}/s  → ratio ${f.ratio} (${f.ocspRequests} OCSP requests for ${documents * rounds} documents)`);
+      console.log(
+        `  ${name}: ${f.hubPerSecond}/s vs extension off ${f.barePerSecond}/s  → ratio ${f.ratio} (${f.ocspRequests} OCSP requests for ${documents * rounds} documents)`,
+      );
     onOff('documents, time-stamped and extended to CAdES-X L1, OCSP cached   ', figures.extendedVsOff);
     onOff('documents, time-stamped and extended, OCSP asked for each document', figures.extendedUncachedVsOff);
     console.log(JSON.stringify(figures));

@@ -15,7 +15,13 @@ import { ClerkProfile, type PinSource } from '../../src/exchange/profile';
 import type { SessionResult } from '../../src/exchange/session';
 import { openToken } from '../../src/token/session';
 import { registerTokenOrganization, startHub, type StartedHub } from '../../test/support/hub';
-import { createTestPki, samplePeople, type KeyAlgorithm, type TestPerson, type TestPki } from '../../test/support/test-pki';
+import {
+  createTestPki,
+  samplePeople,
+  type KeyAlgorithm,
+  type TestPerson,
+  type TestPki,
+} from '../../test/support/test-pki';
 import type { Org } from '../../test/node/session-harness';
 import { connectContacts } from '../contacts';
 
@@ -34,8 +40,14 @@ function person(base: TestPerson, suffix: string, inn: string): TestPerson {
 }
 
 const people = {
-  'RSA-2048': { a: person(samplePeople.ivanova, 'RSA', '7701000019'), b: person(samplePeople.petrov, 'RSA', '7801000012') },
-  'ECDSA-P256': { a: person(samplePeople.ivanova, 'EC', '7701000026'), b: person(samplePeople.petrov, 'EC', '7801000020') },
+  'RSA-2048': {
+    a: person(samplePeople.ivanova, 'RSA', '7701000019'),
+    b: person(samplePeople.petrov, 'RSA', '7801000012'),
+  },
+  'ECDSA-P256': {
+    a: person(samplePeople.ivanova, 'EC', '7701000026'),
+    b: person(samplePeople.petrov, 'EC', '7801000020'),
+  },
 } as const;
 
 const dir = mkdtempSync(join(tmpdir(), 'edo-session-bench-'));
@@ -46,7 +58,10 @@ async function session(profile: ClerkProfile): Promise<{ result: SessionResult; 
   const t0 = performance.now();
   const result = await profile.runSession({ trigger: 'manual', pins });
   const seconds = (performance.now() - t0) / 1000;
-  if (result.outcome !== 'done') throw new Error(`session in ${profile.dir} ended ${result.outcome}: ${result.error ?? result.clerkNeeded?.message}`);
+  if (result.outcome !== 'done')
+    throw new Error(
+      `session in ${profile.dir} ended ${result.outcome}: ${result.error ?? result.clerkNeeded?.message}`,
+    );
   return { result, seconds };
 }
 
@@ -55,11 +70,22 @@ const noSecrets = { get: async () => undefined, set: async () => undefined, dele
 
 function profileFor(name: string, token: string): ClerkProfile {
   const profile = new ClerkProfile(join(dir, name), noSecrets);
-  profile.settingsFile.write({ serverUrl: hub!.url, trustedRoots: [pki!.caCertificateFile], signer: { kind: 'token', modulePath: pki!.modulePath, token } });
+  profile.settingsFile.write({
+    serverUrl: hub!.url,
+    trustedRoots: [pki!.caCertificateFile],
+    signer: { kind: 'token', modulePath: pki!.modulePath, token },
+  });
   return profile;
 }
 
-async function queue(profile: ClerkProfile, token: string, to: Org, count: number, needsReceipt: boolean, size: number): Promise<void> {
+async function queue(
+  profile: ClerkProfile,
+  token: string,
+  to: Org,
+  count: number,
+  needsReceipt: boolean,
+  size: number,
+): Promise<void> {
   const t = openToken({ modulePath: pki!.modulePath, token });
   await t.login(PIN);
   const signer = t.signer();
@@ -68,7 +94,16 @@ async function queue(profile: ClerkProfile, token: string, to: Org, count: numbe
       const content = Buffer.concat([Buffer.from(`bench ${i}\n`), randomBytes(size)]);
       const blob = await profile.store.blobs.write(content);
       const cms = await signDetached(content, signer);
-      profile.store.queueOutgoingDocument({ counterpartyId: to.id, counterpartyName: to.name, title: `Документ ${i}`, fileName: `doc-${i}.bin`, blobHash: blob.hash, size: blob.size, needsReceipt, signature: { cms, valid: null } });
+      profile.store.queueOutgoingDocument({
+        counterpartyId: to.id,
+        counterpartyName: to.name,
+        title: `Документ ${i}`,
+        fileName: `doc-${i}.bin`,
+        blobHash: blob.hash,
+        size: blob.size,
+        needsReceipt,
+        signature: { cms, valid: null },
+      });
     }
   } finally {
     t.close();
@@ -96,7 +131,8 @@ async function emptySessionSeconds(profile: ClerkProfile, runs = 11): Promise<nu
   const times: number[] = [];
   for (let i = 0; i < runs + 2; i++) {
     const { result, seconds } = await session(profile);
-    if (result.summary.documentsReceived + result.summary.serviceDocumentsReceived !== 0) throw new Error('the "empty" session received something');
+    if (result.summary.documentsReceived + result.summary.serviceDocumentsReceived !== 0)
+      throw new Error('the "empty" session received something');
     if (i >= 2) times.push(seconds);
   }
   return median(times);
@@ -115,7 +151,10 @@ try {
   let emptyPair: { a: ClerkProfile; b: ClerkProfile; aOrg: Org; bOrg: Org; aToken: string } | undefined;
 
   for (const algorithm of algorithms) {
-    const [ta, tb] = [pki.tokens.find((t) => t.label === `a-${algorithm}`)!, pki.tokens.find((t) => t.label === `b-${algorithm}`)!];
+    const [ta, tb] = [
+      pki.tokens.find((t) => t.label === `a-${algorithm}`)!,
+      pki.tokens.find((t) => t.label === `b-${algorithm}`)!,
+    ];
     const aOrg = (await registerTokenOrganization(hub, ta, { kpp: '770101001' })).org;
     const bOrg = (await registerTokenOrganization(hub, tb, { kpp: '780101001' })).org;
     const a = profileFor(`a-${algorithm}`, ta.label);
@@ -126,10 +165,18 @@ try {
     await queue(a, ta.label, bOrg, documents, true, 20_000);
     await session(a); // sends them
     const received = await session(b); // receive, verify, sign and send the receipts
-    if (received.result.summary.serviceDocumentsSent !== documents) throw new Error(`expected ${documents} receipt notices, sent ${received.result.summary.serviceDocumentsSent}`);
+    if (received.result.summary.serviceDocumentsSent !== documents)
+      throw new Error(`expected ${documents} receipt notices, sent ${received.result.summary.serviceDocumentsSent}`);
     const sessionRate = documents / received.seconds;
     const rawRate = await rawSignaturesPerSecond(tb.label, Math.max(documents, 100));
-    rows.push({ key: algorithm, documents, 'session s': received.seconds.toFixed(2), 'session docs/s': sessionRate.toFixed(1), 'raw token sig/s': rawRate.toFixed(1), 'session / raw': (sessionRate / rawRate).toFixed(3) });
+    rows.push({
+      key: algorithm,
+      documents,
+      'session s': received.seconds.toFixed(2),
+      'session docs/s': sessionRate.toFixed(1),
+      'raw token sig/s': rawRate.toFixed(1),
+      'session / raw': (sessionRate / rawRate).toFixed(3),
+    });
     emptyPair ??= { a, b, aOrg, bOrg, aToken: ta.label };
   }
   console.log('\nReceive-verify-receipt session vs raw token signatures (the same key, the same run):');
@@ -144,9 +191,25 @@ try {
   const filled = await session(b);
   const longSeconds = await emptySessionSeconds(b);
   const events = Number(b.store.cursor('events'));
-  console.log(`\nSession with no new events (median of 11), B's feed at ${eventsBefore} events, then at ${events} events:`);
-  console.table([{ 'short history s': shortSeconds.toFixed(4), 'long history s': longSeconds.toFixed(4), 'long / short': (longSeconds / shortSeconds).toFixed(2), 'events received to grow it': filled.result.summary.documentsReceived, 'their session s': filled.seconds.toFixed(1) }]);
-  console.log(JSON.stringify({ bench: 'session', rows, empty: { shortSeconds, longSeconds, ratio: longSeconds / shortSeconds, eventsBefore, events } }));
+  console.log(
+    `\nSession with no new events (median of 11), B's feed at ${eventsBefore} events, then at ${events} events:`,
+  );
+  console.table([
+    {
+      'short history s': shortSeconds.toFixed(4),
+      'long history s': longSeconds.toFixed(4),
+      'long / short': (longSeconds / shortSeconds).toFixed(2),
+      'events received to grow it': filled.result.summary.documentsReceived,
+      'their session s': filled.seconds.toFixed(1),
+    },
+  ]);
+  console.log(
+    JSON.stringify({
+      bench: 'session',
+      rows,
+      empty: { shortSeconds, longSeconds, ratio: longSeconds / shortSeconds, eventsBefore, events },
+    }),
+  );
 } finally {
   await hub?.stop();
   pki?.cleanup();

@@ -38,7 +38,9 @@ async function measure(browser: Browser, url: string, clerk: MemoryClerk): Promi
     const full = clerk.documents.length > 0;
     await page.goto(url, { waitUntil: 'commit' });
     // First render: from navigation start to the frame showing the first row (or the empty-table message).
-    const firstRender = (await page.evaluate(full ? frameWhen('[role="row"][aria-rowindex="2"]', 'Письмо') : frameWhen('.empty', '.'))) as number;
+    const firstRender = (await page.evaluate(
+      full ? frameWhen('[role="row"][aria-rowindex="2"]', 'Письмо') : frameWhen('.empty', '.'),
+    )) as number;
 
     // Filter: from the clerk's choice of a status to the frame showing the filtered count and first row.
     const filter = (await page.evaluate(`(async () => {
@@ -76,7 +78,9 @@ async function main() {
     const row = (name: string, key: keyof Times) => {
       const e = median(results.empty.map((r) => r[key]));
       const b = median(results.big.map((r) => r[key]));
-      console.log(`${name.padEnd(34)} empty ${e.toFixed(0).padStart(5)} ms   ${documents} docs ${b.toFixed(0).padStart(5)} ms   ratio ${(b / e).toFixed(2)}`);
+      console.log(
+        `${name.padEnd(34)} empty ${e.toFixed(0).padStart(5)} ms   ${documents} docs ${b.toFixed(0).padStart(5)} ms   ratio ${(b / e).toFixed(2)}`,
+      );
     };
     console.log(`UI bench, Chromium, median of ${rounds} rounds (Inbox of ${documents} documents vs an empty Inbox)`);
     row('time to first render of the Inbox', 'firstRender');

@@ -15,8 +15,15 @@ async function mount(options: MemoryOptions = {}, platform: Partial<Platform> = 
 
 // jsdom lays nothing out: give the table's scroller the size of a real window.
 beforeAll(() => {
-  for (const [property, size] of [['clientHeight', 600], ['clientWidth', 1100], ['offsetHeight', 600], ['offsetWidth', 1100]] as const) {
-    const real = Object.getOwnPropertyDescriptor(HTMLElement.prototype, property) ?? Object.getOwnPropertyDescriptor(Element.prototype, property);
+  for (const [property, size] of [
+    ['clientHeight', 600],
+    ['clientWidth', 1100],
+    ['offsetHeight', 600],
+    ['offsetWidth', 1100],
+  ] as const) {
+    const real =
+      Object.getOwnPropertyDescriptor(HTMLElement.prototype, property) ??
+      Object.getOwnPropertyDescriptor(Element.prototype, property);
     Object.defineProperty(HTMLElement.prototype, property, {
       configurable: true,
       get(this: HTMLElement) {
@@ -53,7 +60,9 @@ describe('the clerk window', () => {
     expect(table.getAttribute('aria-rowcount')).toBe('100000');
     // Only the rows in view exist in the page.
     expect(within(table).getAllByRole('row').length).toBeLessThan(60);
-    const lists = calls.filter((c) => c.channel === 'documents:list' && (c.args as { direction: string }).direction === 'in');
+    const lists = calls.filter(
+      (c) => c.channel === 'documents:list' && (c.args as { direction: string }).direction === 'in',
+    );
     expect(lists.map((c) => (c.args as { offset: number }).offset)).toEqual([0]);
 
     fireEvent.change(screen.getByLabelText('Статус'), { target: { value: 'clarification-sent' } });
@@ -65,13 +74,27 @@ describe('the clerk window', () => {
   it("shows each signature's certificate status line in the document view, in Russian and in English", async () => {
     const { clerk } = await mount({ tokenPresent: true });
     fireEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Отмена' }));
-    clerk.addIncoming('Счёт № 41', 'schet-41.txt', 'Счёт', clerk.documents[0]?.row.counterparty ?? { id: 's', name: 'ООО', inn: '7707083893' }, '2026-12-02T10:15:00.000Z');
+    clerk.addIncoming(
+      'Счёт № 41',
+      'schet-41.txt',
+      'Счёт',
+      clerk.documents[0]?.row.counterparty ?? { id: 's', name: 'ООО', inn: '7707083893' },
+      '2026-12-02T10:15:00.000Z',
+    );
     fireEvent.click(await screen.findByRole('button', { name: 'Провести сеанс обмена' }));
     fireEvent.click(await screen.findByText('Счёт № 41', {}, { timeout: 5000 }));
     const view = await screen.findByRole('dialog');
-    expect(await within(view).findByText(/^Сертификат действовал и не был отозван на 02\.12\.2026 10:15 UTC \(OCSP CN=УЦ ОЦСП, embedded, 02\.12\.2026 10:15 UTC\); время подписи подтверждено штампом времени CN=TSA оператора$/)).toBeTruthy();
+    expect(
+      await within(view).findByText(
+        /^Сертификат действовал и не был отозван на 02\.12\.2026 10:15 UTC \(OCSP CN=УЦ ОЦСП, embedded, 02\.12\.2026 10:15 UTC\); время подписи подтверждено штампом времени CN=TSA оператора$/,
+      ),
+    ).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'English' }));
-    expect(await within(view).findByText(/^The certificate was valid and not revoked at 02\.12\.2026 10:15 UTC \(OCSP CN=УЦ ОЦСП, embedded/)).toBeTruthy();
+    expect(
+      await within(view).findByText(
+        /^The certificate was valid and not revoked at 02\.12\.2026 10:15 UTC \(OCSP CN=УЦ ОЦСП, embedded/,
+      ),
+    ).toBeTruthy();
     expect(within(view).getByText(/^Checked /)).toBeTruthy();
   });
 
@@ -91,7 +114,9 @@ describe('the clerk window', () => {
     const { main } = await mount({ mode: 'server' });
     await screen.findByRole('heading', { name: 'Входящие' });
     act(() => main.openView('pending'));
-    expect(await screen.findByRole('heading', { name: 'Служебные документы, которые ждут нашей подписи' })).toBeTruthy();
+    expect(
+      await screen.findByRole('heading', { name: 'Служебные документы, которые ждут нашей подписи' }),
+    ).toBeTruthy();
   });
 });
 
@@ -133,7 +158,10 @@ describe('first start', () => {
     await clerk.services().settings.set({ serverUrl: '' });
     act(() => useClerk.getState().setSettings({ ...useClerk.getState().settings!, serverUrl: '' }));
     fireEvent.click(await screen.findByRole('button', { name: 'Попробовать в локальной песочнице' }));
-    expect(await screen.findByRole('alert')).toHaveProperty('textContent', expect.stringContaining('The local sandbox is not available in this build'));
+    expect(await screen.findByRole('alert')).toHaveProperty(
+      'textContent',
+      expect.stringContaining('The local sandbox is not available in this build'),
+    );
     expect(screen.getByText(/Сервер обмена ещё не указан/)).toBeTruthy();
   });
 });

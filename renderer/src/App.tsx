@@ -87,22 +87,37 @@ export function App() {
         </button>
       </header>
       <nav className="sidebar" aria-label={t('app.tagline')}>
-        {views.filter((v) => !staff || staffViews.has(v.view)).map((v) => (
-          <button key={v.view} type="button" aria-current={view === v.view ? 'page' : undefined} onClick={() => setView(v.view)}>
-            {t(v.label)}
-            {v.view === 'pending' && pendingCount > 0 && <span className="badge">{pendingCount}</span>}
-            {v.view === 'pending' && awaitingCount > 0 && (
-              <span className="badge awaiting" title={t('awaiting.badge', { count: awaitingCount })} data-testid="awaiting-count">
-                {awaitingCount}
-              </span>
-            )}
-          </button>
-        ))}
+        {views
+          .filter((v) => !staff || staffViews.has(v.view))
+          .map((v) => (
+            <button
+              key={v.view}
+              type="button"
+              aria-current={view === v.view ? 'page' : undefined}
+              onClick={() => setView(v.view)}
+            >
+              {t(v.label)}
+              {v.view === 'pending' && pendingCount > 0 && <span className="badge">{pendingCount}</span>}
+              {v.view === 'pending' && awaitingCount > 0 && (
+                <span
+                  className="badge awaiting"
+                  title={t('awaiting.badge', { count: awaitingCount })}
+                  data-testid="awaiting-count"
+                >
+                  {awaitingCount}
+                </span>
+              )}
+            </button>
+          ))}
       </nav>
       <main className="content">
         <Notice />
         {!staff && <FirstStart />}
-        {failure && <p role="alert" className="error">{t('common.error', { message: failure })}</p>}
+        {failure && (
+          <p role="alert" className="error">
+            {t('common.error', { message: failure })}
+          </p>
+        )}
         {(!staff || staffViews.has(view)) && screens[view]()}
       </main>
       {openDocumentId !== null && <DocumentView id={openDocumentId} />}
@@ -171,7 +186,10 @@ function SessionBar() {
   const run = async () => {
     try {
       const r = await invoke('session:run', undefined);
-      setNotice({ kind: 'info', text: t(r.started ? 'session.started' : r.reason === 'queued' ? 'session.queued' : 'session.alreadyRunning') });
+      setNotice({
+        kind: 'info',
+        text: t(r.started ? 'session.started' : r.reason === 'queued' ? 'session.queued' : 'session.alreadyRunning'),
+      });
     } catch (e) {
       setNotice({ kind: 'error', text: t('common.error', { message: errorText(e) }) });
     }
@@ -180,18 +198,25 @@ function SessionBar() {
     useClerk.getState().setSession(await invoke('session:pause', { paused: !session.paused }));
   };
   let text: string;
-  if (session.running && progress) text = t('session.running', { step: t(`step.${progress.step}`), percent: Math.round(progress.percent) });
-  else if (session.last) text = t('session.idle', { time: f.dateTime(session.last.finishedAt ?? session.last.startedAt), outcome: t(`outcome.${session.last.outcome}`) });
+  if (session.running && progress)
+    text = t('session.running', { step: t(`step.${progress.step}`), percent: Math.round(progress.percent) });
+  else if (session.last)
+    text = t('session.idle', {
+      time: f.dateTime(session.last.finishedAt ?? session.last.startedAt),
+      outcome: t(`outcome.${session.last.outcome}`),
+    });
   else text = t('session.never');
   return (
     <div className="session">
       <div className="session-text" aria-live="polite">
         <span>{text}</span>
-        {session.paused ? <small>{t('session.paused')}</small> : session.nextRunAt && <small>{t('session.next', { time: f.time(session.nextRunAt) })}</small>}
+        {session.paused ? (
+          <small>{t('session.paused')}</small>
+        ) : (
+          session.nextRunAt && <small>{t('session.next', { time: f.time(session.nextRunAt) })}</small>
+        )}
       </div>
-      {session.running && (
-        <progress aria-label={t('session.progress')} max={100} value={progress?.percent ?? 0} />
-      )}
+      {session.running && <progress aria-label={t('session.progress')} max={100} value={progress?.percent ?? 0} />}
       <button type="button" onClick={run} disabled={session.running}>
         {t('session.run')}
       </button>

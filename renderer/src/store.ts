@@ -60,11 +60,17 @@ export const useClerk = create<ClerkState>((set) => ({
   setSession: (session) => set({ session, progress: session.running ? (session.progress ?? null) : null }),
 }));
 
-const bump = (key: keyof ClerkState['revision']) => useClerk.setState((s) => ({ revision: { ...s.revision, [key]: s.revision[key] + 1 } }));
+const bump = (key: keyof ClerkState['revision']) =>
+  useClerk.setState((s) => ({ revision: { ...s.revision, [key]: s.revision[key] + 1 } }));
 
 /** The prompt asks at the start of the day only where the clerk's token signs (docs/architecture.md §1), and once there is a server to sign for. */
 function needsPromptAtStart(token: TokenStatus, settings: Settings): boolean {
-  return settings.serverUrl !== '' && settings.mode !== 'server' && token.state !== 'logged-in' && token.state !== 'cancelled';
+  return (
+    settings.serverUrl !== '' &&
+    settings.mode !== 'server' &&
+    token.state !== 'logged-in' &&
+    token.state !== 'cancelled'
+  );
 }
 
 /** Loads the first state from main and follows its events; returns the unsubscribe. */
@@ -102,6 +108,10 @@ export async function connectStore(): Promise<() => void> {
   s.setSettings(settings);
   s.setToken(token);
   s.setSession(session);
-  useClerk.setState({ pendingCount: pending.length, awaitingCount: awaiting.signature.length + awaiting.annulment.length, tokenPromptOpen: needsPromptAtStart(token, settings) });
+  useClerk.setState({
+    pendingCount: pending.length,
+    awaitingCount: awaiting.signature.length + awaiting.annulment.length,
+    tokenPromptOpen: needsPromptAtStart(token, settings),
+  });
   return () => unsubscribe.forEach((u) => u());
 }

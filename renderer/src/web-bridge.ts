@@ -42,7 +42,8 @@ function connect(): void {
   });
   socket.addEventListener('close', (closed) => {
     if (closed.code === sessionEndedCode) return location.reload();
-    for (const call of calls.values()) call.reject(new Error('The connection to edo-clerk web was lost; reload the page once it runs again'));
+    for (const call of calls.values())
+      call.reject(new Error('The connection to edo-clerk web was lost; reload the page once it runs again'));
     calls.clear();
     setTimeout(connect, reconnectMs);
   });
@@ -58,16 +59,22 @@ function showNotice(notice: NonNullable<Answer['notice']>): void {
 }
 
 // A browser asks for the permission only after the clerk did something on the page.
-document.addEventListener('click', () => {
-  if ('Notification' in window && Notification.permission === 'default') void Notification.requestPermission();
-}, { once: true });
+document.addEventListener(
+  'click',
+  () => {
+    if ('Notification' in window && Notification.permission === 'default') void Notification.requestPermission();
+  },
+  { once: true },
+);
 
 const bridge: ClerkBridge = {
   async invoke(channel, args) {
     if (!isInvokeChannel(channel)) throw new Error(`Unknown channel: ${String(channel)}`);
     await opened;
     const id = nextId++;
-    const answer = new Promise<never>((resolve, reject) => calls.set(id, { resolve: resolve as (v: unknown) => void, reject }));
+    const answer = new Promise<never>((resolve, reject) =>
+      calls.set(id, { resolve: resolve as (v: unknown) => void, reject }),
+    );
     socket.send(JSON.stringify({ id, channel, args }));
     return answer;
   },

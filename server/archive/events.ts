@@ -9,8 +9,24 @@ export interface QuotaFigures {
 }
 
 export type ArchiveEvent =
-  | ({ type: 'archive.entry-archived'; orgId: string; index: number; documentId: string; kind: string; fileName: string; size: number } & QuotaFigures)
-  | ({ type: 'archive.entry-refused'; orgId: string; refusedId: number; documentId: string; kind: string; fileName: string; size: number } & QuotaFigures)
+  | ({
+      type: 'archive.entry-archived';
+      orgId: string;
+      index: number;
+      documentId: string;
+      kind: string;
+      fileName: string;
+      size: number;
+    } & QuotaFigures)
+  | ({
+      type: 'archive.entry-refused';
+      orgId: string;
+      refusedId: number;
+      documentId: string;
+      kind: string;
+      fileName: string;
+      size: number;
+    } & QuotaFigures)
   | ({ type: 'archive.quota-threshold'; orgId: string; percent: 80 | 100 } & QuotaFigures)
   | {
       type: 'archive.switched';

@@ -29,7 +29,13 @@ import {
   verifyTreeHead,
   ArchiveVerificationError,
 } from '../../src/archive';
-import { ArchiveBlobError, ArchiveEntryInvalidError, ArchiveNotFoundError, ArchiveQuotaExceededError, ArchiveStorageDamagedError } from './errors';
+import {
+  ArchiveBlobError,
+  ArchiveEntryInvalidError,
+  ArchiveNotFoundError,
+  ArchiveQuotaExceededError,
+  ArchiveStorageDamagedError,
+} from './errors';
 import type { SchemaComponent, Sql, SqlDatabase } from '../storage/sql';
 import type { ArchiveEvent, ArchiveEventListener, QuotaFigures } from './events';
 
@@ -174,7 +180,10 @@ ${APPEND_ONLY_TABLES.map((table) => `CREATE TRIGGER ${table}_append_only BEFORE 
 `;
 
 /** The archive's tables: SQLite's first version is idempotent (files from before the runner had them). */
-export const archiveSchema: SchemaComponent = { name: 'archive', migrations: [{ sqlite: sqliteSchema, postgres: postgresSchema }] };
+export const archiveSchema: SchemaComponent = {
+  name: 'archive',
+  migrations: [{ sqlite: sqliteSchema, postgres: postgresSchema }],
+};
 
 interface EntryRow {
   idx: number;
@@ -227,7 +236,8 @@ const MAX_PAGE = 1000;
 
 function pageLimit(limit: number | undefined): number {
   const value = limit ?? 100;
-  if (!Number.isInteger(value) || value < 1 || value > MAX_PAGE) throw new RangeError(`limit must be an integer from 1 to ${MAX_PAGE}, got ${value}`);
+  if (!Number.isInteger(value) || value < 1 || value > MAX_PAGE)
+    throw new RangeError(`limit must be an integer from 1 to ${MAX_PAGE}, got ${value}`);
   return value;
 }
 
@@ -297,7 +307,11 @@ export class ArchiveLog {
       // One log whichever instance appends: the size is read and grown under the archive's lock.
       await tx.lock('archive');
       const batch = this.newBatch();
-      const out = { receipts: [] as AppendReceipt[], refusals: [] as ArchiveQuotaExceededError[], events: batch.events };
+      const out = {
+        receipts: [] as AppendReceipt[],
+        refusals: [] as ArchiveQuotaExceededError[],
+        events: batch.events,
+      };
       let size = await this.size(tx);
       for (const e of valid) {
         const refusal = await this.admit(tx, e, batch);
@@ -317,16 +331,23 @@ export class ArchiveLog {
   private validate(entry: ArchiveEntry): ArchiveEntry {
     const parsed = archiveEntrySchema.safeParse(entry);
     if (!parsed.success) {
-      throw new ArchiveEntryInvalidError(`archive entry for document ${String(entry.documentId)} is invalid: ${z.prettifyError(parsed.error)}`);
+      throw new ArchiveEntryInvalidError(
+        `archive entry for document ${String(entry.documentId)} is invalid: ${z.prettifyError(parsed.error)}`,
+      );
     }
     return parsed.data;
   }
 
   private async checkBlob(entry: ArchiveEntry): Promise<void> {
     const stat = await this.blobs.stat(entry.blobSha256);
-    if (!stat) throw new ArchiveBlobError(`cannot archive ${entry.fileName}: blob ${entry.blobSha256} is not in the hub's blob store`);
+    if (!stat)
+      throw new ArchiveBlobError(
+        `cannot archive ${entry.fileName}: blob ${entry.blobSha256} is not in the hub's blob store`,
+      );
     if (stat.size !== entry.size) {
-      throw new ArchiveBlobError(`cannot archive ${entry.fileName}: the entry says ${entry.size} bytes, blob ${entry.blobSha256} has ${stat.size}`);
+      throw new ArchiveBlobError(
+        `cannot archive ${entry.fileName}: the entry says ${entry.size} bytes, blob ${entry.blobSha256} has ${stat.size}`,
+      );
     }
   }
 
@@ -355,9 +376,31 @@ export class ArchiveLog {
     const { id: refusedId } = (await tx.get<{ id: number }>(
       `INSERT INTO archive_refused (org_id, user_id, document_id, kind, file_name, blob_sha256, size, signatures, refused_at, reason)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-      [e.orgId, e.userId, e.documentId, e.kind, e.fileName, e.blobSha256, e.size, JSON.stringify(e.signatures), e.archivedAt, reason],
+      [
+        e.orgId,
+        e.userId,
+        e.documentId,
+        e.kind,
+        e.fileName,
+        e.blobSha256,
+        e.size,
+        JSON.stringify(e.signatures),
+        e.archivedAt,
+        reason,
+      ],
     ))!;
-    batch.events.push({ type: 'archive.entry-refused', orgId: e.orgId, refusedId, documentId: e.documentId, kind: e.kind, fileName: e.fileName, size: e.size, usedBytes, quotaBytes, usage });
+    batch.events.push({
+      type: 'archive.entry-refused',
+      orgId: e.orgId,
+      refusedId,
+      documentId: e.documentId,
+      kind: e.kind,
+      fileName: e.fileName,
+      size: e.size,
+      usedBytes,
+      quotaBytes,
+      usage,
+    });
     // A refusal means the archive is full for this organization: the 100% notice, once.
     await this.crossThresholds(tx, e.orgId, state, 100, batch.events);
     return new ArchiveQuotaExceededError(
@@ -376,7 +419,20 @@ export class ArchiveLog {
     await tx.run(
       `INSERT INTO archive_entries (idx, org_id, user_id, document_id, kind, file_name, blob_sha256, size, signatures, archived_at, leaf_hash, org_bytes_after)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [index, e.orgId, e.userId, e.documentId, e.kind, e.fileName, e.blobSha256, e.size, JSON.stringify(e.signatures), e.archivedAt, leaf, state.usedBytes],
+      [
+        index,
+        e.orgId,
+        e.userId,
+        e.documentId,
+        e.kind,
+        e.fileName,
+        e.blobSha256,
+        e.size,
+        JSON.stringify(e.signatures),
+        e.archivedAt,
+        leaf,
+        state.usedBytes,
+      ],
     );
     batch.nodes.set(`0:${index}`, leaf);
     // Complete every subtree this leaf closes: at most log2(n) inserts, one on average. The left
@@ -384,7 +440,11 @@ export class ArchiveLog {
     let hash = leaf;
     for (let level = 0, i = index; i % 2 === 1; level++, i = Math.floor(i / 2)) {
       hash = nodeHash(batch.nodes.get(`${level}:${i - 1}`) ?? (await this.completeSubtree(level, i - 1, tx)), hash);
-      await tx.run('INSERT INTO archive_nodes (level, idx, hash) VALUES (?, ?, ?)', [level + 1, Math.floor(i / 2), hash]);
+      await tx.run('INSERT INTO archive_nodes (level, idx, hash) VALUES (?, ?, ?)', [
+        level + 1,
+        Math.floor(i / 2),
+        hash,
+      ]);
       batch.nodes.set(`${level + 1}:${Math.floor(i / 2)}`, hash);
     }
     const { usedBytes, quotaBytes } = state;
@@ -405,22 +465,39 @@ export class ArchiveLog {
   }
 
   /** Emits each threshold above the last one notified, up to `level`; remembers the level. */
-  private async crossThresholds(q: Sql, orgId: string, state: OrgState, level: 0 | 80 | 100, events: ArchiveEvent[]): Promise<void> {
+  private async crossThresholds(
+    q: Sql,
+    orgId: string,
+    state: OrgState,
+    level: 0 | 80 | 100,
+    events: ArchiveEvent[],
+  ): Promise<void> {
     if (level <= state.notified) return;
-    const figures = { usedBytes: state.usedBytes, quotaBytes: state.quotaBytes, usage: formatArchiveUsage(state.usedBytes, state.quotaBytes) };
+    const figures = {
+      usedBytes: state.usedBytes,
+      quotaBytes: state.quotaBytes,
+      usage: formatArchiveUsage(state.usedBytes, state.quotaBytes),
+    };
     for (const percent of [80, 100] as const) {
-      if (percent > state.notified && percent <= level) events.push({ type: 'archive.quota-threshold', orgId, percent, ...figures });
+      if (percent > state.notified && percent <= level)
+        events.push({ type: 'archive.quota-threshold', orgId, percent, ...figures });
     }
     state.notified = level;
     await this.setNotified(q, orgId, level);
   }
 
   private setNotified(q: Sql, orgId: string, level: number): Promise<number> {
-    return q.run('INSERT INTO archive_quotas (org_id, notified_percent) VALUES (?, ?) ON CONFLICT (org_id) DO UPDATE SET notified_percent = excluded.notified_percent', [orgId, level]);
+    return q.run(
+      'INSERT INTO archive_quotas (org_id, notified_percent) VALUES (?, ?) ON CONFLICT (org_id) DO UPDATE SET notified_percent = excluded.notified_percent',
+      [orgId, level],
+    );
   }
 
   private quotaRow(q: Sql, orgId: string) {
-    return q.get<{ quota_bytes: number | null; notified_percent: number }>('SELECT quota_bytes, notified_percent FROM archive_quotas WHERE org_id = ?', [orgId]);
+    return q.get<{ quota_bytes: number | null; notified_percent: number }>(
+      'SELECT quota_bytes, notified_percent FROM archive_quotas WHERE org_id = ?',
+      [orgId],
+    );
   }
 
   /** Node (level, i): a leaf at level 0, a stored complete subtree above. */
@@ -429,8 +506,12 @@ export class ArchiveLog {
     const row =
       level === 0
         ? (await q.get<{ hash: Buffer }>('SELECT leaf_hash AS hash FROM archive_entries WHERE idx = ?', [i]))?.hash
-        : (await q.get<{ hash: Buffer }>('SELECT hash FROM archive_nodes WHERE level = ? AND idx = ?', [level, i]))?.hash;
-    if (!row) throw new ArchiveStorageDamagedError(`archive storage is damaged: ${level === 0 ? `leaf ${i}` : `subtree node (${level}, ${i})`} is missing`);
+        : (await q.get<{ hash: Buffer }>('SELECT hash FROM archive_nodes WHERE level = ? AND idx = ?', [level, i]))
+            ?.hash;
+    if (!row)
+      throw new ArchiveStorageDamagedError(
+        `archive storage is damaged: ${level === 0 ? `leaf ${i}` : `subtree node (${level}, ${i})`} is missing`,
+      );
     return row;
   }
 
@@ -485,14 +566,16 @@ export class ArchiveLog {
     const head = () => this.db.get<HeadRow>('SELECT * FROM archive_tree_heads WHERE tree_size = ?', [treeSize]);
     const treeSize = await this.size();
     const stored = await head();
-    if (stored) return { treeSize, rootHash: stored.root_hash, timestamp: stored.timestamp, signature: stored.signature };
-    const signed = await signTreeHead({ treeSize, rootHash: await this.rootHash(treeSize), timestamp: this.clock().getTime() }, this.signer);
-    await this.db.run('INSERT INTO archive_tree_heads (tree_size, root_hash, timestamp, signature) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', [
-      signed.treeSize,
-      signed.rootHash,
-      signed.timestamp,
-      signed.signature,
-    ]);
+    if (stored)
+      return { treeSize, rootHash: stored.root_hash, timestamp: stored.timestamp, signature: stored.signature };
+    const signed = await signTreeHead(
+      { treeSize, rootHash: await this.rootHash(treeSize), timestamp: this.clock().getTime() },
+      this.signer,
+    );
+    await this.db.run(
+      'INSERT INTO archive_tree_heads (tree_size, root_hash, timestamp, signature) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      [signed.treeSize, signed.rootHash, signed.timestamp, signed.signature],
+    );
     // A concurrent call (on any instance) may have stored its own signature for this size first: serve that one.
     const kept = (await head())!;
     return { treeSize, rootHash: kept.root_hash, timestamp: kept.timestamp, signature: kept.signature };
@@ -514,13 +597,19 @@ export class ArchiveLog {
       const parsed = archiveEntrySchema.safeParse(entry);
       const leaf = parsed.success ? validEntryLeafHash(parsed.data) : undefined;
       if (!leaf) report(`entry ${row.idx} is malformed: ${parsed.error ? z.prettifyError(parsed.error) : ''}`);
-      else if (!leaf.equals(row.leaf_hash)) report(`entry ${row.idx} (${row.file_name}) hashes to ${leaf.toString('hex')}, its stored leaf hash is ${entry.leafHash}`);
+      else if (!leaf.equals(row.leaf_hash))
+        report(
+          `entry ${row.idx} (${row.file_name}) hashes to ${leaf.toString('hex')}, its stored leaf hash is ${entry.leafHash}`,
+        );
     }
     for (let level = 1; 2 ** level <= size; level++) {
       for (let i = 0; (i + 1) * 2 ** level <= size; i++) {
         try {
           const stored = await this.completeSubtree(level, i);
-          const computed = nodeHash(await this.completeSubtree(level - 1, 2 * i), await this.completeSubtree(level - 1, 2 * i + 1));
+          const computed = nodeHash(
+            await this.completeSubtree(level - 1, 2 * i),
+            await this.completeSubtree(level - 1, 2 * i + 1),
+          );
           if (!computed.equals(stored)) report(`subtree node (${level}, ${i}) does not match its children`);
         } catch (e) {
           if (!(e instanceof ArchiveStorageDamagedError)) throw e;
@@ -537,7 +626,8 @@ export class ArchiveLog {
       }
       try {
         verifyTreeHead(head, this.signer.certificate);
-        if (!(await this.rootHash(head.treeSize)).equals(head.rootHash)) report(`the signed tree head of ${head.treeSize} entries does not match the stored entries`);
+        if (!(await this.rootHash(head.treeSize)).equals(head.rootHash))
+          report(`the signed tree head of ${head.treeSize} entries does not match the stored entries`);
       } catch (e) {
         if (!(e instanceof ArchiveVerificationError || e instanceof ArchiveStorageDamagedError)) throw e;
         report(`tree head of ${head.treeSize} entries: ${e.message}`);
@@ -551,7 +641,11 @@ export class ArchiveLog {
     if (!Number.isInteger(index) || index < 0 || index >= treeSize) {
       throw new RangeError(`entry index must be an integer below the tree size ${treeSize}, got ${index}`);
     }
-    return { leafIndex: index, treeSize, hashes: hashesToHex(await this.withSubtrees((hashOf) => inclusionPath(index, treeSize, hashOf))) };
+    return {
+      leafIndex: index,
+      treeSize,
+      hashes: hashesToHex(await this.withSubtrees((hashOf) => inclusionPath(index, treeSize, hashOf))),
+    };
   }
 
   async consistencyProof(first: number, second: number): Promise<ConsistencyProofJson> {
@@ -559,7 +653,11 @@ export class ArchiveLog {
     if (!Number.isInteger(first) || first < 0 || first > second) {
       throw new RangeError(`first tree size must be an integer from 0 to ${second}, got ${first}`);
     }
-    return { first, second, hashes: hashesToHex(await this.withSubtrees((hashOf) => consistencyPath(first, second, hashOf))) };
+    return {
+      first,
+      second,
+      hashes: hashesToHex(await this.withSubtrees((hashOf) => consistencyPath(first, second, hashOf))),
+    };
   }
 
   async entry(index: number): Promise<ArchivedEntry | undefined> {
@@ -570,34 +668,43 @@ export class ArchiveLog {
   /** The organization's entries in log order, after the cursor (an entry index). */
   async entries(orgId: string, options: { after?: number; limit?: number } = {}): Promise<Page<ArchivedEntry>> {
     const limit = pageLimit(options.limit);
-    const rows = await this.db.all<EntryRow>('SELECT * FROM archive_entries WHERE org_id = ? AND idx > ? ORDER BY idx LIMIT ?', [orgId, options.after ?? -1, limit]);
+    const rows = await this.db.all<EntryRow>(
+      'SELECT * FROM archive_entries WHERE org_id = ? AND idx > ? ORDER BY idx LIMIT ?',
+      [orgId, options.after ?? -1, limit],
+    );
     return { items: rows.map(entryFromRow), next: rows.length === limit ? rows[rows.length - 1]!.idx : null };
   }
 
   /** The organization's entries of one signed item (a document or service document id), oldest first. */
   async entriesOfDocument(orgId: string, documentId: string): Promise<ArchivedEntry[]> {
-    return (await this.db.all<EntryRow>('SELECT * FROM archive_entries WHERE document_id = ? AND org_id = ? ORDER BY idx', [documentId, orgId])).map(entryFromRow);
+    return (
+      await this.db.all<EntryRow>('SELECT * FROM archive_entries WHERE document_id = ? AND org_id = ? ORDER BY idx', [
+        documentId,
+        orgId,
+      ])
+    ).map(entryFromRow);
   }
 
   /** The organization's entries that did not fit the quota (cursor: refusal id). */
   async refused(orgId: string, options: { after?: number; limit?: number } = {}): Promise<Page<RefusedEntry>> {
     const limit = pageLimit(options.limit);
-    const rows = await this.db.all<RefusedRow>('SELECT * FROM archive_refused WHERE org_id = ? AND id > ? ORDER BY id LIMIT ?', [orgId, options.after ?? 0, limit]);
-    const items = rows.map(
-      (r): RefusedEntry => ({
-        id: r.id,
-        orgId: r.org_id,
-        userId: r.user_id,
-        documentId: r.document_id,
-        kind: r.kind,
-        fileName: r.file_name,
-        blobSha256: r.blob_sha256,
-        size: r.size,
-        signatures: JSON.parse(r.signatures) as string[],
-        refusedAt: r.refused_at,
-        reason: r.reason,
-      }),
+    const rows = await this.db.all<RefusedRow>(
+      'SELECT * FROM archive_refused WHERE org_id = ? AND id > ? ORDER BY id LIMIT ?',
+      [orgId, options.after ?? 0, limit],
     );
+    const items = rows.map((r): RefusedEntry => ({
+      id: r.id,
+      orgId: r.org_id,
+      userId: r.user_id,
+      documentId: r.document_id,
+      kind: r.kind,
+      fileName: r.file_name,
+      blobSha256: r.blob_sha256,
+      size: r.size,
+      signatures: JSON.parse(r.signatures) as string[],
+      refusedAt: r.refused_at,
+      reason: r.reason,
+    }));
     return { items, next: rows.length === limit ? rows[rows.length - 1]!.id : null };
   }
 
@@ -609,7 +716,13 @@ export class ArchiveLog {
   }
 
   private async figures(orgId: string, q: Sql = this.db): Promise<QuotaFigures> {
-    const usedBytes = (await q.get<{ used: number }>('SELECT org_bytes_after AS used FROM archive_entries WHERE org_id = ? ORDER BY idx DESC LIMIT 1', [orgId]))?.used ?? 0;
+    const usedBytes =
+      (
+        await q.get<{ used: number }>(
+          'SELECT org_bytes_after AS used FROM archive_entries WHERE org_id = ? ORDER BY idx DESC LIMIT 1',
+          [orgId],
+        )
+      )?.used ?? 0;
     const quotaBytes = (await this.quotaRow(q, orgId))?.quota_bytes ?? this.defaultQuotaBytes;
     return { usedBytes, quotaBytes, usage: formatArchiveUsage(usedBytes, quotaBytes) };
   }
@@ -623,11 +736,15 @@ export class ArchiveLog {
    * notice; lowering it past one notifies now.
    */
   async setQuota(orgId: string, quotaBytes: number): Promise<QuotaFigures> {
-    if (!Number.isSafeInteger(quotaBytes) || quotaBytes <= 0) throw new RangeError(`quota must be a positive number of bytes, got ${quotaBytes}`);
+    if (!Number.isSafeInteger(quotaBytes) || quotaBytes <= 0)
+      throw new RangeError(`quota must be a positive number of bytes, got ${quotaBytes}`);
     const batch = this.newBatch();
     const figures = await this.db.transaction(async (tx) => {
       await tx.lock('archive');
-      await tx.run('INSERT INTO archive_quotas (org_id, quota_bytes) VALUES (?, ?) ON CONFLICT (org_id) DO UPDATE SET quota_bytes = excluded.quota_bytes', [orgId, quotaBytes]);
+      await tx.run(
+        'INSERT INTO archive_quotas (org_id, quota_bytes) VALUES (?, ?) ON CONFLICT (org_id) DO UPDATE SET quota_bytes = excluded.quota_bytes',
+        [orgId, quotaBytes],
+      );
       const state = await this.orgState(tx, batch, orgId);
       const level = quotaLevel(state.usedBytes, state.quotaBytes);
       if (level < state.notified) await this.setNotified(tx, orgId, level);

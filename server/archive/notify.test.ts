@@ -9,7 +9,14 @@ import { createTestOperator } from '../../test/support/test-operator';
 import { MB } from '../../src/archive';
 import type { ArchiveEvent } from './events';
 import { archiveSchema, ArchiveLog } from './log';
-import { ArchiveMailer, ArchiveNotifier, WebhookDispatcher, webhookSchema, webhookSignature, type WebhookEnvelope } from './notify';
+import {
+  ArchiveMailer,
+  ArchiveNotifier,
+  WebhookDispatcher,
+  webhookSchema,
+  webhookSignature,
+  type WebhookEnvelope,
+} from './notify';
 import { DirectoryBlobStore, sampleEntry } from '../../test/support/archive-blobs';
 import { startSmtpInbox, type SmtpInbox } from '../../test/support/smtp-inbox';
 import { migrate } from '../storage/sql';
@@ -41,11 +48,21 @@ function readMessage(raw: string): { subject: string; body: string } {
     .replace(/=\?utf-8\?([bq])\?([^?]*)\?=/gi, (_, enc: string, data: string) =>
       enc.toUpperCase() === 'B'
         ? Buffer.from(data, 'base64').toString('utf8')
-        : Buffer.from(data.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8'),
+        : Buffer.from(
+            data
+              .replace(/_/g, ' ')
+              .replace(/=([0-9A-F]{2})/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+            'latin1',
+          ).toString('utf8'),
     );
   let body = rest.join('\n\n');
   if (/Content-Transfer-Encoding: quoted-printable/i.test(unfolded)) {
-    body = Buffer.from(body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8');
+    body = Buffer.from(
+      body
+        .replace(/=\r?\n/g, '')
+        .replace(/=([0-9A-F]{2})/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+      'latin1',
+    ).toString('utf8');
   } else if (/Content-Transfer-Encoding: base64/i.test(unfolded)) {
     body = Buffer.from(body, 'base64').toString('utf8');
   }
@@ -69,7 +86,11 @@ async function receiver(answers: number[]): Promise<{ url: string; hits: Hit[]; 
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/hooks/edo`, hits, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}/hooks/edo`,
+    hits,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 const SECRET = 'whsec-romashka-7f1c';
@@ -85,8 +106,21 @@ describe('archive e-mail', () => {
       onError: (e) => errors.push(e),
     });
     const before = smtp.letters.length;
-    notifier.notify({ type: 'archive.switched', orgId: 'org-romashka', on: true, scope: 'organization', by: 'ivanova' });
-    notifier.notify({ type: 'archive.switched', orgId: 'org-romashka', on: false, scope: 'user', userId: 'petrov', by: 'ivanova' });
+    notifier.notify({
+      type: 'archive.switched',
+      orgId: 'org-romashka',
+      on: true,
+      scope: 'organization',
+      by: 'ivanova',
+    });
+    notifier.notify({
+      type: 'archive.switched',
+      orgId: 'org-romashka',
+      on: false,
+      scope: 'user',
+      userId: 'petrov',
+      by: 'ivanova',
+    });
     await notifier.idle();
     mailer.close();
     expect(errors).toEqual([]);
@@ -95,13 +129,17 @@ describe('archive e-mail', () => {
       ['archive@hub.test', ['clerk@romashka.test'], `Signed-data archive switched on: ${ORG_NAME}`],
       ['archive@hub.test', ['clerk@romashka.test'], `Signed-data archive switched off: ${ORG_NAME}`],
     ]);
-    expect(letters[0]!.body).toMatch(/switched on by ivanova\. From now on every document signed by the employees of ООО "Ромашка" is archived/);
+    expect(letters[0]!.body).toMatch(
+      /switched on by ivanova\. From now on every document signed by the employees of ООО "Ромашка" is archived/,
+    );
     expect(letters[1]!.body).toMatch(/documents signed by user petrov of ООО "Ромашка" from now on are not archived/);
   });
 
   it('says clearly when the SMTP server cannot be reached', async () => {
     const mailer = new ArchiveMailer({ host: '127.0.0.1', port: 1, from: 'archive@hub.test' });
-    await expect(mailer.send('clerk@romashka.test', { subject: 'x', text: 'y' })).rejects.toThrow(/archive notice "x" to clerk@romashka.test was not sent through 127.0.0.1:1/);
+    await expect(mailer.send('clerk@romashka.test', { subject: 'x', text: 'y' })).rejects.toThrow(
+      /archive notice "x" to clerk@romashka.test was not sent through 127.0.0.1:1/,
+    );
     mailer.close();
   });
 });
@@ -119,7 +157,14 @@ describe('archive webhooks', () => {
         return new Promise((r) => setTimeout(r, ms));
       },
     });
-    const event: ArchiveEvent = { type: 'archive.quota-threshold', orgId: 'org-romashka', percent: 80, usedBytes: 8, quotaBytes: 10, usage: 'used 0 MB of 0 GB' };
+    const event: ArchiveEvent = {
+      type: 'archive.quota-threshold',
+      orgId: 'org-romashka',
+      percent: 80,
+      usedBytes: 8,
+      quotaBytes: 10,
+      usage: 'used 0 MB of 0 GB',
+    };
     const outcomes = await dispatcher.dispatch('org-romashka', event.type, event);
     await hook.close();
 
@@ -153,7 +198,12 @@ describe('archive webhooks', () => {
     const slept: number[] = [];
     const dispatcher = new WebhookDispatcher({
       db,
-      registry: { endpoints: () => [{ url: gone.url, secret: SECRET }, { url: dead.url, secret: SECRET }] },
+      registry: {
+        endpoints: () => [
+          { url: gone.url, secret: SECRET },
+          { url: dead.url, secret: SECRET },
+        ],
+      },
       retryDelaysMs: [1, 2, 4],
       sleep: async (ms) => void slept.push(ms),
     });
@@ -179,7 +229,11 @@ describe('the archive notifies as it fills', () => {
   it('sends the 80% e-mail once and every event to the webhook', async () => {
     const hook = await receiver([]);
     const mailer = new ArchiveMailer({ host: '127.0.0.1', port: smtp.port, from: 'archive@hub.test' });
-    const webhooks = new WebhookDispatcher({ db, registry: { endpoints: () => [{ url: hook.url, secret: SECRET }] }, retryDelaysMs: [] });
+    const webhooks = new WebhookDispatcher({
+      db,
+      registry: { endpoints: () => [{ url: hook.url, secret: SECRET }] },
+      retryDelaysMs: [],
+    });
     const errors: Error[] = [];
     const notifier = new ArchiveNotifier({
       mailer,
@@ -188,7 +242,13 @@ describe('the archive notifies as it fills', () => {
       onError: (e) => errors.push(e),
     });
     const blobs = new DirectoryBlobStore(join(dir, 'blobs'));
-    const log = new ArchiveLog({ db, signer: createTestOperator().signer, blobs, defaultQuotaBytes: 10 * MB, onEvent: (e) => notifier.notify(e) });
+    const log = new ArchiveLog({
+      db,
+      signer: createTestOperator().signer,
+      blobs,
+      defaultQuotaBytes: 10 * MB,
+      onEvent: (e) => notifier.notify(e),
+    });
     const before = smtp.letters.length;
     for (const size of [5, 4, 0.5]) await log.append(sampleEntry(blobs.put(Buffer.alloc(size * MB, 1 + size))));
     await notifier.idle();
@@ -202,7 +262,12 @@ describe('the archive notifies as it fills', () => {
     expect(letters[0]!.subject).toBe(`Signed-data archive at 80%: ${ORG_NAME}`);
     expect(letters[0]!.body).toMatch(/The archive of ООО "Ромашка" has used 9 MB of 0.01 GB, 80% of its quota/);
     const types = hook.hits.map((h) => (JSON.parse(h.body) as WebhookEnvelope).type).sort();
-    expect(types).toEqual(['archive.entry-archived', 'archive.entry-archived', 'archive.entry-archived', 'archive.quota-threshold']);
+    expect(types).toEqual([
+      'archive.entry-archived',
+      'archive.entry-archived',
+      'archive.entry-archived',
+      'archive.quota-threshold',
+    ]);
     for (const hit of hook.hits) expect(hit.headers['x-edo-signature']).toBe(webhookSignature(hit.body, SECRET));
   });
 });

@@ -27,7 +27,10 @@ export interface MailMessage {
 export function archiveMail(event: ArchiveEvent, orgName: string): MailMessage | undefined {
   switch (event.type) {
     case 'archive.switched': {
-      const who = event.scope === 'organization' ? `the employees of ${orgName}` : `user ${event.userId ?? '(unknown)'} of ${orgName}`;
+      const who =
+        event.scope === 'organization'
+          ? `the employees of ${orgName}`
+          : `user ${event.userId ?? '(unknown)'} of ${orgName}`;
       return event.on
         ? {
             subject: `Signed-data archive switched on: ${orgName}`,
@@ -67,12 +70,20 @@ export class ArchiveMailer {
 
   async send(to: string, message: MailMessage): Promise<{ messageId: string }> {
     try {
-      const info = await this.transport.sendMail({ from: this.settings.from, to, subject: message.subject, text: message.text });
+      const info = await this.transport.sendMail({
+        from: this.settings.from,
+        to,
+        subject: message.subject,
+        text: message.text,
+      });
       return { messageId: info.messageId };
     } catch (e) {
-      throw new Error(`archive notice "${message.subject}" to ${to} was not sent through ${this.settings.host}:${this.settings.port}: ${(e as Error).message}`, {
-        cause: e,
-      });
+      throw new Error(
+        `archive notice "${message.subject}" to ${to} was not sent through ${this.settings.host}:${this.settings.port}: ${(e as Error).message}`,
+        {
+          cause: e,
+        },
+      );
     }
   }
 
@@ -228,7 +239,12 @@ export class WebhookDispatcher {
       let status: number | null = null;
       let error: string | null = null;
       try {
-        const response = await fetch(endpoint.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
+        const response = await fetch(endpoint.url, {
+          method: 'POST',
+          headers,
+          body,
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
         status = response.status;
         await response.body?.cancel();
         if (!response.ok) error = `HTTP ${status} ${response.statusText}`.trim();
@@ -239,10 +255,21 @@ export class WebhookDispatcher {
       const delivered = error === null;
       await this.options.db.run(
         `INSERT INTO webhook_deliveries (event_id, event_type, org_id, url, attempt, status, error, at, delivered) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [envelope.id, envelope.type, envelope.orgId, endpoint.url, attempt, status, error, this.clock().toISOString(), delivered ? 1 : 0],
+        [
+          envelope.id,
+          envelope.type,
+          envelope.orgId,
+          endpoint.url,
+          attempt,
+          status,
+          error,
+          this.clock().toISOString(),
+          delivered ? 1 : 0,
+        ],
       );
       if (delivered) return { url: endpoint.url, delivered, attempts: attempt };
-      if ((status !== null && !retryable(status)) || attempt === attempts) return { url: endpoint.url, delivered: false, attempts: attempt };
+      if ((status !== null && !retryable(status)) || attempt === attempts)
+        return { url: endpoint.url, delivered: false, attempts: attempt };
       await this.sleep(this.retryDelaysMs[attempt - 1]!);
     }
     throw new Error('unreachable: the attempt loop always returns');
@@ -250,7 +277,10 @@ export class WebhookDispatcher {
 
   /** The delivery log of an organization, oldest first, after an attempt id. */
   async deliveries(orgId: string, after = 0): Promise<DeliveryAttempt[]> {
-    const rows = await this.options.db.all<Record<string, unknown>>('SELECT * FROM webhook_deliveries WHERE org_id = ? AND id > ? ORDER BY id LIMIT 1000', [orgId, after]);
+    const rows = await this.options.db.all<Record<string, unknown>>(
+      'SELECT * FROM webhook_deliveries WHERE org_id = ? AND id > ? ORDER BY id LIMIT 1000',
+      [orgId, after],
+    );
     return rows.map((r) => ({
       id: r.id as number,
       eventId: r.event_id as string,
@@ -270,7 +300,9 @@ export class WebhookDispatcher {
 
 /** Who hears about an organization's archive: its notification e-mail address, if set. */
 export interface ArchiveRecipients {
-  recipient(orgId: string): { orgName: string; email?: string } | undefined | Promise<{ orgName: string; email?: string } | undefined>;
+  recipient(
+    orgId: string,
+  ): { orgName: string; email?: string } | undefined | Promise<{ orgName: string; email?: string } | undefined>;
 }
 
 /**
@@ -301,7 +333,9 @@ export class ArchiveNotifier {
     const who = await this.parts.recipients.recipient(event.orgId);
     const message = who && archiveMail(event, who.orgName);
     if (this.parts.mailer && who?.email && message) tasks.push(this.parts.mailer.send(who.email, message));
-    const failures = (await Promise.allSettled(tasks)).flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
+    const failures = (await Promise.allSettled(tasks)).flatMap((r) =>
+      r.status === 'rejected' ? [r.reason as Error] : [],
+    );
     for (const failure of failures) this.parts.onError(failure, event);
   }
 

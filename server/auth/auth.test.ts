@@ -31,11 +31,20 @@ afterAll(async () => {
 
 const kinds: { name: string; skip: string | undefined; counters: () => Promise<ThrottleCounters> }[] = [
   { name: 'memory', skip: undefined, counters: async () => new MemoryThrottleCounters() },
-  ...backends.map((b) => ({ name: b.name, skip: b.skip, counters: async () => new SqlThrottleCounters(await b.open([exchangeSchema], { dir })) })),
+  ...backends.map((b) => ({
+    name: b.name,
+    skip: b.skip,
+    counters: async () => new SqlThrottleCounters(await b.open([exchangeSchema], { dir })),
+  })),
 ];
 
 describe.each(kinds)('the login throttle, counters in $name', (kind) => {
-  const options = { freeFailures: { account: 3, address: 5 }, firstWaitMs: 1000, maxWaitMs: 8000, forgetAfterMs: 60_000 };
+  const options = {
+    freeFailures: { account: 3, address: 5 },
+    firstWaitMs: 1000,
+    maxWaitMs: 8000,
+    forgetAfterMs: 60_000,
+  };
 
   it.skipIf(kind.skip !== undefined)('lets a few failures pass, then doubles the wait up to the cap', async () => {
     let now = 0;
@@ -53,15 +62,18 @@ describe.each(kinds)('the login throttle, counters in $name', (kind) => {
     expect(await throttle.waitFor(keys)).toBe(8000);
   });
 
-  it.skipIf(kind.skip !== undefined)('blocks an address that tries many accounts, and forgets after a quiet while', async () => {
-    let now = 0;
-    const throttle = new LoginThrottle(options, () => now, await kind.counters());
-    for (let i = 0; i < 5; i++) await throttle.failed({ account: `login:${i}`, address: '10.0.0.2' });
-    expect(await throttle.waitFor({ account: 'login:new', address: '10.0.0.2' })).toBeGreaterThan(0);
-    expect(await throttle.waitFor({ account: 'login:new', address: '10.0.0.3' })).toBe(0);
-    now += 61_000;
-    expect(await throttle.waitFor({ account: 'login:new', address: '10.0.0.2' })).toBe(0);
-  });
+  it.skipIf(kind.skip !== undefined)(
+    'blocks an address that tries many accounts, and forgets after a quiet while',
+    async () => {
+      let now = 0;
+      const throttle = new LoginThrottle(options, () => now, await kind.counters());
+      for (let i = 0; i < 5; i++) await throttle.failed({ account: `login:${i}`, address: '10.0.0.2' });
+      expect(await throttle.waitFor({ account: 'login:new', address: '10.0.0.2' })).toBeGreaterThan(0);
+      expect(await throttle.waitFor({ account: 'login:new', address: '10.0.0.3' })).toBe(0);
+      now += 61_000;
+      expect(await throttle.waitFor({ account: 'login:new', address: '10.0.0.2' })).toBe(0);
+    },
+  );
 
   it.skipIf(kind.skip !== undefined)('clears an account after a successful login', async () => {
     const throttle = new LoginThrottle(options, () => 0, await kind.counters());

@@ -4,14 +4,23 @@
 import type { ThrottleCounters } from '../../src/protocol/login-throttle';
 import type { Sql } from '../storage/sql';
 
-export { defaultThrottle, LoginThrottle, MemoryThrottleCounters, type ThrottleCounters, type ThrottleOptions } from '../../src/protocol/login-throttle';
+export {
+  defaultThrottle,
+  LoginThrottle,
+  MemoryThrottleCounters,
+  type ThrottleCounters,
+  type ThrottleOptions,
+} from '../../src/protocol/login-throttle';
 
 /** The counters in the login_failures table (the exchange's schema), shared by every instance on the database. */
 export class SqlThrottleCounters implements ThrottleCounters {
   constructor(private readonly db: Sql & { transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> }) {}
 
   async blockedUntil(key: string, forgetBefore: number) {
-    const row = await this.db.get<{ blocked_until: number }>('SELECT blocked_until FROM login_failures WHERE key = ? AND last_failure >= ?', [key, forgetBefore]);
+    const row = await this.db.get<{ blocked_until: number }>(
+      'SELECT blocked_until FROM login_failures WHERE key = ? AND last_failure >= ?',
+      [key, forgetBefore],
+    );
     return row ? Number(row.blocked_until) : 0;
   }
 

@@ -23,11 +23,18 @@ function opensslVerify(caPem: string, leafDer: Buffer): string {
   const dir = mkdtempSync(join(root, 'verify-'));
   writeFileSync(join(dir, 'ca.pem'), caPem);
   writeFileSync(join(dir, 'leaf.pem'), derToPem(leafDer));
-  return execFileSync('openssl', ['verify', '-CAfile', join(dir, 'ca.pem'), '-purpose', 'sslclient', join(dir, 'leaf.pem')], { encoding: 'utf8', stdio: 'pipe' });
+  return execFileSync(
+    'openssl',
+    ['verify', '-CAfile', join(dir, 'ca.pem'), '-purpose', 'sslclient', join(dir, 'leaf.pem')],
+    { encoding: 'utf8', stdio: 'pipe' },
+  );
 }
 
 /** The checks every issued certificate must pass, whatever the operator's key. */
-async function expectUsableInformationSystem(issuer: CertificateIssuer, issued: { privateKeyPem: string; certificate: Buffer }) {
+async function expectUsableInformationSystem(
+  issuer: CertificateIssuer,
+  issued: { privateKeyPem: string; certificate: Buffer },
+) {
   const issuerPem = derToPem(issuer.certificate);
   expect(opensslVerify(issuerPem, issued.certificate)).toContain(': OK');
   const certificate = new X509Certificate(issued.certificate);
@@ -56,43 +63,58 @@ async function expectUsableInformationSystem(issuer: CertificateIssuer, issued: 
 }
 
 describe('information-system certificates', () => {
-  it.each(backends)("are issued by the hub's own operator key (created at its first start, on $name) and chain to its certificate", async (backend) => {
-    if (backend.skip) return expect.soft(backend.skip).toBe('') as never;
-    const dataDir = mkdtempSync(join(root, 'hub-'));
-    const databaseUrl = backend.name === 'postgres' ? await freshPostgresDatabase() : undefined;
-    const data = await openHubData(dataDir, databaseUrl ? { databaseUrl } : {});
-    try {
-      const { operator } = data;
-      // Another instance on the same data signs with the same key.
-      const again = await openHubData(mkdtempSync(join(root, 'hub-')), databaseUrl ? { databaseUrl } : {});
-      if (databaseUrl) expect(again.operator.certificate.equals(operator.certificate)).toBe(true);
-      await closeHubData(again);
-      const issued = await issueInformationSystemCertificate({ name: '1С:Бухгалтерия', organization: { name: 'ООО "Ромашка"', inn: '7701234560' } }, operator.signer);
-      await expectUsableInformationSystem(operator.signer, issued);
-      const who = describeCertificate(issued.certificate);
-      expect(who.commonName).toBe('1С:Бухгалтерия');
-      expect(who.organization).toBe('ООО "Ромашка"');
-      expect(who.orgInn).toBe('7701234560');
-      expect(who.issuer).toBe(describeCertificate(operator.certificate).subject);
-    } finally {
-      await closeHubData(data);
-      await closeDatabases();
-    }
-  });
+  it.each(backends)(
+    "are issued by the hub's own operator key (created at its first start, on $name) and chain to its certificate",
+    async (backend) => {
+      if (backend.skip) return expect.soft(backend.skip).toBe('') as never;
+      const dataDir = mkdtempSync(join(root, 'hub-'));
+      const databaseUrl = backend.name === 'postgres' ? await freshPostgresDatabase() : undefined;
+      const data = await openHubData(dataDir, databaseUrl ? { databaseUrl } : {});
+      try {
+        const { operator } = data;
+        // Another instance on the same data signs with the same key.
+        const again = await openHubData(mkdtempSync(join(root, 'hub-')), databaseUrl ? { databaseUrl } : {});
+        if (databaseUrl) expect(again.operator.certificate.equals(operator.certificate)).toBe(true);
+        await closeHubData(again);
+        const issued = await issueInformationSystemCertificate(
+          { name: '1С:Бухгалтерия', organization: { name: 'ООО "Ромашка"', inn: '7701234560' } },
+          operator.signer,
+        );
+        await expectUsableInformationSystem(operator.signer, issued);
+        const who = describeCertificate(issued.certificate);
+        expect(who.commonName).toBe('1С:Бухгалтерия');
+        expect(who.organization).toBe('ООО "Ромашка"');
+        expect(who.orgInn).toBe('7701234560');
+        expect(who.issuer).toBe(describeCertificate(operator.certificate).subject);
+      } finally {
+        await closeHubData(data);
+        await closeDatabases();
+      }
+    },
+  );
 
-  it.each<OperatorKeyAlgorithm>(['RSA-2048', 'ECDSA-P384'])('are issued by a %s operator key made by OpenSSL', async (algorithm) => {
-    const operator = createTestOperator(algorithm);
-    const issuer = new KeySigner(createPrivateKey(operator.keyPem), operator.signer.certificate);
-    const issued = await issueInformationSystemCertificate({ name: 'ERP', organization: romashka }, issuer);
-    await expectUsableInformationSystem(issuer, issued);
-  });
+  it.each<OperatorKeyAlgorithm>(['RSA-2048', 'ECDSA-P384'])(
+    'are issued by a %s operator key made by OpenSSL',
+    async (algorithm) => {
+      const operator = createTestOperator(algorithm);
+      const issuer = new KeySigner(createPrivateKey(operator.keyPem), operator.signer.certificate);
+      const issued = await issueInformationSystemCertificate({ name: 'ERP', organization: romashka }, issuer);
+      await expectUsableInformationSystem(issuer, issued);
+    },
+  );
 
-  it("never outlive the operator certificate, and are refused once it has expired", async () => {
+  it('never outlive the operator certificate, and are refused once it has expired', async () => {
     const operator = createTestOperator('ECDSA-P256');
     const issuer = new KeySigner(createPrivateKey(operator.keyPem), operator.signer.certificate);
     const operatorEnd = new X509Certificate(operator.signer.certificate).validToDate;
-    const issued = await issueInformationSystemCertificate({ name: 'ERP', organization: romashka }, issuer, { validityDays: 3650 });
+    const issued = await issueInformationSystemCertificate({ name: 'ERP', organization: romashka }, issuer, {
+      validityDays: 3650,
+    });
     expect(new X509Certificate(issued.certificate).validToDate.getTime()).toBeLessThanOrEqual(operatorEnd.getTime());
-    await expect(issueInformationSystemCertificate({ name: 'ERP', organization: romashka }, issuer, { now: new Date(operatorEnd.getTime() + 1000) })).rejects.toThrow(/operator certificate expired/);
+    await expect(
+      issueInformationSystemCertificate({ name: 'ERP', organization: romashka }, issuer, {
+        now: new Date(operatorEnd.getTime() + 1000),
+      }),
+    ).rejects.toThrow(/operator certificate expired/);
   });
 });

@@ -5,7 +5,17 @@ import { generateKeyPairSync, randomBytes, webcrypto, X509Certificate } from 'no
 import 'reflect-metadata'; // @peculiar/x509 resolves its services through tsyringe
 import * as x509 from '@peculiar/x509';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { AlgorithmIdentifier, Certificate, Extension, Extensions, Name, SubjectPublicKeyInfo, TBSCertificate, Validity, Version } from '@peculiar/asn1-x509';
+import {
+  AlgorithmIdentifier,
+  Certificate,
+  Extension,
+  Extensions,
+  Name,
+  SubjectPublicKeyInfo,
+  TBSCertificate,
+  Validity,
+  Version,
+} from '@peculiar/asn1-x509';
 import { algorithmSpec } from '../../src/crypto/algorithms';
 import type { Signer } from '../../src/crypto/signer';
 
@@ -70,7 +80,8 @@ export async function issueOperatorCertificate(
   const issuerCertificate = AsnConvert.parse(issuer.certificate, Certificate);
   const issuerEnd = new X509Certificate(issuer.certificate).validToDate;
   const notAfter = new Date(Math.min(now.getTime() + (options.validityDays ?? 730) * DAY_MS, issuerEnd.getTime()));
-  if (notAfter <= now) throw new Error(`the operator certificate expired on ${issuerEnd.toISOString()}: it cannot issue certificates`);
+  if (notAfter <= now)
+    throw new Error(`the operator certificate expired on ${issuerEnd.toISOString()}: it cannot issue certificates`);
 
   const keys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const spki = keys.publicKey.export({ type: 'spki', format: 'der' });
@@ -82,7 +93,10 @@ export async function issueOperatorCertificate(
   ];
   const spec = algorithmSpec(issuer.algorithm);
   // A certificate's OID (sign-with-digest for GOST, RFC 9215), NULL parameters for RSA only.
-  const signatureAlgorithm = new AlgorithmIdentifier({ algorithm: spec.certificateSignatureOid, ...(spec.keyType === 'rsa' ? { parameters: DER_NULL } : {}) });
+  const signatureAlgorithm = new AlgorithmIdentifier({
+    algorithm: spec.certificateSignatureOid,
+    ...(spec.keyType === 'rsa' ? { parameters: DER_NULL } : {}),
+  });
   const serial = randomBytes(16);
   serial[0] = (serial[0]! & 0x7f) | 0x01; // positive and without a leading zero byte
   const tbs = new TBSCertificate({
@@ -98,7 +112,11 @@ export async function issueOperatorCertificate(
   const tbsDer = Buffer.from(AsnConvert.serialize(tbs));
   // For RSA the Signer returns PKCS#1 bytes, for ECDSA a DER SEQUENCE {r, s}: what X.509 carries.
   const signature = await issuer.sign(tbsDer);
-  const certificate = new Certificate({ tbsCertificate: tbs, signatureAlgorithm, signatureValue: new Uint8Array(signature).buffer });
+  const certificate = new Certificate({
+    tbsCertificate: tbs,
+    signatureAlgorithm,
+    signatureValue: new Uint8Array(signature).buffer,
+  });
   return {
     privateKeyPem: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     certificate: Buffer.from(AsnConvert.serialize(certificate)),

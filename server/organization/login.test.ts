@@ -21,8 +21,19 @@ describe('information-system login', () => {
     let data = await openHubData(root);
     try {
       const { storage, operator, db } = data;
-      await storage.addSubscriber({ id: 'romashka', name: 'ООО "Ромашка"', inn: '7701234560', operatingMode: 'server', at: new Date().toISOString() });
-      await storage.addUser({ id: 'ivanova', subscriberId: 'romashka', kind: 'person', name: 'Иванова Мария Петровна' });
+      await storage.addSubscriber({
+        id: 'romashka',
+        name: 'ООО "Ромашка"',
+        inn: '7701234560',
+        operatingMode: 'server',
+        at: new Date().toISOString(),
+      });
+      await storage.addUser({
+        id: 'ivanova',
+        subscriberId: 'romashka',
+        kind: 'person',
+        name: 'Иванова Мария Петровна',
+      });
       const settings = new OrganizationSettingsService({
         db,
         issuer: operator.signer,
@@ -30,26 +41,50 @@ describe('information-system login', () => {
         isUserCertificate: async (fingerprint) => (await storage.findUserByCertificate(fingerprint)) !== undefined,
       });
       await settings.initializeOrganization('romashka', { administrators: ['ivanova'] });
-      const generated = await settings.generateInformationSystem({ orgId: 'romashka', userId: 'ivanova' }, { name: 'ERP' });
-      expect(generated.informationSystem.certificate).toMatchObject({ commonName: 'ERP', organization: 'ООО "Ромашка"', orgInn: '7701234560' });
+      const generated = await settings.generateInformationSystem(
+        { orgId: 'romashka', userId: 'ivanova' },
+        { name: 'ERP' },
+      );
+      expect(generated.informationSystem.certificate).toMatchObject({
+        commonName: 'ERP',
+        organization: 'ООО "Ромашка"',
+        orgInn: '7701234560',
+      });
 
       // The system signs the challenge nonce with the key it was given.
       const certificate = pemToDer(generated.certificatePem)[0]!;
       const login = async () => {
         const nonce = randomBytes(32);
         const cms = await signDetached(nonce, new KeySigner(createPrivateKey(generated.privateKeyPem), certificate));
-        const checked = await verifyDetached(cms, nonce, { trustedRoots: [...(await storage.listTrustedCas()).map((ca) => ca.der), operator.certificate] });
+        const checked = await verifyDetached(cms, nonce, {
+          trustedRoots: [...(await storage.listTrustedCas()).map((ca) => ca.der), operator.certificate],
+        });
         expect(checked.valid).toBe(true);
         const fingerprint = certificateFingerprint(checked.signer!.certificate);
-        return (await storage.findUserByCertificate(fingerprint)) ?? (await informationSystemUser(settings, storage, fingerprint));
+        return (
+          (await storage.findUserByCertificate(fingerprint)) ??
+          (await informationSystemUser(settings, storage, fingerprint))
+        );
       };
 
       const user = await login();
-      expect(user).toEqual({ id: informationSystemUserId(generated.informationSystem.id), subscriberId: 'romashka', kind: 'service', name: 'ERP' });
+      expect(user).toEqual({
+        id: informationSystemUserId(generated.informationSystem.id),
+        subscriberId: 'romashka',
+        kind: 'service',
+        name: 'ERP',
+      });
       expect(await login()).toEqual(user);
       // The user row is real: the hub can issue it a token (access_tokens references users).
-      await storage.createAccessToken('f'.repeat(64), { userId: user!.id, subscriberId: user!.subscriberId, expiresAt: new Date(Date.now() + 60_000).toISOString() });
-      expect(await storage.findAccessToken('f'.repeat(64), new Date().toISOString())).toMatchObject({ userId: user!.id, subscriberId: 'romashka' });
+      await storage.createAccessToken('f'.repeat(64), {
+        userId: user!.id,
+        subscriberId: user!.subscriberId,
+        expiresAt: new Date(Date.now() + 60_000).toISOString(),
+      });
+      expect(await storage.findAccessToken('f'.repeat(64), new Date().toISOString())).toMatchObject({
+        userId: user!.id,
+        subscriberId: 'romashka',
+      });
 
       await settings.revokeInformationSystem({ orgId: 'romashka', userId: 'ivanova' }, generated.informationSystem.id);
       expect(await login()).toBeUndefined();

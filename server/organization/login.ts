@@ -13,7 +13,10 @@ const userIdPrefix = 'is-';
 export const informationSystemUserId = (informationSystemId: string): string => `${userIdPrefix}${informationSystemId}`;
 
 /** Why this user may no longer act, if it is the service user of a revoked (or removed) information system. */
-export async function revokedInformationSystem(settings: Pick<OrganizationSettingsService, 'informationSystemRevokedAt'>, user: UserRecord): Promise<string | undefined> {
+export async function revokedInformationSystem(
+  settings: Pick<OrganizationSettingsService, 'informationSystemRevokedAt'>,
+  user: UserRecord,
+): Promise<string | undefined> {
   if (user.kind !== 'service' || !user.id.startsWith(userIdPrefix)) return undefined;
   const revokedAt = await settings.informationSystemRevokedAt(user.id.slice(userIdPrefix.length));
   if (revokedAt === null) return undefined;

@@ -7,7 +7,13 @@ import { join } from 'node:path';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArchiveVerificationError, hashesFromHex, treeHeadFromJson, verifyArchivedEntry, verifyTreeHeadConsistency } from '../../src/archive';
+import {
+  ArchiveVerificationError,
+  hashesFromHex,
+  treeHeadFromJson,
+  verifyArchivedEntry,
+  verifyTreeHeadConsistency,
+} from '../../src/archive';
 import { KeySigner } from '../../src/crypto/key-signer';
 import { ErrorBody } from '../../src/protocol/errors';
 import {
@@ -43,7 +49,10 @@ let db: SqliteDatabase;
 let log: ArchiveLog;
 let blobs: DirectoryBlobStore;
 let base: string;
-const documents = { romashka: Buffer.from('Договор поставки №17, подписан Ивановой'), vasilek: Buffer.from('Счёт АО "Василёк"') };
+const documents = {
+  romashka: Buffer.from('Договор поставки №17, подписан Ивановой'),
+  vasilek: Buffer.from('Счёт АО "Василёк"'),
+};
 const indexes = { romashka: -1, vasilek: -1 };
 
 /**
@@ -52,7 +61,8 @@ const indexes = { romashka: -1, vasilek: -1 };
  */
 async function testCaller(req: FastifyRequest): Promise<Caller> {
   const header = req.headers['x-test-principal'];
-  if (typeof header !== 'string' || !header.includes('/')) throw new HubError('unauthorized', 'Authorization: Bearer <token> is required; log in at /v1/auth/*');
+  if (typeof header !== 'string' || !header.includes('/'))
+    throw new HubError('unauthorized', 'Authorization: Bearer <token> is required; log in at /v1/auth/*');
   const [orgId, userId] = header.split('/') as [string, string];
   // The routes use the ids only; the records are the hub's storage's business.
   return { user: { id: userId }, subscriber: { id: orgId }, tokenExpiresAt: '' } as Caller;
@@ -66,19 +76,36 @@ beforeAll(async () => {
   const settings = new OrganizationSettingsService({
     db,
     issuer: new KeySigner(createPrivateKey(operator.keyPem), operator.signer.certificate),
-    isMember: (orgId, userId) => ({ romashka: ['ivanova', 'clerk'], vasilek: ['petrov'] })[orgId]?.includes(userId) ?? false,
-    organizationOf: (orgId) => ({ romashka: { name: 'ООО "Ромашка"', inn: '7701234560' }, vasilek: { name: 'АО "Василёк"', inn: '7802345676' } })[orgId],
+    isMember: (orgId, userId) =>
+      ({ romashka: ['ivanova', 'clerk'], vasilek: ['petrov'] })[orgId]?.includes(userId) ?? false,
+    organizationOf: (orgId) =>
+      ({
+        romashka: { name: 'ООО "Ромашка"', inn: '7701234560' },
+        vasilek: { name: 'АО "Василёк"', inn: '7802345676' },
+      })[orgId],
     isUserCertificate: () => false,
   });
   await settings.initializeOrganization('romashka', { administrators: ['ivanova'] });
   await settings.initializeOrganization('vasilek', { administrators: ['petrov'] });
 
-  indexes.romashka = (await log.append(sampleEntry(blobs.put(documents.romashka), { orgId: 'romashka', userId: 'ivanova', fileName: 'Договор №17.pdf' }))).index;
-  indexes.vasilek = (await log.append(sampleEntry(blobs.put(documents.vasilek), { orgId: 'vasilek', userId: 'petrov' }))).index;
-  await log.append(sampleEntry(blobs.put(Buffer.from('second romashka document')), { orgId: 'romashka', userId: 'ivanova' }));
+  indexes.romashka = (
+    await log.append(
+      sampleEntry(blobs.put(documents.romashka), { orgId: 'romashka', userId: 'ivanova', fileName: 'Договор №17.pdf' }),
+    )
+  ).index;
+  indexes.vasilek = (
+    await log.append(sampleEntry(blobs.put(documents.vasilek), { orgId: 'vasilek', userId: 'petrov' }))
+  ).index;
+  await log.append(
+    sampleEntry(blobs.put(Buffer.from('second romashka document')), { orgId: 'romashka', userId: 'ivanova' }),
+  );
   // A quota the next document does not fit: it is refused and must be listed as not archived.
   await log.setQuota('romashka', 100);
-  await expect(log.append(sampleEntry(blobs.put(Buffer.alloc(200, 7)), { orgId: 'romashka', userId: 'ivanova', fileName: 'big.pdf' }))).rejects.toBeInstanceOf(ArchiveQuotaExceededError);
+  await expect(
+    log.append(
+      sampleEntry(blobs.put(Buffer.alloc(200, 7)), { orgId: 'romashka', userId: 'ivanova', fileName: 'big.pdf' }),
+    ),
+  ).rejects.toBeInstanceOf(ArchiveQuotaExceededError);
 
   // Closing must not wait out a keep-alive connection the test's fetch still holds (72 s by default).
   app = Fastify({ forceCloseConnections: true });
@@ -100,12 +127,20 @@ const petrov = 'vasilek/petrov';
 async function call(as: string | undefined, method: string, path: string, body?: unknown) {
   const response = await fetch(base + path, {
     method,
-    headers: { ...(as ? { 'x-test-principal': as } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      ...(as ? { 'x-test-principal': as } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await response.text();
   const type = response.headers.get('content-type') ?? '';
-  return { status: response.status, headers: response.headers, text, json: type.includes('json') ? (JSON.parse(text) as unknown) : undefined };
+  return {
+    status: response.status,
+    headers: response.headers,
+    text,
+    json: type.includes('json') ? (JSON.parse(text) as unknown) : undefined,
+  };
 }
 
 /** A failure answer: the one error shape, with the code expected. */
@@ -123,13 +158,23 @@ describe('organization routes', () => {
   it('serve the settings to an administrator and refuse a clerk with 403, journaling the attempt', async () => {
     const ok = await call(ivanova, 'GET', '/v1/organization/settings');
     expect(ok.status).toBe(200);
-    expect(OrganizationSettings.parse(ok.json)).toMatchObject({ orgId: 'romashka', plan: 'basic', archiving: { enabled: false } });
+    expect(OrganizationSettings.parse(ok.json)).toMatchObject({
+      orgId: 'romashka',
+      plan: 'basic',
+      archiving: { enabled: false },
+    });
 
     const refused = await expectError(call(clerk, 'GET', '/v1/organization/settings'), 403, 'forbidden');
     expect(refused.message).toMatch(/clerk does not have the permission change-organization-settings/);
     await expectError(call(clerk, 'PATCH', '/v1/organization/settings', { plan: 'premium' }), 403, 'forbidden');
     await expectError(call(clerk, 'GET', '/v1/organization/journal'), 403, 'forbidden');
-    await expectError(call(clerk, 'PUT', '/v1/organization/access', { users: [{ userId: 'clerk', permissions: ['change-organization-settings'] }] }), 403, 'forbidden');
+    await expectError(
+      call(clerk, 'PUT', '/v1/organization/access', {
+        users: [{ userId: 'clerk', permissions: ['change-organization-settings'] }],
+      }),
+      403,
+      'forbidden',
+    );
 
     const journal = JournalPage.parse((await call(ivanova, 'GET', '/v1/organization/journal?limit=500')).json);
     expect(journal.entries.filter((e) => e.actor === 'clerk').map((e) => [e.action, e.outcome])).toEqual([
@@ -141,9 +186,16 @@ describe('organization routes', () => {
   });
 
   it('change settings and access, journaling old → new', async () => {
-    const patched = await call(ivanova, 'PATCH', '/v1/organization/settings', { plan: 'standard', archiving: { enabled: true, notifyEmail: 'archive@romashka.example' } });
+    const patched = await call(ivanova, 'PATCH', '/v1/organization/settings', {
+      plan: 'standard',
+      archiving: { enabled: true, notifyEmail: 'archive@romashka.example' },
+    });
     expect(patched.status).toBe(200);
-    expect(OrganizationSettings.parse(patched.json).archiving).toEqual({ enabled: true, notifyEmail: 'archive@romashka.example', perUser: {} });
+    expect(OrganizationSettings.parse(patched.json).archiving).toEqual({
+      enabled: true,
+      notifyEmail: 'archive@romashka.example',
+      perUser: {},
+    });
 
     const access = await call(ivanova, 'PUT', '/v1/organization/access', {
       users: [
@@ -152,11 +204,24 @@ describe('organization routes', () => {
       ],
     });
     expect(access.status).toBe(200);
-    expect(AccessTable.parse((await call(ivanova, 'GET', '/v1/organization/access')).json).users).toContainEqual({ userId: 'clerk', permissions: ['list-restricted', 'read-restricted'] });
-    await expectError(call(ivanova, 'PUT', '/v1/organization/access', { users: [{ userId: 'clerk', permissions: ['read-restricted'] }] }), 409, 'conflict');
+    expect(AccessTable.parse((await call(ivanova, 'GET', '/v1/organization/access')).json).users).toContainEqual({
+      userId: 'clerk',
+      permissions: ['list-restricted', 'read-restricted'],
+    });
+    await expectError(
+      call(ivanova, 'PUT', '/v1/organization/access', {
+        users: [{ userId: 'clerk', permissions: ['read-restricted'] }],
+      }),
+      409,
+      'conflict',
+    );
 
     const journal = JournalPage.parse((await call(ivanova, 'GET', '/v1/organization/journal?limit=500')).json).entries;
-    expect(journal.filter((e) => e.actor === 'ivanova' && e.outcome === 'applied').map(({ action, target, oldValue, newValue }) => ({ action, target, oldValue, newValue }))).toEqual([
+    expect(
+      journal
+        .filter((e) => e.actor === 'ivanova' && e.outcome === 'applied')
+        .map(({ action, target, oldValue, newValue }) => ({ action, target, oldValue, newValue })),
+    ).toEqual([
       { action: 'plan', oldValue: 'basic', newValue: 'standard' },
       { action: 'archiving.enabled', oldValue: false, newValue: true },
       { action: 'archiving.notifyEmail', oldValue: null, newValue: 'archive@romashka.example' },
@@ -166,25 +231,59 @@ describe('organization routes', () => {
   });
 
   it('answer bad input with 400 invalid-request naming where the problem is', async () => {
-    const mode = await expectError(call(ivanova, 'PATCH', '/v1/organization/settings', { operatingMode: 'cloud' }), 400, 'invalid-request');
+    const mode = await expectError(
+      call(ivanova, 'PATCH', '/v1/organization/settings', { operatingMode: 'cloud' }),
+      400,
+      'invalid-request',
+    );
     expect(mode.issues?.[0]?.path).toBe('body.operatingMode');
-    const unknown = await expectError(call(ivanova, 'PATCH', '/v1/organization/settings', { colour: 'red' }), 400, 'invalid-request');
+    const unknown = await expectError(
+      call(ivanova, 'PATCH', '/v1/organization/settings', { colour: 'red' }),
+      400,
+      'invalid-request',
+    );
     expect(unknown.message).toMatch(/colour/);
     await expectError(call(ivanova, 'PATCH', '/v1/organization/settings', {}), 400, 'invalid-request');
-    const email = await expectError(call(ivanova, 'PATCH', '/v1/organization/settings', { archiving: { notifyEmail: 'not an address' } }), 400, 'invalid-request');
+    const email = await expectError(
+      call(ivanova, 'PATCH', '/v1/organization/settings', { archiving: { notifyEmail: 'not an address' } }),
+      400,
+      'invalid-request',
+    );
     expect(email.issues?.[0]?.path).toBe('body.archiving.notifyEmail');
-    await expectError(call(ivanova, 'POST', '/v1/organization/webhooks', { url: 'ftp://romashka.example/x' }), 400, 'invalid-request');
-    await expectError(call(ivanova, 'PUT', '/v1/organization/access', { users: [{ userId: 'clerk', permissions: ['admin'] }] }), 400, 'invalid-request');
-    await expectError(call(ivanova, 'POST', '/v1/organization/information-systems', { name: 'ERP', certificatePem: 'hello' }), 400, 'invalid-request');
-    const query = await expectError(call(ivanova, 'GET', '/v1/archive/proofs/inclusion?index=first&treeSize=2'), 400, 'invalid-request');
+    await expectError(
+      call(ivanova, 'POST', '/v1/organization/webhooks', { url: 'ftp://romashka.example/x' }),
+      400,
+      'invalid-request',
+    );
+    await expectError(
+      call(ivanova, 'PUT', '/v1/organization/access', { users: [{ userId: 'clerk', permissions: ['admin'] }] }),
+      400,
+      'invalid-request',
+    );
+    await expectError(
+      call(ivanova, 'POST', '/v1/organization/information-systems', { name: 'ERP', certificatePem: 'hello' }),
+      400,
+      'invalid-request',
+    );
+    const query = await expectError(
+      call(ivanova, 'GET', '/v1/archive/proofs/inclusion?index=first&treeSize=2'),
+      400,
+      'invalid-request',
+    );
     expect(query.issues?.[0]?.path).toBe('query.index');
-    const range = await expectError(call(ivanova, 'GET', `/v1/archive/proofs/consistency?from=1&to=999`), 400, 'invalid-request');
+    const range = await expectError(
+      call(ivanova, 'GET', `/v1/archive/proofs/consistency?from=1&to=999`),
+      400,
+      'invalid-request',
+    );
     expect(range.message).toMatch(/tree size must be an integer from 0 to 3/);
     await expectError(call(undefined, 'GET', '/v1/organization/settings'), 401, 'unauthorized');
   });
 
   it('generate an information-system certificate once, list it without its key, and revoke it', async () => {
-    const made = await call(ivanova, 'POST', '/v1/organization/information-systems/generate', { name: '1С:Бухгалтерия' });
+    const made = await call(ivanova, 'POST', '/v1/organization/information-systems/generate', {
+      name: '1С:Бухгалтерия',
+    });
     expect(made.status).toBe(201);
     const generated = GeneratedInformationSystem.parse(made.json);
     const certificate = new X509Certificate(generated.certificatePem);
@@ -192,12 +291,25 @@ describe('organization routes', () => {
     expect(certificate.checkPrivateKey(createPrivateKey(generated.privateKeyPem))).toBe(true);
 
     const list = await call(ivanova, 'GET', '/v1/organization/information-systems');
-    expect(InformationSystemsList.parse(list.json).informationSystems.map((s) => s.id)).toEqual([generated.informationSystem.id]);
+    expect(InformationSystemsList.parse(list.json).informationSystems.map((s) => s.id)).toEqual([
+      generated.informationSystem.id,
+    ]);
     expect(list.text).not.toContain('PRIVATE KEY');
-    await expectError(call(petrov, 'DELETE', `/v1/organization/information-systems/${generated.informationSystem.id}`), 404, 'not-found');
-    const revoked = await call(ivanova, 'DELETE', `/v1/organization/information-systems/${generated.informationSystem.id}`);
+    await expectError(
+      call(petrov, 'DELETE', `/v1/organization/information-systems/${generated.informationSystem.id}`),
+      404,
+      'not-found',
+    );
+    const revoked = await call(
+      ivanova,
+      'DELETE',
+      `/v1/organization/information-systems/${generated.informationSystem.id}`,
+    );
     expect(revoked.status).toBe(200);
-    expect(InformationSystemsList.parse((await call(ivanova, 'GET', '/v1/organization/information-systems')).json).informationSystems[0]?.revokedAt).toBeDefined();
+    expect(
+      InformationSystemsList.parse((await call(ivanova, 'GET', '/v1/organization/information-systems')).json)
+        .informationSystems[0]?.revokedAt,
+    ).toBeDefined();
   });
 
   it('register a webhook with its secret once; another organization can neither see nor remove it', async () => {
@@ -205,11 +317,18 @@ describe('organization routes', () => {
     expect(added.status).toBe(201);
     const hook = RegisteredWebhook.parse(added.json);
     const settings = await call(ivanova, 'GET', '/v1/organization/settings');
-    expect(OrganizationSettings.parse(settings.json).webhooks).toEqual([{ id: hook.id, url: hook.url, createdAt: hook.createdAt }]);
+    expect(OrganizationSettings.parse(settings.json).webhooks).toEqual([
+      { id: hook.id, url: hook.url, createdAt: hook.createdAt },
+    ]);
     expect(settings.text).not.toContain(hook.secret);
 
     const theirs = await call(petrov, 'GET', '/v1/organization/settings');
-    expect(OrganizationSettings.parse(theirs.json)).toMatchObject({ orgId: 'vasilek', webhooks: [], plan: 'basic', archiving: { enabled: false, notifyEmail: null } });
+    expect(OrganizationSettings.parse(theirs.json)).toMatchObject({
+      orgId: 'vasilek',
+      webhooks: [],
+      plan: 'basic',
+      archiving: { enabled: false, notifyEmail: null },
+    });
     const theirJournal = await call(petrov, 'GET', '/v1/organization/journal');
     expect(theirJournal.text).not.toMatch(/romashka|ivanova|clerk/);
     await expectError(call(petrov, 'DELETE', `/v1/organization/webhooks/${hook.id}`), 404, 'not-found');
@@ -239,24 +358,40 @@ describe('archive routes', () => {
     expect(page.next).toBeNull();
     const paged = ArchiveEntriesPage.parse((await call(clerk, 'GET', '/v1/archive/entries?limit=1')).json);
     expect(paged.entries).toHaveLength(1);
-    expect(ArchiveEntriesPage.parse((await call(clerk, 'GET', `/v1/archive/entries?after=${paged.next}`)).json).entries.map((e) => e.index)).toEqual([page.entries[1]!.index]);
+    expect(
+      ArchiveEntriesPage.parse((await call(clerk, 'GET', `/v1/archive/entries?after=${paged.next}`)).json).entries.map(
+        (e) => e.index,
+      ),
+    ).toEqual([page.entries[1]!.index]);
 
     for (const entry of page.entries) {
-      const proof = InclusionProof.parse((await call(clerk, 'GET', `/v1/archive/proofs/inclusion?index=${entry.index}&treeSize=${head.treeSize}`)).json);
-      expect(() => verifyArchivedEntry(entry, proof, head, { operatorCertificate: operator.certificatePem })).not.toThrow();
+      const proof = InclusionProof.parse(
+        (await call(clerk, 'GET', `/v1/archive/proofs/inclusion?index=${entry.index}&treeSize=${head.treeSize}`)).json,
+      );
+      expect(() =>
+        verifyArchivedEntry(entry, proof, head, { operatorCertificate: operator.certificatePem }),
+      ).not.toThrow();
       // The same proof does not hold for a changed entry: the check can fail.
-      expect(() => verifyArchivedEntry({ ...entry, fileName: 'changed.pdf' }, proof, head, { operatorCertificate: operator.certificatePem })).toThrow(ArchiveVerificationError);
+      expect(() =>
+        verifyArchivedEntry({ ...entry, fileName: 'changed.pdf' }, proof, head, {
+          operatorCertificate: operator.certificatePem,
+        }),
+      ).toThrow(ArchiveVerificationError);
     }
 
     const one = ArchivedEntry.parse((await call(clerk, 'GET', `/v1/archive/entries/${indexes.romashka}`)).json);
     expect(one).toEqual(page.entries[0]);
-    const data = await fetch(`${base}/v1/archive/entries/${indexes.romashka}/data`, { headers: { 'x-test-principal': clerk } });
+    const data = await fetch(`${base}/v1/archive/entries/${indexes.romashka}/data`, {
+      headers: { 'x-test-principal': clerk },
+    });
     expect(data.status).toBe(200);
     expect(data.headers.get('content-type')).toBe('application/octet-stream');
     expect(decodeURIComponent(data.headers.get('content-disposition')!.split("''")[1]!)).toBe('Договор №17.pdf');
     expect(Buffer.from(await data.arrayBuffer()).equals(documents.romashka)).toBe(true);
 
-    const consistency = ConsistencyProof.parse((await call(clerk, 'GET', `/v1/archive/proofs/consistency?from=1&to=${head.treeSize}`)).json);
+    const consistency = ConsistencyProof.parse(
+      (await call(clerk, 'GET', `/v1/archive/proofs/consistency?from=1&to=${head.treeSize}`)).json,
+    );
     const firstHead = { treeSize: 1, rootHash: await log.rootHash(1), timestamp: 0, signature: Buffer.alloc(0) };
     expect(() => verifyTreeHeadConsistency(firstHead, head, hashesFromHex(consistency.hashes))).not.toThrow();
   });
@@ -264,11 +399,17 @@ describe('archive routes', () => {
   it("refuse another organization's entry, its data and its proof as not found", async () => {
     await expectError(call(petrov, 'GET', `/v1/archive/entries/${indexes.romashka}`), 404, 'not-found');
     await expectError(call(petrov, 'GET', `/v1/archive/entries/${indexes.romashka}/data`), 404, 'not-found');
-    await expectError(call(petrov, 'GET', `/v1/archive/proofs/inclusion?index=${indexes.romashka}&treeSize=3`), 404, 'not-found');
+    await expectError(
+      call(petrov, 'GET', `/v1/archive/proofs/inclusion?index=${indexes.romashka}&treeSize=3`),
+      404,
+      'not-found',
+    );
     await expectError(call(petrov, 'GET', '/v1/archive/entries/999'), 404, 'not-found');
     const theirs = ArchiveEntriesPage.parse((await call(petrov, 'GET', '/v1/archive/entries')).json);
     expect(theirs.entries.map((e) => e.index)).toEqual([indexes.vasilek]);
-    const petrovData = await fetch(`${base}/v1/archive/entries/${indexes.vasilek}/data`, { headers: { 'x-test-principal': petrov } });
+    const petrovData = await fetch(`${base}/v1/archive/entries/${indexes.vasilek}/data`, {
+      headers: { 'x-test-principal': petrov },
+    });
     expect(Buffer.from(await petrovData.arrayBuffer()).equals(documents.vasilek)).toBe(true);
   });
 });

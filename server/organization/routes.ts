@@ -12,7 +12,10 @@ import { HubError, registerRoute, type RouteContext, type RouteInput, type Route
 import { OrganizationSettingsError, type Actor, type OrganizationSettingsService } from './service';
 
 /** What the routes use of the archive log (server/archive's ArchiveLog fits). */
-export type ArchiveApi = Pick<ArchiveLog, 'usage' | 'treeHead' | 'inclusionProof' | 'consistencyProof' | 'entries' | 'entry' | 'original' | 'refused'>;
+export type ArchiveApi = Pick<
+  ArchiveLog,
+  'usage' | 'treeHead' | 'inclusionProof' | 'consistencyProof' | 'entries' | 'entry' | 'original' | 'refused'
+>;
 
 export interface OrganizationRoutesDeps {
   settings: OrganizationSettingsService;
@@ -32,8 +35,15 @@ function toHubError(error: unknown): unknown {
 
 type Input<N extends RouteName> = RouteInput<N> & { actor: Actor };
 
-export function registerOrganizationRoutes(app: FastifyInstance, ctx: RouteContext, deps: OrganizationRoutesDeps): void {
-  const route = <N extends RouteName>(name: N, handler: (input: Input<N>) => RouteOutput | Promise<RouteOutput>): void =>
+export function registerOrganizationRoutes(
+  app: FastifyInstance,
+  ctx: RouteContext,
+  deps: OrganizationRoutesDeps,
+): void {
+  const route = <N extends RouteName>(
+    name: N,
+    handler: (input: Input<N>) => RouteOutput | Promise<RouteOutput>,
+  ): void =>
     registerRoute(app, ctx, name, async (input) => {
       // Every organization route has auth: true, so the caller is there.
       const caller = input.caller!;
@@ -49,18 +59,37 @@ export function registerOrganizationRoutes(app: FastifyInstance, ctx: RouteConte
   /** An entry of the caller's organization; another organization's entry does not exist for it. */
   const ownEntry = async (actor: Actor, index: number) => {
     const entry = await archive.entry(index);
-    if (!entry || entry.orgId !== actor.orgId) throw new HubError('not-found', `The organization has no archive entry ${index}`);
+    if (!entry || entry.orgId !== actor.orgId)
+      throw new HubError('not-found', `The organization has no archive entry ${index}`);
     return entry;
   };
 
   route('getOrganizationSettings', async ({ actor }) => ({ status: 200, body: await settings.settings(actor) }));
-  route('patchOrganizationSettings', async ({ actor, body }) => ({ status: 200, body: await settings.updateSettings(actor, body) }));
+  route('patchOrganizationSettings', async ({ actor, body }) => ({
+    status: 200,
+    body: await settings.updateSettings(actor, body),
+  }));
   route('getOrganizationAccess', async ({ actor }) => ({ status: 200, body: await settings.access(actor) }));
-  route('putOrganizationAccess', async ({ actor, body }) => ({ status: 200, body: await settings.setAccess(actor, body) }));
-  route('listInformationSystems', async ({ actor }) => ({ status: 200, body: { informationSystems: await settings.informationSystems(actor) } }));
-  route('addInformationSystem', async ({ actor, body }) => ({ status: 201, body: await settings.addInformationSystem(actor, body) }));
-  route('generateInformationSystem', async ({ actor, body }) => ({ status: 201, body: await settings.generateInformationSystem(actor, body) }));
-  route('revokeInformationSystem', async ({ actor, params }) => ({ status: 200, body: await settings.revokeInformationSystem(actor, params.informationSystemId) }));
+  route('putOrganizationAccess', async ({ actor, body }) => ({
+    status: 200,
+    body: await settings.setAccess(actor, body),
+  }));
+  route('listInformationSystems', async ({ actor }) => ({
+    status: 200,
+    body: { informationSystems: await settings.informationSystems(actor) },
+  }));
+  route('addInformationSystem', async ({ actor, body }) => ({
+    status: 201,
+    body: await settings.addInformationSystem(actor, body),
+  }));
+  route('generateInformationSystem', async ({ actor, body }) => ({
+    status: 201,
+    body: await settings.generateInformationSystem(actor, body),
+  }));
+  route('revokeInformationSystem', async ({ actor, params }) => ({
+    status: 200,
+    body: await settings.revokeInformationSystem(actor, params.informationSystemId),
+  }));
   route('addWebhook', async ({ actor, body }) => ({ status: 201, body: await settings.addWebhook(actor, body.url) }));
   route('deleteWebhook', async ({ actor, params }) => {
     await settings.removeWebhook(actor, params.webhookId);
@@ -74,9 +103,15 @@ export function registerOrganizationRoutes(app: FastifyInstance, ctx: RouteConte
     await ownEntry(actor, query.index);
     return { status: 200, body: await archive.inclusionProof(query.index, query.treeSize) };
   });
-  route('archiveConsistencyProof', async ({ query }) => ({ status: 200, body: await archive.consistencyProof(query.from, query.to) }));
+  route('archiveConsistencyProof', async ({ query }) => ({
+    status: 200,
+    body: await archive.consistencyProof(query.from, query.to),
+  }));
   route('listArchiveEntries', async ({ actor, query }) => {
-    const page = await archive.entries(actor.orgId, { ...(query.after !== undefined ? { after: query.after } : {}), limit: query.limit });
+    const page = await archive.entries(actor.orgId, {
+      ...(query.after !== undefined ? { after: query.after } : {}),
+      limit: query.limit,
+    });
     return { status: 200, body: { entries: page.items, next: page.next } };
   });
   route('getArchiveEntry', async ({ actor, params }) => ({ status: 200, body: await ownEntry(actor, params.index) }));
@@ -93,19 +128,17 @@ export function registerOrganizationRoutes(app: FastifyInstance, ctx: RouteConte
   });
   route('listNotArchived', async ({ actor, query }) => {
     const page = await archive.refused(actor.orgId, { after: query.after, limit: query.limit });
-    const entries = page.items.map(
-      (r): NotArchivedEntry => ({
-        id: r.id,
-        userId: r.userId,
-        documentId: r.documentId,
-        kind: r.kind,
-        fileName: r.fileName,
-        blobSha256: r.blobSha256,
-        size: r.size,
-        refusedAt: r.refusedAt,
-        reason: r.reason,
-      }),
-    );
+    const entries = page.items.map((r): NotArchivedEntry => ({
+      id: r.id,
+      userId: r.userId,
+      documentId: r.documentId,
+      kind: r.kind,
+      fileName: r.fileName,
+      blobSha256: r.blobSha256,
+      size: r.size,
+      refusedAt: r.refusedAt,
+      reason: r.reason,
+    }));
     return { status: 200, body: { entries, next: page.next } };
   });
 }

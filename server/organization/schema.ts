@@ -120,4 +120,7 @@ CREATE TRIGGER org_journal_append_only BEFORE UPDATE OR DELETE ON org_journal FO
 // JSON of the required powers of an МЧД per signing action; NULL: the protocol's defaults.
 const requiredPowers = both('ALTER TABLE org_settings ADD COLUMN required_powers TEXT;');
 
-export const organizationSchema: SchemaComponent = { name: 'organization', migrations: [{ sqlite, postgres }, requiredPowers] };
+export const organizationSchema: SchemaComponent = {
+  name: 'organization',
+  migrations: [{ sqlite, postgres }, requiredPowers],
+};

@@ -46,8 +46,8 @@ async function setup(reopen?: string) {
     isUserCertificate: (fingerprint) => userCertificates.has(fingerprint),
   });
   if (!reopen) {
-    (await service.initializeOrganization('romashka', { administrators: ['ivanova'], operatingMode: 'workstation' }));
-    (await service.initializeOrganization('vasilek', { administrators: ['petrov'] }));
+    await service.initializeOrganization('romashka', { administrators: ['ivanova'], operatingMode: 'workstation' });
+    await service.initializeOrganization('vasilek', { administrators: ['petrov'] });
   }
   return { file, db, service, events };
 }
@@ -73,26 +73,51 @@ describe.each(backends)('organization settings on $name', (current) => {
 
   it('journals each change with who, when, old → new, and keeps it after a restart', async () => {
     const { file, service, events } = await setup();
-    const before = (await service.settings(ivanova));
-    expect(before).toMatchObject({ orgId: 'romashka', plan: 'basic', operatingMode: 'workstation', archiving: { enabled: false, notifyEmail: null, perUser: {} } });
+    const before = await service.settings(ivanova);
+    expect(before).toMatchObject({
+      orgId: 'romashka',
+      plan: 'basic',
+      operatingMode: 'workstation',
+      archiving: { enabled: false, notifyEmail: null, perUser: {} },
+    });
 
     const after = await service.updateSettings(ivanova, {
       plan: 'premium',
       operatingMode: 'server',
       archiving: { enabled: true, notifyEmail: 'archive@romashka.example', perUser: { sidorov: true } },
     });
-    expect(after).toMatchObject({ plan: 'premium', operatingMode: 'server', archiving: { enabled: true, notifyEmail: 'archive@romashka.example', perUser: { sidorov: true } } });
+    expect(after).toMatchObject({
+      plan: 'premium',
+      operatingMode: 'server',
+      archiving: { enabled: true, notifyEmail: 'archive@romashka.example', perUser: { sidorov: true } },
+    });
     expect(after.updatedAt).not.toBeNull();
 
     // Setting the same value again changes nothing and journals nothing.
     await service.updateSettings(ivanova, { plan: 'premium' });
 
-    const journal = (await service.journal(ivanova, { after: 0, limit: 100 })).entries.filter((e) => e.actor === 'ivanova');
-    expect(journal.map(({ action, target, oldValue, newValue, outcome }) => ({ action, target, oldValue, newValue, outcome }))).toEqual([
+    const journal = (await service.journal(ivanova, { after: 0, limit: 100 })).entries.filter(
+      (e) => e.actor === 'ivanova',
+    );
+    expect(
+      journal.map(({ action, target, oldValue, newValue, outcome }) => ({
+        action,
+        target,
+        oldValue,
+        newValue,
+        outcome,
+      })),
+    ).toEqual([
       { action: 'plan', target: undefined, oldValue: 'basic', newValue: 'premium', outcome: 'applied' },
       { action: 'operatingMode', target: undefined, oldValue: 'workstation', newValue: 'server', outcome: 'applied' },
       { action: 'archiving.enabled', target: undefined, oldValue: false, newValue: true, outcome: 'applied' },
-      { action: 'archiving.notifyEmail', target: undefined, oldValue: null, newValue: 'archive@romashka.example', outcome: 'applied' },
+      {
+        action: 'archiving.notifyEmail',
+        target: undefined,
+        oldValue: null,
+        newValue: 'archive@romashka.example',
+        outcome: 'applied',
+      },
       { action: 'archiving.perUser', target: 'sidorov', oldValue: false, newValue: true, outcome: 'applied' },
     ]);
     for (const entry of journal) expect(Date.parse(entry.at)).not.toBeNaN();
@@ -103,39 +128,64 @@ describe.each(backends)('organization settings on $name', (current) => {
 
     // The operator's setup of the organization is in the journal too.
     const all = (await service.journal(ivanova, { after: 0, limit: 100 })).entries;
-    expect(all[0]).toMatchObject({ seq: 1, actor: 'operator', action: 'operatingMode', oldValue: 'server', newValue: 'workstation' });
+    expect(all[0]).toMatchObject({
+      seq: 1,
+      actor: 'operator',
+      action: 'operatingMode',
+      oldValue: 'server',
+      newValue: 'workstation',
+    });
     expect(all.map((e) => e.seq)).toEqual(all.map((_, i) => i + 1));
 
     const reopened = (await setup(file)).service;
-    expect((await refusalOf(reopened.initializeOrganization('romashka', { administrators: ['clerk'] }))).code).toBe('conflict');
-    expect((await reopened.hasPermission('romashka', 'clerk', 'change-organization-settings'))).toBe(false);
-    expect((await reopened.settings(ivanova))).toEqual(after);
+    expect((await refusalOf(reopened.initializeOrganization('romashka', { administrators: ['clerk'] }))).code).toBe(
+      'conflict',
+    );
+    expect(await reopened.hasPermission('romashka', 'clerk', 'change-organization-settings')).toBe(false);
+    expect(await reopened.settings(ivanova)).toEqual(after);
     expect((await reopened.journal(ivanova, { after: 0, limit: 100 })).entries.slice(0, all.length)).toEqual(all);
-    (await reopened.grantAsOperator('romashka', 'clerk', ['read-restricted']));
-    expect((await reopened.permissionsOf('romashka', 'clerk'))).toEqual(['read-restricted']);
+    await reopened.grantAsOperator('romashka', 'clerk', ['read-restricted']);
+    expect(await reopened.permissionsOf('romashka', 'clerk')).toEqual(['read-restricted']);
     expect((await reopened.journal(ivanova, { after: all.length, limit: 100 })).entries).toMatchObject([
       { actor: 'operator', action: 'initialize', outcome: 'refused' },
-      { actor: 'operator', action: 'access', target: 'clerk', oldValue: [], newValue: ['read-restricted'], outcome: 'applied' },
+      {
+        actor: 'operator',
+        action: 'access',
+        target: 'clerk',
+        oldValue: [],
+        newValue: ['read-restricted'],
+        outcome: 'applied',
+      },
     ]);
-    expect((await reopened.operatingMode('romashka'))).toBe('server');
-    expect((await reopened.notifyEmail('romashka'))).toBe('archive@romashka.example');
+    expect(await reopened.operatingMode('romashka')).toBe('server');
+    expect(await reopened.notifyEmail('romashka')).toBe('archive@romashka.example');
   });
 
   it('refuses a user without change-organization-settings, reading or changing, and journals each attempt', async () => {
     const { service } = await setup();
-    const read = (await refusalOf(service.settings(clerk)));
+    const read = await refusalOf(service.settings(clerk));
     expect(read.code).toBe('forbidden');
-    expect(read.message).toMatch(/clerk does not have the permission change-organization-settings: settings\.read refused/);
+    expect(read.message).toMatch(
+      /clerk does not have the permission change-organization-settings: settings\.read refused/,
+    );
     const change = await refusalOf(service.updateSettings(clerk, { plan: 'premium' }));
     expect(change.code).toBe('forbidden');
     expect((await refusalOf(service.journal(clerk, { after: 0, limit: 10 }))).code).toBe('forbidden');
     expect((await refusalOf(service.addWebhook(clerk, 'https://example.org/hook'))).code).toBe('forbidden');
     expect((await refusalOf(service.generateInformationSystem(clerk, { name: 'ERP' }))).code).toBe('forbidden');
-    expect((await refusalOf(service.setAccess(clerk, { users: [{ userId: 'clerk', permissions: ['change-organization-settings'] }] }))).code).toBe('forbidden');
+    expect(
+      (
+        await refusalOf(
+          service.setAccess(clerk, { users: [{ userId: 'clerk', permissions: ['change-organization-settings'] }] }),
+        )
+      ).code,
+    ).toBe('forbidden');
 
     expect((await service.settings(ivanova)).plan).toBe('basic');
-    expect((await service.hasPermission('romashka', 'clerk', 'change-organization-settings'))).toBe(false);
-    const refused = (await service.journal(ivanova, { after: 0, limit: 100 })).entries.filter((e) => e.outcome === 'refused');
+    expect(await service.hasPermission('romashka', 'clerk', 'change-organization-settings')).toBe(false);
+    const refused = (await service.journal(ivanova, { after: 0, limit: 100 })).entries.filter(
+      (e) => e.outcome === 'refused',
+    );
     expect(refused.map((e) => [e.actor, e.action])).toEqual([
       ['clerk', 'settings.read'],
       ['clerk', 'settings.change'],
@@ -150,30 +200,52 @@ describe.each(backends)('organization settings on $name', (current) => {
   it('lets another organization see nothing of ours, and change nothing of ours', async () => {
     const { service } = await setup();
     await service.updateSettings(ivanova, { plan: 'premium', archiving: { enabled: true } });
-    const hook = (await service.addWebhook(ivanova, 'https://romashka.example/hook'));
+    const hook = await service.addWebhook(ivanova, 'https://romashka.example/hook');
     const generated = await service.generateInformationSystem(ivanova, { name: '1С' });
 
-    expect((await service.settings(petrov))).toMatchObject({ orgId: 'vasilek', plan: 'basic', archiving: { enabled: false }, webhooks: [] });
-    expect((await service.informationSystems(petrov))).toEqual([]);
-    expect((await service.access(petrov))).toEqual({ users: [{ userId: 'petrov', permissions: ['change-organization-settings'] }] });
+    expect(await service.settings(petrov)).toMatchObject({
+      orgId: 'vasilek',
+      plan: 'basic',
+      archiving: { enabled: false },
+      webhooks: [],
+    });
+    expect(await service.informationSystems(petrov)).toEqual([]);
+    expect(await service.access(petrov)).toEqual({
+      users: [{ userId: 'petrov', permissions: ['change-organization-settings'] }],
+    });
     const theirJournal = (await service.journal(petrov, { after: 0, limit: 100 })).entries;
     expect(theirJournal.every((e) => e.actor === 'operator' || e.actor === 'petrov')).toBe(true);
     expect(JSON.stringify(theirJournal)).not.toContain('romashka');
-    expect((await service.endpoints('vasilek'))).toEqual([]);
+    expect(await service.endpoints('vasilek')).toEqual([]);
 
     // Ids of our webhook and information system mean nothing to them.
     expect((await refusalOf(service.removeWebhook(petrov, hook.id))).code).toBe('not-found');
-    expect((await refusalOf(service.revokeInformationSystem(petrov, generated.informationSystem.id))).code).toBe('not-found');
-    // Our user is not theirs to grant rights to, nor to switch archiving for.
-    expect((await refusalOf(service.setAccess(petrov, { users: [{ userId: 'petrov', permissions: ['change-organization-settings'] }, { userId: 'ivanova', permissions: ['read-restricted'] }] }))).message).toBe(
-      'User ivanova is not a user of this organization',
+    expect((await refusalOf(service.revokeInformationSystem(petrov, generated.informationSystem.id))).code).toBe(
+      'not-found',
     );
-    expect((await refusalOf(service.updateSettings(petrov, { archiving: { perUser: { ivanova: true } } }))).code).toBe('invalid-request');
+    // Our user is not theirs to grant rights to, nor to switch archiving for.
+    expect(
+      (
+        await refusalOf(
+          service.setAccess(petrov, {
+            users: [
+              { userId: 'petrov', permissions: ['change-organization-settings'] },
+              { userId: 'ivanova', permissions: ['read-restricted'] },
+            ],
+          }),
+        )
+      ).message,
+    ).toBe('User ivanova is not a user of this organization');
+    expect((await refusalOf(service.updateSettings(petrov, { archiving: { perUser: { ivanova: true } } }))).code).toBe(
+      'invalid-request',
+    );
     // An administrator of theirs is not an administrator of ours.
     expect((await refusalOf(service.settings({ orgId: 'romashka', userId: 'petrov' }))).code).toBe('forbidden');
 
-    expect((await service.endpoints('romashka'))).toEqual([{ url: 'https://romashka.example/hook', secret: hook.secret }]);
-    expect((await service.informationSystems(ivanova))).toHaveLength(1);
+    expect(await service.endpoints('romashka')).toEqual([
+      { url: 'https://romashka.example/hook', secret: hook.secret },
+    ]);
+    expect(await service.informationSystems(ivanova)).toHaveLength(1);
   });
 
   it('replaces the access table, journals each user, and never leaves the organization without an administrator', async () => {
@@ -188,40 +260,122 @@ describe.each(backends)('organization settings on $name', (current) => {
       { userId: 'clerk', permissions: ['list-restricted', 'read-restricted'] },
       { userId: 'ivanova', permissions: ['change-organization-settings', 'read-restricted'] },
     ]);
-    expect((await service.hasPermission('romashka', 'clerk', 'read-restricted'))).toBe(true);
-    expect((await service.hasPermission('vasilek', 'clerk', 'read-restricted'))).toBe(false);
+    expect(await service.hasPermission('romashka', 'clerk', 'read-restricted')).toBe(true);
+    expect(await service.hasPermission('vasilek', 'clerk', 'read-restricted')).toBe(false);
 
-    const lockout = await refusalOf(service.setAccess(ivanova, { users: [{ userId: 'clerk', permissions: ['read-restricted'] }] }));
+    const lockout = await refusalOf(
+      service.setAccess(ivanova, { users: [{ userId: 'clerk', permissions: ['read-restricted'] }] }),
+    );
     expect(lockout.code).toBe('conflict');
     expect(lockout.message).toMatch(/Nobody would keep the permission change-organization-settings/);
-    expect((await service.access(ivanova))).toEqual(table);
+    expect(await service.access(ivanova)).toEqual(table);
 
     // Hand over administration: ivanova's row goes, sidorov's comes.
-    await service.setAccess(ivanova, { users: [{ userId: 'sidorov', permissions: ['change-organization-settings'] }, { userId: 'clerk', permissions: ['read-restricted'] }] });
+    await service.setAccess(ivanova, {
+      users: [
+        { userId: 'sidorov', permissions: ['change-organization-settings'] },
+        { userId: 'clerk', permissions: ['read-restricted'] },
+      ],
+    });
     expect((await refusalOf(service.access(ivanova))).code).toBe('forbidden');
-    const journal = (await service.journal({ orgId: 'romashka', userId: 'sidorov' }, { after: 0, limit: 100 })).entries.filter((e) => e.action.startsWith('access'));
-    expect(journal.map(({ actor, action, target, oldValue, newValue, outcome }) => ({ actor, action, target, oldValue, newValue, outcome }))).toEqual([
-      { actor: 'operator', action: 'access', target: 'ivanova', oldValue: [], newValue: ['change-organization-settings'], outcome: 'applied' },
-      { actor: 'ivanova', action: 'access', target: 'clerk', oldValue: [], newValue: ['list-restricted', 'read-restricted'], outcome: 'applied' },
-      { actor: 'ivanova', action: 'access', target: 'ivanova', oldValue: ['change-organization-settings'], newValue: ['change-organization-settings', 'read-restricted'], outcome: 'applied' },
-      { actor: 'ivanova', action: 'access.change', target: undefined, oldValue: null, newValue: null, outcome: 'refused' },
-      { actor: 'ivanova', action: 'access', target: 'clerk', oldValue: ['list-restricted', 'read-restricted'], newValue: ['read-restricted'], outcome: 'applied' },
-      { actor: 'ivanova', action: 'access', target: 'ivanova', oldValue: ['change-organization-settings', 'read-restricted'], newValue: [], outcome: 'applied' },
-      { actor: 'ivanova', action: 'access', target: 'sidorov', oldValue: [], newValue: ['change-organization-settings'], outcome: 'applied' },
-      { actor: 'ivanova', action: 'access.read', target: undefined, oldValue: null, newValue: null, outcome: 'refused' },
+    const journal = (
+      await service.journal({ orgId: 'romashka', userId: 'sidorov' }, { after: 0, limit: 100 })
+    ).entries.filter((e) => e.action.startsWith('access'));
+    expect(
+      journal.map(({ actor, action, target, oldValue, newValue, outcome }) => ({
+        actor,
+        action,
+        target,
+        oldValue,
+        newValue,
+        outcome,
+      })),
+    ).toEqual([
+      {
+        actor: 'operator',
+        action: 'access',
+        target: 'ivanova',
+        oldValue: [],
+        newValue: ['change-organization-settings'],
+        outcome: 'applied',
+      },
+      {
+        actor: 'ivanova',
+        action: 'access',
+        target: 'clerk',
+        oldValue: [],
+        newValue: ['list-restricted', 'read-restricted'],
+        outcome: 'applied',
+      },
+      {
+        actor: 'ivanova',
+        action: 'access',
+        target: 'ivanova',
+        oldValue: ['change-organization-settings'],
+        newValue: ['change-organization-settings', 'read-restricted'],
+        outcome: 'applied',
+      },
+      {
+        actor: 'ivanova',
+        action: 'access.change',
+        target: undefined,
+        oldValue: null,
+        newValue: null,
+        outcome: 'refused',
+      },
+      {
+        actor: 'ivanova',
+        action: 'access',
+        target: 'clerk',
+        oldValue: ['list-restricted', 'read-restricted'],
+        newValue: ['read-restricted'],
+        outcome: 'applied',
+      },
+      {
+        actor: 'ivanova',
+        action: 'access',
+        target: 'ivanova',
+        oldValue: ['change-organization-settings', 'read-restricted'],
+        newValue: [],
+        outcome: 'applied',
+      },
+      {
+        actor: 'ivanova',
+        action: 'access',
+        target: 'sidorov',
+        oldValue: [],
+        newValue: ['change-organization-settings'],
+        outcome: 'applied',
+      },
+      {
+        actor: 'ivanova',
+        action: 'access.read',
+        target: undefined,
+        oldValue: null,
+        newValue: null,
+        outcome: 'refused',
+      },
     ]);
   });
 
   it('registers, lists and revokes information systems; a revoked certificate no longer logs in', async () => {
     const { service, db } = await setup();
     const generated = await service.generateInformationSystem(ivanova, { name: '1С:Бухгалтерия' });
-    expect(generated.informationSystem).toMatchObject({ name: '1С:Бухгалтерия', origin: 'generated', addedBy: 'ivanova' });
+    expect(generated.informationSystem).toMatchObject({
+      name: '1С:Бухгалтерия',
+      origin: 'generated',
+      addedBy: 'ivanova',
+    });
     expect(generated.informationSystem.certificate.organization).toBe('ООО "Ромашка"');
     const der = new X509Certificate(generated.certificatePem).raw;
     expect(new X509Certificate(der).checkPrivateKey(createPrivateKey(generated.privateKeyPem))).toBe(true);
     expect(generated.issuerCertificatePem).toBe(derToPem(operator.signer.certificate));
     const fingerprint = certificateFingerprint(der);
-    expect((await service.informationSystemByCertificate(fingerprint))).toEqual({ id: generated.informationSystem.id, orgId: 'romashka', name: '1С:Бухгалтерия' });
+    expect(await service.informationSystemByCertificate(fingerprint)).toEqual({
+      id: generated.informationSystem.id,
+      orgId: 'romashka',
+      name: '1С:Бухгалтерия',
+    });
 
     // The private key is handed out once: neither the tables nor the journal hold it.
     const keyBody = generated.privateKeyPem.split('\n')[1]!;
@@ -231,31 +385,67 @@ describe.each(backends)('organization settings on $name', (current) => {
 
     // A certificate the organization brings.
     const own = await issueInformationSystemCertificate({ name: 'ERP', organization: romashka }, issuer);
-    const added = await service.addInformationSystem(ivanova, { name: 'ERP', certificatePem: derToPem(own.certificate) });
-    expect(added).toMatchObject({ name: 'ERP', origin: 'added', certificate: { fingerprint: certificateFingerprint(own.certificate) } });
-    const duplicate = await refusalOf(service.addInformationSystem(ivanova, { name: 'ERP again', certificatePem: derToPem(own.certificate) }));
+    const added = await service.addInformationSystem(ivanova, {
+      name: 'ERP',
+      certificatePem: derToPem(own.certificate),
+    });
+    expect(added).toMatchObject({
+      name: 'ERP',
+      origin: 'added',
+      certificate: { fingerprint: certificateFingerprint(own.certificate) },
+    });
+    const duplicate = await refusalOf(
+      service.addInformationSystem(ivanova, { name: 'ERP again', certificatePem: derToPem(own.certificate) }),
+    );
     expect(duplicate.code).toBe('conflict');
     // Another organization cannot claim it: the certificate names Ромашка's INN (its logins would land in Василёк).
-    const claimed = await refusalOf(service.addInformationSystem(petrov, { name: 'Their ERP', certificatePem: derToPem(own.certificate) }));
-    expect(claimed).toMatchObject({ code: 'invalid-request', message: expect.stringMatching(/names the organization with INN 7701234560, not АО "Василёк" \(INN 7802345676\)/) });
-    expect((await service.journal(petrov, { after: 0, limit: 100 })).entries.at(-1)).toMatchObject({ action: 'information-system.add', outcome: 'refused', reason: claimed.message });
+    const claimed = await refusalOf(
+      service.addInformationSystem(petrov, { name: 'Their ERP', certificatePem: derToPem(own.certificate) }),
+    );
+    expect(claimed).toMatchObject({
+      code: 'invalid-request',
+      message: expect.stringMatching(/names the organization with INN 7701234560, not АО "Василёк" \(INN 7802345676\)/),
+    });
+    expect((await service.journal(petrov, { after: 0, limit: 100 })).entries.at(-1)).toMatchObject({
+      action: 'information-system.add',
+      outcome: 'refused',
+      reason: claimed.message,
+    });
     // Nor take a certificate registered to a user of the hub.
     const users = await issueInformationSystemCertificate({ name: 'Иванова', organization: romashka }, issuer);
     userCertificates.add(certificateFingerprint(users.certificate));
-    const taken = await refusalOf(service.addInformationSystem(ivanova, { name: 'ERP', certificatePem: derToPem(users.certificate) }));
-    expect(taken).toMatchObject({ code: 'conflict', message: expect.stringMatching(/registered to a user of the hub/) });
-    expect((await refusalOf(service.addInformationSystem(ivanova, { name: 'x', certificatePem: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----' }))).message).toMatch(
-      /not a readable X\.509 certificate/,
+    const taken = await refusalOf(
+      service.addInformationSystem(ivanova, { name: 'ERP', certificatePem: derToPem(users.certificate) }),
     );
-    expect((await refusalOf(service.addInformationSystem(ivanova, { name: 'x', certificatePem: 'no pem' }))).message).toMatch(/exactly one certificate, it holds 0/);
+    expect(taken).toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/registered to a user of the hub/),
+    });
+    expect(
+      (
+        await refusalOf(
+          service.addInformationSystem(ivanova, {
+            name: 'x',
+            certificatePem: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----',
+          }),
+        )
+      ).message,
+    ).toMatch(/not a readable X\.509 certificate/);
+    expect(
+      (await refusalOf(service.addInformationSystem(ivanova, { name: 'x', certificatePem: 'no pem' }))).message,
+    ).toMatch(/exactly one certificate, it holds 0/);
 
     expect((await service.informationSystems(ivanova)).map((s) => s.name)).toEqual(['1С:Бухгалтерия', 'ERP']);
-    const revoked = (await service.revokeInformationSystem(ivanova, generated.informationSystem.id));
+    const revoked = await service.revokeInformationSystem(ivanova, generated.informationSystem.id);
     expect(revoked.revokedAt).toBeDefined();
-    expect((await service.informationSystemByCertificate(fingerprint))).toBeUndefined();
-    expect((await refusalOf(service.revokeInformationSystem(ivanova, generated.informationSystem.id))).code).toBe('conflict');
+    expect(await service.informationSystemByCertificate(fingerprint)).toBeUndefined();
+    expect((await refusalOf(service.revokeInformationSystem(ivanova, generated.informationSystem.id))).code).toBe(
+      'conflict',
+    );
 
-    const journal = (await service.journal(ivanova, { after: 0, limit: 100 })).entries.filter((e) => e.action.startsWith('information-system'));
+    const journal = (await service.journal(ivanova, { after: 0, limit: 100 })).entries.filter((e) =>
+      e.action.startsWith('information-system'),
+    );
     expect(journal.map((e) => [e.action, e.outcome])).toEqual([
       ['information-system.generate', 'applied'],
       ['information-system.add', 'applied'],
@@ -267,41 +457,75 @@ describe.each(backends)('organization settings on $name', (current) => {
       ['information-system.revoke', 'refused'],
     ]);
     expect(journal[3]).toMatchObject({ reason: taken.message });
-    expect(journal[6]).toMatchObject({ target: generated.informationSystem.id, oldValue: { revoked: false, fingerprint }, newValue: { revoked: true, fingerprint } });
+    expect(journal[6]).toMatchObject({
+      target: generated.informationSystem.id,
+      oldValue: { revoked: false, fingerprint },
+      newValue: { revoked: true, fingerprint },
+    });
   });
 
   it('registers webhooks with a secret shown once and kept out of the journal', async () => {
     const { service } = await setup();
-    const hook = (await service.addWebhook(ivanova, 'https://romashka.example/edo'));
+    const hook = await service.addWebhook(ivanova, 'https://romashka.example/edo');
     expect(hook.secret.length).toBeGreaterThanOrEqual(32);
-    expect((await service.settings(ivanova)).webhooks).toEqual([{ id: hook.id, url: hook.url, createdAt: hook.createdAt }]);
-    expect((await refusalOf(service.addWebhook(ivanova, 'https://romashka.example/edo'))).code).toBe('conflict');
-    const second = (await service.addWebhook(ivanova, 'http://127.0.0.1:9/edo'));
-    expect(second.secret).not.toBe(hook.secret);
-    (await service.removeWebhook(ivanova, hook.id));
-    expect((await service.endpoints('romashka'))).toEqual([{ url: 'http://127.0.0.1:9/edo', secret: second.secret }]);
-
-    const journal = (await service.journal(ivanova, { after: 0, limit: 100 })).entries.filter((e) => e.action.startsWith('webhook'));
-    expect(journal.map(({ action, target, oldValue, newValue, outcome }) => ({ action, target, oldValue, newValue, outcome }))).toEqual([
-      { action: 'webhook.add', target: hook.id, oldValue: null, newValue: { url: 'https://romashka.example/edo' }, outcome: 'applied' },
-      { action: 'webhook.add', target: undefined, oldValue: null, newValue: null, outcome: 'refused' },
-      { action: 'webhook.add', target: second.id, oldValue: null, newValue: { url: 'http://127.0.0.1:9/edo' }, outcome: 'applied' },
-      { action: 'webhook.remove', target: hook.id, oldValue: { url: 'https://romashka.example/edo' }, newValue: null, outcome: 'applied' },
+    expect((await service.settings(ivanova)).webhooks).toEqual([
+      { id: hook.id, url: hook.url, createdAt: hook.createdAt },
     ]);
-    expect(JSON.stringify((await service.journal(ivanova, { after: 0, limit: 100 })))).not.toContain(hook.secret);
+    expect((await refusalOf(service.addWebhook(ivanova, 'https://romashka.example/edo'))).code).toBe('conflict');
+    const second = await service.addWebhook(ivanova, 'http://127.0.0.1:9/edo');
+    expect(second.secret).not.toBe(hook.secret);
+    await service.removeWebhook(ivanova, hook.id);
+    expect(await service.endpoints('romashka')).toEqual([{ url: 'http://127.0.0.1:9/edo', secret: second.secret }]);
+
+    const journal = (await service.journal(ivanova, { after: 0, limit: 100 })).entries.filter((e) =>
+      e.action.startsWith('webhook'),
+    );
+    expect(
+      journal.map(({ action, target, oldValue, newValue, outcome }) => ({
+        action,
+        target,
+        oldValue,
+        newValue,
+        outcome,
+      })),
+    ).toEqual([
+      {
+        action: 'webhook.add',
+        target: hook.id,
+        oldValue: null,
+        newValue: { url: 'https://romashka.example/edo' },
+        outcome: 'applied',
+      },
+      { action: 'webhook.add', target: undefined, oldValue: null, newValue: null, outcome: 'refused' },
+      {
+        action: 'webhook.add',
+        target: second.id,
+        oldValue: null,
+        newValue: { url: 'http://127.0.0.1:9/edo' },
+        outcome: 'applied',
+      },
+      {
+        action: 'webhook.remove',
+        target: hook.id,
+        oldValue: { url: 'https://romashka.example/edo' },
+        newValue: null,
+        outcome: 'applied',
+      },
+    ]);
+    expect(JSON.stringify(await service.journal(ivanova, { after: 0, limit: 100 }))).not.toContain(hook.secret);
   });
 
   it('answers whether a signature is archived: per organization or per user', async () => {
     const { service, events } = await setup();
-    expect((await service.archivingApplies('romashka', 'sidorov'))).toBe(false);
+    expect(await service.archivingApplies('romashka', 'sidorov')).toBe(false);
     await service.updateSettings(ivanova, { archiving: { perUser: { sidorov: true } } });
-    expect((await service.archivingApplies('romashka', 'sidorov'))).toBe(true);
-    expect((await service.archivingApplies('romashka', 'clerk'))).toBe(false);
-    expect((await service.archivingApplies('vasilek', 'sidorov'))).toBe(false);
+    expect(await service.archivingApplies('romashka', 'sidorov')).toBe(true);
+    expect(await service.archivingApplies('romashka', 'clerk')).toBe(false);
+    expect(await service.archivingApplies('vasilek', 'sidorov')).toBe(false);
     await service.updateSettings(ivanova, { archiving: { enabled: true } });
-    expect((await service.archivingApplies('romashka', 'clerk'))).toBe(true);
+    expect(await service.archivingApplies('romashka', 'clerk')).toBe(true);
     await service.updateSettings(ivanova, { archiving: { enabled: false, perUser: { sidorov: false } } });
-    expect((await service.archivingApplies('romashka', 'sidorov'))).toBe(false);
+    expect(await service.archivingApplies('romashka', 'sidorov')).toBe(false);
     expect(events.map((e) => e.type === 'archive.switched' && [e.scope, e.on, e.userId ?? null])).toEqual([
       ['user', true, 'sidorov'],
       ['organization', true, null],
@@ -312,14 +536,21 @@ describe.each(backends)('organization settings on $name', (current) => {
 
   it('pages the journal with a cursor, and its rows can be neither changed nor deleted', async () => {
     const { service, db } = await setup();
-    for (const plan of ['standard', 'premium', 'basic', 'standard'] as const) await service.updateSettings(ivanova, { plan });
-    const first = (await service.journal(ivanova, { after: 0, limit: 2 }));
+    for (const plan of ['standard', 'premium', 'basic', 'standard'] as const)
+      await service.updateSettings(ivanova, { plan });
+    const first = await service.journal(ivanova, { after: 0, limit: 2 });
     expect(first.hasMore).toBe(true);
-    const second = (await service.journal(ivanova, { after: first.next, limit: 100 }));
+    const second = await service.journal(ivanova, { after: first.next, limit: 100 });
     expect(second.hasMore).toBe(false);
-    expect([...first.entries, ...second.entries].map((e) => e.seq)).toEqual((await service.journal(ivanova, { after: 0, limit: 100 })).entries.map((e) => e.seq));
-    expect((await service.journal(ivanova, { after: second.next, limit: 10 }))).toEqual({ entries: [], next: second.next, hasMore: false });
-    await expect(db.run("UPDATE org_journal SET new_value = '\"premium\"'")).rejects.toThrow(/append-only/);
+    expect([...first.entries, ...second.entries].map((e) => e.seq)).toEqual(
+      (await service.journal(ivanova, { after: 0, limit: 100 })).entries.map((e) => e.seq),
+    );
+    expect(await service.journal(ivanova, { after: second.next, limit: 10 })).toEqual({
+      entries: [],
+      next: second.next,
+      hasMore: false,
+    });
+    await expect(db.run('UPDATE org_journal SET new_value = \'"premium"\'')).rejects.toThrow(/append-only/);
     await expect(db.run('DELETE FROM org_journal')).rejects.toThrow(/append-only/);
   });
 
@@ -336,20 +567,31 @@ describe.each(backends)('organization settings on $name', (current) => {
         return true;
       },
     });
-    (await service.initializeOrganization('romashka', { administrators: ['ivanova', 'sidorov'] }));
-    const refused = await refusalOf(service.setAccess(ivanova, { users: [{ userId: 'ivanova', permissions: ['change-organization-settings', 'read-restricted'] }] }));
+    await service.initializeOrganization('romashka', { administrators: ['ivanova', 'sidorov'] });
+    const refused = await refusalOf(
+      service.setAccess(ivanova, {
+        users: [{ userId: 'ivanova', permissions: ['change-organization-settings', 'read-restricted'] }],
+      }),
+    );
     expect(refused.code).toBe('forbidden');
-    expect((await service.permissionsOf('romashka', 'ivanova'))).toEqual([]);
-    const last = (await service.journal({ orgId: 'romashka', userId: 'sidorov' }, { after: 0, limit: 100 })).entries.at(-1);
+    expect(await service.permissionsOf('romashka', 'ivanova')).toEqual([]);
+    const last = (await service.journal({ orgId: 'romashka', userId: 'sidorov' }, { after: 0, limit: 100 })).entries.at(
+      -1,
+    );
     expect(last).toMatchObject({ actor: 'ivanova', action: 'access.change', outcome: 'refused' });
   });
 
   it('tells the archive notifier where to write: the notice address and the name of the organization', async () => {
     const { service } = await setup();
-    const recipients = service.archiveRecipients(async (orgId) => ({ romashka: 'ООО "Ромашка"', vasilek: 'АО "Василёк"' })[orgId]);
+    const recipients = service.archiveRecipients(
+      async (orgId) => ({ romashka: 'ООО "Ромашка"', vasilek: 'АО "Василёк"' })[orgId],
+    );
     expect(await recipients.recipient('romashka')).toEqual({ orgName: 'ООО "Ромашка"' });
     await service.updateSettings(ivanova, { archiving: { notifyEmail: 'archive@romashka.example' } });
-    expect(await recipients.recipient('romashka')).toEqual({ orgName: 'ООО "Ромашка"', email: 'archive@romashka.example' });
+    expect(await recipients.recipient('romashka')).toEqual({
+      orgName: 'ООО "Ромашка"',
+      email: 'archive@romashka.example',
+    });
     expect(await recipients.recipient('vasilek')).toEqual({ orgName: 'АО "Василёк"' });
     expect(await recipients.recipient('nobody')).toBeUndefined();
     await service.updateSettings(ivanova, { archiving: { notifyEmail: null } });
@@ -359,6 +601,8 @@ describe.each(backends)('organization settings on $name', (current) => {
   it('rejects a settings patch that names nothing or a wrong value, naming the problem', async () => {
     const { service } = await setup();
     expect((await refusalOf(service.updateSettings(ivanova, {}))).message).toMatch(/name at least one setting/);
-    expect((await refusalOf(service.updateSettings(ivanova, { operatingMode: 'cloud' as 'server' }))).message).toMatch(/operatingMode/);
+    expect((await refusalOf(service.updateSettings(ivanova, { operatingMode: 'cloud' as 'server' }))).message).toMatch(
+      /operatingMode/,
+    );
   });
 });

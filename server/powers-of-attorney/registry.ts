@@ -143,7 +143,10 @@ const fromRow = (r: Row): StoredPowerOfAttorney => ({
 });
 
 /** The status at `at`: revoked from its revocation on, else by its dates (Moscow calendar, inclusive). */
-export function statusAt(poa: Pick<StoredPowerOfAttorney, 'issuedOn' | 'validUntil' | 'revokedAt'>, at: Date): PowerOfAttorneyStatus {
+export function statusAt(
+  poa: Pick<StoredPowerOfAttorney, 'issuedOn' | 'validUntil' | 'revokedAt'>,
+  at: Date,
+): PowerOfAttorneyStatus {
   if (poa.revokedAt !== undefined && new Date(poa.revokedAt) <= at) return 'revoked';
   const day = moscowDate(at);
   if (day < poa.issuedOn) return 'created';
@@ -174,10 +177,14 @@ export class PowerOfAttorneyRegistry {
   constructor(private readonly db: SqlDatabase) {}
 
   /** Stores a checked МЧД and journals it; poa-exists when its number is registered already. */
-  async register(poa: Omit<StoredPowerOfAttorney, 'revokedAt' | 'revokedBy' | 'revokeReason'>): Promise<StoredPowerOfAttorney> {
+  async register(
+    poa: Omit<StoredPowerOfAttorney, 'revokedAt' | 'revokedBy' | 'revokeReason'>,
+  ): Promise<StoredPowerOfAttorney> {
     return this.db.transaction(async (tx) => {
       await tx.lock(`powers-of-attorney:${poa.orgId}`);
-      const existing = await tx.get<{ org_id: string }>('SELECT org_id FROM powers_of_attorney WHERE number = ?', [poa.number]);
+      const existing = await tx.get<{ org_id: string }>('SELECT org_id FROM powers_of_attorney WHERE number = ?', [
+        poa.number,
+      ]);
       if (existing) {
         const whose = existing.org_id === poa.orgId ? 'for your organization' : 'for another principal';
         throw new PowerOfAttorneyError('poa-exists', `The МЧД ${poa.number} is registered already ${whose}`);
@@ -203,55 +210,89 @@ export class PowerOfAttorneyRegistry {
           poa.registeredBy,
         ],
       );
-      await this.journal(tx, poa.orgId, { at: poa.registeredAt, actor: poa.registeredBy, action: 'register', number: poa.number });
+      await this.journal(tx, poa.orgId, {
+        at: poa.registeredAt,
+        actor: poa.registeredBy,
+        action: 'register',
+        number: poa.number,
+      });
       return poa;
     });
   }
 
   async list(orgId: string): Promise<StoredPowerOfAttorney[]> {
-    return (await this.db.all<Row>('SELECT * FROM powers_of_attorney WHERE org_id = ? ORDER BY registered_at, number', [orgId])).map(fromRow);
+    return (
+      await this.db.all<Row>('SELECT * FROM powers_of_attorney WHERE org_id = ? ORDER BY registered_at, number', [
+        orgId,
+      ])
+    ).map(fromRow);
   }
 
   /** An МЧД of this organization; another organization's does not exist for it. */
   async get(orgId: string, number: string): Promise<StoredPowerOfAttorney | undefined> {
-    const row = await this.db.get<Row>('SELECT * FROM powers_of_attorney WHERE org_id = ? AND number = ?', [orgId, number.toLowerCase()]);
+    const row = await this.db.get<Row>('SELECT * FROM powers_of_attorney WHERE org_id = ? AND number = ?', [
+      orgId,
+      number.toLowerCase(),
+    ]);
     return row && fromRow(row);
   }
 
   /** The МЧД a signature names: by its number and its principal's INN (Diadoc's FullId). */
   async find(principalInn: string, number: string): Promise<StoredPowerOfAttorney | undefined> {
-    const row = await this.db.get<Row>('SELECT * FROM powers_of_attorney WHERE principal_inn = ? AND number = ?', [principalInn, number.toLowerCase()]);
+    const row = await this.db.get<Row>('SELECT * FROM powers_of_attorney WHERE principal_inn = ? AND number = ?', [
+      principalInn,
+      number.toLowerCase(),
+    ]);
     return row && fromRow(row);
   }
 
   /** Ends an МЧД early, journaled in the same transaction; conflict when it was revoked already. */
-  async revoke(orgId: string, number: string, by: { actor: string; reason: string; at: string }): Promise<StoredPowerOfAttorney> {
+  async revoke(
+    orgId: string,
+    number: string,
+    by: { actor: string; reason: string; at: string },
+  ): Promise<StoredPowerOfAttorney> {
     return this.db.transaction(async (tx) => {
       await tx.lock(`powers-of-attorney:${orgId}`);
-      const row = await tx.get<Row>('SELECT * FROM powers_of_attorney WHERE org_id = ? AND number = ?', [orgId, number.toLowerCase()]);
+      const row = await tx.get<Row>('SELECT * FROM powers_of_attorney WHERE org_id = ? AND number = ?', [
+        orgId,
+        number.toLowerCase(),
+      ]);
       if (!row) throw new PowerOfAttorneyError('not-found', `Your organization has no МЧД ${number}`);
-      if (row.revoked_at !== null) throw new PowerOfAttorneyError('conflict', `The МЧД ${number} was revoked on ${row.revoked_at} already`);
-      await tx.run('UPDATE powers_of_attorney SET revoked_at = ?, revoked_by = ?, revoke_reason = ? WHERE number = ?', [by.at, by.actor, by.reason, row.number]);
-      await this.journal(tx, orgId, { at: by.at, actor: by.actor, action: 'revoke', number: row.number, reason: by.reason });
+      if (row.revoked_at !== null)
+        throw new PowerOfAttorneyError('conflict', `The МЧД ${number} was revoked on ${row.revoked_at} already`);
+      await tx.run('UPDATE powers_of_attorney SET revoked_at = ?, revoked_by = ?, revoke_reason = ? WHERE number = ?', [
+        by.at,
+        by.actor,
+        by.reason,
+        row.number,
+      ]);
+      await this.journal(tx, orgId, {
+        at: by.at,
+        actor: by.actor,
+        action: 'revoke',
+        number: row.number,
+        reason: by.reason,
+      });
       return fromRow({ ...row, revoked_at: by.at, revoked_by: by.actor, revoke_reason: by.reason });
     });
   }
 
   async journalOf(orgId: string): Promise<PoaJournalEntry[]> {
-    const rows = await this.db.all<PoaJournalEntry & { reason: string | null }>('SELECT seq, at, actor, action, number, reason FROM poa_journal WHERE org_id = ? ORDER BY seq', [orgId]);
+    const rows = await this.db.all<PoaJournalEntry & { reason: string | null }>(
+      'SELECT seq, at, actor, action, number, reason FROM poa_journal WHERE org_id = ? ORDER BY seq',
+      [orgId],
+    );
     return rows.map(({ reason, ...r }) => ({ ...r, seq: Number(r.seq), ...(reason !== null ? { reason } : {}) }));
   }
 
   private async journal(tx: SqlTransaction, orgId: string, e: Omit<PoaJournalEntry, 'seq'>): Promise<void> {
-    const seq = ((await tx.get<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM poa_journal WHERE org_id = ?', [orgId]))?.seq ?? 0) + 1;
-    await tx.run('INSERT INTO poa_journal (org_id, seq, at, actor, action, number, reason) VALUES (?, ?, ?, ?, ?, ?, ?)', [
-      orgId,
-      Number(seq),
-      e.at,
-      e.actor,
-      e.action,
-      e.number,
-      e.reason ?? null,
-    ]);
+    const seq =
+      ((await tx.get<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM poa_journal WHERE org_id = ?', [orgId]))
+        ?.seq ?? 0) + 1;
+    await tx.run(
+      'INSERT INTO poa_journal (org_id, seq, at, actor, action, number, reason) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      [orgId, Number(seq), e.at, e.actor, e.action, e.number, e.reason ?? null],
+    );
   }
 }

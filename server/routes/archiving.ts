@@ -14,15 +14,29 @@ export async function archiveAccepted(ctx: HubContext, item: NewArchiveEntry, lo
     await ctx.archive.append(item);
   } catch (e) {
     if (!(e instanceof ArchiveQuotaExceededError)) {
-      log.error({ err: e, documentId: item.documentId, kind: item.kind }, 'archiving an accepted document failed; the exchange went on');
+      log.error(
+        { err: e, documentId: item.documentId, kind: item.kind },
+        'archiving an accepted document failed; the exchange went on',
+      );
       return;
     }
-    log.warn({ documentId: item.documentId, kind: item.kind, refusedId: e.refusedId }, 'archive quota used up: not archived');
+    log.warn(
+      { documentId: item.documentId, kind: item.kind, refusedId: e.refusedId },
+      'archive quota used up: not archived',
+    );
     const appended = await ctx.storage.appendEvents(
       [
         {
           subscriberId: item.orgId,
-          payload: { type: 'archive.refused', documentId: item.documentId, kind: item.kind, fileName: item.fileName, userId: item.userId, refusedId: e.refusedId, message: e.message },
+          payload: {
+            type: 'archive.refused',
+            documentId: item.documentId,
+            kind: item.kind,
+            fileName: item.fileName,
+            userId: item.userId,
+            refusedId: e.refusedId,
+            message: e.message,
+          },
         },
       ],
       ctx.now().toISOString(),

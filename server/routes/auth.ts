@@ -18,10 +18,14 @@ export async function trustedRoots(ctx: HubContext): Promise<Buffer[]> {
 }
 
 /** The protocol error for a failed CMS check: forged signatures first, then trust, then time. */
-export function signatureFailure(problems: VerificationProblem[]): { code: 'signature-invalid' | 'certificate-untrusted' | 'certificate-expired'; message: string } {
+export function signatureFailure(problems: VerificationProblem[]): {
+  code: 'signature-invalid' | 'certificate-untrusted' | 'certificate-expired';
+  message: string;
+} {
   const has = (...codes: VerificationProblem['code'][]) => problems.some((p) => codes.includes(p.code));
   const message = problems.map((p) => p.message).join('; ') || 'the signature does not verify';
-  if (has('malformed', 'digest-mismatch', 'bad-signature', 'unsupported-algorithm')) return { code: 'signature-invalid', message };
+  if (has('malformed', 'digest-mismatch', 'bad-signature', 'unsupported-algorithm'))
+    return { code: 'signature-invalid', message };
   if (has('untrusted-chain', 'no-signer-certificate')) return { code: 'certificate-untrusted', message };
   if (has('expired', 'not-yet-valid')) return { code: 'certificate-expired', message };
   return { code: 'signature-invalid', message };
@@ -31,7 +35,12 @@ async function issueToken(ctx: HubContext, user: UserRecord, subscriber: Subscri
   const token = randomBytes(32).toString('base64url');
   const expiresAt = new Date(ctx.now().getTime() + ctx.tokenTtlMs).toISOString();
   await ctx.storage.createAccessToken(sha256Hex(token), { userId: user.id, subscriberId: subscriber.id, expiresAt });
-  return { accessToken: token, expiresAt, user: userView(user), subscriber: ownSubscriberView(subscriber, await ctx.settings.operatingMode(subscriber.id)) };
+  return {
+    accessToken: token,
+    expiresAt,
+    user: userView(user),
+    subscriber: ownSubscriberView(subscriber, await ctx.settings.operatingMode(subscriber.id)),
+  };
 }
 
 const loopbackNames = new Set(['localhost', '127.0.0.1', '::1']);
@@ -63,16 +72,26 @@ export function ownOrigin(ctx: Pick<HubContext, 'publicOrigins'>, req: FastifyRe
 }
 
 async function meView(ctx: HubContext, { user, subscriber }: Caller) {
-  return { user: userView(user), subscriber: ownSubscriberView(subscriber, await ctx.settings.operatingMode(subscriber.id)) };
+  return {
+    user: userView(user),
+    subscriber: ownSubscriberView(subscriber, await ctx.settings.operatingMode(subscriber.id)),
+  };
 }
 
 /** Runs a login attempt under the throttle: refused while a wait is due; failures counted. */
-async function throttled<T>(ctx: HubContext, req: FastifyRequest, account: string | undefined, attempt: () => Promise<T>): Promise<T> {
+async function throttled<T>(
+  ctx: HubContext,
+  req: FastifyRequest,
+  account: string | undefined,
+  attempt: () => Promise<T>,
+): Promise<T> {
   const keys = { address: req.ip, ...(account ? { account } : {}) };
   const wait = await ctx.throttle.waitFor(keys);
   if (wait > 0) {
     const seconds = Math.ceil(wait / 1000);
-    throw new HubError('too-many-attempts', `Too many failed logins; try again in ${seconds} s`, { headers: { 'retry-after': String(seconds) } });
+    throw new HubError('too-many-attempts', `Too many failed logins; try again in ${seconds} s`, {
+      headers: { 'retry-after': String(seconds) },
+    });
   }
   try {
     const result = await attempt();
@@ -106,7 +125,9 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: HubContext): void 
       // The operator certificate is a root for logins only: it issues the information systems' certificates.
       const roots = [...(await trustedRoots(ctx)), ctx.operator.certificate];
       const signature = Buffer.from(body.signature, 'base64');
-      const content = Buffer.from(loginSignedContent({ origin, challengeId: body.challengeId, nonce: use.nonce.toString('base64') }));
+      const content = Buffer.from(
+        loginSignedContent({ origin, challengeId: body.challengeId, nonce: use.nonce.toString('base64') }),
+      );
       const result = await verifyDetached(signature, content, { trustedRoots: roots, at: now });
       if (!result.valid || !result.signer) {
         if (result.problems.some((p) => p.code === 'digest-mismatch')) {
@@ -115,14 +136,23 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: HubContext): void 
           const what = bare.problems.some((p) => p.code === 'digest-mismatch')
             ? `the signature is not over the login content for ${origin}`
             : 'the signature is over the bare nonce (the login before protocol v1 content)';
-          throw new HubError('signature-invalid', `Certificate login refused: ${what}; sign loginSignedContent ("EDO Clerk login v1", the hub origin ${origin}, the challenge id, the nonce in base64)`);
+          throw new HubError(
+            'signature-invalid',
+            `Certificate login refused: ${what}; sign loginSignedContent ("EDO Clerk login v1", the hub origin ${origin}, the challenge id, the nonce in base64)`,
+          );
         }
         const failure = signatureFailure(result.problems);
         throw new HubError(failure.code, `Certificate login refused: ${failure.message}`);
       }
       const fingerprint = certificateFingerprint(result.signer.certificate);
-      const user = (await ctx.storage.findUserByCertificate(fingerprint)) ?? (await informationSystemUser(ctx.settings, ctx.storage, fingerprint));
-      if (!user) throw new HubError('certificate-unknown', `The certificate of ${result.signer.commonName} (serial ${result.signer.serialNumber}) is not registered to any user of this hub`);
+      const user =
+        (await ctx.storage.findUserByCertificate(fingerprint)) ??
+        (await informationSystemUser(ctx.settings, ctx.storage, fingerprint));
+      if (!user)
+        throw new HubError(
+          'certificate-unknown',
+          `The certificate of ${result.signer.commonName} (serial ${result.signer.serialNumber}) is not registered to any user of this hub`,
+        );
       const subscriber = await ctx.storage.getSubscriber(user.subscriberId);
       if (!subscriber) throw new HubError('certificate-unknown', 'The user of this certificate has no organization');
       return { status: 200, body: await issueToken(ctx, user, subscriber) };
@@ -139,10 +169,22 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: HubContext): void 
     }),
   );
 
-  registerRoute(app, ctx, 'me', async ({ caller }) => ({ status: 200, body: { ...(await meView(ctx, caller)), expiresAt: caller.tokenExpiresAt } }));
+  registerRoute(app, ctx, 'me', async ({ caller }) => ({
+    status: 200,
+    body: { ...(await meView(ctx, caller)), expiresAt: caller.tokenExpiresAt },
+  }));
 
   registerRoute(app, ctx, 'operator', async () => {
     const { identity, certificate } = ctx.operator;
-    return { status: 200, body: { name: identity.name, inn: identity.inn, kpp: identity.kpp, edoId: identity.edoId, certificate: certificate.toString('base64') } };
+    return {
+      status: 200,
+      body: {
+        name: identity.name,
+        inn: identity.inn,
+        kpp: identity.kpp,
+        edoId: identity.edoId,
+        certificate: certificate.toString('base64'),
+      },
+    };
   });
 }

@@ -14,11 +14,16 @@ export function registerBlobRoutes(app: FastifyInstance, ctx: HubContext): void 
   registerRoute(app, ctx, 'putBlob', async ({ params, caller, req }) => {
     const type = req.headers['content-type'];
     if (!type?.startsWith('application/octet-stream')) {
-      throw new HubError('unsupported-media-type', `A blob is uploaded as application/octet-stream, not ${type ?? 'without a Content-Type'}`);
+      throw new HubError(
+        'unsupported-media-type',
+        `A blob is uploaded as application/octet-stream, not ${type ?? 'without a Content-Type'}`,
+      );
     }
     const declared = Number(req.headers['content-length']);
     const tooLarge = () =>
-      new HubError('blob-too-large', `The blob is larger than this hub accepts (${blobs.maxSize} bytes)`, { headers: { connection: 'close' } });
+      new HubError('blob-too-large', `The blob is larger than this hub accepts (${blobs.maxSize} bytes)`, {
+        headers: { connection: 'close' },
+      });
     // Refused before reading when the client says how much it sends.
     if (Number.isFinite(declared) && declared > blobs.maxSize) throw tooLarge();
     // 201 or 200 says whether *this* subscriber had uploaded it: whether anyone else had is not its business.
@@ -26,7 +31,10 @@ export function registerBlobRoutes(app: FastifyInstance, ctx: HubContext): void 
     const result = await blobs.write(params.sha256, req.body as Readable);
     if (result.kind === 'too-large') throw tooLarge();
     if (result.kind === 'hash-mismatch') {
-      throw new HubError('blob-hash-mismatch', `The ${result.size} bytes received hash to ${result.actual}, not to ${params.sha256}; nothing was stored`);
+      throw new HubError(
+        'blob-hash-mismatch',
+        `The ${result.size} bytes received hash to ${result.actual}, not to ${params.sha256}; nothing was stored`,
+      );
     }
     await storage.recordBlob(params.sha256, result.size, caller.subscriber.id, ctx.now().toISOString());
     return { status: alreadyMine ? 200 : 201, body: { sha256: params.sha256, size: result.size } };
@@ -44,12 +52,17 @@ export function registerBlobRoutes(app: FastifyInstance, ctx: HubContext): void 
     const me = caller.subscriber.id;
     const document = await storage.documentReferencingBlob(params.sha256, me);
     const size = document && (await storage.getBlobSize(params.sha256));
-    if (!document || size === undefined) throw new HubError('not-found', `No blob ${params.sha256} in a document you sent or received`);
+    if (!document || size === undefined)
+      throw new HubError('not-found', `No blob ${params.sha256} in a document you sent or received`);
     if (document.recipientId === me) {
       const record = await storage.getDocument(document.id);
       if (record && !record.deliveredAt) await recordDelivery(ctx, record);
     }
-    reply.code(200).header('content-length', String(size)).header('content-type', 'application/octet-stream').send(blobs.read(params.sha256));
+    reply
+      .code(200)
+      .header('content-length', String(size))
+      .header('content-type', 'application/octet-stream')
+      .send(blobs.read(params.sha256));
     return 'sent';
   });
 }

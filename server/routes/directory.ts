@@ -12,11 +12,25 @@ export function registerDirectoryRoutes(app: FastifyInstance, ctx: HubContext): 
   registerRoute(app, ctx, 'listSubscribers', async ({ query }) => {
     if (query.query !== undefined) {
       const found = await storage.searchSubscribers(query.query, query.limit + 1);
-      return { status: 200, body: { subscribers: found.slice(0, query.limit).map(subscriberView), next: query.after, hasMore: found.length > query.limit } };
+      return {
+        status: 200,
+        body: {
+          subscribers: found.slice(0, query.limit).map(subscriberView),
+          next: query.after,
+          hasMore: found.length > query.limit,
+        },
+      };
     }
     const page = await storage.listSubscribers(query.after, query.limit + 1);
     const shown = page.slice(0, query.limit);
-    return { status: 200, body: { subscribers: shown.map(subscriberView), next: shown.at(-1)?.revision ?? query.after, hasMore: page.length > query.limit } };
+    return {
+      status: 200,
+      body: {
+        subscribers: shown.map(subscriberView),
+        next: shown.at(-1)?.revision ?? query.after,
+        hasMore: page.length > query.limit,
+      },
+    };
   });
 
   registerRoute(app, ctx, 'getSubscriber', async ({ params }) => {
@@ -30,7 +44,10 @@ export function registerDirectoryRoutes(app: FastifyInstance, ctx: HubContext): 
     const page = await storage.listContacts(me, query.after, query.limit + 1);
     const shown = page.slice(0, query.limit);
     const contacts = await Promise.all(shown.map(async (c) => contactView(c, me, await counterpart(c, me))));
-    return { status: 200, body: { contacts, next: shown.at(-1)?.revision ?? query.after, hasMore: page.length > query.limit } };
+    return {
+      status: 200,
+      body: { contacts, next: shown.at(-1)?.revision ?? query.after, hasMore: page.length > query.limit },
+    };
   });
 
   async function counterpart(c: ContactRecord, me: string): Promise<SubscriberRecord> {
@@ -41,7 +58,11 @@ export function registerDirectoryRoutes(app: FastifyInstance, ctx: HubContext): 
   }
 
   /** Saves a new state of the relation and tells both sides, each with its own view. */
-  async function change(me: SubscriberRecord, other: SubscriberRecord, next: { inviterId: string; inviteeId: string; state: ContactRecord['state']; message?: string }) {
+  async function change(
+    me: SubscriberRecord,
+    other: SubscriberRecord,
+    next: { inviterId: string; inviteeId: string; state: ContactRecord['state']; message?: string },
+  ) {
     const at = ctx.now().toISOString();
     const { contact, appended } = await storage.saveContact({
       ...next,
@@ -57,7 +78,11 @@ export function registerDirectoryRoutes(app: FastifyInstance, ctx: HubContext): 
 
   async function relation(me: SubscriberRecord, otherId: string) {
     const other = otherId === me.id ? undefined : await storage.getSubscriber(otherId);
-    if (!other) throw new HubError('not-found', otherId === me.id ? 'A subscriber cannot be its own contact' : `No subscriber ${otherId}`);
+    if (!other)
+      throw new HubError(
+        'not-found',
+        otherId === me.id ? 'A subscriber cannot be its own contact' : `No subscriber ${otherId}`,
+      );
     return { other, existing: await storage.getContact(me.id, other.id) };
   }
 
@@ -69,9 +94,19 @@ export function registerDirectoryRoutes(app: FastifyInstance, ctx: HubContext): 
     }
     if (existing?.state === 'invited') {
       // They invited us first: our invitation is an acceptance.
-      return change(me, other, { inviterId: existing.inviterId, inviteeId: me.id, state: 'connected', ...(existing.message ? { message: existing.message } : {}) });
+      return change(me, other, {
+        inviterId: existing.inviterId,
+        inviteeId: me.id,
+        state: 'connected',
+        ...(existing.message ? { message: existing.message } : {}),
+      });
     }
-    return change(me, other, { inviterId: me.id, inviteeId: other.id, state: 'invited', ...(body.message ? { message: body.message } : {}) });
+    return change(me, other, {
+      inviterId: me.id,
+      inviteeId: other.id,
+      state: 'invited',
+      ...(body.message ? { message: body.message } : {}),
+    });
   });
 
   registerRoute(app, ctx, 'acceptContact', async ({ params, caller }) => {
@@ -80,9 +115,19 @@ export function registerDirectoryRoutes(app: FastifyInstance, ctx: HubContext): 
     if (!existing) throw new HubError('not-found', `No invitation from ${other.name}`);
     if (existing.state === 'connected') return { status: 200, body: contactView(existing, me.id, other) };
     if (existing.state !== 'invited' || existing.inviteeId !== me.id) {
-      throw new HubError('conflict', existing.state === 'rejected' ? `The relation with ${other.name} was rejected; invite again` : `${other.name} has not invited you; the invitation is yours`);
+      throw new HubError(
+        'conflict',
+        existing.state === 'rejected'
+          ? `The relation with ${other.name} was rejected; invite again`
+          : `${other.name} has not invited you; the invitation is yours`,
+      );
     }
-    return change(me, other, { inviterId: existing.inviterId, inviteeId: me.id, state: 'connected', ...(existing.message ? { message: existing.message } : {}) });
+    return change(me, other, {
+      inviterId: existing.inviterId,
+      inviteeId: me.id,
+      state: 'connected',
+      ...(existing.message ? { message: existing.message } : {}),
+    });
   });
 
   registerRoute(app, ctx, 'rejectContact', async ({ params, caller }) => {
@@ -90,6 +135,11 @@ export function registerDirectoryRoutes(app: FastifyInstance, ctx: HubContext): 
     const { other, existing } = await relation(me, params.subscriberId);
     if (!existing) throw new HubError('not-found', `No relation with ${other.name}`);
     if (existing.state === 'rejected') return { status: 200, body: contactView(existing, me.id, other) };
-    return change(me, other, { inviterId: existing.inviterId, inviteeId: existing.inviteeId, state: 'rejected', ...(existing.message ? { message: existing.message } : {}) });
+    return change(me, other, {
+      inviterId: existing.inviterId,
+      inviteeId: existing.inviteeId,
+      state: 'rejected',
+      ...(existing.message ? { message: existing.message } : {}),
+    });
   });
 }

@@ -18,6 +18,9 @@ export function registerEventRoutes(app: FastifyInstance, ctx: HubContext): void
       page = await ctx.storage.listEvents(me, query.after, query.limit + 1);
     }
     const events = page.slice(0, query.limit);
-    return { status: 200, body: { events, next: events.at(-1)?.seq ?? query.after, hasMore: page.length > query.limit } };
+    return {
+      status: 200,
+      body: { events, next: events.at(-1)?.seq ?? query.after, hasMore: page.length > query.limit },
+    };
   });
 }

@@ -22,15 +22,25 @@ export function registerPowerOfAttorneyRoutes(app: FastifyInstance, ctx: HubCont
     try {
       const now = ctx.now();
       const checked = await checkRegistration(
-        { fileName: body.fileName, xml: Buffer.from(body.xml, 'base64'), signature: Buffer.from(body.signature, 'base64') },
+        {
+          fileName: body.fileName,
+          xml: Buffer.from(body.xml, 'base64'),
+          signature: Buffer.from(body.signature, 'base64'),
+        },
         {
           subscriber: me,
           users: await ctx.storage.listUsers(me.id),
-          verify: async (signature, xml) => verifyDetached(signature, xml, { trustedRoots: await trustedRoots(ctx), at: now }),
+          verify: async (signature, xml) =>
+            verifyDetached(signature, xml, { trustedRoots: await trustedRoots(ctx), at: now }),
           now,
         },
       );
-      const stored = await registry.register({ ...checked, orgId: me.id, registeredAt: now.toISOString(), registeredBy: caller.user.id });
+      const stored = await registry.register({
+        ...checked,
+        orgId: me.id,
+        registeredAt: now.toISOString(),
+        registeredBy: caller.user.id,
+      });
       return { status: 201, body: recordView(stored, now) };
     } catch (e) {
       throw asHubError(e);
@@ -39,10 +49,17 @@ export function registerPowerOfAttorneyRoutes(app: FastifyInstance, ctx: HubCont
 
   registerRoute(app, ctx, 'listPowersOfAttorney', async ({ caller }) => {
     const now = ctx.now();
-    return { status: 200, body: { powersOfAttorney: (await registry.list(caller.subscriber.id)).map((p) => recordView(p, now)) } };
+    return {
+      status: 200,
+      body: { powersOfAttorney: (await registry.list(caller.subscriber.id)).map((p) => recordView(p, now)) },
+    };
   });
 
-  const withFiles = (poa: StoredPowerOfAttorney) => ({ ...recordView(poa, ctx.now()), xml: poa.xml.toString('base64'), signature: poa.signature.toString('base64') });
+  const withFiles = (poa: StoredPowerOfAttorney) => ({
+    ...recordView(poa, ctx.now()),
+    xml: poa.xml.toString('base64'),
+    signature: poa.signature.toString('base64'),
+  });
 
   registerRoute(app, ctx, 'getPowerOfAttorney', async ({ params, caller }) => {
     const poa = await registry.get(caller.subscriber.id, params.number);
@@ -55,22 +72,35 @@ export function registerPowerOfAttorneyRoutes(app: FastifyInstance, ctx: HubCont
     const document = await partyDocument(ctx, params.documentId, caller.subscriber.id);
     const serviceDocuments = await ctx.storage.listServiceDocuments(document.id);
     const number = params.number.toLowerCase();
-    const named = [document.signerPowerOfAttorney, document.recipientSignature?.signerPowerOfAttorney, ...serviceDocuments.map((sd) => sd.signerPowerOfAttorney)].find((p) => p?.number === number);
+    const named = [
+      document.signerPowerOfAttorney,
+      document.recipientSignature?.signerPowerOfAttorney,
+      ...serviceDocuments.map((sd) => sd.signerPowerOfAttorney),
+    ].find((p) => p?.number === number);
     const poa = named && (await registry.find(named.principalInn, named.number));
-    if (!poa) throw new HubError('not-found', `No signature of document ${document.id} was made under an МЧД ${params.number}`);
+    if (!poa)
+      throw new HubError('not-found', `No signature of document ${document.id} was made under an МЧД ${params.number}`);
     return { status: 200, body: withFiles(poa) };
   });
 
   registerRoute(app, ctx, 'revokePowerOfAttorney', async ({ params, body, caller }) => {
     const me = caller.subscriber;
     // The principal revokes: its director (the certificate names the organization) or a settings administrator.
-    const director = caller.user.certificate && actsWithoutPowerOfAttorney(describeCertificate(caller.user.certificate.der), me);
+    const director =
+      caller.user.certificate && actsWithoutPowerOfAttorney(describeCertificate(caller.user.certificate.der), me);
     if (!director && !(await ctx.settings.hasPermission(me.id, caller.user.id, 'change-organization-settings'))) {
-      throw new HubError('forbidden', `${caller.user.name} may not revoke ${me.name}'s МЧД: only its director or a settings administrator (change-organization-settings) may`);
+      throw new HubError(
+        'forbidden',
+        `${caller.user.name} may not revoke ${me.name}'s МЧД: only its director or a settings administrator (change-organization-settings) may`,
+      );
     }
     try {
       const now = ctx.now();
-      const revoked = await registry.revoke(me.id, params.number, { actor: caller.user.id, reason: body.reason, at: now.toISOString() });
+      const revoked = await registry.revoke(me.id, params.number, {
+        actor: caller.user.id,
+        reason: body.reason,
+        at: now.toISOString(),
+      });
       return { status: 200, body: recordView(revoked, now) };
     } catch (e) {
       throw asHubError(e);
@@ -85,10 +115,18 @@ export function registerPowerOfAttorneyRoutes(app: FastifyInstance, ctx: HubCont
       throw new HubError('invalid-request', `certificate is not a readable X.509 certificate: ${(e as Error).message}`);
     }
     try {
-      const found = await checkRepresentative(ctx.signingUnderPowerOfAttorney, signer, caller.subscriber, body.reference, body.action, ctx.now());
+      const found = await checkRepresentative(
+        ctx.signingUnderPowerOfAttorney,
+        signer,
+        caller.subscriber,
+        body.reference,
+        body.action,
+        ctx.now(),
+      );
       return { status: 200, body: { ok: true, ...(found ? { powerOfAttorney: found } : {}) } };
     } catch (e) {
-      if (e instanceof PowerOfAttorneyError) return { status: 200, body: { ok: false, error: e.code, message: e.message } };
+      if (e instanceof PowerOfAttorneyError)
+        return { status: 200, body: { ok: false, error: e.code, message: e.message } };
       throw e;
     }
   });

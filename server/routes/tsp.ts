@@ -8,9 +8,12 @@ import { HubError, registerRoute } from '../http';
 const { media } = routes.timestamp;
 
 export function registerTspRoutes(app: FastifyInstance, ctx: HubContext): void {
-  app.addContentTypeParser(media.request, { parseAs: 'buffer', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(media.request, { parseAs: 'buffer', bodyLimit: 64 * 1024 }, (_req, body, done) =>
+    done(null, body),
+  );
   registerRoute(app, ctx, 'timestamp', async ({ req, reply }) => {
-    if (!Buffer.isBuffer(req.body)) throw new HubError('unsupported-media-type', `A time-stamp request is sent as ${media.request}`);
+    if (!Buffer.isBuffer(req.body))
+      throw new HubError('unsupported-media-type', `A time-stamp request is sent as ${media.request}`);
     const answer = await ctx.operator.tsa.authority.respond(req.body);
     reply.code(200).header('content-type', media.response).send(answer);
     return 'sent';

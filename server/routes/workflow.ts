@@ -8,13 +8,30 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { parseAnnulmentProposal, parseServiceDocument, type ReferencedFile } from '../../src/formats';
-import { workflowTransition, type DocumentWorkflow, type PowerOfAttorneyReference, type RecipientSignature, type ServiceDocument, type WorkflowStep, type WorkflowStepResult } from '../../src/protocol';
+import {
+  workflowTransition,
+  type DocumentWorkflow,
+  type PowerOfAttorneyReference,
+  type RecipientSignature,
+  type ServiceDocument,
+  type WorkflowStep,
+  type WorkflowStepResult,
+} from '../../src/protocol';
 import type { HubContext } from '../hub';
 import { HubError, registerRoute, sha256Hex, type Caller, type RouteOutput } from '../http';
 import type { DocumentRecord, UserRecord } from '../storage/storage';
 import { certificateSummary } from '../views';
 import { archiveAccepted } from './archiving';
-import { archiveServiceDocument, checkAnswer, checkSignature, idempotent, longTermSignature, partyDocument, readAnswer, withReceipt } from './documents';
+import {
+  archiveServiceDocument,
+  checkAnswer,
+  checkSignature,
+  idempotent,
+  longTermSignature,
+  partyDocument,
+  readAnswer,
+  withReceipt,
+} from './documents';
 
 interface StepInput {
   ctx: HubContext;
@@ -26,11 +43,24 @@ interface StepInput {
   /** For answers: the proposal answered. */
   proposalId?: string;
   /** Checks the step's content and signature (after the state allowed it) and says what to record. */
-  build: (document: DocumentRecord) => Promise<{ serviceDocument?: ServiceDocument; recipientSignature?: RecipientSignature; after?: () => Promise<void> }>;
+  build: (document: DocumentRecord) => Promise<{
+    serviceDocument?: ServiceDocument;
+    recipientSignature?: RecipientSignature;
+    after?: () => Promise<void>;
+  }>;
 }
 
 /** Runs one step: party check, quick state check, idempotency, content checks, the recording transaction, then archiving. */
-async function runStep({ ctx, caller, documentId, step, key, body, proposalId, build }: StepInput): Promise<RouteOutput> {
+async function runStep({
+  ctx,
+  caller,
+  documentId,
+  step,
+  key,
+  body,
+  proposalId,
+  build,
+}: StepInput): Promise<RouteOutput> {
   const me = caller.subscriber.id;
   const document = await partyDocument(ctx, documentId, me);
   const judge = async () => {
@@ -43,46 +73,68 @@ async function runStep({ ctx, caller, documentId, step, key, body, proposalId, b
     });
     if (!verdict.ok) throw new HubError(verdict.error, verdict.message);
     if (proposalId !== undefined && proposalId !== stored.annulmentProposalId) {
-      throw new HubError('annulment-not-pending', `The annulment proposal ${proposalId} is not the one waiting for an answer`);
+      throw new HubError(
+        'annulment-not-pending',
+        `The annulment proposal ${proposalId} is not the one waiting for an answer`,
+      );
     }
   };
-  const out = await idempotent(ctx, { subscriberId: me, scope: `workflow:${document.id}:${step}`, key }, body, async (finish) => {
-    await judge();
-    const built = await build(document);
-    const answer = (workflow: DocumentWorkflow): WorkflowStepResult => ({ documentId: document.id, workflow, ...(built.serviceDocument ? { serviceDocument: built.serviceDocument } : {}) });
-    const recorded = await ctx.storage.recordWorkflowStep(
-      {
+  const out = await idempotent(
+    ctx,
+    { subscriberId: me, scope: `workflow:${document.id}:${step}`, key },
+    body,
+    async (finish) => {
+      await judge();
+      const built = await build(document);
+      const answer = (workflow: DocumentWorkflow): WorkflowStepResult => ({
         documentId: document.id,
-        step,
-        actorId: me,
+        workflow,
         ...(built.serviceDocument ? { serviceDocument: built.serviceDocument } : {}),
-        ...(built.recipientSignature ? { recipientSignature: built.recipientSignature } : {}),
-        ...(proposalId !== undefined ? { proposalId } : {}),
-        at: ctx.now().toISOString(),
-        events: (workflow) =>
-          [document.senderId, document.recipientId].map((subscriberId) => ({ subscriberId, payload: { type: 'document.workflow-changed', ...answer(workflow) } })),
-      },
-      (workflow) => finish(201, answer(workflow)),
-    );
-    if (recorded.kind === 'refused') throw new HubError(recorded.error, recorded.message);
-    ctx.notifier.notify(recorded.appended);
-    await built.after?.();
-    return { status: 201, body: answer(recorded.workflow) };
-  });
+      });
+      const recorded = await ctx.storage.recordWorkflowStep(
+        {
+          documentId: document.id,
+          step,
+          actorId: me,
+          ...(built.serviceDocument ? { serviceDocument: built.serviceDocument } : {}),
+          ...(built.recipientSignature ? { recipientSignature: built.recipientSignature } : {}),
+          ...(proposalId !== undefined ? { proposalId } : {}),
+          at: ctx.now().toISOString(),
+          events: (workflow) =>
+            [document.senderId, document.recipientId].map((subscriberId) => ({
+              subscriberId,
+              payload: { type: 'document.workflow-changed', ...answer(workflow) },
+            })),
+        },
+        (workflow) => finish(201, answer(workflow)),
+      );
+      if (recorded.kind === 'refused') throw new HubError(recorded.error, recorded.message);
+      ctx.notifier.notify(recorded.appended);
+      await built.after?.();
+      return { status: 201, body: answer(recorded.workflow) };
+    },
+  );
   if (out === 'sent' || out.status !== 201) return out;
   const result = out.body as WorkflowStepResult;
-  return result.serviceDocument ? { ...out, body: { ...result, serviceDocument: await withReceipt(ctx, me, result.serviceDocument) } } : out;
+  return result.serviceDocument
+    ? { ...out, body: { ...result, serviceDocument: await withReceipt(ctx, me, result.serviceDocument) } }
+    : out;
 }
 
 /** The pending proposal of the document named in the path; anything else does not exist for the caller. */
 async function proposalOf(ctx: HubContext, document: DocumentRecord, proposalId: string): Promise<ServiceDocument> {
-  const proposal = (await ctx.storage.listServiceDocuments(document.id)).find((sd) => sd.id === proposalId && sd.type === 'annulment-proposal');
+  const proposal = (await ctx.storage.listServiceDocuments(document.id)).find(
+    (sd) => sd.id === proposalId && sd.type === 'annulment-proposal',
+  );
   if (!proposal) throw new HubError('not-found', `No annulment proposal ${proposalId} on document ${document.id}`);
   return proposal;
 }
 
 /** The document's file as both sides exchanged it: its name and the sender's signature. */
-const documentFile = (d: DocumentRecord): ReferencedFile => ({ name: d.fileName, signatures: [Buffer.from(d.signature, 'base64')] });
+const documentFile = (d: DocumentRecord): ReferencedFile => ({
+  name: d.fileName,
+  signatures: [Buffer.from(d.signature, 'base64')],
+});
 const otherSide = (d: DocumentRecord, me: string) => (me === d.senderId ? d.recipientId : d.senderId);
 
 /** A signed XML of the step, its signature accepted like a document's; the service document to record. */
@@ -90,13 +142,24 @@ async function signedXml(
   ctx: HubContext,
   caller: Caller,
   document: DocumentRecord,
-  input: { type: ServiceDocument['type']; parentId: string; fileName: string; xml: string; signature: string; reason?: string; powerOfAttorney?: PowerOfAttorneyReference | undefined },
+  input: {
+    type: ServiceDocument['type'];
+    parentId: string;
+    fileName: string;
+    xml: string;
+    signature: string;
+    reason?: string;
+    powerOfAttorney?: PowerOfAttorneyReference | undefined;
+  },
   log: FastifyBaseLogger,
 ): Promise<{ serviceDocument: ServiceDocument; signer: UserRecord }> {
   const received = Buffer.from(input.signature, 'base64');
   const xml = Buffer.from(input.xml, 'base64');
   // The workflow's XML answers a document as a service document does: the same МЧД power (§7).
-  const checked = await checkSignature(ctx, received, xml, caller.subscriber, input.fileName, { action: 'sign-service-document', powerOfAttorney: input.powerOfAttorney });
+  const checked = await checkSignature(ctx, received, xml, caller.subscriber, input.fileName, {
+    action: 'sign-service-document',
+    powerOfAttorney: input.powerOfAttorney,
+  });
   const signature = await longTermSignature(ctx, received, checked.chain, input.fileName, log);
   return {
     signer: checked.user,
@@ -132,15 +195,36 @@ export function registerWorkflowRoutes(app: FastifyInstance, ctx: HubContext): v
         const what = `"${document.fileName}" (the recipient's signature)`;
         // Signing the document itself needs the power to sign documents, as sending it does (§7).
         const authority = { action: 'send-document' as const, powerOfAttorney: body.powerOfAttorney };
-        const checked = await checkSignature(ctx, received, { path: ctx.blobs.pathOf(document.blob.sha256) }, caller.subscriber, what, authority);
+        const checked = await checkSignature(
+          ctx,
+          received,
+          { path: ctx.blobs.pathOf(document.blob.sha256) },
+          caller.subscriber,
+          what,
+          authority,
+        );
         const signature = (await longTermSignature(ctx, received, checked.chain, what, req.log)).toString('base64');
         const signedAt = ctx.now().toISOString();
         return {
-          recipientSignature: { signature, signer: certificateSummary(checked.signer), ...(checked.powerOfAttorney ? { signerPowerOfAttorney: checked.powerOfAttorney } : {}), signedAt },
+          recipientSignature: {
+            signature,
+            signer: certificateSummary(checked.signer),
+            ...(checked.powerOfAttorney ? { signerPowerOfAttorney: checked.powerOfAttorney } : {}),
+            signedAt,
+          },
           after: () =>
             archiveAccepted(
               ctx,
-              { orgId: caller.subscriber.id, userId: checked.user.id, documentId: document.id, kind: 'recipient-signature', fileName: document.fileName, blobSha256: document.blob.sha256, size: document.blob.size, signatures: [signature] },
+              {
+                orgId: caller.subscriber.id,
+                userId: checked.user.id,
+                documentId: document.id,
+                kind: 'recipient-signature',
+                fileName: document.fileName,
+                blobSha256: document.blob.sha256,
+                size: document.blob.size,
+                signatures: [signature],
+              },
               req.log,
             ),
         };
@@ -158,9 +242,22 @@ export function registerWorkflowRoutes(app: FastifyInstance, ctx: HubContext): v
       body,
       build: async (document) => {
         const xml = Buffer.from(body.xml, 'base64');
-        const parsed = readAnswer(() => parseServiceDocument(xml, body.fileName, { expectedKind: 'clarification-request' }), body.fileName);
-        checkAnswer(parsed, body.fileName, { issuer: caller.subscriber.id, addressee: document.senderId, parent: documentFile(document) });
-        const { serviceDocument, signer } = await signedXml(ctx, caller, document, { type: 'signature-refusal', parentId: document.id, ...body, reason: parsed.text ?? '' }, req.log);
+        const parsed = readAnswer(
+          () => parseServiceDocument(xml, body.fileName, { expectedKind: 'clarification-request' }),
+          body.fileName,
+        );
+        checkAnswer(parsed, body.fileName, {
+          issuer: caller.subscriber.id,
+          addressee: document.senderId,
+          parent: documentFile(document),
+        });
+        const { serviceDocument, signer } = await signedXml(
+          ctx,
+          caller,
+          document,
+          { type: 'signature-refusal', parentId: document.id, ...body, reason: parsed.text ?? '' },
+          req.log,
+        );
         return { serviceDocument, after: () => archiveServiceDocument(ctx, serviceDocument, xml, signer, req.log) };
       },
     }),
@@ -175,14 +272,23 @@ export function registerWorkflowRoutes(app: FastifyInstance, ctx: HubContext): v
       key: headers['idempotency-key'],
       body,
       build: async (document) => {
-        const parsed = readAnswer(() => parseAnnulmentProposal(Buffer.from(body.xml, 'base64'), body.fileName), body.fileName);
+        const parsed = readAnswer(
+          () => parseAnnulmentProposal(Buffer.from(body.xml, 'base64'), body.fileName),
+          body.fileName,
+        );
         checkAnswer({ ...parsed, referencedFile: parsed.annulledFile }, body.fileName, {
           issuer: caller.subscriber.id,
           addressee: otherSide(document, caller.subscriber.id),
           parent: documentFile(document),
         });
         // Archived once accepted, with both signatures.
-        return (await signedXml(ctx, caller, document, { type: 'annulment-proposal', parentId: document.id, ...body, reason: parsed.reason }, req.log));
+        return await signedXml(
+          ctx,
+          caller,
+          document,
+          { type: 'annulment-proposal', parentId: document.id, ...body, reason: parsed.reason },
+          req.log,
+        );
       },
     }),
   );
@@ -203,7 +309,14 @@ export function registerWorkflowRoutes(app: FastifyInstance, ctx: HubContext): v
           ctx,
           caller,
           document,
-          { type: 'annulment-acceptance', parentId: proposal.id, fileName: proposal.fileName, xml: proposal.xml, signature: body.signature, powerOfAttorney: body.powerOfAttorney },
+          {
+            type: 'annulment-acceptance',
+            parentId: proposal.id,
+            fileName: proposal.fileName,
+            xml: proposal.xml,
+            signature: body.signature,
+            powerOfAttorney: body.powerOfAttorney,
+          },
           req.log,
         );
         return { serviceDocument, after: () => archiveProposal(ctx, proposal, serviceDocument, signer, req.log) };
@@ -223,13 +336,22 @@ export function registerWorkflowRoutes(app: FastifyInstance, ctx: HubContext): v
       build: async (document) => {
         const proposal = await proposalOf(ctx, document, params.proposalId);
         const xml = Buffer.from(body.xml, 'base64');
-        const parsed = readAnswer(() => parseServiceDocument(xml, body.fileName, { expectedKind: 'clarification-request' }), body.fileName);
+        const parsed = readAnswer(
+          () => parseServiceDocument(xml, body.fileName, { expectedKind: 'clarification-request' }),
+          body.fileName,
+        );
         checkAnswer(parsed, body.fileName, {
           issuer: caller.subscriber.id,
           addressee: proposal.fromSubscriberId,
           parent: { name: proposal.fileName, signatures: [Buffer.from(proposal.signature, 'base64')] },
         });
-        const { serviceDocument, signer } = await signedXml(ctx, caller, document, { type: 'annulment-rejection', parentId: proposal.id, ...body, reason: parsed.text ?? '' }, req.log);
+        const { serviceDocument, signer } = await signedXml(
+          ctx,
+          caller,
+          document,
+          { type: 'annulment-rejection', parentId: proposal.id, ...body, reason: parsed.text ?? '' },
+          req.log,
+        );
         return { serviceDocument, after: () => archiveServiceDocument(ctx, serviceDocument, xml, signer, req.log) };
       },
     }),
@@ -240,16 +362,32 @@ export function registerWorkflowRoutes(app: FastifyInstance, ctx: HubContext): v
  * An accepted annulment proposal goes into the archive with both signatures, for each side that
  * archives: the proposer's organization under the proposer's signer, the acceptor's under its own.
  */
-async function archiveProposal(ctx: HubContext, proposal: ServiceDocument, acceptance: ServiceDocument, acceptor: UserRecord, log: FastifyBaseLogger): Promise<void> {
+async function archiveProposal(
+  ctx: HubContext,
+  proposal: ServiceDocument,
+  acceptance: ServiceDocument,
+  acceptor: UserRecord,
+  log: FastifyBaseLogger,
+): Promise<void> {
   const xml = Buffer.from(proposal.xml, 'base64');
   const sha256 = sha256Hex(xml);
   const stored = await ctx.blobs.write(sha256, Readable.from(xml));
   if (stored.kind !== 'stored') {
-    log.error({ serviceDocumentId: proposal.id, stored }, 'the annulment proposal could not be put into the blob store for archiving');
+    log.error(
+      { serviceDocumentId: proposal.id, stored },
+      'the annulment proposal could not be put into the blob store for archiving',
+    );
     return;
   }
   const proposer = await ctx.storage.findUserByCertificate(proposal.signer.fingerprint);
-  const entry = { documentId: acceptance.id, kind: 'annulment-proposal', fileName: proposal.fileName, blobSha256: sha256, size: xml.length, signatures: [proposal.signature, acceptance.signature] };
+  const entry = {
+    documentId: acceptance.id,
+    kind: 'annulment-proposal',
+    fileName: proposal.fileName,
+    blobSha256: sha256,
+    size: xml.length,
+    signatures: [proposal.signature, acceptance.signature],
+  };
   await archiveAccepted(ctx, { ...entry, orgId: acceptance.fromSubscriberId, userId: acceptor.id }, log);
   if (proposer) await archiveAccepted(ctx, { ...entry, orgId: proposal.fromSubscriberId, userId: proposer.id }, log);
 }

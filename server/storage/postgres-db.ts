@@ -12,7 +12,9 @@ const ATTEMPTS = 8;
 
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8 || oid === NUMERIC ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    oid === INT8 || oid === NUMERIC
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
 const converted = new Map<string, string>();
@@ -31,7 +33,8 @@ function positional(text: string): string {
 type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
 
 function sqlOn(q: Queryable): SqlTransaction {
-  const query = async (text: string, params?: readonly SqlValue[]) => q.query({ text: positional(text), values: params ? [...params] : [] });
+  const query = async (text: string, params?: readonly SqlValue[]) =>
+    q.query({ text: positional(text), values: params ? [...params] : [] });
   return {
     dialect: 'postgres',
     all: async <T>(text: string, params?: readonly SqlValue[]) => (await query(text, params)).rows as T[],
@@ -47,7 +50,10 @@ export class PostgresDatabase implements SqlDatabase {
   readonly pool: pg.Pool;
   private readonly direct: SqlTransaction;
 
-  constructor(readonly url: string, options: { max?: number } = {}) {
+  constructor(
+    readonly url: string,
+    options: { max?: number } = {},
+  ) {
     this.pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, types });
     // An idle connection dropped by the server must not crash the hub; the next query reconnects.
     this.pool.on('error', () => undefined);
@@ -94,7 +100,11 @@ export class PostgresDatabase implements SqlDatabase {
    * lost connection is made again; `onReconnect` is called then, since notifications sent
    * meanwhile are gone. Resolves to the stop.
    */
-  async listen(channel: string, onMessage: (payload: string) => void, onReconnect: () => void): Promise<() => Promise<void>> {
+  async listen(
+    channel: string,
+    onMessage: (payload: string) => void,
+    onReconnect: () => void,
+  ): Promise<() => Promise<void>> {
     let client: pg.Client | undefined;
     let stopped = false;
     let retry: NodeJS.Timeout | undefined;

@@ -3,7 +3,14 @@
 // bumped with UPDATE … RETURNING, which locks the subscriber's row until the commit, so
 // concurrent writers on any instance append gap-free.
 import { randomUUID } from 'node:crypto';
-import { workflowTransition, type CertificateSummary, type Document, type DocumentWorkflow, type HubEvent, type ServiceDocument } from '../../src/protocol';
+import {
+  workflowTransition,
+  type CertificateSummary,
+  type Document,
+  type DocumentWorkflow,
+  type HubEvent,
+  type ServiceDocument,
+} from '../../src/protocol';
 import {
   IdempotencyClaimLost,
   type AccessTokenRecord,
@@ -172,7 +179,8 @@ export const exchangeSchema: SchemaComponent = {
     },
   ],
   // Files from before the runner kept the exchange's version in PRAGMA user_version.
-  adopt: async (db) => (db.dialect === 'sqlite' ? ((await db.get<{ user_version: number }>('PRAGMA user_version'))?.user_version ?? 0) : 0),
+  adopt: async (db) =>
+    db.dialect === 'sqlite' ? ((await db.get<{ user_version: number }>('PRAGMA user_version'))?.user_version ?? 0) : 0,
 };
 
 interface SubscriberRow {
@@ -216,7 +224,9 @@ const documentColumns = 'data, status, delivered_at, signature_state, recipient_
 
 const toWorkflow = (r: WorkflowRow): DocumentWorkflow => ({
   ...(r.signature_state ? { signatureState: r.signature_state as DocumentWorkflow['signatureState'] } : {}),
-  ...(r.recipient_signature ? { recipientSignature: JSON.parse(r.recipient_signature) as DocumentWorkflow['recipientSignature'] } : {}),
+  ...(r.recipient_signature
+    ? { recipientSignature: JSON.parse(r.recipient_signature) as DocumentWorkflow['recipientSignature'] }
+    : {}),
   ...(r.annulment_state ? { annulmentState: r.annulment_state as DocumentWorkflow['annulmentState'] } : {}),
 });
 
@@ -237,7 +247,9 @@ const toUser = (r: UserRow): UserRecord => ({
   name: r.name,
   ...(r.login ? { login: r.login } : {}),
   ...(r.password_hash ? { passwordHash: r.password_hash } : {}),
-  ...(r.certificate && r.certificate_summary ? { certificate: { der: r.certificate, summary: JSON.parse(r.certificate_summary) as CertificateSummary } } : {}),
+  ...(r.certificate && r.certificate_summary
+    ? { certificate: { der: r.certificate, summary: JSON.parse(r.certificate_summary) as CertificateSummary } }
+    : {}),
 });
 
 const toContact = (r: ContactRow): ContactRecord => ({
@@ -281,7 +293,9 @@ export class SqlStorage implements HubStorage {
   }
 
   private async next(q: Sql, counter: string): Promise<number> {
-    const row = await q.get<{ value: number }>('UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value', [counter]);
+    const row = await q.get<{ value: number }>('UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value', [
+      counter,
+    ]);
     return row!.value;
   }
 
@@ -294,16 +308,28 @@ export class SqlStorage implements HubStorage {
     const appended: AppendedEvents = [];
     // Subscribers' rows are locked in one order (by id; each one's events keep theirs), so two
     // transactions on different instances never wait for each other in a circle.
-    const ordered = [...events].sort((x, y) => (x.subscriberId < y.subscriberId ? -1 : x.subscriberId > y.subscriberId ? 1 : 0));
+    const ordered = [...events].sort((x, y) =>
+      x.subscriberId < y.subscriberId ? -1 : x.subscriberId > y.subscriberId ? 1 : 0,
+    );
     for (const { subscriberId, payload } of ordered) {
-      const row = await q.get<{ seq: number }>('UPDATE subscribers SET last_event_seq = last_event_seq + 1 WHERE id = ? RETURNING last_event_seq AS seq', [subscriberId]);
+      const row = await q.get<{ seq: number }>(
+        'UPDATE subscribers SET last_event_seq = last_event_seq + 1 WHERE id = ? RETURNING last_event_seq AS seq',
+        [subscriberId],
+      );
       if (!row) throw new Error(`event for unknown subscriber ${subscriberId}`);
-      await q.run('INSERT INTO events (subscriber_id, seq, type, payload, at) VALUES (?, ?, ?, ?, ?)', [subscriberId, row.seq, payload.type, JSON.stringify(payload), at]);
+      await q.run('INSERT INTO events (subscriber_id, seq, type, payload, at) VALUES (?, ?, ?, ?, ?)', [
+        subscriberId,
+        row.seq,
+        payload.type,
+        JSON.stringify(payload),
+        at,
+      ]);
       appended.push({ subscriberId, seq: row.seq });
     }
     // Delivered at the commit to every instance's listener (server/notifier.ts), which wakes its long polls.
     if (q.dialect === 'postgres') {
-      for (const subscriberId of new Set(ordered.map((e) => e.subscriberId))) await q.get('SELECT pg_notify(?, ?)', [EVENTS_CHANNEL, subscriberId]);
+      for (const subscriberId of new Set(ordered.map((e) => e.subscriberId)))
+        await q.get('SELECT pg_notify(?, ?)', [EVENTS_CHANNEL, subscriberId]);
     }
     return appended;
   }
@@ -322,7 +348,10 @@ export class SqlStorage implements HubStorage {
   }
 
   async setSetting(key: string, value: string) {
-    await this.db.run('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
+    await this.db.run(
+      'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      [key, value],
+    );
   }
 
   async initSetting(key: string, value: string) {
@@ -333,15 +362,10 @@ export class SqlStorage implements HubStorage {
   async addSubscriber(s: Parameters<HubStorage['addSubscriber']>[0]) {
     return this.db.transaction(async (tx) => {
       const revision = await this.next(tx, 'subscribers');
-      await tx.run('INSERT INTO subscribers (id, name, inn, kpp, operating_mode, revision, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
-        s.id,
-        s.name,
-        s.inn,
-        s.kpp ?? null,
-        s.operatingMode,
-        revision,
-        s.at,
-      ]);
+      await tx.run(
+        'INSERT INTO subscribers (id, name, inn, kpp, operating_mode, revision, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        [s.id, s.name, s.inn, s.kpp ?? null, s.operatingMode, revision, s.at],
+      );
       return toSubscriber((await tx.get<SubscriberRow>('SELECT * FROM subscribers WHERE id = ?', [s.id]))!);
     });
   }
@@ -352,20 +376,26 @@ export class SqlStorage implements HubStorage {
   }
 
   async findSubscribersByInn(inn: string) {
-    return (await this.db.all<SubscriberRow>('SELECT * FROM subscribers WHERE inn = ? ORDER BY revision', [inn])).map(toSubscriber);
+    return (await this.db.all<SubscriberRow>('SELECT * FROM subscribers WHERE inn = ? ORDER BY revision', [inn])).map(
+      toSubscriber,
+    );
   }
 
   async listSubscribers(after: number, limit: number) {
-    return (await this.db.all<SubscriberRow>('SELECT * FROM subscribers WHERE revision > ? ORDER BY revision LIMIT ?', [after, limit])).map(toSubscriber);
+    return (
+      await this.db.all<SubscriberRow>('SELECT * FROM subscribers WHERE revision > ? ORDER BY revision LIMIT ?', [
+        after,
+        limit,
+      ])
+    ).map(toSubscriber);
   }
 
   async searchSubscribers(query: string, limit: number) {
     const literal = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
-    const rows = await this.db.all<SubscriberRow>(`SELECT * FROM subscribers WHERE inn LIKE ? ESCAPE '\\' OR fold(name) LIKE ? ESCAPE '\\' ORDER BY name LIMIT ?`, [
-      `${literal(query)}%`,
-      `%${literal(query.toLocaleLowerCase('ru'))}%`,
-      limit,
-    ]);
+    const rows = await this.db.all<SubscriberRow>(
+      `SELECT * FROM subscribers WHERE inn LIKE ? ESCAPE '\\' OR fold(name) LIKE ? ESCAPE '\\' ORDER BY name LIMIT ?`,
+      [`${literal(query)}%`, `%${literal(query.toLocaleLowerCase('ru'))}%`, limit],
+    );
     return rows.map(toSubscriber);
   }
 
@@ -394,7 +424,9 @@ export class SqlStorage implements HubStorage {
 
   async listUsers(subscriberId?: string) {
     const rows = subscriberId
-      ? await this.db.all<UserRow>(`SELECT * FROM users WHERE subscriber_id = ? ORDER BY ${this.insertionOrder}`, [subscriberId])
+      ? await this.db.all<UserRow>(`SELECT * FROM users WHERE subscriber_id = ? ORDER BY ${this.insertionOrder}`, [
+          subscriberId,
+        ])
       : await this.db.all<UserRow>(`SELECT * FROM users ORDER BY ${this.insertionOrder}`);
     return rows.map(toUser);
   }
@@ -410,17 +442,17 @@ export class SqlStorage implements HubStorage {
   }
 
   async addTrustedCa(ca: TrustedCa) {
-    const added = await this.db.run('INSERT INTO trusted_cas (fingerprint, der, subject, added_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', [
-      ca.fingerprint,
-      ca.der,
-      ca.subject,
-      ca.addedAt,
-    ]);
+    const added = await this.db.run(
+      'INSERT INTO trusted_cas (fingerprint, der, subject, added_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      [ca.fingerprint, ca.der, ca.subject, ca.addedAt],
+    );
     return added > 0;
   }
 
   async listTrustedCas() {
-    return this.db.all<TrustedCa>('SELECT fingerprint, der, subject, added_at AS "addedAt" FROM trusted_cas ORDER BY added_at');
+    return this.db.all<TrustedCa>(
+      'SELECT fingerprint, der, subject, added_at AS "addedAt" FROM trusted_cas ORDER BY added_at',
+    );
   }
 
   async createChallenge(c: Challenge) {
@@ -429,14 +461,23 @@ export class SqlStorage implements HubStorage {
 
   async useChallenge(id: string, now: string): Promise<ChallengeUse> {
     // One statement marks it used and says what it was: two instances racing for it get one "ok".
-    const row = await this.db.get<{ nonce: Buffer; expires_at: string }>('UPDATE challenges SET used_at = ? WHERE id = ? AND used_at IS NULL RETURNING nonce, expires_at', [now, id]);
-    if (!row) return (await this.db.get('SELECT 1 AS one FROM challenges WHERE id = ?', [id])) ? { kind: 'used' } : { kind: 'unknown' };
+    const row = await this.db.get<{ nonce: Buffer; expires_at: string }>(
+      'UPDATE challenges SET used_at = ? WHERE id = ? AND used_at IS NULL RETURNING nonce, expires_at',
+      [now, id],
+    );
+    if (!row)
+      return (await this.db.get('SELECT 1 AS one FROM challenges WHERE id = ?', [id]))
+        ? { kind: 'used' }
+        : { kind: 'unknown' };
     if (row.expires_at <= now) return { kind: 'expired' };
     return { kind: 'ok', nonce: row.nonce };
   }
 
   async createAccessToken(tokenHash: string, t: AccessTokenRecord) {
-    await this.db.run('INSERT INTO access_tokens (token_hash, user_id, subscriber_id, expires_at) VALUES (?, ?, ?, ?)', [tokenHash, t.userId, t.subscriberId, t.expiresAt]);
+    await this.db.run(
+      'INSERT INTO access_tokens (token_hash, user_id, subscriber_id, expires_at) VALUES (?, ?, ?, ?)',
+      [tokenHash, t.userId, t.subscriberId, t.expiresAt],
+    );
   }
 
   async findAccessToken(tokenHash: string, now: string) {
@@ -469,25 +510,32 @@ export class SqlStorage implements HubStorage {
            state = excluded.state, message = excluded.message, revision = excluded.revision, updated_at = excluded.updated_at`,
         [low, high, change.inviterId, change.inviteeId, change.state, change.message ?? null, revision, change.at],
       );
-      const contact = toContact((await tx.get<ContactRow>('SELECT * FROM contacts WHERE low_id = ? AND high_id = ?', [low, high]))!);
+      const contact = toContact(
+        (await tx.get<ContactRow>('SELECT * FROM contacts WHERE low_id = ? AND high_id = ?', [low, high]))!,
+      );
       return { contact, appended: await this.appendEventsIn(tx, change.events(contact), change.at) };
     });
   }
 
   async listContacts(subscriberId: string, after: number, limit: number) {
-    const rows = await this.db.all<ContactRow>('SELECT * FROM contacts WHERE (low_id = ? OR high_id = ?) AND revision > ? ORDER BY revision LIMIT ?', [
-      subscriberId,
-      subscriberId,
-      after,
-      limit,
-    ]);
+    const rows = await this.db.all<ContactRow>(
+      'SELECT * FROM contacts WHERE (low_id = ? OR high_id = ?) AND revision > ? ORDER BY revision LIMIT ?',
+      [subscriberId, subscriberId, after, limit],
+    );
     return rows.map(toContact);
   }
 
   async recordBlob(sha256: string, size: number, uploaderId: string, at: string) {
     await this.db.transaction(async (tx) => {
-      await tx.run('INSERT INTO blobs (sha256, size, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [sha256, size, at]);
-      await tx.run('INSERT INTO blob_uploads (sha256, subscriber_id) VALUES (?, ?) ON CONFLICT DO NOTHING', [sha256, uploaderId]);
+      await tx.run('INSERT INTO blobs (sha256, size, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [
+        sha256,
+        size,
+        at,
+      ]);
+      await tx.run('INSERT INTO blob_uploads (sha256, subscriber_id) VALUES (?, ?) ON CONFLICT DO NOTHING', [
+        sha256,
+        uploaderId,
+      ]);
     });
   }
 
@@ -496,7 +544,12 @@ export class SqlStorage implements HubStorage {
   }
 
   async uploadedBy(sha256: string, subscriberId: string) {
-    return (await this.db.get('SELECT 1 AS one FROM blob_uploads WHERE sha256 = ? AND subscriber_id = ?', [sha256, subscriberId])) !== undefined;
+    return (
+      (await this.db.get('SELECT 1 AS one FROM blob_uploads WHERE sha256 = ? AND subscriber_id = ?', [
+        sha256,
+        subscriberId,
+      ])) !== undefined
+    );
   }
 
   async documentReferencingBlob(sha256: string, subscriberId: string) {
@@ -520,7 +573,8 @@ export class SqlStorage implements HubStorage {
         [s.subscriberId, s.scope, s.key],
       ))!;
       if (row.body_hash !== bodyHash) return { kind: 'conflict' };
-      if (row.state === 'done') return { kind: 'replay', status: row.status!, response: JSON.parse(row.response!) as unknown };
+      if (row.state === 'done')
+        return { kind: 'replay', status: row.status!, response: JSON.parse(row.response!) as unknown };
       // However old, a pending claim may belong to a request still running: only a hub start
       // (SQLite) or its instance's lapsed heartbeat (several instances) clears it.
       return { kind: 'in-progress' };
@@ -528,12 +582,10 @@ export class SqlStorage implements HubStorage {
   }
 
   async releaseIdempotencyKey(s: IdempotencyScope, claimId: string) {
-    await this.db.run(`DELETE FROM idempotency WHERE subscriber_id = ? AND scope = ? AND key = ? AND state = 'pending' AND claim_id = ?`, [
-      s.subscriberId,
-      s.scope,
-      s.key,
-      claimId,
-    ]);
+    await this.db.run(
+      `DELETE FROM idempotency WHERE subscriber_id = ? AND scope = ? AND key = ? AND state = 'pending' AND claim_id = ?`,
+      [s.subscriberId, s.scope, s.key, claimId],
+    );
   }
 
   async releasePendingClaims() {
@@ -543,11 +595,10 @@ export class SqlStorage implements HubStorage {
   async heartbeat(now: string, leaseMs: number) {
     const lapsed = new Date(Date.parse(now) - leaseMs).toISOString();
     return this.db.transaction(async (tx) => {
-      await tx.run('INSERT INTO hub_instances (id, started_at, heartbeat_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at', [
-        this.instanceId,
-        now,
-        now,
-      ]);
+      await tx.run(
+        'INSERT INTO hub_instances (id, started_at, heartbeat_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at',
+        [this.instanceId, now, now],
+      );
       // A claim of no instance was left by a hub from before instances were named.
       const freed = await tx.run(
         `DELETE FROM idempotency WHERE state = 'pending' AND (instance_id IN (SELECT id FROM hub_instances WHERE heartbeat_at < ?) OR (instance_id IS NULL AND created_at < ?))`,
@@ -564,15 +615,10 @@ export class SqlStorage implements HubStorage {
 
   async recordDocument(d: DocumentRecord, events: EventToAppend[], result: IdempotentResult) {
     return this.db.transaction(async (tx) => {
-      await tx.run('INSERT INTO documents (id, sender_id, recipient_id, data, sha256, status, signature_state) VALUES (?, ?, ?, ?, ?, ?, ?)', [
-        d.id,
-        d.senderId,
-        d.recipientId,
-        JSON.stringify(d),
-        d.blob.sha256,
-        d.status,
-        d.signatureState ?? null,
-      ]);
+      await tx.run(
+        'INSERT INTO documents (id, sender_id, recipient_id, data, sha256, status, signature_state) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        [d.id, d.senderId, d.recipientId, JSON.stringify(d), d.blob.sha256, d.status, d.signatureState ?? null],
+      );
       await this.finishIdempotent(tx, result);
       return this.appendEventsIn(tx, events, d.sentAt);
     });
@@ -584,7 +630,9 @@ export class SqlStorage implements HubStorage {
   }
 
   async getWorkflow(documentId: string): Promise<StoredWorkflow | undefined> {
-    const row = await this.db.get<WorkflowRow & { annulment_proposal_id: string | null; annulment_proposed_by: string | null }>(
+    const row = await this.db.get<
+      WorkflowRow & { annulment_proposal_id: string | null; annulment_proposed_by: string | null }
+    >(
       'SELECT signature_state, recipient_signature, annulment_state, annulment_proposal_id, annulment_proposed_by FROM documents WHERE id = ?',
       [documentId],
     );
@@ -596,11 +644,16 @@ export class SqlStorage implements HubStorage {
     };
   }
 
-  async recordWorkflowStep(step: WorkflowStepRecord, result: (workflow: DocumentWorkflow) => IdempotentResult): Promise<WorkflowStepRecorded> {
+  async recordWorkflowStep(
+    step: WorkflowStepRecord,
+    result: (workflow: DocumentWorkflow) => IdempotentResult,
+  ): Promise<WorkflowStepRecorded> {
     return this.db.transaction(async (tx) => {
       // The document's row is locked first (FOR UPDATE on PostgreSQL; SQLite's write lock is
       // whole-file), so two steps on one document are judged one after the other.
-      const row = await tx.get<WorkflowRow & { sender_id: string; annulment_proposal_id: string | null; annulment_proposed_by: string | null }>(
+      const row = await tx.get<
+        WorkflowRow & { sender_id: string; annulment_proposal_id: string | null; annulment_proposed_by: string | null }
+      >(
         `SELECT sender_id, signature_state, recipient_signature, annulment_state, annulment_proposal_id, annulment_proposed_by FROM documents WHERE id = ?${
           tx.dialect === 'postgres' ? ' FOR UPDATE' : ''
         }`,
@@ -615,7 +668,11 @@ export class SqlStorage implements HubStorage {
       });
       if (!verdict.ok) return { kind: 'refused', error: verdict.error, message: verdict.message };
       if (step.proposalId !== undefined && step.proposalId !== row.annulment_proposal_id) {
-        return { kind: 'refused', error: 'annulment-not-pending', message: `The annulment proposal ${step.proposalId} is not the one waiting for an answer` };
+        return {
+          kind: 'refused',
+          error: 'annulment-not-pending',
+          message: `The annulment proposal ${step.proposalId} is not the one waiting for an answer`,
+        };
       }
       const { workflow } = verdict;
       const proposed = step.step === 'propose-annulment' && step.serviceDocument;
@@ -630,50 +687,68 @@ export class SqlStorage implements HubStorage {
           step.documentId,
         ],
       );
-      const recorded: DocumentWorkflow = step.recipientSignature ? { ...workflow, recipientSignature: step.recipientSignature } : workflow;
+      const recorded: DocumentWorkflow = step.recipientSignature
+        ? { ...workflow, recipientSignature: step.recipientSignature }
+        : workflow;
       const sd = step.serviceDocument;
       if (sd) {
-        await tx.run('INSERT INTO service_documents (id, document_id, type, data, posted_at, receipt_of) VALUES (?, ?, ?, ?, ?, NULL)', [
-          sd.id,
-          sd.documentId,
-          sd.type,
-          JSON.stringify(sd),
-          sd.postedAt,
-        ]);
+        await tx.run(
+          'INSERT INTO service_documents (id, document_id, type, data, posted_at, receipt_of) VALUES (?, ?, ?, ?, ?, NULL)',
+          [sd.id, sd.documentId, sd.type, JSON.stringify(sd), sd.postedAt],
+        );
       }
       await this.finishIdempotent(tx, result(recorded));
-      return { kind: 'recorded', workflow: recorded, appended: await this.appendEventsIn(tx, step.events(recorded), step.at) };
+      return {
+        kind: 'recorded',
+        workflow: recorded,
+        appended: await this.appendEventsIn(tx, step.events(recorded), step.at),
+      };
     });
   }
 
   async listServiceDocuments(documentId: string) {
-    const rows = await this.db.all<{ data: string }>(`SELECT data FROM service_documents WHERE document_id = ? ORDER BY posted_at, ${this.insertionOrder}`, [documentId]);
+    const rows = await this.db.all<{ data: string }>(
+      `SELECT data FROM service_documents WHERE document_id = ? ORDER BY posted_at, ${this.insertionOrder}`,
+      [documentId],
+    );
     return rows.map((r) => JSON.parse(r.data) as ServiceDocument);
   }
 
-  async recordServiceDocument(sd: ServiceDocument, change: ServiceDocumentStatusChange, result: IdempotentResult): Promise<ServiceDocumentRecorded> {
+  async recordServiceDocument(
+    sd: ServiceDocument,
+    change: ServiceDocumentStatusChange,
+    result: IdempotentResult,
+  ): Promise<ServiceDocumentRecorded> {
     return this.db.transaction(async (tx) => {
       const receiptOf = sd.type === 'receipt' ? sd.parentId : null;
       // The document's row is locked first (FOR UPDATE on PostgreSQL; SQLite's write lock is
       // whole-file), so service documents of one document are recorded one at a time.
-      const row = await tx.get<{ status: Document['status'] }>(`SELECT status FROM documents WHERE id = ?${tx.dialect === 'postgres' ? ' FOR UPDATE' : ''}`, [sd.documentId]);
+      const row = await tx.get<{ status: Document['status'] }>(
+        `SELECT status FROM documents WHERE id = ?${tx.dialect === 'postgres' ? ' FOR UPDATE' : ''}`,
+        [sd.documentId],
+      );
       if (!row) throw new Error(`service document for unknown document ${sd.documentId}`);
       // Checked in the transaction, so two receipts posted at once cannot both pass; the unique index backs it.
-      if (receiptOf && (await tx.get('SELECT 1 AS one FROM service_documents WHERE document_id = ? AND receipt_of = ?', [sd.documentId, receiptOf]))) {
+      if (
+        receiptOf &&
+        (await tx.get('SELECT 1 AS one FROM service_documents WHERE document_id = ? AND receipt_of = ?', [
+          sd.documentId,
+          receiptOf,
+        ]))
+      ) {
         return { kind: 'receipt-exists' };
       }
       const status = change.next(row.status);
-      await tx.run('INSERT INTO service_documents (id, document_id, type, data, posted_at, receipt_of) VALUES (?, ?, ?, ?, ?, ?)', [
-        sd.id,
-        sd.documentId,
-        sd.type,
-        JSON.stringify(sd),
-        sd.postedAt,
-        receiptOf,
-      ]);
+      await tx.run(
+        'INSERT INTO service_documents (id, document_id, type, data, posted_at, receipt_of) VALUES (?, ?, ?, ?, ?, ?)',
+        [sd.id, sd.documentId, sd.type, JSON.stringify(sd), sd.postedAt, receiptOf],
+      );
       if (status !== row.status) await tx.run('UPDATE documents SET status = ? WHERE id = ?', [status, sd.documentId]);
       await this.finishIdempotent(tx, result);
-      return { kind: 'recorded', appended: await this.appendEventsIn(tx, change.events(row.status, status), sd.postedAt) };
+      return {
+        kind: 'recorded',
+        appended: await this.appendEventsIn(tx, change.events(row.status, status), sd.postedAt),
+      };
     });
   }
 
@@ -689,11 +764,10 @@ export class SqlStorage implements HubStorage {
   }
 
   async listEvents(subscriberId: string, after: number, limit: number) {
-    const rows = await this.db.all<{ seq: number; payload: string; at: string }>('SELECT seq, payload, at FROM events WHERE subscriber_id = ? AND seq > ? ORDER BY seq LIMIT ?', [
-      subscriberId,
-      after,
-      limit,
-    ]);
+    const rows = await this.db.all<{ seq: number; payload: string; at: string }>(
+      'SELECT seq, payload, at FROM events WHERE subscriber_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+      [subscriberId, after, limit],
+    );
     return rows.map((r) => ({ ...(JSON.parse(r.payload) as object), seq: r.seq, at: r.at }) as HubEvent);
   }
 

@@ -62,19 +62,27 @@ export interface SchemaComponent {
 export async function migrate(db: SqlDatabase, components: readonly SchemaComponent[]): Promise<string[]> {
   return db.transaction(async (tx) => {
     await tx.lock('schema_migrations');
-    await tx.exec('CREATE TABLE IF NOT EXISTS schema_migrations (component TEXT NOT NULL, version INTEGER NOT NULL, applied_at TEXT NOT NULL, PRIMARY KEY (component, version))');
+    await tx.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (component TEXT NOT NULL, version INTEGER NOT NULL, applied_at TEXT NOT NULL, PRIMARY KEY (component, version))',
+    );
     const applied: string[] = [];
     const at = new Date().toISOString();
-    const record = (name: string, version: number) => tx.run('INSERT INTO schema_migrations (component, version, applied_at) VALUES (?, ?, ?)', [name, version, at]);
+    const record = (name: string, version: number) =>
+      tx.run('INSERT INTO schema_migrations (component, version, applied_at) VALUES (?, ?, ?)', [name, version, at]);
     for (const component of components) {
-      const row = await tx.get<{ version: number | null }>('SELECT MAX(version) AS version FROM schema_migrations WHERE component = ?', [component.name]);
+      const row = await tx.get<{ version: number | null }>(
+        'SELECT MAX(version) AS version FROM schema_migrations WHERE component = ?',
+        [component.name],
+      );
       let version = row?.version ?? 0;
       if (row?.version == null && component.adopt) {
         version = await component.adopt(tx);
         for (let v = 1; v <= version; v++) await record(component.name, v);
       }
       if (version > component.migrations.length) {
-        throw new Error(`the database's ${component.name} schema is at version ${version}, this hub knows ${component.migrations.length}: run a newer edo-hub`);
+        throw new Error(
+          `the database's ${component.name} schema is at version ${version}, this hub knows ${component.migrations.length}: run a newer edo-hub`,
+        );
       }
       for (let v = version; v < component.migrations.length; v++) {
         const ddl = component.migrations[v]![db.dialect];

@@ -22,7 +22,9 @@ export class SqliteDatabase implements SqlDatabase {
     // The server and an administration command may write at once: wait instead of failing.
     this.db.pragma('busy_timeout = 5000');
     // SQLite's lower() folds ASCII only; names are Cyrillic.
-    this.db.function('fold', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.toLocaleLowerCase('ru') : value));
+    this.db.function('fold', { deterministic: true }, (value: unknown) =>
+      typeof value === 'string' ? value.toLocaleLowerCase('ru') : value,
+    );
     this.tx = {
       dialect: this.dialect,
       all: async (text, params) => this.statement(text).all(...(params ?? [])) as never,

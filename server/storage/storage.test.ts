@@ -25,8 +25,22 @@ afterEach(async () => {
 });
 
 async function twoSubscribers(storage: SqlStorage) {
-  const a = await storage.addSubscriber({ id: 'sub-a', name: 'A', inn: '7701234560', kpp: '770101001', operatingMode: 'server', at });
-  const b = await storage.addSubscriber({ id: 'sub-b', name: 'B', inn: '7809876549', kpp: '780101001', operatingMode: 'manual', at });
+  const a = await storage.addSubscriber({
+    id: 'sub-a',
+    name: 'A',
+    inn: '7701234560',
+    kpp: '770101001',
+    operatingMode: 'server',
+    at,
+  });
+  const b = await storage.addSubscriber({
+    id: 'sub-b',
+    name: 'B',
+    inn: '7809876549',
+    kpp: '780101001',
+    operatingMode: 'manual',
+    at,
+  });
   return { a, b };
 }
 
@@ -64,8 +78,22 @@ describe.each(backends)('SqlStorage on $name', (backend) => {
 
   it('searches names case-insensitively in Cyrillic, INNs by prefix, and takes % and _ literally', async () => {
     const storage = await openStorage();
-    await storage.addSubscriber({ id: 's1', name: 'АО "Василёк"', inn: '7809876549', kpp: '780101001', operatingMode: 'server', at });
-    await storage.addSubscriber({ id: 's2', name: 'ООО "100% Ромашка"', inn: '7701234560', kpp: '770101001', operatingMode: 'server', at });
+    await storage.addSubscriber({
+      id: 's1',
+      name: 'АО "Василёк"',
+      inn: '7809876549',
+      kpp: '780101001',
+      operatingMode: 'server',
+      at,
+    });
+    await storage.addSubscriber({
+      id: 's2',
+      name: 'ООО "100% Ромашка"',
+      inn: '7701234560',
+      kpp: '770101001',
+      operatingMode: 'server',
+      at,
+    });
     const ids = async (q: string) => (await storage.searchSubscribers(q, 10)).map((s) => s.id);
     expect(await ids('ВАСИЛЁК')).toEqual(['s1']);
     expect(await ids('780987')).toEqual(['s1']);
@@ -106,9 +134,24 @@ describe.each(backends)('SqlStorage on $name', (backend) => {
     await storage.releaseIdempotencyKey(scope, 'not-the-claim');
     expect((await storage.claimIdempotencyKey(scope, 'h1', at)).kind).toBe('in-progress');
 
-    const document = { id: 'doc-1', senderId: a.id, recipientId: b.id, blob: { sha256: 'a'.repeat(64), size: 1 }, sentAt: at, status: 'sent' } as DocumentRecord;
-    await storage.recordDocument(document, [{ subscriberId: b.id, payload: { type: 'document.delivered', documentId: 'doc-1', deliveredAt: at } }], { ...scope, claimId: claim.claimId, status: 201, response: { id: 'doc-1' } });
-    expect(await storage.claimIdempotencyKey(scope, 'h1', at)).toEqual({ kind: 'replay', status: 201, response: { id: 'doc-1' } });
+    const document = {
+      id: 'doc-1',
+      senderId: a.id,
+      recipientId: b.id,
+      blob: { sha256: 'a'.repeat(64), size: 1 },
+      sentAt: at,
+      status: 'sent',
+    } as DocumentRecord;
+    await storage.recordDocument(
+      document,
+      [{ subscriberId: b.id, payload: { type: 'document.delivered', documentId: 'doc-1', deliveredAt: at } }],
+      { ...scope, claimId: claim.claimId, status: 201, response: { id: 'doc-1' } },
+    );
+    expect(await storage.claimIdempotencyKey(scope, 'h1', at)).toEqual({
+      kind: 'replay',
+      status: 201,
+      response: { id: 'doc-1' },
+    });
     // Releasing never drops a finished result, nor does a hub start.
     await storage.releaseIdempotencyKey(scope, claim.claimId);
     expect(await storage.releasePendingClaims()).toBe(1); // B's claim only
@@ -124,23 +167,51 @@ describe.each(backends)('SqlStorage on $name', (backend) => {
     expect(await storage.releasePendingClaims()).toBe(1);
     const second = await storage.claimIdempotencyKey(scope, 'h1', at);
     if (first.kind !== 'claimed' || second.kind !== 'claimed') throw new Error('expected two claims');
-    const document = (id: string) => ({ id, senderId: a.id, recipientId: b.id, blob: { sha256: 'c'.repeat(64), size: 1 }, sentAt: at, status: 'sent' }) as DocumentRecord;
-    const events = [{ subscriberId: b.id, payload: { type: 'document.delivered' as const, documentId: 'x', deliveredAt: at } }];
-    await expect(storage.recordDocument(document('doc-late'), events, { ...scope, claimId: first.claimId, status: 201, response: { id: 'doc-late' } })).rejects.toBeInstanceOf(IdempotencyClaimLost);
+    const document = (id: string) =>
+      ({
+        id,
+        senderId: a.id,
+        recipientId: b.id,
+        blob: { sha256: 'c'.repeat(64), size: 1 },
+        sentAt: at,
+        status: 'sent',
+      }) as DocumentRecord;
+    const events = [
+      { subscriberId: b.id, payload: { type: 'document.delivered' as const, documentId: 'x', deliveredAt: at } },
+    ];
+    await expect(
+      storage.recordDocument(document('doc-late'), events, {
+        ...scope,
+        claimId: first.claimId,
+        status: 201,
+        response: { id: 'doc-late' },
+      }),
+    ).rejects.toBeInstanceOf(IdempotencyClaimLost);
     expect(await storage.getDocument('doc-late')).toBeUndefined();
     expect(await storage.listEvents(b.id, 0, 10)).toEqual([]);
     // The late request's release does not free the key under the live claim.
     await storage.releaseIdempotencyKey(scope, first.claimId);
-    await storage.recordDocument(document('doc-1'), events, { ...scope, claimId: second.claimId, status: 201, response: { id: 'doc-1' } });
-    expect(await storage.claimIdempotencyKey(scope, 'h1', at)).toEqual({ kind: 'replay', status: 201, response: { id: 'doc-1' } });
+    await storage.recordDocument(document('doc-1'), events, {
+      ...scope,
+      claimId: second.claimId,
+      status: 201,
+      response: { id: 'doc-1' },
+    });
+    expect(await storage.claimIdempotencyKey(scope, 'h1', at)).toEqual({
+      kind: 'replay',
+      status: 201,
+      response: { id: 'doc-1' },
+    });
     await storage.close();
   });
 
-  it('frees only the pending claims of an instance whose heartbeat lapsed, never a live one\'s', async () => {
+  it("frees only the pending claims of an instance whose heartbeat lapsed, never a live one's", async () => {
     const live = await openStorage();
     const { a } = await twoSubscribers(live);
     // A second instance on the same database (on SQLite: a second handle to the file).
-    const killed = new SqlStorage((await backend.open([exchangeSchema], { dir, reopen: location! })), { instanceId: 'killed' });
+    const killed = new SqlStorage(await backend.open([exchangeSchema], { dir, reopen: location! }), {
+      instanceId: 'killed',
+    });
     const lease = 30_000;
     const later = (ms: number) => new Date(Date.parse(at) + ms).toISOString();
     await live.heartbeat(at, lease);
@@ -162,10 +233,21 @@ describe.each(backends)('SqlStorage on $name', (backend) => {
   it('records the first delivery only, and never sets a later status back', async () => {
     const storage = await openStorage();
     const { a, b } = await twoSubscribers(storage);
-    const base = { senderId: a.id, recipientId: b.id, blob: { sha256: 'b'.repeat(64), size: 1 }, sentAt: at, status: 'sent' } as DocumentRecord;
+    const base = {
+      senderId: a.id,
+      recipientId: b.id,
+      blob: { sha256: 'b'.repeat(64), size: 1 },
+      sentAt: at,
+      status: 'sent',
+    } as DocumentRecord;
     const claimed = (key: string) => claim(storage, { subscriberId: a.id, scope: 's', key });
     await storage.recordDocument({ ...base, id: 'd1' }, [], await claimed('k1'));
-    const events = (status: string) => [{ subscriberId: a.id, payload: { type: 'document.status-changed' as const, documentId: 'd1', status: status as 'delivered' } }];
+    const events = (status: string) => [
+      {
+        subscriberId: a.id,
+        payload: { type: 'document.status-changed' as const, documentId: 'd1', status: status as 'delivered' },
+      },
+    ];
     expect(await storage.markDelivered('d1', at, events)).toHaveLength(1);
     expect(await storage.markDelivered('d1', at, events)).toBeUndefined();
     expect((await storage.getDocument('d1'))?.status).toBe('delivered');
@@ -179,11 +261,36 @@ describe.each(backends)('SqlStorage on $name', (backend) => {
   it('keeps one receipt notice per parent, checked in the write transaction; clarification requests are not limited', async () => {
     const storage = await openStorage();
     const { a, b } = await twoSubscribers(storage);
-    const claimed = (subscriberId: string, key: string) => claim(storage, { subscriberId, scope: 'service-document:d1', key });
-    await storage.recordDocument({ id: 'd1', senderId: a.id, recipientId: b.id, blob: { sha256: 'd'.repeat(64), size: 1 }, sentAt: at, status: 'sent' } as DocumentRecord, [], await claimed(a.id, 'send'));
-    const sd = (id: string, type: 'receipt' | 'clarification', parentId = 'd1') => ({ id, documentId: 'd1', type, parentId, postedAt: at }) as ServiceDocument;
-    const events = [{ subscriberId: a.id, payload: { type: 'document.status-changed' as const, documentId: 'd1', status: 'receipt-confirmed' as const } }];
-    const record = async (s: ServiceDocument, key: string) => (await storage.recordServiceDocument(s, { next: () => 'receipt-confirmed', events: () => events }, await claimed(b.id, key))).kind;
+    const claimed = (subscriberId: string, key: string) =>
+      claim(storage, { subscriberId, scope: 'service-document:d1', key });
+    await storage.recordDocument(
+      {
+        id: 'd1',
+        senderId: a.id,
+        recipientId: b.id,
+        blob: { sha256: 'd'.repeat(64), size: 1 },
+        sentAt: at,
+        status: 'sent',
+      } as DocumentRecord,
+      [],
+      await claimed(a.id, 'send'),
+    );
+    const sd = (id: string, type: 'receipt' | 'clarification', parentId = 'd1') =>
+      ({ id, documentId: 'd1', type, parentId, postedAt: at }) as ServiceDocument;
+    const events = [
+      {
+        subscriberId: a.id,
+        payload: { type: 'document.status-changed' as const, documentId: 'd1', status: 'receipt-confirmed' as const },
+      },
+    ];
+    const record = async (s: ServiceDocument, key: string) =>
+      (
+        await storage.recordServiceDocument(
+          s,
+          { next: () => 'receipt-confirmed', events: () => events },
+          await claimed(b.id, key),
+        )
+      ).kind;
 
     expect(await record(sd('r1', 'receipt'), 'k1')).toBe('recorded');
     expect(await record(sd('r2', 'receipt'), 'k2')).toBe('receipt-exists');
@@ -198,52 +305,134 @@ describe.each(backends)('SqlStorage on $name', (backend) => {
     await storage.close();
   });
 
-  it('works a service document\'s status out from the status its write transaction reads, and builds the events from it', async () => {
+  it("works a service document's status out from the status its write transaction reads, and builds the events from it", async () => {
     const storage = await openStorage();
     const { a, b } = await twoSubscribers(storage);
-    const claimed = (subscriberId: string, key: string) => claim(storage, { subscriberId, scope: 'service-document:d1', key });
-    await storage.recordDocument({ id: 'd1', senderId: a.id, recipientId: b.id, blob: { sha256: 'd'.repeat(64), size: 1 }, sentAt: at, status: 'delivered' } as DocumentRecord, [], await claimed(a.id, 'send'));
+    const claimed = (subscriberId: string, key: string) =>
+      claim(storage, { subscriberId, scope: 'service-document:d1', key });
+    await storage.recordDocument(
+      {
+        id: 'd1',
+        senderId: a.id,
+        recipientId: b.id,
+        blob: { sha256: 'd'.repeat(64), size: 1 },
+        sentAt: at,
+        status: 'delivered',
+      } as DocumentRecord,
+      [],
+      await claimed(a.id, 'send'),
+    );
     const seen: [Document['status'], Document['status']][] = [];
-    const record = async (id: string, type: ServiceDocument['type'], next: (before: Document['status']) => Document['status']) =>
-      storage.recordServiceDocument({ id, documentId: 'd1', type, parentId: 'd1', postedAt: at } as ServiceDocument, {
-        next,
-        events: (before, after) => {
-          seen.push([before, after]);
-          return after === before ? [] : [{ subscriberId: a.id, payload: { type: 'document.status-changed', documentId: 'd1', status: after } }];
+    const record = async (
+      id: string,
+      type: ServiceDocument['type'],
+      next: (before: Document['status']) => Document['status'],
+    ) =>
+      storage.recordServiceDocument(
+        { id, documentId: 'd1', type, parentId: 'd1', postedAt: at } as ServiceDocument,
+        {
+          next,
+          events: (before, after) => {
+            seen.push([before, after]);
+            return after === before
+              ? []
+              : [{ subscriberId: a.id, payload: { type: 'document.status-changed', documentId: 'd1', status: after } }];
+          },
         },
-      }, await claimed(b.id, id));
+        await claimed(b.id, id),
+      );
 
     await record('c1', 'clarification', () => 'clarification-requested');
     // The second sees the first's status however stale its caller's read was.
     await record('r1', 'receipt', (before) => (before === 'clarification-requested' ? before : 'receipt-confirmed'));
-    expect(seen).toEqual([['delivered', 'clarification-requested'], ['clarification-requested', 'clarification-requested']]);
+    expect(seen).toEqual([
+      ['delivered', 'clarification-requested'],
+      ['clarification-requested', 'clarification-requested'],
+    ]);
     expect((await storage.getDocument('d1'))?.status).toBe('clarification-requested');
-    expect((await storage.listEvents(a.id, 0, 10)).map((e) => e.type === 'document.status-changed' && e.status)).toEqual(['clarification-requested']);
+    expect(
+      (await storage.listEvents(a.id, 0, 10)).map((e) => e.type === 'document.status-changed' && e.status),
+    ).toEqual(['clarification-requested']);
     await storage.close();
   });
 
   it('judges each workflow step by the state its write transaction reads; a refused step stores nothing, not even the result', async () => {
     const storage = await openStorage();
     const { a, b } = await twoSubscribers(storage);
-    const base = { senderId: a.id, recipientId: b.id, blob: { sha256: 'e'.repeat(64), size: 1 }, sentAt: at, status: 'sent' } as DocumentRecord;
-    await storage.recordDocument({ ...base, id: 'd1', signatureRequested: true, signatureState: 'signature-requested' }, [], await claim(storage, { subscriberId: a.id, scope: 's', key: 'send' }));
-    const recipientSignature = { signature: 'AAAA', signer: { fingerprint: 'f'.repeat(64) } as Document['signer'], signedAt: at };
-    const events = (workflow: DocumentWorkflow) => [{ subscriberId: a.id, payload: { type: 'document.workflow-changed' as const, documentId: 'd1', workflow } }];
-    const step = async (actorId: string, stepName: 'sign' | 'propose-annulment' | 'accept-annulment', key: string, extra: object = {}) => {
+    const base = {
+      senderId: a.id,
+      recipientId: b.id,
+      blob: { sha256: 'e'.repeat(64), size: 1 },
+      sentAt: at,
+      status: 'sent',
+    } as DocumentRecord;
+    await storage.recordDocument(
+      { ...base, id: 'd1', signatureRequested: true, signatureState: 'signature-requested' },
+      [],
+      await claim(storage, { subscriberId: a.id, scope: 's', key: 'send' }),
+    );
+    const recipientSignature = {
+      signature: 'AAAA',
+      signer: { fingerprint: 'f'.repeat(64) } as Document['signer'],
+      signedAt: at,
+    };
+    const events = (workflow: DocumentWorkflow) => [
+      { subscriberId: a.id, payload: { type: 'document.workflow-changed' as const, documentId: 'd1', workflow } },
+    ];
+    const step = async (
+      actorId: string,
+      stepName: 'sign' | 'propose-annulment' | 'accept-annulment',
+      key: string,
+      extra: object = {},
+    ) => {
       const result = await claim(storage, { subscriberId: actorId, scope: `workflow:d1:${stepName}`, key });
-      return storage.recordWorkflowStep({ documentId: 'd1', step: stepName, actorId, at, events, ...extra }, () => result);
+      return storage.recordWorkflowStep(
+        { documentId: 'd1', step: stepName, actorId, at, events, ...extra },
+        () => result,
+      );
     };
 
     expect(await step(a.id, 'sign', 'k0')).toMatchObject({ kind: 'refused', error: 'not-your-turn' });
-    expect(await step(b.id, 'sign', 'k1', { recipientSignature })).toMatchObject({ kind: 'recorded', workflow: { signatureState: 'signed-by-both', recipientSignature } });
-    expect(await step(b.id, 'sign', 'k2', { recipientSignature })).toMatchObject({ kind: 'refused', error: 'document-already-signed' });
-    const proposal = { id: 'p1', documentId: 'd1', type: 'annulment-proposal', parentId: 'd1', postedAt: at } as ServiceDocument;
-    expect(await step(b.id, 'propose-annulment', 'k3', { serviceDocument: proposal })).toMatchObject({ kind: 'recorded' });
-    expect(await storage.getWorkflow('d1')).toMatchObject({ annulmentProposalId: 'p1', annulmentProposedBy: b.id, workflow: { annulmentState: 'annulment-proposed' } });
-    expect(await step(b.id, 'accept-annulment', 'k4', { proposalId: 'p1' })).toMatchObject({ kind: 'refused', error: 'not-your-turn' });
-    expect(await step(a.id, 'accept-annulment', 'k5', { proposalId: 'other' })).toMatchObject({ kind: 'refused', error: 'annulment-not-pending' });
-    expect(await step(a.id, 'accept-annulment', 'k6', { proposalId: 'p1' })).toMatchObject({ kind: 'recorded', workflow: { annulmentState: 'annulled' } });
-    expect(await storage.getDocument('d1')).toMatchObject({ signatureState: 'signed-by-both', annulmentState: 'annulled', recipientSignature });
+    expect(await step(b.id, 'sign', 'k1', { recipientSignature })).toMatchObject({
+      kind: 'recorded',
+      workflow: { signatureState: 'signed-by-both', recipientSignature },
+    });
+    expect(await step(b.id, 'sign', 'k2', { recipientSignature })).toMatchObject({
+      kind: 'refused',
+      error: 'document-already-signed',
+    });
+    const proposal = {
+      id: 'p1',
+      documentId: 'd1',
+      type: 'annulment-proposal',
+      parentId: 'd1',
+      postedAt: at,
+    } as ServiceDocument;
+    expect(await step(b.id, 'propose-annulment', 'k3', { serviceDocument: proposal })).toMatchObject({
+      kind: 'recorded',
+    });
+    expect(await storage.getWorkflow('d1')).toMatchObject({
+      annulmentProposalId: 'p1',
+      annulmentProposedBy: b.id,
+      workflow: { annulmentState: 'annulment-proposed' },
+    });
+    expect(await step(b.id, 'accept-annulment', 'k4', { proposalId: 'p1' })).toMatchObject({
+      kind: 'refused',
+      error: 'not-your-turn',
+    });
+    expect(await step(a.id, 'accept-annulment', 'k5', { proposalId: 'other' })).toMatchObject({
+      kind: 'refused',
+      error: 'annulment-not-pending',
+    });
+    expect(await step(a.id, 'accept-annulment', 'k6', { proposalId: 'p1' })).toMatchObject({
+      kind: 'recorded',
+      workflow: { annulmentState: 'annulled' },
+    });
+    expect(await storage.getDocument('d1')).toMatchObject({
+      signatureState: 'signed-by-both',
+      annulmentState: 'annulled',
+      recipientSignature,
+    });
     expect((await storage.listServiceDocuments('d1')).map((x) => x.id)).toEqual(['p1']);
     expect(await storage.listEvents(a.id, 0, 10)).toHaveLength(3);
     // The refused steps left their claims pending, for the route to release.
@@ -258,13 +447,31 @@ describe.each(backends)('SqlStorage on $name', (backend) => {
     await storage.close();
     // Back to schema version 1, with the same receipt stored twice (as a race could).
     const raw = new Database(location as string);
-    raw.exec(`DROP TABLE schema_migrations; DROP INDEX one_receipt_per_parent; ALTER TABLE service_documents DROP COLUMN receipt_of; ALTER TABLE idempotency DROP COLUMN claim_id; ALTER TABLE idempotency DROP COLUMN instance_id; DROP TABLE hub_instances; DROP TABLE login_failures; PRAGMA user_version = 1;`);
+    raw.exec(
+      `DROP TABLE schema_migrations; DROP INDEX one_receipt_per_parent; ALTER TABLE service_documents DROP COLUMN receipt_of; ALTER TABLE idempotency DROP COLUMN claim_id; ALTER TABLE idempotency DROP COLUMN instance_id; DROP TABLE hub_instances; DROP TABLE login_failures; PRAGMA user_version = 1;`,
+    );
     // ... and without the later migrations' workflow columns.
-    for (const column of ['signature_state', 'recipient_signature', 'annulment_state', 'annulment_proposal_id', 'annulment_proposed_by']) raw.exec(`ALTER TABLE documents DROP COLUMN ${column}`);
-    raw.prepare('INSERT INTO documents (id, sender_id, recipient_id, data, sha256, status) VALUES (?, ?, ?, ?, ?, ?)').run('d1', a.id, b.id, JSON.stringify({ id: 'd1' }), 'e'.repeat(64), 'receipt-confirmed');
-    const insert = raw.prepare('INSERT INTO service_documents (id, document_id, type, data, posted_at) VALUES (?, ?, ?, ?, ?)');
-    for (const id of ['r1', 'r2']) insert.run(id, 'd1', 'receipt', JSON.stringify({ id, documentId: 'd1', type: 'receipt', parentId: 'd1' }), at);
-    raw.prepare(`INSERT INTO idempotency (subscriber_id, scope, key, body_hash, state, created_at) VALUES (?, 'send-document', 'left', 'h', 'pending', ?)`).run(a.id, at);
+    for (const column of [
+      'signature_state',
+      'recipient_signature',
+      'annulment_state',
+      'annulment_proposal_id',
+      'annulment_proposed_by',
+    ])
+      raw.exec(`ALTER TABLE documents DROP COLUMN ${column}`);
+    raw
+      .prepare('INSERT INTO documents (id, sender_id, recipient_id, data, sha256, status) VALUES (?, ?, ?, ?, ?, ?)')
+      .run('d1', a.id, b.id, JSON.stringify({ id: 'd1' }), 'e'.repeat(64), 'receipt-confirmed');
+    const insert = raw.prepare(
+      'INSERT INTO service_documents (id, document_id, type, data, posted_at) VALUES (?, ?, ?, ?, ?)',
+    );
+    for (const id of ['r1', 'r2'])
+      insert.run(id, 'd1', 'receipt', JSON.stringify({ id, documentId: 'd1', type: 'receipt', parentId: 'd1' }), at);
+    raw
+      .prepare(
+        `INSERT INTO idempotency (subscriber_id, scope, key, body_hash, state, created_at) VALUES (?, 'send-document', 'left', 'h', 'pending', ?)`,
+      )
+      .run(a.id, at);
     raw.close();
 
     const migrated = await openStorage(true);
@@ -274,11 +481,19 @@ describe.each(backends)('SqlStorage on $name', (backend) => {
     const claim = await migrated.claimIdempotencyKey(scope, 'h', at);
     if (claim.kind !== 'claimed') throw new Error(`expected a claim, got ${claim.kind}`);
     const third = { id: 'r3', documentId: 'd1', type: 'receipt', parentId: 'd1', postedAt: at } as ServiceDocument;
-    expect((await migrated.recordServiceDocument(third, { next: () => 'receipt-confirmed', events: () => [] }, { ...scope, claimId: claim.claimId, status: 201, response: {} })).kind).toBe('receipt-exists');
+    expect(
+      (
+        await migrated.recordServiceDocument(
+          third,
+          { next: () => 'receipt-confirmed', events: () => [] },
+          { ...scope, claimId: claim.claimId, status: 201, response: {} },
+        )
+      ).kind,
+    ).toBe('receipt-exists');
     await migrated.close();
   });
 
-  it('numbers each subscriber\'s events 1, 2, 3, ... while two processes append at once', async () => {
+  it("numbers each subscriber's events 1, 2, 3, ... while two processes append at once", async () => {
     const storage = await openStorage();
     const { a, b } = await twoSubscribers(storage);
     const perWriter = 500;
@@ -298,7 +513,10 @@ describe.each(backends)('SqlStorage on $name', (backend) => {
     );
     const run = () =>
       new Promise<number | null>((done) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: resolve(import.meta.dirname, '../..'), stdio: 'inherit' });
+        const child = spawn(process.execPath, ['--import', 'tsx', script], {
+          cwd: resolve(import.meta.dirname, '../..'),
+          stdio: 'inherit',
+        });
         child.on('close', done);
       });
     expect(await Promise.all([run(), run()])).toEqual([0, 0]);
@@ -307,7 +525,9 @@ describe.each(backends)('SqlStorage on $name', (backend) => {
       expect(seqs).toEqual(Array.from({ length: 2 * perWriter }, (_, i) => i + 1));
     }
     // Contact revisions, assigned in the same transactions, are unique and increasing too.
-    const revisions = (await storage.listEvents(a.id, 0, 10_000)).map((e) => (e.type === 'contact.changed' ? e.contact.revision : 0));
+    const revisions = (await storage.listEvents(a.id, 0, 10_000)).map((e) =>
+      e.type === 'contact.changed' ? e.contact.revision : 0,
+    );
     expect(revisions).toEqual([...revisions].sort((x, y) => x - y));
     expect(new Set(revisions).size).toBe(2 * perWriter);
     await storage.close();

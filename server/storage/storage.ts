@@ -163,7 +163,14 @@ export interface HubStorage {
   initSetting(key: string, value: string): Promise<string>;
 
   // ---- subscribers and users
-  addSubscriber(s: { id: string; name: string; inn: string; kpp?: string; operatingMode: OperatingMode; at: string }): Promise<SubscriberRecord>;
+  addSubscriber(s: {
+    id: string;
+    name: string;
+    inn: string;
+    kpp?: string;
+    operatingMode: OperatingMode;
+    at: string;
+  }): Promise<SubscriberRecord>;
   getSubscriber(id: string): Promise<SubscriberRecord | undefined>;
   findSubscribersByInn(inn: string): Promise<SubscriberRecord[]>;
   listSubscribers(after: number, limit: number): Promise<SubscriberRecord[]>;
@@ -199,7 +206,10 @@ export interface HubStorage {
   /** Whether this subscriber uploaded the blob: the only way it may reference it in a document it sends. */
   uploadedBy(sha256: string, subscriberId: string): Promise<boolean>;
   /** Referenced by a document this subscriber sent or received; returns such a document's id. */
-  documentReferencingBlob(sha256: string, subscriberId: string): Promise<{ id: string; recipientId: string } | undefined>;
+  documentReferencingBlob(
+    sha256: string,
+    subscriberId: string,
+  ): Promise<{ id: string; recipientId: string } | undefined>;
 
   // ---- idempotency
   /**
@@ -231,12 +241,20 @@ export interface HubStorage {
    * The new status is worked out from the status as the transaction reads it, so service
    * documents posted at once follow the flow rules whatever order they are recorded in.
    */
-  recordServiceDocument(sd: ServiceDocument, change: ServiceDocumentStatusChange, result: IdempotentResult): Promise<ServiceDocumentRecorded>;
+  recordServiceDocument(
+    sd: ServiceDocument,
+    change: ServiceDocumentStatusChange,
+    result: IdempotentResult,
+  ): Promise<ServiceDocumentRecorded>;
   /**
    * Records the recipient's first fetch. Returns undefined when it was recorded before;
    * otherwise the events built by `events(newStatus)` are appended in the same transaction.
    */
-  markDelivered(documentId: string, at: string, events: (status: Document['status']) => EventToAppend[]): Promise<AppendedEvents | undefined>;
+  markDelivered(
+    documentId: string,
+    at: string,
+    events: (status: Document['status']) => EventToAppend[],
+  ): Promise<AppendedEvents | undefined>;
 
   // ---- the document's own workflow
   getWorkflow(documentId: string): Promise<StoredWorkflow | undefined>;
@@ -245,7 +263,10 @@ export interface HubStorage {
    * src/protocol), and only when allowed stores the new workflow, the step's service document,
    * the events and the idempotent result (built from the new workflow), in that one transaction. A refused step stores nothing.
    */
-  recordWorkflowStep(step: WorkflowStepRecord, result: (workflow: DocumentWorkflow) => IdempotentResult): Promise<WorkflowStepRecorded>;
+  recordWorkflowStep(
+    step: WorkflowStepRecord,
+    result: (workflow: DocumentWorkflow) => IdempotentResult,
+  ): Promise<WorkflowStepRecorded>;
 
   // ---- events
   /** Appends events outside a document's transaction (the archive's notices, after the exchange committed). */

@@ -49,16 +49,31 @@ export class ArchiveAuditor {
   private async verifyEntry(receipt: ArchiveReceipt, head: SignedTreeHead): Promise<EntryVerdict> {
     const { index } = receipt;
     if (index >= head.treeSize) {
-      return { index, verified: false, problem: 'missing', message: `entry ${index} is beyond the signed tree of ${head.treeSize} entries` };
+      return {
+        index,
+        verified: false,
+        problem: 'missing',
+        message: `entry ${index} is beyond the signed tree of ${head.treeSize} entries`,
+      };
     }
     const entry = await this.source.entry(index);
-    if (!entry) return { index, verified: false, problem: 'missing', message: `the hub no longer lists entry ${index} (archived with leaf hash ${receipt.leafHash})` };
+    if (!entry)
+      return {
+        index,
+        verified: false,
+        problem: 'missing',
+        message: `the hub no longer lists entry ${index} (archived with leaf hash ${receipt.leafHash})`,
+      };
     try {
       const proof = await this.source.inclusionProof(index, head.treeSize);
-      verifyArchivedEntry(entry, proof, head, { expectedLeafHash: receipt.leafHash, operatorCertificate: this.operatorCertificate });
+      verifyArchivedEntry(entry, proof, head, {
+        expectedLeafHash: receipt.leafHash,
+        operatorCertificate: this.operatorCertificate,
+      });
       return { index, verified: true, entry };
     } catch (e) {
-      if (e instanceof ArchiveVerificationError) return { index, verified: false, problem: e.problem, message: e.message };
+      if (e instanceof ArchiveVerificationError)
+        return { index, verified: false, problem: e.problem, message: e.message };
       throw e;
     }
   }

@@ -15,7 +15,9 @@ import {
 // Reference vectors of transparency-dev/merkle (proof/verify_test.go), the Go implementation
 // behind Trillian and the CT ecosystem: the RFC 6962 / 9162 test tree of eight leaves.
 const h = (hex: string) => Buffer.from(hex, 'hex');
-const leaves = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'].map(h);
+const leaves = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'].map(
+  h,
+);
 const roots = [
   '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
   'fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125',
@@ -80,7 +82,10 @@ const consistencyVectors = [
   {
     size1: 2,
     size2: 5,
-    proof: ['5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', 'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b'],
+    proof: [
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+    ],
   },
   {
     size1: 6,
@@ -105,11 +110,15 @@ function flipBit(proof: Buffer[], i: number): Buffer[] {
 
 describe('RFC 9162 tree hashing', () => {
   it('computes the reference roots of every prefix of the test tree', () => {
-    roots.forEach((root, i) => expect(rootFromLeafHashes(leafHashes.slice(0, i + 1)).toString('hex')).toBe(root.toString('hex')));
+    roots.forEach((root, i) =>
+      expect(rootFromLeafHashes(leafHashes.slice(0, i + 1)).toString('hex')).toBe(root.toString('hex')),
+    );
   });
 
   it('hashes the empty tree to SHA-256 of nothing and separates leaves from nodes', () => {
-    expect(rootFromLeafHashes([]).toString('hex')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    expect(rootFromLeafHashes([]).toString('hex')).toBe(
+      'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    );
     expect(EMPTY_TREE_HASH.equals(rootFromLeafHashes([]))).toBe(true);
     const [a, b] = [leafHash(Buffer.from('a')), leafHash(Buffer.from('b'))];
     expect(leafHash(Buffer.concat([a, b])).equals(nodeHash(a, b))).toBe(false);
@@ -117,31 +126,40 @@ describe('RFC 9162 tree hashing', () => {
 });
 
 describe('inclusion proofs (RFC 9162 §2.1.3)', () => {
-  it.each(inclusionVectors)('generates and verifies the reference proof for leaf $leaf of $size', ({ leaf, size, proof }) => {
-    const tree = memoryTree(leafHashes.slice(0, size));
-    expect(inclusionPath(leaf, size, tree).map((p) => p.toString('hex'))).toEqual(proof);
-    expect(() => verifyInclusion(leaf, size, leafHashes[leaf]!, proof.map(h), roots[size - 1]!)).not.toThrow();
-  });
+  it.each(inclusionVectors)(
+    'generates and verifies the reference proof for leaf $leaf of $size',
+    ({ leaf, size, proof }) => {
+      const tree = memoryTree(leafHashes.slice(0, size));
+      expect(inclusionPath(leaf, size, tree).map((p) => p.toString('hex'))).toEqual(proof);
+      expect(() => verifyInclusion(leaf, size, leafHashes[leaf]!, proof.map(h), roots[size - 1]!)).not.toThrow();
+    },
+  );
 
-  it.each(inclusionVectors)('rejects corrupted variants of the proof for leaf $leaf of $size', ({ leaf, size, proof: hex }) => {
-    const proof = hex.map(h);
-    const root = roots[size - 1]!;
-    const lh = leafHashes[leaf]!;
-    const probes: [string, () => void][] = [
-      ['leaf index - 1', () => verifyInclusion(leaf - 1, size, lh, proof, root)],
-      ['leaf index + 1', () => verifyInclusion(leaf + 1, size, lh, proof, root)],
-      ['leaf index ^ 2', () => verifyInclusion(leaf ^ 2, size, lh, proof, root)],
-      ['tree size * 2', () => verifyInclusion(leaf, size * 2, lh, proof, root)],
-      ['tree size / 2', () => verifyInclusion(leaf, Math.floor(size / 2), lh, proof, root)],
-      ['wrong leaf', () => verifyInclusion(leaf, size, leafHash(Buffer.from('WrongLeaf')), proof, root)],
-      ['empty root', () => verifyInclusion(leaf, size, lh, proof, EMPTY_TREE_HASH)],
-      ['trailing root', () => verifyInclusion(leaf, size, lh, [...proof, root], root)],
-      ['preceding root', () => verifyInclusion(leaf, size, lh, [root, ...proof], root)],
-      ['removed component', () => verifyInclusion(leaf, size, lh, proof.slice(0, -1), root)],
-      ...proof.map((_, i): [string, () => void] => [`modified proof[${i}]`, () => verifyInclusion(leaf, size, lh, flipBit(proof, i), root)]),
-    ];
-    for (const [name, probe] of probes) expect(probe, name).toThrow(ProofError);
-  });
+  it.each(inclusionVectors)(
+    'rejects corrupted variants of the proof for leaf $leaf of $size',
+    ({ leaf, size, proof: hex }) => {
+      const proof = hex.map(h);
+      const root = roots[size - 1]!;
+      const lh = leafHashes[leaf]!;
+      const probes: [string, () => void][] = [
+        ['leaf index - 1', () => verifyInclusion(leaf - 1, size, lh, proof, root)],
+        ['leaf index + 1', () => verifyInclusion(leaf + 1, size, lh, proof, root)],
+        ['leaf index ^ 2', () => verifyInclusion(leaf ^ 2, size, lh, proof, root)],
+        ['tree size * 2', () => verifyInclusion(leaf, size * 2, lh, proof, root)],
+        ['tree size / 2', () => verifyInclusion(leaf, Math.floor(size / 2), lh, proof, root)],
+        ['wrong leaf', () => verifyInclusion(leaf, size, leafHash(Buffer.from('WrongLeaf')), proof, root)],
+        ['empty root', () => verifyInclusion(leaf, size, lh, proof, EMPTY_TREE_HASH)],
+        ['trailing root', () => verifyInclusion(leaf, size, lh, [...proof, root], root)],
+        ['preceding root', () => verifyInclusion(leaf, size, lh, [root, ...proof], root)],
+        ['removed component', () => verifyInclusion(leaf, size, lh, proof.slice(0, -1), root)],
+        ...proof.map((_, i): [string, () => void] => [
+          `modified proof[${i}]`,
+          () => verifyInclusion(leaf, size, lh, flipBit(proof, i), root),
+        ]),
+      ];
+      for (const [name, probe] of probes) expect(probe, name).toThrow(ProofError);
+    },
+  );
 
   it('rejects a leaf index outside the tree and a proof for the single-leaf tree that is not empty', () => {
     expect(() => verifyInclusion(0, 0, leafHashes[0]!, [], EMPTY_TREE_HASH)).toThrow(/outside a tree of 0/);
@@ -164,35 +182,44 @@ describe('inclusion proofs (RFC 9162 §2.1.3)', () => {
 });
 
 describe('consistency proofs (RFC 9162 §2.1.4)', () => {
-  it.each(consistencyVectors)('generates and verifies the reference proof from $size1 to $size2', ({ size1, size2, proof }) => {
-    const tree = memoryTree(leafHashes.slice(0, size2));
-    expect(consistencyPath(size1, size2, tree).map((p) => p.toString('hex'))).toEqual(proof);
-    expect(() => verifyConsistency(size1, size2, proof.map(h), roots[size1 - 1]!, roots[size2 - 1]!)).not.toThrow();
-  });
+  it.each(consistencyVectors)(
+    'generates and verifies the reference proof from $size1 to $size2',
+    ({ size1, size2, proof }) => {
+      const tree = memoryTree(leafHashes.slice(0, size2));
+      expect(consistencyPath(size1, size2, tree).map((p) => p.toString('hex'))).toEqual(proof);
+      expect(() => verifyConsistency(size1, size2, proof.map(h), roots[size1 - 1]!, roots[size2 - 1]!)).not.toThrow();
+    },
+  );
 
-  it.each(consistencyVectors.filter((v) => v.proof.length > 0))('rejects corrupted variants of the proof from $size1 to $size2', ({ size1, size2, proof: hex }) => {
-    const proof = hex.map(h);
-    const [r1, r2] = [roots[size1 - 1]!, roots[size2 - 1]!];
-    const probes: [string, () => void][] = [
-      ['size1 - 1', () => verifyConsistency(size1 - 1, size2, proof, r1, r2)],
-      ['size1 + 1', () => verifyConsistency(size1 + 1, size2, proof, r1, r2)],
-      ['size1 ^ 2', () => verifyConsistency(size1 ^ 2, size2, proof, r1, r2)],
-      ['size2 * 2', () => verifyConsistency(size1, size2 * 2, proof, r1, r2)],
-      ['size2 / 2', () => verifyConsistency(size1, Math.floor(size2 / 2), proof, r1, r2)],
-      ['swapped roots', () => verifyConsistency(size1, size2, proof, r2, r1)],
-      ['wrong root1', () => verifyConsistency(size1, size2, proof, EMPTY_TREE_HASH, r2)],
-      ['wrong root2', () => verifyConsistency(size1, size2, proof, r1, EMPTY_TREE_HASH)],
-      ['empty proof', () => verifyConsistency(size1, size2, [], r1, r2)],
-      ['trailing root1', () => verifyConsistency(size1, size2, [...proof, r1], r1, r2)],
-      ['trailing root2', () => verifyConsistency(size1, size2, [...proof, r2], r1, r2)],
-      ['preceding root1', () => verifyConsistency(size1, size2, [r1, ...proof], r1, r2)],
-      ['preceding root2', () => verifyConsistency(size1, size2, [r2, ...proof], r1, r2)],
-      ['preceding proof[0]', () => verifyConsistency(size1, size2, [proof[0]!, ...proof], r1, r2)],
-      ['truncated proof', () => verifyConsistency(size1, size2, proof.slice(0, -1), r1, r2)],
-      ...proof.map((_, i): [string, () => void] => [`modified proof[${i}]`, () => verifyConsistency(size1, size2, flipBit(proof, i), r1, r2)]),
-    ];
-    for (const [name, probe] of probes) expect(probe, name).toThrow(ProofError);
-  });
+  it.each(consistencyVectors.filter((v) => v.proof.length > 0))(
+    'rejects corrupted variants of the proof from $size1 to $size2',
+    ({ size1, size2, proof: hex }) => {
+      const proof = hex.map(h);
+      const [r1, r2] = [roots[size1 - 1]!, roots[size2 - 1]!];
+      const probes: [string, () => void][] = [
+        ['size1 - 1', () => verifyConsistency(size1 - 1, size2, proof, r1, r2)],
+        ['size1 + 1', () => verifyConsistency(size1 + 1, size2, proof, r1, r2)],
+        ['size1 ^ 2', () => verifyConsistency(size1 ^ 2, size2, proof, r1, r2)],
+        ['size2 * 2', () => verifyConsistency(size1, size2 * 2, proof, r1, r2)],
+        ['size2 / 2', () => verifyConsistency(size1, Math.floor(size2 / 2), proof, r1, r2)],
+        ['swapped roots', () => verifyConsistency(size1, size2, proof, r2, r1)],
+        ['wrong root1', () => verifyConsistency(size1, size2, proof, EMPTY_TREE_HASH, r2)],
+        ['wrong root2', () => verifyConsistency(size1, size2, proof, r1, EMPTY_TREE_HASH)],
+        ['empty proof', () => verifyConsistency(size1, size2, [], r1, r2)],
+        ['trailing root1', () => verifyConsistency(size1, size2, [...proof, r1], r1, r2)],
+        ['trailing root2', () => verifyConsistency(size1, size2, [...proof, r2], r1, r2)],
+        ['preceding root1', () => verifyConsistency(size1, size2, [r1, ...proof], r1, r2)],
+        ['preceding root2', () => verifyConsistency(size1, size2, [r2, ...proof], r1, r2)],
+        ['preceding proof[0]', () => verifyConsistency(size1, size2, [proof[0]!, ...proof], r1, r2)],
+        ['truncated proof', () => verifyConsistency(size1, size2, proof.slice(0, -1), r1, r2)],
+        ...proof.map((_, i): [string, () => void] => [
+          `modified proof[${i}]`,
+          () => verifyConsistency(size1, size2, flipBit(proof, i), r1, r2),
+        ]),
+      ];
+      for (const [name, probe] of probes) expect(probe, name).toThrow(ProofError);
+    },
+  );
 
   it('handles the trivial cases the RFC leaves to the caller', () => {
     const [r1, r2] = [roots[0]!, roots[1]!];
@@ -216,6 +243,8 @@ describe('consistency proofs (RFC 9162 §2.1.4)', () => {
     // A log that rewrote leaf 3 cannot prove it extends the tree of 10 seen before.
     const rewritten = hashes.map((x, i) => (i === 3 ? leafHash(Buffer.from('forged')) : x));
     const forgedProof = consistencyPath(10, 40, memoryTree(rewritten));
-    expect(() => verifyConsistency(10, 40, forgedProof, rootOf(10), rootFromLeafHashes(rewritten, 0, 40))).toThrow(/old root/);
+    expect(() => verifyConsistency(10, 40, forgedProof, rootOf(10), rootFromLeafHashes(rewritten, 0, 40))).toThrow(
+      /old root/,
+    );
   });
 });

@@ -54,7 +54,8 @@ export function rootFromLeafHashes(leaves: readonly Buffer[], start = 0, end = l
 }
 
 function checkSize(name: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value < 0) throw new ProofError(`${name} must be a non-negative integer, got ${value}`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new ProofError(`${name} must be a non-negative integer, got ${value}`);
 }
 
 /** PATH(m, D[n]) of RFC 9162 §2.1.3.1: the audit path of leaf `index` in the tree of `treeSize`. */
@@ -109,14 +110,20 @@ export function consistencyPath(first: number, second: number, hashOf: SubtreeHa
 }
 
 function checkHash(name: string, hash: Uint8Array): void {
-  if (hash.length !== HASH_SIZE) throw new ProofError(`${name} is ${hash.length} bytes, a SHA-256 hash is ${HASH_SIZE}`);
+  if (hash.length !== HASH_SIZE)
+    throw new ProofError(`${name} is ${hash.length} bytes, a SHA-256 hash is ${HASH_SIZE}`);
 }
 
 /**
  * The root an inclusion proof leads to (RFC 9162 §2.1.3.2 steps 1–4); throws a ProofError when
  * the proof has the wrong shape for (index, treeSize).
  */
-export function rootFromInclusionProof(index: number, treeSize: number, leaf: Uint8Array, proof: readonly Uint8Array[]): Buffer {
+export function rootFromInclusionProof(
+  index: number,
+  treeSize: number,
+  leaf: Uint8Array,
+  proof: readonly Uint8Array[],
+): Buffer {
   checkSize('leaf index', index);
   checkSize('tree size', treeSize);
   checkHash('leaf hash', leaf);
@@ -127,7 +134,8 @@ export function rootFromInclusionProof(index: number, treeSize: number, leaf: Ui
   let sn = BigInt(treeSize - 1);
   let r: Buffer = Buffer.from(leaf);
   for (const p of proof) {
-    if (sn === 0n) throw new ProofError(`inclusion proof for leaf ${index} of ${treeSize} has ${proof.length} elements: too many`);
+    if (sn === 0n)
+      throw new ProofError(`inclusion proof for leaf ${index} of ${treeSize} has ${proof.length} elements: too many`);
     if ((fn & 1n) === 1n || fn === sn) {
       r = nodeHash(p, r);
       while ((fn & 1n) === 0n && fn !== 0n) {
@@ -140,12 +148,19 @@ export function rootFromInclusionProof(index: number, treeSize: number, leaf: Ui
     fn >>= 1n;
     sn >>= 1n;
   }
-  if (sn !== 0n) throw new ProofError(`inclusion proof for leaf ${index} of ${treeSize} has ${proof.length} elements: too few`);
+  if (sn !== 0n)
+    throw new ProofError(`inclusion proof for leaf ${index} of ${treeSize} has ${proof.length} elements: too few`);
   return r;
 }
 
 /** RFC 9162 §2.1.3.2: throws a ProofError naming what failed; returns when `leaf` is in the tree of `root`. */
-export function verifyInclusion(index: number, treeSize: number, leaf: Uint8Array, proof: readonly Uint8Array[], root: Uint8Array): void {
+export function verifyInclusion(
+  index: number,
+  treeSize: number,
+  leaf: Uint8Array,
+  proof: readonly Uint8Array[],
+  root: Uint8Array,
+): void {
   checkHash('root hash', root);
   const computed = rootFromInclusionProof(index, treeSize, leaf, proof);
   if (!computed.equals(root)) {
@@ -175,7 +190,8 @@ export function verifyConsistency(
   // The trivial cases the RFC leaves to the caller: equal sizes and an empty old tree.
   if (first === second) {
     if (proof.length !== 0) throw new ProofError(`consistency proof between equal sizes ${first} must be empty`);
-    if (!Buffer.from(firstRoot).equals(secondRoot)) throw new ProofError(`two different roots for the same tree size ${first}`);
+    if (!Buffer.from(firstRoot).equals(secondRoot))
+      throw new ProofError(`two different roots for the same tree size ${first}`);
     return;
   }
   if (first === 0) {
@@ -216,9 +232,13 @@ export function verifyConsistency(
   // Step 7.
   if (sn !== 0n) throw new ProofError(`consistency proof from ${first} to ${second} has too few elements`);
   if (!fr.equals(firstRoot)) {
-    throw new ProofError(`consistency proof from ${first} to ${second} does not lead to the old root ${Buffer.from(firstRoot).toString('hex')}`);
+    throw new ProofError(
+      `consistency proof from ${first} to ${second} does not lead to the old root ${Buffer.from(firstRoot).toString('hex')}`,
+    );
   }
   if (!sr.equals(secondRoot)) {
-    throw new ProofError(`consistency proof from ${first} to ${second} does not lead to the new root ${Buffer.from(secondRoot).toString('hex')}`);
+    throw new ProofError(
+      `consistency proof from ${first} to ${second} does not lead to the new root ${Buffer.from(secondRoot).toString('hex')}`,
+    );
   }
 }

@@ -23,9 +23,13 @@ class FakeLog {
     for (let i = 0; i < n; i++) this.leaves.push(leafHash(Buffer.from(`doc ${this.leaves.length}`)));
   }
   head(size = this.leaves.length, signer = this.signer) {
-    return signTreeHead({ treeSize: size, rootHash: rootFromLeafHashes(this.leaves, 0, size), timestamp: Date.now() }, signer);
+    return signTreeHead(
+      { treeSize: size, rootHash: rootFromLeafHashes(this.leaves, 0, size), timestamp: Date.now() },
+      signer,
+    );
   }
-  proof = async (first: number, second: number) => consistencyPath(first, second, (s, e) => rootFromLeafHashes(this.leaves, s, e));
+  proof = async (first: number, second: number) =>
+    consistencyPath(first, second, (s, e) => rootFromLeafHashes(this.leaves, s, e));
 }
 
 function monitorOf(log: FakeLog, store: TreeHeadStore = new MemoryTreeHeadStore()) {
@@ -52,7 +56,11 @@ describe('TreeHeadMonitor', () => {
       expect(seen.current.treeSize).toBe(log.leaves.length);
     }
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ treeSize: 136 });
-    const reopened = new TreeHeadMonitor({ operatorCertificate: operator.certificatePem, store: new JsonFileTreeHeadStore(file), consistencyProof: log.proof });
+    const reopened = new TreeHeadMonitor({
+      operatorCertificate: operator.certificatePem,
+      store: new JsonFileTreeHeadStore(file),
+      consistencyProof: log.proof,
+    });
     expect((await reopened.lastSeen())?.treeSize).toBe(136);
     expect(alarms).toEqual([]);
   });
@@ -76,7 +84,11 @@ describe('TreeHeadMonitor', () => {
     log.leaves[4] = leafHash(Buffer.from('a rewritten document'));
     await expectArchiveProblem(monitor.observe(await log.head()), 'root-mismatch', /two signed roots for 12 entries/);
     log.append(9);
-    await expectArchiveProblem(monitor.observe(await log.head()), 'inconsistent', /21 entries does not extend the tree of 12/);
+    await expectArchiveProblem(
+      monitor.observe(await log.head()),
+      'inconsistent',
+      /21 entries does not extend the tree of 12/,
+    );
     expect(alarms.map((a) => a.problem)).toEqual(['root-mismatch', 'inconsistent']);
   });
 
@@ -84,7 +96,11 @@ describe('TreeHeadMonitor', () => {
     const log = new FakeLog();
     const { monitor, store } = monitorOf(log);
     log.append(3);
-    await expectArchiveProblem(monitor.observe(await log.head(3, stranger.signer)), 'bad-signature', /not signed by the operator certificate/);
+    await expectArchiveProblem(
+      monitor.observe(await log.head(3, stranger.signer)),
+      'bad-signature',
+      /not signed by the operator certificate/,
+    );
     expect(await store.load()).toBeUndefined();
   });
 

@@ -38,7 +38,9 @@ export class JsonFileTreeHeadStore implements TreeHeadStore {
       return treeHeadFromJson(JSON.parse(text));
     } catch (e) {
       // A damaged memory must not silently become "never saw a tree": that would forgive a rewrite.
-      throw new Error(`the last archive tree head in ${this.path} is unreadable; restore or delete it deliberately`, { cause: e });
+      throw new Error(`the last archive tree head in ${this.path} is unreadable; restore or delete it deliberately`, {
+        cause: e,
+      });
     }
   }
 
@@ -87,7 +89,8 @@ export class TreeHeadMonitor {
         await this.options.store.save(head);
         return { previous, current: head };
       }
-      const proof = head.treeSize > previous.treeSize ? await this.options.consistencyProof(previous.treeSize, head.treeSize) : [];
+      const proof =
+        head.treeSize > previous.treeSize ? await this.options.consistencyProof(previous.treeSize, head.treeSize) : [];
       verifyTreeHeadConsistency(previous, head, proof);
       if (head.treeSize > previous.treeSize) {
         await this.options.store.save(head);

@@ -16,7 +16,12 @@ import { JsonFileTreeHeadStore, TreeHeadMonitor } from './monitor';
 /** Where the profile keeps its memory of the archive. */
 export function archivePaths(profileDir: string) {
   const dir = join(profileDir, 'archive');
-  return { dir, treeHead: join(dir, 'tree-head.json'), receipts: join(dir, 'receipts.json'), operator: join(dir, 'operator.pem') };
+  return {
+    dir,
+    treeHead: join(dir, 'tree-head.json'),
+    receipts: join(dir, 'receipts.json'),
+    operator: join(dir, 'operator.pem'),
+  };
 }
 
 /** The leaf hashes of the entries we have seen, by index: what an edited archive is compared with. */
@@ -29,7 +34,10 @@ export class ReceiptFile {
       const list = JSON.parse(readFileSync(this.path, 'utf8')) as ArchiveReceipt[];
       return new Map(list.map((r) => [r.index, r.leafHash]));
     } catch (e) {
-      throw new Error(`The archive receipts in ${this.path} are unreadable; restore or delete the file deliberately (${(e as Error).message})`, { cause: e });
+      throw new Error(
+        `The archive receipts in ${this.path} are unreadable; restore or delete the file deliberately (${(e as Error).message})`,
+        { cause: e },
+      );
     }
   }
 
@@ -46,7 +54,11 @@ export class ReceiptFile {
  * The operator certificate tree heads are checked against: `given` (pinned now), else the
  * pinned one, else the hub's (pinned now, at first use).
  */
-export async function pinnedOperatorCertificate(profileDir: string, fromHub: () => Promise<Buffer>, given?: Buffer): Promise<Buffer> {
+export async function pinnedOperatorCertificate(
+  profileDir: string,
+  fromHub: () => Promise<Buffer>,
+  given?: Buffer,
+): Promise<Buffer> {
   const paths = archivePaths(profileDir);
   const pin = (der: Buffer) => {
     mkdirSync(paths.dir, { recursive: true });
@@ -56,7 +68,10 @@ export async function pinnedOperatorCertificate(profileDir: string, fromHub: () 
   if (given) return pin(given);
   if (existsSync(paths.operator)) {
     const der = pemToDer(readFileSync(paths.operator, 'utf8'))[0];
-    if (!der) throw new Error(`The pinned operator certificate ${paths.operator} is unreadable; restore it or give the operator certificate again`);
+    if (!der)
+      throw new Error(
+        `The pinned operator certificate ${paths.operator} is unreadable; restore it or give the operator certificate again`,
+      );
     return der;
   }
   return pin(await fromHub());
@@ -74,18 +89,38 @@ export interface VerifyOutcome {
  * ours, the ones the hub lists now and the ones we saw before, against that head. Throws
  * ArchiveVerificationError when the tree itself was rewritten or truncated.
  */
-export async function verifyArchive(source: HttpArchiveSource, profileDir: string, operatorCert: Buffer): Promise<VerifyOutcome> {
+export async function verifyArchive(
+  source: HttpArchiveSource,
+  profileDir: string,
+  operatorCert: Buffer,
+): Promise<VerifyOutcome> {
   const paths = archivePaths(profileDir);
-  const monitor = new TreeHeadMonitor({ operatorCertificate: operatorCert, store: new JsonFileTreeHeadStore(paths.treeHead), consistencyProof: (a, b) => source.consistencyProof(a, b) });
+  const monitor = new TreeHeadMonitor({
+    operatorCertificate: operatorCert,
+    store: new JsonFileTreeHeadStore(paths.treeHead),
+    consistencyProof: (a, b) => source.consistencyProof(a, b),
+  });
   const receiptFile = new ReceiptFile(paths.receipts);
   const known = receiptFile.load();
   const listed = new Map<number, string>();
   for await (const entry of source.allEntries()) listed.set(entry.index, entry.leafHash);
   // A listed entry we saw before is checked against the leaf hash we saw, not the one listed now.
   const receipts = new Map([...listed, ...known]);
-  const report = await new ArchiveAuditor(source, monitor, operatorCert).audit([...receipts].sort(([a], [b]) => a - b).map(([index, leafHash]) => ({ index, leafHash })));
+  const report = await new ArchiveAuditor(source, monitor, operatorCert).audit(
+    [...receipts].sort(([a], [b]) => a - b).map(([index, leafHash]) => ({ index, leafHash })),
+  );
   const failed = report.entries.flatMap((v) =>
-    v.verified ? [] : [{ index: v.index, problem: v.problem, message: v.message.startsWith('archive verification failed') ? v.message : `archive verification failed (${v.problem}): ${v.message}` }],
+    v.verified
+      ? []
+      : [
+          {
+            index: v.index,
+            problem: v.problem,
+            message: v.message.startsWith('archive verification failed')
+              ? v.message
+              : `archive verification failed (${v.problem}): ${v.message}`,
+          },
+        ],
   );
   const verified = new Map(known);
   let newlySeen = 0;
@@ -109,11 +144,19 @@ export interface ArchiveStatus {
 }
 
 /** Usage, what did not fit, and whether the hub's current tree head extends the one remembered. */
-export async function archiveStatusOf(source: HttpArchiveSource, profileDir: string, operatorCert: Buffer): Promise<ArchiveStatus> {
+export async function archiveStatusOf(
+  source: HttpArchiveSource,
+  profileDir: string,
+  operatorCert: Buffer,
+): Promise<ArchiveStatus> {
   const usage = await source.usage();
   const notArchived = (await source.notArchived(0, 500)).entries;
   const store = new JsonFileTreeHeadStore(archivePaths(profileDir).treeHead);
-  const monitor = new TreeHeadMonitor({ operatorCertificate: operatorCert, store, consistencyProof: (a, b) => source.consistencyProof(a, b) });
+  const monitor = new TreeHeadMonitor({
+    operatorCertificate: operatorCert,
+    store,
+    consistencyProof: (a, b) => source.consistencyProof(a, b),
+  });
   let consistency: ArchiveStatus['consistency'];
   let observed;
   try {
@@ -124,7 +167,11 @@ export async function archiveStatusOf(source: HttpArchiveSource, profileDir: str
     consistency = { ok: false, problem: e.problem, message: e.message };
   }
   const lastSeen = await store.load();
-  const lastTreeHead = lastSeen && { treeSize: lastSeen.treeSize, rootHash: lastSeen.rootHash.toString('hex'), signedAt: new Date(lastSeen.timestamp).toISOString() };
+  const lastTreeHead = lastSeen && {
+    treeSize: lastSeen.treeSize,
+    rootHash: lastSeen.rootHash.toString('hex'),
+    signedAt: new Date(lastSeen.timestamp).toISOString(),
+  };
   return { usage, notArchived, lastTreeHead, previousTreeSize: observed?.previous?.treeSize ?? null, consistency };
 }
 
@@ -132,7 +179,11 @@ export async function archiveStatusOf(source: HttpArchiveSource, profileDir: str
  * Writes the original of an entry (hash-checked on the way: a changed byte leaves nothing behind)
  * and each of its signatures as FILE.sig (FILE.1.sig, FILE.2.sig, ... when there are several).
  */
-export async function saveOriginal(source: HttpArchiveSource, entry: ArchivedEntry, dir: string): Promise<{ file: string; signatures: string[] }> {
+export async function saveOriginal(
+  source: HttpArchiveSource,
+  entry: ArchivedEntry,
+  dir: string,
+): Promise<{ file: string; signatures: string[] }> {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, entry.fileName.replace(/[/\\\0]/g, '_'));
   const partial = `${file}.part`;

@@ -30,7 +30,8 @@ const DOMAIN = Buffer.from('EDO-Clerk archive tree head v1\0', 'ascii');
 
 /** The signed bytes: a domain tag, then uint64 timestamp, uint64 tree size, the 32-byte root. */
 export function treeHeadSignedData(head: TreeHead): Buffer {
-  if (head.rootHash.length !== HASH_SIZE) throw new Error(`tree head root hash is ${head.rootHash.length} bytes, expected ${HASH_SIZE}`);
+  if (head.rootHash.length !== HASH_SIZE)
+    throw new Error(`tree head root hash is ${head.rootHash.length} bytes, expected ${HASH_SIZE}`);
   const numbers = Buffer.alloc(16);
   numbers.writeBigUInt64BE(BigInt(head.timestamp), 0);
   numbers.writeBigUInt64BE(BigInt(head.treeSize), 8);

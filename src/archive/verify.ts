@@ -63,10 +63,20 @@ export function verifyArchivedEntry(
     );
   }
   try {
-    verifyInclusion(entry.index, head.treeSize, Buffer.from(computed, 'hex'), hashesFromHex(proof.hashes), head.rootHash);
+    verifyInclusion(
+      entry.index,
+      head.treeSize,
+      Buffer.from(computed, 'hex'),
+      hashesFromHex(proof.hashes),
+      head.rootHash,
+    );
   } catch (e) {
     if (!(e instanceof ProofError)) throw e;
-    throw new ArchiveVerificationError('not-included', `entry ${entry.index} (${entry.fileName}) is not in the signed tree: ${e.message}`, { cause: e });
+    throw new ArchiveVerificationError(
+      'not-included',
+      `entry ${entry.index} (${entry.fileName}) is not in the signed tree: ${e.message}`,
+      { cause: e },
+    );
   }
 }
 
@@ -74,7 +84,11 @@ export function verifyArchivedEntry(
  * Checks that `newer` extends `older` (both already signature-checked): a smaller tree is a
  * truncation, the same size with another root a rewrite, a failed proof an inconsistency.
  */
-export function verifyTreeHeadConsistency(older: SignedTreeHead, newer: SignedTreeHead, proof: readonly Buffer[]): void {
+export function verifyTreeHeadConsistency(
+  older: SignedTreeHead,
+  newer: SignedTreeHead,
+  proof: readonly Buffer[],
+): void {
   if (newer.treeSize < older.treeSize) {
     throw new ArchiveVerificationError(
       'truncated',

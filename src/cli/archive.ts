@@ -9,7 +9,13 @@ import { readCertificates } from '../crypto/certificates';
 import type { ArchivedEntry } from '../archive/entry';
 import { ArchiveVerificationError } from '../archive/errors';
 import { HttpArchiveSource } from '../exchange/archive-client';
-import { archiveStatusOf, pinnedOperatorCertificate, saveOriginal, verifyArchive, type VerifyOutcome } from '../archive/profile-archive';
+import {
+  archiveStatusOf,
+  pinnedOperatorCertificate,
+  saveOriginal,
+  verifyArchive,
+  type VerifyOutcome,
+} from '../archive/profile-archive';
 import { clerkNeededBy } from '../exchange/session';
 import type { ClerkProfile } from '../exchange/profile';
 import { TokenError } from '../token/errors';
@@ -41,7 +47,10 @@ export interface ArchiveConnection {
 async function connect(profile: ClerkProfile, o: Options, out: Output): Promise<ArchiveConnection> {
   let hub: Awaited<ReturnType<ClerkProfile['connect']>>;
   try {
-    hub = await profile.connect(flag(o, 'pin-stdin') ? stdinPins() : terminalPins(out.language), { modulePath: str(o, 'module'), token: str(o, 'token') });
+    hub = await profile.connect(flag(o, 'pin-stdin') ? stdinPins() : terminalPins(out.language), {
+      modulePath: str(o, 'module'),
+      token: str(o, 'token'),
+    });
   } catch (e) {
     const needed = clerkNeededBy(e);
     if (needed) throw new CliError(needed.message, 2, needed.code);
@@ -49,7 +58,11 @@ async function connect(profile: ClerkProfile, o: Options, out: Output): Promise<
     throw e;
   }
   const source = new HttpArchiveSource(hub.client);
-  return { source, operatorCertificate: async () => Buffer.from((await hub.client.operator()).certificate, 'base64'), close: () => hub.close() };
+  return {
+    source,
+    operatorCertificate: async () => Buffer.from((await hub.client.operator()).certificate, 'base64'),
+    close: () => hub.close(),
+  };
 }
 
 export type Connect = (profile: ClerkProfile, o: Options, out: Output) => Promise<ArchiveConnection>;
@@ -57,7 +70,12 @@ export type Connect = (profile: ClerkProfile, o: Options, out: Output) => Promis
 const entryRow = (e: ArchivedEntry) => [String(e.index), e.kind, e.fileName, `${e.size} B`, e.archivedAt];
 
 export function archiveCommands(connectTo: Connect = connect) {
-  async function withArchive<T>(profile: ClerkProfile, o: Options, out: Output, fn: (c: ArchiveConnection, operatorCert: () => Promise<Buffer>) => Promise<T>): Promise<T> {
+  async function withArchive<T>(
+    profile: ClerkProfile,
+    o: Options,
+    out: Output,
+    fn: (c: ArchiveConnection, operatorCert: () => Promise<Buffer>) => Promise<T>,
+  ): Promise<T> {
     const c = await connectTo(profile, o, out);
     try {
       return await fn(c, () => operatorCertificate(profile.dir, o, c.operatorCertificate));
@@ -69,13 +87,23 @@ export function archiveCommands(connectTo: Connect = connect) {
   /** archive status: usage, the last tree head seen, and whether the hub's current one extends it. */
   async function status(profile: ClerkProfile, o: Options, _a: string[], out: Output): Promise<number> {
     return withArchive(profile, o, out, async ({ source }, operatorCert) => {
-      const { usage, notArchived: refused, lastTreeHead: head, previousTreeSize, consistency } = await archiveStatusOf(source, profile.dir, await operatorCert());
+      const {
+        usage,
+        notArchived: refused,
+        lastTreeHead: head,
+        previousTreeSize,
+        consistency,
+      } = await archiveStatusOf(source, profile.dir, await operatorCert());
       const notArchived = refused.length;
       out.result({ usage, notArchived, lastTreeHead: head, previousTreeSize, consistency }, () =>
         [
           `Archive: ${usage.usage}${notArchived > 0 ? `; ${notArchived} signed document(s) did not fit and are not archived` : ''}`,
-          head ? `Last tree head seen: ${head.treeSize} entries, root ${head.rootHash}, signed ${head.signedAt}` : 'No tree head seen yet',
-          consistency.ok ? 'The hub’s archive is consistent with every tree head seen before.' : `THE ARCHIVE FAILED VERIFICATION: ${consistency.message}`,
+          head
+            ? `Last tree head seen: ${head.treeSize} entries, root ${head.rootHash}, signed ${head.signedAt}`
+            : 'No tree head seen yet',
+          consistency.ok
+            ? 'The hub’s archive is consistent with every tree head seen before.'
+            : `THE ARCHIVE FAILED VERIFICATION: ${consistency.message}`,
         ].join('\n'),
       );
       if (!consistency.ok) throw new CliError(consistency.message, 1, consistency.problem);
@@ -91,8 +119,12 @@ export function archiveCommands(connectTo: Connect = connect) {
       const notArchived = (await source.notArchived(0, 500)).entries;
       out.result({ entries, notArchived }, () =>
         [
-          entries.length === 0 ? 'No archived entries.' : table([['#', 'kind', 'file', 'size', 'archived'], ...entries.map(entryRow)]),
-          ...(notArchived.length > 0 ? ['', 'Not archived (quota):', table(notArchived.map((n) => [n.fileName, n.refusedAt, n.reason]))] : []),
+          entries.length === 0
+            ? 'No archived entries.'
+            : table([['#', 'kind', 'file', 'size', 'archived'], ...entries.map(entryRow)]),
+          ...(notArchived.length > 0
+            ? ['', 'Not archived (quota):', table(notArchived.map((n) => [n.fileName, n.refusedAt, n.reason]))]
+            : []),
         ].join('\n'),
       );
       return 0;
@@ -106,17 +138,25 @@ export function archiveCommands(connectTo: Connect = connect) {
       try {
         outcome = await verifyArchive(source, profile.dir, await operatorCert());
       } catch (e) {
-        if (e instanceof ArchiveVerificationError) throw new CliError(`THE HUB'S ARCHIVE WAS ALTERED: ${e.message}`, 1, e.problem);
+        if (e instanceof ArchiveVerificationError)
+          throw new CliError(`THE HUB'S ARCHIVE WAS ALTERED: ${e.message}`, 1, e.problem);
         throw e;
       }
       const { report, failed } = outcome;
       const verified = report.entries.length - failed.length;
-      out.result({ treeSize: report.head.treeSize, rootHash: report.head.rootHash.toString('hex'), verified, failed }, () =>
-        failed.length === 0
-          ? `All ${verified} archived entries verified against the signed tree head of ${report.head.treeSize} entries.`
-          : `${verified} verified, ${failed.length} FAILED:\n${failed.map((f) => `  ${f.message}`).join('\n')}`,
+      out.result(
+        { treeSize: report.head.treeSize, rootHash: report.head.rootHash.toString('hex'), verified, failed },
+        () =>
+          failed.length === 0
+            ? `All ${verified} archived entries verified against the signed tree head of ${report.head.treeSize} entries.`
+            : `${verified} verified, ${failed.length} FAILED:\n${failed.map((f) => `  ${f.message}`).join('\n')}`,
       );
-      if (failed.length > 0) throw new CliError(`THE HUB'S ARCHIVE WAS ALTERED: ${failed.map((f) => f.message).join('; ')}`, 1, failed[0]!.problem);
+      if (failed.length > 0)
+        throw new CliError(
+          `THE HUB'S ARCHIVE WAS ALTERED: ${failed.map((f) => f.message).join('; ')}`,
+          1,
+          failed[0]!.problem,
+        );
       return 0;
     });
   }
@@ -124,7 +164,10 @@ export function archiveCommands(connectTo: Connect = connect) {
   /** archive get INDEX [--out DIR]: the original (hash-checked) and each signature as FILE.N.sig. */
   async function get(profile: ClerkProfile, o: Options, positional: string[], out: Output): Promise<number> {
     const index = Number(positional[0]);
-    if (positional[0] === undefined || !Number.isInteger(index) || index < 0) throw new CliError(`archive get needs the entry number (see "edo-clerk archive list"), not "${positional[0] ?? ''}"`);
+    if (positional[0] === undefined || !Number.isInteger(index) || index < 0)
+      throw new CliError(
+        `archive get needs the entry number (see "edo-clerk archive list"), not "${positional[0] ?? ''}"`,
+      );
     return withArchive(profile, o, out, async ({ source }) => {
       const entry = await source.entry(index);
       if (!entry) throw new CliError(`The organization has no archive entry ${index}`, 1, 'not-found');
@@ -132,11 +175,14 @@ export function archiveCommands(connectTo: Connect = connect) {
       try {
         saved = await saveOriginal(source, entry, resolve(str(o, 'out') ?? '.'));
       } catch (e) {
-        if (e instanceof ArchiveVerificationError) throw new CliError(`THE HUB'S ARCHIVE WAS ALTERED: ${e.message}`, 1, e.problem);
+        if (e instanceof ArchiveVerificationError)
+          throw new CliError(`THE HUB'S ARCHIVE WAS ALTERED: ${e.message}`, 1, e.problem);
         throw e;
       }
       const { file, signatures } = saved;
-      out.result({ entry, file, signatures }, () => [`${file} (${entry.size} bytes, SHA-256 checked)`, ...signatures.map((s) => `${s} (detached CMS)`)].join('\n'));
+      out.result({ entry, file, signatures }, () =>
+        [`${file} (${entry.size} bytes, SHA-256 checked)`, ...signatures.map((s) => `${s} (detached CMS)`)].join('\n'),
+      );
       return 0;
     });
   }

@@ -48,7 +48,11 @@ export function fromTokenError(e: unknown): never {
   const needed = clerkNeededBy(e);
   if (needed) {
     const pin = needed.pinStatus ? describePinStatus(needed.pinStatus) : '';
-    throw new CliError(pin && !needed.message.includes(pin) ? `${needed.message} (${pin})` : needed.message, 2, needed.code);
+    throw new CliError(
+      pin && !needed.message.includes(pin) ? `${needed.message} (${pin})` : needed.message,
+      2,
+      needed.code,
+    );
   }
   if (e instanceof TokenError) throw new CliError(e.message, 1, e.code);
   throw e;
@@ -56,7 +60,9 @@ export function fromTokenError(e: unknown): never {
 
 export function signerFor(profile: ClerkProfile, o: Options, out: Output): SignerSource {
   const choice = tokenChoice(o);
-  const source = profile.settingsFile.exists() ? profile.signerSource(pinsFor(o, out), choice) : new TokenSignerSource(resolveToken(undefined, choice), undefined, pinsFor(o, out));
+  const source = profile.settingsFile.exists()
+    ? profile.signerSource(pinsFor(o, out), choice)
+    : new TokenSignerSource(resolveToken(undefined, choice), undefined, pinsFor(o, out));
   if (!source) throw new CliError(words('no.signer'));
   return source;
 }
@@ -75,9 +81,18 @@ export async function profileInit(profile: ClerkProfile, o: Options, out: Output
   const schedule = integer(o, 'schedule', { min: 0, max: 24 * 60 });
   if (schedule !== undefined) next.scheduleMinutes = schedule;
   if (str(o, 'key-file')) {
-    next.signer = { kind: 'software', keyFile: resolve(str(o, 'key-file')!), ...(str(o, 'cert-file') ? { certificateFile: resolve(str(o, 'cert-file')!) } : {}), encrypted: flag(o, 'key-password-stdin') };
+    next.signer = {
+      kind: 'software',
+      keyFile: resolve(str(o, 'key-file')!),
+      ...(str(o, 'cert-file') ? { certificateFile: resolve(str(o, 'cert-file')!) } : {}),
+      encrypted: flag(o, 'key-password-stdin'),
+    };
   } else if (str(o, 'token') || str(o, 'module')) {
-    next.signer = { kind: 'token', ...(str(o, 'module') ? { modulePath: resolve(str(o, 'module')!) } : {}), ...(str(o, 'token') ? { token: str(o, 'token')! } : {}) };
+    next.signer = {
+      kind: 'token',
+      ...(str(o, 'module') ? { modulePath: resolve(str(o, 'module')!) } : {}),
+      ...(str(o, 'token') ? { token: str(o, 'token')! } : {}),
+    };
     if (str(o, 'token')) next.defaultToken = str(o, 'token');
   }
   // Certificate status and time-stamps (docs/architecture.md §7); each option changes only its own setting.
@@ -103,7 +118,9 @@ export async function profileInit(profile: ClerkProfile, o: Options, out: Output
   if (flag(o, 'password-stdin')) await profile.secrets.set(secretNames.servicePassword, await readStdinLine());
   if (flag(o, 'key-password-stdin')) await profile.secrets.set(secretNames.keyPassword, await readStdinLine());
   const database = profile.store.db.name; // created now, with its folders, not at the first session
-  out.result({ profile: profile.dir, database, settings: saved }, () => out.t('profile.ready', { dir: profile.dir, server: saved.serverUrl, mode: saved.mode }));
+  out.result({ profile: profile.dir, database, settings: saved }, () =>
+    out.t('profile.ready', { dir: profile.dir, server: saved.serverUrl, mode: saved.mode }),
+  );
   return 0;
 }
 
@@ -130,29 +147,53 @@ export function profileShow(profile: ClerkProfile, _o: Options, out: Output): nu
 
 export function tokenList(profile: ClerkProfile, o: Options, out: Output): number {
   const settings = profile.settingsFile.exists() ? profile.settings : undefined;
-  const modules = str(o, 'module') ? [str(o, 'module')!] : findInstalledModules(settings?.modulePaths ?? []).map((m) => m.path);
+  const modules = str(o, 'module')
+    ? [str(o, 'module')!]
+    : findInstalledModules(settings?.modulePaths ?? []).map((m) => m.path);
   if (modules.length === 0) throw new CliError(words('no.modules'));
   const tokens = modules.flatMap((modulePath) =>
     // A slot with a blank token (SoftHSM's free slot, a token never initialized) holds nothing to sign with.
-    listTokens(modulePath).filter((t) => t.flags.tokenInitialized).map((t) => {
-      let certificates: { id: string; owner: string; organization?: string; notAfter: string; hasPrivateKey: boolean }[] = [];
-      let session: TokenSession | undefined;
-      try {
-        session = openToken({ modulePath, token: t.serial });
-        certificates = session.listCertificates().map((c) => ({
-          id: c.id,
-          owner: c.identity.commonName,
-          organization: c.identity.organization,
-          notAfter: c.identity.notAfter.toISOString(),
-          hasPrivateKey: c.hasPrivateKey,
-        }));
-      } catch {
-        // a token pulled out while we looked: listed without certificates
-      } finally {
-        session?.close();
-      }
-      return { modulePath, label: t.label, serial: t.serial, model: t.model, manufacturer: t.manufacturer, flags: t.flags, pin: describePinStatus({ countLow: t.flags.userPinCountLow, finalTry: t.flags.userPinFinalTry, locked: t.flags.userPinLocked, toBeChanged: t.flags.userPinToBeChanged }), certificates };
-    }),
+    listTokens(modulePath)
+      .filter((t) => t.flags.tokenInitialized)
+      .map((t) => {
+        let certificates: {
+          id: string;
+          owner: string;
+          organization?: string;
+          notAfter: string;
+          hasPrivateKey: boolean;
+        }[] = [];
+        let session: TokenSession | undefined;
+        try {
+          session = openToken({ modulePath, token: t.serial });
+          certificates = session.listCertificates().map((c) => ({
+            id: c.id,
+            owner: c.identity.commonName,
+            organization: c.identity.organization,
+            notAfter: c.identity.notAfter.toISOString(),
+            hasPrivateKey: c.hasPrivateKey,
+          }));
+        } catch {
+          // a token pulled out while we looked: listed without certificates
+        } finally {
+          session?.close();
+        }
+        return {
+          modulePath,
+          label: t.label,
+          serial: t.serial,
+          model: t.model,
+          manufacturer: t.manufacturer,
+          flags: t.flags,
+          pin: describePinStatus({
+            countLow: t.flags.userPinCountLow,
+            finalTry: t.flags.userPinFinalTry,
+            locked: t.flags.userPinLocked,
+            toBeChanged: t.flags.userPinToBeChanged,
+          }),
+          certificates,
+        };
+      }),
   );
   out.result({ tokens }, () =>
     tokens.length === 0
@@ -186,7 +227,21 @@ export async function tokenLogin(profile: ClerkProfile, o: Options, out: Output)
       if (typed === undefined) throw new CliError(words('option.keep'));
       await profile.secrets.set(secretNames.keptPin(source.token!.info.serial), typed);
     }
-    out.result({ token: target.token, modulePath: target.modulePath, signer: signer.description, owner: who.commonName, algorithm: signer.algorithm, keptPin: flag(o, 'keep') }, () => out.t(flag(o, 'keep') ? 'login.kept' : 'login.done', { signer: signer.description, algorithm: signer.algorithm }));
+    out.result(
+      {
+        token: target.token,
+        modulePath: target.modulePath,
+        signer: signer.description,
+        owner: who.commonName,
+        algorithm: signer.algorithm,
+        keptPin: flag(o, 'keep'),
+      },
+      () =>
+        out.t(flag(o, 'keep') ? 'login.kept' : 'login.done', {
+          signer: signer.description,
+          algorithm: signer.algorithm,
+        }),
+    );
     return 0;
   } catch (e) {
     return fromTokenError(e);
@@ -207,7 +262,10 @@ export async function sign(profile: ClerkProfile, o: Options, positional: string
     const cms = await signDetached({ path: file }, signer);
     writeFileSync(target, cms);
     const title = algorithmTitle(signer.algorithm, out.language);
-    out.result({ file, signature: target, signer: signer.description, algorithm: signer.algorithm, algorithmTitle: title }, () => out.t('signed.file', { file, signature: target, signer: signer.description, algorithm: title }));
+    out.result(
+      { file, signature: target, signer: signer.description, algorithm: signer.algorithm, algorithmTitle: title },
+      () => out.t('signed.file', { file, signature: target, signer: signer.description, algorithm: title }),
+    );
     return 0;
   } catch (e) {
     return fromTokenError(e);
@@ -240,12 +298,16 @@ export async function verify(profile: ClerkProfile, o: Options, positional: stri
   const at = isoDate(o, 'at');
   const revocation = new RevocationChecker(profile.revocationSettings({ offline: flag(o, 'offline') || undefined }));
   const { readFileSync } = await import('node:fs');
-  const result = await verifyLongTerm(readFileSync(sig), { path: file }, {
-    trustedRoots: roots,
-    tsaRoots: profile.timestampRoots(),
-    now: at ? new Date(at) : undefined,
-    revocation,
-  });
+  const result = await verifyLongTerm(
+    readFileSync(sig),
+    { path: file },
+    {
+      trustedRoots: roots,
+      tsaRoots: profile.timestampRoots(),
+      now: at ? new Date(at) : undefined,
+      revocation,
+    },
+  );
   const language = out.language;
   const line = statusLineOf(result);
   const signer = result.signature.signer;
@@ -253,13 +315,23 @@ export async function verify(profile: ClerkProfile, o: Options, positional: stri
     valid: result.verdict === 'valid',
     verdict: result.verdict,
     form: result.form,
-    signer: signer && { commonName: signer.commonName, position: signer.position, organization: signer.organization, orgInn: signer.orgInn, serialNumber: signer.serialNumber },
+    signer: signer && {
+      commonName: signer.commonName,
+      position: signer.position,
+      organization: signer.organization,
+      orgInn: signer.orgInn,
+      serialNumber: signer.serialNumber,
+    },
     signingTime: result.signature.signingTime?.toISOString(),
     algorithm: result.signature.algorithm,
     algorithmTitle: result.signature.algorithm && algorithmTitle(result.signature.algorithm, language),
     time: line.time,
     timeSource: line.timeSource,
-    timestamp: result.timestamp && { time: result.timestamp.genTime.toISOString(), tsa: result.timestamp.tsa.subject, policy: result.timestamp.policy },
+    timestamp: result.timestamp && {
+      time: result.timestamp.genTime.toISOString(),
+      tsa: result.timestamp.tsa.subject,
+      policy: result.timestamp.policy,
+    },
     certificates: (result.status?.certificates ?? []).map((c) => ({
       subject: c.subject,
       serialNumber: c.serialNumber,
@@ -275,7 +347,12 @@ export async function verify(profile: ClerkProfile, o: Options, positional: stri
     text: signatureStatusText(line, language),
     problems: result.signature.problems,
   };
-  out.result(value, () => [`${signer?.commonName ?? '?'}${signer?.organization ? `, ${signer.organization}` : ''} (${value.algorithmTitle ?? '?'}, ${result.form})`, value.text].join('\n'));
+  out.result(value, () =>
+    [
+      `${signer?.commonName ?? '?'}${signer?.organization ? `, ${signer.organization}` : ''} (${value.algorithmTitle ?? '?'}, ${result.form})`,
+      value.text,
+    ].join('\n'),
+  );
   return verdictExit[result.verdict];
 }
 
@@ -290,18 +367,28 @@ function docLine(d: DocumentRow, out: Output): string[] {
         ? out.t('list.refused', { reason: d.statusReason ?? '' })
         : '';
   const status = listStatusWords[out.language][`status.${d.listStatus}`];
-  return [String(d.id), localTime(d.sentAt ?? d.createdAt, out.language), d.counterpartyName || d.counterpartyId, d.title, status, note];
+  return [
+    String(d.id),
+    localTime(d.sentAt ?? d.createdAt, out.language),
+    d.counterpartyName || d.counterpartyId,
+    d.title,
+    status,
+    note,
+  ];
 }
 
 function statusOption(s: string): ListStatus {
   const parsed = ListStatus.safeParse(s.trim());
-  if (!parsed.success) throw new CliError(words('option.status', { value: s, statuses: ListStatus.options.join(', ') }));
+  if (!parsed.success)
+    throw new CliError(words('option.status', { value: s, statuses: ListStatus.options.join(', ') }));
   return parsed.data;
 }
 
 export function listDocuments(direction: 'in' | 'out') {
   return (profile: ClerkProfile, o: Options, out: Output): number => {
-    const statuses = str(o, 'status')?.split(',').map((s) => statusOption(s));
+    const statuses = str(o, 'status')
+      ?.split(',')
+      .map((s) => statusOption(s));
     const page = profile.store.listDocuments({
       direction,
       search: str(o, 'search'),
@@ -316,7 +403,11 @@ export function listDocuments(direction: 'in' | 'out') {
     const language = out.language;
     const value = {
       ...page,
-      items: page.items.map((d) => ({ ...d, signatures: signatureEvidence(profile.store, d.id, language), serviceDocuments: serviceDocumentEvidence(profile.store, d.id, language) })),
+      items: page.items.map((d) => ({
+        ...d,
+        signatures: signatureEvidence(profile.store, d.id, language),
+        serviceDocuments: serviceDocumentEvidence(profile.store, d.id, language),
+      })),
     };
     out.result(value, () =>
       page.items.length === 0
@@ -335,7 +426,13 @@ export function pending(profile: ClerkProfile, _o: Options, out: Output): number
     reason: p.pendingCode,
     message: p.pendingReason,
     refused: p.refused,
-    document: { id: p.document.id, hubId: p.document.hubId, title: p.document.title, counterparty: p.document.counterpartyName, direction: p.document.direction },
+    document: {
+      id: p.document.id,
+      hubId: p.document.hubId,
+      title: p.document.title,
+      counterparty: p.document.counterpartyName,
+      direction: p.document.direction,
+    },
   }));
   out.result({ pending: items }, () =>
     items.length === 0
@@ -418,17 +515,24 @@ export async function send(profile: ClerkProfile, o: Options, positional: string
   if (!source) throw new CliError(words('no.signer'));
   let queued: { documentId: number };
   try {
-    const [documentId] = await queueOutgoing(profile.store, source, {
-      title: str(o, 'title') ?? basename(file),
-      counterpartyId: counterparty.id,
-      kind: str(o, 'kind') ?? 'document',
-      needsReceipt: !flag(o, 'no-receipt'),
-      signatureRequested: flag(o, 'request-signature'),
-      files: [{ name: file, content: { path: file } }],
-    }, profile.representativeCheck(source, pins, tokenChoice(o)), profile.stampOwnSignature((problem) => out.info(problem)));
+    const [documentId] = await queueOutgoing(
+      profile.store,
+      source,
+      {
+        title: str(o, 'title') ?? basename(file),
+        counterpartyId: counterparty.id,
+        kind: str(o, 'kind') ?? 'document',
+        needsReceipt: !flag(o, 'no-receipt'),
+        signatureRequested: flag(o, 'request-signature'),
+        files: [{ name: file, content: { path: file } }],
+      },
+      profile.representativeCheck(source, pins, tokenChoice(o)),
+      profile.stampOwnSignature((problem) => out.info(problem)),
+    );
     queued = { documentId: documentId! };
   } catch (e) {
-    if (e instanceof PowerOfAttorneyRefused) throw new CliError(`${e.message}. ${powerOfAttorneyText('nothingSigned', {}, out.language)}`, 1, e.code);
+    if (e instanceof PowerOfAttorneyRefused)
+      throw new CliError(`${e.message}. ${powerOfAttorneyText('nothingSigned', {}, out.language)}`, 1, e.code);
     return fromTokenError(e);
   } finally {
     if (source instanceof TokenSignerSource) source.close();
@@ -438,14 +542,23 @@ export async function send(profile: ClerkProfile, o: Options, positional: string
     out.result({ queued: queued.documentId }, () => out.t('send.queuedAs', { id: queued.documentId }));
     return 0;
   }
-  const result = await profile.runSession({ trigger: 'manual', pins, tokenChoice: tokenChoice(o), onProgress: (p) => out.progress(p) });
+  const result = await profile.runSession({
+    trigger: 'manual',
+    pins,
+    tokenChoice: tokenChoice(o),
+    onProgress: (p) => out.progress(p),
+  });
   const sent = profile.store.document(queued.documentId)!;
   if (sent.status === 'rejected') throw refusedByHub(sent, out);
   return reportSession(result, out);
 }
 
 const refusedByHub = (d: DocumentRow, out: Output) =>
-  new CliError(out.t('send.refused', { title: d.title, reason: d.statusReason ?? out.t('send.noReason'), id: d.id }), 1, 'rejected');
+  new CliError(
+    out.t('send.refused', { title: d.title, reason: d.statusReason ?? out.t('send.noReason'), id: d.id }),
+    1,
+    'rejected',
+  );
 
 /**
  * outbox retry|remove DOCUMENT: the clerk's answer to a document the hub refused (its reason is
@@ -454,10 +567,15 @@ const refusedByHub = (d: DocumentRow, out: Output) =>
 export function refusedDocumentCommand(action: 'retry' | 'remove') {
   return async (profile: ClerkProfile, o: Options, positional: string[], out: Output): Promise<number> => {
     const doc = documentRef(profile, positional[0], `outbox ${action}`);
-    const done = action === 'retry' ? profile.store.retryRefusedDocument(doc.id) : profile.store.removeRefusedDocument(doc.id);
+    const done =
+      action === 'retry' ? profile.store.retryRefusedDocument(doc.id) : profile.store.removeRefusedDocument(doc.id);
     if (!done) {
       const what = out.t(action === 'retry' ? 'refused.what.retry' : 'refused.what.remove');
-      throw new CliError(out.t('refused.not', { id: doc.id, title: doc.title, status: doc.listStatus, what }), 1, 'not-refused');
+      throw new CliError(
+        out.t('refused.not', { id: doc.id, title: doc.title, status: doc.listStatus, what }),
+        1,
+        'not-refused',
+      );
     }
     if (action === 'remove') {
       out.result({ removed: doc.id }, () => out.t('refused.removed', { title: doc.title }));
@@ -467,7 +585,12 @@ export function refusedDocumentCommand(action: 'retry' | 'remove') {
       out.result({ queued: doc.id }, () => out.t('refused.back', { title: doc.title }));
       return 0;
     }
-    const result = await profile.runSession({ trigger: 'manual', pins: pinsFor(o, out), tokenChoice: tokenChoice(o), onProgress: (p) => out.progress(p) });
+    const result = await profile.runSession({
+      trigger: 'manual',
+      pins: pinsFor(o, out),
+      tokenChoice: tokenChoice(o),
+      onProgress: (p) => out.progress(p),
+    });
     const again = profile.store.document(doc.id)!;
     if (again.status === 'rejected') throw refusedByHub(again, out);
     return reportSession(result, out);
@@ -486,14 +609,20 @@ export async function clarify(profile: ClerkProfile, o: Options, positional: str
     out.result({ serviceDocument: id }, () => out.t('clarify.queued', { id }));
     return 0;
   }
-  const result = await profile.runSession({ trigger: 'manual', pins: pinsFor(o, out), tokenChoice: tokenChoice(o), onProgress: (p) => out.progress(p) });
+  const result = await profile.runSession({
+    trigger: 'manual',
+    pins: pinsFor(o, out),
+    tokenChoice: tokenChoice(o),
+    onProgress: (p) => out.progress(p),
+  });
   return reportSession(result, out);
 }
 
 /** A document by its number in the inbox or outbox, or its hub id. */
 function documentRef(profile: ClerkProfile, ref: string | undefined, command: string): DocumentRow {
   if (!ref) throw new CliError(words('needs.document', { command }));
-  const doc = (/^\d+$/.test(ref) ? profile.store.document(Number(ref)) : undefined) ?? profile.store.documentByHubId(ref);
+  const doc =
+    (/^\d+$/.test(ref) ? profile.store.document(Number(ref)) : undefined) ?? profile.store.documentByHubId(ref);
   if (!doc) throw new CliError(words('no.document', { ref }));
   return doc;
 }
@@ -521,23 +650,50 @@ export function workflowCommand(step: WorkflowStep, command: string) {
     const state = () => {
       const now = profile.store.document(doc.id)!;
       const step = profile.store.workflowStep(queued.id)!;
-      return { document: { id: now.id, hubId: now.hubId, title: now.title, signatureState: now.recipientSignatureState, annulmentState: now.annulmentState }, step: { id: step.id, step: step.step, state: step.state, refusal: step.refusal, error: step.lastError } };
+      return {
+        document: {
+          id: now.id,
+          hubId: now.hubId,
+          title: now.title,
+          signatureState: now.recipientSignatureState,
+          annulmentState: now.annulmentState,
+        },
+        step: { id: step.id, step: step.step, state: step.state, refusal: step.refusal, error: step.lastError },
+      };
     };
     if (flag(o, 'queue-only')) {
       out.result(state(), () => out.t('workflow.queued', { id: queued.id }));
       return 0;
     }
-    const result = await profile.runSession({ trigger: 'manual', pins, tokenChoice: tokenChoice(o), onProgress: (p) => out.progress(p) });
+    const result = await profile.runSession({
+      trigger: 'manual',
+      pins,
+      tokenChoice: tokenChoice(o),
+      onProgress: (p) => out.progress(p),
+    });
     const after = state();
-    if (after.step.state === 'failed') throw new CliError(out.t('workflow.refused', { command, title: doc.title, reason: after.step.error ?? after.step.refusal ?? '' }), 1, after.step.refusal ?? 'refused');
+    if (after.step.state === 'failed')
+      throw new CliError(
+        out.t('workflow.refused', { command, title: doc.title, reason: after.step.error ?? after.step.refusal ?? '' }),
+        1,
+        after.step.refusal ?? 'refused',
+      );
     out.result({ ...after, session: { outcome: result.outcome, error: result.error } }, () =>
       [
         after.step.state === 'done'
           ? out.t('workflow.accepted', { command, title: doc.title })
-          : out.t('workflow.notPosted', { command, title: doc.title, reason: after.step.error ?? result.error ?? out.t(`outcome.${result.outcome}`) }),
+          : out.t('workflow.notPosted', {
+              command,
+              title: doc.title,
+              reason: after.step.error ?? result.error ?? out.t(`outcome.${result.outcome}`),
+            }),
         out.t('workflow.state', {
-          signature: after.document.signatureState ? workflowStateWords[out.language][`signatureState.${after.document.signatureState}`] : out.t('workflow.notRequested'),
-          annulment: after.document.annulmentState ? workflowStateWords[out.language][`annulmentState.${after.document.annulmentState}`] : out.t('workflow.none'),
+          signature: after.document.signatureState
+            ? workflowStateWords[out.language][`signatureState.${after.document.signatureState}`]
+            : out.t('workflow.notRequested'),
+          annulment: after.document.annulmentState
+            ? workflowStateWords[out.language][`annulmentState.${after.document.annulmentState}`]
+            : out.t('workflow.none'),
         }),
       ].join('\n'),
     );
@@ -548,7 +704,12 @@ export function workflowCommand(step: WorkflowStep, command: string) {
 /** What waits for the clerk's own signature or answer (never signed by "Sign all" or the agent). */
 export function awaiting(profile: ClerkProfile, _o: Options, out: Output): number {
   const { signature, annulment } = profile.store.awaitingOurAnswer();
-  const line = (d: DocumentRow) => ({ id: d.id, hubId: d.hubId, title: d.title, counterparty: d.counterpartyName || d.counterpartyId });
+  const line = (d: DocumentRow) => ({
+    id: d.id,
+    hubId: d.hubId,
+    title: d.title,
+    counterparty: d.counterpartyName || d.counterpartyId,
+  });
   const value = { signatureRequested: signature.map(line), annulmentProposed: annulment.map(line) };
   out.result(value, () =>
     [
@@ -562,8 +723,16 @@ export function awaiting(profile: ClerkProfile, _o: Options, out: Output): numbe
 }
 
 export function contacts(profile: ClerkProfile, _o: Options, out: Output): number {
-  const items = profile.store.contacts().map((c) => ({ ...c, name: profile.store.subscriber(c.counterpartyId)?.name ?? c.counterpartyId, inn: profile.store.subscriber(c.counterpartyId)?.inn }));
-  out.result({ contacts: items }, () => (items.length === 0 ? out.t('contacts.none') : table(items.map((c) => [c.name, out.t('contacts.inn', { inn: c.inn ?? '?' }), c.state]))));
+  const items = profile.store.contacts().map((c) => ({
+    ...c,
+    name: profile.store.subscriber(c.counterpartyId)?.name ?? c.counterpartyId,
+    inn: profile.store.subscriber(c.counterpartyId)?.inn,
+  }));
+  out.result({ contacts: items }, () =>
+    items.length === 0
+      ? out.t('contacts.none')
+      : table(items.map((c) => [c.name, out.t('contacts.inn', { inn: c.inn ?? '?' }), c.state])),
+  );
   return 0;
 }
 
@@ -580,7 +749,12 @@ export function contactAction(action: 'invite' | 'accept' | 'reject') {
       return fromTokenError(e);
     }
     try {
-      const contact = action === 'invite' ? await hub.client.invite(counterparty.id, str(o, 'message')) : action === 'accept' ? await hub.client.accept(counterparty.id) : await hub.client.reject(counterparty.id);
+      const contact =
+        action === 'invite'
+          ? await hub.client.invite(counterparty.id, str(o, 'message'))
+          : action === 'accept'
+            ? await hub.client.accept(counterparty.id)
+            : await hub.client.reject(counterparty.id);
       profile.store.recordContact(contact);
       out.result({ contact }, () => `${counterparty.name}: ${contact.state}`);
       return 0;
@@ -594,7 +768,8 @@ export function contactAction(action: 'invite' | 'accept' | 'reject') {
 export async function agent(profile: ClerkProfile, o: Options, out: Output): Promise<number> {
   const intervalMs = integer(o, 'interval', { min: 1, max: 24 * 3600 }, 60) * 1000;
   const listen = staffWebListen(o);
-  if (listen && profile.settings.mode !== 'server') throw new CliError(words('agent.notServer', { mode: profile.settings.mode }));
+  if (listen && profile.settings.mode !== 'server')
+    throw new CliError(words('agent.notServer', { mode: profile.settings.mode }));
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.on('SIGTERM', onSignal);
@@ -608,7 +783,11 @@ export async function agent(profile: ClerkProfile, o: Options, out: Output): Pro
       else out.info(out.t('agent.web', { url: staffWeb.server.url }));
     }
     while (!stop.signal.aborted) {
-      const result = await profile.runSession({ trigger: 'agent', signal: stop.signal, onProgress: (p) => out.progress(p) });
+      const result = await profile.runSession({
+        trigger: 'agent',
+        signal: stop.signal,
+        onProgress: (p) => out.progress(p),
+      });
       if (out.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       else out.info(out.t('agent.session', { run: result.runId ?? '', ...sessionWords(result, out) }));
       if (result.outcome === 'not-allowed') return 1;

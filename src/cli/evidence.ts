@@ -6,13 +6,19 @@ import { readCertificates } from '../crypto/certificates';
 import { RevocationChecker } from '../crypto/revocation';
 import type { ClerkProfile } from '../exchange/profile';
 import { TokenSignerSource } from '../exchange/profile';
-import { EvidenceError, evidenceLanguage, evidenceText, saveEvidence, verifyEvidencePackage, type EvidenceFileKind } from '../evidence';
+import {
+  EvidenceError,
+  evidenceLanguage,
+  evidenceText,
+  saveEvidence,
+  verifyEvidencePackage,
+  type EvidenceFileKind,
+} from '../evidence';
 import type { Signer } from '../crypto/signer';
 import { fromTokenError, signerFor } from './commands';
 import { isoDate, list, str, type Options } from './options';
 import { words } from './i18n';
 import { CliError, type Output } from './output';
-
 
 function language(profile: ClerkProfile, o: Options) {
   if (str(o, 'lang')) return evidenceLanguage(str(o, 'lang'));
@@ -24,7 +30,13 @@ function language(profile: ClerkProfile, o: Options) {
 }
 
 /** Logs in as the profile (its signer stays open to sign the manifest), and writes the card or the package. */
-async function make(profile: ClerkProfile, o: Options, ref: string | undefined, kind: EvidenceFileKind, out: Output): Promise<number> {
+async function make(
+  profile: ClerkProfile,
+  o: Options,
+  ref: string | undefined,
+  kind: EvidenceFileKind,
+  out: Output,
+): Promise<number> {
   if (!ref) throw new CliError(words('evidence.needsDocument'));
   const file = str(o, 'out');
   if (!file) throw new CliError(words('evidence.needsOut'));
@@ -40,7 +52,13 @@ async function make(profile: ClerkProfile, o: Options, ref: string | undefined, 
     }
     try {
       const revocation = new RevocationChecker(profile.revocationSettings());
-      const options = { client: hub.client, trustedRoots: profile.trustedRoots(), language: language(profile, o), signer, revocation };
+      const options = {
+        client: hub.client,
+        trustedRoots: profile.trustedRoots(),
+        language: language(profile, o),
+        signer,
+        revocation,
+      };
       const made = await saveEvidence(profile.store, ref, kind, file, options);
       out.result({ file, ...made }, () =>
         kind === 'card'
@@ -59,10 +77,17 @@ async function make(profile: ClerkProfile, o: Options, ref: string | undefined, 
   }
 }
 
-export const card = (profile: ClerkProfile, o: Options, positional: string[], out: Output) => make(profile, o, positional[0], 'card', out);
-export const evidence = (profile: ClerkProfile, o: Options, positional: string[], out: Output) => make(profile, o, positional[0], 'package', out);
+export const card = (profile: ClerkProfile, o: Options, positional: string[], out: Output) =>
+  make(profile, o, positional[0], 'card', out);
+export const evidence = (profile: ClerkProfile, o: Options, positional: string[], out: Output) =>
+  make(profile, o, positional[0], 'package', out);
 
-export async function verifyEvidence(profile: ClerkProfile, o: Options, positional: string[], out: Output): Promise<number> {
+export async function verifyEvidence(
+  profile: ClerkProfile,
+  o: Options,
+  positional: string[],
+  out: Output,
+): Promise<number> {
   const [file] = positional;
   if (!file) throw new CliError(words('evidence.needsFile'));
   const at = isoDate(o, 'at');
@@ -81,9 +106,11 @@ export async function verifyEvidence(profile: ClerkProfile, o: Options, position
     invalid: () => evidenceText(l, 'verify.some', { parts: failed.join(', ') }),
     undetermined: () => evidenceText(l, 'verify.undetermined', { parts: undetermined.join(', ') }),
   }[verdict.verdict]();
-  const label = (p: (typeof verdict.parts)[number]) => evidenceText(l, p.ok ? 'verify.ok' : p.undetermined ? 'verify.undeterminedPart' : 'verify.failed');
-  out.result({ ok: verdict.ok, verdict: verdict.verdict, failed, undetermined, parts: verdict.parts, message: summary }, () =>
-    [...verdict.parts.map((p) => `${label(p)}  ${p.path}: ${p.message}`), summary].join('\n'),
+  const label = (p: (typeof verdict.parts)[number]) =>
+    evidenceText(l, p.ok ? 'verify.ok' : p.undetermined ? 'verify.undeterminedPart' : 'verify.failed');
+  out.result(
+    { ok: verdict.ok, verdict: verdict.verdict, failed, undetermined, parts: verdict.parts, message: summary },
+    () => [...verdict.parts.map((p) => `${label(p)}  ${p.path}: ${p.message}`), summary].join('\n'),
   );
   // As edo-clerk verify: 3 when a status could not be determined, which is neither valid nor invalid.
   return { valid: 0, invalid: 1, undetermined: 3 }[verdict.verdict];

@@ -13,9 +13,11 @@ const ru = {
   'command.unknown': 'неизвестная команда «{command}»',
   'argument.unexpected': 'лишний аргумент «{value}»',
   'option.integer': '--{name}: целое число от {min} до {max}, а не «{value}»',
-  'option.date': '--{name}: дата или дата и время по ISO 8601 (2026-12-02 или 2026-12-02T10:15:00+03:00), а не «{value}»',
+  'option.date':
+    '--{name}: дата или дата и время по ISO 8601 (2026-12-02 или 2026-12-02T10:15:00+03:00), а не «{value}»',
   'option.status': '--status {value}: нет такого статуса документа; возможны: {statuses}',
-  'option.conflict.stdin': 'Укажите одно из --password-stdin и --key-password-stdin за раз: на стандартном входе один секрет',
+  'option.conflict.stdin':
+    'Укажите одно из --password-stdin и --key-password-stdin за раз: на стандартном входе один секрет',
   'option.keep': '--keep требует PIN: введите его или передайте через --pin-stdin',
   'needs.server': 'Для profile init нужен --server URL',
   'needs.sign': 'Для sign нужен ФАЙЛ',
@@ -24,12 +26,14 @@ const ru = {
   'needs.clarify': 'Для clarify нужны ДОКУМЕНТ (его номер во входящих или id у оператора) и --text ТЕКСТ',
   'needs.document': 'Для {command} нужен ДОКУМЕНТ (его номер во входящих или исходящих, или id у оператора)',
   'needs.subscriber': 'Для contact {action} нужен АБОНЕНТ (id, ИНН или часть названия)',
-  'no.signer': 'Нечем подписать: укажите --token МЕТКА|СЕРИЙНЫЙ_НОМЕР (и --module ПУТЬ) или токен либо файл ключа в профиле',
+  'no.signer':
+    'Нечем подписать: укажите --token МЕТКА|СЕРИЙНЫЙ_НОМЕР (и --module ПУТЬ) или токен либо файл ключа в профиле',
   'no.roots': 'Нет доверенных корневых сертификатов: укажите --trust CA.pem или добавьте их в профиль',
   'no.modules': 'На этой машине не найден модуль PKCS#11: установите драйвер токена или укажите --module ПУТЬ',
   'no.document': 'В этом профиле нет документа «{ref}»',
   'no.received': 'Во входящих нет полученного документа «{ref}»',
-  'subscriber.none': 'В справочнике нет абонента «{to}»: проверьте название или ИНН либо обновите справочник командой «edo-clerk session»',
+  'subscriber.none':
+    'В справочнике нет абонента «{to}»: проверьте название или ИНН либо обновите справочник командой «edo-clerk session»',
   'subscriber.many': '«{to}» подходит к {count} абонентам: {list}; укажите ИНН или id',
   'subscriber.item': '{name} (ИНН {inn}, id {id})',
   'profile.ready': 'Профиль {dir} готов (сервер обмена {server}, режим {mode}).',
@@ -68,13 +72,15 @@ const ru = {
   'send.refused':
     'Сервер обмена отклонил «{title}»: {reason}. Документ остаётся в исходящих: «edo-clerk outbox retry {id}» отправит его снова, когда причина будет устранена, «edo-clerk outbox remove {id}» уберёт его.',
   'send.noReason': 'причина не указана',
-  'refused.not': 'Документ {id} («{title}») не отклонён сервером обмена (его статус: {status}); только отклонённый исходящий документ можно {what}',
+  'refused.not':
+    'Документ {id} («{title}») не отклонён сервером обмена (его статус: {status}); только отклонённый исходящий документ можно {what}',
   'refused.what.retry': 'отправить снова',
   'refused.what.remove': 'убрать',
   'refused.removed': '«{title}» убран из исходящих; сервер обмена его так и не принял.',
   'refused.back': '«{title}» снова в исходящих; уйдёт при следующем сеансе обмена.',
   'clarify.waiting': 'Уведомление об уточнении к «{title}» ждёт подписи.',
-  'clarify.queued': 'Поставлено в очередь как служебный документ {id}; будет подписано и отправлено при следующем сеансе обмена.',
+  'clarify.queued':
+    'Поставлено в очередь как служебный документ {id}; будет подписано и отправлено при следующем сеансе обмена.',
   'workflow.signed': '{command} «{title}»: подписано, ждёт отправки.',
   'workflow.queued': 'Поставлено в очередь как шаг {id}; уйдёт при следующем сеансе обмена.',
   'workflow.refused': 'Сервер обмена отклонил {command} для «{title}»: {reason}',
@@ -100,7 +106,8 @@ const ru = {
   'web.tlsWithoutWeb': '--tls-cert и --tls-key указываются вместе с --web ХОСТ:ПОРТ',
   'web.listen': '--web: ХОСТ:ПОРТ (0.0.0.0:8443, [::]:8443, 127.0.0.1:8080), а не «{value}»',
   'web.tlsPair': '--tls-cert ФАЙЛ и --tls-key ФАЙЛ указываются вместе',
-  'web.httpsRequired': '--web {value} открывает веб-клиент сотрудникам за пределами этой машины: там нужен HTTPS, укажите --tls-cert ФАЙЛ и --tls-key ФАЙЛ (PEM)',
+  'web.httpsRequired':
+    '--web {value} открывает веб-клиент сотрудникам за пределами этой машины: там нужен HTTPS, укажите --tls-cert ФАЙЛ и --tls-key ФАЙЛ (PEM)',
 } as const;
 
 export type CliKey = keyof typeof ru;
@@ -110,9 +117,11 @@ const en: Record<CliKey, string> = {
   'command.unknown': 'unknown command "{command}"',
   'argument.unexpected': 'unexpected argument "{value}"',
   'option.integer': '--{name} must be a whole number from {min} to {max}, not "{value}"',
-  'option.date': '--{name} must be an ISO date or date and time (2026-12-02 or 2026-12-02T10:15:00+03:00), not "{value}"',
+  'option.date':
+    '--{name} must be an ISO date or date and time (2026-12-02 or 2026-12-02T10:15:00+03:00), not "{value}"',
   'option.status': '--status {value} is not a document status: use one of {statuses}',
-  'option.conflict.stdin': 'Give one of --password-stdin and --key-password-stdin per call: standard input holds one secret',
+  'option.conflict.stdin':
+    'Give one of --password-stdin and --key-password-stdin per call: standard input holds one secret',
   'option.keep': '--keep needs a PIN typed or given with --pin-stdin',
   'needs.server': 'profile init needs --server URL',
   'needs.sign': 'sign needs FILE',
@@ -126,7 +135,8 @@ const en: Record<CliKey, string> = {
   'no.modules': 'No PKCS#11 module found on this machine: install the token driver or give --module PATH',
   'no.document': 'No document "{ref}" in this profile',
   'no.received': 'No received document "{ref}" in the inbox',
-  'subscriber.none': 'No subscriber "{to}" in the directory: check the name or INN, or run "edo-clerk session" to update the directory',
+  'subscriber.none':
+    'No subscriber "{to}" in the directory: check the name or INN, or run "edo-clerk session" to update the directory',
   'subscriber.many': '"{to}" matches {count} subscribers: {list}; give the INN or the id',
   'subscriber.item': '{name} (INN {inn}, id {id})',
   'profile.ready': 'Profile {dir} is ready (hub {server}, mode {mode}).',
@@ -165,7 +175,8 @@ const en: Record<CliKey, string> = {
   'send.refused':
     'The hub refused "{title}": {reason}. It stays in the outbox: "edo-clerk outbox retry {id}" sends it again once the cause is put right, "edo-clerk outbox remove {id}" takes it out.',
   'send.noReason': 'no reason given',
-  'refused.not': 'Document {id} ("{title}") is not one the hub refused (its status: {status}); only a refused outgoing document can be {what}',
+  'refused.not':
+    'Document {id} ("{title}") is not one the hub refused (its status: {status}); only a refused outgoing document can be {what}',
   'refused.what.retry': 'sent again',
   'refused.what.remove': 'removed',
   'refused.removed': '"{title}" is removed from the outbox; it was never accepted by the hub.',
@@ -197,7 +208,8 @@ const en: Record<CliKey, string> = {
   'web.tlsWithoutWeb': '--tls-cert and --tls-key go with --web HOST:PORT',
   'web.listen': '--web must be HOST:PORT (0.0.0.0:8443, [::]:8443, 127.0.0.1:8080), not "{value}"',
   'web.tlsPair': '--tls-cert FILE and --tls-key FILE go together',
-  'web.httpsRequired': '--web {value} serves the staff off this machine: HTTPS is required there, give --tls-cert FILE and --tls-key FILE (PEM)',
+  'web.httpsRequired':
+    '--web {value} serves the staff off this machine: HTTPS is required there, give --tls-cert FILE and --tls-key FILE (PEM)',
 };
 
 export type CliValues = Record<string, string | number>;
@@ -211,7 +223,9 @@ export interface CliWords {
 export const words = (key: CliKey, values: CliValues = {}): CliWords => ({ key, values });
 
 export function cliText(language: CliLanguage, key: CliKey, values: CliValues = {}): string {
-  return (language === 'en' ? en : ru)[key].replace(/\{(\w+)\}/g, (_m, name: string) => String(values[name] ?? `{${name}}`));
+  return (language === 'en' ? en : ru)[key].replace(/\{(\w+)\}/g, (_m, name: string) =>
+    String(values[name] ?? `{${name}}`),
+  );
 }
 
 /** "en_US.UTF-8" → en, "ru_RU.UTF-8" → ru; "C", "POSIX" and others name no language of ours. */
@@ -226,7 +240,8 @@ function localeLanguage(locale: string | undefined): CliLanguage | undefined {
  * profile's language, else Russian. An unknown --lang is refused (in the language found without it).
  */
 export function cliLanguage(given: string | undefined, env: NodeJS.ProcessEnv, profileLanguage?: string): CliLanguage {
-  const fallback = localeLanguage(env.LC_ALL || env.LC_MESSAGES || env.LANG) ?? (profileLanguage === 'en' ? 'en' : 'ru');
+  const fallback =
+    localeLanguage(env.LC_ALL || env.LC_MESSAGES || env.LANG) ?? (profileLanguage === 'en' ? 'en' : 'ru');
   if (given === undefined) return fallback;
   const chosen = given === 'ru' || given === 'en' ? given : undefined;
   if (!chosen) throw new LanguageError(cliText(fallback, 'lang.invalid', { value: given }));
@@ -251,5 +266,9 @@ export function localTime(date: Date | string, language: CliLanguage): string {
 /** A date alone (a certificate's end of validity), in the local calendar. */
 export function localDate(date: Date | string, language: CliLanguage): string {
   const d = typeof date === 'string' ? new Date(date) : date;
-  return new Intl.DateTimeFormat(language === 'en' ? 'en-GB' : 'ru-RU', { year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+  return new Intl.DateTimeFormat(language === 'en' ? 'en-GB' : 'ru-RU', {
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(d);
 }

@@ -16,9 +16,6 @@ import { commonOptions, usage } from './usage';
 import { cliLanguage, cliText, LanguageError, type CliLanguage } from './i18n';
 import { CliError, makeOutput, type Output } from './output';
 
-
-
-
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
@@ -39,7 +36,12 @@ const listing: OptionSpec = {
 
 const archiveOptions: OptionSpec = { ...token, 'operator-cert': { type: 'string' } };
 
-type Handler = (profile: ClerkProfile, options: commands.Options, positional: string[], out: Output) => number | Promise<number>;
+type Handler = (
+  profile: ClerkProfile,
+  options: commands.Options,
+  positional: string[],
+  out: Output,
+) => number | Promise<number>;
 
 interface Command {
   options: OptionSpec;
@@ -73,9 +75,16 @@ const table: Record<string, Command> = {
   },
   'profile show': { options: {}, run: (p, o, _a, out) => commands.profileShow(p, o, out) },
   'token list': { options: { module: { type: 'string' } }, run: (p, o, _a, out) => commands.tokenList(p, o, out) },
-  'token login': { options: { ...token, keep: { type: 'boolean' } }, run: (p, o, _a, out) => commands.tokenLogin(p, o, out) },
+  'token login': {
+    options: { ...token, keep: { type: 'boolean' } },
+    run: (p, o, _a, out) => commands.tokenLogin(p, o, out),
+  },
   sign: { options: { ...token, out: { type: 'string' } }, positional: 1, run: commands.sign },
-  verify: { options: { trust: { type: 'string', multiple: true }, at: { type: 'string' }, offline: { type: 'boolean' } }, positional: 2, run: commands.verify },
+  verify: {
+    options: { trust: { type: 'string', multiple: true }, at: { type: 'string' }, offline: { type: 'boolean' } },
+    positional: 2,
+    run: commands.verify,
+  },
   send: {
     options: {
       ...token,
@@ -91,26 +100,66 @@ const table: Record<string, Command> = {
   },
   inbox: { options: listing, run: (p, o, _a, out) => commands.listDocuments('in')(p, o, out) },
   outbox: { options: listing, run: (p, o, _a, out) => commands.listDocuments('out')(p, o, out) },
-  'outbox retry': { options: { ...token, 'queue-only': { type: 'boolean' } }, positional: 1, run: commands.refusedDocumentCommand('retry') },
+  'outbox retry': {
+    options: { ...token, 'queue-only': { type: 'boolean' } },
+    positional: 1,
+    run: commands.refusedDocumentCommand('retry'),
+  },
   'outbox remove': { options: {}, positional: 1, run: commands.refusedDocumentCommand('remove') },
   contacts: { options: {}, run: (p, o, _a, out) => commands.contacts(p, o, out) },
-  'contact invite': { options: { ...token, message: { type: 'string' } }, positional: 1, run: commands.contactAction('invite') },
+  'contact invite': {
+    options: { ...token, message: { type: 'string' } },
+    positional: 1,
+    run: commands.contactAction('invite'),
+  },
   'contact accept': { options: token, positional: 1, run: commands.contactAction('accept') },
   'contact reject': { options: token, positional: 1, run: commands.contactAction('reject') },
   pending: { options: {}, run: (p, o, _a, out) => commands.pending(p, o, out) },
-  clarify: { options: { ...token, text: { type: 'string' }, 'queue-only': { type: 'boolean' } }, positional: 1, run: commands.clarify },
+  clarify: {
+    options: { ...token, text: { type: 'string' }, 'queue-only': { type: 'boolean' } },
+    positional: 1,
+    run: commands.clarify,
+  },
   awaiting: { options: {}, run: (p, o, _a, out) => commands.awaiting(p, o, out) },
-  'sign-document': { options: { ...token, 'queue-only': { type: 'boolean' } }, positional: 1, run: commands.workflowCommand('sign', 'sign-document') },
-  refuse: { options: { ...token, reason: { type: 'string' }, 'queue-only': { type: 'boolean' } }, positional: 1, run: commands.workflowCommand('refuse-signature', 'refuse') },
-  annul: { options: { ...token, reason: { type: 'string' }, 'queue-only': { type: 'boolean' } }, positional: 1, run: commands.workflowCommand('propose-annulment', 'annul') },
-  'annulment accept': { options: { ...token, 'queue-only': { type: 'boolean' } }, positional: 1, run: commands.workflowCommand('accept-annulment', 'annulment accept') },
+  'sign-document': {
+    options: { ...token, 'queue-only': { type: 'boolean' } },
+    positional: 1,
+    run: commands.workflowCommand('sign', 'sign-document'),
+  },
+  refuse: {
+    options: { ...token, reason: { type: 'string' }, 'queue-only': { type: 'boolean' } },
+    positional: 1,
+    run: commands.workflowCommand('refuse-signature', 'refuse'),
+  },
+  annul: {
+    options: { ...token, reason: { type: 'string' }, 'queue-only': { type: 'boolean' } },
+    positional: 1,
+    run: commands.workflowCommand('propose-annulment', 'annul'),
+  },
+  'annulment accept': {
+    options: { ...token, 'queue-only': { type: 'boolean' } },
+    positional: 1,
+    run: commands.workflowCommand('accept-annulment', 'annulment accept'),
+  },
   'annulment reject': {
     options: { ...token, reason: { type: 'string' }, 'queue-only': { type: 'boolean' } },
     positional: 1,
     run: commands.workflowCommand('reject-annulment', 'annulment reject'),
   },
-  session: { options: { ...token, background: { type: 'boolean' } }, run: (p, o, _a, out) => commands.session(p, o, out) },
-  agent: { options: { interval: { type: 'string' }, once: { type: 'boolean' }, web: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' } }, run: (p, o, _a, out) => commands.agent(p, o, out) },
+  session: {
+    options: { ...token, background: { type: 'boolean' } },
+    run: (p, o, _a, out) => commands.session(p, o, out),
+  },
+  agent: {
+    options: {
+      interval: { type: 'string' },
+      once: { type: 'boolean' },
+      web: { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+    },
+    run: (p, o, _a, out) => commands.agent(p, o, out),
+  },
   demo: { options: {}, run: demo },
   web: { options: { port: { type: 'string' }, sandbox: { type: 'boolean' }, open: { type: 'boolean' } }, run: web },
   'archive status': { options: archiveOptions, run: archiveStatus },
@@ -136,7 +185,11 @@ const table: Record<string, Command> = {
     },
     run: poaCreate,
   },
-  'poa use': { options: { ...token, signature: { type: 'string' }, cert: { type: 'string' } }, positional: 1, run: poaUse },
+  'poa use': {
+    options: { ...token, signature: { type: 'string' }, cert: { type: 'string' } },
+    positional: 1,
+    run: poaUse,
+  },
 };
 
 /** The language before the command's options are parsed (an unknown command, a bad option): --lang as given, else the locale's. */
@@ -152,16 +205,24 @@ function earlyLanguage(argv: string[]): CliLanguage {
 
 export async function main(argv: string[]): Promise<number> {
   const [first = 'help', second] = argv;
-  const asked = first === 'help' ? argv.slice(1) : argv.includes('--help') || argv.includes('-h') ? argv.filter((a) => !a.startsWith('-')).slice(0, 2) : undefined;
+  const asked =
+    first === 'help'
+      ? argv.slice(1)
+      : argv.includes('--help') || argv.includes('-h')
+        ? argv.filter((a) => !a.startsWith('-')).slice(0, 2)
+        : undefined;
   const early = earlyLanguage(argv);
-  const unknown = (command: string) => `edo-clerk: ${cliText(early, 'command.unknown', { command })}\n\n${usage(early)}`;
+  const unknown = (command: string) =>
+    `edo-clerk: ${cliText(early, 'command.unknown', { command })}\n\n${usage(early)}`;
   if (first === '--help' || first === '-h' || (asked && asked.length === 0)) {
     console.log(usage(early));
     return 0;
   }
   if (asked) {
     // "help archive get", "archive get --help"; a second word that is no subcommand is an argument.
-    const help = commandHelp(usage(early), asked.join(' '), commonOptions(early)) ?? commandHelp(usage(early), asked[0]!, commonOptions(early));
+    const help =
+      commandHelp(usage(early), asked.join(' '), commonOptions(early)) ??
+      commandHelp(usage(early), asked[0]!, commonOptions(early));
     if (!help) {
       console.error(unknown(asked.join(' ')));
       return 1;
@@ -182,7 +243,12 @@ export async function main(argv: string[]): Promise<number> {
   const rest = argv.slice(name.split(' ').length);
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: rest, options: { ...common, ...command.options }, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: rest,
+      options: { ...common, ...command.options },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (e) {
     // node:util's own words ("Unknown option '--x'"), named by the command.
     console.error(`edo-clerk ${name}: ${e instanceof Error ? e.message : String(e)}`);
@@ -202,14 +268,17 @@ export async function main(argv: string[]): Promise<number> {
   const out = makeOutput(options.json === true, language);
   if (parsed.positionals.length > (command.positional ?? 0)) {
     profile.close();
-    console.error(`edo-clerk ${name}: ${out.t('argument.unexpected', { value: parsed.positionals[command.positional ?? 0]! })}`);
+    console.error(
+      `edo-clerk ${name}: ${out.t('argument.unexpected', { value: parsed.positionals[command.positional ?? 0]! })}`,
+    );
     return 1;
   }
   try {
     return await command.run(profile, options, parsed.positionals, out);
   } catch (e) {
     const exitCode = e instanceof CliError ? e.exitCode : 1;
-    const code = e instanceof CliError ? e.code : e instanceof SessionBusyError ? 'session-busy' : (e as { code?: string }).code;
+    const code =
+      e instanceof CliError ? e.code : e instanceof SessionBusyError ? 'session-busy' : (e as { code?: string }).code;
     const message = e instanceof CliError ? e.text(language) : e instanceof Error ? e.message : String(e);
     if (out.json) process.stdout.write(`${JSON.stringify({ error: message, code, exitCode })}\n`);
     else console.error(`edo-clerk ${name}: ${message}`);

@@ -56,10 +56,17 @@ export function stdinPins(): PinSource {
 export function terminalPins(language: CliLanguage): PinSource {
   return {
     async pin(token: TokenSession) {
-      if (!process.stdin.isTTY || !token.info.flags.loginRequired || token.info.flags.protectedAuthPath) return undefined;
+      if (!process.stdin.isTTY || !token.info.flags.loginRequired || token.info.flags.protectedAuthPath)
+        return undefined;
       const owner = token.listCertificates().find((c) => c.hasPrivateKey)?.identity.commonName;
       const status = describePinStatus(token.pinStatus());
-      return askHidden(cliText(language, 'pin.prompt', { token: token.name, owner: owner ? ` (${owner})` : '', status: status ? ` — ${status}` : '' }));
+      return askHidden(
+        cliText(language, 'pin.prompt', {
+          token: token.name,
+          owner: owner ? ` (${owner})` : '',
+          status: status ? ` — ${status}` : '',
+        }),
+      );
     },
   };
 }

@@ -25,7 +25,10 @@ export async function poaCreate(profile: ClerkProfile, o: Options, _args: string
   }
   const representativeCertificate = readCertificates(readFileSync(representativeFile))[0];
   if (!representativeCertificate) throw new CliError(`No certificate in ${representativeFile}`);
-  const powerCodes = (str(o, 'powers') ?? '').split(',').map((c) => c.trim()).filter(Boolean);
+  const powerCodes = (str(o, 'powers') ?? '')
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
   const source = signerFor(profile, o, out);
   try {
     const hub = await profile.connect(undefined, {}, source);
@@ -63,29 +66,54 @@ export async function poaCreate(profile: ClerkProfile, o: Options, _args: string
 }
 
 /** The МЧД's record at the hub: registered now, or registered before with these very bytes. */
-async function registered(client: HttpExchangeClient, fileName: string, xml: Buffer, signature: Buffer, number: string): Promise<PowerOfAttorneyRecord> {
+async function registered(
+  client: HttpExchangeClient,
+  fileName: string,
+  xml: Buffer,
+  signature: Buffer,
+  number: string,
+): Promise<PowerOfAttorneyRecord> {
   try {
-    return await client.call('registerPowerOfAttorney', { body: { fileName, xml: xml.toString('base64'), signature: signature.toString('base64') } });
+    return await client.call('registerPowerOfAttorney', {
+      body: { fileName, xml: xml.toString('base64'), signature: signature.toString('base64') },
+    });
   } catch (e) {
     if (!(e instanceof HubError && e.code === 'poa-exists')) throw e;
-    const { xml: kept, signature: _signature, ...record } = await client.call('getPowerOfAttorney', { params: { number } });
-    if (!Buffer.from(kept, 'base64').equals(xml)) throw new CliError(`The hub holds another file under the МЧД number ${number}; ${fileName} is not the one registered`, 1, 'poa-exists');
+    const {
+      xml: kept,
+      signature: _signature,
+      ...record
+    } = await client.call('getPowerOfAttorney', { params: { number } });
+    if (!Buffer.from(kept, 'base64').equals(xml))
+      throw new CliError(
+        `The hub holds another file under the МЧД number ${number}; ${fileName} is not the one registered`,
+        1,
+        'poa-exists',
+      );
     return record;
   }
 }
 
-const personName = (p: { surname: string; name: string; patronymic?: string }) => [p.surname, p.name, p.patronymic].filter(Boolean).join(' ');
+const personName = (p: { surname: string; name: string; patronymic?: string }) =>
+  [p.surname, p.name, p.patronymic].filter(Boolean).join(' ');
 
-function readPowerOfAttorney(file: string, o: Options): { fileName: string; xml: Buffer; signature: Buffer; poa: PowerOfAttorney } {
+function readPowerOfAttorney(
+  file: string,
+  o: Options,
+): { fileName: string; xml: Buffer; signature: Buffer; poa: PowerOfAttorney } {
   const fileName = basename(file);
   const signatureFile = str(o, 'signature') ?? `${file}.sig`;
   if (!existsSync(file)) throw new CliError(`No МЧД file ${file}`);
-  if (!existsSync(signatureFile)) throw new CliError(`No signature of the МЧД at ${signatureFile}: the director's detached signature goes beside the XML (or give --signature FILE)`);
+  if (!existsSync(signatureFile))
+    throw new CliError(
+      `No signature of the МЧД at ${signatureFile}: the director's detached signature goes beside the XML (or give --signature FILE)`,
+    );
   const xml = readFileSync(file);
   try {
     return { fileName, xml, signature: readFileSync(signatureFile), poa: parsePowerOfAttorney(xml, fileName) };
   } catch (e) {
-    if (e instanceof FormatError) throw new CliError(`${fileName} is not an МЧД of format EMCHD_1: ${e.message}`, 1, 'poa-format-invalid');
+    if (e instanceof FormatError)
+      throw new CliError(`${fileName} is not an МЧД of format EMCHD_1: ${e.message}`, 1, 'poa-format-invalid');
     throw e;
   }
 }
@@ -97,7 +125,8 @@ function readPowerOfAttorney(file: string, o: Options): { fileName: string; xml:
  * file), checked there for each act, and kept with its signature in the profile's store.
  */
 export async function poaUse(profile: ClerkProfile, o: Options, [file]: string[], out: Output): Promise<number> {
-  if (!file) throw new CliError('poa use needs FILE.xml: the МЧД, with the director\'s signature FILE.xml.sig beside it');
+  if (!file)
+    throw new CliError("poa use needs FILE.xml: the МЧД, with the director's signature FILE.xml.sig beside it");
   const { fileName, xml, signature, poa } = readPowerOfAttorney(file, o);
   const language = profileLanguage(profile);
   const source = signerFor(profile, o, out);
@@ -110,16 +139,33 @@ export async function poaUse(profile: ClerkProfile, o: Options, [file]: string[]
       const holder = describeCertificate(certificate);
       if (!poa.representatives.some((r) => r.person && certificateIsPerson(holder, r.person))) {
         const names = poa.representatives.map((r) => (r.person ? personName(r.person) : r.type)).join(', ');
-        throw new CliError(`${fileName} is issued to ${names}, not to ${holder.commonName}, whose certificate it would be used with`, 1, 'poa-other-person');
+        throw new CliError(
+          `${fileName} is issued to ${names}, not to ${holder.commonName}, whose certificate it would be used with`,
+          1,
+          'poa-other-person',
+        );
       }
       const record = await registered(hub.client, fileName, xml, signature, poa.number.toLowerCase());
       const reference = { number: record.number, principalInn: record.principalInn };
       const checks = await Promise.all(
-        SigningAction.options.map(async (action) => ({ action, ...(await hub.client.checkPowerOfAttorney({ reference, certificate: certificate.toString('base64'), action })) })),
+        SigningAction.options.map(async (action) => ({
+          action,
+          ...(await hub.client.checkPowerOfAttorney({
+            reference,
+            certificate: certificate.toString('base64'),
+            action,
+          })),
+        })),
       );
       const [x, sig] = await Promise.all([profile.store.blobs.write(xml), profile.store.blobs.write(signature)]);
       profile.store.keepPowerOfAttorney({ ...reference, fileName, xmlHash: x.hash, signatureHash: sig.hash, record });
-      const entry = { certificateSha256: certificateSha256(certificate), ...reference, issuedOn: record.issuedOn, validUntil: record.validUntil, fileName };
+      const entry = {
+        certificateSha256: certificateSha256(certificate),
+        ...reference,
+        issuedOn: record.issuedOn,
+        validUntil: record.validUntil,
+        fileName,
+      };
       const others = profile.settings.powersOfAttorney.filter((p) => p.certificateSha256 !== entry.certificateSha256);
       profile.settingsFile.update({ powersOfAttorney: [...others, entry] });
       const facts = { signer: holder.commonName, organization: hub.me.subscriber.name, ...entry };
@@ -127,7 +173,17 @@ export async function poaUse(profile: ClerkProfile, o: Options, [file]: string[]
         [
           powerOfAttorneyText('attached', facts, language),
           ...checks.map((c) =>
-            c.ok ? powerOfAttorneyText('grants', { ...facts, action: c.action }, language) : powerOfAttorneyText('refused', { ...facts, action: c.action, reason: powerOfAttorneyText(c.error, { ...facts, action: c.action }, language) }, language),
+            c.ok
+              ? powerOfAttorneyText('grants', { ...facts, action: c.action }, language)
+              : powerOfAttorneyText(
+                  'refused',
+                  {
+                    ...facts,
+                    action: c.action,
+                    reason: powerOfAttorneyText(c.error, { ...facts, action: c.action }, language),
+                  },
+                  language,
+                ),
           ),
         ].join('\n'),
       );

@@ -127,7 +127,10 @@ export function algorithmSpec(name: SignatureAlgorithm): AlgorithmSpec {
 
 function keyMatches(spec: AlgorithmSpec, key: PublicKey): boolean {
   if (isGostKey(key)) return spec.keyType === 'gost' && spec.gostBits === key.curve.bits;
-  return spec.keyType === key.asymmetricKeyType && (spec.curve === undefined || spec.curve === key.asymmetricKeyDetails?.namedCurve);
+  return (
+    spec.keyType === key.asymmetricKeyType &&
+    (spec.curve === undefined || spec.curve === key.asymmetricKeyDetails?.namedCurve)
+  );
 }
 
 /** The public key of a SubjectPublicKeyInfo (DER): ours for GOST, node:crypto's otherwise; throws what is wrong. */
@@ -165,8 +168,15 @@ export function verifyWithKey(spec: AlgorithmSpec, key: PublicKey, data: Buffer,
 }
 
 /** The algorithm a received SignerInfo uses, from the signer's key, its digest and signature OIDs. */
-export function algorithmForSignerInfo(key: PublicKey, digestOid: string, signatureOid: string): AlgorithmSpec | undefined {
-  return algorithms.find((spec) => keyMatches(spec, key) && spec.digestOid === digestOid && spec.acceptedSignatureOids.includes(signatureOid));
+export function algorithmForSignerInfo(
+  key: PublicKey,
+  digestOid: string,
+  signatureOid: string,
+): AlgorithmSpec | undefined {
+  return algorithms.find(
+    (spec) =>
+      keyMatches(spec, key) && spec.digestOid === digestOid && spec.acceptedSignatureOids.includes(signatureOid),
+  );
 }
 
 /** For messages: "rsa", "ec prime256v1", "GOST R 34.10-2012 256 (tc26 256 A)". */

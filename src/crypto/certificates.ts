@@ -104,7 +104,9 @@ function identityOf(certificate: Certificate, der: Buffer): CertificateIdentity 
     snils: field('1.2.643.100.3'),
     subject: nameText(tbs.subject),
     issuer: nameText(tbs.issuer),
-    serialNumber: Buffer.from(tbs.serialNumber).toString('hex').replace(/^(00)+(?=.)/, ''),
+    serialNumber: Buffer.from(tbs.serialNumber)
+      .toString('hex')
+      .replace(/^(00)+(?=.)/, ''),
     notBefore: tbs.validity.notBefore.getTime(),
     notAfter: tbs.validity.notAfter.getTime(),
     certificate: der,
@@ -179,7 +181,12 @@ export class KnownCertificate {
   /** A fresh copy each time: callers own what they get. */
   identity(): CertificateIdentity {
     const identity = this.identityValue();
-    return { ...identity, notBefore: new Date(identity.notBefore), notAfter: new Date(identity.notAfter), certificate: Buffer.from(identity.certificate) };
+    return {
+      ...identity,
+      notBefore: new Date(identity.notBefore),
+      notAfter: new Date(identity.notAfter),
+      certificate: Buffer.from(identity.certificate),
+    };
   }
 }
 
@@ -270,13 +277,21 @@ export function buildChain(leaf: Buffer, intermediates: Buffer[], trustedRoots: 
 }
 
 /** buildChain over certificates already looked up. */
-export function chainOf(leaf: KnownCertificate, intermediates: KnownCertificate[], trustedRoots: KnownCertificate[]): ChainResult {
+export function chainOf(
+  leaf: KnownCertificate,
+  intermediates: KnownCertificate[],
+  trustedRoots: KnownCertificate[],
+): ChainResult {
   const key = `${leaf.id}/${intermediates.map((c) => c.id).join(',')}/${trustedRoots.map((c) => c.id).join(',')}`;
   const result = chainResults.get(key, () => findChain(leaf, intermediates, trustedRoots));
   return result.ok ? { ok: true, chain: [...result.chain] } : { ...result };
 }
 
-function findChain(leafCertificate: KnownCertificate, intermediates: KnownCertificate[], trustedRoots: KnownCertificate[]): ChainResult {
+function findChain(
+  leafCertificate: KnownCertificate,
+  intermediates: KnownCertificate[],
+  trustedRoots: KnownCertificate[],
+): ChainResult {
   const parses = (certificate: KnownCertificate): boolean => {
     try {
       certificate.x509();
@@ -313,5 +328,8 @@ function findChain(leafCertificate: KnownCertificate, intermediates: KnownCertif
   const chain = extend([leafCertificate]);
   if (chain) return { ok: true, chain: chain.map((c) => c.x509()) };
   const leafIdentity = leafCertificate.identity();
-  return { ok: false, message: `no chain from "${leafIdentity.subject}" (issuer "${leafIdentity.issuer}") to a trusted root` };
+  return {
+    ok: false,
+    message: `no chain from "${leafIdentity.subject}" (issuer "${leafIdentity.issuer}") to a trusted root`,
+  };
 }

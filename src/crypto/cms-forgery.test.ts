@@ -36,7 +36,23 @@ writeFileSync(caFile, victim.certificatePem);
 function opensslAccepts(cms: Buffer, content: Buffer): boolean {
   writeFileSync(join(dir, 'sig.p7s'), cms);
   writeFileSync(join(dir, 'content'), content);
-  const args = ['cms', '-verify', '-binary', '-inform', 'DER', '-in', join(dir, 'sig.p7s'), '-content', join(dir, 'content'), '-CAfile', caFile, '-purpose', 'any', '-out', join(dir, 'out')];
+  const args = [
+    'cms',
+    '-verify',
+    '-binary',
+    '-inform',
+    'DER',
+    '-in',
+    join(dir, 'sig.p7s'),
+    '-content',
+    join(dir, 'content'),
+    '-CAfile',
+    caFile,
+    '-purpose',
+    'any',
+    '-out',
+    join(dir, 'out'),
+  ];
   return spawnSync('openssl', args, { stdio: 'pipe' }).status === 0;
 }
 
@@ -51,13 +67,17 @@ function partsOf(cms: Buffer) {
 const attributesIndex = 3; // version, sid, digestAlgorithm, [0] signedAttrs, signatureAlgorithm, signature
 
 /** The encoded signed attributes of `cms`, one per element. */
-const attributesOf = (cms: Buffer) => readChildren(partsOf(cms).signerInfo[attributesIndex]!.contents).map((a) => a.encoded);
+const attributesOf = (cms: Buffer) =>
+  readChildren(partsOf(cms).signerInfo[attributesIndex]!.contents).map((a) => a.encoded);
 
 /**
  * `cms` rebuilt with its signed attributes replaced (and signed again with the victim's real
  * key) and its SignedData fields before the signerInfos replaced.
  */
-function rebuild(cms: Buffer, edit: { attributes?: Buffer[]; signedDataFields?: (fields: Buffer[]) => Buffer[] }): Buffer {
+function rebuild(
+  cms: Buffer,
+  edit: { attributes?: Buffer[]; signedDataFields?: (fields: Buffer[]) => Buffer[] },
+): Buffer {
   const { contentInfo, signedData, signerInfo } = partsOf(cms);
   const attributes = setOf(edit.attributes ?? attributesOf(cms));
   const signature = cryptoSign('sha256', attributes, { key, dsaEncoding: 'der' });
@@ -76,7 +96,10 @@ const replaced = (attributes: Buffer[], oid: string, replacement: Buffer) =>
   attributes.map((a) => (attributeType(a).equals(objectIdentifier(oid)) ? replacement : a));
 /** The one value of the attribute of type `oid`. */
 const valueOf = (attributes: Buffer[], oid: string) =>
-  readChildren(readChildren(readElement(attributes.find((a) => attributeType(a).equals(objectIdentifier(oid)))!).contents)[1]!.contents)[0]!.encoded;
+  readChildren(
+    readChildren(readElement(attributes.find((a) => attributeType(a).equals(objectIdentifier(oid)))!).contents)[1]!
+      .contents,
+  )[0]!.encoded;
 
 /** `opensslToo` false: OpenSSL 3 accepts these bytes, RFC 5652 or DER (X.690 10) does not. */
 async function expectRefused(cms: Buffer, content: Buffer, message: RegExp, opensslToo = true): Promise<void> {
@@ -105,19 +128,36 @@ describe('CMS structures OpenSSL refuses', async () => {
     const g = partsOf(genuine);
     const b = partsOf(bogus);
     const signerInfo = sequence(...b.signerInfo.slice(0, -1).map((e) => e.encoded), g.signerInfo.at(-1)!.encoded);
-    const fields = [...b.signedData.slice(0, -1).map((e) => e.encoded), tlv(0x31, signerInfo), g.signedData.at(-1)!.encoded];
+    const fields = [
+      ...b.signedData.slice(0, -1).map((e) => e.encoded),
+      tlv(0x31, signerInfo),
+      g.signedData.at(-1)!.encoded,
+    ];
     const forged = sequence(b.contentInfo[0]!.encoded, tlv(0xa0, sequence(...fields)));
     await expectRefused(forged, forgedContent, /unexpected 0x31 after its last field/);
   });
 
   it('refuses a second messageDigest attribute for other content, for either content', async () => {
-    const forged = rebuild(genuine, { attributes: [...genuineAttributes, attribute(oids.messageDigest, octetString(sha256(forgedContent)))] });
-    for (const content of [genuineContent, forgedContent]) await expectRefused(forged, content, /signed attribute messageDigest \(1\.2\.840\.113549\.1\.9\.4\) appears more than once/);
+    const forged = rebuild(genuine, {
+      attributes: [...genuineAttributes, attribute(oids.messageDigest, octetString(sha256(forgedContent)))],
+    });
+    for (const content of [genuineContent, forgedContent])
+      await expectRefused(
+        forged,
+        content,
+        /signed attribute messageDigest \(1\.2\.840\.113549\.1\.9\.4\) appears more than once/,
+      );
   });
 
   it('refuses any repeated attribute type, known to OpenSSL or not', async () => {
     const unknown = '1.2.643.100.999';
-    const forged = rebuild(genuine, { attributes: [...genuineAttributes, attribute(unknown, tlv(0x0c, Buffer.from('a'))), attribute(unknown, tlv(0x0c, Buffer.from('b')))] });
+    const forged = rebuild(genuine, {
+      attributes: [
+        ...genuineAttributes,
+        attribute(unknown, tlv(0x0c, Buffer.from('a'))),
+        attribute(unknown, tlv(0x0c, Buffer.from('b'))),
+      ],
+    });
     await expectRefused(forged, genuineContent, /signed attribute 1\.2\.643\.100\.999 appears more than once/, false);
   });
 
@@ -127,22 +167,50 @@ describe('CMS structures OpenSSL refuses', async () => {
     ['signingTime', oids.signingTime, tlv(0x17, Buffer.from('300101000000Z'))],
     ['signingCertificateV2', oids.signingCertificateV2, sequence(sequence())],
   ])('refuses a %s attribute with two values', async (name, oid, second) => {
-    const forged = rebuild(genuine, { attributes: replaced(genuineAttributes, oid, attribute(oid, valueOf(genuineAttributes, oid), second)) });
-    await expectRefused(forged, genuineContent, new RegExp(`signed attribute ${name} \\(${oid.replaceAll('.', '\\.')}\\) must have exactly one value, found 2`));
+    const forged = rebuild(genuine, {
+      attributes: replaced(genuineAttributes, oid, attribute(oid, valueOf(genuineAttributes, oid), second)),
+    });
+    await expectRefused(
+      forged,
+      genuineContent,
+      new RegExp(`signed attribute ${name} \\(${oid.replaceAll('.', '\\.')}\\) must have exactly one value, found 2`),
+    );
   });
 
   it('refuses a contentType attribute other than the eContentType', async () => {
-    const forged = rebuild(genuine, { attributes: replaced(genuineAttributes, oids.contentType, attribute(oids.contentType, objectIdentifier(oids.signedData))) });
-    await expectRefused(forged, genuineContent, /contentType signed attribute 1\.2\.840\.113549\.1\.7\.2 differs from the eContentType 1\.2\.840\.113549\.1\.7\.1/, false);
+    const forged = rebuild(genuine, {
+      attributes: replaced(
+        genuineAttributes,
+        oids.contentType,
+        attribute(oids.contentType, objectIdentifier(oids.signedData)),
+      ),
+    });
+    await expectRefused(
+      forged,
+      genuineContent,
+      /contentType signed attribute 1\.2\.840\.113549\.1\.7\.2 differs from the eContentType 1\.2\.840\.113549\.1\.7\.1/,
+      false,
+    );
   });
 
   it('refuses a SignerInfo digest algorithm missing from the SignedData digestAlgorithms', async () => {
-    const forged = rebuild(genuine, { signedDataFields: ([version, , ...rest]) => [version!, setOf([sequence(objectIdentifier(oids.sha384))]), ...rest] });
-    await expectRefused(forged, genuineContent, /digest algorithm 2\.16\.840\.1\.101\.3\.4\.2\.1 is not among the SignedData's digestAlgorithms \(2\.16\.840\.1\.101\.3\.4\.2\.2\)/);
+    const forged = rebuild(genuine, {
+      signedDataFields: ([version, , ...rest]) => [version!, setOf([sequence(objectIdentifier(oids.sha384))]), ...rest],
+    });
+    await expectRefused(
+      forged,
+      genuineContent,
+      /digest algorithm 2\.16\.840\.1\.101\.3\.4\.2\.1 is not among the SignedData's digestAlgorithms \(2\.16\.840\.1\.101\.3\.4\.2\.2\)/,
+    );
   });
 
   it('refuses bytes after the ContentInfo', async () => {
-    await expectRefused(Buffer.concat([genuine, Buffer.from([0x00])]), genuineContent, /1 bytes follow the ContentInfo/, false);
+    await expectRefused(
+      Buffer.concat([genuine, Buffer.from([0x00])]),
+      genuineContent,
+      /1 bytes follow the ContentInfo/,
+      false,
+    );
   });
 
   it('refuses a non-minimal length outside the signed bytes', async () => {
@@ -155,7 +223,9 @@ describe('CMS structures OpenSSL refuses', async () => {
   it('refuses a non-minimal length inside the signed attributes', async () => {
     const digest = sha256(genuineContent);
     const longForm = Buffer.concat([Buffer.from([0x04, 0x81, digest.length]), digest]);
-    const forged = rebuild(genuine, { attributes: replaced(genuineAttributes, oids.messageDigest, attribute(oids.messageDigest, longForm)) });
+    const forged = rebuild(genuine, {
+      attributes: replaced(genuineAttributes, oids.messageDigest, attribute(oids.messageDigest, longForm)),
+    });
     await expectRefused(forged, genuineContent, /non-minimal DER length encoding \(2 octets for length 32\)/);
   });
 });

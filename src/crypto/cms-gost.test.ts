@@ -7,7 +7,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { opensslGostPki, opensslGostSign, opensslGostVerify, type OpensslGostPki } from '../../test/support/openssl-gost';
+import {
+  opensslGostPki,
+  opensslGostSign,
+  opensslGostVerify,
+  type OpensslGostPki,
+} from '../../test/support/openssl-gost';
 import { opensslGost } from '../../test/support/system';
 import { algorithmForSignerInfo, algorithmTitle, oids } from './algorithms';
 import { objectIdentifier, readChildren, readElement, tlv } from './der';
@@ -76,7 +81,11 @@ describe.skipIf(!gost.ok)(`GOST R 34.10-2012 CMS against OpenSSL's GOST engine $
       const { signerInfo } = readSignedData(cms);
       expect(signerInfo.digestAlgorithm).toBe(bits === 256 ? oids.streebog256 : oids.streebog512);
       expect(signerInfo.signatureAlgorithm).toBe(bits === 256 ? oids.key256 : oids.key512);
-      expect(cms.includes(Buffer.concat([Buffer.from('06082a850307010102', 'hex'), Buffer.from([bits === 256 ? 2 : 3, 0x05, 0x00])]))).toBe(true);
+      expect(
+        cms.includes(
+          Buffer.concat([Buffer.from('06082a850307010102', 'hex'), Buffer.from([bits === 256 ? 2 : 3, 0x05, 0x00])]),
+        ),
+      ).toBe(true);
       expect(signerInfo.signature.length).toBe(bits / 4);
 
       const changedDocument = Buffer.from(document);
@@ -84,28 +93,39 @@ describe.skipIf(!gost.ok)(`GOST R 34.10-2012 CMS against OpenSSL's GOST engine $
       const changedPath = join(dir, 'changed.bin');
       writeFileSync(changedPath, changedDocument);
       expect(opensslVerify(cms, pki.caFile, changedPath).status).not.toBe(0);
-      expect((await verifyDetached(cms, changedDocument, { trustedRoots: [pki.ca] })).problems.map((p) => p.code)).toEqual(['digest-mismatch']);
+      expect(
+        (await verifyDetached(cms, changedDocument, { trustedRoots: [pki.ca] })).problems.map((p) => p.code),
+      ).toEqual(['digest-mismatch']);
 
       const changedSignature = Buffer.from(cms);
       const at = changedSignature.indexOf(signerInfo.signature) + 10;
       changedSignature[at]! ^= 0x01;
       expect(opensslVerify(changedSignature, pki.caFile).status).not.toBe(0);
-      expect((await verifyDetached(changedSignature, document, { trustedRoots: [pki.ca] })).problems.map((p) => p.code)).toEqual(['bad-signature']);
+      expect(
+        (await verifyDetached(changedSignature, document, { trustedRoots: [pki.ca] })).problems.map((p) => p.code),
+      ).toEqual(['bad-signature']);
     });
 
-    it.each([false, true])('OpenSSL\'s cms -sign (cades: %s) passes verifyDetached; a changed byte fails it', async (cades) => {
-      const cms = opensslGostSign(pki, documentPath, join(dir, `openssl-${bits}-${paramset}-${cades}.p7s`), { cades });
-      const result = await verifyDetached(cms, { path: documentPath }, { trustedRoots: [pki.ca] });
-      expect(result.problems).toEqual([]);
-      expect(result.valid).toBe(true);
-      expect(result.signer?.commonName).toBe('Иванова Мария Петровна');
-      const changed = Buffer.from(document);
-      changed[0]! ^= 0x80;
-      expect((await verifyDetached(cms, changed, { trustedRoots: [pki.ca] })).valid).toBe(false);
-      // A foreign CA: the chain, not the signature, is refused.
-      const stranger = opensslPki(bits, paramset);
-      expect((await verifyDetached(cms, document, { trustedRoots: [stranger.ca] })).problems.map((p) => p.code)).toEqual(['untrusted-chain']);
-    });
+    it.each([false, true])(
+      "OpenSSL's cms -sign (cades: %s) passes verifyDetached; a changed byte fails it",
+      async (cades) => {
+        const cms = opensslGostSign(pki, documentPath, join(dir, `openssl-${bits}-${paramset}-${cades}.p7s`), {
+          cades,
+        });
+        const result = await verifyDetached(cms, { path: documentPath }, { trustedRoots: [pki.ca] });
+        expect(result.problems).toEqual([]);
+        expect(result.valid).toBe(true);
+        expect(result.signer?.commonName).toBe('Иванова Мария Петровна');
+        const changed = Buffer.from(document);
+        changed[0]! ^= 0x80;
+        expect((await verifyDetached(cms, changed, { trustedRoots: [pki.ca] })).valid).toBe(false);
+        // A foreign CA: the chain, not the signature, is refused.
+        const stranger = opensslPki(bits, paramset);
+        expect(
+          (await verifyDetached(cms, document, { trustedRoots: [stranger.ca] })).problems.map((p) => p.code),
+        ).toEqual(['untrusted-chain']);
+      },
+    );
   });
 
   it('accepts the sign-with-digest OID in the SignerInfo, as OpenSSL does', async () => {
@@ -120,7 +140,7 @@ describe.skipIf(!gost.ok)(`GOST R 34.10-2012 CMS against OpenSSL's GOST engine $
     expect((await verifyDetached(swapped, document, { trustedRoots: [pki.ca] })).valid).toBe(true);
   });
 
-  it('says plainly that Kazakhstan\'s GOST 34.10-2015 (NCA RK OIDs) is not supported yet, never valid', async () => {
+  it("says plainly that Kazakhstan's GOST 34.10-2015 (NCA RK OIDs) is not supported yet, never valid", async () => {
     const pki = opensslPki(256, 'A');
     const cms = await signDetached(document, new KeySigner(readPrivateKey(readFileSync(pki.userKey)), pki.user));
     for (const oid of ['1.2.398.3.10.1.1.2.3.1', '1.2.398.3.10.1.1.2.3.2']) {
@@ -128,7 +148,12 @@ describe.skipIf(!gost.ok)(`GOST R 34.10-2012 CMS against OpenSSL's GOST engine $
       expect(readSignedData(kazakh).signerInfo.signatureAlgorithm).toBe(oid);
       const result = await verifyDetached(kazakh, document, { trustedRoots: [pki.ca] });
       expect(result.valid).toBe(false);
-      expect(result.problems).toEqual([{ code: 'unsupported-algorithm', message: `The signature algorithm GOST 34.10-2015 of Kazakhstan (NCA RK, ${oid}) is not supported yet` }]);
+      expect(result.problems).toEqual([
+        {
+          code: 'unsupported-algorithm',
+          message: `The signature algorithm GOST 34.10-2015 of Kazakhstan (NCA RK, ${oid}) is not supported yet`,
+        },
+      ]);
     }
   });
 

@@ -31,9 +31,17 @@ describe.skipIf(!part.ok)(`detached CMS (CAdES-BES) ${part.reason}`, () => {
   const document = Buffer.concat([Buffer.from('Счёт-фактура № 17 от 22.11.2026\n'), randomBytes(100_000)]);
 
   /** A key made by OpenSSL with a certificate from the test CA, as a software signer. */
-  async function softwareKey(curve: 'P-256' | 'rsa', validity?: { notBefore: Date; notAfter: Date }, person = samplePeople.petrov) {
+  async function softwareKey(
+    curve: 'P-256' | 'rsa',
+    validity?: { notBefore: Date; notAfter: Date },
+    person = samplePeople.petrov,
+  ) {
     const keyFile = join(dir, `key-${randomBytes(4).toString('hex')}.pem`);
-    openssl(curve === 'rsa' ? ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', keyFile] : ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', keyFile]);
+    openssl(
+      curve === 'rsa'
+        ? ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', keyFile]
+        : ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', keyFile],
+    );
     const privateKey = createPrivateKey(readFileSync(keyFile));
     const certificate = await pki.issue(createPublicKey(privateKey), person, validity);
     const certFile = keyFile.replace('key-', 'cert-');
@@ -44,10 +52,30 @@ describe.skipIf(!part.ok)(`detached CMS (CAdES-BES) ${part.reason}`, () => {
   function opensslAccepts(signature: Buffer): string {
     const sigFile = join(dir, `sig-${randomBytes(4).toString('hex')}.p7s`);
     writeFileSync(sigFile, signature);
-    return execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', sigFile, '-content', documentPath, '-CAfile', pki.caCertificateFile, '-purpose', 'any', '-out', '/dev/null'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    return execFileSync(
+      'openssl',
+      [
+        'cms',
+        '-verify',
+        '-binary',
+        '-inform',
+        'DER',
+        '-in',
+        sigFile,
+        '-content',
+        documentPath,
+        '-CAfile',
+        pki.caCertificateFile,
+        '-purpose',
+        'any',
+        '-out',
+        '/dev/null',
+      ],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
   }
 
   beforeAll(async () => {
@@ -79,25 +107,40 @@ describe.skipIf(!part.ok)(`detached CMS (CAdES-BES) ${part.reason}`, () => {
     ['RSA-2048', 'RSA-PKCS1-SHA256'],
     ['ECDSA-P256', 'ECDSA-P256-SHA256'],
     ['ECDSA-P384', 'ECDSA-P384-SHA384'],
-  ] as const)('signs on the token with %s; OpenSSL and verifyDetached accept it', async (keyAlgorithm, signatureAlgorithm) => {
-    const key = pki.tokens[0]!.keys.find((k) => k.algorithm === keyAlgorithm)!;
-    const signer = token.signer(key.id.toString('hex'));
-    expect(signer.algorithm).toBe(signatureAlgorithm);
-    const signingTime = new Date(Math.floor(Date.now() / 1000) * 1000);
-    const signature = await signDetached({ path: documentPath }, signer, { signingTime });
+  ] as const)(
+    'signs on the token with %s; OpenSSL and verifyDetached accept it',
+    async (keyAlgorithm, signatureAlgorithm) => {
+      const key = pki.tokens[0]!.keys.find((k) => k.algorithm === keyAlgorithm)!;
+      const signer = token.signer(key.id.toString('hex'));
+      expect(signer.algorithm).toBe(signatureAlgorithm);
+      const signingTime = new Date(Math.floor(Date.now() / 1000) * 1000);
+      const signature = await signDetached({ path: documentPath }, signer, { signingTime });
 
-    expect(opensslAccepts(signature)).toBe('');
-    const printed = openssl(['cms', '-cmsout', '-print', '-inform', 'DER', '-in', writeTemp(signature)]);
-    for (const attribute of ['contentType', 'messageDigest', 'signingTime', 'id-smime-aa-signingCertificateV2']) expect(printed).toContain(`object: ${attribute}`);
-    expect(printed).toContain('eContent: <ABSENT>');
+      expect(opensslAccepts(signature)).toBe('');
+      const printed = openssl(['cms', '-cmsout', '-print', '-inform', 'DER', '-in', writeTemp(signature)]);
+      for (const attribute of ['contentType', 'messageDigest', 'signingTime', 'id-smime-aa-signingCertificateV2'])
+        expect(printed).toContain(`object: ${attribute}`);
+      expect(printed).toContain('eContent: <ABSENT>');
 
-    const result = await verifyDetached(signature, Readable.from([document.subarray(0, 1000), document.subarray(1000)]), { trustedRoots });
-    expect(result.problems).toEqual([]);
-    expect(result.valid).toBe(true);
-    expect(result.algorithm).toBe(signatureAlgorithm);
-    expect(result.signingTime).toEqual(signingTime);
-    expect(result.signer).toMatchObject({ commonName: 'Иванова Мария Петровна', surname: 'Иванова', organization: 'ООО "Ромашка"', orgInn: '7701234560', personInn: '770112345695', position: 'Делопроизводитель' });
-  });
+      const result = await verifyDetached(
+        signature,
+        Readable.from([document.subarray(0, 1000), document.subarray(1000)]),
+        { trustedRoots },
+      );
+      expect(result.problems).toEqual([]);
+      expect(result.valid).toBe(true);
+      expect(result.algorithm).toBe(signatureAlgorithm);
+      expect(result.signingTime).toEqual(signingTime);
+      expect(result.signer).toMatchObject({
+        commonName: 'Иванова Мария Петровна',
+        surname: 'Иванова',
+        organization: 'ООО "Ромашка"',
+        orgInn: '7701234560',
+        personInn: '770112345695',
+        position: 'Делопроизводитель',
+      });
+    },
+  );
 
   function writeTemp(bytes: Buffer): string {
     const file = join(dir, `tmp-${randomBytes(4).toString('hex')}`);
@@ -112,21 +155,57 @@ describe.skipIf(!part.ok)(`detached CMS (CAdES-BES) ${part.reason}`, () => {
     expect((await verifyDetached(signature, { path: documentPath }, { trustedRoots })).valid).toBe(true);
   });
 
-  it.each(['P-256', 'rsa'] as const)('accepts what `openssl cms -sign` makes with a %s key issued by the test CA', async (curve) => {
-    const { keyFile, certFile } = await softwareKey(curve);
-    const sigFile = join(dir, `openssl-${curve}.p7s`);
-    openssl(['cms', '-sign', '-binary', '-outform', 'DER', '-in', documentPath, '-signer', certFile, '-inkey', keyFile, '-md', 'sha256', '-out', sigFile]);
-    const result = await verifyDetached(readFileSync(sigFile), { path: documentPath }, { trustedRoots });
-    expect(result.problems).toEqual([]);
-    expect(result.valid).toBe(true);
-    expect(result.signer?.commonName).toBe('Петров Сергей Иванович');
-    expect(result.signer?.orgInn).toBe('7809876549');
-  });
+  it.each(['P-256', 'rsa'] as const)(
+    'accepts what `openssl cms -sign` makes with a %s key issued by the test CA',
+    async (curve) => {
+      const { keyFile, certFile } = await softwareKey(curve);
+      const sigFile = join(dir, `openssl-${curve}.p7s`);
+      openssl([
+        'cms',
+        '-sign',
+        '-binary',
+        '-outform',
+        'DER',
+        '-in',
+        documentPath,
+        '-signer',
+        certFile,
+        '-inkey',
+        keyFile,
+        '-md',
+        'sha256',
+        '-out',
+        sigFile,
+      ]);
+      const result = await verifyDetached(readFileSync(sigFile), { path: documentPath }, { trustedRoots });
+      expect(result.problems).toEqual([]);
+      expect(result.valid).toBe(true);
+      expect(result.signer?.commonName).toBe('Петров Сергей Иванович');
+      expect(result.signer?.orgInn).toBe('7809876549');
+    },
+  );
 
   it('reports a signature without its signer certificate as no-signer-certificate', async () => {
     const { keyFile, certFile } = await softwareKey('P-256');
     const sigFile = join(dir, 'nocerts.p7s');
-    openssl(['cms', '-sign', '-binary', '-nocerts', '-outform', 'DER', '-in', documentPath, '-signer', certFile, '-inkey', keyFile, '-md', 'sha256', '-out', sigFile]);
+    openssl([
+      'cms',
+      '-sign',
+      '-binary',
+      '-nocerts',
+      '-outform',
+      'DER',
+      '-in',
+      documentPath,
+      '-signer',
+      certFile,
+      '-inkey',
+      keyFile,
+      '-md',
+      'sha256',
+      '-out',
+      sigFile,
+    ]);
     const result = await verifyDetached(readFileSync(sigFile), document, { trustedRoots });
     expect(result.problems.map((p) => p.code)).toEqual(['no-signer-certificate']);
   });
@@ -134,7 +213,23 @@ describe.skipIf(!part.ok)(`detached CMS (CAdES-BES) ${part.reason}`, () => {
   it('reports an algorithm outside the table (RSA with SHA-512) as unsupported-algorithm', async () => {
     const { keyFile, certFile } = await softwareKey('rsa');
     const sigFile = join(dir, 'sha512.p7s');
-    openssl(['cms', '-sign', '-binary', '-outform', 'DER', '-in', documentPath, '-signer', certFile, '-inkey', keyFile, '-md', 'sha512', '-out', sigFile]);
+    openssl([
+      'cms',
+      '-sign',
+      '-binary',
+      '-outform',
+      'DER',
+      '-in',
+      documentPath,
+      '-signer',
+      certFile,
+      '-inkey',
+      keyFile,
+      '-md',
+      'sha512',
+      '-out',
+      sigFile,
+    ]);
     const result = await verifyDetached(readFileSync(sigFile), document, { trustedRoots });
     expect(result.problems.map((p) => p.code)).toEqual(['unsupported-algorithm']);
     expect(result.problems[0]!.message).toContain('2.16.840.1.101.3.4.2.3');
@@ -162,7 +257,9 @@ describe.skipIf(!part.ok)(`detached CMS (CAdES-BES) ${part.reason}`, () => {
 
   it('reports a signed attribute changed after signing as bad-signature', async () => {
     const signingTime = new Date('2026-01-02T03:04:05Z');
-    const signature = await signDetached(document, token.signer(pki.tokens[0]!.keys[1]!.id.toString('hex')), { signingTime });
+    const signature = await signDetached(document, token.signer(pki.tokens[0]!.keys[1]!.id.toString('hex')), {
+      signingTime,
+    });
     const damaged = Buffer.from(signature.toString('latin1').replace('260102030405Z', '260102030406Z'), 'latin1');
     expect(damaged.equals(signature)).toBe(false);
     const result = await verifyDetached(damaged, document, { trustedRoots, at: new Date() });
@@ -172,8 +269,28 @@ describe.skipIf(!part.ok)(`detached CMS (CAdES-BES) ${part.reason}`, () => {
   it('reports a certificate from another CA as untrusted-chain', async () => {
     const keyFile = join(dir, 'stranger-key.pem');
     const certFile = join(dir, 'stranger-cert.pem');
-    openssl(['req', '-utf8', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', keyFile, '-out', certFile, '-subj', '/CN=Чужой УЦ/O=Stranger', '-days', '30']);
-    const stranger = new KeySigner(createPrivateKey(readFileSync(keyFile)), pemToDer(readFileSync(certFile, 'utf8'))[0]!);
+    openssl([
+      'req',
+      '-utf8',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-subj',
+      '/CN=Чужой УЦ/O=Stranger',
+      '-days',
+      '30',
+    ]);
+    const stranger = new KeySigner(
+      createPrivateKey(readFileSync(keyFile)),
+      pemToDer(readFileSync(certFile, 'utf8'))[0]!,
+    );
     const result = await verifyDetached(await signDetached(document, stranger), document, { trustedRoots });
     expect(result.valid).toBe(false);
     expect(result.problems.map((p) => p.code)).toEqual(['untrusted-chain']);
@@ -184,16 +301,24 @@ describe.skipIf(!part.ok)(`detached CMS (CAdES-BES) ${part.reason}`, () => {
     // The test CA itself is valid from a day ago: the expired certificate lived within that day.
     const hour = 3600_000;
     const day = 24 * hour;
-    const expired = await softwareKey('P-256', { notBefore: new Date(Date.now() - 20 * hour), notAfter: new Date(Date.now() - 2 * hour) });
+    const expired = await softwareKey('P-256', {
+      notBefore: new Date(Date.now() - 20 * hour),
+      notAfter: new Date(Date.now() - 2 * hour),
+    });
     const result = await verifyDetached(await signDetached(document, expired.signer), document, { trustedRoots });
     expect(result.problems.map((p) => p.code)).toEqual(['expired']);
     // Signed while the certificate was valid: still valid today.
     const earlier = await signDetached(document, expired.signer, { signingTime: new Date(Date.now() - 10 * hour) });
     expect((await verifyDetached(earlier, document, { trustedRoots })).valid).toBe(true);
     // ...unless the caller asks about another moment.
-    expect((await verifyDetached(earlier, document, { trustedRoots, at: new Date() })).problems.map((p) => p.code)).toEqual(['expired']);
+    expect(
+      (await verifyDetached(earlier, document, { trustedRoots, at: new Date() })).problems.map((p) => p.code),
+    ).toEqual(['expired']);
 
-    const future = await softwareKey('P-256', { notBefore: new Date(Date.now() + 10 * day), notAfter: new Date(Date.now() + 400 * day) });
+    const future = await softwareKey('P-256', {
+      notBefore: new Date(Date.now() + 10 * day),
+      notAfter: new Date(Date.now() + 400 * day),
+    });
     const early = await verifyDetached(await signDetached(document, future.signer), document, { trustedRoots });
     expect(early.problems.map((p) => p.code)).toEqual(['not-yet-valid']);
   });
@@ -201,7 +326,10 @@ describe.skipIf(!part.ok)(`detached CMS (CAdES-BES) ${part.reason}`, () => {
   it.each([
     ['garbage bytes', Buffer.from('this is not a signature at all')],
     ['an empty buffer', Buffer.alloc(0)],
-    ['a certificate instead of a signature', pemToDer(readFileSyncSafe())[0] ?? Buffer.from([0x30, 0x03, 0x02, 0x01, 0x01])],
+    [
+      'a certificate instead of a signature',
+      pemToDer(readFileSyncSafe())[0] ?? Buffer.from([0x30, 0x03, 0x02, 0x01, 0x01]),
+    ],
   ])('reports %s as malformed without throwing', async (_name, bytes) => {
     const result = await verifyDetached(bytes, document, { trustedRoots });
     expect(result.valid).toBe(false);
@@ -212,7 +340,9 @@ describe.skipIf(!part.ok)(`detached CMS (CAdES-BES) ${part.reason}`, () => {
 
   it('throws the I/O error of unreadable content, which is no finding about the signature', async () => {
     const signature = await signDetached(document, token.signer(pki.tokens[0]!.keys[0]!.id.toString('hex')));
-    await expect(verifyDetached(signature, { path: join(dir, 'missing.pdf') }, { trustedRoots })).rejects.toThrow(/ENOENT/);
+    await expect(verifyDetached(signature, { path: join(dir, 'missing.pdf') }, { trustedRoots })).rejects.toThrow(
+      /ENOENT/,
+    );
   });
 
   it('reports a truncated signature as malformed', async () => {
@@ -223,8 +353,15 @@ describe.skipIf(!part.ok)(`detached CMS (CAdES-BES) ${part.reason}`, () => {
 
   it('refuses to sign with a signer whose certificate does not fit its algorithm', async () => {
     const rsa = token.signer(pki.tokens[0]!.keys[0]!.id.toString('hex'));
-    const lying: Signer = { certificate: rsa.certificate, algorithm: 'ECDSA-P256-SHA256', description: 'a lying signer', sign: (d) => rsa.sign(d) };
-    await expect(signDetached(document, lying)).rejects.toThrow(/does not fit its algorithm ECDSA-P256-SHA256 \(a lying signer\)/);
+    const lying: Signer = {
+      certificate: rsa.certificate,
+      algorithm: 'ECDSA-P256-SHA256',
+      description: 'a lying signer',
+      sign: (d) => rsa.sign(d),
+    };
+    await expect(signDetached(document, lying)).rejects.toThrow(
+      /does not fit its algorithm ECDSA-P256-SHA256 \(a lying signer\)/,
+    );
   });
 });
 

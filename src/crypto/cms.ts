@@ -16,11 +16,24 @@ import {
   type AlgorithmSpec,
   type PublicKey,
 } from './algorithms';
-import { chainOf, describeCertificate, issuerAndSerial, knownCertificate, type CertificateIdentity, type KnownCertificate } from './certificates';
+import {
+  chainOf,
+  describeCertificate,
+  issuerAndSerial,
+  knownCertificate,
+  type CertificateIdentity,
+  type KnownCertificate,
+} from './certificates';
 import { objectIdentifier, octetString, readChildren, readElement, sequence, setOf, tlv } from './der';
 import { createDigest, digestContent, type ContentSource, type DigestAlgorithm } from './digest';
 import { keyAlgorithmOid, spkiOfCertificate } from './gost-keys';
-import { attributeValue, Malformed, readSignedData, type ReceivedSignature, type ReceivedSignerInfo } from './signed-data';
+import {
+  attributeValue,
+  Malformed,
+  readSignedData,
+  type ReceivedSignature,
+  type ReceivedSignerInfo,
+} from './signed-data';
 import type { SignatureAlgorithm, Signer } from './signer';
 import type { SignatureProblem } from '../vocabulary';
 
@@ -43,7 +56,9 @@ export function encodeTime(date: Date): Buffer {
   const iso = date.toISOString(); // 2026-11-22T16:48:31.123Z
   const digits = iso.slice(0, 19).replace(/[-T:]/g, '');
   const year = date.getUTCFullYear();
-  return year >= 1950 && year < 2050 ? tlv(0x17, Buffer.from(`${digits.slice(2)}Z`, 'ascii')) : tlv(0x18, Buffer.from(`${digits}Z`, 'ascii'));
+  return year >= 1950 && year < 2050
+    ? tlv(0x17, Buffer.from(`${digits.slice(2)}Z`, 'ascii'))
+    : tlv(0x18, Buffer.from(`${digits}Z`, 'ascii'));
 }
 
 /**
@@ -56,7 +71,9 @@ function signingCertificateV2(certificate: Buffer, spec: AlgorithmSpec): Buffer 
   const gost = spec.keyType === 'gost';
   const issuerSerial = sequence(sequence(tlv(0xa4, issuer)), serial);
   const hashAlgorithm = gost ? [algorithmIdentifier(spec.digestOid, true)] : [];
-  return sequence(sequence(sequence(...hashAlgorithm, octetString(hashOf(gost ? spec.hash : 'sha256', certificate)), issuerSerial)));
+  return sequence(
+    sequence(sequence(...hashAlgorithm, octetString(hashOf(gost ? spec.hash : 'sha256', certificate)), issuerSerial)),
+  );
 }
 
 function hashOf(hash: DigestAlgorithm | 'sha512', data: Buffer): Buffer {
@@ -159,7 +176,10 @@ function signingTimeOf(value: Buffer): Date {
 }
 
 /** The certificate the SignerInfo's sid names; undefined when none matches or the sid is unreadable. */
-function findSignerCertificate(signerInfo: ReceivedSignerInfo, certificates: KnownCertificate[]): KnownCertificate | undefined {
+function findSignerCertificate(
+  signerInfo: ReceivedSignerInfo,
+  certificates: KnownCertificate[],
+): KnownCertificate | undefined {
   const sid = signerInfo.sid;
   for (const certificate of certificates) {
     try {
@@ -201,7 +221,7 @@ function checkSigningCertificate(signerInfo: ReceivedSignerInfo, certificate: Kn
     const certHash = fields[0]!;
     const expected = hash === 'sha256' ? certificate.sha256() : hashOf(hash, certificate.der);
     if (certHash.tag !== 0x04 || !certHash.contents.equals(expected)) {
-      return 'The signingCertificateV2 attribute names another certificate than the one included as the signer\'s';
+      return "The signingCertificateV2 attribute names another certificate than the one included as the signer's";
     }
     return undefined;
   } catch (e) {
@@ -215,7 +235,9 @@ function checkSigningCertificate(signerInfo: ReceivedSignerInfo, certificate: Kn
  * "valid" until it is.
  */
 function kazakhAlgorithm(signerInfo: ReceivedSignerInfo, certificate: KnownCertificate): string | undefined {
-  const oid = [keyAlgorithmOid(spkiOfCertificate(certificate.der)), signerInfo.signatureAlgorithm].find(isKazakhGostOid);
+  const oid = [keyAlgorithmOid(spkiOfCertificate(certificate.der)), signerInfo.signatureAlgorithm].find(
+    isKazakhGostOid,
+  );
   return oid ? `GOST 34.10-2015 of Kazakhstan (NCA RK, ${oid})` : undefined;
 }
 
@@ -225,16 +247,27 @@ function kazakhAlgorithm(signerInfo: ReceivedSignerInfo, certificate: KnownCerti
  * for bad input: every finding is a problem in the result. Throws only the I/O error of
  * content that cannot be read (a missing file).
  */
-export async function verifyDetached(cms: Buffer, content: ContentSource, options: VerifyOptions): Promise<VerificationResult> {
+export async function verifyDetached(
+  cms: Buffer,
+  content: ContentSource,
+  options: VerifyOptions,
+): Promise<VerificationResult> {
   return verifySignedData(cms, content, options);
 }
 
 /** verifyDetached for a SignedData that carries its content (a timestamp token): the result names the content and its type. */
-export async function verifyEncapsulated(cms: Buffer, options: VerifyOptions): Promise<VerificationResult & { content?: Buffer; contentType?: string }> {
+export async function verifyEncapsulated(
+  cms: Buffer,
+  options: VerifyOptions,
+): Promise<VerificationResult & { content?: Buffer; contentType?: string }> {
   return verifySignedData(cms, undefined, options);
 }
 
-async function verifySignedData(cms: Buffer, detached: ContentSource | undefined, options: VerifyOptions): Promise<VerificationResult & { content?: Buffer; contentType?: string }> {
+async function verifySignedData(
+  cms: Buffer,
+  detached: ContentSource | undefined,
+  options: VerifyOptions,
+): Promise<VerificationResult & { content?: Buffer; contentType?: string }> {
   let parsed: ReceivedSignature;
   let signingTime: Date | undefined;
   let messageDigest: Buffer;
@@ -249,17 +282,32 @@ async function verifySignedData(cms: Buffer, detached: ContentSource | undefined
     if (digestElement.tag !== 0x04) throw new Malformed('the messageDigest signed attribute is not an OCTET STRING');
     messageDigest = digestElement.contents;
   } catch (e) {
-    return { valid: false, problems: [{ code: 'malformed', message: `Malformed signature: ${e instanceof Error ? e.message : String(e)}` }] };
+    return {
+      valid: false,
+      problems: [{ code: 'malformed', message: `Malformed signature: ${e instanceof Error ? e.message : String(e)}` }],
+    };
   }
   const { signerInfo, signedAttributes, certificates } = parsed;
   const content = detached ?? parsed.content!;
   try {
-    const result = await checkSignedData(signerInfo, signedAttributes, certificates, content, options, messageDigest, signingTime);
+    const result = await checkSignedData(
+      signerInfo,
+      signedAttributes,
+      certificates,
+      content,
+      options,
+      messageDigest,
+      signingTime,
+    );
     return detached === undefined ? { ...result, content: parsed.content, contentType: parsed.eContentType } : result;
   } catch (e) {
     if (e instanceof ContentUnreadable) throw e.cause;
     // An oddity in a certificate or attribute that slipped past parsing: still a finding, not a crash.
-    return { valid: false, signingTime, problems: [{ code: 'malformed', message: `Malformed signature: ${e instanceof Error ? e.message : String(e)}` }] };
+    return {
+      valid: false,
+      signingTime,
+      problems: [{ code: 'malformed', message: `Malformed signature: ${e instanceof Error ? e.message : String(e)}` }],
+    };
   }
 }
 
@@ -276,11 +324,19 @@ async function checkSignedData(
   signingTime: Date | undefined,
 ): Promise<VerificationResult> {
   const problems: VerificationProblem[] = [];
-  const result = (extra: Partial<VerificationResult> = {}): VerificationResult => ({ valid: problems.length === 0, signingTime, problems, ...extra });
+  const result = (extra: Partial<VerificationResult> = {}): VerificationResult => ({
+    valid: problems.length === 0,
+    signingTime,
+    problems,
+    ...extra,
+  });
 
   const certificate = findSignerCertificate(signerInfo, certificates);
   if (!certificate) {
-    problems.push({ code: 'no-signer-certificate', message: 'The signature does not include the certificate of its signer' });
+    problems.push({
+      code: 'no-signer-certificate',
+      message: 'The signature does not include the certificate of its signer',
+    });
     return result();
   }
   let signer: CertificateIdentity;
@@ -294,7 +350,13 @@ async function checkSignedData(
     signer = certificate.identity();
     publicKey = certificate.publicKey();
   } catch (e) {
-    return { valid: false, signingTime, problems: [{ code: 'malformed', message: `Malformed signer certificate: ${e instanceof Error ? e.message : String(e)}` }] };
+    return {
+      valid: false,
+      signingTime,
+      problems: [
+        { code: 'malformed', message: `Malformed signer certificate: ${e instanceof Error ? e.message : String(e)}` },
+      ],
+    };
   }
   const who = `${signer.commonName} (serial ${signer.serialNumber})`;
   const spec = algorithmForSignerInfo(publicKey, signerInfo.digestAlgorithm, signerInfo.signatureAlgorithm);
@@ -310,7 +372,10 @@ async function checkSignedData(
     throw new ContentUnreadable('the content cannot be read', { cause: e });
   });
   if (!digest.equals(messageDigest)) {
-    problems.push({ code: 'digest-mismatch', message: `The content does not match the signature: its ${spec.hash} digest differs from the signed one` });
+    problems.push({
+      code: 'digest-mismatch',
+      message: `The content does not match the signature: its ${spec.hash} digest differs from the signed one`,
+    });
   }
   if (!verifyWithKey(spec, publicKey, signedAttributes, signerInfo.signature)) {
     problems.push({ code: 'bad-signature', message: `The signature value does not verify with the key of ${who}` });
@@ -319,16 +384,24 @@ async function checkSignedData(
   if (essProblem) problems.push({ code: 'bad-signature', message: essProblem });
 
   const chain = chainOf(certificate, certificates, options.trustedRoots.map(knownCertificate));
-  if (!chain.ok) problems.push({ code: 'untrusted-chain', message: `The certificate of ${who} is not trusted: ${chain.message}` });
+  if (!chain.ok)
+    problems.push({ code: 'untrusted-chain', message: `The certificate of ${who} is not trusted: ${chain.message}` });
 
   const at = options.at ?? signingTime ?? new Date();
   // Named only when at fault: describing a CA certificate costs a parse.
-  const name = (cert: X509Certificate) => (cert.raw.equals(certificate.der) ? `of ${who}` : `"${describeCertificate(cert.raw).subject}" in its chain`);
+  const name = (cert: X509Certificate) =>
+    cert.raw.equals(certificate.der) ? `of ${who}` : `"${describeCertificate(cert.raw).subject}" in its chain`;
   for (const cert of chain.ok ? chain.chain : [certificate.x509()]) {
     if (at < cert.validFromDate) {
-      problems.push({ code: 'not-yet-valid', message: `The certificate ${name(cert)} is valid only from ${cert.validFromDate.toISOString()}; the signature is dated ${at.toISOString()}` });
+      problems.push({
+        code: 'not-yet-valid',
+        message: `The certificate ${name(cert)} is valid only from ${cert.validFromDate.toISOString()}; the signature is dated ${at.toISOString()}`,
+      });
     } else if (at > cert.validToDate) {
-      problems.push({ code: 'expired', message: `The certificate ${name(cert)} expired on ${cert.validToDate.toISOString()}; the signature is dated ${at.toISOString()}` });
+      problems.push({
+        code: 'expired',
+        message: `The certificate ${name(cert)} expired on ${cert.validToDate.toISOString()}; the signature is dated ${at.toISOString()}`,
+      });
     }
   }
   return result({ signer, algorithm: spec.name, chain: chain.ok ? chain.chain.map((c) => c.raw) : undefined });

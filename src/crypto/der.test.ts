@@ -25,8 +25,12 @@ describe('readObjectIdentifier', () => {
   });
 
   it('names what is wrong with no OID or a truncated one', () => {
-    expect(() => readObjectIdentifier(readElement(Buffer.from([0x04, 0x01, 0x00])))).toThrow(/OBJECT IDENTIFIER is expected/);
-    expect(() => readObjectIdentifier(readElement(Buffer.from([0x06, 0x02, 0x2a, 0x86])))).toThrow(/truncated OBJECT IDENTIFIER/);
+    expect(() => readObjectIdentifier(readElement(Buffer.from([0x04, 0x01, 0x00])))).toThrow(
+      /OBJECT IDENTIFIER is expected/,
+    );
+    expect(() => readObjectIdentifier(readElement(Buffer.from([0x06, 0x02, 0x2a, 0x86])))).toThrow(
+      /truncated OBJECT IDENTIFIER/,
+    );
   });
 });
 
@@ -39,8 +43,16 @@ describe('readElement', () => {
   });
 
   it.each([
-    ['a long form for a short length', [0x04, 0x81, 0x01, 0x00], /non-minimal DER length encoding \(2 octets for length 1\)/],
-    ['a leading zero length octet', [0x04, 0x82, 0x00, 0x80, ...Array<number>(0x80).fill(0)], /non-minimal DER length encoding \(3 octets for length 128\)/],
+    [
+      'a long form for a short length',
+      [0x04, 0x81, 0x01, 0x00],
+      /non-minimal DER length encoding \(2 octets for length 1\)/,
+    ],
+    [
+      'a leading zero length octet',
+      [0x04, 0x82, 0x00, 0x80, ...Array<number>(0x80).fill(0)],
+      /non-minimal DER length encoding \(3 octets for length 128\)/,
+    ],
     ['an indefinite length', [0x30, 0x80, 0x00, 0x00], /indefinite-length encoding/],
   ])('refuses %s', (_name, bytes, message) => {
     expect(() => readElement(Buffer.from(bytes))).toThrow(message);

@@ -28,7 +28,10 @@ export function unsignedInteger(magnitude: Buffer): Buffer {
   let start = 0;
   while (start < magnitude.length - 1 && magnitude[start] === 0) start++;
   const trimmed = magnitude.subarray(start);
-  return tlv(0x02, trimmed.length === 0 ? Buffer.from([0]) : (trimmed[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), trimmed]) : trimmed));
+  return tlv(
+    0x02,
+    trimmed.length === 0 ? Buffer.from([0]) : trimmed[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), trimmed]) : trimmed,
+  );
 }
 
 export function objectIdentifier(dotted: string): Buffer {
@@ -65,7 +68,8 @@ export function readElement(buffer: Buffer, offset = 0): DerElement {
     for (let i = 0; i < count; i++) length = length * 256 + buffer[offset + 2 + i]!;
     // DER (X.690 10.1) allows one length encoding: a BER-lenient reader would let the same
     // signature travel in several byte forms.
-    if (length < 0x80 || buffer[offset + 2] === 0) throw new Error(`non-minimal DER length encoding (${count + 1} octets for length ${length})`);
+    if (length < 0x80 || buffer[offset + 2] === 0)
+      throw new Error(`non-minimal DER length encoding (${count + 1} octets for length ${length})`);
     header += count;
   }
   const end = offset + header + length;
@@ -76,7 +80,7 @@ export function readElement(buffer: Buffer, offset = 0): DerElement {
 /** The elements inside a constructed element's contents. */
 export function readChildren(contents: Buffer): DerElement[] {
   const out: DerElement[] = [];
-  for (let offset = 0; offset < contents.length; ) {
+  for (let offset = 0; offset < contents.length;) {
     const element = readElement(contents, offset);
     out.push(element);
     offset += element.encoded.length;
@@ -86,7 +90,8 @@ export function readChildren(contents: Buffer): DerElement[] {
 
 /** PKCS#11 (and WebCrypto) return ECDSA signatures as r||s; CMS wants DER SEQUENCE { r INTEGER, s INTEGER }. */
 export function ecdsaRawToDer(raw: Buffer): Buffer {
-  if (raw.length === 0 || raw.length % 2 !== 0) throw new Error(`an ECDSA signature r||s has an even length, got ${raw.length} bytes`);
+  if (raw.length === 0 || raw.length % 2 !== 0)
+    throw new Error(`an ECDSA signature r||s has an even length, got ${raw.length} bytes`);
   const half = raw.length / 2;
   return sequence(unsignedInteger(raw.subarray(0, half)), unsignedInteger(raw.subarray(half)));
 }
@@ -100,7 +105,8 @@ export function readObjectIdentifier(element: DerElement): string {
   const arcs: (number | bigint)[] = [];
   let arc: number | bigint = 0;
   for (const byte of bytes) {
-    arc = typeof arc === 'number' && arc < 2 ** 45 ? arc * 128 + (byte & 0x7f) : (BigInt(arc) << 7n) | BigInt(byte & 0x7f);
+    arc =
+      typeof arc === 'number' && arc < 2 ** 45 ? arc * 128 + (byte & 0x7f) : (BigInt(arc) << 7n) | BigInt(byte & 0x7f);
     if (byte & 0x80) continue;
     arcs.push(arc);
     arc = 0;

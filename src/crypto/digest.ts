@@ -35,7 +35,7 @@ export async function digestContent(content: ContentSource, hash: DigestAlgorith
   try {
     const buffer = Buffer.allocUnsafe(1024 * 1024);
     const end = content.length === undefined ? Infinity : (content.start ?? 0) + content.length;
-    for (let at = content.start ?? 0; at < end; ) {
+    for (let at = content.start ?? 0; at < end;) {
       const { bytesRead } = await file.read(buffer, 0, Math.min(buffer.length, end - at), at);
       if (bytesRead === 0) break;
       digest.update(buffer.subarray(0, bytesRead));

@@ -3,7 +3,15 @@
 // digestParamSet OPTIONAL } }; the public key an OCTET STRING x‖y (little-endian) inside the
 // BIT STRING; the private key raw little-endian bytes. Read straight from the DER.
 import { objectIdentifier, octetString, readChildren, readElement, readObjectIdentifier, sequence, tlv } from './der';
-import { decodePublicPoint, encodePublicPoint, gostCurve, privateKeyFromBytes, type GostCurve, type GostPrivateKey, type GostPublicKey } from './gost3410';
+import {
+  decodePublicPoint,
+  encodePublicPoint,
+  gostCurve,
+  privateKeyFromBytes,
+  type GostCurve,
+  type GostPrivateKey,
+  type GostPublicKey,
+} from './gost3410';
 
 export const gostOids = {
   key256: '1.2.643.7.1.1.1.1',
@@ -33,7 +41,8 @@ function curveOf(keyOid: string, parameters: Buffer | undefined): GostCurve {
   const curve = gostCurve(setOid);
   if (!curve) throw new Error(`the GOST key names an unknown parameter set ${setOid}`);
   const bits = keyOid === gostOids.key256 ? 256 : 512;
-  if (curve.bits !== bits) throw new Error(`the ${bits}-bit GOST key names the ${curve.bits}-bit parameter set ${setOid}`);
+  if (curve.bits !== bits)
+    throw new Error(`the ${bits}-bit GOST key names the ${curve.bits}-bit parameter set ${setOid}`);
   if (digestParamSet) {
     const digestOid = readObjectIdentifier(digestParamSet);
     const expected = bits === 256 ? gostOids.streebog256 : gostOids.streebog512;
@@ -54,7 +63,8 @@ export function gostPublicKeyFromSpki(spki: Buffer): GostPublicKey | undefined {
   const { oid, parameters } = algorithmOf(algorithm!.encoded);
   if (!isGostKeyOid(oid)) return undefined;
   const curve = curveOf(oid, parameters);
-  if (!bits || bits.tag !== 0x03 || bits.contents[0] !== 0) throw new Error('the GOST subjectPublicKey is not a BIT STRING');
+  if (!bits || bits.tag !== 0x03 || bits.contents[0] !== 0)
+    throw new Error('the GOST subjectPublicKey is not a BIT STRING');
   const point = readElement(bits.contents.subarray(1));
   if (point.tag !== 0x04) throw new Error('the GOST subjectPublicKey does not hold an OCTET STRING');
   return decodePublicPoint(curve, point.contents);
@@ -65,7 +75,10 @@ export function gostKeyAlgorithm(curve: GostCurve): Buffer {
   const keyOid = curve.bits === 256 ? gostOids.key256 : gostOids.key512;
   const digestOid = curve.bits === 256 ? gostOids.streebog256 : gostOids.streebog512;
   const omitDigest = curve.oid === '1.2.643.7.1.2.1.1.1' || curve.oid === '1.2.643.7.1.2.1.2.3';
-  return sequence(objectIdentifier(keyOid), sequence(objectIdentifier(curve.oid), ...(omitDigest ? [] : [objectIdentifier(digestOid)])));
+  return sequence(
+    objectIdentifier(keyOid),
+    sequence(objectIdentifier(curve.oid), ...(omitDigest ? [] : [objectIdentifier(digestOid)])),
+  );
 }
 
 export function encodeGostSpki(key: GostPublicKey): Buffer {
@@ -89,7 +102,9 @@ export function gostPrivateKeyFromPkcs8(der: Buffer): GostPrivateKey | undefined
   const inner = readElement(raw);
   if (inner.tag === 0x04 && inner.contents.length === size) return privateKeyFromBytes(curve, inner.contents);
   if (inner.tag === 0x02) return privateKeyFromBytes(curve, inner.contents, false);
-  throw new Error(`the GOST PKCS#8 privateKey is not ${size} raw bytes (a masked CryptoPro key, perhaps): not supported`);
+  throw new Error(
+    `the GOST PKCS#8 privateKey is not ${size} raw bytes (a masked CryptoPro key, perhaps): not supported`,
+  );
 }
 
 export function encodeGostPkcs8(key: GostPrivateKey): Buffer {
@@ -100,7 +115,10 @@ export function encodeGostPkcs8(key: GostPrivateKey): Buffer {
 
 /** The key as OpenSSL writes it unencrypted: PKCS#8 in a PEM "PRIVATE KEY" block. */
 export function encodeGostPkcs8Pem(key: GostPrivateKey): string {
-  const base64 = encodeGostPkcs8(key).toString('base64').match(/.{1,64}/g)!.join('\n');
+  const base64 = encodeGostPkcs8(key)
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n');
   return `-----BEGIN PRIVATE KEY-----\n${base64}\n-----END PRIVATE KEY-----\n`;
 }
 

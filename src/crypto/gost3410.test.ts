@@ -3,7 +3,13 @@
 // (their base64 from pygost's test_x509.py: data, not code), and the curve table itself.
 import { describe, expect, it } from 'vitest';
 import { readChildren, readElement } from './der';
-import { gostPrivateKeyFromPkcs8, gostPublicKeyFromSpki, encodeGostPkcs8, encodeGostSpki, spkiOfCertificate } from './gost-keys';
+import {
+  gostPrivateKeyFromPkcs8,
+  gostPublicKeyFromSpki,
+  encodeGostPkcs8,
+  encodeGostSpki,
+  spkiOfCertificate,
+} from './gost-keys';
 import { generatePrivateKey, gostCurve, gostCurves, gostSign, gostVerify, publicKeyOf, randomScalar } from './gost3410';
 import { streebog } from './streebog';
 
@@ -21,13 +27,16 @@ describe('the curve table', () => {
   });
 
   it('maps the tc26 OIDs as RFC 7836 does (B, C, D = CryptoPro A, B, C; A the Edwards curve)', () => {
-    const same = (a: string, b: string) => expect(gostCurve(a)!.p === gostCurve(b)!.p && gostCurve(a)!.q === gostCurve(b)!.q).toBe(true);
+    const same = (a: string, b: string) =>
+      expect(gostCurve(a)!.p === gostCurve(b)!.p && gostCurve(a)!.q === gostCurve(b)!.q).toBe(true);
     same('1.2.643.7.1.2.1.1.2', '1.2.643.2.2.35.1');
     same('1.2.643.7.1.2.1.1.3', '1.2.643.2.2.35.2');
     same('1.2.643.7.1.2.1.1.4', '1.2.643.2.2.35.3');
     same('1.2.643.2.2.36.0', '1.2.643.2.2.35.1');
     same('1.2.643.2.2.36.1', '1.2.643.2.2.35.3');
-    expect(gostCurve('1.2.643.7.1.2.1.1.1')!.q).toBe(big('400000000000000000000000000000000FD8CDDFC87B6635C115AF556C360C67'));
+    expect(gostCurve('1.2.643.7.1.2.1.1.1')!.q).toBe(
+      big('400000000000000000000000000000000FD8CDDFC87B6635C115AF556C360C67'),
+    );
   });
 });
 
@@ -39,9 +48,12 @@ describe('RFC 7091 examples (fixed k)', () => {
     expect(publicKey.x).toBe(big('7F2B49E270DB6D90D8595BEC458B50C58585BA1D4E9B788F6689DBD8E56FD80B'));
     expect(publicKey.y).toBe(big('26F1B489D6701DD185C8413A977B3CBBAF64D1C593D26627DFFB101A87FF77DA'));
     const digest = digestOfE('2DFBC1B372D89A1188C09C52E0EEC61FCE52032AB1022E8E67ECE6672B043EE5');
-    const signature = gostSign(key, digest, () => big('77105C9B20BCD3122823C8CF6FCC7B956DE33814E95B7FE64FED924594DCEAB3'));
+    const signature = gostSign(key, digest, () =>
+      big('77105C9B20BCD3122823C8CF6FCC7B956DE33814E95B7FE64FED924594DCEAB3'),
+    );
     expect(signature.toString('hex').toUpperCase()).toBe(
-      '01456C64BA4642A1653C235A98A60249BCD6D3F746B631DF928014F6C5BF9C40' + '41AA28D2F1AB148280CD9ED56FEDA41974053554A42767B83AD043FD39DC0493',
+      '01456C64BA4642A1653C235A98A60249BCD6D3F746B631DF928014F6C5BF9C40' +
+        '41AA28D2F1AB148280CD9ED56FEDA41974053554A42767B83AD043FD39DC0493',
     );
     expect(gostVerify(publicKey, digest, signature)).toBe(true);
     const tampered = Buffer.from(signature);
@@ -53,13 +65,27 @@ describe('RFC 7091 examples (fixed k)', () => {
     const curve = gostCurve('1.2.643.7.1.2.1.2.0')!;
     const key = {
       curve,
-      d: big(`0BA6048AADAE241BA40936D47756D7C93091A0E8514669700EE7508E508B102072E8123B2200A0563322DAD2827E2714A2636B7BFD18AADFC62967821FA18DD4`),
+      d: big(
+        `0BA6048AADAE241BA40936D47756D7C93091A0E8514669700EE7508E508B102072E8123B2200A0563322DAD2827E2714A2636B7BFD18AADFC62967821FA18DD4`,
+      ),
     };
     const publicKey = publicKeyOf(key);
-    expect(publicKey.x).toBe(big(`115DC5BC96760C7B48598D8AB9E740D4C4A85A65BE33C1815B5C320C854621DD5A515856D13314AF69BC5B924C8B4DDFF75C45415C1D9DD9DD33612CD530EFE1`));
-    expect(publicKey.y).toBe(big(`37C7C90CD40B0F5621DC3AC1B751CFA0E2634FA0503B3D52639F5D7FB72AFD61EA199441D943FFE7F0C70A2759A3CDB84C114E1F9339FDF27F35ECA93677BEEC`));
-    const digest = digestOfE(`3754F3CFACC9E0615C4F4A7C4D8DAB531B09B6F9C170C533A71D147035B0C5917184EE536593F4414339976C647C5D5A407ADEDB1D560C4FC6777D2972075B8C`);
-    const k = big(`0359E7F4B1410FEACC570456C6801496946312120B39D019D455986E364F365886748ED7A44B3E794434006011842286212273A6D14CF70EA3AF71BB1AE679F1`);
+    expect(publicKey.x).toBe(
+      big(
+        `115DC5BC96760C7B48598D8AB9E740D4C4A85A65BE33C1815B5C320C854621DD5A515856D13314AF69BC5B924C8B4DDFF75C45415C1D9DD9DD33612CD530EFE1`,
+      ),
+    );
+    expect(publicKey.y).toBe(
+      big(
+        `37C7C90CD40B0F5621DC3AC1B751CFA0E2634FA0503B3D52639F5D7FB72AFD61EA199441D943FFE7F0C70A2759A3CDB84C114E1F9339FDF27F35ECA93677BEEC`,
+      ),
+    );
+    const digest = digestOfE(
+      `3754F3CFACC9E0615C4F4A7C4D8DAB531B09B6F9C170C533A71D147035B0C5917184EE536593F4414339976C647C5D5A407ADEDB1D560C4FC6777D2972075B8C`,
+    );
+    const k = big(
+      `0359E7F4B1410FEACC570456C6801496946312120B39D019D455986E364F365886748ED7A44B3E794434006011842286212273A6D14CF70EA3AF71BB1AE679F1`,
+    );
     const signature = gostSign(key, digest, () => k);
     expect(signature.toString('hex').toUpperCase()).toBe(
       '1081B394696FFE8E6585E7A9362D26B6325F56778AADBC081C0BFBE933D52FF5823CE288E8C4F362526080DF7F70CE406A6EEB1F56919CB92A9853BDE73E5B4A' +
@@ -71,23 +97,26 @@ describe('RFC 7091 examples (fixed k)', () => {
 });
 
 describe('signing with random nonces', () => {
-  it.each(gostCurves)('$name: signs and verifies, and refuses another digest, a changed signature and another key', (curve) => {
-    const key = generatePrivateKey(curve);
-    const publicKey = publicKeyOf(key);
-    const digest = streebog(curve.bits, Buffer.from(`document for ${curve.name}`));
-    const signature = gostSign(key, digest);
-    expect(signature.length).toBe(curve.bits / 4);
-    expect(gostVerify(publicKey, digest, signature)).toBe(true);
-    // A second check goes through the key's cached table: the same answers.
-    expect(gostVerify(publicKey, digest, signature)).toBe(true);
-    expect(gostVerify(publicKey, streebog(curve.bits, Buffer.from('another')), signature)).toBe(false);
-    const changed = Buffer.from(signature);
-    changed[5]! ^= 0x40;
-    expect(gostVerify(publicKey, digest, changed)).toBe(false);
-    expect(gostVerify(publicKeyOf(generatePrivateKey(curve)), digest, signature)).toBe(false);
-    expect(gostVerify(publicKey, digest, signature.subarray(1))).toBe(false);
-    expect(gostVerify(publicKey, digest, Buffer.alloc(signature.length))).toBe(false);
-  });
+  it.each(gostCurves)(
+    '$name: signs and verifies, and refuses another digest, a changed signature and another key',
+    (curve) => {
+      const key = generatePrivateKey(curve);
+      const publicKey = publicKeyOf(key);
+      const digest = streebog(curve.bits, Buffer.from(`document for ${curve.name}`));
+      const signature = gostSign(key, digest);
+      expect(signature.length).toBe(curve.bits / 4);
+      expect(gostVerify(publicKey, digest, signature)).toBe(true);
+      // A second check goes through the key's cached table: the same answers.
+      expect(gostVerify(publicKey, digest, signature)).toBe(true);
+      expect(gostVerify(publicKey, streebog(curve.bits, Buffer.from('another')), signature)).toBe(false);
+      const changed = Buffer.from(signature);
+      changed[5]! ^= 0x40;
+      expect(gostVerify(publicKey, digest, changed)).toBe(false);
+      expect(gostVerify(publicKeyOf(generatePrivateKey(curve)), digest, signature)).toBe(false);
+      expect(gostVerify(publicKey, digest, signature.subarray(1))).toBe(false);
+      expect(gostVerify(publicKey, digest, Buffer.alloc(signature.length))).toBe(false);
+    },
+  );
 
   it('draws nonces in 1..q-1 only', () => {
     const q = 1000003n;
@@ -129,7 +158,8 @@ yw1c6Sjuh0JzoxASlJLsDik2njt5EkhXjB0OHaW+NHxvG1JWx66sIArWSsd6b1s6DglzGOeubudp`,
   {
     name: 'A.3, 512-bit test parameter set',
     curve: '1.2.643.7.1.2.1.2.0',
-    privateKey: '0BA6048AADAE241BA40936D47756D7C93091A0E8514669700EE7508E508B102072E8123B2200A0563322DAD2827E2714A2636B7BFD18AADFC62967821FA18DD4',
+    privateKey:
+      '0BA6048AADAE241BA40936D47756D7C93091A0E8514669700EE7508E508B102072E8123B2200A0563322DAD2827E2714A2636B7BFD18AADFC62967821FA18DD4',
     certificate: `MIIBqjCCARagAwIBAgIBCzAKBggqhQMHAQEDAzASMRAwDgYDVQQDEwdFeGFtcGxl
 MCAXDTAxMDEwMTAwMDAwMFoYDzIwNTAxMjMxMDAwMDAwWjASMRAwDgYDVQQDEwdFeGFtcGxlMIGgMBcGCCqFAwcBAQECMAsGCSqFAwcBAgECAAOBhAAEgYDh7zDVLGEz
 3dmdHVxBRVz3302LTJJbvGmvFDPRVlhRWt0hRoUMMlxbgcEzvmVaqMTUQOe5io1ZSHsMdpa8xV0R7L53NqnsNX/y/TmTH04RTLjNo1knCsfw5/9D2UGUGeph/Sq3f12f
@@ -151,7 +181,8 @@ bXBsZYIBATAKBggqhQMHAQEDAgNBAF5bm4BbARR6hJLEoWJkOsYV3Hd7kXQQjz3CdqQfmHrz6TI6Xojd
   {
     name: 'TK26, 512 bit tc26 512 B',
     curve: '1.2.643.7.1.2.1.2.2',
-    privateKey: '3FC01CDCD4EC5F972EB482774C41E66DB7F380528DFE9E67992BA05AEE462435757530E641077CE587B976C8EEB48C48FD33FD175F0C7DE6A44E014E6BCB074B',
+    privateKey:
+      '3FC01CDCD4EC5F972EB482774C41E66DB7F380528DFE9E67992BA05AEE462435757530E641077CE587B976C8EEB48C48FD33FD175F0C7DE6A44E014E6BCB074B',
     certificate: `MIIC6DCCAlSgAwIBAgIBATAKBggqhQMHAQEDAzBWMSkwJwYJKoZIhvcNAQkBFhpH
 b3N0UjM0MTAtMjAxMkBleGFtcGxlLmNvbTEpMCcGA1UEAxMgR29zdFIzNDEwLTIwMTIgKDUxMiBiaXQpIGV4YW1wbGUwHhcNMTMxMDA0MDczNjA0WhcNMzAxMDAxMDcz
 NjA0WjBWMSkwJwYJKoZIhvcNAQkBFhpHb3N0UjM0MTAtMjAxMkBleGFtcGxlLmNvbTEpMCcGA1UEAxMgR29zdFIzNDEwLTIwMTIgKDUxMiBiaXQpIGV4YW1wbGUwgaow
@@ -165,17 +196,20 @@ o3eUNFkNyHJwQCk2WoOlO16zwGk2tdKH4KmD5w==`,
 ];
 
 describe('RFC 9215 example certificates', () => {
-  it.each(rfc9215)('$name: the key parses to the private key\'s point and the self-signature verifies', ({ curve, privateKey, certificate }) => {
-    const der = Buffer.from(certificate.replace(/\s+/g, ''), 'base64');
-    const publicKey = gostPublicKeyFromSpki(spkiOfCertificate(der))!;
-    expect(publicKey.curve.oid).toBe(curve);
-    expect(publicKeyOf({ curve: publicKey.curve, d: big(privateKey) })).toEqual(publicKey);
-    const [tbs, , signature] = readChildren(readElement(der).contents);
-    const digest = streebog(publicKey.curve.bits, tbs!.encoded);
-    const value = signature!.contents.subarray(1);
-    expect(gostVerify(publicKey, digest, value)).toBe(true);
-    const changed = Buffer.from(tbs!.encoded);
-    changed[changed.length - 1]! ^= 1;
-    expect(gostVerify(publicKey, streebog(publicKey.curve.bits, changed), value)).toBe(false);
-  });
+  it.each(rfc9215)(
+    "$name: the key parses to the private key's point and the self-signature verifies",
+    ({ curve, privateKey, certificate }) => {
+      const der = Buffer.from(certificate.replace(/\s+/g, ''), 'base64');
+      const publicKey = gostPublicKeyFromSpki(spkiOfCertificate(der))!;
+      expect(publicKey.curve.oid).toBe(curve);
+      expect(publicKeyOf({ curve: publicKey.curve, d: big(privateKey) })).toEqual(publicKey);
+      const [tbs, , signature] = readChildren(readElement(der).contents);
+      const digest = streebog(publicKey.curve.bits, tbs!.encoded);
+      const value = signature!.contents.subarray(1);
+      expect(gostVerify(publicKey, digest, value)).toBe(true);
+      const changed = Buffer.from(tbs!.encoded);
+      changed[changed.length - 1]! ^= 1;
+      expect(gostVerify(publicKey, streebog(publicKey.curve.bits, changed), value)).toBe(false);
+    },
+  );
 });

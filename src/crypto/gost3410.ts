@@ -444,7 +444,9 @@ export function generatePrivateKey(curve: GostCurve): GostPrivateKey {
 
 function digestScalar(curve: GostCurve, digest: Buffer): bigint {
   if (digest.length !== byteLength(curve)) {
-    throw new Error(`a ${curve.bits}-bit GOST key signs a ${byteLength(curve)}-byte digest, not ${digest.length} bytes`);
+    throw new Error(
+      `a ${curve.bits}-bit GOST key signs a ${byteLength(curve)}-byte digest, not ${digest.length} bytes`,
+    );
   }
   const e = bigFromBytes(digest, true) % curve.q;
   return e === 0n ? 1n : e;
@@ -454,7 +456,11 @@ function digestScalar(curve: GostCurve, digest: Buffer): bigint {
  * Signs a Streebog digest (as the hash outputs it). Returns s‖r, each big-endian, as CMS and
  * PKCS#11 tokens carry it. `nonce` is for the fixed-k test vectors only.
  */
-export function gostSign(key: GostPrivateKey, digest: Buffer, nonce: () => bigint = () => randomScalar(key.curve.q)): Buffer {
+export function gostSign(
+  key: GostPrivateKey,
+  digest: Buffer,
+  nonce: () => bigint = () => randomScalar(key.curve.q),
+): Buffer {
   const { curve, d } = key;
   const math = arithmetic(curve);
   const e = digestScalar(curve, digest);

@@ -30,11 +30,17 @@ export interface CertificateFields {
  */
 export function certificateSignatureAlgorithm(algorithm: Signer['algorithm']): Buffer {
   const spec = algorithmSpec(algorithm);
-  return sequence(objectIdentifier(spec.certificateSignatureOid), ...(spec.keyType === 'rsa' ? [Buffer.from([0x05, 0x00])] : []));
+  return sequence(
+    objectIdentifier(spec.certificateSignatureOid),
+    ...(spec.keyType === 'rsa' ? [Buffer.from([0x05, 0x00])] : []),
+  );
 }
 
 /** An X.509 v3 certificate (DER) with `fields`, signed by `issuer`. */
-export async function signCertificate(fields: CertificateFields, issuer: Pick<Signer, 'algorithm' | 'sign'>): Promise<Buffer> {
+export async function signCertificate(
+  fields: CertificateFields,
+  issuer: Pick<Signer, 'algorithm' | 'sign'>,
+): Promise<Buffer> {
   const algorithm = certificateSignatureAlgorithm(issuer.algorithm);
   const tbs = sequence(
     tlv(0xa0, Buffer.from([0x02, 0x01, 0x02])),
@@ -51,16 +57,30 @@ export async function signCertificate(fields: CertificateFields, issuer: Pick<Si
 }
 
 /** An empty CRL (v2, DER) of the CA named `issuerName`, signed by it: a CA that revokes nothing between the two times. */
-export async function signEmptyCrl(issuerName: Buffer, thisUpdate: Date, nextUpdate: Date, issuer: Pick<Signer, 'algorithm' | 'sign'>): Promise<Buffer> {
+export async function signEmptyCrl(
+  issuerName: Buffer,
+  thisUpdate: Date,
+  nextUpdate: Date,
+  issuer: Pick<Signer, 'algorithm' | 'sign'>,
+): Promise<Buffer> {
   const algorithm = certificateSignatureAlgorithm(issuer.algorithm);
-  const tbs = sequence(Buffer.from([0x02, 0x01, 0x01]), algorithm, issuerName, encodeTime(thisUpdate), encodeTime(nextUpdate));
+  const tbs = sequence(
+    Buffer.from([0x02, 0x01, 0x01]),
+    algorithm,
+    issuerName,
+    encodeTime(thisUpdate),
+    encodeTime(nextUpdate),
+  );
   const signature = await issuer.sign(tbs);
   return sequence(tbs, algorithm, tlv(0x03, Buffer.from([0]), signature));
 }
 
 /** A GOST private key as a certificate issuer: Streebog of its size over the TBS, signed. */
 export function gostCertificateSigner(key: GostPrivateKey): Pick<Signer, 'algorithm' | 'sign'> {
-  return { algorithm: key.curve.bits === 256 ? 'GOST2012-256' : 'GOST2012-512', sign: async (tbs) => gostSign(key, streebog(key.curve.bits, tbs)) };
+  return {
+    algorithm: key.curve.bits === 256 ? 'GOST2012-256' : 'GOST2012-512',
+    sign: async (tbs) => gostSign(key, streebog(key.curve.bits, tbs)),
+  };
 }
 
 /** SHA-1 of the subjectPublicKey bits (RFC 5280 §4.2.1.2, method 1). */
@@ -88,14 +108,23 @@ const serial = () => Buffer.concat([Buffer.from([0x01]), randomBytes(8)]);
  * our GOST code: for the sandbox's demo PKI and the tests' GOST PKI, where no WebCrypto can sign.
  * `fields.extensions` are the CA's own, beside its subjectKeyIdentifier.
  */
-export async function createGostAuthority(curve: GostCurve, fields: Omit<CertificateFields, 'issuer' | 'serial' | 'spki'>): Promise<GostAuthority> {
+export async function createGostAuthority(
+  curve: GostCurve,
+  fields: Omit<CertificateFields, 'issuer' | 'serial' | 'spki'>,
+): Promise<GostAuthority> {
   const key = generatePrivateKey(curve);
   const spki = encodeGostSpki(publicKeyOf(key));
   const keyId = keyIdentifier(spki);
   const signer = gostCertificateSigner(key);
   const name = fields.subject;
   const certificate = await signCertificate(
-    { ...fields, serial: serial(), issuer: name, spki, extensions: [...fields.extensions, extension('2.5.29.14', octetString(keyId))] },
+    {
+      ...fields,
+      serial: serial(),
+      issuer: name,
+      spki,
+      extensions: [...fields.extensions, extension('2.5.29.14', octetString(keyId))],
+    },
     signer,
   );
   return {
@@ -108,7 +137,11 @@ export async function createGostAuthority(curve: GostCurve, fields: Omit<Certifi
           ...issued,
           serial: serial(),
           issuer: name,
-          extensions: [...issued.extensions, extension('2.5.29.14', octetString(keyIdentifier(issued.spki))), extension('2.5.29.35', sequence(tlv(0x80, keyId)))],
+          extensions: [
+            ...issued.extensions,
+            extension('2.5.29.14', octetString(keyIdentifier(issued.spki))),
+            extension('2.5.29.35', sequence(tlv(0x80, keyId))),
+          ],
         },
         signer,
       ),

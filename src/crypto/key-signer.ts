@@ -23,7 +23,8 @@ export function keyFitsCertificate(privateKey: PrivateKey, certificate: Buffer):
 }
 
 function keyBelongs(privateKey: PrivateKey, certificate: Buffer, publicKey: PublicKey): boolean {
-  if (!isGostPrivateKey(privateKey)) return !isGostKey(publicKey) && new X509Certificate(certificate).checkPrivateKey(privateKey);
+  if (!isGostPrivateKey(privateKey))
+    return !isGostKey(publicKey) && new X509Certificate(certificate).checkPrivateKey(privateKey);
   if (!isGostKey(publicKey) || publicKey.curve.oid !== privateKey.curve.oid) return false;
   const derived = publicKeyOf(privateKey);
   return derived.x === publicKey.x && derived.y === publicKey.y;
@@ -42,7 +43,10 @@ export class KeySigner implements Signer {
     try {
       publicKey = publicKeyFromSpki(spkiOfCertificate(certificate));
     } catch (e) {
-      throw new Error(`The certificate of ${description} has an unreadable key: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw new Error(
+        `The certificate of ${description} has an unreadable key: ${e instanceof Error ? e.message : String(e)}`,
+        { cause: e },
+      );
     }
     const spec = algorithmForKey(publicKey);
     if (!spec) throw new Error(`Unsupported key in the certificate of ${description}: ${describeKey(publicKey)}`);

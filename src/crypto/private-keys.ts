@@ -3,7 +3,16 @@
 // load, so its PrivateKeyInfo is read here (gost-keys.ts), and for an encrypted one the PBES2
 // envelope (PBKDF2 with HMAC-SHA-2, AES-CBC: what OpenSSL 3 writes) is opened here first.
 import { createCipheriv, createDecipheriv, createPrivateKey, pbkdf2Sync, randomBytes } from 'node:crypto';
-import { objectIdentifier, octetString, readChildren, readElement, readObjectIdentifier, sequence, unsignedInteger, type DerElement } from './der';
+import {
+  objectIdentifier,
+  octetString,
+  readChildren,
+  readElement,
+  readObjectIdentifier,
+  sequence,
+  unsignedInteger,
+  type DerElement,
+} from './der';
 import { gostPrivateKeyFromPkcs8 } from './gost-keys';
 import type { PrivateKey } from './key-signer';
 
@@ -63,7 +72,11 @@ function decryptPbes2(der: Buffer, password: string): Buffer | undefined {
 }
 
 const derNull = Buffer.from([0x05, 0x00]);
-const pemLines = (der: Buffer) => der.toString('base64').match(/.{1,64}/g)!.join('\n');
+const pemLines = (der: Buffer) =>
+  der
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n');
 
 /**
  * A PKCS#8 PrivateKeyInfo (DER) as an "ENCRYPTED PRIVATE KEY" PEM: PBES2 with PBKDF2-HMAC-SHA-256
@@ -78,7 +91,14 @@ export function encryptPkcs8Pem(privateKeyInfo: Buffer, password: string, iterat
   const encrypted = Buffer.concat([cipher.update(privateKeyInfo), cipher.final()]);
   const iterationCount = Buffer.alloc(4);
   iterationCount.writeUInt32BE(iterations);
-  const kdf = sequence(objectIdentifier(pbkdf2), sequence(octetString(salt), unsignedInteger(iterationCount), sequence(objectIdentifier('1.2.840.113549.2.9'), derNull)));
+  const kdf = sequence(
+    objectIdentifier(pbkdf2),
+    sequence(
+      octetString(salt),
+      unsignedInteger(iterationCount),
+      sequence(objectIdentifier('1.2.840.113549.2.9'), derNull),
+    ),
+  );
   const scheme = sequence(objectIdentifier('2.16.840.1.101.3.4.1.42'), octetString(iv));
   const der = sequence(sequence(objectIdentifier(pbes2), sequence(kdf, scheme)), octetString(encrypted));
   return `-----BEGIN ENCRYPTED PRIVATE KEY-----\n${pemLines(der)}\n-----END ENCRYPTED PRIVATE KEY-----\n`;
@@ -97,7 +117,8 @@ export function readPrivateKey(bytes: Buffer, password?: string): PrivateKey {
     if (password === undefined) throw new KeyPasswordError('missing', 'the key is encrypted and no password is given');
   }
   const decrypted = encrypted && decryptPbes2(encrypted, password!);
-  if (decrypted) return gostPrivateKeyFromPkcs8(decrypted) ?? createPrivateKey({ key: decrypted, format: 'der', type: 'pkcs8' });
+  if (decrypted)
+    return gostPrivateKeyFromPkcs8(decrypted) ?? createPrivateKey({ key: decrypted, format: 'der', type: 'pkcs8' });
   try {
     return createPrivateKey({ key: bytes, format: 'pem', passphrase: password });
   } catch (e) {
@@ -105,7 +126,9 @@ export function readPrivateKey(bytes: Buffer, password?: string): PrivateKey {
     if (password !== undefined && /bad decrypt|passphrase|password/i.test(message)) {
       throw new KeyPasswordError('incorrect', 'the key cannot be decrypted with this password (wrong password)');
     }
-    throw new Error(`not a readable PEM private key (PKCS#8, RSA, EC; GOST R 34.10-2012 as PKCS#8): ${message}`, { cause: e });
+    throw new Error(`not a readable PEM private key (PKCS#8, RSA, EC; GOST R 34.10-2012 as PKCS#8): ${message}`, {
+      cause: e,
+    });
   }
 }
 

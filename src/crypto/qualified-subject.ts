@@ -78,14 +78,22 @@ export function personalSubject(person: PersonalCertificatePerson): x509.Name {
  * certificate must carry (order 795 §3): the signer's and the CA's certified tools, here named
  * for what they are — test and demo software, certified by no one.
  */
-export function signToolExtensions(subjectTool: string, issuer: { signTool: string; caTool: string; signToolCertificate: string; caToolCertificate: string }): x509.Extension[] {
+export function signToolExtensions(
+  subjectTool: string,
+  issuer: { signTool: string; caTool: string; signToolCertificate: string; caToolCertificate: string },
+): x509.Extension[] {
   const utf8String = (v: string) => tlv(0x0c, Buffer.from(v, 'utf8'));
   return [
     new x509.Extension('1.2.643.100.111', false, utf8String(subjectTool)),
     new x509.Extension(
       '1.2.643.100.112',
       false,
-      sequence(utf8String(issuer.signTool), utf8String(issuer.caTool), utf8String(issuer.signToolCertificate), utf8String(issuer.caToolCertificate)),
+      sequence(
+        utf8String(issuer.signTool),
+        utf8String(issuer.caTool),
+        utf8String(issuer.signToolCertificate),
+        utf8String(issuer.caToolCertificate),
+      ),
     ),
   ];
 }

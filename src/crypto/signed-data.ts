@@ -57,7 +57,8 @@ class Fields {
   next(tag: number, field: string): DerElement {
     const element = this.fields[this.index++];
     if (!element) throw new Error(`${this.what}: ${field} is missing`);
-    if (element.tag !== tag) throw new Error(`${this.what}: ${field} has tag ${hex(element.tag)}, ${hex(tag)} expected`);
+    if (element.tag !== tag)
+      throw new Error(`${this.what}: ${field} has tag ${hex(element.tag)}, ${hex(tag)} expected`);
     return element;
   }
 
@@ -73,7 +74,8 @@ class Fields {
   }
 
   end(): void {
-    if (this.index < this.fields.length) throw new Error(`${this.what}: unexpected ${hex(this.fields[this.index]!.tag)} after its last field`);
+    if (this.index < this.fields.length)
+      throw new Error(`${this.what}: unexpected ${hex(this.fields[this.index]!.tag)} after its last field`);
   }
 }
 
@@ -81,14 +83,21 @@ function algorithmOid(fields: Fields, field: string): string {
   return readObjectIdentifier(new Fields(fields.next(0x30, field), 0x30, field).next(0x06, 'algorithm'));
 }
 
-function readSignerInfo(element: DerElement): { signerInfo: ReceivedSignerInfo; attributes?: DerElement; unsignedAttrs?: DerElement } {
+function readSignerInfo(element: DerElement): {
+  signerInfo: ReceivedSignerInfo;
+  attributes?: DerElement;
+  unsignedAttrs?: DerElement;
+} {
   const fields = new Fields(element, 0x30, 'SignerInfo');
   fields.next(0x02, 'version');
   const sidElement = fields.any('sid');
   let sid: ReceivedSignerInfo['sid'];
   if (sidElement.tag === 0x30) {
     const issuerAndSerialNumber = new Fields(sidElement, 0x30, 'issuerAndSerialNumber');
-    sid = { issuer: issuerAndSerialNumber.next(0x30, 'issuer').encoded, serialNumber: issuerAndSerialNumber.next(0x02, 'serialNumber').contents };
+    sid = {
+      issuer: issuerAndSerialNumber.next(0x30, 'issuer').encoded,
+      serialNumber: issuerAndSerialNumber.next(0x02, 'serialNumber').contents,
+    };
     issuerAndSerialNumber.end();
   } else if (sidElement.tag === 0x80) {
     sid = { subjectKeyIdentifier: sidElement.contents };
@@ -102,7 +111,8 @@ function readSignerInfo(element: DerElement): { signerInfo: ReceivedSignerInfo; 
   const unsignedAttrs = fields.optional(0xa1);
   fields.end();
   // Checked as a full decode would: rare, so the general decoder does it.
-  if (unsignedAttrs) for (const attribute of readChildren(unsignedAttrs.contents)) AsnConvert.parse(attribute.encoded, Attribute);
+  if (unsignedAttrs)
+    for (const attribute of readChildren(unsignedAttrs.contents)) AsnConvert.parse(attribute.encoded, Attribute);
   const signedAttrs = attributes
     ? readChildren(attributes.contents).map((attribute) => {
         const attributeFields = new Fields(attribute, 0x30, 'Attribute');
@@ -112,13 +122,18 @@ function readSignerInfo(element: DerElement): { signerInfo: ReceivedSignerInfo; 
         return { type, values };
       })
     : undefined;
-  return { signerInfo: { sid, digestAlgorithm, signatureAlgorithm, signedAttrs, signature }, attributes, unsignedAttrs };
+  return {
+    signerInfo: { sid, digestAlgorithm, signatureAlgorithm, signedAttrs, signature },
+    attributes,
+    unsignedAttrs,
+  };
 }
 
 function readStructure(cms: Buffer) {
   const outer = readElement(cms);
   // Anything after the ContentInfo would be a second byte form of the same signature.
-  if (outer.encoded.length !== cms.length) throw new Malformed(`${cms.length - outer.encoded.length} bytes follow the ContentInfo`);
+  if (outer.encoded.length !== cms.length)
+    throw new Malformed(`${cms.length - outer.encoded.length} bytes follow the ContentInfo`);
   const contentInfo = new Fields(outer, 0x30, 'ContentInfo');
   const contentType = readObjectIdentifier(contentInfo.next(0x06, 'contentType'));
   if (contentType !== oids.signedData) throw new Malformed(`content type ${contentType} is not SignedData`);
@@ -171,12 +186,16 @@ function checkSignedAttributes(attributes: SignedAttribute[], eContentType: stri
   for (const { type, values } of attributes) {
     if (seen.has(type)) throw new Malformed(`the signed attribute ${attributeName(type)} appears more than once`);
     seen.add(type);
-    if (singleValuedName(type) && values.length !== 1) throw new Malformed(`the signed attribute ${attributeName(type)} must have exactly one value, found ${values.length}`);
+    if (singleValuedName(type) && values.length !== 1)
+      throw new Malformed(
+        `the signed attribute ${attributeName(type)} must have exactly one value, found ${values.length}`,
+      );
   }
   const contentType = attributes.find((a) => a.type === oids.contentType);
   if (!contentType) throw new Malformed('the contentType signed attribute is missing');
   const signedType = readObjectIdentifier(readElement(contentType.values[0]!));
-  if (signedType !== eContentType) throw new Malformed(`the contentType signed attribute ${signedType} differs from the eContentType ${eContentType}`);
+  if (signedType !== eContentType)
+    throw new Malformed(`the contentType signed attribute ${signedType} differs from the eContentType ${eContentType}`);
 }
 
 /**
@@ -194,15 +213,20 @@ export function readSignedData(cms: Buffer, encapsulated = false): ReceivedSigna
 
 function readSignature(cms: Buffer, encapsulated: boolean): ReceivedSignature {
   const structure = readStructure(cms);
-  if (structure.eContent && !encapsulated) throw new Malformed('the signature carries its content: a detached signature is expected');
+  if (structure.eContent && !encapsulated)
+    throw new Malformed('the signature carries its content: a detached signature is expected');
   if (!structure.eContent && encapsulated) throw new Malformed('the signature does not carry its content');
   const content = structure.eContent && readElement(structure.eContent.contents);
-  if (content && (content.tag !== 0x04 || content.encoded.length !== structure.eContent!.contents.length)) throw new Malformed('the eContent is not one OCTET STRING');
-  if (structure.signerInfos.length !== 1) throw new Malformed(`exactly one SignerInfo is expected, found ${structure.signerInfos.length}`);
+  if (content && (content.tag !== 0x04 || content.encoded.length !== structure.eContent!.contents.length))
+    throw new Malformed('the eContent is not one OCTET STRING');
+  if (structure.signerInfos.length !== 1)
+    throw new Malformed(`exactly one SignerInfo is expected, found ${structure.signerInfos.length}`);
   const { signerInfo, attributes, unsignedAttrs } = structure.signerInfos[0]!;
   if (!attributes) throw new Malformed('the SignerInfo has no signed attributes (CAdES-BES requires them)');
   if (!structure.digestAlgorithms.includes(signerInfo.digestAlgorithm)) {
-    throw new Malformed(`the SignerInfo's digest algorithm ${signerInfo.digestAlgorithm} is not among the SignedData's digestAlgorithms (${structure.digestAlgorithms.join(', ') || 'none'})`);
+    throw new Malformed(
+      `the SignerInfo's digest algorithm ${signerInfo.digestAlgorithm} is not among the SignedData's digestAlgorithms (${structure.digestAlgorithms.join(', ') || 'none'})`,
+    );
   }
   checkSignedAttributes(signerInfo.signedAttrs!, structure.eContentType);
   return {

@@ -5,7 +5,8 @@
 // src/token/signer.ts re-exports it.
 
 /** Signature algorithms of docs/architecture.md §7 (the table in algorithms.ts). */
-export type SignatureAlgorithm = 'RSA-PKCS1-SHA256' | 'ECDSA-P256-SHA256' | 'ECDSA-P384-SHA384' | 'GOST2012-256' | 'GOST2012-512';
+export type SignatureAlgorithm =
+  'RSA-PKCS1-SHA256' | 'ECDSA-P256-SHA256' | 'ECDSA-P384-SHA384' | 'GOST2012-256' | 'GOST2012-512';
 
 export interface Signer {
   /** DER of the signer's X.509 certificate. */

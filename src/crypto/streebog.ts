@@ -107,11 +107,23 @@ function lpsXor(a: Block, b: Block, out: Block): void {
     const b6 = ((x[12 + h]! >>> shift) & 0xff) + 1536;
     const b7 = ((x[14 + h]! >>> shift) & 0xff) + 1792;
     out[2 * i] =
-      tableLo[b0]! ^ tableLo[b1]! ^ tableLo[b2]! ^ tableLo[b3]! ^
-      tableLo[b4]! ^ tableLo[b5]! ^ tableLo[b6]! ^ tableLo[b7]!;
+      tableLo[b0]! ^
+      tableLo[b1]! ^
+      tableLo[b2]! ^
+      tableLo[b3]! ^
+      tableLo[b4]! ^
+      tableLo[b5]! ^
+      tableLo[b6]! ^
+      tableLo[b7]!;
     out[2 * i + 1] =
-      tableHi[b0]! ^ tableHi[b1]! ^ tableHi[b2]! ^ tableHi[b3]! ^
-      tableHi[b4]! ^ tableHi[b5]! ^ tableHi[b6]! ^ tableHi[b7]!;
+      tableHi[b0]! ^
+      tableHi[b1]! ^
+      tableHi[b2]! ^
+      tableHi[b3]! ^
+      tableHi[b4]! ^
+      tableHi[b5]! ^
+      tableHi[b6]! ^
+      tableHi[b7]!;
   }
 }
 

@@ -4,7 +4,12 @@
 import { verifyLongTerm, type LongTermVerdict, type SignatureForm } from '../crypto/cades';
 import type { CertificateIdentity } from '../crypto/certificates';
 import type { ContentSource } from '../crypto/digest';
-import { RevocationChecker, type CertificateStatusName, type EmbeddedEvidence, type StatusEvidence } from '../crypto/revocation';
+import {
+  RevocationChecker,
+  type CertificateStatusName,
+  type EmbeddedEvidence,
+  type StatusEvidence,
+} from '../crypto/revocation';
 
 export interface SignatureFacts {
   verdict: LongTermVerdict;
@@ -35,10 +40,17 @@ export interface AnalyzeOptions {
 
 /** Status evidence kept beside a signature (OCSP answers and CRLs, DER), as the revocation check takes it. */
 export function evidenceBeside(items: { source: string; der: Buffer }[]): EmbeddedEvidence {
-  return { ocsp: items.filter((e) => e.source === 'ocsp').map((e) => e.der), crls: items.filter((e) => e.source === 'crl').map((e) => e.der) };
+  return {
+    ocsp: items.filter((e) => e.source === 'ocsp').map((e) => e.der),
+    crls: items.filter((e) => e.source === 'crl').map((e) => e.der),
+  };
 }
 
-export async function analyzeSignature(cms: Buffer, content: ContentSource, o: AnalyzeOptions): Promise<SignatureFacts> {
+export async function analyzeSignature(
+  cms: Buffer,
+  content: ContentSource,
+  o: AnalyzeOptions,
+): Promise<SignatureFacts> {
   const check = await verifyLongTerm(cms, content, {
     trustedRoots: [...o.trustedRoots, o.operatorCertificate],
     tsaRoots: [o.operatorCertificate],
@@ -52,9 +64,17 @@ export async function analyzeSignature(cms: Buffer, content: ContentSource, o: A
     form: check.form,
     signer: check.signature.signer,
     signingTime: check.signature.signingTime,
-    timestamp: check.timestamp && { at: check.timestamp.genTime, tsa: check.timestamp.tsa.commonName || check.timestamp.tsa.subject, chain: check.timestamp.chain },
+    timestamp: check.timestamp && {
+      at: check.timestamp.genTime,
+      tsa: check.timestamp.tsa.commonName || check.timestamp.tsa.subject,
+      chain: check.timestamp.chain,
+    },
     status: check.status?.certificates[0]?.status ?? check.status?.status,
     statusEvidence: check.status?.certificates.flatMap((c) => (c.evidence ? [c.evidence] : [])) ?? [],
-    problems: [...check.problems, ...check.signature.problems.map((p) => p.message), ...(check.status?.certificates.flatMap((c) => c.problems) ?? [])],
+    problems: [
+      ...check.problems,
+      ...check.signature.problems.map((p) => p.message),
+      ...(check.status?.certificates.flatMap((c) => c.problems) ?? []),
+    ],
   };
 }

@@ -10,7 +10,13 @@ import QRCode from 'qrcode';
 import { parsePowerOfAttorney, parseServiceDocument } from '../formats';
 import type { SignedUnderPowerOfAttorney } from '../protocol/powers-of-attorney';
 import { analyzeSignature, evidenceBeside, type SignatureFacts } from './analyze';
-import { verificationReference, type Evidence, type EvidencePowerOfAttorney, type EvidenceServiceDocument, type EvidenceSignature } from './collect';
+import {
+  verificationReference,
+  type Evidence,
+  type EvidencePowerOfAttorney,
+  type EvidenceServiceDocument,
+  type EvidenceSignature,
+} from './collect';
 import { evidenceDate, evidenceText, evidenceTime, type EvidenceKey, type EvidenceLanguage } from './i18n';
 
 const fontsFolder = new URL('../../assets/fonts/', import.meta.url);
@@ -40,7 +46,14 @@ function drawQr(page: PDFPage, text: string, x: number, y: number, size: number)
   page.drawRectangle({ x, y, width: size, height: size, color: rgb(1, 1, 1) });
   for (let r = 0; r < n; r++) {
     for (let c = 0; c < n; c++) {
-      if (qr.modules.get(r, c)) page.drawRectangle({ x: x + (quiet + c) * cell, y: y + size - (quiet + r + 1) * cell, width: cell, height: cell, color: ink });
+      if (qr.modules.get(r, c))
+        page.drawRectangle({
+          x: x + (quiet + c) * cell,
+          y: y + size - (quiet + r + 1) * cell,
+          width: cell,
+          height: cell,
+          color: ink,
+        });
     }
   }
 }
@@ -120,7 +133,9 @@ class CardWriter {
     const labelWidth = 130;
     const x = margin;
     const width = this.page.getWidth() - 2 * margin;
-    const wrapped = rows.map(([label, value]) => [label, wrap(value, this.fonts.regular, size, width - labelWidth - 16)] as const);
+    const wrapped = rows.map(
+      ([label, value]) => [label, wrap(value, this.fonts.regular, size, width - labelWidth - 16)] as const,
+    );
     const height = 22 + wrapped.reduce((h, [, lines]) => h + lines.length * (size + 3), 0) + 8;
     this.room(height + 10);
     this.y -= 8;
@@ -142,7 +157,11 @@ class CardWriter {
 function who(facts: SignatureFacts, none: string): { name: string; position: string; organization: string } {
   const s = facts.signer;
   const name = s ? [s.surname, s.givenNames].filter(Boolean).join(' ') || s.commonName : none;
-  return { name, position: s?.position || none, organization: s ? [s.organization, s.orgInn && `ИНН ${s.orgInn}`].filter(Boolean).join(', ') || none : none };
+  return {
+    name,
+    position: s?.position || none,
+    organization: s ? [s.organization, s.orgInn && `ИНН ${s.orgInn}`].filter(Boolean).join(', ') || none : none,
+  };
 }
 
 function party(p: Evidence['document']['sender']): string {
@@ -150,7 +169,12 @@ function party(p: Evidence['document']['sender']): string {
 }
 
 /** The stamp rows of one signature, as the card and the stamps on a PDF original's pages show them. */
-function stampRows(facts: SignatureFacts, l: EvidenceLanguage, poa?: string, side?: EvidenceSignature['by']): [string, string][] {
+function stampRows(
+  facts: SignatureFacts,
+  l: EvidenceLanguage,
+  poa?: string,
+  side?: EvidenceSignature['by'],
+): [string, string][] {
   const t = (k: EvidenceKey, v?: Record<string, string | number>) => evidenceText(l, k, v);
   const none = t('none');
   const person = who(facts, none);
@@ -162,9 +186,15 @@ function stampRows(facts: SignatureFacts, l: EvidenceLanguage, poa?: string, sid
     [t('card.stamp.organization'), person.organization],
     [t('card.stamp.serial'), s?.serialNumber ?? none],
     [t('card.stamp.issuer'), s?.issuer ?? none],
-    [t('card.stamp.validity'), s ? t('card.stamp.validityRange', { from: evidenceTime(s.notBefore, l), to: evidenceTime(s.notAfter, l) }) : none],
+    [
+      t('card.stamp.validity'),
+      s ? t('card.stamp.validityRange', { from: evidenceTime(s.notBefore, l), to: evidenceTime(s.notAfter, l) }) : none,
+    ],
     [t('card.stamp.signingTime'), evidenceTime(facts.signingTime, l)],
-    [t('card.stamp.timestamp'), facts.timestamp ? `${evidenceTime(facts.timestamp.at, l)}, ${facts.timestamp.tsa}` : none],
+    [
+      t('card.stamp.timestamp'),
+      facts.timestamp ? `${evidenceTime(facts.timestamp.at, l)}, ${facts.timestamp.tsa}` : none,
+    ],
     [t('card.stamp.status'), facts.status ? t(`status.${facts.status}`) : none],
     [t('card.stamp.form'), facts.form],
     ...(poa ? [[t('card.stamp.poa'), poa] as [string, string]] : []),
@@ -186,10 +216,18 @@ function poaParties(p: EvidencePowerOfAttorney): { principal: string; representa
 }
 
 /** The stamp's МЧД row: the МЧД a signature was made under, as the hub accounted for it at the signing time. */
-function poaLine(used: SignedUnderPowerOfAttorney | undefined, evidence: Evidence, l: EvidenceLanguage): string | undefined {
+function poaLine(
+  used: SignedUnderPowerOfAttorney | undefined,
+  evidence: Evidence,
+  l: EvidenceLanguage,
+): string | undefined {
   if (!used) return undefined;
-  const kept = evidence.powersOfAttorney.find((p) => p.record.number.toLowerCase() === used.number.toLowerCase() && p.record.principalInn === used.principalInn);
-  const parties = kept ? poaParties(kept) : { principal: `ИНН ${used.principalInn}`, representative: evidenceText(l, 'none') };
+  const kept = evidence.powersOfAttorney.find(
+    (p) => p.record.number.toLowerCase() === used.number.toLowerCase() && p.record.principalInn === used.principalInn,
+  );
+  const parties = kept
+    ? poaParties(kept)
+    : { principal: `ИНН ${used.principalInn}`, representative: evidenceText(l, 'none') };
   return evidenceText(l, 'card.poa.line', {
     number: used.number,
     ...parties,
@@ -204,7 +242,9 @@ function powerOfAttorneyOf(sd: EvidenceServiceDocument): string | undefined {
   try {
     const poa = parseServiceDocument(sd.xml, sd.fileName).signer?.powerOfAttorney;
     if (!poa) return undefined;
-    return poa.kind === 'electronic' ? `№ ${poa.number} (${poa.issuedOn})` : `${poa.internalNumber}${poa.principal ? `, ${poa.principal}` : ''}`;
+    return poa.kind === 'electronic'
+      ? `№ ${poa.number} (${poa.issuedOn})`
+      : `${poa.internalNumber}${poa.principal ? `, ${poa.principal}` : ''}`;
   } catch {
     return undefined; // the verifier names a service document that does not follow its schema
   }
@@ -232,12 +272,23 @@ export async function buildCard(evidence: Evidence, options: CardOptions = {}): 
   const d = evidence.document;
   const reference = verificationReference(d);
   const analyze = (cms: Buffer, content: Buffer, at: string) =>
-    analyzeSignature(cms, content, { trustedRoots: evidence.trustedRoots, operatorCertificate: evidence.operatorCertificate, at: new Date(at) });
+    analyzeSignature(cms, content, {
+      trustedRoots: evidence.trustedRoots,
+      operatorCertificate: evidence.operatorCertificate,
+      at: new Date(at),
+    });
   const signatures = await Promise.all(evidence.signatures.map((s) => analyze(s.cms, evidence.original, s.at)));
-  const services = await Promise.all(evidence.serviceDocuments.map(async (sd) => ({ sd, facts: await analyze(sd.signature, sd.xml, sd.at) })));
+  const services = await Promise.all(
+    evidence.serviceDocuments.map(async (sd) => ({ sd, facts: await analyze(sd.signature, sd.xml, sd.at) })),
+  );
   const powers = await Promise.all(
     evidence.powersOfAttorney.map(async (p) => {
-      const o = { trustedRoots: evidence.trustedRoots, operatorCertificate: evidence.operatorCertificate, at: new Date(p.record.registeredAt), evidence: evidenceBeside(p.statusEvidence) };
+      const o = {
+        trustedRoots: evidence.trustedRoots,
+        operatorCertificate: evidence.operatorCertificate,
+        at: new Date(p.record.registeredAt),
+        evidence: evidenceBeside(p.statusEvidence),
+      };
       return { p, facts: await analyzeSignature(p.signature, p.xml, o) };
     }),
   );
@@ -246,7 +297,10 @@ export async function buildCard(evidence: Evidence, options: CardOptions = {}): 
   const pdf = original ?? (await PDFDocument.create());
   pdf.registerFontkit(fontkit);
   const bytes = loadFonts(options.fontsFolder ?? fontsFolder);
-  const fonts: Fonts = { regular: await pdf.embedFont(bytes.regular, { subset: true }), bold: await pdf.embedFont(bytes.bold, { subset: true }) };
+  const fonts: Fonts = {
+    regular: await pdf.embedFont(bytes.regular, { subset: true }),
+    bold: await pdf.embedFont(bytes.bold, { subset: true }),
+  };
   const originalPages = pdf.getPages();
   if (original) for (const page of originalPages) drawPageStamp(page, signatures[0], fonts, l, reference);
 
@@ -273,8 +327,18 @@ export async function buildCard(evidence: Evidence, options: CardOptions = {}): 
   for (const { sd, facts } of services) {
     const person = who(facts, t('none'));
     w.field(t(`kind.${sd.type}`), sd.fileName);
-    w.field(t('card.stamp.signer'), [person.name, person.position !== t('none') ? person.position : '', person.organization].filter(Boolean).join(', '), 12);
-    w.field(t('card.stamp.signingTime'), `${evidenceTime(facts.signingTime ?? sd.at, l)}${facts.timestamp ? `; ${t('card.stamp.timestamp')}: ${evidenceTime(facts.timestamp.at, l)}` : ''}`, 12);
+    w.field(
+      t('card.stamp.signer'),
+      [person.name, person.position !== t('none') ? person.position : '', person.organization]
+        .filter(Boolean)
+        .join(', '),
+      12,
+    );
+    w.field(
+      t('card.stamp.signingTime'),
+      `${evidenceTime(facts.signingTime ?? sd.at, l)}${facts.timestamp ? `; ${t('card.stamp.timestamp')}: ${evidenceTime(facts.timestamp.at, l)}` : ''}`,
+      12,
+    );
     const poa = poaLine(sd.powerOfAttorney, evidence, l) ?? powerOfAttorneyOf(sd);
     if (poa) w.field(t('card.stamp.poa'), poa, 12);
     w.field(t('card.stamp.verdict'), t(`verdict.${facts.verdict}`), 12);
@@ -286,18 +350,41 @@ export async function buildCard(evidence: Evidence, options: CardOptions = {}): 
     w.field(t('card.poa.number'), p.record.number);
     w.field(t('card.poa.principal'), parties.principal, 12);
     w.field(t('card.poa.representative'), parties.representative, 12);
-    w.field(t('card.poa.term'), t('card.poa.termRange', { from: evidenceDate(p.record.issuedOn, l), to: evidenceDate(p.record.validUntil, l) }), 12);
-    w.field(t('card.poa.status'), t('card.poa.statusLine', { status: t(`poaStatus.${p.record.status}`), at: evidenceTime(p.recordAt, l) }), 12);
-    w.field(t('card.poa.powers'), [...p.record.powers, p.record.powersText].filter(Boolean).join('; ') || t('none'), 12);
+    w.field(
+      t('card.poa.term'),
+      t('card.poa.termRange', { from: evidenceDate(p.record.issuedOn, l), to: evidenceDate(p.record.validUntil, l) }),
+      12,
+    );
+    w.field(
+      t('card.poa.status'),
+      t('card.poa.statusLine', { status: t(`poaStatus.${p.record.status}`), at: evidenceTime(p.recordAt, l) }),
+      12,
+    );
+    w.field(
+      t('card.poa.powers'),
+      [...p.record.powers, p.record.powersText].filter(Boolean).join('; ') || t('none'),
+      12,
+    );
     const signer = who(facts, t('none'));
-    w.field(t('card.poa.signature'), `${[signer.name, signer.position !== t('none') ? signer.position : ''].filter(Boolean).join(', ')}: ${t(`verdict.${facts.verdict}`)}`, 12);
+    w.field(
+      t('card.poa.signature'),
+      `${[signer.name, signer.position !== t('none') ? signer.position : ''].filter(Boolean).join(', ')}: ${t(`verdict.${facts.verdict}`)}`,
+      12,
+    );
   }
 
   w.heading(t('card.archive'));
   const a = evidence.archive;
   if (a) {
     w.field(t('card.archive'), t('card.archive.entry', { index: a.entry.index, leaf: a.entry.leafHash }));
-    w.field(t('card.archive'), t('card.archive.head', { size: a.treeHead.treeSize, root: a.treeHead.rootHash, at: evidenceTime(new Date(a.treeHead.timestamp), l) }));
+    w.field(
+      t('card.archive'),
+      t('card.archive.head', {
+        size: a.treeHead.treeSize,
+        root: a.treeHead.rootHash,
+        at: evidenceTime(new Date(a.treeHead.timestamp), l),
+      }),
+    );
   } else {
     w.field(t('card.archive'), t('card.archive.none'));
   }
@@ -307,8 +394,14 @@ export async function buildCard(evidence: Evidence, options: CardOptions = {}): 
     const top = page.getHeight() - margin;
     drawQr(page, reference, page.getWidth() - margin - qrSize, top - qrSize, qrSize);
     page.drawText(`${t('card.reference')}:`, { x: margin, y: top - 12, size: 8, font: fonts.bold });
-    for (const [n, line] of wrap(reference, fonts.regular, 7, page.getWidth() - 2 * margin - qrSize - 10).entries()) page.drawText(line, { x: margin, y: top - 24 - n * 9, size: 7, font: fonts.regular });
-    page.drawText(t('card.page', { n: originalPages.length + i + 1, of: all.length }), { x: margin, y: margin - 15, size: 8, font: fonts.regular });
+    for (const [n, line] of wrap(reference, fonts.regular, 7, page.getWidth() - 2 * margin - qrSize - 10).entries())
+      page.drawText(line, { x: margin, y: top - 24 - n * 9, size: 7, font: fonts.regular });
+    page.drawText(t('card.page', { n: originalPages.length + i + 1, of: all.length }), {
+      x: margin,
+      y: margin - 15,
+      size: 8,
+      font: fonts.regular,
+    });
   }
   pdf.setTitle(`${t('card.title')}: ${d.title}`);
   pdf.setCreator('EDO Clerk');
@@ -316,18 +409,49 @@ export async function buildCard(evidence: Evidence, options: CardOptions = {}): 
 }
 
 /** On each page of a PDF original: a compact stamp of the first signature and the QR, bottom left. */
-function drawPageStamp(page: PDFPage, facts: SignatureFacts | undefined, fonts: Fonts, l: EvidenceLanguage, reference: string): void {
+function drawPageStamp(
+  page: PDFPage,
+  facts: SignatureFacts | undefined,
+  fonts: Fonts,
+  l: EvidenceLanguage,
+  reference: string,
+): void {
   const t = (k: EvidenceKey, v?: Record<string, string | number>) => evidenceText(l, k, v);
   const { x: left, y: bottom } = page.getCropBox?.() ?? { x: 0, y: 0 };
   const size = 6.5;
-  const rows = facts ? stampRows(facts, l).filter(([label]) => [t('card.stamp.signer'), t('card.stamp.organization'), t('card.stamp.serial'), t('card.stamp.validity'), t('card.stamp.timestamp')].includes(label)) : [];
+  const rows = facts
+    ? stampRows(facts, l).filter(([label]) =>
+        [
+          t('card.stamp.signer'),
+          t('card.stamp.organization'),
+          t('card.stamp.serial'),
+          t('card.stamp.validity'),
+          t('card.stamp.timestamp'),
+        ].includes(label),
+      )
+    : [];
   const width = 300;
   const height = 18 + rows.length * (size + 3) + 4;
   const x = left + 20;
   const y = bottom + 20;
   const qr = Math.max(height, 56);
-  page.drawRectangle({ x, y, width, height, borderColor: stampBlue, borderWidth: 1, color: rgb(1, 1, 1), opacity: 0.9 });
-  page.drawText(t('card.stamp.heading'), { x: x + 5, y: y + height - 11, size: 7.5, font: fonts.bold, color: stampBlue });
+  page.drawRectangle({
+    x,
+    y,
+    width,
+    height,
+    borderColor: stampBlue,
+    borderWidth: 1,
+    color: rgb(1, 1, 1),
+    opacity: 0.9,
+  });
+  page.drawText(t('card.stamp.heading'), {
+    x: x + 5,
+    y: y + height - 11,
+    size: 7.5,
+    font: fonts.bold,
+    color: stampBlue,
+  });
   rows.forEach(([label, value], i) => {
     const line = wrap(`${label}: ${value}`, fonts.regular, size, width - 10)[0]!;
     page.drawText(line, { x: x + 5, y: y + height - 22 - i * (size + 3), size, font: fonts.regular, color: stampBlue });

@@ -114,7 +114,11 @@ export class EvidenceError extends Error {
 /** DOCUMENT as the clerk names it: the local number (inbox/outbox) or the hub's id. */
 export function findDocument(store: ClerkStore, ref: string) {
   const doc = (/^\d+$/.test(ref) ? store.document(Number(ref)) : undefined) ?? store.documentByHubId(ref);
-  if (!doc) throw new EvidenceError(`No document "${ref}" in this profile: give its number from "edo-clerk inbox" or "outbox", or its hub id`, 'not-found');
+  if (!doc)
+    throw new EvidenceError(
+      `No document "${ref}" in this profile: give its number from "edo-clerk inbox" or "outbox", or its hub id`,
+      'not-found',
+    );
   return doc;
 }
 
@@ -123,20 +127,46 @@ export interface HubAccess {
   archive: HttpArchiveSource;
 }
 
-export async function collectEvidence(store: ClerkStore, ref: string, hub: HubAccess, trustedRoots: Buffer[], revocation: RevocationChecker): Promise<Evidence> {
+export async function collectEvidence(
+  store: ClerkStore,
+  ref: string,
+  hub: HubAccess,
+  trustedRoots: Buffer[],
+  revocation: RevocationChecker,
+): Promise<Evidence> {
   const local = findDocument(store, ref);
-  if (!local.hubId) throw new EvidenceError(`"${local.title}" has not been sent through the hub yet: it has no operator confirmation to prove`, 'not-sent');
-  if (!store.blobs.has(local.blobHash)) throw new EvidenceError(`The file of "${local.title}" (SHA-256 ${local.blobHash}) is missing from the profile's blob store`, 'missing-original');
+  if (!local.hubId)
+    throw new EvidenceError(
+      `"${local.title}" has not been sent through the hub yet: it has no operator confirmation to prove`,
+      'not-sent',
+    );
+  if (!store.blobs.has(local.blobHash))
+    throw new EvidenceError(
+      `The file of "${local.title}" (SHA-256 ${local.blobHash}) is missing from the profile's blob store`,
+      'missing-original',
+    );
   const original = store.blobs.read(local.blobHash);
   const sha256 = createHash('sha256').update(original).digest('hex');
-  if (sha256 !== local.blobHash) throw new EvidenceError(`The stored file of "${local.title}" hashes to ${sha256}, not ${local.blobHash}`, 'original-changed');
+  if (sha256 !== local.blobHash)
+    throw new EvidenceError(
+      `The stored file of "${local.title}" hashes to ${sha256}, not ${local.blobHash}`,
+      'original-changed',
+    );
 
   const doc = await hub.client.document(local.hubId);
   const pinned = readOperatorPin(store.dir);
-  const operatorCertificate = pinned ? Buffer.from(pinned.certificate, 'base64') : Buffer.from((await hub.client.operator()).certificate, 'base64');
+  const operatorCertificate = pinned
+    ? Buffer.from(pinned.certificate, 'base64')
+    : Buffer.from((await hub.client.operator()).certificate, 'base64');
   const c = doc.confirmation;
   const serviceDocuments: EvidenceServiceDocument[] = [
-    { type: 'send-confirmation', fileName: c.fileName, xml: Buffer.from(c.xml, 'base64'), signature: Buffer.from(c.signature, 'base64'), at: c.issuedAt },
+    {
+      type: 'send-confirmation',
+      fileName: c.fileName,
+      xml: Buffer.from(c.xml, 'base64'),
+      signature: Buffer.from(c.signature, 'base64'),
+      at: c.issuedAt,
+    },
     ...doc.serviceDocuments.map((s) => ({
       type: s.type,
       fileName: s.fileName,
@@ -148,19 +178,48 @@ export async function collectEvidence(store: ClerkStore, ref: string, hub: HubAc
   ];
   const countersignature = doc.recipientSignature;
   const signatures: EvidenceSignature[] = [
-    { cms: Buffer.from(doc.signature, 'base64'), by: 'sender', at: doc.sentAt, ...(doc.signerPowerOfAttorney ? { powerOfAttorney: doc.signerPowerOfAttorney } : {}) },
+    {
+      cms: Buffer.from(doc.signature, 'base64'),
+      by: 'sender',
+      at: doc.sentAt,
+      ...(doc.signerPowerOfAttorney ? { powerOfAttorney: doc.signerPowerOfAttorney } : {}),
+    },
     ...(countersignature
-      ? [{ cms: Buffer.from(countersignature.signature, 'base64'), by: 'recipient' as const, at: countersignature.signedAt, ...(countersignature.signerPowerOfAttorney ? { powerOfAttorney: countersignature.signerPowerOfAttorney } : {}) }]
+      ? [
+          {
+            cms: Buffer.from(countersignature.signature, 'base64'),
+            by: 'recipient' as const,
+            at: countersignature.signedAt,
+            ...(countersignature.signerPowerOfAttorney
+              ? { powerOfAttorney: countersignature.signerPowerOfAttorney }
+              : {}),
+          },
+        ]
       : []),
   ];
 
   const powersOfAttorney: EvidencePowerOfAttorney[] = [];
-  for (const used of [...signatures, ...serviceDocuments].flatMap((s) => (s.powerOfAttorney ? [s.powerOfAttorney] : []))) {
+  for (const used of [...signatures, ...serviceDocuments].flatMap((s) =>
+    s.powerOfAttorney ? [s.powerOfAttorney] : [],
+  )) {
     const number = used.number.toLowerCase();
-    if (powersOfAttorney.some((p) => p.record.number.toLowerCase() === number && p.record.principalInn === used.principalInn)) continue;
+    if (
+      powersOfAttorney.some(
+        (p) => p.record.number.toLowerCase() === number && p.record.principalInn === used.principalInn,
+      )
+    )
+      continue;
     const files = await powerOfAttorneyFiles(store, hub.client, doc.id, used);
-    const facts = await analyzeSignature(files.signature, files.xml, { trustedRoots, operatorCertificate, at: new Date(files.record.registeredAt), revocation });
-    powersOfAttorney.push({ ...files, statusEvidence: facts.statusEvidence.map(({ source, der }) => ({ source, der })) });
+    const facts = await analyzeSignature(files.signature, files.xml, {
+      trustedRoots,
+      operatorCertificate,
+      at: new Date(files.record.registeredAt),
+      revocation,
+    });
+    powersOfAttorney.push({
+      ...files,
+      statusEvidence: facts.statusEvidence.map(({ source, der }) => ({ source, der })),
+    });
   }
 
   let archive: EvidenceArchive | undefined;
@@ -168,7 +227,11 @@ export async function collectEvidence(store: ClerkStore, ref: string, hub: HubAc
     const entry = await hub.archive.entry(doc.archive.index);
     if (entry) {
       const head = await hub.archive.treeHead();
-      archive = { entry, proof: await hub.archive.inclusionProof(entry.index, head.treeSize), treeHead: treeHeadToJson(head) };
+      archive = {
+        entry,
+        proof: await hub.archive.inclusionProof(entry.index, head.treeSize),
+        treeHead: treeHeadToJson(head),
+      };
     }
   }
   return {
@@ -197,11 +260,26 @@ export async function collectEvidence(store: ClerkStore, ref: string, hub: HubAc
 }
 
 /** The МЧД's files as the profile keeps them (its own, or fetched once by the session), else as the hub gives them to a party of the document. */
-async function powerOfAttorneyFiles(store: ClerkStore, client: HttpExchangeClient, documentHubId: string, used: SignedUnderPowerOfAttorney) {
+async function powerOfAttorneyFiles(
+  store: ClerkStore,
+  client: HttpExchangeClient,
+  documentHubId: string,
+  used: SignedUnderPowerOfAttorney,
+) {
   const kept = store.powerOfAttorney(used.principalInn, used.number);
   if (kept && store.blobs.has(kept.xmlHash) && store.blobs.has(kept.signatureHash)) {
-    return { record: kept.record, recordAt: kept.storedAt, xml: store.blobs.read(kept.xmlHash), signature: store.blobs.read(kept.signatureHash) };
+    return {
+      record: kept.record,
+      recordAt: kept.storedAt,
+      xml: store.blobs.read(kept.xmlHash),
+      signature: store.blobs.read(kept.signatureHash),
+    };
   }
   const { xml, signature, ...record } = await client.documentPowerOfAttorney(documentHubId, used.number);
-  return { record, recordAt: new Date().toISOString(), xml: Buffer.from(xml, 'base64'), signature: Buffer.from(signature, 'base64') };
+  return {
+    record,
+    recordAt: new Date().toISOString(),
+    xml: Buffer.from(xml, 'base64'),
+    signature: Buffer.from(signature, 'base64'),
+  };
 }

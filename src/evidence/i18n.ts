@@ -48,7 +48,8 @@ const ru = {
   'card.poa.statusLine': '{status} (по данным оператора на {at})',
   'card.poa.powers': 'Полномочия',
   'card.poa.signature': 'Подпись доверителя',
-  'card.poa.line': '№ {number}; доверитель: {principal}; представитель: {representative}; срок: с {from} по {to}; статус при подписании: {status}',
+  'card.poa.line':
+    '№ {number}; доверитель: {principal}; представитель: {representative}; срок: с {from} по {to}; статус при подписании: {status}',
   'poaStatus.created': 'выдана, срок не начался',
   'poaStatus.active': 'действует',
   'poaStatus.expired': 'срок истёк',
@@ -73,13 +74,14 @@ const ru = {
   'verdict.valid': 'подпись верна',
   'verdict.invalid': 'подпись НЕ верна',
   'verdict.undetermined': 'не удалось установить',
-  'none': '—',
+  none: '—',
   'verify.ok': 'ВЕРНО',
   'verify.failed': 'НЕ ВЕРНО',
   'verify.all': 'Пакет доказательств проверен: все части верны.',
   'verify.some': 'Пакет доказательств НЕ прошёл проверку: {parts}',
   'verify.undeterminedPart': 'НЕ УСТАНОВЛЕНО',
-  'verify.undetermined': 'Пакет доказательств: статус сертификата не удалось установить ({parts}); остальные части верны.',
+  'verify.undetermined':
+    'Пакет доказательств: статус сертификата не удалось установить ({parts}); остальные части верны.',
 };
 
 type Key = keyof typeof ru;
@@ -129,7 +131,8 @@ const en: Record<Key, string> = {
   'card.poa.statusLine': '{status} (as the operator said on {at})',
   'card.poa.powers': 'Powers',
   'card.poa.signature': "Principal's signature",
-  'card.poa.line': 'No. {number}; principal: {principal}; representative: {representative}; term: {from} to {to}; status at signing: {status}',
+  'card.poa.line':
+    'No. {number}; principal: {principal}; representative: {representative}; term: {from} to {to}; status at signing: {status}',
   'poaStatus.created': 'issued, its term not begun',
   'poaStatus.active': 'in force',
   'poaStatus.expired': 'expired',
@@ -154,13 +157,14 @@ const en: Record<Key, string> = {
   'verdict.valid': 'signature valid',
   'verdict.invalid': 'signature NOT valid',
   'verdict.undetermined': 'undetermined',
-  'none': '—',
+  none: '—',
   'verify.ok': 'OK',
   'verify.failed': 'FAILED',
   'verify.all': 'Evidence package verified: every part holds.',
   'verify.some': 'The evidence package FAILED verification: {parts}',
   'verify.undeterminedPart': 'UNDETERMINED',
-  'verify.undetermined': 'The evidence package: the certificate status could not be determined ({parts}); every other part holds.',
+  'verify.undetermined':
+    'The evidence package: the certificate status could not be determined ({parts}); every other part holds.',
 };
 
 /** kk (and anything else) falls back to Russian, as algorithmTitle does. */
@@ -168,8 +172,14 @@ export function evidenceLanguage(language: string | undefined): EvidenceLanguage
   return language === 'en' ? 'en' : 'ru';
 }
 
-export function evidenceText(language: EvidenceLanguage, key: Key, values: Record<string, string | number> = {}): string {
-  return (language === 'en' ? en : ru)[key].replace(/\{(\w+)\}/g, (_m, name: string) => String(values[name] ?? `{${name}}`));
+export function evidenceText(
+  language: EvidenceLanguage,
+  key: Key,
+  values: Record<string, string | number> = {},
+): string {
+  return (language === 'en' ? en : ru)[key].replace(/\{(\w+)\}/g, (_m, name: string) =>
+    String(values[name] ?? `{${name}}`),
+  );
 }
 
 /** A calendar date (YYYY-MM-DD, an МЧД's term) as a clerk writes it. */
@@ -182,6 +192,10 @@ export function evidenceDate(iso: string, language: EvidenceLanguage): string {
 export function evidenceTime(date: Date | string | undefined, language: EvidenceLanguage): string {
   if (date === undefined) return evidenceText(language, 'none');
   const d = typeof date === 'string' ? new Date(date) : date;
-  const text = d.toLocaleString(language === 'en' ? 'en-GB' : 'ru-RU', { timeZone: 'Europe/Moscow', dateStyle: 'short', timeStyle: 'medium' });
+  const text = d.toLocaleString(language === 'en' ? 'en-GB' : 'ru-RU', {
+    timeZone: 'Europe/Moscow',
+    dateStyle: 'short',
+    timeStyle: 'medium',
+  });
   return `${text} ${language === 'en' ? 'MSK' : 'МСК'}`;
 }

@@ -92,14 +92,28 @@ export async function packageParts(evidence: Evidence, card: Buffer): Promise<{ 
   for (const p of evidence.powersOfAttorney) {
     const xml = add(`powers-of-attorney/${safe(p.record.fileName)}`, 'power-of-attorney', p.xml);
     const sig = add(`${xml}.sig`, 'signature', p.signature, { signs: xml, at: p.record.registeredAt });
-    p.statusEvidence.forEach((e, i) => add(`${sig}.status-${i + 1}.${e.source}`, 'status-evidence', e.der, { type: e.source, evidenceFor: sig }));
+    p.statusEvidence.forEach((e, i) =>
+      add(`${sig}.status-${i + 1}.${e.source}`, 'status-evidence', e.der, { type: e.source, evidenceFor: sig }),
+    );
     poaPaths.set(poaKey(p.record), xml);
   }
-  const under = (poa: SignedUnderPowerOfAttorney | undefined) => (poa ? { powerOfAttorney: poaPaths.get(poaKey(poa)) } : {});
-  evidence.signatures.forEach((s, i) => add(`signatures/${safe(d.fileName)}.${i + 1}.p7s`, 'signature', s.cms, { signs: original, at: s.at, type: s.by, ...under(s.powerOfAttorney) }));
+  const under = (poa: SignedUnderPowerOfAttorney | undefined) =>
+    poa ? { powerOfAttorney: poaPaths.get(poaKey(poa)) } : {};
+  evidence.signatures.forEach((s, i) =>
+    add(`signatures/${safe(d.fileName)}.${i + 1}.p7s`, 'signature', s.cms, {
+      signs: original,
+      at: s.at,
+      type: s.by,
+      ...under(s.powerOfAttorney),
+    }),
+  );
   const tsa = new Map<string, Buffer>();
   for (const s of evidence.signatures) {
-    const facts = await analyzeSignature(s.cms, evidence.original, { trustedRoots: evidence.trustedRoots, operatorCertificate: evidence.operatorCertificate, at: new Date(s.at) });
+    const facts = await analyzeSignature(s.cms, evidence.original, {
+      trustedRoots: evidence.trustedRoots,
+      operatorCertificate: evidence.operatorCertificate,
+      at: new Date(s.at),
+    });
     if (facts.timestamp?.chain[0]) tsa.set(sha256(facts.timestamp.chain[0]), facts.timestamp.chain[0]);
   }
   for (const sd of evidence.serviceDocuments) {
@@ -110,7 +124,12 @@ export async function packageParts(evidence: Evidence, card: Buffer): Promise<{ 
     const same = parts.find((p) => p.part.path === path);
     if (same && !same.bytes.equals(sd.xml)) throw new Error(`two different service documents are named ${sd.fileName}`);
     const xml = same ? path : add(path, role, sd.xml, { type: sd.type });
-    add(same ? `${xml}.${sd.type}.sig` : `${xml}.sig`, 'signature', sd.signature, { signs: xml, at: sd.at, type: sd.type, ...under(sd.powerOfAttorney) });
+    add(same ? `${xml}.${sd.type}.sig` : `${xml}.sig`, 'signature', sd.signature, {
+      signs: xml,
+      at: sd.at,
+      type: sd.type,
+      ...under(sd.powerOfAttorney),
+    });
   }
   if (evidence.archive) {
     const json = (v: unknown) => Buffer.from(`${JSON.stringify(v, null, 2)}\n`);
@@ -119,8 +138,12 @@ export async function packageParts(evidence: Evidence, card: Buffer): Promise<{ 
     add('archive/tree-head.json', 'tree-head', json(evidence.archive.treeHead));
   }
   add('certificates/operator.pem', 'operator-certificate', Buffer.from(derToPem(evidence.operatorCertificate)));
-  [...tsa.values()].forEach((der, i) => add(`certificates/tsa-${i + 1}.pem`, 'tsa-certificate', Buffer.from(derToPem(der))));
-  evidence.trustedRoots.forEach((der, i) => add(`certificates/roots/root-${i + 1}.pem`, 'trusted-root', Buffer.from(derToPem(der))));
+  [...tsa.values()].forEach((der, i) =>
+    add(`certificates/tsa-${i + 1}.pem`, 'tsa-certificate', Buffer.from(derToPem(der))),
+  );
+  evidence.trustedRoots.forEach((der, i) =>
+    add(`certificates/roots/root-${i + 1}.pem`, 'trusted-root', Buffer.from(derToPem(der))),
+  );
   add('card.pdf', 'card', card);
   return parts;
 }
@@ -153,12 +176,28 @@ export function manifestOf(evidence: Evidence, parts: ManifestPart[], createdAt 
  * `signer` signs the manifest; without one (a password-only profile) the package has none and
  * the verifier says so.
  */
-export async function writeEvidencePackage(evidence: Evidence, card: Buffer, file: string, signer?: Signer): Promise<Manifest> {
+export async function writeEvidencePackage(
+  evidence: Evidence,
+  card: Buffer,
+  file: string,
+  signer?: Signer,
+): Promise<Manifest> {
   const parts = await packageParts(evidence, card);
-  const manifest = manifestOf(evidence, parts.map((p) => p.part));
+  const manifest = manifestOf(
+    evidence,
+    parts.map((p) => p.part),
+  );
   const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
-  const files = [...parts.map((p) => ({ path: p.part.path, bytes: p.bytes, stored: p.part.role === 'original' || p.part.role === 'card' })), { path: manifestPath, bytes: manifestBytes, stored: false }];
-  if (signer) files.push({ path: manifestSignaturePath, bytes: await signDetached(manifestBytes, signer), stored: false });
+  const files = [
+    ...parts.map((p) => ({
+      path: p.part.path,
+      bytes: p.bytes,
+      stored: p.part.role === 'original' || p.part.role === 'card',
+    })),
+    { path: manifestPath, bytes: manifestBytes, stored: false },
+  ];
+  if (signer)
+    files.push({ path: manifestSignaturePath, bytes: await signDetached(manifestBytes, signer), stored: false });
 
   const out = createWriteStream(file);
   const failed = once(out, 'error').then(([e]) => Promise.reject(e as Error));

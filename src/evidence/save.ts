@@ -22,7 +22,13 @@ export interface SaveEvidenceOptions {
   revocation?: RevocationChecker;
 }
 
-export async function saveEvidence(store: ClerkStore, ref: string, kind: EvidenceFileKind, file: string, o: SaveEvidenceOptions): Promise<{ document: DocumentFacts; bytes?: number; manifest?: Manifest }> {
+export async function saveEvidence(
+  store: ClerkStore,
+  ref: string,
+  kind: EvidenceFileKind,
+  file: string,
+  o: SaveEvidenceOptions,
+): Promise<{ document: DocumentFacts; bytes?: number; manifest?: Manifest }> {
   const hub = { client: o.client, archive: new HttpArchiveSource(o.client) };
   const evidence = await collectEvidence(store, ref, hub, o.trustedRoots, o.revocation ?? new RevocationChecker());
   const card = await buildCard(evidence, { language: o.language });

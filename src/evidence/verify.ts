@@ -15,7 +15,14 @@ import { treeHeadFromJson } from '../archive/tree-head';
 import { inclusionProofJsonSchema, verifyArchivedEntry } from '../archive/verify';
 import { verifyDetached } from '../crypto/cms';
 import { readCertificates } from '../crypto/certificates';
-import { ANNULMENT_FILE_PREFIX, certificateIsPerson, moscowDate, parseAnnulmentProposal, parsePowerOfAttorney, parseServiceDocument } from '../formats';
+import {
+  ANNULMENT_FILE_PREFIX,
+  certificateIsPerson,
+  moscowDate,
+  parseAnnulmentProposal,
+  parsePowerOfAttorney,
+  parseServiceDocument,
+} from '../formats';
 import { digestContent, type ContentSource } from '../crypto/digest';
 import { analyzeSignature, evidenceBeside, type SignatureFacts } from './analyze';
 import type { LongTermVerdict } from '../vocabulary/signature-status';
@@ -49,7 +56,11 @@ export interface VerifyPackageOptions {
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const overall = (parts: PartVerdict[]): { ok: boolean; verdict: LongTermVerdict } => {
-  const verdict = parts.some((p) => !p.ok && !p.undetermined) ? 'invalid' : parts.some((p) => p.undetermined) ? 'undetermined' : 'valid';
+  const verdict = parts.some((p) => !p.ok && !p.undetermined)
+    ? 'invalid'
+    : parts.some((p) => p.undetermined)
+      ? 'undetermined'
+      : 'valid';
   return { ok: verdict === 'valid', verdict };
 };
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -62,7 +73,10 @@ const keptBytes = 16 * 1024 * 1024;
  * handle, each part streamed through SHA-256 once; only parts up to `keptBytes` stay in memory,
  * and a larger one (the original) is streamed again into its signatures' checks.
  */
-export async function verifyEvidencePackage(zip: Buffer | string, options: VerifyPackageOptions = {}): Promise<PackageVerdict> {
+export async function verifyEvidencePackage(
+  zip: Buffer | string,
+  options: VerifyPackageOptions = {},
+): Promise<PackageVerdict> {
   if (typeof zip === 'string') return verifyPackageFile(zip, options);
   const dir = mkdtempSync(join(tmpdir(), 'edo-evidence-'));
   try {
@@ -93,7 +107,11 @@ async function verifyPackageFile(file: string, options: VerifyPackageOptions): P
   }
 }
 
-async function verifyParts(reader: ZipReader, options: VerifyPackageOptions, verdicts: PartVerdict[]): Promise<PackageVerdict> {
+async function verifyParts(
+  reader: ZipReader,
+  options: VerifyPackageOptions,
+  verdicts: PartVerdict[],
+): Promise<PackageVerdict> {
   const pass = (path: string, text: string) => verdicts.push({ path, ok: true, message: text });
   const fail = (path: string, text: string) => verdicts.push({ path, ok: false, message: text });
   const has = (path: string) => reader.entries.has(path);
@@ -120,10 +138,13 @@ async function verifyParts(reader: ZipReader, options: VerifyPackageOptions, ver
   /** A large stored part (the original) as a range of the package file, read through one buffer used again. */
   const rangeOf = async (path: string) => {
     const entry = reader.entries.get(path)!;
-    return entry.method === 0 ? { path: reader.file, start: await reader.dataStart(entry), length: entry.compressedSize } : undefined;
+    return entry.method === 0
+      ? { path: reader.file, start: await reader.dataStart(entry), length: entry.compressedSize }
+      : undefined;
   };
   /** What a signature is checked over: the kept bytes, else the part's range of the file, else a fresh stream of it. */
-  const contentOf = async (path: string): Promise<ContentSource> => kept.get(path) ?? (await rangeOf(path)) ?? (await reader.stream(reader.entries.get(path)!));
+  const contentOf = async (path: string): Promise<ContentSource> =>
+    kept.get(path) ?? (await rangeOf(path)) ?? (await reader.stream(reader.entries.get(path)!));
 
   let manifest: Manifest;
   try {
@@ -135,7 +156,8 @@ async function verifyParts(reader: ZipReader, options: VerifyPackageOptions, ver
     fail(manifestPath, `unreadable: ${message(e)}`);
     return { ...overall(verdicts), parts: verdicts };
   }
-  if (has(manifestSignaturePath)) kept.set(manifestSignaturePath, (await readPart(manifestSignaturePath, keptBytes)).bytes!);
+  if (has(manifestSignaturePath))
+    kept.set(manifestSignaturePath, (await readPart(manifestSignaturePath, keptBytes)).bytes!);
 
   // Every part through SHA-256 once; the small ones kept for their checks.
   const intact = new Set<string>();
@@ -147,10 +169,15 @@ async function verifyParts(reader: ZipReader, options: VerifyPackageOptions, ver
     // A part larger than kept (the original) is only hashed: none of it is held.
     const range = part.size > keptBytes ? await rangeOf(part.path) : undefined;
     const digest = createHash('sha256');
-    const read = range ? { size: range.length, bytes: undefined } : await readPart(part.path, part.size <= keptBytes ? part.size : 0, digest);
+    const read = range
+      ? { size: range.length, bytes: undefined }
+      : await readPart(part.path, part.size <= keptBytes ? part.size : 0, digest);
     const hex = range ? (await digestContent(range)).toString('hex') : digest.digest('hex');
     if (hex !== part.sha256 || read.size !== part.size) {
-      fail(part.path, `SHA-256 ${hex} (${read.size} bytes) differs from the manifest's ${part.sha256} (${part.size} bytes)`);
+      fail(
+        part.path,
+        `SHA-256 ${hex} (${read.size} bytes) differs from the manifest's ${part.sha256} (${part.size} bytes)`,
+      );
       continue;
     }
     if (read.bytes) kept.set(part.path, read.bytes);
@@ -165,19 +192,36 @@ async function verifyParts(reader: ZipReader, options: VerifyPackageOptions, ver
   const operatorCertificate = options.operatorCertificate ?? packagedOperator;
 
   if (kept.has(manifestSignaturePath)) {
-    const check = await verifyDetached(bytesOf(manifestSignaturePath), bytesOf(manifestPath), { trustedRoots, at: new Date(manifest.createdAt) });
-    if (check.valid) pass(manifestPath, `signed by ${check.signer?.commonName ?? '?'}${check.signer?.organization ? `, ${check.signer.organization}` : ''}`);
-    else fail(manifestPath, `its signature (${manifestSignaturePath}) does not verify: ${check.problems.map((p) => p.message).join('; ')}`);
+    const check = await verifyDetached(bytesOf(manifestSignaturePath), bytesOf(manifestPath), {
+      trustedRoots,
+      at: new Date(manifest.createdAt),
+    });
+    if (check.valid)
+      pass(
+        manifestPath,
+        `signed by ${check.signer?.commonName ?? '?'}${check.signer?.organization ? `, ${check.signer.organization}` : ''}`,
+      );
+    else
+      fail(
+        manifestPath,
+        `its signature (${manifestSignaturePath}) does not verify: ${check.problems.map((p) => p.message).join('; ')}`,
+      );
   } else {
     pass(manifestPath, 'not signed (made by a profile without a signer); its digests are checked');
   }
 
   const listed = new Set([manifestPath, manifestSignaturePath, ...manifest.parts.map((p) => p.path)]);
-  for (const path of reader.entries.keys()) if (!listed.has(path) && !path.endsWith('/')) fail(path, 'in the ZIP but not in the manifest');
+  for (const path of reader.entries.keys())
+    if (!listed.has(path) && !path.endsWith('/')) fail(path, 'in the ZIP but not in the manifest');
   const original = manifest.parts.find((p) => p.role === 'original');
-  if (original && original.sha256 !== manifest.document.sha256) fail(original.path, `the manifest lists the document as SHA-256 ${manifest.document.sha256}, its original part as ${original.sha256}`);
+  if (original && original.sha256 !== manifest.document.sha256)
+    fail(
+      original.path,
+      `the manifest lists the document as SHA-256 ${manifest.document.sha256}, its original part as ${original.sha256}`,
+    );
 
-  if (!operatorCertificate) fail('certificates/operator.pem', 'no operator certificate: confirmations and the tree head cannot be checked');
+  if (!operatorCertificate)
+    fail('certificates/operator.pem', 'no operator certificate: confirmations and the tree head cannot be checked');
   const valid: ValidSignature[] = [];
   for (const part of manifest.parts) {
     if (!intact.has(part.path)) continue;
@@ -189,14 +233,31 @@ async function verifyParts(reader: ZipReader, options: VerifyPackageOptions, ver
           fail(part.path, `signs "${part.signs ?? ''}", which is not in the package`);
           continue;
         }
-        const beside = manifest.parts.filter((p) => p.role === 'status-evidence' && p.evidenceFor === part.path && intact.has(p.path));
+        const beside = manifest.parts.filter(
+          (p) => p.role === 'status-evidence' && p.evidenceFor === part.path && intact.has(p.path),
+        );
         const evidence = evidenceBeside(beside.map((p) => ({ source: p.type ?? '', der: bytesOf(p.path) })));
         const at = part.at ? new Date(part.at) : undefined;
-        const facts = await analyzeSignature(bytes, await contentOf(target.path), { trustedRoots, operatorCertificate: operatorCertificate ?? Buffer.alloc(0), at, now: options.at, evidence });
-        const who = facts.signer ? `${facts.signer.commonName}${facts.signer.organization ? `, ${facts.signer.organization}` : ''}` : 'unknown signer';
-        const when = facts.timestamp ? `timestamp ${facts.timestamp.at.toISOString()}` : `at ${part.at ?? 'the verification time'}`;
+        const facts = await analyzeSignature(bytes, await contentOf(target.path), {
+          trustedRoots,
+          operatorCertificate: operatorCertificate ?? Buffer.alloc(0),
+          at,
+          now: options.at,
+          evidence,
+        });
+        const who = facts.signer
+          ? `${facts.signer.commonName}${facts.signer.organization ? `, ${facts.signer.organization}` : ''}`
+          : 'unknown signer';
+        const when = facts.timestamp
+          ? `timestamp ${facts.timestamp.at.toISOString()}`
+          : `at ${part.at ?? 'the verification time'}`;
         if (facts.verdict === 'undetermined') {
-          verdicts.push({ path: part.path, ok: false, undetermined: true, message: `status could not be determined: ${facts.problems.join('; ')}` });
+          verdicts.push({
+            path: part.path,
+            ok: false,
+            undetermined: true,
+            message: `status could not be determined: ${facts.problems.join('; ')}`,
+          });
           continue;
         }
         if (facts.verdict !== 'valid') {
@@ -204,37 +265,56 @@ async function verifyParts(reader: ZipReader, options: VerifyPackageOptions, ver
           continue;
         }
         const poa = part.powerOfAttorney ? underPowerOfAttorney(part, facts, intact, bytesOf) : undefined;
-        pass(part.path, `${facts.form} by ${who} over ${target.path}, ${when}, certificate ${facts.status ?? 'good'}${poa ? ` under ${poa.text}` : ''}`);
+        pass(
+          part.path,
+          `${facts.form} by ${who} over ${target.path}, ${when}, certificate ${facts.status ?? 'good'}${poa ? ` under ${poa.text}` : ''}`,
+        );
         valid.push({ part, forInn: poa ? poa.principalInn : facts.signer?.orgInn });
       } else if (part.role === 'service-document' || part.role === 'operator-confirmation') {
         const name = part.path.split('/').pop()!;
         if (name.startsWith(`${ANNULMENT_FILE_PREFIX}_`)) {
           const parsed = parseAnnulmentProposal(bytes, name);
-          pass(part.path, `annulment proposal ${parsed.fileId} follows its XSD (format ${parsed.formatVersion}), annulling ${parsed.annulledFile.name}`);
+          pass(
+            part.path,
+            `annulment proposal ${parsed.fileId} follows its XSD (format ${parsed.formatVersion}), annulling ${parsed.annulledFile.name}`,
+          );
         } else {
           const parsed = parseServiceDocument(bytes, name);
           pass(part.path, `${parsed.kind} ${parsed.fileId} follows its XSD (format ${parsed.formatVersion})`);
         }
       } else if (part.role === 'power-of-attorney') {
         const poa = parsePowerOfAttorney(bytes, part.path.split('/').pop());
-        const to = poa.representatives.map((r) => (r.person ? `${r.person.surname} ${r.person.name}` : r.type)).join(', ');
-        pass(part.path, `МЧД ${poa.number} follows its XSD (EMCHD_1), issued to ${to}, ${poa.issuedOn} to ${poa.validUntil}`);
+        const to = poa.representatives
+          .map((r) => (r.person ? `${r.person.surname} ${r.person.name}` : r.type))
+          .join(', ');
+        pass(
+          part.path,
+          `МЧД ${poa.number} follows its XSD (EMCHD_1), issued to ${to}, ${poa.issuedOn} to ${poa.validUntil}`,
+        );
       } else if (part.role === 'inclusion-proof') {
         pass(part.path, verifyArchive(manifest, bytesOf, operatorCertificate));
       } else if (part.role === 'archive-entry') {
         const entry = archivedEntrySchema.parse(JSON.parse(bytes.toString('utf8')));
-        if (entry.blobSha256 !== manifest.document.sha256) fail(part.path, `archives SHA-256 ${entry.blobSha256}, not the document's ${manifest.document.sha256}`);
+        if (entry.blobSha256 !== manifest.document.sha256)
+          fail(part.path, `archives SHA-256 ${entry.blobSha256}, not the document's ${manifest.document.sha256}`);
         else pass(part.path, `entry ${entry.index} archives the original (${entry.size} bytes)`);
       } else {
         pass(part.path, 'digest matches');
       }
     } catch (e) {
-      fail(e instanceof ArchiveVerificationError && e.problem === 'bad-signature' ? 'archive/tree-head.json' : part.path, message(e));
+      fail(
+        e instanceof ArchiveVerificationError && e.problem === 'bad-signature' ? 'archive/tree-head.json' : part.path,
+        message(e),
+      );
     }
   }
   const workflow = workflowClaims(manifest, valid);
   if (workflow) (workflow.ok ? pass : fail)('(workflow)', workflow.message);
-  if (trustedRoots === packagedRoots) pass('certificates/roots', `signers judged by the package's own roots: ${packagedRoots.map((r) => sha256(r)).join(', ') || 'none'} (compare them with the CA's published ones, or give --trust)`);
+  if (trustedRoots === packagedRoots)
+    pass(
+      'certificates/roots',
+      `signers judged by the package's own roots: ${packagedRoots.map((r) => sha256(r)).join(', ') || 'none'} (compare them with the CA's published ones, or give --trust)`,
+    );
   return { ...overall(verdicts), parts: verdicts, manifest };
 }
 
@@ -256,35 +336,61 @@ function workflowClaims(manifest: Manifest, valid: ValidSignature[]): { ok: bool
   const held: string[] = [];
   const missing: string[] = [];
   if (d.signatureState === 'signed-by-both') {
-    const countersigned = valid.some((v) => v.part.signs === original && v.part.type === 'recipient' && v.forInn === d.recipient.inn);
-    (countersigned ? held : missing).push(`signed by both: the recipient's (INN ${d.recipient.inn}) signature over the original`);
+    const countersigned = valid.some(
+      (v) => v.part.signs === original && v.part.type === 'recipient' && v.forInn === d.recipient.inn,
+    );
+    (countersigned ? held : missing).push(
+      `signed by both: the recipient's (INN ${d.recipient.inn}) signature over the original`,
+    );
   }
   if (d.annulmentState === 'annulled') {
     const sides = [d.sender.inn, d.recipient.inn];
     const proposals = valid.filter((v) => v.part.type === 'annulment-proposal' && sides.includes(v.forInn ?? ''));
     const accepted = valid.some(
-      (v) => v.part.type === 'annulment-acceptance' && sides.includes(v.forInn ?? '') && proposals.some((p) => p.part.signs === v.part.signs && p.forInn !== v.forInn),
+      (v) =>
+        v.part.type === 'annulment-acceptance' &&
+        sides.includes(v.forInn ?? '') &&
+        proposals.some((p) => p.part.signs === v.part.signs && p.forInn !== v.forInn),
     );
-    (accepted ? held : missing).push('annulled: the proposal signed by one side and accepted by the other over the same ПРА');
+    (accepted ? held : missing).push(
+      'annulled: the proposal signed by one side and accepted by the other over the same ПРА',
+    );
   }
-  return missing.length ? { ok: false, message: `the manifest says ${missing.join('; ')}, which the package does not hold` } : { ok: true, message: held.join('; ') };
+  return missing.length
+    ? { ok: false, message: `the manifest says ${missing.join('; ')}, which the package does not hold` }
+    : { ok: true, message: held.join('; ') };
 }
 
 /** The МЧД a valid signature names holds for its signer on its signing day; throws naming what does not. */
-function underPowerOfAttorney(part: ManifestPart, facts: SignatureFacts, intact: Set<string>, bytesOf: (path: string) => Buffer): { text: string; principalInn?: string } {
+function underPowerOfAttorney(
+  part: ManifestPart,
+  facts: SignatureFacts,
+  intact: Set<string>,
+  bytesOf: (path: string) => Buffer,
+): { text: string; principalInn?: string } {
   const path = part.powerOfAttorney!;
   if (!intact.has(path)) throw new Error(`made under the МЧД ${path}, which is missing from the package or changed`);
   const poa = parsePowerOfAttorney(bytesOf(path), path.split('/').pop());
   if (!facts.signer || !poa.representatives.some((r) => r.person && certificateIsPerson(facts.signer!, r.person))) {
-    throw new Error(`made under the МЧД ${poa.number}, which is not issued to the signer ${facts.signer?.commonName ?? '?'}`);
+    throw new Error(
+      `made under the МЧД ${poa.number}, which is not issued to the signer ${facts.signer?.commonName ?? '?'}`,
+    );
   }
   const day = moscowDate(facts.timestamp?.at ?? (part.at ? new Date(part.at) : new Date()));
-  if (day < poa.issuedOn || day > poa.validUntil) throw new Error(`made on ${day}, outside the term of the МЧД ${poa.number} (${poa.issuedOn} to ${poa.validUntil})`);
-  return { text: `the МЧД ${poa.number} (${path}), issued to the signer, in force on ${day}`, principalInn: poa.principals[0]?.organization?.inn };
+  if (day < poa.issuedOn || day > poa.validUntil)
+    throw new Error(`made on ${day}, outside the term of the МЧД ${poa.number} (${poa.issuedOn} to ${poa.validUntil})`);
+  return {
+    text: `the МЧД ${poa.number} (${path}), issued to the signer, in force on ${day}`,
+    principalInn: poa.principals[0]?.organization?.inn,
+  };
 }
 
 /** The archive entry in the tree the operator signed; throws naming what broke. */
-function verifyArchive(manifest: Manifest, bytesOf: (path: string) => Buffer, operatorCertificate: Buffer | undefined): string {
+function verifyArchive(
+  manifest: Manifest,
+  bytesOf: (path: string) => Buffer,
+  operatorCertificate: Buffer | undefined,
+): string {
   const json = (role: ManifestPart['role']) => {
     const part = manifest.parts.find((p) => p.role === role);
     if (!part) throw new Error(`the package has no ${role}`);

@@ -43,14 +43,18 @@ export class ZipReader {
   async dataStart(entry: ZipEntry): Promise<number> {
     const head = Buffer.alloc(30);
     await this.handle.read(head, 0, 30, entry.localOffset);
-    if (head.readUInt32LE(0) !== LOCAL) throw new Error(`${entry.name}: no local header where the central directory puts it`);
+    if (head.readUInt32LE(0) !== LOCAL)
+      throw new Error(`${entry.name}: no local header where the central directory puts it`);
     return entry.localOffset + 30 + head.readUInt16LE(26) + head.readUInt16LE(28);
   }
 
   /** The entry's bytes as they were before compression, streamed. */
   async stream(entry: ZipEntry): Promise<Readable> {
     const start = await this.dataStart(entry);
-    const raw = entry.compressedSize === 0 ? Readable.from([]) : createReadStream(this.file, { start, end: start + entry.compressedSize - 1 });
+    const raw =
+      entry.compressedSize === 0
+        ? Readable.from([])
+        : createReadStream(this.file, { start, end: start + entry.compressedSize - 1 });
     if (entry.method === 0) return raw;
     if (entry.method === 8) return pipeline(raw, createInflateRaw(), () => undefined);
     raw.destroy();
@@ -73,19 +77,30 @@ async function readDirectory(handle: FileHandle): Promise<Map<string, ZipEntry>>
   const count = tail.readUInt16LE(eocd + 10);
   const directorySize = tail.readUInt32LE(eocd + 12);
   const directoryOffset = tail.readUInt32LE(eocd + 16);
-  if (count === 0xffff || directorySize === 0xffffffff || directoryOffset === 0xffffffff) throw new Error('a ZIP64 package, which this verifier does not read yet');
+  if (count === 0xffff || directorySize === 0xffffffff || directoryOffset === 0xffffffff)
+    throw new Error('a ZIP64 package, which this verifier does not read yet');
   if (directoryOffset + directorySize > size) throw new Error('the central directory lies beyond the end of the file');
   const directory = Buffer.alloc(directorySize);
   await handle.read(directory, 0, directorySize, directoryOffset);
   const entries = new Map<string, ZipEntry>();
   let p = 0;
   for (let n = 0; n < count; n++) {
-    if (p + 46 > directory.length || directory.readUInt32LE(p) !== CENTRAL) throw new Error(`the central directory is damaged at entry ${n + 1}`);
+    if (p + 46 > directory.length || directory.readUInt32LE(p) !== CENTRAL)
+      throw new Error(`the central directory is damaged at entry ${n + 1}`);
     const nameLength = directory.readUInt16LE(p + 28);
     const next = p + 46 + nameLength + directory.readUInt16LE(p + 30) + directory.readUInt16LE(p + 32);
-    const name = directory.subarray(p + 46, p + 46 + nameLength).toString(directory.readUInt16LE(p + 8) & UTF8_NAMES ? 'utf8' : 'latin1');
-    const entry = { name, method: directory.readUInt16LE(p + 10), compressedSize: directory.readUInt32LE(p + 20), size: directory.readUInt32LE(p + 24), localOffset: directory.readUInt32LE(p + 42) };
-    if ([entry.compressedSize, entry.size, entry.localOffset].includes(0xffffffff)) throw new Error(`${name}: a ZIP64 entry, which this verifier does not read yet`);
+    const name = directory
+      .subarray(p + 46, p + 46 + nameLength)
+      .toString(directory.readUInt16LE(p + 8) & UTF8_NAMES ? 'utf8' : 'latin1');
+    const entry = {
+      name,
+      method: directory.readUInt16LE(p + 10),
+      compressedSize: directory.readUInt32LE(p + 20),
+      size: directory.readUInt32LE(p + 24),
+      localOffset: directory.readUInt32LE(p + 42),
+    };
+    if ([entry.compressedSize, entry.size, entry.localOffset].includes(0xffffffff))
+      throw new Error(`${name}: a ZIP64 entry, which this verifier does not read yet`);
     entries.set(name, entry);
     p = next;
   }

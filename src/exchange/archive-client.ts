@@ -35,7 +35,11 @@ export class HttpArchiveSource implements ArchiveSource {
       return await this.hub.call('archiveInclusionProof', { query: { index, treeSize } });
     } catch (e) {
       if (!(e instanceof HubError) || (e.status < 500 && e.status !== 404)) throw e;
-      throw new ArchiveVerificationError('not-included', `the hub gives no inclusion proof for entry ${index} in the tree of ${treeSize} entries: ${e.message}`, { cause: e });
+      throw new ArchiveVerificationError(
+        'not-included',
+        `the hub gives no inclusion proof for entry ${index} in the tree of ${treeSize} entries: ${e.message}`,
+        { cause: e },
+      );
     }
   }
 
@@ -43,7 +47,10 @@ export class HttpArchiveSource implements ArchiveSource {
   async consistencyProof(first: number, second: number): Promise<Buffer[]> {
     const proof = await this.hub.call('archiveConsistencyProof', { query: { from: first, to: second } });
     if (proof.first !== first || proof.second !== second) {
-      throw new ArchiveVerificationError('inconsistent', `asked for a consistency proof from ${first} to ${second} entries, the hub sent one from ${proof.first} to ${proof.second}`);
+      throw new ArchiveVerificationError(
+        'inconsistent',
+        `asked for a consistency proof from ${first} to ${second} entries, the hub sent one from ${proof.first} to ${proof.second}`,
+      );
     }
     return hashesFromHex(proof.hashes);
   }

@@ -42,12 +42,25 @@ export interface ExchangeClient {
   getBlob(sha256: string): Promise<Readable>;
   sendDocument(idempotencyKey: string, request: SendDocumentRequest): Promise<Document>;
   document(documentId: string): Promise<Document>;
-  postServiceDocument(documentId: string, idempotencyKey: string, request: PostServiceDocumentRequest): Promise<ServiceDocument>;
+  postServiceDocument(
+    documentId: string,
+    idempotencyKey: string,
+    request: PostServiceDocumentRequest,
+  ): Promise<ServiceDocument>;
   events(after: number, limit?: number, waitSeconds?: number): Promise<EventsPage>;
   /** Posts one step of a document's own workflow (docs/architecture.md §5a); answers are numbered by proposalId. */
-  workflowStep(step: WorkflowStep, target: { documentId: string; proposalId?: string | undefined }, idempotencyKey: string, body: Record<string, string>): Promise<WorkflowStepResult>;
+  workflowStep(
+    step: WorkflowStep,
+    target: { documentId: string; proposalId?: string | undefined },
+    idempotencyKey: string,
+    body: Record<string, string>,
+  ): Promise<WorkflowStepResult>;
   /** Whether a signature by this certificate under this МЧД would be accepted now (docs/architecture.md §7). */
-  checkPowerOfAttorney(request: { reference: PowerOfAttorneyReference; certificate: string; action: SigningAction }): Promise<PrevalidatePowerOfAttorneyResult>;
+  checkPowerOfAttorney(request: {
+    reference: PowerOfAttorneyReference;
+    certificate: string;
+    action: SigningAction;
+  }): Promise<PrevalidatePowerOfAttorneyResult>;
   /** The files of an МЧД a signature of the document's chain was made under. */
   documentPowerOfAttorney(documentId: string, number: string): Promise<PowerOfAttorneyFiles>;
 }

@@ -99,7 +99,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Whether trying again may succeed, and does no harm: a request whose answer was lost is repeated only if the route allows it. */
 function retryable(e: unknown, route: RouteSpec): boolean {
-  if (e instanceof HubError) return e.status === 503 || e.status === 502 || e.status === 504 || e.code === 'request-in-progress' || e.code === 'too-many-attempts';
+  if (e instanceof HubError)
+    return (
+      e.status === 503 ||
+      e.status === 502 ||
+      e.status === 504 ||
+      e.code === 'request-in-progress' ||
+      e.code === 'too-many-attempts'
+    );
   return e instanceof HubUnreachableError && (route.repeatable !== false || e.neverSent);
 }
 
@@ -125,7 +132,8 @@ export class HttpExchangeClient implements ExchangeClient, HubCalls {
   private async send<N extends RouteName>(name: N, o: RouteRequest<N>): Promise<Response> {
     const route: RouteSpec = routes[name];
     const url = new URL(routePath(name, o.params as Record<string, string> | undefined), this.baseUrl);
-    for (const [k, v] of Object.entries((o.query ?? {}) as Record<string, unknown>)) if (v !== undefined) url.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries((o.query ?? {}) as Record<string, unknown>))
+      if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = {};
     if (route.auth && this.accessToken) headers.authorization = `Bearer ${this.accessToken}`;
     if (o.idempotencyKey) headers['idempotency-key'] = o.idempotencyKey;
@@ -140,7 +148,12 @@ export class HttpExchangeClient implements ExchangeClient, HubCalls {
     }
     let res: Response;
     try {
-      res = await this.fetch(url, { method: route.method, headers, body, ...(o.stream ? { duplex: 'half' } : {}) } as RequestInit);
+      res = await this.fetch(url, {
+        method: route.method,
+        headers,
+        body,
+        ...(o.stream ? { duplex: 'half' } : {}),
+      } as RequestInit);
     } catch (e) {
       throw new HubUnreachableError(this.baseUrl, e);
     }
@@ -153,8 +166,14 @@ export class HttpExchangeClient implements ExchangeClient, HubCalls {
       parsed = undefined;
     }
     const retryAfter = Number(res.headers.get('retry-after')) || undefined;
-    if (parsed?.success) throw new HubError(res.status, parsed.data.error, `${label(route)}: ${parsed.data.message}`, retryAfter);
-    throw new HubError(res.status, res.status === 401 ? 'unauthorized' : 'bad-answer', `${label(route)}: HTTP ${res.status} ${text.slice(0, 200)}`, retryAfter);
+    if (parsed?.success)
+      throw new HubError(res.status, parsed.data.error, `${label(route)}: ${parsed.data.message}`, retryAfter);
+    throw new HubError(
+      res.status,
+      res.status === 401 ? 'unauthorized' : 'bad-answer',
+      `${label(route)}: HTTP ${res.status} ${text.slice(0, 200)}`,
+      retryAfter,
+    );
   }
 
   /** One request and its whole answer: parsed JSON, nothing, or (a 'binary' route) the response to stream. */
@@ -171,7 +190,10 @@ export class HttpExchangeClient implements ExchangeClient, HubCalls {
     try {
       text = await res.text();
     } catch (e) {
-      throw new HubUnreachableError(this.baseUrl, new Error(`the answer to ${label(route)} was cut off (${describeCause(e)})`));
+      throw new HubUnreachableError(
+        this.baseUrl,
+        new Error(`the answer to ${label(route)} was cut off (${describeCause(e)})`),
+      );
     }
     if (schema === null) return undefined;
     let json: unknown;
@@ -182,7 +204,11 @@ export class HttpExchangeClient implements ExchangeClient, HubCalls {
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
-      throw new HubError(res.status, 'bad-answer', `${label(route)}: the answer does not match the protocol: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      throw new HubError(
+        res.status,
+        'bad-answer',
+        `${label(route)}: the answer does not match the protocol: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
     }
     return parsed.data;
   }
@@ -209,7 +235,10 @@ export class HttpExchangeClient implements ExchangeClient, HubCalls {
   async call<N extends RouteName>(name: N, request: RouteRequest<N> = {}): Promise<RouteAnswer<N>> {
     const route: RouteSpec = routes[name];
     const answer = await this.retrying(route, () => this.attempt(name, request));
-    if (answer instanceof Response) return this.resumable(route, answer, () => this.retrying(route, () => this.send(name, request))) as RouteAnswer<N>;
+    if (answer instanceof Response)
+      return this.resumable(route, answer, () =>
+        this.retrying(route, () => this.send(name, request)),
+      ) as RouteAnswer<N>;
     return answer as RouteAnswer<N>;
   }
 
@@ -238,11 +267,20 @@ export class HttpExchangeClient implements ExchangeClient, HubCalls {
             delivered += part.length;
             yield part;
           }
-          if (skip > 0) throw new HubError(res.status, 'bad-answer', `${label(route)}: the answer asked again is shorter than the bytes already received`);
+          if (skip > 0)
+            throw new HubError(
+              res.status,
+              'bad-answer',
+              `${label(route)}: the answer asked again is shorter than the bytes already received`,
+            );
           return;
         } catch (e) {
           if (e instanceof HubError) throw e;
-          if (resumed >= retries) throw new HubUnreachableError(baseUrl, new Error(`the answer to ${label(route)} was cut off after ${delivered} bytes (${describeCause(e)})`));
+          if (resumed >= retries)
+            throw new HubUnreachableError(
+              baseUrl,
+              new Error(`the answer to ${label(route)} was cut off after ${delivered} bytes (${describeCause(e)})`),
+            );
           await sleep(backoffMs * 2 ** resumed);
           res = await again();
         }
@@ -262,10 +300,18 @@ export class HttpExchangeClient implements ExchangeClient, HubCalls {
         const nonce = Buffer.from(challenge.nonce, 'base64');
         // The clerk's key signs only what is plainly a login nonce, never bytes of the hub's choosing (a document, a receipt).
         if (nonce.length !== nonceBytes || nonce.toString('base64') !== challenge.nonce) {
-          throw new HubError(200, 'bad-answer', `POST /v1/auth/challenge: the login nonce must be exactly ${nonceBytes} bytes in base64, the hub sent ${nonce.length} bytes; not signing it`);
+          throw new HubError(
+            200,
+            'bad-answer',
+            `POST /v1/auth/challenge: the login nonce must be exactly ${nonceBytes} bytes in base64, the hub sent ${nonce.length} bytes; not signing it`,
+          );
         }
         // The key signs content the client builds: bound to the hub it means to reach and to this challenge.
-        const signature = await how.signLogin(Buffer.from(loginSignedContent({ origin: this.baseUrl, challengeId: challenge.challengeId, nonce: challenge.nonce })));
+        const signature = await how.signLogin(
+          Buffer.from(
+            loginSignedContent({ origin: this.baseUrl, challengeId: challenge.challengeId, nonce: challenge.nonce }),
+          ),
+        );
         const body = { challengeId: challenge.challengeId, signature: signature.toString('base64') };
         return (await this.attempt('loginWithCertificate', { body })) as RouteAnswer<'loginWithCertificate'>;
       });
@@ -330,7 +376,11 @@ export class HttpExchangeClient implements ExchangeClient, HubCalls {
     return this.call('getDocument', { params: { documentId } });
   }
 
-  postServiceDocument(documentId: string, idempotencyKey: string, request: Parameters<ExchangeClient['postServiceDocument']>[2]) {
+  postServiceDocument(
+    documentId: string,
+    idempotencyKey: string,
+    request: Parameters<ExchangeClient['postServiceDocument']>[2],
+  ) {
     return this.call('postServiceDocument', { params: { documentId }, idempotencyKey, body: request });
   }
 
@@ -346,7 +396,12 @@ export class HttpExchangeClient implements ExchangeClient, HubCalls {
     return this.call('getDocumentPowerOfAttorney', { params: { documentId, number } });
   }
 
-  workflowStep(step: WorkflowStep, target: { documentId: string; proposalId?: string | undefined }, idempotencyKey: string, body: Record<string, string>): Promise<WorkflowStepResult> {
+  workflowStep(
+    step: WorkflowStep,
+    target: { documentId: string; proposalId?: string | undefined },
+    idempotencyKey: string,
+    body: Record<string, string>,
+  ): Promise<WorkflowStepResult> {
     const { documentId, proposalId } = target;
     const answer = (name: 'acceptAnnulment' | 'rejectAnnulment') => {
       if (!proposalId) throw new Error(`${step} needs the proposal it answers`);

@@ -31,7 +31,8 @@ afterEach(() => {
 });
 
 const lockFile = () => join(dir, 'session.lock');
-const deadPid = () => Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+const deadPid = () =>
+  Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
 
 describe('the session lock', () => {
   it('lets one session run per profile and frees the profile on release', () => {
@@ -150,13 +151,17 @@ describe('the session lock', () => {
       }`;
     writeFileSync(join(dir, 'contender.mts'), script);
     writeFileSync(lockFile(), JSON.stringify({ pid: deadPid(), since: new Date().toISOString() }));
-    const runs = Array.from({ length: 4 }, () =>
-      new Promise<{ code: number | null; stderr: string }>((done) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', join(dir, 'contender.mts')], { stdio: ['ignore', 'ignore', 'pipe'] });
-        let stderr = '';
-        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        child.on('close', (code) => done({ code, stderr }));
-      }),
+    const runs = Array.from(
+      { length: 4 },
+      () =>
+        new Promise<{ code: number | null; stderr: string }>((done) => {
+          const child = spawn(process.execPath, ['--import', 'tsx', join(dir, 'contender.mts')], {
+            stdio: ['ignore', 'ignore', 'pipe'],
+          });
+          let stderr = '';
+          child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+          child.on('close', (code) => done({ code, stderr }));
+        }),
     );
     for (const r of await Promise.all(runs)) expect(r.code, r.stderr).toBe(0);
     const lines = readFileSync(log, 'utf8').trim().split('\n');

@@ -56,7 +56,10 @@ function processAlive(pid: number): boolean {
   }
 }
 
-type LockState = { kind: 'gone' } | { kind: 'held'; content: LockContent; raw: string } | { kind: 'unreadable'; raw: string; modified: Date };
+type LockState =
+  | { kind: 'gone' }
+  | { kind: 'held'; content: LockContent; raw: string }
+  | { kind: 'unreadable'; raw: string; modified: Date };
 
 function readLock(path: string): LockState {
   let raw: string;
@@ -70,7 +73,13 @@ function readLock(path: string): LockState {
   }
   try {
     const content = JSON.parse(raw) as LockContent;
-    if (Number.isInteger(content.pid) && content.pid > 0 && typeof content.since === 'string' && !Number.isNaN(Date.parse(content.since))) return { kind: 'held', content, raw };
+    if (
+      Number.isInteger(content.pid) &&
+      content.pid > 0 &&
+      typeof content.since === 'string' &&
+      !Number.isNaN(Date.parse(content.since))
+    )
+      return { kind: 'held', content, raw };
   } catch {
     // torn or empty: judged by its age below
   }
@@ -86,7 +95,9 @@ function stale(state: Exclude<LockState, { kind: 'gone' }>, maxAgeMs = Infinity)
 }
 
 function busy(state: Exclude<LockState, { kind: 'gone' }>): SessionBusyError {
-  return state.kind === 'held' ? new SessionBusyError(state.content.pid, state.content.since) : new SessionBusyError(0, state.modified.toISOString());
+  return state.kind === 'held'
+    ? new SessionBusyError(state.content.pid, state.content.since)
+    : new SessionBusyError(0, state.modified.toISOString());
 }
 
 function newContent(): LockContent {
@@ -124,7 +135,8 @@ function removeStaleLock(path: string): void {
   if (!tryCreate(takeover, raw)) {
     const other = readLock(takeover);
     if (other.kind === 'gone') return; // that takeover just ended
-    if (!stale(other, takeoverMaxAgeMs)) throw new SessionBusyError(0, other.kind === 'held' ? other.content.since : other.modified.toISOString());
+    if (!stale(other, takeoverMaxAgeMs))
+      throw new SessionBusyError(0, other.kind === 'held' ? other.content.since : other.modified.toISOString());
     rmSync(takeover, { force: true });
     return;
   }

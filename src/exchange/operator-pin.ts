@@ -31,18 +31,28 @@ export function readOperatorPin(profileDir: string): OperatorPin | undefined {
   if (!existsSync(path)) return undefined;
   try {
     const pin = JSON.parse(readFileSync(path, 'utf8')) as OperatorPin;
-    if (typeof pin.certificate !== 'string' || fingerprint(Buffer.from(pin.certificate, 'base64')) !== pin.sha256) throw new Error('its certificate does not match its fingerprint');
+    if (typeof pin.certificate !== 'string' || fingerprint(Buffer.from(pin.certificate, 'base64')) !== pin.sha256)
+      throw new Error('its certificate does not match its fingerprint');
     return pin;
   } catch (e) {
     // A damaged pin must not turn into "no pin" (which would pin whatever the hub serves next).
-    throw new Error(`The pinned operator certificate ${path} cannot be read: ${e instanceof Error ? e.message : String(e)}. Restore it, or delete it to trust the hub's current certificate.`, { cause: e });
+    throw new Error(
+      `The pinned operator certificate ${path} cannot be read: ${e instanceof Error ? e.message : String(e)}. Restore it, or delete it to trust the hub's current certificate.`,
+      { cause: e },
+    );
   }
 }
 
 /** Pins `certificate` (DER) as the operator's: at first use, or when the clerk accepts a changed one. */
 export function pinOperatorCertificate(profileDir: string, certificate: Buffer): OperatorPin {
   const who = describeCertificate(certificate);
-  const pin: OperatorPin = { certificate: certificate.toString('base64'), sha256: fingerprint(certificate), subject: who.subject, notAfter: who.notAfter.toISOString(), pinnedAt: new Date().toISOString() };
+  const pin: OperatorPin = {
+    certificate: certificate.toString('base64'),
+    sha256: fingerprint(certificate),
+    subject: who.subject,
+    notAfter: who.notAfter.toISOString(),
+    pinnedAt: new Date().toISOString(),
+  };
   const path = join(profileDir, operatorPinFileName);
   const temp = `${path}.${randomUUID()}.tmp`;
   writeFileSync(temp, JSON.stringify(pin, null, 2));
@@ -51,9 +61,13 @@ export function pinOperatorCertificate(profileDir: string, certificate: Buffer):
 }
 
 /** The pinned certificate, pinning `served` when none is; `changed` describes a served certificate that differs from the pin. */
-export function checkOperatorCertificate(profileDir: string, served: Buffer): { pinned: Buffer; firstUse: boolean; changed?: string } {
+export function checkOperatorCertificate(
+  profileDir: string,
+  served: Buffer,
+): { pinned: Buffer; firstUse: boolean; changed?: string } {
   const pin = readOperatorPin(profileDir);
-  if (!pin) return { pinned: Buffer.from(pinOperatorCertificate(profileDir, served).certificate, 'base64'), firstUse: true };
+  if (!pin)
+    return { pinned: Buffer.from(pinOperatorCertificate(profileDir, served).certificate, 'base64'), firstUse: true };
   const pinned = Buffer.from(pin.certificate, 'base64');
   if (pinned.equals(served)) return { pinned, firstUse: false };
   return {

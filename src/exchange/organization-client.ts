@@ -1,7 +1,13 @@
 // The organization settings routes of the hub (src/protocol/organization.ts) through the hub
 // client (./http-client): they sit beside the archive routes and govern the archive
 // (archiving on/off, its e-mail).
-import type { AccessTable, InformationSystemsList, JournalPage, OrganizationSettings, SettingsPatch } from '../protocol';
+import type {
+  AccessTable,
+  InformationSystemsList,
+  JournalPage,
+  OrganizationSettings,
+  SettingsPatch,
+} from '../protocol';
 import type { HubCalls } from './http-client';
 
 export class HttpOrganizationClient {

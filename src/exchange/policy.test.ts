@@ -4,14 +4,24 @@ import { sessionPolicy } from './policy';
 describe('operating modes decide who runs sessions and who signs', () => {
   it('server: only the agent signs; a clerk may still exchange by hand; no background schedule', () => {
     expect(sessionPolicy('server', 'agent')).toMatchObject({ allowed: true, sign: true, interactive: false });
-    expect(sessionPolicy('server', 'manual')).toMatchObject({ allowed: true, sign: false, reason: expect.stringMatching(/agent signs/) });
-    expect(sessionPolicy('server', 'schedule')).toMatchObject({ allowed: false, reason: expect.stringMatching(/only in "workstation"/) });
+    expect(sessionPolicy('server', 'manual')).toMatchObject({
+      allowed: true,
+      sign: false,
+      reason: expect.stringMatching(/agent signs/),
+    });
+    expect(sessionPolicy('server', 'schedule')).toMatchObject({
+      allowed: false,
+      reason: expect.stringMatching(/only in "workstation"/),
+    });
   });
 
   it('workstation: the background schedule and the clerk sign with the token; no agent', () => {
     expect(sessionPolicy('workstation', 'schedule')).toMatchObject({ allowed: true, sign: true, interactive: false });
     expect(sessionPolicy('workstation', 'manual')).toMatchObject({ allowed: true, sign: true, interactive: true });
-    expect(sessionPolicy('workstation', 'agent')).toMatchObject({ allowed: false, reason: expect.stringMatching(/only in "server"/) });
+    expect(sessionPolicy('workstation', 'agent')).toMatchObject({
+      allowed: false,
+      reason: expect.stringMatching(/only in "server"/),
+    });
   });
 
   it('manual: only on demand', () => {

@@ -33,15 +33,30 @@ export function sessionPolicy(mode: OperatingMode, trigger: SessionTrigger): Ses
     case 'agent':
       return mode === 'server'
         ? { allowed: true, sign: true, interactive: false }
-        : { allowed: false, sign: false, interactive: false, reason: `the organization's operating mode is "${mode}": the exchange agent runs only in "server" mode` };
+        : {
+            allowed: false,
+            sign: false,
+            interactive: false,
+            reason: `the organization's operating mode is "${mode}": the exchange agent runs only in "server" mode`,
+          };
     case 'schedule':
       return mode === 'workstation'
         ? { allowed: true, sign: true, interactive: false }
-        : { allowed: false, sign: false, interactive: false, reason: `the organization's operating mode is "${mode}": background sessions run only in "workstation" mode` };
+        : {
+            allowed: false,
+            sign: false,
+            interactive: false,
+            reason: `the organization's operating mode is "${mode}": background sessions run only in "workstation" mode`,
+          };
     case 'manual':
       // In server mode the agent signs with the organization's key; a clerk's run only exchanges.
       return mode === 'server'
-        ? { allowed: true, sign: false, interactive: true, reason: 'the exchange agent signs service documents (operating mode "server")' }
+        ? {
+            allowed: true,
+            sign: false,
+            interactive: true,
+            reason: 'the exchange agent signs service documents (operating mode "server")',
+          }
         : { allowed: true, sign: true, interactive: true };
   }
 }

@@ -47,10 +47,15 @@ export interface PinSource {
 }
 
 /** Resolves the module and token to use: the command line's choice, else the settings'. */
-export function resolveToken(settings: Pick<ProfileSettings, 'signer' | 'modulePaths' | 'defaultToken'> | undefined, choice: TokenChoice = {}): { modulePath: string; token?: string; keyId?: string } {
+export function resolveToken(
+  settings: Pick<ProfileSettings, 'signer' | 'modulePaths' | 'defaultToken'> | undefined,
+  choice: TokenChoice = {},
+): { modulePath: string; token?: string; keyId?: string } {
   const fromSigner = settings?.signer?.kind === 'token' ? settings.signer : undefined;
-  const modulePath = choice.modulePath ?? fromSigner?.modulePath ?? findInstalledModules(settings?.modulePaths ?? [])[0]?.path;
-  if (!modulePath) throw new TokenError('module-not-found', 'No PKCS#11 module found: install the token driver or give --module PATH');
+  const modulePath =
+    choice.modulePath ?? fromSigner?.modulePath ?? findInstalledModules(settings?.modulePaths ?? [])[0]?.path;
+  if (!modulePath)
+    throw new TokenError('module-not-found', 'No PKCS#11 module found: install the token driver or give --module PATH');
   return { modulePath, token: choice.token ?? fromSigner?.token ?? settings?.defaultToken, keyId: fromSigner?.keyId };
 }
 
@@ -71,7 +76,11 @@ export class TokenSignerSource implements SignerSource {
 
   async acquire(): Promise<Signer> {
     if (this.signer && this.session?.isPresent()) return this.signer;
-    if (!this.target.token) throw new TokenError('token-not-present', 'No token chosen: give --token LABEL|SERIAL or set the default token in the settings');
+    if (!this.target.token)
+      throw new TokenError(
+        'token-not-present',
+        'No token chosen: give --token LABEL|SERIAL or set the default token in the settings',
+      );
     const session = openToken({ modulePath: this.target.modulePath, token: this.target.token });
     let kept = false;
     try {
@@ -184,12 +193,20 @@ export class ClerkProfile {
 
   /** DER certificates of the profile's trusted roots (plus extra PEM/DER files). */
   trustedRoots(extraFiles: string[] = []): Buffer[] {
-    const files = [...(this.settingsFile.exists() ? this.settings.trustedRoots : []).map((f) => (isAbsolute(f) ? f : join(this.dir, f))), ...extraFiles];
+    const files = [
+      ...(this.settingsFile.exists() ? this.settings.trustedRoots : []).map((f) =>
+        isAbsolute(f) ? f : join(this.dir, f),
+      ),
+      ...extraFiles,
+    ];
     return files.flatMap((f) => {
       try {
         return readCertificates(readFileSync(f));
       } catch (e) {
-        throw new Error(`Cannot read the trusted root certificate file ${f}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+        throw new Error(
+          `Cannot read the trusted root certificate file ${f}: ${e instanceof Error ? e.message : String(e)}`,
+          { cause: e },
+        );
       }
     });
   }
@@ -197,8 +214,14 @@ export class ClerkProfile {
   /** The profile's certificate-status settings (§7), with `overrides` from a command line on top. */
   revocationSettings(overrides: RevocationSettings = {}): RevocationSettings {
     const checks = this.settingsFile.exists() ? this.settings.signatureChecks : { offline: false };
-    const crlFolder = checks.crlFolder && (isAbsolute(checks.crlFolder) ? checks.crlFolder : join(this.dir, checks.crlFolder));
-    return { crlFolder, ocspProxy: checks.ocspProxy, offline: checks.offline, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
+    const crlFolder =
+      checks.crlFolder && (isAbsolute(checks.crlFolder) ? checks.crlFolder : join(this.dir, checks.crlFolder));
+    return {
+      crlFolder,
+      ocspProxy: checks.ocspProxy,
+      offline: checks.offline,
+      ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
+    };
   }
 
   /** Roots a signature-time-stamp may chain to: the pinned operator certificate (the hub's TSA is issued by it). */
@@ -220,14 +243,17 @@ export class ClerkProfile {
     const roots = [...this.trustedRoots(), ...this.timestampRoots()];
     return (cms) =>
       addSignatureTimestamp(cms, (data) => requestTimestamp(url, data), roots).catch((e: unknown) => {
-        onProblem(`not time-stamped by ${url}, sent as CAdES-BES (the hub stamps it): ${e instanceof Error ? e.message : String(e)}`);
+        onProblem(
+          `not time-stamped by ${url}, sent as CAdES-BES (the hub stamps it): ${e instanceof Error ? e.message : String(e)}`,
+        );
         return cms;
       });
   }
 
   signerSource(pins?: PinSource, tokenChoice: TokenChoice = {}): SignerSource | undefined {
     const settings = this.settings;
-    if (settings.signer?.kind === 'software' && !tokenChoice.modulePath && !tokenChoice.token) return new SoftwareSignerSource(settings.signer, this.dir, this.secrets);
+    if (settings.signer?.kind === 'software' && !tokenChoice.modulePath && !tokenChoice.token)
+      return new SoftwareSignerSource(settings.signer, this.dir, this.secrets);
     if (!settings.signer && !settings.defaultToken && !tokenChoice.token) return undefined;
     return new TokenSignerSource(resolveToken(settings, tokenChoice), this.secrets, pins);
   }
@@ -238,11 +264,19 @@ export class ClerkProfile {
       if (settings.auth.method === 'password') {
         const password = await this.secrets.get(secretNames.servicePassword);
         if (password === undefined) {
-          throw Object.assign(new Error(`The service password of "${settings.auth.login}" is not in the OS keychain: run "edo-clerk profile init" with --password-stdin`), { code: 'password-missing' });
+          throw Object.assign(
+            new Error(
+              `The service password of "${settings.auth.login}" is not in the OS keychain: run "edo-clerk profile init" with --password-stdin`,
+            ),
+            { code: 'password-missing' },
+          );
         }
         return { method: 'password', login: settings.auth.login, password };
       }
-      if (!signer) throw new Error('Certificate login needs a signer: set a token or a key file in the profile (or log in with a service password)');
+      if (!signer)
+        throw new Error(
+          'Certificate login needs a signer: set a token or a key file in the profile (or log in with a service password)',
+        );
       return { method: 'certificate', signLogin: async (content) => signDetached(content, await signer.acquire()) };
     };
   }
@@ -271,7 +305,11 @@ export class ClerkProfile {
   /** What signing under the profile's МЧД needs besides the hub: the МЧД per certificate, where they are kept, the clerk's language. */
   representative(): Omit<RepresentativeDeps, 'organization' | 'check'> {
     const settings = this.settings;
-    return { powersOfAttorney: settings.powersOfAttorney, storage: settings.serverUrl.replace(/\/+$/, ''), language: settings.language };
+    return {
+      powersOfAttorney: settings.powersOfAttorney,
+      storage: settings.serverUrl.replace(/\/+$/, ''),
+      language: settings.language,
+    };
   }
 
   /**
@@ -281,7 +319,11 @@ export class ClerkProfile {
    * the profile's first session it does not know its organization: nothing is checked, and the
    * hub judges the signature at acceptance with the same codes (the outbox item keeps its code).
    */
-  representativeCheck(signer: SignerSource, pins?: PinSource, tokenChoice: TokenChoice = {}): (certificate: Buffer, action: SigningAction) => Promise<SigningUnderPowerOfAttorney | undefined> {
+  representativeCheck(
+    signer: SignerSource,
+    pins?: PinSource,
+    tokenChoice: TokenChoice = {},
+  ): (certificate: Buffer, action: SigningAction) => Promise<SigningUnderPowerOfAttorney | undefined> {
     return async (certificate, action) => {
       const ownId = this.store.ownSubscriberId();
       const own = ownId ? this.store.subscriber(ownId) : undefined;
@@ -289,7 +331,11 @@ export class ClerkProfile {
       const hub = await this.connect(pins, tokenChoice, signer);
       try {
         const check = (request: Parameters<RepresentativeDeps['check']>[0]) => hub.client.checkPowerOfAttorney(request);
-        return await powerOfAttorneyFor({ ...this.representative(), organization: hub.me.subscriber, check }, certificate, action);
+        return await powerOfAttorneyFor(
+          { ...this.representative(), organization: hub.me.subscriber, check },
+          certificate,
+          action,
+        );
       } finally {
         hub.close();
       }

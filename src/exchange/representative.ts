@@ -6,7 +6,13 @@
 import { createHash } from 'node:crypto';
 import { describeCertificate } from '../crypto/certificates';
 import type { ElectronicPowerOfAttorney, SignerOfDocument } from '../formats';
-import type { PowerOfAttorneyRefusal, PowerOfAttorneyReference, PrevalidatePowerOfAttorneyResult, SignedUnderPowerOfAttorney, SigningAction } from '../protocol';
+import type {
+  PowerOfAttorneyRefusal,
+  PowerOfAttorneyReference,
+  PrevalidatePowerOfAttorneyResult,
+  SignedUnderPowerOfAttorney,
+  SigningAction,
+} from '../protocol';
 import type { PowerOfAttorneySetting } from '../settings/settings';
 import { powerOfAttorneyText } from '../vocabulary/power-of-attorney';
 
@@ -40,7 +46,11 @@ export interface RepresentativeDeps {
   /** The organization the profile signs for (the login's). */
   organization: { name: string; inn: string };
   /** The hub's pre-check, logged in as this profile. */
-  check(request: { reference: PowerOfAttorneyReference; certificate: string; action: SigningAction }): Promise<PrevalidatePowerOfAttorneyResult>;
+  check(request: {
+    reference: PowerOfAttorneyReference;
+    certificate: string;
+    action: SigningAction;
+  }): Promise<PrevalidatePowerOfAttorneyResult>;
   /** Where the МЧД is kept: the hub's address. */
   storage: string;
   language: 'ru' | 'en' | 'kk';
@@ -51,22 +61,41 @@ export interface RepresentativeDeps {
  * undefined when the certificate names the organization (its holder acts without one).
  * Throws PowerOfAttorneyRefused with the code the hub would refuse the signature with.
  */
-export async function powerOfAttorneyFor(deps: RepresentativeDeps, certificate: Buffer, action: SigningAction): Promise<SigningUnderPowerOfAttorney | undefined> {
+export async function powerOfAttorneyFor(
+  deps: RepresentativeDeps,
+  certificate: Buffer,
+  action: SigningAction,
+): Promise<SigningUnderPowerOfAttorney | undefined> {
   const who = describeCertificate(certificate);
   if (who.orgInn === deps.organization.inn) return undefined;
-  const attached = deps.powersOfAttorney.find((p) => p.certificateSha256 === certificateSha256(certificate) && p.principalInn === deps.organization.inn);
+  const attached = deps.powersOfAttorney.find(
+    (p) => p.certificateSha256 === certificateSha256(certificate) && p.principalInn === deps.organization.inn,
+  );
   const facts = { signer: who.commonName, organization: deps.organization.name, action, ...(attached ?? {}) };
-  if (!attached) throw new PowerOfAttorneyRefused('poa-required', powerOfAttorneyText('poa-required', facts, deps.language));
+  if (!attached)
+    throw new PowerOfAttorneyRefused('poa-required', powerOfAttorneyText('poa-required', facts, deps.language));
   const reference = { number: attached.number, principalInn: attached.principalInn };
   const answer = await deps.check({ reference, certificate: certificate.toString('base64'), action });
-  if (!answer.ok) throw new PowerOfAttorneyRefused(answer.error, powerOfAttorneyText(answer.error, facts, deps.language), answer.message);
+  if (!answer.ok)
+    throw new PowerOfAttorneyRefused(
+      answer.error,
+      powerOfAttorneyText(answer.error, facts, deps.language),
+      answer.message,
+    );
   const checked = answer.powerOfAttorney;
   // The hub found the certificate acting for the organization after all: no МЧД is needed.
   if (!checked) return undefined;
-  return { reference, checked, statement: { kind: 'electronic', number: checked.number, issuedOn: checked.issuedOn, storage: deps.storage } };
+  return {
+    reference,
+    checked,
+    statement: { kind: 'electronic', number: checked.number, issuedOn: checked.issuedOn, storage: deps.storage },
+  };
 }
 
 /** The signer as a service document names them: a representative under an electronic МЧД (СтатПодп 2, СвДоверЭл). */
-export function underPowerOfAttorney(signer: SignerOfDocument, poa: SigningUnderPowerOfAttorney | undefined): SignerOfDocument {
+export function underPowerOfAttorney(
+  signer: SignerOfDocument,
+  poa: SigningUnderPowerOfAttorney | undefined,
+): SignerOfDocument {
   return poa ? { ...signer, authority: 'electronic-poa', powerOfAttorney: poa.statement } : signer;
 }

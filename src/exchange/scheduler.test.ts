@@ -35,7 +35,18 @@ function harness(mode: OperatingMode = 'workstation', onReport?: (r: SessionRepo
             if (fail) reject(fail);
             else
               resolve({
-                summary: { id: runs.length, trigger, startedAt: '2026-11-22T09:00:00.000Z', finishedAt: '2026-11-22T09:01:00.000Z', outcome: 'done', received: 0, sent: 0, signed: 0, pending: 0, clerkNeeded: null },
+                summary: {
+                  id: runs.length,
+                  trigger,
+                  startedAt: '2026-11-22T09:00:00.000Z',
+                  finishedAt: '2026-11-22T09:01:00.000Z',
+                  outcome: 'done',
+                  received: 0,
+                  sent: 0,
+                  signed: 0,
+                  pending: 0,
+                  clerkNeeded: null,
+                },
                 items: { received: [], sent: [], signed: [], serviceDocumentsSent: [], notSigned: [], refused: [] },
                 receivedTitles: [],
               });
@@ -63,7 +74,9 @@ describe('exchange scheduler', () => {
     const h = harness();
     expect(await h.scheduler.trigger('schedule')).toEqual({ started: true });
     const during = await Promise.all(
-      (['resume', 'online', 'token-inserted', 'schedule', 'manual', 'send', 'manual'] as const).map((t) => h.scheduler.trigger(t)),
+      (['resume', 'online', 'token-inserted', 'schedule', 'manual', 'send', 'manual'] as const).map((t) =>
+        h.scheduler.trigger(t),
+      ),
     );
     expect(during.filter((r) => r.started)).toEqual([]);
     expect(h.runs).toHaveLength(1);
@@ -113,7 +126,8 @@ describe('exchange scheduler', () => {
       const h = harness(mode);
       await h.scheduler.rearm();
       expect(h.timers).toHaveLength(0);
-      for (const t of ['schedule', 'resume', 'online', 'token-inserted'] as const) expect(await h.scheduler.trigger(t)).toEqual({ started: false, reason: 'notWorkstation' });
+      for (const t of ['schedule', 'resume', 'online', 'token-inserted'] as const)
+        expect(await h.scheduler.trigger(t)).toEqual({ started: false, reason: 'notWorkstation' });
       expect(await h.scheduler.trigger('manual')).toEqual({ started: true });
       h.runs[0]!.finish();
       await h.scheduler.idle();
@@ -140,7 +154,11 @@ describe('exchange scheduler', () => {
     await h.scheduler.trigger('manual');
     h.runs[0]!.finish(new Error('database is locked'));
     await h.scheduler.idle();
-    expect(h.scheduler.state().last).toMatchObject({ outcome: 'error', error: 'database is locked', trigger: 'manual' });
+    expect(h.scheduler.state().last).toMatchObject({
+      outcome: 'error',
+      error: 'database is locked',
+      trigger: 'manual',
+    });
     expect(h.reports).toHaveLength(1);
     expect(await h.scheduler.trigger('manual')).toEqual({ started: true });
     h.runs[1]!.finish();
@@ -160,7 +178,11 @@ describe('exchange scheduler', () => {
     await h.scheduler.trigger('manual');
     h.runs[0]!.finish();
     await h.scheduler.idle();
-    expect(h.scheduler.state()).toMatchObject({ running: false, progress: null, nextRunAt: new Date('2026-11-22T09:10:00.000Z') });
+    expect(h.scheduler.state()).toMatchObject({
+      running: false,
+      progress: null,
+      nextRunAt: new Date('2026-11-22T09:10:00.000Z'),
+    });
     expect(h.timers.filter((t) => !t.cleared)).toHaveLength(1);
     expect(logged).toHaveBeenCalledWith(expect.stringContaining('tray is gone'));
     expect(await h.scheduler.trigger('schedule')).toEqual({ started: true });

@@ -10,8 +10,7 @@ import type { SessionReport } from '../workplace/sessions';
 import { onDemand } from './policy';
 
 export type TriggerResult =
-  | { started: true }
-  | { started: false; reason: 'alreadyRunning' | 'queued' | 'paused' | 'notWorkstation' };
+  { started: true } | { started: false; reason: 'alreadyRunning' | 'queued' | 'paused' | 'notWorkstation' };
 
 export interface Timers {
   setTimeout(fn: () => void, ms: number): unknown;
@@ -19,7 +18,11 @@ export interface Timers {
 }
 
 export interface SchedulerDeps {
-  runSession(trigger: SessionTrigger, onProgress: (p: SessionProgress) => void, signOnly?: number[]): Promise<SessionReport>;
+  runSession(
+    trigger: SessionTrigger,
+    onProgress: (p: SessionProgress) => void,
+    signOnly?: number[],
+  ): Promise<SessionReport>;
   mode(): Promise<OperatingMode>;
   intervalMinutes(): Promise<number>;
   /** Called after every change of what SchedulerState shows. */
@@ -59,12 +62,21 @@ export class ExchangeScheduler {
     last: SessionSummary | null = null,
   ) {
     this.last = last;
-    this.timers = deps.timers ?? { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
+    this.timers = deps.timers ?? {
+      setTimeout: (fn, ms) => setTimeout(fn, ms),
+      clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+    };
     this.now = deps.now ?? (() => new Date());
   }
 
   state(): SchedulerState {
-    return { running: this.current !== null, paused: this.paused, progress: this.progress, last: this.last, nextRunAt: this.nextRunAt };
+    return {
+      running: this.current !== null,
+      paused: this.paused,
+      progress: this.progress,
+      last: this.last,
+      nextRunAt: this.nextRunAt,
+    };
   }
 
   /** Asks for a session. The clerk's triggers run even when background exchange is paused. */
@@ -91,7 +103,12 @@ export class ExchangeScheduler {
   private request(trigger: SessionTrigger, signOnly?: number[]): { result: TriggerResult; run: Promise<void> } {
     if (this.current) {
       // Selections joining one follow-up run add up; a request without one signs everything.
-      const joined = this.followUp === null ? signOnly : this.followUpSignOnly && signOnly ? [...new Set([...this.followUpSignOnly, ...signOnly])] : undefined;
+      const joined =
+        this.followUp === null
+          ? signOnly
+          : this.followUpSignOnly && signOnly
+            ? [...new Set([...this.followUpSignOnly, ...signOnly])]
+            : undefined;
       this.followUp = trigger;
       this.followUpSignOnly = joined;
       return { result: { started: false, reason: 'queued' }, run: this.current };
@@ -121,7 +138,10 @@ export class ExchangeScheduler {
     if (this.timer !== null) this.timers.clearTimeout(this.timer);
     this.timer = null;
     this.nextRunAt = null;
-    const ms = !this.stopped && !this.paused && (await this.deps.mode()) === 'workstation' ? (await this.deps.intervalMinutes()) * 60_000 : 0;
+    const ms =
+      !this.stopped && !this.paused && (await this.deps.mode()) === 'workstation'
+        ? (await this.deps.intervalMinutes()) * 60_000
+        : 0;
     // An interval of 0 minutes turns the schedule off.
     if (ms > 0) {
       this.nextRunAt = new Date(this.now().getTime() + ms);

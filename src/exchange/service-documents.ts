@@ -16,7 +16,10 @@ export function participantOf(s: { id: string; name: string; inn?: string | null
   const inn = s.inn ?? '';
   if (inn.length === 12 && !s.kpp) {
     const [surname = s.name, name = '-', ...rest] = s.name.split(/\s+/);
-    return { id: s.id, person: { surname, name, ...(rest.length ? { patronymic: rest.join(' ') } : {}), inn, entrepreneur: true } };
+    return {
+      id: s.id,
+      person: { surname, name, ...(rest.length ? { patronymic: rest.join(' ') } : {}), inn, entrepreneur: true },
+    };
   }
   return { id: s.id, organization: { name: s.name, inn, ...(s.kpp ? { kpp: s.kpp } : {}) } };
 }
@@ -26,13 +29,24 @@ export function signerOf(certificate: Buffer): SignerOfDocument {
   const who = describeCertificate(certificate);
   const [name = who.givenNames ?? who.commonName, ...rest] = (who.givenNames ?? '').split(/\s+/).filter(Boolean);
   const surname = who.surname ?? who.commonName.split(/\s+/)[0] ?? who.commonName;
-  return { surname, name, ...(rest.length ? { patronymic: rest.join(' ') } : {}), position: who.position ?? '', authority: 'employee' };
+  return {
+    surname,
+    name,
+    ...(rest.length ? { patronymic: rest.join(' ') } : {}),
+    position: who.position ?? '',
+    authority: 'employee',
+  };
 }
 
-export function formatsServiceDocuments(options: { counterparty: (subscriberId: string) => Subscriber | undefined }): ServiceDocumentFactory {
+export function formatsServiceDocuments(options: {
+  counterparty: (subscriberId: string) => Subscriber | undefined;
+}): ServiceDocumentFactory {
   const common = (ctx: ServiceDocumentContext) => {
     const doc = ctx.document;
-    const counterparty = options.counterparty(doc.counterpartyId) ?? { id: doc.counterpartyId, name: doc.counterpartyName };
+    const counterparty = options.counterparty(doc.counterpartyId) ?? {
+      id: doc.counterpartyId,
+      name: doc.counterpartyName,
+    };
     return {
       now: ctx.now,
       sender: participantOf(ctx.me.subscriber),
@@ -49,7 +63,11 @@ export function formatsServiceDocuments(options: { counterparty: (subscriberId: 
     },
     clarification(ctx): ServiceDocumentFile {
       const base = common(ctx);
-      const file = buildClarificationRequest({ ...base, receivedFile: { ...base.receivedFile, signatures: base.receivedFile.signatures.slice(0, 1) }, text: ctx.text });
+      const file = buildClarificationRequest({
+        ...base,
+        receivedFile: { ...base.receivedFile, signatures: base.receivedFile.signatures.slice(0, 1) },
+        text: ctx.text,
+      });
       return { fileName: file.fileName, xml: file.xml };
     },
   };

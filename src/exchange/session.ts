@@ -4,7 +4,16 @@
 // idempotency key stored before its first attempt, and a cursor moves only in the transaction
 // that stores what it covers, so a run killed at any point and run again sends nothing twice
 // and loses nothing.
-import type { Document, DocumentWorkflow, LoginResponse, OperatorInfo, HubEvent, ServiceDocument as HubServiceDocument, SignedUnderPowerOfAttorney, SigningAction } from '../protocol';
+import type {
+  Document,
+  DocumentWorkflow,
+  LoginResponse,
+  OperatorInfo,
+  HubEvent,
+  ServiceDocument as HubServiceDocument,
+  SignedUnderPowerOfAttorney,
+  SigningAction,
+} from '../protocol';
 import type { Signer } from '../crypto/signer';
 import { statusLineOf, verifyLongTerm, type LongTermVerification } from '../crypto/cades';
 import { signDetached } from '../crypto/cms';
@@ -27,7 +36,12 @@ import { HubError, HubUnreachableError } from './http-client';
 import { acquireSessionLock } from './lock';
 import { checkOperatorCertificate } from './operator-pin';
 import { sessionPolicy } from './policy';
-import { powerOfAttorneyFor, PowerOfAttorneyRefused, type RepresentativeDeps, type SigningUnderPowerOfAttorney } from './representative';
+import {
+  powerOfAttorneyFor,
+  PowerOfAttorneyRefused,
+  type RepresentativeDeps,
+  type SigningUnderPowerOfAttorney,
+} from './representative';
 
 export interface SessionProgress {
   step: SessionStep;
@@ -140,7 +154,12 @@ export interface SessionItems {
   /** Service documents of ours this session meant to sign and left waiting, with why. */
   notSigned: { id: number; reason: PendingReason; message?: string }[];
   /** Outbox items that stopped for good: the hub refused them (its error code) or they cannot be sent ("unsendable"). */
-  refused: { itemType: 'document' | 'service-document' | 'workflow-step'; id: number; refusal: string; message: string }[];
+  refused: {
+    itemType: 'document' | 'service-document' | 'workflow-step';
+    id: number;
+    refusal: string;
+    message: string;
+  }[];
 }
 
 export interface SessionResult {
@@ -170,12 +189,23 @@ class UnsendableItem extends Error {}
 
 /** Failures of the hub or the way to it as a whole (not of one item): no point starting more sends now. */
 function hubWide(e: unknown): boolean {
-  return e instanceof HubUnreachableError || (e instanceof HubError && (e.status === 401 || e.status === 502 || e.status === 503 || e.status === 504 || e.code === 'too-many-attempts'));
+  return (
+    e instanceof HubUnreachableError ||
+    (e instanceof HubError &&
+      (e.status === 401 || e.status === 502 || e.status === 503 || e.status === 504 || e.code === 'too-many-attempts'))
+  );
 }
 
 /** The hub refused the item itself, for good. */
 function refusedForGood(e: unknown): e is HubError {
-  return e instanceof HubError && e.status >= 400 && e.status < 500 && e.code !== 'request-in-progress' && e.code !== 'too-many-attempts' && e.status !== 401;
+  return (
+    e instanceof HubError &&
+    e.status >= 400 &&
+    e.status < 500 &&
+    e.code !== 'request-in-progress' &&
+    e.code !== 'too-many-attempts' &&
+    e.status !== 401
+  );
 }
 
 /** The reference a signature under an МЧД is sent with: its number and the principal's INN. */
@@ -213,7 +243,11 @@ const statusRank: Record<DocumentStatus, number> = {
 /** Our side of the hub's status: an outgoing document has it as it is; a received one has our answer's. */
 function localStatus(direction: 'in' | 'out', status: Document['status']): DocumentStatus {
   if (direction === 'out') return status;
-  return status === 'clarification-requested' ? 'clarification-sent' : status === 'receipt-confirmed' ? 'receipt-sent' : 'received';
+  return status === 'clarification-requested'
+    ? 'clarification-sent'
+    : status === 'receipt-confirmed'
+      ? 'receipt-sent'
+      : 'received';
 }
 
 /**
@@ -226,14 +260,20 @@ function checkOf(cms: Buffer, v: LongTermVerification): SignatureCheck {
   const statusLine = statusLineOf(v);
   const problems = [...r.problems];
   if (r.valid && v.verdict === 'invalid') {
-    problems.push(v.status?.status === 'revoked' ? { code: 'certificate-revoked', message: signatureStatusText(statusLine, 'en') } : { code: 'timestamp-invalid', message: v.problems.join('; ') });
+    problems.push(
+      v.status?.status === 'revoked'
+        ? { code: 'certificate-revoked', message: signatureStatusText(statusLine, 'en') }
+        : { code: 'timestamp-invalid', message: v.problems.join('; ') },
+    );
   }
   return {
     cms,
     valid: v.verdict === 'undetermined' ? null : v.verdict === 'valid',
     verdict: v.verdict,
     statusLine,
-    signer: r.signer ? [r.signer.commonName, r.signer.position, r.signer.organization].filter(Boolean).join(', ') : null,
+    signer: r.signer
+      ? [r.signer.commonName, r.signer.position, r.signer.organization].filter(Boolean).join(', ')
+      : null,
     signingTime: r.signingTime?.toISOString() ?? null,
     problems,
   };
@@ -255,12 +295,20 @@ const emptySummary = (): SessionSummary => ({
   workflowSteps: 0,
 });
 
-const noItems = (): SessionItems => ({ received: [], sent: [], signed: [], serviceDocumentsSent: [], notSigned: [], refused: [] });
+const noItems = (): SessionItems => ({
+  received: [],
+  sent: [],
+  signed: [],
+  serviceDocumentsSent: [],
+  notSigned: [],
+  refused: [],
+});
 
 /** Runs one exchange session for the profile of `deps.store`, holding the profile's session lock. */
 export async function runExchangeSession(deps: SessionDeps): Promise<SessionResult> {
   const policy = sessionPolicy(deps.mode, deps.trigger);
-  if (!policy.allowed) return { outcome: 'not-allowed', mode: deps.mode, summary: emptySummary(), items: noItems(), error: policy.reason };
+  if (!policy.allowed)
+    return { outcome: 'not-allowed', mode: deps.mode, summary: emptySummary(), items: noItems(), error: policy.reason };
   const lock = acquireSessionLock(deps.store.dir);
   try {
     return await new ExchangeSession(deps).run();
@@ -317,10 +365,16 @@ class ExchangeSession {
         outcome = 'not-allowed';
         error = policy.reason;
       } else {
-        await this.syncFeed('subscribers', (after) => this.client.subscribers(after).then((p) => ({ ...p, items: p.subscribers })), (s) =>
-          this.store.upsertSubscriber({ id: s.id, name: s.name, inn: s.inn, kpp: s.kpp, data: s }),
+        await this.syncFeed(
+          'subscribers',
+          (after) => this.client.subscribers(after).then((p) => ({ ...p, items: p.subscribers })),
+          (s) => this.store.upsertSubscriber({ id: s.id, name: s.name, inn: s.inn, kpp: s.kpp, data: s }),
         );
-        await this.syncFeed('contacts', (after) => this.client.contacts(after).then((p) => ({ ...p, items: p.contacts })), (c) => void this.store.recordContact(c));
+        await this.syncFeed(
+          'contacts',
+          (after) => this.client.contacts(after).then((p) => ({ ...p, items: p.contacts })),
+          (c) => void this.store.recordContact(c),
+        );
         // An outbox that cannot be sent never keeps the inbox from arriving: its failure is reported after receiving.
         const outboxFailure = await this.sendOutbox();
         await this.receiveEvents();
@@ -347,9 +401,24 @@ class ExchangeSession {
       error = error ? `${this.operatorChange} Also: ${error}` : this.operatorChange;
     }
     this.summary.pending = this.store.countPendingServiceDocuments();
-    const result: SessionResult = { runId: this.runId, outcome, mode: this.mode, summary: this.summary, items: this.items, clerkNeeded: this.clerkNeeded, error };
+    const result: SessionResult = {
+      runId: this.runId,
+      outcome,
+      mode: this.mode,
+      summary: this.summary,
+      items: this.items,
+      clerkNeeded: this.clerkNeeded,
+      error,
+    };
     this.store.finishRun(this.runId, outcome, { ...this.summary, clerkNeeded: this.clerkNeeded, error });
-    this.progress('finish', 1, 1, outcome === 'done' ? 'exchange session done' : `exchange session ended: ${outcome}${error ? `: ${error}` : ''}${this.clerkNeeded ? `: ${this.clerkNeeded.message}` : ''}`);
+    this.progress(
+      'finish',
+      1,
+      1,
+      outcome === 'done'
+        ? 'exchange session done'
+        : `exchange session ended: ${outcome}${error ? `: ${error}` : ''}${this.clerkNeeded ? `: ${this.clerkNeeded.message}` : ''}`,
+    );
     return result;
   }
 
@@ -444,8 +513,16 @@ class ExchangeSession {
       this.checkAbort();
       const doc = this.store.document(step.documentId);
       try {
-        if (!doc?.hubId) throw new UnsendableItem(`workflow step ${step.id} names document ${step.documentId}, which the hub has not accepted`);
-        const answer = await this.client.workflowStep(step.step, { documentId: doc.hubId, proposalId: step.proposalHubId ?? undefined }, step.idempotencyKey, step.body);
+        if (!doc?.hubId)
+          throw new UnsendableItem(
+            `workflow step ${step.id} names document ${step.documentId}, which the hub has not accepted`,
+          );
+        const answer = await this.client.workflowStep(
+          step.step,
+          { documentId: doc.hubId, proposalId: step.proposalHubId ?? undefined },
+          step.idempotencyKey,
+          step.body,
+        );
         const apply = await this.prepareWorkflowEvent(doc.hubId, answer.workflow, answer.serviceDocument, () => false);
         this.store.transaction(() => {
           apply();
@@ -473,7 +550,12 @@ class ExchangeSession {
    * The I/O of a workflow change (its service document's XML stored and verified, the
    * recipient's signature verified over the document's bytes when we hold them), and what stores it.
    */
-  private async prepareWorkflowEvent(documentHubId: string, workflow: DocumentWorkflow, sd: HubServiceDocument | undefined, notYet: () => boolean): Promise<() => boolean> {
+  private async prepareWorkflowEvent(
+    documentHubId: string,
+    workflow: DocumentWorkflow,
+    sd: HubServiceDocument | undefined,
+    notYet: () => boolean,
+  ): Promise<() => boolean> {
     let stored: { hash: string; check: SignatureCheck } | undefined;
     if (sd) {
       const xml = Buffer.from(sd.xml, 'base64');
@@ -484,13 +566,24 @@ class ExchangeSession {
     let recipientValid = true;
     if (workflow.recipientSignature && before && this.store.blobs.has(before.blobHash)) {
       const { signature, signedAt } = workflow.recipientSignature;
-      recipientValid = (await this.verifySignature(Buffer.from(signature, 'base64'), { path: this.store.blobs.pathOf(before.blobHash) }, signedAt)).valid !== false;
+      recipientValid =
+        (
+          await this.verifySignature(
+            Buffer.from(signature, 'base64'),
+            { path: this.store.blobs.pathOf(before.blobHash) },
+            signedAt,
+          )
+        ).valid !== false;
     }
     return () => {
       const known = this.store.documentByHubId(documentHubId);
       if (!known) {
         if (notYet()) return false;
-        this.log('warn', 'events', `a workflow change arrived for document ${documentHubId}, which this profile does not hold`);
+        this.log(
+          'warn',
+          'events',
+          `a workflow change arrived for document ${documentHubId}, which this profile does not hold`,
+        );
         return true;
       }
       const ours = sd?.fromSubscriberId === this.me?.subscriber.id;
@@ -498,7 +591,8 @@ class ExchangeSession {
       this.store.applyWorkflow(known.id, workflow, proposal);
       if (!recipientValid) this.store.markRecipientSignatureInvalid(known.id);
       if (sd && stored) {
-        const parent = sd.parentId === documentHubId ? null : (this.store.serviceDocumentByHubId(sd.parentId)?.id ?? null);
+        const parent =
+          sd.parentId === documentHubId ? null : (this.store.serviceDocumentByHubId(sd.parentId)?.id ?? null);
         const recorded = this.store.recordIncomingServiceDocument({
           hubId: sd.id,
           documentId: known.id,
@@ -515,7 +609,10 @@ class ExchangeSession {
         if (recorded.created) this.receivedServiceDocuments.add(recorded.id);
         if (recorded.created && !ours) {
           this.summary.serviceDocumentsReceived++;
-          this.logServiceDocument(`${sd.type} received for "${known.title}"${sd.reason ? `: ${sd.reason}` : ''}`, stored.check);
+          this.logServiceDocument(
+            `${sd.type} received for "${known.title}"${sd.reason ? `: ${sd.reason}` : ''}`,
+            stored.check,
+          );
         }
       }
       return true;
@@ -525,8 +622,14 @@ class ExchangeSession {
   private async sendDocument(outboxId: number, documentId: number, key: string): Promise<void> {
     const doc = this.store.document(documentId);
     const signature = this.store.signatures(documentId)[0];
-    if (!doc || !signature) throw new UnsendableItem(`outbox item ${outboxId} names document ${documentId}, which is not in the store with its signature`);
-    if (!this.store.blobs.has(doc.blobHash)) throw new UnsendableItem(`the file of "${doc.title}" (${doc.fileName}, SHA-256 ${doc.blobHash}) is missing from the profile's blob store`);
+    if (!doc || !signature)
+      throw new UnsendableItem(
+        `outbox item ${outboxId} names document ${documentId}, which is not in the store with its signature`,
+      );
+    if (!this.store.blobs.has(doc.blobHash))
+      throw new UnsendableItem(
+        `the file of "${doc.title}" (${doc.fileName}, SHA-256 ${doc.blobHash}) is missing from the profile's blob store`,
+      );
     if (!(await this.client.hasBlob(doc.blobHash))) {
       await this.client.putBlob(doc.blobHash, doc.size, () => this.store.blobs.stream(doc.blobHash));
     }
@@ -543,19 +646,33 @@ class ExchangeSession {
     });
     const confirmation = await this.storeConfirmationXml(sent);
     this.store.transaction(() => {
-      this.store.completeDocumentSend(outboxId, documentId, { hubId: sent.id, sentAt: sent.sentAt, ...(sent.signerPowerOfAttorney ? { signerPowerOfAttorney: sent.signerPowerOfAttorney } : {}) });
+      this.store.completeDocumentSend(outboxId, documentId, {
+        hubId: sent.id,
+        sentAt: sent.sentAt,
+        ...(sent.signerPowerOfAttorney ? { signerPowerOfAttorney: sent.signerPowerOfAttorney } : {}),
+      });
       this.recordConfirmation(documentId, sent, confirmation.check, confirmation.hash);
     });
     this.summary.documentsSent++;
     this.items.sent.push(documentId);
-    this.log('info', 'outbox', `sent "${doc.title}" to ${doc.counterpartyName || doc.counterpartyId} (hub id ${sent.id})`);
+    this.log(
+      'info',
+      'outbox',
+      `sent "${doc.title}" to ${doc.counterpartyName || doc.counterpartyId} (hub id ${sent.id})`,
+    );
   }
 
   private async sendServiceDocument(outboxId: number, serviceDocumentId: number, key: string): Promise<void> {
     const sd = this.store.serviceDocument(serviceDocumentId);
     const doc = sd && this.store.document(sd.documentId);
-    if (!sd || !doc?.hubId || !sd.xmlHash || !sd.signature || !sd.fileName) throw new UnsendableItem(`outbox item ${outboxId} names service document ${serviceDocumentId}, which is not complete in the store`);
-    if (!this.store.blobs.has(sd.xmlHash)) throw new UnsendableItem(`the XML of ${sd.fileName} (SHA-256 ${sd.xmlHash}) is missing from the profile's blob store`);
+    if (!sd || !doc?.hubId || !sd.xmlHash || !sd.signature || !sd.fileName)
+      throw new UnsendableItem(
+        `outbox item ${outboxId} names service document ${serviceDocumentId}, which is not complete in the store`,
+      );
+    if (!this.store.blobs.has(sd.xmlHash))
+      throw new UnsendableItem(
+        `the XML of ${sd.fileName} (SHA-256 ${sd.xmlHash}) is missing from the profile's blob store`,
+      );
     let posted: HubServiceDocument;
     try {
       posted = await this.client.postServiceDocument(doc.hubId, key, {
@@ -569,7 +686,9 @@ class ExchangeSession {
       // A receipt notice is posted once per document: if another workplace of ours already did, ours is that one.
       if (!(e instanceof HubError && e.code === 'conflict' && sd.type === 'receipt')) throw e;
       const hubDoc = await this.client.document(doc.hubId);
-      const theirs = hubDoc.serviceDocuments.find((s) => s.type === 'receipt' && s.fromSubscriberId === this.me?.subscriber.id);
+      const theirs = hubDoc.serviceDocuments.find(
+        (s) => s.type === 'receipt' && s.fromSubscriberId === this.me?.subscriber.id,
+      );
       if (!theirs) throw e;
       posted = theirs;
     }
@@ -583,7 +702,8 @@ class ExchangeSession {
   private operator(): Promise<OperatorInfo & { pinned: Buffer }> {
     this.operatorInfo ??= this.client.operator().then((info) => {
       const check = checkOperatorCertificate(this.store.dir, Buffer.from(info.certificate, 'base64'));
-      if (check.firstUse) this.log('info', 'authenticate', `the operator's certificate is pinned in this profile on first use`);
+      if (check.firstUse)
+        this.log('info', 'authenticate', `the operator's certificate is pinned in this profile on first use`);
       if (check.changed && !this.operatorChange) {
         this.operatorChange = check.changed;
         this.log('error', 'authenticate', check.changed);
@@ -607,9 +727,19 @@ class ExchangeSession {
     return checkOf(cms, await this.verifyLongTerm(cms, content, at));
   }
 
-  private async verifyLongTerm(cms: Buffer, content: ContentSource, at: string, extraRoots: Buffer[] = []): Promise<LongTermVerification> {
+  private async verifyLongTerm(
+    cms: Buffer,
+    content: ContentSource,
+    at: string,
+    extraRoots: Buffer[] = [],
+  ): Promise<LongTermVerification> {
     const { pinned } = await this.operator();
-    return verifyLongTerm(cms, content, { trustedRoots: [...this.deps.trustedRoots, ...extraRoots], tsaRoots: [pinned], at: new Date(at), revocation: this.revocation });
+    return verifyLongTerm(cms, content, {
+      trustedRoots: [...this.deps.trustedRoots, ...extraRoots],
+      tsaRoots: [pinned],
+      at: new Date(at),
+      revocation: this.revocation,
+    });
   }
 
   /** A received service document logged with its verdict; an undetermined one counts as unchecked, as a document's does. */
@@ -618,9 +748,17 @@ class ExchangeSession {
       this.log('info', 'events', what);
     } else if (check.verdict === 'undetermined') {
       this.summary.uncheckedSignatures++;
-      this.log('warn', 'events', `${what}; ${signatureStatusText(check.statusLine!, 'en')}: kept and checked again next session`);
+      this.log(
+        'warn',
+        'events',
+        `${what}; ${signatureStatusText(check.statusLine!, 'en')}: kept and checked again next session`,
+      );
     } else {
-      this.log('warn', 'events', `${what} with a signature that does not verify: ${(check.problems ?? []).map((p) => p.message).join('; ')}`);
+      this.log(
+        'warn',
+        'events',
+        `${what} with a signature that does not verify: ${(check.problems ?? []).map((p) => p.message).join('; ')}`,
+      );
     }
   }
 
@@ -632,7 +770,9 @@ class ExchangeSession {
   private async recheckSignatures(): Promise<void> {
     // The ones this session just received were judged a moment ago.
     const waiting = this.store.undeterminedSignatures().filter((s) => !this.items.received.includes(s.documentId));
-    const serviceDocuments = this.store.undeterminedServiceDocuments().filter((sd) => !this.receivedServiceDocuments.has(sd.id));
+    const serviceDocuments = this.store
+      .undeterminedServiceDocuments()
+      .filter((sd) => !this.receivedServiceDocuments.has(sd.id));
     const total = waiting.length + serviceDocuments.length;
     if (total === 0) return;
     let done = 0;
@@ -642,13 +782,21 @@ class ExchangeSession {
         this.summary.uncheckedSignatures++;
       } else {
         this.summary.signaturesResolved++;
-        this.log(check.valid ? 'info' : 'warn', 'recheck', `the signature of ${what} is now ${check.verdict}: ${signatureStatusText(check.statusLine!, 'en')}`);
+        this.log(
+          check.valid ? 'info' : 'warn',
+          'recheck',
+          `the signature of ${what} is now ${check.verdict}: ${signatureStatusText(check.statusLine!, 'en')}`,
+        );
       }
     };
     for (const s of waiting) {
       this.checkAbort();
       if (!this.store.blobs.has(s.blobHash)) continue;
-      const check = await this.verifySignature(s.cms, { path: this.store.blobs.pathOf(s.blobHash) }, s.sentAt ?? new Date().toISOString());
+      const check = await this.verifySignature(
+        s.cms,
+        { path: this.store.blobs.pathOf(s.blobHash) },
+        s.sentAt ?? new Date().toISOString(),
+      );
       this.store.recordRecheck(s.id, check);
       resolved(`"${s.title}"`, check);
       this.progress('recheck', ++done, total, `checked ${done} of ${total}`);
@@ -658,7 +806,10 @@ class ExchangeSession {
       if (!this.store.blobs.has(sd.xmlHash)) continue;
       const xml = this.store.blobs.read(sd.xmlHash);
       const at = sd.postedAt ?? new Date().toISOString();
-      const check = sd.type === 'send-confirmation' ? await this.checkConfirmation(sd.signature, xml, at) : await this.verifySignature(sd.signature, xml, at);
+      const check =
+        sd.type === 'send-confirmation'
+          ? await this.checkConfirmation(sd.signature, xml, at)
+          : await this.verifySignature(sd.signature, xml, at);
       this.store.recordServiceDocumentRecheck(sd.id, check);
       resolved(`the ${sd.type} of "${this.store.document(sd.documentId)?.title ?? sd.documentId}"`, check);
       this.progress('recheck', ++done, total, `checked ${done} of ${total}`);
@@ -686,7 +837,10 @@ class ExchangeSession {
   private async storeConfirmationXml(doc: Document): Promise<{ hash: string; check: SignatureCheck }> {
     const xml = Buffer.from(doc.confirmation.xml, 'base64');
     const { hash } = await this.store.blobs.write(xml);
-    return { hash, check: await this.checkConfirmation(Buffer.from(doc.confirmation.signature, 'base64'), xml, doc.sentAt) };
+    return {
+      hash,
+      check: await this.checkConfirmation(Buffer.from(doc.confirmation.signature, 'base64'), xml, doc.sentAt),
+    };
   }
 
   /** The confirmation verifies only as signed with the pinned operator certificate, whatever else the hub serves. */
@@ -723,12 +877,17 @@ class ExchangeSession {
           if (!apply()) break;
           stored++;
         }
-        const last = stored > 0 ? page.events[stored - 1]!.seq : page.events.length === 0 && !page.hasMore ? page.next : after;
+        const last =
+          stored > 0 ? page.events[stored - 1]!.seq : page.events.length === 0 && !page.hasMore ? page.next : after;
         if (last > after) this.store.setCursor('events', String(last));
       });
       for (let i = 0; i < stored; i++) this.progress('events', ++handled, 0, `${handled} event(s) received`);
       if (stored < page.events.length) {
-        this.log('warn', 'events', `event ${page.events[stored]!.seq} names a document our outbox has not recorded yet; the feed continues at the next session`);
+        this.log(
+          'warn',
+          'events',
+          `event ${page.events[stored]!.seq} names a document our outbox has not recorded yet; the feed continues at the next session`,
+        );
         return;
       }
       if (!page.hasMore) return;
@@ -748,8 +907,13 @@ class ExchangeSession {
         const fetchContent = !this.store.documentByHubId(doc.id) && !(direction === 'out' && outboxUnsettled());
         let check: SignatureCheck | undefined;
         if (fetchContent) {
-          if (!this.store.blobs.has(doc.blob.sha256)) await this.store.blobs.write(await this.client.getBlob(doc.blob.sha256), doc.blob.sha256);
-          check = await this.verifySignature(Buffer.from(doc.signature, 'base64'), { path: this.store.blobs.pathOf(doc.blob.sha256) }, doc.sentAt);
+          if (!this.store.blobs.has(doc.blob.sha256))
+            await this.store.blobs.write(await this.client.getBlob(doc.blob.sha256), doc.blob.sha256);
+          check = await this.verifySignature(
+            Buffer.from(doc.signature, 'base64'),
+            { path: this.store.blobs.pathOf(doc.blob.sha256) },
+            doc.sentAt,
+          );
           await this.keepPowerOfAttorney(doc.id, doc.signerPowerOfAttorney);
         }
         return () => {
@@ -786,10 +950,18 @@ class ExchangeSession {
               this.log('info', 'events', `received "${doc.title}" from ${doc.sender.name}`);
             } else if (check.verdict === 'undetermined') {
               this.summary.uncheckedSignatures++;
-              this.log('warn', 'events', `received "${doc.title}" from ${doc.sender.name}; ${signatureStatusText(check.statusLine!, 'en')}: kept and checked again next session`);
+              this.log(
+                'warn',
+                'events',
+                `received "${doc.title}" from ${doc.sender.name}; ${signatureStatusText(check.statusLine!, 'en')}: kept and checked again next session`,
+              );
             } else {
               this.summary.invalidSignatures++;
-              this.log('warn', 'events', `received "${doc.title}" from ${doc.sender.name} with a signature that does not verify: ${(check.problems ?? []).map((p) => p.message).join('; ')}`);
+              this.log(
+                'warn',
+                'events',
+                `received "${doc.title}" from ${doc.sender.name} with a signature that does not verify: ${(check.problems ?? []).map((p) => p.message).join('; ')}`,
+              );
             }
           }
           return true;
@@ -800,7 +972,12 @@ class ExchangeSession {
         return () => {
           const known = this.store.documentByHubId(event.documentId);
           if (!known) return !outboxUnsettled();
-          this.moveStatus(known, event.type === 'document.delivered' ? localStatus(known.direction, 'delivered') : localStatus(known.direction, event.status));
+          this.moveStatus(
+            known,
+            event.type === 'document.delivered'
+              ? localStatus(known.direction, 'delivered')
+              : localStatus(known.direction, event.status),
+          );
           return true;
         };
       case 'service-document.received': {
@@ -813,7 +990,11 @@ class ExchangeSession {
           const known = this.store.documentByHubId(event.documentId);
           if (!known) {
             if (outboxUnsettled()) return false;
-            this.log('warn', 'events', `a ${sd.type} arrived for document ${event.documentId}, which this profile does not hold`);
+            this.log(
+              'warn',
+              'events',
+              `a ${sd.type} arrived for document ${event.documentId}, which this profile does not hold`,
+            );
             return true;
           }
           const recorded = this.store.recordIncomingServiceDocument({
@@ -829,9 +1010,13 @@ class ExchangeSession {
           });
           if (!recorded.created) return true;
           this.receivedServiceDocuments.add(recorded.id);
-          if (known.direction === 'out') this.moveStatus(known, sd.type === 'receipt' ? 'receipt-confirmed' : 'clarification-requested');
+          if (known.direction === 'out')
+            this.moveStatus(known, sd.type === 'receipt' ? 'receipt-confirmed' : 'clarification-requested');
           this.summary.serviceDocumentsReceived++;
-          this.logServiceDocument(`${sd.type === 'receipt' ? 'receipt notice' : 'clarification request'} received for "${known.title}"`, check);
+          this.logServiceDocument(
+            `${sd.type === 'receipt' ? 'receipt notice' : 'clarification request'} received for "${known.title}"`,
+            check,
+          );
           return true;
         };
       }
@@ -863,7 +1048,12 @@ class ExchangeSession {
     const found = pending.filter((p) => chosen.has(p.id));
     const gone = [...chosen].filter((id) => !found.some((p) => p.id === id));
     // Signed or sent meanwhile (another session), or not ours to sign: nothing to do for them.
-    if (gone.length) this.log('warn', 'service-documents', `not waiting for a signature, left as they are: service document(s) ${gone.join(', ')}`);
+    if (gone.length)
+      this.log(
+        'warn',
+        'service-documents',
+        `not waiting for a signature, left as they are: service document(s) ${gone.join(', ')}`,
+      );
     return found;
   }
 
@@ -881,15 +1071,28 @@ class ExchangeSession {
       const [reason, words]: [PendingReason, string] = !maySign
         ? ['agent-signs', 'the exchange agent signs service documents (operating mode "server")']
         : ['no-signing-key', 'no signing key is set up for this profile'];
-      this.leavePending(pending.map((p) => p.id), reason, words);
+      this.leavePending(
+        pending.map((p) => p.id),
+        reason,
+        words,
+      );
       this.progress('service-documents', 0, pending.length, `${pending.length} service document(s) wait: ${words}`);
       return;
     }
     const signer = await this.acquireSigner();
     if (!signer) {
       const needed = this.clerkNeeded!;
-      this.leavePending(pending.map((p) => p.id), needed.code, needed.message);
-      this.progress('service-documents', 0, pending.length, `${pending.length} service document(s) wait: ${needed.message}`);
+      this.leavePending(
+        pending.map((p) => p.id),
+        needed.code,
+        needed.message,
+      );
+      this.progress(
+        'service-documents',
+        0,
+        pending.length,
+        `${pending.length} service document(s) wait: ${needed.message}`,
+      );
       return;
     }
     let poa: SigningUnderPowerOfAttorney | undefined;
@@ -898,20 +1101,36 @@ class ExchangeSession {
     } catch (e) {
       if (!(e instanceof PowerOfAttorneyRefused)) throw e;
       // Refused before anything is signed: every one waits with the hub's code, for the clerk to attach a valid МЧД.
-      this.leavePending(pending.map((p) => p.id), e.code, e.message);
-      this.log('warn', 'service-documents', `not signed: ${e.message}${e.hubMessage ? ` (the hub: ${e.hubMessage})` : ''}`);
+      this.leavePending(
+        pending.map((p) => p.id),
+        e.code,
+        e.message,
+      );
+      this.log(
+        'warn',
+        'service-documents',
+        `not signed: ${e.message}${e.hubMessage ? ` (the hub: ${e.hubMessage})` : ''}`,
+      );
       this.progress('service-documents', 0, pending.length, `${pending.length} service document(s) wait: ${e.message}`);
       return;
     }
     const operator = await this.operator();
     // Signed ones are committed in batches (each with its outbox key, before any attempt to send);
     // a crash loses at most a batch of signatures, made again next time, never sent twice.
-    let batch: { id: number; fileName: string; xmlHash: string; signature: Buffer; signerPowerOfAttorney?: SignedUnderPowerOfAttorney }[] = [];
+    let batch: {
+      id: number;
+      fileName: string;
+      xmlHash: string;
+      signature: Buffer;
+      signerPowerOfAttorney?: SignedUnderPowerOfAttorney;
+    }[] = [];
     const commit = () => {
       const signed = batch;
       batch = [];
       // Counted only when the store took it (an item no longer pending gets no second outbox entry).
-      const marked = this.store.transaction(() => signed.filter((b) => this.store.markServiceDocumentSigned(b.id, b) !== undefined));
+      const marked = this.store.transaction(() =>
+        signed.filter((b) => this.store.markServiceDocumentSigned(b.id, b) !== undefined),
+      );
       this.summary.serviceDocumentsSigned += marked.length;
       this.items.signed.push(...marked.map((b) => b.id));
     };
@@ -930,9 +1149,21 @@ class ExchangeSession {
             ...(poa ? { powerOfAttorney: poa } : {}),
             now: new Date(),
           };
-          const file = p.type === 'receipt' ? await this.deps.serviceDocuments.receipt(ctx) : await this.deps.serviceDocuments.clarification({ ...ctx, text: p.text ?? '' });
-          const [{ hash }, signature] = await Promise.all([this.store.blobs.write(file.xml), signDetached(file.xml, signer)]);
-          batch.push({ id: p.id, fileName: file.fileName, xmlHash: hash, signature, ...(poa ? { signerPowerOfAttorney: poa.checked } : {}) });
+          const file =
+            p.type === 'receipt'
+              ? await this.deps.serviceDocuments.receipt(ctx)
+              : await this.deps.serviceDocuments.clarification({ ...ctx, text: p.text ?? '' });
+          const [{ hash }, signature] = await Promise.all([
+            this.store.blobs.write(file.xml),
+            signDetached(file.xml, signer),
+          ]);
+          batch.push({
+            id: p.id,
+            fileName: file.fileName,
+            xmlHash: hash,
+            signature,
+            ...(poa ? { signerPowerOfAttorney: poa.checked } : {}),
+          });
           this.progress('service-documents', ++done, pending.length, `signed ${done} of ${pending.length}`);
         } catch (e) {
           if (clerkNeededBy(e)) throw e;
@@ -949,7 +1180,11 @@ class ExchangeSession {
       if (!needed) throw e;
       // The token went away or refused: stop signing, the rest waits for the clerk.
       this.clerkNeeded = needed;
-      this.leavePending(pending.slice(done).map((r) => r.id), needed.code, needed.message);
+      this.leavePending(
+        pending.slice(done).map((r) => r.id),
+        needed.code,
+        needed.message,
+      );
       this.log('warn', 'service-documents', `signing stopped: ${needed.message}`);
     } finally {
       commit();
@@ -957,17 +1192,34 @@ class ExchangeSession {
   }
 
   /** The МЧД a signature by `certificate` is made under, checked at the hub now (src/exchange/representative.ts). */
-  private powerOfAttorney(certificate: Buffer, action: SigningAction): Promise<SigningUnderPowerOfAttorney | undefined> {
+  private powerOfAttorney(
+    certificate: Buffer,
+    action: SigningAction,
+  ): Promise<SigningUnderPowerOfAttorney | undefined> {
     const given = this.deps.representative ?? { powersOfAttorney: [], storage: '', language: 'ru' as const };
-    return powerOfAttorneyFor({ ...given, organization: this.me!.subscriber, check: (request) => this.client.checkPowerOfAttorney(request) }, certificate, action);
+    return powerOfAttorneyFor(
+      { ...given, organization: this.me!.subscriber, check: (request) => this.client.checkPowerOfAttorney(request) },
+      certificate,
+      action,
+    );
   }
 
   /** Keeps the files of the МЧД a received signature was made under, fetched once from the hub (the archive proves the authority with them). */
   private async keepPowerOfAttorney(documentHubId: string, poa: SignedUnderPowerOfAttorney | undefined): Promise<void> {
     if (!poa || this.store.powerOfAttorney(poa.principalInn, poa.number)) return;
     const { xml, signature, ...record } = await this.client.documentPowerOfAttorney(documentHubId, poa.number);
-    const [x, sig] = await Promise.all([this.store.blobs.write(Buffer.from(xml, 'base64')), this.store.blobs.write(Buffer.from(signature, 'base64'))]);
-    this.store.keepPowerOfAttorney({ principalInn: record.principalInn, number: record.number, fileName: record.fileName, xmlHash: x.hash, signatureHash: sig.hash, record });
+    const [x, sig] = await Promise.all([
+      this.store.blobs.write(Buffer.from(xml, 'base64')),
+      this.store.blobs.write(Buffer.from(signature, 'base64')),
+    ]);
+    this.store.keepPowerOfAttorney({
+      principalInn: record.principalInn,
+      number: record.number,
+      fileName: record.fileName,
+      xmlHash: x.hash,
+      signatureHash: sig.hash,
+      record,
+    });
   }
 
   private async acquireSigner(): Promise<Signer | undefined> {

@@ -46,7 +46,12 @@ const SPEC: ElementSpec = {
   attributes: {
     ИдФайл: req(text(1, 200)),
     ВерсПрог: req(text(1, 40)),
-    ВерсФорм: req({ describe: `format version ${ANNULMENT_FORMAT_VERSION}`, minLength: 1, maxLength: 5, enumeration: [ANNULMENT_FORMAT_VERSION] }),
+    ВерсФорм: req({
+      describe: `format version ${ANNULMENT_FORMAT_VERSION}`,
+      minLength: 1,
+      maxLength: 5,
+      enumeration: [ANNULMENT_FORMAT_VERSION],
+    }),
   },
   sequence: [
     {
@@ -56,7 +61,11 @@ const SPEC: ElementSpec = {
         {
           name: 'СвПредАн',
           sequence: [
-            { name: 'СведАнФайл', attributes: { ИмяАнФайла: req(text(1, 255)) }, sequence: [{ name: 'ЭЦПАнФайл', maxOccurs: Infinity, text: text(1) }] },
+            {
+              name: 'СведАнФайл',
+              attributes: { ИмяАнФайла: req(text(1, 255)) },
+              sequence: [{ name: 'ЭЦПАнФайл', maxOccurs: Infinity, text: text(1) }],
+            },
             { name: 'ТекстПредАн', text: text(0) },
           ],
         },
@@ -95,20 +104,34 @@ export interface AnnulmentProposal {
 }
 
 export function buildAnnulmentProposal(input: AnnulmentProposalInput): ServiceDocumentFile {
-  if (input.annulledFile.signatures.length === 0) throw new FormatError('the annulled file needs at least one signature', 'annulledFile.signatures');
+  if (input.annulledFile.signatures.length === 0)
+    throw new FormatError('the annulled file needs at least one signature', 'annulledFile.signatures');
   const offset = input.utcOffsetMinutes ?? MOSCOW_UTC_OFFSET_MINUTES;
-  const fileId = makeFileId(ANNULMENT_FILE_PREFIX, input.receiver.id, input.sender.id, input.now ?? new Date(), offset, input.id);
-  const root = el('Файл', { ИдФайл: fileId, ВерсПрог: input.programVersion ?? DEFAULT_PROGRAM_VERSION, ВерсФорм: ANNULMENT_FORMAT_VERSION }, [
-    el('Документ', {}, [
-      participantElement('УчастЭДО', input.sender, 'sender'),
-      el('СвПредАн', {}, [
-        fileInfoElement('СведАнФайл', 'ЭЦПАнФайл', 'ИмяАнФайла', input.annulledFile, 'annulledFile'),
-        el('ТекстПредАн', {}, [], input.reason),
+  const fileId = makeFileId(
+    ANNULMENT_FILE_PREFIX,
+    input.receiver.id,
+    input.sender.id,
+    input.now ?? new Date(),
+    offset,
+    input.id,
+  );
+  const root = el(
+    'Файл',
+    { ИдФайл: fileId, ВерсПрог: input.programVersion ?? DEFAULT_PROGRAM_VERSION, ВерсФорм: ANNULMENT_FORMAT_VERSION },
+    [
+      el('Документ', {}, [
+        participantElement('УчастЭДО', input.sender, 'sender'),
+        el('СвПредАн', {}, [
+          fileInfoElement('СведАнФайл', 'ЭЦПАнФайл', 'ИмяАнФайла', input.annulledFile, 'annulledFile'),
+          el('ТекстПредАн', {}, [], input.reason),
+        ]),
+        participantElement('НапрПредАн', input.receiver, 'receiver'),
+        ...(input.signer
+          ? [el('Подписант', { Должность: input.signer.position || undefined }, [fioElement(input.signer)])]
+          : []),
       ]),
-      participantElement('НапрПредАн', input.receiver, 'receiver'),
-      ...(input.signer ? [el('Подписант', { Должность: input.signer.position || undefined }, [fioElement(input.signer)])] : []),
-    ]),
-  ]);
+    ],
+  );
   validateElement(root, SPEC);
   return { fileName: `${fileId}.xml`, fileId, xml: writeXml(root) };
 }
@@ -116,7 +139,8 @@ export function buildAnnulmentProposal(input: AnnulmentProposalInput): ServiceDo
 /** Reads a ПРА: its shape against the format, and ИдФайл against the naming rule and `fileName` when given. */
 export function parseAnnulmentProposal(xml: Buffer, fileName?: string): AnnulmentProposal {
   const root = readXml(xml);
-  if (root.name !== 'Файл') throw new FormatError(`the root element is ${root.name}; an annulment proposal has the root Файл`, root.name);
+  if (root.name !== 'Файл')
+    throw new FormatError(`the root element is ${root.name}; an annulment proposal has the root Файл`, root.name);
   validateElement(root, SPEC);
   const doc = only(root, 'Документ');
   const sender = readParticipant(only(doc, 'УчастЭДО')).participant as Participant;

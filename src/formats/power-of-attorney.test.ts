@@ -539,12 +539,20 @@ describe('malformed МЧД files are refused with a message naming the problem',
   });
 
   // Where the XSD decides (a well-formed UTF-8 file of the right root), xmllint refuses them too.
-  const xsdJudged = ['wrong root', 'a required attribute missing (СрокДейст)', "the principal's INN of another pattern", 'a SNILS without its separators'];
-  it.skipIf(!xmllint.ok).each(cases.filter(([name]) => xsdJudged.includes(name)))('xmllint with the official XSD refuses it too: %s', (_, make) => {
-    const r = validateWithXsd(file.fileName, make());
-    expect(r.ok, r.output).toBe(false);
-    expect(r.output).toMatch(/fails to validate/);
-  });
+  const xsdJudged = [
+    'wrong root',
+    'a required attribute missing (СрокДейст)',
+    "the principal's INN of another pattern",
+    'a SNILS without its separators',
+  ];
+  it.skipIf(!xmllint.ok).each(cases.filter(([name]) => xsdJudged.includes(name)))(
+    'xmllint with the official XSD refuses it too: %s',
+    (_, make) => {
+      const r = validateWithXsd(file.fileName, make());
+      expect(r.ok, r.output).toBe(false);
+      expect(r.output).toMatch(/fails to validate/);
+    },
+  );
 
   it('a UTF-8 byte order mark is fine', () => {
     const withBom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), file.xml]);

@@ -59,13 +59,41 @@ export const types = {
     length: 8,
     pattern: xsdPattern('([0-1]{1}[0-9]{1}|2[0-3]{1})\\.([0-5]{1}[0-9]{1})\\.([0-5]{1}[0-9]{1})'),
   },
-  innOrganization: { describe: 'an organization INN of 10 digits with matching check digit', length: 10, pattern: xsdPattern('([0-9]{1}[1-9]{1}|[1-9]{1}[0-9]{1})[0-9]{8}'), valid: isRussianInn },
-  innPerson: { describe: 'a person INN of 12 digits with matching check digits', length: 12, pattern: xsdPattern('([0-9]{1}[1-9]{1}|[1-9]{1}[0-9]{1})[0-9]{10}'), valid: isRussianInn },
-  kpp: { describe: 'a KPP of 9 characters', length: 9, pattern: xsdPattern('([0-9]{1}[1-9]{1}|[1-9]{1}[0-9]{1})([0-9]{2})([0-9A-Z]{2})([0-9]{3})') },
+  innOrganization: {
+    describe: 'an organization INN of 10 digits with matching check digit',
+    length: 10,
+    pattern: xsdPattern('([0-9]{1}[1-9]{1}|[1-9]{1}[0-9]{1})[0-9]{8}'),
+    valid: isRussianInn,
+  },
+  innPerson: {
+    describe: 'a person INN of 12 digits with matching check digits',
+    length: 12,
+    pattern: xsdPattern('([0-9]{1}[1-9]{1}|[1-9]{1}[0-9]{1})[0-9]{10}'),
+    valid: isRussianInn,
+  },
+  kpp: {
+    describe: 'a KPP of 9 characters',
+    length: 9,
+    pattern: xsdPattern('([0-9]{1}[1-9]{1}|[1-9]{1}[0-9]{1})([0-9]{2})([0-9A-Z]{2})([0-9]{3})'),
+  },
   country: { describe: 'an OKSM country code of 3 digits', length: 3, pattern: xsdPattern('[0-9]{3}') },
-  participantId: { describe: 'an EDO participant id of 4–46 characters [A-Za-z0-9@.-]', minLength: 4, maxLength: 46, pattern: xsdPattern('[A-Za-z0-9@.-]{4,46}') },
-  operatorId: { describe: 'an EDO operator id of 3 characters [A-Za-z0-9@.-]', length: 3, pattern: xsdPattern('[A-Za-z0-9@.-]{3}') },
-  knd: (code: string): SimpleType => ({ describe: `the form code ${code}`, length: 7, pattern: xsdPattern('[0-9]{7}'), enumeration: [code] }),
+  participantId: {
+    describe: 'an EDO participant id of 4–46 characters [A-Za-z0-9@.-]',
+    minLength: 4,
+    maxLength: 46,
+    pattern: xsdPattern('[A-Za-z0-9@.-]{4,46}'),
+  },
+  operatorId: {
+    describe: 'an EDO operator id of 3 characters [A-Za-z0-9@.-]',
+    length: 3,
+    pattern: xsdPattern('[A-Za-z0-9@.-]{3}'),
+  },
+  knd: (code: string): SimpleType => ({
+    describe: `the form code ${code}`,
+    length: 7,
+    pattern: xsdPattern('[0-9]{7}'),
+    enumeration: [code],
+  }),
   oneOf: (values: readonly string[], describe: string): SimpleType => ({ describe, enumeration: values }),
 } satisfies Record<string, SimpleType | ((...args: never[]) => SimpleType)>;
 
@@ -98,7 +126,8 @@ export function validateElement(el: XmlElement, spec: ElementSpec, parentPath = 
     checkValue(value, attr.type, name, `${path}/@${name}`);
   }
   for (const [name, attr] of Object.entries(declared)) {
-    if (attr.required && !seen.has(name)) throw new FormatError(`required attribute ${name} of ${el.name} is missing`, `${path}/@${name}`);
+    if (attr.required && !seen.has(name))
+      throw new FormatError(`required attribute ${name} of ${el.name} is missing`, `${path}/@${name}`);
   }
 
   if (spec.text) {
@@ -106,7 +135,8 @@ export function validateElement(el: XmlElement, spec: ElementSpec, parentPath = 
     checkValue(el.text ?? '', spec.text, el.name, path);
     return;
   }
-  if (el.text !== undefined && el.text.trim() !== '') throw new FormatError(`element ${el.name} holds elements, not text`, path);
+  if (el.text !== undefined && el.text.trim() !== '')
+    throw new FormatError(`element ${el.name} holds elements, not text`, path);
 
   if (spec.choice) {
     const [chosen, extra] = el.children;
@@ -114,8 +144,16 @@ export function validateElement(el: XmlElement, spec: ElementSpec, parentPath = 
     if (!chosen && spec.choice.every((c) => c.minOccurs === 0)) return;
     if (!chosen) throw new FormatError(`element ${el.name} must contain one of ${names}`, path);
     const option = spec.choice.find((c) => c.name === chosen.name);
-    if (!option) throw new FormatError(`element ${el.name} must contain one of ${names}, not ${chosen.name}`, `${path}/${chosen.name}`);
-    if (extra) throw new FormatError(`element ${el.name} must contain only one of ${names}; ${extra.name} is extra`, `${path}/${extra.name}`);
+    if (!option)
+      throw new FormatError(
+        `element ${el.name} must contain one of ${names}, not ${chosen.name}`,
+        `${path}/${chosen.name}`,
+      );
+    if (extra)
+      throw new FormatError(
+        `element ${el.name} must contain only one of ${names}; ${extra.name} is extra`,
+        `${path}/${extra.name}`,
+      );
     validateElement(chosen, option, path);
     return;
   }
@@ -133,7 +171,9 @@ export function validateElement(el: XmlElement, spec: ElementSpec, parentPath = 
     if (count < min) {
       const found = el.children[i];
       throw new FormatError(
-        found ? `element ${child.name} is missing in ${el.name} (found ${found.name} in its place)` : `element ${child.name} is missing in ${el.name}`,
+        found
+          ? `element ${child.name} is missing in ${el.name} (found ${found.name} in its place)`
+          : `element ${child.name} is missing in ${el.name}`,
         `${path}/${child.name}`,
       );
     }

@@ -28,10 +28,30 @@ export const DEFAULT_PROGRAM_VERSION = 'EDO Clerk 1.0';
 export const MOSCOW_UTC_OFFSET_MINUTES = 180;
 
 export const SERVICE_DOCUMENT_FORMATS = {
-  'receipt-notice': { prefix: 'DP_IZVPOL', knd: '1115110', title: 'ИОП', schemaFile: 'DP_IZVPOL_1_982_00_01_03_01.xsd' },
-  'send-confirmation': { prefix: 'DP_PDOTPR', knd: '1115111', title: 'ПДОТПР', schemaFile: 'DP_PDOTPR_1_983_00_01_03_01.xsd' },
-  'receipt-confirmation': { prefix: 'DP_PDPOL', knd: '1115112', title: 'ПДПОЛ', schemaFile: 'DP_PDPOL_1_984_00_01_03_01.xsd' },
-  'clarification-request': { prefix: 'DP_UVUTOCH', knd: '1115113', title: 'УОУ', schemaFile: 'DP_UVUTOCH_1_985_00_01_03_01.xsd' },
+  'receipt-notice': {
+    prefix: 'DP_IZVPOL',
+    knd: '1115110',
+    title: 'ИОП',
+    schemaFile: 'DP_IZVPOL_1_982_00_01_03_01.xsd',
+  },
+  'send-confirmation': {
+    prefix: 'DP_PDOTPR',
+    knd: '1115111',
+    title: 'ПДОТПР',
+    schemaFile: 'DP_PDOTPR_1_983_00_01_03_01.xsd',
+  },
+  'receipt-confirmation': {
+    prefix: 'DP_PDPOL',
+    knd: '1115112',
+    title: 'ПДПОЛ',
+    schemaFile: 'DP_PDPOL_1_984_00_01_03_01.xsd',
+  },
+  'clarification-request': {
+    prefix: 'DP_UVUTOCH',
+    knd: '1115113',
+    title: 'УОУ',
+    schemaFile: 'DP_UVUTOCH_1_985_00_01_03_01.xsd',
+  },
 } as const satisfies Record<ServiceDocumentKind, { prefix: string; knd: string; title: string; schemaFile: string }>;
 
 // ---------------------------------------------------------------------------------------------
@@ -48,7 +68,11 @@ export const fioSpec = (minOccurs = 1): ElementSpec => ({
   minOccurs,
   attributes: { Фамилия: req(text(1, 60)), Имя: req(text(1, 60)), Отчество: opt(text(1, 60)) },
 });
-const operatorAttributes = { НаимОрг: req(text(1, 1000)), ИННЮЛ: req(types.innOrganization), ИдОперЭДО: req(types.operatorId) };
+const operatorAttributes = {
+  НаимОрг: req(text(1, 1000)),
+  ИННЮЛ: req(types.innOrganization),
+  ИдОперЭДО: req(types.operatorId),
+};
 const operatorSpec: ElementSpec = { name: 'ОперЭДО', attributes: operatorAttributes };
 export const participantChoice: ElementSpec[] = [
   { name: 'ЮЛ', attributes: { НаимОрг: req(text(1, 1000)), ИННЮЛ: req(types.innOrganization), КПП: req(types.kpp) } },
@@ -96,7 +120,11 @@ const participantSignerSpec = (storageAttribute: string, principalAttribute: str
     {
       name: 'СвДоверБум',
       minOccurs: 0,
-      attributes: { ДатаДовер: req(types.date), ВнНомДовер: req(text(1, 50)), [principalAttribute]: opt(text(1, 1000)) },
+      attributes: {
+        ДатаДовер: req(types.date),
+        ВнНомДовер: req(text(1, 50)),
+        [principalAttribute]: opt(text(1, 1000)),
+      },
       sequence: [fioSpec(0)],
     },
   ],
@@ -108,8 +136,17 @@ const operatorSignerSpec: ElementSpec = {
   sequence: [fioSpec()],
 };
 
-const signaturesSpec = (name: string, many: boolean): ElementSpec => ({ name, maxOccurs: many ? Infinity : 1, text: text(1) });
-const fileInfoSpec = (element: string, signature: string, nameAttribute: string, manySignatures: boolean): ElementSpec => ({
+const signaturesSpec = (name: string, many: boolean): ElementSpec => ({
+  name,
+  maxOccurs: many ? Infinity : 1,
+  text: text(1),
+});
+const fileInfoSpec = (
+  element: string,
+  signature: string,
+  nameAttribute: string,
+  manySignatures: boolean,
+): ElementSpec => ({
   name: element,
   attributes: { [nameAttribute]: req(text(1, 255)) },
   sequence: [signaturesSpec(signature, manySignatures)],
@@ -121,14 +158,31 @@ const fileSpec = (kind: ServiceDocumentKind, body: ElementSpec[]): ElementSpec =
   attributes: {
     ИдФайл: req(text(1, 255)),
     ВерсПрог: req(text(1, 40)),
-    ВерсФорм: req({ describe: `format version ${FORMAT_VERSION}`, minLength: 1, maxLength: 5, enumeration: [FORMAT_VERSION] }),
+    ВерсФорм: req({
+      describe: `format version ${FORMAT_VERSION}`,
+      minLength: 1,
+      maxLength: 5,
+      enumeration: [FORMAT_VERSION],
+    }),
   },
-  sequence: [{ name: 'Документ', attributes: { КНД: req(types.knd(SERVICE_DOCUMENT_FORMATS[kind].knd)) }, sequence: body }],
+  sequence: [
+    { name: 'Документ', attributes: { КНД: req(types.knd(SERVICE_DOCUMENT_FORMATS[kind].knd)) }, sequence: body },
+  ],
 });
 
-const operatorConfirmationBody = (file: string, signature: string, nameAttribute: string, date: string, time: string): ElementSpec[] => [
+const operatorConfirmationBody = (
+  file: string,
+  signature: string,
+  nameAttribute: string,
+  date: string,
+  time: string,
+): ElementSpec[] => [
   operatorSpec,
-  { name: 'СведПодтв', attributes: dateTimeAttributes(date, time), sequence: [fileInfoSpec(file, signature, nameAttribute, true)] },
+  {
+    name: 'СведПодтв',
+    attributes: dateTimeAttributes(date, time),
+    sequence: [fileInfoSpec(file, signature, nameAttribute, true)],
+  },
   participantSpec('СвОтпрДок'),
   participantSpec('СвПолДок'),
   operatorSignerSpec,
@@ -137,7 +191,11 @@ const operatorConfirmationBody = (file: string, signature: string, nameAttribute
 const SPECS: Record<ServiceDocumentKind, ElementSpec> = {
   'receipt-notice': fileSpec('receipt-notice', [
     participantSpec('УчастЭДО'),
-    { name: 'СвИзвПолуч', attributes: dateTimeAttributes('ДатаПол', 'ВремяПол'), sequence: [fileInfoSpec('СведПолФайл', 'ЭППолФайл', 'ИмяПолФайла', true)] },
+    {
+      name: 'СвИзвПолуч',
+      attributes: dateTimeAttributes('ДатаПол', 'ВремяПол'),
+      sequence: [fileInfoSpec('СведПолФайл', 'ЭППолФайл', 'ИмяПолФайла', true)],
+    },
     participantSpec('ОтпрДок', true),
     participantSignerSpec('ИдСистХран', 'СвДовер'),
   ]),
@@ -146,13 +204,22 @@ const SPECS: Record<ServiceDocumentKind, ElementSpec> = {
     {
       name: 'СвУведУточ',
       attributes: dateTimeAttributes('ДатаПол', 'ВремяПол'),
-      sequence: [fileInfoSpec('СведПолФайл', 'ЭППолФайл', 'ИмяПолФайла', false), { name: 'ТекстУведУточ', text: text(0) }],
+      sequence: [
+        fileInfoSpec('СведПолФайл', 'ЭППолФайл', 'ИмяПолФайла', false),
+        { name: 'ТекстУведУточ', text: text(0) },
+      ],
     },
     participantSpec('ОтпрДок'),
     participantSignerSpec('СвСистХран', 'СвИдДовер'),
   ]),
-  'send-confirmation': fileSpec('send-confirmation', operatorConfirmationBody('СведОтпрФайл', 'ЭПОтпрФайл', 'ИмяОтпрФайла', 'ДатаОтпр', 'ВремяОтпр')),
-  'receipt-confirmation': fileSpec('receipt-confirmation', operatorConfirmationBody('СведПолФайл', 'ЭППолФайл', 'ИмяПолФайла', 'ДатаПол', 'ВремяПол')),
+  'send-confirmation': fileSpec(
+    'send-confirmation',
+    operatorConfirmationBody('СведОтпрФайл', 'ЭПОтпрФайл', 'ИмяОтпрФайла', 'ДатаОтпр', 'ВремяОтпр'),
+  ),
+  'receipt-confirmation': fileSpec(
+    'receipt-confirmation',
+    operatorConfirmationBody('СведПолФайл', 'ЭППолФайл', 'ИмяПолФайла', 'ДатаПол', 'ВремяПол'),
+  ),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -195,7 +262,14 @@ const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
 const ID_IN_NAME = '[A-Za-z0-9@.-]{3,46}';
 
 /** The FNS file id: PREFIX_recipientId_senderId_YYYYMMDD_GUID (also the annulment proposal's, ./annulment-proposal.ts). */
-export function makeFileId(prefix: string, recipientId: string, senderId: string, now: Date, offset: number, id: string | undefined): string {
+export function makeFileId(
+  prefix: string,
+  recipientId: string,
+  senderId: string,
+  now: Date,
+  offset: number,
+  id: string | undefined,
+): string {
   const guid = id ?? randomUUID();
   if (!GUID.test(guid)) throw new FormatError(`"${guid}" is not a GUID`, 'id');
   return `${prefix}_${recipientId}_${senderId}_${compactDate(now, offset, 'now')}_${guid}`;
@@ -204,7 +278,12 @@ export function makeFileId(prefix: string, recipientId: string, senderId: string
 // ---------------------------------------------------------------------------------------------
 // Building.
 
-export const el = (name: string, attributes: Record<string, string | undefined> = {}, children: XmlElement[] = [], content?: string): XmlElement => ({
+export const el = (
+  name: string,
+  attributes: Record<string, string | undefined> = {},
+  children: XmlElement[] = [],
+  content?: string,
+): XmlElement => ({
   name,
   attributes: Object.entries(attributes).filter((e): e is [string, string] => e[1] !== undefined),
   children,
@@ -216,10 +295,12 @@ export const fioElement = (p: { surname: string; name: string; patronymic?: stri
 
 export function participantElement(name: string, p: Participant, field: string): XmlElement {
   const parts = [p.organization, p.person, p.foreign].filter((x) => x !== undefined);
-  if (parts.length !== 1) throw new FormatError('a participant needs exactly one of organization, person, foreign', field);
+  if (parts.length !== 1)
+    throw new FormatError('a participant needs exactly one of organization, person, foreign', field);
   let inner: XmlElement;
   if (p.organization) {
-    if (!p.organization.kpp) throw new FormatError('format 1.03 requires the KPP of an organization', `${field}.organization.kpp`);
+    if (!p.organization.kpp)
+      throw new FormatError('format 1.03 requires the KPP of an organization', `${field}.organization.kpp`);
     inner = el('ЮЛ', { НаимОрг: p.organization.name, ИННЮЛ: p.organization.inn, КПП: p.organization.kpp });
   } else if (p.person) {
     if (!p.person.inn) throw new FormatError('format 1.03 requires the INN of a person', `${field}.person.inn`);
@@ -227,8 +308,10 @@ export function participantElement(name: string, p: Participant, field: string):
   } else {
     const f = p.foreign!;
     // Schematron: a foreign organization states its country; a foreign person their name.
-    if (f.status === 'organization' && !f.country) throw new FormatError('a foreign organization needs its country (СтрРег)', `${field}.foreign.country`);
-    if (f.status === 'person' && !f.name) throw new FormatError('a foreign person needs a name (Наим)', `${field}.foreign.name`);
+    if (f.status === 'organization' && !f.country)
+      throw new FormatError('a foreign organization needs its country (СтрРег)', `${field}.foreign.country`);
+    if (f.status === 'person' && !f.name)
+      throw new FormatError('a foreign person needs a name (Наим)', `${field}.foreign.name`);
     inner = el('СвИнУчастНеУч', {
       ИдСтат: f.status === 'organization' ? 'ЮЛ' : 'ФЛ',
       СтрРег: f.country,
@@ -244,13 +327,23 @@ const operatorElement = (o: Operator) => el('ОперЭДО', { НаимОрг: 
 
 const AUTHORITY_CODES: Record<SignerAuthority, string> = { employee: '1', 'electronic-poa': '2', 'paper-poa': '3' };
 
-function participantSignerElement(s: SignerOfDocument, storageAttribute: string, principalAttribute: string): XmlElement {
+function participantSignerElement(
+  s: SignerOfDocument,
+  storageAttribute: string,
+  principalAttribute: string,
+): XmlElement {
   const poa = s.powerOfAttorney;
   if (s.authority === 'electronic-poa' && poa?.kind !== 'electronic') {
-    throw new FormatError('a signer acting under an electronic power of attorney needs its details (СвДоверЭл)', 'signer.powerOfAttorney');
+    throw new FormatError(
+      'a signer acting under an electronic power of attorney needs its details (СвДоверЭл)',
+      'signer.powerOfAttorney',
+    );
   }
   if (s.authority === 'paper-poa' && poa?.kind !== 'paper') {
-    throw new FormatError('a signer acting under a paper power of attorney needs its details (СвДоверБум)', 'signer.powerOfAttorney');
+    throw new FormatError(
+      'a signer acting under a paper power of attorney needs its details (СвДоверБум)',
+      'signer.powerOfAttorney',
+    );
   }
   const children = [fioElement(s)];
   if (poa?.kind === 'electronic') {
@@ -259,7 +352,9 @@ function participantSignerElement(s: SignerOfDocument, storageAttribute: string,
         НомДовер: poa.number,
         ДатаВыдДовер: isoToFnsDate(poa.issuedOn, 'signer.powerOfAttorney.issuedOn'),
         ВнНомДовер: poa.internalNumber,
-        ДатаВнРегДовер: poa.internallyRegisteredOn && isoToFnsDate(poa.internallyRegisteredOn, 'signer.powerOfAttorney.internallyRegisteredOn'),
+        ДатаВнРегДовер:
+          poa.internallyRegisteredOn &&
+          isoToFnsDate(poa.internallyRegisteredOn, 'signer.powerOfAttorney.internallyRegisteredOn'),
         СпособПредставл: poa.storage ? '2' : '1',
         [storageAttribute]: poa.storage,
       }),
@@ -268,16 +363,31 @@ function participantSignerElement(s: SignerOfDocument, storageAttribute: string,
     children.push(
       el(
         'СвДоверБум',
-        { ДатаДовер: isoToFnsDate(poa.issuedOn, 'signer.powerOfAttorney.issuedOn'), ВнНомДовер: poa.internalNumber, [principalAttribute]: poa.principal },
+        {
+          ДатаДовер: isoToFnsDate(poa.issuedOn, 'signer.powerOfAttorney.issuedOn'),
+          ВнНомДовер: poa.internalNumber,
+          [principalAttribute]: poa.principal,
+        },
         poa.signedBy ? [fioElement(poa.signedBy)] : [],
       ),
     );
   }
-  return el('Подписант', { СтатПодп: s.authority && AUTHORITY_CODES[s.authority], Должн: s.position || undefined }, children);
+  return el(
+    'Подписант',
+    { СтатПодп: s.authority && AUTHORITY_CODES[s.authority], Должн: s.position || undefined },
+    children,
+  );
 }
 
-export const fileInfoElement = (element: string, signature: string, nameAttribute: string, file: ReferencedFile, field: string) => {
-  if (file.signatures.length === 0) throw new FormatError('the file needs at least one signature', `${field}.signatures`);
+export const fileInfoElement = (
+  element: string,
+  signature: string,
+  nameAttribute: string,
+  file: ReferencedFile,
+  field: string,
+) => {
+  if (file.signatures.length === 0)
+    throw new FormatError('the file needs at least one signature', `${field}.signatures`);
   return el(
     element,
     { [nameAttribute]: file.name },
@@ -342,10 +452,17 @@ export interface ReceiptConfirmationInput extends OperatorConfirmationInput {
   receivedAt: Date;
 }
 
-function finish(kind: ServiceDocumentKind, fileId: string, programVersion: string | undefined, body: XmlElement[]): ServiceDocumentFile {
-  const root = el('Файл', { ИдФайл: fileId, ВерсФорм: FORMAT_VERSION, ВерсПрог: programVersion ?? DEFAULT_PROGRAM_VERSION }, [
-    el('Документ', { КНД: SERVICE_DOCUMENT_FORMATS[kind].knd }, body),
-  ]);
+function finish(
+  kind: ServiceDocumentKind,
+  fileId: string,
+  programVersion: string | undefined,
+  body: XmlElement[],
+): ServiceDocumentFile {
+  const root = el(
+    'Файл',
+    { ИдФайл: fileId, ВерсФорм: FORMAT_VERSION, ВерсПрог: programVersion ?? DEFAULT_PROGRAM_VERSION },
+    [el('Документ', { КНД: SERVICE_DOCUMENT_FORMATS[kind].knd }, body)],
+  );
   validateElement(root, SPECS[kind]);
   return { fileName: `${fileId}.xml`, fileId, xml: writeXml(root) };
 }
@@ -364,14 +481,29 @@ export function buildReceiptNotice(input: ReceiptNoticeInput): ServiceDocumentFi
     from = el('ОтпрДок', { ИдУчастЭДО: `${operator.id}-${operator.inn}` }, [operatorElement(operator)]);
     addresseeId = operator.id;
   } else {
-    throw new FormatError('a receipt notice needs the sender of the received document (receiver) or the operator', 'receiver');
+    throw new FormatError(
+      'a receipt notice needs the sender of the received document (receiver) or the operator',
+      'receiver',
+    );
   }
-  const fileId = makeFileId(SERVICE_DOCUMENT_FORMATS['receipt-notice'].prefix, addresseeId, input.sender.id, input.now ?? new Date(), offset, input.id);
+  const fileId = makeFileId(
+    SERVICE_DOCUMENT_FORMATS['receipt-notice'].prefix,
+    addresseeId,
+    input.sender.id,
+    input.now ?? new Date(),
+    offset,
+    input.id,
+  );
   return finish('receipt-notice', fileId, input.programVersion, [
     participantElement('УчастЭДО', input.sender, 'sender'),
-    el('СвИзвПолуч', { ДатаПол: fnsDate(input.receivedAt, offset, 'receivedAt'), ВремяПол: fnsTime(input.receivedAt, offset, 'receivedAt') }, [
-      fileInfoElement('СведПолФайл', 'ЭППолФайл', 'ИмяПолФайла', input.receivedFile, 'receivedFile'),
-    ]),
+    el(
+      'СвИзвПолуч',
+      {
+        ДатаПол: fnsDate(input.receivedAt, offset, 'receivedAt'),
+        ВремяПол: fnsTime(input.receivedAt, offset, 'receivedAt'),
+      },
+      [fileInfoElement('СведПолФайл', 'ЭППолФайл', 'ИмяПолФайла', input.receivedFile, 'receivedFile')],
+    ),
     from,
     participantSignerElement(input.signer, 'ИдСистХран', 'СвДовер'),
   ]);
@@ -385,13 +517,27 @@ export function buildClarificationRequest(input: ClarificationRequestInput): Ser
       'receivedFile.signatures',
     );
   }
-  const fileId = makeFileId(SERVICE_DOCUMENT_FORMATS['clarification-request'].prefix, input.receiver.id, input.sender.id, input.now ?? new Date(), offset, input.id);
+  const fileId = makeFileId(
+    SERVICE_DOCUMENT_FORMATS['clarification-request'].prefix,
+    input.receiver.id,
+    input.sender.id,
+    input.now ?? new Date(),
+    offset,
+    input.id,
+  );
   return finish('clarification-request', fileId, input.programVersion, [
     participantElement('УчастЭДО', input.sender, 'sender'),
-    el('СвУведУточ', { ДатаПол: fnsDate(input.receivedAt, offset, 'receivedAt'), ВремяПол: fnsTime(input.receivedAt, offset, 'receivedAt') }, [
-      fileInfoElement('СведПолФайл', 'ЭППолФайл', 'ИмяПолФайла', input.receivedFile, 'receivedFile'),
-      el('ТекстУведУточ', {}, [], input.text),
-    ]),
+    el(
+      'СвУведУточ',
+      {
+        ДатаПол: fnsDate(input.receivedAt, offset, 'receivedAt'),
+        ВремяПол: fnsTime(input.receivedAt, offset, 'receivedAt'),
+      },
+      [
+        fileInfoElement('СведПолФайл', 'ЭППолФайл', 'ИмяПолФайла', input.receivedFile, 'receivedFile'),
+        el('ТекстУведУточ', {}, [], input.text),
+      ],
+    ),
     participantElement('ОтпрДок', input.receiver, 'receiver'),
     participantSignerElement(input.signer, 'СвСистХран', 'СвИдДовер'),
   ]);
@@ -404,17 +550,31 @@ function buildOperatorConfirmation(
   names: { file: string; signature: string; nameAttribute: string; date: string; time: string },
 ): ServiceDocumentFile {
   const offset = input.utcOffsetMinutes ?? MOSCOW_UTC_OFFSET_MINUTES;
-  const fileId = makeFileId(SERVICE_DOCUMENT_FORMATS[kind].prefix, input.addresseeId ?? input.sender.id, input.operator.id, input.now ?? new Date(), offset, input.id);
+  const fileId = makeFileId(
+    SERVICE_DOCUMENT_FORMATS[kind].prefix,
+    input.addresseeId ?? input.sender.id,
+    input.operator.id,
+    input.now ?? new Date(),
+    offset,
+    input.id,
+  );
   const body = [
     operatorElement(input.operator),
     el('СведПодтв', { [names.date]: fnsDate(at, offset, 'date'), [names.time]: fnsTime(at, offset, 'date') }, [
-      fileInfoElement(names.file, names.signature, names.nameAttribute, { name: input.document.fileName, signatures: input.document.signatures }, 'document'),
+      fileInfoElement(
+        names.file,
+        names.signature,
+        names.nameAttribute,
+        { name: input.document.fileName, signatures: input.document.signatures },
+        'document',
+      ),
     ]),
     participantElement('СвОтпрДок', input.sender, 'sender'),
     participantElement('СвПолДок', input.receiver, 'receiver'),
   ];
   if (input.signer) {
-    if (!input.signer.position) throw new FormatError("an operator confirmation states its signer's position (Должность)", 'signer.position');
+    if (!input.signer.position)
+      throw new FormatError("an operator confirmation states its signer's position (Должность)", 'signer.position');
     body.push(el('Подписант', { Должность: input.signer.position }, [fioElement(input.signer)]));
   }
   return finish(kind, fileId, input.programVersion, body);
@@ -423,14 +583,22 @@ function buildOperatorConfirmation(
 /** ПДОТПР: the operator (the hub) confirms when a document was sent. */
 export function buildSendConfirmation(input: SendConfirmationInput): ServiceDocumentFile {
   return buildOperatorConfirmation('send-confirmation', input, input.sentAt, {
-    file: 'СведОтпрФайл', signature: 'ЭПОтпрФайл', nameAttribute: 'ИмяОтпрФайла', date: 'ДатаОтпр', time: 'ВремяОтпр',
+    file: 'СведОтпрФайл',
+    signature: 'ЭПОтпрФайл',
+    nameAttribute: 'ИмяОтпрФайла',
+    date: 'ДатаОтпр',
+    time: 'ВремяОтпр',
   });
 }
 
 /** ПДПОЛ: the operator confirms when a document was received. */
 export function buildReceiptConfirmation(input: ReceiptConfirmationInput): ServiceDocumentFile {
   return buildOperatorConfirmation('receipt-confirmation', input, input.receivedAt, {
-    file: 'СведПолФайл', signature: 'ЭППолФайл', nameAttribute: 'ИмяПолФайла', date: 'ДатаПол', time: 'ВремяПол',
+    file: 'СведПолФайл',
+    signature: 'ЭППолФайл',
+    nameAttribute: 'ИмяПолФайла',
+    date: 'ДатаПол',
+    time: 'ВремяПол',
   });
 }
 
@@ -452,41 +620,74 @@ export function readParticipant(e: XmlElement): { participant?: Participant; ope
   const inner = e.children[0] as XmlElement;
   switch (inner.name) {
     case 'ЮЛ':
-      return { participant: { id, organization: { name: need(inner, 'НаимОрг'), inn: need(inner, 'ИННЮЛ'), kpp: need(inner, 'КПП') } } };
+      return {
+        participant: {
+          id,
+          organization: { name: need(inner, 'НаимОрг'), inn: need(inner, 'ИННЮЛ'), kpp: need(inner, 'КПП') },
+        },
+      };
     case 'ИП':
     case 'ФЛ':
       return {
         participant: {
           id,
-          person: { ...readFio(only(inner, 'ФИО')), inn: need(inner, 'ИННФЛ'), ...(inner.name === 'ИП' ? { entrepreneur: true } : {}) },
+          person: {
+            ...readFio(only(inner, 'ФИО')),
+            inn: need(inner, 'ИННФЛ'),
+            ...(inner.name === 'ИП' ? { entrepreneur: true } : {}),
+          },
         },
       };
     case 'ОперЭДО':
       return { operator: readOperator(inner) };
     default: {
-      const optional = { name: attr(inner, 'Наим'), country: attr(inner, 'СтрРег'), taxCode: attr(inner, 'КодНПРег'), otherDetails: attr(inner, 'ИныеСвед') };
+      const optional = {
+        name: attr(inner, 'Наим'),
+        country: attr(inner, 'СтрРег'),
+        taxCode: attr(inner, 'КодНПРег'),
+        otherDetails: attr(inner, 'ИныеСвед'),
+      };
       const foreign = Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined));
-      return { participant: { id, foreign: { status: need(inner, 'ИдСтат') === 'ЮЛ' ? 'organization' : 'person', ...foreign } } };
+      return {
+        participant: {
+          id,
+          foreign: { status: need(inner, 'ИдСтат') === 'ЮЛ' ? 'organization' : 'person', ...foreign },
+        },
+      };
     }
   }
 }
 
-const readOperator = (e: XmlElement): Operator => ({ name: need(e, 'НаимОрг'), inn: need(e, 'ИННЮЛ'), id: need(e, 'ИдОперЭДО') });
+const readOperator = (e: XmlElement): Operator => ({
+  name: need(e, 'НаимОрг'),
+  inn: need(e, 'ИННЮЛ'),
+  id: need(e, 'ИдОперЭДО'),
+});
 
-function readParticipantSigner(e: XmlElement, storageAttribute: string, principalAttribute: string, path: string): SignerOfDocument {
+function readParticipantSigner(
+  e: XmlElement,
+  storageAttribute: string,
+  principalAttribute: string,
+  path: string,
+): SignerOfDocument {
   const status = attr(e, 'СтатПодп');
   const electronic = child(e, 'СвДоверЭл');
   const paper = child(e, 'СвДоверБум');
   // Schematron of both schemas: СтатПодп 2 requires СвДоверЭл, 3 requires СвДоверБум.
-  if (status === '2' && !electronic) throw new FormatError('СтатПодп 2 requires СвДоверЭл (the electronic power of attorney)', `${path}/СвДоверЭл`);
-  if (status === '3' && !paper) throw new FormatError('СтатПодп 3 requires СвДоверБум (the paper power of attorney)', `${path}/СвДоверБум`);
+  if (status === '2' && !electronic)
+    throw new FormatError('СтатПодп 2 requires СвДоверЭл (the electronic power of attorney)', `${path}/СвДоверЭл`);
+  if (status === '3' && !paper)
+    throw new FormatError('СтатПодп 3 requires СвДоверБум (the paper power of attorney)', `${path}/СвДоверБум`);
   let powerOfAttorney: ElectronicPowerOfAttorney | PaperPowerOfAttorney | undefined;
   if (electronic) {
     const internalNumber = attr(electronic, 'ВнНомДовер');
     const registered = attr(electronic, 'ДатаВнРегДовер');
     const storage = attr(electronic, storageAttribute);
     if (attr(electronic, 'СпособПредставл') === '2' && !storage) {
-      throw new FormatError(`a power of attorney presented by reference (СпособПредставл 2) names where it is kept (${storageAttribute})`, `${path}/СвДоверЭл/@${storageAttribute}`);
+      throw new FormatError(
+        `a power of attorney presented by reference (СпособПредставл 2) names where it is kept (${storageAttribute})`,
+        `${path}/СвДоверЭл/@${storageAttribute}`,
+      );
     }
     powerOfAttorney = {
       kind: 'electronic',
@@ -507,7 +708,8 @@ function readParticipantSigner(e: XmlElement, storageAttribute: string, principa
       ...(signedBy ? { signedBy: readFio(signedBy) } : {}),
     };
   }
-  const authority = (Object.entries(AUTHORITY_CODES).find(([, code]) => code === status)?.[0]) as SignerAuthority | undefined;
+  const authority = Object.entries(AUTHORITY_CODES).find(([, code]) => code === status)?.[0] as
+    SignerAuthority | undefined;
   return {
     ...readFio(only(e, 'ФИО')),
     position: attr(e, 'Должн') ?? '',
@@ -539,30 +741,51 @@ export interface ParseOptions {
 }
 
 function kindOf(root: XmlElement): ServiceDocumentKind {
-  if (root.name !== 'Файл') throw new FormatError(`the root element is ${root.name}; FNS service documents have the root Файл`, root.name);
+  if (root.name !== 'Файл')
+    throw new FormatError(`the root element is ${root.name}; FNS service documents have the root Файл`, root.name);
   const doc = child(root, 'Документ');
   if (!doc) throw new FormatError('element Документ is missing in Файл', 'Файл/Документ');
   const knd = attr(doc, 'КНД');
   if (knd === undefined) throw new FormatError('required attribute КНД of Документ is missing', 'Файл/Документ/@КНД');
-  const kind = (Object.keys(SERVICE_DOCUMENT_FORMATS) as ServiceDocumentKind[]).find((k) => SERVICE_DOCUMENT_FORMATS[k].knd === knd);
+  const kind = (Object.keys(SERVICE_DOCUMENT_FORMATS) as ServiceDocumentKind[]).find(
+    (k) => SERVICE_DOCUMENT_FORMATS[k].knd === knd,
+  );
   if (!kind) {
-    const known = Object.values(SERVICE_DOCUMENT_FORMATS).map((f) => `${f.knd} (${f.title})`).join(', ');
-    throw new FormatError(`КНД "${knd}" is not a service document of format 1.03; expected one of ${known}`, 'Файл/Документ/@КНД');
+    const known = Object.values(SERVICE_DOCUMENT_FORMATS)
+      .map((f) => `${f.knd} (${f.title})`)
+      .join(', ');
+    throw new FormatError(
+      `КНД "${knd}" is not a service document of format 1.03; expected one of ${known}`,
+      'Файл/Документ/@КНД',
+    );
   }
   return kind;
 }
 
-export function checkFileId(prefix: string, fileId: string, recipientId: string, senderId: string, fileName: string | undefined): void {
+export function checkFileId(
+  prefix: string,
+  fileId: string,
+  recipientId: string,
+  senderId: string,
+  fileName: string | undefined,
+): void {
   const m = new RegExp(`^${prefix}_(${ID_IN_NAME})_(${ID_IN_NAME})_(\\d{8})_([0-9a-fA-F-]{36})$`).exec(fileId);
   if (!m || !GUID.test(m[4] as string)) {
-    throw new FormatError(`ИдФайл "${fileId}" does not follow ${prefix}_<recipient id>_<sender id>_<YYYYMMDD>_<GUID>`, 'Файл/@ИдФайл');
+    throw new FormatError(
+      `ИдФайл "${fileId}" does not follow ${prefix}_<recipient id>_<sender id>_<YYYYMMDD>_<GUID>`,
+      'Файл/@ИдФайл',
+    );
   }
   if (m[1] !== recipientId || m[2] !== senderId) {
-    throw new FormatError(`ИдФайл "${fileId}" names ${m[1]} → ${m[2]}, but the document is from ${senderId} to ${recipientId}`, 'Файл/@ИдФайл');
+    throw new FormatError(
+      `ИдФайл "${fileId}" names ${m[1]} → ${m[2]}, but the document is from ${senderId} to ${recipientId}`,
+      'Файл/@ИдФайл',
+    );
   }
   if (fileName !== undefined) {
     const base = (fileName.split(/[\\/]/).pop() ?? '').replace(/\.xml$/i, '');
-    if (base !== fileId) throw new FormatError(`the file name "${fileName}" does not match ИдФайл "${fileId}"`, 'Файл/@ИдФайл');
+    if (base !== fileId)
+      throw new FormatError(`the file name "${fileName}" does not match ИдФайл "${fileId}"`, 'Файл/@ИдФайл');
   }
 }
 
@@ -592,7 +815,13 @@ export function parseServiceDocument(xml: Buffer, fileName?: string, options: Pa
     const info = only(doc, kind === 'receipt-notice' ? 'СвИзвПолуч' : 'СвУведУточ');
     const path = `Файл/Документ/${info.name}`;
     const [storage, principal] = kind === 'receipt-notice' ? ['ИдСистХран', 'СвДовер'] : ['СвСистХран', 'СвИдДовер'];
-    checkFileId(SERVICE_DOCUMENT_FORMATS[kind].prefix, fileId, from.participant?.id ?? (from.operator as Operator).id, sender.id, fileName);
+    checkFileId(
+      SERVICE_DOCUMENT_FORMATS[kind].prefix,
+      fileId,
+      from.participant?.id ?? (from.operator as Operator).id,
+      sender.id,
+      fileName,
+    );
     return {
       ...common,
       sender,
@@ -600,7 +829,12 @@ export function parseServiceDocument(xml: Buffer, fileName?: string, options: Pa
       ...(from.operator ? { operator: from.operator } : {}),
       date: fromFnsDateTime(need(info, 'ДатаПол'), need(info, 'ВремяПол'), offset),
       referencedFile: readFileInfo(only(info, 'СведПолФайл'), 'ЭППолФайл', 'ИмяПолФайла', path),
-      signer: readParticipantSigner(only(doc, 'Подписант'), storage as string, principal as string, 'Файл/Документ/Подписант'),
+      signer: readParticipantSigner(
+        only(doc, 'Подписант'),
+        storage as string,
+        principal as string,
+        'Файл/Документ/Подписант',
+      ),
       ...(kind === 'clarification-request' ? { text: only(info, 'ТекстУведУточ').text ?? '' } : {}),
     };
   }
@@ -612,14 +846,24 @@ export function parseServiceDocument(xml: Buffer, fileName?: string, options: Pa
   const sent = kind === 'send-confirmation';
   // The confirmation may be addressed to either side of the exchange.
   const addressee = /^[^_]+_[^_]+_([^_]+)_/.exec(fileId)?.[1];
-  checkFileId(SERVICE_DOCUMENT_FORMATS[kind].prefix, fileId, addressee === receiver.id ? receiver.id : sender.id, operator.id, fileName);
+  checkFileId(
+    SERVICE_DOCUMENT_FORMATS[kind].prefix,
+    fileId,
+    addressee === receiver.id ? receiver.id : sender.id,
+    operator.id,
+    fileName,
+  );
   const signer = child(doc, 'Подписант');
   return {
     ...common,
     sender,
     receiver,
     operator,
-    date: fromFnsDateTime(need(confirmation, sent ? 'ДатаОтпр' : 'ДатаПол'), need(confirmation, sent ? 'ВремяОтпр' : 'ВремяПол'), offset),
+    date: fromFnsDateTime(
+      need(confirmation, sent ? 'ДатаОтпр' : 'ДатаПол'),
+      need(confirmation, sent ? 'ВремяОтпр' : 'ВремяПол'),
+      offset,
+    ),
     referencedFile: readFileInfo(
       only(confirmation, sent ? 'СведОтпрФайл' : 'СведПолФайл'),
       sent ? 'ЭПОтпрФайл' : 'ЭППолФайл',

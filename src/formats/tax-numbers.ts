@@ -10,7 +10,9 @@ export function isRussianInn(value: string): boolean {
   if (!/^(\d{10}|\d{12})$/.test(value) || value.startsWith('00')) return false;
   const d = digitsOf(value);
   if (d.length === 10) return innCheck(d, [2, 4, 10, 3, 5, 9, 4, 6, 8]) === d[9];
-  return innCheck(d, [7, 2, 4, 10, 3, 5, 9, 4, 6, 8]) === d[10] && innCheck(d, [3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8]) === d[11];
+  return (
+    innCheck(d, [7, 2, 4, 10, 3, 5, 9, 4, 6, 8]) === d[10] && innCheck(d, [3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8]) === d[11]
+  );
 }
 
 /** A Kazakh BIN or IIN: 12 digits, the last a check digit over weights 1–11, or 3–11, 1, 2 when that gives 10. */

@@ -92,7 +92,8 @@ export interface ServiceDocumentFile {
   xml: Buffer;
 }
 
-export type ServiceDocumentKind = 'receipt-notice' | 'clarification-request' | 'send-confirmation' | 'receipt-confirmation';
+export type ServiceDocumentKind =
+  'receipt-notice' | 'clarification-request' | 'send-confirmation' | 'receipt-confirmation';
 
 export interface ServiceDocument {
   kind: ServiceDocumentKind;

@@ -26,8 +26,12 @@ const WINDOWS_1251_CHARS = new Set(iconv.decode(Buffer.from(Array.from({ length:
 
 function isXmlChar(cp: number): boolean {
   return (
-    cp === 0x9 || cp === 0xa || cp === 0xd ||
-    (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff)
+    cp === 0x9 ||
+    cp === 0xa ||
+    cp === 0xd ||
+    (cp >= 0x20 && cp <= 0xd7ff) ||
+    (cp >= 0xe000 && cp <= 0xfffd) ||
+    (cp >= 0x10000 && cp <= 0x10ffff)
   );
 }
 
@@ -35,7 +39,8 @@ function escape(value: string, inAttribute: boolean, path: string, encoding: Xml
   let out = '';
   for (const ch of value) {
     const cp = ch.codePointAt(0) ?? 0;
-    if (!isXmlChar(cp)) throw new FormatError(`character U+${cp.toString(16).toUpperCase().padStart(4, '0')} cannot appear in XML`, path);
+    if (!isXmlChar(cp))
+      throw new FormatError(`character U+${cp.toString(16).toUpperCase().padStart(4, '0')} cannot appear in XML`, path);
     if (ch === '&') out += '&amp;';
     else if (ch === '<') out += '&lt;';
     else if (ch === '>') out += '&gt;';
@@ -75,7 +80,10 @@ export function decodeFnsXml(bytes: Buffer, encoding: XmlEncoding = FNS_ENCODING
   const utf8 = encoding === 'UTF-8';
   const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
   if (bom && !utf8) {
-    throw new FormatError('the document starts with a UTF-8 byte order mark; FNS formats require windows-1251', 'encoding');
+    throw new FormatError(
+      'the document starts with a UTF-8 byte order mark; FNS formats require windows-1251',
+      'encoding',
+    );
   }
   const body = bom ? bytes.subarray(3) : bytes;
   if ((body[0] === 0xff && body[1] === 0xfe) || (body[0] === 0xfe && body[1] === 0xff) || body[1] === 0x00) {
@@ -88,7 +96,10 @@ export function decodeFnsXml(bytes: Buffer, encoding: XmlEncoding = FNS_ENCODING
   }
   const declared = DECLARATION.exec(head)?.[1];
   if (!declared) {
-    throw new FormatError(`the XML declaration names no encoding; this format requires encoding="${encoding}"`, 'encoding');
+    throw new FormatError(
+      `the XML declaration names no encoding; this format requires encoding="${encoding}"`,
+      'encoding',
+    );
   }
   if (declared.toLowerCase() !== encoding.toLowerCase()) {
     const message = `the XML declaration says encoding="${declared}"; this format requires ${encoding}`;
@@ -106,7 +117,10 @@ export function decodeFnsXml(bytes: Buffer, encoding: XmlEncoding = FNS_ENCODING
   if (body.some((b) => b >= 0x80)) {
     try {
       new TextDecoder('utf-8', { fatal: true }).decode(body);
-      throw new FormatError('the document declares windows-1251 but its bytes are UTF-8 (Cyrillic would be garbled)', 'encoding');
+      throw new FormatError(
+        'the document declares windows-1251 but its bytes are UTF-8 (Cyrillic would be garbled)',
+        'encoding',
+      );
     } catch (e) {
       if (e instanceof FormatError) throw e;
     }
@@ -151,17 +165,20 @@ function toElement(node: OrderedNode, path: string): XmlElement {
   const name = Object.keys(node).find((k) => k !== ':@');
   if (!name) throw new FormatError('empty XML node', path);
   const here = path ? `${path}/${name}` : name;
-  const attributes = Object.entries(node[':@'] ?? {}).map(
-    ([k, v]): [string, string] => [k, decodeReferences(String(v).replace(/[\t\n\r]/g, ' '), `${here}/@${k}`)],
-  );
+  const attributes = Object.entries(node[':@'] ?? {}).map(([k, v]): [string, string] => [
+    k,
+    decodeReferences(String(v).replace(/[\t\n\r]/g, ' '), `${here}/@${k}`),
+  ]);
   const children: XmlElement[] = [];
   let text = '';
   for (const child of (node[name] as OrderedNode[]) ?? []) {
     if ('#text' in child) text += decodeReferences(String(child['#text']), here);
-    else if ('#cdata' in child) text += ((child['#cdata'] as { '#text'?: string }[]) ?? []).map((t) => t['#text'] ?? '').join('');
+    else if ('#cdata' in child)
+      text += ((child['#cdata'] as { '#text'?: string }[]) ?? []).map((t) => t['#text'] ?? '').join('');
     else children.push(toElement(child, here));
   }
-  if (children.length > 0 && text.trim() !== '') throw new FormatError(`element ${name} mixes text "${text.trim().slice(0, 40)}" with elements`, here);
+  if (children.length > 0 && text.trim() !== '')
+    throw new FormatError(`element ${name} mixes text "${text.trim().slice(0, 40)}" with elements`, here);
   return children.length > 0 ? { name, attributes, children } : { name, attributes, children, text };
 }
 
@@ -172,10 +189,16 @@ export function readXml(bytes: Buffer, encoding: XmlEncoding = FNS_ENCODING): Xm
   if (/<!DOCTYPE/i.test(text)) throw new FormatError('FNS documents carry no DOCTYPE; refusing it', 'xml');
   const valid = XMLValidator.validate(text);
   if (valid !== true) {
-    throw new FormatError(`not well-formed XML: ${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`, 'xml');
+    throw new FormatError(
+      `not well-formed XML: ${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`,
+      'xml',
+    );
   }
-  const nodes = (parser.parse(text) as OrderedNode[]).filter((n) => !('#text' in n && String(n['#text']).trim() === ''));
+  const nodes = (parser.parse(text) as OrderedNode[]).filter(
+    (n) => !('#text' in n && String(n['#text']).trim() === ''),
+  );
   const roots = nodes.filter((n) => !('#text' in n));
-  if (roots.length !== 1 || roots.length !== nodes.length) throw new FormatError('an XML document must have exactly one root element', 'xml');
+  if (roots.length !== 1 || roots.length !== nodes.length)
+    throw new FormatError('an XML document must have exactly one root element', 'xml');
   return toElement(roots[0] as OrderedNode, '');
 }

@@ -16,7 +16,7 @@ import { pendingItems, signOutcomeOf } from '../workplace/pending';
 import { lastSession, progressOf, sessionLog, summaryOfResult } from '../workplace/sessions';
 import { notConfigured } from '../workplace/settings';
 import { awaitingOf } from '../workplace/workflow';
-import type { FromHost} from './contract';
+import type { FromHost } from './contract';
 import { errorInfoOf, errorOf, problemOf, resultSchema, ToHost } from './contract';
 import type { CallResult, HostCall, HostRequest, ReadChannel } from './contract';
 

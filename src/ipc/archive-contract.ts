@@ -70,7 +70,12 @@ export type ArchiveDownload = z.infer<typeof ArchiveDownload>;
 export const Plan = z.enum(['basic', 'standard', 'premium']);
 export type Plan = z.infer<typeof Plan>;
 
-export const OrgPermission = z.enum(['read-restricted', 'list-restricted', 'change-document-settings', 'change-organization-settings']);
+export const OrgPermission = z.enum([
+  'read-restricted',
+  'list-restricted',
+  'change-document-settings',
+  'change-organization-settings',
+]);
 export type OrgPermission = z.infer<typeof OrgPermission>;
 
 const OrgMode = z.enum(['server', 'workstation', 'manual']);
@@ -81,19 +86,36 @@ export type UserAccessRow = z.infer<typeof UserAccessRow>;
 export const OrganizationSettingsView = z.object({
   plan: Plan,
   operatingMode: OrgMode,
-  archiving: z.object({ enabled: z.boolean(), notifyEmail: z.string().nullable(), perUser: z.record(z.string(), z.boolean()) }),
+  archiving: z.object({
+    enabled: z.boolean(),
+    notifyEmail: z.string().nullable(),
+    perUser: z.record(z.string(), z.boolean()),
+  }),
   webhooks: z.array(z.object({ id: z.string(), url: z.string(), createdAt: isoDateTime })),
   updatedAt: isoDateTime.nullable(),
   access: z.array(UserAccessRow),
   informationSystems: z.array(
-    z.object({ id: z.string(), name: z.string(), subject: z.string(), validTo: isoDateTime, origin: z.enum(['added', 'generated']), addedAt: isoDateTime, revoked: z.boolean() }),
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      subject: z.string(),
+      validTo: isoDateTime,
+      origin: z.enum(['added', 'generated']),
+      addedAt: isoDateTime,
+      revoked: z.boolean(),
+    }),
   ),
 });
 export type OrganizationSettingsView = z.infer<typeof OrganizationSettingsView>;
 
 /** Only a user with change-organization-settings sees the settings; for others, the hub's refusal. */
 export const OrganizationState = z.discriminatedUnion('allowed', [
-  z.object({ allowed: z.literal(true), /** The logged-in user's id and name (other users are known by id only). */ me: z.string(), meName: z.string(), settings: OrganizationSettingsView }),
+  z.object({
+    allowed: z.literal(true),
+    /** The logged-in user's id and name (other users are known by id only). */ me: z.string(),
+    meName: z.string(),
+    settings: OrganizationSettingsView,
+  }),
   z.object({ allowed: z.literal(false), message: z.string() }),
 ]);
 export type OrganizationState = z.infer<typeof OrganizationState>;
@@ -103,7 +125,10 @@ export const OrganizationPatch = z
     plan: Plan.optional(),
     operatingMode: OrgMode.optional(),
     archiving: z
-      .object({ enabled: z.boolean().optional(), notifyEmail: z.email('an e-mail address').max(254).nullable().optional() })
+      .object({
+        enabled: z.boolean().optional(),
+        notifyEmail: z.email('an e-mail address').max(254).nullable().optional(),
+      })
       .strict()
       .optional(),
   })
@@ -112,7 +137,10 @@ export const OrganizationPatch = z
 export type OrganizationPatch = z.infer<typeof OrganizationPatch>;
 
 export const OrganizationAccessArgs = z.object({
-  users: z.array(UserAccessRow).max(1000).refine((users) => new Set(users.map((u) => u.userId)).size === users.length, 'each user at most once'),
+  users: z
+    .array(UserAccessRow)
+    .max(1000)
+    .refine((users) => new Set(users.map((u) => u.userId)).size === users.length, 'each user at most once'),
 });
 export type OrganizationAccessArgs = z.infer<typeof OrganizationAccessArgs>;
 
@@ -131,7 +159,11 @@ export const JournalRow = z.object({
 export type JournalRow = z.infer<typeof JournalRow>;
 
 export const JournalArgs = z.object({ after: z.number().int().nonnegative(), limit: z.number().int().min(1).max(500) });
-export const OrganizationJournal = z.object({ entries: z.array(JournalRow), next: z.number().int(), hasMore: z.boolean() });
+export const OrganizationJournal = z.object({
+  entries: z.array(JournalRow),
+  next: z.number().int(),
+  hasMore: z.boolean(),
+});
 export type OrganizationJournal = z.infer<typeof OrganizationJournal>;
 
 /** The channels of these views, merged into invokeContract. */

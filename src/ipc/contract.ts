@@ -213,7 +213,12 @@ export type OutboxAddArgs = z.infer<typeof OutboxAddArgs>;
 export const OutboxAddResult = z.object({
   queued: z.array(LocalId),
   /** Why nothing was queued: the token or its PIN is needed, or the signer's МЧД does not let them sign. */
-  failed: z.object({ reason: z.enum([...ClerkNeededReason.options, ...PowerOfAttorneyRefusal.options]), message: z.string().optional() }).optional(),
+  failed: z
+    .object({
+      reason: z.enum([...ClerkNeededReason.options, ...PowerOfAttorneyRefusal.options]),
+      message: z.string().optional(),
+    })
+    .optional(),
 });
 export type OutboxAddResult = z.infer<typeof OutboxAddResult>;
 
@@ -240,7 +245,10 @@ export const PendingItem = z.object({
 });
 export type PendingItem = z.infer<typeof PendingItem>;
 
-export const PendingSignArgs = z.union([z.object({ ids: z.array(LocalId).min(1) }), z.object({ all: z.literal(true) })]);
+export const PendingSignArgs = z.union([
+  z.object({ ids: z.array(LocalId).min(1) }),
+  z.object({ all: z.literal(true) }),
+]);
 export type PendingSignArgs = z.infer<typeof PendingSignArgs>;
 
 // ---- Contacts ----------------------------------------------------------------------------
@@ -358,11 +366,18 @@ export const SettingsPatch = z
   .object({
     serverUrl: z.union([
       z.literal(''),
-      z.url({ protocol: /^https?$/ }).refine(isSecureServerUrl, 'The server URL must use https (plain http only to this machine: 127.0.0.1, localhost, [::1])'),
+      z
+        .url({ protocol: /^https?$/ })
+        .refine(
+          isSecureServerUrl,
+          'The server URL must use https (plain http only to this machine: 127.0.0.1, localhost, [::1])',
+        ),
     ]),
     scheduleMinutes: z.number().int().min(0).max(1440),
     /** Each path is loaded as a native library by main: main also asks the clerk about unusual ones. */
-    modulePaths: z.array(z.string().trim().min(1).refine(isAbsoluteModulePath, 'A token module path must be absolute')).max(20),
+    modulePaths: z
+      .array(z.string().trim().min(1).refine(isAbsoluteModulePath, 'A token module path must be absolute'))
+      .max(20),
     language: Language,
     startAtLogin: z.boolean(),
     login: z.string().max(200),

@@ -22,5 +22,9 @@ export const WebAccess = z.discriminatedUnion('access', [
 export type WebAccess = z.infer<typeof WebAccess>;
 
 /** POST /login's refusal (status 401, 403, 429, 502 or 400); `retryAt` with too-many-attempts. */
-export const StaffLoginRefusal = z.object({ error: StaffLoginProblem, message: z.string(), retryAt: z.iso.datetime().optional() });
+export const StaffLoginRefusal = z.object({
+  error: StaffLoginProblem,
+  message: z.string(),
+  retryAt: z.iso.datetime().optional(),
+});
 export type StaffLoginRefusal = z.infer<typeof StaffLoginRefusal>;

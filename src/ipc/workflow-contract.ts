@@ -3,7 +3,14 @@
 // session), and what waits for the clerk's own signature or answer. Runs in: main (validation)
 // and renderer (types only).
 import { z } from 'zod';
-import { AnnulmentState, ClerkNeededReason, LocalId, RecipientSignatureState, stepNeedsReason, WorkflowStep } from '../vocabulary';
+import {
+  AnnulmentState,
+  ClerkNeededReason,
+  LocalId,
+  RecipientSignatureState,
+  stepNeedsReason,
+  WorkflowStep,
+} from '../vocabulary';
 
 /** The workflow of one document as this profile last heard it, and what the clerk may do about it. */
 export const DocumentWorkflowView = z.object({
@@ -27,7 +34,10 @@ export const WorkflowStepArgs = z
     reason: z.string().trim().max(1000).optional(),
   })
   .strict()
-  .refine((a) => !stepNeedsReason(a.step) || (a.reason ?? '') !== '', { message: 'This step states its reason', path: ['reason'] });
+  .refine((a) => !stepNeedsReason(a.step) || (a.reason ?? '') !== '', {
+    message: 'This step states its reason',
+    path: ['reason'],
+  });
 export type WorkflowStepArgs = z.input<typeof WorkflowStepArgs>;
 
 export const WorkflowStepOutcome = z.object({

@@ -40,7 +40,11 @@ export const Cursor = z.coerce.number().int().min(0);
 export const PageLimit = z.coerce.number().int().min(1).max(500);
 
 /** Header sent by the client with every POST that creates something; persisted before the first attempt. */
-export const IdempotencyKey = z.string().min(8).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+export const IdempotencyKey = z
+  .string()
+  .min(8)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
 
 /** Who holds a certificate, as read from its subject (qualified certificates of RU/KZ). */
 export const CertificateSummary = z.object({

@@ -40,7 +40,14 @@ export type DocumentStatus = z.infer<typeof DocumentStatus>;
  * 1.02); annulment-acceptance: the other side's signature over the same ПРА; annulment-rejection:
  * УОУ answering the ПРА.
  */
-export const ServiceDocumentType = z.enum(['receipt', 'clarification', 'signature-refusal', 'annulment-proposal', 'annulment-acceptance', 'annulment-rejection']);
+export const ServiceDocumentType = z.enum([
+  'receipt',
+  'clarification',
+  'signature-refusal',
+  'annulment-proposal',
+  'annulment-acceptance',
+  'annulment-rejection',
+]);
 export type ServiceDocumentType = z.infer<typeof ServiceDocumentType>;
 
 /** What POST /v1/documents/{id}/service-documents takes; the workflow's have their own routes. */
@@ -52,7 +59,12 @@ export const PostedServiceDocumentType = ServiceDocumentType.extract(['receipt',
  * recipient refused with a reason; recipient-signature-invalid: the hub accepted it but a party's
  * own verification fails it (the client's verdict, never the hub's).
  */
-export const RecipientSignatureState = z.enum(['signature-requested', 'signed-by-both', 'signature-refused', 'recipient-signature-invalid']);
+export const RecipientSignatureState = z.enum([
+  'signature-requested',
+  'signed-by-both',
+  'signature-refused',
+  'recipient-signature-invalid',
+]);
 export type RecipientSignatureState = z.infer<typeof RecipientSignatureState>;
 
 /** Annulment: proposed by one side, then annulled (the other signed the proposal) or rejected (it may be proposed again). */

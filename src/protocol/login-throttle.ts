@@ -40,7 +40,11 @@ export class MemoryThrottleCounters implements ThrottleCounters {
   async failed(key: string, now: number, forgetBefore: number, block: (failures: number) => number) {
     const entry = this.entries.get(key);
     const failures = entry && entry.lastFailure >= forgetBefore ? entry.failures + 1 : 1;
-    this.entries.set(key, { failures, lastFailure: now, blockedUntil: Math.max(entry?.blockedUntil ?? 0, block(failures)) });
+    this.entries.set(key, {
+      failures,
+      lastFailure: now,
+      blockedUntil: Math.max(entry?.blockedUntil ?? 0, block(failures)),
+    });
   }
 
   async clear(key: string) {
@@ -59,7 +63,8 @@ export class LoginThrottle {
   async waitFor(keys: { account?: string; address: string }): Promise<number> {
     const now = this.now();
     let wait = 0;
-    for (const key of this.keysOf(keys)) wait = Math.max(wait, (await this.counters.blockedUntil(key, now - this.options.forgetAfterMs)) - now);
+    for (const key of this.keysOf(keys))
+      wait = Math.max(wait, (await this.counters.blockedUntil(key, now - this.options.forgetAfterMs)) - now);
     return wait;
   }
 
@@ -68,7 +73,9 @@ export class LoginThrottle {
     for (const key of this.keysOf(keys)) {
       const free = key.startsWith('address:') ? this.options.freeFailures.address : this.options.freeFailures.account;
       await this.counters.failed(key, now, now - this.options.forgetAfterMs, (failures) =>
-        failures >= free ? now + Math.min(this.options.maxWaitMs, this.options.firstWaitMs * 2 ** (failures - free)) : 0,
+        failures >= free
+          ? now + Math.min(this.options.maxWaitMs, this.options.firstWaitMs * 2 ** (failures - free))
+          : 0,
       );
     }
   }

@@ -33,11 +33,21 @@ export function buildOpenApi(version: string): Json {
         schema === null
           ? { description: 'no body' }
           : schema === 'binary'
-            ? { description: 'the bytes', content: { [route.media?.response ?? 'application/octet-stream']: { schema: { type: 'string', format: 'binary' } } } }
+            ? {
+                description: 'the bytes',
+                content: {
+                  [route.media?.response ?? 'application/octet-stream']: {
+                    schema: { type: 'string', format: 'binary' },
+                  },
+                },
+              }
             : { description: 'success', content: { 'application/json': { schema: outputSchema(schema) } } };
     }
     // Every failure has the one error shape; its `error` code lists what can go wrong.
-    responses.default = { description: 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+    responses.default = {
+      description: 'error',
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    };
     const operation: Json = {
       operationId: name,
       summary: route.summary,
@@ -46,15 +56,27 @@ export function buildOpenApi(version: string): Json {
       ...(route.auth ? {} : { security: [] }),
     };
     if (route.body === 'binary') {
-      operation.requestBody = { required: true, content: { [route.media?.request ?? 'application/octet-stream']: { schema: { type: 'string', format: 'binary' } } } };
+      operation.requestBody = {
+        required: true,
+        content: {
+          [route.media?.request ?? 'application/octet-stream']: { schema: { type: 'string', format: 'binary' } },
+        },
+      };
     } else if (route.body) {
-      operation.requestBody = { required: !route.body.safeParse(undefined).success, content: { 'application/json': { schema: inputSchema(route.body) } } };
+      operation.requestBody = {
+        required: !route.body.safeParse(undefined).success,
+        content: { 'application/json': { schema: inputSchema(route.body) } },
+      };
     }
     (paths[path] ??= {})[route.method.toLowerCase()] = operation;
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'EDO Clerk exchange hub', version, description: 'Protocol v1 between the clerk and the exchange operator (docs/architecture.md §3).' },
+    info: {
+      title: 'EDO Clerk exchange hub',
+      version,
+      description: 'Protocol v1 between the clerk and the exchange operator (docs/architecture.md §3).',
+    },
     paths,
     components: {
       schemas: { Error: outputSchema(ErrorBody) },

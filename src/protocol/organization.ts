@@ -81,7 +81,12 @@ export type SettingsPatch = z.input<typeof SettingsPatch>;
  * change-document-settings: change how documents are handled; change-organization-settings:
  * everything under /v1/organization (reading it included).
  */
-export const Permission = z.enum(['read-restricted', 'list-restricted', 'change-document-settings', 'change-organization-settings']);
+export const Permission = z.enum([
+  'read-restricted',
+  'list-restricted',
+  'change-document-settings',
+  'change-organization-settings',
+]);
 export type Permission = z.infer<typeof Permission>;
 
 export const UserAccess = z.object({
@@ -92,7 +97,9 @@ export type UserAccess = z.infer<typeof UserAccess>;
 
 /** GET answer and PUT body: the whole table; a user not listed has no permission. */
 export const AccessTable = z.object({
-  users: z.array(UserAccess).refine((users) => new Set(users.map((u) => u.userId)).size === users.length, 'each user at most once'),
+  users: z
+    .array(UserAccess)
+    .refine((users) => new Set(users.map((u) => u.userId)).size === users.length, 'each user at most once'),
 });
 export type AccessTable = z.infer<typeof AccessTable>;
 
@@ -119,7 +126,11 @@ const InformationSystemName = z.string().trim().min(1).max(200);
 export const AddInformationSystemRequest = z.object({
   name: InformationSystemName,
   /** The system's X.509 certificate, PEM. */
-  certificatePem: z.string().min(1).max(64 * 1024).includes('-----BEGIN CERTIFICATE-----', { message: 'a PEM certificate (-----BEGIN CERTIFICATE-----)' }),
+  certificatePem: z
+    .string()
+    .min(1)
+    .max(64 * 1024)
+    .includes('-----BEGIN CERTIFICATE-----', { message: 'a PEM certificate (-----BEGIN CERTIFICATE-----)' }),
 });
 export type AddInformationSystemRequest = z.infer<typeof AddInformationSystemRequest>;
 
@@ -204,7 +215,10 @@ export type ArchivedEntry = z.infer<typeof ArchivedEntry>;
 const EntryIndex = z.coerce.number().int().min(0);
 
 export const InclusionProofQuery = z.object({ index: EntryIndex, treeSize: z.coerce.number().int().min(1) });
-export const ConsistencyProofQuery = z.object({ from: z.coerce.number().int().min(0), to: z.coerce.number().int().min(0) });
+export const ConsistencyProofQuery = z.object({
+  from: z.coerce.number().int().min(0),
+  to: z.coerce.number().int().min(0),
+});
 export const ArchiveEntryParams = z.object({ index: EntryIndex });
 
 export const ArchiveEntriesQuery = z.object({
@@ -387,7 +401,7 @@ export const organizationRoutes = {
   getArchiveEntryData: {
     method: 'GET',
     path: '/v1/archive/entries/:index/data',
-    summary: "The original bytes of an archived entry (its signatures are in the entry)",
+    summary: 'The original bytes of an archived entry (its signatures are in the entry)',
     auth: true,
     params: ArchiveEntryParams,
     responses: { 200: 'binary' },

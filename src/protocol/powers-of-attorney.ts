@@ -59,7 +59,14 @@ export type PowerOfAttorneyReference = z.infer<typeof PowerOfAttorneyReference>;
  * src/protocol/errors.ts, the same for its refusal at acceptance, its pre-check and the client's
  * own refusal before signing (docs/architecture.md §7).
  */
-export const PowerOfAttorneyRefusal = ErrorBody.shape.error.extract(['poa-required', 'poa-unknown', 'poa-not-in-force', 'poa-revoked', 'poa-other-person', 'poa-power-missing']);
+export const PowerOfAttorneyRefusal = ErrorBody.shape.error.extract([
+  'poa-required',
+  'poa-unknown',
+  'poa-not-in-force',
+  'poa-revoked',
+  'poa-other-person',
+  'poa-power-missing',
+]);
 export type PowerOfAttorneyRefusal = z.infer<typeof PowerOfAttorneyRefusal>;
 
 /** The МЧД a signature was accepted under, as the hub found it at the signing time. */

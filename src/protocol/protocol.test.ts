@@ -1,7 +1,19 @@
 // The protocol's schemas and route table: what they accept, what they refuse, and the OpenAPI
 // document built from them.
 import { describe, expect, it } from 'vitest';
-import { Base64, buildOpenApi, EventsQuery, HubEvent, loginOrigin, loginSignedContent, routePath, routes, SendDocumentRequest, Sha256, SubscribersQuery } from './index';
+import {
+  Base64,
+  buildOpenApi,
+  EventsQuery,
+  HubEvent,
+  loginOrigin,
+  loginSignedContent,
+  routePath,
+  routes,
+  SendDocumentRequest,
+  Sha256,
+  SubscribersQuery,
+} from './index';
 
 describe('protocol v1', () => {
   it('builds the login content the clerk signs: a fixed label, the hub origin with its port, the challenge id and the nonce', () => {
@@ -18,7 +30,13 @@ describe('protocol v1', () => {
   });
 
   it('builds an OpenAPI 3.1 document with every route, its schemas and the one error shape', () => {
-    const doc = buildOpenApi('9.9.9') as { info: { version: string }; paths: Record<string, Record<string, { operationId: string; responses: Record<string, unknown>; requestBody?: unknown }>> };
+    const doc = buildOpenApi('9.9.9') as {
+      info: { version: string };
+      paths: Record<
+        string,
+        Record<string, { operationId: string; responses: Record<string, unknown>; requestBody?: unknown }>
+      >;
+    };
     expect(doc.info.version).toBe('9.9.9');
     for (const [name, route] of Object.entries(routes)) {
       const op = doc.paths[route.path.replace(/:(\w+)/g, '{$1}')]?.[route.method.toLowerCase()];
@@ -45,14 +63,30 @@ describe('protocol v1', () => {
   });
 
   it('refuses a document body with a folder in the file name, and defaults needsReceipt to true', () => {
-    const body = { recipientId: 'b', title: 't', kind: 'k', fileName: 'a.pdf', sha256: 'a'.repeat(64), signature: 'AAAA' };
+    const body = {
+      recipientId: 'b',
+      title: 't',
+      kind: 'k',
+      fileName: 'a.pdf',
+      sha256: 'a'.repeat(64),
+      signature: 'AAAA',
+    };
     expect(SendDocumentRequest.parse(body).needsReceipt).toBe(true);
     expect(SendDocumentRequest.safeParse({ ...body, fileName: '../a.pdf' }).success).toBe(false);
   });
 
   it('tells events apart by type', () => {
-    const event = HubEvent.parse({ seq: 1, at: '2026-11-22T10:00:00.000Z', type: 'document.delivered', documentId: 'd1', deliveredAt: '2026-11-22T10:00:00.000Z' });
+    const event = HubEvent.parse({
+      seq: 1,
+      at: '2026-11-22T10:00:00.000Z',
+      type: 'document.delivered',
+      documentId: 'd1',
+      deliveredAt: '2026-11-22T10:00:00.000Z',
+    });
     expect(event.type).toBe('document.delivered');
-    expect(HubEvent.safeParse({ seq: 1, at: '2026-11-22T10:00:00.000Z', type: 'document.vanished', documentId: 'd1' }).success).toBe(false);
+    expect(
+      HubEvent.safeParse({ seq: 1, at: '2026-11-22T10:00:00.000Z', type: 'document.vanished', documentId: 'd1' })
+        .success,
+    ).toBe(false);
   });
 });

@@ -80,8 +80,20 @@ export interface RouteSpec {
 const empty = z.object({}).strict();
 
 const exchangeRoutes = {
-  health: { method: 'GET', path: '/v1/health', summary: 'Liveness of the hub', auth: false, responses: { 200: HealthResponse } },
-  openapi: { method: 'GET', path: '/v1/openapi.json', summary: 'This protocol as an OpenAPI 3.1 document', auth: false, responses: { 200: z.record(z.string(), z.unknown()) } },
+  health: {
+    method: 'GET',
+    path: '/v1/health',
+    summary: 'Liveness of the hub',
+    auth: false,
+    responses: { 200: HealthResponse },
+  },
+  openapi: {
+    method: 'GET',
+    path: '/v1/openapi.json',
+    summary: 'This protocol as an OpenAPI 3.1 document',
+    auth: false,
+    responses: { 200: z.record(z.string(), z.unknown()) },
+  },
 
   challenge: {
     method: 'POST',
@@ -94,7 +106,8 @@ const exchangeRoutes = {
   loginWithCertificate: {
     method: 'POST',
     path: '/v1/auth/certificate',
-    summary: 'Log in with a detached CMS over loginSignedContent (origin, challenge id, nonce), made by a registered certificate',
+    summary:
+      'Log in with a detached CMS over loginSignedContent (origin, challenge id, nonce), made by a registered certificate',
     auth: false,
     body: CertificateLoginRequest,
     responses: { 200: LoginResponse },
@@ -108,7 +121,13 @@ const exchangeRoutes = {
     body: PasswordLoginRequest,
     responses: { 200: LoginResponse },
   },
-  me: { method: 'GET', path: '/v1/me', summary: 'The user and organization of the bearer token', auth: true, responses: { 200: MeResponse } },
+  me: {
+    method: 'GET',
+    path: '/v1/me',
+    summary: 'The user and organization of the bearer token',
+    auth: true,
+    responses: { 200: MeResponse },
+  },
   operator: {
     method: 'GET',
     path: '/v1/operator',
@@ -181,7 +200,8 @@ const exchangeRoutes = {
   headBlob: {
     method: 'HEAD',
     path: '/v1/blobs/:sha256',
-    summary: 'Whether the caller uploaded this blob, so that a document it sends may reference it (200 with Content-Length, or 404: PUT it, even if it was received from someone)',
+    summary:
+      'Whether the caller uploaded this blob, so that a document it sends may reference it (200 with Content-Length, or 404: PUT it, even if it was received from someone)',
     auth: true,
     params: BlobParams,
     responses: { 200: null },
@@ -215,7 +235,8 @@ const exchangeRoutes = {
   postServiceDocument: {
     method: 'POST',
     path: '/v1/documents/:documentId/service-documents',
-    summary: 'Post a signed receipt notice (ИОП) or clarification request (УОУ) on a received document (Idempotency-Key required)',
+    summary:
+      'Post a signed receipt notice (ИОП) or clarification request (УОУ) on a received document (Idempotency-Key required)',
     auth: true,
     params: DocumentParams,
     headers: IdempotentHeaders,
@@ -227,7 +248,8 @@ const exchangeRoutes = {
   signDocument: {
     method: 'POST',
     path: '/v1/documents/:documentId/recipient-signature',
-    summary: "The recipient's signature over the same content, on a document sent with a signature request (Idempotency-Key required)",
+    summary:
+      "The recipient's signature over the same content, on a document sent with a signature request (Idempotency-Key required)",
     auth: true,
     params: DocumentParams,
     headers: IdempotentHeaders,
@@ -247,7 +269,8 @@ const exchangeRoutes = {
   proposeAnnulment: {
     method: 'POST',
     path: '/v1/documents/:documentId/annulment-proposals',
-    summary: 'Either side proposes to annul the document: a signed ПРА (DP_PRANNUL 1.02) stating the reason (Idempotency-Key required)',
+    summary:
+      'Either side proposes to annul the document: a signed ПРА (DP_PRANNUL 1.02) stating the reason (Idempotency-Key required)',
     auth: true,
     params: DocumentParams,
     headers: IdempotentHeaders,
@@ -257,7 +280,8 @@ const exchangeRoutes = {
   acceptAnnulment: {
     method: 'POST',
     path: '/v1/documents/:documentId/annulment-proposals/:proposalId/acceptance',
-    summary: "The other side signs the ПРА: the document is annulled on both sides and in the archive (Idempotency-Key required)",
+    summary:
+      'The other side signs the ПРА: the document is annulled on both sides and in the archive (Idempotency-Key required)',
     auth: true,
     params: AnnulmentProposalParams,
     headers: IdempotentHeaders,
@@ -278,7 +302,8 @@ const exchangeRoutes = {
   timestamp: {
     method: 'POST',
     path: '/v1/tsp',
-    summary: "RFC 3161 time-stamp by the operator's TSA: a DER TimeStampReq in, a TimeStampResp out (the TSA certificate is issued by the operator's)",
+    summary:
+      "RFC 3161 time-stamp by the operator's TSA: a DER TimeStampReq in, a TimeStampResp out (the TSA certificate is issued by the operator's)",
     auth: false,
     body: 'binary',
     media: { request: 'application/timestamp-query', response: 'application/timestamp-reply' },
@@ -300,7 +325,8 @@ export const powerOfAttorneyRoutes = {
   registerPowerOfAttorney: {
     method: 'POST',
     path: '/v1/powers-of-attorney',
-    summary: "Register an МЧД of the caller's organization: the XML and the director's detached CMS, checked (format, principal, director's signature, dates, representative)",
+    summary:
+      "Register an МЧД of the caller's organization: the XML and the director's detached CMS, checked (format, principal, director's signature, dates, representative)",
     auth: true,
     body: RegisterPowerOfAttorneyRequest,
     responses: { 201: PowerOfAttorneyRecord },
@@ -315,7 +341,8 @@ export const powerOfAttorneyRoutes = {
   checkPowerOfAttorney: {
     method: 'POST',
     path: '/v1/powers-of-attorney/check',
-    summary: 'Pre-check before signing: whether a signature by this certificate under this МЧД would be accepted now, and if not the refusal',
+    summary:
+      'Pre-check before signing: whether a signature by this certificate under this МЧД would be accepted now, and if not the refusal',
     auth: true,
     body: PrevalidatePowerOfAttorneyRequest,
     responses: { 200: PrevalidatePowerOfAttorneyResult },
@@ -331,7 +358,8 @@ export const powerOfAttorneyRoutes = {
   getDocumentPowerOfAttorney: {
     method: 'GET',
     path: '/v1/documents/:documentId/powers-of-attorney/:number',
-    summary: "An МЧД a signature of the document's chain was made under, with its files, for either party: what proves the representative's authority beside the document",
+    summary:
+      "An МЧД a signature of the document's chain was made under, with its files, for either party: what proves the representative's authority beside the document",
     auth: true,
     params: DocumentPowerOfAttorneyParams,
     responses: { 200: PowerOfAttorneyFiles },
@@ -347,7 +375,10 @@ export const powerOfAttorneyRoutes = {
   },
 } as const satisfies Record<string, RouteSpec>;
 
-export const routes = { ...exchangeRoutes, ...organizationRoutes, ...powerOfAttorneyRoutes } as const satisfies Record<string, RouteSpec>;
+export const routes = { ...exchangeRoutes, ...organizationRoutes, ...powerOfAttorneyRoutes } as const satisfies Record<
+  string,
+  RouteSpec
+>;
 
 export type RouteName = keyof typeof routes;
 type Routes = typeof routes;
@@ -358,9 +389,21 @@ type JsonResponse<R> = R extends Record<number, infer V> ? SchemaOf<V> : never;
 /** What a route answers on success (the union of its JSON answers). */
 export type RouteResponse<N extends RouteName> = z.output<JsonResponse<Routes[N]['responses']>>;
 /** The JSON body a route takes, as the client writes it (defaults may be left out). */
-export type RouteBody<N extends RouteName> = Routes[N] extends { body: infer B } ? (B extends z.ZodType ? z.input<B> : never) : never;
-export type RouteParams<N extends RouteName> = Routes[N] extends { params: infer P } ? (P extends z.ZodType ? z.input<P> : never) : never;
-export type RouteQuery<N extends RouteName> = Routes[N] extends { query: infer Q } ? (Q extends z.ZodType ? z.input<Q> : never) : never;
+export type RouteBody<N extends RouteName> = Routes[N] extends { body: infer B }
+  ? B extends z.ZodType
+    ? z.input<B>
+    : never
+  : never;
+export type RouteParams<N extends RouteName> = Routes[N] extends { params: infer P }
+  ? P extends z.ZodType
+    ? z.input<P>
+    : never
+  : never;
+export type RouteQuery<N extends RouteName> = Routes[N] extends { query: infer Q }
+  ? Q extends z.ZodType
+    ? z.input<Q>
+    : never
+  : never;
 
 /** Fills a route's path parameters: routePath('getDocument', {documentId: 'd1'}) → '/v1/documents/d1'. */
 export function routePath(name: RouteName, params: Record<string, string> = {}): string {

@@ -6,10 +6,20 @@ import { z } from 'zod';
 import type { DocumentWorkflow } from './documents';
 import type { ErrorCode } from './errors';
 
-export const WorkflowStep = z.enum(['sign', 'refuse-signature', 'propose-annulment', 'accept-annulment', 'reject-annulment']);
+export const WorkflowStep = z.enum([
+  'sign',
+  'refuse-signature',
+  'propose-annulment',
+  'accept-annulment',
+  'reject-annulment',
+]);
 export type WorkflowStep = z.infer<typeof WorkflowStep>;
 
-const reasoned: ReadonlySet<WorkflowStep> = new Set<WorkflowStep>(['refuse-signature', 'propose-annulment', 'reject-annulment']);
+const reasoned: ReadonlySet<WorkflowStep> = new Set<WorkflowStep>([
+  'refuse-signature',
+  'propose-annulment',
+  'reject-annulment',
+]);
 
 /** A refusal, an annulment proposal and a rejection state their reason; a signature does not. */
 export function stepNeedsReason(step: WorkflowStep): boolean {
@@ -24,33 +34,54 @@ export interface WorkflowFacts {
   annulmentProposedBy?: 'sender' | 'recipient';
 }
 
-export type WorkflowVerdict = { ok: true; workflow: DocumentWorkflow } | { ok: false; error: ErrorCode; message: string };
+export type WorkflowVerdict =
+  { ok: true; workflow: DocumentWorkflow } | { ok: false; error: ErrorCode; message: string };
 
 const refuse = (error: ErrorCode, message: string): WorkflowVerdict => ({ ok: false, error, message });
 
 /** The workflow after `step`, or why the state does not allow it. Never changes `facts`. */
 export function workflowTransition(step: WorkflowStep, facts: WorkflowFacts): WorkflowVerdict {
   const { workflow, actor } = facts;
-  if (workflow.annulmentState === 'annulled') return refuse('document-annulled', 'The document is annulled; nothing more is signed, refused or proposed on it');
+  if (workflow.annulmentState === 'annulled')
+    return refuse('document-annulled', 'The document is annulled; nothing more is signed, refused or proposed on it');
   switch (step) {
     case 'sign':
     case 'refuse-signature': {
-      if (actor !== 'recipient') return refuse('not-your-turn', "Only the document's recipient signs it or refuses to sign it");
-      if (!workflow.signatureState) return refuse('signature-not-requested', "The document was sent without a request for the recipient's signature");
+      if (actor !== 'recipient')
+        return refuse('not-your-turn', "Only the document's recipient signs it or refuses to sign it");
+      if (!workflow.signatureState)
+        return refuse(
+          'signature-not-requested',
+          "The document was sent without a request for the recipient's signature",
+        );
       if (workflow.signatureState === 'signed-by-both' || workflow.signatureState === 'recipient-signature-invalid') {
         return refuse('document-already-signed', 'The recipient has already signed the document');
       }
-      if (workflow.signatureState === 'signature-refused') return refuse('signature-already-refused', 'The recipient has already refused to sign the document');
-      if (workflow.annulmentState === 'annulment-proposed') return refuse('annulment-pending', 'An annulment proposal on the document waits for its answer');
-      return { ok: true, workflow: { ...workflow, signatureState: step === 'sign' ? 'signed-by-both' : 'signature-refused' } };
+      if (workflow.signatureState === 'signature-refused')
+        return refuse('signature-already-refused', 'The recipient has already refused to sign the document');
+      if (workflow.annulmentState === 'annulment-proposed')
+        return refuse('annulment-pending', 'An annulment proposal on the document waits for its answer');
+      return {
+        ok: true,
+        workflow: { ...workflow, signatureState: step === 'sign' ? 'signed-by-both' : 'signature-refused' },
+      };
     }
     case 'propose-annulment':
-      if (workflow.annulmentState === 'annulment-proposed') return refuse('annulment-pending', 'An annulment proposal on the document already waits for its answer');
+      if (workflow.annulmentState === 'annulment-proposed')
+        return refuse('annulment-pending', 'An annulment proposal on the document already waits for its answer');
       return { ok: true, workflow: { ...workflow, annulmentState: 'annulment-proposed' } };
     case 'accept-annulment':
     case 'reject-annulment':
-      if (workflow.annulmentState !== 'annulment-proposed') return refuse('annulment-not-pending', 'No annulment proposal on the document waits for an answer');
-      if (facts.annulmentProposedBy === actor) return refuse('not-your-turn', 'A proposal to annul is answered by the other side, not by the side that made it');
-      return { ok: true, workflow: { ...workflow, annulmentState: step === 'accept-annulment' ? 'annulled' : 'annulment-rejected' } };
+      if (workflow.annulmentState !== 'annulment-proposed')
+        return refuse('annulment-not-pending', 'No annulment proposal on the document waits for an answer');
+      if (facts.annulmentProposedBy === actor)
+        return refuse(
+          'not-your-turn',
+          'A proposal to annul is answered by the other side, not by the side that made it',
+        );
+      return {
+        ok: true,
+        workflow: { ...workflow, annulmentState: step === 'accept-annulment' ? 'annulled' : 'annulment-rejected' },
+      };
   }
 }

@@ -7,7 +7,6 @@ import type { Output } from '../cli/output';
 import type { CounterpartyAnswer } from './demo-counterparty';
 import { startSandbox, type SandboxEvent, type SandboxOptions } from './sandbox';
 
-
 /** Aborts on the first SIGINT or SIGTERM. */
 export function terminationSignal(): AbortSignal {
   const controller = new AbortController();
@@ -15,7 +14,11 @@ export function terminationSignal(): AbortSignal {
   return controller.signal;
 }
 
-const answered: Record<CounterpartyAnswer, string> = { sign: 'signed', 'refuse-signature': 'refused to sign', 'accept-annulment': 'accepted the annulment of' };
+const answered: Record<CounterpartyAnswer, string> = {
+  sign: 'signed',
+  'refuse-signature': 'refused to sign',
+  'accept-annulment': 'accepted the annulment of',
+};
 
 function describeEvent(e: SandboxEvent): string | undefined {
   switch (e.type) {
@@ -29,7 +32,10 @@ function describeEvent(e: SandboxEvent): string | undefined {
       return `the sandbox hub stopped (exit ${e.code}): ${e.log.trim().split('\n').pop() ?? ''}`;
     case 'session': {
       const s = e.result.summary;
-      const did = [s.documentsReceived && `${s.documentsReceived} document(s) received`, s.serviceDocumentsSent && `${s.serviceDocumentsSent} receipt notice(s) signed and sent`].filter(Boolean);
+      const did = [
+        s.documentsReceived && `${s.documentsReceived} document(s) received`,
+        s.serviceDocumentsSent && `${s.serviceDocumentsSent} receipt notice(s) signed and sent`,
+      ].filter(Boolean);
       return did.length ? `the demo counterparty: ${did.join(', ')}` : undefined;
     }
   }
@@ -41,7 +47,14 @@ const quote = (s: string) => (/^[\w./:-]+$/.test(s) ? s : `"${s.replace(/(["\\$`
  * The command's handler, as the command table calls it (profile, options, positionals, output).
  * `stop` ends it (default: Ctrl+C or SIGTERM); `sandbox` passes test timings.
  */
-export async function demo(profile: ClerkProfile, o: Options, _positional: string[], out: Output, stop: AbortSignal = terminationSignal(), sandbox: Partial<SandboxOptions> = {}): Promise<number> {
+export async function demo(
+  profile: ClerkProfile,
+  o: Options,
+  _positional: string[],
+  out: Output,
+  stop: AbortSignal = terminationSignal(),
+  sandbox: Partial<SandboxOptions> = {},
+): Promise<number> {
   let hubStopped = false;
   const running = await startSandbox({
     ...sandbox,
@@ -57,12 +70,24 @@ export async function demo(profile: ClerkProfile, o: Options, _positional: strin
   const algorithm = algorithmTitle(running.algorithm, profile.settings.language);
   const gost = running.algorithm.startsWith('GOST');
   out.result(
-    { url: running.url, profile: profile.dir, created: running.created, clerk: running.state.clerk, counterparty: running.state.counterparty, algorithm: running.algorithm, algorithmTitle: algorithm },
+    {
+      url: running.url,
+      profile: profile.dir,
+      created: running.created,
+      clerk: running.state.clerk,
+      counterparty: running.state.counterparty,
+      algorithm: running.algorithm,
+      algorithmTitle: algorithm,
+    },
     () =>
       [
         `The local sandbox is running: exchange hub ${running.url}`,
         `  you:              ${running.state.clerk.name} (INN ${running.state.clerk.inn}), a software demo key (${algorithm})`,
-        ...(gost ? [] : ['  this sandbox was made before it used GOST R 34.10-2012 and keeps its ECDSA demo keys; a new profile folder gets GOST ones']),
+        ...(gost
+          ? []
+          : [
+              '  this sandbox was made before it used GOST R 34.10-2012 and keeps its ECDSA demo keys; a new profile folder gets GOST ones',
+            ]),
         `  the counterparty: ${running.state.counterparty.name} (INN ${running.state.counterparty.inn}) sends documents now and then and signs receipt notices by itself`,
         `  ${running.created ? 'made in' : 'reused from'} ${profile.dir}/sandbox (${
           running.state.secrets === 'demo-file'

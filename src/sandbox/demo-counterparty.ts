@@ -31,7 +31,11 @@ export interface CounterpartySchedule {
   sessionEveryMs: number;
 }
 
-export const defaultSchedule: CounterpartySchedule = { firstDocumentMs: 5_000, documentEveryMs: 4 * 60_000, sessionEveryMs: 10_000 };
+export const defaultSchedule: CounterpartySchedule = {
+  firstDocumentMs: 5_000,
+  documentEveryMs: 4 * 60_000,
+  sessionEveryMs: 10_000,
+};
 
 /** The steps the demo counterparty takes by itself, as the person at its end would. */
 export type CounterpartyAnswer = Extract<WorkflowStep, 'sign' | 'refuse-signature' | 'accept-annulment'>;
@@ -128,7 +132,11 @@ export class DemoCounterparty {
   private async agentSession(): Promise<SessionResult> {
     const result = await this.profile.runSession({ trigger: 'agent', signer: this.signer() });
     this.onEvent({ type: 'session', result });
-    if (result.outcome !== 'done') this.onEvent({ type: 'error', message: `the demo counterparty's exchange session ended: ${result.outcome}${result.error ? `: ${result.error}` : ''}` });
+    if (result.outcome !== 'done')
+      this.onEvent({
+        type: 'error',
+        message: `the demo counterparty's exchange session ended: ${result.outcome}${result.error ? `: ${result.error}` : ''}`,
+      });
     return result;
   }
 
@@ -138,7 +146,13 @@ export class DemoCounterparty {
     const { signature, annulment } = store.awaitingOurAnswer();
     for (const doc of signature) {
       const refuse = ++this.signatureRequestsAnswered % 3 === 0;
-      if (refuse) await refuseSignature(store, this.signer(), doc.id, refusalReasons[(this.signatureRequestsAnswered / 3) % refusalReasons.length]);
+      if (refuse)
+        await refuseSignature(
+          store,
+          this.signer(),
+          doc.id,
+          refusalReasons[(this.signatureRequestsAnswered / 3) % refusalReasons.length],
+        );
       else await signDocument(store, this.signer(), doc.id);
       this.onEvent({ type: 'workflow-step', step: refuse ? 'refuse-signature' : 'sign', title: doc.title });
     }
@@ -165,12 +179,22 @@ export class DemoCounterparty {
   }
 
   private async documentLoop(): Promise<void> {
-    await this.sendDocument().catch((e: unknown) => this.onEvent({ type: 'error', message: `the demo counterparty could not send a document: ${e instanceof Error ? e.message : String(e)}` }));
+    await this.sendDocument().catch((e: unknown) =>
+      this.onEvent({
+        type: 'error',
+        message: `the demo counterparty could not send a document: ${e instanceof Error ? e.message : String(e)}`,
+      }),
+    );
     if (this.schedule.documentEveryMs > 0) this.after(this.schedule.documentEveryMs, () => this.documentLoop());
   }
 
   private async sessionLoop(): Promise<void> {
-    await this.runSession().catch((e: unknown) => this.onEvent({ type: 'error', message: `the demo counterparty's exchange session failed: ${e instanceof Error ? e.message : String(e)}` }));
+    await this.runSession().catch((e: unknown) =>
+      this.onEvent({
+        type: 'error',
+        message: `the demo counterparty's exchange session failed: ${e instanceof Error ? e.message : String(e)}`,
+      }),
+    );
     this.after(this.schedule.sessionEveryMs, () => this.sessionLoop());
   }
 }

@@ -10,7 +10,9 @@ const at = new Date(2026, 10, 22, 10, 30);
 
 describe('the demo documents', () => {
   it('come in turn as an invoice, a letter and a reconciliation statement, numbered and dated', () => {
-    expect([1, 2, 3, 4].map((n) => [demoDocument(n, parties, at).fileName, demoDocument(n, parties, at).title])).toEqual([
+    expect(
+      [1, 2, 3, 4].map((n) => [demoDocument(n, parties, at).fileName, demoDocument(n, parties, at).title]),
+    ).toEqual([
       ['invoice-1.xml', 'Счёт на оплату № 1 от 22.11.2026'],
       ['letter-2.txt', 'Письмо исх. № 2 от 22.11.2026'],
       ['reconciliation-3.csv', 'Акт сверки № 3 от 22.11.2026'],
@@ -21,7 +23,9 @@ describe('the demo documents', () => {
   it('make a well-formed invoice whatever the names hold, with totals that add up', () => {
     const xml = demoDocument(4, parties, at).content.toString('utf8');
     expect(XMLValidator.validate(xml)).toBe(true);
-    expect(xml).toContain('<Поставщик ИНН="7809876549" КПП="780901001">АО "Демо-контрагент" &amp; сыновья &lt;1&gt;</Поставщик>');
+    expect(xml).toContain(
+      '<Поставщик ИНН="7809876549" КПП="780901001">АО "Демо-контрагент" &amp; сыновья &lt;1&gt;</Поставщик>',
+    );
     const sums = [...xml.matchAll(/ Сумма="(\d+\.\d\d)"\/>/g)].map((m) => Math.round(Number(m[1]) * 100));
     const total = Math.round(Number(/<Итого Сумма="(\d+\.\d\d)"/.exec(xml)![1]) * 100);
     expect(sums.reduce((a, b) => a + b, 0)).toBe(total);

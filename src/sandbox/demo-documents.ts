@@ -13,7 +13,8 @@ export interface DemoParties {
   to: { name: string; inn: string; kpp?: string };
 }
 
-const ruDate = (d: Date) => `${String(d.getDate()).padStart(2, '0')}.${String(d.getMonth() + 1).padStart(2, '0')}.${d.getFullYear()}`;
+const ruDate = (d: Date) =>
+  `${String(d.getDate()).padStart(2, '0')}.${String(d.getMonth() + 1).padStart(2, '0')}.${d.getFullYear()}`;
 const rub = (kopecks: number) => `${Math.floor(kopecks / 100)}.${String(kopecks % 100).padStart(2, '0')}`;
 const xmlText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const xmlAttribute = (s: string) => xmlText(s).replace(/"/g, '&quot;');
@@ -40,7 +41,12 @@ ${lines.map((l, i) => `    <Строка Номер="${i + 1}" Наименов�
   <Назначение>Оплата по счёту № ${n} от ${ruDate(at)}. Демонстрационный документ песочницы EDO Clerk.</Назначение>
 </СчётНаОплату>
 `;
-  return { title: `Счёт на оплату № ${n} от ${ruDate(at)}`, fileName: `invoice-${n}.xml`, content: Buffer.from(xml, 'utf8'), signatureRequested: false };
+  return {
+    title: `Счёт на оплату № ${n} от ${ruDate(at)}`,
+    fileName: `invoice-${n}.xml`,
+    content: Buffer.from(xml, 'utf8'),
+    signatureRequested: false,
+  };
 }
 
 function letter(n: number, p: DemoParties, at: Date): DemoDocument {
@@ -63,7 +69,12 @@ ${p.to.name}
 отдел документационного обеспечения
 ${p.from.name}
 `;
-  return { title: `Письмо исх. № ${n} от ${ruDate(at)}`, fileName: `letter-${n}.txt`, content: Buffer.from(text, 'utf8'), signatureRequested: false };
+  return {
+    title: `Письмо исх. № ${n} от ${ruDate(at)}`,
+    fileName: `letter-${n}.txt`,
+    content: Buffer.from(text, 'utf8'),
+    signatureRequested: false,
+  };
 }
 
 function reconciliation(n: number, p: DemoParties, at: Date): DemoDocument {
@@ -76,7 +87,12 @@ function reconciliation(n: number, p: DemoParties, at: Date): DemoDocument {
 Дата;Документ;Дебет;Кредит
 ${rows.join('\n')}
 `;
-  return { title: `Акт сверки № ${n} от ${ruDate(at)}`, fileName: `reconciliation-${n}.csv`, content: Buffer.from(csv, 'utf8'), signatureRequested: true };
+  return {
+    title: `Акт сверки № ${n} от ${ruDate(at)}`,
+    fileName: `reconciliation-${n}.csv`,
+    content: Buffer.from(csv, 'utf8'),
+    signatureRequested: true,
+  };
 }
 
 const kinds = [invoice, letter, reconciliation];

@@ -31,15 +31,20 @@ const validYears = 10;
 const curve = gostCurve('1.2.643.2.2.35.1')!;
 const der = (e: x509.Extension) => Buffer.from(e.rawData);
 const notCertified = 'Не сертифицировано: только для песочницы';
-const [subjectSignTool, issuerSignTool] = signToolExtensions('"EDO Clerk" (демонстрационное средство электронной подписи, не сертифицировано)', {
-  signTool: '"EDO Clerk" (демонстрационное СКЗИ)',
-  caTool: 'Демонстрационный УЦ EDO Clerk',
-  signToolCertificate: notCertified,
-  caToolCertificate: notCertified,
-}).map(der) as [Buffer, Buffer];
+const [subjectSignTool, issuerSignTool] = signToolExtensions(
+  '"EDO Clerk" (демонстрационное средство электронной подписи, не сертифицировано)',
+  {
+    signTool: '"EDO Clerk" (демонстрационное СКЗИ)',
+    caTool: 'Демонстрационный УЦ EDO Clerk',
+    signToolCertificate: notCertified,
+    caToolCertificate: notCertified,
+  },
+).map(der) as [Buffer, Buffer];
 
 /** A demo root CA and one GOST R 34.10-2012 256-bit key with its certificate per person. */
-export async function createDemoPki(people: { person: DemoPerson; password: string }[]): Promise<{ caCertificatePem: string; crl: Buffer; keys: DemoKey[] }> {
+export async function createDemoPki(
+  people: { person: DemoPerson; password: string }[],
+): Promise<{ caCertificatePem: string; crl: Buffer; keys: DemoKey[] }> {
   const now = Date.now();
   const ca = await createGostAuthority(curve, {
     subject: Buffer.from(
@@ -73,8 +78,16 @@ export async function createDemoPki(people: { person: DemoPerson; password: stri
         issuerSignTool,
       ],
     });
-    keys.push({ keyPem: encryptPkcs8Pem(encodeGostPkcs8(privateKey), password), certificatePem: derToPem(certificate) });
+    keys.push({
+      keyPem: encryptPkcs8Pem(encodeGostPkcs8(privateKey), password),
+      certificatePem: derToPem(certificate),
+    });
   }
-  const crl = await signEmptyCrl(ca.name, new Date(now - day), new Date(now + validYears * 365 * day), gostCertificateSigner(ca.key));
+  const crl = await signEmptyCrl(
+    ca.name,
+    new Date(now - day),
+    new Date(now + validYears * 365 * day),
+    gostCertificateSigner(ca.key),
+  );
   return { caCertificatePem: derToPem(ca.certificate), crl, keys };
 }

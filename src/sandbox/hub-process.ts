@@ -28,7 +28,11 @@ const fromSources = import.meta.url.endsWith('.ts');
 /** Node's arguments before the hub's own: from the sources, the hub's sources through tsx; built, bin/edo-hub.js. */
 function command(c: HubCommand): { execPath: string; script: string[]; cwd: string; env: NodeJS.ProcessEnv } {
   const root = resolve(import.meta.dirname, '../..');
-  const script = c.hubScript ? [resolve(c.hubScript)] : fromSources ? ['--import', 'tsx', join(root, 'server/cli.ts')] : [join(root, 'bin/edo-hub.js')];
+  const script = c.hubScript
+    ? [resolve(c.hubScript)]
+    : fromSources
+      ? ['--import', 'tsx', join(root, 'server/cli.ts')]
+      : [join(root, 'bin/edo-hub.js')];
   return {
     execPath: c.execPath ?? process.execPath,
     script,
@@ -46,14 +50,21 @@ function keepTail(text: string, more: string): string {
 export function hubAdmin<T>(dataDir: string, args: string[], c: HubCommand = {}, stdin = ''): Promise<T> {
   const cmd = command(c);
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd.execPath, [...cmd.script, ...args, '--data', dataDir, '--json'], { cwd: cmd.cwd, env: cmd.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd.execPath, [...cmd.script, ...args, '--data', dataDir, '--json'], {
+      cwd: cmd.cwd,
+      env: cmd.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr = keepTail(stderr, d.toString())));
-    child.on('error', (e) => reject(new Error(`Cannot run the sandbox hub (${cmd.execPath} ${cmd.script.join(' ')}): ${e.message}`)));
+    child.on('error', (e) =>
+      reject(new Error(`Cannot run the sandbox hub (${cmd.execPath} ${cmd.script.join(' ')}): ${e.message}`)),
+    );
     child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`edo-hub ${args.join(' ')} failed (exit ${code}): ${stderr.trim() || stdout.trim()}`));
+      if (code !== 0)
+        return reject(new Error(`edo-hub ${args.join(' ')} failed (exit ${code}): ${stderr.trim() || stdout.trim()}`));
       try {
         resolvePromise(JSON.parse(stdout) as T);
       } catch {
@@ -77,11 +88,31 @@ export interface HubProcess {
 }
 
 /** Starts `edo-hub serve` on 127.0.0.1:`port` (0: a free port) with `serveArgs` (--operator-key) and waits for its URL line. */
-export async function startHubProcess(dataDir: string, port: number, c: HubCommand = {}, serveArgs: string[] = []): Promise<HubProcess> {
+export async function startHubProcess(
+  dataDir: string,
+  port: number,
+  c: HubCommand = {},
+  serveArgs: string[] = [],
+): Promise<HubProcess> {
   const cmd = command(c);
   const child = spawn(
     cmd.execPath,
-    ['--import', watchdog, ...cmd.script, 'serve', '--data', dataDir, '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', '--json', ...serveArgs],
+    [
+      '--import',
+      watchdog,
+      ...cmd.script,
+      'serve',
+      '--data',
+      dataDir,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--log-level',
+      'warn',
+      '--json',
+      ...serveArgs,
+    ],
     { cwd: cmd.cwd, env: cmd.env, stdio: ['pipe', 'pipe', 'pipe'] },
   );
   let stderr = '';

@@ -22,7 +22,14 @@ import { DemoSecretsFile } from '../settings/secret-stores';
 import { keychainScope } from '../settings/profile-dir';
 import { ProfileSettingsFile, type ProfileSettingsInput } from '../settings/settings';
 import { SoftwareSigner } from '../token/software-signer';
-import { DemoCounterparty, defaultSchedule, realTimers, type CounterpartyEvent, type CounterpartySchedule, type Timers } from './demo-counterparty';
+import {
+  DemoCounterparty,
+  defaultSchedule,
+  realTimers,
+  type CounterpartyEvent,
+  type CounterpartySchedule,
+  type Timers,
+} from './demo-counterparty';
 import { createDemoPki, type DemoPerson } from './demo-pki';
 import { hubAdmin, startHubProcess, type HubCommand, type HubProcess } from './hub-process';
 
@@ -94,7 +101,10 @@ export function readSandboxState(profileDir: string): SandboxState | undefined {
   const file = sandboxPaths(profileDir).state;
   if (!existsSync(file)) return undefined;
   const parsed = SandboxState.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-  if (!parsed.success) throw new Error(`The sandbox state ${file} is not valid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(
+      `The sandbox state ${file} is not valid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   return parsed.data;
 }
 
@@ -180,21 +190,30 @@ async function keychainAnswers(profileDir: string): Promise<boolean> {
 function sandboxSecrets(profileDir: string, kind: SecretsKind): SecretsFor {
   const paths = sandboxPaths(profileDir);
   if (kind === 'os-keychain') return (dir) => new OsKeychain(keychainScope(dir));
-  return (dir) => new DemoSecretsFile(dir === resolve(profileDir) ? join(dir, paths.clerkDemoSecrets) : join(dir, paths.counterpartyDemoSecrets));
+  return (dir) =>
+    new DemoSecretsFile(
+      dir === resolve(profileDir) ? join(dir, paths.clerkDemoSecrets) : join(dir, paths.counterpartyDemoSecrets),
+    );
 }
 
 function certificateLogin(url: string, signer: SoftwareSigner): Promise<HttpExchangeClient> {
   const client = new HttpExchangeClient(url);
-  return client.authenticate({ method: 'certificate', signLogin: (content) => signDetached(content, signer) }).then(() => client);
+  return client
+    .authenticate({ method: 'certificate', signLogin: (content) => signDetached(content, signer) })
+    .then(() => client);
 }
 
 /** First start, before the hub runs: the PKI and the keys (passwords into the keychain). */
 async function createKeys(profileDir: string, secretsFor: SecretsFor): Promise<void> {
   const paths = sandboxPaths(profileDir);
   // A sandbox whose setup stopped half way is thrown away and made again: it holds only demo data (the lock stays).
-  for (const entry of readdirSync(paths.dir)) if (entry !== lockFile) rmSync(join(paths.dir, entry), { recursive: true, force: true });
+  for (const entry of readdirSync(paths.dir))
+    if (entry !== lockFile) rmSync(join(paths.dir, entry), { recursive: true, force: true });
   mkdirSync(paths.counterpartyProfile, { recursive: true });
-  const passwords = { clerk: randomBytes(24).toString('base64url'), counterparty: randomBytes(24).toString('base64url') };
+  const passwords = {
+    clerk: randomBytes(24).toString('base64url'),
+    counterparty: randomBytes(24).toString('base64url'),
+  };
   await secretsFor(resolve(profileDir)).set(secretNames.keyPassword, passwords.clerk);
   await secretsFor(paths.counterpartyProfile).set(secretNames.keyPassword, passwords.counterparty);
   const pki = await createDemoPki([
@@ -217,22 +236,56 @@ async function register(profileDir: string, options: SandboxOptions): Promise<{ 
   const admin = <T>(args: string[]) => hubAdmin<T>(paths.hubData, args, options);
   await admin(['trust', 'add', paths.ca]);
   const add = async (person: DemoPerson, orgKpp: string, mode: string, certificateFile: string): Promise<Org> => {
-    const org = Org.parse(await admin(['org', 'add', '--name', person.organization, '--inn', person.orgInn, '--kpp', orgKpp, '--mode', mode]));
+    const org = Org.parse(
+      await admin([
+        'org',
+        'add',
+        '--name',
+        person.organization,
+        '--inn',
+        person.orgInn,
+        '--kpp',
+        orgKpp,
+        '--mode',
+        mode,
+      ]),
+    );
     await admin(['user', 'add', '--org', org.id, '--cert', certificateFile]);
     return org;
   };
   return {
     clerk: await add(demoClerk, kpp.clerk, 'workstation', join(profileDir, paths.clerkCertificate)),
-    counterparty: await add(demoCounterparty, kpp.counterparty, 'server', join(paths.counterpartyProfile, paths.counterpartyCertificate)),
+    counterparty: await add(
+      demoCounterparty,
+      kpp.counterparty,
+      'server',
+      join(paths.counterpartyProfile, paths.counterpartyCertificate),
+    ),
   };
 }
 
 /** The two organizations become contacts: the counterparty invites, the clerk accepts. */
-async function connect(profileDir: string, url: string, orgs: { clerk: Org; counterparty: Org }, secretsFor: SecretsFor): Promise<void> {
+async function connect(
+  profileDir: string,
+  url: string,
+  orgs: { clerk: Org; counterparty: Org },
+  secretsFor: SecretsFor,
+): Promise<void> {
   const paths = sandboxPaths(profileDir);
   const load = (dir: string, key: string, certificate: string) =>
-    SoftwareSigner.load({ kind: 'pem', keyPath: join(dir, key), certificatePath: join(dir, certificate), passwordName: secretNames.keyPassword }, secretsFor(dir));
-  const counterparty = await certificateLogin(url, await load(paths.counterpartyProfile, paths.counterpartyKey, paths.counterpartyCertificate));
+    SoftwareSigner.load(
+      {
+        kind: 'pem',
+        keyPath: join(dir, key),
+        certificatePath: join(dir, certificate),
+        passwordName: secretNames.keyPassword,
+      },
+      secretsFor(dir),
+    );
+  const counterparty = await certificateLogin(
+    url,
+    await load(paths.counterpartyProfile, paths.counterpartyKey, paths.counterpartyCertificate),
+  );
   await counterparty.invite(orgs.clerk.id, 'Добрый день! Предлагаем обмениваться документами в песочнице EDO Clerk.');
   const clerk = await certificateLogin(url, await load(resolve(profileDir), paths.clerkKey, paths.clerkCertificate));
   await clerk.accept(orgs.counterparty.id);
@@ -248,7 +301,12 @@ function configure(profileDir: string, state: SandboxState, previousUrl: string 
     ...demoFile(paths.counterpartyDemoSecrets),
     mode: 'server',
     scheduleMinutes: 0,
-    signer: { kind: 'software', keyFile: paths.counterpartyKey, certificateFile: paths.counterpartyCertificate, encrypted: true },
+    signer: {
+      kind: 'software',
+      keyFile: paths.counterpartyKey,
+      certificateFile: paths.counterpartyCertificate,
+      encrypted: true,
+    },
     trustedRoots: [paths.counterpartyCa],
     signatureChecks: { crlFolder: paths.counterpartyCrlFolder, offline: false },
   };
@@ -281,12 +339,15 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const settings = new ProfileSettingsFile(profileDir);
   const existing = readSandboxState(profileDir);
   if (settings.exists() && !isSandboxProfile(profileDir)) {
-    throw new Error(`The profile ${profileDir} already uses the exchange server ${settings.read().serverUrl}: the sandbox needs a profile of its own (give another profile folder)`);
+    throw new Error(
+      `The profile ${profileDir} already uses the exchange server ${settings.read().serverUrl}: the sandbox needs a profile of its own (give another profile folder)`,
+    );
   }
   const lock = lockSandbox(paths.dir);
   let hub: HubProcess | undefined;
   try {
-    const secretsKind: SecretsKind = existing?.secrets ?? (options.secretsFor || (await keychainAnswers(profileDir)) ? 'os-keychain' : 'demo-file');
+    const secretsKind: SecretsKind =
+      existing?.secrets ?? (options.secretsFor || (await keychainAnswers(profileDir)) ? 'os-keychain' : 'demo-file');
     const secretsFor = options.secretsFor ?? sandboxSecrets(profileDir, secretsKind);
     if (!existing) await createKeys(profileDir, secretsFor);
     const previousPort = existing ? Number(new URL(existing.hubUrl).port) : 0;
@@ -300,7 +361,16 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     }
     const started = hub;
     const orgs = existing ?? (await register(profileDir, options));
-    const state: SandboxState = existing ? { ...existing, hubUrl: hub.url } : { version: 1, hubUrl: hub.url, clerk: orgs.clerk, counterparty: orgs.counterparty, createdAt: new Date().toISOString(), secrets: secretsKind };
+    const state: SandboxState = existing
+      ? { ...existing, hubUrl: hub.url }
+      : {
+          version: 1,
+          hubUrl: hub.url,
+          clerk: orgs.clerk,
+          counterparty: orgs.counterparty,
+          createdAt: new Date().toISOString(),
+          secrets: secretsKind,
+        };
     if (!existing) await connect(profileDir, hub.url, orgs, secretsFor);
     writeFileSync(paths.state, `${JSON.stringify(state, null, 2)}\n`);
     configure(profileDir, state, existing?.hubUrl);

@@ -18,10 +18,14 @@ describe.skipIf(!part.ok)(`OS keychain ${part.reason}`, () => {
     expect(await new OsKeychain(`${scope}-other`).get('service-password')).toBeUndefined();
     if (process.platform === 'linux') {
       // The Secret Service itself holds it: libsecret's own tool finds it by its attributes.
-      const found = execFileSync('secret-tool', ['search', '--all', 'service', keychainService, 'username', `${scope}/service-password`], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-      });
+      const found = execFileSync(
+        'secret-tool',
+        ['search', '--all', 'service', keychainService, 'username', `${scope}/service-password`],
+        {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+        },
+      );
       expect(found).toContain(`${scope}/service-password`);
     }
     expect(await new OsKeychain(scope).delete('service-password')).toBe(true);

@@ -5,7 +5,10 @@ import { join, resolve } from 'node:path';
 
 export const productName = 'EDO Clerk';
 
-export function defaultProfileDir(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): string {
+export function defaultProfileDir(
+  platform: NodeJS.Platform = process.platform,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   if (env.EDO_CLERK_PROFILE) return resolve(env.EDO_CLERK_PROFILE);
   if (platform === 'win32') return join(env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), productName);
   if (platform === 'darwin') return join(homedir(), 'Library', 'Application Support', productName);

@@ -16,7 +16,13 @@ describe('profile settings', () => {
     file.write({ serverUrl: 'http://127.0.0.1:8080', signer: { kind: 'token', token: 'clerk-a' } });
     expect(file.path).toBe(join(dir, 'settings.json'));
     const raw = JSON.parse(readFileSync(file.path, 'utf8'));
-    expect(raw).toMatchObject({ serverUrl: 'http://127.0.0.1:8080', mode: 'workstation', scheduleMinutes: 15, auth: { method: 'certificate' }, language: 'ru' });
+    expect(raw).toMatchObject({
+      serverUrl: 'http://127.0.0.1:8080',
+      mode: 'workstation',
+      scheduleMinutes: 15,
+      auth: { method: 'certificate' },
+      language: 'ru',
+    });
     expect(new ProfileSettingsFile(dir).update({ mode: 'server' }).mode).toBe('server');
   });
 
@@ -39,7 +45,12 @@ describe('profile settings', () => {
 
   it('hold no secrets: there is no field for a password or a PIN', () => {
     const file = new ProfileSettingsFile(dir);
-    const saved = file.write({ serverUrl: 'http://hub.example', auth: { method: 'password', login: 'robot' }, password: 'x', pin: '1234' } as never);
+    const saved = file.write({
+      serverUrl: 'http://hub.example',
+      auth: { method: 'password', login: 'robot' },
+      password: 'x',
+      pin: '1234',
+    } as never);
     expect(JSON.stringify(saved)).not.toMatch(/"password":|"pin":/);
     expect(readFileSync(file.path, 'utf8')).not.toMatch(/1234/);
   });

@@ -20,7 +20,10 @@ export const SignerSetting = z.discriminatedUnion('kind', [
     /** Token label or serial. */
     token: z.string().min(1).optional(),
     /** CKA_ID (hex) of the key, when the token holds several. */
-    keyId: z.string().regex(/^[0-9a-fA-F]+$/).optional(),
+    keyId: z
+      .string()
+      .regex(/^[0-9a-fA-F]+$/)
+      .optional(),
   }),
   z.object({
     kind: z.literal('software'),
@@ -55,10 +58,18 @@ export const ProfileSettings = z.object({
   mode: OperatingMode.default('workstation'),
   /** How to log in at the hub: with the signer's certificate, or as a service user (password in the keychain as "service-password"). */
   auth: z
-    .discriminatedUnion('method', [z.object({ method: z.literal('certificate') }), z.object({ method: z.literal('password'), login: z.string().min(1) })])
+    .discriminatedUnion('method', [
+      z.object({ method: z.literal('certificate') }),
+      z.object({ method: z.literal('password'), login: z.string().min(1) }),
+    ])
     .default({ method: 'certificate' }),
   /** Background sessions every N minutes (workstation mode); 0 turns the schedule off. */
-  scheduleMinutes: z.number().int().min(0).max(24 * 60).default(15),
+  scheduleMinutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 60)
+    .default(15),
   /** Extra PKCS#11 module paths, tried before the known ones. */
   modulePaths: z.array(z.string().min(1)).default([]),
   /** The token to use by default: label or serial. */
@@ -116,7 +127,11 @@ export class ProfileSettingsFile {
 
   /** Opened on first use: conf creates the directory, and a mistyped --profile must not grow one. */
   private get conf(): Conf<Record<string, unknown>> {
-    this.confInstance ??= new Conf<Record<string, unknown>>({ cwd: this.profileDir, configName: settingsConfigName, projectName: 'edo-clerk' });
+    this.confInstance ??= new Conf<Record<string, unknown>>({
+      cwd: this.profileDir,
+      configName: settingsConfigName,
+      projectName: 'edo-clerk',
+    });
     return this.confInstance;
   }
 
@@ -130,9 +145,17 @@ export class ProfileSettingsFile {
 
   /** The validated settings; an error names every wrong field and the file. */
   read(): ProfileSettings {
-    if (!this.exists()) throw new SettingsError(`No profile settings in ${this.path}: run "edo-clerk profile init --server URL" first.`, this.path);
+    if (!this.exists())
+      throw new SettingsError(
+        `No profile settings in ${this.path}: run "edo-clerk profile init --server URL" first.`,
+        this.path,
+      );
     const parsed = ProfileSettings.safeParse(this.conf.store);
-    if (!parsed.success) throw new SettingsError(`Profile settings in ${this.path} are not valid: ${describeIssues(parsed.error)}`, this.path);
+    if (!parsed.success)
+      throw new SettingsError(
+        `Profile settings in ${this.path} are not valid: ${describeIssues(parsed.error)}`,
+        this.path,
+      );
     return parsed.data;
   }
 

@@ -232,7 +232,9 @@ export const migrations: readonly string[] = [
 export function migrate(db: Database.Database): number {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > migrations.length) {
-    throw new Error(`The profile database has schema version ${current}, newer than this program knows (${migrations.length}). Update EDO Clerk.`);
+    throw new Error(
+      `The profile database has schema version ${current}, newer than this program knows (${migrations.length}). Update EDO Clerk.`,
+    );
   }
   for (let version = current; version < migrations.length; version++) {
     db.transaction(() => {

@@ -249,7 +249,10 @@ function toDocument(r: Row): DocumentRow {
     recipientSignature: r.recipient_signature as Buffer | null,
     annulmentState: r.annulment_state as AnnulmentState | null,
     annulmentProposalHubId: r.annulment_proposal_hub_id as string | null,
-    annulmentProposedByUs: r.annulment_proposed_by_us === null || r.annulment_proposed_by_us === undefined ? null : r.annulment_proposed_by_us === 1,
+    annulmentProposedByUs:
+      r.annulment_proposed_by_us === null || r.annulment_proposed_by_us === undefined
+        ? null
+        : r.annulment_proposed_by_us === 1,
     signerPowerOfAttorney: jsonOrNull(r.signer_power_of_attorney),
     createdAt: r.created_at as string,
     sentAt: r.sent_at as string | null,
@@ -346,7 +349,8 @@ function signatureSummary(checks: SignatureCheck[]): { state: SignatureState; pr
   return { state: checks.every((c) => c.valid === true) ? 'valid' : 'unverified', problem: null };
 }
 
-const invalidReason = (problem: string | null) => `the signature does not verify (${problem}): a receipt notice is not due; send a clarification request`;
+const invalidReason = (problem: string | null) =>
+  `the signature does not verify (${problem}): a receipt notice is not due; send a clarification request`;
 
 /** FTS5 trigram needs 3 characters; shorter words fall back to LIKE. Quotes make words literal. */
 function ftsQuery(search: string): string | undefined {
@@ -370,7 +374,10 @@ export const listStatusSql = `CASE
 const documentColumns = `d.*, ${listStatusSql} AS list_status`;
 
 /** The list statuses a received document's signature state gives (listStatusSql's first branches). */
-const signatureStateOf: Partial<Record<ListStatus, SignatureState>> = { 'signature-invalid': 'invalid', 'signature-unchecked': 'unverified' };
+const signatureStateOf: Partial<Record<ListStatus, SignatureState>> = {
+  'signature-invalid': 'invalid',
+  'signature-unchecked': 'unverified',
+};
 
 export class ClerkStore {
   readonly blobs: BlobStore;
@@ -427,7 +434,14 @@ export class ClerkStore {
   private flushLog(): void {
     const lines = this.pendingLog;
     this.pendingLog = [];
-    for (const l of lines) this.sql('INSERT INTO session_log(run_id, at, level, step, message) VALUES (?, ?, ?, ?, ?)').run(l.runId, l.at, l.level, l.step, l.message);
+    for (const l of lines)
+      this.sql('INSERT INTO session_log(run_id, at, level, step, message) VALUES (?, ?, ?, ?, ?)').run(
+        l.runId,
+        l.at,
+        l.level,
+        l.step,
+        l.message,
+      );
   }
 
   // ---- cursors
@@ -438,41 +452,54 @@ export class ClerkStore {
   }
 
   setCursor(name: string, value: string): void {
-    this.sql('INSERT INTO cursors(name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
-      .run(name, value, now());
+    this.sql(
+      'INSERT INTO cursors(name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+    ).run(name, value, now());
   }
 
   // ---- subscribers and contacts
 
   upsertSubscriber(s: Subscriber & { data?: unknown }): void {
     this.sql(
-        `INSERT INTO subscribers(id, name, inn, kpp, operator, data, updated_at) VALUES (@id, @name, @inn, @kpp, @operator, @data, @at)
+      `INSERT INTO subscribers(id, name, inn, kpp, operator, data, updated_at) VALUES (@id, @name, @inn, @kpp, @operator, @data, @at)
          ON CONFLICT(id) DO UPDATE SET name = excluded.name, inn = excluded.inn, kpp = excluded.kpp, operator = excluded.operator, data = excluded.data, updated_at = excluded.updated_at`,
-      )
-      .run({ id: s.id, name: s.name, inn: s.inn ?? null, kpp: s.kpp ?? null, operator: s.operator ?? null, data: JSON.stringify(s.data ?? {}), at: now() });
+    ).run({
+      id: s.id,
+      name: s.name,
+      inn: s.inn ?? null,
+      kpp: s.kpp ?? null,
+      operator: s.operator ?? null,
+      data: JSON.stringify(s.data ?? {}),
+      at: now(),
+    });
   }
 
   subscriber(id: string): Subscriber | undefined {
-    const r = this.sql('SELECT id, name, inn, kpp, operator FROM subscribers WHERE id = ?').get(id) as Subscriber | undefined;
+    const r = this.sql('SELECT id, name, inn, kpp, operator FROM subscribers WHERE id = ?').get(id) as
+      Subscriber | undefined;
     return r;
   }
 
   /** By exact id or INN, else by a part of the name. */
   findSubscribers(query: string, limit = 20): Subscriber[] {
     return this.sql(
-        `SELECT id, name, inn, kpp, operator FROM subscribers
+      `SELECT id, name, inn, kpp, operator FROM subscribers
          WHERE id = @q OR inn = @q OR name LIKE '%' || @q || '%' COLLATE NOCASE
          ORDER BY (id = @q OR inn = @q) DESC, name LIMIT @limit`,
-      )
-      .all({ q: query, limit }) as Subscriber[];
+    ).all({ q: query, limit }) as Subscriber[];
   }
 
   upsertContact(c: Contact & { data?: unknown }): void {
     this.sql(
-        `INSERT INTO contacts(id, counterparty_id, state, data, updated_at) VALUES (@id, @counterpartyId, @state, @data, @at)
+      `INSERT INTO contacts(id, counterparty_id, state, data, updated_at) VALUES (@id, @counterpartyId, @state, @data, @at)
          ON CONFLICT(id) DO UPDATE SET counterparty_id = excluded.counterparty_id, state = excluded.state, data = excluded.data, updated_at = excluded.updated_at`,
-      )
-      .run({ id: c.id, counterpartyId: c.counterpartyId, state: c.state, data: JSON.stringify(c.data ?? {}), at: c.updatedAt });
+    ).run({
+      id: c.id,
+      counterpartyId: c.counterpartyId,
+      state: c.state,
+      data: JSON.stringify(c.data ?? {}),
+      at: c.updatedAt,
+    });
   }
 
   /** A contact as the hub reports it (a session's feed, or the answer to an invitation); keyed by the other subscriber. */
@@ -483,11 +510,15 @@ export class ClerkStore {
   }
 
   contact(id: string): Contact | undefined {
-    return this.sql('SELECT id, counterparty_id AS counterpartyId, state, updated_at AS updatedAt FROM contacts WHERE id = ?').get(id) as Contact | undefined;
+    return this.sql(
+      'SELECT id, counterparty_id AS counterpartyId, state, updated_at AS updatedAt FROM contacts WHERE id = ?',
+    ).get(id) as Contact | undefined;
   }
 
   contacts(): Contact[] {
-    return this.sql('SELECT id, counterparty_id AS counterpartyId, state, updated_at AS updatedAt FROM contacts ORDER BY id').all() as Contact[];
+    return this.sql(
+      'SELECT id, counterparty_id AS counterpartyId, state, updated_at AS updatedAt FROM contacts ORDER BY id',
+    ).all() as Contact[];
   }
 
   // ---- documents
@@ -503,21 +534,25 @@ export class ClerkStore {
   }
 
   signatures(documentId: number): StoredSignature[] {
-    return (this.sql('SELECT * FROM signatures WHERE document_id = ? ORDER BY id').all(documentId) as Row[]).map((r) => ({
-      id: r.id as number,
-      cms: r.cms as Buffer,
-      signer: r.signer as string | null,
-      signingTime: r.signing_time as string | null,
-      valid: r.valid === null ? null : r.valid === 1,
-      problems: JSON.parse(r.problems as string) as { code: SignatureProblem; message: string }[],
-      verdict: r.verdict as LongTermVerdict | null,
-      statusLine: r.status_line === null ? null : SignatureStatusLine.parse(JSON.parse(r.status_line as string)),
-      verifiedAt: r.verified_at as string | null,
-    }));
+    return (this.sql('SELECT * FROM signatures WHERE document_id = ? ORDER BY id').all(documentId) as Row[]).map(
+      (r) => ({
+        id: r.id as number,
+        cms: r.cms as Buffer,
+        signer: r.signer as string | null,
+        signingTime: r.signing_time as string | null,
+        valid: r.valid === null ? null : r.valid === 1,
+        problems: JSON.parse(r.problems as string) as { code: SignatureProblem; message: string }[],
+        verdict: r.verdict as LongTermVerdict | null,
+        statusLine: r.status_line === null ? null : SignatureStatusLine.parse(JSON.parse(r.status_line as string)),
+        verifiedAt: r.verified_at as string | null,
+      }),
+    );
   }
 
   private insertSignature(documentId: number, s: SignatureCheck): void {
-    this.sql('INSERT INTO signatures(document_id, cms, signer, signing_time, valid, problems, verdict, status_line, verified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+    this.sql(
+      'INSERT INTO signatures(document_id, cms, signer, signing_time, valid, problems, verdict, status_line, verified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(
       documentId,
       s.cms,
       s.signer ?? null,
@@ -533,10 +568,9 @@ export class ClerkStore {
   /** Received signatures whose verdict is still undetermined, oldest first: the session's recheck step. */
   undeterminedSignatures(limit = 1000): UndeterminedSignature[] {
     return this.sql(
-        `SELECT s.id, s.document_id AS documentId, s.cms, d.blob_hash AS blobHash, d.sent_at AS sentAt, d.title
+      `SELECT s.id, s.document_id AS documentId, s.cms, d.blob_hash AS blobHash, d.sent_at AS sentAt, d.title
          FROM signatures s JOIN documents d ON d.id = s.document_id WHERE s.verdict = 'undetermined' ORDER BY s.id LIMIT ?`,
-      )
-      .all(limit) as UndeterminedSignature[];
+    ).all(limit) as UndeterminedSignature[];
   }
 
   /**
@@ -547,8 +581,12 @@ export class ClerkStore {
    */
   recordRecheck(signatureId: number, check: SignatureCheck): void {
     this.transaction(() => {
-      const { document_id: documentId } = this.sql('SELECT document_id FROM signatures WHERE id = ?').get(signatureId) as { document_id: number };
-      this.sql('UPDATE signatures SET valid = ?, problems = ?, verdict = ?, status_line = ?, verified_at = ? WHERE id = ?').run(
+      const { document_id: documentId } = this.sql('SELECT document_id FROM signatures WHERE id = ?').get(
+        signatureId,
+      ) as { document_id: number };
+      this.sql(
+        'UPDATE signatures SET valid = ?, problems = ?, verdict = ?, status_line = ?, verified_at = ? WHERE id = ?',
+      ).run(
         check.valid === null ? null : check.valid ? 1 : 0,
         JSON.stringify(check.problems ?? []),
         check.verdict ?? null,
@@ -557,14 +595,19 @@ export class ClerkStore {
         signatureId,
       );
       const summary = signatureSummary(this.signatures(documentId));
-      this.sql('UPDATE documents SET signature_state = ?, signature_problem = ?, updated_at = ? WHERE id = ?').run(summary.state, summary.problem, now(), documentId);
+      this.sql('UPDATE documents SET signature_state = ?, signature_problem = ?, updated_at = ? WHERE id = ?').run(
+        summary.state,
+        summary.problem,
+        now(),
+        documentId,
+      );
       if (summary.state !== 'invalid') return;
       const withdrawn = this.sql(
-          `DELETE FROM service_documents WHERE document_id = ? AND direction = 'out' AND type = 'receipt' AND status = 'pending'
+        `DELETE FROM service_documents WHERE document_id = ? AND direction = 'out' AND type = 'receipt' AND status = 'pending'
            AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.item_type = 'service-document' AND o.item_id = service_documents.id)`,
-        )
-        .run(documentId).changes;
-      if (withdrawn) this.sql('UPDATE documents SET status_reason = ? WHERE id = ?').run(invalidReason(summary.problem), documentId);
+      ).run(documentId).changes;
+      if (withdrawn)
+        this.sql('UPDATE documents SET status_reason = ? WHERE id = ?').run(invalidReason(summary.problem), documentId);
     });
   }
 
@@ -589,23 +632,22 @@ export class ClerkStore {
     return this.transaction(() => {
       const at = now();
       const { lastInsertRowid } = this.sql(
-          `INSERT INTO documents(direction, status, counterparty_id, counterparty_name, title, kind, file_name, blob_hash, size, needs_receipt, signature_requested, signature_state, signer_power_of_attorney, created_at, updated_at, sort_at)
+        `INSERT INTO documents(direction, status, counterparty_id, counterparty_name, title, kind, file_name, blob_hash, size, needs_receipt, signature_requested, signature_state, signer_power_of_attorney, created_at, updated_at, sort_at)
            VALUES ('out', 'queued', @counterpartyId, @counterpartyName, @title, @kind, @fileName, @blobHash, @size, @needsReceipt, @signatureRequested, @state, @poa, @at, @at, @at)`,
-        )
-        .run({
-          counterpartyId: input.counterpartyId,
-          counterpartyName: input.counterpartyName ?? this.subscriber(input.counterpartyId)?.name ?? '',
-          title: input.title,
-          kind: input.kind ?? '',
-          fileName: input.fileName,
-          blobHash: input.blobHash,
-          size: input.size,
-          needsReceipt: input.needsReceipt === false ? 0 : 1,
-          signatureRequested: input.signatureRequested ? 1 : 0,
-          state: signatureSummary([input.signature]).state,
-          poa: input.signerPowerOfAttorney ? JSON.stringify(input.signerPowerOfAttorney) : null,
-          at,
-        });
+      ).run({
+        counterpartyId: input.counterpartyId,
+        counterpartyName: input.counterpartyName ?? this.subscriber(input.counterpartyId)?.name ?? '',
+        title: input.title,
+        kind: input.kind ?? '',
+        fileName: input.fileName,
+        blobHash: input.blobHash,
+        size: input.size,
+        needsReceipt: input.needsReceipt === false ? 0 : 1,
+        signatureRequested: input.signatureRequested ? 1 : 0,
+        state: signatureSummary([input.signature]).state,
+        poa: input.signerPowerOfAttorney ? JSON.stringify(input.signerPowerOfAttorney) : null,
+        at,
+      });
       const documentId = Number(lastInsertRowid);
       this.insertSignature(documentId, input.signature);
       const idempotencyKey = this.addToOutbox('document', documentId);
@@ -615,7 +657,12 @@ export class ClerkStore {
 
   private addToOutbox(itemType: OutboxItem['itemType'], itemId: number): string {
     const key = randomUUID();
-    this.sql('INSERT INTO outbox(item_type, item_id, idempotency_key, created_at) VALUES (?, ?, ?, ?)').run(itemType, itemId, key, now());
+    this.sql('INSERT INTO outbox(item_type, item_id, idempotency_key, created_at) VALUES (?, ?, ?, ?)').run(
+      itemType,
+      itemId,
+      key,
+      now(),
+    );
     return key;
   }
 
@@ -629,15 +676,26 @@ export class ClerkStore {
   }
 
   /** The hub accepted an outgoing document: record its id and close the outbox entry, together. */
-  completeDocumentSend(outboxId: number, documentId: number, hub: { hubId: string; sentAt?: string | null; signerPowerOfAttorney?: SignedUnderPowerOfAttorney }): void {
+  completeDocumentSend(
+    outboxId: number,
+    documentId: number,
+    hub: { hubId: string; sentAt?: string | null; signerPowerOfAttorney?: SignedUnderPowerOfAttorney },
+  ): void {
     this.transaction(() => {
       const at = now();
       this.sql(
-          `UPDATE documents SET hub_id = @hubId, status = CASE WHEN status = 'queued' THEN 'sent' ELSE status END,
+        `UPDATE documents SET hub_id = @hubId, status = CASE WHEN status = 'queued' THEN 'sent' ELSE status END,
              sent_at = COALESCE(@sentAt, sent_at, @at), sort_at = COALESCE(@sentAt, sent_at, @at), signer_power_of_attorney = COALESCE(@poa, signer_power_of_attorney), updated_at = @at WHERE id = @id`,
-        )
-        .run({ hubId: hub.hubId, sentAt: hub.sentAt ?? null, poa: hub.signerPowerOfAttorney ? JSON.stringify(hub.signerPowerOfAttorney) : null, at, id: documentId });
-      this.sql("UPDATE outbox SET state = 'done', done_at = ?, last_error = NULL, attempts = attempts + 1 WHERE id = ?").run(at, outboxId);
+      ).run({
+        hubId: hub.hubId,
+        sentAt: hub.sentAt ?? null,
+        poa: hub.signerPowerOfAttorney ? JSON.stringify(hub.signerPowerOfAttorney) : null,
+        at,
+        id: documentId,
+      });
+      this.sql(
+        "UPDATE outbox SET state = 'done', done_at = ?, last_error = NULL, attempts = attempts + 1 WHERE id = ?",
+      ).run(at, outboxId);
     });
   }
 
@@ -650,12 +708,20 @@ export class ClerkStore {
       const item = this.sql('SELECT * FROM outbox WHERE id = ?').get(outboxId) as Row | undefined;
       if (!item) return;
       const at = now();
-      this.sql("UPDATE outbox SET state = 'failed', refusal = ?, last_error = ?, done_at = ?, attempts = attempts + 1 WHERE id = ?").run(refusal, reason, at, outboxId);
+      this.sql(
+        "UPDATE outbox SET state = 'failed', refusal = ?, last_error = ?, done_at = ?, attempts = attempts + 1 WHERE id = ?",
+      ).run(refusal, reason, at, outboxId);
       if (item.item_type === 'document') {
-        this.sql("UPDATE documents SET status = 'rejected', status_reason = ?, updated_at = ? WHERE id = ?").run(reason, at, item.item_id);
+        this.sql("UPDATE documents SET status = 'rejected', status_reason = ?, updated_at = ? WHERE id = ?").run(
+          reason,
+          at,
+          item.item_id,
+        );
       } else {
         const code: PendingReason = refusal === 'unsendable' ? 'unsendable' : 'refused-by-hub';
-        this.sql("UPDATE service_documents SET status = 'pending', pending_code = ?, pending_reason = ?, updated_at = ? WHERE id = ?").run(code, reason, at, item.item_id);
+        this.sql(
+          "UPDATE service_documents SET status = 'pending', pending_code = ?, pending_reason = ?, updated_at = ? WHERE id = ?",
+        ).run(code, reason, at, item.item_id);
       }
     });
   }
@@ -672,8 +738,13 @@ export class ClerkStore {
       const entry = this.refusedOutboxEntry(documentId);
       if (!entry) return false;
       const at = now();
-      this.sql("UPDATE outbox SET state = 'waiting', refusal = NULL, last_error = NULL, done_at = NULL WHERE id = ?").run(entry.id);
-      this.sql("UPDATE documents SET status = 'queued', status_reason = NULL, updated_at = ? WHERE id = ?").run(at, documentId);
+      this.sql(
+        "UPDATE outbox SET state = 'waiting', refusal = NULL, last_error = NULL, done_at = NULL WHERE id = ?",
+      ).run(entry.id);
+      this.sql("UPDATE documents SET status = 'queued', status_reason = NULL, updated_at = ? WHERE id = ?").run(
+        at,
+        documentId,
+      );
       return true;
     });
   }
@@ -727,29 +798,28 @@ export class ClerkStore {
     const direction = input.direction ?? 'in';
     const summary = signatureSummary(input.signatures);
     const { lastInsertRowid } = this.sql(
-        `INSERT INTO documents(hub_id, direction, status, counterparty_id, counterparty_name, title, kind, file_name, blob_hash, size, needs_receipt,
+      `INSERT INTO documents(hub_id, direction, status, counterparty_id, counterparty_name, title, kind, file_name, blob_hash, size, needs_receipt,
            signature_state, signature_problem, signer_power_of_attorney, created_at, sent_at, received_at, updated_at, sort_at)
          VALUES (@hubId, @direction, @status, @counterpartyId, @counterpartyName, @title, @kind, @fileName, @blobHash, @size, @needsReceipt,
            @state, @problem, @poa, @at, @sentAt, @at, @at, COALESCE(@sentAt, @at))`,
-      )
-      .run({
-        hubId: input.hubId,
-        direction,
-        status: direction === 'in' ? 'received' : 'sent',
-        counterpartyId: input.counterpartyId,
-        counterpartyName: input.counterpartyName ?? this.subscriber(input.counterpartyId)?.name ?? '',
-        title: input.title,
-        kind: input.kind ?? '',
-        fileName: input.fileName,
-        blobHash: input.blobHash,
-        size: input.size,
-        needsReceipt: input.needsReceipt ? 1 : 0,
-        state: summary.state,
-        problem: summary.problem,
-        poa: input.signerPowerOfAttorney ? JSON.stringify(input.signerPowerOfAttorney) : null,
-        at,
-        sentAt: input.sentAt ?? null,
-      });
+    ).run({
+      hubId: input.hubId,
+      direction,
+      status: direction === 'in' ? 'received' : 'sent',
+      counterpartyId: input.counterpartyId,
+      counterpartyName: input.counterpartyName ?? this.subscriber(input.counterpartyId)?.name ?? '',
+      title: input.title,
+      kind: input.kind ?? '',
+      fileName: input.fileName,
+      blobHash: input.blobHash,
+      size: input.size,
+      needsReceipt: input.needsReceipt ? 1 : 0,
+      state: summary.state,
+      problem: summary.problem,
+      poa: input.signerPowerOfAttorney ? JSON.stringify(input.signerPowerOfAttorney) : null,
+      at,
+      sentAt: input.sentAt ?? null,
+    });
     const documentId = Number(lastInsertRowid);
     for (const s of input.signatures) this.insertSignature(documentId, s);
     if (direction === 'in' && input.needsReceipt) {
@@ -764,12 +834,22 @@ export class ClerkStore {
   }
 
   setDocumentStatus(documentId: number, status: DocumentStatus, reason: string | null = null): void {
-    this.sql('UPDATE documents SET status = ?, status_reason = ?, updated_at = ? WHERE id = ?').run(status, reason, now(), documentId);
+    this.sql('UPDATE documents SET status = ?, status_reason = ?, updated_at = ? WHERE id = ?').run(
+      status,
+      reason,
+      now(),
+      documentId,
+    );
   }
 
   /** Records the hub's send date (from its confirmation) for the lists' ordering. */
   setDocumentSentAt(documentId: number, sentAt: string): void {
-    this.sql('UPDATE documents SET sent_at = ?, sort_at = ?, updated_at = ? WHERE id = ?').run(sentAt, sentAt, now(), documentId);
+    this.sql('UPDATE documents SET sent_at = ?, sort_at = ?, updated_at = ? WHERE id = ?').run(
+      sentAt,
+      sentAt,
+      now(),
+      documentId,
+    );
   }
 
   listDocuments(q: DocumentQuery): { items: DocumentRow[]; total: number } {
@@ -783,7 +863,7 @@ export class ClerkStore {
         where.push('documents_search MATCH @fts');
         params.fts = fts;
       } else {
-        where.push("(d.title LIKE @like OR d.file_name LIKE @like OR d.counterparty_name LIKE @like)");
+        where.push('(d.title LIKE @like OR d.file_name LIKE @like OR d.counterparty_name LIKE @like)');
         params.like = `%${q.search.trim()}%`;
       }
     }
@@ -816,7 +896,11 @@ export class ClerkStore {
       params.to = q.to;
     }
     const sql = `FROM ${from} WHERE ${where.join(' AND ')}`;
-    const items = (this.sql(`SELECT ${documentColumns} ${sql} ORDER BY d.sort_at DESC, d.id DESC LIMIT @limit OFFSET @offset`).all(params) as Row[]).map(toDocument);
+    const items = (
+      this.sql(`SELECT ${documentColumns} ${sql} ORDER BY d.sort_at DESC, d.id DESC LIMIT @limit OFFSET @offset`).all(
+        params,
+      ) as Row[]
+    ).map(toDocument);
     const { total } = this.sql(`SELECT count(*) AS total ${sql}`).get(params) as { total: number };
     return { items, total };
   }
@@ -834,19 +918,22 @@ export class ClerkStore {
   }
 
   serviceDocumentsOf(documentId: number): ServiceDocumentRow[] {
-    return (this.sql('SELECT * FROM service_documents WHERE document_id = ? ORDER BY id').all(documentId) as Row[]).map(toServiceDocument);
+    return (this.sql('SELECT * FROM service_documents WHERE document_id = ? ORDER BY id').all(documentId) as Row[]).map(
+      toServiceDocument,
+    );
   }
 
   /** A service document the flow requires from us, awaiting a signature; a receipt notice is required once per document. */
   requireServiceDocument(documentId: number, type: 'receipt' | 'clarification', text: string | null = null): number {
     const at = now();
     const r = this.sql(
-        `INSERT INTO service_documents(document_id, type, direction, status, pending_code, text, created_at, updated_at)
+      `INSERT INTO service_documents(document_id, type, direction, status, pending_code, text, created_at, updated_at)
          VALUES (?, ?, 'out', 'pending', 'awaiting-signature', ?, ?, ?) ON CONFLICT DO NOTHING`,
-      )
-      .run(documentId, type, text, at, at);
+    ).run(documentId, type, text, at, at);
     if (r.changes === 1) return Number(r.lastInsertRowid);
-    const existing = this.sql("SELECT id FROM service_documents WHERE document_id = ? AND type = ? AND direction = 'out'").get(documentId, type) as { id: number };
+    const existing = this.sql(
+      "SELECT id FROM service_documents WHERE document_id = ? AND type = ? AND direction = 'out'",
+    ).get(documentId, type) as { id: number };
     return existing.id;
   }
 
@@ -857,10 +944,9 @@ export class ClerkStore {
    */
   pendingServiceDocuments(limit = 10_000): (ServiceDocumentRow & { document: DocumentRow; refused: string | null })[] {
     const rows = this.sql(
-        `SELECT sd.*, (SELECT o.refusal FROM outbox o WHERE o.item_type = 'service-document' AND o.item_id = sd.id AND o.state = 'failed') AS refused
+      `SELECT sd.*, (SELECT o.refusal FROM outbox o WHERE o.item_type = 'service-document' AND o.item_id = sd.id AND o.state = 'failed') AS refused
          FROM service_documents sd WHERE sd.direction = 'out' AND sd.status IN ('pending', 'signed') ORDER BY sd.id LIMIT ?`,
-      )
-      .all(limit) as Row[];
+    ).all(limit) as Row[];
     return rows.map((r) => {
       const sd = toServiceDocument(r);
       return { ...sd, document: this.document(sd.documentId)!, refused: r.refused as string | null };
@@ -868,12 +954,18 @@ export class ClerkStore {
   }
 
   countPendingServiceDocuments(): number {
-    return (this.sql("SELECT count(*) AS n FROM service_documents WHERE direction = 'out' AND status IN ('pending', 'signed')").get() as { n: number }).n;
+    return (
+      this.sql(
+        "SELECT count(*) AS n FROM service_documents WHERE direction = 'out' AND status IN ('pending', 'signed')",
+      ).get() as { n: number }
+    ).n;
   }
 
   /** Why it still waits: the code the UI acts on, and the words (null when the code says it all). */
   setPendingReason(serviceDocumentId: number, code: PendingReason, reason: string | null = null): void {
-    this.sql("UPDATE service_documents SET pending_code = ?, pending_reason = ?, updated_at = ? WHERE id = ? AND status = 'pending'").run(code, reason, now(), serviceDocumentId);
+    this.sql(
+      "UPDATE service_documents SET pending_code = ?, pending_reason = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
+    ).run(code, reason, now(), serviceDocumentId);
   }
 
   /**
@@ -881,15 +973,31 @@ export class ClerkStore {
    * transaction. Undefined (and nothing changed) when the service document is not pending any
    * more (signed or sent meanwhile) or does not exist: no second outbox entry, no orphan one.
    */
-  markServiceDocumentSigned(serviceDocumentId: number, signed: { fileName: string; xmlHash: string; signature: Buffer; signerPowerOfAttorney?: SignedUnderPowerOfAttorney }): string | undefined {
+  markServiceDocumentSigned(
+    serviceDocumentId: number,
+    signed: {
+      fileName: string;
+      xmlHash: string;
+      signature: Buffer;
+      signerPowerOfAttorney?: SignedUnderPowerOfAttorney;
+    },
+  ): string | undefined {
     return this.transaction(() => {
       const { changes } = this.sql(
-          "UPDATE service_documents SET status = 'signed', pending_code = NULL, pending_reason = NULL, file_name = ?, xml_hash = ?, signature = ?, signature_state = 'valid', signer_power_of_attorney = ?, updated_at = ? WHERE id = ? AND status = 'pending' AND direction = 'out'",
-        )
-        .run(signed.fileName, signed.xmlHash, signed.signature, signed.signerPowerOfAttorney ? JSON.stringify(signed.signerPowerOfAttorney) : null, now(), serviceDocumentId);
+        "UPDATE service_documents SET status = 'signed', pending_code = NULL, pending_reason = NULL, file_name = ?, xml_hash = ?, signature = ?, signature_state = 'valid', signer_power_of_attorney = ?, updated_at = ? WHERE id = ? AND status = 'pending' AND direction = 'out'",
+      ).run(
+        signed.fileName,
+        signed.xmlHash,
+        signed.signature,
+        signed.signerPowerOfAttorney ? JSON.stringify(signed.signerPowerOfAttorney) : null,
+        now(),
+        serviceDocumentId,
+      );
       if (changes !== 1) return undefined;
       // A version the hub refused was never processed there: the new one goes with a new key.
-      this.sql("DELETE FROM outbox WHERE item_type = 'service-document' AND item_id = ? AND state = 'failed'").run(serviceDocumentId);
+      this.sql("DELETE FROM outbox WHERE item_type = 'service-document' AND item_id = ? AND state = 'failed'").run(
+        serviceDocumentId,
+      );
       return this.addToOutbox('service-document', serviceDocumentId);
     });
   }
@@ -897,11 +1005,25 @@ export class ClerkStore {
   completeServiceDocumentSend(outboxId: number, serviceDocumentId: number, hubId: string): void {
     this.transaction(() => {
       const at = now();
-      this.sql("UPDATE service_documents SET status = 'sent', hub_id = ?, updated_at = ? WHERE id = ?").run(hubId, at, serviceDocumentId);
-      this.sql("UPDATE outbox SET state = 'done', done_at = ?, last_error = NULL, attempts = attempts + 1 WHERE id = ?").run(at, outboxId);
+      this.sql("UPDATE service_documents SET status = 'sent', hub_id = ?, updated_at = ? WHERE id = ?").run(
+        hubId,
+        at,
+        serviceDocumentId,
+      );
+      this.sql(
+        "UPDATE outbox SET state = 'done', done_at = ?, last_error = NULL, attempts = attempts + 1 WHERE id = ?",
+      ).run(at, outboxId);
       const sd = this.serviceDocument(serviceDocumentId)!;
       const doc = this.document(sd.documentId)!;
-      if (doc.direction === 'in') this.setDocumentStatus(doc.id, sd.type === 'receipt' ? (doc.status === 'clarification-sent' ? doc.status : 'receipt-sent') : 'clarification-sent');
+      if (doc.direction === 'in')
+        this.setDocumentStatus(
+          doc.id,
+          sd.type === 'receipt'
+            ? doc.status === 'clarification-sent'
+              ? doc.status
+              : 'receipt-sent'
+            : 'clarification-sent',
+        );
     });
   }
 
@@ -927,51 +1049,43 @@ export class ClerkStore {
     if (existing) return { id: existing.id, created: false };
     const at = now();
     const r = this.sql(
-        `INSERT INTO service_documents(hub_id, document_id, parent_id, type, direction, status, text, file_name, xml_hash, signature, signature_state, signature_problem,
+      `INSERT INTO service_documents(hub_id, document_id, parent_id, type, direction, status, text, file_name, xml_hash, signature, signature_state, signature_problem,
            signature_problems, status_line, verified_at, posted_at, signer_power_of_attorney, created_at, updated_at)
          VALUES (@hubId, @documentId, @parentId, @type, @direction, @status, @text, @fileName, @xmlHash, @signature, @state, @problem,
            @problems, @statusLine, @at, @postedAt, @poa, @at, @at)`,
-      )
-      .run({
-        hubId: input.hubId,
-        direction: input.direction ?? 'in',
-        status: input.direction === 'out' ? 'sent' : 'received',
-        documentId: input.documentId,
-        parentId: input.parentId ?? null,
-        type: input.type,
-        text: input.text ?? null,
-        fileName: input.fileName ?? null,
-        xmlHash: input.xmlHash ?? null,
-        signature: input.signature ?? null,
-        ...serviceSignatureColumns(input.check),
-        postedAt: input.postedAt ?? null,
-        poa: input.signerPowerOfAttorney ? JSON.stringify(input.signerPowerOfAttorney) : null,
-        at,
-      });
+    ).run({
+      hubId: input.hubId,
+      direction: input.direction ?? 'in',
+      status: input.direction === 'out' ? 'sent' : 'received',
+      documentId: input.documentId,
+      parentId: input.parentId ?? null,
+      type: input.type,
+      text: input.text ?? null,
+      fileName: input.fileName ?? null,
+      xmlHash: input.xmlHash ?? null,
+      signature: input.signature ?? null,
+      ...serviceSignatureColumns(input.check),
+      postedAt: input.postedAt ?? null,
+      poa: input.signerPowerOfAttorney ? JSON.stringify(input.signerPowerOfAttorney) : null,
+      at,
+    });
     return { id: Number(r.lastInsertRowid), created: true };
   }
 
   /** Received service documents whose signature's verdict is still undetermined, oldest first. */
   undeterminedServiceDocuments(limit = 1000): UndeterminedServiceDocument[] {
     return this.sql(
-        `SELECT id, document_id AS documentId, type, signature, xml_hash AS xmlHash, posted_at AS postedAt FROM service_documents
+      `SELECT id, document_id AS documentId, type, signature, xml_hash AS xmlHash, posted_at AS postedAt FROM service_documents
          WHERE signature_state = 'unverified' AND status_line IS NOT NULL AND signature IS NOT NULL AND xml_hash IS NOT NULL ORDER BY id LIMIT ?`,
-      )
-      .all(limit) as UndeterminedServiceDocument[];
+    ).all(limit) as UndeterminedServiceDocument[];
   }
 
   /** A received service document's signature checked again: its verdict, codes and status line replace the old ones. */
   recordServiceDocumentRecheck(id: number, check: ServiceSignatureCheck): void {
     const c = serviceSignatureColumns(check);
-    this.sql('UPDATE service_documents SET signature_state = ?, signature_problem = ?, signature_problems = ?, status_line = ?, verified_at = ?, updated_at = ? WHERE id = ?').run(
-      c.state,
-      c.problem,
-      c.problems,
-      c.statusLine,
-      now(),
-      now(),
-      id,
-    );
+    this.sql(
+      'UPDATE service_documents SET signature_state = ?, signature_problem = ?, signature_problems = ?, status_line = ?, verified_at = ?, updated_at = ? WHERE id = ?',
+    ).run(c.state, c.problem, c.problems, c.statusLine, now(), now(), id);
   }
 
   // ---- powers of attorney (docs/architecture.md §7)
@@ -981,11 +1095,22 @@ export class ClerkStore {
     this.sql(
       `INSERT INTO powers_of_attorney(principal_inn, number, file_name, xml_hash, signature_hash, record, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT DO NOTHING`,
-    ).run(p.principalInn, p.number.toLowerCase(), p.fileName, p.xmlHash, p.signatureHash, JSON.stringify(p.record), now());
+    ).run(
+      p.principalInn,
+      p.number.toLowerCase(),
+      p.fileName,
+      p.xmlHash,
+      p.signatureHash,
+      JSON.stringify(p.record),
+      now(),
+    );
   }
 
   powerOfAttorney(principalInn: string, number: string): StoredPowerOfAttorney | undefined {
-    const r = this.sql('SELECT * FROM powers_of_attorney WHERE principal_inn = ? AND number = ?').get(principalInn, number.toLowerCase()) as Row | undefined;
+    const r = this.sql('SELECT * FROM powers_of_attorney WHERE principal_inn = ? AND number = ?').get(
+      principalInn,
+      number.toLowerCase(),
+    ) as Row | undefined;
     return (
       r && {
         principalInn: r.principal_inn as string,
@@ -1011,40 +1136,45 @@ export class ClerkStore {
    * step): states replaced whole, the recipient's signature kept once given. The proposal a
    * new annulment state belongs to is recorded with it, and whose it is.
    */
-  applyWorkflow(documentId: number, w: DocumentWorkflow & { signatureRequested?: boolean }, proposal?: { hubId: string; ours: boolean }): void {
+  applyWorkflow(
+    documentId: number,
+    w: DocumentWorkflow & { signatureRequested?: boolean },
+    proposal?: { hubId: string; ours: boolean },
+  ): void {
     this.sql(
-        `UPDATE documents SET signature_requested = MAX(signature_requested, @requested), recipient_signature_state = COALESCE(@signatureState, recipient_signature_state),
+      `UPDATE documents SET signature_requested = MAX(signature_requested, @requested), recipient_signature_state = COALESCE(@signatureState, recipient_signature_state),
            recipient_signature = COALESCE(@recipientSignature, recipient_signature), annulment_state = COALESCE(@annulmentState, annulment_state),
            annulment_proposal_hub_id = COALESCE(@proposalHubId, annulment_proposal_hub_id), annulment_proposed_by_us = COALESCE(@proposedByUs, annulment_proposed_by_us),
            updated_at = @at WHERE id = @id`,
-      )
-      .run({
-        requested: w.signatureRequested || w.signatureState ? 1 : 0,
-        signatureState: w.signatureState ?? null,
-        recipientSignature: w.recipientSignature ? Buffer.from(w.recipientSignature.signature, 'base64') : null,
-        annulmentState: w.annulmentState ?? null,
-        proposalHubId: proposal?.hubId ?? null,
-        proposedByUs: proposal ? (proposal.ours ? 1 : 0) : null,
-        at: now(),
-        id: documentId,
-      });
+    ).run({
+      requested: w.signatureRequested || w.signatureState ? 1 : 0,
+      signatureState: w.signatureState ?? null,
+      recipientSignature: w.recipientSignature ? Buffer.from(w.recipientSignature.signature, 'base64') : null,
+      annulmentState: w.annulmentState ?? null,
+      proposalHubId: proposal?.hubId ?? null,
+      proposedByUs: proposal ? (proposal.ours ? 1 : 0) : null,
+      at: now(),
+      id: documentId,
+    });
   }
 
   /** Our own verification failed the recipient's signature the hub accepted. */
   markRecipientSignatureInvalid(documentId: number): void {
-    this.sql("UPDATE documents SET recipient_signature_state = 'recipient-signature-invalid', updated_at = ? WHERE id = ?").run(now(), documentId);
+    this.sql(
+      "UPDATE documents SET recipient_signature_state = 'recipient-signature-invalid', updated_at = ? WHERE id = ?",
+    ).run(now(), documentId);
   }
 
   /** A step the clerk signed, stored with its body and key before its first attempt. */
-  queueWorkflowStep(input: { documentId: number; step: WorkflowStep; proposalHubId?: string | null; body: Record<string, string> }): WorkflowStepRow {
-    const r = this.sql('INSERT INTO workflow_steps(document_id, step, proposal_hub_id, body, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
-      input.documentId,
-      input.step,
-      input.proposalHubId ?? null,
-      JSON.stringify(input.body),
-      randomUUID(),
-      now(),
-    );
+  queueWorkflowStep(input: {
+    documentId: number;
+    step: WorkflowStep;
+    proposalHubId?: string | null;
+    body: Record<string, string>;
+  }): WorkflowStepRow {
+    const r = this.sql(
+      'INSERT INTO workflow_steps(document_id, step, proposal_hub_id, body, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(input.documentId, input.step, input.proposalHubId ?? null, JSON.stringify(input.body), randomUUID(), now());
     return this.workflowStep(Number(r.lastInsertRowid))!;
   }
 
@@ -1054,19 +1184,34 @@ export class ClerkStore {
   }
 
   waitingWorkflowSteps(): WorkflowStepRow[] {
-    return (this.sql("SELECT * FROM workflow_steps WHERE state = 'waiting' ORDER BY id").all() as Row[]).map(toWorkflowStep);
+    return (this.sql("SELECT * FROM workflow_steps WHERE state = 'waiting' ORDER BY id").all() as Row[]).map(
+      toWorkflowStep,
+    );
   }
 
   workflowStepsOf(documentId: number): WorkflowStepRow[] {
-    return (this.sql('SELECT * FROM workflow_steps WHERE document_id = ? ORDER BY id').all(documentId) as Row[]).map(toWorkflowStep);
+    return (this.sql('SELECT * FROM workflow_steps WHERE document_id = ? ORDER BY id').all(documentId) as Row[]).map(
+      toWorkflowStep,
+    );
   }
 
   /** An attempt failed on the way (it stays waiting), the hub refused it for good, or it was posted. */
-  noteWorkflowStep(id: number, outcome: { state: 'waiting'; error: string } | { state: 'failed'; refusal: string; error: string } | { state: 'done' }): void {
+  noteWorkflowStep(
+    id: number,
+    outcome:
+      { state: 'waiting'; error: string } | { state: 'failed'; refusal: string; error: string } | { state: 'done' },
+  ): void {
     const at = now();
-    if (outcome.state === 'waiting') this.sql('UPDATE workflow_steps SET last_error = ?, attempts = attempts + 1 WHERE id = ?').run(outcome.error, id);
-    else if (outcome.state === 'failed') this.sql("UPDATE workflow_steps SET state = 'failed', refusal = ?, last_error = ?, attempts = attempts + 1, done_at = ? WHERE id = ?").run(outcome.refusal, outcome.error, at, id);
-    else this.sql("UPDATE workflow_steps SET state = 'done', last_error = NULL, attempts = attempts + 1, done_at = ? WHERE id = ?").run(at, id);
+    if (outcome.state === 'waiting')
+      this.sql('UPDATE workflow_steps SET last_error = ?, attempts = attempts + 1 WHERE id = ?').run(outcome.error, id);
+    else if (outcome.state === 'failed')
+      this.sql(
+        "UPDATE workflow_steps SET state = 'failed', refusal = ?, last_error = ?, attempts = attempts + 1, done_at = ? WHERE id = ?",
+      ).run(outcome.refusal, outcome.error, at, id);
+    else
+      this.sql(
+        "UPDATE workflow_steps SET state = 'done', last_error = NULL, attempts = attempts + 1, done_at = ? WHERE id = ?",
+      ).run(at, id);
   }
 
   /**
@@ -1076,9 +1221,16 @@ export class ClerkStore {
    */
   awaitingOurAnswer(): { signature: DocumentRow[]; annulment: DocumentRow[] } {
     const notQueued = "NOT EXISTS (SELECT 1 FROM workflow_steps w WHERE w.document_id = d.id AND w.state = 'waiting')";
-    const rows = (where: string) => (this.sql(`SELECT ${documentColumns} FROM documents d WHERE ${where} AND ${notQueued} ORDER BY d.id`).all() as Row[]).map(toDocument);
+    const rows = (where: string) =>
+      (
+        this.sql(
+          `SELECT ${documentColumns} FROM documents d WHERE ${where} AND ${notQueued} ORDER BY d.id`,
+        ).all() as Row[]
+      ).map(toDocument);
     return {
-      signature: rows("d.direction = 'in' AND d.recipient_signature_state = 'signature-requested' AND COALESCE(d.annulment_state, '') NOT IN ('annulment-proposed', 'annulled')"),
+      signature: rows(
+        "d.direction = 'in' AND d.recipient_signature_state = 'signature-requested' AND COALESCE(d.annulment_state, '') NOT IN ('annulment-proposed', 'annulled')",
+      ),
       annulment: rows("d.annulment_state = 'annulment-proposed' AND d.annulment_proposed_by_us = 0"),
     };
   }
@@ -1087,8 +1239,17 @@ export class ClerkStore {
 
   startRun(trigger: SessionTrigger, mode: string): number {
     // A run still "running" belongs to a process that died (the lock guarantees one session at a time).
-    this.sql("UPDATE session_runs SET outcome = 'interrupted', finished_at = COALESCE(finished_at, ?) WHERE outcome = 'running'").run(now());
-    return Number(this.sql('INSERT INTO session_runs(trigger, mode, pid, started_at) VALUES (?, ?, ?, ?)').run(trigger, mode, process.pid, now()).lastInsertRowid);
+    this.sql(
+      "UPDATE session_runs SET outcome = 'interrupted', finished_at = COALESCE(finished_at, ?) WHERE outcome = 'running'",
+    ).run(now());
+    return Number(
+      this.sql('INSERT INTO session_runs(trigger, mode, pid, started_at) VALUES (?, ?, ?, ?)').run(
+        trigger,
+        mode,
+        process.pid,
+        now(),
+      ).lastInsertRowid,
+    );
   }
 
   log(runId: number, level: LogLevel, step: SessionStep, message: string): void {
@@ -1096,7 +1257,14 @@ export class ClerkStore {
   }
 
   finishRun(runId: number, outcome: SessionOutcome, summary: Record<string, unknown>): void {
-    this.transaction(() => this.sql('UPDATE session_runs SET outcome = ?, summary = ?, finished_at = ? WHERE id = ?').run(outcome, JSON.stringify(summary), now(), runId));
+    this.transaction(() =>
+      this.sql('UPDATE session_runs SET outcome = ?, summary = ?, finished_at = ? WHERE id = ?').run(
+        outcome,
+        JSON.stringify(summary),
+        now(),
+        runId,
+      ),
+    );
   }
 
   runs(limit = 20): SessionRunRow[] {
@@ -1109,6 +1277,9 @@ export class ClerkStore {
   }
 
   runLog(runId: number): Omit<LogLine, 'runId'>[] {
-    return this.sql('SELECT at, level, step, message FROM session_log WHERE run_id = ? ORDER BY id').all(runId) as Omit<LogLine, 'runId'>[];
+    return this.sql('SELECT at, level, step, message FROM session_log WHERE run_id = ? ORDER BY id').all(runId) as Omit<
+      LogLine,
+      'runId'
+    >[];
   }
 }

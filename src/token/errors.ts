@@ -75,4 +75,8 @@ export const removalCodes: ReadonlySet<number> = new Set([
   pkcs11js.CKR_DEVICE_ERROR,
 ]);
 
-export const pinRefusedCodes: ReadonlySet<number> = new Set([pkcs11js.CKR_PIN_INCORRECT, pkcs11js.CKR_PIN_LEN_RANGE, pkcs11js.CKR_PIN_INVALID]);
+export const pinRefusedCodes: ReadonlySet<number> = new Set([
+  pkcs11js.CKR_PIN_INCORRECT,
+  pkcs11js.CKR_PIN_LEN_RANGE,
+  pkcs11js.CKR_PIN_INVALID,
+]);

@@ -6,5 +6,11 @@ export { decodeTokenFlags, listTokens, pinStatusOf, readTokenInfo, type TokenFla
 export { TokenWatcher, type TokenWatcherEvents, type TokenWatcherOptions } from './watcher';
 export { TokenSession, listCertificates, openToken, type OpenTokenOptions, type TokenCertificate } from './session';
 export { Pkcs11Signer } from './pkcs11-signer';
-export { SoftwareKeyError, SoftwareSigner, parsePkcs12, type SoftwareKeyErrorCode, type SoftwareKeySource } from './software-signer';
+export {
+  SoftwareKeyError,
+  SoftwareSigner,
+  parsePkcs12,
+  type SoftwareKeyErrorCode,
+  type SoftwareKeySource,
+} from './software-signer';
 export type { SignatureAlgorithm, Signer } from './signer';

@@ -4,7 +4,13 @@ import { mayTryKeptPin, refusesKeptPin } from './kept-pin';
 import { decodeTokenFlags } from './tokens';
 
 // CK_TOKEN_INFO.flags as a token reports them.
-const { CKF_LOGIN_REQUIRED, CKF_PROTECTED_AUTHENTICATION_PATH, CKF_USER_PIN_COUNT_LOW, CKF_USER_PIN_FINAL_TRY, CKF_USER_PIN_LOCKED } = pkcs11js;
+const {
+  CKF_LOGIN_REQUIRED,
+  CKF_PROTECTED_AUTHENTICATION_PATH,
+  CKF_USER_PIN_COUNT_LOW,
+  CKF_USER_PIN_FINAL_TRY,
+  CKF_USER_PIN_LOCKED,
+} = pkcs11js;
 
 describe('the kept PIN rule (day token, CLI and agent alike)', () => {
   it('tries a kept PIN on a token that asks for one, even after a wrong try', () => {

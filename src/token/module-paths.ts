@@ -59,8 +59,14 @@ export function knownModulePaths(platform: NodeJS.Platform = process.platform): 
 }
 
 /** The modules that exist on this machine: the settings' paths first, then the known ones. */
-export function findInstalledModules(extraPaths: string[] = [], platform: NodeJS.Platform = process.platform): ModuleCandidate[] {
-  const candidates = [...extraPaths.map((path) => ({ vendor: 'settings' as const, path })), ...knownModulePaths(platform)];
+export function findInstalledModules(
+  extraPaths: string[] = [],
+  platform: NodeJS.Platform = process.platform,
+): ModuleCandidate[] {
+  const candidates = [
+    ...extraPaths.map((path) => ({ vendor: 'settings' as const, path })),
+    ...knownModulePaths(platform),
+  ];
   // One module under two names (Debian's /usr/lib/softhsm link to the multiarch file) is one
   // module: loading it twice would list each of its tokens twice.
   const seen = new Set<string>();

@@ -11,8 +11,20 @@ function fakeModule(flags: number, loginResult: number | undefined = undefined) 
   const logins: (string | undefined)[] = [];
   const slot = Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]);
   const module = {
-    C_GetSlotInfo: () => ({ slotDescription: 'Rutoken PINPad reader', manufacturerID: 'Aktiv', flags: 1, hardwareVersion: { major: 1, minor: 0 }, firmwareVersion: { major: 1, minor: 0 } }),
-    C_GetTokenInfo: () => ({ label: 'pinpad-token', manufacturerID: 'Aktiv Co.', model: 'Rutoken PINPad', serialNumber: '3a7f0c11', flags }),
+    C_GetSlotInfo: () => ({
+      slotDescription: 'Rutoken PINPad reader',
+      manufacturerID: 'Aktiv',
+      flags: 1,
+      hardwareVersion: { major: 1, minor: 0 },
+      firmwareVersion: { major: 1, minor: 0 },
+    }),
+    C_GetTokenInfo: () => ({
+      label: 'pinpad-token',
+      manufacturerID: 'Aktiv Co.',
+      model: 'Rutoken PINPad',
+      serialNumber: '3a7f0c11',
+      flags,
+    }),
     C_GetSlotList: () => [slot],
     C_OpenSession: () => Buffer.from([7]),
     C_CloseSession: () => undefined,
@@ -26,7 +38,11 @@ function fakeModule(flags: number, loginResult: number | undefined = undefined) 
   return { module, info, logins };
 }
 
-const pinPad = pkcs11js.CKF_LOGIN_REQUIRED | pkcs11js.CKF_PROTECTED_AUTHENTICATION_PATH | pkcs11js.CKF_TOKEN_INITIALIZED | pkcs11js.CKF_USER_PIN_INITIALIZED;
+const pinPad =
+  pkcs11js.CKF_LOGIN_REQUIRED |
+  pkcs11js.CKF_PROTECTED_AUTHENTICATION_PATH |
+  pkcs11js.CKF_TOKEN_INITIALIZED |
+  pkcs11js.CKF_USER_PIN_INITIALIZED;
 
 describe('PIN-pad tokens', () => {
   it('decodes the protected authentication path flag', () => {
@@ -58,7 +74,10 @@ describe('PIN-pad tokens', () => {
   });
 
   it('report the final try after a PIN refused on the pad', async () => {
-    const { module, info } = fakeModule(pinPad | pkcs11js.CKF_USER_PIN_COUNT_LOW | pkcs11js.CKF_USER_PIN_FINAL_TRY, pkcs11js.CKR_PIN_INCORRECT);
+    const { module, info } = fakeModule(
+      pinPad | pkcs11js.CKF_USER_PIN_COUNT_LOW | pkcs11js.CKF_USER_PIN_FINAL_TRY,
+      pkcs11js.CKR_PIN_INCORRECT,
+    );
     const token = new TokenSession(module, info);
     const error = (await token.login().catch((e: unknown) => e)) as TokenError;
     expect(error.code).toBe('pin-incorrect');

@@ -100,14 +100,20 @@ class GostTokenDouble {
   C_GetAttributeValue = (_session: Buffer, handle: Buffer, template: pkcs11js.Template) =>
     template.map(({ type }) => {
       const value = this.objects.find((o) => o.handle === handle[0])!.attributes.get(type);
-      if (value === undefined) throw new pkcs11js.Pkcs11Error('CKR_ATTRIBUTE_TYPE_INVALID', pkcs11js.CKR_ATTRIBUTE_TYPE_INVALID);
+      if (value === undefined)
+        throw new pkcs11js.Pkcs11Error('CKR_ATTRIBUTE_TYPE_INVALID', pkcs11js.CKR_ATTRIBUTE_TYPE_INVALID);
       return { type, value };
     });
   C_SignInit = (_session: Buffer, mechanism: pkcs11js.Mechanism, key: Buffer) => {
     expect(key[0]).toBe(2);
     this.pending = mechanism;
   };
-  C_Sign = (_session: Buffer, data: Buffer, _out: Buffer, callback: (error: Error | null, signature: Buffer) => void) => {
+  C_Sign = (
+    _session: Buffer,
+    data: Buffer,
+    _out: Buffer,
+    callback: (error: Error | null, signature: Buffer) => void,
+  ) => {
     this.signCalls.push({ mechanism: this.pending!, data: Buffer.from(data) });
     // What a token does on CKM_GOSTR3410: the digest in, s‖r out.
     setImmediate(() => callback(null, gostSign(this.key, data)));
@@ -120,7 +126,8 @@ describe.skipIf(!gost.ok)(`GOST keys on a PKCS#11 token (a double at the pkcs11j
   let dir: string;
   const document = Buffer.from('Акт № 7 приёма-передачи\n'.repeat(500));
   let documentPath: string;
-  const openssl = (args: string[]) => execFileSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const openssl = (args: string[]) =>
+    execFileSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'edo-pkcs11-gost-'));
@@ -133,8 +140,34 @@ describe.skipIf(!gost.ok)(`GOST keys on a PKCS#11 token (a double at the pkcs11j
   function opensslKey(bits: 256 | 512, paramset: string) {
     const key = join(dir, `${bits}-${paramset}.key`);
     const cert = join(dir, `${bits}-${paramset}.crt`);
-    openssl(['genpkey', '-engine', 'gost', '-algorithm', `gost2012_${bits}`, '-pkeyopt', `paramset:${paramset}`, '-out', key]);
-    openssl(['req', '-engine', 'gost', '-x509', '-new', '-key', key, `-md_gost12_${bits}`, '-utf8', '-subj', '/CN=Петров Пётр/O=АО Лютик', '-days', '30', '-out', cert]);
+    openssl([
+      'genpkey',
+      '-engine',
+      'gost',
+      '-algorithm',
+      `gost2012_${bits}`,
+      '-pkeyopt',
+      `paramset:${paramset}`,
+      '-out',
+      key,
+    ]);
+    openssl([
+      'req',
+      '-engine',
+      'gost',
+      '-x509',
+      '-new',
+      '-key',
+      key,
+      `-md_gost12_${bits}`,
+      '-utf8',
+      '-subj',
+      '/CN=Петров Пётр/O=АО Лютик',
+      '-days',
+      '30',
+      '-out',
+      cert,
+    ]);
     const privateKey = readPrivateKey(readFileSync(key));
     if (!isGostPrivateKey(privateKey)) throw new Error('a GOST key expected');
     return { privateKey, cert, certificate: pemToDer(readFileSync(cert, 'utf8'))[0]! };
@@ -150,37 +183,79 @@ describe.skipIf(!gost.ok)(`GOST keys on a PKCS#11 token (a double at the pkcs11j
   it.each([
     { bits: 256, paramset: 'A', keyType: gostPkcs11.CKK_GOSTR3410, mechanism: 0x1201, hashOid: '1.2.643.7.1.1.2.2' },
     { bits: 256, paramset: 'TCA', keyType: gostPkcs11.CKK_GOSTR3410, mechanism: 0x1201, hashOid: undefined },
-    { bits: 512, paramset: 'A', keyType: gostPkcs11.CKK_GOSTR3410_512, mechanism: 0xd4321006, hashOid: '1.2.643.7.1.1.2.3' },
-  ] as const)('$bits bit ($paramset): calls exactly mechanism $mechanism on the Streebog digest; OpenSSL accepts the CMS', async ({ bits, paramset, keyType, mechanism, hashOid }) => {
-    const { privateKey, cert, certificate } = opensslKey(bits, paramset);
-    const double = new GostTokenDouble(privateKey, certificate, { keyType, curveOid: privateKey.curve.oid, hashOid });
-    const session = await openDouble(double);
-    const signer = session.signer();
-    expect(signer.algorithm).toBe(`GOST2012-${bits}`);
-    const cms = await signDetached({ path: documentPath }, signer);
+    {
+      bits: 512,
+      paramset: 'A',
+      keyType: gostPkcs11.CKK_GOSTR3410_512,
+      mechanism: 0xd4321006,
+      hashOid: '1.2.643.7.1.1.2.3',
+    },
+  ] as const)(
+    '$bits bit ($paramset): calls exactly mechanism $mechanism on the Streebog digest; OpenSSL accepts the CMS',
+    async ({ bits, paramset, keyType, mechanism, hashOid }) => {
+      const { privateKey, cert, certificate } = opensslKey(bits, paramset);
+      const double = new GostTokenDouble(privateKey, certificate, { keyType, curveOid: privateKey.curve.oid, hashOid });
+      const session = await openDouble(double);
+      const signer = session.signer();
+      expect(signer.algorithm).toBe(`GOST2012-${bits}`);
+      const cms = await signDetached({ path: documentPath }, signer);
 
-    expect(double.signCalls).toHaveLength(1);
-    const [call] = double.signCalls;
-    expect(call!.mechanism).toEqual({ mechanism });
-    const { signedAttributes, signerInfo } = readSignedData(cms);
-    expect(call!.data.equals(streebog(bits, signedAttributes))).toBe(true);
-    expect(signerInfo.signature.length).toBe(bits / 4);
+      expect(double.signCalls).toHaveLength(1);
+      const [call] = double.signCalls;
+      expect(call!.mechanism).toEqual({ mechanism });
+      const { signedAttributes, signerInfo } = readSignedData(cms);
+      expect(call!.data.equals(streebog(bits, signedAttributes))).toBe(true);
+      expect(signerInfo.signature.length).toBe(bits / 4);
 
-    const sigFile = join(dir, `${bits}-${paramset}.p7s`);
-    writeFileSync(sigFile, cms);
-    const judged = spawnSync('openssl', ['cms', '-verify', '-engine', 'gost', '-binary', '-inform', 'DER', '-in', sigFile, '-content', documentPath, '-CAfile', cert,
-      '-purpose', 'any', '-out', '/dev/null'], { encoding: 'utf8' });
-    expect(judged.stderr).toContain('Verification successful');
-    expect((await verifyDetached(cms, document, { trustedRoots: [certificate] })).valid).toBe(true);
-    session.close();
-  });
+      const sigFile = join(dir, `${bits}-${paramset}.p7s`);
+      writeFileSync(sigFile, cms);
+      const judged = spawnSync(
+        'openssl',
+        [
+          'cms',
+          '-verify',
+          '-engine',
+          'gost',
+          '-binary',
+          '-inform',
+          'DER',
+          '-in',
+          sigFile,
+          '-content',
+          documentPath,
+          '-CAfile',
+          cert,
+          '-purpose',
+          'any',
+          '-out',
+          '/dev/null',
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(judged.stderr).toContain('Verification successful');
+      expect((await verifyDetached(cms, document, { trustedRoots: [certificate] })).valid).toBe(true);
+      session.close();
+    },
+  );
 
-  it('refuses to sign when the token\'s key is on another curve or of another type than the certificate says', async () => {
+  it("refuses to sign when the token's key is on another curve or of another type than the certificate says", async () => {
     const { privateKey, certificate } = opensslKey(256, 'B');
-    const otherCurve = new GostTokenDouble(privateKey, certificate, { keyType: gostPkcs11.CKK_GOSTR3410, curveOid: '1.2.643.2.2.35.3' });
-    await expect(signDetached(document, (await openDouble(otherCurve)).signer())).rejects.toMatchObject({ code: 'key-not-found', message: expect.stringMatching(/another curve/) });
-    const otherType = new GostTokenDouble(privateKey, certificate, { keyType: gostPkcs11.CKK_GOSTR3410_512, curveOid: privateKey.curve.oid });
-    await expect(signDetached(document, (await openDouble(otherType)).signer())).rejects.toMatchObject({ code: 'key-not-found', message: expect.stringMatching(/key type 0xd4321003/) });
+    const otherCurve = new GostTokenDouble(privateKey, certificate, {
+      keyType: gostPkcs11.CKK_GOSTR3410,
+      curveOid: '1.2.643.2.2.35.3',
+    });
+    await expect(signDetached(document, (await openDouble(otherCurve)).signer())).rejects.toMatchObject({
+      code: 'key-not-found',
+      message: expect.stringMatching(/another curve/),
+    });
+    const otherType = new GostTokenDouble(privateKey, certificate, {
+      keyType: gostPkcs11.CKK_GOSTR3410_512,
+      curveOid: privateKey.curve.oid,
+    });
+    await expect(signDetached(document, (await openDouble(otherType)).signer())).rejects.toMatchObject({
+      code: 'key-not-found',
+      message: expect.stringMatching(/key type 0xd4321003/),
+    });
     expect(otherCurve.signCalls).toEqual([]);
     expect(otherType.signCalls).toEqual([]);
   });

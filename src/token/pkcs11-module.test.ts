@@ -54,13 +54,16 @@ describe('loading a PKCS#11 module', () => {
     expect(error.message).toMatch(/32-bit .*32\/64-bit mismatch/);
   });
 
-  it.skipIf(process.platform !== 'linux' || process.arch !== 'x64')('explains a module built for another machine (ARM64 on x86-64)', () => {
-    const path = join(dir, 'librtpkcs11ecp-arm64.so');
-    writeFileSync(path, elfHeader(64, 0xb7));
-    const error = loadError(path);
-    expect(error.code).toBe('module-wrong-architecture');
-    expect(error.message).toMatch(/ARM64 library; this 64-bit x64 application/);
-  });
+  it.skipIf(process.platform !== 'linux' || process.arch !== 'x64')(
+    'explains a module built for another machine (ARM64 on x86-64)',
+    () => {
+      const path = join(dir, 'librtpkcs11ecp-arm64.so');
+      writeFileSync(path, elfHeader(64, 0xb7));
+      const error = loadError(path);
+      expect(error.code).toBe('module-wrong-architecture');
+      expect(error.message).toMatch(/ARM64 library; this 64-bit x64 application/);
+    },
+  );
 
   it('refuses a file that is not a shared library', () => {
     const path = join(dir, 'not-a-module.so');
@@ -72,14 +75,17 @@ describe('loading a PKCS#11 module', () => {
   });
 
   const plainLibrary = '/lib/x86_64-linux-gnu/libz.so.1';
-  it.skipIf(!existsSync(plainLibrary) || process.arch !== 'x64')(`names a shared library that is no PKCS#11 module (needs ${plainLibrary})`, () => {
-    const path = join(dir, 'libnot-pkcs11.so');
-    copyFileSync(plainLibrary, path);
-    const error = loadError(path);
-    expect(error.code).toBe('module-failed');
-    expect(error.message).toContain(path);
-    expect(error.message).toMatch(/not a PKCS#11 module \(no C_GetFunctionList\)/);
-  });
+  it.skipIf(!existsSync(plainLibrary) || process.arch !== 'x64')(
+    `names a shared library that is no PKCS#11 module (needs ${plainLibrary})`,
+    () => {
+      const path = join(dir, 'libnot-pkcs11.so');
+      copyFileSync(plainLibrary, path);
+      const error = loadError(path);
+      expect(error.code).toBe('module-failed');
+      expect(error.message).toContain(path);
+      expect(error.message).toMatch(/not a PKCS#11 module \(no C_GetFunctionList\)/);
+    },
+  );
 
   it.skipIf(!softhsm().ok)(`loads SoftHSM ${softhsm().reason}`, () => {
     expect(() => loadPkcs11Module(softhsmModulePath!)).not.toThrow();
@@ -90,7 +96,8 @@ describe('known module paths', () => {
   it('lists every vendor of docs/architecture.md §7 on each OS', () => {
     for (const platform of ['linux', 'darwin', 'win32'] as const) {
       const vendors = new Set(knownModulePaths(platform).map((c) => c.vendor));
-      for (const vendor of ['SoftHSM', 'Rutoken', 'JaCarta', 'Kaztoken', 'SafeNet eToken', 'OpenSC']) expect(vendors, `${platform} ${vendor}`).toContain(vendor);
+      for (const vendor of ['SoftHSM', 'Rutoken', 'JaCarta', 'Kaztoken', 'SafeNet eToken', 'OpenSC'])
+        expect(vendors, `${platform} ${vendor}`).toContain(vendor);
     }
     expect(knownModulePaths('win32').every((c) => c.path.endsWith('.dll'))).toBe(true);
   });
@@ -105,7 +112,9 @@ describe('known module paths', () => {
     // A link to a module found under its own name too is the same module, found once.
     const link = join(dir, 'link-module.so');
     symlinkSync(custom, link);
-    expect(findInstalledModules([custom, link]).filter((c) => c.path === custom || c.path === link)).toEqual([{ vendor: 'settings', path: custom }]);
+    expect(findInstalledModules([custom, link]).filter((c) => c.path === custom || c.path === link)).toEqual([
+      { vendor: 'settings', path: custom },
+    ]);
     expect(new Set(found.map((c) => realpathSync(c.path))).size).toBe(found.length);
   });
 });

@@ -18,7 +18,12 @@ export class TokenModuleError extends TokenError {
 }
 
 const elfMachines: Partial<Record<NodeJS.Architecture, number>> = { x64: 0x3e, arm64: 0xb7, ia32: 0x03, arm: 0x28 };
-const elfMachineNames: Record<number, string> = { 0x3e: 'x86-64', 0xb7: 'ARM64', 0x03: 'x86 (32-bit)', 0x28: 'ARM (32-bit)' };
+const elfMachineNames: Record<number, string> = {
+  0x3e: 'x86-64',
+  0xb7: 'ARM64',
+  0x03: 'x86 (32-bit)',
+  0x28: 'ARM (32-bit)',
+};
 
 /**
  * On Linux, reads the ELF header first: dlopen's own message for a 32-bit library in a 64-bit
@@ -35,7 +40,11 @@ function checkElf(modulePath: string): void {
     closeSync(fd);
   }
   if (read < header.length || header.readUInt32BE(0) !== 0x7f454c46) {
-    throw new TokenModuleError(`${modulePath} is not a PKCS#11 module: it is not an ELF shared library. Check the module path in settings.`, modulePath, 'module-failed');
+    throw new TokenModuleError(
+      `${modulePath} is not a PKCS#11 module: it is not an ELF shared library. Check the module path in settings.`,
+      modulePath,
+      'module-failed',
+    );
   }
   const bits = header[4] === 1 ? 32 : 64;
   const machine = header.readUInt16LE(18);
@@ -53,7 +62,11 @@ function checkElf(modulePath: string): void {
 /** Loads and initialises a PKCS#11 module; a module already initialised in this process is fine. */
 export function loadPkcs11Module(modulePath: string): pkcs11js.PKCS11 {
   if (!existsSync(modulePath)) {
-    throw new TokenModuleError(`PKCS#11 module not found: ${modulePath}. Install the token's driver or set the module path in settings.`, modulePath, 'module-not-found');
+    throw new TokenModuleError(
+      `PKCS#11 module not found: ${modulePath}. Install the token's driver or set the module path in settings.`,
+      modulePath,
+      'module-not-found',
+    );
   }
   checkElf(modulePath);
   const module = new pkcs11js.PKCS11();
@@ -61,13 +74,19 @@ export function loadPkcs11Module(modulePath: string): pkcs11js.PKCS11 {
     module.load(modulePath);
   } catch (e) {
     const detail = errorText(e);
-    const wrongArch = /wrong ELF class|mach-o.*architecture|%1 is not a valid Win32|incompatible architecture/i.test(detail);
+    const wrongArch = /wrong ELF class|mach-o.*architecture|%1 is not a valid Win32|incompatible architecture/i.test(
+      detail,
+    );
     const arch = wrongArch
       ? ` It is built for another architecture than this ${process.arch} process (32/64-bit mismatch).`
       : /C_GetFunctionList/.test(detail)
         ? ' It is a shared library but not a PKCS#11 module (no C_GetFunctionList): check the module path in settings.'
         : '';
-    throw new TokenModuleError(`Cannot load PKCS#11 module ${modulePath}.${arch} ${detail}`.trim(), modulePath, wrongArch ? 'module-wrong-architecture' : 'module-failed');
+    throw new TokenModuleError(
+      `Cannot load PKCS#11 module ${modulePath}.${arch} ${detail}`.trim(),
+      modulePath,
+      wrongArch ? 'module-wrong-architecture' : 'module-failed',
+    );
   }
   try {
     module.C_Initialize();

@@ -8,7 +8,14 @@ import { createHash } from 'node:crypto';
 // Default import: pkcs11js is CommonJS, and under Node's ESM loader (the CLI via tsx) a namespace
 // import sees only PKCS11, not the CK* constants.
 import pkcs11js from 'pkcs11js';
-import { algorithmForKey, describeKey, isGostKey, publicKeyFromSpki, type AlgorithmSpec, type PublicKey } from '../crypto/algorithms';
+import {
+  algorithmForKey,
+  describeKey,
+  isGostKey,
+  publicKeyFromSpki,
+  type AlgorithmSpec,
+  type PublicKey,
+} from '../crypto/algorithms';
 import { ecdsaRawToDer, objectIdentifier } from '../crypto/der';
 import { createDigest } from '../crypto/digest';
 import { gostOids, spkiOfCertificate } from '../crypto/gost-keys';
@@ -46,13 +53,21 @@ export class Pkcs11Signer implements Signer {
     try {
       publicKey = publicKeyFromSpki(spkiOfCertificate(this.certificate));
     } catch (e) {
-      throw new TokenError('key-not-found', `The certificate of ${this.description} has an unreadable key: ${e instanceof Error ? e.message : String(e)}`, {
-        token: token.ref,
-      });
+      throw new TokenError(
+        'key-not-found',
+        `The certificate of ${this.description} has an unreadable key: ${e instanceof Error ? e.message : String(e)}`,
+        {
+          token: token.ref,
+        },
+      );
     }
     const spec = algorithmForKey(publicKey);
     if (!spec) {
-      throw new TokenError('key-not-found', `The key of ${this.description} is ${describeKey(publicKey)}: not a supported signature algorithm`, { token: token.ref });
+      throw new TokenError(
+        'key-not-found',
+        `The key of ${this.description} is ${describeKey(publicKey)}: not a supported signature algorithm`,
+        { token: token.ref },
+      );
     }
     this.spec = spec;
     this.publicKey = publicKey;
@@ -71,15 +86,22 @@ export class Pkcs11Signer implements Signer {
     const bits = publicKey.curve.bits;
     const typeValue = this.token.attribute(key, CKA_KEY_TYPE);
     // CK_ULONG in the module's byte order: little-endian on every platform a token driver ships for.
-    const keyType = typeValue && typeValue.length > 0 ? typeValue.readUIntLE(0, Math.min(6, typeValue.length)) : undefined;
+    const keyType =
+      typeValue && typeValue.length > 0 ? typeValue.readUIntLE(0, Math.min(6, typeValue.length)) : undefined;
     const expectedType = bits === 256 ? gostPkcs11.CKK_GOSTR3410 : gostPkcs11.CKK_GOSTR3410_512;
     const mismatch = (what: string) =>
-      new TokenError('key-not-found', `The private key ${this.tokenCertificate.id} on ${this.token.name} ${what}, unlike the certificate of ${this.tokenCertificate.identity.commonName}`, {
-        token: this.token.ref,
-      });
-    if (keyType !== undefined && keyType !== expectedType) throw mismatch(`is of key type 0x${keyType.toString(16)}, not a ${bits}-bit GOST R 34.10-2012 key`);
+      new TokenError(
+        'key-not-found',
+        `The private key ${this.tokenCertificate.id} on ${this.token.name} ${what}, unlike the certificate of ${this.tokenCertificate.identity.commonName}`,
+        {
+          token: this.token.ref,
+        },
+      );
+    if (keyType !== undefined && keyType !== expectedType)
+      throw mismatch(`is of key type 0x${keyType.toString(16)}, not a ${bits}-bit GOST R 34.10-2012 key`);
     const curve = this.token.attribute(key, gostPkcs11.CKA_GOSTR3410_PARAMS);
-    if (curve && !curve.equals(objectIdentifier(publicKey.curve.oid))) throw mismatch(`is on another curve than ${publicKey.curve.name}`);
+    if (curve && !curve.equals(objectIdentifier(publicKey.curve.oid)))
+      throw mismatch(`is on another curve than ${publicKey.curve.name}`);
     const hash = this.token.attribute(key, gostPkcs11.CKA_GOSTR3411_PARAMS);
     const streebog = objectIdentifier(bits === 256 ? gostOids.streebog256 : gostOids.streebog512);
     if (hash && hash.length > 0 && !hash.equals(streebog)) throw mismatch(`names another hash than Streebog-${bits}`);
@@ -101,16 +123,29 @@ export class Pkcs11Signer implements Signer {
       const key = this.token.findKey(pkcs11js.CKO_PRIVATE_KEY, this.id);
       if (key === undefined) {
         if (!this.token.isPresent()) throw this.token.removed('sign with');
-        throw new TokenError('key-not-found', `${this.token.name} no longer holds the private key ${this.tokenCertificate.id} of ${this.tokenCertificate.identity.commonName}`, {
-          token: this.token.ref,
-        });
+        throw new TokenError(
+          'key-not-found',
+          `${this.token.name} no longer holds the private key ${this.tokenCertificate.id} of ${this.tokenCertificate.identity.commonName}`,
+          {
+            token: this.token.ref,
+          },
+        );
       }
-      const mechanism = { mechanism: keyType === 'rsa' ? pkcs11js.CKM_SHA256_RSA_PKCS : keyType === 'ec' ? pkcs11js.CKM_ECDSA : this.gostMechanism(key) };
+      const mechanism = {
+        mechanism:
+          keyType === 'rsa'
+            ? pkcs11js.CKM_SHA256_RSA_PKCS
+            : keyType === 'ec'
+              ? pkcs11js.CKM_ECDSA
+              : this.gostMechanism(key),
+      };
       try {
         this.token.module.C_SignInit(this.token.handle, mechanism, key);
         // The callback form runs on libuv's pool: a real token takes up to a second to sign.
         return await new Promise<Buffer>((resolve, reject) => {
-          this.token.module.C_Sign(this.token.handle, input, Buffer.alloc(1024), (error, out) => (error ? reject(error) : resolve(Buffer.from(out))));
+          this.token.module.C_Sign(this.token.handle, input, Buffer.alloc(1024), (error, out) =>
+            error ? reject(error) : resolve(Buffer.from(out)),
+          );
         });
       } catch (e) {
         throw this.token.failure(e, 'sign with');
@@ -118,7 +153,11 @@ export class Pkcs11Signer implements Signer {
     });
     if (keyType === 'ec') return ecdsaRawToDer(signature);
     if (keyType === 'gost' && signature.length !== input.length * 2) {
-      throw new TokenError('token-failed', `${this.token.name} returned a ${signature.length}-byte GOST signature, ${input.length * 2} bytes expected`, { token: this.token.ref });
+      throw new TokenError(
+        'token-failed',
+        `${this.token.name} returned a ${signature.length}-byte GOST signature, ${input.length * 2} bytes expected`,
+        { token: this.token.ref },
+      );
     }
     return signature;
   }

@@ -5,7 +5,17 @@ import { createHash } from 'node:crypto';
 // import sees only PKCS11, not the CK* constants.
 import pkcs11js from 'pkcs11js';
 import { describeCertificate, type CertificateIdentity } from '../crypto/certificates';
-import { TokenError, describePinStatus, errorText, pinRefusedCodes, pkcs11Code, removalCodes, tokenName, type PinStatus, type TokenRef } from './errors';
+import {
+  TokenError,
+  describePinStatus,
+  errorText,
+  pinRefusedCodes,
+  pkcs11Code,
+  removalCodes,
+  tokenName,
+  type PinStatus,
+  type TokenRef,
+} from './errors';
 import { findTokenSlot, sharedPkcs11Module } from './pkcs11-module';
 import { Pkcs11Signer } from './pkcs11-signer';
 import { pinStatusOf, readTokenInfo, type TokenInfo } from './tokens';
@@ -120,7 +130,8 @@ export class TokenSession {
         if (after.locked) throw this.pinError('pin-locked', `${this.name} refused the PIN and locked it`, after);
         throw this.pinError('pin-incorrect', `${this.name} refused the PIN`, after);
       }
-      if (code === pkcs11js.CKR_PIN_LOCKED) throw this.pinError('pin-locked', `The user PIN of ${this.name} is locked`, this.pinStatus());
+      if (code === pkcs11js.CKR_PIN_LOCKED)
+        throw this.pinError('pin-locked', `The user PIN of ${this.name} is locked`, this.pinStatus());
       throw this.failure(e, 'log in to');
     }
     refusedPins.delete(this.refusalKey);
@@ -152,7 +163,12 @@ export class TokenSession {
       this.module.C_FindObjectsInit(this.session, template);
       try {
         const found: pkcs11js.Handle[] = [];
-        for (let batch = this.module.C_FindObjects(this.session, 64); batch.length > 0; batch = this.module.C_FindObjects(this.session, 64)) found.push(...batch);
+        for (
+          let batch = this.module.C_FindObjects(this.session, 64);
+          batch.length > 0;
+          batch = this.module.C_FindObjects(this.session, 64)
+        )
+          found.push(...batch);
         return found;
       } finally {
         this.module.C_FindObjectsFinal(this.session);
@@ -167,7 +183,8 @@ export class TokenSession {
       const [attr] = this.module.C_GetAttributeValue(this.session, handle, [{ type }]);
       return attr?.value as Buffer | undefined;
     } catch (e) {
-      if (pkcs11Code(e) === pkcs11js.CKR_ATTRIBUTE_TYPE_INVALID || pkcs11Code(e) === pkcs11js.CKR_ATTRIBUTE_SENSITIVE) return undefined;
+      if (pkcs11Code(e) === pkcs11js.CKR_ATTRIBUTE_TYPE_INVALID || pkcs11Code(e) === pkcs11js.CKR_ATTRIBUTE_SENSITIVE)
+        return undefined;
       throw this.failure(e, 'read an object of');
     }
   }
@@ -189,7 +206,9 @@ export class TokenSession {
         continue; // a vendor's non-X.509 blob under CKO_CERTIFICATE: not ours to show
       }
       const label = this.attribute(handle, pkcs11js.CKA_LABEL)?.toString('utf8') ?? '';
-      const hasPrivateKey = this.findKey(pkcs11js.CKO_PRIVATE_KEY, id) !== undefined || (!this.loggedIn && this.findKey(pkcs11js.CKO_PUBLIC_KEY, id) !== undefined);
+      const hasPrivateKey =
+        this.findKey(pkcs11js.CKO_PRIVATE_KEY, id) !== undefined ||
+        (!this.loggedIn && this.findKey(pkcs11js.CKO_PUBLIC_KEY, id) !== undefined);
       certificates.push({ id: id.toString('hex'), label, identity, hasPrivateKey });
     }
     return certificates;
@@ -208,15 +227,27 @@ export class TokenSession {
    * first certificate with a private key. Needs a login first.
    */
   signer(certificateId?: string): Pkcs11Signer {
-    if (!this.loggedIn) throw new TokenError('pin-required', `Log in to ${this.name} before signing`, { token: this.ref, pinStatus: this.pinStatus() });
+    if (!this.loggedIn)
+      throw new TokenError('pin-required', `Log in to ${this.name} before signing`, {
+        token: this.ref,
+        pinStatus: this.pinStatus(),
+      });
     const certificates = this.listCertificates();
-    const certificate = certificateId === undefined ? certificates.find((c) => c.hasPrivateKey) : certificates.find((c) => c.id === certificateId.toLowerCase());
+    const certificate =
+      certificateId === undefined
+        ? certificates.find((c) => c.hasPrivateKey)
+        : certificates.find((c) => c.id === certificateId.toLowerCase());
     if (!certificate) {
-      const what = certificateId === undefined ? 'certificate with a private key' : `certificate with CKA_ID ${certificateId}`;
+      const what =
+        certificateId === undefined ? 'certificate with a private key' : `certificate with CKA_ID ${certificateId}`;
       throw new TokenError('certificate-not-found', `${this.name} holds no ${what}`, { token: this.ref });
     }
     if (!certificate.hasPrivateKey) {
-      throw new TokenError('key-not-found', `${this.name} holds no private key under CKA_ID ${certificate.id} for the certificate of ${certificate.identity.commonName}`, { token: this.ref });
+      throw new TokenError(
+        'key-not-found',
+        `${this.name} holds no private key under CKA_ID ${certificate.id} for the certificate of ${certificate.identity.commonName}`,
+        { token: this.ref },
+      );
     }
     return new Pkcs11Signer(this, certificate);
   }
@@ -244,22 +275,38 @@ export class TokenSession {
   }
 
   removed(action: string): TokenError {
-    return new TokenError('token-removed', `${this.name} was removed: cannot ${action} it. Insert the token again; pending signatures wait.`, { token: this.ref });
+    return new TokenError(
+      'token-removed',
+      `${this.name} was removed: cannot ${action} it. Insert the token again; pending signatures wait.`,
+      { token: this.ref },
+    );
   }
 
   /** Maps a PKCS#11 failure to a TokenError: a token that went away is 'token-removed', whatever code the module chose. */
   failure(e: unknown, action: string): TokenError {
     if (e instanceof TokenError) return e;
     const code = pkcs11Code(e);
-    if ((code !== undefined && removalCodes.has(code)) || !this.isPresent()) return Object.assign(this.removed(action), { cause: e });
+    if ((code !== undefined && removalCodes.has(code)) || !this.isPresent())
+      return Object.assign(this.removed(action), { cause: e });
     if (code === pkcs11js.CKR_USER_NOT_LOGGED_IN) {
       this.loggedIn = false;
-      return new TokenError('pin-required', `${this.name} is not logged in (it may have been re-inserted): enter the PIN again`, { token: this.ref, pkcs11Code: code });
+      return new TokenError(
+        'pin-required',
+        `${this.name} is not logged in (it may have been re-inserted): enter the PIN again`,
+        { token: this.ref, pkcs11Code: code },
+      );
     }
-    return new TokenError('token-failed', `Cannot ${action} ${this.name}: ${errorText(e)}`, { token: this.ref, pkcs11Code: code });
+    return new TokenError('token-failed', `Cannot ${action} ${this.name}: ${errorText(e)}`, {
+      token: this.ref,
+      pkcs11Code: code,
+    });
   }
 
-  private pinError(code: 'pin-incorrect' | 'pin-locked' | 'pin-required', message: string, status: PinStatus): TokenError {
+  private pinError(
+    code: 'pin-incorrect' | 'pin-locked' | 'pin-required',
+    message: string,
+    status: PinStatus,
+  ): TokenError {
     const hint = describePinStatus(status);
     return new TokenError(code, hint ? `${message}: ${hint}` : message, { token: this.ref, pinStatus: status });
   }
@@ -271,7 +318,11 @@ export function openToken(options: OpenTokenOptions): TokenSession {
   const slot = findTokenSlot(module, options.token);
   const info = slot === undefined ? undefined : readTokenInfo(module, options.modulePath, slot);
   if (!info) {
-    throw new TokenError('token-not-present', `Token "${options.token}" is not present in ${options.modulePath}: insert it`, { modulePath: options.modulePath });
+    throw new TokenError(
+      'token-not-present',
+      `Token "${options.token}" is not present in ${options.modulePath}: insert it`,
+      { modulePath: options.modulePath },
+    );
   }
   return new TokenSession(module, info);
 }

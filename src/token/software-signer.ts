@@ -12,7 +12,8 @@ import { KeySigner, keyFitsCertificate, type PrivateKey } from '../crypto/key-si
 import { cryptoProContainerFiles, KeyPasswordError, readPrivateKey } from '../crypto/private-keys';
 import type { SecretStore } from '../settings/keychain';
 
-export type SoftwareKeyErrorCode = 'key-file-not-found' | 'password-missing' | 'password-incorrect' | 'key-invalid' | 'certificate-not-found';
+export type SoftwareKeyErrorCode =
+  'key-file-not-found' | 'password-missing' | 'password-incorrect' | 'key-invalid' | 'certificate-not-found';
 
 export class SoftwareKeyError extends Error {
   constructor(
@@ -31,7 +32,10 @@ export type SoftwareKeySource =
 
 /** A CryptoPro container (the folder, or one of its files) is named as such: no open tool reads its masked keys. */
 async function refuseCryptoProContainer(path: string): Promise<void> {
-  const isDirectory = await stat(path).then((s) => s.isDirectory(), () => false);
+  const isDirectory = await stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
   const folder = isDirectory ? path : dirname(path);
   const files = await readdir(folder).catch(() => [] as string[]);
   const inContainer = cryptoProContainerFiles.every((f) => files.includes(f));
@@ -50,14 +54,22 @@ async function readKeyFile(path: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (e) {
-    throw new SoftwareKeyError('key-file-not-found', `Cannot read the key file ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, path);
+    throw new SoftwareKeyError(
+      'key-file-not-found',
+      `Cannot read the key file ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+      path,
+    );
   }
 }
 
 async function password(secrets: SecretStore, name: string, path: string): Promise<string> {
   const value = await secrets.get(name);
   if (value === undefined) {
-    throw new SoftwareKeyError('password-missing', `The password of ${path} is not in the OS keychain (secret "${name}"): store it with the profile's key settings`, path);
+    throw new SoftwareKeyError(
+      'password-missing',
+      `The password of ${path} is not in the OS keychain (secret "${name}"): store it with the profile's key settings`,
+      path,
+    );
   }
   return value;
 }
@@ -71,7 +83,8 @@ async function password(secrets: SecretStore, name: string, path: string): Promi
 function withUtf8Pbkdf2<T>(pfxPassword: string, parse: () => T): T {
   const pkcs5 = forge.pkcs5 as { pbkdf2: (...args: unknown[]) => unknown };
   const original = pkcs5.pbkdf2;
-  pkcs5.pbkdf2 = (password: unknown, ...rest: unknown[]) => original(password === pfxPassword ? forge.util.encodeUtf8(pfxPassword) : password, ...rest);
+  pkcs5.pbkdf2 = (password: unknown, ...rest: unknown[]) =>
+    original(password === pfxPassword ? forge.util.encodeUtf8(pfxPassword) : password, ...rest);
   try {
     return parse();
   } finally {
@@ -80,14 +93,24 @@ function withUtf8Pbkdf2<T>(pfxPassword: string, parse: () => T): T {
 }
 
 /** The private key and the matching certificate (among a chain) from PKCS#12 bytes. */
-export function parsePkcs12(bytes: Buffer, pfxPassword: string, path = 'the PKCS#12 file'): { privateKey: PrivateKey; certificate: Buffer; chain: Buffer[] } {
+export function parsePkcs12(
+  bytes: Buffer,
+  pfxPassword: string,
+  path = 'the PKCS#12 file',
+): { privateKey: PrivateKey; certificate: Buffer; chain: Buffer[] } {
   let p12: forge.pkcs12.Pkcs12Pfx;
   try {
-    p12 = withUtf8Pbkdf2(pfxPassword, () => forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(forge.util.createBuffer(bytes.toString('binary'))), pfxPassword));
+    p12 = withUtf8Pbkdf2(pfxPassword, () =>
+      forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(forge.util.createBuffer(bytes.toString('binary'))), pfxPassword),
+    );
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     if (/password|MAC could not be verified|decrypt/i.test(message)) {
-      throw new SoftwareKeyError('password-incorrect', `Wrong password for ${path}: the PKCS#12 file cannot be opened with the password stored in the keychain`, path);
+      throw new SoftwareKeyError(
+        'password-incorrect',
+        `Wrong password for ${path}: the PKCS#12 file cannot be opened with the password stored in the keychain`,
+        path,
+      );
     }
     throw new SoftwareKeyError('key-invalid', `${path} is not a readable PKCS#12 (.pfx) file: ${message}`, path);
   }
@@ -102,7 +125,9 @@ export function parsePkcs12(bytes: Buffer, pfxPassword: string, path = 'the PKCS
     });
   const certificates = bags
     .filter((bag) => bag.type === forge.pki.oids.certBag)
-    .map((bag) => Buffer.from(forge.asn1.toDer(bag.cert ? forge.pki.certificateToAsn1(bag.cert) : bag.asn1!).getBytes(), 'binary'));
+    .map((bag) =>
+      Buffer.from(forge.asn1.toDer(bag.cert ? forge.pki.certificateToAsn1(bag.cert) : bag.asn1!).getBytes(), 'binary'),
+    );
   if (keys.length === 0) throw new SoftwareKeyError('key-invalid', `${path} holds no private key`, path);
   for (const privateKey of keys) {
     const certificate = certificates.find((der) => keyFitsCertificate(privateKey, der));
@@ -123,28 +148,61 @@ export class SoftwareSigner extends KeySigner {
   static async load(source: SoftwareKeySource, secrets: SecretStore): Promise<SoftwareSigner> {
     if (source.kind === 'pkcs12') {
       const bytes = await readKeyFile(source.path);
-      const { privateKey, certificate, chain } = parsePkcs12(bytes, await password(secrets, source.passwordName, source.path), source.path);
+      const { privateKey, certificate, chain } = parsePkcs12(
+        bytes,
+        await password(secrets, source.passwordName, source.path),
+        source.path,
+      );
       return new SoftwareSigner(privateKey, certificate, chain, source.path);
     }
     const keyBytes = await readKeyFile(source.keyPath);
-    if (source.passwordName === undefined && /ENCRYPTED PRIVATE KEY|Proc-Type: 4,ENCRYPTED/.test(keyBytes.toString('latin1'))) {
-      throw new SoftwareKeyError('password-missing', `The key ${source.keyPath} is encrypted: name its password secret in the key settings`, source.keyPath);
+    if (
+      source.passwordName === undefined &&
+      /ENCRYPTED PRIVATE KEY|Proc-Type: 4,ENCRYPTED/.test(keyBytes.toString('latin1'))
+    ) {
+      throw new SoftwareKeyError(
+        'password-missing',
+        `The key ${source.keyPath} is encrypted: name its password secret in the key settings`,
+        source.keyPath,
+      );
     }
-    const passphrase = source.passwordName === undefined ? undefined : await password(secrets, source.passwordName, source.keyPath);
+    const passphrase =
+      source.passwordName === undefined ? undefined : await password(secrets, source.passwordName, source.keyPath);
     let privateKey: PrivateKey;
     try {
       privateKey = readPrivateKey(keyBytes, passphrase);
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       // node:crypto says "unsupported" when a wrong password yields garbage in an old PEM encryption.
-      if ((e instanceof KeyPasswordError && e.reason === 'incorrect') || (passphrase !== undefined && /DECODER routines::unsupported/i.test(message))) {
-        throw new SoftwareKeyError('password-incorrect', `The key ${source.keyPath} cannot be decrypted with the password stored in the keychain (wrong password)`, source.keyPath);
+      if (
+        (e instanceof KeyPasswordError && e.reason === 'incorrect') ||
+        (passphrase !== undefined && /DECODER routines::unsupported/i.test(message))
+      ) {
+        throw new SoftwareKeyError(
+          'password-incorrect',
+          `The key ${source.keyPath} cannot be decrypted with the password stored in the keychain (wrong password)`,
+          source.keyPath,
+        );
       }
-      throw new SoftwareKeyError('key-invalid', `${source.keyPath} is not a readable private key: ${message}`, source.keyPath);
+      throw new SoftwareKeyError(
+        'key-invalid',
+        `${source.keyPath} is not a readable private key: ${message}`,
+        source.keyPath,
+      );
     }
     const certificates = readCertificates(await readKeyFile(source.certificatePath));
     const certificate = certificates.find((der) => keyFitsCertificate(privateKey, der));
-    if (!certificate) throw new SoftwareKeyError('certificate-not-found', `${source.certificatePath} holds no certificate for the key ${source.keyPath}`, source.certificatePath);
-    return new SoftwareSigner(privateKey, certificate, certificates.filter((c) => c !== certificate), source.keyPath);
+    if (!certificate)
+      throw new SoftwareKeyError(
+        'certificate-not-found',
+        `${source.certificatePath} holds no certificate for the key ${source.keyPath}`,
+        source.certificatePath,
+      );
+    return new SoftwareSigner(
+      privateKey,
+      certificate,
+      certificates.filter((c) => c !== certificate),
+      source.keyPath,
+    );
   }
 }

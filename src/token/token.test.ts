@@ -45,14 +45,40 @@ describe.skipIf(!part.ok)(`PKCS#11 tokens on SoftHSM ${part.reason}`, () => {
   function opensslVerify(signature: Buffer, caFile: string): void {
     const sigFile = join(dir, `sig-${randomBytes(4).toString('hex')}.p7s`);
     writeFileSync(sigFile, signature);
-    execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', sigFile, '-content', documentPath, '-CAfile', caFile, '-purpose', 'any', '-out', '/dev/null'], {
-      stdio: 'pipe',
-    });
+    execFileSync(
+      'openssl',
+      [
+        'cms',
+        '-verify',
+        '-binary',
+        '-inform',
+        'DER',
+        '-in',
+        sigFile,
+        '-content',
+        documentPath,
+        '-CAfile',
+        caFile,
+        '-purpose',
+        'any',
+        '-out',
+        '/dev/null',
+      ],
+      {
+        stdio: 'pipe',
+      },
+    );
   }
 
   beforeAll(async () => {
     pki = await createTestPki([
-      { label: 'clerk-a', keys: [{ algorithm: 'RSA-2048', person: samplePeople.ivanova }, { algorithm: 'ECDSA-P256', person: samplePeople.ivanova }] },
+      {
+        label: 'clerk-a',
+        keys: [
+          { algorithm: 'RSA-2048', person: samplePeople.ivanova },
+          { algorithm: 'ECDSA-P256', person: samplePeople.ivanova },
+        ],
+      },
       { label: 'clerk-pin', pin: '24682468', keys: [{ algorithm: 'ECDSA-P256', person: samplePeople.petrov }] },
       { label: 'clerk-tool', keys: [] },
       { label: 'clerk-doomed', keys: [{ algorithm: 'ECDSA-P384', person: samplePeople.petrov }] },
@@ -103,7 +129,11 @@ describe.skipIf(!part.ok)(`PKCS#11 tokens on SoftHSM ${part.reason}`, () => {
     const after = listCertificates(token);
     expect(after.map((c) => c.id).sort()).toEqual(expected);
     expect(after.every((c) => c.hasPrivateKey)).toBe(true);
-    expect(after[0]!.identity).toMatchObject({ commonName: 'Иванова Мария Петровна', orgInn: '7701234560', personInn: '770112345695' });
+    expect(after[0]!.identity).toMatchObject({
+      commonName: 'Иванова Мария Петровна',
+      orgInn: '7701234560',
+      personInn: '770112345695',
+    });
   });
 
   it.each([0, 1])('signs with token key #%i; OpenSSL verifies the CMS', async (index) => {
@@ -114,35 +144,93 @@ describe.skipIf(!part.ok)(`PKCS#11 tokens on SoftHSM ${part.reason}`, () => {
     expect(signer.description).toContain('clerk-a');
     const signature = await signDetached({ path: documentPath }, signer);
     opensslVerify(signature, pki.caCertificateFile);
-    expect((await verifyDetached(signature, { path: documentPath }, { trustedRoots: [Buffer.from(pki.caCertificate.rawData)] })).valid).toBe(true);
+    expect(
+      (
+        await verifyDetached(
+          signature,
+          { path: documentPath },
+          { trustedRoots: [Buffer.from(pki.caCertificate.rawData)] },
+        )
+      ).valid,
+    ).toBe(true);
   });
 
   it('signs concurrently on one token session without interleaving operations', async () => {
     const token = open('clerk-a');
     await token.login(pinOf('clerk-a'));
     const signer = token.signer(pki.tokens[0]!.keys[1]!.id.toString('hex'));
-    const signatures = await Promise.all(Array.from({ length: 8 }, (_, i) => signDetached(Buffer.from(`document ${i}`), signer)));
-    const results = await Promise.all(signatures.map((s, i) => verifyDetached(s, Buffer.from(`document ${i}`), { trustedRoots: [Buffer.from(pki.caCertificate.rawData)] })));
+    const signatures = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => signDetached(Buffer.from(`document ${i}`), signer)),
+    );
+    const results = await Promise.all(
+      signatures.map((s, i) =>
+        verifyDetached(s, Buffer.from(`document ${i}`), { trustedRoots: [Buffer.from(pki.caCertificate.rawData)] }),
+      ),
+    );
     expect(results.map((r) => r.valid)).toEqual(Array(8).fill(true));
   });
 
   it('works on a token whose key is made by pkcs11-tool and whose certificate comes from OpenSSL and the CA', async () => {
     const pin = pinOf('clerk-tool');
     const tool = (args: string[]) =>
-      execFileSync('pkcs11-tool', ['--module', pki.modulePath, '--token-label', 'clerk-tool', '--login', '--pin', pin, ...args], { stdio: 'pipe' });
+      execFileSync(
+        'pkcs11-tool',
+        ['--module', pki.modulePath, '--token-label', 'clerk-tool', '--login', '--pin', pin, ...args],
+        { stdio: 'pipe' },
+      );
     // 1. An EC key generated on the token by pkcs11-tool; the CA issues its certificate; pkcs11-tool stores it under the key's id.
     tool(['--keypairgen', '--key-type', 'EC:prime256v1', '--id', 'c0ffee01', '--label', 'made by pkcs11-tool']);
     const spki = tool(['--read-object', '--type', 'pubkey', '--id', 'c0ffee01']);
-    const issued = await pki.issue(spki.buffer.slice(spki.byteOffset, spki.byteOffset + spki.byteLength) as ArrayBuffer, samplePeople.petrov);
+    const issued = await pki.issue(
+      spki.buffer.slice(spki.byteOffset, spki.byteOffset + spki.byteLength) as ArrayBuffer,
+      samplePeople.petrov,
+    );
     writeFileSync(join(dir, 'tool-cert.der'), Buffer.from(issued.rawData));
-    tool(['--write-object', join(dir, 'tool-cert.der'), '--type', 'cert', '--id', 'c0ffee01', '--label', 'made by pkcs11-tool']);
+    tool([
+      '--write-object',
+      join(dir, 'tool-cert.der'),
+      '--type',
+      'cert',
+      '--id',
+      'c0ffee01',
+      '--label',
+      'made by pkcs11-tool',
+    ]);
     // 2. An RSA key and a self-signed certificate made by OpenSSL, both imported by pkcs11-tool under one id.
     const keyPem = join(dir, 'ossl-key.pem');
     const certPem = join(dir, 'ossl-cert.pem');
-    execFileSync('openssl', ['req', '-utf8', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyPem, '-out', certPem, '-days', '30', '-subj', '/CN=Сидоров Пётр/O=ООО Лютик'], { stdio: 'pipe' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-utf8',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        keyPem,
+        '-out',
+        certPem,
+        '-days',
+        '30',
+        '-subj',
+        '/CN=Сидоров Пётр/O=ООО Лютик',
+      ],
+      { stdio: 'pipe' },
+    );
     execFileSync('openssl', ['pkey', '-in', keyPem, '-outform', 'DER', '-out', join(dir, 'ossl-key.der')]);
     execFileSync('openssl', ['x509', '-in', certPem, '-outform', 'DER', '-out', join(dir, 'ossl-cert.der')]);
-    tool(['--write-object', join(dir, 'ossl-key.der'), '--type', 'privkey', '--id', 'beef02', '--label', 'openssl key']);
+    tool([
+      '--write-object',
+      join(dir, 'ossl-key.der'),
+      '--type',
+      'privkey',
+      '--id',
+      'beef02',
+      '--label',
+      'openssl key',
+    ]);
     tool(['--write-object', join(dir, 'ossl-cert.der'), '--type', 'cert', '--id', 'beef02', '--label', 'openssl cert']);
     // 3. A certificate alone (no key under its id).
     tool(['--write-object', join(dir, 'tool-cert.der'), '--type', 'cert', '--id', '0dd0', '--label', 'orphan']);
@@ -155,13 +243,24 @@ describe.skipIf(!part.ok)(`PKCS#11 tokens on SoftHSM ${part.reason}`, () => {
       ['beef02', true],
       ['c0ffee01', true],
     ]);
-    expect(certificates.find((c) => c.id === 'beef02')!.identity).toMatchObject({ commonName: 'Сидоров Пётр', organization: 'ООО Лютик' });
+    expect(certificates.find((c) => c.id === 'beef02')!.identity).toMatchObject({
+      commonName: 'Сидоров Пётр',
+      organization: 'ООО Лютик',
+    });
 
     const ecSignature = await signDetached({ path: documentPath }, token.signer('c0ffee01'));
     opensslVerify(ecSignature, pki.caCertificateFile);
     const rsaSignature = await signDetached({ path: documentPath }, token.signer('beef02'));
     opensslVerify(rsaSignature, certPem);
-    expect((await verifyDetached(rsaSignature, { path: documentPath }, { trustedRoots: [readFileSync(join(dir, 'ossl-cert.der'))] })).valid).toBe(true);
+    expect(
+      (
+        await verifyDetached(
+          rsaSignature,
+          { path: documentPath },
+          { trustedRoots: [readFileSync(join(dir, 'ossl-cert.der'))] },
+        )
+      ).valid,
+    ).toBe(true);
 
     const noKey = await caught(() => token.signer('0dd0'));
     expect(noKey.code).toBe('key-not-found');
@@ -291,7 +390,9 @@ describe.skipIf(!part.ok)(`PKCS#11 tokens on SoftHSM ${part.reason}`, () => {
     const [certificate] = open('clerk-a').listCertificates();
     const pemFile = join(dir, 'exported.pem');
     writeFileSync(pemFile, derToPem(certificate!.identity.certificate));
-    const subject = execFileSync('openssl', ['x509', '-in', pemFile, '-noout', '-subject', '-nameopt', 'utf8'], { encoding: 'utf8' });
+    const subject = execFileSync('openssl', ['x509', '-in', pemFile, '-noout', '-subject', '-nameopt', 'utf8'], {
+      encoding: 'utf8',
+    });
     expect(subject).toContain('Иванова Мария Петровна');
     expect(pkcs11js.CKO_CERTIFICATE).toBeTypeOf('number');
   });

@@ -47,11 +47,20 @@ export function decodeTokenFlags(flags: number): TokenFlags {
 }
 
 export function pinStatusOf(flags: TokenFlags): PinStatus {
-  return { countLow: flags.userPinCountLow, finalTry: flags.userPinFinalTry, locked: flags.userPinLocked, toBeChanged: flags.userPinToBeChanged };
+  return {
+    countLow: flags.userPinCountLow,
+    finalTry: flags.userPinFinalTry,
+    locked: flags.userPinLocked,
+    toBeChanged: flags.userPinToBeChanged,
+  };
 }
 
 /** The token in `slot`, or undefined when the slot is empty or the token went away while we asked. */
-export function readTokenInfo(module: pkcs11js.PKCS11, modulePath: string, slot: pkcs11js.Handle): TokenInfo | undefined {
+export function readTokenInfo(
+  module: pkcs11js.PKCS11,
+  modulePath: string,
+  slot: pkcs11js.Handle,
+): TokenInfo | undefined {
   try {
     const slotInfo = module.C_GetSlotInfo(slot);
     if ((slotInfo.flags & CKF_TOKEN_PRESENT) === 0) return undefined;
@@ -79,7 +88,10 @@ export function listTokens(modulePath: string): TokenInfo[] {
   try {
     slots = module.C_GetSlotList(true);
   } catch (e) {
-    throw Object.assign(new TokenModuleError(`Cannot list the slots of PKCS#11 module ${modulePath}: ${errorText(e)}`, modulePath), { cause: e });
+    throw Object.assign(
+      new TokenModuleError(`Cannot list the slots of PKCS#11 module ${modulePath}: ${errorText(e)}`, modulePath),
+      { cause: e },
+    );
   }
   return slots.map((slot) => readTokenInfo(module, modulePath, slot)).filter((t): t is TokenInfo => t !== undefined);
 }

@@ -4,7 +4,12 @@
 // Node: the renderer's bundle takes it through src/ipc.
 import { z } from 'zod';
 import { ContactState, OperatingMode } from '../protocol/directory';
-import { AnnulmentState, DocumentStatus as HubDocumentStatus, RecipientSignatureState, ServiceDocumentType as HubServiceDocumentType } from '../protocol/documents';
+import {
+  AnnulmentState,
+  DocumentStatus as HubDocumentStatus,
+  RecipientSignatureState,
+  ServiceDocumentType as HubServiceDocumentType,
+} from '../protocol/documents';
 import { stepNeedsReason, WorkflowStep } from '../protocol/workflow';
 import { PowerOfAttorneyRefusal } from '../protocol/powers-of-attorney';
 
@@ -42,7 +47,12 @@ export type DocumentStatus = z.infer<typeof DocumentStatus>;
  * sessions; its receipt notice waits). The store's query computes it, so filters, counts and
  * pages agree.
  */
-export const ListStatus = z.enum([...DocumentStatus.options, 'receipt-pending', 'signature-invalid', 'signature-unchecked']);
+export const ListStatus = z.enum([
+  ...DocumentStatus.options,
+  'receipt-pending',
+  'signature-invalid',
+  'signature-unchecked',
+]);
 export type ListStatus = z.infer<typeof ListStatus>;
 
 /** The statuses a list of each direction can show: the order of its filter. */
@@ -88,7 +98,16 @@ export const ServiceDocumentStatus = z.enum(['pending', 'signed', 'sent', 'recei
 export type ServiceDocumentStatus = z.infer<typeof ServiceDocumentStatus>;
 
 /** The steps of an exchange session, in their order. */
-export const SessionStep = z.enum(['authenticate', 'subscribers', 'contacts', 'outbox', 'events', 'recheck', 'service-documents', 'finish']);
+export const SessionStep = z.enum([
+  'authenticate',
+  'subscribers',
+  'contacts',
+  'outbox',
+  'events',
+  'recheck',
+  'service-documents',
+  'finish',
+]);
 export type SessionStep = z.infer<typeof SessionStep>;
 
 /**
@@ -134,16 +153,37 @@ export const ClerkNeededReason = z.enum([
   'password-missing',
   'password-incorrect',
   'key-file-not-found',
-  ...TokenProblem.extract(['token-not-present', 'token-removed', 'pin-incorrect', 'pin-locked', 'pin-required', 'key-not-found', 'certificate-not-found']).options,
+  ...TokenProblem.extract([
+    'token-not-present',
+    'token-removed',
+    'pin-incorrect',
+    'pin-locked',
+    'pin-required',
+    'key-not-found',
+    'certificate-not-found',
+  ]).options,
   'pin-cancelled',
 ]);
 export type ClerkNeededReason = z.infer<typeof ClerkNeededReason>;
 
 /** The reasons the clerk answers at the token (plug it in, log in): the app opens its prompt. */
-const tokenReasons: ReadonlySet<string> = new Set<ClerkNeededReason>(['token-not-present', 'token-removed', 'pin-incorrect', 'pin-locked', 'pin-required', 'pin-cancelled']);
+const tokenReasons: ReadonlySet<string> = new Set<ClerkNeededReason>([
+  'token-not-present',
+  'token-removed',
+  'pin-incorrect',
+  'pin-locked',
+  'pin-required',
+  'pin-cancelled',
+]);
 
 /** Why a PIN typed at the token prompt did not log in: the token's own codes, shown as they are. */
-export const TokenLoginProblem = TokenProblem.extract(['token-not-present', 'token-removed', 'pin-incorrect', 'pin-locked', 'pin-required']);
+export const TokenLoginProblem = TokenProblem.extract([
+  'token-not-present',
+  'token-removed',
+  'pin-incorrect',
+  'pin-locked',
+  'pin-required',
+]);
 export type TokenLoginProblem = z.infer<typeof TokenLoginProblem>;
 
 export function isTokenReason(reason: string): boolean {
@@ -177,7 +217,13 @@ export const failedOutcomes: ReadonlySet<SessionOutcome> = new Set(['error', 'in
  * login or password, too many failures), or the agent's (a user of another organization, the
  * hub out of reach, a malformed request).
  */
-export const StaffLoginProblem = z.enum(['login-failed', 'too-many-attempts', 'other-organization', 'hub-unreachable', 'invalid-request']);
+export const StaffLoginProblem = z.enum([
+  'login-failed',
+  'too-many-attempts',
+  'other-organization',
+  'hub-unreachable',
+  'invalid-request',
+]);
 export type StaffLoginProblem = z.infer<typeof StaffLoginProblem>;
 
 /** The workflow's states in words (ru, en), for the desktop and the card alike. */

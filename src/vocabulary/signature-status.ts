@@ -3,7 +3,10 @@
 // same words for `edo-clerk verify`, `inbox --json` and the document view. Pure zod, no Node.
 import { z } from 'zod';
 
-import { certificateStatus as CertificateStatus, revocationSource as RevocationSource } from '../crypto/revocation/vocabulary';
+import {
+  certificateStatus as CertificateStatus,
+  revocationSource as RevocationSource,
+} from '../crypto/revocation/vocabulary';
 
 export { CertificateStatus, RevocationSource };
 
@@ -82,9 +85,12 @@ export function signatureStatusText(line: SignatureStatusLine, language: Languag
       .replace('{reason}', line.revocationReason ?? 'unspecified')
       .replace('{tsa}', line.tsa ?? '?')
       .replace('{source}', line.timeSource === 'given' ? w.given : w.verification);
-  const evidence = line.source ? ` (${line.source.toUpperCase()} ${line.by ?? ''}, ${line.from ?? ''}, ${line.producedAt ? clerkTime(line.producedAt) : ''})` : '';
+  const evidence = line.source
+    ? ` (${line.source.toUpperCase()} ${line.by ?? ''}, ${line.from ?? ''}, ${line.producedAt ? clerkTime(line.producedAt) : ''})`
+    : '';
   const time = fill(line.timeSource === 'timestamp' ? w.timestamp : w.noTimestamp);
-  if (line.verdict === 'invalid' && line.certificateStatus !== 'revoked') return `${w.invalid}${line.problem ? `: ${line.problem}` : ''}`;
+  if (line.verdict === 'invalid' && line.certificateStatus !== 'revoked')
+    return `${w.invalid}${line.problem ? `: ${line.problem}` : ''}`;
   if (line.certificateStatus === 'revoked') return `${fill(w.revoked)}${evidence}${time}`;
   if (line.verdict === 'undetermined') return `${fill(w.unknown)}${line.problem ? `: ${line.problem}` : ''}${time}`;
   return `${fill(w.good)}${evidence}${line.revokedAt ? fill(w.later) : ''}${time}`;

@@ -8,7 +8,6 @@ import { terminationSignal } from '../sandbox/cli';
 import { openInBrowser } from './open-browser';
 import { startWebClient, type RunningWebClient } from './web-client';
 
-
 function portOf(value: string | undefined): number {
   if (value === undefined) return 0;
   const port = Number(value);
@@ -19,7 +18,9 @@ function portOf(value: string | undefined): number {
 const loopback = (host: string) => host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 
 /** `agent --web HOST:PORT [--tls-cert FILE --tls-key FILE]`: where the staff web client listens; undefined without --web. */
-export function staffWebListen(o: Options): { host: string; port: number; tls?: { certFile: string; keyFile: string } } | undefined {
+export function staffWebListen(
+  o: Options,
+): { host: string; port: number; tls?: { certFile: string; keyFile: string } } | undefined {
   const web = str(o, 'web');
   const cert = str(o, 'tls-cert');
   const key = str(o, 'tls-key');
@@ -40,13 +41,28 @@ export function staffWebListen(o: Options): { host: string; port: number; tls?: 
 }
 
 /** The command's handler, as the command table calls it; `stop` ends it (default: Ctrl+C or SIGTERM). */
-export async function web(profile: ClerkProfile, o: Options, _positional: string[], out: Output, stop: AbortSignal = terminationSignal()): Promise<number> {
+export async function web(
+  profile: ClerkProfile,
+  o: Options,
+  _positional: string[],
+  out: Output,
+  stop: AbortSignal = terminationSignal(),
+): Promise<number> {
   const port = portOf(str(o, 'port'));
-  const running: RunningWebClient = await startWebClient({ profileDir: profile.dir, port, sandboxOnFirstStart: flag(o, 'sandbox'), log: (line) => out.info(line) });
+  const running: RunningWebClient = await startWebClient({
+    profileDir: profile.dir,
+    port,
+    sandboxOnFirstStart: flag(o, 'sandbox'),
+    log: (line) => out.info(line),
+  });
   const { url } = running.server;
   const opened = flag(o, 'open') && (await openInBrowser(url));
   out.result({ url, profile: profile.dir }, () =>
-    [`EDO Clerk in the browser: ${url}`, opened ? '  (opened in the default browser)' : '  open it in a browser on this machine', 'Ctrl+C stops it.'].join('\n'),
+    [
+      `EDO Clerk in the browser: ${url}`,
+      opened ? '  (opened in the default browser)' : '  open it in a browser on this machine',
+      'Ctrl+C stops it.',
+    ].join('\n'),
   );
   await new Promise<void>((done) => {
     if (stop.aborted) return done();

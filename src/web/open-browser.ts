@@ -11,7 +11,11 @@ export function hasDisplay(env: NodeJS.ProcessEnv = process.env): boolean {
 export function openInBrowser(url: string): Promise<boolean> {
   if (!hasDisplay()) return Promise.resolve(false);
   const [command, args] =
-    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
+    process.platform === 'darwin'
+      ? ['open', [url]]
+      : process.platform === 'win32'
+        ? ['cmd', ['/c', 'start', '""', url]]
+        : ['xdg-open', [url]];
   return new Promise((done) => {
     const child = spawn(command, args as string[], { stdio: 'ignore', detached: true });
     child.once('error', () => done(false));

@@ -53,9 +53,24 @@ describe('the web client server', () => {
     writeFileSync(join(dir, 'renderer', 'web.html'), '<!doctype html><title>EDO Clerk</title>');
     writeFileSync(join(dir, 'renderer', 'assets', 'app.js'), 'export {};');
     writeFileSync(join(dir, 'outside.txt'), 'not for the browser');
-    const platform = { appInfo: () => ({ name: 'EDO Clerk', version: '1.0.0' }), openExternal: async () => {}, setStartAtLogin: () => {} };
-    clerk = await createClerkMain({ services: new MemoryClerk().services(), platform, externalOrigins: [], notify: () => {}, onTrayState: () => {} });
-    server = await startWebServer({ rendererDir: join(dir, 'renderer'), dispatch: clerk.dispatch, events: clerk.events, contentSecurityPolicy });
+    const platform = {
+      appInfo: () => ({ name: 'EDO Clerk', version: '1.0.0' }),
+      openExternal: async () => {},
+      setStartAtLogin: () => {},
+    };
+    clerk = await createClerkMain({
+      services: new MemoryClerk().services(),
+      platform,
+      externalOrigins: [],
+      notify: () => {},
+      onTrayState: () => {},
+    });
+    server = await startWebServer({
+      rendererDir: join(dir, 'renderer'),
+      dispatch: clerk.dispatch,
+      events: clerk.events,
+      contentSecurityPolicy,
+    });
   });
 
   afterAll(async () => {
@@ -83,14 +98,18 @@ describe('the web client server', () => {
     expect(page.status).toBe(200);
     expect(page.body).toContain('<title>EDO Clerk</title>');
     expect(page.headers['content-security-policy']).toBe(contentSecurityPolicy);
-    expect((await get(server.url, '/assets/app.js', { Cookie: cookie })).headers['content-type']).toMatch(/^text\/javascript/);
+    expect((await get(server.url, '/assets/app.js', { Cookie: cookie })).headers['content-type']).toMatch(
+      /^text\/javascript/,
+    );
   });
 
   it('refuses no secret, a wrong secret, another Host and another Origin', async () => {
     expect((await get(server.url, '/')).status).toBe(401);
     expect((await get(server.url, '/?secret=guess')).status).toBe(401);
     expect((await get(server.url, secretPath(), { Host: 'rebound.example' })).status).toBe(421);
-    expect((await get(server.url, '/', { Cookie: cookie, Host: `localhost:${new URL(server.url).port}` })).status).toBe(421);
+    expect((await get(server.url, '/', { Cookie: cookie, Host: `localhost:${new URL(server.url).port}` })).status).toBe(
+      421,
+    );
     expect((await get(server.url, '/', { Cookie: cookie, Origin: 'http://evil.example' })).status).toBe(403);
   });
 
@@ -120,12 +139,23 @@ describe('the web client server', () => {
     ws.send(JSON.stringify({ id: 1, channel: 'fs:read', args: { path: '/etc/passwd' } }));
     ws.send(JSON.stringify({ id: 2, channel: 'documents:list', args: { direction: 'trash', offset: 0, limit: 10 } }));
     ws.send(JSON.stringify({ id: 3, channel: 'documents:list', args: { direction: 'in', offset: 0, limit: 10 } }));
-    expect(await answerTo(1)).toEqual({ id: 1, error: { name: 'InvalidMessageError', message: 'Unknown channel: fs:read' } });
-    expect(await answerTo(2)).toMatchObject({ id: 2, error: { name: 'InvalidMessageError', message: expect.stringMatching(/^Invalid arguments for documents:list:[\s\S]*direction/) } });
+    expect(await answerTo(1)).toEqual({
+      id: 1,
+      error: { name: 'InvalidMessageError', message: 'Unknown channel: fs:read' },
+    });
+    expect(await answerTo(2)).toMatchObject({
+      id: 2,
+      error: {
+        name: 'InvalidMessageError',
+        message: expect.stringMatching(/^Invalid arguments for documents:list:[\s\S]*direction/),
+      },
+    });
     expect(await answerTo(3)).toEqual({ id: 3, result: { total: 0, offset: 0, rows: [] } });
     clerk.openView('archive');
     await expect.poll(() => messages).toContainEqual({ event: 'app:navigate', payload: { view: 'archive' } });
     server.notify({ title: 'Новые документы', body: 'Счёт № 1', view: 'inbox' });
-    await expect.poll(() => messages).toContainEqual({ notice: { title: 'Новые документы', body: 'Счёт № 1', view: 'inbox' } });
+    await expect
+      .poll(() => messages)
+      .toContainEqual({ notice: { title: 'Новые документы', body: 'Счёт № 1', view: 'inbox' } });
   });
 });

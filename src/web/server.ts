@@ -27,7 +27,10 @@ export type WebDispatch = (channel: unknown, args: unknown, session: WebSession)
 
 /** The staff's way in: a login checked by the caller (the agent asks the hub). */
 export interface StaffAccess {
-  login(request: StaffLoginRequest, clientAddress: string): Promise<{ user: StaffUser } | { status: number; refusal: StaffLoginRefusal }>;
+  login(
+    request: StaffLoginRequest,
+    clientAddress: string,
+  ): Promise<{ user: StaffUser } | { status: number; refusal: StaffLoginRefusal }>;
   /** How long a staff session lasts. */
   sessionMs: number;
 }
@@ -141,7 +144,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     res.writeHead(status, { ...baseHeaders, 'Content-Type': 'text/plain; charset=utf-8' }).end(`${text}\n`);
   };
   const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
-    res.writeHead(status, { ...baseHeaders, ...headers, 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+    res
+      .writeHead(status, { ...baseHeaders, ...headers, 'Content-Type': 'application/json; charset=utf-8' })
+      .end(JSON.stringify(body));
   };
 
   const sessionOf = (req: IncomingMessage): { id: string; session: WebSession } | undefined => {
@@ -156,7 +161,14 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   };
   /** The Set-Cookie of a session (until the browser closes without `ms`). */
   const cookie = (id: string, ms?: number) =>
-    [`${cookieName}=${id}`, 'HttpOnly', 'SameSite=Strict', 'Path=/', ...(tls ? ['Secure'] : []), ...(ms === undefined ? [] : [`Max-Age=${Math.floor(ms / 1000)}`])].join('; ');
+    [
+      `${cookieName}=${id}`,
+      'HttpOnly',
+      'SameSite=Strict',
+      'Path=/',
+      ...(tls ? ['Secure'] : []),
+      ...(ms === undefined ? [] : [`Max-Age=${Math.floor(ms / 1000)}`]),
+    ].join('; ');
   const startSession = (session: WebSession, ms?: number) => {
     const id = randomBytes(32).toString('base64url');
     sessions.set(id, { session, expiresAt: ms === undefined ? Infinity : Date.now() + ms });
@@ -169,10 +181,12 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 
   /** Why a request is refused before its path is looked at; undefined: it may go on. */
   const refusal = (req: IncomingMessage, needsOrigin: boolean, needsSession: boolean): [number, string] | undefined => {
-    if (!hosts.has(req.headers.host ?? '')) return [421, `This server answers only to its own address (${[...hosts].join(', ')})`];
+    if (!hosts.has(req.headers.host ?? ''))
+      return [421, `This server answers only to its own address (${[...hosts].join(', ')})`];
     const from = req.headers.origin;
     if (from !== undefined ? !origins.has(from) : needsOrigin) return [403, 'Requests from another site are refused'];
-    if (needsSession && !sessionOf(req)) return [401, staff ? 'Log in first' : 'Open the address that `edo-clerk web` printed, with its secret'];
+    if (needsSession && !sessionOf(req))
+      return [401, staff ? 'Log in first' : 'Open the address that `edo-clerk web` printed, with its secret'];
     return undefined;
   };
   const pathOf = (req: IncomingMessage) => new URL(req.url ?? '/', origin);
@@ -187,8 +201,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   };
 
   const login = async (access: StaffAccess, req: IncomingMessage, res: ServerResponse) => {
-    const invalid = (message: string) => json(res, 400, { error: 'invalid-request', message } satisfies StaffLoginRefusal);
-    if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) return invalid('The login is JSON {login, password}');
+    const invalid = (message: string) =>
+      json(res, 400, { error: 'invalid-request', message } satisfies StaffLoginRefusal);
+    if (!/^application\/json\b/.test(req.headers['content-type'] ?? ''))
+      return invalid('The login is JSON {login, password}');
     const body = await readBody(req, maxLoginBytes);
     let parsed;
     try {
@@ -199,10 +215,14 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if (!parsed?.success) return invalid('The login is JSON {login, password}, both non-empty');
     const outcome = await access.login(parsed.data, req.socket.remoteAddress ?? '');
     if ('refusal' in outcome) {
-      const retry = outcome.refusal.retryAt ? { 'Retry-After': String(Math.max(1, Math.ceil((Date.parse(outcome.refusal.retryAt) - Date.now()) / 1000))) } : undefined;
+      const retry = outcome.refusal.retryAt
+        ? { 'Retry-After': String(Math.max(1, Math.ceil((Date.parse(outcome.refusal.retryAt) - Date.now()) / 1000))) }
+        : undefined;
       return json(res, outcome.status, outcome.refusal, retry);
     }
-    json(res, 200, { access: 'staff', user: outcome.user } satisfies WebAccess, { 'Set-Cookie': startSession({ user: outcome.user }, access.sessionMs) });
+    json(res, 200, { access: 'staff', user: outcome.user } satisfies WebAccess, {
+      'Set-Cookie': startSession({ user: outcome.user }, access.sessionMs),
+    });
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -217,9 +237,17 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       return json(res, 200, { access: 'staff', user: null } satisfies WebAccess, { 'Set-Cookie': cookie('', 0) });
     }
     if (!reading) return refuse(res, 405, 'Only GET');
-    if (url.pathname === '/session') return json(res, 200, (staff ? { access: 'staff', user: sessionOf(req)?.session.user ?? null } : { access: 'local' }) satisfies WebAccess);
+    if (url.pathname === '/session')
+      return json(
+        res,
+        200,
+        (staff
+          ? { access: 'staff', user: sessionOf(req)?.session.user ?? null }
+          : { access: 'local' }) satisfies WebAccess,
+      );
     if (!staff && url.searchParams.has('secret')) {
-      if (!sameSecret(url.searchParams.get('secret') ?? undefined, secret)) return refuse(res, 401, 'This secret is not the one `edo-clerk web` printed');
+      if (!sameSecret(url.searchParams.get('secret') ?? undefined, secret))
+        return refuse(res, 401, 'This secret is not the one `edo-clerk web` printed');
       // The secret leaves the address bar (and the history) at once; the cookie stays in this browser.
       res.writeHead(303, { ...baseHeaders, Location: '/', 'Set-Cookie': startSession({ user: null }) });
       return res.end();
@@ -283,7 +311,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const names = [...(wildcard.has(listenHost) ? [] : [listenHost]), ...(options.names ?? [])];
   if (names.length === 0) {
     await new Promise<void>((done) => server.close(() => done()));
-    throw new Error(`Listening on ${listenHost} answers to no name: give the names the server is reached by (the TLS certificate's subjectAltName)`);
+    throw new Error(
+      `Listening on ${listenHost} answers to no name: give the names the server is reached by (the TLS certificate's subjectAltName)`,
+    );
   }
   const scheme = tls ? 'https' : 'http';
   hosts = new Set(names.map((n) => `${hostName(n)}:${port}`));

@@ -29,7 +29,10 @@ export const staffChannels: ReadonlySet<InvokeChannel> = new Set<InvokeChannel>(
 ]);
 
 /** Wrong logins from one client address before it must wait (the hub counts per login, and per the agent's own address). */
-export const staffThrottle = { ...defaultThrottle, freeFailures: { account: defaultThrottle.freeFailures.account, address: 5 } };
+export const staffThrottle = {
+  ...defaultThrottle,
+  freeFailures: { account: defaultThrottle.freeFailures.account, address: 5 },
+};
 const sessionMs = 8 * 60 * 60_000;
 
 export interface StaffWebOptions {
@@ -55,7 +58,9 @@ function readTls(files: NonNullable<StaffWebOptions['tls']>): { cert: string; ke
     try {
       return readFileSync(file, 'utf8');
     } catch (e) {
-      throw new Error(`The TLS ${what} ${file} cannot be read: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw new Error(`The TLS ${what} ${file} cannot be read: ${e instanceof Error ? e.message : String(e)}`, {
+        cause: e,
+      });
     }
   };
   const cert = read('certificate', files.certFile);
@@ -72,7 +77,8 @@ function readTls(files: NonNullable<StaffWebOptions['tls']>): { cert: string; ke
   } catch {
     throw new Error(`--tls-key ${files.keyFile} is not an unencrypted PEM private key`);
   }
-  if (!certificate.checkPrivateKey(privateKey)) throw new Error(`--tls-key ${files.keyFile} is not the key of the certificate ${files.certFile}`);
+  if (!certificate.checkPrivateKey(privateKey))
+    throw new Error(`--tls-key ${files.keyFile} is not the key of the certificate ${files.certFile}`);
   return { cert, key, names: certificateNames(certificate) };
 }
 
@@ -91,7 +97,11 @@ export function staffAccess(profile: ClerkProfile, throttle = new LoginThrottle(
   const refused = (status: number, refusal: StaffLoginRefusal) => ({ status, refusal });
   const tooMany = (waitMs: number) => {
     const retryAt = new Date(Date.now() + waitMs);
-    return refused(429, { error: 'too-many-attempts', message: `Too many failed logins: try again at ${retryAt.toISOString()}`, retryAt: retryAt.toISOString() });
+    return refused(429, {
+      error: 'too-many-attempts',
+      message: `Too many failed logins: try again at ${retryAt.toISOString()}`,
+      retryAt: retryAt.toISOString(),
+    });
   };
   return {
     sessionMs,
@@ -103,7 +113,11 @@ export function staffAccess(profile: ClerkProfile, throttle = new LoginThrottle(
       let organization: string;
       try {
         // No retries: the hub's too-many-attempts is the answer here, not a reason to wait.
-        const answer = await new HttpExchangeClient(profile.settings.serverUrl, { retries: 0 }).authenticate({ method: 'password', login, password });
+        const answer = await new HttpExchangeClient(profile.settings.serverUrl, { retries: 0 }).authenticate({
+          method: 'password',
+          login,
+          password,
+        });
         user = { login, name: answer.user.name, organization: answer.subscriber.name };
         organization = answer.subscriber.id;
       } catch (e) {
@@ -119,11 +133,17 @@ export function staffAccess(profile: ClerkProfile, throttle = new LoginThrottle(
       try {
         mine = await ownOrganization();
       } catch (e) {
-        return refused(502, { error: 'hub-unreachable', message: `The agent could not log in to the hub itself: ${e instanceof Error ? e.message : String(e)}` });
+        return refused(502, {
+          error: 'hub-unreachable',
+          message: `The agent could not log in to the hub itself: ${e instanceof Error ? e.message : String(e)}`,
+        });
       }
       if (organization !== mine) {
         await throttle.failed(keys);
-        return refused(403, { error: 'other-organization', message: `${login} is a user of another organization than this agent's` });
+        return refused(403, {
+          error: 'other-organization',
+          message: `${login} is a user of another organization than this agent's`,
+        });
       }
       return { user };
     },
@@ -134,7 +154,10 @@ export function staffAccess(profile: ClerkProfile, throttle = new LoginThrottle(
 export function staffDispatch(dispatch: (channel: unknown, args: unknown) => Promise<unknown>): WebDispatch {
   return async (channel, args, session) => {
     if (!session.user) throw new InvalidMessageError('Only a logged-in staff user may call the agent');
-    if (!staffChannels.has(channel as InvokeChannel)) throw new InvalidMessageError(`${String(channel)} is not open to staff: the agent's own settings, token and signing stay on the server`);
+    if (!staffChannels.has(channel as InvokeChannel))
+      throw new InvalidMessageError(
+        `${String(channel)} is not open to staff: the agent's own settings, token and signing stay on the server`,
+      );
     return dispatch(channel, args);
   };
 }
@@ -150,7 +173,13 @@ export async function startStaffWeb(options: StaffWebOptions): Promise<RunningWe
     setStartAtLogin: () => {},
   };
   const services = await createCoreServices(profile.dir);
-  const clerk = await createClerkMain({ services, platform, externalOrigins: [], notify: () => {}, onTrayState: () => {} });
+  const clerk = await createClerkMain({
+    services,
+    platform,
+    externalOrigins: [],
+    notify: () => {},
+    onTrayState: () => {},
+  });
   return serveClerk(services, clerk, {
     dispatch: staffDispatch(clerk.dispatch),
     host: options.host,

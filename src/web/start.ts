@@ -21,9 +21,13 @@ function desktopProblem(): string | undefined {
   if (electronBinary()) return undefined;
   const packageDir = electronPackageDir();
   if (!packageDir) return 'the electron package is not installed (run npm install)';
-  if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) return 'the Electron binary is not installed, and ELECTRON_SKIP_BINARY_DOWNLOAD is set';
-  console.log('The Electron binary is not installed yet: fetching it with Electron\'s own install-electron…');
-  const r = spawnSync(process.execPath, [join(packageDir, 'install.js')], { stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
+  if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD)
+    return 'the Electron binary is not installed, and ELECTRON_SKIP_BINARY_DOWNLOAD is set';
+  console.log("The Electron binary is not installed yet: fetching it with Electron's own install-electron…");
+  const r = spawnSync(process.execPath, [join(packageDir, 'install.js')], {
+    stdio: ['ignore', 'inherit', 'pipe'],
+    encoding: 'utf8',
+  });
   if (electronBinary()) return undefined;
   const why = r.stderr?.trim().split('\n')[0] || `exit ${r.status}`;
   return `the Electron binary could not be downloaded (${why})`;

@@ -38,7 +38,8 @@ export interface RunningWebClient {
 
 /** The built renderer is there (npm run build), else a clear error. */
 export function needBuiltRenderer(): void {
-  if (!existsSync(`${rendererDir}/web.html`)) throw new Error(`The web client is not built (no ${rendererDir}/web.html): run npm run build first`);
+  if (!existsSync(`${rendererDir}/web.html`))
+    throw new Error(`The web client is not built (no ${rendererDir}/web.html): run npm run build first`);
 }
 
 export async function startWebClient(options: WebClientOptions): Promise<RunningWebClient> {
@@ -48,7 +49,8 @@ export async function startWebClient(options: WebClientOptions): Promise<Running
   const sandbox = new AppSandbox({
     profileDir,
     onEvent: (event) => {
-      if (event.type === 'error' || event.type === 'hub-stopped') log(`local sandbox: ${event.type === 'error' ? event.message : `the hub stopped (exit ${event.code})`}`);
+      if (event.type === 'error' || event.type === 'hub-stopped')
+        log(`local sandbox: ${event.type === 'error' ? event.message : `the hub stopped (exit ${event.code})`}`);
       if (wakesClerk(event)) void clerkRef.current?.scheduler.trigger('schedule');
     },
   });
@@ -73,7 +75,9 @@ export async function startWebClient(options: WebClientOptions): Promise<Running
     onTrayState: () => {},
   });
   clerkRef.current = clerk;
-  const running = await serveClerk(services, clerk, { dispatch: clerk.dispatch, port: options.port }, () => sandbox.stop());
+  const running = await serveClerk(services, clerk, { dispatch: clerk.dispatch, port: options.port }, () =>
+    sandbox.stop(),
+  );
   serverRef.current = running.server;
   return running;
 }

@@ -79,7 +79,8 @@ export function listDocuments(store: ClerkStore, q: DocumentQuery): DocumentPage
 function previewKind(fileName: string): { kind: DocumentDetail['preview']['kind']; mediaType: string } {
   const ext = fileName.toLowerCase().split('.').pop() ?? '';
   if (ext === 'pdf') return { kind: 'pdf', mediaType: 'application/pdf' };
-  if (['png', 'jpg', 'jpeg', 'gif', 'webp'].includes(ext)) return { kind: 'image', mediaType: `image/${ext === 'jpg' ? 'jpeg' : ext}` };
+  if (['png', 'jpg', 'jpeg', 'gif', 'webp'].includes(ext))
+    return { kind: 'image', mediaType: `image/${ext === 'jpg' ? 'jpeg' : ext}` };
   if (ext === 'xml') return { kind: 'xml', mediaType: 'application/xml' };
   if (['txt', 'csv', 'json'].includes(ext)) return { kind: 'text', mediaType: 'text/plain' };
   return { kind: 'none', mediaType: 'application/octet-stream' };
@@ -96,7 +97,19 @@ export async function openDocument(store: ClerkStore, id: number, trustedRoots: 
   // revive an expired certificate; a document not sent yet is judged now.
   const at = d.sentAt ? new Date(d.sentAt) : new Date();
   // The sender's signature, then the recipient's over the same bytes once given (docs/architecture.md §5a).
-  const recipient = d.recipientSignature ? [{ cms: d.recipientSignature, signer: null, signingTime: null, problems: [], verdict: null, statusLine: null, verifiedAt: null }] : [];
+  const recipient = d.recipientSignature
+    ? [
+        {
+          cms: d.recipientSignature,
+          signer: null,
+          signingTime: null,
+          problems: [],
+          verdict: null,
+          statusLine: null,
+          verifiedAt: null,
+        },
+      ]
+    : [];
   const stored = [...store.signatures(d.id), ...recipient];
   const signatures = await Promise.all(
     stored.map(async (stored) => {
@@ -124,7 +137,13 @@ export async function openDocument(store: ClerkStore, id: number, trustedRoots: 
   return {
     document: rowOf(store, d),
     mediaType,
-    preview: { kind, tooLarge, ...(kind !== 'none' && !tooLarge && size > 0 ? { contentBase64: store.blobs.read(d.blobHash).toString('base64') } : {}) },
+    preview: {
+      kind,
+      tooLarge,
+      ...(kind !== 'none' && !tooLarge && size > 0
+        ? { contentBase64: store.blobs.read(d.blobHash).toString('base64') }
+        : {}),
+    },
     signatures,
     serviceDocuments: store.serviceDocumentsOf(d.id).map((sd) => ({
       id: sd.id,

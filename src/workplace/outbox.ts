@@ -24,7 +24,10 @@ export interface OutgoingDocuments {
 }
 
 /** The МЧД check before signing (ClerkProfile.representativeCheck): refuses with PowerOfAttorneyRefused. */
-export type RepresentativeCheck = (certificate: Buffer, action: SigningAction) => Promise<SigningUnderPowerOfAttorney | undefined>;
+export type RepresentativeCheck = (
+  certificate: Buffer,
+  action: SigningAction,
+) => Promise<SigningUnderPowerOfAttorney | undefined>;
 /** Our own signature made CAdES-T before it is stored (ClerkProfile.stampOwnSignature); absent: sent as CAdES-BES. */
 export type SignatureStamp = (cms: Buffer) => Promise<Buffer>;
 
@@ -38,12 +41,20 @@ export type SignatureStamp = (cms: Buffer) => Promise<Buffer>;
  * the hub first (`representative`): refused, nothing is signed or queued. Returns the new
  * documents' ids.
  */
-export async function queueOutgoing(store: ClerkStore, signer: SignerSource, out: OutgoingDocuments, representative: RepresentativeCheck, stamp?: SignatureStamp): Promise<number[]> {
+export async function queueOutgoing(
+  store: ClerkStore,
+  signer: SignerSource,
+  out: OutgoingDocuments,
+  representative: RepresentativeCheck,
+  stamp?: SignatureStamp,
+): Promise<number[]> {
   const key = await signer.acquire();
   const poa = await representative(key.certificate, 'send-document');
   const signed: { name: string; blob: { hash: string; size: number }; cms: Buffer; signingTime: string }[] = [];
   for (const file of out.files) {
-    const blob = Buffer.isBuffer(file.content) ? await store.blobs.write(file.content) : await store.blobs.writeFile(file.content.path);
+    const blob = Buffer.isBuffer(file.content)
+      ? await store.blobs.write(file.content)
+      : await store.blobs.writeFile(file.content.path);
     // Stamped here, before anything is queued: the body a retry with the same key posts never changes.
     const bes = await signDetached({ path: store.blobs.pathOf(blob.hash) }, key);
     const cms = stamp ? await stamp(bes) : bes;

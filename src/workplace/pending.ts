@@ -26,7 +26,11 @@ export function pendingItems(store: ClerkStore): PendingItem[] {
  * waiting, with the session's reason; or, when the session did not get to them (it stopped
  * before signing), with the reason stored beside them; not pending at all when they are not.
  */
-export function signOutcomeOf(store: ClerkStore, wanted: readonly number[], items: SessionItems | undefined): SignOutcome {
+export function signOutcomeOf(
+  store: ClerkStore,
+  wanted: readonly number[],
+  items: SessionItems | undefined,
+): SignOutcome {
   const signed = new Set(items?.signed ?? []);
   const notSigned = new Map((items?.notSigned ?? []).map((n) => [n.id, n]));
   const outcome: SignOutcome = { signed: [], failed: [] };
@@ -39,7 +43,11 @@ export function signOutcomeOf(store: ClerkStore, wanted: readonly number[], item
     const stored = store.serviceDocument(id);
     if (why) outcome.failed.push({ id, reason: why.reason, ...(why.message ? { message: why.message } : {}) });
     else if (stored?.status === 'pending' && stored.direction === 'out') {
-      outcome.failed.push({ id, reason: stored.pendingCode ?? 'awaiting-signature', ...(stored.pendingReason ? { message: stored.pendingReason } : {}) });
+      outcome.failed.push({
+        id,
+        reason: stored.pendingCode ?? 'awaiting-signature',
+        ...(stored.pendingReason ? { message: stored.pendingReason } : {}),
+      });
     } else outcome.failed.push({ id, reason: 'not-pending' });
   }
   return outcome;

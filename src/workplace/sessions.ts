@@ -1,7 +1,13 @@
 // Exchange sessions as the clerk's log shows them: each run's summary (from what the session
 // stored when it finished) and its log lines.
 import type { SessionProgress, SessionRun, SessionSummary } from '../ipc/contract';
-import type { ClerkNeeded, SessionItems, SessionProgress as CoreProgress, SessionResult, SessionSummary as SessionCounts } from '../exchange/session';
+import type {
+  ClerkNeeded,
+  SessionItems,
+  SessionProgress as CoreProgress,
+  SessionResult,
+  SessionSummary as SessionCounts,
+} from '../exchange/session';
 import type { ClerkStore, SessionRunRow } from '../store';
 import { SessionStep, type SessionTrigger } from '../vocabulary';
 
@@ -43,7 +49,12 @@ export function lastSession(store: ClerkStore): SessionSummary | null {
 }
 
 /** A session's result as its summary; a run the operating mode refused before it began has no stored run. */
-export function summaryOfResult(store: ClerkStore, trigger: SessionTrigger, startedAt: string, result: SessionResult): SessionSummary {
+export function summaryOfResult(
+  store: ClerkStore,
+  trigger: SessionTrigger,
+  startedAt: string,
+  result: SessionResult,
+): SessionSummary {
   const stored = result.runId === undefined ? undefined : store.run(result.runId);
   if (stored) return summaryOf(stored);
   return {

@@ -43,7 +43,9 @@ export function applySettings(file: ProfileSettingsFile, patch: SettingsPatch): 
     ...(patch.modulePaths !== undefined ? { modulePaths: patch.modulePaths } : {}),
     ...(patch.language !== undefined ? { language: patch.language } : {}),
     ...(patch.startAtLogin !== undefined ? { startAtLogin: patch.startAtLogin } : {}),
-    ...(patch.login !== undefined ? { auth: patch.login ? { method: 'password' as const, login: patch.login } : { method: 'certificate' as const } } : {}),
+    ...(patch.login !== undefined
+      ? { auth: patch.login ? { method: 'password' as const, login: patch.login } : { method: 'certificate' as const } }
+      : {}),
   };
   if (!file.exists()) {
     file.write(change as ProfileSettingsInput);

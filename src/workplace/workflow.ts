@@ -24,12 +24,16 @@ export class WorkflowError extends Error {
 function documentOf(store: ClerkStore, documentId: number): DocumentRow {
   const doc = store.document(documentId);
   if (!doc) throw new WorkflowError('not-found', `No document ${documentId} in this profile`);
-  if (!doc.hubId) throw new WorkflowError('not-sent', `"${doc.title}" has not been accepted by the hub yet: run a session first`);
+  if (!doc.hubId)
+    throw new WorkflowError('not-sent', `"${doc.title}" has not been accepted by the hub yet: run a session first`);
   return doc;
 }
 
 /** The stored fields the workflow is judged on. */
-export type WorkflowFields = Pick<DocumentRow, 'direction' | 'signatureRequested' | 'recipientSignatureState' | 'annulmentState' | 'annulmentProposedByUs'>;
+export type WorkflowFields = Pick<
+  DocumentRow,
+  'direction' | 'signatureRequested' | 'recipientSignatureState' | 'annulmentState' | 'annulmentProposedByUs'
+>;
 
 /** What the hub judges a step on (src/protocol/workflow.ts), as the profile last heard it. */
 export function factsOf(doc: WorkflowFields): WorkflowFacts {
@@ -39,15 +43,19 @@ export function factsOf(doc: WorkflowFields): WorkflowFacts {
       ...(doc.annulmentState ? { annulmentState: doc.annulmentState } : {}),
     },
     actor: doc.direction === 'in' ? 'recipient' : 'sender',
-    ...(doc.annulmentProposedByUs !== null ? { annulmentProposedBy: doc.annulmentProposedByUs === (doc.direction === 'out') ? 'sender' : 'recipient' } : {}),
+    ...(doc.annulmentProposedByUs !== null
+      ? { annulmentProposedBy: doc.annulmentProposedByUs === (doc.direction === 'out') ? 'sender' : 'recipient' }
+      : {}),
   };
 }
 
-const waitingStep = (store: ClerkStore, doc: DocumentRow) => store.workflowStepsOf(doc.id).find((w) => w.state === 'waiting');
+const waitingStep = (store: ClerkStore, doc: DocumentRow) =>
+  store.workflowStepsOf(doc.id).find((w) => w.state === 'waiting');
 
 /** The same judgement the hub makes, on what the profile last heard; a step already waiting counts. */
 function judge(store: ClerkStore, doc: DocumentRow, step: WorkflowStep): void {
-  if (waitingStep(store, doc)) throw new WorkflowError('step-waiting', `A signed step on "${doc.title}" waits to be posted: run a session first`);
+  if (waitingStep(store, doc))
+    throw new WorkflowError('step-waiting', `A signed step on "${doc.title}" waits to be posted: run a session first`);
   const verdict = workflowTransition(step, factsOf(doc));
   if (!verdict.ok) throw new WorkflowError(verdict.error, `"${doc.title}": ${verdict.message}`);
 }
@@ -56,7 +64,11 @@ function judge(store: ClerkStore, doc: DocumentRow, step: WorkflowStep): void {
  * The workflow as the document view shows it: its states and the steps the clerk may take now,
  * none before the hub accepted the document and none while a signed step waits to be posted.
  */
-export function workflowView(doc: WorkflowFields, accepted: boolean, waiting: WorkflowStep | null): DocumentWorkflowView {
+export function workflowView(
+  doc: WorkflowFields,
+  accepted: boolean,
+  waiting: WorkflowStep | null,
+): DocumentWorkflowView {
   const facts = factsOf(doc);
   return {
     signatureRequested: doc.signatureRequested,
@@ -75,7 +87,11 @@ export function workflowOf(store: ClerkStore, doc: DocumentRow): DocumentWorkflo
 /** What waits for the clerk's own signature or answer (src/store's awaitingOurAnswer), as the desktop lists it. */
 export function awaitingOf(store: ClerkStore): Awaiting {
   const { signature, annulment } = store.awaitingOurAnswer();
-  const item = (d: DocumentRow) => ({ documentId: d.id, title: d.title, counterparty: d.counterpartyName || d.counterpartyId });
+  const item = (d: DocumentRow) => ({
+    documentId: d.id,
+    title: d.title,
+    counterparty: d.counterpartyName || d.counterpartyId,
+  });
   return { signature: signature.map(item), annulment: annulment.map(item) };
 }
 
@@ -83,14 +99,19 @@ export function awaitingOf(store: ClerkStore): Awaiting {
 function parties(store: ClerkStore, doc: DocumentRow) {
   const ownId = store.ownSubscriberId();
   const own = ownId && store.subscriber(ownId);
-  if (!own) throw new WorkflowError('no-own-organization', 'This profile does not know its own organization yet: run a session first');
+  if (!own)
+    throw new WorkflowError(
+      'no-own-organization',
+      'This profile does not know its own organization yet: run a session first',
+    );
   const counterparty = store.subscriber(doc.counterpartyId) ?? { id: doc.counterpartyId, name: doc.counterpartyName };
   return { me: participantOf(own), them: participantOf(counterparty) };
 }
 
 function reasonOf(reason: string | undefined): string {
   const text = reason?.trim();
-  if (!text) throw new WorkflowError('reason-required', 'A refusal, an annulment proposal and a rejection state their reason');
+  if (!text)
+    throw new WorkflowError('reason-required', 'A refusal, an annulment proposal and a rejection state their reason');
   return text;
 }
 
@@ -101,62 +122,136 @@ function documentSignature(store: ClerkStore, doc: DocumentRow): Buffer {
   return cms;
 }
 
-async function queueSigned(store: ClerkStore, source: SignerSource, doc: DocumentRow, step: WorkflowStep, sign: (signer: Signer) => Promise<Record<string, string>>, proposalHubId?: string): Promise<WorkflowStepRow> {
+async function queueSigned(
+  store: ClerkStore,
+  source: SignerSource,
+  doc: DocumentRow,
+  step: WorkflowStep,
+  sign: (signer: Signer) => Promise<Record<string, string>>,
+  proposalHubId?: string,
+): Promise<WorkflowStepRow> {
   const signer = await source.acquire();
   const body = await sign(signer);
   return store.queueWorkflowStep({ documentId: doc.id, step, proposalHubId: proposalHubId ?? null, body });
 }
 
 async function signedXml(signer: Signer, file: { fileName: string; xml: Buffer }): Promise<Record<string, string>> {
-  return { fileName: file.fileName, xml: file.xml.toString('base64'), signature: (await signDetached(file.xml, signer)).toString('base64') };
+  return {
+    fileName: file.fileName,
+    xml: file.xml.toString('base64'),
+    signature: (await signDetached(file.xml, signer)).toString('base64'),
+  };
 }
 
 /** The recipient's signature over the same bytes as the sender's. */
-export async function signDocument(store: ClerkStore, source: SignerSource, documentId: number): Promise<WorkflowStepRow> {
+export async function signDocument(
+  store: ClerkStore,
+  source: SignerSource,
+  documentId: number,
+): Promise<WorkflowStepRow> {
   const doc = documentOf(store, documentId);
   judge(store, doc, 'sign');
-  return queueSigned(store, source, doc, 'sign', async (signer) => ({ signature: (await signDetached({ path: store.blobs.pathOf(doc.blobHash) }, signer)).toString('base64') }));
+  return queueSigned(store, source, doc, 'sign', async (signer) => ({
+    signature: (await signDetached({ path: store.blobs.pathOf(doc.blobHash) }, signer)).toString('base64'),
+  }));
 }
 
 /** A signature refusal: a УОУ over the document stating the reason. */
-export async function refuseSignature(store: ClerkStore, source: SignerSource, documentId: number, reason: string | undefined): Promise<WorkflowStepRow> {
+export async function refuseSignature(
+  store: ClerkStore,
+  source: SignerSource,
+  documentId: number,
+  reason: string | undefined,
+): Promise<WorkflowStepRow> {
   const doc = documentOf(store, documentId);
   const text = reasonOf(reason);
   judge(store, doc, 'refuse-signature');
   const { me, them } = parties(store, doc);
   return queueSigned(store, source, doc, 'refuse-signature', (signer) =>
-    signedXml(signer, buildClarificationRequest({ sender: me, receiver: them, receivedAt: new Date(doc.receivedAt ?? doc.createdAt), receivedFile: { name: doc.fileName, signatures: [documentSignature(store, doc)] }, signer: signerOf(signer.certificate), text })),
+    signedXml(
+      signer,
+      buildClarificationRequest({
+        sender: me,
+        receiver: them,
+        receivedAt: new Date(doc.receivedAt ?? doc.createdAt),
+        receivedFile: { name: doc.fileName, signatures: [documentSignature(store, doc)] },
+        signer: signerOf(signer.certificate),
+        text,
+      }),
+    ),
   );
 }
 
 /** An annulment proposal (ПРА, DP_PRANNUL 1.02) to the other side, stating the reason. */
-export async function proposeAnnulment(store: ClerkStore, source: SignerSource, documentId: number, reason: string | undefined): Promise<WorkflowStepRow> {
+export async function proposeAnnulment(
+  store: ClerkStore,
+  source: SignerSource,
+  documentId: number,
+  reason: string | undefined,
+): Promise<WorkflowStepRow> {
   const doc = documentOf(store, documentId);
   const text = reasonOf(reason);
   judge(store, doc, 'propose-annulment');
   const { me, them } = parties(store, doc);
   return queueSigned(store, source, doc, 'propose-annulment', (signer) => {
     const who = signerOf(signer.certificate);
-    return signedXml(signer, buildAnnulmentProposal({ sender: me, receiver: them, annulledFile: { name: doc.fileName, signatures: [documentSignature(store, doc)] }, reason: text, signer: who }));
+    return signedXml(
+      signer,
+      buildAnnulmentProposal({
+        sender: me,
+        receiver: them,
+        annulledFile: { name: doc.fileName, signatures: [documentSignature(store, doc)] },
+        reason: text,
+        signer: who,
+      }),
+    );
   });
 }
 
 function pendingProposal(store: ClerkStore, doc: DocumentRow) {
   const proposal = doc.annulmentProposalHubId ? store.serviceDocumentByHubId(doc.annulmentProposalHubId) : undefined;
-  if (!proposal?.xmlHash || !proposal.signature || !proposal.fileName) throw new WorkflowError('annulment-not-pending', `"${doc.title}": no annulment proposal of the other side is stored here`);
-  return { ...proposal, hubId: doc.annulmentProposalHubId!, xmlHash: proposal.xmlHash, signature: proposal.signature, fileName: proposal.fileName };
+  if (!proposal?.xmlHash || !proposal.signature || !proposal.fileName)
+    throw new WorkflowError(
+      'annulment-not-pending',
+      `"${doc.title}": no annulment proposal of the other side is stored here`,
+    );
+  return {
+    ...proposal,
+    hubId: doc.annulmentProposalHubId!,
+    xmlHash: proposal.xmlHash,
+    signature: proposal.signature,
+    fileName: proposal.fileName,
+  };
 }
 
 /** Accepts the other side's proposal: our signature over its very bytes. */
-export async function acceptAnnulment(store: ClerkStore, source: SignerSource, documentId: number): Promise<WorkflowStepRow> {
+export async function acceptAnnulment(
+  store: ClerkStore,
+  source: SignerSource,
+  documentId: number,
+): Promise<WorkflowStepRow> {
   const doc = documentOf(store, documentId);
   judge(store, doc, 'accept-annulment');
   const proposal = pendingProposal(store, doc);
-  return queueSigned(store, source, doc, 'accept-annulment', async (signer) => ({ signature: (await signDetached(store.blobs.read(proposal.xmlHash), signer)).toString('base64') }), proposal.hubId);
+  return queueSigned(
+    store,
+    source,
+    doc,
+    'accept-annulment',
+    async (signer) => ({
+      signature: (await signDetached(store.blobs.read(proposal.xmlHash), signer)).toString('base64'),
+    }),
+    proposal.hubId,
+  );
 }
 
 /** Rejects the other side's proposal: a УОУ over the proposal stating why. */
-export async function rejectAnnulment(store: ClerkStore, source: SignerSource, documentId: number, reason: string | undefined): Promise<WorkflowStepRow> {
+export async function rejectAnnulment(
+  store: ClerkStore,
+  source: SignerSource,
+  documentId: number,
+  reason: string | undefined,
+): Promise<WorkflowStepRow> {
   const doc = documentOf(store, documentId);
   const text = reasonOf(reason);
   judge(store, doc, 'reject-annulment');
@@ -168,7 +263,17 @@ export async function rejectAnnulment(store: ClerkStore, source: SignerSource, d
     doc,
     'reject-annulment',
     (signer) =>
-      signedXml(signer, buildClarificationRequest({ sender: me, receiver: them, receivedAt: new Date(proposal.createdAt), receivedFile: { name: proposal.fileName, signatures: [proposal.signature] }, signer: signerOf(signer.certificate), text })),
+      signedXml(
+        signer,
+        buildClarificationRequest({
+          sender: me,
+          receiver: them,
+          receivedAt: new Date(proposal.createdAt),
+          receivedFile: { name: proposal.fileName, signatures: [proposal.signature] },
+          signer: signerOf(signer.certificate),
+          text,
+        }),
+      ),
     proposal.hubId,
   );
 }
@@ -179,9 +284,18 @@ const acts = {
   'propose-annulment': proposeAnnulment,
   'accept-annulment': (store, source, id) => acceptAnnulment(store, source, id),
   'reject-annulment': rejectAnnulment,
-} satisfies Record<WorkflowStep, (store: ClerkStore, source: SignerSource, documentId: number, reason?: string) => Promise<WorkflowStepRow>>;
+} satisfies Record<
+  WorkflowStep,
+  (store: ClerkStore, source: SignerSource, documentId: number, reason?: string) => Promise<WorkflowStepRow>
+>;
 
 /** One of the clerk's steps by its name (the CLI's commands, the desktop's buttons). */
-export function takeWorkflowStep(store: ClerkStore, source: SignerSource, documentId: number, step: WorkflowStep, reason?: string): Promise<WorkflowStepRow> {
+export function takeWorkflowStep(
+  store: ClerkStore,
+  source: SignerSource,
+  documentId: number,
+  step: WorkflowStep,
+  reason?: string,
+): Promise<WorkflowStepRow> {
   return acts[step](store, source, documentId, reason);
 }

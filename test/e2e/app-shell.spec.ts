@@ -6,7 +6,11 @@ import { serveFolder, type StaticServer } from '../support/static-server';
 import { systemPart } from '../support/system';
 import { chromiumPath } from './chromium';
 
-const chromium = systemPart('Chromium', existsSync(chromiumPath), `no browser at ${chromiumPath}; install Debian's chromium or set EDO_CHROMIUM`);
+const chromium = systemPart(
+  'Chromium',
+  existsSync(chromiumPath),
+  `no browser at ${chromiumPath}; install Debian's chromium or set EDO_CHROMIUM`,
+);
 
 test.describe('app shell', () => {
   test.skip(!chromium.ok, chromium.reason);

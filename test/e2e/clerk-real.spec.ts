@@ -18,10 +18,13 @@ import { MemorySecrets } from '../support/memory-secrets';
 const { createTestPki, samplePeople } = await testPki();
 const { clerk, expectExit } = await clerkHarness();
 
-const chromium = systemPart('Chromium', existsSync(chromiumPath), `no browser at ${chromiumPath}; install Debian's chromium or set EDO_CHROMIUM`);
+const chromium = systemPart(
+  'Chromium',
+  existsSync(chromiumPath),
+  `no browser at ${chromiumPath}; install Debian's chromium or set EDO_CHROMIUM`,
+);
 const hsm = softhsm();
 const shots = 'test-results/screenshots';
-
 
 test.describe('the clerk UI over the real core, hub and tokens', () => {
   test.skip(!chromium.ok, chromium.reason);
@@ -46,10 +49,13 @@ test.describe('the clerk UI over the real core, hub and tokens', () => {
 
   test.beforeAll(async ({ browser }) => {
     test.setTimeout(240_000);
-    pki = await createTestPki([
-      { label: 'clerk-a', pin: pinA, keys: [{ algorithm: 'ECDSA-P256', person: samplePeople.ivanova }] },
-      { label: 'clerk-b', pin: pinB, keys: [{ algorithm: 'RSA-2048', person: samplePeople.petrov }] },
-    ], { revocation: true }); // a signature whose status is known arrives verified
+    pki = await createTestPki(
+      [
+        { label: 'clerk-a', pin: pinA, keys: [{ algorithm: 'ECDSA-P256', person: samplePeople.ivanova }] },
+        { label: 'clerk-b', pin: pinB, keys: [{ algorithm: 'RSA-2048', person: samplePeople.petrov }] },
+      ],
+      { revocation: true },
+    ); // a signature whose status is known arrives verified
     dir = mkdtempSync(join(tmpdir(), 'clerk-ui-real-'));
     hub = await startHub();
     await hub.admin(['trust', 'add', pki.caCertificateFile]);
@@ -60,7 +66,22 @@ test.describe('the clerk UI over the real core, hub and tokens', () => {
     // what needs a signature waits for it.
     await hub.admin(['user', 'add', '--org', a.id, '--login', 'romashka-clerk'], { stdin: servicePassword });
     const init = (profile: string, token: string, extra: string[] = []) =>
-      clerk(['profile', 'init', '--server', hub.url, '--trust', pki.caCertificateFile, '--module', pki.modulePath, '--token', token, ...extra, '--profile', profile, '--json']);
+      clerk([
+        'profile',
+        'init',
+        '--server',
+        hub.url,
+        '--trust',
+        pki.caCertificateFile,
+        '--module',
+        pki.modulePath,
+        '--token',
+        token,
+        ...extra,
+        '--profile',
+        profile,
+        '--json',
+      ]);
     expectExit(await init(profA(), 'clerk-a', ['--login', 'romashka-clerk']), 0);
     expectExit(await init(profB(), 'clerk-b'), 0);
     // The counterparty is known to the hub and invites us.
@@ -68,7 +89,10 @@ test.describe('the clerk UI over the real core, hub and tokens', () => {
     expectExit(await asB(['contact', 'invite', a.inn, '--pin-stdin'], pinB), 0);
 
     server = await serveFolder('out/renderer');
-    services = await createCoreServices(profA(), { secrets: new MemorySecrets(), tokenWatch: { intervalMs: 100, settleMs: 200 } });
+    services = await createCoreServices(profA(), {
+      secrets: new MemorySecrets(),
+      tokenWatch: { intervalMs: 100, settleMs: 200 },
+    });
     await services.settings.setSecret('servicePassword', servicePassword);
     page = await browser.newPage({ viewport: { width: 1360, height: 840 }, locale: 'ru-RU' });
     harness = await installClerk(page, services);
@@ -99,7 +123,8 @@ test.describe('the clerk UI over the real core, hub and tokens', () => {
     await dialog().getByRole('button', { name: 'Войти' }).click();
     await expect(dialog().getByRole('alert')).toHaveText('Неверный PIN.');
     // SoftHSM counts no tries; a token that does sets CKF_USER_PIN_COUNT_LOW and the prompt says so.
-    if ((await services.token.status()).pinFlags.countLow) await expect(dialog().getByText('Был введён неверный PIN')).toBeVisible();
+    if ((await services.token.status()).pinFlags.countLow)
+      await expect(dialog().getByText('Был введён неверный PIN')).toBeVisible();
     await shot('real-token-wrong-pin');
     await dialog().getByRole('button', { name: 'Отмена' }).click();
     await expect(dialog()).toHaveCount(0);
@@ -139,7 +164,10 @@ test.describe('the clerk UI over the real core, hub and tokens', () => {
     await shot('real-document-view');
     await dialog().getByRole('button', { name: 'Закрыть' }).click();
 
-    await page.getByRole('navigation').getByRole('button', { name: /Ждут подписи/ }).click();
+    await page
+      .getByRole('navigation')
+      .getByRole('button', { name: /Ждут подписи/ })
+      .click();
     const pending = page.getByRole('row').filter({ hasText: 'Счёт № 77' });
     await expect(pending).toContainText('Извещение о получении');
     await shot('real-pending');
@@ -151,7 +179,9 @@ test.describe('the clerk UI over the real core, hub and tokens', () => {
     await expect(dialog()).toHaveCount(0);
     await expect(page.getByRole('button', { name: 'Токен: clerk-a' })).toBeVisible();
     await page.getByRole('button', { name: 'Подписать все' }).click();
-    await expect(page.getByRole('status').filter({ hasText: 'Подписано: 1, не удалось: 0' })).toBeVisible({ timeout: 30_000 });
+    await expect(page.getByRole('status').filter({ hasText: 'Подписано: 1, не удалось: 0' })).toBeVisible({
+      timeout: 30_000,
+    });
     await expect(page.getByText('Ничего не ждёт подписи')).toBeVisible();
 
     await page.getByRole('navigation').getByRole('button', { name: 'Входящие' }).click();
@@ -164,9 +194,13 @@ test.describe('the clerk UI over the real core, hub and tokens', () => {
   test('a file added to the Outbox is signed on the token, sent now, and reaches the counterparty', async () => {
     await page.getByRole('navigation').getByRole('button', { name: 'Исходящие' }).click();
     await page.getByRole('button', { name: 'Добавить документы' }).click();
-    await page.getByTestId('outbox-files').setInputFiles({ name: 'akt-noyabr.txt', mimeType: 'text/plain', buffer: Buffer.from('Акт сверки за ноябрь\n') });
+    await page
+      .getByTestId('outbox-files')
+      .setInputFiles({ name: 'akt-noyabr.txt', mimeType: 'text/plain', buffer: Buffer.from('Акт сверки за ноябрь\n') });
     await dialog().getByLabel('Название документа').fill('Акт сверки за ноябрь');
-    await dialog().getByLabel('Получатель').selectOption({ label: `${b.name} · ${b.inn}` });
+    await dialog()
+      .getByLabel('Получатель')
+      .selectOption({ label: `${b.name} · ${b.inn}` });
     await dialog().getByRole('button', { name: 'Подписать и отправить сейчас' }).click();
     const row = page.getByRole('row').filter({ hasText: 'Акт сверки за ноябрь' });
     await expect(row).toContainText(/Отправлен|Доставлен/, { timeout: 30_000 });
@@ -175,14 +209,27 @@ test.describe('the clerk UI over the real core, hub and tokens', () => {
     const received = expectExit(await asB(['session', '--pin-stdin'], pinB), 0).json;
     expect(received.summary.documentsReceived).toBe(1);
     const inboxB = expectExit(await asB(['inbox']), 0).json;
-    expect(inboxB.items[0]).toMatchObject({ title: 'Акт сверки за ноябрь', signatureState: 'valid', fileName: 'akt-noyabr.txt' });
+    expect(inboxB.items[0]).toMatchObject({
+      title: 'Акт сверки за ноябрь',
+      signatureState: 'valid',
+      fileName: 'akt-noyabr.txt',
+    });
   });
 
   test('the organization switches archiving on over HTTP; a document signed here lands in the Archive view, verified', async () => {
     // The operator gives our clerk's service user the right to the organization settings.
     const users = await hub.admin<{ id: string; login?: string }[]>(['user', 'list', '--org', a.id]);
     const clerkUser = users.find((u) => u.login === 'romashka-clerk')!;
-    await hub.admin(['org', 'grant', '--org', a.id, '--user', clerkUser.id, '--permission', 'change-organization-settings']);
+    await hub.admin([
+      'org',
+      'grant',
+      '--org',
+      a.id,
+      '--user',
+      clerkUser.id,
+      '--permission',
+      'change-organization-settings',
+    ]);
 
     await page.getByRole('navigation').getByRole('button', { name: 'Организация' }).click();
     const archiving = page.getByLabel('Архивировать всё, что подписывают сотрудники организации');
@@ -190,26 +237,40 @@ test.describe('the clerk UI over the real core, hub and tokens', () => {
     await archiving.check();
     await page.getByLabel('E-mail для уведомлений архива').fill('archive@romashka.ru');
     await page.getByRole('button', { name: 'Сохранить', exact: true }).click();
-    await expect(page.getByRole('status').filter({ hasText: 'Настройки организации сохранены' })).toBeVisible({ timeout: 15_000 });
+    await expect(page.getByRole('status').filter({ hasText: 'Настройки организации сохранены' })).toBeVisible({
+      timeout: 15_000,
+    });
     const journal = page.getByRole('table', { name: 'Журнал изменений' });
     await expect(journal.getByRole('row').filter({ hasText: 'archiving.enabled' })).toContainText('false → true');
-    await expect(journal.getByRole('row').filter({ hasText: 'archiving.enabled' })).toContainText('romashka-clerk (вы)');
+    await expect(journal.getByRole('row').filter({ hasText: 'archiving.enabled' })).toContainText(
+      'romashka-clerk (вы)',
+    );
     await shot('real-organization');
 
     await page.getByRole('navigation').getByRole('button', { name: 'Исходящие' }).click();
     await page.getByRole('button', { name: 'Добавить документы' }).click();
-    await page.getByTestId('outbox-files').setInputFiles({ name: 'dogovor-14.txt', mimeType: 'text/plain', buffer: Buffer.from('Договор № 14 поставки\n') });
+    await page.getByTestId('outbox-files').setInputFiles({
+      name: 'dogovor-14.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('Договор № 14 поставки\n'),
+    });
     await dialog().getByLabel('Название документа').fill('Договор № 14');
-    await dialog().getByLabel('Получатель').selectOption({ label: `${b.name} · ${b.inn}` });
+    await dialog()
+      .getByLabel('Получатель')
+      .selectOption({ label: `${b.name} · ${b.inn}` });
     await dialog().getByRole('button', { name: 'Подписать и отправить сейчас' }).click();
-    await expect(page.getByRole('row').filter({ hasText: 'Договор № 14' })).toContainText(/Отправлен|Доставлен/, { timeout: 30_000 });
+    await expect(page.getByRole('row').filter({ hasText: 'Договор № 14' })).toContainText(/Отправлен|Доставлен/, {
+      timeout: 30_000,
+    });
 
     await page.getByRole('navigation').getByRole('button', { name: 'Архив' }).click();
     const entry = page.getByRole('row').filter({ hasText: 'dogovor-14.txt' });
     await expect(entry).toContainText('✓ Проверен', { timeout: 15_000 });
     await expect(entry).toContainText('Документ');
     await expect(page.getByText(/^Использовано [\d,]+ МБ из 5 ГБ$/)).toBeVisible();
-    await expect(page.getByText(/^Все записи \(\d+\) проверены по подписанному оператором дереву \(записей в дереве: \d+\)\.$/)).toBeVisible();
+    await expect(
+      page.getByText(/^Все записи \(\d+\) проверены по подписанному оператором дереву \(записей в дереве: \d+\)\.$/),
+    ).toBeVisible();
     await shot('real-archive');
   });
 
@@ -218,12 +279,17 @@ test.describe('the clerk UI over the real core, hub and tokens', () => {
     const { writeFileSync } = await import('node:fs');
     const file = join(dir, 'dogovor-21.txt');
     writeFileSync(file, 'Договор № 21 поставки\n');
-    expectExit(await asB(['send', file, '--to', a.inn, '--title', 'Договор № 21', '--request-signature', '--pin-stdin'], pinB), 0);
+    expectExit(
+      await asB(['send', file, '--to', a.inn, '--title', 'Договор № 21', '--request-signature', '--pin-stdin'], pinB),
+      0,
+    );
 
     await page.getByRole('button', { name: 'Провести сеанс обмена' }).click();
     const pendingNav = page.getByRole('navigation').getByRole('button', { name: /Ждут подписи/ });
     await expect(pendingNav.getByTestId('awaiting-count')).toHaveText('1', { timeout: 30_000 });
-    await expect.poll(() => harness.notifications.filter((n) => n.kind === 'awaiting').map((n) => [n.title, n.body])).toEqual([['Контрагент просит подписать: 1', 'Договор № 21']]);
+    await expect
+      .poll(() => harness.notifications.filter((n) => n.kind === 'awaiting').map((n) => [n.title, n.body]))
+      .toEqual([['Контрагент просит подписать: 1', 'Договор № 21']]);
     await pendingNav.click();
     const awaiting = page.getByRole('table', { name: 'Ждут вашей подписи или ответа' });
     await expect(awaiting.getByRole('row')).toHaveText([/Договор № 21.*Контрагент просит подписать/]);
@@ -250,7 +316,11 @@ test.describe('the clerk UI over the real core, hub and tokens', () => {
     // Our Outbox asks the counterparty to sign; its clerk signs with the CLI.
     await page.getByRole('navigation').getByRole('button', { name: 'Исходящие' }).click();
     await page.getByRole('button', { name: 'Добавить документы' }).click();
-    await page.getByTestId('outbox-files').setInputFiles({ name: 'dopsogl-3.txt', mimeType: 'text/plain', buffer: Buffer.from('Дополнительное соглашение № 3\n') });
+    await page.getByTestId('outbox-files').setInputFiles({
+      name: 'dopsogl-3.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('Дополнительное соглашение № 3\n'),
+    });
     const add = page.getByRole('dialog', { name: 'Новые исходящие документы' });
     await add.getByLabel('Название документа').fill('Доп. соглашение № 3');
     await add.getByLabel('Получатель').selectOption({ label: `${b.name} · ${b.inn}` });
@@ -266,7 +336,9 @@ test.describe('the clerk UI over the real core, hub and tokens', () => {
     await expect(page.getByText(/Последний сеанс: .*успешно/)).toBeVisible({ timeout: 30_000 });
     await row.click();
     const sent = page.getByRole('dialog', { name: 'Доп. соглашение № 3' });
-    await expect(sent.getByLabel('Состояние документооборота')).toHaveText('Подписан обеими сторонами', { timeout: 30_000 });
+    await expect(sent.getByLabel('Состояние документооборота')).toHaveText('Подписан обеими сторонами', {
+      timeout: 30_000,
+    });
     await expect(sent.getByText(/Подписал: Петров/)).toBeVisible();
     await sent.getByRole('button', { name: 'Закрыть' }).click();
 
@@ -274,7 +346,9 @@ test.describe('the clerk UI over the real core, hub and tokens', () => {
     expectExit(await asB(['annul', String(ours.id), '--reason', 'Отправлен по ошибке', '--pin-stdin'], pinB), 0);
     await page.getByRole('button', { name: 'Провести сеанс обмена' }).click();
     await expect(pendingNav.getByTestId('awaiting-count')).toHaveText('1', { timeout: 30_000 });
-    await expect.poll(() => harness.notifications.filter((n) => n.kind === 'awaiting').map((n) => n.title)).toContain('Контрагент предлагает аннулировать: 1');
+    await expect
+      .poll(() => harness.notifications.filter((n) => n.kind === 'awaiting').map((n) => n.title))
+      .toContain('Контрагент предлагает аннулировать: 1');
     await pendingNav.click();
     await awaiting.getByRole('button', { name: 'Договор № 21' }).click();
     await expect(state).toHaveText('Подписан обеими сторонами · Предложено аннулирование (предлагает контрагент)');
@@ -288,7 +362,10 @@ test.describe('the clerk UI over the real core, hub and tokens', () => {
     await view.getByRole('button', { name: 'Закрыть' }).click();
     expectExit(await asB(['session', '--pin-stdin'], pinB), 0);
     const afterB = expectExit(await asB(['outbox', '--search', 'Договор № 21']), 0).json;
-    expect(afterB.items.find((d: { title: string }) => d.title === 'Договор № 21')).toMatchObject({ recipientSignatureState: 'signed-by-both', annulmentState: 'annulment-rejected' });
+    expect(afterB.items.find((d: { title: string }) => d.title === 'Договор № 21')).toMatchObject({
+      recipientSignatureState: 'signed-by-both',
+      annulmentState: 'annulment-rejected',
+    });
   });
 
   test('the session log shows the real sessions', async () => {

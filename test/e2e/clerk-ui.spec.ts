@@ -11,7 +11,11 @@ import { chromiumPath } from './chromium';
 import { installClerk, type ClerkHarness } from './support/clerk-page';
 import { counterparties, MemoryClerk, type MemoryOptions } from './support/memory-services';
 
-const chromium = systemPart('Chromium', existsSync(chromiumPath), `no browser at ${chromiumPath}; install Debian's chromium or set EDO_CHROMIUM`);
+const chromium = systemPart(
+  'Chromium',
+  existsSync(chromiumPath),
+  `no browser at ${chromiumPath}; install Debian's chromium or set EDO_CHROMIUM`,
+);
 const shots = 'test-results/screenshots';
 
 /** A one-page PDF saying `text` (ASCII), with a correct cross-reference table. */
@@ -118,10 +122,17 @@ test.describe('the clerk UI', () => {
     await expect(page.getByRole('button', { name: 'Токен: Рутокен Иванова' })).toBeVisible();
   });
 
-  test('an incoming document arrives with its verified signature; its receipt notice waits and gets signed', async ({ page }) => {
+  test('an incoming document arrives with its verified signature; its receipt notice waits and gets signed', async ({
+    page,
+  }) => {
     const clerk = await open(page, { tokenPresent: true });
     await dialog(page).getByRole('button', { name: 'Отмена' }).click();
-    clerk.incoming.push({ title: 'Счёт-фактура № 42', fileName: 'schet-42.xml', content: '<?xml version="1.0" encoding="UTF-8"?>\n<Файл ИдФайл="schet-42"><Документ Сумма="1200.00"/></Файл>\n', from: counterparties[0]! });
+    clerk.incoming.push({
+      title: 'Счёт-фактура № 42',
+      fileName: 'schet-42.xml',
+      content: '<?xml version="1.0" encoding="UTF-8"?>\n<Файл ИдФайл="schet-42"><Документ Сумма="1200.00"/></Файл>\n',
+      from: counterparties[0]!,
+    });
 
     await page.getByRole('button', { name: 'Провести сеанс обмена' }).click();
     const row = page.getByRole('row').filter({ hasText: 'Счёт-фактура № 42' });
@@ -146,7 +157,9 @@ test.describe('the clerk UI', () => {
     await shot(page, 'pending');
     await page.getByRole('button', { name: 'Подписать все' }).click();
     // Not logged in: nothing is signed, and the prompt asks for the token.
-    await expect(page.getByRole('alert').filter({ hasText: 'Подписано: 0, не удалось: 1 (нужно войти в токен)' })).toBeVisible();
+    await expect(
+      page.getByRole('alert').filter({ hasText: 'Подписано: 0, не удалось: 1 (нужно войти в токен)' }),
+    ).toBeVisible();
     await logIn(page);
     await page.getByRole('checkbox', { name: 'Выбрать Счёт-фактура № 42' }).check();
     await page.getByRole('button', { name: 'Подписать выбранные (1)' }).click();
@@ -154,7 +167,9 @@ test.describe('the clerk UI', () => {
     await expect(page.getByText('Ничего не ждёт подписи')).toBeVisible();
 
     await page.getByRole('button', { name: 'Входящие' }).click();
-    await expect(page.getByRole('row').filter({ hasText: 'Счёт-фактура № 42' })).toContainText('Извещение о получении отправлено');
+    await expect(page.getByRole('row').filter({ hasText: 'Счёт-фактура № 42' })).toContainText(
+      'Извещение о получении отправлено',
+    );
   });
 
   test('a file dropped into the Outbox is signed on the token and sent now', async ({ page }) => {
@@ -162,7 +177,9 @@ test.describe('the clerk UI', () => {
     await logIn(page);
     await page.getByRole('button', { name: 'Исходящие' }).click();
     await page.getByRole('button', { name: 'Добавить документы' }).click();
-    await page.getByTestId('outbox-files').setInputFiles({ name: 'akt-sverki.pdf', mimeType: 'application/pdf', buffer: pdfOf('Akt sverki za noyabr') });
+    await page
+      .getByTestId('outbox-files')
+      .setInputFiles({ name: 'akt-sverki.pdf', mimeType: 'application/pdf', buffer: pdfOf('Akt sverki za noyabr') });
     await expect(dialog(page).getByLabel('Название документа')).toHaveValue('akt-sverki');
     await dialog(page).getByLabel('Название документа').fill('Акт сверки за ноябрь');
     await dialog(page).getByLabel('Получатель').selectOption({ label: 'АО "Василёк" · 7802345676' });
@@ -213,7 +230,9 @@ test.describe('the clerk UI', () => {
     await page.getByRole('searchbox', { name: 'Название организации или ИНН' }).fill('Ромашка-2');
     await page.getByRole('button', { name: 'Найти' }).click();
     await page.getByRole('table', { name: 'Справочник абонентов' }).getByRole('button', { name: 'Пригласить' }).click();
-    await expect(page.getByRole('row').filter({ hasText: 'ООО "Ромашка-2"' }).first()).toContainText('приглашение отправлено');
+    await expect(page.getByRole('row').filter({ hasText: 'ООО "Ромашка-2"' }).first()).toContainText(
+      'приглашение отправлено',
+    );
     await shot(page, 'contacts');
   });
 
@@ -261,7 +280,9 @@ test.describe('the clerk UI', () => {
     await shot(page, 'settings-en');
   });
 
-  test('the archive: usage against the quota, each entry verified (an altered one named), an original saved with its signatures', async ({ page }) => {
+  test('the archive: usage against the quota, each entry verified (an altered one named), an original saved with its signatures', async ({
+    page,
+  }) => {
     const folder = mkdtempSync(join(tmpdir(), 'clerk-ui-archive-'));
     try {
       errors = [];
@@ -270,7 +291,12 @@ test.describe('the clerk UI', () => {
       await page.setViewportSize({ width: 1360, height: 840 });
       const clerk = new MemoryClerk({ tokenPresent: true, mode: 'server' });
       clerk.archive.tampered.add(2);
-      clerk.archive.notArchived.push({ fileName: 'Годовой отчёт 2025.pdf', size: 48 * 1024 ** 2, refusedAt: '2026-11-21T15:20:00.000Z', reason: 'the archive quota of 5 GB would be exceeded' });
+      clerk.archive.notArchived.push({
+        fileName: 'Годовой отчёт 2025.pdf',
+        size: 48 * 1024 ** 2,
+        refusedAt: '2026-11-21T15:20:00.000Z',
+        reason: 'the archive quota of 5 GB would be exceeded',
+      });
       harness = await installClerk(page, clerk.services(), { chooseFolder: async () => folder });
       await page.goto(server.url);
       await page.getByRole('navigation').getByRole('button', { name: 'Архив' }).click();
@@ -285,7 +311,9 @@ test.describe('the clerk UI', () => {
 
       await page.getByRole('button', { name: 'Скачать с подписями: Договор поставки № 12.pdf' }).click();
       const file = join(folder, 'Договор поставки № 12.pdf');
-      await expect(page.getByRole('status').filter({ hasText: `Сохранено: ${file} и файлы подписей (2)` })).toBeVisible();
+      await expect(
+        page.getByRole('status').filter({ hasText: `Сохранено: ${file} и файлы подписей (2)` }),
+      ).toBeVisible();
       expect(readFileSync(file, 'utf8')).toBe('Договор поставки № 12.pdf\n');
       expect(existsSync(`${file}.1.sig`) && existsSync(`${file}.2.sig`)).toBe(true);
     } finally {
@@ -293,7 +321,9 @@ test.describe('the clerk UI', () => {
     }
   });
 
-  test('organization settings with the journal: switching archiving off is journaled old → new; without the right, a refusal', async ({ page }) => {
+  test('organization settings with the journal: switching archiving off is journaled old → new; without the right, a refusal', async ({
+    page,
+  }) => {
     const clerk = await open(page, { tokenPresent: true, mode: 'server' });
     await page.getByRole('navigation').getByRole('button', { name: 'Организация' }).click();
     await expect(page.getByRole('heading', { name: 'Настройки организации' })).toBeVisible();
@@ -303,7 +333,9 @@ test.describe('the clerk UI', () => {
     await expect(page.getByRole('status').filter({ hasText: 'Настройки организации сохранены' })).toBeVisible();
     expect(clerk.archive.settings).toMatchObject({ plan: 'premium', archiving: { enabled: false } });
     const journal = page.getByRole('table', { name: 'Журнал изменений' });
-    await expect(journal.getByRole('row').filter({ hasText: 'archiving.enabled' }).first()).toContainText('true → false');
+    await expect(journal.getByRole('row').filter({ hasText: 'archiving.enabled' }).first()).toContainText(
+      'true → false',
+    );
     await expect(journal.getByRole('row').filter({ hasText: 'plan' })).toContainText('"standard" → "premium"');
     await page.getByRole('button', { name: 'Закрыть' }).click();
     await shot(page, 'organization');

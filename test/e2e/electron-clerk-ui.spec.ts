@@ -25,8 +25,12 @@ test.describe('the clerk UI in Electron', () => {
     const page = await app.firstWindow();
     expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
     expect(await page.evaluate(() => Object.keys(window.clerk).sort())).toEqual(['invoke', 'on']);
-    await expect(page.evaluate(() => window.clerk.invoke('fs:read' as never, undefined as never))).rejects.toThrow(/Unknown channel/);
-    expect(await page.evaluate(() => window.clerk.invoke('app:info', undefined))).toMatchObject({ name: expect.any(String) });
+    await expect(page.evaluate(() => window.clerk.invoke('fs:read' as never, undefined as never))).rejects.toThrow(
+      /Unknown channel/,
+    );
+    expect(await page.evaluate(() => window.clerk.invoke('app:info', undefined))).toMatchObject({
+      name: expect.any(String),
+    });
   });
 
   test('every view opens; screenshots of each', async () => {
@@ -54,6 +58,8 @@ test.describe('the clerk UI in Electron', () => {
     const page = await app.firstWindow();
     await page.getByRole('heading', { level: 1 }).waitFor();
     await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]!.close());
-    expect(await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().map((w) => w.isVisible()))).toEqual([false]);
+    expect(await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().map((w) => w.isVisible()))).toEqual([
+      false,
+    ]);
   });
 });

@@ -14,7 +14,11 @@ import WebSocket from 'ws';
 import { systemPart } from '../support/system';
 import { chromiumPath } from './chromium';
 
-const chromium = systemPart('Chromium', existsSync(chromiumPath), `no browser at ${chromiumPath}; install Debian's chromium or set EDO_CHROMIUM`);
+const chromium = systemPart(
+  'Chromium',
+  existsSync(chromiumPath),
+  `no browser at ${chromiumPath}; install Debian's chromium or set EDO_CHROMIUM`,
+);
 
 /** Status of a GET with exactly these headers (fetch would not let a test set Host). */
 function statusOf(url: string, headers: Record<string, string>): Promise<number> {
@@ -56,7 +60,11 @@ test.describe('npm start without the Electron binary: the app in the browser', (
     test.setTimeout(300_000);
     dir = mkdtempSync(join(tmpdir(), 'edo-newcomer-'));
     // No display and no binary download: what a fresh server-like machine has.
-    const env: NodeJS.ProcessEnv = { ...process.env, EDO_CLERK_PROFILE: join(dir, 'profile'), ELECTRON_SKIP_BINARY_DOWNLOAD: '1' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      EDO_CLERK_PROFILE: join(dir, 'profile'),
+      ELECTRON_SKIP_BINARY_DOWNLOAD: '1',
+    };
     delete env.DISPLAY;
     delete env.WAYLAND_DISPLAY;
     app = spawn(join('node_modules', '.bin', 'tsx'), ['src/web/start.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -68,7 +76,9 @@ test.describe('npm start without the Electron binary: the app in the browser', (
         if (found) resolve(found[1]!);
       };
       app.stdout!.on('data', look);
-      app.once('exit', (code) => reject(new Error(`npm start's script exited (${code}) before printing an address:\n${output}`)));
+      app.once('exit', (code) =>
+        reject(new Error(`npm start's script exited (${code}) before printing an address:\n${output}`)),
+      );
     });
     url = started;
     page = await browser.newPage({ viewport: { width: 1360, height: 840 }, locale: 'ru-RU' });
@@ -85,7 +95,9 @@ test.describe('npm start without the Electron binary: the app in the browser', (
   });
 
   test('one line says why there is no desktop window', () => {
-    expect(output).toContain('EDO Clerk cannot open its desktop window: no display here (neither DISPLAY nor WAYLAND_DISPLAY is set); it starts in the browser instead.');
+    expect(output).toContain(
+      'EDO Clerk cannot open its desktop window: no display here (neither DISPLAY nor WAYLAND_DISPLAY is set); it starts in the browser instead.',
+    );
   });
 
   test('without the secret, from another site or under another host name, nothing is served', async () => {
@@ -132,7 +144,9 @@ test.describe('npm start without the Electron binary: the app in the browser', (
     test.setTimeout(120_000);
     await page.getByRole('navigation').getByRole('button', { name: 'Исходящие' }).click();
     await page.getByRole('button', { name: 'Добавить документы' }).click();
-    await page.getByTestId('outbox-files').setInputFiles({ name: 'akt.txt', mimeType: 'text/plain', buffer: Buffer.from('Акт сверки за декабрь\n') });
+    await page
+      .getByTestId('outbox-files')
+      .setInputFiles({ name: 'akt.txt', mimeType: 'text/plain', buffer: Buffer.from('Акт сверки за декабрь\n') });
     await dialog().getByLabel('Название документа').fill('Акт сверки за декабрь');
     await dialog().getByLabel('Получатель').selectOption({ label: 'АО "Демо-контрагент" · 7809876549' });
     await dialog().getByRole('button', { name: 'Подписать и отправить сейчас' }).click();

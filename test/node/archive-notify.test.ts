@@ -46,8 +46,16 @@ async function eventually<T>(check: () => T | undefined, what: string, ms = 20_0
 
 /** The text of a letter: quoted-printable undone (nodemailer uses it for non-ASCII text). */
 function letterText(raw: string): string {
-  const body = raw.split(/\r?\n\r?\n/).slice(1).join('\n\n');
-  return Buffer.from(body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8');
+  const body = raw
+    .split(/\r?\n\r?\n/)
+    .slice(1)
+    .join('\n\n');
+  return Buffer.from(
+    body
+      .replace(/=\r?\n/g, '')
+      .replace(/=([0-9A-F]{2})/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+    'latin1',
+  ).toString('utf8');
 }
 
 describe('archive notices: e-mail through SMTP and signed webhooks, from the real hub', () => {
@@ -78,12 +86,18 @@ describe('archive notices: e-mail through SMTP and signed webhooks, from the rea
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/edo-events`;
 
-    hub = await startHub({ args: ['--smtp-host', '127.0.0.1', '--smtp-port', String(smtp.port), '--smtp-from', 'archive@hub.test'] });
+    hub = await startHub({
+      args: ['--smtp-host', '127.0.0.1', '--smtp-port', String(smtp.port), '--smtp-from', 'archive@hub.test'],
+    });
     const { org } = await registerOrganization(hub, { name: 'ООО "Ромашка"', inn: '7701234560', kpp: '770101001' });
     orgId = org.id;
     // The first user of the organization administers its settings: here a service user with a password.
-    adminId = (await hub.admin(['user', 'add', '--org', org.id, '--login', 'romashka-admin'], { stdin: 'admin-password' })).id;
-    const login = await new HubApi(hub.url).call('POST', '/v1/auth/password', { json: { login: 'romashka-admin', password: 'admin-password' } });
+    adminId = (
+      await hub.admin(['user', 'add', '--org', org.id, '--login', 'romashka-admin'], { stdin: 'admin-password' })
+    ).id;
+    const login = await new HubApi(hub.url).call('POST', '/v1/auth/password', {
+      json: { login: 'romashka-admin', password: 'admin-password' },
+    });
     expect(login.status).toBe(200);
     admin = new HubApi(hub.url, login.json.accessToken);
   });
@@ -101,14 +115,25 @@ describe('archive notices: e-mail through SMTP and signed webhooks, from the rea
     const listed = await admin.call('GET', '/v1/organization/settings');
     expect(listed.json.webhooks).toEqual([{ id: added.json.id, url: receiverUrl, createdAt: expect.any(String) }]);
     expect(listed.body.toString()).not.toContain(secret);
-    expect((await admin.call('PATCH', '/v1/organization/settings', { json: { archiving: { notifyEmail: 'archive@romashka.example' } } })).status).toBe(200);
+    expect(
+      (
+        await admin.call('PATCH', '/v1/organization/settings', {
+          json: { archiving: { notifyEmail: 'archive@romashka.example' } },
+        })
+      ).status,
+    ).toBe(200);
     expect(inbox).toEqual([]);
   });
 
   it('switching archiving on sends a letter to the organization’s address and a signed webhook, retried after a 500', async () => {
-    expect((await admin.call('PATCH', '/v1/organization/settings', { json: { archiving: { enabled: true } } })).status).toBe(200);
+    expect(
+      (await admin.call('PATCH', '/v1/organization/settings', { json: { archiving: { enabled: true } } })).status,
+    ).toBe(200);
 
-    const letter = await eventually(() => inbox.find((l) => /switched on/.test(letterText(l.raw))), 'the "switched on" letter');
+    const letter = await eventually(
+      () => inbox.find((l) => /switched on/.test(letterText(l.raw))),
+      'the "switched on" letter',
+    );
     expect(letter.to).toEqual(['archive@romashka.example']);
     expect(letter.raw).toMatch(/^From: archive@hub\.test/m);
     expect(letterText(letter.raw)).toContain(`Archiving was switched on by ${adminId}`);
@@ -121,24 +146,44 @@ describe('archive notices: e-mail through SMTP and signed webhooks, from the rea
     expect(attempts[1]!.headers['x-edo-delivery']).toBe(attempts[0]!.headers['x-edo-delivery']);
     for (const attempt of attempts) {
       // Checked the way a receiver would: HMAC-SHA256 of the exact body bytes with the secret.
-      expect(attempt.headers['x-edo-signature']).toBe(`sha256=${createHmac('sha256', secret).update(attempt.body).digest('hex')}`);
+      expect(attempt.headers['x-edo-signature']).toBe(
+        `sha256=${createHmac('sha256', secret).update(attempt.body).digest('hex')}`,
+      );
       expect(attempt.headers['content-type']).toBe('application/json');
     }
-    const envelope = JSON.parse(attempts[1]!.body.toString('utf8')) as { type: string; orgId: string; data: Record<string, unknown> };
-    expect(envelope).toMatchObject({ type: 'archive.switched', data: { on: true, scope: 'organization', by: adminId } });
+    const envelope = JSON.parse(attempts[1]!.body.toString('utf8')) as {
+      type: string;
+      orgId: string;
+      data: Record<string, unknown>;
+    };
+    expect(envelope).toMatchObject({
+      type: 'archive.switched',
+      data: { on: true, scope: 'organization', by: adminId },
+    });
     // A forged body does not match the signature.
-    expect(createHmac('sha256', secret).update(Buffer.from(attempts[1]!.body.toString().replace('true', 'false'))).digest('hex')).not.toBe(String(attempts[1]!.headers['x-edo-signature']).slice(7));
+    expect(
+      createHmac('sha256', secret)
+        .update(Buffer.from(attempts[1]!.body.toString().replace('true', 'false')))
+        .digest('hex'),
+    ).not.toBe(String(attempts[1]!.headers['x-edo-signature']).slice(7));
   });
 
   it('switching it off sends the "switched off" letter', async () => {
-    expect((await admin.call('PATCH', '/v1/organization/settings', { json: { archiving: { enabled: false } } })).status).toBe(200);
-    const letter = await eventually(() => inbox.find((l) => /switched off/.test(letterText(l.raw))), 'the "switched off" letter');
+    expect(
+      (await admin.call('PATCH', '/v1/organization/settings', { json: { archiving: { enabled: false } } })).status,
+    ).toBe(200);
+    const letter = await eventually(
+      () => inbox.find((l) => /switched off/.test(letterText(l.raw))),
+      'the "switched off" letter',
+    );
     expect(letterText(letter.raw)).toContain('Documents archived before stay in the archive, unchanged.');
   });
 
   describe.skipIf(!part.ok)(`documents signed on a token fill the archive quota ${part.reason}`, () => {
     it('a letter at 80% and one at 100%; the refused document still reaches the recipient', async () => {
-      const pki = await createTestPki([{ label: 'clerk-a', keys: [{ algorithm: 'ECDSA-P256', person: samplePeople.ivanova }] }]);
+      const pki = await createTestPki([
+        { label: 'clerk-a', keys: [{ algorithm: 'ECDSA-P256', person: samplePeople.ivanova }] },
+      ]);
       const session = openToken({ modulePath: pki.modulePath, token: 'clerk-a' });
       try {
         await hub.admin(['trust', 'add', pki.caCertificateFile]);
@@ -149,13 +194,26 @@ describe('archive notices: e-mail through SMTP and signed webhooks, from the rea
         const signer = await session.signer(pki.tokens[0]!.keys[0]!.id.toString('hex'));
         const clerk = (await loginWithSigner(hub.url, signer)).api;
         // The recipient: another organization whose service user accepts the invitation.
-        const { org: other } = await registerOrganization(hub, { name: 'АО "Василёк"', inn: '7809876549', kpp: '780101001' });
+        const { org: other } = await registerOrganization(hub, {
+          name: 'АО "Василёк"',
+          inn: '7809876549',
+          kpp: '780101001',
+        });
         await hub.admin(['user', 'add', '--org', other.id, '--login', 'vasilek-agent'], { stdin: 'agent-password' });
-        const otherApi = new HubApi(hub.url, (await new HubApi(hub.url).call('POST', '/v1/auth/password', { json: { login: 'vasilek-agent', password: 'agent-password' } })).json.accessToken);
+        const otherApi = new HubApi(
+          hub.url,
+          (
+            await new HubApi(hub.url).call('POST', '/v1/auth/password', {
+              json: { login: 'vasilek-agent', password: 'agent-password' },
+            })
+          ).json.accessToken,
+        );
         expect((await clerk.call('POST', '/v1/contacts', { json: { subscriberId: other.id } })).status).toBe(200);
         expect((await otherApi.call('POST', `/v1/contacts/${orgId}/accept`, { json: {} })).status).toBe(200);
 
-        expect((await admin.call('PATCH', '/v1/organization/settings', { json: { archiving: { enabled: true } } })).status).toBe(200);
+        expect(
+          (await admin.call('PATCH', '/v1/organization/settings', { json: { archiving: { enabled: true } } })).status,
+        ).toBe(200);
         const size = 10_000;
         // One document takes 90% of the quota: the first crosses 80%, the second does not fit.
         await hub.admin(['archive', 'quota', '--org', orgId, '--bytes', String(Math.round(size / 0.9))]);
@@ -166,23 +224,43 @@ describe('archive notices: e-mail through SMTP and signed webhooks, from the rea
           const signature = (await signDetached(content, signer)).toString('base64');
           const answer = await clerk.call<Document>('POST', '/v1/documents', {
             headers: { 'idempotency-key': `quota-document-${fill}` },
-            json: { recipientId: other.id, title: `Акт ${fill}`, kind: 'act', fileName: `Акт ${fill}.txt`, sha256, signature },
+            json: {
+              recipientId: other.id,
+              title: `Акт ${fill}`,
+              kind: 'act',
+              fileName: `Акт ${fill}.txt`,
+              sha256,
+              signature,
+            },
           });
           expect(answer.status, answer.body.toString()).toBe(201);
           return answer.json;
         };
         expect((await send('1')).archive).toMatchObject({ index: 0 });
-        const at80 = await eventually(() => inbox.find((l) => /80% of its quota/.test(letterText(l.raw))), 'the 80% letter');
+        const at80 = await eventually(
+          () => inbox.find((l) => /80% of its quota/.test(letterText(l.raw))),
+          'the 80% letter',
+        );
         expect(at80.to).toEqual(['archive@romashka.example']);
         expect(letterText(at80.raw)).toMatch(/has used [\d.]+ MB of [\d.]+ GB, 80% of its quota/);
 
         const refused = await send('2');
         expect(refused.archive).toBeUndefined();
         expect((await otherApi.call<Document>('GET', `/v1/documents/${refused.id}`)).status).toBe(200);
-        const at100 = await eventually(() => inbox.find((l) => /the quota is used up/.test(letterText(l.raw))), 'the 100% letter');
+        const at100 = await eventually(
+          () => inbox.find((l) => /the quota is used up/.test(letterText(l.raw))),
+          'the 100% letter',
+        );
         expect(letterText(at100.raw)).toContain('the document exchange goes on');
-        const refusedHook = await eventually(() => deliveries.find((d) => d.headers['x-edo-event'] === 'archive.entry-refused' && d.answered === 200), 'the entry-refused webhook');
-        expect(JSON.parse(refusedHook.body.toString('utf8'))).toMatchObject({ type: 'archive.entry-refused', orgId, data: { fileName: 'Акт 2.txt' } });
+        const refusedHook = await eventually(
+          () => deliveries.find((d) => d.headers['x-edo-event'] === 'archive.entry-refused' && d.answered === 200),
+          'the entry-refused webhook',
+        );
+        expect(JSON.parse(refusedHook.body.toString('utf8'))).toMatchObject({
+          type: 'archive.entry-refused',
+          orgId,
+          data: { fileName: 'Акт 2.txt' },
+        });
       } finally {
         session.close();
         pki.cleanup();

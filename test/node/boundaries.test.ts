@@ -14,10 +14,26 @@ describe('process boundaries', () => {
   it.each([
     ['src/exchange/session.ts', "import { app } from 'electron';\nexport const x = app;\n", 'src/ is the core'],
     ['src/store/db.ts', "import { useState } from 'react';\nexport const x = useState;\n", 'src/ is the core'],
-    ['renderer/src/Inbox.tsx', "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n", 'renderer/ reaches the world only through window.clerk'],
-    ['renderer/src/Inbox.tsx', "import { readFileSync } from 'fs';\nexport const x = readFileSync;\n", 'renderer/ reaches the world only through window.clerk'],
-    ['renderer/src/Inbox.tsx', "import { ipcRenderer } from 'electron';\nexport const x = ipcRenderer;\n", 'renderer/ reaches the world only through window.clerk'],
-    ['renderer/src/Inbox.tsx', "import { openStore } from '../../src/store/db';\nexport const x = openStore;\n", 'renderer/ reaches the world only through window.clerk'],
+    [
+      'renderer/src/Inbox.tsx',
+      "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n",
+      'renderer/ reaches the world only through window.clerk',
+    ],
+    [
+      'renderer/src/Inbox.tsx',
+      "import { readFileSync } from 'fs';\nexport const x = readFileSync;\n",
+      'renderer/ reaches the world only through window.clerk',
+    ],
+    [
+      'renderer/src/Inbox.tsx',
+      "import { ipcRenderer } from 'electron';\nexport const x = ipcRenderer;\n",
+      'renderer/ reaches the world only through window.clerk',
+    ],
+    [
+      'renderer/src/Inbox.tsx',
+      "import { openStore } from '../../src/store/db';\nexport const x = openStore;\n",
+      'renderer/ reaches the world only through window.clerk',
+    ],
     ['server/routes.ts', "import { x } from '../main/index';\nexport const y = x;\n", 'server/ shares only'],
     ['server/routes.ts', "import { x } from '../src/exchange/session';\nexport const y = x;\n", 'server/ shares only'],
   ])('%s: %s is refused', async (file, code, message) => {
@@ -27,7 +43,10 @@ describe('process boundaries', () => {
   });
 
   it.each([
-    ['renderer/src/Inbox.tsx', "import { invokeChannels } from '../../src/ipc/channels';\nexport const x = invokeChannels;\n"],
+    [
+      'renderer/src/Inbox.tsx',
+      "import { invokeChannels } from '../../src/ipc/channels';\nexport const x = invokeChannels;\n",
+    ],
     ['server/routes.ts', "import { x } from '../src/protocol/schemas';\nexport const y = x;\n"],
     ['src/exchange/session.ts', "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n"],
   ])('%s: an allowed import passes', async (file, code) => {

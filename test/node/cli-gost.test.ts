@@ -11,7 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen } from '../support/loopback-service';
-import { opensslGostCrl, opensslGostPki, opensslGostSign, opensslGostVerify, type OpensslGostPki } from '../support/openssl-gost';
+import {
+  opensslGostCrl,
+  opensslGostPki,
+  opensslGostSign,
+  opensslGostVerify,
+  type OpensslGostPki,
+} from '../support/openssl-gost';
 import { keychain, opensslGost } from '../support/system';
 import { clerk, expectExit } from './session-harness';
 
@@ -31,7 +37,10 @@ describe.skipIf(!gost.ok)(`edo-clerk with GOST keys and certificates made by Ope
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'clerk-gost-'));
     writeFileSync(content(), 'Акт сверки взаимных расчётов № 17 за III квартал\n'.repeat(200));
-    crlServer = await listen(async (req) => ({ type: 'application/pkix-crl', body: crls.get(req.url ?? '') ?? Buffer.alloc(0) }), () => true);
+    crlServer = await listen(
+      async (req) => ({ type: 'application/pkix-crl', body: crls.get(req.url ?? '') ?? Buffer.alloc(0) }),
+      () => true,
+    );
   });
   afterAll(async () => {
     crlServer?.closeAllConnections();
@@ -64,37 +73,81 @@ describe.skipIf(!gost.ok)(`edo-clerk with GOST keys and certificates made by Ope
       });
       crls.set(crlPath, opensslGostCrl(pki));
       profile = join(dir, `profile-${bits}`);
-      const init = ['profile', 'init', '--server', 'http://127.0.0.1:9', '--key-file', pki.userKey, '--cert-file', pki.userCert, '--trust', pki.caFile];
+      const init = [
+        'profile',
+        'init',
+        '--server',
+        'http://127.0.0.1:9',
+        '--key-file',
+        pki.userKey,
+        '--cert-file',
+        pki.userCert,
+        '--trust',
+        pki.caFile,
+      ];
       // Without a keychain for the key's password the profile still verifies; signing is skipped.
       const password = keyPassword && kc.ok ? ['--key-password-stdin'] : [];
-      expectExit(await clerk([...init, ...password, '--profile', profile, '--json'], { stdin: password.length ? `${keyPassword}\n` : undefined }), 0);
+      expectExit(
+        await clerk([...init, ...password, '--profile', profile, '--json'], {
+          stdin: password.length ? `${keyPassword}\n` : undefined,
+        }),
+        0,
+      );
     });
 
-    it.skipIf(keyPassword && !kc.ok)(`signs with the OpenSSL key: openssl cms -verify and edo-clerk verify accept it, a changed byte fails both ${keyPassword ? kc.reason : ''}`, async () => {
-      const sig = sigFile();
-      const signed = expectExit(await clerk(['sign', content(), '--out', sig, '--profile', profile, '--json']), 0).json;
-      expect(signed).toMatchObject({ signature: sig, algorithm: `GOST2012-${bits}`, algorithmTitle: `ГОСТ Р 34.10-2012, ${bits} бит` });
-      expect(opensslGostVerify(sig, content(), pki.caFile).stderr).toContain('Verification successful');
+    it.skipIf(keyPassword && !kc.ok)(
+      `signs with the OpenSSL key: openssl cms -verify and edo-clerk verify accept it, a changed byte fails both ${keyPassword ? kc.reason : ''}`,
+      async () => {
+        const sig = sigFile();
+        const signed = expectExit(
+          await clerk(['sign', content(), '--out', sig, '--profile', profile, '--json']),
+          0,
+        ).json;
+        expect(signed).toMatchObject({
+          signature: sig,
+          algorithm: `GOST2012-${bits}`,
+          algorithmTitle: `ГОСТ Р 34.10-2012, ${bits} бит`,
+        });
+        expect(opensslGostVerify(sig, content(), pki.caFile).stderr).toContain('Verification successful');
 
-      const ok = expectExit(await verify(content(), sig), 0).json;
-      expect(ok).toMatchObject({ valid: true, verdict: 'valid', algorithm: `GOST2012-${bits}`, signer: { commonName: 'Соколова Елена Викторовна' }, problems: [] });
-      expect(ok.certificates[0]).toMatchObject({ status: 'good', source: 'crl' });
+        const ok = expectExit(await verify(content(), sig), 0).json;
+        expect(ok).toMatchObject({
+          valid: true,
+          verdict: 'valid',
+          algorithm: `GOST2012-${bits}`,
+          signer: { commonName: 'Соколова Елена Викторовна' },
+          problems: [],
+        });
+        expect(ok.certificates[0]).toMatchObject({ status: 'good', source: 'crl' });
 
-      const changedContent = changed(readFileSync(content()), 100);
-      expect(opensslGostVerify(sig, changedContent, pki.caFile).status).not.toBe(0);
-      expect(expectExit(await verify(changedContent, sig), 1).json.problems.map((p: { code: string }) => p.code)).toContain('digest-mismatch');
-    });
+        const changedContent = changed(readFileSync(content()), 100);
+        expect(opensslGostVerify(sig, changedContent, pki.caFile).status).not.toBe(0);
+        expect(
+          expectExit(await verify(changedContent, sig), 1).json.problems.map((p: { code: string }) => p.code),
+        ).toContain('digest-mismatch');
+      },
+    );
 
-    it.each([false, true])('verifies what openssl cms -sign writes (cades: %s); a changed signature byte fails both', async (cades) => {
-      const sig = sigFile();
-      const cms = opensslGostSign(pki, content(), sig, { cades });
-      const ok = expectExit(await verify(content(), sig), 0).json;
-      expect(ok).toMatchObject({ valid: true, algorithm: `GOST2012-${bits}`, algorithmTitle: `ГОСТ Р 34.10-2012, ${bits} бит`, signer: { commonName: 'Соколова Елена Викторовна' } });
+    it.each([false, true])(
+      'verifies what openssl cms -sign writes (cades: %s); a changed signature byte fails both',
+      async (cades) => {
+        const sig = sigFile();
+        const cms = opensslGostSign(pki, content(), sig, { cades });
+        const ok = expectExit(await verify(content(), sig), 0).json;
+        expect(ok).toMatchObject({
+          valid: true,
+          algorithm: `GOST2012-${bits}`,
+          algorithmTitle: `ГОСТ Р 34.10-2012, ${bits} бит`,
+          signer: { commonName: 'Соколова Елена Викторовна' },
+        });
 
-      // The signature value is the SignerInfo's last field: flip a bit inside it.
-      const forged = changed(cms, -10);
-      expect(opensslGostVerify(forged, content(), pki.caFile).status).not.toBe(0);
-      expect(expectExit(await verify(content(), forged), 1).json.problems.map((p: { code: string }) => p.code)).toEqual(['bad-signature']);
-    });
+        // The signature value is the SignerInfo's last field: flip a bit inside it.
+        const forged = changed(cms, -10);
+        expect(opensslGostVerify(forged, content(), pki.caFile).status).not.toBe(0);
+        expect(
+          expectExit(await verify(content(), forged), 1).json.problems.map((p: { code: string }) => p.code),
+        ).toEqual(['bad-signature']);
+      },
+    );
   });
 });

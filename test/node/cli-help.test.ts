@@ -4,7 +4,11 @@ import { clerk, expectExit } from './session-harness';
 
 describe('edo-clerk per-command help', () => {
   it('shows one command with its options, either way it is asked, and does nothing else', async () => {
-    const [asHelp, asOption, withArgument] = await Promise.all([clerk(['help', 'send']), clerk(['send', '--help']), clerk(['send', 'akt.pdf', '--help'])]);
+    const [asHelp, asOption, withArgument] = await Promise.all([
+      clerk(['help', 'send']),
+      clerk(['send', '--help']),
+      clerk(['send', 'akt.pdf', '--help']),
+    ]);
     for (const run of [asHelp, asOption, withArgument]) {
       const out = expectExit(run, 0).stdout;
       expect(out).toMatch(/^Использование: edo-clerk\n {2}send FILE --to SUBSCRIBER/);

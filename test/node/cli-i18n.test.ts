@@ -22,7 +22,10 @@ describe('the CLI in the clerk’s language and time zone', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'clerk-i18n-'));
     profile = join(dir, 'profile');
-    const made = expectExit(await run(['profile', 'init', '--server', 'http://127.0.0.1:9', '--mode', 'manual'], russian), 0);
+    const made = expectExit(
+      await run(['profile', 'init', '--server', 'http://127.0.0.1:9', '--mode', 'manual'], russian),
+      0,
+    );
     expect(made.stdout).toBe(`Профиль ${profile} готов (сервер обмена http://127.0.0.1:9, режим manual).\n`);
     // A received document sent at 10:00 UTC (13:00 in Moscow), and an outgoing one the hub refused.
     const store = ClerkStore.open(profile);
@@ -41,7 +44,14 @@ describe('the CLI in the clerk’s language and time zone', () => {
           signatures: [{ cms: Buffer.from('cms'), valid: true, signer: 'Иванова Мария Петровна' }],
         }),
       );
-      store.queueOutgoingDocument({ counterpartyId: 'sub-a', title: 'Акт сверки', fileName: 'akt.pdf', blobHash: sha('akt'), size: 3, signature: { cms: Buffer.from('x'), valid: null } });
+      store.queueOutgoingDocument({
+        counterpartyId: 'sub-a',
+        title: 'Акт сверки',
+        fileName: 'akt.pdf',
+        blobHash: sha('akt'),
+        size: 3,
+        signature: { cms: Buffer.from('x'), valid: null },
+      });
       store.failOutbox(store.waitingOutbox()[0]!.id, 'forbidden', 'not a contact');
     } finally {
       store.close();
@@ -63,8 +73,12 @@ describe('the CLI in the clerk’s language and time zone', () => {
     expect(en).toMatch(/^1 +20\/11\/2026, 13:00 GMT\+3 +ООО "Ромашка" +Договор поставки +Receipt notice pending/m);
     expect(en).toContain('1 of 1');
     expect(expectExit(await run(['inbox'], { ...russian, LC_ALL: 'en_GB.UTF-8' }), 0).stdout).toContain('1 of 1');
-    expect(expectExit(await run(['outbox', '--lang', 'ru'], english), 0).stdout).toMatch(/Акт сверки +Отклонён сервером обмена +ОТКЛОНЁН: not a contact/);
-    expect(expectExit(await run(['outbox', '--lang', 'en'], russian), 0).stdout).toMatch(/Акт сверки +Refused by the exchange server +REFUSED: not a contact/);
+    expect(expectExit(await run(['outbox', '--lang', 'ru'], english), 0).stdout).toMatch(
+      /Акт сверки +Отклонён сервером обмена +ОТКЛОНЁН: not a contact/,
+    );
+    expect(expectExit(await run(['outbox', '--lang', 'en'], russian), 0).stdout).toMatch(
+      /Акт сверки +Refused by the exchange server +REFUSED: not a contact/,
+    );
   }, 60_000);
 
   it('keeps ISO times in UTC in --json, for programs', async () => {
@@ -78,11 +92,21 @@ describe('the CLI in the clerk’s language and time zone', () => {
     const en = expectExit(await run(['inbox', '--limit', 'many'], english), 1);
     expect(en.stderr).toBe('edo-clerk inbox: --limit must be a whole number from 1 to 10000, not "many"\n');
     const json = expectExit(await run(['inbox', '--from', 'вчера', '--json'], russian), 1).json;
-    expect(json.error).toBe('--from: дата или дата и время по ISO 8601 (2026-12-02 или 2026-12-02T10:15:00+03:00), а не «вчера»');
-    expect(expectExit(await run(['inbox', '--lang', 'de'], russian), 1).stderr).toBe('edo-clerk inbox: --lang: язык ru или en, а не «de»\n');
+    expect(json.error).toBe(
+      '--from: дата или дата и время по ISO 8601 (2026-12-02 или 2026-12-02T10:15:00+03:00), а не «вчера»',
+    );
+    expect(expectExit(await run(['inbox', '--lang', 'de'], russian), 1).stderr).toBe(
+      'edo-clerk inbox: --lang: язык ru или en, а не «de»\n',
+    );
     expect(expectExit(await run(['card', '1'], russian), 1).stderr).toBe('edo-clerk card: Укажите --out ФАЙЛ\n');
-    expect(expectExit(await run(['evidence'], english), 1).stderr).toBe('edo-clerk evidence: Name the DOCUMENT: its number from "edo-clerk inbox" or "outbox", or its hub id\n');
-    expect(expectExit(await clerk(['sendd'], { env: russian }), 1).stderr).toMatch(/^edo-clerk: неизвестная команда «sendd»/);
-    expect(expectExit(await clerk(['sendd'], { env: english }), 1).stderr).toMatch(/^edo-clerk: unknown command "sendd"/);
+    expect(expectExit(await run(['evidence'], english), 1).stderr).toBe(
+      'edo-clerk evidence: Name the DOCUMENT: its number from "edo-clerk inbox" or "outbox", or its hub id\n',
+    );
+    expect(expectExit(await clerk(['sendd'], { env: russian }), 1).stderr).toMatch(
+      /^edo-clerk: неизвестная команда «sendd»/,
+    );
+    expect(expectExit(await clerk(['sendd'], { env: english }), 1).stderr).toMatch(
+      /^edo-clerk: unknown command "sendd"/,
+    );
   }, 60_000);
 });

@@ -38,14 +38,29 @@ async function signed() {
 
 /** Extends with OpenSSL's TSA over HTTP and a checker of its own (the CRL cache must not carry over between cases). */
 function extend(cms: Buffer, chain: Buffer[]) {
-  return extendToLongTerm(cms, chain, { timestamp: (data) => requestTimestamp(tsa.url, data), revocation: new RevocationChecker(), trustedRoots: [root], tsaRoots: [] });
+  return extendToLongTerm(cms, chain, {
+    timestamp: (data) => requestTimestamp(tsa.url, data),
+    revocation: new RevocationChecker(),
+    trustedRoots: [root],
+    tsaRoots: [],
+  });
 }
 
 let n = 0;
 async function verify(cms: Buffer, ...extra: string[]) {
   const sig = join(dir, `sig-${++n}.p7s`);
   writeFileSync(sig, cms);
-  const run = await clerk(['verify', contentFile, sig, '--trust', pki.caCertificateFile, '--json', '--profile', join(dir, 'none'), ...extra]);
+  const run = await clerk([
+    'verify',
+    contentFile,
+    sig,
+    '--trust',
+    pki.caCertificateFile,
+    '--json',
+    '--profile',
+    join(dir, 'none'),
+    ...extra,
+  ]);
   return { run, sig };
 }
 
@@ -62,7 +77,7 @@ afterAll(async () => {
 });
 
 describe('edo-clerk verify, long-term', () => {
-  it('five years later, offline: valid at the time-stamp\'s time on the embedded OCSP answer; OpenSSL alone says expired', async () => {
+  it("five years later, offline: valid at the time-stamp's time on the embedded OCSP answer; OpenSSL alone says expired", async () => {
     const { cms, chain } = await signed();
     const extended = await extend(cms, chain);
     expect(extended.form).toBe('CAdES-X-L1');
@@ -77,12 +92,41 @@ describe('edo-clerk verify, long-term', () => {
       timestamp: { time: extended.time.toISOString(), tsa: 'CN=EDO Clerk Test TSA' },
       signer: { commonName: 'Иванова Мария Петровна' },
     });
-    expect(result.certificates[0]).toMatchObject({ status: 'good', source: 'ocsp', from: 'embedded', by: 'CN=EDO Clerk Test OCSP Responder' });
-    expect(result.text).toMatch(/^Сертификат действовал и не был отозван на \d\d\.\d\d\.\d{4} \d\d:\d\d UTC \(OCSP CN=EDO Clerk Test OCSP Responder, embedded/);
+    expect(result.certificates[0]).toMatchObject({
+      status: 'good',
+      source: 'ocsp',
+      from: 'embedded',
+      by: 'CN=EDO Clerk Test OCSP Responder',
+    });
+    expect(result.text).toMatch(
+      /^Сертификат действовал и не был отозван на \d\d\.\d\d\.\d{4} \d\d:\d\d UTC \(OCSP CN=EDO Clerk Test OCSP Responder, embedded/,
+    );
     expect(result.text).toContain('штампом времени CN=EDO Clerk Test TSA');
 
     const openssl = (attime: Date) =>
-      execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', sig, '-content', contentFile, '-CAfile', pki.caCertificateFile, '-purpose', 'any', '-out', '/dev/null', '-attime', String(Math.floor(attime.getTime() / 1000))], { stdio: 'pipe', encoding: 'utf8' });
+      execFileSync(
+        'openssl',
+        [
+          'cms',
+          '-verify',
+          '-binary',
+          '-inform',
+          'DER',
+          '-in',
+          sig,
+          '-content',
+          contentFile,
+          '-CAfile',
+          pki.caCertificateFile,
+          '-purpose',
+          'any',
+          '-out',
+          '/dev/null',
+          '-attime',
+          String(Math.floor(attime.getTime() / 1000)),
+        ],
+        { stdio: 'pipe', encoding: 'utf8' },
+      );
     expect(() => openssl(fiveYears)).toThrow(/certificate has expired/);
     expect(() => openssl(extended.time)).not.toThrow();
   });
@@ -98,7 +142,12 @@ describe('edo-clerk verify, long-term', () => {
     const { cms, chain, serial } = await signed();
     const extended = await extend(cms, chain);
     // A CAdES-T (no embedded values): online, it asks the responder at verification.
-    const cadesT = await extendToLongTerm(cms, chain, { timestamp: (data) => requestTimestamp(tsa.url, data), revocation: new RevocationChecker({ offline: true }), trustedRoots: [root], tsaRoots: [] });
+    const cadesT = await extendToLongTerm(cms, chain, {
+      timestamp: (data) => requestTimestamp(tsa.url, data),
+      revocation: new RevocationChecker({ offline: true }),
+      trustedRoots: [root],
+      tsaRoots: [],
+    });
     expect(cadesT.form).toBe('CAdES-T');
     await new Promise((ok) => setTimeout(ok, 1100)); // the revocation time is in seconds
     pki.revocation!.revoke(serial, 'superseded');
@@ -118,17 +167,30 @@ describe('edo-clerk verify, long-term', () => {
     const extended = await extend(cms, chain);
     expect(extended.form).toBe('CAdES-T');
     const result = expectExit((await verify(extended.cms)).run, 1).json;
-    expect(result).toMatchObject({ valid: false, verdict: 'invalid', statusLine: { certificateStatus: 'revoked', revocationReason: 'keyCompromise' } });
+    expect(result).toMatchObject({
+      valid: false,
+      verdict: 'invalid',
+      statusLine: { certificateStatus: 'revoked', revocationReason: 'keyCompromise' },
+    });
     expect(result.text).toMatch(/^Отозван \d\d\.\d\d\.\d{4} .* \(keyCompromise\)/);
   });
 
   it('the responder cannot be reached: exit 3, status unknown; valid once it is back', async () => {
     const { cms, chain } = await signed();
-    const cadesT = await extendToLongTerm(cms, chain, { timestamp: (data) => requestTimestamp(tsa.url, data), revocation: new RevocationChecker({ offline: true }), trustedRoots: [root], tsaRoots: [] });
+    const cadesT = await extendToLongTerm(cms, chain, {
+      timestamp: (data) => requestTimestamp(tsa.url, data),
+      revocation: new RevocationChecker({ offline: true }),
+      trustedRoots: [root],
+      tsaRoots: [],
+    });
     pki.revocation!.setAvailable(false);
     try {
       const result = expectExit((await verify(cadesT.cms)).run, 3).json;
-      expect(result).toMatchObject({ valid: false, verdict: 'undetermined', statusLine: { certificateStatus: 'unknown' } });
+      expect(result).toMatchObject({
+        valid: false,
+        verdict: 'undetermined',
+        statusLine: { certificateStatus: 'unknown' },
+      });
       expect(result.text).toMatch(/^Не удалось проверить статус сертификата на /);
       expect(result.certificates[0].problems.join(' ')).toMatch(/OCSP http:\/\/127\.0\.0\.1/);
     } finally {
@@ -139,22 +201,47 @@ describe('edo-clerk verify, long-term', () => {
 
   it("a closed network: the profile's CRL folder and offline mode (set by profile init) decide with the services down", async () => {
     const { cms, chain } = await signed();
-    const cadesT = await extendToLongTerm(cms, chain, { timestamp: (data) => requestTimestamp(tsa.url, data), revocation: new RevocationChecker({ offline: true }), trustedRoots: [root], tsaRoots: [] });
+    const cadesT = await extendToLongTerm(cms, chain, {
+      timestamp: (data) => requestTimestamp(tsa.url, data),
+      revocation: new RevocationChecker({ offline: true }),
+      trustedRoots: [root],
+      tsaRoots: [],
+    });
     const profile = join(dir, 'closed');
     const folder = join(dir, 'crls');
     mkdirSync(folder);
     copyFileSync(pki.revocation!.crlFile, join(folder, 'ca.crl'));
-    const init = expectExit(await clerk(['profile', 'init', '--server', 'https://hub.invalid', '--crl-folder', folder, '--offline-checks', '--profile', profile, '--json']), 0).json;
+    const init = expectExit(
+      await clerk([
+        'profile',
+        'init',
+        '--server',
+        'https://hub.invalid',
+        '--crl-folder',
+        folder,
+        '--offline-checks',
+        '--profile',
+        profile,
+        '--json',
+      ]),
+      0,
+    ).json;
     expect(init.settings.signatureChecks).toEqual({ crlFolder: folder, offline: true });
     pki.revocation!.setAvailable(false);
     try {
       const sig = join(dir, 'closed.p7s');
       writeFileSync(sig, cadesT.cms);
-      const result = expectExit(await clerk(['verify', contentFile, sig, '--trust', pki.caCertificateFile, '--json', '--profile', profile]), 0).json;
+      const result = expectExit(
+        await clerk(['verify', contentFile, sig, '--trust', pki.caCertificateFile, '--json', '--profile', profile]),
+        0,
+      ).json;
       expect(result.certificates[0]).toMatchObject({ status: 'good', source: 'crl', from: join(folder, 'ca.crl') });
     } finally {
       pki.revocation!.setAvailable(true);
     }
-    expect(expectExit(await clerk(['profile', 'init', '--online-checks', '--profile', profile, '--json']), 0).json.settings.signatureChecks).toEqual({ crlFolder: folder, offline: false });
+    expect(
+      expectExit(await clerk(['profile', 'init', '--online-checks', '--profile', profile, '--json']), 0).json.settings
+        .signatureChecks,
+    ).toEqual({ crlFolder: folder, offline: false });
   });
 });

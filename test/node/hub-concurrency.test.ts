@@ -15,7 +15,13 @@ import type { Signer } from '../../src/crypto/signer';
 import { buildClarificationRequest, buildReceiptNotice } from '../../src/formats';
 import type { Document, DocumentStatus, ServiceDocument } from '../../src/protocol';
 import type { TokenSession } from '../../src/token/session';
-import { closeHubData, openHubData, openOrganizationData, type HubData, type OrganizationData } from '../../server/data-dir';
+import {
+  closeHubData,
+  openHubData,
+  openOrganizationData,
+  type HubData,
+  type OrganizationData,
+} from '../../server/data-dir';
 import { createHub } from '../../server/hub';
 import { SqlStorage } from '../../server/storage/sql-storage';
 import { loginWithSigner, registerTokenOrganization, startHub, type HubApi, type StartedHub } from '../support/hub';
@@ -92,7 +98,9 @@ describe.skipIf(!part.ok)(`overlapping requests to the hub ${part.reason}`, () =
       signerB = await tokenSigner(pki, sessions, 'clerk-b');
       const setupA = (await loginWithSigner(setup.url, signerA)).api;
       const setupB = (await loginWithSigner(setup.url, signerB)).api;
-      expect((await setupA.call('POST', '/v1/contacts', { json: { subscriberId: orgB } })).json.state).toBe('invited-by-me');
+      expect((await setupA.call('POST', '/v1/contacts', { json: { subscriberId: orgB } })).json.state).toBe(
+        'invited-by-me',
+      );
       expect((await setupB.call('POST', `/v1/contacts/${orgA}/accept`, { json: {} })).json.state).toBe('connected');
     } finally {
       await setup.stop();
@@ -134,10 +142,18 @@ describe.skipIf(!part.ok)(`overlapping requests to the hub ${part.reason}`, () =
     const sha256 = createHash('sha256').update(content).digest('hex');
     expect((await apiA.call('PUT', `/v1/blobs/${sha256}`, { body: content })).status).toBe(201);
     const signature = await signDetached(content, signerA);
-    return { recipientId: orgB, title: text.trim(), kind: 'invoice', fileName: 'Счёт.txt', sha256, signature: signature.toString('base64') };
+    return {
+      recipientId: orgB,
+      title: text.trim(),
+      kind: 'invoice',
+      fileName: 'Счёт.txt',
+      sha256,
+      signature: signature.toString('base64'),
+    };
   }
 
-  const send = (api: HubApi, key: string, body: unknown) => api.call<Document>('POST', '/v1/documents', { headers: { 'idempotency-key': key }, json: body });
+  const send = (api: HubApi, key: string, body: unknown) =>
+    api.call<Document>('POST', '/v1/documents', { headers: { 'idempotency-key': key }, json: body });
 
   function expectInProgress(answer: Awaited<ReturnType<typeof send>>) {
     expect(answer.status, answer.body.toString()).toBe(409);
@@ -148,23 +164,43 @@ describe.skipIf(!part.ok)(`overlapping requests to the hub ${part.reason}`, () =
   /** B's receipt notice or clarification request for a document A sent with `sent`, signed on B's token. */
   async function serviceDocumentBody(type: ServiceDocument['type'], sent: { fileName: string; signature: string }) {
     const common = {
-      sender: { id: orgB, organization: { name: samplePeople.petrov.organization, inn: samplePeople.petrov.orgInn, kpp: '780101001' } },
-      receiver: { id: orgA, organization: { name: samplePeople.ivanova.organization, inn: samplePeople.ivanova.orgInn, kpp: '770101001' } },
+      sender: {
+        id: orgB,
+        organization: { name: samplePeople.petrov.organization, inn: samplePeople.petrov.orgInn, kpp: '780101001' },
+      },
+      receiver: {
+        id: orgA,
+        organization: { name: samplePeople.ivanova.organization, inn: samplePeople.ivanova.orgInn, kpp: '770101001' },
+      },
       receivedAt: new Date(),
       receivedFile: { name: sent.fileName, signatures: [Buffer.from(sent.signature, 'base64')] },
       signer: { surname: 'Петров', name: 'Сергей', patronymic: 'Иванович', position: samplePeople.petrov.position },
     };
-    const file = type === 'receipt' ? buildReceiptNotice(common) : buildClarificationRequest({ ...common, text: 'Сумма в счёте не совпадает с договором: просим исправить' });
-    return { type, fileName: file.fileName, xml: file.xml.toString('base64'), signature: (await signDetached(file.xml, signerB)).toString('base64') };
+    const file =
+      type === 'receipt'
+        ? buildReceiptNotice(common)
+        : buildClarificationRequest({ ...common, text: 'Сумма в счёте не совпадает с договором: просим исправить' });
+    return {
+      type,
+      fileName: file.fileName,
+      xml: file.xml.toString('base64'),
+      signature: (await signDetached(file.xml, signerB)).toString('base64'),
+    };
   }
 
   const postServiceDocument = (documentId: string, key: string, json: unknown) =>
-    apiB.call<ServiceDocument>('POST', `/v1/documents/${documentId}/service-documents`, { headers: { 'idempotency-key': key }, json });
+    apiB.call<ServiceDocument>('POST', `/v1/documents/${documentId}/service-documents`, {
+      headers: { 'idempotency-key': key },
+      json,
+    });
 
   /** The statuses the document was announced to have, in order, as `api`'s subscriber saw them. */
   const announcedStatuses = async (api: HubApi, documentId: string) =>
     (await api.call('GET', '/v1/events?after=0&limit=500')).json.events
-      .filter((e: { type: string; documentId?: string }) => e.type === 'document.status-changed' && e.documentId === documentId)
+      .filter(
+        (e: { type: string; documentId?: string }) =>
+          e.type === 'document.status-changed' && e.documentId === documentId,
+      )
       .map((e: { status: DocumentStatus }) => e.status);
 
   /** A document A sent and B fetched (status "delivered"), with its send body. */
@@ -187,7 +223,9 @@ describe.skipIf(!part.ok)(`overlapping requests to the hub ${part.reason}`, () =
       const reached = storage.holdNext('recordServiceDocument');
       const answer = postServiceDocument(documentId, key, json);
       // A request refused by a check never reaches the hold: say so instead of waiting for ever.
-      const refused = answer.then((a) => Promise.reject(new Error(`${key} was answered ${a.status} before it was recorded: ${a.body.toString()}`)));
+      const refused = answer.then((a) =>
+        Promise.reject(new Error(`${key} was answered ${a.status} before it was recorded: ${a.body.toString()}`)),
+      );
       held.push({ release: await Promise.race([reached, refused]), answer });
     }
     const answers = [];
@@ -199,7 +237,9 @@ describe.skipIf(!part.ok)(`overlapping requests to the hub ${part.reason}`, () =
   }
 
   const documentsSentWith = async (title: string) =>
-    (await apiA.call('GET', '/v1/events?after=0&limit=500')).json.events.filter((e: { type: string; document?: Document }) => e.type === 'document.sent' && e.document?.title === title);
+    (await apiA.call('GET', '/v1/events?after=0&limit=500')).json.events.filter(
+      (e: { type: string; document?: Document }) => e.type === 'document.sent' && e.document?.title === title,
+    );
 
   it('answers a repeat "in progress, retry" however old the claim, then the first result', async () => {
     const body = await sendBody('Счёт № 21\n');
@@ -256,7 +296,10 @@ describe.skipIf(!part.ok)(`overlapping requests to the hub ${part.reason}`, () =
     const [first, second] = await answers;
     expect([first!.status, second!.status].sort()).toEqual([201, 409]);
     const refused = first!.status === 409 ? first! : second!;
-    expect(refused.json).toMatchObject({ error: 'conflict', message: expect.stringMatching(/receipt notice .* already posted/) });
+    expect(refused.json).toMatchObject({
+      error: 'conflict',
+      message: expect.stringMatching(/receipt notice .* already posted/),
+    });
     const document = (await apiA.call<Document>('GET', `/v1/documents/${sent.json.id}`)).json;
     expect(document.serviceDocuments.map((sd) => sd.type)).toEqual(['receipt']);
     expect(document.status).toBe('receipt-confirmed');
@@ -271,19 +314,22 @@ describe.skipIf(!part.ok)(`overlapping requests to the hub ${part.reason}`, () =
   it.each([
     { first: 'clarification', second: 'receipt', announced: ['clarification-requested'] },
     { first: 'receipt', second: 'clarification', announced: ['receipt-confirmed', 'clarification-requested'] },
-  ] as const)('ends "clarification requested" when a $first and a $second posted at once are recorded in that order', async ({ first, second, announced }) => {
-    const { id, body } = await deliveredDocument(`Счёт № 24-${first}\n`, `invoice-24-${first}-key`);
-    const answers = await postOverlapping(id, [
-      { key: `${first}-24`, json: await serviceDocumentBody(first, body) },
-      { key: `${second}-24`, json: await serviceDocumentBody(second, body) },
-    ]);
-    for (const answer of answers) expect(answer.status, answer.body.toString()).toBe(201);
-    const document = (await apiA.call<Document>('GET', `/v1/documents/${id}`)).json;
-    expect(document.serviceDocuments.map((sd) => sd.type)).toEqual([first, second]);
-    expect(document.status).toBe('clarification-requested');
-    expect(await announcedStatuses(apiA, id)).toEqual(['delivered', ...announced]);
-    expect(await announcedStatuses(apiB, id)).toEqual(['delivered', ...announced]);
-  });
+  ] as const)(
+    'ends "clarification requested" when a $first and a $second posted at once are recorded in that order',
+    async ({ first, second, announced }) => {
+      const { id, body } = await deliveredDocument(`Счёт № 24-${first}\n`, `invoice-24-${first}-key`);
+      const answers = await postOverlapping(id, [
+        { key: `${first}-24`, json: await serviceDocumentBody(first, body) },
+        { key: `${second}-24`, json: await serviceDocumentBody(second, body) },
+      ]);
+      for (const answer of answers) expect(answer.status, answer.body.toString()).toBe(201);
+      const document = (await apiA.call<Document>('GET', `/v1/documents/${id}`)).json;
+      expect(document.serviceDocuments.map((sd) => sd.type)).toEqual([first, second]);
+      expect(document.status).toBe('clarification-requested');
+      expect(await announcedStatuses(apiA, id)).toEqual(['delivered', ...announced]);
+      expect(await announcedStatuses(apiB, id)).toEqual(['delivered', ...announced]);
+    },
+  );
 
   it('announces "clarification requested" once when two clarification requests posted at once are both recorded', async () => {
     const { id, body } = await deliveredDocument('Счёт № 25\n', 'invoice-25-key');

@@ -29,7 +29,12 @@ const years = (n: number) => new Date(Date.now() + n * 365 * 24 * 3600_000);
 async function party(person: TestPerson, kpp: string) {
   const keys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const certificate = await pki.issue(keys.publicKey, person);
-  const { org } = await registerOrganization(hub, { name: person.organization, inn: person.orgInn, kpp, certificatePems: [certificate.toString('pem')] });
+  const { org } = await registerOrganization(hub, {
+    name: person.organization,
+    inn: person.orgInn,
+    kpp,
+    certificatePems: [certificate.toString('pem')],
+  });
   const signer = new KeySigner(keys.privateKey, Buffer.from(certificate.rawData));
   return { api: (await loginWithSigner(hub.url, signer)).api, signer, org: org.id };
 }
@@ -51,7 +56,14 @@ async function send(from: { api: HubApi; signer: KeySigner }, to: string, title:
   const signature = await signDetached(content, signer);
   const answer = await from.api.call<Document>('POST', '/v1/documents', {
     headers: { 'idempotency-key': `send-${sha(Buffer.from(title)).slice(0, 16)}` },
-    json: { recipientId: to, title, kind: 'invoice', fileName: `${title}.txt`, sha256: sha(content), signature: signature.toString('base64') },
+    json: {
+      recipientId: to,
+      title,
+      kind: 'invoice',
+      fileName: `${title}.txt`,
+      sha256: sha(content),
+      signature: signature.toString('base64'),
+    },
   });
   return { answer, content, signature };
 }
@@ -84,11 +96,39 @@ describe('the hub extends what it accepts', () => {
     writeFileSync(join(dir, 'doc.txt'), content);
     writeFileSync(join(dir, 'doc.p7s'), extended);
     const opensslVerify = (extra: string[] = []) =>
-      execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', join(dir, 'doc.p7s'), '-content', join(dir, 'doc.txt'), '-CAfile', pki.caCertificateFile, '-purpose', 'any', '-out', '/dev/null', ...extra], { stdio: 'pipe' });
+      execFileSync(
+        'openssl',
+        [
+          'cms',
+          '-verify',
+          '-binary',
+          '-inform',
+          'DER',
+          '-in',
+          join(dir, 'doc.p7s'),
+          '-content',
+          join(dir, 'doc.txt'),
+          '-CAfile',
+          pki.caCertificateFile,
+          '-purpose',
+          'any',
+          '-out',
+          '/dev/null',
+          ...extra,
+        ],
+        { stdio: 'pipe' },
+      );
     expect(() => opensslVerify()).not.toThrow();
-    expect(() => opensslVerify(['-attime', String(Math.floor(years(5).getTime() / 1000))])).toThrow(/certificate has expired/);
+    expect(() => opensslVerify(['-attime', String(Math.floor(years(5).getTime() / 1000))])).toThrow(
+      /certificate has expired/,
+    );
 
-    const later = await verifyLongTerm(extended, content, { trustedRoots: [root], tsaRoots: [operatorCertificate], now: years(5), revocation: new RevocationChecker({ offline: true }) });
+    const later = await verifyLongTerm(extended, content, {
+      trustedRoots: [root],
+      tsaRoots: [operatorCertificate],
+      now: years(5),
+      revocation: new RevocationChecker({ offline: true }),
+    });
     expect(later).toMatchObject({ verdict: 'valid', form: 'CAdES-X-L1', timeSource: 'timestamp' });
     expect(later.timestamp!.tsa.commonName).toMatch(/TSA$/);
     expect(later.status!.certificates[0]!.evidence).toMatchObject({ source: 'ocsp', from: 'embedded' });
@@ -98,18 +138,37 @@ describe('the hub extends what it accepts', () => {
     const { answer } = await send(parties.a, parties.b.org, 'Счёт 102');
     const received = await parties.b.api.call<Document>('GET', `/v1/documents/${answer.json.id}`);
     const file = buildReceiptNotice({
-      sender: { id: parties.b.org, organization: { name: samplePeople.petrov.organization, inn: samplePeople.petrov.orgInn, kpp: '780101001' } },
-      receiver: { id: parties.a.org, organization: { name: samplePeople.ivanova.organization, inn: samplePeople.ivanova.orgInn, kpp: '770101001' } },
+      sender: {
+        id: parties.b.org,
+        organization: { name: samplePeople.petrov.organization, inn: samplePeople.petrov.orgInn, kpp: '780101001' },
+      },
+      receiver: {
+        id: parties.a.org,
+        organization: { name: samplePeople.ivanova.organization, inn: samplePeople.ivanova.orgInn, kpp: '770101001' },
+      },
       receivedAt: new Date(),
       receivedFile: { name: 'Счёт 102.txt', signatures: [Buffer.from(received.json.signature, 'base64')] },
       signer: { surname: 'Петров', name: 'Сергей', patronymic: 'Иванович', position: samplePeople.petrov.position },
     });
-    const posted = await parties.b.api.call<ServiceDocument>('POST', `/v1/documents/${answer.json.id}/service-documents`, {
-      headers: { 'idempotency-key': 'receipt-102' },
-      json: { type: 'receipt', fileName: file.fileName, xml: file.xml.toString('base64'), signature: (await signDetached(file.xml, parties.b.signer)).toString('base64') },
-    });
+    const posted = await parties.b.api.call<ServiceDocument>(
+      'POST',
+      `/v1/documents/${answer.json.id}/service-documents`,
+      {
+        headers: { 'idempotency-key': 'receipt-102' },
+        json: {
+          type: 'receipt',
+          fileName: file.fileName,
+          xml: file.xml.toString('base64'),
+          signature: (await signDetached(file.xml, parties.b.signer)).toString('base64'),
+        },
+      },
+    );
     expect(posted.status, posted.body.toString()).toBe(201);
-    const verdict = await verifyLongTerm(Buffer.from(posted.json.signature, 'base64'), file.xml, { trustedRoots: [root], tsaRoots: [operatorCertificate], revocation: new RevocationChecker({ offline: true }) });
+    const verdict = await verifyLongTerm(Buffer.from(posted.json.signature, 'base64'), file.xml, {
+      trustedRoots: [root],
+      tsaRoots: [operatorCertificate],
+      revocation: new RevocationChecker({ offline: true }),
+    });
     expect(verdict).toMatchObject({ verdict: 'valid', form: 'CAdES-X-L1' });
   });
 
@@ -119,7 +178,9 @@ describe('the hub extends what it accepts', () => {
     const { answer } = await send(parties.a, parties.b.org, 'Счёт 103', revoked);
     expect(answer.status).toBe(422);
     expect(answer.json).toMatchObject({ error: 'signer-certificate-revoked' });
-    expect((answer.json as unknown as { message: string }).message).toMatch(/was revoked on .*keyCompromise, by CN=EDO Clerk Test OCSP Responder/);
+    expect((answer.json as unknown as { message: string }).message).toMatch(
+      /was revoked on .*keyCompromise, by CN=EDO Clerk Test OCSP Responder/,
+    );
   });
 
   it('with the responders down, keeps the document as CAdES-T: undetermined offline, valid once they are back', async () => {
@@ -133,27 +194,48 @@ describe('the hub extends what it accepts', () => {
       pki.revocation!.setAvailable(true);
     }
     expect(sent.answer.status, sent.answer.body.toString()).toBe(201);
-    const signature = Buffer.from((await parties.b.api.call<Document>('GET', `/v1/documents/${sent.answer.json.id}`)).json.signature, 'base64');
+    const signature = Buffer.from(
+      (await parties.b.api.call<Document>('GET', `/v1/documents/${sent.answer.json.id}`)).json.signature,
+      'base64',
+    );
     const options = { trustedRoots: [root], tsaRoots: [operatorCertificate] };
-    expect(await verifyLongTerm(signature, sent.content, { ...options, revocation: new RevocationChecker({ offline: true }) })).toMatchObject({ verdict: 'undetermined', form: 'CAdES-T' });
-    expect(await verifyLongTerm(signature, sent.content, { ...options, revocation: new RevocationChecker() })).toMatchObject({ verdict: 'valid', timeSource: 'timestamp' });
+    expect(
+      await verifyLongTerm(signature, sent.content, {
+        ...options,
+        revocation: new RevocationChecker({ offline: true }),
+      }),
+    ).toMatchObject({ verdict: 'undetermined', form: 'CAdES-T' });
+    expect(
+      await verifyLongTerm(signature, sent.content, { ...options, revocation: new RevocationChecker() }),
+    ).toMatchObject({ verdict: 'valid', timeSource: 'timestamp' });
   });
 
   it("a burst of one signer's documents asks the responder once, each carrying the answer; a revoked signer's answer is kept too", async () => {
     const signer = await newSigner('burst');
     const before = pki.revocation!.requests.ocsp;
-    const burst = await Promise.all(Array.from({ length: 6 }, (_, i) => send(parties.a, parties.b.org, `Счёт 2${i}`, signer)));
+    const burst = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => send(parties.a, parties.b.org, `Счёт 2${i}`, signer)),
+    );
     expect(burst.map((b) => b.answer.status)).toEqual(Array(6).fill(201));
     expect(pki.revocation!.requests.ocsp).toBe(before + 1);
     for (const { answer, content } of burst) {
-      const verdict = await verifyLongTerm(Buffer.from(answer.json.signature, 'base64'), content, { trustedRoots: [root], tsaRoots: [operatorCertificate], revocation: new RevocationChecker({ offline: true }) });
+      const verdict = await verifyLongTerm(Buffer.from(answer.json.signature, 'base64'), content, {
+        trustedRoots: [root],
+        tsaRoots: [operatorCertificate],
+        revocation: new RevocationChecker({ offline: true }),
+      });
       expect(verdict).toMatchObject({ verdict: 'valid', form: 'CAdES-X-L1' });
     }
 
     const revoked = await newSigner('burst-revoked');
     pki.revocation!.revoke(serialOf(revoked), 'keyCompromise', new Date(Date.now() - 60_000));
-    const refused = [await send(parties.a, parties.b.org, 'Счёт 301', revoked), await send(parties.a, parties.b.org, 'Счёт 302', revoked)];
-    expect(refused.map((r) => [r.answer.status, (r.answer.json as unknown as { error: string }).error])).toEqual(Array(2).fill([422, 'signer-certificate-revoked']));
+    const refused = [
+      await send(parties.a, parties.b.org, 'Счёт 301', revoked),
+      await send(parties.a, parties.b.org, 'Счёт 302', revoked),
+    ];
+    expect(refused.map((r) => [r.answer.status, (r.answer.json as unknown as { error: string }).error])).toEqual(
+      Array(2).fill([422, 'signer-certificate-revoked']),
+    );
     expect(pki.revocation!.requests.ocsp).toBe(before + 2);
   });
 });

@@ -14,7 +14,11 @@ const noTypeScript = `data:text/javascript,${encodeURIComponent(
   "import{registerHooks}from'node:module';registerHooks({resolve(s,c,next){const r=next(s,c);if(/\\.[cm]?ts$|\\/tsx\\//.test(r.url))throw new Error('TypeScript loaded at run time: '+r.url);return r}});",
 )}`;
 const plainNode = (program: string, args: string[]) =>
-  spawnSync(process.execPath, ['--import', noTypeScript, join(root, 'bin', program), ...args], { cwd: tmpdir(), encoding: 'utf8', env: { ...process.env, LC_ALL: 'C.UTF-8' } });
+  spawnSync(process.execPath, ['--import', noTypeScript, join(root, 'bin', program), ...args], {
+    cwd: tmpdir(),
+    encoding: 'utf8',
+    env: { ...process.env, LC_ALL: 'C.UTF-8' },
+  });
 
 describe('the installed edo-clerk and edo-hub', () => {
   beforeAll(() => {
@@ -33,14 +37,22 @@ describe('the installed edo-clerk and edo-hub', () => {
   });
 
   it('the loader hook does catch TypeScript: the sources through tsx are refused', () => {
-    const run = spawnSync(process.execPath, ['--import', noTypeScript, '--import', 'tsx', join(root, 'server/cli.ts'), 'help'], { cwd: root, encoding: 'utf8' });
+    const run = spawnSync(
+      process.execPath,
+      ['--import', noTypeScript, '--import', 'tsx', join(root, 'server/cli.ts'), 'help'],
+      { cwd: root, encoding: 'utf8' },
+    );
     expect(run.status).not.toBe(0);
     expect(run.stderr).toMatch(/TypeScript loaded at run time/);
   });
 
   it('edo-hub serve runs from the build on 127.0.0.1 and answers its health route', async () => {
     const data = mkdtempSync(join(tmpdir(), 'edo-hub-built-'));
-    const child = spawn(process.execPath, ['--import', noTypeScript, join(root, 'bin/edo-hub.js'), 'serve', '--data', data, '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', noTypeScript, join(root, 'bin/edo-hub.js'), 'serve', '--data', data, '--port', '0', '--json'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     try {
@@ -50,7 +62,10 @@ describe('the installed edo-clerk and edo-hub', () => {
       });
       const { url } = JSON.parse(line) as { url: string };
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-      expect(await (await fetch(`${url}/v1/health`)).json()).toMatchObject({ status: 'ok', version: expect.any(String) });
+      expect(await (await fetch(`${url}/v1/health`)).json()).toMatchObject({
+        status: 'ok',
+        version: expect.any(String),
+      });
     } finally {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');

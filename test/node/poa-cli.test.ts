@@ -73,9 +73,27 @@ describe.skipIf(!hsm.ok || !xmllint.ok)(`edo-clerk poa create ${hsm.reason ?? ''
     expect(result.fileName).toMatch(new RegExp(`^ON_EMCHD_\\d{8}_${result.number}\\.xml$`));
     const lint = spawnSync('xmllint', ['--noout', '--schema', schema, result.xml], { encoding: 'utf8' });
     expect(lint.status, lint.stderr).toBe(0);
-    execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', result.signature,
-      '-content', result.xml,
-      '-CAfile', pki.caCertificateFile, '-purpose', 'any', '-out', '/dev/null'], { stdio: 'pipe' });
+    execFileSync(
+      'openssl',
+      [
+        'cms',
+        '-verify',
+        '-binary',
+        '-inform',
+        'DER',
+        '-in',
+        result.signature,
+        '-content',
+        result.xml,
+        '-CAfile',
+        pki.caCertificateFile,
+        '-purpose',
+        'any',
+        '-out',
+        '/dev/null',
+      ],
+      { stdio: 'pipe' },
+    );
 
     const poa = parsePowerOfAttorney(readFileSync(result.xml), result.fileName);
     expect(poa.validUntil).toBe('2027-06-30');

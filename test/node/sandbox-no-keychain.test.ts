@@ -17,7 +17,10 @@ import { keychain } from '../support/system';
 
 const kc = keychain();
 // A session bus address where nothing listens: the keychain library cannot reach a Secret Service.
-const noSecretService: NodeJS.ProcessEnv = { ...process.env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/edo-clerk-test-bus' };
+const noSecretService: NodeJS.ProcessEnv = {
+  ...process.env,
+  DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/edo-clerk-test-bus',
+};
 delete noSecretService.CREDENTIALS_DIRECTORY;
 
 describe('the local sandbox on a machine with no Secret Service', () => {
@@ -34,7 +37,8 @@ describe('the local sandbox on a machine with no Secret Service', () => {
     let stdout = '';
     demo.child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
     while (!/The local sandbox is running: exchange hub (\S+)/.test(stdout)) {
-      if (demo.child.exitCode !== null || Date.now() > until) throw new Error(`edo-clerk demo did not start: ${stdout}\n${(await demo.done).stderr}`);
+      if (demo.child.exitCode !== null || Date.now() > until)
+        throw new Error(`edo-clerk demo did not start: ${stdout}\n${(await demo.done).stderr}`);
       await new Promise((r) => setTimeout(r, 200));
     }
     hubUrl = /exchange hub (\S+)/.exec(stdout)![1]!;
@@ -50,7 +54,10 @@ describe('the local sandbox on a machine with no Secret Service', () => {
   it('keeps the demo key passwords in 0600 files in the sandbox folder, and the profile says so', () => {
     expect(readSandboxState(profile)?.secrets).toBe('demo-file');
     const paths = sandboxPaths(profile);
-    for (const file of [join(profile, paths.clerkDemoSecrets), join(paths.counterpartyProfile, paths.counterpartyDemoSecrets)]) {
+    for (const file of [
+      join(profile, paths.clerkDemoSecrets),
+      join(paths.counterpartyProfile, paths.counterpartyDemoSecrets),
+    ]) {
       expect(file.startsWith(paths.dir)).toBe(true);
       expect(statSync(file).mode & 0o777).toBe(0o600);
       expect(JSON.parse(readFileSync(file, 'utf8'))['key-password']).toMatch(/^[\w-]{32}$/);
@@ -62,16 +69,28 @@ describe('the local sandbox on a machine with no Secret Service', () => {
     const state = readSandboxState(profile)!;
     // The demo counterparty sends its first document a few seconds after the start.
     let summary: { documentsReceived: number; serviceDocumentsSigned: number } | undefined;
-    for (const until = Date.now() + 60_000; !summary?.documentsReceived && Date.now() < until; ) {
-      const session = expectExit(await clerk(['session', '--profile', profile, '--json'], { env: noSecretService }), 0).json;
+    for (const until = Date.now() + 60_000; !summary?.documentsReceived && Date.now() < until;) {
+      const session = expectExit(
+        await clerk(['session', '--profile', profile, '--json'], { env: noSecretService }),
+        0,
+      ).json;
       expect(session.outcome).toBe('done');
       summary = session.summary;
     }
     expect(summary).toMatchObject({ documentsReceived: 1, serviceDocumentsSigned: 1 });
     const file = join(dir, 'akt-1.txt');
     writeFileSync(file, 'Акт сверки №1\n');
-    expectExit(await clerk(['send', file, '--to', state.counterparty.inn, '--title', 'Акт сверки №1', '--profile', profile, '--json'], { env: noSecretService }), 0);
-    const outbox = expectExit(await clerk(['outbox', '--profile', profile, '--json'], { env: noSecretService }), 0).json;
+    expectExit(
+      await clerk(
+        ['send', file, '--to', state.counterparty.inn, '--title', 'Акт сверки №1', '--profile', profile, '--json'],
+        { env: noSecretService },
+      ),
+      0,
+    );
+    const outbox = expectExit(
+      await clerk(['outbox', '--profile', profile, '--json'], { env: noSecretService }),
+      0,
+    ).json;
     expect(JSON.stringify(outbox)).toContain('Акт сверки №1');
   }, 120_000);
 
@@ -81,7 +100,10 @@ describe('the local sandbox on a machine with no Secret Service', () => {
 
   it('a profile of a real server there is told exactly what to start', async () => {
     const real = join(dir, 'real');
-    const run = await clerk(['profile', 'init', '--server', hubUrl, '--login', 'robot', '--password-stdin', '--profile', real], { env: noSecretService, stdin: 'a-service-password\n' });
+    const run = await clerk(
+      ['profile', 'init', '--server', hubUrl, '--login', 'robot', '--password-stdin', '--profile', real],
+      { env: noSecretService, stdin: 'a-service-password\n' },
+    );
     expect(run.code).not.toBe(0);
     expect(run.stderr).toMatch(/The OS keychain is not available/);
     expect(run.stderr).toContain('gnome-keyring-daemon --start --components=secrets');
@@ -91,9 +113,18 @@ describe('the local sandbox on a machine with no Secret Service', () => {
   it('an agent run as a systemd service logs in with the service password from its credentials', async () => {
     const state = readSandboxState(profile)!;
     const password = 'robot-password-from-systemd';
-    await hubAdmin(sandboxPaths(profile).hubData, ['user', 'add', '--org', state.clerk.id, '--login', 'romashka-robot'], {}, `${password}\n`);
+    await hubAdmin(
+      sandboxPaths(profile).hubData,
+      ['user', 'add', '--org', state.clerk.id, '--login', 'romashka-robot'],
+      {},
+      `${password}\n`,
+    );
     const agentProfile = join(dir, 'agent');
-    new ProfileSettingsFile(agentProfile).write({ serverUrl: hubUrl, auth: { method: 'password', login: 'romashka-robot' }, startAtLogin: false });
+    new ProfileSettingsFile(agentProfile).write({
+      serverUrl: hubUrl,
+      auth: { method: 'password', login: 'romashka-robot' },
+      startAtLogin: false,
+    });
     const credentials = join(dir, 'credentials');
     mkdirSync(credentials, { mode: 0o700 });
     writeFileSync(join(credentials, credentialName('service-password')), `${password}\n`, { mode: 0o400 });
@@ -101,8 +132,8 @@ describe('the local sandbox on a machine with no Secret Service', () => {
     const session = expectExit(await clerk(['session', '--profile', agentProfile, '--json'], { env }), 0).json;
     expect(session.outcome).toBe('done');
     // Credentials are the administrator's: a process never writes them.
-    await expect(new ProfileSecrets(agentProfile, new ProfileSettingsFile(agentProfile), env).set('service-password', 'x')).rejects.toThrow(
-      /reads its secrets from its credentials .*LoadCredentialEncrypted=/,
-    );
+    await expect(
+      new ProfileSecrets(agentProfile, new ProfileSettingsFile(agentProfile), env).set('service-password', 'x'),
+    ).rejects.toThrow(/reads its secrets from its credentials .*LoadCredentialEncrypted=/);
   }, 60_000);
 });

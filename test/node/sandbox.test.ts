@@ -14,7 +14,14 @@ import { ClerkProfile } from '../../src/exchange/profile';
 import { makeOutput, type Output } from '../../src/cli/output';
 import { demo } from '../../src/sandbox/cli';
 import { hubAdmin } from '../../src/sandbox/hub-process';
-import { readSandboxState, SandboxBusyError, sandboxPaths, startSandbox, type RunningSandbox, type SandboxEvent } from '../../src/sandbox/sandbox';
+import {
+  readSandboxState,
+  SandboxBusyError,
+  sandboxPaths,
+  startSandbox,
+  type RunningSandbox,
+  type SandboxEvent,
+} from '../../src/sandbox/sandbox';
 import { secretNames } from '../../src/exchange/profile';
 import { OsKeychain } from '../../src/settings/keychain';
 import { keychainScope } from '../../src/settings/profile-dir';
@@ -31,7 +38,11 @@ import { takeWorkflowStep } from '../../src/workplace/workflow';
 const kc = keychain();
 const gost = opensslGost();
 /** `openssl COMMAND -engine gost ARGS`, its output; throws with what OpenSSL said when it fails. */
-const openssl = (command: string, ...args: string[]) => execFileSync('openssl', [command, '-engine', 'gost', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const openssl = (command: string, ...args: string[]) =>
+  execFileSync('openssl', [command, '-engine', 'gost', ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 const waitLimitMs = 90_000;
 
 /** Polls `probe` until it returns a value; fails naming `what` after the bounded wait. */
@@ -94,7 +105,8 @@ describe.skipIf(!kc.ok || !gost.ok)(`the local sandbox ${kc.reason ?? ''}${gost.
   afterAll(async () => {
     clerk?.close();
     await sandbox?.stop();
-    for (const d of [profileDir, sandboxPaths(profileDir).counterpartyProfile]) await new OsKeychain(keychainScope(d)).delete(secretNames.keyPassword).catch(() => false);
+    for (const d of [profileDir, sandboxPaths(profileDir).counterpartyProfile])
+      await new OsKeychain(keychainScope(d)).delete(secretNames.keyPassword).catch(() => false);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -111,16 +123,28 @@ describe.skipIf(!kc.ok || !gost.ok)(`the local sandbox ${kc.reason ?? ''}${gost.
     expect(password).toMatch(/^[\w-]{32}$/);
     // GOST R 34.10-2012 256 throughout, with a qualified certificate's subject, as OpenSSL's GOST engine reads it.
     // OpenSSL prints the scalar without its leading zeros: one key in sixteen has fewer than 64 digits.
-    expect(openssl('pkey', '-in', keyFile, '-passin', `pass:${password}`, '-noout', '-text')).toMatch(/^Private key: [0-9A-F]{1,64}$/m);
+    expect(openssl('pkey', '-in', keyFile, '-passin', `pass:${password}`, '-noout', '-text')).toMatch(
+      /^Private key: [0-9A-F]{1,64}$/m,
+    );
     const certificateFile = join(profileDir, 'sandbox/clerk-certificate.pem');
     const certificate = openssl('x509', '-in', certificateFile, '-noout', '-text', '-nameopt', 'utf8,sep_multiline');
     expect(certificate).toContain('Public Key Algorithm: GOST R 34.10-2012 with 256 bit modulus');
     expect(certificate).toContain('Signature Algorithm: GOST R 34.10-2012 with GOST R 34.11-2012 (256 bit)');
     // OpenSSL names INNLE (1.2.643.100.4) by its OID only.
-    for (const field of ['INN=770112345695', '1.2.643.100.4=7701234560', 'OGRN=1027701234560', 'SNILS=13579246894', 'SN=Иванова', 'title=Делопроизводитель']) expect(certificate).toContain(field);
+    for (const field of [
+      'INN=770112345695',
+      '1.2.643.100.4=7701234560',
+      'OGRN=1027701234560',
+      'SNILS=13579246894',
+      'SN=Иванова',
+      'title=Делопроизводитель',
+    ])
+      expect(certificate).toContain(field);
     expect(certificate).toMatch(/Signing Tool of Subject:\s+"EDO Clerk"/);
     expect(certificate).toMatch(/Signing Tool of Issuer:/);
-    expect(openssl('verify', '-CAfile', sandboxPaths(profileDir).ca, certificateFile)).toContain(`${certificateFile}: OK`);
+    expect(openssl('verify', '-CAfile', sandboxPaths(profileDir).ca, certificateFile)).toContain(
+      `${certificateFile}: OK`,
+    );
     // The password appears in no file of the profile.
     const files = execFileSync('find', [profileDir, '-type', 'f'], { encoding: 'utf8' }).trim().split('\n');
     for (const f of files) expect(readFileSync(f).includes(Buffer.from(password!)), f).toBe(false);
@@ -150,17 +174,53 @@ describe.skipIf(!kc.ok || !gost.ok)(`the local sandbox ${kc.reason ?? ''}${gost.
     writeFileSync(sig, signature!.cms);
     const content = clerk.store.blobs.pathOf(received.blobHash);
     expect(readFileSync(content, 'utf8')).toContain('<СчётНаОплату Номер="1"');
-    openssl('cms', '-verify', '-binary', '-inform', 'DER', '-in', sig, '-content', content, '-CAfile', sandboxPaths(profileDir).ca, '-purpose', 'any', '-out', '/dev/null');
-    expect(openssl('cms', '-cmsout', '-print', '-inform', 'DER', '-in', sig)).toMatch(/signatureAlgorithm: \n\s+algorithm: GOST R 34.10-2012 with 256 bit modulus \(1\.2\.643\.7\.1\.1\.1\.1\)/);
+    openssl(
+      'cms',
+      '-verify',
+      '-binary',
+      '-inform',
+      'DER',
+      '-in',
+      sig,
+      '-content',
+      content,
+      '-CAfile',
+      sandboxPaths(profileDir).ca,
+      '-purpose',
+      'any',
+      '-out',
+      '/dev/null',
+    );
+    expect(openssl('cms', '-cmsout', '-print', '-inform', 'DER', '-in', sig)).toMatch(
+      /signatureAlgorithm: \n\s+algorithm: GOST R 34.10-2012 with 256 bit modulus \(1\.2\.643\.7\.1\.1\.1\.1\)/,
+    );
 
     // The hub's confirmation of the send date (ПДОТПР), signed with its GOST operator key.
     const confirmation = clerk.store.serviceDocumentsOf(received.id).find((s) => s.type === 'send-confirmation')!;
     expect(confirmation.signatureState).toBe('valid');
     const operatorCertificate = join(sandboxPaths(profileDir).hubData, 'operator', 'certificate.pem');
-    expect(openssl('x509', '-in', operatorCertificate, '-noout', '-text')).toContain('Public Key Algorithm: GOST R 34.10-2012 with 256 bit modulus');
+    expect(openssl('x509', '-in', operatorCertificate, '-noout', '-text')).toContain(
+      'Public Key Algorithm: GOST R 34.10-2012 with 256 bit modulus',
+    );
     const confirmationSig = join(dir, 'confirmation.sig');
     writeFileSync(confirmationSig, confirmation.signature!);
-    openssl('cms', '-verify', '-binary', '-inform', 'DER', '-in', confirmationSig, '-content', clerk.store.blobs.pathOf(confirmation.xmlHash!), '-CAfile', operatorCertificate, '-purpose', 'any', '-out', '/dev/null');
+    openssl(
+      'cms',
+      '-verify',
+      '-binary',
+      '-inform',
+      'DER',
+      '-in',
+      confirmationSig,
+      '-content',
+      clerk.store.blobs.pathOf(confirmation.xmlHash!),
+      '-CAfile',
+      operatorCertificate,
+      '-purpose',
+      'any',
+      '-out',
+      '/dev/null',
+    );
   }, 120_000);
 
   it("signs the clerk's receipt notice, sends it, and the demo counterparty receives it", async () => {
@@ -176,7 +236,9 @@ describe.skipIf(!kc.ok || !gost.ok)(`the local sandbox ${kc.reason ?? ''}${gost.
     const theirs = await eventually("the receipt notice in the demo counterparty's store", () =>
       counterpartyStore((s) => {
         const doc = s.documentByHubId(received.hubId!);
-        return doc?.status === 'receipt-confirmed' ? s.serviceDocumentsOf(doc.id).find((sd) => sd.type === 'receipt') : undefined;
+        return doc?.status === 'receipt-confirmed'
+          ? s.serviceDocumentsOf(doc.id).find((sd) => sd.type === 'receipt')
+          : undefined;
       }),
     );
     expect(theirs.signatureState).toBe('valid');
@@ -193,7 +255,12 @@ describe.skipIf(!kc.ok || !gost.ok)(`the local sandbox ${kc.reason ?? ''}${gost.
       fileName: 'letter.txt',
       blobHash: blob.hash,
       size: blob.size,
-      signature: { cms: await signDetached(content, signer), valid: null, signer: signer.description, signingTime: new Date().toISOString() },
+      signature: {
+        cms: await signDetached(content, signer),
+        valid: null,
+        signer: signer.description,
+        signingTime: new Date().toISOString(),
+      },
     });
     const sent = await clerk.runSession({ trigger: 'manual' });
     expect(sent.summary.documentsSent).toBe(1);
@@ -225,27 +292,56 @@ describe.skipIf(!kc.ok || !gost.ok)(`the local sandbox ${kc.reason ?? ''}${gost.
     // OpenSSL, independently: the counterparty's signature is over the very bytes we sent.
     const sig = join(dir, 'recipient.sig');
     writeFileSync(sig, signed.recipientSignature!);
-    openssl('cms', '-verify', '-binary', '-inform', 'DER', '-in', sig, '-content', clerk.store.blobs.pathOf(signed.blobHash), '-CAfile', sandboxPaths(profileDir).ca, '-purpose', 'any', '-out', '/dev/null');
+    openssl(
+      'cms',
+      '-verify',
+      '-binary',
+      '-inform',
+      'DER',
+      '-in',
+      sig,
+      '-content',
+      clerk.store.blobs.pathOf(signed.blobHash),
+      '-CAfile',
+      sandboxPaths(profileDir).ca,
+      '-purpose',
+      'any',
+      '-out',
+      '/dev/null',
+    );
 
-    await takeWorkflowStep(clerk.store, clerk.signerSource()!, documentId!, 'propose-annulment', 'Условия договора изменились');
+    await takeWorkflowStep(
+      clerk.store,
+      clerk.signerSource()!,
+      documentId!,
+      'propose-annulment',
+      'Условия договора изменились',
+    );
     await clerk.runSession({ trigger: 'manual' });
     await eventually('the annulment accepted', async () => {
       await clerk.runSession({ trigger: 'manual' });
       return clerk.store.document(documentId!)!.annulmentState === 'annulled' ? true : undefined;
     });
     expect(counterpartyStore((s) => s.documentByHubId(signed.hubId!)?.annulmentState)).toBe('annulled');
-    expect(events.filter((e) => e.type === 'workflow-step').map((e) => e.type === 'workflow-step' && [e.step, e.title])).toEqual([
+    expect(
+      events.filter((e) => e.type === 'workflow-step').map((e) => e.type === 'workflow-step' && [e.step, e.title]),
+    ).toEqual([
       ['sign', 'Договор оказания услуг № 7'],
       ['accept-annulment', 'Договор оказания услуг № 7'],
     ]);
     expect(events.filter((e) => e.type === 'error')).toEqual([]);
   }, 180_000);
 
-  it('refuses every third signature request with a reason, and asks for the clerk\'s signature on its reconciliation statement', async () => {
+  it("refuses every third signature request with a reason, and asks for the clerk's signature on its reconciliation statement", async () => {
     const state = readSandboxState(profileDir)!;
     const source = clerk.signerSource()!;
     const ask = async (n: number) => {
-      const outgoing = { title: `Акт оказанных услуг № ${n}`, counterpartyId: state.counterparty.id, signatureRequested: true, files: [{ name: `akt-${n}.txt`, content: Buffer.from(`Акт № ${n}\n`, 'utf8') }] };
+      const outgoing = {
+        title: `Акт оказанных услуг № ${n}`,
+        counterpartyId: state.counterparty.id,
+        signatureRequested: true,
+        files: [{ name: `akt-${n}.txt`, content: Buffer.from(`Акт № ${n}\n`, 'utf8') }],
+      };
       const [id] = await queueOutgoing(clerk.store, source, outgoing, clerk.representativeCheck(source));
       return id!;
     };
@@ -269,14 +365,26 @@ describe.skipIf(!kc.ok || !gost.ok)(`the local sandbox ${kc.reason ?? ''}${gost.
       await clerk.runSession({ trigger: 'manual' });
       return clerk.store.awaitingOurAnswer().signature.find((d) => d.title.startsWith('Акт сверки № 3'));
     });
-    expect(reconciliation).toMatchObject({ direction: 'in', signatureRequested: true, recipientSignatureState: 'signature-requested', signatureState: 'valid' });
+    expect(reconciliation).toMatchObject({
+      direction: 'in',
+      signatureRequested: true,
+      recipientSignatureState: 'signature-requested',
+      signatureState: 'valid',
+    });
     expect(clerk.store.awaitingOurAnswer().signature.map((d) => d.title)).toEqual([reconciliation.title]);
     await takeWorkflowStep(clerk.store, source, reconciliation.id, 'sign');
     await clerk.runSession({ trigger: 'manual' });
     await eventually('signed by both at the counterparty', () =>
-      counterpartyStore((s) => (s.documentByHubId(reconciliation.hubId!)?.recipientSignatureState === 'signed-by-both' ? true : undefined)),
+      counterpartyStore((s) =>
+        s.documentByHubId(reconciliation.hubId!)?.recipientSignatureState === 'signed-by-both' ? true : undefined,
+      ),
     );
-    expect(events.filter((e) => e.type === 'workflow-step').map((e) => e.type === 'workflow-step' && e.step)).toEqual(['sign', 'accept-annulment', 'sign', 'refuse-signature']);
+    expect(events.filter((e) => e.type === 'workflow-step').map((e) => e.type === 'workflow-step' && e.step)).toEqual([
+      'sign',
+      'accept-annulment',
+      'sign',
+      'refuse-signature',
+    ]);
     expect(events.filter((e) => e.type === 'error')).toEqual([]);
   }, 240_000);
 
@@ -290,7 +398,12 @@ describe.skipIf(!kc.ok || !gost.ok)(`the local sandbox ${kc.reason ?? ''}${gost.
 
   it('starts again with the same organizations, keys and settings, and no duplicates', async () => {
     const paths = sandboxPaths(profileDir);
-    const before = { state: readSandboxState(profileDir)!, key: sha(join(profileDir, 'sandbox/clerk-key.pem')), ca: sha(paths.ca), inbox: clerk.store.listDocuments({ direction: 'in', limit: 100 }).total };
+    const before = {
+      state: readSandboxState(profileDir)!,
+      key: sha(join(profileDir, 'sandbox/clerk-key.pem')),
+      ca: sha(paths.ca),
+      inbox: clerk.store.listDocuments({ direction: 'in', limit: 100 }).total,
+    };
     sandbox = await start();
     expect(sandbox.created).toBe(false);
     expect(sandbox.state.clerk).toEqual(before.state.clerk);
@@ -328,7 +441,9 @@ describe.skipIf(!kc.ok || !gost.ok)(`the local sandbox ${kc.reason ?? ''}${gost.
       info: (m) => lines.push(m),
     };
     const stop = new AbortController();
-    const done = demo(clerk, {}, [], out, stop.signal, { schedule: { firstDocumentMs: 60_000, documentEveryMs: 0, sessionEveryMs: 60_000 } });
+    const done = demo(clerk, {}, [], out, stop.signal, {
+      schedule: { firstDocumentMs: 60_000, documentEveryMs: 0, sessionEveryMs: 60_000 },
+    });
     const shown = await eventually('the demo command printing the hub address', () => answer);
     expect(shown.created).toBe(false);
     expect((await fetch(`${shown.url}/v1/health`)).status).toBe(200);
@@ -346,7 +461,9 @@ describe.skipIf(!kc.ok || !gost.ok)(`the local sandbox ${kc.reason ?? ''}${gost.
   it('refuses a profile that already uses a real exchange server', async () => {
     const other = join(dir, 'real-profile');
     new ProfileSettingsFile(other).write({ serverUrl: 'https://edo.example.ru' });
-    await expect(startSandbox({ profileDir: other })).rejects.toThrow(/already uses the exchange server https:\/\/edo\.example\.ru/);
+    await expect(startSandbox({ profileDir: other })).rejects.toThrow(
+      /already uses the exchange server https:\/\/edo\.example\.ru/,
+    );
   });
 });
 
@@ -358,7 +475,8 @@ describe.skipIf(!kc.ok)(`the local sandbox in the desktop app ${kc.reason ?? ''}
   let services: CoreServices;
   let appSandbox: AppSandbox;
   let main: ClerkMain;
-  const call = <C extends InvokeChannel>(channel: C, args: InvokeArgs<C>) => main.dispatch(channel, args) as Promise<InvokeResult<C>>;
+  const call = <C extends InvokeChannel>(channel: C, args: InvokeArgs<C>) =>
+    main.dispatch(channel, args) as Promise<InvokeResult<C>>;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'clerk-app-sandbox-'));
@@ -375,7 +493,12 @@ describe.skipIf(!kc.ok)(`the local sandbox in the desktop app ${kc.reason ?? ''}
     services = await createCoreServices(profileDir);
     main = await createClerkMain({
       services,
-      platform: { appInfo: () => ({ name: 'EDO Clerk', version: '1' }), openExternal: async () => {}, setStartAtLogin: () => {}, startSandbox: () => appSandbox.start() },
+      platform: {
+        appInfo: () => ({ name: 'EDO Clerk', version: '1' }),
+        openExternal: async () => {},
+        setStartAtLogin: () => {},
+        startSandbox: () => appSandbox.start(),
+      },
       externalOrigins: [],
       notify: () => {},
       onTrayState: () => {},
@@ -387,7 +510,8 @@ describe.skipIf(!kc.ok)(`the local sandbox in the desktop app ${kc.reason ?? ''}
     await main?.stop();
     await appSandbox?.stop();
     services?.close();
-    for (const d of [profileDir, sandboxPaths(profileDir).counterpartyProfile]) await new OsKeychain(keychainScope(d)).delete(secretNames.keyPassword).catch(() => false);
+    for (const d of [profileDir, sandboxPaths(profileDir).counterpartyProfile])
+      await new OsKeychain(keychainScope(d)).delete(secretNames.keyPassword).catch(() => false);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -398,27 +522,43 @@ describe.skipIf(!kc.ok)(`the local sandbox in the desktop app ${kc.reason ?? ''}
     expect(appSandbox.inUse()).toBe(true);
     await expect(call('sandbox:start', undefined)).rejects.toThrow(/only for a first start/);
     const token = await call('token:status', undefined);
-    expect(token).toMatchObject({ state: 'logged-in', token: { label: 'clerk-key.pem' }, owner: { name: 'Иванова Мария Петровна', organization: 'ООО "Ромашка (песочница)"' } });
+    expect(token).toMatchObject({
+      state: 'logged-in',
+      token: { label: 'clerk-key.pem' },
+      owner: { name: 'Иванова Мария Петровна', organization: 'ООО "Ромашка (песочница)"' },
+    });
 
     const incoming = await eventually('the demo document in the Inbox, its receipt notice sent', async () => {
       await call('session:run', undefined);
       await main.scheduler.idle();
-      return (await call('documents:list', { direction: 'in', offset: 0, limit: 10 })).rows.find((r) => r.status === 'receipt-sent');
+      return (await call('documents:list', { direction: 'in', offset: 0, limit: 10 })).rows.find(
+        (r) => r.status === 'receipt-sent',
+      );
     });
     expect(incoming.counterparty.name).toBe('АО "Демо-контрагент"');
     const opened = await call('documents:open', { id: incoming.id });
-    expect(opened.signatures).toMatchObject([{ signer: 'Петров Сергей Иванович', algorithm: 'GOST2012-256', valid: true, problems: [] }]);
+    expect(opened.signatures).toMatchObject([
+      { signer: 'Петров Сергей Иванович', algorithm: 'GOST2012-256', valid: true, problems: [] },
+    ]);
     expect(opened.preview.kind).toBe('xml');
 
     const counterpartyId = readSandboxState(profileDir)!.counterparty.id;
-    const added = await call('outbox:add', { title: 'Договор поставки', counterpartyId, files: [{ name: 'contract.txt', contentBase64: Buffer.from('Договор поставки № 7\n').toString('base64') }] });
+    const added = await call('outbox:add', {
+      title: 'Договор поставки',
+      counterpartyId,
+      files: [{ name: 'contract.txt', contentBase64: Buffer.from('Договор поставки № 7\n').toString('base64') }],
+    });
     expect(added).toEqual({ queued: [expect.any(Number)] });
     const answered = await eventually("the demo counterparty's receipt notice for the clerk's document", async () => {
       await call('outbox:send', undefined);
       await main.scheduler.idle();
-      return (await call('documents:list', { direction: 'out', offset: 0, limit: 10 })).rows.find((r) => r.id === added.queued[0] && r.status === 'receipt-confirmed');
+      return (await call('documents:list', { direction: 'out', offset: 0, limit: 10 })).rows.find(
+        (r) => r.id === added.queued[0] && r.status === 'receipt-confirmed',
+      );
     });
-    expect((await call('documents:open', { id: answered.id })).serviceDocuments).toContainEqual(expect.objectContaining({ type: 'receipt', direction: 'in' }));
+    expect((await call('documents:open', { id: answered.id })).serviceDocuments).toContainEqual(
+      expect.objectContaining({ type: 'receipt', direction: 'in' }),
+    );
     expect(await call('pending:list', undefined)).toEqual([]);
 
     const pid = appSandbox.current()!.hub.pid;

@@ -19,7 +19,10 @@ describe.skipIf(!hsm.ok)(`the hub's HTTP client ${hsm.reason ?? ''}`, () => {
   let hub: StartedHub;
   const signers: KeySigner[] = [];
   const ids: string[] = [];
-  const login = (signer: KeySigner): Authenticator => ({ method: 'certificate', signLogin: (content) => signDetached(content, signer) });
+  const login = (signer: KeySigner): Authenticator => ({
+    method: 'certificate',
+    signLogin: (content) => signDetached(content, signer),
+  });
 
   beforeAll(async () => {
     // The PKI's CA only; the keys are software keys (this file is about HTTP, not tokens).
@@ -31,7 +34,12 @@ describe.skipIf(!hsm.ok)(`the hub's HTTP client ${hsm.reason ?? ''}`, () => {
       const issued = await pki.issue(keys.publicKey, person);
       const certificate = Buffer.from(issued.rawData);
       signers.push(new KeySigner(keys.privateKey, certificate));
-      const { org } = await registerOrganization(hub, { name: person.organization, inn: person.orgInn, kpp: `77010100${i}`, certificatePems: [issued.toString('pem')] });
+      const { org } = await registerOrganization(hub, {
+        name: person.organization,
+        inn: person.orgInn,
+        kpp: `77010100${i}`,
+        certificatePems: [issued.toString('pem')],
+      });
       ids.push(org.id);
     }
   });
@@ -61,11 +69,21 @@ describe.skipIf(!hsm.ok)(`the hub's HTTP client ${hsm.reason ?? ''}`, () => {
     expect(await a.hasBlob(sha256)).toBe(false);
     await a.putBlob(sha256, content.length, () => Readable.from([content]));
     expect(await a.hasBlob(sha256)).toBe(true);
-    const request = { recipientId: ids[1]!, title: 'Договор №1', kind: 'contract', fileName: 'dogovor.pdf', sha256, signature: (await signDetached(content, signers[0]!)).toString('base64') };
+    const request = {
+      recipientId: ids[1]!,
+      title: 'Договор №1',
+      kind: 'contract',
+      fileName: 'dogovor.pdf',
+      sha256,
+      signature: (await signDetached(content, signers[0]!)).toString('base64'),
+    };
     const first = await a.sendDocument('key-0000-0001', request);
     const again = await a.sendDocument('key-0000-0001', request); // a retry after a lost answer
     expect(again.id).toBe(first.id);
-    await expect(a.sendDocument('key-0000-0001', { ...request, title: 'Другой' })).rejects.toMatchObject({ code: 'idempotency-conflict', status: 409 });
+    await expect(a.sendDocument('key-0000-0001', { ...request, title: 'Другой' })).rejects.toMatchObject({
+      code: 'idempotency-conflict',
+      status: 409,
+    });
 
     await new Promise((r) => setTimeout(r, 2500)); // the access token (ttl 2 s) expires
     const page = await b.events(0);
@@ -84,11 +102,19 @@ describe.skipIf(!hsm.ok)(`the hub's HTTP client ${hsm.reason ?? ''}`, () => {
           const res = await fetch(input, init);
           if (!String(input).endsWith('/v1/auth/challenge')) return res;
           const body = (await res.json()) as Record<string, unknown>;
-          return new Response(JSON.stringify({ ...body, nonce: nonce.toString('base64') }), { status: res.status, headers: { 'content-type': 'application/json' } });
+          return new Response(JSON.stringify({ ...body, nonce: nonce.toString('base64') }), {
+            status: res.status,
+            headers: { 'content-type': 'application/json' },
+          });
         },
       });
       let signed = 0;
-      const error = await client.authenticate({ method: 'certificate', signLogin: async (content) => (signed++, signDetached(content, signers[0]!)) }).catch((e: unknown) => e);
+      const error = await client
+        .authenticate({
+          method: 'certificate',
+          signLogin: async (content) => (signed++, signDetached(content, signers[0]!)),
+        })
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(HubError);
       expect((error as Error).message).toMatch(new RegExp(`exactly 32 bytes.*sent ${nonce.length} bytes`));
       expect(signed).toBe(0);
@@ -115,10 +141,12 @@ describe.skipIf(!hsm.ok)(`the hub's HTTP client ${hsm.reason ?? ''}`, () => {
     expect(calls).toBe(4);
   });
 
-  it('a refusal is a HubError with the hub\'s code and message, not retried', async () => {
+  it("a refusal is a HubError with the hub's code and message, not retried", async () => {
     let calls = 0;
     const client = new HttpExchangeClient(hub.url, { fetch: (i, init) => (calls++, fetch(i, init)) });
-    const error = await client.authenticate({ method: 'password', login: 'nobody', password: 'wrong' }).catch((e: unknown) => e);
+    const error = await client
+      .authenticate({ method: 'password', login: 'nobody', password: 'wrong' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HubError);
     expect(error).toMatchObject({ status: 401, code: 'login-failed' });
     expect(calls).toBe(1);

@@ -58,11 +58,19 @@ describe.skipIf(!hsm.ok)(`the exchange session meets faults ${hsm.reason ?? ''}`
     const content = Buffer.concat([Buffer.from(`${title}\n`), randomBytes(1000)]);
     const blob = await from.store.blobs.write(content);
     const cms = await signDetached(content, from.signer);
-    const { documentId } = from.store.queueOutgoingDocument({ counterpartyId: to.id, title, fileName: `${title}.txt`, blobHash: blob.hash, size: blob.size, signature: { cms, valid: null } });
+    const { documentId } = from.store.queueOutgoingDocument({
+      counterpartyId: to.id,
+      title,
+      fileName: `${title}.txt`,
+      blobHash: blob.hash,
+      size: blob.size,
+      signature: { cms, valid: null },
+    });
     return { documentId, content };
   }
 
-  const inbox = (side: Side, title: string) => side.store.listDocuments({ direction: 'in', search: title }).items.find((d) => d.title === title);
+  const inbox = (side: Side, title: string) =>
+    side.store.listDocuments({ direction: 'in', search: title }).items.find((d) => d.title === title);
 
   beforeAll(async () => {
     world = await inProcessExchange('clerk-faults-', (url) => new Client(url, { retries: 1, backoffMs: 10 }));
@@ -84,7 +92,9 @@ describe.skipIf(!hsm.ok)(`the exchange session meets faults ${hsm.reason ?? ''}`
     expect(changed.error).toMatch(new RegExp(`different operator certificate.*SHA-256 ${pinned.sha256}`));
     expect(changed.summary.documentsReceived).toBe(1); // everything else goes on
     const doc = inbox(b(), 'Письмо о смене оператора')!;
-    const confirmation = b().store.serviceDocumentsOf(doc.id).find((d) => d.type === 'send-confirmation')!;
+    const confirmation = b()
+      .store.serviceDocumentsOf(doc.id)
+      .find((d) => d.type === 'send-confirmation')!;
     expect(confirmation.signatureState).toBe('invalid');
     expect(confirmation.signatureProblem).toMatch(/not trusted|other than the one pinned/);
     // The clerk checked with the operator and accepts the hub's certificate: the error is gone.
@@ -93,20 +103,38 @@ describe.skipIf(!hsm.ok)(`the exchange session meets faults ${hsm.reason ?? ''}`
     expect(readOperatorPin(b().dir)!.sha256).toBe(pinned.sha256);
   });
 
-  it('verifies a received document at the operator\'s send time: a backdated signature over an expired certificate is invalid', async () => {
+  it("verifies a received document at the operator's send time: a backdated signature over an expired certificate is invalid", async () => {
     const { content } = await queue(a(), b(), 'Задним числом');
     expect(await session(a())).toMatchObject({ outcome: 'done' });
     // A's old certificate, expired a year ago; the signature claims a time when it was still valid.
     const old = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const year = 365 * 24 * 3600_000;
-    const expired = Buffer.from((await pki.issue(old.publicKey, samplePeople.ivanova, { notBefore: new Date(Date.now() - 3 * year), notAfter: new Date(Date.now() - year) })).rawData);
-    const backdated = (await signDetached(content, new KeySigner(old.privateKey, expired), { signingTime: new Date(Date.now() - 2 * year) })).toString('base64');
+    const expired = Buffer.from(
+      (
+        await pki.issue(old.publicKey, samplePeople.ivanova, {
+          notBefore: new Date(Date.now() - 3 * year),
+          notAfter: new Date(Date.now() - year),
+        })
+      ).rawData,
+    );
+    const backdated = (
+      await signDetached(content, new KeySigner(old.privateKey, expired), {
+        signingTime: new Date(Date.now() - 2 * year),
+      })
+    ).toString('base64');
     b().client.eventsHook = async (page) => ({
       ...page,
-      events: page.events.map((e) => (e.type === 'document.received' && e.document.title === 'Задним числом' ? { ...e, document: { ...e.document, signature: backdated } } : e)),
+      events: page.events.map((e) =>
+        e.type === 'document.received' && e.document.title === 'Задним числом'
+          ? { ...e, document: { ...e.document, signature: backdated } }
+          : e,
+      ),
     });
     try {
-      expect(await session(b())).toMatchObject({ outcome: 'done', summary: { documentsReceived: 1, invalidSignatures: 1 } });
+      expect(await session(b())).toMatchObject({
+        outcome: 'done',
+        summary: { documentsReceived: 1, invalidSignatures: 1 },
+      });
     } finally {
       b().client.eventsHook = undefined;
     }
@@ -134,7 +162,10 @@ describe.skipIf(!hsm.ok)(`the exchange session meets faults ${hsm.reason ?? ''}`
     expect(failed.outcome).toBe('error');
     expect(failed.error).toMatch(/ENOENT/);
     expect(inbox(b(), 'Нечитаемый диск')).toBeUndefined();
-    expect(await session(b())).toMatchObject({ outcome: 'done', summary: { documentsReceived: 1, invalidSignatures: 0 } });
+    expect(await session(b())).toMatchObject({
+      outcome: 'done',
+      summary: { documentsReceived: 1, invalidSignatures: 0 },
+    });
     expect(inbox(b(), 'Нечитаемый диск')!.signatureState).toBe('valid');
   });
 
@@ -158,8 +189,13 @@ describe.skipIf(!hsm.ok)(`the exchange session meets faults ${hsm.reason ?? ''}`
     expect(result.error).toMatch(/internal error/);
     expect(result.summary).toMatchObject({ documentsSent: 1, documentsReceived: 1, outboxFailed: 1 });
     expect(inbox(a(), 'Входящее для А')).toBeDefined();
-    expect(a().store.document(missing.documentId)).toMatchObject({ status: 'rejected', statusReason: expect.stringMatching(/missing from the profile's blob store/) });
-    expect(a().store.waitingOutbox()).toEqual([expect.objectContaining({ lastError: expect.stringMatching(/internal error/) })]);
+    expect(a().store.document(missing.documentId)).toMatchObject({
+      status: 'rejected',
+      statusReason: expect.stringMatching(/missing from the profile's blob store/),
+    });
+    expect(a().store.waitingOutbox()).toEqual([
+      expect.objectContaining({ lastError: expect.stringMatching(/internal error/) }),
+    ]);
     expect(await session(a())).toMatchObject({ outcome: 'done', summary: { documentsSent: 1 } }); // the hub works again
     expect(await session(b())).toMatchObject({ outcome: 'done', summary: { documentsReceived: 2 } });
   });
@@ -182,12 +218,22 @@ describe.skipIf(!hsm.ok)(`the exchange session meets faults ${hsm.reason ?? ''}`
     } finally {
       b().factory = factory;
     }
-    expect(result).toMatchObject({ outcome: 'done', summary: { documentsReceived: 2, serviceDocumentsSigned: 1, serviceDocumentsSent: 1, pending: 1 } });
+    expect(result).toMatchObject({
+      outcome: 'done',
+      summary: { documentsReceived: 2, serviceDocumentsSigned: 1, serviceDocumentsSent: 1, pending: 1 },
+    });
     const [waiting] = b().store.pendingServiceDocuments();
     expect(waiting).toMatchObject({ status: 'pending', document: { title: 'Не собирается' } });
-    expect(waiting).toMatchObject({ pendingCode: 'cannot-make', pendingReason: expect.stringMatching(/cannot make the receipt notice for "Не собирается": the counterparty has no INN/) });
+    expect(waiting).toMatchObject({
+      pendingCode: 'cannot-make',
+      pendingReason: expect.stringMatching(
+        /cannot make the receipt notice for "Не собирается": the counterparty has no INN/,
+      ),
+    });
     // The session's result names it with its reason: nothing compares lists before and after.
-    expect(result.items.notSigned).toEqual([{ id: waiting!.id, reason: 'cannot-make', message: waiting!.pendingReason }]);
+    expect(result.items.notSigned).toEqual([
+      { id: waiting!.id, reason: 'cannot-make', message: waiting!.pendingReason },
+    ]);
     expect(inbox(b(), 'Собирается')!.status).toBe('receipt-sent');
   });
 
@@ -195,27 +241,60 @@ describe.skipIf(!hsm.ok)(`the exchange session meets faults ${hsm.reason ?? ''}`
     await queue(a(), b(), 'Отклонённое извещение');
     expect(await session(a())).toMatchObject({ outcome: 'done' });
     b().client.postServiceDocumentHook = () => {
-      throw new HubError(422, 'service-document-invalid', 'POST /v1/documents/:documentId/service-documents: the XML does not match its parent');
+      throw new HubError(
+        422,
+        'service-document-invalid',
+        'POST /v1/documents/:documentId/service-documents: the XML does not match its parent',
+      );
     };
-    const holds = b().store.pendingServiceDocuments().map((p) => p.id); // 'Не собирается' from the test before, now buildable
+    const holds = b()
+      .store.pendingServiceDocuments()
+      .map((p) => p.id); // 'Не собирается' from the test before, now buildable
     try {
-      expect(await session(b(), { signOnly: [] })).toMatchObject({ outcome: 'done', summary: { serviceDocumentsSigned: 0 } });
-      const refusedRun = await session(b(), { signOnly: b().store.pendingServiceDocuments().filter((p) => !holds.includes(p.id)).map((p) => p.id) });
+      expect(await session(b(), { signOnly: [] })).toMatchObject({
+        outcome: 'done',
+        summary: { serviceDocumentsSigned: 0 },
+      });
+      const refusedRun = await session(b(), {
+        signOnly: b()
+          .store.pendingServiceDocuments()
+          .filter((p) => !holds.includes(p.id))
+          .map((p) => p.id),
+      });
       expect(refusedRun.summary).toMatchObject({ serviceDocumentsSigned: 1, serviceDocumentsSent: 0, outboxFailed: 1 });
-      expect(refusedRun.items.refused).toEqual([expect.objectContaining({ itemType: 'service-document', refusal: 'service-document-invalid' })]);
+      expect(refusedRun.items.refused).toEqual([
+        expect.objectContaining({ itemType: 'service-document', refusal: 'service-document-invalid' }),
+      ]);
     } finally {
       b().client.postServiceDocumentHook = undefined;
     }
-    const refused = b().store.pendingServiceDocuments().find((p) => p.document.title === 'Отклонённое извещение')!;
-    expect(refused).toMatchObject({ refused: 'service-document-invalid', pendingCode: 'refused-by-hub', pendingReason: expect.stringMatching(/does not match its parent/) });
+    const refused = b()
+      .store.pendingServiceDocuments()
+      .find((p) => p.document.title === 'Отклонённое извещение')!;
+    expect(refused).toMatchObject({
+      refused: 'service-document-invalid',
+      pendingCode: 'refused-by-hub',
+      pendingReason: expect.stringMatching(/does not match its parent/),
+    });
     // A plain session does not sign a refused one again on its own (it signs the other, now buildable).
     expect(await session(b())).toMatchObject({ summary: { serviceDocumentsSigned: 1, serviceDocumentsSent: 1 } });
-    expect(b().store.pendingServiceDocuments().map((p) => p.id)).toEqual([refused.id]);
+    expect(
+      b()
+        .store.pendingServiceDocuments()
+        .map((p) => p.id),
+    ).toEqual([refused.id]);
     // The clerk selects it, with an id that is no longer pending: exactly the refused one is signed and sent.
     const selected = await session(b(), { signOnly: [refused.id, holds[0]!] });
-    expect(selected).toMatchObject({ outcome: 'done', summary: { serviceDocumentsSigned: 1, serviceDocumentsSent: 1, pending: 0 } });
+    expect(selected).toMatchObject({
+      outcome: 'done',
+      summary: { serviceDocumentsSigned: 1, serviceDocumentsSent: 1, pending: 0 },
+    });
     expect(b().store.serviceDocument(refused.id)).toMatchObject({ status: 'sent' });
-    expect(b().store.runLog(selected.runId!).map((l) => l.message)).toContain(`not waiting for a signature, left as they are: service document(s) ${holds[0]}`);
+    expect(
+      b()
+        .store.runLog(selected.runId!)
+        .map((l) => l.message),
+    ).toContain(`not waiting for a signature, left as they are: service document(s) ${holds[0]}`);
     expect(existsSync(join(b().dir, operatorPinFileName))).toBe(true);
   });
 });

@@ -31,9 +31,16 @@ export interface ClerkOptions {
   killWhen?: (line: string, index: number) => boolean;
 }
 
-export function startClerk(args: string[], options: ClerkOptions = {}): { child: ChildProcess; done: Promise<ClerkRun> } {
+export function startClerk(
+  args: string[],
+  options: ClerkOptions = {},
+): { child: ChildProcess; done: Promise<ClerkRun> } {
   const env = options.env ?? { ...process.env, LC_ALL: 'C.UTF-8' };
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
+    cwd: root,
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   let lines = 0;
@@ -88,11 +95,19 @@ export const poaDirector: TestPerson = {
   personInn: '770100000079',
   ogrn: '1027700000019',
 };
-export const poaEmployee: PersonalCertificatePerson = { surname: 'Иванова', givenNames: 'Мария Петровна', personInn: '770200000065', snils: '11223344595' };
+export const poaEmployee: PersonalCertificatePerson = {
+  surname: 'Иванова',
+  givenNames: 'Мария Петровна',
+  personInn: '770200000065',
+  snils: '11223344595',
+};
 
 /** Fails with everything the CLI said when it did not exit as expected. */
 export function expectExit(run: ClerkRun, code: number): ClerkRun {
-  if (run.code !== code) throw new Error(`edo-clerk exited with ${run.code}${run.signal ? ` (${run.signal})` : ''}, expected ${code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
+  if (run.code !== code)
+    throw new Error(
+      `edo-clerk exited with ${run.code}${run.signal ? ` (${run.signal})` : ''}, expected ${code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`,
+    );
   return run;
 }
 
@@ -141,10 +156,13 @@ export interface TwoClerksOptions {
 export async function twoClerks(o: TwoClerksOptions): Promise<TwoClerks> {
   const pinA = '1111';
   const pinB = '2222';
-  const pki = await createTestPki([
-    { label: 'clerk-a', pin: pinA, keys: [o.aKey ?? { algorithm: 'RSA-2048', person: samplePeople.ivanova }] },
-    { label: 'clerk-b', pin: pinB, keys: [{ algorithm: 'ECDSA-P256', person: samplePeople.petrov }] },
-  ], { revocation: true });
+  const pki = await createTestPki(
+    [
+      { label: 'clerk-a', pin: pinA, keys: [o.aKey ?? { algorithm: 'RSA-2048', person: samplePeople.ivanova }] },
+      { label: 'clerk-b', pin: pinB, keys: [{ algorithm: 'ECDSA-P256', person: samplePeople.petrov }] },
+    ],
+    { revocation: true },
+  );
   const dir = mkdtempSync(join(tmpdir(), o.prefix));
   const hub = await startHub();
   const profA = join(dir, 'profile-a');
@@ -180,11 +198,37 @@ export async function twoClerks(o: TwoClerksOptions): Promise<TwoClerks> {
   await hub.admin(['trust', 'add', pki.caCertificateFile]);
   const tokenA = pki.tokens[0]!;
   clerks.a = o.aOrganization
-    ? (await registerOrganization(hub, { ...o.aOrganization, kpp: '770101001', certificatePems: [...o.aOrganization.certificatePems, ...tokenA.keys.map((k) => k.certificatePem)] })).org
+    ? (
+        await registerOrganization(hub, {
+          ...o.aOrganization,
+          kpp: '770101001',
+          certificatePems: [...o.aOrganization.certificatePems, ...tokenA.keys.map((k) => k.certificatePem)],
+        })
+      ).org
     : (await registerTokenOrganization(hub, tokenA, { kpp: '770101001' })).org;
   clerks.b = (await registerTokenOrganization(hub, pki.tokens[1]!, { kpp: '780901001' })).org;
-  for (const [profile, token] of [[profA, 'clerk-a'], [profB, 'clerk-b']] as const) {
-    expectExit(await read(['profile', 'init', '--server', hub.url, '--trust', pki.caCertificateFile, '--module', pki.modulePath, '--token', token], profile), 0);
+  for (const [profile, token] of [
+    [profA, 'clerk-a'],
+    [profB, 'clerk-b'],
+  ] as const) {
+    expectExit(
+      await read(
+        [
+          'profile',
+          'init',
+          '--server',
+          hub.url,
+          '--trust',
+          pki.caCertificateFile,
+          '--module',
+          pki.modulePath,
+          '--token',
+          token,
+        ],
+        profile,
+      ),
+      0,
+    );
   }
   expectExit(await clerks.runA(['session']), 0);
   expectExit(await clerks.runB(['session']), 0);

@@ -8,7 +8,12 @@ import { signDetached } from '../../src/crypto/cms';
 import { KeySigner } from '../../src/crypto/key-signer';
 import type { HttpExchangeClient } from '../../src/exchange/http-client';
 import { formatsServiceDocuments } from '../../src/exchange/service-documents';
-import { runExchangeSession, type ServiceDocumentFactory, type SessionDeps, type SessionResult } from '../../src/exchange/session';
+import {
+  runExchangeSession,
+  type ServiceDocumentFactory,
+  type SessionDeps,
+  type SessionResult,
+} from '../../src/exchange/session';
 import { ClerkStore } from '../../src/store';
 import { registerOrganization, startHub, type StartedHub } from '../support/hub';
 import { createTestPki, samplePeople, type TestPki } from '../support/test-pki';
@@ -63,7 +68,12 @@ export async function inProcessExchange<C extends HttpExchangeClient>(
     const login = await issue();
     const signing = options.separateSigner ? await issue() : login;
     const certificatePems = [...new Set([login.pem, signing.pem])];
-    const { org } = await registerOrganization(hub, { name: person.organization, inn: person.orgInn, kpp: `77010100${i}`, certificatePems });
+    const { org } = await registerOrganization(hub, {
+      name: person.organization,
+      inn: person.orgInn,
+      kpp: `77010100${i}`,
+      certificatePems,
+    });
     const profile = join(dir, `profile-${i}`);
     const store = ClerkStore.open(profile);
     const side: InProcessClerk<C> = {
@@ -80,7 +90,10 @@ export async function inProcessExchange<C extends HttpExchangeClient>(
           client: side.client,
           trigger: 'manual',
           mode: 'workstation',
-          authenticator: async () => ({ method: 'certificate', signLogin: (content) => signDetached(content, side.login) }),
+          authenticator: async () => ({
+            method: 'certificate',
+            signLogin: (content) => signDetached(content, side.login),
+          }),
           trustedRoots: [caDer],
           signer: { acquire: async () => side.signer },
           serviceDocuments: side.factory,
@@ -92,7 +105,8 @@ export async function inProcessExchange<C extends HttpExchangeClient>(
   const [a, b] = clerks as [InProcessClerk<C>, InProcessClerk<C>];
   for (const side of clerks) {
     const first = await side.session();
-    if (first.outcome !== 'done') throw new Error(`the first session of ${side.id} ended ${first.outcome}: ${first.error ?? ''}`);
+    if (first.outcome !== 'done')
+      throw new Error(`the first session of ${side.id} ended ${first.outcome}: ${first.error ?? ''}`);
   }
   await a.client.invite(b.id);
   await b.client.accept(a.id);

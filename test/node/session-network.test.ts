@@ -38,7 +38,10 @@ describe.skipIf(!hsm.ok)(`the exchange over a network that breaks answers ${hsm.
   const a = () => sides[0]!;
   const b = () => sides[1]!;
 
-  const login = (side: Side): Authenticator => ({ method: 'certificate', signLogin: (content) => signDetached(content, side.signer) });
+  const login = (side: Side): Authenticator => ({
+    method: 'certificate',
+    signLogin: (content) => signDetached(content, side.signer),
+  });
   /** A client through the proxy, with short backoffs. */
   const client = (retries = 4) => new HttpExchangeClient(proxy.url, { retries, backoffMs: 10 });
   const session = (side: Side) =>
@@ -73,8 +76,17 @@ describe.skipIf(!hsm.ok)(`the exchange over a network that breaks answers ${hsm.
     for (const [i, person] of [samplePeople.ivanova, samplePeople.petrov].entries()) {
       const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
       const issued = await pki.issue(keys.publicKey, person);
-      const { org } = await registerOrganization(hub, { name: person.organization, inn: person.orgInn, kpp: `77010100${i}`, certificatePems: [issued.toString('pem')] });
-      sides.push({ store: ClerkStore.open(join(dir, `profile-${i}`)), signer: new KeySigner(keys.privateKey, Buffer.from(issued.rawData)), id: org.id });
+      const { org } = await registerOrganization(hub, {
+        name: person.organization,
+        inn: person.orgInn,
+        kpp: `77010100${i}`,
+        certificatePems: [issued.toString('pem')],
+      });
+      sides.push({
+        store: ClerkStore.open(join(dir, `profile-${i}`)),
+        signer: new KeySigner(keys.privateKey, Buffer.from(issued.rawData)),
+        id: org.id,
+      });
     }
     for (const side of sides) expect(await session(side)).toMatchObject({ outcome: 'done' });
     const [ca, cb] = [client(), client()];
@@ -96,7 +108,14 @@ describe.skipIf(!hsm.ok)(`the exchange over a network that breaks answers ${hsm.
     const content = Buffer.concat([Buffer.from('Договор поставки №7\n'), randomBytes(64 * 1024)]);
     const blob = await a().store.blobs.write(content);
     const cms = await signDetached(content, a().signer);
-    a().store.queueOutgoingDocument({ counterpartyId: b().id, title: 'Договор поставки №7', fileName: 'dogovor-7.bin', blobHash: blob.hash, size: blob.size, signature: { cms, valid: null } });
+    a().store.queueOutgoingDocument({
+      counterpartyId: b().id,
+      title: 'Договор поставки №7',
+      fileName: 'dogovor-7.bin',
+      blobHash: blob.hash,
+      size: blob.size,
+      signature: { cms, valid: null },
+    });
 
     proxy.cut('POST /v1/documents', { afterBodyBytes: 5 });
     expect(await session(a())).toMatchObject({ outcome: 'done', summary: { documentsSent: 1 } });
@@ -107,7 +126,11 @@ describe.skipIf(!hsm.ok)(`the exchange over a network that breaks answers ${hsm.
     proxy.cut('GET /v1/blobs/', { afterBodyBytes: 30_000 });
     const received = await session(b());
     expect(received).toMatchObject({ outcome: 'done', summary: { documentsReceived: 1, invalidSignatures: 0 } });
-    expect(proxy.fired.map((f) => f.replace(/[?].*|[0-9a-f]{64}/g, ''))).toEqual(['cut POST /v1/documents', 'cut GET /v1/events', 'cut GET /v1/blobs/']);
+    expect(proxy.fired.map((f) => f.replace(/[?].*|[0-9a-f]{64}/g, ''))).toEqual([
+      'cut POST /v1/documents',
+      'cut GET /v1/events',
+      'cut GET /v1/blobs/',
+    ]);
     const doc = b().store.listDocuments({ direction: 'in', search: 'Договор поставки №7' }).items;
     expect(doc).toHaveLength(1);
     expect(doc[0]!.signatureState).toBe('valid');
@@ -125,7 +148,11 @@ describe.skipIf(!hsm.ok)(`the exchange over a network that breaks answers ${hsm.
     expect(proxy.fired).toEqual(['drop POST /v1/auth/certificate']);
     // Two challenges, two logins the hub accepted (the first answer lost), no "challenge already used".
     expect(hubRequests('POST', '/v1/auth/challenge').length - challengesBefore).toBe(2);
-    expect(hubRequests('POST', '/v1/auth/certificate').slice(loginsBefore.length).map((r) => r.status)).toEqual([200, 200]);
+    expect(
+      hubRequests('POST', '/v1/auth/certificate')
+        .slice(loginsBefore.length)
+        .map((r) => r.status),
+    ).toEqual([200, 200]);
   });
 
   it('a request that must not be repeated blindly (a generated key) is not: one key, and the error says the answer was lost', async () => {
@@ -133,7 +160,9 @@ describe.skipIf(!hsm.ok)(`the exchange over a network that breaks answers ${hsm.
     await admin.authenticate(login(a()));
     proxy.fired.length = 0;
     proxy.drop('POST /v1/organization/information-systems/generate');
-    const error = await admin.call('generateInformationSystem', { body: { name: 'ИС бухгалтерии' } }).catch((e: unknown) => e);
+    const error = await admin
+      .call('generateInformationSystem', { body: { name: 'ИС бухгалтерии' } })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HubUnreachableError);
     expect(proxy.fired).toEqual(['drop POST /v1/organization/information-systems/generate']);
     const listed = await admin.call('listInformationSystems');
@@ -148,7 +177,9 @@ describe.skipIf(!hsm.ok)(`the exchange over a network that breaks answers ${hsm.
     proxy.cut('GET /v1/operator', { afterBodyBytes: 3 });
     const error = await once.operator().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HubUnreachableError);
-    expect((error as Error).message).toMatch(new RegExp(`hub at ${proxy.url} cannot be reached: the answer to GET /v1/operator was cut off`));
+    expect((error as Error).message).toMatch(
+      new RegExp(`hub at ${proxy.url} cannot be reached: the answer to GET /v1/operator was cut off`),
+    );
     expect(proxy.fired).toEqual(['cut GET /v1/operator', 'cut GET /v1/operator']);
   });
 });

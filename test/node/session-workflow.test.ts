@@ -45,30 +45,85 @@ describe.skipIf(!hsm.ok)(`the document workflow between two clerks through the h
     const content = Buffer.concat([Buffer.from(`${name}\n`), randomBytes(5000)]);
     const path = join(dir, name);
     writeFileSync(path, content);
-    expectExit(await runA(['send', path, '--to', b.inn, '--title', name, ...(requestSignature ? ['--request-signature'] : [])]), 0);
+    expectExit(
+      await runA(['send', path, '--to', b.inn, '--title', name, ...(requestSignature ? ['--request-signature'] : [])]),
+      0,
+    );
     expectExit(await runB(['session']), 0);
-    const hubId = withStore(profA(), (s) => s.listDocuments({ direction: 'out', search: name, limit: 1 }).items[0]!.hubId!);
-    return { path, content, hubId, inA: withStore(profA(), (s) => s.documentByHubId(hubId)!.id), inB: withStore(profB(), (s) => s.documentByHubId(hubId)!.id) };
+    const hubId = withStore(
+      profA(),
+      (s) => s.listDocuments({ direction: 'out', search: name, limit: 1 }).items[0]!.hubId!,
+    );
+    return {
+      path,
+      content,
+      hubId,
+      inA: withStore(profA(), (s) => s.documentByHubId(hubId)!.id),
+      inB: withStore(profB(), (s) => s.documentByHubId(hubId)!.id),
+    };
   }
 
   function opensslVerifies(cms: Buffer, contentPath: string) {
     const sig = join(dir, `sig-${randomBytes(4).toString('hex')}.p7s`);
     writeFileSync(sig, cms);
-    execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', sig, '-content', contentPath, '-CAfile', pki.caCertificateFile, '-purpose', 'any', '-out', '/dev/null'], { stdio: 'pipe' });
+    execFileSync(
+      'openssl',
+      [
+        'cms',
+        '-verify',
+        '-binary',
+        '-inform',
+        'DER',
+        '-in',
+        sig,
+        '-content',
+        contentPath,
+        '-CAfile',
+        pki.caCertificateFile,
+        '-purpose',
+        'any',
+        '-out',
+        '/dev/null',
+      ],
+      { stdio: 'pipe' },
+    );
   }
 
   beforeAll(async () => {
-    pki = await createTestPki([
-      { label: 'clerk-a', pin: pinA, keys: [{ algorithm: 'RSA-2048', person: samplePeople.ivanova }] },
-      { label: 'clerk-b', pin: pinB, keys: [{ algorithm: 'ECDSA-P256', person: samplePeople.petrov }] },
-    ], { revocation: true });
+    pki = await createTestPki(
+      [
+        { label: 'clerk-a', pin: pinA, keys: [{ algorithm: 'RSA-2048', person: samplePeople.ivanova }] },
+        { label: 'clerk-b', pin: pinB, keys: [{ algorithm: 'ECDSA-P256', person: samplePeople.petrov }] },
+      ],
+      { revocation: true },
+    );
     dir = mkdtempSync(join(tmpdir(), 'clerk-workflow-'));
     hub = await startHub();
     await hub.admin(['trust', 'add', pki.caCertificateFile]);
     a = (await registerTokenOrganization(hub, pki.tokens[0]!, { kpp: '770101001' })).org;
     b = (await registerTokenOrganization(hub, pki.tokens[1]!, { kpp: '780901001' })).org;
-    for (const [profile, token] of [[profA(), 'clerk-a'], [profB(), 'clerk-b']] as const) {
-      expectExit(await read(['profile', 'init', '--server', hub.url, '--trust', pki.caCertificateFile, '--module', pki.modulePath, '--token', token], profile), 0);
+    for (const [profile, token] of [
+      [profA(), 'clerk-a'],
+      [profB(), 'clerk-b'],
+    ] as const) {
+      expectExit(
+        await read(
+          [
+            'profile',
+            'init',
+            '--server',
+            hub.url,
+            '--trust',
+            pki.caCertificateFile,
+            '--module',
+            pki.modulePath,
+            '--token',
+            token,
+          ],
+          profile,
+        ),
+        0,
+      );
     }
     expectExit(await runA(['session']), 0);
     expectExit(await runB(['session']), 0);
@@ -82,19 +137,28 @@ describe.skipIf(!hsm.ok)(`the document workflow between two clerks through the h
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('A requests B\'s signature; B\'s session signs only the receipt notice; B signs; both see signed-by-both and OpenSSL verifies both signatures', async () => {
+  it("A requests B's signature; B's session signs only the receipt notice; B signs; both see signed-by-both and OpenSSL verifies both signatures", async () => {
     const doc = await sendToB('dogovor-1.pdf', true);
     // The session signed the receipt notice on its own, never the document itself: it waits for the clerk.
     const waiting = expectExit(await read(['awaiting'], profB()), 0).json;
     expect(waiting.signatureRequested).toMatchObject([{ id: doc.inB, title: 'dogovor-1.pdf' }]);
-    expect(withStore(profB(), (s) => s.document(doc.inB))).toMatchObject({ status: 'receipt-sent', recipientSignatureState: 'signature-requested' });
+    expect(withStore(profB(), (s) => s.document(doc.inB))).toMatchObject({
+      status: 'receipt-sent',
+      recipientSignatureState: 'signature-requested',
+    });
 
     const signed = expectExit(await runB(['sign-document', String(doc.inB)]), 0).json;
-    expect(signed).toMatchObject({ step: { step: 'sign', state: 'done' }, document: { signatureState: 'signed-by-both' } });
+    expect(signed).toMatchObject({
+      step: { step: 'sign', state: 'done' },
+      document: { signatureState: 'signed-by-both' },
+    });
     expect(expectExit(await read(['awaiting'], profB()), 0).json.signatureRequested).toEqual([]);
     expectExit(await runA(['session']), 0);
 
-    for (const [profile, id] of [[profA(), doc.inA], [profB(), doc.inB]] as const) {
+    for (const [profile, id] of [
+      [profA(), doc.inA],
+      [profB(), doc.inB],
+    ] as const) {
       const row = withStore(profile, (s) => ({ doc: s.document(id)!, sender: s.signatures(id)[0]!.cms }));
       expect(row.doc.recipientSignatureState).toBe('signed-by-both');
       opensslVerifies(row.sender, doc.path);
@@ -105,14 +169,16 @@ describe.skipIf(!hsm.ok)(`the document workflow between two clerks through the h
     expect(again).toMatchObject({ code: 'document-already-signed' });
   });
 
-  it('B refuses another with a reason; A sees the reason; B\'s receipt notice is still sent', async () => {
+  it("B refuses another with a reason; A sees the reason; B's receipt notice is still sent", async () => {
     const doc = await sendToB('akt-2.pdf', true);
     const reason = 'Сумма не совпадает с договором';
     expectExit(await runB(['refuse', String(doc.inB), '--reason', reason]), 0);
     expectExit(await runA(['session']), 0);
     const seen = withStore(profA(), (s) => ({ doc: s.document(doc.inA)!, sds: s.serviceDocumentsOf(doc.inA) }));
     expect(seen.doc).toMatchObject({ recipientSignatureState: 'signature-refused', status: 'receipt-confirmed' });
-    expect(seen.sds.filter((x) => x.type === 'signature-refusal')).toMatchObject([{ direction: 'in', text: reason, signatureState: 'valid' }]);
+    expect(seen.sds.filter((x) => x.type === 'signature-refusal')).toMatchObject([
+      { direction: 'in', text: reason, signatureState: 'valid' },
+    ]);
     expect(expectExit(await runB(['refuse', String(doc.inB)]), 1).json).toMatchObject({ code: 'reason-required' });
   });
 
@@ -122,13 +188,20 @@ describe.skipIf(!hsm.ok)(`the document workflow between two clerks through the h
     expectExit(await runB(['session']), 0);
     expect(expectExit(await read(['awaiting'], profB()), 0).json.annulmentProposed).toMatchObject([{ id: doc.inB }]);
     // A cannot answer its own proposal.
-    expect(expectExit(await runA(['annulment', 'accept', String(doc.inA)]), 1).json).toMatchObject({ code: 'not-your-turn' });
+    expect(expectExit(await runA(['annulment', 'accept', String(doc.inA)]), 1).json).toMatchObject({
+      code: 'not-your-turn',
+    });
     expectExit(await runB(['annulment', 'accept', String(doc.inB)]), 0);
     expectExit(await runA(['session']), 0);
-    for (const [profile, id] of [[profA(), doc.inA], [profB(), doc.inB]] as const) {
+    for (const [profile, id] of [
+      [profA(), doc.inA],
+      [profB(), doc.inB],
+    ] as const) {
       expect(withStore(profile, (s) => s.document(id)!.annulmentState)).toBe('annulled');
     }
-    expect(expectExit(await runA(['annul', String(doc.inA), '--reason', 'ещё раз']), 1).json).toMatchObject({ code: 'document-annulled' });
+    expect(expectExit(await runA(['annul', String(doc.inA), '--reason', 'ещё раз']), 1).json).toMatchObject({
+      code: 'document-annulled',
+    });
   });
 
   it('B rejects another proposal; A sees why', async () => {

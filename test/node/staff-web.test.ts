@@ -11,7 +11,13 @@ import WebSocket from 'ws';
 import { ClerkProfile } from '../../src/exchange/profile';
 import { LoginThrottle } from '../../src/protocol/login-throttle';
 import { staffAccess, staffThrottle } from '../../src/web/staff';
-import { agentOrganizationName, receivedTitle, staffUsers, startStaffAgent, type StaffAgent } from '../support/staff-agent';
+import {
+  agentOrganizationName,
+  receivedTitle,
+  staffUsers,
+  startStaffAgent,
+  type StaffAgent,
+} from '../support/staff-agent';
 import { softhsm } from '../support/system';
 import { clerk } from './session-harness';
 
@@ -37,11 +43,20 @@ describe.skipIf(!hsm.ok)(`the agent's web client for its organization's staff ${
   function call(method: string, path: string, headers: Record<string, string> = {}, body?: unknown): Promise<Reply> {
     return new Promise((resolve, reject) => {
       const json = body === undefined ? undefined : JSON.stringify(body);
-      const req = request(new URL(path, base), { method, ca, servername: tlsName, headers: { ...(json ? { 'Content-Type': 'application/json' } : {}), ...headers } }, (res) => {
-        let text = '';
-        res.on('data', (d: Buffer) => (text += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-      });
+      const req = request(
+        new URL(path, base),
+        {
+          method,
+          ca,
+          servername: tlsName,
+          headers: { ...(json ? { 'Content-Type': 'application/json' } : {}), ...headers },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => (text += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+        },
+      );
       req.once('error', reject);
       req.end(json);
     });
@@ -53,7 +68,11 @@ describe.skipIf(!hsm.ok)(`the agent's web client for its organization's staff ${
   function upgrade(headers: Record<string, string>): Promise<{ status: number; ws?: WebSocket }> {
     return new Promise((resolve) => {
       // ws hands its options to tls.connect, servername included (its types leave it out).
-      const ws = new WebSocket(`wss://${new URL(base).host}/api`, { headers, ca, servername: tlsName } as WebSocket.ClientOptions);
+      const ws = new WebSocket(`wss://${new URL(base).host}/api`, {
+        headers,
+        ca,
+        servername: tlsName,
+      } as WebSocket.ClientOptions);
       ws.once('open', () => resolve({ status: 101, ws }));
       ws.once('unexpected-response', (_req, res) => resolve({ status: res.statusCode ?? 0 }));
       ws.once('error', () => resolve({ status: 0 }));
@@ -61,7 +80,13 @@ describe.skipIf(!hsm.ok)(`the agent's web client for its organization's staff ${
   }
 
   /** Calls the registry over the socket, as the page does; the answer carries the call's id. */
-  function invoke(ws: WebSocket, id: number, channel: string, args?: unknown): Promise<{ result?: any; error?: { name: string; message: string } }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  function invoke(
+    ws: WebSocket,
+    id: number,
+    channel: string,
+    args?: unknown,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  ): Promise<{ result?: any; error?: { name: string; message: string } }> {
     return new Promise((resolve) => {
       const onMessage = (m: Buffer) => {
         const answer = JSON.parse(m.toString());
@@ -90,7 +115,17 @@ describe.skipIf(!hsm.ok)(`the agent's web client for its organization's staff ${
     expect(refused.stderr).toContain('там нужен HTTPS, укажите --tls-cert ФАЙЛ и --tls-key ФАЙЛ (PEM)');
     const english = await clerk(['agent', '--profile', profAgent(), '--web', '0.0.0.0:8443', '--lang', 'en']);
     expect(english.stderr).toContain('HTTPS is required there, give --tls-cert FILE and --tls-key FILE');
-    const halfTls = await clerk(['agent', '--profile', profAgent(), '--web', '0.0.0.0:8443', '--tls-cert', setup.certFile, '--lang', 'en']);
+    const halfTls = await clerk([
+      'agent',
+      '--profile',
+      profAgent(),
+      '--web',
+      '0.0.0.0:8443',
+      '--tls-cert',
+      setup.certFile,
+      '--lang',
+      'en',
+    ]);
     expect(halfTls.stderr).toContain('--tls-cert FILE and --tls-key FILE go together');
   });
 
@@ -98,10 +133,15 @@ describe.skipIf(!hsm.ok)(`the agent's web client for its organization's staff ${
     expect(JSON.parse((await call('GET', '/session')).body)).toEqual({ access: 'staff', user: null });
     const login = await logIn(staff.login, staff.password);
     expect(login.status).toBe(200);
-    expect(JSON.parse(login.body)).toEqual({ access: 'staff', user: { login: staff.login, name: staff.name, organization: agentOrganizationName } });
+    expect(JSON.parse(login.body)).toEqual({
+      access: 'staff',
+      user: { login: staff.login, name: staff.name, organization: agentOrganizationName },
+    });
     const setCookie = login.headers['set-cookie']!;
     expect(setCookie).toHaveLength(1);
-    expect(setCookie[0]).toMatch(/^edo-clerk-session=[\w-]{43}; HttpOnly; SameSite=Strict; Path=\/; Secure; Max-Age=\d+$/);
+    expect(setCookie[0]).toMatch(
+      /^edo-clerk-session=[\w-]{43}; HttpOnly; SameSite=Strict; Path=\/; Secure; Max-Age=\d+$/,
+    );
     cookie = setCookie[0]!.split(';')[0]!;
     expect(JSON.parse((await call('GET', '/session', { Cookie: cookie })).body).user.login).toBe(staff.login);
     const page = await call('GET', '/', { Cookie: cookie });
@@ -117,10 +157,20 @@ describe.skipIf(!hsm.ok)(`the agent's web client for its organization's staff ${
       expect(inbox.result.rows[0].status).toBe('receipt-sent');
       expect((await invoke(ws!, 2, 'archive:status')).error).toBeUndefined();
       // What is the agent's own (its token, settings, sending) is not open to staff; arguments are checked as for IPC.
-      for (const [n, channel, args] of [[3, 'token:status'], [4, 'settings:set', { language: 'en' }], [5, 'outbox:send'], [6, 'pending:sign', { all: true }]] as const) {
-        expect((await invoke(ws!, n, channel, args)).error).toEqual({ name: 'InvalidMessageError', message: expect.stringContaining(`${channel} is not open to staff`) });
+      for (const [n, channel, args] of [
+        [3, 'token:status'],
+        [4, 'settings:set', { language: 'en' }],
+        [5, 'outbox:send'],
+        [6, 'pending:sign', { all: true }],
+      ] as const) {
+        expect((await invoke(ws!, n, channel, args)).error).toEqual({
+          name: 'InvalidMessageError',
+          message: expect.stringContaining(`${channel} is not open to staff`),
+        });
       }
-      expect((await invoke(ws!, 7, 'documents:list', { direction: 'trash', offset: 0, limit: 10 })).error?.message).toMatch(/^Invalid arguments for documents:list/);
+      expect(
+        (await invoke(ws!, 7, 'documents:list', { direction: 'trash', offset: 0, limit: 10 })).error?.message,
+      ).toMatch(/^Invalid arguments for documents:list/);
     } finally {
       ws!.close();
     }
@@ -132,9 +182,20 @@ describe.skipIf(!hsm.ok)(`the agent's web client for its organization's staff ${
     expect((await upgrade({ Cookie: cookie })).status).toBe(403);
     expect((await upgrade({ Cookie: cookie, Origin: 'https://evil.example' })).status).toBe(403);
     expect((await upgrade({ Cookie: cookie, Origin: origin(), Host: 'rebound.example' })).status).toBe(421);
-    expect((await call('GET', '/', { Cookie: cookie, Host: `rebound.example:${new URL(base).port}` })).status).toBe(421);
+    expect((await call('GET', '/', { Cookie: cookie, Host: `rebound.example:${new URL(base).port}` })).status).toBe(
+      421,
+    );
     // A login form on another site cannot post here, and neither can a request that hides its Origin.
-    expect((await call('POST', '/login', { Origin: 'https://evil.example' }, { login: staff.login, password: staff.password })).status).toBe(403);
+    expect(
+      (
+        await call(
+          'POST',
+          '/login',
+          { Origin: 'https://evil.example' },
+          { login: staff.login, password: staff.password },
+        )
+      ).status,
+    ).toBe(403);
     expect((await call('POST', '/login', {}, { login: staff.login, password: staff.password })).status).toBe(403);
     const malformed = await call('POST', '/login', { Origin: origin() }, { login: staff.login });
     expect(malformed.status).toBe(400);
@@ -144,7 +205,10 @@ describe.skipIf(!hsm.ok)(`the agent's web client for its organization's staff ${
   it('refuses a user of another organization, with a clear reason and no session', async () => {
     const refused = await logIn(other.login, other.password);
     expect(refused.status).toBe(403);
-    expect(JSON.parse(refused.body)).toMatchObject({ error: 'other-organization', message: expect.stringContaining('another organization') });
+    expect(JSON.parse(refused.body)).toMatchObject({
+      error: 'other-organization',
+      message: expect.stringContaining('another organization'),
+    });
     expect(refused.headers['set-cookie']).toBeUndefined();
   });
 
@@ -162,19 +226,34 @@ describe.skipIf(!hsm.ok)(`the agent's web client for its organization's staff ${
     for (let i = 0; i < 10 && answer.status === 401; i++) answer = await logIn(throttled.login, 'wrong-password');
     expect(answer.status).toBe(429);
     const refusal = JSON.parse(answer.body);
-    expect(refusal).toMatchObject({ error: 'too-many-attempts', message: expect.stringMatching(/^Too many failed logins: try again at /) });
+    expect(refusal).toMatchObject({
+      error: 'too-many-attempts',
+      message: expect.stringMatching(/^Too many failed logins: try again at /),
+    });
     expect(refusal.retryAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
     expect(Number(answer.headers['retry-after'])).toBeGreaterThan(0);
   });
 
   it('counts wrong logins per client address too, whatever login they name', async () => {
     // The agent's own rule, here with a wait too long to run out during the test.
-    const access = staffAccess(new ClerkProfile(profAgent()), new LoginThrottle({ ...staffThrottle, freeFailures: { account: 3, address: 2 }, firstWaitMs: 10 * 60_000 }));
+    const access = staffAccess(
+      new ClerkProfile(profAgent()),
+      new LoginThrottle({ ...staffThrottle, freeFailures: { account: 3, address: 2 }, firstWaitMs: 10 * 60_000 }),
+    );
     const attempt = (login: string, address: string) => access.login({ login, password: 'guess-1' }, address);
-    expect(await attempt('nobody-1', '198.51.100.7')).toMatchObject({ status: 401, refusal: { error: 'login-failed' } });
+    expect(await attempt('nobody-1', '198.51.100.7')).toMatchObject({
+      status: 401,
+      refusal: { error: 'login-failed' },
+    });
     expect(await attempt('nobody-2', '198.51.100.7')).toMatchObject({ status: 401 });
-    expect(await attempt('nobody-3', '198.51.100.7')).toMatchObject({ status: 429, refusal: { error: 'too-many-attempts', retryAt: expect.any(String) } });
+    expect(await attempt('nobody-3', '198.51.100.7')).toMatchObject({
+      status: 429,
+      refusal: { error: 'too-many-attempts', retryAt: expect.any(String) },
+    });
     // Another client is not held up by this one.
-    expect(await attempt('nobody-4', '198.51.100.8')).toMatchObject({ status: 401, refusal: { error: 'login-failed' } });
+    expect(await attempt('nobody-4', '198.51.100.8')).toMatchObject({
+      status: 401,
+      refusal: { error: 'login-failed' },
+    });
   });
 });

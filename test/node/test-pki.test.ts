@@ -52,31 +52,35 @@ describe.skipIf(!hsm.ok)(`test PKI on SoftHSM2 ${hsm.reason}`, () => {
     expect(key.person).toBe(samplePeople.ivanova);
   });
 
-  it.each(['RSA-2048', 'ECDSA-P256'] as const)('a %s signature made on the token verifies with node:crypto', (algorithm) => {
-    const key = pki.tokens[0]!.keys.find((k) => k.algorithm === algorithm)!;
-    const data = Buffer.from('Счёт-фактура № 42 от 22.11.2026', 'utf8');
-    const signature = withSession((session) => {
-      const privateKey = findOne(session, pkcs11js.CKO_PRIVATE_KEY, key.id);
-      // The key never leaves the token.
-      const [extractable, sensitive] = pki.module.C_GetAttributeValue(session, privateKey, [
-        { type: pkcs11js.CKA_EXTRACTABLE },
-        { type: pkcs11js.CKA_SENSITIVE },
-      ]);
-      expect((extractable!.value as Buffer)[0]).toBe(0);
-      expect((sensitive!.value as Buffer)[0]).toBe(1);
-      if (algorithm === 'RSA-2048') {
-        pki.module.C_SignInit(session, { mechanism: pkcs11js.CKM_SHA256_RSA_PKCS }, privateKey);
-        return pki.module.C_Sign(session, data, Buffer.alloc(256));
-      }
-      // SoftHSM has no CKM_ECDSA_SHA256: hash here, sign the digest on the token.
-      pki.module.C_SignInit(session, { mechanism: pkcs11js.CKM_ECDSA }, privateKey);
-      return pki.module.C_Sign(session, createHash('sha256').update(data).digest(), Buffer.alloc(64));
-    });
-    const publicKey = createPublicKey(key.certificatePem);
-    const options = algorithm === 'RSA-2048' ? { key: publicKey } : { key: publicKey, dsaEncoding: 'ieee-p1363' as const };
-    expect(verify('sha256', data, options, signature)).toBe(true);
-    expect(verify('sha256', Buffer.from('Счёт-фактура № 43'), options, signature)).toBe(false);
-  });
+  it.each(['RSA-2048', 'ECDSA-P256'] as const)(
+    'a %s signature made on the token verifies with node:crypto',
+    (algorithm) => {
+      const key = pki.tokens[0]!.keys.find((k) => k.algorithm === algorithm)!;
+      const data = Buffer.from('Счёт-фактура № 42 от 22.11.2026', 'utf8');
+      const signature = withSession((session) => {
+        const privateKey = findOne(session, pkcs11js.CKO_PRIVATE_KEY, key.id);
+        // The key never leaves the token.
+        const [extractable, sensitive] = pki.module.C_GetAttributeValue(session, privateKey, [
+          { type: pkcs11js.CKA_EXTRACTABLE },
+          { type: pkcs11js.CKA_SENSITIVE },
+        ]);
+        expect((extractable!.value as Buffer)[0]).toBe(0);
+        expect((sensitive!.value as Buffer)[0]).toBe(1);
+        if (algorithm === 'RSA-2048') {
+          pki.module.C_SignInit(session, { mechanism: pkcs11js.CKM_SHA256_RSA_PKCS }, privateKey);
+          return pki.module.C_Sign(session, data, Buffer.alloc(256));
+        }
+        // SoftHSM has no CKM_ECDSA_SHA256: hash here, sign the digest on the token.
+        pki.module.C_SignInit(session, { mechanism: pkcs11js.CKM_ECDSA }, privateKey);
+        return pki.module.C_Sign(session, createHash('sha256').update(data).digest(), Buffer.alloc(64));
+      });
+      const publicKey = createPublicKey(key.certificatePem);
+      const options =
+        algorithm === 'RSA-2048' ? { key: publicKey } : { key: publicKey, dsaEncoding: 'ieee-p1363' as const };
+      expect(verify('sha256', data, options, signature)).toBe(true);
+      expect(verify('sha256', Buffer.from('Счёт-фактура № 43'), options, signature)).toBe(false);
+    },
+  );
 
   it('stores each certificate on the token under the CKA_ID of its key', () => {
     for (const key of pki.tokens[0]!.keys) {

@@ -31,7 +31,10 @@ export class DirectoryBlobStore implements ArchiveBlobStore {
 }
 
 /** An entry for a blob; the signature is random bytes of a CMS's size (the log does not parse it). */
-export function sampleEntry(blob: { sha256: string; size: number }, overrides: Partial<NewArchiveEntry> = {}): NewArchiveEntry {
+export function sampleEntry(
+  blob: { sha256: string; size: number },
+  overrides: Partial<NewArchiveEntry> = {},
+): NewArchiveEntry {
   return {
     orgId: 'org-romashka',
     userId: 'user-ivanova',

@@ -2,7 +2,11 @@
 import { expect } from 'vitest';
 import { ArchiveVerificationError, type ArchiveProblem } from '../../src/archive/errors';
 
-export async function expectArchiveProblem(promise: Promise<unknown>, problem: ArchiveProblem, message: RegExp): Promise<void> {
+export async function expectArchiveProblem(
+  promise: Promise<unknown>,
+  problem: ArchiveProblem,
+  message: RegExp,
+): Promise<void> {
   const error = await promise.then(
     () => undefined,
     (e: unknown) => e,

@@ -18,7 +18,11 @@ import { systemPart, type SystemPart } from './system';
 export const postgresServer = process.env.EDO_TEST_POSTGRES || undefined;
 
 export function postgres(): SystemPart {
-  return systemPart('PostgreSQL', postgresServer !== undefined, 'EDO_TEST_POSTGRES is not set; start a cluster with eval "$(scripts/test-postgres.sh start)"');
+  return systemPart(
+    'PostgreSQL',
+    postgresServer !== undefined,
+    'EDO_TEST_POSTGRES is not set; start a cluster with eval "$(scripts/test-postgres.sh start)"',
+  );
 }
 
 const created: string[] = [];
@@ -49,7 +53,10 @@ export interface TestBackend {
    * A database with the components' schema: a new one per call (SQLite: a new file in `dir`),
    * or the one at `reopen` (an earlier database's `location`).
    */
-  open(components: readonly SchemaComponent[], where: { dir: string; reopen?: string }): Promise<SqlDatabase & { location: string }>;
+  open(
+    components: readonly SchemaComponent[],
+    where: { dir: string; reopen?: string },
+  ): Promise<SqlDatabase & { location: string }>;
   /** For a hub child process: the `serve`/admin options that select this backend (a fresh database). */
   serveArgs(): Promise<string[]>;
 }

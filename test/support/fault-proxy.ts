@@ -100,7 +100,8 @@ export async function startFaultProxy(): Promise<FaultProxy> {
     url: `http://127.0.0.1:${port}`,
     fired,
     forwardTo: (url) => void (target = new URL(url)),
-    cut: (request, options = {}) => void faults.push({ kind: 'cut', request, afterBodyBytes: options.afterBodyBytes ?? 1 }),
+    cut: (request, options = {}) =>
+      void faults.push({ kind: 'cut', request, afterBodyBytes: options.afterBodyBytes ?? 1 }),
     drop: (request) => void faults.push({ kind: 'drop', request, afterBodyBytes: 0 }),
     close: () =>
       new Promise((resolve) => {

@@ -23,7 +23,13 @@ import { encodeGostPkcs8Pem, encodeGostSpki } from '../../src/crypto/gost-keys';
 import { generatePrivateKey, gostCurve, publicKeyOf, type GostPrivateKey } from '../../src/crypto/gost3410';
 import { createGostAuthority, gostCertificateSigner, signEmptyCrl } from '../../src/crypto/issue-certificate';
 import { KeySigner } from '../../src/crypto/key-signer';
-import { personalSubject, qualifiedSubject, signToolExtensions, type CertificatePerson, type PersonalCertificatePerson } from '../../src/crypto/qualified-subject';
+import {
+  personalSubject,
+  qualifiedSubject,
+  signToolExtensions,
+  type CertificatePerson,
+  type PersonalCertificatePerson,
+} from '../../src/crypto/qualified-subject';
 
 export const gostCurveOids = {
   cryptoProA: '1.2.643.2.2.35.1',
@@ -93,19 +99,25 @@ export interface GostTestPki {
    */
   crlFolder: string;
   /** A key on `curve` (default CryptoPro A, 256 bits) and its certificate issued by the CA. */
-  issue(person: CertificatePerson | PersonalCertificatePerson, options?: { curve?: string; notBefore?: Date; notAfter?: Date }): Promise<GostTestUser>;
+  issue(
+    person: CertificatePerson | PersonalCertificatePerson,
+    options?: { curve?: string; notBefore?: Date; notAfter?: Date },
+  ): Promise<GostTestUser>;
   cleanup(): void;
 }
 
 const day = 24 * 3600_000;
 const der = (e: x509.Extension) => Buffer.from(e.rawData);
 const notCertified = 'Не сертифицировано: только для тестов';
-const [subjectSignTool, issuerSignTool] = signToolExtensions('"EDO Clerk" (тестовое средство электронной подписи, не сертифицировано)', {
-  signTool: '"EDO Clerk" (тестовое СКЗИ)',
-  caTool: 'Тестовый УЦ EDO Clerk',
-  signToolCertificate: notCertified,
-  caToolCertificate: notCertified,
-}).map(der) as [Buffer, Buffer];
+const [subjectSignTool, issuerSignTool] = signToolExtensions(
+  '"EDO Clerk" (тестовое средство электронной подписи, не сертифицировано)',
+  {
+    signTool: '"EDO Clerk" (тестовое СКЗИ)',
+    caTool: 'Тестовый УЦ EDO Clerk',
+    signToolCertificate: notCertified,
+    caToolCertificate: notCertified,
+  },
+).map(der) as [Buffer, Buffer];
 
 export async function createGostTestPki(): Promise<GostTestPki> {
   const dir = mkdtempSync(join(tmpdir(), 'edo-gost-pki-'));
@@ -133,7 +145,10 @@ export async function createGostTestPki(): Promise<GostTestPki> {
   writeFileSync(caKeyFile, encodeGostPkcs8Pem(ca.key), { mode: 0o600 });
   const crlFolder = join(dir, 'crl');
   mkdirSync(crlFolder);
-  writeFileSync(join(crlFolder, 'gost-ca.crl'), await signEmptyCrl(ca.name, new Date(now - day), new Date(now + 7 * day), gostCertificateSigner(ca.key)));
+  writeFileSync(
+    join(crlFolder, 'gost-ca.crl'),
+    await signEmptyCrl(ca.name, new Date(now - day), new Date(now + 7 * day), gostCertificateSigner(ca.key)),
+  );
 
   const issue: GostTestPki['issue'] = async (person, options = {}) => {
     const curve = gostCurve(options.curve ?? gostCurveOids.cryptoProA);
@@ -156,7 +171,15 @@ export async function createGostTestPki(): Promise<GostTestPki> {
     const certificatePem = derToPem(certificate);
     writeFileSync(`${base}.pem`, certificatePem);
     writeFileSync(`${base}.key`, encodeGostPkcs8Pem(privateKey), { mode: 0o600 });
-    return { person, privateKey, certificate, certificatePem, certificateFile: `${base}.pem`, keyFile: `${base}.key`, signer: new KeySigner(privateKey, certificate) };
+    return {
+      person,
+      privateKey,
+      certificate,
+      certificatePem,
+      certificateFile: `${base}.pem`,
+      keyFile: `${base}.key`,
+      signer: new KeySigner(privateKey, certificate),
+    };
   };
 
   return {

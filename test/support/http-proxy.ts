@@ -40,7 +40,14 @@ export async function startHttpProxy(options: { from: string }): Promise<HttpPro
       'x-forwarded-proto': 'http',
       'x-forwarded-host': req.headers.host ?? '',
     };
-    const to = { host: target.hostname, port: target.port, localAddress: options.from, method: req.method, path: req.url, headers };
+    const to = {
+      host: target.hostname,
+      port: target.port,
+      localAddress: options.from,
+      method: req.method,
+      path: req.url,
+      headers,
+    };
     const upstream = request(to, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);

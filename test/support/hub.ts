@@ -31,7 +31,13 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { signDetached } from '../../src/crypto/cms';
 import type { Signer } from '../../src/crypto/signer';
-import { loginSignedContent, type ChallengeResponse, type LoginResponse, type OwnSubscriber, type User } from '../../src/protocol';
+import {
+  loginSignedContent,
+  type ChallengeResponse,
+  type LoginResponse,
+  type OwnSubscriber,
+  type User,
+} from '../../src/protocol';
 import { PostgresDatabase } from '../../server/storage/postgres-db';
 import type { SqlDatabase, SqlValue } from '../../server/storage/sql';
 import { SqliteDatabase } from '../../server/storage/sqlite-db';
@@ -71,10 +77,15 @@ export interface StartHubOptions {
 
 /** Opens the hub's database the way the hub does, for a test's look at its rows. */
 export function openHubDatabase(hub: Pick<StartedHub, 'dataDir' | 'databaseUrl'>): SqlDatabase {
-  return hub.databaseUrl ? new PostgresDatabase(hub.databaseUrl, { max: 1 }) : new SqliteDatabase(join(hub.dataDir, 'hub.sqlite'));
+  return hub.databaseUrl
+    ? new PostgresDatabase(hub.databaseUrl, { max: 1 })
+    : new SqliteDatabase(join(hub.dataDir, 'hub.sqlite'));
 }
 
-export function runHubCommand(args: string[], options: { stdin?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runHubCommand(
+  args: string[],
+  options: { stdin?: string } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [...nodeArgs, ...args], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -90,12 +101,18 @@ export function runHubCommand(args: string[], options: { stdin?: string } = {}):
 export async function startHub(options: StartHubOptions = {}): Promise<StartedHub> {
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'edo-hub-'));
-  const databaseArgs = options.databaseUrl ? ['--database', options.databaseUrl] : ((await options.backend?.serveArgs()) ?? []);
+  const databaseArgs = options.databaseUrl
+    ? ['--database', options.databaseUrl]
+    : ((await options.backend?.serveArgs()) ?? []);
   const databaseUrl = databaseArgs[1];
-  const child = spawn(process.execPath, [...nodeArgs, 'serve', '--data', dataDir, '--port', '0', '--json', ...databaseArgs, ...(options.args ?? [])], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, 'serve', '--data', dataDir, '--port', '0', '--json', ...databaseArgs, ...(options.args ?? [])],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -135,7 +152,8 @@ export async function startHub(options: StartHubOptions = {}): Promise<StartedHu
     },
     async admin(args, adminOptions = {}) {
       const result = await runHubCommand([...args, '--data', dataDir, ...databaseArgs, '--json'], adminOptions);
-      if (result.code !== 0) throw new Error(`edo-hub ${args.join(' ')} failed (${result.code}): ${result.stderr.trim()}`);
+      if (result.code !== 0)
+        throw new Error(`edo-hub ${args.join(' ')} failed (${result.code}): ${result.stderr.trim()}`);
       return JSON.parse(result.stdout);
     },
     stop() {
@@ -150,7 +168,8 @@ export async function startHub(options: StartHubOptions = {}): Promise<StartedHu
   };
 }
 
-export interface HubAnswer<T = any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface HubAnswer<T = any> {
   status: number;
   headers: Headers;
   /** The parsed JSON body (undefined when the body is not JSON). */
@@ -175,7 +194,10 @@ export class HubApi {
     path: string,
     options: { json?: unknown; body?: Buffer | string | ReadableStream; headers?: Record<string, string> } = {},
   ): Promise<HubAnswer<T>> {
-    const headers: Record<string, string> = { ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...options.headers };
+    const headers: Record<string, string> = {
+      ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+      ...options.headers,
+    };
     let body: RequestInit['body'];
     if (options.json !== undefined) {
       headers['content-type'] ??= 'application/json';
@@ -184,10 +206,16 @@ export class HubApi {
       headers['content-type'] ??= 'application/octet-stream';
       body = options.body as RequestInit['body'];
     }
-    const response = await fetch(`${this.url}${path}`, { method, headers, body, ...(body instanceof ReadableStream ? { duplex: 'half' } : {}) } as RequestInit);
+    const response = await fetch(`${this.url}${path}`, {
+      method,
+      headers,
+      body,
+      ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
+    } as RequestInit);
     const raw = Buffer.from(await response.arrayBuffer());
     let json: T = undefined as T;
-    if (response.headers.get('content-type')?.includes('application/json') && raw.length > 0) json = JSON.parse(raw.toString('utf8')) as T;
+    if (response.headers.get('content-type')?.includes('application/json') && raw.length > 0)
+      json = JSON.parse(raw.toString('utf8')) as T;
     return { status: response.status, headers: response.headers, json, body: raw };
   }
 }
@@ -197,7 +225,12 @@ export async function loginWithSigner(url: string, signer: Signer): Promise<{ ap
   const anonymous = new HubApi(url);
   const challenge = await anonymous.call<ChallengeResponse>('POST', '/v1/auth/challenge', { json: {} });
   if (challenge.status !== 200) throw new Error(`challenge failed: ${challenge.status} ${challenge.body.toString()}`);
-  const signature = await signDetached(Buffer.from(loginSignedContent({ origin: url, challengeId: challenge.json.challengeId, nonce: challenge.json.nonce })), signer);
+  const signature = await signDetached(
+    Buffer.from(
+      loginSignedContent({ origin: url, challengeId: challenge.json.challengeId, nonce: challenge.json.nonce }),
+    ),
+    signer,
+  );
   const answer = await anonymous.call<LoginResponse>('POST', '/v1/auth/certificate', {
     json: { challengeId: challenge.json.challengeId, signature: signature.toString('base64') },
   });
@@ -208,9 +241,24 @@ export async function loginWithSigner(url: string, signer: Signer): Promise<{ ap
 /** Registers an organization and a certificate user for each PEM; returns both as the hub shows them. */
 export async function registerOrganization(
   hub: StartedHub,
-  o: { name: string; inn: string; kpp?: string; mode?: 'server' | 'workstation' | 'manual'; certificatePems?: string[] },
+  o: {
+    name: string;
+    inn: string;
+    kpp?: string;
+    mode?: 'server' | 'workstation' | 'manual';
+    certificatePems?: string[];
+  },
 ): Promise<{ org: OwnSubscriber; users: User[] }> {
-  const org = await hub.admin<OwnSubscriber>(['org', 'add', '--name', o.name, '--inn', o.inn, ...(o.kpp ? ['--kpp', o.kpp] : []), ...(o.mode ? ['--mode', o.mode] : [])]);
+  const org = await hub.admin<OwnSubscriber>([
+    'org',
+    'add',
+    '--name',
+    o.name,
+    '--inn',
+    o.inn,
+    ...(o.kpp ? ['--kpp', o.kpp] : []),
+    ...(o.mode ? ['--mode', o.mode] : []),
+  ]);
   const users: User[] = [];
   for (const pem of o.certificatePems ?? []) {
     const dir = mkdtempSync(join(tmpdir(), 'edo-hub-cert-'));
@@ -235,6 +283,14 @@ export function registerTokenOrganization(
   o: { kpp: string; mode?: 'server' | 'workstation' | 'manual' },
 ): Promise<{ org: OwnSubscriber; users: User[] }> {
   const holder = token.keys[0]!.person;
-  if (!holder.organization || !holder.orgInn) throw new Error('The token\'s first key is a personal certificate, which names no organization: use registerOrganization');
-  return registerOrganization(hub, { name: holder.organization, inn: holder.orgInn, ...o, certificatePems: token.keys.map((k) => k.certificatePem) });
+  if (!holder.organization || !holder.orgInn)
+    throw new Error(
+      "The token's first key is a personal certificate, which names no organization: use registerOrganization",
+    );
+  return registerOrganization(hub, {
+    name: holder.organization,
+    inn: holder.orgInn,
+    ...o,
+    certificatePems: token.keys.map((k) => k.certificatePem),
+  });
 }

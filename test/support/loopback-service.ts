@@ -4,7 +4,10 @@ import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 
 /** Serves `handler` on 127.0.0.1 (a free port); a failing handler answers 500 with its error. */
-export async function listen(handler: (req: IncomingMessage, body: Buffer) => Promise<{ type: string; body: Buffer }>, alive: () => boolean): Promise<Server> {
+export async function listen(
+  handler: (req: IncomingMessage, body: Buffer) => Promise<{ type: string; body: Buffer }>,
+  alive: () => boolean,
+): Promise<Server> {
   const server = createServer((req, res) => {
     if (!alive()) {
       req.socket.destroy();
@@ -32,7 +35,11 @@ export function run(command: string, args: string[], input: Buffer): Promise<Buf
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => err.push(c));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`${command} ${args[0]}: ${Buffer.concat(err).toString()}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(Buffer.concat(out))
+        : reject(new Error(`${command} ${args[0]}: ${Buffer.concat(err).toString()}`)),
+    );
     child.stdin.end(input);
   });
 }

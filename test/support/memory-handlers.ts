@@ -6,7 +6,10 @@ import { ExchangeScheduler } from '../../src/exchange/scheduler';
 import type { ClerkServices } from '../../main/services';
 import type { MemoryClerk } from '../e2e/support/memory-services';
 
-export function handlersOver(services: ClerkServices, options: { platform: Platform; externalOrigins: string[] }): Handlers {
+export function handlersOver(
+  services: ClerkServices,
+  options: { platform: Platform; externalOrigins: string[] },
+): Handlers {
   const scheduler = new ExchangeScheduler({
     runSession: (t, p, signOnly) => services.sessions.run(t, p, signOnly),
     mode: () => services.settings.mode(),
@@ -15,9 +18,18 @@ export function handlersOver(services: ClerkServices, options: { platform: Platf
     onProgress: () => {},
     onReport: () => {},
   });
-  return createHandlers({ services, scheduler, platform: options.platform, events: new EventHub(), externalOrigins: options.externalOrigins });
+  return createHandlers({
+    services,
+    scheduler,
+    platform: options.platform,
+    events: new EventHub(),
+    externalOrigins: options.externalOrigins,
+  });
 }
 
-export function memoryHandlers(clerk: MemoryClerk, options: { platform: Platform; externalOrigins: string[] }): Handlers {
+export function memoryHandlers(
+  clerk: MemoryClerk,
+  options: { platform: Platform; externalOrigins: string[] },
+): Handlers {
   return handlersOver(clerk.services(), options);
 }

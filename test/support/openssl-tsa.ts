@@ -32,13 +32,16 @@ export async function startOpensslTsa(pki: TestPki): Promise<OpensslTsa> {
       `digests = sha256,sha384,sha512\naccuracy = secs:1\nordering = no\ntsa_name = yes\ness_cert_id_alg = sha256\n`,
   );
   let count = 0;
-  const server = await listen(async (_req, body) => {
-    const query = join(dir, `q${++count}.tsq`);
-    const reply = join(dir, `r${count}.tsr`);
-    writeFileSync(query, body);
-    await run('openssl', ['ts', '-reply', '-config', config, '-queryfile', query, '-out', reply], Buffer.alloc(0));
-    return { type: 'application/timestamp-reply', body: readFileSync(reply) };
-  }, () => true);
+  const server = await listen(
+    async (_req, body) => {
+      const query = join(dir, `q${++count}.tsq`);
+      const reply = join(dir, `r${count}.tsr`);
+      writeFileSync(query, body);
+      await run('openssl', ['ts', '-reply', '-config', config, '-queryfile', query, '-out', reply], Buffer.alloc(0));
+      return { type: 'application/timestamp-reply', body: readFileSync(reply) };
+    },
+    () => true,
+  );
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
     certificate: Buffer.from(tsa.certificate.rawData),

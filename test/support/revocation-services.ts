@@ -44,23 +44,63 @@ export async function startRevocationServices(dir: string, files: ResponderFiles
   writeFileSync(index, '');
   writeFileSync(join(dir, 'index.txt.attr'), 'unique_subject = no\n');
   writeFileSync(join(dir, 'crlnumber'), '1000\n');
-  writeFileSync(config, `[ca]\ndefault_ca = test\n[test]\ndatabase = ${index}\ncrlnumber = ${join(dir, 'crlnumber')}\ndefault_md = sha256\n`);
+  writeFileSync(
+    config,
+    `[ca]\ndefault_ca = test\n[test]\ndatabase = ${index}\ncrlnumber = ${join(dir, 'crlnumber')}\ndefault_md = sha256\n`,
+  );
   const publishCrl = () => {
-    execFileSync('openssl', ['ca', '-gencrl', '-batch', '-config', config, '-keyfile', files.caKeyFile, '-cert', files.caCertificateFile, '-crldays', '7', '-out', crlPem], { stdio: 'pipe' });
+    execFileSync(
+      'openssl',
+      [
+        'ca',
+        '-gencrl',
+        '-batch',
+        '-config',
+        config,
+        '-keyfile',
+        files.caKeyFile,
+        '-cert',
+        files.caCertificateFile,
+        '-crldays',
+        '7',
+        '-out',
+        crlPem,
+      ],
+      { stdio: 'pipe' },
+    );
     execFileSync('openssl', ['crl', '-in', crlPem, '-outform', 'DER', '-out', crlFile], { stdio: 'pipe' });
   };
   publishCrl();
   let available = true;
   const requests = { ocsp: 0, crl: 0 };
-  const ocsp = await listen(async (_req, body) => {
-    requests.ocsp++;
-    const args = ['ocsp', '-index', index, '-CA', files.caCertificateFile, '-rsigner', files.responderCertificateFile, '-rkey', files.responderKeyFile];
-    return { type: 'application/ocsp-response', body: await run('openssl', [...args, '-nmin', '10', '-reqin', '-', '-respout', '-'], body) };
-  }, () => available);
-  const crl = await listen(async () => {
-    requests.crl++;
-    return { type: 'application/pkix-crl', body: readFileSync(crlFile) };
-  }, () => available);
+  const ocsp = await listen(
+    async (_req, body) => {
+      requests.ocsp++;
+      const args = [
+        'ocsp',
+        '-index',
+        index,
+        '-CA',
+        files.caCertificateFile,
+        '-rsigner',
+        files.responderCertificateFile,
+        '-rkey',
+        files.responderKeyFile,
+      ];
+      return {
+        type: 'application/ocsp-response',
+        body: await run('openssl', [...args, '-nmin', '10', '-reqin', '-', '-respout', '-'], body),
+      };
+    },
+    () => available,
+  );
+  const crl = await listen(
+    async () => {
+      requests.crl++;
+      return { type: 'application/pkix-crl', body: readFileSync(crlFile) };
+    },
+    () => available,
+  );
   const url = (server: Server, path: string) => `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`;
   return {
     ocspUrl: url(ocsp, '/'),
@@ -79,7 +119,8 @@ export async function startRevocationServices(dir: string, files: ResponderFiles
         if (lineSerial !== serial) return line;
         return ['R', expiry, `${indexTime(at)},${reason}`, lineSerial, ...rest].join('\t');
       });
-      if (!lines.some((line) => line.split('\t')[3] === serial)) throw new Error(`serial ${serial} is not in the CA database`);
+      if (!lines.some((line) => line.split('\t')[3] === serial))
+        throw new Error(`serial ${serial} is not in the CA database`);
       writeFileSync(index, updated.join('\n') + '\n');
       publishCrl();
     },

@@ -58,7 +58,15 @@ export async function startStaffAgent(): Promise<StaffAgent> {
     const run = (profile: string, args: string[]) => clerk([...args, '--profile', profile, '--json']);
     const people = {
       sender: { ...samplePeople.ivanova, organization: 'ООО "Ромашка"' },
-      agent: { ...samplePeople.petrov, surname: 'Сидорова', givenNames: 'Анна Павловна', position: 'Оператор обмена', organization: agentOrganizationName, orgInn: '5401234566', personInn: '540112345605' },
+      agent: {
+        ...samplePeople.petrov,
+        surname: 'Сидорова',
+        givenNames: 'Анна Павловна',
+        position: 'Оператор обмена',
+        organization: agentOrganizationName,
+        orgInn: '5401234566',
+        personInn: '540112345605',
+      },
     };
     const keyOf = async (name: string, person: typeof people.sender) => {
       const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -67,17 +75,47 @@ export async function startStaffAgent(): Promise<StaffAgent> {
       writeFileSync(join(dir, `${name}-cert.pem`), certificate.toString('pem'));
       return certificate.toString('pem');
     };
-    const sender: Org = (await registerOrganization(hub, { name: people.sender.organization, inn: people.sender.orgInn, kpp: '770101001', certificatePems: [await keyOf('sender', people.sender)] })).org;
-    const agentOrg: Org = (await registerOrganization(hub, { name: people.agent.organization, inn: people.agent.orgInn, kpp: '540101001', mode: 'server', certificatePems: [await keyOf('agent', people.agent)] })).org;
+    const sender: Org = (
+      await registerOrganization(hub, {
+        name: people.sender.organization,
+        inn: people.sender.orgInn,
+        kpp: '770101001',
+        certificatePems: [await keyOf('sender', people.sender)],
+      })
+    ).org;
+    const agentOrg: Org = (
+      await registerOrganization(hub, {
+        name: people.agent.organization,
+        inn: people.agent.orgInn,
+        kpp: '540101001',
+        mode: 'server',
+        certificatePems: [await keyOf('agent', people.agent)],
+      })
+    ).org;
     const senderProfile = join(dir, 'sender');
     const agentProfile = join(dir, 'agent');
     const init = (profile: string, name: string, extra: string[]) =>
-      run(profile, ['profile', 'init', '--server', hub.url, '--trust', pki.caCertificateFile, '--key-file', join(dir, `${name}-key.pem`), '--cert-file', join(dir, `${name}-cert.pem`), ...extra]);
+      run(profile, [
+        'profile',
+        'init',
+        '--server',
+        hub.url,
+        '--trust',
+        pki.caCertificateFile,
+        '--key-file',
+        join(dir, `${name}-key.pem`),
+        '--cert-file',
+        join(dir, `${name}-cert.pem`),
+        ...extra,
+      ]);
     expectExit(await init(senderProfile, 'sender', []), 0);
     expectExit(await init(agentProfile, 'agent', ['--mode', 'server']), 0);
     // Contacts straight at the hub: fewer CLI processes to start on a loaded machine.
     const hubClient = async (name: string) => {
-      const signer = await SoftwareSigner.load({ kind: 'pem', keyPath: join(dir, `${name}-key.pem`), certificatePath: join(dir, `${name}-cert.pem`) }, new MemorySecrets());
+      const signer = await SoftwareSigner.load(
+        { kind: 'pem', keyPath: join(dir, `${name}-key.pem`), certificatePath: join(dir, `${name}-cert.pem`) },
+        new MemorySecrets(),
+      );
       const client = new HttpExchangeClient(hub.url);
       await client.authenticate({ method: 'certificate', signLogin: (content) => signDetached(content, signer) });
       return client;
@@ -87,22 +125,72 @@ export async function startStaffAgent(): Promise<StaffAgent> {
     // The sender's session fetches the directory and the contact; `send` signs and sends in its own.
     expectExit(await run(senderProfile, ['session']), 0);
     writeFileSync(join(dir, 'schet-7.pdf'), `%PDF-1.7 ${receivedTitle}\n`);
-    expectExit(await run(senderProfile, ['send', join(dir, 'schet-7.pdf'), '--to', agentOrg.inn, '--title', receivedTitle]), 0);
+    expectExit(
+      await run(senderProfile, ['send', join(dir, 'schet-7.pdf'), '--to', agentOrg.inn, '--title', receivedTitle]),
+      0,
+    );
 
-    for (const [org, user] of [[agentOrg, staffUsers.staff], [agentOrg, staffUsers.throttled], [sender, staffUsers.other]] as const) {
-      await hub.admin(['user', 'add', '--org', org.id, '--login', user.login, '--name', user.name], { stdin: `${user.password}\n` });
+    for (const [org, user] of [
+      [agentOrg, staffUsers.staff],
+      [agentOrg, staffUsers.throttled],
+      [sender, staffUsers.other],
+    ] as const) {
+      await hub.admin(['user', 'add', '--org', org.id, '--login', user.login, '--name', user.name], {
+        stdin: `${user.password}\n`,
+      });
     }
 
     const certFile = join(dir, 'tls-cert.pem');
     const keyFile = join(dir, 'tls-key.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=edo-clerk agent', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'pipe' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=edo-clerk agent',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      ],
+      { stdio: 'pipe' },
+    );
 
-    agent = startClerk(['agent', '--profile', agentProfile, '--lang', 'en', '--interval', '3600', '--web', '127.0.0.1:0', '--tls-cert', certFile, '--tls-key', keyFile]);
+    agent = startClerk([
+      'agent',
+      '--profile',
+      agentProfile,
+      '--lang',
+      'en',
+      '--interval',
+      '3600',
+      '--web',
+      '127.0.0.1:0',
+      '--tls-cert',
+      certFile,
+      '--tls-key',
+      keyFile,
+    ]);
     let stderr = '';
     agent.child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     // The web client starts first, then the agent's first session receives the document and signs its receipt.
-    for (const until = Date.now() + 60_000; !/^session .*: \w+/m.test(stderr); await new Promise((r) => setTimeout(r, 200))) {
-      if (agent.child.exitCode !== null || Date.now() > until) throw new Error(`the agent did not start its web client and first session: ${stderr}`);
+    for (
+      const until = Date.now() + 60_000;
+      !/^session .*: \w+/m.test(stderr);
+      await new Promise((r) => setTimeout(r, 200))
+    ) {
+      if (agent.child.exitCode !== null || Date.now() > until)
+        throw new Error(`the agent did not start its web client and first session: ${stderr}`);
     }
     if (!/^session .*: done/m.test(stderr)) throw new Error(`the agent's first session did not end well: ${stderr}`);
     return {

@@ -6,7 +6,6 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { staticFile } from '../../src/web/static-files';
 
-
 export interface StaticServer {
   url: string;
   close(): Promise<void>;
@@ -14,7 +13,8 @@ export interface StaticServer {
 
 export async function serveFolder(folder: string): Promise<StaticServer> {
   const root = resolve(folder);
-  if (!existsSync(join(root, 'index.html'))) throw new Error(`${root}/index.html is missing: run "npm run build" first`);
+  if (!existsSync(join(root, 'index.html')))
+    throw new Error(`${root}/index.html is missing: run "npm run build" first`);
   const server: Server = createServer((req, res) => {
     const found = staticFile(root, new URL(req.url ?? '/', 'http://x').pathname, 'index.html');
     if (!found) {

@@ -49,9 +49,16 @@ export function keychain(): SystemPart {
 export function opensslGost(): SystemPart {
   let present: boolean;
   try {
-    present = execFileSync('openssl', ['engine', '-t', 'gost'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).includes('available');
+    present = execFileSync('openssl', ['engine', '-t', 'gost'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).includes('available');
   } catch {
     present = false;
   }
-  return systemPart('OpenSSL with the GOST engine', present, 'install the libengine-gost-openssl package (`openssl engine -t gost` must say available)');
+  return systemPart(
+    'OpenSSL with the GOST engine',
+    present,
+    'install the libengine-gost-openssl package (`openssl engine -t gost` must say available)',
+  );
 }

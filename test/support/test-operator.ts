@@ -27,19 +27,39 @@ const keyOptions: Record<OperatorKeyAlgorithm, string[]> = {
   'GOST2012-256': ['-engine', 'gost', '-newkey', 'gost2012_256', '-pkeyopt', 'paramset:A'],
 };
 
-export function createTestOperator(algorithm: OperatorKeyAlgorithm = 'ECDSA-P256', commonName = 'EDO test operator'): TestOperator {
+export function createTestOperator(
+  algorithm: OperatorKeyAlgorithm = 'ECDSA-P256',
+  commonName = 'EDO test operator',
+): TestOperator {
   const dir = mkdtempSync(join(tmpdir(), 'edo-operator-'));
   try {
     const keyFile = join(dir, 'key.pem');
     const certFile = join(dir, 'cert.pem');
     execFileSync(
       'openssl',
-      ['req', '-x509', ...keyOptions[algorithm], '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '30', '-subj', `/CN=${commonName}`],
+      [
+        'req',
+        '-x509',
+        ...keyOptions[algorithm],
+        '-nodes',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+        '-days',
+        '30',
+        '-subj',
+        `/CN=${commonName}`,
+      ],
       { stdio: 'pipe' },
     );
     const keyPem = readFileSync(keyFile, 'utf8');
     const certificatePem = readFileSync(certFile, 'utf8');
-    return { keyPem, certificatePem, signer: new KeySigner(readPrivateKey(Buffer.from(keyPem)), pemToDer(certificatePem)[0]!, commonName) };
+    return {
+      keyPem,
+      certificatePem,
+      signer: new KeySigner(readPrivateKey(Buffer.from(keyPem)), pemToDer(certificatePem)[0]!, commonName),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -82,7 +82,10 @@ export interface TestPki {
   /** The CA's private key as a PKCS#8 PEM file (for `openssl ca`, `openssl ocsp`). */
   caKeyFile: string;
   /** Issues a certificate with extra extensions under any subject (responders, TSAs), with the software key it returns. */
-  issueService(subject: string, extensions: x509.Extension[]): Promise<{ certificate: x509.X509Certificate; certificateFile: string; keyFile: string; privateKey: KeyObject }>;
+  issueService(
+    subject: string,
+    extensions: x509.Extension[],
+  ): Promise<{ certificate: x509.X509Certificate; certificateFile: string; keyFile: string; privateKey: KeyObject }>;
   cleanup(): Promise<void>;
 }
 
@@ -130,10 +133,21 @@ function b64url(b: Buffer): string {
 }
 
 /** Reads a token-resident public key as a node KeyObject (RSA modulus/exponent, or the EC point). */
-function readPublicKey(module: pkcs11js.PKCS11, session: pkcs11js.Handle, handle: pkcs11js.Handle, algorithm: KeyAlgorithm): KeyObject {
+function readPublicKey(
+  module: pkcs11js.PKCS11,
+  session: pkcs11js.Handle,
+  handle: pkcs11js.Handle,
+  algorithm: KeyAlgorithm,
+): KeyObject {
   if (algorithm === 'RSA-2048') {
-    const [n, e] = module.C_GetAttributeValue(session, handle, [{ type: pkcs11js.CKA_MODULUS }, { type: pkcs11js.CKA_PUBLIC_EXPONENT }]);
-    return createPublicKey({ key: { kty: 'RSA', n: b64url(n!.value as Buffer), e: b64url(e!.value as Buffer) }, format: 'jwk' });
+    const [n, e] = module.C_GetAttributeValue(session, handle, [
+      { type: pkcs11js.CKA_MODULUS },
+      { type: pkcs11js.CKA_PUBLIC_EXPONENT },
+    ]);
+    return createPublicKey({
+      key: { kty: 'RSA', n: b64url(n!.value as Buffer), e: b64url(e!.value as Buffer) },
+      format: 'jwk',
+    });
   }
   const [point] = module.C_GetAttributeValue(session, handle, [{ type: pkcs11js.CKA_EC_POINT }]);
   let raw = point!.value as Buffer;
@@ -142,12 +156,23 @@ function readPublicKey(module: pkcs11js.PKCS11, session: pkcs11js.Handle, handle
   else if (raw[0] === 0x04 && raw[1] === 0x81) raw = raw.subarray(3);
   const size = (raw.length - 1) / 2;
   return createPublicKey({
-    key: { kty: 'EC', crv: algorithm === 'ECDSA-P256' ? 'P-256' : 'P-384', x: b64url(raw.subarray(1, 1 + size)), y: b64url(raw.subarray(1 + size)) },
+    key: {
+      kty: 'EC',
+      crv: algorithm === 'ECDSA-P256' ? 'P-256' : 'P-384',
+      x: b64url(raw.subarray(1, 1 + size)),
+      y: b64url(raw.subarray(1 + size)),
+    },
     format: 'jwk',
   });
 }
 
-function generateKeyPair(module: pkcs11js.PKCS11, session: pkcs11js.Handle, algorithm: KeyAlgorithm, id: Buffer, label: string) {
+function generateKeyPair(
+  module: pkcs11js.PKCS11,
+  session: pkcs11js.Handle,
+  algorithm: KeyAlgorithm,
+  id: Buffer,
+  label: string,
+) {
   const common = [
     { type: pkcs11js.CKA_TOKEN, value: true },
     { type: pkcs11js.CKA_ID, value: id },
@@ -164,19 +189,34 @@ function generateKeyPair(module: pkcs11js.PKCS11, session: pkcs11js.Handle, algo
     return module.C_GenerateKeyPair(
       session,
       { mechanism: pkcs11js.CKM_RSA_PKCS_KEY_PAIR_GEN },
-      [...common, { type: pkcs11js.CKA_VERIFY, value: true }, { type: pkcs11js.CKA_MODULUS_BITS, value: 2048 }, { type: pkcs11js.CKA_PUBLIC_EXPONENT, value: Buffer.from([1, 0, 1]) }],
+      [
+        ...common,
+        { type: pkcs11js.CKA_VERIFY, value: true },
+        { type: pkcs11js.CKA_MODULUS_BITS, value: 2048 },
+        { type: pkcs11js.CKA_PUBLIC_EXPONENT, value: Buffer.from([1, 0, 1]) },
+      ],
       privateTemplate,
     );
   }
   return module.C_GenerateKeyPair(
     session,
     { mechanism: pkcs11js.CKM_EC_KEY_PAIR_GEN },
-    [...common, { type: pkcs11js.CKA_VERIFY, value: true }, { type: pkcs11js.CKA_EC_PARAMS, value: EC_PARAMS[algorithm]! }],
+    [
+      ...common,
+      { type: pkcs11js.CKA_VERIFY, value: true },
+      { type: pkcs11js.CKA_EC_PARAMS, value: EC_PARAMS[algorithm]! },
+    ],
     privateTemplate,
   );
 }
 
-function importCertificate(module: pkcs11js.PKCS11, session: pkcs11js.Handle, cert: x509.X509Certificate, id: Buffer, label: string): void {
+function importCertificate(
+  module: pkcs11js.PKCS11,
+  session: pkcs11js.Handle,
+  cert: x509.X509Certificate,
+  id: Buffer,
+  label: string,
+): void {
   module.C_CreateObject(session, [
     { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_CERTIFICATE },
     { type: pkcs11js.CKA_CERTIFICATE_TYPE, value: pkcs11js.CKC_X_509 },
@@ -199,7 +239,13 @@ const pad = (n: number) => String(n).padStart(2, '0');
  */
 export async function createTestPki(
   tokens: TestTokenSpec[] = [
-    { label: 'clerk-a', keys: [{ algorithm: 'RSA-2048', person: samplePeople.ivanova }, { algorithm: 'ECDSA-P256', person: samplePeople.ivanova }] },
+    {
+      label: 'clerk-a',
+      keys: [
+        { algorithm: 'RSA-2048', person: samplePeople.ivanova },
+        { algorithm: 'ECDSA-P256', person: samplePeople.ivanova },
+      ],
+    },
   ],
   options: TestPkiOptions = {},
 ): Promise<TestPki> {
@@ -209,15 +255,23 @@ export async function createTestPki(
   const tokenDir = join(dir, 'tokens');
   execFileSync('mkdir', ['-p', tokenDir]);
   const confPath = join(dir, 'softhsm2.conf');
-  writeFileSync(confPath, `directories.tokendir = ${tokenDir}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n`);
+  writeFileSync(
+    confPath,
+    `directories.tokendir = ${tokenDir}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n`,
+  );
   const previousConf = process.env.SOFTHSM2_CONF;
   process.env.SOFTHSM2_CONF = confPath;
 
-  const caKeys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const caKeys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
   const caName = 'C=RU, O=Тестовый удостоверяющий центр EDO Clerk, CN=EDO Clerk Test Root CA';
   const now = Date.now();
   const caCertificate = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: randomBytes(8).toString('hex').replace(/^[89a-f]/, '1'),
+    serialNumber: randomBytes(8)
+      .toString('hex')
+      .replace(/^[89a-f]/, '1'),
     name: caName,
     notBefore: new Date(now - 24 * 3600_000),
     notAfter: new Date(now + 10 * 365 * 24 * 3600_000),
@@ -255,7 +309,10 @@ export async function createTestPki(
         new x509.BasicConstraintsExtension(false, undefined, true),
         await x509.AuthorityKeyIdentifierExtension.create(caCertificate, false),
         ...(revocation
-          ? [new x509.AuthorityInfoAccessExtension({ ocsp: [revocation.ocspUrl] }), new x509.CRLDistributionPointsExtension([revocation.crlUrl])]
+          ? [
+              new x509.AuthorityInfoAccessExtension({ ocsp: [revocation.ocspUrl] }),
+              new x509.CRLDistributionPointsExtension([revocation.crlUrl]),
+            ]
           : []),
         ...extensions,
       ],
@@ -300,10 +357,14 @@ export async function createTestPki(
     for (const spec of tokens) {
       const pin = spec.pin ?? '123456';
       const soPin = spec.soPin ?? '12345678';
-      execFileSync('softhsm2-util', ['--init-token', '--free', '--label', spec.label, '--so-pin', soPin, '--pin', pin], {
-        env: { ...process.env, SOFTHSM2_CONF: confPath },
-        stdio: 'pipe',
-      });
+      execFileSync(
+        'softhsm2-util',
+        ['--init-token', '--free', '--label', spec.label, '--so-pin', soPin, '--pin', pin],
+        {
+          env: { ...process.env, SOFTHSM2_CONF: confPath },
+          stdio: 'pipe',
+        },
+      );
       // SoftHSM only sees tokens initialised after its C_Initialize once it is re-initialised.
       module.C_Finalize();
       module.C_Initialize();
@@ -321,7 +382,15 @@ export async function createTestPki(
           const publicKey = readPublicKey(module, session, pair.publicKey, keySpec.algorithm);
           const certificate = await issue(publicKey, keySpec.person, keySpec);
           importCertificate(module, session, certificate, id, label);
-          keys.push({ algorithm: keySpec.algorithm, person: keySpec.person, id, label, certificate, certificatePem: certificate.toString('pem'), publicKey });
+          keys.push({
+            algorithm: keySpec.algorithm,
+            person: keySpec.person,
+            id,
+            label,
+            certificate,
+            certificatePem: certificate.toString('pem'),
+            publicKey,
+          });
         }
       } finally {
         module.C_Logout(session);

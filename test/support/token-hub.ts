@@ -27,7 +27,10 @@ type OperatingMode = 'server' | 'workstation' | 'manual';
  * b, АО "Василёк" (Петров, token clerk-b, RSA-2048, KPP 780101001). The caller stops the hub and
  * cleans up the PKI. `hubOptions` pick the backend (startHub).
  */
-export async function startTwoOrganizations(modes: { a?: OperatingMode; b?: OperatingMode } = {}, hubOptions: StartHubOptions = {}): Promise<{
+export async function startTwoOrganizations(
+  modes: { a?: OperatingMode; b?: OperatingMode } = {},
+  hubOptions: StartHubOptions = {},
+): Promise<{
   pki: TestPki;
   hub: StartedHub;
   a: { org: OwnSubscriber; users: User[] };

@@ -14,7 +14,8 @@ export const archiveEn: Record<keyof typeof archiveRu, string> = {
   'archive.allVerified': 'All {count} entries verified against the operator-signed tree of {treeSize} entries.',
   'archive.someFailed': '{failed} of {count} entries FAILED verification: the archive at the server was altered.',
   'archive.treeFailed': 'THE ARCHIVE AT THE SERVER WAS REWRITTEN: {message}',
-  'archive.consistent': 'The archive tree is consistent with every tree head seen before: the last one has {treeSize} entries, signed {time}.',
+  'archive.consistent':
+    'The archive tree is consistent with every tree head seen before: the last one has {treeSize} entries, signed {time}.',
   'archive.notSeen': 'The archive has not been verified on this computer yet.',
   'archive.empty': 'The archive holds no documents yet. Archiving is switched on in the organization settings.',
   'archive.col.index': '#',
@@ -44,7 +45,8 @@ export const archiveEn: Record<keyof typeof archiveRu, string> = {
   'archive.notArchived.row': '{file} ({size}), {time}: {reason}',
 
   'org.title': 'Organization settings',
-  'org.refused': 'The organization settings are open only to users with the right to change organization settings. The attempt is recorded in the organization’s journal.',
+  'org.refused':
+    'The organization settings are open only to users with the right to change organization settings. The attempt is recorded in the organization’s journal.',
   'org.updatedAt': 'Last changed: {time}',
   'org.plan': 'Plan',
   'org.plan.basic': 'Basic',

@@ -12,9 +12,11 @@ export const en: Record<keyof typeof ru, string> = {
   'firstStart.noServer': 'No exchange server is set yet: without it no documents go out or come in.',
   'firstStart.openSettings': 'Set it in Settings',
   'firstStart.sandbox': 'Try it with a local sandbox',
-  'firstStart.sandboxHint': 'An exchange server and a demo counterparty start on this computer. Documents are signed with a demo key and have no legal force.',
+  'firstStart.sandboxHint':
+    'An exchange server and a demo counterparty start on this computer. Documents are signed with a demo key and have no legal force.',
   'firstStart.sandboxStarting': 'Starting the sandbox…',
-  'firstStart.sandboxStarted': 'The sandbox is running. The demo counterparty sends its first document in a few seconds and signs receipt notices for your documents by itself.',
+  'firstStart.sandboxStarted':
+    'The sandbox is running. The demo counterparty sends its first document in a few seconds and signs receipt notices for your documents by itself.',
 
   'nav.inbox': 'Inbox',
   'nav.outbox': 'Outbox',
@@ -92,7 +94,8 @@ export const en: Record<keyof typeof ru, string> = {
   'token-problem.token-not-present': 'The token is not plugged in.',
   'token-problem.token-removed': 'The token was removed.',
   'token-problem.pin-locked': 'The PIN is locked. Ask your administrator: only they can unlock the token.',
-  'token.cancelledNote': 'Sign-in cancelled. Documents that need a signature will wait; sign in any time from the token button.',
+  'token.cancelledNote':
+    'Sign-in cancelled. Documents that need a signature will wait; sign in any time from the token button.',
   'token.noModule': 'The PKCS#11 module could not be loaded: {message}. Check the paths in Settings.',
   'token.ready': 'Done: the token is connected; no more PIN prompts today.',
 
@@ -193,7 +196,8 @@ export const en: Record<keyof typeof ru, string> = {
   'outbox.add.sendNow': 'Sign and send now',
   'outbox.add.later': 'Sign and send with the next session',
   'outbox.add.added': 'Signed and added to the outbox: {count}.',
-  'outbox.add.notSigned': 'Files not signed: {count} ({reason}). Nothing was added to the outbox: connect the token and press again.',
+  'outbox.add.notSigned':
+    'Files not signed: {count} ({reason}). Nothing was added to the outbox: connect the token and press again.',
   'outbox.add.willSend': 'They will go with the next exchange session.',
 
   'reason.awaiting-signature': 'needs your signature',
@@ -266,7 +270,7 @@ export const en: Record<keyof typeof ru, string> = {
   'settings.title': 'Settings',
   'settings.server': 'Exchange server',
   'settings.mode': 'Operating mode (set by the organization)',
-  'settings.mode.server': 'Server: the agent on the organization\'s server exchanges and signs service documents',
+  'settings.mode.server': "Server: the agent on the organization's server exchanges and signs service documents",
   'settings.mode.workstation': 'Workstation: background exchange on a schedule, signed with your token',
   'settings.mode.manual': 'Manual: exchange only when you ask',
   'settings.schedule': 'Background exchange interval, minutes (0: no schedule)',

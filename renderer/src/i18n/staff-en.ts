@@ -13,7 +13,8 @@ export const staffEn: Record<keyof typeof staffRu, string> = {
   'staff.logout': 'Log out',
   'staff.problem.login-failed': 'Wrong login or password.',
   'staff.problem.too-many-attempts': 'Too many failed attempts. Try again at {time}.',
-  'staff.problem.other-organization': "This user belongs to another organization: only the staff of this server's organization log in here.",
+  'staff.problem.other-organization':
+    "This user belongs to another organization: only the staff of this server's organization log in here.",
   'staff.problem.hub-unreachable': 'The exchange hub did not answer the login: {message}',
   'staff.problem.invalid-request': 'Enter the login and the password.',
 };

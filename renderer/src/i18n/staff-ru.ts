@@ -11,7 +11,8 @@ export const staffRu = {
   'staff.logout': 'Выйти',
   'staff.problem.login-failed': 'Неверный логин или пароль.',
   'staff.problem.too-many-attempts': 'Слишком много неудачных попыток. Попробуйте снова в {time}.',
-  'staff.problem.other-organization': 'Этот пользователь относится к другой организации: здесь входят только сотрудники организации этого сервера.',
+  'staff.problem.other-organization':
+    'Этот пользователь относится к другой организации: здесь входят только сотрудники организации этого сервера.',
   'staff.problem.hub-unreachable': 'Сервер обмена не ответил на вход: {message}',
   'staff.problem.invalid-request': 'Укажите логин и пароль.',
 };

@@ -22,14 +22,20 @@ function makeFormat(language: Language) {
   const date = new Intl.DateTimeFormat(locale, { dateStyle: 'short' });
   const time = new Intl.DateTimeFormat(locale, { timeStyle: 'short' });
   const number = new Intl.NumberFormat(locale);
-  const unit = (u: 'byte' | 'kilobyte' | 'megabyte') => new Intl.NumberFormat(locale, { style: 'unit', unit: u, maximumFractionDigits: 1 });
+  const unit = (u: 'byte' | 'kilobyte' | 'megabyte') =>
+    new Intl.NumberFormat(locale, { style: 'unit', unit: u, maximumFractionDigits: 1 });
   const units = { byte: unit('byte'), kilobyte: unit('kilobyte'), megabyte: unit('megabyte') };
   return {
     dateTime: (iso: string) => dateTime.format(new Date(iso)),
     date: (iso: string) => date.format(new Date(iso)),
     time: (iso: string) => time.format(new Date(iso)),
     number: (n: number) => number.format(n),
-    size: (bytes: number) => (bytes < 1024 ? units.byte.format(bytes) : bytes < 1048576 ? units.kilobyte.format(bytes / 1024) : units.megabyte.format(bytes / 1048576)),
+    size: (bytes: number) =>
+      bytes < 1024
+        ? units.byte.format(bytes)
+        : bytes < 1048576
+          ? units.kilobyte.format(bytes / 1024)
+          : units.megabyte.format(bytes / 1048576),
   };
 }
 

@@ -70,7 +70,11 @@ export function ArchiveView() {
   const download = async (row: ArchiveEntryRow) => {
     try {
       const saved = await invoke('archive:download', { index: row.index });
-      if (saved.saved && saved.file) setNotice({ kind: 'info', text: t('archive.downloaded', { file: saved.file, count: saved.signatures.length }) });
+      if (saved.saved && saved.file)
+        setNotice({
+          kind: 'info',
+          text: t('archive.downloaded', { file: saved.file, count: saved.signatures.length }),
+        });
     } catch (e) {
       setNotice({ kind: 'error', text: t('common.error', { message: errorText(e) }) });
     }
@@ -81,12 +85,26 @@ export function ArchiveView() {
   return (
     <section aria-labelledby="archive-title" className="archive">
       <h2 id="archive-title">{t('archive.title')}</h2>
-      {error && <p role="alert" className="error">{t('common.error', { message: error })}</p>}
+      {error && (
+        <p role="alert" className="error">
+          {t('common.error', { message: error })}
+        </p>
+      )}
       {!overview && !error && <p>{t('common.loading')}</p>}
       {overview && (
         <div className="usage">
-          <span>{t('archive.usage', { used: amount(overview.usedBytes / 1024 ** 2), quota: amount(overview.quotaBytes / 1024 ** 3) })}</span>
-          <progress aria-label={t('archive.usageBar')} max={overview.quotaBytes} value={overview.usedBytes} className={overview.usedBytes >= overview.quotaBytes * 0.8 ? 'near-full' : undefined} />
+          <span>
+            {t('archive.usage', {
+              used: amount(overview.usedBytes / 1024 ** 2),
+              quota: amount(overview.quotaBytes / 1024 ** 3),
+            })}
+          </span>
+          <progress
+            aria-label={t('archive.usageBar')}
+            max={overview.quotaBytes}
+            value={overview.usedBytes}
+            className={overview.usedBytes >= overview.quotaBytes * 0.8 ? 'near-full' : undefined}
+          />
           <button type="button" onClick={() => void verify()} disabled={verifying}>
             {t(verifying ? 'archive.verifying' : 'archive.verify')}
           </button>
@@ -97,14 +115,23 @@ export function ArchiveView() {
           {!overview.consistency.ok
             ? t('archive.treeFailed', { message: overview.consistency.message ?? '' })
             : overview.lastTreeHead
-              ? t('archive.consistent', { treeSize: overview.lastTreeHead.treeSize, time: f.dateTime(overview.lastTreeHead.signedAt) })
+              ? t('archive.consistent', {
+                  treeSize: overview.lastTreeHead.treeSize,
+                  time: f.dateTime(overview.lastTreeHead.signedAt),
+                })
               : t('archive.notSeen')}
         </p>
       )}
-      {audit && !audit.tree.ok && <p role="alert" className="error">{t('archive.treeFailed', { message: audit.tree.message ?? '' })}</p>}
+      {audit && !audit.tree.ok && (
+        <p role="alert" className="error">
+          {t('archive.treeFailed', { message: audit.tree.message ?? '' })}
+        </p>
+      )}
       {audit?.tree.ok && (
         <p role={failed > 0 ? 'alert' : 'status'} className={failed > 0 ? 'error' : 'ok'}>
-          {failed > 0 ? t('archive.someFailed', { failed, count: audit.entries.length }) : t('archive.allVerified', { count: audit.entries.length, treeSize: audit.treeSize })}
+          {failed > 0
+            ? t('archive.someFailed', { failed, count: audit.entries.length })
+            : t('archive.allVerified', { count: audit.entries.length, treeSize: audit.treeSize })}
         </p>
       )}
       {overview && overview.notArchived.length > 0 && (
@@ -112,7 +139,14 @@ export function ArchiveView() {
           <h3>{t('archive.notArchived')}</h3>
           <ul>
             {overview.notArchived.map((n, i) => (
-              <li key={i}>{t('archive.notArchived.row', { file: n.fileName, size: f.size(n.size), time: f.dateTime(n.refusedAt), reason: n.reason })}</li>
+              <li key={i}>
+                {t('archive.notArchived.row', {
+                  file: n.fileName,
+                  size: f.size(n.size),
+                  time: f.dateTime(n.refusedAt),
+                  reason: n.reason,
+                })}
+              </li>
             ))}
           </ul>
         </div>
@@ -147,11 +181,18 @@ export function ArchiveView() {
                 </td>
                 <td>
                   {row.archivedAt && (
-                    <button type="button" className="secondary" onClick={() => void download(row)} aria-label={`${t('archive.download')}: ${row.fileName}`}>
+                    <button
+                      type="button"
+                      className="secondary"
+                      onClick={() => void download(row)}
+                      aria-label={`${t('archive.download')}: ${row.fileName}`}
+                    >
                       {t('archive.download')}
                     </button>
                   )}
-                  {row.archivedAt && row.kind === 'document' && row.documentId && <EvidenceButtons document={row.documentId} name={row.fileName} />}
+                  {row.archivedAt && row.kind === 'document' && row.documentId && (
+                    <EvidenceButtons document={row.documentId} name={row.fileName} />
+                  )}
                 </td>
               </tr>
             ))}

@@ -55,7 +55,11 @@ export function ContactsView() {
                       <button type="button" onClick={() => act(invoke('contacts:accept', { contactId: c.id }))}>
                         {t('contacts.accept')}
                       </button>
-                      <button type="button" className="secondary" onClick={() => act(invoke('contacts:reject', { contactId: c.id }))}>
+                      <button
+                        type="button"
+                        className="secondary"
+                        onClick={() => act(invoke('contacts:reject', { contactId: c.id }))}
+                      >
                         {t('contacts.reject')}
                       </button>
                     </div>
@@ -68,7 +72,13 @@ export function ContactsView() {
       )}
       <h3>{t('contacts.search')}</h3>
       <form className="filters" role="search" onSubmit={search}>
-        <input type="search" aria-label={t('contacts.searchHint')} placeholder={t('contacts.searchHint')} value={query} onChange={(e) => setQuery(e.target.value)} />
+        <input
+          type="search"
+          aria-label={t('contacts.searchHint')}
+          placeholder={t('contacts.searchHint')}
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+        />
         <button type="submit">{t('contacts.find')}</button>
       </form>
       {found?.length === 0 && <p className="empty">{t('contacts.noResults')}</p>}

@@ -23,16 +23,27 @@ export function decodeText(bytes: Uint8Array): string {
 function Preview({ detail }: { detail: DocumentDetail }) {
   const t = useT();
   const { preview, mediaType } = detail;
-  const bytes = useMemo(() => (preview.contentBase64 ? base64ToBytes(preview.contentBase64) : null), [preview.contentBase64]);
-  const url = useMemo(() => (bytes && (preview.kind === 'pdf' || preview.kind === 'image') ? URL.createObjectURL(new Blob([bytes], { type: mediaType })) : null), [bytes, preview.kind, mediaType]);
+  const bytes = useMemo(
+    () => (preview.contentBase64 ? base64ToBytes(preview.contentBase64) : null),
+    [preview.contentBase64],
+  );
+  const url = useMemo(
+    () =>
+      bytes && (preview.kind === 'pdf' || preview.kind === 'image')
+        ? URL.createObjectURL(new Blob([bytes], { type: mediaType }))
+        : null,
+    [bytes, preview.kind, mediaType],
+  );
   useEffect(() => () => (url ? URL.revokeObjectURL(url) : undefined), [url]);
 
   if (preview.tooLarge) return <p className="muted">{t('doc.tooLarge')}</p>;
   if (!bytes || preview.kind === 'none') return <p className="muted">{t('doc.noPreview')}</p>;
   // No sandbox attribute: Chromium shows no PDF in a sandboxed frame. The blob is typed
   // application/pdf, so it opens in the PDF viewer, never as a page of our origin.
-  if (preview.kind === 'pdf' && url) return <iframe className="preview-pdf" title={detail.document.fileName} src={url} />;
-  if (preview.kind === 'image' && url) return <img className="preview-image" alt={detail.document.fileName} src={url} />;
+  if (preview.kind === 'pdf' && url)
+    return <iframe className="preview-pdf" title={detail.document.fileName} src={url} />;
+  if (preview.kind === 'image' && url)
+    return <img className="preview-image" alt={detail.document.fileName} src={url} />;
   return <pre className={`preview-text preview-${preview.kind}`}>{decodeText(bytes)}</pre>;
 }
 
@@ -45,10 +56,19 @@ function Signature({ s }: { s: SignatureCheck }) {
   const algorithmName = isMessageKey(algorithmKey) ? t(algorithmKey) : s.algorithm;
   return (
     <li className={`signature ${s.verdict === 'undetermined' ? 'undetermined' : s.valid ? 'valid' : 'invalid'}`}>
-      <p className="verdict">{s.verdict === 'undetermined' ? `? ${t('doc.undetermined')}` : s.valid ? `✓ ${t('doc.valid')}` : `✗ ${t('doc.invalid')}`}</p>
+      <p className="verdict">
+        {s.verdict === 'undetermined'
+          ? `? ${t('doc.undetermined')}`
+          : s.valid
+            ? `✓ ${t('doc.valid')}`
+            : `✗ ${t('doc.invalid')}`}
+      </p>
       {s.statusLine && <p className="status-line">{signatureStatusText(s.statusLine, language)}</p>}
       {s.checkedAt && <p className="muted">{t('doc.checkedAt', { time: f.dateTime(s.checkedAt) })}</p>}
-      <p>{t('doc.signer', { name: s.signer })}{s.position ? `, ${s.position}` : ''}</p>
+      <p>
+        {t('doc.signer', { name: s.signer })}
+        {s.position ? `, ${s.position}` : ''}
+      </p>
       <p>
         {s.organization}
         {s.inn ? ` · ${t('doc.inn', { inn: s.inn })}` : ''}
@@ -90,16 +110,24 @@ export function DocumentView({ id }: { id: number }) {
             {t('common.close')}
           </button>
         </div>
-        {error && <p role="alert" className="error">{t('common.error', { message: error })}</p>}
+        {error && (
+          <p role="alert" className="error">
+            {t('common.error', { message: error })}
+          </p>
+        )}
         {!detail && !error && <p>{t('common.loading')}</p>}
         {detail && (
           <div className="document-body">
             <div className="preview">
               <p className="meta">
                 {detail.document.counterparty.name} · {f.dateTime(detail.document.date)} ·{' '}
-                <span className={`status status-${detail.document.status}`}>{t(`status.${detail.document.status}`)}</span>
+                <span className={`status status-${detail.document.status}`}>
+                  {t(`status.${detail.document.status}`)}
+                </span>
               </p>
-              <p className="meta">{t('doc.file', { name: detail.document.fileName, size: f.size(detail.document.size) })}</p>
+              <p className="meta">
+                {t('doc.file', { name: detail.document.fileName, size: f.size(detail.document.size) })}
+              </p>
               <WorkflowPanel documentId={detail.document.id} title={detail.document.title} workflow={detail.workflow} />
               <EvidenceButtons document={String(detail.document.id)} name={detail.document.title} />
               <h3>{t('doc.preview')}</h3>

@@ -3,7 +3,14 @@
 // screen does.
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
-import { listStatusesOf, type Contact, type Direction, type DocumentQuery, type DocumentRow, type ListStatus } from '../../../src/ipc/contract';
+import {
+  listStatusesOf,
+  type Contact,
+  type Direction,
+  type DocumentQuery,
+  type DocumentRow,
+  type ListStatus,
+} from '../../../src/ipc/contract';
 import { errorText, invoke } from '../clerk';
 import { useFormat, useT } from '../i18n/use-t';
 import { useClerk } from '../store';
@@ -91,7 +98,10 @@ export function DocumentsView({ direction }: { direction: Direction }) {
   const [contacts, setContacts] = useState<Contact[]>([]);
   const [adding, setAdding] = useState(false);
   const debouncedSearch = useDebounced(search, 250);
-  const query = useMemo<Filters>(() => ({ ...filters, ...(debouncedSearch.trim() ? { search: debouncedSearch.trim() } : {}) }), [filters, debouncedSearch]);
+  const query = useMemo<Filters>(
+    () => ({ ...filters, ...(debouncedSearch.trim() ? { search: debouncedSearch.trim() } : {}) }),
+    [filters, debouncedSearch],
+  );
   const docs = usePagedDocuments(direction, query, revision);
 
   useEffect(() => {
@@ -99,7 +109,9 @@ export function DocumentsView({ direction }: { direction: Direction }) {
   }, [contactsRevision]);
 
   const set = (patch: Partial<Omit<Filters, 'search'>>) =>
-    setFilters((f) => Object.fromEntries(Object.entries({ ...f, ...patch }).filter(([, v]) => v !== undefined && v !== '')));
+    setFilters((f) =>
+      Object.fromEntries(Object.entries({ ...f, ...patch }).filter(([, v]) => v !== undefined && v !== '')),
+    );
 
   return (
     <section className="documents" aria-labelledby={`${direction}-title`}>
@@ -112,10 +124,20 @@ export function DocumentsView({ direction }: { direction: Direction }) {
         )}
       </div>
       <div className="filters" role="search">
-        <input type="search" aria-label={t('docs.search')} placeholder={t('docs.search')} value={search} onChange={(e) => setSearch(e.target.value)} />
+        <input
+          type="search"
+          aria-label={t('docs.search')}
+          placeholder={t('docs.search')}
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+        />
         <Filter caption={t('docs.counterparty')}>
           {(id) => (
-            <select id={id} value={filters.counterpartyId ?? ''} onChange={(e) => set({ counterpartyId: e.target.value || undefined })}>
+            <select
+              id={id}
+              value={filters.counterpartyId ?? ''}
+              onChange={(e) => set({ counterpartyId: e.target.value || undefined })}
+            >
               <option value="">{t('docs.any')}</option>
               {contacts.map((c) => (
                 <option key={c.subscriber.id} value={c.subscriber.id}>
@@ -127,7 +149,11 @@ export function DocumentsView({ direction }: { direction: Direction }) {
         </Filter>
         <Filter caption={t('docs.status')}>
           {(id) => (
-            <select id={id} value={filters.status ?? ''} onChange={(e) => set({ status: (e.target.value || undefined) as ListStatus | undefined })}>
+            <select
+              id={id}
+              value={filters.status ?? ''}
+              onChange={(e) => set({ status: (e.target.value || undefined) as ListStatus | undefined })}
+            >
               <option value="">{t('docs.any')}</option>
               {listStatusesOf[direction].map((s) => (
                 <option key={s} value={s}>
@@ -138,10 +164,24 @@ export function DocumentsView({ direction }: { direction: Direction }) {
           )}
         </Filter>
         <Filter caption={t('docs.from')}>
-          {(id) => <input id={id} type="date" value={filters.from ?? ''} onChange={(e) => set({ from: e.target.value || undefined })} />}
+          {(id) => (
+            <input
+              id={id}
+              type="date"
+              value={filters.from ?? ''}
+              onChange={(e) => set({ from: e.target.value || undefined })}
+            />
+          )}
         </Filter>
         <Filter caption={t('docs.to')}>
-          {(id) => <input id={id} type="date" value={filters.to ?? ''} onChange={(e) => set({ to: e.target.value || undefined })} />}
+          {(id) => (
+            <input
+              id={id}
+              type="date"
+              value={filters.to ?? ''}
+              onChange={(e) => set({ to: e.target.value || undefined })}
+            />
+          )}
         </Filter>
         <button
           type="button"
@@ -157,7 +197,11 @@ export function DocumentsView({ direction }: { direction: Direction }) {
           {docs.total === null ? t('common.loading') : t('docs.found', { count: f.number(docs.total) })}
         </span>
       </div>
-      {docs.error && <p role="alert" className="error">{t('common.error', { message: docs.error })}</p>}
+      {docs.error && (
+        <p role="alert" className="error">
+          {t('common.error', { message: docs.error })}
+        </p>
+      )}
       <DocumentTable direction={direction} docs={docs} />
       {adding && <OutboxAdd contacts={contacts} onClose={() => setAdding(false)} />}
     </section>
@@ -183,7 +227,13 @@ function DocumentTable({ direction, docs }: { direction: Direction; docs: Return
   }, [first, last, docs]);
 
   return (
-    <div className="table" role="table" aria-label={t(direction === 'in' ? 'nav.inbox' : 'nav.outbox')} aria-rowcount={docs.total ?? 0} aria-busy={docs.busy}>
+    <div
+      className="table"
+      role="table"
+      aria-label={t(direction === 'in' ? 'nav.inbox' : 'nav.outbox')}
+      aria-rowcount={docs.total ?? 0}
+      aria-busy={docs.busy}
+    >
       <div className="row head" role="row">
         {(['date', 'counterparty', 'title', 'file', 'status'] as const).map((c) => (
           <span key={c} role="columnheader" className={`col-${c}`}>
@@ -202,21 +252,44 @@ function DocumentTable({ direction, docs }: { direction: Direction; docs: Return
                 role="row"
                 aria-rowindex={item.index + 2}
                 className="row"
-                style={{ position: 'absolute', top: 0, left: 0, right: 0, height: rowHeight, transform: `translateY(${item.start}px)` }}
+                style={{
+                  position: 'absolute',
+                  top: 0,
+                  left: 0,
+                  right: 0,
+                  height: rowHeight,
+                  transform: `translateY(${item.start}px)`,
+                }}
                 tabIndex={doc ? 0 : -1}
                 onClick={() => doc && openDocument(doc.id)}
                 onKeyDown={(e) => e.key === 'Enter' && doc && openDocument(doc.id)}
               >
                 {doc ? (
                   <>
-                    <span role="cell" className="col-date">{f.dateTime(doc.date)}</span>
-                    <span role="cell" className="col-counterparty" title={`${doc.counterparty.name}, ${doc.counterparty.inn}`}>{doc.counterparty.name}</span>
-                    <span role="cell" className="col-title">{doc.title}</span>
-                    <span role="cell" className="col-file">{doc.fileName}</span>
-                    <span role="cell" className="col-status"><span className={`status status-${doc.status}`}>{t(`status.${doc.status}`)}</span></span>
+                    <span role="cell" className="col-date">
+                      {f.dateTime(doc.date)}
+                    </span>
+                    <span
+                      role="cell"
+                      className="col-counterparty"
+                      title={`${doc.counterparty.name}, ${doc.counterparty.inn}`}
+                    >
+                      {doc.counterparty.name}
+                    </span>
+                    <span role="cell" className="col-title">
+                      {doc.title}
+                    </span>
+                    <span role="cell" className="col-file">
+                      {doc.fileName}
+                    </span>
+                    <span role="cell" className="col-status">
+                      <span className={`status status-${doc.status}`}>{t(`status.${doc.status}`)}</span>
+                    </span>
                   </>
                 ) : (
-                  <span role="cell" className="placeholder">{t('common.loading')}</span>
+                  <span role="cell" className="placeholder">
+                    {t('common.loading')}
+                  </span>
                 )}
               </div>
             );

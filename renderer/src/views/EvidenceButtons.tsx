@@ -25,7 +25,14 @@ export function EvidenceButtons({ document, name }: { document: string; name: st
   return (
     <span className="evidence-buttons">
       {(['card', 'package'] as const).map((kind) => (
-        <button key={kind} type="button" className="secondary" disabled={busy !== null} onClick={() => void save(kind)} aria-label={`${t(`evidence.${kind}`)}: ${name}`}>
+        <button
+          key={kind}
+          type="button"
+          className="secondary"
+          disabled={busy !== null}
+          onClick={() => void save(kind)}
+          aria-label={`${t(`evidence.${kind}`)}: ${name}`}
+        >
           {busy === kind ? t('evidence.making') : t(`evidence.${kind}`)}
         </button>
       ))}

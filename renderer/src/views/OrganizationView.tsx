@@ -3,14 +3,27 @@
 // e-mail, access control per user, information systems, webhooks, and the journal of every
 // change and refused attempt (who, when, what, old → new). Others see the hub's refusal.
 import { useEffect, useState, type FormEvent } from 'react';
-import type { JournalRow, OrganizationPatch, OrganizationSettingsView, OrganizationState, OrgPermission, Plan, UserAccessRow } from '../../../src/ipc/contract';
+import type {
+  JournalRow,
+  OrganizationPatch,
+  OrganizationSettingsView,
+  OrganizationState,
+  OrgPermission,
+  Plan,
+  UserAccessRow,
+} from '../../../src/ipc/contract';
 import { errorText, invoke } from '../clerk';
 import { useFormat, useT } from '../i18n/use-t';
 import { useClerk } from '../store';
 
 const plans: Plan[] = ['basic', 'standard', 'premium'];
 const modes = ['server', 'workstation', 'manual'] as const;
-const permissions: OrgPermission[] = ['read-restricted', 'list-restricted', 'change-document-settings', 'change-organization-settings'];
+const permissions: OrgPermission[] = [
+  'read-restricted',
+  'list-restricted',
+  'change-document-settings',
+  'change-organization-settings',
+];
 /** The journal is read whole (it grows by settings changes, not by documents), page by page. */
 const journalPage = 200;
 
@@ -21,7 +34,12 @@ interface Form {
   email: string;
 }
 
-const formOf = (s: OrganizationSettingsView): Form => ({ plan: s.plan, operatingMode: s.operatingMode, enabled: s.archiving.enabled, email: s.archiving.notifyEmail ?? '' });
+const formOf = (s: OrganizationSettingsView): Form => ({
+  plan: s.plan,
+  operatingMode: s.operatingMode,
+  enabled: s.archiving.enabled,
+  email: s.archiving.notifyEmail ?? '',
+});
 
 /** Only what the clerk changed goes to the hub: each change is one line of the journal. */
 function patchOf(form: Form, s: OrganizationSettingsView): OrganizationPatch | null {
@@ -40,7 +58,7 @@ function patchOf(form: Form, s: OrganizationSettingsView): OrganizationPatch | n
 
 async function wholeJournal(): Promise<JournalRow[]> {
   const rows: JournalRow[] = [];
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const page = await invoke('organization:journal', { after, limit: journalPage });
     rows.push(...page.entries);
     if (!page.hasMore || page.entries.length === 0) return rows;
@@ -71,13 +89,20 @@ export function OrganizationView() {
     invoke('organization:get', undefined).then(show, (e: unknown) => setError(errorText(e)));
   }, []);
 
-  if (error) return <p role="alert" className="error">{t('common.error', { message: error })}</p>;
+  if (error)
+    return (
+      <p role="alert" className="error">
+        {t('common.error', { message: error })}
+      </p>
+    );
   if (!state) return <p>{t('common.loading')}</p>;
   if (!state.allowed) {
     return (
       <section aria-labelledby="org-title" className="organization">
         <h2 id="org-title">{t('org.title')}</h2>
-        <p role="alert" className="error">{t('org.refused')}</p>
+        <p role="alert" className="error">
+          {t('org.refused')}
+        </p>
         <p className="muted">{state.message}</p>
       </section>
     );
@@ -108,8 +133,16 @@ export function OrganizationView() {
     }
   };
   const toggle = (userId: string, permission: OrgPermission, on: boolean) =>
-    setAccess(access.map((u) => (u.userId !== userId ? u : { ...u, permissions: on ? [...u.permissions, permission] : u.permissions.filter((p) => p !== permission) })));
-  const perUser = Object.entries(settings.archiving.perUser).filter(([, on]) => on).map(([id]) => you(id));
+    setAccess(
+      access.map((u) =>
+        u.userId !== userId
+          ? u
+          : { ...u, permissions: on ? [...u.permissions, permission] : u.permissions.filter((p) => p !== permission) },
+      ),
+    );
+  const perUser = Object.entries(settings.archiving.perUser)
+    .filter(([, on]) => on)
+    .map(([id]) => you(id));
 
   return (
     <section aria-labelledby="org-title" className="organization">
@@ -129,7 +162,10 @@ export function OrganizationView() {
           </label>
           <label>
             {t('org.mode')}
-            <select value={form.operatingMode} onChange={(e) => setForm({ ...form, operatingMode: e.target.value as Form['operatingMode'] })}>
+            <select
+              value={form.operatingMode}
+              onChange={(e) => setForm({ ...form, operatingMode: e.target.value as Form['operatingMode'] })}
+            >
               {modes.map((m) => (
                 <option key={m} value={m}>
                   {t(`org.mode.${m}`)}
@@ -140,12 +176,21 @@ export function OrganizationView() {
           <fieldset>
             <legend>{t('org.archiving')}</legend>
             <label className="check">
-              <input type="checkbox" checked={form.enabled} onChange={(e) => setForm({ ...form, enabled: e.target.checked })} />
+              <input
+                type="checkbox"
+                checked={form.enabled}
+                onChange={(e) => setForm({ ...form, enabled: e.target.checked })}
+              />
               {t('org.archiving.enabled')}
             </label>
             <label>
               {t('org.archiving.email')}
-              <input type="email" value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} placeholder="archive@example.ru" />
+              <input
+                type="email"
+                value={form.email}
+                onChange={(e) => setForm({ ...form, email: e.target.value })}
+                placeholder="archive@example.ru"
+              />
             </label>
             {perUser.length > 0 && <p className="muted">{t('org.archiving.perUser', { users: perUser.join(', ') })}</p>}
           </fieldset>
@@ -173,7 +218,12 @@ export function OrganizationView() {
               <td>{you(u.userId)}</td>
               {permissions.map((p) => (
                 <td key={p} className="center">
-                  <input type="checkbox" aria-label={`${u.userId}: ${t(`org.perm.${p}`)}`} checked={u.permissions.includes(p)} onChange={(e) => toggle(u.userId, p, e.target.checked)} />
+                  <input
+                    type="checkbox"
+                    aria-label={`${u.userId}: ${t(`org.perm.${p}`)}`}
+                    checked={u.permissions.includes(p)}
+                    onChange={(e) => toggle(u.userId, p, e.target.checked)}
+                  />
                 </td>
               ))}
             </tr>
@@ -181,7 +231,12 @@ export function OrganizationView() {
         </tbody>
       </table>
       <p>
-        <button type="button" className="secondary" onClick={() => void saveAccess()} disabled={JSON.stringify(access) === JSON.stringify(settings.access)}>
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => void saveAccess()}
+          disabled={JSON.stringify(access) === JSON.stringify(settings.access)}
+        >
           {t('org.access.save')}
         </button>
       </p>
@@ -207,7 +262,9 @@ export function OrganizationView() {
                   {s.subject} <small className="muted">({t(`org.systems.${s.origin}`)})</small>
                 </td>
                 <td>{f.date(s.validTo)}</td>
-                <td className={s.revoked ? 'error' : 'ok'}>{t(s.revoked ? 'org.systems.revoked' : 'org.systems.active')}</td>
+                <td className={s.revoked ? 'error' : 'ok'}>
+                  {t(s.revoked ? 'org.systems.revoked' : 'org.systems.active')}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -249,7 +306,11 @@ export function OrganizationView() {
                   {j.action}
                   {j.target && <small className="muted"> · {j.target}</small>}
                 </td>
-                <td className="change">{j.outcome === 'refused' ? (j.reason ?? '') : `${j.oldValue ?? t('common.none')} → ${j.newValue ?? t('common.none')}`}</td>
+                <td className="change">
+                  {j.outcome === 'refused'
+                    ? (j.reason ?? '')
+                    : `${j.oldValue ?? t('common.none')} → ${j.newValue ?? t('common.none')}`}
+                </td>
                 <td className={`outcome-${j.outcome}`}>{t(`org.journal.${j.outcome}`)}</td>
               </tr>
             ))}

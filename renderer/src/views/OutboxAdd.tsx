@@ -35,7 +35,9 @@ export function OutboxAdd({ contacts, onClose }: { contacts: Contact[]; onClose:
     setBusy(true);
     setError(null);
     try {
-      const payload = await Promise.all(files.map(async (file) => ({ name: file.name, contentBase64: await fileToBase64(file) })));
+      const payload = await Promise.all(
+        files.map(async (file) => ({ name: file.name, contentBase64: await fileToBase64(file) })),
+      );
       const result = await invoke('outbox:add', { title, counterpartyId, files: payload, signatureRequested });
       if (result.failed) {
         // Nothing was queued: the dialog stays open with the files, and the token is asked for.
@@ -46,7 +48,11 @@ export function OutboxAdd({ contacts, onClose }: { contacts: Contact[]; onClose:
       const lines = [t('outbox.add.added', { count: result.queued.length })];
       if (sendNow) {
         const start = await invoke('outbox:send', undefined);
-        lines.push(t(start.started ? 'session.started' : start.reason === 'queued' ? 'session.queued' : 'session.alreadyRunning'));
+        lines.push(
+          t(
+            start.started ? 'session.started' : start.reason === 'queued' ? 'session.queued' : 'session.alreadyRunning',
+          ),
+        );
       } else lines.push(t('outbox.add.willSend'));
       useClerk.getState().setNotice({ kind: 'info', text: lines.join(' ') });
       onClose();
@@ -60,7 +66,13 @@ export function OutboxAdd({ contacts, onClose }: { contacts: Contact[]; onClose:
   const ready = files.length > 0 && title.trim() !== '' && counterpartyId !== '' && !busy;
   return (
     <div className="overlay">
-      <form role="dialog" aria-modal="true" aria-labelledby="outbox-add-title" className="dialog outbox-add" onSubmit={(e) => submit(true, e)}>
+      <form
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="outbox-add-title"
+        className="dialog outbox-add"
+        onSubmit={(e) => submit(true, e)}
+      >
         <h2 id="outbox-add-title">{t('outbox.add.title')}</h2>
         <div
           className={`dropzone${dragging ? ' dragging' : ''}`}
@@ -105,11 +117,19 @@ export function OutboxAdd({ contacts, onClose }: { contacts: Contact[]; onClose:
           </select>
         </label>
         <label className="check">
-          <input type="checkbox" checked={signatureRequested} onChange={(e) => setSignatureRequested(e.target.checked)} />
+          <input
+            type="checkbox"
+            checked={signatureRequested}
+            onChange={(e) => setSignatureRequested(e.target.checked)}
+          />
           {t('outbox.add.requestSignature')}
         </label>
         {connected.length === 0 && <p className="warning">{t('outbox.add.noContacts')}</p>}
-        {error && <p role="alert" className="error">{error}</p>}
+        {error && (
+          <p role="alert" className="error">
+            {error}
+          </p>
+        )}
         <div className="actions">
           <button type="submit" disabled={!ready}>
             {t('outbox.add.sendNow')}

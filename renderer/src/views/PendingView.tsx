@@ -13,12 +13,20 @@ function AwaitingList() {
   const revision = useClerk((s) => s.revision.pending);
   const [awaiting, setAwaiting] = useState<Awaiting | null>(null);
   useEffect(() => {
-    invoke('workflow:awaiting', undefined).then((a) => {
-      setAwaiting(a);
-      useClerk.setState({ awaitingCount: a.signature.length + a.annulment.length });
-    }, () => setAwaiting(null));
+    invoke('workflow:awaiting', undefined).then(
+      (a) => {
+        setAwaiting(a);
+        useClerk.setState({ awaitingCount: a.signature.length + a.annulment.length });
+      },
+      () => setAwaiting(null),
+    );
   }, [revision]);
-  const rows = awaiting ? [...awaiting.signature.map((a) => ({ ...a, what: 'awaiting.signature' as const })), ...awaiting.annulment.map((a) => ({ ...a, what: 'awaiting.annulment' as const }))] : [];
+  const rows = awaiting
+    ? [
+        ...awaiting.signature.map((a) => ({ ...a, what: 'awaiting.signature' as const })),
+        ...awaiting.annulment.map((a) => ({ ...a, what: 'awaiting.annulment' as const })),
+      ]
+    : [];
   if (rows.length === 0) return null;
   return (
     <section aria-labelledby="awaiting-title">
@@ -71,7 +79,9 @@ export function PendingView() {
       const failure = outcome.failed[0];
       setNotice({
         kind: failure ? 'error' : 'info',
-        text: t('pending.done', { signed: outcome.signed.length, failed: outcome.failed.length }) + (failure ? ` (${t(`reason.${failure.reason}`)})` : ''),
+        text:
+          t('pending.done', { signed: outcome.signed.length, failed: outcome.failed.length }) +
+          (failure ? ` (${t(`reason.${failure.reason}`)})` : ''),
       });
       if (failure && isTokenReason(failure.reason)) useClerk.getState().openTokenPrompt(true);
       await reload();
@@ -91,61 +101,70 @@ export function PendingView() {
 
   return (
     <>
-    <AwaitingList />
-    <section aria-labelledby="pending-title">
-      <div className="view-head">
-        <h2 id="pending-title">{t('pending.title')}</h2>
-        <div className="actions">
-          <button type="button" disabled={busy || selected.size === 0} onClick={() => sign({ ids: [...selected] })}>
-            {t('pending.signSelected', { count: selected.size })}
-          </button>
-          <button type="button" disabled={busy || !items?.length} onClick={() => sign({ all: true })}>
-            {t('pending.signAll')}
-          </button>
+      <AwaitingList />
+      <section aria-labelledby="pending-title">
+        <div className="view-head">
+          <h2 id="pending-title">{t('pending.title')}</h2>
+          <div className="actions">
+            <button type="button" disabled={busy || selected.size === 0} onClick={() => sign({ ids: [...selected] })}>
+              {t('pending.signSelected', { count: selected.size })}
+            </button>
+            <button type="button" disabled={busy || !items?.length} onClick={() => sign({ all: true })}>
+              {t('pending.signAll')}
+            </button>
+          </div>
         </div>
-      </div>
-      {items === null && <p>{t('common.loading')}</p>}
-      {items?.length === 0 && <p className="empty">{t('pending.empty')}</p>}
-      {items && items.length > 0 && (
-        <table className="plain">
-          <thead>
-            <tr>
-              <th>
-                <input
-                  type="checkbox"
-                  aria-label={t('pending.selectAll')}
-                  checked={selected.size === items.length}
-                  onChange={(e) => setSelected(new Set(e.target.checked ? items.map((i) => i.id) : []))}
-                />
-              </th>
-              <th>{t('pending.col.document')}</th>
-              <th>{t('pending.col.counterparty')}</th>
-              <th>{t('pending.col.type')}</th>
-              <th>{t('pending.col.reason')}</th>
-              <th>{t('pending.col.since')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((item) => (
-              <tr key={item.id}>
-                <td>
-                  <input type="checkbox" aria-label={t('pending.select', { title: item.documentTitle })} checked={selected.has(item.id)} onChange={() => toggle(item.id)} />
-                </td>
-                <td>
-                  <button type="button" className="link" onClick={() => useClerk.getState().openDocument(item.documentId)}>
-                    {item.documentTitle}
-                  </button>
-                </td>
-                <td>{item.counterparty}</td>
-                <td>{t(`pending.type.${item.type}`)}</td>
-                <td>{t(`reason.${item.reason}`)}</td>
-                <td>{f.dateTime(item.since)}</td>
+        {items === null && <p>{t('common.loading')}</p>}
+        {items?.length === 0 && <p className="empty">{t('pending.empty')}</p>}
+        {items && items.length > 0 && (
+          <table className="plain">
+            <thead>
+              <tr>
+                <th>
+                  <input
+                    type="checkbox"
+                    aria-label={t('pending.selectAll')}
+                    checked={selected.size === items.length}
+                    onChange={(e) => setSelected(new Set(e.target.checked ? items.map((i) => i.id) : []))}
+                  />
+                </th>
+                <th>{t('pending.col.document')}</th>
+                <th>{t('pending.col.counterparty')}</th>
+                <th>{t('pending.col.type')}</th>
+                <th>{t('pending.col.reason')}</th>
+                <th>{t('pending.col.since')}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </section>
+            </thead>
+            <tbody>
+              {items.map((item) => (
+                <tr key={item.id}>
+                  <td>
+                    <input
+                      type="checkbox"
+                      aria-label={t('pending.select', { title: item.documentTitle })}
+                      checked={selected.has(item.id)}
+                      onChange={() => toggle(item.id)}
+                    />
+                  </td>
+                  <td>
+                    <button
+                      type="button"
+                      className="link"
+                      onClick={() => useClerk.getState().openDocument(item.documentId)}
+                    >
+                      {item.documentTitle}
+                    </button>
+                  </td>
+                  <td>{item.counterparty}</td>
+                  <td>{t(`pending.type.${item.type}`)}</td>
+                  <td>{t(`reason.${item.reason}`)}</td>
+                  <td>{f.dateTime(item.since)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
     </>
   );
 }

@@ -29,21 +29,32 @@ export function SessionLogView() {
           <progress aria-label={t('session.progress')} max={100} value={progress.percent} />
         </div>
       )}
-      {error && <p role="alert" className="error">{t('common.error', { message: error })}</p>}
+      {error && (
+        <p role="alert" className="error">
+          {t('common.error', { message: error })}
+        </p>
+      )}
       {runs?.length === 0 && <p className="empty">{t('log.empty')}</p>}
       <ol className="runs">
         {runs?.map((run) => (
           <li key={run.id} className={`run outcome-${run.outcome}`}>
             <details open={run === runs[0]}>
               <summary>
-                {t('log.run', { time: f.dateTime(run.startedAt), trigger: t(`trigger.${run.trigger}`), outcome: t(`outcome.${run.outcome}`) })}
+                {t('log.run', {
+                  time: f.dateTime(run.startedAt),
+                  trigger: t(`trigger.${run.trigger}`),
+                  outcome: t(`outcome.${run.outcome}`),
+                })}
               </summary>
-              <p>{t('log.counts', { received: run.received, sent: run.sent, signed: run.signed, pending: run.pending })}</p>
+              <p>
+                {t('log.counts', { received: run.received, sent: run.sent, signed: run.signed, pending: run.pending })}
+              </p>
               {run.error && <p className="error">{run.error}</p>}
               <ul className="entries">
                 {run.entries.map((entry, i) => (
                   <li key={i} className={`level-${entry.level}`}>
-                    <time>{f.time(entry.at)}</time> {entry.step && <span className="step">{t(`step.${entry.step}`)}</span>} {entry.message}
+                    <time>{f.time(entry.at)}</time>{' '}
+                    {entry.step && <span className="step">{t(`step.${entry.step}`)}</span>} {entry.message}
                   </li>
                 ))}
               </ul>

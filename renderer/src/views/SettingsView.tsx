@@ -30,7 +30,10 @@ export function SettingsView() {
       const saved = await invoke('settings:set', {
         serverUrl: form.serverUrl.trim(),
         scheduleMinutes: form.scheduleMinutes,
-        modulePaths: modules.split('\n').map((m) => m.trim()).filter(Boolean),
+        modulePaths: modules
+          .split('\n')
+          .map((m) => m.trim())
+          .filter(Boolean),
         login: form.login,
         language: form.language,
         startAtLogin: form.startAtLogin,
@@ -59,7 +62,12 @@ export function SettingsView() {
       <form className="settings" onSubmit={save}>
         <label>
           {t('settings.server')}
-          <input type="url" value={form.serverUrl} onChange={(e) => setForm({ ...form, serverUrl: e.target.value })} placeholder="https://" />
+          <input
+            type="url"
+            value={form.serverUrl}
+            onChange={(e) => setForm({ ...form, serverUrl: e.target.value })}
+            placeholder="https://"
+          />
         </label>
         <div className="field">
           <span>{t('settings.mode')}</span>
@@ -67,7 +75,13 @@ export function SettingsView() {
         </div>
         <label>
           {t('settings.schedule')}
-          <input type="number" min={0} max={1440} value={form.scheduleMinutes} onChange={(e) => setForm({ ...form, scheduleMinutes: Number(e.target.value) })} />
+          <input
+            type="number"
+            min={0}
+            max={1440}
+            value={form.scheduleMinutes}
+            onChange={(e) => setForm({ ...form, scheduleMinutes: Number(e.target.value) })}
+          />
         </label>
         <label>
           {t('settings.modules')}
@@ -80,12 +94,19 @@ export function SettingsView() {
         <div className="field">
           <label>
             {t('settings.password')}
-            <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" />
+            <input
+              type="password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              autoComplete="new-password"
+            />
           </label>
           <button type="button" disabled={password === ''} onClick={storePassword}>
             {t('settings.storePassword')}
           </button>
-          <small className={form.secrets.servicePassword ? 'ok' : 'muted'}>{t(form.secrets.servicePassword ? 'settings.passwordStored' : 'settings.passwordMissing')}</small>
+          <small className={form.secrets.servicePassword ? 'ok' : 'muted'}>
+            {t(form.secrets.servicePassword ? 'settings.passwordStored' : 'settings.passwordMissing')}
+          </small>
         </div>
         <label>
           {t('settings.language')}
@@ -95,7 +116,11 @@ export function SettingsView() {
           </select>
         </label>
         <label className="check">
-          <input type="checkbox" checked={form.startAtLogin} onChange={(e) => setForm({ ...form, startAtLogin: e.target.checked })} />
+          <input
+            type="checkbox"
+            checked={form.startAtLogin}
+            onChange={(e) => setForm({ ...form, startAtLogin: e.target.checked })}
+          />
           {t('settings.startAtLogin')}
         </label>
         <div className="actions">

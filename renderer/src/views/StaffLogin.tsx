@@ -20,7 +20,12 @@ export function StaffLogin() {
     setBusy(true);
     setRefusal(null);
     try {
-      const r = await fetch('/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login, password }), credentials: 'same-origin' });
+      const r = await fetch('/login', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ login, password }),
+        credentials: 'same-origin',
+      });
       // In: the page starts over with the session cookie, as the app.
       if (r.ok) return location.reload();
       setRefusal((await r.json()) as StaffLoginRefusal);
@@ -38,22 +43,42 @@ export function StaffLogin() {
         <p>{t('staff.hint')}</p>
         <label>
           {t('staff.login')}
-          <input name="login" autoComplete="username" value={login} onChange={(e) => setLogin(e.target.value)} required />
+          <input
+            name="login"
+            autoComplete="username"
+            value={login}
+            onChange={(e) => setLogin(e.target.value)}
+            required
+          />
         </label>
         <label>
           {t('staff.password')}
-          <input name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+          <input
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            required
+          />
         </label>
         {refusal && (
           <p role="alert" className="error">
-            {t(`staff.problem.${refusal.error}`, { time: refusal.retryAt ? f.time(refusal.retryAt) : '', message: refusal.message })}
+            {t(`staff.problem.${refusal.error}`, {
+              time: refusal.retryAt ? f.time(refusal.retryAt) : '',
+              message: refusal.message,
+            })}
           </p>
         )}
         <div className="actions">
           <button type="submit" disabled={busy}>
             {t(busy ? 'staff.submitting' : 'staff.submit')}
           </button>
-          <button type="button" className="link" onClick={() => useClerk.getState().setLanguage(language === 'ru' ? 'en' : 'ru')}>
+          <button
+            type="button"
+            className="link"
+            onClick={() => useClerk.getState().setLanguage(language === 'ru' ? 'en' : 'ru')}
+          >
             {t('lang.switch')}
           </button>
         </div>

@@ -62,7 +62,11 @@ export function TokenPrompt() {
     <div className="overlay">
       <section role="dialog" aria-modal="true" aria-labelledby="token-title" className="dialog token-prompt">
         <h2 id="token-title">{t('token.title')}</h2>
-        {token.state === 'no-module' && <p role="alert" className="error">{t('token.noModule', { message: token.message ?? '' })}</p>}
+        {token.state === 'no-module' && (
+          <p role="alert" className="error">
+            {t('token.noModule', { message: token.message ?? '' })}
+          </p>
+        )}
         {waiting && (
           <>
             <p className="big">{t('token.connect')}</p>
@@ -78,14 +82,29 @@ export function TokenPrompt() {
             {token.owner && (
               <>
                 <p className="big">{t('token.owner', { name: token.owner.name })}</p>
-                <p>{token.owner.position ? t('token.ownerPosition', { position: token.owner.position, organization: token.owner.organization }) : token.owner.organization}</p>
+                <p>
+                  {token.owner.position
+                    ? t('token.ownerPosition', {
+                        position: token.owner.position,
+                        organization: token.owner.organization,
+                      })
+                    : token.owner.organization}
+                </p>
                 <p className="muted">{t('token.validTo', { date: f.date(token.owner.validTo) })}</p>
               </>
             )}
           </div>
         )}
-        {token.state === 'locked' && <p role="alert" className="error">{t('token-problem.pin-locked')}</p>}
-        {token.state === 'logged-in' && <p role="status" className="ok">{t('token.ready')}</p>}
+        {token.state === 'locked' && (
+          <p role="alert" className="error">
+            {t('token-problem.pin-locked')}
+          </p>
+        )}
+        {token.state === 'logged-in' && (
+          <p role="status" className="ok">
+            {t('token.ready')}
+          </p>
+        )}
         {asking && (
           <form onSubmit={login}>
             {token.token?.pinPad ? (
@@ -93,11 +112,21 @@ export function TokenPrompt() {
             ) : (
               <label>
                 {t('token.pin')}
-                <input ref={pinField} type="password" autoComplete="off" value={pin} onChange={(e) => setPin(e.target.value)} />
+                <input
+                  ref={pinField}
+                  type="password"
+                  autoComplete="off"
+                  value={pin}
+                  onChange={(e) => setPin(e.target.value)}
+                />
               </label>
             )}
             <TriesLeft token={token} t={t} />
-            {error && <p role="alert" className="error">{error}</p>}
+            {error && (
+              <p role="alert" className="error">
+                {error}
+              </p>
+            )}
             <div className="actions">
               <button type="submit" disabled={busy || (!token.token?.pinPad && pin === '')}>
                 {t('token.login')}
@@ -125,9 +154,16 @@ export function TokenChip() {
   const t = useT();
   const token = useClerk((s) => s.token);
   if (!token) return null;
-  const text = token.state === 'logged-in' ? t('token.chip.logged-in', { label: token.token?.label ?? '' }) : t(`token.chip.${token.state}`);
+  const text =
+    token.state === 'logged-in'
+      ? t('token.chip.logged-in', { label: token.token?.label ?? '' })
+      : t(`token.chip.${token.state}`);
   return (
-    <button type="button" className={`chip token-${token.state}`} onClick={() => useClerk.getState().openTokenPrompt(true)}>
+    <button
+      type="button"
+      className={`chip token-${token.state}`}
+      onClick={() => useClerk.getState().openTokenPrompt(true)}
+    >
       {text}
     </button>
   );

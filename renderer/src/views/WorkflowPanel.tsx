@@ -3,7 +3,12 @@
 // with the one transition function), and the reason dialog of a refusal, a proposal or a
 // rejection. A step is signed in main with the day's token; a session posts it.
 import { useState, type FormEvent } from 'react';
-import { isTokenReason, stepNeedsReason, type DocumentWorkflowView, type WorkflowStep } from '../../../src/ipc/contract';
+import {
+  isTokenReason,
+  stepNeedsReason,
+  type DocumentWorkflowView,
+  type WorkflowStep,
+} from '../../../src/ipc/contract';
 import { errorText, invoke } from '../clerk';
 import { useT } from '../i18n/use-t';
 import { useClerk } from '../store';
@@ -14,7 +19,10 @@ function StateLine({ workflow }: { workflow: DocumentWorkflowView }) {
   if (workflow.signatureState) parts.push(t(`signatureState.${workflow.signatureState}`));
   if (workflow.annulmentState) {
     // Whose proposal matters while it waits for its answer.
-    const who = workflow.annulmentState !== 'annulment-proposed' || workflow.annulmentProposedByUs === null ? '' : ` (${t(workflow.annulmentProposedByUs ? 'workflow.proposedByUs' : 'workflow.proposedByThem')})`;
+    const who =
+      workflow.annulmentState !== 'annulment-proposed' || workflow.annulmentProposedByUs === null
+        ? ''
+        : ` (${t(workflow.annulmentProposedByUs ? 'workflow.proposedByUs' : 'workflow.proposedByThem')})`;
     parts.push(t(`annulmentState.${workflow.annulmentState}`) + who);
   }
   if (workflow.waiting) parts.push(t('workflow.waiting', { step: t(`workflowStep.${workflow.waiting}`) }));
@@ -26,7 +34,17 @@ function StateLine({ workflow }: { workflow: DocumentWorkflowView }) {
   );
 }
 
-function ReasonDialog({ step, title, onSubmit, onClose }: { step: WorkflowStep; title: string; onSubmit: (reason: string) => void; onClose: () => void }) {
+function ReasonDialog({
+  step,
+  title,
+  onSubmit,
+  onClose,
+}: {
+  step: WorkflowStep;
+  title: string;
+  onSubmit: (reason: string) => void;
+  onClose: () => void;
+}) {
   const t = useT();
   const [reason, setReason] = useState('');
   const submit = (e: FormEvent) => {
@@ -35,7 +53,13 @@ function ReasonDialog({ step, title, onSubmit, onClose }: { step: WorkflowStep; 
   };
   return (
     <div className="overlay">
-      <form role="dialog" aria-modal="true" aria-labelledby="reason-title" className="dialog reason-dialog" onSubmit={submit}>
+      <form
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="reason-title"
+        className="dialog reason-dialog"
+        onSubmit={submit}
+      >
         <h2 id="reason-title">{t(`workflowStep.${step}`)}</h2>
         <p>{title}</p>
         <label>
@@ -56,7 +80,15 @@ function ReasonDialog({ step, title, onSubmit, onClose }: { step: WorkflowStep; 
 }
 
 /** After a step main says the documents changed, and the document view reads the document again. */
-export function WorkflowPanel({ documentId, title, workflow }: { documentId: number; title: string; workflow: DocumentWorkflowView }) {
+export function WorkflowPanel({
+  documentId,
+  title,
+  workflow,
+}: {
+  documentId: number;
+  title: string;
+  workflow: DocumentWorkflowView;
+}) {
   const t = useT();
   const [asking, setAsking] = useState<WorkflowStep | null>(null);
   const [busy, setBusy] = useState(false);
@@ -85,7 +117,13 @@ export function WorkflowPanel({ documentId, title, workflow }: { documentId: num
       {workflow.allowed.length > 0 && (
         <div className="actions">
           {workflow.allowed.map((step) => (
-            <button key={step} type="button" className={step === 'sign' || step === 'accept-annulment' ? undefined : 'secondary'} disabled={busy} onClick={() => (stepNeedsReason(step) ? setAsking(step) : void take(step))}>
+            <button
+              key={step}
+              type="button"
+              className={step === 'sign' || step === 'accept-annulment' ? undefined : 'secondary'}
+              disabled={busy}
+              onClick={() => (stepNeedsReason(step) ? setAsking(step) : void take(step))}
+            >
               {t(`workflowStep.${step}`)}
             </button>
           ))}
@@ -96,7 +134,14 @@ export function WorkflowPanel({ documentId, title, workflow }: { documentId: num
           {message.text}
         </p>
       )}
-      {asking && <ReasonDialog step={asking} title={title} onSubmit={(reason) => void take(asking, reason)} onClose={() => setAsking(null)} />}
+      {asking && (
+        <ReasonDialog
+          step={asking}
+          title={title}
+          onSubmit={(reason) => void take(asking, reason)}
+          onClose={() => setAsking(null)}
+        />
+      )}
     </div>
   );
 }

@@ -35,21 +35,30 @@ describe('the Archive view', () => {
     expect(within(failed).getByText(/entry-changed/)).toBeTruthy();
     expect(within(table).getAllByText('✓ Проверен')).toHaveLength(4);
     expect(within(table).getByRole('row', { name: /DP_IZVPOL/ }).textContent).toContain('Извещение о получении');
-    expect(screen.getByText(/Дерево архива согласовано со всеми виденными ранее \(последнее: записей — 1288, подписано/)).toBeTruthy();
+    expect(
+      screen.getByText(/Дерево архива согласовано со всеми виденными ранее \(последнее: записей — 1288, подписано/),
+    ).toBeTruthy();
   });
 
   it('lists what did not fit the quota, and an empty archive says where archiving is switched on', async () => {
     await mount((c) => {
       c.archive.entries.splice(0);
       c.archive.usedBytes = 5 * 1024 ** 3;
-      c.archive.notArchived.push({ fileName: 'Большой отчёт.pdf', size: 3 * 1024 ** 2, refusedAt: '2026-11-21T10:00:00.000Z', reason: 'the archive quota of 5 GB is used up' });
+      c.archive.notArchived.push({
+        fileName: 'Большой отчёт.pdf',
+        size: 3 * 1024 ** 2,
+        refusedAt: '2026-11-21T10:00:00.000Z',
+        reason: 'the archive quota of 5 GB is used up',
+      });
     });
     nav('Архив');
     expect(await screen.findByText('Использовано 5 120 МБ из 5 ГБ')).toBeTruthy();
     const refused = screen.getByRole('alert');
     expect(within(refused).getByText('Не поместились в квоту и не заархивированы')).toBeTruthy();
     expect(within(refused).getByText(/Большой отчёт\.pdf .*the archive quota of 5 GB is used up/)).toBeTruthy();
-    expect(screen.getByText('В архиве пока нет документов. Архивирование включается в настройках организации.')).toBeTruthy();
+    expect(
+      screen.getByText('В архиве пока нет документов. Архивирование включается в настройках организации.'),
+    ).toBeTruthy();
   });
 
   it('downloads an original with its signatures through main (the folder comes from main’s dialog)', async () => {
@@ -61,7 +70,9 @@ describe('the Archive view', () => {
       const file = join(dir, 'Договор поставки № 12.pdf');
       expect(await screen.findByText(`Сохранено: ${file} и файлы подписей (2)`)).toBeTruthy();
       expect(readFileSync(`${file}.2.sig`, 'utf8')).toBe('CMS 0.1');
-      expect(calls.filter((c) => c.channel === 'archive:download')).toEqual([{ channel: 'archive:download', args: { index: 0 } }]);
+      expect(calls.filter((c) => c.channel === 'archive:download')).toEqual([
+        { channel: 'archive:download', args: { index: 0 } },
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -75,7 +86,9 @@ describe('the Organization settings view', () => {
     expect(await screen.findByRole('heading', { name: 'Настройки организации' })).toBeTruthy();
     expect((screen.getByLabelText('Тариф') as HTMLSelectElement).value).toBe('standard');
     expect((screen.getByLabelText('Режим работы') as HTMLSelectElement).value).toBe('workstation');
-    const enabled = screen.getByLabelText('Архивировать всё, что подписывают сотрудники организации') as HTMLInputElement;
+    const enabled = screen.getByLabelText(
+      'Архивировать всё, что подписывают сотрудники организации',
+    ) as HTMLInputElement;
     expect(enabled.checked).toBe(true);
     expect(screen.getByText('1С:Бухгалтерия')).toBeTruthy();
     expect(screen.getByText('https://erp.romashka.ru/edo/events')).toBeTruthy();
@@ -101,21 +114,28 @@ describe('the Organization settings view', () => {
   it('saves the access table as the clerk ticked it', async () => {
     const { clerk } = await mount();
     nav('Организация');
-    const box = (await screen.findByLabelText('user-sidorov: Читать документы с ограниченным доступом')) as HTMLInputElement;
+    const box = (await screen.findByLabelText(
+      'user-sidorov: Читать документы с ограниченным доступом',
+    )) as HTMLInputElement;
     const save = screen.getByRole('button', { name: 'Сохранить права' }) as HTMLButtonElement;
     expect(save.disabled).toBe(true);
     fireEvent.click(box);
     expect(save.disabled).toBe(false);
     fireEvent.click(save);
     await screen.findByText('Настройки организации сохранены');
-    expect(clerk.archive.settings.access.find((u) => u.userId === 'user-sidorov')?.permissions).toEqual(['list-restricted', 'read-restricted']);
+    expect(clerk.archive.settings.access.find((u) => u.userId === 'user-sidorov')?.permissions).toEqual([
+      'list-restricted',
+      'read-restricted',
+    ]);
     expect(clerk.archive.journal.at(-1)).toMatchObject({ action: 'access', outcome: 'applied' });
   });
 
   it('a user without the right sees the refusal, not the settings', async () => {
     const { clerk } = await mount((c) => (c.archive.allowed = false));
     nav('Организация');
-    expect(await screen.findByText(/доступны только пользователям с правом «менять настройки организации»/)).toBeTruthy();
+    expect(
+      await screen.findByText(/доступны только пользователям с правом «менять настройки организации»/),
+    ).toBeTruthy();
     expect(screen.queryByLabelText('Тариф')).toBeNull();
     expect(screen.queryByRole('table')).toBeNull();
     expect(clerk.archive.journal.at(-1)).toMatchObject({ action: 'settings.read', outcome: 'refused' });
@@ -126,7 +146,9 @@ describe('the Organization settings view', () => {
     await screen.findByRole('button', { name: 'Русский' });
     nav('Archive');
     expect(await screen.findByText('Used 209.59 MB of 5 GB')).toBeTruthy();
-    expect(await screen.findByText('All 5 entries verified against the operator-signed tree of 1288 entries.')).toBeTruthy();
+    expect(
+      await screen.findByText('All 5 entries verified against the operator-signed tree of 1288 entries.'),
+    ).toBeTruthy();
     nav('Organization');
     expect(await screen.findByRole('heading', { name: 'Journal of changes' })).toBeTruthy();
     expect(screen.getByLabelText('Archive everything the organization’s employees sign')).toBeTruthy();

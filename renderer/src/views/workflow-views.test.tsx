@@ -14,7 +14,13 @@ async function withIncoming(signatureRequested: boolean) {
   const clerk = new MemoryClerk({ mode: 'manual', tokenPresent: true });
   const { main } = await mountApp(clerk);
   fireEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Отмена' }));
-  clerk.incoming.push({ title: 'Договор поставки № 5', fileName: 'dogovor.txt', content: 'Договор поставки', from: counterparties[0]!, signatureRequested });
+  clerk.incoming.push({
+    title: 'Договор поставки № 5',
+    fileName: 'dogovor.txt',
+    content: 'Договор поставки',
+    from: counterparties[0]!,
+    signatureRequested,
+  });
   const session = async () => {
     await act(async () => {
       await main.dispatch('session:run', undefined);
@@ -28,7 +34,11 @@ async function withIncoming(signatureRequested: boolean) {
 /** From the list of what awaits the clerk, in Pending. */
 const openAwaiting = async (title: string) => {
   fireEvent.click(screen.getByRole('button', { name: /^Ждут подписи/ }));
-  fireEvent.click(within(await screen.findByRole('table', { name: 'Ждут вашей подписи или ответа' })).getByRole('button', { name: title }));
+  fireEvent.click(
+    within(await screen.findByRole('table', { name: 'Ждут вашей подписи или ответа' })).getByRole('button', {
+      name: title,
+    }),
+  );
   return screen.findByRole('dialog', { name: title });
 };
 const stateLine = (view: HTMLElement) => within(view).getByLabelText('Состояние документооборота');
@@ -45,15 +55,23 @@ describe('the document workflow on the desktop', () => {
     expect((await screen.findByTestId('awaiting-count')).textContent).toBe('1');
     fireEvent.click(screen.getByRole('button', { name: /^Ждут подписи/ }));
     const list = await screen.findByRole('table', { name: 'Ждут вашей подписи или ответа' });
-    expect(within(list).getByRole('row').textContent).toBe('Договор поставки № 5АО "Василёк"Контрагент просит подписать');
+    expect(within(list).getByRole('row').textContent).toBe(
+      'Договор поставки № 5АО "Василёк"Контрагент просит подписать',
+    );
     const view = await openAwaiting('Договор поставки № 5');
     expect(stateLine(view).textContent).toBe('Запрошена подпись получателя');
-    expect(within(view).getAllByRole('button').map((b) => b.textContent)).toEqual(expect.arrayContaining(['Подписать документ', 'Отказать в подписи', 'Предложить аннулировать']));
+    expect(
+      within(view)
+        .getAllByRole('button')
+        .map((b) => b.textContent),
+    ).toEqual(expect.arrayContaining(['Подписать документ', 'Отказать в подписи', 'Предложить аннулировать']));
     expect(within(view).queryByRole('button', { name: 'Согласиться на аннулирование' })).toBeNull();
 
     // Not logged in: nothing is signed, the token prompt opens.
     fireEvent.click(within(view).getByRole('button', { name: 'Подписать документ' }));
-    expect((await within(view).findByRole('alert')).textContent).toBe('Не подписано (нужно войти в токен): подключите токен и нажмите ещё раз.');
+    expect((await within(view).findByRole('alert')).textContent).toBe(
+      'Не подписано (нужно войти в токен): подключите токен и нажмите ещё раз.',
+    );
     await login();
     fireEvent.click(within(view).getByRole('button', { name: 'Подписать документ' }));
     await within(view).findByText('«Подписать документ»: подписано, отправляем.');
@@ -62,7 +80,14 @@ describe('the document workflow on the desktop', () => {
     await waitFor(() => expect(stateLine(view).textContent).toBe('Подписан обеими сторонами'));
     expect(within(view).queryByRole('button', { name: 'Подписать документ' })).toBeNull();
     expect(within(view).getByRole('button', { name: 'Предложить аннулировать' })).toBeTruthy();
-    expect(within(view).getAllByText(/^Подписал: /).map((p) => p.textContent)).toEqual(['Подписал: Петров Сергей Иванович, Генеральный директор', 'Подписал: Иванова Мария Петровна, Главный бухгалтер']);
+    expect(
+      within(view)
+        .getAllByText(/^Подписал: /)
+        .map((p) => p.textContent),
+    ).toEqual([
+      'Подписал: Петров Сергей Иванович, Генеральный директор',
+      'Подписал: Иванова Мария Петровна, Главный бухгалтер',
+    ]);
   });
 
   it('a refusal asks for its reason in a dialog, and the reason shows with the refusal', async () => {
@@ -107,7 +132,9 @@ describe('the document workflow on the desktop', () => {
     fireEvent.click(await screen.findByRole('button', { name: 'Исходящие' }));
     fireEvent.click(await screen.findByRole('button', { name: 'Добавить документы' }));
     const dialog = await screen.findByRole('dialog', { name: 'Новые исходящие документы' });
-    fireEvent.change(screen.getByTestId('outbox-files'), { target: { files: [new File(['Дополнительное соглашение'], 'dopsogl.txt', { type: 'text/plain' })] } });
+    fireEvent.change(screen.getByTestId('outbox-files'), {
+      target: { files: [new File(['Дополнительное соглашение'], 'dopsogl.txt', { type: 'text/plain' })] },
+    });
     fireEvent.change(within(dialog).getByLabelText('Получатель'), { target: { value: counterparties[0]!.id } });
     fireEvent.click(within(dialog).getByLabelText('Запросить подпись получателя'));
     fireEvent.click(within(dialog).getByRole('button', { name: 'Подписать и отправить сейчас' }));

@@ -3,7 +3,16 @@
 // was signed.
 import { createHash } from 'node:crypto';
 import { issuerAndSerial } from '../certificates';
-import { objectIdentifier, octetString, readChildren, readElement, readObjectIdentifier, sequence, setOf, tlv } from '../der';
+import {
+  objectIdentifier,
+  octetString,
+  readChildren,
+  readElement,
+  readObjectIdentifier,
+  sequence,
+  setOf,
+  tlv,
+} from '../der';
 
 export const cadesOids = {
   signatureTimeStamp: '1.2.840.113549.1.9.16.2.14',
@@ -53,14 +62,29 @@ export function revocationRefs(refs: RevocationRef[]): Buffer {
   return sequence(
     ...refs.map((ref) =>
       'ocsp' in ref
-        ? sequence(tlv(0xa1, sequence(sequence(sequence(sequence(ref.ocsp.responderId, generalizedTime(ref.ocsp.producedAt)), otherHash(ref.ocsp.basic))))))
+        ? sequence(
+            tlv(
+              0xa1,
+              sequence(
+                sequence(
+                  sequence(
+                    sequence(ref.ocsp.responderId, generalizedTime(ref.ocsp.producedAt)),
+                    otherHash(ref.ocsp.basic),
+                  ),
+                ),
+              ),
+            ),
+          )
         : sequence(tlv(0xa0, sequence(sequence(sequence(otherHash(ref.crl)))))),
     ),
   );
 }
 
 export function revocationValues(crls: Buffer[], ocsp: Buffer[]): Buffer {
-  return sequence(...(crls.length ? [tlv(0xa0, sequence(...crls))] : []), ...(ocsp.length ? [tlv(0xa1, sequence(...ocsp))] : []));
+  return sequence(
+    ...(crls.length ? [tlv(0xa0, sequence(...crls))] : []),
+    ...(ocsp.length ? [tlv(0xa1, sequence(...ocsp))] : []),
+  );
 }
 
 /** The CRLs and BasicOCSPResponses of a revocation-values value. */
@@ -77,8 +101,11 @@ export function readRevocationValues(value: Buffer): { crls: Buffer[]; ocsp: Buf
 /** What the CAdES-C-time-stamp covers (RFC 5126 6.3.5): the signature value, then the signature-time-stamp and both references as encoded. */
 export function escTimeStampInput(signature: Buffer, attributes: Buffer[]): Buffer {
   const find = (oid: string) => attributes.find((a) => readAttribute(a).type === oid);
-  const parts = [cadesOids.signatureTimeStamp, cadesOids.completeCertificateRefs, cadesOids.completeRevocationRefs].map(find);
-  if (parts.some((p) => !p)) throw new Error('the CAdES-C attributes the CAdES-C-time-stamp covers are not all present');
+  const parts = [cadesOids.signatureTimeStamp, cadesOids.completeCertificateRefs, cadesOids.completeRevocationRefs].map(
+    find,
+  );
+  if (parts.some((p) => !p))
+    throw new Error('the CAdES-C attributes the CAdES-C-time-stamp covers are not all present');
   return Buffer.concat([signature, ...(parts as Buffer[])]);
 }
 
@@ -88,7 +115,9 @@ export function withUnsignedAttributes(cms: Buffer, attributes: Buffer[]): Buffe
   const [signedData] = readChildren(explicit!.contents);
   const fields = readChildren(signedData!.contents);
   const [signerInfo] = readChildren(fields[fields.length - 1]!.contents);
-  const kept = readChildren(signerInfo!.contents).filter((f) => f.tag !== 0xa1).map((f) => f.encoded);
+  const kept = readChildren(signerInfo!.contents)
+    .filter((f) => f.tag !== 0xa1)
+    .map((f) => f.encoded);
   // CAdES order matters (later time-stamps cover earlier attributes): a plain [1] list, not a sorted SET.
   const rewritten = sequence(...kept, ...(attributes.length ? [tlv(0xa1, ...attributes)] : []));
   const body = sequence(...fields.slice(0, -1).map((f) => f.encoded), tlv(0x31, rewritten));

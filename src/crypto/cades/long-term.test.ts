@@ -48,7 +48,10 @@ beforeAll(async () => {
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
     new x509.ExtendedKeyUsageExtension(['1.3.6.1.5.5.7.3.8'], true),
   ]);
-  const authority = new TimestampAuthority({ signer: new KeySigner(tsa.privateKey, Buffer.from(tsa.certificate.rawData)), policy: testTsaPolicy });
+  const authority = new TimestampAuthority({
+    signer: new KeySigner(tsa.privateKey, Buffer.from(tsa.certificate.rawData)),
+    policy: testTsaPolicy,
+  });
   options = {
     timestamp: (data) => authority.stamp(createHash('sha256').update(data).digest(), '2.16.840.1.101.3.4.2.1'),
     revocation: new RevocationChecker(),
@@ -77,23 +80,73 @@ describe('extension to CAdES-X Long Type 1', () => {
 
       file('extended.p7s', extended.cms);
       const verify = (extra: string[]) =>
-        execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', file('extended.p7s'), '-content', file('content.txt'), '-CAfile', pki.caCertificateFile, '-purpose', 'any', '-out', '/dev/null', ...extra], { stdio: 'pipe', encoding: 'utf8' });
+        execFileSync(
+          'openssl',
+          [
+            'cms',
+            '-verify',
+            '-binary',
+            '-inform',
+            'DER',
+            '-in',
+            file('extended.p7s'),
+            '-content',
+            file('content.txt'),
+            '-CAfile',
+            pki.caCertificateFile,
+            '-purpose',
+            'any',
+            '-out',
+            '/dev/null',
+            ...extra,
+          ],
+          { stdio: 'pipe', encoding: 'utf8' },
+        );
       expect(() => verify([])).not.toThrow();
-      const printed = execFileSync('openssl', ['cms', '-cmsout', '-print', '-inform', 'DER', '-in', file('extended.p7s')], { encoding: 'utf8' });
-      for (const oid of ['id-smime-aa-timeStampToken', 'id-smime-aa-ets-CertificateRefs', 'id-smime-aa-ets-RevocationRefs', 'id-smime-aa-ets-certValues', 'id-smime-aa-ets-revocationValues', 'id-smime-aa-ets-escTimeStamp']) {
+      const printed = execFileSync(
+        'openssl',
+        ['cms', '-cmsout', '-print', '-inform', 'DER', '-in', file('extended.p7s')],
+        { encoding: 'utf8' },
+      );
+      for (const oid of [
+        'id-smime-aa-timeStampToken',
+        'id-smime-aa-ets-CertificateRefs',
+        'id-smime-aa-ets-RevocationRefs',
+        'id-smime-aa-ets-certValues',
+        'id-smime-aa-ets-revocationValues',
+        'id-smime-aa-ets-escTimeStamp',
+      ]) {
         expect(printed).toContain(oid);
       }
       // Years later OpenSSL alone says expired; our verifier, offline, uses the evidence.
-      expect(() => verify(['-attime', String(Math.floor(years(5).getTime() / 1000))])).toThrow(/certificate has expired/);
-      const later = await verifyLongTerm(extended.cms, content, { trustedRoots: [root], now: years(5), revocation: new RevocationChecker({ offline: true }) });
-      expect(later).toMatchObject({ verdict: 'valid', form: 'CAdES-X-L1', timeSource: 'timestamp', time: extended.time });
-      expect(later.status!.certificates[0]).toMatchObject({ status: 'good', evidence: { source: 'ocsp', from: 'embedded', by: 'CN=EDO Clerk Test OCSP Responder' } });
+      expect(() => verify(['-attime', String(Math.floor(years(5).getTime() / 1000))])).toThrow(
+        /certificate has expired/,
+      );
+      const later = await verifyLongTerm(extended.cms, content, {
+        trustedRoots: [root],
+        now: years(5),
+        revocation: new RevocationChecker({ offline: true }),
+      });
+      expect(later).toMatchObject({
+        verdict: 'valid',
+        form: 'CAdES-X-L1',
+        timeSource: 'timestamp',
+        time: extended.time,
+      });
+      expect(later.status!.certificates[0]).toMatchObject({
+        status: 'good',
+        evidence: { source: 'ocsp', from: 'embedded', by: 'CN=EDO Clerk Test OCSP Responder' },
+      });
     });
   }
 
   it('a bare CAdES-BES years later is judged on the day of verification: expired, not valid', async () => {
     const { cms } = await signed();
-    const later = await verifyLongTerm(cms, content, { trustedRoots: [root], now: years(5), revocation: new RevocationChecker({ offline: true }) });
+    const later = await verifyLongTerm(cms, content, {
+      trustedRoots: [root],
+      now: years(5),
+      revocation: new RevocationChecker({ offline: true }),
+    });
     expect(later).toMatchObject({ verdict: 'invalid', form: 'CAdES-BES', timeSource: 'verification' });
     expect(later.signature.problems.map((p) => p.code)).toContain('expired');
   });
@@ -103,8 +156,14 @@ describe('extension to CAdES-X Long Type 1', () => {
     pki.revocation!.revoke(serial, 'keyCompromise', new Date(Date.now() - 60_000));
     const extended = await extendToLongTerm(cms, chain, options);
     expect(extended.form).toBe('CAdES-T');
-    expect(extended.status.certificates[0]).toMatchObject({ status: 'revoked', revocation: { reason: 'keyCompromise' } });
-    const verdict = await verifyLongTerm(extended.cms, content, { trustedRoots: [root], revocation: new RevocationChecker() });
+    expect(extended.status.certificates[0]).toMatchObject({
+      status: 'revoked',
+      revocation: { reason: 'keyCompromise' },
+    });
+    const verdict = await verifyLongTerm(extended.cms, content, {
+      trustedRoots: [root],
+      revocation: new RevocationChecker(),
+    });
     expect(verdict.verdict).toBe('invalid');
   });
 
@@ -129,8 +188,18 @@ describe('extension to CAdES-X Long Type 1', () => {
       pki.revocation!.setAvailable(true);
     }
     expect(extended).toMatchObject({ form: 'CAdES-T', status: { status: 'unknown' } });
-    expect((await verifyLongTerm(extended.cms, content, { trustedRoots: [root], revocation: new RevocationChecker({ offline: true }) })).verdict).toBe('undetermined');
-    const again = await verifyLongTerm(extended.cms, content, { trustedRoots: [root], revocation: new RevocationChecker() });
+    expect(
+      (
+        await verifyLongTerm(extended.cms, content, {
+          trustedRoots: [root],
+          revocation: new RevocationChecker({ offline: true }),
+        })
+      ).verdict,
+    ).toBe('undetermined');
+    const again = await verifyLongTerm(extended.cms, content, {
+      trustedRoots: [root],
+      revocation: new RevocationChecker(),
+    });
     expect(again).toMatchObject({ verdict: 'valid', timeSource: 'timestamp' });
   });
 });

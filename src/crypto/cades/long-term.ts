@@ -53,7 +53,12 @@ function formOf(types: string[]): SignatureForm {
   return types.includes(cadesOids.signatureTimeStamp) ? 'CAdES-T' : 'CAdES-BES';
 }
 
-async function checkedTimestamp(token: Buffer, data: Buffer, roots: Buffer[], what: string): Promise<VerifiedTimestamp> {
+async function checkedTimestamp(
+  token: Buffer,
+  data: Buffer,
+  roots: Buffer[],
+  what: string,
+): Promise<VerifiedTimestamp> {
   const check = await verifyTimestampToken(token, data, roots);
   if (!check.ok) throw new Error(`the ${what} does not verify: ${check.problem}`);
   return check.timestamp;
@@ -67,13 +72,25 @@ async function checkedTimestamp(token: Buffer, data: Buffer, roots: Buffer[], wh
  */
 export async function extendToLongTerm(cms: Buffer, chain: Buffer[], options: ExtendOptions): Promise<ExtendResult> {
   const { signerInfo, unsignedAttributes } = readSignedData(cms);
-  const attributes = unsignedAttributes.filter((a) => readAttribute(a).type === cadesOids.signatureTimeStamp).slice(0, 1);
+  const attributes = unsignedAttributes
+    .filter((a) => readAttribute(a).type === cadesOids.signatureTimeStamp)
+    .slice(0, 1);
   let timestamp: VerifiedTimestamp;
   if (attributes[0]) {
-    timestamp = await checkedTimestamp(readAttribute(attributes[0]).value, signerInfo.signature, [...options.trustedRoots, ...options.tsaRoots], 'signature-time-stamp');
+    timestamp = await checkedTimestamp(
+      readAttribute(attributes[0]).value,
+      signerInfo.signature,
+      [...options.trustedRoots, ...options.tsaRoots],
+      'signature-time-stamp',
+    );
   } else {
     const token = await options.timestamp(signerInfo.signature);
-    timestamp = await checkedTimestamp(token, signerInfo.signature, [...options.trustedRoots, ...options.tsaRoots], 'new signature-time-stamp');
+    timestamp = await checkedTimestamp(
+      token,
+      signerInfo.signature,
+      [...options.trustedRoots, ...options.tsaRoots],
+      'new signature-time-stamp',
+    );
     attributes.push(attribute(cadesOids.signatureTimeStamp, token));
   }
   const status = await options.revocation.checkChain(chain, timestamp.genTime);
@@ -83,7 +100,9 @@ export async function extendToLongTerm(cms: Buffer, chain: Buffer[], options: Ex
   const caCertificates = chain.slice(1);
   const evidence = status.certificates.map((c) => c.evidence!);
   const refs: RevocationRef[] = evidence.map((e) =>
-    e.source === 'ocsp' ? { ocsp: { basic: e.der, responderId: e.responderId!, producedAt: e.producedAt } } : { crl: e.der },
+    e.source === 'ocsp'
+      ? { ocsp: { basic: e.der, responderId: e.responderId!, producedAt: e.producedAt } }
+      : { crl: e.der },
   );
   attributes.push(
     attribute(cadesOids.completeCertificateRefs, certificateRefs(caCertificates)),
@@ -97,8 +116,16 @@ export async function extendToLongTerm(cms: Buffer, chain: Buffer[], options: Ex
       ),
     ),
   );
-  attributes.push(attribute(cadesOids.escTimeStamp, await options.timestamp(escTimeStampInput(signerInfo.signature, attributes))));
-  return { cms: withUnsignedAttributes(cms, attributes), form: 'CAdES-X-L1', time: timestamp.genTime, timestamp, status };
+  attributes.push(
+    attribute(cadesOids.escTimeStamp, await options.timestamp(escTimeStampInput(signerInfo.signature, attributes))),
+  );
+  return {
+    cms: withUnsignedAttributes(cms, attributes),
+    form: 'CAdES-X-L1',
+    time: timestamp.genTime,
+    timestamp,
+    status,
+  };
 }
 
 /**
@@ -106,7 +133,11 @@ export async function extendToLongTerm(cms: Buffer, chain: Buffer[], options: Ex
  * signature value from any RFC 3161 service, kept only when it verifies against `tsaRoots`.
  * A signature already stamped is returned as it is.
  */
-export async function addSignatureTimestamp(cms: Buffer, timestamp: (data: Buffer) => Promise<Buffer>, tsaRoots: Buffer[]): Promise<Buffer> {
+export async function addSignatureTimestamp(
+  cms: Buffer,
+  timestamp: (data: Buffer) => Promise<Buffer>,
+  tsaRoots: Buffer[],
+): Promise<Buffer> {
   const { signerInfo, unsignedAttributes } = readSignedData(cms);
   if (unsignedAttributes.some((a) => readAttribute(a).type === cadesOids.signatureTimeStamp)) return cms;
   const token = await timestamp(signerInfo.signature);
@@ -146,7 +177,11 @@ export interface LongTermVerification {
  * A signature judged at its trusted time (the signature-time-stamp's, else `at`, else `now`),
  * with the status evidence it carries (then the checker's own sources, unless offline).
  */
-export async function verifyLongTerm(cms: Buffer, content: ContentSource, options: LongTermOptions): Promise<LongTermVerification> {
+export async function verifyLongTerm(
+  cms: Buffer,
+  content: ContentSource,
+  options: LongTermOptions,
+): Promise<LongTermVerification> {
   const problems: string[] = [];
   const tsaRoots = [...options.trustedRoots, ...(options.tsaRoots ?? [])];
   let attributes: Buffer[] = [];
@@ -173,13 +208,23 @@ export async function verifyLongTerm(cms: Buffer, content: ContentSource, option
   const time = timestamp?.genTime ?? options.at ?? options.now ?? new Date();
   const timeSource = timestamp ? 'timestamp' : options.at ? 'given' : 'verification';
   const signature = await verifyDetached(cms, content, { trustedRoots: options.trustedRoots, at: time });
-  const result = (verdict: LongTermVerdict, status?: ChainStatus): LongTermVerification => ({ verdict, form, signature, time, timeSource, timestamp, status, problems });
+  const result = (verdict: LongTermVerdict, status?: ChainStatus): LongTermVerification => ({
+    verdict,
+    form,
+    signature,
+    time,
+    timeSource,
+    timestamp,
+    status,
+    problems,
+  });
   if (!signature.valid || !signature.chain || problems.length) return result('invalid');
 
   const esc = valueOf(cadesOids.escTimeStamp);
   if (esc) {
     const check = await verifyTimestampToken(esc, escTimeStampInput(signatureValue!, attributes), tsaRoots);
-    if (!check.ok) return problems.push(`The CAdES-C-time-stamp does not verify: ${check.problem}`), result('invalid');
+    if (!check.ok)
+      return (problems.push(`The CAdES-C-time-stamp does not verify: ${check.problem}`), result('invalid'));
   }
   const values = valueOf(cadesOids.revocationValues);
   const carried = values ? readRevocationValues(values) : { ocsp: [], crls: [] };

@@ -7,7 +7,11 @@ export function statusLineOf(v: LongTermVerification): SignatureStatusLine {
   // The certificate that decides: the first one not good (an intermediate may be the revoked one), else the signer's.
   const leaf = v.status?.certificates.find((c) => c.status !== 'good') ?? v.status?.certificates[0];
   const evidence = leaf?.evidence;
-  const problems = [...v.problems, ...v.signature.problems.map((p) => p.message), ...(v.status?.certificates.flatMap((c) => (c.status === 'good' ? [] : c.problems)) ?? [])];
+  const problems = [
+    ...v.problems,
+    ...v.signature.problems.map((p) => p.message),
+    ...(v.status?.certificates.flatMap((c) => (c.status === 'good' ? [] : c.problems)) ?? []),
+  ];
   return {
     verdict: v.verdict,
     certificateStatus: v.status?.status,

@@ -56,6 +56,7 @@ export const sha1 = (data: Buffer): Buffer => createHash('sha1').update(data).di
 
 /** Serial numbers compared as numbers: a leading 00 octet (sign) does not make another serial. */
 export function sameSerial(a: Buffer | ArrayBuffer, b: Buffer): boolean {
-  const trim = (x: Buffer) => x.subarray(x.findIndex((byte) => byte !== 0) === -1 ? x.length - 1 : x.findIndex((byte) => byte !== 0));
+  const trim = (x: Buffer) =>
+    x.subarray(x.findIndex((byte) => byte !== 0) === -1 ? x.length - 1 : x.findIndex((byte) => byte !== 0));
   return trim(Buffer.from(a as ArrayBuffer)).equals(trim(b));
 }

@@ -81,7 +81,10 @@ const ocspCacheLimit = 10_000;
 
 /** Evidence speaks for `at` when issued after it (a status then, revocations being permanent), or when `at` falls before its nextUpdate. */
 function covers(evidence: { thisUpdate: Date; nextUpdate?: Date }, at: Date): boolean {
-  return evidence.thisUpdate.getTime() >= at.getTime() - skewMs || (evidence.nextUpdate !== undefined && at <= evidence.nextUpdate);
+  return (
+    evidence.thisUpdate.getTime() >= at.getTime() - skewMs ||
+    (evidence.nextUpdate !== undefined && at <= evidence.nextUpdate)
+  );
 }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -95,14 +98,28 @@ export class RevocationChecker {
   constructor(readonly settings: RevocationSettings = {}) {}
 
   /** `chain`: DER certificates, leaf first, the trust anchor last (as buildChain gives them). */
-  async checkChain(chain: Buffer[], at: Date, embedded: EmbeddedEvidence = { ocsp: [], crls: [] }): Promise<ChainStatus> {
+  async checkChain(
+    chain: Buffer[],
+    at: Date,
+    embedded: EmbeddedEvidence = { ocsp: [], crls: [] },
+  ): Promise<ChainStatus> {
     const certificates: CertificateStatus[] = [];
-    for (let i = 0; i + 1 < chain.length; i++) certificates.push(await this.check(chain[i]!, chain[i + 1]!, at, embedded));
-    const status = certificates.some((c) => c.status === 'revoked') ? 'revoked' : certificates.some((c) => c.status === 'unknown') ? 'unknown' : 'good';
+    for (let i = 0; i + 1 < chain.length; i++)
+      certificates.push(await this.check(chain[i]!, chain[i + 1]!, at, embedded));
+    const status = certificates.some((c) => c.status === 'revoked')
+      ? 'revoked'
+      : certificates.some((c) => c.status === 'unknown')
+        ? 'unknown'
+        : 'good';
     return { status, at, certificates };
   }
 
-  async check(certificateDer: Buffer, issuerDer: Buffer, at: Date, embedded: EmbeddedEvidence): Promise<CertificateStatus> {
+  async check(
+    certificateDer: Buffer,
+    issuerDer: Buffer,
+    at: Date,
+    embedded: EmbeddedEvidence,
+  ): Promise<CertificateStatus> {
     const certificate = statusFields(certificateDer);
     const issuer = statusFields(issuerDer);
     const identity = describeCertificate(certificateDer);
@@ -116,7 +133,8 @@ export class RevocationChecker {
         problems.push(`${evidence.by} (${evidence.from}) does not know the certificate`);
         return undefined;
       }
-      const revocation = answer.status === 'revoked' ? { at: answer.revokedAt!, reason: answer.reason ?? 'unspecified' } : undefined;
+      const revocation =
+        answer.status === 'revoked' ? { at: answer.revokedAt!, reason: answer.reason ?? 'unspecified' } : undefined;
       // A signature made before the revocation stays valid (63-FZ art. 11: the certificate counts at the moment of signing).
       const status = revocation && revocation.at <= at ? 'revoked' : 'good';
       return { ...base, status, evidence, revocation, problems };
@@ -135,7 +153,15 @@ export class RevocationChecker {
     const fromCrl = (crl: Crl, from: string) =>
       verdict(
         { status: crl.entry(certificate.serial) ? 'revoked' : 'good', ...crl.entry(certificate.serial) },
-        { source: 'crl', der: crl.der, by: crl.issuer, from, producedAt: crl.thisUpdate, thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate },
+        {
+          source: 'crl',
+          der: crl.der,
+          by: crl.issuer,
+          from,
+          producedAt: crl.thisUpdate,
+          thisUpdate: crl.thisUpdate,
+          nextUpdate: crl.nextUpdate,
+        },
       );
 
     for (const basic of embedded.ocsp) {
@@ -161,7 +187,10 @@ export class RevocationChecker {
         const crl = readCrl(crlDer(readFileSync(file)), issuer);
         const found = crl && covers(crl, at) ? fromCrl(crl, file) : undefined;
         if (found) return found;
-        if (crl) problems.push(`${file}: the CRL does not cover ${at.toISOString()} (next update ${crl.nextUpdate?.toISOString() ?? 'none'})`);
+        if (crl)
+          problems.push(
+            `${file}: the CRL does not cover ${at.toISOString()} (next update ${crl.nextUpdate?.toISOString() ?? 'none'})`,
+          );
       } catch (e) {
         problems.push(`${file}: ${message(e)}`);
       }
@@ -175,7 +204,9 @@ export class RevocationChecker {
       try {
         const answer = await this.cachedOcsp(url, certificate, issuer);
         if (!covers(answer, at)) {
-          problems.push(`OCSP ${url}: the answer of ${answer.thisUpdate.toISOString()} does not cover ${at.toISOString()}`);
+          problems.push(
+            `OCSP ${url}: the answer of ${answer.thisUpdate.toISOString()} does not cover ${at.toISOString()}`,
+          );
           continue;
         }
         const found = fromOcsp(answer, url);
@@ -194,7 +225,8 @@ export class RevocationChecker {
         problems.push(`CRL ${url}: ${message(e)}`);
       }
     }
-    if (ocspUrls.length === 0 && certificate.crlUrls.length === 0) problems.push('the certificate names no OCSP responder and no CRL distribution point');
+    if (ocspUrls.length === 0 && certificate.crlUrls.length === 0)
+      problems.push('the certificate names no OCSP responder and no CRL distribution point');
     return { ...base, status: 'unknown', problems };
   }
 
@@ -224,7 +256,12 @@ export class RevocationChecker {
   private cachedOcsp(url: string, certificate: StatusFields, issuer: StatusFields): Promise<OcspAnswer> {
     const keepMs = (this.settings.ocspCacheSeconds ?? 0) * 1000;
     if (keepMs <= 0) return this.askOcsp(url, certificate, issuer);
-    const key = [url, sha1(issuer.subject).toString('hex'), sha1(issuer.publicKeyBits).toString('hex'), certificate.serial.toString('hex')].join(' ');
+    const key = [
+      url,
+      sha1(issuer.subject).toString('hex'),
+      sha1(issuer.publicKeyBits).toString('hex'),
+      certificate.serial.toString('hex'),
+    ].join(' ');
     const cached = this.ocspCache.get(key);
     if (cached && cached.until > Date.now()) return cached.answer;
     const entry = { answer: this.askOcsp(url, certificate, issuer), until: Number.POSITIVE_INFINITY };
@@ -258,8 +295,12 @@ export class RevocationChecker {
     const answer = readOcspAnswer(basicResponseOf(await this.post(url, request.der)), certificate, issuer);
     if (!answer) throw new Error('the response is about other certificates');
     // A replayed old "good" must not pass: the nonce, when echoed, must be ours; when not, the answer must be fresh.
-    if (answer.nonce ? !answer.nonce.equals(request.nonce) : Math.abs(answer.producedAt.getTime() - Date.now()) > skewMs) {
-      throw new Error(answer.nonce ? 'the response nonce is not the request\'s' : 'the response has no nonce and is not fresh');
+    if (
+      answer.nonce ? !answer.nonce.equals(request.nonce) : Math.abs(answer.producedAt.getTime() - Date.now()) > skewMs
+    ) {
+      throw new Error(
+        answer.nonce ? "the response nonce is not the request's" : 'the response has no nonce and is not fresh',
+      );
     }
     return answer;
   }
@@ -267,12 +308,14 @@ export class RevocationChecker {
   /** The issuer's CRL from `url`, kept until its nextUpdate. */
   private async fetchCrl(url: string, issuer: StatusFields): Promise<Crl> {
     const cached = this.crlCache.get(url);
-    if (cached?.issuer.equals(issuer.der) && cached.crl.nextUpdate && cached.crl.nextUpdate.getTime() > Date.now()) return cached.crl;
+    if (cached?.issuer.equals(issuer.der) && cached.crl.nextUpdate && cached.crl.nextUpdate.getTime() > Date.now())
+      return cached.crl;
     const response = await fetch(url, { signal: AbortSignal.timeout(this.settings.timeoutMs ?? 5000) });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const crl = readCrl(crlDer(Buffer.from(await response.arrayBuffer())), issuer);
-    if (!crl) throw new Error('the CRL there is another issuer\'s');
-    if (crl.nextUpdate && crl.nextUpdate.getTime() < Date.now()) throw new Error(`the CRL is stale (next update ${crl.nextUpdate.toISOString()})`);
+    if (!crl) throw new Error("the CRL there is another issuer's");
+    if (crl.nextUpdate && crl.nextUpdate.getTime() < Date.now())
+      throw new Error(`the CRL is stale (next update ${crl.nextUpdate.toISOString()})`);
     this.crlCache.set(url, { crl, issuer: issuer.der });
     return crl;
   }

@@ -31,7 +31,8 @@ export function readCrl(der: Buffer, issuer: StatusFields): Crl | undefined {
   const fields = readChildren(readElement(signed.tbs).contents);
   const issuerName = fields[fields[0]!.tag === 0x02 ? 2 : 1]!;
   if (!issuerName.encoded.equals(issuer.subject)) return undefined;
-  if (!verifySignedObject(signed, knownCertificate(issuer.der).publicKey())) throw new Error('the CRL signature does not verify with its issuer\'s key');
+  if (!verifySignedObject(signed, knownCertificate(issuer.der).publicKey()))
+    throw new Error("the CRL signature does not verify with its issuer's key");
   const list = AsnConvert.parse(der, CertificateList).tbsCertList;
   const entries = list.revokedCertificates ?? [];
   return {

@@ -3,7 +3,13 @@
 // id-kp-OCSPSigning), and what it says about the certificate.
 import { X509Certificate, createHash, randomBytes } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { BasicOCSPResponse, OCSPResponse, OCSPResponseStatus, id_pkix_ocsp_basic, id_pkix_ocsp_nonce } from '@peculiar/asn1-ocsp';
+import {
+  BasicOCSPResponse,
+  OCSPResponse,
+  OCSPResponseStatus,
+  id_pkix_ocsp_basic,
+  id_pkix_ocsp_nonce,
+} from '@peculiar/asn1-ocsp';
 import { buildChain, describeCertificate, knownCertificate } from '../certificates';
 import { objectIdentifier, octetString, readChildren, readElement, sequence, tlv } from '../der';
 import { sameSerial, sha1, statusFields, type StatusFields } from './certificate-fields';
@@ -21,7 +27,12 @@ export interface OcspRequest {
 /** An OCSPRequest for `certificate` issued by `issuer`: CertID with SHA-1 (what every responder accepts), a 32-byte nonce. */
 export function ocspRequest(certificate: StatusFields, issuer: StatusFields): OcspRequest {
   const nonce = randomBytes(32);
-  const certId = sequence(sha1Identifier, octetString(sha1(issuer.subject)), octetString(sha1(issuer.publicKeyBits)), tlv(0x02, certificate.serial));
+  const certId = sequence(
+    sha1Identifier,
+    octetString(sha1(issuer.subject)),
+    octetString(sha1(issuer.publicKeyBits)),
+    tlv(0x02, certificate.serial),
+  );
   const nonceExtension = sequence(objectIdentifier(id_pkix_ocsp_nonce), octetString(octetString(nonce)));
   const tbsRequest = sequence(sequence(sequence(certId)), tlv(0xa2, sequence(nonceExtension)));
   return { der: sequence(tbsRequest), nonce };
@@ -49,7 +60,8 @@ export function basicResponseOf(ocspResponse: Buffer): Buffer {
   if (response.responseStatus !== OCSPResponseStatus.successful) {
     throw new Error(`the responder answered ${OCSPResponseStatus[response.responseStatus] ?? response.responseStatus}`);
   }
-  if (response.responseBytes?.responseType !== id_pkix_ocsp_basic) throw new Error('the response is not a basic OCSP response');
+  if (response.responseBytes?.responseType !== id_pkix_ocsp_basic)
+    throw new Error('the response is not a basic OCSP response');
   return Buffer.from(response.responseBytes.response.buffer);
 }
 
@@ -85,19 +97,25 @@ export function readOcspAnswer(basic: Buffer, certificate: StatusFields, issuer:
   const named = candidates.find((der) => {
     const key = readElement(responderId.contents);
     const fields = statusFields(der);
-    return responderId.tag === 0xa2 ? sha1(fields.publicKeyBits).equals(key.contents) : fields.subject.equals(key.encoded);
+    return responderId.tag === 0xa2
+      ? sha1(fields.publicKeyBits).equals(key.contents)
+      : fields.subject.equals(key.encoded);
   });
   if (!named) throw new Error('the response is signed by a responder whose certificate is not included');
   if (!named.equals(issuer.der)) {
     const who = `the responder "${describeCertificate(named).subject}"`;
-    if (!buildChain(named, [], [issuer.der]).ok) throw new Error(`${who} is not authorized by the certificate's issuer`);
+    if (!buildChain(named, [], [issuer.der]).ok)
+      throw new Error(`${who} is not authorized by the certificate's issuer`);
     const responder = new X509Certificate(named);
     if (!(responder.keyUsage ?? []).includes(idKpOcspSigning)) throw new Error(`${who} lacks id-kp-OCSPSigning`);
     if (data.producedAt < responder.validFromDate || data.producedAt > responder.validToDate) {
-      throw new Error(`${who}'s certificate was not valid when the response was produced (${data.producedAt.toISOString()})`);
+      throw new Error(
+        `${who}'s certificate was not valid when the response was produced (${data.producedAt.toISOString()})`,
+      );
     }
   }
-  if (!verifySignedObject(signed, knownCertificate(named).publicKey())) throw new Error('the response signature does not verify');
+  if (!verifySignedObject(signed, knownCertificate(named).publicKey()))
+    throw new Error('the response signature does not verify');
   const nonceValue = data.responseExtensions?.find((e) => e.extnID === id_pkix_ocsp_nonce)?.extnValue.buffer;
   const nonceElement = nonceValue ? readElement(Buffer.from(nonceValue)) : undefined;
   const status = single.certStatus.revoked ? 'revoked' : single.certStatus.good !== undefined ? 'good' : 'unknown';

@@ -16,7 +16,9 @@ let pki: TestPki;
 let root: Buffer;
 const der = (c: { rawData: ArrayBuffer }) => Buffer.from(c.rawData);
 const newCertificate = async (validity?: { notBefore?: Date; notAfter?: Date }) =>
-  der(await pki.issue(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey, samplePeople.ivanova, validity));
+  der(
+    await pki.issue(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey, samplePeople.ivanova, validity),
+  );
 const serialOf = (certificate: Buffer) => new X509Certificate(certificate).serialNumber;
 
 beforeAll(async () => {
@@ -33,7 +35,10 @@ describe('OCSP', () => {
     const status = await new RevocationChecker().checkChain([leaf, root], new Date());
     expect(status.status).toBe('good');
     const [first] = status.certificates;
-    expect(first).toMatchObject({ status: 'good', evidence: { source: 'ocsp', by: 'CN=EDO Clerk Test OCSP Responder', from: services().ocspUrl } });
+    expect(first).toMatchObject({
+      status: 'good',
+      evidence: { source: 'ocsp', by: 'CN=EDO Clerk Test OCSP Responder', from: services().ocspUrl },
+    });
     expect(first!.evidence!.producedAt.getTime()).toBeLessThanOrEqual(Date.now() + 1000);
   });
 
@@ -43,11 +48,29 @@ describe('OCSP', () => {
     services().revoke(serialOf(leaf), 'keyCompromise', revokedAt);
     const status = await new RevocationChecker().checkChain([leaf, root], new Date());
     expect(status.status).toBe('revoked');
-    expect(status.certificates[0]).toMatchObject({ status: 'revoked', revocation: { reason: 'keyCompromise', at: revokedAt }, evidence: { source: 'ocsp' } });
+    expect(status.certificates[0]).toMatchObject({
+      status: 'revoked',
+      revocation: { reason: 'keyCompromise', at: revokedAt },
+      evidence: { source: 'ocsp' },
+    });
     const dir = mkdtempSync(join(tmpdir(), 'edo-ocsp-'));
     writeFileSync(join(dir, 'leaf.der'), leaf);
     execFileSync('openssl', ['x509', '-inform', 'DER', '-in', join(dir, 'leaf.der'), '-out', join(dir, 'leaf.pem')]);
-    expect(() => execFileSync('openssl', ['verify', '-crl_check', '-CAfile', pki.caCertificateFile, '-CRLfile', services().crlFile, join(dir, 'leaf.pem')], { stdio: 'pipe' })).toThrow(/revoked/);
+    expect(() =>
+      execFileSync(
+        'openssl',
+        [
+          'verify',
+          '-crl_check',
+          '-CAfile',
+          pki.caCertificateFile,
+          '-CRLfile',
+          services().crlFile,
+          join(dir, 'leaf.pem'),
+        ],
+        { stdio: 'pipe' },
+      ),
+    ).toThrow(/revoked/);
   });
 
   it('a signature made before the revocation stays good, and the evidence shows the revocation', async () => {
@@ -56,11 +79,15 @@ describe('OCSP', () => {
     const signedAt = new Date(Date.now() - 30 * 60_000);
     const status = await new RevocationChecker().checkChain([leaf, root], signedAt);
     expect(status.status).toBe('good');
-    expect(status.certificates[0]).toMatchObject({ status: 'good', revocation: { reason: 'superseded' }, evidence: { source: 'ocsp' } });
+    expect(status.certificates[0]).toMatchObject({
+      status: 'good',
+      revocation: { reason: 'superseded' },
+      evidence: { source: 'ocsp' },
+    });
   });
 });
 
-describe('the OCSP cache (ocspCacheSeconds, the hub\'s)', () => {
+describe("the OCSP cache (ocspCacheSeconds, the hub's)", () => {
   it('a burst of checks of one certificate asks once, concurrent ones included; another certificate asks for itself', async () => {
     const leaf = await newCertificate();
     const other = await newCertificate();
@@ -68,7 +95,10 @@ describe('the OCSP cache (ocspCacheSeconds, the hub\'s)', () => {
     const before = services().requests.ocsp;
     const burst = await Promise.all(Array.from({ length: 5 }, () => checker.checkChain([leaf, root], new Date())));
     expect(burst.map((s) => s.status)).toEqual(Array(5).fill('good'));
-    expect((await checker.checkChain([leaf, root], new Date())).certificates[0]).toMatchObject({ status: 'good', evidence: { source: 'ocsp', from: services().ocspUrl } });
+    expect((await checker.checkChain([leaf, root], new Date())).certificates[0]).toMatchObject({
+      status: 'good',
+      evidence: { source: 'ocsp', from: services().ocspUrl },
+    });
     expect(services().requests.ocsp).toBe(before + 1);
     await checker.checkChain([other, root], new Date());
     expect(services().requests.ocsp).toBe(before + 2);
@@ -84,7 +114,11 @@ describe('the OCSP cache (ocspCacheSeconds, the hub\'s)', () => {
     services().revoke(serialOf(revoked), 'keyCompromise', new Date(Date.now() - 60_000));
     const checker = new RevocationChecker({ ocspCacheSeconds: 600 });
     const before = services().requests.ocsp;
-    for (let i = 0; i < 3; i++) expect((await checker.checkChain([revoked, root], new Date())).certificates[0]).toMatchObject({ status: 'revoked', evidence: { source: 'ocsp' } });
+    for (let i = 0; i < 3; i++)
+      expect((await checker.checkChain([revoked, root], new Date())).certificates[0]).toMatchObject({
+        status: 'revoked',
+        evidence: { source: 'ocsp' },
+      });
     expect(services().requests.ocsp).toBe(before + 1);
 
     const leaf = await newCertificate();
@@ -94,7 +128,10 @@ describe('the OCSP cache (ocspCacheSeconds, the hub\'s)', () => {
     } finally {
       services().setAvailable(true);
     }
-    expect((await checker.checkChain([leaf, root], new Date())).certificates[0]).toMatchObject({ status: 'good', evidence: { source: 'ocsp' } });
+    expect((await checker.checkChain([leaf, root], new Date())).certificates[0]).toMatchObject({
+      status: 'good',
+      evidence: { source: 'ocsp' },
+    });
   });
 
   it('an answer is not reused past ocspCacheSeconds', async () => {
@@ -148,10 +185,19 @@ describe('CRL', () => {
     const leaf = await newCertificate();
     const folder = mkdtempSync(join(tmpdir(), 'edo-crls-'));
     services().revoke(serialOf(await newCertificate()));
-    writeFileSync(join(folder, 'root.crl'), execFileSync('openssl', ['crl', '-inform', 'DER', '-in', services().crlFile]));
+    writeFileSync(
+      join(folder, 'root.crl'),
+      execFileSync('openssl', ['crl', '-inform', 'DER', '-in', services().crlFile]),
+    );
     const requests = { ...services().requests };
-    const status = await new RevocationChecker({ offline: true, crlFolder: folder }).checkChain([leaf, root], new Date());
-    expect(status.certificates[0]).toMatchObject({ status: 'good', evidence: { source: 'crl', from: join(folder, 'root.crl') } });
+    const status = await new RevocationChecker({ offline: true, crlFolder: folder }).checkChain(
+      [leaf, root],
+      new Date(),
+    );
+    expect(status.certificates[0]).toMatchObject({
+      status: 'good',
+      evidence: { source: 'crl', from: join(folder, 'root.crl') },
+    });
     expect(services().requests).toEqual(requests);
   });
 });
@@ -165,11 +211,16 @@ describe('embedded evidence and offline mode', () => {
     const requests = { ...services().requests };
     const offline = new RevocationChecker({ offline: true });
     const evidence = { ocsp: [live.certificates[0]!.evidence!.der], crls: [] };
-    expect((await offline.checkChain([leaf, root], signedAt, evidence)).certificates[0]).toMatchObject({ status: 'good', evidence: { from: 'embedded' } });
+    expect((await offline.checkChain([leaf, root], signedAt, evidence)).certificates[0]).toMatchObject({
+      status: 'good',
+      evidence: { from: 'embedded' },
+    });
     expect(services().requests).toEqual(requests);
     // Without evidence, offline is unknown; evidence for another time does not stretch to cover it.
     expect((await offline.checkChain([leaf, root], signedAt)).status).toBe('unknown');
-    expect((await offline.checkChain([leaf, root], new Date(Date.now() + 24 * 3600_000), evidence)).status).toBe('unknown');
+    expect((await offline.checkChain([leaf, root], new Date(Date.now() + 24 * 3600_000), evidence)).status).toBe(
+      'unknown',
+    );
   });
 
   it('a tampered response is refused, not believed', async () => {
@@ -177,7 +228,10 @@ describe('embedded evidence and offline mode', () => {
     const live = await new RevocationChecker().checkChain([leaf, root], new Date());
     const tampered = Buffer.from(live.certificates[0]!.evidence!.der);
     tampered[tampered.length - 5]! ^= 0x01;
-    const status = await new RevocationChecker({ offline: true }).checkChain([leaf, root], new Date(), { ocsp: [tampered], crls: [] });
+    const status = await new RevocationChecker({ offline: true }).checkChain([leaf, root], new Date(), {
+      ocsp: [tampered],
+      crls: [],
+    });
     expect(status.status).toBe('unknown');
     expect(status.certificates[0]!.problems.join('\n')).toMatch(/embedded OCSP response: /);
   });
@@ -190,7 +244,11 @@ describe('embedded evidence and offline mode', () => {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', async () => {
         if (!recorded) {
-          const answer = await fetch(services().ocspUrl, { method: 'POST', body: Buffer.concat(chunks), headers: { 'content-type': 'application/ocsp-request' } });
+          const answer = await fetch(services().ocspUrl, {
+            method: 'POST',
+            body: Buffer.concat(chunks),
+            headers: { 'content-type': 'application/ocsp-request' },
+          });
           recorded = Buffer.from(await answer.arrayBuffer());
         }
         res.writeHead(200, { 'content-type': 'application/ocsp-response' }).end(recorded);
@@ -198,8 +256,13 @@ describe('embedded evidence and offline mode', () => {
     });
     await new Promise<void>((ok) => proxy.listen(0, '127.0.0.1', ok));
     try {
-      const checker = new RevocationChecker({ ocspProxy: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/` });
-      expect((await checker.checkChain([leaf, root], new Date())).certificates[0]).toMatchObject({ status: 'good', evidence: { source: 'ocsp' } });
+      const checker = new RevocationChecker({
+        ocspProxy: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/`,
+      });
+      expect((await checker.checkChain([leaf, root], new Date())).certificates[0]).toMatchObject({
+        status: 'good',
+        evidence: { source: 'ocsp' },
+      });
       const replayed = await checker.checkChain([leaf, root], new Date());
       expect(replayed.certificates[0]!.problems.join('\n')).toMatch(/nonce is not the request's/);
       expect(replayed.certificates[0]!.evidence!.source).toBe('crl');

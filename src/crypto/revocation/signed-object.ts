@@ -20,7 +20,12 @@ export function readSignedObject(der: Buffer, what: string): SignedObject {
   const [tbs, algorithm, bits, ...rest] = readChildren(outer.contents);
   if (!tbs || algorithm?.tag !== 0x30 || bits?.tag !== 0x03) throw new Error(`${what}: not a signed structure`);
   const [oid] = readChildren(algorithm.contents);
-  return { tbs: tbs.encoded, signatureAlgorithm: readObjectIdentifier(oid!), signature: bits.contents.subarray(1), rest: rest.map((r) => r.encoded) };
+  return {
+    tbs: tbs.encoded,
+    signatureAlgorithm: readObjectIdentifier(oid!),
+    signature: bits.contents.subarray(1),
+    rest: rest.map((r) => r.encoded),
+  };
 }
 
 /** SHA-2 signature OIDs beyond the signing table that CAs and responders use. */
@@ -34,11 +39,21 @@ const extraHashes: Record<string, string> = {
 export function verifySignedObject(object: SignedObject, key: PublicKey): boolean {
   try {
     if (isGostKey(key)) {
-      const spec = algorithms.find((a) => a.keyType === 'gost' && a.gostBits === key.curve.bits && a.certificateSignatureOid === object.signatureAlgorithm);
-      if (!spec) throw new Error(`unsupported signature algorithm ${object.signatureAlgorithm} for a GOST ${key.curve.bits} key`);
+      const spec = algorithms.find(
+        (a) =>
+          a.keyType === 'gost' &&
+          a.gostBits === key.curve.bits &&
+          a.certificateSignatureOid === object.signatureAlgorithm,
+      );
+      if (!spec)
+        throw new Error(
+          `unsupported signature algorithm ${object.signatureAlgorithm} for a GOST ${key.curve.bits} key`,
+        );
       return gostVerify(key, streebog(key.curve.bits, object.tbs), object.signature);
     }
-    const spec = algorithms.find((a) => a.certificateSignatureOid === object.signatureAlgorithm && a.keyType === key.asymmetricKeyType);
+    const spec = algorithms.find(
+      (a) => a.certificateSignatureOid === object.signatureAlgorithm && a.keyType === key.asymmetricKeyType,
+    );
     const hash = spec?.hash ?? extraHashes[object.signatureAlgorithm];
     if (!hash) throw new Error(`unsupported signature algorithm ${object.signatureAlgorithm}`);
     return verify(hash, object.tbs, key, object.signature);

@@ -3,7 +3,16 @@
 // serial and the request's nonce, signed as CMS (with ESS signingCertificateV2, RFC 5816).
 import { randomBytes } from 'node:crypto';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import { Accuracy, MessageImprint, PKIFreeText, PKIStatus, PKIStatusInfo, TimeStampReq, TimeStampResp, TSTInfo } from '@peculiar/asn1-tsp';
+import {
+  Accuracy,
+  MessageImprint,
+  PKIFreeText,
+  PKIStatus,
+  PKIStatusInfo,
+  TimeStampReq,
+  TimeStampResp,
+  TSTInfo,
+} from '@peculiar/asn1-tsp';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { signDetached } from '../cms';
 import { sequence } from '../der';
@@ -37,8 +46,10 @@ export class TimestampAuthority {
     const hash = imprintHashes[hashOid];
     const digest = Buffer.from(parsed.messageImprint.hashedMessage.buffer);
     if (!hash) return rejection(`unsupported message imprint algorithm ${hashOid} (SHA-256, SHA-384 or SHA-512)`);
-    if (digest.length !== sizes[hash]) return rejection(`the message imprint has ${digest.length} bytes, ${hash} has ${sizes[hash]}`);
-    if (parsed.reqPolicy && parsed.reqPolicy !== this.options.policy) return rejection(`unaccepted policy ${parsed.reqPolicy}; this TSA issues under ${this.options.policy}`);
+    if (digest.length !== sizes[hash])
+      return rejection(`the message imprint has ${digest.length} bytes, ${hash} has ${sizes[hash]}`);
+    if (parsed.reqPolicy && parsed.reqPolicy !== this.options.policy)
+      return rejection(`unaccepted policy ${parsed.reqPolicy}; this TSA issues under ${this.options.policy}`);
     const token = await this.stamp(digest, hashOid, parsed.nonce ? Buffer.from(parsed.nonce) : undefined);
     return granted(token);
   }
@@ -52,14 +63,21 @@ export class TimestampAuthority {
     const info = new TSTInfo({
       version: 1,
       policy: this.options.policy,
-      messageImprint: new MessageImprint({ hashAlgorithm: new AlgorithmIdentifier({ algorithm: hashOid }), hashedMessage: new OctetString(digest) }),
+      messageImprint: new MessageImprint({
+        hashAlgorithm: new AlgorithmIdentifier({ algorithm: hashOid }),
+        hashedMessage: new OctetString(digest),
+      }),
       serialNumber: new Uint8Array(serial).buffer,
       genTime,
       accuracy: new Accuracy({ seconds: 1 }),
       nonce: nonce ? new Uint8Array(nonce).buffer : undefined,
     });
     const der = Buffer.from(AsnConvert.serialize(info));
-    return signDetached(der, this.options.signer, { signingTime: genTime, certificates: this.options.chain, encapsulate: { contentType: tstInfoContentType } });
+    return signDetached(der, this.options.signer, {
+      signingTime: genTime,
+      certificates: this.options.chain,
+      encapsulate: { contentType: tstInfoContentType },
+    });
   }
 }
 
@@ -70,5 +88,11 @@ function granted(token: Buffer): Buffer {
 }
 
 function rejection(text: string): Buffer {
-  return Buffer.from(AsnConvert.serialize(new TimeStampResp({ status: new PKIStatusInfo({ status: PKIStatus.rejection, statusString: new PKIFreeText([text]) }) })));
+  return Buffer.from(
+    AsnConvert.serialize(
+      new TimeStampResp({
+        status: new PKIStatusInfo({ status: PKIStatus.rejection, statusString: new PKIFreeText([text]) }),
+      }),
+    ),
+  );
 }

@@ -37,7 +37,10 @@ beforeAll(async () => {
   pki = await createTestPki([]);
   root = Buffer.from(pki.caCertificate.rawData);
   const tsa = await pki.issueService('CN=Hub TSA', tsaExtensions(true));
-  authority = new TimestampAuthority({ signer: new KeySigner(tsa.privateKey, Buffer.from(tsa.certificate.rawData)), policy: '1.2.643.2.2.38.4' });
+  authority = new TimestampAuthority({
+    signer: new KeySigner(tsa.privateKey, Buffer.from(tsa.certificate.rawData)),
+    policy: '1.2.643.2.2.38.4',
+  });
   opensslTsa = await startOpensslTsa(pki);
 });
 afterAll(async () => {
@@ -53,11 +56,19 @@ describe('our time-stamp authority', () => {
     const text = execFileSync('openssl', ['ts', '-reply', '-in', file('r.tsr'), '-text'], { encoding: 'utf8' });
     expect(text).toContain('Status: Granted.');
     expect(text).toContain('Policy OID: 1.2.643.2.2.38.4');
-    const verified = execFileSync('openssl', ['ts', '-verify', '-queryfile', file('q.tsq'), '-in', file('r.tsr'), '-CAfile', pki.caCertificateFile], { encoding: 'utf8' });
+    const verified = execFileSync(
+      'openssl',
+      ['ts', '-verify', '-queryfile', file('q.tsq'), '-in', file('r.tsr'), '-CAfile', pki.caCertificateFile],
+      { encoding: 'utf8' },
+    );
     expect(verified).toContain('Verification: OK');
     writeFileSync(file('other.bin'), 'other bytes');
     expect(() =>
-      execFileSync('openssl', ['ts', '-verify', '-data', file('other.bin'), '-in', file('r.tsr'), '-CAfile', pki.caCertificateFile], { stdio: 'pipe' }),
+      execFileSync(
+        'openssl',
+        ['ts', '-verify', '-data', file('other.bin'), '-in', file('r.tsr'), '-CAfile', pki.caCertificateFile],
+        { stdio: 'pipe' },
+      ),
     ).toThrow(/imprint mismatch/);
   });
 
@@ -65,7 +76,10 @@ describe('our time-stamp authority', () => {
     const reply = await authority.respond(Buffer.from('not DER'));
     expect(() => tokenOfResponse(reply)).toThrow(/rejection: not a DER TimeStampReq/);
     const cut = new TimeStampReq({
-      messageImprint: new MessageImprint({ hashAlgorithm: new AlgorithmIdentifier({ algorithm: '2.16.840.1.101.3.4.2.1' }), hashedMessage: new OctetString(31) }),
+      messageImprint: new MessageImprint({
+        hashAlgorithm: new AlgorithmIdentifier({ algorithm: '2.16.840.1.101.3.4.2.1' }),
+        hashedMessage: new OctetString(31),
+      }),
       certReq: true,
     });
     const answer = await authority.respond(Buffer.from(AsnConvert.serialize(cut)));
@@ -82,16 +96,25 @@ describe('our time-stamp authority', () => {
     expect(check.timestamp.tsa.commonName).toBe('Hub TSA');
     expect(check.timestamp.nonce!.equals(request.nonce)).toBe(true);
     expect(Math.abs(check.timestamp.genTime.getTime() - Date.now())).toBeLessThan(60_000);
-    expect(await verifyTimestampToken(token, Buffer.from('another'), [root])).toMatchObject({ ok: false, problem: 'the token is over other data' });
+    expect(await verifyTimestampToken(token, Buffer.from('another'), [root])).toMatchObject({
+      ok: false,
+      problem: 'the token is over other data',
+    });
     expect(await verifyTimestampToken(token, data, [])).toMatchObject({ ok: false });
   });
 
   it('a TSA certificate whose timeStamping EKU is not critical does not make a valid token', async () => {
     const loose = await pki.issueService('CN=Loose TSA', tsaExtensions(false));
-    const looseTsa = new TimestampAuthority({ signer: new KeySigner(loose.privateKey, Buffer.from(loose.certificate.rawData)), policy: '1.2.3' });
+    const looseTsa = new TimestampAuthority({
+      signer: new KeySigner(loose.privateKey, Buffer.from(loose.certificate.rawData)),
+      policy: '1.2.3',
+    });
     const data = Buffer.from('x');
     const token = tokenOfResponse(await looseTsa.respond(timestampRequest(data).der));
-    expect(await verifyTimestampToken(token, data, [root])).toMatchObject({ ok: false, problem: "the TSA certificate's extendedKeyUsage is not critical" });
+    expect(await verifyTimestampToken(token, data, [root])).toMatchObject({
+      ok: false,
+      problem: "the TSA certificate's extendedKeyUsage is not critical",
+    });
   });
 });
 
@@ -100,7 +123,10 @@ describe('our client and verifier against openssl ts -reply', () => {
     const data = Buffer.from('the SignerInfo signature');
     const token = await requestTimestamp(opensslTsa.url, data);
     const check = await verifyTimestampToken(token, data, [root]);
-    expect(check).toMatchObject({ ok: true, timestamp: { policy: testTsaPolicy, tsa: { commonName: 'EDO Clerk Test TSA' } } });
+    expect(check).toMatchObject({
+      ok: true,
+      timestamp: { policy: testTsaPolicy, tsa: { commonName: 'EDO Clerk Test TSA' } },
+    });
     if (check.ok) expect(check.timestamp.imprint.equals(createHash('sha256').update(data).digest())).toBe(true);
   });
 });

@@ -17,7 +17,10 @@ export const imprintHashes: Record<string, 'sha256' | 'sha384' | 'sha512'> = {
   '2.16.840.1.101.3.4.2.2': 'sha384',
   '2.16.840.1.101.3.4.2.3': 'sha512',
 };
-const hashOids = Object.fromEntries(Object.entries(imprintHashes).map(([oid, name]) => [name, oid])) as Record<string, string>;
+const hashOids = Object.fromEntries(Object.entries(imprintHashes).map(([oid, name]) => [name, oid])) as Record<
+  string,
+  string
+>;
 
 export interface TimestampRequest {
   der: Buffer;
@@ -34,7 +37,10 @@ export function timestampRequest(data: Buffer, hash: 'sha256' | 'sha384' | 'sha5
   nonce[0]! &= 0x7f;
   const hashOid = hashOids[hash]!;
   const request = new TimeStampReq({
-    messageImprint: new MessageImprint({ hashAlgorithm: new AlgorithmIdentifier({ algorithm: hashOid }), hashedMessage: new OctetString(digest) }),
+    messageImprint: new MessageImprint({
+      hashAlgorithm: new AlgorithmIdentifier({ algorithm: hashOid }),
+      hashedMessage: new OctetString(digest),
+    }),
     nonce: new Uint8Array(nonce).buffer,
     certReq: true,
   });
@@ -58,7 +64,9 @@ export function readTstInfo(der: Buffer): TimestampFacts {
     genTime: info.genTime,
     // Ours, not asn1js's: it prints arcs past 2^53 (a UUID OID under 2.25, the hub's policy) as hex.
     policy: readObjectIdentifier(readChildren(readElement(der).contents)[1]!),
-    serialNumber: Buffer.from(info.serialNumber).toString('hex').replace(/^(00)+(?=.)/, ''),
+    serialNumber: Buffer.from(info.serialNumber)
+      .toString('hex')
+      .replace(/^(00)+(?=.)/, ''),
     hashOid: info.messageImprint.hashAlgorithm.algorithm,
     imprint: Buffer.from(info.messageImprint.hashedMessage.buffer),
     nonce: info.nonce ? Buffer.from(info.nonce) : undefined,

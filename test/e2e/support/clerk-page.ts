@@ -34,7 +34,11 @@ export interface ClerkHarness {
 }
 
 /** `platform` replaces parts of the test platform (a folder dialog that answers a temporary folder). */
-export async function installClerk(page: Page, services: ClerkServices, platformParts: Partial<Platform> = {}): Promise<ClerkHarness> {
+export async function installClerk(
+  page: Page,
+  services: ClerkServices,
+  platformParts: Partial<Platform> = {},
+): Promise<ClerkHarness> {
   const notifications: ClerkNotification[] = [];
   const opened: string[] = [];
   const startAtLogin: boolean[] = [];
@@ -44,10 +48,17 @@ export async function installClerk(page: Page, services: ClerkServices, platform
     setStartAtLogin: (enabled) => void startAtLogin.push(enabled),
     ...platformParts,
   };
-  const main = await createClerkMain({ services, platform, externalOrigins: [], notify: (n) => notifications.push(n), onTrayState: () => {} });
+  const main = await createClerkMain({
+    services,
+    platform,
+    externalOrigins: [],
+    notify: (n) => notifications.push(n),
+    onTrayState: () => {},
+  });
 
   await page.exposeBinding('__clerkInvoke', async (source, channel: unknown, args: unknown) => {
-    if (source.frame !== source.page.mainFrame()) throw new Error(`Refused ${String(channel)}: not from the app's window`);
+    if (source.frame !== source.page.mainFrame())
+      throw new Error(`Refused ${String(channel)}: not from the app's window`);
     return main.dispatch(channel, args);
   });
   await page.addInitScript({ content: bridgeScript });

@@ -5,7 +5,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArchiveService, OrganizationService } from '../../../main/archive-services';
-import type { ArchiveEntryRow, JournalRow, OrganizationSettingsView, OrganizationState } from '../../../src/ipc/contract';
+import type {
+  ArchiveEntryRow,
+  JournalRow,
+  OrganizationSettingsView,
+  OrganizationState,
+} from '../../../src/ipc/contract';
 
 const GB = 1024 ** 3;
 
@@ -39,7 +44,15 @@ export class MemoryArchive {
     ] as const;
     files.forEach(([kind, fileName, size], index) => {
       this.entries.push({
-        row: { index, kind, fileName, size, archivedAt: new Date(Date.UTC(2026, 10, 2 + index, 9, 30)).toISOString(), signatures: kind === 'document' ? 2 : 1, verification: 'unchecked' },
+        row: {
+          index,
+          kind,
+          fileName,
+          size,
+          archivedAt: new Date(Date.UTC(2026, 10, 2 + index, 9, 30)).toISOString(),
+          signatures: kind === 'document' ? 2 : 1,
+          verification: 'unchecked',
+        },
         content: Buffer.from(`${fileName}\n`),
         signatures: Array.from({ length: kind === 'document' ? 2 : 1 }, (_, i) => Buffer.from(`CMS ${index}.${i}`)),
       });
@@ -55,15 +68,42 @@ export class MemoryArchive {
         { userId: 'user-sidorov', permissions: ['list-restricted'] },
       ],
       informationSystems: [
-        { id: 'is-1', name: '1С:Бухгалтерия', subject: 'ООО "Ромашка" 1С', validTo: '2027-11-01T00:00:00.000Z', origin: 'generated', addedAt: '2026-11-01T08:10:00.000Z', revoked: false },
+        {
+          id: 'is-1',
+          name: '1С:Бухгалтерия',
+          subject: 'ООО "Ромашка" 1С',
+          validTo: '2027-11-01T00:00:00.000Z',
+          origin: 'generated',
+          addedAt: '2026-11-01T08:10:00.000Z',
+          revoked: false,
+        },
       ],
     };
     this.journalChange('operator', 'archiving.enabled', false, true, '2026-11-01T08:00:00.000Z');
   }
 
-  private journalChange(actor: string, action: string, oldValue: unknown, newValue: unknown, at = new Date().toISOString(), outcome: JournalRow['outcome'] = 'applied', reason?: string, target?: string): void {
+  private journalChange(
+    actor: string,
+    action: string,
+    oldValue: unknown,
+    newValue: unknown,
+    at = new Date().toISOString(),
+    outcome: JournalRow['outcome'] = 'applied',
+    reason?: string,
+    target?: string,
+  ): void {
     const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
-    this.journal.push({ seq: this.journal.length + 1, at, actor, action, ...(target ? { target } : {}), oldValue: json(oldValue), newValue: json(newValue), outcome, ...(reason ? { reason } : {}) });
+    this.journal.push({
+      seq: this.journal.length + 1,
+      at,
+      actor,
+      action,
+      ...(target ? { target } : {}),
+      oldValue: json(oldValue),
+      newValue: json(newValue),
+      outcome,
+      ...(reason ? { reason } : {}),
+    });
   }
 
   private refusal(action: string): OrganizationState {
@@ -77,7 +117,10 @@ export class MemoryArchive {
   }
 
   archiveService(): ArchiveService {
-    const row = (e: MemoryEntry): ArchiveEntryRow => ({ ...e.row, ...(this.verified.has(e.row.index) ? { verification: 'verified' as const } : {}) });
+    const row = (e: MemoryEntry): ArchiveEntryRow => ({
+      ...e.row,
+      ...(this.verified.has(e.row.index) ? { verification: 'verified' as const } : {}),
+    });
     return {
       status: async () => ({
         usedBytes: this.usedBytes,
@@ -121,17 +164,27 @@ export class MemoryArchive {
       patch: async (patch) => {
         if (!this.allowed) return this.refusal('settings.change');
         const s = this.settings;
-        if (patch.plan !== undefined && patch.plan !== s.plan) this.journalChange(this.me, 'plan', s.plan, (s.plan = patch.plan));
-        if (patch.operatingMode !== undefined && patch.operatingMode !== s.operatingMode) this.journalChange(this.me, 'operatingMode', s.operatingMode, (s.operatingMode = patch.operatingMode));
+        if (patch.plan !== undefined && patch.plan !== s.plan)
+          this.journalChange(this.me, 'plan', s.plan, (s.plan = patch.plan));
+        if (patch.operatingMode !== undefined && patch.operatingMode !== s.operatingMode)
+          this.journalChange(this.me, 'operatingMode', s.operatingMode, (s.operatingMode = patch.operatingMode));
         const a = patch.archiving;
-        if (a?.enabled !== undefined && a.enabled !== s.archiving.enabled) this.journalChange(this.me, 'archiving.enabled', s.archiving.enabled, (s.archiving.enabled = a.enabled));
-        if (a?.notifyEmail !== undefined && a.notifyEmail !== s.archiving.notifyEmail) this.journalChange(this.me, 'archiving.notifyEmail', s.archiving.notifyEmail, (s.archiving.notifyEmail = a.notifyEmail));
+        if (a?.enabled !== undefined && a.enabled !== s.archiving.enabled)
+          this.journalChange(this.me, 'archiving.enabled', s.archiving.enabled, (s.archiving.enabled = a.enabled));
+        if (a?.notifyEmail !== undefined && a.notifyEmail !== s.archiving.notifyEmail)
+          this.journalChange(
+            this.me,
+            'archiving.notifyEmail',
+            s.archiving.notifyEmail,
+            (s.archiving.notifyEmail = a.notifyEmail),
+          );
         s.updatedAt = new Date().toISOString();
         return this.state();
       },
       setAccess: async ({ users }) => {
         if (!this.allowed) return this.refusal('access');
-        if (!users.some((u) => u.permissions.includes('change-organization-settings'))) throw new Error('Someone must keep the permission change-organization-settings');
+        if (!users.some((u) => u.permissions.includes('change-organization-settings')))
+          throw new Error('Someone must keep the permission change-organization-settings');
         this.journalChange(this.me, 'access', this.settings.access, users);
         this.settings.access = users;
         return this.state();

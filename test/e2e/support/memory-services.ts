@@ -30,7 +30,15 @@ export const counterparties: Subscriber[] = [
   { id: 'sub-oduvanchik', name: 'ИП Одуванчиков А. А.', inn: '500512345604' },
 ];
 
-const titles = ['Счёт-фактура', 'Акт сверки', 'Договор поставки', 'Товарная накладная', 'Письмо', 'Дополнительное соглашение', 'Акт выполненных работ'];
+const titles = [
+  'Счёт-фактура',
+  'Акт сверки',
+  'Договор поставки',
+  'Товарная накладная',
+  'Письмо',
+  'Дополнительное соглашение',
+  'Акт выполненных работ',
+];
 
 interface StoredDocument {
   row: DocumentRow;
@@ -49,8 +57,18 @@ export const noWorkflow = (signatureRequested = false): StoredDocument['workflow
   waiting: null,
 });
 
-const ivanova = { signer: 'Иванова Мария Петровна', position: 'Главный бухгалтер', organization: ourOrg.name, inn: ourOrg.inn };
-const petrov = { signer: 'Петров Сергей Иванович', position: 'Генеральный директор', organization: counterparties[0]!.name, inn: counterparties[0]!.inn };
+const ivanova = {
+  signer: 'Иванова Мария Петровна',
+  position: 'Главный бухгалтер',
+  organization: ourOrg.name,
+  inn: ourOrg.inn,
+};
+const petrov = {
+  signer: 'Петров Сергей Иванович',
+  position: 'Генеральный директор',
+  organization: counterparties[0]!.name,
+  inn: counterparties[0]!.inn,
+};
 
 function signatureOf(who: typeof ivanova, at: string, valid = true) {
   return {
@@ -65,7 +83,17 @@ function signatureOf(who: typeof ivanova, at: string, valid = true) {
     ...(valid
       ? {
           verdict: 'valid' as const,
-          statusLine: { verdict: 'valid' as const, certificateStatus: 'good' as const, time: at, timeSource: 'timestamp' as const, source: 'ocsp' as const, by: 'CN=УЦ ОЦСП', from: 'embedded', producedAt: at, tsa: 'CN=TSA оператора' },
+          statusLine: {
+            verdict: 'valid' as const,
+            certificateStatus: 'good' as const,
+            time: at,
+            timeSource: 'timestamp' as const,
+            source: 'ocsp' as const,
+            by: 'CN=УЦ ОЦСП',
+            from: 'embedded',
+            producedAt: at,
+            tsa: 'CN=TSA оператора',
+          },
           checkedAt: at,
         }
       : {}),
@@ -137,7 +165,13 @@ export class MemoryClerk {
       ...(present
         ? {
             token: { label: 'Рутокен Иванова', serial: '0A1B2C3D', model: 'SoftHSM v2', pinPad: false },
-            owner: { name: ivanova.signer, position: ivanova.position, organization: ivanova.organization, inn: ivanova.inn, validTo: '2027-11-22T00:00:00.000Z' },
+            owner: {
+              name: ivanova.signer,
+              position: ivanova.position,
+              organization: ivanova.organization,
+              inn: ivanova.inn,
+              validTo: '2027-11-22T00:00:00.000Z',
+            },
           }
         : {}),
       pinFlags: { countLow: this.triesLeft < 10, finalTry: this.triesLeft === 1, locked: this.triesLeft === 0 },
@@ -161,7 +195,13 @@ export class MemoryClerk {
   private generate(count: number): void {
     const start = Date.UTC(2024, 0, 1);
     const inboxStatuses = ['received', 'receipt-sent', 'receipt-sent', 'receipt-sent', 'clarification-sent'] as const;
-    const outboxStatuses = ['delivered', 'receipt-confirmed', 'receipt-confirmed', 'sent', 'clarification-requested'] as const;
+    const outboxStatuses = [
+      'delivered',
+      'receipt-confirmed',
+      'receipt-confirmed',
+      'sent',
+      'clarification-requested',
+    ] as const;
     for (const direction of ['in', 'out'] as const) {
       for (let i = 0; i < count; i++) {
         const who = counterparties[i % counterparties.length]!;
@@ -188,27 +228,65 @@ export class MemoryClerk {
   }
 
   /** A document as the counterparty sent it, stored as received. */
-  addIncoming(title: string, fileName: string, content: string, from: Subscriber, at = new Date().toISOString(), signatureRequested = false): number {
+  addIncoming(
+    title: string,
+    fileName: string,
+    content: string,
+    from: Subscriber,
+    at = new Date().toISOString(),
+    signatureRequested = false,
+  ): number {
     const id = this.nextId();
-    const mediaType = fileName.endsWith('.xml') ? 'application/xml' : fileName.endsWith('.pdf') ? 'application/pdf' : 'text/plain';
+    const mediaType = fileName.endsWith('.xml')
+      ? 'application/xml'
+      : fileName.endsWith('.pdf')
+        ? 'application/pdf'
+        : 'text/plain';
     this.byDate = null;
-        this.documents.push({
-      row: { id, direction: 'in', title, fileName, counterparty: from, status: 'receipt-pending', date: at, size: Buffer.byteLength(content) },
+    this.documents.push({
+      row: {
+        id,
+        direction: 'in',
+        title,
+        fileName,
+        counterparty: from,
+        status: 'receipt-pending',
+        date: at,
+        size: Buffer.byteLength(content),
+      },
       content: Buffer.from(content),
       mediaType,
       detail: {
         signatures: [signatureOf(petrov, at)],
-        serviceDocuments: [{ id: this.nextId(), type: 'send-confirmation', direction: 'in', status: 'received', date: at, signer: 'Оператор ЭДО' }],
+        serviceDocuments: [
+          {
+            id: this.nextId(),
+            type: 'send-confirmation',
+            direction: 'in',
+            status: 'received',
+            date: at,
+            signer: 'Оператор ЭДО',
+          },
+        ],
       },
       workflow: noWorkflow(signatureRequested),
     });
-    this.pending.push({ id: this.nextId(), documentId: id, documentTitle: title, counterparty: from.name, type: 'receipt', reason: 'awaiting-signature', since: at });
+    this.pending.push({
+      id: this.nextId(),
+      documentId: id,
+      documentTitle: title,
+      counterparty: from.name,
+      type: 'receipt',
+      reason: 'awaiting-signature',
+      since: at,
+    });
     return id;
   }
 
   private signOne(id: number): SignOutcome['failed'][number] | null {
     if (this.tokenState.state === 'locked') return { id, reason: 'pin-locked' };
-    if (this.tokenState.state === 'absent' || this.tokenState.state === 'no-module') return { id, reason: 'token-not-present' };
+    if (this.tokenState.state === 'absent' || this.tokenState.state === 'no-module')
+      return { id, reason: 'token-not-present' };
     if (this.tokenState.state !== 'logged-in') return { id, reason: 'pin-required' };
     return null;
   }
@@ -232,11 +310,25 @@ export class MemoryClerk {
   private readonly counterpartySteps: { id: number; reason: string }[] = [];
 
   private awaiting() {
-    const item = (d: StoredDocument) => ({ documentId: d.row.id, title: d.row.title, counterparty: d.row.counterparty.name });
+    const item = (d: StoredDocument) => ({
+      documentId: d.row.id,
+      title: d.row.title,
+      counterparty: d.row.counterparty.name,
+    });
     const free = this.documents.filter((d) => !d.workflow.waiting);
     return {
-      signature: free.filter((d) => d.row.direction === 'in' && d.workflow.recipientSignatureState === 'signature-requested' && d.workflow.annulmentState !== 'annulment-proposed' && d.workflow.annulmentState !== 'annulled').map(item),
-      annulment: free.filter((d) => d.workflow.annulmentState === 'annulment-proposed' && d.workflow.annulmentProposedByUs === false).map(item),
+      signature: free
+        .filter(
+          (d) =>
+            d.row.direction === 'in' &&
+            d.workflow.recipientSignatureState === 'signature-requested' &&
+            d.workflow.annulmentState !== 'annulment-proposed' &&
+            d.workflow.annulmentState !== 'annulled',
+        )
+        .map(item),
+      annulment: free
+        .filter((d) => d.workflow.annulmentState === 'annulment-proposed' && d.workflow.annulmentProposedByUs === false)
+        .map(item),
     };
   }
 
@@ -256,14 +348,39 @@ export class MemoryClerk {
       d.workflow.annulmentState = verdict.workflow.annulmentState ?? null;
       if (waiting.step === 'propose-annulment') d.workflow.annulmentProposedByUs = true;
       if (waiting.step === 'sign') d.detail.signatures.push(signatureOf(ivanova, new Date().toISOString()));
-      const type = ({ sign: null, 'refuse-signature': 'signature-refusal', 'propose-annulment': 'annulment-proposal', 'accept-annulment': 'annulment-acceptance', 'reject-annulment': 'annulment-rejection' } as const)[waiting.step];
-      if (type) d.detail.serviceDocuments.push({ id: this.nextId(), type, direction: 'out', status: 'sent', date: new Date().toISOString(), signer: ivanova.signer, ...(waiting.reason ? { text: waiting.reason } : {}) });
+      const type = (
+        {
+          sign: null,
+          'refuse-signature': 'signature-refusal',
+          'propose-annulment': 'annulment-proposal',
+          'accept-annulment': 'annulment-acceptance',
+          'reject-annulment': 'annulment-rejection',
+        } as const
+      )[waiting.step];
+      if (type)
+        d.detail.serviceDocuments.push({
+          id: this.nextId(),
+          type,
+          direction: 'out',
+          status: 'sent',
+          date: new Date().toISOString(),
+          signer: ivanova.signer,
+          ...(waiting.reason ? { text: waiting.reason } : {}),
+        });
     }
     for (const { id, reason } of this.counterpartySteps.splice(0)) {
       const d = this.find(id);
       d.workflow.annulmentState = 'annulment-proposed';
       d.workflow.annulmentProposedByUs = false;
-      d.detail.serviceDocuments.push({ id: this.nextId(), type: 'annulment-proposal', direction: 'in', status: 'received', date: new Date().toISOString(), signer: petrov.signer, text: reason });
+      d.detail.serviceDocuments.push({
+        id: this.nextId(),
+        type: 'annulment-proposal',
+        direction: 'in',
+        status: 'received',
+        date: new Date().toISOString(),
+        signer: petrov.signer,
+        text: reason,
+      });
     }
   }
 
@@ -280,7 +397,8 @@ export class MemoryClerk {
         status: async () => this.tokenState,
         login: async (pin) => {
           const state = this.tokenState.state;
-          if (state === 'absent' || state === 'no-module') return { ok: false, error: 'token-not-present', status: this.tokenState };
+          if (state === 'absent' || state === 'no-module')
+            return { ok: false, error: 'token-not-present', status: this.tokenState };
           if (state === 'locked') return { ok: false, error: 'pin-locked', status: this.tokenState };
           if (pin === (this.options.pin ?? '12345678')) {
             this.triesLeft = 10;
@@ -302,7 +420,9 @@ export class MemoryClerk {
           const from = q.from ? `${q.from}T00:00:00.000Z` : undefined;
           const to = q.to ? `${q.to}T23:59:59.999Z` : undefined;
           // Newest first, the later id first on the same instant: the store's order.
-          this.byDate ??= [...this.documents].sort((a, b) => (a.row.date < b.row.date ? 1 : a.row.date > b.row.date ? -1 : b.row.id - a.row.id));
+          this.byDate ??= [...this.documents].sort((a, b) =>
+            a.row.date < b.row.date ? 1 : a.row.date > b.row.date ? -1 : b.row.id - a.row.id,
+          );
           const rows = this.byDate
             .filter(
               ({ row }) =>
@@ -311,16 +431,36 @@ export class MemoryClerk {
                 (!q.status || row.status === q.status) &&
                 (!from || row.date >= from) &&
                 (!to || row.date <= to) &&
-                (!search || `${row.title} ${row.fileName} ${row.counterparty.name} ${row.counterparty.inn}`.toLocaleLowerCase('ru').includes(search)),
+                (!search ||
+                  `${row.title} ${row.fileName} ${row.counterparty.name} ${row.counterparty.inn}`
+                    .toLocaleLowerCase('ru')
+                    .includes(search)),
             )
             .map((d) => d.row);
           return { total: rows.length, offset: q.offset, rows: rows.slice(q.offset, q.offset + q.limit) };
         },
         open: async (id) => {
           const doc = this.find(id);
-          const kind = doc.mediaType === 'application/pdf' ? 'pdf' : doc.mediaType.startsWith('image/') ? 'image' : doc.mediaType.endsWith('xml') ? 'xml' : 'text';
-          const workflow = workflowView({ direction: doc.row.direction, ...doc.workflow }, doc.row.status !== 'queued', doc.workflow.waiting?.step ?? null);
-          return { document: doc.row, mediaType: doc.mediaType, preview: { kind, contentBase64: doc.content.toString('base64'), tooLarge: false }, ...doc.detail, workflow };
+          const kind =
+            doc.mediaType === 'application/pdf'
+              ? 'pdf'
+              : doc.mediaType.startsWith('image/')
+                ? 'image'
+                : doc.mediaType.endsWith('xml')
+                  ? 'xml'
+                  : 'text';
+          const workflow = workflowView(
+            { direction: doc.row.direction, ...doc.workflow },
+            doc.row.status !== 'queued',
+            doc.workflow.waiting?.step ?? null,
+          );
+          return {
+            document: doc.row,
+            mediaType: doc.mediaType,
+            preview: { kind, contentBase64: doc.content.toString('base64'), tooLarge: false },
+            ...doc.detail,
+            workflow,
+          };
         },
       },
       outbox: {
@@ -328,15 +468,39 @@ export class MemoryClerk {
           const to = this.contacts.find((c) => c.subscriber.id === counterpartyId && c.state === 'connected');
           if (!to) throw new Error(`${counterpartyId} is not a connected contact`);
           const failure = this.signOne(0);
-          if (failure) return { queued: [], failed: { reason: failure.reason === 'pin-locked' ? 'pin-locked' : failure.reason === 'pin-required' ? 'pin-required' : 'token-not-present' } };
+          if (failure)
+            return {
+              queued: [],
+              failed: {
+                reason:
+                  failure.reason === 'pin-locked'
+                    ? 'pin-locked'
+                    : failure.reason === 'pin-required'
+                      ? 'pin-required'
+                      : 'token-not-present',
+              },
+            };
           const queued = files.map((file) => {
             const id = this.nextId();
             const content = Buffer.from(file.contentBase64, 'base64');
             this.byDate = null;
             this.documents.push({
-              row: { id, direction: 'out', title: files.length > 1 ? `${title} (${file.name})` : title, fileName: file.name, counterparty: to.subscriber, status: 'queued', date: new Date().toISOString(), size: content.length },
+              row: {
+                id,
+                direction: 'out',
+                title: files.length > 1 ? `${title} (${file.name})` : title,
+                fileName: file.name,
+                counterparty: to.subscriber,
+                status: 'queued',
+                date: new Date().toISOString(),
+                size: content.length,
+              },
               content,
-              mediaType: file.name.endsWith('.pdf') ? 'application/pdf' : file.name.endsWith('.xml') ? 'application/xml' : 'text/plain',
+              mediaType: file.name.endsWith('.pdf')
+                ? 'application/pdf'
+                : file.name.endsWith('.xml')
+                  ? 'application/xml'
+                  : 'text/plain',
               detail: { signatures: [signatureOf(ivanova, new Date().toISOString())], serviceDocuments: [] },
               workflow: noWorkflow(signatureRequested),
             });
@@ -348,9 +512,21 @@ export class MemoryClerk {
       workflow: {
         step: async ({ documentId, step, reason }) => {
           const failure = this.signOne(0);
-          if (failure) return { queued: false, failed: { reason: failure.reason === 'pin-locked' ? 'pin-locked' : failure.reason === 'pin-required' ? 'pin-required' : 'token-not-present' } };
+          if (failure)
+            return {
+              queued: false,
+              failed: {
+                reason:
+                  failure.reason === 'pin-locked'
+                    ? 'pin-locked'
+                    : failure.reason === 'pin-required'
+                      ? 'pin-required'
+                      : 'token-not-present',
+              },
+            };
           const doc = this.find(documentId);
-          if (doc.workflow.waiting) throw new Error(`A signed step on "${doc.row.title}" waits to be posted: run a session first`);
+          if (doc.workflow.waiting)
+            throw new Error(`A signed step on "${doc.row.title}" waits to be posted: run a session first`);
           const verdict = this.verdict(doc, step);
           if (!verdict.ok) throw new Error(`"${doc.row.title}": ${verdict.message}`);
           doc.workflow.waiting = { step, ...(reason ? { reason } : {}) };
@@ -368,7 +544,14 @@ export class MemoryClerk {
             this.pending = this.pending.filter((p) => p !== item);
             const doc = this.find(item.documentId);
             doc.row.status = 'receipt-sent';
-            doc.detail.serviceDocuments.push({ id, type: 'receipt', direction: 'out', status: 'sent', date: new Date().toISOString(), signer: ivanova.signer });
+            doc.detail.serviceDocuments.push({
+              id,
+              type: 'receipt',
+              direction: 'out',
+              status: 'sent',
+              date: new Date().toISOString(),
+              signer: ivanova.signer,
+            });
             return true;
           });
         },
@@ -376,9 +559,17 @@ export class MemoryClerk {
       contacts: {
         list: async () => [...this.contacts],
         invite: async (subscriberId) => {
-          const subscriber = [...counterparties, { id: 'sub-romashka-2', name: 'ООО "Ромашка-2"', inn: '7709876545' }].find((s) => s.id === subscriberId);
+          const subscriber = [
+            ...counterparties,
+            { id: 'sub-romashka-2', name: 'ООО "Ромашка-2"', inn: '7709876545' },
+          ].find((s) => s.id === subscriberId);
           if (!subscriber) throw new Error(`No subscriber ${subscriberId}`);
-          const contact: Contact = { id: subscriber.id, subscriber, state: 'invited-by-me', since: new Date().toISOString() };
+          const contact: Contact = {
+            id: subscriber.id,
+            subscriber,
+            state: 'invited-by-me',
+            since: new Date().toISOString(),
+          };
           this.contacts.push(contact);
           return contact;
         },
@@ -386,7 +577,11 @@ export class MemoryClerk {
         reject: async (contactId) => this.setContact(contactId, 'rejected'),
         searchSubscribers: async (query) => {
           const q = query.toLocaleLowerCase('ru');
-          return [...counterparties, ourOrg, { id: 'sub-romashka-2', name: 'ООО "Ромашка-2"', inn: '7709876545' }].filter((s) => `${s.name} ${s.inn}`.toLocaleLowerCase('ru').includes(q));
+          return [
+            ...counterparties,
+            ourOrg,
+            { id: 'sub-romashka-2', name: 'ООО "Ромашка-2"', inn: '7709876545' },
+          ].filter((s) => `${s.name} ${s.inn}`.toLocaleLowerCase('ru').includes(q));
         },
       },
       sessions: {
@@ -395,7 +590,14 @@ export class MemoryClerk {
           const startedAt = new Date().toISOString();
           const entries: SessionRun['entries'] = [];
           const steps = SessionStep.options;
-          const items: SessionReport['items'] = { received: [], sent: [], signed: [], serviceDocumentsSent: [], notSigned: [], refused: [] };
+          const items: SessionReport['items'] = {
+            received: [],
+            sent: [],
+            signed: [],
+            serviceDocumentsSent: [],
+            notSigned: [],
+            refused: [],
+          };
           const receivedTitles: string[] = [];
           const failure = this.failNext;
           this.failNext = null;
@@ -409,25 +611,53 @@ export class MemoryClerk {
             if (step === 'outbox') {
               for (const d of this.documents.filter((x) => x.row.direction === 'out' && x.row.status === 'queued')) {
                 d.row.status = 'delivered';
-                d.detail.serviceDocuments.push({ id: this.nextId(), type: 'send-confirmation', direction: 'in', status: 'received', date: new Date().toISOString(), signer: 'Оператор ЭДО' });
+                d.detail.serviceDocuments.push({
+                  id: this.nextId(),
+                  type: 'send-confirmation',
+                  direction: 'in',
+                  status: 'received',
+                  date: new Date().toISOString(),
+                  signer: 'Оператор ЭДО',
+                });
                 items.sent.push(d.row.id);
               }
-              entries.push({ at: new Date().toISOString(), level: 'info', step, message: `Отправлено документов: ${items.sent.length}` });
+              entries.push({
+                at: new Date().toISOString(),
+                level: 'info',
+                step,
+                message: `Отправлено документов: ${items.sent.length}`,
+              });
             }
             if (step === 'events') {
               this.exchangeWorkflow();
               for (const m of this.incoming.splice(0)) {
-                items.received.push(this.addIncoming(m.title, m.fileName, m.content, m.from, undefined, m.signatureRequested));
+                items.received.push(
+                  this.addIncoming(m.title, m.fileName, m.content, m.from, undefined, m.signatureRequested),
+                );
                 receivedTitles.push(m.title);
               }
-              entries.push({ at: new Date().toISOString(), level: 'info', step, message: `Получено документов: ${items.received.length}` });
+              entries.push({
+                at: new Date().toISOString(),
+                level: 'info',
+                step,
+                message: `Получено документов: ${items.received.length}`,
+              });
             }
-            if (step === 'service-documents' && this.tokenState.state === 'logged-in' && this.settingsValue.mode === 'workstation') {
-              const r = await this.services().pending.sign({ all: true }).catch(() => ({ signed: [] }));
+            if (
+              step === 'service-documents' &&
+              this.tokenState.state === 'logged-in' &&
+              this.settingsValue.mode === 'workstation'
+            ) {
+              const r = await this.services()
+                .pending.sign({ all: true })
+                .catch(() => ({ signed: [] }));
               items.signed.push(...r.signed);
             }
           }
-          const clerkNeeded = !failure && this.pending.length > 0 && this.tokenState.state !== 'logged-in' ? ('pin-required' as const) : null;
+          const clerkNeeded =
+            !failure && this.pending.length > 0 && this.tokenState.state !== 'logged-in'
+              ? ('pin-required' as const)
+              : null;
           const summary = {
             id: this.nextId(),
             trigger,

@@ -30,7 +30,14 @@ export interface Org {
 }
 
 interface TestPkiModule {
-  createTestPki(tokens: { label: string; pin?: string; keys: { algorithm: 'RSA-2048' | 'ECDSA-P256' | 'ECDSA-P384'; person: Person }[] }[], options?: { revocation?: boolean }): Promise<Pki>;
+  createTestPki(
+    tokens: {
+      label: string;
+      pin?: string;
+      keys: { algorithm: 'RSA-2048' | 'ECDSA-P256' | 'ECDSA-P384'; person: Person }[];
+    }[],
+    options?: { revocation?: boolean },
+  ): Promise<Pki>;
   samplePeople: { ivanova: Person; petrov: Person };
 }
 

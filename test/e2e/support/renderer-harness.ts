@@ -17,10 +17,18 @@ import type { MemoryClerk } from './memory-services';
 let main: ClerkMain | undefined;
 
 /** Starts main's handlers over `clerk`, binds window.clerk to them and renders the App; `calls` records every invoke. */
-export async function mountApp(clerk: MemoryClerk, platform: Partial<Platform> = {}): Promise<{ main: ClerkMain; calls: { channel: string; args: unknown }[] }> {
+export async function mountApp(
+  clerk: MemoryClerk,
+  platform: Partial<Platform> = {},
+): Promise<{ main: ClerkMain; calls: { channel: string; args: unknown }[] }> {
   main = await createClerkMain({
     services: clerk.services(),
-    platform: { appInfo: () => ({ name: 'EDO Clerk', version: '1' }), openExternal: async () => {}, setStartAtLogin: () => {}, ...platform },
+    platform: {
+      appInfo: () => ({ name: 'EDO Clerk', version: '1' }),
+      openExternal: async () => {},
+      setStartAtLogin: () => {},
+      ...platform,
+    },
     externalOrigins: [],
     notify: () => {},
     onTrayState: () => {},
@@ -43,5 +51,12 @@ export async function mountApp(clerk: MemoryClerk, platform: Partial<Platform> =
 export async function unmountApp(): Promise<void> {
   cleanup();
   await main?.stop();
-  useClerk.setState({ view: 'inbox', tokenPromptOpen: false, openDocumentId: null, notice: null, language: 'ru', awaitingCount: 0 });
+  useClerk.setState({
+    view: 'inbox',
+    tokenPromptOpen: false,
+    openDocumentId: null,
+    notice: null,
+    language: 'ru',
+    awaitingCount: 0,
+  });
 }
