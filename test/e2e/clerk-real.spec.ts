@@ -2,14 +2,16 @@
 // window.clerk bound to main's handler registry over the core services of a real profile
 // (SQLite store, blob files, session engine), a real hub on loopback, and SoftHSM tokens. The
 // counterparty is another organization working through `edo-clerk` (the CLI) with its own token.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { createCoreServices, type CoreServices } from '../../main/core-services';
 import { registerTokenOrganization, startHub, type StartedHub } from '../support/hub';
 import { serveFolder, type StaticServer } from '../support/static-server';
-import { softhsm, systemPart } from '../support/system';
+import { onPath, softhsm, systemPart } from '../support/system';
 import { chromiumPath } from './chromium';
 import { installClerk, type ClerkHarness } from './support/clerk-page';
 import { clerkHarness, testPki, type Org, type Pki } from './support/node-fixtures';
@@ -24,11 +26,17 @@ const chromium = systemPart(
   `no browser at ${chromiumPath}; install Debian's chromium or set EDO_CHROMIUM`,
 );
 const hsm = softhsm();
+const tools = systemPart(
+  'poppler-utils, zbar-tools and unzip',
+  onPath('pdftotext', 'pdftoppm', 'zbarimg', 'unzip'),
+  'install poppler-utils zbar-tools unzip',
+);
 const shots = 'test-results/screenshots';
 
 test.describe('the clerk UI over the real core, hub and tokens', () => {
   test.skip(!chromium.ok, chromium.reason);
   test.skip(!hsm.ok, hsm.reason);
+  test.skip(!tools.ok, tools.reason);
   test.describe.configure({ mode: 'serial' });
 
   const pinA = '1111';
@@ -43,6 +51,9 @@ test.describe('the clerk UI over the real core, hub and tokens', () => {
   let services: CoreServices;
   let harness: ClerkHarness;
   let page: Page;
+  /** What main's save dialog was asked to propose; the double answers a file of that name in `saved()`. */
+  const proposed: string[] = [];
+  const saved = () => join(dir, 'saved');
   const profA = () => join(dir, 'profile-a');
   const profB = () => join(dir, 'profile-b');
   const asB = (args: string[], stdin?: string) => clerk([...args, '--profile', profB(), '--json'], { stdin });
@@ -95,7 +106,13 @@ test.describe('the clerk UI over the real core, hub and tokens', () => {
     });
     await services.settings.setSecret('servicePassword', servicePassword);
     page = await browser.newPage({ viewport: { width: 1360, height: 840 }, locale: 'ru-RU' });
-    harness = await installClerk(page, services);
+    mkdirSync(saved());
+    harness = await installClerk(page, services, {
+      chooseSaveFile: async (name) => {
+        proposed.push(name);
+        return join(saved(), name);
+      },
+    });
     await page.goto(server.url);
   });
 
@@ -189,6 +206,58 @@ test.describe('the clerk UI over the real core, hub and tokens', () => {
     expectExit(await asB(['session', '--pin-stdin'], pinB), 0);
     const outboxB = expectExit(await asB(['outbox']), 0).json;
     expect(outboxB.items[0]).toMatchObject({ title: 'Счёт № 77', status: 'receipt-confirmed' });
+  });
+
+  test('the received document’s card and evidence package are saved from its view: pdftotext, zbarimg and verify-evidence judge them', async () => {
+    const content = Buffer.from('Счёт № 77 на сумму 12 000,00 руб.\n');
+    const sha256 = createHash('sha256').update(content).digest('hex');
+    const sent = expectExit(await asB(['outbox', '--search', 'Счёт № 77']), 0).json;
+    const hubId = sent.items.find((d: { title: string }) => d.title === 'Счёт № 77').hubId as string;
+
+    await page.getByRole('row').filter({ hasText: 'Счёт № 77' }).click();
+    const view = page.getByRole('dialog', { name: 'Счёт № 77' });
+    await view.getByRole('button', { name: 'Карточка документа (PDF): Счёт № 77' }).click();
+    const cardFile = join(saved(), 'schet-77.txt.card.pdf');
+    await expect(view.getByRole('status').filter({ hasText: `Сохранено: ${cardFile}` })).toBeVisible({
+      timeout: 60_000,
+    });
+    await view.getByRole('button', { name: 'Пакет доказательств (ZIP): Счёт № 77' }).click();
+    const zipFile = join(saved(), 'schet-77.txt.evidence.zip');
+    await expect(view.getByRole('status').filter({ hasText: `Сохранено: ${zipFile}` })).toBeVisible({
+      timeout: 60_000,
+    });
+    await shot('real-document-evidence-saved');
+    await view.getByRole('button', { name: 'Закрыть' }).click();
+    expect(proposed).toEqual(['schet-77.txt.card.pdf', 'schet-77.txt.evidence.zip']);
+
+    // The card: the signer (the counterparty's key) and the document's digest, in Russian.
+    const card = execFileSync('pdftotext', ['-layout', cardFile, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+    for (const expected of [
+      'Карточка электронного документа',
+      'Наименование: Счёт № 77',
+      `Владелец: ${samplePeople.petrov.surname} ${samplePeople.petrov.givenNames}`,
+      'Проверка подписи: подпись верна',
+      sha256,
+      hubId,
+    ])
+      expect(card).toContain(expected);
+    // Its QR code, read from a rendered page, is the verification reference: the hub's id and the digest.
+    const png = join(dir, 'card-page');
+    execFileSync('pdftoppm', ['-r', '150', '-f', '1', '-l', '1', '-png', '-singlefile', cardFile, png]);
+    mkdirSync(shots, { recursive: true });
+    copyFileSync(`${png}.png`, `${shots}/real-document-card-page.png`);
+    const qr = execFileSync('zbarimg', ['--quiet', '--raw', `${png}.png`], { encoding: 'utf8' }).trim();
+    expect(qr).toBe(`edo-clerk:verify?document=${encodeURIComponent(hubId)}&sha256=${sha256}`);
+
+    // The package: unzip accepts it, its original is the received bytes, and verify-evidence holds it.
+    execFileSync('unzip', ['-t', zipFile], { stdio: 'pipe' });
+    const out = join(dir, 'evidence-77');
+    execFileSync('unzip', ['-q', zipFile, '-d', out]);
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    const original = manifest.parts.find((p: { role: string }) => p.role === 'original');
+    expect(readFileSync(join(out, original.path)).equals(content)).toBe(true);
+    const verdict = expectExit(await clerk(['verify-evidence', zipFile, '--profile', profA(), '--json']), 0).json;
+    expect(verdict).toMatchObject({ ok: true, verdict: 'valid', failed: [], undetermined: [] });
   });
 
   test('a file added to the Outbox is signed on the token, sent now, and reaches the counterparty', async () => {

@@ -1,6 +1,6 @@
 // Tests that need a part of the system (SoftHSM, the OS keychain, Chromium) skip with a
 // reason where it is missing; under CI=true a missing part fails instead of skipping.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 export interface SystemPart {
@@ -17,6 +17,11 @@ export function systemPart(name: string, present: boolean, hint: string): System
   const reason = `${name} is not available: ${hint}`;
   if (isCI) throw new Error(`CI=true and ${reason}`);
   return { ok: false, reason };
+}
+
+/** True when every command is on PATH (the independent tools tests judge with: poppler, zbar, xmllint). */
+export function onPath(...commands: string[]): boolean {
+  return commands.every((c) => spawnSync('sh', ['-c', `command -v ${c}`], { stdio: 'ignore' }).status === 0);
 }
 
 export const softhsmModuleCandidates = [

@@ -5,6 +5,8 @@
 import type { HeldToken } from '../../support/hub';
 
 export interface Person {
+  surname: string;
+  givenNames: string;
   organization: string;
   orgInn: string;
 }
