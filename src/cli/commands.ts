@@ -13,7 +13,7 @@ import type { ProfileSettingsInput } from '../settings/settings';
 import { ListStatus, listStatusWords, workflowStateWords, type OperatingMode } from '../vocabulary';
 import { signatureStatusText } from '../vocabulary/signature-status';
 import type { DocumentRow, WorkflowStepRow } from '../store';
-import { describePinStatus, TokenError } from '../token/errors';
+import { TokenError } from '../token/errors';
 import { findInstalledModules } from '../token/module-paths';
 import { openToken, type TokenSession } from '../token/session';
 import { listTokens } from '../token/tokens';
@@ -28,6 +28,7 @@ import { flag, integer, isoDate, list, str, type Options } from './options';
 import { staffWebListen } from '../web/cli';
 import { startStaffWeb } from '../web/staff';
 import type { RunningWebClient } from '../web/web-client';
+import { pinStatusText } from './errors';
 import { localDate, localTime, words } from './i18n';
 import { CliError, table, type Output } from './output';
 import { readStdinLine, stdinPins, terminalPins } from './pin';
@@ -46,15 +47,8 @@ function pinsFor(o: Options, out: Output, interactive = true): PinSource | undef
 /** A token the clerk must attend to (absent, PIN needed or refused) is exit 2; other failures (a missing module) exit 1. Both name the token or path. */
 export function fromTokenError(e: unknown): never {
   const needed = clerkNeededBy(e);
-  if (needed) {
-    const pin = needed.pinStatus ? describePinStatus(needed.pinStatus) : '';
-    throw new CliError(
-      pin && !needed.message.includes(pin) ? `${needed.message} (${pin})` : needed.message,
-      2,
-      needed.code,
-    );
-  }
-  if (e instanceof TokenError) throw new CliError(e.message, 1, e.code);
+  if (needed) throw new CliError(needed.message, 2, needed.code, { cause: e });
+  if (e instanceof TokenError) throw new CliError(e.message, 1, e.code, { cause: e });
   throw e;
 }
 
@@ -185,12 +179,15 @@ export function tokenList(profile: ClerkProfile, o: Options, out: Output): numbe
           model: t.model,
           manufacturer: t.manufacturer,
           flags: t.flags,
-          pin: describePinStatus({
-            countLow: t.flags.userPinCountLow,
-            finalTry: t.flags.userPinFinalTry,
-            locked: t.flags.userPinLocked,
-            toBeChanged: t.flags.userPinToBeChanged,
-          }),
+          pin: pinStatusText(
+            {
+              countLow: t.flags.userPinCountLow,
+              finalTry: t.flags.userPinFinalTry,
+              locked: t.flags.userPinLocked,
+              toBeChanged: t.flags.userPinToBeChanged,
+            },
+            out.language,
+          ),
           certificates,
         };
       }),

@@ -96,7 +96,7 @@ const ru = {
   'agent.web': 'Веб-клиент для сотрудников: {url}',
   'agent.session': 'сеанс {run}: {outcome}{error}{clerk}',
   'agent.notServer': '--web обслуживает сотрудников агента в режиме «server»; этот профиль в режиме «{mode}»',
-  'pin.prompt': 'PIN токена {token}{owner}{status}: ',
+  'pin.prompt': 'PIN — {token}{owner}{status}: ',
   'evidence.needsDocument': 'Укажите ДОКУМЕНТ: его номер из «edo-clerk inbox» или «outbox», или его id у оператора',
   'evidence.needsOut': 'Укажите --out ФАЙЛ',
   'evidence.needsFile': 'Для verify-evidence нужен ФАЙЛ.zip',
@@ -108,6 +108,28 @@ const ru = {
   'web.tlsPair': '--tls-cert ФАЙЛ и --tls-key ФАЙЛ указываются вместе',
   'web.httpsRequired':
     '--web {value} открывает веб-клиент сотрудникам за пределами этой машины: там нужен HTTPS, укажите --tls-cert ФАЙЛ и --tls-key ФАЙЛ (PEM)',
+  'token.name': 'Токен «{label}» (серийный номер {serial})',
+  'token.any': 'Токен',
+  'token.module-not-found': 'Модуль PKCS#11{module} не найден: установите драйвер токена или укажите --module ПУТЬ',
+  'token.module-wrong-architecture':
+    'Модуль PKCS#11{module} собран для другой архитектуры: этому приложению ({arch}) нужна сборка драйвера токена для {arch}',
+  'token.module-failed': 'Модуль PKCS#11{module} не загружается или не запускается{detail}: проверьте путь к модулю',
+  'token.token-not-present':
+    'Токен не подключён{inModule}: вставьте его; какой токен взять, говорит --token МЕТКА|СЕРИЙНЫЙ_НОМЕР или профиль',
+  'token.token-removed': '{token}: токен извлечён; вставьте его снова, документы подождут',
+  'token.pin-incorrect': '{token}: PIN неверен{pin}',
+  'token.pin-locked': '{token}: PIN пользователя заблокирован; разблокировать его может только администратор (SO PIN)',
+  'token.pin-required': '{token}: нужен PIN (введите его или передайте через --pin-stdin){pin}',
+  'token.key-not-found': '{token}: нет закрытого ключа к сертификату, или алгоритм ключа не поддерживается',
+  'token.certificate-not-found': '{token}: нет сертификата с закрытым ключом',
+  'token.token-failed': '{token}: ошибка токена{detail}',
+  'token.inModule': ' в {module}',
+  'pin.locked': 'PIN заблокирован; разблокировать его может администратор (SO PIN)',
+  'pin.finalTry': 'ещё один неверный PIN заблокирует токен',
+  'pin.countLow': 'неверный PIN уже вводился; токен считает попытки',
+  'session.busy': 'Для этого профиля уже идёт сеанс обмена (процесс {pid}, с {since})',
+  'session.starting': 'Для этого профиля начинается сеанс обмена (его файл блокировки с {since} ещё пишется)',
+  'hub.unreachable': 'Сервер обмена {url} недоступен: {reason}',
 } as const;
 
 export type CliKey = keyof typeof ru;
@@ -198,7 +220,7 @@ const en: Record<CliKey, string> = {
   'agent.web': 'The staff web client: {url}',
   'agent.session': 'session {run}: {outcome}{error}{clerk}',
   'agent.notServer': '--web serves the staff of an agent in operating mode "server"; this profile is in "{mode}"',
-  'pin.prompt': 'PIN of {token}{owner}{status}: ',
+  'pin.prompt': 'PIN — {token}{owner}{status}: ',
   'evidence.needsDocument': 'Name the DOCUMENT: its number from "edo-clerk inbox" or "outbox", or its hub id',
   'evidence.needsOut': 'Give --out FILE',
   'evidence.needsFile': 'verify-evidence needs FILE.zip',
@@ -210,6 +232,29 @@ const en: Record<CliKey, string> = {
   'web.tlsPair': '--tls-cert FILE and --tls-key FILE go together',
   'web.httpsRequired':
     '--web {value} serves the staff off this machine: HTTPS is required there, give --tls-cert FILE and --tls-key FILE (PEM)',
+  'token.name': 'Token "{label}" (serial {serial})',
+  'token.any': 'The token',
+  'token.module-not-found': 'PKCS#11 module{module} not found: install the token driver or give --module PATH',
+  'token.module-wrong-architecture':
+    'PKCS#11 module{module} is built for another architecture: this {arch} application needs the {arch} build of the token driver',
+  'token.module-failed': 'PKCS#11 module{module} does not load or start{detail}: check the module path',
+  'token.token-not-present':
+    'The token is not plugged in{inModule}: insert it; --token LABEL|SERIAL or the profile says which token to use',
+  'token.token-removed': '{token}: the token was removed; insert it again, documents wait',
+  'token.pin-incorrect': '{token}: wrong PIN{pin}',
+  'token.pin-locked': '{token}: the user PIN is locked; only the administrator (SO PIN) can unblock it',
+  'token.pin-required': '{token}: the PIN is needed (type it or give it with --pin-stdin){pin}',
+  'token.key-not-found': '{token}: no private key for the certificate, or its algorithm is not supported',
+  'token.certificate-not-found': '{token}: no certificate with a private key',
+  'token.token-failed': '{token}: the token failed{detail}',
+  'token.inModule': ' in {module}',
+  'pin.locked': 'the PIN is locked; the administrator (SO PIN) can unblock it',
+  'pin.finalTry': 'one more wrong PIN locks the token',
+  'pin.countLow': 'a wrong PIN was entered before; the token counts the tries',
+  'session.busy': 'An exchange session is already running for this profile (process {pid}, since {since})',
+  'session.starting':
+    'An exchange session is starting for this profile (its lock file, from {since}, is being written)',
+  'hub.unreachable': 'The exchange hub at {url} cannot be reached: {reason}',
 };
 
 export type CliValues = Record<string, string | number>;

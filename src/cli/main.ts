@@ -2,7 +2,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ClerkProfile } from '../exchange/profile';
-import { SessionBusyError } from '../exchange/lock';
 import { defaultProfileDir } from '../settings/profile-dir';
 import { archiveGet, archiveList, archiveStatus, archiveVerify } from './archive';
 import * as commands from './commands';
@@ -14,6 +13,7 @@ import { commandHelp } from './help';
 import { str } from './options';
 import { commonOptions, usage } from './usage';
 import { cliLanguage, cliText, LanguageError, type CliLanguage } from './i18n';
+import { coreErrorCode, coreErrorText } from './errors';
 import { CliError, makeOutput, type Output } from './output';
 
 function version(): string {
@@ -277,9 +277,8 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(profile, options, parsed.positionals, out);
   } catch (e) {
     const exitCode = e instanceof CliError ? e.exitCode : 1;
-    const code =
-      e instanceof CliError ? e.code : e instanceof SessionBusyError ? 'session-busy' : (e as { code?: string }).code;
-    const message = e instanceof CliError ? e.text(language) : e instanceof Error ? e.message : String(e);
+    const code = e instanceof CliError ? e.code : coreErrorCode(e);
+    const message = e instanceof CliError ? e.text(language) : coreErrorText(e, language);
     if (out.json) process.stdout.write(`${JSON.stringify({ error: message, code, exitCode })}\n`);
     else console.error(`edo-clerk ${name}: ${message}`);
     return exitCode;

@@ -1,9 +1,13 @@
 // How a command answers: a JSON document on stdout with --json, else lines for a person.
 // Progress goes to stderr, so stdout stays one parseable answer. Words go through ./i18n.
 import type { SessionProgress } from '../exchange/session';
+import { coreErrorText } from './errors';
 import { cliText, type CliKey, type CliLanguage, type CliValues, type CliWords } from './i18n';
 
-/** A command's failure: its words are shown in the command's language (a message made elsewhere, as it came). */
+/**
+ * A command's failure: its words are shown in the command's language; one that carries the
+ * core's error (`cause`) shows that error's words by its code (./errors), a message made elsewhere as it came.
+ */
 export class CliError extends Error {
   readonly words?: CliWords;
 
@@ -11,14 +15,16 @@ export class CliError extends Error {
     message: string | CliWords,
     readonly exitCode = 1,
     readonly code?: string,
+    options?: { cause?: unknown },
   ) {
-    super(typeof message === 'string' ? message : cliText('en', message.key, message.values));
+    super(typeof message === 'string' ? message : cliText('en', message.key, message.values), options);
     if (typeof message !== 'string') this.words = message;
     this.name = 'CliError';
   }
 
   text(language: CliLanguage): string {
-    return this.words ? cliText(language, this.words.key, this.words.values) : this.message;
+    if (this.words) return cliText(language, this.words.key, this.words.values);
+    return this.cause === undefined ? this.message : coreErrorText(this.cause, language);
   }
 }
 

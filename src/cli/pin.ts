@@ -2,8 +2,8 @@
 // or read once from standard input (--pin-stdin) for scripts. Cancel (Ctrl-C, Ctrl-D, an empty
 // answer) is final: no re-prompt loop.
 import type { PinSource } from '../exchange/profile';
-import { describePinStatus } from '../token/errors';
 import type { TokenSession } from '../token/session';
+import { pinStatusText } from './errors';
 import { cliText, type CliLanguage } from './i18n';
 
 export async function readStdinLine(): Promise<string> {
@@ -59,10 +59,10 @@ export function terminalPins(language: CliLanguage): PinSource {
       if (!process.stdin.isTTY || !token.info.flags.loginRequired || token.info.flags.protectedAuthPath)
         return undefined;
       const owner = token.listCertificates().find((c) => c.hasPrivateKey)?.identity.commonName;
-      const status = describePinStatus(token.pinStatus());
+      const status = pinStatusText(token.pinStatus(), language);
       return askHidden(
         cliText(language, 'pin.prompt', {
-          token: token.name,
+          token: cliText(language, 'token.name', { ...token.ref }),
           owner: owner ? ` (${owner})` : '',
           status: status ? ` — ${status}` : '',
         }),

@@ -40,13 +40,17 @@ export class HubError extends Error {
 export class HubUnreachableError extends Error {
   /** The request never left: the connection was refused. */
   readonly neverSent: boolean;
+  /** The socket's own words ("connect ECONNREFUSED 127.0.0.1:9"), which a clerk's message quotes as they are. */
+  readonly reason: string;
 
   constructor(
     readonly url: string,
     cause: unknown,
   ) {
-    super(`The exchange hub at ${url} cannot be reached: ${describeCause(cause)}`);
+    const reason = describeCause(cause);
+    super(`The exchange hub at ${url} cannot be reached: ${reason}`);
     this.name = 'HubUnreachableError';
+    this.reason = reason;
     this.neverSent = causeCode(cause) === 'ECONNREFUSED';
   }
 }

@@ -26,7 +26,14 @@ export class TokenError extends Error {
   constructor(
     readonly code: TokenErrorCode,
     message: string,
-    readonly details: { token?: TokenRef; modulePath?: string; pinStatus?: PinStatus; pkcs11Code?: number } = {},
+    readonly details: {
+      token?: TokenRef;
+      modulePath?: string;
+      pinStatus?: PinStatus;
+      pkcs11Code?: number;
+      /** The library's own words (dlopen's, a PKCS#11 call's), which a clerk's message quotes as they are. */
+      detail?: string;
+    } = {},
   ) {
     super(message);
     this.name = 'TokenError';

@@ -7,8 +7,8 @@ import pkcs11js from 'pkcs11js';
 import { TokenError, errorText, pkcs11Code, type TokenErrorCode } from './errors';
 
 export class TokenModuleError extends TokenError {
-  constructor(message: string, modulePath: string, code: TokenErrorCode = 'module-failed') {
-    super(code, message, { modulePath });
+  constructor(message: string, modulePath: string, code: TokenErrorCode = 'module-failed', detail?: string) {
+    super(code, message, { modulePath, ...(detail === undefined ? {} : { detail }) });
     this.name = 'TokenModuleError';
   }
 
@@ -86,13 +86,19 @@ export function loadPkcs11Module(modulePath: string): pkcs11js.PKCS11 {
       `Cannot load PKCS#11 module ${modulePath}.${arch} ${detail}`.trim(),
       modulePath,
       wrongArch ? 'module-wrong-architecture' : 'module-failed',
+      detail,
     );
   }
   try {
     module.C_Initialize();
   } catch (e) {
     if (pkcs11Code(e) !== pkcs11js.CKR_CRYPTOKI_ALREADY_INITIALIZED) {
-      throw new TokenModuleError(`PKCS#11 module ${modulePath} failed to initialise: ${errorText(e)}`, modulePath);
+      throw new TokenModuleError(
+        `PKCS#11 module ${modulePath} failed to initialise: ${errorText(e)}`,
+        modulePath,
+        'module-failed',
+        errorText(e),
+      );
     }
   }
   return module;

@@ -299,6 +299,7 @@ export class TokenSession {
     return new TokenError('token-failed', `Cannot ${action} ${this.name}: ${errorText(e)}`, {
       token: this.ref,
       pkcs11Code: code,
+      detail: errorText(e),
     });
   }
 

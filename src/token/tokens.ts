@@ -89,7 +89,12 @@ export function listTokens(modulePath: string): TokenInfo[] {
     slots = module.C_GetSlotList(true);
   } catch (e) {
     throw Object.assign(
-      new TokenModuleError(`Cannot list the slots of PKCS#11 module ${modulePath}: ${errorText(e)}`, modulePath),
+      new TokenModuleError(
+        `Cannot list the slots of PKCS#11 module ${modulePath}: ${errorText(e)}`,
+        modulePath,
+        'module-failed',
+        errorText(e),
+      ),
       { cause: e },
     );
   }

@@ -2,7 +2,7 @@
 // locale (LC_ALL before LANG), and shows times in the machine's time zone with the zone named,
 // while --json keeps ISO 8601 in UTC. The real CLI, run as a clerk runs it, with TZ=Europe/Moscow.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,5 +108,26 @@ describe('the CLI in the clerk’s language and time zone', () => {
     expect(expectExit(await clerk(['sendd'], { env: english }), 1).stderr).toMatch(
       /^edo-clerk: unknown command "sendd"/,
     );
+    // Nine runs of the CLI: a loaded machine takes over a minute.
+  }, 180_000);
+
+  it('says what the token layer found in the clerk’s language, by its code', async () => {
+    const missing = join(dir, 'nowhere', 'libvendor-pkcs11.so');
+    expect(expectExit(await run(['token', 'list', '--module', missing], russian), 1).stderr).toBe(
+      `edo-clerk token list: Модуль PKCS#11 ${missing} не найден: установите драйвер токена или укажите --module ПУТЬ\n`,
+    );
+    expect(expectExit(await run(['token', 'list', '--module', missing, '--lang', 'en'], russian), 1).stderr).toBe(
+      `edo-clerk token list: PKCS#11 module ${missing} not found: install the token driver or give --module PATH\n`,
+    );
+    const notModule = join(dir, 'not-a-module.so');
+    writeFileSync(notModule, 'this is no shared library');
+    expect(expectExit(await run(['token', 'list', '--module', notModule], russian), 1).stderr).toBe(
+      `edo-clerk token list: Модуль PKCS#11 ${notModule} не загружается или не запускается: проверьте путь к модулю\n`,
+    );
+    const json = expectExit(await run(['token', 'list', '--module', notModule, '--json'], english), 1).json;
+    expect(json).toMatchObject({
+      code: 'module-failed',
+      error: `PKCS#11 module ${notModule} does not load or start: check the module path`,
+    });
   }, 60_000);
 });
