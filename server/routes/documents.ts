@@ -14,6 +14,7 @@ import {
   FormatError,
   parseServiceDocument,
   type Participant,
+  type SignerOfDocument,
   type ReferencedFile,
 } from '../../src/formats';
 import type {
@@ -100,6 +101,26 @@ export function participantOf(s: SubscriberRecord): Participant {
 export interface SignatureAuthority {
   action: SigningAction;
   powerOfAttorney: PowerOfAttorneyReference | undefined;
+}
+
+/** A service document (ИОП, УОУ) signed under an МЧД must say so: СтатПодп 2, СвДоверЭл with that number (§7). */
+export function checkStatedAuthority(
+  stated: SignerOfDocument | undefined,
+  signedUnder: SignedUnderPowerOfAttorney | undefined,
+  fileName: string,
+): void {
+  const poa = stated?.powerOfAttorney;
+  if (
+    signedUnder &&
+    (stated?.authority !== 'electronic-poa' ||
+      poa?.kind !== 'electronic' ||
+      poa.number.toLowerCase() !== signedUnder.number)
+  ) {
+    throw new HubError(
+      'service-document-invalid',
+      `${fileName}: it is signed under the МЧД ${signedUnder.number}, but its Подписант does not say so (СтатПодп 2 with СвДоверЭл НомДовер ${signedUnder.number})`,
+    );
+  }
 }
 
 /**
@@ -514,19 +535,7 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: HubContext): v
         authority,
       );
       const { signer, user: signerUser } = checked;
-      // Signed under an МЧД, the document must say so (СтатПодп 2, СвДоверЭл with that number, §7).
-      const stated = parsed.signer?.powerOfAttorney;
-      if (
-        checked.powerOfAttorney &&
-        (parsed.signer?.authority !== 'electronic-poa' ||
-          stated?.kind !== 'electronic' ||
-          stated.number.toLowerCase() !== checked.powerOfAttorney.number)
-      ) {
-        throw new HubError(
-          'service-document-invalid',
-          `${body.fileName}: it is signed under the МЧД ${checked.powerOfAttorney.number}, but its Подписант does not say so (СтатПодп 2 with СвДоверЭл НомДовер ${checked.powerOfAttorney.number})`,
-        );
-      }
+      checkStatedAuthority(parsed.signer, checked.powerOfAttorney, body.fileName);
       const signature = await longTermSignature(
         ctx,
         Buffer.from(body.signature, 'base64'),

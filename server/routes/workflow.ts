@@ -7,8 +7,14 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { parseAnnulmentProposal, parseServiceDocument, type ReferencedFile } from '../../src/formats';
 import {
+  parseAnnulmentProposal,
+  parseServiceDocument,
+  type ReferencedFile,
+  type SignerOfDocument,
+} from '../../src/formats';
+import {
+  stepPower,
   workflowTransition,
   type DocumentWorkflow,
   type PowerOfAttorneyReference,
@@ -26,6 +32,7 @@ import {
   archiveServiceDocument,
   checkAnswer,
   checkSignature,
+  checkStatedAuthority,
   idempotent,
   longTermSignature,
   partyDocument,
@@ -142,6 +149,7 @@ async function signedXml(
   ctx: HubContext,
   caller: Caller,
   document: DocumentRecord,
+  step: WorkflowStep,
   input: {
     type: ServiceDocument['type'];
     parentId: string;
@@ -150,16 +158,20 @@ async function signedXml(
     signature: string;
     reason?: string;
     powerOfAttorney?: PowerOfAttorneyReference | undefined;
+    /** A УОУ's Подписант, which must state the МЧД the signature is made under. */
+    stated?: SignerOfDocument | undefined;
   },
   log: FastifyBaseLogger,
 ): Promise<{ serviceDocument: ServiceDocument; signer: UserRecord }> {
   const received = Buffer.from(input.signature, 'base64');
   const xml = Buffer.from(input.xml, 'base64');
-  // The workflow's XML answers a document as a service document does: the same МЧД power (§7).
+  // A personal certificate signs under an МЧД granting the step's power (§7).
   const checked = await checkSignature(ctx, received, xml, caller.subscriber, input.fileName, {
-    action: 'sign-service-document',
+    action: stepPower[step],
     powerOfAttorney: input.powerOfAttorney,
   });
+  // A ПРА has no СтатПодп (DP_PRANNUL 1.02): only a УОУ's input has `stated`.
+  if ('stated' in input) checkStatedAuthority(input.stated, checked.powerOfAttorney, input.fileName);
   const signature = await longTermSignature(ctx, received, checked.chain, input.fileName, log);
   return {
     signer: checked.user,
@@ -194,7 +206,7 @@ export function registerWorkflowRoutes(app: FastifyInstance, ctx: HubContext): v
         const received = Buffer.from(body.signature, 'base64');
         const what = `"${document.fileName}" (the recipient's signature)`;
         // Signing the document itself needs the power to sign documents, as sending it does (§7).
-        const authority = { action: 'send-document' as const, powerOfAttorney: body.powerOfAttorney };
+        const authority = { action: stepPower.sign, powerOfAttorney: body.powerOfAttorney };
         const checked = await checkSignature(
           ctx,
           received,
@@ -255,7 +267,14 @@ export function registerWorkflowRoutes(app: FastifyInstance, ctx: HubContext): v
           ctx,
           caller,
           document,
-          { type: 'signature-refusal', parentId: document.id, ...body, reason: parsed.text ?? '' },
+          'refuse-signature',
+          {
+            type: 'signature-refusal',
+            parentId: document.id,
+            ...body,
+            reason: parsed.text ?? '',
+            stated: parsed.signer,
+          },
           req.log,
         );
         return { serviceDocument, after: () => archiveServiceDocument(ctx, serviceDocument, xml, signer, req.log) };
@@ -286,6 +305,7 @@ export function registerWorkflowRoutes(app: FastifyInstance, ctx: HubContext): v
           ctx,
           caller,
           document,
+          'propose-annulment',
           { type: 'annulment-proposal', parentId: document.id, ...body, reason: parsed.reason },
           req.log,
         );
@@ -309,6 +329,7 @@ export function registerWorkflowRoutes(app: FastifyInstance, ctx: HubContext): v
           ctx,
           caller,
           document,
+          'accept-annulment',
           {
             type: 'annulment-acceptance',
             parentId: proposal.id,
@@ -349,7 +370,14 @@ export function registerWorkflowRoutes(app: FastifyInstance, ctx: HubContext): v
           ctx,
           caller,
           document,
-          { type: 'annulment-rejection', parentId: proposal.id, ...body, reason: parsed.text ?? '' },
+          'reject-annulment',
+          {
+            type: 'annulment-rejection',
+            parentId: proposal.id,
+            ...body,
+            reason: parsed.text ?? '',
+            stated: parsed.signer,
+          },
           req.log,
         );
         return { serviceDocument, after: () => archiveServiceDocument(ctx, serviceDocument, xml, signer, req.log) };

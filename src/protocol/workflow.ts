@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { DocumentWorkflow } from './documents';
 import type { ErrorCode } from './errors';
+import type { SigningAction } from './powers-of-attorney';
 
 export const WorkflowStep = z.enum([
   'sign',
@@ -20,6 +21,22 @@ const reasoned: ReadonlySet<WorkflowStep> = new Set<WorkflowStep>([
   'propose-annulment',
   'reject-annulment',
 ]);
+
+/**
+ * The power a step needs when it is signed under an МЧД (docs/architecture.md §7), checked by the
+ * client before signing and by the hub at acceptance. The recipient's signature and the annulment
+ * (its proposal and the other side's signature over it) give or take away the document's own
+ * legal force: the power to sign documents, as sending needs. A refusal and a rejection are УОУ,
+ * service documents of format 1.03 like the clarification request: the service documents' power
+ * (legal.md §1.5: operators take an МЧД for each; §1.7: the classifier has no code for them alone).
+ */
+export const stepPower = {
+  sign: 'send-document',
+  'refuse-signature': 'sign-service-document',
+  'propose-annulment': 'send-document',
+  'accept-annulment': 'send-document',
+  'reject-annulment': 'sign-service-document',
+} as const satisfies Record<WorkflowStep, SigningAction>;
 
 /** A refusal, an annulment proposal and a rejection state their reason; a signature does not. */
 export function stepNeedsReason(step: WorkflowStep): boolean {

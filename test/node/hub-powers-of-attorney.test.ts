@@ -18,6 +18,8 @@ import { KeySigner } from '../../src/crypto/key-signer';
 import type { PersonalCertificatePerson } from '../../src/crypto/qualified-subject';
 import { issuePowerOfAttorney } from '../../src/exchange/power-of-attorney';
 import {
+  buildAnnulmentProposal,
+  buildClarificationRequest,
   buildPowerOfAttorney,
   buildReceiptNotice,
   parseServiceDocument,
@@ -539,6 +541,174 @@ describe.skipIf(!hsm.ok || !xmllint.ok)(
           expect(answer.json, what).toMatchObject({ error: code, message: expect.stringMatching(message) });
         }
         expect(await received()).toEqual(before);
+      });
+
+      it("takes the employee's workflow steps under the МЧД, each with its power; a missing, unknown or revoked one is refused and the workflow stays", async () => {
+        let n = 20;
+        /** The counterparty's document to the organization, asking for its signature. */
+        const askToSign = async () => {
+          const bytes = Buffer.from(`Договор поставки № ${++n}\n`);
+          const bsha = createHash('sha256').update(bytes).digest('hex');
+          expect([200, 201]).toContain(
+            (await apiCounterparty.call('PUT', `/v1/blobs/${bsha}`, { body: bytes })).status,
+          );
+          const sent = await apiCounterparty.call<Document>('POST', '/v1/documents', {
+            headers: { 'idempotency-key': `counterparty-contract-${n}` },
+            json: {
+              recipientId: orgId,
+              title: `Договор поставки № ${n}`,
+              kind: 'contract',
+              fileName: `Договор ${n}.txt`,
+              sha256: bsha,
+              signature: b64(await signDetached(bytes, signers.counterparty)),
+              signatureRequested: true,
+            },
+          });
+          expect(sent.status, sent.body.toString()).toBe(201);
+          return { bytes, doc: sent.json };
+        };
+        const step = (documentId: string, path: string, key: string, json: object) =>
+          apiEmployee.call('POST', `/v1/documents/${documentId}/${path}`, {
+            headers: { 'idempotency-key': key },
+            json,
+          });
+        const workflowOf = async (documentId: string) =>
+          (await apiCounterparty.call<Document>('GET', `/v1/documents/${documentId}`)).json;
+        const parties = {
+          sender: { id: orgId, organization },
+          receiver: {
+            id: counterpartyId,
+            organization: { name: counterparty.organization, inn: counterparty.orgInn, kpp: '780101001' },
+          },
+        };
+        const record = async (number: string) =>
+          (await apiDirector.call<PowerOfAttorneyRecord>('GET', `/v1/powers-of-attorney/${number}`)).json;
+        const employeeUnder = async (number: string) => ({
+          surname: 'Иванова',
+          name: 'Мария',
+          patronymic: 'Петровна',
+          position: 'Бухгалтер',
+          authority: 'electronic-poa' as const,
+          powerOfAttorney: {
+            kind: 'electronic' as const,
+            number,
+            issuedOn: (await record(number)).issuedOn,
+            storage: hub.url,
+          },
+        });
+
+        // The recipient's signature: without an МЧД, with one the hub does not keep, with a revoked one.
+        const revoked = await registered(await issue(signers.employee));
+        expect(
+          (await apiDirector.call('POST', `/v1/powers-of-attorney/${revoked}/revoke`, { json: { reason: 'уволена' } }))
+            .status,
+        ).toBe(200);
+        const contract = await askToSign();
+        const signature = b64(await signDetached(contract.bytes, signers.employee));
+        const cases: [string, { number: string; principalInn: string } | undefined, string, RegExp][] = [
+          ['without an МЧД', undefined, 'poa-required', /recipient's signature.*personal certificate/],
+          ['an unknown МЧД', ref('0f0e0d0c-0b0a-4999-8888-777766665555'), 'poa-unknown', /is registered at the hub/],
+          ['a revoked МЧД', ref(revoked), 'poa-revoked', /was revoked on .* \(уволена\)/],
+        ];
+        for (const [what, reference, code, message] of cases) {
+          const answer = await step(contract.doc.id, 'recipient-signature', 'sign-contract', {
+            signature,
+            ...(reference ? { powerOfAttorney: reference } : {}),
+          });
+          expect(answer.status, `${what}: ${answer.body.toString()}`).toBe(422);
+          expect(answer.json, what).toMatchObject({ error: code, message: expect.stringMatching(message) });
+        }
+        // Nothing changed: the document still waits for the signature, and the Idempotency-Key is free.
+        const waiting = await workflowOf(contract.doc.id);
+        expect(waiting.signatureState).toBe('signature-requested');
+        expect(waiting.recipientSignature).toBeUndefined();
+        const signed = await step(contract.doc.id, 'recipient-signature', 'sign-contract', {
+          signature,
+          powerOfAttorney: ref(poaNumber),
+        });
+        expect(signed.status, signed.body.toString()).toBe(201);
+        expect((await workflowOf(contract.doc.id)).recipientSignature).toMatchObject({
+          signer: { commonName: 'Иванова Мария Петровна' },
+          signerPowerOfAttorney: {
+            number: poaNumber,
+            status: 'active',
+            power: 'BBDOCS_DOCS_DCSALL_SRCDOC_SOURCEDOCSGENERAL',
+          },
+        });
+
+        // An МЧД for УПД only (SOURCEDOCS5): it grants signing documents, not service documents (stepPower).
+        const documentsOnly = await registered(
+          await issue(signers.employee, { powerCodes: ['BBDOCS_DOCS_DCSALL_SRCDOC_SOURCEDOCS5'] }),
+        );
+        const refused = await askToSign();
+        const refusal = async (number: string, stated = true) => {
+          const file = buildClarificationRequest({
+            ...parties,
+            receivedAt: new Date(),
+            receivedFile: { name: refused.doc.fileName, signatures: [Buffer.from(refused.doc.signature, 'base64')] },
+            signer: stated ? await employeeUnder(number) : { surname: 'Иванова', name: 'Мария', position: '' },
+            text: 'Цена не согласована',
+          });
+          return {
+            fileName: file.fileName,
+            xml: b64(file.xml),
+            signature: b64(await signDetached(file.xml, signers.employee)),
+            powerOfAttorney: ref(number),
+          };
+        };
+        expectError(
+          await step(refused.doc.id, 'signature-refusal', 'refuse-contract', await refusal(documentsOnly)),
+          422,
+          'poa-power-missing',
+          /does not grant sign-service-document/,
+        );
+        expectError(
+          await step(refused.doc.id, 'signature-refusal', 'refuse-contract', await refusal(poaNumber, false)),
+          422,
+          'service-document-invalid',
+          new RegExp(`signed under the МЧД ${poaNumber}, but its Подписант does not say so`),
+        );
+        expect((await workflowOf(refused.doc.id)).signatureState).toBe('signature-requested');
+        const refusedUnder = await step(
+          refused.doc.id,
+          'signature-refusal',
+          'refuse-contract',
+          await refusal(poaNumber),
+        );
+        expect(refusedUnder.status, refusedUnder.body.toString()).toBe(201);
+        expect(refusedUnder.json).toMatchObject({
+          workflow: { signatureState: 'signature-refused' },
+          serviceDocument: { type: 'signature-refusal', signerPowerOfAttorney: { number: poaNumber } },
+        });
+
+        // The annulment takes away the document's force: the power to sign documents, which it grants.
+        const proposal = buildAnnulmentProposal({
+          ...parties,
+          annulledFile: { name: contract.doc.fileName, signatures: [Buffer.from(contract.doc.signature, 'base64')] },
+          reason: 'Подписан по ошибке',
+          signer: { surname: 'Иванова', name: 'Мария', patronymic: 'Петровна' },
+        });
+        const proposed = await step(contract.doc.id, 'annulment-proposals', 'annul-contract', {
+          fileName: proposal.fileName,
+          xml: b64(proposal.xml),
+          signature: b64(await signDetached(proposal.xml, signers.employee)),
+          powerOfAttorney: ref(documentsOnly),
+        });
+        expect(proposed.status, proposed.body.toString()).toBe(201);
+        expect(proposed.json.serviceDocument.signerPowerOfAttorney).toMatchObject({
+          number: documentsOnly,
+          power: 'BBDOCS_DOCS_DCSALL_SRCDOC_SOURCEDOCS5',
+        });
+        const accepted = await apiCounterparty.call(
+          'POST',
+          `/v1/documents/${contract.doc.id}/annulment-proposals/${proposed.json.serviceDocument.id}/acceptance`,
+          {
+            headers: { 'idempotency-key': 'accept-annul-contract' },
+            json: { signature: b64(await signDetached(proposal.xml, signers.counterparty)) },
+          },
+        );
+        expect(accepted.status, accepted.body.toString()).toBe(201);
+        expect((await workflowOf(contract.doc.id)).annulmentState).toBe('annulled');
       });
 
       it('takes the powers each action needs from the organization settings', async () => {
