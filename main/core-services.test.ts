@@ -124,4 +124,9 @@ describe.skipIf(!hsm.ok)(`core services of a profile ${hsm.reason}`, () => {
     // Cancel after login changes nothing: the token stays logged in for the day.
     expect((await services.token.cancel()).state).toBe('logged-in');
   });
+
+  it('saving the settings with the same module paths keeps the day’s login (the Settings view sends them every time)', async () => {
+    await services.settings.set({ modulePaths: [pki.modulePath], language: 'en' });
+    expect((await services.token.status()).state).toBe('logged-in');
+  });
 });

@@ -232,9 +232,11 @@ export async function createCoreServices(profileDir: string, options: CoreServic
         return settingsOf(configured() ? profile.settings : undefined, secrets);
       },
       set: async function (patch) {
+        const modulesBefore = configured() ? profile.settings.modulePaths : [];
         const { serverChanged } = applySettings(profile.settingsFile, patch);
         if (serverChanged) await profile.secrets.delete(secretNames.servicePassword);
-        if (patch.modulePaths !== undefined) {
+        // The Settings view sends the paths with every save: the same ones keep the day's login.
+        if (patch.modulePaths !== undefined && patch.modulePaths.join('\n') !== modulesBefore.join('\n')) {
           // Other module paths: watch the token through them from now on.
           token.close();
           token = makeToken();

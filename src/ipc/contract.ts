@@ -338,6 +338,12 @@ export const Settings = z.object({
   language: Language,
   startAtLogin: z.boolean(),
   login: z.string(),
+  /**
+   * How received signatures' certificate status is checked (docs/architecture.md §7): a TSA for
+   * our own signatures, a folder of CRLs and an OCSP proxy for closed networks ('' : none), and
+   * offline mode (only the evidence a signature carries and the CRL folder).
+   */
+  signatureChecks: z.object({ tsaUrl: z.string(), crlFolder: z.string(), ocspProxy: z.string(), offline: z.boolean() }),
   /** Which secrets the OS keychain holds (never their values). */
   secrets: z.record(SecretName, z.boolean()),
 });
@@ -381,6 +387,14 @@ export const SettingsPatch = z
     language: Language,
     startAtLogin: z.boolean(),
     login: z.string().max(200),
+    signatureChecks: z
+      .object({
+        tsaUrl: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]),
+        crlFolder: z.union([z.literal(''), z.string().max(1000).refine(isAbsoluteModulePath, 'The CRL folder must be an absolute path')]),
+        ocspProxy: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]),
+        offline: z.boolean(),
+      })
+      .strict(),
   })
   .partial()
   .strict();

@@ -15,6 +15,7 @@ const unconfigured: Omit<Settings, 'secrets'> = {
   language: 'ru',
   startAtLogin: true,
   login: '',
+  signatureChecks: { tsaUrl: '', crlFolder: '', ocspProxy: '', offline: false },
 };
 
 export function settingsOf(p: ProfileSettings | undefined, secrets: Settings['secrets']): Settings {
@@ -27,7 +28,23 @@ export function settingsOf(p: ProfileSettings | undefined, secrets: Settings['se
     language: p.language === 'en' ? 'en' : 'ru',
     startAtLogin: p.startAtLogin,
     login: p.auth.method === 'password' ? p.auth.login : '',
+    signatureChecks: {
+      tsaUrl: p.signatureChecks.tsaUrl ?? '',
+      crlFolder: p.signatureChecks.crlFolder ?? '',
+      ocspProxy: p.signatureChecks.ocspProxy ?? '',
+      offline: p.signatureChecks.offline,
+    },
     secrets,
+  };
+}
+
+/** The profile's form of the view's checks: an empty field is a setting not made. */
+function signatureChecksOf(c: NonNullable<SettingsPatch['signatureChecks']>): ProfileSettingsInput['signatureChecks'] {
+  return {
+    ...(c.tsaUrl ? { tsaUrl: c.tsaUrl } : {}),
+    ...(c.crlFolder ? { crlFolder: c.crlFolder } : {}),
+    ...(c.ocspProxy ? { ocspProxy: c.ocspProxy } : {}),
+    offline: c.offline,
   };
 }
 
@@ -46,6 +63,7 @@ export function applySettings(file: ProfileSettingsFile, patch: SettingsPatch): 
     ...(patch.login !== undefined
       ? { auth: patch.login ? { method: 'password' as const, login: patch.login } : { method: 'certificate' as const } }
       : {}),
+    ...(patch.signatureChecks !== undefined ? { signatureChecks: signatureChecksOf(patch.signatureChecks) } : {}),
   };
   if (!file.exists()) {
     file.write(change as ProfileSettingsInput);
