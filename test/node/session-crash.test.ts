@@ -6,20 +6,24 @@
 // (docs/architecture.md §5a): some of A's documents ask for B's signature and B signs each as it
 // arrives; A proposes annulling others and B accepts; the killed sessions post these steps, and
 // every one is made once.
-import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signDetached } from '../../src/crypto/cms';
 import { ClerkStore } from '../../src/store';
-import { openToken } from '../../src/token/session';
 import { acceptAnnulment, proposeAnnulment, signDocument } from '../../src/workplace/workflow';
 import { registerTokenOrganization, startHub, type StartedHub } from '../support/hub';
 import { softhsm } from '../support/system';
-import { createTestPki, samplePeople, type TestPki } from '../support/test-pki';
-import { clerk, expectExit, type ClerkRun, type Org } from './session-harness';
+import {
+  clerk,
+  crashClerks,
+  expectExit,
+  type ClerkRun,
+  type CrashClerks,
+  type Org,
+  type Side,
+} from './session-harness';
 
 const hsm = softhsm();
 const perSide = Number(process.env.EDO_CRASH_DOCUMENTS ?? 200);
@@ -31,20 +35,18 @@ const annulled = (i: number) => i >= toSign && i < toSign + toAnnul;
 describe.skipIf(!hsm.ok)(
   `a session killed at any point and run again sends nothing twice and loses nothing ${hsm.reason ?? ''}`,
   () => {
-    let pki: TestPki;
+    let clerks: CrashClerks;
     let hub: StartedHub;
-    let dir: string;
     let a: Org;
     let b: Org;
-    const prof = (side: 'a' | 'b') => join(dir, `profile-${side}`);
-    const pin = { a: '1111', b: '2222' };
+    const prof = (side: Side) => clerks.profile(side);
     /** The step of the last progress line before a kill. */
     let lastStep = '';
     /** A run, SIGKILLed at the n-th progress line (of `step`, when given). */
-    const session = (side: 'a' | 'b', kill?: { n: number; step?: string }) => {
+    const session = (side: Side, kill?: { n: number; step?: string }) => {
       let seen = 0;
       return clerk(['session', '--pin-stdin', '--profile', prof(side), '--json'], {
-        stdin: pin[side],
+        stdin: clerks.pin[side],
         killWhen:
           kill === undefined
             ? undefined
@@ -56,31 +58,15 @@ describe.skipIf(!hsm.ok)(
       });
     };
 
-    /** `work` with the side's store and its token's signer, in this process between sessions, as the clerk's own act is. */
-    async function withSide(
-      side: 'a' | 'b',
-      work: (store: ClerkStore, signer: ReturnType<ReturnType<typeof openToken>['signer']>) => Promise<void>,
-    ): Promise<void> {
-      const token = openToken({ modulePath: pki.modulePath, token: side === 'a' ? 'clerk-a' : 'clerk-b' });
-      await token.login(pin[side]);
-      const store = ClerkStore.open(prof(side));
-      try {
-        await work(store, token.signer());
-      } finally {
-        store.close();
-        token.close();
-      }
-    }
-
     /** The clerks' workflow steps on what their stores heard so far: B signs what asks for it and accepts proposals; A proposes annulling its documents the hub has. */
     const takeWorkflowSteps = async () => {
-      await withSide('b', async (store, signer) => {
+      await clerks.withSide('b', async (store, signer) => {
         const source = { acquire: async () => signer };
         const { signature, annulment } = store.awaitingOurAnswer();
         for (const d of signature) await signDocument(store, source, d.id);
         for (const d of annulment) await acceptAnnulment(store, source, d.id);
       });
-      await withSide('a', async (store, signer) => {
+      await clerks.withSide('a', async (store, signer) => {
         const source = { acquire: async () => signer };
         for (const d of store.listDocuments({ direction: 'out', limit: 10_000 }).items) {
           const i = Number(d.title.slice(2));
@@ -90,50 +76,14 @@ describe.skipIf(!hsm.ok)(
       });
     };
 
-    /** Signs and queues documents the way `send --queue-only` does, in this process (faster than N CLI runs). */
-    async function queueDocuments(side: 'a' | 'b', to: Org): Promise<void> {
-      await withSide(side, async (store, signer) => {
-        for (let i = 0; i < perSide; i++) {
-          const content = Buffer.concat([Buffer.from(`Документ ${side.toUpperCase()}-${i}\n`), randomBytes(2_000 + i)]);
-          const blob = await store.blobs.write(content);
-          const cms = await signDetached(content, signer);
-          const signatureRequested = side === 'a' && i < toSign;
-          store.queueOutgoingDocument({
-            counterpartyId: to.id,
-            counterpartyName: to.name,
-            title: `${side.toUpperCase()}-${i}`,
-            kind: 'letter',
-            fileName: `${side}-${i}.txt`,
-            blobHash: blob.hash,
-            size: blob.size,
-            signatureRequested,
-            signature: { cms, valid: null },
-          });
-        }
-      });
-    }
-
     beforeAll(async () => {
-      pki = await createTestPki(
-        [
-          { label: 'clerk-a', pin: pin.a, keys: [{ algorithm: 'ECDSA-P256', person: samplePeople.ivanova }] },
-          { label: 'clerk-b', pin: pin.b, keys: [{ algorithm: 'ECDSA-P256', person: samplePeople.petrov }] },
-        ],
-        { revocation: true },
-      );
-      dir = mkdtempSync(join(tmpdir(), 'clerk-crash-'));
-      // The hub reads the CA's CRL from a folder (checked before any OCSP responder): 400 documents
-      // cost no OpenSSL responder run each, and every signature arrives with its CRL embedded.
-      mkdirSync(join(dir, 'crls'));
-      copyFileSync(pki.revocation!.crlFile, join(dir, 'crls', 'ca.crl'));
-      hub = await startHub({ args: ['--crl-folder', join(dir, 'crls')] });
+      clerks = await crashClerks('clerk-crash-');
+      const { pki, pin, label } = clerks;
+      hub = await startHub({ args: ['--crl-folder', clerks.crlFolder] });
       await hub.admin(['trust', 'add', pki.caCertificateFile]);
       a = (await registerTokenOrganization(hub, pki.tokens[0]!, { kpp: '770101001' })).org;
       b = (await registerTokenOrganization(hub, pki.tokens[1]!, { kpp: '780901001' })).org;
-      for (const [side, label] of [
-        ['a', 'clerk-a'],
-        ['b', 'clerk-b'],
-      ] as const) {
+      for (const side of ['a', 'b'] as const) {
         expectExit(
           await clerk([
             'profile',
@@ -145,7 +95,7 @@ describe.skipIf(!hsm.ok)(
             '--module',
             pki.modulePath,
             '--token',
-            label,
+            label[side],
             '--profile',
             prof(side),
             '--json',
@@ -162,14 +112,13 @@ describe.skipIf(!hsm.ok)(
         await clerk(['contact', 'accept', a.inn, '--pin-stdin', '--profile', prof('b'), '--json'], { stdin: pin.b }),
         0,
       );
-      await queueDocuments('a', b);
-      await queueDocuments('b', a);
+      await clerks.queueDocuments('a', b, perSide, (i) => i < toSign);
+      await clerks.queueDocuments('b', a, perSide);
     }, 600_000);
 
     afterAll(async () => {
       await hub?.stop();
-      pki?.cleanup();
-      if (dir) rmSync(dir, { recursive: true, force: true });
+      clerks?.cleanup();
     });
 
     it(`moves ${perSide} documents each way through sessions killed at many points`, async () => {

@@ -3,10 +3,14 @@
 // registerTokenOrganization (test/support/hub.ts); twoClerks() is the two-organization setup
 // the session suites share.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { signDetached } from '../../src/crypto/cms';
+import type { Signer } from '../../src/crypto/signer';
 import { ClerkStore } from '../../src/store';
+import { openToken } from '../../src/token/session';
 import { registerOrganization, registerTokenOrganization, startHub, type StartedHub } from '../support/hub';
 import type { PersonalCertificatePerson } from '../../src/crypto/qualified-subject';
 import { createTestPki, samplePeople, type TestKeySpec, type TestPerson, type TestPki } from '../support/test-pki';
@@ -235,4 +239,87 @@ export async function twoClerks(o: TwoClerksOptions): Promise<TwoClerks> {
   expectExit(await clerks.runA(['contact', 'invite', clerks.b.inn]), 0);
   expectExit(await clerks.runB(['contact', 'accept', clerks.a.inn]), 0);
   return clerks;
+}
+
+export type Side = 'a' | 'b';
+
+/**
+ * The crash tests' two clerks, before any hub: tokens clerk-a (PIN 1111, Иванова of ООО
+ * "Ромашка") and clerk-b (PIN 2222, Петров of АО "Василёк"), ECDSA P-256, a profile folder for
+ * each, and the CA's CRL in a folder for the hub's --crl-folder (checked before any OCSP
+ * responder: hundreds of documents cost no OpenSSL responder run each, and every signature
+ * arrives with its CRL embedded).
+ */
+export interface CrashClerks {
+  pki: TestPki;
+  dir: string;
+  crlFolder: string;
+  pin: Record<Side, string>;
+  label: Record<Side, string>;
+  profile(side: Side): string;
+  /** `work` with the side's store and its token's signer, in this process between sessions, as the clerk's own act is. */
+  withSide(side: Side, work: (store: ClerkStore, signer: Signer) => Promise<void>): Promise<void>;
+  /** Signs and queues `count` documents titled A-0, A-1, … the way `send --queue-only` does, in this process (faster than N CLI runs). */
+  queueDocuments(side: Side, to: Org, count: number, signatureRequested?: (i: number) => boolean): Promise<void>;
+  cleanup(): void;
+}
+
+export async function crashClerks(prefix: string): Promise<CrashClerks> {
+  const pin = { a: '1111', b: '2222' };
+  const label = { a: 'clerk-a', b: 'clerk-b' };
+  const pki = await createTestPki(
+    [
+      { label: label.a, pin: pin.a, keys: [{ algorithm: 'ECDSA-P256', person: samplePeople.ivanova }] },
+      { label: label.b, pin: pin.b, keys: [{ algorithm: 'ECDSA-P256', person: samplePeople.petrov }] },
+    ],
+    { revocation: true },
+  );
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const crlFolder = join(dir, 'crls');
+  mkdirSync(crlFolder);
+  copyFileSync(pki.revocation!.crlFile, join(crlFolder, 'ca.crl'));
+  const profile = (side: Side) => join(dir, `profile-${side}`);
+  const withSide: CrashClerks['withSide'] = async (side, work) => {
+    const token = openToken({ modulePath: pki.modulePath, token: label[side] });
+    await token.login(pin[side]);
+    const store = ClerkStore.open(profile(side));
+    try {
+      await work(store, token.signer());
+    } finally {
+      store.close();
+      token.close();
+    }
+  };
+  return {
+    pki,
+    dir,
+    crlFolder,
+    pin,
+    label,
+    profile,
+    withSide,
+    queueDocuments: (side, to, count, signatureRequested = () => false) =>
+      withSide(side, async (store, signer) => {
+        for (let i = 0; i < count; i++) {
+          const content = Buffer.concat([Buffer.from(`Документ ${side.toUpperCase()}-${i}\n`), randomBytes(2_000 + i)]);
+          const blob = await store.blobs.write(content);
+          const cms = await signDetached(content, signer);
+          store.queueOutgoingDocument({
+            counterpartyId: to.id,
+            counterpartyName: to.name,
+            title: `${side.toUpperCase()}-${i}`,
+            kind: 'letter',
+            fileName: `${side}-${i}.txt`,
+            blobHash: blob.hash,
+            size: blob.size,
+            signatureRequested: signatureRequested(i),
+            signature: { cms, valid: null },
+          });
+        }
+      }),
+    cleanup() {
+      pki.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
