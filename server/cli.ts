@@ -14,11 +14,13 @@ import type { PostgresDatabase } from './storage/postgres-db';
 import { EVENTS_CHANNEL } from './storage/sql-storage';
 import { operatorKeyKinds, type OperatorKeyKind } from './operator';
 import {
+  blobStoreKinds,
   closeHubData,
   defaultMaxBlobSize,
   lockForServing,
   openHubData,
   openOrganizationData,
+  type BlobStoreKind,
   type HubData,
   type OrganizationData,
 } from './data-dir';
@@ -35,6 +37,9 @@ Usage: edo-hub <command> [options]        every command takes --data DIR, --data
   --data DIR       the hub's data directory (blobs; with SQLite also its database files)
   --database URL   postgres://USER@HOST:PORT/DB: the hub's database on PostgreSQL, shared by
                    several serve instances (default: EDO_HUB_DATABASE, else SQLite in --data)
+  --blob-store folder|database
+                   where documents' files are kept: in --data (default; several instances must
+                   share the folder) or, with --database, in the database itself
 
 Commands:
   serve --data DIR [--host 127.0.0.1] [--port 8480] [--max-blob-size BYTES] [--token-ttl SECONDS]
@@ -89,7 +94,12 @@ function version(): string {
 }
 
 type Options = NonNullable<ParseArgsConfig['options']>;
-const common: Options = { data: { type: 'string' }, database: { type: 'string' }, json: { type: 'boolean' } };
+const common: Options = {
+  data: { type: 'string' },
+  database: { type: 'string' },
+  'blob-store': { type: 'string' },
+  json: { type: 'boolean' },
+};
 
 function parse(args: string[], options: Options, positionals = 0) {
   const parsed = (() => {
@@ -112,7 +122,22 @@ function parse(args: string[], options: Options, positionals = 0) {
     return v;
   };
   const database = string('database') ?? (process.env.EDO_HUB_DATABASE || undefined);
-  return { data, database, json: values.json === true, string, required, positionals: parsed.positionals };
+  const blobStore = string('blob-store') ?? 'folder';
+  if (!(blobStoreKinds as readonly string[]).includes(blobStore))
+    throw new UsageError(`--blob-store must be ${blobStoreKinds.join(' or ')}, not "${blobStore}"`);
+  if (blobStore === 'database' && !database)
+    throw new UsageError(
+      '--blob-store database keeps blobs in the database of --database URL (PostgreSQL); give that too',
+    );
+  return {
+    data,
+    database,
+    blobStore: blobStore as BlobStoreKind,
+    json: values.json === true,
+    string,
+    required,
+    positionals: parsed.positionals,
+  };
 }
 
 function integer(value: string | undefined, name: string, fallback: number, min = 0): number {
@@ -146,10 +171,13 @@ function print(json: boolean, value: unknown, human: string): void {
 }
 
 async function withData<T>(
-  o: { data: string; database: string | undefined },
+  o: { data: string; database: string | undefined; blobStore: BlobStoreKind },
   fn: (data: HubData, org: OrganizationData) => Promise<T>,
 ): Promise<T> {
-  const data = await openHubData(o.data, { ...(o.database ? { databaseUrl: o.database } : {}) });
+  const data = await openHubData(o.data, {
+    ...(o.database ? { databaseUrl: o.database } : {}),
+    blobStore: o.blobStore,
+  });
   try {
     // A command does not wait out a failing webhook's minute of retries: one attempt each.
     const org = openOrganizationData(data, {
@@ -236,6 +264,7 @@ async function serve(args: string[]): Promise<number> {
     data = await openHubData(o.data, {
       maxBlobSize: integer(o.string('max-blob-size'), 'max-blob-size', defaultMaxBlobSize, 1),
       ...(o.database ? { databaseUrl: o.database } : {}),
+      blobStore: o.blobStore,
       ...(operatorKey ? { operatorKey: operatorKey as OperatorKeyKind } : {}),
     });
   } catch (e) {

@@ -3,14 +3,16 @@
 // signed-data archive, apart so that its append-only log is never touched by the exchange's
 // clean-ups), operator/ (the operator's key and certificate) and blobs/. With `--database
 // postgres://…` every table is in that one database, the operator's key too (every instance
-// signs with the same one), and the directory keeps the blobs. Opened the same way by `serve`
+// signs with the same one), and the directory keeps the blobs, unless `--blob-store database`
+// puts them in the database too (server/storage/database-blobs.ts). Opened the same way by `serve`
 // and by administration; both apply the schema's missing migrations.
 import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { archiveSchema, ArchiveLog } from './archive/log';
 import type { ArchiveEvent } from './archive/events';
 import { ArchiveMailer, ArchiveNotifier, WebhookDispatcher, webhookSchema, type SmtpSettings } from './archive/notify';
-import { BlobFiles } from './blobs';
+import { BlobFiles, type BlobStore } from './blobs';
+import { blobStoreSchema, DatabaseBlobs } from './storage/database-blobs';
 import { OrganizationSettingsService, organizationSchema } from './organization';
 import { PowerOfAttorneyRegistry, powerOfAttorneySchema } from './powers-of-attorney/registry';
 import { openOperator, type Operator, type OperatorKeyKind } from './operator';
@@ -30,7 +32,7 @@ export interface HubData {
   storage: HubStorage;
   /** The organizations' powers of attorney (in `db`). */
   powersOfAttorney: PowerOfAttorneyRegistry;
-  blobs: BlobFiles;
+  blobs: BlobStore;
   operator: Operator;
   /** The migrations this opening applied, "component@version". */
   migrated: string[];
@@ -38,8 +40,14 @@ export interface HubData {
 
 export const defaultMaxBlobSize = 512 * 1024 * 1024;
 
+/** Where blobs are kept: files in the data directory, or the (PostgreSQL) database every instance shares. */
+export const blobStoreKinds = ['folder', 'database'] as const;
+export type BlobStoreKind = (typeof blobStoreKinds)[number];
+
 export interface HubDataOptions {
   maxBlobSize?: number;
+  /** Default folder; database needs databaseUrl. */
+  blobStore?: BlobStoreKind;
   /** postgres://USER@HOST:PORT/DB; absent: the SQLite files in the data directory. */
   databaseUrl?: string;
   /** The operator key's kind at first start (`--operator-key`); later starts keep theirs. */
@@ -55,6 +63,11 @@ export async function openHubData(dir: string, options: HubDataOptions = {}): Pr
       `--database must be a postgres://USER@HOST:PORT/DB URL (without it the hub uses SQLite files in ${root}), got "${databaseUrl}"`,
     );
   }
+  if (options.blobStore === 'database' && databaseUrl === undefined) {
+    throw new Error(
+      `--blob-store database keeps blobs in the PostgreSQL database of --database; without one they are files in ${root}`,
+    );
+  }
   // node-postgres is loaded only when used: administration commands on SQLite start faster.
   const db: SqlDatabase = databaseUrl
     ? new (await import('./storage/postgres-db')).PostgresDatabase(databaseUrl)
@@ -62,12 +75,23 @@ export async function openHubData(dir: string, options: HubDataOptions = {}): Pr
   let archiveDb: SqlDatabase | undefined;
   try {
     const migrated = databaseUrl
-      ? await migrate(db, [exchangeSchema, organizationSchema, webhookSchema, powerOfAttorneySchema, archiveSchema])
+      ? await migrate(db, [
+          exchangeSchema,
+          organizationSchema,
+          webhookSchema,
+          powerOfAttorneySchema,
+          archiveSchema,
+          blobStoreSchema,
+        ])
       : await migrate(db, [exchangeSchema, organizationSchema, webhookSchema, powerOfAttorneySchema]);
     archiveDb = databaseUrl ? db : new SqliteDatabase(join(root, 'archive.sqlite'));
     if (!databaseUrl) migrated.push(...(await migrate(archiveDb, [archiveSchema])));
     const storage = new SqlStorage(db);
-    const blobs = new BlobFiles(join(root, 'blobs'), options.maxBlobSize ?? defaultMaxBlobSize);
+    const maxBlobSize = options.maxBlobSize ?? defaultMaxBlobSize;
+    const blobs =
+      options.blobStore === 'database'
+        ? new DatabaseBlobs(db, maxBlobSize)
+        : new BlobFiles(join(root, 'blobs'), maxBlobSize);
     const operator = await openOperator(databaseUrl ? undefined : root, storage, options.operatorKey);
     return {
       dir: root,

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { RevocationChecker, type RevocationSettings } from '../src/crypto/revocation';
 import { loginOrigin } from '../src/protocol';
 import type { ArchiveLog } from './archive/log';
-import type { BlobFiles } from './blobs';
+import type { BlobStore } from './blobs';
 import { authenticate, clientErrorHandler, frameworkErrors, installErrorHandling, type HttpContext } from './http';
 import { registerOrganizationRoutes, revokedInformationSystem, type OrganizationSettingsService } from './organization';
 import { EventNotifier } from './notifier';
@@ -26,7 +26,7 @@ import type { PowerOfAttorneyRegistry } from './powers-of-attorney/registry';
 
 export interface HubOptions {
   storage: HubStorage;
-  blobs: BlobFiles;
+  blobs: BlobStore;
   operator: Operator;
   /** The organizations' settings: operating mode, access, archiving switches, information systems. */
   settings: OrganizationSettingsService;
@@ -62,7 +62,7 @@ export interface HubOptions {
 export const defaultOcspCacheSeconds = 3600;
 
 export interface HubContext extends HttpContext {
-  blobs: BlobFiles;
+  blobs: BlobStore;
   operator: Operator;
   settings: OrganizationSettingsService;
   archive: ArchiveLog;
@@ -147,10 +147,14 @@ export function createHub(options: HubOptions): { app: FastifyInstance; context:
   // Before Fastify waits for in-flight requests: long polls answer now instead of holding the shutdown.
   app.addHook('preClose', async () => context.notifier.close());
   // Used-up challenges and expired tokens are dropped now and then, so the tables stay small.
+  // So are uploads a day old and never finished (their hub was killed mid-upload).
   const purge = setInterval(() => {
     options.storage
       .purgeExpired(context.now().toISOString())
       .catch((err: unknown) => app.log.error({ err }, 'purging expired challenges and tokens failed'));
+    options.blobs
+      .purgeAbandoned(new Date(context.now().getTime() - 24 * 3600_000))
+      .catch((err: unknown) => app.log.error({ err }, 'purging abandoned uploads failed'));
   }, 10 * 60_000);
   purge.unref();
   app.addHook('onClose', async () => clearInterval(purge));

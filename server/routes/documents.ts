@@ -394,7 +394,7 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: HubContext): v
         const checked = await checkSignature(
           ctx,
           received,
-          { path: ctx.blobs.pathOf(body.sha256) },
+          ctx.blobs.content(body.sha256),
           me,
           `"${body.fileName}"`,
           authority,

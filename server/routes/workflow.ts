@@ -210,7 +210,7 @@ export function registerWorkflowRoutes(app: FastifyInstance, ctx: HubContext): v
         const checked = await checkSignature(
           ctx,
           received,
-          { path: ctx.blobs.pathOf(document.blob.sha256) },
+          ctx.blobs.content(document.blob.sha256),
           caller.subscriber,
           what,
           authority,

@@ -5,8 +5,15 @@ import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { Streebog } from './streebog';
 
-/** The content: bytes, a file (or `length` bytes of it from `start`: a stored ZIP entry), or a stream. */
-export type ContentSource = Buffer | { path: string; start?: number; length?: number } | NodeJS.ReadableStream;
+/**
+ * The content: bytes, a file (or `length` bytes of it from `start`: a stored ZIP entry), a stream, or a
+ * stream opened only when the content is hashed (not at all when a malformed signature is refused first).
+ */
+export type ContentSource =
+  | Buffer
+  | { path: string; start?: number; length?: number }
+  | { open: () => NodeJS.ReadableStream }
+  | NodeJS.ReadableStream;
 export type DigestAlgorithm = 'sha256' | 'sha384' | 'streebog256' | 'streebog512';
 
 /** node:crypto's Hash, or our Streebog where node:crypto (BoringSSL in Electron) has none. */
@@ -27,8 +34,9 @@ export async function digestContent(content: ContentSource, hash: DigestAlgorith
     digest.update(content);
     return digest.digest();
   }
-  if (isReadable(content)) {
-    for await (const chunk of content) digest.update(chunk as Buffer | string);
+  if (isReadable(content) || 'open' in content) {
+    const stream = isReadable(content) ? content : content.open();
+    for await (const chunk of stream) digest.update(chunk as Buffer | string);
     return digest.digest();
   }
   const file = await open(content.path, 'r');
