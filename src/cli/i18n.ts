@@ -130,6 +130,50 @@ const ru = {
   'session.busy': 'Для этого профиля уже идёт сеанс обмена (процесс {pid}, с {since})',
   'session.starting': 'Для этого профиля начинается сеанс обмена (его файл блокировки с {since} ещё пишется)',
   'hub.unreachable': 'Сервер обмена {url} недоступен: {reason}',
+  'demo.sent': 'демо-контрагент прислал «{title}»',
+  'demo.answer.sign': 'демо-контрагент подписал «{title}»',
+  'demo.answer.refuse-signature': 'демо-контрагент отказался подписать «{title}»',
+  'demo.answer.accept-annulment': 'демо-контрагент принял аннулирование «{title}»',
+  'demo.error': 'демо-контрагент: {message}',
+  'demo.hubStopped': 'сервер обмена песочницы остановился (код выхода {code}): {line}',
+  'demo.session': 'демо-контрагент: {did}',
+  'demo.received': 'получено документов: {count}',
+  'demo.receipts': 'подписано и отправлено извещений о получении: {count}',
+  'demo.running': 'Локальная песочница запущена: сервер обмена {url}',
+  'demo.you': '  вы:         {name} (ИНН {inn}), демонстрационный программный ключ ({algorithm})',
+  'demo.ecdsa':
+    '  эта песочница создана до перехода на ГОСТ Р 34.10-2012 и хранит демонстрационные ключи ECDSA; в новой папке профиля ключи будут ГОСТ',
+  'demo.counterparty':
+    '  контрагент: {name} (ИНН {inn}) время от времени присылает документы и сам подписывает извещения о получении',
+  'demo.made': '  создана в {dir} ({secrets})',
+  'demo.reused': '  взята из {dir} ({secrets})',
+  'demo.secretsFile': 'хранилища ОС здесь нет: пароли демонстрационных ключей лежат там в файле 0600, только для демо',
+  'demo.secretsKeychain': 'пароли демонстрационных ключей — в хранилище ОС',
+  'demo.try': `Попробуйте в другом терминале:
+  # получить его документы; подписать и отправить извещения о получении демонстрационным ключом
+  edo-clerk session {p}
+  edo-clerk inbox {p}
+  # подписать файл и отправить его; извещение о получении придёт с одним из следующих сеансов
+  edo-clerk send ФАЙЛ --to {inn} {p}
+  edo-clerk outbox {p}
+или запустите настольное приложение с этим профилем (EDO_CLERK_PROFILE) и посмотрите всё там.
+
+Ctrl+C останавливает песочницу; следующий «edo-clerk demo» запустит её же снова.`,
+  'demo.stopped': 'песочница остановлена',
+  'web.running': 'EDO Clerk в браузере: {url}',
+  'web.opened': '  (открыт в браузере по умолчанию)',
+  'web.openIt': '  откройте его в браузере на этой машине',
+  'web.stopHint': 'Ctrl+C останавливает его.',
+  'web.stopped': 'веб-клиент остановлен',
+  'start.noDesktop': 'EDO Clerk не может открыть окно настольного приложения: {problem}; он запускается в браузере.',
+  'start.noDisplay': 'здесь нет дисплея (не заданы ни DISPLAY, ни WAYLAND_DISPLAY)',
+  'start.noElectronPackage': 'пакет electron не установлен (выполните npm install)',
+  'start.skipDownload': 'исполняемый файл Electron не установлен, а ELECTRON_SKIP_BINARY_DOWNLOAD задан',
+  'start.fetching':
+    'Исполняемый файл Electron ещё не установлен: загружаю его собственным install-electron пакета Electron…',
+  'start.downloadFailed': 'исполняемый файл Electron загрузить не удалось ({why})',
+  'start.buildFailed': 'Сборка не удалась (npm run build): см. выше',
+  'start.failed': 'EDO Clerk в браузере не запустился: {message}',
 } as const;
 
 export type CliKey = keyof typeof ru;
@@ -255,6 +299,49 @@ const en: Record<CliKey, string> = {
   'session.starting':
     'An exchange session is starting for this profile (its lock file, from {since}, is being written)',
   'hub.unreachable': 'The exchange hub at {url} cannot be reached: {reason}',
+  'demo.sent': 'the demo counterparty sent "{title}"',
+  'demo.answer.sign': 'the demo counterparty signed "{title}"',
+  'demo.answer.refuse-signature': 'the demo counterparty refused to sign "{title}"',
+  'demo.answer.accept-annulment': 'the demo counterparty accepted the annulment of "{title}"',
+  'demo.error': 'the demo counterparty: {message}',
+  'demo.hubStopped': 'the sandbox hub stopped (exit {code}): {line}',
+  'demo.session': 'the demo counterparty: {did}',
+  'demo.received': '{count} document(s) received',
+  'demo.receipts': '{count} receipt notice(s) signed and sent',
+  'demo.running': 'The local sandbox is running: exchange hub {url}',
+  'demo.you': '  you:              {name} (INN {inn}), a software demo key ({algorithm})',
+  'demo.ecdsa':
+    '  this sandbox was made before it used GOST R 34.10-2012 and keeps its ECDSA demo keys; a new profile folder gets GOST ones',
+  'demo.counterparty':
+    '  the counterparty: {name} (INN {inn}) sends documents now and then and signs receipt notices by itself',
+  'demo.made': '  made in {dir} ({secrets})',
+  'demo.reused': '  reused from {dir} ({secrets})',
+  'demo.secretsFile': 'no OS keychain runs here: the demo key passwords are in a 0600 demo-only file there',
+  'demo.secretsKeychain': 'the demo key passwords are in the OS keychain',
+  'demo.try': `Try, in another terminal:
+  # receive its documents; sign and send their receipt notices with your demo key
+  edo-clerk session {p}
+  edo-clerk inbox {p}
+  # sign a file and send it; its receipt notice comes back with a later session
+  edo-clerk send FILE --to {inn} {p}
+  edo-clerk outbox {p}
+or start the desktop app with this profile (EDO_CLERK_PROFILE) to see it all there.
+
+Ctrl+C stops the sandbox; the next "edo-clerk demo" starts the same one again.`,
+  'demo.stopped': 'the sandbox stopped',
+  'web.running': 'EDO Clerk in the browser: {url}',
+  'web.opened': '  (opened in the default browser)',
+  'web.openIt': '  open it in a browser on this machine',
+  'web.stopHint': 'Ctrl+C stops it.',
+  'web.stopped': 'the web client stopped',
+  'start.noDesktop': 'EDO Clerk cannot open its desktop window: {problem}; it starts in the browser instead.',
+  'start.noDisplay': 'no display here (neither DISPLAY nor WAYLAND_DISPLAY is set)',
+  'start.noElectronPackage': 'the electron package is not installed (run npm install)',
+  'start.skipDownload': 'the Electron binary is not installed, and ELECTRON_SKIP_BINARY_DOWNLOAD is set',
+  'start.fetching': "The Electron binary is not installed yet: fetching it with Electron's own install-electron…",
+  'start.downloadFailed': 'the Electron binary could not be downloaded ({why})',
+  'start.buildFailed': 'The build failed (npm run build): see above',
+  'start.failed': 'EDO Clerk in the browser did not start: {message}',
 };
 
 export type CliValues = Record<string, string | number>;

@@ -4,7 +4,6 @@ import { algorithmTitle } from '../crypto/algorithms';
 import type { ClerkProfile } from '../exchange/profile';
 import type { Options } from '../cli/options';
 import type { Output } from '../cli/output';
-import type { CounterpartyAnswer } from './demo-counterparty';
 import { startSandbox, type SandboxEvent, type SandboxOptions } from './sandbox';
 
 /** Aborts on the first SIGINT or SIGTERM. */
@@ -14,29 +13,24 @@ export function terminationSignal(): AbortSignal {
   return controller.signal;
 }
 
-const answered: Record<CounterpartyAnswer, string> = {
-  sign: 'signed',
-  'refuse-signature': 'refused to sign',
-  'accept-annulment': 'accepted the annulment of',
-};
-
-function describeEvent(e: SandboxEvent): string | undefined {
+/** A sandbox event in the clerk's words, one line (the demo's and the web client's alike); undefined: nothing to say. */
+export function describeSandboxEvent(e: SandboxEvent, out: Output): string | undefined {
   switch (e.type) {
     case 'document-sent':
-      return `the demo counterparty sent "${e.title}"`;
+      return out.t('demo.sent', { title: e.title });
     case 'workflow-step':
-      return `the demo counterparty ${answered[e.step]} "${e.title}"`;
+      return out.t(`demo.answer.${e.step}`, { title: e.title });
     case 'error':
-      return `the demo counterparty: ${e.message}`;
+      return out.t('demo.error', { message: e.message });
     case 'hub-stopped':
-      return `the sandbox hub stopped (exit ${e.code}): ${e.log.trim().split('\n').pop() ?? ''}`;
+      return out.t('demo.hubStopped', { code: String(e.code), line: e.log.trim().split('\n').pop() ?? '' });
     case 'session': {
       const s = e.result.summary;
       const did = [
-        s.documentsReceived && `${s.documentsReceived} document(s) received`,
-        s.serviceDocumentsSent && `${s.serviceDocumentsSent} receipt notice(s) signed and sent`,
+        s.documentsReceived && out.t('demo.received', { count: s.documentsReceived }),
+        s.serviceDocumentsSent && out.t('demo.receipts', { count: s.serviceDocumentsSent }),
       ].filter(Boolean);
-      return did.length ? `the demo counterparty: ${did.join(', ')}` : undefined;
+      return did.length ? out.t('demo.session', { did: did.join(', ') }) : undefined;
     }
   }
 }
@@ -61,13 +55,13 @@ export async function demo(
     profileDir: profile.dir,
     onEvent: (e) => {
       if (e.type === 'hub-stopped') hubStopped = true;
-      const line = describeEvent(e);
+      const line = describeSandboxEvent(e, out);
       if (line) out.info(line);
       sandbox.onEvent?.(e);
     },
   });
   const p = `--profile ${quote(profile.dir)}`;
-  const algorithm = algorithmTitle(running.algorithm, profile.settings.language);
+  const algorithm = algorithmTitle(running.algorithm, out.language);
   const gost = running.algorithm.startsWith('GOST');
   out.result(
     {
@@ -81,30 +75,16 @@ export async function demo(
     },
     () =>
       [
-        `The local sandbox is running: exchange hub ${running.url}`,
-        `  you:              ${running.state.clerk.name} (INN ${running.state.clerk.inn}), a software demo key (${algorithm})`,
-        ...(gost
-          ? []
-          : [
-              '  this sandbox was made before it used GOST R 34.10-2012 and keeps its ECDSA demo keys; a new profile folder gets GOST ones',
-            ]),
-        `  the counterparty: ${running.state.counterparty.name} (INN ${running.state.counterparty.inn}) sends documents now and then and signs receipt notices by itself`,
-        `  ${running.created ? 'made in' : 'reused from'} ${profile.dir}/sandbox (${
-          running.state.secrets === 'demo-file'
-            ? 'no OS keychain runs here: the demo key passwords are in a 0600 demo-only file there'
-            : 'the demo key passwords are in the OS keychain'
-        })`,
+        out.t('demo.running', { url: running.url }),
+        out.t('demo.you', { name: running.state.clerk.name, inn: running.state.clerk.inn, algorithm }),
+        ...(gost ? [] : [out.t('demo.ecdsa')]),
+        out.t('demo.counterparty', { name: running.state.counterparty.name, inn: running.state.counterparty.inn }),
+        out.t(running.created ? 'demo.made' : 'demo.reused', {
+          dir: `${profile.dir}/sandbox`,
+          secrets: out.t(running.state.secrets === 'demo-file' ? 'demo.secretsFile' : 'demo.secretsKeychain'),
+        }),
         '',
-        'Try, in another terminal:',
-        '  # receive its documents; sign and send their receipt notices with your demo key',
-        `  edo-clerk session ${p}`,
-        `  edo-clerk inbox ${p}`,
-        '  # sign a file and send it; its receipt notice comes back with a later session',
-        `  edo-clerk send FILE --to ${running.state.counterparty.inn} ${p}`,
-        `  edo-clerk outbox ${p}`,
-        'or start the desktop app with this profile (EDO_CLERK_PROFILE) to see it all there.',
-        '',
-        'Ctrl+C stops the sandbox; the next "edo-clerk demo" starts the same one again.',
+        out.t('demo.try', { p, inn: running.state.counterparty.inn }),
       ].join('\n'),
   );
   await new Promise<void>((resolve) => {
@@ -113,6 +93,6 @@ export async function demo(
     void running.hub.exited.then(() => resolve());
   });
   await running.stop();
-  out.info('the sandbox stopped');
+  out.info(out.t('demo.stopped'));
   return hubStopped ? 1 : 0;
 }

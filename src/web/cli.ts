@@ -4,7 +4,7 @@ import type { ClerkProfile } from '../exchange/profile';
 import { flag, str, type Options } from '../cli/options';
 import { words } from '../cli/i18n';
 import { CliError, type Output } from '../cli/output';
-import { terminationSignal } from '../sandbox/cli';
+import { describeSandboxEvent, terminationSignal } from '../sandbox/cli';
 import { openInBrowser } from './open-browser';
 import { startWebClient, type RunningWebClient } from './web-client';
 
@@ -53,22 +53,18 @@ export async function web(
     profileDir: profile.dir,
     port,
     sandboxOnFirstStart: flag(o, 'sandbox'),
-    log: (line) => out.info(line),
+    onSandboxProblem: (event) => out.info(describeSandboxEvent(event, out)!),
   });
   const { url } = running.server;
   const opened = flag(o, 'open') && (await openInBrowser(url));
   out.result({ url, profile: profile.dir }, () =>
-    [
-      `EDO Clerk in the browser: ${url}`,
-      opened ? '  (opened in the default browser)' : '  open it in a browser on this machine',
-      'Ctrl+C stops it.',
-    ].join('\n'),
+    [out.t('web.running', { url }), out.t(opened ? 'web.opened' : 'web.openIt'), out.t('web.stopHint')].join('\n'),
   );
   await new Promise<void>((done) => {
     if (stop.aborted) return done();
     stop.addEventListener('abort', () => done(), { once: true });
   });
   await running.stop();
-  out.info('the web client stopped');
+  out.info(out.t('web.stopped'));
   return 0;
 }

@@ -5,7 +5,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeOutput } from '../cli/output';
+import { coreErrorText } from '../cli/errors';
+import { cliLanguage } from '../cli/i18n';
+import { makeOutput, type Output } from '../cli/output';
+import { profileLanguage } from '../cli/commands';
 import { ClerkProfile } from '../exchange/profile';
 import { defaultProfileDir } from '../settings/profile-dir';
 import { web } from './cli';
@@ -15,43 +18,46 @@ import { hasDisplay } from './open-browser';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const electronVite = join(root, 'node_modules', '.bin', 'electron-vite');
 
-/** Why the desktop app cannot start here; undefined: it can. */
-function desktopProblem(): string | undefined {
-  if (!hasDisplay()) return 'no display here (neither DISPLAY nor WAYLAND_DISPLAY is set)';
+/** Why the desktop app cannot start here, in words; undefined: it can. */
+function desktopProblem(t: Output['t']): string | undefined {
+  if (!hasDisplay()) return t('start.noDisplay');
   if (electronBinary()) return undefined;
   const packageDir = electronPackageDir();
-  if (!packageDir) return 'the electron package is not installed (run npm install)';
-  if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD)
-    return 'the Electron binary is not installed, and ELECTRON_SKIP_BINARY_DOWNLOAD is set';
-  console.log("The Electron binary is not installed yet: fetching it with Electron's own install-electron…");
+  if (!packageDir) return t('start.noElectronPackage');
+  if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) return t('start.skipDownload');
+  console.log(t('start.fetching'));
   const r = spawnSync(process.execPath, [join(packageDir, 'install.js')], {
     stdio: ['ignore', 'inherit', 'pipe'],
     encoding: 'utf8',
   });
   if (electronBinary()) return undefined;
   const why = r.stderr?.trim().split('\n')[0] || `exit ${r.status}`;
-  return `the Electron binary could not be downloaded (${why})`;
+  return t('start.downloadFailed', { why });
 }
 
 async function start(): Promise<number> {
-  const problem = desktopProblem();
-  if (!problem) {
-    const app = spawn(electronVite, ['preview'], { stdio: 'inherit' });
-    return new Promise((done) => app.once('exit', (code) => done(code ?? 1)));
-  }
-  console.log(`EDO Clerk cannot open its desktop window: ${problem}; it starts in the browser instead.`);
-  const build = spawnSync(electronVite, ['build'], { cwd: root, encoding: 'utf8' });
-  if (build.status !== 0) {
-    process.stderr.write(`${build.stdout}${build.stderr}`);
-    console.error('The build failed (npm run build): see above');
-    return 1;
-  }
   const profile = new ClerkProfile(defaultProfileDir());
   try {
-    return await web(profile, { sandbox: true, open: true }, [], makeOutput(false));
-  } catch (e) {
-    console.error(`EDO Clerk in the browser did not start: ${e instanceof Error ? e.message : String(e)}`);
-    return 1;
+    // No --lang here: the locale's language, else the profile's, else Russian, as edo-clerk chooses.
+    const out = makeOutput(false, cliLanguage(undefined, process.env, profileLanguage(profile)));
+    const problem = desktopProblem(out.t);
+    if (!problem) {
+      const app = spawn(electronVite, ['preview'], { stdio: 'inherit' });
+      return await new Promise((done) => app.once('exit', (code) => done(code ?? 1)));
+    }
+    console.log(out.t('start.noDesktop', { problem }));
+    const build = spawnSync(electronVite, ['build'], { cwd: root, encoding: 'utf8' });
+    if (build.status !== 0) {
+      process.stderr.write(`${build.stdout}${build.stderr}`);
+      console.error(out.t('start.buildFailed'));
+      return 1;
+    }
+    try {
+      return await web(profile, { sandbox: true, open: true }, [], out);
+    } catch (e) {
+      console.error(out.t('start.failed', { message: coreErrorText(e, out.language) }));
+      return 1;
+    }
   } finally {
     profile.close();
   }

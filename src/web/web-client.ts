@@ -9,6 +9,7 @@ import { createCoreServices, type CoreServices } from '../../main/core-services'
 import type { Platform } from '../../main/handlers';
 import { AppSandbox, wakesClerk } from '../../main/sandbox';
 import { contentSecurityPolicy } from '../../main/security';
+import type { SandboxEvent } from '../sandbox/sandbox';
 import { ProfileSettingsFile } from '../settings/settings';
 import { openInBrowser } from './open-browser';
 import { startWebServer, type WebServer, type WebServerOptions } from './server';
@@ -27,8 +28,8 @@ export interface WebClientOptions {
   port?: number;
   /** A profile with no exchange server yet gets the local sandbox at once (what `npm start` does). */
   sandboxOnFirstStart?: boolean;
-  /** Sandbox events and problems, one line each. */
-  log(line: string): void;
+  /** The local sandbox's problems (its counterparty failed, its hub stopped), for the shell to say. */
+  onSandboxProblem(event: Extract<SandboxEvent, { type: 'error' | 'hub-stopped' }>): void;
 }
 
 export interface RunningWebClient {
@@ -44,13 +45,12 @@ export function needBuiltRenderer(): void {
 
 export async function startWebClient(options: WebClientOptions): Promise<RunningWebClient> {
   needBuiltRenderer();
-  const { profileDir, log } = options;
+  const { profileDir, onSandboxProblem } = options;
   const clerkRef: { current?: Awaited<ReturnType<typeof createClerkMain>> } = {};
   const sandbox = new AppSandbox({
     profileDir,
     onEvent: (event) => {
-      if (event.type === 'error' || event.type === 'hub-stopped')
-        log(`local sandbox: ${event.type === 'error' ? event.message : `the hub stopped (exit ${event.code})`}`);
+      if (event.type === 'error' || event.type === 'hub-stopped') onSandboxProblem(event);
       if (wakesClerk(event)) void clerkRef.current?.scheduler.trigger('schedule');
     },
   });

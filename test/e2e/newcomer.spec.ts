@@ -64,6 +64,8 @@ test.describe('npm start without the Electron binary: the app in the browser', (
       ...process.env,
       EDO_CLERK_PROFILE: join(dir, 'profile'),
       ELECTRON_SKIP_BINARY_DOWNLOAD: '1',
+      // A locale that names no language: npm start speaks Russian, the clerk's default.
+      LC_ALL: 'C.UTF-8',
     };
     delete env.DISPLAY;
     delete env.WAYLAND_DISPLAY;
@@ -72,7 +74,7 @@ test.describe('npm start without the Electron binary: the app in the browser', (
     app.stderr!.on('data', (d: Buffer) => (output += d.toString()));
     const started = await new Promise<string>((resolve, reject) => {
       const look = () => {
-        const found = /EDO Clerk in the browser: (http:\/\/127\.0\.0\.1:\d+\/\?secret=[\w-]+)/.exec(output);
+        const found = /EDO Clerk в браузере: (http:\/\/127\.0\.0\.1:\d+\/\?secret=[\w-]+)/.exec(output);
         if (found) resolve(found[1]!);
       };
       app.stdout!.on('data', look);
@@ -96,7 +98,7 @@ test.describe('npm start without the Electron binary: the app in the browser', (
 
   test('one line says why there is no desktop window', () => {
     expect(output).toContain(
-      'EDO Clerk cannot open its desktop window: no display here (neither DISPLAY nor WAYLAND_DISPLAY is set); it starts in the browser instead.',
+      'EDO Clerk не может открыть окно настольного приложения: здесь нет дисплея (не заданы ни DISPLAY, ни WAYLAND_DISPLAY); он запускается в браузере.',
     );
   });
 

@@ -32,17 +32,21 @@ describe('the local sandbox on a machine with no Secret Service', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'edo-no-keychain-'));
     profile = join(dir, 'profile');
-    demo = startClerk(['demo', '--profile', profile], { env: noSecretService });
+    // The C locale names no language: the demo speaks Russian, the CLI's default.
+    demo = startClerk(['demo', '--profile', profile], { env: { ...noSecretService, LC_ALL: 'C.UTF-8' } });
     const until = Date.now() + 90_000;
     let stdout = '';
     demo.child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    while (!/The local sandbox is running: exchange hub (\S+)/.test(stdout)) {
+    while (!/Локальная песочница запущена: сервер обмена (\S+)/.test(stdout)) {
       if (demo.child.exitCode !== null || Date.now() > until)
         throw new Error(`edo-clerk demo did not start: ${stdout}\n${(await demo.done).stderr}`);
       await new Promise((r) => setTimeout(r, 200));
     }
-    hubUrl = /exchange hub (\S+)/.exec(stdout)![1]!;
-    expect(stdout).toContain('no OS keychain runs here: the demo key passwords are in a 0600 demo-only file there');
+    hubUrl = /сервер обмена (\S+)/.exec(stdout)![1]!;
+    expect(stdout).toContain(
+      'хранилища ОС здесь нет: пароли демонстрационных ключей лежат там в файле 0600, только для демо',
+    );
+    expect(stdout).toContain('edo-clerk send ФАЙЛ --to ');
   }, 120_000);
 
   afterAll(async () => {

@@ -452,7 +452,7 @@ describe.skipIf(!kc.ok || !gost.ok)(`the local sandbox ${kc.reason ?? ''}${gost.
     expect((await fetch(`${shown.url}/v1/health`)).status).toBe(200);
     const text = lines.join('\n');
     expect(text).toContain(`The local sandbox is running: exchange hub ${shown.url}`);
-    expect(text).toContain('a software demo key (ГОСТ Р 34.10-2012, 256 бит)');
+    expect(text).toContain('a software demo key (GOST R 34.10-2012, 256 bits)');
     expect(text).not.toContain('ECDSA');
     expect(text).toContain(`edo-clerk send FILE --to ${shown.counterparty.inn} --profile ${profileDir}`);
     stop.abort();
