@@ -9,24 +9,20 @@
 // false, a switch for this bench only; `edo-hub serve` always extends), over the same data:
 // with the hub's OCSP cache, and with every document asking the responder (ocspCacheSeconds 0).
 // Run: npx tsx bench/hub/run.ts [--documents N] [--polls N] [--concurrency N]
-import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import 'reflect-metadata';
 import Fastify from 'fastify';
 import pino from 'pino';
 import { signDetached } from '../../src/crypto/cms';
-import { KeySigner } from '../../src/crypto/key-signer';
-import { hashPassword } from '../../server/auth/passwords';
 import { openHubData, openOrganizationData } from '../../server/data-dir';
 import { createHub } from '../../server/hub';
-import { certificateSummary } from '../../server/views';
 import { verifyLongTerm } from '../../src/crypto/cades';
-import { describeCertificate } from '../../src/crypto/certificates';
 import { RevocationChecker } from '../../src/crypto/revocation';
-import { createTestPki, samplePeople } from '../../test/support/test-pki';
+import { createTestPki } from '../../test/support/test-pki';
+import { pkiSigner, twoOrganizations } from './setup';
 
 const { values } = parseArgs({
   options: {
@@ -76,16 +72,6 @@ async function rate(count: number, request: (i: number) => Promise<Response>): P
   return count / seconds;
 }
 
-/** A person certificate of the test CA (AIA: its OCSP responder) with a software key: the bench measures the hub, not a token. */
-async function pkiSigner(pki: Awaited<ReturnType<typeof createTestPki>>) {
-  const keys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  const certificate = await pki.issue(keys.publicKey, samplePeople.ivanova);
-  return {
-    ca: Buffer.from(pki.caCertificate.rawData),
-    signer: new KeySigner(keys.privateKey, Buffer.from(certificate.rawData)),
-  };
-}
-
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'edo-hub-bench-'));
   const data = await openHubData(dir);
@@ -110,79 +96,7 @@ async function main() {
 
     // Two organizations, a service user each, a trusted CA, connected as contacts.
     const a = await pkiSigner(pki);
-    const now = new Date().toISOString();
-    await data.storage.addTrustedCa({
-      fingerprint: createHash('sha256').update(a.ca).digest('hex'),
-      der: a.ca,
-      subject: 'CN=EDO Clerk Test Root CA',
-      addedAt: now,
-    });
-    const orgA = await data.storage.addSubscriber({
-      id: `2EC${randomUUID().replace(/-/g, '')}`,
-      name: 'ООО "Отправитель"',
-      inn: '7701234560',
-      kpp: '770101001',
-      operatingMode: 'server',
-      at: now,
-    });
-    const orgB = await data.storage.addSubscriber({
-      id: `2EC${randomUUID().replace(/-/g, '')}`,
-      name: 'АО "Получатель"',
-      inn: '7809876549',
-      kpp: '780101001',
-      operatingMode: 'server',
-      at: now,
-    });
-    const passwordHash = await hashPassword('bench');
-    await data.storage.addUser({
-      id: randomUUID(),
-      subscriberId: orgA.id,
-      kind: 'service',
-      name: 'a',
-      login: 'a',
-      passwordHash,
-      certificate: {
-        der: a.signer.certificate,
-        summary: certificateSummary(describeCertificate(a.signer.certificate)),
-      },
-    });
-    await data.storage.addUser({
-      id: randomUUID(),
-      subscriberId: orgB.id,
-      kind: 'service',
-      name: 'b',
-      login: 'b',
-      passwordHash,
-    });
-    const login = async (name: string) => {
-      const r = await fetch(`${hubUrl}/v1/auth/password`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ login: name, password: 'bench' }),
-      });
-      return ((await r.json()) as { accessToken: string }).accessToken;
-    };
-    const tokenA = await login('a');
-    const tokenB = await login('b');
-    const call = (
-      token: string,
-      method: string,
-      path: string,
-      body?: unknown,
-      headers: Record<string, string> = {},
-      url = hubUrl,
-    ) =>
-      fetch(`${url}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...headers,
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-    await (await call(tokenA, 'POST', '/v1/contacts', { subscriberId: orgB.id })).arrayBuffer();
-    await (await call(tokenB, 'POST', `/v1/contacts/${orgA.id}/accept`, {})).arrayBuffer();
+    const { orgB, tokenA, tokenB, call } = await twoOrganizations(data, hubUrl, a);
 
     // Documents: distinct 4 KiB files, uploaded and signed beforehand.
     const bodies: Record<string, string>[] = [];
