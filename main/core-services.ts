@@ -229,7 +229,7 @@ export async function createCoreServices(profileDir: string, options: CoreServic
           tokenPin: await hasSecret('tokenPin'),
           pfxPassword: await hasSecret('pfxPassword'),
         };
-        return settingsOf(configured() ? profile.settings : undefined, secrets);
+        return settingsOf(configured() ? profile.settings : undefined, secrets, profile.dir);
       },
       set: async function (patch) {
         const modulesBefore = configured() ? profile.settings.modulePaths : [];

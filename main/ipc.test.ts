@@ -37,6 +37,13 @@ describe('handler registry', () => {
     );
     await expect(dispatch('documents:list', { direction: 'in', offset: -1, limit: 10 })).rejects.toThrow(/offset/);
     await expect(dispatch('settings:set', { mode: 'server' })).rejects.toThrow(/Invalid arguments for settings:set/);
+    // A renderer that skipped its own check: the signature checks' field is named.
+    await expect(
+      dispatch('settings:set', { signatureChecks: { tsaUrl: 'tsa.example.ru/tsp', offline: false } }),
+    ).rejects.toThrow(/signatureChecks\.tsaUrl/);
+    await expect(dispatch('settings:set', { signatureChecks: { crlFolder: 'crl', offline: false } })).rejects.toThrow(
+      /The CRL folder must be an absolute path[\s\S]*signatureChecks\.crlFolder/,
+    );
     expect(spy).not.toHaveBeenCalled();
     await expect(dispatch('documents:list', { direction: 'in', offset: 0, limit: 10 })).resolves.toEqual({
       total: 0,

@@ -2,7 +2,7 @@
 // roots, its signer and its hub client; and "run an exchange session" over all of them. The
 // CLI, the agent and the desktop app's main process all start sessions through here.
 import { readFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { addSignatureTimestamp } from '../crypto/cades';
 import { signDetached } from '../crypto/cms';
 import { requestTimestamp } from '../crypto/timestamp';
@@ -11,7 +11,7 @@ import { RevocationChecker, type RevocationSettings } from '../crypto/revocation
 import type { Signer } from '../crypto/signer';
 import type { SecretStore } from '../settings/keychain';
 import { ProfileSecrets } from '../settings/secret-stores';
-import { ProfileSettingsFile, type ProfileSettings } from '../settings/settings';
+import { inProfile, ProfileSettingsFile, type ProfileSettings } from '../settings/settings';
 import { ClerkStore } from '../store';
 import { TokenError } from '../token/errors';
 import { mayTryKeptPin, refusesKeptPin } from '../token/kept-pin';
@@ -194,9 +194,7 @@ export class ClerkProfile {
   /** DER certificates of the profile's trusted roots (plus extra PEM/DER files). */
   trustedRoots(extraFiles: string[] = []): Buffer[] {
     const files = [
-      ...(this.settingsFile.exists() ? this.settings.trustedRoots : []).map((f) =>
-        isAbsolute(f) ? f : join(this.dir, f),
-      ),
+      ...(this.settingsFile.exists() ? this.settings.trustedRoots : []).map((f) => inProfile(this.dir, f)),
       ...extraFiles,
     ];
     return files.flatMap((f) => {
@@ -214,10 +212,8 @@ export class ClerkProfile {
   /** The profile's certificate-status settings (§7), with `overrides` from a command line on top. */
   revocationSettings(overrides: RevocationSettings = {}): RevocationSettings {
     const checks = this.settingsFile.exists() ? this.settings.signatureChecks : { offline: false };
-    const crlFolder =
-      checks.crlFolder && (isAbsolute(checks.crlFolder) ? checks.crlFolder : join(this.dir, checks.crlFolder));
     return {
-      crlFolder,
+      crlFolder: checks.crlFolder && inProfile(this.dir, checks.crlFolder),
       ocspProxy: checks.ocspProxy,
       offline: checks.offline,
       ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),

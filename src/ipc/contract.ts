@@ -339,11 +339,16 @@ export const Settings = z.object({
   startAtLogin: z.boolean(),
   login: z.string(),
   /**
-   * How received signatures' certificate status is checked (docs/architecture.md §7): a TSA for
-   * our own signatures, a folder of CRLs and an OCSP proxy for closed networks ('' : none), and
+   * The profile's signatureChecks as they are (docs/architecture.md §7): a TSA for our own
+   * signatures (absent: the hub's), a folder of CRLs and an OCSP proxy for closed networks, and
    * offline mode (only the evidence a signature carries and the CRL folder).
    */
-  signatureChecks: z.object({ tsaUrl: z.string(), crlFolder: z.string(), ocspProxy: z.string(), offline: z.boolean() }),
+  signatureChecks: z.object({
+    tsaUrl: z.string().optional(),
+    crlFolder: z.string().optional(),
+    ocspProxy: z.string().optional(),
+    offline: z.boolean(),
+  }),
   /** Which secrets the OS keychain holds (never their values). */
   secrets: z.record(SecretName, z.boolean()),
 });
@@ -363,10 +368,27 @@ export function isSecureServerUrl(url: string): boolean {
   return parsed.protocol === 'https:' || (parsed.protocol === 'http:' && loopbackHosts.has(parsed.hostname));
 }
 
-/** /… or C:\…: a relative path, or a //server share, would load whatever library lies there. */
-export function isAbsoluteModulePath(path: string): boolean {
+/**
+ * /… or C:\…: main's working directory is not the clerk's, so a relative path names nothing
+ * known; a //server share would have main read (a token module: load) whatever lies there.
+ */
+export function isAbsoluteLocalPath(path: string): boolean {
   return (path.startsWith('/') && !path.startsWith('//')) || /^[A-Za-z]:[\\/]/.test(path);
 }
+
+/** An RFC 3161 service or an OCSP responder: plain http is their usual form, their answers being signed. */
+const serviceUrl = z.url({ protocol: /^https?$/ });
+
+/** The Settings view's signatureChecks, written over the profile's as a whole (a field left out: not set). */
+export const SignatureChecksPatch = z
+  .object({
+    tsaUrl: serviceUrl.optional(),
+    crlFolder: z.string().max(1000).refine(isAbsoluteLocalPath, 'The CRL folder must be an absolute path').optional(),
+    ocspProxy: serviceUrl.optional(),
+    offline: z.boolean(),
+  })
+  .strict();
+export type SignatureChecksPatch = z.infer<typeof SignatureChecksPatch>;
 
 export const SettingsPatch = z
   .object({
@@ -382,19 +404,12 @@ export const SettingsPatch = z
     scheduleMinutes: z.number().int().min(0).max(1440),
     /** Each path is loaded as a native library by main: main also asks the clerk about unusual ones. */
     modulePaths: z
-      .array(z.string().trim().min(1).refine(isAbsoluteModulePath, 'A token module path must be absolute'))
+      .array(z.string().trim().min(1).refine(isAbsoluteLocalPath, 'A token module path must be absolute'))
       .max(20),
     language: Language,
     startAtLogin: z.boolean(),
     login: z.string().max(200),
-    signatureChecks: z
-      .object({
-        tsaUrl: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]),
-        crlFolder: z.union([z.literal(''), z.string().max(1000).refine(isAbsoluteModulePath, 'The CRL folder must be an absolute path')]),
-        ocspProxy: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]),
-        offline: z.boolean(),
-      })
-      .strict(),
+    signatureChecks: SignatureChecksPatch,
   })
   .partial()
   .strict();

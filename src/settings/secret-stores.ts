@@ -3,11 +3,11 @@
 // from LoadCredentialEncrypted=) for the agent run as one; and, only for the local sandbox on a
 // machine with no Secret Service, a 0600 file of its throwaway demo passwords.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { OsKeychain, type SecretStore } from './keychain';
 import { keychainScope } from './profile-dir';
-import type { ProfileSettingsFile } from './settings';
+import { inProfile, type ProfileSettingsFile } from './settings';
 
 /** A systemd credential's name for a secret: credential names cannot hold "/" (`pin/SERIAL` is `pin.SERIAL`). */
 export const credentialName = (secret: string): string => secret.replaceAll('/', '.');
@@ -86,7 +86,7 @@ export class ProfileSecrets implements SecretStore {
   private store(): SecretStore {
     if (this.env.CREDENTIALS_DIRECTORY) return new SystemdCredentials(this.env.CREDENTIALS_DIRECTORY);
     const demoFile = this.settings.exists() ? this.settings.read().demoSecretsFile : undefined;
-    if (demoFile) return new DemoSecretsFile(isAbsolute(demoFile) ? demoFile : join(this.dir, demoFile));
+    if (demoFile) return new DemoSecretsFile(inProfile(this.dir, demoFile));
     return new OsKeychain(keychainScope(this.dir));
   }
 

@@ -4,7 +4,7 @@
 // every read and write, so a hand-edited file with a mistake is an error naming the field.
 // Secrets never live here: passwords and kept PINs go to the OS keychain (./keychain).
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import Conf from 'conf';
 import { z } from 'zod';
 import { Inn, Sha256 } from '../protocol/common';
@@ -102,6 +102,11 @@ export const ProfileSettings = z.object({
 });
 export type ProfileSettings = z.infer<typeof ProfileSettings>;
 export type ProfileSettingsInput = z.input<typeof ProfileSettings>;
+
+/** A path the settings hold (trusted roots, the CRL folder, the demo secrets): a relative one is inside the profile. */
+export function inProfile(profileDir: string, path: string): string {
+  return isAbsolute(path) ? path : join(profileDir, path);
+}
 
 /** settings.json */
 const settingsConfigName = 'settings';

@@ -1,7 +1,12 @@
 // The profile's settings as the clerk's Settings view shows and changes them. Secrets are only
 // named here (whether the keychain holds them), never read.
 import type { Settings, SettingsPatch } from '../ipc/contract';
-import type { ProfileSettings, ProfileSettingsFile, ProfileSettingsInput } from '../settings/settings';
+import {
+  inProfile,
+  type ProfileSettings,
+  type ProfileSettingsFile,
+  type ProfileSettingsInput,
+} from '../settings/settings';
 
 /** What every act that needs the hub or the store says in a profile with no settings yet. */
 export const notConfigured = () => new Error('Set the exchange server in Settings first');
@@ -15,10 +20,11 @@ const unconfigured: Omit<Settings, 'secrets'> = {
   language: 'ru',
   startAtLogin: true,
   login: '',
-  signatureChecks: { tsaUrl: '', crlFolder: '', ocspProxy: '', offline: false },
+  signatureChecks: { offline: false },
 };
 
-export function settingsOf(p: ProfileSettings | undefined, secrets: Settings['secrets']): Settings {
+/** `profileDir`: the CRL folder is shown where it is (the profile may hold it relative to itself, as the sandbox's does). */
+export function settingsOf(p: ProfileSettings | undefined, secrets: Settings['secrets'], profileDir: string): Settings {
   if (!p) return { ...unconfigured, secrets };
   return {
     serverUrl: p.serverUrl,
@@ -29,22 +35,10 @@ export function settingsOf(p: ProfileSettings | undefined, secrets: Settings['se
     startAtLogin: p.startAtLogin,
     login: p.auth.method === 'password' ? p.auth.login : '',
     signatureChecks: {
-      tsaUrl: p.signatureChecks.tsaUrl ?? '',
-      crlFolder: p.signatureChecks.crlFolder ?? '',
-      ocspProxy: p.signatureChecks.ocspProxy ?? '',
-      offline: p.signatureChecks.offline,
+      ...p.signatureChecks,
+      ...(p.signatureChecks.crlFolder ? { crlFolder: inProfile(profileDir, p.signatureChecks.crlFolder) } : {}),
     },
     secrets,
-  };
-}
-
-/** The profile's form of the view's checks: an empty field is a setting not made. */
-function signatureChecksOf(c: NonNullable<SettingsPatch['signatureChecks']>): ProfileSettingsInput['signatureChecks'] {
-  return {
-    ...(c.tsaUrl ? { tsaUrl: c.tsaUrl } : {}),
-    ...(c.crlFolder ? { crlFolder: c.crlFolder } : {}),
-    ...(c.ocspProxy ? { ocspProxy: c.ocspProxy } : {}),
-    offline: c.offline,
   };
 }
 
@@ -63,7 +57,7 @@ export function applySettings(file: ProfileSettingsFile, patch: SettingsPatch): 
     ...(patch.login !== undefined
       ? { auth: patch.login ? { method: 'password' as const, login: patch.login } : { method: 'certificate' as const } }
       : {}),
-    ...(patch.signatureChecks !== undefined ? { signatureChecks: signatureChecksOf(patch.signatureChecks) } : {}),
+    ...(patch.signatureChecks !== undefined ? { signatureChecks: patch.signatureChecks } : {}),
   };
   if (!file.exists()) {
     file.write(change as ProfileSettingsInput);

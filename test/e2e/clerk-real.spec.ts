@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { createCoreServices, type CoreServices } from '../../main/core-services';
+import { ProfileSettingsFile } from '../../src/settings/settings';
+import { startHttpProxy, type HttpProxy } from '../support/http-proxy';
 import { registerTokenOrganization, startHub, type StartedHub } from '../support/hub';
 import { serveFolder, type StaticServer } from '../support/static-server';
 import { onPath, softhsm, systemPart } from '../support/system';
@@ -44,6 +46,7 @@ test.describe('the clerk UI over the real core, hub and tokens', () => {
   const servicePassword = 'Romashka-service-1';
   let pki: Pki;
   let hub: StartedHub;
+  let ocspProxy: HttpProxy | undefined;
   let server: StaticServer;
   let dir: string;
   let a: Org;
@@ -68,7 +71,8 @@ test.describe('the clerk UI over the real core, hub and tokens', () => {
       { revocation: true },
     ); // a signature whose status is known arrives verified
     dir = mkdtempSync(join(tmpdir(), 'clerk-ui-real-'));
-    hub = await startHub();
+    // No OCSP cache at the hub: with the responders down, it must find them down for a signer it checked before.
+    hub = await startHub({ args: ['--ocsp-cache', '0'] });
     await hub.admin(['trust', 'add', pki.caCertificateFile]);
     a = (await registerTokenOrganization(hub, pki.tokens[0]!, { kpp: '770101001' })).org;
     b = (await registerTokenOrganization(hub, pki.tokens[1]!, { kpp: '780901001' })).org;
@@ -118,6 +122,7 @@ test.describe('the clerk UI over the real core, hub and tokens', () => {
 
   test.afterAll(async () => {
     await harness?.stop();
+    await ocspProxy?.close();
     services?.close();
     await page?.close();
     await server?.close();
@@ -435,6 +440,92 @@ test.describe('the clerk UI over the real core, hub and tokens', () => {
       recipientSignatureState: 'signed-by-both',
       annulmentState: 'annulment-rejected',
     });
+  });
+
+  test('signature checks in Settings: a bad address is refused at its field; the saved checks persist and take effect — offline, a signature carrying no status could not be checked, online it is checked through the OCSP proxy', async () => {
+    test.setTimeout(240_000);
+    const revocation = pki.revocation!;
+    const settingsNav = page.getByRole('navigation').getByRole('button', { name: 'Настройки' });
+    const checks = page.getByRole('group', { name: 'Проверка подписей' });
+    const tsa = checks.getByLabel('Служба штампов времени (RFC 3161) для наших подписей');
+    const crlFolder = checks.getByLabel('Папка со списками отозванных сертификатов (СОС)');
+    const proxy = checks.getByLabel('Прокси OCSP (все запросы статуса сертификатов идут на этот адрес)');
+    const offline = checks.getByLabel('Без сети: только сведения о статусе, встроенные в подпись, и папка СОС');
+    const save = page.getByRole('button', { name: 'Сохранить', exact: true });
+    const saved = () => new ProfileSettingsFile(profA()).read().signatureChecks;
+
+    await settingsNav.click();
+    await tsa.fill('tsa.romashka.local/tsp');
+    await save.click();
+    await expect(tsa).toHaveAccessibleDescription(
+      'Служба штампов времени: нужен адрес, начинающийся с http:// или https://',
+    );
+    await expect(checks.getByRole('alert')).toHaveCount(1);
+    await shot('real-settings-checks-refused');
+    expect(saved()).toEqual({ offline: false });
+
+    // A closed network: our own TSA (the hub's, named), a CRL folder, an OCSP proxy, offline.
+    ocspProxy = await startHttpProxy({ from: '127.0.0.1' });
+    ocspProxy.forwardTo([revocation.ocspUrl]);
+    const folder = join(dir, 'crl-a');
+    mkdirSync(folder);
+    const tsaUrl = new URL('/v1/tsp', hub.url).toString();
+    await tsa.fill(tsaUrl);
+    await crlFolder.fill(folder);
+    await proxy.fill(ocspProxy.url);
+    await offline.check();
+    await save.click();
+    await expect(page.getByRole('status').filter({ hasText: 'Сохранено' })).toBeVisible();
+    await expect(checks.getByRole('alert')).toHaveCount(0);
+    expect(saved()).toEqual({ tsaUrl, crlFolder: folder, ocspProxy: ocspProxy.url, offline: true });
+    await page.reload();
+    await settingsNav.click();
+    await expect(tsa).toHaveValue(tsaUrl);
+    await expect(crlFolder).toHaveValue(folder);
+    await expect(proxy).toHaveValue(ocspProxy.url);
+    await expect(offline).toBeChecked();
+    await shot('real-settings-checks');
+
+    // The counterparty sends while the CA's responders are down: the hub keeps the signature as
+    // CAdES-T, with no status in it. They are back before our session, but offline we do not ask.
+    const { writeFileSync } = await import('node:fs');
+    const file = join(dir, 'pismo-5.txt');
+    writeFileSync(file, 'Письмо № 5\n');
+    revocation.setAvailable(false);
+    try {
+      expectExit(await asB(['send', file, '--to', a.inn, '--title', 'Письмо № 5', '--pin-stdin'], pinB), 0);
+    } finally {
+      revocation.setAvailable(true);
+    }
+    await page.getByRole('navigation').getByRole('button', { name: 'Входящие' }).click();
+    await page.getByRole('button', { name: 'Провести сеанс обмена' }).click();
+    const row = page.getByRole('row').filter({ hasText: 'Письмо № 5' });
+    await expect(row).toContainText('Подпись не проверена', { timeout: 30_000 });
+    await row.click();
+    const view = page.getByRole('dialog', { name: 'Письмо № 5' });
+    await expect(
+      view.getByText('? Статус сертификата пока не установлен: проверка повторится при следующем сеансе'),
+    ).toBeVisible();
+    await expect(view.getByText(/^Не удалось проверить статус сертификата на .*offline/)).toBeVisible();
+    await expect(view.getByText('✓ Подпись действительна')).toHaveCount(0);
+    await shot('real-document-offline-unchecked');
+    await view.getByRole('button', { name: 'Закрыть' }).click();
+    expect([...ocspProxy.served.values()]).toEqual([]);
+
+    // Online again: the next session asks through the proxy, and the signature is valid.
+    await settingsNav.click();
+    await offline.uncheck();
+    await save.click();
+    await expect(page.getByRole('status').filter({ hasText: 'Сохранено' })).toBeVisible();
+    expect(saved()).toMatchObject({ offline: false, ocspProxy: ocspProxy.url });
+    await page.getByRole('navigation').getByRole('button', { name: 'Входящие' }).click();
+    await page.getByRole('button', { name: 'Провести сеанс обмена' }).click();
+    await expect(row).not.toContainText('Подпись не проверена', { timeout: 30_000 });
+    await row.click();
+    await expect(view.getByText('✓ Подпись действительна')).toBeVisible();
+    await expect(view.getByText(/^Сертификат действовал и не был отозван на /)).toContainText(ocspProxy.url);
+    expect(ocspProxy.served.get(new URL(revocation.ocspUrl).origin)).toBeGreaterThan(0);
+    await view.getByRole('button', { name: 'Закрыть' }).click();
   });
 
   test('the session log shows the real sessions', async () => {

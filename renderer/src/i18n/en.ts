@@ -284,6 +284,16 @@ export const en: Record<keyof typeof ru, string> = {
   'settings.startAtLogin': 'Start when I sign in to the computer',
   'settings.lang.ru': 'Русский',
   'settings.lang.en': 'English',
+  'settings.checks': 'Signature checks',
+  'settings.checks.tsaUrl': 'Time-stamp service (RFC 3161) for our signatures',
+  'settings.checks.tsaUrl.default': "None: the exchange server's service",
+  'settings.checks.tsaUrl.invalid': 'Time-stamp service: an address starting with http:// or https:// is needed',
+  'settings.checks.crlFolder': 'Folder of certificate revocation lists (CRLs)',
+  'settings.checks.crlFolder.invalid':
+    'CRL folder: the full path of a folder on this computer is needed (say /srv/crl or C:\\CRL)',
+  'settings.checks.ocspProxy': 'OCSP proxy (every certificate status request goes to this address)',
+  'settings.checks.ocspProxy.invalid': 'OCSP proxy: an address starting with http:// or https:// is needed',
+  'settings.checks.offline': 'Offline: only the status evidence embedded in the signature, and the CRL folder',
   ...archiveEn,
   ...staffEn,
 };

@@ -283,6 +283,16 @@ export const ru = {
   'settings.startAtLogin': 'Запускать при входе в систему',
   'settings.lang.ru': 'Русский',
   'settings.lang.en': 'English',
+  'settings.checks': 'Проверка подписей',
+  'settings.checks.tsaUrl': 'Служба штампов времени (RFC 3161) для наших подписей',
+  'settings.checks.tsaUrl.default': 'Не указана — служба сервера обмена',
+  'settings.checks.tsaUrl.invalid': 'Служба штампов времени: нужен адрес, начинающийся с http:// или https://',
+  'settings.checks.crlFolder': 'Папка со списками отозванных сертификатов (СОС)',
+  'settings.checks.crlFolder.invalid':
+    'Папка СОС: нужен полный путь к папке на этом компьютере (например, /srv/crl или C:\\CRL)',
+  'settings.checks.ocspProxy': 'Прокси OCSP (все запросы статуса сертификатов идут на этот адрес)',
+  'settings.checks.ocspProxy.invalid': 'Прокси OCSP: нужен адрес, начинающийся с http:// или https://',
+  'settings.checks.offline': 'Без сети: только сведения о статусе, встроенные в подпись, и папка СОС',
   ...archiveRu,
   ...staffRu,
 };

@@ -1,12 +1,30 @@
 // Runs in: the renderer. The profile's settings: exchange server, the organization's mode
 // (shown, not edited), schedule, token module paths, the service login with its password in
-// the OS keychain, language, start at login.
+// the OS keychain, language, start at login, and how signatures are checked (a time-stamp
+// service, a CRL folder, an OCSP proxy, offline mode).
 import { useEffect, useState, type FormEvent } from 'react';
-import type { Language, Settings } from '../../../src/ipc/contract';
+import { SignatureChecksPatch, type Language, type Settings } from '../../../src/ipc/contract';
 import { errorText, invoke } from '../clerk';
 import { translate } from '../i18n';
 import { useT } from '../i18n/use-t';
 import { useClerk } from '../store';
+
+/** The text fields of the signature checks; an empty one is a setting not made. */
+const checkFields = ['tsaUrl', 'crlFolder', 'ocspProxy'] as const;
+type CheckField = (typeof checkFields)[number];
+
+/** What the view sends: the fields as typed, trimmed, the empty ones left out. */
+function checksPatch(checks: Settings['signatureChecks']) {
+  return SignatureChecksPatch.safeParse({
+    offline: checks.offline,
+    ...Object.fromEntries(
+      checkFields.flatMap((f) => {
+        const value = checks[f]?.trim();
+        return value ? [[f, value]] : [];
+      }),
+    ),
+  });
+}
 
 export function SettingsView() {
   const t = useT();
@@ -15,6 +33,8 @@ export function SettingsView() {
   const [form, setForm] = useState<Settings | null>(settings);
   const [modules, setModules] = useState('');
   const [password, setPassword] = useState('');
+  /** The signature-check fields main would refuse, each said at its field. */
+  const [badChecks, setBadChecks] = useState<ReadonlySet<CheckField>>(new Set());
 
   useEffect(() => {
     setForm(settings);
@@ -26,6 +46,9 @@ export function SettingsView() {
 
   const save = async (e: FormEvent) => {
     e.preventDefault();
+    const checks = checksPatch(form.signatureChecks);
+    setBadChecks(new Set(checks.error?.issues.map((i) => i.path[0] as CheckField)));
+    if (!checks.success) return;
     try {
       const saved = await invoke('settings:set', {
         serverUrl: form.serverUrl.trim(),
@@ -37,6 +60,7 @@ export function SettingsView() {
         login: form.login,
         language: form.language,
         startAtLogin: form.startAtLogin,
+        signatureChecks: checks.data,
       });
       useClerk.getState().setSettings(saved);
       // Said in the language just chosen.
@@ -123,6 +147,41 @@ export function SettingsView() {
           />
           {t('settings.startAtLogin')}
         </label>
+        <fieldset>
+          <legend>{t('settings.checks')}</legend>
+          {checkFields.map((field) => (
+            <div className="field" key={field}>
+              <label>
+                {t(`settings.checks.${field}`)}
+                <input
+                  value={form.signatureChecks[field] ?? ''}
+                  onChange={(e) => {
+                    setForm({ ...form, signatureChecks: { ...form.signatureChecks, [field]: e.target.value } });
+                    setBadChecks(new Set([...badChecks].filter((f) => f !== field)));
+                  }}
+                  placeholder={field === 'tsaUrl' ? t('settings.checks.tsaUrl.default') : undefined}
+                  aria-invalid={badChecks.has(field)}
+                  aria-describedby={badChecks.has(field) ? `checks-${field}-error` : undefined}
+                />
+              </label>
+              {badChecks.has(field) && (
+                <small id={`checks-${field}-error`} role="alert" className="error">
+                  {t(`settings.checks.${field}.invalid`)}
+                </small>
+              )}
+            </div>
+          ))}
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={form.signatureChecks.offline}
+              onChange={(e) =>
+                setForm({ ...form, signatureChecks: { ...form.signatureChecks, offline: e.target.checked } })
+              }
+            />
+            {t('settings.checks.offline')}
+          </label>
+        </fieldset>
         <div className="actions">
           <button type="submit">{t('common.save')}</button>
         </div>

@@ -139,7 +139,7 @@ export class MemoryClerk {
       language: 'ru',
       startAtLogin: true,
       login: '',
-      signatureChecks: { tsaUrl: '', crlFolder: '', ocspProxy: '', offline: false },
+      signatureChecks: { offline: false },
       secrets: { servicePassword: false, tokenPin: false, pfxPassword: false },
     };
     this.tokenState = this.status(options.tokenPresent ? 'present' : 'absent');

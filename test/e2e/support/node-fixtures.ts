@@ -15,6 +15,8 @@ export interface Pki {
   modulePath: string;
   caCertificateFile: string;
   tokens: (HeldToken & { label: string })[];
+  /** With `revocation: true`: the CA's OCSP responder (OpenSSL's) named in every certificate issued. */
+  revocation?: { ocspUrl: string; setAvailable(available: boolean): void };
   cleanup(): void;
 }
 
