@@ -8,9 +8,9 @@ import { signDetached } from '../crypto/cms';
 import { describeCertificate } from '../crypto/certificates';
 import { RevocationChecker } from '../crypto/revocation';
 import { resolveToken, secretNames, TokenSignerSource, type PinSource, type TokenChoice } from '../exchange/profile';
-import { clerkNeededBy, type SessionResult, type SignerSource } from '../exchange/session';
+import { clerkNeededBy, type ClerkNeeded, type SessionResult, type SignerSource } from '../exchange/session';
 import type { ProfileSettingsInput } from '../settings/settings';
-import { ListStatus, listStatusWords, workflowStateWords, type OperatingMode } from '../vocabulary';
+import { ListStatus, listStatusWords, pendingReasonWords, workflowStateWords, type OperatingMode } from '../vocabulary';
 import { signatureStatusText } from '../vocabulary/signature-status';
 import type { DocumentRow, WorkflowStepRow } from '../store';
 import { TokenError } from '../token/errors';
@@ -440,7 +440,11 @@ export function pending(profile: ClerkProfile, _o: Options, out: Output): number
             out.t(p.type === 'receipt' ? 'pending.receipt' : 'pending.clarification'),
             p.document.title,
             p.document.counterparty,
-            p.status === 'signed' ? out.t('pending.signed') : (p.message ?? p.reason ?? ''),
+            p.status === 'signed'
+              ? out.t('pending.signed')
+              : p.reason
+                ? pendingReasonWords[out.language][`reason.${p.reason}`]
+                : (p.message ?? ''),
           ]),
         ),
   );
@@ -451,12 +455,25 @@ function exitOf(result: SessionResult): number {
   return result.outcome === 'done' ? 0 : result.outcome === 'needs-clerk' ? 2 : 1;
 }
 
+/** What the clerk must do, by its code, with the token's PIN state. */
+function clerkNeededText(needed: ClerkNeeded, out: Output): string {
+  const pin = pinStatusText(needed.pinStatus, out.language);
+  return out.t('session.clerk', {
+    message: pendingReasonWords[out.language][`reason.${needed.code}`],
+    pin: pin ? ` (${pin})` : '',
+  });
+}
+
 /** A session's outcome in the clerk's words, with its error and what the clerk must do. */
 function sessionWords(result: SessionResult, out: Output) {
   return {
     outcome: out.t(`outcome.${result.outcome}`),
-    error: result.error ? ` — ${result.error}` : '',
-    clerk: result.clerkNeeded ? out.t('session.clerk', { message: result.clerkNeeded.message }) : '',
+    error: result.failure
+      ? ` — ${result.failure.code === 'hub-unreachable' ? out.t('hub.unreachable', result.failure) : out.t('no.signer')}`
+      : result.error
+        ? ` — ${result.error}`
+        : '',
+    clerk: result.clerkNeeded ? clerkNeededText(result.clerkNeeded, out) : '',
   };
 }
 

@@ -1,9 +1,11 @@
 // The core's coded errors in the clerk's words: a token's problem (src/token's TokenError code),
-// a session already running (SessionBusyError), the hub out of reach (HubUnreachableError). The
-// core names what happened by code and details; the words are the CLI's dictionary's, so the
-// message follows the command's language. What the core raises without a code is shown as it came.
+// a session already running (SessionBusyError), the hub out of reach (HubUnreachableError), a
+// certificate login with no signer (NoSignerError). The core names what happened by code and
+// details; the words are the CLI's dictionary's, so the message follows the command's language.
+// What the core raises without a code is shown as it came.
 import { HubUnreachableError } from '../exchange/http-client';
 import { SessionBusyError } from '../exchange/lock';
+import { NoSignerError } from '../exchange/session';
 import { TokenError, type PinStatus } from '../token/errors';
 import { cliText, localTime, words, type CliLanguage, type CliWords } from './i18n';
 
@@ -37,6 +39,7 @@ export function coreErrorWords(e: unknown, language: CliLanguage): CliWords | un
     return e.pid > 0 ? words('session.busy', { pid: e.pid, since }) : words('session.starting', { since });
   }
   if (e instanceof HubUnreachableError) return words('hub.unreachable', { url: e.url, reason: e.reason });
+  if (e instanceof NoSignerError) return words('no.signer');
   return undefined;
 }
 

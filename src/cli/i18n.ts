@@ -58,7 +58,7 @@ const ru = {
   'pending.clarification': 'уведомление об уточнении',
   'pending.signed': 'подписан, ждёт отправки',
   'session.line': 'Сеанс обмена: {outcome}{error}{clerk}',
-  'session.clerk': ' — нужен сотрудник: {message}',
+  'session.clerk': ' — нужен сотрудник: {message}{pin}',
   'session.summary':
     'отправлено документов: {sent}, получено: {received}{invalid}; служебных документов подписано: {serviceSigned}, отправлено: {serviceSent}, получено: {serviceReceived}; ждут: {pending}',
   'session.invalid': ' (с недействительной подписью: {count})',
@@ -174,6 +174,8 @@ Ctrl+C останавливает песочницу; следующий «edo-c
   'start.downloadFailed': 'исполняемый файл Electron загрузить не удалось ({why})',
   'start.buildFailed': 'Сборка не удалась (npm run build): см. выше',
   'start.failed': 'EDO Clerk в браузере не запустился: {message}',
+  'progress.of': '[{step}] {done} из {total}',
+  'progress.count': '[{step}] {done}',
 } as const;
 
 export type CliKey = keyof typeof ru;
@@ -227,7 +229,7 @@ const en: Record<CliKey, string> = {
   'pending.clarification': 'clarification request',
   'pending.signed': 'signed, to send',
   'session.line': 'Exchange session: {outcome}{error}{clerk}',
-  'session.clerk': ' — the clerk is needed: {message}',
+  'session.clerk': ' — the clerk is needed: {message}{pin}',
   'session.summary':
     'sent {sent} document(s), received {received}{invalid}; service documents signed {serviceSigned}, sent {serviceSent}, received {serviceReceived}; pending {pending}',
   'session.invalid': ' ({count} with an invalid signature)',
@@ -342,6 +344,8 @@ Ctrl+C stops the sandbox; the next "edo-clerk demo" starts the same one again.`,
   'start.downloadFailed': 'the Electron binary could not be downloaded ({why})',
   'start.buildFailed': 'The build failed (npm run build): see above',
   'start.failed': 'EDO Clerk in the browser did not start: {message}',
+  'progress.of': '[{step}] {done} of {total}',
+  'progress.count': '[{step}] {done}',
 };
 
 export type CliValues = Record<string, string | number>;

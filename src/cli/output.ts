@@ -1,6 +1,7 @@
 // How a command answers: a JSON document on stdout with --json, else lines for a person.
 // Progress goes to stderr, so stdout stays one parseable answer. Words go through ./i18n.
 import type { SessionProgress } from '../exchange/session';
+import { sessionStepWords } from '../vocabulary';
 import { coreErrorText } from './errors';
 import { cliText, type CliKey, type CliLanguage, type CliValues, type CliWords } from './i18n';
 
@@ -47,7 +48,14 @@ export function makeOutput(json: boolean, language: CliLanguage = 'ru'): Output 
       process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
     },
     progress(p) {
-      process.stderr.write(json ? `${JSON.stringify({ progress: p })}\n` : `[${p.step}] ${p.message}\n`);
+      // The step's words and its counts; the core's message stays in --json (and the session log), in English.
+      const step = sessionStepWords[language][`step.${p.step}`];
+      const line = cliText(language, p.total > 0 ? 'progress.of' : 'progress.count', {
+        step,
+        done: p.done,
+        total: p.total,
+      });
+      process.stderr.write(json ? `${JSON.stringify({ progress: p })}\n` : `${line}\n`);
     },
     info(message) {
       if (!json) process.stderr.write(`${message}\n`);

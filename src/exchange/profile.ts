@@ -27,7 +27,13 @@ import { readOperatorPin } from './operator-pin';
 import type { SessionTrigger } from '../vocabulary';
 import { formatsServiceDocuments } from './service-documents';
 export { describeOperatorCertificate, pinOperatorCertificate, readOperatorPin, type OperatorPin } from './operator-pin';
-import { runExchangeSession, type SessionProgress, type SessionResult, type SignerSource } from './session';
+import {
+  NoSignerError,
+  runExchangeSession,
+  type SessionProgress,
+  type SessionResult,
+  type SignerSource,
+} from './session';
 
 /** Secret names inside a profile's keychain scope. */
 export const secretNames = {
@@ -269,10 +275,7 @@ export class ClerkProfile {
         }
         return { method: 'password', login: settings.auth.login, password };
       }
-      if (!signer)
-        throw new Error(
-          'Certificate login needs a signer: set a token or a key file in the profile (or log in with a service password)',
-        );
+      if (!signer) throw new NoSignerError();
       return { method: 'certificate', signLogin: async (content) => signDetached(content, await signer.acquire()) };
     };
   }

@@ -171,6 +171,31 @@ export interface SessionResult {
   /** Set with outcome needs-clerk. */
   clerkNeeded?: ClerkNeeded;
   error?: string;
+  /** What `error` says, by code, when the session knows it: the shells word it in the clerk's language. */
+  failure?: SessionFailure;
+}
+
+/**
+ * A session's failure by code, with what its words name: the hub out of reach (the socket's own
+ * words as they are), or a certificate login with no signer set up.
+ */
+export type SessionFailure = { code: 'hub-unreachable'; url: string; reason: string } | { code: 'no-signer' };
+
+/** A certificate login, and this profile has no token or key file to sign it with. */
+export class NoSignerError extends Error {
+  readonly code = 'no-signer';
+  constructor() {
+    super(
+      'Certificate login needs a signer: set a token or a key file in the profile (or log in with a service password)',
+    );
+    this.name = 'NoSignerError';
+  }
+}
+
+function failureOf(e: unknown): SessionFailure | undefined {
+  if (e instanceof HubUnreachableError) return { code: 'hub-unreachable', url: e.url, reason: e.reason };
+  if (e instanceof NoSignerError) return { code: 'no-signer' };
+  return undefined;
 }
 
 /** Token failures that only the clerk can fix; background runs stop signing on them and never retry a PIN. */
@@ -358,6 +383,7 @@ class ExchangeSession {
     this.runId = this.store.startRun(this.deps.trigger, this.mode);
     let outcome: SessionResult['outcome'] = 'done';
     let error: string | undefined;
+    let failure: SessionFailure | undefined;
     try {
       await this.authenticate();
       const policy = sessionPolicy(this.mode, this.deps.trigger);
@@ -393,12 +419,14 @@ class ExchangeSession {
       } else {
         outcome = 'error';
         error = messageOf(e);
+        failure = failureOf(e);
         this.log('error', 'finish', error);
       }
     }
     if (this.operatorChange && outcome !== 'interrupted') {
       outcome = 'error';
       error = error ? `${this.operatorChange} Also: ${error}` : this.operatorChange;
+      failure = undefined;
     }
     this.summary.pending = this.store.countPendingServiceDocuments();
     const result: SessionResult = {
@@ -409,6 +437,7 @@ class ExchangeSession {
       items: this.items,
       clerkNeeded: this.clerkNeeded,
       error,
+      ...(failure ? { failure } : {}),
     };
     this.store.finishRun(this.runId, outcome, { ...this.summary, clerkNeeded: this.clerkNeeded, error });
     this.progress(

@@ -130,4 +130,17 @@ describe('the CLI in the clerk’s language and time zone', () => {
       error: `PKCS#11 module ${notModule} does not load or start: check the module path`,
     });
   }, 60_000);
+
+  it('shows a session’s progress and why it failed in the clerk’s language', async () => {
+    // The profile logs in by certificate and has no token or key file: the session says so, by its code.
+    const ru = expectExit(await run(['session'], russian), 1);
+    expect(ru.stderr).toContain('[вход на сервер обмена] 0 из 1\n');
+    expect(ru.stderr).toContain('[завершение] 1 из 1\n');
+    expect(ru.stdout).toMatch(/^Сеанс обмена: ошибка — Нечем подписать: укажите --token/);
+    const en = expectExit(await run(['session', '--lang', 'en'], russian), 1);
+    expect(en.stderr).toContain('[signing in to the exchange server] 0 of 1\n');
+    expect(en.stdout).toMatch(/^Exchange session: error — No signer: give --token/);
+    const json = expectExit(await run(['session', '--json'], russian), 1).json;
+    expect(json.failure).toEqual({ code: 'no-signer' });
+  }, 120_000);
 });

@@ -1,5 +1,5 @@
 // Runs in: the renderer. English; typed by the Russian dictionary, so no key can be missing.
-import { listStatusWords, workflowStateWords } from '../../../src/ipc/contract';
+import { listStatusWords, pendingReasonWords, sessionStepWords, workflowStateWords } from '../../../src/ipc/contract';
 import { archiveEn } from './archive-en';
 import { staffEn } from './staff-en';
 import type { ru } from './ru';
@@ -46,14 +46,7 @@ export const en: Record<keyof typeof ru, string> = {
   'session.started': 'Exchange session started',
   'session.progress': 'Exchange session progress',
 
-  'step.authenticate': 'signing in to the exchange server',
-  'step.subscribers': 'subscriber directory',
-  'step.contacts': 'contacts',
-  'step.outbox': 'sending the outbox',
-  'step.events': 'receiving documents',
-  'step.recheck': 'checking signatures again',
-  'step.service-documents': 'service documents',
-  'step.finish': 'finishing',
+  ...sessionStepWords.en,
 
   'outcome.running': 'running',
   'outcome.done': 'done',
@@ -200,29 +193,7 @@ export const en: Record<keyof typeof ru, string> = {
     'Files not signed: {count} ({reason}). Nothing was added to the outbox: connect the token and press again.',
   'outbox.add.willSend': 'They will go with the next exchange session.',
 
-  'reason.awaiting-signature': 'needs your signature',
-  'reason.agent-signs': "the exchange agent on the organization's server signs it",
-  'reason.no-signing-key': 'no signing key is set up in this profile',
-  'reason.cannot-make': 'the document could not be made',
-  'reason.refused-by-hub': 'the exchange server refused the signed document',
-  'reason.unsendable': 'it cannot be sent from this computer',
-  'reason.password-missing': 'the service password is not stored',
-  'reason.password-incorrect': 'wrong password',
-  'reason.key-file-not-found': 'the key file was not found',
-  'reason.token-not-present': 'token needed',
-  'reason.token-removed': 'token removed',
-  'reason.pin-incorrect': 'wrong PIN',
-  'reason.pin-locked': 'PIN locked',
-  'reason.pin-required': 'sign in to the token',
-  'reason.pin-cancelled': 'token sign-in cancelled',
-  'reason.key-not-found': 'no key on the token',
-  'reason.certificate-not-found': 'no certificate on the token',
-  'reason.poa-required': 'a personal certificate needs a machine-readable power of attorney (МЧД)',
-  'reason.poa-unknown': 'the МЧД is not registered at the exchange hub',
-  'reason.poa-not-in-force': 'the МЧД is not in force today',
-  'reason.poa-revoked': 'the МЧД is revoked',
-  'reason.poa-other-person': 'the МЧД is issued to another person',
-  'reason.poa-power-missing': 'the МЧД does not grant the power needed',
+  ...pendingReasonWords.en,
   'reason.not-pending': 'no longer waiting for a signature',
 
   'pending.title': 'Service documents waiting for our signature',

@@ -1,5 +1,5 @@
 // Runs in: the renderer. Russian: the default language of the clerk's UI.
-import { listStatusWords, workflowStateWords } from '../../../src/ipc/contract';
+import { listStatusWords, pendingReasonWords, sessionStepWords, workflowStateWords } from '../../../src/ipc/contract';
 import { archiveRu } from './archive-ru';
 import { staffRu } from './staff-ru';
 
@@ -45,14 +45,7 @@ export const ru = {
   'session.started': 'Сеанс обмена начат',
   'session.progress': 'Ход сеанса обмена',
 
-  'step.authenticate': 'вход на сервер обмена',
-  'step.subscribers': 'справочник абонентов',
-  'step.contacts': 'контакты',
-  'step.outbox': 'отправка исходящих',
-  'step.events': 'получение документов',
-  'step.recheck': 'повторная проверка подписей',
-  'step.service-documents': 'служебные документы',
-  'step.finish': 'завершение',
+  ...sessionStepWords.ru,
 
   'outcome.running': 'идёт',
   'outcome.done': 'успешно',
@@ -199,29 +192,7 @@ export const ru = {
     'Не подписано файлов: {count} ({reason}). В исходящие ничего не добавлено: подключите токен и нажмите ещё раз.',
   'outbox.add.willSend': 'Отправим при следующем сеансе обмена.',
 
-  'reason.awaiting-signature': 'нужна ваша подпись',
-  'reason.agent-signs': 'подписывает агент обмена на сервере организации',
-  'reason.no-signing-key': 'в профиле не настроен ключ подписи',
-  'reason.cannot-make': 'не удалось сформировать документ',
-  'reason.refused-by-hub': 'сервер обмена отклонил подписанный документ',
-  'reason.unsendable': 'документ нельзя отправить с этого компьютера',
-  'reason.password-missing': 'пароль сервиса не сохранён',
-  'reason.password-incorrect': 'неверный пароль',
-  'reason.key-file-not-found': 'файл ключа не найден',
-  'reason.token-not-present': 'нужен токен',
-  'reason.token-removed': 'токен извлечён',
-  'reason.pin-incorrect': 'неверный PIN',
-  'reason.pin-locked': 'PIN заблокирован',
-  'reason.pin-required': 'нужно войти в токен',
-  'reason.pin-cancelled': 'вход в токен отменён',
-  'reason.key-not-found': 'на токене нет ключа',
-  'reason.certificate-not-found': 'на токене нет сертификата',
-  'reason.poa-required': 'нужна машиночитаемая доверенность (МЧД) для личного сертификата',
-  'reason.poa-unknown': 'МЧД не зарегистрирована на сервере обмена',
-  'reason.poa-not-in-force': 'МЧД не действует на сегодня',
-  'reason.poa-revoked': 'МЧД отозвана',
-  'reason.poa-other-person': 'МЧД выдана другому человеку',
-  'reason.poa-power-missing': 'МЧД не даёт нужного полномочия',
+  ...pendingReasonWords.ru,
   'reason.not-pending': 'уже не ждёт подписи',
 
   'pending.title': 'Служебные документы, которые ждут нашей подписи',
