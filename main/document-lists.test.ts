@@ -3,18 +3,18 @@
 // each status filter returns exactly its documents, with the right total and pages; the derived
 // statuses ("receipt pending", "signature invalid", "signature unchecked") come from the store's query. The same table
 // then runs against the UI's in-memory double holding the same rows, so the double cannot drift.
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DocumentPage, DocumentQuery, Direction, ListStatus } from '../src/ipc/contract';
+import type { DocumentPage, DocumentQuery, Direction } from '../src/ipc/contract';
 import { listStatusesOf } from '../src/vocabulary';
 import { ProfileSettingsFile } from '../src/settings/settings';
 import { ClerkStore } from '../src/store';
 import { counterparties, MemoryClerk, noWorkflow } from '../test/e2e/support/memory-services';
 import { handlersOver } from '../test/support/memory-handlers';
 import { MemorySecrets } from '../test/support/memory-secrets';
+import { seedDocument } from '../test/support/store-seed';
 import { createCoreServices, type CoreServices } from './core-services';
 import { createDispatcher, type Dispatch, type Platform } from './handlers';
 
@@ -23,7 +23,6 @@ const platform: Platform = {
   openExternal: async () => {},
   setStartAtLogin: () => {},
 };
-const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** Three documents in every status a list shows, from different counterparties and days. */
 const fixtures = (['in', 'out'] as const).flatMap((direction) =>
@@ -37,60 +36,6 @@ const fixtures = (['in', 'out'] as const).flatMap((direction) =>
     })),
   ),
 );
-type Fixture = (typeof fixtures)[number];
-
-/** Brings one document to its status the way the session does, through the store's own operations. */
-function seed(store: ClerkStore, f: Fixture, i: number): void {
-  const sentAt = `2026-11-${f.day}T10:00:${String(i % 60).padStart(2, '0')}.000Z`;
-  const base = {
-    counterpartyId: f.counterparty.id,
-    counterpartyName: f.counterparty.name,
-    title: f.title,
-    fileName: `${i}.pdf`,
-    blobHash: sha(f.title),
-    size: 10,
-  };
-  if (f.direction === 'in') {
-    const valid = f.status === 'signature-invalid' ? false : f.status === 'signature-unchecked' ? null : true;
-    const signature = {
-      cms: Buffer.from('cms'),
-      valid,
-      verdict: valid === null ? ('undetermined' as const) : undefined,
-      problems: valid === false ? [{ code: 'digest-mismatch' as const, message: 'the content changed' }] : [],
-    };
-    const { documentId } = store.transaction(() =>
-      store.recordIncomingDocument({
-        ...base,
-        hubId: `h-${i}`,
-        needsReceipt: f.status !== 'received' && f.status !== 'signature-unchecked',
-        sentAt,
-        signatures: [signature],
-      }),
-    );
-    if (f.status === 'receipt-sent' || f.status === 'clarification-sent') {
-      const receipt = store.serviceDocumentsOf(documentId).find((s) => s.type === 'receipt')!;
-      store.markServiceDocumentSigned(receipt.id, {
-        fileName: `DP_IZVPOL_${i}.xml`,
-        xmlHash: sha(`x${i}`),
-        signature: Buffer.from('s'),
-      });
-      const item = store.waitingOutbox().find((o) => o.itemType === 'service-document' && o.itemId === receipt.id)!;
-      store.completeServiceDocumentSend(item.id, receipt.id, `sd-${i}`);
-      if (f.status === 'clarification-sent') store.setDocumentStatus(documentId, 'clarification-sent');
-    }
-    return;
-  }
-  const { documentId } = store.queueOutgoingDocument({ ...base, signature: { cms: Buffer.from('cms'), valid: null } });
-  if (f.status === 'queued') return;
-  const item = store.waitingOutbox().find((o) => o.itemType === 'document' && o.itemId === documentId)!;
-  if (f.status === 'rejected') return store.failOutbox(item.id, 'forbidden', 'the recipient is not a contact');
-  store.completeDocumentSend(item.id, documentId, { hubId: `h-${i}`, sentAt });
-  if (f.status !== 'sent')
-    store.setDocumentStatus(
-      documentId,
-      f.status as Exclude<ListStatus, 'receipt-pending' | 'signature-invalid' | 'signature-unchecked'>,
-    );
-}
 
 const titlesOf = (page: DocumentPage) => page.rows.map((r) => r.title).sort();
 const all = (direction: Direction): DocumentQuery => ({ direction, offset: 0, limit: 1000 });
@@ -105,7 +50,9 @@ beforeAll(async () => {
   new ProfileSettingsFile(dir).write({ serverUrl: 'https://edo.example.ru' });
   const store = ClerkStore.open(dir);
   for (const c of counterparties) store.upsertSubscriber({ id: c.id, name: c.name, inn: c.inn });
-  fixtures.forEach((f, i) => seed(store, f, i));
+  fixtures.forEach((f, i) =>
+    seedDocument(store, { ...f, sentAt: `2026-11-${f.day}T10:00:${String(i % 60).padStart(2, '0')}.000Z` }, i),
+  );
   store.close();
   services = await createCoreServices(dir, {
     secrets: new MemorySecrets(),

@@ -1,13 +1,23 @@
 // UI benchmark, in Debian's Chromium: time to first render of an Inbox holding 100,000
 // documents, and of a filter over it, each against the same on an empty Inbox in the same run
 // (the limit: what the page costs with nothing to show). The renderer is the built one
-// (`npm run build` first); window.clerk is bound to main's handler registry, as in the e2e suites.
+// (`npm run build` first); window.clerk is bound to main's handler registry over the real services
+// (createCoreServices: a profile's SQLite store, read through the session host), as the app runs.
 // Run: npx tsx bench/ui/run.ts [documents=100000] [rounds=5]
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium, type Browser } from '@playwright/test';
+import { createCoreServices, type CoreServices } from '../../main/core-services';
+import { ProfileSettingsFile } from '../../src/settings/settings';
+import { ClerkStore } from '../../src/store';
+import type { ListStatus } from '../../src/vocabulary';
 import { chromiumLaunchOptions } from '../../test/e2e/chromium';
 import { installClerk } from '../../test/e2e/support/clerk-page';
-import { MemoryClerk } from '../../test/e2e/support/memory-services';
+import { counterparties, documentTitles } from '../../test/e2e/support/memory-services';
+import { MemorySecrets } from '../../test/support/memory-secrets';
 import { serveFolder } from '../../test/support/static-server';
+import { seedDocument } from '../../test/support/store-seed';
 
 const documents = Number(process.argv[2] ?? 100_000);
 const rounds = Number(process.argv[3] ?? 5);
@@ -30,16 +40,63 @@ const frameWhen = (selector: string, pattern: string) => `new Promise((resolve) 
   check();
 })`;
 
-async function measure(browser: Browser, url: string, clerk: MemoryClerk): Promise<Times> {
+// A fifth of each list in the status the bench filters by; every status one the session leaves settled.
+const statuses = {
+  in: ['received', 'receipt-sent', 'receipt-sent', 'receipt-sent', 'clarification-sent'],
+  out: ['delivered', 'receipt-confirmed', 'receipt-confirmed', 'sent', 'clarification-requested'],
+} as const satisfies Record<string, readonly ListStatus[]>;
+
+/** A configured profile holding `count` documents each way, and the real services over it. */
+async function profileWith(count: number): Promise<{ services: CoreServices; full: boolean; remove(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-ui-'));
+  new ProfileSettingsFile(dir).write({ serverUrl: 'https://edo.example.ru' });
+  const store = ClerkStore.open(dir);
+  for (const c of counterparties) store.upsertSubscriber({ id: c.id, name: c.name, inn: c.inn });
+  const start = Date.UTC(2024, 0, 1);
+  store.transaction(() => {
+    for (const direction of ['in', 'out'] as const)
+      for (let i = 0; i < count; i++)
+        seedDocument(
+          store,
+          {
+            direction,
+            status: statuses[direction][i % 5]!,
+            title: `${documentTitles[i % documentTitles.length]} № ${i + 1}`,
+            counterparty: counterparties[i % counterparties.length]!,
+            sentAt: new Date(start + i * 600_000).toISOString(),
+          },
+          direction === 'in' ? i : count + i,
+        );
+  });
+  store.close();
+  const services = await createCoreServices(dir, {
+    secrets: new MemorySecrets(),
+    tokenWatch: { intervalMs: 60_000, settleMs: 60_000 },
+  });
+  return {
+    services,
+    full: count > 0,
+    remove() {
+      services.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The title of the Inbox's first row: the newest document. */
+const newestTitle = `${documentTitles[(documents - 1) % documentTitles.length]} № ${documents}`;
+
+type Profile = Awaited<ReturnType<typeof profileWith>>;
+
+async function measure(browser: Browser, url: string, { services, full }: Profile): Promise<Times> {
   const page = await browser.newPage({ viewport: { width: 1360, height: 840 } });
-  const harness = await installClerk(page, clerk.services());
+  const harness = await installClerk(page, services);
   page.on('pageerror', (e) => console.error('page error:', e.message));
   try {
-    const full = clerk.documents.length > 0;
     await page.goto(url, { waitUntil: 'commit' });
     // First render: from navigation start to the frame showing the first row (or the empty-table message).
     const firstRender = (await page.evaluate(
-      full ? frameWhen('[role="row"][aria-rowindex="2"]', 'Письмо') : frameWhen('.empty', '.'),
+      full ? frameWhen('[role="row"][aria-rowindex="2"]', newestTitle) : frameWhen('.empty', '.'),
     )) as number;
 
     // Filter: from the clerk's choice of a status to the frame showing the filtered count and first row.
@@ -62,11 +119,13 @@ async function measure(browser: Browser, url: string, clerk: MemoryClerk): Promi
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main() {
+  const seeding = performance.now();
+  const big = await profileWith(documents);
+  const empty = await profileWith(0);
+  console.log(`seeded ${documents} documents each way in ${((performance.now() - seeding) / 1000).toFixed(1)} s`);
   const server = await serveFolder('out/renderer');
   const browser = await chromium.launch(chromiumLaunchOptions());
   try {
-    const big = new MemoryClerk({ generated: documents, mode: 'server' });
-    const empty = new MemoryClerk({ mode: 'server' });
     // One warm-up each: the browser's first page pays for compiling the bundle.
     await measure(browser, server.url, empty);
     await measure(browser, server.url, big);
@@ -88,6 +147,8 @@ async function main() {
   } finally {
     await browser.close();
     await server.close();
+    big.remove();
+    empty.remove();
   }
 }
 

@@ -30,7 +30,7 @@ export const counterparties: Subscriber[] = [
   { id: 'sub-oduvanchik', name: 'ИП Одуванчиков А. А.', inn: '500512345604' },
 ];
 
-const titles = [
+export const documentTitles = [
   'Счёт-фактура',
   'Акт сверки',
   'Договор поставки',
@@ -206,7 +206,7 @@ export class MemoryClerk {
     for (const direction of ['in', 'out'] as const) {
       for (let i = 0; i < count; i++) {
         const who = counterparties[i % counterparties.length]!;
-        const title = `${titles[i % titles.length]} № ${i + 1}`;
+        const title = `${documentTitles[i % documentTitles.length]} № ${i + 1}`;
         this.byDate = null;
         this.documents.push({
           row: {
