@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import fontkit from '@pdf-lib/fontkit';
 import { PDFDocument, PageSizes, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
 import QRCode from 'qrcode';
-import { parsePowerOfAttorney, parseServiceDocument } from '../formats';
+import { ANNULMENT_FILE_PREFIX, parseAnnulmentProposal, parsePowerOfAttorney, parseServiceDocument } from '../formats';
 import type { SignedUnderPowerOfAttorney } from '../protocol/powers-of-attorney';
 import { analyzeSignature, evidenceBeside, type SignatureFacts } from './analyze';
 import {
@@ -250,6 +250,22 @@ function powerOfAttorneyOf(sd: EvidenceServiceDocument): string | undefined {
   }
 }
 
+/**
+ * What the service document states, read from its signed XML: a УОУ's text (a refusal's, a
+ * clarification request's, an annulment rejection's), a ПРА's reason once (its acceptance signs the same XML).
+ */
+function statedText(sd: EvidenceServiceDocument): string | undefined {
+  try {
+    if (sd.fileName.startsWith(`${ANNULMENT_FILE_PREFIX}_`))
+      return sd.type === 'annulment-proposal'
+        ? parseAnnulmentProposal(sd.xml, sd.fileName).reason || undefined
+        : undefined;
+    return parseServiceDocument(sd.xml, sd.fileName).text || undefined;
+  } catch {
+    return undefined; // the verifier names a service document that does not follow its schema
+  }
+}
+
 function loadFonts(folder: string | URL) {
   const base = typeof folder === 'string' ? `${folder.replace(/\/?$/, '/')}` : folder;
   const read = (name: string) => readFileSync(typeof base === 'string' ? `${base}${name}` : new URL(name, base));
@@ -327,6 +343,8 @@ export async function buildCard(evidence: Evidence, options: CardOptions = {}): 
   for (const { sd, facts } of services) {
     const person = who(facts, t('none'));
     w.field(t(`kind.${sd.type}`), sd.fileName);
+    const stated = statedText(sd);
+    if (stated) w.field(t('card.service.reason'), stated, 12);
     w.field(
       t('card.stamp.signer'),
       [person.name, person.position !== t('none') ? person.position : '', person.organization]

@@ -318,20 +318,26 @@ async function verifyParts(
   return { ...overall(verdicts), parts: verdicts, manifest };
 }
 
-/**
- * What the manifest says of the document's workflow, against the signatures that hold: signed by
- * both needs the recipient's valid signature over the original; annulled, the proposal's and the
- * acceptance's valid signatures over one ПРА (docs/architecture.md §5a).
- */
 /** A signature that holds, and the organization it acts for: its certificate's (INNLE), else its МЧД's principal's. */
 interface ValidSignature {
   part: ManifestPart;
   forInn?: string;
 }
 
+/**
+ * What the manifest says of the document's workflow, against the signatures that hold: signed by
+ * both needs the recipient's valid signature over the original; refused, the recipient's valid
+ * signature over its refusal (УОУ); annulled, the proposal's and the acceptance's valid
+ * signatures over one ПРА (docs/architecture.md §5a).
+ */
 function workflowClaims(manifest: Manifest, valid: ValidSignature[]): { ok: boolean; message: string } | undefined {
   const d = manifest.document;
-  if (d.signatureState !== 'signed-by-both' && d.annulmentState !== 'annulled') return undefined;
+  if (
+    d.signatureState !== 'signed-by-both' &&
+    d.signatureState !== 'signature-refused' &&
+    d.annulmentState !== 'annulled'
+  )
+    return undefined;
   const original = manifest.parts.find((p) => p.role === 'original')?.path;
   const held: string[] = [];
   const missing: string[] = [];
@@ -342,6 +348,10 @@ function workflowClaims(manifest: Manifest, valid: ValidSignature[]): { ok: bool
     (countersigned ? held : missing).push(
       `signed by both: the recipient's (INN ${d.recipient.inn}) signature over the original`,
     );
+  }
+  if (d.signatureState === 'signature-refused') {
+    const refused = valid.some((v) => v.part.type === 'signature-refusal' && v.forInn === d.recipient.inn);
+    (refused ? held : missing).push(`refused: the recipient's (INN ${d.recipient.inn}) signed refusal (УОУ)`);
   }
   if (d.annulmentState === 'annulled') {
     const sides = [d.sender.inn, d.recipient.inn];

@@ -14,27 +14,20 @@ import { unzipSync, zipSync } from 'fflate';
 import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Signer } from '../../src/crypto/signer';
-import { ANNULMENT_SCHEMA_FILE } from '../../src/formats';
+import { ANNULMENT_SCHEMA_FILE, SERVICE_DOCUMENT_FORMATS } from '../../src/formats';
 import { ClerkStore } from '../../src/store';
 import type { TokenSession } from '../../src/token/session';
 import { loginWithSigner, registerTokenOrganization, startHub, type StartedHub } from '../support/hub';
-import { keychain, softhsm, systemPart } from '../support/system';
+import { opensslCmsVerify } from '../support/openssl-cms';
+import { keychain, onPath, softhsm, systemPart } from '../support/system';
 import { createTestPki, samplePeople, type TestPki } from '../support/test-pki';
 import { tokenSigner } from '../support/token-hub';
 import { expectExit, inProfile as run } from './session-harness';
 
 const root = resolve(import.meta.dirname, '../..');
-const tool = (name: string) => {
-  try {
-    execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'pipe' });
-    return true;
-  } catch {
-    return false;
-  }
-};
 const tools = systemPart(
   'poppler-utils and zbar-tools',
-  ['pdftotext', 'pdfinfo', 'pdftoppm', 'zbarimg', 'unzip', 'xmllint'].every(tool),
+  onPath('pdftotext', 'pdfinfo', 'pdftoppm', 'zbarimg', 'unzip', 'xmllint'),
   'install poppler-utils zbar-tools unzip libxml2-utils',
 );
 const hsm = softhsm();
@@ -45,6 +38,7 @@ const text = (file: string, ...args: string[]) =>
 
 describe.skipIf(!hsm.ok || !tools.ok || !kc.ok)(
   `the card and the evidence package ${hsm.reason}${tools.reason}${kc.reason}`,
+  { timeout: 300_000 }, // each case runs edo-clerk several times on a shared machine
   () => {
     let pki: TestPki;
     let hub: StartedHub;
@@ -138,6 +132,27 @@ describe.skipIf(!hsm.ok || !tools.ok || !kc.ok)(
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
+    /** The local number and hub id of the document titled `title` in a profile's inbox or outbox. */
+    const local = (profile: string, direction: 'in' | 'out', title: string) => {
+      const store = ClerkStore.open(profile);
+      try {
+        const doc = store.listDocuments({ direction, search: title, limit: 1 }).items[0]!;
+        return { id: String(doc.id), hubId: doc.hubId! };
+      } finally {
+        store.close();
+      }
+    };
+
+    /** The CA and the package's operator certificate (it signs the confirmations), for OpenSSL to trust. */
+    const trustOf = (out: string) => {
+      const cas = join(out, 'cas.pem');
+      writeFileSync(
+        cas,
+        readFileSync(pki.caCertificateFile, 'utf8') + readFileSync(join(out, 'certificates', 'operator.pem'), 'utf8'),
+      );
+      return cas;
+    };
+
     let hubId = '';
     it('makes the card: the original pages first, every field in Russian, a QR code carrying the digest', async () => {
       const outbox = expectExit(await run(profA(), ['outbox']), 0).json;
@@ -230,57 +245,13 @@ describe.skipIf(!hsm.ok || !tools.ok || !kc.ok)(
         expect(roles).toContain(role);
       expect(readFileSync(join(out, 'original', 'dogovor-42.pdf')).equals(original)).toBe(true);
 
-      const cas = join(dir, 'cas.pem');
-      writeFileSync(
-        cas,
-        readFileSync(pki.caCertificateFile, 'utf8') + readFileSync(join(out, 'certificates', 'operator.pem'), 'utf8'),
-      );
+      const cas = trustOf(out);
       const signatures = manifest.parts.filter((p: { role: string }) => p.role === 'signature');
       expect(signatures.length).toBeGreaterThanOrEqual(3);
       for (const s of signatures) {
-        execFileSync(
-          'openssl',
-          [
-            'cms',
-            '-verify',
-            '-binary',
-            '-inform',
-            'DER',
-            '-in',
-            join(out, s.path),
-            '-content',
-            join(out, s.signs),
-            '-CAfile',
-            cas,
-            '-purpose',
-            'any',
-            '-out',
-            '/dev/null',
-          ],
-          { stdio: 'pipe' },
-        );
+        opensslCmsVerify(join(out, s.path), join(out, s.signs), cas);
       }
-      execFileSync(
-        'openssl',
-        [
-          'cms',
-          '-verify',
-          '-binary',
-          '-inform',
-          'DER',
-          '-in',
-          join(out, 'manifest.json.sig'),
-          '-content',
-          join(out, 'manifest.json'),
-          '-CAfile',
-          cas,
-          '-purpose',
-          'any',
-          '-out',
-          '/dev/null',
-        ],
-        { stdio: 'pipe' },
-      );
+      opensslCmsVerify(join(out, 'manifest.json.sig'), join(out, 'manifest.json'), cas);
 
       const xsds = readdirSync(join(root, 'src/formats/xsd')).filter((f) => f.endsWith('.xsd'));
       const services = manifest.parts.filter(
@@ -333,19 +304,13 @@ describe.skipIf(!hsm.ok || !tools.ok || !kc.ok)(
       writeFileSync(file, `Счёт № 9\n${'0123456789'.repeat(300)}`);
       expectExit(await run(profA(), ['send', file, '--to', innB, '--title', 'Счёт № 9', '--pin-stdin'], pinA), 0);
       expectExit(await run(profB(), ['session', '--pin-stdin'], pinB), 0);
-      const local = (profile: string, direction: 'in' | 'out') => {
-        const store = ClerkStore.open(profile);
-        try {
-          const doc = store.listDocuments({ direction, search: 'Счёт № 9', limit: 1 }).items[0]!;
-          return { id: String(doc.id), hubId: doc.hubId! };
-        } finally {
-          store.close();
-        }
-      };
-      const { id, hubId: annulled } = local(profA(), 'out');
+      const { id, hubId: annulled } = local(profA(), 'out', 'Счёт № 9');
       expectExit(await run(profA(), ['annul', id, '--reason', 'Выставлен по ошибке', '--pin-stdin'], pinA), 0);
       expectExit(await run(profB(), ['session', '--pin-stdin'], pinB), 0);
-      expectExit(await run(profB(), ['annulment', 'accept', local(profB(), 'in').id, '--pin-stdin'], pinB), 0);
+      expectExit(
+        await run(profB(), ['annulment', 'accept', local(profB(), 'in', 'Счёт № 9').id, '--pin-stdin'], pinB),
+        0,
+      );
       expectExit(await run(profA(), ['session', '--pin-stdin'], pinA), 0);
 
       const zip = join(dir, 'annulled.zip');
@@ -367,38 +332,15 @@ describe.skipIf(!hsm.ok || !tools.ok || !kc.ok)(
       );
       const over = parts.filter((p) => p.role === 'signature' && p.signs === proposal.path);
       expect(over.map((p) => p.type)).toEqual(['annulment-proposal', 'annulment-acceptance']);
-      const cas = join(dir, 'cas-annulled.pem');
-      writeFileSync(
-        cas,
-        readFileSync(pki.caCertificateFile, 'utf8') + readFileSync(join(out, 'certificates', 'operator.pem'), 'utf8'),
-      );
+      const cas = trustOf(out);
       for (const s of parts.filter((p) => p.role === 'signature')) {
-        execFileSync(
-          'openssl',
-          [
-            'cms',
-            '-verify',
-            '-binary',
-            '-inform',
-            'DER',
-            '-in',
-            join(out, s.path),
-            '-content',
-            join(out, s.signs!),
-            '-CAfile',
-            cas,
-            '-purpose',
-            'any',
-            '-out',
-            '/dev/null',
-          ],
-          { stdio: 'pipe' },
-        );
+        opensslCmsVerify(join(out, s.path), join(out, s.signs!), cas);
       }
       const card = text(join(out, 'card.pdf')).replace(/\s+/g, ' ');
       for (const expected of [
         'Аннулирование: Аннулирован',
         'Предложение об аннулировании (ПРА)',
+        'Текст: Выставлен по ошибке',
         'Согласие на аннулирование',
       ])
         expect(card).toContain(expected);
@@ -419,6 +361,98 @@ describe.skipIf(!hsm.ok || !tools.ok || !kc.ok)(
       const result = await run(profA(), ['verify-evidence', tampered]);
       expect(result.code).toBe(1);
       expect(result.json.failed).toContain(proposal.path);
+    });
+
+    it('packs a refused document: the refusal (УОУ) and a clarification request with their signatures; xmllint, OpenSSL and verify-evidence accept them, a changed byte is named', async () => {
+      const reason = 'Сумма не согласована';
+      const request = 'Уточните сумму в пункте 2';
+      const file = join(dir, 'akt-5.txt');
+      writeFileSync(file, 'Акт № 5 выполненных работ\n');
+      expectExit(
+        await run(
+          profA(),
+          ['send', file, '--to', innB, '--title', 'Акт № 5', '--request-signature', '--pin-stdin'],
+          pinA,
+        ),
+        0,
+      );
+      expectExit(await run(profB(), ['session', '--pin-stdin'], pinB), 0);
+      const inB = local(profB(), 'in', 'Акт № 5').id;
+      expectExit(await run(profB(), ['refuse', inB, '--reason', reason, '--pin-stdin'], pinB), 0);
+      expectExit(await run(profB(), ['clarify', inB, '--text', request, '--pin-stdin'], pinB), 0);
+      expectExit(await run(profA(), ['session', '--pin-stdin'], pinA), 0);
+
+      const zip = join(dir, 'refused.zip');
+      expectExit(
+        await run(profA(), ['evidence', local(profA(), 'out', 'Акт № 5').hubId, '--out', zip, '--pin-stdin'], pinA),
+        0,
+      );
+      execFileSync('unzip', ['-t', zip], { stdio: 'pipe' });
+      const out = join(dir, 'refused');
+      execFileSync('unzip', ['-q', zip, '-d', out]);
+      const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+      expect(manifest.document.signatureState).toBe('signature-refused');
+      const parts = manifest.parts as { path: string; role: string; signs?: string; type?: string }[];
+      const cas = trustOf(out);
+      const uou = ['signature-refusal', 'clarification'].map((type) => {
+        const xml = parts.find((p) => p.role === 'service-document' && p.type === type)!;
+        expect(xml.path, type).toMatch(/^service-documents\/DP_UVUTOCH_.*\.xml$/);
+        execFileSync(
+          'xmllint',
+          [
+            '--noout',
+            '--schema',
+            join(root, 'src/formats/xsd', SERVICE_DOCUMENT_FORMATS['clarification-request'].schemaFile),
+            join(out, xml.path),
+          ],
+          { stdio: 'pipe' },
+        );
+        const over = parts.filter((p) => p.role === 'signature' && p.signs === xml.path);
+        expect(over.map((p) => p.type)).toEqual([type]);
+        opensslCmsVerify(join(out, over[0]!.path), join(out, xml.path), cas);
+        return { xml: xml.path, signature: over[0]!.path };
+      });
+      const [refusal] = uou;
+
+      const card = text(join(out, 'card.pdf')).replace(/\s+/g, ' ');
+      for (const expected of [
+        'Подпись получателя: Получатель отказал в подписи',
+        'Отказ в подписании (УОУ)',
+        `Текст: ${reason}`,
+        'Уведомление об уточнении (УОУ)',
+        `Текст: ${request}`,
+      ])
+        expect(card).toContain(expected);
+
+      const verdict = expectExit(await run(profA(), ['verify-evidence', zip]), 0).json;
+      for (const { xml } of uou)
+        expect(verdict.parts.find((p: { path: string }) => p.path === xml).message).toMatch(
+          /^clarification-request .* follows its XSD \(format 1\.03\)/,
+        );
+      expect(verdict.parts.find((p: { path: string }) => p.path === '(workflow)').message).toMatch(
+        new RegExp(`refused: the recipient's \\(INN ${innB}\\) signed refusal`),
+      );
+
+      // One changed byte in the refusal is named.
+      const files = unzipSync(new Uint8Array(readFileSync(zip)));
+      const changed = Uint8Array.from(files[refusal!.xml]!);
+      const at = Math.floor(changed.length / 2);
+      changed[at] = changed[at]! ^ 0x01;
+      const tampered = join(dir, 'refused-tampered.zip');
+      writeFileSync(tampered, zipSync({ ...files, [refusal!.xml]: changed }));
+      const result = await run(profA(), ['verify-evidence', tampered]);
+      expect(result.code).toBe(1);
+      expect(result.json.failed).toContain(refusal!.xml);
+
+      // A package that says refused without the recipient's signature over the refusal (its manifest
+      // rewritten, so unsigned) fails the workflow check.
+      const { 'manifest.json.sig': _signature, [refusal!.signature]: _refusal, ...rest } = files;
+      const claimed = { ...manifest, parts: parts.filter((p) => p.path !== refusal!.signature) };
+      const unsigned = join(dir, 'refused-unsigned.zip');
+      writeFileSync(unsigned, zipSync({ ...rest, 'manifest.json': Buffer.from(JSON.stringify(claimed)) }));
+      const claim = await run(profA(), ['verify-evidence', unsigned]);
+      expect(claim.code).toBe(1);
+      expect(claim.json.failed).toEqual(['(workflow)']);
     });
   },
 );

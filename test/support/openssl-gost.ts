@@ -5,11 +5,12 @@
 //
 //   const pki = opensslGostPki(dir, 256, 'A', { userExtensions: [`crlDistributionPoints=URI:${url}`], keyPassword: 'secret' });
 //   pki.caFile, pki.userCert, pki.userKey; opensslGostCrl(pki) → DER; opensslGostVerify(sig, content, pki.caFile).status === 0
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pemToDer } from '../../src/crypto/certificates';
+import { opensslCmsVerifyRun } from './openssl-cms';
 
 export interface OpensslGostPki {
   bits: 256 | 512;
@@ -165,29 +166,7 @@ export function opensslGostCrl(pki: OpensslGostPki): Buffer {
 
 /** `openssl cms -verify -engine gost` of a detached DER signature file over a content file; status 0 and "Verification successful" when it holds. */
 export function opensslGostVerify(signatureFile: string, contentFile: string, caFile: string) {
-  return spawnSync(
-    'openssl',
-    [
-      'cms',
-      '-verify',
-      '-engine',
-      'gost',
-      '-binary',
-      '-inform',
-      'DER',
-      '-in',
-      signatureFile,
-      '-content',
-      contentFile,
-      '-CAfile',
-      caFile,
-      '-purpose',
-      'any',
-      '-out',
-      '/dev/null',
-    ],
-    { encoding: 'utf8' },
-  );
+  return opensslCmsVerifyRun(signatureFile, contentFile, caFile, 'gost');
 }
 
 /** `openssl cms -sign -engine gost` of a content file with the user's key: a detached DER signature file. */
