@@ -188,8 +188,21 @@ export async function createCoreServices(profileDir: string, options: CoreServic
       step: async ({ documentId, step, reason }) => {
         const s = needStore();
         const done = await tokenFailure(async () => {
-          await takeWorkflowStep(s, signerSource(), documentId, step, reason);
-          return { queued: true };
+          const source = signerSource();
+          try {
+            await takeWorkflowStep(
+              s,
+              { source, representative: profile.representativeCheck(source) },
+              documentId,
+              step,
+              reason,
+            );
+            return { queued: true };
+          } catch (e) {
+            // The МЧД does not let the clerk take the step: nothing signed, the reason is the hub's code.
+            if (e instanceof PowerOfAttorneyRefused) return { failed: { reason: e.code, message: e.message } };
+            throw e;
+          }
         });
         return 'failed' in done ? { queued: false, ...done } : done;
       },

@@ -653,9 +653,12 @@ export function workflowCommand(step: WorkflowStep, command: string) {
     if (!source) throw new CliError(words('no.signer'));
     let queued: WorkflowStepRow;
     try {
-      queued = await takeWorkflowStep(profile.store, source, doc.id, step, str(o, 'reason'));
+      const representative = profile.representativeCheck(source, pins, tokenChoice(o));
+      queued = await takeWorkflowStep(profile.store, { source, representative }, doc.id, step, str(o, 'reason'));
     } catch (e) {
       if (e instanceof WorkflowError) throw new CliError(e.message, 1, e.code);
+      if (e instanceof PowerOfAttorneyRefused)
+        throw new CliError(`${e.message}. ${powerOfAttorneyText('nothingSigned', {}, out.language)}`, 1, e.code);
       return fromTokenError(e);
     } finally {
       if (source instanceof TokenSignerSource) source.close();

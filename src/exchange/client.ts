@@ -17,6 +17,7 @@ import type {
   SigningAction,
   SubscribersPage,
   WorkflowStep,
+  WorkflowStepBody,
   WorkflowStepResult,
 } from '../protocol';
 
@@ -53,7 +54,7 @@ export interface ExchangeClient {
     step: WorkflowStep,
     target: { documentId: string; proposalId?: string | undefined },
     idempotencyKey: string,
-    body: Record<string, string>,
+    body: WorkflowStepBody,
   ): Promise<WorkflowStepResult>;
   /** Whether a signature by this certificate under this МЧД would be accepted now (docs/architecture.md §7). */
   checkPowerOfAttorney(request: {

@@ -20,6 +20,7 @@ import {
   type RouteQuery,
   type RouteSpec,
   type WorkflowStep,
+  type WorkflowStepBody,
   type WorkflowStepResult,
 } from '../protocol';
 import type { Authenticator, ExchangeClient } from './client';
@@ -404,7 +405,7 @@ export class HttpExchangeClient implements ExchangeClient, HubCalls {
     step: WorkflowStep,
     target: { documentId: string; proposalId?: string | undefined },
     idempotencyKey: string,
-    body: Record<string, string>,
+    body: WorkflowStepBody,
   ): Promise<WorkflowStepResult> {
     const { documentId, proposalId } = target;
     const answer = (name: 'acceptAnnulment' | 'rejectAnnulment') => {

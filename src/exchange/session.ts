@@ -591,6 +591,9 @@ class ExchangeSession {
       const { hash } = await this.store.blobs.write(xml);
       stored = { hash, check: await this.verifySignature(Buffer.from(sd.signature, 'base64'), xml, sd.postedAt) };
     }
+    // A step signed under an МЧД: its files are kept as a received document's are (§7).
+    await this.keepPowerOfAttorney(documentHubId, sd?.signerPowerOfAttorney);
+    await this.keepPowerOfAttorney(documentHubId, workflow.recipientSignature?.signerPowerOfAttorney);
     const before = this.store.documentByHubId(documentHubId);
     let recipientValid = true;
     if (workflow.recipientSignature && before && this.store.blobs.has(before.blobHash)) {
@@ -634,6 +637,7 @@ class ExchangeSession {
           check: stored.check,
           postedAt: sd.postedAt,
           direction: ours ? 'out' : 'in',
+          ...(sd.signerPowerOfAttorney ? { signerPowerOfAttorney: sd.signerPowerOfAttorney } : {}),
         });
         if (recorded.created) this.receivedServiceDocuments.add(recorded.id);
         if (recorded.created && !ours) {

@@ -7,6 +7,7 @@ import {
   AnnulmentState,
   ClerkNeededReason,
   LocalId,
+  PowerOfAttorneyRefusal,
   RecipientSignatureState,
   stepNeedsReason,
   WorkflowStep,
@@ -43,8 +44,13 @@ export type WorkflowStepArgs = z.input<typeof WorkflowStepArgs>;
 export const WorkflowStepOutcome = z.object({
   /** The step is signed and stored; main starts a session that posts it. */
   queued: z.boolean(),
-  /** Why nothing was signed: the token or key needs the clerk. */
-  failed: z.object({ reason: ClerkNeededReason, message: z.string().optional() }).optional(),
+  /** Why nothing was signed: the token or key needs the clerk, or the signer's МЧД does not let them take the step. */
+  failed: z
+    .object({
+      reason: z.enum([...ClerkNeededReason.options, ...PowerOfAttorneyRefusal.options]),
+      message: z.string().optional(),
+    })
+    .optional(),
 });
 export type WorkflowStepOutcome = z.infer<typeof WorkflowStepOutcome>;
 

@@ -249,6 +249,9 @@ export type AnnulmentAcceptanceRequest = z.input<typeof AnnulmentAcceptanceReque
 export const AnnulmentRejectionRequest = z.object(SignedXml);
 export type AnnulmentRejectionRequest = z.input<typeof AnnulmentRejectionRequest>;
 
+/** The body of any workflow POST, as the client keeps it from before its first attempt. */
+export type WorkflowStepBody = RecipientSignatureRequest | SignatureRefusalRequest;
+
 /** The answer of every workflow POST: the service document it recorded (none for the recipient's signature) and the workflow after it. */
 export const WorkflowStepResult = z.object({
   documentId: Id,

@@ -143,21 +143,22 @@ export class DemoCounterparty {
   /** Signs (or, every third, refuses) each document sent for its signature and accepts each annulment proposal; how many it answered. */
   private async answerWorkflow(): Promise<number> {
     const store = this.profile.store;
+    const by = { source: this.signer(), representative: this.profile.representativeCheck(this.signer()) };
     const { signature, annulment } = store.awaitingOurAnswer();
     for (const doc of signature) {
       const refuse = ++this.signatureRequestsAnswered % 3 === 0;
       if (refuse)
         await refuseSignature(
           store,
-          this.signer(),
+          by,
           doc.id,
           refusalReasons[(this.signatureRequestsAnswered / 3) % refusalReasons.length],
         );
-      else await signDocument(store, this.signer(), doc.id);
+      else await signDocument(store, by, doc.id);
       this.onEvent({ type: 'workflow-step', step: refuse ? 'refuse-signature' : 'sign', title: doc.title });
     }
     for (const doc of annulment) {
-      await acceptAnnulment(store, this.signer(), doc.id);
+      await acceptAnnulment(store, by, doc.id);
       this.onEvent({ type: 'workflow-step', step: 'accept-annulment', title: doc.title });
     }
     return signature.length + annulment.length;

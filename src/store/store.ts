@@ -24,7 +24,7 @@ import type {
   WorkflowStep,
 } from '../vocabulary';
 import { SignatureStatusLine, type LongTermVerdict } from '../vocabulary/signature-status';
-import type { DocumentWorkflow } from '../protocol/documents';
+import type { DocumentWorkflow, WorkflowStepBody } from '../protocol/documents';
 import type { PowerOfAttorneyRecord, SignedUnderPowerOfAttorney } from '../protocol/powers-of-attorney';
 import type { Contact as HubContact } from '../protocol/directory';
 import { BlobStore } from './blobs';
@@ -144,7 +144,7 @@ export interface WorkflowStepRow {
   step: WorkflowStep;
   proposalHubId: string | null;
   /** The route's JSON body, exactly as first posted. */
-  body: Record<string, string>;
+  body: WorkflowStepBody;
   idempotencyKey: string;
   state: 'waiting' | 'done' | 'failed';
   attempts: number;
@@ -267,7 +267,7 @@ function toWorkflowStep(r: Row): WorkflowStepRow {
     documentId: r.document_id as number,
     step: r.step as WorkflowStep,
     proposalHubId: r.proposal_hub_id as string | null,
-    body: JSON.parse(r.body as string) as Record<string, string>,
+    body: JSON.parse(r.body as string) as WorkflowStepBody,
     idempotencyKey: r.idempotency_key as string,
     state: r.state as WorkflowStepRow['state'],
     attempts: r.attempts as number,
@@ -1186,7 +1186,7 @@ export class ClerkStore {
     documentId: number;
     step: WorkflowStep;
     proposalHubId?: string | null;
-    body: Record<string, string>;
+    body: WorkflowStepBody;
   }): WorkflowStepRow {
     const r = this.sql(
       'INSERT INTO workflow_steps(document_id, step, proposal_hub_id, body, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?)',

@@ -2,14 +2,25 @@
 // sent for signature, refuse with a reason, propose an annulment, accept or reject the other
 // side's proposal. Each is signed here, by the clerk's signer, at once (never by "Sign all",
 // never by the agent), and stored with its body and idempotency key; the next session posts it.
+// A personal certificate's МЧД is checked at the hub first, for the power the step needs
+// (stepPower): refused, nothing is signed or queued; accepted, the step carries its reference.
 import { signDetached } from '../crypto/cms';
 import type { Signer } from '../crypto/signer';
 import { buildAnnulmentProposal, buildClarificationRequest } from '../formats';
-import { WorkflowStep, workflowTransition, type WorkflowFacts } from '../protocol/workflow';
+import type { WorkflowStepBody } from '../protocol/documents';
+import { stepPower, WorkflowStep, workflowTransition, type WorkflowFacts } from '../protocol/workflow';
+import { underPowerOfAttorney, type SigningUnderPowerOfAttorney } from '../exchange/representative';
 import { participantOf, signerOf } from '../exchange/service-documents';
 import type { SignerSource } from '../exchange/session';
 import type { Awaiting, DocumentWorkflowView } from '../ipc/contract';
 import type { ClerkStore, DocumentRow, WorkflowStepRow } from '../store';
+import type { RepresentativeCheck } from './outbox';
+
+/** Who signs a step: the clerk's token or key, and the МЧД check before it signs (ClerkProfile.representativeCheck). */
+export interface StepSigner {
+  source: SignerSource;
+  representative: RepresentativeCheck;
+}
 
 export class WorkflowError extends Error {
   constructor(
@@ -124,18 +135,24 @@ function documentSignature(store: ClerkStore, doc: DocumentRow): Buffer {
 
 async function queueSigned(
   store: ClerkStore,
-  source: SignerSource,
+  by: StepSigner,
   doc: DocumentRow,
   step: WorkflowStep,
-  sign: (signer: Signer) => Promise<Record<string, string>>,
+  sign: (signer: Signer, poa: SigningUnderPowerOfAttorney | undefined) => Promise<WorkflowStepBody>,
   proposalHubId?: string,
 ): Promise<WorkflowStepRow> {
-  const signer = await source.acquire();
-  const body = await sign(signer);
-  return store.queueWorkflowStep({ documentId: doc.id, step, proposalHubId: proposalHubId ?? null, body });
+  const signer = await by.source.acquire();
+  const poa = await by.representative(signer.certificate, stepPower[step]);
+  const body = await sign(signer, poa);
+  return store.queueWorkflowStep({
+    documentId: doc.id,
+    step,
+    proposalHubId: proposalHubId ?? null,
+    body: poa ? { ...body, powerOfAttorney: poa.reference } : body,
+  });
 }
 
-async function signedXml(signer: Signer, file: { fileName: string; xml: Buffer }): Promise<Record<string, string>> {
+async function signedXml(signer: Signer, file: { fileName: string; xml: Buffer }): Promise<WorkflowStepBody> {
   return {
     fileName: file.fileName,
     xml: file.xml.toString('base64'),
@@ -144,14 +161,10 @@ async function signedXml(signer: Signer, file: { fileName: string; xml: Buffer }
 }
 
 /** The recipient's signature over the same bytes as the sender's. */
-export async function signDocument(
-  store: ClerkStore,
-  source: SignerSource,
-  documentId: number,
-): Promise<WorkflowStepRow> {
+export async function signDocument(store: ClerkStore, by: StepSigner, documentId: number): Promise<WorkflowStepRow> {
   const doc = documentOf(store, documentId);
   judge(store, doc, 'sign');
-  return queueSigned(store, source, doc, 'sign', async (signer) => ({
+  return queueSigned(store, by, doc, 'sign', async (signer) => ({
     signature: (await signDetached({ path: store.blobs.pathOf(doc.blobHash) }, signer)).toString('base64'),
   }));
 }
@@ -159,7 +172,7 @@ export async function signDocument(
 /** A signature refusal: a УОУ over the document stating the reason. */
 export async function refuseSignature(
   store: ClerkStore,
-  source: SignerSource,
+  by: StepSigner,
   documentId: number,
   reason: string | undefined,
 ): Promise<WorkflowStepRow> {
@@ -167,7 +180,7 @@ export async function refuseSignature(
   const text = reasonOf(reason);
   judge(store, doc, 'refuse-signature');
   const { me, them } = parties(store, doc);
-  return queueSigned(store, source, doc, 'refuse-signature', (signer) =>
+  return queueSigned(store, by, doc, 'refuse-signature', (signer, poa) =>
     signedXml(
       signer,
       buildClarificationRequest({
@@ -175,7 +188,7 @@ export async function refuseSignature(
         receiver: them,
         receivedAt: new Date(doc.receivedAt ?? doc.createdAt),
         receivedFile: { name: doc.fileName, signatures: [documentSignature(store, doc)] },
-        signer: signerOf(signer.certificate),
+        signer: underPowerOfAttorney(signerOf(signer.certificate), poa),
         text,
       }),
     ),
@@ -185,7 +198,7 @@ export async function refuseSignature(
 /** An annulment proposal (ПРА, DP_PRANNUL 1.02) to the other side, stating the reason. */
 export async function proposeAnnulment(
   store: ClerkStore,
-  source: SignerSource,
+  by: StepSigner,
   documentId: number,
   reason: string | undefined,
 ): Promise<WorkflowStepRow> {
@@ -193,7 +206,7 @@ export async function proposeAnnulment(
   const text = reasonOf(reason);
   judge(store, doc, 'propose-annulment');
   const { me, them } = parties(store, doc);
-  return queueSigned(store, source, doc, 'propose-annulment', (signer) => {
+  return queueSigned(store, by, doc, 'propose-annulment', (signer) => {
     const who = signerOf(signer.certificate);
     return signedXml(
       signer,
@@ -225,17 +238,13 @@ function pendingProposal(store: ClerkStore, doc: DocumentRow) {
 }
 
 /** Accepts the other side's proposal: our signature over its very bytes. */
-export async function acceptAnnulment(
-  store: ClerkStore,
-  source: SignerSource,
-  documentId: number,
-): Promise<WorkflowStepRow> {
+export async function acceptAnnulment(store: ClerkStore, by: StepSigner, documentId: number): Promise<WorkflowStepRow> {
   const doc = documentOf(store, documentId);
   judge(store, doc, 'accept-annulment');
   const proposal = pendingProposal(store, doc);
   return queueSigned(
     store,
-    source,
+    by,
     doc,
     'accept-annulment',
     async (signer) => ({
@@ -248,7 +257,7 @@ export async function acceptAnnulment(
 /** Rejects the other side's proposal: a УОУ over the proposal stating why. */
 export async function rejectAnnulment(
   store: ClerkStore,
-  source: SignerSource,
+  by: StepSigner,
   documentId: number,
   reason: string | undefined,
 ): Promise<WorkflowStepRow> {
@@ -259,10 +268,10 @@ export async function rejectAnnulment(
   const { me, them } = parties(store, doc);
   return queueSigned(
     store,
-    source,
+    by,
     doc,
     'reject-annulment',
-    (signer) =>
+    (signer, poa) =>
       signedXml(
         signer,
         buildClarificationRequest({
@@ -270,7 +279,7 @@ export async function rejectAnnulment(
           receiver: them,
           receivedAt: new Date(proposal.createdAt),
           receivedFile: { name: proposal.fileName, signatures: [proposal.signature] },
-          signer: signerOf(signer.certificate),
+          signer: underPowerOfAttorney(signerOf(signer.certificate), poa),
           text,
         }),
       ),
@@ -279,23 +288,23 @@ export async function rejectAnnulment(
 }
 
 const acts = {
-  sign: (store, source, id) => signDocument(store, source, id),
+  sign: (store, by, id) => signDocument(store, by, id),
   'refuse-signature': refuseSignature,
   'propose-annulment': proposeAnnulment,
-  'accept-annulment': (store, source, id) => acceptAnnulment(store, source, id),
+  'accept-annulment': (store, by, id) => acceptAnnulment(store, by, id),
   'reject-annulment': rejectAnnulment,
 } satisfies Record<
   WorkflowStep,
-  (store: ClerkStore, source: SignerSource, documentId: number, reason?: string) => Promise<WorkflowStepRow>
+  (store: ClerkStore, by: StepSigner, documentId: number, reason?: string) => Promise<WorkflowStepRow>
 >;
 
 /** One of the clerk's steps by its name (the CLI's commands, the desktop's buttons). */
 export function takeWorkflowStep(
   store: ClerkStore,
-  source: SignerSource,
+  by: StepSigner,
   documentId: number,
   step: WorkflowStep,
   reason?: string,
 ): Promise<WorkflowStepRow> {
-  return acts[step](store, source, documentId, reason);
+  return acts[step](store, by, documentId, reason);
 }

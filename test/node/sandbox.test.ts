@@ -312,7 +312,7 @@ describe.skipIf(!kc.ok || !gost.ok)(`the local sandbox ${kc.reason ?? ''}${gost.
 
     await takeWorkflowStep(
       clerk.store,
-      clerk.signerSource()!,
+      { source, representative: clerk.representativeCheck(source) },
       documentId!,
       'propose-annulment',
       'Условия договора изменились',
@@ -375,7 +375,12 @@ describe.skipIf(!kc.ok || !gost.ok)(`the local sandbox ${kc.reason ?? ''}${gost.
       signatureState: 'valid',
     });
     expect(clerk.store.awaitingOurAnswer().signature.map((d) => d.title)).toEqual([reconciliation.title]);
-    await takeWorkflowStep(clerk.store, source, reconciliation.id, 'sign');
+    await takeWorkflowStep(
+      clerk.store,
+      { source, representative: clerk.representativeCheck(source) },
+      reconciliation.id,
+      'sign',
+    );
     await clerk.runSession({ trigger: 'manual' });
     await eventually('signed by both at the counterparty', () =>
       counterpartyStore((s) =>

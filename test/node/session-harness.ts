@@ -3,12 +3,14 @@
 // registerTokenOrganization (test/support/hub.ts); twoClerks() is the two-organization setup
 // the session suites share.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { signDetached } from '../../src/crypto/cms';
+import { KeySigner } from '../../src/crypto/key-signer';
 import type { Signer } from '../../src/crypto/signer';
+import { issuePowerOfAttorney } from '../../src/exchange/power-of-attorney';
 import { ClerkStore } from '../../src/store';
 import { openToken } from '../../src/token/session';
 import { registerOrganization, registerTokenOrganization, startHub, type StartedHub } from '../support/hub';
@@ -105,6 +107,48 @@ export const poaEmployee: PersonalCertificatePerson = {
   personInn: '770200000065',
   snils: '11223344595',
 };
+
+/** A's director of the representative suites and the МЧД they issue. */
+export interface PoaDirector {
+  signer: KeySigner;
+  /** Issues an МЧД to `to` (DER) as `edo-clerk poa create` does, written with its signature (.sig) where `poa use` reads them. */
+  issue(to: Buffer, extra?: { powerCodes?: string[]; powerText?: string }): Promise<string>;
+  /** Writes an МЧД's XML and the director's signature beside it; returns the XML's path. */
+  write(file: { fileName: string; xml: Buffer; signature: Buffer }): string;
+}
+
+/** poaDirector on a software key of the suite's PKI, registered as a user of A (twoClerks with aOrganization: poaOrganization). */
+export async function poaDirectorOf(t: TwoClerks): Promise<PoaDirector> {
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const certificate = await t.pki.issue(publicKey, poaDirector);
+  const signer = new KeySigner(privateKey, Buffer.from(certificate.rawData));
+  const pem = join(t.dir, 'director.pem');
+  writeFileSync(pem, certificate.toString('pem'));
+  await t.hub.admin(['user', 'add', '--org', t.a.id, '--cert', pem]);
+  const write: PoaDirector['write'] = (file) => {
+    const path = join(t.dir, file.fileName);
+    writeFileSync(path, file.xml);
+    writeFileSync(`${path}.sig`, file.signature);
+    return path;
+  };
+  return {
+    signer,
+    write,
+    issue: async (to, extra = {}) =>
+      write(
+        await issuePowerOfAttorney({
+          director: signer,
+          representativeCertificate: to,
+          organization: poaOrganization,
+          powerCodes: extra.powerCodes ?? [],
+          ...(extra.powerText ? { powerText: extra.powerText } : {}),
+          validUntil: '2099-12-31',
+          redelegation: false,
+          statusService: (number) => `${t.hub.url}/v1/powers-of-attorney/${number}`,
+        }),
+      ),
+  };
+}
 
 /** Fails with everything the CLI said when it did not exit as expected. */
 export function expectExit(run: ClerkRun, code: number): ClerkRun {

@@ -12,19 +12,25 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDetached } from '../../src/crypto/cms';
 import { describeCertificate } from '../../src/crypto/certificates';
-import { KeySigner } from '../../src/crypto/key-signer';
 import type { PersonalCertificatePerson } from '../../src/crypto/qualified-subject';
-import { issuePowerOfAttorney } from '../../src/exchange/power-of-attorney';
 import { buildPowerOfAttorney, parseServiceDocument, personOfCertificate, POA_SCHEMA_FILE } from '../../src/formats';
 import { softhsm, systemPart } from '../support/system';
-import { expectExit, poaDirector, poaEmployee, poaOrganization, twoClerks, type TwoClerks } from './session-harness';
+import {
+  expectExit,
+  poaDirector,
+  poaDirectorOf,
+  poaEmployee,
+  poaOrganization,
+  twoClerks,
+  type PoaDirector,
+  type TwoClerks,
+} from './session-harness';
 
 const hsm = softhsm();
 const xmllint = systemPart('xmllint', spawnSync('xmllint', ['--version']).status === 0, 'install libxml2-utils');
 const xsd = (file: string) => join(__dirname, '../../src/formats/xsd', file);
 
 const organization = poaOrganization;
-const director = poaDirector;
 const employee = poaEmployee;
 const colleague: PersonalCertificatePerson = {
   surname: 'Смирнова',
@@ -39,7 +45,7 @@ describe.skipIf(!hsm.ok || !xmllint.ok)(
   { timeout: 300_000 },
   () => {
     let t: TwoClerks;
-    let directorSigner: KeySigner;
+    let director: PoaDirector;
     let employeeCertificate: Buffer;
     let validNumber = '';
     let validFile = '';
@@ -53,26 +59,6 @@ describe.skipIf(!hsm.ok || !xmllint.ok)(
       writeFileSync(path, Buffer.concat([Buffer.from(`${name}\n`), randomBytes(3000)]));
       return path;
     };
-    /** An МЧД's XML and the director's signature written where `poa use` reads them. */
-    const writeMchd = (file: { fileName: string; xml: Buffer; signature: Buffer }) => {
-      const path = join(t.dir, file.fileName);
-      writeFileSync(path, file.xml);
-      writeFileSync(`${path}.sig`, file.signature);
-      return path;
-    };
-    const issue = async (to: Buffer, extra: { powerText?: string } = {}) =>
-      writeMchd(
-        await issuePowerOfAttorney({
-          director: directorSigner,
-          representativeCertificate: to,
-          organization,
-          powerCodes: [],
-          ...extra,
-          validUntil: '2099-12-31',
-          redelegation: false,
-          statusService: (number) => `${t.hub.url}/v1/powers-of-attorney/${number}`,
-        }),
-      );
     const outboxTotal = () => t.withStore(t.profA, (s) => s.listDocuments({ direction: 'out', limit: 1 }).total);
     /** A's send is refused before signing with `code` and words matching `words`; nothing is queued. */
     async function refusedToSend(code: string, words: RegExp) {
@@ -90,12 +76,7 @@ describe.skipIf(!hsm.ok || !xmllint.ok)(
         aOrganization: { name: organization.name, inn: organization.inn, certificatePems: [] },
       });
       employeeCertificate = Buffer.from(t.pki.tokens[0]!.keys[0]!.certificate.rawData);
-      const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-      const certificate = await t.pki.issue(publicKey, director);
-      directorSigner = new KeySigner(privateKey, Buffer.from(certificate.rawData));
-      const pem = join(t.dir, 'director.pem');
-      writeFileSync(pem, certificate.toString('pem'));
-      await t.hub.admin(['user', 'add', '--org', t.a.id, '--cert', pem]);
+      director = await poaDirectorOf(t);
     });
 
     afterAll(async () => {
@@ -110,7 +91,7 @@ describe.skipIf(!hsm.ok || !xmllint.ok)(
     });
 
     it("under a registered МЧД: the document is accepted, B sees the МЧД and keeps its files; A's receipt notice says СтатПодп 2", async () => {
-      const mchd = await issue(employeeCertificate);
+      const mchd = await director.issue(employeeCertificate);
       validFile = mchd;
       lint(POA_SCHEMA_FILE, mchd);
       const used = expectExit(await t.runA(['poa', 'use', mchd]), 0).json;
@@ -199,7 +180,11 @@ describe.skipIf(!hsm.ok || !xmllint.ok)(
 
     it('an МЧД without the power: poa use says so, the document is refused, the receipt notice waits with poa-power-missing', async () => {
       const used = expectExit(
-        await t.runA(['poa', 'use', await issue(employeeCertificate, { powerText: 'Получать корреспонденцию' })]),
+        await t.runA([
+          'poa',
+          'use',
+          await director.issue(employeeCertificate, { powerText: 'Получать корреспонденцию' }),
+        ]),
         0,
       ).json;
       expect(used.checks.map((c: { error?: string }) => c.error)).toEqual(['poa-power-missing', 'poa-power-missing']);
@@ -225,14 +210,14 @@ describe.skipIf(!hsm.ok || !xmllint.ok)(
         validUntil: '2024-12-31',
         statusService: `${t.hub.url}/v1/powers-of-attorney`,
         principal: {
-          organization: { ...organization, ogrn: director.ogrn! },
-          director: personOfCertificate(describeCertificate(directorSigner.certificate), 'director'),
+          organization: { ...organization, ogrn: poaDirector.ogrn! },
+          director: personOfCertificate(describeCertificate(director.signer.certificate), 'director'),
         },
         representative: personOfCertificate(describeCertificate(employeeCertificate), 'representative'),
         powers: { codes: [{ code: 'BBDOCS_DOCS_DCSALL_SRCDOC_SOURCEDOCSGENERAL', name: 'Подписывать' }] },
       });
-      const signature = await signDetached(old.xml, directorSigner, { signingTime: new Date('2024-06-01T09:00:00Z') });
-      expectExit(await t.runA(['poa', 'use', writeMchd({ ...old, signature })]), 0);
+      const signature = await signDetached(old.xml, director.signer, { signingTime: new Date('2024-06-01T09:00:00Z') });
+      expectExit(await t.runA(['poa', 'use', director.write({ ...old, signature })]), 0);
       await refusedToSend('poa-not-in-force', /сегодня не действует \(срок: с 01\.01\.2024 по 31\.12\.2024\)/);
 
       await t.hub.admin(['poa', 'revoke', '--org', t.a.id, validNumber, '--reason', 'сотрудник уволен']);
@@ -243,7 +228,7 @@ describe.skipIf(!hsm.ok || !xmllint.ok)(
 
     it("another person's МЧД is not attached to the clerk's certificate", async () => {
       const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-      const theirs = await issue(Buffer.from((await t.pki.issue(publicKey, colleague)).rawData));
+      const theirs = await director.issue(Buffer.from((await t.pki.issue(publicKey, colleague)).rawData));
       const run = expectExit(await t.runA(['poa', 'use', theirs]), 1).json;
       expect(run).toMatchObject({
         code: 'poa-other-person',
