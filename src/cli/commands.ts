@@ -8,7 +8,13 @@ import { signDetached } from '../crypto/cms';
 import { describeCertificate } from '../crypto/certificates';
 import { RevocationChecker } from '../crypto/revocation';
 import { resolveToken, secretNames, TokenSignerSource, type PinSource, type TokenChoice } from '../exchange/profile';
-import { clerkNeededBy, type ClerkNeeded, type SessionResult, type SignerSource } from '../exchange/session';
+import {
+  clerkNeededBy,
+  type ClerkNeeded,
+  type SessionFailure,
+  type SessionResult,
+  type SignerSource,
+} from '../exchange/session';
 import type { ProfileSettingsInput } from '../settings/settings';
 import { ListStatus, listStatusWords, pendingReasonWords, workflowStateWords, type OperatingMode } from '../vocabulary';
 import { signatureStatusText } from '../vocabulary/signature-status';
@@ -455,6 +461,18 @@ function exitOf(result: SessionResult): number {
   return result.outcome === 'done' ? 0 : result.outcome === 'needs-clerk' ? 2 : 1;
 }
 
+/** Why a session failed, by its code. */
+function failureText(failure: SessionFailure, out: Output): string {
+  switch (failure.code) {
+    case 'hub-unreachable':
+      return out.t('hub.unreachable', failure);
+    case 'no-signer':
+      return out.t('no.signer');
+    default:
+      return out.t(`session.${failure.code}`, failure);
+  }
+}
+
 /** What the clerk must do, by its code, with the token's PIN state. */
 function clerkNeededText(needed: ClerkNeeded, out: Output): string {
   const pin = pinStatusText(needed.pinStatus, out.language);
@@ -468,11 +486,7 @@ function clerkNeededText(needed: ClerkNeeded, out: Output): string {
 function sessionWords(result: SessionResult, out: Output) {
   return {
     outcome: out.t(`outcome.${result.outcome}`),
-    error: result.failure
-      ? ` — ${result.failure.code === 'hub-unreachable' ? out.t('hub.unreachable', result.failure) : out.t('no.signer')}`
-      : result.error
-        ? ` — ${result.error}`
-        : '',
+    error: result.failure ? ` — ${failureText(result.failure, out)}` : result.error ? ` — ${result.error}` : '',
     clerk: result.clerkNeeded ? clerkNeededText(result.clerkNeeded, out) : '',
   };
 }

@@ -176,6 +176,9 @@ Ctrl+C останавливает песочницу; следующий «edo-c
   'start.failed': 'EDO Clerk в браузере не запустился: {message}',
   'progress.of': '[{step}] {done} из {total}',
   'progress.count': '[{step}] {done}',
+  'session.agent-needs-server': 'режим работы организации — «{mode}»: агент обмена работает только в режиме «server»',
+  'session.background-needs-workstation':
+    'режим работы организации — «{mode}»: фоновые сеансы идут только в режиме «workstation»',
 } as const;
 
 export type CliKey = keyof typeof ru;
@@ -346,6 +349,10 @@ Ctrl+C stops the sandbox; the next "edo-clerk demo" starts the same one again.`,
   'start.failed': 'EDO Clerk in the browser did not start: {message}',
   'progress.of': '[{step}] {done} of {total}',
   'progress.count': '[{step}] {done}',
+  'session.agent-needs-server':
+    'the organization\'s operating mode is "{mode}": the exchange agent runs only in "server" mode',
+  'session.background-needs-workstation':
+    'the organization\'s operating mode is "{mode}": background sessions run only in "workstation" mode',
 };
 
 export type CliValues = Record<string, string | number>;

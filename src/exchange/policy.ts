@@ -6,6 +6,8 @@ export interface SessionPolicy {
   allowed: boolean;
   /** Why not, in the clerk's words. */
   reason?: string;
+  /** Why not, by code: the shells' words for it. */
+  refusal?: 'agent-needs-server' | 'background-needs-workstation';
   /** Whether this run may sign service documents (if a signer is at hand). */
   sign: boolean;
   /** Whether this run may ask for a PIN (never in the background). */
@@ -38,6 +40,7 @@ export function sessionPolicy(mode: OperatingMode, trigger: SessionTrigger): Ses
             sign: false,
             interactive: false,
             reason: `the organization's operating mode is "${mode}": the exchange agent runs only in "server" mode`,
+            refusal: 'agent-needs-server',
           };
     case 'schedule':
       return mode === 'workstation'
@@ -47,6 +50,7 @@ export function sessionPolicy(mode: OperatingMode, trigger: SessionTrigger): Ses
             sign: false,
             interactive: false,
             reason: `the organization's operating mode is "${mode}": background sessions run only in "workstation" mode`,
+            refusal: 'background-needs-workstation',
           };
     case 'manual':
       // In server mode the agent signs with the organization's key; a clerk's run only exchanges.

@@ -35,7 +35,7 @@ import type { Authenticator, ExchangeClient } from './client';
 import { HubError, HubUnreachableError } from './http-client';
 import { acquireSessionLock } from './lock';
 import { checkOperatorCertificate } from './operator-pin';
-import { sessionPolicy } from './policy';
+import { sessionPolicy, type SessionPolicy } from './policy';
 import {
   powerOfAttorneyFor,
   PowerOfAttorneyRefused,
@@ -177,9 +177,12 @@ export interface SessionResult {
 
 /**
  * A session's failure by code, with what its words name: the hub out of reach (the socket's own
- * words as they are), or a certificate login with no signer set up.
+ * words as they are), a certificate login with no signer set up, or a run the operating mode refuses.
  */
-export type SessionFailure = { code: 'hub-unreachable'; url: string; reason: string } | { code: 'no-signer' };
+export type SessionFailure =
+  | { code: 'hub-unreachable'; url: string; reason: string }
+  | { code: 'no-signer' }
+  | { code: NonNullable<SessionPolicy['refusal']>; mode: OperatingMode };
 
 /** A certificate login, and this profile has no token or key file to sign it with. */
 export class NoSignerError extends Error {
@@ -333,7 +336,14 @@ const noItems = (): SessionItems => ({
 export async function runExchangeSession(deps: SessionDeps): Promise<SessionResult> {
   const policy = sessionPolicy(deps.mode, deps.trigger);
   if (!policy.allowed)
-    return { outcome: 'not-allowed', mode: deps.mode, summary: emptySummary(), items: noItems(), error: policy.reason };
+    return {
+      outcome: 'not-allowed',
+      mode: deps.mode,
+      summary: emptySummary(),
+      items: noItems(),
+      error: policy.reason,
+      ...(policy.refusal ? { failure: { code: policy.refusal, mode: deps.mode } } : {}),
+    };
   const lock = acquireSessionLock(deps.store.dir);
   try {
     return await new ExchangeSession(deps).run();
@@ -390,6 +400,7 @@ class ExchangeSession {
       if (!policy.allowed) {
         outcome = 'not-allowed';
         error = policy.reason;
+        if (policy.refusal) failure = { code: policy.refusal, mode: this.mode };
       } else {
         await this.syncFeed(
           'subscribers',

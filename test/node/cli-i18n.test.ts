@@ -142,5 +142,12 @@ describe('the CLI in the clerk’s language and time zone', () => {
     expect(en.stdout).toMatch(/^Exchange session: error — No signer: give --token/);
     const json = expectExit(await run(['session', '--json'], russian), 1).json;
     expect(json.failure).toEqual({ code: 'no-signer' });
+    // The operating mode refuses a background run and the agent here (the profile is "manual"), by code too.
+    expect(expectExit(await run(['session', '--background'], russian), 1).stdout).toMatch(
+      /^Сеанс обмена: не разрешён в этом режиме — режим работы организации — «manual»: фоновые сеансы идут только в режиме «workstation»/,
+    );
+    expect(expectExit(await run(['agent', '--once', '--lang', 'en'], russian), 1).stderr).toContain(
+      'not allowed in this mode — the organization\'s operating mode is "manual": the exchange agent runs only in "server" mode',
+    );
   }, 120_000);
 });
