@@ -39,7 +39,8 @@ Usage: edo-hub <command> [options]        every command takes --data DIR, --data
                    several serve instances (default: EDO_HUB_DATABASE, else SQLite in --data)
   --blob-store folder|database
                    where documents' files are kept: in --data (default; several instances must
-                   share the folder) or, with --database, in the database itself
+                   share the folder) or, with --database, in the database itself; chosen at the
+                   hub's first start and kept (other commands need not name it)
 
 Commands:
   serve --data DIR [--host 127.0.0.1] [--port 8480] [--max-blob-size BYTES] [--token-ttl SECONDS]
@@ -122,8 +123,9 @@ function parse(args: string[], options: Options, positionals = 0) {
     return v;
   };
   const database = string('database') ?? (process.env.EDO_HUB_DATABASE || undefined);
-  const blobStore = string('blob-store') ?? 'folder';
-  if (!(blobStoreKinds as readonly string[]).includes(blobStore))
+  // Absent: the store the hub's database names (the first start's choice), so administration needs no option.
+  const blobStore = string('blob-store');
+  if (blobStore !== undefined && !(blobStoreKinds as readonly string[]).includes(blobStore))
     throw new UsageError(`--blob-store must be ${blobStoreKinds.join(' or ')}, not "${blobStore}"`);
   if (blobStore === 'database' && !database)
     throw new UsageError(
@@ -132,7 +134,7 @@ function parse(args: string[], options: Options, positionals = 0) {
   return {
     data,
     database,
-    blobStore: blobStore as BlobStoreKind,
+    blobStore: blobStore as BlobStoreKind | undefined,
     json: values.json === true,
     string,
     required,
@@ -171,12 +173,12 @@ function print(json: boolean, value: unknown, human: string): void {
 }
 
 async function withData<T>(
-  o: { data: string; database: string | undefined; blobStore: BlobStoreKind },
+  o: { data: string; database: string | undefined; blobStore: BlobStoreKind | undefined },
   fn: (data: HubData, org: OrganizationData) => Promise<T>,
 ): Promise<T> {
   const data = await openHubData(o.data, {
     ...(o.database ? { databaseUrl: o.database } : {}),
-    blobStore: o.blobStore,
+    ...(o.blobStore ? { blobStore: o.blobStore } : {}),
   });
   try {
     // A command does not wait out a failing webhook's minute of retries: one attempt each.
@@ -264,7 +266,7 @@ async function serve(args: string[]): Promise<number> {
     data = await openHubData(o.data, {
       maxBlobSize: integer(o.string('max-blob-size'), 'max-blob-size', defaultMaxBlobSize, 1),
       ...(o.database ? { databaseUrl: o.database } : {}),
-      blobStore: o.blobStore,
+      ...(o.blobStore ? { blobStore: o.blobStore } : {}),
       ...(operatorKey ? { operatorKey: operatorKey as OperatorKeyKind } : {}),
     });
   } catch (e) {

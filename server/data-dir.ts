@@ -46,7 +46,10 @@ export type BlobStoreKind = (typeof blobStoreKinds)[number];
 
 export interface HubDataOptions {
   maxBlobSize?: number;
-  /** Default folder; database needs databaseUrl. */
+  /**
+   * Database needs databaseUrl. Absent: the one the hub's database names. The first opening's
+   * choice (default folder) is kept there; naming another one later is refused.
+   */
   blobStore?: BlobStoreKind;
   /** postgres://USER@HOST:PORT/DB; absent: the SQLite files in the data directory. */
   databaseUrl?: string;
@@ -88,10 +91,9 @@ export async function openHubData(dir: string, options: HubDataOptions = {}): Pr
     if (!databaseUrl) migrated.push(...(await migrate(archiveDb, [archiveSchema])));
     const storage = new SqlStorage(db);
     const maxBlobSize = options.maxBlobSize ?? defaultMaxBlobSize;
+    const blobStore = await keptBlobStore(db, storage, options.blobStore);
     const blobs =
-      options.blobStore === 'database'
-        ? new DatabaseBlobs(db, maxBlobSize)
-        : new BlobFiles(join(root, 'blobs'), maxBlobSize);
+      blobStore === 'database' ? new DatabaseBlobs(db, maxBlobSize) : new BlobFiles(join(root, 'blobs'), maxBlobSize);
     const operator = await openOperator(databaseUrl ? undefined : root, storage, options.operatorKey);
     return {
       dir: root,
@@ -109,6 +111,29 @@ export async function openHubData(dir: string, options: HubDataOptions = {}): Pr
     await db.close();
     throw e;
   }
+}
+
+/**
+ * Where this hub's blobs are, as its database says: an administration command or another
+ * instance that names no store reaches the blobs `serve` keeps, and one that names the other store
+ * is refused rather than finding every blob missing. A hub from before the choice, already
+ * holding blobs, keeps them in its folder.
+ */
+async function keptBlobStore(
+  db: SqlDatabase,
+  storage: SqlStorage,
+  asked: BlobStoreKind | undefined,
+): Promise<BlobStoreKind> {
+  const holdsBlobs = async () => (await db.get('SELECT 1 AS one FROM blobs LIMIT 1')) !== undefined;
+  const kept =
+    (await storage.getSetting('blob-store')) ??
+    (await storage.initSetting('blob-store', (await holdsBlobs()) ? 'folder' : (asked ?? 'folder')));
+  if (asked !== undefined && asked !== kept) {
+    throw new Error(
+      `this hub keeps its blobs in the ${kept} (chosen when it first started); --blob-store ${asked} would not find them`,
+    );
+  }
+  return kept as BlobStoreKind;
 }
 
 /** Closes the hub's databases (after the organization data, whose notices may still write). */

@@ -2,7 +2,8 @@
 // instances on one PostgreSQL with data directories of their own, so they share nothing but the
 // database. A's clerk uploads a file of a few MiB at instance one and sends it at instance two
 // (whose signature check reads the blob from the database); B downloads the same bytes from
-// either instance; no blob file is written anywhere.
+// either instance; no blob file is written anywhere. The second instance and the administrator's
+// commands name no store: the database keeps the first start's choice.
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,9 +37,13 @@ describe.skipIf(!part.ok || postgres.skip !== undefined)(
     let bTwo: HubApi;
 
     beforeAll(async () => {
-      const args = ['--blob-store', 'database', '--max-blob-size', String(8 * 1024 * 1024)];
-      const { a, b, ...started } = await startTwoOrganizations({}, { backend: postgres, args });
+      const args = ['--max-blob-size', String(8 * 1024 * 1024)];
+      const { a, b, ...started } = await startTwoOrganizations(
+        {},
+        { backend: postgres, args: ['--blob-store', 'database', ...args] },
+      );
       ({ pki, hub: one } = started);
+      // Instance two names no store: the database says where the first start put the blobs.
       two = await startHub({ databaseUrl: one.databaseUrl!, args });
       orgB = b.org.id;
       signerA = await tokenSigner(pki, sessions, 'clerk-a');
@@ -49,6 +54,8 @@ describe.skipIf(!part.ok || postgres.skip !== undefined)(
       bTwo = (await loginWithSigner(two.url, signerB)).api;
       expect((await aOne.call('POST', '/v1/contacts', { json: { subscriberId: orgB } })).status).toBe(200);
       expect((await bTwo.call('POST', `/v1/contacts/${a.org.id}/accept`, { json: {} })).json.state).toBe('connected');
+      const archiving = { archiving: { enabled: true } };
+      expect((await aOne.call('PATCH', '/v1/organization/settings', { json: archiving })).status).toBe(200);
     });
 
     afterAll(async () => {
@@ -91,6 +98,10 @@ describe.skipIf(!part.ok || postgres.skip !== undefined)(
         sha(content),
       ]);
       expect(rows.map((r) => Number(r.size))).toEqual([content.length]);
+      // The administrator's archive check, naming no store, finds the archived document's blob in the database.
+      const checked = await one.admin<{ size: number; problems: string[] }>(['archive', 'check']);
+      expect(checked.problems).toEqual([]);
+      expect(checked.size).toBeGreaterThan(0);
     });
 
     it('keeps nothing of a wrong or oversized upload', async () => {
@@ -104,6 +115,21 @@ describe.skipIf(!part.ok || postgres.skip !== undefined)(
           'WHERE upload_id NOT IN (SELECT upload_id FROM blob_store_contents)) AS n',
       );
       expect(Number(left[0]!.n)).toBe(0);
+    });
+
+    it('refuses the other store on a hub whose blobs are in the database', async () => {
+      const run = await runHubCommand([
+        'archive',
+        'check',
+        '--data',
+        two.dataDir,
+        '--database',
+        one.databaseUrl!,
+        '--blob-store',
+        'folder',
+      ]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('this hub keeps its blobs in the database');
     });
 
     it('refuses --blob-store database without a database', async () => {
