@@ -12,7 +12,8 @@ import { certificateSha256 } from '../exchange/representative';
 import { certificateIsPerson, FormatError, parsePowerOfAttorney, type PowerOfAttorney } from '../formats';
 import { powerOfAttorneyPath, SigningAction, type PowerOfAttorneyRecord } from '../protocol';
 import { powerOfAttorneyText } from '../vocabulary/power-of-attorney';
-import { fromTokenError, profileLanguage, signerFor } from './commands';
+import { fromTokenError, signerFor } from './commands';
+import { words } from './i18n';
 import { flag, str, type Options } from './options';
 import { CliError, type Output } from './output';
 
@@ -21,10 +22,10 @@ export async function poaCreate(profile: ClerkProfile, o: Options, _args: string
   const validUntil = str(o, 'valid-until');
   const outDir = str(o, 'out');
   if (!representativeFile || !validUntil || !outDir) {
-    throw new CliError('poa create needs --representative CERT.pem, --valid-until YYYY-MM-DD and --out DIR');
+    throw new CliError(words('poa.needsCreate'));
   }
   const representativeCertificate = readCertificates(readFileSync(representativeFile))[0];
-  if (!representativeCertificate) throw new CliError(`No certificate in ${representativeFile}`);
+  if (!representativeCertificate) throw new CliError(words('certificate.none', { file: representativeFile }));
   const powerCodes = (str(o, 'powers') ?? '')
     .split(',')
     .map((c) => c.trim())
@@ -34,7 +35,7 @@ export async function poaCreate(profile: ClerkProfile, o: Options, _args: string
     const hub = await profile.connect(undefined, {}, source);
     hub.close();
     const { subscriber } = hub.me;
-    if (!subscriber.kpp) throw new CliError(`The hub knows no KPP of ${subscriber.name}; an МЧД names it`);
+    if (!subscriber.kpp) throw new CliError(words('poa.noKpp', { name: subscriber.name }));
     const serverUrl = profile.settings.serverUrl.replace(/\/+$/, '');
     const issued = await issuePowerOfAttorney({
       director: await source.acquire(),
@@ -51,9 +52,8 @@ export async function poaCreate(profile: ClerkProfile, o: Options, _args: string
     const xmlFile = join(dir, issued.fileName);
     writeFileSync(xmlFile, issued.xml);
     writeFileSync(`${xmlFile}.sig`, issued.signature);
-    out.result(
-      { number: issued.number, fileName: issued.fileName, xml: xmlFile, signature: `${xmlFile}.sig` },
-      () => `Power of attorney ${issued.number} → ${xmlFile} (+ .sig)`,
+    out.result({ number: issued.number, fileName: issued.fileName, xml: xmlFile, signature: `${xmlFile}.sig` }, () =>
+      out.t('poa.created', { number: issued.number, file: xmlFile }),
     );
     return 0;
   } catch (e) {
@@ -85,11 +85,7 @@ async function registered(
       ...record
     } = await client.call('getPowerOfAttorney', { params: { number } });
     if (!Buffer.from(kept, 'base64').equals(xml))
-      throw new CliError(
-        `The hub holds another file under the МЧД number ${number}; ${fileName} is not the one registered`,
-        1,
-        'poa-exists',
-      );
+      throw new CliError(words('poa.otherFile', { number, file: fileName }), 1, 'poa-exists');
     return record;
   }
 }
@@ -103,17 +99,14 @@ function readPowerOfAttorney(
 ): { fileName: string; xml: Buffer; signature: Buffer; poa: PowerOfAttorney } {
   const fileName = basename(file);
   const signatureFile = str(o, 'signature') ?? `${file}.sig`;
-  if (!existsSync(file)) throw new CliError(`No МЧД file ${file}`);
-  if (!existsSync(signatureFile))
-    throw new CliError(
-      `No signature of the МЧД at ${signatureFile}: the director's detached signature goes beside the XML (or give --signature FILE)`,
-    );
+  if (!existsSync(file)) throw new CliError(words('poa.noFile', { file }));
+  if (!existsSync(signatureFile)) throw new CliError(words('poa.noSignature', { file: signatureFile }));
   const xml = readFileSync(file);
   try {
     return { fileName, xml, signature: readFileSync(signatureFile), poa: parsePowerOfAttorney(xml, fileName) };
   } catch (e) {
     if (e instanceof FormatError)
-      throw new CliError(`${fileName} is not an МЧД of format EMCHD_1: ${e.message}`, 1, 'poa-format-invalid');
+      throw new CliError(words('poa.notEmchd', { file: fileName, detail: e.message }), 1, 'poa-format-invalid');
     throw e;
   }
 }
@@ -125,22 +118,21 @@ function readPowerOfAttorney(
  * file), checked there for each act, and kept with its signature in the profile's store.
  */
 export async function poaUse(profile: ClerkProfile, o: Options, [file]: string[], out: Output): Promise<number> {
-  if (!file)
-    throw new CliError("poa use needs FILE.xml: the МЧД, with the director's signature FILE.xml.sig beside it");
+  if (!file) throw new CliError(words('poa.needsUse'));
   const { fileName, xml, signature, poa } = readPowerOfAttorney(file, o);
-  const language = profileLanguage(profile);
+  const { language } = out;
   const source = signerFor(profile, o, out);
   try {
     const hub = await profile.connect(undefined, {}, source);
     try {
       const certFile = str(o, 'cert');
       const certificate = certFile ? readCertificates(readFileSync(certFile))[0] : (await source.acquire()).certificate;
-      if (!certificate) throw new CliError(`No certificate in ${certFile}`);
+      if (!certificate) throw new CliError(words('certificate.none', { file: certFile ?? '' }));
       const holder = describeCertificate(certificate);
       if (!poa.representatives.some((r) => r.person && certificateIsPerson(holder, r.person))) {
         const names = poa.representatives.map((r) => (r.person ? personName(r.person) : r.type)).join(', ');
         throw new CliError(
-          `${fileName} is issued to ${names}, not to ${holder.commonName}, whose certificate it would be used with`,
+          words('poa.otherPerson', { file: fileName, names, holder: holder.commonName }),
           1,
           'poa-other-person',
         );

@@ -150,4 +150,14 @@ describe('the CLI in the clerk’s language and time zone', () => {
       'not allowed in this mode — the organization\'s operating mode is "manual": the exchange agent runs only in "server" mode',
     );
   }, 120_000);
+
+  it('says what poa needs in the clerk’s language', async () => {
+    const missing = join(dir, 'mchd.xml');
+    expect(expectExit(await run(['poa', 'use', missing], russian), 1).stderr).toBe(
+      `edo-clerk poa use: Нет файла МЧД ${missing}\n`,
+    );
+    expect(expectExit(await run(['poa', 'create', '--lang', 'en'], russian), 1).stderr).toBe(
+      'edo-clerk poa create: poa create needs --representative CERT.pem, --valid-until YYYY-MM-DD and --out DIR\n',
+    );
+  }, 60_000);
 });

@@ -232,7 +232,7 @@ describe.skipIf(!hsm.ok || !xmllint.ok)(
       const run = expectExit(await t.runA(['poa', 'use', theirs]), 1).json;
       expect(run).toMatchObject({
         code: 'poa-other-person',
-        error: expect.stringMatching(/is issued to Смирнова Анна Ивановна, not to Иванова Мария Петровна/),
+        error: expect.stringMatching(/выдана: Смирнова Анна Ивановна, а не Иванова Мария Петровна/),
       });
       // The profile still names the МЧД attached before.
       const settings = JSON.parse(readFileSync(join(t.profA, 'settings.json'), 'utf8'));
