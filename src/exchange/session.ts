@@ -20,6 +20,7 @@ import { signDetached } from '../crypto/cms';
 import type { ContentSource } from '../crypto/digest';
 import { RevocationChecker } from '../crypto/revocation';
 import type { ClerkStore, DocumentRow, SignatureCheck } from '../store';
+import type { StoredBlob } from '../store/blobs';
 import { signatureStatusText } from '../vocabulary/signature-status';
 import {
   ClerkNeededReason,
@@ -255,6 +256,17 @@ async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (it
   return results;
 }
 
+/** The hub's answer to a service document we posted, to store. */
+interface ServiceDocumentAnswer {
+  outboxId: number;
+  serviceDocumentId: number;
+  hubId: string;
+  what: string;
+}
+
+/** Events stored per transaction: small enough that answering one chunk overlaps receiving the next. */
+const eventChunk = 25;
+
 /** Statuses only move forward: a replayed or late event never undoes a later one. */
 const statusRank: Record<DocumentStatus, number> = {
   queued: 0,
@@ -369,6 +381,11 @@ class ExchangeSession {
   private readonly revocation: RevocationChecker;
   /** Service documents stored this session (store ids): judged a moment ago, not checked again by the recheck step. */
   private readonly receivedServiceDocuments = new Set<number>();
+  /** A send while receiving failed: the rest waits for the session's last send, which reports it. */
+  private sendStopped = false;
+  /** Service documents the signing step took up this session. */
+  private readonly tried = new Set<number>();
+  private serviceDocumentAuthority: Promise<SigningUnderPowerOfAttorney | undefined> | undefined;
 
   constructor(private readonly deps: SessionDeps) {
     this.store = deps.store;
@@ -414,8 +431,9 @@ class ExchangeSession {
         );
         // An outbox that cannot be sent never keeps the inbox from arriving: its failure is reported after receiving.
         const outboxFailure = await this.sendOutbox();
-        await this.receiveEvents();
+        // Before receiving: a signature found invalid now withdraws its receipt notice before anything signs it.
         await this.recheckSignatures();
+        await this.receiveAndAnswer(policy.sign);
         await this.makeServiceDocuments(policy.sign);
         const failure = (await this.sendOutbox()) ?? outboxFailure;
         if (failure !== undefined) throw failure;
@@ -508,38 +526,66 @@ class ExchangeSession {
    * sent from here at all, stops with its reason; an item that failed on the way stays waiting
    * (its error noted). Returns the first failure of the hub, for the caller to report.
    */
-  private async sendOutbox(): Promise<unknown> {
-    const items = this.store.waitingOutbox();
+  private async sendOutbox(only?: 'service-document'): Promise<unknown> {
+    const items = this.store.waitingOutbox().filter((item) => only === undefined || item.itemType === only);
     let done = 0;
     let failure: unknown;
     let stop = false;
-    this.progress('outbox', 0, items.length, items.length ? `sending ${items.length} item(s)` : 'the outbox is empty');
-    await mapConcurrently(items, 4, async (item) => {
-      if (stop || this.deps.signal?.aborted) return;
+    // The hub's answers to service documents are stored a batch at a time (one transaction, not
+    // one per answer): an answer not stored yet is posted again next time with its key, and the
+    // hub answers that repeat with the same service document.
+    let answers: ServiceDocumentAnswer[] = [];
+    const storeAnswers = () => {
+      const batch = answers;
+      answers = [];
+      if (batch.length === 0) return;
       try {
-        if (item.itemType === 'document') await this.sendDocument(item.id, item.itemId, item.idempotencyKey);
-        else await this.sendServiceDocument(item.id, item.itemId, item.idempotencyKey);
+        this.store.transaction(() =>
+          batch.forEach((a) => this.store.completeServiceDocumentSend(a.outboxId, a.serviceDocumentId, a.hubId)),
+        );
       } catch (e) {
-        if (refusedForGood(e) || e instanceof UnsendableItem) {
-          // This item stops, says why, and the rest goes on.
-          const refusal = e instanceof UnsendableItem ? 'unsendable' : e.code;
-          this.store.failOutbox(item.id, refusal, e.message);
-          this.items.refused.push({ itemType: item.itemType, id: item.itemId, refusal, message: e.message });
-          this.summary.outboxFailed++;
-          this.log('warn', 'outbox', `not sent: ${e.message}`);
-        } else {
-          // Failed on the way (the hub answered 5xx or "still in progress", or storing its answer failed): sent again later with the same key.
-          this.store.noteOutboxError(item.id, messageOf(e));
-          this.log('warn', 'outbox', `not sent yet: ${messageOf(e)}`);
-          failure ??= e;
-          if (hubWide(e)) stop = true; // the hub is unreachable or failing as a whole: start no more sends
-          return;
-        }
+        this.log('warn', 'outbox', `not stored yet, sent again later: ${messageOf(e)}`);
+        failure ??= e;
+        return;
       }
-      this.progress('outbox', ++done, items.length, `sent ${done} of ${items.length}`);
-    });
+      for (const a of batch) {
+        this.summary.serviceDocumentsSent++;
+        this.items.serviceDocumentsSent.push(a.serviceDocumentId);
+        this.log('info', 'outbox', `sent ${a.what}`);
+      }
+    };
+    this.progress('outbox', 0, items.length, items.length ? `sending ${items.length} item(s)` : 'the outbox is empty');
+    try {
+      await mapConcurrently(items, 4, async (item) => {
+        if (stop || this.deps.signal?.aborted) return;
+        try {
+          if (item.itemType === 'document') await this.sendDocument(item.id, item.itemId, item.idempotencyKey);
+          else answers.push(await this.sendServiceDocument(item.id, item.itemId, item.idempotencyKey));
+        } catch (e) {
+          if (refusedForGood(e) || e instanceof UnsendableItem) {
+            // This item stops, says why, and the rest goes on.
+            const refusal = e instanceof UnsendableItem ? 'unsendable' : e.code;
+            this.store.failOutbox(item.id, refusal, e.message);
+            this.items.refused.push({ itemType: item.itemType, id: item.itemId, refusal, message: e.message });
+            this.summary.outboxFailed++;
+            this.log('warn', 'outbox', `not sent: ${e.message}`);
+          } else {
+            // Failed on the way (the hub answered 5xx or "still in progress", or storing its answer failed): sent again later with the same key.
+            this.store.noteOutboxError(item.id, messageOf(e));
+            this.log('warn', 'outbox', `not sent yet: ${messageOf(e)}`);
+            failure ??= e;
+            if (hubWide(e)) stop = true; // the hub is unreachable or failing as a whole: start no more sends
+            return;
+          }
+        }
+        if (answers.length >= 25) storeAnswers();
+        this.progress('outbox', ++done, items.length, `sent ${done} of ${items.length}`);
+      });
+    } finally {
+      storeAnswers();
+    }
     this.checkAbort();
-    if (!stop) failure ??= await this.postWorkflowSteps();
+    if (!stop && only === undefined) failure ??= await this.postWorkflowSteps();
     return failure;
   }
 
@@ -706,7 +752,12 @@ class ExchangeSession {
     );
   }
 
-  private async sendServiceDocument(outboxId: number, serviceDocumentId: number, key: string): Promise<void> {
+  /** Posts a service document; the caller stores the hub's answer. */
+  private async sendServiceDocument(
+    outboxId: number,
+    serviceDocumentId: number,
+    key: string,
+  ): Promise<ServiceDocumentAnswer> {
     const sd = this.store.serviceDocument(serviceDocumentId);
     const doc = sd && this.store.document(sd.documentId);
     if (!sd || !doc?.hubId || !sd.xmlHash || !sd.signature || !sd.fileName)
@@ -736,10 +787,7 @@ class ExchangeSession {
       if (!theirs) throw e;
       posted = theirs;
     }
-    this.store.completeServiceDocumentSend(outboxId, serviceDocumentId, posted.id);
-    this.summary.serviceDocumentsSent++;
-    this.items.serviceDocumentsSent.push(serviceDocumentId);
-    this.log('info', 'outbox', `sent ${sd.type} ${sd.fileName} for "${doc.title}"`);
+    return { outboxId, serviceDocumentId, hubId: posted.id, what: `${sd.type} ${sd.fileName} for "${doc.title}"` };
   }
 
   /** The hub's operator information, its certificate checked against the profile's pin (pinned on first use). */
@@ -904,39 +952,83 @@ class ExchangeSession {
   }
 
   /**
-   * Pages of events: first the I/O of the whole page (blobs downloaded and verified, several at
-   * once), then one transaction that stores what the page carries and moves the cursor to the
-   * last event stored. A crash before the commit replays the page; nothing is half-stored.
+   * Pages of events, each in chunks: first the I/O of a chunk (blobs downloaded and verified,
+   * several at once), then one transaction that stores what the chunk carries and moves the
+   * cursor to the last event stored. A crash before the commit replays the chunk; nothing is
+   * half-stored. After each stored chunk `stored` runs; the next chunk's I/O starts when it
+   * returns (it may leave work running, see receiveAndAnswer).
    */
-  private async receiveEvents(): Promise<void> {
+  private async receiveEvents(stored: () => Promise<void>): Promise<void> {
     let after = Number(this.store.cursor('events') ?? 0);
     let handled = 0;
     for (;;) {
       this.checkAbort();
       const page = await this.client.events(after, this.deps.pageSize ?? 200);
-      const prepared = await mapConcurrently(page.events, 4, (event) => this.prepareEvent(event));
-      let stored = 0;
-      this.store.transaction(() => {
-        for (const apply of prepared) {
-          if (!apply()) break;
-          stored++;
+      for (let start = 0; start === 0 || start < page.events.length; start += eventChunk) {
+        this.checkAbort();
+        const events = page.events.slice(start, start + eventChunk);
+        const prepared = await mapConcurrently(events, 4, (event) => this.prepareEvent(event));
+        let applied = 0;
+        this.store.transaction(() => {
+          for (const apply of prepared) {
+            if (!apply()) break;
+            applied++;
+          }
+          const last =
+            applied > 0 ? events[applied - 1]!.seq : page.events.length === 0 && !page.hasMore ? page.next : after;
+          if (last > after) this.store.setCursor('events', String(last));
+          after = Math.max(after, last);
+        });
+        for (let i = 0; i < applied; i++) this.progress('events', ++handled, 0, `${handled} event(s) received`);
+        if (applied < events.length) {
+          this.log(
+            'warn',
+            'events',
+            `event ${events[applied]!.seq} names a document our outbox has not recorded yet; the feed continues at the next session`,
+          );
+          return;
         }
-        const last =
-          stored > 0 ? page.events[stored - 1]!.seq : page.events.length === 0 && !page.hasMore ? page.next : after;
-        if (last > after) this.store.setCursor('events', String(last));
-      });
-      for (let i = 0; i < stored; i++) this.progress('events', ++handled, 0, `${handled} event(s) received`);
-      if (stored < page.events.length) {
-        this.log(
-          'warn',
-          'events',
-          `event ${page.events[stored]!.seq} names a document our outbox has not recorded yet; the feed continues at the next session`,
-        );
-        return;
+        if (applied > 0) await stored();
       }
       if (!page.hasMore) return;
       after = page.next;
     }
+  }
+
+  /**
+   * Receives the event feed and answers it as it arrives: while one chunk of events downloads
+   * and verifies, the receipt notices the chunk before it requires are signed and sent (at most
+   * one chunk's answers behind). Each item moves through the store exactly as in the steps run
+   * one after another (stored, then signed with its outbox key, then sent), so a crash anywhere
+   * is what it was. Without the signing key at hand, or with "sign selected", only receives.
+   */
+  private async receiveAndAnswer(maySign: boolean): Promise<void> {
+    if (!maySign || !this.deps.signer || this.deps.signOnly) return this.receiveEvents(async () => undefined);
+    let answering: Promise<unknown> = Promise.resolve(undefined);
+    const answered = async () => {
+      const failure = await answering;
+      if (failure !== undefined) throw failure;
+    };
+    try {
+      await this.receiveEvents(async () => {
+        await answered();
+        answering = this.answerReceived().then(
+          () => undefined,
+          (e: unknown) => e ?? new Error('answering failed'),
+        );
+      });
+    } finally {
+      // Never left running past the step: the session's lock and the store are released after it.
+      await answering;
+    }
+    await answered();
+  }
+
+  /** Signs what the events stored so far require, then sends what is signed (the rest waits for the session's last send). */
+  private async answerReceived(): Promise<void> {
+    await this.makeServiceDocuments(true);
+    if (this.clerkNeeded || this.sendStopped) return;
+    if ((await this.sendOutbox('service-document')) !== undefined) this.sendStopped = true;
   }
 
   /** The I/O an event needs (outside any transaction); returns what stores it, false for "not yet". */
@@ -1087,7 +1179,8 @@ class ExchangeSession {
   /** What the clerk chose to sign ("Sign selected"), else every pending one the hub has not refused. */
   private serviceDocumentsToSign() {
     const pending = this.store.pendingServiceDocuments().filter((p) => p.status === 'pending');
-    if (!this.deps.signOnly) return pending.filter((p) => p.refused === null);
+    // Each is tried once a session, however many times the step runs while receiving.
+    if (!this.deps.signOnly) return pending.filter((p) => p.refused === null && !this.tried.has(p.id));
     const chosen = new Set(this.deps.signOnly);
     const found = pending.filter((p) => chosen.has(p.id));
     const gone = [...chosen].filter((id) => !found.some((p) => p.id === id));
@@ -1111,6 +1204,7 @@ class ExchangeSession {
   private async makeServiceDocuments(maySign: boolean): Promise<void> {
     const pending = this.serviceDocumentsToSign();
     if (pending.length === 0) return;
+    for (const p of pending) this.tried.add(p.id);
     if (!maySign || !this.deps.signer) {
       const [reason, words]: [PendingReason, string] = !maySign
         ? ['agent-signs', 'the exchange agent signs service documents (operating mode "server")']
@@ -1141,7 +1235,9 @@ class ExchangeSession {
     }
     let poa: SigningUnderPowerOfAttorney | undefined;
     try {
-      poa = await this.powerOfAttorney(signer.certificate, 'sign-service-document');
+      // Checked at the hub once a session, however many times the step runs while receiving.
+      this.serviceDocumentAuthority ??= this.powerOfAttorney(signer.certificate, 'sign-service-document');
+      poa = await this.serviceDocumentAuthority;
     } catch (e) {
       if (!(e instanceof PowerOfAttorneyRefused)) throw e;
       // Refused before anything is signed: every one waits with the hub's code, for the clerk to attach a valid МЧД.
@@ -1161,19 +1257,37 @@ class ExchangeSession {
     const operator = await this.operator();
     // Signed ones are committed in batches (each with its outbox key, before any attempt to send);
     // a crash loses at most a batch of signatures, made again next time, never sent twice.
+    // The XML files are written while the token signs the next ones, and are on disk before the store names them.
     let batch: {
       id: number;
+      what: string;
       fileName: string;
-      xmlHash: string;
+      written: Promise<StoredBlob>;
       signature: Buffer;
       signerPowerOfAttorney?: SignedUnderPowerOfAttorney;
     }[] = [];
-    const commit = () => {
+    const cannotMake = (id: number, what: string, e: unknown) => {
+      // This one waits with its reason (tried again next session); the others are signed.
+      const reason = `cannot make the ${what}: ${messageOf(e)}`;
+      this.leavePending([id], 'cannot-make', reason);
+      this.log('warn', 'service-documents', reason);
+      return reason;
+    };
+    const commit = async () => {
       const signed = batch;
       batch = [];
+      const files = await Promise.all(
+        signed.map((b) =>
+          b.written.then(
+            (blob) => ({ ...b, xmlHash: blob.hash }),
+            (e: unknown) => void cannotMake(b.id, b.what, e),
+          ),
+        ),
+      );
+      const made = files.filter((b) => b !== undefined);
       // Counted only when the store took it (an item no longer pending gets no second outbox entry).
       const marked = this.store.transaction(() =>
-        signed.filter((b) => this.store.markServiceDocumentSigned(b.id, b) !== undefined),
+        made.filter((b) => this.store.markServiceDocumentSigned(b.id, b) !== undefined),
       );
       this.summary.serviceDocumentsSigned += marked.length;
       this.items.signed.push(...marked.map((b) => b.id));
@@ -1197,27 +1311,23 @@ class ExchangeSession {
             p.type === 'receipt'
               ? await this.deps.serviceDocuments.receipt(ctx)
               : await this.deps.serviceDocuments.clarification({ ...ctx, text: p.text ?? '' });
-          const [{ hash }, signature] = await Promise.all([
-            this.store.blobs.write(file.xml),
-            signDetached(file.xml, signer),
-          ]);
+          const signature = await signDetached(file.xml, signer);
+          const written = this.store.blobs.write(file.xml);
+          written.catch(() => undefined); // its failure is handled at the commit
           batch.push({
             id: p.id,
+            what,
             fileName: file.fileName,
-            xmlHash: hash,
+            written,
             signature,
             ...(poa ? { signerPowerOfAttorney: poa.checked } : {}),
           });
           this.progress('service-documents', ++done, pending.length, `signed ${done} of ${pending.length}`);
         } catch (e) {
           if (clerkNeededBy(e)) throw e;
-          // This one waits with its reason (tried again next session); the others are signed.
-          const reason = `cannot make the ${what}: ${messageOf(e)}`;
-          this.leavePending([p.id], 'cannot-make', reason);
-          this.log('warn', 'service-documents', reason);
-          this.progress('service-documents', ++done, pending.length, reason);
+          this.progress('service-documents', ++done, pending.length, cannotMake(p.id, what, e));
         }
-        if (batch.length >= 25) commit();
+        if (batch.length >= 25) await commit();
       }
     } catch (e) {
       const needed = clerkNeededBy(e);
@@ -1231,7 +1341,7 @@ class ExchangeSession {
       );
       this.log('warn', 'service-documents', `signing stopped: ${needed.message}`);
     } finally {
-      commit();
+      await commit();
     }
   }
 
@@ -1268,6 +1378,8 @@ class ExchangeSession {
 
   private async acquireSigner(): Promise<Signer | undefined> {
     if (this.signer) return this.signer;
+    // Refused once: the clerk is asked once a session, never again by a later step.
+    if (this.clerkNeeded) return undefined;
     try {
       this.signer = await this.deps.signer!.acquire();
       return this.signer;
