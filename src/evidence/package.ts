@@ -3,14 +3,12 @@
 // manifest is signed (detached CMS, manifest.json.sig) by the clerk's own signer, on the token:
 // the key never leaves it, and the signature says who handed the package over.
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
-import { Zip, ZipDeflate, ZipPassThrough } from 'fflate';
 import { z } from 'zod';
 import { signDetached } from '../crypto/cms';
 import { derToPem } from '../crypto/certificates';
 import type { Signer } from '../crypto/signer';
 import { analyzeSignature } from './analyze';
+import { writeZip } from './zip-writer';
 import { verificationReference, type Evidence } from './collect';
 import { AnnulmentState, RecipientSignatureState } from '../protocol/documents';
 import type { SignedUnderPowerOfAttorney } from '../protocol/powers-of-attorney';
@@ -172,9 +170,9 @@ export function manifestOf(evidence: Evidence, parts: ManifestPart[], createdAt 
 }
 
 /**
- * Writes the package to `file`, streamed part by part (the original stored, the rest deflated).
- * `signer` signs the manifest; without one (a password-only profile) the package has none and
- * the verifier says so.
+ * Writes the package to `file`, part by part (the original and the card stored, the rest
+ * deflated; ZIP64 where a size or offset passes 4 GiB, zip-writer.ts). `signer` signs the
+ * manifest; without one (a password-only profile) the package has none and the verifier says so.
  */
 export async function writeEvidencePackage(
   evidence: Evidence,
@@ -198,22 +196,6 @@ export async function writeEvidencePackage(
   ];
   if (signer)
     files.push({ path: manifestSignaturePath, bytes: await signDetached(manifestBytes, signer), stored: false });
-
-  const out = createWriteStream(file);
-  const failed = once(out, 'error').then(([e]) => Promise.reject(e as Error));
-  const done = new Promise<void>((resolve, reject) => {
-    const zip = new Zip((error, chunk, final) => {
-      if (error) return reject(error);
-      if (!out.write(chunk) && !final) out.once('drain', () => undefined);
-      if (final) out.end(resolve);
-    });
-    for (const f of files) {
-      const entry = f.stored ? new ZipPassThrough(f.path) : new ZipDeflate(f.path, { level: 6 });
-      zip.add(entry);
-      entry.push(new Uint8Array(f.bytes.buffer, f.bytes.byteOffset, f.bytes.length), true);
-    }
-    zip.end();
-  });
-  await Promise.race([done, failed]);
+  await writeZip(file, files, { modified: new Date(manifest.createdAt) });
   return manifest;
 }

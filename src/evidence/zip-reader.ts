@@ -1,7 +1,9 @@
 // A ZIP read through a file handle, so verify-evidence never holds the package: the central
 // directory (found from the end-of-central-directory record) says where each entry lies, and an
 // entry is read as a stream (stored, or deflated through zlib), so a 1 GiB original passes
-// through in chunks. ZIP64 (entries or packages above 4 GiB) is refused by name, not misread.
+// through in chunks. ZIP64 (APPNOTE 4.3.14-4.3.15, 4.5.3): a package above 4 GiB or 65,535
+// entries has its directory's place and count in the ZIP64 end record, and an entry's sizes or
+// offset above 4 GiB in its ZIP64 extra field, where the 32-bit field says 0xFFFFFFFF.
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { pipeline, Readable } from 'node:stream';
@@ -66,19 +68,75 @@ export class ZipReader {
   }
 }
 
-async function readDirectory(handle: FileHandle): Promise<Map<string, ZipEntry>> {
-  const { size } = await handle.stat();
-  const tailLength = Math.min(size, 22 + 0xffff);
+const EOCD64 = 0x06064b50;
+const EOCD64_LOCATOR = 0x07064b50;
+const ZIP64_EXTRA = 0x0001;
+const MAX16 = 0xffff;
+const MAX32 = 0xffffffff;
+
+/** A 64-bit little-endian field as a number; past 2^53 no file this reader opens could be that large. */
+function u64(b: Buffer, at: number): number {
+  const v = b.readBigUInt64LE(at);
+  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error('a ZIP64 field beyond any file size');
+  return Number(v);
+}
+
+/** Where the central directory lies and how many entries it has: from the end record, or its ZIP64 record. */
+async function directoryPlace(handle: FileHandle, size: number) {
+  const tailLength = Math.min(size, 22 + MAX16);
   const tail = Buffer.alloc(tailLength);
   await handle.read(tail, 0, tailLength, size - tailLength);
   let eocd = -1;
   for (let i = tailLength - 22; i >= 0 && eocd < 0; i--) if (tail.readUInt32LE(i) === EOCD) eocd = i;
   if (eocd < 0) throw new Error('no end-of-central-directory record');
-  const count = tail.readUInt16LE(eocd + 10);
-  const directorySize = tail.readUInt32LE(eocd + 12);
-  const directoryOffset = tail.readUInt32LE(eocd + 16);
-  if (count === 0xffff || directorySize === 0xffffffff || directoryOffset === 0xffffffff)
-    throw new Error('a ZIP64 package, which this verifier does not read yet');
+  const place = {
+    count: tail.readUInt16LE(eocd + 10),
+    size: tail.readUInt32LE(eocd + 12),
+    offset: tail.readUInt32LE(eocd + 16),
+  };
+  const maxed = place.count === MAX16 || place.size === MAX32 || place.offset === MAX32;
+  const record = await zip64EndRecord(handle, size - tailLength + eocd);
+  if (record) return { count: u64(record, 32), size: u64(record, 40), offset: u64(record, 48) };
+  if (maxed) throw new Error('the end record points to a ZIP64 end record that is not there');
+  return place;
+}
+
+/** The ZIP64 end record its locator (just before the end record) points to, if there is one. */
+async function zip64EndRecord(handle: FileHandle, eocdAt: number): Promise<Buffer | undefined> {
+  if (eocdAt < 20 + 56) return undefined;
+  const locator = Buffer.alloc(20);
+  await handle.read(locator, 0, 20, eocdAt - 20);
+  if (locator.readUInt32LE(0) !== EOCD64_LOCATOR) return undefined;
+  const recordAt = locator.readBigUInt64LE(8);
+  if (recordAt > BigInt(eocdAt - 20 - 56)) return undefined;
+  const record = Buffer.alloc(56);
+  await handle.read(record, 0, 56, Number(recordAt));
+  return record.readUInt32LE(0) === EOCD64 ? record : undefined;
+}
+
+/** The entry's sizes and offset, each from its ZIP64 extra field where the 32-bit field is 0xFFFFFFFF (in APPNOTE's order). */
+function zip64Fields(
+  name: string,
+  extra: Buffer,
+  fields: { size: number; compressedSize: number; localOffset: number },
+): typeof fields {
+  const wanted = (['size', 'compressedSize', 'localOffset'] as const).filter((k) => fields[k] === MAX32);
+  if (wanted.length === 0) return fields;
+  for (let p = 0; p + 4 <= extra.length; p += 4 + extra.readUInt16LE(p + 2)) {
+    if (extra.readUInt16LE(p) !== ZIP64_EXTRA) continue;
+    const length = extra.readUInt16LE(p + 2);
+    if (length < wanted.length * 8 || p + 4 + length > extra.length)
+      throw new Error(`${name}: its ZIP64 extra field is too short`);
+    const out = { ...fields };
+    wanted.forEach((k, i) => (out[k] = u64(extra, p + 4 + i * 8)));
+    return out;
+  }
+  throw new Error(`${name}: sizes beyond 4 GiB without a ZIP64 extra field`);
+}
+
+async function readDirectory(handle: FileHandle): Promise<Map<string, ZipEntry>> {
+  const { size } = await handle.stat();
+  const { count, size: directorySize, offset: directoryOffset } = await directoryPlace(handle, size);
   if (directoryOffset + directorySize > size) throw new Error('the central directory lies beyond the end of the file');
   const directory = Buffer.alloc(directorySize);
   await handle.read(directory, 0, directorySize, directoryOffset);
@@ -88,20 +146,22 @@ async function readDirectory(handle: FileHandle): Promise<Map<string, ZipEntry>>
     if (p + 46 > directory.length || directory.readUInt32LE(p) !== CENTRAL)
       throw new Error(`the central directory is damaged at entry ${n + 1}`);
     const nameLength = directory.readUInt16LE(p + 28);
-    const next = p + 46 + nameLength + directory.readUInt16LE(p + 30) + directory.readUInt16LE(p + 32);
+    const extraLength = directory.readUInt16LE(p + 30);
+    const next = p + 46 + nameLength + extraLength + directory.readUInt16LE(p + 32);
+    if (next > directory.length) throw new Error(`the central directory is damaged at entry ${n + 1}`);
     const name = directory
       .subarray(p + 46, p + 46 + nameLength)
       .toString(directory.readUInt16LE(p + 8) & UTF8_NAMES ? 'utf8' : 'latin1');
-    const entry = {
+    const extra = directory.subarray(p + 46 + nameLength, p + 46 + nameLength + extraLength);
+    entries.set(name, {
       name,
       method: directory.readUInt16LE(p + 10),
-      compressedSize: directory.readUInt32LE(p + 20),
-      size: directory.readUInt32LE(p + 24),
-      localOffset: directory.readUInt32LE(p + 42),
-    };
-    if ([entry.compressedSize, entry.size, entry.localOffset].includes(0xffffffff))
-      throw new Error(`${name}: a ZIP64 entry, which this verifier does not read yet`);
-    entries.set(name, entry);
+      ...zip64Fields(name, extra, {
+        size: directory.readUInt32LE(p + 24),
+        compressedSize: directory.readUInt32LE(p + 20),
+        localOffset: directory.readUInt32LE(p + 42),
+      }),
+    });
     p = next;
   }
   return entries;

@@ -16,14 +16,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeySigner } from '../../src/crypto/key-signer';
 import { issuePowerOfAttorney } from '../../src/exchange/power-of-attorney';
 import { POA_SCHEMA_FILE } from '../../src/formats';
-import { softhsm, systemPart } from '../support/system';
+import { opensslCmsVerify } from '../support/openssl-cms';
+import { onPath, softhsm, systemPart } from '../support/system';
 import { expectExit, poaDirector, poaEmployee, poaOrganization, twoClerks, type TwoClerks } from './session-harness';
 
 const root = resolve(import.meta.dirname, '../..');
 const hsm = softhsm();
 const tools = systemPart(
   'xmllint, unzip and pdftotext',
-  ['xmllint', 'unzip', 'pdftotext'].every((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0),
+  onPath('xmllint', 'unzip', 'pdftotext'),
   'install libxml2-utils unzip poppler-utils',
 );
 
@@ -54,27 +55,7 @@ describe.skipIf(!hsm.ok || !tools.ok)(
         cas,
         readFileSync(t.pki.caCertificateFile, 'utf8') + readFileSync(join(out, 'certificates', 'operator.pem'), 'utf8'),
       );
-      execFileSync(
-        'openssl',
-        [
-          'cms',
-          '-verify',
-          '-binary',
-          '-inform',
-          'DER',
-          '-in',
-          sig,
-          '-content',
-          content,
-          '-CAfile',
-          cas,
-          '-purpose',
-          'any',
-          '-out',
-          '/dev/null',
-        ],
-        { stdio: 'pipe' },
-      );
+      opensslCmsVerify(sig, content, cas);
     };
     const lint = (schema: string, file: string) => {
       const run = spawnSync('xmllint', ['--noout', '--schema', join(root, 'src/formats/xsd', schema), file], {

@@ -15,6 +15,7 @@ import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Signer } from '../../src/crypto/signer';
 import { ANNULMENT_SCHEMA_FILE, SERVICE_DOCUMENT_FORMATS } from '../../src/formats';
+import { writeZip } from '../../src/evidence/zip-writer';
 import { ClerkStore } from '../../src/store';
 import type { TokenSession } from '../../src/token/session';
 import { loginWithSigner, registerTokenOrganization, startHub, type StartedHub } from '../support/hub';
@@ -271,6 +272,23 @@ describe.skipIf(!hsm.ok || !tools.ok || !kc.ok)(
       expect(verdict.parts.find((p: { path: string }) => p.path === 'archive/inclusion-proof.json').message).toMatch(
         /operator-signed tree/,
       );
+    });
+
+    it('verify-evidence reads the package with ZIP64 records (forced: a package over 4 GiB has the same records)', async () => {
+      const files = unzipSync(new Uint8Array(readFileSync(zipFile)));
+      const zip64 = join(dir, 'evidence-zip64.zip');
+      await writeZip(
+        zip64,
+        Object.entries(files).map(([path, bytes]) => ({
+          path,
+          bytes: Buffer.from(bytes),
+          stored: path.startsWith('original/') || path === 'card.pdf',
+        })),
+        { zip64: 'always' },
+      );
+      execFileSync('unzip', ['-t', zip64], { stdio: 'pipe' });
+      const verdict = expectExit(await run(profA(), ['verify-evidence', zip64]), 0).json;
+      expect(verdict).toMatchObject({ ok: true, verdict: 'valid', failed: [] });
     });
 
     it('fails verify-evidence naming the part when one byte changes in the original, a signature, a service document, the proof or the manifest', async () => {
