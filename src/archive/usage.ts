@@ -6,7 +6,7 @@ export const GB = 1024 ** 3;
 export const DEFAULT_ARCHIVE_QUOTA_BYTES = 5 * GB;
 
 /** At most two decimals, no trailing zeros, no locale: "209.59", "5", "0.5". */
-function amount(value: number): string {
+export function amount(value: number): string {
   return String(Number(value.toFixed(2)));
 }
 

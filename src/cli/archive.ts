@@ -16,9 +16,10 @@ import {
   verifyArchive,
   type VerifyOutcome,
 } from '../archive/profile-archive';
-import { clerkNeededBy } from '../exchange/session';
 import type { ClerkProfile } from '../exchange/profile';
-import { TokenError } from '../token/errors';
+import { amount, GB, MB } from '../archive/usage';
+import { fromTokenError } from './commands';
+import { localTime, words } from './i18n';
 import { flag, str, type Options } from './options';
 import { CliError, table, type Output } from './output';
 import { stdinPins, terminalPins } from './pin';
@@ -31,7 +32,7 @@ async function operatorCertificate(profileDir: string, o: Options, fromHub: () =
   let der: Buffer | undefined;
   if (given) {
     der = readCertificates(readFileSync(given))[0];
-    if (!der) throw new CliError(`No certificate in ${given}`);
+    if (!der) throw new CliError(words('certificate.none', { file: given }));
   }
   return pinnedOperatorCertificate(profileDir, fromHub, der);
 }
@@ -52,10 +53,7 @@ async function connect(profile: ClerkProfile, o: Options, out: Output): Promise<
       token: str(o, 'token'),
     });
   } catch (e) {
-    const needed = clerkNeededBy(e);
-    if (needed) throw new CliError(needed.message, 2, needed.code);
-    if (e instanceof TokenError) throw new CliError(e.message, 1, e.code);
-    throw e;
+    return fromTokenError(e);
   }
   const source = new HttpArchiveSource(hub.client);
   return {
@@ -65,9 +63,19 @@ async function connect(profile: ClerkProfile, o: Options, out: Output): Promise<
   };
 }
 
+/** The archive failed verification: the check's own account (problem code, hashes, sizes) under the clerk's heading; --json has the code. */
+const altered = (e: ArchiveVerificationError) =>
+  new CliError(words('archive.altered', { detail: e.message }), 1, e.problem);
+
 export type Connect = (profile: ClerkProfile, o: Options, out: Output) => Promise<ArchiveConnection>;
 
-const entryRow = (e: ArchivedEntry) => [String(e.index), e.kind, e.fileName, `${e.size} B`, e.archivedAt];
+const entryRow = (e: ArchivedEntry, out: Output) => [
+  String(e.index),
+  e.kind,
+  e.fileName,
+  String(e.size),
+  localTime(e.archivedAt, out.language),
+];
 
 export function archiveCommands(connectTo: Connect = connect) {
   async function withArchive<T>(
@@ -97,16 +105,23 @@ export function archiveCommands(connectTo: Connect = connect) {
       const notArchived = refused.length;
       out.result({ usage, notArchived, lastTreeHead: head, previousTreeSize, consistency }, () =>
         [
-          `Archive: ${usage.usage}${notArchived > 0 ? `; ${notArchived} signed document(s) did not fit and are not archived` : ''}`,
+          out.t('archive.usage', {
+            used: amount(usage.usedBytes / MB),
+            quota: amount(usage.quotaBytes / GB),
+            notArchived: notArchived > 0 ? out.t('archive.notArchivedCount', { count: notArchived }) : '',
+          }),
           head
-            ? `Last tree head seen: ${head.treeSize} entries, root ${head.rootHash}, signed ${head.signedAt}`
-            : 'No tree head seen yet',
-          consistency.ok
-            ? 'The hub’s archive is consistent with every tree head seen before.'
-            : `THE ARCHIVE FAILED VERIFICATION: ${consistency.message}`,
+            ? out.t('archive.head', {
+                size: head.treeSize,
+                root: head.rootHash,
+                signedAt: localTime(head.signedAt, out.language),
+              })
+            : out.t('archive.noHead'),
+          consistency.ok ? out.t('archive.consistent') : out.t('archive.failed', { detail: consistency.message }),
         ].join('\n'),
       );
-      if (!consistency.ok) throw new CliError(consistency.message, 1, consistency.problem);
+      if (!consistency.ok)
+        throw new CliError(words('archive.failed', { detail: consistency.message }), 1, consistency.problem);
       return 0;
     });
   }
@@ -120,10 +135,14 @@ export function archiveCommands(connectTo: Connect = connect) {
       out.result({ entries, notArchived }, () =>
         [
           entries.length === 0
-            ? 'No archived entries.'
-            : table([['#', 'kind', 'file', 'size', 'archived'], ...entries.map(entryRow)]),
+            ? out.t('archive.none')
+            : table([out.t('archive.columns').split('|'), ...entries.map((e) => entryRow(e, out))]),
           ...(notArchived.length > 0
-            ? ['', 'Not archived (quota):', table(notArchived.map((n) => [n.fileName, n.refusedAt, n.reason]))]
+            ? [
+                '',
+                out.t('archive.notArchived'),
+                table(notArchived.map((n) => [n.fileName, localTime(n.refusedAt, out.language), n.reason])),
+              ]
             : []),
         ].join('\n'),
       );
@@ -138,8 +157,7 @@ export function archiveCommands(connectTo: Connect = connect) {
       try {
         outcome = await verifyArchive(source, profile.dir, await operatorCert());
       } catch (e) {
-        if (e instanceof ArchiveVerificationError)
-          throw new CliError(`THE HUB'S ARCHIVE WAS ALTERED: ${e.message}`, 1, e.problem);
+        if (e instanceof ArchiveVerificationError) throw altered(e);
         throw e;
       }
       const { report, failed } = outcome;
@@ -148,12 +166,15 @@ export function archiveCommands(connectTo: Connect = connect) {
         { treeSize: report.head.treeSize, rootHash: report.head.rootHash.toString('hex'), verified, failed },
         () =>
           failed.length === 0
-            ? `All ${verified} archived entries verified against the signed tree head of ${report.head.treeSize} entries.`
-            : `${verified} verified, ${failed.length} FAILED:\n${failed.map((f) => `  ${f.message}`).join('\n')}`,
+            ? out.t('archive.verified', { count: verified, size: report.head.treeSize })
+            : [
+                out.t('archive.verifyFailed', { verified, failed: failed.length }),
+                ...failed.map((f) => `  ${f.message}`),
+              ].join('\n'),
       );
       if (failed.length > 0)
         throw new CliError(
-          `THE HUB'S ARCHIVE WAS ALTERED: ${failed.map((f) => f.message).join('; ')}`,
+          words('archive.altered', { detail: failed.map((f) => f.message).join('; ') }),
           1,
           failed[0]!.problem,
         );
@@ -165,23 +186,23 @@ export function archiveCommands(connectTo: Connect = connect) {
   async function get(profile: ClerkProfile, o: Options, positional: string[], out: Output): Promise<number> {
     const index = Number(positional[0]);
     if (positional[0] === undefined || !Number.isInteger(index) || index < 0)
-      throw new CliError(
-        `archive get needs the entry number (see "edo-clerk archive list"), not "${positional[0] ?? ''}"`,
-      );
+      throw new CliError(words('archive.needsIndex', { value: positional[0] ?? '' }));
     return withArchive(profile, o, out, async ({ source }) => {
       const entry = await source.entry(index);
-      if (!entry) throw new CliError(`The organization has no archive entry ${index}`, 1, 'not-found');
+      if (!entry) throw new CliError(words('archive.noEntry', { index }), 1, 'not-found');
       let saved: { file: string; signatures: string[] };
       try {
         saved = await saveOriginal(source, entry, resolve(str(o, 'out') ?? '.'));
       } catch (e) {
-        if (e instanceof ArchiveVerificationError)
-          throw new CliError(`THE HUB'S ARCHIVE WAS ALTERED: ${e.message}`, 1, e.problem);
+        if (e instanceof ArchiveVerificationError) throw altered(e);
         throw e;
       }
       const { file, signatures } = saved;
       out.result({ entry, file, signatures }, () =>
-        [`${file} (${entry.size} bytes, SHA-256 checked)`, ...signatures.map((s) => `${s} (detached CMS)`)].join('\n'),
+        [
+          out.t('archive.saved', { file, size: entry.size }),
+          ...signatures.map((s) => out.t('archive.signature', { file: s })),
+        ].join('\n'),
       );
       return 0;
     });

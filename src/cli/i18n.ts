@@ -190,6 +190,22 @@ Ctrl+C останавливает песочницу; следующий «edo-c
   'session.agent-needs-server': 'режим работы организации — «{mode}»: агент обмена работает только в режиме «server»',
   'session.background-needs-workstation':
     'режим работы организации — «{mode}»: фоновые сеансы идут только в режиме «workstation»',
+  'archive.usage': 'Архив: занято {used} МБ из {quota} ГБ{notArchived}',
+  'archive.notArchivedCount': '; подписанных документов не поместилось и не заархивировано: {count}',
+  'archive.head': 'Последняя виденная вершина дерева: записей {size}, корень {root}, подписана {signedAt}',
+  'archive.noHead': 'Вершина дерева ещё не встречалась',
+  'archive.consistent': 'Архив на сервере обмена согласован со всеми виденными ранее вершинами дерева.',
+  'archive.failed': 'АРХИВ НЕ ПРОШЁЛ ПРОВЕРКУ: {detail}',
+  'archive.altered': 'АРХИВ НА СЕРВЕРЕ ОБМЕНА ИЗМЕНЁН: {detail}',
+  'archive.none': 'Заархивированных записей нет.',
+  'archive.columns': '#|вид|файл|размер|в архиве с',
+  'archive.notArchived': 'Не заархивировано (квота):',
+  'archive.verified': 'Все заархивированные записи ({count}) сверены с подписанной вершиной дерева из {size} записей.',
+  'archive.verifyFailed': 'Сверено: {verified}, НЕ ПРОШЛИ: {failed}:',
+  'archive.needsIndex': 'Для archive get нужен номер записи (см. «edo-clerk archive list»), а не «{value}»',
+  'archive.noEntry': 'В архиве организации нет записи {index}',
+  'archive.saved': '{file} ({size} байт, SHA-256 сверен)',
+  'archive.signature': '{file} (отсоединённая подпись CMS)',
 } as const;
 
 export type CliKey = keyof typeof ru;
@@ -375,6 +391,22 @@ Ctrl+C stops the sandbox; the next "edo-clerk demo" starts the same one again.`,
     'the organization\'s operating mode is "{mode}": the exchange agent runs only in "server" mode',
   'session.background-needs-workstation':
     'the organization\'s operating mode is "{mode}": background sessions run only in "workstation" mode',
+  'archive.usage': 'Archive: used {used} MB of {quota} GB{notArchived}',
+  'archive.notArchivedCount': '; {count} signed document(s) did not fit and are not archived',
+  'archive.head': 'Last tree head seen: {size} entries, root {root}, signed {signedAt}',
+  'archive.noHead': 'No tree head seen yet',
+  'archive.consistent': 'The hub’s archive is consistent with every tree head seen before.',
+  'archive.failed': 'THE ARCHIVE FAILED VERIFICATION: {detail}',
+  'archive.altered': "THE HUB'S ARCHIVE WAS ALTERED: {detail}",
+  'archive.none': 'No archived entries.',
+  'archive.columns': '#|kind|file|size|archived',
+  'archive.notArchived': 'Not archived (quota):',
+  'archive.verified': 'All {count} archived entries verified against the signed tree head of {size} entries.',
+  'archive.verifyFailed': '{verified} verified, {failed} FAILED:',
+  'archive.needsIndex': 'archive get needs the entry number (see "edo-clerk archive list"), not "{value}"',
+  'archive.noEntry': 'The organization has no archive entry {index}',
+  'archive.saved': '{file} ({size} bytes, SHA-256 checked)',
+  'archive.signature': '{file} (detached CMS)',
 };
 
 export type CliValues = Record<string, string | number>;

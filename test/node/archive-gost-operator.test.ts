@@ -108,7 +108,7 @@ describe.skipIf(!gost.ok)(`the archive at a hub with a GOST operator key ${gost.
       const refused = await run(profile(), ['archive', 'verify']);
       expect(refused.code).toBe(1);
       expect(refused.stdout + refused.stderr).toMatch(
-        /ARCHIVE WAS ALTERED: archive verification failed \(bad-signature\): tree head of \d+ entries .* is not signed by the operator certificate \(GOST R 34\.10-2012, 256 bits\)/,
+        /АРХИВ НА СЕРВЕРЕ ОБМЕНА ИЗМЕНЁН: archive verification failed \(bad-signature\): tree head of \d+ entries .* is not signed by the operator certificate \(GOST R 34\.10-2012, 256 bits\)/,
       );
       db.exec('DROP TRIGGER IF EXISTS archive_tree_heads_no_update');
       db.prepare('UPDATE archive_tree_heads SET signature = ? WHERE tree_size = ?').run(head.signature, head.tree_size);

@@ -160,4 +160,13 @@ describe('the CLI in the clerk’s language and time zone', () => {
       'edo-clerk poa create: poa create needs --representative CERT.pem, --valid-until YYYY-MM-DD and --out DIR\n',
     );
   }, 60_000);
+
+  it('says what archive get needs in the clerk’s language', async () => {
+    expect(expectExit(await run(['archive', 'get', 'x'], russian), 1).stderr).toBe(
+      'edo-clerk archive get: Для archive get нужен номер записи (см. «edo-clerk archive list»), а не «x»\n',
+    );
+    expect(expectExit(await run(['archive', 'get', 'x'], english), 1).stderr).toBe(
+      'edo-clerk archive get: archive get needs the entry number (see "edo-clerk archive list"), not "x"\n',
+    );
+  }, 60_000);
 });
