@@ -1173,7 +1173,22 @@ class ExchangeSession {
   }
 
   private moveStatus(doc: DocumentRow, status: DocumentStatus): void {
-    if (statusRank[status] > statusRank[doc.status]) this.store.setDocumentStatus(doc.id, status);
+    if (statusRank[status] <= statusRank[doc.status]) return;
+    if (status === 'receipt-confirmed' && this.onlyInvalidReceipts(doc.id)) return;
+    this.store.setDocumentStatus(doc.id, status);
+  }
+
+  /**
+   * Every receipt notice held for the document has an invalid signature (its signer revoked by
+   * then, which the hub could not ask when it took it): the hub's status says receipt-confirmed,
+   * but nothing proves the receipt, so the document stays as it was, the notice kept and shown
+   * invalid. The hub sends the notice before that status, so it is held when the status comes.
+   */
+  private onlyInvalidReceipts(documentId: number): boolean {
+    const receipts = this.store
+      .serviceDocumentsOf(documentId)
+      .filter((sd) => sd.type === 'receipt' && sd.direction === 'in');
+    return receipts.length > 0 && receipts.every((sd) => sd.signatureState === 'invalid');
   }
 
   /** What the clerk chose to sign ("Sign selected"), else every pending one the hub has not refused. */

@@ -129,6 +129,8 @@ describe.skipIf(!hsm.ok)(`received service documents judged the long-term way ${
       },
     });
     expect(receipt.signatureProblems.map((p) => p.code)).toEqual(['certificate-revoked']);
+    // The hub said receipt-confirmed; nothing proves it: the document stays delivered, its notice kept.
+    expect(a().store.document(documentId)).toMatchObject({ status: 'delivered' });
     expect(receipt.signatureProblem).toMatch(/^Revoked .*keyCompromise/);
     const [shown] = serviceDocumentEvidence(a().store, documentId, 'ru').filter((sd) => sd.type === 'receipt');
     expect(shown).toMatchObject({ signatureState: 'invalid', problems: ['certificate-revoked'] });
