@@ -5,9 +5,11 @@
 //     for RSA-2048 and ECDSA P-256;
 //  2. the time of a session with no new events, on a hub holding a short and then a long
 //     history: it must not grow with history (the ratio stays near 1).
+// The CPU time the clerk's process (the token's signing included) and the hub's process spend per
+// document is printed beside it: on a shared machine it moves far less than the wall time.
 // Run: npx tsx bench/session/run.ts [--documents 200] [--history 3000]
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signDetached } from '../../src/crypto/cms';
@@ -124,6 +126,12 @@ async function rawSignaturesPerSecond(token: string, count: number): Promise<num
   return count / seconds;
 }
 
+/** CPU milliseconds a process has used so far (Linux /proc: utime + stime, in clock ticks of 10 ms). */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
 
 /** Median of `runs` sessions after two warm-up runs (the machine may be shared: the median resists other load). */
@@ -164,7 +172,9 @@ try {
     await connectContacts(a, aOrg, b, bOrg, pins);
     await queue(a, ta.label, bOrg, documents, true, 20_000);
     await session(a); // sends them
+    const cpu0 = [cpuMsOf(process.pid), cpuMsOf(hub.pid)];
     const received = await session(b); // receive, verify, sign and send the receipts
+    const [clerkCpu, hubCpu] = [cpuMsOf(process.pid) - cpu0[0]!, cpuMsOf(hub.pid) - cpu0[1]!];
     if (received.result.summary.serviceDocumentsSent !== documents)
       throw new Error(`expected ${documents} receipt notices, sent ${received.result.summary.serviceDocumentsSent}`);
     const sessionRate = documents / received.seconds;
@@ -176,6 +186,8 @@ try {
       'session docs/s': sessionRate.toFixed(1),
       'raw token sig/s': rawRate.toFixed(1),
       'session / raw': (sessionRate / rawRate).toFixed(3),
+      'clerk cpu ms/doc': (clerkCpu / documents).toFixed(1),
+      'hub cpu ms/doc': (hubCpu / documents).toFixed(1),
     });
     emptyPair ??= { a, b, aOrg, bOrg, aToken: ta.label };
   }
