@@ -1,6 +1,7 @@
 // Reading a received detached CMS SignedData (RFC 5652 5.1-5.3) straight from its DER: only the
 // fields a verification needs, as subarrays of the bytes received. A general ASN.1 decoder
 // spent most of a verification building objects for every certificate of the set.
+import { createHash } from 'node:crypto';
 import { Attribute, CertificateChoices, RevocationInfoChoices } from '@peculiar/asn1-cms';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { oids } from './algorithms';
@@ -83,6 +84,22 @@ function algorithmOid(fields: Fields, field: string): string {
   return readObjectIdentifier(new Fields(fields.next(0x30, field), 0x30, field).next(0x06, 'algorithm'));
 }
 
+/** SHA-256 of unsigned attributes the general decoder accepted (bounded: emptied when full). */
+const decodedAttributes = new Set<string>();
+
+/**
+ * An unsigned attribute checked as a full decode would, by the general decoder, once per process
+ * for the same bytes: a long-term signature's evidence (time-stamps, certificate and revocation
+ * values) is kilobytes the decoder spends milliseconds on, and a verification reads it twice.
+ */
+function checkAttribute(encoded: Buffer): void {
+  const key = createHash('sha256').update(encoded).digest('base64');
+  if (decodedAttributes.has(key)) return;
+  AsnConvert.parse(encoded, Attribute);
+  if (decodedAttributes.size >= 10_000) decodedAttributes.clear();
+  decodedAttributes.add(key);
+}
+
 function readSignerInfo(element: DerElement): {
   signerInfo: ReceivedSignerInfo;
   attributes?: DerElement;
@@ -110,9 +127,7 @@ function readSignerInfo(element: DerElement): {
   const signature = fields.next(0x04, 'signature').contents;
   const unsignedAttrs = fields.optional(0xa1);
   fields.end();
-  // Checked as a full decode would: rare, so the general decoder does it.
-  if (unsignedAttrs)
-    for (const attribute of readChildren(unsignedAttrs.contents)) AsnConvert.parse(attribute.encoded, Attribute);
+  if (unsignedAttrs) for (const attribute of readChildren(unsignedAttrs.contents)) checkAttribute(attribute.encoded);
   const signedAttrs = attributes
     ? readChildren(attributes.contents).map((attribute) => {
         const attributeFields = new Fields(attribute, 0x30, 'Attribute');
