@@ -1,10 +1,12 @@
 // The core's coded errors in the clerk's words: a token's problem (src/token's TokenError code),
 // a session already running (SessionBusyError), the hub out of reach (HubUnreachableError), a
-// certificate login with no signer (NoSignerError). The core names what happened by code and
-// details; the words are the CLI's dictionary's, so the message follows the command's language.
-// What the core raises without a code is shown as it came.
+// certificate login with no signer (NoSignerError), a trusted root file that is no certificate
+// or cannot be read (TrustedRootError). The core names what happened by code and details; the
+// words are the CLI's dictionary's, so the message follows the command's language. What the core
+// raises without a code is shown as it came.
 import { HubUnreachableError } from '../exchange/http-client';
 import { SessionBusyError } from '../exchange/lock';
+import { TrustedRootError } from '../exchange/profile';
 import { NoSignerError } from '../exchange/session';
 import { TokenError, type PinStatus } from '../token/errors';
 import { cliText, localTime, words, type CliLanguage, type CliWords } from './i18n';
@@ -40,6 +42,7 @@ export function coreErrorWords(e: unknown, language: CliLanguage): CliWords | un
   }
   if (e instanceof HubUnreachableError) return words('hub.unreachable', { url: e.url, reason: e.reason });
   if (e instanceof NoSignerError) return words('no.signer');
+  if (e instanceof TrustedRootError) return words(`roots.${e.code}`, { file: e.file, detail: e.detail });
   return undefined;
 }
 
@@ -48,6 +51,7 @@ export function coreErrorCode(e: unknown): string | undefined {
   if (e instanceof TokenError) return e.code;
   if (e instanceof SessionBusyError) return 'session-busy';
   if (e instanceof HubUnreachableError) return 'hub-unreachable';
+  if (e instanceof TrustedRootError) return 'trusted-root';
   return (e as { code?: unknown } | null)?.code === undefined ? undefined : String((e as { code: unknown }).code);
 }
 

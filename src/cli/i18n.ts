@@ -206,6 +206,8 @@ Ctrl+C останавливает песочницу; следующий «edo-c
   'archive.noEntry': 'В архиве организации нет записи {index}',
   'archive.saved': '{file} ({size} байт, SHA-256 сверен)',
   'archive.signature': '{file} (отсоединённая подпись CMS)',
+  'roots.not-a-certificate': 'Файл {file} — не сертификат X.509 (PEM или DER): доверенным корневым он быть не может',
+  'roots.unreadable': 'Файл доверенного корневого сертификата {file} не читается: {detail}',
 } as const;
 
 export type CliKey = keyof typeof ru;
@@ -407,6 +409,9 @@ Ctrl+C stops the sandbox; the next "edo-clerk demo" starts the same one again.`,
   'archive.noEntry': 'The organization has no archive entry {index}',
   'archive.saved': '{file} ({size} bytes, SHA-256 checked)',
   'archive.signature': '{file} (detached CMS)',
+  'roots.not-a-certificate':
+    'Cannot read the trusted root certificate file {file}: Not an X.509 certificate (PEM or DER)',
+  'roots.unreadable': 'Cannot read the trusted root certificate file {file}: {detail}',
 };
 
 export type CliValues = Record<string, string | number>;

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { addSignatureTimestamp } from '../crypto/cades';
 import { signDetached } from '../crypto/cms';
 import { requestTimestamp } from '../crypto/timestamp';
-import { readCertificates } from '../crypto/certificates';
+import { CertificateError, readCertificates } from '../crypto/certificates';
 import { RevocationChecker, type RevocationSettings } from '../crypto/revocation';
 import type { Signer } from '../crypto/signer';
 import type { SecretStore } from '../settings/keychain';
@@ -167,6 +167,23 @@ export interface RunSessionOptions {
   signOnly?: readonly number[];
 }
 
+/** A trusted root file that is no certificate, or cannot be read (the system's own words as `detail`). */
+export class TrustedRootError extends Error {
+  readonly code: 'not-a-certificate' | 'unreadable';
+  readonly detail: string;
+
+  constructor(
+    readonly file: string,
+    cause: unknown,
+  ) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    super(`Cannot read the trusted root certificate file ${file}: ${detail}`, { cause });
+    this.name = 'TrustedRootError';
+    this.code = cause instanceof CertificateError ? 'not-a-certificate' : 'unreadable';
+    this.detail = detail;
+  }
+}
+
 export class ClerkProfile {
   readonly settingsFile: ProfileSettingsFile;
   readonly secrets: SecretStore;
@@ -207,10 +224,7 @@ export class ClerkProfile {
       try {
         return readCertificates(readFileSync(f));
       } catch (e) {
-        throw new Error(
-          `Cannot read the trusted root certificate file ${f}: ${e instanceof Error ? e.message : String(e)}`,
-          { cause: e },
-        );
+        throw new TrustedRootError(f, e);
       }
     });
   }

@@ -124,6 +124,10 @@ describe('the CLI in the clerk’s language and time zone', () => {
     expect(expectExit(await run(['token', 'list', '--module', notModule], russian), 1).stderr).toBe(
       `edo-clerk token list: Модуль PKCS#11 ${notModule} не загружается или не запускается: проверьте путь к модулю\n`,
     );
+    // A trusted root that is no certificate: the profile's TrustedRootError, by its code (cli-sign reads the Russian).
+    expect(expectExit(await run(['verify', notModule, notModule, '--trust', notModule], english), 1).stderr).toBe(
+      `edo-clerk verify: Cannot read the trusted root certificate file ${notModule}: Not an X.509 certificate (PEM or DER)\n`,
+    );
     const json = expectExit(await run(['token', 'list', '--module', notModule, '--json'], english), 1).json;
     expect(json).toMatchObject({
       code: 'module-failed',

@@ -158,7 +158,7 @@ describe.skipIf(!hsm.ok || !hasTools)(
       ]);
       expect(refused.code).not.toBe(0);
       expect(refused.stderr).toMatch(
-        /Cannot read the trusted root certificate file .*not-a-certificate\.pem: Not an X\.509 certificate/,
+        /Файл .*not-a-certificate\.pem — не сертификат X\.509 \(PEM или DER\): доверенным корневым он быть не может/,
       );
 
       const ok = expectExit(
