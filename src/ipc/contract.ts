@@ -172,6 +172,8 @@ export const ServiceDocument = z.object({
   signer: z.string().optional(),
   /** The free text of a clarification request, a signature refusal, an annulment proposal or its rejection. */
   text: z.string().optional(),
+  /** A received one's signature judged the long-term way (docs/architecture.md §5): its verdict and status line. */
+  statusLine: SignatureStatusLine.optional(),
 });
 export type ServiceDocument = z.infer<typeof ServiceDocument>;
 

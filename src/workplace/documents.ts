@@ -152,6 +152,7 @@ export async function openDocument(store: ClerkStore, id: number, trustedRoots: 
       status: sd.status,
       date: sd.updatedAt,
       ...(sd.text ? { text: sd.text } : {}),
+      ...(sd.statusLine ? { statusLine: sd.statusLine } : {}),
     })),
     workflow: workflowOf(store, d),
   };

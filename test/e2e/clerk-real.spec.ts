@@ -179,10 +179,17 @@ test.describe('the clerk UI over the real core, hub and tokens', () => {
     await shot('real-inbox');
 
     await row.click();
-    await expect(dialog().getByText('✓ Подпись действительна')).toBeVisible();
+    // The document's own signatures; its service documents' verdicts are in their list.
+    await expect(dialog().locator('.signatures').getByText('✓ Подпись действительна')).toBeVisible();
     await expect(dialog().getByText(/Подписал: Петров/)).toBeVisible();
     await expect(dialog().getByText('Счёт № 77 на сумму 12 000,00 руб.')).toBeVisible();
     await expect(dialog().getByText('Подтверждение даты отправки (ПДОТПР)')).toBeVisible();
+    // The operator's confirmation is judged like any received signature, and says so.
+    const confirmation = dialog()
+      .locator('.service-documents > li')
+      .filter({ hasText: 'Подтверждение даты отправки (ПДОТПР)' });
+    await expect(confirmation).toContainText('✓ Подпись действительна');
+    await expect(confirmation).toContainText(/Сертификат действовал и не был отозван на /);
     await shot('real-document-view');
     await dialog().getByRole('button', { name: 'Закрыть' }).click();
 
@@ -376,7 +383,7 @@ test.describe('the clerk UI over the real core, hub and tokens', () => {
     // The token is logged in since the receipt notice: the recipient's signature is made on it now.
     await view.getByRole('button', { name: 'Подписать документ' }).click();
     await expect(state).toHaveText('Подписан обеими сторонами', { timeout: 30_000 });
-    await expect(view.getByText('✓ Подпись действительна')).toHaveCount(2);
+    await expect(view.locator('.signatures').getByText('✓ Подпись действительна')).toHaveCount(2);
     await expect(view.getByText(/Подписал: Иванова/)).toBeVisible();
     await expect(view.getByRole('button', { name: 'Подписать документ' })).toHaveCount(0);
     await expect(pendingNav.getByTestId('awaiting-count')).toHaveCount(0);
@@ -504,10 +511,14 @@ test.describe('the clerk UI over the real core, hub and tokens', () => {
     await row.click();
     const view = page.getByRole('dialog', { name: 'Письмо № 5' });
     await expect(
-      view.getByText('? Статус сертификата пока не установлен: проверка повторится при следующем сеансе'),
+      view
+        .locator('.signatures')
+        .getByText('? Статус сертификата пока не установлен: проверка повторится при следующем сеансе'),
     ).toBeVisible();
-    await expect(view.getByText(/^Не удалось проверить статус сертификата на .*offline/)).toBeVisible();
-    await expect(view.getByText('✓ Подпись действительна')).toHaveCount(0);
+    await expect(
+      view.locator('.signatures').getByText(/^Не удалось проверить статус сертификата на .*offline/),
+    ).toBeVisible();
+    await expect(view.locator('.signatures').getByText('✓ Подпись действительна')).toHaveCount(0);
     await shot('real-document-offline-unchecked');
     await view.getByRole('button', { name: 'Закрыть' }).click();
     expect([...ocspProxy.served.values()]).toEqual([]);
@@ -522,8 +533,10 @@ test.describe('the clerk UI over the real core, hub and tokens', () => {
     await page.getByRole('button', { name: 'Провести сеанс обмена' }).click();
     await expect(row).not.toContainText('Подпись не проверена', { timeout: 30_000 });
     await row.click();
-    await expect(view.getByText('✓ Подпись действительна')).toBeVisible();
-    await expect(view.getByText(/^Сертификат действовал и не был отозван на /)).toContainText(ocspProxy.url);
+    await expect(view.locator('.signatures').getByText('✓ Подпись действительна')).toBeVisible();
+    await expect(view.locator('.signatures').getByText(/^Сертификат действовал и не был отозван на /)).toContainText(
+      ocspProxy.url,
+    );
     expect(ocspProxy.served.get(new URL(revocation.ocspUrl).origin)).toBeGreaterThan(0);
     await view.getByRole('button', { name: 'Закрыть' }).click();
   });

@@ -1,7 +1,12 @@
 // Runs in: the renderer. One document: a preview of its content (PDF, image, XML, text), its
 // signatures with the verification results, and the chain of its service documents.
 import { useEffect, useMemo, useState } from 'react';
-import { signatureStatusText, type DocumentDetail, type SignatureCheck } from '../../../src/ipc/contract';
+import {
+  signatureStatusText,
+  type DocumentDetail,
+  type LongTermVerdict,
+  type SignatureCheck,
+} from '../../../src/ipc/contract';
 import { base64ToBytes, errorText, invoke } from '../clerk';
 import { useFormat, useT } from '../i18n/use-t';
 import { EvidenceButtons } from './EvidenceButtons';
@@ -47,6 +52,20 @@ function Preview({ detail }: { detail: DocumentDetail }) {
   return <pre className={`preview-text preview-${preview.kind}`}>{decodeText(bytes)}</pre>;
 }
 
+/** "✓ Подпись действительна", "✗ …", "? …": a signature's verdict, a document's or a service document's. */
+function Verdict({ verdict }: { verdict: LongTermVerdict }) {
+  const t = useT();
+  return (
+    <p className="verdict">
+      {verdict === 'undetermined'
+        ? `? ${t('doc.undetermined')}`
+        : verdict === 'valid'
+          ? `✓ ${t('doc.valid')}`
+          : `✗ ${t('doc.invalid')}`}
+    </p>
+  );
+}
+
 function Signature({ s }: { s: SignatureCheck }) {
   const t = useT();
   const language = useClerk((state) => state.language);
@@ -56,13 +75,7 @@ function Signature({ s }: { s: SignatureCheck }) {
   const algorithmName = isMessageKey(algorithmKey) ? t(algorithmKey) : s.algorithm;
   return (
     <li className={`signature ${s.verdict === 'undetermined' ? 'undetermined' : s.valid ? 'valid' : 'invalid'}`}>
-      <p className="verdict">
-        {s.verdict === 'undetermined'
-          ? `? ${t('doc.undetermined')}`
-          : s.valid
-            ? `✓ ${t('doc.valid')}`
-            : `✗ ${t('doc.invalid')}`}
-      </p>
+      <Verdict verdict={s.verdict === 'undetermined' ? 'undetermined' : s.valid ? 'valid' : 'invalid'} />
       {s.statusLine && <p className="status-line">{signatureStatusText(s.statusLine, language)}</p>}
       {s.checkedAt && <p className="muted">{t('doc.checkedAt', { time: f.dateTime(s.checkedAt) })}</p>}
       <p>
@@ -92,6 +105,7 @@ export function DocumentView({ id }: { id: number }) {
   const f = useFormat();
   const [detail, setDetail] = useState<DocumentDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const language = useClerk((state) => state.language);
   const close = () => useClerk.getState().openDocument(null);
   // A session changes the workflow's state under an open document: it is read again.
   const revision = useClerk((s) => s.revision.in + s.revision.out);
@@ -158,6 +172,12 @@ export function DocumentView({ id }: { id: number }) {
                         {d.date ? ` · ${f.dateTime(d.date)}` : ''}
                       </span>
                       {d.signer && <p className="muted">{d.signer}</p>}
+                      {d.statusLine && (
+                        <div className={`signature ${d.statusLine.verdict}`}>
+                          <Verdict verdict={d.statusLine.verdict} />
+                          <p className="status-line">{signatureStatusText(d.statusLine, language)}</p>
+                        </div>
+                      )}
                       {d.text && <blockquote>{d.text}</blockquote>}
                     </li>
                   ))}
