@@ -6,19 +6,18 @@
 // verify-evidence checks the МЧД and that the document's signature was made under it. B
 // countersigns the document: both signatures over the original are packed, OpenSSL verifies every
 // signature and xmllint every XML with its official XSD, the card says "signed by both", and
-// verify-evidence holds it (the annulment's parts are in evidence.test.ts).
+// verify-evidence holds it (the annulment's parts are in evidence.test.ts). The employee countersigns
+// what B asked to sign: the package names the МЧД for that signature, and so does the card.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { unzipSync, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KeySigner } from '../../src/crypto/key-signer';
-import { issuePowerOfAttorney } from '../../src/exchange/power-of-attorney';
 import { POA_SCHEMA_FILE } from '../../src/formats';
 import { opensslCmsVerify } from '../support/openssl-cms';
 import { onPath, softhsm, systemPart } from '../support/system';
-import { expectExit, poaDirector, poaEmployee, poaOrganization, twoClerks, type TwoClerks } from './session-harness';
+import { expectExit, poaDirectorOf, poaEmployee, poaOrganization, twoClerks, type TwoClerks } from './session-harness';
 
 const root = resolve(import.meta.dirname, '../..');
 const hsm = softhsm();
@@ -29,7 +28,6 @@ const tools = systemPart(
 );
 
 const organization = poaOrganization;
-const director = poaDirector;
 const employee = poaEmployee;
 
 interface Part {
@@ -64,9 +62,9 @@ describe.skipIf(!hsm.ok || !tools.ok)(
       expect(run.status, run.stderr).toBe(0);
     };
     /** Makes the package as A or B, unpacks it; returns the folder and the manifest's parts. */
-    async function evidenceOf(side: 'a' | 'b') {
+    async function evidenceOf(side: 'a' | 'b', id = hubId) {
       const zip = join(t.dir, `evidence-${side}.zip`);
-      expectExit(await (side === 'a' ? t.runA : t.runB)(['evidence', hubId, '--out', zip]), 0);
+      expectExit(await (side === 'a' ? t.runA : t.runB)(['evidence', id, '--out', zip]), 0);
       const out = join(t.dir, `unpacked-${side}`);
       execFileSync('unzip', ['-q', '-o', zip, '-d', out]);
       const parts = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).parts as Part[];
@@ -79,23 +77,8 @@ describe.skipIf(!hsm.ok || !tools.ok)(
         aKey: { algorithm: 'ECDSA-P256', person: employee },
         aOrganization: { name: organization.name, inn: organization.inn, certificatePems: [] },
       });
-      const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-      const certificate = await t.pki.issue(publicKey, director);
-      const pem = join(t.dir, 'director.pem');
-      writeFileSync(pem, certificate.toString('pem'));
-      await t.hub.admin(['user', 'add', '--org', t.a.id, '--cert', pem]);
-      const mchd = await issuePowerOfAttorney({
-        director: new KeySigner(privateKey, Buffer.from(certificate.rawData)),
-        representativeCertificate: Buffer.from(t.pki.tokens[0]!.keys[0]!.certificate.rawData),
-        organization,
-        powerCodes: [],
-        validUntil: '2099-12-31',
-        redelegation: false,
-        statusService: (n) => `${t.hub.url}/v1/powers-of-attorney/${n}`,
-      });
-      const file = join(t.dir, mchd.fileName);
-      writeFileSync(file, mchd.xml);
-      writeFileSync(`${file}.sig`, mchd.signature);
+      const director = await poaDirectorOf(t);
+      const file = await director.issue(Buffer.from(t.pki.tokens[0]!.keys[0]!.certificate.rawData));
       number = expectExit(await t.runA(['poa', 'use', file]), 0).json.number;
 
       const akt = join(t.dir, 'akt-7.txt');
@@ -188,6 +171,41 @@ describe.skipIf(!hsm.ok || !tools.ok)(
           expect(card, side).toContain(expected);
         const verdict = expectExit(await t.read(['verify-evidence', zip], side === 'a' ? t.profA : t.profB), 0).json;
         expect(verdict.parts.find((p: { path: string }) => p.path === '(workflow)').message).toMatch(/signed by both/);
+      }
+    });
+
+    it('the employee countersigns under the МЧД what B asked to sign: the package names the МЧД for that signature, so does the card', async () => {
+      const contract = join(t.dir, 'dogovor-8.txt');
+      writeFileSync(contract, Buffer.concat([Buffer.from('Договор № 8\n'), randomBytes(4000)]));
+      expectExit(await t.runB(['send', contract, '--to', t.a.inn, '--title', 'Договор № 8', '--request-signature']), 0);
+      expectExit(await t.runA(['session']), 0);
+      const id = t.withStore(
+        t.profB,
+        (s) => s.listDocuments({ direction: 'out', search: 'Договор № 8', limit: 1 }).items[0]!.hubId!,
+      );
+      expectExit(await t.runA(['sign-document', String(t.withStore(t.profA, (s) => s.documentByHubId(id)!.id))]), 0);
+      expectExit(await t.runB(['session']), 0);
+      for (const side of ['a', 'b'] as const) {
+        const { zip, out, parts } = await evidenceOf(side, id);
+        const poa = parts.find((p) => p.role === 'power-of-attorney')!;
+        lint(POA_SCHEMA_FILE, join(out, poa.path));
+        const original = parts.find((p) => p.role === 'original')!;
+        const [sender, recipient] = parts.filter((p) => p.role === 'signature' && p.signs === original.path);
+        expect(sender!.powerOfAttorney, side).toBeUndefined();
+        expect(recipient, side).toMatchObject({ type: 'recipient', powerOfAttorney: poa.path });
+        openssl(join(out, recipient!.path), join(out, original.path), out);
+        const card = execFileSync('pdftotext', ['-layout', join(out, 'card.pdf'), '-'], { encoding: 'utf8' }).replace(
+          /\s+/g,
+          ' ',
+        );
+        expect(card, side).toContain('Подпись получателя: Подписан обеими сторонами');
+        expect(card.replace(/\s/g, ''), side).toContain(
+          `МЧД:№${number};доверитель:ООО"Ромашка",ИНН7701234560;представитель:ИвановаМарияПетровна`,
+        );
+        const verdict = expectExit(await t.read(['verify-evidence', zip], side === 'a' ? t.profA : t.profB), 0).json;
+        expect(verdict.parts.find((p: { path: string }) => p.path === recipient!.path).message).toContain(
+          `under the МЧД ${number}`,
+        );
       }
     });
 
