@@ -297,7 +297,7 @@ test.describe('the clerk UI over the real core, hub and tokens', () => {
     });
   });
 
-  test('the organization switches archiving on over HTTP; a document signed here lands in the Archive view, verified', async () => {
+  test('the organization switches archiving on over HTTP; a document signed here lands in the Archive view, verified; its evidence package is saved from there', async () => {
     // The operator gives our clerk's service user the right to the organization settings.
     const users = await hub.admin<{ id: string; login?: string }[]>(['user', 'list', '--org', a.id]);
     const clerkUser = users.find((u) => u.login === 'romashka-clerk')!;
@@ -353,6 +353,18 @@ test.describe('the clerk UI over the real core, hub and tokens', () => {
       page.getByText(/^Все записи \(\d+\) проверены по подписанному оператором дереву \(записей в дереве: \d+\)\.$/),
     ).toBeVisible();
     await shot('real-archive');
+
+    // The evidence package saved from the archive row carries the entry, its inclusion proof and the signed tree head.
+    await entry.getByRole('button', { name: 'Пакет доказательств (ZIP): dogovor-14.txt' }).click();
+    const zipFile = join(saved(), 'dogovor-14.txt.evidence.zip');
+    await expect(entry.getByRole('status').filter({ hasText: `Сохранено: ${zipFile}` })).toBeVisible({
+      timeout: 60_000,
+    });
+    const verdict = expectExit(await clerk(['verify-evidence', zipFile, '--profile', profA(), '--json']), 0).json;
+    expect(verdict).toMatchObject({ ok: true, verdict: 'valid', failed: [] });
+    expect(verdict.parts.find((p: { path: string }) => p.path === 'archive/inclusion-proof.json').message).toMatch(
+      /operator-signed tree/,
+    );
   });
 
   test('the document workflow: the counterparty asks for a signature and the clerk signs it; the clerk asks for one and gets it; an annulment proposed to us is rejected with a reason', async () => {
