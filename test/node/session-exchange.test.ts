@@ -135,7 +135,7 @@ describe.skipIf(!hsm.ok)(`exchange between two organizations through the hub ${h
     try {
       expect(expectExit(await run(profB(), ['session', '--pin-stdin'], pinB), 1).json).toMatchObject({
         code: 'session-busy',
-        error: expect.stringMatching(new RegExp(`process ${process.pid}`)),
+        error: expect.stringMatching(new RegExp(`процесс ${process.pid}`)), // the CLI speaks Russian by default
       });
     } finally {
       lock.release();
