@@ -15,8 +15,7 @@ import type { SecretStore } from '../src/settings/keychain';
 import type { ClerkStore } from '../src/store';
 import { queueOutgoing } from '../src/workplace/outbox';
 import { takeWorkflowStep } from '../src/workplace/workflow';
-import { PowerOfAttorneyRefused } from '../src/exchange/representative';
-import { softwareKeyStatus, tokenFailure } from '../src/workplace/signing';
+import { signingRefusal, softwareKeyStatus } from '../src/workplace/signing';
 import { contactOf } from '../src/workplace/contacts';
 import { applySettings, notConfigured, settingsOf } from '../src/workplace/settings';
 import { DayToken, type KeptPins } from './day-token';
@@ -157,7 +156,7 @@ export async function createCoreServices(profileDir: string, options: CoreServic
     outbox: {
       add: async ({ title, counterpartyId, files, signatureRequested }) => {
         const s = needStore();
-        const failed = await tokenFailure(async () => {
+        const done = await signingRefusal(async () => {
           const source = signerSource();
           const outgoing = {
             title,
@@ -165,44 +164,20 @@ export async function createCoreServices(profileDir: string, options: CoreServic
             signatureRequested,
             files: files.map((f) => ({ name: f.name, content: Buffer.from(f.contentBase64, 'base64') })),
           };
-          try {
-            return {
-              queued: await queueOutgoing(
-                s,
-                source,
-                outgoing,
-                profile.representativeCheck(source),
-                profile.stampOwnSignature(),
-              ),
-            };
-          } catch (e) {
-            // The МЧД does not let the clerk sign: nothing signed, the reason is the hub's code.
-            if (e instanceof PowerOfAttorneyRefused) return { failed: { reason: e.code, message: e.message } };
-            throw e;
-          }
+          const check = profile.representativeCheck(source);
+          return { queued: await queueOutgoing(s, source, outgoing, check, profile.stampOwnSignature()) };
         });
-        return 'failed' in failed ? { queued: [], ...failed } : failed;
+        return 'failed' in done ? { queued: [], ...done } : done;
       },
     },
     workflow: {
       step: async ({ documentId, step, reason }) => {
         const s = needStore();
-        const done = await tokenFailure(async () => {
+        const done = await signingRefusal(async () => {
           const source = signerSource();
-          try {
-            await takeWorkflowStep(
-              s,
-              { source, representative: profile.representativeCheck(source) },
-              documentId,
-              step,
-              reason,
-            );
-            return { queued: true };
-          } catch (e) {
-            // The МЧД does not let the clerk take the step: nothing signed, the reason is the hub's code.
-            if (e instanceof PowerOfAttorneyRefused) return { failed: { reason: e.code, message: e.message } };
-            throw e;
-          }
+          const signer = { source, representative: profile.representativeCheck(source) };
+          await takeWorkflowStep(s, signer, documentId, step, reason);
+          return { queued: true };
         });
         return 'failed' in done ? { queued: false, ...done } : done;
       },

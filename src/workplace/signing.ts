@@ -1,21 +1,28 @@
 // The clerk's own signing acts (the outbox, a workflow step) as the desktop reports them: a token
-// or key that needs the clerk is the act's reason, never an exception; and a software key (the
+// or key that needs the clerk, or a МЧД that does not let the signer act, is the act's reason,
+// never an exception; and a software key (the
 // local sandbox's demo key, a server's .pfx) shown as the day's token, logged in for good.
 import { basename } from 'node:path';
 import { describeCertificate } from '../crypto/certificates';
+import { PowerOfAttorneyRefused } from '../exchange/representative';
 import { clerkNeededBy, type SignerSource } from '../exchange/session';
-import type { ClerkNeededReason, TokenStatus } from '../ipc/contract';
+import type { ClerkNeededReason, PowerOfAttorneyRefusal, TokenStatus } from '../ipc/contract';
 
 /** PIN flags of a signer that has no PIN. */
 export const noPinFlags = { countLow: false, finalTry: false, locked: false };
 
-type NeedsClerk = { failed: { reason: ClerkNeededReason; message: string } };
+type Refused = { failed: { reason: ClerkNeededReason | PowerOfAttorneyRefusal; message: string } };
 
-/** Runs a signing act; a token or key needing the clerk comes back as the reason (nothing signed), else it throws. */
-export async function tokenFailure<T extends object>(act: () => Promise<T>): Promise<T | NeedsClerk> {
+/**
+ * Runs a signing act; what stops it before anything is signed comes back as the act's reason: a
+ * token or key that needs the clerk, or a МЧД that does not let the signer act (the hub's code).
+ * Anything else throws.
+ */
+export async function signingRefusal<T extends object>(act: () => Promise<T>): Promise<T | Refused> {
   try {
     return await act();
   } catch (e) {
+    if (e instanceof PowerOfAttorneyRefused) return { failed: { reason: e.code, message: e.message } };
     const needed = clerkNeededBy(e);
     if (!needed) throw e;
     return { failed: { reason: needed.code, message: needed.message } };
