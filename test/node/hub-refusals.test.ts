@@ -981,7 +981,10 @@ describe.skipIf(!part.ok)(`a hub with small limits ${part.reason}`, () => {
       requestId: answer.requestIdHeader,
     });
     expect(answer.requestIdHeader).toMatch(/^[0-9a-f-]{36}$/);
-    expect(hub.log()).toContain(`"requestId":"${answer.requestIdHeader as string}"`);
+    // The hub's log reaches us through its stderr pipe, which may be a moment behind the answer's socket.
+    const logged = `"requestId":"${answer.requestIdHeader as string}"`;
+    for (let i = 0; i < 100 && !hub.log().includes(logged); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(hub.log()).toContain(logged);
     // The hub goes on answering.
     expect((await new HubApi(hub.url).call('GET', '/v1/health')).status).toBe(200);
   });
