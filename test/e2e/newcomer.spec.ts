@@ -137,8 +137,12 @@ test.describe('npm start without the Electron binary: the app in the browser', (
     const row = page.getByRole('row').filter({ hasText: 'Счёт на оплату № 1' });
     await expect(row).toContainText('АО "Демо-контрагент"', { timeout: 150_000 });
     await row.click();
-    await expect(dialog().getByText('✓ Подпись действительна')).toBeVisible();
-    await expect(dialog().getByText(/Подписал: Петров/)).toBeVisible();
+    await expect(dialog().locator('.signatures').getByText('✓ Подпись действительна')).toBeVisible();
+    await expect(
+      dialog()
+        .locator('.signatures')
+        .getByText(/Подписал: Петров/),
+    ).toBeVisible();
     await dialog().getByRole('button', { name: 'Закрыть' }).click();
   });
 
