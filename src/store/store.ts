@@ -360,15 +360,17 @@ function ftsQuery(search: string): string | undefined {
 }
 
 /**
- * The list status of `d` (a row of documents): a received document whose signature does not
- * verify, or whose signature's verdict is still undetermined (the session checks it again), or
- * whose receipt notice still waits, shows that; every other one its stored status.
- * The receipt's lookup uses the partial unique index of our receipt notices.
+ * A receipt notice of ours for the document `d` still to be signed or sent; the lookup uses the
+ * partial unique index of our receipt notices.
  */
-/** A receipt notice of ours for the document still to be signed or sent. */
 const receiptWaitingSql = `EXISTS (SELECT 1 FROM service_documents r
     WHERE r.document_id = d.id AND r.direction = 'out' AND r.type = 'receipt' AND r.status IN ('pending', 'signed'))`;
 
+/**
+ * The list status of `d` (a row of documents): a received document whose signature does not
+ * verify, or whose signature's verdict is still undetermined (the session checks it again), or
+ * whose receipt notice still waits, shows that; every other one its stored status.
+ */
 export const listStatusSql = `CASE
   WHEN d.direction = 'in' AND d.signature_state = 'invalid' THEN 'signature-invalid'
   WHEN d.direction = 'in' AND d.signature_state = 'unverified' THEN 'signature-unchecked'
