@@ -11,7 +11,11 @@ import { TokenSignerSource, type ClerkProfile } from '../exchange/profile';
 import { certificateSha256 } from '../exchange/representative';
 import { certificateIsPerson, FormatError, parsePowerOfAttorney, type PowerOfAttorney } from '../formats';
 import { powerOfAttorneyPath, SigningAction, type PowerOfAttorneyRecord } from '../protocol';
-import { powerOfAttorneyText } from '../vocabulary/power-of-attorney';
+import {
+  hubPowerOfAttorneyRefusal,
+  isHubPowerOfAttorneyCode,
+  powerOfAttorneyText,
+} from '../vocabulary/power-of-attorney';
 import { fromTokenError, signerFor } from './commands';
 import { words } from './i18n';
 import { flag, str, type Options } from './options';
@@ -57,7 +61,8 @@ export async function poaCreate(profile: ClerkProfile, o: Options, _args: string
     );
     return 0;
   } catch (e) {
-    if (e instanceof PowerOfAttorneyIssueError) throw new CliError(e.message, 1, e.code);
+    if (e instanceof PowerOfAttorneyIssueError)
+      throw new CliError(powerOfAttorneyText(`issue.${e.problem}`, e.facts, out.language), 1, e.code);
     if (e instanceof FormatError) throw new CliError(e.message, 1, 'format');
     return fromTokenError(e);
   } finally {
@@ -122,8 +127,10 @@ export async function poaUse(profile: ClerkProfile, o: Options, [file]: string[]
   const { fileName, xml, signature, poa } = readPowerOfAttorney(file, o);
   const { language } = out;
   const source = signerFor(profile, o, out);
+  let organization: string | undefined;
   try {
     const hub = await profile.connect(undefined, {}, source);
+    organization = hub.me.subscriber.name;
     try {
       const certFile = str(o, 'cert');
       const certificate = certFile ? readCertificates(readFileSync(certFile))[0] : (await source.acquire()).certificate;
@@ -184,7 +191,8 @@ export async function poaUse(profile: ClerkProfile, o: Options, [file]: string[]
       hub.close();
     }
   } catch (e) {
-    if (e instanceof HubError && e.code.startsWith('poa-')) throw new CliError(e.message, 1, e.code);
+    if (e instanceof HubError && isHubPowerOfAttorneyCode(e.code))
+      throw new CliError(hubPowerOfAttorneyRefusal(e.code, e.message, organization, language), 1, e.code);
     return fromTokenError(e);
   } finally {
     if (source instanceof TokenSignerSource) source.close();

@@ -34,10 +34,17 @@ export interface IssuePowerOfAttorneyInput {
   now?: Date;
 }
 
+/**
+ * Why nothing was issued, by code for programs (`not-director`, `unknown-power`, `certificate`)
+ * and by `problem` for the clerk's words (src/vocabulary/power-of-attorney.ts `issue.<problem>`,
+ * filled from `facts`); the message is English, for logs.
+ */
 export class PowerOfAttorneyIssueError extends Error {
   constructor(
     message: string,
     readonly code: 'not-director' | 'unknown-power' | 'certificate',
+    readonly problem: 'other-organization' | 'no-ogrn' | 'unknown-power' | 'no-person-id',
+    readonly facts: Record<string, string>,
   ) {
     super(message);
     this.name = 'PowerOfAttorneyIssueError';
@@ -49,7 +56,7 @@ function knownPowers(codes: string[]): { code: string; name: string }[] {
     if (!(code in POWER_CLASSIFIER)) {
       const known = Object.keys(POWER_CLASSIFIER).join(', ');
       const message = `"${code}" is not a power code EDO Clerk knows from the FNS classifier (${known})`;
-      throw new PowerOfAttorneyIssueError(message, 'unknown-power');
+      throw new PowerOfAttorneyIssueError(message, 'unknown-power', 'unknown-power', { code, known });
     }
     return { code, name: POWER_CLASSIFIER[code as KnownPowerCode] };
   });
@@ -59,22 +66,25 @@ export async function issuePowerOfAttorney(
   input: IssuePowerOfAttorneyInput,
 ): Promise<PowerOfAttorneyFile & { signature: Buffer }> {
   const director = describeCertificate(input.director.certificate);
-  if (director.orgInn !== input.organization.inn) {
+  const { name: organization, inn } = input.organization;
+  if (director.orgInn !== inn) {
     throw new PowerOfAttorneyIssueError(
-      `the signing certificate (${director.commonName}) is not one of ${input.organization.name}'s director: ` +
-        `a director's certificate names the organization's INN ${input.organization.inn} (INNLE), ` +
+      `the signing certificate (${director.commonName}) is not one of ${organization}'s director: ` +
+        `a director's certificate names the organization's INN ${inn} (INNLE), ` +
         `this one ${director.orgInn ?? 'none'}`,
       'not-director',
+      'other-organization',
+      { signer: director.commonName, organization, inn, orgInn: director.orgInn ?? '—' },
     );
   }
   if (!director.ogrn) {
     const message = `the director's certificate (${director.commonName}) names no OGRN of the organization`;
-    throw new PowerOfAttorneyIssueError(message, 'not-director');
+    throw new PowerOfAttorneyIssueError(message, 'not-director', 'no-ogrn', { signer: director.commonName });
   }
   const representative = describeCertificate(input.representativeCertificate);
   if (!representative.personInn && !representative.snils) {
     const message = `the representative's certificate (${representative.commonName}) names neither an INN nor a SNILS`;
-    throw new PowerOfAttorneyIssueError(message, 'certificate');
+    throw new PowerOfAttorneyIssueError(message, 'certificate', 'no-person-id', { signer: representative.commonName });
   }
   const codes = input.powerCodes.length > 0 || input.powerText ? input.powerCodes : [...DEFAULT_POWER_CODES];
   const number = randomUUID();

@@ -22,6 +22,7 @@ import { RevocationChecker } from '../crypto/revocation';
 import type { ClerkStore, DocumentRow, SignatureCheck } from '../store';
 import type { StoredBlob } from '../store/blobs';
 import { signatureStatusText } from '../vocabulary/signature-status';
+import { hubPowerOfAttorneyRefusal, isHubPowerOfAttorneyCode } from '../vocabulary/power-of-attorney';
 import {
   ClerkNeededReason,
   type DocumentStatus,
@@ -565,8 +566,9 @@ class ExchangeSession {
           if (refusedForGood(e) || e instanceof UnsendableItem) {
             // This item stops, says why, and the rest goes on.
             const refusal = e instanceof UnsendableItem ? 'unsendable' : e.code;
-            this.store.failOutbox(item.id, refusal, e.message);
-            this.items.refused.push({ itemType: item.itemType, id: item.itemId, refusal, message: e.message });
+            const message = this.refusalText(e);
+            this.store.failOutbox(item.id, refusal, message);
+            this.items.refused.push({ itemType: item.itemType, id: item.itemId, refusal, message });
             this.summary.outboxFailed++;
             this.log('warn', 'outbox', `not sent: ${e.message}`);
           } else {
@@ -619,8 +621,9 @@ class ExchangeSession {
       } catch (e) {
         if (refusedForGood(e) || e instanceof UnsendableItem) {
           const refusal = e instanceof UnsendableItem ? 'unsendable' : e.code;
-          this.store.noteWorkflowStep(step.id, { state: 'failed', refusal, error: e.message });
-          this.items.refused.push({ itemType: 'workflow-step', id: step.id, refusal, message: e.message });
+          const message = this.refusalText(e);
+          this.store.noteWorkflowStep(step.id, { state: 'failed', refusal, error: message });
+          this.items.refused.push({ itemType: 'workflow-step', id: step.id, refusal, message });
           this.log('warn', 'outbox', `${step.step} not posted: ${e.message}`);
         } else {
           this.store.noteWorkflowStep(step.id, { state: 'waiting', error: messageOf(e) });
@@ -1358,6 +1361,13 @@ class ExchangeSession {
     } finally {
       await commit();
     }
+  }
+
+  /** What the store keeps and the clerk reads of a refusal: the hub's МЧД refusals in the clerk's words by code, the rest as the hub said it. */
+  private refusalText(e: Error & { code?: string }): string {
+    if (e.code === undefined || !isHubPowerOfAttorneyCode(e.code)) return e.message;
+    const language = this.deps.representative?.language ?? 'ru';
+    return hubPowerOfAttorneyRefusal(e.code, e.message, this.me?.subscriber.name, language);
   }
 
   /** The МЧД a signature by `certificate` is made under, checked at the hub now (src/exchange/representative.ts). */

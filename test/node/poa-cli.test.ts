@@ -121,18 +121,56 @@ describe.skipIf(!hsm.ok || !xmllint.ok)(`edo-clerk poa create ${hsm.reason ?? ''
     expect(poa.powers.codes.map((c) => c.code)).toEqual(['BBDOCS_DOCS_DCSALL_SRCDOC_SOURCEDOCSGENERAL']);
   });
 
-  it('refuses an unknown power code and a signer who is not the director, writing nothing', async () => {
+  it('refuses an unknown power code and a signer who is not the director in the clerk’s words, writing nothing', async () => {
     const base = ['poa', 'create', '--representative', join(dir, 'employee.pem'), '--valid-until', '2027-06-30'];
     const out = join(dir, 'refused');
     token[3] = 'director';
     const run = (extra: string[], pin: string) =>
       clerk([...base, ...extra, '--out', out, ...token, '--profile', profile(), '--json'], { stdin: `${pin}\n` });
     const unknown = expectExit(await run(['--powers', 'NO_SUCH_POWER'], pki.tokens[0]!.pin), 1);
-    const unknownPower = /"NO_SUCH_POWER" is not a power code/;
-    expect(unknown.json).toMatchObject({ code: 'unknown-power', error: expect.stringMatching(unknownPower) });
+    expect(unknown.json).toMatchObject({
+      code: 'unknown-power',
+      error: expect.stringMatching(/^«NO_SUCH_POWER» — не код полномочия классификатора ФНС.*SOURCEDOCSGENERAL/),
+    });
+    const english = expectExit(await run(['--powers', 'NO_SUCH_POWER', '--lang', 'en'], pki.tokens[0]!.pin), 1);
+    expect(english.json).toMatchObject({
+      code: 'unknown-power',
+      error: expect.stringMatching(/^"NO_SUCH_POWER" is not a power code EDO Clerk knows from the FNS classifier/),
+    });
     token[3] = 'clerk';
     const notDirector = expectExit(await run([], pki.tokens[1]!.pin), 1);
-    expect(notDirector.json).toMatchObject({ code: 'not-director', error: expect.stringMatching(/names no OGRN/) });
+    expect(notDirector.json).toMatchObject({
+      code: 'not-director',
+      error: 'В сертификате руководителя (Сидоров Пётр Ильич) не указан ОГРН организации. Ничего не подписано.',
+    });
+    const notDirectorEn = expectExit(await run(['--lang', 'en'], pki.tokens[1]!.pin), 1);
+    expect(notDirectorEn.json).toMatchObject({
+      code: 'not-director',
+      error: "The director's certificate (Сидоров Пётр Ильич) names no OGRN of the organization. Nothing was signed.",
+    });
     expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
+  });
+
+  it('shows the hub’s refusal to register an МЧД in the clerk’s words, the code and the hub’s own words beside them', async () => {
+    // The employee holds no user's certificate at this hub: the registration is refused.
+    const out = join(dir, 'unregistered');
+    token[3] = 'director';
+    const pin = { stdin: `${pki.tokens[0]!.pin}\n` };
+    const create = ['poa', 'create', '--representative', join(dir, 'employee.pem'), '--valid-until', '2027-06-30'];
+    const made = expectExit(await clerk([...create, '--out', out, ...token, '--profile', profile(), '--json'], pin), 0);
+    const file = (made.json as { xml: string }).xml;
+    const use = (lang: string[]) =>
+      clerk(['poa', 'use', file, '--cert', join(dir, 'employee.pem'), ...token, ...lang, '--profile', profile()], pin);
+    const ru = expectExit(await use([]), 1);
+    expect(ru.stderr).toMatch(
+      /^edo-clerk poa use: Сервер обмена отказал \(poa-representative-unknown\): представитель, названный в МЧД, не пользователь ООО "Ромашка" на сервере обмена: сначала зарегистрируйте его сертификат\. Ответ сервера: .*Иванова Мария Петровна .*holds no certificate of a user/,
+    );
+    const en = expectExit(await use(['--lang', 'en', '--json']), 1);
+    expect(en.json).toMatchObject({
+      code: 'poa-representative-unknown',
+      error: expect.stringMatching(
+        /^The exchange hub refused \(poa-representative-unknown\): the representative the МЧД names is not a user of ООО "Ромашка" at the exchange hub/,
+      ),
+    });
   });
 });

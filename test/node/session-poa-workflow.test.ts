@@ -167,7 +167,10 @@ describe.skipIf(!hsm.ok || !xmllint.ok)(
         expect.objectContaining({
           itemType: 'workflow-step',
           refusal: 'poa-revoked',
-          message: expect.stringMatching(/revoked/),
+          // The clerk's words by the code, then the hub's own.
+          message: expect.stringMatching(
+            /^Сервер обмена отказал \(poa-revoked\): МЧД отозвана доверителем\. Ответ сервера: .*The МЧД .* was revoked/,
+          ),
         }),
       ]);
       expect(stepsOf(contract.hubId).map((s) => [s.state, s.refusal])).toEqual([['failed', 'poa-revoked']]);
