@@ -16,6 +16,7 @@ import type { ClerkStore } from '../src/store';
 import { queueOutgoing } from '../src/workplace/outbox';
 import { takeWorkflowStep } from '../src/workplace/workflow';
 import { signingRefusal, softwareKeyStatus } from '../src/workplace/signing';
+import { DayPowersOfAttorney } from '../src/workplace/day-power-of-attorney';
 import { contactOf } from '../src/workplace/contacts';
 import { applySettings, notConfigured, settingsOf } from '../src/workplace/settings';
 import { DayToken, type KeptPins } from './day-token';
@@ -62,7 +63,7 @@ export async function createCoreServices(profileDir: string, options: CoreServic
     const t = new DayToken(target, problem, options.tokenWatch, keptPins);
     // With a software key in the settings, a token coming and going changes nothing.
     t.onChange((s) => {
-      if (!softwareKey()) tokenListeners.forEach((l) => l(s));
+      if (!softwareKey()) tokenListeners.forEach((l) => l(dayPowers.of(s)));
     });
     return t;
   };
@@ -83,8 +84,16 @@ export async function createCoreServices(profileDir: string, options: CoreServic
   const signerSource = (): SignerSource => softwareKey()?.source ?? token.signerSource;
   const tokenStatus = async (): Promise<TokenStatus> => {
     const key = softwareKey();
-    return key ? softwareKeyStatus(key.keyFile, key.source) : token.status();
+    return dayPowers.of(key ? await softwareKeyStatus(key.keyFile, key.source) : token.status());
   };
+  // The prompt names the day's МЧД; the hub's answer about it comes later, as a change of the status.
+  const dayPowers = new DayPowersOfAttorney(
+    profile,
+    () => hub(),
+    () => {
+      void tokenStatus().then((s) => tokenListeners.forEach((l) => l(s)));
+    },
+  );
 
   /** A kept PIN belongs to one token: the one plugged in now. */
   const secretKey = (name: SecretName): string | undefined => {

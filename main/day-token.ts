@@ -6,6 +6,7 @@
 // token appears, and a refused one is deleted at once.
 import { createHash } from 'node:crypto';
 import type { Signer } from '../src/crypto/signer';
+import { certificateSha256 } from '../src/exchange/representative';
 import type { SignerSource } from '../src/exchange/session';
 import type { TokenLoginResult, TokenStatus } from '../src/ipc/contract';
 import { TokenError, type PinStatus } from '../src/token/errors';
@@ -97,6 +98,7 @@ export class DayToken {
             organization: i.organization ?? '',
             inn: i.orgInn,
             validTo: i.notAfter.toISOString(),
+            sha256: certificateSha256(chosen.der),
           };
         }
       } catch {

@@ -52,6 +52,30 @@ describe('the clerk window', () => {
     expect(await screen.findByRole('button', { name: 'Токен: вход отменён' })).toBeTruthy();
   });
 
+  it('names the day’s МЧД at the token prompt, warns that it ends soon, and stays open on the hub’s revocation', async () => {
+    const number = '0b0e5a43-1c1d-4a8e-9d3f-2c7a5b6e8f90';
+    const attached = {
+      state: 'expiring' as const,
+      number,
+      principal: 'ООО "Ромашка"',
+      validUntil: '2026-12-13',
+      daysLeft: 10,
+      checkedAtHub: false,
+    };
+    await mount({ tokenPresent: true, powerOfAttorney: { attached, atHub: 'revoked' } });
+    const dialog = await screen.findByRole('dialog');
+    expect(
+      within(dialog).getByText(`Подпись по МЧД № ${number}: доверитель ООО "Ромашка", действует до 13.12.2026`),
+    ).toBeTruthy();
+    expect(within(dialog).getByRole('alert').textContent).toBe(
+      'Срок МЧД истекает через 10 дн., 13.12.2026: попросите руководителя выдать новую и подключите её заранее.',
+    );
+    fireEvent.change(within(dialog).getByLabelText('PIN-код'), { target: { value: '12345678' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Войти' }));
+    await within(dialog).findByText('Готово: токен подключён, PIN больше не спросим до конца дня.');
+    expect(within(dialog).getByRole('alert').textContent).toMatch(/^МЧД отозвана доверителем/);
+  });
+
   it('shows a 100,000-row Inbox by asking for one page, and filters through main', { timeout: 30_000 }, async () => {
     const { calls } = await mount({ generated: 100_000, tokenPresent: true });
     fireEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Отмена' }));

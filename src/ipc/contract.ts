@@ -6,6 +6,7 @@ import { ServiceDocumentType as HubServiceDocumentType } from '../protocol/docum
 import {
   ClerkNeededReason,
   ContactState,
+  DayPowerOfAttorneyState,
   Direction,
   ListStatus,
   LocalId,
@@ -66,8 +67,24 @@ export const CertificateOwner = z.object({
   organization: z.string(),
   inn: z.string().optional(),
   validTo: isoDateTime,
+  /** SHA-256 (hex) of the certificate's DER: the profile names the МЧД per certificate by it. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
 export type CertificateOwner = z.infer<typeof CertificateOwner>;
+
+export const DayPowerOfAttorney = z.object({
+  state: DayPowerOfAttorneyState,
+  /** НомДовер; absent when none is attached (`missing`). */
+  number: z.string().optional(),
+  /** The principal's name, else its INN. */
+  principal: z.string().optional(),
+  validUntil: day.optional(),
+  /** Whole days from today (Moscow's calendar) to its last day; 0 on the last day. */
+  daysLeft: z.number().int().optional(),
+  /** Whether the hub answered for it this day (else the profile's dates only). */
+  checkedAtHub: z.boolean(),
+});
+export type DayPowerOfAttorney = z.infer<typeof DayPowerOfAttorney>;
 
 export const TokenState = z.enum([
   /** No PKCS#11 module could be loaded (the message names the path). */
@@ -85,6 +102,8 @@ export const TokenStatus = z.object({
   state: TokenState,
   token: TokenInfo.optional(),
   owner: CertificateOwner.optional(),
+  /** The МЧД the owner's personal certificate signs under; absent when the certificate names the organization. */
+  powerOfAttorney: DayPowerOfAttorney.optional(),
   /** PKCS#11 reports no count of tries left, only these flags. */
   pinFlags: z.object({ countLow: z.boolean(), finalTry: z.boolean(), locked: z.boolean() }),
   /** A problem worth showing as it is (a module path that failed to load). */

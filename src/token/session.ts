@@ -31,6 +31,8 @@ export interface TokenCertificate {
   id: string;
   label: string;
   identity: CertificateIdentity;
+  /** The certificate itself (DER). */
+  der: Buffer;
   /**
    * Whether the token holds the private key under the same CKA_ID. Before login private
    * objects are hidden, so a public key under that id counts as its pair's evidence.
@@ -209,7 +211,7 @@ export class TokenSession {
       const hasPrivateKey =
         this.findKey(pkcs11js.CKO_PRIVATE_KEY, id) !== undefined ||
         (!this.loggedIn && this.findKey(pkcs11js.CKO_PUBLIC_KEY, id) !== undefined);
-      certificates.push({ id: id.toString('hex'), label, identity, hasPrivateKey });
+      certificates.push({ id: id.toString('hex'), label, identity, der: value, hasPrivateKey });
     }
     return certificates;
   }

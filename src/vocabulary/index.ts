@@ -209,6 +209,32 @@ export const PendingReason = z.enum([
 ]);
 export type PendingReason = z.infer<typeof PendingReason>;
 
+/**
+ * The МЧД the day's certificate signs under, as the token prompt shows it (docs/architecture.md
+ * §7): in force; in force but ending within two weeks; not begun; expired; revoked at the hub;
+ * not registered at the hub; none attached to a personal certificate. The dates are the profile's
+ * until the hub has answered, then the hub's.
+ */
+export const DayPowerOfAttorneyState = z.enum([
+  'in-force',
+  'expiring',
+  'not-begun',
+  'expired',
+  'revoked',
+  'unregistered',
+  'missing',
+]);
+export type DayPowerOfAttorneyState = z.infer<typeof DayPowerOfAttorneyState>;
+
+/** The states in which the day's signatures would be refused. */
+export const dayPowerOfAttorneyRefused: ReadonlySet<DayPowerOfAttorneyState> = new Set([
+  'not-begun',
+  'expired',
+  'revoked',
+  'unregistered',
+  'missing',
+]);
+
 /** The outcomes the clerk sees as a failed session. */
 export const failedOutcomes: ReadonlySet<SessionOutcome> = new Set(['error', 'interrupted', 'not-allowed']);
 

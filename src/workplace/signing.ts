@@ -4,7 +4,7 @@
 // local sandbox's demo key, a server's .pfx) shown as the day's token, logged in for good.
 import { basename } from 'node:path';
 import { describeCertificate } from '../crypto/certificates';
-import { PowerOfAttorneyRefused } from '../exchange/representative';
+import { certificateSha256, PowerOfAttorneyRefused } from '../exchange/representative';
 import { clerkNeededBy, type SignerSource } from '../exchange/session';
 import type { ClerkNeededReason, PowerOfAttorneyRefusal, TokenStatus } from '../ipc/contract';
 
@@ -32,7 +32,8 @@ export async function signingRefusal<T extends object>(act: () => Promise<T>): P
 /** The token view of a software key: logged in while its key loads, absent (with why) when it does not. */
 export async function softwareKeyStatus(keyFile: string, source: SignerSource): Promise<TokenStatus> {
   try {
-    const who = describeCertificate((await source.acquire()).certificate);
+    const { certificate } = await source.acquire();
+    const who = describeCertificate(certificate);
     return {
       state: 'logged-in',
       token: { label: basename(keyFile), serial: '', model: 'software key', pinPad: false },
@@ -42,6 +43,7 @@ export async function softwareKeyStatus(keyFile: string, source: SignerSource): 
         organization: who.organization ?? '',
         inn: who.orgInn,
         validTo: who.notAfter.toISOString(),
+        sha256: certificateSha256(certificate),
       },
       pinFlags: noPinFlags,
     };

@@ -112,7 +112,7 @@ export const poaEmployee: PersonalCertificatePerson = {
 export interface PoaDirector {
   signer: KeySigner;
   /** Issues an МЧД to `to` (DER) as `edo-clerk poa create` does, written with its signature (.sig) where `poa use` reads them. */
-  issue(to: Buffer, extra?: { powerCodes?: string[]; powerText?: string }): Promise<string>;
+  issue(to: Buffer, extra?: { powerCodes?: string[]; powerText?: string; validUntil?: string }): Promise<string>;
   /** Writes an МЧД's XML and the director's signature beside it; returns the XML's path. */
   write(file: { fileName: string; xml: Buffer; signature: Buffer }): string;
 }
@@ -142,7 +142,7 @@ export async function poaDirectorOf(t: TwoClerks): Promise<PoaDirector> {
           organization: poaOrganization,
           powerCodes: extra.powerCodes ?? [],
           ...(extra.powerText ? { powerText: extra.powerText } : {}),
-          validUntil: '2099-12-31',
+          validUntil: extra.validUntil ?? '2099-12-31',
           redelegation: false,
           statusService: (number) => `${t.hub.url}/v1/powers-of-attorney/${number}`,
         }),

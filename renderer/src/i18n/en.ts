@@ -91,6 +91,19 @@ export const en: Record<keyof typeof ru, string> = {
     'Sign-in cancelled. Documents that need a signature will wait; sign in any time from the token button.',
   'token.noModule': 'The PKCS#11 module could not be loaded: {message}. Check the paths in Settings.',
   'token.ready': 'Done: the token is connected; no more PIN prompts today.',
+  'token.poa.line': 'Signing under the МЧД {number}: principal {principal}, in force until {date}',
+  'token.poa.unchecked': 'The МЧД’s status is checked at the exchange hub after you log in.',
+  'token.poa.in-force': 'The МЧД is in force (checked at the exchange hub).',
+  'token.poa.expiring':
+    'The МЧД ends in {days} day(s), on {date}: ask the director for a new one and attach it in time.',
+  'token.poa.not-begun': 'The МЧД is not in force yet: signatures under it are refused until its first day.',
+  'token.poa.expired': 'The МЧД expired on {date}: signatures under it are refused. Ask the director for a new one.',
+  'token.poa.revoked':
+    'The МЧД was revoked by the principal (the exchange hub says so): nothing may be signed under it. Ask the director for a new one.',
+  'token.poa.unregistered':
+    'The МЧД is not registered at the exchange hub: signatures under it are refused. Attach it again (edo-clerk poa use FILE.xml).',
+  'token.poa.missing':
+    'The certificate is a personal one and no МЧД is attached to it: signatures for the organization are refused. Attach the director’s МЧД (edo-clerk poa use FILE.xml).',
 
   'docs.search': 'Search title, file, counterparty',
   'docs.counterparty': 'Counterparty',

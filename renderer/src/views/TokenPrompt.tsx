@@ -2,10 +2,42 @@
 // the PIN (the prompt names the token and the certificate owner and shows the tries left).
 // Cancel is final: nothing asks again until the clerk opens it from the token button.
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import type { TokenLoginResult, TokenStatus } from '../../../src/ipc/contract';
+import {
+  dayPowerOfAttorneyRefused,
+  type DayPowerOfAttorney,
+  type TokenLoginResult,
+  type TokenStatus,
+} from '../../../src/ipc/contract';
 import { errorText, invoke } from '../clerk';
 import { useFormat, useT, type T } from '../i18n/use-t';
 import { useClerk } from '../store';
+
+/** The МЧД the day's certificate signs under, and what would stop its signatures, in the clerk's words. */
+function DayPowerOfAttorneyNote({ poa, t }: { poa: DayPowerOfAttorney; t: T }) {
+  const f = useFormat();
+  const date = poa.validUntil ? f.date(`${poa.validUntil}T12:00:00+03:00`) : '';
+  const note = t(`token.poa.${poa.state}`, { date, days: String(poa.daysLeft ?? '') });
+  return (
+    <div className="token-poa">
+      {poa.number && <p>{t('token.poa.line', { number: poa.number, principal: poa.principal ?? '', date })}</p>}
+      {dayPowerOfAttorneyRefused.has(poa.state) ? (
+        <p role="alert" className="error">
+          {note}
+        </p>
+      ) : poa.state === 'expiring' ? (
+        <p role="alert" className="warning">
+          {note}
+        </p>
+      ) : (
+        <p className="muted">{poa.checkedAtHub ? note : t('token.poa.unchecked')}</p>
+      )}
+    </div>
+  );
+}
+
+/** An МЧД the hub has not answered for yet, or one the clerk should see, keeps the prompt open after the login. */
+const poaToSee = ({ powerOfAttorney: poa }: TokenStatus) =>
+  poa !== undefined && (!poa.checkedAtHub || poa.state !== 'in-force');
 
 function TriesLeft({ token, t }: { token: TokenStatus; t: T }) {
   if (token.pinFlags.finalTry) return <p className="warning">{t('token.finalTry')}</p>;
@@ -28,10 +60,10 @@ export function TokenPrompt() {
   }, [token?.state]);
   useEffect(() => {
     // Quiet once logged in: the prompt closes by itself a moment after saying so.
-    if (token?.state !== 'logged-in') return;
+    if (token?.state !== 'logged-in' || poaToSee(token)) return;
     const timer = setTimeout(close, 1500);
     return () => clearTimeout(timer);
-  }, [token?.state]);
+  }, [token?.state, token?.powerOfAttorney?.state, token?.powerOfAttorney?.checkedAtHub]);
 
   if (!token) return null;
   // After Cancel the prompt opens only by the clerk's hand, and then it asks as usual.
@@ -93,6 +125,7 @@ export function TokenPrompt() {
                 <p className="muted">{t('token.validTo', { date: f.date(token.owner.validTo) })}</p>
               </>
             )}
+            {token.powerOfAttorney && <DayPowerOfAttorneyNote poa={token.powerOfAttorney} t={t} />}
           </div>
         )}
         {token.state === 'locked' && (

@@ -14,6 +14,7 @@ import type {
   Settings,
   SignOutcome,
   Subscriber,
+  DayPowerOfAttorney,
   TokenStatus,
 } from '../../../src/ipc/contract';
 import { SessionStep } from '../../../src/ipc/contract';
@@ -108,6 +109,8 @@ export interface MemoryOptions {
   tokenPresent?: boolean;
   /** Milliseconds per session step, so a live progress bar can be seen. */
   stepMs?: number;
+  /** The day's МЧД as the profile names it, and the state the hub answers once logged in. */
+  powerOfAttorney?: { attached: DayPowerOfAttorney; atHub: DayPowerOfAttorney['state'] };
 }
 
 export class MemoryClerk {
@@ -161,6 +164,7 @@ export class MemoryClerk {
 
   private status(state: TokenStatus['state']): TokenStatus {
     const present = state !== 'absent' && state !== 'no-module';
+    const poa = this.options.powerOfAttorney;
     return {
       state,
       ...(present
@@ -172,7 +176,14 @@ export class MemoryClerk {
               organization: ivanova.organization,
               inn: ivanova.inn,
               validTo: '2027-11-22T00:00:00.000Z',
+              sha256: 'a'.repeat(64),
             },
+            ...(poa
+              ? {
+                  powerOfAttorney:
+                    state === 'logged-in' ? { ...poa.attached, state: poa.atHub, checkedAtHub: true } : poa.attached,
+                }
+              : {}),
           }
         : {}),
       pinFlags: { countLow: this.triesLeft < 10, finalTry: this.triesLeft === 1, locked: this.triesLeft === 0 },
