@@ -4,6 +4,7 @@
 // in English fails the typecheck. Times are shown in the machine's time zone (TZ) with the zone
 // named; --json keeps ISO 8601 in UTC for programs.
 import type { Language } from '../ipc/contract';
+import { fillIn, localeLanguage } from '../protocol/language';
 
 /** The languages of the app's UI are the CLI's. */
 export type CliLanguage = Language;
@@ -425,15 +426,7 @@ export interface CliWords {
 export const words = (key: CliKey, values: CliValues = {}): CliWords => ({ key, values });
 
 export function cliText(language: CliLanguage, key: CliKey, values: CliValues = {}): string {
-  return (language === 'en' ? en : ru)[key].replace(/\{(\w+)\}/g, (_m, name: string) =>
-    String(values[name] ?? `{${name}}`),
-  );
-}
-
-/** "en_US.UTF-8" → en, "ru_RU.UTF-8" → ru; "C", "POSIX" and others name no language of ours. */
-function localeLanguage(locale: string | undefined): CliLanguage | undefined {
-  const found = /^(ru|en)(?:[_.@-]|$)/i.exec(locale ?? '');
-  return found ? (found[1]!.toLowerCase() as CliLanguage) : undefined;
+  return fillIn((language === 'en' ? en : ru)[key], values);
 }
 
 /**
@@ -442,8 +435,7 @@ function localeLanguage(locale: string | undefined): CliLanguage | undefined {
  * profile's language, else Russian. An unknown --lang is refused (in the language found without it).
  */
 export function cliLanguage(given: string | undefined, env: NodeJS.ProcessEnv, profileLanguage?: string): CliLanguage {
-  const fallback =
-    localeLanguage(env.LC_ALL || env.LC_MESSAGES || env.LANG) ?? (profileLanguage === 'en' ? 'en' : 'ru');
+  const fallback = localeLanguage(env) ?? (profileLanguage === 'en' ? 'en' : 'ru');
   if (given === undefined) return fallback;
   const chosen = given === 'ru' || given === 'en' ? given : undefined;
   if (!chosen) throw new LanguageError(cliText(fallback, 'lang.invalid', { value: given }));

@@ -3,6 +3,7 @@
 // Runs in: main (validation) and renderer (types only).
 import { z } from 'zod';
 import { ServiceDocumentType as HubServiceDocumentType } from '../protocol/documents';
+import { Language } from '../protocol/language';
 import {
   ClerkNeededReason,
   ContactState,
@@ -343,8 +344,8 @@ export type SessionStart = z.infer<typeof SessionStart>;
 
 // ---- Settings ----------------------------------------------------------------------------
 
-export const Language = z.enum(['ru', 'en']);
-export type Language = z.infer<typeof Language>;
+// The languages are the project's one pair (src/protocol/language.ts), the CLIs' too.
+export { Language };
 
 export const SecretName = z.enum(['servicePassword', 'tokenPin', 'pfxPassword']);
 export type SecretName = z.infer<typeof SecretName>;

@@ -2,6 +2,7 @@
 // (server/) and its client (src/exchange). The route table in ./routes is the one source.
 export * from './common';
 export * from './errors';
+export * from './language';
 export * from './directory';
 export * from './documents';
 export * from './events';
