@@ -5,8 +5,9 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import pino from 'pino';
+import { amount, GB, MB } from '../src/archive/usage';
 import { certificateFingerprint, derToPem, describeCertificate, readCertificates } from '../src/crypto/certificates';
-import { EnteredInn, Kpp, loginOrigin, OperatingMode, Permission } from '../src/protocol';
+import { EnteredInn, Inn, Kpp, loginOrigin, OperatingMode, Permission, type Language } from '../src/protocol';
 import { hashPassword, minimumServicePasswordLength } from './auth/passwords';
 import { defaultThrottle, LoginThrottle, SqlThrottleCounters } from './auth/throttle';
 import type { EventNotifier } from './notifier';
@@ -28,62 +29,21 @@ import { createHub, defaultOcspCacheSeconds } from './hub';
 import { OPERATOR_ACTOR } from './organization';
 import { PowerOfAttorneyError, recordView, type StoredPowerOfAttorney } from './powers-of-attorney/registry';
 import type { SubscriberRecord, UserRecord } from './storage/storage';
+import { hubLanguage, hubText, HubWordsError, words, type HubKey, type HubValues, type HubWords } from './i18n';
+import { hubUsage } from './usage';
 import { certificateSummary, ownSubscriberView, userView } from './views';
 
-const usage = `edo-hub — the EDO Clerk exchange hub (operator service and signed-data archive)
+/** A refusal of what was typed (exit 2): worded by key, or node:util's own words as they came. */
+class UsageError extends Error {
+  constructor(readonly words: HubWords | string) {
+    super(typeof words === 'string' ? words : hubText('en', words.key, words.values));
+  }
+}
 
-Usage: edo-hub <command> [options]        every command takes --data DIR, --database URL and --json
+const refuse = (key: HubKey, values?: HubValues) => new UsageError(words(key, values));
 
-  --data DIR       the hub's data directory (blobs; with SQLite also its database files)
-  --database URL   postgres://USER@HOST:PORT/DB: the hub's database on PostgreSQL, shared by
-                   several serve instances (default: EDO_HUB_DATABASE, else SQLite in --data)
-  --blob-store folder|database
-                   where documents' files are kept: in --data (default; several instances must
-                   share the folder) or, with --database, in the database itself; chosen at the
-                   hub's first start and kept (other commands need not name it)
-
-Commands:
-  serve --data DIR [--host 127.0.0.1] [--port 8480] [--max-blob-size BYTES] [--token-ttl SECONDS]
-        [--public-origin URL] [--trust-proxy ADDRESS[,ADDRESS…]] [--smtp-host HOST --smtp-port PORT --smtp-from ADDRESS]
-        [--operator-key ecdsa-p256|gost2012-256]
-        [--crl-folder DIR] [--ocsp-proxy URL] [--ocsp-cache SECONDS]
-                                   run the hub (port 0 picks a free port; the URL is printed);
-                                   one hub per data directory; certificate logins are signed
-                                   for its listening address, or for --public-origin (behind a
-                                   proxy); X-Forwarded-For, -Proto and -Host are believed only from
-                                   the --trust-proxy addresses or CIDR ranges; archive notices go out by e-mail only with --smtp-host;
-                                   with --database, several instances may serve at once; the
-                                   operator key's kind (default ecdsa-p256) is fixed at first start;
-                                   certificate status from a CRL folder or an OCSP proxy on closed networks;
-                                   an OCSP answer is reused until its nextUpdate, --ocsp-cache seconds
-                                   at most (default 3600; 0: every acceptance asks)
-  migrate                          apply the database schema's missing migrations (serve does too)
-  org add --name NAME --inn INN [--kpp KPP] [--mode server|workstation|manual]
-                                   register an organization (subscriber); KPP is required for a 10-digit INN
-  org list                         the registered organizations
-  user add --org ID|INN (--cert FILE | --login LOGIN) [--name NAME]
-                                   register a user: a certificate holder, or a service user whose
-                                   password is read from stdin (both --cert and --login: either way)
-  user list [--org ID|INN]         the registered users (the first user of an organization
-                                   administers its settings)
-  org grant --org ID|INN --user ID --permission P[,P]
-                                   give a user permissions in the organization settings
-                                   (${Permission.options.join(', ')})
-  archive quota --org ID|INN [--bytes N]
-                                   the organization's archive usage; with --bytes, set its quota
-  archive check                    recompute the whole archive and its signed tree heads
-  poa list --org ID|INN            the organization's powers of attorney (МЧД) with their statuses now
-  poa show --org ID|INN NUMBER [--out DIR]
-                                   one МЧД; with --out, its XML and the director's signature (.sig) as registered
-  poa revoke --org ID|INN NUMBER --reason TEXT
-                                   revoke an МЧД early on the principal's written request (journaled)
-  trust add CA.pem                 trust a CA (PEM, one or more certificates, or DER) for logins and signatures
-  trust list                       the trusted CAs
-  operator                         the operator's identity; its and its TSA's certificates (PEM)
-  help                             this text
-  version                          the program's version`;
-
-class UsageError extends Error {}
+/** The command's words in its language. */
+type Say = (key: HubKey, values?: HubValues) => string;
 
 function version(): string {
   // package.json is one folder up from server/cli.ts, two from the built out/hub/edo-hub.js.
@@ -100,6 +60,7 @@ const common: Options = {
   database: { type: 'string' },
   'blob-store': { type: 'string' },
   json: { type: 'boolean' },
+  lang: { type: 'string' },
 };
 
 function parse(args: string[], options: Options, positionals = 0) {
@@ -111,26 +72,23 @@ function parse(args: string[], options: Options, positionals = 0) {
     }
   })();
   if (parsed.positionals.length > positionals)
-    throw new UsageError(`unexpected argument "${parsed.positionals[positionals]}"`);
+    throw refuse('argument.unexpected', { value: parsed.positionals[positionals]! });
   const values = parsed.values as Record<string, string | boolean | undefined>;
   const data = values.data;
-  if (typeof data !== 'string') throw new UsageError('--data DIR is required (the hub data directory)');
+  if (typeof data !== 'string') throw refuse('data.required');
   const string = (name: string): string | undefined =>
     typeof values[name] === 'string' ? (values[name] as string) : undefined;
   const required = (name: string): string => {
     const v = string(name);
-    if (v === undefined) throw new UsageError(`--${name} is required`);
+    if (v === undefined) throw refuse('option.required', { name });
     return v;
   };
   const database = string('database') ?? (process.env.EDO_HUB_DATABASE || undefined);
   // Absent: the store the hub's database names (the first start's choice), so administration needs no option.
   const blobStore = string('blob-store');
   if (blobStore !== undefined && !(blobStoreKinds as readonly string[]).includes(blobStore))
-    throw new UsageError(`--blob-store must be ${blobStoreKinds.join(' or ')}, not "${blobStore}"`);
-  if (blobStore === 'database' && !database)
-    throw new UsageError(
-      '--blob-store database keeps blobs in the database of --database URL (PostgreSQL); give that too',
-    );
+    throw refuse('option.oneOf', { name: 'blob-store', values: blobStoreKinds.join(', '), value: blobStore });
+  if (blobStore === 'database' && !database) throw refuse('blobStore.needsDatabase');
   return {
     data,
     database,
@@ -145,7 +103,7 @@ function parse(args: string[], options: Options, positionals = 0) {
 function integer(value: string | undefined, name: string, fallback: number, min = 0): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, not "${value}"`);
+  if (!Number.isInteger(n) || n < min) throw refuse('option.integer', { name, min, value });
   return n;
 }
 
@@ -159,9 +117,7 @@ function proxyAddresses(value: string | undefined): string[] | undefined {
     const bits = family === 4 ? 32 : 128;
     const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
     if (family === 0 || !prefixOk || rest.length > 0) {
-      throw new UsageError(
-        `--trust-proxy takes the proxies' IP addresses or CIDR ranges, comma-separated (127.0.0.1,10.0.0.0/8), not "${item}"`,
-      );
+      throw refuse('trustProxy.invalid', { value: item });
     }
   }
   return items;
@@ -201,9 +157,26 @@ async function findOrg(data: HubData, ref: string): Promise<SubscriberRecord> {
   if (byId) return byId;
   const byInn = await data.storage.findSubscribersByInn(ref);
   if (byInn.length === 1) return byInn[0]!;
-  if (byInn.length > 1)
-    throw new UsageError(`several organizations have INN ${ref}; give the id: ${byInn.map((s) => s.id).join(', ')}`);
-  throw new UsageError(`no organization with id or INN "${ref}" (see: edo-hub org list)`);
+  if (byInn.length > 1) throw refuse('org.ambiguous', { inn: ref, ids: byInn.map((s) => s.id).join(', ') });
+  throw refuse('org.none', { ref });
+}
+
+/** The certificates of a file (PEM, one or more, or DER); a file that cannot be read or holds none is refused. */
+function certificatesIn(file: string): Buffer[] {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new HubWordsError(words('file.unreadable', { file, detail: (e as Error).message }));
+  }
+  let found: Buffer[];
+  try {
+    found = readCertificates(bytes);
+  } catch (e) {
+    throw refuse('certificate.invalid', { file, detail: (e as Error).message });
+  }
+  if (found.length === 0) throw refuse('certificate.none', { file });
+  return found;
 }
 
 async function readStdin(): Promise<string> {
@@ -214,7 +187,7 @@ async function readStdin(): Promise<string> {
     .replace(/\r?\n$/, '');
 }
 
-async function serve(args: string[]): Promise<number> {
+async function serve(args: string[], t: Say): Promise<number> {
   const o = parse(args, {
     host: { type: 'string' },
     port: { type: 'string' },
@@ -233,22 +206,21 @@ async function serve(args: string[]): Promise<number> {
   });
   const operatorKey = o.string('operator-key');
   if (operatorKey !== undefined && !(operatorKeyKinds as readonly string[]).includes(operatorKey)) {
-    throw new UsageError(`--operator-key must be ${operatorKeyKinds.join(' or ')}, not "${operatorKey}"`);
+    throw refuse('option.oneOf', { name: 'operator-key', values: operatorKeyKinds.join(', '), value: operatorKey });
   }
   const port = integer(o.string('port'), 'port', 8480);
-  if (port > 65535) throw new UsageError('--port must be at most 65535');
+  if (port > 65535) throw refuse('port.max');
   const publicOrigin = o.string('public-origin');
   if (publicOrigin !== undefined) {
     try {
       loginOrigin(publicOrigin);
     } catch {
-      throw new UsageError(`--public-origin must be an http(s) URL such as https://hub.example, not "${publicOrigin}"`);
+      throw refuse('publicOrigin.invalid', { value: publicOrigin });
     }
   }
   const trustProxy = proxyAddresses(o.string('trust-proxy'));
   const smtpHost = o.string('smtp-host');
-  if (!smtpHost && (o.string('smtp-port') || o.string('smtp-from')))
-    throw new UsageError('--smtp-port and --smtp-from need --smtp-host');
+  if (!smtpHost && (o.string('smtp-port') || o.string('smtp-from'))) throw refuse('smtp.needsHost');
   const smtp = smtpHost
     ? {
         host: smtpHost,
@@ -340,7 +312,7 @@ async function serve(args: string[]): Promise<number> {
   print(
     o.json,
     { url, dataDir: data.dir, pid: process.pid, version: version() },
-    `edo-hub listening on ${url} (data: ${data.dir})`,
+    t('serve.listening', { url, dir: data.dir }),
   );
   await closed;
   return 0;
@@ -385,7 +357,7 @@ async function joinInstances(
   };
 }
 
-async function org(args: string[]): Promise<number> {
+async function org(args: string[], t: Say): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === 'add') {
     const o = parse(rest, {
@@ -395,25 +367,29 @@ async function org(args: string[]): Promise<number> {
       mode: { type: 'string' },
     });
     const name = o.required('name').trim();
-    if (!name) throw new UsageError('--name must not be empty');
-    const inn = EnteredInn.safeParse(o.required('inn'));
-    if (!inn.success) throw new UsageError(`--inn: ${inn.error.issues[0]!.message}`);
+    if (!name) throw refuse('org.nameEmpty');
+    const innValue = o.required('inn');
+    const inn = EnteredInn.safeParse(innValue);
+    // The shape first (10 or 12 digits), then the check digits: two refusals, each saying what to fix.
+    if (!inn.success) throw refuse(Inn.safeParse(innValue).success ? 'inn.checksum' : 'inn.shape', { value: innValue });
     const kppValue = o.string('kpp');
     const kpp = kppValue === undefined ? undefined : Kpp.safeParse(kppValue);
-    if (kpp && !kpp.success) throw new UsageError(`--kpp: ${kpp.error.issues[0]!.message}`);
-    if (inn.data.length === 10 && !kpp)
-      throw new UsageError(
-        '--kpp is required for an organization with a 10-digit INN (FNS format 1.03 names it in every service document)',
-      );
-    const mode = OperatingMode.safeParse(o.string('mode') ?? 'workstation');
-    if (!mode.success) throw new UsageError(`--mode must be one of ${OperatingMode.options.join(', ')}`);
+    if (kpp && !kpp.success) throw refuse('kpp.shape', { value: kppValue! });
+    if (inn.data.length === 10 && !kpp) throw refuse('kpp.required');
+    const modeValue = o.string('mode') ?? 'workstation';
+    const mode = OperatingMode.safeParse(modeValue);
+    if (!mode.success)
+      throw refuse('option.oneOf', { name: 'mode', values: OperatingMode.options.join(', '), value: modeValue });
     return withData(o, async (data, { settings }) => {
       // INN and KPP name one organization (a branch has its own KPP): a second registration is a mistake.
       const same = (await data.storage.findSubscribersByInn(inn.data)).find((s) => (s.kpp ?? '') === (kpp?.data ?? ''));
       if (same)
-        throw new UsageError(
-          `an organization with INN ${inn.data}${kpp?.data ? ` and KPP ${kpp.data}` : ''} is already registered: ${same.name} (${same.id})`,
-        );
+        throw refuse('org.duplicate', {
+          inn: inn.data,
+          kpp: kpp?.data ? t('org.duplicateKpp', { kpp: kpp.data }) : '',
+          name: same.name,
+          id: same.id,
+        });
       // The subscriber id is its EDO participant id (ИдУчастЭДО): the operator's id, then a unique part.
       const id = `${data.operator.identity.edoId}${randomUUID().replace(/-/g, '')}`;
       const created = await data.storage.addSubscriber({
@@ -429,7 +405,7 @@ async function org(args: string[]): Promise<number> {
       print(
         o.json,
         ownSubscriberView(created, await settings.operatingMode(id)),
-        `organization ${created.name} (INN ${created.inn}) registered: ${created.id}`,
+        t('org.registered', { name: created.name, inn: created.inn, id: created.id }),
       );
       return 0;
     });
@@ -443,7 +419,7 @@ async function org(args: string[]): Promise<number> {
       print(
         o.json,
         all,
-        all.map((s) => `${s.id}  ${s.inn}  ${s.name}  (${s.operatingMode})`).join('\n') || 'no organizations',
+        all.map((s) => t('org.line', { ...s, mode: s.operatingMode })).join('\n') || t('org.noneRegistered'),
       );
       return 0;
     });
@@ -456,28 +432,30 @@ async function org(args: string[]): Promise<number> {
       .map((p) => p.trim());
     for (const p of permissions)
       if (!Permission.safeParse(p).success)
-        throw new UsageError(`--permission: "${p}" is not one of ${Permission.options.join(', ')}`);
+        throw refuse('permission.invalid', { value: p, values: Permission.options.join(', ') });
     return withData(o, async (data, { settings }) => {
       const subscriber = await findOrg(data, o.required('org'));
       const target = await data.storage.getUser(o.required('user'));
       if (target?.subscriberId !== subscriber.id)
-        throw new UsageError(
-          `no user ${o.required('user')} in ${subscriber.name} (see: edo-hub user list --org ${subscriber.id})`,
-        );
+        throw refuse('user.notInOrg', { user: o.required('user'), org: subscriber.name, orgId: subscriber.id });
       await settings.grantAsOperator(subscriber.id, target.id, permissions as Permission[]);
       const granted = {
         orgId: subscriber.id,
         userId: target.id,
         permissions: await settings.permissionsOf(subscriber.id, target.id),
       };
-      print(o.json, granted, `${target.name} in ${subscriber.name}: ${granted.permissions.join(', ')}`);
+      print(
+        o.json,
+        granted,
+        t('grant.done', { user: target.name, org: subscriber.name, permissions: granted.permissions.join(', ') }),
+      );
       return 0;
     });
   }
-  throw new UsageError('org add | org list | org grant');
+  throw refuse('org.subcommands');
 }
 
-async function user(args: string[]): Promise<number> {
+async function user(args: string[], t: Say): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === 'add') {
     const o = parse(rest, {
@@ -488,40 +466,35 @@ async function user(args: string[]): Promise<number> {
     });
     const certFile = o.string('cert');
     const login = o.string('login');
-    if (!certFile && !login)
-      throw new UsageError(
-        'give --cert FILE (a certificate holder) or --login LOGIN (a service user; password on stdin)',
-      );
-    const certificate = certFile ? readCertificates(readFileSync(certFile))[0] : undefined;
-    if (certFile && !certificate) throw new UsageError(`no certificate in ${certFile}`);
+    if (!certFile && !login) throw refuse('user.needsCertOrLogin');
+    const certificate = certFile ? certificatesIn(certFile)[0] : undefined;
     const identity = certificate ? describeCertificate(certificate) : undefined;
     const password = login ? await readStdin() : undefined;
-    if (login && !password) throw new UsageError('the password of a service user is read from stdin, and it is empty');
+    if (login && !password) throw refuse('password.empty');
     // A service user logs in unattended from a server: its password is its only secret.
     if (login && [...password!].length < minimumServicePasswordLength) {
-      throw new UsageError(
-        `the password of a service user must be at least ${minimumServicePasswordLength} characters long (this one has ${[...password!].length})`,
-      );
+      throw refuse('password.short', { min: minimumServicePasswordLength, length: [...password!].length });
     }
     return withData(o, async (data, { settings }) => {
       const subscriber = await findOrg(data, o.required('org'));
       const first = (await data.storage.listUsers(subscriber.id)).length === 0;
       if (identity?.orgInn && identity.orgInn !== subscriber.inn) {
-        throw new UsageError(
-          `the certificate of ${identity.commonName} is issued for the organization with INN ${identity.orgInn}, not ${subscriber.name} (INN ${subscriber.inn})`,
-        );
+        throw refuse('certificate.otherOrg', {
+          holder: identity.commonName ?? identity.subject,
+          certificateInn: identity.orgInn,
+          org: subscriber.name,
+          inn: subscriber.inn,
+        });
       }
       if (certificate && (await data.storage.findUserByCertificate(certificateFingerprint(certificate))))
-        throw new UsageError('this certificate is already registered');
+        throw refuse('certificate.taken');
       const system = certificate
         ? await settings.informationSystemHolding(certificateFingerprint(certificate))
         : undefined;
       if (system) {
-        throw new UsageError(
-          `this certificate is the information system "${system.name}" (${system.id}) of organization ${system.orgId}: a certificate logs in either as a user or as a system, not both`,
-        );
+        throw refuse('certificate.isSystem', { system: system.name, id: system.id, orgId: system.orgId });
       }
-      if (login && (await data.storage.findUserByLogin(login))) throw new UsageError(`the login "${login}" is taken`);
+      if (login && (await data.storage.findUserByLogin(login))) throw refuse('login.taken', { login });
       const created = await data.storage.addUser({
         id: randomUUID(),
         subscriberId: subscriber.id,
@@ -534,7 +507,11 @@ async function user(args: string[]): Promise<number> {
       });
       // The first user of an organization administers its settings (and gives others rights there).
       if (first) await settings.grantAsOperator(subscriber.id, created.id, ['change-organization-settings']);
-      print(o.json, userView(created), `user ${created.name} registered for ${subscriber.name}: ${created.id}`);
+      print(
+        o.json,
+        userView(created),
+        t('user.registered', { name: created.name, org: subscriber.name, id: created.id }),
+      );
       return 0;
     });
   }
@@ -554,26 +531,31 @@ async function user(args: string[]): Promise<number> {
           organization: { id: u.subscriberId, name: orgOf(u)?.name, inn: orgOf(u)?.inn },
         })),
         users
-          .map(
-            (u) =>
-              `${u.id}  ${u.kind}  ${u.name}${u.login ? `  login ${u.login}` : ''}  ${orgOf(u)?.name ?? u.subscriberId} (INN ${orgOf(u)?.inn ?? '?'})`,
+          .map((u) =>
+            t('user.line', {
+              id: u.id,
+              kind: t(`user.kind.${u.kind}`),
+              name: u.name,
+              login: u.login ? t('user.login', { login: u.login }) : '',
+              org: orgOf(u)?.name ?? u.subscriberId,
+              inn: orgOf(u)?.inn ?? '?',
+            }),
           )
-          .join('\n') || 'no users',
+          .join('\n') || t('user.noneRegistered'),
       );
       return 0;
     });
   }
-  throw new UsageError('user add | user list');
+  throw refuse('user.subcommands');
 }
 
-async function trust(args: string[]): Promise<number> {
+async function trust(args: string[], t: Say): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === 'add') {
     const o = parse(rest, {}, 1);
     const file = o.positionals[0];
-    if (!file) throw new UsageError('trust add CA.pem: the CA certificate file is missing');
-    const certificates = readCertificates(readFileSync(file));
-    if (certificates.length === 0) throw new UsageError(`no certificate in ${file}`);
+    if (!file) throw refuse('trust.needsFile');
+    const certificates = certificatesIn(file);
     return withData(o, async (data) => {
       const added = [];
       for (const der of certificates) {
@@ -590,7 +572,9 @@ async function trust(args: string[]): Promise<number> {
       print(
         o.json,
         added,
-        added.map((a) => `${a.added ? 'trusted' : 'already trusted'}: ${a.subject} (${a.fingerprint})`).join('\n'),
+        added
+          .map((a) => t(a.added ? 'trust.added' : 'trust.already', { subject: a.subject, fingerprint: a.fingerprint }))
+          .join('\n'),
       );
       return 0;
     });
@@ -603,14 +587,14 @@ async function trust(args: string[]): Promise<number> {
         subject,
         addedAt,
       }));
-      print(o.json, all, all.map((a) => `${a.fingerprint}  ${a.subject}`).join('\n') || 'no trusted CAs');
+      print(o.json, all, all.map((a) => `${a.fingerprint}  ${a.subject}`).join('\n') || t('trust.none'));
       return 0;
     });
   }
-  throw new UsageError('trust add CA.pem | trust list');
+  throw refuse('trust.subcommands');
 }
 
-async function archive(args: string[]): Promise<number> {
+async function archive(args: string[], t: Say): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === 'quota') {
     const o = parse(rest, { org: { type: 'string' }, bytes: { type: 'string' } });
@@ -621,7 +605,12 @@ async function archive(args: string[]): Promise<number> {
         bytes === undefined
           ? await log.usage(subscriber.id)
           : await log.setQuota(subscriber.id, integer(bytes, 'bytes', 0, 1));
-      print(o.json, { orgId: subscriber.id, ...figures }, `${subscriber.name}: ${figures.usage}`);
+      const usage = {
+        org: subscriber.name,
+        used: amount(figures.usedBytes / MB),
+        quota: amount(figures.quotaBytes / GB),
+      };
+      print(o.json, { orgId: subscriber.id, ...figures }, t('archive.usage', usage));
       return 0;
     });
   }
@@ -629,13 +618,13 @@ async function archive(args: string[]): Promise<number> {
     const o = parse(rest, {});
     return withData(o, async (_data, { archive: log }) => {
       const problems = await log.checkIntegrity();
-      if (problems.length > 0) throw new Error(`THE ARCHIVE IS DAMAGED: ${problems.join('; ')}`);
+      if (problems.length > 0) throw new HubWordsError(words('archive.damaged', { problems: problems.join('; ') }));
       const size = await log.size();
-      print(o.json, { size, problems }, `the archive of ${size} entries is intact`);
+      print(o.json, { size, problems }, t('archive.intact', { size }));
       return 0;
     });
   }
-  throw new UsageError('archive quota --org ID [--bytes N] | archive check');
+  throw refuse('archive.subcommands');
 }
 
 /** One line of `poa list`: number, status, term, representative, powers. */
@@ -705,20 +694,22 @@ async function poa(args: string[]): Promise<number> {
   throw new UsageError('poa list --org ID | poa show --org ID NUMBER | poa revoke --org ID NUMBER --reason TEXT');
 }
 
-async function migrateCommand(args: string[]): Promise<number> {
+async function migrateCommand(args: string[], t: Say): Promise<number> {
   const o = parse(args, {});
   return withData(o, async (data) => {
-    const where = data.databaseUrl ? 'the PostgreSQL database' : `the SQLite files in ${data.dir}`;
+    const where = data.databaseUrl ? t('where.postgres') : t('where.sqlite', { dir: data.dir });
     print(
       o.json,
       { applied: data.migrated },
-      data.migrated.length ? `applied to ${where}: ${data.migrated.join(', ')}` : `${where}: the schema is up to date`,
+      data.migrated.length
+        ? t('migrate.applied', { where, migrations: data.migrated.join(', ') })
+        : t('migrate.upToDate', { where }),
     );
     return 0;
   });
 }
 
-async function operator(args: string[]): Promise<number> {
+async function operator(args: string[], t: Say): Promise<number> {
   const o = parse(args, {});
   return withData(o, async (data) => {
     const { identity, certificate, tsa } = data.operator;
@@ -729,53 +720,75 @@ async function operator(args: string[]): Promise<number> {
       tsaCertificate: tsa.certificate.toString('base64'),
     };
     // The PEMs are what a relying party trusts (openssl -CAfile) and checks time-stamps against.
-    const text = `${identity.name}, INN ${identity.inn}, operator id ${identity.edoId}; certificate ${shown.certificateFingerprint}`;
-    print(
-      o.json,
-      shown,
-      `${text}\n${derToPem(certificate)}time-stamp authority (POST /v1/tsp), certificate ${certificateFingerprint(tsa.certificate)}\n${derToPem(tsa.certificate)}`.trimEnd(),
-    );
+    const text = t('operator.identity', {
+      name: identity.name,
+      inn: identity.inn,
+      edoId: identity.edoId,
+      fingerprint: shown.certificateFingerprint,
+    });
+    const tsaText = t('operator.tsa', { fingerprint: certificateFingerprint(tsa.certificate) });
+    print(o.json, shown, `${text}\n${derToPem(certificate)}${tsaText}\n${derToPem(tsa.certificate)}`.trimEnd());
     return 0;
   });
 }
 
+/** --lang as given anywhere in the arguments (before the command's own options are parsed). */
+function givenLanguage(argv: string[]): string | undefined {
+  const at = argv.findIndex((a) => a === '--lang' || a.startsWith('--lang='));
+  if (at < 0) return undefined;
+  return argv[at]!.includes('=') ? argv[at]!.slice('--lang='.length) : (argv[at + 1] ?? '');
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command = 'help', ...args] = argv;
+  const json = args.includes('--json');
+  const given = givenLanguage(argv);
+  const chosen = hubLanguage(given, process.env);
+  const language: Language = chosen ?? hubLanguage(undefined, process.env)!;
+  const t: Say = (key, values) => hubText(language, key, values);
   try {
+    if (!chosen) throw refuse('lang.invalid', { value: given! });
     switch (command) {
       case 'help':
       case '--help':
-        console.log(usage);
+        console.log(hubUsage(language));
         return 0;
       case 'version':
       case '--version':
         console.log(version());
         return 0;
       case 'serve':
-        return await serve(args);
+        return await serve(args, t);
       case 'org':
-        return await org(args);
+        return await org(args, t);
       case 'user':
-        return await user(args);
+        return await user(args, t);
       case 'trust':
-        return await trust(args);
+        return await trust(args, t);
       case 'operator':
-        return await operator(args);
+        return await operator(args, t);
       case 'archive':
-        return await archive(args);
+        return await archive(args, t);
       case 'poa':
         return await poa(args);
       case 'migrate':
-        return await migrateCommand(args);
+        return await migrateCommand(args, t);
       default:
-        throw new UsageError(`unknown command "${command}"`);
+        throw refuse('command.unknown', { command });
     }
   } catch (e) {
-    const json = args.includes('--json');
-    const message = e instanceof UsageError ? e.message : (e as Error).message;
-    if (json) console.log(JSON.stringify({ error: e instanceof UsageError ? 'usage' : 'failed', message }));
-    console.error(`edo-hub: ${message}${e instanceof UsageError ? '\n\nRun "edo-hub help" for the commands.' : ''}`);
-    return e instanceof UsageError ? 2 : 1;
+    const usage = e instanceof UsageError;
+    const worded = usage || e instanceof HubWordsError ? e.words : undefined;
+    const message =
+      worded === undefined
+        ? (e as Error).message
+        : typeof worded === 'string'
+          ? worded
+          : hubText(language, worded.key, worded.values);
+    // --json: a stable code (usage, failed) beside the words in the command's language.
+    if (json) console.log(JSON.stringify({ error: usage ? 'usage' : 'failed', message }));
+    console.error(`edo-hub: ${message}${usage ? `\n\n${t('help.hint')}` : ''}`);
+    return usage ? 2 : 1;
   }
 }
 

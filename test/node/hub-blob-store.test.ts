@@ -135,7 +135,7 @@ describe.skipIf(!part.ok || postgres.skip !== undefined)(
     it('refuses --blob-store database without a database', async () => {
       const run = await runHubCommand(['serve', '--data', two.dataDir, '--port', '0', '--blob-store', 'database']);
       expect(run.code).toBe(2);
-      expect(run.stderr).toContain('--blob-store database keeps blobs in the database of --database URL');
+      expect(run.stderr).toContain('--blob-store database хранит файлы в базе данных --database URL');
     });
   },
 );

@@ -172,7 +172,7 @@ describe.skipIf(!part.ok)(`information systems at the hub ${part.reason}`, () =>
     ]);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(
-      /information system "Robot" .* a certificate logs in either as a user or as a system/,
+      /информационная система «Robot» .* сертификат входит либо как пользователь, либо как система/,
     );
     expect(await hub.admin<unknown[]>(['user', 'list'])).toEqual(users);
   });

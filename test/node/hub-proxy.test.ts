@@ -164,8 +164,8 @@ describe.skipIf(!part.ok || postgres.skip !== undefined)(
         '127.0.0.9,proxy.example',
       ]);
       expect(run.code).toBe(2);
-      expect(run.stderr).toContain("--trust-proxy takes the proxies' IP addresses or CIDR ranges");
-      expect(run.stderr).toContain('"proxy.example"');
+      expect(run.stderr).toContain('--trust-proxy: IP-адреса или диапазоны CIDR прокси');
+      expect(run.stderr).toContain('«proxy.example»');
     });
   },
 );

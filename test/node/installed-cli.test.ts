@@ -28,7 +28,7 @@ describe('the installed edo-clerk and edo-hub', () => {
 
   it.each([
     ['edo-clerk.js', /edo-clerk — EDO Clerk в командной строке/],
-    ['edo-hub.js', /edo-hub — the EDO Clerk exchange hub/],
+    ['edo-hub.js', /edo-hub — сервер обмена EDO Clerk/],
   ])('%s help runs the build with plain Node', (program, heading) => {
     const run = plainNode(program, ['help']);
     expect(run.stderr).toBe('');
