@@ -219,6 +219,38 @@ test.describe('the clerk UI', () => {
     await shot(page, 'inbox-filtered');
   });
 
+  test.describe('on a browser whose own locale is English', () => {
+    test.use({ locale: 'en-US' });
+
+    test('the date filters read and write dates as the app’s language does, not as the browser’s', async ({ page }) => {
+      await open(page, { generated: 1000, tokenPresent: true });
+      await dialog(page).getByRole('button', { name: 'Отмена' }).click();
+      expect(await page.evaluate(() => navigator.language)).toBe('en-US');
+      await expect(page.locator('html')).toHaveAttribute('lang', 'ru');
+      const from = page.getByLabel('С', { exact: true });
+      await expect(from).toHaveAttribute('placeholder', 'ДД.ММ.ГГГГ');
+      await expect(page.getByRole('status').filter({ hasText: /^Найдено: 1\s000$/ })).toBeVisible();
+      await from.fill('01.01.2099');
+      await expect(page.getByRole('status').filter({ hasText: /^Найдено: 0$/ })).toBeVisible();
+      await from.fill('31.02.2099'); // no such day: marked, and the filter keeps its last date
+      await expect(from).toHaveAttribute('aria-invalid', 'true');
+      await expect(page.getByRole('status').filter({ hasText: /^Найдено: 0$/ })).toBeVisible();
+      await from.fill('2.1.2099');
+      await expect(from).toHaveValue('02.01.2099');
+      await expect(from).not.toHaveAttribute('aria-invalid');
+      await shot(page, 'date-filter-ru');
+
+      await page.getByRole('button', { name: 'English' }).click();
+      await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+      const fromEn = page.getByLabel('From', { exact: true });
+      await expect(fromEn).toHaveValue('02/01/2099');
+      await expect(fromEn).toHaveAttribute('placeholder', 'DD/MM/YYYY');
+      await fromEn.fill('');
+      await expect(page.getByRole('status').filter({ hasText: /1,000/ })).toBeVisible();
+      await page.getByRole('button', { name: 'Русский' }).click();
+    });
+  });
+
   test('contacts: accept an invitation, find a subscriber and invite it', async ({ page }) => {
     await open(page, { tokenPresent: true });
     await dialog(page).getByRole('button', { name: 'Отмена' }).click();

@@ -110,6 +110,8 @@ export const en: Record<keyof typeof ru, string> = {
   'docs.status': 'Status',
   'docs.from': 'From',
   'docs.to': 'To',
+  'date.placeholder': 'DD/MM/YYYY',
+  'date.hint': 'A date: day, month, year (31/12/2026)',
   'docs.any': 'All',
   'docs.reset': 'Reset',
   'docs.found': 'Found: {count}',

@@ -109,6 +109,8 @@ export const ru = {
   'docs.status': 'Статус',
   'docs.from': 'С',
   'docs.to': 'По',
+  'date.placeholder': 'ДД.ММ.ГГГГ',
+  'date.hint': 'Дата: день, месяц, год (31.12.2026)',
   'docs.any': 'Все',
   'docs.reset': 'Сбросить',
   'docs.found': 'Найдено: {count}',

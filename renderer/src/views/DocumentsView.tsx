@@ -14,6 +14,7 @@ import {
 import { errorText, invoke } from '../clerk';
 import { useFormat, useT } from '../i18n/use-t';
 import { useClerk } from '../store';
+import { DateField } from './DateField';
 import { OutboxAdd } from './OutboxAdd';
 
 export const rowHeight = 36;
@@ -164,24 +165,10 @@ export function DocumentsView({ direction }: { direction: Direction }) {
           )}
         </Filter>
         <Filter caption={t('docs.from')}>
-          {(id) => (
-            <input
-              id={id}
-              type="date"
-              value={filters.from ?? ''}
-              onChange={(e) => set({ from: e.target.value || undefined })}
-            />
-          )}
+          {(id) => <DateField id={id} value={filters.from} onChange={(from) => set({ from })} />}
         </Filter>
         <Filter caption={t('docs.to')}>
-          {(id) => (
-            <input
-              id={id}
-              type="date"
-              value={filters.to ?? ''}
-              onChange={(e) => set({ to: e.target.value || undefined })}
-            />
-          )}
+          {(id) => <DateField id={id} value={filters.to} onChange={(to) => set({ to })} />}
         </Filter>
         <button
           type="button"
