@@ -1,7 +1,8 @@
 // The core's coded errors in the clerk's words: a token's problem (src/token's TokenError code),
 // a session already running (SessionBusyError), the hub out of reach (HubUnreachableError), a
 // certificate login with no signer (NoSignerError), a trusted root file that is no certificate
-// or cannot be read (TrustedRootError). The core names what happened by code and details; the
+// or cannot be read (TrustedRootError), a software key that cannot be used (SoftwareKeyError, by
+// what it found). The core names what happened by code and details; the
 // words are the CLI's dictionary's, so the message follows the command's language. What the core
 // raises without a code is shown as it came.
 import { HubUnreachableError } from '../exchange/http-client';
@@ -9,6 +10,7 @@ import { SessionBusyError } from '../exchange/lock';
 import { TrustedRootError } from '../exchange/profile';
 import { NoSignerError } from '../exchange/session';
 import { TokenError, type PinStatus } from '../token/errors';
+import { SoftwareKeyError } from '../token/software-signer';
 import { cliText, localTime, words, type CliLanguage, type CliWords } from './i18n';
 
 /** The token's PIN flags in words ("one more wrong PIN locks the token"); '' when nothing is to be said. */
@@ -43,6 +45,10 @@ export function coreErrorWords(e: unknown, language: CliLanguage): CliWords | un
   if (e instanceof HubUnreachableError) return words('hub.unreachable', { url: e.url, reason: e.reason });
   if (e instanceof NoSignerError) return words('no.signer');
   if (e instanceof TrustedRootError) return words(`roots.${e.code}`, { file: e.file, detail: e.detail });
+  if (e instanceof SoftwareKeyError) {
+    const { finding, ...details } = e.details;
+    return words(`softwareKey.${finding}`, { path: e.path, ...details });
+  }
   return undefined;
 }
 

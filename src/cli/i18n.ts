@@ -209,6 +209,18 @@ Ctrl+C останавливает песочницу; следующий «edo-c
   'archive.signature': '{file} (отсоединённая подпись CMS)',
   'roots.not-a-certificate': 'Файл {file} — не сертификат X.509 (PEM или DER): доверенным корневым он быть не может',
   'roots.unreadable': 'Файл доверенного корневого сертификата {file} не читается: {detail}',
+  'softwareKey.cryptopro-container':
+    '{path} — контейнер ключа КриптоПро: его ключи хранятся в закрытом формате КриптоПро, EDO Clerk их не читает; используйте ключ на токене или выгрузите его в файл PEM PKCS#8',
+  'softwareKey.unreadable': 'Файл ключа {path} не читается ({detail})',
+  'softwareKey.password-not-kept':
+    'Пароля к ключу {path} нет в хранилище ОС (секрет «{secret}»): сохраните его в настройках ключа профиля',
+  'softwareKey.password-not-named':
+    'Ключ {path} зашифрован: укажите в настройках ключа, под каким именем хранится его пароль',
+  'softwareKey.wrong-password': 'Ключ {path} не открывается паролем из хранилища ОС: пароль неверен',
+  'softwareKey.not-pkcs12': '{path} — не читаемый файл PKCS#12 (.pfx): {detail}',
+  'softwareKey.no-private-key': 'В {path} нет закрытого ключа',
+  'softwareKey.not-a-private-key': '{path} — не читаемый закрытый ключ: {detail}',
+  'softwareKey.no-certificate-for-key': 'В {path} нет сертификата к ключу {key}',
 } as const;
 
 export type CliKey = keyof typeof ru;
@@ -413,6 +425,18 @@ Ctrl+C stops the sandbox; the next "edo-clerk demo" starts the same one again.`,
   'roots.not-a-certificate':
     'Cannot read the trusted root certificate file {file}: Not an X.509 certificate (PEM or DER)',
   'roots.unreadable': 'Cannot read the trusted root certificate file {file}: {detail}',
+  'softwareKey.cryptopro-container':
+    "{path} is a CryptoPro key container: its keys are stored in CryptoPro's proprietary masked format, which EDO Clerk cannot read; use the key on its token, or export it as a PKCS#8 PEM file",
+  'softwareKey.unreadable': 'Cannot read the key file {path} ({detail})',
+  'softwareKey.password-not-kept':
+    'The password of {path} is not in the OS keychain (secret "{secret}"): store it with the profile\'s key settings',
+  'softwareKey.password-not-named': 'The key {path} is encrypted: name its password secret in the key settings',
+  'softwareKey.wrong-password':
+    'The key {path} cannot be opened with the password stored in the OS keychain: wrong password',
+  'softwareKey.not-pkcs12': '{path} is not a readable PKCS#12 (.pfx) file: {detail}',
+  'softwareKey.no-private-key': '{path} holds no private key',
+  'softwareKey.not-a-private-key': '{path} is not a readable private key: {detail}',
+  'softwareKey.no-certificate-for-key': '{path} holds no certificate for the key {key}',
 };
 
 export type CliValues = Record<string, string | number>;

@@ -11,6 +11,7 @@ export {
   SoftwareSigner,
   parsePkcs12,
   type SoftwareKeyErrorCode,
+  type SoftwareKeyFinding,
   type SoftwareKeySource,
 } from './software-signer';
 export type { SignatureAlgorithm, Signer } from './signer';

@@ -15,11 +15,37 @@ import type { SecretStore } from '../settings/keychain';
 export type SoftwareKeyErrorCode =
   'key-file-not-found' | 'password-missing' | 'password-incorrect' | 'key-invalid' | 'certificate-not-found';
 
+/**
+ * What exactly was found under a code, so a person's words can be chosen by it (src/cli/errors.ts):
+ * the message stays the English for logs.
+ */
+export type SoftwareKeyFinding =
+  | 'cryptopro-container'
+  | 'unreadable'
+  | 'password-not-kept'
+  | 'password-not-named'
+  | 'wrong-password'
+  | 'not-pkcs12'
+  | 'no-private-key'
+  | 'not-a-private-key'
+  | 'no-certificate-for-key';
+
+export interface SoftwareKeyDetails {
+  finding: SoftwareKeyFinding;
+  /** The system's or the library's own words (ENOENT, a parser's message). */
+  detail?: string;
+  /** The keychain secret's name. */
+  secret?: string;
+  /** The key file, where `path` names the certificate file. */
+  key?: string;
+}
+
 export class SoftwareKeyError extends Error {
   constructor(
     readonly code: SoftwareKeyErrorCode,
     message: string,
     readonly path: string,
+    readonly details: SoftwareKeyDetails,
   ) {
     super(message);
     this.name = 'SoftwareKeyError';
@@ -45,6 +71,7 @@ async function refuseCryptoProContainer(path: string): Promise<void> {
       `${path} is a CryptoPro key container (${cryptoProContainerFiles.join(', ')}): its keys are stored in CryptoPro's ` +
         'proprietary masked format, which EDO Clerk cannot read. Use the key on its token, or export it as a PKCS#8 PEM file',
       path,
+      { finding: 'cryptopro-container' },
     );
   }
 }
@@ -54,11 +81,11 @@ async function readKeyFile(path: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (e) {
-    throw new SoftwareKeyError(
-      'key-file-not-found',
-      `Cannot read the key file ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
-      path,
-    );
+    const detail = (e as NodeJS.ErrnoException).code ?? String(e);
+    throw new SoftwareKeyError('key-file-not-found', `Cannot read the key file ${path}: ${detail}`, path, {
+      finding: 'unreadable',
+      detail,
+    });
   }
 }
 
@@ -69,6 +96,7 @@ async function password(secrets: SecretStore, name: string, path: string): Promi
       'password-missing',
       `The password of ${path} is not in the OS keychain (secret "${name}"): store it with the profile's key settings`,
       path,
+      { finding: 'password-not-kept', secret: name },
     );
   }
   return value;
@@ -110,9 +138,13 @@ export function parsePkcs12(
         'password-incorrect',
         `Wrong password for ${path}: the PKCS#12 file cannot be opened with the password stored in the keychain`,
         path,
+        { finding: 'wrong-password' },
       );
     }
-    throw new SoftwareKeyError('key-invalid', `${path} is not a readable PKCS#12 (.pfx) file: ${message}`, path);
+    throw new SoftwareKeyError('key-invalid', `${path} is not a readable PKCS#12 (.pfx) file: ${message}`, path, {
+      finding: 'not-pkcs12',
+      detail: message,
+    });
   }
   const bags = p12.safeContents.flatMap((safe) => safe.safeBags);
   const keys = bags
@@ -128,12 +160,16 @@ export function parsePkcs12(
     .map((bag) =>
       Buffer.from(forge.asn1.toDer(bag.cert ? forge.pki.certificateToAsn1(bag.cert) : bag.asn1!).getBytes(), 'binary'),
     );
-  if (keys.length === 0) throw new SoftwareKeyError('key-invalid', `${path} holds no private key`, path);
+  if (keys.length === 0)
+    throw new SoftwareKeyError('key-invalid', `${path} holds no private key`, path, { finding: 'no-private-key' });
   for (const privateKey of keys) {
     const certificate = certificates.find((der) => keyFitsCertificate(privateKey, der));
     if (certificate) return { privateKey, certificate, chain: certificates.filter((c) => c !== certificate) };
   }
-  throw new SoftwareKeyError('certificate-not-found', `${path} holds no certificate for its private key`, path);
+  throw new SoftwareKeyError('certificate-not-found', `${path} holds no certificate for its private key`, path, {
+    finding: 'no-certificate-for-key',
+    key: path,
+  });
 }
 
 export class SoftwareSigner extends KeySigner {
@@ -164,6 +200,7 @@ export class SoftwareSigner extends KeySigner {
         'password-missing',
         `The key ${source.keyPath} is encrypted: name its password secret in the key settings`,
         source.keyPath,
+        { finding: 'password-not-named' },
       );
     }
     const passphrase =
@@ -182,12 +219,14 @@ export class SoftwareSigner extends KeySigner {
           'password-incorrect',
           `The key ${source.keyPath} cannot be decrypted with the password stored in the keychain (wrong password)`,
           source.keyPath,
+          { finding: 'wrong-password' },
         );
       }
       throw new SoftwareKeyError(
         'key-invalid',
         `${source.keyPath} is not a readable private key: ${message}`,
         source.keyPath,
+        { finding: 'not-a-private-key', detail: message },
       );
     }
     const certificates = readCertificates(await readKeyFile(source.certificatePath));
@@ -197,6 +236,7 @@ export class SoftwareSigner extends KeySigner {
         'certificate-not-found',
         `${source.certificatePath} holds no certificate for the key ${source.keyPath}`,
         source.certificatePath,
+        { finding: 'no-certificate-for-key', key: source.keyPath },
       );
     return new SoftwareSigner(
       privateKey,

@@ -135,6 +135,27 @@ describe('the CLI in the clerk’s language and time zone', () => {
     });
   }, 60_000);
 
+  it('says why a software key cannot sign in the clerk’s language, by what it found, with its code in --json', async () => {
+    const keyed = join(dir, 'keyed');
+    const key = join(dir, 'key.pem');
+    const file = join(dir, 'to-sign.txt');
+    writeFileSync(key, 'no key here');
+    writeFileSync(file, 'text');
+    const inKeyed = (args: string[], env: NodeJS.ProcessEnv) => clerk([...args, '--profile', keyed], { env });
+    const init = ['profile', 'init', '--server', 'http://127.0.0.1:9', '--mode', 'manual', '--key-file', key];
+    expectExit(await inKeyed([...init, '--cert-file', key], russian), 0);
+    expect(expectExit(await inKeyed(['sign', file], russian), 1).stderr).toMatch(
+      new RegExp(`^edo-clerk sign: ${key} — не читаемый закрытый ключ: `),
+    );
+    const json = expectExit(await inKeyed(['sign', file, '--json', '--lang', 'en'], russian), 1).json;
+    expect(json.code).toBe('key-invalid');
+    expect(json.error).toMatch(new RegExp(`^${key} is not a readable private key: `));
+    rmSync(key);
+    expect(expectExit(await inKeyed(['sign', file], russian), 2).stderr).toBe(
+      `edo-clerk sign: Файл ключа ${key} не читается (ENOENT)\n`,
+    );
+  }, 120_000);
+
   it('shows a session’s progress and why it failed in the clerk’s language', async () => {
     // The profile logs in by certificate and has no token or key file: the session says so, by its code.
     const ru = expectExit(await run(['session'], russian), 1);
