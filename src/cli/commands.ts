@@ -16,7 +16,14 @@ import {
   type SignerSource,
 } from '../exchange/session';
 import type { ProfileSettingsInput } from '../settings/settings';
-import { ListStatus, listStatusWords, pendingReasonWords, workflowStateWords, type OperatingMode } from '../vocabulary';
+import {
+  ListStatus,
+  listStatusWords,
+  pendingReasonWords,
+  PowerOfAttorneyRefusal,
+  workflowStateWords,
+  type OperatingMode,
+} from '../vocabulary';
 import { signatureStatusText } from '../vocabulary/signature-status';
 import type { DocumentRow, WorkflowStepRow } from '../store';
 import { TokenError } from '../token/errors';
@@ -491,11 +498,28 @@ function sessionWords(result: SessionResult, out: Output) {
   };
 }
 
+/**
+ * Service documents an МЧД stopped before signing (the hub's pre-check): a line per refusal code
+ * with the session's words for it, so neither a clerk's session nor the agent's log leaves them as
+ * a bare pending count.
+ */
+function powerOfAttorneyRefusals(result: SessionResult, out: Output): string[] {
+  const refused = new Map<string, { count: number; message: string }>();
+  for (const n of result.items.notSigned) {
+    if (!PowerOfAttorneyRefusal.safeParse(n.reason).success) continue;
+    const seen = refused.get(n.reason);
+    const message = n.message ?? pendingReasonWords[out.language][`reason.${n.reason}`];
+    refused.set(n.reason, { count: (seen?.count ?? 0) + 1, message: seen?.message ?? message });
+  }
+  return [...refused].map(([code, r]) => out.t('session.poaRefused', { code, ...r }));
+}
+
 function reportSession(result: SessionResult, out: Output): number {
   const s = result.summary;
   out.result(result, () =>
     [
       out.t('session.line', sessionWords(result, out)),
+      ...powerOfAttorneyRefusals(result, out),
       out.t('session.summary', {
         sent: s.documentsSent,
         received: s.documentsReceived,
@@ -820,7 +844,10 @@ export async function agent(profile: ClerkProfile, o: Options, out: Output): Pro
         onProgress: (p) => out.progress(p),
       });
       if (out.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-      else out.info(out.t('agent.session', { run: result.runId ?? '', ...sessionWords(result, out) }));
+      else
+        [out.t('agent.session', { run: result.runId ?? '', ...sessionWords(result, out) })]
+          .concat(powerOfAttorneyRefusals(result, out))
+          .forEach((line) => out.info(line));
       if (result.outcome === 'not-allowed') return 1;
       last = exitOf(result);
       if (flag(o, 'once')) break;

@@ -60,6 +60,7 @@ const ru = {
   'pending.signed': 'подписан, ждёт отправки',
   'session.line': 'Сеанс обмена: {outcome}{error}{clerk}',
   'session.clerk': ' — нужен сотрудник: {message}{pin}',
+  'session.poaRefused': 'Не подписаны служебные документы ({count}), МЧД не позволяет ({code}): {message}',
   'session.summary':
     'отправлено документов: {sent}, получено: {received}{invalid}; служебных документов подписано: {serviceSigned}, отправлено: {serviceSent}, получено: {serviceReceived}; ждут: {pending}',
   'session.invalid': ' (с недействительной подписью: {count})',
@@ -275,6 +276,7 @@ const en: Record<CliKey, string> = {
   'pending.signed': 'signed, to send',
   'session.line': 'Exchange session: {outcome}{error}{clerk}',
   'session.clerk': ' — the clerk is needed: {message}{pin}',
+  'session.poaRefused': 'Service documents not signed ({count}), the МЧД does not allow it ({code}): {message}',
   'session.summary':
     'sent {sent} document(s), received {received}{invalid}; service documents signed {serviceSigned}, sent {serviceSent}, received {serviceReceived}; pending {pending}',
   'session.invalid': ' ({count} with an invalid signature)',
