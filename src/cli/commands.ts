@@ -473,6 +473,8 @@ function failureText(failure: SessionFailure, out: Output): string {
   switch (failure.code) {
     case 'hub-unreachable':
       return out.t('hub.unreachable', failure);
+    case 'hub-error':
+      return out.t(failure.status >= 500 ? 'hub.failed' : 'hub.refused', failure);
     case 'no-signer':
       return out.t('no.signer');
     default:

@@ -1,11 +1,12 @@
 // The core's coded errors in the clerk's words: a token's problem (src/token's TokenError code),
-// a session already running (SessionBusyError), the hub out of reach (HubUnreachableError), a
+// a session already running (SessionBusyError), the hub out of reach (HubUnreachableError), the
+// hub's error answer (HubError: its status and code in words, its own message quoted), a
 // certificate login with no signer (NoSignerError), a trusted root file that is no certificate
 // or cannot be read (TrustedRootError), a software key that cannot be used (SoftwareKeyError, by
-// what it found). The core names what happened by code and details; the
-// words are the CLI's dictionary's, so the message follows the command's language. What the core
-// raises without a code is shown as it came.
-import { HubUnreachableError } from '../exchange/http-client';
+// what it found). The core names what happened by code and details; the words are the CLI's
+// dictionary's, so the message follows the command's language. What the core raises without a
+// code is shown as it came.
+import { HubError, HubUnreachableError } from '../exchange/http-client';
 import { SessionBusyError } from '../exchange/lock';
 import { TrustedRootError } from '../exchange/profile';
 import { NoSignerError } from '../exchange/session';
@@ -43,6 +44,12 @@ export function coreErrorWords(e: unknown, language: CliLanguage): CliWords | un
     return e.pid > 0 ? words('session.busy', { pid: e.pid, since }) : words('session.starting', { since });
   }
   if (e instanceof HubUnreachableError) return words('hub.unreachable', { url: e.url, reason: e.reason });
+  if (e instanceof HubError)
+    return words(e.status >= 500 ? 'hub.failed' : 'hub.refused', {
+      status: e.status,
+      hubCode: e.code,
+      message: e.message,
+    });
   if (e instanceof NoSignerError) return words('no.signer');
   if (e instanceof TrustedRootError) return words(`roots.${e.code}`, { file: e.file, detail: e.detail });
   if (e instanceof SoftwareKeyError) {

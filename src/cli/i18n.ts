@@ -132,6 +132,9 @@ const ru = {
   'session.busy': 'Для этого профиля уже идёт сеанс обмена (процесс {pid}, с {since})',
   'session.starting': 'Для этого профиля начинается сеанс обмена (его файл блокировки с {since} ещё пишется)',
   'hub.unreachable': 'Сервер обмена {url} недоступен: {reason}',
+  'hub.failed':
+    'Сбой на сервере обмена (HTTP {status}, {hubCode}): повторите позже; если не пройдёт, сообщите оператору ({message})',
+  'hub.refused': 'Сервер обмена отказал (HTTP {status}, {hubCode}): {message}',
   'demo.sent': 'демо-контрагент прислал «{title}»',
   'demo.answer.sign': 'демо-контрагент подписал «{title}»',
   'demo.answer.refuse-signature': 'демо-контрагент отказался подписать «{title}»',
@@ -348,6 +351,9 @@ const en: Record<CliKey, string> = {
   'session.starting':
     'An exchange session is starting for this profile (its lock file, from {since}, is being written)',
   'hub.unreachable': 'The exchange hub at {url} cannot be reached: {reason}',
+  'hub.failed':
+    'The exchange hub failed (HTTP {status}, {hubCode}): try again later; if it keeps failing, tell the operator ({message})',
+  'hub.refused': 'The exchange hub refused (HTTP {status}, {hubCode}): {message}',
   'demo.sent': 'the demo counterparty sent "{title}"',
   'demo.answer.sign': 'the demo counterparty signed "{title}"',
   'demo.answer.refuse-signature': 'the demo counterparty refused to sign "{title}"',

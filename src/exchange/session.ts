@@ -179,10 +179,13 @@ export interface SessionResult {
 
 /**
  * A session's failure by code, with what its words name: the hub out of reach (the socket's own
- * words as they are), a certificate login with no signer set up, or a run the operating mode refuses.
+ * words as they are), the hub's error answer (its code; its message as it is), a certificate login
+ * with no signer set up, or a run the operating mode refuses.
  */
 export type SessionFailure =
   | { code: 'hub-unreachable'; url: string; reason: string }
+  /** The hub answered with an error the session cannot go on past: its status, its code and its (English) message. */
+  | { code: 'hub-error'; status: number; hubCode: string; message: string }
   | { code: 'no-signer' }
   | { code: NonNullable<SessionPolicy['refusal']>; mode: OperatingMode };
 
@@ -200,6 +203,7 @@ export class NoSignerError extends Error {
 function failureOf(e: unknown): SessionFailure | undefined {
   if (e instanceof HubUnreachableError) return { code: 'hub-unreachable', url: e.url, reason: e.reason };
   if (e instanceof NoSignerError) return { code: 'no-signer' };
+  if (e instanceof HubError) return { code: 'hub-error', status: e.status, hubCode: e.code, message: e.message };
   return undefined;
 }
 

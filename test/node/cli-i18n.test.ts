@@ -1,9 +1,12 @@
 // The CLI speaks the clerk's language: Russian by default, English with --lang en or an English
 // locale (LC_ALL before LANG), and shows times in the machine's time zone with the zone named,
 // while --json keeps ISO 8601 in UTC. The real CLI, run as a clerk runs it, with TZ=Europe/Moscow.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClerkStore } from '../../src/store';
@@ -154,6 +157,38 @@ describe('the CLI in the clerk’s language and time zone', () => {
     expect(expectExit(await inKeyed(['sign', file], russian), 2).stderr).toBe(
       `edo-clerk sign: Файл ключа ${key} не читается (ENOENT)\n`,
     );
+  }, 120_000);
+
+  it('says a hub’s failure in the clerk’s language, its status and code beside its own message', async () => {
+    // A hub that fails every request with its error form, and a profile with a key that can sign the login.
+    const failing = createServer((_req, res) => {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'internal', message: 'the database is gone', requestId: 'r-1' }));
+    });
+    await new Promise<void>((done) => failing.listen(0, '127.0.0.1', done));
+    try {
+      const { port } = failing.address() as AddressInfo;
+      const [key, certificate] = [join(dir, 'p256.key'), join(dir, 'p256.pem')];
+      execFileSync('openssl', [
+        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+        '-keyout', key, '-out', certificate, '-subj', '/CN=Clerk', '-days', '1',
+      ], { stdio: 'ignore' }); // prettier-ignore
+      const failed = join(dir, 'failing-hub');
+      const inFailed = (args: string[], env: NodeJS.ProcessEnv) => clerk([...args, '--profile', failed], { env });
+      const server = `http://127.0.0.1:${port}`;
+      const init = ['profile', 'init', '--server', server, '--key-file', key, '--cert-file', certificate];
+      expectExit(await inFailed(init, russian), 0);
+      expect(expectExit(await inFailed(['session'], russian), 1).stdout).toMatch(
+        /^Сеанс обмена: ошибка — Сбой на сервере обмена \(HTTP 500, internal\): повторите позже; .*the database is gone/,
+      );
+      expect(expectExit(await inFailed(['session', '--lang', 'en'], russian), 1).stdout).toMatch(
+        /^Exchange session: error — The exchange hub failed \(HTTP 500, internal\): try again later/,
+      );
+      const json = expectExit(await inFailed(['session', '--json'], russian), 1).json;
+      expect(json.failure).toMatchObject({ code: 'hub-error', status: 500, hubCode: 'internal' });
+    } finally {
+      failing.close();
+    }
   }, 120_000);
 
   it('shows a session’s progress and why it failed in the clerk’s language', async () => {
