@@ -277,7 +277,9 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(profile, options, parsed.positionals, out);
   } catch (e) {
     const exitCode = e instanceof CliError ? e.exitCode : 1;
-    const code = e instanceof CliError ? e.code : coreErrorCode(e);
+    // --json: a stable code beside the words: the core's code, else the words' key, else "failed".
+    const code =
+      (e instanceof CliError ? (e.code ?? e.words?.key ?? coreErrorCode(e.cause)) : coreErrorCode(e)) ?? 'failed';
     const message = e instanceof CliError ? e.text(language) : coreErrorText(e, language);
     if (out.json) process.stdout.write(`${JSON.stringify({ error: message, code, exitCode })}\n`);
     else console.error(`edo-clerk ${name}: ${message}`);

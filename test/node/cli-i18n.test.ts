@@ -98,6 +98,7 @@ describe('the CLI in the clerk’s language and time zone', () => {
     expect(json.error).toBe(
       '--from: дата или дата и время по ISO 8601 (2026-12-02 или 2026-12-02T10:15:00+03:00), а не «вчера»',
     );
+    expect(json.code).toBe('option.date'); // a stable code beside the words: the words' own key
     expect(expectExit(await run(['inbox', '--lang', 'de'], russian), 1).stderr).toBe(
       'edo-clerk inbox: --lang: язык ru или en, а не «de»\n',
     );
