@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { ServiceDocumentType as HubServiceDocumentType } from '../protocol/documents';
 import { Language } from '../protocol/language';
+import { SignedUnderPowerOfAttorney } from '../protocol/powers-of-attorney';
 import {
   ClerkNeededReason,
   ContactState,
@@ -180,6 +181,8 @@ export const SignatureCheck = z.object({
   verdict: LongTermVerdict.optional(),
   statusLine: SignatureStatusLine.optional(),
   checkedAt: isoDateTime.optional(),
+  /** The МЧД the signer signed under (a personal certificate), with its status at the signing time, as the hub accounted for it. */
+  powerOfAttorney: SignedUnderPowerOfAttorney.optional(),
 });
 export type SignatureCheck = z.infer<typeof SignatureCheck>;
 
@@ -194,6 +197,8 @@ export const ServiceDocument = z.object({
   text: z.string().optional(),
   /** A received one's signature judged the long-term way (docs/architecture.md §5): its verdict and status line. */
   statusLine: SignatureStatusLine.optional(),
+  /** The МЧД its signer signed under, with its status at the signing time. */
+  powerOfAttorney: SignedUnderPowerOfAttorney.optional(),
 });
 export type ServiceDocument = z.infer<typeof ServiceDocument>;
 

@@ -234,6 +234,11 @@ export const migrations: readonly string[] = [
   CREATE INDEX documents_by_status_signature ON documents(direction, status, signature_state);
   CREATE INDEX documents_by_signature ON documents(direction, signature_state, sort_at DESC, id DESC);
   `,
+  // 8: the МЧД the recipient's signature over a document was made under (JSON: the hub's account
+  // at the signing time), as signer_power_of_attorney is the sender's: both sides' lists show it.
+  `
+  ALTER TABLE documents ADD COLUMN recipient_signer_power_of_attorney TEXT;
+  `,
 ];
 
 export function migrate(db: Database.Database): number {

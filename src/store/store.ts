@@ -68,6 +68,8 @@ export interface DocumentRow {
   signatureRequested: boolean;
   recipientSignatureState: RecipientSignatureState | null;
   recipientSignature: Buffer | null;
+  /** The МЧД the recipient signed under (a personal certificate), as the hub found it at the signing time. */
+  recipientSignerPowerOfAttorney: SignedUnderPowerOfAttorney | null;
   annulmentState: AnnulmentState | null;
   annulmentProposalHubId: string | null;
   /** Whether the annulment proposal waiting (or answered last) is ours. */
@@ -247,6 +249,7 @@ function toDocument(r: Row): DocumentRow {
     signatureRequested: r.signature_requested === 1,
     recipientSignatureState: r.recipient_signature_state as RecipientSignatureState | null,
     recipientSignature: r.recipient_signature as Buffer | null,
+    recipientSignerPowerOfAttorney: jsonOrNull(r.recipient_signer_power_of_attorney),
     annulmentState: r.annulment_state as AnnulmentState | null,
     annulmentProposalHubId: r.annulment_proposal_hub_id as string | null,
     annulmentProposedByUs:
@@ -1161,13 +1164,17 @@ export class ClerkStore {
   ): void {
     this.sql(
       `UPDATE documents SET signature_requested = MAX(signature_requested, @requested), recipient_signature_state = COALESCE(@signatureState, recipient_signature_state),
-           recipient_signature = COALESCE(@recipientSignature, recipient_signature), annulment_state = COALESCE(@annulmentState, annulment_state),
+           recipient_signature = COALESCE(@recipientSignature, recipient_signature),
+           recipient_signer_power_of_attorney = COALESCE(@recipientPoa, recipient_signer_power_of_attorney), annulment_state = COALESCE(@annulmentState, annulment_state),
            annulment_proposal_hub_id = COALESCE(@proposalHubId, annulment_proposal_hub_id), annulment_proposed_by_us = COALESCE(@proposedByUs, annulment_proposed_by_us),
            updated_at = @at WHERE id = @id`,
     ).run({
       requested: w.signatureRequested || w.signatureState ? 1 : 0,
       signatureState: w.signatureState ?? null,
       recipientSignature: w.recipientSignature ? Buffer.from(w.recipientSignature.signature, 'base64') : null,
+      recipientPoa: w.recipientSignature?.signerPowerOfAttorney
+        ? JSON.stringify(w.recipientSignature.signerPowerOfAttorney)
+        : null,
       annulmentState: w.annulmentState ?? null,
       proposalHubId: proposal?.hubId ?? null,
       proposedByUs: proposal ? (proposal.ours ? 1 : 0) : null,

@@ -101,6 +101,7 @@ export async function openDocument(store: ClerkStore, id: number, trustedRoots: 
     ? [
         {
           cms: d.recipientSignature,
+          powerOfAttorney: d.recipientSignerPowerOfAttorney,
           signer: null,
           signingTime: null,
           problems: [],
@@ -110,7 +111,9 @@ export async function openDocument(store: ClerkStore, id: number, trustedRoots: 
         },
       ]
     : [];
-  const stored = [...store.signatures(d.id), ...recipient];
+  // A document carries one signature of its sender's, made under the document's МЧД if any.
+  const own = store.signatures(d.id).map((s) => ({ ...s, powerOfAttorney: d.signerPowerOfAttorney }));
+  const stored = [...own, ...recipient];
   const signatures = await Promise.all(
     stored.map(async (stored) => {
       const r = await verifyDetached(stored.cms, content, { trustedRoots, at });
@@ -131,6 +134,7 @@ export async function openDocument(store: ClerkStore, id: number, trustedRoots: 
         ...(verdict ? { verdict } : {}),
         ...(stored.statusLine ? { statusLine: stored.statusLine } : {}),
         ...(stored.verdict && stored.verifiedAt ? { checkedAt: stored.verifiedAt } : {}),
+        ...(stored.powerOfAttorney ? { powerOfAttorney: stored.powerOfAttorney } : {}),
       };
     }),
   );
@@ -153,6 +157,7 @@ export async function openDocument(store: ClerkStore, id: number, trustedRoots: 
       date: sd.updatedAt,
       ...(sd.text ? { text: sd.text } : {}),
       ...(sd.statusLine ? { statusLine: sd.statusLine } : {}),
+      ...(sd.signerPowerOfAttorney ? { powerOfAttorney: sd.signerPowerOfAttorney } : {}),
     })),
     workflow: workflowOf(store, d),
   };

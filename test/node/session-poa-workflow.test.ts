@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseServiceDocument } from '../../src/formats';
+import { ClerkProfile } from '../../src/exchange/profile';
+import { openDocument } from '../../src/workplace/documents';
 import { softhsm, systemPart } from '../support/system';
 import {
   expectExit,
@@ -83,6 +85,23 @@ describe.skipIf(!hsm.ok || !xmllint.ok)(
       });
       expectExit(await t.runB(['session']), 0);
       expect(docOf(t.profB, contract.hubId).recipientSignatureState).toBe('signed-by-both');
+      // Both sides' lists (--json) and B's document view show the countersigner's МЧД with its status at signing.
+      const countersignedUnder = { number, principalInn: poaOrganization.inn, status: 'active' };
+      const [sent] = expectExit(await t.read(['outbox', '--search', 'Договор поставки № 1'], t.profB), 0).json.items;
+      expect(sent.recipientSignerPowerOfAttorney).toMatchObject(countersignedUnder);
+      const [received] = expectExit(await t.read(['inbox', '--search', 'Договор поставки № 1'], t.profA), 0).json.items;
+      expect(received.recipientSignerPowerOfAttorney).toMatchObject(countersignedUnder);
+      const profileB = new ClerkProfile(t.profB);
+      try {
+        const view = await openDocument(profileB.store, Number(inB(contract.hubId)), profileB.trustedRoots());
+        expect(view.signatures.map((sig) => [sig.signer, sig.powerOfAttorney?.number])).toEqual([
+          ['Петров Сергей Иванович', undefined],
+          ['Иванова Мария Петровна', number],
+        ]);
+        expect(view.signatures[1]).toMatchObject({ valid: true, powerOfAttorney: countersignedUnder });
+      } finally {
+        profileB.close();
+      }
     });
 
     it('refuses under the МЧД with a reason: the УОУ says СтатПодп 2 and follows the XSD, B sees the reason', async () => {

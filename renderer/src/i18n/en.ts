@@ -139,6 +139,12 @@ export const en: Record<keyof typeof ru, string> = {
   'doc.signer': 'Signed by: {name}',
   'doc.inn': 'INN {inn}',
   'doc.signedAt': 'Signing time: {time}',
+  'doc.poa':
+    'Under the МЧД {number} (principal INN {inn}, term {from} – {until}); at the signing time the МЧД {status}',
+  'poa-status.created': 'was not in force yet',
+  'poa-status.active': 'was in force',
+  'poa-status.expired': 'had expired',
+  'poa-status.revoked': 'was revoked',
   'doc.certificate': 'Certificate no. {serial}, issuer: {issuer}',
   'doc.algorithm': 'Algorithm: {algorithm}',
   'algorithm.RSA-PKCS1-SHA256': 'RSA, SHA-256',

@@ -66,6 +66,24 @@ function Verdict({ verdict }: { verdict: LongTermVerdict }) {
   );
 }
 
+/** The МЧД a signature was made under, with its status at the signing time as the hub accounted for it. */
+function PowerOfAttorneyLine({ poa }: { poa: NonNullable<SignatureCheck['powerOfAttorney']> }) {
+  const t = useT();
+  const f = useFormat();
+  const day = (d: string) => f.date(`${d}T12:00:00+03:00`);
+  return (
+    <p className="power-of-attorney">
+      {t('doc.poa', {
+        number: poa.number,
+        inn: poa.principalInn,
+        from: day(poa.issuedOn),
+        until: day(poa.validUntil),
+        status: t(`poa-status.${poa.status}`),
+      })}
+    </p>
+  );
+}
+
 function Signature({ s }: { s: SignatureCheck }) {
   const t = useT();
   const language = useClerk((state) => state.language);
@@ -87,6 +105,7 @@ function Signature({ s }: { s: SignatureCheck }) {
         {s.inn ? ` · ${t('doc.inn', { inn: s.inn })}` : ''}
       </p>
       {s.signedAt && <p>{t('doc.signedAt', { time: f.dateTime(s.signedAt) })}</p>}
+      {s.powerOfAttorney && <PowerOfAttorneyLine poa={s.powerOfAttorney} />}
       <p className="muted">{t('doc.certificate', { serial: s.certificateSerial, issuer: s.issuer })}</p>
       <p className="muted">{t('doc.algorithm', { algorithm: algorithmName })}</p>
       {s.problems.length > 0 && (
@@ -172,6 +191,7 @@ export function DocumentView({ id }: { id: number }) {
                         {d.date ? ` · ${f.dateTime(d.date)}` : ''}
                       </span>
                       {d.signer && <p className="muted">{d.signer}</p>}
+                      {d.powerOfAttorney && <PowerOfAttorneyLine poa={d.powerOfAttorney} />}
                       {d.statusLine && (
                         <div className={`signature ${d.statusLine.verdict}`}>
                           <Verdict verdict={d.statusLine.verdict} />
