@@ -18,6 +18,7 @@ import {
 import type { ProfileSettingsInput } from '../settings/settings';
 import {
   ListStatus,
+  contactStateWords,
   listStatusWords,
   pendingReasonWords,
   PowerOfAttorneyRefusal,
@@ -42,7 +43,7 @@ import { staffWebListen } from '../web/cli';
 import { startStaffWeb } from '../web/staff';
 import type { RunningWebClient } from '../web/web-client';
 import { pinStatusText } from './errors';
-import { localDate, localTime, words } from './i18n';
+import { isCliKey, localDate, localTime, words } from './i18n';
 import { CliError, table, type Output } from './output';
 import { readStdinLine, stdinPins, terminalPins } from './pin';
 
@@ -626,7 +627,12 @@ export function refusedDocumentCommand(action: 'retry' | 'remove') {
     if (!done) {
       const what = out.t(action === 'retry' ? 'refused.what.retry' : 'refused.what.remove');
       throw new CliError(
-        out.t('refused.not', { id: doc.id, title: doc.title, status: doc.listStatus, what }),
+        out.t('refused.not', {
+          id: doc.id,
+          title: doc.title,
+          status: listStatusWords[out.language][`status.${doc.listStatus}`],
+          what,
+        }),
         1,
         'not-refused',
       );
@@ -696,7 +702,11 @@ export function workflowCommand(step: WorkflowStep, command: string) {
       const representative = profile.representativeCheck(source, pins, tokenChoice(o));
       queued = await takeWorkflowStep(profile.store, { source, representative }, doc.id, step, str(o, 'reason'));
     } catch (e) {
-      if (e instanceof WorkflowError) throw new CliError(e.message, 1, e.code);
+      if (e instanceof WorkflowError) {
+        // The workflow's own refusals by code; another (an МЧД's) as the core words it.
+        const key = `workflowRefusal.${e.code}`;
+        throw new CliError(isCliKey(key) ? words(key, { title: doc.title }) : e.message, 1, e.code);
+      }
       if (e instanceof PowerOfAttorneyRefused)
         throw new CliError(`${e.message}. ${powerOfAttorneyText('nothingSigned', {}, out.language)}`, 1, e.code);
       return fromTokenError(e);
@@ -788,7 +798,13 @@ export function contacts(profile: ClerkProfile, _o: Options, out: Output): numbe
   out.result({ contacts: items }, () =>
     items.length === 0
       ? out.t('contacts.none')
-      : table(items.map((c) => [c.name, out.t('contacts.inn', { inn: c.inn ?? '?' }), c.state])),
+      : table(
+          items.map((c) => [
+            c.name,
+            out.t('contacts.inn', { inn: c.inn ?? '?' }),
+            contactStateWords[out.language][`contacts.state.${c.state}`],
+          ]),
+        ),
   );
   return 0;
 }
@@ -813,7 +829,10 @@ export function contactAction(action: 'invite' | 'accept' | 'reject') {
             ? await hub.client.accept(counterparty.id)
             : await hub.client.reject(counterparty.id);
       profile.store.recordContact(contact);
-      out.result({ contact }, () => `${counterparty.name}: ${contact.state}`);
+      out.result(
+        { contact },
+        () => `${counterparty.name}: ${contactStateWords[out.language][`contacts.state.${contact.state}`]}`,
+      );
       return 0;
     } finally {
       hub.close();

@@ -213,6 +213,22 @@ Ctrl+C останавливает песочницу; следующий «edo-c
   'archive.signature': '{file} (отсоединённая подпись CMS)',
   'roots.not-a-certificate': 'Файл {file} — не сертификат X.509 (PEM или DER): доверенным корневым он быть не может',
   'roots.unreadable': 'Файл доверенного корневого сертификата {file} не читается: {detail}',
+  'workflowRefusal.document-annulled':
+    '«{title}» аннулирован: по нему больше ничего не подписывают, не отказывают и не предлагают',
+  'workflowRefusal.not-your-turn':
+    '«{title}»: этот шаг не ваш: подписывает документ или отказывает в подписи его получатель, на предложение аннулировать отвечает другая сторона',
+  'workflowRefusal.signature-not-requested': '«{title}» отправлен без запроса подписи получателя',
+  'workflowRefusal.document-already-signed': '«{title}» получатель уже подписал',
+  'workflowRefusal.signature-already-refused': 'Получатель уже отказал в подписи «{title}»',
+  'workflowRefusal.annulment-pending': 'Предложение аннулировать «{title}» ещё ждёт ответа',
+  'workflowRefusal.annulment-not-pending': 'Предложения другой стороны аннулировать «{title}» нет, отвечать не на что',
+  'workflowRefusal.not-found': 'В этом профиле нет такого документа',
+  'workflowRefusal.not-sent': '«{title}» ещё не принят сервером обмена: сначала проведите сеанс обмена',
+  'workflowRefusal.step-waiting': 'Подписанный шаг по «{title}» ждёт отправки: сначала проведите сеанс обмена',
+  'workflowRefusal.no-own-organization': 'Профиль ещё не знает своей организации: сначала проведите сеанс обмена',
+  'workflowRefusal.reason-required':
+    'Отказ, предложение аннулировать и отказ в аннулировании называют причину: укажите --reason ТЕКСТ',
+  'workflowRefusal.no-signature': 'У «{title}» нет сохранённой подписи',
   'softwareKey.cryptopro-container':
     '{path} — контейнер ключа КриптоПро: его ключи хранятся в закрытом формате КриптоПро, EDO Clerk их не читает; используйте ключ на токене или выгрузите его в файл PEM PKCS#8',
   'softwareKey.unreadable': 'Файл ключа {path} не читается ({detail})',
@@ -228,6 +244,9 @@ Ctrl+C останавливает песочницу; следующий «edo-c
 } as const;
 
 export type CliKey = keyof typeof ru;
+
+/** Whether a key made at run time (a core error's code) has words. */
+export const isCliKey = (key: string): key is CliKey => key in ru;
 
 const en: Record<CliKey, string> = {
   'lang.invalid': '--lang must be ru or en, not "{value}"',
@@ -433,6 +452,21 @@ Ctrl+C stops the sandbox; the next "edo-clerk demo" starts the same one again.`,
   'roots.not-a-certificate':
     'Cannot read the trusted root certificate file {file}: Not an X.509 certificate (PEM or DER)',
   'roots.unreadable': 'Cannot read the trusted root certificate file {file}: {detail}',
+  'workflowRefusal.document-annulled': '"{title}" is annulled; nothing more is signed, refused or proposed on it',
+  'workflowRefusal.not-your-turn':
+    '"{title}": this step is not yours: the recipient signs a document or refuses to, and the other side answers a proposal to annul',
+  'workflowRefusal.signature-not-requested': '"{title}" was sent without a request for the recipient\'s signature',
+  'workflowRefusal.document-already-signed': 'The recipient has already signed "{title}"',
+  'workflowRefusal.signature-already-refused': 'The recipient has already refused to sign "{title}"',
+  'workflowRefusal.annulment-pending': 'A proposal to annul "{title}" still waits for its answer',
+  'workflowRefusal.annulment-not-pending': 'No proposal of the other side to annul "{title}" waits for an answer',
+  'workflowRefusal.not-found': 'No such document in this profile',
+  'workflowRefusal.not-sent': '"{title}" has not been accepted by the hub yet: run a session first',
+  'workflowRefusal.step-waiting': 'A signed step on "{title}" waits to be posted: run a session first',
+  'workflowRefusal.no-own-organization': 'This profile does not know its own organization yet: run a session first',
+  'workflowRefusal.reason-required':
+    'A refusal, an annulment proposal and a rejection state their reason: give --reason TEXT',
+  'workflowRefusal.no-signature': '"{title}" has no stored signature',
   'softwareKey.cryptopro-container':
     "{path} is a CryptoPro key container: its keys are stored in CryptoPro's proprietary masked format, which EDO Clerk cannot read; use the key on its token, or export it as a PKCS#8 PEM file",
   'softwareKey.unreadable': 'Cannot read the key file {path} ({detail})',

@@ -255,4 +255,5 @@ export type StaffLoginProblem = z.infer<typeof StaffLoginProblem>;
 /** The workflow's states in words (ru, en), for the desktop and the card alike. */
 export { workflowStateWords } from './workflow-words';
 export { listStatusWords } from './list-status-words';
+export { contactStateWords } from './contact-words';
 export { pendingReasonWords, sessionStepWords } from './session-words';

@@ -56,6 +56,12 @@ describe('the CLI in the clerk’s language and time zone', () => {
         signature: { cms: Buffer.from('x'), valid: null },
       });
       store.failOutbox(store.waitingOutbox()[0]!.id, 'forbidden', 'not a contact');
+      store.upsertContact({
+        id: 'sub-a',
+        counterpartyId: 'sub-a',
+        state: 'invites-me',
+        updatedAt: '2026-11-20T10:00:00Z',
+      });
     } finally {
       store.close();
     }
@@ -81,6 +87,14 @@ describe('the CLI in the clerk’s language and time zone', () => {
     );
     expect(expectExit(await run(['outbox', '--lang', 'en'], russian), 0).stdout).toMatch(
       /Акт сверки +Refused by the exchange server +REFUSED: not a contact/,
+    );
+  }, 60_000);
+
+  it('names a contact’s state and a refused retry’s status in the clerk’s words', async () => {
+    expect(expectExit(await run(['contacts'], russian), 0).stdout).toMatch(/приглашает нас/);
+    expect(expectExit(await run(['contacts'], english), 0).stdout).toMatch(/invites us/);
+    expect(expectExit(await run(['outbox', 'retry', '1'], russian), 1).stderr).toContain(
+      '(его статус: Ждёт извещения о получении)',
     );
   }, 60_000);
 
@@ -160,7 +174,7 @@ describe('the CLI in the clerk’s language and time zone', () => {
     );
   }, 120_000);
 
-  it('says a hub’s failure in the clerk’s language, its status and code beside its own message', async () => {
+  it('says a hub’s failure and a workflow step’s refusal in the clerk’s language, by their codes', async () => {
     // A hub that fails every request with its error form, and a profile with a key that can sign the login.
     const failing = createServer((_req, res) => {
       res.writeHead(500, { 'content-type': 'application/json' });
@@ -187,6 +201,37 @@ describe('the CLI in the clerk’s language and time zone', () => {
       );
       const json = expectExit(await inFailed(['session', '--json'], russian), 1).json;
       expect(json.failure).toMatchObject({ code: 'hub-error', status: 500, hubCode: 'internal' });
+      // A workflow step the document does not allow is refused by its code, before anything is signed.
+      const store = ClerkStore.open(failed);
+      try {
+        store.transaction(() =>
+          store.recordIncomingDocument({
+            hubId: 'd-2',
+            counterpartyId: 'sub-a',
+            counterpartyName: 'ООО "Ромашка"',
+            title: 'Акт',
+            fileName: 'akt.pdf',
+            blobHash: sha('akt-2'),
+            size: 3,
+            needsReceipt: false,
+            sentAt: '2026-11-20T10:00:00.000Z',
+            signatures: [{ cms: Buffer.from('cms'), valid: true, signer: 'Иванова Мария Петровна' }],
+          }),
+        );
+      } finally {
+        store.close();
+      }
+      expect(expectExit(await inFailed(['sign-document', '1'], russian), 1).stderr).toBe(
+        'edo-clerk sign-document: «Акт» отправлен без запроса подписи получателя\n',
+      );
+      const refusal = expectExit(
+        await inFailed(['refuse', '1', '--reason', 'нет', '--json', '--lang', 'en'], russian),
+        1,
+      );
+      expect(refusal.json).toMatchObject({
+        code: 'signature-not-requested',
+        error: '"Акт" was sent without a request for the recipient\'s signature',
+      });
     } finally {
       failing.close();
     }

@@ -1,5 +1,11 @@
 // Runs in: the renderer. English; typed by the Russian dictionary, so no key can be missing.
-import { listStatusWords, pendingReasonWords, sessionStepWords, workflowStateWords } from '../../../src/ipc/contract';
+import {
+  contactStateWords,
+  listStatusWords,
+  pendingReasonWords,
+  sessionStepWords,
+  workflowStateWords,
+} from '../../../src/ipc/contract';
 import { archiveEn } from './archive-en';
 import { staffEn } from './staff-en';
 import type { ru } from './ru';
@@ -238,10 +244,7 @@ export const en: Record<keyof typeof ru, string> = {
 
   'contacts.title': 'Contacts',
   'contacts.empty': 'No contacts yet',
-  'contacts.state.connected': 'connected',
-  'contacts.state.invited-by-me': 'invitation sent',
-  'contacts.state.invites-me': 'invites us',
-  'contacts.state.rejected': 'rejected',
+  ...contactStateWords.en,
   'contacts.accept': 'Accept',
   'contacts.reject': 'Reject',
   'contacts.invite': 'Invite',

@@ -1,5 +1,11 @@
 // Runs in: the renderer. Russian: the default language of the clerk's UI.
-import { listStatusWords, pendingReasonWords, sessionStepWords, workflowStateWords } from '../../../src/ipc/contract';
+import {
+  contactStateWords,
+  listStatusWords,
+  pendingReasonWords,
+  sessionStepWords,
+  workflowStateWords,
+} from '../../../src/ipc/contract';
 import { archiveRu } from './archive-ru';
 import { staffRu } from './staff-ru';
 
@@ -236,10 +242,7 @@ export const ru = {
 
   'contacts.title': 'Контакты',
   'contacts.empty': 'Контактов пока нет',
-  'contacts.state.connected': 'подключён',
-  'contacts.state.invited-by-me': 'приглашение отправлено',
-  'contacts.state.invites-me': 'приглашает нас',
-  'contacts.state.rejected': 'отклонён',
+  ...contactStateWords.ru,
   'contacts.accept': 'Принять',
   'contacts.reject': 'Отклонить',
   'contacts.invite': 'Пригласить',
