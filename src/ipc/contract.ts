@@ -32,6 +32,7 @@ import type { EventName, InvokeChannel } from './channels';
 
 export * from './channels';
 export * from './archive-contract';
+export * from './download-contract';
 export * from './evidence-contract';
 export * from './workflow-contract';
 // The renderer takes the vocabulary from here (it imports nothing else of src/).

@@ -10,6 +10,7 @@ import WebSocket from 'ws';
 import { createClerkMain, type ClerkMain } from '../../main/clerk-main';
 import { contentSecurityPolicy } from '../../main/security';
 import { MemoryClerk } from '../../test/e2e/support/memory-services';
+import { DownloadShelf } from './downloads';
 import { startWebServer, type WebServer } from './server';
 
 interface Reply {
@@ -45,6 +46,7 @@ describe('the web client server', () => {
   let server: WebServer;
   let cookie: string;
   let ws: WebSocket;
+  const downloads = new DownloadShelf();
   const secretPath = () => new URL(server.url).pathname + new URL(server.url).search;
 
   beforeAll(async () => {
@@ -70,6 +72,7 @@ describe('the web client server', () => {
       dispatch: clerk.dispatch,
       events: clerk.events,
       contentSecurityPolicy,
+      downloads,
     });
   });
 
@@ -119,6 +122,34 @@ describe('the web client server', () => {
       expect(reply.status, path).toBe(404);
       expect(reply.body).not.toContain('not for the browser');
     }
+  });
+
+  it('hands a download once, as an attachment with its UTF-8 name, to a request with the cookie from its own site', async () => {
+    const [offered] = await downloads.offer(async (folder) => {
+      const file = join(folder, 'Счёт № 77.txt.card.pdf');
+      writeFileSync(file, '%PDF-1.7 card');
+      return [file];
+    });
+    const path = `/downloads/${offered!.id}`;
+    const port = new URL(server.url).port;
+    expect((await get(server.url, path)).status).toBe(401);
+    expect((await get(server.url, path, { Cookie: 'edo-clerk-session=guess' })).status).toBe(401);
+    expect((await get(server.url, path, { Cookie: cookie, Origin: 'http://evil.example' })).status).toBe(403);
+    expect((await get(server.url, path, { Cookie: cookie, Host: `localhost:${port}` })).status).toBe(421);
+    // The secret in the address is no way around the cookie.
+    expect((await get(server.url, `${path}?secret=guess`)).status).toBe(401);
+    expect((await get(server.url, `/downloads/${'A'.repeat(43)}`, { Cookie: cookie })).status).toBe(404);
+    const reply = await get(server.url, path, { Cookie: cookie, Origin: server.origin });
+    expect(reply.status).toBe(200);
+    expect(reply.body).toBe('%PDF-1.7 card');
+    expect(reply.headers['content-type']).toBe('application/pdf');
+    expect(reply.headers['content-length']).toBe('13');
+    expect(reply.headers['content-disposition']).toBe(
+      `attachment; filename="____ _ 77.txt.card.pdf"; filename*=UTF-8''${encodeURIComponent('Счёт № 77.txt.card.pdf')}`,
+    );
+    expect(reply.headers['x-content-type-options']).toBe('nosniff');
+    // Once: the file is gone from the server's folder and the id is spent.
+    expect((await get(server.url, path, { Cookie: cookie })).status).toBe(404);
   });
 
   it('lets only a socket with the cookie and its own Origin in', async () => {

@@ -13,9 +13,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createServer as createHttpsServer } from 'node:https';
 import { isIPv6, type AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { EventName } from '../ipc/channels';
+import { downloadPath } from '../ipc/download-contract';
 import { StaffLoginRequest, type StaffLoginRefusal, type StaffUser, type WebAccess } from '../ipc/staff-contract';
+import { attachment, downloadType, type DownloadShelf } from './downloads';
 import { staticFile } from './static-files';
 
 /** Who a call comes from: the local clerk (user null) or a logged-in staff user. */
@@ -63,6 +66,8 @@ export interface WebServerOptions {
   names?: readonly string[];
   /** The staff's login; absent: the local clerk's per-start secret. */
   staff?: StaffAccess;
+  /** Files the handlers made for the browser to save (GET /downloads/<id>, once, with a session); emptied when the server stops. */
+  downloads?: DownloadShelf;
 }
 
 export interface WebServer {
@@ -200,6 +205,25 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     createReadStream(found.file).pipe(res);
   };
 
+  /** A file a handler made for this browser: streamed once, as an attachment, then removed. */
+  const download = async (req: IncomingMessage, res: ServerResponse, id: string) => {
+    if (!sessionOf(req)) return refuse(res, 401, 'Log in first');
+    if (req.method !== 'GET') return refuse(res, 405, 'Only GET');
+    const offered = await options.downloads?.take(id);
+    if (!offered) return refuse(res, 404, 'No such download (each is fetched once, within a minute)');
+    try {
+      res.writeHead(200, {
+        ...baseHeaders,
+        'Content-Type': downloadType(offered.name),
+        'Content-Length': offered.size,
+        'Content-Disposition': attachment(offered.name),
+      });
+      await pipeline(createReadStream(offered.file), res);
+    } finally {
+      await offered.done();
+    }
+  };
+
   const login = async (access: StaffAccess, req: IncomingMessage, res: ServerResponse) => {
     const invalid = (message: string) =>
       json(res, 400, { error: 'invalid-request', message } satisfies StaffLoginRefusal);
@@ -237,6 +261,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       return json(res, 200, { access: 'staff', user: null } satisfies WebAccess, { 'Set-Cookie': cookie('', 0) });
     }
     if (!reading) return refuse(res, 405, 'Only GET');
+    // Before the secret's exchange: a download is only ever fetched with a session's cookie.
+    if (url.pathname.startsWith(downloadPath)) return download(req, res, url.pathname.slice(downloadPath.length));
     if (url.pathname === '/session')
       return json(
         res,
@@ -326,6 +352,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     notify: (notice) => broadcast({ notice }),
     async close() {
       unsubscribe();
+      await options.downloads?.close();
       for (const ws of sockets.keys()) ws.terminate();
       wss.close();
       await new Promise<void>((done) => server.close(() => done()));
