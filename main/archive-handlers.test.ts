@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DownloadShelf } from '../src/web/downloads';
 import { MemoryClerk } from '../test/e2e/support/memory-services';
 import { memoryHandlers } from '../test/support/memory-handlers';
 import { createClerkMain } from './clerk-main';
@@ -107,15 +108,35 @@ describe('archive channels', () => {
     );
   });
 
-  it('archive:download writes nothing when the clerk cancels the dialog, and refuses where there is no dialog', async () => {
+  it('archive:download writes nothing when the clerk cancels the dialog, and says so where it cannot save', async () => {
     const cancelled = setUp({ chooseFolder: async () => undefined });
     await expect(cancelled.dispatch('archive:download', { index: 0 })).resolves.toEqual({
       saved: false,
       signatures: [],
     });
-    await expect(setUp().dispatch('archive:download', { index: 0 })).rejects.toThrow(
-      'Saving files is not available in this build',
-    );
+    // A code the renderer words, not main's English.
+    await expect(setUp().dispatch('archive:download', { index: 0 })).resolves.toEqual({
+      saved: false,
+      signatures: [],
+      unavailable: true,
+    });
+  });
+
+  it('archive:download in the web client hands the original, then each signature, to the browser, one download each', async () => {
+    const shelf = new DownloadShelf();
+    const { dispatch } = setUp({ offerDownloads: (make) => shelf.offer(make) });
+    const saved = (await dispatch('archive:download', { index: 0 })) as { downloads: { id: string; name: string }[] };
+    expect(saved).toMatchObject({ saved: true, signatures: [] });
+    expect(saved.downloads.map((d) => d.name)).toEqual([
+      'Договор поставки № 12.pdf',
+      'Договор поставки № 12.pdf.1.sig',
+      'Договор поставки № 12.pdf.2.sig',
+    ]);
+    const original = (await shelf.take(saved.downloads[0]!.id))!;
+    expect(readFileSync(original.file, 'utf8')).toBe('Договор поставки № 12.pdf\n');
+    await original.done();
+    expect(existsSync(original.file)).toBe(false);
+    await shelf.close();
   });
 });
 

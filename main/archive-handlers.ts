@@ -1,7 +1,7 @@
 // Runs in: the Electron main process (and, in end-to-end tests, the Playwright process). The
 // handlers of the Archive and Organization settings channels, merged into the one registry of
-// handlers.ts. A download goes to a folder the clerk picks in main's own dialog: the renderer
-// never names a path.
+// handlers.ts. A download goes to a folder the clerk picks in main's own dialog, or in the web
+// client to the browser, one download per file: the renderer never names a path.
 import type { Handlers, Platform } from './handlers';
 import type { ClerkServices } from './services';
 
@@ -25,11 +25,19 @@ export function createArchiveHandlers(
     'archive:list': () => archive.list(),
     'archive:verify': () => archive.verify(),
     'archive:download': async ({ index }) => {
-      if (!platform.chooseFolder) throw new Error('Saving files is not available in this build');
-      const dir = await platform.chooseFolder();
-      if (dir === undefined) return { saved: false, signatures: [] };
-      const { file, signatures } = await archive.download(index, dir);
-      return { saved: true, file, signatures };
+      const { chooseFolder, offerDownloads } = platform;
+      if (chooseFolder) {
+        const dir = await chooseFolder();
+        if (dir === undefined) return { saved: false, signatures: [] };
+        const { file, signatures } = await archive.download(index, dir);
+        return { saved: true, file, signatures };
+      }
+      if (!offerDownloads) return { saved: false, signatures: [], unavailable: true };
+      const downloads = await offerDownloads(async (dir) => {
+        const { file, signatures } = await archive.download(index, dir);
+        return [file, ...signatures];
+      });
+      return { saved: true, signatures: [], downloads };
     },
     'organization:get': () => organization.get(),
     'organization:patch': (patch) => organization.patch(patch),

@@ -8,6 +8,7 @@ import {
   invokeContract,
   isInvokeChannel,
   type AppInfo,
+  type BrowserDownload,
   type EventName,
   type EventPayload,
   type InvokeChannel,
@@ -41,6 +42,11 @@ export interface Platform {
   chooseFolder?(): Promise<string | undefined>;
   /** Asks the clerk where to save a file (main's own save dialog), proposing `name`; undefined when the clerk cancels. */
   chooseSaveFile?(name: string): Promise<string | undefined>;
+  /**
+   * The browser's way to save (the web client, which has neither dialog): `make` writes its files
+   * into a new private folder and returns them; each is handed to the page as a one-shot download.
+   */
+  offerDownloads?(make: (dir: string) => Promise<string[]>): Promise<BrowserDownload[]>;
 }
 
 type Args<C extends InvokeChannel> = z.output<(typeof invokeContract)[C]['args']>;

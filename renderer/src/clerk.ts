@@ -1,6 +1,14 @@
 // Runs in: the renderer. The one way to main: window.clerk, with main's error text made
 // readable (Electron prefixes it with "Error invoking remote method …").
-import type { EventName, EventPayload, InvokeArgs, InvokeChannel, InvokeResult } from '../../src/ipc/contract';
+import {
+  downloadPath,
+  type BrowserDownload,
+  type EventName,
+  type EventPayload,
+  type InvokeArgs,
+  type InvokeChannel,
+  type InvokeResult,
+} from '../../src/ipc/contract';
 
 export async function invoke<C extends InvokeChannel>(channel: C, args: InvokeArgs<C>): Promise<InvokeResult<C>> {
   try {
@@ -32,4 +40,20 @@ export function base64ToBytes(base64: string): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;
+}
+
+/**
+ * The web client's save: the browser fetches each file the server made (once, with this page's
+ * cookie) and saves it where the clerk chooses, as any download.
+ */
+export function startDownloads(downloads: readonly BrowserDownload[]): void {
+  for (const { id, name } of downloads) {
+    const link = document.createElement('a');
+    link.href = `${downloadPath}${id}`;
+    link.download = name;
+    link.hidden = true;
+    document.body.append(link);
+    link.click();
+    link.remove();
+  }
 }

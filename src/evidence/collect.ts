@@ -16,6 +16,7 @@ import { readOperatorPin } from '../exchange/operator-pin';
 import type { AnnulmentState, Party, RecipientSignatureState, ServiceDocumentType } from '../protocol';
 import type { PowerOfAttorneyRecord, SignedUnderPowerOfAttorney } from '../protocol/powers-of-attorney';
 import type { ClerkStore } from '../store';
+import type { EvidenceProblem } from '../vocabulary';
 import { analyzeSignature } from './analyze';
 
 /** The service documents of a chain, in the protocol's words plus the operator's confirmation. */
@@ -104,7 +105,7 @@ export function verificationReference(d: Pick<DocumentFacts, 'hubId' | 'sha256'>
 export class EvidenceError extends Error {
   constructor(
     message: string,
-    readonly code: 'not-found' | 'not-sent' | 'missing-original' | 'original-changed',
+    readonly code: EvidenceProblem,
   ) {
     super(message);
     this.name = 'EvidenceError';

@@ -2,6 +2,7 @@
 // main answers about the organization's signed-data archive at the hub and its settings.
 // Runs in: main (validation) and renderer (types only).
 import { z } from 'zod';
+import { BrowserDownload } from './download-contract';
 
 const isoDateTime = z.iso.datetime({ offset: true });
 const count = z.number().int().nonnegative();
@@ -58,10 +59,15 @@ export const ArchiveVerification = z.object({
 export type ArchiveVerification = z.infer<typeof ArchiveVerification>;
 
 export const ArchiveDownload = z.object({
-  /** false: the clerk closed the folder dialog; nothing was written. */
+  /** false: the clerk closed the folder dialog (or `unavailable`); nothing was written. */
   saved: z.boolean(),
+  /** Where the original and its signatures went in the folder main's dialog chose (the desktop). */
   file: z.string().optional(),
   signatures: z.array(z.string()),
+  /** The original, then each signature, for the browser to fetch and save (the web client). */
+  downloads: z.array(BrowserDownload).optional(),
+  /** This build can neither ask for a folder nor hand downloads. */
+  unavailable: z.literal(true).optional(),
 });
 export type ArchiveDownload = z.infer<typeof ArchiveDownload>;
 

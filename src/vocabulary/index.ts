@@ -257,3 +257,10 @@ export { workflowStateWords } from './workflow-words';
 export { listStatusWords } from './list-status-words';
 export { contactStateWords } from './contact-words';
 export { pendingReasonWords, sessionStepWords } from './session-words';
+
+/**
+ * Why a document's card or evidence package cannot be made (src/evidence): no such document in
+ * the profile, not sent through the hub yet, its file missing from the blob store or changed there.
+ */
+export const EvidenceProblem = z.enum(['not-found', 'not-sent', 'missing-original', 'original-changed']);
+export type EvidenceProblem = z.infer<typeof EvidenceProblem>;

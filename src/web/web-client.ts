@@ -1,7 +1,8 @@
 // `edo-clerk web`: the desktop app's own parts, with a browser tab for a window. The services,
 // the handler registry (main/clerk-main.ts → main/handlers.ts) and the sandbox are the ones
 // main/index.ts wires into Electron; only the platform differs: no tray, no start at login,
-// no folder dialog, notifications in the browser.
+// no save or folder dialog (a file to save is handed to the browser as a download),
+// notifications in the browser.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createClerkMain, type ClerkMain } from '../../main/clerk-main';
@@ -11,6 +12,7 @@ import { AppSandbox, wakesClerk } from '../../main/sandbox';
 import { contentSecurityPolicy } from '../../main/security';
 import type { SandboxEvent } from '../sandbox/sandbox';
 import { ProfileSettingsFile } from '../settings/settings';
+import { DownloadShelf } from './downloads';
 import { openInBrowser } from './open-browser';
 import { startWebServer, type WebServer, type WebServerOptions } from './server';
 
@@ -57,6 +59,7 @@ export async function startWebClient(options: WebClientOptions): Promise<Running
   const firstStart = !new ProfileSettingsFile(profileDir).exists();
   if (sandbox.inUse() || (firstStart && options.sandboxOnFirstStart)) await sandbox.start();
 
+  const downloads = new DownloadShelf();
   const platform: Platform = {
     appInfo,
     // The browser runs on this machine: an allowlisted link opens in its default browser.
@@ -64,6 +67,8 @@ export async function startWebClient(options: WebClientOptions): Promise<Running
     // A desktop's parts: nothing starts a web client at login.
     setStartAtLogin: () => {},
     startSandbox: () => sandbox.start(),
+    // The browser saves where the clerk chooses there.
+    offerDownloads: (make) => downloads.offer(make),
   };
   const serverRef: { current?: WebServer } = {};
   const services = await createCoreServices(profileDir);
@@ -75,7 +80,7 @@ export async function startWebClient(options: WebClientOptions): Promise<Running
     onTrayState: () => {},
   });
   clerkRef.current = clerk;
-  const running = await serveClerk(services, clerk, { dispatch: clerk.dispatch, port: options.port }, () =>
+  const running = await serveClerk(services, clerk, { dispatch: clerk.dispatch, port: options.port, downloads }, () =>
     sandbox.stop(),
   );
   serverRef.current = running.server;

@@ -40,7 +40,16 @@ export const archiveEn: Record<keyof typeof archiveRu, string> = {
   'evidence.package': 'Evidence package (ZIP)',
   'evidence.making': 'Preparing…',
   'evidence.saved': 'Saved: {file}',
+  'evidence.downloaded': 'Your browser is saving {file}',
+  'evidence.unavailable': 'This build of the app cannot save files',
+  'evidence.problem.not-found': 'This profile has no such document',
+  'evidence.problem.not-sent':
+    'The document has not been sent through the exchange server yet: there is no operator confirmation',
+  'evidence.problem.missing-original': 'The document’s file is missing from the profile’s store',
+  'evidence.problem.original-changed':
+    'The document’s file in the profile’s store has changed: its hash does not match',
   'archive.downloaded': 'Saved: {file} and {count} signature file(s)',
+  'archive.downloading': 'Your browser is saving {file} and {count} signature file(s)',
   'archive.notArchived': 'Did not fit the quota and are not archived',
   'archive.notArchived.row': '{file} ({size}), {time}: {reason}',
 

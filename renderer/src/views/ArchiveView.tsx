@@ -4,7 +4,7 @@
 // signatures saved to a folder the clerk picks in main's dialog.
 import { useEffect, useState } from 'react';
 import type { ArchiveEntryRow, ArchiveOverview, ArchiveVerification } from '../../../src/ipc/contract';
-import { errorText, invoke } from '../clerk';
+import { errorText, invoke, startDownloads } from '../clerk';
 import type { MessageKey } from '../i18n';
 import { useFormat, useT } from '../i18n/use-t';
 import { useClerk } from '../store';
@@ -70,11 +70,19 @@ export function ArchiveView() {
   const download = async (row: ArchiveEntryRow) => {
     try {
       const saved = await invoke('archive:download', { index: row.index });
-      if (saved.saved && saved.file)
+      if (saved.downloads) {
+        startDownloads(saved.downloads);
+        const [original, ...signatures] = saved.downloads;
+        setNotice({
+          kind: 'info',
+          text: t('archive.downloading', { file: original?.name ?? '', count: signatures.length }),
+        });
+      } else if (saved.saved && saved.file)
         setNotice({
           kind: 'info',
           text: t('archive.downloaded', { file: saved.file, count: saved.signatures.length }),
         });
+      else if (saved.unavailable) setNotice({ kind: 'error', text: t('evidence.unavailable') });
     } catch (e) {
       setNotice({ kind: 'error', text: t('common.error', { message: errorText(e) }) });
     }
