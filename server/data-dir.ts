@@ -18,6 +18,7 @@ import { PowerOfAttorneyRegistry, powerOfAttorneySchema } from './powers-of-atto
 import { openOperator, type Operator, type OperatorKeyKind } from './operator';
 import { exchangeSchema, SqlStorage } from './storage/sql-storage';
 import { isPostgresUrl, migrate, type SqlDatabase } from './storage/sql';
+import { HubWordsError, words } from './i18n';
 import { SqliteDatabase } from './storage/sqlite-db';
 import type { HubStorage } from './storage/storage';
 
@@ -62,14 +63,10 @@ export async function openHubData(dir: string, options: HubDataOptions = {}): Pr
   mkdirSync(root, { recursive: true, mode: 0o700 });
   const { databaseUrl } = options;
   if (databaseUrl !== undefined && !isPostgresUrl(databaseUrl)) {
-    throw new Error(
-      `--database must be a postgres://USER@HOST:PORT/DB URL (without it the hub uses SQLite files in ${root}), got "${databaseUrl}"`,
-    );
+    throw new HubWordsError(words('data.databaseUrl', { dir: root, value: databaseUrl }));
   }
   if (options.blobStore === 'database' && databaseUrl === undefined) {
-    throw new Error(
-      `--blob-store database keeps blobs in the PostgreSQL database of --database; without one they are files in ${root}`,
-    );
+    throw new HubWordsError(words('data.blobStoreNeedsDatabase', { dir: root }));
   }
   // node-postgres is loaded only when used: administration commands on SQLite start faster.
   const db: SqlDatabase = databaseUrl
@@ -129,9 +126,7 @@ async function keptBlobStore(
     (await storage.getSetting('blob-store')) ??
     (await storage.initSetting('blob-store', (await holdsBlobs()) ? 'folder' : (asked ?? 'folder')));
   if (asked !== undefined && asked !== kept) {
-    throw new Error(
-      `this hub keeps its blobs in the ${kept} (chosen when it first started); --blob-store ${asked} would not find them`,
-    );
+    throw new HubWordsError(words(kept === 'database' ? 'data.keptInDatabase' : 'data.keptInFolder', { asked }));
   }
   return kept as BlobStoreKind;
 }
@@ -188,9 +183,7 @@ export function lockForServing(dir: string): () => void {
       }
       const pid = Number(held);
       if (held !== undefined && Number.isInteger(pid) && pid > 0 && processRuns(pid)) {
-        throw new Error(
-          `the data directory ${root} is served by a running hub (pid ${pid}): stop it first (administration commands work meanwhile); if pid ${pid} is not a hub, remove ${file}`,
-        );
+        throw new HubWordsError(words('data.served', { dir: root, pid, file }));
       }
       if (held !== undefined) {
         try {
@@ -215,7 +208,7 @@ export function lockForServing(dir: string): () => void {
     process.once('exit', release);
     return release;
   }
-  throw new Error(`could not take the serving lock ${file}: other hubs keep starting on ${root}`);
+  throw new HubWordsError(words('data.lockBusy', { file, dir: root }));
 }
 
 export interface OrganizationData {

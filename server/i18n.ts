@@ -74,6 +74,17 @@ const ru = {
   'where.sqlite': 'файлы SQLite в {dir}',
   'operator.identity': '{name}, ИНН {inn}, идентификатор оператора {edoId}; сертификат {fingerprint}',
   'operator.tsa': 'служба штампов времени (POST /v1/tsp), сертификат {fingerprint}',
+  'data.databaseUrl':
+    '--database: адрес postgres://ПОЛЬЗОВАТЕЛЬ@ХОСТ:ПОРТ/БД (без него сервер обмена хранит данные в файлах SQLite в {dir}), а не «{value}»',
+  'data.blobStoreNeedsDatabase':
+    '--blob-store database хранит файлы документов в базе данных PostgreSQL из --database; без неё они — файлы в {dir}',
+  'data.keptInDatabase':
+    'Этот сервер обмена хранит файлы документов в базе данных (так выбрано при его первом запуске); с --blob-store {asked} он их не найдёт',
+  'data.keptInFolder':
+    'Этот сервер обмена хранит файлы документов в папке данных (так выбрано при его первом запуске); с --blob-store {asked} он их не найдёт',
+  'data.served':
+    'Папку данных {dir} обслуживает запущенный сервер обмена (процесс {pid}): сначала остановите его (команды администрирования тем временем работают); если процесс {pid} — не сервер обмена, удалите {file}',
+  'data.lockBusy': 'Не удалось взять блокировку {file}: в {dir} раз за разом запускаются другие серверы обмена',
 } as const;
 
 export type HubKey = keyof typeof ru;
@@ -147,6 +158,17 @@ const en: Record<HubKey, string> = {
   'where.sqlite': 'the SQLite files in {dir}',
   'operator.identity': '{name}, INN {inn}, operator id {edoId}; certificate {fingerprint}',
   'operator.tsa': 'time-stamp authority (POST /v1/tsp), certificate {fingerprint}',
+  'data.databaseUrl':
+    '--database must be a postgres://USER@HOST:PORT/DB URL (without it the hub uses SQLite files in {dir}), got "{value}"',
+  'data.blobStoreNeedsDatabase':
+    '--blob-store database keeps blobs in the PostgreSQL database of --database; without one they are files in {dir}',
+  'data.keptInDatabase':
+    'this hub keeps its blobs in the database (chosen when it first started); --blob-store {asked} would not find them',
+  'data.keptInFolder':
+    'this hub keeps its blobs in the folder (chosen when it first started); --blob-store {asked} would not find them',
+  'data.served':
+    'the data directory {dir} is served by a running hub (pid {pid}): stop it first (administration commands work meanwhile); if pid {pid} is not a hub, remove {file}',
+  'data.lockBusy': 'could not take the serving lock {file}: other hubs keep starting on {dir}',
 };
 
 export type HubValues = Record<string, string | number>;

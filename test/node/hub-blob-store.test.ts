@@ -129,7 +129,7 @@ describe.skipIf(!part.ok || postgres.skip !== undefined)(
         'folder',
       ]);
       expect(run.code).toBe(1);
-      expect(run.stderr).toContain('this hub keeps its blobs in the database');
+      expect(run.stderr).toContain('Этот сервер обмена хранит файлы документов в базе данных');
     });
 
     it('refuses --blob-store database without a database', async () => {

@@ -180,7 +180,7 @@ describe.skipIf(!part.ok)(`information systems at the hub ${part.reason}`, () =>
   it('serves a data directory from one hub only: a second serve exits 1 naming the running pid; administration works meanwhile; a stale lock is taken over', async () => {
     const second = await runHubCommand(['serve', '--data', hub.dataDir, '--port', '0']);
     expect(second.code).toBe(1);
-    expect(second.stderr).toContain(`served by a running hub (pid ${hub.pid})`);
+    expect(second.stderr).toContain(`обслуживает запущенный сервер обмена (процесс ${hub.pid})`);
     expect(readFileSync(join(hub.dataDir, 'serve.lock'), 'utf8').trim()).toBe(String(hub.pid));
     expect(
       (
