@@ -866,7 +866,7 @@ export async function agent(profile: ClerkProfile, o: Options, out: Output): Pro
       });
       if (out.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       else
-        [out.t('agent.session', { run: result.runId ?? '', ...sessionWords(result, out) })]
+        [out.t('agent.session', { run: result.runId ? ` ${result.runId}` : '', ...sessionWords(result, out) })]
           .concat(powerOfAttorneyRefusals(result, out))
           .forEach((line) => out.info(line));
       if (result.outcome === 'not-allowed') return 1;

@@ -252,8 +252,9 @@ describe('the CLI in the clerk’s language and time zone', () => {
     expect(expectExit(await run(['session', '--background'], russian), 1).stdout).toMatch(
       /^Сеанс обмена: не разрешён в этом режиме — режим работы организации — «manual»: фоновые сеансы идут только в режиме «workstation»/,
     );
+    // A run the mode refuses never starts, so its line has no run number.
     expect(expectExit(await run(['agent', '--once', '--lang', 'en'], russian), 1).stderr).toContain(
-      'not allowed in this mode — the organization\'s operating mode is "manual": the exchange agent runs only in "server" mode',
+      'session: not allowed in this mode — the organization\'s operating mode is "manual": the exchange agent runs only in "server" mode',
     );
   }, 120_000);
 
