@@ -8,7 +8,6 @@ import { describeCertificate, readCertificates } from '../crypto/certificates';
 import { HubError, type HttpExchangeClient } from '../exchange/http-client';
 import { issuePowerOfAttorney, PowerOfAttorneyIssueError } from '../exchange/power-of-attorney';
 import { TokenSignerSource, type ClerkProfile } from '../exchange/profile';
-import { certificateSha256 } from '../exchange/representative';
 import { certificateIsPerson, FormatError, parsePowerOfAttorney, type PowerOfAttorney } from '../formats';
 import { powerOfAttorneyPath, SigningAction, type PowerOfAttorneyRecord } from '../protocol';
 import {
@@ -17,6 +16,7 @@ import {
   powerOfAttorneyText,
 } from '../vocabulary/power-of-attorney';
 import { fromTokenError, signerFor } from './commands';
+import { attachPowerOfAttorney } from '../workplace/power-of-attorney';
 import { words } from './i18n';
 import { flag, str, type Options } from './options';
 import { CliError, type Output } from './output';
@@ -156,17 +156,7 @@ export async function poaUse(profile: ClerkProfile, o: Options, [file]: string[]
           })),
         })),
       );
-      const [x, sig] = await Promise.all([profile.store.blobs.write(xml), profile.store.blobs.write(signature)]);
-      profile.store.keepPowerOfAttorney({ ...reference, fileName, xmlHash: x.hash, signatureHash: sig.hash, record });
-      const entry = {
-        certificateSha256: certificateSha256(certificate),
-        ...reference,
-        issuedOn: record.issuedOn,
-        validUntil: record.validUntil,
-        fileName,
-      };
-      const others = profile.settings.powersOfAttorney.filter((p) => p.certificateSha256 !== entry.certificateSha256);
-      profile.settingsFile.update({ powersOfAttorney: [...others, entry] });
+      const entry = await attachPowerOfAttorney(profile, certificate, { fileName, xml, signature }, record);
       const facts = { signer: holder.commonName, organization: hub.me.subscriber.name, ...entry };
       out.result({ ...entry, status: record.status, powers: record.powers, checks }, () =>
         [
