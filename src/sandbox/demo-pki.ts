@@ -1,7 +1,7 @@
 // The sandbox's demo PKI, GOST R 34.10-2012 (256 bits, CryptoPro A) as a Russian clerk's is: a
 // throwaway root CA made once, and a certificate for each demo person with the subject of a
 // qualified certificate issued to an organization's director (O, title, SN, G, CN, INNLE, INN,
-// OGRN, SNILS) and the subjectSignTool/issuerSignTool extensions, so the hub, the service
+// OGRN, SNILS), or an employee's personal one (SN, G, CN, INN, SNILS), and the subjectSignTool/issuerSignTool extensions, so the hub, the service
 // documents and OpenSSL's GOST engine read it as they read a real one. Signed by our own GOST
 // code (src/crypto/issue-certificate.ts): WebCrypto has no GOST. The CA's private key lives only
 // in memory while the people are issued: no one can issue more demo certificates later, and the
@@ -15,9 +15,17 @@ import { encodeGostPkcs8, encodeGostSpki } from '../crypto/gost-keys';
 import { generatePrivateKey, gostCurve, publicKeyOf } from '../crypto/gost3410';
 import { createGostAuthority, gostCertificateSigner, signEmptyCrl } from '../crypto/issue-certificate';
 import { encryptPkcs8Pem } from '../crypto/private-keys';
-import { qualifiedSubject, signToolExtensions, type CertificatePerson } from '../crypto/qualified-subject';
+import {
+  personalSubject,
+  qualifiedSubject,
+  signToolExtensions,
+  type CertificatePerson,
+  type PersonalCertificatePerson,
+} from '../crypto/qualified-subject';
 
 export type DemoPerson = CertificatePerson & { city: string; ogrn: string; snils: string };
+/** A demo employee: a personal certificate (no organization in it), who signs under the director's МЧД. */
+export type DemoEmployee = PersonalCertificatePerson & { city: string };
 
 export interface DemoKey {
   /** PKCS#8 PEM, encrypted with `password` (PBES2, AES-256-CBC). */
@@ -43,7 +51,7 @@ const [subjectSignTool, issuerSignTool] = signToolExtensions(
 
 /** A demo root CA and one GOST R 34.10-2012 256-bit key with its certificate per person. */
 export async function createDemoPki(
-  people: { person: DemoPerson; password: string }[],
+  people: { person: DemoPerson | DemoEmployee; password: string }[],
 ): Promise<{ caCertificatePem: string; crl: Buffer; keys: DemoKey[] }> {
   const now = Date.now();
   const ca = await createGostAuthority(curve, {
@@ -66,7 +74,7 @@ export async function createDemoPki(
   for (const { person, password } of people) {
     const privateKey = generatePrivateKey(curve);
     const certificate = await ca.issue({
-      subject: Buffer.from(qualifiedSubject(person).toArrayBuffer()),
+      subject: Buffer.from(('orgInn' in person ? qualifiedSubject(person) : personalSubject(person)).toArrayBuffer()),
       notBefore: new Date(now - day),
       notAfter: new Date(now + (validYears * 365 - 1) * day),
       spki: encodeGostSpki(publicKeyOf(privateKey)),

@@ -11,17 +11,24 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { algorithmForKey } from '../crypto/algorithms';
-import { readCertificates } from '../crypto/certificates';
+import { describeCertificate, readCertificates } from '../crypto/certificates';
+import { KeySigner } from '../crypto/key-signer';
+import { readPrivateKey } from '../crypto/private-keys';
+import type { Signer } from '../crypto/signer';
 import { signDetached, type SignatureAlgorithm } from '../crypto/cms';
 import { spkiOfCertificate } from '../crypto/gost-keys';
 import { HttpExchangeClient } from '../exchange/http-client';
 import { acquireSessionLock, SessionBusyError, type SessionLock } from '../exchange/lock';
+import { issuePowerOfAttorney } from '../exchange/power-of-attorney';
 import { ClerkProfile, secretNames } from '../exchange/profile';
+import { moscowDate } from '../formats';
+import { powerOfAttorneyPath } from '../protocol';
 import { KeychainUnavailableError, OsKeychain, type SecretStore } from '../settings/keychain';
 import { DemoSecretsFile } from '../settings/secret-stores';
 import { keychainScope } from '../settings/profile-dir';
 import { ProfileSettingsFile, type ProfileSettingsInput } from '../settings/settings';
 import { SoftwareSigner } from '../token/software-signer';
+import { attachPowerOfAttorney } from '../workplace/power-of-attorney';
 import {
   DemoCounterparty,
   defaultSchedule,
@@ -30,16 +37,26 @@ import {
   type CounterpartySchedule,
   type Timers,
 } from './demo-counterparty';
-import { createDemoPki, type DemoPerson } from './demo-pki';
+import { createDemoPki, type DemoEmployee, type DemoPerson } from './demo-pki';
 import { hubAdmin, startHubProcess, type HubCommand, type HubProcess } from './hub-process';
 
-export const demoClerk: DemoPerson = {
-  surname: 'Иванова',
-  givenNames: 'Мария Петровна',
-  position: 'Делопроизводитель',
+/** The demo organization's director: acts for it without a power of attorney, and issues the clerk's МЧД. */
+export const demoDirector: DemoPerson = {
+  surname: 'Сергеева',
+  givenNames: 'Ольга Николаевна',
+  position: 'Генеральный директор',
   organization: 'ООО "Ромашка (песочница)"',
   orgInn: '7701234560',
   ogrn: '1027701234560',
+  personInn: '770100000079',
+  snils: '11223344595',
+  city: 'Москва',
+};
+
+/** The clerk: a personal certificate, so every signature the clerk makes goes under the director's МЧД (docs/architecture.md §7). */
+export const demoClerk: DemoEmployee = {
+  surname: 'Иванова',
+  givenNames: 'Мария Петровна',
   personInn: '770112345695',
   snils: '13579246894',
   city: 'Москва',
@@ -84,6 +101,8 @@ export function sandboxPaths(profileDir: string) {
     ca: join(dir, 'demo-ca.pem'),
     crlFolder: join(dir, 'crl'),
     counterpartyProfile: join(dir, 'counterparty'),
+    /** The demo director's certificate (its key is never written: it signs the clerk's МЧД on the first start only). */
+    directorCertificate: join(dir, 'director-certificate.pem'),
     clerkKey: 'sandbox/clerk-key.pem',
     clerkCertificate: 'sandbox/clerk-certificate.pem',
     clerkCa: 'sandbox/demo-ca.pem',
@@ -196,15 +215,19 @@ function sandboxSecrets(profileDir: string, kind: SecretsKind): SecretsFor {
     );
 }
 
-function certificateLogin(url: string, signer: SoftwareSigner): Promise<HttpExchangeClient> {
+function certificateLogin(url: string, signer: Signer): Promise<HttpExchangeClient> {
   const client = new HttpExchangeClient(url);
   return client
     .authenticate({ method: 'certificate', signLogin: (content) => signDetached(content, signer) })
     .then(() => client);
 }
 
-/** First start, before the hub runs: the PKI and the keys (passwords into the keychain). */
-async function createKeys(profileDir: string, secretsFor: SecretsFor): Promise<void> {
+/**
+ * First start, before the hub runs: the PKI and the keys (passwords into the keychain). The
+ * director's key lives only in memory, for the one МЧД it signs on this start: only its
+ * certificate is kept.
+ */
+async function createKeys(profileDir: string, secretsFor: SecretsFor): Promise<KeySigner> {
   const paths = sandboxPaths(profileDir);
   // A sandbox whose setup stopped half way is thrown away and made again: it holds only demo data (the lock stays).
   for (const entry of readdirSync(paths.dir))
@@ -216,11 +239,14 @@ async function createKeys(profileDir: string, secretsFor: SecretsFor): Promise<v
   };
   await secretsFor(resolve(profileDir)).set(secretNames.keyPassword, passwords.clerk);
   await secretsFor(paths.counterpartyProfile).set(secretNames.keyPassword, passwords.counterparty);
+  const directorPassword = randomBytes(24).toString('base64url');
   const pki = await createDemoPki([
     { person: demoClerk, password: passwords.clerk },
     { person: demoCounterparty, password: passwords.counterparty },
+    { person: demoDirector, password: directorPassword },
   ]);
-  const [clerkKey, counterpartyKey] = pki.keys as [(typeof pki.keys)[0], (typeof pki.keys)[0]];
+  type Key = (typeof pki.keys)[0];
+  const [clerkKey, counterpartyKey, directorKey] = pki.keys as [Key, Key, Key];
   writeFileSync(paths.ca, pki.caCertificatePem);
   mkdirSync(paths.crlFolder);
   writeFileSync(join(paths.crlFolder, 'demo-ca.crl'), pki.crl);
@@ -228,6 +254,9 @@ async function createKeys(profileDir: string, secretsFor: SecretsFor): Promise<v
   writeFileSync(join(profileDir, paths.clerkCertificate), clerkKey.certificatePem);
   writeFileSync(join(paths.counterpartyProfile, paths.counterpartyKey), counterpartyKey.keyPem, { mode: 0o600 });
   writeFileSync(join(paths.counterpartyProfile, paths.counterpartyCertificate), counterpartyKey.certificatePem);
+  writeFileSync(paths.directorCertificate, directorKey.certificatePem);
+  const [directorCertificate] = readCertificates(Buffer.from(directorKey.certificatePem));
+  return new KeySigner(readPrivateKey(Buffer.from(directorKey.keyPem), directorPassword), directorCertificate!);
 }
 
 /** First start, once the hub runs (its operator key made GOST by `serve`): both organizations and their users. */
@@ -253,8 +282,10 @@ async function register(profileDir: string, options: SandboxOptions): Promise<{ 
     await admin(['user', 'add', '--org', org.id, '--cert', certificateFile]);
     return org;
   };
+  const clerk = await add(demoDirector, kpp.clerk, 'workstation', paths.directorCertificate);
+  await admin(['user', 'add', '--org', clerk.id, '--cert', join(profileDir, paths.clerkCertificate)]);
   return {
-    clerk: await add(demoClerk, kpp.clerk, 'workstation', join(profileDir, paths.clerkCertificate)),
+    clerk,
     counterparty: await add(
       demoCounterparty,
       kpp.counterparty,
@@ -289,6 +320,46 @@ async function connect(
   await counterparty.invite(orgs.clerk.id, 'Добрый день! Предлагаем обмениваться документами в песочнице EDO Clerk.');
   const clerk = await certificateLogin(url, await load(resolve(profileDir), paths.clerkKey, paths.clerkCertificate));
   await clerk.accept(orgs.counterparty.id);
+}
+
+/**
+ * First start, once the clerk's profile is configured: the director issues the clerk an МЧД for
+ * the whole term of the clerk's certificate with the default powers (sending documents, signing
+ * service documents), registers it at the hub, and the clerk's profile attaches it, as `edo-clerk
+ * poa create` and `poa use` would.
+ */
+async function issueClerkPowerOfAttorney(
+  profileDir: string,
+  url: string,
+  clerkOrg: Org,
+  director: KeySigner,
+  secretsFor: SecretsFor,
+): Promise<void> {
+  const paths = sandboxPaths(profileDir);
+  const [certificate] = readCertificates(readFileSync(join(profileDir, paths.clerkCertificate)));
+  const issued = await issuePowerOfAttorney({
+    director,
+    representativeCertificate: certificate!,
+    organization: { name: clerkOrg.name, inn: clerkOrg.inn, kpp: kpp.clerk },
+    powerCodes: [],
+    validUntil: moscowDate(describeCertificate(certificate!).notAfter),
+    redelegation: false,
+    statusService: (number) => `${url}${powerOfAttorneyPath(number)}`,
+  });
+  const client = await certificateLogin(url, director);
+  const record = await client.call('registerPowerOfAttorney', {
+    body: {
+      fileName: issued.fileName,
+      xml: issued.xml.toString('base64'),
+      signature: issued.signature.toString('base64'),
+    },
+  });
+  const profile = new ClerkProfile(resolve(profileDir), secretsFor(resolve(profileDir)));
+  try {
+    await attachPowerOfAttorney(profile, certificate!, issued, record);
+  } finally {
+    profile.close();
+  }
 }
 
 /** The settings of both profiles, pointing at the hub's address of this start. */
@@ -349,7 +420,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     const secretsKind: SecretsKind =
       existing?.secrets ?? (options.secretsFor || (await keychainAnswers(profileDir)) ? 'os-keychain' : 'demo-file');
     const secretsFor = options.secretsFor ?? sandboxSecrets(profileDir, secretsKind);
-    if (!existing) await createKeys(profileDir, secretsFor);
+    const director = existing ? undefined : await createKeys(profileDir, secretsFor);
     const previousPort = existing ? Number(new URL(existing.hubUrl).port) : 0;
     // The operator key's kind is the hub's from its first start: a sandbox made before GOST keeps its ECDSA one.
     const serveArgs = existing ? [] : ['--operator-key', 'gost2012-256'];
@@ -374,6 +445,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     if (!existing) await connect(profileDir, hub.url, orgs, secretsFor);
     writeFileSync(paths.state, `${JSON.stringify(state, null, 2)}\n`);
     configure(profileDir, state, existing?.hubUrl);
+    if (director) await issueClerkPowerOfAttorney(profileDir, hub.url, state.clerk, director, secretsFor);
     const [clerkCertificate] = readCertificates(readFileSync(join(profileDir, paths.clerkCertificate)));
     const algorithm = algorithmForKey(spkiOfCertificate(clerkCertificate!))!.name;
 

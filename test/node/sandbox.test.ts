@@ -9,12 +9,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signDetached } from '../../src/crypto/cms';
+import { parseServiceDocument } from '../../src/formats';
 import { ClerkProfile } from '../../src/exchange/profile';
 import { makeOutput, type Output } from '../../src/cli/output';
 import { demo } from '../../src/sandbox/cli';
 import { hubAdmin } from '../../src/sandbox/hub-process';
 import {
+  demoDirector,
   readSandboxState,
   SandboxBusyError,
   sandboxPaths,
@@ -130,16 +131,11 @@ describe.skipIf(!kc.ok || !gost.ok)(`the local sandbox ${kc.reason ?? ''}${gost.
     const certificate = openssl('x509', '-in', certificateFile, '-noout', '-text', '-nameopt', 'utf8,sep_multiline');
     expect(certificate).toContain('Public Key Algorithm: GOST R 34.10-2012 with 256 bit modulus');
     expect(certificate).toContain('Signature Algorithm: GOST R 34.10-2012 with GOST R 34.11-2012 (256 bit)');
-    // OpenSSL names INNLE (1.2.643.100.4) by its OID only.
-    for (const field of [
-      'INN=770112345695',
-      '1.2.643.100.4=7701234560',
-      'OGRN=1027701234560',
-      'SNILS=13579246894',
-      'SN=Иванова',
-      'title=Делопроизводитель',
-    ])
+    // A personal certificate: the clerk's INN and SNILS, no organization (OpenSSL would name INNLE 1.2.643.100.4 by its OID).
+    for (const field of ['INN=770112345695', 'SNILS=13579246894', 'SN=Иванова', 'GN=Мария Петровна'])
       expect(certificate).toContain(field);
+    const subject = certificate.slice(certificate.indexOf('Subject:'), certificate.indexOf('Subject Public Key Info'));
+    for (const field of ['1.2.643.100.4=', 'OGRN=', 'O=', 'title=']) expect(subject).not.toContain(field);
     expect(certificate).toMatch(/Signing Tool of Subject:\s+"EDO Clerk"/);
     expect(certificate).toMatch(/Signing Tool of Issuer:/);
     expect(openssl('verify', '-CAfile', sandboxPaths(profileDir).ca, certificateFile)).toContain(
@@ -232,6 +228,13 @@ describe.skipIf(!kc.ok || !gost.ok)(`the local sandbox ${kc.reason ?? ''}${gost.
     });
     expect(receipt.direction).toBe('out');
     expect(clerk.store.document(received.id)!.status).toBe('receipt-sent');
+    // The clerk's personal certificate signs under the demo director's МЧД: СтатПодп 2 with СвДоверЭл.
+    const poa = clerk.settings.powersOfAttorney[0]!;
+    expect(receipt.signerPowerOfAttorney).toMatchObject({ number: poa.number, status: 'active' });
+    expect(parseServiceDocument(clerk.store.blobs.read(receipt.xmlHash!), receipt.fileName!).signer).toMatchObject({
+      authority: 'electronic-poa',
+      powerOfAttorney: { kind: 'electronic', number: poa.number },
+    });
     expect(clerk.store.countPendingServiceDocuments()).toBe(0);
     const theirs = await eventually("the receipt notice in the demo counterparty's store", () =>
       counterpartyStore((s) => {
@@ -246,30 +249,26 @@ describe.skipIf(!kc.ok || !gost.ok)(`the local sandbox ${kc.reason ?? ''}${gost.
 
   it('answers a document the clerk sends with a signed receipt notice', async () => {
     const state = readSandboxState(profileDir)!;
-    const content = Buffer.from('Письмо о сверке расчётов за III квартал\n', 'utf8');
-    const signer = await clerk.signerSource()!.acquire();
-    const blob = await clerk.store.blobs.write(content);
-    const { documentId } = clerk.store.queueOutgoingDocument({
-      counterpartyId: state.counterparty.id,
+    const source = clerk.signerSource()!;
+    const letter = {
       title: 'Письмо о сверке',
-      fileName: 'letter.txt',
-      blobHash: blob.hash,
-      size: blob.size,
-      signature: {
-        cms: await signDetached(content, signer),
-        valid: null,
-        signer: signer.description,
-        signingTime: new Date().toISOString(),
-      },
-    });
+      counterpartyId: state.counterparty.id,
+      files: [{ name: 'letter.txt', content: Buffer.from('Письмо о сверке расчётов за III квартал\n', 'utf8') }],
+    };
+    const [documentId] = await queueOutgoing(clerk.store, source, letter, clerk.representativeCheck(source));
     const sent = await clerk.runSession({ trigger: 'manual' });
     expect(sent.summary.documentsSent).toBe(1);
     const receipt = await eventually("the demo counterparty's receipt notice", async () => {
       await clerk.runSession({ trigger: 'manual' });
-      return clerk.store.serviceDocumentsOf(documentId).find((s) => s.type === 'receipt' && s.direction === 'in');
+      return clerk.store.serviceDocumentsOf(documentId!).find((s) => s.type === 'receipt' && s.direction === 'in');
     });
     expect(receipt.signatureState).toBe('valid');
-    expect(clerk.store.document(documentId)!.status).toBe('receipt-confirmed');
+    // The clerk signed it as the representative, under the demo director's МЧД.
+    const poa = clerk.settings.powersOfAttorney[0]!;
+    expect(clerk.store.document(documentId!)!).toMatchObject({
+      status: 'receipt-confirmed',
+      signerPowerOfAttorney: { number: poa.number, principalInn: demoDirector.orgInn, status: 'active' },
+    });
     expect(events.filter((e) => e.type === 'error')).toEqual([]);
   }, 120_000);
 
@@ -421,7 +420,8 @@ describe.skipIf(!kc.ok || !gost.ok)(`the local sandbox ${kc.reason ?? ''}${gost.
     expect(clerk.settings.serverUrl).toBe(sandbox.url);
     const orgs = await hubAdmin<{ id: string }[]>(paths.hubData, ['org', 'list']);
     expect(orgs.map((o) => o.id).sort()).toEqual([before.state.clerk.id, before.state.counterparty.id].sort());
-    expect(await hubAdmin<unknown[]>(paths.hubData, ['user', 'list'])).toHaveLength(2);
+    // The demo director, the clerk and the counterparty's director.
+    expect(await hubAdmin<unknown[]>(paths.hubData, ['user', 'list'])).toHaveLength(3);
     // The restarted counterparty sends its next document (No. 2), which arrives like the first.
     const second = await eventually('the second demo document', async () => {
       await clerk.runSession({ trigger: 'manual' });
@@ -533,7 +533,8 @@ describe.skipIf(!kc.ok)(`the local sandbox in the desktop app ${kc.reason ?? ''}
     expect(token).toMatchObject({
       state: 'logged-in',
       token: { label: 'clerk-key.pem' },
-      owner: { name: 'Иванова Мария Петровна', organization: 'ООО "Ромашка (песочница)"' },
+      owner: { name: 'Иванова Мария Петровна', organization: '' },
+      powerOfAttorney: { state: 'in-force', number: expect.any(String) },
     });
 
     const incoming = await eventually('the demo document in the Inbox, its receipt notice sent', async () => {
