@@ -4,7 +4,7 @@
 // awaits, the state line, the buttons the state allows, the reason dialog, the Outbox option.
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { counterparties, MemoryClerk } from '../../../test/e2e/support/memory-services';
+import { clerksPowerOfAttorney, counterparties, MemoryClerk } from '../../../test/e2e/support/memory-services';
 import { mountApp, unmountApp } from '../../../test/e2e/support/renderer-harness';
 import { useClerk } from '../store';
 
@@ -88,6 +88,12 @@ describe('the document workflow on the desktop', () => {
       'Подписал: Петров Сергей Иванович, Генеральный директор',
       'Подписал: Иванова Мария Петровна, Главный бухгалтер',
     ]);
+    // The countersignature names the МЧД it was made under, with its status at the signing time.
+    expect(
+      within(view).getByText(
+        `По МЧД № ${clerksPowerOfAttorney.number} (доверитель ИНН ${clerksPowerOfAttorney.principalInn}, срок 01.12.2026 – 31.12.2027); на момент подписи МЧД действовала`,
+      ),
+    ).toBeTruthy();
   });
 
   it('a refusal asks for its reason in a dialog, and the reason shows with the refusal', async () => {

@@ -71,6 +71,17 @@ const petrov = {
   inn: counterparties[0]!.inn,
 };
 
+/** The МЧД the clerk countersigns under (a chief accountant's personal certificate), as the hub accounts for it. */
+export const clerksPowerOfAttorney = {
+  number: '0b0e5a43-1c1d-4a8e-9d3f-2c7a5b6e8f90',
+  principalInn: ourOrg.inn,
+  issuedOn: '2026-12-01',
+  validUntil: '2027-12-31',
+  status: 'active' as const,
+  power: 'BBDOCS_DOCS_DCSALL_SRCDOC_SOURCEDOCSGENERAL',
+  checkedAt: '2026-12-03T09:00:00.000Z',
+};
+
 function signatureOf(who: typeof ivanova, at: string, valid = true) {
   return {
     ...who,
@@ -359,7 +370,11 @@ export class MemoryClerk {
       d.workflow.recipientSignatureState = verdict.workflow.signatureState ?? null;
       d.workflow.annulmentState = verdict.workflow.annulmentState ?? null;
       if (waiting.step === 'propose-annulment') d.workflow.annulmentProposedByUs = true;
-      if (waiting.step === 'sign') d.detail.signatures.push(signatureOf(ivanova, new Date().toISOString()));
+      if (waiting.step === 'sign')
+        d.detail.signatures.push({
+          ...signatureOf(ivanova, new Date().toISOString()),
+          powerOfAttorney: clerksPowerOfAttorney,
+        });
       const type = (
         {
           sign: null,
