@@ -52,6 +52,7 @@ export async function createCoreServices(profileDir: string, options: CoreServic
   };
   let token: DayToken;
   const tokenListeners = new Set<(s: TokenStatus) => void>();
+  const announce = (s: TokenStatus) => tokenListeners.forEach((l) => l(s));
   const makeToken = () => {
     let target;
     let problem: string | undefined;
@@ -63,7 +64,7 @@ export async function createCoreServices(profileDir: string, options: CoreServic
     const t = new DayToken(target, problem, options.tokenWatch, keptPins);
     // With a software key in the settings, a token coming and going changes nothing.
     t.onChange((s) => {
-      if (!softwareKey()) tokenListeners.forEach((l) => l(dayPowers.of(s)));
+      if (!softwareKey()) announce(dayPowers.of(s));
     });
     return t;
   };
@@ -90,9 +91,7 @@ export async function createCoreServices(profileDir: string, options: CoreServic
   const dayPowers = new DayPowersOfAttorney(
     profile,
     () => hub(),
-    () => {
-      void tokenStatus().then((s) => tokenListeners.forEach((l) => l(s)));
-    },
+    () => void tokenStatus().then(announce),
   );
 
   /** A kept PIN belongs to one token: the one plugged in now. */
@@ -237,7 +236,7 @@ export async function createCoreServices(profileDir: string, options: CoreServic
           // Other module paths: watch the token through them from now on.
           token.close();
           token = makeToken();
-          tokenListeners.forEach((l) => l(token.status()));
+          announce(dayPowers.of(token.status()));
         }
         return this.get();
       },
