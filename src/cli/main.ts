@@ -265,6 +265,8 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`edo-clerk ${name}: ${e.message}`);
     return 1;
   }
+  // The МЧД's words the core makes (a refusal before signing, a session's pending reason) follow the command's language.
+  profile.language = language;
   const out = makeOutput(options.json === true, language);
   if (parsed.positionals.length > (command.positional ?? 0)) {
     profile.close();

@@ -187,6 +187,8 @@ export class TrustedRootError extends Error {
 export class ClerkProfile {
   readonly settingsFile: ProfileSettingsFile;
   readonly secrets: SecretStore;
+  /** The language the clerk reads now (a command's --lang or locale), for words made here; else the profile's. */
+  language: RepresentativeDeps['language'] | undefined;
   private storeInstance: ClerkStore | undefined;
 
   constructor(
@@ -321,7 +323,7 @@ export class ClerkProfile {
     return {
       powersOfAttorney: settings.powersOfAttorney,
       storage: settings.serverUrl.replace(/\/+$/, ''),
-      language: settings.language,
+      language: this.language ?? settings.language,
     };
   }
 

@@ -134,6 +134,11 @@ describe.skipIf(!hsm.ok || !xmllint.ok)(
           'полномочия подписывать служебные документы (извещения о получении, уведомления об уточнении): ' +
           'попросите руководителя выдать МЧД с этим полномочием',
       );
+      const english = expectExit(await clerk(['agent', '--once', '--lang', 'en', '--profile', agentProfile()]), 0);
+      expect(english.stderr).toContain(
+        `Service documents not signed (1), the МЧД does not allow it (poa-power-missing): The МЧД ${number} does ` +
+          'not grant the power to sign service documents (receipt notices, clarification requests)',
+      );
       // A second run says it again (the МЧД is checked each session) and, in --json, by code.
       const result = expectExit(await run(agentProfile(), ['agent', '--once']), 0).stdout;
       expect(JSON.parse(result.trim().split('\n').at(-1)!).items.notSigned).toEqual([
