@@ -287,15 +287,22 @@ export async function buildCard(evidence: Evidence, options: CardOptions = {}): 
   const t = (k: EvidenceKey, v?: Record<string, string | number>) => evidenceText(l, k, v);
   const d = evidence.document;
   const reference = verificationReference(d);
-  const analyze = (cms: Buffer, content: Buffer, at: string) =>
+  // As the package's verifier judges them: what each signature carries, and the status evidence kept beside it.
+  const analyze = (cms: Buffer, content: Buffer, at: string, beside: { source: string; der: Buffer }[] = []) =>
     analyzeSignature(cms, content, {
       trustedRoots: evidence.trustedRoots,
       operatorCertificate: evidence.operatorCertificate,
       at: new Date(at),
+      evidence: evidenceBeside(beside),
     });
-  const signatures = await Promise.all(evidence.signatures.map((s) => analyze(s.cms, evidence.original, s.at)));
+  const signatures = await Promise.all(
+    evidence.signatures.map((s) => analyze(s.cms, evidence.original, s.at, s.statusEvidence)),
+  );
   const services = await Promise.all(
-    evidence.serviceDocuments.map(async (sd) => ({ sd, facts: await analyze(sd.signature, sd.xml, sd.at) })),
+    evidence.serviceDocuments.map(async (sd) => ({
+      sd,
+      facts: await analyze(sd.signature, sd.xml, sd.at, sd.statusEvidence),
+    })),
   );
   const powers = await Promise.all(
     evidence.powersOfAttorney.map(async (p) => {

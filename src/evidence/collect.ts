@@ -33,6 +33,8 @@ export interface EvidenceServiceDocument {
   at: string;
   /** The МЧД its signer signed under, as the hub accounted for it. */
   powerOfAttorney?: SignedUnderPowerOfAttorney;
+  /** The signer's certificate status where its signature carries none that decides it (statusBeside). */
+  statusEvidence?: Pick<StatusEvidence, 'source' | 'der'>[];
 }
 
 /** A signature over the original, as the hub keeps it (extended CMS). */
@@ -44,6 +46,8 @@ export interface EvidenceSignature {
   at: string;
   /** The МЧД its signer signed under, as the hub accounted for it. */
   powerOfAttorney?: SignedUnderPowerOfAttorney;
+  /** The signer's certificate status where the signature carries none that decides it (statusBeside). */
+  statusEvidence?: Pick<StatusEvidence, 'source' | 'der'>[];
 }
 
 /** An МЧД a signature of the chain was made under, with its files as registered at the hub. */
@@ -128,6 +132,23 @@ export interface HubAccess {
   archive: HttpArchiveSource;
 }
 
+/**
+ * The status evidence to keep beside a signature: none where what it carries decides its status
+ * offline; else the answer asked now through `revocation` (a later answer covers an earlier time:
+ * revocations are permanent), empty where that cannot decide it either.
+ */
+async function statusBeside(
+  cms: Buffer,
+  content: Buffer,
+  at: string,
+  o: { trustedRoots: Buffer[]; operatorCertificate: Buffer; revocation: RevocationChecker },
+): Promise<Pick<StatusEvidence, 'source' | 'der'>[]> {
+  const judged = { trustedRoots: o.trustedRoots, operatorCertificate: o.operatorCertificate, at: new Date(at) };
+  if ((await analyzeSignature(cms, content, judged)).verdict !== 'undetermined') return [];
+  const asked = await analyzeSignature(cms, content, { ...judged, revocation: o.revocation });
+  return asked.statusEvidence.map(({ source, der }) => ({ source, der }));
+}
+
 export async function collectEvidence(
   store: ClerkStore,
   ref: string,
@@ -198,6 +219,13 @@ export async function collectEvidence(
         ]
       : []),
   ];
+
+  // A signer's certificate without an OCSP or CRL address leaves the hub nothing to embed (the
+  // sandbox's demo CA publishes its CRL only into the profiles' CRL folder): its status is asked
+  // where the profile asks it and kept beside the signature, so the package verifies offline.
+  const judge = { trustedRoots, operatorCertificate, revocation };
+  for (const s of signatures) s.statusEvidence = await statusBeside(s.cms, original, s.at, judge);
+  for (const sd of serviceDocuments) sd.statusEvidence = await statusBeside(sd.signature, sd.xml, sd.at, judge);
 
   const powersOfAttorney: EvidencePowerOfAttorney[] = [];
   for (const used of [...signatures, ...serviceDocuments].flatMap((s) =>

@@ -85,25 +85,30 @@ export async function packageParts(evidence: Evidence, card: Buffer): Promise<{ 
   };
   const d = evidence.document;
   const original = add(`original/${safe(d.fileName)}`, 'original', evidence.original);
+  /** The status evidence kept beside the signature at `sig`. */
+  const beside = (sig: string, statusEvidence: { source: string; der: Buffer }[] = []) =>
+    statusEvidence.forEach((e, i) =>
+      add(`${sig}.status-${i + 1}.${e.source}`, 'status-evidence', e.der, { type: e.source, evidenceFor: sig }),
+    );
   // Each МЧД once, however many signatures were made under it; its principal's signature with the status evidence beside it.
   const poaPaths = new Map<string, string>();
   for (const p of evidence.powersOfAttorney) {
     const xml = add(`powers-of-attorney/${safe(p.record.fileName)}`, 'power-of-attorney', p.xml);
-    const sig = add(`${xml}.sig`, 'signature', p.signature, { signs: xml, at: p.record.registeredAt });
-    p.statusEvidence.forEach((e, i) =>
-      add(`${sig}.status-${i + 1}.${e.source}`, 'status-evidence', e.der, { type: e.source, evidenceFor: sig }),
-    );
+    beside(add(`${xml}.sig`, 'signature', p.signature, { signs: xml, at: p.record.registeredAt }), p.statusEvidence);
     poaPaths.set(poaKey(p.record), xml);
   }
   const under = (poa: SignedUnderPowerOfAttorney | undefined) =>
     poa ? { powerOfAttorney: poaPaths.get(poaKey(poa)) } : {};
   evidence.signatures.forEach((s, i) =>
-    add(`signatures/${safe(d.fileName)}.${i + 1}.p7s`, 'signature', s.cms, {
-      signs: original,
-      at: s.at,
-      type: s.by,
-      ...under(s.powerOfAttorney),
-    }),
+    beside(
+      add(`signatures/${safe(d.fileName)}.${i + 1}.p7s`, 'signature', s.cms, {
+        signs: original,
+        at: s.at,
+        type: s.by,
+        ...under(s.powerOfAttorney),
+      }),
+      s.statusEvidence,
+    ),
   );
   const tsa = new Map<string, Buffer>();
   for (const s of evidence.signatures) {
@@ -122,12 +127,15 @@ export async function packageParts(evidence: Evidence, card: Buffer): Promise<{ 
     const same = parts.find((p) => p.part.path === path);
     if (same && !same.bytes.equals(sd.xml)) throw new Error(`two different service documents are named ${sd.fileName}`);
     const xml = same ? path : add(path, role, sd.xml, { type: sd.type });
-    add(same ? `${xml}.${sd.type}.sig` : `${xml}.sig`, 'signature', sd.signature, {
-      signs: xml,
-      at: sd.at,
-      type: sd.type,
-      ...under(sd.powerOfAttorney),
-    });
+    beside(
+      add(same ? `${xml}.${sd.type}.sig` : `${xml}.sig`, 'signature', sd.signature, {
+        signs: xml,
+        at: sd.at,
+        type: sd.type,
+        ...under(sd.powerOfAttorney),
+      }),
+      sd.statusEvidence,
+    );
   }
   if (evidence.archive) {
     const json = (v: unknown) => Buffer.from(`${JSON.stringify(v, null, 2)}\n`);
