@@ -2,9 +2,8 @@
 // window.clerk bound to main's handler registry over the core services of a real profile
 // (SQLite store, blob files, session engine), a real hub on loopback, and SoftHSM tokens. The
 // counterparty is another organization working through `edo-clerk` (the CLI) with its own token.
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
@@ -16,6 +15,7 @@ import { serveFolder, type StaticServer } from '../support/static-server';
 import { onPath, softhsm, systemPart } from '../support/system';
 import { chromiumPath } from './chromium';
 import { installClerk, type ClerkHarness } from './support/clerk-page';
+import { readCard, shots, unpackEvidence } from './support/evidence-judges';
 import { clerkHarness, testPki, type Org, type Pki } from './support/node-fixtures';
 import { MemorySecrets } from '../support/memory-secrets';
 
@@ -33,7 +33,6 @@ const tools = systemPart(
   onPath('pdftotext', 'pdftoppm', 'zbarimg', 'unzip'),
   'install poppler-utils zbar-tools unzip',
 );
-const shots = 'test-results/screenshots';
 
 test.describe('the clerk UI over the real core, hub and tokens', () => {
   test.skip(!chromium.ok, chromium.reason);
@@ -243,7 +242,7 @@ test.describe('the clerk UI over the real core, hub and tokens', () => {
     expect(proposed).toEqual(['schet-77.txt.card.pdf', 'schet-77.txt.evidence.zip']);
 
     // The card: the signer (the counterparty's key) and the document's digest, in Russian.
-    const card = execFileSync('pdftotext', ['-layout', cardFile, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+    const { text: card, qr } = readCard(cardFile, dir, 'real-document-card-page');
     for (const expected of [
       'Карточка электронного документа',
       'Наименование: Счёт № 77',
@@ -254,20 +253,10 @@ test.describe('the clerk UI over the real core, hub and tokens', () => {
     ])
       expect(card).toContain(expected);
     // Its QR code, read from a rendered page, is the verification reference: the hub's id and the digest.
-    const png = join(dir, 'card-page');
-    execFileSync('pdftoppm', ['-r', '150', '-f', '1', '-l', '1', '-png', '-singlefile', cardFile, png]);
-    mkdirSync(shots, { recursive: true });
-    copyFileSync(`${png}.png`, `${shots}/real-document-card-page.png`);
-    const qr = execFileSync('zbarimg', ['--quiet', '--raw', `${png}.png`], { encoding: 'utf8' }).trim();
     expect(qr).toBe(`edo-clerk:verify?document=${encodeURIComponent(hubId)}&sha256=${sha256}`);
 
     // The package: unzip accepts it, its original is the received bytes, and verify-evidence holds it.
-    execFileSync('unzip', ['-t', zipFile], { stdio: 'pipe' });
-    const out = join(dir, 'evidence-77');
-    execFileSync('unzip', ['-q', zipFile, '-d', out]);
-    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
-    const original = manifest.parts.find((p: { role: string }) => p.role === 'original');
-    expect(readFileSync(join(out, original.path)).equals(content)).toBe(true);
+    expect(unpackEvidence(zipFile, join(dir, 'evidence-77')).original.equals(content)).toBe(true);
     const verdict = expectExit(await clerk(['verify-evidence', zipFile, '--profile', profA(), '--json']), 0).json;
     expect(verdict).toMatchObject({ ok: true, verdict: 'valid', failed: [], undetermined: [] });
   });

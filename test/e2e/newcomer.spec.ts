@@ -3,21 +3,34 @@
 // web client, with the local sandbox in a fresh profile; Chromium opens the printed address and
 // the clerk receives the demo counterparty's document, opens it with its verified signature and
 // sends a file from the Outbox. The server refuses a request without the secret, from another
-// site (Origin) and under another name (Host, as DNS rebinding would send it).
+// site (Origin) and under another name (Host, as DNS rebinding would send it). The document's
+// card and evidence package are downloaded from its view (the browser saves them; there is no
+// save dialog here), and pdftotext, zbarimg, unzip and verify-evidence judge the files.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import WebSocket from 'ws';
-import { systemPart } from '../support/system';
+import { onPath, systemPart } from '../support/system';
 import { chromiumPath } from './chromium';
+import { readCard, unpackEvidence } from './support/evidence-judges';
+import { clerkHarness } from './support/node-fixtures';
+
+const { clerk, expectExit } = await clerkHarness();
 
 const chromium = systemPart(
   'Chromium',
   existsSync(chromiumPath),
   `no browser at ${chromiumPath}; install Debian's chromium or set EDO_CHROMIUM`,
+);
+
+const tools = systemPart(
+  'poppler-utils, zbar-tools and unzip',
+  onPath('pdftotext', 'pdftoppm', 'zbarimg', 'unzip'),
+  'install poppler-utils zbar-tools unzip',
 );
 
 /** Status of a GET with exactly these headers (fetch would not let a test set Host). */
@@ -30,6 +43,36 @@ function statusOf(url: string, headers: Record<string, string>): Promise<number>
     req.once('error', reject);
     req.end();
   });
+}
+
+/** The cookie the printed address's secret is exchanged for. */
+function sessionCookie(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    request(url, (res) => {
+      res.resume();
+      resolve((res.headers['set-cookie'] ?? [])[0]?.split(';')[0] ?? '');
+    })
+      .once('error', reject)
+      .end();
+  });
+}
+
+/** One call over the page's own channel (the WebSocket), as the page makes it. */
+async function call(url: string, cookie: string, channel: string, args: unknown): Promise<unknown> {
+  const ws = new WebSocket(`ws://${new URL(url).host}/api`, {
+    headers: { Origin: new URL(url).origin, Cookie: cookie },
+  });
+  try {
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    ws.send(JSON.stringify({ id: 1, channel, args }));
+    const answer = await new Promise<{ result?: unknown; error?: { message: string } }>((resolve) =>
+      ws.once('message', (m: Buffer) => resolve(JSON.parse(m.toString()))),
+    );
+    if (answer.error) throw new Error(answer.error.message);
+    return answer.result;
+  } finally {
+    ws.close();
+  }
 }
 
 /** The HTTP status an upgrade to the WebSocket gets (101 when it is let in). */
@@ -144,6 +187,83 @@ test.describe('npm start without the Electron binary: the app in the browser', (
         .getByText(/Подписал: Петров/),
     ).toBeVisible();
     await dialog().getByRole('button', { name: 'Закрыть' }).click();
+  });
+
+  test('the document’s card and evidence package are downloaded from its view; pdftotext, zbarimg, unzip and verify-evidence judge them', async () => {
+    test.skip(!tools.ok, tools.reason);
+    test.setTimeout(180_000);
+    const profile = join(dir, 'profile');
+    const title = 'Счёт на оплату № 1';
+    const inbox = expectExit(await clerk(['inbox', '--search', title, '--profile', profile, '--json']), 0).json;
+    const hubId = inbox.items.find((d: { title: string }) => d.title.startsWith(title)).hubId as string;
+
+    await page.getByRole('navigation').getByRole('button', { name: 'Входящие' }).click();
+    await page.getByRole('row').filter({ hasText: title }).click();
+    const view = dialog();
+    const saveFrom = async (button: RegExp, expectedName: RegExp) => {
+      const [download] = await Promise.all([
+        page.waitForEvent('download', { timeout: 90_000 }),
+        view.getByRole('button', { name: button }).click(),
+      ]);
+      expect(download.suggestedFilename()).toMatch(expectedName);
+      const file = join(dir, download.suggestedFilename());
+      await download.saveAs(file);
+      await expect(
+        view.getByRole('status').filter({ hasText: `Браузер сохраняет файл: ${download.suggestedFilename()}` }),
+      ).toBeVisible();
+      return file;
+    };
+    const cardFile = await saveFrom(/^Карточка документа \(PDF\)/, /\.card\.pdf$/);
+    const zipFile = await saveFrom(/^Пакет доказательств \(ZIP\)/, /\.evidence\.zip$/);
+    await view.getByRole('button', { name: 'Закрыть' }).click();
+
+    // The package: unzip accepts it, verify-evidence holds it; its original gives the digest the card must show.
+    const { original } = unpackEvidence(zipFile, join(dir, 'evidence-1'));
+    const sha256 = createHash('sha256').update(original).digest('hex');
+    const verdict = expectExit(await clerk(['verify-evidence', zipFile, '--profile', profile, '--json']), 0).json;
+    expect(verdict).toMatchObject({ ok: true, verdict: 'valid', failed: [], undetermined: [] });
+
+    // The card: the demo counterparty's signer, the verdict, the digest and the hub's id, in Russian.
+    const { text: card, qr } = readCard(cardFile, dir, 'web-document-card-page');
+    for (const expected of [
+      'Карточка электронного документа',
+      'Владелец: Петров Сергей Иванович',
+      'Проверка подписи: подпись верна',
+      sha256,
+      hubId,
+    ])
+      expect(card).toContain(expected);
+    // The QR code zbarimg reads off the rendered first page is the verification reference.
+    expect(qr).toBe(`edo-clerk:verify?document=${encodeURIComponent(hubId)}&sha256=${sha256}`);
+  });
+
+  test('a download is refused without the cookie, from another site or host, and for a document not in this profile', async () => {
+    test.setTimeout(120_000);
+    const cookie = await sessionCookie(url);
+    const origin = new URL(url).origin;
+    const inbox = expectExit(
+      await clerk(['inbox', '--search', 'Счёт на оплату № 1', '--profile', join(dir, 'profile'), '--json']),
+      0,
+    ).json;
+    const hubId = inbox.items[0].hubId as string;
+    const saved = (await call(url, cookie, 'evidence:save', { document: hubId, kind: 'card' })) as {
+      downloads: { id: string }[];
+    };
+    const path = `${origin}/downloads/${saved.downloads[0]!.id}`;
+    expect(await statusOf(path, {})).toBe(401);
+    expect(await statusOf(path, { Cookie: 'edo-clerk-session=guess' })).toBe(401);
+    expect(await statusOf(path, { Cookie: cookie, Origin: 'http://evil.example' })).toBe(403);
+    expect(await statusOf(path, { Cookie: cookie, Host: `evil.example:${new URL(url).port}` })).toBe(421);
+    expect(await statusOf(`${origin}/downloads/${'A'.repeat(43)}`, { Cookie: cookie })).toBe(404);
+    // The refused requests did not spend it; the one with the cookie does.
+    expect(await statusOf(path, { Cookie: cookie })).toBe(200);
+    expect(await statusOf(path, { Cookie: cookie })).toBe(404);
+    // Another organization's document (a hub id this profile never received) and an unknown number make nothing.
+    for (const document of ['0b7a1c2e-3d4f-4a5b-8c6d-7e8f9a0b1c2d', '999999'])
+      expect(await call(url, cookie, 'evidence:save', { document, kind: 'package' })).toEqual({
+        saved: false,
+        problem: 'not-found',
+      });
   });
 
   test('a file added to the Outbox is signed with the demo key and sent', async () => {
