@@ -118,8 +118,12 @@ class CardWriter {
     const x = margin + indent;
     const width = this.page.getWidth() - margin - x - labelWidth;
     const lines = wrap(value, this.fonts.regular, size, width);
-    this.room(lines.length * (size + 3) + 2);
+    // A label wider than its column ("Подтверждение даты отправки (ПДОТПР)") takes a line of its own
+    // and the value starts under it, instead of the two running into each other.
+    const own = this.fonts.bold.widthOfTextAtSize(`${label}:`, size) > labelWidth - 6;
+    this.room((lines.length + (own ? 1 : 0)) * (size + 3) + 2);
     this.page.drawText(`${label}:`, { x, y: this.y - size, size, font: this.fonts.bold, color });
+    if (own) this.y -= size + 3;
     for (const line of lines) {
       this.y -= size + 3;
       this.page.drawText(line, { x: x + labelWidth, y: this.y, size, font: this.fonts.regular, color });
