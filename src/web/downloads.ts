@@ -1,7 +1,9 @@
 // The web client's downloads: where the desktop writes a file to the path its save dialog
 // answers, the web client makes it in a private folder of its own and offers it to the page
 // under a random id, fetched once (the server's GET /downloads/<id>, behind the session's
-// cookie) and then removed; one not fetched within `ttlMs` is removed too.
+// cookie) and then removed; one not fetched within `ttlMs` is removed too. A file made during a
+// call from one session is handed only to that session.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,10 +18,15 @@ export interface OfferedFile {
   done(): Promise<void>;
 }
 
+/** The session whose call is being answered (the server runs each dispatch in it). */
+export const callingSession = new AsyncLocalStorage<string>();
+
 interface Shelved {
   file: string;
   name: string;
   folder: Folder;
+  /** The session that asked for it; undefined: made outside any session's call. */
+  owner: string | undefined;
 }
 
 interface Folder {
@@ -36,6 +43,7 @@ export class DownloadShelf {
 
   /** `make` writes into a new private folder and returns the files it made, each offered as one download. */
   async offer(make: (dir: string) => Promise<string[]>): Promise<BrowserDownload[]> {
+    const owner = callingSession.getStore();
     const dir = await mkdtemp(join(tmpdir(), 'edo-clerk-download-'));
     let files: string[];
     try {
@@ -51,15 +59,15 @@ export class DownloadShelf {
     return files.map((file) => {
       const id = randomBytes(32).toString('base64url');
       const name = basename(file);
-      this.files.set(id, { file, name, folder });
+      this.files.set(id, { file, name, folder, owner });
       return { id, name };
     });
   }
 
-  /** The file of `id`, taken off the shelf (a second request for it finds nothing). */
-  async take(id: string): Promise<OfferedFile | undefined> {
+  /** The file of `id` for `session`, taken off the shelf (a second request for it finds nothing). */
+  async take(id: string, session?: string): Promise<OfferedFile | undefined> {
     const shelved = this.files.get(id);
-    if (!shelved) return undefined;
+    if (!shelved || (shelved.owner !== undefined && shelved.owner !== session)) return undefined;
     this.files.delete(id);
     const { file, name, folder } = shelved;
     const done = async () => {

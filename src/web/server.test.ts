@@ -10,7 +10,7 @@ import WebSocket from 'ws';
 import { createClerkMain, type ClerkMain } from '../../main/clerk-main';
 import { contentSecurityPolicy } from '../../main/security';
 import { MemoryClerk } from '../../test/e2e/support/memory-services';
-import { DownloadShelf } from './downloads';
+import { callingSession, DownloadShelf } from './downloads';
 import { startWebServer, type WebServer } from './server';
 
 interface Reply {
@@ -150,6 +150,17 @@ describe('the web client server', () => {
     expect(reply.headers['x-content-type-options']).toBe('nosniff');
     // Once: the file is gone from the server's folder and the id is spent.
     expect((await get(server.url, path, { Cookie: cookie })).status).toBe(404);
+  });
+
+  it('hands a download made during one session’s call to that session only', async () => {
+    const make = async (folder: string) => {
+      writeFileSync(join(folder, 'card.pdf'), '%PDF-');
+      return [join(folder, 'card.pdf')];
+    };
+    const [others] = await callingSession.run('another-session', () => downloads.offer(make));
+    expect((await get(server.url, `/downloads/${others!.id}`, { Cookie: cookie })).status).toBe(404);
+    const [mine] = await callingSession.run(cookie.split('=')[1]!, () => downloads.offer(make));
+    expect((await get(server.url, `/downloads/${mine!.id}`, { Cookie: cookie })).status).toBe(200);
   });
 
   it('lets only a socket with the cookie and its own Origin in', async () => {

@@ -18,7 +18,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { EventName } from '../ipc/channels';
 import { downloadPath } from '../ipc/download-contract';
 import { StaffLoginRequest, type StaffLoginRefusal, type StaffUser, type WebAccess } from '../ipc/staff-contract';
-import { attachment, downloadType, type DownloadShelf } from './downloads';
+import { attachment, callingSession, downloadType, type DownloadShelf } from './downloads';
 import { staticFile } from './static-files';
 
 /** Who a call comes from: the local clerk (user null) or a logged-in staff user. */
@@ -207,9 +207,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 
   /** A file a handler made for this browser: streamed once, as an attachment, then removed. */
   const download = async (req: IncomingMessage, res: ServerResponse, id: string) => {
-    if (!sessionOf(req)) return refuse(res, 401, 'Log in first');
+    const current = sessionOf(req);
+    if (!current) return refuse(res, 401, 'Log in first');
     if (req.method !== 'GET') return refuse(res, 405, 'Only GET');
-    const offered = await options.downloads?.take(id);
+    const offered = await options.downloads?.take(id, current.id);
     if (!offered) return refuse(res, 404, 'No such download (each is fetched once, within a minute)');
     try {
       res.writeHead(200, {
@@ -316,7 +317,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     }
     if (!isCall(call)) return ws.close(1003, 'not a call');
     try {
-      const result = await options.dispatch(call.channel, call.args, entry.session);
+      // A download a handler makes during this call is this session's alone.
+      const result = await callingSession.run(sessionId, () =>
+        options.dispatch(call.channel, call.args, entry.session),
+      );
       ws.send(JSON.stringify({ id: call.id, result }));
     } catch (e) {
       const error = e instanceof Error ? { name: e.name, message: e.message } : { name: 'Error', message: String(e) };
