@@ -239,6 +239,13 @@ export const migrations: readonly string[] = [
   `
   ALTER TABLE documents ADD COLUMN recipient_signer_power_of_attorney TEXT;
   `,
+  // 9: what waits for the clerk's own answer (ClerkStore.awaitingOurAnswer), read with each view
+  // of the app, found by index instead of a scan of every document: the session host answers one
+  // request at a time, so a slow read here delays the Inbox's own list (bench/ui).
+  `
+  CREATE INDEX documents_by_recipient_signature ON documents(direction, recipient_signature_state);
+  CREATE INDEX documents_by_annulment ON documents(annulment_state, annulment_proposed_by_us);
+  `,
 ];
 
 export function migrate(db: Database.Database): number {
