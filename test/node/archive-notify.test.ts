@@ -14,12 +14,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDetached } from '../../src/crypto/cms';
 import { RegisteredWebhook, type Document } from '../../src/protocol';
 import { openToken } from '../../src/token/session';
+import { eventually } from '../support/eventually';
 import { HubApi, loginWithSigner, registerOrganization, startHub, type StartedHub } from '../support/hub';
 import { startSmtpInbox, type Letter, type SmtpInbox } from '../support/smtp-inbox';
 import { softhsm } from '../support/system';
 import { createTestPki, samplePeople } from '../support/test-pki';
 
 const part = softhsm();
+/** The notices are sent after the HTTP answer, in the background: soon, or not at all. */
+const notices = { limitMs: 20_000, intervalMs: 50 };
 
 interface Delivery {
   headers: IncomingMessage['headers'];
@@ -31,17 +34,6 @@ async function bytes(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
-}
-
-/** Resolves when `check` holds (the notices are sent after the HTTP answer, in the background). */
-async function eventually<T>(check: () => T | undefined, what: string, ms = 20_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`still waiting for ${what} after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** The text of a letter: quoted-printable undone (nodemailer uses it for non-ASCII text). */
@@ -131,17 +123,22 @@ describe('archive notices: e-mail through SMTP and signed webhooks, from the rea
     ).toBe(200);
 
     const letter = await eventually(
-      () => inbox.find((l) => /switched on/.test(letterText(l.raw))),
       'the "switched on" letter',
+      () => inbox.find((l) => /switched on/.test(letterText(l.raw))),
+      notices,
     );
     expect(letter.to).toEqual(['archive@romashka.example']);
     expect(letter.raw).toMatch(/^From: archive@hub\.test/m);
     expect(letterText(letter.raw)).toContain(`Archiving was switched on by ${adminId}`);
 
-    const attempts = await eventually(() => {
-      const switched = deliveries.filter((d) => d.headers['x-edo-event'] === 'archive.switched');
-      return switched.length >= 2 ? switched : undefined;
-    }, 'the webhook retry');
+    const attempts = await eventually(
+      'the webhook retry',
+      () => {
+        const switched = deliveries.filter((d) => d.headers['x-edo-event'] === 'archive.switched');
+        return switched.length >= 2 ? switched : undefined;
+      },
+      notices,
+    );
     expect(attempts.map((a) => a.answered)).toEqual([500, 200]);
     expect(attempts[1]!.headers['x-edo-delivery']).toBe(attempts[0]!.headers['x-edo-delivery']);
     for (const attempt of attempts) {
@@ -173,8 +170,9 @@ describe('archive notices: e-mail through SMTP and signed webhooks, from the rea
       (await admin.call('PATCH', '/v1/organization/settings', { json: { archiving: { enabled: false } } })).status,
     ).toBe(200);
     const letter = await eventually(
-      () => inbox.find((l) => /switched off/.test(letterText(l.raw))),
       'the "switched off" letter',
+      () => inbox.find((l) => /switched off/.test(letterText(l.raw))),
+      notices,
     );
     expect(letterText(letter.raw)).toContain('Documents archived before stay in the archive, unchanged.');
   });
@@ -238,8 +236,9 @@ describe('archive notices: e-mail through SMTP and signed webhooks, from the rea
         };
         expect((await send('1')).archive).toMatchObject({ index: 0 });
         const at80 = await eventually(
-          () => inbox.find((l) => /80% of its quota/.test(letterText(l.raw))),
           'the 80% letter',
+          () => inbox.find((l) => /80% of its quota/.test(letterText(l.raw))),
+          notices,
         );
         expect(at80.to).toEqual(['archive@romashka.example']);
         expect(letterText(at80.raw)).toMatch(/has used [\d.]+ MB of [\d.]+ GB, 80% of its quota/);
@@ -248,13 +247,15 @@ describe('archive notices: e-mail through SMTP and signed webhooks, from the rea
         expect(refused.archive).toBeUndefined();
         expect((await otherApi.call<Document>('GET', `/v1/documents/${refused.id}`)).status).toBe(200);
         const at100 = await eventually(
-          () => inbox.find((l) => /the quota is used up/.test(letterText(l.raw))),
           'the 100% letter',
+          () => inbox.find((l) => /the quota is used up/.test(letterText(l.raw))),
+          notices,
         );
         expect(letterText(at100.raw)).toContain('the document exchange goes on');
         const refusedHook = await eventually(
-          () => deliveries.find((d) => d.headers['x-edo-event'] === 'archive.entry-refused' && d.answered === 200),
           'the entry-refused webhook',
+          () => deliveries.find((d) => d.headers['x-edo-event'] === 'archive.entry-refused' && d.answered === 200),
+          notices,
         );
         expect(JSON.parse(refusedHook.body.toString('utf8'))).toMatchObject({
           type: 'archive.entry-refused',

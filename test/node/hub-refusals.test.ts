@@ -17,6 +17,7 @@ import type { Signer } from '../../src/crypto/signer';
 import { buildReceiptNotice } from '../../src/formats';
 import { EventsPage, loginOrigin, loginSignedContent, routes, type Document, type RouteName } from '../../src/protocol';
 import type { TokenSession } from '../../src/token/session';
+import { eventually } from '../support/eventually';
 import { backends, closeDatabases } from '../support/databases';
 import {
   HubApi,
@@ -983,8 +984,14 @@ describe.skipIf(!part.ok)(`a hub with small limits ${part.reason}`, () => {
     expect(answer.requestIdHeader).toMatch(/^[0-9a-f-]{36}$/);
     // The hub's log reaches us through its stderr pipe, which may be a moment behind the answer's socket.
     const logged = `"requestId":"${answer.requestIdHeader as string}"`;
-    for (let i = 0; i < 100 && !hub.log().includes(logged); i++) await new Promise((r) => setTimeout(r, 100));
-    expect(hub.log()).toContain(logged);
+    await eventually(
+      `the hub's log line of request ${answer.requestIdHeader}`,
+      () => hub.log().includes(logged) || undefined,
+      {
+        limitMs: 10_000,
+        intervalMs: 100,
+      },
+    );
     // The hub goes on answering.
     expect((await new HubApi(hub.url).call('GET', '/v1/health')).status).toBe(200);
   });

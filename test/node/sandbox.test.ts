@@ -32,6 +32,7 @@ import { createClerkMain, type ClerkMain } from '../../main/clerk-main';
 import { createCoreServices, type CoreServices } from '../../main/core-services';
 import { AppSandbox, wakesClerk } from '../../main/sandbox';
 import type { InvokeArgs, InvokeChannel, InvokeResult } from '../../src/ipc/contract';
+import { eventually } from '../support/eventually';
 import { keychain, opensslGost } from '../support/system';
 import { queueOutgoing } from '../../src/workplace/outbox';
 import { takeWorkflowStep } from '../../src/workplace/workflow';
@@ -44,19 +45,6 @@ const openssl = (command: string, ...args: string[]) =>
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-const waitLimitMs = 90_000;
-
-/** Polls `probe` until it returns a value; fails naming `what` after the bounded wait. */
-async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const until = Date.now() + waitLimitMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`Not within ${waitLimitMs / 1000} s: ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
-
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
