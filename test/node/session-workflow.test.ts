@@ -3,50 +3,40 @@
 // (OpenSSL verifies both signatures over the same bytes); B refuses another with a reason and
 // still sends its receipt notice; A proposes to annul a third, B accepts, both see it annulled;
 // B rejects another proposal and A sees why. The session's own signing never signs any of these.
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClerkStore } from '../../src/store';
-import { registerTokenOrganization, startHub, type StartedHub } from '../support/hub';
+import { opensslCmsVerify } from '../support/openssl-cms';
 import { softhsm } from '../support/system';
-import { createTestPki, samplePeople, type TestPki } from '../support/test-pki';
-import { clerk, expectExit, type Org } from './session-harness';
+import { expectExit, twoClerks, type TwoClerks } from './session-harness';
 
 const hsm = softhsm();
 
 describe.skipIf(!hsm.ok)(`the document workflow between two clerks through the hub ${hsm.reason ?? ''}`, () => {
-  let pki: TestPki;
-  let hub: StartedHub;
-  let dir: string;
-  let a: Org;
-  let b: Org;
-  const profA = () => join(dir, 'profile-a');
-  const profB = () => join(dir, 'profile-b');
-  const pinA = '1111';
-  const pinB = '2222';
-  const runA = (args: string[]) => clerk([...args, '--profile', profA(), '--json', '--pin-stdin'], { stdin: pinA });
-  const runB = (args: string[]) => clerk([...args, '--profile', profB(), '--json', '--pin-stdin'], { stdin: pinB });
-  const read = (args: string[], profile: string) => clerk([...args, '--profile', profile, '--json']);
-
-  function withStore<T>(profile: string, fn: (s: ClerkStore) => T): T {
-    const store = ClerkStore.open(profile);
-    try {
-      return fn(store);
-    } finally {
-      store.close();
-    }
-  }
+  let t: TwoClerks;
+  const profA = () => t.profA;
+  const profB = () => t.profB;
+  const runA = (args: string[]) => t.runA(args);
+  const runB = (args: string[]) => t.runB(args);
+  const read = (args: string[], profile: string) => t.read(args, profile);
+  const withStore: TwoClerks['withStore'] = (profile, fn) => t.withStore(profile, fn);
 
   /** A sends a new file; B's session receives it (and signs its receipt notice); returns both sides' local ids. */
   async function sendToB(name: string, requestSignature: boolean) {
     const content = Buffer.concat([Buffer.from(`${name}\n`), randomBytes(5000)]);
-    const path = join(dir, name);
+    const path = join(t.dir, name);
     writeFileSync(path, content);
     expectExit(
-      await runA(['send', path, '--to', b.inn, '--title', name, ...(requestSignature ? ['--request-signature'] : [])]),
+      await runA([
+        'send',
+        path,
+        '--to',
+        t.b.inn,
+        '--title',
+        name,
+        ...(requestSignature ? ['--request-signature'] : []),
+      ]),
       0,
     );
     expectExit(await runB(['session']), 0);
@@ -64,77 +54,18 @@ describe.skipIf(!hsm.ok)(`the document workflow between two clerks through the h
   }
 
   function opensslVerifies(cms: Buffer, contentPath: string) {
-    const sig = join(dir, `sig-${randomBytes(4).toString('hex')}.p7s`);
+    const sig = join(t.dir, `sig-${randomBytes(4).toString('hex')}.p7s`);
     writeFileSync(sig, cms);
-    execFileSync(
-      'openssl',
-      [
-        'cms',
-        '-verify',
-        '-binary',
-        '-inform',
-        'DER',
-        '-in',
-        sig,
-        '-content',
-        contentPath,
-        '-CAfile',
-        pki.caCertificateFile,
-        '-purpose',
-        'any',
-        '-out',
-        '/dev/null',
-      ],
-      { stdio: 'pipe' },
-    );
+    opensslCmsVerify(sig, contentPath, t.pki.caCertificateFile);
   }
 
+  // CLI processes and the PKI's OpenSSL status services: more than two minutes on a loaded machine.
   beforeAll(async () => {
-    pki = await createTestPki(
-      [
-        { label: 'clerk-a', pin: pinA, keys: [{ algorithm: 'RSA-2048', person: samplePeople.ivanova }] },
-        { label: 'clerk-b', pin: pinB, keys: [{ algorithm: 'ECDSA-P256', person: samplePeople.petrov }] },
-      ],
-      { revocation: true },
-    );
-    dir = mkdtempSync(join(tmpdir(), 'clerk-workflow-'));
-    hub = await startHub();
-    await hub.admin(['trust', 'add', pki.caCertificateFile]);
-    a = (await registerTokenOrganization(hub, pki.tokens[0]!, { kpp: '770101001' })).org;
-    b = (await registerTokenOrganization(hub, pki.tokens[1]!, { kpp: '780901001' })).org;
-    for (const [profile, token] of [
-      [profA(), 'clerk-a'],
-      [profB(), 'clerk-b'],
-    ] as const) {
-      expectExit(
-        await read(
-          [
-            'profile',
-            'init',
-            '--server',
-            hub.url,
-            '--trust',
-            pki.caCertificateFile,
-            '--module',
-            pki.modulePath,
-            '--token',
-            token,
-          ],
-          profile,
-        ),
-        0,
-      );
-    }
-    expectExit(await runA(['session']), 0);
-    expectExit(await runB(['session']), 0);
-    expectExit(await runA(['contact', 'invite', b.inn]), 0);
-    expectExit(await runB(['contact', 'accept', a.inn]), 0);
-  }, 300_000); // CLI processes and the PKI's OpenSSL status services: more than two minutes on a loaded machine
+    t = await twoClerks({ prefix: 'clerk-workflow-' });
+  }, 300_000);
 
   afterAll(async () => {
-    await hub?.stop();
-    pki?.cleanup();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await t?.stop();
   });
 
   it("A requests B's signature; B's session signs only the receipt notice; B signs; both see signed-by-both and OpenSSL verifies both signatures", async () => {
