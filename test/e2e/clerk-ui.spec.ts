@@ -219,6 +219,19 @@ test.describe('the clerk UI', () => {
     await shot(page, 'inbox-filtered');
   });
 
+  test('the built page opened by itself says where it runs, without a script error', async ({ page }) => {
+    errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(server.url); // no window.clerk installed
+    await expect(
+      page.getByText('она работает внутри настольного приложения EDO Clerk или в браузере через «edo-clerk web»'),
+    ).toBeVisible();
+    await expect(
+      page.getByText('it runs inside the EDO Clerk desktop app, or in a browser through "edo-clerk web"'),
+    ).toBeVisible();
+    expect(errors).toEqual([]);
+  });
+
   test.describe('on a browser whose own locale is English', () => {
     test.use({ locale: 'en-US' });
 

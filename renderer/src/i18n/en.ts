@@ -12,6 +12,8 @@ import type { ru } from './ru';
 
 export const en: Record<keyof typeof ru, string> = {
   'app.name': 'EDO Clerk — document clerk',
+  'app.outside':
+    'This page is the EDO Clerk interface: it runs inside the EDO Clerk desktop app, or in a browser through "edo-clerk web" (npm start starts one of them).',
   'app.tagline': 'Exchange of legally significant electronic documents',
   'lang.switch': 'Русский',
 

@@ -11,6 +11,8 @@ import { staffRu } from './staff-ru';
 
 export const ru = {
   'app.name': 'EDO Clerk — делопроизводитель',
+  'app.outside':
+    'Эта страница — интерфейс EDO Clerk: она работает внутри настольного приложения EDO Clerk или в браузере через «edo-clerk web» (npm start запускает одно из них).',
   'app.tagline': 'Обмен юридически значимыми электронными документами',
   'lang.switch': 'English',
 
