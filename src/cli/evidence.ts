@@ -3,14 +3,13 @@
 // and the package checked offline, a verdict per part.
 import { readFileSync } from 'node:fs';
 import { readCertificates } from '../crypto/certificates';
-import { RevocationChecker } from '../crypto/revocation';
 import type { ClerkProfile } from '../exchange/profile';
 import { TokenSignerSource } from '../exchange/profile';
 import {
   EvidenceError,
   evidenceLanguage,
   evidenceText,
-  saveEvidence,
+  saveProfileEvidence,
   verifyEvidencePackage,
   type EvidenceFileKind,
 } from '../evidence';
@@ -51,15 +50,11 @@ async function make(
       return fromTokenError(e);
     }
     try {
-      const revocation = new RevocationChecker(profile.revocationSettings());
-      const options = {
+      const made = await saveProfileEvidence(profile, ref, kind, file, {
         client: hub.client,
-        trustedRoots: profile.trustedRoots(),
         language: language(profile, o),
         signer,
-        revocation,
-      };
-      const made = await saveEvidence(profile.store, ref, kind, file, options);
+      });
       out.result({ file, ...made }, () =>
         kind === 'card'
           ? out.t('evidence.card', { file, title: made.document.title, bytes: made.bytes ?? '?' })

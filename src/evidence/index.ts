@@ -12,4 +12,4 @@ export {
 export { evidenceLanguage, evidenceText, type EvidenceLanguage } from './i18n';
 export { manifestSchema, writeEvidencePackage, type Manifest } from './package';
 export { verifyEvidencePackage, type PackageVerdict, type PartVerdict } from './verify';
-export { evidenceFileName, saveEvidence, type EvidenceFileKind } from './save';
+export { evidenceFileName, saveEvidence, saveProfileEvidence, type EvidenceFileKind } from './save';

@@ -5,6 +5,7 @@ import { RevocationChecker } from '../crypto/revocation';
 import type { Signer } from '../crypto/signer';
 import { HttpArchiveSource } from '../exchange/archive-client';
 import type { HttpExchangeClient } from '../exchange/http-client';
+import type { ClerkProfile } from '../exchange/profile';
 import type { ClerkStore } from '../store';
 import { buildCard } from './card';
 import { collectEvidence, findDocument, type DocumentFacts } from './collect';
@@ -37,6 +38,21 @@ export async function saveEvidence(
     return { document: evidence.document, bytes: card.length };
   }
   return { document: evidence.document, manifest: await writeEvidencePackage(evidence, card, file, o.signer) };
+}
+
+/** The same for a profile: its store, its trusted roots, certificate status asked where its signature checks say. */
+export function saveProfileEvidence(
+  profile: ClerkProfile,
+  ref: string,
+  kind: EvidenceFileKind,
+  file: string,
+  o: Pick<SaveEvidenceOptions, 'client' | 'language' | 'signer'>,
+): ReturnType<typeof saveEvidence> {
+  return saveEvidence(profile.store, ref, kind, file, {
+    ...o,
+    trustedRoots: profile.trustedRoots(),
+    revocation: new RevocationChecker(profile.revocationSettings()),
+  });
 }
 
 /** What the save dialog proposes: "<file name>.card.pdf" or "<file name>.evidence.zip". */
