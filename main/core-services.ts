@@ -3,7 +3,6 @@
 // and the clerk's workflows of src/workplace. Only wiring lives here. The exchange session and
 // the store's reads run in the session host (src/host, docs/architecture.md §8), which asks
 // back here for each signature.
-import { RevocationChecker } from '../src/crypto/revocation';
 import { HttpExchangeClient } from '../src/exchange/http-client';
 import { ClerkProfile, resolveToken, secretNames, SoftwareSignerSource } from '../src/exchange/profile';
 import type { SignerSource } from '../src/exchange/session';
@@ -21,7 +20,7 @@ import { contactOf } from '../src/workplace/contacts';
 import { applySettings, notConfigured, settingsOf } from '../src/workplace/settings';
 import { DayToken, type KeptPins } from './day-token';
 import { createArchiveServices } from './archive-services';
-import { evidenceFileName, evidenceLanguage, saveEvidence } from '../src/evidence';
+import { evidenceFileName, evidenceLanguage, saveProfileEvidence } from '../src/evidence';
 import type { ClerkServices } from './services';
 
 export interface CoreServicesOptions {
@@ -137,14 +136,10 @@ export async function createCoreServices(profileDir: string, options: CoreServic
       write: async (document, kind, file) => {
         const { client } = await hub();
         const signer = await signerSource().acquire();
-        const revocation = new RevocationChecker(profile.revocationSettings());
-        const language = evidenceLanguage(profile.settings.language);
-        await saveEvidence(needStore(), document, kind, file, {
+        await saveProfileEvidence(profile, document, kind, file, {
           client,
-          trustedRoots: profile.trustedRoots(),
-          language,
+          language: evidenceLanguage(profile.settings.language),
           signer,
-          revocation,
         });
       },
     },
@@ -193,17 +188,10 @@ export async function createCoreServices(profileDir: string, options: CoreServic
     },
     pending: {
       list: () => host.read('pending:list', undefined),
-      // The core signs service documents inside an exchange session (it needs the operator's
-      // data for the ИОП): signing pending ones is a manual session with the day's token, run by
-      // the scheduler (`session`) so that it never meets another session.
       sign: async (which, session) => {
         if (!session)
-          throw new Error(
-            'Pending service documents are signed in an exchange session the scheduler runs: none was given',
-          );
-        const wanted = 'all' in which ? (await host.read('pending:list', undefined)).map((p) => p.id) : which.ids;
-        const report = await session('all' in which ? undefined : which.ids);
-        return host.signOutcome(wanted, report?.items);
+          throw new Error('Pending service documents are signed in a session the scheduler runs: none given');
+        return host.signPending(which, session);
       },
     },
     contacts: {

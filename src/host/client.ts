@@ -7,7 +7,14 @@
 import type { z } from 'zod';
 import type { Signer } from '../crypto/signer';
 import type { SessionItems, SignerSource } from '../exchange/session';
-import type { invokeContract, SessionProgress, SessionSummary, SessionTrigger, SignOutcome } from '../ipc/contract';
+import type {
+  invokeContract,
+  PendingSignArgs,
+  SessionProgress,
+  SessionSummary,
+  SessionTrigger,
+  SignOutcome,
+} from '../ipc/contract';
 import type { SessionReport } from '../workplace/sessions';
 import { errorInfoOf, errorOf, FromHost, problemOf, resultSchema } from './contract';
 import type { CallResult, HostCall, HostRequest, ReadChannel, ToHost } from './contract';
@@ -87,6 +94,20 @@ export class SessionHostClient {
 
   signOutcome(wanted: number[], items: SessionItems | undefined): Promise<SignOutcome> {
     return this.request({ type: 'sign-outcome', wanted, ...(items ? { items } : {}) }) as Promise<SignOutcome>;
+  }
+
+  /**
+   * Signs the chosen pending service documents (or all) in `session`, the scheduler's manual run
+   * (the core signs them only inside an exchange session: the ИОП needs the operator's data), and
+   * says what became of each.
+   */
+  async signPending(
+    which: PendingSignArgs,
+    session: (signOnly?: number[]) => Promise<SessionReport | undefined>,
+  ): Promise<SignOutcome> {
+    const wanted = 'all' in which ? (await this.read('pending:list', undefined)).map((p) => p.id) : which.ids;
+    const report = await session('all' in which ? undefined : which.ids);
+    return this.signOutcome(wanted, report?.items);
   }
 
   close(): void {
