@@ -17,6 +17,7 @@ import { takeWorkflowStep } from '../src/workplace/workflow';
 import { signingRefusal, softwareKeyStatus } from '../src/workplace/signing';
 import { DayPowersOfAttorney } from '../src/workplace/day-power-of-attorney';
 import { contactOf } from '../src/workplace/contacts';
+import { issueAtHub } from '../src/workplace/power-of-attorney';
 import { applySettings, notConfigured, settingsOf } from '../src/workplace/settings';
 import { DayToken, type KeptPins } from './day-token';
 import { createArchiveServices } from './archive-services';
@@ -143,6 +144,7 @@ export async function createCoreServices(profileDir: string, options: CoreServic
         });
       },
     },
+    powersOfAttorney: { issue: (args) => issueAtHub(hub, signerSource(), profile.settings.serverUrl, args) },
     token: {
       status: tokenStatus,
       login: (pin) => token.login(pin),

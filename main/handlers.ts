@@ -19,6 +19,7 @@ import {
 import { knownModulePaths } from '../src/token/module-paths';
 import { createArchiveHandlers } from './archive-handlers';
 import { createEvidenceHandlers } from './evidence-handlers';
+import { createPowerOfAttorneyHandlers } from './power-of-attorney-handlers';
 import { createWorkflowHandlers } from './workflow-handlers';
 import type { ExchangeScheduler, TriggerResult } from '../src/exchange/scheduler';
 import type { ClerkServices } from './services';
@@ -189,6 +190,7 @@ export function createHandlers({ services, scheduler, platform, events, external
     },
     ...createArchiveHandlers(s, platform),
     ...createEvidenceHandlers(s, platform),
+    ...createPowerOfAttorneyHandlers(s, platform),
     ...createWorkflowHandlers(s, scheduler, events),
   };
 }

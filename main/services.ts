@@ -27,6 +27,8 @@ import type { SessionReport } from '../src/workplace/sessions';
 export type { SessionReport };
 import type { ArchiveService, OrganizationService } from './archive-services';
 import type { Awaiting, EvidenceKind, WorkflowStepArgs, WorkflowStepOutcome } from '../src/ipc/contract';
+import type { PowerOfAttorneyIssueArgs } from '../src/ipc/contract';
+import type { IssuedAtHub } from '../src/workplace/power-of-attorney';
 
 export interface TokenService {
   status(): Promise<TokenStatus>;
@@ -106,6 +108,16 @@ export interface ClerkServices {
   workflow: WorkflowService;
   /** The card and the evidence package of a document (docs/architecture.md §7); absent where the services have no hub (the UI double). */
   evidence?: EvidenceService;
+  /** The director's МЧД for an employee, issued from the Organization view (docs/architecture.md §7). */
+  powersOfAttorney: PowerOfAttorneyService;
+}
+
+export interface PowerOfAttorneyService {
+  /**
+   * Signs it with the day's token (or the profile's key) as the director and registers it at the
+   * hub; a refusal signs nothing.
+   */
+  issue(args: PowerOfAttorneyIssueArgs): Promise<IssuedAtHub>;
 }
 
 export interface EvidenceService {

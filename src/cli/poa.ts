@@ -6,17 +6,21 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { describeCertificate, readCertificates } from '../crypto/certificates';
 import { HubError, type HttpExchangeClient } from '../exchange/http-client';
-import { issuePowerOfAttorney, PowerOfAttorneyIssueError } from '../exchange/power-of-attorney';
+import { PowerOfAttorneyIssueError } from '../exchange/power-of-attorney';
 import { TokenSignerSource, type ClerkProfile } from '../exchange/profile';
 import { certificateIsPerson, FormatError, parsePowerOfAttorney, type PowerOfAttorney } from '../formats';
-import { powerOfAttorneyPath, SigningAction, type PowerOfAttorneyRecord } from '../protocol';
+import { SigningAction, type PowerOfAttorneyRecord } from '../protocol';
 import {
   hubPowerOfAttorneyRefusal,
   isHubPowerOfAttorneyCode,
   powerOfAttorneyText,
 } from '../vocabulary/power-of-attorney';
 import { fromTokenError, signerFor } from './commands';
-import { attachPowerOfAttorney } from '../workplace/power-of-attorney';
+import {
+  attachPowerOfAttorney,
+  issueOrganizationPowerOfAttorney,
+  registerPowerOfAttorney,
+} from '../workplace/power-of-attorney';
 import { words } from './i18n';
 import { flag, str, type Options } from './options';
 import { CliError, type Output } from './output';
@@ -38,19 +42,18 @@ export async function poaCreate(profile: ClerkProfile, o: Options, _args: string
   try {
     const hub = await profile.connect(undefined, {}, source);
     hub.close();
-    const { subscriber } = hub.me;
-    if (!subscriber.kpp) throw new CliError(words('poa.noKpp', { name: subscriber.name }));
-    const serverUrl = profile.settings.serverUrl.replace(/\/+$/, '');
-    const issued = await issuePowerOfAttorney({
-      director: await source.acquire(),
-      representativeCertificate,
-      organization: { name: subscriber.name, inn: subscriber.inn, kpp: subscriber.kpp },
-      powerCodes,
-      ...(str(o, 'text') ? { powerText: str(o, 'text') } : {}),
-      validUntil,
-      redelegation: !flag(o, 'no-redelegation'),
-      statusService: (number) => `${serverUrl}${powerOfAttorneyPath(number)}`,
-    });
+    const issued = await issueOrganizationPowerOfAttorney(
+      profile.settings.serverUrl,
+      hub.me.subscriber,
+      await source.acquire(),
+      {
+        representativeCertificate,
+        powerCodes,
+        ...(str(o, 'text') ? { powerText: str(o, 'text') } : {}),
+        validUntil,
+        redelegation: !flag(o, 'no-redelegation'),
+      },
+    );
     const dir = resolve(outDir);
     mkdirSync(dir, { recursive: true });
     const xmlFile = join(dir, issued.fileName);
@@ -79,9 +82,7 @@ async function registered(
   number: string,
 ): Promise<PowerOfAttorneyRecord> {
   try {
-    return await client.call('registerPowerOfAttorney', {
-      body: { fileName, xml: xml.toString('base64'), signature: signature.toString('base64') },
-    });
+    return await registerPowerOfAttorney(client, { fileName, xml, signature });
   } catch (e) {
     if (!(e instanceof HubError && e.code === 'poa-exists')) throw e;
     const {

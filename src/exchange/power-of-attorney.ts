@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { signDetached } from '../crypto/cms';
 import { describeCertificate } from '../crypto/certificates';
 import type { Signer } from '../crypto/signer';
+import type { PowerOfAttorneyIssueProblem } from '../vocabulary';
 import {
   buildPowerOfAttorney,
   DEFAULT_POWER_CODES,
@@ -35,15 +36,15 @@ export interface IssuePowerOfAttorneyInput {
 }
 
 /**
- * Why nothing was issued, by code for programs (`not-director`, `unknown-power`, `certificate`)
+ * Why nothing was issued, by code for programs (`not-director`, `unknown-power`, `certificate`, `organization`)
  * and by `problem` for the clerk's words (src/vocabulary/power-of-attorney.ts `issue.<problem>`,
  * filled from `facts`); the message is English, for logs.
  */
 export class PowerOfAttorneyIssueError extends Error {
   constructor(
     message: string,
-    readonly code: 'not-director' | 'unknown-power' | 'certificate',
-    readonly problem: 'other-organization' | 'no-ogrn' | 'unknown-power' | 'no-person-id',
+    readonly code: 'not-director' | 'unknown-power' | 'certificate' | 'organization',
+    readonly problem: PowerOfAttorneyIssueProblem,
     readonly facts: Record<string, string>,
   ) {
     super(message);

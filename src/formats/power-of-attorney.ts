@@ -20,19 +20,8 @@ export const POA_FILE_PREFIX = 'ON_EMCHD';
 /** Far above any real МЧД (the largest parts are notarial signature images of 16,000 characters). */
 export const POA_MAX_BYTES = 2 * 1024 * 1024;
 
-/**
- * Powers from the FNS classifier that EDO Clerk knows by name (legal.md §1.7). The classifier
- * has no code for the service documents (ИОП, УОУ) alone; the general one for accounting
- * documents ("подписывать, направлять, получать") is the default for both sending and signing.
- */
-export const POWER_CLASSIFIER = {
-  BBDOCS_DOCS_DCSALL_SRCDOC_SOURCEDOCSGENERAL: 'Подписывать, направлять, получать и оплачивать бухгалтерские документы',
-  BBDOCS_DOCS_DCSALL_SRCDOC_SOURCEDOCS5:
-    'Подписывать товарные, товарно-транспортные, транспортные накладные, универсальные передаточные документы (УПД)',
-  BBDOCS_CNTRCT_SRVC_SRVCWRK_CNTRCTSRVC15: 'Заключать и подписывать соглашения об электронном документообороте',
-} as const satisfies Record<string, string>;
-export type KnownPowerCode = keyof typeof POWER_CLASSIFIER;
-export const DEFAULT_POWER_CODES: readonly KnownPowerCode[] = ['BBDOCS_DOCS_DCSALL_SRCDOC_SOURCEDOCSGENERAL'];
+// The classifier's powers EDO Clerk knows live in src/protocol, where the IPC contract takes them too.
+export { DEFAULT_POWER_CODES, POWER_CLASSIFIER, type KnownPowerCode } from '../protocol/powers-of-attorney';
 
 // ---------------------------------------------------------------------------------------------
 // Simple types, with the XSD facets.

@@ -34,6 +34,7 @@ export const invokeChannels = [
   'organization:setAccess',
   'organization:journal',
   'evidence:save',
+  'poa:issue',
   'workflow:step',
   'workflow:awaiting',
 ] as const;

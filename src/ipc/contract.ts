@@ -27,6 +27,7 @@ import {
 import { LongTermVerdict, SignatureStatusLine } from '../vocabulary/signature-status';
 import { archiveInvokeContract } from './archive-contract';
 import { evidenceInvokeContract } from './evidence-contract';
+import { powerOfAttorneyInvokeContract } from './power-of-attorney-contract';
 import { DocumentWorkflowView, workflowInvokeContract } from './workflow-contract';
 import type { EventName, InvokeChannel } from './channels';
 
@@ -34,10 +35,16 @@ export * from './channels';
 export * from './archive-contract';
 export * from './download-contract';
 export * from './evidence-contract';
+export * from './power-of-attorney-contract';
 export * from './workflow-contract';
 // The renderer takes the vocabulary from here (it imports nothing else of src/).
 export * from '../vocabulary';
 export { LongTermVerdict, SignatureStatusLine, signatureStatusText } from '../vocabulary/signature-status';
+export {
+  hubPowerOfAttorneyRefusal,
+  isHubPowerOfAttorneyCode,
+  powerOfAttorneyText,
+} from '../vocabulary/power-of-attorney';
 
 const isoDateTime = z.iso.datetime({ offset: true });
 /** A calendar day as the date inputs give it: YYYY-MM-DD. */
@@ -477,6 +484,7 @@ export const invokeContract = {
   'sandbox:start': { args: none, result: Settings },
   ...archiveInvokeContract,
   ...evidenceInvokeContract,
+  ...powerOfAttorneyInvokeContract,
   ...workflowInvokeContract,
 } as const satisfies Record<InvokeChannel, { args: z.ZodType; result: z.ZodType }>;
 

@@ -27,6 +27,21 @@ export const powerOfAttorneyPath = (number: string) => `/v1/powers-of-attorney/$
 export const SigningAction = z.enum(['send-document', 'sign-service-document']);
 export type SigningAction = z.infer<typeof SigningAction>;
 
+/**
+ * Powers from the FNS classifier that EDO Clerk knows by name (legal.md §1.7). The classifier
+ * has no code for the service documents (ИОП, УОУ) alone; the general one for accounting
+ * documents ("подписывать, направлять, получать") is the default for both sending and signing.
+ */
+export const POWER_CLASSIFIER = {
+  BBDOCS_DOCS_DCSALL_SRCDOC_SOURCEDOCSGENERAL: 'Подписывать, направлять, получать и оплачивать бухгалтерские документы',
+  BBDOCS_DOCS_DCSALL_SRCDOC_SOURCEDOCS5:
+    'Подписывать товарные, товарно-транспортные, транспортные накладные, универсальные передаточные документы (УПД)',
+  BBDOCS_CNTRCT_SRVC_SRVCWRK_CNTRCTSRVC15: 'Заключать и подписывать соглашения об электронном документообороте',
+} as const satisfies Record<string, string>;
+export type KnownPowerCode = keyof typeof POWER_CLASSIFIER;
+export const KnownPowerCode = z.enum(Object.keys(POWER_CLASSIFIER) as [KnownPowerCode, ...KnownPowerCode[]]);
+export const DEFAULT_POWER_CODES: readonly KnownPowerCode[] = ['BBDOCS_DOCS_DCSALL_SRCDOC_SOURCEDOCSGENERAL'];
+
 /** Power codes (КодПолн), any one of which grants an action: an organization setting. */
 export const RequiredPowers = z.object({
   'send-document': z.array(z.string().min(6).max(255)).min(1),

@@ -19,16 +19,18 @@ import { signDetached, type SignatureAlgorithm } from '../crypto/cms';
 import { spkiOfCertificate } from '../crypto/gost-keys';
 import { HttpExchangeClient } from '../exchange/http-client';
 import { acquireSessionLock, SessionBusyError, type SessionLock } from '../exchange/lock';
-import { issuePowerOfAttorney } from '../exchange/power-of-attorney';
 import { ClerkProfile, secretNames } from '../exchange/profile';
 import { moscowDate } from '../formats';
-import { powerOfAttorneyPath } from '../protocol';
 import { KeychainUnavailableError, OsKeychain, type SecretStore } from '../settings/keychain';
 import { DemoSecretsFile } from '../settings/secret-stores';
 import { keychainScope } from '../settings/profile-dir';
 import { ProfileSettingsFile, type ProfileSettingsInput } from '../settings/settings';
 import { SoftwareSigner } from '../token/software-signer';
-import { attachPowerOfAttorney } from '../workplace/power-of-attorney';
+import {
+  attachPowerOfAttorney,
+  issueOrganizationPowerOfAttorney,
+  registerPowerOfAttorney,
+} from '../workplace/power-of-attorney';
 import {
   DemoCounterparty,
   defaultSchedule,
@@ -337,23 +339,15 @@ async function issueClerkPowerOfAttorney(
 ): Promise<void> {
   const paths = sandboxPaths(profileDir);
   const [certificate] = readCertificates(readFileSync(join(profileDir, paths.clerkCertificate)));
-  const issued = await issuePowerOfAttorney({
-    director,
+  const organization = { name: clerkOrg.name, inn: clerkOrg.inn, kpp: kpp.clerk };
+  const issued = await issueOrganizationPowerOfAttorney(url, organization, director, {
     representativeCertificate: certificate!,
-    organization: { name: clerkOrg.name, inn: clerkOrg.inn, kpp: kpp.clerk },
     powerCodes: [],
     validUntil: moscowDate(describeCertificate(certificate!).notAfter),
     redelegation: false,
-    statusService: (number) => `${url}${powerOfAttorneyPath(number)}`,
   });
   const client = await certificateLogin(url, director);
-  const record = await client.call('registerPowerOfAttorney', {
-    body: {
-      fileName: issued.fileName,
-      xml: issued.xml.toString('base64'),
-      signature: issued.signature.toString('base64'),
-    },
-  });
+  const record = await registerPowerOfAttorney(client, issued);
   const profile = new ClerkProfile(resolve(profileDir), secretsFor(resolve(profileDir)));
   try {
     await attachPowerOfAttorney(profile, certificate!, issued, record);

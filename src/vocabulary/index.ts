@@ -262,5 +262,21 @@ export { pendingReasonWords, sessionStepWords } from './session-words';
  * Why a document's card or evidence package cannot be made (src/evidence): no such document in
  * the profile, not sent through the hub yet, its file missing from the blob store or changed there.
  */
+/**
+ * Why the director's МЧД was not issued (src/exchange/power-of-attorney.ts): the signer is not
+ * the organization's director (another INNLE, no OGRN), an unknown power code, the
+ * representative's certificate missing or naming no INN or SNILS, the hub knowing no KPP.
+ * Worded by src/vocabulary/power-of-attorney.ts `issue.<problem>`.
+ */
+export const PowerOfAttorneyIssueProblem = z.enum([
+  'other-organization',
+  'no-ogrn',
+  'unknown-power',
+  'no-person-id',
+  'no-certificate',
+  'no-kpp',
+]);
+export type PowerOfAttorneyIssueProblem = z.infer<typeof PowerOfAttorneyIssueProblem>;
+
 export const EvidenceProblem = z.enum(['not-found', 'not-sent', 'missing-original', 'original-changed']);
 export type EvidenceProblem = z.infer<typeof EvidenceProblem>;

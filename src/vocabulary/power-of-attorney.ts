@@ -40,6 +40,8 @@ const ru = {
     'Сертификат {signer} — не сертификат руководителя {organization}: в нём указан ИНН организации {orgInn}, а нужен {inn} (ИНН ЮЛ). Ничего не подписано.',
   'issue.no-ogrn': 'В сертификате руководителя ({signer}) не указан ОГРН организации. Ничего не подписано.',
   'issue.no-person-id': 'В сертификате представителя ({signer}) нет ни ИНН, ни СНИЛС: МЧД не может его назвать',
+  'issue.no-kpp': 'Сервер обмена не знает КПП организации {name}, а МЧД его называет',
+  'issue.no-certificate': 'В файле представителя нет сертификата (нужен PEM или DER)',
   'hub.poa-format-invalid': 'файл не МЧД формата EMCHD_1',
   'hub.poa-principal-mismatch': 'доверитель в МЧД — не {organization} (ИНН, КПП и ОГРН должны совпадать)',
   'hub.poa-signature-invalid': 'подпись руководителя под МЧД недействительна',
@@ -83,6 +85,8 @@ const en: Record<keyof typeof ru, string> = {
   'issue.no-ogrn': "The director's certificate ({signer}) names no OGRN of the organization. Nothing was signed.",
   'issue.no-person-id':
     "The representative's certificate ({signer}) names neither an INN nor a SNILS: an МЧД cannot name them",
+  'issue.no-kpp': 'The hub knows no KPP of {name}; an МЧД names it',
+  'issue.no-certificate': "The representative's file holds no certificate (PEM or DER is needed)",
   'hub.poa-format-invalid': 'the file is not an МЧД of format EMCHD_1',
   'hub.poa-principal-mismatch': 'the principal in the МЧД is not {organization} (INN, KPP and OGRN must match)',
   'hub.poa-signature-invalid': "the director's signature over the МЧД is not valid",

@@ -20,6 +20,7 @@ import type {
 import { SessionStep } from '../../../src/ipc/contract';
 import type { ClerkServices, SessionReport } from '../../../main/services';
 import { MemoryArchive } from './memory-archive';
+import { MemoryPowersOfAttorney } from './memory-poa';
 import { workflowTransition, type WorkflowStep } from '../../../src/protocol/workflow';
 import { factsOf, workflowView, type WorkflowFields } from '../../../src/workplace/workflow';
 
@@ -143,6 +144,8 @@ export class MemoryClerk {
   failNext: string | null = null;
   /** The organization's archive and settings at the (imagined) hub. */
   readonly archive = new MemoryArchive();
+  /** The МЧД the day's token issues from the Organization view, registered at the (imagined) hub. */
+  readonly powersOfAttorney = new MemoryPowersOfAttorney(() => this.tokenState, ourOrg);
 
   constructor(private readonly options: MemoryOptions = {}) {
     this.settingsValue = {
@@ -718,6 +721,7 @@ export class MemoryClerk {
       },
       archive: this.archive.archiveService(),
       organization: this.archive.organizationService(),
+      powersOfAttorney: this.powersOfAttorney.service(),
     };
   }
 
