@@ -7,6 +7,7 @@ import {
   workflowStateWords,
 } from '../../../src/ipc/contract';
 import { archiveEn } from './archive-en';
+import { poaEn } from './poa-en';
 import { staffEn } from './staff-en';
 import type { ru } from './ru';
 
@@ -293,4 +294,5 @@ export const en: Record<keyof typeof ru, string> = {
   'settings.checks.offline': 'Offline: only the status evidence embedded in the signature, and the CRL folder',
   ...archiveEn,
   ...staffEn,
+  ...poaEn,
 };

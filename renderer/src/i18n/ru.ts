@@ -7,6 +7,7 @@ import {
   workflowStateWords,
 } from '../../../src/ipc/contract';
 import { archiveRu } from './archive-ru';
+import { poaRu } from './poa-ru';
 import { staffRu } from './staff-ru';
 
 export const ru = {
@@ -291,4 +292,5 @@ export const ru = {
   'settings.checks.offline': 'Без сети: только сведения о статусе, встроенные в подпись, и папка СОС',
   ...archiveRu,
   ...staffRu,
+  ...poaRu,
 };

@@ -1,7 +1,8 @@
 // Runs in: the renderer. The organization's settings at the hub, for users with the right to
 // change them (change-organization-settings): plan, operating mode, archiving on/off and its
 // e-mail, access control per user, information systems, webhooks, and the journal of every
-// change and refused attempt (who, when, what, old → new). Others see the hub's refusal.
+// change and refused attempt (who, when, what, old → new), and issuing an employee's МЧД
+// (./PowerOfAttorneyIssue.tsx; only the director's signature makes one). Others see the hub's refusal.
 import { useEffect, useState, type FormEvent } from 'react';
 import type {
   JournalRow,
@@ -15,6 +16,7 @@ import type {
 import { errorText, invoke } from '../clerk';
 import { useFormat, useT } from '../i18n/use-t';
 import { useClerk } from '../store';
+import { PowerOfAttorneyIssue } from './PowerOfAttorneyIssue';
 
 const plans: Plan[] = ['basic', 'standard', 'premium'];
 const modes = ['server', 'workstation', 'manual'] as const;
@@ -199,6 +201,8 @@ export function OrganizationView() {
           </button>
         </form>
       )}
+
+      <PowerOfAttorneyIssue />
 
       <h3 id="org-access">{t('org.access')}</h3>
       <table className="plain access-table" aria-labelledby="org-access">
