@@ -352,17 +352,14 @@ export async function buildCard(evidence: Evidence, options: CardOptions = {}): 
 
   w.heading(t('card.services'));
   for (const { sd, facts } of services) {
-    const person = who(facts, t('none'));
+    const none = t('none');
+    const person = who(facts, none);
     w.field(t(`kind.${sd.type}`), sd.fileName);
     const stated = statedText(sd);
     if (stated) w.field(t('card.service.reason'), stated, 12);
-    w.field(
-      t('card.stamp.signer'),
-      [person.name, person.position !== t('none') ? person.position : '', person.organization]
-        .filter(Boolean)
-        .join(', '),
-      12,
-    );
+    // A personal certificate (a representative under an МЧД) names no position or organization.
+    const known = [person.name, person.position, person.organization].filter((part) => part !== none);
+    w.field(t('card.stamp.signer'), known.join(', ') || none, 12);
     w.field(
       t('card.stamp.signingTime'),
       `${evidenceTime(facts.signingTime ?? sd.at, l)}${facts.timestamp ? `; ${t('card.stamp.timestamp')}: ${evidenceTime(facts.timestamp.at, l)}` : ''}`,

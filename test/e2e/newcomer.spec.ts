@@ -233,6 +233,9 @@ test.describe('npm start without the Electron binary: the app in the browser', (
       hubId,
     ])
       expect(card).toContain(expected);
+    // The clerk's receipt notice, signed under the МЧД with a personal certificate: no empty position or organization.
+    expect(card).toContain('Владелец: Иванова Мария Петровна');
+    expect(card).not.toContain('Петровна, —');
     // The QR code zbarimg reads off the rendered first page is the verification reference.
     expect(qr).toBe(`edo-clerk:verify?document=${encodeURIComponent(hubId)}&sha256=${sha256}`);
   });
