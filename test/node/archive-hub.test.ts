@@ -6,7 +6,6 @@
 // rewritten tree) and the client's verification fails naming what broke. Also: settings refused
 // (and journaled) for a user without the right, another organization sees nothing, and a quota
 // that is used up lets the exchange go on, tells the signer and lists the entry as not archived.
-import { execFileSync } from 'node:child_process';
 import { createHash, createPrivateKey } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,6 +46,7 @@ import {
 import type { SecretStore } from '../../src/settings/keychain';
 import { secretNames } from '../../src/exchange/profile';
 import type { TokenSession } from '../../src/token/session';
+import { opensslCmsVerify } from '../support/openssl-cms';
 import { backends, closeDatabases } from '../support/databases';
 import { HubApi, loginWithSigner, type StartedHub } from '../support/hub';
 import { softhsm } from '../support/system';
@@ -291,27 +291,7 @@ describe.skipIf(!part.ok).each(backends)(
       profiles.push(dir);
       writeFileSync(join(dir, 'doc'), original);
       writeFileSync(join(dir, 'doc.p7s'), Buffer.from(entry.signatures[0]!, 'base64'));
-      execFileSync(
-        'openssl',
-        [
-          'cms',
-          '-verify',
-          '-binary',
-          '-inform',
-          'DER',
-          '-in',
-          join(dir, 'doc.p7s'),
-          '-content',
-          join(dir, 'doc'),
-          '-CAfile',
-          pki.caCertificateFile,
-          '-purpose',
-          'any',
-          '-out',
-          '/dev/null',
-        ],
-        { stdio: 'pipe' },
-      );
+      opensslCmsVerify(join(dir, 'doc.p7s'), join(dir, 'doc'), pki.caCertificateFile);
     });
 
     it('archives a service document of B when B archives what Петров signs; B lists only its own entries', async () => {

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { opensslCmsVerify } from '../support/openssl-cms';
 import { softhsm } from '../support/system';
 import { createTestPki, samplePeople, type TestPki } from '../support/test-pki';
 import { clerk, expectExit } from './session-harness';
@@ -123,27 +124,7 @@ describe.skipIf(!hsm.ok || !hasTools)(
         0,
       ).json;
       expect(signed).toMatchObject({ signature: `${file}.sig`, algorithm: 'ECDSA-P256-SHA256' });
-      execFileSync(
-        'openssl',
-        [
-          'cms',
-          '-verify',
-          '-binary',
-          '-inform',
-          'DER',
-          '-in',
-          `${file}.sig`,
-          '-content',
-          file,
-          '-CAfile',
-          pki.caCertificateFile,
-          '-purpose',
-          'any',
-          '-out',
-          '/dev/null',
-        ],
-        { stdio: 'pipe' },
-      );
+      opensslCmsVerify(`${file}.sig`, file, pki.caCertificateFile);
 
       const notCertificate = join(dir, 'not-a-certificate.pem');
       writeFileSync(notCertificate, 'this is no certificate');

@@ -2,7 +2,6 @@
 // organizations whose clerks hold SoftHSM tokens of one test PKI, a document from A to B with
 // the operator's confirmation, B's signed receipt notice, and A seeing it all in its feed; and B
 // forwarding a file it received.
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,6 +24,7 @@ import {
   type ServiceDocument,
 } from '../../src/protocol';
 import type { TokenSession } from '../../src/token/session';
+import { opensslCmsVerify } from '../support/openssl-cms';
 import { backends, closeDatabases } from '../support/databases';
 import { HubApi, loginWithSigner, type StartedHub } from '../support/hub';
 import { softhsm } from '../support/system';
@@ -224,27 +224,7 @@ describe.skipIf(!part.ok).each(backends)(
       const docFile = join(pki.dir, 'doc.bin');
       writeFileSync(sigFile, Buffer.from(arrival.document.signature, 'base64'));
       writeFileSync(docFile, download.body);
-      execFileSync(
-        'openssl',
-        [
-          'cms',
-          '-verify',
-          '-binary',
-          '-inform',
-          'DER',
-          '-in',
-          sigFile,
-          '-content',
-          docFile,
-          '-CAfile',
-          pki.caCertificateFile,
-          '-purpose',
-          'any',
-          '-out',
-          '/dev/null',
-        ],
-        { stdio: 'pipe' },
-      );
+      opensslCmsVerify(sigFile, docFile, pki.caCertificateFile);
 
       // B signs a receipt notice (ИОП) on its token and posts it.
       const receiptFile = buildReceiptNotice({

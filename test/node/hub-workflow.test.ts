@@ -5,7 +5,7 @@
 // transition the state does not allow is refused with its code and leaves the hub's data as it
 // was (a third organization's attempts are in hub-refusals.test.ts); every signed XML validates
 // against its official XSD with xmllint.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +22,7 @@ import {
 } from '../../src/formats';
 import { ArchiveEntriesPage, EventsPage, type Document, type WorkflowStepResult } from '../../src/protocol';
 import type { TokenSession } from '../../src/token/session';
+import { opensslCmsVerify } from '../support/openssl-cms';
 import type { HubAnswer, HubApi, StartedHub } from '../support/hub';
 import { loginWithSigner } from '../support/hub';
 import { softhsm, systemPart } from '../support/system';
@@ -98,27 +99,7 @@ describe.skipIf(!part.ok)(
       const contentFile = join(pki.dir, `${name}.bin`);
       writeFileSync(sigFile, Buffer.from(signature, 'base64'));
       writeFileSync(contentFile, content);
-      execFileSync(
-        'openssl',
-        [
-          'cms',
-          '-verify',
-          '-binary',
-          '-inform',
-          'DER',
-          '-in',
-          sigFile,
-          '-content',
-          contentFile,
-          '-CAfile',
-          pki.caCertificateFile,
-          '-purpose',
-          'any',
-          '-out',
-          '/dev/null',
-        ],
-        { stdio: 'pipe' },
-      );
+      opensslCmsVerify(sigFile, contentFile, pki.caCertificateFile);
     }
 
     async function send(title: string, signatureRequested: boolean): Promise<{ document: Document; content: Buffer }> {

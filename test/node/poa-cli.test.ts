@@ -1,13 +1,14 @@
 // `edo-clerk poa create` on the director's profile against a real hub: the МЧД validates against
 // the official XSD (xmllint), its detached CMS verifies with OpenSSL over the XML, it names the
 // employee of the personal certificate; a certificate that is not the director's signs nothing.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePowerOfAttorney, POA_SCHEMA_FILE } from '../../src/formats';
+import { opensslCmsVerify } from '../support/openssl-cms';
 import { registerTokenOrganization, startHub, type StartedHub } from '../support/hub';
 import { softhsm, systemPart } from '../support/system';
 import { createTestPki, type TestPki } from '../support/test-pki';
@@ -73,27 +74,7 @@ describe.skipIf(!hsm.ok || !xmllint.ok)(`edo-clerk poa create ${hsm.reason ?? ''
     expect(result.fileName).toMatch(new RegExp(`^ON_EMCHD_\\d{8}_${result.number}\\.xml$`));
     const lint = spawnSync('xmllint', ['--noout', '--schema', schema, result.xml], { encoding: 'utf8' });
     expect(lint.status, lint.stderr).toBe(0);
-    execFileSync(
-      'openssl',
-      [
-        'cms',
-        '-verify',
-        '-binary',
-        '-inform',
-        'DER',
-        '-in',
-        result.signature,
-        '-content',
-        result.xml,
-        '-CAfile',
-        pki.caCertificateFile,
-        '-purpose',
-        'any',
-        '-out',
-        '/dev/null',
-      ],
-      { stdio: 'pipe' },
-    );
+    opensslCmsVerify(result.signature, result.xml, pki.caCertificateFile);
 
     const poa = parsePowerOfAttorney(readFileSync(result.xml), result.fileName);
     expect(poa.validUntil).toBe('2027-06-30');

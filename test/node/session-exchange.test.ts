@@ -16,6 +16,7 @@ import { readOperatorPin } from '../../src/exchange/operator-pin';
 import { OsKeychain } from '../../src/settings/keychain';
 import { keychainScope } from '../../src/settings/profile-dir';
 import { ClerkStore } from '../../src/store';
+import { opensslCmsVerify } from '../support/openssl-cms';
 import { registerOrganization, registerTokenOrganization, startHub, type StartedHub } from '../support/hub';
 import { keychain, softhsm } from '../support/system';
 import { createTestPki, samplePeople, type TestPki } from '../support/test-pki';
@@ -177,27 +178,7 @@ describe.skipIf(!hsm.ok)(`exchange between two organizations through the hub ${h
       expect(receipt).toMatchObject({ direction: 'out', status: 'sent' });
       expect(receipt!.fileName).toMatch(/^DP_IZVPOL_.*\.xml$/);
       writeFileSync(join(dir, 'iop.sig'), receipt!.signature!);
-      execFileSync(
-        'openssl',
-        [
-          'cms',
-          '-verify',
-          '-binary',
-          '-inform',
-          'DER',
-          '-in',
-          join(dir, 'iop.sig'),
-          '-content',
-          s.blobs.pathOf(receipt!.xmlHash!),
-          '-CAfile',
-          pki.caCertificateFile,
-          '-purpose',
-          'any',
-          '-out',
-          '/dev/null',
-        ],
-        { stdio: 'pipe' },
-      );
+      opensslCmsVerify(join(dir, 'iop.sig'), s.blobs.pathOf(receipt!.xmlHash!), pki.caCertificateFile);
       // the operator's confirmation of the send date came with the document
       expect(
         s.serviceDocumentsOf(inbox.items[0].id).some((d) => d.type === 'send-confirmation' && d.direction === 'in'),

@@ -5,7 +5,7 @@
 // xmllint judge them); A's receipt notice says СтатПодп 2 with СвДоверЭл. Without an МЧД, with
 // one without the power, an expired one, a revoked one or another person's, the clerk is refused
 // before anything is signed, with the hub's code and the clerk's words, and nothing is queued.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { signDetached } from '../../src/crypto/cms';
 import { describeCertificate } from '../../src/crypto/certificates';
 import type { PersonalCertificatePerson } from '../../src/crypto/qualified-subject';
 import { buildPowerOfAttorney, parseServiceDocument, personOfCertificate, POA_SCHEMA_FILE } from '../../src/formats';
+import { opensslCmsVerify } from '../support/openssl-cms';
 import { softhsm, systemPart } from '../support/system';
 import {
   expectExit,
@@ -118,27 +119,7 @@ describe.skipIf(!hsm.ok || !xmllint.ok)(
         expect(kept.record).toMatchObject({ number: validNumber, representative: { inn: employee.personInn } });
         const signature = join(t.dir, 'kept.sig');
         writeFileSync(signature, s.blobs.read(kept.signatureHash));
-        execFileSync(
-          'openssl',
-          [
-            'cms',
-            '-verify',
-            '-binary',
-            '-inform',
-            'DER',
-            '-in',
-            signature,
-            '-content',
-            s.blobs.pathOf(kept.xmlHash),
-            '-CAfile',
-            t.pki.caCertificateFile,
-            '-purpose',
-            'any',
-            '-out',
-            '/dev/null',
-          ],
-          { stdio: 'pipe' },
-        );
+        opensslCmsVerify(signature, s.blobs.pathOf(kept.xmlHash), t.pki.caCertificateFile);
         const xml = join(t.dir, kept.fileName);
         writeFileSync(xml, s.blobs.read(kept.xmlHash));
         lint(POA_SCHEMA_FILE, xml);
