@@ -7,7 +7,17 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import pino from 'pino';
 import { amount, GB, MB } from '../src/archive/usage';
 import { certificateFingerprint, derToPem, describeCertificate, readCertificates } from '../src/crypto/certificates';
-import { EnteredInn, Inn, Kpp, loginOrigin, OperatingMode, Permission, type Language } from '../src/protocol';
+import {
+  EnteredInn,
+  EnteredOgrn,
+  Inn,
+  Kpp,
+  loginOrigin,
+  Ogrn,
+  OperatingMode,
+  Permission,
+  type Language,
+} from '../src/protocol';
 import { hashPassword, minimumServicePasswordLength } from './auth/passwords';
 import { defaultThrottle, LoginThrottle, SqlThrottleCounters } from './auth/throttle';
 import type { EventNotifier } from './notifier';
@@ -364,6 +374,7 @@ async function org(args: string[], t: Say): Promise<number> {
       name: { type: 'string' },
       inn: { type: 'string' },
       kpp: { type: 'string' },
+      ogrn: { type: 'string' },
       mode: { type: 'string' },
     });
     const name = o.required('name').trim();
@@ -376,6 +387,10 @@ async function org(args: string[], t: Say): Promise<number> {
     const kpp = kppValue === undefined ? undefined : Kpp.safeParse(kppValue);
     if (kpp && !kpp.success) throw refuse('kpp.shape', { value: kppValue! });
     if (inn.data.length === 10 && !kpp) throw refuse('kpp.required');
+    const ogrnValue = o.string('ogrn');
+    const ogrn = ogrnValue === undefined ? undefined : EnteredOgrn.safeParse(ogrnValue);
+    if (ogrn && !ogrn.success)
+      throw refuse(Ogrn.safeParse(ogrnValue).success ? 'ogrn.checksum' : 'ogrn.shape', { value: ogrnValue! });
     const modeValue = o.string('mode') ?? 'workstation';
     const mode = OperatingMode.safeParse(modeValue);
     if (!mode.success)
@@ -397,6 +412,7 @@ async function org(args: string[], t: Say): Promise<number> {
         name,
         inn: inn.data,
         ...(kpp?.data ? { kpp: kpp.data } : {}),
+        ...(ogrn?.data ? { ogrn: ogrn.data } : {}),
         operatingMode: mode.data,
         at: new Date().toISOString(),
       });

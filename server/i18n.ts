@@ -31,6 +31,8 @@ const ru = {
   'kpp.shape': '--kpp: КПП — 9 знаков NNNNXXNNN (X — цифра или латинская A–Z), не начинается с 00, а не «{value}»',
   'kpp.required':
     '--kpp обязателен для организации с 10-значным ИНН (формат ФНС 1.03 называет его в каждом служебном документе)',
+  'ogrn.shape': '--ogrn: ОГРН — 13 цифр (ОГРНИП — 15), а не «{value}»',
+  'ogrn.checksum': '--ogrn: у ОГРН {value} не сходится контрольная цифра (опечатка?)',
   'org.duplicate': 'Организация с ИНН {inn}{kpp} уже зарегистрирована: {name} ({id})',
   'org.duplicateKpp': ' и КПП {kpp}',
   'org.registered': 'Организация {name} (ИНН {inn}) зарегистрирована: {id}',
@@ -115,6 +117,8 @@ const en: Record<HubKey, string> = {
   'kpp.shape': '--kpp: a KPP: 9 characters, NNNNXXNNN (X a digit or A–Z), not starting with 00, not "{value}"',
   'kpp.required':
     '--kpp is required for an organization with a 10-digit INN (FNS format 1.03 names it in every service document)',
+  'ogrn.shape': '--ogrn: an OGRN: 13 digits (an OGRNIP: 15), not "{value}"',
+  'ogrn.checksum': '--ogrn: the check digit of OGRN {value} does not match (a mistyped digit?)',
   'org.duplicate': 'an organization with INN {inn}{kpp} is already registered: {name} ({id})',
   'org.duplicateKpp': ' and KPP {kpp}',
   'org.registered': 'organization {name} (INN {inn}) registered: {id}',

@@ -32,7 +32,7 @@ Commands:
                                    an OCSP answer is reused until its nextUpdate, --ocsp-cache seconds
                                    at most (default 3600; 0: every acceptance asks)
   migrate                          apply the database schema's missing migrations (serve does too)
-  org add --name NAME --inn INN [--kpp KPP] [--mode server|workstation|manual]
+  org add --name NAME --inn INN [--kpp KPP] [--ogrn OGRN] [--mode server|workstation|manual]
                                    register an organization (subscriber); KPP is required for a 10-digit INN
   org list                         the registered organizations
   user add --org ID|INN (--cert FILE | --login LOGIN) [--name NAME]
@@ -89,7 +89,7 @@ const usageRu = `edo-hub — сервер обмена EDO Clerk (служба �
                                    используется до его nextUpdate, но не дольше --ocsp-cache секунд
                                    (по умолчанию 3600; 0 — спрашивать при каждом приёме)
   migrate                          применить недостающие миграции схемы базы данных (serve делает это сам)
-  org add --name НАЗВАНИЕ --inn ИНН [--kpp КПП] [--mode server|workstation|manual]
+  org add --name НАЗВАНИЕ --inn ИНН [--kpp КПП] [--ogrn ОГРН] [--mode server|workstation|manual]
                                    зарегистрировать организацию (абонента); для 10-значного ИНН нужен КПП
   org list                         зарегистрированные организации
   user add --org ID|ИНН (--cert ФАЙЛ | --login ЛОГИН) [--name ИМЯ]

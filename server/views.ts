@@ -44,6 +44,7 @@ export const subscriberView = (s: SubscriberRecord): Subscriber => ({
   name: s.name,
   inn: s.inn,
   ...(s.kpp ? { kpp: s.kpp } : {}),
+  ...(s.ogrn ? { ogrn: s.ogrn } : {}),
   revision: s.revision,
   updatedAt: s.updatedAt,
 });

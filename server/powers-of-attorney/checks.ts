@@ -101,10 +101,13 @@ export async function checkRegistration(
       `${signer.commonName} signed ${input.fileName}, but the МЧД names ${listed} as acting for ${subscriber.name} without a power of attorney (ЛицоБезДов)`,
     );
   }
-  if (!org.ogrn || org.ogrn !== signer.ogrn) {
+  // The OGRN the operator registered the organization with, else the one the director's certificate names.
+  const ogrn = subscriber.ogrn ?? signer.ogrn;
+  if (!org.ogrn || org.ogrn !== ogrn) {
+    const whose = subscriber.ogrn ? `${subscriber.name}'s` : "the director's certificate's";
     throw refuse(
       'poa-principal-mismatch',
-      `${input.fileName}: the principal's OGRN is ${org.ogrn ?? 'not stated'}, the director's certificate names ${signer.ogrn ?? 'none'}`,
+      `${input.fileName}: the principal's OGRN is ${org.ogrn ?? 'not stated'}, not ${whose} ${ogrn ?? '(none)'}`,
     );
   }
 

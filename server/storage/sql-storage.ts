@@ -177,6 +177,11 @@ export const exchangeSchema: SchemaComponent = {
   CREATE TABLE login_failures (key TEXT PRIMARY KEY, failures INTEGER NOT NULL, blocked_until BIGINT NOT NULL, last_failure BIGINT NOT NULL);
   `,
     },
+    // The organization's OGRN, where the operator registered it with one (edo-hub org add --ogrn):
+    // an МЧД's principal must then name the same.
+    both(`
+  ALTER TABLE subscribers ADD COLUMN ogrn TEXT;
+  `),
   ],
   // Files from before the runner kept the exchange's version in PRAGMA user_version.
   adopt: async (db) =>
@@ -188,6 +193,7 @@ interface SubscriberRow {
   name: string;
   inn: string;
   kpp: string | null;
+  ogrn: string | null;
   operating_mode: string;
   revision: number;
   updated_at: string;
@@ -235,6 +241,7 @@ const toSubscriber = (r: SubscriberRow): SubscriberRecord => ({
   name: r.name,
   inn: r.inn,
   ...(r.kpp ? { kpp: r.kpp } : {}),
+  ...(r.ogrn ? { ogrn: r.ogrn } : {}),
   operatingMode: r.operating_mode as SubscriberRecord['operatingMode'],
   revision: r.revision,
   updatedAt: r.updated_at,
@@ -363,8 +370,8 @@ export class SqlStorage implements HubStorage {
     return this.db.transaction(async (tx) => {
       const revision = await this.next(tx, 'subscribers');
       await tx.run(
-        'INSERT INTO subscribers (id, name, inn, kpp, operating_mode, revision, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        [s.id, s.name, s.inn, s.kpp ?? null, s.operatingMode, revision, s.at],
+        'INSERT INTO subscribers (id, name, inn, kpp, ogrn, operating_mode, revision, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        [s.id, s.name, s.inn, s.kpp ?? null, s.ogrn ?? null, s.operatingMode, revision, s.at],
       );
       return toSubscriber((await tx.get<SubscriberRow>('SELECT * FROM subscribers WHERE id = ?', [s.id]))!);
     });

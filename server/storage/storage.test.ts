@@ -448,7 +448,7 @@ describe.each(backends)('SqlStorage on $name', (backend) => {
     // Back to schema version 1, with the same receipt stored twice (as a race could).
     const raw = new Database(location as string);
     raw.exec(
-      `DROP TABLE schema_migrations; DROP INDEX one_receipt_per_parent; ALTER TABLE service_documents DROP COLUMN receipt_of; ALTER TABLE idempotency DROP COLUMN claim_id; ALTER TABLE idempotency DROP COLUMN instance_id; DROP TABLE hub_instances; DROP TABLE login_failures; PRAGMA user_version = 1;`,
+      `DROP TABLE schema_migrations; DROP INDEX one_receipt_per_parent; ALTER TABLE service_documents DROP COLUMN receipt_of; ALTER TABLE idempotency DROP COLUMN claim_id; ALTER TABLE idempotency DROP COLUMN instance_id; DROP TABLE hub_instances; DROP TABLE login_failures; ALTER TABLE subscribers DROP COLUMN ogrn; PRAGMA user_version = 1;`,
     );
     // ... and without the later migrations' workflow columns.
     for (const column of [

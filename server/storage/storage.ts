@@ -168,6 +168,7 @@ export interface HubStorage {
     name: string;
     inn: string;
     kpp?: string;
+    ogrn?: string;
     operatingMode: OperatingMode;
     at: string;
   }): Promise<SubscriberRecord>;

@@ -1,6 +1,6 @@
 // Building blocks of the exchange protocol (docs/architecture.md §3) shared by the hub and its client.
 import { z } from 'zod';
-import { isKazakhBin, isRussianInn } from '../formats/tax-numbers';
+import { isKazakhBin, isOgrn, isRussianInn } from '../formats/tax-numbers';
 
 /** Lower-case hex SHA-256: the name of a blob. */
 export const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in lower-case hex (64 characters)');
@@ -30,6 +30,10 @@ export const EnteredInn = Inn.refine(
 export const Kpp = z
   .string()
   .regex(/^([0-9][1-9]|[1-9][0-9])[0-9]{2}[0-9A-Z]{2}[0-9]{3}$/, 'a KPP: 9 characters, NNNNXXNNN (X a digit or A–Z)');
+
+/** OGRN (13 digits) of an organization or OGRNIP (15) of an entrepreneur; its check digit is checked where typed in. */
+export const Ogrn = z.string().regex(/^(\d{13}|\d{15})$/, 'an OGRN: 13 digits (OGRNIP: 15)');
+export const EnteredOgrn = Ogrn.refine(isOgrn, 'an OGRN whose check digit does not match (a mistyped digit?)');
 
 /**
  * Feed cursor: everything with a revision/sequence greater than `after` comes next. Integers,

@@ -1,7 +1,7 @@
 // Who is on the hub: subscribers (организации-абоненты), their users, and the contacts between
 // subscribers; plus authentication, whose answer names the user and the subscriber.
 import { z } from 'zod';
-import { Base64, CertificateSummary, Cursor, Id, Inn, Kpp, PageLimit, Timestamp } from './common';
+import { Base64, CertificateSummary, Cursor, Id, Inn, Kpp, Ogrn, PageLimit, Timestamp } from './common';
 
 /** The organization's policy on who runs sessions and signs service documents (docs/architecture.md §1). */
 export const OperatingMode = z.enum(['server', 'workstation', 'manual']);
@@ -13,6 +13,8 @@ export const Subscriber = z.object({
   name: z.string(),
   inn: Inn,
   kpp: Kpp.optional(),
+  /** The state registration number, where the operator registered the organization with it. */
+  ogrn: Ogrn.optional(),
   /** Feed position: increases with every change of this entry. */
   revision: z.number().int(),
   updatedAt: Timestamp,

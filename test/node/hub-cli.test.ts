@@ -28,6 +28,8 @@ describe('edo-hub administration', () => {
       '7701234560',
       '--kpp',
       '770101001',
+      '--ogrn',
+      '1027700132195',
       '--mode',
       'server',
     ]);
@@ -37,6 +39,7 @@ describe('edo-hub administration', () => {
       name: 'ООО "Ромашка"',
       inn: '7701234560',
       kpp: '770101001',
+      ogrn: '1027700132195',
       operatingMode: 'server',
       revision: 1,
     });
@@ -81,6 +84,14 @@ describe('edo-hub administration', () => {
       [['org', 'add', '--name', 'X', '--inn', '7701111110'], /--kpp обязателен/],
       [['org', 'add', '--name', 'X', '--inn', '7701111110', '--kpp', '007701001'], /--kpp: КПП — 9 знаков/],
       [['org', 'add', '--name', 'X', '--inn', '7701111110', '--kpp', '7701'], /--kpp: КПП — 9 знаков/],
+      [
+        ['org', 'add', '--name', 'X', '--inn', '7701111110', '--kpp', '770101001', '--ogrn', '10277001321'],
+        /--ogrn: ОГРН — 13 цифр \(ОГРНИП — 15\), а не «10277001321»/,
+      ],
+      [
+        ['org', 'add', '--name', 'X', '--inn', '7701111110', '--kpp', '770101001', '--ogrn', '1027700132196'],
+        /--ogrn: у ОГРН 1027700132196 не сходится контрольная цифра/,
+      ],
       [
         ['org', 'add', '--name', 'X', '--inn', '7701111110', '--kpp', '770101001', '--mode', 'cloud'],
         /--mode: одно из server, workstation, manual, а не «cloud»/,
@@ -140,10 +151,14 @@ describe('edo-hub administration', () => {
   it('speaks English with --lang en or an English locale: help, refusals and results; an unknown --lang is refused', async () => {
     const ru = await runHubCommand(['help']);
     expect(ru.stdout).toMatch(/^edo-hub — сервер обмена EDO Clerk/);
-    expect(ru.stdout).toContain('org add --name НАЗВАНИЕ --inn ИНН [--kpp КПП] [--mode server|workstation|manual]');
+    expect(ru.stdout).toContain(
+      'org add --name НАЗВАНИЕ --inn ИНН [--kpp КПП] [--ogrn ОГРН] [--mode server|workstation|manual]',
+    );
     const en = await runHubCommand(['help', '--lang', 'en']);
     expect(en.stdout).toMatch(/^edo-hub — the EDO Clerk exchange hub/);
-    expect(en.stdout).toContain('org add --name NAME --inn INN [--kpp KPP] [--mode server|workstation|manual]');
+    expect(en.stdout).toContain(
+      'org add --name NAME --inn INN [--kpp KPP] [--ogrn OGRN] [--mode server|workstation|manual]',
+    );
     const refused = await runHubCommand([
       'org',
       'add',

@@ -156,7 +156,12 @@ describe.skipIf(!hsm.ok || !xmllint.ok)(
       signers.colleague = await softwareSigner(colleague);
       signers.counterparty = await softwareSigner(counterparty);
       const pems = [signers.director, signers.deputy, signers.employee, signers.colleague].map(pem);
-      const registered = await registerOrganization(hub, { ...organization, certificatePems: pems });
+      // Registered with its OGRN, as an operator does: an МЧД's principal must name the same.
+      const registered = await registerOrganization(hub, {
+        ...organization,
+        ogrn: director.ogrn,
+        certificatePems: pems,
+      });
       orgId = registered.org.id;
       const other = await registerOrganization(hub, {
         name: counterparty.organization,
@@ -240,7 +245,7 @@ describe.skipIf(!hsm.ok || !xmllint.ok)(
             return { ...other, signature: await signDetached(other.xml, signers.director) };
           })(),
           'poa-principal-mismatch',
-          /OGRN is 1027700000096, the director's certificate names 1027700000019/,
+          /principal's OGRN is 1027700000096, not ООО "Ромашка"'s 1027700000019/,
         ],
         [
           'signature over other bytes',

@@ -245,6 +245,7 @@ export async function registerOrganization(
     name: string;
     inn: string;
     kpp?: string;
+    ogrn?: string;
     mode?: 'server' | 'workstation' | 'manual';
     certificatePems?: string[];
   },
@@ -257,6 +258,7 @@ export async function registerOrganization(
     '--inn',
     o.inn,
     ...(o.kpp ? ['--kpp', o.kpp] : []),
+    ...(o.ogrn ? ['--ogrn', o.ogrn] : []),
     ...(o.mode ? ['--mode', o.mode] : []),
   ]);
   const users: User[] = [];
