@@ -191,8 +191,7 @@ export async function createCoreServices(profileDir: string, options: CoreServic
     pending: {
       list: () => host.read('pending:list', undefined),
       sign: async (which, session) => {
-        if (!session)
-          throw new Error('Pending service documents are signed in a session the scheduler runs: none given');
+        if (!session) throw new Error('Pending service documents are signed in an exchange session the scheduler runs');
         return host.signPending(which, session);
       },
     },
