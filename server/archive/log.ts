@@ -290,10 +290,18 @@ export class ArchiveLog {
   }
 
   /**
+   * Archives the entry unless the log holds it already (the organization's entry of that kind for
+   * that document): a replayed request finishing what an instance killed after the commit began.
+   */
+  async appendMissing(entry: NewArchiveEntry): Promise<void> {
+    await this.appendMany([entry], { missingOnly: true });
+  }
+
+  /**
    * Archives several entries in one transaction (imports, the benchmark). Entries that do not
    * fit are recorded as refused; the first refusal is thrown after the others are stored.
    */
-  async appendMany(entries: readonly NewArchiveEntry[]): Promise<AppendReceipt[]> {
+  async appendMany(entries: readonly NewArchiveEntry[], o: { missingOnly?: boolean } = {}): Promise<AppendReceipt[]> {
     const archivedAt = this.clock().toISOString();
     const valid = entries.map((e) => this.validate({ ...e, archivedAt }));
     // One look per distinct blob: a batch often shares one (a document and its receipts do not).
@@ -314,6 +322,7 @@ export class ArchiveLog {
       };
       let size = await this.size(tx);
       for (const e of valid) {
+        if (o.missingOnly && (await this.holds(tx, e))) continue;
         const refusal = await this.admit(tx, e, batch);
         if (refusal) {
           out.refusals.push(refusal);
@@ -326,6 +335,11 @@ export class ArchiveLog {
     for (const event of events) this.onEvent(event);
     if (refusals.length > 0) throw refusals[0]!;
     return receipts;
+  }
+
+  private async holds(q: Sql, e: ArchiveEntry): Promise<boolean> {
+    const sql = 'SELECT 1 AS one FROM archive_entries WHERE org_id = ? AND kind = ? AND document_id = ?';
+    return (await q.get(sql, [e.orgId, e.kind, e.documentId])) !== undefined;
   }
 
   private validate(entry: ArchiveEntry): ArchiveEntry {

@@ -8,10 +8,16 @@ import type { NewArchiveEntry } from '../archive/log';
 import type { HubContext } from '../hub';
 
 /** Archives one signed item if archiving applies to its signer (its receipt is then found by document id). */
-export async function archiveAccepted(ctx: HubContext, item: NewArchiveEntry, log: FastifyBaseLogger): Promise<void> {
+/** `missingOnly`: a replayed request's item, archived unless the log holds it (docs/architecture.md §8). */
+export async function archiveAccepted(
+  ctx: HubContext,
+  item: NewArchiveEntry,
+  log: FastifyBaseLogger,
+  { missingOnly = false } = {},
+): Promise<void> {
   if (!(await ctx.settings.archivingApplies(item.orgId, item.userId))) return;
   try {
-    await ctx.archive.append(item);
+    await (missingOnly ? ctx.archive.appendMissing(item) : ctx.archive.append(item));
   } catch (e) {
     if (!(e instanceof ArchiveQuotaExceededError)) {
       log.error(

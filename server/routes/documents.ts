@@ -278,6 +278,27 @@ export async function partyDocument(ctx: HubContext, id: string, me: string): Pr
   return document;
 }
 
+/** A sent document in its sender's archive, where the organization archives what this signer sends. */
+function archiveDocument(
+  ctx: HubContext,
+  record: DocumentRecord,
+  userId: string,
+  log: FastifyBaseLogger,
+  o?: { missingOnly?: boolean },
+): Promise<void> {
+  const entry = {
+    orgId: record.senderId,
+    userId,
+    documentId: record.id,
+    kind: 'document' as const,
+    fileName: record.fileName,
+    blobSha256: record.blob.sha256,
+    size: record.blob.size,
+    signatures: [record.signature],
+  };
+  return archiveAccepted(ctx, entry, log, o);
+}
+
 /** The item with the caller's archive receipt, when its organization archived it (another organization's archive stays unseen). */
 export async function withReceipt<T extends { id: string }>(
   ctx: HubContext,
@@ -456,27 +477,20 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: HubContext): v
           finish(201, view),
         );
         ctx.notifier.notify(appended);
-        await archiveAccepted(
-          ctx,
-          {
-            orgId: me.id,
-            userId: signerUser.id,
-            documentId: id,
-            kind: 'document',
-            fileName: body.fileName,
-            blobSha256: body.sha256,
-            size,
-            signatures: [record.signature],
-          },
-          req.log,
-        );
+        await archiveDocument(ctx, record, signerUser.id, req.log);
         return { status: 201, body: view };
       },
     );
+    if (out === 'sent' || out.status !== 201) return out;
+    // An instance killed between the document's commit and its archive entry left it unarchived:
+    // the client's retry, answered from the stored 201, finishes it.
+    if (out.headers?.['idempotent-replayed']) {
+      const record = await storage.getDocument((out.body as Document).id);
+      const user = record && (await storage.findUserByCertificate(record.signer.fingerprint));
+      if (record && user) await archiveDocument(ctx, record, user.id, req.log, { missingOnly: true });
+    }
     // Also on a replay: the receipt is looked up, not remembered with the first answer.
-    return out === 'sent' || out.status !== 201
-      ? out
-      : { ...out, body: await withReceipt(ctx, me.id, out.body as Document) };
+    return { ...out, body: await withReceipt(ctx, me.id, out.body as Document) };
   });
 
   registerRoute(app, ctx, 'getDocument', async ({ params, caller }) => {
