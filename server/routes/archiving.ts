@@ -7,8 +7,10 @@ import { ArchiveQuotaExceededError } from '../archive/errors';
 import type { NewArchiveEntry } from '../archive/log';
 import type { HubContext } from '../hub';
 
-/** Archives one signed item if archiving applies to its signer (its receipt is then found by document id). */
-/** `missingOnly`: a replayed request's item, archived unless the log holds it (docs/architecture.md §8). */
+/**
+ * Archives one signed item if archiving applies to its signer (its receipt is then found by document
+ * id). `missingOnly`: a replayed request's item, archived unless the log holds it (docs/architecture.md §8).
+ */
 export async function archiveAccepted(
   ctx: HubContext,
   item: NewArchiveEntry,

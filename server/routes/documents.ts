@@ -482,15 +482,16 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: HubContext): v
       },
     );
     if (out === 'sent' || out.status !== 201) return out;
-    // An instance killed between the document's commit and its archive entry left it unarchived:
-    // the client's retry, answered from the stored 201, finishes it.
-    if (out.headers?.['idempotent-replayed']) {
-      const record = await storage.getDocument((out.body as Document).id);
-      const user = record && (await storage.findUserByCertificate(record.signer.fingerprint));
-      if (record && user) await archiveDocument(ctx, record, user.id, req.log, { missingOnly: true });
-    }
     // Also on a replay: the receipt is looked up, not remembered with the first answer.
-    return { ...out, body: await withReceipt(ctx, me.id, out.body as Document) };
+    const sent = out.body as Document;
+    const answer = await withReceipt(ctx, me.id, sent);
+    if (answer.archive || !out.headers?.['idempotent-replayed']) return { ...out, body: answer };
+    // A replay without a receipt: an instance killed between the document's commit and its archive
+    // entry may have left it unarchived, and the client's retry finishes it.
+    const record = await storage.getDocument(sent.id);
+    const user = record && (await storage.findUserByCertificate(record.signer.fingerprint));
+    if (record && user) await archiveDocument(ctx, record, user.id, req.log, { missingOnly: true });
+    return { ...out, body: await withReceipt(ctx, me.id, sent) };
   });
 
   registerRoute(app, ctx, 'getDocument', async ({ params, caller }) => {
